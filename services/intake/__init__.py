@@ -1,0 +1,1 @@
+"""Intake: offices record complaints, over HTTP or by publishing to the office-facing Kafka topic."""

@@ -1,0 +1,44 @@
+"""Reads registrations office systems publish to Kafka, checking each the same way as HTTP does."""
+
+from __future__ import annotations
+
+from shared.auth import KeyRegistry
+from shared.bus.consumer import Delivery, Rejected
+from shared.clock import Clock
+from shared.contracts import OfficeRegistrationSubmitted
+from shared.eventstore import UnitOfWork
+
+from ..application import register_into
+from ..domain.errors import IntakeError
+
+OFFICE_HEADER = "ce_officeid"
+SIGNATURE_HEADER = "ce_signature"
+
+
+class OfficeTopicHandler:
+    def __init__(self, keys: KeyRegistry, clock: Clock) -> None:
+        self.keys = keys
+        self.clock = clock
+
+    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
+        message = delivery.message
+        if not isinstance(message, OfficeRegistrationSubmitted):
+            raise Rejected(f"intake does not accept {type(message).__name__} on this topic")
+        office_id = delivery.headers.get(OFFICE_HEADER)
+        signature = delivery.headers.get(SIGNATURE_HEADER)
+        if not office_id or not signature:
+            raise Rejected(f"missing {OFFICE_HEADER} or {SIGNATURE_HEADER} header")
+        signer = self.keys.office_signer(office_id, delivery.raw_value, signature)
+        if signer is None:
+            raise Rejected(f"signature does not match any key of office {office_id!r}")
+        try:
+            register_into(
+                uow,
+                office_id,
+                signer,
+                message.form,
+                self.clock(),
+                causation_id=delivery.headers.get("ce_id"),
+            )
+        except IntakeError as error:
+            raise Rejected(str(error)) from error

@@ -1,0 +1,44 @@
+"""Stored domain events -> integration events. Only here does intake's private model meet the contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from shared.bus.relay import Publication
+from shared.contracts import (
+    Actor,
+    ComplaintRegistered,
+    ComplaintRegisteredPayload,
+    RegistrationForm,
+    derived_id,
+)
+
+from ..domain.complaint import Complaint
+
+
+def translate(domain_event: Any) -> Iterable[Publication]:
+    if isinstance(domain_event, Complaint.Registered):
+        yield Publication.of(complaint_registered(domain_event))
+    # OfficeLedger events stay private: the sequence number travels on ComplaintRegistered.
+
+
+def complaint_registered(event: Any) -> ComplaintRegistered:
+    complaint_id: UUID = event.originator_id
+    causation = event.causation_id
+    return ComplaintRegistered(
+        # Derived from the stored event, so a re-publication carries the same id.
+        event_id=derived_id("event", complaint_id, event.originator_version),
+        complaint_id=complaint_id,
+        office_id=event.office_id,
+        occurred_at=event.registered_at,
+        actor=Actor(id=event.actor_id, role=event.actor_role),
+        causation_id=derived_id("request", causation) if causation else None,
+        correlation_id=complaint_id,
+        payload=ComplaintRegisteredPayload(
+            sequence_number=event.sequence_number,
+            form=RegistrationForm.model_validate(event.form),
+            registered_at=event.registered_at,
+        ),
+    )

@@ -1,0 +1,130 @@
+"""Intake's commands and queries. Every command takes `now`, so tests decide the time."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from shared.auth import Principal
+from shared.contracts import RegistrationForm
+from shared.eventstore import ServiceApplication, UnitOfWork
+
+from .domain.complaint import Complaint, form_fingerprint
+from .domain.errors import ComplaintNotFound, ReferenceReused
+from .domain.ledger import OfficeLedger
+
+
+@dataclass(frozen=True)
+class Registration:
+    complaint_id: UUID
+    sequence_number: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class RegistrationView:
+    complaint_id: UUID
+    office_id: str
+    sequence_number: int
+    registered_at: datetime
+    registered_by: str
+    form: dict[str, Any]
+
+
+class IntakeApplication(ServiceApplication):
+    name = "intake"
+    snapshotting_intervals = {OfficeLedger: 100}  # a busy office's ledger stays quick to load
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._office_locks: dict[str, threading.Lock] = {}
+        self._office_locks_guard = threading.Lock()
+
+    def _office_lock(self, office_id: str) -> threading.Lock:
+        with self._office_locks_guard:
+            return self._office_locks.setdefault(office_id, threading.Lock())
+
+    def register(
+        self,
+        office_id: str,
+        actor: Principal,
+        form: RegistrationForm,
+        now: datetime,
+        causation_id: str | None = None,
+    ) -> Registration:
+        """Record a complaint. The same office reference with the same form finds the first one."""
+        # One office's registrations take turns in this process (its ledger is one aggregate);
+        # another process racing for the same ledger loses optimistically and retries.
+        with self._office_lock(office_id):
+            for attempt in range(50):
+                uow = self.unit_of_work()
+                registration = register_into(uow, office_id, actor, form, now, causation_id)
+                if not registration.created:
+                    return registration
+                try:
+                    self.commit(uow)
+                    return registration
+                except IntegrityError:
+                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+        raise RuntimeError(f"could not register for office {office_id}: its ledger is too contended")
+
+    def registration(self, office_id: str | None, complaint_id: UUID) -> RegistrationView:
+        """A complaint's registration; `office_id=None` (group keys) sees every office."""
+        try:
+            complaint: Complaint = self.repository.get(complaint_id)
+        except AggregateNotFoundError:
+            raise ComplaintNotFound(complaint_id) from None
+        if not isinstance(complaint, Complaint) or (
+            office_id is not None and complaint.office_id != office_id
+        ):
+            raise ComplaintNotFound(complaint_id)  # another office's complaint: not even its existence
+        return RegistrationView(
+            complaint_id=complaint.id,
+            office_id=complaint.office_id,
+            sequence_number=complaint.sequence_number,
+            registered_at=complaint.registered_at,
+            registered_by=complaint.actor_id,
+            form=complaint.form,
+        )
+
+
+def register_into(
+    uow: UnitOfWork,
+    office_id: str,
+    actor: Principal,
+    form: RegistrationForm,
+    now: datetime,
+    causation_id: str | None,
+) -> Registration:
+    """Add a registration to a unit of work (one HTTP request, or a batch from Kafka)."""
+    form_data = form.model_dump(mode="json")
+    complaint_id = Complaint.create_id(office_id, form.office_reference)
+    existing: Complaint | None = uow.find(complaint_id)
+    if existing is not None:
+        if existing.fingerprint != form_fingerprint(form_data):
+            raise ReferenceReused(form.office_reference)
+        return Registration(existing.id, existing.sequence_number, created=False)
+    ledger_id = OfficeLedger.create_id(office_id)
+    ledger: OfficeLedger = uow.find(ledger_id) or OfficeLedger(office_id)
+    uow.add(ledger)
+    number = ledger.next_number(complaint_id)
+    complaint = Complaint(
+        office_id=office_id,
+        office_reference=form.office_reference,
+        sequence_number=number,
+        form=form_data,
+        registered_at=now,
+        actor_id=actor.actor_id,
+        actor_role=actor.role,
+        causation_id=causation_id,
+    )
+    uow.add(complaint)
+    return Registration(complaint.id, number, created=True)

@@ -1,0 +1,1 @@
+"""Intake's domain: complaints as registered, and each office's gapless register of them."""

@@ -1,0 +1,19 @@
+"""Domain errors: what a caller did wrong, in words they can act on."""
+
+
+class IntakeError(Exception):
+    pass
+
+
+class ReferenceReused(IntakeError):
+    """The office reference already names a different complaint."""
+
+    def __init__(self, office_reference: str) -> None:
+        super().__init__(
+            f"office reference {office_reference!r} already registered a complaint with different "
+            "details; use a new reference for a new complaint"
+        )
+
+
+class ComplaintNotFound(IntakeError):
+    pass

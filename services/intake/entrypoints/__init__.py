@@ -1,0 +1,1 @@
+"""Intake's processes: the HTTP API, the outbox relay, and the office-topic worker."""

@@ -1,0 +1,126 @@
+"""Intake's HTTP API (FastAPI). Routes parse, call one application method, and map domain errors.
+
+Run: `uvicorn services.intake.entrypoints.http:create_app --factory --port 8001`
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import FastAPI, Header, HTTPException, Request, Response, status
+from pydantic import BaseModel
+
+from shared.auth import KeyRegistry
+from shared.clock import Clock, utc_now
+from shared.contracts import RegistrationForm
+from shared.web import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    Problem,
+    install_key_registry,
+    limit_body_size,
+    require_office,
+    require_roles,
+)
+
+from .. import bootstrap
+from ..application import IntakeApplication
+from ..domain.errors import ComplaintNotFound, ReferenceReused
+from ..settings import IntakeSettings
+
+REGISTERING_ROLES = ("receptionist", "supervisor", "manager")
+
+
+class Registered(BaseModel):
+    complaint_id: UUID
+    sequence_number: int
+
+
+class RegistrationOut(BaseModel):
+    complaint_id: UUID
+    office_id: str
+    sequence_number: int
+    registered_at: datetime
+    registered_by: str
+    form: RegistrationForm
+
+
+def create_app(
+    settings: IntakeSettings | None = None,
+    app_instance: IntakeApplication | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    settings = settings or IntakeSettings()
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> Any:
+        api.state.intake = app_instance or bootstrap.application(settings)
+        yield
+        if app_instance is None:
+            api.state.intake.close()
+
+    api = FastAPI(
+        title="Complaint intake",
+        version="1",
+        description="Offices record complaints. Authenticate with your office's key.",
+        lifespan=lifespan,
+    )
+    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    limit_body_size(api, settings.max_body_bytes)
+
+    @api.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": "intake"}
+
+    @api.post(
+        "/complaints",
+        status_code=status.HTTP_201_CREATED,
+        response_model=Registered,
+        responses={
+            200: {"model": Registered, "description": "Already registered under this reference."},
+            409: {"model": Problem, "description": "The reference names a different complaint."},
+            **PROBLEM_RESPONSES,
+        },
+    )
+    def register(
+        form: RegistrationForm,
+        principal: CurrentPrincipal,
+        request: Request,
+        response: Response,
+        x_request_id: Annotated[str | None, Header()] = None,
+    ) -> Registered:
+        """Record a complaint at once. The office is the key's; the same reference twice is one complaint."""
+        require_roles(principal, *REGISTERING_ROLES)
+        office_id = require_office(principal)
+        intake: IntakeApplication = request.app.state.intake
+        try:
+            registration = intake.register(office_id, principal, form, clock(), x_request_id)
+        except ReferenceReused as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        if not registration.created:
+            response.status_code = status.HTTP_200_OK
+        return Registered(
+            complaint_id=registration.complaint_id, sequence_number=registration.sequence_number
+        )
+
+    @api.get(
+        "/complaints/{complaint_id}",
+        response_model=RegistrationOut,
+        responses={
+            404: {"model": Problem, "description": "No such complaint for your key."},
+            **PROBLEM_RESPONSES,
+        },
+    )
+    def registration(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> RegistrationOut:
+        """A complaint as registered. An office's key sees only its own office's complaints."""
+        intake: IntakeApplication = request.app.state.intake
+        try:
+            view = intake.registration(principal.office_id, complaint_id)
+        except ComplaintNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        return RegistrationOut.model_validate(view, from_attributes=True)
+
+    return api

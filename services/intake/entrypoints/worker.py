@@ -1,0 +1,21 @@
+"""Intake's worker: registers what office systems publish to the office-facing topic.
+
+`python -m services.intake.entrypoints.worker`
+"""
+
+from __future__ import annotations
+
+from shared.bus.runner import run_until_signalled
+
+from .. import bootstrap
+from ..settings import IntakeSettings
+
+
+def main() -> None:
+    settings = IntakeSettings()
+    consumer = bootstrap.office_topic_consumer(settings, bootstrap.application(settings))
+    run_until_signalled("intake worker", consumer.run, lambda: consumer.progress)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""The tracked consumer: each Kafka message has its effect exactly once.
+
+Auto-commit is off. A batch of one partition's messages is handled into one unit of work and saved
+with a tracking record `(group/topic/partition, last offset)` in the same database transaction. On
+assignment the consumer seeks to the stored position, so a crash after the database commit but
+before Kafka's offset commit replays nothing; a redelivered message is skipped by its offset.
+
+A message that cannot be decoded, or whose handling fails `max_attempts` times, is recorded as a dead
+letter (with its error and origin) in the same transaction as its position; processing goes on with
+the next message of the partition, so the order of each complaint's messages is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, KafkaError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
+from pydantic import BaseModel
+
+from shared.clock import Clock, utc_now
+from shared.contracts import MalformedMessage, WireMessage, decode_message
+from shared.eventstore import ServiceApplication, UnitOfWork
+
+from . import kafka
+from .deadletters import DeadLetterRecord
+
+log = logging.getLogger(__name__)
+
+# Failures of the store itself (a conflict with a concurrent writer, a lost connection): retried
+# with the whole batch, never dead-lettered: the message is fine, the moment was not.
+TRANSIENT_ERRORS = (IntegrityError, OperationalError, InterfaceError)
+
+
+class Rejected(Exception):
+    """The handler refuses the message for good (bad signature, unknown office, broken rule):
+    it goes to the dead letters at once, without retries."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A decoded message and where it came from (its Kafka coordinates are its causation)."""
+
+    message: BaseModel
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw_value: bytes = b""
+
+
+# Applies one message's effects to the unit of work. Raises to refuse the message.
+Handler = Callable[[UnitOfWork, Delivery], None]
+
+
+@dataclass
+class ConsumerProgress:
+    handled: int = 0
+    dead_lettered: int = 0
+    skipped_redeliveries: int = 0
+    batches: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.handled / elapsed if elapsed > 0 else 0.0
+
+
+def _wire(record: ConsumerRecord[bytes, bytes]) -> WireMessage:
+    return WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
+
+
+class TrackedConsumer:
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: Sequence[str],
+        app: ServiceApplication,
+        handle: Handler,
+        bootstrap_servers: str,
+        batch_size: int = 500,
+        max_attempts: int = 3,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = list(topics)
+        self.app = app
+        self.handle = handle
+        self.bootstrap_servers = bootstrap_servers
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self.progress = ConsumerProgress()
+        self._consumer = kafka.consumer(bootstrap_servers, group_id=group_id)
+
+    def tracking_name(self, topic: str, partition: int) -> str:
+        return f"{self.group_id}/{topic}/{partition}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self._consumer.start()
+        self._consumer.subscribe(self.topics, listener=_SeekToStoredPosition(self))
+        try:
+            while not stop.is_set():
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
+                for partition, records in batches.items():
+                    await asyncio.to_thread(self.process_partition_batch, partition, records)
+                    await self._commit_kafka_offset(partition, records[-1].offset + 1)
+        finally:
+            await self._consumer.stop()
+
+    async def _commit_kafka_offset(self, partition: TopicPartition, offset: int) -> None:
+        # Only for lag monitoring: the store's tracking record is the position that counts.
+        try:
+            await self._consumer.commit({partition: offset})
+        except (CommitFailedError, KafkaError) as error:
+            log.info("offset commit for %s skipped: %s", partition, error)
+
+    async def seek_to_stored_positions(self, partitions: Sequence[TopicPartition]) -> None:
+        for partition in partitions:
+            name = self.tracking_name(partition.topic, partition.partition)
+            position = await asyncio.to_thread(self.app.position, name)
+            if position is None:
+                await self._consumer.seek_to_beginning(partition)
+            else:
+                self._consumer.seek(partition, position + 1)
+
+    # -- synchronous part: runs in a worker thread, talks to the store ---------------------------
+
+    def process_partition_batch(
+        self, partition: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        name = self.tracking_name(partition.topic, partition.partition)
+        for attempt in range(1, 21):
+            position = self.app.position(name)
+            fresh = [r for r in records if position is None or r.offset > position]
+            self.progress.skipped_redeliveries += len(records) - len(fresh)
+            if not fresh:
+                return
+            try:
+                self._handle_together(name, fresh)
+                return
+            except TRANSIENT_ERRORS as error:
+                log.warning("store busy for %s (attempt %d): %s", name, attempt, error)
+                time.sleep(min(0.05 * 2**attempt, 2.0))
+            except Exception as error:
+                log.info("batch of %s failed (%s); handling its messages one by one", name, error)
+                for record in fresh:
+                    self._handle_alone(name, record)
+                return
+        raise RuntimeError(f"store kept failing for {name}; stopping so nothing is lost")
+
+    def _handle_together(self, name: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        uow = self.app.unit_of_work()
+        dead = 0
+        for record in records:
+            delivery = self._decode(record)
+            if isinstance(delivery, MalformedMessage):
+                uow.add(self._dead_letter(record, delivery, attempts=1))
+                dead += 1
+            else:
+                self.handle(uow, delivery)
+        self.app.commit(uow, Tracking(name, records[-1].offset))
+        self._count(len(records) - dead, dead)
+
+    def _handle_alone(self, name: str, record: ConsumerRecord[bytes, bytes]) -> None:
+        error: Exception | None = None
+        attempt = 0
+        while attempt < self.max_attempts:
+            attempt += 1
+            uow = self.app.unit_of_work()
+            if self.app.position(name) is not None and self.app.position(name) >= record.offset:
+                return
+            try:
+                delivery = self._decode(record)
+                if isinstance(delivery, MalformedMessage):
+                    error = delivery
+                    break
+                self.handle(uow, delivery)
+                self.app.commit(uow, Tracking(name, record.offset))
+                self._count(1, 0)
+                return
+            except TRANSIENT_ERRORS as transient:
+                attempt -= 1  # the store's fault, not the message's: does not count
+                log.warning("store busy for %s: %s", name, transient)
+                time.sleep(0.2)
+            except Rejected as rejection:
+                error = rejection
+                break
+            except Exception as failure:
+                error = failure
+                log.warning("handling %s@%d failed (attempt %d): %s", name, record.offset, attempt, failure)
+        assert error is not None
+        uow = self.app.unit_of_work()
+        uow.add(self._dead_letter(record, error, attempts=max(attempt, 1)))
+        self.app.commit(uow, Tracking(name, record.offset))
+        self._count(0, 1)
+
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> Delivery | MalformedMessage:
+        wire = _wire(record)
+        try:
+            message = decode_message(wire)
+        except MalformedMessage as error:
+            return error
+        return Delivery(
+            message=message,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode("utf-8", "replace") if record.key is not None else None,
+            headers={k: v.decode("utf-8", "replace") for k, v in record.headers},
+            raw_value=record.value or b"",
+        )
+
+    def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: Exception, *, attempts: int
+    ) -> DeadLetterRecord:
+        log.error("dead letter from %s@%d: %s", record.topic, record.offset, error)
+        return DeadLetterRecord(
+            consumer=self.group_id,
+            origin_topic=record.topic,
+            origin_partition=record.partition,
+            origin_offset=record.offset,
+            key=record.key.decode("utf-8", "replace") if record.key is not None else None,
+            headers={k: v.decode("utf-8", "replace") for k, v in record.headers},
+            value=(record.value or b"").decode("utf-8", "replace"),
+            error=f"{type(error).__name__}: {error}",
+            attempts=attempts,
+            dead_lettered_at=self.clock(),
+        )
+
+    def _count(self, handled: int, dead: int) -> None:
+        self.progress.handled += handled
+        self.progress.dead_lettered += dead
+        self.progress.batches += 1
+
+
+class _SeekToStoredPosition(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: TrackedConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        await self.owner.seek_to_stored_positions(list(assigned))

@@ -1,0 +1,34 @@
+"""Integration-event contracts: the only language services share."""
+
+from .catalogue import MESSAGE_TYPES, decode
+from .deadletter import DeadLetter
+from .envelope import Actor, Contract, IntegrationEvent, derived_id
+from .intake import (
+    Channel,
+    Complainant,
+    ComplaintRegistered,
+    ComplaintRegisteredPayload,
+    OfficeRegistrationSubmitted,
+    RegistrationForm,
+)
+from .wire import MalformedMessage, WireMessage, decode_message, encode
+
+__all__ = [
+    "MESSAGE_TYPES",
+    "Actor",
+    "Channel",
+    "Complainant",
+    "ComplaintRegistered",
+    "ComplaintRegisteredPayload",
+    "Contract",
+    "DeadLetter",
+    "IntegrationEvent",
+    "MalformedMessage",
+    "OfficeRegistrationSubmitted",
+    "RegistrationForm",
+    "WireMessage",
+    "decode",
+    "decode_message",
+    "derived_id",
+    "encode",
+]

@@ -1,0 +1,55 @@
+"""Every message type the system puts on Kafka, its current version, and how older versions upcast.
+
+A consumer reads any version ever published: `decode` upcasts old data step by step
+(v1 -> v2 -> ...) before validating it against the current model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from .deadletter import DeadLetter
+from .intake import ComplaintRegistered, OfficeRegistrationSubmitted
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+MESSAGE_TYPES: dict[str, type[BaseModel]] = {
+    model.model_fields["type"].default: model
+    for model in (ComplaintRegistered, OfficeRegistrationSubmitted, DeadLetter)
+}
+
+# (type, from_version) -> function turning that version's JSON into the next version's JSON.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class UnknownMessageType(ValueError):
+    pass
+
+
+class UnsupportedVersion(ValueError):
+    pass
+
+
+def current_version(model: type[BaseModel]) -> int:
+    return int(model.model_fields["schema_version"].default)
+
+
+def decode(type_name: str, data: dict[str, Any]) -> BaseModel:
+    """Validate `data` as the current model of `type_name`, upcasting older versions first."""
+    try:
+        model = MESSAGE_TYPES[type_name]
+    except KeyError:
+        raise UnknownMessageType(f"unknown message type {type_name!r}") from None
+    target = current_version(model)
+    version = int(data.get("schema_version", 1))
+    if version > target:
+        raise UnsupportedVersion(
+            f"{type_name} v{version} is newer than this reader's v{target}; upgrade the reader"
+        )
+    while version < target:
+        data = UPCASTERS[(type_name, version)](data) | {"schema_version": version + 1}
+        version += 1
+    return model.model_validate(data)

@@ -1,0 +1,82 @@
+"""Contracts intake publishes and accepts: the registration form and `ComplaintRegistered`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from .envelope import Contract, IntegrationEvent
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    WALK_IN = "walk-in"
+    TEXT = "text"
+    VIDEO = "video"
+    APP = "app"
+    LETTER = "letter"
+    EMAIL = "email"
+    HOTLINE = "hotline"
+
+
+class Complainant(Contract):
+    """Personal data: never logged, shown only to the complainant's own office and to auditors."""
+
+    name: str = Field(min_length=1, max_length=200)
+    contact: str = Field(min_length=3, max_length=200, description="Phone number or e-mail.")
+
+
+class RegistrationForm(Contract):
+    """The complaint registration form (DOMAIN.md §1). The office comes from the caller's key."""
+
+    office_reference: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:/-]+$",
+        description="The office's own reference; the same reference twice registers one complaint.",
+    )
+    complainant: Complainant
+    unit_address: str = Field(min_length=1, max_length=300, description="Unit or address.")
+    channel: Channel
+    occurred_at: AwareDatetime = Field(description="When what is complained of happened.")
+    received_at: AwareDatetime = Field(description="When the office received the complaint.")
+    object: str = Field(min_length=1, max_length=300, description="What is complained about.")
+    description: str = Field(min_length=1, max_length=4000, description="What happened.")
+    customer_request: str = Field(min_length=1, max_length=2000, description="What the customer asks for.")
+    received_by: str = Field(min_length=1, max_length=200, description="Who took the complaint.")
+
+    @model_validator(mode="after")
+    def _occurred_before_received(self) -> RegistrationForm:
+        if self.occurred_at > self.received_at:
+            raise ValueError("occurred_at must not be after received_at")
+        return self
+
+
+class ComplaintRegisteredPayload(Contract):
+    sequence_number: int = Field(
+        ge=1, description="Gapless per office: a gap means a complaint was lost or concealed."
+    )
+    form: RegistrationForm
+    registered_at: AwareDatetime
+
+
+class ComplaintRegistered(IntegrationEvent):
+    """An office recorded a complaint. Every later event of the complaint follows from this one."""
+
+    type: Literal["complaints.intake.ComplaintRegistered"] = "complaints.intake.ComplaintRegistered"
+    schema_version: Literal[1] = 1
+    payload: ComplaintRegisteredPayload
+
+
+class OfficeRegistrationSubmitted(Contract):
+    """What an office system publishes on the office-facing topic instead of calling HTTP.
+
+    The CloudEvent carries `officeid` and `signature` extensions: HMAC-SHA256 over the message value,
+    keyed with the SHA-256 of the office's key (see shared.auth), so the key itself never enters the log.
+    """
+
+    type: Literal["complaints.office.RegistrationSubmitted"] = "complaints.office.RegistrationSubmitted"
+    schema_version: Literal[1] = 1
+    form: RegistrationForm

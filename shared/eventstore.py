@@ -1,0 +1,138 @@
+"""The event store every service writes to: an `eventsourcing` application over SQLite or PostgreSQL.
+
+A service's application subclasses `ServiceApplication`. Its recorder is a *process* recorder, so
+new events and the Kafka position they were caused by (a `Tracking` record) commit in one
+transaction; its notification log is the outbox the relay publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from uuid import uuid4
+
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+
+from .contracts import derived_id
+from .settings import ServiceSettings, Store
+
+
+def store_environment(settings: ServiceSettings) -> dict[str, str]:
+    """The `eventsourcing` settings for a service's store, from its typed settings."""
+    if settings.store is Store.MEMORY:
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if settings.store is Store.SQLITE:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.sqlite_path),
+            # Several processes (HTTP, relay, consumer) share one file; wait for the writer.
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_HOST": settings.postgres_host,
+        "POSTGRES_PORT": str(settings.postgres_port),
+        "POSTGRES_USER": settings.postgres_user,
+        "POSTGRES_PASSWORD": settings.postgres_password.get_secret_value(),
+        "POSTGRES_DBNAME": settings.postgres_dbname,
+        "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        "POSTGRES_MAX_OVERFLOW": "2",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+        "CREATE_TABLE": "y",
+    }
+
+
+class UnitOfWork:
+    """Aggregates touched while handling one request or one batch of messages, saved together.
+
+    Handlers `get` aggregates through it, so a batch that touches one aggregate twice sees its own
+    pending changes instead of a stale copy from the store.
+    """
+
+    def __init__(self, app: ServiceApplication) -> None:
+        self._app = app
+        self._aggregates: dict[UUID, Aggregate] = {}
+
+    def get(self, aggregate_id: UUID) -> Any:
+        if aggregate_id not in self._aggregates:
+            self._aggregates[aggregate_id] = self._app.repository.get(aggregate_id)
+        return self._aggregates[aggregate_id]
+
+    def find(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def add(self, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            self._aggregates[aggregate.id] = aggregate
+
+    @property
+    def aggregates(self) -> Iterable[Aggregate]:
+        return self._aggregates.values()
+
+
+class StoreIdentity(Aggregate):
+    """A random id made once per store. The relay keys its position by it, so a store that is wiped
+    and started afresh is never mistaken for the old one (whose position would skip its events)."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return derived_id("store-identity")
+
+    @event("Created")
+    def __init__(self, instance: UUID) -> None:
+        self.instance = instance
+
+
+class ServiceApplication(Application[UUID]):
+    """Base of every service's application: tracked saves and a readable notification log."""
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def commit(self, uow: UnitOfWork, tracking: Tracking | None = None) -> int:
+        """Save every pending event of the unit, with the tracking record, atomically.
+
+        Returns how many events were recorded. A tracking position recorded before raises the
+        recorder's IntegrityError and records nothing.
+        """
+        processing = ProcessingEvent[UUID](tracking)
+        processing.collect_events(*uow.aggregates)
+        if not processing.events and tracking is not None:
+            self.process_recorder.insert_tracking(tracking)
+            return 0
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        return len(recordings)
+
+    def position(self, tracking_name: str) -> int | None:
+        return self.process_recorder.max_tracking_id(tracking_name)
+
+    def store_instance(self) -> UUID:
+        """This store's identity, created on first use."""
+        identity_id = StoreIdentity.create_id()
+        try:
+            return self.repository.get(identity_id).instance
+        except AggregateNotFoundError:
+            pass
+        try:
+            self.save(StoreIdentity(instance=uuid4()))
+        except IntegrityError:
+            pass  # another process created it first
+        return self.repository.get(identity_id).instance

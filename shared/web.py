@@ -1,0 +1,90 @@
+"""HTTP building blocks every service's API uses: key authentication, body limits, error shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
+
+from .auth import KeyRegistry, Principal
+
+KEY_HEADER = "X-Office-Key"
+_key_header = APIKeyHeader(name=KEY_HEADER, auto_error=False, description="The caller's office key.")
+
+
+class Problem(BaseModel):
+    """An error answer: `detail` says what is wrong in words a caller can act on."""
+
+    detail: Any
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Missing or unknown office key."},
+    403: {"model": Problem, "description": "The key's roles do not allow this."},
+    413: {"model": Problem, "description": "The body is larger than the service accepts."},
+    422: {"description": "The body is not valid JSON, or a field is missing or wrong."},
+}
+
+
+def install_key_registry(app: FastAPI, registry: KeyRegistry) -> None:
+    app.state.key_registry = registry
+
+
+def current_principal(request: Request, raw_key: Annotated[str | None, Depends(_key_header)]) -> Principal:
+    if not raw_key:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            f"send your office key in the {KEY_HEADER} header",
+            headers={"WWW-Authenticate": KEY_HEADER},
+        )
+    principal = request.app.state.key_registry.authenticate(raw_key)
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "unknown office key",
+            headers={"WWW-Authenticate": KEY_HEADER},
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(principal: Principal, *roles: str) -> None:
+    if not principal.roles & set(roles):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"this needs one of the roles {sorted(roles)}; your key has {sorted(principal.roles)}",
+        )
+
+
+def require_office(principal: Principal) -> str:
+    if principal.office_id is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an office's key")
+    return principal.office_id
+
+
+def limit_body_size(app: FastAPI, max_bytes: int) -> None:
+    """Refuse oversized bodies with 413 before reading them (by Content-Length) or while reading."""
+
+    @app.middleware("http")
+    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        too_big = JSONResponse(
+            {"detail": f"the body is larger than {max_bytes} bytes"},
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+        )
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            return too_big
+        if length is None and request.method in {"POST", "PUT", "PATCH"}:
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > max_bytes:
+                    return too_big
+            request._body = body  # starlette reads the cached body later
+        return await call_next(request)

@@ -1,0 +1,37 @@
+"""Test helpers: development keys and realistic registration forms."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from shared.auth import make_dev_keys
+
+T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+
+def write_keys(path: Path) -> dict[str, str]:
+    """Write a hashed key file; return the plain keys by actor id (e.g. 'hk-central/reception')."""
+    records, plain = make_dev_keys()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([r.model_dump() for r in records]))
+    return plain
+
+
+def form(reference: str = "HK-2026-0001", **overrides: Any) -> dict[str, Any]:
+    """A registration form as an office system would send it (JSON-ready)."""
+    base: dict[str, Any] = {
+        "office_reference": reference,
+        "complainant": {"name": "Chan Tai Man", "contact": "+852 9123 4567"},
+        "unit_address": "Block 3, 12/F, Flat B, Harbour View Gardens",
+        "channel": "phone",
+        "occurred_at": (T0 - timedelta(hours=2)).isoformat(),
+        "received_at": T0.isoformat(),
+        "object": "Lift 2, Block 3",
+        "description": "The lift stopped between floors with two residents inside for 20 minutes.",
+        "customer_request": "Repair the lift and explain why the alarm went unanswered.",
+        "received_by": "Amy Wong (reception)",
+    }
+    return base | overrides
