@@ -7,13 +7,12 @@ transaction; its notification log is the outbox the relay publishes.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from uuid import uuid4
-
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
@@ -131,8 +130,6 @@ class ServiceApplication(Application[UUID]):
             return self.repository.get(identity_id).instance
         except AggregateNotFoundError:
             pass
-        try:
+        with contextlib.suppress(IntegrityError):  # another process created it first
             self.save(StoreIdentity(instance=uuid4()))
-        except IntegrityError:
-            pass  # another process created it first
         return self.repository.get(identity_id).instance

@@ -100,12 +100,14 @@ class TrackedConsumer:
         self.max_attempts = max_attempts
         self.clock = clock
         self.progress = ConsumerProgress()
-        self._consumer = kafka.consumer(bootstrap_servers, group_id=group_id)
+        self._consumer: Any = None  # aiokafka clients must be made inside the event loop
+
 
     def tracking_name(self, topic: str, partition: int) -> str:
         return f"{self.group_id}/{topic}/{partition}"
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._consumer = kafka.consumer(self.bootstrap_servers, group_id=self.group_id)
         await self._consumer.start()
         self._consumer.subscribe(self.topics, listener=_SeekToStoredPosition(self))
         try:
@@ -223,7 +225,6 @@ class TrackedConsumer:
     def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], error: Exception, *, attempts: int
     ) -> DeadLetterRecord:
-        log.error("dead letter from %s@%d: %s", record.topic, record.offset, error)
         return DeadLetterRecord(
             consumer=self.group_id,
             origin_topic=record.topic,
@@ -238,6 +239,8 @@ class TrackedConsumer:
         )
 
     def _count(self, handled: int, dead: int) -> None:
+        if dead:
+            log.error("%s: %d message(s) recorded as dead letters", self.group_id, dead)
         self.progress.handled += handled
         self.progress.dead_lettered += dead
         self.progress.batches += 1

@@ -44,12 +44,18 @@ def decode(type_name: str, data: dict[str, Any]) -> BaseModel:
     except KeyError:
         raise UnknownMessageType(f"unknown message type {type_name!r}") from None
     target = current_version(model)
-    version = int(data.get("schema_version", 1))
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise UnsupportedVersion(f"{type_name}: schema_version must be a whole number >= 1, not {version!r}")
     if version > target:
         raise UnsupportedVersion(
             f"{type_name} v{version} is newer than this reader's v{target}; upgrade the reader"
         )
     while version < target:
-        data = UPCASTERS[(type_name, version)](data) | {"schema_version": version + 1}
+        try:
+            upcast = UPCASTERS[(type_name, version)]
+        except KeyError:
+            raise UnsupportedVersion(f"{type_name}: no upcaster from v{version}") from None
+        data = upcast(data) | {"schema_version": version + 1}
         version += 1
     return model.model_validate(data)

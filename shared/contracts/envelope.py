@@ -46,14 +46,14 @@ class IntegrationEvent(Contract):
     # Subclasses narrow these to Literal constants with defaults, so JSON Schema pins them.
     type: str
     schema_version: int
-    event_id: UUID
-    complaint_id: UUID
-    office_id: str
-    occurred_at: AwareDatetime
-    actor: Actor
+    event_id: UUID = Field(description="Unique; the same on a re-publication, so readers can tell.")
+    complaint_id: UUID = Field(description="The complaint this is about; the Kafka key.")
+    office_id: str = Field(description="The office the complaint belongs to.")
+    occurred_at: AwareDatetime = Field(description="When it happened (the business time).")
+    actor: Actor = Field(description="Who did it, or which service decided it.")
     causation_id: UUID | None = Field(default=None, description="The event or request that caused this one.")
     correlation_id: UUID = Field(description="Shared by every event of one complaint's story.")
-    payload: Any
+    payload: Any = Field(description="What is particular to this type of event.")
 
     @classmethod
     def type_name(cls) -> str:

@@ -58,8 +58,8 @@ class ComplaintRegisteredPayload(Contract):
     sequence_number: int = Field(
         ge=1, description="Gapless per office: a gap means a complaint was lost or concealed."
     )
-    form: RegistrationForm
-    registered_at: AwareDatetime
+    form: RegistrationForm = Field(description="The registration form as the office filled it in.")
+    registered_at: AwareDatetime = Field(description="When intake recorded it.")
 
 
 class ComplaintRegistered(IntegrationEvent):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from shared.auth import KeyRegistry
+import uuid
+
+from shared.auth import KeyRegistry, hash_key, sign
 from shared.bus.consumer import Delivery, Rejected
 from shared.clock import Clock
-from shared.contracts import OfficeRegistrationSubmitted
+from shared.contracts import OfficeRegistrationSubmitted, RegistrationForm, WireMessage, encode
 from shared.eventstore import UnitOfWork
 
 from ..application import register_into
@@ -42,3 +44,18 @@ class OfficeTopicHandler:
             )
         except IntakeError as error:
             raise Rejected(str(error)) from error
+
+
+def signed_submission(office_id: str, raw_key: str, form: RegistrationForm) -> WireMessage:
+    """What an office system publishes: the form as a CloudEvent, signed with its key's hash."""
+    unsigned = encode(
+        OfficeRegistrationSubmitted(form=form),
+        key=form.office_reference,
+        source=f"/offices/{office_id}",
+        event_id=str(uuid.uuid4()),
+        extensions={"officeid": office_id},
+    )
+    signature = sign(unsigned.value, hash_key(raw_key))
+    return WireMessage(
+        unsigned.key, unsigned.value, [*unsigned.headers, (SIGNATURE_HEADER, signature.encode())]
+    )

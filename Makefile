@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make up` (run the system) and `make test` (run every test).
+.PHONY: up down test test-fast lint format bench deps prereqs kafka-start kafka-stop topics docs clean
+
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+up: deps  ## Start Kafka, create topics, start every service with SQLite stores; print URLs and keys.
+	deploy/local/up.sh
+
+down:  ## Stop the services and Kafka (stores and topics are kept in .state/).
+	deploy/local/down.sh
+
+test: deps  ## The whole suite: starts a real Kafka (and PostgreSQL) itself.
+	$(VENV)/bin/pytest
+
+test-fast: deps  ## Only the tests that need neither Kafka nor PostgreSQL.
+	$(VENV)/bin/pytest -m "not kafka and not postgres"
+
+bench: deps  ## Throughput: intake over HTTP, relay to Kafka, beside raw aiokafka in the same run.
+	$(VENV)/bin/python -m tests.bench.run
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: deps
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+docs: deps  ## Regenerate the event catalogue (docs/events.md) and the JSON Schemas.
+	$(VENV)/bin/python -m shared.contracts.catalogue_doc --write
+
+prereqs:
+	PYTHON=$(PYTHON) deploy/prereqs.sh
+
+deps: prereqs $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[test]"
+	deploy/kafka/kafka.sh fetch
+	touch $(STAMP)
+
+kafka-start:
+	deploy/kafka/kafka.sh start
+
+kafka-stop:
+	deploy/kafka/kafka.sh stop
+
+topics: deps
+	$(VENV)/bin/python -m shared.bus.topics create
+
+clean: down
+	rm -rf .state

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Brings the whole system up locally: Kafka, topics, development keys, every service (SQLite stores).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+state=.state
+mkdir -p "$state/logs"
+export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}
+
+if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
+.venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
+keys=$(.venv/bin/python -m shared.auth dev-keys)
+
+if [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; then
+  echo "[up] services already running (pid $(cat "$state/services.pid"))"
+else
+  echo "[up] starting services (logs: $state/logs/services.log)"
+  nohup .venv/bin/honcho start -f deploy/Procfile -d . >"$state/logs/services.log" 2>&1 &
+  echo $! >"$state/services.pid"
+fi
+
+wait_for() {
+  for _ in $(seq 1 60); do
+    if .venv/bin/python - "$1" <<'PY' 2>/dev/null; then return 0; fi
+import sys, httpx
+sys.exit(0 if httpx.get(sys.argv[1], timeout=1).status_code == 200 else 1)
+PY
+    sleep 0.5
+  done
+  echo "[up] $1 did not answer; see $state/logs/services.log" >&2
+  tail -20 "$state/logs/services.log" >&2
+  exit 1
+}
+wait_for http://127.0.0.1:8001/health
+
+cat <<TXT
+
+The complaint system is up.
+  Kafka          $KAFKA_BOOTSTRAP_SERVERS
+  intake         http://127.0.0.1:8001   (API docs: http://127.0.0.1:8001/docs)
+
+Development keys (send as the X-Office-Key header):
+$(echo "$keys" | sed 's/^/  /')
+
+Try it:
+  curl -s -X POST http://127.0.0.1:8001/complaints -H "X-Office-Key: $(echo "$keys" | awk '$1=="hk-central/reception"{print $2}')" \\
+    -H 'Content-Type: application/json' -d @deploy/local/example-complaint.json
+
+Stop everything with: make down
+TXT

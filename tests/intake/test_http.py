@@ -1,0 +1,149 @@
+"""Intake's HTTP API: the registration form in, clear errors out, and nothing recorded on bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.intake.entrypoints.http import create_app
+from services.intake.settings import IntakeSettings
+from tests.support import form, write_keys
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, str]:
+    return write_keys(tmp_path / "keys.json")
+
+
+@pytest.fixture
+def client(tmp_path: Path, keys: dict[str, str]) -> Iterator[TestClient]:
+    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, keys_file=tmp_path / "keys.json")
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def headers(keys: dict[str, str], actor: str = "hk-central/reception") -> dict[str, str]:
+    return {"X-Office-Key": keys[actor]}
+
+
+def recorded(client: TestClient) -> int:
+    return client.app.state.intake.process_recorder.max_notification_id() or 0
+
+
+def test_health(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok", "service": "intake"}
+
+
+def test_post_registers_then_the_same_reference_answers_200_with_the_same_id(client, keys) -> None:
+    first = client.post("/complaints", json=form(), headers=headers(keys))
+    again = client.post("/complaints", json=form(), headers=headers(keys))
+
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert first.json()["sequence_number"] == 1
+
+
+def test_get_returns_the_registration(client, keys) -> None:
+    complaint_id = client.post("/complaints", json=form(), headers=headers(keys)).json()["complaint_id"]
+
+    body = client.get(f"/complaints/{complaint_id}", headers=headers(keys)).json()
+
+    assert body["office_id"] == "hk-central"
+    assert body["form"]["complainant"]["name"] == "Chan Tai Man"
+    assert body["registered_by"] == "hk-central/reception"
+
+
+def test_the_office_comes_from_the_key_and_another_office_cannot_read_it(client, keys) -> None:
+    complaint_id = client.post("/complaints", json=form(), headers=headers(keys)).json()["complaint_id"]
+
+    other = client.get(f"/complaints/{complaint_id}", headers=headers(keys, "kln-east/reception"))
+    group = client.get(f"/complaints/{complaint_id}", headers=headers(keys, "group/auditor"))
+
+    assert other.status_code == 404
+    assert group.status_code == 200 and group.json()["office_id"] == "hk-central"
+
+
+def test_a_body_naming_an_office_is_refused(client, keys) -> None:
+    response = client.post("/complaints", json=form() | {"office_id": "kln-east"}, headers=headers(keys))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "office_id"]
+
+
+def test_reused_reference_with_other_details_is_409(client, keys) -> None:
+    client.post("/complaints", json=form(), headers=headers(keys))
+    before = recorded(client)
+    response = client.post("/complaints", json=form(object="Car park gate"), headers=headers(keys))
+    assert response.status_code == 409
+    assert "already registered" in response.json()["detail"]
+    assert recorded(client) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({k: v for k, v in form().items() if k != "channel"}, "channel"),
+        (form(channel="pigeon"), "channel"),
+        (form(received_at="yesterday"), "received_at"),
+        (form(received_at="2026-11-02T09:30:00"), "received_at"),  # no time zone
+        (form(complainant={"name": "", "contact": "+852 1"}), "complainant"),
+        (form(office_reference="has spaces"), "office_reference"),
+        (form(description="x" * 5000), "description"),
+    ],
+)
+def test_bad_fields_get_422_with_the_field_named_and_nothing_recorded(client, keys, body, field) -> None:
+    response = client.post("/complaints", json=body, headers=headers(keys))
+
+    assert response.status_code == 422
+    assert any(field in error["loc"] for error in response.json()["detail"])
+    assert recorded(client) == 0
+
+
+def test_occurred_after_received_is_422(client, keys) -> None:
+    body = form(occurred_at="2026-11-03T00:00:00+00:00")
+    response = client.post("/complaints", json=body, headers=headers(keys))
+    assert response.status_code == 422
+    assert "occurred_at must not be after received_at" in response.text
+
+
+def test_unparseable_json_is_422(client, keys) -> None:
+    response = client.post(
+        "/complaints",
+        content=b'{"office_reference": ',
+        headers=headers(keys) | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert recorded(client) == 0
+
+
+def test_oversized_body_is_413(client, keys) -> None:
+    response = client.post(
+        "/complaints",
+        content=b"{" + b" " * 70_000 + b"}",
+        headers=headers(keys) | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert recorded(client) == 0
+
+
+@pytest.mark.parametrize("key", [None, "ck_not-a-real-key"])
+def test_missing_or_unknown_key_is_401(client, key) -> None:
+    response = client.post("/complaints", json=form(), headers={"X-Office-Key": key} if key else {})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "X-Office-Key"
+    assert recorded(client) == 0
+
+
+def test_a_group_key_cannot_register_for_an_office(client, keys) -> None:
+    response = client.post("/complaints", json=form(), headers=headers(keys, "group/dashboard"))
+    assert response.status_code == 403
+    assert recorded(client) == 0
+
+
+def test_openapi_documents_the_error_answers(client) -> None:
+    responses = client.get("/openapi.json").json()["paths"]["/complaints"]["post"]["responses"]
+    assert {"200", "201", "401", "403", "409", "413", "422"} <= set(responses)

@@ -1,0 +1,92 @@
+"""Office systems publishing to Kafka: checked like HTTP; bad messages become dead letters, the rest go on."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from services.intake import bootstrap
+from services.intake.adapters.office_topic import signed_submission
+from services.intake.settings import IntakeSettings
+from shared.bus import kafka
+from shared.contracts import ComplaintRegistered, RegistrationForm, WireMessage, decode_message
+from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, OFFICE_REGISTRATIONS
+from tests.kafka_support import read_topic, run_until
+from tests.support import form, write_keys
+
+pytestmark = pytest.mark.kafka
+
+
+async def publish(servers: str, messages: list[WireMessage]) -> None:
+    producer = kafka.producer(servers)
+    await producer.start()
+    try:
+        for message in messages:
+            await producer.send_and_wait(
+                OFFICE_REGISTRATIONS.name, message.value, key=message.key, headers=message.headers
+            )
+    finally:
+        await producer.stop()
+
+
+async def test_registrations_from_the_office_topic_with_poison_in_between(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    keys = write_keys(tmp_path / "keys.json")
+    settings = IntakeSettings(
+        store="sqlite",
+        state_dir=tmp_path,
+        keys_file=tmp_path / "keys.json",
+        kafka_bootstrap_servers=kafka_bootstrap,
+    )
+    tag = uuid.uuid4().hex[:8]
+    good_1 = signed_submission(
+        "hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-1"))
+    )
+    good_2 = signed_submission(
+        "hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-2"))
+    )
+    forged = signed_submission("hk-central", keys["kln-east/reception"], RegistrationForm(**form(f"{tag}-3")))
+    garbage = WireMessage(
+        f"{tag}-4".encode(), b"\x00not json", [("ce_type", b"complaints.office.RegistrationSubmitted")]
+    )
+    # All keyed so they share one partition and their order is the order sent.
+    same_key = f"{tag}".encode()
+    messages = [WireMessage(same_key, m.value, m.headers) for m in (good_1, garbage, forged, good_2)]
+    await publish(kafka_bootstrap, messages)
+
+    intake = bootstrap.application(settings)
+    worker = bootstrap.office_topic_consumer(settings, intake)
+    await run_until(lambda: worker.progress.handled + worker.progress.dead_lettered >= 4, worker.run)
+    relay = bootstrap.relay(settings, intake)
+    await relay.start()
+    while await relay.publish_next_batch():
+        pass
+    await relay.stop()
+    intake.close()
+
+    registered = [
+        decode_message(WireMessage(r.key, r.value, list(r.headers)))
+        for r in await read_topic(
+            kafka_bootstrap, INTAKE_EVENTS.name, keep=lambda r: tag.encode() in r.value, expect=2
+        )
+    ]
+    # Each complaint has its own partition key, so the topic's order across them is not defined.
+    numbered = sorted((e.payload.sequence_number, e.payload.form.office_reference) for e in registered)
+    assert all(isinstance(e, ComplaintRegistered) for e in registered)
+    assert numbered == [(1, f"{tag}-1"), (2, f"{tag}-2")]
+
+    letters = [
+        json.loads(r.value)
+        for r in await read_topic(
+            kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: r.key == same_key, expect=2
+        )
+    ]
+    assert [letter["origin_topic"] for letter in letters] == [OFFICE_REGISTRATIONS.name] * 2
+    assert "value is not JSON" in letters[0]["error"]
+    assert "signature does not match" in letters[1]["error"]
+    assert letters[0]["origin_offset"] < letters[1]["origin_offset"]
+    assert letters[1]["attempts"] == 1  # a rejection is final: no retries
