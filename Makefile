@@ -18,7 +18,7 @@ test-fast: deps  ## Only the tests that need neither Kafka nor PostgreSQL.
 	$(VENV)/bin/pytest -m "not kafka and not postgres"
 
 bench: deps  ## Throughput: intake over HTTP, relay to Kafka, beside raw aiokafka in the same run.
-	$(VENV)/bin/python -m tests.bench.run
+	$(VENV)/bin/python -m bench.run
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -20,8 +20,17 @@ from .contracts import derived_id
 from .settings import ServiceSettings, Store
 
 
+# Recently used aggregates stay in memory; on each use the cache fast-forwards them with any newer
+# events from the store, so another process's writes are still seen.
+CACHE = {"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+
 def store_environment(settings: ServiceSettings) -> dict[str, str]:
     """The `eventsourcing` settings for a service's store, from its typed settings."""
+    return CACHE | _persistence(settings)
+
+
+def _persistence(settings: ServiceSettings) -> dict[str, str]:
     if settings.store is Store.MEMORY:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if settings.store is Store.SQLITE:

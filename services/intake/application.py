@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import random
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
 from shared.contracts import RegistrationForm
@@ -20,6 +16,7 @@ from shared.eventstore import ServiceApplication, UnitOfWork
 from .domain.complaint import Complaint, form_fingerprint
 from .domain.errors import ComplaintNotFound, ReferenceReused
 from .domain.ledger import OfficeLedger
+from .group_commit import GroupCommit
 
 
 @dataclass(frozen=True)
@@ -45,12 +42,7 @@ class IntakeApplication(ServiceApplication):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._office_locks: dict[str, threading.Lock] = {}
-        self._office_locks_guard = threading.Lock()
-
-    def _office_lock(self, office_id: str) -> threading.Lock:
-        with self._office_locks_guard:
-            return self._office_locks.setdefault(office_id, threading.Lock())
+        self._group_commit = GroupCommit(self)
 
     def register(
         self,
@@ -61,20 +53,10 @@ class IntakeApplication(ServiceApplication):
         causation_id: str | None = None,
     ) -> Registration:
         """Record a complaint. The same office reference with the same form finds the first one."""
-        # One office's registrations take turns in this process (its ledger is one aggregate);
-        # another process racing for the same ledger loses optimistically and retries.
-        with self._office_lock(office_id):
-            for attempt in range(50):
-                uow = self.unit_of_work()
-                registration = register_into(uow, office_id, actor, form, now, causation_id)
-                if not registration.created:
-                    return registration
-                try:
-                    self.commit(uow)
-                    return registration
-                except IntegrityError:
-                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-        raise RuntimeError(f"could not register for office {office_id}: its ledger is too contended")
+        # An office's registrations all advance its ledger: those arriving together commit together.
+        return self._group_commit.submit(
+            office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id)
+        )
 
     def registration(self, office_id: str | None, complaint_id: UUID) -> RegistrationView:
         """A complaint's registration; `office_id=None` (group keys) sees every office."""

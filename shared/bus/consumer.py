@@ -102,7 +102,6 @@ class TrackedConsumer:
         self.progress = ConsumerProgress()
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
 
-
     def tracking_name(self, topic: str, partition: int) -> str:
         return f"{self.group_id}/{topic}/{partition}"
 

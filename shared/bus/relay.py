@@ -22,7 +22,7 @@ from eventsourcing.persistence import Notification
 from pydantic import BaseModel
 
 from shared.contracts import IntegrationEvent, encode
-from shared.contracts.topics import DEAD_LETTERS, RELAY_POSITIONS, topic_for_event_type
+from shared.contracts.topics import RELAY_POSITIONS, topic_for_event_type
 from shared.eventstore import ServiceApplication
 
 from . import kafka
@@ -46,10 +46,7 @@ class Publication:
 
     @property
     def topic(self) -> str:
-        type_name = self.message.model_dump(include={"type"})["type"]
-        if type_name == DEAD_LETTERS.event_types[0]:
-            return DEAD_LETTERS.name
-        return topic_for_event_type(type_name).name
+        return topic_for_event_type(self.message.model_dump(include={"type"})["type"]).name
 
 
 # A service's translation of one stored domain event into what it publishes (often nothing).

@@ -11,15 +11,30 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .deadletter import DeadLetter
-from .intake import ComplaintRegistered, OfficeRegistrationSubmitted
+from . import deadletter, followup, handling, hotline, intake, notifications, projection, sla, triage
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-MESSAGE_TYPES: dict[str, type[BaseModel]] = {
-    model.model_fields["type"].default: model
-    for model in (ComplaintRegistered, OfficeRegistrationSubmitted, DeadLetter)
-}
+
+def _message_models(*modules: Any) -> dict[str, type[BaseModel]]:
+    """Every model of the modules that names its own type: the messages (payloads name none)."""
+    found: dict[str, type[BaseModel]] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.__name__
+            ):
+                field = value.model_fields.get("type")
+                if field is not None and isinstance(field.default, str):
+                    found[field.default] = value
+    return found
+
+
+MESSAGE_TYPES: dict[str, type[BaseModel]] = _message_models(
+    intake, triage, handling, sla, followup, notifications, deadletter, hotline, projection
+)
 
 # (type, from_version) -> function turning that version's JSON into the next version's JSON.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}

@@ -38,6 +38,89 @@ INTAKE_EVENTS = Topic(
     event_types=("complaints.intake.ComplaintRegistered",),
     description="Complaints recorded by the offices.",
 )
+TRIAGE_EVENTS = Topic(
+    name="complaints.triage.events",
+    key="complaint_id",
+    event_types=(
+        "complaints.triage.ComplaintTriaged",
+        "complaints.triage.SeverityRegraded",
+        "complaints.triage.DecisionOverridden",
+        "complaints.triage.IncidentClusterDetected",
+    ),
+    description="Triage's judgement of each complaint, re-grades, human overrides and mass incidents.",
+)
+HANDLING_EVENTS = Topic(
+    name="complaints.handling.events",
+    key="complaint_id",
+    event_types=(
+        "complaints.handling.CaseOpened",
+        "complaints.handling.CaseAccepted",
+        "complaints.handling.HandOverRequested",
+        "complaints.handling.HandOverAccepted",
+        "complaints.handling.CauseRecorded",
+        "complaints.handling.SolutionProposed",
+        "complaints.handling.SolutionApproved",
+        "complaints.handling.SolutionRejected",
+        "complaints.handling.SolutionCarriedOut",
+        "complaints.handling.ResultRecorded",
+        "complaints.handling.ProgressReported",
+        "complaints.handling.CommitmentMade",
+        "complaints.handling.CaseReopened",
+    ),
+    description="The responsible department's work on each case, from acceptance to result.",
+)
+SLA_EVENTS = Topic(
+    name="complaints.sla.events",
+    key="complaint_id",
+    event_types=(
+        "complaints.sla.ClockStarted",
+        "complaints.sla.DeadlineWarning",
+        "complaints.sla.DeadlineBreached",
+        "complaints.sla.ClockStopped",
+        "complaints.sla.ExtensionRequested",
+        "complaints.sla.ExtensionDecided",
+        "complaints.sla.RegradeRequested",
+    ),
+    description="Time limits: clocks, warnings, breaches, decided extensions, re-grade requests.",
+)
+FOLLOWUP_EVENTS = Topic(
+    name="complaints.followup.events",
+    key="complaint_id",
+    event_types=(
+        "complaints.followup.CustomerReplied",
+        "complaints.followup.ReturnVisitScheduled",
+        "complaints.followup.ReturnVisitMade",
+        "complaints.followup.StepWaived",
+        "complaints.followup.CaseClosed",
+    ),
+    description="Reply to the customer, return visits, recorded waivers, and closing.",
+)
+NOTIFICATIONS = Topic(
+    name="complaints.notifications",
+    key="complaint_id",
+    event_types=("complaints.notifications.NotificationRequested",),
+    description="Who must be told now (major complaints, warnings, breaches): a mail/SMS gateway reads it.",
+)
+HOTLINE_REPORTS = Topic(
+    name="complaints.hotline.reports",
+    key="complaint_id (the hotline report's id)",
+    event_types=("complaints.hotline.ComplaintReported",),
+    description="Complaints the group's own hotline took about an office; the office must register them.",
+)
+PROJECTION_COMPLAINT_HISTORY = Topic(
+    name="complaints.projection.complaint-history",
+    key="complaint_id",
+    event_types=("complaints.projection.ComplaintHistoryUpdated",),
+    description="The projection's latest history of each complaint: timeline, state, record-rule checks.",
+    cleanup=Cleanup.COMPACT,
+)
+PROJECTION_OFFICE_STATISTICS = Topic(
+    name="complaints.projection.office-stats",
+    key="office_id",
+    event_types=("complaints.projection.OfficeStatisticsUpdated",),
+    description="The projection's latest statistics of each office.",
+    cleanup=Cleanup.COMPACT,
+)
 OFFICE_REGISTRATIONS = Topic(
     name="complaints.office.registrations",
     key="office_reference",
@@ -62,7 +145,20 @@ RELAY_POSITIONS = Topic(
     cleanup=Cleanup.COMPACT,
 )
 
-ALL_TOPICS: tuple[Topic, ...] = (INTAKE_EVENTS, OFFICE_REGISTRATIONS, DEAD_LETTERS, RELAY_POSITIONS)
+ALL_TOPICS: tuple[Topic, ...] = (
+    INTAKE_EVENTS,
+    TRIAGE_EVENTS,
+    HANDLING_EVENTS,
+    SLA_EVENTS,
+    FOLLOWUP_EVENTS,
+    NOTIFICATIONS,
+    HOTLINE_REPORTS,
+    PROJECTION_COMPLAINT_HISTORY,
+    PROJECTION_OFFICE_STATISTICS,
+    OFFICE_REGISTRATIONS,
+    DEAD_LETTERS,
+    RELAY_POSITIONS,
+)
 
 
 def topic_for_event_type(event_type: str) -> Topic:

@@ -1,0 +1,1 @@
+"""Benchmarks: throughput beside a raw Kafka baseline measured in the same run. Not tests."""

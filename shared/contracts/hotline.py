@@ -1,0 +1,37 @@
+"""Contracts of the group's own complaint channel: reports taken by the group hotline.
+
+The group hands each report to the office concerned. The office must register it (quoting the
+hotline reference as its `office_reference`, or anywhere in the form's description or request);
+the projection flags a report that no registration of that office quotes within the set time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from .envelope import Contract, IntegrationEvent
+from .intake import Complainant
+
+
+class HotlineComplaintReportedPayload(Contract):
+    hotline_reference: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:/-]+$",
+        description="The group hotline's reference; the office quotes it when it registers the complaint.",
+    )
+    reported_at: AwareDatetime = Field(description="When the hotline took the complaint.")
+    complainant: Complainant
+    unit_address: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1, max_length=4000, description="What the customer said.")
+
+
+class HotlineComplaintReported(IntegrationEvent):
+    """The group hotline took a complaint about an office. `complaint_id` is the report's own id
+    (derived from the hotline reference), not the id the office's registration will get."""
+
+    type: Literal["complaints.hotline.ComplaintReported"] = "complaints.hotline.ComplaintReported"
+    schema_version: Literal[1] = 1
+    payload: HotlineComplaintReportedPayload

@@ -1,0 +1,98 @@
+"""Contracts triage publishes: its judgement of each complaint, re-grades, overrides and clusters."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from .common import BusinessArea, CommunicationKind, ContentCategory, Explanation, Nature, Severity, Validity
+from .envelope import Contract, IntegrationEvent
+
+
+class ComplainantHistory(Contract):
+    earlier_complaints: int = Field(ge=0, description="Earlier complaints by the same complainant.")
+    recent_complaint_ids: list[UUID] = Field(description="The most recent earlier ones, newest first.")
+    invalid_complaints: int = Field(ge=0, description="How many of the earlier ones were judged invalid.")
+    flagged_for_review: bool = Field(
+        description="Many invalid complaints: a human looks; never auto-rejected."
+    )
+
+
+class ComplaintTriagedPayload(Contract):
+    validity: Validity
+    nature: Nature
+    communication_kind: CommunicationKind | None = Field(description="Set when the nature is communication.")
+    content_category: ContentCategory
+    business_area: BusinessArea
+    severity: Severity
+    severity_criteria: list[str] = Field(
+        description="Every criterion that matched, e.g. 'major.injury-or-loss'."
+    )
+    department: str = Field(description="The responsible department, from the routing table.")
+    first_responsible: str = Field(description="The first responsible person recorded for the case.")
+    rules_version: int = Field(ge=1, description="The version of the rules that decided.")
+    explanations: dict[str, Explanation] = Field(
+        description="Why, per aspect: validity, nature, category, severity, routing."
+    )
+    history: ComplainantHistory
+
+
+class ComplaintTriaged(IntegrationEvent):
+    """Triage judged a complaint: validity, nature, category, severity and routing, each explained."""
+
+    type: Literal["complaints.triage.ComplaintTriaged"] = "complaints.triage.ComplaintTriaged"
+    schema_version: Literal[1] = 1
+    payload: ComplaintTriagedPayload
+
+
+class SeverityRegradedPayload(Contract):
+    previous: Severity
+    severity: Severity
+    criterion: str = Field(description="The criterion of the new grade, e.g. 'major.unresolved-week'.")
+    explanation: Explanation
+
+
+class SeverityRegraded(IntegrationEvent):
+    """A later fact (a repeat, a cluster, an unresolved week, a person) changed a complaint's grade."""
+
+    type: Literal["complaints.triage.SeverityRegraded"] = "complaints.triage.SeverityRegraded"
+    schema_version: Literal[1] = 1
+    payload: SeverityRegradedPayload
+
+
+class TriageDecisionOverriddenPayload(Contract):
+    aspect: Literal["validity", "nature", "category", "severity", "routing"]
+    previous: str
+    value: str
+    reason: str = Field(min_length=1, description="Why the person overrode it; the actor is who.")
+
+
+class TriageDecisionOverridden(IntegrationEvent):
+    """A person confirmed differently: an automatic decision replaced, with who and why."""
+
+    type: Literal["complaints.triage.DecisionOverridden"] = "complaints.triage.DecisionOverridden"
+    schema_version: Literal[1] = 1
+    payload: TriageDecisionOverriddenPayload
+
+
+class IncidentClusterDetectedPayload(Contract):
+    cluster_id: UUID
+    incident_key: str = Field(description="What the members share: site or building, and object or category.")
+    member_complaint_ids: list[UUID]
+    complainants: int = Field(
+        ge=6, description="Distinct complainants: more than five makes a mass incident."
+    )
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    explanation: Explanation
+
+
+class IncidentClusterDetected(IntegrationEvent):
+    """More than five customers complained of one incident at one time. Keyed by the complaint that
+    completed the cluster; every member is then re-graded major citing `cluster_id`."""
+
+    type: Literal["complaints.triage.IncidentClusterDetected"] = "complaints.triage.IncidentClusterDetected"
+    schema_version: Literal[1] = 1
+    payload: IncidentClusterDetectedPayload

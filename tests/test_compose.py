@@ -1,0 +1,82 @@
+"""docker-compose.yml cannot run here (no Docker engine), so this keeps it honest: every service's
+command exists in the code, and every setting it passes is one the service actually reads."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shared.settings import KafkaSettings, ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+INFRASTRUCTURE = {"kafka", "postgres"}
+APP_SERVICES = {name: spec for name, spec in COMPOSE["services"].items() if name not in INFRASTRUCTURE}
+
+
+def _settings_classes() -> dict[str, type[ServiceSettings]]:
+    found = {}
+    for package in sorted((ROOT / "services").iterdir()):
+        if (package / "settings.py").exists():
+            module = importlib.import_module(f"services.{package.name}.settings")
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, ServiceSettings)
+                    and value is not ServiceSettings
+                ):
+                    found[value.model_config["env_prefix"]] = value
+    return found
+
+
+def _target(command: list[str]) -> str:
+    """The Python module (or module:attribute) a compose command runs."""
+    if command[0] == "uvicorn":
+        return command[1]
+    assert command[:2] == ["python", "-m"], f"unexpected command {command}"
+    return command[2]
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_each_command_exists(name: str) -> None:
+    target = _target(APP_SERVICES[name]["command"])
+    module_name, _, attribute = target.partition(":")
+    assert importlib.util.find_spec(module_name) is not None, f"{name}: no module {module_name}"
+    if attribute:
+        assert hasattr(importlib.import_module(module_name), attribute), f"{name}: no {target}"
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_each_setting_is_read_by_the_service(name: str) -> None:
+    classes = _settings_classes()
+    known: set[str] = {f"KAFKA_{f}".upper() for f in KafkaSettings.model_fields}
+    for prefix, settings_class in classes.items():
+        known |= {f"{prefix}{field}".upper() for field in settings_class.model_fields}
+    unknown = set(APP_SERVICES[name].get("environment", {})) - known
+    assert not unknown, f"{name} passes settings no service reads: {sorted(unknown)}"
+
+
+def test_every_service_process_of_the_procfile_is_deployed() -> None:
+    procfile = (ROOT / "deploy" / "Procfile").read_text().splitlines()
+    processes = {line.split(":", 1)[0] for line in procfile if line and not line.startswith("#")}
+    assert processes <= set(APP_SERVICES), (
+        f"not in docker-compose.yml: {sorted(processes - set(APP_SERVICES))}"
+    )
+
+
+def test_services_use_the_production_store() -> None:
+    for name, spec in APP_SERVICES.items():
+        stores = {v for k, v in spec.get("environment", {}).items() if k.endswith("_STORE")}
+        assert stores <= {"postgres"}, f"{name} does not use PostgreSQL: {stores}"
+
+
+def test_every_service_package_is_deployed_with_its_settings() -> None:
+    packages = {p.name for p in (ROOT / "services").iterdir() if (p / "bootstrap.py").exists()}
+    prefixes = {prefix.rstrip("_").lower() for prefix in _settings_classes()}
+    deployed = {name.split("-", 1)[0] for name in APP_SERVICES}
+    assert packages <= prefixes, f"services without a settings class: {sorted(packages - prefixes)}"
+    assert packages <= deployed, f"services missing from docker-compose.yml: {sorted(packages - deployed)}"
