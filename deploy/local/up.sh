@@ -31,14 +31,18 @@ PY
   tail -20 "$state/logs/services.log" >&2
   exit 1
 }
-wait_for http://127.0.0.1:8001/health
+# Every HTTP process of the Procfile ("<service>-http: ... --port N") must answer its health check.
+urls=""
+while read -r name port; do
+  wait_for "http://127.0.0.1:$port/health"
+  urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
+done < <(sed -nE 's/^([a-z]+-http):.*--port ([0-9]+).*/\1 \2/p' deploy/Procfile)
 
 cat <<TXT
 
 The complaint system is up.
   Kafka          $KAFKA_BOOTSTRAP_SERVERS
-  intake         http://127.0.0.1:8001   (API docs: http://127.0.0.1:8001/docs)
-
+$urls
 Development keys (send as the X-Office-Key header):
 $(echo "$keys" | sed 's/^/  /')
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
@@ -104,9 +105,9 @@ class CrashingConsumer(TrackedConsumer):
 
 
 async def test_consumer_killed_between_db_commit_and_offset_commit_applies_nothing_twice(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_bootstrap: str, store_settings: dict[str, Any]
 ) -> None:
-    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap)
+    settings = IntakeSettings(**store_settings, kafka_bootstrap_servers=kafka_bootstrap)
     intake = bootstrap.application(settings)
     batch = uuid.uuid4().hex[:6]
     ids = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -68,8 +69,8 @@ async def test_a_posted_complaint_appears_exactly_once_as_a_cloudevent(
     assert json.loads(record.value)["payload"]["form"]["office_reference"] == reference
 
 
-async def test_a_restarted_relay_does_not_publish_again(kafka_bootstrap: str, tmp_path: Path) -> None:
-    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap)
+async def test_a_restarted_relay_does_not_publish_again(kafka_bootstrap: str, store_settings: dict[str, Any]) -> None:
+    settings = IntakeSettings(**store_settings, kafka_bootstrap_servers=kafka_bootstrap)
     app = bootstrap.application(settings)
     ids = {
         str(
