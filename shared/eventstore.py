@@ -27,7 +27,17 @@ CACHE = {"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
 def store_environment(settings: ServiceSettings) -> dict[str, str]:
     """The `eventsourcing` settings for a service's store, from its typed settings."""
-    return CACHE | _persistence(settings)
+    return CACHE | _persistence(settings) | _encryption(settings)
+
+
+def _encryption(settings: ServiceSettings) -> dict[str, str]:
+    # Complaints carry personal data: with a key, every stored event is AES-GCM encrypted at rest.
+    if settings.cipher_key is None:
+        return {}
+    return {
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": settings.cipher_key.get_secret_value(),
+    }
 
 
 def _persistence(settings: ServiceSettings) -> dict[str, str]:

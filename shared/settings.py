@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
     postgres_password: SecretStr = SecretStr("complaints")
     postgres_dbname: str = "complaints"
     postgres_pool_size: int = 8
+    cipher_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 AES key (16/24/32 bytes): stored events are encrypted at rest with it.",
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     keys_file: Path = Path(".state/keys.json")

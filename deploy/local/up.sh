@@ -10,12 +10,21 @@ export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
 .venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
 keys=$(.venv/bin/python -m shared.auth dev-keys)
+if [ ! -f "$state/dev.env" ]; then
+  # One store-encryption key per service (complaints carry personal data), made once.
+  .venv/bin/python - >"$state/dev.env" <<'PY'
+from eventsourcing.cryptography import AESCipher
+for service in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION"):
+    print(f"{service}_CIPHER_KEY={AESCipher.create_key(32)}")
+PY
+  chmod 600 "$state/dev.env"
+fi
 
 if [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; then
   echo "[up] services already running (pid $(cat "$state/services.pid"))"
 else
   echo "[up] starting services (logs: $state/logs/services.log)"
-  nohup .venv/bin/honcho start -f deploy/Procfile -d . >"$state/logs/services.log" 2>&1 &
+  nohup .venv/bin/honcho start -f deploy/Procfile -d . -e "$state/dev.env" >"$state/logs/services.log" 2>&1 &
   echo $! >"$state/services.pid"
 fi
 

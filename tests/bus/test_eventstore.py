@@ -6,11 +6,17 @@ import uuid
 from typing import Any
 
 import pytest
+from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from services.intake import bootstrap
+from services.intake.settings import IntakeSettings
+from shared.auth import Principal
+from shared.contracts import RegistrationForm
 from shared.eventstore import store_environment
 from shared.settings import ServiceSettings
 from tests.kafka_support import Tally, TallyApplication
+from tests.support import T0, form
 
 
 @pytest.fixture
@@ -50,3 +56,22 @@ def test_a_position_already_recorded_is_refused_with_its_effects(tally: TallyApp
 
 def test_the_store_identity_is_made_once_and_kept(tally: TallyApplication) -> None:
     assert tally.store_instance() == tally.store_instance()
+
+
+def test_with_a_cipher_key_personal_data_is_encrypted_at_rest(tmp_path) -> None:
+    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, cipher_key=AESCipher.create_key(32))
+    intake = bootstrap.application(settings)
+    clerk = Principal("hk-central/reception", "hk-central", frozenset({"receptionist"}))
+    registered = intake.register("hk-central", clerk, RegistrationForm(**form()), T0)
+    intake.close()
+
+    assert b"Chan Tai Man" not in settings.sqlite_path.read_bytes()
+    reopened = bootstrap.application(settings)
+    assert reopened.registration("hk-central", registered.complaint_id).form["complainant"]["name"] == "Chan Tai Man"
+    reopened.close()
+
+    plain = IntakeSettings(store="sqlite", state_dir=tmp_path / "plain")
+    unencrypted = bootstrap.application(plain)
+    unencrypted.register("hk-central", clerk, RegistrationForm(**form()), T0)
+    unencrypted.close()
+    assert b"Chan Tai Man" in plain.sqlite_path.read_bytes()  # the check above can fail
