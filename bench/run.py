@@ -72,10 +72,7 @@ async def raw_produce(servers: str, count: int, value: bytes) -> float:
     await producer.start()
     try:
         start = time.perf_counter()
-        futures = [
-            await producer.send(INTAKE_EVENTS.name, value, key=str(uuid.uuid4()).encode())
-            for _ in range(count)
-        ]
+        futures = [await producer.send(INTAKE_EVENTS.name, value, key=str(uuid.uuid4()).encode()) for _ in range(count)]
         await asyncio.gather(*futures)
         return count / (time.perf_counter() - start)
     finally:
@@ -105,9 +102,7 @@ async def post_complaints(url: str, key: str, count: int, concurrency: int) -> f
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             n = queue.get_nowait()
-            response = await client.post(
-                "/complaints", json=form(f"{tag}-{n}"), headers={"X-Office-Key": key}
-            )
+            response = await client.post("/complaints", json=form(f"{tag}-{n}"), headers={"X-Office-Key": key})
             response.raise_for_status()
 
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
@@ -128,9 +123,7 @@ async def wait_for_http(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-async def bench(
-    servers: str, complaints: int, concurrency: int, workdir: Path
-) -> list[tuple[str, float, str]]:
+async def bench(servers: str, complaints: int, concurrency: int, workdir: Path) -> list[tuple[str, float, str]]:
     await kafka.wait_for_broker(servers)
     await kafka.create_topics(servers)
     rows: list[tuple[str, float, str]] = []
@@ -138,9 +131,7 @@ async def bench(
     records, plain = make_dev_keys()
     keys_file = workdir / "keys.json"
     keys_file.write_text("[" + ",".join(r.model_dump_json() for r in records) + "]")
-    settings = IntakeSettings(
-        store="sqlite", state_dir=workdir, keys_file=keys_file, kafka_bootstrap_servers=servers
-    )
+    settings = IntakeSettings(store="sqlite", state_dir=workdir, keys_file=keys_file, kafka_bootstrap_servers=servers)
 
     value_size = 1600  # about one published ComplaintRegistered
 
@@ -178,9 +169,7 @@ async def bench(
     finally:
         server.terminate()
         server.wait(30)
-    rows.append(
-        ("intake POST /complaints, complaints/s", http_rate, f"{http_rate / raw_rate:.3f} x raw produce")
-    )
+    rows.append(("intake POST /complaints, complaints/s", http_rate, f"{http_rate / raw_rate:.3f} x raw produce"))
 
     app = bootstrap.application(settings)
     relay = bootstrap.relay(settings, app)

@@ -69,9 +69,7 @@ class KeyRegistry:
     def office_signer(self, office_id: str, value: bytes, signature: str) -> Principal | None:
         """The office key (with the staff role) that signed `value`, if any."""
         for record in self._by_hash.values():
-            if record.office_id == office_id and hmac.compare_digest(
-                sign(value, record.key_sha256), signature
-            ):
+            if record.office_id == office_id and hmac.compare_digest(sign(value, record.key_sha256), signature):
                 return _principal(record)
         return None
 
@@ -102,9 +100,7 @@ def make_dev_keys() -> tuple[list[KeyRecord], dict[str, str]]:
     def add(actor_id: str, office_id: str | None, roles: list[str]) -> None:
         raw = f"ck_{secrets.token_urlsafe(24)}"
         plain[actor_id] = raw
-        records.append(
-            KeyRecord(key_sha256=hash_key(raw), actor_id=actor_id, office_id=office_id, roles=roles)
-        )
+        records.append(KeyRecord(key_sha256=hash_key(raw), actor_id=actor_id, office_id=office_id, roles=roles))
 
     for office in DEV_OFFICES:
         for name, roles in DEV_OFFICE_ROLES.items():

@@ -19,7 +19,6 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from .contracts import derived_id
 from .settings import ServiceSettings, Store
 
-
 # Recently used aggregates stay in memory; on each use the cache fast-forwards them with any newer
 # events from the store, so another process's writes are still seen.
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "y"}

@@ -91,9 +91,7 @@ def tally_handler(uow: UnitOfWork, delivery: Delivery) -> None:
     tally.count_one(message.event_id)
 
 
-async def run_until(
-    condition: Callable[[], bool], loop: Callable[[asyncio.Event], Any], timeout: float = 60
-) -> None:
+async def run_until(condition: Callable[[], bool], loop: Callable[[asyncio.Event], Any], timeout: float = 60) -> None:
     """Run a bus loop until `condition()` holds (checked every 100 ms), then stop it cleanly."""
     stop = asyncio.Event()
     task = asyncio.create_task(loop(stop))

@@ -24,11 +24,7 @@ def _settings_classes() -> dict[str, type[ServiceSettings]]:
         if (package / "settings.py").exists():
             module = importlib.import_module(f"services.{package.name}.settings")
             for value in vars(module).values():
-                if (
-                    isinstance(value, type)
-                    and issubclass(value, ServiceSettings)
-                    and value is not ServiceSettings
-                ):
+                if isinstance(value, type) and issubclass(value, ServiceSettings) and value is not ServiceSettings:
                     found[value.model_config["env_prefix"]] = value
     return found
 
@@ -63,9 +59,7 @@ def test_each_setting_is_read_by_the_service(name: str) -> None:
 def test_every_service_process_of_the_procfile_is_deployed() -> None:
     procfile = (ROOT / "deploy" / "Procfile").read_text().splitlines()
     processes = {line.split(":", 1)[0] for line in procfile if line and not line.startswith("#")}
-    assert processes <= set(APP_SERVICES), (
-        f"not in docker-compose.yml: {sorted(processes - set(APP_SERVICES))}"
-    )
+    assert processes <= set(APP_SERVICES), f"not in docker-compose.yml: {sorted(processes - set(APP_SERVICES))}"
 
 
 def test_services_use_the_production_store() -> None:

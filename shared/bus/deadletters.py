@@ -16,9 +16,7 @@ from shared.contracts import DeadLetter, derived_id
 
 class DeadLetterRecord(Aggregate):
     @staticmethod
-    def create_id(
-        consumer: str, origin_topic: str, origin_partition: int, origin_offset: int, **_: object
-    ) -> UUID:
+    def create_id(consumer: str, origin_topic: str, origin_partition: int, origin_offset: int, **_: object) -> UUID:
         return derived_id("dead-letter", consumer, origin_topic, origin_partition, origin_offset)
 
     @event("Recorded")

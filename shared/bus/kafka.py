@@ -71,9 +71,7 @@ async def create_topics(bootstrap_servers: str, topics: Iterable[Topic] = ALL_TO
         for topic in missing:
             # Another process may create it concurrently: same registry, same topic.
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
-                    [NewTopic(topic.name, topic.partitions, 1, topic_configs=topic.config())]
-                )
+                await admin.create_topics([NewTopic(topic.name, topic.partitions, 1, topic_configs=topic.config())])
         return [t.name for t in missing]
     finally:
         await admin.close()

@@ -98,9 +98,7 @@ class OutboxRelay:
         self._position_key = f"{self.service}/{instance}".encode()
         # One transactional id per store: starting fences any older relay of the same store and
         # aborts its open batch, so the position read next is final.
-        self._producer = kafka.producer(
-            self.bootstrap_servers, transactional_id=f"{self.service}-relay-{instance}"
-        )
+        self._producer = kafka.producer(self.bootstrap_servers, transactional_id=f"{self.service}-relay-{instance}")
         await self._producer.start()
         self.progress = RelayProgress(position=await self._committed_position(), started=time.monotonic())
         log.info("%s relay starts after notification %s", self.service, self.progress.position)
@@ -137,12 +135,8 @@ class OutboxRelay:
                     event_id=publication.event_id,
                     time=publication.time,
                 )
-                await self._producer.send(
-                    publication.topic, value=wire.value, key=wire.key, headers=wire.headers
-                )
-            await self._producer.send(
-                RELAY_POSITIONS.name, key=self._position_key, value=str(last_id).encode()
-            )
+                await self._producer.send(publication.topic, value=wire.value, key=wire.key, headers=wire.headers)
+            await self._producer.send(RELAY_POSITIONS.name, key=self._position_key, value=str(last_id).encode())
         self.progress.position = last_id
         self.progress.published_events += len(notifications)
         self.progress.published_messages += len(publications)

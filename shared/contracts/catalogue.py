@@ -21,11 +21,7 @@ def _message_models(*modules: Any) -> dict[str, type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {}
     for module in modules:
         for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, BaseModel)
-                and value.__module__ == module.__name__
-            ):
+            if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__:
                 field = value.model_fields.get("type")
                 if field is not None and isinstance(field.default, str):
                     found[field.default] = value
@@ -63,9 +59,7 @@ def decode(type_name: str, data: dict[str, Any]) -> BaseModel:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise UnsupportedVersion(f"{type_name}: schema_version must be a whole number >= 1, not {version!r}")
     if version > target:
-        raise UnsupportedVersion(
-            f"{type_name} v{version} is newer than this reader's v{target}; upgrade the reader"
-        )
+        raise UnsupportedVersion(f"{type_name} v{version} is newer than this reader's v{target}; upgrade the reader")
     while version < target:
         try:
             upcast = UPCASTERS[(type_name, version)]

@@ -207,15 +207,13 @@ def _binding_section() -> list[str]:
     return [
         "## CloudEvents binding",
         "",
-        "Every message is a CloudEvent in the Kafka protocol binding's binary content mode "
-        "(`shared.contracts.wire`).",
+        "Every message is a CloudEvent in the Kafka protocol binding's binary content mode (`shared.contracts.wire`).",
         "",
         "| Header | Value |",
         "| --- | --- |",
         *(f"| {header} | {_cell(value)} |" for header, value in _BINDING),
         "",
-        '- Value: the message as JSON (`model.model_dump(mode="json")`), including `type` and '
-        "`schema_version`.",
+        '- Value: the message as JSON (`model.model_dump(mode="json")`), including `type` and `schema_version`.',
         "- Key: the topic's key (see each topic); for integration events the complaint id, so one "
         "complaint's events share a partition and stay in order.",
         "- Office registrations also carry the `ce_officeid` and `ce_signature` extensions "

@@ -147,9 +147,7 @@ class ProgressReported(IntegrationEvent):
 
 class CommitmentMadePayload(Contract):
     promise: str = Field(min_length=1)
-    due_at: AwareDatetime = Field(
-        description="The time promised to the customer: the SLA service watches it."
-    )
+    due_at: AwareDatetime = Field(description="The time promised to the customer: the SLA service watches it.")
 
 
 class CommitmentMade(IntegrationEvent):

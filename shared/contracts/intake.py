@@ -55,9 +55,7 @@ class RegistrationForm(Contract):
 
 
 class ComplaintRegisteredPayload(Contract):
-    sequence_number: int = Field(
-        ge=1, description="Gapless per office: a gap means a complaint was lost or concealed."
-    )
+    sequence_number: int = Field(ge=1, description="Gapless per office: a gap means a complaint was lost or concealed.")
     form: RegistrationForm = Field(description="The registration form as the office filled it in.")
     registered_at: AwareDatetime = Field(description="When intake recorded it.")
 

@@ -26,8 +26,6 @@ class NotificationRequestedPayload(Contract):
 class NotificationRequested(IntegrationEvent):
     """Someone must be told now: a major complaint, a warning, a breach. Who is told is in the event."""
 
-    type: Literal["complaints.notifications.NotificationRequested"] = (
-        "complaints.notifications.NotificationRequested"
-    )
+    type: Literal["complaints.notifications.NotificationRequested"] = "complaints.notifications.NotificationRequested"
     schema_version: Literal[1] = 1
     payload: NotificationRequestedPayload

@@ -65,9 +65,7 @@ class ComplaintHistoryPayload(Contract):
 class ComplaintHistoryUpdated(IntegrationEvent):
     """A complaint's history changed: its whole timeline, current state and record-rule checks."""
 
-    type: Literal["complaints.projection.ComplaintHistoryUpdated"] = (
-        "complaints.projection.ComplaintHistoryUpdated"
-    )
+    type: Literal["complaints.projection.ComplaintHistoryUpdated"] = "complaints.projection.ComplaintHistoryUpdated"
     schema_version: Literal[1] = 1
     payload: ComplaintHistoryPayload
 
@@ -107,9 +105,7 @@ class Statistics(Contract):
     assisted: int = 0
     invalid: int = 0
     untriaged: int = 0
-    categories: list[CategoryCount] = Field(
-        default_factory=list, description="Business areas, largest first."
-    )
+    categories: list[CategoryCount] = Field(default_factory=list, description="Business areas, largest first.")
     content_categories: dict[str, int] = Field(default_factory=dict)
     severities: dict[str, int] = Field(default_factory=dict)
     compliance: Compliance = Field(default_factory=Compliance)
@@ -132,9 +128,7 @@ class OfficeStatisticsPayload(Contract):
 class OfficeStatisticsUpdated(Contract):
     """An office's statistics changed. Keyed by office id on a compacted topic."""
 
-    type: Literal["complaints.projection.OfficeStatisticsUpdated"] = (
-        "complaints.projection.OfficeStatisticsUpdated"
-    )
+    type: Literal["complaints.projection.OfficeStatisticsUpdated"] = "complaints.projection.OfficeStatisticsUpdated"
     schema_version: Literal[1] = 1
     office_id: str
     occurred_at: AwareDatetime = Field(description="The time of the event that changed them.")

@@ -15,9 +15,7 @@ class ComplainantHistory(Contract):
     earlier_complaints: int = Field(ge=0, description="Earlier complaints by the same complainant.")
     recent_complaint_ids: list[UUID] = Field(description="The most recent earlier ones, newest first.")
     invalid_complaints: int = Field(ge=0, description="How many of the earlier ones were judged invalid.")
-    flagged_for_review: bool = Field(
-        description="Many invalid complaints: a human looks; never auto-rejected."
-    )
+    flagged_for_review: bool = Field(description="Many invalid complaints: a human looks; never auto-rejected.")
 
 
 class ComplaintTriagedPayload(Contract):
@@ -27,9 +25,7 @@ class ComplaintTriagedPayload(Contract):
     content_category: ContentCategory
     business_area: BusinessArea
     severity: Severity
-    severity_criteria: list[str] = Field(
-        description="Every criterion that matched, e.g. 'major.injury-or-loss'."
-    )
+    severity_criteria: list[str] = Field(description="Every criterion that matched, e.g. 'major.injury-or-loss'.")
     department: str = Field(description="The responsible department, from the routing table.")
     first_responsible: str = Field(description="The first responsible person recorded for the case.")
     rules_version: int = Field(ge=1, description="The version of the rules that decided.")
@@ -81,9 +77,7 @@ class IncidentClusterDetectedPayload(Contract):
     cluster_id: UUID
     incident_key: str = Field(description="What the members share: site or building, and object or category.")
     member_complaint_ids: list[UUID]
-    complainants: int = Field(
-        ge=6, description="Distinct complainants: more than five makes a mass incident."
-    )
+    complainants: int = Field(ge=6, description="Distinct complainants: more than five makes a mass incident.")
     window_start: AwareDatetime
     window_end: AwareDatetime
     explanation: Explanation

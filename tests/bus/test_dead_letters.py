@@ -31,8 +31,7 @@ async def test_a_failing_message_is_retried_then_dead_lettered_and_the_next_ones
     intake = bootstrap.application(settings)
     tag = uuid.uuid4().hex[:8]
     ids = [
-        intake.register("hk-central", CLERK, RegistrationForm(**form(f"{tag}-{n}")), T0).complaint_id
-        for n in range(6)
+        intake.register("hk-central", CLERK, RegistrationForm(**form(f"{tag}-{n}")), T0).complaint_id for n in range(6)
     ]
     relay = bootstrap.relay(settings, intake)
     await relay.start()

@@ -24,9 +24,7 @@ CLERK = Principal("hk-central/reception", "hk-central", frozenset({"receptionist
 pytestmark = pytest.mark.kafka
 
 
-async def test_a_posted_complaint_appears_exactly_once_as_a_cloudevent(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
+async def test_a_posted_complaint_appears_exactly_once_as_a_cloudevent(kafka_bootstrap: str, tmp_path: Path) -> None:
     keys = write_keys(tmp_path / "keys.json")
     settings = IntakeSettings(
         store="sqlite",
@@ -40,9 +38,7 @@ async def test_a_posted_complaint_appears_exactly_once_as_a_cloudevent(
         posted = client.post(
             "/complaints", json=form(reference), headers={"X-Office-Key": keys["hk-central/reception"]}
         )
-        client.post(
-            "/complaints", json=form(reference), headers={"X-Office-Key": keys["hk-central/reception"]}
-        )
+        client.post("/complaints", json=form(reference), headers={"X-Office-Key": keys["hk-central/reception"]})
     complaint_id = posted.json()["complaint_id"]
 
     relay = bootstrap.relay(settings, app)
@@ -73,11 +69,7 @@ async def test_a_restarted_relay_does_not_publish_again(kafka_bootstrap: str, st
     settings = IntakeSettings(**store_settings, kafka_bootstrap_servers=kafka_bootstrap)
     app = bootstrap.application(settings)
     ids = {
-        str(
-            app.register(
-                "hk-central", CLERK, RegistrationForm(**form(f"R-{uuid.uuid4().hex[:8]}")), T0
-            ).complaint_id
-        )
+        str(app.register("hk-central", CLERK, RegistrationForm(**form(f"R-{uuid.uuid4().hex[:8]}")), T0).complaint_id)
         for _ in range(5)
     }
     for _ in range(2):  # the second relay starts from the position the first committed

@@ -69,9 +69,7 @@ def test_an_office_cannot_read_another_offices_complaint(intake) -> None:
 def test_concurrent_registrations_get_gapless_numbers(intake) -> None:
     def register(n: int) -> int:
         reference = f"HK-2026-{n:04d}"
-        return intake.register(
-            "hk-central", RECEPTION, RegistrationForm(**form(reference)), T0
-        ).sequence_number
+        return intake.register("hk-central", RECEPTION, RegistrationForm(**form(reference)), T0).sequence_number
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         numbers = sorted(pool.map(register, range(60)))

@@ -32,9 +32,7 @@ async def publish(servers: str, messages: list[WireMessage]) -> None:
         await producer.stop()
 
 
-async def test_registrations_from_the_office_topic_with_poison_in_between(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
+async def test_registrations_from_the_office_topic_with_poison_in_between(kafka_bootstrap: str, tmp_path: Path) -> None:
     keys = write_keys(tmp_path / "keys.json")
     settings = IntakeSettings(
         store="sqlite",
@@ -43,12 +41,8 @@ async def test_registrations_from_the_office_topic_with_poison_in_between(
         kafka_bootstrap_servers=kafka_bootstrap,
     )
     tag = uuid.uuid4().hex[:8]
-    good_1 = signed_submission(
-        "hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-1"))
-    )
-    good_2 = signed_submission(
-        "hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-2"))
-    )
+    good_1 = signed_submission("hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-1")))
+    good_2 = signed_submission("hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-2")))
     forged = signed_submission("hk-central", keys["kln-east/reception"], RegistrationForm(**form(f"{tag}-3")))
     garbage = WireMessage(
         f"{tag}-4".encode(), b"\x00not json", [("ce_type", b"complaints.office.RegistrationSubmitted")]
@@ -70,9 +64,7 @@ async def test_registrations_from_the_office_topic_with_poison_in_between(
 
     registered = [
         decode_message(WireMessage(r.key, r.value, list(r.headers)))
-        for r in await read_topic(
-            kafka_bootstrap, INTAKE_EVENTS.name, keep=lambda r: tag.encode() in r.value, expect=2
-        )
+        for r in await read_topic(kafka_bootstrap, INTAKE_EVENTS.name, keep=lambda r: tag.encode() in r.value, expect=2)
     ]
     # Each complaint has its own partition key, so the topic's order across them is not defined.
     numbered = sorted((e.payload.sequence_number, e.payload.form.office_reference) for e in registered)
@@ -81,9 +73,7 @@ async def test_registrations_from_the_office_topic_with_poison_in_between(
 
     letters = [
         json.loads(r.value)
-        for r in await read_topic(
-            kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: r.key == same_key, expect=2
-        )
+        for r in await read_topic(kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: r.key == same_key, expect=2)
     ]
     assert [letter["origin_topic"] for letter in letters] == [OFFICE_REGISTRATIONS.name] * 2
     assert "value is not JSON" in letters[0]["error"]
