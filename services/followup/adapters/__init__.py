@@ -1,0 +1,1 @@
+"""Follow-up's adapters: inbound topic handlers, and translation to integration events."""

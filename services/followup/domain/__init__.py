@@ -1,0 +1,1 @@
+"""Follow-up's domain: each complaint's follow-up case and the follow-up policy."""

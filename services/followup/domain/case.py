@@ -1,0 +1,229 @@
+"""A complaint's follow-up: the reply, the return visit(s), waivers, and closing with a summary.
+
+A case runs in *cycles*: cycle 0 ends with the first result; a dissatisfied customer reopens the case
+(handling publishes CaseReopened) and cycle 1 needs its own result, reply and visit, and so on.
+Every command checks the case's state first and raises `OutOfOrder` before recording anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.contracts import derived_id
+
+from .errors import OutOfOrder
+from .policy import FollowupPolicy
+
+
+class FollowUpCase(Aggregate):
+    @staticmethod
+    def create_id(complaint_id: UUID, **_: Any) -> UUID:
+        return derived_id("followup-case", complaint_id)
+
+    @event("Opened")
+    def __init__(self, complaint_id: UUID, office_id: str) -> None:
+        self.complaint_id = complaint_id
+        self.office_id = office_id
+        self.triage: dict[str, Any] | None = None
+        self.results: list[dict[str, Any]] = []
+        self.reopens: list[dict[str, Any]] = []
+        self.replies: list[dict[str, Any]] = []
+        self.visits: list[dict[str, Any]] = []
+        self.waivers: dict[str, dict[str, Any]] = {}
+        self.closed: dict[str, Any] | None = None
+        self.heard: set[str] = set()
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @property
+    def cycle(self) -> int:
+        return len(self.reopens)
+
+    @property
+    def invalid(self) -> bool:
+        return self.triage is not None and self.triage["validity"] == "invalid"
+
+    def result_of(self, cycle: int) -> dict[str, Any] | None:
+        return self.results[cycle] if len(self.results) > cycle else None
+
+    def reply_of(self, cycle: int) -> dict[str, Any] | None:
+        return next((r for r in self.replies if r["cycle"] == cycle), None)
+
+    def visits_of(self, cycle: int) -> list[dict[str, Any]]:
+        return [v for v in self.visits if v["cycle"] == cycle]
+
+    def final_visit_of(self, cycle: int) -> dict[str, Any] | None:
+        return next((v for v in self.visits_of(cycle) if v["final"]), None)
+
+    # -- what other services tell us ---------------------------------------------------------------
+
+    def note_triaged(
+        self, validity: str, nature: str, kind: str | None, at: datetime, cause_id: str, policy: FollowupPolicy
+    ) -> None:
+        if self.triage is not None:
+            return  # the first judgement decides the waivers; overrides are a person's matter
+        self._triaged(validity=validity, nature=nature, kind=kind, at=at, cause_id=cause_id)
+        if validity == "invalid" and policy.waive_return_visit_if_invalid:
+            self._waived(
+                step="return-visit",
+                reason="an invalid complaint is answered with a polite explanation; nothing was handled to visit about",
+                rule=policy.rule("waive.return-visit.invalid"),
+                at=at,
+                cause_id=cause_id,
+            )
+        elif nature == "communication" and kind in policy.waive_return_visit_for:
+            self._waived(
+                step="return-visit",
+                reason=f"a {kind} communication complaint was answered on the spot; the policy needs no return visit",
+                rule=policy.rule(f"waive.return-visit.{kind}"),
+                at=at,
+                cause_id=cause_id,
+            )
+
+    @event("Triaged")
+    def _triaged(self, validity: str, nature: str, kind: str | None, at: datetime, cause_id: str) -> None:
+        self.triage = {"validity": validity, "nature": nature, "kind": kind, "at": at}
+        self.heard.add(cause_id)
+
+    @event("StepWaived")
+    def _waived(self, step: str, reason: str, rule: str, at: datetime, cause_id: str) -> None:
+        self.waivers[step] = {"reason": reason, "rule": rule, "at": at}
+
+    def note_result(self, at: datetime, resolved: bool, summary: str, cause_id: str, policy: FollowupPolicy) -> None:
+        if cause_id in self.heard or self.result_of(self.cycle) is not None:
+            return  # heard already, or this cycle has its result (a later one changes nothing here)
+        self._result(at=at, resolved=resolved, summary=summary, cause_id=cause_id)
+        if "return-visit" not in self.waivers:
+            self._visit_scheduled(
+                cycle=self.cycle, due_at=at + policy.return_visit_within, scheduled_at=at, cause_id=cause_id
+            )
+
+    @event("ResultHeard")
+    def _result(self, at: datetime, resolved: bool, summary: str, cause_id: str) -> None:
+        self.results.append({"at": at, "resolved": resolved, "summary": summary, "cause_id": cause_id})
+        self.heard.add(cause_id)
+
+    @event("ReturnVisitScheduled")
+    def _visit_scheduled(self, cycle: int, due_at: datetime, scheduled_at: datetime, cause_id: str) -> None:
+        pass
+
+    def note_reopened(self, at: datetime, reason: str, cause_id: str) -> None:
+        if cause_id in self.heard or self.closed is not None:
+            return
+        self._reopened(at=at, reason=reason, cause_id=cause_id)
+
+    @event("Reopened")
+    def _reopened(self, at: datetime, reason: str, cause_id: str) -> None:
+        self.reopens.append({"at": at, "reason": reason, "cause_id": cause_id})
+        self.heard.add(cause_id)
+
+    # -- what people do ---------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        if self.closed is not None:
+            raise OutOfOrder("the case is closed")
+
+    def reply(self, agreed_by: str, actor_role: str, channel: str, summary: str, at: datetime) -> None:
+        """A supervisor agreed the result (or, for an invalid complaint, the explanation); it is replied."""
+        self._open()
+        if self.reply_of(self.cycle) is not None:
+            raise OutOfOrder("the customer has already been replied to for this result")
+        if not self.invalid and self.result_of(self.cycle) is None:
+            raise OutOfOrder("there is no result to reply with yet: handling records it first")
+        self._replied(
+            cycle=self.cycle,
+            agreed_by=agreed_by,
+            actor_role=actor_role,
+            channel=channel,
+            summary=summary,
+            at=at,
+            explanation_only=self.invalid,
+        )
+
+    @event("Replied")
+    def _replied(
+        self, cycle: int, agreed_by: str, actor_role: str, channel: str, summary: str, at: datetime,
+        explanation_only: bool,
+    ) -> None:  # fmt: skip
+        self.replies.append({"cycle": cycle, "agreed_by": agreed_by, "at": at, "explanation_only": explanation_only})
+
+    def record_visit(
+        self,
+        outcome: str,
+        satisfaction: int | None,
+        acknowledged: bool,
+        remarks: str | None,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        policy: FollowupPolicy,
+    ) -> dict[str, Any]:
+        self._open()
+        if "return-visit" in self.waivers:
+            raise OutOfOrder(f"the return visit was waived: {self.waivers['return-visit']['reason']}")
+        if self.result_of(self.cycle) is None:
+            raise OutOfOrder("there is no result to visit about yet")
+        if self.reply_of(self.cycle) is None:
+            raise OutOfOrder("reply to the customer with the agreed result before the return visit")
+        if self.final_visit_of(self.cycle) is not None:
+            raise OutOfOrder("this result's return visit is already recorded")
+        attempt = len(self.visits_of(self.cycle)) + 1
+        final = outcome != "unreachable" or attempt >= policy.max_visit_attempts
+        if outcome == "unreachable" and final and not remarks:
+            remarks = f"unreachable after {attempt} attempts (policy allows {policy.max_visit_attempts})"
+        self._visited(
+            cycle=self.cycle,
+            attempt=attempt,
+            outcome=outcome,
+            satisfaction=satisfaction,
+            acknowledged=acknowledged,
+            remarks=remarks,
+            final=final,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            at=at,
+        )
+        return self.visits[-1]
+
+    @event("Visited")
+    def _visited(
+        self, cycle: int, attempt: int, outcome: str, satisfaction: int | None, acknowledged: bool,
+        remarks: str | None, final: bool, actor_id: str, actor_role: str, at: datetime,
+    ) -> None:  # fmt: skip
+        self.visits.append(
+            {"cycle": cycle, "attempt": attempt, "outcome": outcome, "satisfaction": satisfaction,
+             "acknowledged": acknowledged, "remarks": remarks, "final": final, "at": at}
+        )  # fmt: skip
+
+    def close(
+        self, cause: str, lessons: str, improvement: str, responsibility: str, actor_id: str, actor_role: str,
+        at: datetime,
+    ) -> None:  # fmt: skip
+        self._open()
+        if self.triage is None and not self.results:
+            raise OutOfOrder("nothing is known of this complaint's judgement or result yet")
+        if not self.invalid and self.result_of(self.cycle) is None:
+            raise OutOfOrder("the case has no result yet (everything has a result)")
+        if self.reply_of(self.cycle) is None:
+            raise OutOfOrder("the customer has not been replied to yet")
+        if "return-visit" not in self.waivers:
+            final = self.final_visit_of(self.cycle)
+            if final is None:
+                raise OutOfOrder("the return visit is not recorded yet (everything has a return visit)")
+            if final["outcome"] == "dissatisfied":
+                raise OutOfOrder("the customer was dissatisfied: the case reopens to handling, not closes")
+        self._closed(
+            cause=cause, lessons=lessons, improvement=improvement, responsibility=responsibility,
+            actor_id=actor_id, actor_role=actor_role, at=at,
+        )  # fmt: skip
+
+    @event("Closed")
+    def _closed(
+        self, cause: str, lessons: str, improvement: str, responsibility: str, actor_id: str, actor_role: str,
+        at: datetime,
+    ) -> None:  # fmt: skip
+        self.closed = {"at": at, "by": actor_id}

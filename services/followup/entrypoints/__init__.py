@@ -1,0 +1,1 @@
+"""Follow-up's processes: the HTTP API, the outbox relay, and the worker."""

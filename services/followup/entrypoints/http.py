@@ -1,0 +1,167 @@
+"""Follow-up's HTTP API (FastAPI): reply, return visits, close; read a case.
+
+Run: `uvicorn services.followup.entrypoints.http:create_app --factory --port 8005`
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Request, status
+from pydantic import BaseModel, Field, model_validator
+
+from shared.auth import KeyRegistry
+from shared.clock import Clock, utc_now
+from shared.web import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    Problem,
+    install_key_registry,
+    limit_body_size,
+    require_office,
+    require_roles,
+)
+
+from .. import bootstrap
+from ..application import FollowupApplication
+from ..domain.errors import CaseNotFound, OutOfOrder
+from ..settings import FollowupSettings
+
+AGREEING_ROLES = ("supervisor", "manager")
+VISITING_ROLES = ("receptionist", "department-staff", "supervisor", "manager")
+CLOSING_ROLES = ("supervisor", "manager")
+RESPONSES = {
+    404: {"model": Problem, "description": "No such complaint for your key."},
+    409: {"model": Problem, "description": "Out of order for the case now; nothing recorded."},
+    **PROBLEM_RESPONSES,
+}
+
+
+class ReplyIn(BaseModel):
+    channel: str = Field(min_length=1, max_length=50, examples=["phone"])
+    summary: str = Field(min_length=1, max_length=4000, description="What the customer was told.")
+
+
+class VisitIn(BaseModel):
+    outcome: Literal["satisfied", "dissatisfied", "unreachable"]
+    satisfaction: int | None = Field(default=None, ge=1, le=5, description="1-5; required if reached.")
+    acknowledged: bool = Field(default=False, description="The customer acknowledged (signed) the result.")
+    remarks: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _score_when_reached(self) -> VisitIn:
+        if self.outcome != "unreachable" and self.satisfaction is None:
+            raise ValueError("a reached customer gives a satisfaction score (1-5)")
+        if self.outcome == "unreachable" and (self.satisfaction is not None or self.acknowledged):
+            raise ValueError("an unreachable customer gives no score and acknowledges nothing")
+        return self
+
+
+class VisitOut(BaseModel):
+    attempt: int
+    outcome: str
+    final: bool
+    remarks: str | None
+
+
+class CloseIn(BaseModel):
+    cause: str = Field(min_length=1, max_length=4000)
+    lessons: str = Field(min_length=1, max_length=4000)
+    improvement: str = Field(min_length=1, max_length=4000)
+    responsibility: str = Field(min_length=1, max_length=4000)
+
+
+class CaseOut(BaseModel):
+    complaint_id: UUID
+    office_id: str
+    cycle: int
+    validity: str | None
+    results: list[dict[str, Any]]
+    replies: list[dict[str, Any]]
+    visits: list[dict[str, Any]]
+    waivers: dict[str, dict[str, Any]]
+    closed: dict[str, Any] | None
+
+
+def create_app(
+    settings: FollowupSettings | None = None,
+    app_instance: FollowupApplication | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    settings = settings or FollowupSettings()
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> Any:
+        api.state.followup = app_instance or bootstrap.application(settings)
+        yield
+        if app_instance is None:
+            api.state.followup.close()
+
+    api = FastAPI(
+        title="Complaint follow-up",
+        version="1",
+        description="Reply to the customer, return visits, and closing. Authenticate with your office's key.",
+        lifespan=lifespan,
+    )
+    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    limit_body_size(api, settings.max_body_bytes)
+
+    def followup(request: Request) -> FollowupApplication:
+        return request.app.state.followup  # type: ignore[no-any-return]
+
+    def run(action: Any) -> Any:
+        try:
+            return action()
+        except CaseNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except OutOfOrder as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+
+    @api.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": "followup"}
+
+    @api.post("/complaints/{complaint_id}/reply", status_code=status.HTTP_201_CREATED, responses=RESPONSES)
+    def reply(complaint_id: UUID, body: ReplyIn, principal: CurrentPrincipal, request: Request) -> dict[str, str]:
+        """A supervisor or manager agrees the result and records the reply (the time is recorded)."""
+        require_roles(principal, *AGREEING_ROLES)
+        office_id = require_office(principal)
+        run(lambda: followup(request).reply(office_id, complaint_id, principal, body.channel, body.summary, clock()))
+        return {"status": "replied"}
+
+    @api.post("/complaints/{complaint_id}/return-visits", status_code=status.HTTP_201_CREATED,
+              response_model=VisitOut, responses=RESPONSES)  # fmt: skip
+    def visit(complaint_id: UUID, body: VisitIn, principal: CurrentPrincipal, request: Request) -> VisitOut:
+        """Record a return visit (or an attempt to reach the customer)."""
+        require_roles(principal, *VISITING_ROLES)
+        office_id = require_office(principal)
+        made = run(
+            lambda: followup(request).record_visit(
+                office_id, complaint_id, principal, body.outcome, body.satisfaction, body.acknowledged,
+                body.remarks, clock(),
+            )
+        )  # fmt: skip
+        return VisitOut(attempt=made["attempt"], outcome=made["outcome"], final=made["final"], remarks=made["remarks"])
+
+    @api.post("/complaints/{complaint_id}/close", responses=RESPONSES)
+    def close(complaint_id: UUID, body: CloseIn, principal: CurrentPrincipal, request: Request) -> dict[str, str]:
+        """Close the case with its summary: cause, lessons, improvement, responsibility."""
+        require_roles(principal, *CLOSING_ROLES)
+        office_id = require_office(principal)
+        run(
+            lambda: followup(request).close_case(
+                office_id, complaint_id, principal, body.cause, body.lessons, body.improvement,
+                body.responsibility, clock(),
+            )
+        )  # fmt: skip
+        return {"status": "closed"}
+
+    @api.get("/complaints/{complaint_id}", response_model=CaseOut, responses=RESPONSES)
+    def case(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """A complaint's follow-up: results heard, replies, visits, waivers, closing."""
+        view = run(lambda: followup(request).case(principal.office_id, complaint_id))
+        return CaseOut.model_validate(view, from_attributes=True)
+
+    return api

@@ -1,0 +1,18 @@
+"""Follow-up's outbox relay: `python -m services.followup.entrypoints.relay`."""
+
+from __future__ import annotations
+
+from shared.bus.runner import run_until_signalled
+
+from .. import bootstrap
+from ..settings import FollowupSettings
+
+
+def main() -> None:
+    settings = FollowupSettings()
+    relay = bootstrap.relay(settings, bootstrap.application(settings))
+    run_until_signalled("followup relay", relay.run, lambda: relay.progress)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Follow-up's worker: hears triage's judgements and handling's results and reopenings.
+
+`python -m services.followup.entrypoints.worker`
+"""
+
+from __future__ import annotations
+
+from shared.bus.runner import run_until_signalled
+
+from .. import bootstrap
+from ..settings import FollowupSettings
+
+
+def main() -> None:
+    settings = FollowupSettings()
+    consumer = bootstrap.consumer(settings, bootstrap.application(settings))
+    run_until_signalled("followup worker", consumer.run, lambda: consumer.progress)
+
+
+if __name__ == "__main__":
+    main()

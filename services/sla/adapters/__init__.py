@@ -1,0 +1,1 @@
+"""SLA's adapters: inbound topic handlers, and translation to integration events."""

@@ -1,0 +1,73 @@
+"""What the SLA service hears: facts from intake, triage, handling and follow-up start and stop clocks.
+
+One handler for every topic it reads. Each message becomes a *fact* on the complaint's clocks; the
+clocks reconcile over the set of facts, so messages of different topics may arrive in any order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.bus.consumer import Delivery
+from shared.contracts.followup import CustomerReplied, ReturnVisitMade, VisitOutcome
+from shared.contracts.handling import (
+    CaseAccepted,
+    CaseReopened,
+    CommitmentMade,
+    ProgressReported,
+    ResultRecorded,
+)
+from shared.contracts.intake import ComplaintRegistered
+from shared.contracts.topics import FOLLOWUP_EVENTS, HANDLING_EVENTS, INTAKE_EVENTS, TRIAGE_EVENTS
+from shared.contracts.triage import ComplaintTriaged, SeverityRegraded
+from shared.eventstore import UnitOfWork
+
+from ..application import SlaApplication
+
+TOPICS = (INTAKE_EVENTS.name, TRIAGE_EVENTS.name, HANDLING_EVENTS.name, FOLLOWUP_EVENTS.name)
+
+
+def _fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
+    """(fact, business time, data) for the messages that matter to a clock; None for the rest."""
+    match message:
+        case ComplaintRegistered():
+            return "registered", message.payload.form.received_at, {}
+        case ComplaintTriaged():
+            p = message.payload
+            return "triaged", message.occurred_at, {"severity": p.severity.value, "validity": p.validity.value}
+        case SeverityRegraded():
+            return "regraded", message.occurred_at, {"severity": message.payload.severity.value}
+        case CaseAccepted():
+            return "accepted", message.occurred_at, {}
+        case ResultRecorded():
+            return "result", message.occurred_at, {"resolved": message.payload.resolved}
+        case ProgressReported():
+            return "progress", message.occurred_at, {}
+        case CommitmentMade():
+            p = message.payload
+            return "commitment", message.occurred_at, {"due_at": p.due_at, "promise": p.promise}
+        case CaseReopened():
+            return "reopened", message.occurred_at, {}
+        case CustomerReplied():
+            return "replied", message.payload.replied_at, {}
+        case ReturnVisitMade():
+            p = message.payload
+            if p.outcome is VisitOutcome.UNREACHABLE and not p.final:
+                return None  # an attempt, not yet a visit: the clock keeps running
+            return "visited", message.occurred_at, {"outcome": p.outcome.value}
+    return None
+
+
+class ClockFacts:
+    """The TrackedConsumer's handler: `handler(uow, delivery)`."""
+
+    def __init__(self, app: SlaApplication) -> None:
+        self.app = app
+
+    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
+        message: Any = delivery.message
+        fact = _fact(message)
+        if fact is None:
+            return
+        name, at, data = fact
+        self.app.note_fact(uow, message.complaint_id, message.office_id, name, at, str(message.event_id), **data)

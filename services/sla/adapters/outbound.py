@@ -1,0 +1,204 @@
+"""Stored domain events -> integration events (the relay's translator). Only here does the SLA's
+private model meet the contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from shared.bus.relay import Publication
+from shared.contracts import Actor, derived_id
+from shared.contracts.common import Explanation, Severity
+from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
+from shared.contracts.sla import (
+    ClockKind,
+    ClockOutcome,
+    ClockStarted,
+    ClockStartedPayload,
+    ClockStopped,
+    ClockStoppedPayload,
+    DeadlineBreached,
+    DeadlineBreachedPayload,
+    DeadlineWarning,
+    DeadlineWarningPayload,
+    ExtensionDecided,
+    ExtensionDecidedPayload,
+    ExtensionRequested,
+    ExtensionRequestedPayload,
+    RegradeRequested,
+    RegradeRequestedPayload,
+)
+from shared.eventstore import ServiceApplication
+
+from ..domain.calendar import CALENDAR_TIME
+from ..domain.clocks import ComplaintClocks
+
+SYSTEM = Actor.system("sla")
+
+
+def _uuid(value: str | None) -> UUID | None:
+    return UUID(value) if value else None
+
+
+class Translator:
+    """Knows each clocks aggregate's complaint and office (from its first event), cached."""
+
+    def __init__(self, app: ServiceApplication) -> None:
+        self.app = app
+        self._owners: dict[UUID, tuple[UUID, str]] = {}
+
+    def owner(self, event: Any) -> tuple[UUID, str]:
+        if isinstance(event, ComplaintClocks.Opened):
+            self._owners[event.originator_id] = (event.complaint_id, event.office_id)
+        if event.originator_id not in self._owners:
+            clocks = self.app.repository.get(event.originator_id, version=1)
+            self._owners[event.originator_id] = (clocks.complaint_id, clocks.office_id)
+            if len(self._owners) > 100_000:
+                self._owners.clear()
+        return self._owners[event.originator_id]
+
+    def __call__(self, event: Any) -> Iterable[Publication]:
+        if not isinstance(event, ComplaintClocks.Event):
+            return  # the policy book and calendars stay private (their versions travel on the clocks)
+        complaint_id, office_id = self.owner(event)
+        base = {
+            "event_id": derived_id("event", event.originator_id, event.originator_version),
+            "complaint_id": complaint_id,
+            "office_id": office_id,
+            "correlation_id": complaint_id,
+        }
+        if isinstance(event, ComplaintClocks.ClockStarted):
+            yield Publication.of(
+                ClockStarted(
+                    **base,
+                    occurred_at=event.started_at,
+                    actor=SYSTEM,
+                    causation_id=_uuid(event.cause_id),
+                    payload=ClockStartedPayload(
+                        clock=ClockKind(event.kind),
+                        started_at=event.started_at,
+                        deadline=event.deadline,
+                        policy_version=event.policy_version,
+                        calendar=event.calendar["name"] if event.calendar else CALENDAR_TIME,
+                        explanation=Explanation(
+                            reason=event.reason,
+                            rule=event.rule,
+                            caused_by=[c for c in [_uuid(event.cause_id)] if c],
+                        ),
+                    ),
+                )
+            )
+        elif isinstance(event, ComplaintClocks.WarningIssued):
+            warning = DeadlineWarning(
+                **base,
+                occurred_at=event.at,
+                actor=SYSTEM,
+                causation_id=UUID(event.started_event_id),
+                payload=DeadlineWarningPayload(
+                    clock=ClockKind(event.kind), fraction=event.fraction, deadline=event.deadline
+                ),
+            )
+            yield Publication.of(warning)
+            yield Publication.of(
+                _notification(
+                    base, event, 1, event.recipients, [],
+                    f"{event.kind} clock: {event.fraction:.0%} of the allowed time used; "
+                    f"deadline {event.deadline.isoformat()}",
+                )
+            )  # fmt: skip
+        elif isinstance(event, ComplaintClocks.BreachRecorded):
+            yield Publication.of(
+                DeadlineBreached(
+                    **base,
+                    occurred_at=event.at,
+                    actor=SYSTEM,
+                    causation_id=UUID(event.started_event_id),
+                    payload=DeadlineBreachedPayload(
+                        clock=ClockKind(event.kind), deadline=event.deadline, escalation_level=event.level
+                    ),
+                )
+            )
+            yield Publication.of(
+                _notification(
+                    base, event, event.level, event.recipients, event.group_recipients,
+                    f"{event.kind} clock breached (escalation level {event.level}); "
+                    f"deadline was {event.deadline.isoformat()}",
+                )
+            )  # fmt: skip
+        elif isinstance(event, ComplaintClocks.ClockStopped):
+            yield Publication.of(
+                ClockStopped(
+                    **base,
+                    occurred_at=event.at,
+                    actor=SYSTEM,
+                    causation_id=_uuid(event.cause_id),
+                    payload=ClockStoppedPayload(
+                        clock=ClockKind(event.kind),
+                        stopped_at=event.at,
+                        deadline=event.deadline,
+                        extended_deadline=event.extended_deadline,
+                        outcome=ClockOutcome(event.outcome),
+                    ),
+                )
+            )
+        elif isinstance(event, ComplaintClocks.ExtensionRequested):
+            yield Publication.of(
+                ExtensionRequested(
+                    **base,
+                    occurred_at=event.at,
+                    actor=Actor(id=event.actor_id, role=event.actor_role),
+                    payload=ExtensionRequestedPayload(
+                        clock=ClockKind(event.kind), until=event.until, reason=event.reason
+                    ),
+                )
+            )
+        elif isinstance(event, ComplaintClocks.ExtensionDecided):
+            yield Publication.of(
+                ExtensionDecided(
+                    **base,
+                    occurred_at=event.at,
+                    actor=Actor(id=event.actor_id, role=event.actor_role),
+                    payload=ExtensionDecidedPayload(
+                        clock=ClockKind(event.kind),
+                        approved=event.approved,
+                        until=event.until,
+                        reason=event.reason,
+                    ),
+                )
+            )
+        elif isinstance(event, ComplaintClocks.RegradeRequested):
+            caused_by = [UUID(c) for c in event.caused_by]
+            yield Publication.of(
+                RegradeRequested(
+                    **base,
+                    occurred_at=event.at,
+                    actor=SYSTEM,
+                    causation_id=caused_by[0] if caused_by else None,
+                    payload=RegradeRequestedPayload(
+                        severity=Severity.MAJOR,
+                        criterion="major.unresolved-week",
+                        explanation=Explanation(reason=event.reason, rule=event.rule, caused_by=caused_by),
+                    ),
+                )
+            )
+
+
+def _notification(
+    base: dict[str, Any], event: Any, level: int, recipients: list[str], group: list[str], subject: str
+) -> NotificationRequested:
+    office_id = base["office_id"]
+    return NotificationRequested(
+        **(base | {"event_id": derived_id("notification", event.originator_id, event.originator_version)}),
+        occurred_at=event.at,
+        actor=SYSTEM,
+        causation_id=base["event_id"],
+        payload=NotificationRequestedPayload(
+            subject=subject,
+            severity=Severity(event.severity),
+            level=level,
+            recipients=[Recipient(role=r, office_id=office_id) for r in recipients]
+            + [Recipient(role=r, office_id=None) for r in group],
+            explanation=Explanation(reason=subject, rule=event.rule, caused_by=[UUID(event.started_event_id)]),
+        ),
+    )

@@ -1,0 +1,73 @@
+"""Wires the SLA service together from its settings. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from shared.bus.consumer import TrackedConsumer
+from shared.bus.relay import OutboxRelay
+from shared.clock import Clock, utc_now
+from shared.eventstore import store_environment
+
+from .adapters.inbound import TOPICS, ClockFacts
+from .adapters.outbound import Translator
+from .application import SlaApplication
+from .clock import accelerated_clock
+from .settings import SlaSettings
+
+log = logging.getLogger(__name__)
+
+
+def application(settings: SlaSettings) -> SlaApplication:
+    return SlaApplication(env=store_environment(settings))
+
+
+def clock(settings: SlaSettings) -> Clock:
+    if settings.time_factor == 1.0 and settings.clock_epoch is None:
+        return utc_now
+    return accelerated_clock(settings.clock_epoch, settings.time_factor)
+
+
+def relay(settings: SlaSettings, app: SlaApplication) -> OutboxRelay:
+    return OutboxRelay(
+        service=settings.service_name,
+        app=app,
+        translate=Translator(app),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+    )
+
+
+def consumer(settings: SlaSettings, app: SlaApplication, clock: Clock = utc_now) -> TrackedConsumer:
+    return TrackedConsumer(
+        group_id=settings.consumer_group,
+        topics=list(TOPICS),
+        app=app,
+        handle=ClockFacts(app),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.consumer_batch_size,
+        max_attempts=settings.consumer_max_attempts,
+        clock=clock,
+    )
+
+
+class Scheduler:
+    """Asks the application to `tick(now)` every `tick_seconds`: due warnings and breaches get recorded."""
+
+    def __init__(self, app: SlaApplication, clock: Clock, tick_seconds: float) -> None:
+        self.app = app
+        self.clock = clock
+        self.tick_seconds = tick_seconds
+        self.fired = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.fired += await asyncio.to_thread(self.app.tick, self.clock())
+            except Exception:  # a bad moment of the store: the next tick tries again
+                log.exception("scheduler tick failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.tick_seconds)

@@ -1,0 +1,1 @@
+"""The SLA domain: the versioned policy, office calendars, and each complaint's clocks."""

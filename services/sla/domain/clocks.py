@@ -1,0 +1,599 @@
+"""Each complaint's clocks: started and stopped by the facts other services publish, warned and breached
+by the scheduler's `fire_due`, extended only with a manager's approval.
+
+The aggregate keeps the facts it has heard (registration, triage, acceptance, results, replies, visits,
+...) and after every new fact *reconciles*: it starts the clocks the facts call for and stops the ones
+they end. Because it reasons over the set of facts, not their arrival order, a handling event that
+arrives before the triage event it follows (different topics are not ordered) gives the same clocks.
+
+Exactly once: a warning or breach is recorded only if it is not recorded yet; two schedulers firing the
+same one at once collide on the aggregate's version and only one commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.contracts import derived_id
+from shared.contracts.common import Severity, Validity
+from shared.contracts.sla import ClockKind, ClockOutcome
+
+from .calendar import CALENDAR_TIME, OfficeCalendar, deadline, point
+from .errors import OutOfOrder
+from .policy import Allowance, EscalationLevel, SlaPolicy
+
+FACTS = (
+    "registered",
+    "triaged",
+    "regraded",
+    "accepted",
+    "result",
+    "progress",
+    "commitment",
+    "reopened",
+    "replied",
+    "visited",
+)
+
+
+@dataclass(frozen=True)
+class Due:
+    """Something the scheduler must record at `at`: a warning, a breach level, or a re-grade request."""
+
+    at: datetime
+    what: str  # "warning" | "breach" | "regrade"
+    key: str = ""
+    fraction: float = 0.0
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    key: str
+    kind: ClockKind
+    cycle: int
+    start: datetime
+    allowance: Allowance | None  # None: an explicit deadline (a commitment)
+    explicit_deadline: datetime | None
+    reason: str
+    rule: str
+    cause_id: str | None
+    stop: tuple[datetime, str | None] | None
+
+
+def outcome_of(clock: dict[str, Any], stopped_at: datetime) -> ClockOutcome:
+    if stopped_at <= clock["deadline"]:
+        return ClockOutcome.MET
+    extension = clock["extension"]
+    if extension and extension.get("approved") and stopped_at <= extension["until"]:
+        return ClockOutcome.MET_UNDER_EXTENSION
+    return ClockOutcome.BREACHED
+
+
+class ComplaintClocks(Aggregate):
+    @staticmethod
+    def create_id(complaint_id: UUID, **_: Any) -> UUID:
+        return derived_id("sla-clocks", complaint_id)
+
+    @event("Opened")
+    def __init__(self, complaint_id: UUID, office_id: str) -> None:
+        self.complaint_id = complaint_id
+        self.office_id = office_id
+        self.facts: dict[str, list[dict[str, Any]]] = {name: [] for name in FACTS}
+        self.clocks: dict[str, dict[str, Any]] = {}
+        self.regrade: dict[str, Any] | None = None  # the watch for 'valid and unresolved after a week'
+
+    # -- facts ------------------------------------------------------------------------------------
+
+    def note(
+        self,
+        fact: str,
+        at: datetime,
+        cause_id: str | None,
+        policy: SlaPolicy,
+        calendar: OfficeCalendar | None,
+        **data: Any,
+    ) -> None:
+        """Record a fact heard from another service (once per cause), then reconcile the clocks."""
+        if fact not in FACTS:
+            raise ValueError(f"unknown fact {fact!r}")
+        if cause_id is not None and any(f["cause_id"] == cause_id for f in self.facts[fact]):
+            return  # the same message again (e.g. re-published): nothing new
+        self._noted(fact=fact, at=at, cause_id=cause_id, data=data)
+        self.reconcile(policy, calendar)
+
+    @event("FactNoted")
+    def _noted(self, fact: str, at: datetime, cause_id: str | None, data: dict[str, Any]) -> None:
+        self.facts[fact].append({"at": at, "cause_id": cause_id, **data})
+
+    def _first(self, fact: str) -> dict[str, Any] | None:
+        return self.facts[fact][0] if self.facts[fact] else None
+
+    @property
+    def received_at(self) -> datetime | None:
+        registered = self._first("registered")
+        return registered["at"] if registered else None
+
+    @property
+    def severity(self) -> Severity | None:
+        graded = [*self.facts["triaged"][:1], *self.facts["regraded"]]
+        return Severity(graded[-1]["severity"]) if graded else None
+
+    @property
+    def validity(self) -> Validity | None:
+        triaged = self._first("triaged")
+        return Validity(triaged["validity"]) if triaged else None
+
+    @property
+    def resolved(self) -> bool:
+        return any(r.get("resolved") for r in self.facts["result"])
+
+    # -- reconciling ------------------------------------------------------------------------------
+
+    def _plans(self, policy: SlaPolicy) -> list[_Plan]:
+        plans: list[_Plan] = []
+        facts = self.facts
+        received = self._first("registered")
+        triaged = self._first("triaged")
+        results = facts["result"]
+        replies = facts["replied"]
+        visits = facts["visited"]
+
+        def stop_at(items: list[dict[str, Any]], index: int) -> tuple[datetime, str | None] | None:
+            return (items[index]["at"], items[index]["cause_id"]) if len(items) > index else None
+
+        def first_after(start: datetime, *names: str) -> tuple[datetime, str | None] | None:
+            found = sorted(
+                ((f["at"], f["cause_id"]) for n in names for f in facts[n] if f["at"] >= start),
+                key=lambda pair: pair[0],
+            )
+            return found[0] if found else None
+
+        if received:
+            plans.append(
+                _Plan(
+                    "hand-over#0", ClockKind.HAND_OVER, 0, received["at"], policy.hand_over, None,
+                    f"hand the complaint to the responsible department within {policy.hand_over.describe()}",
+                    policy.rule("hand-over"), received["cause_id"], stop_at(facts["accepted"], 0),
+                )
+            )  # fmt: skip
+        invalid = triaged is not None and triaged["validity"] == Validity.INVALID
+        if invalid:
+            assert triaged is not None
+            plans.append(
+                _Plan(
+                    "reply#0", ClockKind.REPLY, 0, triaged["at"], policy.reply, None,
+                    "an invalid complaint still gets its polite explanation, the same day",
+                    policy.rule("reply.invalid"), triaged["cause_id"], stop_at(replies, 0),
+                )
+            )  # fmt: skip
+        elif triaged is not None and received is not None:
+            severity = self.severity
+            cycle_starts = [received["at"], *(r["at"] for r in facts["reopened"])]
+            cycle_causes = [triaged["cause_id"], *(r["cause_id"] for r in facts["reopened"])]
+            major_since = self._major_since()
+            for cycle, (start, cause) in enumerate(zip(cycle_starts, cycle_causes, strict=True)):
+                if severity in policy.resolution:
+                    allowance = policy.resolution[severity]
+                    plans.append(
+                        _Plan(
+                            f"resolution#{cycle}", ClockKind.RESOLUTION, cycle, start, allowance, None,
+                            f"a {severity} complaint is resolved within {allowance.describe()}",
+                            policy.rule(f"resolution.{severity}"), cause, stop_at(results, cycle),
+                        )
+                    )  # fmt: skip
+                elif severity is Severity.MAJOR and major_since is not None:
+                    begin = max(start, major_since[0])
+                    major_cause = cause if begin == start else major_since[1]
+                    if cycle == 0:
+                        plans.append(
+                            _Plan(
+                                "clear-answer#0", ClockKind.CLEAR_ANSWER, 0, begin, policy.clear_answer, None,
+                                f"a major complaint gets a clear answer within {policy.clear_answer.describe()}",
+                                policy.rule("clear-answer.major"), major_cause,
+                                first_after(begin, "progress", "result", "replied"),
+                            )
+                        )  # fmt: skip
+                    plans.append(
+                        _Plan(
+                            f"settlement#{cycle}", ClockKind.SETTLEMENT, cycle, begin, policy.settlement, None,
+                            f"a major complaint is settled within {policy.settlement.describe()}",
+                            policy.rule("settlement.major"), major_cause, stop_at(results, cycle),
+                        )
+                    )  # fmt: skip
+            for cycle, result in enumerate(results):
+                plans.append(
+                    _Plan(
+                        f"reply#{cycle}", ClockKind.REPLY, cycle, result["at"], policy.reply, None,
+                        "the agreed result is replied to the customer the same day",
+                        policy.rule("reply"), result["cause_id"], stop_at(replies, cycle),
+                    )
+                )  # fmt: skip
+                plans.append(
+                    _Plan(
+                        f"return-visit#{cycle}", ClockKind.RETURN_VISIT, cycle, result["at"],
+                        policy.return_visit, None,
+                        f"a return visit within {policy.return_visit.describe()} after handling",
+                        policy.rule("return-visit"), result["cause_id"], stop_at(visits, cycle),
+                    )
+                )  # fmt: skip
+        for n, commitment in enumerate(facts["commitment"]):
+            plans.append(
+                _Plan(
+                    f"commitment#{n}", ClockKind.COMMITMENT, 0, commitment["at"], None,
+                    commitment["due_at"], f"a time promised to the customer: {commitment['promise']}",
+                    policy.rule("commitment"), commitment["cause_id"],
+                    first_after(commitment["at"], "progress", "result"),
+                )
+            )  # fmt: skip
+        return plans
+
+    def _major_since(self) -> tuple[datetime, str | None] | None:
+        """When (and by which event) the complaint became major, if it is major now. Graded major by
+        triage means major from the start (the minimum instant); a re-grade counts from its time."""
+        graded = [*self.facts["triaged"][:1], *self.facts["regraded"]]
+        since: tuple[datetime, str | None] | None = None
+        for index, grade in enumerate(graded):
+            if grade["severity"] != Severity.MAJOR:
+                since = None
+            elif since is None:
+                since = (datetime.min.replace(tzinfo=UTC) if index == 0 else grade["at"], grade["cause_id"])
+        return since
+
+    def reconcile(self, policy: SlaPolicy, calendar: OfficeCalendar | None) -> None:
+        for plan in self._plans(policy):
+            if plan.key not in self.clocks:
+                self._start_planned(plan, policy, calendar)
+            clock = self.clocks[plan.key]
+            if plan.stop is not None and clock["stopped_at"] is None:
+                at, cause_id = plan.stop
+                extension = clock["extension"]
+                self._stopped(
+                    key=plan.key,
+                    kind=clock["kind"],
+                    at=at,
+                    outcome=outcome_of(clock, at).value,
+                    deadline=clock["deadline"],
+                    extended_deadline=extension["until"] if extension and extension["approved"] else None,
+                    cause_id=cause_id,
+                )
+        self._watch_regrade_if_due(policy)
+
+    def _start_planned(self, plan: _Plan, policy: SlaPolicy, calendar: OfficeCalendar | None) -> None:
+        if plan.allowance is not None:
+            due = deadline(plan.start, plan.allowance, calendar, policy.timezone)
+        else:
+            assert plan.explicit_deadline is not None
+            due = plan.explicit_deadline
+        due = max(due, plan.start)
+        self._started(
+            key=plan.key,
+            kind=plan.kind.value,
+            cycle=plan.cycle,
+            started_at=plan.start,
+            deadline=due,
+            warnings=[{"fraction": f, "at": point(plan.start, due, f, calendar)} for f in policy.warnings],
+            levels=_levels(plan.start, due, policy.escalation, calendar),
+            ladder=[lv.model_dump() for lv in policy.escalation],
+            warning_recipients=list(policy.warning_recipients),
+            policy_version=policy.version,
+            calendar=calendar.model_dump(mode="json") if calendar else None,
+            reason=plan.reason,
+            rule=plan.rule,
+            cause_id=plan.cause_id,
+            event_id=str(derived_id("event", self.id, self.version + 1)),
+        )
+
+    @event("ClockStarted")
+    def _started(
+        self,
+        key: str,
+        kind: str,
+        cycle: int,
+        started_at: datetime,
+        deadline: datetime,
+        warnings: list[dict[str, Any]],
+        levels: list[dict[str, Any]],
+        ladder: list[dict[str, Any]],
+        warning_recipients: list[str],
+        policy_version: int,
+        calendar: dict[str, Any] | None,
+        reason: str,
+        rule: str,
+        cause_id: str | None,
+        event_id: str,
+    ) -> None:
+        self.clocks[key] = {
+            "key": key,
+            "kind": kind,
+            "cycle": cycle,
+            "started_at": started_at,
+            "deadline": deadline,
+            "warnings": warnings,
+            "levels": levels,
+            "ladder": ladder,
+            "warning_recipients": warning_recipients,
+            "rule": rule,
+            "reason": reason,
+            "cause_id": cause_id,
+            "policy_version": policy_version,
+            "calendar": calendar,
+            "calendar_name": calendar["name"] if calendar else CALENDAR_TIME,
+            "started_event_id": event_id,
+            "warned": [],
+            "breached": [],
+            "extension": None,
+            "stopped_at": None,
+            "outcome": None,
+        }
+
+    @event("ClockStopped")
+    def _stopped(
+        self,
+        key: str,
+        kind: str,
+        at: datetime,
+        outcome: str,
+        deadline: datetime,
+        extended_deadline: datetime | None,
+        cause_id: str | None,
+    ) -> None:
+        self.clocks[key]["stopped_at"] = at
+        self.clocks[key]["outcome"] = outcome
+
+    # -- the week rule ------------------------------------------------------------------------------
+
+    def _watch_regrade_if_due(self, policy: SlaPolicy) -> None:
+        triaged = self._first("triaged")
+        if self.regrade is not None or triaged is None or self.received_at is None:
+            return
+        if triaged["validity"] != Validity.VALID or self.severity is Severity.MAJOR:
+            return
+        self._regrade_watched(
+            due=self.received_at + timedelta(days=policy.regrade_after_days),
+            days=policy.regrade_after_days,
+            rule=policy.rule("regrade.unresolved-week"),
+            cause_id=triaged["cause_id"],
+        )
+
+    @event("RegradeWatched")
+    def _regrade_watched(self, due: datetime, days: float, rule: str, cause_id: str | None) -> None:
+        self.regrade = {"due": due, "days": days, "rule": rule, "cause_id": cause_id, "requested": False}
+
+    def _regrade_pending(self) -> bool:
+        return (
+            self.regrade is not None
+            and not self.regrade["requested"]
+            and not self.resolved
+            and self.severity is not Severity.MAJOR
+        )
+
+    @event("RegradeRequested")
+    def _regrade_requested(self, at: datetime, reason: str, rule: str, caused_by: list[str]) -> None:
+        assert self.regrade is not None
+        self.regrade["requested"] = True
+
+    # -- the scheduler's side --------------------------------------------------------------------
+
+    def pending(self) -> list[Due]:
+        """Everything still to be recorded, soonest first."""
+        due: list[Due] = []
+        for clock in self.clocks.values():
+            if clock["stopped_at"] is not None:
+                continue
+            due += [
+                Due(w["at"], "warning", clock["key"], fraction=w["fraction"])
+                for w in clock["warnings"]
+                if w["fraction"] not in clock["warned"]
+            ]
+            due += [
+                Due(lv["at"], "breach", clock["key"], level=lv["level"])
+                for lv in clock["levels"]
+                if lv["level"] not in clock["breached"]
+            ]
+        if self._regrade_pending():
+            assert self.regrade is not None
+            due.append(Due(self.regrade["due"], "regrade"))
+        return sorted(due, key=lambda d: (d.at, d.what != "warning", d.key, d.level))
+
+    def next_due(self) -> datetime | None:
+        pending = self.pending()
+        return pending[0].at if pending else None
+
+    def fire_due(self, now: datetime) -> int:
+        """Record every warning, breach level and re-grade due by `now` (each once); return how many.
+        Each is recorded at its own due instant, not at `now`: a late scheduler tells the truth."""
+        fired = 0
+        for due in self.pending():
+            if due.at > now:
+                break
+            if due.what == "warning":
+                clock = self.clocks[due.key]
+                self._warned(
+                    key=due.key,
+                    kind=clock["kind"],
+                    fraction=due.fraction,
+                    at=due.at,
+                    deadline=clock["deadline"],
+                    severity=self._severity_word(),
+                    recipients=clock["warning_recipients"],
+                    rule=clock["rule"],
+                    started_event_id=clock["started_event_id"],
+                )
+            elif due.what == "breach":
+                clock = self.clocks[due.key]
+                level = next(lv for lv in clock["levels"] if lv["level"] == due.level)
+                self._breached(
+                    key=due.key,
+                    kind=clock["kind"],
+                    level=due.level,
+                    at=due.at,
+                    deadline=self._deadline_in_force(clock),
+                    severity=self._severity_word(),
+                    recipients=level["recipients"],
+                    group_recipients=level["group_recipients"],
+                    rule=clock["rule"],
+                    started_event_id=clock["started_event_id"],
+                )
+            else:
+                assert self.regrade is not None
+                self._regrade_requested(
+                    at=due.at,
+                    reason=(
+                        f"a valid complaint still unresolved {self.regrade['days']:g} days after it was "
+                        "received is major (criterion 3)"
+                    ),
+                    rule=self.regrade["rule"],
+                    caused_by=[c for c in [self.regrade["cause_id"]] if c],
+                )
+            fired += 1
+        return fired
+
+    def _severity_word(self) -> str:
+        severity = self.severity
+        return severity.value if severity else Severity.MINOR.value  # not judged yet: hand-over only
+
+    @event("WarningIssued")
+    def _warned(
+        self,
+        key: str,
+        kind: str,
+        fraction: float,
+        at: datetime,
+        deadline: datetime,
+        severity: str,
+        recipients: list[str],
+        rule: str,
+        started_event_id: str,
+    ) -> None:
+        self.clocks[key]["warned"].append(fraction)
+
+    @event("BreachRecorded")
+    def _breached(
+        self,
+        key: str,
+        kind: str,
+        level: int,
+        at: datetime,
+        deadline: datetime,
+        severity: str,
+        recipients: list[str],
+        group_recipients: list[str],
+        rule: str,
+        started_event_id: str,
+    ) -> None:
+        self.clocks[key]["breached"].append(level)
+
+    # -- extensions --------------------------------------------------------------------------------
+
+    def _open_clock(self, key: str) -> dict[str, Any]:
+        clock = self.clocks.get(key)
+        if clock is None:
+            raise OutOfOrder(f"no clock {key!r} runs for this complaint")
+        if clock["stopped_at"] is not None:
+            raise OutOfOrder(f"clock {key!r} already stopped ({clock['outcome']})")
+        return clock
+
+    @staticmethod
+    def _deadline_in_force(clock: dict[str, Any]) -> datetime:
+        extension = clock["extension"]
+        return extension["until"] if extension and extension.get("approved") else clock["deadline"]
+
+    def request_extension(
+        self, key: str, until: datetime, reason: str, actor_id: str, actor_role: str, now: datetime
+    ) -> None:
+        clock = self._open_clock(key)
+        in_force = self._deadline_in_force(clock)
+        if now >= in_force:
+            raise OutOfOrder(f"clock {key!r} ran out at {in_force.isoformat()}: overtime is asked before")
+        if clock["extension"] is not None:
+            raise OutOfOrder(f"clock {key!r} already has an extension request; one per clock")
+        if until <= in_force:
+            raise OutOfOrder(f"an extension ends after the deadline in force ({in_force.isoformat()})")
+        self._extension_requested(
+            key=key,
+            kind=clock["kind"],
+            until=until,
+            reason=reason,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            at=now,
+        )
+
+    @event("ExtensionRequested")
+    def _extension_requested(
+        self,
+        key: str,
+        kind: str,
+        until: datetime,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+    ) -> None:
+        self.clocks[key]["extension"] = {"until": until, "reason": reason, "approved": None}
+
+    def decide_extension(
+        self, key: str, approved: bool, reason: str, actor_id: str, actor_role: str, now: datetime
+    ) -> None:
+        clock = self._open_clock(key)
+        extension = clock["extension"]
+        if extension is None or extension["approved"] is not None:
+            raise OutOfOrder(f"clock {key!r} has no extension request awaiting a decision")
+        if now >= clock["deadline"]:
+            raise OutOfOrder(
+                f"clock {key!r} ran out at {clock['deadline'].isoformat()} before the decision; the breach stands"
+            )
+        calendar = OfficeCalendar.model_validate(clock["calendar"]) if clock["calendar"] else None
+        levels = clock["levels"]
+        if approved:
+            ladder = [EscalationLevel.model_validate(lv) for lv in clock["ladder"]]
+            levels = _levels(clock["started_at"], extension["until"], ladder, calendar)
+        self._extension_decided(
+            key=key,
+            kind=clock["kind"],
+            until=extension["until"],
+            approved=approved,
+            reason=reason,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            at=now,
+            levels=levels,
+        )
+
+    @event("ExtensionDecided")
+    def _extension_decided(
+        self,
+        key: str,
+        kind: str,
+        until: datetime,
+        approved: bool,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        levels: list[dict[str, Any]],
+    ) -> None:
+        clock = self.clocks[key]
+        clock["extension"] = {**clock["extension"], "approved": approved}
+        clock["levels"] = levels
+
+
+def _levels(
+    start: datetime, due: datetime, ladder: list[EscalationLevel], calendar: OfficeCalendar | None
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "level": lv.level,
+            "fraction": lv.at_fraction,
+            "at": point(start, due, lv.at_fraction, calendar),
+            "recipients": list(lv.recipients),
+            "group_recipients": list(lv.group_recipients),
+        }
+        for lv in ladder
+    ]

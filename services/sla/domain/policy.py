@@ -1,0 +1,86 @@
+"""The SLA policy: how long each clock allows, when to warn, and who is told at each escalation level.
+
+The policy is data with a version. A change is recorded as a new version (see `PolicyBook`), and every
+clock records the version it started under, so an auditor can tell which rule judged it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.contracts.common import Severity
+
+
+class Allowance(BaseModel):
+    """`minutes` and `days` count working time under an office calendar (a day = its working day);
+    `same-day` ends with the day the clock starts (or the next working day's close)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unit: Literal["minutes", "days", "same-day"]
+    amount: float = Field(default=0, ge=0)
+
+    def describe(self) -> str:
+        if self.unit == "same-day":
+            return "the same day"
+        if self.unit == "minutes":
+            return f"{self.amount:g} minutes"
+        return "half a day" if self.amount == 0.5 else f"{self.amount:g} day(s)"
+
+
+class EscalationLevel(BaseModel):
+    """Level 1 is the breach itself (at 100% of the allowed time); later levels come later still."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: int = Field(ge=1)
+    at_fraction: float = Field(ge=1, description="Share of the allowed time: 1.0 is the deadline.")
+    recipients: list[str] = Field(min_length=1, description="Office roles told at this level.")
+    group_recipients: list[str] = Field(default_factory=list, description="Group roles told as well.")
+
+
+class SlaPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = Field(default=1, ge=1)
+    timezone: str = Field(default="Asia/Hong_Kong", description="Where 'the same day' ends in calendar time.")
+    hand_over: Allowance = Allowance(unit="minutes", amount=10)
+    resolution: dict[Severity, Allowance] = {
+        Severity.MINOR: Allowance(unit="days", amount=0.5),
+        Severity.IMPORTANT: Allowance(unit="days", amount=1),
+    }
+    clear_answer: Allowance = Allowance(unit="days", amount=2)  # major
+    settlement: Allowance = Allowance(unit="days", amount=15)  # major
+    reply: Allowance = Allowance(unit="same-day")
+    return_visit: Allowance = Allowance(unit="days", amount=1)
+    warnings: list[float] = Field(default=[0.5, 0.8], description="Warn at these shares of the allowed time.")
+    escalation: list[EscalationLevel] = [
+        EscalationLevel(level=1, at_fraction=1.0, recipients=["supervisor", "leader"]),
+        EscalationLevel(level=2, at_fraction=1.5, recipients=["manager"]),
+        EscalationLevel(level=3, at_fraction=2.0, recipients=["manager"], group_recipients=["company-leader"]),
+    ]
+    warning_recipients: list[str] = ["supervisor"]
+    regrade_after_days: float = Field(default=7, gt=0, description="A valid complaint unresolved this long is major.")
+
+    @field_validator("warnings")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0 < f < 1 for f in value):
+            raise ValueError("warning fractions lie strictly between 0 and 1")
+        return sorted(set(value))
+
+    @field_validator("escalation")
+    @classmethod
+    def _ladder(cls, value: list[EscalationLevel]) -> list[EscalationLevel]:
+        levels = sorted(value, key=lambda lv: lv.level)
+        if not levels or levels[0].at_fraction != 1.0 or [lv.level for lv in levels] != list(range(1, len(levels) + 1)):
+            raise ValueError("the ladder starts with level 1 at fraction 1.0 and numbers levels 1, 2, 3, ...")
+        return levels
+
+    def rule(self, name: str) -> str:
+        return f"sla.{name}@v{self.version}"
+
+
+DEFAULT_POLICY = SlaPolicy()

@@ -1,0 +1,72 @@
+"""Versioned data: the SLA policy book and each office's calendar. A change is a recorded event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.contracts import derived_id
+
+from .calendar import OfficeCalendar
+from .policy import DEFAULT_POLICY, SlaPolicy
+
+
+class PolicyBook(Aggregate):
+    """Every version of the SLA policy ever adopted, with who adopted it and when."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return derived_id("sla-policy-book")
+
+    @event("Opened")
+    def __init__(self, first: dict[str, Any], at: datetime, actor_id: str) -> None:
+        self.versions: list[dict[str, Any]] = [first]
+
+    @classmethod
+    def with_default(cls, at: datetime) -> PolicyBook:
+        return cls(first=DEFAULT_POLICY.model_dump(mode="json"), at=at, actor_id="system:sla")
+
+    @property
+    def current(self) -> SlaPolicy:
+        return SlaPolicy.model_validate(self.versions[-1])
+
+    def adopt(self, policy: SlaPolicy, actor_id: str, at: datetime) -> SlaPolicy:
+        adopted = policy.model_copy(update={"version": self.current.version + 1})
+        self._adopted(policy=adopted.model_dump(mode="json"), at=at, actor_id=actor_id)
+        return adopted
+
+    @event("PolicyAdopted")
+    def _adopted(self, policy: dict[str, Any], at: datetime, actor_id: str) -> None:
+        self.versions.append(policy)
+
+
+class CalendarRegister(Aggregate):
+    """One office's working calendar, version by version. No register: calendar time."""
+
+    @staticmethod
+    def create_id(office_id: str, **_: Any) -> UUID:
+        return derived_id("sla-calendar", office_id)
+
+    @event("Opened")
+    def __init__(self, office_id: str) -> None:
+        self.office_id = office_id
+        self.history: list[dict[str, Any] | None] = []
+
+    @property
+    def current(self) -> OfficeCalendar | None:
+        active = self.history[-1] if self.history else None
+        return OfficeCalendar.model_validate(active) if active else None
+
+    def set(self, calendar: OfficeCalendar | None, actor_id: str, at: datetime) -> OfficeCalendar | None:
+        """Adopt a calendar (a new version), or None to go back to calendar time."""
+        if calendar is not None:
+            calendar = calendar.model_copy(update={"version": len(self.history) + 1})
+        self._set(calendar=calendar.model_dump(mode="json") if calendar else None, at=at, actor_id=actor_id)
+        return calendar
+
+    @event("CalendarSet")
+    def _set(self, calendar: dict[str, Any] | None, at: datetime, actor_id: str) -> None:
+        self.history.append(calendar)

@@ -1,0 +1,1 @@
+"""SLA's processes: the HTTP API, the outbox relay, and the worker (consumer + scheduler)."""

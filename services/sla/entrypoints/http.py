@@ -1,0 +1,174 @@
+"""SLA's HTTP API (FastAPI): read a complaint's clocks; ask for overtime; a manager decides it; the
+policy and office calendars. Run: `uvicorn services.sla.entrypoints.http:create_app --factory --port 8004`
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Request, status
+from pydantic import AwareDatetime, BaseModel, Field
+
+from shared.auth import KeyRegistry
+from shared.clock import Clock, utc_now
+from shared.web import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    Problem,
+    install_key_registry,
+    limit_body_size,
+    require_office,
+    require_roles,
+)
+
+from .. import bootstrap
+from ..application import SlaApplication
+from ..domain.calendar import OfficeCalendar
+from ..domain.errors import ClocksNotFound, OutOfOrder
+from ..domain.policy import SlaPolicy
+from ..settings import SlaSettings
+
+REQUESTING_ROLES = ("department-staff", "supervisor", "leader", "manager")
+DECIDING_ROLES = ("manager",)
+NOT_FOUND = {404: {"model": Problem, "description": "No such complaint for your key."}}
+CONFLICT = {409: {"model": Problem, "description": "Out of order for the clock now; nothing recorded."}}
+
+
+class ClockOut(BaseModel):
+    key: str
+    kind: str
+    started_at: datetime
+    deadline: datetime
+    deadline_in_force: datetime
+    policy_version: int
+    calendar: str
+    warnings_issued: list[float]
+    breach_levels_issued: list[int]
+    extension: dict[str, Any] | None
+    stopped_at: datetime | None
+    outcome: str | None
+
+
+class ClocksOut(BaseModel):
+    complaint_id: UUID
+    office_id: str
+    severity: str | None
+    clocks: list[ClockOut]
+    regrade_requested: bool
+
+
+class ExtensionRequest(BaseModel):
+    until: AwareDatetime = Field(description="The new deadline asked for; the original one is kept.")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionDecision(BaseModel):
+    approved: bool
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def create_app(
+    settings: SlaSettings | None = None,
+    app_instance: SlaApplication | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    settings = settings or SlaSettings()
+    if clock is utc_now:  # a demo on accelerated time (SLA_TIME_FACTOR): the API runs on the same time
+        clock = bootstrap.clock(settings)
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> Any:
+        api.state.sla = app_instance or bootstrap.application(settings)
+        yield
+        if app_instance is None:
+            api.state.sla.close()
+
+    api = FastAPI(
+        title="Complaint time limits (SLA)",
+        version="1",
+        description="Each complaint's clocks; overtime only with a manager's approval.",
+        lifespan=lifespan,
+    )
+    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    limit_body_size(api, settings.max_body_bytes)
+
+    def sla(request: Request) -> SlaApplication:
+        return request.app.state.sla  # type: ignore[no-any-return]
+
+    @api.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": "sla"}
+
+    @api.get("/complaints/{complaint_id}/clocks", response_model=ClocksOut,
+             responses={**NOT_FOUND, **PROBLEM_RESPONSES})  # fmt: skip
+    def clocks(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> ClocksOut:
+        """A complaint's clocks: deadlines, warnings and breaches issued, extensions, outcomes."""
+        try:
+            view = sla(request).clocks(principal.office_id, complaint_id)
+        except ClocksNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        return ClocksOut.model_validate(view, from_attributes=True)
+
+    @api.post("/complaints/{complaint_id}/clocks/{clock_key}/extension",
+              status_code=status.HTTP_202_ACCEPTED,
+              responses={**NOT_FOUND, **CONFLICT, **PROBLEM_RESPONSES})  # fmt: skip
+    def request_extension(
+        complaint_id: UUID, clock_key: str, body: ExtensionRequest, principal: CurrentPrincipal,
+        request: Request,
+    ) -> dict[str, str]:  # fmt: skip
+        """Ask for overtime on a running clock (e.g. `resolution#0`). A manager decides."""
+        require_roles(principal, *REQUESTING_ROLES)
+        office_id = require_office(principal)
+        try:
+            sla(request).request_extension(
+                office_id, complaint_id, clock_key, body.until, body.reason, principal, clock()
+            )
+        except ClocksNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except OutOfOrder as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+        return {"status": "requested"}
+
+    @api.post("/complaints/{complaint_id}/clocks/{clock_key}/extension/decision",
+              responses={**NOT_FOUND, **CONFLICT, **PROBLEM_RESPONSES})  # fmt: skip
+    def decide_extension(
+        complaint_id: UUID, clock_key: str, body: ExtensionDecision, principal: CurrentPrincipal,
+        request: Request,
+    ) -> dict[str, str]:  # fmt: skip
+        """A manager approves or rejects the overtime asked for."""
+        require_roles(principal, *DECIDING_ROLES)
+        office_id = require_office(principal)
+        try:
+            sla(request).decide_extension(
+                office_id, complaint_id, clock_key, body.approved, body.reason, principal, clock()
+            )
+        except ClocksNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except OutOfOrder as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+        return {"status": "approved" if body.approved else "rejected"}
+
+    @api.get("/policy", response_model=SlaPolicy, responses=PROBLEM_RESPONSES)
+    def policy(principal: CurrentPrincipal, request: Request) -> SlaPolicy:
+        """The SLA policy in force (its version is on every clock)."""
+        return sla(request).current_policy()
+
+    @api.put("/policy", response_model=SlaPolicy, responses=PROBLEM_RESPONSES)
+    def adopt_policy(body: SlaPolicy, principal: CurrentPrincipal, request: Request) -> SlaPolicy:
+        """Adopt a new policy version (group keys only: the policy is the group's)."""
+        require_roles(principal, "group")
+        return sla(request).adopt_policy(body, principal, clock())
+
+    @api.put("/office/calendar", response_model=OfficeCalendar | None, responses=PROBLEM_RESPONSES)
+    def set_calendar(
+        body: OfficeCalendar | None, principal: CurrentPrincipal, request: Request
+    ) -> OfficeCalendar | None:
+        """Set your office's working calendar (null: calendar time). Applies to clocks started later."""
+        require_roles(principal, "manager")
+        office_id = require_office(principal)
+        return sla(request).set_calendar(office_id, body, principal, clock())
+
+    return api

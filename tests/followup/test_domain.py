@@ -1,0 +1,151 @@
+"""The follow-up case, pure: reply, return-visit paths, waivers and closing, with out-of-order refusals."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from services.followup.domain.case import FollowUpCase
+from services.followup.domain.errors import OutOfOrder
+from services.followup.domain.policy import DEFAULT_POLICY
+from tests.sla.scenario import T0
+
+P = DEFAULT_POLICY
+
+
+def case(severity_validity: str = "valid", nature: str = "effective", kind: str | None = None) -> FollowUpCase:
+    c = FollowUpCase(uuid.uuid4(), "hk-central")
+    c.note_triaged(severity_validity, nature, kind, T0, str(uuid.uuid4()), P)
+    return c
+
+
+def result(c: FollowUpCase, hours: float = 5) -> None:
+    c.note_result(T0 + timedelta(hours=hours), True, "Lift repaired.", str(uuid.uuid4()), P)
+
+
+def reply(c: FollowUpCase, hours: float = 6) -> None:
+    c.reply("hk-central/supervisor", "supervisor", "phone", "Repaired; apologies.", T0 + timedelta(hours=hours))
+
+
+def visit(c: FollowUpCase, outcome: str, hours: float = 20, score: int | None = 5) -> dict:
+    return c.record_visit(outcome, score, outcome == "satisfied", None, "hk-central/staff", "department-staff",
+                          T0 + timedelta(hours=hours), P)  # fmt: skip
+
+
+def close(c: FollowUpCase) -> None:
+    c.close("worn cable", "inspect monthly", "new schedule", "contractor", "hk-central/supervisor", "supervisor",
+            T0 + timedelta(days=1))  # fmt: skip
+
+
+def names(c: FollowUpCase) -> list[str]:
+    return [type(e).__name__ for e in c.collect_events()]
+
+
+def test_satisfied_path_closes() -> None:
+    c = case()
+    result(c)
+    reply(c)
+    assert visit(c, "satisfied")["final"]
+    close(c)
+    assert names(c) == ["Opened", "Triaged", "ResultHeard", "ReturnVisitScheduled", "Replied", "Visited", "Closed"]
+
+
+def test_return_visit_is_due_a_day_after_the_result() -> None:
+    c = case()
+    result(c, hours=5)
+    (scheduled,) = [e for e in c.collect_events() if isinstance(e, FollowUpCase.ReturnVisitScheduled)]
+    assert scheduled.due_at == T0 + timedelta(hours=29)
+
+
+def test_dissatisfied_reopens_then_handled_visited_and_closed() -> None:
+    c = case()
+    result(c)
+    reply(c)
+    visit(c, "dissatisfied", score=2)
+    with pytest.raises(OutOfOrder, match="dissatisfied"):
+        close(c)
+    c.note_reopened(T0 + timedelta(hours=21), "dissatisfied at the return visit", str(uuid.uuid4()))
+    with pytest.raises(OutOfOrder, match="no result"):
+        reply(c, hours=22)
+    result(c, hours=30)
+    reply(c, hours=31)
+    visit(c, "satisfied", hours=40, score=4)
+    close(c)
+    assert [v["cycle"] for v in c.visits] == [0, 1]
+    assert c.closed is not None
+
+
+def test_unreachable_is_retried_then_recorded_with_the_reason() -> None:
+    c = case()
+    result(c)
+    reply(c)
+    first = visit(c, "unreachable", score=None)
+    second = visit(c, "unreachable", hours=21, score=None)
+    assert (first["final"], second["final"]) == (False, False)
+    with pytest.raises(OutOfOrder, match="return visit is not recorded"):
+        close(c)
+    third = visit(c, "unreachable", hours=22, score=None)
+    assert third["final"] and third["attempt"] == P.max_visit_attempts
+    assert "unreachable after 3 attempts" in third["remarks"]
+    with pytest.raises(OutOfOrder, match="already recorded"):
+        visit(c, "satisfied", hours=23)
+    close(c)
+
+
+def test_out_of_order_actions_record_nothing() -> None:
+    c = case()
+    list(c.collect_events())
+    with pytest.raises(OutOfOrder):
+        reply(c)  # no result yet
+    with pytest.raises(OutOfOrder):
+        visit(c, "satisfied")
+    with pytest.raises(OutOfOrder):
+        close(c)
+    result(c)
+    list(c.collect_events())
+    with pytest.raises(OutOfOrder, match="reply"):
+        visit(c, "satisfied")  # reply first
+    reply(c)
+    with pytest.raises(OutOfOrder, match="already been replied"):
+        reply(c)
+    assert names(c) == ["Replied"]
+
+
+def test_invalid_complaint_gets_its_explanation_and_a_recorded_waiver() -> None:
+    c = case("invalid")
+    events = list(c.collect_events())
+    (waiver,) = [e for e in events if isinstance(e, FollowUpCase.StepWaived)]
+    assert waiver.step == "return-visit" and "invalid" in waiver.reason
+    assert waiver.rule == "followup.waive.return-visit.invalid@v1"
+    reply(c)  # no result needed: the explanation is the answer
+    assert c.replies[0]["explanation_only"] is True
+    with pytest.raises(OutOfOrder, match="waived"):
+        visit(c, "satisfied")
+    close(c)
+
+
+def test_a_consultation_skips_the_return_visit_only_with_a_recorded_waiver() -> None:
+    c = case("valid", "communication", "consultation")
+    result(c)
+    events = list(c.collect_events())
+    assert [e.rule for e in events if isinstance(e, FollowUpCase.StepWaived)] == [
+        "followup.waive.return-visit.consultation@v1"
+    ]
+    assert not [e for e in events if isinstance(e, FollowUpCase.ReturnVisitScheduled)]
+    reply(c)
+    close(c)
+
+    venting = case("valid", "communication", "venting")  # venting gets its return visit
+    assert not [e for e in venting.collect_events() if isinstance(e, FollowUpCase.StepWaived)]
+
+
+def test_a_closed_case_refuses_everything() -> None:
+    c = case()
+    result(c)
+    reply(c)
+    visit(c, "satisfied")
+    close(c)
+    with pytest.raises(OutOfOrder, match="closed"):
+        close(c)

@@ -1,0 +1,79 @@
+"""Follow-up's HTTP API: roles, 404 across offices, 409 out of order (nothing recorded), 422 detail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.followup import bootstrap
+from services.followup.entrypoints.http import create_app
+from services.followup.settings import FollowupSettings
+from services.sla.clock import SimulatedClock
+from tests.followup.test_application import feed
+from tests.sla.contract_events import result, triaged
+from tests.sla.scenario import T0
+from tests.support import write_keys
+
+SUMMARY = {
+    "cause": "worn cable",
+    "lessons": "inspect monthly",
+    "improvement": "new schedule",
+    "responsibility": "contractor",
+}
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    settings = FollowupSettings(store="sqlite", state_dir=tmp_path, keys_file=tmp_path / "keys.json")
+    keys = write_keys(settings.keys_file)
+    app = bootstrap.application(settings)
+    clock = SimulatedClock(T0)
+    with TestClient(create_app(settings, app, clock)) as client:
+        yield client, keys, clock, app
+
+
+def h(keys: dict[str, str], who: str) -> dict[str, str]:
+    return {"X-Office-Key": keys[who]}
+
+
+def test_reply_visit_close_over_http(env) -> None:
+    client, keys, clock, app = env
+    cid = uuid.uuid4()
+    feed(app, triaged(cid, T0), result(cid, T0 + timedelta(hours=3)))
+    base = f"/complaints/{cid}"
+    clock.advance(timedelta(hours=4))
+    reply = {"channel": "phone", "summary": "Lift repaired."}
+    assert client.post(f"{base}/reply", json=reply, headers=h(keys, "hk-central/staff")).status_code == 403
+    assert client.post(f"{base}/reply", json=reply, headers=h(keys, "kln-east/supervisor")).status_code == 404
+    assert client.post(f"{base}/reply", json=reply, headers=h(keys, "hk-central/supervisor")).status_code == 201
+
+    before = app.process_recorder.max_notification_id()
+    early_close = client.post(f"{base}/close", json=SUMMARY, headers=h(keys, "hk-central/supervisor"))
+    assert early_close.status_code == 409 and "return visit" in early_close.json()["detail"]
+    assert app.process_recorder.max_notification_id() == before
+
+    bad = client.post(f"{base}/return-visits", json={"outcome": "satisfied", "satisfaction": 9},
+                      headers=h(keys, "hk-central/staff"))  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "satisfaction"]
+    missing = client.post(f"{base}/return-visits", json={"outcome": "satisfied"}, headers=h(keys, "hk-central/staff"))
+    assert missing.status_code == 422
+    made = client.post(f"{base}/return-visits", json={"outcome": "satisfied", "satisfaction": 5, "acknowledged": True},
+                       headers=h(keys, "hk-central/staff"))  # fmt: skip
+    assert made.status_code == 201 and made.json()["final"] is True
+    assert client.post(f"{base}/close", json=SUMMARY, headers=h(keys, "hk-central/staff")).status_code == 403
+    assert client.post(f"{base}/close", json=SUMMARY, headers=h(keys, "hk-central/supervisor")).status_code == 200
+
+    view = client.get(base, headers=h(keys, "group/auditor")).json()
+    assert view["closed"]["by"] == "hk-central/supervisor"
+    assert view["replies"][0]["at"].startswith("2026-11-02T13:30")
+    assert client.get(base, headers=h(keys, "kln-east/supervisor")).status_code == 404
+
+
+def test_openapi_documents_the_error_answers(env) -> None:
+    client, *_ = env
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"403", "404", "409", "422"} <= set(paths["/complaints/{complaint_id}/close"]["post"]["responses"])

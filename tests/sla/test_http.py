@@ -1,0 +1,98 @@
+"""The SLA HTTP API: roles, offices, out-of-order answers, and the extension flow."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.sla import bootstrap
+from services.sla.clock import SimulatedClock
+from services.sla.entrypoints.http import create_app
+from services.sla.settings import SlaSettings
+from tests.sla.contract_events import registered, triaged
+from tests.sla.scenario import T0
+from tests.sla.test_application import feed
+from tests.support import write_keys
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    settings = SlaSettings(store="sqlite", state_dir=tmp_path, keys_file=tmp_path / "keys.json")
+    keys = write_keys(settings.keys_file)
+    app = bootstrap.application(settings)
+    clock = SimulatedClock(T0)
+    complaint = uuid.uuid4()
+    feed(app, registered(complaint, T0), triaged(complaint, T0, "minor"))
+    with TestClient(create_app(settings, app, clock)) as client:
+        yield client, keys, clock, complaint, app
+    app.close()
+
+
+def h(keys: dict[str, str], who: str) -> dict[str, str]:
+    return {"X-Office-Key": keys[who]}
+
+
+def test_extension_requested_then_approved_by_a_manager(env) -> None:
+    client, keys, clock, complaint, _app = env
+    url = f"/complaints/{complaint}/clocks/resolution%230/extension"
+    until = (T0 + timedelta(hours=20)).isoformat()
+    clock.advance(timedelta(hours=6))
+    r = client.post(url, json={"until": until, "reason": "parts"}, headers=h(keys, "hk-central/staff"))
+    assert r.status_code == 202, r.text
+
+    decision = {"approved": True, "reason": "agreed"}
+    assert client.post(url + "/decision", json=decision, headers=h(keys, "hk-central/staff")).status_code == 403
+    assert client.post(url + "/decision", json=decision, headers=h(keys, "kln-east/manager")).status_code == 404
+    r = client.post(url + "/decision", json=decision, headers=h(keys, "hk-central/manager"))
+    assert r.status_code == 200, r.text
+    again = client.post(url + "/decision", json=decision, headers=h(keys, "hk-central/manager"))
+    assert again.status_code == 409 and "no extension request" in again.json()["detail"]
+
+    body = client.get(f"/complaints/{complaint}/clocks", headers=h(keys, "hk-central/supervisor")).json()
+    resolution = next(c for c in body["clocks"] if c["key"] == "resolution#0")
+    assert resolution["deadline"].startswith("2026-11-02T21:30")  # the original is kept
+    assert resolution["deadline_in_force"].startswith("2026-11-03T05:30")
+    assert resolution["extension"]["approved"] is True
+
+
+def test_out_of_order_and_bad_input(env) -> None:
+    client, keys, clock, complaint, app = env
+    url = f"/complaints/{complaint}/clocks/resolution%230/extension"
+    before = app.process_recorder.max_notification_id()
+    late = client.post(url + "/decision", json={"approved": True, "reason": "x"}, headers=h(keys, "hk-central/manager"))
+    assert late.status_code == 409
+    bad = client.post(url, json={"until": "tomorrow", "reason": ""}, headers=h(keys, "hk-central/staff"))
+    assert bad.status_code == 422
+    assert {tuple(e["loc"]) for e in bad.json()["detail"]} == {("body", "until"), ("body", "reason")}
+    clock.advance(timedelta(hours=13))
+    too_late = client.post(
+        url, json={"until": (T0 + timedelta(days=1)).isoformat(), "reason": "x"}, headers=h(keys, "hk-central/staff")
+    )
+    assert too_late.status_code == 409
+    assert app.process_recorder.max_notification_id() == before  # nothing recorded
+    assert client.get(f"/complaints/{complaint}/clocks").status_code == 401
+    assert client.get(f"/complaints/{uuid.uuid4()}/clocks", headers=h(keys, "group/auditor")).status_code == 404
+    assert client.get(f"/complaints/{complaint}/clocks", headers=h(keys, "group/auditor")).status_code == 200
+
+
+def test_policy_and_calendar_are_versioned_by_the_right_people(env) -> None:
+    client, keys, _clock, _complaint, app = env
+    policy = client.get("/policy", headers=h(keys, "hk-central/staff")).json()
+    assert policy["version"] == 1
+    assert client.put("/policy", json=policy, headers=h(keys, "hk-central/manager")).status_code == 403
+    assert client.put("/policy", json=policy, headers=h(keys, "group/dashboard")).json()["version"] == 2
+    calendar = {
+        "name": "hk-weekdays",
+        "timezone": "Asia/Hong_Kong",
+        "hours": {str(d): {"start": "09:00", "end": "18:00"} for d in range(5)},
+        "holidays": ["2026-12-25"],
+    }
+    assert client.put("/office/calendar", json=calendar, headers=h(keys, "hk-central/staff")).status_code == 403
+    r = client.put("/office/calendar", json=calendar, headers=h(keys, "hk-central/manager"))
+    assert r.status_code == 200 and r.json()["version"] == 1
+    assert app.office_calendar("hk-central").name == "hk-weekdays"
+    assert app.office_calendar("kln-east") is None

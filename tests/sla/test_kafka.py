@@ -1,0 +1,197 @@
+"""The SLA service on the real broker: a week-old valid complaint is re-graded major; a worker SIGKILLed
+while warnings and breaches are due records and publishes each exactly once after its restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.sla import bootstrap
+from services.sla.clock import SimulatedClock
+from services.sla.domain.clocks import ComplaintClocks
+from services.sla.settings import SlaSettings
+from shared.bus import kafka
+from shared.contracts import IntegrationEvent, decode_message, encode
+from shared.contracts.sla import DeadlineBreached, DeadlineWarning, RegradeRequested
+from shared.contracts.topics import SLA_EVENTS, topic_for_event_type
+from shared.contracts.wire import WireMessage
+from tests.kafka_support import keyed_by, read_topic, run_until
+from tests.sla.contract_events import registered, triaged
+from tests.sla.scenario import T0
+from tests.sla.test_application import feed
+
+pytestmark = pytest.mark.kafka
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def publish(servers: str, *messages: IntegrationEvent) -> None:
+    """Publish contract events as their owning services would (CloudEvents, keyed by complaint)."""
+    producer = kafka.producer(servers)
+    await producer.start()
+    try:
+        for message in messages:
+            wire = encode(message, key=message.key, source="/tests", event_id=str(message.event_id),
+                          time=message.occurred_at)  # fmt: skip
+            topic = topic_for_event_type(message.type).name
+            await (await producer.send(topic, value=wire.value, key=wire.key, headers=wire.headers))
+    finally:
+        await producer.stop()
+
+
+def decoded(records: list[Any]) -> list[Any]:
+    return [decode_message(WireMessage(r.key, r.value, list(r.headers))) for r in records]
+
+
+async def test_valid_and_unresolved_at_day_seven_is_regraded_major_on_the_broker(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = SlaSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap,
+                           consumer_group=f"sla-{uuid.uuid4().hex[:8]}")  # fmt: skip
+    app = bootstrap.application(settings)
+    complaint = uuid.uuid4()
+    await publish(
+        kafka_bootstrap, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=2), "important")
+    )
+
+    clock = SimulatedClock(T0 + timedelta(days=6, hours=23))
+    consumer = bootstrap.consumer(settings, app, clock)
+    scheduler = bootstrap.Scheduler(app, clock, tick_seconds=0.05)
+    clocks_id = ComplaintClocks.create_id(complaint)
+
+    async def both(stop: asyncio.Event) -> None:
+        await asyncio.gather(consumer.run(stop), scheduler.run(stop))
+
+    seen_before_day_seven: list[bool] = []
+
+    def regraded() -> bool:
+        """Once the facts are in (still day 6), note the request is not made yet, then jump to day 7."""
+        try:
+            watch = app.repository.get(clocks_id).regrade
+        except Exception:
+            return False
+        if watch is None:
+            return False
+        if not seen_before_day_seven:
+            seen_before_day_seven.append(watch["requested"])
+            clock.set(T0 + timedelta(days=7))
+        return bool(watch["requested"])
+
+    await run_until(regraded, both)
+    assert seen_before_day_seven == [False]  # day 6, 23:00: not yet
+
+    relay = bootstrap.relay(settings, app)
+    await relay.start()
+    while await relay.publish_next_batch():
+        pass
+    await relay.stop()
+    key = str(complaint).encode()
+
+    def regrade_request(record: Any) -> bool:
+        return record.key == key and (RegradeRequested.type_name().encode(),) == tuple(
+            v for k, v in record.headers if k == "ce_type"
+        )
+
+    # Stops at the first one, then listens 2 s more: a second request would be seen.
+    records = await read_topic(kafka_bootstrap, SLA_EVENTS.name, keep=regrade_request, expect=1, settle=2)
+    regrades = [m for m in decoded(records) if isinstance(m, RegradeRequested)]
+    assert len(regrades) == 1
+    (regrade,) = regrades
+    assert regrade.payload.severity == "major" and regrade.payload.criterion == "major.unresolved-week"
+    assert "unresolved 7 days" in regrade.payload.explanation.reason
+    assert regrade.occurred_at == T0 + timedelta(days=7)
+    assert regrade.actor.id == "system:sla"
+    app.close()
+
+
+def start_worker(settings: SlaSettings, epoch: str) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "SLA_STORE": "sqlite",
+        "SLA_STATE_DIR": str(settings.state_dir),
+        "SLA_CONSUMER_GROUP": settings.consumer_group,
+        "SLA_CLOCK_EPOCH": epoch,
+        "SLA_TICK_SECONDS": "0.05",
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+    }
+    return subprocess.Popen([sys.executable, "-m", "services.sla.entrypoints.worker"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+@pytest.mark.slow
+async def test_worker_killed_while_warnings_and_breaches_are_due_records_each_once(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = SlaSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap,
+                           consumer_group=f"sla-{uuid.uuid4().hex[:8]}")  # fmt: skip
+    app = bootstrap.application(settings)
+    complaints = [uuid.uuid4() for _ in range(300)]
+    for complaint in complaints:  # each: hand-over (never accepted) and an important resolution clock
+        feed(app, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=1), "important"))
+    before = app.process_recorder.max_notification_id()
+    per_complaint = 10  # 2 warnings + 3 breach levels, on each of the two clocks, all due at day 3
+    # (on the SLA topic each complaint also has its 2 ClockStarted; the notifications go elsewhere)
+    epoch = (T0 + timedelta(days=3)).isoformat()
+
+    day_three = T0 + timedelta(days=3)
+
+    def issued() -> list[int]:
+        """How many warnings and breach levels each complaint has recorded (state replays every event)."""
+        counts = []
+        for complaint in complaints:
+            clocks = app.repository.get(ComplaintClocks.create_id(complaint)).clocks.values()
+            counts.append(sum(len(c["warned"]) + len(c["breached"]) for c in clocks))
+        return counts
+
+    worker = start_worker(settings, epoch)
+    deadline = time.monotonic() + 60
+    while app.process_recorder.max_notification_id() - before < 50:  # some recorded, far from all
+        assert worker.poll() is None and time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert sum(issued()) < len(complaints) * per_complaint  # killed with work still due
+
+    worker = start_worker(settings, epoch)
+    try:
+        deadline = time.monotonic() + 120
+        while sum(issued()) < len(complaints) * per_complaint:
+            assert worker.poll() is None and time.monotonic() < deadline
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(1)  # a duplicate, were there one, would show up here
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert issued() == [per_complaint] * len(complaints)
+    assert all(
+        not [d for d in app.repository.get(ComplaintClocks.create_id(c)).pending() if d.at <= day_three]
+        for c in complaints
+    )
+
+    relay = bootstrap.relay(settings, app)
+    await relay.start()
+    while await relay.publish_next_batch():
+        pass
+    await relay.stop()
+    keys = {str(c) for c in complaints}
+    records = await read_topic(kafka_bootstrap, SLA_EVENTS.name, keep=keyed_by(keys),
+                               expect=len(complaints) * (per_complaint + 2), timeout=120)  # fmt: skip
+    due = [m for m in decoded(records) if isinstance(m, DeadlineWarning | DeadlineBreached)]
+    identities = Counter(
+        (m.complaint_id, m.type, m.payload.clock, getattr(m.payload, "fraction", None),
+         getattr(m.payload, "escalation_level", None))
+        for m in due
+    )  # fmt: skip
+    assert len(identities) == len(complaints) * per_complaint
+    assert set(identities.values()) == {1}
+    app.close()
