@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from .common import Explanation
 from .envelope import Contract, IntegrationEvent
 
 
@@ -24,6 +25,9 @@ class SolutionKind(StrEnum):
 class CaseOpenedPayload(Contract):
     department: str
     first_responsible: str
+    explanation: Explanation | None = Field(
+        default=None, description="Why the case went to this department: triage's routing decision."
+    )
 
 
 class CaseOpened(IntegrationEvent):

@@ -1,0 +1,161 @@
+"""Handling's commands and queries. People's commands take `now`; automatic ones take the time of
+the event that caused them. Nothing here reads the wall clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from shared.auth import Principal
+from shared.contracts.followup import ReturnVisitMade, VisitOutcome
+from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
+from shared.eventstore import ServiceApplication, UnitOfWork
+
+from .domain.case import Case
+from .domain.errors import CaseNotFound, OutOfOrder
+
+log = logging.getLogger(__name__)
+
+SERVICE = "handling"
+SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
+
+
+@dataclass(frozen=True)
+class CaseView:
+    complaint_id: str
+    office_id: str
+    department: str
+    first_responsible: str
+    severity: str
+    stage: str
+    cause: str | None
+    responsible_person: str | None
+    proposal: dict[str, Any] | None
+    hand_over_to: str | None
+    commitments: list[dict[str, Any]]
+    progress: list[str]
+
+
+class HandlingApplication(ServiceApplication):
+    name = "handling"
+
+    # -- facts from other services (inside the tracked consumer's unit of work) ----------------------
+
+    def open_case(self, uow: UnitOfWork, triaged: ComplaintTriaged) -> None:
+        if uow.find(Case.create_id(triaged.complaint_id)) is not None:
+            return  # opened already (a re-publication)
+        routing = triaged.payload.explanations.get("routing")
+        uow.add(
+            Case(
+                complaint_id=str(triaged.complaint_id),
+                office_id=triaged.office_id,
+                department=triaged.payload.department,
+                first_responsible=triaged.payload.first_responsible,
+                severity=triaged.payload.severity.value,
+                causation_id=str(triaged.event_id),
+                opened_at=triaged.occurred_at,
+                routing_reason=routing.reason if routing else None,
+                routing_rule=routing.rule if routing else None,
+            )
+        )
+
+    def keep_severity(self, uow: UnitOfWork, regraded: SeverityRegraded) -> None:
+        # Same topic and key as ComplaintTriaged, so the case exists unless triage never routed it.
+        case: Case | None = uow.find(Case.create_id(regraded.complaint_id))
+        if case is not None:
+            uow.add(case)
+            case.keep_severity(regraded.payload.severity.value, str(regraded.event_id), regraded.occurred_at)
+
+    def reroute(self, uow: UnitOfWork, overridden: TriageDecisionOverridden) -> None:
+        """A person overrode triage's routing: the case is handed over on their request, and the new
+        department accepts it as any hand-over (an explicit request, then an acceptance)."""
+        if overridden.payload.aspect != "routing":
+            return
+        case: Case | None = uow.find(Case.create_id(overridden.complaint_id))
+        if case is None or overridden.payload.value in (case.department, case.hand_over_to):
+            return
+        try:
+            case.request_hand_over(
+                overridden.payload.value,
+                f"routing overridden in triage: {overridden.payload.reason}",
+                overridden.actor.id,
+                overridden.actor.role,
+                overridden.occurred_at,
+                causation_id=str(overridden.event_id),
+            )
+        except OutOfOrder as error:  # worked on too far, or another hand-over pending: a person decides
+            log.warning("routing override for %s not applied: %s", overridden.complaint_id, error)
+            return
+        uow.add(case)
+
+    def return_visit(self, uow: UnitOfWork, visit: ReturnVisitMade) -> None:
+        if visit.payload.outcome is not VisitOutcome.DISSATISFIED:
+            return
+        case: Case | None = uow.find(Case.create_id(visit.complaint_id))
+        if case is None:
+            return
+        uow.add(case)
+        remarks = f": {visit.payload.remarks}" if visit.payload.remarks else ""
+        case.reopen(
+            f"the customer was dissatisfied at return visit {visit.payload.attempt}{remarks}",
+            str(visit.event_id),
+            SYSTEM_ID,
+            SYSTEM_ROLE,
+            visit.occurred_at,
+        )
+
+    # -- people's commands ------------------------------------------------------------------------------
+
+    def act(self, office_id: str | None, complaint_id: UUID, action: Callable[[Case], None]) -> None:
+        """Apply one person's action to a case and save it; a step out of order raises before saving."""
+        for _ in range(10):
+            uow = self.unit_of_work()
+            case = self._visible(uow, office_id, complaint_id)
+            action(case)
+            try:
+                self.commit(uow)
+                return
+            except IntegrityError:  # the consumer changed the case meanwhile: act on the new state
+                continue
+        raise RuntimeError("the case is too contended; try again")
+
+    def accept(self, office_id: str | None, complaint_id: UUID, actor: Principal, now: datetime) -> None:
+        self.act(office_id, complaint_id, lambda c: c.accept(actor.actor_id, actor.role, now))
+
+    def _visible(self, uow: UnitOfWork, office_id: str | None, complaint_id: UUID) -> Case:
+        case: Case | None = uow.find(Case.create_id(complaint_id))
+        if case is None or (office_id is not None and case.office_id != office_id):
+            raise CaseNotFound(complaint_id)  # another office's case: not even its existence
+        uow.add(case)
+        return case
+
+    # -- queries ------------------------------------------------------------------------------------------
+
+    def case(self, office_id: str | None, complaint_id: UUID) -> CaseView:
+        try:
+            case: Case = self.repository.get(Case.create_id(complaint_id))
+        except AggregateNotFoundError:
+            raise CaseNotFound(complaint_id) from None
+        if office_id is not None and case.office_id != office_id:
+            raise CaseNotFound(complaint_id)
+        return CaseView(
+            complaint_id=case.complaint_id,
+            office_id=case.office_id,
+            department=case.department,
+            first_responsible=case.first_responsible,
+            severity=case.severity,
+            stage=case.stage.value,
+            cause=case.cause,
+            responsible_person=case.responsible_person,
+            proposal=case.proposal,
+            hand_over_to=case.hand_over_to,
+            commitments=list(case.commitments),
+            progress=list(case.progress),
+        )

@@ -1,0 +1,42 @@
+"""Wires handling together from its settings. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from shared.bus.consumer import TrackedConsumer
+from shared.bus.relay import OutboxRelay
+from shared.clock import Clock, utc_now
+from shared.contracts.topics import FOLLOWUP_EVENTS, TRIAGE_EVENTS
+from shared.eventstore import store_environment
+
+from .adapters.inbound import HandlingHandler
+from .adapters.outbound import CaseTranslator
+from .application import HandlingApplication
+from .settings import HandlingSettings
+
+
+def application(settings: HandlingSettings) -> HandlingApplication:
+    return HandlingApplication(env=store_environment(settings))
+
+
+def relay(settings: HandlingSettings, app: HandlingApplication) -> OutboxRelay:
+    return OutboxRelay(
+        service=settings.service_name,
+        app=app,
+        translate=CaseTranslator(app),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+    )
+
+
+def consumer(settings: HandlingSettings, app: HandlingApplication, clock: Clock = utc_now) -> TrackedConsumer:
+    return TrackedConsumer(
+        group_id=settings.consumer_group,
+        topics=[TRIAGE_EVENTS.name, FOLLOWUP_EVENTS.name],
+        app=app,
+        handle=HandlingHandler(app),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.consumer_batch_size,
+        max_attempts=settings.consumer_max_attempts,
+        clock=clock,
+    )

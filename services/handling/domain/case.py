@@ -1,0 +1,232 @@
+"""A case: the responsible department's work on one complaint, step by step.
+
+Every command checks the order of the steps before anything is recorded; a step out of order
+raises `OutOfOrder` and leaves the case as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from .errors import OutOfOrder
+
+
+class Stage(StrEnum):
+    OPENED = "opened"  # routed, awaiting the department's acceptance
+    ACCEPTED = "accepted"  # the department works on it
+    PROPOSED = "proposed"  # a solution awaits a leader
+    APPROVED = "approved"  # the leader approved: carry it out
+    CARRIED_OUT = "carried-out"  # done: record the result
+    RESULTED = "resulted"  # the case has a result (closed for handling, until a reopening)
+
+
+class Case(Aggregate):
+    @staticmethod
+    def create_id(complaint_id: UUID | str, **_: Any) -> UUID:
+        # One case per complaint, and the case is the only aggregate keyed by a complaint here.
+        return UUID(str(complaint_id))
+
+    @event("Opened")
+    def __init__(
+        self,
+        complaint_id: str,
+        office_id: str,
+        department: str,
+        first_responsible: str,
+        severity: str,
+        causation_id: str,
+        opened_at: datetime,
+        routing_reason: str | None = None,
+        routing_rule: str | None = None,
+    ) -> None:
+        self.complaint_id = complaint_id
+        self.office_id = office_id
+        self.department = department
+        self.first_responsible = first_responsible
+        self.severity = severity
+        self.stage = Stage.OPENED
+        self.cause: str | None = None
+        self.responsible_person: str | None = None
+        self.proposal: dict[str, Any] | None = None
+        self.hand_over_to: str | None = None
+        self.commitments: list[dict[str, Any]] = []
+        self.progress: list[str] = []
+        self.reopened_by: list[str] = []
+
+    # -- checks ------------------------------------------------------------------------------------
+
+    def _require(self, *stages: Stage, doing: str) -> None:
+        if self.stage not in stages:
+            if self.stage is Stage.RESULTED:
+                raise OutOfOrder(f"cannot {doing}: the case has a result already (reopen it first)")
+            wanted = " or ".join(s.value for s in stages)
+            raise OutOfOrder(f"cannot {doing}: the case is {self.stage.value}, it must be {wanted}")
+
+    def _working(self, doing: str) -> None:
+        self._require(Stage.ACCEPTED, Stage.PROPOSED, Stage.APPROVED, Stage.CARRIED_OUT, doing=doing)
+
+    def _open(self, doing: str) -> None:
+        self._require(Stage.OPENED, Stage.ACCEPTED, Stage.PROPOSED, Stage.APPROVED, Stage.CARRIED_OUT, doing=doing)
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def accept(self, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._require(Stage.OPENED, doing="accept the case")
+        if self.hand_over_to is not None:
+            raise OutOfOrder(f"cannot accept: a hand-over to {self.hand_over_to} is pending")
+        self._accepted(department=self.department, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("Accepted")
+    def _accepted(self, department: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.stage = Stage.ACCEPTED
+
+    def request_hand_over(
+        self,
+        to_department: str,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        causation_id: str | None = None,
+    ) -> None:
+        self._require(Stage.OPENED, Stage.ACCEPTED, doing="hand the case over")
+        if self.hand_over_to is not None:
+            raise OutOfOrder(f"cannot hand over: a hand-over to {self.hand_over_to} is already pending")
+        if to_department == self.department:
+            raise OutOfOrder(f"cannot hand over: the case is already with {self.department}")
+        self._hand_over_requested(
+            from_department=self.department,
+            to_department=to_department,
+            reason=reason,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            at=at,
+            causation_id=causation_id,
+        )
+
+    @event("HandOverRequested")
+    def _hand_over_requested(
+        self,
+        from_department: str,
+        to_department: str,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        causation_id: str | None = None,
+    ) -> None:
+        self.hand_over_to = to_department
+
+    def accept_hand_over(self, actor_id: str, actor_role: str, at: datetime) -> None:
+        if self.hand_over_to is None:
+            raise OutOfOrder("cannot accept a hand-over: none was requested")
+        self._hand_over_accepted(department=self.hand_over_to, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("HandOverAccepted")
+    def _hand_over_accepted(self, department: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.department = department
+        self.hand_over_to = None
+        self.stage = Stage.ACCEPTED  # the receiving department takes the case by accepting it
+
+    def record_cause(self, cause: str, responsible_person: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._require(Stage.ACCEPTED, doing="record the cause")
+        self._cause_recorded(
+            cause=cause, responsible_person=responsible_person, actor_id=actor_id, actor_role=actor_role, at=at
+        )
+
+    @event("CauseRecorded")
+    def _cause_recorded(
+        self, cause: str, responsible_person: str, actor_id: str, actor_role: str, at: datetime
+    ) -> None:
+        self.cause = cause
+        self.responsible_person = responsible_person
+
+    def propose(self, kind: str, description: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._require(Stage.ACCEPTED, doing="propose a solution")
+        if self.cause is None:
+            raise OutOfOrder("cannot propose a solution: record the cause and the responsible person first")
+        self._proposed(kind=kind, description=description, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("SolutionProposed")
+    def _proposed(self, kind: str, description: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.proposal = {"kind": kind, "description": description}
+        self.stage = Stage.PROPOSED
+
+    def approve(self, note: str | None, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._require(Stage.PROPOSED, doing="approve a solution")
+        self._approved(note=note, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("SolutionApproved")
+    def _approved(self, note: str | None, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.stage = Stage.APPROVED
+
+    def reject(self, instructions: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._require(Stage.PROPOSED, doing="reject a solution")
+        self._rejected(instructions=instructions, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("SolutionRejected")
+    def _rejected(self, instructions: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.proposal = None
+        self.stage = Stage.ACCEPTED  # back to the department, with the leader's instructions
+
+    def carry_out(self, notes: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._require(Stage.APPROVED, doing="carry out the solution")
+        self._carried_out(notes=notes, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("SolutionCarriedOut")
+    def _carried_out(self, notes: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.stage = Stage.CARRIED_OUT
+
+    def record_result(self, result: str, resolved: bool, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._require(Stage.CARRIED_OUT, doing="record the result")
+        self._resulted(result=result, resolved=resolved, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("ResultRecorded")
+    def _resulted(self, result: str, resolved: bool, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.stage = Stage.RESULTED
+
+    def report_progress(self, message: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._open(doing="report progress")
+        self._progress_reported(message=message, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("ProgressReported")
+    def _progress_reported(self, message: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.progress.append(message)
+
+    def commit_to(self, promise: str, due_at: datetime, actor_id: str, actor_role: str, at: datetime) -> None:
+        self._open(doing="make a commitment")
+        if due_at <= at:
+            raise OutOfOrder("cannot promise a time that has passed")
+        self._committed(promise=promise, due_at=due_at, actor_id=actor_id, actor_role=actor_role, at=at)
+
+    @event("CommitmentMade")
+    def _committed(self, promise: str, due_at: datetime, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.commitments.append({"promise": promise, "due_at": due_at.isoformat()})
+
+    # -- facts from other services -------------------------------------------------------------------
+
+    def keep_severity(self, severity: str, causation_id: str, at: datetime) -> None:
+        if severity != self.severity:
+            self._severity_changed(severity=severity, causation_id=causation_id, at=at)
+
+    @event("SeverityChanged")
+    def _severity_changed(self, severity: str, causation_id: str, at: datetime) -> None:
+        self.severity = severity
+
+    def reopen(self, reason: str, visit_event_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
+        """A dissatisfied return visit reopens a case with a result; anything else changes nothing."""
+        if self.stage is not Stage.RESULTED or visit_event_id in self.reopened_by:
+            return False
+        self._reopened(reason=reason, causation_id=visit_event_id, actor_id=actor_id, actor_role=actor_role, at=at)
+        return True
+
+    @event("Reopened")
+    def _reopened(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.reopened_by.append(causation_id)
+        self.proposal = None
+        self.stage = Stage.ACCEPTED  # the department works it again

@@ -1,0 +1,296 @@
+"""Handling's HTTP API (FastAPI): the department's steps on a case. Routes parse, check roles, call
+the application, and map domain errors: another office's case is 404, a step out of order is 409.
+
+Run: `uvicorn services.handling.entrypoints.http:create_app --factory --port 8003`
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Request, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.auth import KeyRegistry, Principal
+from shared.clock import Clock, utc_now
+from shared.contracts.handling import SolutionKind
+from shared.web import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    Problem,
+    install_key_registry,
+    limit_body_size,
+    require_office,
+    require_roles,
+)
+
+from .. import bootstrap
+from ..application import CaseView, HandlingApplication
+from ..domain.case import Case
+from ..domain.errors import CaseNotFound, OutOfOrder
+from ..settings import HandlingSettings
+
+DEPARTMENT_ROLES = ("department-staff", "supervisor", "leader")
+APPROVING_ROLES = ("leader",)
+READING_ROLES = ("department-staff", "supervisor", "leader", "manager", "receptionist", "group", "auditor")
+
+CASE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such case for your key (another office's case is not shown)."},
+    409: {"model": Problem, "description": "The step is out of order; nothing was recorded."},
+    **PROBLEM_RESPONSES,
+}
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HandOverIn(Body):
+    to_department: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CauseIn(Body):
+    cause: str = Field(min_length=1, max_length=4000)
+    responsible_person: str = Field(min_length=1, max_length=200)
+
+
+class ProposalIn(Body):
+    kind: SolutionKind
+    description: str = Field(min_length=1, max_length=4000)
+
+
+class ApprovalIn(Body):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RejectionIn(Body):
+    instructions: str = Field(min_length=1, max_length=4000)
+
+
+class ExecutionIn(Body):
+    notes: str = Field(min_length=1, max_length=4000)
+
+
+class ResultIn(Body):
+    result: str = Field(min_length=1, max_length=4000)
+    resolved: bool
+
+
+class ProgressIn(Body):
+    message: str = Field(min_length=1, max_length=2000)
+
+
+class CommitmentIn(Body):
+    promise: str = Field(min_length=1, max_length=2000)
+    due_at: AwareDatetime
+
+
+class CaseOut(BaseModel):
+    complaint_id: UUID
+    office_id: str
+    department: str
+    first_responsible: str
+    severity: str
+    stage: str
+    cause: str | None
+    responsible_person: str | None
+    proposal: dict[str, Any] | None
+    hand_over_to: str | None
+    commitments: list[dict[str, Any]]
+    progress: list[str]
+
+
+def create_app(
+    settings: HandlingSettings | None = None,
+    app_instance: HandlingApplication | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    settings = settings or HandlingSettings()
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> Any:
+        api.state.handling = app_instance or bootstrap.application(settings)
+        yield
+        if app_instance is None:
+            api.state.handling.close()
+
+    api = FastAPI(
+        title="Complaint handling",
+        version="1",
+        description="The responsible department's work on a case. Authenticate with your office's key.",
+        lifespan=lifespan,
+    )
+    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    limit_body_size(api, settings.max_body_bytes)
+
+    def perform(
+        request: Request,
+        principal: Principal,
+        complaint_id: UUID,
+        roles: tuple[str, ...],
+        step: Callable[[Case, Principal], None],
+    ) -> CaseOut:
+        require_roles(principal, *roles)
+        office_id = require_office(principal)
+        handling: HandlingApplication = request.app.state.handling
+        try:
+            handling.act(office_id, complaint_id, lambda case: step(case, principal))
+            view = handling.case(office_id, complaint_id)
+        except CaseNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        except OutOfOrder as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+        return _out(view)
+
+    @api.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": "handling"}
+
+    @api.get("/cases/{complaint_id}", response_model=CaseOut, responses=CASE_RESPONSES)
+    def case(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """A case as it stands. An office's key sees only its own office's cases."""
+        require_roles(principal, *READING_ROLES)
+        handling: HandlingApplication = request.app.state.handling
+        try:
+            return _out(handling.case(principal.office_id, complaint_id))
+        except CaseNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+
+    @api.post("/cases/{complaint_id}/acceptance", response_model=CaseOut, responses=CASE_RESPONSES)
+    def accept(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """The department takes the case."""
+        now = clock()
+        return perform(
+            request, principal, complaint_id, DEPARTMENT_ROLES, lambda c, p: c.accept(p.actor_id, p.role, now)
+        )
+
+    @api.post("/cases/{complaint_id}/hand-over", response_model=CaseOut, responses=CASE_RESPONSES)
+    def hand_over(complaint_id: UUID, body: HandOverIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """Ask another department to take the case (it must accept)."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.request_hand_over(body.to_department, body.reason, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/hand-over/acceptance", response_model=CaseOut, responses=CASE_RESPONSES)
+    def accept_hand_over(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """The receiving department accepts the hand-over and takes the case."""
+        now = clock()
+        return perform(
+            request, principal, complaint_id, DEPARTMENT_ROLES, lambda c, p: c.accept_hand_over(p.actor_id, p.role, now)
+        )
+
+    @api.post("/cases/{complaint_id}/cause", response_model=CaseOut, responses=CASE_RESPONSES)
+    def cause(complaint_id: UUID, body: CauseIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """Record the cause and the responsible person."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.record_cause(body.cause, body.responsible_person, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/proposal", response_model=CaseOut, responses=CASE_RESPONSES)
+    def propose(complaint_id: UUID, body: ProposalIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """Propose a solution for a leader to approve."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.propose(body.kind.value, body.description, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/approval", response_model=CaseOut, responses=CASE_RESPONSES)
+    def approve(complaint_id: UUID, body: ApprovalIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """A leader approves the proposed solution."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            APPROVING_ROLES,
+            lambda c, p: c.approve(body.note, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/rejection", response_model=CaseOut, responses=CASE_RESPONSES)
+    def reject(complaint_id: UUID, body: RejectionIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """A leader rejects the proposed solution, with instructions."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            APPROVING_ROLES,
+            lambda c, p: c.reject(body.instructions, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/execution", response_model=CaseOut, responses=CASE_RESPONSES)
+    def carry_out(complaint_id: UUID, body: ExecutionIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """The approved solution was carried out."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.carry_out(body.notes, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/result", response_model=CaseOut, responses=CASE_RESPONSES)
+    def result(complaint_id: UUID, body: ResultIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """Record the result: the case is handled (follow-up replies and visits from here)."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.record_result(body.result, body.resolved, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/progress", response_model=CaseOut, responses=CASE_RESPONSES)
+    def progress(complaint_id: UUID, body: ProgressIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """Record what the customer was told about progress."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.report_progress(body.message, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/commitments", response_model=CaseOut, responses=CASE_RESPONSES)
+    def commit(complaint_id: UUID, body: CommitmentIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
+        """Record a time promised to the customer (the SLA service watches it)."""
+        now = clock()
+        if body.due_at <= now:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"loc": ["body", "due_at"], "msg": "the promised time must be in the future", "type": "value_error"}],
+            )
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.commit_to(body.promise, body.due_at, p.actor_id, p.role, now),
+        )
+
+    return api
+
+
+def _out(view: CaseView) -> CaseOut:
+    return CaseOut.model_validate(view, from_attributes=True)

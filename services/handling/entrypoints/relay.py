@@ -1,0 +1,18 @@
+"""Handling's outbox relay: `python -m services.handling.entrypoints.relay`."""
+
+from __future__ import annotations
+
+from shared.bus.runner import run_until_signalled
+
+from .. import bootstrap
+from ..settings import HandlingSettings
+
+
+def main() -> None:
+    settings = HandlingSettings()
+    relay = bootstrap.relay(settings, bootstrap.application(settings))
+    run_until_signalled("handling relay", relay.run, lambda: relay.progress)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Stored domain events -> integration events: the relay's translator. Only here does triage's
+private model meet the contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from shared.bus.relay import Publication
+from shared.contracts import Actor, derived_id
+from shared.contracts.common import Explanation
+from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
+from shared.contracts.triage import (
+    ComplainantHistory,
+    ComplaintTriaged,
+    ComplaintTriagedPayload,
+    IncidentClusterDetected,
+    IncidentClusterDetectedPayload,
+    SeverityRegraded,
+    SeverityRegradedPayload,
+    TriageDecisionOverridden,
+    TriageDecisionOverriddenPayload,
+)
+
+from ..application import SERVICE, cluster_event_id
+from ..domain.incidents import IncidentWindow
+from ..domain.triage import Triage
+
+SYSTEM = Actor.system(SERVICE)
+
+
+def translate(domain_event: Any) -> Iterable[Publication]:
+    if isinstance(domain_event, Triage.Triaged):
+        yield Publication.of(complaint_triaged(domain_event))
+    elif isinstance(domain_event, Triage.Regraded):
+        yield Publication.of(severity_regraded(domain_event))
+    elif isinstance(domain_event, Triage.Overridden):
+        yield Publication.of(decision_overridden(domain_event))
+    elif isinstance(domain_event, Triage.Escalated):
+        yield Publication.of(notification_requested(domain_event))
+    elif isinstance(domain_event, IncidentWindow.ClusterDetected):
+        yield Publication.of(cluster_detected(domain_event))
+    # Opened, RegradeWaiting, Confirmed, the rules book, complainants and window members stay private.
+
+
+def _event_id(event: Any) -> UUID:
+    return derived_id("event", event.originator_id, event.originator_version)
+
+
+def complaint_triaged(event: Any) -> ComplaintTriaged:
+    d = event.decision
+    return ComplaintTriaged(
+        event_id=_event_id(event),
+        complaint_id=UUID(event.complaint_id),
+        office_id=event.office_id,
+        occurred_at=event.triaged_at,
+        actor=SYSTEM,
+        causation_id=UUID(event.registered_event_id),
+        correlation_id=UUID(event.complaint_id),
+        payload=ComplaintTriagedPayload(
+            validity=d["validity"],
+            nature=d["nature"],
+            communication_kind=d["communication_kind"],
+            content_category=d["content_category"],
+            business_area=d["business_area"],
+            severity=d["severity"],
+            severity_criteria=d["severity_criteria"],
+            department=d["department"],
+            first_responsible=d["first_responsible"],
+            rules_version=d["rules_version"],
+            explanations={k: Explanation.model_validate(v) for k, v in d["explanations"].items()},
+            history=ComplainantHistory.model_validate(d["history"]),
+        ),
+    )
+
+
+def _causation(event: Any) -> UUID | None:
+    if event.causation_id:
+        return UUID(event.causation_id)
+    return UUID(event.caused_by[0]) if event.caused_by else None
+
+
+def severity_regraded(event: Any) -> SeverityRegraded:
+    return SeverityRegraded(
+        event_id=_event_id(event),
+        complaint_id=UUID(event.complaint_id),
+        office_id=event.office_id,
+        occurred_at=event.regraded_at,
+        actor=Actor(id=event.actor_id, role=event.actor_role),
+        causation_id=_causation(event),
+        correlation_id=UUID(event.complaint_id),
+        payload=SeverityRegradedPayload(
+            previous=event.previous,
+            severity=event.severity,
+            criterion=event.criterion,
+            explanation=Explanation(reason=event.reason, rule=event.rule, caused_by=event.caused_by),
+        ),
+    )
+
+
+def decision_overridden(event: Any) -> TriageDecisionOverridden:
+    return TriageDecisionOverridden(
+        event_id=_event_id(event),
+        complaint_id=UUID(event.complaint_id),
+        office_id=event.office_id,
+        occurred_at=event.overridden_at,
+        actor=Actor(id=event.actor_id, role=event.actor_role),
+        causation_id=None,  # a person's request
+        correlation_id=UUID(event.complaint_id),
+        payload=TriageDecisionOverriddenPayload(
+            aspect=event.aspect, previous=event.previous, value=event.value, reason=event.reason
+        ),
+    )
+
+
+def notification_requested(event: Any) -> NotificationRequested:
+    return NotificationRequested(
+        event_id=_event_id(event),
+        complaint_id=UUID(event.complaint_id),
+        office_id=event.office_id,
+        occurred_at=event.escalated_at,
+        actor=SYSTEM,
+        causation_id=UUID(event.caused_by[0]) if event.caused_by else None,
+        correlation_id=UUID(event.complaint_id),
+        payload=NotificationRequestedPayload(
+            subject=f"Major complaint {event.complaint_id} at {event.office_id}: tell the leaders now",
+            severity="major",
+            level=1,
+            recipients=[Recipient.model_validate(r) for r in event.recipients],
+            explanation=Explanation(reason=event.reason, rule=event.rule, caused_by=event.caused_by),
+        ),
+    )
+
+
+def cluster_detected(event: Any) -> IncidentClusterDetected:
+    return IncidentClusterDetected(
+        event_id=cluster_event_id(event.cluster_id),
+        complaint_id=UUID(event.completed_by),
+        office_id=event.office_id,
+        occurred_at=event.timestamp,
+        actor=SYSTEM,
+        causation_id=UUID(event.causation_id),
+        correlation_id=UUID(event.completed_by),
+        payload=IncidentClusterDetectedPayload(
+            cluster_id=UUID(event.cluster_id),
+            incident_key=event.incident_key,
+            member_complaint_ids=[UUID(m) for m in event.members],
+            complainants=event.complainants,
+            window_start=event.window_start,
+            window_end=event.window_end,
+            explanation=Explanation(
+                reason=(
+                    f"{event.complainants} distinct customers (more than {event.more_than}) complained about "
+                    f"{event.incident_key} between {event.window_start} and {event.window_end}, "
+                    f"from offices {', '.join(event.offices)}"
+                ),
+                rule=f"severity.major.mass-incident@v{event.rules_version}",
+                caused_by=[UUID(c) for c in event.caused_by],
+            ),
+        ),
+    )

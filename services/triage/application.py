@@ -1,0 +1,270 @@
+"""Triage's commands and queries. Automatic decisions take their time from the events that caused
+them; people's commands take `now`. Nothing here reads the wall clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from shared.auth import Principal
+from shared.contracts import ComplaintRegistered, derived_id
+from shared.contracts.sla import RegradeRequested
+from shared.eventstore import ServiceApplication, UnitOfWork
+
+from .domain.complainant import Complainant, complainant_key
+from .domain.engine import History, incident_key, judge
+from .domain.errors import DecisionNotFound
+from .domain.incidents import IncidentWindow
+from .domain.rules import Rules
+from .domain.rulesbook import RulesBook
+from .domain.triage import Triage, higher
+
+SERVICE = "triage"
+SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    complaint_id: str
+    office_id: str
+    triaged: bool
+    severity: str
+    criteria: list[str]
+    decision: dict[str, Any]
+    confirmations: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
+
+
+class TriageApplication(ServiceApplication):
+    name = "triage"
+    # Incident windows, busy complainants and the rules book grow: snapshots keep them quick to load.
+    snapshotting_intervals = {IncidentWindow: 50, Complainant: 50, RulesBook: 20}
+
+    def __init__(self, *args: Any, complainant_salt: str = "dev-salt", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.complainant_salt = complainant_salt
+        self._rules_cache: dict[int, Rules] = {}
+
+    # -- rules ----------------------------------------------------------------------------------------
+
+    def adopt_rules(self, data: dict[str, Any], actor_id: str, actor_role: str, reason: str, now: datetime) -> int:
+        """Adopt rules as the next version (or keep the current one if they are the same)."""
+        for _ in range(10):
+            uow = self.unit_of_work()
+            book: RulesBook = uow.find(RulesBook.create_id()) or RulesBook()
+            uow.add(book)
+            book.adopt(data, actor_id, actor_role, reason, now)
+            try:
+                self.commit(uow)
+                return book.rules_version
+            except IntegrityError:  # another process adopted at the same moment: look again
+                continue
+        raise RuntimeError("could not adopt the rules: the rules book is too contended")
+
+    def current_rules(self, uow: UnitOfWork | None = None) -> Rules:
+        book: RulesBook | None = (uow or self.unit_of_work()).find(RulesBook.create_id())
+        if book is None:
+            raise RuntimeError("no rules adopted yet: start triage through its bootstrap")
+        if book.rules_version not in self._rules_cache:
+            self._rules_cache[book.rules_version] = book.rules
+        return self._rules_cache[book.rules_version]
+
+    # -- automatic decisions (called by the inbound handler inside the consumer's unit of work) -------
+
+    def triage_registration(self, uow: UnitOfWork, registered: ComplaintRegistered) -> None:
+        complaint_id = str(registered.complaint_id)
+        triage: Triage | None = uow.find(Triage.create_id(complaint_id))
+        if triage is not None and triage.triaged:
+            return  # a re-publication of the same registration
+        if triage is None:
+            triage = Triage(complaint_id, registered.office_id)
+            uow.add(triage)
+        rules = self.current_rules(uow)
+        form = registered.payload.form.model_dump(mode="json")
+        key = complainant_key(registered.payload.form.complainant.contact, self.complainant_salt)
+        complainant: Complainant = uow.find(Complainant.create_id(key)) or Complainant(key)
+        uow.add(complainant)
+        history: History = complainant.history(excluding=complaint_id)
+        judgement = judge(form, registered.office_id, rules, history)
+        at = registered.occurred_at
+        event_id = str(registered.event_id)
+        incident = incident_key(form, judgement.business_area)
+        triage.triage(judgement, rules.version, event_id, key, incident, at)
+        if judgement.severity == "major":
+            self._escalate(triage, rules, judgement.explanations["severity"].reason, [event_id], at)
+        if not complainant.knows(complaint_id):
+            complainant.note(complaint_id, judgement.business_area, judgement.validity, judgement.promise_mentioned)
+        for earlier_id in judgement.repeats:  # criterion 1 reaches the earlier complaints too
+            self._regrade(
+                uow,
+                rules,
+                earlier_id,
+                "major",
+                "major.promised-service-repeated",
+                f"major: the promised service was complained of again (complaint {complaint_id})",
+                [event_id],
+                None,
+                at,
+            )
+        triage.apply_waiting_regrades()
+        if triage.severity == "major" and not triage.escalated:
+            self._escalate(triage, rules, "major after facts that arrived before the complaint", [], at)
+        if judgement.validity != "invalid":
+            self._add_to_incident_window(uow, rules, triage, registered, key, incident)
+
+    def _add_to_incident_window(
+        self,
+        uow: UnitOfWork,
+        rules: Rules,
+        triage: Triage,
+        registered: ComplaintRegistered,
+        key: str,
+        incident: str,
+    ) -> None:
+        window: IncidentWindow = uow.find(IncidentWindow.create_id(incident)) or IncidentWindow(incident)
+        uow.add(window)
+        received_at = registered.payload.form.received_at.astimezone(UTC)
+        change = window.add(
+            triage.complaint_id,
+            key,
+            triage.office_id,
+            received_at,
+            str(registered.event_id),
+            timedelta(minutes=rules.incident_window_minutes),
+            rules.incident_more_than,
+            rules.version,
+        )
+        if change is None:
+            return
+        cluster_event = str(cluster_event_id(change.cluster_id))
+        for member_id in change.new_members:
+            verb = "is part of" if change.detected else "joined"
+            self._regrade(
+                uow,
+                rules,
+                member_id,
+                "major",
+                "major.mass-incident",
+                f"major: {verb} mass incident {change.cluster_id} (more than {rules.incident_more_than} "
+                f"customers about {incident} within {rules.incident_window_minutes} minutes)",
+                [cluster_event],
+                None,
+                registered.occurred_at,
+            )
+
+    def _regrade(
+        self,
+        uow: UnitOfWork,
+        rules: Rules,
+        complaint_id: str,
+        severity: str,
+        criterion: str,
+        reason: str,
+        caused_by: list[str],
+        causation_id: str | None,
+        at: datetime,
+        actor: tuple[str, str] = (SYSTEM_ID, SYSTEM_ROLE),
+        office_id: str = "",
+    ) -> None:
+        triage: Triage | None = uow.find(Triage.create_id(complaint_id))
+        if triage is None:  # a fact about a complaint not seen yet: it waits for the complaint
+            triage = Triage(complaint_id, office_id)
+            uow.add(triage)
+        uow.add(triage)
+        previous = triage.severity
+        changed = triage.regrade(
+            severity, criterion, reason, rules.rule(f"severity.{criterion}"), caused_by, *actor, causation_id, at
+        )
+        if changed and severity == "major" and (not previous or higher(severity, previous)):
+            self._escalate(triage, rules, reason, caused_by, at)
+
+    def _escalate(self, triage: Triage, rules: Rules, reason: str, caused_by: list[str], at: datetime) -> None:
+        recipients = [
+            {"role": r.role, "office_id": triage.office_id if r.office else None} for r in rules.major_recipients
+        ]
+        triage.escalate(recipients, reason, rules.rule("escalation.major"), caused_by, at)
+
+    def regrade_requested(self, uow: UnitOfWork, request: RegradeRequested) -> None:
+        """The SLA service asks for a re-grade (a valid complaint unresolved after a week)."""
+        rules = self.current_rules(uow)
+        self._regrade(
+            uow,
+            rules,
+            str(request.complaint_id),
+            request.payload.severity.value,
+            request.payload.criterion,
+            request.payload.explanation.reason,
+            [str(request.event_id), *map(str, request.payload.explanation.caused_by)],
+            str(request.event_id),
+            request.occurred_at,
+            office_id=request.office_id,
+        )
+
+    # -- people ---------------------------------------------------------------------------------------
+
+    def decide(
+        self,
+        office_id: str | None,
+        complaint_id: UUID,
+        aspect: str,
+        value: str,
+        reason: str,
+        actor: Principal,
+        now: datetime,
+    ) -> str:
+        """A person confirms or overrides one aspect; returns 'confirmed' or 'overridden'."""
+        for _ in range(10):
+            uow = self.unit_of_work()
+            triage = self._visible(uow, office_id, complaint_id)
+            rules = self.current_rules(uow)
+            outcome = triage.confirm_or_override(aspect, value, reason, actor.actor_id, actor.role, now, rules.version)
+            if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
+                self._escalate(triage, rules, f"designated major by {actor.actor_id}: {reason}", [], now)
+            if aspect == "validity" and outcome == "overridden":
+                complainant: Complainant | None = uow.find(Complainant.create_id(triage.decision["complainant_key"]))
+                if complainant is not None:
+                    uow.add(complainant)
+                    complainant.revalidate(triage.complaint_id, value)
+            try:
+                self.commit(uow)
+                return outcome
+            except IntegrityError:  # the consumer re-graded it meanwhile: decide on the new state
+                continue
+        raise RuntimeError("the decision is too contended; try again")
+
+    def _visible(self, uow: UnitOfWork, office_id: str | None, complaint_id: UUID) -> Triage:
+        triage: Triage | None = uow.find(Triage.create_id(complaint_id))
+        if triage is None or (office_id is not None and triage.office_id != office_id):
+            raise DecisionNotFound(complaint_id)
+        uow.add(triage)
+        return triage
+
+    # -- queries ----------------------------------------------------------------------------------------
+
+    def decision(self, office_id: str | None, complaint_id: UUID) -> DecisionView:
+        try:
+            triage: Triage = self.repository.get(Triage.create_id(complaint_id))
+        except AggregateNotFoundError:
+            raise DecisionNotFound(complaint_id) from None
+        if office_id is not None and triage.office_id != office_id:
+            raise DecisionNotFound(complaint_id)
+        return DecisionView(
+            complaint_id=triage.complaint_id,
+            office_id=triage.office_id,
+            triaged=triage.triaged,
+            severity=triage.severity,
+            criteria=list(triage.criteria),
+            decision={k: v for k, v in triage.decision.items() if k != "complainant_key"},
+            confirmations=list(triage.confirmations),
+            overrides=list(triage.overrides),
+        )
+
+
+def cluster_event_id(cluster_id: str) -> UUID:
+    """The event id IncidentClusterDetected is published under (the translator uses the same)."""
+    return derived_id("event", "incident-cluster", cluster_id)

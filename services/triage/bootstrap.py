@@ -1,0 +1,50 @@
+"""Wires triage together from its settings. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from shared.bus.consumer import TrackedConsumer
+from shared.bus.relay import OutboxRelay
+from shared.clock import Clock, utc_now
+from shared.contracts.topics import INTAKE_EVENTS, SLA_EVENTS
+from shared.eventstore import store_environment
+
+from .adapters.inbound import TriageHandler
+from .adapters.outbound import translate
+from .application import SYSTEM_ID, SYSTEM_ROLE, TriageApplication
+from .domain.rules import load_rules_file
+from .settings import TriageSettings
+
+
+def application(settings: TriageSettings, clock: Clock = utc_now) -> TriageApplication:
+    """The application, with the rules file adopted (a new version only if it changed)."""
+    app = TriageApplication(
+        env=store_environment(settings), complainant_salt=settings.complainant_salt.get_secret_value()
+    )
+    app.adopt_rules(
+        load_rules_file(settings.rules_file), SYSTEM_ID, SYSTEM_ROLE, f"rules file {settings.rules_file.name}", clock()
+    )
+    return app
+
+
+def relay(settings: TriageSettings, app: TriageApplication) -> OutboxRelay:
+    return OutboxRelay(
+        service=settings.service_name,
+        app=app,
+        translate=translate,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+    )
+
+
+def consumer(settings: TriageSettings, app: TriageApplication, clock: Clock = utc_now) -> TrackedConsumer:
+    return TrackedConsumer(
+        group_id=settings.consumer_group,
+        topics=[INTAKE_EVENTS.name, SLA_EVENTS.name],
+        app=app,
+        handle=TriageHandler(app),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.consumer_batch_size,
+        max_attempts=settings.consumer_max_attempts,
+        clock=clock,
+    )

@@ -1,0 +1,314 @@
+"""One complaint's triage: the automatic judgement, later re-grades, and people's confirmations and
+overrides. Grades only change through a recorded event with its own reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.contracts import derived_id
+from shared.contracts.common import BusinessArea, CommunicationKind, ContentCategory, Severity, Validity
+
+from .engine import SEVERITY_ORDER, Judgement
+from .errors import InvalidOverride, NotYetTriaged
+
+ASPECTS = ("validity", "nature", "category", "severity", "routing")
+
+
+class Triage(Aggregate):
+    @staticmethod
+    def create_id(complaint_id: UUID | str, **_: Any) -> UUID:
+        return derived_id("triage", complaint_id)
+
+    @event("Opened")
+    def __init__(self, complaint_id: str, office_id: str) -> None:
+        self.complaint_id = complaint_id
+        self.office_id = office_id
+        self.triaged = False
+        self.decision: dict[str, Any] = {}
+        self.severity = ""
+        self.criteria: list[str] = []
+        self.pending_regrades: list[dict[str, Any]] = []
+        self.confirmations: list[dict[str, Any]] = []
+        self.overrides: list[dict[str, Any]] = []
+        self.escalated = False
+
+    # -- the automatic judgement ------------------------------------------------------------------
+
+    def triage(
+        self,
+        judgement: Judgement,
+        rules_version: int,
+        registered_event_id: str,
+        complainant_key: str,
+        incident_key: str,
+        at: datetime,
+    ) -> None:
+        if self.triaged:
+            return
+        explanations = {
+            aspect: {"reason": e.reason, "rule": e.rule, "caused_by": [registered_event_id]}
+            for aspect, e in judgement.explanations.items()
+        }
+        self._triaged(
+            complaint_id=self.complaint_id,
+            office_id=self.office_id,
+            decision={
+                "validity": judgement.validity,
+                "nature": judgement.nature,
+                "communication_kind": judgement.communication_kind,
+                "content_category": judgement.content_category,
+                "business_area": judgement.business_area,
+                "severity": judgement.severity,
+                "severity_criteria": list(judgement.severity_criteria),
+                "department": judgement.department,
+                "first_responsible": judgement.first_responsible,
+                "rules_version": rules_version,
+                "explanations": explanations,
+                "history": judgement.history,
+                "promise_mentioned": judgement.promise_mentioned,
+                "complainant_key": complainant_key,
+                "incident_key": incident_key,
+            },
+            registered_event_id=registered_event_id,
+            triaged_at=at,
+        )
+
+    @event("Triaged")
+    def _triaged(
+        self,
+        complaint_id: str,
+        office_id: str,
+        decision: dict[str, Any],
+        registered_event_id: str,
+        triaged_at: datetime,
+    ) -> None:
+        self.triaged = True
+        self.decision = decision
+        self.severity = decision["severity"]
+        self.criteria = list(decision["severity_criteria"])
+        self.registered_event_id = registered_event_id
+        self.triaged_at = triaged_at
+
+    # -- later facts ----------------------------------------------------------------------------------
+
+    def regrade(
+        self,
+        severity: str,
+        criterion: str,
+        reason: str,
+        rule: str,
+        caused_by: list[str],
+        actor_id: str,
+        actor_role: str,
+        causation_id: str | None,
+        at: datetime,
+    ) -> bool:
+        """Record a new grade with its own reason. A criterion already counted changes nothing.
+        Before the complaint is judged, the fact waits and is applied right after the judgement."""
+        request = {
+            "severity": severity,
+            "criterion": criterion,
+            "reason": reason,
+            "rule": rule,
+            "caused_by": caused_by,
+            "actor_id": actor_id,
+            "actor_role": actor_role,
+            "causation_id": causation_id,
+            "at": at.isoformat(),
+        }
+        if not self.triaged:
+            if all(p["criterion"] != criterion or p["caused_by"] != caused_by for p in self.pending_regrades):
+                self._regrade_waiting(request=request)
+            return False
+        if criterion in self.criteria and not criterion.endswith(".designated"):
+            return False
+        self._regraded(
+            complaint_id=self.complaint_id,
+            office_id=self.office_id,
+            previous=self.severity,
+            severity=severity,
+            criterion=criterion,
+            reason=reason,
+            rule=rule,
+            caused_by=caused_by,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            causation_id=causation_id,
+            regraded_at=at,
+        )
+        return True
+
+    @event("RegradeWaiting")
+    def _regrade_waiting(self, request: dict[str, Any]) -> None:
+        self.pending_regrades.append(request)
+
+    def apply_waiting_regrades(self) -> None:
+        for request in list(self.pending_regrades):
+            self.regrade(**{k: v for k, v in request.items() if k != "at"}, at=datetime.fromisoformat(request["at"]))
+        if self.pending_regrades:
+            self._waiting_applied()
+
+    @event("WaitingApplied")
+    def _waiting_applied(self) -> None:
+        self.pending_regrades = []
+
+    @event("Regraded")
+    def _regraded(
+        self,
+        complaint_id: str,
+        office_id: str,
+        previous: str,
+        severity: str,
+        criterion: str,
+        reason: str,
+        rule: str,
+        caused_by: list[str],
+        actor_id: str,
+        actor_role: str,
+        causation_id: str | None,
+        regraded_at: datetime,
+    ) -> None:
+        self.severity = severity
+        self.criteria.append(criterion)
+
+    def escalate(
+        self, recipients: list[dict[str, Any]], reason: str, rule: str, caused_by: list[str], at: datetime
+    ) -> None:
+        """The office's leaders (and the company's) must be told of a major complaint at once."""
+        if not self.escalated:
+            self._escalated(
+                complaint_id=self.complaint_id,
+                office_id=self.office_id,
+                recipients=recipients,
+                reason=reason,
+                rule=rule,
+                caused_by=caused_by,
+                escalated_at=at,
+            )
+
+    @event("Escalated")
+    def _escalated(
+        self,
+        complaint_id: str,
+        office_id: str,
+        recipients: list[dict[str, Any]],
+        reason: str,
+        rule: str,
+        caused_by: list[str],
+        escalated_at: datetime,
+    ) -> None:
+        self.escalated = True
+
+    # -- people -------------------------------------------------------------------------------------------
+
+    def current(self, aspect: str) -> str:
+        d = self.decision
+        if aspect == "nature":
+            # One value per nature: 'effective', or the kind of communication complaint.
+            return "effective" if d["nature"] == "effective" else str(d["communication_kind"])
+        if aspect == "category":
+            return f"{d['content_category']}/{d['business_area']}"
+        if aspect == "routing":
+            return str(d["department"])
+        if aspect == "severity":
+            return self.severity
+        return str(d[aspect])
+
+    def confirm_or_override(
+        self,
+        aspect: str,
+        value: str,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        rules_version: int,
+    ) -> str:
+        """A person confirms an automatic decision (same value) or overrides it; returns which."""
+        if not self.triaged:
+            raise NotYetTriaged("the complaint has not been triaged yet: nothing to confirm or override")
+        if aspect not in ASPECTS:
+            raise InvalidOverride(f"aspect must be one of {list(ASPECTS)}")
+        _check_value(aspect, value)
+        previous = self.current(aspect)
+        if value == previous:
+            self._confirmed(aspect=aspect, value=value, reason=reason, actor_id=actor_id, actor_role=actor_role, at=at)
+            return "confirmed"
+        self._overridden(
+            complaint_id=self.complaint_id,
+            office_id=self.office_id,
+            aspect=aspect,
+            previous=previous,
+            value=value,
+            reason=reason,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            overridden_at=at,
+        )
+        if aspect == "severity":
+            self.regrade(
+                value,
+                f"{value}.designated",
+                f"designated {value} by {actor_id}: {reason}",
+                f"severity.{value}.designated@v{rules_version}",
+                [],
+                actor_id,
+                actor_role,
+                None,
+                at,
+            )
+        return "overridden"
+
+    @event("Confirmed")
+    def _confirmed(self, aspect: str, value: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.confirmations.append({"aspect": aspect, "value": value, "by": actor_id, "reason": reason})
+
+    @event("Overridden")
+    def _overridden(
+        self,
+        complaint_id: str,
+        office_id: str,
+        aspect: str,
+        previous: str,
+        value: str,
+        reason: str,
+        actor_id: str,
+        actor_role: str,
+        overridden_at: datetime,
+    ) -> None:
+        self.overrides.append({"aspect": aspect, "previous": previous, "value": value, "by": actor_id})
+        if aspect == "validity":
+            self.decision["validity"] = value
+        elif aspect == "nature":
+            self.decision["nature"] = "effective" if value == "effective" else "communication"
+            self.decision["communication_kind"] = None if value == "effective" else value
+        elif aspect == "category":
+            content, area = value.split("/")
+            self.decision["content_category"], self.decision["business_area"] = content, area
+        elif aspect == "routing":
+            self.decision["department"] = value
+
+
+def _check_value(aspect: str, value: str) -> None:
+    allowed: list[str] | None = None
+    if aspect == "validity":
+        allowed = [v.value for v in Validity]
+    elif aspect == "nature":
+        allowed = ["effective", *(k.value for k in CommunicationKind)]
+    elif aspect == "severity":
+        allowed = [s.value for s in Severity]
+    elif aspect == "category":
+        allowed = [f"{c.value}/{a.value}" for c in ContentCategory for a in BusinessArea]
+    if allowed is not None and value not in allowed:
+        shown = allowed if len(allowed) < 10 else "content/area, e.g. 'equipment/electromechanical'"
+        raise InvalidOverride(f"{aspect} cannot be {value!r}; use {shown}")
+    if aspect == "routing" and not value.strip():
+        raise InvalidOverride("routing needs a department name")
+
+
+def higher(a: str, b: str) -> bool:
+    return SEVERITY_ORDER[a] > SEVERITY_ORDER[b]

@@ -1,0 +1,179 @@
+"""Triage's HTTP API (FastAPI): read a complaint's triage, confirm or override any automatic
+decision (who and why are recorded), and read or change the versioned rules.
+
+Run: `uvicorn services.triage.entrypoints.http:create_app --factory --port 8002`
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.auth import KeyRegistry
+from shared.clock import Clock, utc_now
+from shared.web import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    Problem,
+    install_key_registry,
+    limit_body_size,
+    require_office,
+    require_roles,
+)
+
+from .. import bootstrap
+from ..application import TriageApplication
+from ..domain.engine import History, judge
+from ..domain.errors import DecisionNotFound, InvalidOverride, NotYetTriaged
+from ..domain.rules import Rules
+from ..settings import TriageSettings
+
+DECIDING_ROLES = ("supervisor", "manager", "leader")
+READING_ROLES = ("receptionist", "department-staff", "supervisor", "leader", "manager", "group", "auditor")
+RULES_ROLES = ("group",)
+
+DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such complaint for your key (another office's is not shown)."},
+    **PROBLEM_RESPONSES,
+}
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The same value confirms; another overrides. Category as 'content/area'.",
+        examples=["major", "equipment/electromechanical", "engineering"],
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="Why: recorded with who decided.")
+
+
+class DecisionOut(BaseModel):
+    complaint_id: UUID
+    office_id: str
+    triaged: bool
+    severity: str
+    criteria: list[str]
+    decision: dict[str, Any]
+    confirmations: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
+
+
+class Decided(BaseModel):
+    outcome: Literal["confirmed", "overridden"]
+    triage: DecisionOut
+
+
+class RulesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: dict[str, Any] = Field(description="The whole rules document (the shape of rules.toml).")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RulesOut(BaseModel):
+    version: int
+    rules: dict[str, Any]
+
+
+def create_app(
+    settings: TriageSettings | None = None,
+    app_instance: TriageApplication | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    settings = settings or TriageSettings()
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> Any:
+        api.state.triage = app_instance or bootstrap.application(settings, clock)
+        yield
+        if app_instance is None:
+            api.state.triage.close()
+
+    api = FastAPI(
+        title="Complaint triage",
+        version="1",
+        description="Each complaint's validity, nature, category, severity and routing, each explained.",
+        lifespan=lifespan,
+    )
+    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    limit_body_size(api, settings.max_body_bytes)
+
+    @api.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": "triage"}
+
+    @api.get("/complaints/{complaint_id}/triage", response_model=DecisionOut, responses=DECISION_RESPONSES)
+    def decision(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> DecisionOut:
+        """The complaint's triage, with every reason. An office's key sees only its own complaints."""
+        require_roles(principal, *READING_ROLES)
+        triage: TriageApplication = request.app.state.triage
+        try:
+            view = triage.decision(principal.office_id, complaint_id)
+        except DecisionNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        return DecisionOut.model_validate(view, from_attributes=True)
+
+    @api.post(
+        "/complaints/{complaint_id}/triage/{aspect}",
+        response_model=Decided,
+        responses={
+            409: {"model": Problem, "description": "Not triaged yet, or the value is not allowed; nothing recorded."},
+            **DECISION_RESPONSES,
+        },
+    )
+    def decide(
+        complaint_id: UUID,
+        aspect: Literal["validity", "nature", "category", "severity", "routing"],
+        body: DecisionIn,
+        principal: CurrentPrincipal,
+        request: Request,
+    ) -> Decided:
+        """Confirm (same value) or override (another value) an automatic decision. Designating a
+        severity re-grades the complaint; designating it major tells the leaders."""
+        require_roles(principal, *DECIDING_ROLES)
+        office_id = require_office(principal)
+        triage: TriageApplication = request.app.state.triage
+        try:
+            outcome = triage.decide(office_id, complaint_id, aspect, body.value, body.reason, principal, clock())
+        except DecisionNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except NotYetTriaged as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+        except InvalidOverride as error:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"loc": ["body", "value"], "msg": str(error), "type": "value_error"}],
+            ) from None
+        view = triage.decision(office_id, complaint_id)
+        return Decided(outcome=outcome, triage=DecisionOut.model_validate(view, from_attributes=True))  # type: ignore[arg-type]
+
+    @api.get("/rules", response_model=RulesOut, responses=PROBLEM_RESPONSES)
+    def rules(principal: CurrentPrincipal, request: Request) -> RulesOut:
+        """The rules in force and their version."""
+        require_roles(principal, *READING_ROLES)
+        current = request.app.state.triage.current_rules()
+        return RulesOut(version=current.version, rules=current.data)
+
+    @api.put("/rules", response_model=RulesOut, responses=PROBLEM_RESPONSES)
+    def change_rules(body: RulesIn, principal: CurrentPrincipal, request: Request) -> RulesOut:
+        """Adopt new rules (group key): recorded as a new version with who and why."""
+        require_roles(principal, *RULES_ROLES)
+        try:  # rules that cannot judge a complaint are refused before they are recorded
+            judge({"object": "x", "description": "x", "customer_request": "x"}, "x", Rules(1, body.rules), History())
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"loc": ["body", "rules"], "msg": f"unusable rules: {error!r}", "type": "value_error"}],
+            ) from None
+        triage: TriageApplication = request.app.state.triage
+        version = triage.adopt_rules(body.rules, principal.actor_id, principal.role, body.reason, clock())
+        return RulesOut(version=version, rules=triage.current_rules().data)
+
+    return api

@@ -1,0 +1,113 @@
+"""The case, pure: given its history, a step either records its event or is refused out of order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.handling.domain.case import Case, Stage
+from services.handling.domain.errors import OutOfOrder
+from tests.support import T0
+
+WHO = ("hk-central/staff", "department-staff")
+LEADER = ("hk-central/leader", "leader")
+
+
+def opened() -> Case:
+    return Case("c0ffee00-0000-4000-8000-000000000001", "hk-central", "engineering", "duty officer", "minor", "x", T0)
+
+
+def to(stage: str) -> Case:
+    case = opened()
+    steps = [
+        ("accepted", lambda: case.accept(*WHO, T0)),
+        ("caused", lambda: case.record_cause("worn cable", "lift contractor", *WHO, T0)),
+        ("proposed", lambda: case.propose("repair", "replace the cable", *WHO, T0)),
+        ("approved", lambda: case.approve(None, *LEADER, T0)),
+        ("carried-out", lambda: case.carry_out("cable replaced", *WHO, T0)),
+        ("resulted", lambda: case.record_result("lift works", True, *WHO, T0)),
+    ]
+    for name, step in steps:
+        if stage == "opened":
+            break
+        step()
+        if name == stage:
+            break
+    return case
+
+
+OUT_OF_ORDER = [
+    ("opened", lambda c: c.record_cause("x", "y", *WHO, T0), "must be accepted"),
+    ("opened", lambda c: c.propose("repair", "x", *WHO, T0), "must be accepted"),
+    ("accepted", lambda c: c.propose("repair", "x", *WHO, T0), "record the cause"),
+    ("accepted", lambda c: c.approve(None, *LEADER, T0), "must be proposed"),
+    ("caused", lambda c: c.approve(None, *LEADER, T0), "must be proposed"),
+    ("proposed", lambda c: c.carry_out("x", *WHO, T0), "must be approved"),
+    ("proposed", lambda c: c.record_result("x", True, *WHO, T0), "must be carried-out"),
+    ("approved", lambda c: c.record_result("x", True, *WHO, T0), "must be carried-out"),
+    ("accepted", lambda c: c.accept(*WHO, T0), "must be opened"),
+    ("resulted", lambda c: c.report_progress("x", *WHO, T0), "has a result already"),
+    ("resulted", lambda c: c.approve(None, *LEADER, T0), "has a result already"),
+    ("resulted", lambda c: c.commit_to("x", T0 + timedelta(days=1), *WHO, T0), "has a result already"),
+    ("accepted", lambda c: c.accept_hand_over(*WHO, T0), "none was requested"),
+]
+
+
+@pytest.mark.parametrize(("stage", "step", "message"), OUT_OF_ORDER)
+def test_a_step_out_of_order_is_refused_and_records_nothing(stage, step, message) -> None:
+    case = to(stage)
+    before = (case.version, case.stage, len(case.collect_events()))
+    with pytest.raises(OutOfOrder, match=message):
+        step(case)
+    assert (case.version, case.stage, len(case.collect_events())) == (before[0], before[1], 0)
+
+
+def test_the_whole_way_to_a_result() -> None:
+    case = to("resulted")
+    names = [type(e).__name__ for e in case.collect_events()]
+    assert names == [
+        "Opened",
+        "Accepted",
+        "CauseRecorded",
+        "SolutionProposed",
+        "SolutionApproved",
+        "SolutionCarriedOut",
+        "ResultRecorded",
+    ]
+    assert case.stage is Stage.RESULTED
+
+
+def test_a_rejected_solution_goes_back_with_instructions_and_a_new_one_can_be_proposed() -> None:
+    case = to("proposed")
+    case.reject("offer a discount as well", *LEADER, T0)
+    assert case.stage is Stage.ACCEPTED and case.proposal is None
+    case.propose("discount", "replace the cable and 10% off", *WHO, T0)
+    assert case.stage is Stage.PROPOSED
+
+
+def test_a_hand_over_is_a_request_then_an_acceptance() -> None:
+    case = opened()
+    case.request_hand_over("security", "it is a theft, not a fault", *WHO, T0)
+    with pytest.raises(OutOfOrder, match="pending"):
+        case.accept(*WHO, T0)
+    case.accept_hand_over("hk-central/supervisor", "supervisor", T0)
+    assert (case.department, case.stage, case.hand_over_to) == ("security", Stage.ACCEPTED, None)
+
+
+def test_a_dissatisfied_visit_reopens_a_resulted_case_once() -> None:
+    case = to("resulted")
+    assert case.reopen("dissatisfied", "visit-1", "system:handling", "system", T0)
+    assert not case.reopen("dissatisfied", "visit-1", "system:handling", "system", T0)
+    assert case.stage is Stage.ACCEPTED
+
+
+def test_a_visit_before_the_result_reopens_nothing() -> None:
+    case = to("approved")
+    assert not case.reopen("dissatisfied", "visit-1", "system:handling", "system", T0)
+    assert case.stage is Stage.APPROVED
+
+
+def test_a_promise_in_the_past_is_refused() -> None:
+    with pytest.raises(OutOfOrder, match="passed"):
+        to("accepted").commit_to("call back", T0 - timedelta(hours=1), *WHO, T0)

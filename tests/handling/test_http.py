@@ -1,0 +1,213 @@
+"""Handling's HTTP API: the steps in order, roles checked, another office's case invisible, and a step
+out of order answered 409 with nothing recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.handling.adapters.outbound import CaseTranslator
+from services.handling.application import HandlingApplication
+from services.handling.entrypoints.http import create_app
+from services.handling.settings import HandlingSettings
+from shared.contracts.triage import ComplaintTriaged
+from tests.handling.support import triaged
+from tests.support import T0, write_keys
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, str]:
+    return write_keys(tmp_path / "keys.json")
+
+
+@pytest.fixture
+def client(tmp_path: Path, keys: dict[str, str]) -> Iterator[TestClient]:
+    settings = HandlingSettings(store="sqlite", state_dir=tmp_path, keys_file=tmp_path / "keys.json")
+    with TestClient(create_app(settings, clock=lambda: T0)) as client:
+        yield client
+
+
+def app_of(client: TestClient) -> HandlingApplication:
+    return client.app.state.handling
+
+
+def routed(client: TestClient, office_id: str = "hk-central") -> ComplaintTriaged:
+    message = triaged(office_id)
+    app = app_of(client)
+    uow = app.unit_of_work()
+    app.open_case(uow, message)
+    app.commit(uow)
+    return message
+
+
+def as_(keys: dict[str, str], actor: str) -> dict[str, str]:
+    return {"X-Office-Key": keys[actor]}
+
+
+def recorded(client: TestClient) -> int:
+    return app_of(client).process_recorder.max_notification_id() or 0
+
+
+def published(client: TestClient) -> list[Any]:
+    app = app_of(client)
+    translate = CaseTranslator(app)
+    return [
+        p.message
+        for n in app.process_recorder.select_notifications(1, 1000)
+        for p in translate(app.mapper.to_domain_event(n))
+    ]
+
+
+STAFF, LEADER = "hk-central/staff", "hk-central/leader"
+
+
+def walk(client: TestClient, keys: dict[str, str], case: str, upto: str) -> None:
+    steps = [
+        ("acceptance", STAFF, None),
+        ("cause", STAFF, {"cause": "worn cable", "responsible_person": "lift contractor"}),
+        ("proposal", STAFF, {"kind": "repair", "description": "replace the cable today"}),
+        ("approval", LEADER, {"note": "go ahead"}),
+        ("execution", STAFF, {"notes": "cable replaced at 15:00"}),
+        ("result", STAFF, {"result": "the lift runs again", "resolved": True}),
+    ]
+    for step, actor, body in steps:
+        answer = client.post(f"/cases/{case}/{step}", json=body, headers=as_(keys, actor))
+        assert answer.status_code == 200, answer.text
+        if step == upto:
+            return
+
+
+def test_health(client) -> None:
+    assert client.get("/health").json() == {"status": "ok", "service": "handling"}
+
+
+def test_a_case_from_acceptance_to_result_tells_the_whole_story(client, keys) -> None:
+    message = routed(client)
+    case = str(message.complaint_id)
+    client.post(f"/cases/{case}/progress", json={"message": "engineer on the way"}, headers=as_(keys, STAFF))
+    due = (T0 + timedelta(hours=4)).isoformat()
+    client.post(
+        f"/cases/{case}/commitments", json={"promise": "fixed by 14:00", "due_at": due}, headers=as_(keys, STAFF)
+    )
+    walk(client, keys, case, "result")
+
+    events = published(client)
+    assert [e.type.rsplit(".", 1)[1] for e in events] == [
+        "CaseOpened",
+        "ProgressReported",
+        "CommitmentMade",
+        "CaseAccepted",
+        "CauseRecorded",
+        "SolutionProposed",
+        "SolutionApproved",
+        "SolutionCarriedOut",
+        "ResultRecorded",
+    ]
+    assert all(e.complaint_id == message.complaint_id == e.correlation_id for e in events)
+    assert all(e.office_id == "hk-central" for e in events)
+    assert events[0].causation_id == message.event_id and events[0].actor.id == "system:handling"
+    assert events[0].payload.explanation.caused_by == [message.event_id]
+    assert events[0].payload.explanation.reason == "routed by triage: test"
+    assert events[6].actor.id == LEADER and events[6].actor.role == "leader"
+    assert client.get(f"/cases/{case}", headers=as_(keys, STAFF)).json()["stage"] == "resulted"
+
+
+OUT_OF_ORDER = [
+    ("opened", "approval", LEADER, {}, "must be proposed"),
+    ("acceptance", "proposal", STAFF, {"kind": "repair", "description": "x"}, "record the cause"),
+    ("proposal", "result", STAFF, {"result": "x", "resolved": True}, "must be carried-out"),
+    ("approval", "result", STAFF, {"result": "x", "resolved": True}, "must be carried-out"),
+    ("result", "progress", STAFF, {"message": "x"}, "has a result already"),
+    ("result", "approval", LEADER, {}, "has a result already"),
+]
+
+
+@pytest.mark.parametrize(("upto", "step", "actor", "body", "message"), OUT_OF_ORDER)
+def test_a_step_out_of_order_is_409_and_records_nothing(client, keys, upto, step, actor, body, message) -> None:
+    case = str(routed(client).complaint_id)
+    if upto != "opened":
+        walk(client, keys, case, upto)
+    before = recorded(client)
+
+    answer = client.post(f"/cases/{case}/{step}", json=body, headers=as_(keys, actor))
+
+    assert answer.status_code == 409
+    assert message in answer.json()["detail"]
+    assert recorded(client) == before
+
+
+@pytest.mark.parametrize("step", ["acceptance", "progress"])
+def test_another_offices_key_gets_404_and_records_nothing(client, keys, step) -> None:
+    case = str(routed(client).complaint_id)
+    before = recorded(client)
+    answer = client.post(f"/cases/{case}/{step}", json={"message": "x"}, headers=as_(keys, "kln-east/staff"))
+    assert answer.status_code == 404
+    assert client.get(f"/cases/{case}", headers=as_(keys, "kln-east/leader")).status_code == 404
+    assert recorded(client) == before
+
+
+def test_only_a_leader_approves(client, keys) -> None:
+    case = str(routed(client).complaint_id)
+    walk(client, keys, case, "proposal")
+    before = recorded(client)
+    for actor in (STAFF, "hk-central/supervisor", "hk-central/reception"):
+        assert client.post(f"/cases/{case}/approval", json={}, headers=as_(keys, actor)).status_code == 403
+    assert recorded(client) == before
+
+
+def test_a_group_key_reads_but_cannot_act(client, keys) -> None:
+    case = str(routed(client).complaint_id)
+    assert client.get(f"/cases/{case}", headers=as_(keys, "group/auditor")).status_code == 200
+    assert client.post(f"/cases/{case}/acceptance", headers=as_(keys, "group/dashboard")).status_code == 403
+
+
+def test_a_rejection_sends_the_case_back_with_instructions(client, keys) -> None:
+    case = str(routed(client).complaint_id)
+    walk(client, keys, case, "proposal")
+    answer = client.post(
+        f"/cases/{case}/rejection", json={"instructions": "offer a discount"}, headers=as_(keys, LEADER)
+    )
+    assert answer.status_code == 200 and answer.json()["stage"] == "accepted"
+    assert published(client)[-1].payload.instructions == "offer a discount"
+
+
+def test_a_hand_over_is_requested_then_accepted(client, keys) -> None:
+    case = str(routed(client).complaint_id)
+    body = {"to_department": "security", "reason": "a theft, not a fault"}
+    assert client.post(f"/cases/{case}/hand-over", json=body, headers=as_(keys, STAFF)).status_code == 200
+    assert client.post(f"/cases/{case}/acceptance", headers=as_(keys, STAFF)).status_code == 409
+    answer = client.post(f"/cases/{case}/hand-over/acceptance", headers=as_(keys, "hk-central/supervisor"))
+    assert answer.json()["department"] == "security"
+    kinds = [e.type.rsplit(".", 1)[1] for e in published(client)]
+    assert kinds[-2:] == ["HandOverRequested", "HandOverAccepted"]
+
+
+@pytest.mark.parametrize(
+    ("step", "body", "field"),
+    [
+        ("proposal", {"kind": "bribe", "description": "x"}, "kind"),
+        ("proposal", {"kind": "repair", "description": ""}, "description"),
+        ("commitments", {"promise": "call back", "due_at": "2026-11-01T09:00:00+00:00"}, "due_at"),
+        ("commitments", {"promise": "call back", "due_at": "2026-12-01T09:00:00"}, "due_at"),
+        ("cause", {"cause": "x"}, "responsible_person"),
+    ],
+)
+def test_bad_input_is_422_with_the_field_named_and_nothing_recorded(client, keys, step, body, field) -> None:
+    case = str(routed(client).complaint_id)
+    walk(client, keys, case, "acceptance")
+    before = recorded(client)
+    answer = client.post(f"/cases/{case}/{step}", json=body, headers=as_(keys, STAFF))
+    assert answer.status_code == 422
+    assert field in str(answer.json()["detail"])
+    assert recorded(client) == before
+
+
+def test_openapi_documents_the_error_answers(client) -> None:
+    spec = client.get("/openapi.json").json()
+    responses = spec["paths"]["/cases/{complaint_id}/approval"]["post"]["responses"]
+    assert {"401", "403", "404", "409", "422"} <= set(responses)

@@ -1,0 +1,403 @@
+"""Triage's application on each production store: decisions, re-grades, clusters, overrides, rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.triage import bootstrap
+from services.triage.adapters.outbound import translate
+from services.triage.application import TriageApplication
+from services.triage.domain.errors import DecisionNotFound, NotYetTriaged
+from services.triage.domain.rules import load_rules_file
+from services.triage.settings import TriageSettings
+from shared.auth import Principal
+from shared.contracts import ComplaintRegistered
+from shared.contracts.notifications import NotificationRequested
+from shared.contracts.triage import (
+    ComplaintTriaged,
+    IncidentClusterDetected,
+    SeverityRegraded,
+    TriageDecisionOverridden,
+)
+from tests.support import T0
+from tests.triage.support import registered, regrade_requested
+
+SUPERVISOR = Principal("hk-central/supervisor", "hk-central", frozenset({"supervisor"}))
+OUTAGE = "No water in my flat since this morning."
+
+
+@pytest.fixture
+def triage(store_settings: dict[str, Any], tmp_path: Path) -> Iterator[TriageApplication]:
+    app = bootstrap.application(TriageSettings(**store_settings))
+    yield app
+    app.close()
+
+
+def feed(app: TriageApplication, *messages: Any) -> None:
+    """What the tracked consumer does: each message into a unit of work, saved together."""
+    uow = app.unit_of_work()
+    for message in messages:
+        if isinstance(message, ComplaintRegistered):
+            app.triage_registration(uow, message)
+        else:
+            app.regrade_requested(uow, message)
+    app.commit(uow)
+
+
+def published(app: TriageApplication, start: int = 1) -> list[Any]:
+    notifications = app.process_recorder.select_notifications(start, 10_000)
+    return [p.message for n in notifications for p in translate(app.mapper.to_domain_event(n))]
+
+
+def of_type(messages: list[Any], kind: type) -> list[Any]:
+    return [m for m in messages if isinstance(m, kind)]
+
+
+def test_a_complaint_is_triaged_with_every_aspect_explained(triage) -> None:
+    complaint = registered("Sudden power failure in the whole building, all lifts stopped.")
+    feed(triage, complaint)
+
+    [decision] = of_type(published(triage), ComplaintTriaged)
+    p = decision.payload
+    assert (p.validity, p.nature, p.content_category, p.business_area) == (
+        "valid",
+        "effective",
+        "emergency",
+        "electromechanical",
+    )
+    assert (p.severity, p.department, p.rules_version) == ("major", "engineering", 1)
+    assert "major.sudden-outage" in p.severity_criteria
+    assert set(p.explanations) == {"validity", "nature", "category", "severity", "routing"}
+    assert all(e.caused_by == [complaint.event_id] for e in p.explanations.values())
+    assert p.explanations["severity"].rule == "severity.major.sudden-outage@v1"
+    assert decision.actor.id == "system:triage"
+    assert (decision.causation_id, decision.correlation_id) == (complaint.event_id, complaint.complaint_id)
+    assert decision.occurred_at == complaint.occurred_at
+
+
+def test_a_major_complaint_tells_the_office_leaders_and_the_company_at_once(triage) -> None:
+    feed(triage, registered("Sudden power failure in the whole building."))
+
+    [notice] = of_type(published(triage), NotificationRequested)
+    recipients = {(r.role, r.office_id) for r in notice.payload.recipients}
+    assert recipients == {("supervisor", "hk-central"), ("leader", "hk-central"), ("company-leader", None)}
+    assert notice.payload.severity == "major"
+    assert notice.payload.explanation.rule == "escalation.major@v1"
+
+
+def test_a_minor_complaint_tells_nobody(triage) -> None:
+    feed(triage, registered("A corridor light flickers."))
+    assert of_type(published(triage), NotificationRequested) == []
+
+
+def test_the_same_registration_twice_is_judged_once(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    recorded = triage.process_recorder.max_notification_id()
+    feed(triage, complaint)
+    assert triage.process_recorder.max_notification_id() == recorded
+
+
+def test_history_counts_earlier_complaints_without_personal_data(triage) -> None:
+    first = registered("A corridor light flickers.", contact="+852 9123 4567")
+    second = registered("The lobby is dirty.", contact="9123-4567")  # the same phone, written differently
+    feed(triage, first)
+    feed(triage, second)
+
+    decisions = of_type(published(triage), ComplaintTriaged)
+    assert decisions[1].payload.history.earlier_complaints == 1
+    assert decisions[1].payload.history.recent_complaint_ids == [first.complaint_id]
+    assert "9123" not in str([d.model_dump() for d in decisions])
+
+
+def test_many_invalid_complaints_are_flagged_for_a_human_not_rejected(triage) -> None:
+    for _ in range(3):
+        feed(triage, registered("The typhoon blew leaves onto my balcony.", contact="a@example.com"))
+    feed(triage, registered("The lift is broken.", contact="a@example.com"))
+
+    last = of_type(published(triage), ComplaintTriaged)[-1].payload
+    assert last.history.flagged_for_review and last.history.invalid_complaints == 3
+    assert last.validity == "valid"
+
+
+def test_a_repeat_complaint_about_a_promise_regrades_the_earlier_one(triage) -> None:
+    first = registered(
+        "The cleaning promised in the contract was not done; the rubbish room is dirty.", contact="r@x.hk"
+    )
+    feed(triage, first)
+    second = registered("The cleaning promised in the contract was not done; it is dirty.", contact="r@x.hk")
+    feed(triage, second)
+
+    messages = published(triage)
+    [regrade] = of_type(messages, SeverityRegraded)
+    assert regrade.complaint_id == first.complaint_id
+    assert (regrade.payload.previous, regrade.payload.severity) == ("minor", "major")
+    assert regrade.payload.criterion == "major.promised-service-repeated"
+    assert regrade.payload.explanation.caused_by == [second.event_id]
+    assert of_type(messages, ComplaintTriaged)[1].payload.severity == "major"
+
+
+def outage_wave(count: int, tag: str, *, offices: tuple[str, ...] = ("hk-central", "kln-east")) -> list[Any]:
+    site = f"Flat {{}}, Block 5, {tag} Court"
+    return [
+        registered(
+            OUTAGE, office_id=offices[n % len(offices)], address=site.format(n), at=T0 + timedelta(minutes=10 * n)
+        )
+        for n in range(count)
+    ]
+
+
+def test_six_customers_about_one_outage_in_two_offices_make_one_cluster(triage) -> None:
+    wave = outage_wave(6, "Cluster")
+    for complaint in wave:
+        feed(triage, complaint)
+
+    messages = published(triage)
+    [cluster] = of_type(messages, IncidentClusterDetected)
+    assert set(cluster.payload.member_complaint_ids) == {c.complaint_id for c in wave}
+    assert cluster.payload.complainants == 6
+    assert cluster.payload.incident_key == "cluster court|electromechanical"
+    assert cluster.complaint_id == wave[-1].complaint_id
+    regrades = of_type(messages, SeverityRegraded)
+    assert {r.complaint_id for r in regrades} == {c.complaint_id for c in wave}
+    assert all(r.payload.severity == "major" and r.payload.criterion == "major.mass-incident" for r in regrades)
+    assert all(str(cluster.payload.cluster_id) in r.payload.explanation.reason for r in regrades)
+    assert all(r.payload.explanation.caused_by == [cluster.event_id] for r in regrades)
+    # Each member's office leaders hear of it.
+    assert {n.office_id for n in of_type(messages, NotificationRequested)} == {"hk-central", "kln-east"}
+
+
+def test_five_customers_make_no_cluster(triage) -> None:
+    for complaint in outage_wave(5, "Quiet"):
+        feed(triage, complaint)
+    messages = published(triage)
+    assert of_type(messages, IncidentClusterDetected) == []
+    assert of_type(messages, SeverityRegraded) == []
+
+
+def test_six_complaints_by_one_customer_make_no_cluster(triage) -> None:
+    for n in range(6):
+        feed(triage, registered(OUTAGE, contact="same@x.hk", address=f"Flat {n}, Block 5, Lonely Court"))
+    assert of_type(published(triage), IncidentClusterDetected) == []
+
+
+def test_complaints_outside_the_window_make_no_cluster(triage) -> None:
+    for n in range(6):
+        feed(triage, registered(OUTAGE, address=f"Flat {n}, Slow Court", at=T0 + timedelta(hours=3 * n)))
+    assert of_type(published(triage), IncidentClusterDetected) == []
+
+
+def test_a_late_member_joins_the_cluster_and_is_graded_major_citing_it(triage) -> None:
+    for complaint in outage_wave(6, "Late"):
+        feed(triage, complaint)
+    late = registered(OUTAGE, address="Flat 9, Block 5, Late Court", at=T0 + timedelta(minutes=55))
+    feed(triage, late)
+
+    messages = published(triage)
+    [cluster] = of_type(messages, IncidentClusterDetected)
+    [joined] = [r for r in of_type(messages, SeverityRegraded) if r.complaint_id == late.complaint_id]
+    assert str(cluster.payload.cluster_id) in joined.payload.explanation.reason
+
+
+def test_an_sla_regrade_request_arriving_before_the_complaint_waits_for_it(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, regrade_requested(complaint.complaint_id))
+    assert of_type(published(triage), SeverityRegraded) == []
+    feed(triage, complaint)
+
+    messages = published(triage)
+    [regrade] = of_type(messages, SeverityRegraded)
+    assert (regrade.payload.previous, regrade.payload.severity) == ("minor", "major")
+    assert regrade.payload.criterion == "major.unresolved-week"
+    assert regrade.actor.id == "system:triage"
+    assert len(of_type(messages, NotificationRequested)) == 1
+
+
+def test_an_sla_regrade_after_triage_is_recorded_once(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    request = regrade_requested(complaint.complaint_id)
+    feed(triage, request)
+    feed(triage, request)
+
+    [regrade] = of_type(published(triage), SeverityRegraded)
+    assert regrade.causation_id == request.event_id
+
+
+def test_a_supervisor_overrides_with_who_and_why_and_designating_major_regrades(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+
+    outcome = triage.decide(
+        "hk-central", complaint.complaint_id, "severity", "major", "VIP owner, lobby dark", SUPERVISOR, T0
+    )
+
+    messages = published(triage, start)
+    [override] = of_type(messages, TriageDecisionOverridden)
+    [regrade] = of_type(messages, SeverityRegraded)
+    assert outcome == "overridden"
+    assert (override.payload.previous, override.payload.value, override.actor.id) == (
+        "minor",
+        "major",
+        SUPERVISOR.actor_id,
+    )
+    assert override.payload.reason == "VIP owner, lobby dark"
+    assert regrade.payload.criterion == "major.designated"
+    assert len(of_type(messages, NotificationRequested)) == 1
+
+
+def test_confirming_records_the_confirmation_and_publishes_no_change(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+
+    outcome = triage.decide(
+        "hk-central", complaint.complaint_id, "validity", "valid", "checked on site", SUPERVISOR, T0
+    )
+
+    assert outcome == "confirmed"
+    assert published(triage, start) == []
+    assert triage.decision("hk-central", complaint.complaint_id).confirmations[0]["by"] == SUPERVISOR.actor_id
+
+
+def test_another_office_cannot_see_or_override(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    recorded = triage.process_recorder.max_notification_id()
+    with pytest.raises(DecisionNotFound):
+        triage.decide("kln-east", complaint.complaint_id, "severity", "major", "x", SUPERVISOR, T0)
+    with pytest.raises(DecisionNotFound):
+        triage.decision("kln-east", complaint.complaint_id)
+    assert triage.process_recorder.max_notification_id() == recorded
+
+
+def test_nothing_to_override_before_triage(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, regrade_requested(complaint.complaint_id))
+    with pytest.raises(NotYetTriaged):
+        triage.decide("hk-central", complaint.complaint_id, "severity", "major", "x", SUPERVISOR, T0)
+
+
+def test_changed_rules_are_a_new_version_and_later_decisions_name_it(triage) -> None:
+    rules = load_rules_file()
+    assert triage.adopt_rules(rules, "system:triage", "system", "same again", T0) == 1
+    rules["routing"]["group"]["maintenance"] = "maintenance"
+    assert triage.adopt_rules(rules, "group/dashboard", "group", "maintenance team split off", T0) == 2
+
+    feed(triage, registered("Water seepage through the ceiling crack needs repair."))
+
+    [decision] = of_type(published(triage), ComplaintTriaged)
+    assert (decision.payload.department, decision.payload.rules_version) == ("maintenance", 2)
+    assert decision.payload.explanations["routing"].rule == "routing.maintenance@v2"
+
+
+def test_decisions_are_found_by_complaint_id(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    view = triage.decision(None, complaint.complaint_id)
+    assert view.severity == "minor" and view.triaged
+    assert "complainant_key" not in view.decision
+    assert isinstance(UUID(view.complaint_id), UUID)
+
+
+# --- every criterion of DOMAIN.md §4, end to end through the application -------------------------
+
+
+def _by_text(text: str):
+    def scenario(app: TriageApplication) -> Any:
+        complaint = registered(text)
+        feed(app, complaint)
+        return complaint.complaint_id
+
+    return scenario
+
+
+def _unresolved_week(app: TriageApplication) -> Any:
+    complaint = registered("A corridor light flickers.")
+    feed(app, complaint)
+    feed(app, regrade_requested(complaint.complaint_id))
+    return complaint.complaint_id
+
+
+def _mass_incident(app: TriageApplication) -> Any:
+    wave = outage_wave(6, "Criterion")
+    for complaint in wave:
+        feed(app, complaint)
+    return wave[0].complaint_id
+
+
+def _designated(severity: str):
+    def scenario(app: TriageApplication) -> Any:
+        complaint = registered("A corridor light flickers.")
+        feed(app, complaint)
+        app.decide("hk-central", complaint.complaint_id, "severity", severity, "the manager says so", SUPERVISOR, T0)
+        return complaint.complaint_id
+
+    return scenario
+
+
+CRITERIA = [
+    (
+        "major-1",
+        _by_text("Promised in the contract: daily cleaning. Still not done, complained many times."),
+        "major",
+        "major.promised-service-repeated",
+    ),
+    ("major-2", _by_text("Wet floor, no sign: my father fell and was injured."), "major", "major.injury-or-loss"),
+    ("major-3", _unresolved_week, "major", "major.unresolved-week"),
+    ("major-4", _by_text("全幢停水,沒有任何通知。"), "major", "major.sudden-outage"),
+    ("major-5", _mass_incident, "major", "major.mass-incident"),
+    ("major-6", _designated("major"), "major", "major.designated"),
+    (
+        "important",
+        _by_text("The intercom is broken and we cannot use the door."),
+        "important",
+        "important.seriously-affects",
+    ),
+    ("important-designated", _designated("important"), "important", "important.designated"),
+    ("minor", _by_text("A corridor light flickers."), "minor", "minor.slight"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "severity", "criterion"), [c[1:] for c in CRITERIA], ids=[c[0] for c in CRITERIA])
+def test_every_severity_criterion_grades_with_its_reason_recorded(triage, scenario, severity, criterion) -> None:
+    complaint_id = scenario(triage)
+
+    view = triage.decision(None, complaint_id)
+    assert view.severity == severity
+    assert criterion in view.criteria
+    messages = [m for m in published(triage) if m.complaint_id == complaint_id]
+    reasons = [m.payload.explanation for m in of_type(messages, SeverityRegraded) if m.payload.criterion == criterion]
+    reasons += [
+        m.payload.explanations["severity"]
+        for m in of_type(messages, ComplaintTriaged)
+        if criterion in m.payload.severity_criteria
+    ]
+    assert reasons and all(r.reason and "@v1" in r.rule for r in reasons)
+
+
+def test_overriding_the_nature_and_category_changes_what_the_decision_says(triage) -> None:
+    complaint = registered("I am fed up with the noise of morning exercises in the garden.")
+    feed(triage, complaint)
+    assert triage.decision(None, complaint.complaint_id).decision["communication_kind"] == "venting"
+
+    triage.decide("hk-central", complaint.complaint_id, "nature", "effective", "noise rule broken", SUPERVISOR, T0)
+    triage.decide(
+        "hk-central", complaint.complaint_id, "category", "service-quality/safety", "security's job", SUPERVISOR, T0
+    )
+
+    decision = triage.decision(None, complaint.complaint_id).decision
+    assert (decision["nature"], decision["communication_kind"]) == ("effective", None)
+    assert (decision["content_category"], decision["business_area"]) == ("service-quality", "safety")
+    overrides = of_type(published(triage), TriageDecisionOverridden)
+    assert [(o.payload.aspect, o.payload.previous, o.payload.value) for o in overrides] == [
+        ("nature", "venting", "effective"),
+        ("category", "service-quality/public-facilities", "service-quality/safety"),
+    ]

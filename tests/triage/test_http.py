@@ -1,0 +1,151 @@
+"""Triage's HTTP API: read a decision, confirm or override it (who and why), and change the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.triage.application import TriageApplication
+from services.triage.domain.rules import load_rules_file
+from services.triage.entrypoints.http import create_app
+from services.triage.settings import TriageSettings
+from shared.contracts import ComplaintRegistered
+from tests.support import T0, write_keys
+from tests.triage.support import registered
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, str]:
+    return write_keys(tmp_path / "keys.json")
+
+
+@pytest.fixture
+def client(tmp_path: Path, keys: dict[str, str]) -> Iterator[TestClient]:
+    settings = TriageSettings(store="sqlite", state_dir=tmp_path, keys_file=tmp_path / "keys.json")
+    with TestClient(create_app(settings, clock=lambda: T0)) as client:
+        yield client
+
+
+def app_of(client: TestClient) -> TriageApplication:
+    return client.app.state.triage
+
+
+def judged(client: TestClient, text: str = "A corridor light flickers.") -> ComplaintRegistered:
+    message = registered(text)
+    uow = app_of(client).unit_of_work()
+    app_of(client).triage_registration(uow, message)
+    app_of(client).commit(uow)
+    return message
+
+
+def as_(keys: dict[str, str], actor: str) -> dict[str, str]:
+    return {"X-Office-Key": keys[actor]}
+
+
+def recorded(client: TestClient) -> int:
+    return app_of(client).process_recorder.max_notification_id() or 0
+
+
+def test_the_decision_is_readable_with_its_reasons(client, keys) -> None:
+    complaint = judged(client)
+    body = client.get(f"/complaints/{complaint.complaint_id}/triage", headers=as_(keys, "hk-central/reception")).json()
+    assert body["severity"] == "minor"
+    assert body["decision"]["explanations"]["severity"]["rule"] == "severity.minor.slight@v1"
+
+
+def test_a_supervisor_overrides_the_severity_and_who_and_why_are_recorded(client, keys) -> None:
+    complaint = judged(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/severity",
+        json={"value": "major", "reason": "the owner is in hospital"},
+        headers=as_(keys, "hk-central/supervisor"),
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["outcome"] == "overridden"
+    assert body["triage"]["severity"] == "major"
+    assert body["triage"]["overrides"] == [
+        {"aspect": "severity", "previous": "minor", "value": "major", "by": "hk-central/supervisor"}
+    ]
+
+
+def test_the_same_value_confirms(client, keys) -> None:
+    complaint = judged(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/routing",
+        json={"value": "engineering", "reason": "checked"},
+        headers=as_(keys, "hk-central/leader"),
+    )
+    assert answer.json()["outcome"] == "confirmed"
+
+
+def test_another_office_gets_404_and_nothing_is_recorded(client, keys) -> None:
+    complaint = judged(client)
+    before = recorded(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/severity",
+        json={"value": "major", "reason": "x"},
+        headers=as_(keys, "kln-east/supervisor"),
+    )
+    assert answer.status_code == 404
+    assert (
+        client.get(f"/complaints/{complaint.complaint_id}/triage", headers=as_(keys, "kln-east/supervisor")).status_code
+        == 404
+    )
+    assert recorded(client) == before
+
+
+@pytest.mark.parametrize("actor", ["hk-central/reception", "hk-central/staff", "group/dashboard"])
+def test_only_supervisors_managers_and_leaders_of_the_office_decide(client, keys, actor) -> None:
+    complaint = judged(client)
+    before = recorded(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/severity",
+        json={"value": "major", "reason": "x"},
+        headers=as_(keys, actor),
+    )
+    assert answer.status_code == 403
+    assert recorded(client) == before
+
+
+@pytest.mark.parametrize(
+    ("aspect", "value"), [("severity", "catastrophic"), ("category", "equipment"), ("validity", "maybe")]
+)
+def test_a_value_the_aspect_cannot_take_is_422(client, keys, aspect, value) -> None:
+    complaint = judged(client)
+    before = recorded(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/{aspect}",
+        json={"value": value, "reason": "x"},
+        headers=as_(keys, "hk-central/supervisor"),
+    )
+    assert answer.status_code == 422 and "value" in str(answer.json()["detail"])
+    assert recorded(client) == before
+
+
+def test_the_group_changes_the_rules_as_a_new_version(client, keys) -> None:
+    rules = load_rules_file()
+    rules["incidents"]["window_minutes"] = 60
+    answer = client.put(
+        "/rules", json={"rules": rules, "reason": "tighter window"}, headers=as_(keys, "group/dashboard")
+    )
+    assert answer.status_code == 200 and answer.json()["version"] == 2
+    assert client.get("/rules", headers=as_(keys, "hk-central/supervisor")).json()["version"] == 2
+
+
+def test_unusable_rules_are_refused(client, keys) -> None:
+    answer = client.put("/rules", json={"rules": {"x": 1}, "reason": "oops"}, headers=as_(keys, "group/dashboard"))
+    assert answer.status_code == 422
+    assert (
+        client.put("/rules", json={"rules": {}, "reason": "x"}, headers=as_(keys, "hk-central/manager")).status_code
+        == 403
+    )
+
+
+def test_openapi_documents_the_error_answers(client) -> None:
+    spec = client.get("/openapi.json").json()
+    responses = spec["paths"]["/complaints/{complaint_id}/triage/{aspect}"]["post"]["responses"]
+    assert {"401", "403", "404", "409", "422"} <= set(responses)
