@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make up` (run the system) and `make test` (run every test).
-.PHONY: up down test test-fast lint format bench deps prereqs kafka-start kafka-stop topics docs clean
+.PHONY: up down demo test test-fast lint format bench deps prereqs kafka-start kafka-stop topics docs clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 
 up: deps  ## Start Kafka, create topics, start every service with SQLite stores; print URLs and keys.
 	deploy/local/up.sh
+
+demo: deps  ## `make up` on accelerated time (1 s = 1 min), then several offices' complaints flow in.
+	DEMO_TIME_FACTOR=$${DEMO_TIME_FACTOR:-60} deploy/local/up.sh
+	$(VENV)/bin/python -m demo.feed
 
 down:  ## Stop the services and Kafka (stores and topics are kept in .state/).
 	deploy/local/down.sh

@@ -8,6 +8,7 @@ transaction; its notification log is the outbox the relay publishes.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID, uuid4
@@ -111,6 +112,18 @@ class StoreIdentity(Aggregate):
 
 class ServiceApplication(Application[UUID]):
     """Base of every service's application: tracked saves and a readable notification log."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A service's processes (HTTP, relay, worker) may open a new store at the same moment; the
+        # library's table set-up then loses a race for its migration record. The loser simply retries.
+        for attempt in range(1, 6):
+            try:
+                super().__init__(*args, **kwargs)
+                return
+            except IntegrityError:
+                if attempt == 5:
+                    raise
+                time.sleep(0.2 * attempt)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()

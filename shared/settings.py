@@ -9,8 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .clock import Clock, accelerated, utc_now
 
 
 class Store(StrEnum):
@@ -51,6 +53,17 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = 0.05
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
+
+    time_factor: float = Field(default=1.0, gt=0, description="Demo time runs this many times faster.")
+    clock_epoch: AwareDatetime | None = Field(
+        default=None, description="The real instant a demo's accelerated time starts from (all processes share it)."
+    )
+
+    def clock(self) -> Clock:
+        """The service's clock: the wall clock, or a demo's accelerated time."""
+        if self.time_factor == 1.0:
+            return utc_now
+        return accelerated(self.clock_epoch or utc_now(), self.time_factor)
 
     @property
     def sqlite_path(self) -> Path:

@@ -8,5 +8,5 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   kill "$(cat "$pidfile")"
   for _ in $(seq 1 40); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.25; done
 fi
-rm -f "$pidfile"
+rm -f "$pidfile" .state/demo.env
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh stop; fi

@@ -20,11 +20,27 @@ PY
   chmod 600 "$state/dev.env"
 fi
 
+if [ -n "${DEMO_TIME_FACTOR:-}" ] && [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; then
+  echo "[up] restarting the services on demo time"
+  KAFKA_EXTERNAL=1 deploy/local/down.sh
+fi
+# A demo runs every service on the same accelerated time (see shared/clock.py), from one shared instant.
+envfiles="$state/dev.env"
+if [ -n "${DEMO_TIME_FACTOR:-}" ]; then
+  epoch=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  : >"$state/demo.env"
+  for service in INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION; do
+    printf '%s_TIME_FACTOR=%s\n%s_CLOCK_EPOCH=%s\n' "$service" "$DEMO_TIME_FACTOR" "$service" "$epoch" >>"$state/demo.env"
+  done
+  envfiles="$envfiles,$state/demo.env"
+  echo "[up] demo time runs ${DEMO_TIME_FACTOR}x faster from $epoch"
+fi
+
 if [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; then
   echo "[up] services already running (pid $(cat "$state/services.pid"))"
 else
   echo "[up] starting services (logs: $state/logs/services.log)"
-  nohup .venv/bin/honcho start -f deploy/Procfile -d . -e "$state/dev.env" >"$state/logs/services.log" 2>&1 &
+  nohup .venv/bin/honcho start -f deploy/Procfile -d . -e "$envfiles" >"$state/logs/services.log" 2>&1 &
   echo $! >"$state/services.pid"
 fi
 

@@ -64,9 +64,7 @@ class IntakeApplication(ServiceApplication):
             complaint: Complaint = self.repository.get(complaint_id)
         except AggregateNotFoundError:
             raise ComplaintNotFound(complaint_id) from None
-        if not isinstance(complaint, Complaint) or (
-            office_id is not None and complaint.office_id != office_id
-        ):
+        if not isinstance(complaint, Complaint) or (office_id is not None and complaint.office_id != office_id):
             raise ComplaintNotFound(complaint_id)  # another office's complaint: not even its existence
         return RegistrationView(
             complaint_id=complaint.id,

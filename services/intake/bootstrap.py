@@ -30,9 +30,7 @@ def relay(settings: IntakeSettings, app: IntakeApplication) -> OutboxRelay:
     )
 
 
-def office_topic_consumer(
-    settings: IntakeSettings, app: IntakeApplication, clock: Clock = utc_now
-) -> TrackedConsumer:
+def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, clock: Clock = utc_now) -> TrackedConsumer:
     return TrackedConsumer(
         group_id="intake",
         topics=[OFFICE_REGISTRATIONS.name],

@@ -14,7 +14,6 @@ from shared.eventstore import store_environment
 from .adapters.inbound import TOPICS, ClockFacts
 from .adapters.outbound import Translator
 from .application import SlaApplication
-from .clock import accelerated_clock
 from .settings import SlaSettings
 
 log = logging.getLogger(__name__)
@@ -22,12 +21,6 @@ log = logging.getLogger(__name__)
 
 def application(settings: SlaSettings) -> SlaApplication:
     return SlaApplication(env=store_environment(settings))
-
-
-def clock(settings: SlaSettings) -> Clock:
-    if settings.time_factor == 1.0 and settings.clock_epoch is None:
-        return utc_now
-    return accelerated_clock(settings.clock_epoch, settings.time_factor)
 
 
 def relay(settings: SlaSettings, app: SlaApplication) -> OutboxRelay:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -19,8 +17,3 @@ class SlaSettings(ServiceSettings):
     consumer_group: str = "sla"
     tick_seconds: float = Field(default=1.0, gt=0, description="How often the scheduler looks for due clocks.")
     # An accelerated clock for demos and crash tests: SLA time = epoch + factor x (wall time since start).
-    time_factor: float = Field(default=1.0, gt=0)
-    clock_epoch: AwareDatetime | None = Field(default=None, description="SLA time at start (default: now).")
-
-    def epoch_or(self, now: datetime) -> datetime:
-        return self.clock_epoch or now

@@ -105,6 +105,9 @@ class Statistics(Contract):
     assisted: int = 0
     invalid: int = 0
     untriaged: int = 0
+    states: dict[str, int] = Field(
+        default_factory=dict, description="Where the complaints stand now, e.g. {'in-handling': 3, 'closed': 40}."
+    )
     categories: list[CategoryCount] = Field(default_factory=list, description="Business areas, largest first.")
     content_categories: dict[str, int] = Field(default_factory=dict)
     severities: dict[str, int] = Field(default_factory=dict)

@@ -34,12 +34,12 @@ from services.handling.settings import HandlingSettings
 from services.intake import bootstrap as intake_boot
 from services.intake.settings import IntakeSettings
 from services.sla import bootstrap as sla_boot
-from services.sla.clock import SimulatedClock
 from services.sla.domain.clocks import ComplaintClocks
 from services.sla.settings import SlaSettings
 from services.triage import bootstrap as triage_boot
 from services.triage.settings import TriageSettings
 from shared.auth import Principal
+from shared.clock import SimulatedClock
 from shared.contracts import RegistrationForm, decode_message
 from shared.contracts.followup import CaseClosed
 from shared.contracts.topics import FOLLOWUP_EVENTS, SLA_EVENTS

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from services.followup import bootstrap
 from services.followup.entrypoints.http import create_app
 from services.followup.settings import FollowupSettings
-from services.sla.clock import SimulatedClock
+from shared.clock import SimulatedClock
 from tests.followup.test_application import feed
 from tests.sla.contract_events import result, triaged
 from tests.sla.scenario import T0

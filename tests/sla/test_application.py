@@ -11,11 +11,11 @@ import pytest
 from services.sla import bootstrap
 from services.sla.adapters.inbound import ClockFacts
 from services.sla.adapters.outbound import Translator
-from services.sla.clock import SimulatedClock
 from services.sla.domain.clocks import ComplaintClocks
 from services.sla.domain.policy import Allowance, SlaPolicy
 from services.sla.settings import SlaSettings
 from shared.auth import Principal
+from shared.clock import SimulatedClock
 from shared.contracts.notifications import NotificationRequested
 from shared.contracts.sla import ClockStarted, DeadlineBreached, DeadlineWarning, RegradeRequested
 from tests.sla.contract_events import accepted, delivery, registered, result, triaged

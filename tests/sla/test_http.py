@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.sla import bootstrap
-from services.sla.clock import SimulatedClock
 from services.sla.entrypoints.http import create_app
 from services.sla.settings import SlaSettings
+from shared.clock import SimulatedClock
 from tests.sla.contract_events import registered, triaged
 from tests.sla.scenario import T0
 from tests.sla.test_application import feed

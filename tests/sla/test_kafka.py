@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from services.sla import bootstrap
-from services.sla.clock import SimulatedClock
 from services.sla.domain.clocks import ComplaintClocks
 from services.sla.settings import SlaSettings
 from shared.bus import kafka
+from shared.clock import SimulatedClock
 from shared.contracts import IntegrationEvent, decode_message, encode
 from shared.contracts.sla import DeadlineBreached, DeadlineWarning, RegradeRequested
 from shared.contracts.topics import SLA_EVENTS, topic_for_event_type

@@ -268,9 +268,7 @@ def test_topics_carry_only_catalogued_message_types(topic: Any) -> None:
 
 @pytest.mark.parametrize("type_name", sorted(set(MESSAGE_TYPES) - OFF_TOPIC))
 def test_every_message_type_is_carried_by_exactly_one_topic(type_name: str) -> None:
-    assert [t.name for t in ALL_TOPICS if type_name in t.event_types] == [
-        topic_for_event_type(type_name).name
-    ]
+    assert [t.name for t in ALL_TOPICS if type_name in t.event_types] == [topic_for_event_type(type_name).name]
 
 
 def test_topic_names_are_unique() -> None:
@@ -283,6 +281,4 @@ def test_topic_names_are_unique() -> None:
 
 def test_event_catalogue_and_schemas_are_up_to_date() -> None:
     problems = catalogue_doc.outdated()
-    assert not problems, (
-        "\n".join(problems) + f"\nA contract or topic changed: run `{catalogue_doc.WRITE_COMMAND}`."
-    )
+    assert not problems, "\n".join(problems) + f"\nA contract or topic changed: run `{catalogue_doc.WRITE_COMMAND}`."

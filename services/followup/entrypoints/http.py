@@ -91,6 +91,8 @@ def create_app(
     clock: Clock = utc_now,
 ) -> FastAPI:
     settings = settings or FollowupSettings()
+    if clock is utc_now:  # a demo on accelerated time (<SERVICE>_TIME_FACTOR)
+        clock = settings.clock()
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> Any:

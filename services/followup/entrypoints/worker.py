@@ -13,7 +13,7 @@ from ..settings import FollowupSettings
 
 def main() -> None:
     settings = FollowupSettings()
-    consumer = bootstrap.consumer(settings, bootstrap.application(settings))
+    consumer = bootstrap.consumer(settings, bootstrap.application(settings), settings.clock())
     run_until_signalled("followup worker", consumer.run, lambda: consumer.progress)
 
 

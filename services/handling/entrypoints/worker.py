@@ -14,7 +14,7 @@ from ..settings import HandlingSettings
 
 def main() -> None:
     settings = HandlingSettings()
-    consumer = bootstrap.consumer(settings, bootstrap.application(settings))
+    consumer = bootstrap.consumer(settings, bootstrap.application(settings), settings.clock())
     run_until_signalled("handling worker", consumer.run, lambda: consumer.progress)
 
 

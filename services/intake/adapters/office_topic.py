@@ -56,6 +56,4 @@ def signed_submission(office_id: str, raw_key: str, form: RegistrationForm) -> W
         extensions={"officeid": office_id},
     )
     signature = sign(unsigned.value, hash_key(raw_key))
-    return WireMessage(
-        unsigned.key, unsigned.value, [*unsigned.headers, (SIGNATURE_HEADER, signature.encode())]
-    )
+    return WireMessage(unsigned.key, unsigned.value, [*unsigned.headers, (SIGNATURE_HEADER, signature.encode())])

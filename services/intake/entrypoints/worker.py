@@ -13,7 +13,7 @@ from ..settings import IntakeSettings
 
 def main() -> None:
     settings = IntakeSettings()
-    consumer = bootstrap.office_topic_consumer(settings, bootstrap.application(settings))
+    consumer = bootstrap.office_topic_consumer(settings, bootstrap.application(settings), settings.clock())
     run_until_signalled("intake worker", consumer.run, lambda: consumer.progress)
 
 

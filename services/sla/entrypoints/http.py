@@ -77,7 +77,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or SlaSettings()
     if clock is utc_now:  # a demo on accelerated time (SLA_TIME_FACTOR): the API runs on the same time
-        clock = bootstrap.clock(settings)
+        clock = settings.clock()
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> Any:

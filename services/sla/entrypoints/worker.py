@@ -18,7 +18,7 @@ from ..settings import SlaSettings
 def main() -> None:
     settings = SlaSettings()
     app = bootstrap.application(settings)
-    clock = bootstrap.clock(settings)
+    clock = settings.clock()
     consumer = bootstrap.consumer(settings, app, clock)
     scheduler = bootstrap.Scheduler(app, clock, settings.tick_seconds)
 

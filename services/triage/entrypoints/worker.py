@@ -13,7 +13,7 @@ from ..settings import TriageSettings
 
 def main() -> None:
     settings = TriageSettings()
-    consumer = bootstrap.consumer(settings, bootstrap.application(settings))
+    consumer = bootstrap.consumer(settings, bootstrap.application(settings), settings.clock())
     run_until_signalled("triage worker", consumer.run, lambda: consumer.progress)
 
 

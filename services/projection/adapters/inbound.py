@@ -1,0 +1,73 @@
+"""The tracked consumer's handler: every event of every service becomes an entry in its complaint's
+record (or its hotline report's), linked into its office's hash chain, in the consumer's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.bus.consumer import Delivery, Rejected
+from shared.contracts import IntegrationEvent
+from shared.contracts.hotline import HotlineComplaintReported
+from shared.eventstore import UnitOfWork
+
+from ..domain.chain import ChainHead, canonical_json, digest_of
+from ..domain.records import COMPLAINT, HOTLINE, Record, hotline_record_id
+from .index import ProjectionIndex
+
+
+class ProjectionHandler:
+    """handler(uow, delivery) for shared.bus.consumer.TrackedConsumer.
+
+    The chain head of each office comes from the index (caught up from the store whenever a new unit
+    of work begins) plus what this unit of work already linked, so a unit that failed and was
+    retried starts again from what the store really holds.
+    """
+
+    def __init__(self, index: ProjectionIndex) -> None:
+        self.index = index
+        self._uow: UnitOfWork | None = None
+        self._heads: dict[str, ChainHead] = {}
+
+    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
+        if uow is not self._uow:
+            self.index.catch_up()
+            self._uow, self._heads = uow, {}
+        message = delivery.message
+        if not isinstance(message, IntegrationEvent):
+            raise Rejected(f"{type(message).__name__} is not an integration event")
+        self.record(uow, message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+
+    def record(self, uow: UnitOfWork, message: IntegrationEvent, *, topic: str, partition: int, offset: int) -> bool:
+        """Add one event to its record; False if the record already holds it (a re-publication)."""
+        if isinstance(message, HotlineComplaintReported):
+            subject_id, kind = hotline_record_id(message.payload.hotline_reference), HOTLINE
+        else:
+            subject_id, kind = message.complaint_id, COMPLAINT
+        record: Record | None = uow.find(subject_id)
+        if record is None:
+            record = Record(subject_id=subject_id, kind=kind, office_id=message.office_id)
+        elif record.has(message.event_id):
+            return False
+        uow.add(record)
+        event_json = canonical_json(message.model_dump(mode="json"))
+        digest = digest_of(event_json)
+        office_id = message.office_id
+        head = (self._heads.get(office_id) or self.index.head(office_id)).next(digest)
+        previous = self._heads.get(office_id) or self.index.head(office_id)
+        self._heads[office_id] = head
+        entry: dict[str, Any] = {
+            "event_id": str(message.event_id),
+            "type": message.type,
+            "occurred_at": message.occurred_at.isoformat(),
+            "event_json": event_json,
+            "digest": digest,
+            "topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "office_id": office_id,
+            "position": head.position,
+            "previous": previous.hash,
+            "hash": head.hash,
+        }
+        record.receive(entry)
+        return True

@@ -1,0 +1,165 @@
+"""Stored records -> the projection's compacted topics.
+
+For each received event the relay publishes the complaint's whole history (keyed by complaint id),
+as it stood after that event; and once per relay batch, each changed office's statistics (keyed by
+office id) as they stood after the batch. The translator
+keeps its own index, advanced notification by notification in the relay's order, so each message
+shows exactly the state after its event; a restarted relay first rebuilds it up to its position.
+Checks on these topics are judged at the time of the last event; readers compare `due_at` to their
+own clock to see a step become overdue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import Notification
+
+from shared.bus.relay import OutboxRelay, Publication
+from shared.contracts import Actor, derived_id
+from shared.contracts.common import Explanation
+from shared.contracts.projection import (
+    ComplaintHistoryPayload,
+    ComplaintHistoryUpdated,
+    OfficeStatisticsPayload,
+    OfficeStatisticsUpdated,
+)
+
+from ..application import ProjectionApplication, history_of
+from ..domain.policy import POLICY_VERSION
+from ..domain.records import COMPLAINT, Record
+from ..domain.statistics import office_statistics
+from .index import ProjectionIndex
+
+ACTOR = Actor.system("projection")
+
+
+class ProjectionTranslator:
+    def __init__(self, app: ProjectionApplication) -> None:
+        self.app = app
+        self.index = ProjectionIndex(app)
+        # Office statistics are published once per office per relay batch, after its last event:
+        # recomputing them for every event would cost O(complaints of the office) each time.
+        self.batch_end: int | None = None
+        self._changed_offices: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    def begin_batch(self, last_notification_id: int | None) -> None:
+        self.batch_end = last_notification_id
+        self._changed_offices = {}
+
+    def flush(self) -> Iterable[Publication]:
+        """The statistics of every office the batch changed."""
+        changed, self._changed_offices = self._changed_offices, {}
+        for office_id in sorted(changed):
+            yield self._office_statistics(*changed[office_id])
+
+    def prime(self, position: int | None) -> None:
+        self.index.catch_up(upto=position or 0)
+
+    def __call__(self, domain_event: Any) -> Iterable[Publication]:
+        self.index.apply(domain_event, 0)
+        if not isinstance(domain_event, Record.Received):
+            return
+        entry = domain_event.entry
+        record = self.index.records[domain_event.originator_id]
+        if record.kind == COMPLAINT:
+            yield self._history(domain_event, entry)
+        if self.batch_end is None:
+            yield self._office_statistics(domain_event, entry)
+        else:
+            self._changed_offices[entry["office_id"]] = (domain_event, entry)
+
+    def _history(self, domain_event: Any, entry: dict[str, Any]) -> Publication:
+        view = self.index.view(domain_event.originator_id)
+        assert view is not None and view.last_event_at is not None
+        history = history_of(view, view.last_event_at, self.app.policy)
+        message = ComplaintHistoryUpdated(
+            event_id=derived_id("event", domain_event.originator_id, domain_event.originator_version),
+            complaint_id=view.complaint_id,
+            office_id=view.office_id,
+            occurred_at=view.last_event_at,
+            actor=ACTOR,
+            causation_id=entry["event_id"],
+            correlation_id=view.complaint_id,
+            payload=ComplaintHistoryPayload(
+                entries=len(view.events),
+                state=view.state,
+                complaint=history["complaint"],
+                checks=history["checks"],
+                judged_at=view.last_event_at,
+                timeline=[
+                    {
+                        k: t[k]
+                        for k in (
+                            "event_id",
+                            "type",
+                            "occurred_at",
+                            "actor",
+                            "causation_id",
+                            "topic",
+                            "summary",
+                            "digest",
+                        )
+                    }
+                    for t in history["timeline"]
+                ],
+                explanation=Explanation(
+                    reason=f"rebuilt from the {len(view.events)} events received for this complaint",
+                    rule=f"projection.record-rule@policy-v{POLICY_VERSION}",
+                    caused_by=[entry["event_id"]],
+                ),
+            ),
+        )
+        return Publication.of(message)
+
+    def _office_statistics(self, domain_event: Any, entry: dict[str, Any]) -> Publication:
+        office_id = entry["office_id"]
+        views = self.index.views(office_id)
+        judged_at = max((v.last_event_at for v in views if v.last_event_at), default=None)
+        occurred_at = datetime.fromisoformat(entry["occurred_at"])
+        judged_at = max(judged_at, occurred_at) if judged_at else occurred_at
+        message = OfficeStatisticsUpdated(
+            office_id=office_id,
+            occurred_at=occurred_at,
+            actor=ACTOR,
+            causation_id=entry["event_id"],
+            payload=OfficeStatisticsPayload.model_validate(
+                office_statistics(views, judged_at, self.app.policy, self.app.units.get(office_id))
+            ),
+        )
+        event_id = derived_id("office-statistics", domain_event.originator_id, domain_event.originator_version)
+        return Publication(message, office_id, str(event_id), occurred_at)
+
+
+class ProjectionRelay(OutboxRelay):
+    """The outbox relay with the projection's translator, primed up to the committed position."""
+
+    def __init__(self, *, app: ProjectionApplication, **kwargs: Any) -> None:
+        self.translator = ProjectionTranslator(app)
+        super().__init__(app=app, translate=self.translator, **kwargs)
+
+    async def start(self) -> None:
+        await super().start()
+        await asyncio.to_thread(self.translator.prime, self.progress.position)
+
+    async def publish_next_batch(self) -> int:
+        # Read the batch ahead, so the translator knows its last notification, then let the shared
+        # relay read exactly those notifications (ids only grow) and publish them in one transaction.
+        start = (self.progress.position or 0) + 1
+        ahead = await asyncio.to_thread(self.app.process_recorder.select_notifications, start, self.batch_size)
+        if not ahead:
+            return 0
+        self.translator.begin_batch(ahead[-1].id)
+        configured, self.batch_size = self.batch_size, len(ahead)
+        try:
+            return await super().publish_next_batch()
+        finally:
+            self.batch_size = configured
+
+    def _publications(self, notification: Notification) -> Iterable[Publication]:
+        yield from super()._publications(notification)
+        if notification.id == self.translator.batch_end:
+            yield from self.translator.flush()

@@ -1,0 +1,198 @@
+"""The projection's application: records what it consumes, and answers every query of the read model.
+
+Queries take `now` explicitly (the record rule is judged at an instant), so tests decide the time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shared.eventstore import ServiceApplication
+
+from .adapters.index import ProjectionIndex
+from .domain.chain import Finding, verify_chain
+from .domain.errors import ComplaintNotFound, UnknownPeriod
+from .domain.policy import Policy
+from .domain.signals import Signal, all_signals
+from .domain.statistics import office_statistics, period_key, statistics
+from .domain.view import ComplaintView, summary_of
+
+
+class ProjectionApplication(ServiceApplication):
+    name = "projection"
+
+    def __init__(
+        self, *args: Any, policy: Policy | None = None, units: dict[str, int] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy = policy or Policy()
+        self.units = dict(units or {})
+        self.index = ProjectionIndex(self)
+
+    def refresh(self) -> int:
+        """Bring the index up to date with the store (other processes write it)."""
+        return self.index.catch_up()
+
+    # -- one complaint -------------------------------------------------------------------------
+
+    def complaint(self, complaint_id: UUID, office_id: str | None) -> ComplaintView:
+        """A complaint; `office_id=None` (group and auditor keys) sees every office."""
+        view = self.index.view(complaint_id)
+        if view is None or (office_id is not None and view.office_id != office_id):
+            raise ComplaintNotFound(complaint_id)
+        return view
+
+    def history(
+        self, complaint_id: UUID, office_id: str | None, now: datetime, with_personal_data: bool = False
+    ) -> dict[str, Any]:
+        view = self.complaint(complaint_id, office_id)
+        return history_of(view, now, self.policy, with_personal_data)
+
+    # -- many complaints -----------------------------------------------------------------------
+
+    def complaints(
+        self,
+        office_id: str | None,
+        now: datetime,
+        *,
+        state: str | None = None,
+        severity: str | None = None,
+        category: str | None = None,
+        validity: str | None = None,
+        violating: bool | None = None,
+        week: str | None = None,
+        month: str | None = None,
+    ) -> list[ComplaintView]:
+        views = []
+        for view in self.index.views(office_id):
+            if state and view.state != state:
+                continue
+            if severity and view.severity != severity:
+                continue
+            if category and view.business_area != category:
+                continue
+            if validity and view.validity != validity:
+                continue
+            if week and period_key(view, self.policy, "week") != week:
+                continue
+            if month and period_key(view, self.policy, "month") != month:
+                continue
+            if violating is not None and bool(view.violations(now, self.policy)) != violating:
+                continue
+            views.append(view)
+        return sorted(views, key=lambda v: (v.office_id, v.sequence_number or 0, str(v.complaint_id)))
+
+    def violations(self, office_id: str | None, now: datetime) -> list[dict[str, Any]]:
+        found = []
+        for view in self.complaints(office_id, now):
+            for check in view.violations(now, self.policy):
+                found.append(
+                    {
+                        "complaint_id": str(view.complaint_id),
+                        "office_id": view.office_id,
+                        "office_reference": view.office_reference,
+                        "severity": view.severity,
+                        **check.as_dict(),
+                    }
+                )
+        return found
+
+    def statistics(
+        self, office_id: str | None, now: datetime, *, week: str | None = None, month: str | None = None
+    ) -> dict[str, Any]:
+        for key, kind in ((week, "week"), (month, "month")):
+            if key is not None and not _valid_period(key, kind):
+                raise UnknownPeriod(key)
+        views = self.complaints(office_id, now, week=week, month=month)
+        units = self.units.get(office_id) if office_id else (sum(self.units.values()) or None)
+        return statistics(views, now, self.policy, units)
+
+    def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
+        return office_statistics(self.index.views(office_id), now, self.policy, self.units.get(office_id))
+
+    def statistics_by_office(self, now: datetime) -> dict[str, dict[str, Any]]:
+        return {o: self.statistics(o, now) for o in self.offices()}
+
+    def offices(self) -> list[str]:
+        return sorted(set(self.index.offices()) | set(self.units))
+
+    def signals(self, office_id: str | None, now: datetime) -> list[Signal]:
+        found = all_signals(
+            self.index.views(), self.index.hotline_reports(), self.units, self.offices(), now, self.policy
+        )
+        return [s for s in found if office_id is None or s.office_id == office_id]
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    def verify(self, office_id: str | None = None) -> list[Finding]:
+        """Every break of the offices' hash chains, and every stored event that cannot be read."""
+        findings = []
+        for bad in self.index.unreadable:
+            record = self.index.records.get(UUID(bad.originator_id))
+            office = record.office_id if record else "?"
+            if office_id is None or office == office_id:
+                findings.append(
+                    Finding(
+                        "altered",
+                        office,
+                        0,
+                        f"{bad.originator_id}/v{bad.originator_version}",
+                        f"stored event (notification {bad.notification_id}) cannot be read: {bad.error}",
+                    )
+                )
+        return findings + verify_chain(self.index.links(office_id))
+
+
+def history_of(view: ComplaintView, now: datetime, policy: Policy, with_personal_data: bool = False) -> dict[str, Any]:
+    """A complaint's facts, checks judged at `now`, and its timeline (business-time order)."""
+    return {
+        "complaint": view.facts(with_personal_data),
+        "state": view.state,
+        "judged_at": now.isoformat(),
+        "checks": [c.as_dict() for c in view.checks(now, policy)],
+        "timeline": [
+            {
+                "event_id": r.event_id,
+                "type": r.type,
+                "occurred_at": r.occurred_at.isoformat(),
+                "actor": r.data["actor"],
+                "causation_id": r.data.get("causation_id"),
+                "topic": r.topic,
+                "summary": summary_of(r),
+                "digest": r.digest,
+                "explanation": _why(r),
+                "payload": r.payload if with_personal_data else redacted(r.payload),
+            }
+            for r in view.events
+        ],
+    }
+
+
+PERSONAL_FIELDS = ("complainant", "unit_address", "contact")
+
+
+def redacted(data: Any) -> Any:
+    """The payload without personal data (complainant, contact, address), for group dashboards."""
+    if isinstance(data, dict):
+        return {k: ("[personal data]" if k in PERSONAL_FIELDS else redacted(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [redacted(v) for v in data]
+    return data
+
+
+def _why(r: Any) -> Any:
+    p = r.payload
+    return p.get("explanation") or p.get("explanations") or p.get("reason")
+
+
+def _valid_period(key: str, kind: str) -> bool:
+    try:
+        if kind == "week":
+            year, week = key.split("-W")
+            return len(year) == 4 and 1 <= int(week) <= 53
+        datetime.strptime(key, "%Y-%m")
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,67 @@
+"""Wires the projection together from its settings. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from shared.bus.consumer import TrackedConsumer
+from shared.clock import Clock, utc_now
+from shared.contracts.topics import (
+    FOLLOWUP_EVENTS,
+    HANDLING_EVENTS,
+    HOTLINE_REPORTS,
+    INTAKE_EVENTS,
+    NOTIFICATIONS,
+    SLA_EVENTS,
+    TRIAGE_EVENTS,
+)
+from shared.eventstore import store_environment
+
+from .adapters.inbound import ProjectionHandler
+from .adapters.outbound import ProjectionRelay
+from .application import ProjectionApplication
+from .settings import ProjectionSettings
+
+CONSUMED_TOPICS = (
+    INTAKE_EVENTS,
+    TRIAGE_EVENTS,
+    HANDLING_EVENTS,
+    SLA_EVENTS,
+    FOLLOWUP_EVENTS,
+    NOTIFICATIONS,
+    HOTLINE_REPORTS,
+)
+
+
+def application(settings: ProjectionSettings, env: dict[str, str] | None = None) -> ProjectionApplication:
+    app = ProjectionApplication(
+        env=store_environment(settings) | (env or {}), policy=settings.policy(), units=settings.office_units
+    )
+    app.refresh()
+    return app
+
+
+def consumer(
+    settings: ProjectionSettings,
+    app: ProjectionApplication,
+    clock: Clock = utc_now,
+    group_id: str | None = None,
+) -> TrackedConsumer:
+    return TrackedConsumer(
+        group_id=group_id or settings.consumer_group,
+        topics=[t.name for t in CONSUMED_TOPICS],
+        app=app,
+        handle=ProjectionHandler(app.index),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.consumer_batch_size,
+        max_attempts=settings.consumer_max_attempts,
+        clock=clock,
+    )
+
+
+def relay(settings: ProjectionSettings, app: ProjectionApplication) -> ProjectionRelay:
+    return ProjectionRelay(
+        service=settings.service_name,
+        app=app,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+    )

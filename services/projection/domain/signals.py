@@ -1,0 +1,199 @@
+"""Signs that an office concealed or omitted complaints (DOMAIN.md: what the auditor needs).
+
+- sequence-gap: numbers missing from an office's gapless registration sequence (after a grace time,
+  since registrations travel on different partitions and may arrive out of order);
+- hotline-unregistered / hotline-registered-late: the group hotline took a complaint about the
+  office, and no registration of that office quotes the hotline reference (as its office reference,
+  or in its description or request) within the set time;
+- late-registration: the complaint was received long after what it complains of happened;
+- outlier-office: an office's complaint rate (per million units served where known, else a count)
+  far from its peers' on a robust z-score (median and MAD).
+"""
+
+from __future__ import annotations
+
+import statistics as stats
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .policy import Policy
+from .view import ComplaintView
+
+
+@dataclass(frozen=True)
+class HotlineReport:
+    report_id: str
+    office_id: str
+    hotline_reference: str
+    reported_at: datetime
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str
+    office_id: str
+    detail: str
+    since: datetime | None = None
+    complaint_id: str | None = None
+    reference: str | None = None
+    evidence: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "office_id": self.office_id,
+            "detail": self.detail,
+            "since": self.since.isoformat() if self.since else None,
+            "complaint_id": self.complaint_id,
+            "reference": self.reference,
+            "evidence": list(self.evidence),
+        }
+
+
+def sequence_gaps(views: Iterable[ComplaintView], now: datetime, policy: Policy) -> list[Signal]:
+    by_office: dict[str, dict[int, ComplaintView]] = {}
+    for view in views:
+        if view.registered and view.sequence_number is not None:
+            by_office.setdefault(view.office_id, {})[view.sequence_number] = view
+    signals = []
+    for office_id, numbered in sorted(by_office.items()):
+        numbers = sorted(numbered)
+        missing_from = 1
+        for number in numbers:
+            if number > missing_from:
+                after = numbered[number]
+                assert after.registered_at is not None
+                if now - after.registered_at >= policy.sequence_gap_grace:
+                    span = str(missing_from) if number - 1 == missing_from else f"{missing_from}-{number - 1}"
+                    signals.append(
+                        Signal(
+                            "sequence-gap",
+                            office_id,
+                            f"registration number(s) {span} missing before no. {number}",
+                            since=after.registered_at,
+                            reference=span,
+                            evidence=(str(after.complaint_id),),
+                        )
+                    )
+            missing_from = number + 1
+    return signals
+
+
+def quotes(view: ComplaintView, reference: str) -> bool:
+    return view.office_reference == reference or reference in view.description or reference in (view.customer_request)
+
+
+def hotline_signals(
+    reports: Iterable[HotlineReport], views: Iterable[ComplaintView], now: datetime, policy: Policy
+) -> list[Signal]:
+    registered = [v for v in views if v.registered]
+    signals = []
+    for report in sorted(reports, key=lambda r: (r.office_id, r.reported_at, r.hotline_reference)):
+        due = report.reported_at + policy.hotline_registration_within
+        matches = [v for v in registered if v.office_id == report.office_id and quotes(v, report.hotline_reference)]
+        first = min((v.registered_at for v in matches if v.registered_at), default=None)
+        if first is None:
+            if now > due:
+                signals.append(
+                    Signal(
+                        "hotline-unregistered",
+                        report.office_id,
+                        f"hotline report {report.hotline_reference} not registered by the office",
+                        since=due,
+                        reference=report.hotline_reference,
+                        evidence=(report.event_id,),
+                    )
+                )
+        elif first > due:
+            signals.append(
+                Signal(
+                    "hotline-registered-late",
+                    report.office_id,
+                    f"hotline report {report.hotline_reference} registered only at {first.isoformat()}",
+                    since=due,
+                    reference=report.hotline_reference,
+                    complaint_id=str(matches[0].complaint_id),
+                    evidence=(report.event_id,),
+                )
+            )
+    return signals
+
+
+def late_registrations(views: Iterable[ComplaintView], policy: Policy) -> list[Signal]:
+    signals = []
+    for view in views:
+        if view.registered and view.incident_at and view.received_at:
+            delay = view.received_at - view.incident_at
+            if delay > policy.late_registration_after:
+                signals.append(
+                    Signal(
+                        "late-registration",
+                        view.office_id,
+                        f"received {delay.days} day(s) after it happened",
+                        since=view.received_at,
+                        complaint_id=str(view.complaint_id),
+                        reference=view.office_reference,
+                    )
+                )
+    return sorted(signals, key=lambda s: (s.office_id, s.since or datetime.min, s.complaint_id or ""))
+
+
+def robust_z(values: dict[str, float]) -> dict[str, float]:
+    """0.6745 (x - median) / MAD; empty when there are too few peers or no spread."""
+    if len(values) < 3:
+        return {}
+    median = stats.median(values.values())
+    mad = stats.median(abs(v - median) for v in values.values())
+    if mad == 0:
+        return {}
+    return {k: 0.6745 * (v - median) / mad for k, v in values.items()}
+
+
+def outlier_offices(
+    views: Iterable[ComplaintView], units: dict[str, int], offices: Iterable[str], policy: Policy
+) -> list[Signal]:
+    counts: dict[str, int] = dict.fromkeys(offices, 0)
+    for view in views:
+        if view.registered:
+            counts[view.office_id] = counts.get(view.office_id, 0) + 1
+    with_units = {o: n / units[o] * 1_000_000 for o, n in counts.items() if units.get(o)}
+    rates, measure = (
+        (with_units, "complaints per million units")
+        if len(with_units) >= 3
+        else (
+            {o: float(n) for o, n in counts.items()},
+            "complaints",
+        )
+    )
+    signals = []
+    for office_id, z in sorted(robust_z(rates).items()):
+        if abs(z) > policy.outlier_z:
+            direction = "below" if z < 0 else "above"
+            signals.append(
+                Signal(
+                    "outlier-office",
+                    office_id,
+                    f"{rates[office_id]:.1f} {measure}, far {direction} its peers (robust z {z:.1f})",
+                    reference=f"z={z:.2f}",
+                )
+            )
+    return signals
+
+
+def all_signals(
+    views: list[ComplaintView],
+    reports: list[HotlineReport],
+    units: dict[str, int],
+    offices: Iterable[str],
+    now: datetime,
+    policy: Policy,
+) -> list[Signal]:
+    return [
+        *sequence_gaps(views, now, policy),
+        *hotline_signals(reports, views, now, policy),
+        *late_registrations(views, policy),
+        *outlier_offices(views, units, offices, policy),
+    ]

@@ -1,0 +1,467 @@
+"""A complaint's history folded into its current facts, and the record-rule checks judged at `now`.
+
+Everything here is a pure function of the received events, taken in business-time order
+(`occurred_at`, then event id), never in arrival order: topics are not ordered relative to each
+other, so a handling event may arrive before the triage event it follows, and the outcome is the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from .policy import Policy
+
+# Clock kinds of the SLA service -> the record-rule step they time.
+CLOCK_STEPS = {
+    "hand-over": "handled",
+    "resolution": "result",
+    "settlement": "result",
+    "reply": "reply",
+    "return-visit": "return-visit",
+}
+RULES = {
+    "recorded": "everything recorded",
+    "handled": "everything handled",
+    "result": "everything has a result",
+    "reply": "everything has a result",
+    "return-visit": "everything has a return visit",
+}
+VIOLATING = frozenset({"late", "overdue"})
+
+
+def when(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One received event, parsed once."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    digest: str
+    topic: str
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> Received:
+        data = json.loads(entry["event_json"])
+        return cls(
+            event_id=entry["event_id"],
+            type=data["type"],
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            data=data,
+            digest=entry["digest"],
+            topic=entry["topic"],
+        )
+
+    @property
+    def short_type(self) -> str:
+        return self.type.rsplit(".", 1)[-1]
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.data.get("payload") or {}
+
+
+def business_order(received: Iterable[Received]) -> list[Received]:
+    """By `occurred_at`; events of the same instant in causal order (an event after the one that
+    caused it, e.g. a reopening after the visit that caused it), then by event id."""
+    by_time: dict[datetime, list[Received]] = {}
+    for r in received:
+        by_time.setdefault(r.occurred_at, []).append(r)
+    ordered: list[Received] = []
+    for instant in sorted(by_time):
+        group = sorted(by_time[instant], key=lambda r: r.event_id)
+        ids = {r.event_id for r in group}
+        placed: set[str] = set()
+        while group:
+            ready = next(
+                (r for r in group if r.data.get("causation_id") not in ids - placed - {r.event_id}),
+                group[0],  # a causal cycle cannot happen; never stall if the data says otherwise
+            )
+            group.remove(ready)
+            placed.add(ready.event_id)
+            ordered.append(ready)
+    return ordered
+
+
+@dataclass(frozen=True)
+class Check:
+    step: str
+    status: str
+    due_at: datetime | None = None
+    extended_until: datetime | None = None
+    done_at: datetime | None = None
+    note: str = ""
+
+    @property
+    def rule(self) -> str:
+        return RULES[self.step]
+
+    @property
+    def violation(self) -> bool:
+        return self.status in VIOLATING
+
+    @property
+    def since(self) -> datetime | None:
+        if not self.violation:
+            return None
+        return self.extended_until or self.due_at
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        return {
+            "step": self.step,
+            "rule": self.rule,
+            "status": self.status,
+            "violation": self.violation,
+            "due_at": iso(self.due_at),
+            "extended_until": iso(self.extended_until),
+            "done_at": iso(self.done_at),
+            "since": iso(self.since),
+            "note": self.note,
+        }
+
+
+@dataclass
+class Clock:
+    deadline: datetime | None = None
+    extended_until: datetime | None = None
+
+
+@dataclass
+class ComplaintView:
+    complaint_id: UUID
+    office_id: str
+    events: list[Received] = field(default_factory=list)
+    # Registration
+    registered: bool = False
+    sequence_number: int | None = None
+    office_reference: str | None = None
+    registered_at: datetime | None = None
+    received_at: datetime | None = None
+    incident_at: datetime | None = None
+    channel: str | None = None
+    complainant: dict[str, str] | None = None
+    unit_address: str | None = None
+    object: str | None = None
+    description: str = ""
+    customer_request: str = ""
+    # Triage (with re-grades and overrides)
+    triaged_at: datetime | None = None
+    validity: str | None = None
+    nature: str | None = None
+    content_category: str | None = None
+    business_area: str | None = None
+    severity: str | None = None
+    department: str | None = None
+    # Handling and follow-up
+    case_opened_at: datetime | None = None
+    accepted_at: datetime | None = None
+    cycle_started_at: datetime | None = None  # the last reopening, or None
+    result_at: datetime | None = None
+    resolved: bool | None = None
+    replied_at: datetime | None = None
+    visited_at: datetime | None = None
+    visit_outcome: str | None = None
+    satisfaction: int | None = None
+    closed_at: datetime | None = None
+    reopened: int = 0
+    waivers: dict[str, str] = field(default_factory=dict)
+    clocks: dict[str, Clock] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, complaint_id: UUID, office_id: str, entries: list[dict[str, Any]]) -> ComplaintView:
+        view = cls(complaint_id=complaint_id, office_id=office_id)
+        events = business_order(Received.of(e) for e in entries)
+        view.events = events
+        for received in events:
+            view._apply(received)
+        return view
+
+    # -- folding ------------------------------------------------------------------------------
+
+    def _apply(self, r: Received) -> None:
+        p = r.payload
+        kind = r.short_type
+        if kind == "ComplaintRegistered":
+            form = p["form"]
+            self.registered = True
+            self.sequence_number = p["sequence_number"]
+            self.office_reference = form["office_reference"]
+            self.registered_at = when(p["registered_at"])
+            self.received_at = when(form["received_at"])
+            self.incident_at = when(form["occurred_at"])
+            self.channel = form["channel"]
+            self.complainant = form["complainant"]
+            self.unit_address = form["unit_address"]
+            self.object = form["object"]
+            self.description = form["description"]
+            self.customer_request = form["customer_request"]
+        elif kind == "ComplaintTriaged":
+            self.triaged_at = r.occurred_at
+            self.validity = p["validity"]
+            self.nature = p["nature"]
+            self.content_category = p["content_category"]
+            self.business_area = p["business_area"]
+            self.severity = p["severity"]
+            self.department = p["department"]
+        elif kind == "SeverityRegraded":
+            self.severity = p["severity"]
+        elif kind == "DecisionOverridden":
+            aspect, value = p["aspect"], p["value"]
+            if aspect == "category":
+                self.business_area = value
+            elif aspect == "routing":
+                self.department = value
+            else:
+                setattr(self, aspect, value)
+        elif kind == "CaseOpened":
+            self.case_opened_at = self.case_opened_at or r.occurred_at
+            self.department = p["department"]
+        elif kind in ("CaseAccepted", "HandOverAccepted"):
+            self.accepted_at = self.accepted_at or r.occurred_at
+            self.department = p["department"]
+        elif kind == "ResultRecorded":
+            if self.result_at is None:
+                self.result_at = r.occurred_at
+                self.resolved = p["resolved"]
+        elif kind == "CaseReopened":
+            # The customer was dissatisfied: result, reply and return visit are due again.
+            self.reopened += 1
+            self.cycle_started_at = r.occurred_at
+            self.result_at = self.replied_at = self.visited_at = None
+            self.resolved = None
+            self.closed_at = None
+            for step in ("result", "reply", "return-visit"):
+                self.clocks.pop(step, None)  # timed afresh (by new clocks, or by the policy)
+        elif kind == "CustomerReplied":
+            self.replied_at = self.replied_at or when(p["replied_at"])
+        elif kind == "ReturnVisitMade":
+            if p.get("satisfaction") is not None:
+                self.satisfaction = p["satisfaction"]
+            self.visit_outcome = p["outcome"]
+            if self.visited_at is None and (p["outcome"] != "unreachable" or p["final"]):
+                self.visited_at = r.occurred_at
+        elif kind == "StepWaived":
+            self.waivers[p["step"]] = p["reason"]
+        elif kind == "CaseClosed":
+            self.closed_at = r.occurred_at
+        elif kind == "ClockStarted":
+            step = CLOCK_STEPS.get(p["clock"])
+            if step:
+                self.clocks.setdefault(step, Clock()).deadline = when(p["deadline"])
+        elif kind == "ExtensionDecided":
+            step = CLOCK_STEPS.get(p["clock"])
+            if step and p["approved"]:
+                self.clocks.setdefault(step, Clock()).extended_until = when(p["until"])
+        elif kind == "ClockStopped":
+            step = CLOCK_STEPS.get(p["clock"])
+            if step:
+                clock = self.clocks.setdefault(step, Clock())
+                clock.deadline = clock.deadline or when(p["deadline"])
+                if p.get("extended_until"):
+                    clock.extended_until = when(p["extended_until"])
+
+    # -- facts --------------------------------------------------------------------------------
+
+    @property
+    def last_event_at(self) -> datetime | None:
+        return self.events[-1].occurred_at if self.events else None
+
+    @property
+    def first_event_at(self) -> datetime | None:
+        return self.events[0].occurred_at if self.events else None
+
+    @property
+    def invalid(self) -> bool:
+        return self.validity == "invalid"
+
+    @property
+    def state(self) -> str:
+        if not self.registered:
+            return "unregistered"
+        if self.closed_at:
+            return "closed"
+        if self.visited_at:
+            return "visited"
+        if self.replied_at:
+            return "replied"
+        if self.result_at:
+            return "resulted"
+        if self.reopened:
+            return "reopened"
+        if self.accepted_at:
+            return "in-handling"
+        if self.case_opened_at:
+            return "routed"
+        if self.triaged_at:
+            return "triaged"
+        return "registered"
+
+    def facts(self, with_personal_data: bool = False) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        facts: dict[str, Any] = {
+            "complaint_id": str(self.complaint_id),
+            "office_id": self.office_id,
+            "registered": self.registered,
+            "sequence_number": self.sequence_number,
+            "office_reference": self.office_reference,
+            "registered_at": iso(self.registered_at),
+            "received_at": iso(self.received_at),
+            "incident_at": iso(self.incident_at),
+            "channel": self.channel,
+            "object": self.object,
+            "validity": self.validity,
+            "nature": self.nature,
+            "content_category": self.content_category,
+            "business_area": self.business_area,
+            "severity": self.severity,
+            "department": self.department,
+            "state": self.state,
+            "result_at": iso(self.result_at),
+            "resolved": self.resolved,
+            "replied_at": iso(self.replied_at),
+            "visited_at": iso(self.visited_at),
+            "visit_outcome": self.visit_outcome,
+            "satisfaction": self.satisfaction,
+            "closed_at": iso(self.closed_at),
+            "reopened": self.reopened,
+            "waivers": dict(sorted(self.waivers.items())),
+        }
+        if with_personal_data:
+            facts["complainant"] = self.complainant
+            facts["unit_address"] = self.unit_address
+        return facts
+
+    # -- the record rule ----------------------------------------------------------------------
+
+    def checks(self, now: datetime, policy: Policy) -> list[Check]:
+        return [
+            self._recorded(now, policy),
+            self._handled(now, policy),
+            self._result(now, policy),
+            self._reply(now, policy),
+            self._return_visit(now, policy),
+        ]
+
+    def violations(self, now: datetime, policy: Policy) -> list[Check]:
+        return [check for check in self.checks(now, policy) if check.violation]
+
+    def _judge(
+        self,
+        step: str,
+        now: datetime,
+        due: datetime | None,
+        done: datetime | None,
+        note: str = "",
+    ) -> Check:
+        clock = self.clocks.get(step)
+        if clock is not None and clock.deadline is not None:
+            due = clock.deadline  # the SLA service's clock wins over the default policy
+            note = note or "deadline from the SLA clock"
+        extended = clock.extended_until if clock is not None else None
+        if step in self.waivers and done is None:
+            return Check(step, "waived", due, extended, None, self.waivers[step])
+        if due is None:
+            return Check(step, "done" if done else "waiting", None, extended, done, note)
+        limit = max(due, extended) if extended else due
+        if done is not None:
+            if done <= due:
+                status = "done"
+            elif done <= limit:
+                status = "done-under-extension"
+            else:
+                status = "late"
+            return Check(step, status, due, extended, done, note)
+        return Check(step, "overdue" if now > limit else "pending", due, extended, None, note)
+
+    def _recorded(self, now: datetime, policy: Policy) -> Check:
+        if not self.registered:
+            base = self.first_event_at
+            due = base + policy.record_within if base else None
+            return self._judge("recorded", now, due, None, "events arrived but no registration")
+        assert self.received_at is not None
+        return self._judge("recorded", now, self.received_at + policy.record_within, self.registered_at)
+
+    def _handled(self, now: datetime, policy: Policy) -> Check:
+        if self.invalid and self.case_opened_at is None:
+            return Check("handled", "not-applicable", note="invalid: explained to the customer")
+        base = self.case_opened_at or self.registered_at
+        due = base + policy.hand_over_within if base else None
+        return self._judge("handled", now, due, self.accepted_at)
+
+    def _result(self, now: datetime, policy: Policy) -> Check:
+        if self.invalid and self.result_at is None:
+            # Not established: nothing to resolve (the SLA service starts no resolution clock either);
+            # the polite explanation is the answer, and the reply step judges it.
+            return Check("result", "not-applicable", note="invalid: the reply explains why")
+        base = self.cycle_started_at or self.received_at
+        due = base + policy.resolution_for(self.severity) if base and not self.invalid else None
+        return self._judge("result", now, due, self.result_at)
+
+    def _reply(self, now: datetime, policy: Policy) -> Check:
+        base = self.result_at
+        if base is None and self.invalid:
+            base = self.triaged_at or self.registered_at  # the explanation is due the day it was judged
+        due = policy.end_of_day(base) if base else None
+        return self._judge("reply", now, due, self.replied_at)
+
+    def _return_visit(self, now: datetime, policy: Policy) -> Check:
+        base = self.result_at or (self.replied_at if self.invalid else None)
+        due = base + policy.return_visit_within if base else None
+        return self._judge("return-visit", now, due, self.visited_at)
+
+    def compliance(self, now: datetime, policy: Policy) -> str | None:
+        """The time limit of the complaint's resolution: met, met-under-extension, breached, or None."""
+        check = self._result(now, policy)
+        return {
+            "done": "met",
+            "done-under-extension": "met-under-extension",
+            "late": "breached",
+            "overdue": "breached",
+        }.get(check.status)
+
+
+def summary_of(r: Received) -> str:
+    """A line for the timeline: what happened, without personal data."""
+    p = r.payload
+    kind = r.short_type
+    lines = {
+        "ComplaintRegistered": lambda: (
+            f"registered as no. {p['sequence_number']} ({p['form']['channel']}): {p['form']['object']}"
+        ),
+        "ComplaintTriaged": lambda: (
+            f"judged {p['validity']}, {p['severity']}, {p['business_area']}; routed to {p['department']}"
+        ),
+        "SeverityRegraded": lambda: f"re-graded {p['previous']} -> {p['severity']} ({p['criterion']})",
+        "DecisionOverridden": lambda: f"{p['aspect']} overridden {p['previous']} -> {p['value']}: {p['reason']}",
+        "CaseOpened": lambda: f"case opened for {p['department']}",
+        "CaseAccepted": lambda: f"accepted by {p['department']}",
+        "ResultRecorded": lambda: f"result ({'resolved' if p['resolved'] else 'not resolved'}): {p['result']}",
+        "CustomerReplied": lambda: f"replied to the customer by {p['channel']}",
+        "ReturnVisitMade": lambda: f"return visit {p['attempt']}: {p['outcome']}",
+        "StepWaived": lambda: f"{p['step']} waived: {p['reason']}",
+        "ClockStarted": lambda: f"{p['clock']} clock started, due {p['deadline']}",
+        "ClockStopped": lambda: f"{p['clock']} clock stopped: {p['outcome']}",
+        "DeadlineBreached": lambda: f"{p['clock']} deadline breached",
+        "ExtensionDecided": lambda: (
+            f"{p['clock']} extension {'approved' if p['approved'] else 'rejected'} until {p['until']}"
+        ),
+        "ComplaintReported": lambda: f"hotline report {p['hotline_reference']}",
+    }
+    try:
+        return lines[kind]() if kind in lines else kind
+    except (KeyError, TypeError):
+        return kind

@@ -1,0 +1,217 @@
+"""The auditor's command line: replay, as-of, verify, export.
+
+    audit replay [--into DIR] [--at T]
+    audit as-of 2026-11-05T12:00:00+08:00 [--complaint ID | --office O]
+    audit verify [--office O] [--against-topics]
+    audit export (--complaint ID | --office O --week 2026-W45) --out DIR [--at T]
+
+where `audit` is `python -m services.projection.entrypoints.audit`.
+
+It reads the projection's store named by the PROJECTION_* settings (read-only) and the topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from shared.clock import utc_now
+from shared.settings import Store
+
+from .. import bootstrap
+from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
+from ..adapters.replay import ReplayReport, raw_consume, replay, targets, topic_events
+from ..application import history_of
+from ..domain.crosscheck import crosscheck
+from ..domain.statistics import statistics
+from ..settings import ProjectionSettings
+
+cli = typer.Typer(add_completion=False, help="Audit the complaint projection.")
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise typer.BadParameter("give a time zone, e.g. 2026-11-05T12:00:00+08:00")
+    return instant
+
+
+async def run_replay(
+    settings: ProjectionSettings, into: Path, now: datetime, use_live: bool = True
+) -> tuple[ReplayReport, bool, bytes, bytes]:
+    """Raw consume, then replay into a fresh store at `into`; compare canonical exports."""
+    live = bootstrap.application(settings) if use_live else None
+    fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
+    fresh = bootstrap.application(fresh_settings)
+    try:
+        topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
+        goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, live)
+        total = sum(o + 1 for o in goal.values() if o >= 0)
+        with _progress() as bar:
+            raw_task = bar.add_task("raw aiokafka", total=total)
+            raw_count, raw_seconds = await raw_consume(
+                settings.kafka_bootstrap_servers, goal, lambda done, _t: bar.update(raw_task, completed=done)
+            )
+            task = bar.add_task("replay", total=total)
+            handled, skipped, seconds = await replay(
+                settings.kafka_bootstrap_servers,
+                fresh,
+                goal,
+                settings.consumer_group,
+                lambda done, _t: bar.update(task, completed=done),
+            )
+            bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
+            bar.update(task, completed=total)
+        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds)
+        replayed = canonical_export(fresh, now)
+        live_export = canonical_export(live, now) if live is not None else replayed
+        return report, replayed == live_export, live_export, replayed
+    finally:
+        fresh.close()
+        if live is not None:
+            live.close()
+
+
+@cli.command("replay")
+def replay_command(
+    into: Path = typer.Option(None, help="Where the fresh store goes (default: a new temporary folder)."),
+    at: str = typer.Option(None, help="Judge both exports at this instant (default: now)."),
+) -> None:
+    """Rebuild the projection from offset 0 into a fresh store; show it equals the live one."""
+    settings = ProjectionSettings()
+    folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
+    now = _instant(at) if at else utc_now()
+    report, equal, live_export, replayed = asyncio.run(run_replay(settings, folder, now))
+    table = Table(title="replay")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("events replayed", str(report.events))
+    table.add_row("messages skipped (undecodable)", str(report.skipped))
+    table.add_row("replay events/s", f"{report.rate:,.0f}")
+    table.add_row("raw aiokafka records/s (same topics, same run)", f"{report.raw_rate:,.0f}")
+    table.add_row("canonical export bytes (live / replay)", f"{len(live_export)} / {len(replayed)}")
+    table.add_row("equal byte for byte", "yes" if equal else "NO")
+    console.print(table)
+    (folder / "live-export.json").write_bytes(live_export)
+    (folder / "replay-export.json").write_bytes(replayed)
+    console.print(f"exports written to {folder}")
+    raise typer.Exit(0 if equal else 1)
+
+
+@cli.command("as-of")
+def as_of_command(
+    at: str = typer.Argument(..., help="The instant, with its time zone."),
+    complaint: UUID = typer.Option(None, help="One complaint."),
+    office: str = typer.Option(None, help="One office (default: the group)."),
+) -> None:
+    """A complaint, an office or the group as it was known at an instant: only the events that had
+    happened by then, with the record rule judged at that instant."""
+    settings = ProjectionSettings()
+    app = bootstrap.application(settings)
+    instant = _instant(at)
+    try:
+        if complaint is not None:
+            views = [v for v in app.index.views_as_of(instant) if v.complaint_id == complaint]
+            if not views:
+                console.print(f"no complaint {complaint} known at {instant.isoformat()}")
+                raise typer.Exit(1)
+            result = history_of(views[0], instant, app.policy, with_personal_data=True)
+        else:
+            views = app.index.views_as_of(instant, office)
+            units = app.units.get(office) if office else (sum(app.units.values()) or None)
+            result = {
+                "scope": office or "group",
+                "at": instant.isoformat(),
+                "statistics": statistics(views, instant, app.policy, units),
+            }
+        console.print_json(json.dumps(result))
+    finally:
+        app.close()
+
+
+@cli.command("verify")
+def verify_command(
+    office: str = typer.Option(None, help="Only this office's chain."),
+    against_topics: bool = typer.Option(False, help="Also compare every chained event with the topics."),
+) -> None:
+    """Check every office's hash chain; report each altered, removed, inserted or reordered event."""
+    settings = ProjectionSettings()
+    app = bootstrap.application(settings)
+    try:
+        with _progress() as bar:
+            links = app.index.links(office)
+            task = bar.add_task("verifying", total=len(links))
+            findings = app.verify(office)
+            bar.update(task, completed=len(links))
+        if against_topics:
+            topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
+
+            async def logged():  # type: ignore[no-untyped-def]
+                goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, app)
+                return await topic_events(settings.kafka_bootstrap_servers, goal)
+
+            events = [e for e in asyncio.run(logged()) if office is None or e.office_id == office]
+            findings += crosscheck(links, events)
+    finally:
+        app.close()
+    if not findings:
+        console.print(f"[green]chain intact[/green]: {len(links)} events")
+        return
+    table = Table(title="chain breaks")
+    for column in ("kind", "office", "position", "event", "detail"):
+        table.add_column(column)
+    for f in findings:
+        table.add_row(f.kind, f.office_id, str(f.position), f.event_id, f.detail)
+    console.print(table)
+    raise typer.Exit(1)
+
+
+@cli.command("export")
+def export_command(
+    out: Path = typer.Option(..., help="Folder for evidence.json and evidence.html."),
+    complaint: UUID = typer.Option(None),
+    office: str = typer.Option(None),
+    week: str = typer.Option(None, help="ISO week, e.g. 2026-W45 (with --office)."),
+    at: str = typer.Option(None, help="Judge the checks at this instant (default: now)."),
+) -> None:
+    """An evidence pack for one complaint or one office-week: events, hashes, checks (JSON and HTML)."""
+    settings = ProjectionSettings()
+    app = bootstrap.application(settings)
+    now = _instant(at) if at else utc_now()
+    try:
+        if complaint is not None:
+            pack = evidence_for_complaint(app, complaint, now)
+        elif office and week:
+            pack = evidence_for_office_week(app, office, week, now)
+        else:
+            raise typer.BadParameter("give --complaint, or --office with --week")
+    finally:
+        app.close()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "evidence.json").write_text(json.dumps(pack, indent=2, ensure_ascii=False, sort_keys=True))
+    (out / "evidence.html").write_text(render_html(pack))
+    console.print(f"evidence for {pack['subject']}: {out / 'evidence.json'}, {out / 'evidence.html'}")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,328 @@
+"""The projection's query API (FastAPI) on 127.0.0.1:8000: complaints with their timelines and
+record-rule checks, violations, statistics, concealment signals, and a Server-Sent Events stream.
+
+Tenancy: an office's key sees only its office (another office's complaint answers 404); group and
+auditor keys see every office. Everything here is a read: auditors are read-only by construction.
+Complainants' personal data is shown to their own office and to auditors, never to group dashboards.
+
+Run: `uvicorn services.projection.entrypoints.http:create_app --factory --port 8000`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from shared.auth import KeyRegistry, Principal
+from shared.clock import Clock, utc_now
+from shared.contracts.projection import Statistics, StepCheck
+from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, install_key_registry
+
+from .. import bootstrap
+from ..application import ProjectionApplication
+from ..domain.errors import ComplaintNotFound, UnknownPeriod
+from ..settings import ProjectionSettings
+
+NOT_FOUND = {404: {"model": Problem, "description": "No such complaint for your key."}}
+FORBIDDEN_OFFICE = "an office's key sees only its own office"
+
+
+class ComplaintSummary(BaseModel):
+    complaint_id: UUID
+    office_id: str
+    sequence_number: int | None
+    office_reference: str | None
+    state: str
+    severity: str | None
+    validity: str | None
+    business_area: str | None
+    received_at: str | None
+    violations: list[str] = Field(description="Steps in violation now.")
+
+
+class Page(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[ComplaintSummary]
+
+
+class ComplaintHistory(BaseModel):
+    complaint: dict[str, Any]
+    state: str
+    judged_at: str
+    checks: list[StepCheck]
+    timeline: list[dict[str, Any]]
+
+
+class Violation(StepCheck):
+    complaint_id: UUID
+    office_id: str
+    office_reference: str | None
+    severity: str | None
+
+
+class Violations(BaseModel):
+    judged_at: str
+    total: int
+    items: list[Violation]
+
+
+class StatisticsOut(BaseModel):
+    scope: str = Field(description="The office, or 'group'.")
+    period: str = Field(description="'all', an ISO week or a month.")
+    judged_at: str
+    statistics: Statistics
+
+
+class SignalOut(BaseModel):
+    kind: str
+    office_id: str
+    detail: str
+    since: str | None
+    complaint_id: str | None
+    reference: str | None
+    evidence: list[str]
+
+
+class Signals(BaseModel):
+    judged_at: str
+    items: list[SignalOut]
+
+
+def scope_of(principal: Principal, office: str | None) -> str | None:
+    """The office a query may cover: an office key's own (asking for another is refused)."""
+    if principal.office_id is not None:
+        if office not in (None, principal.office_id):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN_OFFICE)
+        return principal.office_id
+    return office
+
+
+def create_app(
+    settings: ProjectionSettings | None = None,
+    app_instance: ProjectionApplication | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    settings = settings or ProjectionSettings()
+    if clock is utc_now:  # a demo on accelerated time (<SERVICE>_TIME_FACTOR)
+        clock = settings.clock()
+
+    async def follow_store(projection: ProjectionApplication) -> None:
+        # The worker writes the store; this process follows its notification log.
+        while True:
+            await asyncio.to_thread(projection.refresh)
+            await asyncio.sleep(settings.index_poll_seconds)
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> Any:
+        projection = app_instance or bootstrap.application(settings)
+        api.state.projection = projection
+        follower = asyncio.create_task(follow_store(projection))
+        yield
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+        if app_instance is None:
+            projection.close()
+
+    api = FastAPI(
+        title="Complaint projection",
+        version="1",
+        description=(
+            "Every complaint's history and record-rule checks, violations, statistics and concealment "
+            "signals, for dashboards and auditors. Authenticate with your key (X-Office-Key)."
+        ),
+        lifespan=lifespan,
+    )
+    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+
+    def projection_of(request: Request) -> ProjectionApplication:
+        projection: ProjectionApplication = request.app.state.projection
+        projection.refresh()
+        return projection
+
+    @api.get("/health")
+    def health(request: Request) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "service": "projection",
+            "position": request.app.state.projection.index.position,
+        }
+
+    @api.get("/complaints", response_model=Page, responses={**PROBLEM_RESPONSES})
+    def complaints(
+        principal: CurrentPrincipal,
+        request: Request,
+        office: str | None = None,
+        state: str | None = None,
+        severity: Literal["minor", "important", "major"] | None = None,
+        category: str | None = Query(None, description="Business area, e.g. 'sanitation'."),
+        validity: Literal["valid", "assisted", "invalid"] | None = None,
+        violating: bool | None = None,
+        week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
+        month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Page:
+        """Complaints, filtered, one page at a time (ordered by office and sequence number)."""
+        projection = projection_of(request)
+        now = clock()
+        views = projection.complaints(
+            scope_of(principal, office),
+            now,
+            state=state,
+            severity=severity,
+            category=category,
+            validity=validity,
+            violating=violating,
+            week=week,
+            month=month,
+        )
+        items = [
+            ComplaintSummary(
+                complaint_id=v.complaint_id,
+                office_id=v.office_id,
+                sequence_number=v.sequence_number,
+                office_reference=v.office_reference,
+                state=v.state,
+                severity=v.severity,
+                validity=v.validity,
+                business_area=v.business_area,
+                received_at=v.received_at.isoformat() if v.received_at else None,
+                violations=[c.step for c in v.violations(now, projection.policy)],
+            )
+            for v in views[offset : offset + limit]
+        ]
+        return Page(total=len(views), limit=limit, offset=offset, items=items)
+
+    @api.get(
+        "/complaints/{complaint_id}",
+        response_model=ComplaintHistory,
+        responses={**NOT_FOUND, **PROBLEM_RESPONSES},
+    )
+    def complaint(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> ComplaintHistory:
+        """One complaint: current facts, the record-rule checks judged now, and its whole timeline:
+        who did what, when, why (explanations) and what caused it (causation ids)."""
+        projection = projection_of(request)
+        try:
+            view = projection.complaint(complaint_id, principal.office_id)
+        except ComplaintNotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        personal = principal.office_id == view.office_id or "auditor" in principal.roles
+        history = projection.history(complaint_id, principal.office_id, clock(), with_personal_data=personal)
+        return ComplaintHistory.model_validate(history)
+
+    @api.get("/violations", response_model=Violations, responses={**PROBLEM_RESPONSES})
+    def violations(
+        principal: CurrentPrincipal,
+        request: Request,
+        office: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Violations:
+        """Every step of the record rule overdue or done late, now: for the key's office, or the group.
+        Ordered by office and sequence number; one page at a time."""
+        projection = projection_of(request)
+        now = clock()
+        items = projection.violations(scope_of(principal, office), now)
+        return Violations(judged_at=now.isoformat(), total=len(items), items=items[offset : offset + limit])
+
+    @api.get(
+        "/statistics",
+        response_model=StatisticsOut,
+        responses={422: {"model": Problem, "description": "Unknown period."}, **PROBLEM_RESPONSES},
+    )
+    def statistics(
+        principal: CurrentPrincipal,
+        request: Request,
+        office: str | None = None,
+        week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="ISO week, e.g. 2026-W45."),
+        month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$", description="Month, e.g. 2026-11."),
+    ) -> StatisticsOut:
+        """Counts (valid, assisted, invalid), category shares and Pareto, time-limit compliance,
+        return-visit rate, satisfaction, repeat complainants and complaints per million units."""
+        projection = projection_of(request)
+        scope = scope_of(principal, office)
+        now = clock()
+        try:
+            stats = projection.statistics(scope, now, week=week, month=month)
+        except UnknownPeriod as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown period {error}") from None
+        return StatisticsOut(
+            scope=scope or "group", period=week or month or "all", judged_at=now.isoformat(), statistics=stats
+        )
+
+    @api.get("/statistics/offices", response_model=dict[str, Statistics], responses={**PROBLEM_RESPONSES})
+    def statistics_by_office(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+        """Every office's statistics side by side (group and auditor keys; an office key sees its own)."""
+        projection = projection_of(request)
+        now = clock()
+        if principal.office_id is not None:
+            return {principal.office_id: projection.statistics(principal.office_id, now)}
+        return projection.statistics_by_office(now)
+
+    @api.get("/signals", response_model=Signals, responses={**PROBLEM_RESPONSES})
+    def signals(principal: CurrentPrincipal, request: Request, office: str | None = None) -> Signals:
+        """Concealment signals: sequence gaps, hotline complaints not registered in time, late
+        registrations, outlier offices."""
+        projection = projection_of(request)
+        now = clock()
+        items = [s.as_dict() for s in projection.signals(scope_of(principal, office), now)]
+        return Signals(judged_at=now.isoformat(), items=items)
+
+    @api.get(
+        "/stream",
+        responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}}
+        | PROBLEM_RESPONSES,
+    )
+    async def stream(
+        principal: CurrentPrincipal,
+        request: Request,
+        after: Annotated[int | None, Query(ge=0, description="Resume after this position.")] = None,
+        once: Annotated[bool, Query(description="Send what is there and end (for tests and curl).")] = False,
+    ) -> StreamingResponse:
+        """Changes as Server-Sent Events: `complaint` (id, office, event type) whenever a complaint's
+        history changes, `office` whenever an office's statistics do. Each event's id is the store
+        position, so a client resumes with `?after=` (or the Last-Event-ID header)."""
+        projection: ProjectionApplication = request.app.state.projection
+        last_event_id = request.headers.get("last-event-id")
+        position = after if after is not None else int(last_event_id) if last_event_id else None
+        if position is None:
+            position = projection.index.position
+
+        async def events() -> AsyncIterator[str]:
+            nonlocal position
+            yield ": projection changes\n\n"
+            while True:
+                await asyncio.to_thread(projection.refresh)
+                for change in projection.index.changes_since(position):
+                    position = change.position
+                    if not principal.can_see_office(change.office_id):
+                        continue
+                    data = {
+                        "subject_id": change.subject_id,
+                        "kind": change.kind,
+                        "office_id": change.office_id,
+                        "event_type": change.event_type,
+                    }
+                    name = "complaint" if change.kind == "complaint" else "hotline"
+                    yield f"id: {change.position}\nevent: {name}\ndata: {json.dumps(data)}\n\n"
+                    office = json.dumps({"office_id": change.office_id})
+                    yield f"id: {change.position}\nevent: office\ndata: {office}\n\n"
+                if once or await request.is_disconnected():
+                    return
+                await asyncio.sleep(settings.index_poll_seconds)
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    return api
