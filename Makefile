@@ -18,8 +18,8 @@ down:  ## Stop the services and Kafka (stores and topics are kept in .state/).
 test: deps  ## The whole suite: starts a real Kafka (and PostgreSQL) itself.
 	$(VENV)/bin/pytest
 
-test-fast: deps  ## Only the tests that need neither Kafka nor PostgreSQL.
-	$(VENV)/bin/pytest -m "not kafka and not postgres"
+test-fast: deps  ## Only the tests that need neither Kafka, PostgreSQL nor a browser.
+	$(VENV)/bin/pytest -m "not kafka and not postgres and not browser"
 
 bench: deps  ## Throughput: intake over HTTP, relay to Kafka, beside raw aiokafka in the same run.
 	$(VENV)/bin/python -m bench.run

@@ -67,7 +67,8 @@ cat <<TXT
 
 The complaint system is up.
   Kafka          $KAFKA_BOOTSTRAP_SERVERS
-$urls
+$urls  dashboard      http://127.0.0.1:8000/dashboard   (sign in with a key below)
+
 Development keys (send as the X-Office-Key header):
 $(echo "$keys" | sed 's/^/  /')
 

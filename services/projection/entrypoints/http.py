@@ -27,7 +27,7 @@ from shared.clock import Clock, utc_now
 from shared.contracts.projection import Statistics, StepCheck
 from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, install_key_registry
 
-from .. import bootstrap
+from .. import bootstrap, dashboard
 from ..application import ProjectionApplication
 from ..domain.errors import ComplaintNotFound, UnknownPeriod
 from ..settings import ProjectionSettings
@@ -325,4 +325,5 @@ def create_app(
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
+    dashboard.mount(api)  # the web dashboard page at /dashboard, on this same API
     return api
