@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
@@ -11,6 +12,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
 from .auth import KeyRegistry, Principal
+from .settings import ServiceSettings
 
 KEY_HEADER = "X-Office-Key"
 _key_header = APIKeyHeader(name=KEY_HEADER, auto_error=False, description="The caller's office key.")
@@ -88,3 +90,36 @@ def limit_body_size(app: FastAPI, max_bytes: int) -> None:
                     return too_big
             request._body = body  # starlette reads the cached body later
         return await call_next(request)
+
+
+def service_api(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    state_name: str,
+    open_app: Callable[[], Any],
+    app_instance: Any | None,
+    max_body_bytes: int = 64 * 1024,
+) -> FastAPI:
+    """A service's FastAPI app with what every one has: its application, open while the app runs (at
+    `app.state.<state_name>`; closed afterwards unless the caller passed it in), office keys, a body
+    limit and `GET /health`."""
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        application = app_instance or open_app()
+        setattr(api.state, state_name, application)
+        yield
+        if app_instance is None:
+            application.close()
+
+    api = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
+    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    limit_body_size(api, max_body_bytes)
+
+    @api.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    return api

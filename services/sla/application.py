@@ -184,9 +184,13 @@ class SlaApplication(ServiceApplication):
 
     # -- the scheduler ------------------------------------------------------------------------------
 
-    def tick(self, now: datetime) -> int:
-        """Record every warning, breach and re-grade due by `now`, each exactly once; return how many."""
-        return self.due_index.fire(now)
+    def tick(self, now: datetime, limit: int = 200) -> int:
+        """Record the warnings, breaches and re-grades due by `now` (of at most `limit` complaints,
+        the most overdue first), each exactly once; return how many."""
+        return self.due_index.fire(now, limit)
+
+    def has_due(self, now: datetime) -> bool:
+        return self.due_index.has_due(now)
 
 
 class DueIndex:
@@ -222,10 +226,14 @@ class DueIndex:
         else:
             self.next_due[aggregate_id] = due
 
-    def fire(self, now: datetime) -> int:
+    def has_due(self, now: datetime) -> bool:
+        return any(at <= now for at in self.next_due.values())
+
+    def fire(self, now: datetime, limit: int = 200) -> int:
+        # Bounded per call, so a backlog (after an outage) never keeps a stopping worker waiting.
         with self._lock:  # one tick at a time in this process; other processes collide optimistically
             self.refresh()
-            due = sorted((at, aggregate_id) for aggregate_id, at in self.next_due.items() if at <= now)
+            due = sorted((at, aggregate_id) for aggregate_id, at in self.next_due.items() if at <= now)[:limit]
             fired = 0
             for _, aggregate_id in due:
                 fired += self._fire_one(aggregate_id, now)

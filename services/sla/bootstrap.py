@@ -59,7 +59,10 @@ class Scheduler:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                self.fired += await asyncio.to_thread(self.app.tick, self.clock())
+                fired = await asyncio.to_thread(self.app.tick, self.clock())
+                self.fired += fired
+                if fired and self.app.has_due(self.clock()):
+                    continue  # a backlog: go on at once, in bounded steps that let a stop through
             except Exception:  # a bad moment of the store: the next tick tries again
                 log.exception("scheduler tick failed")
             with contextlib.suppress(TimeoutError):

@@ -5,23 +5,20 @@ Run: `uvicorn services.followup.entrypoints.http:create_app --factory --port 800
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, Field, model_validator
 
-from shared.auth import KeyRegistry
 from shared.clock import Clock, utc_now
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
-    install_key_registry,
-    limit_body_size,
     require_office,
     require_roles,
+    service_api,
 )
 
 from .. import bootstrap
@@ -94,21 +91,15 @@ def create_app(
     if clock is utc_now:  # a demo on accelerated time (<SERVICE>_TIME_FACTOR)
         clock = settings.clock()
 
-    @asynccontextmanager
-    async def lifespan(api: FastAPI) -> Any:
-        api.state.followup = app_instance or bootstrap.application(settings)
-        yield
-        if app_instance is None:
-            api.state.followup.close()
-
-    api = FastAPI(
+    api = service_api(
+        settings,
         title="Complaint follow-up",
-        version="1",
         description="Reply to the customer, return visits, and closing. Authenticate with your office's key.",
-        lifespan=lifespan,
+        state_name="followup",
+        open_app=lambda: bootstrap.application(settings),
+        app_instance=app_instance,
+        max_body_bytes=settings.max_body_bytes,
     )
-    install_key_registry(api, KeyRegistry.load(settings.keys_file))
-    limit_body_size(api, settings.max_body_bytes)
 
     def followup(request: Request) -> FollowupApplication:
         return request.app.state.followup  # type: ignore[no-any-return]
@@ -120,10 +111,6 @@ def create_app(
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
         except OutOfOrder as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-
-    @api.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "service": "followup"}
 
     @api.post("/complaints/{complaint_id}/reply", status_code=status.HTTP_201_CREATED, responses=RESPONSES)
     def reply(complaint_id: UUID, body: ReplyIn, principal: CurrentPrincipal, request: Request) -> dict[str, str]:

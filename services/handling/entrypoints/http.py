@@ -7,24 +7,22 @@ Run: `uvicorn services.handling.entrypoints.http:create_app --factory --port 800
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Request, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.auth import KeyRegistry, Principal
+from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.handling import SolutionKind
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
-    install_key_registry,
-    limit_body_size,
     require_office,
     require_roles,
+    service_api,
 )
 
 from .. import bootstrap
@@ -113,21 +111,15 @@ def create_app(
     if clock is utc_now:  # a demo on accelerated time (<SERVICE>_TIME_FACTOR)
         clock = settings.clock()
 
-    @asynccontextmanager
-    async def lifespan(api: FastAPI) -> Any:
-        api.state.handling = app_instance or bootstrap.application(settings)
-        yield
-        if app_instance is None:
-            api.state.handling.close()
-
-    api = FastAPI(
+    api = service_api(
+        settings,
         title="Complaint handling",
-        version="1",
         description="The responsible department's work on a case. Authenticate with your office's key.",
-        lifespan=lifespan,
+        state_name="handling",
+        open_app=lambda: bootstrap.application(settings),
+        app_instance=app_instance,
+        max_body_bytes=settings.max_body_bytes,
     )
-    install_key_registry(api, KeyRegistry.load(settings.keys_file))
-    limit_body_size(api, settings.max_body_bytes)
 
     def perform(
         request: Request,
@@ -147,10 +139,6 @@ def create_app(
         except OutOfOrder as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
         return _out(view)
-
-    @api.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "service": "handling"}
 
     @api.get("/cases/{complaint_id}", response_model=CaseOut, responses=CASE_RESPONSES)
     def case(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:

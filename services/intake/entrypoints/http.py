@@ -5,25 +5,22 @@ Run: `uvicorn services.intake.entrypoints.http:create_app --factory --port 8001`
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import FastAPI, Header, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
-from shared.auth import KeyRegistry
 from shared.clock import Clock, utc_now
 from shared.contracts import RegistrationForm
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
-    install_key_registry,
-    limit_body_size,
     require_office,
     require_roles,
+    service_api,
 )
 
 from .. import bootstrap
@@ -57,25 +54,15 @@ def create_app(
     if clock is utc_now:  # a demo on accelerated time (<SERVICE>_TIME_FACTOR)
         clock = settings.clock()
 
-    @asynccontextmanager
-    async def lifespan(api: FastAPI) -> Any:
-        api.state.intake = app_instance or bootstrap.application(settings)
-        yield
-        if app_instance is None:
-            api.state.intake.close()
-
-    api = FastAPI(
+    api = service_api(
+        settings,
         title="Complaint intake",
-        version="1",
         description="Offices record complaints. Authenticate with your office's key.",
-        lifespan=lifespan,
+        state_name="intake",
+        open_app=lambda: bootstrap.application(settings),
+        app_instance=app_instance,
+        max_body_bytes=settings.max_body_bytes,
     )
-    install_key_registry(api, KeyRegistry.load(settings.keys_file))
-    limit_body_size(api, settings.max_body_bytes)
-
-    @api.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "service": "intake"}
 
     @api.post(
         "/complaints",

@@ -4,7 +4,6 @@ policy and office calendars. Run: `uvicorn services.sla.entrypoints.http:create_
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,16 +11,14 @@ from uuid import UUID
 from fastapi import FastAPI, HTTPException, Request, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from shared.auth import KeyRegistry
 from shared.clock import Clock, utc_now
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
-    install_key_registry,
-    limit_body_size,
     require_office,
     require_roles,
+    service_api,
 )
 
 from .. import bootstrap
@@ -79,28 +76,18 @@ def create_app(
     if clock is utc_now:  # a demo on accelerated time (SLA_TIME_FACTOR): the API runs on the same time
         clock = settings.clock()
 
-    @asynccontextmanager
-    async def lifespan(api: FastAPI) -> Any:
-        api.state.sla = app_instance or bootstrap.application(settings)
-        yield
-        if app_instance is None:
-            api.state.sla.close()
-
-    api = FastAPI(
+    api = service_api(
+        settings,
         title="Complaint time limits (SLA)",
-        version="1",
         description="Each complaint's clocks; overtime only with a manager's approval.",
-        lifespan=lifespan,
+        state_name="sla",
+        open_app=lambda: bootstrap.application(settings),
+        app_instance=app_instance,
+        max_body_bytes=settings.max_body_bytes,
     )
-    install_key_registry(api, KeyRegistry.load(settings.keys_file))
-    limit_body_size(api, settings.max_body_bytes)
 
     def sla(request: Request) -> SlaApplication:
         return request.app.state.sla  # type: ignore[no-any-return]
-
-    @api.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "service": "sla"}
 
     @api.get("/complaints/{complaint_id}/clocks", response_model=ClocksOut,
              responses={**NOT_FOUND, **PROBLEM_RESPONSES})  # fmt: skip

@@ -6,23 +6,20 @@ Run: `uvicorn services.triage.entrypoints.http:create_app --factory --port 8002`
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import KeyRegistry
 from shared.clock import Clock, utc_now
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
-    install_key_registry,
-    limit_body_size,
     require_office,
     require_roles,
+    service_api,
 )
 
 from .. import bootstrap
@@ -91,25 +88,15 @@ def create_app(
     if clock is utc_now:  # a demo on accelerated time (<SERVICE>_TIME_FACTOR)
         clock = settings.clock()
 
-    @asynccontextmanager
-    async def lifespan(api: FastAPI) -> Any:
-        api.state.triage = app_instance or bootstrap.application(settings, clock)
-        yield
-        if app_instance is None:
-            api.state.triage.close()
-
-    api = FastAPI(
+    api = service_api(
+        settings,
         title="Complaint triage",
-        version="1",
         description="Each complaint's validity, nature, category, severity and routing, each explained.",
-        lifespan=lifespan,
+        state_name="triage",
+        open_app=lambda: bootstrap.application(settings, clock),
+        app_instance=app_instance,
+        max_body_bytes=settings.max_body_bytes,
     )
-    install_key_registry(api, KeyRegistry.load(settings.keys_file))
-    limit_body_size(api, settings.max_body_bytes)
-
-    @api.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "service": "triage"}
 
     @api.get("/complaints/{complaint_id}/triage", response_model=DecisionOut, responses=DECISION_RESPONSES)
     def decision(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> DecisionOut:
