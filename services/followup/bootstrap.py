@@ -18,24 +18,10 @@ def application(settings: FollowupSettings) -> FollowupApplication:
 
 
 def relay(settings: FollowupSettings, app: FollowupApplication) -> OutboxRelay:
-    return OutboxRelay(
-        service=settings.service_name,
-        app=app,
-        translate=Translator(app),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-    )
+    return OutboxRelay.from_settings(settings, app, Translator(app))
 
 
 def consumer(settings: FollowupSettings, app: FollowupApplication, clock: Clock = utc_now) -> TrackedConsumer:
-    return TrackedConsumer(
-        group_id=settings.consumer_group,
-        topics=list(TOPICS),
-        app=app,
-        handle=CaseFacts(app),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.consumer_batch_size,
-        max_attempts=settings.consumer_max_attempts,
-        clock=clock,
+    return TrackedConsumer.from_settings(
+        settings, app, group_id=settings.consumer_group, topics=list(TOPICS), handle=CaseFacts(app), clock=clock
     )

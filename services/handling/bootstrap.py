@@ -19,24 +19,15 @@ def application(settings: HandlingSettings) -> HandlingApplication:
 
 
 def relay(settings: HandlingSettings, app: HandlingApplication) -> OutboxRelay:
-    return OutboxRelay(
-        service=settings.service_name,
-        app=app,
-        translate=CaseTranslator(app),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-    )
+    return OutboxRelay.from_settings(settings, app, CaseTranslator(app))
 
 
 def consumer(settings: HandlingSettings, app: HandlingApplication, clock: Clock = utc_now) -> TrackedConsumer:
-    return TrackedConsumer(
+    return TrackedConsumer.from_settings(
+        settings,
+        app,
         group_id=settings.consumer_group,
         topics=[TRIAGE_EVENTS.name, FOLLOWUP_EVENTS.name],
-        app=app,
         handle=HandlingHandler(app),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.consumer_batch_size,
-        max_attempts=settings.consumer_max_attempts,
         clock=clock,
     )

@@ -20,24 +20,15 @@ def application(settings: IntakeSettings) -> IntakeApplication:
 
 
 def relay(settings: IntakeSettings, app: IntakeApplication) -> OutboxRelay:
-    return OutboxRelay(
-        service=settings.service_name,
-        app=app,
-        translate=translate,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-    )
+    return OutboxRelay.from_settings(settings, app, translate)
 
 
 def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, clock: Clock = utc_now) -> TrackedConsumer:
-    return TrackedConsumer(
+    return TrackedConsumer.from_settings(
+        settings,
+        app,
         group_id="intake",
         topics=[OFFICE_REGISTRATIONS.name],
-        app=app,
         handle=OfficeTopicHandler(KeyRegistry.load(settings.keys_file), clock),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.consumer_batch_size,
-        max_attempts=settings.consumer_max_attempts,
         clock=clock,
     )

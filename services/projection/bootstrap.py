@@ -45,14 +45,12 @@ def consumer(
     clock: Clock = utc_now,
     group_id: str | None = None,
 ) -> TrackedConsumer:
-    return TrackedConsumer(
+    return TrackedConsumer.from_settings(
+        settings,
+        app,
         group_id=group_id or settings.consumer_group,
         topics=[t.name for t in CONSUMED_TOPICS],
-        app=app,
         handle=ProjectionHandler(app.index),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.consumer_batch_size,
-        max_attempts=settings.consumer_max_attempts,
         clock=clock,
     )
 

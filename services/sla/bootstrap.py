@@ -24,26 +24,12 @@ def application(settings: SlaSettings) -> SlaApplication:
 
 
 def relay(settings: SlaSettings, app: SlaApplication) -> OutboxRelay:
-    return OutboxRelay(
-        service=settings.service_name,
-        app=app,
-        translate=Translator(app),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-    )
+    return OutboxRelay.from_settings(settings, app, Translator(app))
 
 
 def consumer(settings: SlaSettings, app: SlaApplication, clock: Clock = utc_now) -> TrackedConsumer:
-    return TrackedConsumer(
-        group_id=settings.consumer_group,
-        topics=list(TOPICS),
-        app=app,
-        handle=ClockFacts(app),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.consumer_batch_size,
-        max_attempts=settings.consumer_max_attempts,
-        clock=clock,
+    return TrackedConsumer.from_settings(
+        settings, app, group_id=settings.consumer_group, topics=list(TOPICS), handle=ClockFacts(app), clock=clock
     )
 
 

@@ -27,24 +27,15 @@ def application(settings: TriageSettings, clock: Clock = utc_now) -> TriageAppli
 
 
 def relay(settings: TriageSettings, app: TriageApplication) -> OutboxRelay:
-    return OutboxRelay(
-        service=settings.service_name,
-        app=app,
-        translate=translate,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-    )
+    return OutboxRelay.from_settings(settings, app, translate)
 
 
 def consumer(settings: TriageSettings, app: TriageApplication, clock: Clock = utc_now) -> TrackedConsumer:
-    return TrackedConsumer(
+    return TrackedConsumer.from_settings(
+        settings,
+        app,
         group_id=settings.consumer_group,
         topics=[INTAKE_EVENTS.name, SLA_EVENTS.name],
-        app=app,
         handle=TriageHandler(app),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        batch_size=settings.consumer_batch_size,
-        max_attempts=settings.consumer_max_attempts,
         clock=clock,
     )

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from shared.clock import Clock, utc_now
 from shared.contracts import MalformedMessage, WireMessage, decode_message
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.settings import ServiceSettings
 
 from . import kafka
 from .deadletters import DeadLetterRecord
@@ -101,6 +102,28 @@ class TrackedConsumer:
         self.clock = clock
         self.progress = ConsumerProgress()
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ServiceSettings,
+        app: ServiceApplication,
+        *,
+        group_id: str,
+        topics: Sequence[str],
+        handle: Handler,
+        clock: Clock = utc_now,
+    ) -> TrackedConsumer:
+        return cls(
+            group_id=group_id,
+            topics=topics,
+            app=app,
+            handle=handle,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            batch_size=settings.consumer_batch_size,
+            max_attempts=settings.consumer_max_attempts,
+            clock=clock,
+        )
 
     def tracking_name(self, topic: str, partition: int) -> str:
         return f"{self.group_id}/{topic}/{partition}"

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from shared.contracts import IntegrationEvent, encode
 from shared.contracts.topics import RELAY_POSITIONS, topic_for_event_type
 from shared.eventstore import ServiceApplication
+from shared.settings import ServiceSettings
 
 from . import kafka
 from .deadletters import DeadLetterRecord
@@ -92,6 +93,17 @@ class OutboxRelay:
         self.progress = RelayProgress()
         self._producer: Any = None
         self._position_key = b""
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, app: ServiceApplication, translate: Translator) -> OutboxRelay:
+        return cls(
+            service=settings.service_name,
+            app=app,
+            translate=translate,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
+        )
 
     async def start(self) -> None:
         instance = await asyncio.to_thread(self.app.store_instance)
