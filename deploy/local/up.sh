@@ -72,7 +72,9 @@ $urls  dashboard      http://127.0.0.1:8000/dashboard   (sign in with a key belo
 Development keys (send as the X-Office-Key header):
 $(echo "$keys" | sed 's/^/  /')
 
-Try it:
+Try it (records deploy/local/example-complaint.json, received just now):
+  deploy/local/try-it.sh hk-central
+or by hand:
   curl -s -X POST http://127.0.0.1:8001/complaints -H "X-Office-Key: $(echo "$keys" | awk '$1=="hk-central/reception"{print $2}')" \\
     -H 'Content-Type: application/json' -d @deploy/local/example-complaint.json
 
