@@ -196,35 +196,40 @@ class TrackedConsumer:
         self._count(len(records) - dead, dead)
 
     def _handle_alone(self, name: str, record: ConsumerRecord[bytes, bytes]) -> None:
+        """One message in its own transaction: handled, or a dead letter after `max_attempts` failures
+        (at once if it is malformed or refused). Store failures are retried and never count."""
         error: Exception | None = None
-        attempt = 0
-        while attempt < self.max_attempts:
-            attempt += 1
+        failures = store_failures = 0
+        while failures < self.max_attempts:
+            position = self.app.position(name)
+            if position is not None and position >= record.offset:
+                return  # recorded meanwhile (a retried commit that had in fact succeeded)
+            delivery = self._decode(record)
+            if isinstance(delivery, MalformedMessage):
+                error = delivery
+                break
             uow = self.app.unit_of_work()
-            if self.app.position(name) is not None and self.app.position(name) >= record.offset:
-                return
             try:
-                delivery = self._decode(record)
-                if isinstance(delivery, MalformedMessage):
-                    error = delivery
-                    break
                 self.handle(uow, delivery)
                 self.app.commit(uow, Tracking(name, record.offset))
                 self._count(1, 0)
                 return
             except TRANSIENT_ERRORS as transient:
-                attempt -= 1  # the store's fault, not the message's: does not count
+                store_failures += 1
+                if store_failures > 100:
+                    raise  # the store is down: stop the worker; the message stays unprocessed
                 log.warning("store busy for %s: %s", name, transient)
                 time.sleep(0.2)
             except Rejected as rejection:
                 error = rejection
+                failures = 1
                 break
             except Exception as failure:
-                error = failure
-                log.warning("handling %s@%d failed (attempt %d): %s", name, record.offset, attempt, failure)
+                error, failures = failure, failures + 1
+                log.warning("handling %s@%d failed (attempt %d): %s", name, record.offset, failures, failure)
         assert error is not None
         uow = self.app.unit_of_work()
-        uow.add(self._dead_letter(record, error, attempts=max(attempt, 1)))
+        uow.add(self._dead_letter(record, error, attempts=max(failures, 1)))
         self.app.commit(uow, Tracking(name, record.offset))
         self._count(0, 1)
 
