@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.intake import bootstrap
+from services.intake.domain.complaint import Complaint
 from services.intake.domain.errors import ComplaintNotFound, ReferenceReused
 from services.intake.settings import IntakeSettings
 from shared.auth import Principal
@@ -88,3 +89,25 @@ def test_numbers_continue_after_the_store_is_reopened(store_settings: dict[str, 
     registration = reopened.register("hk-central", RECEPTION, RegistrationForm(**form("R-3")), T0)
     reopened.close()
     assert registration.sequence_number == 4
+
+
+def test_a_refused_registration_does_not_sink_the_others_committed_with_it(intake) -> None:
+    intake.register("hk-central", RECEPTION, RegistrationForm(**form("TAKEN")), T0)
+
+    def register(n: int) -> str:
+        # Every third request reuses a taken reference with other details: refused, alone.
+        reference, details = ("TAKEN", {"object": f"gate {n}"}) if n % 3 == 0 else (f"R-{n}", {})
+        try:
+            intake.register("hk-central", RECEPTION, RegistrationForm(**form(reference, **details)), T0)
+            return "registered"
+        except ReferenceReused:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(register, range(30)))
+
+    assert outcomes.count("refused") == 10
+    assert outcomes.count("registered") == 20
+    numbers = sorted(intake.registration("hk-central", Complaint.create_id("hk-central", f"R-{n}")).sequence_number
+                     for n in range(30) if n % 3)  # fmt: skip
+    assert numbers == list(range(2, 22))  # gapless after TAKEN's number 1
