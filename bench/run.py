@@ -123,7 +123,9 @@ async def wait_for_http(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-async def bench(servers: str, complaints: int, concurrency: int, workdir: Path) -> list[tuple[str, float, str]]:
+async def bench(
+    servers: str, complaints: int, concurrency: int, workdir: Path, workers: int = 1
+) -> list[tuple[str, float, str]]:
     await kafka.wait_for_broker(servers)
     await kafka.create_topics(servers)
     rows: list[tuple[str, float, str]] = []
@@ -157,6 +159,8 @@ async def bench(servers: str, complaints: int, concurrency: int, workdir: Path) 
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         env=env,
@@ -169,7 +173,7 @@ async def bench(servers: str, complaints: int, concurrency: int, workdir: Path) 
     finally:
         server.terminate()
         server.wait(30)
-    rows.append(("intake POST /complaints, complaints/s", http_rate, f"{http_rate / raw_rate:.3f} x raw produce"))
+    rows.append((f"intake POST /complaints ({workers} uvicorn worker(s)), complaints/s", http_rate, f"{http_rate / raw_rate:.3f} x raw produce"))
 
     app = bootstrap.application(settings)
     relay = bootstrap.relay(settings, app)
@@ -226,10 +230,11 @@ def main(
     complaints: int = typer.Option(2000, help="How many complaints to post and publish."),
     concurrency: int = typer.Option(16, help="Concurrent HTTP clients."),
     port: int = typer.Option(19592, help="Port of the bench broker (when KAFKA_BOOTSTRAP_SERVERS is unset)."),
+    workers: int = typer.Option(1, help="uvicorn worker processes for intake's HTTP API."),
 ) -> None:
     """Print each rate beside the raw Kafka baseline of the same run."""
     with broker(port) as servers, tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        rows = asyncio.run(bench(servers, complaints, concurrency, Path(tmp)))
+        rows = asyncio.run(bench(servers, complaints, concurrency, Path(tmp), workers))
     table = Table(title=f"complaints bench ({complaints} complaints, broker {servers})")
     table.add_column("what")
     table.add_column("rate", justify="right")

@@ -8,6 +8,7 @@ transaction; its notification log is the outbox the relay publishes.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -15,7 +16,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking
 
 from .contracts import derived_id
 from .settings import ServiceSettings, Store
@@ -115,15 +116,16 @@ class ServiceApplication(Application[UUID]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # A service's processes (HTTP, relay, worker) may open a new store at the same moment; the
-        # library's table set-up then loses a race for its migration record. The loser simply retries.
-        for attempt in range(1, 6):
+        # library's set-up then loses a race (its migration record, or SQLite's switch to WAL mode
+        # while another process holds the file). The loser simply retries.
+        for attempt in range(1, 11):
             try:
                 super().__init__(*args, **kwargs)
                 return
-            except IntegrityError:
-                if attempt == 5:
+            except (IntegrityError, OperationalError, sqlite3.OperationalError):
+                if attempt == 10:
                     raise
-                time.sleep(0.2 * attempt)
+                time.sleep(0.1 * attempt)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()

@@ -36,6 +36,10 @@ class RegistrationView:
     form: dict[str, Any]
 
 
+# Who may register a complaint for their office, over HTTP or on the office-facing topic alike.
+REGISTERING_ROLES = frozenset({"receptionist", "supervisor", "manager"})
+
+
 class IntakeApplication(ServiceApplication):
     name = "intake"
     snapshotting_intervals = {OfficeLedger: 100}  # a busy office's ledger stays quick to load

@@ -2,7 +2,7 @@
 
 from .catalogue import MESSAGE_TYPES, decode
 from .deadletter import DeadLetter
-from .envelope import Actor, Contract, IntegrationEvent, derived_id
+from .envelope import Actor, Contract, IntegrationEvent, derived_id, stored_event_id
 from .intake import (
     Channel,
     Complainant,
@@ -31,4 +31,5 @@ __all__ = [
     "decode_message",
     "derived_id",
     "encode",
+    "stored_event_id",
 ]

@@ -23,6 +23,12 @@ def derived_id(*parts: object) -> UUID:
     return uuid5(COMPLAINTS_NAMESPACE, "/".join(str(p) for p in parts))
 
 
+def stored_event_id(service: str, originator_id: UUID, version: int) -> UUID:
+    """The id of the integration event made from a service's stored event: the same on every
+    re-publication, and distinct across services, whose aggregates may share the complaint's id."""
+    return derived_id("event", service, originator_id, version)
+
+
 class Contract(BaseModel):
     """Base of every wire model: immutable, strict about unknown fields."""
 

@@ -111,3 +111,22 @@ def test_a_visit_before_the_result_reopens_nothing() -> None:
 def test_a_promise_in_the_past_is_refused() -> None:
     with pytest.raises(OutOfOrder, match="passed"):
         to("accepted").commit_to("call back", T0 - timedelta(hours=1), *WHO, T0)
+
+
+def test_a_hand_over_still_pending_when_the_result_is_recorded_cannot_be_accepted_after() -> None:
+    case = to("accepted")
+    case.request_hand_over("customer-service", "billing question", *WHO, T0)
+    for step in (
+        lambda: case.record_cause("worn cable", "lift contractor", *WHO, T0),
+        lambda: case.propose("repair", "replace the cable", *WHO, T0),
+        lambda: case.approve(None, *LEADER, T0),
+        lambda: case.carry_out("cable replaced", *WHO, T0),
+        lambda: case.record_result("lift works", True, *WHO, T0),
+    ):
+        step()
+    case.collect_events()
+
+    with pytest.raises(OutOfOrder, match="has a result already"):
+        case.accept_hand_over(*WHO, T0)
+    assert case.stage is Stage.RESULTED
+    assert case.collect_events() == []

@@ -44,17 +44,18 @@ async def test_registrations_from_the_office_topic_with_poison_in_between(kafka_
     good_1 = signed_submission("hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-1")))
     good_2 = signed_submission("hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-2")))
     forged = signed_submission("hk-central", keys["kln-east/reception"], RegistrationForm(**form(f"{tag}-3")))
+    leader = signed_submission("hk-central", keys["hk-central/leader"], RegistrationForm(**form(f"{tag}-5")))
     garbage = WireMessage(
         f"{tag}-4".encode(), b"\x00not json", [("ce_type", b"complaints.office.RegistrationSubmitted")]
     )
     # All keyed so they share one partition and their order is the order sent.
     same_key = f"{tag}".encode()
-    messages = [WireMessage(same_key, m.value, m.headers) for m in (good_1, garbage, forged, good_2)]
+    messages = [WireMessage(same_key, m.value, m.headers) for m in (good_1, garbage, forged, good_2, leader)]
     await publish(kafka_bootstrap, messages)
 
     intake = bootstrap.application(settings)
     worker = bootstrap.office_topic_consumer(settings, intake)
-    await run_until(lambda: worker.progress.handled + worker.progress.dead_lettered >= 4, worker.run)
+    await run_until(lambda: worker.progress.handled + worker.progress.dead_lettered >= 5, worker.run)
     relay = bootstrap.relay(settings, intake)
     await relay.start()
     while await relay.publish_next_batch():
@@ -73,10 +74,11 @@ async def test_registrations_from_the_office_topic_with_poison_in_between(kafka_
 
     letters = [
         json.loads(r.value)
-        for r in await read_topic(kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: r.key == same_key, expect=2)
+        for r in await read_topic(kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: r.key == same_key, expect=3)
     ]
-    assert [letter["origin_topic"] for letter in letters] == [OFFICE_REGISTRATIONS.name] * 2
+    assert [letter["origin_topic"] for letter in letters] == [OFFICE_REGISTRATIONS.name] * 3
     assert "value is not JSON" in letters[0]["error"]
     assert "signature does not match" in letters[1]["error"]
     assert letters[0]["origin_offset"] < letters[1]["origin_offset"]
     assert letters[1]["attempts"] == 1  # a rejection is final: no retries
+    assert "hk-central/leader may not register complaints" in letters[2]["error"]  # roles as over HTTP

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.bus.relay import Publication
-from shared.contracts import Actor, derived_id
+from shared.contracts import Actor, stored_event_id
 from shared.contracts.followup import (
     CaseClosed,
     CaseClosedPayload,
@@ -50,7 +50,7 @@ class Translator:
             return
         complaint_id, office_id = self.owner(event)
         base = {
-            "event_id": derived_id("event", event.originator_id, event.originator_version),
+            "event_id": stored_event_id("followup", event.originator_id, event.originator_version),
             "complaint_id": complaint_id,
             "office_id": office_id,
             "correlation_id": complaint_id,

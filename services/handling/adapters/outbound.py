@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from shared.bus.relay import Publication
-from shared.contracts import Actor, derived_id
+from shared.contracts import Actor, stored_event_id
 from shared.contracts import handling as contracts
 from shared.contracts.common import Explanation
 from shared.eventstore import ServiceApplication
@@ -113,7 +113,7 @@ class CaseTranslator:
     def _envelope(self, event: Any, actor: Actor, at: Any) -> dict[str, Any]:
         complaint_id: UUID = event.originator_id
         return {
-            "event_id": derived_id("event", complaint_id, event.originator_version),
+            "event_id": stored_event_id("handling", complaint_id, event.originator_version),
             "complaint_id": complaint_id,
             "office_id": self._office(complaint_id),
             "occurred_at": at,

@@ -125,6 +125,8 @@ class Case(Aggregate):
     def accept_hand_over(self, actor_id: str, actor_role: str, at: datetime) -> None:
         if self.hand_over_to is None:
             raise OutOfOrder("cannot accept a hand-over: none was requested")
+        # A case with a result is no longer in anyone's hands: a hand-over then would undo the result.
+        self._open("accept a hand-over")
         self._hand_over_accepted(department=self.hand_over_to, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("HandOverAccepted")

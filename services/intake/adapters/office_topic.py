@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from shared.auth import KeyRegistry, hash_key, sign
 from shared.bus.consumer import Delivery, Rejected
@@ -10,7 +11,7 @@ from shared.clock import Clock
 from shared.contracts import OfficeRegistrationSubmitted, RegistrationForm, WireMessage, encode
 from shared.eventstore import UnitOfWork
 
-from ..application import register_into
+from ..application import REGISTERING_ROLES, register_into
 from ..domain.errors import IntakeError
 
 OFFICE_HEADER = "ce_officeid"
@@ -33,17 +34,31 @@ class OfficeTopicHandler:
         signer = self.keys.office_signer(office_id, delivery.raw_value, signature)
         if signer is None:
             raise Rejected(f"signature does not match any key of office {office_id!r}")
+        if not signer.roles & REGISTERING_ROLES:
+            raise Rejected(f"{signer.actor_id} may not register complaints (needs one of {sorted(REGISTERING_ROLES)})")
         try:
             register_into(
                 uow,
                 office_id,
                 signer,
                 message.form,
-                self.clock(),
+                self._registered_at(delivery, message.form),
                 causation_id=delivery.headers.get("ce_id"),
             )
         except IntakeError as error:
             raise Rejected(str(error)) from error
+
+    def _registered_at(self, delivery: Delivery, form: RegistrationForm) -> datetime:
+        """When the office system submitted it (its CloudEvent time), not when this worker got to it:
+        a backlog here must not make an office look late. Never before receipt, never in the future."""
+        now = self.clock()
+        try:
+            submitted = datetime.fromisoformat(delivery.headers["ce_time"])
+        except (KeyError, ValueError):
+            return now
+        if submitted.tzinfo is None:
+            return now
+        return min(now, max(submitted, form.received_at))
 
 
 def signed_submission(office_id: str, raw_key: str, form: RegistrationForm) -> WireMessage:
@@ -53,6 +68,7 @@ def signed_submission(office_id: str, raw_key: str, form: RegistrationForm) -> W
         key=form.office_reference,
         source=f"/offices/{office_id}",
         event_id=str(uuid.uuid4()),
+        time=datetime.now(UTC),
         extensions={"officeid": office_id},
     )
     signature = sign(unsigned.value, hash_key(raw_key))

@@ -13,6 +13,7 @@ from shared.contracts import (
     ComplaintRegisteredPayload,
     RegistrationForm,
     derived_id,
+    stored_event_id,
 )
 
 from ..domain.complaint import Complaint
@@ -29,7 +30,7 @@ def complaint_registered(event: Any) -> ComplaintRegistered:
     causation = event.causation_id
     return ComplaintRegistered(
         # Derived from the stored event, so a re-publication carries the same id.
-        event_id=derived_id("event", complaint_id, event.originator_version),
+        event_id=stored_event_id("intake", complaint_id, event.originator_version),
         complaint_id=complaint_id,
         office_id=event.office_id,
         occurred_at=event.registered_at,

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Header, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
 from shared.clock import Clock, utc_now
-from shared.contracts import RegistrationForm
+from shared.contracts import Complainant, RegistrationForm
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
@@ -24,11 +24,9 @@ from shared.web import (
 )
 
 from .. import bootstrap
-from ..application import IntakeApplication
+from ..application import REGISTERING_ROLES, IntakeApplication
 from ..domain.errors import ComplaintNotFound, ReferenceReused
 from ..settings import IntakeSettings
-
-REGISTERING_ROLES = ("receptionist", "supervisor", "manager")
 
 
 class Registered(BaseModel):
@@ -102,12 +100,17 @@ def create_app(
         },
     )
     def registration(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> RegistrationOut:
-        """A complaint as registered. An office's key sees only its own office's complaints."""
+        """A complaint as registered. An office's key sees only its own office's complaints; group keys
+        see every office's, with the complainant's personal data withheld (auditors see it)."""
         intake: IntakeApplication = request.app.state.intake
         try:
             view = intake.registration(principal.office_id, complaint_id)
         except ComplaintNotFound:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
-        return RegistrationOut.model_validate(view, from_attributes=True)
+        out = RegistrationOut.model_validate(view, from_attributes=True)
+        if principal.office_id is None and "auditor" not in principal.roles:
+            withheld = Complainant(name="(withheld)", contact="(withheld)")
+            out = out.model_copy(update={"form": out.form.model_copy(update={"complainant": withheld})})
+        return out
 
     return api

@@ -19,7 +19,7 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from shared.bus.relay import OutboxRelay, Publication
-from shared.contracts import Actor, derived_id
+from shared.contracts import Actor, derived_id, stored_event_id
 from shared.contracts.common import Explanation
 from shared.contracts.projection import (
     ComplaintHistoryPayload,
@@ -77,7 +77,7 @@ class ProjectionTranslator:
         assert view is not None and view.last_event_at is not None
         history = history_of(view, view.last_event_at, self.app.policy)
         message = ComplaintHistoryUpdated(
-            event_id=derived_id("event", domain_event.originator_id, domain_event.originator_version),
+            event_id=stored_event_id("projection", domain_event.originator_id, domain_event.originator_version),
             complaint_id=view.complaint_id,
             office_id=view.office_id,
             occurred_at=view.last_event_at,

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.bus.relay import Publication
-from shared.contracts import Actor, derived_id
+from shared.contracts import Actor, derived_id, stored_event_id
 from shared.contracts.common import Explanation, Severity
 from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
 from shared.contracts.sla import (
@@ -63,7 +63,7 @@ class Translator:
             return  # the policy book and calendars stay private (their versions travel on the clocks)
         complaint_id, office_id = self.owner(event)
         base = {
-            "event_id": derived_id("event", event.originator_id, event.originator_version),
+            "event_id": stored_event_id("sla", event.originator_id, event.originator_version),
             "complaint_id": complaint_id,
             "office_id": office_id,
             "correlation_id": complaint_id,

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.contracts import derived_id
+from shared.contracts import derived_id, stored_event_id
 from shared.contracts.common import Severity, Validity
 from shared.contracts.sla import ClockKind, ClockOutcome
 
@@ -286,7 +286,7 @@ class ComplaintClocks(Aggregate):
             reason=plan.reason,
             rule=plan.rule,
             cause_id=plan.cause_id,
-            event_id=str(derived_id("event", self.id, self.version + 1)),
+            event_id=str(stored_event_id("sla", self.id, self.version + 1)),
         )
 
     @event("ClockStarted")

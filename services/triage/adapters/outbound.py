@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.bus.relay import Publication
-from shared.contracts import Actor, derived_id
+from shared.contracts import Actor, stored_event_id
 from shared.contracts.common import Explanation
 from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
 from shared.contracts.triage import (
@@ -45,7 +45,7 @@ def translate(domain_event: Any) -> Iterable[Publication]:
 
 
 def _event_id(event: Any) -> UUID:
-    return derived_id("event", event.originator_id, event.originator_version)
+    return stored_event_id("triage", event.originator_id, event.originator_version)
 
 
 def complaint_triaged(event: Any) -> ComplaintTriaged:
