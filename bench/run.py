@@ -173,7 +173,8 @@ async def bench(
     finally:
         server.terminate()
         server.wait(30)
-    rows.append((f"intake POST /complaints ({workers} uvicorn worker(s)), complaints/s", http_rate, f"{http_rate / raw_rate:.3f} x raw produce"))
+    what = f"intake POST /complaints ({workers} uvicorn worker(s)), complaints/s"
+    rows.append((what, http_rate, f"{http_rate / raw_rate:.3f} x raw produce"))
 
     app = bootstrap.application(settings)
     relay = bootstrap.relay(settings, app)
