@@ -12,6 +12,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from shared.contracts import DeadLetter, derived_id
+from shared.contracts.deadletter import value_digest
+from shared.contracts.topics import topic_named
 
 
 class DeadLetterRecord(Aggregate):
@@ -41,7 +43,17 @@ class DeadLetterRecord(Aggregate):
             key=key,
             headers=headers,
             value=value,
+            value_sha256=value_digest(value),
+            personal_data_withheld=False,
             error=error,
             attempts=attempts,
             dead_lettered_at=dead_lettered_at,
         )
+
+
+def publishable(letter: DeadLetter) -> DeadLetter:
+    """The letter as it may leave the service: without the value if its origin carries personal data."""
+    origin = topic_named(letter.origin_topic)
+    if origin is None or not origin.personal_data:
+        return letter
+    return letter.model_copy(update={"value": None, "personal_data_withheld": True})

@@ -27,7 +27,7 @@ from shared.eventstore import ServiceApplication
 from shared.settings import ServiceSettings
 
 from . import kafka
-from .deadletters import DeadLetterRecord
+from .deadletters import DeadLetterRecord, publishable
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ Translator = Callable[[Any], Iterable[Publication]]
 
 def translate_dead_letters(domain_event: Any) -> Iterable[Publication]:
     if isinstance(domain_event, DeadLetterRecord.Recorded):
-        letter = domain_event.mutate(None).letter
+        letter = publishable(domain_event.mutate(None).letter)
         yield Publication(letter, letter.key, str(domain_event.originator_id), letter.dead_lettered_at)
 
 

@@ -23,6 +23,7 @@ class Topic:
     description: str
     partitions: int = 6
     cleanup: Cleanup = Cleanup.DELETE
+    personal_data: bool = False  # its messages name complainants: dead letters from it withhold values
     extra_config: dict[str, str] = field(default_factory=dict)
 
     def config(self) -> dict[str, str]:
@@ -37,6 +38,7 @@ INTAKE_EVENTS = Topic(
     key="complaint_id",
     event_types=("complaints.intake.ComplaintRegistered",),
     description="Complaints recorded by the offices.",
+    personal_data=True,
 )
 TRIAGE_EVENTS = Topic(
     name="complaints.triage.events",
@@ -126,6 +128,7 @@ OFFICE_REGISTRATIONS = Topic(
     key="office_reference",
     event_types=("complaints.office.RegistrationSubmitted",),
     description="Office systems publish registration forms here instead of calling intake's HTTP API.",
+    personal_data=True,
 )
 DEAD_LETTERS = Topic(
     name="complaints.dead-letters",
@@ -159,6 +162,10 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DEAD_LETTERS,
     RELAY_POSITIONS,
 )
+
+
+def topic_named(name: str) -> Topic | None:
+    return next((topic for topic in ALL_TOPICS if topic.name == name), None)
 
 
 def topic_for_event_type(event_type: str) -> Topic:
