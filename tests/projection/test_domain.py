@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from services.projection.domain.chain import ChainHead, Link, canonical_json, digest_of, verify_chain
 from services.projection.domain.policy import Policy
 from services.projection.domain.signals import outlier_offices, robust_z
-from services.projection.domain.view import ComplaintView
+from services.projection.domain.view import ComplaintView, Received, business_order
 from shared.contracts import IntegrationEvent
 from tests.projection.scenario import (
     EXTENDED,
@@ -275,3 +276,21 @@ def test_the_topics_copy_against_the_chain_names_altered_inserted_removed_and_re
     )
     found = {(f.kind, f.event_id) for f in crosscheck(links, doctored)}
     assert found == {("altered", "e1"), ("removed", "e2"), ("inserted", "forged"), ("reordered", "e4")}
+
+
+def test_events_of_one_instant_follow_the_pipeline_then_kafka_order() -> None:
+    at = "2026-11-02T09:30:00+00:00"
+
+    def received(event_id: str, topic: str, offset: int, causation: str | None = None) -> Received:
+        data = {"type": f"t.{event_id}", "occurred_at": at, "causation_id": causation}
+        return Received.of(
+            {"event_id": event_id, "event_json": json.dumps(data), "digest": "d", "topic": topic, "offset": offset}
+        )
+
+    regraded = received("a-regraded", "complaints.triage.events", 8, causation="cluster-elsewhere")
+    triaged = received("z-triaged", "complaints.triage.events", 5)
+    registered = received("m-registered", "complaints.intake.events", 40)
+
+    order = business_order([regraded, triaged, registered])
+
+    assert [r.event_id for r in order] == ["m-registered", "z-triaged", "a-regraded"]

@@ -48,6 +48,7 @@ class Received:
     data: dict[str, Any]
     digest: str
     topic: str
+    offset: int = 0
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> Received:
@@ -59,6 +60,7 @@ class Received:
             data=data,
             digest=entry["digest"],
             topic=entry["topic"],
+            offset=int(entry.get("offset", 0)),
         )
 
     @property
@@ -70,15 +72,29 @@ class Received:
         return self.data.get("payload") or {}
 
 
+# Where a service stands in a complaint's pipeline: of two events at one instant, the earlier stage's
+# comes first (a registration before its triage). Events of one topic keep their Kafka order.
+PIPELINE = {
+    "complaints.hotline.reports": 0,
+    "complaints.intake.events": 1,
+    "complaints.triage.events": 2,
+    "complaints.handling.events": 3,
+    "complaints.sla.events": 4,
+    "complaints.notifications": 5,
+    "complaints.followup.events": 6,
+}
+
+
 def business_order(received: Iterable[Received]) -> list[Received]:
     """By `occurred_at`; events of the same instant in causal order (an event after the one that
-    caused it, e.g. a reopening after the visit that caused it), then by event id."""
+    caused it, e.g. a reopening after the visit that caused it), then by pipeline stage and, within
+    one topic, by Kafka offset (the order its service published them in)."""
     by_time: dict[datetime, list[Received]] = {}
     for r in received:
         by_time.setdefault(r.occurred_at, []).append(r)
     ordered: list[Received] = []
     for instant in sorted(by_time):
-        group = sorted(by_time[instant], key=lambda r: r.event_id)
+        group = sorted(by_time[instant], key=lambda r: (PIPELINE.get(r.topic, len(PIPELINE)), r.offset, r.event_id))
         ids = {r.event_id for r in group}
         placed: set[str] = set()
         while group:
