@@ -3,7 +3,7 @@ them; people's commands take `now`. Nothing here reads the wall clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,9 +16,11 @@ from shared.contracts import ComplaintRegistered, derived_id
 from shared.contracts.sla import RegradeRequested
 from shared.eventstore import ServiceApplication, UnitOfWork
 
-from .domain.complainant import Complainant, complainant_key
-from .domain.engine import History, incident_key, judge
+from .domain.complainant import Complainant, recognise_complainant
+from .domain.engine import Explained, judge
 from .domain.errors import DecisionNotFound
+from .domain.identity import CONFIRMING, IdentityKey, identity_keys
+from .domain.incident_place import incident_place
 from .domain.incidents import IncidentWindow
 from .domain.rules import Rules
 from .domain.rulesbook import RulesBook
@@ -26,6 +28,9 @@ from .domain.triage import Triage, higher
 
 SERVICE = "triage"
 SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
+# How late (by its received time, behind the newest one) a complaint may reach an incident window
+# and still be counted: complaints come from many partitions and offices, some typed in late.
+LATE_ARRIVAL = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -86,19 +91,35 @@ class TriageApplication(ServiceApplication):
             uow.add(triage)
         rules = self.current_rules(uow)
         form = registered.payload.form.model_dump(mode="json")
-        key = complainant_key(registered.payload.form.complainant.contact, self.complainant_salt)
-        complainant: Complainant = uow.find(Complainant.create_id(key)) or Complainant(key)
-        uow.add(complainant)
-        history: History = complainant.history(excluding=complaint_id)
-        judgement = judge(form, registered.office_id, rules, history)
+        person = registered.payload.form.complainant
+        keys = identity_keys(person.name, person.contact, registered.payload.form.unit_address, self.complainant_salt)
+        key = keys[0].key  # the contact's key: the complainant's primary key
+        known: dict[IdentityKey, Complainant] = {}
+        for identity in keys:
+            complainant: Complainant = uow.find(Complainant.create_id(identity.key)) or Complainant(identity.key)
+            uow.add(complainant)
+            known[identity] = complainant
+        recognised = recognise_complainant(known, complaint_id)
+        judgement = judge(form, registered.office_id, rules, recognised.history)
+        judgement = replace(judgement, history={**judgement.history, **recognised.published(rules.recent_history)})
         at = registered.occurred_at
         event_id = str(registered.event_id)
-        incident = incident_key(form, judgement.business_area)
-        triage.triage(judgement, rules.version, event_id, key, incident, at)
+        place = incident_place(form, judgement.business_area, registered.office_id)
+        incident = place.key
+        judgement = replace(
+            judgement,
+            explanations={**judgement.explanations, "incident": Explained(place.reason, rules.rule("incident.key"))},
+        )
+        persons = [k.key for k in keys if k.evidence in CONFIRMING]  # who counts as one customer
+        triage.triage(judgement, rules.version, event_id, key, incident, at, complainant_keys=[k.key for k in keys])
         if judgement.severity == "major":
             self._escalate(triage, rules, judgement.explanations["severity"].reason, [event_id], at)
-        if not complainant.knows(complaint_id):
-            complainant.note(complaint_id, judgement.business_area, judgement.validity, judgement.promise_mentioned)
+        received = registered.payload.form.received_at.astimezone(UTC).isoformat()
+        for complainant in known.values():
+            if not complainant.knows(complaint_id):
+                complainant.note(
+                    complaint_id, judgement.business_area, judgement.validity, judgement.promise_mentioned, received
+                )
         for earlier_id in judgement.repeats:  # criterion 1 reaches the earlier complaints too
             self._regrade(
                 uow,
@@ -115,7 +136,7 @@ class TriageApplication(ServiceApplication):
         if triage.severity == "major" and not triage.escalated:
             self._escalate(triage, rules, "major after facts that arrived before the complaint", [], at)
         if judgement.validity != "invalid":
-            self._add_to_incident_window(uow, rules, triage, registered, key, incident)
+            self._add_to_incident_window(uow, rules, triage, registered, key, incident, persons)
 
     def _add_to_incident_window(
         self,
@@ -125,6 +146,7 @@ class TriageApplication(ServiceApplication):
         registered: ComplaintRegistered,
         key: str,
         incident: str,
+        persons: list[str],
     ) -> None:
         window: IncidentWindow = uow.find(IncidentWindow.create_id(incident)) or IncidentWindow(incident)
         uow.add(window)
@@ -138,6 +160,8 @@ class TriageApplication(ServiceApplication):
             timedelta(minutes=rules.incident_window_minutes),
             rules.incident_more_than,
             rules.version,
+            persons=persons,
+            keep_for=LATE_ARRIVAL,
         )
         if change is None:
             return
@@ -226,10 +250,11 @@ class TriageApplication(ServiceApplication):
             if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
                 self._escalate(triage, rules, f"designated major by {actor.actor_id}: {reason}", [], now)
             if aspect == "validity" and outcome == "overridden":
-                complainant: Complainant | None = uow.find(Complainant.create_id(triage.decision["complainant_key"]))
-                if complainant is not None:
-                    uow.add(complainant)
-                    complainant.revalidate(triage.complaint_id, value)
+                for noted_under in triage.decision.get("complainant_keys") or [triage.decision["complainant_key"]]:
+                    complainant: Complainant | None = uow.find(Complainant.create_id(noted_under))
+                    if complainant is not None:
+                        uow.add(complainant)
+                        complainant.revalidate(triage.complaint_id, value)
             try:
                 self.commit(uow)
                 return outcome
@@ -259,7 +284,7 @@ class TriageApplication(ServiceApplication):
             triaged=triage.triaged,
             severity=triage.severity,
             criteria=list(triage.criteria),
-            decision={k: v for k, v in triage.decision.items() if k != "complainant_key"},
+            decision={k: v for k, v in triage.decision.items() if k not in ("complainant_key", "complainant_keys")},
             confirmations=list(triage.confirmations),
             overrides=list(triage.overrides),
         )

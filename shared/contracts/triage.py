@@ -11,11 +11,29 @@ from .common import BusinessArea, CommunicationKind, ContentCategory, Explanatio
 from .envelope import Contract, IntegrationEvent
 
 
+class ComplainantMatch(Contract):
+    """An earlier complaint of the same (or possibly the same) person, and which fields say so.
+    Field names only: the values stay in intake's events."""
+
+    complaint_id: UUID
+    matched_on: list[Literal["phone", "email", "name+unit", "name"]] = Field(
+        description="The normalised fields that agree: phone, email, name+unit (a match); name alone (possible)."
+    )
+
+
 class ComplainantHistory(Contract):
     earlier_complaints: int = Field(ge=0, description="Earlier complaints by the same complainant.")
     recent_complaint_ids: list[UUID] = Field(description="The most recent earlier ones, newest first.")
     invalid_complaints: int = Field(ge=0, description="How many of the earlier ones were judged invalid.")
     flagged_for_review: bool = Field(description="Many invalid complaints: a human looks; never auto-rejected.")
+    matches: list[ComplainantMatch] = Field(
+        default_factory=list,
+        description="Earlier complaints of the same person (same phone, e-mail, or name and flat), newest first.",
+    )
+    possible_matches: list[ComplainantMatch] = Field(
+        default_factory=list,
+        description="Earlier complaints under the same name only: shown for a person to judge, not counted.",
+    )
 
 
 class ComplaintTriagedPayload(Contract):
@@ -30,7 +48,7 @@ class ComplaintTriagedPayload(Contract):
     first_responsible: str = Field(description="The first responsible person recorded for the case.")
     rules_version: int = Field(ge=1, description="The version of the rules that decided.")
     explanations: dict[str, Explanation] = Field(
-        description="Why, per aspect: validity, nature, category, severity, routing."
+        description="Why, per aspect: validity, nature, category, severity, routing, incident (its key)."
     )
     history: ComplainantHistory
 

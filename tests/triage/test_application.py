@@ -73,7 +73,7 @@ def test_a_complaint_is_triaged_with_every_aspect_explained(triage) -> None:
     )
     assert (p.severity, p.department, p.rules_version) == ("major", "engineering", 1)
     assert "major.sudden-outage" in p.severity_criteria
-    assert set(p.explanations) == {"validity", "nature", "category", "severity", "routing"}
+    assert set(p.explanations) == {"validity", "nature", "category", "severity", "routing", "incident"}
     assert all(e.caused_by == [complaint.event_id] for e in p.explanations.values())
     assert p.explanations["severity"].rule == "severity.major.sudden-outage@v1"
     assert decision.actor.id == "system:triage"
@@ -162,7 +162,7 @@ def test_six_customers_about_one_outage_in_two_offices_make_one_cluster(triage) 
     [cluster] = of_type(messages, IncidentClusterDetected)
     assert set(cluster.payload.member_complaint_ids) == {c.complaint_id for c in wave}
     assert cluster.payload.complainants == 6
-    assert cluster.payload.incident_key == "cluster court|electromechanical"
+    assert cluster.payload.incident_key == "cluster court/block 5|water"
     assert cluster.complaint_id == wave[-1].complaint_id
     regrades = of_type(messages, SeverityRegraded)
     assert {r.complaint_id for r in regrades} == {c.complaint_id for c in wave}

@@ -1,10 +1,10 @@
-"""A complainant, known only by a salted hash of their contact: their earlier complaints."""
+"""A complainant as one identity key knows them (a salted HMAC of their phone, e-mail, name and flat,
+or name: see `identity`): the complaints noted under that key. A person has several keys; the
+complaints found under any of their confirming keys are theirs, under the name alone possibly theirs."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -13,14 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from shared.contracts import derived_id
 
 from .engine import EarlierComplaint, History
-
-
-def complainant_key(contact: str, salt: str) -> str:
-    """A salted hash of the normalised contact: the same person gives the same key, and the key
-    reveals nothing (personal data stays in intake's events only)."""
-    text = contact.strip().lower()
-    normalised = text if "@" in text else re.sub(r"\D", "", text)[-8:] or text
-    return hmac.new(salt.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+from .identity import IdentityKey, Match, recognise
 
 
 class Complainant(Aggregate):
@@ -42,17 +35,32 @@ class Complainant(Aggregate):
             )
         )
 
+    def complaint_ids(self) -> list[str]:
+        return [c["complaint_id"] for c in self.complaints]
+
+    def entry(self, complaint_id: str) -> EarlierComplaint | None:
+        for c in self.complaints:
+            if c["complaint_id"] == complaint_id:
+                return EarlierComplaint(c["complaint_id"], c["business_area"], c["validity"], c["promise_mentioned"])
+        return None
+
+    def received(self, complaint_id: str) -> str:
+        return next((c.get("received_at", "") for c in self.complaints if c["complaint_id"] == complaint_id), "")
+
     def knows(self, complaint_id: str) -> bool:
         return any(c["complaint_id"] == complaint_id for c in self.complaints)
 
     @event("ComplaintNoted")
-    def note(self, complaint_id: str, business_area: str, validity: str, promise_mentioned: bool) -> None:
+    def note(
+        self, complaint_id: str, business_area: str, validity: str, promise_mentioned: bool, received_at: str = ""
+    ) -> None:
         self.complaints.append(
             {
                 "complaint_id": complaint_id,
                 "business_area": business_area,
                 "validity": validity,
                 "promise_mentioned": promise_mentioned,
+                "received_at": received_at,
             }
         )
 
@@ -65,3 +73,43 @@ class Complainant(Aggregate):
         for complaint in self.complaints:
             if complaint["complaint_id"] == complaint_id:
                 complaint["validity"] = validity
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """What triage knows of this complaint's complainant: their history (matches only) and the
+    evidence, as published (field names, never values)."""
+
+    history: History
+    matches: list[Match]
+    possible: list[Match]
+
+    def published(self, limit: int) -> dict[str, Any]:
+        """The evidence for the decision: newest first, at most `limit` of each."""
+        return {
+            "matches": [{"complaint_id": m.complaint_id, "matched_on": list(m.matched_on)} for m in self.matches][::-1][
+                :limit
+            ],
+            "possible_matches": [
+                {"complaint_id": m.complaint_id, "matched_on": list(m.matched_on)} for m in self.possible
+            ][::-1][:limit],
+        }
+
+
+def recognise_complainant(known: dict[IdentityKey, Complainant], complaint_id: str) -> Recognised:
+    """The same person's earlier complaints (any confirming key) and the possible ones (name only),
+    in the order they were received."""
+
+    def received(c: str) -> tuple[str, str]:
+        return (max((a.received(c) for a in known.values()), default=""), c)
+
+    earlier = {key: sorted(a.complaint_ids(), key=received) for key, a in known.items()}
+    matches, possible = recognise(earlier, excluding=complaint_id)
+    matches.sort(key=lambda m: received(m.complaint_id))
+    possible.sort(key=lambda m: received(m.complaint_id))
+    entries = []
+    for m in matches:
+        entry = next((e for a in known.values() if (e := a.entry(m.complaint_id)) is not None), None)
+        if entry is not None:
+            entries.append(entry)
+    return Recognised(History(tuple(entries)), matches, possible)

@@ -46,6 +46,7 @@ class Triage(Aggregate):
         complainant_key: str,
         incident_key: str,
         at: datetime,
+        complainant_keys: list[str] | None = None,
     ) -> None:
         if self.triaged:
             return
@@ -71,6 +72,8 @@ class Triage(Aggregate):
                 "history": judgement.history,
                 "promise_mentioned": judgement.promise_mentioned,
                 "complainant_key": complainant_key,
+                # Every identity key the complaint was noted under (a validity override reaches them all).
+                "complainant_keys": list(complainant_keys or [complainant_key]),
                 "incident_key": incident_key,
             },
             registered_event_id=registered_event_id,
