@@ -21,6 +21,7 @@ def registered(
     at: datetime = T0,
     reference: str | None = None,
     obj: str = "Block 3",
+    name: str = "Resident",
 ) -> ComplaintRegistered:
     reference = reference or f"T-{uuid.uuid4().hex[:10]}"
     complaint_id = derived_id("complaint", office_id, reference)
@@ -33,7 +34,7 @@ def registered(
         occurred_at=(at - timedelta(minutes=5)).isoformat(),
         received_at=at.isoformat(),
     )
-    filled["complainant"] = {"name": "Resident", "contact": contact or f"+852 {uuid.uuid4().int % 10**8:08d}"}
+    filled["complainant"] = {"name": name, "contact": contact or f"+852 {uuid.uuid4().int % 10**8:08d}"}
     return ComplaintRegistered(
         event_id=derived_id("event", complaint_id, 1),
         complaint_id=complaint_id,
