@@ -26,6 +26,8 @@ def key(address: str, obj: str, description: str = "", area: str = "electromecha
         ("深圳市南山区XX花园3栋1201", "xx花园", "3", "12", "1"),
         ("深圳市南山區XX花園3棟12樓01室", "xx花园", "3", "12", "1"),
         ("Flat B, 12/F, Block 3, 德福花園", "德福花园", "3", "12", "b"),
+        # A district inside a name stays (it is removed only as a part of its own).
+        ("Building 8, Unit 1203, Futian Park, Futian District, Shenzhen", "futian park", "8", "", "1203"),
     ],
 )
 def test_addresses_in_either_order_and_script_are_read_alike(

@@ -86,7 +86,8 @@ _EN_REGIONS = (
     "lam tin|ngau tau kok|diamond hill|mei foo|taikoo|nanshan(?: district)?|futian(?: district)?|"
     "luohu(?: district)?|bao'?an(?: district)?|longgang(?: district)?"
 )
-_EN_REGION = re.compile(rf"(?:^|(?<=[\s,]))(?:{_EN_REGIONS})(?=$|[\s,])")
+# An English district is a part of its own ("..., Kowloon Bay, Kowloon"); inside a name ("Futian Park") it stays.
+_EN_REGION = re.compile(rf"(?:(?:{_EN_REGIONS})\s*)+")
 
 
 @dataclass(frozen=True)
@@ -157,10 +158,11 @@ def parse_address(text: str) -> Address:
 def _estate(rest: str) -> str:
     """What is left once flat, floor, block and districts are gone: the first named part. Chinese
     districts are stripped from the front of a part only (they come first in Chinese order)."""
-    rest = _EN_REGION.sub(" , ", rest)
     names = []
     for part in re.split(r"[,\uff0c\u3001;]", rest):
-        part = " ".join(re.sub(r"[^\w\s'&-]", " ", part).split()).strip(" -'")
+        part = " ".join(re.sub(r"[^\w\s'&.-]", " ", part).split()).strip(" -'.")
+        if _EN_REGION.fullmatch(part):
+            continue
         stripped = True
         while stripped:
             stripped = False
