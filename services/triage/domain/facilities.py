@@ -181,8 +181,8 @@ def _patterns() -> tuple[tuple[Facility, re.Pattern[str]], ...]:
 
 def facility_of(form: dict[str, Any]) -> Found | None:
     """The facility a complaint is about, from its object, else its description; None if none is named."""
-    for field in ("object", "description"):
-        text = canonical(str(form.get(field, "")))
+    texts = {field: canonical(str(form.get(field, ""))) for field in ("object", "description")}
+    for field, text in texts.items():
         hits = [
             (m.start(), -len(m.group()), n, f, m.group())
             for n, (f, p) in enumerate(_patterns())
@@ -194,7 +194,7 @@ def facility_of(form: dict[str, Any]) -> Found | None:
         words = _as_written(str(form.get(field, "")), words)
         scope, scope_words = facility.scope, ""
         if facility.name in UTILITIES:
-            wide = ESTATE_WIDE.search(canonical(" ".join(str(form.get(k, "")) for k in ("object", "description"))))
+            wide = next((w for w in map(ESTATE_WIDE.search, texts.values()) if w), None)
             if wide:
                 scope, scope_words = Scope.ESTATE, wide.group()
         return Found(facility, field, words, scope, scope_words)

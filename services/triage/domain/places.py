@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .script import canonical, has_cjk, has_latin
 
@@ -120,6 +121,7 @@ class Address:
         return f"{self.site}/{self.building or '-'}/{self.floor or '-'}/{self.flat}"
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text; the same addresses come back often
 def parse_address(text: str) -> Address:
     s = canonical(text)
     found: dict[str, str] = {}
