@@ -93,11 +93,16 @@ class TriageDecisionOverridden(IntegrationEvent):
 
 class IncidentClusterDetectedPayload(Contract):
     cluster_id: UUID
-    incident_key: str = Field(description="What the members share: site or building, and object or category.")
+    incident_key: str = Field(
+        description="What the members share: the building (or the estate, for estate-wide facilities) and the "
+        "facility, e.g. 'telford gardens/block 3|lift', 'telford gardens|car-park'."
+    )
     member_complaint_ids: list[UUID]
     complainants: int = Field(ge=6, description="Distinct complainants: more than five makes a mass incident.")
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: AwareDatetime = Field(description="When the first member was received.")
+    window_end: AwareDatetime = Field(
+        description="When the last member known at detection was received (later members may join)."
+    )
     explanation: Explanation
 
 
