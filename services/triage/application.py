@@ -91,25 +91,18 @@ class TriageApplication(ServiceApplication):
             uow.add(triage)
         rules = self.current_rules(uow)
         form = registered.payload.form.model_dump(mode="json")
-        person = registered.payload.form.complainant
-        keys = identity_keys(person.name, person.contact, registered.payload.form.unit_address, self.complainant_salt)
-        key = keys[0].key  # the contact's key: the complainant's primary key
-        known: dict[IdentityKey, Complainant] = {}
-        for identity in keys:
-            complainant: Complainant = uow.find(Complainant.create_id(identity.key)) or Complainant(identity.key)
-            uow.add(complainant)
-            known[identity] = complainant
+        keys, known = self._complainant(uow, registered)
         recognised = recognise_complainant(known, complaint_id)
         judgement = judge(form, registered.office_id, rules, recognised.history)
-        judgement = replace(judgement, history={**judgement.history, **recognised.published(rules.recent_history)})
-        at = registered.occurred_at
-        event_id = str(registered.event_id)
         place = incident_place(form, judgement.business_area, registered.office_id)
-        incident = place.key
         judgement = replace(
             judgement,
+            history={**judgement.history, **recognised.published(rules.recent_history)},
             explanations={**judgement.explanations, "incident": Explained(place.reason, rules.rule("incident.key"))},
         )
+        at = registered.occurred_at
+        event_id = str(registered.event_id)
+        key, incident = keys[0].key, place.key  # the contact's key is the complainant's primary key
         persons = [k.key for k in keys if k.evidence in CONFIRMING]  # who counts as one customer
         triage.triage(judgement, rules.version, event_id, key, incident, at, complainant_keys=[k.key for k in keys])
         if judgement.severity == "major":
@@ -137,6 +130,19 @@ class TriageApplication(ServiceApplication):
             self._escalate(triage, rules, "major after facts that arrived before the complaint", [], at)
         if judgement.validity != "invalid":
             self._add_to_incident_window(uow, rules, triage, registered, key, incident, persons)
+
+    def _complainant(
+        self, uow: UnitOfWork, registered: ComplaintRegistered
+    ) -> tuple[list[IdentityKey], dict[IdentityKey, Complainant]]:
+        """The complainant's identity keys and what each already knows (new ones start empty)."""
+        form = registered.payload.form
+        keys = identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
+        known: dict[IdentityKey, Complainant] = {}
+        for identity in keys:
+            complainant: Complainant = uow.find(Complainant.create_id(identity.key)) or Complainant(identity.key)
+            uow.add(complainant)
+            known[identity] = complainant
+        return keys, known
 
     def _add_to_incident_window(
         self,
