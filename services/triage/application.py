@@ -94,7 +94,8 @@ class TriageApplication(ServiceApplication):
         keys, known = self._complainant(uow, registered)
         recognised = recognise_complainant(known, complaint_id)
         judgement = judge(form, registered.office_id, rules, recognised.history)
-        place = incident_place(form, judgement.business_area, registered.office_id)
+        estate_names = rules.data.get("incidents", {}).get("estate_names", {})
+        place = incident_place(form, judgement.business_area, registered.office_id, estate_names)
         judgement = replace(
             judgement,
             history={**judgement.history, **recognised.published(rules.recent_history)},

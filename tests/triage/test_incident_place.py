@@ -123,3 +123,17 @@ def test_the_facility_comes_from_the_complaints_own_words(obj: str, description:
 def test_the_facility_is_quoted_as_the_complainant_wrote_it() -> None:
     found = facility_of({"object": "部𨋢又壞咗"})
     assert found is not None and found.words == "𨋢"
+
+
+def test_an_estate_name_declared_in_the_rules_joins_the_english_and_chinese_names() -> None:
+    names = {"Telford Gardens": "德福花園"}
+    english = incident_place(
+        {"unit_address": "Flat B, 12/F, Block 3, Telford Gardens", "object": "Lift"}, "x", "hk", names
+    )
+    chinese = incident_place({"unit_address": "九龍灣德福花園3座12樓B室", "object": "𨋢"}, "x", "hk", names)
+    assert english.key == chinese.key == "德福花园/block 3|lift"
+    assert "'telford gardens' is '德福花园' by the rules' estate names" in english.reason
+    assert "cannot be matched" not in english.reason + chinese.reason
+    # Another estate is still not guessed.
+    other = incident_place({"unit_address": "Block 3, Laguna City", "object": "Lift"}, "x", "hk", names)
+    assert "cannot be matched by name" in other.reason

@@ -12,6 +12,7 @@ import pytest
 
 from services.triage import bootstrap
 from services.triage.application import TriageApplication
+from services.triage.domain.rules import load_rules_file
 from services.triage.settings import TriageSettings
 from shared.auth import Principal
 from shared.contracts.triage import ComplainantHistory, ComplaintTriaged, IncidentClusterDetected, SeverityRegraded
@@ -112,3 +113,27 @@ def test_a_history_published_before_matches_existed_still_reads() -> None:
     old = {"earlier_complaints": 0, "recent_complaint_ids": [], "invalid_complaints": 0, "flagged_for_review": False}
     history = ComplainantHistory.model_validate(old)
     assert history.matches == [] and history.possible_matches == []
+
+
+def test_estate_names_declared_in_the_rules_group_english_and_chinese_addresses(triage) -> None:
+    data = load_rules_file()
+    data["incidents"]["estate_names"] = {"Telford Gardens": "德福花園"}
+    triage.adopt_rules(data, "group/admin", "group", "Telford Gardens is 德福花園", T0)
+    wave = [
+        lift_complaint(n, address)
+        for n, address in enumerate(
+            [
+                "Flat B, 12/F, Block 3, Telford Gardens",
+                "九龍灣德福花園3座5樓A室",
+                "Telford Gardens Blk 3 7/F Flat C",
+                "德福花园3栋1201",
+                "Flat D, 10/F, Block 3, Telford Gardens, Kowloon Bay",
+                "德福花園第三座二樓E室",
+            ]
+        )
+    ]
+    for complaint in wave:
+        feed(triage, complaint)
+    [cluster] = of_type(published(triage), IncidentClusterDetected)
+    assert cluster.payload.incident_key == "德福花园/block 3|lift"
+    assert set(cluster.payload.member_complaint_ids) == {c.complaint_id for c in wave}

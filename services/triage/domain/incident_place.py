@@ -8,15 +8,22 @@ place — the building, or the whole estate for estate-wide facilities — and t
 Each key comes with its explanation in the complaint's words, and says what it could not do: an
 estate written only in English and one written only in Chinese cannot be matched by name (names are
 not translated), and an address that names no estate is keyed on the office that recorded it.
+
+Names are never guessed across languages; the rules may *declare* them (`[incidents.estate_names]`,
+e.g. `"Telford Gardens" = "德福花園"`): a declared name is read as the estate it names, versioned
+with the rules like every other fact a decision relies on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from .facilities import Scope, facility_of
 from .places import Address, parse_address
+from .script import canonical
 
 
 @dataclass(frozen=True)
@@ -26,9 +33,30 @@ class IncidentPlace:
     address: Address
 
 
-def incident_place(form: dict[str, Any], business_area: str, office_id: str) -> IncidentPlace:
+@lru_cache(maxsize=16)
+def _declared(table: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The rules' estate names in canonical form: each written name -> the estate's one name."""
+    names = {canonical(written): canonical(estate) for written, estate in table}
+    names.update({estate: estate for estate in list(names.values())})
+    return names
+
+
+def incident_place(
+    form: dict[str, Any], business_area: str, office_id: str, estate_names: Mapping[str, str] | None = None
+) -> IncidentPlace:
     address = parse_address(str(form.get("unit_address", "")))
+    declared = _declared(tuple(sorted((estate_names or {}).items())))
     notes: list[str] = []
+    if address.estate in declared:
+        if declared[address.estate] != address.estate:
+            notes.append(f"'{address.estate}' is '{declared[address.estate]}' by the rules' estate names")
+        address = replace(address, estate=declared[address.estate])
+    elif address.name_script in ("english", "chinese"):
+        other = "Chinese" if address.name_script == "english" else "English"
+        notes.append(
+            f"the estate is named in {address.name_script.capitalize()} only: complaints naming it in {other} "
+            "cannot be matched by name and are counted apart (no estate names declared for it in the rules)"
+        )
     if address.site:
         site = address.site
         where = f"estate '{site}'"
@@ -54,11 +82,5 @@ def incident_place(form: dict[str, Any], business_area: str, office_id: str) -> 
     else:
         key = f"{site}|{thing}"
         place = f"{where} (no block named)"
-    if address.name_script in ("english", "chinese"):
-        other = "Chinese" if address.name_script == "english" else "English"
-        notes.append(
-            f"the estate is named in {address.name_script.capitalize()} only: complaints naming it in {other} "
-            "cannot be matched by name and are counted apart"
-        )
     reason = f"incident '{key}': {place}; {what}" + "".join(f"; {n}" for n in notes)
     return IncidentPlace(key, reason, address)
