@@ -49,7 +49,7 @@ def test_names_match_across_case_order_titles_and_chinese_scripts_but_not_across
     assert bool(set(name_forms(a)) & set(name_forms(b))) is same
 
 
-@pytest.mark.parametrize("surname_only", ["Mr Chan", "陳生", "陈太", "Chan"])
+@pytest.mark.parametrize("surname_only", ["Mr Chan", "陳生", "陈太", "Chan", "業主", "Resident Owner", "匿名"])
 def test_a_surname_with_a_title_identifies_nobody(surname_only: str) -> None:
     assert name_forms(surname_only) == []
 

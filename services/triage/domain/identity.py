@@ -10,7 +10,8 @@ The same phone, e-mail, or name and flat is the same person (a match, with the f
 The same name with another flat and another phone is shown as a possible match, never asserted.
 Names are not romanised: "Chan Tai Man" and "陳大文" are different names here (no table can say
 they are one person), but "Chan Tai Man", "CHAN Tai-man" and "Tai Man Chan" are one, and so are
-"陳大文" and "陈大文". A surname with a title ("Mr Chan", "陳生") identifies nobody.
+"陳大文" and "陈大文". A surname with a title ("Mr Chan", "陳生") identifies nobody, nor does a role
+written for a name ("業主").
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class Evidence(StrEnum):
 CONFIRMING = (Evidence.PHONE, Evidence.EMAIL, Evidence.NAME_AND_UNIT)
 
 _TITLES_EN = {"mr", "mrs", "ms", "miss", "mdm", "madam", "dr", "sir", "mister", "prof"}
+# Words receptionists write when no name was given: they name a role, not a person.
+_PLACEHOLDERS_EN = {"owner", "resident", "tenant", "customer", "anonymous", "unknown", "occupant", "na", "nil"}
+_PLACEHOLDERS_ZH = {"业主", "住户", "租客", "居民", "客户", "匿名", "不详", "未知", "街坊", "用户", "顾客"}
 _TITLES_ZH = ("先生", "小姐", "太太", "女士", "姑娘", "师傅", "老板", "生", "太", "姐", "伯", "婆")
 _CJK = r"\u3400-\u9fff\U00020000-\U0002ffff"
 
@@ -70,7 +74,7 @@ def name_forms(name: str) -> list[str]:
     title) is not a name that identifies anyone: it gives nothing."""
     text = canonical(name)
     forms: list[str] = []
-    latin = [w for w in re.findall(r"[a-z]+", text) if w not in _TITLES_EN]
+    latin = [w for w in re.findall(r"[a-z]+", text) if w not in _TITLES_EN | _PLACEHOLDERS_EN]
     if len(latin) >= 2:
         forms.append("latin:" + " ".join(sorted(latin)))
     chinese = "".join(re.findall(f"[{_CJK}]+", text))
@@ -78,7 +82,7 @@ def name_forms(name: str) -> list[str]:
         if chinese.endswith(title) and len(chinese) - len(title) >= 1:
             chinese = chinese[: -len(title)]
             break
-    if len(chinese) >= 2:
+    if len(chinese) >= 2 and chinese not in _PLACEHOLDERS_ZH:
         forms.append("chinese:" + chinese)
     return forms
 
