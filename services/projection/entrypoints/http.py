@@ -92,6 +92,7 @@ class SignalOut(BaseModel):
     complaint_id: str | None
     reference: str | None
     evidence: list[str]
+    age_hours: float | None = None
 
 
 class Signals(BaseModel):
