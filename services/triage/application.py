@@ -23,6 +23,7 @@ from .domain.incidents import IncidentWindow
 from .domain.rules import Rules
 from .domain.rulesbook import RulesBook
 from .domain.triage import Triage, higher
+from .domain.vocabulary import rule_areas
 
 SERVICE = "triage"
 SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
@@ -222,7 +223,9 @@ class TriageApplication(ServiceApplication):
             uow = self.unit_of_work()
             triage = self._visible(uow, office_id, complaint_id)
             rules = self.current_rules(uow)
-            outcome = triage.confirm_or_override(aspect, value, reason, actor.actor_id, actor.role, now, rules.version)
+            outcome = triage.confirm_or_override(
+                aspect, value, reason, actor.actor_id, actor.role, now, rules.version, rule_areas(rules)
+            )
             if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
                 self._escalate(triage, rules, f"designated major by {actor.actor_id}: {reason}", [], now)
             if aspect == "validity" and outcome == "overridden":

@@ -3,6 +3,7 @@ overrides. Grades only change through a recorded event with its own reason."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -227,14 +228,16 @@ class Triage(Aggregate):
         actor_role: str,
         at: datetime,
         rules_version: int,
+        areas: Collection[str] = tuple(BusinessArea),
     ) -> str:
-        """A person confirms an automatic decision (same value) or overrides it; returns which."""
+        """A person confirms an automatic decision (same value) or overrides it; returns which.
+        A category names one of `areas` (those of the rules in force) or the complaint's own."""
         if not self.triaged:
             raise NotYetTriaged("the complaint has not been triaged yet: nothing to confirm or override")
         if aspect not in ASPECTS:
             raise InvalidOverride(f"aspect must be one of {list(ASPECTS)}")
-        _check_value(aspect, value)
         previous = self.current(aspect)
+        _check_value(aspect, value, {*areas, str(self.decision["business_area"])})
         if value == previous:
             self._confirmed(aspect=aspect, value=value, reason=reason, actor_id=actor_id, actor_role=actor_role, at=at)
             return "confirmed"
@@ -293,7 +296,7 @@ class Triage(Aggregate):
             self.decision["department"] = value
 
 
-def _check_value(aspect: str, value: str) -> None:
+def _check_value(aspect: str, value: str, areas: Collection[str]) -> None:
     allowed: list[str] | None = None
     if aspect == "validity":
         allowed = [v.value for v in Validity]
@@ -302,7 +305,7 @@ def _check_value(aspect: str, value: str) -> None:
     elif aspect == "severity":
         allowed = [s.value for s in Severity]
     elif aspect == "category":
-        allowed = [f"{c.value}/{a.value}" for c in ContentCategory for a in BusinessArea]
+        allowed = [f"{c.value}/{a}" for c in ContentCategory for a in sorted(areas)]
     if allowed is not None and value not in allowed:
         shown = allowed if len(allowed) < 10 else "content/area, e.g. 'equipment/electromechanical'"
         raise InvalidOverride(f"{aspect} cannot be {value!r}; use {shown}")
