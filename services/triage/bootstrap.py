@@ -5,7 +5,6 @@ from __future__ import annotations
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
-from shared.contracts.topics import INTAKE_EVENTS, SLA_EVENTS
 from shared.eventstore import store_environment
 
 from .adapters.inbound import TriageHandler
@@ -35,7 +34,7 @@ def consumer(settings: TriageSettings, app: TriageApplication, clock: Clock = ut
         settings,
         app,
         group_id=settings.consumer_group,
-        topics=[INTAKE_EVENTS.name, SLA_EVENTS.name],
+        topics=TriageHandler.topic_names(),
         handle=TriageHandler(app),
         clock=clock,
     )
