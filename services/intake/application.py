@@ -36,7 +36,7 @@ class RegistrationView:
     sequence_number: int
     registered_at: datetime
     registered_by: str
-    form: dict[str, Any]
+    form: RegistrationForm
 
 
 # Who may register a complaint for their office, over HTTP or on the office-facing topic alike.

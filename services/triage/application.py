@@ -229,7 +229,7 @@ class TriageApplication(ServiceApplication):
             if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
                 self._escalate(triage, rules, f"designated major by {actor.actor_id}: {reason}", [], now)
             if aspect == "validity" and outcome == "overridden":
-                complainant: Complainant | None = uow.find(Complainant.create_id(triage.decision["complainant_key"]))
+                complainant: Complainant | None = uow.find(Complainant.create_id(triage.judged.complainant_key))
                 if complainant is not None:
                     uow.add(complainant)
                     complainant.revalidate(triage.complaint_id, value)
@@ -262,7 +262,9 @@ class TriageApplication(ServiceApplication):
             triaged=triage.triaged,
             severity=triage.severity,
             criteria=list(triage.criteria),
-            decision={k: v for k, v in triage.decision.items() if k != "complainant_key"},
+            decision={}
+            if triage.decision is None
+            else triage.decision.model_dump(mode="json", exclude={"complainant_key"}),
             confirmations=list(triage.confirmations),
             overrides=list(triage.overrides),
         )

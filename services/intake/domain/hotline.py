@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from shared.contracts import derived_id
+from shared.contracts.hotline import HotlineComplaintReportedPayload
 
 from .complaint import form_fingerprint
 
@@ -36,7 +37,8 @@ class HotlineCall(Aggregate):
     ) -> None:
         self.hotline_reference = hotline_reference
         self.office_id = office_id
-        self.report = report  # the contract's payload as JSON, validated before it was recorded
+        # The stored event keeps the report's JSON; the state holds it typed.
+        self.report = HotlineComplaintReportedPayload.model_validate(report)
         self.fingerprint = call_fingerprint(office_id, report)
         self.recorded_at = recorded_at
         self.actor_id = actor_id

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from shared.contracts import derived_id
 from shared.contracts.common import BusinessArea, CommunicationKind, ContentCategory, Severity, Validity
 
+from .decision import Decision
 from .engine import SEVERITY_ORDER, Judgement
 from .errors import InvalidOverride, NotYetTriaged
 
@@ -29,7 +30,7 @@ class Triage(Aggregate):
         self.complaint_id = complaint_id
         self.office_id = office_id
         self.triaged = False
-        self.decision: dict[str, Any] = {}
+        self.decision: Decision | None = None
         self.severity = ""
         self.criteria: list[str] = []
         self.pending_regrades: list[dict[str, Any]] = []
@@ -88,7 +89,7 @@ class Triage(Aggregate):
         triaged_at: datetime,
     ) -> None:
         self.triaged = True
-        self.decision = decision
+        self.decision = Decision.model_validate(decision)
         self.severity = decision["severity"]
         self.criteria = list(decision["severity_criteria"])
         self.registered_event_id = registered_event_id
@@ -206,18 +207,24 @@ class Triage(Aggregate):
 
     # -- people -------------------------------------------------------------------------------------------
 
+    @property
+    def judged(self) -> Decision:
+        """The decision in force; only once the complaint is triaged."""
+        if self.decision is None:
+            raise NotYetTriaged("the complaint has not been triaged yet")
+        return self.decision
+
     def current(self, aspect: str) -> str:
-        d = self.decision
+        d = self.judged
         if aspect == "nature":
-            # One value per nature: 'effective', or the kind of communication complaint.
-            return "effective" if d["nature"] == "effective" else str(d["communication_kind"])
+            return d.nature_value
         if aspect == "category":
-            return f"{d['content_category']}/{d['business_area']}"
+            return d.category
         if aspect == "routing":
-            return str(d["department"])
+            return d.department
         if aspect == "severity":
             return self.severity
-        return str(d[aspect])
+        return d.validity.value
 
     def confirm_or_override(
         self,
@@ -237,7 +244,7 @@ class Triage(Aggregate):
         if aspect not in ASPECTS:
             raise InvalidOverride(f"aspect must be one of {list(ASPECTS)}")
         previous = self.current(aspect)
-        _check_value(aspect, value, {*areas, str(self.decision["business_area"])})
+        _check_value(aspect, value, {*areas, self.judged.business_area})
         if value == previous:
             self._confirmed(aspect=aspect, value=value, reason=reason, actor_id=actor_id, actor_role=actor_role, at=at)
             return "confirmed"
@@ -284,16 +291,7 @@ class Triage(Aggregate):
         overridden_at: datetime,
     ) -> None:
         self.overrides.append({"aspect": aspect, "previous": previous, "value": value, "by": actor_id})
-        if aspect == "validity":
-            self.decision["validity"] = value
-        elif aspect == "nature":
-            self.decision["nature"] = "effective" if value == "effective" else "communication"
-            self.decision["communication_kind"] = None if value == "effective" else value
-        elif aspect == "category":
-            content, area = value.split("/")
-            self.decision["content_category"], self.decision["business_area"] = content, area
-        elif aspect == "routing":
-            self.decision["department"] = value
+        self.decision = self.judged.amended(aspect, value)
 
 
 def _check_value(aspect: str, value: str, areas: Collection[str]) -> None:
