@@ -18,7 +18,7 @@ from shared.bus.consumer import Delivery, Rejected
 from shared.bus.dispatch import Inbound
 from shared.contracts import MESSAGE_TYPES
 from shared.contracts.sla import RegradeRequested
-from shared.contracts.topics import INTAKE_EVENTS, SLA_EVENTS, topic_for_event_type
+from shared.contracts.topics import ALL_TOPICS, INTAKE_EVENTS, SLA_EVENTS, topic_for_event_type
 from shared.contracts.triage import ComplaintTriaged
 from tests.triage.support import regrade_requested
 
@@ -30,6 +30,7 @@ SERVICES: list[type[Inbound]] = [
     CaseFacts,
     ProjectionHandler,
 ]
+SERVICE_OF = dict(zip(SERVICES, ["intake", "triage", "handling", "sla", "followup", "projection"], strict=True))
 
 
 @pytest.mark.parametrize("handler", SERVICES, ids=lambda h: h.__name__)
@@ -38,6 +39,13 @@ def test_every_service_declares_its_topics_and_a_handler_per_type(handler: type[
     assert handler.topic_names() and handler.HANDLERS
     for model in handler.HANDLERS:
         assert topic_for_event_type(str(model.model_fields["type"].default)) in handler.TOPICS
+
+
+def test_the_topic_registry_names_exactly_the_services_that_read_each_topic() -> None:
+    """The catalogue's "read by" (docs/events.md) is what the services' inbound tables subscribe to."""
+    subscribed = {(topic.name, SERVICE_OF[h]) for h in SERVICES for topic in h.TOPICS}
+    declared = {(topic.name, service) for topic in ALL_TOPICS for service in topic.consumers}
+    assert declared == subscribed
 
 
 def test_the_projection_records_every_type_of_every_topic_it_reads() -> None:
