@@ -51,3 +51,22 @@ def test_the_rules_check_and_the_contract_agree_on_every_string(text: str) -> No
     except ValidationError:
         accepted = False
     assert is_business_area_code(text) == accepted
+
+
+def test_aggregates_holding_typed_state_are_never_snapshotted() -> None:
+    """Their state holds pydantic models and dataclasses (their stored events keep JSON), which the
+    event store's snapshot transcoder cannot write: snapshotting them needs transcodings first."""
+    from services.handling.application import HandlingApplication
+    from services.handling.domain.case import Case
+    from services.intake.application import IntakeApplication
+    from services.intake.domain.complaint import Complaint
+    from services.intake.domain.hotline import HotlineCall
+    from services.triage.application import TriageApplication
+    from services.triage.domain.triage import Triage
+
+    snapshotted = {
+        aggregate
+        for app in (IntakeApplication, TriageApplication, HandlingApplication)
+        for aggregate in (app.snapshotting_intervals or {})
+    }
+    assert not snapshotted & {Complaint, HotlineCall, Triage, Case}
