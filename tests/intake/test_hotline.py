@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.intake import bootstrap
 from services.intake.adapters.outbound import translate
+from services.intake.domain.errors import HotlineReferenceReused
+from services.intake.domain.hotline import HotlineCall
 from services.intake.entrypoints.hotline import BadCallFile, read_calls, send_calls
 from services.intake.entrypoints.http import create_app
 from services.intake.settings import IntakeSettings
+from shared.auth import Principal
 from shared.contracts import derived_id
-from shared.contracts.hotline import HotlineComplaintReported
+from shared.contracts.hotline import HotlineCallRecord, HotlineComplaintReported
 from shared.contracts.topics import HOTLINE_REPORTS
 from tests.support import T0, write_keys
 
@@ -149,3 +154,45 @@ def test_the_cli_refuses_a_file_with_a_bad_record_before_sending_anything() -> N
 
     with pytest.raises(BadCallFile, match="line 2"):
         read_calls(text)
+
+
+# -- the application on each production store ----------------------------------------------------------
+
+
+@pytest.fixture
+def intake(store_settings: dict[str, Any]):
+    app = bootstrap.application(IntakeSettings(**store_settings))
+    yield app
+    app.close()
+
+
+HOTLINE = Principal("group/hotline", None, frozenset({"hotline"}))
+
+
+def test_the_same_call_sent_at_once_from_many_requests_is_recorded_once(intake) -> None:
+    record = HotlineCallRecord.model_validate(call("HL-RACE-1"))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(lambda _: intake.record_hotline_call(record, HOTLINE, T0), range(12)))
+
+    assert sum(o.created for o in outcomes) == 1
+    assert {o.report_id for o in outcomes} == {derived_id("hotline", "HL-RACE-1")}
+    assert intake.process_recorder.max_notification_id() == 1
+
+
+def test_a_recorded_call_reads_back_typed_after_the_store_is_reopened(store_settings: dict[str, Any]) -> None:
+    first = bootstrap.application(IntakeSettings(**store_settings))
+    report_id = first.record_hotline_call(HotlineCallRecord.model_validate(call("HL-7")), HOTLINE, T0).report_id
+    first.close()
+    again = bootstrap.application(IntakeSettings(**store_settings))
+    try:
+        stored: HotlineCall = again.repository.get(report_id)
+        assert (stored.office_id, stored.report.hotline_reference, stored.report.reported_at) == (
+            "kln-east",
+            "HL-7",
+            T0,
+        )
+        with pytest.raises(HotlineReferenceReused):
+            again.record_hotline_call(HotlineCallRecord.model_validate(call("HL-7", summary="other")), HOTLINE, T0)
+    finally:
+        again.close()
