@@ -7,6 +7,7 @@ of it: ComplaintTriaged's business area was a closed enum.)
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 from copy import deepcopy
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.triage import bootstrap
 from services.triage.adapters.outbound import translate
-from services.triage.domain.rules import load_rules_file
-from services.triage.domain.vocabulary import vocabulary_problems
+from services.triage.domain.rules import BUNDLED_RULES, load_rules_file
+from services.triage.domain.vocabulary import RulesVocabularyError, vocabulary_problems
 from services.triage.entrypoints.http import create_app
 from services.triage.settings import TriageSettings
 from shared.contracts import decode
@@ -135,3 +137,13 @@ def test_put_rules_refuses_what_no_contract_accepts_and_records_nothing(client, 
 def test_the_bundled_rules_speak_the_contracts_language() -> None:
     assert vocabulary_problems(load_rules_file()) == []
     assert vocabulary_problems(with_pets()) == []
+
+
+def test_a_rules_file_naming_what_no_contract_accepts_stops_triage_from_starting(tmp_path: Path) -> None:
+    bundled = BUNDLED_RULES.read_text(encoding="utf-8")
+    broken = tmp_path / "rules.toml"
+    broken.write_text(bundled.replace("[areas]\n", '[areas]\n"Pets & Dogs" = ["dog"]\n', 1), encoding="utf-8")
+    assert "Pets & Dogs" in tomllib.loads(broken.read_text(encoding="utf-8"))["areas"]
+
+    with pytest.raises(RulesVocabularyError, match="Pets & Dogs"):
+        bootstrap.application(TriageSettings(store="memory", state_dir=tmp_path, rules_file=broken))
