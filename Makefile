@@ -24,9 +24,11 @@ test-fast: deps  ## Only the tests that need neither Kafka, PostgreSQL nor a bro
 bench: deps  ## Throughput: intake over HTTP, relay to Kafka, beside raw aiokafka in the same run.
 	$(VENV)/bin/python -m bench.run
 
-lint: deps
+lint: deps  ## ruff (lint + format), mypy (strict on the contracts and every domain), import contracts.
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: deps
 	$(VENV)/bin/ruff format .

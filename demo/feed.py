@@ -3,7 +3,9 @@ follow-up over HTTP, while triage, SLA and the projection react on their own.
 
 The story: ordinary complaints in English and Chinese; a power outage in one building that more than
 five customers report from two offices (a mass incident); a case handled late; a dissatisfied customer
-whose case reopens; a customer who cannot be reached.
+whose case reopens; a customer who cannot be reached. The group hotline sends two calls about an
+office: the office registers one (quoting the hotline reference); the other becomes a concealment
+signal once the time to register it has passed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from services.intake.entrypoints.hotline import send_calls
 from shared.clock import Clock, accelerated, utc_now
+from shared.contracts.hotline import HotlineCallRecord
 
 from .scenario import ORDINARY, OUTAGE, Case
 
@@ -181,9 +185,35 @@ def main(
             wait_until(lambda o=office, c=complaint_id: reopened_case(o, c), "handling to reopen the case")
             office.handle(complaint_id, case, reopened=True)
             office.follow_up(complaint_id, "satisfied")
+    hotline_calls(offices, keys, clock, run)
     console.print(
         f"[green]done:[/] {len(registered)} complaints; open the dashboard at http://127.0.0.1:8000/dashboard"
     )
+
+
+def hotline_calls(offices: dict[str, Office], keys: dict[str, str], clock: Clock, run: str) -> None:
+    """Two calls to the group hotline about an office: it registers the first and forgets the second."""
+    key = keys.get("group/hotline")
+    if key is None:  # keys made before the hotline had one: `make clean && make up` makes it
+        console.print("[yellow]no group/hotline key: hotline calls skipped[/]")
+        return
+    case = next(c for c in ORDINARY if c.office == "kln-east")
+    references = [f"HL-{run}-1", f"HL-{run}-2"]
+    calls = [
+        HotlineCallRecord(
+            office_id=case.office,
+            hotline_reference=reference,
+            reported_at=clock(),
+            complainant={"name": case.complainant, "contact": case.contact},
+            unit_address=case.unit,
+            summary=f"Called the group hotline: {case.description}",
+        )
+        for reference in references
+    ]
+    with httpx.Client(base_url=INTAKE, timeout=10) as client:
+        for sent in send_calls(calls, client, key):
+            console.print(f"hotline call {sent.hotline_reference}: {sent.status} {sent.detail}")
+    offices[case.office].register(case, references[0])  # the office quotes the first as its reference
 
 
 if __name__ == "__main__":

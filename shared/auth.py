@@ -107,6 +107,7 @@ def make_dev_keys() -> tuple[list[KeyRecord], dict[str, str]]:
             add(f"{office}/{name}", office, roles)
     add("group/dashboard", None, ["group"])
     add("group/auditor", None, ["auditor"])
+    add("group/hotline", None, ["hotline"])  # sends the group hotline's call records to intake
     return records, plain
 
 

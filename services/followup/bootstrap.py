@@ -7,7 +7,7 @@ from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
 
-from .adapters.inbound import TOPICS, CaseFacts
+from .adapters.inbound import CaseFacts
 from .adapters.outbound import Translator
 from .application import FollowupApplication
 from .settings import FollowupSettings
@@ -23,5 +23,10 @@ def relay(settings: FollowupSettings, app: FollowupApplication) -> OutboxRelay:
 
 def consumer(settings: FollowupSettings, app: FollowupApplication, clock: Clock = utc_now) -> TrackedConsumer:
     return TrackedConsumer.from_settings(
-        settings, app, group_id=settings.consumer_group, topics=list(TOPICS), handle=CaseFacts(app), clock=clock
+        settings,
+        app,
+        group_id=settings.consumer_group,
+        topics=CaseFacts.topic_names(),
+        handle=CaseFacts(app),
+        clock=clock,
     )

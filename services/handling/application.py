@@ -150,12 +150,14 @@ class HandlingApplication(ServiceApplication):
             office_id=case.office_id,
             department=case.department,
             first_responsible=case.first_responsible,
-            severity=case.severity,
+            severity=case.severity.value,
             stage=case.stage.value,
             cause=case.cause,
             responsible_person=case.responsible_person,
-            proposal=case.proposal,
+            proposal=None
+            if case.proposal is None
+            else {"kind": case.proposal.kind, "description": case.proposal.description},
             hand_over_to=case.hand_over_to,
-            commitments=list(case.commitments),
+            commitments=[{"promise": c.promise, "due_at": c.due_at.isoformat()} for c in case.commitments],
             progress=list(case.progress),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
-from shared.contracts.topics import FOLLOWUP_EVENTS, TRIAGE_EVENTS
 from shared.eventstore import store_environment
 
 from .adapters.inbound import HandlingHandler
@@ -27,7 +26,7 @@ def consumer(settings: HandlingSettings, app: HandlingApplication, clock: Clock 
         settings,
         app,
         group_id=settings.consumer_group,
-        topics=[TRIAGE_EVENTS.name, FOLLOWUP_EVENTS.name],
+        topics=HandlingHandler.topic_names(),
         handle=HandlingHandler(app),
         clock=clock,
     )

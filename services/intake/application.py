@@ -8,13 +8,16 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
 from shared.contracts import RegistrationForm
+from shared.contracts.hotline import HotlineCallRecord
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.complaint import Complaint, form_fingerprint
-from .domain.errors import ComplaintNotFound, ReferenceReused
+from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused
+from .domain.hotline import HotlineCall, call_fingerprint
 from .domain.ledger import OfficeLedger
 from .group_commit import GroupCommit
 
@@ -33,11 +36,13 @@ class RegistrationView:
     sequence_number: int
     registered_at: datetime
     registered_by: str
-    form: dict[str, Any]
+    form: RegistrationForm
 
 
 # Who may register a complaint for their office, over HTTP or on the office-facing topic alike.
 REGISTERING_ROLES = frozenset({"receptionist", "supervisor", "manager"})
+# Who may send call records of a channel outside the offices (group-wide keys).
+HOTLINE_ROLES = frozenset({"hotline"})
 
 
 class IntakeApplication(ServiceApplication):
@@ -61,6 +66,21 @@ class IntakeApplication(ServiceApplication):
         return self._group_commit.submit(
             office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id)
         )
+
+    def record_hotline_call(self, call: HotlineCallRecord, actor: Principal, now: datetime) -> HotlineCallRecorded:
+        """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`."""
+        for attempt in (1, 2):
+            uow = self.unit_of_work()
+            recorded = record_hotline_call_into(uow, call, actor, now)
+            if not recorded.created:
+                return recorded
+            try:
+                self.commit(uow)
+                return recorded
+            except IntegrityError:  # the same call recorded at the same moment by another request
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def registration(self, office_id: str | None, complaint_id: UUID) -> RegistrationView:
         """A complaint's registration; `office_id=None` (group keys) sees every office."""
@@ -112,3 +132,33 @@ def register_into(
     )
     uow.add(complaint)
     return Registration(complaint.id, number, created=True)
+
+
+@dataclass(frozen=True)
+class HotlineCallRecorded:
+    report_id: UUID
+    created: bool
+
+
+def record_hotline_call_into(
+    uow: UnitOfWork, call: HotlineCallRecord, actor: Principal, now: datetime
+) -> HotlineCallRecorded:
+    """Record a call of the group hotline once; the same reference with other details is refused."""
+    report = call.report().model_dump(mode="json")
+    report_id = HotlineCall.create_id(call.hotline_reference)
+    existing: HotlineCall | None = uow.find(report_id)
+    if existing is not None:
+        if existing.fingerprint != call_fingerprint(call.office_id, report):
+            raise HotlineReferenceReused(call.hotline_reference)
+        return HotlineCallRecorded(existing.id, created=False)
+    uow.add(
+        HotlineCall(
+            hotline_reference=call.hotline_reference,
+            office_id=call.office_id,
+            report=report,
+            recorded_at=now,
+            actor_id=actor.actor_id,
+            actor_role=actor.role,
+        )
+    )
+    return HotlineCallRecorded(report_id, created=True)

@@ -6,7 +6,6 @@ from shared.auth import KeyRegistry
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
-from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.eventstore import store_environment
 
 from .adapters.office_topic import OfficeTopicHandler
@@ -28,7 +27,7 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
         settings,
         app,
         group_id="intake",
-        topics=[OFFICE_REGISTRATIONS.name],
+        topics=OfficeTopicHandler.topic_names(),
         handle=OfficeTopicHandler(KeyRegistry.load(settings.keys_file), clock),
         clock=clock,
     )

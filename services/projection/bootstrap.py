@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from shared.bus.consumer import TrackedConsumer
 from shared.clock import Clock, utc_now
-from shared.contracts.topics import (
-    FOLLOWUP_EVENTS,
-    HANDLING_EVENTS,
-    HOTLINE_REPORTS,
-    INTAKE_EVENTS,
-    NOTIFICATIONS,
-    SLA_EVENTS,
-    TRIAGE_EVENTS,
-)
 from shared.eventstore import store_environment
 
 from .adapters.inbound import ProjectionHandler
@@ -20,15 +11,7 @@ from .adapters.outbound import ProjectionRelay
 from .application import ProjectionApplication
 from .settings import ProjectionSettings
 
-CONSUMED_TOPICS = (
-    INTAKE_EVENTS,
-    TRIAGE_EVENTS,
-    HANDLING_EVENTS,
-    SLA_EVENTS,
-    FOLLOWUP_EVENTS,
-    NOTIFICATIONS,
-    HOTLINE_REPORTS,
-)
+CONSUMED_TOPICS = ProjectionHandler.TOPICS  # also read from offset 0 by the auditors' replay
 
 
 def application(settings: ProjectionSettings, env: dict[str, str] | None = None) -> ProjectionApplication:
@@ -49,7 +32,7 @@ def consumer(
         settings,
         app,
         group_id=group_id or settings.consumer_group,
-        topics=[t.name for t in CONSUMED_TOPICS],
+        topics=ProjectionHandler.topic_names(),
         handle=ProjectionHandler(app.index),
         clock=clock,
     )

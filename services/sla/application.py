@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -211,7 +211,7 @@ class DueIndex:
             notifications = self.app.process_recorder.select_notifications(self.position + 1, self.page)
             for notification in notifications:
                 if notification.topic.startswith(_CLOCKS_TOPIC_PREFIX):
-                    changed.add(notification.originator_id)
+                    changed.add(cast(UUID, notification.originator_id))
             if notifications:
                 self.position = notifications[-1].id
             if len(notifications) < self.page:

@@ -11,7 +11,7 @@ from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
 
-from .adapters.inbound import TOPICS, ClockFacts
+from .adapters.inbound import ClockFacts
 from .adapters.outbound import Translator
 from .application import SlaApplication
 from .settings import SlaSettings
@@ -29,7 +29,12 @@ def relay(settings: SlaSettings, app: SlaApplication) -> OutboxRelay:
 
 def consumer(settings: SlaSettings, app: SlaApplication, clock: Clock = utc_now) -> TrackedConsumer:
     return TrackedConsumer.from_settings(
-        settings, app, group_id=settings.consumer_group, topics=list(TOPICS), handle=ClockFacts(app), clock=clock
+        settings,
+        app,
+        group_id=settings.consumer_group,
+        topics=ClockFacts.topic_names(),
+        handle=ClockFacts(app),
+        clock=clock,
     )
 
 

@@ -25,6 +25,7 @@ from .domain.incidents import IncidentWindow
 from .domain.rules import Rules
 from .domain.rulesbook import RulesBook
 from .domain.triage import Triage, higher
+from .domain.vocabulary import rule_areas
 
 SERVICE = "triage"
 SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
@@ -253,11 +254,14 @@ class TriageApplication(ServiceApplication):
             uow = self.unit_of_work()
             triage = self._visible(uow, office_id, complaint_id)
             rules = self.current_rules(uow)
-            outcome = triage.confirm_or_override(aspect, value, reason, actor.actor_id, actor.role, now, rules.version)
+            outcome = triage.confirm_or_override(
+                aspect, value, reason, actor.actor_id, actor.role, now, rules.version, rule_areas(rules)
+            )
             if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
                 self._escalate(triage, rules, f"designated major by {actor.actor_id}: {reason}", [], now)
             if aspect == "validity" and outcome == "overridden":
-                for noted_under in triage.decision.get("complainant_keys") or [triage.decision["complainant_key"]]:
+                decision = triage.judged
+                for noted_under in decision.complainant_keys or [decision.complainant_key]:
                     complainant: Complainant | None = uow.find(Complainant.create_id(noted_under))
                     if complainant is not None:
                         uow.add(complainant)
@@ -291,7 +295,9 @@ class TriageApplication(ServiceApplication):
             triaged=triage.triaged,
             severity=triage.severity,
             criteria=list(triage.criteria),
-            decision={k: v for k, v in triage.decision.items() if k not in ("complainant_key", "complainant_keys")},
+            decision={}
+            if triage.decision is None
+            else triage.decision.model_dump(mode="json", exclude={"complainant_key", "complainant_keys"}),
             confirmations=list(triage.confirmations),
             overrides=list(triage.overrides),
         )

@@ -5,24 +5,25 @@ from __future__ import annotations
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
-from shared.contracts.topics import INTAKE_EVENTS, SLA_EVENTS
 from shared.eventstore import store_environment
 
 from .adapters.inbound import TriageHandler
 from .adapters.outbound import translate
 from .application import SYSTEM_ID, SYSTEM_ROLE, TriageApplication
 from .domain.rules import load_rules_file
+from .domain.vocabulary import check_vocabulary
 from .settings import TriageSettings
 
 
 def application(settings: TriageSettings, clock: Clock = utc_now) -> TriageApplication:
-    """The application, with the rules file adopted (a new version only if it changed)."""
+    """The application, with the rules file adopted (a new version only if it changed). A rules file
+    naming what no contract accepts stops the start (RulesVocabularyError), as `PUT /rules` refuses it."""
+    rules = load_rules_file(settings.rules_file)
+    check_vocabulary(rules)
     app = TriageApplication(
         env=store_environment(settings), complainant_salt=settings.complainant_salt.get_secret_value()
     )
-    app.adopt_rules(
-        load_rules_file(settings.rules_file), SYSTEM_ID, SYSTEM_ROLE, f"rules file {settings.rules_file.name}", clock()
-    )
+    app.adopt_rules(rules, SYSTEM_ID, SYSTEM_ROLE, f"rules file {settings.rules_file.name}", clock())
     return app
 
 
@@ -35,7 +36,7 @@ def consumer(settings: TriageSettings, app: TriageApplication, clock: Clock = ut
         settings,
         app,
         group_id=settings.consumer_group,
-        topics=[INTAKE_EVENTS.name, SLA_EVENTS.name],
+        topics=TriageHandler.topic_names(),
         handle=TriageHandler(app),
         clock=clock,
     )

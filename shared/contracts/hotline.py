@@ -1,8 +1,13 @@
 """Contracts of the group's own complaint channel: reports taken by the group hotline.
 
-The group hands each report to the office concerned. The office must register it (quoting the
-hotline reference as its `office_reference`, or anywhere in the form's description or request);
-the projection flags a report that no registration of that office quotes within the set time.
+The group hands each report to the office concerned. The office must register it, quoting the
+hotline reference as its `office_reference` or as a whole word in the form's description or request
+("HL-1" quotes HL-1, never HL-10); the projection flags a report that no registration of that office
+quotes within the set time.
+
+The hotline (or any channel outside the office) sends its call records to intake's
+`POST /hotline/calls` as a `HotlineCallRecord`; intake records each in its own store and its relay
+publishes it as `HotlineComplaintReported`.
 """
 
 from __future__ import annotations
@@ -35,3 +40,17 @@ class HotlineComplaintReported(IntegrationEvent):
     type: Literal["complaints.hotline.ComplaintReported"] = "complaints.hotline.ComplaintReported"
     schema_version: Literal[1] = 1
     payload: HotlineComplaintReportedPayload
+
+
+class HotlineCallRecord(HotlineComplaintReportedPayload):
+    """A call record as the hotline sends it to intake: the report and the office it concerns."""
+
+    office_id: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="The office the complaint is about, e.g. 'kln-east'.",
+    )
+
+    def report(self) -> HotlineComplaintReportedPayload:
+        return HotlineComplaintReportedPayload.model_validate(self.model_dump(exclude={"office_id"}))

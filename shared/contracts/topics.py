@@ -25,6 +25,10 @@ class Topic:
     cleanup: Cleanup = Cleanup.DELETE
     personal_data: bool = False  # its messages name complainants: dead letters from it withhold values
     extra_config: dict[str, str] = field(default_factory=dict)
+    # Who writes it (one author per fact: a service's relay, or a system outside) and which services
+    # read it (each service's inbound table subscribes to exactly these; a test keeps them true).
+    producer: str = ""
+    consumers: tuple[str, ...] = ()
 
     def config(self) -> dict[str, str]:
         base = {"cleanup.policy": self.cleanup.value}
@@ -39,6 +43,8 @@ INTAKE_EVENTS = Topic(
     event_types=("complaints.intake.ComplaintRegistered",),
     description="Complaints recorded by the offices.",
     personal_data=True,
+    producer="intake",
+    consumers=("triage", "sla", "projection"),
 )
 TRIAGE_EVENTS = Topic(
     name="complaints.triage.events",
@@ -50,6 +56,8 @@ TRIAGE_EVENTS = Topic(
         "complaints.triage.IncidentClusterDetected",
     ),
     description="Triage's judgement of each complaint, re-grades, human overrides and mass incidents.",
+    producer="triage",
+    consumers=("handling", "sla", "followup", "projection"),
 )
 HANDLING_EVENTS = Topic(
     name="complaints.handling.events",
@@ -70,6 +78,8 @@ HANDLING_EVENTS = Topic(
         "complaints.handling.CaseReopened",
     ),
     description="The responsible department's work on each case, from acceptance to result.",
+    producer="handling",
+    consumers=("sla", "followup", "projection"),
 )
 SLA_EVENTS = Topic(
     name="complaints.sla.events",
@@ -84,6 +94,8 @@ SLA_EVENTS = Topic(
         "complaints.sla.RegradeRequested",
     ),
     description="Time limits: clocks, warnings, breaches, decided extensions, re-grade requests.",
+    producer="sla",
+    consumers=("triage", "projection"),
 )
 FOLLOWUP_EVENTS = Topic(
     name="complaints.followup.events",
@@ -96,18 +108,24 @@ FOLLOWUP_EVENTS = Topic(
         "complaints.followup.CaseClosed",
     ),
     description="Reply to the customer, return visits, recorded waivers, and closing.",
+    producer="followup",
+    consumers=("handling", "sla", "projection"),
 )
 NOTIFICATIONS = Topic(
     name="complaints.notifications",
     key="complaint_id",
     event_types=("complaints.notifications.NotificationRequested",),
     description="Who must be told now (major complaints, warnings, breaches): a mail/SMS gateway reads it.",
+    producer="triage and sla",
+    consumers=("projection",),
 )
 HOTLINE_REPORTS = Topic(
     name="complaints.hotline.reports",
     key="complaint_id (the hotline report's id)",
     event_types=("complaints.hotline.ComplaintReported",),
     description="Complaints the group's own hotline took about an office; the office must register them.",
+    producer="intake (POST /hotline/calls)",
+    consumers=("projection",),
 )
 PROJECTION_COMPLAINT_HISTORY = Topic(
     name="complaints.projection.complaint-history",
@@ -115,6 +133,8 @@ PROJECTION_COMPLAINT_HISTORY = Topic(
     event_types=("complaints.projection.ComplaintHistoryUpdated",),
     description="The projection's latest history of each complaint: timeline, state, record-rule checks.",
     cleanup=Cleanup.COMPACT,
+    producer="projection",
+    consumers=(),
 )
 PROJECTION_OFFICE_STATISTICS = Topic(
     name="complaints.projection.office-stats",
@@ -122,6 +142,8 @@ PROJECTION_OFFICE_STATISTICS = Topic(
     event_types=("complaints.projection.OfficeStatisticsUpdated",),
     description="The projection's latest statistics of each office.",
     cleanup=Cleanup.COMPACT,
+    producer="projection",
+    consumers=(),
 )
 OFFICE_REGISTRATIONS = Topic(
     name="complaints.office.registrations",
@@ -129,12 +151,16 @@ OFFICE_REGISTRATIONS = Topic(
     event_types=("complaints.office.RegistrationSubmitted",),
     description="Office systems publish registration forms here instead of calling intake's HTTP API.",
     personal_data=True,
+    producer="office systems (signed)",
+    consumers=("intake",),
 )
 DEAD_LETTERS = Topic(
     name="complaints.dead-letters",
     key="origin key",
     event_types=("complaints.bus.DeadLetter",),
     description="Messages a consumer could not use, with the error and their origin.",
+    producer="every service's relay",
+    consumers=(),
 )
 RELAY_POSITIONS = Topic(
     name="complaints.relay.positions",
@@ -146,6 +172,8 @@ RELAY_POSITIONS = Topic(
     ),
     partitions=1,
     cleanup=Cleanup.COMPACT,
+    producer="every service's relay",
+    consumers=(),
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from .common import BusinessArea, CommunicationKind, ContentCategory, Explanation, Nature, Severity, Validity
+from .common import BusinessAreaCode, CommunicationKind, ContentCategory, Explanation, Nature, Severity, Validity
 from .envelope import Contract, IntegrationEvent
 
 
@@ -41,7 +41,7 @@ class ComplaintTriagedPayload(Contract):
     nature: Nature
     communication_kind: CommunicationKind | None = Field(description="Set when the nature is communication.")
     content_category: ContentCategory
-    business_area: BusinessArea
+    business_area: BusinessAreaCode
     severity: Severity
     severity_criteria: list[str] = Field(description="Every criterion that matched, e.g. 'major.injury-or-loss'.")
     department: str = Field(description="The responsible department, from the routing table.")

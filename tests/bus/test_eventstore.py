@@ -67,7 +67,7 @@ def test_with_a_cipher_key_personal_data_is_encrypted_at_rest(tmp_path) -> None:
 
     assert b"Chan Tai Man" not in settings.sqlite_path.read_bytes()
     reopened = bootstrap.application(settings)
-    assert reopened.registration("hk-central", registered.complaint_id).form["complainant"]["name"] == "Chan Tai Man"
+    assert reopened.registration("hk-central", registered.complaint_id).form.complainant.name == "Chan Tai Man"
     reopened.close()
 
     plain = IntakeSettings(store="sqlite", state_dir=tmp_path / "plain")

@@ -32,7 +32,7 @@ def test_registration_is_recorded_with_the_first_sequence_number(intake) -> None
 
     view = intake.registration("hk-central", registration.complaint_id)
     assert registration.created and registration.sequence_number == 1
-    assert view.form["office_reference"] == "HK-2026-0001"
+    assert view.form.office_reference == "HK-2026-0001"
     assert view.registered_by == "hk-central/reception"
 
 

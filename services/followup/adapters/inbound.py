@@ -3,38 +3,45 @@ results and reopenings. One handler for both topics; each fact is idempotent by 
 
 from __future__ import annotations
 
-from typing import Any
-
 from shared.bus.consumer import Delivery
+from shared.bus.dispatch import Inbound
 from shared.contracts.handling import CaseReopened, ResultRecorded
 from shared.contracts.topics import HANDLING_EVENTS, TRIAGE_EVENTS
 from shared.contracts.triage import ComplaintTriaged
 from shared.eventstore import UnitOfWork
 
 from ..application import FollowupApplication
+from ..domain.case import FollowUpCase
 
-TOPICS = (TRIAGE_EVENTS.name, HANDLING_EVENTS.name)
 
-
-class CaseFacts:
+class CaseFacts(Inbound):
     """The TrackedConsumer's handler: `handler(uow, delivery)`."""
 
     def __init__(self, app: FollowupApplication) -> None:
         self.app = app
 
-    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
-        message: Any = delivery.message
-        if not isinstance(message, ComplaintTriaged | ResultRecorded | CaseReopened):
-            return
-        case = self.app.case_in(uow, message.complaint_id, message.office_id)
-        cause = str(message.event_id)
-        policy = self.app.policy
-        if isinstance(message, ComplaintTriaged):
-            p = message.payload
-            kind = p.communication_kind.value if p.communication_kind else None
-            case.note_triaged(p.validity.value, p.nature.value, kind, message.occurred_at, cause, policy)
-        elif isinstance(message, ResultRecorded):
-            p = message.payload
-            case.note_result(message.occurred_at, p.resolved, p.result, cause, policy)
-        else:
-            case.note_reopened(message.occurred_at, message.payload.reason, cause)
+    def _case(self, uow: UnitOfWork, message: ComplaintTriaged | ResultRecorded | CaseReopened) -> FollowUpCase:
+        return self.app.case_in(uow, message.complaint_id, message.office_id)
+
+    def triaged(self, uow: UnitOfWork, message: ComplaintTriaged, delivery: Delivery) -> None:
+        p = message.payload
+        kind = p.communication_kind.value if p.communication_kind else None
+        self._case(uow, message).note_triaged(
+            p.validity.value, p.nature.value, kind, message.occurred_at, str(message.event_id), self.app.policy
+        )
+
+    def result(self, uow: UnitOfWork, message: ResultRecorded, delivery: Delivery) -> None:
+        p = message.payload
+        self._case(uow, message).note_result(
+            message.occurred_at, p.resolved, p.result, str(message.event_id), self.app.policy
+        )
+
+    def reopened(self, uow: UnitOfWork, message: CaseReopened, delivery: Delivery) -> None:
+        self._case(uow, message).note_reopened(message.occurred_at, message.payload.reason, str(message.event_id))
+
+    TOPICS = (TRIAGE_EVENTS, HANDLING_EVENTS)
+    HANDLERS = {
+        ComplaintTriaged: triaged,
+        ResultRecorded: result,
+        CaseReopened: reopened,
+    }

@@ -39,7 +39,7 @@ class Translator:
         if isinstance(event, FollowUpCase.Opened):
             self._owners[event.originator_id] = (event.complaint_id, event.office_id)
         if event.originator_id not in self._owners:
-            case = self.app.repository.get(event.originator_id, version=1)
+            case: FollowUpCase = self.app.repository.get(event.originator_id, version=1)
             if len(self._owners) > 100_000:
                 self._owners.clear()
             self._owners[event.originator_id] = (case.complaint_id, case.office_id)

@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 from shared.bus.consumer import Delivery
+from shared.bus.dispatch import Inbound
 from shared.contracts.followup import ReturnVisitMade
+from shared.contracts.topics import FOLLOWUP_EVENTS, TRIAGE_EVENTS
 from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
 from shared.eventstore import UnitOfWork
 
 from ..application import HandlingApplication
 
 
-class HandlingHandler:
+class HandlingHandler(Inbound):
     def __init__(self, app: HandlingApplication) -> None:
         self.app = app
 
-    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
-        message = delivery.message
-        if isinstance(message, ComplaintTriaged):
-            self.app.open_case(uow, message)
-        elif isinstance(message, SeverityRegraded):
-            self.app.keep_severity(uow, message)
-        elif isinstance(message, TriageDecisionOverridden):
-            self.app.reroute(uow, message)
-        elif isinstance(message, ReturnVisitMade):
-            self.app.return_visit(uow, message)
-        # Other overrides, clusters and other follow-up events are not handling's business.
+    def triaged(self, uow: UnitOfWork, message: ComplaintTriaged, delivery: Delivery) -> None:
+        self.app.open_case(uow, message)
+
+    def regraded(self, uow: UnitOfWork, message: SeverityRegraded, delivery: Delivery) -> None:
+        self.app.keep_severity(uow, message)
+
+    def overridden(self, uow: UnitOfWork, message: TriageDecisionOverridden, delivery: Delivery) -> None:
+        self.app.reroute(uow, message)
+
+    def return_visit(self, uow: UnitOfWork, message: ReturnVisitMade, delivery: Delivery) -> None:
+        self.app.return_visit(uow, message)
+
+    # Clusters and other follow-up events are not handling's business.
+    TOPICS = (TRIAGE_EVENTS, FOLLOWUP_EVENTS)
+    HANDLERS = {
+        ComplaintTriaged: triaged,
+        SeverityRegraded: regraded,
+        TriageDecisionOverridden: overridden,
+        ReturnVisitMade: return_visit,
+    }

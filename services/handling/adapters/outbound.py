@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from shared.bus.relay import Publication
-from shared.contracts import Actor, stored_event_id
+from shared.contracts import Actor, IntegrationEvent, stored_event_id
 from shared.contracts import handling as contracts
 from shared.contracts.common import Explanation
 from shared.eventstore import ServiceApplication
@@ -17,7 +17,7 @@ from shared.eventstore import ServiceApplication
 from ..domain.case import Case
 
 # Stored event -> (integration event, how to build its payload from the stored event).
-_SIMPLE: dict[type, tuple[type[contracts.IntegrationEvent], Any]] = {
+_SIMPLE: dict[type, tuple[type[IntegrationEvent], Any]] = {
     Case.Accepted: (contracts.CaseAccepted, lambda e: contracts.CaseAcceptedPayload(department=e.department)),
     Case.HandOverRequested: (
         contracts.HandOverRequested,

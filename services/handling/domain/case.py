@@ -6,12 +6,15 @@ raises `OutOfOrder` and leaves the case as it was.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+
+from shared.contracts.common import Severity
 
 from .errors import OutOfOrder
 
@@ -23,6 +26,22 @@ class Stage(StrEnum):
     APPROVED = "approved"  # the leader approved: carry it out
     CARRIED_OUT = "carried-out"  # done: record the result
     RESULTED = "resulted"  # the case has a result (closed for handling, until a reopening)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A solution awaiting a leader: return, exchange, repair, discount, compensation, apology..."""
+
+    kind: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A time promised to the customer: a commitment to keep (the SLA times it)."""
+
+    promise: str
+    due_at: datetime
 
 
 class Case(Aggregate):
@@ -48,13 +67,13 @@ class Case(Aggregate):
         self.office_id = office_id
         self.department = department
         self.first_responsible = first_responsible
-        self.severity = severity
+        self.severity = Severity(severity)
         self.stage = Stage.OPENED
         self.cause: str | None = None
         self.responsible_person: str | None = None
-        self.proposal: dict[str, Any] | None = None
+        self.proposal: Proposal | None = None
         self.hand_over_to: str | None = None
-        self.commitments: list[dict[str, Any]] = []
+        self.commitments: list[Commitment] = []
         self.progress: list[str] = []
         self.reopened_by: list[str] = []
 
@@ -156,7 +175,7 @@ class Case(Aggregate):
 
     @event("SolutionProposed")
     def _proposed(self, kind: str, description: str, actor_id: str, actor_role: str, at: datetime) -> None:
-        self.proposal = {"kind": kind, "description": description}
+        self.proposal = Proposal(kind, description)
         self.stage = Stage.PROPOSED
 
     def approve(self, note: str | None, actor_id: str, actor_role: str, at: datetime) -> None:
@@ -208,7 +227,7 @@ class Case(Aggregate):
 
     @event("CommitmentMade")
     def _committed(self, promise: str, due_at: datetime, actor_id: str, actor_role: str, at: datetime) -> None:
-        self.commitments.append({"promise": promise, "due_at": due_at.isoformat()})
+        self.commitments.append(Commitment(promise, due_at))
 
     # -- facts from other services -------------------------------------------------------------------
 
@@ -218,7 +237,7 @@ class Case(Aggregate):
 
     @event("SeverityChanged")
     def _severity_changed(self, severity: str, causation_id: str, at: datetime) -> None:
-        self.severity = severity
+        self.severity = Severity(severity)
 
     def reopen(self, reason: str, visit_event_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
         """A dissatisfied return visit reopens a case with a result; anything else changes nothing."""

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from shared.auth import KeyRegistry, hash_key, sign
 from shared.bus.consumer import Delivery, Rejected
+from shared.bus.dispatch import Inbound
 from shared.clock import Clock
 from shared.contracts import OfficeRegistrationSubmitted, RegistrationForm, WireMessage, encode
+from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.eventstore import UnitOfWork
 
 from ..application import REGISTERING_ROLES, register_into
@@ -18,15 +20,12 @@ OFFICE_HEADER = "ce_officeid"
 SIGNATURE_HEADER = "ce_signature"
 
 
-class OfficeTopicHandler:
+class OfficeTopicHandler(Inbound):
     def __init__(self, keys: KeyRegistry, clock: Clock) -> None:
         self.keys = keys
         self.clock = clock
 
-    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
-        message = delivery.message
-        if not isinstance(message, OfficeRegistrationSubmitted):
-            raise Rejected(f"intake does not accept {type(message).__name__} on this topic")
+    def submitted(self, uow: UnitOfWork, message: OfficeRegistrationSubmitted, delivery: Delivery) -> None:
         office_id = delivery.headers.get(OFFICE_HEADER)
         signature = delivery.headers.get(SIGNATURE_HEADER)
         if not office_id or not signature:
@@ -47,6 +46,11 @@ class OfficeTopicHandler:
             )
         except IntakeError as error:
             raise Rejected(str(error)) from error
+
+    # Office systems publish only registrations here: anything else is refused into the dead letters.
+    TOPICS = (OFFICE_REGISTRATIONS,)
+    HANDLERS = {OfficeRegistrationSubmitted: submitted}
+    UNHANDLED = "reject"
 
     def _registered_at(self, delivery: Delivery, form: RegistrationForm) -> datetime:
         """When the office system submitted it (its CloudEvent time), not when this worker got to it:

@@ -15,13 +15,17 @@ from shared.contracts import (
     derived_id,
     stored_event_id,
 )
+from shared.contracts.hotline import HotlineComplaintReported, HotlineComplaintReportedPayload
 
 from ..domain.complaint import Complaint
+from ..domain.hotline import HotlineCall
 
 
 def translate(domain_event: Any) -> Iterable[Publication]:
     if isinstance(domain_event, Complaint.Registered):
         yield Publication.of(complaint_registered(domain_event))
+    elif isinstance(domain_event, HotlineCall.Recorded):
+        yield Publication.of(hotline_complaint_reported(domain_event))
     # OfficeLedger events stay private: the sequence number travels on ComplaintRegistered.
 
 
@@ -42,4 +46,18 @@ def complaint_registered(event: Any) -> ComplaintRegistered:
             form=RegistrationForm.model_validate(event.form),
             registered_at=event.registered_at,
         ),
+    )
+
+
+def hotline_complaint_reported(event: Any) -> HotlineComplaintReported:
+    report_id: UUID = event.originator_id
+    report = HotlineComplaintReportedPayload.model_validate(event.report)
+    return HotlineComplaintReported(
+        event_id=stored_event_id("intake", report_id, event.originator_version),
+        complaint_id=report_id,
+        office_id=event.office_id,
+        occurred_at=report.reported_at,  # the business time: when the hotline took the call
+        actor=Actor(id=event.actor_id, role=event.actor_role),
+        correlation_id=report_id,
+        payload=report,
     )

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.contracts import derived_id
+from shared.contracts import RegistrationForm, derived_id
 
 
 def form_fingerprint(form: dict[str, Any]) -> str:
@@ -39,7 +39,8 @@ class Complaint(Aggregate):
         self.office_id = office_id
         self.office_reference = office_reference
         self.sequence_number = sequence_number
-        self.form = form
+        # The stored event keeps the form's JSON (what the office sent); the state holds it typed.
+        self.form = RegistrationForm.model_validate(form)
         self.fingerprint = form_fingerprint(form)
         self.registered_at = registered_at
         self.actor_id = actor_id

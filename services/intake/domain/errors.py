@@ -17,3 +17,13 @@ class ReferenceReused(IntakeError):
 
 class ComplaintNotFound(IntakeError):
     pass
+
+
+class HotlineReferenceReused(IntakeError):
+    """The hotline reference already names a different call."""
+
+    def __init__(self, hotline_reference: str) -> None:
+        super().__init__(
+            f"hotline reference {hotline_reference!r} already recorded a call with different details; "
+            "use a new reference for a new call"
+        )

@@ -5,7 +5,7 @@ Run: `uvicorn services.intake.entrypoints.http:create_app --factory --port 8001`
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from shared.clock import Clock, utc_now
 from shared.contracts import Complainant, RegistrationForm
+from shared.contracts.hotline import HotlineCallRecord
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
@@ -24,14 +25,23 @@ from shared.web import (
 )
 
 from .. import bootstrap
-from ..application import REGISTERING_ROLES, IntakeApplication
-from ..domain.errors import ComplaintNotFound, ReferenceReused
+from ..application import HOTLINE_ROLES, REGISTERING_ROLES, IntakeApplication
+from ..domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused
 from ..settings import IntakeSettings
 
 
 class Registered(BaseModel):
     complaint_id: UUID
     sequence_number: int
+
+
+class HotlineCallRecorded(BaseModel):
+    report_id: UUID
+    hotline_reference: str
+
+
+# A call reported further ahead than this (clock skew between systems) is refused as impossible.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class RegistrationOut(BaseModel):
@@ -112,5 +122,43 @@ def create_app(
             withheld = Complainant(name="(withheld)", contact="(withheld)")
             out = out.model_copy(update={"form": out.form.model_copy(update={"complainant": withheld})})
         return out
+
+    @api.post(
+        "/hotline/calls",
+        status_code=status.HTTP_201_CREATED,
+        response_model=HotlineCallRecorded,
+        responses={
+            200: {"model": HotlineCallRecorded, "description": "Already recorded under this reference."},
+            409: {"model": Problem, "description": "The reference names a different call."},
+            **PROBLEM_RESPONSES,
+        },
+    )
+    def record_hotline_call(
+        call: HotlineCallRecord, principal: CurrentPrincipal, request: Request, response: Response
+    ) -> HotlineCallRecorded:
+        """Record a call the group hotline (or another channel outside the offices) took about an
+        office (a `hotline` key). The office must then register it quoting the hotline reference;
+        the projection flags a call no registration quotes in time."""
+        require_roles(principal, *HOTLINE_ROLES)
+        now = clock()
+        if call.reported_at > now + FUTURE_TOLERANCE:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [
+                    {
+                        "loc": ["body", "reported_at"],
+                        "msg": f"reported_at {call.reported_at.isoformat()} is in the future (now {now.isoformat()})",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        intake: IntakeApplication = request.app.state.intake
+        try:
+            recorded = intake.record_hotline_call(call, principal, now)
+        except HotlineReferenceReused as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        if not recorded.created:
+            response.status_code = status.HTTP_200_OK
+        return HotlineCallRecorded(report_id=recorded.report_id, hotline_reference=call.hotline_reference)
 
     return api

@@ -5,17 +5,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.bus.consumer import Delivery, Rejected
-from shared.contracts import IntegrationEvent
+from shared.bus.consumer import Delivery
+from shared.bus.dispatch import Inbound
+from shared.contracts import MESSAGE_TYPES, IntegrationEvent
 from shared.contracts.hotline import HotlineComplaintReported
+from shared.contracts.topics import (
+    FOLLOWUP_EVENTS,
+    HANDLING_EVENTS,
+    HOTLINE_REPORTS,
+    INTAKE_EVENTS,
+    NOTIFICATIONS,
+    SLA_EVENTS,
+    TRIAGE_EVENTS,
+)
 from shared.eventstore import UnitOfWork
 
 from ..domain.chain import ChainHead, canonical_json, digest_of
 from ..domain.records import COMPLAINT, HOTLINE, Record, hotline_record_id
 from .index import ProjectionIndex
 
+CONSUMED_TOPICS = (
+    INTAKE_EVENTS,
+    TRIAGE_EVENTS,
+    HANDLING_EVENTS,
+    SLA_EVENTS,
+    FOLLOWUP_EVENTS,
+    NOTIFICATIONS,
+    HOTLINE_REPORTS,
+)
 
-class ProjectionHandler:
+
+class ProjectionHandler(Inbound):
     """handler(uow, delivery) for shared.bus.consumer.TrackedConsumer.
 
     The chain head of each office comes from the index (caught up from the store whenever a new unit
@@ -28,14 +48,16 @@ class ProjectionHandler:
         self._uow: UnitOfWork | None = None
         self._heads: dict[str, ChainHead] = {}
 
-    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
+    def received(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
         if uow is not self._uow:
             self.index.catch_up()
             self._uow, self._heads = uow, {}
-        message = delivery.message
-        if not isinstance(message, IntegrationEvent):
-            raise Rejected(f"{type(message).__name__} is not an integration event")
         self.record(uow, message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+
+    # Every event of every topic it reads enters its complaint's record; nothing else is accepted.
+    TOPICS = CONSUMED_TOPICS
+    HANDLERS = dict.fromkeys((MESSAGE_TYPES[name] for topic in CONSUMED_TOPICS for name in topic.event_types), received)
+    UNHANDLED = "reject"
 
     def record(self, uow: UnitOfWork, message: IntegrationEvent, *, topic: str, partition: int, offset: int) -> bool:
         """Add one event to its record; False if the record already holds it (a re-publication)."""

@@ -45,7 +45,7 @@ class ReplayReport:
 
 
 async def _partitions(consumer: object, topics: Sequence[str]) -> list[TopicPartition]:
-    partitions = []
+    partitions: list[TopicPartition] = []
     for topic in topics:
         ids = consumer.partitions_for_topic(topic)  # type: ignore[attr-defined]
         if ids is None:

@@ -4,7 +4,8 @@
   since registrations travel on different partitions and may arrive out of order);
 - hotline-unregistered / hotline-registered-late: the group hotline took a complaint about the
   office, and no registration of that office quotes the hotline reference (as its office reference,
-  or in its description or request) within the set time;
+  or as a whole word of its description or request: "HL-1" is not quoted by "HL-10") within the set
+  time; the signal gives the call's age;
 - late-registration: the complaint was received long after what it complains of happened;
 - outlier-office: an office's complaint rate (per million units served where known, else a count)
   far from its peers' on a robust z-score (median and MAD).
@@ -12,10 +13,12 @@
 
 from __future__ import annotations
 
+import re
 import statistics as stats
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .policy import Policy
@@ -40,6 +43,7 @@ class Signal:
     complaint_id: str | None = None
     reference: str | None = None
     evidence: tuple[str, ...] = ()
+    age_hours: float | None = None  # how long the signalled fact has waited (a hotline call's age)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +54,7 @@ class Signal:
             "complaint_id": self.complaint_id,
             "reference": self.reference,
             "evidence": list(self.evidence),
+            "age_hours": self.age_hours,
         }
 
 
@@ -82,8 +87,39 @@ def sequence_gaps(views: Iterable[ComplaintView], now: datetime, policy: Policy)
     return signals
 
 
+# Characters that join the parts of one reference ("HL-2026/15"): a reference quoted in text ends where
+# neither a letter or digit nor such a joiner followed by a letter or digit comes next, so "HL-1" is
+# found in "call HL-1." and "ref:HL-1" but not in "HL-10", "HL-1/2", "A-HL-1" or "XHL-1".
+_JOINERS = "-_./:"
+_JOINERS_BEFORE = "-_./"  # "ref:HL-1" quotes HL-1
+
+
+@lru_cache(maxsize=4096)
+def _quoted(reference: str) -> re.Pattern[str]:
+    # ASCII letters and digits only: Chinese text runs straight on ("熱線HL-1投訴") and still quotes it.
+    before, after, alnum = f"[{re.escape(_JOINERS_BEFORE)}]", f"[{re.escape(_JOINERS)}]", "[A-Za-z0-9]"
+    return re.compile(
+        rf"(?<!{alnum})(?<!{alnum}{before}){re.escape(reference)}(?!{alnum})(?!{after}{alnum})", re.IGNORECASE
+    )
+
+
 def quotes(view: ComplaintView, reference: str) -> bool:
-    return view.office_reference == reference or reference in view.description or reference in (view.customer_request)
+    """Whether a registration quotes a hotline reference: exactly, as its own office reference, or as
+    a whole word of its description or request (letter case aside). Never a part of another one."""
+    if view.office_reference is not None and view.office_reference.casefold() == reference.casefold():
+        return True
+    pattern = _quoted(reference)
+    return bool(pattern.search(view.description) or pattern.search(view.customer_request))
+
+
+def _hours(span: timedelta) -> float:
+    return round(span.total_seconds() / 3600, 1)
+
+
+def _age_words(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    return f"{days} day(s) {hours} hour(s)" if days else f"{hours} hour(s)"
 
 
 def hotline_signals(
@@ -97,14 +133,17 @@ def hotline_signals(
         first = min((v.registered_at for v in matches if v.registered_at), default=None)
         if first is None:
             if now > due:
+                age = now - report.reported_at
                 signals.append(
                     Signal(
                         "hotline-unregistered",
                         report.office_id,
-                        f"hotline report {report.hotline_reference} not registered by the office",
+                        f"hotline call {report.hotline_reference} of {report.reported_at.isoformat()} not registered "
+                        f"by the office; {_age_words(age)} old",
                         since=due,
                         reference=report.hotline_reference,
                         evidence=(report.event_id,),
+                        age_hours=_hours(age),
                     )
                 )
         elif first > due:
@@ -112,11 +151,13 @@ def hotline_signals(
                 Signal(
                     "hotline-registered-late",
                     report.office_id,
-                    f"hotline report {report.hotline_reference} registered only at {first.isoformat()}",
+                    f"hotline call {report.hotline_reference} registered only at {first.isoformat()}, "
+                    f"{_age_words(first - report.reported_at)} after the call",
                     since=due,
                     reference=report.hotline_reference,
-                    complaint_id=str(matches[0].complaint_id),
+                    complaint_id=str(min(matches, key=lambda v: v.registered_at or first).complaint_id),
                     evidence=(report.event_id,),
+                    age_hours=_hours(first - report.reported_at),
                 )
             )
     return signals

@@ -258,8 +258,8 @@ class ComplaintView:
             self.result_at = self.replied_at = self.visited_at = None
             self.resolved = None
             self.closed_at = None
-            for step in ("result", "reply", "return-visit"):
-                self.clocks.pop(step, None)  # timed afresh (by new clocks, or by the policy)
+            for timed in ("result", "reply", "return-visit"):
+                self.clocks.pop(timed, None)  # timed afresh (by new clocks, or by the policy)
         elif kind == "CustomerReplied":
             self.replied_at = self.replied_at or when(p["replied_at"])
         elif kind == "ReturnVisitMade":

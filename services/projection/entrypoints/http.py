@@ -32,7 +32,7 @@ from ..application import ProjectionApplication
 from ..domain.errors import ComplaintNotFound, UnknownPeriod
 from ..settings import ProjectionSettings
 
-NOT_FOUND = {404: {"model": Problem, "description": "No such complaint for your key."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such complaint for your key."}}
 FORBIDDEN_OFFICE = "an office's key sees only its own office"
 
 
@@ -92,6 +92,7 @@ class SignalOut(BaseModel):
     complaint_id: str | None
     reference: str | None
     evidence: list[str]
+    age_hours: float | None = None
 
 
 class Signals(BaseModel):
@@ -282,8 +283,10 @@ def create_app(
 
     @api.get(
         "/stream",
-        responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}}
-        | PROBLEM_RESPONSES,
+        responses={
+            200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."},
+            **PROBLEM_RESPONSES,
+        },
     )
     async def stream(
         principal: CurrentPrincipal,
@@ -305,7 +308,7 @@ def create_app(
             yield ": projection changes\n\n"
             while True:
                 await asyncio.to_thread(projection.refresh)
-                for change in projection.index.changes_since(position):
+                for change in projection.index.changes_since(position or 0):
                     position = change.position
                     if not principal.can_see_office(change.office_id):
                         continue

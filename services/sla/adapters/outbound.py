@@ -52,7 +52,7 @@ class Translator:
         if isinstance(event, ComplaintClocks.Opened):
             self._owners[event.originator_id] = (event.complaint_id, event.office_id)
         if event.originator_id not in self._owners:
-            clocks = self.app.repository.get(event.originator_id, version=1)
+            clocks: ComplaintClocks = self.app.repository.get(event.originator_id, version=1)
             self._owners[event.originator_id] = (clocks.complaint_id, clocks.office_id)
             if len(self._owners) > 100_000:
                 self._owners.clear()

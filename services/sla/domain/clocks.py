@@ -502,7 +502,8 @@ class ComplaintClocks(Aggregate):
     @staticmethod
     def _deadline_in_force(clock: dict[str, Any]) -> datetime:
         extension = clock["extension"]
-        return extension["until"] if extension and extension.get("approved") else clock["deadline"]
+        deadline: datetime = extension["until"] if extension and extension.get("approved") else clock["deadline"]
+        return deadline
 
     def request_extension(
         self, key: str, until: datetime, reason: str, actor_id: str, actor_role: str, now: datetime

@@ -30,8 +30,10 @@ from ..settings import SlaSettings
 
 REQUESTING_ROLES = ("department-staff", "supervisor", "leader", "manager")
 DECIDING_ROLES = ("manager",)
-NOT_FOUND = {404: {"model": Problem, "description": "No such complaint for your key."}}
-CONFLICT = {409: {"model": Problem, "description": "Out of order for the clock now; nothing recorded."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such complaint for your key."}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "Out of order for the clock now; nothing recorded."}
+}
 
 
 class ClockOut(BaseModel):

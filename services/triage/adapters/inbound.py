@@ -4,21 +4,28 @@ Each message's effects go into the tracked consumer's unit of work, saved with i
 from __future__ import annotations
 
 from shared.bus.consumer import Delivery
+from shared.bus.dispatch import Inbound
 from shared.contracts import ComplaintRegistered
 from shared.contracts.sla import RegradeRequested
+from shared.contracts.topics import INTAKE_EVENTS, SLA_EVENTS
 from shared.eventstore import UnitOfWork
 
 from ..application import TriageApplication
 
 
-class TriageHandler:
+class TriageHandler(Inbound):
     def __init__(self, app: TriageApplication) -> None:
         self.app = app
 
-    def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
-        message = delivery.message
-        if isinstance(message, ComplaintRegistered):
-            self.app.triage_registration(uow, message)
-        elif isinstance(message, RegradeRequested):
-            self.app.regrade_requested(uow, message)
-        # Other events on these topics are not triage's business.
+    def registered(self, uow: UnitOfWork, message: ComplaintRegistered, delivery: Delivery) -> None:
+        self.app.triage_registration(uow, message)
+
+    def regrade_requested(self, uow: UnitOfWork, message: RegradeRequested, delivery: Delivery) -> None:
+        self.app.regrade_requested(uow, message)
+
+    # Other events on these topics are not triage's business.
+    TOPICS = (INTAKE_EVENTS, SLA_EVENTS)
+    HANDLERS = {
+        ComplaintRegistered: registered,
+        RegradeRequested: regrade_requested,
+    }

@@ -3,6 +3,7 @@ overrides. Grades only change through a recorded event with its own reason."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from shared.contracts import derived_id
 from shared.contracts.common import BusinessArea, CommunicationKind, ContentCategory, Severity, Validity
 
+from .decision import Decision
 from .engine import SEVERITY_ORDER, Judgement
 from .errors import InvalidOverride, NotYetTriaged
 
@@ -28,7 +30,7 @@ class Triage(Aggregate):
         self.complaint_id = complaint_id
         self.office_id = office_id
         self.triaged = False
-        self.decision: dict[str, Any] = {}
+        self.decision: Decision | None = None
         self.severity = ""
         self.criteria: list[str] = []
         self.pending_regrades: list[dict[str, Any]] = []
@@ -90,7 +92,7 @@ class Triage(Aggregate):
         triaged_at: datetime,
     ) -> None:
         self.triaged = True
-        self.decision = decision
+        self.decision = Decision.model_validate(decision)
         self.severity = decision["severity"]
         self.criteria = list(decision["severity_criteria"])
         self.registered_event_id = registered_event_id
@@ -208,18 +210,24 @@ class Triage(Aggregate):
 
     # -- people -------------------------------------------------------------------------------------------
 
+    @property
+    def judged(self) -> Decision:
+        """The decision in force; only once the complaint is triaged."""
+        if self.decision is None:
+            raise NotYetTriaged("the complaint has not been triaged yet")
+        return self.decision
+
     def current(self, aspect: str) -> str:
-        d = self.decision
+        d = self.judged
         if aspect == "nature":
-            # One value per nature: 'effective', or the kind of communication complaint.
-            return "effective" if d["nature"] == "effective" else str(d["communication_kind"])
+            return d.nature_value
         if aspect == "category":
-            return f"{d['content_category']}/{d['business_area']}"
+            return d.category
         if aspect == "routing":
-            return str(d["department"])
+            return d.department
         if aspect == "severity":
             return self.severity
-        return str(d[aspect])
+        return d.validity.value
 
     def confirm_or_override(
         self,
@@ -230,14 +238,16 @@ class Triage(Aggregate):
         actor_role: str,
         at: datetime,
         rules_version: int,
+        areas: Collection[str] = tuple(BusinessArea),
     ) -> str:
-        """A person confirms an automatic decision (same value) or overrides it; returns which."""
+        """A person confirms an automatic decision (same value) or overrides it; returns which.
+        A category names one of `areas` (those of the rules in force) or the complaint's own."""
         if not self.triaged:
             raise NotYetTriaged("the complaint has not been triaged yet: nothing to confirm or override")
         if aspect not in ASPECTS:
             raise InvalidOverride(f"aspect must be one of {list(ASPECTS)}")
-        _check_value(aspect, value)
         previous = self.current(aspect)
+        _check_value(aspect, value, {*areas, self.judged.business_area})
         if value == previous:
             self._confirmed(aspect=aspect, value=value, reason=reason, actor_id=actor_id, actor_role=actor_role, at=at)
             return "confirmed"
@@ -284,19 +294,10 @@ class Triage(Aggregate):
         overridden_at: datetime,
     ) -> None:
         self.overrides.append({"aspect": aspect, "previous": previous, "value": value, "by": actor_id})
-        if aspect == "validity":
-            self.decision["validity"] = value
-        elif aspect == "nature":
-            self.decision["nature"] = "effective" if value == "effective" else "communication"
-            self.decision["communication_kind"] = None if value == "effective" else value
-        elif aspect == "category":
-            content, area = value.split("/")
-            self.decision["content_category"], self.decision["business_area"] = content, area
-        elif aspect == "routing":
-            self.decision["department"] = value
+        self.decision = self.judged.amended(aspect, value)
 
 
-def _check_value(aspect: str, value: str) -> None:
+def _check_value(aspect: str, value: str, areas: Collection[str]) -> None:
     allowed: list[str] | None = None
     if aspect == "validity":
         allowed = [v.value for v in Validity]
@@ -305,7 +306,7 @@ def _check_value(aspect: str, value: str) -> None:
     elif aspect == "severity":
         allowed = [s.value for s in Severity]
     elif aspect == "category":
-        allowed = [f"{c.value}/{a.value}" for c in ContentCategory for a in BusinessArea]
+        allowed = [f"{c.value}/{a}" for c in ContentCategory for a in sorted(areas)]
     if allowed is not None and value not in allowed:
         shown = allowed if len(allowed) < 10 else "content/area, e.g. 'equipment/electromechanical'"
         raise InvalidOverride(f"{aspect} cannot be {value!r}; use {shown}")

@@ -27,6 +27,7 @@ from ..application import TriageApplication
 from ..domain.engine import History, judge
 from ..domain.errors import DecisionNotFound, InvalidOverride, NotYetTriaged
 from ..domain.rules import Rules
+from ..domain.vocabulary import RulesVocabularyError, check_vocabulary
 from ..settings import TriageSettings
 
 DECIDING_ROLES = ("supervisor", "manager", "leader")
@@ -160,6 +161,13 @@ def create_app(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 [{"loc": ["body", "rules"], "msg": f"unusable rules: {error!r}", "type": "value_error"}],
+            ) from None
+        try:  # and rules that would make triage publish what no contract accepts
+            check_vocabulary(body.rules)
+        except RulesVocabularyError as error:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"loc": ["body", "rules"], "msg": problem, "type": "value_error"} for problem in error.problems],
             ) from None
         triage: TriageApplication = request.app.state.triage
         version = triage.adopt_rules(body.rules, principal.actor_id, principal.role, body.reason, clock())
