@@ -1,4 +1,6 @@
-"""Runs a long-lived bus loop (relay or consumer) until SIGTERM/SIGINT, logging its progress."""
+"""Runs a long-lived bus loop (relay or consumer) until SIGTERM/SIGINT, logging its progress and
+serving its health endpoint (`shared/health.py`) from the same event loop: an answer proves the loop
+turns, and the probe reads the loop's own progress without locks."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from shared.health import Endpoint, serving
+from shared.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +23,10 @@ def run_until_signalled(
     loop: Loop,
     progress: Callable[[], Any] | None = None,
     report_seconds: float = 10.0,
+    *,
+    health: Endpoint | None = None,
 ) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -33,7 +40,10 @@ def run_until_signalled(
 
         reporter = asyncio.create_task(report())
         try:
-            await loop(stop)
+            async with serving(health):
+                if health is not None:
+                    log.info("%s serves its health on http://%s:%d/health", name, health.host, health.port)
+                await loop(stop)
         finally:
             reporter.cancel()
         log.info("%s stopped", name)
