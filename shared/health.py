@@ -66,14 +66,16 @@ def _age(since: float | None) -> float | None:
 def relay_probe(relay: OutboxRelay, stale_after: float) -> Probe:
     """A relay is alive while its loop turns, ready once it has read its committed position."""
 
+    born = time.monotonic()  # before its first turn, a relay that starts counts as alive
+
     async def probe() -> Status:
         progress = relay.progress
-        beat = _age(progress.last_beat)
+        beat = _age(progress.last_beat or born)
         last_id = await asyncio.to_thread(relay.app.process_recorder.max_notification_id)
         behind = None if last_id is None else max(last_id - (progress.position or 0), 0)
         return Status(
             alive=beat is not None and beat < stale_after,
-            ready=progress.started > 0,
+            ready=progress.started > 0 and progress.last_beat is not None,
             details={
                 "heartbeat_age_seconds": beat,
                 "published_position": progress.position,
@@ -92,7 +94,7 @@ def consumer_probe(consumer: TrackedConsumer, stale_after: float) -> Probe:
 
     async def probe() -> Status:
         progress = consumer.progress
-        beat = _age(progress.last_poll)
+        beat = _age(progress.last_poll or progress.started)
         partitions = await consumer.partition_report()
         lags = [p["lag"] for p in partitions.values() if p["lag"] is not None]
         return Status(

@@ -60,7 +60,8 @@ async def test_a_relay_whose_loop_stopped_turning_is_not_alive(tmp_path: Path) -
     settings = _settings(tmp_path)
     relay = bootstrap.relay(settings, bootstrap.application(settings))
     probe = relay_probe(relay, stale_after=5)
-    assert not (await probe()).alive  # never turned
+    starting = await probe()  # alive (it is starting), not ready
+    assert (starting.alive, starting.ready, starting.as_dict("relay")["status"]) == (True, False, "starting")
     relay.progress.started = relay.progress.last_beat = time.monotonic()
     assert (await probe()).ok
     relay.progress.last_beat = time.monotonic() - 6
