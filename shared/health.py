@@ -125,18 +125,21 @@ class Endpoint:
     host: str
     port: int
     probe: Probe
+    exit_after_seconds: float = 0.0  # not alive for this long: the process exits to be restarted (0: never)
 
 
 def relay_endpoint(settings: ServiceSettings, relay: OutboxRelay) -> Endpoint:
     """The relay process's health endpoint, as its settings place it."""
     probe = relay_probe(relay, settings.health_stale_seconds)
-    return Endpoint("relay", settings.health_bind_host, settings.health_port("relay"), probe)
+    port = settings.health_port("relay")
+    return Endpoint("relay", settings.health_bind_host, port, probe, settings.health_exit_after_seconds)
 
 
 def worker_endpoint(settings: ServiceSettings, consumer: TrackedConsumer) -> Endpoint:
     """The worker process's health endpoint, as its settings place it."""
     probe = consumer_probe(consumer, settings.health_stale_seconds)
-    return Endpoint("worker", settings.health_bind_host, settings.health_port("worker"), probe)
+    port = settings.health_port("worker")
+    return Endpoint("worker", settings.health_bind_host, port, probe, settings.health_exit_after_seconds)
 
 
 def health_app(endpoint: Endpoint) -> Starlette:

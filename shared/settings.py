@@ -67,6 +67,9 @@ class ServiceSettings(BaseSettings):
     health_stale_seconds: float = Field(
         default=30.0, gt=0, description="A relay/worker whose loop has not turned for this long is not alive."
     )
+    health_exit_after_seconds: float = Field(
+        default=300.0, ge=0, description="Not alive for this long: the relay/worker exits to be restarted (0: never)."
+    )
     health_probe_timeout_seconds: float = 0.5
 
     time_factor: float = Field(default=1.0, gt=0, description="Demo time runs this many times faster.")

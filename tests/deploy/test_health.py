@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,8 @@ from shared.health import relay_endpoint, relay_probe, serving, worker_endpoint
 from shared.logs import RateLimit
 from tests.deploy.support import free_port
 from tests.support import form, write_keys
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(tmp_path: Path, bootstrap_servers: str = "127.0.0.1:1") -> IntakeSettings:
@@ -177,3 +181,22 @@ def test_the_log_rate_limit_holds_back_a_flood_and_says_how_much() -> None:
     assert "similar lines suppressed" in last.getMessage()
     other = logging.LogRecord("flood", logging.WARNING, __file__, 1, "another message", (), None)
     assert limit.filter(other)
+
+
+def test_a_process_that_stays_not_alive_exits_to_be_restarted(tmp_path: Path) -> None:
+    """The runner's watchdog: a loop stuck for good (here: one that never ends and a probe that says
+    not alive) makes the process exit with 75, so its supervisor starts it afresh."""
+    script = tmp_path / "stuck.py"
+    script.write_text(
+        "import asyncio\n"
+        "from shared.bus.runner import run_until_signalled\n"
+        "from shared.health import Endpoint, Status\n"
+        "async def probe(): return Status(alive=False, ready=False)\n"
+        "async def stuck(stop): await asyncio.Event().wait()\n"
+        f"run_until_signalled('stuck', stuck, health=Endpoint('worker', '127.0.0.1', {free_port()}, probe, 1.0))\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert done.returncode == 75, done.stderr[-2000:]
+    assert time.monotonic() - started < 20
+    assert "not alive for 1 s; exiting to be restarted" in done.stderr
