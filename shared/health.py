@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from shared.bus.consumer import TrackedConsumer
     from shared.bus.relay import OutboxRelay
     from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,16 @@ async def serving(endpoint: Endpoint | None) -> AsyncIterator[None]:
         lifespan="off",
     )
     server = _InLoopServer(config)
-    task = asyncio.create_task(server.serve())
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn exits when it cannot bind: the process goes on, unhealthy to others
+            log.error(
+                "%s: cannot serve health on %s:%d; going on without it", endpoint.name, endpoint.host, endpoint.port
+            )
+
+    task = asyncio.create_task(serve())
     try:
         yield
     finally:

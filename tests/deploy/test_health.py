@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import subprocess
 import sys
 import time
@@ -200,3 +201,27 @@ def test_a_process_that_stays_not_alive_exits_to_be_restarted(tmp_path: Path) ->
     assert done.returncode == 75, done.stderr[-2000:]
     assert time.monotonic() - started < 20
     assert "not alive for 1 s; exiting to be restarted" in done.stderr
+
+
+def test_a_taken_health_port_does_not_stop_the_process(tmp_path: Path) -> None:
+    """A relay or worker whose health port is taken (another copy of it, a test beside `make up`)
+    does its work without the endpoint, and says so."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        script = tmp_path / "busy.py"
+        script.write_text(
+            "import asyncio\n"
+            "from shared.bus.runner import run_until_signalled\n"
+            "from shared.health import Endpoint, Status\n"
+            "async def probe(): return Status(alive=True, ready=True)\n"
+            "async def work(stop):\n"
+            "    await asyncio.sleep(1.5)\n"
+            "    print('work done', flush=True)\n"
+            f"run_until_signalled('busy', work, health=Endpoint('worker', '127.0.0.1', {port}, probe))\n"
+        )
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "work done" in done.stdout
+    assert f"cannot serve health on 127.0.0.1:{port}" in done.stderr
