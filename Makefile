@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make up` (run the system) and `make test` (run every test).
-.PHONY: up down demo test test-fast lint format bench deps prereqs kafka-start kafka-stop topics docs clean
+.PHONY: up down status demo test test-fast lint format bench deps prereqs kafka-start kafka-stop topics docs clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,6 +14,9 @@ demo: deps  ## `make up` on accelerated time (1 s = 1 min), then several offices
 
 down:  ## Stop the services and Kafka (stores and topics are kept in .state/).
 	deploy/local/down.sh
+
+status:  ## Each process of `make up`: running or not, pid, uptime (supervisord).
+	$(VENV)/bin/supervisorctl -c $${STATE_DIR:-.state}/supervisord.conf status
 
 test: deps  ## The whole suite: starts a real Kafka (and PostgreSQL) itself.
 	$(VENV)/bin/pytest

@@ -115,7 +115,7 @@ async def wait_for_http(url: str) -> None:
     async with httpx.AsyncClient(base_url=url) as client:
         for _ in range(100):
             try:
-                if (await client.get("/health")).status_code == 200:
+                if (await client.get("/health/live")).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

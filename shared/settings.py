@@ -54,6 +54,24 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
 
+    # Health of the relay and worker processes (see shared/health.py). Each serves it on its own port:
+    # 0 means the HTTP port + 100 (relay) or + 200 (worker), e.g. intake 8001 -> 8101 and 8201.
+    health_bind_host: str = Field(default="127.0.0.1", description="Where a relay/worker serves its health.")
+    relay_health_port: int = Field(default=0, ge=0, description="The relay's health port (0: HTTP port + 100).")
+    worker_health_port: int = Field(default=0, ge=0, description="The worker's health port (0: HTTP port + 200).")
+    relay_health_host: str = Field(default="127.0.0.1", description="Where the HTTP app finds the relay's health.")
+    worker_health_host: str = Field(default="127.0.0.1", description="Where the HTTP app finds the worker's.")
+    health_processes: tuple[str, ...] = Field(
+        default=("relay", "worker"), description="The background processes the HTTP app's /health answers for."
+    )
+    health_stale_seconds: float = Field(
+        default=30.0, gt=0, description="A relay/worker whose loop has not turned for this long is not alive."
+    )
+    health_exit_after_seconds: float = Field(
+        default=300.0, ge=0, description="Not alive for this long: the relay/worker exits to be restarted (0: never)."
+    )
+    health_probe_timeout_seconds: float = 0.5
+
     time_factor: float = Field(default=1.0, gt=0, description="Demo time runs this many times faster.")
     clock_epoch: AwareDatetime | None = Field(
         default=None, description="The real instant a demo's accelerated time starts from (all processes share it)."
@@ -64,6 +82,15 @@ class ServiceSettings(BaseSettings):
         if self.time_factor == 1.0:
             return utc_now
         return accelerated(self.clock_epoch or utc_now(), self.time_factor)
+
+    def health_port(self, process: str) -> int:
+        """The port a background process (`relay` or `worker`) serves its health on."""
+        offset, port = {"relay": (100, self.relay_health_port), "worker": (200, self.worker_health_port)}[process]
+        return port or self.http_port + offset
+
+    def health_address(self, process: str) -> str:
+        host = {"relay": self.relay_health_host, "worker": self.worker_health_host}[process]
+        return f"{host}:{self.health_port(process)}"
 
     @property
     def sqlite_path(self) -> Path:

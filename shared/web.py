@@ -12,6 +12,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
 from .auth import KeyRegistry, Principal
+from .health import background_health
 from .settings import ServiceSettings
 
 KEY_HEADER = "X-Office-Key"
@@ -118,8 +119,35 @@ def service_api(
     install_key_registry(api, KeyRegistry.load(settings.keys_file))
     limit_body_size(api, max_body_bytes)
 
-    @api.get("/health")
-    def health() -> dict[str, str]:
+    install_health(api, settings)
+    return api
+
+
+HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {"description": "A background process of the service (relay, worker) is unreachable, stale or not ready."}
+}
+
+
+def install_health(
+    api: FastAPI, settings: ServiceSettings, details: Callable[[Request], dict[str, Any]] | None = None
+) -> None:
+    """`GET /health/live`: this process answers (liveness). `GET /health`: the service is ready: this
+    process and its relay and worker (asked over their health endpoints, see shared/health.py); 503
+    with each one's answer when one is not."""
+    background = background_health(settings)
+
+    @api.get("/health/live")
+    def live() -> dict[str, str]:
         return {"status": "ok", "service": settings.service_name}
 
-    return api
+    @api.get("/health", responses=HEALTH_RESPONSES)
+    async def health(request: Request) -> JSONResponse:
+        processes = await background()
+        ok = all(answer["ok"] for answer in processes.values())
+        body = {
+            "status": "ok" if ok else "degraded",
+            "service": settings.service_name,
+            **(details(request) if details else {}),
+            "processes": processes,
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)

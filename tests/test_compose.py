@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,46 @@ def test_every_service_package_is_deployed_with_its_settings() -> None:
     deployed = {name.split("-", 1)[0] for name in APP_SERVICES}
     assert packages <= prefixes, f"services without a settings class: {sorted(packages - prefixes)}"
     assert packages <= deployed, f"services missing from docker-compose.yml: {sorted(packages - deployed)}"
+
+
+def _procfile_processes() -> list[str]:
+    lines = (ROOT / "deploy" / "Procfile").read_text().splitlines()
+    return [line.split(":", 1)[0] for line in lines if line and not line.startswith("#")]
+
+
+def test_the_long_running_services_are_exactly_the_procfile_processes() -> None:
+    restarted = {name for name, spec in APP_SERVICES.items() if spec.get("restart")}
+    assert restarted == set(_procfile_processes()), "deploy/Procfile and docker-compose.yml list other processes"
+
+
+@pytest.mark.parametrize("name", _procfile_processes())
+def test_each_process_is_restarted_and_checked_on_its_own_health_port(name: str) -> None:
+    """A process that dies is restarted by the engine; its health check asks the port where the
+    process serves its health (the HTTP port; the relay's and worker's health ports)."""
+    spec = APP_SERVICES[name]
+    assert spec.get("restart") in {"always", "unless-stopped", "on-failure"}, f"{name}: no restart policy"
+    test = spec["healthcheck"]["test"]
+    assert test[:4] == ["CMD", "python", "-m", "shared.health"], f"{name}: {test}"
+    assert importlib.util.find_spec("shared.health") is not None
+    service, kind = name.split("-", 1)
+    settings_class = _settings_classes()[f"{service.upper()}_"]
+    environment = {k.removeprefix(f"{service.upper()}_").lower(): v for k, v in spec["environment"].items()}
+    settings = settings_class.model_validate({k: v for k, v in environment.items() if k in settings_class.model_fields})
+    if kind == "http":
+        command = spec["command"]
+        expected = int(command[command.index("--port") + 1])
+        assert expected == settings.http_port, f"{name} serves on {expected}, its settings say {settings.http_port}"
+    else:
+        expected = settings.health_port(kind)
+        assert settings.health_bind_host == "0.0.0.0", f"{name}: health reachable only inside its container"
+        assert settings.health_address(kind) == f"{name}:{expected}", f"{name}: the HTTP app looks elsewhere"
+    assert test[4] == f"http://127.0.0.1:{expected}/health/live", f"{name}: checks {test[4]}, serves on {expected}"
+
+
+def test_processes_log_with_the_rate_limited_configuration() -> None:
+    config = json.loads((ROOT / "deploy" / "logging.json").read_text())
+    assert config["filters"]["rate_limit"]["()"] == "shared.logs.RateLimit"
+    for name in _procfile_processes():
+        command = APP_SERVICES[name]["command"]
+        if command[0] == "uvicorn":
+            assert command[command.index("--log-config") + 1] == "deploy/logging.json", name

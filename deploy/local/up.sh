@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Brings the whole system up locally: Kafka, topics, development keys, every service (SQLite stores).
+# Brings the whole system up locally: Kafka, topics, development keys, every service (SQLite stores),
+# each process of deploy/Procfile under supervisord (restarted on its own when it dies; logs rotated).
+# Settings (environment): STATE_DIR (.state), KAFKA_PORT (9092) or KAFKA_EXTERNAL=1 with
+# KAFKA_BOOTSTRAP_SERVERS, <SERVICE>_HTTP_PORT and the other <SERVICE>_* settings, DEMO_TIME_FACTOR.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-state=.state
+state=${STATE_DIR:-.state}
 mkdir -p "$state/logs"
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}
+services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION"
+if [ "$state" != ".state" ]; then  # every service keeps its stores and keys there too
+  for service in $services; do
+    export "${service}_STATE_DIR=${state}" "${service}_KEYS_FILE=${state}/keys.json"
+  done
+fi
 
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
 .venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
-keys=$(.venv/bin/python -m shared.auth dev-keys)
+keys=$(.venv/bin/python -m shared.auth dev-keys --out "$state/keys.json" --plain-out "$state/dev-keys.txt")
 if [ ! -f "$state/dev.env" ]; then
   # One store-encryption key per service (complaints carry personal data), made once.
   .venv/bin/python - >"$state/dev.env" <<'PY'
@@ -20,54 +29,62 @@ PY
   chmod 600 "$state/dev.env"
 fi
 
-if [ -n "${DEMO_TIME_FACTOR:-}" ] && [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; then
+supervisor_running() { [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; }
+
+if [ -n "${DEMO_TIME_FACTOR:-}" ] && supervisor_running; then
   echo "[up] restarting the services on demo time"
   KAFKA_EXTERNAL=1 deploy/local/down.sh
 fi
 # A demo runs every service on the same accelerated time (see shared/clock.py), from one shared instant.
-envfiles="$state/dev.env"
+set -a
+# shellcheck disable=SC1091
+. "$state/dev.env"
 if [ -n "${DEMO_TIME_FACTOR:-}" ]; then
   epoch=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   : >"$state/demo.env"
-  for service in INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION; do
+  for service in $services; do
     printf '%s_TIME_FACTOR=%s\n%s_CLOCK_EPOCH=%s\n' "$service" "$DEMO_TIME_FACTOR" "$service" "$epoch" >>"$state/demo.env"
   done
-  envfiles="$envfiles,$state/demo.env"
+  # shellcheck disable=SC1091
+  . "$state/demo.env"
   echo "[up] demo time runs ${DEMO_TIME_FACTOR}x faster from $epoch"
 fi
+set +a
 
-if [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; then
-  echo "[up] services already running (pid $(cat "$state/services.pid"))"
+conf="$state/supervisord.conf"
+if supervisor_running; then
+  echo "[up] services already running under supervisord (pid $(cat "$state/services.pid"))"
 else
-  echo "[up] starting services (logs: $state/logs/services.log)"
-  nohup .venv/bin/honcho start -f deploy/Procfile -d . -e "$envfiles" >"$state/logs/services.log" 2>&1 &
-  echo $! >"$state/services.pid"
+  echo "[up] starting services under supervisord (logs: $state/logs/<process>.log)"
+  .venv/bin/python deploy/local/supervisord_conf.py --state "$state" >"$conf"
+  .venv/bin/supervisord -c "$conf"
 fi
 
 wait_for() {
-  for _ in $(seq 1 60); do
-    if .venv/bin/python - "$1" <<'PY' 2>/dev/null; then return 0; fi
-import sys, httpx
-sys.exit(0 if httpx.get(sys.argv[1], timeout=1).status_code == 200 else 1)
-PY
+  for _ in $(seq 1 "${UP_WAIT_TRIES:-180}"); do
+    if curl -sf -o /dev/null -m 2 "$1"; then return 0; fi
     sleep 0.5
   done
-  echo "[up] $1 did not answer; see $state/logs/services.log" >&2
-  tail -20 "$state/logs/services.log" >&2
+  echo "[up] $1 did not answer 200; its relay or worker may be down:" >&2
+  curl -s "$1" >&2 || true
+  echo >&2
+  .venv/bin/supervisorctl -c "$conf" status >&2 || true
   exit 1
 }
-# Every HTTP process of the Procfile ("<service>-http: ... --port N") must answer its health check.
+# Every HTTP process of the Procfile must answer its health check, which also asks its service's
+# relay and worker (shared/health.py): ready means the whole service is.
 urls=""
 while read -r name port; do
   wait_for "http://127.0.0.1:$port/health"
   urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
-done < <(sed -nE 's/^([a-z]+-http):.*--port ([0-9]+).*/\1 \2/p' deploy/Procfile)
+  [ "$name" = projection-http ] && dashboard="http://127.0.0.1:$port/dashboard"
+done < <(.venv/bin/python deploy/local/supervisord_conf.py --http-ports)
 
 cat <<TXT
 
 The complaint system is up.
   Kafka          $KAFKA_BOOTSTRAP_SERVERS
-$urls  dashboard      http://127.0.0.1:8000/dashboard   (sign in with a key below)
+$urls  dashboard      ${dashboard:-}   (sign in with a key below)
 
 Development keys (send as the X-Office-Key header):
 $(echo "$keys" | sed 's/^/  /')
@@ -75,8 +92,11 @@ $(echo "$keys" | sed 's/^/  /')
 Try it (records deploy/local/example-complaint.json, received just now):
   deploy/local/try-it.sh hk-central
 or by hand:
-  curl -s -X POST http://127.0.0.1:8001/complaints -H "X-Office-Key: $(echo "$keys" | awk '$1=="hk-central/reception"{print $2}')" \\
+  curl -s -X POST http://127.0.0.1:${INTAKE_HTTP_PORT:-8001}/complaints -H "X-Office-Key: $(echo "$keys" | awk '$1=="hk-central/reception"{print $2}')" \\
     -H 'Content-Type: application/json' -d @deploy/local/example-complaint.json
 
+Every process runs under supervisord and is restarted when it dies:
+  make status      each process's state and pid      logs: $state/logs/<process>.log (rotated at 10 MB)
+  health           GET /health of each service above also reports its relay and worker
 Stop everything with: make down
 TXT

@@ -69,6 +69,8 @@ class ConsumerProgress:
     skipped_redeliveries: int = 0
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
+    last_poll: float | None = None  # monotonic: the loop's last turn (shared/health.py)
+    last_commit: float | None = None  # monotonic: the last batch saved with its position
 
     def rate(self) -> float:
         elapsed = time.monotonic() - self.started
@@ -135,6 +137,7 @@ class TrackedConsumer:
         try:
             while not stop.is_set():
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
+                self.progress.last_poll = time.monotonic()
                 for partition, records in batches.items():
                     await asyncio.to_thread(self.process_partition_batch, partition, records)
                     await self._commit_kafka_offset(partition, records[-1].offset + 1)
@@ -271,6 +274,23 @@ class TrackedConsumer:
         self.progress.handled += handled
         self.progress.dead_lettered += dead
         self.progress.batches += 1
+        self.progress.last_commit = time.monotonic()
+
+    async def partition_report(self) -> dict[str, dict[str, int | None]]:
+        """Each assigned partition's position (the next offset to hand out) and lag: Kafka's last
+        stable offset minus the position (None until both are known). For shared/health.py."""
+        if self._consumer is None:
+            return {}
+        report: dict[str, dict[str, int | None]] = {}
+        for partition in sorted(self._consumer.assignment(), key=lambda p: (p.topic, p.partition)):
+            try:
+                position: int | None = await asyncio.wait_for(self._consumer.position(partition), 0.5)
+            except (TimeoutError, KafkaError):  # not yet positioned (a rebalance in progress)
+                position = None
+            end = self._consumer.last_stable_offset(partition)
+            lag = None if end is None or position is None else max(end - position, 0)
+            report[f"{partition.topic}/{partition.partition}"] = {"position": position, "lag": lag}
+        return report
 
 
 class _SeekToStoredPosition(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -67,6 +67,8 @@ class RelayProgress:
     published_messages: int = 0
     batches: int = 0
     started: float = 0.0
+    last_beat: float | None = None  # monotonic: the loop's last turn (shared/health.py)
+    last_batch: float | None = None  # monotonic: the last batch published
 
     def rate(self) -> float:
         elapsed = time.monotonic() - self.started
@@ -122,6 +124,7 @@ class OutboxRelay:
         await self.start()
         try:
             while not stop.is_set():
+                self.progress.last_beat = time.monotonic()
                 if await self.publish_next_batch() == 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.poll_seconds)
@@ -153,6 +156,7 @@ class OutboxRelay:
         self.progress.published_events += len(notifications)
         self.progress.published_messages += len(publications)
         self.progress.batches += 1
+        self.progress.last_batch = time.monotonic()
         return len(notifications)
 
     def _publications(self, notification: Notification) -> Iterable[Publication]:

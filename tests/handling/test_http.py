@@ -83,7 +83,7 @@ def walk(client: TestClient, keys: dict[str, str], case: str, upto: str) -> None
 
 
 def test_health(client) -> None:
-    assert client.get("/health").json() == {"status": "ok", "service": "handling"}
+    assert client.get("/health/live").json() == {"status": "ok", "service": "handling"}
 
 
 def test_a_case_from_acceptance_to_result_tells_the_whole_story(client, keys) -> None:

@@ -34,7 +34,7 @@ def recorded(client: TestClient) -> int:
 
 
 def test_health(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok", "service": "intake"}
+    assert client.get("/health/live").json() == {"status": "ok", "service": "intake"}
 
 
 def test_post_registers_then_the_same_reference_answers_200_with_the_same_id(client, keys) -> None:

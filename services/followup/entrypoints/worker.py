@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from shared.bus.runner import run_until_signalled
+from shared.health import worker_endpoint
 
 from .. import bootstrap
 from ..settings import FollowupSettings
@@ -14,7 +15,9 @@ from ..settings import FollowupSettings
 def main() -> None:
     settings = FollowupSettings()
     consumer = bootstrap.consumer(settings, bootstrap.application(settings), settings.clock())
-    run_until_signalled("followup worker", consumer.run, lambda: consumer.progress)
+    run_until_signalled(
+        "followup worker", consumer.run, lambda: consumer.progress, health=worker_endpoint(settings, consumer)
+    )
 
 
 if __name__ == "__main__":

@@ -25,13 +25,14 @@ from pydantic import BaseModel, Field
 from shared.auth import KeyRegistry, Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.projection import Statistics, StepCheck
-from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, install_key_registry
+from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, install_health, install_key_registry
 
 from .. import bootstrap, dashboard
 from ..application import ProjectionApplication
 from ..domain.errors import ComplaintNotFound, UnknownPeriod
 from ..settings import ProjectionSettings
 
+STREAM_CHUNK = 100  # changes per write of the SSE stream; the loop looks for a gone client between writes
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such complaint for your key."}}
 FORBIDDEN_OFFICE = "an office's key sees only its own office"
 
@@ -152,13 +153,12 @@ def create_app(
         projection.refresh()
         return projection
 
-    @api.get("/health")
-    def health(request: Request) -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "service": "projection",
-            "position": request.app.state.projection.index.position,
-        }
+    api.state.open_streams = 0  # SSE streams being served (reported by /health)
+
+    def health_details(request: Request) -> dict[str, Any]:
+        return {"position": request.app.state.projection.index.position, "open_streams": api.state.open_streams}
+
+    install_health(api, settings, health_details)
 
     @api.get("/complaints", response_model=Page, responses={**PROBLEM_RESPONSES})
     def complaints(
@@ -303,28 +303,46 @@ def create_app(
         if position is None:
             position = projection.index.position
 
+        def sse(change: Any) -> str:
+            data = {
+                "subject_id": change.subject_id,
+                "kind": change.kind,
+                "office_id": change.office_id,
+                "event_type": change.event_type,
+            }
+            name = "complaint" if change.kind == "complaint" else "hotline"
+            office = json.dumps({"office_id": change.office_id})
+            return (
+                f"id: {change.position}\nevent: {name}\ndata: {json.dumps(data)}\n\n"
+                f"id: {change.position}\nevent: office\ndata: {office}\n\n"
+            )
+
         async def events() -> AsyncIterator[str]:
+            # A write into a connection the client has closed does not fail here: the event loop
+            # notices the closed socket only when it gets to run. So the history is sent in chunks,
+            # and after each one the loop runs and a gone client ends the stream at once (before,
+            # `?after=0` wrote the whole backlog into the dead socket, one log line a write).
             nonlocal position
-            yield ": projection changes\n\n"
-            while True:
-                await asyncio.to_thread(projection.refresh)
-                for change in projection.index.changes_since(position or 0):
-                    position = change.position
-                    if not principal.can_see_office(change.office_id):
-                        continue
-                    data = {
-                        "subject_id": change.subject_id,
-                        "kind": change.kind,
-                        "office_id": change.office_id,
-                        "event_type": change.event_type,
-                    }
-                    name = "complaint" if change.kind == "complaint" else "hotline"
-                    yield f"id: {change.position}\nevent: {name}\ndata: {json.dumps(data)}\n\n"
-                    office = json.dumps({"office_id": change.office_id})
-                    yield f"id: {change.position}\nevent: office\ndata: {office}\n\n"
-                if once or await request.is_disconnected():
-                    return
-                await asyncio.sleep(settings.index_poll_seconds)
+            request.app.state.open_streams += 1
+            try:
+                yield ": projection changes\n\n"
+                while True:
+                    await asyncio.to_thread(projection.refresh)
+                    changes = list(projection.index.changes_since(position or 0))
+                    for start in range(0, len(changes), STREAM_CHUNK):
+                        chunk = changes[start : start + STREAM_CHUNK]
+                        position = chunk[-1].position
+                        text = "".join(sse(c) for c in chunk if principal.can_see_office(c.office_id))
+                        if text:
+                            yield text
+                        await asyncio.sleep(0)
+                        if await request.is_disconnected():
+                            return
+                    if once or await request.is_disconnected():
+                        return
+                    await asyncio.sleep(settings.index_poll_seconds)
+            finally:
+                request.app.state.open_streams -= 1
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from shared.bus.runner import run_until_signalled
+from shared.health import worker_endpoint
 
 from .. import bootstrap
 from ..settings import ProjectionSettings
@@ -14,7 +15,9 @@ from ..settings import ProjectionSettings
 def main() -> None:
     settings = ProjectionSettings()
     consumer = bootstrap.consumer(settings, bootstrap.application(settings), settings.clock())
-    run_until_signalled("projection worker", consumer.run, lambda: consumer.progress)
+    run_until_signalled(
+        "projection worker", consumer.run, lambda: consumer.progress, health=worker_endpoint(settings, consumer)
+    )
 
 
 if __name__ == "__main__":

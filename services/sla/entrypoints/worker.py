@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from shared.bus.runner import run_until_signalled
+from shared.health import worker_endpoint
 
 from .. import bootstrap
 from ..settings import SlaSettings
@@ -25,7 +26,12 @@ def main() -> None:
     async def both(stop: asyncio.Event) -> None:
         await asyncio.gather(consumer.run(stop), scheduler.run(stop))
 
-    run_until_signalled("sla worker", both, lambda: {"consumer": consumer.progress, "fired": scheduler.fired})
+    run_until_signalled(
+        "sla worker",
+        both,
+        lambda: {"consumer": consumer.progress, "fired": scheduler.fired},
+        health=worker_endpoint(settings, consumer),
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.bus.runner import run_until_signalled
+from shared.health import relay_endpoint
 
 from .. import bootstrap
 from ..settings import TriageSettings
@@ -11,7 +12,7 @@ from ..settings import TriageSettings
 def main() -> None:
     settings = TriageSettings()
     relay = bootstrap.relay(settings, bootstrap.application(settings))
-    run_until_signalled("triage relay", relay.run, lambda: relay.progress)
+    run_until_signalled("triage relay", relay.run, lambda: relay.progress, health=relay_endpoint(settings, relay))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,147 @@
+"""`make up` as in production: the whole system (every process of deploy/Procfile) under supervisord,
+on this test's own ports and state folder. A SIGKILLed process of each kind (an HTTP app, a worker,
+a relay) is restarted within seconds, comes back healthy, and no other process stops or restarts.
+`make down` then stops every process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.deploy.support import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("intake", "triage", "handling", "sla", "followup", "projection")
+RESTARTED_WITHIN = 15.0  # seconds; supervisord restarts at once, the rest is Python starting up
+
+pytestmark = [pytest.mark.slow, pytest.mark.kafka, pytest.mark.timeout(300)]
+
+
+class System:
+    def __init__(self, state: Path, env: dict[str, str]) -> None:
+        self.state = state
+        self.env = env
+
+    def ctl(self, *args: str) -> str:
+        conf = str(self.state / "supervisord.conf")
+        done = subprocess.run(
+            [str(ROOT / ".venv/bin/supervisorctl"), "-c", conf, *args], capture_output=True, text=True, env=self.env
+        )
+        return done.stdout
+
+    def processes(self) -> dict[str, tuple[str, int | None]]:
+        """Each process: its state and pid (supervisorctl's `complaints:intake-http RUNNING pid 12, …`)."""
+        found: dict[str, tuple[str, int | None]] = {}
+        for line in self.ctl("status").splitlines():
+            words = line.split()
+            pid = int(words[3].rstrip(",")) if len(words) > 3 and words[2] == "pid" else None
+            found[words[0].split(":")[-1]] = (words[1], pid)
+        return found
+
+    def port(self, service: str, process: str) -> int:
+        return int(self.env[f"{service.upper()}_{process.upper()}_PORT"])
+
+
+@pytest.fixture(scope="module")
+def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    state = tmp_path_factory.mktemp("system")
+    env = os.environ | {"STATE_DIR": str(state), "KAFKA_EXTERNAL": "1", "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    for service in SERVICES:
+        for process in ("HTTP", "RELAY_HEALTH", "WORKER_HEALTH"):
+            env[f"{service.upper()}_{process}_PORT"] = str(free_port())
+    up = subprocess.run(["bash", "deploy/local/up.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    running = System(state, env)
+    try:
+        assert up.returncode == 0, f"make up failed:\n{up.stdout[-3000:]}\n{up.stderr[-3000:]}"
+        assert "The complaint system is up." in up.stdout
+        yield running
+    finally:
+        down = subprocess.run(["bash", "deploy/local/down.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
+        print(down.stdout, down.stderr)
+
+
+def _wait_restarted(system: System, name: str, old_pid: int) -> tuple[int, float]:
+    started = time.monotonic()
+    while time.monotonic() - started < RESTARTED_WITHIN:
+        state, pid = system.processes().get(name, ("?", None))
+        if state == "RUNNING" and pid not in (None, old_pid):
+            return pid, time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"{name} was not running again within {RESTARTED_WITHIN} s: {system.processes()[name]}")
+
+
+def _healthy(url: str, seconds: float = 60.0) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            answer = httpx.get(url, timeout=2)
+            if answer.status_code == 200 or time.monotonic() > deadline:
+                return answer
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize(
+    ("victim", "health"),
+    [
+        ("triage-worker", ("triage", "worker_health")),
+        ("projection-relay", ("projection", "relay_health")),
+        ("intake-http", ("intake", "http")),
+    ],
+)
+def test_a_killed_process_is_restarted_and_no_other_stops(system: System, victim: str, health: tuple[str, str]) -> None:
+    before = system.processes()
+    assert len(before) == 18 and {s for s, _ in before.values()} == {"RUNNING"}, before
+    old_pid = before[victim][1]
+    assert old_pid is not None
+
+    os.kill(old_pid, signal.SIGKILL)
+    new_pid, took = _wait_restarted(system, victim, old_pid)
+
+    service, process = health
+    answer = _healthy(f"http://127.0.0.1:{system.port(service, process)}/health")
+    assert answer.status_code == 200, answer.text
+    after = system.processes()
+    others_before = {n: p for n, (_, p) in before.items() if n != victim}
+    others_after = {n: p for n, (s, p) in after.items() if n != victim and s == "RUNNING"}
+    assert others_after == others_before, "another process stopped or restarted"
+    assert after[victim] == ("RUNNING", new_pid)
+    print(f"{victim}: restarted in {took:.1f} s")
+
+
+def test_the_http_health_reports_a_dead_relay_until_it_is_back(system: System) -> None:
+    url = f"http://127.0.0.1:{system.port('sla', 'http')}/health"
+    assert _healthy(url).status_code == 200
+    system.ctl("stop", "complaints:sla-relay")
+    time.sleep(1.2)  # the HTTP app remembers an answer for a second
+    degraded = httpx.get(url, timeout=5)
+    assert degraded.status_code == 503
+    assert degraded.json()["processes"]["relay"]["status"] == "unreachable"
+    system.ctl("start", "complaints:sla-relay")
+    assert _healthy(url).status_code == 200
+
+
+def test_make_down_stops_every_process(system: System) -> None:
+    processes = system.processes()
+    pids = [p for _, p in processes.values() if p is not None]
+    supervisor = int((system.state / "services.pid").read_text())
+    done = subprocess.run(["bash", "deploy/local/down.sh"], cwd=ROOT, env=system.env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    alive = []
+    for pid in [*pids, supervisor]:
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            pass
+    assert alive == [], f"still running after make down: {alive}"
+    assert all((system.state / "logs" / f"{name}.log").exists() for name in processes)

@@ -1,0 +1,56 @@
+"""`make up`'s supervisord configuration is made from deploy/Procfile: every process, restarted on its
+own, its log rotated; ports from the environment."""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+from pathlib import Path
+
+from supervisor.datatypes import RestartUnconditionally
+from supervisor.options import ServerOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("supervisord_conf", ROOT / "deploy" / "local" / "supervisord_conf.py")
+assert spec is not None and spec.loader is not None
+supervisord_conf = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(supervisord_conf)
+
+
+def _procfile_names() -> list[str]:
+    lines = (ROOT / "deploy" / "Procfile").read_text().splitlines()
+    return [line.split(":", 1)[0] for line in lines if line and not line.startswith("#")]
+
+
+def test_every_procfile_process_is_supervised_restarted_and_rotated(tmp_path: Path) -> None:
+    text = supervisord_conf.config(supervisord_conf.processes(env={}), tmp_path)
+    parser = configparser.RawConfigParser()
+    parser.read_string(text)
+    programs = [s.removeprefix("program:") for s in parser.sections() if s.startswith("program:")]
+    assert programs == _procfile_names()
+    assert parser.get("group:complaints", "programs").split(",") == programs
+    for name in programs:
+        section = f"program:{name}"
+        assert parser.get(section, "autorestart") == "true"
+        assert int(parser.get(section, "startretries")) >= 10
+        assert parser.get(section, "stdout_logfile") == str(tmp_path / "logs" / f"{name}.log")
+        assert parser.get(section, "stdout_logfile_maxbytes") == "10MB"
+        assert parser.get(section, "command").startswith(str(ROOT / ".venv" / "bin"))
+
+
+def test_supervisord_itself_reads_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    path = tmp_path / "supervisord.conf"
+    path.write_text(supervisord_conf.config(supervisord_conf.processes(env={}), tmp_path))
+    options = ServerOptions()
+    options.realize(args=["-c", str(path)])
+    [group] = options.process_group_configs
+    assert [p.name for p in group.process_configs] == _procfile_names()
+    assert all(p.autorestart is RestartUnconditionally for p in group.process_configs)
+
+
+def test_ports_come_from_the_environment_with_the_procfile_defaults() -> None:
+    defaults = supervisord_conf.http_ports(supervisord_conf.processes(env={}))
+    assert defaults["intake-http"] == 8001 and defaults["projection-http"] == 8000
+    moved = supervisord_conf.http_ports(supervisord_conf.processes(env={"INTAKE_HTTP_PORT": "18001"}))
+    assert moved["intake-http"] == 18001 and moved["projection-http"] == 8000
