@@ -1,12 +1,20 @@
 """The rules engine: pure functions from a registration form (and the complainant's history) to a
-judgement. No I/O, no clock: the same form, history and rules always give the same judgement."""
+judgement. No I/O, no clock: the same form, history and rules always give the same judgement.
+
+Each label is decided by weighted evidence (phrases of the rules found in the complaint, negated and
+hypothetical ones set aside) and carries a confidence in [0, 1]: how clearly the evidence for the
+chosen value outweighs the evidence for the next one. A label below `[confidence] review_below`, or
+any sign of a major complaint too weak to grade it major, sends the judgement to the supervisor's
+review with the reason, rather than being guessed silently."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import PhraseList, Rules, normalise_text
+from .evidence import Hit, Muting, PhraseList, count_before, counting, muted, quote, score
+from .rules import Rules, normalise_text
+from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 
@@ -58,172 +66,310 @@ class Judgement:
     # Earlier complaints of the same complainant and area that mentioned a promise: this repeat
     # makes them major too (criterion 1).
     repeats: list[str] = field(default_factory=list)
+    # How sure each label is (validity, nature, category, severity), and why a supervisor should look.
+    confidence: dict[str, float] = field(default_factory=dict)
+    review: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review)
+
+
+@dataclass(frozen=True)
+class Label:
+    """One label's value, why, how sure, and (when weak) why a person should look."""
+
+    value: str
+    explained: Explained
+    confidence: float
+    doubt: str = ""
+
+
+def read(form: dict[str, Any], rules: Rules) -> Text:
+    """The complaint's words as the rules read them: object, description and request."""
+    return Text(
+        " \n ".join(str(form.get(k, "")) for k in ("object", "description", "customer_request")), rules.cantonese
+    )
 
 
 def complaint_text(form: dict[str, Any]) -> str:
     return normalise_text(" \n ".join(str(form.get(k, "")) for k in ("object", "description", "customer_request")))
 
 
-def _quote(hits: list[str]) -> str:
-    return ", ".join(f"'{h}'" for h in hits[:4])
+def margin(best: float, runner_up: float) -> float:
+    """Confidence from evidence weights: 0.5 when even, towards 1 as the best outweighs the rest."""
+    if best <= 0:
+        return 0.0
+    return round(0.5 + 0.5 * (best - runner_up) / (best + runner_up + 1.0), 2)
 
 
-def _best(lists: dict[str, PhraseList], text: str) -> tuple[str, list[str]] | None:
-    """The first value with the most hits (ties go to the value written first)."""
-    best: tuple[str, list[str]] | None = None
-    for name, phrases in lists.items():
-        hits = phrases.hits(text)
-        if hits and (best is None or len(hits) > len(best[1])):
-            best = (name, hits)
-    return best
+def _ranked(lists: dict[str, PhraseList], text: Text, muting: Muting | None = None) -> list[tuple[str, list[Hit]]]:
+    """Values by the weight of their evidence, heaviest first (ties: the value written first)."""
+    scored = [(name, phrases.hits(text, muting)) for name, phrases in lists.items()]
+    scored = [(name, hits) for name, hits in scored if score(hits) > 0]
+    return sorted(scored, key=lambda item: -score(item[1]))
 
 
-def judge_validity(text: str, rules: Rules) -> tuple[str, Explained]:
-    for value in ("invalid", "assisted"):
-        hits = rules.validity[value].hits(text)
-        if hits:
-            what = "outside the company's duty" if value == "invalid" else "handled with another unit"
-            return value, Explained(
-                f"{value}: the complaint is {what} (mentions {_quote(hits)})", rules.rule(f"validity.{value}")
-            )
-    return "valid", Explained(
-        "valid: nothing places it outside the company's duty or with another unit", rules.rule("validity.valid")
-    )
+def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
+    outside = _ranked({"not the company's matter": rules.validity["invalid"], **rules.outside}, text, muting)
+    assisted = rules.validity["assisted"].hits(text, muting)
+    duty = rules.validity["duty"].hits(text, muting) if "duty" in rules.validity else []
+    out_score = score(outside[0][1]) if outside else 0.0
+    assisted_score, duty_score = score(assisted), score(duty)
+    if out_score > 0 and out_score >= assisted_score and out_score > duty_score:
+        kind, hits = outside[0]
+        confidence = margin(out_score, duty_score + assisted_score)
+        why = f"invalid: outside the company's duty ({kind}: {quote(hits)})"
+        if duty:
+            why += f"; weighed against its own duty ({quote(duty)})"
+        return Label("invalid", Explained(why, rules.rule("validity.invalid")), confidence)
+    if assisted_score > 0 and assisted_score >= duty_score:
+        confidence = margin(assisted_score, duty_score + out_score)
+        why = f"assisted: handled with another unit ({quote(assisted)})"
+        return Label("assisted", Explained(why, rules.rule("validity.assisted")), confidence)
+    against = out_score + assisted_score
+    confidence = 0.9 if against == 0 else margin(duty_score, against)
+    why = "valid: nothing places it outside the company's duty or with another unit"
+    if against:
+        against_hits = (outside[0][1] if outside else []) + assisted
+        why = f"valid: the company's own duty ({quote(duty)}) outweighs {quote(against_hits)}"
+    return Label("valid", Explained(why, rules.rule("validity.valid")), confidence)
 
 
-def judge_nature(text: str, rules: Rules) -> tuple[str, str | None, Explained]:
-    effective_hits = rules.effective.hits(text)
-    if effective_hits:
-        return (
-            "effective",
-            None,
-            Explained(
-                f"effective: a failure of duty or damage is described ({_quote(effective_hits)})",
-                rules.rule("nature.effective"),
-            ),
-        )
-    kinds = {k: v for k, v in rules.communication.items()}
-    best = _best(kinds, text)
-    if best is not None:
-        kind, hits = best
-        return (
-            "communication",
-            kind,
-            Explained(f"communication ({kind}): {_quote(hits)}", rules.rule(f"nature.communication.{kind}")),
-        )
-    kind = rules.default_communication_kind
-    return (
-        "communication",
-        kind,
-        Explained(
-            f"communication ({kind}): no failure of duty described and no other kind recognised",
-            rules.rule(f"nature.communication.{kind}.default"),
-        ),
-    )
+def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
+    """What failed, as the complaint says: duty-failure phrases, and the harm, outage and stopped
+    equipment of the major criteria (a hurt customer or a dead lift is a duty failed too)."""
+    major = rules.major
+    found = rules.effective.hits(text, muting)
+    for phrases in (
+        major["injury-or-loss"]["harm"],
+        major["sudden-outage"]["outage"],
+        major["sudden-outage"]["stopped"],
+    ):
+        found += [h for h in phrases.hits(text, muting) if all(h.last <= f.first or h.first >= f.last for f in found)]
+    return found
 
 
-def judge_category(text: str, rules: Rules) -> tuple[str, str, Explained]:
+def judge_nature(
+    text: Text, rules: Rules, muting: Muting, validity: str, failed: list[Hit]
+) -> tuple[Label, str | None]:
+    private = rules.private_matter.hits(text)
+    kinds = _ranked(rules.communication, text)
+    effective = score(failed) - 0.5 * score(private) if validity != "invalid" else 0.0
+    best_kind = score(kinds[0][1]) if kinds else 0.0
+    if effective >= 1 and effective >= 0.75 * best_kind:
+        why = f"effective: a duty of the company failed ({quote(failed)})"
+        if private:
+            why += f"; though partly the owner's own matter ({quote(private)})"
+        return Label("effective", Explained(why, rules.rule("nature.effective")), margin(effective, best_kind)), None
+    if kinds:
+        kind, hits = kinds[0]
+        runner_up = max(effective, score(kinds[1][1]) if len(kinds) > 1 else 0.0)
+        why = f"communication ({kind}): {quote(hits)}"
+        if failed and validity != "invalid":
+            why += f"; no failure of duty weighs more ({quote(failed)})"
+        rule = rules.rule(f"nature.communication.{kind}")
+        return Label("communication", Explained(why, rule), margin(best_kind, runner_up)), kind
+    kind = "consultation" if any(t.form in ("?",) for t in text.tokens) or "?" in text.original else None
+    kind = kind or rules.default_communication_kind
+    why = f"communication ({kind}): no failure of duty described and no kind of communication recognised"
+    doubt = "nature: no sign either way; guessed " + kind
+    return Label("communication", Explained(why, rules.rule(f"nature.communication.{kind}.default")), 0.4, doubt), kind
+
+
+def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, Label]:
+    """Content by the heaviest list (an emergency first); business area by weighted evidence, where
+    the words naming what failed weigh double: the topic of the grievance, not of its context
+    ("the cleaner never cleans ... we pay a management fee" is sanitation)."""
     content = rules.content
-    # An emergency is an emergency whatever else the text says.
-    emergency_hits = content["emergency"].hits(text)
+    emergency_hits = counting(content["emergency"].hits(text, rules.cues.in_text(text)))
     if emergency_hits:
         category, content_hits = "emergency", emergency_hits
     else:
-        best = _best({k: v for k, v in content.items() if k != "emergency"}, text)
-        category, content_hits = best if best else (str(rules.data["content"]["default"]), [])
-    area_best = _best(rules.areas, text)
-    area, area_hits = area_best if area_best else (str(rules.data["areas"]["default"]), [])
+        ranked_content = _ranked({k: v for k, v in content.items() if k != "emergency"}, text)
+        category, content_hits = ranked_content[0] if ranked_content else (str(rules.data["content"]["default"]), [])
+    failing = [f for f in failed if f.counts]
+
+    def weighed(hit: Hit) -> Hit:
+        if any(hit.first < f.last and f.first < hit.last for f in failing):
+            return Hit(hit.phrase, hit.words, hit.weight * 2, hit.first, hit.last)
+        return hit
+
+    ranked = [(area, [weighed(h) for h in hits]) for area, hits in _ranked(rules.areas, text)]
+    ranked.sort(key=lambda item: -score(item[1]))
+    default = str(rules.data["areas"]["default"])
+    if ranked and score(ranked[0][1]) >= 1:
+        area, area_hits = ranked[0]
+        runner_up = score(ranked[1][1]) if len(ranked) > 1 else 0.0
+        confidence = margin(score(area_hits), runner_up)
+        doubt = ""
+        if confidence < rules.review_below:
+            doubt = f"business area: {area} only narrowly over {ranked[1][0]} (confidence {confidence:.2f})"
+    else:
+        area, area_hits, confidence = default, [], 0.5
+        doubt = "business area: no topic recognised"
     reason = (
-        f"content {category} ({_quote(content_hits) or 'default'}); "
-        f"business area {area} ({_quote(area_hits) or 'default'})"
+        f"content {category} ({quote(content_hits) or 'default'}); "
+        f"business area {area} ({quote(area_hits) or 'default'})"
     )
-    return category, area, Explained(reason, rules.rule(f"category.{category}.{area}"))
+    if len(ranked) > 1 and area != default:
+        reason += f" over {ranked[1][0]} ({quote(ranked[1][1])})"
+    return category, Label(area, Explained(reason, rules.rule(f"category.{category}.{area}")), confidence, doubt)
+
+
+def set_aside_harm(harm: list[Hit]) -> bool:
+    return any(not h.counts for h in harm)
+
+
+def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
+    """Hits of a count noun ("households", 戶) with a number above `more_than` before them."""
+    return [h for h in counting(hits) if (count_before(text, h.first) or 0) > more_than]
 
 
 def judge_severity(
-    text: str, rules: Rules, validity: str, area: str, history: History
-) -> tuple[str, list[str], Explained, bool, list[str]]:
-    """Every criterion that matched; the grade is the highest. Returns also whether a promise was
-    mentioned and which earlier complaints this one repeats."""
-    criteria: list[str] = []
-    reasons: list[str] = []
+    text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History
+) -> tuple[Label, list[str], bool, list[str]]:
+    """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
+    promise was mentioned and which earlier complaints this one repeats."""
     major = rules.major
-    promise_hits = major["promised-service-repeated"]["promise"].hits(text)
-    repeats = [
-        c.complaint_id
-        for c in history.earlier
-        if c.business_area == area and c.promise_mentioned and c.validity != "invalid"
-    ]
+    promise = counting(major["promised-service-repeated"]["promise"].hits(text, muting))
     if validity == "invalid":
         explained = Explained(
             "minor: not established, so not graded higher (it is still replied to politely)",
             rules.rule("severity.minor.not-established"),
         )
-        return "minor", ["minor.not-established"], explained, bool(promise_hits), []
-    if promise_hits:
-        repeated_hits = major["promised-service-repeated"]["repeated"].hits(text)
-        if repeated_hits or repeats:
-            criteria.append("major.promised-service-repeated")
-            why = _quote(repeated_hits) if repeated_hits else f"{len(repeats)} earlier complaint(s) on {area}"
-            reasons.append(f"a promised service not delivered ({_quote(promise_hits)}) and raised again ({why})")
-    harm_hits = major["injury-or-loss"]["harm"].hits(text)
-    if harm_hits:
-        criteria.append("major.injury-or-loss")
-        reasons.append(f"economic loss or personal injury ({_quote(harm_hits)})")
-    outage_hits = major["sudden-outage"]["outage"].hits(text)
-    scale_hits = major["sudden-outage"]["large_scale"].hits(text)
-    if outage_hits and scale_hits:
-        criteria.append("major.sudden-outage")
-        reasons.append(f"a sudden large-scale outage ({_quote(outage_hits)}; {_quote(scale_hits)})")
+        return Label("minor", explained, 0.9), ["minor.not-established"], bool(promise), []
+    found: list[tuple[str, str]] = []  # (criterion, reason) in the order of the rules' priority
+    set_aside: list[str] = []
+    harm = major["injury-or-loss"]["harm"].hits(text, muting)
+    if counting(harm):
+        found.append(("major.injury-or-loss", f"economic loss or personal injury ({quote(harm)})"))
+    if muted(harm):
+        set_aside.append(muted(harm))
+    outage_rule = major["sudden-outage"]
+    outage = outage_rule["outage"].hits(text, muting)
+    stopped = counting(outage_rule["stopped"].hits(text, muting))
+    scale = counting(outage_rule["large_scale"].hits(text)) + _counted(
+        text, outage_rule["units"].hits(text), rules.incident_more_than
+    )
+    all_of_it = counting(outage_rule["all_equipment"].hits(text))
+    if (counting(outage) or stopped) and (scale or all_of_it):
+        found.append(
+            (
+                "major.sudden-outage",
+                f"a sudden large-scale outage ({quote(all_of_it + counting(outage) + stopped + scale)})",
+            )
+        )
+    mass_rule = major["mass-incident"]
+    joint = counting(mass_rule["joint"].hits(text))
+    people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than)
+    if joint or people:
+        # Said to be a joint complaint: that is what makes it major, whatever else it reports.
+        mass = ("major.mass-incident", f"more than five customers complain together ({quote(joint + people)})")
+        found.insert(1 if counting(harm) else 0, mass) if joint else found.append(mass)
+    repeats = [
+        c.complaint_id
+        for c in history.earlier
+        if c.business_area == area and c.promise_mentioned and c.validity != "invalid"
+    ]
+    repeated = counting(major["promised-service-repeated"]["repeated"].hits(text, muting))
+    if promise and (repeated or repeats):
+        why = quote(repeated) if repeated else f"{len(repeats)} earlier complaint(s) on {area}"
+        found.append(
+            (
+                "major.promised-service-repeated",
+                f"a promised service not delivered ({quote(promise)}) and raised again ({why})",
+            )
+        )
+    week_rule = major["unresolved-week"]
+    waited = counting(week_rule["duration"].hits(text))
+    unresolved = counting(week_rule["unresolved"].hits(text, muting))
+    if waited and unresolved:
+        found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
     for name, phrases in rules.important.items():
-        hits = phrases.hits(text)
-        if hits:
-            criteria.append(f"important.{name}")
-            reasons.append(f"{name.replace('-', ' ')} ({_quote(hits)})")
+        hits = phrases.hits(text, muting)
+        if counting(hits):
+            found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
+    criteria = [c for c, _ in found]
+    reasons = [r for _, r in found]
+    possible = [(name, counting(hits)) for name, hits in _ranked(rules.possible_major, text)]
+    hazard = [(name, hits) for name, hits in possible if name in ("near-miss", "hazard")]
+    if not any(c.startswith(("major.", "important.")) for c in criteria) and (hazard or set_aside_harm(harm)):
+        # Nobody was hurt, or not yet: a danger to safety is more than a slight inconvenience.
+        criteria.append("important.hazard")
+        reasons.append(f"a hazard to safety ({quote([h for _, hs in hazard for h in hs]) or muted(harm)})")
     if any(c.startswith("major.") for c in criteria):
-        severity = "major"
+        severity, confidence = "major", 0.9
     elif criteria:
-        severity = "important"
+        severity, confidence = "important", 0.75
     else:
-        severity = "minor"
+        severity, confidence = "minor", 0.85
         criteria.append("minor.slight")
         reasons.append("no major or important criterion matched: a slight inconvenience")
+    doubt = ""
+    if severity != "major" and (possible or set_aside or (promise and not repeated) or counting(outage)):
+        signs = [f"{name.replace('-', ' ')} ({quote(hits)})" for name, hits in possible]
+        signs += [s for s in set_aside]
+        if promise and not repeated:
+            signs.append(f"a promise ({quote(promise)}) not said to be broken again")
+        if counting(outage) and not scale:
+            signs.append(f"an outage ({quote(outage)}) of unstated scale")
+        confidence = 0.45 if possible or counting(outage) else 0.6
+        doubt = f"severity: possibly major, graded {severity}: " + "; ".join(signs)
+    if set_aside:
+        reasons.append(f"set aside: {'; '.join(set_aside)}")
     explained = Explained(f"{severity}: " + "; ".join(reasons), rules.rule(f"severity.{criteria[0]}"))
-    return severity, criteria, explained, bool(promise_hits), repeats if severity == "major" else []
+    return (
+        Label(severity, explained, confidence, doubt),
+        criteria,
+        bool(promise),
+        repeats if severity == "major" else [],
+    )
 
 
 def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) -> Judgement:
-    text = complaint_text(form)
-    validity, validity_why = judge_validity(text, rules)
-    nature, kind, nature_why = judge_nature(text, rules)
-    category, area, category_why = judge_category(text, rules)
-    severity, criteria, severity_why, promised, repeats = judge_severity(text, rules, validity, area, history)
-    department, source = rules.department_for(office_id, area)
+    text = read(form, rules)
+    muting = rules.cues.in_text(text)
+    validity = judge_validity(text, rules, muting)
+    failed = failures(text, rules, muting)
+    nature, kind = judge_nature(text, rules, muting, validity.value, failed)
+    category, area = judge_category(text, rules, failed)
+    severity, criteria, promised, repeats = judge_severity(text, rules, muting, validity.value, area.value, history)
+    department, source = rules.department_for(office_id, area.value)
     first = rules.first_responsible(department)
     routing_why = Explained(
-        f"business area {area} goes to {department} ({source} routing table); first responsible: {first}",
-        rules.rule(f"routing.{area}"),
+        f"business area {area.value} goes to {department} ({source} routing table); first responsible: {first}",
+        rules.rule(f"routing.{area.value}"),
     )
+    labels = {"validity": validity, "nature": nature, "category": area, "severity": severity}
+    review = [label.doubt for label in labels.values() if label.doubt]
+    review += [
+        f"{aspect}: confidence {label.confidence:.2f} is below {rules.review_below:.2f}"
+        for aspect, label in labels.items()
+        if not label.doubt and label.confidence < rules.review_below
+    ]
     return Judgement(
-        validity=validity,
-        nature=nature,
+        validity=validity.value,
+        nature=nature.value,
         communication_kind=kind,
         content_category=category,
-        business_area=area,
-        severity=severity,
+        business_area=area.value,
+        severity=severity.value,
         severity_criteria=criteria,
         department=department,
         first_responsible=first,
         explanations={
-            "validity": validity_why,
-            "nature": nature_why,
-            "category": category_why,
-            "severity": severity_why,
+            "validity": validity.explained,
+            "nature": nature.explained,
+            "category": area.explained,
+            "severity": severity.explained,
             "routing": routing_why,
         },
         history=history.summary(rules),
         promise_mentioned=promised,
         repeats=repeats,
+        confidence={aspect: label.confidence for aspect, label in labels.items()},
+        review=review,
     )
 
 

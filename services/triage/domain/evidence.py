@@ -1,0 +1,186 @@
+"""Evidence: where a rule's phrases occur in a complaint, how much each weighs, and whether a
+negation ("nobody was hurt", 冇人受傷) or a hypothetical ("before someone gets hurt", 差啲跌親) mutes it.
+
+A phrase list yields hits; each hit carries the owner's words it matched, its weight (from the
+rules' `[weights]`, 1 by default) and, when muted, the cue that muted it, so a decision can say both
+what it relied on and what it set aside. Overlapping hits of one list count once (the longest).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from .text import Text, phrase_tokens
+
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
+    "sever": 3, "mani": 6, "doze": 12,
+}  # fmt: skip
+_CN_DIGITS = {
+    "一": 1,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "百": 100,
+}
+_DIGITS = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    phrase: str
+    words: str  # the complaint's own words
+    weight: float
+    first: int
+    last: int
+    muted_by: str | None = None  # the negation or hypothetical cue, in the complaint's words
+
+    @property
+    def counts(self) -> bool:
+        return self.muted_by is None
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Negation and hypothetical cues, each with how many tokens ahead it reaches (CJK characters
+    are tokens too, so Chinese reaches further)."""
+
+    negation: tuple[tuple[str, ...], ...]
+    hypothetical: tuple[tuple[str, ...], ...]
+    reach_words: int
+    reach_chars: int
+    hypothetical_reach_words: int
+    hypothetical_reach_chars: int
+
+    def in_text(self, text: Text) -> Muting:
+        found = []
+        for cues, words, chars, label in (
+            (self.negation, self.reach_words, self.reach_chars, "negated"),
+            (self.hypothetical, self.hypothetical_reach_words, self.hypothetical_reach_chars, "hypothetical"),
+        ):
+            for cue in cues:
+                found.extend((a, b, words, chars, label) for a, b in text.find(cue))
+        return Muting(text, tuple(found))
+
+
+@dataclass(frozen=True)
+class Muting:
+    """The cues found in one text, asked about each hit."""
+
+    text: Text
+    cues: tuple[tuple[int, int, int, int, str], ...]
+
+    def __call__(self, first: int) -> str | None:
+        """The cue before token `first`, in its clause and within reach, that mutes it."""
+        tokens = self.text.tokens
+        for a, b, words, chars, label in self.cues:
+            if b > first or tokens[a].clause != tokens[first].clause:
+                continue
+            reach = chars if tokens[first].cjk else words
+            if first - b <= reach:
+                return f"{label} by '{self.text.quote(a, b)}'"
+        return None
+
+
+@dataclass(frozen=True)
+class PhraseList:
+    """Phrases of one rule, in any script; matched in the normal form of `text.py`."""
+
+    phrases: tuple[str, ...]
+    weights: tuple[tuple[str, float], ...] = ()
+    cantonese: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def _compiled(self) -> list[tuple[str, tuple[str, ...], float, bool]]:
+        weights = dict(self.weights)
+        compiled = []
+        for phrase in self.phrases:
+            tokens = phrase_tokens(phrase, self.cantonese)
+            if tokens:
+                compiled.append((phrase, tokens, float(weights.get(phrase, 1.0)), phrase.startswith("=")))
+        return compiled
+
+    def hits(self, text: Text, muting: Muting | None = None) -> list[Hit]:
+        """The hits of this list, longest first where they overlap; muted ones marked when `muting`."""
+        found: list[Hit] = []
+        for phrase, tokens, weight, exact in self._compiled:
+            for first, last in text.find(tokens, exact):
+                found.append(Hit(phrase, text.quote(first, last), weight, first, last))
+        found.sort(key=lambda h: (h.first - h.last, h.first))
+        kept: list[Hit] = []
+        for hit in found:
+            if all(hit.last <= k.first or hit.first >= k.last for k in kept):
+                kept.append(hit)
+        if muting is not None:
+            kept = [Hit(h.phrase, h.words, h.weight, h.first, h.last, muting(h.first)) for h in kept]
+        return sorted(kept, key=lambda h: h.first)
+
+
+def score(hits: list[Hit]) -> float:
+    return sum(h.weight for h in hits if h.counts)
+
+
+def counting(hits: list[Hit]) -> list[Hit]:
+    return [h for h in hits if h.counts]
+
+
+def quote(hits: list[Hit], most: int = 4) -> str:
+    shown = sorted(counting(hits), key=lambda h: -h.weight)[:most]
+    return ", ".join(f"'{h.words}'" for h in sorted(shown, key=lambda h: h.first))
+
+
+def muted(hits: list[Hit]) -> str:
+    return "; ".join(f"'{h.words}' {h.muted_by}" for h in hits if not h.counts)
+
+
+# Words that may stand between a number and what it counts: "20 of us residents", 二十多戶, 十幾個業主
+# (in the normal form: Simplified).
+_FILLERS = frozenset(
+    {"of", "us", "them", "more", "than", "over", "about", "around", "多", "几", "余", "个", "位", "名", "来"}
+)
+
+
+def count_before(text: Text, first: int) -> int | None:
+    """The number written just before token `first` ("12 households", 十幾戶, "a dozen owners"),
+    with only filler words between; None when there is none."""
+    clause = text.tokens[first].clause
+    n = first - 1
+    while n >= 0 and text.tokens[n].clause == clause and first - n <= 4:
+        form = text.tokens[n].form
+        if _DIGITS.match(form):
+            return int(form)
+        if form in _NUMBER_WORDS:
+            return _NUMBER_WORDS[form]
+        if form in _CN_DIGITS:
+            return _chinese_number(text, n)
+        if form not in _FILLERS:
+            return None
+        n -= 1
+    return None
+
+
+def _chinese_number(text: Text, last: int) -> int | None:
+    """A Chinese count ending at token `last`: 十二, 二十, 三 (十幾 and 二十多 read as their tens)."""
+    digits: list[int] = []
+    n = last
+    while n >= 0 and text.tokens[n].form in _CN_DIGITS and last - n < 4:
+        digits.insert(0, _CN_DIGITS[text.tokens[n].form])
+        n -= 1
+    value = current = 0
+    for d in digits:
+        if d >= 10:
+            value += (current or 1) * d
+            current = 0
+        else:
+            current = d
+    return (value + current) or None
