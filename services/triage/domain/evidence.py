@@ -69,7 +69,8 @@ class Cues:
             (self.hypothetical, self.hypothetical_reach_words, self.hypothetical_reach_chars, "hypothetical"),
         ):
             for cue in cues:
-                found.extend((a, b, words, chars, label) for a, b in text.find(cue))
+                if cue[0] in text.forms:
+                    found.extend((a, b, words, chars, label) for a, b in text.find(cue))
         return Muting(text, tuple(found))
 
 
@@ -110,13 +111,23 @@ class PhraseList:
                 compiled.append((phrase, tokens, float(weights.get(phrase, 1.0)), phrase.startswith("=")))
         return compiled
 
+    @cached_property
+    def _by_first(self) -> dict[str, list[tuple[str, tuple[str, ...], float, bool]]]:
+        """Phrases by their first token: a text is asked only about phrases that can start in it."""
+        index: dict[str, list[tuple[str, tuple[str, ...], float, bool]]] = {}
+        for entry in self._compiled:
+            index.setdefault(entry[1][0], []).append(entry)
+        return index
+
     def hits(self, text: Text, muting: Muting | None = None) -> list[Hit]:
         """The hits of this list, longest first where they overlap; muted ones marked when `muting`."""
         found: list[Hit] = []
-        for phrase, tokens, weight, exact in self._compiled:
+        index = self._by_first
+        entries = [e for form in text.forms if form in index for e in index[form]]
+        for phrase, tokens, weight, exact in entries:
             for first, last in text.find(tokens, exact):
                 found.append(Hit(phrase, text.quote(first, last), weight, first, last))
-        found.sort(key=lambda h: (h.first - h.last, h.first))
+        found.sort(key=lambda h: (h.first - h.last, h.first, h.phrase))
         kept: list[Hit] = []
         for hit in found:
             if all(hit.last <= k.first or hit.first >= k.last for k in kept):

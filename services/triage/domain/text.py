@@ -81,6 +81,7 @@ class Text:
         self.tokens = _tokenise(normal, origin)
         self._joined, self._token_at = _join([t.form for t in self.tokens])
         self._exact: tuple[str, dict[int, int]] | None = None
+        self.forms = frozenset(t.form for t in self.tokens) | frozenset(t.word for t in self.tokens)
 
     def find(self, phrase: tuple[str, ...], exact: bool = False) -> list[tuple[int, int]]:
         """Every (first, last+1) token range where the phrase's tokens occur in a row; `exact`
@@ -126,7 +127,7 @@ def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str
     drop = {i for m in _PINYIN_GLOSS.finditer(lowered) for i in range(m.start(), m.end())}
     kept = [i for i in range(len(lowered)) if i not in drop]
     common = to_common("".join(lowered[i] for i in kept))
-    table = {to_common(k): v for k, v in cantonese}
+    table = _common_table(cantonese)
     pattern = _alternation(tuple(table))
     if pattern is None:
         return common, kept
@@ -136,13 +137,19 @@ def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str
     for m in pattern.finditer(common):
         out.append(common[at : m.start()])
         origin.extend(kept[at : m.start()])
-        standard = to_common(table[m.group()])
+        standard = table[m.group()]
         out.append(standard)
         origin.extend([kept[m.start()]] * len(standard))
         at = m.end()
     out.append(common[at:])
     origin.extend(kept[at:])
     return "".join(out), origin
+
+
+@lru_cache(maxsize=8)
+def _common_table(cantonese: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The Cantonese table in the common form: its forms are looked for after script folding."""
+    return {to_common(k): to_common(v) for k, v in cantonese}
 
 
 @lru_cache(maxsize=8)

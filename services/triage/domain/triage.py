@@ -72,6 +72,8 @@ class Triage(Aggregate):
                 "promise_mentioned": judgement.promise_mentioned,
                 "complainant_key": complainant_key,
                 "incident_key": incident_key,
+                "confidence": dict(judgement.confidence),
+                "review": list(judgement.review),
             },
             registered_event_id=registered_event_id,
             triaged_at=at,
