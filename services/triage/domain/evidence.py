@@ -146,7 +146,11 @@ def counting(hits: list[Hit]) -> list[Hit]:
 
 
 def quote(hits: list[Hit], most: int = 4) -> str:
-    shown = sorted(counting(hits), key=lambda h: -h.weight)[:most]
+    """The heaviest hits in the complaint's words, in the order written, each once."""
+    unique: dict[str, Hit] = {}
+    for hit in sorted(counting(hits), key=lambda h: (-h.weight, h.first)):
+        unique.setdefault(hit.words.lower(), hit)
+    shown = list(unique.values())[:most]
     return ", ".join(f"'{h.words}'" for h in sorted(shown, key=lambda h: h.first))
 
 

@@ -118,9 +118,9 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str, list[int]]:
+def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str, list[tuple[int, int]]]:
     """Lower-case, drop pinyin glosses, fold scripts, and write Cantonese forms in standard written
-    Chinese, remembering for each character of the result which original character it came from."""
+    Chinese, remembering for each character of the result the span of original text it came from."""
     lowered = original.lower()
     if len(lowered) != len(original):  # a few characters lower-case to two; keep offsets honest
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in original)
@@ -130,19 +130,19 @@ def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str
     table = _common_table(cantonese)
     pattern = _alternation(tuple(table))
     if pattern is None:
-        return common, kept
+        return common, [(i, i + 1) for i in kept]
     out: list[str] = []
-    origin: list[int] = []
+    origin: list[tuple[int, int]] = []
     at = 0
     for m in pattern.finditer(common):
         out.append(common[at : m.start()])
-        origin.extend(kept[at : m.start()])
+        origin.extend((i, i + 1) for i in kept[at : m.start()])
         standard = table[m.group()]
         out.append(standard)
-        origin.extend([kept[m.start()]] * len(standard))
+        origin.extend([(kept[m.start()], kept[m.end() - 1] + 1)] * len(standard))
         at = m.end()
     out.append(common[at:])
-    origin.extend(kept[at:])
+    origin.extend((i, i + 1) for i in kept[at:])
     return "".join(out), origin
 
 
@@ -160,11 +160,11 @@ def _alternation(written: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in sorted(written, key=len, reverse=True)))
 
 
-def _tokenise(normal: str, origin: list[int]) -> list[Token]:
+def _tokenise(normal: str, origin: list[tuple[int, int]]) -> list[Token]:
     tokens: list[Token] = []
     clause = 0
     for m in _TOKEN.finditer(normal):
-        start, end = origin[m.start()], origin[m.end() - 1] + 1
+        start, end = origin[m.start()][0], origin[m.end() - 1][1]
         if m.group("stop"):
             clause += 1
         elif m.group("cjk"):
