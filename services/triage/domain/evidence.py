@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from .text import Text, phrase_tokens
+from .text import Text, phrase_tokens, stem
 
 _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
-    "sever": 3, "mani": 6, "doze": 12,
+    "eleven": 11, "twelve": 12, "dozen": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "hundred": 100,
 }  # fmt: skip
 _CN_DIGITS = {
     "一": 1,
@@ -174,14 +174,20 @@ def count_before(text: Text, first: int) -> int | None:
         form = text.tokens[n].form
         if _DIGITS.match(form):
             return int(form)
-        if form in _NUMBER_WORDS:
-            return _NUMBER_WORDS[form]
+        if form in _number_stems():
+            return _number_stems()[form]
         if form in _CN_DIGITS:
             return _chinese_number(text, n)
         if form not in _FILLERS:
             return None
         n -= 1
     return None
+
+
+@lru_cache(maxsize=1)
+def _number_stems() -> dict[str, int]:
+    """Number words as the text holds them: stemmed ("twenty" is "twenti")."""
+    return {stem(word): value for word, value in _NUMBER_WORDS.items()}
 
 
 def _chinese_number(text: Text, last: int) -> int | None:
