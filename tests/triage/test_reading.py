@@ -222,7 +222,7 @@ def test_an_overcharge_is_finance() -> None:
     assert judged("I was charged twice for the management fee, please refund.").business_area == "finance"
 
 
-# --- confidence and review ----------------------------------------------------------------------------------------------
+# --- confidence and review ---------------------------------------------------------------------------------
 
 
 def test_every_label_has_a_confidence_and_a_clear_complaint_needs_no_review() -> None:
