@@ -179,8 +179,8 @@ def judge_nature(
 
 def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, Label]:
     """Content by the heaviest list (an emergency first); business area by weighted evidence, where
-    the words naming what failed weigh double: the topic of the grievance, not of its context
-    ("the cleaner never cleans ... we pay a management fee" is sanitation)."""
+    the words in a clause that says what failed weigh double: the topic of the grievance, not of its
+    context ("the cleaner never cleans the lobby, we pay a management fee" is sanitation)."""
     content = rules.content
     emergency_hits = counting(content["emergency"].hits(text, rules.cues.in_text(text)))
     if emergency_hits:
@@ -190,13 +190,16 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
         category, content_hits = ranked_content[0] if ranked_content else (str(rules.data["content"]["default"]), [])
     failing = [f for f in failed if f.counts]
 
+    failing_clauses = {text.tokens[f.first].clause for f in failing}
+
     def weighed(hit: Hit) -> Hit:
-        if any(hit.first < f.last and f.first < hit.last for f in failing):
+        if text.tokens[hit.first].clause in failing_clauses:
             return Hit(hit.phrase, hit.words, hit.weight * 2, hit.first, hit.last)
         return hit
 
+    order = list(rules.areas)
     ranked = [(area, [weighed(h) for h in hits]) for area, hits in _ranked(rules.areas, text)]
-    ranked.sort(key=lambda item: -score(item[1]))
+    ranked.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
     default = str(rules.data["areas"]["default"])
     if ranked and score(ranked[0][1]) >= 1:
         area, area_hits = ranked[0]
@@ -227,7 +230,7 @@ def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
 
 
 def judge_severity(
-    text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History
+    text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History, failed: list[Hit]
 ) -> tuple[Label, list[str], bool, list[str]]:
     """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
     promise was mentioned and which earlier complaints this one repeats."""
@@ -288,6 +291,10 @@ def judge_severity(
         found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
     for name, phrases in rules.important.items():
         hits = phrases.hits(text, muting)
+        if name == "repeated-failure" and (
+            not counting(failed) or any(c == "major.promised-service-repeated" for c, _ in found)
+        ):
+            continue
         if counting(hits):
             found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
     criteria = [c for c, _ in found]
@@ -327,6 +334,17 @@ def judge_severity(
     )
 
 
+def _failed_by_criteria(
+    nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules
+) -> tuple[Label, str | None]:
+    """A major criterion is a duty failed (a promise broken again, an outage, a loss, a week
+    unresolved, many customers at once): such a complaint is effective whatever its words of kind."""
+    if not any(c.startswith("major.") for c in criteria):
+        return nature, kind
+    why = f"effective: a duty of the company failed (severity {severity.explained.reason.removeprefix('major: ')})"
+    return Label("effective", Explained(why, rules.rule("nature.effective")), 0.8), None
+
+
 def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) -> Judgement:
     text = read(form, rules)
     muting = rules.cues.in_text(text)
@@ -334,13 +352,17 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     failed = failures(text, rules, muting)
     nature, kind = judge_nature(text, rules, muting, validity.value, failed)
     category, area = judge_category(text, rules, failed)
-    severity, criteria, promised, repeats = judge_severity(text, rules, muting, validity.value, area.value, history)
+    severity, criteria, promised, repeats = judge_severity(
+        text, rules, muting, validity.value, area.value, history, failed
+    )
     department, source = rules.department_for(office_id, area.value)
     first = rules.first_responsible(department)
     routing_why = Explained(
         f"business area {area.value} goes to {department} ({source} routing table); first responsible: {first}",
         rules.rule(f"routing.{area.value}"),
     )
+    if nature.value != "effective" and validity.value == "valid":
+        nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules)
     labels = {"validity": validity, "nature": nature, "category": area, "severity": severity}
     review = [label.doubt for label in labels.values() if label.doubt]
     review += [

@@ -98,11 +98,18 @@ class Rules:
     def _weights(self) -> tuple[tuple[str, float], ...]:
         return tuple((k, float(v)) for k, v in self.data.get("weights", {}).items())
 
-    def phrases(self, values: list[str]) -> PhraseList:
-        return PhraseList(tuple(values), self._weights, self.cantonese)
+    def phrases(self, values: list[str], scope: str = "") -> PhraseList:
+        """A phrase list with its weights: `[weights]` "phrase" applies everywhere, "scope: phrase"
+        (e.g. "areas.electromechanical: lift lobby") only in that list, and wins."""
+        scoped = f"{scope}: "
+        weights = [(k, w) for k, w in self._weights if ": " not in k]
+        weights += [(k.removeprefix(scoped), w) for k, w in self._weights if scope and k.startswith(scoped)]
+        return PhraseList(tuple(values), tuple(weights), self.cantonese)
 
-    def _lists(self, section: dict[str, Any]) -> dict[str, PhraseList]:
-        return {name: self.phrases(value) for name, value in section.items() if isinstance(value, list)}
+    def _lists(self, section: dict[str, Any], scope: str) -> dict[str, PhraseList]:
+        return {
+            name: self.phrases(value, f"{scope}.{name}") for name, value in section.items() if isinstance(value, list)
+        }
 
     @property
     def review_below(self) -> float:
@@ -113,25 +120,25 @@ class Rules:
 
     @cached_property
     def validity(self) -> dict[str, PhraseList]:
-        return self._lists(self.data["validity"])
+        return self._lists(self.data["validity"], "validity")
 
     @cached_property
     def outside(self) -> dict[str, PhraseList]:
         """Invalid by jurisdiction, per kind: municipal, developer's warranty, private disputes."""
-        return self._lists(self.data["validity"].get("outside", {}))
+        return self._lists(self.data["validity"].get("outside", {}), "validity.outside")
 
     @cached_property
     def effective(self) -> PhraseList:
-        return self.phrases(self.data["nature"]["effective"])
+        return self.phrases(self.data["nature"]["effective"], "nature.effective")
 
     @cached_property
     def private_matter(self) -> PhraseList:
         """The owner's own flat or belongings: no duty of the company failed."""
-        return self.phrases(self.data["nature"].get("private", []))
+        return self.phrases(self.data["nature"].get("private", []), "nature.private")
 
     @cached_property
     def communication(self) -> dict[str, PhraseList]:
-        return self._lists(self.data["nature"]["communication"])
+        return self._lists(self.data["nature"]["communication"], "nature.communication")
 
     @property
     def default_communication_kind(self) -> str:
@@ -139,24 +146,26 @@ class Rules:
 
     @cached_property
     def content(self) -> dict[str, PhraseList]:
-        return self._lists(self.data["content"])
+        return self._lists(self.data["content"], "content")
 
     @cached_property
     def areas(self) -> dict[str, PhraseList]:
-        return self._lists(self.data["areas"])
+        return self._lists(self.data["areas"], "areas")
 
     @cached_property
     def major(self) -> dict[str, dict[str, PhraseList]]:
-        return {name: self._lists(lists) for name, lists in self.data["severity"]["major"].items()}
+        return {
+            name: self._lists(lists, f"severity.major.{name}") for name, lists in self.data["severity"]["major"].items()
+        }
 
     @cached_property
     def important(self) -> dict[str, PhraseList]:
-        return self._lists(self.data["severity"]["important"])
+        return self._lists(self.data["severity"]["important"], "severity.important")
 
     @cached_property
     def possible_major(self) -> dict[str, PhraseList]:
         """Weak signs of a major complaint: not enough to grade it, enough to ask a supervisor."""
-        return self._lists(self.data["severity"].get("possible-major", {}))
+        return self._lists(self.data["severity"].get("possible-major", {}), "severity.possible-major")
 
     # -- routing and escalation ----------------------------------------------------------------------
 
