@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Hit, Muting, PhraseList, count_before, counting, muted, quote, score
+from .evidence import Hit, Muting, PhraseList, count_before, counting, days_spanned, muted, quote, score
 from .rules import Rules, normalise_text
 from .text import Text
 
@@ -140,19 +140,22 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     """What failed, as the complaint says: duty-failure phrases, and the harm, outage and stopped
     equipment of the major criteria (a hurt customer or a dead lift is a duty failed too)."""
     major = rules.major
+    outage = major["sudden-outage"]
     found = rules.effective.hits(text, muting)
-    for phrases in (
-        major["injury-or-loss"]["harm"],
-        major["sudden-outage"]["outage"],
-        major["sudden-outage"]["stopped"],
+    for hits in (
+        major["injury-or-loss"]["harm"].hits(text, muting),
+        _utility(text, outage, outage["outage"].hits(text, muting)),
+        outage["stopped"].hits(text, muting),
     ):
-        found += [h for h in phrases.hits(text, muting) if all(h.last <= f.first or h.first >= f.last for f in found)]
+        found += [h for h in hits if all(h.last <= f.first or h.first >= f.last for f in found)]
     return found
 
 
 def judge_nature(
     text: Text, rules: Rules, muting: Muting, validity: str, failed: list[Hit]
 ) -> tuple[Label, str | None]:
+    if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
+        failed = rules.effective.hits(text, muting)
     private = rules.private_matter.hits(text)
     kinds = _ranked(rules.communication, text)
     effective = score(failed) - 0.5 * score(private) if validity != "invalid" else 0.0
@@ -201,7 +204,7 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     ranked = [(area, [weighed(h) for h in hits]) for area, hits in _ranked(rules.areas, text)]
     ranked.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
     default = str(rules.data["areas"]["default"])
-    if ranked and score(ranked[0][1]) >= 1:
+    if ranked and score(ranked[0][1]) >= 0.5:
         area, area_hits = ranked[0]
         runner_up = score(ranked[1][1]) if len(ranked) > 1 else 0.0
         confidence = margin(score(area_hits), runner_up)
@@ -218,6 +221,13 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     if len(ranked) > 1 and area != default:
         reason += f" over {ranked[1][0]} ({quote(ranked[1][1])})"
     return category, Label(area, Explained(reason, rules.rule(f"category.{category}.{area}")), confidence, doubt)
+
+
+def _utility(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) -> list[Hit]:
+    """Outage hits that are a utility cut: none in a clause about a car or a phone battery, none of
+    weight 0 (a notice of a cut is not a cut)."""
+    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)} if "not_utility" in rule else set()
+    return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
 
 
 def set_aside_harm(harm: list[Hit]) -> bool:
@@ -250,7 +260,7 @@ def judge_severity(
     if muted(harm):
         set_aside.append(muted(harm))
     outage_rule = major["sudden-outage"]
-    outage = outage_rule["outage"].hits(text, muting)
+    outage = _utility(text, outage_rule, outage_rule["outage"].hits(text, muting))
     stopped = counting(outage_rule["stopped"].hits(text, muting))
     scale = counting(outage_rule["large_scale"].hits(text)) + _counted(
         text, outage_rule["units"].hits(text), rules.incident_more_than
@@ -286,6 +296,9 @@ def judge_severity(
         )
     week_rule = major["unresolved-week"]
     waited = counting(week_rule["duration"].hits(text))
+    span = days_spanned(text.original)
+    if span >= 7:  # "reported on 3 May, it's now 20 May": the dates say it
+        waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
     unresolved = counting(week_rule["unresolved"].hits(text, muting))
     if waited and unresolved:
         found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
@@ -300,6 +313,10 @@ def judge_severity(
     criteria = [c for c, _ in found]
     reasons = [r for _, r in found]
     possible = [(name, counting(hits)) for name, hits in _ranked(rules.possible_major, text)]
+    if counting(outage) and not scale and not any(c.startswith(("major.", "important.seriously")) for c in criteria):
+        # A utility cut of a few flats still stops their normal use.
+        criteria.append("important.seriously-affects")
+        reasons.append(f"seriously affects use: an outage ({quote(outage)})")
     hazard = [(name, hits) for name, hits in possible if name in ("near-miss", "hazard")]
     if not any(c.startswith(("major.", "important.")) for c in criteria) and (hazard or set_aside_harm(harm)):
         # Nobody was hurt, or not yet: a danger to safety is more than a slight inconvenience.
@@ -337,11 +354,12 @@ def judge_severity(
 def _failed_by_criteria(
     nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules
 ) -> tuple[Label, str | None]:
-    """A major criterion is a duty failed (a promise broken again, an outage, a loss, a week
-    unresolved, many customers at once): such a complaint is effective whatever its words of kind."""
-    if not any(c.startswith("major.") for c in criteria):
+    """A major or important criterion is a duty failed (a promise broken again, an outage, a loss, a
+    week unresolved, use seriously affected, anger at negligence, a hazard): such a complaint is
+    effective whatever its words of kind."""
+    if not any(c.startswith(("major.", "important.")) for c in criteria):
         return nature, kind
-    why = f"effective: a duty of the company failed (severity {severity.explained.reason.removeprefix('major: ')})"
+    why = f"effective: a duty of the company failed (severity {severity.explained.reason.split(': ', 1)[1]})"
     return Label("effective", Explained(why, rules.rule("nature.effective")), 0.8), None
 
 

@@ -205,3 +205,45 @@ def _chinese_number(text: Text, last: int) -> int | None:
         else:
             current = d
     return (value + current) or None
+
+
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_EN_DATE = re.compile(
+    r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(_MONTHS) + r")[a-z]*"
+    r"|(" + "|".join(_MONTHS) + r")[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?)\b"
+)
+_CN_NUMBER = r"[0-9一二兩两三四五六七八九十廿]{1,3}"
+_ZH_DATE = re.compile(rf"(?:({_CN_NUMBER})\s*月\s*)?({_CN_NUMBER})\s*[號号日](?![子常])")
+
+
+def days_spanned(original: str) -> int:
+    """How many days lie between the earliest and the latest date the complaint writes ("reported
+    on 3 May, it's now 20 May", 五月三號...而家廿號); 0 when it writes fewer than two. A day
+    without a month takes the month written before it."""
+    lowered = original.lower()
+    dates: list[tuple[int, int]] = []
+    for m in _EN_DATE.finditer(lowered):
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        dates.append((_MONTHS.index(month[:3]) + 1, int(day)))
+    month = 0
+    for m in _ZH_DATE.finditer(original):
+        month = _cn_int(m.group(1)) if m.group(1) else month
+        day = _cn_int(m.group(2))
+        if 1 <= day <= 31:
+            dates.append((month, day))
+    if len(dates) < 2:
+        return 0
+    ordinals = sorted(month * 31 + day for month, day in dates)
+    return ordinals[-1] - ordinals[0]
+
+
+def _cn_int(written: str) -> int:
+    if written.isdigit():
+        return int(written)
+    digits = {"一": 1, "二": 2, "兩": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    if written.startswith("廿"):
+        return 20 + digits.get(written[1:], 0)
+    if "十" in written:
+        tens, _, ones = written.partition("十")
+        return digits.get(tens, 1) * 10 + digits.get(ones, 0)
+    return digits.get(written, 0)
