@@ -152,8 +152,10 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
 
 
 def judge_nature(
-    text: Text, rules: Rules, muting: Muting, validity: str, failed: list[Hit]
+    text: Text, rules: Rules, muting: Muting, validity: str, failed: list[Hit], topic: str | None
 ) -> tuple[Label, str | None]:
+    """Effective when a duty failed, else the kind of communication; `topic` is the business area
+    when the complaint names one (it decides the guess when there is no other sign)."""
     if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
         failed = rules.effective.hits(text, muting)
     private = rules.private_matter.hits(text)
@@ -173,8 +175,13 @@ def judge_nature(
             why += f"; no failure of duty weighs more ({quote(failed)})"
         rule = rules.rule(f"nature.communication.{kind}")
         return Label("communication", Explained(why, rule), margin(best_kind, runner_up)), kind
-    kind = "consultation" if any(t.form in ("?",) for t in text.tokens) or "?" in text.original else None
-    kind = kind or rules.default_communication_kind
+    asks = "?" in text.original or "\uff1f" in text.original
+    default = str(rules.data["nature"].get("default_with_topic", ""))
+    if topic and not asks and validity == "valid" and default == "effective":
+        why = f"effective: no sign either way; it reports a problem with {topic}, most often a duty failed"
+        doubt = f"nature: no sign either way; guessed effective from its topic ({topic})"
+        return Label("effective", Explained(why, rules.rule("nature.effective.default")), 0.45, doubt), None
+    kind = "consultation" if asks else rules.default_communication_kind
     why = f"communication ({kind}): no failure of duty described and no kind of communication recognised"
     doubt = "nature: no sign either way; guessed " + kind
     return Label("communication", Explained(why, rules.rule(f"nature.communication.{kind}.default")), 0.4, doubt), kind
@@ -368,8 +375,9 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     muting = rules.cues.in_text(text)
     validity = judge_validity(text, rules, muting)
     failed = failures(text, rules, muting)
-    nature, kind = judge_nature(text, rules, muting, validity.value, failed)
     category, area = judge_category(text, rules, failed)
+    topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
+    nature, kind = judge_nature(text, rules, muting, validity.value, failed, topic)
     severity, criteria, promised, repeats = judge_severity(
         text, rules, muting, validity.value, area.value, history, failed
     )
