@@ -244,3 +244,19 @@ def test_the_published_decision_carries_confidence_and_review_and_old_ones_still
     assert fields["needs_review"].default is False
     assert fields["review_reasons"].default_factory is list
     assert fields["confidence"].default_factory is dict
+
+
+def test_rules_written_before_the_reading_sections_still_judge() -> None:
+    data = load_rules_file()
+    for section in ("text", "weights", "confidence"):
+        data.pop(section)
+    for name in ("stopped", "units", "all_equipment", "not_utility"):
+        data["severity"]["major"]["sudden-outage"].pop(name)
+    for name in ("mass-incident", "unresolved-week"):
+        data["severity"]["major"].pop(name)
+    data["validity"].pop("outside")
+    data["validity"].pop("duty")
+    data["severity"].pop("possible-major")
+    old = Rules(1, data)
+    judgement = judge({"description": "Whole building blackout since 9 pm."}, "hk-central", old, History())
+    assert (judgement.severity, judgement.severity_criteria[0]) == ("major", "major.sudden-outage")

@@ -113,7 +113,7 @@ def _ranked(lists: dict[str, PhraseList], text: Text, muting: Muting | None = No
 def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
     outside = _ranked({"not the company's matter": rules.validity["invalid"], **rules.outside}, text, muting)
     assisted = rules.validity["assisted"].hits(text, muting)
-    duty = rules.validity["duty"].hits(text, muting) if "duty" in rules.validity else []
+    duty = rules.validity["duty"].hits(text, muting)
     out_score = score(outside[0][1]) if outside else 0.0
     assisted_score, duty_score = score(assisted), score(duty)
     if out_score > 0 and out_score >= assisted_score and out_score > duty_score:
@@ -233,7 +233,7 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
 def _utility(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) -> list[Hit]:
     """Outage hits that are a utility cut: none in a clause about a car or a phone battery, none of
     weight 0 (a notice of a cut is not a cut)."""
-    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)} if "not_utility" in rule else set()
+    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
     return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
 
 

@@ -37,6 +37,16 @@ def normalise_text(text: str) -> str:
     return _PINYIN_GLOSS.sub("", text.lower())
 
 
+# The lists each major criterion is judged by (engine.judge_severity).
+MAJOR_LISTS = {
+    "promised-service-repeated": ("promise", "repeated"),
+    "injury-or-loss": ("harm",),
+    "sudden-outage": ("outage", "stopped", "large_scale", "units", "all_equipment", "not_utility"),
+    "mass-incident": ("joint", "people"),
+    "unresolved-week": ("duration", "unresolved"),
+}
+
+
 @dataclass(frozen=True)
 class Recipient:
     role: str
@@ -120,7 +130,10 @@ class Rules:
 
     @cached_property
     def validity(self) -> dict[str, PhraseList]:
-        return self._lists(self.data["validity"], "validity")
+        lists = self._lists(self.data["validity"], "validity")
+        for name in ("invalid", "assisted", "duty"):
+            lists.setdefault(name, self.phrases([]))
+        return lists
 
     @cached_property
     def outside(self) -> dict[str, PhraseList]:
@@ -154,9 +167,15 @@ class Rules:
 
     @cached_property
     def major(self) -> dict[str, dict[str, PhraseList]]:
-        return {
+        """The lists of each major criterion; a list the rules do not have is empty, so rules written
+        before a list existed still judge (they just never find it)."""
+        found = {
             name: self._lists(lists, f"severity.major.{name}") for name, lists in self.data["severity"]["major"].items()
         }
+        for criterion, names in MAJOR_LISTS.items():
+            for name in names:
+                found.setdefault(criterion, {}).setdefault(name, self.phrases([]))
+        return found
 
     @cached_property
     def important(self) -> dict[str, PhraseList]:
