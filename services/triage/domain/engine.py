@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Hit, Muting, PhraseList, count_before, counting, days_spanned, muted, quote, score
+from .evidence import Hit, Muting, counting, quote, score
+from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
+from .severity import judge_severity, utility_outages
 from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
@@ -44,12 +46,6 @@ class History:
 
 
 @dataclass(frozen=True)
-class Explained:
-    reason: str
-    rule: str
-
-
-@dataclass(frozen=True)
 class Judgement:
     validity: str
     nature: str
@@ -75,16 +71,6 @@ class Judgement:
         return bool(self.review)
 
 
-@dataclass(frozen=True)
-class Label:
-    """One label's value, why, how sure, and (when weak) why a person should look."""
-
-    value: str
-    explained: Explained
-    confidence: float
-    doubt: str = ""
-
-
 def read(form: dict[str, Any], rules: Rules) -> Text:
     """The complaint's words as the rules read them: object, description and request."""
     return Text(
@@ -96,22 +82,8 @@ def complaint_text(form: dict[str, Any]) -> str:
     return normalise_text(" \n ".join(str(form.get(k, "")) for k in ("object", "description", "customer_request")))
 
 
-def margin(best: float, runner_up: float) -> float:
-    """Confidence from evidence weights: 0.5 when even, towards 1 as the best outweighs the rest."""
-    if best <= 0:
-        return 0.0
-    return round(0.5 + 0.5 * (best - runner_up) / (best + runner_up + 1.0), 2)
-
-
-def _ranked(lists: dict[str, PhraseList], text: Text, muting: Muting | None = None) -> list[tuple[str, list[Hit]]]:
-    """Values by the weight of their evidence, heaviest first (ties: the value written first)."""
-    scored = [(name, phrases.hits(text, muting)) for name, phrases in lists.items()]
-    scored = [(name, hits) for name, hits in scored if score(hits) > 0]
-    return sorted(scored, key=lambda item: -score(item[1]))
-
-
 def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
-    outside = _ranked({"not the company's matter": rules.validity["invalid"], **rules.outside}, text, muting)
+    outside = ranked({"not the company's matter": rules.validity["invalid"], **rules.outside}, text, muting)
     assisted = rules.validity["assisted"].hits(text, muting)
     duty = rules.validity["duty"].hits(text, muting)
     out_score = score(outside[0][1]) if outside else 0.0
@@ -144,7 +116,7 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     found = rules.effective.hits(text, muting)
     for hits in (
         major["injury-or-loss"]["harm"].hits(text, muting),
-        _utility(text, outage, outage["outage"].hits(text, muting)),
+        utility_outages(text, outage, outage["outage"].hits(text, muting)),
         outage["stopped"].hits(text, muting),
     ):
         found += [h for h in hits if all(h.last <= f.first or h.first >= f.last for f in found)]
@@ -159,7 +131,7 @@ def judge_nature(
     if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
         failed = rules.effective.hits(text, muting)
     private = rules.private_matter.hits(text)
-    kinds = _ranked(rules.communication, text)
+    kinds = ranked(rules.communication, text)
     effective = score(failed) - 0.5 * score(private) if validity != "invalid" else 0.0
     best_kind = score(kinds[0][1]) if kinds else 0.0
     if effective >= 1 and effective >= 0.75 * best_kind:
@@ -196,7 +168,7 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     if emergency_hits:
         category, content_hits = "emergency", emergency_hits
     else:
-        ranked_content = _ranked({k: v for k, v in content.items() if k != "emergency"}, text)
+        ranked_content = ranked({k: v for k, v in content.items() if k != "emergency"}, text)
         category, content_hits = ranked_content[0] if ranked_content else (str(rules.data["content"]["default"]), [])
     failing = [f for f in failed if f.counts]
 
@@ -208,16 +180,16 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
         return hit
 
     order = list(rules.areas)
-    ranked = [(area, [weighed(h) for h in hits]) for area, hits in _ranked(rules.areas, text)]
-    ranked.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
+    areas = [(area, [weighed(h) for h in hits]) for area, hits in ranked(rules.areas, text)]
+    areas.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
     default = str(rules.data["areas"]["default"])
-    if ranked and score(ranked[0][1]) >= 0.5:
-        area, area_hits = ranked[0]
-        runner_up = score(ranked[1][1]) if len(ranked) > 1 else 0.0
+    if areas and score(areas[0][1]) >= 0.5:
+        area, area_hits = areas[0]
+        runner_up = score(areas[1][1]) if len(areas) > 1 else 0.0
         confidence = margin(score(area_hits), runner_up)
         doubt = ""
         if confidence < rules.review_below:
-            doubt = f"business area: {area} only narrowly over {ranked[1][0]} (confidence {confidence:.2f})"
+            doubt = f"business area: {area} only narrowly over {areas[1][0]} (confidence {confidence:.2f})"
     else:
         area, area_hits, confidence = default, [], 0.5
         doubt = "business area: no topic recognised"
@@ -225,137 +197,9 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
         f"content {category} ({quote(content_hits) or 'default'}); "
         f"business area {area} ({quote(area_hits) or 'default'})"
     )
-    if len(ranked) > 1 and area != default:
-        reason += f" over {ranked[1][0]} ({quote(ranked[1][1])})"
+    if len(areas) > 1 and area != default:
+        reason += f" over {areas[1][0]} ({quote(areas[1][1])})"
     return category, Label(area, Explained(reason, rules.rule(f"category.{category}.{area}")), confidence, doubt)
-
-
-def _utility(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) -> list[Hit]:
-    """Outage hits that are a utility cut: none in a clause about a car or a phone battery, none of
-    weight 0 (a notice of a cut is not a cut)."""
-    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
-    return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
-
-
-def set_aside_harm(harm: list[Hit]) -> bool:
-    return any(not h.counts for h in harm)
-
-
-def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
-    """Hits of a count noun ("households", 戶) with a number above `more_than` before them."""
-    return [h for h in counting(hits) if (count_before(text, h.first) or 0) > more_than]
-
-
-def judge_severity(
-    text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History, failed: list[Hit]
-) -> tuple[Label, list[str], bool, list[str]]:
-    """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
-    promise was mentioned and which earlier complaints this one repeats."""
-    major = rules.major
-    promise = counting(major["promised-service-repeated"]["promise"].hits(text, muting))
-    if validity == "invalid":
-        explained = Explained(
-            "minor: not established, so not graded higher (it is still replied to politely)",
-            rules.rule("severity.minor.not-established"),
-        )
-        return Label("minor", explained, 0.9), ["minor.not-established"], bool(promise), []
-    found: list[tuple[str, str]] = []  # (criterion, reason) in the order of the rules' priority
-    set_aside: list[str] = []
-    harm = major["injury-or-loss"]["harm"].hits(text, muting)
-    if counting(harm):
-        found.append(("major.injury-or-loss", f"economic loss or personal injury ({quote(harm)})"))
-    if muted(harm):
-        set_aside.append(muted(harm))
-    outage_rule = major["sudden-outage"]
-    outage = _utility(text, outage_rule, outage_rule["outage"].hits(text, muting))
-    stopped = counting(outage_rule["stopped"].hits(text, muting))
-    scale = counting(outage_rule["large_scale"].hits(text)) + _counted(
-        text, outage_rule["units"].hits(text), rules.incident_more_than
-    )
-    all_of_it = counting(outage_rule["all_equipment"].hits(text))
-    if (counting(outage) or stopped) and (scale or all_of_it):
-        found.append(
-            (
-                "major.sudden-outage",
-                f"a sudden large-scale outage ({quote(all_of_it + counting(outage) + stopped + scale)})",
-            )
-        )
-    mass_rule = major["mass-incident"]
-    joint = counting(mass_rule["joint"].hits(text))
-    people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than)
-    if joint or people:
-        # Said to be a joint complaint: that is what makes it major, whatever else it reports.
-        mass = ("major.mass-incident", f"more than five customers complain together ({quote(joint + people)})")
-        found.insert(1 if counting(harm) else 0, mass) if joint else found.append(mass)
-    repeats = [
-        c.complaint_id
-        for c in history.earlier
-        if c.business_area == area and c.promise_mentioned and c.validity != "invalid"
-    ]
-    repeated = counting(major["promised-service-repeated"]["repeated"].hits(text, muting))
-    if promise and (repeated or repeats):
-        why = quote(repeated) if repeated else f"{len(repeats)} earlier complaint(s) on {area}"
-        found.append(
-            (
-                "major.promised-service-repeated",
-                f"a promised service not delivered ({quote(promise)}) and raised again ({why})",
-            )
-        )
-    week_rule = major["unresolved-week"]
-    waited = counting(week_rule["duration"].hits(text))
-    span = days_spanned(text.original)
-    if span >= 7:  # "reported on 3 May, it's now 20 May": the dates say it
-        waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
-    unresolved = counting(week_rule["unresolved"].hits(text, muting))
-    if waited and unresolved:
-        found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
-    for name, phrases in rules.important.items():
-        hits = phrases.hits(text, muting)
-        if name == "repeated-failure" and (
-            not counting(failed) or any(c == "major.promised-service-repeated" for c, _ in found)
-        ):
-            continue
-        if counting(hits):
-            found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
-    criteria = [c for c, _ in found]
-    reasons = [r for _, r in found]
-    possible = [(name, counting(hits)) for name, hits in _ranked(rules.possible_major, text)]
-    if counting(outage) and not scale and not any(c.startswith(("major.", "important.seriously")) for c in criteria):
-        # A utility cut of a few flats still stops their normal use.
-        criteria.append("important.seriously-affects")
-        reasons.append(f"seriously affects use: an outage ({quote(outage)})")
-    hazard = [(name, hits) for name, hits in possible if name in ("near-miss", "hazard")]
-    if not any(c.startswith(("major.", "important.")) for c in criteria) and (hazard or set_aside_harm(harm)):
-        # Nobody was hurt, or not yet: a danger to safety is more than a slight inconvenience.
-        criteria.append("important.hazard")
-        reasons.append(f"a hazard to safety ({quote([h for _, hs in hazard for h in hs]) or muted(harm)})")
-    if any(c.startswith("major.") for c in criteria):
-        severity, confidence = "major", 0.9
-    elif criteria:
-        severity, confidence = "important", 0.75
-    else:
-        severity, confidence = "minor", 0.85
-        criteria.append("minor.slight")
-        reasons.append("no major or important criterion matched: a slight inconvenience")
-    doubt = ""
-    if severity != "major" and (possible or set_aside or (promise and not repeated) or counting(outage)):
-        signs = [f"{name.replace('-', ' ')} ({quote(hits)})" for name, hits in possible]
-        signs += [s for s in set_aside]
-        if promise and not repeated:
-            signs.append(f"a promise ({quote(promise)}) not said to be broken again")
-        if counting(outage) and not scale:
-            signs.append(f"an outage ({quote(outage)}) of unstated scale")
-        confidence = 0.45 if possible or counting(outage) else 0.6
-        doubt = f"severity: possibly major, graded {severity}: " + "; ".join(signs)
-    if set_aside:
-        reasons.append(f"set aside: {'; '.join(set_aside)}")
-    explained = Explained(f"{severity}: " + "; ".join(reasons), rules.rule(f"severity.{criteria[0]}"))
-    return (
-        Label(severity, explained, confidence, doubt),
-        criteria,
-        bool(promise),
-        repeats if severity == "major" else [],
-    )
 
 
 def _failed_by_criteria(
