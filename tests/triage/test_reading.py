@@ -137,6 +137,7 @@ def test_an_exact_phrase_is_not_stemmed_into_an_address() -> None:
         ("The whole block has no water since noon.", "major.sudden-outage"),
         ("All three lifts in Tower 2 stopped at the same time.", "major.sudden-outage"),
         ("He said he'd come tomorrow to fix the leak, again, and nobody came.", "major.promised-service-repeated"),
+        ("The leak in the lobby: he said he'd come tomorrow, again.", "major.promised-service-repeated"),
         ("師傅話星期二嚟整,又冇嚟,已經第三次。", "major.promised-service-repeated"),
         ("I reported the seepage two weeks ago and it is still not fixed.", "major.unresolved-week"),
     ],
