@@ -208,7 +208,8 @@ def _failed_by_criteria(
     """A major or important criterion is a duty failed (a promise broken again, an outage, a loss, a
     week unresolved, use seriously affected, anger at negligence, a hazard): such a complaint is
     effective whatever its words of kind."""
-    if not any(c.startswith(("major.", "important.")) for c in criteria):
+    # Many customers at once is a scale, not a failure (a petition against a fee rise is venting).
+    if not any(c.startswith(("major.", "important.")) and c != "major.mass-incident" for c in criteria):
         return nature, kind
     why = f"effective: a duty of the company failed (severity {severity.explained.reason.split(': ', 1)[1]})"
     return Label("effective", Explained(why, rules.rule("nature.effective")), 0.8), None
