@@ -17,11 +17,12 @@ from shared.contracts.sla import RegradeRequested
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.complainant import Complainant, recognise_complainant
-from .domain.engine import Explained, judge
+from .domain.engine import judge
 from .domain.errors import DecisionNotFound
 from .domain.identity import CONFIRMING, IdentityKey, identity_keys
 from .domain.incident_place import incident_place
 from .domain.incidents import IncidentWindow
+from .domain.labels import Explained
 from .domain.rules import Rules
 from .domain.rulesbook import RulesBook
 from .domain.triage import Triage, higher

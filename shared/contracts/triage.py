@@ -51,6 +51,17 @@ class ComplaintTriagedPayload(Contract):
         description="Why, per aspect: validity, nature, category, severity, routing, incident (its key)."
     )
     history: ComplainantHistory
+    confidence: dict[str, float] = Field(
+        default_factory=dict,
+        description="How sure each automatic label is, 0 to 1: validity, nature, category, severity (none before).",
+    )
+    needs_review: bool = Field(
+        default=False,
+        description="A supervisor should look: a label is unsure, or signs of a major complaint graded lower.",
+    )
+    review_reasons: list[str] = Field(
+        default_factory=list, description="Why it needs review, in words a supervisor reads; empty otherwise."
+    )
 
 
 class ComplaintTriaged(IntegrationEvent):

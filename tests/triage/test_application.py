@@ -81,6 +81,17 @@ def test_a_complaint_is_triaged_with_every_aspect_explained(triage) -> None:
     assert decision.occurred_at == complaint.occurred_at
 
 
+def test_the_published_decision_says_how_sure_it_is_and_asks_for_review_when_unsure(triage) -> None:
+    sure, unsure = registered("Sudden power failure in the whole building."), registered("No water, many households.")
+    feed(triage, sure, unsure)
+
+    first, second = of_type(published(triage), ComplaintTriaged)
+    assert set(first.payload.confidence) == {"validity", "nature", "category", "severity"}
+    assert (first.payload.needs_review, first.payload.review_reasons) == (False, [])
+    assert second.payload.needs_review
+    assert any("possibly major" in r for r in second.payload.review_reasons)
+
+
 def test_a_major_complaint_tells_the_office_leaders_and_the_company_at_once(triage) -> None:
     feed(triage, registered("Sudden power failure in the whole building."))
 

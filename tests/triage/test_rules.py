@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.triage.domain.engine import EarlierComplaint, History, incident_key, judge
+from services.triage.domain.engine import EarlierComplaint, History, judge
 from services.triage.domain.rules import Rules, load_rules_file
 
 RULES = Rules(7, load_rules_file())
@@ -233,9 +233,3 @@ def test_history_is_summarised_and_many_invalid_complaints_are_flagged_not_rejec
 def test_pinyin_glosses_in_chinese_text_are_ignored() -> None:
     judgement = judge(form("環(huán)境衛(wèi)生很差,垃圾沒人清理。", obj="-"), "hk-central", RULES, History())
     assert judgement.business_area == "sanitation"
-
-
-def test_incident_key_is_the_site_and_the_area_whatever_the_flat() -> None:
-    a = incident_key({"unit_address": "Flat A, 3/F, Block 1, Harbour View Gardens"}, "electromechanical")
-    b = incident_key({"unit_address": "Flat C, 20/F, Block 2,  harbour view  gardens"}, "electromechanical")
-    assert a == b == "harbour view gardens|electromechanical"

@@ -71,6 +71,10 @@ def complaint_triaged(event: Any) -> ComplaintTriaged:
             rules_version=d["rules_version"],
             explanations={k: Explanation.model_validate(v) for k, v in d["explanations"].items()},
             history=ComplainantHistory.model_validate(d["history"]),
+            # Decisions stored before confidences were judged have none (and need no review flag).
+            confidence=d.get("confidence", {}),
+            needs_review=bool(d.get("review")),
+            review_reasons=d.get("review", []),
         ),
     )
 

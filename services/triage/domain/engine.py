@@ -1,12 +1,22 @@
 """The rules engine: pure functions from a registration form (and the complainant's history) to a
-judgement. No I/O, no clock: the same form, history and rules always give the same judgement."""
+judgement. No I/O, no clock: the same form, history and rules always give the same judgement.
+
+Each label is decided by weighted evidence (phrases of the rules found in the complaint, negated and
+hypothetical ones set aside) and carries a confidence in [0, 1]: how clearly the evidence for the
+chosen value outweighs the evidence for the next one. A label below `[confidence] review_below`, or
+any sign of a major complaint too weak to grade it major, sends the judgement to the supervisor's
+review with the reason, rather than being guessed silently."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import PhraseList, Rules, normalise_text
+from .evidence import Hit, Muting, counting, quote, score
+from .labels import Explained, Label, margin, ranked
+from .rules import Rules, normalise_text
+from .severity import judge_severity, utility_outages
+from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 
@@ -36,12 +46,6 @@ class History:
 
 
 @dataclass(frozen=True)
-class Explained:
-    reason: str
-    rule: str
-
-
-@dataclass(frozen=True)
 class Judgement:
     validity: str
     nature: str
@@ -58,180 +62,205 @@ class Judgement:
     # Earlier complaints of the same complainant and area that mentioned a promise: this repeat
     # makes them major too (criterion 1).
     repeats: list[str] = field(default_factory=list)
+    # How sure each label is (validity, nature, category, severity), and why a supervisor should look.
+    confidence: dict[str, float] = field(default_factory=dict)
+    review: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review)
+
+
+def read(form: dict[str, Any], rules: Rules) -> Text:
+    """The complaint's words as the rules read them: object, description and request."""
+    return Text(
+        " \n ".join(str(form.get(k, "")) for k in ("object", "description", "customer_request")), rules.cantonese
+    )
 
 
 def complaint_text(form: dict[str, Any]) -> str:
     return normalise_text(" \n ".join(str(form.get(k, "")) for k in ("object", "description", "customer_request")))
 
 
-def _quote(hits: list[str]) -> str:
-    return ", ".join(f"'{h}'" for h in hits[:4])
+def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
+    outside = ranked({"not the company's matter": rules.validity["invalid"], **rules.outside}, text, muting)
+    assisted = rules.validity["assisted"].hits(text, muting)
+    duty = rules.validity["duty"].hits(text, muting)
+    out_score = score(outside[0][1]) if outside else 0.0
+    assisted_score, duty_score = score(assisted), score(duty)
+    if out_score > 0 and out_score >= assisted_score and out_score > duty_score:
+        kind, hits = outside[0]
+        confidence = margin(out_score, duty_score + assisted_score)
+        why = f"invalid: outside the company's duty ({kind}: {quote(hits)})"
+        if duty:
+            why += f"; weighed against its own duty ({quote(duty)})"
+        return Label("invalid", Explained(why, rules.rule("validity.invalid")), confidence)
+    if assisted_score > 0 and assisted_score >= duty_score:
+        confidence = margin(assisted_score, duty_score + out_score)
+        why = f"assisted: handled with another unit ({quote(assisted)})"
+        return Label("assisted", Explained(why, rules.rule("validity.assisted")), confidence)
+    against = out_score + assisted_score
+    confidence = 0.9 if against == 0 else margin(duty_score, against)
+    why = "valid: nothing places it outside the company's duty or with another unit"
+    if against:
+        against_hits = (outside[0][1] if outside else []) + assisted
+        why = f"valid: the company's own duty ({quote(duty)}) outweighs {quote(against_hits)}"
+    return Label("valid", Explained(why, rules.rule("validity.valid")), confidence)
 
 
-def _best(lists: dict[str, PhraseList], text: str) -> tuple[str, list[str]] | None:
-    """The first value with the most hits (ties go to the value written first)."""
-    best: tuple[str, list[str]] | None = None
-    for name, phrases in lists.items():
-        hits = phrases.hits(text)
-        if hits and (best is None or len(hits) > len(best[1])):
-            best = (name, hits)
-    return best
+def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
+    """What failed, as the complaint says: duty-failure phrases, and the harm, outage and stopped
+    equipment of the major criteria (a hurt customer or a dead lift is a duty failed too)."""
+    major = rules.major
+    outage = major["sudden-outage"]
+    found = rules.effective.hits(text, muting)
+    for hits in (
+        major["injury-or-loss"]["harm"].hits(text, muting),
+        utility_outages(text, outage, outage["outage"].hits(text, muting)),
+        outage["stopped"].hits(text, muting),
+    ):
+        found += [h for h in hits if all(h.last <= f.first or h.first >= f.last for f in found)]
+    return found
 
 
-def judge_validity(text: str, rules: Rules) -> tuple[str, Explained]:
-    for value in ("invalid", "assisted"):
-        hits = rules.validity[value].hits(text)
-        if hits:
-            what = "outside the company's duty" if value == "invalid" else "handled with another unit"
-            return value, Explained(
-                f"{value}: the complaint is {what} (mentions {_quote(hits)})", rules.rule(f"validity.{value}")
-            )
-    return "valid", Explained(
-        "valid: nothing places it outside the company's duty or with another unit", rules.rule("validity.valid")
-    )
+def judge_nature(
+    text: Text, rules: Rules, muting: Muting, validity: str, failed: list[Hit], topic: str | None
+) -> tuple[Label, str | None]:
+    """Effective when a duty failed, else the kind of communication; `topic` is the business area
+    when the complaint names one (it decides the guess when there is no other sign)."""
+    if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
+        failed = rules.effective.hits(text, muting)
+    private = rules.private_matter.hits(text)
+    kinds = ranked(rules.communication, text)
+    effective = score(failed) - 0.5 * score(private) if validity != "invalid" else 0.0
+    best_kind = score(kinds[0][1]) if kinds else 0.0
+    if effective >= 1 and effective >= 0.75 * best_kind:
+        why = f"effective: a duty of the company failed ({quote(failed)})"
+        if private:
+            why += f"; though partly the owner's own matter ({quote(private)})"
+        return Label("effective", Explained(why, rules.rule("nature.effective")), margin(effective, best_kind)), None
+    if kinds:
+        kind, hits = kinds[0]
+        runner_up = max(effective, score(kinds[1][1]) if len(kinds) > 1 else 0.0)
+        why = f"communication ({kind}): {quote(hits)}"
+        if failed and validity != "invalid":
+            why += f"; no failure of duty weighs more ({quote(failed)})"
+        rule = rules.rule(f"nature.communication.{kind}")
+        return Label("communication", Explained(why, rule), margin(best_kind, runner_up)), kind
+    asks = "?" in text.original or "\uff1f" in text.original
+    default = str(rules.data["nature"].get("default_with_topic", ""))
+    if topic and not asks and validity == "valid" and default == "effective":
+        why = f"effective: no sign either way; it reports a problem with {topic}, most often a duty failed"
+        doubt = f"nature: no sign either way; guessed effective from its topic ({topic})"
+        return Label("effective", Explained(why, rules.rule("nature.effective.default")), 0.45, doubt), None
+    kind = "consultation" if asks else rules.default_communication_kind
+    why = f"communication ({kind}): no failure of duty described and no kind of communication recognised"
+    doubt = "nature: no sign either way; guessed " + kind
+    return Label("communication", Explained(why, rules.rule(f"nature.communication.{kind}.default")), 0.4, doubt), kind
 
 
-def judge_nature(text: str, rules: Rules) -> tuple[str, str | None, Explained]:
-    effective_hits = rules.effective.hits(text)
-    if effective_hits:
-        return (
-            "effective",
-            None,
-            Explained(
-                f"effective: a failure of duty or damage is described ({_quote(effective_hits)})",
-                rules.rule("nature.effective"),
-            ),
-        )
-    kinds = {k: v for k, v in rules.communication.items()}
-    best = _best(kinds, text)
-    if best is not None:
-        kind, hits = best
-        return (
-            "communication",
-            kind,
-            Explained(f"communication ({kind}): {_quote(hits)}", rules.rule(f"nature.communication.{kind}")),
-        )
-    kind = rules.default_communication_kind
-    return (
-        "communication",
-        kind,
-        Explained(
-            f"communication ({kind}): no failure of duty described and no other kind recognised",
-            rules.rule(f"nature.communication.{kind}.default"),
-        ),
-    )
-
-
-def judge_category(text: str, rules: Rules) -> tuple[str, str, Explained]:
+def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, Label]:
+    """Content by the heaviest list (an emergency first); business area by weighted evidence, where
+    the words in a clause that says what failed weigh double: the topic of the grievance, not of its
+    context ("the cleaner never cleans the lobby, we pay a management fee" is sanitation)."""
     content = rules.content
-    # An emergency is an emergency whatever else the text says.
-    emergency_hits = content["emergency"].hits(text)
+    emergency_hits = counting(content["emergency"].hits(text, rules.cues.in_text(text)))
     if emergency_hits:
         category, content_hits = "emergency", emergency_hits
     else:
-        best = _best({k: v for k, v in content.items() if k != "emergency"}, text)
-        category, content_hits = best if best else (str(rules.data["content"]["default"]), [])
-    area_best = _best(rules.areas, text)
-    area, area_hits = area_best if area_best else (str(rules.data["areas"]["default"]), [])
-    reason = (
-        f"content {category} ({_quote(content_hits) or 'default'}); "
-        f"business area {area} ({_quote(area_hits) or 'default'})"
-    )
-    return category, area, Explained(reason, rules.rule(f"category.{category}.{area}"))
+        ranked_content = ranked({k: v for k, v in content.items() if k != "emergency"}, text)
+        category, content_hits = ranked_content[0] if ranked_content else (str(rules.data["content"]["default"]), [])
+    failing = [f for f in failed if f.counts]
 
+    failing_clauses = {text.tokens[f.first].clause for f in failing}
 
-def judge_severity(
-    text: str, rules: Rules, validity: str, area: str, history: History
-) -> tuple[str, list[str], Explained, bool, list[str]]:
-    """Every criterion that matched; the grade is the highest. Returns also whether a promise was
-    mentioned and which earlier complaints this one repeats."""
-    criteria: list[str] = []
-    reasons: list[str] = []
-    major = rules.major
-    promise_hits = major["promised-service-repeated"]["promise"].hits(text)
-    repeats = [
-        c.complaint_id
-        for c in history.earlier
-        if c.business_area == area and c.promise_mentioned and c.validity != "invalid"
-    ]
-    if validity == "invalid":
-        explained = Explained(
-            "minor: not established, so not graded higher (it is still replied to politely)",
-            rules.rule("severity.minor.not-established"),
-        )
-        return "minor", ["minor.not-established"], explained, bool(promise_hits), []
-    if promise_hits:
-        repeated_hits = major["promised-service-repeated"]["repeated"].hits(text)
-        if repeated_hits or repeats:
-            criteria.append("major.promised-service-repeated")
-            why = _quote(repeated_hits) if repeated_hits else f"{len(repeats)} earlier complaint(s) on {area}"
-            reasons.append(f"a promised service not delivered ({_quote(promise_hits)}) and raised again ({why})")
-    harm_hits = major["injury-or-loss"]["harm"].hits(text)
-    if harm_hits:
-        criteria.append("major.injury-or-loss")
-        reasons.append(f"economic loss or personal injury ({_quote(harm_hits)})")
-    outage_hits = major["sudden-outage"]["outage"].hits(text)
-    scale_hits = major["sudden-outage"]["large_scale"].hits(text)
-    if outage_hits and scale_hits:
-        criteria.append("major.sudden-outage")
-        reasons.append(f"a sudden large-scale outage ({_quote(outage_hits)}; {_quote(scale_hits)})")
-    for name, phrases in rules.important.items():
-        hits = phrases.hits(text)
-        if hits:
-            criteria.append(f"important.{name}")
-            reasons.append(f"{name.replace('-', ' ')} ({_quote(hits)})")
-    if any(c.startswith("major.") for c in criteria):
-        severity = "major"
-    elif criteria:
-        severity = "important"
+    def weighed(hit: Hit) -> Hit:
+        if text.tokens[hit.first].clause in failing_clauses:
+            return Hit(hit.phrase, hit.words, hit.weight * 2, hit.first, hit.last)
+        return hit
+
+    order = list(rules.areas)
+    areas = [(area, [weighed(h) for h in hits]) for area, hits in ranked(rules.areas, text)]
+    areas.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
+    default = str(rules.data["areas"]["default"])
+    if areas and score(areas[0][1]) >= 0.5:
+        area, area_hits = areas[0]
+        runner_up = score(areas[1][1]) if len(areas) > 1 else 0.0
+        confidence = margin(score(area_hits), runner_up)
+        doubt = ""
+        if confidence < rules.review_below:
+            doubt = f"business area: {area} only narrowly over {areas[1][0]} (confidence {confidence:.2f})"
     else:
-        severity = "minor"
-        criteria.append("minor.slight")
-        reasons.append("no major or important criterion matched: a slight inconvenience")
-    explained = Explained(f"{severity}: " + "; ".join(reasons), rules.rule(f"severity.{criteria[0]}"))
-    return severity, criteria, explained, bool(promise_hits), repeats if severity == "major" else []
+        area, area_hits, confidence = default, [], 0.5
+        doubt = "business area: no topic recognised"
+    reason = (
+        f"content {category} ({quote(content_hits) or 'default'}); "
+        f"business area {area} ({quote(area_hits) or 'default'})"
+    )
+    if len(areas) > 1 and area != default:
+        reason += f" over {areas[1][0]} ({quote(areas[1][1])})"
+    return category, Label(area, Explained(reason, rules.rule(f"category.{category}.{area}")), confidence, doubt)
+
+
+def _failed_by_criteria(
+    nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules
+) -> tuple[Label, str | None]:
+    """A major or important criterion is a duty failed (a promise broken again, an outage, a loss, a
+    week unresolved, use seriously affected, anger at negligence, a hazard): such a complaint is
+    effective whatever its words of kind."""
+    # Many customers at once is a scale, not a failure (a petition against a fee rise is venting).
+    if not any(c.startswith(("major.", "important.")) and c != "major.mass-incident" for c in criteria):
+        return nature, kind
+    why = f"effective: a duty of the company failed (severity {severity.explained.reason.split(': ', 1)[1]})"
+    return Label("effective", Explained(why, rules.rule("nature.effective")), 0.8), None
 
 
 def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) -> Judgement:
-    text = complaint_text(form)
-    validity, validity_why = judge_validity(text, rules)
-    nature, kind, nature_why = judge_nature(text, rules)
-    category, area, category_why = judge_category(text, rules)
-    severity, criteria, severity_why, promised, repeats = judge_severity(text, rules, validity, area, history)
-    department, source = rules.department_for(office_id, area)
+    text = read(form, rules)
+    muting = rules.cues.in_text(text)
+    validity = judge_validity(text, rules, muting)
+    failed = failures(text, rules, muting)
+    category, area = judge_category(text, rules, failed)
+    topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
+    nature, kind = judge_nature(text, rules, muting, validity.value, failed, topic)
+    severity, criteria, promised, repeats = judge_severity(
+        text, rules, muting, validity.value, area.value, history, failed
+    )
+    department, source = rules.department_for(office_id, area.value)
     first = rules.first_responsible(department)
     routing_why = Explained(
-        f"business area {area} goes to {department} ({source} routing table); first responsible: {first}",
-        rules.rule(f"routing.{area}"),
+        f"business area {area.value} goes to {department} ({source} routing table); first responsible: {first}",
+        rules.rule(f"routing.{area.value}"),
     )
+    if nature.value != "effective" and validity.value == "valid":
+        nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules)
+    labels = {"validity": validity, "nature": nature, "category": area, "severity": severity}
+    review = [label.doubt for label in labels.values() if label.doubt]
+    review += [
+        f"{aspect}: confidence {label.confidence:.2f} is below {rules.review_below:.2f}"
+        for aspect, label in labels.items()
+        if not label.doubt and label.confidence < rules.review_below
+    ]
     return Judgement(
-        validity=validity,
-        nature=nature,
+        validity=validity.value,
+        nature=nature.value,
         communication_kind=kind,
         content_category=category,
-        business_area=area,
-        severity=severity,
+        business_area=area.value,
+        severity=severity.value,
         severity_criteria=criteria,
         department=department,
         first_responsible=first,
         explanations={
-            "validity": validity_why,
-            "nature": nature_why,
-            "category": category_why,
-            "severity": severity_why,
+            "validity": validity.explained,
+            "nature": nature.explained,
+            "category": area.explained,
+            "severity": severity.explained,
             "routing": routing_why,
         },
         history=history.summary(rules),
         promise_mentioned=promised,
         repeats=repeats,
+        confidence={aspect: label.confidence for aspect, label in labels.items()},
+        review=review,
     )
-
-
-def incident_key(form: dict[str, Any], business_area: str) -> str:
-    """What complaints about one incident share: the site (estate or building, the last part of the
-    address) and the business area."""
-    address = str(form.get("unit_address", ""))
-    parts = [p.strip() for p in address.replace("\uff0c", ",").split(",") if p.strip()]
-    site = parts[-1] if parts else address
-    site = " ".join(normalise_text(site).split())
-    return f"{site}|{business_area}"

@@ -15,9 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .evidence import Cues, PhraseList
+from .text import phrase_tokens
+
 BUNDLED_RULES = Path(__file__).resolve().parents[1] / "rules.toml"
 
-_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
 # The seeds (and real web text) sometimes carry pinyin glosses inside Chinese words: 環(huán)境
 _PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}\)")
 
@@ -31,47 +33,18 @@ def fingerprint(data: dict[str, Any]) -> str:
 
 
 def normalise_text(text: str) -> str:
+    """Lower-cased, without pinyin glosses (addresses; complaint texts go through `text.Text`)."""
     return _PINYIN_GLOSS.sub("", text.lower())
 
 
-@dataclass(frozen=True)
-class PhraseList:
-    """Phrases matched case-insensitively: English on word boundaries, Chinese anywhere."""
-
-    phrases: tuple[str, ...]
-
-    @cached_property
-    def _patterns(self) -> list[tuple[str, re.Pattern[str] | None]]:
-        compiled: list[tuple[str, re.Pattern[str] | None]] = []
-        for phrase in self.phrases:
-            lowered = phrase.lower()
-            if _CJK.search(lowered):
-                compiled.append((lowered, None))
-            else:
-                compiled.append((lowered, re.compile(rf"(?<![a-z0-9]){re.escape(lowered)}(?![a-z0-9])")))
-        return compiled
-
-    @cached_property
-    def _any(self) -> re.Pattern[str]:
-        """One pattern for the whole list: most texts match no phrase of most lists, so this cheap
-        first look saves testing each phrase."""
-        alternatives = [re.escape(phrase) if pattern is None else pattern.pattern for phrase, pattern in self._patterns]
-        return re.compile("|".join(alternatives) or r"(?!x)x")
-
-    def hits(self, normalised_text: str) -> list[str]:
-        if not self._any.search(normalised_text):
-            return []
-        found = []
-        for phrase, pattern in self._patterns:
-            if (pattern is None and phrase in normalised_text) or (
-                pattern is not None and pattern.search(normalised_text)
-            ):
-                found.append(phrase)
-        return found
-
-
-def _lists(section: dict[str, Any]) -> dict[str, PhraseList]:
-    return {name: PhraseList(tuple(value)) for name, value in section.items() if isinstance(value, list)}
+# The lists each major criterion is judged by (engine.judge_severity).
+MAJOR_LISTS = {
+    "promised-service-repeated": ("promise", "repeated"),
+    "injury-or-loss": ("harm",),
+    "sudden-outage": ("outage", "stopped", "large_scale", "units", "all_equipment", "not_utility"),
+    "mass-incident": ("joint", "people"),
+    "unresolved-week": ("duration", "unresolved"),
+}
 
 
 @dataclass(frozen=True)
@@ -107,19 +80,81 @@ class Rules:
     def incident_more_than(self) -> int:
         return int(self.data["incidents"]["more_than"])
 
+    # -- reading text ------------------------------------------------------------------------------
+
+    @cached_property
+    def cantonese(self) -> tuple[tuple[str, str], ...]:
+        """Written Cantonese forms and their standard written Chinese (`[text.cantonese]`)."""
+        return tuple((k, str(v)) for k, v in self.data.get("text", {}).get("cantonese", {}).items())
+
+    @cached_property
+    def cues(self) -> Cues:
+        text = self.data.get("text", {})
+        reach = text.get("reach", {})
+
+        def compiled(name: str) -> tuple[tuple[str, ...], ...]:
+            return tuple(t for t in (phrase_tokens(p, self.cantonese) for p in text.get(name, [])) if t)
+
+        return Cues(
+            negation=compiled("negation"),
+            hypothetical=compiled("hypothetical"),
+            reach_words=int(reach.get("negation_words", 3)),
+            reach_chars=int(reach.get("negation_chars", 3)),
+            hypothetical_reach_words=int(reach.get("hypothetical_words", 4)),
+            hypothetical_reach_chars=int(reach.get("hypothetical_chars", 6)),
+        )
+
+    @cached_property
+    def _weights(self) -> tuple[tuple[str, float], ...]:
+        return tuple((k, float(v)) for k, v in self.data.get("weights", {}).items())
+
+    def phrases(self, values: list[str], scope: str = "") -> PhraseList:
+        """A phrase list with its weights: `[weights]` "phrase" applies everywhere, "scope: phrase"
+        (e.g. "areas.electromechanical: lift lobby") only in that list, and wins."""
+        scoped = f"{scope}: "
+        weights = [(k, w) for k, w in self._weights if ": " not in k]
+        weights += [(k.removeprefix(scoped), w) for k, w in self._weights if scope and k.startswith(scoped)]
+        return PhraseList(tuple(values), tuple(weights), self.cantonese)
+
+    def _lists(self, section: dict[str, Any], scope: str) -> dict[str, PhraseList]:
+        return {
+            name: self.phrases(value, f"{scope}.{name}") for name, value in section.items() if isinstance(value, list)
+        }
+
+    @property
+    def review_below(self) -> float:
+        """A judgement less sure than this goes to the supervisor's review (`[confidence]`)."""
+        return float(self.data.get("confidence", {}).get("review_below", 0.6))
+
     # -- phrase lists --------------------------------------------------------------------------------
+
+    # Lists under [validity] that are evidence, not a verdict triage can publish.
+    VALIDITY_EVIDENCE = ("duty",)
 
     @cached_property
     def validity(self) -> dict[str, PhraseList]:
-        return _lists(self.data["validity"])
+        lists = self._lists(self.data["validity"], "validity")
+        for name in ("invalid", "assisted", *self.VALIDITY_EVIDENCE):
+            lists.setdefault(name, self.phrases([]))
+        return lists
+
+    @cached_property
+    def outside(self) -> dict[str, PhraseList]:
+        """Invalid by jurisdiction, per kind: municipal, developer's warranty, private disputes."""
+        return self._lists(self.data["validity"].get("outside", {}), "validity.outside")
 
     @cached_property
     def effective(self) -> PhraseList:
-        return PhraseList(tuple(self.data["nature"]["effective"]))
+        return self.phrases(self.data["nature"]["effective"], "nature.effective")
+
+    @cached_property
+    def private_matter(self) -> PhraseList:
+        """The owner's own flat or belongings: no duty of the company failed."""
+        return self.phrases(self.data["nature"].get("private", []), "nature.private")
 
     @cached_property
     def communication(self) -> dict[str, PhraseList]:
-        return _lists(self.data["nature"]["communication"])
+        return self._lists(self.data["nature"]["communication"], "nature.communication")
 
     @property
     def default_communication_kind(self) -> str:
@@ -127,19 +162,32 @@ class Rules:
 
     @cached_property
     def content(self) -> dict[str, PhraseList]:
-        return _lists(self.data["content"])
+        return self._lists(self.data["content"], "content")
 
     @cached_property
     def areas(self) -> dict[str, PhraseList]:
-        return _lists(self.data["areas"])
+        return self._lists(self.data["areas"], "areas")
 
     @cached_property
     def major(self) -> dict[str, dict[str, PhraseList]]:
-        return {name: _lists(lists) for name, lists in self.data["severity"]["major"].items()}
+        """The lists of each major criterion; a list the rules do not have is empty, so rules written
+        before a list existed still judge (they just never find it)."""
+        found = {
+            name: self._lists(lists, f"severity.major.{name}") for name, lists in self.data["severity"]["major"].items()
+        }
+        for criterion, names in MAJOR_LISTS.items():
+            for name in names:
+                found.setdefault(criterion, {}).setdefault(name, self.phrases([]))
+        return found
 
     @cached_property
     def important(self) -> dict[str, PhraseList]:
-        return _lists(self.data["severity"]["important"])
+        return self._lists(self.data["severity"]["important"], "severity.important")
+
+    @cached_property
+    def possible_major(self) -> dict[str, PhraseList]:
+        """Weak signs of a major complaint: not enough to grade it, enough to ask a supervisor."""
+        return self._lists(self.data["severity"].get("possible-major", {}), "severity.possible-major")
 
     # -- routing and escalation ----------------------------------------------------------------------
 

@@ -77,6 +77,8 @@ class Triage(Aggregate):
                 # Every identity key the complaint was noted under (a validity override reaches them all).
                 "complainant_keys": list(complainant_keys or [complainant_key]),
                 "incident_key": incident_key,
+                "confidence": dict(judgement.confidence),
+                "review": list(judgement.review),
             },
             registered_event_id=registered_event_id,
             triaged_at=at,

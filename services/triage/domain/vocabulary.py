@@ -46,7 +46,8 @@ def check_vocabulary(data: Mapping[str, Any]) -> None:
 def vocabulary_problems(data: Mapping[str, Any]) -> list[str]:
     rules = Rules(1, dict(data))
     problems: list[str] = []
-    problems += _closed("validity", [*rules.validity, _default(data, "validity")], Validity)
+    verdicts = [name for name in rules.validity if name not in Rules.VALIDITY_EVIDENCE]
+    problems += _closed("validity", [*verdicts, _default(data, "validity")], Validity)
     problems += _closed(
         "nature.communication",
         [*rules.communication, rules.default_communication_kind],

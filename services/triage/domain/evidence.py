@@ -1,0 +1,249 @@
+"""Evidence: where a rule's phrases occur in a complaint, how much each weighs, and whether a
+negation ("nobody was hurt", 冇人受傷) or a hypothetical ("before someone gets hurt", 差啲跌親) mutes it.
+
+A phrase list yields hits; each hit carries the owner's words it matched, its weight (from the
+rules' `[weights]`, 1 by default) and, when muted, the cue that muted it, so a decision can say both
+what it relied on and what it set aside. Overlapping hits of one list count once (the longest).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from .text import Text, phrase_tokens, stem
+
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "dozen": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "hundred": 100,
+}  # fmt: skip
+_CN_DIGITS = {
+    "一": 1,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "百": 100,
+}
+_DIGITS = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    phrase: str
+    words: str  # the complaint's own words
+    weight: float
+    first: int
+    last: int
+    muted_by: str | None = None  # the negation or hypothetical cue, in the complaint's words
+
+    @property
+    def counts(self) -> bool:
+        return self.muted_by is None
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Negation and hypothetical cues, each with how many tokens ahead it reaches (CJK characters
+    are tokens too, so Chinese reaches further)."""
+
+    negation: tuple[tuple[str, ...], ...]
+    hypothetical: tuple[tuple[str, ...], ...]
+    reach_words: int
+    reach_chars: int
+    hypothetical_reach_words: int
+    hypothetical_reach_chars: int
+
+    def in_text(self, text: Text) -> Muting:
+        found: list[tuple[int, int, int, int, str]] = []
+        for cues, words, chars, label in (
+            (self.negation, self.reach_words, self.reach_chars, "negated"),
+            (self.hypothetical, self.hypothetical_reach_words, self.hypothetical_reach_chars, "hypothetical"),
+        ):
+            for cue in cues:
+                if cue[0] in text.forms:
+                    found.extend((a, b, words, chars, label) for a, b in text.find(cue))
+        return Muting(text, tuple(found))
+
+
+@dataclass(frozen=True)
+class Muting:
+    """The cues found in one text, asked about each hit."""
+
+    text: Text
+    cues: tuple[tuple[int, int, int, int, str], ...]
+
+    def __call__(self, first: int) -> str | None:
+        """The cue before token `first`, in its clause and within reach, that mutes it."""
+        tokens = self.text.tokens
+        for a, b, words, chars, label in self.cues:
+            if b > first or tokens[a].clause != tokens[first].clause:
+                continue
+            reach = chars if tokens[first].cjk else words
+            if first - b <= reach:
+                return f"{label} by '{self.text.quote(a, b)}'"
+        return None
+
+
+@dataclass(frozen=True)
+class PhraseList:
+    """Phrases of one rule, in any script; matched in the normal form of `text.py`."""
+
+    phrases: tuple[str, ...]
+    weights: tuple[tuple[str, float], ...] = ()
+    cantonese: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def _compiled(self) -> list[tuple[str, tuple[str, ...], float, bool]]:
+        weights = dict(self.weights)
+        compiled = []
+        for phrase in self.phrases:
+            tokens = phrase_tokens(phrase, self.cantonese)
+            if tokens:
+                compiled.append((phrase, tokens, float(weights.get(phrase, 1.0)), phrase.startswith("=")))
+        return compiled
+
+    @cached_property
+    def _by_first(self) -> dict[str, list[tuple[str, tuple[str, ...], float, bool]]]:
+        """Phrases by their first token: a text is asked only about phrases that can start in it."""
+        index: dict[str, list[tuple[str, tuple[str, ...], float, bool]]] = {}
+        for entry in self._compiled:
+            index.setdefault(entry[1][0], []).append(entry)
+        return index
+
+    def hits(self, text: Text, muting: Muting | None = None) -> list[Hit]:
+        """The hits of this list, longest first where they overlap; muted ones marked when `muting`."""
+        found: list[Hit] = []
+        index = self._by_first
+        entries = [e for form in text.forms if form in index for e in index[form]]
+        for phrase, tokens, weight, exact in entries:
+            for first, last in text.find(tokens, exact):
+                found.append(Hit(phrase, text.quote(first, last), weight, first, last))
+        found.sort(key=lambda h: (h.first - h.last, h.first, h.phrase))
+        kept: list[Hit] = []
+        for hit in found:
+            if all(hit.last <= k.first or hit.first >= k.last for k in kept):
+                kept.append(hit)
+        if muting is not None:
+            kept = [Hit(h.phrase, h.words, h.weight, h.first, h.last, muting(h.first)) for h in kept]
+        return sorted(kept, key=lambda h: h.first)
+
+
+def score(hits: list[Hit]) -> float:
+    return sum(h.weight for h in hits if h.counts)
+
+
+def counting(hits: list[Hit]) -> list[Hit]:
+    return [h for h in hits if h.counts]
+
+
+def quote(hits: list[Hit], most: int = 4) -> str:
+    """The heaviest hits in the complaint's words, in the order written, each once."""
+    unique: dict[str, Hit] = {}
+    for hit in sorted(counting(hits), key=lambda h: (-h.weight, h.first)):
+        unique.setdefault(hit.words.lower(), hit)
+    shown = list(unique.values())[:most]
+    return ", ".join(f"'{h.words}'" for h in sorted(shown, key=lambda h: h.first))
+
+
+def muted(hits: list[Hit]) -> str:
+    return "; ".join(f"'{h.words}' {h.muted_by}" for h in hits if not h.counts)
+
+
+# Words that may stand between a number and what it counts: "20 of us residents", 二十多戶, 十幾個業主
+# (in the normal form: Simplified).
+_FILLERS = frozenset(
+    {"of", "us", "them", "more", "than", "over", "about", "around", "多", "几", "余", "个", "位", "名", "来"}
+)
+
+
+def count_before(text: Text, first: int) -> int | None:
+    """The number written just before token `first` ("12 households", 十幾戶, "a dozen owners"),
+    with only filler words between; None when there is none."""
+    clause = text.tokens[first].clause
+    n = first - 1
+    while n >= 0 and text.tokens[n].clause == clause and first - n <= 4:
+        form = text.tokens[n].form
+        if _DIGITS.match(form):
+            return int(form)
+        if form in _number_stems():
+            return _number_stems()[form]
+        if form in _CN_DIGITS:
+            return _chinese_number(text, n)
+        if form not in _FILLERS:
+            return None
+        n -= 1
+    return None
+
+
+@lru_cache(maxsize=1)
+def _number_stems() -> dict[str, int]:
+    """Number words as the text holds them: stemmed ("twenty" is "twenti")."""
+    return {stem(word): value for word, value in _NUMBER_WORDS.items()}
+
+
+def _chinese_number(text: Text, last: int) -> int | None:
+    """A Chinese count ending at token `last`: 十二, 二十, 三 (十幾 and 二十多 read as their tens)."""
+    digits: list[int] = []
+    n = last
+    while n >= 0 and text.tokens[n].form in _CN_DIGITS and last - n < 4:
+        digits.insert(0, _CN_DIGITS[text.tokens[n].form])
+        n -= 1
+    value = current = 0
+    for d in digits:
+        if d >= 10:
+            value += (current or 1) * d
+            current = 0
+        else:
+            current = d
+    return (value + current) or None
+
+
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_EN_DATE = re.compile(
+    r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(_MONTHS) + r")[a-z]*"
+    r"|(" + "|".join(_MONTHS) + r")[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?)\b"
+)
+_CN_NUMBER = r"[0-9一二兩两三四五六七八九十廿]{1,3}"
+_ZH_DATE = re.compile(rf"(?:({_CN_NUMBER})\s*月\s*)?({_CN_NUMBER})\s*[號号日](?![子常])")
+
+
+def days_spanned(original: str) -> int:
+    """How many days lie between the earliest and the latest date the complaint writes ("reported
+    on 3 May, it's now 20 May", 五月三號...而家廿號); 0 when it writes fewer than two. A day
+    without a month takes the month written before it."""
+    lowered = original.lower()
+    dates: list[tuple[int, int]] = []
+    for m in _EN_DATE.finditer(lowered):
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        dates.append((_MONTHS.index(month[:3]) + 1, int(day)))
+    month = 0
+    for m in _ZH_DATE.finditer(original):
+        month = _cn_int(m.group(1)) if m.group(1) else month
+        day = _cn_int(m.group(2))
+        if 1 <= day <= 31:
+            dates.append((month, day))
+    if len(dates) < 2:
+        return 0
+    ordinals = sorted(month * 31 + day for month, day in dates)
+    return ordinals[-1] - ordinals[0]
+
+
+def _cn_int(written: str) -> int:
+    if written.isdigit():
+        return int(written)
+    digits = {"一": 1, "二": 2, "兩": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    if written.startswith("廿"):
+        return 20 + digits.get(written[1:], 0)
+    if "十" in written:
+        tens, _, ones = written.partition("十")
+        return digits.get(tens, 1) * 10 + digits.get(ones, 0)
+    return digits.get(written, 0)

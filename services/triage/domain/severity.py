@@ -1,0 +1,142 @@
+"""Severity (DOMAIN.md §4): every criterion the complaint's words meet, the grade the highest of them,
+and the signs of a major complaint too weak to grade it, which go to the supervisor's review."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .evidence import Hit, Muting, PhraseList, count_before, counting, days_spanned, muted, quote
+from .labels import Explained, Label, ranked
+from .rules import Rules
+from .text import Text
+
+if TYPE_CHECKING:
+    from .engine import History
+
+
+def utility_outages(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) -> list[Hit]:
+    """Outage hits that are a utility cut: none in a clause about a car or a phone battery, none of
+    weight 0 (a notice of a cut is not a cut)."""
+    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
+    return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
+
+
+def set_aside_harm(harm: list[Hit]) -> bool:
+    return any(not h.counts for h in harm)
+
+
+def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
+    """Hits of a count noun ("households", 戶) with a number above `more_than` before them."""
+    return [h for h in counting(hits) if (count_before(text, h.first) or 0) > more_than]
+
+
+def judge_severity(
+    text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History, failed: list[Hit]
+) -> tuple[Label, list[str], bool, list[str]]:
+    """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
+    promise was mentioned and which earlier complaints this one repeats."""
+    major = rules.major
+    promise = counting(major["promised-service-repeated"]["promise"].hits(text, muting))
+    if validity == "invalid":
+        explained = Explained(
+            "minor: not established, so not graded higher (it is still replied to politely)",
+            rules.rule("severity.minor.not-established"),
+        )
+        return Label("minor", explained, 0.9), ["minor.not-established"], bool(promise), []
+    found: list[tuple[str, str]] = []  # (criterion, reason) in the order of the rules' priority
+    set_aside: list[str] = []
+    harm = major["injury-or-loss"]["harm"].hits(text, muting)
+    if counting(harm):
+        found.append(("major.injury-or-loss", f"economic loss or personal injury ({quote(harm)})"))
+    if muted(harm):
+        set_aside.append(muted(harm))
+    outage_rule = major["sudden-outage"]
+    outage = utility_outages(text, outage_rule, outage_rule["outage"].hits(text, muting))
+    stopped = counting(outage_rule["stopped"].hits(text, muting))
+    scale = counting(outage_rule["large_scale"].hits(text)) + _counted(
+        text, outage_rule["units"].hits(text), rules.incident_more_than
+    )
+    all_of_it = counting(outage_rule["all_equipment"].hits(text))
+    if (counting(outage) or stopped) and (scale or all_of_it):
+        found.append(
+            (
+                "major.sudden-outage",
+                f"a sudden large-scale outage ({quote(all_of_it + counting(outage) + stopped + scale)})",
+            )
+        )
+    mass_rule = major["mass-incident"]
+    joint = counting(mass_rule["joint"].hits(text))
+    people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than)
+    if joint or people:
+        # Said to be a joint complaint: that is what makes it major, whatever else it reports.
+        mass = ("major.mass-incident", f"more than five customers complain together ({quote(joint + people)})")
+        found.insert(1 if counting(harm) else 0, mass) if joint else found.append(mass)
+    repeats = [
+        c.complaint_id
+        for c in history.earlier
+        if c.business_area == area and c.promise_mentioned and c.validity != "invalid"
+    ]
+    repeated = counting(major["promised-service-repeated"]["repeated"].hits(text, muting))
+    if promise and (repeated or repeats):
+        why = quote(repeated) if repeated else f"{len(repeats)} earlier complaint(s) on {area}"
+        found.append(
+            (
+                "major.promised-service-repeated",
+                f"a promised service not delivered ({quote(promise)}) and raised again ({why})",
+            )
+        )
+    week_rule = major["unresolved-week"]
+    waited = counting(week_rule["duration"].hits(text))
+    span = days_spanned(text.original)
+    if span >= 7:  # "reported on 3 May, it's now 20 May": the dates say it
+        waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
+    unresolved = counting(week_rule["unresolved"].hits(text, muting))
+    if waited and unresolved:
+        found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
+    for name, phrases in rules.important.items():
+        hits = phrases.hits(text, muting)
+        if name == "repeated-failure" and (
+            not counting(failed) or any(c == "major.promised-service-repeated" for c, _ in found)
+        ):
+            continue
+        if counting(hits):
+            found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
+    criteria = [c for c, _ in found]
+    reasons = [r for _, r in found]
+    possible = [(name, counting(hits)) for name, hits in ranked(rules.possible_major, text)]
+    if counting(outage) and not scale and not any(c.startswith(("major.", "important.seriously")) for c in criteria):
+        # A utility cut of a few flats still stops their normal use.
+        criteria.append("important.seriously-affects")
+        reasons.append(f"seriously affects use: an outage ({quote(outage)})")
+    hazard = [(name, hits) for name, hits in possible if name in ("near-miss", "hazard")]
+    if not any(c.startswith(("major.", "important.")) for c in criteria) and (hazard or set_aside_harm(harm)):
+        # Nobody was hurt, or not yet: a danger to safety is more than a slight inconvenience.
+        criteria.append("important.hazard")
+        reasons.append(f"a hazard to safety ({quote([h for _, hs in hazard for h in hs]) or muted(harm)})")
+    if any(c.startswith("major.") for c in criteria):
+        severity, confidence = "major", 0.9
+    elif criteria:
+        severity, confidence = "important", 0.75
+    else:
+        severity, confidence = "minor", 0.85
+        criteria.append("minor.slight")
+        reasons.append("no major or important criterion matched: a slight inconvenience")
+    doubt = ""
+    if severity != "major" and (possible or set_aside or (promise and not repeated) or counting(outage)):
+        signs = [f"{name.replace('-', ' ')} ({quote(hits)})" for name, hits in possible]
+        signs += [s for s in set_aside]
+        if promise and not repeated:
+            signs.append(f"a promise ({quote(promise)}) not said to be broken again")
+        if counting(outage) and not scale:
+            signs.append(f"an outage ({quote(outage)}) of unstated scale")
+        confidence = 0.45 if possible or counting(outage) else 0.6
+        doubt = f"severity: possibly major, graded {severity}: " + "; ".join(signs)
+    if set_aside:
+        reasons.append(f"set aside: {'; '.join(set_aside)}")
+    explained = Explained(f"{severity}: " + "; ".join(reasons), rules.rule(f"severity.{criteria[0]}"))
+    return (
+        Label(severity, explained, confidence, doubt),
+        criteria,
+        bool(promise),
+        repeats if severity == "major" else [],
+    )

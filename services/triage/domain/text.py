@@ -1,0 +1,192 @@
+"""Reading a complaint as its owner wrote it: one normal form for English, Traditional and Simplified
+Chinese and written Cantonese, with every token pointing back at the owner's own words.
+
+Why this shape: the rules are phrase lists, and a phrase should match whatever script, dialect or
+inflection the complaint uses. So the text and every phrase go through the same steps:
+1. Traditional becomes Simplified (OpenCC `t2s`): the common form, as many Traditional variants
+   (裡/裏, 著/着) fold into one Simplified character, so rules written in either script match both;
+2. written Cantonese forms become standard written Chinese (冇 → 没有, 咗 → 了, 𨋢 → 电梯), from the
+   table in the rules (`[text.cantonese]`, itself read in the common form), so a rule needs one form;
+3. English words are stemmed (Snowball), so "lifts", "rats", "twisted", "stitches" match "lift",
+   "rat", "twist", "stitch";
+4. the text becomes tokens: a CJK character is a token (Chinese phrases then match anywhere, as
+   words do not need spaces), an English word is a token (phrases match whole words only); clause
+   marks (, 。 ; but 但) start a new clause, which bounds negation and hypotheticals.
+Each token keeps its span in the original text, so a decision quotes the complaint's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+_TOKEN = re.compile(
+    r"(?P<cjk>[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff])"
+    r"|(?P<word>[a-z0-9]+(?:['\u2019][a-z]+)?)"
+    r"|(?P<stop>[.,;:!?\n\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001()\uff08\uff09\-\u2013\u2014~/]+)"
+)
+# The seeds (and real web text) sometimes carry pinyin glosses inside Chinese words: 環(huán)境
+_PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}\)")
+# Words that turn a sentence: what follows is a new clause for negation and hypotheticals.
+_CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "except", "yet"})
+_CLAUSE_CHARS = ("但", "不過", "可是", "然而", "而且")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object:
+    import opencc  # a C++ library with its dictionaries in the wheel; loaded on first use only
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word.replace("\u2019", "'")))  # type: ignore[attr-defined]
+
+
+def to_common(text: str) -> str:
+    """Traditional → Simplified, character for character when the converter keeps the length (it
+    does for almost every text), so offsets into the original stay true."""
+    converted = str(_converter().convert(text))  # type: ignore[attr-defined]
+    if len(converted) == len(text):
+        return converted
+    return "".join(c if len(c := str(_converter().convert(ch))) == 1 else ch for ch in text)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Token:
+    form: str  # the normal form: a (Simplified) character or an English stem
+    word: str  # the same before stemming (a lower-cased English word)
+    start: int  # span in the original text
+    end: int
+    clause: int
+    cjk: bool
+
+
+class Text:
+    """A complaint, normalised and tokenised; phrases are found as runs of tokens."""
+
+    def __init__(self, original: str, cantonese: tuple[tuple[str, str], ...] = ()) -> None:
+        self.original = original
+        normal, origin = _rewrite(original, cantonese)
+        self.tokens = _tokenise(normal, origin)
+        self._joined, self._token_at = _join([t.form for t in self.tokens])
+        self._exact: tuple[str, dict[int, int]] | None = None
+        self.forms = frozenset(t.form for t in self.tokens) | frozenset(t.word for t in self.tokens)
+
+    def find(self, phrase: tuple[str, ...], exact: bool = False) -> list[tuple[int, int]]:
+        """Every (first, last+1) token range where the phrase's tokens occur in a row; `exact`
+        compares the words before stemming ("=blocked" must not match "Block 3")."""
+        if exact:
+            self._exact = self._exact or _join([t.word for t in self.tokens])
+        joined, token_at = self._exact if exact and self._exact else (self._joined, self._token_at)
+        needle = " " + " ".join(phrase) + " "
+        found = []
+        at = joined.find(needle)
+        while at >= 0:
+            first = token_at[at + 1]
+            found.append((first, first + len(phrase)))
+            at = joined.find(needle, at + 1)
+        return found
+
+    def quote(self, first: int, last: int) -> str:
+        """The owner's own words for tokens first..last-1."""
+        return self.original[self.tokens[first].start : self.tokens[last - 1].end].strip()
+
+    def __contains__(self, phrase: tuple[str, ...]) -> bool:
+        return (" " + " ".join(phrase) + " ") in self._joined
+
+
+def phrase_tokens(phrase: str, cantonese: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:
+    """A rule's phrase in the same normal form as the texts it is looked for in; a phrase written
+    "=word" keeps its English words unstemmed (see `Text.find`)."""
+    if phrase.startswith("="):
+        return tuple(t.word for t in Text(phrase[1:], cantonese).tokens)
+    return tuple(t.form for t in Text(phrase, cantonese).tokens)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str, list[tuple[int, int]]]:
+    """Lower-case, drop pinyin glosses, fold scripts, and write Cantonese forms in standard written
+    Chinese, remembering for each character of the result the span of original text it came from."""
+    lowered = original.lower()
+    if len(lowered) != len(original):  # a few characters lower-case to two; keep offsets honest
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in original)
+    drop = {i for m in _PINYIN_GLOSS.finditer(lowered) for i in range(m.start(), m.end())}
+    kept = [i for i in range(len(lowered)) if i not in drop]
+    common = to_common("".join(lowered[i] for i in kept))
+    table = _common_table(cantonese)
+    pattern = _alternation(tuple(table))
+    if pattern is None:
+        return common, [(i, i + 1) for i in kept]
+    out: list[str] = []
+    origin: list[tuple[int, int]] = []
+    at = 0
+    for m in pattern.finditer(common):
+        out.append(common[at : m.start()])
+        origin.extend((i, i + 1) for i in kept[at : m.start()])
+        standard = table[m.group()]
+        out.append(standard)
+        origin.extend([(kept[m.start()], kept[m.end() - 1] + 1)] * len(standard))
+        at = m.end()
+    out.append(common[at:])
+    origin.extend((i, i + 1) for i in kept[at:])
+    return "".join(out), origin
+
+
+@lru_cache(maxsize=8)
+def _common_table(cantonese: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The Cantonese table in the common form: its forms are looked for after script folding."""
+    return {to_common(k): to_common(v) for k, v in cantonese}
+
+
+@lru_cache(maxsize=8)
+def _alternation(written: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for all Cantonese forms, longest first (壞咗 before 咗)."""
+    if not written:
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(written, key=len, reverse=True)))
+
+
+def _tokenise(normal: str, origin: list[tuple[int, int]]) -> list[Token]:
+    tokens: list[Token] = []
+    clause = 0
+    for m in _TOKEN.finditer(normal):
+        start, end = origin[m.start()][0], origin[m.end() - 1][1]
+        if m.group("stop"):
+            clause += 1
+        elif m.group("cjk"):
+            if normal.startswith(_CLAUSE_CHARS, m.start()) and tokens and tokens[-1].clause == clause:
+                clause += 1
+            tokens.append(Token(m.group(), m.group(), start, end, clause, True))
+        else:
+            word = m.group()
+            if word in _CLAUSE_WORDS:
+                clause += 1
+                continue
+            tokens.append(Token(stem(word), word, start, end, clause, False))
+    return tokens
+
+
+def _join(forms: list[str]) -> tuple[str, dict[int, int]]:
+    """Token forms joined by spaces, and which token starts at each offset of that string."""
+    parts = [" "]
+    token_at: dict[int, int] = {}
+    at = 1
+    for n, form in enumerate(forms):
+        token_at[at] = n
+        parts.append(form + " ")
+        at += len(form) + 1
+    return "".join(parts), token_at
