@@ -179,6 +179,8 @@ def _topic_section(topic: Topic) -> list[str]:
         f"- Key: {topic.key}",
         f"- Partitions: {topic.partitions}",
         f"- Cleanup policy: `{topic.cleanup.value}`",
+        "- Personal data: "
+        + ("yes (dead letters from it are published without their value)" if topic.personal_data else "no"),
         "- Config: " + ", ".join(f"`{k}={v}`" for k, v in sorted(topic.config().items())),
         "",
     ]

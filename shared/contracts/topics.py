@@ -15,15 +15,17 @@ class Cleanup(StrEnum):
     COMPACT = "compact"  # a projection: the latest value per key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Topic:
     name: str
     key: str
     event_types: tuple[str, ...]
     description: str
+    # Can its messages name a complainant (name, contact, unit)? A decision every topic must state (no
+    # default): dead letters from such a topic are published without their value.
+    personal_data: bool
     partitions: int = 6
     cleanup: Cleanup = Cleanup.DELETE
-    personal_data: bool = False  # its messages name complainants: dead letters from it withhold values
     extra_config: dict[str, str] = field(default_factory=dict)
 
     def config(self) -> dict[str, str]:
@@ -50,6 +52,7 @@ TRIAGE_EVENTS = Topic(
         "complaints.triage.IncidentClusterDetected",
     ),
     description="Triage's judgement of each complaint, re-grades, human overrides and mass incidents.",
+    personal_data=False,
 )
 HANDLING_EVENTS = Topic(
     name="complaints.handling.events",
@@ -70,6 +73,7 @@ HANDLING_EVENTS = Topic(
         "complaints.handling.CaseReopened",
     ),
     description="The responsible department's work on each case, from acceptance to result.",
+    personal_data=False,
 )
 SLA_EVENTS = Topic(
     name="complaints.sla.events",
@@ -84,6 +88,7 @@ SLA_EVENTS = Topic(
         "complaints.sla.RegradeRequested",
     ),
     description="Time limits: clocks, warnings, breaches, decided extensions, re-grade requests.",
+    personal_data=False,
 )
 FOLLOWUP_EVENTS = Topic(
     name="complaints.followup.events",
@@ -96,18 +101,21 @@ FOLLOWUP_EVENTS = Topic(
         "complaints.followup.CaseClosed",
     ),
     description="Reply to the customer, return visits, recorded waivers, and closing.",
+    personal_data=False,
 )
 NOTIFICATIONS = Topic(
     name="complaints.notifications",
     key="complaint_id",
     event_types=("complaints.notifications.NotificationRequested",),
     description="Who must be told now (major complaints, warnings, breaches): a mail/SMS gateway reads it.",
+    personal_data=False,
 )
 HOTLINE_REPORTS = Topic(
     name="complaints.hotline.reports",
     key="complaint_id (the hotline report's id)",
     event_types=("complaints.hotline.ComplaintReported",),
     description="Complaints the group's own hotline took about an office; the office must register them.",
+    personal_data=True,
 )
 PROJECTION_COMPLAINT_HISTORY = Topic(
     name="complaints.projection.complaint-history",
@@ -115,6 +123,7 @@ PROJECTION_COMPLAINT_HISTORY = Topic(
     event_types=("complaints.projection.ComplaintHistoryUpdated",),
     description="The projection's latest history of each complaint: timeline, state, record-rule checks.",
     cleanup=Cleanup.COMPACT,
+    personal_data=False,
 )
 PROJECTION_OFFICE_STATISTICS = Topic(
     name="complaints.projection.office-stats",
@@ -122,6 +131,7 @@ PROJECTION_OFFICE_STATISTICS = Topic(
     event_types=("complaints.projection.OfficeStatisticsUpdated",),
     description="The projection's latest statistics of each office.",
     cleanup=Cleanup.COMPACT,
+    personal_data=False,
 )
 OFFICE_REGISTRATIONS = Topic(
     name="complaints.office.registrations",
@@ -135,6 +145,7 @@ DEAD_LETTERS = Topic(
     key="origin key",
     event_types=("complaints.bus.DeadLetter",),
     description="Messages a consumer could not use, with the error and their origin.",
+    personal_data=False,
 )
 RELAY_POSITIONS = Topic(
     name="complaints.relay.positions",
@@ -146,6 +157,7 @@ RELAY_POSITIONS = Topic(
     ),
     partitions=1,
     cleanup=Cleanup.COMPACT,
+    personal_data=False,
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (

@@ -89,7 +89,7 @@ async def test_a_failing_message_is_retried_then_dead_lettered_and_the_next_ones
     assert letter["error"] == "RuntimeError: the department table has no row for this office"
     # The origin carries personal data: the value stays in the consumer's own (encrypted) store; the
     # published letter carries its hash, which matches the original message.
-    assert letter["value"] is None and letter["personal_data_withheld"] is True
+    assert letter["value"] is None and letter["value_withheld"] == "personal-data"
     stored = tally.repository.get(DeadLetterRecord.create_id(**letter)).letter.value
     assert json.loads(stored)["complaint_id"] == str(poison)
     assert letter["value_sha256"] == hashlib.sha256(stored.encode()).hexdigest()
