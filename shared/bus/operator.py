@@ -83,6 +83,7 @@ def choose(service: str = typer.Option(..., help=f"One of: {', '.join(SERVICES)}
     """Pick the service whose store to read."""
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    _state.clear()
     _state["wiring"] = SERVICES[service]
 
 

@@ -127,7 +127,7 @@ async def test_every_poison_message_on_every_consumed_topic_is_dead_lettered_and
 ) -> None:
     keys = write_keys(tmp_path / "keys.json")
     consumers: list[TrackedConsumer] = []
-    for name, wiring in SERVICES.items():
+    for wiring in SERVICES.values():
         settings = wiring.make_settings(
             store="sqlite",
             state_dir=tmp_path,
