@@ -7,7 +7,9 @@ before Kafka's offset commit replays nothing; a redelivered message is skipped b
 
 A message that cannot be decoded, or whose handling fails `max_attempts` times, is recorded as a dead
 letter (with its error and origin) in the same transaction as its position; processing goes on with
-the next message of the partition, so the order of each complaint's messages is kept.
+the next message of the partition, so the order of each complaint's messages is kept. Handling is
+total: no message can make the worker crash-loop (see docs/poison-and-redrive.md). Dead letters an
+operator asks to redrive are handled again by the worker, exactly once (`redrive_requested`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Each batch of notifications is published in one Kafka transaction together with the relay's new
 position (a record on the compacted positions topic). A crash anywhere leaves either the whole
 batch and its position, or neither: on restart the relay reads its committed position and goes on
-from there. Readers use `read_committed`, so an aborted batch is never seen.
+from there. Readers use `read_committed`, so an aborted batch is never seen. A record that cannot be
+published is quarantined in the service's store with its reason, and the relay goes on
+(`shared.bus.quarantine`); retriable broker errors are retried with back-off.
 """
 
 from __future__ import annotations
