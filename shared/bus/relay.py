@@ -21,10 +21,15 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.errors import (
+    InvalidMessageError,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaConnectionError,
     KafkaError,
-    ProducerFenced,
-    TopicAuthorizationFailedError,
-    TransactionalIdAuthorizationFailed,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
 )
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from eventsourcing.application import AggregateNotFoundError
@@ -48,8 +53,21 @@ log = logging.getLogger(__name__)
 # A record larger than this is quarantined, not sent: below the producer's max_request_size (1 MiB)
 # and the broker's message.max.bytes (1 MiB + 12), whatever the batch around it.
 MAX_RECORD_BYTES = 1_000_000
-# Broker errors that mean this relay must stop (another relay took over, or it may not write).
-FATAL_BROKER_ERRORS = (ProducerFenced, TransactionalIdAuthorizationFailed, TopicAuthorizationFailedError)
+# Broker errors about one record, that retrying cannot fix: the record is quarantined.
+RECORD_ERRORS = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidMessageError,
+    InvalidTimestampError,
+    InvalidTopicError,
+)
+
+
+def is_transient(error: KafkaError) -> bool:
+    """The broker is away, busy or slow: try again later (never quarantine for it). Anything else
+    that is not about one record (a fenced producer, no authorisation) stops the relay."""
+    return bool(error.retriable) or isinstance(error, KafkaTimeoutError | KafkaConnectionError)
 
 
 def record_size(wire: WireMessage) -> int:
@@ -144,6 +162,12 @@ class OutboxRelay:
     async def stop(self) -> None:
         await self._producer.stop()
 
+    async def restart(self) -> None:
+        """Start afresh from the committed position (after a transaction that did not commit)."""
+        with contextlib.suppress(Exception):
+            await self.stop()
+        await self.start()
+
     async def run(self, stop: asyncio.Event) -> None:
         await self.start()
         failures = 0
@@ -153,14 +177,16 @@ class OutboxRelay:
                     published = await self.publish_next_batch()
                     failures = 0
                 except KafkaError as error:
-                    if not error.retriable:
+                    if not is_transient(error):
                         raise
-                    # The broker is away or busy: the batch was not committed; try it again, later.
+                    # The broker is away or busy: the batch was not committed. Start afresh (a new
+                    # producer, the committed position, a rebuilt translator) and try it again, later.
                     failures += 1
                     log.warning("%s relay: broker unavailable (attempt %d): %s", self.service, failures, error)
                     published = 0
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), min(0.2 * 2**failures, 10.0))
+                    await self.restart()
                 if published == 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.poll_seconds)
@@ -186,13 +212,14 @@ class OutboxRelay:
         last_id = notifications[-1].id
         try:
             await self._publish(outgoing, last_id)
-        except KafkaError as error:
-            if error.retriable or isinstance(error, FATAL_BROKER_ERRORS):
-                raise
+        except RECORD_ERRORS as error:
+            await self.restart()  # the transaction was aborted: what the batch translated is forgotten
             if len(notifications) > 1:
-                log.warning("%s relay: broker refused a batch (%s); going one by one", self.service, error)
+                log.warning("%s relay: broker refused a record (%s); going one by one", self.service, error)
                 self._alone_until = last_id
-                return 0
+                return await self.publish_next_batch()
+            # Translated again (the restart forgot it), so a stateful translator stays in step.
+            self._prepare(notifications)
             refused = self._quarantine(last_id, WHOLE, Stage.BROKER, error)
             await asyncio.to_thread(self._store, [refused])
             await self._publish([], last_id)
@@ -205,9 +232,16 @@ class OutboxRelay:
 
     async def _publish(self, outgoing: Sequence[tuple[str, WireMessage]], last_id: int) -> None:
         async with self._producer.transaction():
-            for topic, wire in outgoing:
+            sent = [
                 await self._producer.send(topic, value=wire.value, key=wire.key, headers=wire.headers)
-            await self._producer.send(RELAY_POSITIONS.name, key=self._position_key, value=str(last_id).encode())
+                for topic, wire in outgoing
+            ]
+            sent.append(
+                await self._producer.send(RELAY_POSITIONS.name, key=self._position_key, value=str(last_id).encode())
+            )
+            # Every record acknowledged before the commit: one the broker refused aborts the whole
+            # transaction (aiokafka would otherwise commit the others and leave the error in a future).
+            await asyncio.gather(*sent)
 
     # -- what a batch publishes, and what it quarantines ---------------------------------------
 

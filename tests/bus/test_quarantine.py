@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from services.intake import bootstrap
 from services.intake.adapters.outbound import translate as intake_translate
@@ -96,3 +98,44 @@ async def test_a_record_that_cannot_be_published_is_quarantined_once_and_the_oth
 def test_a_quarantine_is_keyed_by_its_place_in_the_log() -> None:
     assert QuarantinedRecord.create_id("intake", 7, "*") == QuarantinedRecord.create_id("intake", 7, "*")
     assert QuarantinedRecord.create_id("intake", 7, "*") != QuarantinedRecord.create_id("intake", 7, "0")
+
+
+async def set_topic_config(servers: str, topic: str, configs: dict[str, str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, configs=configs)])
+    finally:
+        await admin.close()
+
+
+async def test_a_record_the_broker_refuses_for_good_is_quarantined_and_the_others_go_on(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap)
+    app = bootstrap.application(settings)
+    tag = uuid.uuid4().hex[:8]
+    ids = [
+        str(app.register("hk-central", CLERK, RegistrationForm(**form(f"{tag}-{n}")), T0).complaint_id)
+        for n in range(4)
+    ]
+
+    def with_a_letter(domain_event: Any) -> Iterable[Publication]:
+        for publication in intake_translate(domain_event):
+            if publication.key == ids[2]:  # 20 KB: fine for us, too large for the topic below
+                letter = huge_letter(ids[2]).model_copy(update={"value": "y" * 20_000})
+                yield Publication(letter, ids[2], str(uuid.uuid5(uuid.NAMESPACE_OID, ids[2])), None)
+            yield publication
+
+    await set_topic_config(kafka_bootstrap, DEAD_LETTERS.name, DEAD_LETTERS.config() | {"max.message.bytes": "8000"})
+    try:
+        await drain(OutboxRelay.from_settings(settings, app, with_a_letter))
+        await drain(OutboxRelay.from_settings(settings, app, with_a_letter))
+    finally:
+        await set_topic_config(kafka_bootstrap, DEAD_LETTERS.name, DEAD_LETTERS.config())
+
+    published = await read_topic(kafka_bootstrap, INTAKE_EVENTS.name, keep=keyed_by(set(ids)), expect=3)
+    assert sorted(r.key.decode() for r in published) == sorted(i for i in ids if i != ids[2])
+    [refused] = quarantined_in(app)
+    assert refused.stage == "broker" and "MessageSizeTooLarge" in refused.reason
+    app.close()

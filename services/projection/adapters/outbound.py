@@ -150,6 +150,8 @@ class ProjectionRelay(OutboxRelay):
 
     async def start(self) -> None:
         await super().start()
+        # A fresh translator each start: a restart after a batch that did not commit forgets it.
+        self.translator = self.translate = ProjectionTranslator(self.app)  # type: ignore[arg-type]
         await asyncio.to_thread(self.translator.prime, self.progress.position)
 
     async def publish_next_batch(self) -> int:
