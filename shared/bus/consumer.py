@@ -107,6 +107,7 @@ class TrackedConsumer:
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
         self.redrive_poll_seconds = 2.0
         self._next_redrive_check = 0.0
+        self._redrives_scanned = 0  # notifications up to this id hold no redrive request left to take
 
     @classmethod
     def from_settings(
@@ -333,12 +334,18 @@ class TrackedConsumer:
         last call; return how many requests were taken. Each request is taken exactly once: its
         outcome, the message's effects and the request's position commit in one transaction."""
         name = self.redrive_tracking_name
-        position = self.app.position(name)
-        requests = self.app.process_recorder.select_notifications(
-            (position or 0) + 1, 100, topics=[get_topic(DeadLetterRecord.RedriveRequested)]
-        )
+        recorder = self.app.process_recorder
+        # Scan only what was recorded since the last scan, not the whole log every time.
+        start = max(self.app.position(name) or 0, self._redrives_scanned) + 1
+        upto = recorder.max_notification_id() or 0
+        if upto < start:
+            return 0
+        topics = [get_topic(DeadLetterRecord.RedriveRequested)]
+        requests = recorder.select_notifications(start, 100, stop=upto, topics=topics)
         for request in requests:
             self._redrive(name, request.id, request.originator_id)
+        if len(requests) < 100:
+            self._redrives_scanned = upto
         return len(requests)
 
     def _redrive(self, name: str, request_id: int, letter_id: Any) -> None:
