@@ -274,6 +274,8 @@ class OutboxRelay:
 
     def _publications(self, domain_event: Any) -> Iterable[Publication]:
         yield from translate_dead_letters(domain_event)
+        if isinstance(domain_event, QuarantinedRecord.Event):
+            return  # the relay's own records publish nothing (and a translator never meets them)
         yield from self.translate(domain_event)
 
     def _batch_publications(self) -> Iterable[tuple[str, Callable[[], Iterable[Publication]]]]:
