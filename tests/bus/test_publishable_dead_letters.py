@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from typing import Any
 
+import pytest
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
@@ -14,7 +16,7 @@ from shared.bus.relay import MAX_RECORD_BYTES, record_size
 from shared.contracts import DeadLetter, MalformedMessage, RegistrationForm, encode
 from shared.contracts.catalogue import decode
 from shared.contracts.deadletter import Withheld
-from shared.contracts.topics import HOTLINE_REPORTS, INTAKE_EVENTS, NOTIFICATIONS, SLA_EVENTS
+from shared.contracts.topics import ALL_TOPICS, HOTLINE_REPORTS, INTAKE_EVENTS, NOTIFICATIONS, SLA_EVENTS
 from tests.support import T0, form
 
 
@@ -109,3 +111,35 @@ def test_older_letters_upcast_to_v3() -> None:
     }  # fmt: skip
     letter = decode("complaints.bus.DeadLetter", v2)
     assert isinstance(letter, DeadLetter) and letter.value_withheld is Withheld.PERSONAL_DATA
+
+
+def random_case(rng: random.Random) -> tuple[str, bytes | None, bytes, list[tuple[str, bytes | None]], str]:
+    """A letter's parts drawn at random, with sizes up to and past every limit."""
+
+    def blob(limit: int) -> bytes:
+        size = rng.choice([0, 1, limit // 10, limit])
+        kind = rng.choice(["bytes", "text", "controls"])
+        if kind == "bytes":
+            return rng.randbytes(size)
+        if kind == "controls":
+            return bytes(rng.choice([1, 2, 31, 34, 92]) for _ in range(size))
+        return "".join(rng.choice('aé漢\u2028"') for _ in range(size // 3)).encode()
+
+    topic = rng.choice([t.name for t in ALL_TOPICS] + ["no.such.topic"])
+    key = None if rng.random() < 0.2 else blob(5000)
+    headers = [
+        (blob(300).decode("utf-8", "replace"), None if rng.random() < 0.1 else blob(3000))
+        for _ in range(rng.choice([0, 3, 80]))
+    ]
+    return topic, key, blob(300_000), headers, blob(5000).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_every_published_letter_fits_in_a_kafka_record(seed: int) -> None:
+    topic, key, value, headers, error = random_case(random.Random(seed))
+    stored = DeadLetterRecord.of("g", record(topic, value, key=key, headers=headers), RuntimeError(error), 1, T0)
+    letter = publishable(stored.letter)
+    assert wire_size(letter) < MAX_RECORD_BYTES // 2
+    assert stored.raw_value == value  # the store keeps the original whole
+    if letter.value is not None:
+        assert letter.value.encode() == value

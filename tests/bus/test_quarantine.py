@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 
 from services.intake import bootstrap
 from services.intake.adapters.outbound import translate as intake_translate
@@ -20,7 +21,7 @@ from shared.bus.quarantine import QuarantinedRecord, quarantined_in
 from shared.bus.relay import OutboxRelay, Publication
 from shared.contracts import DeadLetter, RegistrationForm
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS
-from tests.kafka_support import keyed_by, read_topic
+from tests.kafka_support import keyed_by, read_topic, run_until
 from tests.support import T0, form
 
 pytestmark = pytest.mark.kafka
@@ -138,4 +139,32 @@ async def test_a_record_the_broker_refuses_for_good_is_quarantined_and_the_other
     assert sorted(r.key.decode() for r in published) == sorted(i for i in ids if i != ids[2])
     [refused] = quarantined_in(app)
     assert refused.stage == "broker" and "MessageSizeTooLarge" in refused.reason
+    app.close()
+
+
+async def test_a_broker_that_is_away_is_waited_for_not_quarantined(
+    kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap)
+    app = bootstrap.application(settings)
+    tag = uuid.uuid4().hex[:8]
+    ids = {
+        str(app.register("hk-central", CLERK, RegistrationForm(**form(f"{tag}-{n}")), T0).complaint_id)
+        for n in range(3)
+    }
+    relay = OutboxRelay.from_settings(settings, app, intake_translate)
+    publish = relay._publish
+    outages = [KafkaConnectionError("broker away"), KafkaTimeoutError()]
+
+    async def flaky(outgoing: Any, last_id: int) -> None:
+        if outages:  # the first attempts meet a broker that is away, after the batch was prepared
+            raise outages.pop(0)
+        await publish(outgoing, last_id)
+
+    monkeypatch.setattr(relay, "_publish", flaky)
+    await run_until(lambda: relay.progress.position is not None and not outages, relay.run, timeout=60)
+
+    published = await read_topic(kafka_bootstrap, INTAKE_EVENTS.name, keep=keyed_by(ids), expect=3)
+    assert sorted(r.key.decode() for r in published) == sorted(ids)
+    assert quarantined_in(app) == []
     app.close()
