@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord
@@ -30,8 +31,8 @@ def event_record(offset: int) -> ConsumerRecord[bytes, bytes]:
 
 
 @pytest.fixture
-def tally(tmp_path: Path) -> TallyApplication:
-    settings = IntakeSettings(store="sqlite", state_dir=tmp_path).model_copy(update={"service_name": "tally"})
+def tally(store_settings: dict[str, Any]) -> TallyApplication:
+    settings = IntakeSettings(**store_settings).model_copy(update={"service_name": "tally"})
     return TallyApplication(env=store_environment(settings))
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,8 +37,8 @@ def raw(offset: int, value: bytes | None, headers: Any = (), key: bytes | None =
 
 
 @pytest.fixture
-def consumer(tmp_path: Path) -> TrackedConsumer:
-    settings = IntakeSettings(store="sqlite", state_dir=tmp_path).model_copy(update={"service_name": "tally"})
+def consumer(store_settings: dict[str, Any]) -> TrackedConsumer:
+    settings = IntakeSettings(**store_settings).model_copy(update={"service_name": "tally"})
     app = TallyApplication(env=store_environment(settings))
     return TrackedConsumer(group_id="tally", topics=[INTAKE_EVENTS.name], app=app, handle=tally_handler,
                            bootstrap_servers="unused:1", max_attempts=2)  # fmt: skip
