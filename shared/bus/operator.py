@@ -74,7 +74,11 @@ SERVICES: dict[str, ServiceWiring] = {
     },
 }
 
-cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
+cli = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="List, show and redrive a service's dead letters and quarantined relay records.",
+)
 _state: dict[str, Any] = {}
 
 
@@ -138,9 +142,11 @@ def list_all(open_only: bool = typer.Option(False, "--open", help="Only what sti
     app = _app()
     rows = [describe_letter(letter) for letter in letters_in(app)]
     rows += [describe_quarantine(record) for record in quarantined_in(app)]
+    if open_only:
+        rows = [row for row in rows if row["status"] != "redriven"]
+    if not rows:
+        typer.echo("no dead letters or quarantined records")
     for row in rows:
-        if open_only and row["status"] == "redriven":
-            continue
         where = (
             f"{row['origin_topic']}[{row['origin_partition']}]@{row['origin_offset']}"
             if row["kind"] == "dead-letter"
