@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -163,10 +164,13 @@ class OutboxRelay:
         await self._producer.stop()
 
     async def restart(self) -> None:
-        """Start afresh from the committed position (after a transaction that did not commit)."""
+        """Start afresh from the committed position (after a transaction that did not commit); the
+        progress counted so far is kept."""
+        counted = self.progress
         with contextlib.suppress(Exception):
             await self.stop()
         await self.start()
+        self.progress = dataclasses.replace(counted, position=self.progress.position)
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.start()
