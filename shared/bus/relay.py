@@ -21,18 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import (
-    InvalidMessageError,
-    InvalidTimestampError,
-    InvalidTopicError,
-    KafkaConnectionError,
-    KafkaError,
-    KafkaTimeoutError,
-    MessageSizeTooLargeError,
-    RecordListTooLargeError,
-    RecordTooLargeError,
-)
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka.errors import KafkaError
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification
@@ -47,33 +36,10 @@ from shared.settings import ServiceSettings
 
 from . import kafka
 from .deadletters import DeadLetterRecord, publishable, reason_of
+from .kafka import MAX_RECORD_BYTES, RECORD_ERRORS, is_transient, record_size
 from .quarantine import WHOLE, QuarantinedRecord, Stage
 
 log = logging.getLogger(__name__)
-
-# A record larger than this is quarantined, not sent: below the producer's max_request_size (1 MiB)
-# and the broker's message.max.bytes (1 MiB + 12), whatever the batch around it.
-MAX_RECORD_BYTES = 1_000_000
-# Broker errors about one record, that retrying cannot fix: the record is quarantined.
-RECORD_ERRORS = (
-    MessageSizeTooLargeError,
-    RecordTooLargeError,
-    RecordListTooLargeError,
-    InvalidMessageError,
-    InvalidTimestampError,
-    InvalidTopicError,
-)
-
-
-def is_transient(error: KafkaError) -> bool:
-    """The broker is away, busy or slow: try again later (never quarantine for it). Anything else
-    that is not about one record (a fenced producer, no authorisation) stops the relay."""
-    return bool(error.retriable) or isinstance(error, KafkaTimeoutError | KafkaConnectionError)
-
-
-def record_size(wire: WireMessage) -> int:
-    """The record's size as the producer counts it against max_request_size."""
-    return int(DefaultRecordBatchBuilder.estimate_size_in_bytes(wire.key, wire.value, wire.headers))
 
 
 @dataclass(frozen=True)
