@@ -7,7 +7,9 @@ before Kafka's offset commit replays nothing; a redelivered message is skipped b
 
 A message that cannot be decoded, or whose handling fails `max_attempts` times, is recorded as a dead
 letter (with its error and origin) in the same transaction as its position; processing goes on with
-the next message of the partition, so the order of each complaint's messages is kept.
+the next message of the partition, so the order of each complaint's messages is kept. Handling is
+total: no message can make the worker crash-loop (see docs/poison-and-redrive.md). Dead letters an
+operator asks to redrive are handled again by the worker, exactly once (`redrive_requested`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
+from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from shared.clock import Clock, utc_now
@@ -31,7 +34,7 @@ from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.settings import ServiceSettings
 
 from . import kafka
-from .deadletters import DeadLetterRecord
+from .deadletters import DeadLetterRecord, reason_of
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,9 @@ class TrackedConsumer:
         self.clock = clock
         self.progress = ConsumerProgress()
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
+        self.redrive_poll_seconds = 2.0
+        self._next_redrive_check = 0.0
+        self._redrives_scanned = 0  # notifications up to this id hold no redrive request left to take
 
     @classmethod
     def from_settings(
@@ -141,8 +147,19 @@ class TrackedConsumer:
                 for partition, records in batches.items():
                     await asyncio.to_thread(self.process_partition_batch, partition, records)
                     await self._commit_kafka_offset(partition, records[-1].offset + 1)
+                await self._take_redrives()
         finally:
             await self._consumer.stop()
+
+    async def _take_redrives(self) -> None:
+        """Now and then, the dead letters an operator asked to redrive (see `redrive_requested`)."""
+        if time.monotonic() < self._next_redrive_check:
+            return
+        self._next_redrive_check = time.monotonic() + self.redrive_poll_seconds
+        try:
+            await asyncio.to_thread(self.redrive_requested)
+        except TRANSIENT_ERRORS as error:
+            log.warning("redrives postponed: %s", error)
 
     async def _commit_kafka_offset(self, partition: TopicPartition, offset: int) -> None:
         # Only for lag monitoring: the store's tracking record is the position that counts.
@@ -161,11 +178,17 @@ class TrackedConsumer:
                 self._consumer.seek(partition, position + 1)
 
     # -- synchronous part: runs in a worker thread, talks to the store ---------------------------
+    #
+    # Handling is total: whatever one message does (bytes that are no CloudEvent, a type or version
+    # nobody knows, a handler that raises, a value that cannot be stored), it ends handled or as a
+    # dead letter with a reason, and the partition goes on. Only the store itself failing for good
+    # stops the worker (the message is fine, the moment is not; a restart goes on from it).
 
     def process_partition_batch(
         self, partition: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
     ) -> None:
         name = self.tracking_name(partition.topic, partition.partition)
+        conflicts = 0
         for attempt in range(1, 21):
             position = self.app.position(name)
             fresh = [r for r in records if position is None or r.offset > position]
@@ -175,15 +198,24 @@ class TrackedConsumer:
             try:
                 self._handle_together(name, fresh)
                 return
+            except IntegrityError as error:
+                # A concurrent writer, or a message that conflicts with the store every time: a few
+                # tries together, then one by one, where a message that keeps conflicting is dead.
+                conflicts += 1
+                log.warning("conflict in batch of %s (attempt %d): %s", name, attempt, error)
+                if conflicts >= 3:
+                    break
             except TRANSIENT_ERRORS as error:
                 log.warning("store busy for %s (attempt %d): %s", name, attempt, error)
                 time.sleep(min(0.05 * 2**attempt, 2.0))
+                continue
             except Exception as error:
                 log.info("batch of %s failed (%s); handling its messages one by one", name, error)
-                for record in fresh:
-                    self._handle_alone(name, record)
-                return
-        raise RuntimeError(f"store kept failing for {name}; stopping so nothing is lost")
+                break
+        else:
+            raise RuntimeError(f"store kept failing for {name}; stopping so nothing is lost")
+        for record in fresh:
+            self._handle_alone(name, record)
 
     def _handle_together(self, name: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         uow = self.app.unit_of_work()
@@ -200,9 +232,10 @@ class TrackedConsumer:
 
     def _handle_alone(self, name: str, record: ConsumerRecord[bytes, bytes]) -> None:
         """One message in its own transaction: handled, or a dead letter after `max_attempts` failures
-        (at once if it is malformed or refused). Store failures are retried and never count."""
+        (at once if it is malformed or refused). Store failures are retried and never count, except a
+        conflict that never clears: that is the message's doing."""
         error: Exception | None = None
-        failures = store_failures = 0
+        failures = store_failures = conflicts = 0
         while failures < self.max_attempts:
             position = self.app.position(name)
             if position is not None and position >= record.offset:
@@ -217,6 +250,13 @@ class TrackedConsumer:
                 self.app.commit(uow, Tracking(name, record.offset))
                 self._count(1, 0)
                 return
+            except IntegrityError as conflict:
+                conflicts += 1
+                if conflicts >= 10:
+                    error, failures = conflict, max(failures, 1)
+                    break
+                log.warning("conflict for %s@%d: %s", name, record.offset, conflict)
+                time.sleep(0.05 * conflicts)
             except TRANSIENT_ERRORS as transient:
                 store_failures += 1
                 if store_failures > 100:
@@ -231,42 +271,53 @@ class TrackedConsumer:
                 error, failures = failure, failures + 1
                 log.warning("handling %s@%d failed (attempt %d): %s", name, record.offset, failures, failure)
         assert error is not None
-        uow = self.app.unit_of_work()
-        uow.add(self._dead_letter(record, error, attempts=max(failures, 1)))
-        self.app.commit(uow, Tracking(name, record.offset))
+        self._record_dead_letter(name, record, error, attempts=max(failures, 1))
+
+    def _record_dead_letter(
+        self, name: str, record: ConsumerRecord[bytes, bytes], error: Exception, *, attempts: int
+    ) -> None:
+        """The letter with its position; if the store refuses the whole letter (too large for it, say),
+        a letter that keeps only the value's hash. Only a store that refuses both stops the worker."""
+        try:
+            uow = self.app.unit_of_work()
+            uow.add(self._dead_letter(record, error, attempts=attempts))
+            self.app.commit(uow, Tracking(name, record.offset))
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as refused:
+            log.exception("dead letter of %s@%d could not be stored whole", name, record.offset)
+            reason = f"{reason_of(error)} (the whole letter could not be stored: {reason_of(refused)})"
+            uow = self.app.unit_of_work()
+            uow.add(DeadLetterRecord.of(self.group_id, record, reason, attempts, self.clock(), keep_value=False))
+            self.app.commit(uow, Tracking(name, record.offset))
         self._count(0, 1)
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> Delivery | MalformedMessage:
-        wire = _wire(record)
         try:
-            message = decode_message(wire)
+            return self._delivery(_wire(record), record.topic, record.partition, record.offset)
         except MalformedMessage as error:
             return error
+        except Exception as error:  # e.g. JSON nested too deep for the parser: still the message's fault
+            malformed = MalformedMessage(f"cannot decode: {reason_of(error)}")
+            malformed.__cause__ = error
+            return malformed
+
+    @staticmethod
+    def _delivery(wire: WireMessage, topic: str, partition: int, offset: int) -> Delivery:
         return Delivery(
-            message=message,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key.decode("utf-8", "replace") if record.key is not None else None,
-            headers={k: v.decode("utf-8", "replace") for k, v in record.headers},
-            raw_value=record.value or b"",
+            message=decode_message(wire),
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key=wire.key.decode("utf-8", "replace") if wire.key is not None else None,
+            headers={k: (v or b"").decode("utf-8", "replace") for k, v in wire.headers},
+            raw_value=wire.value,
         )
 
     def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], error: Exception, *, attempts: int
     ) -> DeadLetterRecord:
-        return DeadLetterRecord(
-            consumer=self.group_id,
-            origin_topic=record.topic,
-            origin_partition=record.partition,
-            origin_offset=record.offset,
-            key=record.key.decode("utf-8", "replace") if record.key is not None else None,
-            headers={k: v.decode("utf-8", "replace") for k, v in record.headers},
-            value=(record.value or b"").decode("utf-8", "replace"),
-            error=f"{type(error).__name__}: {error}",
-            attempts=attempts,
-            dead_lettered_at=self.clock(),
-        )
+        return DeadLetterRecord.of(self.group_id, record, error, attempts, self.clock())
 
     def _count(self, handled: int, dead: int) -> None:
         if dead:
@@ -291,6 +342,57 @@ class TrackedConsumer:
             lag = None if end is None or position is None else max(end - position, 0)
             report[f"{partition.topic}/{partition.partition}"] = {"position": position, "lag": lag}
         return report
+
+    # -- redrives: an operator asked for dead letters to be handled again -----------------------
+
+    @property
+    def redrive_tracking_name(self) -> str:
+        return f"{self.group_id}/redrives"
+
+    def redrive_requested(self) -> int:
+        """Handle again the original message of every letter an operator asked to redrive since the
+        last call; return how many requests were taken. Each request is taken exactly once: its
+        outcome, the message's effects and the request's position commit in one transaction."""
+        name = self.redrive_tracking_name
+        recorder = self.app.process_recorder
+        # Scan only what was recorded since the last scan, not the whole log every time.
+        start = max(self.app.position(name) or 0, self._redrives_scanned) + 1
+        upto = recorder.max_notification_id() or 0
+        if upto < start:
+            return 0
+        topics = [get_topic(DeadLetterRecord.RedriveRequested)]
+        requests = recorder.select_notifications(start, 100, stop=upto, topics=topics)
+        for request in requests:
+            self._redrive(name, request.id, request.originator_id)
+        if len(requests) < 100:
+            self._redrives_scanned = upto
+        return len(requests)
+
+    def _redrive(self, name: str, request_id: int, letter_id: Any) -> None:
+        letter: DeadLetterRecord = self.app.repository.get(letter_id)
+        if letter.consumer != self.group_id or letter.pending_redrive is None:
+            self.app.commit(self.app.unit_of_work(), Tracking(name, request_id))
+            return
+        outcome = "handled"
+        try:
+            delivery = self._delivery(letter.wire(), letter.origin_topic, letter.origin_partition, letter.origin_offset)
+            uow = self.app.unit_of_work()
+            uow.add(letter)
+            self.handle(uow, delivery)
+            letter.record_redrive(outcome, self.clock())
+            self.app.commit(uow, Tracking(name, request_id))
+            log.info("%s: dead letter %s redriven and handled", self.group_id, letter_id)
+            return
+        except TRANSIENT_ERRORS:
+            raise  # the request stays pending; the next call tries it again
+        except Exception as error:
+            outcome = reason_of(error)
+        letter = self.app.repository.get(letter_id)  # unchanged by the failed unit of work
+        letter.record_redrive(outcome, self.clock())
+        uow = self.app.unit_of_work()
+        uow.add(letter)
+        self.app.commit(uow, Tracking(name, request_id))
+        log.warning("%s: redrive of dead letter %s failed again: %s", self.group_id, letter_id, outcome)
 
 
 class _SeekToStoredPosition(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -1,4 +1,5 @@
-"""Kafka clients with the settings this system relies on, and topic creation from the registry.
+"""Kafka clients with the settings this system relies on, topic creation from the registry, and
+what the broker accepts (the record size limit; which errors are worth retrying).
 
 aiokafka's defaults are unsafe for us (acks=1, no idempotence, auto-commit, read_uncommitted):
 every client is built here, so no service can forget.
@@ -13,11 +14,48 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidMessageError,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaConnectionError,
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAlreadyExistsError,
+)
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
+from shared.contracts import WireMessage
 from shared.contracts.topics import ALL_TOPICS, Topic
 
 log = logging.getLogger(__name__)
+
+# A record larger than this is quarantined, not sent: below the producer's max_request_size (1 MiB)
+# and the broker's message.max.bytes (1 MiB + 12), whatever the batch around it.
+MAX_RECORD_BYTES = 1_000_000
+# Broker errors about one record, that retrying cannot fix: the record is quarantined.
+RECORD_ERRORS = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidMessageError,
+    InvalidTimestampError,
+    InvalidTopicError,
+)
+
+
+def is_transient(error: KafkaError) -> bool:
+    """The broker is away, busy or slow: try again later (never quarantine for it). Anything else
+    that is not about one record (a fenced producer, no authorisation) stops the relay."""
+    return bool(error.retriable) or isinstance(error, KafkaTimeoutError | KafkaConnectionError)
+
+
+def record_size(wire: WireMessage) -> int:
+    """The record's size as the producer counts it against max_request_size."""
+    return int(DefaultRecordBatchBuilder.estimate_size_in_bytes(wire.key, wire.value, wire.headers))
 
 
 def producer(bootstrap_servers: str, *, transactional_id: str | None = None) -> AIOKafkaProducer:

@@ -3,13 +3,16 @@
 Each batch of notifications is published in one Kafka transaction together with the relay's new
 position (a record on the compacted positions topic). A crash anywhere leaves either the whole
 batch and its position, or neither: on restart the relay reads its committed position and goes on
-from there. Readers use `read_committed`, so an aborted batch is never seen.
+from there. Readers use `read_committed`, so an aborted batch is never seen. A record that cannot be
+published is quarantined in the service's store with its reason, and the relay goes on
+(`shared.bus.quarantine`); retriable broker errors are retried with back-off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -18,16 +21,23 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import TopicPartition
-from eventsourcing.persistence import Notification
+from aiokafka.errors import KafkaError
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Notification
 from pydantic import BaseModel
 
-from shared.contracts import IntegrationEvent, encode
+from shared.clock import utc_now
+from shared.contracts import IntegrationEvent, WireMessage, encode
+from shared.contracts.deadletter import cut
 from shared.contracts.topics import RELAY_POSITIONS, topic_for_event_type
 from shared.eventstore import ServiceApplication
 from shared.settings import ServiceSettings
 
 from . import kafka
-from .deadletters import DeadLetterRecord, publishable
+from .deadletters import DeadLetterRecord, publishable, reason_of
+from .kafka import MAX_RECORD_BYTES, RECORD_ERRORS, is_transient, record_size
+from .quarantine import WHOLE, QuarantinedRecord, Stage
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +105,7 @@ class OutboxRelay:
         self.progress = RelayProgress()
         self._producer: Any = None
         self._position_key = b""
+        self._alone_until: int | None = None  # one notification per transaction up to this id
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, app: ServiceApplication, translate: Translator) -> OutboxRelay:
@@ -120,49 +131,229 @@ class OutboxRelay:
     async def stop(self) -> None:
         await self._producer.stop()
 
+    async def restart(self) -> None:
+        """Start afresh from the committed position (after a transaction that did not commit); the
+        progress counted so far is kept."""
+        counted = self.progress
+        with contextlib.suppress(Exception):
+            await self.stop()
+        await self.start()
+        self.progress = dataclasses.replace(counted, position=self.progress.position)
+
     async def run(self, stop: asyncio.Event) -> None:
         await self.start()
+        failures = 0
         try:
             while not stop.is_set():
                 self.progress.last_beat = time.monotonic()
-                if await self.publish_next_batch() == 0:
+                try:
+                    published = await self.publish_next_batch()
+                    failures = 0
+                except KafkaError as error:
+                    if not is_transient(error):
+                        raise
+                    # The broker is away or busy: the batch was not committed. Start afresh (a new
+                    # producer, the committed position, a rebuilt translator) and try it again, later.
+                    failures += 1
+                    log.warning("%s relay: broker unavailable (attempt %d): %s", self.service, failures, error)
+                    published = 0
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), min(0.2 * 2**failures, 10.0))
+                    await self.restart()
+                if published == 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.poll_seconds)
         finally:
             await self.stop()
 
     async def publish_next_batch(self) -> int:
-        """Publish the next batch of notifications; return how many notifications it held."""
+        """Publish the next batch of notifications; return how many notifications it held.
+
+        What cannot be published (see `shared.bus.quarantine`) is quarantined in the store first, then
+        the rest and the new position commit in one Kafka transaction. A broker error that retrying
+        cannot fix sends the relay through the batch one notification at a time, to find the one."""
         start = (self.progress.position or 0) + 1
         notifications: Sequence[Notification] = await asyncio.to_thread(
             self.app.process_recorder.select_notifications, start, self.batch_size
         )
         if not notifications:
             return 0
-        publications = [p for n in notifications for p in self._publications(n)]
+        if self._alone_until is not None and notifications[0].id <= self._alone_until:
+            notifications = notifications[:1]
+        outgoing, stored = self._prepare(notifications)
+        await asyncio.to_thread(self._store, stored)
         last_id = notifications[-1].id
-        async with self._producer.transaction():
-            for publication in publications:
-                wire = encode(
-                    publication.message,
-                    key=publication.key,
-                    source=f"/{self.service}",
-                    event_id=publication.event_id,
-                    time=publication.time,
-                )
-                await self._producer.send(publication.topic, value=wire.value, key=wire.key, headers=wire.headers)
-            await self._producer.send(RELAY_POSITIONS.name, key=self._position_key, value=str(last_id).encode())
+        try:
+            await self._publish(outgoing, last_id)
+        except RECORD_ERRORS as error:
+            await self.restart()  # the transaction was aborted: what the batch translated is forgotten
+            if len(notifications) > 1:
+                log.warning("%s relay: broker refused a record (%s); going one by one", self.service, error)
+                self._alone_until = last_id
+                return await self.publish_next_batch()
+            # Translated again (the restart forgot it), so a stateful translator stays in step.
+            self._prepare(notifications)
+            refused = self._quarantine(last_id, WHOLE, Stage.BROKER, error)
+            await asyncio.to_thread(self._store, [refused])
+            await self._publish([], last_id)
+            outgoing = []
         self.progress.position = last_id
         self.progress.published_events += len(notifications)
-        self.progress.published_messages += len(publications)
+        self.progress.published_messages += len(outgoing)
         self.progress.batches += 1
         self.progress.last_batch = time.monotonic()
         return len(notifications)
 
-    def _publications(self, notification: Notification) -> Iterable[Publication]:
-        domain_event = self.app.mapper.to_domain_event(notification)
+    async def _publish(self, outgoing: Sequence[tuple[str, WireMessage]], last_id: int) -> None:
+        async with self._producer.transaction():
+            sent = [
+                await self._producer.send(topic, value=wire.value, key=wire.key, headers=wire.headers)
+                for topic, wire in outgoing
+            ]
+            sent.append(
+                await self._producer.send(RELAY_POSITIONS.name, key=self._position_key, value=str(last_id).encode())
+            )
+            # Every record acknowledged before the commit: one the broker refused aborts the whole
+            # transaction (aiokafka would otherwise commit the others and leave the error in a future).
+            await asyncio.gather(*sent)
+
+    # -- what a batch publishes, and what it quarantines ---------------------------------------
+
+    def _prepare(self, notifications: Sequence[Notification]) -> tuple[list[tuple[str, WireMessage]], list[Aggregate]]:
+        """The batch's messages, encoded and checked; the quarantines and redrive outcomes to store."""
+        outgoing: list[tuple[str, WireMessage]] = []
+        stored: list[Aggregate] = []
+        for notification in notifications:
+            try:
+                domain_event = self.app.mapper.to_domain_event(notification)
+                if isinstance(domain_event, QuarantinedRecord.RedriveRequested):
+                    self._redrive(domain_event, outgoing, stored)
+                    continue
+                publications = list(self._publications(domain_event))
+            except Exception as error:
+                stored.append(self._quarantine(notification.id, WHOLE, Stage.TRANSLATE, error))
+                continue
+            for index, publication in enumerate(publications):
+                self._encode_into(outgoing, stored, notification.id, str(index), publication)
+        last_id = notifications[-1].id
+        for slot, make in self._batch_publications():
+            try:
+                publications = list(make())
+            except Exception as error:
+                stored.append(self._quarantine(last_id, slot, Stage.TRANSLATE, error))
+                continue
+            for index, publication in enumerate(publications):
+                self._encode_into(outgoing, stored, last_id, f"{slot}/{index}", publication)
+        return outgoing, stored
+
+    def _publications(self, domain_event: Any) -> Iterable[Publication]:
         yield from translate_dead_letters(domain_event)
+        if isinstance(domain_event, QuarantinedRecord.Event):
+            return  # the relay's own records publish nothing (and a translator never meets them)
         yield from self.translate(domain_event)
+
+    def _batch_publications(self) -> Iterable[tuple[str, Callable[[], Iterable[Publication]]]]:
+        """What a batch publishes beyond its notifications' own messages (after them), by slot."""
+        return ()
+
+    def _encode_into(
+        self,
+        outgoing: list[tuple[str, WireMessage]],
+        stored: list[Aggregate],
+        notification_id: int,
+        slot: str,
+        publication: Publication,
+    ) -> None:
+        try:
+            topic, wire = self._encoded(publication)
+        except Exception as error:
+            stored.append(self._quarantine(notification_id, slot, Stage.ENCODE, error))
+            return
+        size = record_size(wire)
+        if size > MAX_RECORD_BYTES:
+            reason = f"{size} bytes, over the {MAX_RECORD_BYTES} a Kafka record may have"
+            stored.append(self._quarantine(notification_id, slot, Stage.SIZE, reason, topic, wire, size))
+            return
+        outgoing.append((topic, wire))
+
+    def _encoded(self, publication: Publication) -> tuple[str, WireMessage]:
+        wire = encode(
+            publication.message,
+            key=publication.key,
+            source=f"/{self.service}",
+            event_id=publication.event_id,
+            time=publication.time,
+        )
+        return publication.topic, wire
+
+    def _quarantine(
+        self,
+        notification_id: int,
+        slot: str,
+        stage: Stage,
+        error: BaseException | str,
+        topic: str | None = None,
+        wire: WireMessage | None = None,
+        size: int | None = None,
+    ) -> QuarantinedRecord:
+        reason = error if isinstance(error, str) else reason_of(error)
+        log.error(
+            "%s relay: notification %d (%s) quarantined at %s: %s", self.service, notification_id, slot, stage, reason
+        )
+        key = wire.key.decode("utf-8", "replace")[:200] if wire is not None and wire.key is not None else None
+        return QuarantinedRecord(
+            service=self.service,
+            notification_id=notification_id,
+            slot=slot,
+            stage=stage.value,
+            reason=cut(reason),
+            topic=topic,
+            key=key,
+            size=size,
+            at=utc_now(),
+        )
+
+    def _store(self, aggregates: Sequence[Aggregate]) -> None:
+        """Save quarantines and redrive outcomes, each once: a relay that restarts before its
+        transaction committed meets the same ones again and finds them recorded."""
+        for aggregate in aggregates:
+            if isinstance(aggregate, QuarantinedRecord) and aggregate.version == 1:
+                try:
+                    self.app.repository.get(aggregate.id)
+                    continue  # recorded by an earlier attempt at this batch
+                except AggregateNotFoundError:
+                    pass
+            with contextlib.suppress(IntegrityError):  # recorded meanwhile
+                self.app.save(aggregate)
+
+    # -- redrives: an operator asked for a quarantined record to be published again ------------
+
+    def _redrive(self, request: Any, outgoing: list[tuple[str, WireMessage]], stored: list[Aggregate]) -> None:
+        """Publish the record again (in this batch's transaction, so once) and note the outcome."""
+        asked: QuarantinedRecord = self.app.repository.get(request.originator_id, version=request.originator_version)
+        index = len(asked.redrives) - 1
+        try:
+            original = self.app.process_recorder.select_notifications(asked.notification_id, 1)[0]
+            domain_event = self.app.mapper.to_domain_event(original)
+            wires = [self._encoded(p) for p in self._retranslate(domain_event, asked.slot)]
+            too_large = [size for size in map(record_size, (w for _, w in wires)) if size > MAX_RECORD_BYTES]
+            if too_large:
+                raise ValueError(f"{too_large[0]} bytes, over the {MAX_RECORD_BYTES} a Kafka record may have")
+            outcome = "published"
+        except Exception as error:
+            wires, outcome = [], f"failed again: {cut(reason_of(error))}"
+        outgoing.extend(wires)
+        current: QuarantinedRecord = self.app.repository.get(asked.id)
+        if current.redrives[index].outcome is None:  # not noted by an earlier attempt at this batch
+            current.record_redrive(outcome, utc_now())
+            stored.append(current)
+
+    def _retranslate(self, domain_event: Any, slot: str) -> list[Publication]:
+        """What the quarantined slot of a notification publishes now (the cause being fixed)."""
+        publications = list(self._publications(domain_event))
+        if slot == WHOLE:
+            return publications
+        return [publications[int(slot)]] if slot.isdigit() and int(slot) < len(publications) else []
 
     async def _committed_position(self) -> int | None:
         """The last position this service's relay committed, read from the positions topic."""

@@ -29,10 +29,11 @@ def create(bootstrap_servers: str = typer.Option(None, help="Defaults to KAFKA_B
 
 @cli.command("list")
 def list_topics() -> None:
-    """Print the registry: name, partitions, cleanup, key and event types."""
+    """Print the registry: name, partitions, cleanup, personal data, key and event types."""
     for topic in ALL_TOPICS:
         types = ", ".join(topic.event_types) or "-"
-        typer.echo(f"{topic.name}\t{topic.partitions}\t{topic.cleanup}\tkey={topic.key}\t{types}")
+        personal = "personal-data" if topic.personal_data else "-"
+        typer.echo(f"{topic.name}\t{topic.partitions}\t{topic.cleanup}\t{personal}\tkey={topic.key}\t{types}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ MESSAGE_TYPES: dict[str, type[BaseModel]] = _message_models(
 # (type, from_version) -> function turning that version's JSON into the next version's JSON.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("complaints.bus.DeadLetter", 1): deadletter.upcast_v1_v2,
+    ("complaints.bus.DeadLetter", 2): deadletter.upcast_v2_v3,
 }
 
 

@@ -181,6 +181,8 @@ def _topic_section(topic: Topic) -> list[str]:
         "- Read by: " + (", ".join(f"`{c}`" for c in topic.consumers) or "no service (dashboards and operators)"),
         f"- Partitions: {topic.partitions}",
         f"- Cleanup policy: `{topic.cleanup.value}`",
+        "- Personal data: "
+        + ("yes (dead letters from it are published without their value)" if topic.personal_data else "no"),
         "- Config: " + ", ".join(f"`{k}={v}`" for k, v in sorted(topic.config().items())),
         "",
     ]

@@ -15,15 +15,17 @@ class Cleanup(StrEnum):
     COMPACT = "compact"  # a projection: the latest value per key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Topic:
     name: str
     key: str
     event_types: tuple[str, ...]
     description: str
+    # Can its messages name a complainant (name, contact, unit)? A decision every topic must state (no
+    # default): dead letters from such a topic are published without their value.
+    personal_data: bool
     partitions: int = 6
     cleanup: Cleanup = Cleanup.DELETE
-    personal_data: bool = False  # its messages name complainants: dead letters from it withhold values
     extra_config: dict[str, str] = field(default_factory=dict)
     # Who writes it (one author per fact: a service's relay, or a system outside) and which services
     # read it (each service's inbound table subscribes to exactly these; a test keeps them true).
@@ -56,6 +58,7 @@ TRIAGE_EVENTS = Topic(
         "complaints.triage.IncidentClusterDetected",
     ),
     description="Triage's judgement of each complaint, re-grades, human overrides and mass incidents.",
+    personal_data=False,
     producer="triage",
     consumers=("handling", "sla", "followup", "projection"),
 )
@@ -78,6 +81,7 @@ HANDLING_EVENTS = Topic(
         "complaints.handling.CaseReopened",
     ),
     description="The responsible department's work on each case, from acceptance to result.",
+    personal_data=False,
     producer="handling",
     consumers=("sla", "followup", "projection"),
 )
@@ -94,6 +98,7 @@ SLA_EVENTS = Topic(
         "complaints.sla.RegradeRequested",
     ),
     description="Time limits: clocks, warnings, breaches, decided extensions, re-grade requests.",
+    personal_data=False,
     producer="sla",
     consumers=("triage", "projection"),
 )
@@ -108,6 +113,7 @@ FOLLOWUP_EVENTS = Topic(
         "complaints.followup.CaseClosed",
     ),
     description="Reply to the customer, return visits, recorded waivers, and closing.",
+    personal_data=False,
     producer="followup",
     consumers=("handling", "sla", "projection"),
 )
@@ -116,6 +122,7 @@ NOTIFICATIONS = Topic(
     key="complaint_id",
     event_types=("complaints.notifications.NotificationRequested",),
     description="Who must be told now (major complaints, warnings, breaches): a mail/SMS gateway reads it.",
+    personal_data=False,
     producer="triage and sla",
     consumers=("projection",),
 )
@@ -124,6 +131,7 @@ HOTLINE_REPORTS = Topic(
     key="complaint_id (the hotline report's id)",
     event_types=("complaints.hotline.ComplaintReported",),
     description="Complaints the group's own hotline took about an office; the office must register them.",
+    personal_data=True,
     producer="intake (POST /hotline/calls)",
     consumers=("projection",),
 )
@@ -133,6 +141,7 @@ PROJECTION_COMPLAINT_HISTORY = Topic(
     event_types=("complaints.projection.ComplaintHistoryUpdated",),
     description="The projection's latest history of each complaint: timeline, state, record-rule checks.",
     cleanup=Cleanup.COMPACT,
+    personal_data=False,
     producer="projection",
     consumers=(),
 )
@@ -142,6 +151,7 @@ PROJECTION_OFFICE_STATISTICS = Topic(
     event_types=("complaints.projection.OfficeStatisticsUpdated",),
     description="The projection's latest statistics of each office.",
     cleanup=Cleanup.COMPACT,
+    personal_data=False,
     producer="projection",
     consumers=(),
 )
@@ -159,6 +169,7 @@ DEAD_LETTERS = Topic(
     key="origin key",
     event_types=("complaints.bus.DeadLetter",),
     description="Messages a consumer could not use, with the error and their origin.",
+    personal_data=False,
     producer="every service's relay",
     consumers=(),
 )
@@ -172,6 +183,7 @@ RELAY_POSITIONS = Topic(
     ),
     partitions=1,
     cleanup=Cleanup.COMPACT,
+    personal_data=False,
     producer="every service's relay",
     consumers=(),
 )

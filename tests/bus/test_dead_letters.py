@@ -44,11 +44,12 @@ async def test_a_failing_message_is_retried_then_dead_lettered_and_the_next_ones
 
     poison = ids[2]
     attempts: list[uuid.UUID] = []
+    fixed: list[bool] = []
 
     def handler(uow: UnitOfWork, delivery: Delivery) -> None:
         message = delivery.message
         assert isinstance(message, IntegrationEvent)
-        if message.complaint_id == poison:
+        if message.complaint_id == poison and not fixed:
             attempts.append(poison)
             raise RuntimeError("the department table has no row for this office")
         tally_handler(uow, delivery)
@@ -89,8 +90,19 @@ async def test_a_failing_message_is_retried_then_dead_lettered_and_the_next_ones
     assert letter["error"] == "RuntimeError: the department table has no row for this office"
     # The origin carries personal data: the value stays in the consumer's own (encrypted) store; the
     # published letter carries its hash, which matches the original message.
-    assert letter["value"] is None and letter["personal_data_withheld"] is True
+    assert letter["value"] is None and letter["value_withheld"] == "personal-data"
     stored = tally.repository.get(DeadLetterRecord.create_id(**letter)).letter.value
     assert json.loads(stored)["complaint_id"] == str(poison)
     assert letter["value_sha256"] == hashlib.sha256(stored.encode()).hexdigest()
+
+    # The department table is fixed; an operator redrives the letter: the running worker handles the
+    # original message once, and a restarted worker does not handle it again.
+    fixed.append(True)
+    record = tally.repository.get(DeadLetterRecord.create_id(**letter))
+    record.request_redrive("ops/alice", "department table restored", T0)
+    tally.save(record)
+    for _ in range(2):
+        consumer.redrive_poll_seconds = 0.2
+        await run_until(lambda: tally.repository.get(record.id).redriven, consumer.run)
+    assert tally.count_of(poison) == 1
     tally.close()

@@ -71,7 +71,11 @@ def test_a_complaint_of_an_added_area_is_handled_timed_followed_up_and_counted(t
     projection = projection_boot.application(ProjectionSettings(**memory, office_units={}))
     triage.adopt_rules(with_pets(), "group/dashboard", "group", "pets are a new business area", T0)
 
-    described = form("KE-PETS-1", description="The neighbour's dogs keep barking all night; a pet owner ignores us.")
+    described = form(
+        "KE-PETS-1",
+        object="Dogs barking in the corridor",  # what the complaint is about (triage weighs it first)
+        description="The neighbour's dogs keep barking all night; a pet owner ignores us.",
+    )
     intake.register("kln-east", CLERK, RegistrationForm(**described), T0)
     [registered] = published(intake, intake_translate)
     deliver(triage, TriageHandler(triage), [registered])

@@ -12,13 +12,13 @@ own clock to see a step become overdue.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import Notification
-
-from shared.bus.relay import OutboxRelay, Publication
+from shared.bus.quarantine import WHOLE
+from shared.bus.relay import OutboxRelay, Publication, translate_dead_letters
 from shared.contracts import Actor, derived_id, stored_event_id
 from shared.contracts.common import Explanation
 from shared.contracts.projection import (
@@ -52,9 +52,17 @@ class ProjectionTranslator:
 
     def flush(self) -> Iterable[Publication]:
         """The statistics of every office the batch changed."""
+        for _, make in self.pending_offices():
+            yield from make()
+
+    def pending_offices(self) -> list[tuple[str, Callable[[], list[Publication]]]]:
+        """Each office the batch changed, with how to make its statistics (one failing office is
+        quarantined alone by the relay)."""
         changed, self._changed_offices = self._changed_offices, {}
-        for office_id in sorted(changed):
-            yield self._office_statistics(*changed[office_id])
+        return [
+            (office_id, functools.partial(self._office_statistics_list, *changed[office_id]))
+            for office_id in sorted(changed)
+        ]
 
     def prime(self, position: int | None) -> None:
         self.index.catch_up(upto=position or 0)
@@ -115,6 +123,9 @@ class ProjectionTranslator:
         )
         return Publication.of(message)
 
+    def _office_statistics_list(self, domain_event: Any, entry: dict[str, Any]) -> list[Publication]:
+        return [self._office_statistics(domain_event, entry)]
+
     def _office_statistics(self, domain_event: Any, entry: dict[str, Any]) -> Publication:
         office_id = entry["office_id"]
         views = self.index.views(office_id)
@@ -143,6 +154,8 @@ class ProjectionRelay(OutboxRelay):
 
     async def start(self) -> None:
         await super().start()
+        # A fresh translator each start: a restart after a batch that did not commit forgets it.
+        self.translator = self.translate = ProjectionTranslator(self.app)  # type: ignore[arg-type]
         await asyncio.to_thread(self.translator.prime, self.progress.position)
 
     async def publish_next_batch(self) -> int:
@@ -159,7 +172,18 @@ class ProjectionRelay(OutboxRelay):
         finally:
             self.batch_size = configured
 
-    def _publications(self, notification: Notification) -> Iterable[Publication]:
-        yield from super()._publications(notification)
-        if notification.id == self.translator.batch_end:
-            yield from self.translator.flush()
+    def _batch_publications(self) -> Iterable[tuple[str, Callable[[], Iterable[Publication]]]]:
+        for office_id, make in self.translator.pending_offices():
+            yield f"office-stats/{office_id}", make
+
+    def _retranslate(self, domain_event: Any, slot: str) -> list[Publication]:
+        # A redrive publishes what the record shows now, without advancing the translator's index
+        # (it has seen this event already).
+        if not isinstance(domain_event, Record.Received):
+            return list(translate_dead_letters(domain_event)) if slot == WHOLE else []
+        if slot.startswith("office-stats/"):
+            return [self.translator._office_statistics(domain_event, domain_event.entry)]
+        record = self.translator.index.records.get(domain_event.originator_id)
+        return (
+            [self.translator._history(domain_event, domain_event.entry)] if record and record.kind == COMPLAINT else []
+        )

@@ -7,10 +7,21 @@ projection able to judge a complaint whose clocks never came.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 POLICY_VERSION = 1
+# The last instant a datetime holds: a deadline past it is "never" (a date that arrived past validation,
+# such as 9999-12-31T23:59Z, must be judged, not crash the judge).
+NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def later(instant: datetime, delta: timedelta) -> datetime:
+    """`instant + delta`, or NEVER when that is past what a datetime holds."""
+    try:
+        return instant + delta
+    except OverflowError:
+        return NEVER
 
 
 @dataclass(frozen=True)
@@ -39,17 +50,26 @@ class Policy:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def local(self, instant: datetime) -> datetime:
+        """`instant` in the office's zone; in UTC at the ends of time, where the zone's date would not exist."""
+        for zone in (self.zone, UTC):
+            try:
+                return instant.astimezone(zone)
+            except OverflowError:
+                continue
+        return instant
+
     def end_of_day(self, instant: datetime) -> datetime:
-        local = instant.astimezone(self.zone)
-        return datetime.combine(local.date(), time(23, 59, 59), tzinfo=self.zone)
+        local = self.local(instant)
+        return datetime.combine(local.date(), time(23, 59, 59), tzinfo=local.tzinfo)
 
     def resolution_for(self, severity: str | None) -> timedelta:
         # Not yet graded: judge by the strictest limit (a grade that arrives later relaxes it).
         return self.resolution_within.get(severity or "minor", self.resolution_within["minor"])
 
     def week_of(self, instant: datetime) -> str:
-        year, week, _ = instant.astimezone(self.zone).isocalendar()
+        year, week, _ = self.local(instant).isocalendar()
         return f"{year}-W{week:02d}"
 
     def month_of(self, instant: datetime) -> str:
-        return instant.astimezone(self.zone).strftime("%Y-%m")
+        return self.local(instant).strftime("%Y-%m")

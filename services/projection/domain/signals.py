@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .policy import Policy
+from .policy import Policy, later
 from .view import ComplaintView
 
 
@@ -128,7 +128,7 @@ def hotline_signals(
     registered = [v for v in views if v.registered]
     signals = []
     for report in sorted(reports, key=lambda r: (r.office_id, r.reported_at, r.hotline_reference)):
-        due = report.reported_at + policy.hotline_registration_within
+        due = later(report.reported_at, policy.hotline_registration_within)
         matches = [v for v in registered if v.office_id == report.office_id and quotes(v, report.hotline_reference)]
         first = min((v.registered_at for v in matches if v.registered_at), default=None)
         if first is None:

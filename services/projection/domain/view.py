@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from .policy import Policy
+from .policy import Policy, later
 
 # Clock kinds of the SLA service -> the record-rule step they time.
 CLOCK_STEPS = {
@@ -406,16 +406,16 @@ class ComplaintView:
     def _recorded(self, now: datetime, policy: Policy) -> Check:
         if not self.registered:
             base = self.first_event_at
-            due = base + policy.record_within if base else None
+            due = later(base, policy.record_within) if base else None
             return self._judge("recorded", now, due, None, "events arrived but no registration")
         assert self.received_at is not None
-        return self._judge("recorded", now, self.received_at + policy.record_within, self.registered_at)
+        return self._judge("recorded", now, later(self.received_at, policy.record_within), self.registered_at)
 
     def _handled(self, now: datetime, policy: Policy) -> Check:
         if self.invalid and self.case_opened_at is None:
             return Check("handled", "not-applicable", note="invalid: explained to the customer")
         base = self.case_opened_at or self.registered_at
-        due = base + policy.hand_over_within if base else None
+        due = later(base, policy.hand_over_within) if base else None
         return self._judge("handled", now, due, self.accepted_at)
 
     def _result(self, now: datetime, policy: Policy) -> Check:
@@ -424,7 +424,7 @@ class ComplaintView:
             # the polite explanation is the answer, and the reply step judges it.
             return Check("result", "not-applicable", note="invalid: the reply explains why")
         base = self.cycle_started_at or self.received_at
-        due = base + policy.resolution_for(self.severity) if base and not self.invalid else None
+        due = later(base, policy.resolution_for(self.severity)) if base and not self.invalid else None
         return self._judge("result", now, due, self.result_at)
 
     def _reply(self, now: datetime, policy: Policy) -> Check:
@@ -436,7 +436,7 @@ class ComplaintView:
 
     def _return_visit(self, now: datetime, policy: Policy) -> Check:
         base = self.result_at or (self.replied_at if self.invalid else None)
-        due = base + policy.return_visit_within if base else None
+        due = later(base, policy.return_visit_within) if base else None
         return self._judge("return-visit", now, due, self.visited_at)
 
     def compliance(self, now: datetime, policy: Policy) -> str | None:
