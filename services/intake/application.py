@@ -11,10 +11,11 @@ from eventsourcing.application import AggregateNotFoundError
 
 from shared.auth import Principal
 from shared.contracts import RegistrationForm
+from shared.contracts.bounds import OutOfBounds, RegistrationWindow, check_registration_times
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.complaint import Complaint, form_fingerprint
-from .domain.errors import ComplaintNotFound, ReferenceReused
+from .domain.errors import ComplaintNotFound, ReferenceReused, TimeOutOfBounds
 from .domain.ledger import OfficeLedger
 from .group_commit import GroupCommit
 
@@ -43,6 +44,8 @@ REGISTERING_ROLES = frozenset({"receptionist", "supervisor", "manager"})
 class IntakeApplication(ServiceApplication):
     name = "intake"
     snapshotting_intervals = {OfficeLedger: 100}  # a busy office's ledger stays quick to load
+    # When a complaint can have been received and have happened (bootstrap sets it from the settings).
+    registration_window = RegistrationWindow()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,8 +61,9 @@ class IntakeApplication(ServiceApplication):
     ) -> Registration:
         """Record a complaint. The same office reference with the same form finds the first one."""
         # An office's registrations all advance its ledger: those arriving together commit together.
+        window = self.registration_window
         return self._group_commit.submit(
-            office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id)
+            office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id, window=window)
         )
 
     def registration(self, office_id: str | None, complaint_id: UUID) -> RegistrationView:
@@ -87,8 +91,17 @@ def register_into(
     form: RegistrationForm,
     now: datetime,
     causation_id: str | None,
+    *,
+    window: RegistrationWindow,
+    registered_at: datetime | None = None,
 ) -> Registration:
-    """Add a registration to a unit of work (one HTTP request, or a batch from Kafka)."""
+    """Add a registration to a unit of work (one HTTP request, or a batch from Kafka).
+
+    The form's times are held to `window` around `now` (when intake sees it) before anything else:
+    outside it, TimeOutOfBounds and nothing is recorded. `registered_at` (default `now`) is the time
+    recorded as the registration's.
+    """
+    check_times(form, now, window)
     form_data = form.model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
     existing: Complaint | None = uow.find(complaint_id)
@@ -105,10 +118,18 @@ def register_into(
         office_reference=form.office_reference,
         sequence_number=number,
         form=form_data,
-        registered_at=now,
+        registered_at=registered_at or now,
         actor_id=actor.actor_id,
         actor_role=actor.role,
         causation_id=causation_id,
     )
     uow.add(complaint)
     return Registration(complaint.id, number, created=True)
+
+
+def check_times(form: RegistrationForm, now: datetime, window: RegistrationWindow) -> None:
+    """The one check of a form's times, for HTTP and the office-facing topic alike."""
+    try:
+        check_registration_times(form.occurred_at, form.received_at, now, window)
+    except OutOfBounds as error:
+        raise TimeOutOfBounds(error.field, error.reason) from None
