@@ -151,22 +151,25 @@ def _json_invalid(position: int, reason: str) -> dict[str, Any]:
             "ctx": {"error": reason}}  # fmt: skip
 
 
+def _problem(kind: str, loc: list[str | int], reason: str) -> dict[str, Any]:
+    return {"type": kind, "loc": loc, "msg": reason}
+
+
 def _find_unsafe(value: Any, loc: list[str | int], problems: list[dict[str, Any]]) -> None:
     if isinstance(value, _NonFinite):
-        problems.append({"type": "finite_number", "loc": loc,
-                         "msg": f"{value.literal} is not a JSON number: send a finite number"})  # fmt: skip
+        problems.append(_problem("finite_number", loc, f"{value.literal} is not a JSON number: send a finite number"))
     elif isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as error:
-            problems.append({"type": "string_unicode", "loc": loc,
-                             "msg": f"not valid Unicode text: a lone surrogate at character {error.start}"})  # fmt: skip
+            reason = f"not valid Unicode text: a lone surrogate at character {error.start}"
+            problems.append(_problem("string_unicode", loc, reason))
     elif isinstance(value, dict):
         for key, item in value.items():
             safe_key = key.encode("utf-8", "backslashreplace").decode("utf-8")
             if safe_key != key:
-                problems.append({"type": "string_unicode", "loc": [*loc, safe_key],
-                                 "msg": "not valid Unicode text: a lone surrogate in this name"})  # fmt: skip
+                reason = "not valid Unicode text: a lone surrogate in this name"
+                problems.append(_problem("string_unicode", [*loc, safe_key], reason))
             _find_unsafe(item, [*loc, safe_key], problems)
     elif isinstance(value, list):
         for index, item in enumerate(value):
