@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
+from shared.contracts.bounds import check_horizon
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.calendar import OfficeCalendar
@@ -135,6 +136,9 @@ class SlaApplication(ServiceApplication):
         self, office_id: str, complaint_id: UUID, clock: str, until: datetime, reason: str,
         actor: Principal, now: datetime,
     ) -> None:  # fmt: skip
+        # Within the policy's horizon, or OutOfBounds (422) and nothing recorded.
+        check_horizon("until", until, now, timedelta(days=self.current_policy().extension_horizon_days))
+
         def change(uow: UnitOfWork) -> None:
             clocks = self._clocks_for(uow, office_id, complaint_id)
             clocks.request_extension(clock, until, reason, actor.actor_id, actor.role, now)

@@ -18,8 +18,10 @@ on a topic; nothing is recorded.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime
@@ -79,6 +81,22 @@ def check_text_tree(value: Any) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             check_text_tree(item)
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _known_zone(name: str) -> str:
+    # Looked up in the IANA list, never on the file system: a hostile name opens no file.
+    if name not in _known_zones():
+        raise ValueError(f"{name[:60]!r} is not a known IANA time zone (e.g. 'Asia/Hong_Kong', 'UTC')")
+    return name
+
+
+# An IANA time zone name (`Asia/Hong_Kong`); an unknown one is a 422, not a failure later.
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 
 @dataclass(frozen=True)

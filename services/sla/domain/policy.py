@@ -2,25 +2,44 @@
 
 The policy is data with a version. A change is recorded as a new version (see `PolicyBook`), and every
 clock records the version it started under, so an auditor can tell which rule judged it.
+
+A policy is validated as a whole before it is adopted, against limits that keep every deadline it can
+produce computable (see the constants below and calendar.py): allowances positive and at most a week of
+minutes or `MAX_ALLOWANCE_DAYS` days, escalation levels at most `MAX_ESCALATION_FRACTION` times the
+allowed time, a known IANA time zone. A hand-over of 10^12 minutes once made every clock overflow.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.contracts.bounds import TimeZoneName
 from shared.contracts.common import Severity
+
+MAX_ALLOWANCE_MINUTES = 7 * 24 * 60  # a minutes allowance is at most a week
+MAX_ALLOWANCE_DAYS = 60  # the longest limit in the seeds is 15 days
+MAX_ESCALATION_FRACTION = 5.0  # the last escalation comes at most 5x the allowed time after the start
+MAX_EXTENSION_DAYS = 366
+_Role = Field(min_length=1, max_length=50)
 
 
 class Allowance(BaseModel):
     """`minutes` and `days` count working time under an office calendar (a day = its working day);
     `same-day` ends with the day the clock starts (or the next working day's close)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     unit: Literal["minutes", "days", "same-day"]
     amount: float = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> Allowance:
+        limit = {"minutes": MAX_ALLOWANCE_MINUTES, "days": MAX_ALLOWANCE_DAYS}.get(self.unit)
+        if limit is not None and not 0 < self.amount <= limit:
+            raise ValueError(f"a {self.unit} allowance is more than 0 and at most {limit} {self.unit}")
+        return self
 
     def describe(self) -> str:
         if self.unit == "same-day":
@@ -33,19 +52,25 @@ class Allowance(BaseModel):
 class EscalationLevel(BaseModel):
     """Level 1 is the breach itself (at 100% of the allowed time); later levels come later still."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    level: int = Field(ge=1)
-    at_fraction: float = Field(ge=1, description="Share of the allowed time: 1.0 is the deadline.")
-    recipients: list[str] = Field(min_length=1, description="Office roles told at this level.")
-    group_recipients: list[str] = Field(default_factory=list, description="Group roles told as well.")
+    level: int = Field(ge=1, le=10)
+    at_fraction: float = Field(
+        ge=1, le=MAX_ESCALATION_FRACTION, description="Share of the allowed time: 1.0 is the deadline."
+    )
+    recipients: list[Annotated[str, _Role]] = Field(
+        min_length=1, max_length=20, description="Office roles told at this level."
+    )
+    group_recipients: list[Annotated[str, _Role]] = Field(
+        default_factory=list, max_length=20, description="Group roles told as well."
+    )
 
 
 class SlaPolicy(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    version: int = Field(default=1, ge=1)
-    timezone: str = Field(default="Asia/Hong_Kong", description="Where 'the same day' ends in calendar time.")
+    version: int = Field(default=1, ge=1, le=1_000_000, description="Set by the service when adopted.")
+    timezone: TimeZoneName = Field(default="Asia/Hong_Kong", description="Where 'the same day' ends in calendar time.")
     hand_over: Allowance = Allowance(unit="minutes", amount=10)
     resolution: dict[Severity, Allowance] = {
         Severity.MINOR: Allowance(unit="days", amount=0.5),
@@ -55,14 +80,24 @@ class SlaPolicy(BaseModel):
     settlement: Allowance = Allowance(unit="days", amount=15)  # major
     reply: Allowance = Allowance(unit="same-day")
     return_visit: Allowance = Allowance(unit="days", amount=1)
-    warnings: list[float] = Field(default=[0.5, 0.8], description="Warn at these shares of the allowed time.")
+    warnings: list[float] = Field(
+        default=[0.5, 0.8], max_length=10, description="Warn at these shares of the allowed time."
+    )
     escalation: list[EscalationLevel] = [
         EscalationLevel(level=1, at_fraction=1.0, recipients=["supervisor", "leader"]),
         EscalationLevel(level=2, at_fraction=1.5, recipients=["manager"]),
         EscalationLevel(level=3, at_fraction=2.0, recipients=["manager"], group_recipients=["company-leader"]),
     ]
-    warning_recipients: list[str] = ["supervisor"]
-    regrade_after_days: float = Field(default=7, gt=0, description="A valid complaint unresolved this long is major.")
+    warning_recipients: list[Annotated[str, _Role]] = Field(default=["supervisor"], max_length=20)
+    regrade_after_days: float = Field(
+        default=7, gt=0, le=MAX_ALLOWANCE_DAYS, description="A valid complaint unresolved this long is major."
+    )
+    extension_horizon_days: float = Field(
+        default=30,
+        gt=0,
+        le=MAX_EXTENSION_DAYS,
+        description="Overtime may be asked for until at most this many days after the request.",
+    )
 
     @field_validator("warnings")
     @classmethod
