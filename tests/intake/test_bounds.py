@@ -173,3 +173,17 @@ def test_http_and_topic_share_one_check() -> None:
     check_registration_times(T0, T0, NOW, window)
     with pytest.raises(ValueError, match="received_at"):
         check_registration_times(T0, datetime(2099, 1, 1, tzinfo=UTC), NOW, window)
+
+
+def test_a_body_that_is_not_json_at_all_is_422_and_its_bytes_do_not_break_the_answer(client, keys) -> None:
+    headers = {"X-Office-Key": keys["hk-central/reception"], "Content-Type": "text/plain"}
+
+    response = client.post("/complaints", content=b"\xff\xfe not json", headers=headers)
+
+    assert response.status_code == 422
+    assert recorded(client) == 0
+
+
+def test_openapi_documents_that_out_of_bounds_and_unparseable_bodies_are_422(client) -> None:
+    answer = client.get("/openapi.json").json()["paths"]["/complaints"]["post"]["responses"]["422"]
+    assert "json_invalid" in answer["description"] and "out of bounds" in answer["description"]
