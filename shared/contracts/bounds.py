@@ -5,8 +5,7 @@ A time a client supplies is a claim. Two kinds of check keep a wrong claim out:
 - **Absolute** (in the contract, independent of the clock): an `Instant` lies between 1900 and 2200
   UTC, so every service can add years to it or convert it to any zone without overflowing (a
   `received_at` of `9999-12-31T23:59Z`, or `0001-01-01T01:00+14:00`, once stopped every process that
-  added an hour to it). `ValidText` rejects lone surrogates (not Unicode: no store or JSON answer can
-  encode them).
+  added an hour to it). `TimeZoneName` is a known IANA zone.
 - **Relative to now** (in each service's application layer, where commands take `now`): a registration
   received at most a small skew after now and not absurdly long before; a promise or an extension in
   the future but within a horizon. The windows are settings; the checks are the functions below, used by
@@ -22,7 +21,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
 
@@ -54,33 +53,6 @@ def _representable(value: datetime) -> datetime:
 
 # An aware datetime that arithmetic cannot overflow. Same JSON Schema as AwareDatetime (date-time).
 Instant = Annotated[AwareDatetime, AfterValidator(_representable)]
-
-
-def _valid_unicode(text: str) -> str:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:  # only lone surrogates fail: every other code point encodes
-        raise ValueError(
-            f"not valid Unicode text: a lone surrogate U+{ord(text[error.start]):04X} at character {error.start}"
-        ) from None
-    return text
-
-
-# Text that every store, log and JSON answer can encode.
-ValidText = Annotated[str, AfterValidator(_valid_unicode)]
-
-
-def check_text_tree(value: Any) -> None:
-    """Raise ValueError if any string in a JSON-like tree (dict keys too) holds a lone surrogate."""
-    if isinstance(value, str):
-        _valid_unicode(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_text_tree(key)
-            check_text_tree(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            check_text_tree(item)
 
 
 @cache

@@ -11,9 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-
-from .bounds import check_text_tree
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # Namespace for ids derived from other ids (event ids, complaint ids): the same input always gives the
 # same id, so a replay or a re-publication produces identical events.
@@ -32,16 +30,10 @@ def stored_event_id(service: str, originator_id: UUID, version: int) -> UUID:
 
 
 class Contract(BaseModel):
-    """Base of every wire model: immutable, strict about unknown fields, finite numbers and valid
-    Unicode text (a lone surrogate or a NaN cannot be stored or answered in JSON: see bounds.py)."""
+    """Base of every wire model: immutable, strict about unknown fields, finite numbers (a NaN cannot
+    be written back as JSON). Strings are valid Unicode already: pydantic refuses a lone surrogate."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _valid_unicode_text(cls, value: Any) -> Any:
-        check_text_tree(value)
-        return value
 
 
 class Actor(Contract):

@@ -187,3 +187,11 @@ def test_a_body_that_is_not_json_at_all_is_422_and_its_bytes_do_not_break_the_an
 def test_openapi_documents_that_out_of_bounds_and_unparseable_bodies_are_422(client) -> None:
     answer = client.get("/openapi.json").json()["paths"]["/complaints"]["post"]["responses"]["422"]
     assert "json_invalid" in answer["description"] and "out of bounds" in answer["description"]
+
+
+def test_a_lone_surrogate_on_the_topic_cannot_be_decoded_so_it_is_a_dead_letter(keys) -> None:
+    forged = RegistrationForm.model_construct(**(RegistrationForm(**form()).__dict__ | {"object": "lift \ud800"}))
+    wire = signed_submission("hk-central", keys["hk-central/reception"], forged)
+
+    with pytest.raises(MalformedMessage, match="object"):
+        decode_message(wire)
