@@ -16,5 +16,5 @@ class HandlingSettings(ServiceSettings):
     max_body_bytes: int = 64 * 1024
     consumer_group: str = "handling"
     commitment_horizon_days: int = Field(
-        default=90, ge=1, le=3660, description="A time promised to a customer lies at most this many days ahead."
+        default=90, ge=1, le=366, description="A time promised to a customer lies at most this many days ahead."
     )

@@ -25,7 +25,7 @@ from .policy import Allowance
 CALENDAR_TIME = "calendar-time"
 _MAX_DAYS = 3700  # ten years of days without an opening means the calendar is broken
 MIN_WEEKLY_HOURS = 8  # a working week shorter than one working day is not an office's
-MAX_HOLIDAYS = 400  # twenty years of public holidays
+MAX_HOLIDAYS = 200  # more than ten years of public holidays
 _ANY_DAY = date(2000, 1, 3)
 
 

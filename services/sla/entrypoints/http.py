@@ -164,7 +164,7 @@ def create_app(
     ) -> OfficeCalendar | None:
         """Set your office's working calendar (null: calendar time). Applies to clocks started later. The
         calendar must name a known IANA time zone and leave real working time: a week of at least 8 working
-        hours and two of its working days, at most 400 holidays; otherwise 422 with the reason."""
+        hours and two of its working days, at most 200 holidays; otherwise 422 with the reason."""
         require_roles(principal, "manager")
         office_id = require_office(principal)
         return sla(request).set_calendar(office_id, body, principal, clock())
