@@ -1,7 +1,7 @@
 """HTTP building blocks every service's API uses: key authentication, body limits, error shapes.
 
 Every body is checked before a route sees it (`guard_bodies`): larger than the service accepts is 413;
-not JSON (a syntax error, bytes that are not UTF-8, nesting too deep) is 422 `json_invalid`; a `NaN` or
+not JSON (a syntax error, bytes that are not UTF-8, nested deeper than 32 levels) is 422 `json_invalid`; a `NaN` or
 `Infinity` literal (not JSON numbers) or a lone surrogate such as `\\ud800` (not Unicode) anywhere is 422
 naming the field. Validation errors are answered in FastAPI's shape with the input echoed only as far as
 JSON can carry it, so no client input can turn a 422 into a 500.
@@ -123,6 +123,10 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+# No body of ours nests deeper; deeper ones are refused before anything recurses into them.
+MAX_JSON_DEPTH = 32
+
+
 class _NonFinite:
     def __init__(self, literal: str) -> None:
         self.literal = literal
@@ -142,8 +146,8 @@ def strict_json_errors(body: bytes) -> list[dict[str, Any]]:
     except RecursionError:
         return [_json_invalid(0, "the body is nested too deeply")]
     problems: list[dict[str, Any]] = []
-    _find_unsafe(data, ["body"], problems)
-    return problems[:20]
+    _find_unsafe(data, problems)
+    return sorted(problems, key=lambda p: [str(part) for part in p["loc"]])[:20]
 
 
 def _json_invalid(position: int, reason: str) -> dict[str, Any]:
@@ -155,25 +159,33 @@ def _problem(kind: str, loc: list[str | int], reason: str) -> dict[str, Any]:
     return {"type": kind, "loc": loc, "msg": reason}
 
 
-def _find_unsafe(value: Any, loc: list[str | int], problems: list[dict[str, Any]]) -> None:
-    if isinstance(value, _NonFinite):
-        problems.append(_problem("finite_number", loc, f"{value.literal} is not a JSON number: send a finite number"))
-    elif isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as error:
-            reason = f"not valid Unicode text: a lone surrogate at character {error.start}"
-            problems.append(_problem("string_unicode", loc, reason))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            safe_key = key.encode("utf-8", "backslashreplace").decode("utf-8")
-            if safe_key != key:
-                reason = "not valid Unicode text: a lone surrogate in this name"
-                problems.append(_problem("string_unicode", [*loc, safe_key], reason))
-            _find_unsafe(item, [*loc, safe_key], problems)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _find_unsafe(item, [*loc, index], problems)
+def _find_unsafe(data: Any, problems: list[dict[str, Any]]) -> None:
+    """Walk the parsed body (without recursion: its depth is the client's choice)."""
+    pending: list[tuple[Any, list[str | int]]] = [(data, ["body"])]
+    while pending:
+        value, loc = pending.pop()
+        if len(loc) > MAX_JSON_DEPTH:
+            problems.append(_problem("json_invalid", loc[:3], f"nested deeper than {MAX_JSON_DEPTH} levels"))
+            return
+        if isinstance(value, _NonFinite):
+            problems.append(
+                _problem("finite_number", loc, f"{value.literal} is not a JSON number: send a finite number")
+            )
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                reason = f"not valid Unicode text: a lone surrogate at character {error.start}"
+                problems.append(_problem("string_unicode", loc, reason))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                safe_key = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                if safe_key != key:
+                    reason = "not valid Unicode text: a lone surrogate in this name"
+                    problems.append(_problem("string_unicode", [*loc, safe_key], reason))
+                pending.append((item, [*loc, safe_key]))
+        elif isinstance(value, list):
+            pending.extend((item, [*loc, index]) for index, item in enumerate(value))
 
 
 def _json_safe(value: Any) -> Any:

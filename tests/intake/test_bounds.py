@@ -125,7 +125,10 @@ def test_lone_surrogates_and_nan_literals_are_422_not_500(client, keys, raw, loc
     assert recorded(client) == 0
 
 
-@pytest.mark.parametrize("raw", [b'{"object": "\xff\xfe"}', b"[" * 50_000 + b"]" * 50_000])
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"object": "\xff\xfe"}', b"[" * 50_000 + b"]" * 50_000, b'{"object": ' + b"[" * 900 + b"]" * 900 + b"}"],
+)
 def test_bodies_that_are_not_json_text_are_422_json_invalid(tmp_path, keys, raw) -> None:
     settings = IntakeSettings(store="memory", keys_file=tmp_path / "keys.json", max_body_bytes=200_000)
     with TestClient(create_app(settings, clock=lambda: NOW)) as client:
