@@ -267,7 +267,8 @@ def create_app(
 
     @api.post("/cases/{complaint_id}/commitments", response_model=CaseOut, responses=CASE_RESPONSES)
     def commit(complaint_id: UUID, body: CommitmentIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
-        """Record a time promised to the customer (the SLA service watches it)."""
+        """Record a time promised to the customer (the SLA service watches it): after now and at most
+        `HANDLING_COMMITMENT_HORIZON_DAYS` (90) days ahead, else 422 naming `due_at` and the reason."""
         now = clock()
         try:  # a promise in the past, or years ahead, is refused before it reaches the case or the SLA
             check_horizon("due_at", body.due_at, now, timedelta(days=settings.commitment_horizon_days))
