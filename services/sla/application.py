@@ -19,7 +19,7 @@ from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.calendar import OfficeCalendar
 from .domain.clocks import ComplaintClocks
-from .domain.errors import ClocksNotFound
+from .domain.errors import ClocksNotFound, Inadmissible
 from .domain.policy import DEFAULT_POLICY, SlaPolicy
 from .domain.registers import CalendarRegister, PolicyBook
 
@@ -73,7 +73,10 @@ class SlaApplication(ServiceApplication):
         return self.policy_in(self.unit_of_work())
 
     def adopt_policy(self, policy: SlaPolicy, actor: Principal, now: datetime) -> SlaPolicy:
-        """Record a new policy version; clocks started from now on run under it."""
+        """Record a new policy version; clocks started from now on run under it. Outside the limits
+        (SlaPolicy.admission_problems): Inadmissible, nothing recorded."""
+        if problems := policy.admission_problems():
+            raise Inadmissible(problems)
         uow = self.unit_of_work()
         book: PolicyBook = uow.find(PolicyBook.create_id()) or PolicyBook.with_default(now)
         uow.add(book)
@@ -87,6 +90,8 @@ class SlaApplication(ServiceApplication):
     def set_calendar(
         self, office_id: str, calendar: OfficeCalendar | None, actor: Principal, now: datetime
     ) -> OfficeCalendar | None:
+        if calendar is not None and (problems := calendar.admission_problems()):
+            raise Inadmissible(problems)  # a calendar without real working time: nothing recorded
         uow = self.unit_of_work()
         register: CalendarRegister = uow.find(CalendarRegister.create_id(office_id)) or CalendarRegister(office_id)
         uow.add(register)

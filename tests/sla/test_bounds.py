@@ -25,6 +25,7 @@ from services.sla.domain.policy import (
     Allowance,
     SlaPolicy,
 )
+from services.sla.domain.registers import PolicyBook
 from shared.contracts.bounds import EARLIEST_INSTANT, LATEST_INSTANT
 
 ZONES = ["UTC", "Asia/Hong_Kong", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/St_Johns", "Europe/London"]
@@ -44,10 +45,12 @@ def calendars(draw: st.DrawFn) -> OfficeCalendar:
     day_hours = draw(st.floats(min_value=0.01, max_value=min(24.0, week_hours / 2)))
     first = draw(st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 1, 1)))
     holidays = [first + timedelta(days=n) for n in range(draw(st.integers(0, MAX_HOLIDAYS)))]
-    return OfficeCalendar(
+    calendar = OfficeCalendar(
         name="drawn", timezone=draw(st.sampled_from(ZONES)), hours=hours, working_day_hours=day_hours,
         holidays=holidays,
     )  # fmt: skip
+    assert calendar.admission_problems() == []
+    return calendar
 
 
 def _minute(n: int) -> time:
@@ -104,7 +107,7 @@ def test_a_promise_or_an_extension_within_the_horizon_gives_computable_escalatio
     "change",
     [
         {"hand_over": {"unit": "minutes", "amount": 10**12}},
-        {"hand_over": {"unit": "minutes", "amount": float("nan")}},
+        {"hand_over": {"unit": "minutes", "amount": 0}},
         {"resolution": {"minor": {"unit": "days", "amount": 1e300}}},
         {
             "escalation": [
@@ -112,23 +115,43 @@ def test_a_promise_or_an_extension_within_the_horizon_gives_computable_escalatio
                 {"level": 2, "at_fraction": 1e9, "recipients": ["x"]},
             ]
         },
+        {"regrade_after_days": 61},
+    ],
+)
+def test_policies_outside_the_limits_cannot_be_adopted(change) -> None:
+    assert SlaPolicy(**change).admission_problems()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hand_over": {"unit": "minutes", "amount": float("nan")}},
         {"warnings": [float("inf")]},
         {"timezone": "Mars/Olympus_Mons"},
         {"extension_horizon_days": 10**6},
     ],
 )
-def test_policies_outside_the_limits_are_refused(change) -> None:
+def test_policies_of_the_wrong_shape_cannot_even_be_read(change) -> None:
     with pytest.raises(ValidationError):
         SlaPolicy(**change)
 
 
-def test_a_one_minute_a_week_calendar_is_refused_with_the_reason() -> None:
-    with pytest.raises(ValidationError, match="a calendar must leave at least"):
-        OfficeCalendar(name="mean", hours={0: WorkingHours(start=time(9), end=time(9, 1))})
+def test_a_one_minute_a_week_calendar_cannot_be_set_with_the_reason() -> None:
+    mean = OfficeCalendar(name="mean", hours={0: WorkingHours(start=time(9), end=time(9, 1))})
+    assert [path for path, _ in mean.admission_problems()] == [("hours",)]
+    assert "a calendar must leave at least 16" in mean.admission_problems()[0][1]
 
 
-def test_the_default_policy_and_a_working_week_are_accepted() -> None:
-    SlaPolicy()
+def test_the_default_policy_and_a_working_week_can_be_adopted() -> None:
+    assert SlaPolicy().admission_problems() == []
     week = dict.fromkeys(range(5), WorkingHours(start=time(9), end=time(18)))
-    OfficeCalendar(name="weekdays", hours=week, timezone="Asia/Hong_Kong")
+    assert OfficeCalendar(name="weekdays", hours=week, timezone="Asia/Hong_Kong").admission_problems() == []
     assert datetime(2026, 1, 1, tzinfo=UTC) < LATEST_INSTANT
+
+
+def test_a_policy_stored_before_its_zone_was_checked_does_not_stop_the_clocks() -> None:
+    book = PolicyBook.with_default(START)
+    book.versions.append(SlaPolicy().model_dump(mode="json") | {"version": 2, "timezone": "Mars/Olympus_Mons"})
+
+    assert book.current.version == 1  # the newest readable version applies
+    assert book.current.timezone == "Asia/Hong_Kong"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -137,7 +137,17 @@ def _policy(client, keys) -> dict:
         ({"hand_over": {"unit": "minutes", "amount": 0}}, "hand_over", "more than 0"),
         ({"settlement": {"unit": "days", "amount": 61}}, "settlement", "at most 60 days"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "not a known IANA time zone"),
-        ({"regrade_after_days": 1e9}, "regrade_after_days", "less than or equal to 60"),
+        ({"regrade_after_days": 1e9}, "regrade_after_days", "at most 60 days"),
+        (
+            {
+                "escalation": [
+                    {"level": 1, "at_fraction": 1.0, "recipients": ["supervisor"]},
+                    {"level": 2, "at_fraction": 1e12, "recipients": ["manager"]},
+                ]
+            },
+            "at_fraction",
+            "at most 5x the allowed time",
+        ),
     ],
 )
 def test_a_policy_outside_its_limits_is_422_and_not_adopted(env, change, field, reason) -> None:
@@ -177,7 +187,11 @@ WEEKDAYS = {str(d): {"start": "09:00", "end": "18:00"} for d in range(5)}
             "start",
             "local times without an offset",
         ),
-        ({"hours": WEEKDAYS, "holidays": ["2027-01-01"] * 201}, "holidays", "at most 200 items"),
+        (
+            {"hours": WEEKDAYS, "holidays": [str(date(2027, 1, 1) + timedelta(days=n)) for n in range(201)]},
+            "holidays",
+            "at most 200 holidays",
+        ),
     ],
 )
 def test_a_calendar_without_real_working_time_or_zone_is_422(env, calendar, field, reason) -> None:

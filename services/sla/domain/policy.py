@@ -3,17 +3,19 @@
 The policy is data with a version. A change is recorded as a new version (see `PolicyBook`), and every
 clock records the version it started under, so an auditor can tell which rule judged it.
 
-A policy is validated as a whole before it is adopted, against limits that keep every deadline it can
-produce computable (see the constants below and calendar.py): allowances positive and at most a week of
-minutes or `MAX_ALLOWANCE_DAYS` days, escalation levels at most `MAX_ESCALATION_FRACTION` times the
-allowed time, a known IANA time zone. A hand-over of 10^12 minutes once made every clock overflow.
+A policy is checked as a whole before it is adopted (`admission_problems`, called by the application),
+against limits that keep every deadline it can produce computable (the constants below, and calendar.py):
+allowances more than 0 and at most a week of minutes or `MAX_ALLOWANCE_DAYS` days, escalation at most
+`MAX_ESCALATION_FRACTION` times the allowed time. A hand-over of 10^12 minutes once made every clock
+overflow. The limits apply when a policy is adopted, not when a stored one is read: history stays readable.
+The time zone is part of the shape: an unknown one is refused when the body is read.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.contracts.bounds import TimeZoneName
 from shared.contracts.common import Severity
@@ -22,7 +24,11 @@ MAX_ALLOWANCE_MINUTES = 7 * 24 * 60  # a minutes allowance is at most a week
 MAX_ALLOWANCE_DAYS = 60  # the longest limit in the seeds is 15 days
 MAX_ESCALATION_FRACTION = 5.0  # the last escalation comes at most 5x the allowed time after the start
 MAX_EXTENSION_DAYS = 366
+MAX_ESCALATION_LEVELS = 10
 _Role = Field(min_length=1, max_length=50)
+
+# A field as the caller sent it (e.g. ("resolution", "minor")) and why it cannot be adopted.
+Problem = tuple[tuple[str | int, ...], str]
 
 
 class Allowance(BaseModel):
@@ -34,12 +40,12 @@ class Allowance(BaseModel):
     unit: Literal["minutes", "days", "same-day"]
     amount: float = Field(default=0, ge=0)
 
-    @model_validator(mode="after")
-    def _within_limits(self) -> Allowance:
+    def problem(self) -> str | None:
+        """Why this allowance cannot be adopted, if it cannot."""
         limit = {"minutes": MAX_ALLOWANCE_MINUTES, "days": MAX_ALLOWANCE_DAYS}.get(self.unit)
         if limit is not None and not 0 < self.amount <= limit:
-            raise ValueError(f"a {self.unit} allowance is more than 0 and at most {limit} {self.unit}")
-        return self
+            return f"a {self.unit} allowance is more than 0 and at most {limit} {self.unit}, not {self.amount:g}"
+        return None
 
     def describe(self) -> str:
         if self.unit == "same-day":
@@ -54,10 +60,8 @@ class EscalationLevel(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    level: int = Field(ge=1, le=10)
-    at_fraction: float = Field(
-        ge=1, le=MAX_ESCALATION_FRACTION, description="Share of the allowed time: 1.0 is the deadline."
-    )
+    level: int = Field(ge=1)
+    at_fraction: float = Field(ge=1, description="Share of the allowed time: 1.0 is the deadline.")
     recipients: list[Annotated[str, _Role]] = Field(
         min_length=1, max_length=20, description="Office roles told at this level."
     )
@@ -89,9 +93,7 @@ class SlaPolicy(BaseModel):
         EscalationLevel(level=3, at_fraction=2.0, recipients=["manager"], group_recipients=["company-leader"]),
     ]
     warning_recipients: list[Annotated[str, _Role]] = Field(default=["supervisor"], max_length=20)
-    regrade_after_days: float = Field(
-        default=7, gt=0, le=MAX_ALLOWANCE_DAYS, description="A valid complaint unresolved this long is major."
-    )
+    regrade_after_days: float = Field(default=7, gt=0, description="A valid complaint unresolved this long is major.")
     extension_horizon_days: float = Field(
         default=30,
         gt=0,
@@ -113,6 +115,27 @@ class SlaPolicy(BaseModel):
         if not levels or levels[0].at_fraction != 1.0 or [lv.level for lv in levels] != list(range(1, len(levels) + 1)):
             raise ValueError("the ladder starts with level 1 at fraction 1.0 and numbers levels 1, 2, 3, ...")
         return levels
+
+    def admission_problems(self) -> list[Problem]:
+        """Why this policy cannot be adopted (empty: it can), field by field."""
+        allowances: list[tuple[tuple[str | int, ...], Allowance]] = [
+            (("hand_over",), self.hand_over),
+            *((("resolution", severity.value), a) for severity, a in self.resolution.items()),
+            (("clear_answer",), self.clear_answer),
+            (("settlement",), self.settlement),
+            (("reply",), self.reply),
+            (("return_visit",), self.return_visit),
+        ]
+        problems: list[Problem] = [(path, why) for path, a in allowances if (why := a.problem())]
+        if len(self.escalation) > MAX_ESCALATION_LEVELS:
+            problems.append((("escalation",), f"at most {MAX_ESCALATION_LEVELS} escalation levels"))
+        for index, level in enumerate(self.escalation):
+            if level.at_fraction > MAX_ESCALATION_FRACTION:
+                why = f"an escalation comes at most {MAX_ESCALATION_FRACTION:g}x the allowed time after the start"
+                problems.append((("escalation", index, "at_fraction"), why))
+        if self.regrade_after_days > MAX_ALLOWANCE_DAYS:
+            problems.append((("regrade_after_days",), f"at most {MAX_ALLOWANCE_DAYS} days"))
+        return problems
 
     def rule(self, name: str) -> str:
         return f"sla.{name}@v{self.version}"

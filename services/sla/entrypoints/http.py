@@ -26,7 +26,7 @@ from shared.web import (
 from .. import bootstrap
 from ..application import SlaApplication
 from ..domain.calendar import OfficeCalendar
-from ..domain.errors import ClocksNotFound, OutOfOrder
+from ..domain.errors import ClocksNotFound, Inadmissible, OutOfOrder
 from ..domain.policy import SlaPolicy
 from ..settings import SlaSettings
 
@@ -70,6 +70,12 @@ class ExtensionRequest(BaseModel):
 class ExtensionDecision(BaseModel):
     approved: bool
     reason: str = Field(min_length=1, max_length=2000)
+
+
+def _inadmissible(error: Inadmissible) -> HTTPException:
+    """422 in FastAPI's validation shape, one entry per field outside its limits."""
+    detail = [{"loc": ["body", *path], "msg": why, "type": "out_of_bounds"} for path, why in error.problems]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
 def create_app(
@@ -156,7 +162,10 @@ def create_app(
         as a whole: allowances more than 0 and at most a week of minutes or 60 days, escalation at most 5x the
         allowed time, a known IANA time zone; otherwise 422 with the field and the reason."""
         require_roles(principal, "group")
-        return sla(request).adopt_policy(body, principal, clock())
+        try:
+            return sla(request).adopt_policy(body, principal, clock())
+        except Inadmissible as error:
+            raise _inadmissible(error) from None
 
     @api.put("/office/calendar", response_model=OfficeCalendar | None, responses=PROBLEM_RESPONSES)
     def set_calendar(
@@ -167,6 +176,9 @@ def create_app(
         hours and two of its working days, at most 200 holidays; otherwise 422 with the reason."""
         require_roles(principal, "manager")
         office_id = require_office(principal)
-        return sla(request).set_calendar(office_id, body, principal, clock())
+        try:
+            return sla(request).set_calendar(office_id, body, principal, clock())
+        except Inadmissible as error:
+            raise _inadmissible(error) from None
 
     return api
