@@ -1,4 +1,5 @@
-"""Sane windows for what clients send: instants, text and numbers that cannot stop the system.
+"""Sane windows for the times clients send, so that no claimed time can stop the system (text and
+numbers: `shared/web.py` and the contracts' `allow_inf_nan=False`).
 
 A time a client supplies is a claim. Two kinds of check keep a wrong claim out:
 
@@ -17,6 +18,7 @@ on a topic; nothing is recorded.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,9 +62,21 @@ def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]{1,30}(/[A-Za-z0-9_+-]{1,30}){0,2}")
+
+
 def _known_zone(name: str) -> str:
-    # Looked up in the IANA list, never on the file system: a hostile name opens no file.
-    if name not in _known_zones():
+    # Looked up in the IANA list, not on the file system: a hostile name opens no file. Where the
+    # system lists no zones (a minimal image with only the `tzdata` wheel), a well-formed name is
+    # tried with ZoneInfo itself.
+    known = name in _known_zones()
+    if not known and not _known_zones() and _ZONE_NAME.fullmatch(name):
+        try:
+            zoneinfo.ZoneInfo(name)
+            known = True
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            known = False
+    if not known:
         raise ValueError(f"{name[:60]!r} is not a known IANA time zone (e.g. 'Asia/Hong_Kong', 'UTC')")
     return name
 
