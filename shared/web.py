@@ -132,13 +132,18 @@ class _NonFinite:
         self.literal = literal
 
 
+def _finite_float(literal: str) -> float | _NonFinite:
+    value = float(literal)  # `1e999` parses to infinity: as unanswerable as an `Infinity` literal
+    return value if math.isfinite(value) else _NonFinite(literal)
+
+
 def strict_json_errors(body: bytes) -> list[dict[str, Any]]:
     """What makes `body` unacceptable as strict JSON of valid Unicode text, in FastAPI's error shape
     (empty when it is fine). Python's parser accepts `NaN`, `Infinity` and lone surrogates; JSON
     answers and stores cannot carry them, so they are refused here, at the field that holds them."""
     try:
         text = body.decode("utf-8")
-        data = json.loads(text, parse_constant=_NonFinite)
+        data = json.loads(text, parse_constant=_NonFinite, parse_float=_finite_float)
     except UnicodeDecodeError as error:
         return [_json_invalid(error.start, f"the body is not UTF-8 text (byte {error.start})")]
     except json.JSONDecodeError as error:

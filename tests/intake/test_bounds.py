@@ -115,6 +115,7 @@ def test_the_window_is_a_setting(tmp_path, keys) -> None:
         (json.dumps(form(complainant={"name": "\udfff", "contact": "+852 1234"})), ["body", "complainant", "name"]),
         (json.dumps(form()).replace('"channel": "phone"', '"channel": NaN'), ["body", "channel"]),
         (json.dumps(form()).replace('"channel": "phone"', '"channel": -Infinity'), ["body", "channel"]),
+        (json.dumps(form()).replace('"channel": "phone"', '"channel": 1e999'), ["body", "channel"]),
     ],
 )
 def test_lone_surrogates_and_nan_literals_are_422_not_500(client, keys, raw, loc) -> None:
