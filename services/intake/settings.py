@@ -23,10 +23,10 @@ class IntakeSettings(ServiceSettings):
         default=5, ge=0, le=24 * 60, description="received_at may be at most this far after intake's clock."
     )
     received_max_age_days: int = Field(
-        default=366, ge=1, le=100 * 366, description="received_at may be at most this many days before now."
+        default=3653, ge=1, le=100 * 366, description="received_at may be at most this many days before now."
     )
     occurred_max_days_before_received: int = Field(
-        default=5 * 365, ge=1, le=100 * 366, description="occurred_at may be at most this many days before receipt."
+        default=3653, ge=1, le=100 * 366, description="occurred_at may be at most this many days before receipt."
     )
 
     def registration_window(self) -> RegistrationWindow:

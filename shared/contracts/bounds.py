@@ -96,8 +96,8 @@ class RegistrationWindow:
     """
 
     future_skew: timedelta = timedelta(minutes=5)
-    max_age: timedelta = timedelta(days=366)
-    max_incident_age: timedelta = timedelta(days=5 * 365)
+    max_age: timedelta = timedelta(days=3653)
+    max_incident_age: timedelta = timedelta(days=3653)
 
 
 def check_registration_times(
@@ -136,7 +136,7 @@ def check_between(field: str, value: datetime, earliest: datetime, latest: datet
 
 
 def _span(span: timedelta) -> str:
-    if span % timedelta(days=1) == timedelta(0):
+    if span >= timedelta(days=1) and span % timedelta(days=1) == timedelta(0):
         return f"{span.days} days"
     minutes = int(span.total_seconds() // 60)
     return f"{minutes} minutes"

@@ -74,8 +74,8 @@ def refused(response, field: str) -> str:
         ),
         ({"received_at": "2099-01-01T00:00:00Z"}, "received_at", "in the future"),
         ({"received_at": (NOW + timedelta(minutes=6)).isoformat()}, "received_at", "at most 5 minutes after now"),
-        ({"received_at": (NOW - timedelta(days=400)).isoformat()}, "received_at", "more than 366 days before now"),
-        ({"occurred_at": "1990-01-01T00:00:00Z"}, "occurred_at", "more than 1825 days before received_at"),
+        ({"received_at": (NOW - timedelta(days=3700)).isoformat()}, "received_at", "more than 3653 days before now"),
+        ({"occurred_at": "1990-01-01T00:00:00Z"}, "occurred_at", "more than 3653 days before received_at"),
         ({"occurred_at": (T0 + timedelta(minutes=1)).isoformat()}, "received_at", "must not be after received_at"),
     ],
 )
@@ -93,7 +93,7 @@ def test_times_outside_their_window_are_422_naming_the_field_and_nothing_is_reco
 
 def test_times_at_the_edges_of_the_window_are_accepted(client, keys) -> None:
     latest = post(client, keys, form("EDGE-1", received_at=(NOW + timedelta(minutes=5)).isoformat()))
-    oldest = NOW - timedelta(days=366)
+    oldest = NOW - timedelta(days=3653)
     earliest = post(client, keys, form("EDGE-2", occurred_at=oldest.isoformat(), received_at=oldest.isoformat()))
 
     assert (latest.status_code, earliest.status_code) == (201, 201)
@@ -101,11 +101,16 @@ def test_times_at_the_edges_of_the_window_are_accepted(client, keys) -> None:
 
 def test_the_window_is_a_setting(tmp_path, keys) -> None:
     settings = IntakeSettings(
-        store="memory", state_dir=tmp_path, keys_file=tmp_path / "keys.json", received_max_age_days=3000
-    )
+        store="memory", state_dir=tmp_path, keys_file=tmp_path / "keys.json", received_max_age_days=30,
+        received_future_skew_minutes=0,
+    )  # fmt: skip
     with TestClient(create_app(settings, clock=lambda: NOW)) as client:
-        old = (NOW - timedelta(days=1000)).isoformat()
-        assert post(client, keys, form(occurred_at=old, received_at=old)).status_code == 201
+        old = (NOW - timedelta(days=31)).isoformat()
+        ahead = (NOW + timedelta(minutes=1)).isoformat()
+        assert "more than 30 days before now" in refused(
+            post(client, keys, form(occurred_at=old, received_at=old)), "received_at"
+        )
+        assert "at most 0 minutes after now" in refused(post(client, keys, form(received_at=ahead)), "received_at")
 
 
 @pytest.mark.parametrize(

@@ -82,9 +82,9 @@ def create_app(
     ) -> Registered:
         """Record a complaint at once. The office is the key's; the same reference twice is one complaint.
 
-        `received_at` must lie between `INTAKE_RECEIVED_MAX_AGE_DAYS` (366) days before now and
+        `received_at` must lie between `INTAKE_RECEIVED_MAX_AGE_DAYS` (3653) days before now and
         `INTAKE_RECEIVED_FUTURE_SKEW_MINUTES` (5) minutes after it; `occurred_at` not after `received_at`
-        and at most `INTAKE_OCCURRED_MAX_DAYS_BEFORE_RECEIVED` (1825) days before it. Otherwise 422
+        and at most `INTAKE_OCCURRED_MAX_DAYS_BEFORE_RECEIVED` (3653) days before it. Otherwise 422
         naming the field and the reason."""
         require_roles(principal, *REGISTERING_ROLES)
         office_id = require_office(principal)
