@@ -1,12 +1,23 @@
-"""HTTP building blocks every service's API uses: key authentication, body limits, error shapes."""
+"""HTTP building blocks every service's API uses: key authentication, body limits, error shapes.
+
+Every body is checked before a route sees it (`guard_bodies`): larger than the service accepts is 413;
+not JSON (a syntax error, bytes that are not UTF-8, nested deeper than 32 levels) is 422 `json_invalid`; a `NaN` or
+`Infinity` literal (not JSON numbers) or a lone surrogate such as `\\ud800` (not Unicode) anywhere is 422
+naming the field. Validation errors are answered in FastAPI's shape with the input echoed only as far as
+JSON can carry it, so no client input can turn a 422 into a 500.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
@@ -29,8 +40,17 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing or unknown office key."},
     403: {"model": Problem, "description": "The key's roles do not allow this."},
     413: {"model": Problem, "description": "The body is larger than the service accepts."},
-    422: {"description": "The body is not valid JSON, or a field is missing or wrong."},
+    422: {
+        "description": "The body is not valid JSON (`json_invalid`), or a field is missing, wrong or out of "
+        "bounds (`loc` names it, `msg` says why); nothing was recorded."
+    },
 }
+
+
+def unprocessable(field: str | list[str | int], reason: str, kind: str = "value_error") -> HTTPException:
+    """A 422 in FastAPI's validation shape for a check a route or application makes itself."""
+    loc = ["body", *(field if isinstance(field, list) else [field])]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": loc, "msg": reason, "type": kind}])
 
 
 def install_key_registry(app: FastAPI, registry: KeyRegistry) -> None:
@@ -71,11 +91,12 @@ def require_office(principal: Principal) -> str:
     return principal.office_id
 
 
-def limit_body_size(app: FastAPI, max_bytes: int) -> None:
-    """Refuse oversized bodies with 413 before reading them (by Content-Length) or while reading."""
+def guard_bodies(app: FastAPI, max_bytes: int) -> None:
+    """Refuse oversized bodies with 413 before reading them (by Content-Length) or while reading; refuse
+    a JSON body that is not strict JSON or not Unicode with 422 before any route or store sees it."""
 
     @app.middleware("http")
-    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         too_big = JSONResponse(
             {"detail": f"the body is larger than {max_bytes} bytes"},
             status_code=status.HTTP_413_CONTENT_TOO_LARGE,
@@ -83,14 +104,118 @@ def limit_body_size(app: FastAPI, max_bytes: int) -> None:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > max_bytes:
             return too_big
-        if length is None and request.method in {"POST", "PUT", "PATCH"}:
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > max_bytes:
-                    return too_big
-            request._body = body  # starlette reads the cached body later
+        if request.method not in {"POST", "PUT", "PATCH"}:
+            return await call_next(request)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_bytes:
+                return too_big
+        request._body = body  # starlette hands the cached body to the route
+        if body and _is_json(request.headers.get("content-type")):
+            errors = strict_json_errors(body)
+            if errors:
+                return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
         return await call_next(request)
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+# No body of ours nests deeper; deeper ones are refused before anything recurses into them.
+MAX_JSON_DEPTH = 32
+
+
+class _NonFinite:
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+
+def _finite_float(literal: str) -> float | _NonFinite:
+    value = float(literal)  # `1e999` parses to infinity: as unanswerable as an `Infinity` literal
+    return value if math.isfinite(value) else _NonFinite(literal)
+
+
+def strict_json_errors(body: bytes) -> list[dict[str, Any]]:
+    """What makes `body` unacceptable as strict JSON of valid Unicode text, in FastAPI's error shape
+    (empty when it is fine). Python's parser accepts `NaN`, `Infinity` and lone surrogates; JSON
+    answers and stores cannot carry them, so they are refused here, at the field that holds them."""
+    try:
+        text = body.decode("utf-8")
+        data = json.loads(text, parse_constant=_NonFinite, parse_float=_finite_float)
+    except UnicodeDecodeError as error:
+        return [_json_invalid(error.start, f"the body is not UTF-8 text (byte {error.start})")]
+    except json.JSONDecodeError as error:
+        return [_json_invalid(error.pos, error.msg)]
+    except RecursionError:
+        return [_json_invalid(0, "the body is nested too deeply")]
+    problems: list[dict[str, Any]] = []
+    _find_unsafe(data, problems)
+    return sorted(problems, key=lambda p: [str(part) for part in p["loc"]])[:20]
+
+
+def _json_invalid(position: int, reason: str) -> dict[str, Any]:
+    return {"type": "json_invalid", "loc": ["body", position], "msg": "JSON decode error", "input": {},
+            "ctx": {"error": reason}}  # fmt: skip
+
+
+def _problem(kind: str, loc: list[str | int], reason: str) -> dict[str, Any]:
+    return {"type": kind, "loc": loc, "msg": reason}
+
+
+def _find_unsafe(data: Any, problems: list[dict[str, Any]]) -> None:
+    """Walk the parsed body (without recursion: its depth is the client's choice)."""
+    pending: list[tuple[Any, list[str | int]]] = [(data, ["body"])]
+    while pending:
+        value, loc = pending.pop()
+        if len(loc) > MAX_JSON_DEPTH:
+            problems.append(_problem("json_invalid", loc[:3], f"nested deeper than {MAX_JSON_DEPTH} levels"))
+            return
+        if isinstance(value, _NonFinite):
+            problems.append(
+                _problem("finite_number", loc, f"{value.literal} is not a JSON number: send a finite number")
+            )
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                reason = f"not valid Unicode text: a lone surrogate at character {error.start}"
+                problems.append(_problem("string_unicode", loc, reason))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                safe_key = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                if safe_key != key:
+                    reason = "not valid Unicode text: a lone surrogate in this name"
+                    problems.append(_problem("string_unicode", [*loc, safe_key], reason))
+                pending.append((item, [*loc, safe_key]))
+        elif isinstance(value, list):
+            pending.extend((item, [*loc, index]) for index, item in enumerate(value))
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with what JSON cannot carry made printable (an echoed input must not break the answer)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {_json_safe(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def install_validation_answers(app: FastAPI) -> None:
+    """422 in FastAPI's shape, whatever the input held (see `_json_safe`)."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = jsonable_encoder(_json_safe(list(error.errors())), custom_encoder={bytes: _json_safe})
+        return JSONResponse({"detail": _json_safe(errors)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 def service_api(
@@ -117,7 +242,8 @@ def service_api(
 
     api = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
     install_key_registry(api, KeyRegistry.load(settings.keys_file))
-    limit_body_size(api, max_body_bytes)
+    guard_bodies(api, max_body_bytes)
+    install_validation_answers(api)
 
     install_health(api, settings)
     return api

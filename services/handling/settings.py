@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -14,3 +15,6 @@ class HandlingSettings(ServiceSettings):
     http_port: int = 8003
     max_body_bytes: int = 64 * 1024
     consumer_group: str = "handling"
+    commitment_horizon_days: int = Field(
+        default=90, ge=1, le=366, description="A time promised to a customer lies at most this many days ahead."
+    )

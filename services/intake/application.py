@@ -12,11 +12,12 @@ from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
 from shared.contracts import RegistrationForm
+from shared.contracts.bounds import OutOfBounds, RegistrationWindow, check_registration_times
 from shared.contracts.hotline import HotlineCallRecord
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.complaint import Complaint, form_fingerprint
-from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused
+from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from .domain.hotline import HotlineCall, call_fingerprint
 from .domain.ledger import OfficeLedger
 from .group_commit import GroupCommit
@@ -48,6 +49,8 @@ HOTLINE_ROLES = frozenset({"hotline"})
 class IntakeApplication(ServiceApplication):
     name = "intake"
     snapshotting_intervals = {OfficeLedger: 100}  # a busy office's ledger stays quick to load
+    # When a complaint can have been received and have happened (bootstrap sets it from the settings).
+    registration_window = RegistrationWindow()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,8 +66,9 @@ class IntakeApplication(ServiceApplication):
     ) -> Registration:
         """Record a complaint. The same office reference with the same form finds the first one."""
         # An office's registrations all advance its ledger: those arriving together commit together.
+        window = self.registration_window
         return self._group_commit.submit(
-            office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id)
+            office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id, window=window)
         )
 
     def record_hotline_call(self, call: HotlineCallRecord, actor: Principal, now: datetime) -> HotlineCallRecorded:
@@ -107,8 +111,17 @@ def register_into(
     form: RegistrationForm,
     now: datetime,
     causation_id: str | None,
+    *,
+    window: RegistrationWindow,
+    registered_at: datetime | None = None,
 ) -> Registration:
-    """Add a registration to a unit of work (one HTTP request, or a batch from Kafka)."""
+    """Add a registration to a unit of work (one HTTP request, or a batch from Kafka).
+
+    The form's times are held to `window` around `now` (when intake sees it) before anything else:
+    outside it, TimeOutOfBounds and nothing is recorded. `registered_at` (default `now`) is the time
+    recorded as the registration's.
+    """
+    check_times(form, now, window)
     form_data = form.model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
     existing: Complaint | None = uow.find(complaint_id)
@@ -125,7 +138,7 @@ def register_into(
         office_reference=form.office_reference,
         sequence_number=number,
         form=form_data,
-        registered_at=now,
+        registered_at=registered_at or now,
         actor_id=actor.actor_id,
         actor_role=actor.role,
         causation_id=causation_id,
@@ -162,3 +175,11 @@ def record_hotline_call_into(
         )
     )
     return HotlineCallRecorded(report_id, created=True)
+
+
+def check_times(form: RegistrationForm, now: datetime, window: RegistrationWindow) -> None:
+    """The one check of a form's times, for HTTP and the office-facing topic alike."""
+    try:
+        check_registration_times(form.occurred_at, form.received_at, now, window)
+    except OutOfBounds as error:
+        raise TimeOutOfBounds(error.field, error.reason) from None

@@ -15,7 +15,9 @@ from .settings import IntakeSettings
 
 
 def application(settings: IntakeSettings) -> IntakeApplication:
-    return IntakeApplication(env=store_environment(settings))
+    app = IntakeApplication(env=store_environment(settings))
+    app.registration_window = settings.registration_window()
+    return app
 
 
 def relay(settings: IntakeSettings, app: IntakeApplication) -> OutboxRelay:
@@ -28,6 +30,6 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
         app,
         group_id="intake",
         topics=OfficeTopicHandler.topic_names(),
-        handle=OfficeTopicHandler(KeyRegistry.load(settings.keys_file), clock),
+        handle=OfficeTopicHandler(KeyRegistry.load(settings.keys_file), clock, settings.registration_window()),
         clock=clock,
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.contracts.bounds import RegistrationWindow
 from shared.settings import ServiceSettings
 
 
@@ -13,3 +17,21 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     max_body_bytes: int = 64 * 1024
+
+    # When a registration's times are believable (shared.contracts.bounds; the same on the topic).
+    received_future_skew_minutes: int = Field(
+        default=5, ge=0, le=24 * 60, description="received_at may be at most this far after intake's clock."
+    )
+    received_max_age_days: int = Field(
+        default=3653, ge=1, le=100 * 366, description="received_at may be at most this many days before now."
+    )
+    occurred_max_days_before_received: int = Field(
+        default=3653, ge=1, le=100 * 366, description="occurred_at may be at most this many days before receipt."
+    )
+
+    def registration_window(self) -> RegistrationWindow:
+        return RegistrationWindow(
+            future_skew=timedelta(minutes=self.received_future_skew_minutes),
+            max_age=timedelta(days=self.received_max_age_days),
+            max_incident_age=timedelta(days=self.occurred_max_days_before_received),
+        )

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -14,11 +14,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
+from shared.contracts.bounds import check_horizon
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.calendar import OfficeCalendar
 from .domain.clocks import ComplaintClocks
-from .domain.errors import ClocksNotFound
+from .domain.errors import ClocksNotFound, Inadmissible
 from .domain.policy import DEFAULT_POLICY, SlaPolicy
 from .domain.registers import CalendarRegister, PolicyBook
 
@@ -72,7 +73,10 @@ class SlaApplication(ServiceApplication):
         return self.policy_in(self.unit_of_work())
 
     def adopt_policy(self, policy: SlaPolicy, actor: Principal, now: datetime) -> SlaPolicy:
-        """Record a new policy version; clocks started from now on run under it."""
+        """Record a new policy version; clocks started from now on run under it. Outside the limits
+        (SlaPolicy.admission_problems): Inadmissible, nothing recorded."""
+        if problems := policy.admission_problems():
+            raise Inadmissible(problems)
         uow = self.unit_of_work()
         book: PolicyBook = uow.find(PolicyBook.create_id()) or PolicyBook.with_default(now)
         uow.add(book)
@@ -86,6 +90,8 @@ class SlaApplication(ServiceApplication):
     def set_calendar(
         self, office_id: str, calendar: OfficeCalendar | None, actor: Principal, now: datetime
     ) -> OfficeCalendar | None:
+        if calendar is not None and (problems := calendar.admission_problems()):
+            raise Inadmissible(problems)  # a calendar without real working time: nothing recorded
         uow = self.unit_of_work()
         register: CalendarRegister = uow.find(CalendarRegister.create_id(office_id)) or CalendarRegister(office_id)
         uow.add(register)
@@ -135,6 +141,9 @@ class SlaApplication(ServiceApplication):
         self, office_id: str, complaint_id: UUID, clock: str, until: datetime, reason: str,
         actor: Principal, now: datetime,
     ) -> None:  # fmt: skip
+        # Within the policy's horizon, or OutOfBounds (422) and nothing recorded.
+        check_horizon("until", until, now, timedelta(days=self.current_policy().extension_horizon_days))
+
         def change(uow: UnitOfWork) -> None:
             clocks = self._clocks_for(uow, office_id, complaint_id)
             clocks.request_extension(clock, until, reason, actor.actor_id, actor.role, now)

@@ -30,9 +30,10 @@ def stored_event_id(service: str, originator_id: UUID, version: int) -> UUID:
 
 
 class Contract(BaseModel):
-    """Base of every wire model: immutable, strict about unknown fields."""
+    """Base of every wire model: immutable, strict about unknown fields, finite numbers (a NaN cannot
+    be written back as JSON). Strings are valid Unicode already: pydantic refuses a lone surrogate."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Actor(Contract):

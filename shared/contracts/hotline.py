@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from .bounds import Instant
 from .envelope import Contract, IntegrationEvent
 from .intake import Complainant
 
@@ -27,7 +28,7 @@ class HotlineComplaintReportedPayload(Contract):
         pattern=r"^[A-Za-z0-9._:/-]+$",
         description="The group hotline's reference; the office quotes it when it registers the complaint.",
     )
-    reported_at: AwareDatetime = Field(description="When the hotline took the complaint.")
+    reported_at: Instant = Field(description="When the hotline took the complaint.")
     complainant: Complainant
     unit_address: str = Field(min_length=1, max_length=300)
     summary: str = Field(min_length=1, max_length=4000, description="What the customer said.")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
+from .bounds import Instant
 from .envelope import Contract, IntegrationEvent
 
 
@@ -40,18 +42,22 @@ class RegistrationForm(Contract):
     complainant: Complainant
     unit_address: str = Field(min_length=1, max_length=300, description="Unit or address.")
     channel: Channel
-    occurred_at: AwareDatetime = Field(description="When what is complained of happened.")
-    received_at: AwareDatetime = Field(description="When the office received the complaint.")
+    # Instants between 1900 and 2200 (UTC); intake also holds them to windows around its own clock
+    # (shared.contracts.bounds.check_registration_times), with the reason on refusal.
+    occurred_at: Instant = Field(description="When what is complained of happened.")
+    received_at: Instant = Field(description="When the office received the complaint.")
     object: str = Field(min_length=1, max_length=300, description="What is complained about.")
     description: str = Field(min_length=1, max_length=4000, description="What happened.")
     customer_request: str = Field(min_length=1, max_length=2000, description="What the customer asks for.")
     received_by: str = Field(min_length=1, max_length=200, description="Who took the complaint.")
 
-    @model_validator(mode="after")
-    def _occurred_before_received(self) -> RegistrationForm:
-        if self.occurred_at > self.received_at:
+    @field_validator("received_at")
+    @classmethod
+    def _occurred_before_received(cls, received_at: datetime, info: ValidationInfo) -> datetime:
+        occurred_at = info.data.get("occurred_at")  # absent when it was refused itself
+        if occurred_at is not None and occurred_at > received_at:
             raise ValueError("occurred_at must not be after received_at")
-        return self
+        return received_at
 
 
 class ComplaintRegisteredPayload(Contract):

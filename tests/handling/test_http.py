@@ -194,6 +194,9 @@ def test_a_hand_over_is_requested_then_accepted(client, keys) -> None:
         ("proposal", {"kind": "repair", "description": ""}, "description"),
         ("commitments", {"promise": "call back", "due_at": "2026-11-01T09:00:00+00:00"}, "due_at"),
         ("commitments", {"promise": "call back", "due_at": "2026-12-01T09:00:00"}, "due_at"),
+        # issue 12: a promise in the year 7344, or beyond the horizon, was accepted and stopped the SLA's clocks
+        ("commitments", {"promise": "call back", "due_at": "7344-01-01T09:00:00+00:00"}, "due_at"),
+        ("commitments", {"promise": "call back", "due_at": (T0 + timedelta(days=91)).isoformat()}, "due_at"),
         ("cause", {"cause": "x"}, "responsible_person"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from shared.bus import kafka
 from shared.contracts import ComplaintRegistered, RegistrationForm, WireMessage, decode_message
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, OFFICE_REGISTRATIONS
 from tests.kafka_support import read_topic, run_until
-from tests.support import form, write_keys
+from tests.support import T0, form, write_keys
 
 pytestmark = pytest.mark.kafka
 
@@ -45,17 +46,30 @@ async def test_registrations_from_the_office_topic_with_poison_in_between(kafka_
     good_2 = signed_submission("hk-central", keys["hk-central/reception"], RegistrationForm(**form(f"{tag}-2")))
     forged = signed_submission("hk-central", keys["kln-east/reception"], RegistrationForm(**form(f"{tag}-3")))
     leader = signed_submission("hk-central", keys["hk-central/leader"], RegistrationForm(**form(f"{tag}-5")))
+    # issue 12: a time out of bounds is refused exactly as over HTTP, as a dead letter with the reason
+    future = signed_submission(
+        "hk-central",
+        keys["hk-central/reception"],
+        RegistrationForm(**form(f"{tag}-6", received_at="2099-01-01T00:00Z")),
+    )
     garbage = WireMessage(
         f"{tag}-4".encode(), b"\x00not json", [("ce_type", b"complaints.office.RegistrationSubmitted")]
     )
+    # issue 12: year 9999 injected past the contract (an office system that skips validation): not decodable
+    year_9999 = RegistrationForm.model_construct(
+        **(RegistrationForm(**form(f"{tag}-7")).__dict__ | {"received_at": datetime(9999, 12, 31, 23, 59, tzinfo=UTC)})
+    )
+    injected = signed_submission("hk-central", keys["hk-central/reception"], year_9999)
     # All keyed so they share one partition and their order is the order sent.
     same_key = f"{tag}".encode()
-    messages = [WireMessage(same_key, m.value, m.headers) for m in (good_1, garbage, forged, good_2, leader)]
+    messages = [
+        WireMessage(same_key, m.value, m.headers) for m in (good_1, garbage, forged, good_2, leader, future, injected)
+    ]
     await publish(kafka_bootstrap, messages)
 
     intake = bootstrap.application(settings)
-    worker = bootstrap.office_topic_consumer(settings, intake)
-    await run_until(lambda: worker.progress.handled + worker.progress.dead_lettered >= 5, worker.run)
+    worker = bootstrap.office_topic_consumer(settings, intake, clock=lambda: T0 + timedelta(hours=1))
+    await run_until(lambda: worker.progress.handled + worker.progress.dead_lettered >= 7, worker.run)
     relay = bootstrap.relay(settings, intake)
     await relay.start()
     while await relay.publish_next_batch():
@@ -74,11 +88,14 @@ async def test_registrations_from_the_office_topic_with_poison_in_between(kafka_
 
     letters = [
         json.loads(r.value)
-        for r in await read_topic(kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: r.key == same_key, expect=3)
+        for r in await read_topic(kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: r.key == same_key, expect=5)
     ]
-    assert [letter["origin_topic"] for letter in letters] == [OFFICE_REGISTRATIONS.name] * 3
+    assert [letter["origin_topic"] for letter in letters] == [OFFICE_REGISTRATIONS.name] * 5
     assert "value is not JSON" in letters[0]["error"]
     assert "signature does not match" in letters[1]["error"]
     assert letters[0]["origin_offset"] < letters[1]["origin_offset"]
     assert letters[1]["attempts"] == 1  # a rejection is final: no retries
-    assert "hk-central/leader may not register complaints" in letters[2]["error"]  # roles as over HTTP
+    errors = [letter["error"] for letter in letters]
+    assert any("hk-central/leader may not register complaints" in e for e in errors)  # roles as over HTTP
+    assert any("received_at: 2099-01-01T00:00:00+00:00 is in the future" in e for e in errors)  # bounds as HTTP
+    assert any("received_at" in e and "outside the years" in e for e in errors)  # 9999 cannot even be decoded

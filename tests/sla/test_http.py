@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,108 @@ def test_policy_and_calendar_are_versioned_by_the_right_people(env) -> None:
     assert r.status_code == 200 and r.json()["version"] == 1
     assert app.office_calendar("hk-central").name == "hk-weekdays"
     assert app.office_calendar("kln-east") is None
+
+
+# -- bounds (issue 12): times within the policy's horizon, policies and calendars validated as a whole ------
+
+
+def _reasons(response, field: str) -> str:
+    assert response.status_code == 422, response.text
+    return " ".join(e["msg"] for e in response.json()["detail"] if field in e["loc"])
+
+
+@pytest.mark.parametrize(
+    ("until", "reason"),
+    [
+        ("7344-01-01T00:00:00Z", "outside the years"),
+        ((T0 + timedelta(days=31)).isoformat(), "more than 30 days ahead"),
+        ((T0 - timedelta(minutes=1)).isoformat(), "not in the future"),
+    ],
+)
+def test_an_extension_beyond_the_policy_horizon_or_in_the_past_is_422(env, until, reason) -> None:
+    client, keys, _clock, complaint, app = env
+    before = app.process_recorder.max_notification_id()
+    url = f"/complaints/{complaint}/clocks/resolution%230/extension"
+
+    r = client.post(url, json={"until": until, "reason": "parts"}, headers=h(keys, "hk-central/staff"))
+
+    assert reason in _reasons(r, "until")
+    assert app.process_recorder.max_notification_id() == before
+
+
+def _policy(client, keys) -> dict:
+    return client.get("/policy", headers=h(keys, "hk-central/staff")).json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"hand_over": {"unit": "minutes", "amount": 10**12}}, "hand_over", "at most 10080 minutes"),
+        ({"hand_over": {"unit": "minutes", "amount": 0}}, "hand_over", "more than 0"),
+        ({"settlement": {"unit": "days", "amount": 61}}, "settlement", "at most 60 days"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "not a known IANA time zone"),
+        ({"regrade_after_days": 1e9}, "regrade_after_days", "at most 60 days"),
+        (
+            {
+                "escalation": [
+                    {"level": 1, "at_fraction": 1.0, "recipients": ["supervisor"]},
+                    {"level": 2, "at_fraction": 1e12, "recipients": ["manager"]},
+                ]
+            },
+            "at_fraction",
+            "at most 5x the allowed time",
+        ),
+    ],
+)
+def test_a_policy_outside_its_limits_is_422_and_not_adopted(env, change, field, reason) -> None:
+    client, keys, _clock, _complaint, app = env
+    r = client.put("/policy", json=_policy(client, keys) | change, headers=h(keys, "group/dashboard"))
+
+    assert reason in _reasons(r, field)
+    assert app.current_policy().version == 1
+
+
+def test_a_nan_literal_in_a_policy_is_422_naming_the_field(env) -> None:
+    client, keys, _clock, _complaint, _app = env
+    body = json.dumps(_policy(client, keys)).replace('"regrade_after_days": 7.0', '"regrade_after_days": NaN')
+    headers = h(keys, "group/dashboard") | {"Content-Type": "application/json"}
+
+    r = client.put("/policy", content=body, headers=headers)
+
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "regrade_after_days"]
+
+
+WEEKDAYS = {str(d): {"start": "09:00", "end": "18:00"} for d in range(5)}
+
+
+@pytest.mark.parametrize(
+    ("calendar", "field", "reason"),
+    [
+        (
+            {"hours": {"0": {"start": "09:00", "end": "09:01"}}},
+            "body",
+            "0.0167 working hours; a calendar must leave at least 16",
+        ),
+        ({"hours": WEEKDAYS, "timezone": "Nowhere/Atlantis"}, "timezone", "not a known IANA time zone"),
+        ({"hours": WEEKDAYS, "timezone": "../../etc/passwd"}, "timezone", "not a known IANA time zone"),
+        (
+            {"hours": {"0": {"start": "09:00+08:00", "end": "18:00"}}},
+            "start",
+            "local times without an offset",
+        ),
+        (
+            {"hours": WEEKDAYS, "holidays": [str(date(2027, 1, 1) + timedelta(days=n)) for n in range(201)]},
+            "holidays",
+            "at most 200 holidays",
+        ),
+    ],
+)
+def test_a_calendar_without_real_working_time_or_zone_is_422(env, calendar, field, reason) -> None:
+    client, keys, _clock, _complaint, app = env
+    body = {"name": "bad", "timezone": "Asia/Hong_Kong"} | calendar
+
+    r = client.put("/office/calendar", json=body, headers=h(keys, "hk-central/manager"))
+
+    assert reason in _reasons(r, field)
+    assert app.office_calendar("hk-central") is None

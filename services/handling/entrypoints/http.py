@@ -7,14 +7,16 @@ Run: `uvicorn services.handling.entrypoints.http:create_app --factory --port 800
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Request, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
+from shared.contracts.bounds import Instant, OutOfBounds, check_horizon
 from shared.contracts.handling import SolutionKind
 from shared.web import (
     PROBLEM_RESPONSES,
@@ -23,6 +25,7 @@ from shared.web import (
     require_office,
     require_roles,
     service_api,
+    unprocessable,
 )
 
 from .. import bootstrap
@@ -84,7 +87,7 @@ class ProgressIn(Body):
 
 class CommitmentIn(Body):
     promise: str = Field(min_length=1, max_length=2000)
-    due_at: AwareDatetime
+    due_at: Instant = Field(description="In the future, at most HANDLING_COMMITMENT_HORIZON_DAYS (90) days ahead.")
 
 
 class CaseOut(BaseModel):
@@ -264,13 +267,13 @@ def create_app(
 
     @api.post("/cases/{complaint_id}/commitments", response_model=CaseOut, responses=CASE_RESPONSES)
     def commit(complaint_id: UUID, body: CommitmentIn, principal: CurrentPrincipal, request: Request) -> CaseOut:
-        """Record a time promised to the customer (the SLA service watches it)."""
+        """Record a time promised to the customer (the SLA service watches it): after now and at most
+        `HANDLING_COMMITMENT_HORIZON_DAYS` (90) days ahead, else 422 naming `due_at` and the reason."""
         now = clock()
-        if body.due_at <= now:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                [{"loc": ["body", "due_at"], "msg": "the promised time must be in the future", "type": "value_error"}],
-            )
+        try:  # a promise in the past, or years ahead, is refused before it reaches the case or the SLA
+            check_horizon("due_at", body.due_at, now, timedelta(days=settings.commitment_horizon_days))
+        except OutOfBounds as error:
+            raise unprocessable(error.field, error.reason, "out_of_bounds") from None
         return perform(
             request,
             principal,

@@ -10,6 +10,7 @@ from shared.bus.consumer import Delivery, Rejected
 from shared.bus.dispatch import Inbound
 from shared.clock import Clock
 from shared.contracts import OfficeRegistrationSubmitted, RegistrationForm, WireMessage, encode
+from shared.contracts.bounds import RegistrationWindow
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.eventstore import UnitOfWork
 
@@ -21,9 +22,10 @@ SIGNATURE_HEADER = "ce_signature"
 
 
 class OfficeTopicHandler(Inbound):
-    def __init__(self, keys: KeyRegistry, clock: Clock) -> None:
+    def __init__(self, keys: KeyRegistry, clock: Clock, window: RegistrationWindow | None = None) -> None:
         self.keys = keys
         self.clock = clock
+        self.window = window or RegistrationWindow()
 
     def submitted(self, uow: UnitOfWork, message: OfficeRegistrationSubmitted, delivery: Delivery) -> None:
         office_id = delivery.headers.get(OFFICE_HEADER)
@@ -35,14 +37,17 @@ class OfficeTopicHandler(Inbound):
             raise Rejected(f"signature does not match any key of office {office_id!r}")
         if not signer.roles & REGISTERING_ROLES:
             raise Rejected(f"{signer.actor_id} may not register complaints (needs one of {sorted(REGISTERING_ROLES)})")
-        try:
+        now = self.clock()
+        try:  # the same bounds as over HTTP, against this worker's clock: a refusal is a dead letter
             register_into(
                 uow,
                 office_id,
                 signer,
                 message.form,
-                self._registered_at(delivery, message.form),
+                now,
                 causation_id=delivery.headers.get("ce_id"),
+                window=self.window,
+                registered_at=self._registered_at(delivery, message.form, now),
             )
         except IntakeError as error:
             raise Rejected(str(error)) from error
@@ -52,10 +57,10 @@ class OfficeTopicHandler(Inbound):
     HANDLERS = {OfficeRegistrationSubmitted: submitted}
     UNHANDLED = "reject"
 
-    def _registered_at(self, delivery: Delivery, form: RegistrationForm) -> datetime:
+    @staticmethod
+    def _registered_at(delivery: Delivery, form: RegistrationForm, now: datetime) -> datetime:
         """When the office system submitted it (its CloudEvent time), not when this worker got to it:
         a backlog here must not make an office look late. Never before receipt, never in the future."""
-        now = self.clock()
         try:
             submitted = datetime.fromisoformat(delivery.headers["ce_time"])
         except (KeyError, ValueError):

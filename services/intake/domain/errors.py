@@ -15,6 +15,15 @@ class ReferenceReused(IntakeError):
         )
 
 
+class TimeOutOfBounds(IntakeError):
+    """A time on the form lies outside its sane window (shared.contracts.bounds): nothing is recorded."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 class ComplaintNotFound(IntakeError):
     pass
 

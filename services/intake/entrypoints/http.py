@@ -22,11 +22,12 @@ from shared.web import (
     require_office,
     require_roles,
     service_api,
+    unprocessable,
 )
 
 from .. import bootstrap
 from ..application import HOTLINE_ROLES, REGISTERING_ROLES, IntakeApplication
-from ..domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused
+from ..domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from ..settings import IntakeSettings
 
 
@@ -89,7 +90,12 @@ def create_app(
         response: Response,
         x_request_id: Annotated[str | None, Header()] = None,
     ) -> Registered:
-        """Record a complaint at once. The office is the key's; the same reference twice is one complaint."""
+        """Record a complaint at once. The office is the key's; the same reference twice is one complaint.
+
+        `received_at` must lie between `INTAKE_RECEIVED_MAX_AGE_DAYS` (3653) days before now and
+        `INTAKE_RECEIVED_FUTURE_SKEW_MINUTES` (5) minutes after it; `occurred_at` not after `received_at`
+        and at most `INTAKE_OCCURRED_MAX_DAYS_BEFORE_RECEIVED` (3653) days before it. Otherwise 422
+        naming the field and the reason."""
         require_roles(principal, *REGISTERING_ROLES)
         office_id = require_office(principal)
         intake: IntakeApplication = request.app.state.intake
@@ -97,6 +103,8 @@ def create_app(
             registration = intake.register(office_id, principal, form, clock(), x_request_id)
         except ReferenceReused as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        except TimeOutOfBounds as error:  # a time outside its window around now: named, nothing recorded
+            raise unprocessable(error.field, error.reason, "out_of_bounds") from None
         if not registration.created:
             response.status_code = status.HTTP_200_OK
         return Registered(complaint_id=registration.complaint_id, sequence_number=registration.sequence_number)

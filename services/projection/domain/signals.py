@@ -7,6 +7,9 @@
   or as a whole word of its description or request: "HL-1" is not quoted by "HL-10") within the set
   time; the signal gives the call's age;
 - late-registration: the complaint was received long after what it complains of happened;
+- registered-late: intake heard of the complaint (`registered_at`, its own clock) longer after the time
+  the office says it received it (`received_at`, the office's claim) than the record rule allows — the
+  gap between the two clocks is itself a sign (DOMAIN.md: times come from people who can be wrong);
 - outlier-office: an office's complaint rate (per million units served where known, else a count)
   far from its peers' on a robust z-score (median and MAD).
 """
@@ -179,7 +182,26 @@ def late_registrations(views: Iterable[ComplaintView], policy: Policy) -> list[S
                         reference=view.office_reference,
                     )
                 )
+        if view.registered and view.received_at and view.registered_at:
+            gap = view.registered_at - view.received_at
+            if gap > policy.record_within:
+                signals.append(
+                    Signal(
+                        "registered-late",
+                        view.office_id,
+                        f"registered {_span(gap)} after the office says it received it",
+                        since=view.registered_at,
+                        complaint_id=str(view.complaint_id),
+                        reference=view.office_reference,
+                    )
+                )
     return sorted(signals, key=lambda s: (s.office_id, s.since or datetime.min, s.complaint_id or ""))
+
+
+def _span(gap: timedelta) -> str:
+    if gap >= timedelta(days=1):
+        return f"{gap.days} day(s)"
+    return f"{int(gap.total_seconds() // 3600)} hour(s) {int(gap.total_seconds() % 3600 // 60)} minute(s)"
 
 
 def robust_z(values: dict[str, float]) -> dict[str, float]:

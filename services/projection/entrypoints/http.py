@@ -25,7 +25,14 @@ from pydantic import BaseModel, Field
 from shared.auth import KeyRegistry, Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.projection import Statistics, StepCheck
-from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, install_health, install_key_registry
+from shared.web import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    Problem,
+    install_health,
+    install_key_registry,
+    install_validation_answers,
+)
 
 from .. import bootstrap, dashboard
 from ..application import ProjectionApplication
@@ -147,6 +154,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    install_validation_answers(api)  # a 422 can always be answered, whatever the query held
 
     def projection_of(request: Request) -> ProjectionApplication:
         projection: ProjectionApplication = request.app.state.projection

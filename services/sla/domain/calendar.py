@@ -3,6 +3,14 @@
 Without a calendar, time is calendar time: a day is 24 hours. Under an office calendar the clock runs
 only in working hours: a 'day' is the calendar's working day, and a clock started out of hours starts
 at the next opening.
+
+A calendar names a known IANA time zone and local working hours (its shape: refused when the body is
+read), and is checked as a whole before it is set (`admission_problems`, called by the application): a
+working week that leaves real working time — at least `MIN_WEEKLY_HOURS` hours and at least two of its
+own working days (`working_day_hours`) — and at most `MAX_HOLIDAYS` holidays. With the policy's limits
+(policy.py) every deadline then lies well within `_MAX_DAYS` of its start, so `add_time` always finds it
+(a one-minute-a-week calendar once left clocks that could never be computed; tests/sla/test_bounds.py
+keeps this true). The limits apply when a calendar is set, not when a stored one is read.
 """
 
 from __future__ import annotations
@@ -10,19 +18,31 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .policy import Allowance
+from shared.contracts.bounds import TimeZoneName
+
+from .policy import Allowance, Problem
 
 CALENDAR_TIME = "calendar-time"
 _MAX_DAYS = 3700  # ten years of days without an opening means the calendar is broken
+MIN_WEEKLY_HOURS = 8  # a working week shorter than one working day is not an office's
+MAX_HOLIDAYS = 200  # more than ten years of public holidays
+_ANY_DAY = date(2000, 1, 3)
 
 
 class WorkingHours(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     start: time
     end: time
+
+    @field_validator("start", "end")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("working hours are local times without an offset: the calendar's time zone applies")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> WorkingHours:
@@ -32,21 +52,39 @@ class WorkingHours(BaseModel):
 
 
 class OfficeCalendar(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=100)
     version: int = Field(default=1, ge=1)
-    timezone: str = "Asia/Hong_Kong"
+    timezone: TimeZoneName = "Asia/Hong_Kong"
     hours: dict[int, WorkingHours] = Field(description="Weekday (0 = Monday) -> working hours.")
     holidays: list[date] = Field(default_factory=list)
     working_day_hours: float = Field(default=8, gt=0, le=24, description="How long a 'day' of the policy is.")
 
     @model_validator(mode="after")
     def _valid(self) -> OfficeCalendar:
-        ZoneInfo(self.timezone)
         if not self.hours or any(not 0 <= day <= 6 for day in self.hours):
             raise ValueError("hours name weekdays 0 (Monday) to 6 (Sunday)")
         return self
+
+    def admission_problems(self) -> list[Problem]:
+        """Why this calendar cannot be set (empty: it can)."""
+        problems: list[Problem] = []
+        week = sum(
+            (datetime.combine(_ANY_DAY, h.end) - datetime.combine(_ANY_DAY, h.start) for h in self.hours.values()),
+            timedelta(0),
+        )
+        needed = max(timedelta(hours=MIN_WEEKLY_HOURS), 2 * timedelta(hours=self.working_day_hours))
+        if week < needed:
+            reason = (
+                f"the working week holds {week / timedelta(hours=1):.3g} working hours; a calendar must leave at "
+                f"least {needed / timedelta(hours=1):g} (at least {MIN_WEEKLY_HOURS} hours and two working days "
+                f"of {self.working_day_hours:g} hours)"
+            )
+            problems.append((("hours",), reason))
+        if len(set(self.holidays)) > MAX_HOLIDAYS:
+            problems.append((("holidays",), f"at most {MAX_HOLIDAYS} holidays, not {len(set(self.holidays))}"))
+        return problems
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:
         """The day's working window in UTC, or None on a day off."""

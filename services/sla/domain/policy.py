@@ -2,25 +2,50 @@
 
 The policy is data with a version. A change is recorded as a new version (see `PolicyBook`), and every
 clock records the version it started under, so an auditor can tell which rule judged it.
+
+A policy is checked as a whole before it is adopted (`admission_problems`, called by the application),
+against limits that keep every deadline it can produce computable (the constants below, and calendar.py):
+allowances more than 0 and at most a week of minutes or `MAX_ALLOWANCE_DAYS` days, escalation at most
+`MAX_ESCALATION_FRACTION` times the allowed time. A hand-over of 10^12 minutes once made every clock
+overflow. The limits apply when a policy is adopted, not when a stored one is read: history stays readable.
+The time zone is part of the shape: an unknown one is refused when the body is read.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.contracts.bounds import TimeZoneName
 from shared.contracts.common import Severity
+
+MAX_ALLOWANCE_MINUTES = 7 * 24 * 60  # a minutes allowance is at most a week
+MAX_ALLOWANCE_DAYS = 60  # the longest limit in the seeds is 15 days
+MAX_ESCALATION_FRACTION = 5.0  # the last escalation comes at most 5x the allowed time after the start
+MAX_EXTENSION_DAYS = 366
+MAX_ESCALATION_LEVELS = 10
+_Role = Field(min_length=1, max_length=50)
+
+# A field as the caller sent it (e.g. ("resolution", "minor")) and why it cannot be adopted.
+Problem = tuple[tuple[str | int, ...], str]
 
 
 class Allowance(BaseModel):
     """`minutes` and `days` count working time under an office calendar (a day = its working day);
     `same-day` ends with the day the clock starts (or the next working day's close)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     unit: Literal["minutes", "days", "same-day"]
     amount: float = Field(default=0, ge=0)
+
+    def problem(self) -> str | None:
+        """Why this allowance cannot be adopted, if it cannot."""
+        limit = {"minutes": MAX_ALLOWANCE_MINUTES, "days": MAX_ALLOWANCE_DAYS}.get(self.unit)
+        if limit is not None and not 0 < self.amount <= limit:
+            return f"a {self.unit} allowance is more than 0 and at most {limit} {self.unit}, not {self.amount:g}"
+        return None
 
     def describe(self) -> str:
         if self.unit == "same-day":
@@ -33,19 +58,23 @@ class Allowance(BaseModel):
 class EscalationLevel(BaseModel):
     """Level 1 is the breach itself (at 100% of the allowed time); later levels come later still."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     level: int = Field(ge=1)
     at_fraction: float = Field(ge=1, description="Share of the allowed time: 1.0 is the deadline.")
-    recipients: list[str] = Field(min_length=1, description="Office roles told at this level.")
-    group_recipients: list[str] = Field(default_factory=list, description="Group roles told as well.")
+    recipients: list[Annotated[str, _Role]] = Field(
+        min_length=1, max_length=20, description="Office roles told at this level."
+    )
+    group_recipients: list[Annotated[str, _Role]] = Field(
+        default_factory=list, max_length=20, description="Group roles told as well."
+    )
 
 
 class SlaPolicy(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    version: int = Field(default=1, ge=1)
-    timezone: str = Field(default="Asia/Hong_Kong", description="Where 'the same day' ends in calendar time.")
+    version: int = Field(default=1, ge=1, le=1_000_000, description="Set by the service when adopted.")
+    timezone: TimeZoneName = Field(default="Asia/Hong_Kong", description="Where 'the same day' ends in calendar time.")
     hand_over: Allowance = Allowance(unit="minutes", amount=10)
     resolution: dict[Severity, Allowance] = {
         Severity.MINOR: Allowance(unit="days", amount=0.5),
@@ -55,14 +84,22 @@ class SlaPolicy(BaseModel):
     settlement: Allowance = Allowance(unit="days", amount=15)  # major
     reply: Allowance = Allowance(unit="same-day")
     return_visit: Allowance = Allowance(unit="days", amount=1)
-    warnings: list[float] = Field(default=[0.5, 0.8], description="Warn at these shares of the allowed time.")
+    warnings: list[float] = Field(
+        default=[0.5, 0.8], max_length=10, description="Warn at these shares of the allowed time."
+    )
     escalation: list[EscalationLevel] = [
         EscalationLevel(level=1, at_fraction=1.0, recipients=["supervisor", "leader"]),
         EscalationLevel(level=2, at_fraction=1.5, recipients=["manager"]),
         EscalationLevel(level=3, at_fraction=2.0, recipients=["manager"], group_recipients=["company-leader"]),
     ]
-    warning_recipients: list[str] = ["supervisor"]
+    warning_recipients: list[Annotated[str, _Role]] = Field(default=["supervisor"], max_length=20)
     regrade_after_days: float = Field(default=7, gt=0, description="A valid complaint unresolved this long is major.")
+    extension_horizon_days: float = Field(
+        default=30,
+        gt=0,
+        le=MAX_EXTENSION_DAYS,
+        description="Overtime may be asked for until at most this many days after the request.",
+    )
 
     @field_validator("warnings")
     @classmethod
@@ -78,6 +115,27 @@ class SlaPolicy(BaseModel):
         if not levels or levels[0].at_fraction != 1.0 or [lv.level for lv in levels] != list(range(1, len(levels) + 1)):
             raise ValueError("the ladder starts with level 1 at fraction 1.0 and numbers levels 1, 2, 3, ...")
         return levels
+
+    def admission_problems(self) -> list[Problem]:
+        """Why this policy cannot be adopted (empty: it can), field by field."""
+        allowances: list[tuple[tuple[str | int, ...], Allowance]] = [
+            (("hand_over",), self.hand_over),
+            *((("resolution", severity.value), a) for severity, a in self.resolution.items()),
+            (("clear_answer",), self.clear_answer),
+            (("settlement",), self.settlement),
+            (("reply",), self.reply),
+            (("return_visit",), self.return_visit),
+        ]
+        problems: list[Problem] = [(path, why) for path, a in allowances if (why := a.problem())]
+        if len(self.escalation) > MAX_ESCALATION_LEVELS:
+            problems.append((("escalation",), f"at most {MAX_ESCALATION_LEVELS} escalation levels"))
+        for index, level in enumerate(self.escalation):
+            if level.at_fraction > MAX_ESCALATION_FRACTION:
+                why = f"an escalation comes at most {MAX_ESCALATION_FRACTION:g}x the allowed time after the start"
+                problems.append((("escalation", index, "at_fraction"), why))
+        if self.regrade_after_days > MAX_ALLOWANCE_DAYS:
+            problems.append((("regrade_after_days",), f"at most {MAX_ALLOWANCE_DAYS} days"))
+        return problems
 
     def rule(self, name: str) -> str:
         return f"sla.{name}@v{self.version}"

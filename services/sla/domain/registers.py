@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from pydantic import ValidationError
 
 from shared.contracts import derived_id
 
@@ -31,7 +32,14 @@ class PolicyBook(Aggregate):
 
     @property
     def current(self) -> SlaPolicy:
-        return SlaPolicy.model_validate(self.versions[-1])
+        # The newest version this code can read: one stored before its shape was checked (an unknown
+        # time zone) must not stop every clock; the one before it, or the default, applies instead.
+        for stored in reversed(self.versions):
+            try:
+                return SlaPolicy.model_validate(stored)
+            except ValidationError:
+                continue
+        return DEFAULT_POLICY
 
     def adopt(self, policy: SlaPolicy, actor_id: str, at: datetime) -> SlaPolicy:
         adopted = policy.model_copy(update={"version": self.current.version + 1})
@@ -57,8 +65,14 @@ class CalendarRegister(Aggregate):
 
     @property
     def current(self) -> OfficeCalendar | None:
-        active = self.history[-1] if self.history else None
-        return OfficeCalendar.model_validate(active) if active else None
+        for stored in reversed(self.history):  # the newest readable version, as for the policy
+            if stored is None:
+                return None
+            try:
+                return OfficeCalendar.model_validate(stored)
+            except ValidationError:
+                continue
+        return None
 
     def set(self, calendar: OfficeCalendar | None, actor_id: str, at: datetime) -> OfficeCalendar | None:
         """Adopt a calendar (a new version), or None to go back to calendar time."""

@@ -9,9 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Request, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from shared.clock import Clock, utc_now
+from shared.contracts.bounds import Instant, OutOfBounds
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
@@ -19,12 +20,13 @@ from shared.web import (
     require_office,
     require_roles,
     service_api,
+    unprocessable,
 )
 
 from .. import bootstrap
 from ..application import SlaApplication
 from ..domain.calendar import OfficeCalendar
-from ..domain.errors import ClocksNotFound, OutOfOrder
+from ..domain.errors import ClocksNotFound, Inadmissible, OutOfOrder
 from ..domain.policy import SlaPolicy
 from ..settings import SlaSettings
 
@@ -60,13 +62,22 @@ class ClocksOut(BaseModel):
 
 
 class ExtensionRequest(BaseModel):
-    until: AwareDatetime = Field(description="The new deadline asked for; the original one is kept.")
+    until: Instant = Field(
+        description="The new deadline asked for, after now and within the policy's `extension_horizon_days`; "
+        "the original deadline is kept."
+    )
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class ExtensionDecision(BaseModel):
     approved: bool
     reason: str = Field(min_length=1, max_length=2000)
+
+
+def _inadmissible(error: Inadmissible) -> HTTPException:
+    """422 in FastAPI's validation shape, one entry per field outside its limits."""
+    detail = [{"loc": ["body", *path], "msg": why, "type": "out_of_bounds"} for path, why in error.problems]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
 def create_app(
@@ -119,6 +130,8 @@ def create_app(
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
         except OutOfOrder as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+        except OutOfBounds as error:
+            raise unprocessable(error.field, error.reason, "out_of_bounds") from None
         return {"status": "requested"}
 
     @api.post("/complaints/{complaint_id}/clocks/{clock_key}/extension/decision",
@@ -147,17 +160,27 @@ def create_app(
 
     @api.put("/policy", response_model=SlaPolicy, responses=PROBLEM_RESPONSES)
     def adopt_policy(body: SlaPolicy, principal: CurrentPrincipal, request: Request) -> SlaPolicy:
-        """Adopt a new policy version (group keys only: the policy is the group's)."""
+        """Adopt a new policy version (group keys only: the policy is the group's). The policy is validated
+        as a whole: allowances more than 0 and at most a week of minutes or 60 days, escalation at most 5x the
+        allowed time, a known IANA time zone; otherwise 422 with the field and the reason."""
         require_roles(principal, "group")
-        return sla(request).adopt_policy(body, principal, clock())
+        try:
+            return sla(request).adopt_policy(body, principal, clock())
+        except Inadmissible as error:
+            raise _inadmissible(error) from None
 
     @api.put("/office/calendar", response_model=OfficeCalendar | None, responses=PROBLEM_RESPONSES)
     def set_calendar(
         body: OfficeCalendar | None, principal: CurrentPrincipal, request: Request
     ) -> OfficeCalendar | None:
-        """Set your office's working calendar (null: calendar time). Applies to clocks started later."""
+        """Set your office's working calendar (null: calendar time). Applies to clocks started later. The
+        calendar must name a known IANA time zone and leave real working time: a week of at least 8 working
+        hours and two of its working days, at most 200 holidays; otherwise 422 with the reason."""
         require_roles(principal, "manager")
         office_id = require_office(principal)
-        return sla(request).set_calendar(office_id, body, principal, clock())
+        try:
+            return sla(request).set_calendar(office_id, body, principal, clock())
+        except Inadmissible as error:
+            raise _inadmissible(error) from None
 
     return api

@@ -80,6 +80,27 @@ class RulesOut(BaseModel):
     rules: dict[str, Any]
 
 
+# The rules' numbers and their sane ranges: every triage does arithmetic with them (issue 12).
+RULE_NUMBERS = {
+    ("incidents", "window_minutes"): (1, 7 * 24 * 60),
+    ("incidents", "more_than"): (1, 10_000),
+    ("history", "recent"): (0, 100),
+    ("history", "flag_invalid_at"): (1, 1_000),
+}
+
+
+def _number_problems(rules: dict[str, Any]) -> list[dict[str, Any]]:
+    problems = []
+    for (section, name), (low, high) in RULE_NUMBERS.items():
+        value = rules.get(section, {}).get(name) if isinstance(rules.get(section), dict) else None
+        if value is None:
+            continue  # a missing number is the dry run's to refuse
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            reason = f"{section}.{name} is a whole number from {low} to {high}"
+            problems.append({"loc": ["body", "rules", section, name], "msg": reason, "type": "out_of_bounds"})
+    return problems
+
+
 def create_app(
     settings: TriageSettings | None = None,
     app_instance: TriageApplication | None = None,
@@ -155,6 +176,8 @@ def create_app(
     def change_rules(body: RulesIn, principal: CurrentPrincipal, request: Request) -> RulesOut:
         """Adopt new rules (group key): recorded as a new version with who and why."""
         require_roles(principal, *RULES_ROLES)
+        if problems := _number_problems(body.rules):  # a window of 10^12 minutes would stop every triage
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
         try:  # rules that cannot judge a complaint are refused before they are recorded
             judge({"object": "x", "description": "x", "customer_request": "x"}, "x", Rules(1, body.rules), History())
         except (KeyError, TypeError, ValueError, AttributeError) as error:
