@@ -79,6 +79,7 @@ SLA_EVENTS = Topic(
         "complaints.sla.DeadlineWarning",
         "complaints.sla.DeadlineBreached",
         "complaints.sla.ClockStopped",
+        "complaints.sla.ClockSuperseded",
         "complaints.sla.ExtensionRequested",
         "complaints.sla.ExtensionDecided",
         "complaints.sla.RegradeRequested",

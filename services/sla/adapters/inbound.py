@@ -9,17 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from shared.bus.consumer import Delivery
-from shared.contracts.followup import CustomerReplied, ReturnVisitMade, VisitOutcome
+from shared.contracts.followup import CaseClosed, CustomerReplied, ReturnVisitMade, StepWaived, VisitOutcome
 from shared.contracts.handling import (
     CaseAccepted,
     CaseReopened,
     CommitmentMade,
+    HandOverAccepted,
+    HandOverRequested,
     ProgressReported,
     ResultRecorded,
 )
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.topics import FOLLOWUP_EVENTS, HANDLING_EVENTS, INTAKE_EVENTS, TRIAGE_EVENTS
-from shared.contracts.triage import ComplaintTriaged, SeverityRegraded
+from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
 from shared.eventstore import UnitOfWork
 
 from ..application import SlaApplication
@@ -55,6 +57,25 @@ def _fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
             if p.outcome is VisitOutcome.UNREACHABLE and not p.final:
                 return None  # an attempt, not yet a visit: the clock keeps running
             return "visited", message.occurred_at, {"outcome": p.outcome.value}
+    return _judgement_or_hand_over_fact(message)
+
+
+def _judgement_or_hand_over_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
+    """Facts that supersede clocks or start a hop's own: a person's override of validity or severity,
+    a hand-over requested and accepted, a waiver (or its withdrawal), the case closed."""
+    match message:
+        case TriageDecisionOverridden() if message.payload.aspect in ("validity", "severity"):
+            p = message.payload
+            return "overridden", message.occurred_at, {"aspect": p.aspect, "value": p.value}
+        case HandOverRequested():
+            return "handover-requested", message.occurred_at, {"to_department": message.payload.to_department}
+        case HandOverAccepted():
+            return "handover-accepted", message.occurred_at, {"department": message.payload.department}
+        case StepWaived():
+            p = message.payload
+            return "waived", message.occurred_at, {"step": p.step, "reason": p.reason}
+        case CaseClosed():
+            return "closed", message.occurred_at, {}
     return None
 
 
