@@ -94,6 +94,7 @@ FOLLOWUP_EVENTS = Topic(
         "complaints.followup.ReturnVisitScheduled",
         "complaints.followup.ReturnVisitMade",
         "complaints.followup.StepWaived",
+        "complaints.followup.WaiverWithdrawn",
         "complaints.followup.CaseClosed",
     ),
     description="Reply to the customer, return visits, recorded waivers, and closing.",

@@ -109,9 +109,21 @@ def decision_overridden(event: Any) -> TriageDecisionOverridden:
         causation_id=None,  # a person's request
         correlation_id=UUID(event.complaint_id),
         payload=TriageDecisionOverriddenPayload(
-            aspect=event.aspect, previous=event.previous, value=event.value, reason=event.reason
+            aspect=event.aspect,
+            previous=event.previous,
+            value=event.value,
+            reason=event.reason,
+            **_category_of(event.aspect, event.value),
         ),
     )
+
+
+def _category_of(aspect: str, value: str) -> dict[str, str]:
+    """A category override carries its content category and business area as typed fields."""
+    if aspect != "category" or "/" not in value:
+        return {}
+    content, area = value.split("/", 1)
+    return {"content_category": content, "business_area": area}
 
 
 def notification_requested(event: Any) -> NotificationRequested:
