@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
+from shared.contracts.common import Validity
 from shared.contracts.followup import ReturnVisitMade, VisitOutcome
 from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
 from shared.eventstore import ServiceApplication, UnitOfWork
@@ -51,6 +52,8 @@ class HandlingApplication(ServiceApplication):
     def open_case(self, uow: UnitOfWork, triaged: ComplaintTriaged) -> None:
         if uow.find(Case.create_id(triaged.complaint_id)) is not None:
             return  # opened already (a re-publication)
+        if triaged.payload.validity is Validity.INVALID:
+            return  # not established: explained to the customer by follow-up; no department handles it
         routing = triaged.payload.explanations.get("routing")
         uow.add(
             Case(
@@ -94,6 +97,23 @@ class HandlingApplication(ServiceApplication):
             log.warning("routing override for %s not applied: %s", overridden.complaint_id, error)
             return
         uow.add(case)
+
+    def honour_validity(self, uow: UnitOfWork, overridden: TriageDecisionOverridden) -> None:
+        """A person judged the complaint invalid: the department's case is not required any more (it
+        stands down, recorded with who and why). A case with a result keeps it."""
+        if overridden.payload.aspect != "validity" or overridden.payload.value != Validity.INVALID.value:
+            return
+        case: Case | None = uow.find(Case.create_id(overridden.complaint_id))
+        if case is None:
+            return
+        if case.stand_down(
+            f"judged invalid by {overridden.actor.id}: {overridden.payload.reason}",
+            str(overridden.event_id),
+            overridden.actor.id,
+            overridden.actor.role,
+            overridden.occurred_at,
+        ):
+            uow.add(case)
 
     def return_visit(self, uow: UnitOfWork, visit: ReturnVisitMade) -> None:
         if visit.payload.outcome is not VisitOutcome.DISSATISFIED:

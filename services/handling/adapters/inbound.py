@@ -22,6 +22,7 @@ class HandlingHandler:
             self.app.keep_severity(uow, message)
         elif isinstance(message, TriageDecisionOverridden):
             self.app.reroute(uow, message)
+            self.app.honour_validity(uow, message)
         elif isinstance(message, ReturnVisitMade):
             self.app.return_visit(uow, message)
         # Other overrides, clusters and other follow-up events are not handling's business.
