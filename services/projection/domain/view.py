@@ -180,6 +180,11 @@ class Clock:
             return None
         return max(self.deadline, self.extended_until) if self.extended_until else self.deadline
 
+    @property
+    def withdrawn(self) -> bool:
+        """Superseded at its very start: the facts (some heard late) show it never applied."""
+        return self.outcome == "superseded" and self.ended_at == self.started_at and not self.breached_when_superseded
+
     def breached(self, now: datetime) -> bool:
         if self.ended_at is not None:
             return self.outcome == "breached" or (self.outcome == "superseded" and self.breached_when_superseded)
@@ -445,7 +450,7 @@ class ComplaintView:
         return [
             c
             for c in self.clocks.values()
-            if c.kind in STEP_KINDS[step] and (step == "handled" or c.cycle == self.reopened)
+            if c.kind in STEP_KINDS[step] and (step == "handled" or c.cycle == self.reopened) and not c.withdrawn
         ]
 
     def _judge(self, step: str, now: datetime, done: datetime | None) -> Check:

@@ -62,6 +62,10 @@ def _identity(clock: dict[str, Any]) -> tuple[str, int, datetime]:
     return (clock["kind"], clock["cycle"], clock["started_at"])
 
 
+def _withdrawn(clock: dict[str, Any]) -> bool:
+    return clock["outcome"] == "superseded" and clock["stopped_at"] == clock["started_at"]
+
+
 def outcome_of(clock: dict[str, Any], stopped_at: datetime) -> ClockOutcome:
     if stopped_at <= clock["deadline"]:
         return ClockOutcome.MET
@@ -150,7 +154,7 @@ class ComplaintClocks(Aggregate):
             if target.end is not None:
                 self._end(key, target.end)
         for key, clock in list(self.clocks.items()):
-            if _identity(clock) not in wanted:
+            if _identity(clock) not in wanted and not _withdrawn(clock):
                 self._end(
                     key,
                     End(
@@ -162,13 +166,21 @@ class ComplaintClocks(Aggregate):
         self._watch_regrade_if_due(policy)
 
     def _key_of(self, identity: tuple[str, int, datetime]) -> str | None:
-        return next((k for k, c in self.clocks.items() if _identity(c) == identity), None)
+        """The recorded clock of this generation; one withdrawn at its start (the facts then known said
+        it never applied) does not count: if the facts call for it again, it starts again."""
+        return next(
+            (k for k, c in self.clocks.items() if _identity(c) == identity and not _withdrawn(c)),
+            None,
+        )
 
     def _end(self, key: str, end: End) -> None:
         clock = self.clocks[key]
         at = max(end.at, clock["started_at"])
-        if clock["stopped_at"] is not None and clock["stopped_at"] <= at:
-            return  # ended already, no later than this
+        ended = clock["stopped_at"]
+        # Ended already, no later than this (at the same instant, the fact it waited for wins).
+        stop_wins_tie = ended == at and clock["outcome"] == "superseded" and end.how == "stopped"
+        if ended is not None and ended <= at and not stop_wins_tie:
+            return
         extension = clock["extension"]
         extended = extension["until"] if extension and extension["approved"] else None
         if end.how == "stopped":

@@ -87,7 +87,8 @@ class Change:
 
 
 def _sorted(items: list[Fact]) -> list[Fact]:
-    return sorted(items, key=lambda f: (f["at"], f.get("cause_id") or ""))
+    """By business time; facts of one instant keep the order they were heard in (one topic's order)."""
+    return sorted(items, key=lambda f: f["at"])
 
 
 def facts_of(facts: Facts, name: str) -> list[Fact]:
@@ -115,7 +116,7 @@ class Timeline:
             changes.append(Change(f["at"], f["cause_id"], "closed", f))
         # Triage's judgement first among changes of one instant (an override amends it, never precedes it).
         order = {"triaged": 0, "regraded": 1, "overridden": 2, "waived": 3, "closed": 4}
-        self.changes = sorted(changes, key=lambda c: (c.at, order[c.what], c.cause_id or ""))
+        self.changes = sorted(changes, key=lambda c: (c.at, order[c.what]))
         self.triaged = bool(triaged)
 
     def state_at(self, at: datetime) -> State:
