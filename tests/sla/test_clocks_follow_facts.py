@@ -185,3 +185,14 @@ def test_an_override_heard_after_the_result_gives_the_same_outcomes_as_before() 
         return ends
 
     assert outcomes([0, 1, 2, 3, 4]) == outcomes([0, 1, 2, 4, 3]) == outcomes([4, 0, 3, 1, 2])
+
+
+def test_a_cluster_regrade_dated_before_the_members_own_triage_still_amends_it() -> None:
+    # Found on the real broker: the cluster completed by an earlier complaint re-grades a later member at
+    # the earlier instant. The re-grade amends the judgement; it never sorts before it.
+    story = Story()
+    story.registered()
+    story.fact("regraded", T0 - timedelta(minutes=20), severity="major")
+    story.triaged("minor")
+    assert story.clocks.severity is not None and story.clocks.severity.value == "major"
+    assert {e.kind for e in story.of(Started)} >= {"clear-answer", "settlement"}

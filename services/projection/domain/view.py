@@ -237,6 +237,7 @@ class ComplaintView:
     reopened: int = 0
     waivers: dict[str, str] = field(default_factory=dict)
     clocks: dict[str, Clock] = field(default_factory=dict)
+    amended: set[str] = field(default_factory=set)  # judged values a re-grade or a person replaced
 
     @classmethod
     def of(cls, complaint_id: UUID, office_id: str, entries: list[dict[str, Any]]) -> ComplaintView:
@@ -267,15 +268,23 @@ class ComplaintView:
             self.description = form["description"]
             self.customer_request = form["customer_request"]
         elif kind == "ComplaintTriaged":
+            # A re-grade or override dated before the judgement it amends (a cluster completed by an
+            # earlier complaint) still amends it: what was amended already is kept.
             self.triaged_at = r.occurred_at
-            self.validity = p["validity"]
-            self.nature = p["nature"]
-            self.content_category = p["content_category"]
-            self.business_area = p["business_area"]
-            self.severity = p["severity"]
-            self.department = p["department"]
+            judged = {
+                "validity": p["validity"],
+                "nature": p["nature"],
+                "content_category": p["content_category"],
+                "business_area": p["business_area"],
+                "severity": p["severity"],
+                "department": p["department"],
+            }
+            for name, value in judged.items():
+                if name not in self.amended:
+                    setattr(self, name, value)
         elif kind == "SeverityRegraded":
             self.severity = p["severity"]
+            self.amended.add("severity")
         elif kind == "DecisionOverridden":
             self._overridden(p)
         elif kind == "CaseOpened":
@@ -315,6 +324,10 @@ class ComplaintView:
     def _overridden(self, p: dict[str, Any]) -> None:
         """A person's judgement replaces the automatic one; statistics count the overridden value."""
         aspect, value = p["aspect"], p["value"]
+        self.amended |= {
+            "category": {"content_category", "business_area"},
+            "routing": {"department"},
+        }.get(aspect, {aspect})
         if aspect == "category":
             typed = p.get("content_category"), p.get("business_area")
             content, area = typed if all(typed) else [*value.split("/", 1), None][:2]

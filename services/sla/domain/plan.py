@@ -104,11 +104,18 @@ class Timeline:
         triaged = facts_of(facts, "triaged")[:1]
         for f in triaged:
             changes.append(Change(f["at"], f["cause_id"], "triaged", f))
+        # A re-grade or an override amends triage's judgement: it never takes effect before it, even when
+        # its own time is earlier (a cluster completed by an earlier complaint re-grades a later member).
+        judged_at = triaged[0]["at"] if triaged else None
+
+        def amending(at: datetime) -> datetime:
+            return max(at, judged_at) if judged_at is not None else at
+
         for f in facts_of(facts, "regraded"):
-            changes.append(Change(f["at"], f["cause_id"], "regraded", f))
+            changes.append(Change(amending(f["at"]), f["cause_id"], "regraded", f))
         for f in facts_of(facts, "overridden"):
             if f.get("aspect") in ("validity", "severity"):
-                changes.append(Change(f["at"], f["cause_id"], "overridden", f))
+                changes.append(Change(amending(f["at"]), f["cause_id"], "overridden", f))
         for f in facts_of(facts, "waived"):
             if f.get("step") == "return-visit":
                 changes.append(Change(f["at"], f["cause_id"], "waived", f))
