@@ -49,7 +49,10 @@ TRIAGE_EVENTS = Topic(
         "complaints.triage.DecisionOverridden",
         "complaints.triage.IncidentClusterDetected",
     ),
-    description="Triage's judgement of each complaint, re-grades, human overrides and mass incidents.",
+    description=(
+        "Triage's judgement of each complaint, re-grades, human overrides (who and why; every service "
+        "honours them) and mass incidents."
+    ),
 )
 HANDLING_EVENTS = Topic(
     name="complaints.handling.events",
@@ -84,7 +87,10 @@ SLA_EVENTS = Topic(
         "complaints.sla.ExtensionDecided",
         "complaints.sla.RegradeRequested",
     ),
-    description="Time limits: clocks, warnings, breaches, decided extensions, re-grade requests.",
+    description=(
+        "Time limits, decided here alone: clocks started, stopped and superseded, warnings, breaches, "
+        "decided extensions, re-grade requests. Follow-up and the projection read every deadline from it."
+    ),
 )
 FOLLOWUP_EVENTS = Topic(
     name="complaints.followup.events",
