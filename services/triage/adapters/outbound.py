@@ -106,7 +106,12 @@ def decision_overridden(event: Any) -> TriageDecisionOverridden:
         office_id=event.office_id,
         occurred_at=event.overridden_at,
         actor=Actor(id=event.actor_id, role=event.actor_role),
-        causation_id=None,  # a person's request
+        # A person's request, caused by the judgement it amends (older stored overrides name none).
+        causation_id=(
+            stored_event_id("triage", event.originator_id, event.amends_version)
+            if getattr(event, "amends_version", None)
+            else None
+        ),
         correlation_id=UUID(event.complaint_id),
         payload=TriageDecisionOverriddenPayload(
             aspect=event.aspect,

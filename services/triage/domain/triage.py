@@ -87,6 +87,7 @@ class Triage(Aggregate):
         triaged_at: datetime,
     ) -> None:
         self.triaged = True
+        self.triaged_version = self.version + 1  # this event's own: an override names it as its cause
         self.decision = decision
         self.severity = decision["severity"]
         self.criteria = list(decision["severity_criteria"])
@@ -248,6 +249,7 @@ class Triage(Aggregate):
             actor_id=actor_id,
             actor_role=actor_role,
             overridden_at=at,
+            amends_version=getattr(self, "triaged_version", None),
         )
         if aspect == "severity":
             self.regrade(
@@ -279,6 +281,7 @@ class Triage(Aggregate):
         actor_id: str,
         actor_role: str,
         overridden_at: datetime,
+        amends_version: int | None = None,
     ) -> None:
         self.overrides.append({"aspect": aspect, "previous": previous, "value": value, "by": actor_id})
         if aspect == "validity":
