@@ -69,7 +69,9 @@ class Translator:
         elif isinstance(event, FollowUpCase.WaiverWithdrawn):
             yield Publication.of(
                 WaiverWithdrawn(
-                    **base, occurred_at=event.at, actor=SYSTEM, causation_id=UUID(event.cause_id),
+                    **base, occurred_at=event.at,
+                    actor=Actor(id=event.actor_id, role=event.actor_role) if event.actor_id else SYSTEM,
+                    causation_id=UUID(event.cause_id) if event.cause_id else None,
                     payload=WaiverWithdrawnPayload(step=event.step, reason=event.reason, policy_rule=event.rule),
                 )
             )  # fmt: skip

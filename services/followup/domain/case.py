@@ -134,8 +134,38 @@ class FollowUpCase(Aggregate):
         self.waivers[step] = {"reason": reason, "rule": rule, "at": at, "by": actor_id}
 
     @event("WaiverWithdrawn")
-    def _waiver_withdrawn(self, step: str, reason: str, rule: str, at: datetime, cause_id: str) -> None:
+    def _waiver_withdrawn(
+        self, step: str, reason: str, rule: str, at: datetime, cause_id: str | None,
+        actor_id: str | None = None, actor_role: str | None = None,
+    ) -> None:  # fmt: skip
         self.waivers.pop(step, None)
+
+    def waive_by_person(self, step: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        """A supervisor or manager waives the return visit (an override of what the policy owes), with
+        who and why; the SLA ends the visit's clock, the projection shows the step waived."""
+        self._open()
+        if step != "return-visit":
+            raise OutOfOrder("only the return visit can be waived; a reply is always owed")
+        if step in self.waivers:
+            raise OutOfOrder(f"the {step} is waived already: {self.waivers[step]['reason']}")
+        if self.final_visit_of(self.cycle) is not None:
+            raise OutOfOrder("this result's return visit is already recorded")
+        result = self.result_of(self.cycle)
+        self._waived(
+            step=step, reason=reason, rule="followup.waive.by-person", at=at,
+            cause_id=result["cause_id"] if result else None, actor_id=actor_id, actor_role=actor_role,
+        )  # fmt: skip
+
+    def withdraw_waiver(self, step: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        """A supervisor or manager overrides a waiver: the step is owed again."""
+        self._open()
+        waiver = self.waivers.get(step)
+        if waiver is None:
+            raise OutOfOrder(f"the {step} is not waived")
+        self._waiver_withdrawn(
+            step=step, reason=reason, rule=waiver["rule"], at=at, cause_id=None, actor_id=actor_id,
+            actor_role=actor_role,
+        )  # fmt: skip
 
     def note_clock_started(self, kind: str, key: str | None, deadline: datetime, at: datetime, cause_id: str) -> None:
         """The SLA service (the one authority on time limits) started a return-visit clock: the visit is
