@@ -1,10 +1,12 @@
 """Each complaint's clocks: started and stopped by the facts other services publish, warned and breached
 by the scheduler's `fire_due`, extended only with a manager's approval.
 
-The aggregate keeps the facts it has heard (registration, triage, acceptance, results, replies, visits,
-...) and after every new fact *reconciles*: it starts the clocks the facts call for and stops the ones
-they end. Because it reasons over the set of facts, not their arrival order, a handling event that
-arrives before the triage event it follows (different topics are not ordered) gives the same clocks.
+The aggregate keeps the facts it has heard (registration, triage, re-grades, overrides, acceptances and
+hand-overs, results, replies, visits, waivers, closing, ...) and after every new fact *reconciles*: it
+starts the clocks the facts call for (`plan.py`), stops the ones their fact ended and supersedes the ones
+that no longer apply (`ClockSuperseded`, keeping a breach that already happened). Because it reasons over
+the set of facts, not their arrival order, a handling event that arrives before the triage event it
+follows (different topics are not ordered) gives the same clock outcomes.
 
 Exactly once: a warning or breach is recorded only if it is not recorded yet; two schedulers firing the
 same one at once collide on the aggregate's version and only one commits.
