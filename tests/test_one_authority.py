@@ -27,6 +27,7 @@ from services.projection.domain.chain import canonical_json, digest_of
 from services.projection.domain.policy import Policy
 from services.projection.domain.view import STEP_KINDS, ComplaintView
 from services.sla.domain.clocks import ComplaintClocks
+from services.sla.domain.plan import Timeline
 from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.common import Explanation
 from shared.contracts.followup import (
@@ -285,6 +286,8 @@ def test_sla_follow_up_and_projection_agree_in_any_arrival_order(
     scheduled = [e for e in _followup_events(followup) if e.type == "complaints.followup.ReturnVisitScheduled"]
     assert {e.payload.due_at for e in scheduled} <= sla_visit_deadlines
     running = [c for c in clocks.clocks.values() if c["stopped_at"] is None]
+    sla_sees_waiver = Timeline(clocks.facts).state_at(NOW).return_visit_waived
+    assert sla_sees_waiver == ("return-visit" in case.waivers)  # one author: follow-up's waivers
     if "return-visit" in case.waivers:
         assert not [c for c in running if c["kind"] == "return-visit"]
 

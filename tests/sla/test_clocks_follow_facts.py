@@ -196,3 +196,28 @@ def test_a_cluster_regrade_dated_before_the_members_own_triage_still_amends_it()
     story.triaged("minor")
     assert story.clocks.severity is not None and story.clocks.severity.value == "major"
     assert {e.kind for e in story.of(Started)} >= {"clear-answer", "settlement"}
+
+
+def test_a_withdrawn_waiver_makes_the_next_results_visit_timed_again() -> None:
+    import uuid
+
+    from services.sla.adapters.inbound import _fact
+    from shared.contracts import Actor
+    from shared.contracts.followup import WaiverWithdrawn
+
+    cid = uuid.uuid4()
+    withdrawn = WaiverWithdrawn(
+        event_id=uuid.uuid4(), complaint_id=cid, office_id="hk-central", occurred_at=T0 + timedelta(minutes=30),
+        actor=Actor.system("followup"), correlation_id=cid,
+        payload={"step": "return-visit", "reason": "overridden", "policy_rule": "followup.waive@v1"},
+    )  # fmt: skip
+    name, at, data = _fact(withdrawn) or ("", None, {})
+    assert (name, data.get("withdrawn")) == ("waived", True)
+
+    story = Story()
+    story.registered()
+    story.triaged("minor")
+    story.fact("waived", T0 + timedelta(minutes=1), step="return-visit", reason="consultation")
+    story.fact(name, at, **data)
+    story.fact("result", T0 + timedelta(hours=2), resolved=True)
+    assert "return-visit" in {e.kind for e in story.of(Started)}

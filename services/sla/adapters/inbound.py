@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from shared.bus.consumer import Delivery
-from shared.contracts.followup import CaseClosed, CustomerReplied, ReturnVisitMade, StepWaived, VisitOutcome
+from shared.contracts.followup import (
+    CaseClosed,
+    CustomerReplied,
+    ReturnVisitMade,
+    StepWaived,
+    VisitOutcome,
+    WaiverWithdrawn,
+)
 from shared.contracts.handling import (
     CaseAccepted,
     CaseReopened,
@@ -74,6 +81,9 @@ def _judgement_or_hand_over_fact(message: Any) -> tuple[str, Any, dict[str, Any]
         case StepWaived():
             p = message.payload
             return "waived", message.occurred_at, {"step": p.step, "reason": p.reason}
+        case WaiverWithdrawn():
+            p = message.payload
+            return "waived", message.occurred_at, {"step": p.step, "reason": p.reason, "withdrawn": True}
         case CaseClosed():
             return "closed", message.occurred_at, {}
     return None
