@@ -278,6 +278,12 @@ def test_sla_follow_up_and_projection_agree_in_any_arrival_order(
             kinds = STEP_KINDS[check.step]
             assert any(o[0] in kinds and o[5] for o in outcomes(clocks)), (check, outcomes(clocks))
 
+    # One judgement everywhere: triage's, as a person overrode it.
+    case = followup.case(facts[0].complaint_id)
+    assert clocks.validity is not None and clocks.severity is not None
+    assert view.validity == clocks.validity.value == case.triage["validity"]
+    assert view.severity == clocks.severity.value
+
     # Follow-up's visit is due when the SLA says, and a waived visit has no clock running.
     case = followup.case(facts[0].complaint_id)
     sla_visit_deadlines = {
