@@ -54,3 +54,12 @@ def test_an_override_to_invalid_stands_the_case_down(handling) -> None:
     assert handling.case("hk-central", judged.complaint_id).stage == "stood-down"
     with pytest.raises(OutOfOrder, match="judged invalid"):
         handling.accept("hk-central", judged.complaint_id, STAFF, T0 + timedelta(minutes=6))
+
+
+def test_judged_valid_after_all_the_case_opens_to_triages_department(handling) -> None:
+    judged = triaged(validity="invalid")
+    feed(handling, judged)
+    feed(handling, overridden(judged.complaint_id, T0 + timedelta(minutes=5), "validity", "valid", "invalid"))
+    case = handling.case("hk-central", judged.complaint_id)
+    assert (case.stage, case.department) == ("opened", "engineering")
+    handling.accept("hk-central", judged.complaint_id, STAFF, T0 + timedelta(minutes=8))

@@ -221,3 +221,16 @@ def test_a_withdrawn_waiver_makes_the_next_results_visit_timed_again() -> None:
     story.fact(name, at, **data)
     story.fact("result", T0 + timedelta(hours=2), resolved=True)
     assert "return-visit" in {e.kind for e in story.of(Started)}
+
+
+def test_judged_valid_after_all_the_hand_over_is_timed_from_that_judgement() -> None:
+    story = Story()
+    story.registered()
+    story.triaged("minor", validity="invalid")
+    story.fact("overridden", T0 + timedelta(hours=1), aspect="validity", value="valid")
+    story.fact("accepted", T0 + timedelta(hours=1, minutes=4))
+    story.tick(T0 + timedelta(hours=3))
+    hand_overs = [(e.started_at, e.key) for e in story.of(Started) if e.kind == "hand-over"]
+    assert hand_overs == [(T0, "hand-over#0"), (T0 + timedelta(hours=1), "hand-over#0.1")]
+    assert [e for e in story.of(Breached) if e.kind == "hand-over"] == []
+    assert {e.key: e.outcome for e in story.of(Stopped)}["hand-over#0.1"] == "met"

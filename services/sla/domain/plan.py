@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any, Literal
 
 from shared.contracts.common import Severity, Validity
@@ -248,6 +249,15 @@ def plan(facts: Facts, policy: SlaPolicy) -> list[Target]:
             f"hand the complaint to the responsible department within {policy.hand_over.describe()}",
             policy.rule("hand-over"), received[0]["cause_id"], first_acceptance, open_and_valid,
         )  # fmt: skip
+    regimes = timeline.regimes() if received else []
+    for previous, (change, state) in pairwise(regimes):
+        if previous[1].invalid and not state.invalid:  # judged valid after all: the case opens now
+            add(
+                "hand-over#0", ClockKind.HAND_OVER, 0, change.at, policy.hand_over, None,
+                "judged valid after all: the department accepts the case within "
+                f"{policy.hand_over.describe()}", policy.rule("hand-over"), change.cause_id,
+                first_at_or_after(change.at, "accepted", "handover-accepted"), open_and_valid,
+            )  # fmt: skip
     hand_over_accepted = facts_of(facts, "handover-accepted")
     for hop, request in enumerate(facts_of(facts, "handover-requested"), start=1):
         stop = hand_over_accepted[hop - 1] if len(hand_over_accepted) >= hop else None
@@ -259,7 +269,6 @@ def plan(facts: Facts, policy: SlaPolicy) -> list[Target]:
         )  # fmt: skip
 
     # -- handling limits, per cycle and per judgement in force ----------------------------------------
-    regimes = timeline.regimes() if received else []
     cycle_starts = [(received[0]["at"], received[0]["cause_id"])] if received else []
     cycle_starts += [(r["at"], r["cause_id"]) for r in reopens]
     for cycle, (cycle_start, cycle_cause) in enumerate(cycle_starts):
