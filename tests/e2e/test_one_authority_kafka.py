@@ -194,7 +194,12 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
         def no_clock_runs() -> bool:
             return all(c["stopped_at"] is not None for i in ids for c in clocks(i).clocks.values())
 
-        await eventually(no_clock_runs, "every complaint closed: no clock runs")
+        try:
+            await eventually(no_clock_runs, "every complaint closed: no clock runs", timeout=240)
+        except AssertionError:
+            running = [(str(i)[:8], k) for i in ids for k, c in clocks(i).clocks.items() if c["stopped_at"] is None]
+            facts = {str(i)[:8]: sorted(clocks(i).facts) for i in ids if any(r[0] == str(i)[:8] for r in running)}
+            raise AssertionError(f"clocks still running: {running}; facts heard: {facts}") from None
         clock.set(T0 + timedelta(days=21))  # three weeks later: anything still due would fire now
         fired_before = scheduler.fired
         await asyncio.sleep(1.5)
