@@ -209,7 +209,6 @@ def plan(facts: Facts, policy: SlaPolicy) -> list[Target]:
     received = facts_of(facts, "registered")[:1]
     results = facts_of(facts, "result")
     reopens = facts_of(facts, "reopened")
-    replies = facts_of(facts, "replied")
     visits = facts_of(facts, "visited")
     targets: list[Target] = []
 
@@ -335,7 +334,6 @@ def plan(facts: Facts, policy: SlaPolicy) -> list[Target]:
             next((v for v in visits if v["at"] >= result["at"]), None),
             lambda s: open_and_valid(s) and not s.return_visit_waived,
         )  # fmt: skip
-    _ = replies  # replies stop the reply clocks above (first at or after each start)
 
     # -- times promised to the customer -----------------------------------------------------------------
     for n, commitment in enumerate(facts_of(facts, "commitment")):
