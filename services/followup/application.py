@@ -90,6 +90,24 @@ class FollowupApplication(ServiceApplication):
             )
         )
 
+    def waive(
+        self, office_id: str, complaint_id: UUID, actor: Principal, step: str, reason: str, now: datetime
+    ) -> None:
+        self._retrying(
+            lambda uow: self._case_for(uow, office_id, complaint_id).waive_by_person(
+                step, reason, actor.actor_id, actor.role, now
+            )
+        )
+
+    def withdraw_waiver(
+        self, office_id: str, complaint_id: UUID, actor: Principal, step: str, reason: str, now: datetime
+    ) -> None:
+        self._retrying(
+            lambda uow: self._case_for(uow, office_id, complaint_id).withdraw_waiver(
+                step, reason, actor.actor_id, actor.role, now
+            )
+        )
+
     def case(self, office_id: str | None, complaint_id: UUID) -> CaseView:
         case = self._case_for(self.unit_of_work(), office_id, complaint_id)
         return CaseView(

@@ -14,12 +14,14 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
+from shared.contracts.common import Validity
 from shared.contracts.followup import ReturnVisitMade, VisitOutcome
 from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain.case import Case
 from .domain.errors import CaseNotFound, OutOfOrder
+from .domain.routing import KeptRouting
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,24 @@ class HandlingApplication(ServiceApplication):
         if uow.find(Case.create_id(triaged.complaint_id)) is not None:
             return  # opened already (a re-publication)
         routing = triaged.payload.explanations.get("routing")
+        if triaged.payload.validity is Validity.INVALID:
+            # Not established: follow-up explains it to the customer; no department handles it. The
+            # routing is kept in case a person judges it valid after all.
+            if uow.find(KeptRouting.create_id(triaged.complaint_id)) is None:
+                uow.add(
+                    KeptRouting(
+                        complaint_id=str(triaged.complaint_id),
+                        office_id=triaged.office_id,
+                        department=triaged.payload.department,
+                        first_responsible=triaged.payload.first_responsible,
+                        severity=triaged.payload.severity.value,
+                        causation_id=str(triaged.event_id),
+                        judged_at=triaged.occurred_at,
+                        routing_reason=routing.reason if routing else None,
+                        routing_rule=routing.rule if routing else None,
+                    )
+                )
+            return
         uow.add(
             Case(
                 complaint_id=str(triaged.complaint_id),
@@ -94,6 +114,48 @@ class HandlingApplication(ServiceApplication):
             log.warning("routing override for %s not applied: %s", overridden.complaint_id, error)
             return
         uow.add(case)
+
+    def honour_validity(self, uow: UnitOfWork, overridden: TriageDecisionOverridden) -> None:
+        """A person judged the complaint invalid: the department's case is not required any more (it
+        stands down, recorded with who and why). A case with a result keeps it. Judged valid after all:
+        the case opens to the department triage routed it to."""
+        if overridden.payload.aspect != "validity":
+            return
+        if overridden.payload.value != Validity.INVALID.value:
+            self._open_kept(uow, overridden)
+            return
+        case: Case | None = uow.find(Case.create_id(overridden.complaint_id))
+        if case is None:
+            return
+        if case.stand_down(
+            f"judged invalid by {overridden.actor.id}: {overridden.payload.reason}",
+            str(overridden.event_id),
+            overridden.actor.id,
+            overridden.actor.role,
+            overridden.occurred_at,
+        ):
+            uow.add(case)
+
+    def _open_kept(self, uow: UnitOfWork, overridden: TriageDecisionOverridden) -> None:
+        kept: KeptRouting | None = uow.find(KeptRouting.create_id(overridden.complaint_id))
+        if kept is None or kept.used or uow.find(Case.create_id(overridden.complaint_id)) is not None:
+            return
+        kept.use(overridden.occurred_at, str(overridden.event_id))
+        uow.add(kept)
+        uow.add(
+            Case(
+                complaint_id=kept.complaint_id,
+                office_id=kept.office_id,
+                department=kept.department,
+                first_responsible=kept.first_responsible,
+                severity=kept.severity,
+                causation_id=str(overridden.event_id),
+                opened_at=overridden.occurred_at,
+                routing_reason=f"judged valid by {overridden.actor.id}: {overridden.payload.reason}; "
+                f"{kept.routing_reason or 'routed by triage'}",
+                routing_rule=kept.routing_rule,
+            )
+        )
 
     def return_visit(self, uow: UnitOfWork, visit: ReturnVisitMade) -> None:
         if visit.payload.outcome is not VisitOutcome.DISSATISFIED:

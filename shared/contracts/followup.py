@@ -31,6 +31,8 @@ class ReturnVisitScheduledPayload(Contract):
 
 
 class ReturnVisitScheduled(IntegrationEvent):
+    """The return visit is due by the SLA service's return-visit deadline (follow-up computes none)."""
+
     type: Literal["complaints.followup.ReturnVisitScheduled"] = "complaints.followup.ReturnVisitScheduled"
     schema_version: Literal[1] = 1
     payload: ReturnVisitScheduledPayload
@@ -71,6 +73,20 @@ class StepWaived(IntegrationEvent):
     type: Literal["complaints.followup.StepWaived"] = "complaints.followup.StepWaived"
     schema_version: Literal[1] = 1
     payload: StepWaivedPayload
+
+
+class WaiverWithdrawnPayload(Contract):
+    step: Literal["reply", "return-visit"]
+    reason: str = Field(min_length=1)
+    policy_rule: str = Field(description="The rule of the waiver that no longer applies.")
+
+
+class WaiverWithdrawn(IntegrationEvent):
+    """A waiver no longer applies (a person judged the complaint differently): the step is owed again."""
+
+    type: Literal["complaints.followup.WaiverWithdrawn"] = "complaints.followup.WaiverWithdrawn"
+    schema_version: Literal[1] = 1
+    payload: WaiverWithdrawnPayload
 
 
 class CaseClosedPayload(Contract):

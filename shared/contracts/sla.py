@@ -29,6 +29,11 @@ class ClockOutcome(StrEnum):
 
 class ClockStartedPayload(Contract):
     clock: ClockKind
+    key: str | None = Field(
+        default=None,
+        description="The clock's key, e.g. 'resolution#0' (kind#cycle, '.n' for a later generation); "
+        "absent on events published before keys travelled.",
+    )
     started_at: AwareDatetime
     deadline: AwareDatetime
     policy_version: int = Field(ge=1)
@@ -44,6 +49,11 @@ class ClockStarted(IntegrationEvent):
 
 class DeadlineWarningPayload(Contract):
     clock: ClockKind
+    key: str | None = Field(
+        default=None,
+        description="The clock's key, e.g. 'resolution#0' (kind#cycle, '.n' for a later generation); "
+        "absent on events published before keys travelled.",
+    )
     fraction: float = Field(gt=0, lt=1, description="Share of the allowed time used, e.g. 0.5 or 0.8.")
     deadline: AwareDatetime
 
@@ -56,6 +66,11 @@ class DeadlineWarning(IntegrationEvent):
 
 class DeadlineBreachedPayload(Contract):
     clock: ClockKind
+    key: str | None = Field(
+        default=None,
+        description="The clock's key, e.g. 'resolution#0' (kind#cycle, '.n' for a later generation); "
+        "absent on events published before keys travelled.",
+    )
     deadline: AwareDatetime
     escalation_level: int = Field(ge=1)
 
@@ -68,6 +83,11 @@ class DeadlineBreached(IntegrationEvent):
 
 class ClockStoppedPayload(Contract):
     clock: ClockKind
+    key: str | None = Field(
+        default=None,
+        description="The clock's key, e.g. 'resolution#0' (kind#cycle, '.n' for a later generation); "
+        "absent on events published before keys travelled.",
+    )
     stopped_at: AwareDatetime
     deadline: AwareDatetime = Field(description="The original deadline, kept even when extended.")
     extended_deadline: AwareDatetime | None
@@ -75,13 +95,42 @@ class ClockStoppedPayload(Contract):
 
 
 class ClockStopped(IntegrationEvent):
+    """The fact a clock waited for happened: met, met under an approved extension, or breached."""
+
     type: Literal["complaints.sla.ClockStopped"] = "complaints.sla.ClockStopped"
     schema_version: Literal[1] = 1
     payload: ClockStoppedPayload
 
 
+class ClockSupersededPayload(Contract):
+    clock: ClockKind
+    key: str = Field(description="The clock's key, e.g. 'resolution#0'.")
+    started_at: AwareDatetime
+    superseded_at: AwareDatetime
+    deadline: AwareDatetime = Field(description="The deadline it ran against (the original one).")
+    extended_deadline: AwareDatetime | None
+    breached: bool = Field(
+        description="Its deadline in force had passed when it was superseded: the breach stays on record."
+    )
+    explanation: Explanation = Field(description="Why it no longer applies (re-grade, override, waiver, close).")
+
+
+class ClockSuperseded(IntegrationEvent):
+    """A clock no longer applies: a re-grade, a person's override, a waiver or the case's closing
+    replaced it (the clock that now applies starts beside it). Never silently dropped; a breach stays."""
+
+    type: Literal["complaints.sla.ClockSuperseded"] = "complaints.sla.ClockSuperseded"
+    schema_version: Literal[1] = 1
+    payload: ClockSupersededPayload
+
+
 class ExtensionRequestedPayload(Contract):
     clock: ClockKind
+    key: str | None = Field(
+        default=None,
+        description="The clock's key, e.g. 'resolution#0' (kind#cycle, '.n' for a later generation); "
+        "absent on events published before keys travelled.",
+    )
     until: AwareDatetime
     reason: str = Field(min_length=1)
 
@@ -94,6 +143,11 @@ class ExtensionRequested(IntegrationEvent):
 
 class ExtensionDecidedPayload(Contract):
     clock: ClockKind
+    key: str | None = Field(
+        default=None,
+        description="The clock's key, e.g. 'resolution#0' (kind#cycle, '.n' for a later generation); "
+        "absent on events published before keys travelled.",
+    )
     approved: bool
     until: AwareDatetime
     reason: str = Field(min_length=1)

@@ -57,7 +57,10 @@ TRIAGE_EVENTS = Topic(
         "complaints.triage.DecisionOverridden",
         "complaints.triage.IncidentClusterDetected",
     ),
-    description="Triage's judgement of each complaint, re-grades, human overrides and mass incidents.",
+    description=(
+        "Triage's judgement of each complaint, re-grades, human overrides (who and why; every service "
+        "honours them) and mass incidents."
+    ),
     personal_data=False,
     producer="triage",
     consumers=("handling", "sla", "followup", "projection"),
@@ -93,14 +96,18 @@ SLA_EVENTS = Topic(
         "complaints.sla.DeadlineWarning",
         "complaints.sla.DeadlineBreached",
         "complaints.sla.ClockStopped",
+        "complaints.sla.ClockSuperseded",
         "complaints.sla.ExtensionRequested",
         "complaints.sla.ExtensionDecided",
         "complaints.sla.RegradeRequested",
     ),
-    description="Time limits: clocks, warnings, breaches, decided extensions, re-grade requests.",
+    description=(
+        "Time limits, decided here alone: clocks started, stopped and superseded, warnings, breaches, "
+        "decided extensions, re-grade requests. Follow-up and the projection read every deadline from it."
+    ),
     personal_data=False,
     producer="sla",
-    consumers=("triage", "projection"),
+    consumers=("triage", "followup", "projection"),
 )
 FOLLOWUP_EVENTS = Topic(
     name="complaints.followup.events",
@@ -110,6 +117,7 @@ FOLLOWUP_EVENTS = Topic(
         "complaints.followup.ReturnVisitScheduled",
         "complaints.followup.ReturnVisitMade",
         "complaints.followup.StepWaived",
+        "complaints.followup.WaiverWithdrawn",
         "complaints.followup.CaseClosed",
     ),
     description="Reply to the customer, return visits, recorded waivers, and closing.",

@@ -92,10 +92,19 @@ class TriageDecisionOverriddenPayload(Contract):
     previous: str
     value: str
     reason: str = Field(min_length=1, description="Why the person overrode it; the actor is who.")
+    content_category: ContentCategory | None = Field(
+        default=None, description="A category override's content category, typed (never read from 'value')."
+    )
+    business_area: BusinessAreaCode | None = Field(
+        default=None, description="A category override's business area, typed (never read from 'value')."
+    )
 
 
 class TriageDecisionOverridden(IntegrationEvent):
-    """A person confirmed differently: an automatic decision replaced, with who and why."""
+    """A person confirmed differently: an automatic decision replaced, with who (actor) and why (reason).
+    Every service honours it: SLA re-times the clocks (validity, severity), follow-up re-decides what it
+    owes (validity, nature), handling re-routes (routing) or stands down (invalid), and the projection
+    counts the overridden value. `value` of a category is 'content/area'; read the typed fields instead."""
 
     type: Literal["complaints.triage.DecisionOverridden"] = "complaints.triage.DecisionOverridden"
     schema_version: Literal[1] = 1

@@ -15,7 +15,7 @@ from services.followup.domain.errors import CaseNotFound
 from services.followup.settings import FollowupSettings
 from shared.auth import Principal
 from shared.contracts.followup import CaseClosed, CustomerReplied, ReturnVisitMade, ReturnVisitScheduled, StepWaived
-from tests.sla.contract_events import delivery, reopened, result, triaged
+from tests.sla.contract_events import clock_started, delivery, reopened, result, triaged
 from tests.sla.scenario import T0
 
 SUPERVISOR = Principal("hk-central/supervisor", "hk-central", frozenset({"supervisor"}))
@@ -53,9 +53,15 @@ def summary(app, complaint_id) -> None:
 def test_dissatisfied_reopened_handled_visited_closed(followup) -> None:
     cid = uuid.uuid4()
     feed(followup, triaged(cid, T0), result(cid, T0 + timedelta(hours=4)))
+    feed(followup, clock_started(cid, T0 + timedelta(hours=4), "return-visit", T0 + timedelta(hours=28)))
     followup.reply("hk-central", cid, SUPERVISOR, "phone", "Repaired.", T0 + timedelta(hours=5))
     followup.record_visit("hk-central", cid, STAFF, "dissatisfied", 2, False, "still noisy", T0 + timedelta(hours=9))
     feed(followup, reopened(cid, T0 + timedelta(hours=10)), result(cid, T0 + timedelta(hours=20)))
+    # The visit is due when the SLA's return-visit clock says (follow-up computes no deadline).
+    feed(
+        followup,
+        clock_started(cid, T0 + timedelta(hours=20), "return-visit", T0 + timedelta(hours=44), "return-visit#1"),
+    )
     followup.reply("hk-central", cid, SUPERVISOR, "phone", "Cable replaced.", T0 + timedelta(hours=21))
     followup.record_visit("hk-central", cid, STAFF, "satisfied", 5, True, None, T0 + timedelta(hours=30))
     summary(followup, cid)
@@ -83,6 +89,7 @@ def test_dissatisfied_reopened_handled_visited_closed(followup) -> None:
 def test_unreachable_recorded_after_the_retries(followup) -> None:
     cid = uuid.uuid4()
     feed(followup, triaged(cid, T0), result(cid, T0 + timedelta(hours=4)))
+    feed(followup, clock_started(cid, T0 + timedelta(hours=4), "return-visit", T0 + timedelta(hours=28)))
     followup.reply("hk-central", cid, SUPERVISOR, "phone", "Repaired.", T0 + timedelta(hours=5))
     for n in range(3):
         followup.record_visit("hk-central", cid, STAFF, "unreachable", None, False, None, T0 + timedelta(hours=8 + n))
@@ -115,6 +122,6 @@ def test_another_office_sees_nothing(followup) -> None:
 
 def test_redelivered_results_do_not_schedule_twice(followup) -> None:
     cid = uuid.uuid4()
-    message = result(cid, T0 + timedelta(hours=4))
-    feed(followup, triaged(cid, T0), message, message)
+    message = clock_started(cid, T0 + timedelta(hours=4), "return-visit", T0 + timedelta(hours=28))
+    feed(followup, triaged(cid, T0), result(cid, T0 + timedelta(hours=4)), message, message)
     assert len([m for m in published(followup, cid) if isinstance(m, ReturnVisitScheduled)]) == 1

@@ -49,14 +49,18 @@ def test_satisfied_path_closes() -> None:
     reply(c)
     assert visit(c, "satisfied")["final"]
     close(c)
-    assert names(c) == ["Opened", "Triaged", "ResultHeard", "ReturnVisitScheduled", "Replied", "Visited", "Closed"]
+    assert names(c) == ["Opened", "Triaged", "ResultHeard", "Replied", "Visited", "Closed"]
 
 
-def test_return_visit_is_due_a_day_after_the_result() -> None:
+def test_the_return_visit_is_due_when_the_sla_clock_says_and_follow_up_computes_no_deadline() -> None:
     c = case()
     result(c, hours=5)
+    assert not [e for e in c.collect_events() if isinstance(e, FollowUpCase.ReturnVisitScheduled)]
+    sla_deadline = T0 + timedelta(hours=29, minutes=7)  # whatever the SLA's calendar made of it
+    c.note_clock_started("return-visit", "return-visit#0", sla_deadline, T0 + timedelta(hours=5), "clock-1")
+    c.note_clock_started("return-visit", "return-visit#0", sla_deadline, T0 + timedelta(hours=5), "clock-1")
     (scheduled,) = [e for e in c.collect_events() if isinstance(e, FollowUpCase.ReturnVisitScheduled)]
-    assert scheduled.due_at == T0 + timedelta(hours=29)
+    assert (scheduled.due_at, scheduled.cycle) == (sla_deadline, 0)
 
 
 def test_dissatisfied_reopens_then_handled_visited_and_closed() -> None:

@@ -77,3 +77,20 @@ def test_openapi_documents_the_error_answers(env) -> None:
     client, *_ = env
     paths = client.get("/openapi.json").json()["paths"]
     assert {"403", "404", "409", "422"} <= set(paths["/complaints/{complaint_id}/close"]["post"]["responses"])
+
+
+def test_a_supervisor_waives_the_return_visit_with_why_and_can_withdraw_it(env) -> None:
+    client, keys, _clock, app = env
+    cid = uuid.uuid4()
+    feed(app, triaged(cid, T0), result(cid, T0 + timedelta(hours=2)))
+    url = f"/complaints/{cid}/waivers"
+    body = {"step": "return-visit", "reason": "the owner moved abroad; asked not to be called"}
+    assert client.post(url, json=body, headers=h(keys, "hk-central/staff")).status_code == 403
+    assert client.post(url, json=body, headers=h(keys, "hk-central/supervisor")).status_code == 201
+    assert client.post(url, json=body, headers=h(keys, "hk-central/supervisor")).status_code == 409
+    waiver = client.get(f"/complaints/{cid}", headers=h(keys, "hk-central/supervisor")).json()["waivers"]
+    assert waiver["return-visit"]["by"] == "hk-central/supervisor"
+    withdrawn = client.post(f"{url}/return-visit/withdrawal", json={"reason": "reached by mail after all"},
+                            headers=h(keys, "hk-central/manager"))  # fmt: skip
+    assert withdrawn.status_code == 200
+    assert client.get(f"/complaints/{cid}", headers=h(keys, "hk-central/supervisor")).json()["waivers"] == {}

@@ -12,7 +12,9 @@ from shared.contracts.triage import ComplainantHistory, ComplaintTriaged, Compla
 from tests.support import T0
 
 
-def triaged(office_id: str = "hk-central", severity: str = "important", at: datetime = T0) -> ComplaintTriaged:
+def triaged(
+    office_id: str = "hk-central", severity: str = "important", at: datetime = T0, validity: str = "valid"
+) -> ComplaintTriaged:
     complaint_id = uuid.uuid4()
     why = Explanation(reason="test", rule="test@v1", caused_by=[])
     return ComplaintTriaged(
@@ -24,7 +26,7 @@ def triaged(office_id: str = "hk-central", severity: str = "important", at: date
         causation_id=uuid.uuid4(),
         correlation_id=complaint_id,
         payload=ComplaintTriagedPayload(
-            validity="valid",
+            validity=validity,
             nature="effective",
             communication_kind=None,
             content_category="equipment",

@@ -23,8 +23,8 @@ from shared.contracts.followup import (
 from shared.contracts.handling import CaseAccepted, CaseOpened, ResultRecorded
 from shared.contracts.hotline import HotlineComplaintReported
 from shared.contracts.intake import ComplaintRegistered
-from shared.contracts.sla import ClockStarted, ExtensionDecided
 from shared.contracts.triage import ComplaintTriaged
+from tests.sla_feed import Extension, sla_events
 
 # 09:00 in Hong Kong on Monday 2 November 2026: replies due "the same day" stay on the same day.
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -95,7 +95,17 @@ class Story:
         return event
 
     def tell(self) -> list[IntegrationEvent]:
-        """Every event of the story, in the order the services would publish them."""
+        """Every event of the story, in the order the services would publish them, then the SLA
+        service's clock events for them (made by the real SLA domain: the one authority on time)."""
+        facts = list(self._tell_facts())
+        extensions = []
+        if self.fault == EXTENDED and self.with_case:
+            t = self.received_at
+            extensions.append(Extension(t + timedelta(hours=10), "resolution", t + timedelta(hours=20)))
+        self.events = facts + sla_events(facts, extensions)
+        return self.events
+
+    def _tell_facts(self) -> list[IntegrationEvent]:
         self.events = []
         t = self.received_at
         reception = Actor(id=f"{self.office_id}/reception", role="receptionist")
@@ -171,32 +181,11 @@ class Story:
             system("handling"),
             {"department": "engineering", "first_responsible": "Mr Lee"},
         )
-        self._event(
-            ClockStarted,
-            t + timedelta(minutes=4),
-            system("sla"),
-            {
-                "clock": "resolution",
-                "started_at": t,
-                "deadline": t + timedelta(hours=12),
-                "policy_version": 1,
-                "calendar": "calendar-time",
-                "explanation": Explanation(reason="minor: half a day", rule="sla.resolution.minor@v1"),
-            },
-        )
         self._event(CaseAccepted, t + timedelta(minutes=8), staff, {"department": "engineering"})
         if self.fault == MISSING_RESULT:
             return self.events
         result_at = t + timedelta(hours=3)
-        if self.fault == EXTENDED:
-            until = t + timedelta(hours=20)
-            manager = Actor(id=f"{self.office_id}/manager", role="manager")
-            self._event(
-                ExtensionDecided,
-                t + timedelta(hours=10),
-                manager,
-                {"clock": "resolution", "approved": True, "until": until, "reason": "parts on order"},
-            )
+        if self.fault == EXTENDED:  # a manager approves overtime until t + 20 h (see `tell`)
             result_at = t + timedelta(hours=13)  # after 12 h, within the extension
         self._event(ResultRecorded, result_at, staff, {"result": "fixed", "resolved": True})
         replied = result_at + (timedelta(hours=20) if self.fault == LATE_REPLY else timedelta(minutes=10))

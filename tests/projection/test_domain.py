@@ -13,6 +13,7 @@ from services.projection.domain.chain import ChainHead, Link, canonical_json, di
 from services.projection.domain.policy import Policy
 from services.projection.domain.signals import outlier_offices, robust_z
 from services.projection.domain.view import ComplaintView, Received, business_order
+from services.sla.domain.calendar import end_of_day as sla_end_of_day
 from shared.contracts import IntegrationEvent
 from tests.projection.scenario import (
     EXTENDED,
@@ -23,6 +24,7 @@ from tests.projection.scenario import (
     WAIVED,
     Story,
 )
+from tests.sla_feed import sla_events
 
 POLICY = Policy()
 
@@ -104,11 +106,15 @@ def test_an_approved_extension_makes_a_late_result_met_under_extension() -> None
     assert view.violations(now, POLICY) == []
 
 
-def test_the_sla_clock_deadline_wins_over_the_default_policy() -> None:
+def test_deadlines_come_from_the_sla_clocks_and_none_are_computed_here() -> None:
     s = story(MISSING_RESULT, validity="valid")
-    s.severity = "important"  # policy: 1 day; but the scenario's SLA clock says 12 hours
+    s.severity = "important"  # the SLA's important clock allows one day
     view = view_of(s)
-    assert statuses(view, START + timedelta(hours=13))["result"] == "overdue"
+    assert statuses(view, START + timedelta(hours=13))["result"] == "pending"
+    assert statuses(view, START + timedelta(hours=25))["result"] == "overdue"
+    facts_only = [e for e in s.events if not e.type.startswith("complaints.sla.")]
+    alone = ComplaintView.of(s.complaint_id, s.office_id, entries(facts_only))
+    assert statuses(alone, START + timedelta(days=30))["result"] == "waiting"  # no SLA clock: no verdict
 
 
 def test_arrival_order_does_not_matter() -> None:
@@ -200,10 +206,12 @@ def test_a_reopened_case_needs_a_new_result_reply_and_visit() -> None:
     from shared.contracts.handling import CaseReopened
 
     s = story()
-    s.tell()
-    closed = s.events[-1].occurred_at
-    s._event(CaseReopened, closed + timedelta(hours=1), s.events[-1].actor, {"reason": "still leaking"})
-    view = ComplaintView.of(s.complaint_id, s.office_id, entries(s.events))
+    facts = s._tell_facts()
+    closed = facts[-1].occurred_at
+    del facts[-1]  # reopened instead of closed: the customer was dissatisfied
+    s.events = facts
+    s._event(CaseReopened, closed + timedelta(hours=1), facts[-1].actor, {"reason": "still leaking"})
+    view = ComplaintView.of(s.complaint_id, s.office_id, entries(s.events + sla_events(s.events)))
     soon, later = closed + timedelta(hours=2), closed + timedelta(days=2)
     assert view.state == "reopened"
     assert statuses(view, soon)["result"] == "pending"
@@ -215,21 +223,22 @@ def test_an_invalid_complaint_with_a_case_opened_needs_no_result_but_a_same_day_
     from shared.contracts.handling import CaseAccepted, CaseOpened
 
     s = story(validity="invalid")
-    s.tell()
+    s.events = s._tell_facts()
     triaged_at = s.events[1].occurred_at
-    del s.events[2:]  # keep registration and triage; handling opens a case for every triaged complaint
+    del s.events[2:]  # keep registration and triage; an older handling opened a case for it
     s._event(CaseOpened, triaged_at, s.events[-1].actor, {"department": "engineering", "first_responsible": "Lee"})
     s._event(CaseAccepted, triaged_at + timedelta(minutes=5), s.events[-1].actor, {"department": "engineering"})
-    view = ComplaintView.of(s.complaint_id, s.office_id, entries(s.events))
+    view = ComplaintView.of(s.complaint_id, s.office_id, entries(s.events + sla_events(s.events)))
     now = START + timedelta(days=3)
     assert statuses(view, now) == {
         "recorded": "done",
         "handled": "done",
         "result": "not-applicable",
         "reply": "overdue",
-        "return-visit": "waiting",
+        "return-visit": "not-applicable",  # an invalid complaint owes no return visit
     }
-    assert view.checks(now, POLICY)[3].due_at == POLICY.end_of_day(triaged_at)
+    # "The same day" is the SLA's: the end of the day of the judgement, in the office's time zone.
+    assert view.checks(now, POLICY)[3].due_at == sla_end_of_day(triaged_at, None, "Asia/Hong_Kong")
 
 
 def test_events_of_the_same_instant_follow_their_causes() -> None:

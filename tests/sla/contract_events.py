@@ -26,7 +26,14 @@ from shared.contracts.handling import (
     ResultRecorded,
     ResultRecordedPayload,
 )
-from shared.contracts.triage import ComplainantHistory, ComplaintTriaged, ComplaintTriagedPayload
+from shared.contracts.sla import ClockKind, ClockStarted, ClockStartedPayload
+from shared.contracts.triage import (
+    ComplainantHistory,
+    ComplaintTriaged,
+    ComplaintTriagedPayload,
+    TriageDecisionOverridden,
+    TriageDecisionOverriddenPayload,
+)
 from tests.support import form
 
 STAFF = Actor(id="hk-central/staff", role="department-staff")
@@ -110,3 +117,35 @@ _offsets = iter(range(10**9))
 
 def delivery(message: Any, topic: str = "test") -> Delivery:
     return Delivery(message=message, topic=topic, partition=0, offset=next(_offsets), key=str(message.complaint_id))
+
+
+def overridden(
+    complaint_id: UUID, at: datetime, aspect: str, value: str, previous: str = "", office_id: str = "hk-central"
+) -> TriageDecisionOverridden:
+    """A supervisor's override, as triage publishes it (a category carries its typed parts)."""
+    typed: dict[str, Any] = {}
+    if aspect == "category":
+        content, area = value.split("/")
+        typed = {"content_category": ContentCategory(content), "business_area": BusinessArea(area)}
+    return TriageDecisionOverridden(
+        **_base(complaint_id, at, office_id),
+        actor=Actor(id=f"{office_id}/supervisor", role="supervisor"),
+        payload=TriageDecisionOverriddenPayload(
+            aspect=aspect, previous=previous or "?", value=value, reason="seen on site", **typed
+        ),
+    )
+
+
+def clock_started(
+    complaint_id: UUID, at: datetime, clock: str, deadline: datetime, key: str | None = None,
+    office_id: str = "hk-central",
+) -> ClockStarted:  # fmt: skip
+    """A clock as the SLA service publishes it."""
+    return ClockStarted(
+        **_base(complaint_id, at, office_id),
+        actor=Actor.system("sla"),
+        payload=ClockStartedPayload(
+            clock=ClockKind(clock), key=key or f"{clock}#0", started_at=at, deadline=deadline, policy_version=1,
+            calendar="calendar-time", explanation=Explanation(reason="test", rule="sla.test@v1"),
+        ),
+    )  # fmt: skip

@@ -264,6 +264,19 @@ def test_a_supervisor_overrides_with_who_and_why_and_designating_major_regrades(
     assert len(of_type(messages, NotificationRequested)) == 1
 
 
+def test_an_override_names_the_judgement_it_amends_and_a_category_is_typed(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    [judged] = of_type(published(triage), ComplaintTriaged)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+    triage.decide(
+        "hk-central", complaint.complaint_id, "category", "service-attitude/staff", "rude guard", SUPERVISOR, T0
+    )
+    [override] = of_type(published(triage, start), TriageDecisionOverridden)
+    assert override.causation_id == judged.event_id  # the cause: the judgement it amends
+    assert (override.payload.content_category, override.payload.business_area) == ("service-attitude", "staff")
+
+
 def test_confirming_records_the_confirmation_and_publishes_no_change(triage) -> None:
     complaint = registered("A corridor light flickers.")
     feed(triage, complaint)

@@ -20,6 +20,8 @@ from shared.contracts.followup import (
     StepWaived,
     StepWaivedPayload,
     VisitOutcome,
+    WaiverWithdrawn,
+    WaiverWithdrawnPayload,
 )
 from shared.eventstore import ServiceApplication
 
@@ -58,8 +60,19 @@ class Translator:
         if isinstance(event, FollowUpCase.StepWaived):
             yield Publication.of(
                 StepWaived(
-                    **base, occurred_at=event.at, actor=SYSTEM, causation_id=UUID(event.cause_id),
+                    **base, occurred_at=event.at,
+                    actor=Actor(id=event.actor_id, role=event.actor_role) if event.actor_id else SYSTEM,
+                    causation_id=UUID(event.cause_id) if event.cause_id else None,
                     payload=StepWaivedPayload(step=event.step, reason=event.reason, policy_rule=event.rule),
+                )
+            )  # fmt: skip
+        elif isinstance(event, FollowUpCase.WaiverWithdrawn):
+            yield Publication.of(
+                WaiverWithdrawn(
+                    **base, occurred_at=event.at,
+                    actor=Actor(id=event.actor_id, role=event.actor_role) if event.actor_id else SYSTEM,
+                    causation_id=UUID(event.cause_id) if event.cause_id else None,
+                    payload=WaiverWithdrawnPayload(step=event.step, reason=event.reason, policy_rule=event.rule),
                 )
             )  # fmt: skip
         elif isinstance(event, FollowUpCase.ReturnVisitScheduled):

@@ -64,22 +64,59 @@ class FollowUpCase(Aggregate):
     def note_triaged(
         self, validity: str, nature: str, kind: str | None, at: datetime, cause_id: str, policy: FollowupPolicy
     ) -> None:
-        if self.triage is not None:
-            return  # the first judgement decides the waivers; overrides are a person's matter
+        if self.triage is not None or cause_id in self.heard:
+            return  # triage's first judgement; a person's later judgement arrives as an override
         self._triaged(validity=validity, nature=nature, kind=kind, at=at, cause_id=cause_id)
-        if validity == "invalid" and policy.waive_return_visit_if_invalid:
-            self._waived(
-                step="return-visit",
-                reason="an invalid complaint is answered with a polite explanation; nothing was handled to visit about",
-                rule=policy.rule("waive.return-visit.invalid"),
-                at=at,
-                cause_id=cause_id,
+        self._decide_waivers(at, cause_id, policy)
+
+    def note_overridden(self, aspect: str, value: str, at: datetime, cause_id: str, policy: FollowupPolicy) -> None:
+        """A person's judgement of validity or nature replaces triage's: what is owed is decided again
+        (an invalid complaint owes its explanation and no visit; a consultation no visit, ...)."""
+        if cause_id in self.heard or self.triage is None or aspect not in ("validity", "nature"):
+            return
+        validity, nature, kind = self.triage["validity"], self.triage["nature"], self.triage["kind"]
+        if aspect == "validity":
+            validity = value
+        else:  # one value per nature: 'effective', or the kind of communication complaint
+            nature, kind = ("effective", None) if value == "effective" else ("communication", value)
+        self._judgement_overridden(aspect=aspect, validity=validity, nature=nature, kind=kind, at=at, cause_id=cause_id)
+        self._decide_waivers(at, cause_id, policy)
+
+    @event("JudgementOverridden")
+    def _judgement_overridden(
+        self, aspect: str, validity: str, nature: str, kind: str | None, at: datetime, cause_id: str
+    ) -> None:
+        assert self.triage is not None
+        self.triage = {**self.triage, "validity": validity, "nature": nature, "kind": kind}
+        self.heard.add(cause_id)
+
+    def _policy_waiver(self, policy: FollowupPolicy) -> tuple[str, str] | None:
+        """(reason, rule) if the judgement in force lets the policy waive the return visit."""
+        assert self.triage is not None
+        if self.triage["validity"] == "invalid" and policy.waive_return_visit_if_invalid:
+            return (
+                "an invalid complaint is answered with a polite explanation; nothing was handled to visit about",
+                policy.rule("waive.return-visit.invalid"),
             )
-        elif nature == "communication" and kind in policy.waive_return_visit_for:
-            self._waived(
+        kind = self.triage["kind"]
+        if self.triage["nature"] == "communication" and kind in policy.waive_return_visit_for:
+            return (
+                f"a {kind} communication complaint was answered on the spot; the policy needs no return visit",
+                policy.rule(f"waive.return-visit.{kind}"),
+            )
+        return None
+
+    def _decide_waivers(self, at: datetime, cause_id: str, policy: FollowupPolicy) -> None:
+        wanted = self._policy_waiver(policy)
+        current = self.waivers.get("return-visit")
+        if wanted is not None and current is None:
+            self._waived(step="return-visit", reason=wanted[0], rule=wanted[1], at=at, cause_id=cause_id)
+        elif wanted is None and current is not None and current.get("by") is None:
+            # The policy's waiver no longer applies (a person judged differently): the visit is owed again.
+            self._waiver_withdrawn(
                 step="return-visit",
-                reason=f"a {kind} communication complaint was answered on the spot; the policy needs no return visit",
-                rule=policy.rule(f"waive.return-visit.{kind}"),
+                reason="the judgement that allowed the waiver was overridden: the return visit is owed",
+                rule=current["rule"],
                 at=at,
                 cause_id=cause_id,
             )
@@ -90,17 +127,58 @@ class FollowUpCase(Aggregate):
         self.heard.add(cause_id)
 
     @event("StepWaived")
-    def _waived(self, step: str, reason: str, rule: str, at: datetime, cause_id: str) -> None:
-        self.waivers[step] = {"reason": reason, "rule": rule, "at": at}
+    def _waived(
+        self, step: str, reason: str, rule: str, at: datetime, cause_id: str | None,
+        actor_id: str | None = None, actor_role: str | None = None,
+    ) -> None:  # fmt: skip
+        self.waivers[step] = {"reason": reason, "rule": rule, "at": at, "by": actor_id}
+
+    @event("WaiverWithdrawn")
+    def _waiver_withdrawn(
+        self, step: str, reason: str, rule: str, at: datetime, cause_id: str | None,
+        actor_id: str | None = None, actor_role: str | None = None,
+    ) -> None:  # fmt: skip
+        self.waivers.pop(step, None)
+
+    def waive_by_person(self, step: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        """A supervisor or manager waives the return visit (an override of what the policy owes), with
+        who and why; the SLA ends the visit's clock, the projection shows the step waived."""
+        self._open()
+        if step != "return-visit":
+            raise OutOfOrder("only the return visit can be waived; a reply is always owed")
+        if step in self.waivers:
+            raise OutOfOrder(f"the {step} is waived already: {self.waivers[step]['reason']}")
+        if self.final_visit_of(self.cycle) is not None:
+            raise OutOfOrder("this result's return visit is already recorded")
+        result = self.result_of(self.cycle)
+        self._waived(
+            step=step, reason=reason, rule="followup.waive.by-person", at=at,
+            cause_id=result["cause_id"] if result else None, actor_id=actor_id, actor_role=actor_role,
+        )  # fmt: skip
+
+    def withdraw_waiver(self, step: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        """A supervisor or manager overrides a waiver: the step is owed again."""
+        self._open()
+        waiver = self.waivers.get(step)
+        if waiver is None:
+            raise OutOfOrder(f"the {step} is not waived")
+        self._waiver_withdrawn(
+            step=step, reason=reason, rule=waiver["rule"], at=at, cause_id=None, actor_id=actor_id,
+            actor_role=actor_role,
+        )  # fmt: skip
+
+    def note_clock_started(self, kind: str, key: str | None, deadline: datetime, at: datetime, cause_id: str) -> None:
+        """The SLA service (the one authority on time limits) started a return-visit clock: the visit is
+        scheduled for its deadline. Follow-up computes no deadline of its own."""
+        if kind != "return-visit" or cause_id in self.heard or self.closed is not None:
+            return
+        cycle = int(key.split("#", 1)[1].split(".", 1)[0]) if key and "#" in key else self.cycle
+        self._visit_scheduled(cycle=cycle, due_at=deadline, scheduled_at=at, cause_id=cause_id)
 
     def note_result(self, at: datetime, resolved: bool, summary: str, cause_id: str, policy: FollowupPolicy) -> None:
         if cause_id in self.heard or self.result_of(self.cycle) is not None:
             return  # heard already, or this cycle has its result (a later one changes nothing here)
         self._result(at=at, resolved=resolved, summary=summary, cause_id=cause_id)
-        if "return-visit" not in self.waivers:
-            self._visit_scheduled(
-                cycle=self.cycle, due_at=at + policy.return_visit_within, scheduled_at=at, cause_id=cause_id
-            )
 
     @event("ResultHeard")
     def _result(self, at: datetime, resolved: bool, summary: str, cause_id: str) -> None:
@@ -109,7 +187,7 @@ class FollowUpCase(Aggregate):
 
     @event("ReturnVisitScheduled")
     def _visit_scheduled(self, cycle: int, due_at: datetime, scheduled_at: datetime, cause_id: str) -> None:
-        pass
+        self.heard.add(cause_id)
 
     def note_reopened(self, at: datetime, reason: str, cause_id: str) -> None:
         if cause_id in self.heard or self.closed is not None:

@@ -1,16 +1,15 @@
-"""The follow-up policy: how soon the return visit is due, how often an unreachable customer is tried,
-and which steps a complaint may skip. Every waiver names the rule (with the version) that allowed it."""
+"""The follow-up policy: how often an unreachable customer is tried, and which steps a complaint may
+skip. Every waiver names the rule (with the version) that allowed it. When a visit is due is not
+decided here: the SLA service's return-visit clock is the one authority on time limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 
 @dataclass(frozen=True)
 class FollowupPolicy:
     version: int = 1
-    return_visit_within: timedelta = timedelta(days=1)
     max_visit_attempts: int = 3
     # Communication complaints of these kinds were answered on the spot: no return visit is owed.
     waive_return_visit_for: frozenset[str] = field(default_factory=lambda: frozenset({"consultation"}))

@@ -63,6 +63,15 @@ class VisitOut(BaseModel):
     remarks: str | None
 
 
+class WaiverIn(BaseModel):
+    step: Literal["return-visit"] = "return-visit"
+    reason: str = Field(min_length=1, max_length=2000, description="Why the person waives it (who: the key).")
+
+
+class WithdrawalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class CloseIn(BaseModel):
     cause: str = Field(min_length=1, max_length=4000)
     lessons: str = Field(min_length=1, max_length=4000)
@@ -146,6 +155,25 @@ def create_app(
             )
         )  # fmt: skip
         return {"status": "closed"}
+
+    @api.post("/complaints/{complaint_id}/waivers", status_code=status.HTTP_201_CREATED, responses=RESPONSES)
+    def waive(complaint_id: UUID, body: WaiverIn, principal: CurrentPrincipal, request: Request) -> dict[str, str]:
+        """A supervisor or manager waives the return visit, with why (a person's override of the policy)."""
+        require_roles(principal, *AGREEING_ROLES)
+        office_id = require_office(principal)
+        run(lambda: followup(request).waive(office_id, complaint_id, principal, body.step, body.reason, clock()))
+        return {"status": "waived"}
+
+    @api.post("/complaints/{complaint_id}/waivers/{step}/withdrawal", responses=RESPONSES)
+    def withdraw(
+        complaint_id: UUID, step: Literal["return-visit"], body: WithdrawalIn, principal: CurrentPrincipal,
+        request: Request,
+    ) -> dict[str, str]:  # fmt: skip
+        """A supervisor or manager withdraws a waiver: the step is owed again."""
+        require_roles(principal, *AGREEING_ROLES)
+        office_id = require_office(principal)
+        run(lambda: followup(request).withdraw_waiver(office_id, complaint_id, principal, step, body.reason, clock()))
+        return {"status": "withdrawn"}
 
     @api.get("/complaints/{complaint_id}", response_model=CaseOut, responses=RESPONSES)
     def case(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:

@@ -24,11 +24,12 @@ class HandlingHandler(Inbound):
 
     def overridden(self, uow: UnitOfWork, message: TriageDecisionOverridden, delivery: Delivery) -> None:
         self.app.reroute(uow, message)
+        self.app.honour_validity(uow, message)
 
     def return_visit(self, uow: UnitOfWork, message: ReturnVisitMade, delivery: Delivery) -> None:
         self.app.return_visit(uow, message)
 
-    # Clusters and other follow-up events are not handling's business.
+    # Clusters, other overrides and other follow-up events are not handling's business.
     TOPICS = (TRIAGE_EVENTS, FOLLOWUP_EVENTS)
     HANDLERS = {
         ComplaintTriaged: triaged,

@@ -26,6 +26,7 @@ class Stage(StrEnum):
     APPROVED = "approved"  # the leader approved: carry it out
     CARRIED_OUT = "carried-out"  # done: record the result
     RESULTED = "resulted"  # the case has a result (closed for handling, until a reopening)
+    STOOD_DOWN = "stood-down"  # judged invalid by a person: no department's handling is required
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Case(Aggregate):
 
     def _require(self, *stages: Stage, doing: str) -> None:
         if self.stage not in stages:
+            if self.stage is Stage.STOOD_DOWN:
+                raise OutOfOrder(f"cannot {doing}: the complaint was judged invalid; no handling is required")
             if self.stage is Stage.RESULTED:
                 raise OutOfOrder(f"cannot {doing}: the case has a result already (reopen it first)")
             wanted = " or ".join(s.value for s in stages)
@@ -238,6 +241,18 @@ class Case(Aggregate):
     @event("SeverityChanged")
     def _severity_changed(self, severity: str, causation_id: str, at: datetime) -> None:
         self.severity = Severity(severity)
+
+    def stand_down(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
+        """Not established after all: the case needs no handling. Only an unresolved case stands down."""
+        if self.stage in (Stage.RESULTED, Stage.STOOD_DOWN):
+            return False
+        self._stood_down(reason=reason, causation_id=causation_id, actor_id=actor_id, actor_role=actor_role, at=at)
+        return True
+
+    @event("StoodDown")
+    def _stood_down(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.stage = Stage.STOOD_DOWN
+        self.hand_over_to = None
 
     def reopen(self, reason: str, visit_event_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
         """A dissatisfied return visit reopens a case with a result; anything else changes nothing."""

@@ -1,13 +1,14 @@
-"""The time limits the record rule is judged against (DOMAIN.md §5-9) and the concealment thresholds.
+"""The projection's own readings: how soon a registration must follow its receipt, the concealment
+thresholds, and the calendar weeks and months of the statistics.
 
-The SLA service's own clocks, when they arrive, take precedence over these defaults; these keep the
-projection able to judge a complaint whose clocks never came.
+No handling time limit lives here: hand-over, resolution, settlement, reply ("the same day") and
+return-visit deadlines are the SLA service's alone, read from its clock events (`view.py`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 POLICY_VERSION = 1
@@ -29,16 +30,7 @@ class Policy:
     version: int = POLICY_VERSION
     # Recorded "at once": the registration may trail the receipt by at most this long.
     record_within: timedelta = timedelta(hours=1)
-    hand_over_within: timedelta = timedelta(minutes=10)
-    resolution_within: dict[str, timedelta] = field(
-        default_factory=lambda: {
-            "minor": timedelta(hours=12),
-            "important": timedelta(days=1),
-            "major": timedelta(days=15),
-        }
-    )
-    return_visit_within: timedelta = timedelta(days=1)
-    # Replies are due "the same day": the end of the result's day in the office's time zone.
+    # Weeks and months of the statistics are the office's.
     timezone: str = "Asia/Hong_Kong"
     # Concealment signals.
     hotline_registration_within: timedelta = timedelta(days=1)
@@ -58,14 +50,6 @@ class Policy:
             except OverflowError:
                 continue
         return instant
-
-    def end_of_day(self, instant: datetime) -> datetime:
-        local = self.local(instant)
-        return datetime.combine(local.date(), time(23, 59, 59), tzinfo=local.tzinfo)
-
-    def resolution_for(self, severity: str | None) -> timedelta:
-        # Not yet graded: judge by the strictest limit (a grade that arrives later relaxes it).
-        return self.resolution_within.get(severity or "minor", self.resolution_within["minor"])
 
     def week_of(self, instant: datetime) -> str:
         year, week, _ = self.local(instant).isocalendar()

@@ -3,6 +3,11 @@
 Everything here is a pure function of the received events, taken in business-time order
 (`occurred_at`, then event id), never in arrival order: topics are not ordered relative to each
 other, so a handling event may arrive before the triage event it follows, and the outcome is the same.
+
+Time limits are the SLA service's alone: every deadline, breach and compliance figure here is read
+from its clock events (started, extended, stopped, superseded). The projection computes no deadline;
+a step whose clock has not arrived is `waiting`. A clock superseded after its deadline keeps its
+breach, so a re-grade never erases a violation that already happened.
 """
 
 from __future__ import annotations
@@ -15,15 +20,10 @@ from typing import Any
 from uuid import UUID
 
 from .policy import Policy, later
+from .sla_clocks import STEP_KINDS, Clock
 
-# Clock kinds of the SLA service -> the record-rule step they time.
-CLOCK_STEPS = {
-    "hand-over": "handled",
-    "resolution": "result",
-    "settlement": "result",
-    "reply": "reply",
-    "return-visit": "return-visit",
-}
+__all__ = ["STEP_KINDS", "Check", "Clock", "ComplaintView", "Received", "business_order", "summary_of"]
+
 RULES = {
     "recorded": "everything recorded",
     "handled": "everything handled",
@@ -149,12 +149,6 @@ class Check:
 
 
 @dataclass
-class Clock:
-    deadline: datetime | None = None
-    extended_until: datetime | None = None
-
-
-@dataclass
 class ComplaintView:
     complaint_id: UUID
     office_id: str
@@ -194,6 +188,7 @@ class ComplaintView:
     reopened: int = 0
     waivers: dict[str, str] = field(default_factory=dict)
     clocks: dict[str, Clock] = field(default_factory=dict)
+    amended: set[str] = field(default_factory=set)  # judged values a re-grade or a person replaced
 
     @classmethod
     def of(cls, complaint_id: UUID, office_id: str, entries: list[dict[str, Any]]) -> ComplaintView:
@@ -224,23 +219,25 @@ class ComplaintView:
             self.description = form["description"]
             self.customer_request = form["customer_request"]
         elif kind == "ComplaintTriaged":
+            # A re-grade or override dated before the judgement it amends (a cluster completed by an
+            # earlier complaint) still amends it: what was amended already is kept.
             self.triaged_at = r.occurred_at
-            self.validity = p["validity"]
-            self.nature = p["nature"]
-            self.content_category = p["content_category"]
-            self.business_area = p["business_area"]
-            self.severity = p["severity"]
-            self.department = p["department"]
+            judged = {
+                "validity": p["validity"],
+                "nature": p["nature"],
+                "content_category": p["content_category"],
+                "business_area": p["business_area"],
+                "severity": p["severity"],
+                "department": p["department"],
+            }
+            for name, value in judged.items():
+                if name not in self.amended:
+                    setattr(self, name, value)
         elif kind == "SeverityRegraded":
             self.severity = p["severity"]
+            self.amended.add("severity")
         elif kind == "DecisionOverridden":
-            aspect, value = p["aspect"], p["value"]
-            if aspect == "category":
-                self.business_area = value
-            elif aspect == "routing":
-                self.department = value
-            else:
-                setattr(self, aspect, value)
+            self._overridden(p)
         elif kind == "CaseOpened":
             self.case_opened_at = self.case_opened_at or r.occurred_at
             self.department = p["department"]
@@ -257,9 +254,7 @@ class ComplaintView:
             self.cycle_started_at = r.occurred_at
             self.result_at = self.replied_at = self.visited_at = None
             self.resolved = None
-            self.closed_at = None
-            for timed in ("result", "reply", "return-visit"):
-                self.clocks.pop(timed, None)  # timed afresh (by new clocks, or by the policy)
+            self.closed_at = None  # the new cycle's clocks (kind#cycle) time it afresh
         elif kind == "CustomerReplied":
             self.replied_at = self.replied_at or when(p["replied_at"])
         elif kind == "ReturnVisitMade":
@@ -272,21 +267,62 @@ class ComplaintView:
             self.waivers[p["step"]] = p["reason"]
         elif kind == "CaseClosed":
             self.closed_at = r.occurred_at
-        elif kind == "ClockStarted":
-            step = CLOCK_STEPS.get(p["clock"])
-            if step:
-                self.clocks.setdefault(step, Clock()).deadline = when(p["deadline"])
-        elif kind == "ExtensionDecided":
-            step = CLOCK_STEPS.get(p["clock"])
-            if step and p["approved"]:
-                self.clocks.setdefault(step, Clock()).extended_until = when(p["until"])
+        elif kind == "WaiverWithdrawn":
+            self.waivers.pop(p["step"], None)
+        elif kind in ("ClockStarted", "ExtensionDecided", "ClockStopped", "ClockSuperseded"):
+            self._clock_event(kind, p)
+
+    def _overridden(self, p: dict[str, Any]) -> None:
+        """A person's judgement replaces the automatic one; statistics count the overridden value."""
+        aspect, value = p["aspect"], p["value"]
+        self.amended |= {
+            "category": {"content_category", "business_area"},
+            "routing": {"department"},
+        }.get(aspect, {aspect})
+        if aspect == "category":
+            typed = p.get("content_category"), p.get("business_area")
+            content, area = typed if all(typed) else [*value.split("/", 1), None][:2]
+            self.content_category = content or self.content_category
+            self.business_area = area or self.business_area
+        elif aspect == "routing":
+            self.department = value
+        elif aspect == "nature":  # one value per nature: 'effective', or the kind of communication
+            self.nature = "effective" if value == "effective" else "communication"
+        elif aspect in ("validity", "severity"):
+            setattr(self, aspect, value)
+
+    def _clock_event(self, kind: str, p: dict[str, Any]) -> None:
+        key = p.get("key")
+        if kind == "ClockStarted":
+            key = key or f"{p['clock']}#0"  # published before keys travelled
+            clock = self.clocks.setdefault(key, Clock(key=key, kind=p["clock"]))
+            clock.started_at, clock.deadline = when(p["started_at"]), when(p["deadline"])
+            return
+        found = self.clocks.get(key) if key else self._latest(p["clock"])
+        if found is not None:
+            clock = found
+        else:  # the start has not arrived (yet): keep what this event says
+            key = key or f"{p['clock']}#0"
+            clock = self.clocks.setdefault(key, Clock(key=key, kind=p["clock"], deadline=when(p.get("deadline"))))
+        if kind == "ExtensionDecided":
+            if p["approved"]:
+                clock.extended_until = when(p["until"])
         elif kind == "ClockStopped":
-            step = CLOCK_STEPS.get(p["clock"])
-            if step:
-                clock = self.clocks.setdefault(step, Clock())
-                clock.deadline = clock.deadline or when(p["deadline"])
-                if p.get("extended_until"):
-                    clock.extended_until = when(p["extended_until"])
+            if p.get("extended_deadline"):
+                clock.extended_until = when(p["extended_deadline"])
+            clock.deadline = clock.deadline or when(p["deadline"])
+            stopped_at = when(p["stopped_at"])
+            assert stopped_at is not None
+            clock.end(stopped_at, p["outcome"])
+        else:
+            clock.started_at = clock.started_at or when(p["started_at"])
+            superseded_at = when(p["superseded_at"])
+            assert superseded_at is not None
+            clock.end(superseded_at, "superseded", p["breached"], p["explanation"]["reason"])
+
+    def _latest(self, kind: str) -> Clock | None:
+        mine = [c for c in self.clocks.values() if c.kind == kind]
+        return mine[-1] if mine else None
 
     # -- facts --------------------------------------------------------------------------------
 
@@ -375,79 +411,94 @@ class ComplaintView:
     def violations(self, now: datetime, policy: Policy) -> list[Check]:
         return [check for check in self.checks(now, policy) if check.violation]
 
-    def _judge(
-        self,
-        step: str,
-        now: datetime,
-        due: datetime | None,
-        done: datetime | None,
-        note: str = "",
-    ) -> Check:
-        clock = self.clocks.get(step)
-        if clock is not None and clock.deadline is not None:
-            due = clock.deadline  # the SLA service's clock wins over the default policy
-            note = note or "deadline from the SLA clock"
-        extended = clock.extended_until if clock is not None else None
+    def _clocks_of(self, step: str) -> list[Clock]:
+        """The SLA clocks that time `step`: every hand-over hop, or the current cycle's others."""
+        return [
+            c
+            for c in self.clocks.values()
+            if c.kind in STEP_KINDS[step] and (step == "handled" or c.cycle == self.reopened) and not c.withdrawn
+        ]
+
+    def _judge(self, step: str, now: datetime, done: datetime | None) -> Check:
+        """The step's verdict from the SLA's clocks: a breach on record (or a running clock past its
+        deadline) is a violation; a done step with no breach is done; no clock yet: waiting."""
+        clocks = self._clocks_of(step)
+        breached = sorted((c for c in clocks if c.breached(now)), key=lambda c: c.in_force or now)
+        running = [c for c in clocks if c.ended_at is None]
         if step in self.waivers and done is None:
-            return Check(step, "waived", due, extended, None, self.waivers[step])
-        if due is None:
-            return Check(step, "done" if done else "waiting", None, extended, done, note)
-        limit = max(due, extended) if extended else due
-        if done is not None:
-            if done <= due:
-                status = "done"
-            elif done <= limit:
-                status = "done-under-extension"
-            else:
-                status = "late"
-            return Check(step, status, due, extended, done, note)
-        return Check(step, "overdue" if now > limit else "pending", due, extended, None, note)
+            shown = running[-1] if running else None
+            deadline = shown.deadline if shown else None
+            extended_until = shown.extended_until if shown else None
+            return Check(step, "waived", deadline, extended_until, None, self.waivers[step])
+        if breached:
+            c = breached[0]
+            note = f"SLA clock {c.key} breached" + (
+                f" (then superseded: {c.note})" if c.outcome == "superseded" else ""
+            )
+            return Check(step, "late" if done else "overdue", c.deadline, c.extended_until, done, note)
+        if running:
+            c = running[-1]
+            if done is None:
+                return Check(step, "pending", c.deadline, c.extended_until, None, f"SLA clock {c.key}")
+            status = "done" if c.deadline is None or done <= c.deadline else "done-under-extension"
+            return Check(step, status, c.deadline, c.extended_until, done, f"SLA clock {c.key}")
+        if clocks:
+            last = max(clocks, key=lambda c: c.ended_at or now)
+            if done is None:
+                return Check(step, "not-applicable", last.deadline, last.extended_until, None, last.note)
+            extended = any(c.outcome == "met-under-extension" for c in clocks)
+            return Check(step, "done-under-extension" if extended else "done", last.deadline, last.extended_until, done)
+        return Check(step, "done" if done else "waiting", None, None, done, "" if done else "no SLA clock yet")
 
     def _recorded(self, now: datetime, policy: Policy) -> Check:
         if not self.registered:
             base = self.first_event_at
             due = later(base, policy.record_within) if base else None
-            return self._judge("recorded", now, due, None, "events arrived but no registration")
+            return _judge_own("recorded", now, due, None, "events arrived but no registration")
         assert self.received_at is not None
-        return self._judge("recorded", now, later(self.received_at, policy.record_within), self.registered_at)
+        return _judge_own("recorded", now, later(self.received_at, policy.record_within), self.registered_at)
 
     def _handled(self, now: datetime, policy: Policy) -> Check:
-        if self.invalid and self.case_opened_at is None:
+        if self.invalid and self.accepted_at is None:
             return Check("handled", "not-applicable", note="invalid: explained to the customer")
-        base = self.case_opened_at or self.registered_at
-        due = later(base, policy.hand_over_within) if base else None
-        return self._judge("handled", now, due, self.accepted_at)
+        return self._judge("handled", now, self.accepted_at)
 
     def _result(self, now: datetime, policy: Policy) -> Check:
         if self.invalid and self.result_at is None:
-            # Not established: nothing to resolve (the SLA service starts no resolution clock either);
-            # the polite explanation is the answer, and the reply step judges it.
+            # Not established: nothing to resolve (the SLA starts no resolution clock either); the
+            # polite explanation is the answer, and the reply step judges it.
             return Check("result", "not-applicable", note="invalid: the reply explains why")
-        base = self.cycle_started_at or self.received_at
-        due = later(base, policy.resolution_for(self.severity)) if base and not self.invalid else None
-        return self._judge("result", now, due, self.result_at)
+        return self._judge("result", now, self.result_at)
 
     def _reply(self, now: datetime, policy: Policy) -> Check:
-        base = self.result_at
-        if base is None and self.invalid:
-            base = self.triaged_at or self.registered_at  # the explanation is due the day it was judged
-        due = policy.end_of_day(base) if base else None
-        return self._judge("reply", now, due, self.replied_at)
+        return self._judge("reply", now, self.replied_at)
 
     def _return_visit(self, now: datetime, policy: Policy) -> Check:
-        base = self.result_at or (self.replied_at if self.invalid else None)
-        due = later(base, policy.return_visit_within) if base else None
-        return self._judge("return-visit", now, due, self.visited_at)
+        if self.invalid and self.visited_at is None and "return-visit" not in self.waivers:
+            return Check("return-visit", "not-applicable", note="invalid: no handling to visit about")
+        return self._judge("return-visit", now, self.visited_at)
 
     def compliance(self, now: datetime, policy: Policy) -> str | None:
-        """The time limit of the complaint's resolution: met, met-under-extension, breached, or None."""
-        check = self._result(now, policy)
-        return {
-            "done": "met",
-            "done-under-extension": "met-under-extension",
-            "late": "breached",
-            "overdue": "breached",
-        }.get(check.status)
+        """The time limit of the complaint's resolution, from the SLA's clocks of the current cycle:
+        met, met-under-extension, breached, or None (still running, or no clock)."""
+        clocks = self._clocks_of("result")
+        if any(c.breached(now) for c in clocks):
+            return "breached"
+        if not clocks or any(c.ended_at is None for c in clocks):
+            return None
+        outcomes = {c.outcome for c in clocks}
+        if "met-under-extension" in outcomes:
+            return "met-under-extension"
+        return "met" if "met" in outcomes else None
+
+
+def _judge_own(step: str, now: datetime, due: datetime | None, done: datetime | None, note: str = "") -> Check:
+    """The 'recorded' rule is the projection's own reading of the registration (not an SLA clock)."""
+    if due is None:
+        return Check(step, "done" if done else "waiting", None, None, done, note)
+    if done is not None:
+        return Check(step, "done" if done <= due else "late", due, None, done, note)
+    return Check(step, "overdue" if now > due else "pending", due, None, None, note)
 
 
 def summary_of(r: Received) -> str:
@@ -471,6 +522,11 @@ def summary_of(r: Received) -> str:
         "StepWaived": lambda: f"{p['step']} waived: {p['reason']}",
         "ClockStarted": lambda: f"{p['clock']} clock started, due {p['deadline']}",
         "ClockStopped": lambda: f"{p['clock']} clock stopped: {p['outcome']}",
+        "ClockSuperseded": lambda: (
+            f"{p.get('key') or p['clock']} clock superseded{' (breached)' if p['breached'] else ''}: "
+            f"{p['explanation']['reason']}"
+        ),
+        "WaiverWithdrawn": lambda: f"{p['step']} waiver withdrawn: {p['reason']}",
         "DeadlineBreached": lambda: f"{p['clock']} deadline breached",
         "ExtensionDecided": lambda: (
             f"{p['clock']} extension {'approved' if p['approved'] else 'rejected'} until {p['until']}"

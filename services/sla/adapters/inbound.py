@@ -6,84 +6,128 @@ clocks reconcile over the set of facts, so messages of different topics may arri
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from shared.bus.consumer import Delivery
 from shared.bus.dispatch import Inbound
 from shared.contracts import IntegrationEvent
-from shared.contracts.followup import CustomerReplied, ReturnVisitMade, VisitOutcome
+from shared.contracts.followup import (
+    CaseClosed,
+    CustomerReplied,
+    ReturnVisitMade,
+    StepWaived,
+    VisitOutcome,
+    WaiverWithdrawn,
+)
 from shared.contracts.handling import (
     CaseAccepted,
     CaseReopened,
     CommitmentMade,
+    HandOverAccepted,
+    HandOverRequested,
     ProgressReported,
     ResultRecorded,
 )
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.topics import FOLLOWUP_EVENTS, HANDLING_EVENTS, INTAKE_EVENTS, TRIAGE_EVENTS
-from shared.contracts.triage import ComplaintTriaged, SeverityRegraded
+from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
 from shared.eventstore import UnitOfWork
 
 from ..application import SlaApplication
 
 
+def clock_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
+    """(fact, business time, data) for the messages that matter to a clock; None for the rest."""
+    match message:
+        case ComplaintRegistered():
+            return "registered", message.payload.form.received_at, {}
+        case ComplaintTriaged():
+            return (
+                "triaged",
+                message.occurred_at,
+                {"severity": message.payload.severity.value, "validity": message.payload.validity.value},
+            )
+        case SeverityRegraded():
+            return "regraded", message.occurred_at, {"severity": message.payload.severity.value}
+        case CaseAccepted():
+            return "accepted", message.occurred_at, {}
+        case ResultRecorded():
+            return "result", message.occurred_at, {"resolved": message.payload.resolved}
+        case ProgressReported():
+            return "progress", message.occurred_at, {}
+        case CommitmentMade():
+            return (
+                "commitment",
+                message.occurred_at,
+                {"due_at": message.payload.due_at, "promise": message.payload.promise},
+            )
+        case CaseReopened():
+            return "reopened", message.occurred_at, {}
+        case CustomerReplied():
+            return "replied", message.payload.replied_at, {}
+        case ReturnVisitMade():
+            if message.payload.outcome is VisitOutcome.UNREACHABLE and not message.payload.final:
+                return None  # an attempt, not yet a visit: the clock keeps running
+            return "visited", message.occurred_at, {"outcome": message.payload.outcome.value}
+    return _judgement_or_hand_over_fact(message)
+
+
+def _judgement_or_hand_over_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
+    """Facts that supersede clocks or start a hop's own: a person's override of validity or severity,
+    a hand-over requested and accepted, a waiver (or its withdrawal), the case closed."""
+    match message:
+        case TriageDecisionOverridden() if message.payload.aspect in ("validity", "severity"):
+            return "overridden", message.occurred_at, {"aspect": message.payload.aspect, "value": message.payload.value}
+        case HandOverRequested():
+            return "handover-requested", message.occurred_at, {"to_department": message.payload.to_department}
+        case HandOverAccepted():
+            return "handover-accepted", message.occurred_at, {"department": message.payload.department}
+        case StepWaived():
+            return "waived", message.occurred_at, {"step": message.payload.step, "reason": message.payload.reason}
+        case WaiverWithdrawn():
+            return (
+                "waived",
+                message.occurred_at,
+                {"step": message.payload.step, "reason": message.payload.reason, "withdrawn": True},
+            )
+        case CaseClosed():
+            return "closed", message.occurred_at, {}
+    return None
+
+
 class ClockFacts(Inbound):
-    """The TrackedConsumer's handler: `handler(uow, delivery)`. Each entry notes one fact, at its
-    business time, with the data the clocks need."""
+    """The TrackedConsumer's handler: `handler(uow, delivery)`. Every type of the table becomes a fact
+    (`clock_fact`); every other message on these topics leaves the clocks as they are."""
 
     def __init__(self, app: SlaApplication) -> None:
         self.app = app
 
-    def _note(self, uow: UnitOfWork, message: IntegrationEvent, fact: str, at: datetime, **data: Any) -> None:
-        self.app.note_fact(uow, message.complaint_id, message.office_id, fact, at, str(message.event_id), **data)
+    def note(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
+        fact = clock_fact(message)
+        if fact is None:
+            return
+        name, at, data = fact
+        self.app.note_fact(uow, message.complaint_id, message.office_id, name, at, str(message.event_id), **data)
 
-    def registered(self, uow: UnitOfWork, message: ComplaintRegistered, delivery: Delivery) -> None:
-        self._note(uow, message, "registered", message.payload.form.received_at)
-
-    def triaged(self, uow: UnitOfWork, message: ComplaintTriaged, delivery: Delivery) -> None:
-        p = message.payload
-        self._note(uow, message, "triaged", message.occurred_at, severity=p.severity.value, validity=p.validity.value)
-
-    def regraded(self, uow: UnitOfWork, message: SeverityRegraded, delivery: Delivery) -> None:
-        self._note(uow, message, "regraded", message.occurred_at, severity=message.payload.severity.value)
-
-    def accepted(self, uow: UnitOfWork, message: CaseAccepted, delivery: Delivery) -> None:
-        self._note(uow, message, "accepted", message.occurred_at)
-
-    def result(self, uow: UnitOfWork, message: ResultRecorded, delivery: Delivery) -> None:
-        self._note(uow, message, "result", message.occurred_at, resolved=message.payload.resolved)
-
-    def progress(self, uow: UnitOfWork, message: ProgressReported, delivery: Delivery) -> None:
-        self._note(uow, message, "progress", message.occurred_at)
-
-    def commitment(self, uow: UnitOfWork, message: CommitmentMade, delivery: Delivery) -> None:
-        p = message.payload
-        self._note(uow, message, "commitment", message.occurred_at, due_at=p.due_at, promise=p.promise)
-
-    def reopened(self, uow: UnitOfWork, message: CaseReopened, delivery: Delivery) -> None:
-        self._note(uow, message, "reopened", message.occurred_at)
-
-    def replied(self, uow: UnitOfWork, message: CustomerReplied, delivery: Delivery) -> None:
-        self._note(uow, message, "replied", message.payload.replied_at)
-
-    def visited(self, uow: UnitOfWork, message: ReturnVisitMade, delivery: Delivery) -> None:
-        p = message.payload
-        if p.outcome is VisitOutcome.UNREACHABLE and not p.final:
-            return  # an attempt, not yet a visit: the clock keeps running
-        self._note(uow, message, "visited", message.occurred_at, outcome=p.outcome.value)
-
-    # Every other message on these topics leaves the clocks as they are.
     TOPICS = (INTAKE_EVENTS, TRIAGE_EVENTS, HANDLING_EVENTS, FOLLOWUP_EVENTS)
-    HANDLERS = {
-        ComplaintRegistered: registered,
-        ComplaintTriaged: triaged,
-        SeverityRegraded: regraded,
-        CaseAccepted: accepted,
-        ResultRecorded: result,
-        ProgressReported: progress,
-        CommitmentMade: commitment,
-        CaseReopened: reopened,
-        CustomerReplied: replied,
-        ReturnVisitMade: visited,
-    }
+    HANDLERS = dict.fromkeys(
+        (
+            ComplaintRegistered,
+            ComplaintTriaged,
+            SeverityRegraded,
+            TriageDecisionOverridden,
+            CaseAccepted,
+            HandOverRequested,
+            HandOverAccepted,
+            ProgressReported,
+            CommitmentMade,
+            ResultRecorded,
+            CaseReopened,
+            CustomerReplied,
+            ReturnVisitMade,
+            StepWaived,
+            WaiverWithdrawn,
+            CaseClosed,
+        ),
+        note,
+    )

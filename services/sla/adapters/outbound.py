@@ -18,6 +18,8 @@ from shared.contracts.sla import (
     ClockStartedPayload,
     ClockStopped,
     ClockStoppedPayload,
+    ClockSuperseded,
+    ClockSupersededPayload,
     DeadlineBreached,
     DeadlineBreachedPayload,
     DeadlineWarning,
@@ -77,6 +79,7 @@ class Translator:
                     causation_id=_uuid(event.cause_id),
                     payload=ClockStartedPayload(
                         clock=ClockKind(event.kind),
+                        key=event.key,
                         started_at=event.started_at,
                         deadline=event.deadline,
                         policy_version=event.policy_version,
@@ -96,7 +99,7 @@ class Translator:
                 actor=SYSTEM,
                 causation_id=UUID(event.started_event_id),
                 payload=DeadlineWarningPayload(
-                    clock=ClockKind(event.kind), fraction=event.fraction, deadline=event.deadline
+                    clock=ClockKind(event.kind), key=event.key, fraction=event.fraction, deadline=event.deadline
                 ),
             )
             yield Publication.of(warning)
@@ -115,7 +118,10 @@ class Translator:
                     actor=SYSTEM,
                     causation_id=UUID(event.started_event_id),
                     payload=DeadlineBreachedPayload(
-                        clock=ClockKind(event.kind), deadline=event.deadline, escalation_level=event.level
+                        clock=ClockKind(event.kind),
+                        key=event.key,
+                        deadline=event.deadline,
+                        escalation_level=event.level,
                     ),
                 )
             )
@@ -135,10 +141,31 @@ class Translator:
                     causation_id=_uuid(event.cause_id),
                     payload=ClockStoppedPayload(
                         clock=ClockKind(event.kind),
+                        key=event.key,
                         stopped_at=event.at,
                         deadline=event.deadline,
                         extended_deadline=event.extended_deadline,
                         outcome=ClockOutcome(event.outcome),
+                    ),
+                )
+            )
+        elif isinstance(event, ComplaintClocks.ClockSuperseded):
+            caused = [c for c in [_uuid(event.cause_id)] if c]
+            yield Publication.of(
+                ClockSuperseded(
+                    **base,
+                    occurred_at=event.at,
+                    actor=SYSTEM,
+                    causation_id=_uuid(event.cause_id) or UUID(event.started_event_id),
+                    payload=ClockSupersededPayload(
+                        clock=ClockKind(event.kind),
+                        key=event.key,
+                        started_at=event.started_at,
+                        superseded_at=event.at,
+                        deadline=event.deadline,
+                        extended_deadline=event.extended_deadline,
+                        breached=event.breached,
+                        explanation=Explanation(reason=event.reason, rule=event.rule, caused_by=caused),
                     ),
                 )
             )
@@ -149,7 +176,7 @@ class Translator:
                     occurred_at=event.at,
                     actor=Actor(id=event.actor_id, role=event.actor_role),
                     payload=ExtensionRequestedPayload(
-                        clock=ClockKind(event.kind), until=event.until, reason=event.reason
+                        clock=ClockKind(event.kind), key=event.key, until=event.until, reason=event.reason
                     ),
                 )
             )
@@ -161,6 +188,7 @@ class Translator:
                     actor=Actor(id=event.actor_id, role=event.actor_role),
                     payload=ExtensionDecidedPayload(
                         clock=ClockKind(event.kind),
+                        key=event.key,
                         approved=event.approved,
                         until=event.until,
                         reason=event.reason,

@@ -1,10 +1,12 @@
 """Each complaint's clocks: started and stopped by the facts other services publish, warned and breached
 by the scheduler's `fire_due`, extended only with a manager's approval.
 
-The aggregate keeps the facts it has heard (registration, triage, acceptance, results, replies, visits,
-...) and after every new fact *reconciles*: it starts the clocks the facts call for and stops the ones
-they end. Because it reasons over the set of facts, not their arrival order, a handling event that
-arrives before the triage event it follows (different topics are not ordered) gives the same clocks.
+The aggregate keeps the facts it has heard (registration, triage, re-grades, overrides, acceptances and
+hand-overs, results, replies, visits, waivers, closing, ...) and after every new fact *reconciles*: it
+starts the clocks the facts call for (`plan.py`), stops the ones their fact ended and supersedes the ones
+that no longer apply (`ClockSuperseded`, keeping a breach that already happened). Because it reasons over
+the set of facts, not their arrival order, a handling event that arrives before the triage event it
+follows (different topics are not ordered) gives the same clock outcomes.
 
 Exactly once: a warning or breach is recorded only if it is not recorded yet; two schedulers firing the
 same one at once collide on the aggregate's version and only one commits.
@@ -21,23 +23,29 @@ from eventsourcing.domain import Aggregate, event
 
 from shared.contracts import derived_id, stored_event_id
 from shared.contracts.common import Severity, Validity
-from shared.contracts.sla import ClockKind, ClockOutcome
+from shared.contracts.sla import ClockOutcome
 
 from .calendar import CALENDAR_TIME, OfficeCalendar, deadline, point
 from .errors import OutOfOrder
-from .policy import Allowance, EscalationLevel, SlaPolicy
+from .plan import End, State, Target, Timeline, facts_of, plan
+from .policy import EscalationLevel, SlaPolicy
 
 FACTS = (
     "registered",
     "triaged",
     "regraded",
+    "overridden",
     "accepted",
+    "handover-requested",
+    "handover-accepted",
     "result",
     "progress",
     "commitment",
     "reopened",
     "replied",
     "visited",
+    "waived",
+    "closed",
 )
 
 
@@ -52,18 +60,12 @@ class Due:
     level: int = 0
 
 
-@dataclass(frozen=True)
-class _Plan:
-    key: str
-    kind: ClockKind
-    cycle: int
-    start: datetime
-    allowance: Allowance | None  # None: an explicit deadline (a commitment)
-    explicit_deadline: datetime | None
-    reason: str
-    rule: str
-    cause_id: str | None
-    stop: tuple[datetime, str | None] | None
+def _identity(clock: dict[str, Any]) -> tuple[str, int, datetime]:
+    return (clock["kind"], clock["cycle"], clock["started_at"])
+
+
+def _withdrawn(clock: dict[str, Any]) -> bool:
+    return bool(clock["outcome"] == "superseded" and clock["stopped_at"] == clock["started_at"])
 
 
 def outcome_of(clock: dict[str, Any], stopped_at: datetime) -> ClockOutcome:
@@ -102,169 +104,137 @@ class ComplaintClocks(Aggregate):
         """Record a fact heard from another service (once per cause), then reconcile the clocks."""
         if fact not in FACTS:
             raise ValueError(f"unknown fact {fact!r}")
-        if cause_id is not None and any(f["cause_id"] == cause_id for f in self.facts[fact]):
+        if cause_id is not None and any(f["cause_id"] == cause_id for f in self.facts.get(fact, [])):
             return  # the same message again (e.g. re-published): nothing new
         self._noted(fact=fact, at=at, cause_id=cause_id, data=data)
-        self.reconcile(policy, calendar)
+        self.reconcile(policy, calendar, cause_id)
 
     @event("FactNoted")
     def _noted(self, fact: str, at: datetime, cause_id: str | None, data: dict[str, Any]) -> None:
-        self.facts[fact].append({"at": at, "cause_id": cause_id, **data})
+        self.facts.setdefault(fact, []).append({"at": at, "cause_id": cause_id, **data})
 
     def _first(self, fact: str) -> dict[str, Any] | None:
-        return self.facts[fact][0] if self.facts[fact] else None
+        found = facts_of(self.facts, fact)
+        return found[0] if found else None
 
     @property
     def received_at(self) -> datetime | None:
         registered = self._first("registered")
         return registered["at"] if registered else None
 
+    def _state(self) -> State:
+        return Timeline(self.facts).state_at(datetime.max.replace(tzinfo=UTC))
+
     @property
     def severity(self) -> Severity | None:
-        graded = [*self.facts["triaged"][:1], *self.facts["regraded"]]
-        return Severity(graded[-1]["severity"]) if graded else None
+        return self._state().severity
 
     @property
     def validity(self) -> Validity | None:
-        triaged = self._first("triaged")
-        return Validity(triaged["validity"]) if triaged else None
+        return self._state().validity
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.facts.get("closed"))
 
     @property
     def resolved(self) -> bool:
-        return any(r.get("resolved") for r in self.facts["result"])
+        return any(r.get("resolved") for r in self.facts.get("result", []))
 
     # -- reconciling ------------------------------------------------------------------------------
 
-    def _plans(self, policy: SlaPolicy) -> list[_Plan]:
-        plans: list[_Plan] = []
-        facts = self.facts
-        received = self._first("registered")
-        triaged = self._first("triaged")
-        results = facts["result"]
-        replies = facts["replied"]
-        visits = facts["visited"]
-
-        def stop_at(items: list[dict[str, Any]], index: int) -> tuple[datetime, str | None] | None:
-            return (items[index]["at"], items[index]["cause_id"]) if len(items) > index else None
-
-        def first_after(start: datetime, *names: str) -> tuple[datetime, str | None] | None:
-            found = sorted(
-                ((f["at"], f["cause_id"]) for n in names for f in facts[n] if f["at"] >= start),
-                key=lambda pair: pair[0],
-            )
-            return found[0] if found else None
-
-        if received:
-            plans.append(
-                _Plan(
-                    "hand-over#0", ClockKind.HAND_OVER, 0, received["at"], policy.hand_over, None,
-                    f"hand the complaint to the responsible department within {policy.hand_over.describe()}",
-                    policy.rule("hand-over"), received["cause_id"], stop_at(facts["accepted"], 0),
-                )
-            )  # fmt: skip
-        invalid = triaged is not None and triaged["validity"] == Validity.INVALID
-        if invalid:
-            assert triaged is not None
-            plans.append(
-                _Plan(
-                    "reply#0", ClockKind.REPLY, 0, triaged["at"], policy.reply, None,
-                    "an invalid complaint still gets its polite explanation, the same day",
-                    policy.rule("reply.invalid"), triaged["cause_id"], stop_at(replies, 0),
-                )
-            )  # fmt: skip
-        elif triaged is not None and received is not None:
-            severity = self.severity
-            cycle_starts = [received["at"], *(r["at"] for r in facts["reopened"])]
-            cycle_causes = [triaged["cause_id"], *(r["cause_id"] for r in facts["reopened"])]
-            major_since = self._major_since()
-            for cycle, (start, cause) in enumerate(zip(cycle_starts, cycle_causes, strict=True)):
-                if severity in policy.resolution:
-                    allowance = policy.resolution[severity]
-                    plans.append(
-                        _Plan(
-                            f"resolution#{cycle}", ClockKind.RESOLUTION, cycle, start, allowance, None,
-                            f"a {severity} complaint is resolved within {allowance.describe()}",
-                            policy.rule(f"resolution.{severity}"), cause, stop_at(results, cycle),
-                        )
-                    )  # fmt: skip
-                elif severity is Severity.MAJOR and major_since is not None:
-                    begin = max(start, major_since[0])
-                    major_cause = cause if begin == start else major_since[1]
-                    if cycle == 0:
-                        plans.append(
-                            _Plan(
-                                "clear-answer#0", ClockKind.CLEAR_ANSWER, 0, begin, policy.clear_answer, None,
-                                f"a major complaint gets a clear answer within {policy.clear_answer.describe()}",
-                                policy.rule("clear-answer.major"), major_cause,
-                                first_after(begin, "progress", "result", "replied"),
-                            )
-                        )  # fmt: skip
-                    plans.append(
-                        _Plan(
-                            f"settlement#{cycle}", ClockKind.SETTLEMENT, cycle, begin, policy.settlement, None,
-                            f"a major complaint is settled within {policy.settlement.describe()}",
-                            policy.rule("settlement.major"), major_cause, stop_at(results, cycle),
-                        )
-                    )  # fmt: skip
-            for cycle, result in enumerate(results):
-                plans.append(
-                    _Plan(
-                        f"reply#{cycle}", ClockKind.REPLY, cycle, result["at"], policy.reply, None,
-                        "the agreed result is replied to the customer the same day",
-                        policy.rule("reply"), result["cause_id"], stop_at(replies, cycle),
-                    )
+    def reconcile(self, policy: SlaPolicy, calendar: OfficeCalendar | None, trigger: str | None = None) -> None:
+        """Bring the recorded clocks in line with what the set of facts calls for: start what applies,
+        stop what its fact ended, supersede what no longer applies. An end only ever moves earlier (a
+        fact heard late may show a clock ended before the end on record); nothing is silently dropped."""
+        targets = plan(self.facts, policy)
+        wanted = {target.identity for target in targets}
+        for target in sorted(targets, key=lambda t: (t.start, t.kind.value, t.cycle)):
+            key = self._key_of(target.identity)
+            if key is None:
+                key = self._start_planned(target, policy, calendar)
+            if target.end is not None:
+                self._end(key, target.end)
+        for key, clock in list(self.clocks.items()):
+            if _identity(clock) not in wanted and not _withdrawn(clock):
+                self._end(
+                    key,
+                    End(
+                        clock["started_at"], "superseded", trigger,
+                        "withdrawn: the facts now known show this clock never applied",
+                        policy.rule("supersede.withdrawn"),
+                    ),
                 )  # fmt: skip
-                plans.append(
-                    _Plan(
-                        f"return-visit#{cycle}", ClockKind.RETURN_VISIT, cycle, result["at"],
-                        policy.return_visit, None,
-                        f"a return visit within {policy.return_visit.describe()} after handling",
-                        policy.rule("return-visit"), result["cause_id"], stop_at(visits, cycle),
-                    )
-                )  # fmt: skip
-        for n, commitment in enumerate(facts["commitment"]):
-            plans.append(
-                _Plan(
-                    f"commitment#{n}", ClockKind.COMMITMENT, 0, commitment["at"], None,
-                    commitment["due_at"], f"a time promised to the customer: {commitment['promise']}",
-                    policy.rule("commitment"), commitment["cause_id"],
-                    first_after(commitment["at"], "progress", "result"),
-                )
-            )  # fmt: skip
-        return plans
-
-    def _major_since(self) -> tuple[datetime, str | None] | None:
-        """When (and by which event) the complaint became major, if it is major now. Graded major by
-        triage means major from the start (the minimum instant); a re-grade counts from its time."""
-        graded = [*self.facts["triaged"][:1], *self.facts["regraded"]]
-        since: tuple[datetime, str | None] | None = None
-        for index, grade in enumerate(graded):
-            if grade["severity"] != Severity.MAJOR:
-                since = None
-            elif since is None:
-                since = (datetime.min.replace(tzinfo=UTC) if index == 0 else grade["at"], grade["cause_id"])
-        return since
-
-    def reconcile(self, policy: SlaPolicy, calendar: OfficeCalendar | None) -> None:
-        for plan in self._plans(policy):
-            if plan.key not in self.clocks:
-                self._start_planned(plan, policy, calendar)
-            clock = self.clocks[plan.key]
-            if plan.stop is not None and clock["stopped_at"] is None:
-                at, cause_id = plan.stop
-                extension = clock["extension"]
-                self._stopped(
-                    key=plan.key,
-                    kind=clock["kind"],
-                    at=at,
-                    outcome=outcome_of(clock, at).value,
-                    deadline=clock["deadline"],
-                    extended_deadline=extension["until"] if extension and extension["approved"] else None,
-                    cause_id=cause_id,
-                )
         self._watch_regrade_if_due(policy)
 
-    def _start_planned(self, plan: _Plan, policy: SlaPolicy, calendar: OfficeCalendar | None) -> None:
+    def _key_of(self, identity: tuple[str, int, datetime]) -> str | None:
+        """The recorded clock of this generation; one withdrawn at its start (the facts then known said
+        it never applied) does not count: if the facts call for it again, it starts again."""
+        return next(
+            (k for k, c in self.clocks.items() if _identity(c) == identity and not _withdrawn(c)),
+            None,
+        )
+
+    def _end(self, key: str, end: End) -> None:
+        clock = self.clocks[key]
+        at = max(end.at, clock["started_at"])
+        ended = clock["stopped_at"]
+        # Ended already, no later than this (at the same instant, the fact it waited for wins).
+        stop_wins_tie = ended == at and clock["outcome"] == "superseded" and end.how == "stopped"
+        if ended is not None and ended <= at and not stop_wins_tie:
+            return
+        extension = clock["extension"]
+        extended = extension["until"] if extension and extension["approved"] else None
+        if end.how == "stopped":
+            self._stopped(
+                key=key,
+                kind=clock["kind"],
+                at=at,
+                outcome=outcome_of(clock, at).value,
+                deadline=clock["deadline"],
+                extended_deadline=extended,
+                cause_id=end.cause_id,
+            )
+        else:
+            self._superseded(
+                key=key,
+                kind=clock["kind"],
+                started_at=clock["started_at"],
+                at=at,
+                deadline=clock["deadline"],
+                extended_deadline=extended,
+                breached=at > self._deadline_in_force(clock),
+                reason=end.reason,
+                rule=end.rule,
+                cause_id=end.cause_id,
+                started_event_id=clock["started_event_id"],
+            )
+
+    @event("ClockSuperseded")
+    def _superseded(
+        self,
+        key: str,
+        kind: str,
+        started_at: datetime,
+        at: datetime,
+        deadline: datetime,
+        extended_deadline: datetime | None,
+        breached: bool,
+        reason: str,
+        rule: str,
+        cause_id: str | None,
+        started_event_id: str,
+    ) -> None:
+        self.clocks[key]["stopped_at"] = at
+        self.clocks[key]["outcome"] = "superseded"
+        self.clocks[key]["superseded_breached"] = breached
+
+    def _start_planned(self, plan: Target, policy: SlaPolicy, calendar: OfficeCalendar | None) -> str:
+        key = plan.key
+        generation = 0
+        while key in self.clocks:
+            generation += 1
+            key = f"{plan.key}.{generation}"
         if plan.allowance is not None:
             due = deadline(plan.start, plan.allowance, calendar, policy.timezone)
         else:
@@ -272,7 +242,7 @@ class ComplaintClocks(Aggregate):
             due = plan.explicit_deadline
         due = max(due, plan.start)
         self._started(
-            key=plan.key,
+            key=key,
             kind=plan.kind.value,
             cycle=plan.cycle,
             started_at=plan.start,
@@ -288,6 +258,7 @@ class ComplaintClocks(Aggregate):
             cause_id=plan.cause_id,
             event_id=str(stored_event_id("sla", self.id, self.version + 1)),
         )
+        return key
 
     @event("ClockStarted")
     def _started(
@@ -345,6 +316,7 @@ class ComplaintClocks(Aggregate):
     ) -> None:
         self.clocks[key]["stopped_at"] = at
         self.clocks[key]["outcome"] = outcome
+        self.clocks[key]["superseded_breached"] = False  # a stop heard late, before the supersede, wins
 
     # -- the week rule ------------------------------------------------------------------------------
 
@@ -352,7 +324,7 @@ class ComplaintClocks(Aggregate):
         triaged = self._first("triaged")
         if self.regrade is not None or triaged is None or self.received_at is None:
             return
-        if triaged["validity"] != Validity.VALID or self.severity is Severity.MAJOR:
+        if self.validity is not Validity.VALID or self.severity is Severity.MAJOR:
             return
         self._regrade_watched(
             due=self.received_at + timedelta(days=policy.regrade_after_days),
@@ -370,6 +342,8 @@ class ComplaintClocks(Aggregate):
             self.regrade is not None
             and not self.regrade["requested"]
             and not self.resolved
+            and not self.closed
+            and self.validity is Validity.VALID
             and self.severity is not Severity.MAJOR
         )
 

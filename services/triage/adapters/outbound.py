@@ -110,12 +110,29 @@ def decision_overridden(event: Any) -> TriageDecisionOverridden:
         office_id=event.office_id,
         occurred_at=event.overridden_at,
         actor=Actor(id=event.actor_id, role=event.actor_role),
-        causation_id=None,  # a person's request
+        # A person's request, caused by the judgement it amends (older stored overrides name none).
+        causation_id=(
+            stored_event_id("triage", event.originator_id, event.amends_version)
+            if getattr(event, "amends_version", None)
+            else None
+        ),
         correlation_id=UUID(event.complaint_id),
         payload=TriageDecisionOverriddenPayload(
-            aspect=event.aspect, previous=event.previous, value=event.value, reason=event.reason
+            aspect=event.aspect,
+            previous=event.previous,
+            value=event.value,
+            reason=event.reason,
+            **_category_of(event.aspect, event.value),
         ),
     )
+
+
+def _category_of(aspect: str, value: str) -> dict[str, str]:
+    """A category override carries its content category and business area as typed fields."""
+    if aspect != "category" or "/" not in value:
+        return {}
+    content, area = value.split("/", 1)
+    return {"content_category": content, "business_area": area}
 
 
 def notification_requested(event: Any) -> NotificationRequested:

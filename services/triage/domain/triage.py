@@ -94,6 +94,7 @@ class Triage(Aggregate):
         triaged_at: datetime,
     ) -> None:
         self.triaged = True
+        self.triaged_version = self.version + 1  # this event's own: an override names it as its cause
         self.decision = Decision.model_validate(decision)
         self.severity = decision["severity"]
         self.criteria = list(decision["severity_criteria"])
@@ -263,6 +264,7 @@ class Triage(Aggregate):
             actor_id=actor_id,
             actor_role=actor_role,
             overridden_at=at,
+            amends_version=getattr(self, "triaged_version", None),
         )
         if aspect == "severity":
             self.regrade(
@@ -294,6 +296,7 @@ class Triage(Aggregate):
         actor_id: str,
         actor_role: str,
         overridden_at: datetime,
+        amends_version: int | None = None,
     ) -> None:
         self.overrides.append({"aspect": aspect, "previous": previous, "value": value, "by": actor_id})
         self.decision = self.judged.amended(aspect, value)
