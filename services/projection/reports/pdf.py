@@ -15,7 +15,7 @@ from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, PolyLine, String
+from reportlab.graphics.shapes import Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -134,17 +134,15 @@ def render_pdf(report: Report, lang: str, font_file: Path | None = None) -> byte
         )
     )
     if report.offices:
-        story.append(Paragraph(w("section.offices"), styles["h2"]))
         rows = report.office_rows()
         measures = list(rows[0][1]) if rows else []
-        story.append(
-            _table(
-                [[w("office"), *(w(m) for m in measures)]]
-                + [[o, *(_pct(v) if m.endswith("rate") else _fmt(v) for m, v in f.items())] for o, f in rows],
-                font,
-                size=7,
-            )
+        table = _table(
+            [[w("office"), *(w(m) for m in measures)]]
+            + [[o, *(_pct(v) if m.endswith("rate") else _fmt(v) for m, v in f.items())] for o, f in rows],
+            font,
+            size=7,
         )
+        story.append(KeepTogether([Paragraph(w("section.offices"), styles["h2"]), table]))
     doc.build(story)
     return out.getvalue()
 
@@ -232,13 +230,27 @@ def _pareto_chart(categories: list[dict[str, Any]], w: Words, font: str) -> Draw
     points: list[float] = []
     for i, c in enumerate(categories):
         points += [chart.x + step * (i + 0.5), chart.y + chart.height * c["cumulative_share"]]
+    eighty = chart.y + chart.height * 0.8  # the Pareto rule's line: the few areas that make 80%
+    drawing.add(
+        Line(
+            chart.x,
+            eighty,
+            chart.x + chart.width,
+            eighty,
+            strokeColor=colors.grey,
+            strokeWidth=0.5,
+            strokeDashArray=[2, 2],
+        )
+    )
     drawing.add(PolyLine(points, strokeColor=PALETTE["line"], strokeWidth=1.5))
     right = chart.x + chart.width + 2
     for share in (0, 0.5, 0.8, 1.0):
         drawing.add(String(right, chart.y + chart.height * share - 3, f"{share:.0%}", fontName=font, fontSize=7))
     for i, c in enumerate(categories[:3]):
         x, y = points[2 * i], points[2 * i + 1]
-        drawing.add(String(x - 8, y + 3, f"{c['cumulative_share']:.0%}", fontName=font, fontSize=7))
+        label = String(x, y + 5, f"{c['cumulative_share']:.0%}", fontName=font, fontSize=7, textAnchor="middle")
+        label.fillColor = PALETTE["line"]
+        drawing.add(label)
     drawing.add(
         _legend(
             14 * mm,
