@@ -5,6 +5,7 @@ keeps the statistics' tenancy; the weekly job writes each report once, even acro
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Iterator
@@ -322,3 +323,31 @@ def test_the_cli_writes_the_files(seeded, tmp_path: Path, monkeypatch: pytest.Mo
     ]
     refused = CliRunner().invoke(cli, ["generate", "weekly", "--month", "2026-11", "--out", str(tmp_path)])
     assert refused.exit_code != 0
+
+
+async def test_the_job_turns_in_the_worker_until_stopped_and_survives_a_failing_turn(seeded, tmp_path: Path) -> None:
+    _, app, scenario = seeded
+    turns = []
+
+    def source() -> ProjectionApplication:
+        turns.append(1)
+        if len(turns) == 1:
+            raise OSError("the store is away for a moment")
+        return app
+
+    job = WeeklyReports(
+        source=source, folder=tmp_path, policy=app.policy, langs=("en",), formats=("csv",), catch_up_weeks=1
+    )
+    stop = asyncio.Event()
+    after_the_week = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)  # Monday 10:00 in Hong Kong
+    task = asyncio.create_task(job.run(stop, lambda: after_the_week, 0.05))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if (tmp_path / WEEK / "group.json").exists():
+            break
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert len(turns) >= 2, "the failed turn was retried"
+    assert sorted(p.name for p in (tmp_path / WEEK).glob("*.json")) == sorted(
+        f"{s}.json" for s in ["group", *scenario.offices()]
+    )
