@@ -35,6 +35,7 @@ class ProjectionSettings(ServiceSettings):
     reports_grace_hours: float = 1
     reports_catch_up_weeks: int = 4
     reports_check_seconds: float = 300
+    reports_first_delay_seconds: float = 60
     reports_langs: list[str] = ["en", "zh-Hant", "zh-Hans"]
     reports_formats: list[str] = ["csv", "xlsx", "pdf"]
     report_font: Path | None = None

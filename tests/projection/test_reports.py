@@ -325,7 +325,9 @@ def test_the_cli_writes_the_files(seeded, tmp_path: Path, monkeypatch: pytest.Mo
     assert refused.exit_code != 0
 
 
-async def test_the_job_turns_in_the_worker_until_stopped_and_survives_a_failing_turn(seeded, tmp_path: Path) -> None:
+async def test_the_job_waits_for_the_consumer_turns_until_stopped_and_survives_a_failing_turn(
+    seeded, tmp_path: Path
+) -> None:
     _, app, scenario = seeded
     turns = []
 
@@ -340,14 +342,20 @@ async def test_the_job_turns_in_the_worker_until_stopped_and_survives_a_failing_
     )
     stop = asyncio.Event()
     after_the_week = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)  # Monday 10:00 in Hong Kong
-    task = asyncio.create_task(job.run(stop, lambda: after_the_week, 0.05))
+    asked = []
+
+    async def caught_up() -> bool:  # the consumer still has lag on the first question
+        asked.append(1)
+        return len(asked) > 1
+
+    task = asyncio.create_task(job.run(stop, lambda: after_the_week, 0.05, caught_up=caught_up))
     for _ in range(100):
         await asyncio.sleep(0.05)
         if (tmp_path / WEEK / "group.json").exists():
             break
     stop.set()
     await asyncio.wait_for(task, 5)
-    assert len(turns) >= 2, "the failed turn was retried"
+    assert len(asked) >= 3 and len(turns) >= 2, "no turn before the consumer caught up; the failed turn was retried"
     assert sorted(p.name for p in (tmp_path / WEEK).glob("*.json")) == sorted(
         f"{s}.json" for s in ["group", *scenario.offices()]
     )

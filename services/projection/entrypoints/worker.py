@@ -21,10 +21,14 @@ def main() -> None:
     consumer = bootstrap.consumer(settings, bootstrap.application(settings), clock)
     reports = bootstrap.weekly_reports(settings) if settings.reports_schedule else None
 
+    async def caught_up() -> bool:
+        partitions = await consumer.partition_report()
+        return bool(partitions) and all(p["lag"] == 0 for p in partitions.values())
+
     async def loop(stop: asyncio.Event) -> None:
         jobs = [consumer.run(stop)]
         if reports is not None:
-            jobs.append(reports.run(stop, clock, settings.reports_check_seconds))
+            jobs.append(reports.run(stop, clock, settings.reports_check_seconds, settings.reports_first_delay_seconds))
         await asyncio.gather(*jobs)
 
     run_until_signalled(

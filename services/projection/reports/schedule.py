@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -94,11 +94,25 @@ class WeeklyReports:
         log.info("weekly report %s %s written (%d files)", report.scope, period.key, len(files))
         return path
 
-    async def run(self, stop: asyncio.Event, clock: Callable[[], datetime], every_seconds: float) -> None:
-        """Look for due reports every `every_seconds` until `stop`; a failing turn is logged and retried."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        clock: Callable[[], datetime],
+        every_seconds: float,
+        first_after: float = 0,
+        caught_up: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
+        """Look for due reports every `every_seconds` until `stop`; a failing turn is logged and retried.
+        The first turn waits `first_after` seconds, and a turn writes only once `caught_up()` says the
+        consumer has read what its topics hold: a week's report counts the events already published."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), first_after)
         while not stop.is_set():
             try:
-                await asyncio.to_thread(self.run_once, clock())
+                if caught_up is None or await caught_up():
+                    await asyncio.to_thread(self.run_once, clock())
+                else:
+                    log.info("weekly reports: waiting for the consumer to catch up")
             except Exception:
                 log.exception("weekly reports: this turn failed; trying again in %.0f s", every_seconds)
             with contextlib.suppress(TimeoutError):
