@@ -13,6 +13,7 @@ from shared.eventstore import ServiceApplication
 
 from .adapters.index import ProjectionIndex
 from .domain.chain import Finding, verify_chain
+from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
 from .domain.signals import Signal, all_signals
@@ -111,9 +112,9 @@ class ProjectionApplication(ServiceApplication):
 
     def period_figures(self, office_id: str | None, now: datetime, period: str, key: str) -> dict[str, Any]:
         """The figures of one week, month or year (`period` = week | month | year) for a report: the
-        statistics as `statistics()` computes them (a year is its months together), and two tallies
-        the statistics do not hold — validity per business area, and each record-rule step's status
-        per time limit — read from the same views, judged at `now`."""
+        statistics as `statistics()` computes them (a year is its months together), and three tallies
+        the statistics do not hold, over the same views: validity per business area, each record-rule
+        step's status judged at `now`, and each SLA clock kind's outcomes as the SLA recorded them."""
         if period == "year":
             if not (len(key) == 4 and key.isdigit()):
                 raise UnknownPeriod(key)
@@ -138,7 +139,7 @@ class ProjectionApplication(ServiceApplication):
             for check in view.checks(now, self.policy):
                 statuses = limits.setdefault(check.step, {})
                 statuses[check.status] = statuses.get(check.status, 0) + 1
-        return {"statistics": stats, "validity_by_area": by_area, "limits": limits}
+        return {"statistics": stats, "validity_by_area": by_area, "limits": limits, "clocks": clock_outcomes(views)}
 
     def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
         return office_statistics(self.index.views(office_id), now, self.policy, self.units.get(office_id))

@@ -26,7 +26,9 @@ from services.projection.reports import render
 from services.projection.reports.figures import Period, build_report
 from services.projection.reports.schedule import WeeklyReports
 from services.projection.settings import ProjectionSettings
-from tests.projection.scenario import Scenario, build, expected_statistics
+from shared.contracts import Actor
+from shared.contracts.sla import ClockStarted, ClockStopped, DeadlineBreached
+from tests.projection.scenario import START, Scenario, Story, build, expected_statistics
 from tests.projection.support import feed
 from tests.support import write_keys
 
@@ -111,7 +113,7 @@ def test_the_csv_figures_equal_the_projections_statistics_for_a_seeded_week(seed
     # per time limit: the result's limit is the statistics' compliance; every step counts every complaint
     limits: dict[str, dict[str, Any]] = {}
     for (section, item, measure), value in figures.items():
-        if section == "limit":
+        if section == "step":
             limits.setdefault(item, {})[measure] = number(value)
     result = limits["result"]
     assert (result["met"], result["met_under_extension"], result["breached"]) == (
@@ -127,6 +129,16 @@ def test_the_csv_figures_equal_the_projections_statistics_for_a_seeded_week(seed
     assert limits["reply"]["breached"] == sum(
         s.expected_violation() == "reply" for s in scenario.stories if office is None or s.office_id == office
     )
+    # the SLA's clocks: the scenario starts a resolution clock for every complaint with a case, stops none
+    clocks = {(item, m): number(v) for (s, item, m), v in figures.items() if s == "limit"}
+    with_case = [s for s in scenario.stories if s.with_case and (office is None or s.office_id == office)]
+    assert clocks == {
+        ("resolution", "met"): 0,
+        ("resolution", "met_under_extension"): 0,
+        ("resolution", "breached"): 0,
+        ("resolution", "pending"): len(with_case),
+        ("resolution", "compliance_rate"): None,
+    }
     offices = {item for (s, item, _) in figures if s == "office"}
     assert offices == (set(scenario.offices()) if office is None else set())
 
@@ -137,7 +149,7 @@ def test_the_xlsx_opens_and_holds_the_same_figures(seeded) -> None:
     report = build_report(app, None, Period.of("week", WEEK), scenario.now)
     book = load_workbook(io.BytesIO(render(report, "xlsx", "zh-Hans")))
 
-    assert book.sheetnames == ["Summary", "Areas", "Pareto", "Time limits", "Offices"]
+    assert book.sheetnames == ["Summary", "Areas", "Pareto", "Time limits", "Record rule", "Offices"]
     summary = book["Summary"]
     assert summary["A1"].value == TITLES["zh-Hans"]
     by_code = {row[2]: row[1] for row in summary.iter_rows(min_row=8, values_only=True) if row[2]}
@@ -359,3 +371,69 @@ async def test_the_job_waits_for_the_consumer_turns_until_stopped_and_survives_a
     assert sorted(p.name for p in (tmp_path / WEEK).glob("*.json")) == sorted(
         f"{s}.json" for s in ["group", *scenario.offices()]
     )
+
+
+def test_each_sla_limit_counts_the_outcomes_the_sla_recorded() -> None:
+    app = bootstrap.application(ProjectionSettings(store="memory", office_units={}))
+    sla = Actor.system("sla")
+    plans = ["met", "met-under-extension", "breached", None]
+    events = []
+    for number_, plan in enumerate(plans, start=1):
+        story = Story(
+            run="clocks", office_id="hk-central", sequence_number=number_, received_at=START + timedelta(hours=number_)
+        )
+        story.tell()
+        t, deadline = story.received_at, story.received_at + timedelta(hours=12)
+        if plan is None:  # still running: breached once, escalated again (one breach, not two)
+            for level in (1, 2):
+                story._event(
+                    DeadlineBreached,
+                    deadline + timedelta(minutes=level),
+                    sla,
+                    {"clock": "resolution", "deadline": deadline, "escalation_level": level},
+                )
+        else:
+            stopped = {"met": t + timedelta(hours=3), "met-under-extension": t + timedelta(hours=13)}.get(
+                plan, t + timedelta(hours=14)
+            )
+            story._event(
+                ClockStopped,
+                stopped,
+                sla,
+                {
+                    "clock": "resolution",
+                    "stopped_at": stopped,
+                    "deadline": deadline,
+                    "extended_deadline": None,
+                    "outcome": plan,
+                },
+            )
+        if number_ == 1:  # a clock of another kind, running and not late
+            story._event(
+                ClockStarted,
+                t + timedelta(minutes=5),
+                sla,
+                {
+                    "clock": "clear-answer",
+                    "started_at": t,
+                    "deadline": t + timedelta(days=2),
+                    "policy_version": 1,
+                    "calendar": "calendar-time",
+                    "explanation": {"reason": "major", "rule": "sla@v1"},
+                },
+            )
+        events += story.events
+    feed(app, events)
+
+    clocks = app.period_figures("hk-central", START + timedelta(days=3), "week", WEEK)["clocks"]
+    assert clocks == {
+        "clear-answer": {"met": 0, "met_under_extension": 0, "breached": 0, "pending": 1},
+        "resolution": {"met": 1, "met_under_extension": 1, "breached": 2, "pending": 0},
+    }
+    report = build_report(app, "hk-central", Period.of("week", WEEK), START + timedelta(days=3))
+    assert report.clock_rows() == [
+        ("resolution", {"met": 1, "met_under_extension": 1, "breached": 2, "pending": 0, "compliance_rate": 0.5}),
+        ("clear-answer", {"met": 0, "met_under_extension": 0, "breached": 0, "pending": 1, "compliance_rate": None}),
+    ]
+    assert b"Clear answer, major (2 days)" in render(report, "csv", "en")
+    app.close()

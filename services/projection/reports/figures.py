@@ -31,7 +31,10 @@ STATUS_COLUMNS = {
     "not-applicable": "other",
 }
 LIMIT_COLUMNS = ("met", "met_under_extension", "breached", "pending", "other")
+CLOCK_COLUMNS = ("met", "met_under_extension", "breached", "pending")
 STEPS = ("recorded", "handled", "result", "reply", "return-visit")
+# The SLA's clock kinds (shared/contracts/sla.py ClockKind) in the order a complaint meets them.
+CLOCKS = ("hand-over", "resolution", "clear-answer", "settlement", "reply", "return-visit", "commitment")
 VALIDITIES = ("valid", "assisted", "invalid", "untriaged")
 
 
@@ -98,7 +101,8 @@ class Report:
     judged_at: datetime
     statistics: dict[str, Any]
     validity_by_area: dict[str, dict[str, int]]
-    limits: dict[str, dict[str, int]]
+    limits: dict[str, dict[str, int]]  # record-rule step -> status -> complaints
+    clocks: dict[str, dict[str, int]]  # SLA clock kind -> outcome -> clocks
     offices: dict[str, dict[str, Any]] = field(default_factory=dict)  # the group's: each office's statistics
 
     def filename(self, lang: str, fmt: str) -> str:
@@ -117,10 +121,23 @@ class Report:
             key=lambda item: (order.get(item[0], len(order)), item[0]),
         )
 
-    def limit_rows(self) -> list[tuple[str, dict[str, Any]]]:
-        """Each time limit (record-rule step): met, met under extension, breached, pending, other, rate."""
+    def clock_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """Each SLA time limit (clock kind), as the SLA judged it: met, met under extension, breached,
+        pending, and the compliance rate of those decided. Kinds no complaint of the period ran are left out."""
+        kinds = [k for k in CLOCKS if k in self.clocks] + sorted(set(self.clocks) - set(CLOCKS))
         rows = []
-        for step in STEPS:
+        for kind in kinds:
+            counts = {c: self.clocks[kind].get(c, 0) for c in CLOCK_COLUMNS}
+            decided = counts["met"] + counts["met_under_extension"] + counts["breached"]
+            rate = round((counts["met"] + counts["met_under_extension"]) / decided, 4) if decided else None
+            rows.append((kind, {**counts, "compliance_rate": rate}))
+        return rows
+
+    def limit_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """Each record-rule step's limit as the projection judges it: met, met under extension,
+        breached, pending, other (waived, not applicable), rate. Steps beyond the five are kept."""
+        rows = []
+        for step in [*STEPS, *sorted(set(self.limits) - set(STEPS))]:
             counts = dict.fromkeys(LIMIT_COLUMNS, 0)
             for status, n in self.limits.get(step, {}).items():
                 counts[STATUS_COLUMNS.get(status, "other")] += n
@@ -187,8 +204,10 @@ class Report:
             rows += [Row("area", area, v, counts[v]) for v in VALIDITIES]
         for c in self.statistics["categories"]:
             rows += [Row("pareto", c["category"], m, c[m]) for m in ("count", "share", "cumulative_share")]
+        for kind, counts in self.clock_rows():
+            rows += [Row("limit", kind, m, v) for m, v in counts.items()]
         for step, counts in self.limit_rows():
-            rows += [Row("limit", step, m, v) for m, v in counts.items()]
+            rows += [Row("step", step, m, v) for m, v in counts.items()]
         for office, figures in self.office_rows():
             rows += [Row("office", office, m, v) for m, v in figures.items()]
         return rows
@@ -207,5 +226,6 @@ def build_report(source: FiguresSource, office_id: str | None, period: Period, n
         statistics=figures["statistics"],
         validity_by_area=figures["validity_by_area"],
         limits=figures["limits"],
+        clocks=figures["clocks"],
         offices=offices,
     )

@@ -37,7 +37,13 @@ _WORDS: dict[str, tuple[str, str, str]] = {
         "業務範疇柏拉圖（有效投訴）",
         "业务范畴帕累托图（有效投诉）",
     ),
-    "section.limits": ("Time-limit compliance per limit", "各時限達標情況", "各时限达标情况"),
+    "section.limits": (
+        "Time-limit compliance per limit (SLA clocks)",
+        "各時限達標情況（SLA 計時）",
+        "各时限达标情况（SLA 计时）",
+    ),
+    "section.steps": ("The record rule per step", "記錄規則各步驟", "记录规则各步骤"),
+    "no_clocks": ("No SLA clock ran in this period.", "此期間沒有 SLA 計時。", "此期间没有 SLA 计时。"),
     "section.offices": ("Offices", "管理處", "管理处"),
     # measures
     "complaints": ("Complaints", "投訴", "投诉"),
@@ -80,6 +86,14 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "step.result": ("Result (by severity)", "處理結果（按嚴重程度）", "处理结果（按严重程度）"),
     "step.reply": ("Reply (same day)", "回覆（即日）", "回复（即日）"),
     "step.return-visit": ("Return visit (1 day)", "回訪（1日）", "回访（1日）"),
+    # the SLA's clocks (time limits)
+    "clock.hand-over": ("Hand-over (10 minutes)", "轉交（10分鐘）", "转交（10分钟）"),
+    "clock.resolution": ("Resolution (½ day / 1 day)", "處理（半日／1日）", "处理（半日／1日）"),
+    "clock.clear-answer": ("Clear answer, major (2 days)", "明確答覆，重大（2日）", "明确答复，重大（2日）"),
+    "clock.settlement": ("Settlement, major (15 days)", "解決，重大（15日）", "解决，重大（15日）"),
+    "clock.reply": ("Reply (same day)", "回覆（即日）", "回复（即日）"),
+    "clock.return-visit": ("Return visit (1 day)", "回訪（1日）", "回访（1日）"),
+    "clock.commitment": ("Promises to the customer", "對客戶的承諾", "对客户的承诺"),
     # business areas (DOMAIN.md; an area not listed is shown by its code)
     "area.sanitation": ("Environmental sanitation", "環境衛生", "环境卫生"),
     "area.public-facilities": ("Public facilities", "公共設施", "公共设施"),
@@ -118,4 +132,7 @@ class Words:
         return self(f"area.{code}") if f"area.{code}" in _WORDS else code
 
     def step(self, code: str) -> str:
-        return self(f"step.{code}")
+        return self(f"step.{code}") if f"step.{code}" in _WORDS else code
+
+    def clock(self, code: str) -> str:
+        return self(f"clock.{code}") if f"clock.{code}" in _WORDS else code

@@ -10,6 +10,7 @@ font file here and which PDF readers with Asian fonts show; the text is in the f
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from .figures import LIMIT_COLUMNS, Report
+from .figures import CLOCK_COLUMNS, LIMIT_COLUMNS, Report
 from .labels import Words, words
 
 # TrueType fonts with Chinese glyphs that Debian packages install (first found is embedded).
@@ -124,8 +125,30 @@ def render_pdf(report: Report, lang: str, font_file: Path | None = None) -> byte
             font,
         )
     )
+    clock_rows = report.clock_rows()
+    section = [Paragraph(w("section.limits"), styles["h2"])]
+    if clock_rows:
+        section.append(_stacked_bars(clock_rows, CLOCK_COLUMNS, w.clock, w, font))
+    else:
+        section.append(Paragraph(w("no_clocks"), styles["body"]))
+    story.append(KeepTogether(section))
+    if clock_rows:
+        story.append(
+            _table(
+                [[w("limit"), *(w(c) for c in CLOCK_COLUMNS), w("compliance_rate")]]
+                + [[w.clock(k), *(c[x] for x in CLOCK_COLUMNS), _pct(c["compliance_rate"])] for k, c in clock_rows],
+                font,
+            )
+        )
     limit_rows = report.limit_rows()
-    story.append(KeepTogether([Paragraph(w("section.limits"), styles["h2"]), _limits_chart(limit_rows, w, font)]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph(w("section.steps"), styles["h2"]),
+                _stacked_bars(limit_rows, LIMIT_COLUMNS, w.step, w, font),
+            ]
+        )
+    )
     story.append(
         _table(
             [[w("limit"), *(w(c) for c in LIMIT_COLUMNS), w("compliance_rate")]]
@@ -262,24 +285,27 @@ def _pareto_chart(categories: list[dict[str, Any]], w: Words, font: str) -> Draw
     return drawing
 
 
-def _limits_chart(rows: list[tuple[str, dict[str, Any]]], w: Words, font: str) -> Drawing:
-    """Each time limit's complaints: met, met under extension, breached, pending, other (stacked)."""
-    drawing = Drawing(CHART_WIDTH, 68 * mm)
+def _stacked_bars(
+    rows: list[tuple[str, dict[str, Any]]], columns: tuple[str, ...], name: Callable[[str], str], w: Words, font: str
+) -> Drawing:
+    """Each time limit's counts: met, met under extension, breached, pending (, other), stacked."""
+    height = (26 + 9 * len(rows)) * mm
+    drawing = Drawing(CHART_WIDTH, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 48 * mm, 10 * mm, CHART_WIDTH - 56 * mm, 46 * mm
-    chart.data = [[c[k] for _, c in reversed(rows)] for k in LIMIT_COLUMNS]
+    chart.x, chart.y, chart.width, chart.height = 52 * mm, 10 * mm, CHART_WIDTH - 60 * mm, 9 * mm * len(rows)
+    chart.data = [[c[k] for _, c in reversed(rows)] for k in columns]
     chart.categoryAxis.style = "stacked"
-    chart.categoryAxis.categoryNames = [w.step(s) for s, _ in reversed(rows)]
+    chart.categoryAxis.categoryNames = [name(s) for s, _ in reversed(rows)]
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
-    for i, k in enumerate(LIMIT_COLUMNS):
+    for i, k in enumerate(columns):
         chart.bars[i].fillColor = PALETTE[k]
         chart.bars[i].strokeColor = None
     drawing.add(chart)
-    legend = _legend(0, 68 * mm, [(PALETTE[k], w(k)) for k in LIMIT_COLUMNS], font)
+    legend = _legend(0, height, [(PALETTE[k], w(k)) for k in columns], font)
     legend.deltax = 95
     legend.columnMaximum = 2
     drawing.add(legend)

@@ -12,7 +12,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .figures import LIMIT_COLUMNS, VALIDITIES, Report
+from .figures import CLOCK_COLUMNS, LIMIT_COLUMNS, VALIDITIES, Report
 from .labels import words
 
 PERCENT = "0.0%"
@@ -27,13 +27,7 @@ def render_csv(report: Report, lang: str) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["section", "item", "measure", "value", "label"])
     for row in report.rows():
-        item = (
-            w.area(row.item)
-            if row.section in ("area", "pareto")
-            else w.step(row.item)
-            if row.section == "limit"
-            else row.item
-        )
+        item = {"area": w.area, "pareto": w.area, "limit": w.clock, "step": w.step}.get(row.section, str)(row.item)
         label = " / ".join(x for x in (item, w(row.measure)) if x)
         writer.writerow([row.section, row.item, row.measure, "" if row.value is None else row.value, label])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -77,10 +71,16 @@ def render_xlsx(report: Report, lang: str) -> bytes:
         _pareto_chart(pareto, len(report.statistics["categories"]), w)
 
     limits = book.create_sheet("Time limits")
-    _header(limits, [w("limit"), *(w(c) for c in LIMIT_COLUMNS), w("compliance_rate"), "step"])
+    _header(limits, [w("limit"), *(w(c) for c in CLOCK_COLUMNS), w("compliance_rate"), "clock"])
+    for kind, counts in report.clock_rows():
+        limits.append([w.clock(kind), *(counts[c] for c in CLOCK_COLUMNS), counts["compliance_rate"], kind])
+        limits.cell(limits.max_row, 6).number_format = PERCENT
+
+    steps = book.create_sheet("Record rule")
+    _header(steps, [w("limit"), *(w(c) for c in LIMIT_COLUMNS), w("compliance_rate"), "step"])
     for step, counts in report.limit_rows():
-        limits.append([w.step(step), *(counts[c] for c in LIMIT_COLUMNS), counts["compliance_rate"], step])
-        limits.cell(limits.max_row, 7).number_format = PERCENT
+        steps.append([w.step(step), *(counts[c] for c in LIMIT_COLUMNS), counts["compliance_rate"], step])
+        steps.cell(steps.max_row, 7).number_format = PERCENT
 
     if report.offices:
         offices = book.create_sheet("Offices")
