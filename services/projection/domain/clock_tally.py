@@ -9,6 +9,7 @@ commitment). A clock still running is `pending`, or `breached` once its breach w
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .view import ComplaintView
 
@@ -19,29 +20,32 @@ def clock_outcomes(views: Iterable[ComplaintView]) -> dict[str, dict[str, int]]:
     """{clock kind: {met, met_under_extension, breached, pending}} over the complaints' clocks."""
     tally: dict[str, dict[str, int]] = {}
     for view in views:
-        running: dict[str, int] = {}  # clocks of a kind started and not yet stopped
-        overdue: dict[str, int] = {}  # of those, how many were published as breached
+        # the clocks of each kind started and not yet stopped, in start order: [deadline, breached]
+        running: dict[str, list[list[Any]]] = {}
         for event in view.events:
             kind = event.short_type
             if kind not in ("ClockStarted", "ClockStopped", "DeadlineBreached"):
                 continue
             clock = str(event.payload.get("clock"))
+            deadline = event.payload.get("deadline")
             counts = tally.setdefault(clock, {"met": 0, "met_under_extension": 0, "breached": 0, "pending": 0})
+            clocks = running.setdefault(clock, [])
             if kind == "ClockStarted":
-                running[clock] = running.get(clock, 0) + 1
-            elif kind == "DeadlineBreached":
-                # the first escalation of a running clock is its breach; later levels repeat it
-                if event.payload.get("escalation_level") == 1 and overdue.get(clock, 0) < running.get(clock, 0):
-                    overdue[clock] = overdue.get(clock, 0) + 1
-            else:
-                outcome = OUTCOMES.get(str(event.payload.get("outcome")), "breached")
-                counts[outcome] += 1
-                running[clock] = max(running.get(clock, 0) - 1, 0)
-                if outcome == "breached" and overdue.get(clock, 0) > 0:
-                    overdue[clock] -= 1
-                overdue[clock] = min(overdue.get(clock, 0), running[clock])
-        for clock, open_clocks in running.items():
-            late = overdue.get(clock, 0)
-            tally[clock]["breached"] += late
-            tally[clock]["pending"] += open_clocks - late
+                clocks.append([deadline, False])
+                continue
+            # A clock is known by its kind and original deadline; if none matches (an extended
+            # deadline), the oldest one that fits is meant.
+            same = [c for c in clocks if c[0] == deadline]
+            if kind == "DeadlineBreached":
+                late = same or [c for c in clocks if not c[1]] or clocks
+                if late:
+                    late[0][1] = True  # later escalations repeat the same breach
+                continue
+            counts[OUTCOMES.get(str(event.payload.get("outcome")), "breached")] += 1
+            stopped = same or clocks
+            if stopped:
+                clocks.remove(stopped[0])
+        for clock, clocks in running.items():
+            for _, breached in clocks:
+                tally[clock]["breached" if breached else "pending"] += 1
     return dict(sorted(tally.items()))
