@@ -9,6 +9,7 @@ commitment). A clock still running is `pending`, or `breached` once its breach w
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from .view import ComplaintView
@@ -27,7 +28,7 @@ def clock_outcomes(views: Iterable[ComplaintView]) -> dict[str, dict[str, int]]:
             if kind not in ("ClockStarted", "ClockStopped", "DeadlineBreached"):
                 continue
             clock = str(event.payload.get("clock"))
-            deadline = event.payload.get("deadline")
+            deadline = _instant(event.payload.get("deadline"))
             counts = tally.setdefault(clock, {"met": 0, "met_under_extension": 0, "breached": 0, "pending": 0})
             clocks = running.setdefault(clock, [])
             if kind == "ClockStarted":
@@ -49,3 +50,11 @@ def clock_outcomes(views: Iterable[ComplaintView]) -> dict[str, dict[str, int]]:
             for _, breached in clocks:
                 tally[clock]["breached" if breached else "pending"] += 1
     return dict(sorted(tally.items()))
+
+
+def _instant(value: Any) -> datetime | None:
+    """A deadline as an instant, so `...+08:00` and the same moment in UTC are one clock."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
