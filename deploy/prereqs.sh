@@ -21,3 +21,6 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 fi
 if ! java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])'; then apt_install openjdk-17-jre-headless; fi
 command -v mvn >/dev/null || apt_install maven
+# The projection's PDF reports embed a Chinese TrueType font when one is installed (optional: without
+# it they name Adobe's CID fonts instead), so a missing font only warns.
+"$(dirname "$0")/fonts/ensure.sh" >/dev/null || echo "[prereqs] no CJK TrueType font: PDF reports will name CID fonts instead" >&2

@@ -13,6 +13,7 @@ from shared.eventstore import ServiceApplication
 
 from .adapters.index import ProjectionIndex
 from .domain.chain import Finding, verify_chain
+from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
 from .domain.signals import Signal, all_signals
@@ -108,6 +109,42 @@ class ProjectionApplication(ServiceApplication):
         views = self.complaints(office_id, now, week=week, month=month)
         units = self.units.get(office_id) if office_id else (sum(self.units.values()) or None)
         return statistics(views, now, self.policy, units)
+
+    def period_figures(self, office_id: str | None, now: datetime, period: str, key: str) -> dict[str, Any]:
+        """The figures of one week, month or year (`period` = week | month | year) for a report: the
+        statistics as `statistics()` computes them (a year is its months together), and three tallies
+        the statistics do not hold, over the same views: validity per business area, each record-rule
+        step's status judged at `now`, and each SLA clock kind's outcomes as the SLA recorded them."""
+        if period == "year":
+            if not (len(key) == 4 and key.isdigit()):
+                raise UnknownPeriod(key)
+            views = [
+                v for v in self.complaints(office_id, now) if (period_key(v, self.policy, "month") or "")[:4] == key
+            ]
+            units = self.units.get(office_id) if office_id else (sum(self.units.values()) or None)
+            stats = statistics(views, now, self.policy, units)
+        elif period in ("week", "month"):
+            week, month = (key, None) if period == "week" else (None, key)
+            stats = self.statistics(office_id, now, week=week, month=month)
+            views = self.complaints(office_id, now, week=week, month=month)
+        else:
+            raise UnknownPeriod(period)
+        views = [v for v in views if v.registered]
+        by_area: dict[str, dict[str, int]] = {}
+        limits: dict[str, dict[str, int]] = {}
+        for view in views:
+            counts = by_area.setdefault(view.business_area or "unknown", {})
+            validity = view.validity or "untriaged"
+            counts[validity] = counts.get(validity, 0) + 1
+            for check in view.checks(now, self.policy):
+                statuses = limits.setdefault(check.step, {})
+                statuses[check.status] = statuses.get(check.status, 0) + 1
+        return {
+            "statistics": stats,
+            "validity_by_area": by_area,
+            "limits": limits,
+            "clocks": clock_outcomes(views, now),
+        }
 
     def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
         return office_statistics(self.index.views(office_id), now, self.policy, self.units.get(office_id))

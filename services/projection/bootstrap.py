@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from shared.bus.consumer import TrackedConsumer
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
@@ -9,6 +11,7 @@ from shared.eventstore import store_environment
 from .adapters.inbound import ProjectionHandler
 from .adapters.outbound import ProjectionRelay
 from .application import ProjectionApplication
+from .reports.schedule import WeeklyReports
 from .settings import ProjectionSettings
 
 CONSUMED_TOPICS = ProjectionHandler.TOPICS  # also read from offset 0 by the auditors' replay
@@ -45,4 +48,27 @@ def relay(settings: ProjectionSettings, app: ProjectionApplication) -> Projectio
         bootstrap_servers=settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+    )
+
+
+def weekly_reports(settings: ProjectionSettings) -> WeeklyReports:
+    """The weekly report job. It reads through its own application (made on first need, then only
+    refreshed), never the consumer's: the consumer changes its index from another thread."""
+    made: list[ProjectionApplication] = []
+
+    def source() -> ProjectionApplication:
+        if not made:
+            made.append(application(settings))
+        made[0].refresh()
+        return made[0]
+
+    return WeeklyReports(
+        source=source,
+        folder=settings.reports_folder(),
+        policy=settings.policy(),
+        langs=tuple(settings.reports_langs),
+        formats=tuple(settings.reports_formats),
+        grace=timedelta(hours=settings.reports_grace_hours),
+        catch_up_weeks=settings.reports_catch_up_weeks,
+        font_file=settings.report_font,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
@@ -25,6 +26,22 @@ class ProjectionSettings(ServiceSettings):
     sequence_gap_grace_minutes: float = 60
     outlier_z: float = 3.5
     index_poll_seconds: float = 0.5
+    # Reports (services/projection/reports): where the weekly job writes them (default <state_dir>/reports),
+    # whether the worker runs that job, how long after a week's end (office time) it waits for late
+    # events, how many past weeks it makes up for after a stop, in which languages and formats; and a
+    # TrueType CJK font to embed in PDFs (default: Debian's fonts-wqy-microhei when installed).
+    reports_dir: Path | None = None
+    reports_schedule: bool = True
+    reports_grace_hours: float = 1
+    reports_catch_up_weeks: int = 4
+    reports_check_seconds: float = 300
+    reports_first_delay_seconds: float = 60
+    reports_langs: list[str] = ["en", "zh-Hant", "zh-Hans"]
+    reports_formats: list[str] = ["csv", "xlsx", "pdf"]
+    report_font: Path | None = None
+
+    def reports_folder(self) -> Path:
+        return self.reports_dir or Path(self.state_dir) / "reports"
 
     def policy(self) -> Policy:
         return Policy(

@@ -38,6 +38,7 @@ from .. import bootstrap, dashboard
 from ..application import ProjectionApplication
 from ..domain.errors import ComplaintNotFound, UnknownPeriod
 from ..settings import ProjectionSettings
+from .reports_http import install_reports
 
 STREAM_CHUNK = 100  # changes per write of the SSE stream; the loop looks for a gone client between writes
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such complaint for your key."}}
@@ -354,5 +355,6 @@ def create_app(
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
+    install_reports(api, projection_of, scope_of, clock, settings.report_font)  # GET /reports/{period}
     dashboard.mount(api)  # the web dashboard page at /dashboard, on this same API
     return api

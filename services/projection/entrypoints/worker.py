@@ -1,9 +1,12 @@
-"""The projection's worker: a tracked consumer over every service's topic (and the hotline's).
+"""The projection's worker: a tracked consumer over every service's topic (and the hotline's), and,
+beside it in the same process and supervision, the weekly report job (`PROJECTION_REPORTS_SCHEDULE`).
 
 `python -m services.projection.entrypoints.worker`
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from shared.bus.runner import run_until_signalled
 from shared.health import worker_endpoint
@@ -14,9 +17,22 @@ from ..settings import ProjectionSettings
 
 def main() -> None:
     settings = ProjectionSettings()
-    consumer = bootstrap.consumer(settings, bootstrap.application(settings), settings.clock())
+    clock = settings.clock()
+    consumer = bootstrap.consumer(settings, bootstrap.application(settings), clock)
+    reports = bootstrap.weekly_reports(settings) if settings.reports_schedule else None
+
+    async def caught_up() -> bool:
+        partitions = await consumer.partition_report()
+        return bool(partitions) and all(p["lag"] == 0 for p in partitions.values())
+
+    async def loop(stop: asyncio.Event) -> None:
+        jobs = [consumer.run(stop)]
+        if reports is not None:
+            jobs.append(reports.run(stop, clock, settings.reports_check_seconds, settings.reports_first_delay_seconds))
+        await asyncio.gather(*jobs)
+
     run_until_signalled(
-        "projection worker", consumer.run, lambda: consumer.progress, health=worker_endpoint(settings, consumer)
+        "projection worker", loop, lambda: consumer.progress, health=worker_endpoint(settings, consumer)
     )
 
 

@@ -1,0 +1,77 @@
+"""`GET /reports/{weekly|monthly|yearly}` on the projection's API: a report as a file to open.
+
+The same tenancy as `GET /statistics`: an office key gets its own office's report (asking for another
+office is 403); group and auditor keys get any office's, or the group's when no office is named.
+The body is the whole file (a period's aggregates: small), named by `Content-Disposition`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, HTTPException, Query, Request, Response, status
+
+from shared.auth import Principal
+from shared.clock import Clock
+from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem
+
+from ..application import ProjectionApplication
+from ..domain.errors import UnknownPeriod
+from ..reports import MEDIA_TYPES, render
+from ..reports.figures import PERIODS, Period, build_report
+
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
+        "description": "The report as CSV, XLSX or PDF, with a Content-Disposition filename.",
+    },
+    422: {"model": Problem, "description": "The period's key is missing, malformed or not a real week/month/year."},
+    **{code: answer for code, answer in PROBLEM_RESPONSES.items() if code != 422},
+}
+
+
+def install_reports(
+    api: FastAPI,
+    projection_of: Callable[[Request], ProjectionApplication],
+    scope_of: Callable[[Principal, str | None], str | None],
+    clock: Clock,
+    font_file: Path | None = None,
+) -> None:
+    @api.get("/reports/{period}", response_class=Response, responses=REPORT_RESPONSES)
+    def report(
+        period: Literal["weekly", "monthly", "yearly"],
+        principal: CurrentPrincipal,
+        request: Request,
+        office: str | None = Query(None, description="An office; none: the group (group and auditor keys)."),
+        week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="For weekly: e.g. 2026-W45."),
+        month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$", description="For monthly: e.g. 2026-11."),
+        year: str | None = Query(None, pattern=r"^\d{4}$", description="For yearly: e.g. 2026."),
+        format: Literal["csv", "xlsx", "pdf"] = "pdf",
+        lang: Literal["en", "zh-Hant", "zh-Hans"] = "en",
+    ) -> Response:
+        """A week's, month's or year's statistics of an office or the group: valid / assisted / invalid
+        by business area, the Pareto of areas and the top-three share, compliance per time limit,
+        return-visit rate, satisfaction, repeat complainants, complaints per million units. PDFs have
+        charts; titles and labels in English, Traditional or Simplified Chinese. No personal data."""
+        kind = PERIODS[period]
+        keys = {"week": week, "month": month, "year": year}
+        others = [name for name, value in keys.items() if name != kind and value is not None]
+        if others:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {period} report takes `{kind}`, not {others}"
+            )
+        scope = scope_of(principal, office)
+        try:
+            chosen = Period.of(kind, keys[kind])
+        except UnknownPeriod as error:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"give `{kind}` as a real {kind} (not {error})"
+            ) from None
+        built = build_report(projection_of(request), scope, chosen, clock())
+        return Response(
+            render(built, format, lang, font_file),
+            media_type=MEDIA_TYPES[format],
+            headers={"Content-Disposition": f'attachment; filename="{built.filename(lang, format)}"'},
+        )
