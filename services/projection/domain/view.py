@@ -85,16 +85,23 @@ PIPELINE = {
 }
 
 
+OVERRIDE_TYPE = "complaints.triage.DecisionOverridden"
+
+
 def business_order(received: Iterable[Received]) -> list[Received]:
     """By `occurred_at`; events of the same instant in causal order (an event after the one that
     caused it, e.g. a reopening after the visit that caused it), then by pipeline stage and, within
-    one topic, by Kafka offset (the order its service published them in)."""
+    one topic, by Kafka offset (the order its service published them in). A person's override comes
+    after the automatic judgements of its instant (it amends them), as the SLA orders them too."""
     by_time: dict[datetime, list[Received]] = {}
     for r in received:
         by_time.setdefault(r.occurred_at, []).append(r)
     ordered: list[Received] = []
     for instant in sorted(by_time):
-        group = sorted(by_time[instant], key=lambda r: (PIPELINE.get(r.topic, len(PIPELINE)), r.offset, r.event_id))
+        group = sorted(
+            by_time[instant],
+            key=lambda r: (PIPELINE.get(r.topic, len(PIPELINE)), r.type == OVERRIDE_TYPE, r.offset, r.event_id),
+        )
         ids = {r.event_id for r in group}
         placed: set[str] = set()
         while group:
