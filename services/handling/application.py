@@ -54,37 +54,24 @@ class HandlingApplication(ServiceApplication):
         if uow.find(Case.create_id(triaged.complaint_id)) is not None:
             return  # opened already (a re-publication)
         routing = triaged.payload.explanations.get("routing")
+        # What the case is opened with, whether now or once a person judges the complaint valid.
+        routed: dict[str, Any] = {
+            "complaint_id": str(triaged.complaint_id),
+            "office_id": triaged.office_id,
+            "department": triaged.payload.department,
+            "first_responsible": triaged.payload.first_responsible,
+            "severity": triaged.payload.severity.value,
+            "causation_id": str(triaged.event_id),
+            "routing_reason": routing.reason if routing else None,
+            "routing_rule": routing.rule if routing else None,
+        }
         if triaged.payload.validity is Validity.INVALID:
             # Not established: follow-up explains it to the customer; no department handles it. The
             # routing is kept in case a person judges it valid after all.
             if uow.find(KeptRouting.create_id(triaged.complaint_id)) is None:
-                uow.add(
-                    KeptRouting(
-                        complaint_id=str(triaged.complaint_id),
-                        office_id=triaged.office_id,
-                        department=triaged.payload.department,
-                        first_responsible=triaged.payload.first_responsible,
-                        severity=triaged.payload.severity.value,
-                        causation_id=str(triaged.event_id),
-                        judged_at=triaged.occurred_at,
-                        routing_reason=routing.reason if routing else None,
-                        routing_rule=routing.rule if routing else None,
-                    )
-                )
+                uow.add(KeptRouting(**routed, judged_at=triaged.occurred_at))
             return
-        uow.add(
-            Case(
-                complaint_id=str(triaged.complaint_id),
-                office_id=triaged.office_id,
-                department=triaged.payload.department,
-                first_responsible=triaged.payload.first_responsible,
-                severity=triaged.payload.severity.value,
-                causation_id=str(triaged.event_id),
-                opened_at=triaged.occurred_at,
-                routing_reason=routing.reason if routing else None,
-                routing_rule=routing.rule if routing else None,
-            )
-        )
+        uow.add(Case(**routed, opened_at=triaged.occurred_at))
 
     def keep_severity(self, uow: UnitOfWork, regraded: SeverityRegraded) -> None:
         # Same topic and key as ComplaintTriaged, so the case exists unless triage never routed it.
