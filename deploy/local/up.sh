@@ -19,15 +19,24 @@ fi
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
 .venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
 keys=$(.venv/bin/python -m shared.auth dev-keys --out "$state/keys.json" --plain-out "$state/dev-keys.txt")
-if [ ! -f "$state/dev.env" ]; then
-  # One store-encryption key per service (complaints carry personal data), made once.
-  .venv/bin/python - >"$state/dev.env" <<'PY'
+# Each service's secrets, made once: a store-encryption key per service (complaints carry personal
+# data) and triage's complainant salt. They are not exported here: supervisord_conf.py gives each
+# process only its own service's (`environment=` of its program), never another service's.
+.venv/bin/python - "$state/dev.env" <<'PY'
+import secrets, sys
+from pathlib import Path
 from eventsourcing.cryptography import AESCipher
-for service in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION"):
-    print(f"{service}_CIPHER_KEY={AESCipher.create_key(32)}")
+path = Path(sys.argv[1])
+have = path.read_text() if path.exists() else ""
+wanted = {f"{s}_CIPHER_KEY": lambda: AESCipher.create_key(32) for s in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION")}
+wanted["TRIAGE_COMPLAINANT_SALT"] = lambda: secrets.token_urlsafe(32)
+names = {line.split("=", 1)[0] for line in have.splitlines() if "=" in line}
+with path.open("a") as out:
+    for name, make in wanted.items():
+        if name not in names:
+            out.write(f"{name}={make()}\n")
+path.chmod(0o600)
 PY
-  chmod 600 "$state/dev.env"
-fi
 
 supervisor_running() { [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; }
 
@@ -37,8 +46,6 @@ if [ -n "${DEMO_TIME_FACTOR:-}" ] && supervisor_running; then
 fi
 # A demo runs every service on the same accelerated time (see shared/clock.py), from one shared instant.
 set -a
-# shellcheck disable=SC1091
-. "$state/dev.env"
 if [ -n "${DEMO_TIME_FACTOR:-}" ]; then
   epoch=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   : >"$state/demo.env"
@@ -56,7 +63,7 @@ if supervisor_running; then
   echo "[up] services already running under supervisord (pid $(cat "$state/services.pid"))"
 else
   echo "[up] starting services under supervisord (logs: $state/logs/<process>.log)"
-  .venv/bin/python deploy/local/supervisord_conf.py --state "$state" >"$conf"
+  (umask 077 && .venv/bin/python deploy/local/supervisord_conf.py --state "$state" --secrets "$state/dev.env" >"$conf")
   .venv/bin/supervisord -c "$conf"
 fi
 
