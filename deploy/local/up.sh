@@ -14,11 +14,18 @@ if [ "$state" != ".state" ]; then  # every service keeps its stores and keys the
   for service in $services; do
     export "${service}_STATE_DIR=${state}" "${service}_KEYS_FILE=${state}/keys.json"
   done
+  export INTAKE_OFFICE_SIGNING_KEYS_FILE="${state}/office-signing-keys.json"
 fi
 
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
 .venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
 keys=$(.venv/bin/python -m shared.auth dev-keys --out "$state/keys.json" --plain-out "$state/dev-keys.txt")
+# Each development office system's Ed25519 signing key for the office topic: the private key stays in
+# $state/office-signing/<office>.json (the office's), intake reads only the public keys.
+for office in hk-central kln-east sz-futian; do
+  .venv/bin/python -m shared.auth office-signing-key "$office" --keep \
+    --public-keys "$state/office-signing-keys.json" --private-out "$state/office-signing/$office.json" >/dev/null
+done
 # Each service's secrets, made once: a store-encryption key per service (complaints carry personal
 # data) and triage's complainant salt. They are not exported here: supervisord_conf.py gives each
 # process only its own service's (`environment=` of its program), never another service's.
