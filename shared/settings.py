@@ -100,12 +100,14 @@ class ServiceSettings(BaseSettings):
     )
     # Sign-in for people (shared/oidc.py): bearer tokens from this OpenID Connect issuer, for this audience.
     oidc_issuer: str | None = Field(default=None, description="The issuer people sign in with (None: keys only).")
-    oidc_audience: str = Field(default="complaints", description="The `aud` every bearer token must carry.")
+    oidc_audience: str = Field(default="urn:complaints:api", description="The `aud` every bearer token must carry.")
     oidc_jwks_url: str | None = Field(
         default=None, description="Where the issuer publishes its keys (None: from its discovery document)."
     )
     oidc_jwks_cache_seconds: float = Field(default=300.0, ge=0, description="How long fetched keys are trusted.")
     oidc_leeway_seconds: float = Field(default=30.0, ge=0, description="Clock skew allowed on exp/nbf/iat.")
+    oidc_office_claim: str = Field(default="office_id", description="The claim that names the user's office.")
+    oidc_roles_claim: str = Field(default="roles", description="The claim that lists the user's roles.")
 
     time_factor: float = Field(default=1.0, gt=0, description="Demo time runs this many times faster.")
     clock_epoch: AwareDatetime | None = Field(
