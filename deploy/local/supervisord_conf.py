@@ -49,10 +49,13 @@ def expand(text: str, env: Mapping[str, str]) -> str:
     return VARIABLE.sub(lambda m: env.get(m[1]) or (m[2] or ""), text)
 
 
-def processes(procfile: Path = PROCFILE, env: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """Each process of the Procfile and its command, expanded."""
+def processes(
+    procfile: Path = PROCFILE, env: Mapping[str, str] = os.environ, extra: tuple[Path, ...] = ()
+) -> dict[str, str]:
+    """Each process of the Procfile (then of each `extra` one, e.g. deploy/Procfile.dev) and its command,
+    expanded."""
     found: dict[str, str] = {}
-    for line in procfile.read_text().splitlines():
+    for line in [line for path in (procfile, *extra) for line in path.read_text().splitlines()]:
         if line.strip() and not line.startswith("#"):
             name, command = line.split(":", 1)
             found[name.strip()] = expand(command.strip(), env)
@@ -139,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=Path(".state"), help="the state folder (logs, socket, pid)")
     parser.add_argument("--http-ports", action="store_true", help='print "<process> <port>" of each HTTP app')
     parser.add_argument("--secrets", type=Path, help="NAME=value lines; each program gets its own service's")
+    parser.add_argument("--with", dest="extra", type=Path, action="append", default=[],
+                        help="another Procfile whose processes are added (deploy/Procfile.dev)")  # fmt: skip
     args = parser.parse_args(argv)
-    commands = processes()
+    commands = processes(extra=tuple(args.extra))
     if args.http_ports:
         for name, port in http_ports(commands).items():
             print(name, port)

@@ -17,6 +17,16 @@ if [ "$state" != ".state" ]; then  # every service keeps its stores and keys the
   export INTAKE_OFFICE_SIGNING_KEYS_FILE="${state}/office-signing-keys.json"
 fi
 
+# Sign-in for people: the development OpenID Connect issuer (deploy/oidc) runs beside the services
+# where node is installed; every service accepts its bearer tokens besides office keys.
+oidc_port=${OIDC_PORT:-8010}
+with_issuer=()
+if command -v node >/dev/null && deploy/oidc/ensure.sh && [ -d deploy/oidc/node_modules/oidc-provider ]; then
+  with_issuer=(--with deploy/Procfile.dev)
+  export OIDC_PORT=$oidc_port
+  for service in $services; do export "${service}_OIDC_ISSUER=http://127.0.0.1:${oidc_port}"; done
+fi
+
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
 .venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
 keys=$(.venv/bin/python -m shared.auth dev-keys --out "$state/keys.json" --plain-out "$state/dev-keys.txt")
@@ -37,6 +47,7 @@ path = Path(sys.argv[1])
 have = path.read_text() if path.exists() else ""
 wanted = {f"{s}_CIPHER_KEY": lambda: AESCipher.create_key(32) for s in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION")}
 wanted["TRIAGE_COMPLAINANT_SALT"] = lambda: secrets.token_urlsafe(32)
+wanted["OIDC_DEV_PASSWORD"] = lambda: secrets.token_urlsafe(12)  # the development users' password
 names = {line.split("=", 1)[0] for line in have.splitlines() if "=" in line}
 with path.open("a") as out:
     for name, make in wanted.items():
@@ -70,7 +81,7 @@ if supervisor_running; then
   echo "[up] services already running under supervisord (pid $(cat "$state/services.pid"))"
 else
   echo "[up] starting services under supervisord (logs: $state/logs/<process>.log)"
-  (umask 077 && .venv/bin/python deploy/local/supervisord_conf.py --state "$state" --secrets "$state/dev.env" >"$conf")
+  (umask 077 && .venv/bin/python deploy/local/supervisord_conf.py --state "$state" --secrets "$state/dev.env" "${with_issuer[@]}" >"$conf")
   .venv/bin/supervisord -c "$conf"
 fi
 
@@ -93,6 +104,20 @@ while read -r name port; do
   urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
   [ "$name" = projection-http ] && dashboard="http://127.0.0.1:$port/dashboard"
 done < <(.venv/bin/python deploy/local/supervisord_conf.py --http-ports)
+if [ ${#with_issuer[@]} -gt 0 ]; then
+  wait_for "http://127.0.0.1:${oidc_port}/.well-known/openid-configuration"
+  dev_password=$(awk -F= '$1=="OIDC_DEV_PASSWORD"{print $2}' "$state/dev.env")
+  sign_in=$(cat <<SIGNIN
+Sign-in for people (OpenID Connect, development issuer http://127.0.0.1:${oidc_port}):
+  users: hk-central/ and kln-east/ reception, staff, supervisor, leader, manager; group/dashboard, group/auditor
+  password (every development user): ${dev_password}   (kept in $state/dev.env)
+  token: OIDC_ISSUER=http://127.0.0.1:${oidc_port} OIDC_DEV_PASSWORD=... .venv/bin/python -m shared.sign_in hk-central/reception
+  then:  curl -H "Authorization: Bearer <token>" http://127.0.0.1:${PROJECTION_HTTP_PORT:-8000}/complaints
+SIGNIN
+)
+else
+  sign_in="Sign-in for people: off (node is not installed); office keys work as before."
+fi
 
 cat <<TXT
 
@@ -102,6 +127,8 @@ $urls  dashboard      ${dashboard:-}   (sign in with a key below)
 
 Development keys (send as the X-Office-Key header):
 $(echo "$keys" | sed 's/^/  /')
+
+$sign_in
 
 Try it (records deploy/local/example-complaint.json, received just now):
   deploy/local/try-it.sh hk-central

@@ -23,6 +23,7 @@ from services.intake.settings import IntakeSettings
 from services.projection import bootstrap as projection_bootstrap
 from services.projection.entrypoints.http import create_app as projection_app
 from services.projection.settings import ProjectionSettings
+from shared.sign_in import SignInRefused
 from tests.fixtures.oidc import OIDC_DIR, DevIssuer
 from tests.projection.scenario import build
 from tests.projection.support import feed
@@ -185,9 +186,9 @@ def test_a_token_for_another_audience_is_401(tmp_path, dev_issuer, keys, tokens)
 
 
 def test_a_wrong_password_or_unknown_user_cannot_sign_in(dev_issuer) -> None:
-    with pytest.raises(PermissionError):
+    with pytest.raises(SignInRefused):
         dev_issuer.sign_in("hk-central/reception", password="wrong-password-123")
-    with pytest.raises(PermissionError):
+    with pytest.raises(SignInRefused):
         dev_issuer.sign_in("nobody/at-all")
 
 

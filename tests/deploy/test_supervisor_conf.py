@@ -79,3 +79,15 @@ def test_each_process_gets_only_its_own_service_s_secrets(tmp_path: Path) -> Non
         others = {k for k in environment if not k.startswith(f"{service.upper()}_")}
         assert not others, f"{process.name} also gets {sorted(others)}"
         assert ("TRIAGE_COMPLAINANT_SALT" in environment) == (service == "triage")
+
+
+def test_the_development_issuer_is_supervised_with_its_own_password_only(tmp_path: Path) -> None:
+    env_file = tmp_path / "dev.env"
+    env_file.write_text("INTAKE_CIPHER_KEY=k==\nOIDC_DEV_PASSWORD=pw-of-the-dev-users\n")
+    commands = supervisord_conf.processes(env={}, extra=(ROOT / "deploy" / "Procfile.dev",))
+    assert list(commands)[-1] == "oidc-issuer" and list(commands)[:-1] == _procfile_names()
+    parser = configparser.RawConfigParser()
+    parser.read_string(supervisord_conf.config(commands, tmp_path, secrets=supervisord_conf.read_secrets(env_file)))
+    assert parser.get("program:oidc-issuer", "environment") == 'OIDC_DEV_PASSWORD="pw-of-the-dev-users"'
+    assert parser.get("program:oidc-issuer", "autorestart") == "true"
+    assert "OIDC" not in parser.get("program:intake-http", "environment")
