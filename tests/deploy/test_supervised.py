@@ -132,23 +132,6 @@ def test_the_http_health_reports_a_dead_relay_until_it_is_back(system: System) -
     assert _healthy(url).status_code == 200
 
 
-def test_make_down_stops_every_process(system: System) -> None:
-    processes = system.processes()
-    pids = [p for _, p in processes.values() if p is not None]
-    supervisor = int((system.state / "services.pid").read_text())
-    done = subprocess.run(["bash", "deploy/local/down.sh"], cwd=ROOT, env=system.env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    alive = []
-    for pid in [*pids, supervisor]:
-        try:
-            os.kill(pid, 0)
-            alive.append(pid)
-        except ProcessLookupError:
-            pass
-    assert alive == [], f"still running after make down: {alive}"
-    assert all((system.state / "logs" / f"{name}.log").exists() for name in processes)
-
-
 def test_a_person_signs_in_at_the_supervised_issuer_and_reads_with_the_token(system: System) -> None:
     """issue 13: `make up` runs the development OpenID Connect issuer; every service accepts its tokens."""
     if "[program:oidc-issuer]" not in (system.state / "supervisord.conf").read_text():
@@ -168,3 +151,20 @@ def test_a_person_signs_in_at_the_supervised_issuer_and_reads_with_the_token(sys
         timeout=10,
     )
     assert refused.status_code == 401
+
+
+def test_make_down_stops_every_process(system: System) -> None:
+    processes = system.processes()
+    pids = [p for _, p in processes.values() if p is not None]
+    supervisor = int((system.state / "services.pid").read_text())
+    done = subprocess.run(["bash", "deploy/local/down.sh"], cwd=ROOT, env=system.env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    alive = []
+    for pid in [*pids, supervisor]:
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            pass
+    assert alive == [], f"still running after make down: {alive}"
+    assert all((system.state / "logs" / f"{name}.log").exists() for name in processes)
