@@ -139,6 +139,8 @@ class ServiceSettings(BaseSettings):
             "",
         }:
             problems.append(f"{self.setting_name('postgres_password')} is the development password")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            problems.append(f"{self.setting_name('oidc_issuer')} is not https (its keys could be spoofed)")
         if self.store is Store.MEMORY:
             problems.append(f"{self.setting_name('store')} is `memory` (nothing would be kept)")
         return problems

@@ -97,3 +97,9 @@ def test_a_real_process_refuses_to_start_and_says_which_setting(command, setting
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert setting in done.stderr and "COMPLAINTS_ENV=production refuses to start" in done.stderr
+
+
+def test_production_refuses_a_sign_in_issuer_over_plain_http() -> None:
+    with pytest.raises(ValueError, match="HANDLING_OIDC_ISSUER is not https"):
+        HandlingSettings(environment="production", cipher_key=KEY, oidc_issuer="http://127.0.0.1:8010")
+    assert HandlingSettings(environment="production", cipher_key=KEY, oidc_issuer="https://id.example").oidc_issuer
