@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make up` (run the system) and `make test` (run every test).
-.PHONY: up down status demo test test-fast lint format bench deps prereqs kafka-start kafka-stop topics docs clean
+.PHONY: up down status demo test test-fast lint format bench deps oidc-deps prereqs kafka-start kafka-stop topics docs clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -43,7 +43,10 @@ docs: deps  ## Regenerate the event catalogue (docs/events.md) and the JSON Sche
 prereqs:
 	PYTHON=$(PYTHON) deploy/prereqs.sh
 
-deps: prereqs $(STAMP)
+deps: prereqs $(STAMP) oidc-deps
+
+oidc-deps:  ## The development sign-in issuer's node packages (deploy/oidc/package-lock.json), if node is here.
+	deploy/oidc/ensure.sh
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

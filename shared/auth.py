@@ -4,12 +4,13 @@ Keys are long random tokens, so a fast SHA-256 is the right hash (a slow passwor
 slow every request); only hashes are stored. The office of a request always comes from its key.
 
 `python -m shared.auth dev-keys` writes a development key file and prints the plain keys once.
+`python -m shared.auth office-signing-key <office>` makes an office system's Ed25519 signing key for the
+office-facing topic (shared/signing.py): nothing in this key file can sign for an office.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -23,11 +24,6 @@ GROUP_ROLES = frozenset({"group", "auditor"})
 
 def hash_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
-
-
-def sign(value: bytes, key_hash: str) -> str:
-    """The signature an office system puts on a message it publishes to the office-facing topic."""
-    return hmac.new(bytes.fromhex(key_hash), value, hashlib.sha256).hexdigest()
 
 
 class KeyRecord(BaseModel):
@@ -65,13 +61,6 @@ class KeyRegistry:
     def authenticate(self, raw_key: str) -> Principal | None:
         record = self._by_hash.get(hash_key(raw_key))
         return None if record is None else _principal(record)
-
-    def office_signer(self, office_id: str, value: bytes, signature: str) -> Principal | None:
-        """The office key (with the staff role) that signed `value`, if any."""
-        for record in self._by_hash.values():
-            if record.office_id == office_id and hmac.compare_digest(sign(value, record.key_sha256), signature):
-                return _principal(record)
-        return None
 
 
 def _principal(record: KeyRecord) -> Principal:
@@ -132,6 +121,34 @@ def dev_keys(
 def hash_command(raw_key: str) -> None:
     """Print the SHA-256 of a key, for adding it to a key file."""
     typer.echo(hash_key(raw_key))
+
+
+@cli.command("office-signing-key")
+def office_signing_key(
+    office: str,
+    public_keys: Path = typer.Option(
+        Path(".state/office-signing-keys.json"), help="Intake's file of public signing keys (appended to)."
+    ),
+    private_out: Path = typer.Option(
+        None, help="Where the office system's private key goes (default .state/office-signing/<office>.json)."
+    ),
+    actor: str = typer.Option(None, help="Recorded as who registered (default <office>/office-system)."),
+    role: list[str] = typer.Option(["receptionist"], help="The roles its registrations carry."),
+    keep: bool = typer.Option(False, help="Keep an existing private key (development: `make up`)."),
+) -> None:
+    """Make an office's Ed25519 signing key: the private key for the office system, the public for intake."""
+    from .signing import add_public_record, new_signing_key
+
+    target = private_out or Path(".state/office-signing") / f"{office}.json"
+    if keep and target.exists():
+        typer.echo(f"{office}: keeping {target}")
+        return
+    signer, record = new_signing_key(office, actor, list(role))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.touch(mode=0o600)
+    target.write_text(signer.to_json())
+    add_public_record(public_keys, record)
+    typer.echo(f"{office}: signing key {record.key_id}; private key in {target}, public key added to {public_keys}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .clock import Clock, accelerated, utc_now
@@ -25,6 +25,28 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
     bootstrap_servers: str = "127.0.0.1:9092"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class DeploymentSettings(BaseSettings):
+    """What every process of one deployment shares: `COMPLAINTS_ENV` = `development` | `production`."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+
+
+# The development defaults of secret settings: production refuses every one of them (see `refuse_...`).
+DEVELOPMENT_POSTGRES_PASSWORD = "complaints"
+MIN_SECRET_LENGTH = 16
+
+
+class DevelopmentSecret(ValueError):
+    """Production was asked to start with a development default or a missing secret."""
 
 
 class ServiceSettings(BaseSettings):
@@ -72,10 +94,56 @@ class ServiceSettings(BaseSettings):
     )
     health_probe_timeout_seconds: float = 0.5
 
+    environment: Environment = Field(
+        default_factory=lambda: DeploymentSettings().env,
+        description="`COMPLAINTS_ENV`: in production no process starts with a development secret.",
+    )
+    # Sign-in for people (shared/oidc.py): bearer tokens from this OpenID Connect issuer, for this audience.
+    oidc_issuer: str | None = Field(default=None, description="The issuer people sign in with (None: keys only).")
+    oidc_audience: str = Field(default="urn:complaints:api", description="The `aud` every bearer token must carry.")
+    oidc_jwks_url: str | None = Field(
+        default=None, description="Where the issuer publishes its keys (None: from its discovery document)."
+    )
+    oidc_jwks_cache_seconds: float = Field(default=300.0, ge=0, description="How long fetched keys are trusted.")
+    oidc_leeway_seconds: float = Field(default=30.0, ge=0, description="Clock skew allowed on exp/nbf/iat.")
+    oidc_office_claim: str = Field(default="office_id", description="The claim that names the user's office.")
+    oidc_roles_claim: str = Field(default="roles", description="The claim that lists the user's roles.")
+
     time_factor: float = Field(default=1.0, gt=0, description="Demo time runs this many times faster.")
     clock_epoch: AwareDatetime | None = Field(
         default=None, description="The real instant a demo's accelerated time starts from (all processes share it)."
     )
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> ServiceSettings:
+        if self.environment is Environment.PRODUCTION:
+            problems = self.development_secrets()
+            if problems:
+                raise DevelopmentSecret(
+                    "COMPLAINTS_ENV=production refuses to start with a development secret: " + "; ".join(problems)
+                )
+        return self
+
+    def setting_name(self, field: str) -> str:
+        """The environment variable a field is read from, e.g. `INTAKE_CIPHER_KEY`."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+    def development_secrets(self) -> list[str]:
+        """Each secret setting left at its development default, in words naming the setting.
+        Services with secrets of their own extend it (triage: the complainant salt)."""
+        problems = []
+        if self.cipher_key is None or not self.cipher_key.get_secret_value():
+            problems.append(f"{self.setting_name('cipher_key')} is not set (stored events would not be encrypted)")
+        if self.store is Store.POSTGRES and self.postgres_password.get_secret_value() in {
+            DEVELOPMENT_POSTGRES_PASSWORD,
+            "",
+        }:
+            problems.append(f"{self.setting_name('postgres_password')} is the development password")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            problems.append(f"{self.setting_name('oidc_issuer')} is not https (its keys could be spoofed)")
+        if self.store is Store.MEMORY:
+            problems.append(f"{self.setting_name('store')} is `memory` (nothing would be kept)")
+        return problems
 
     def clock(self) -> Clock:
         """The service's clock: the wall clock, or a demo's accelerated time."""

@@ -1,4 +1,8 @@
-"""HTTP building blocks every service's API uses: key authentication, body limits, error shapes.
+"""HTTP building blocks every service's API uses: authentication, body limits, error shapes.
+
+A caller is an office system with its key (`X-Office-Key`) or a person signed in at the OpenID Connect
+issuer (`Authorization: Bearer <access token>`, shared/oidc.py); both become the same `Principal`, so
+every route's role and office rules hold alike.
 
 Every body is checked before a route sees it (`guard_bodies`): larger than the service accepts is 413;
 not JSON (a syntax error, bytes that are not UTF-8, nested deeper than 32 levels) is 422 `json_invalid`; a `NaN` or
@@ -19,15 +23,17 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from .auth import KeyRegistry, Principal
 from .health import background_health
+from .oidc import BearerVerifier, TokenRefused
 from .settings import ServiceSettings
 
 KEY_HEADER = "X-Office-Key"
 _key_header = APIKeyHeader(name=KEY_HEADER, auto_error=False, description="The caller's office key.")
+_bearer = HTTPBearer(auto_error=False, description="An access token from the OpenID Connect issuer.")
 
 
 class Problem(BaseModel):
@@ -37,7 +43,7 @@ class Problem(BaseModel):
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "Missing or unknown office key."},
+    401: {"model": Problem, "description": "Missing or unknown office key, or a bearer token refused (why)."},
     403: {"model": Problem, "description": "The key's roles do not allow this."},
     413: {"model": Problem, "description": "The body is larger than the service accepts."},
     422: {
@@ -57,20 +63,49 @@ def install_key_registry(app: FastAPI, registry: KeyRegistry) -> None:
     app.state.key_registry = registry
 
 
-def current_principal(request: Request, raw_key: Annotated[str | None, Depends(_key_header)]) -> Principal:
+def install_sign_in(app: FastAPI, settings: ServiceSettings) -> None:
+    """Accept bearer tokens from the settings' OpenID Connect issuer (none configured: keys only)."""
+    app.state.bearer_verifier = (
+        BearerVerifier(
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            jwks_url=settings.oidc_jwks_url,
+            cache_seconds=settings.oidc_jwks_cache_seconds,
+            leeway_seconds=settings.oidc_leeway_seconds,
+            office_claim=settings.oidc_office_claim,
+            roles_claim=settings.oidc_roles_claim,
+        )
+        if settings.oidc_issuer
+        else None
+    )
+
+
+def _unauthorized(request: Request, detail: str) -> HTTPException:
+    signs_in = getattr(request.app.state, "bearer_verifier", None) is not None
+    challenge = f'{KEY_HEADER}, Bearer realm="complaints"' if signs_in else KEY_HEADER
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge})
+
+
+def current_principal(
+    request: Request,
+    raw_key: Annotated[str | None, Depends(_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if bearer is not None and not raw_key:
+        verifier: BearerVerifier | None = getattr(request.app.state, "bearer_verifier", None)
+        if verifier is None:
+            raise _unauthorized(request, "sign-in with bearer tokens is not configured here: send an office key")
+        try:
+            return verifier.verify(bearer.credentials)
+        except TokenRefused as refused:
+            raise _unauthorized(request, f"bearer token refused: {refused}") from refused
     if not raw_key:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            f"send your office key in the {KEY_HEADER} header",
-            headers={"WWW-Authenticate": KEY_HEADER},
+        raise _unauthorized(
+            request, f"send your office key in the {KEY_HEADER} header, or sign in (Authorization: Bearer)"
         )
     principal = request.app.state.key_registry.authenticate(raw_key)
     if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "unknown office key",
-            headers={"WWW-Authenticate": KEY_HEADER},
-        )
+        raise _unauthorized(request, "unknown office key")
     return principal
 
 
@@ -242,6 +277,7 @@ def service_api(
 
     api = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
     install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    install_sign_in(api, settings)
     guard_bodies(api, max_body_bytes)
     install_validation_answers(api)
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shared.auth import make_dev_keys
+from shared.auth import DEV_OFFICES, make_dev_keys
+from shared.signing import OfficeSigner, add_public_record, new_signing_key
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -18,6 +19,18 @@ def write_keys(path: Path) -> dict[str, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([r.model_dump() for r in records]))
     return plain
+
+
+def write_signing_keys(path: Path) -> dict[str, OfficeSigner]:
+    """Write intake's public signing-key file; return each development office's private signer by office
+    id, and `hk-central/leader`: a key of hk-central whose registrations carry the leader role only."""
+    signers: dict[str, OfficeSigner] = {}
+    for office in DEV_OFFICES:
+        signers[office], record = new_signing_key(office)
+        add_public_record(path, record)
+    signers["hk-central/leader"], record = new_signing_key("hk-central", "hk-central/leader", ["leader"])
+    add_public_record(path, record)
+    return signers
 
 
 def form(reference: str = "HK-2026-0001", **overrides: Any) -> dict[str, Any]:

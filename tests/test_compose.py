@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.settings import KafkaSettings, ServiceSettings
+from shared.settings import DeploymentSettings, KafkaSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -51,6 +51,7 @@ def test_each_command_exists(name: str) -> None:
 def test_each_setting_is_read_by_the_service(name: str) -> None:
     classes = _settings_classes()
     known: set[str] = {f"KAFKA_{f}".upper() for f in KafkaSettings.model_fields}
+    known |= {f"COMPLAINTS_{f}".upper() for f in DeploymentSettings.model_fields}
     for prefix, settings_class in classes.items():
         known |= {f"{prefix}{field}".upper() for field in settings_class.model_fields}
     unknown = set(APP_SERVICES[name].get("environment", {})) - known
@@ -118,3 +119,20 @@ def test_processes_log_with_the_rate_limited_configuration() -> None:
         command = APP_SERVICES[name]["command"]
         if command[0] == "uvicorn":
             assert command[command.index("--log-config") + 1] == "deploy/logging.json", name
+
+
+def test_production_mode_and_each_service_gets_only_its_own_secrets() -> None:
+    """issue 13: compose runs in production mode, with no development secret written in it, and no
+    process receives another service's secrets."""
+    secret_suffixes = ("_CIPHER_KEY", "_COMPLAINANT_SALT", "_POSTGRES_PASSWORD")
+    for name, spec in APP_SERVICES.items():
+        environment = spec.get("environment", {})
+        if name == "topics":
+            continue
+        assert environment.get("COMPLAINTS_ENV") == "production", name
+        service = name.split("-", 1)[0].upper()
+        for key, value in environment.items():
+            if key.endswith(secret_suffixes):
+                assert key.startswith(f"{service}_"), f"{name} receives {key}"
+                assert str(value).startswith("${") and ":?" in str(value), f"{name}: {key} is written in the file"
+    assert "TRIAGE_COMPLAINANT_SALT" in APP_SERVICES["triage-worker"]["environment"]

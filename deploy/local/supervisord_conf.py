@@ -1,6 +1,6 @@
 """supervisord's configuration for `make up`, made from deploy/Procfile (the one list of processes).
 
-    python deploy/local/supervisord_conf.py --state .state > .state/supervisord.conf
+    python deploy/local/supervisord_conf.py --state .state --secrets .state/dev.env > .state/supervisord.conf
     python deploy/local/supervisord_conf.py --http-ports      # "<process> <port>" of each HTTP app
 
 Every process is restarted by supervisord when it exits, whatever the reason; a process that dies
@@ -8,6 +8,10 @@ again before `startsecs` waits 1, 2, 3 … s between attempts (supervisord's bac
 after `startretries` in a row. A crash of one process never stops another. Each process logs to
 `<state>/logs/<process>.log`, rotated at 10 MB with 5 old files kept. `${NAME:-default}` in the
 Procfile is filled in from the environment here, once.
+
+Secrets (`--secrets`, lines of `NAME=value`: the store cipher keys, triage's complainant salt) are never
+put in supervisord's own environment, which every process inherits: each program gets, in its own
+`environment=`, only the secrets of its service (`INTAKE_*` for `intake-http`, `-relay`, `-worker`).
 """
 
 from __future__ import annotations
@@ -45,10 +49,13 @@ def expand(text: str, env: Mapping[str, str]) -> str:
     return VARIABLE.sub(lambda m: env.get(m[1]) or (m[2] or ""), text)
 
 
-def processes(procfile: Path = PROCFILE, env: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """Each process of the Procfile and its command, expanded."""
+def processes(
+    procfile: Path = PROCFILE, env: Mapping[str, str] = os.environ, extra: tuple[Path, ...] = ()
+) -> dict[str, str]:
+    """Each process of the Procfile (then of each `extra` one, e.g. deploy/Procfile.dev) and its command,
+    expanded."""
     found: dict[str, str] = {}
-    for line in procfile.read_text().splitlines():
+    for line in [line for path in (procfile, *extra) for line in path.read_text().splitlines()]:
         if line.strip() and not line.startswith("#"):
             name, command = line.split(":", 1)
             found[name.strip()] = expand(command.strip(), env)
@@ -72,7 +79,27 @@ def _absolute(command: str, root: Path) -> str:
     return f"{program} {rest}".strip()
 
 
-def config(commands: Mapping[str, str], state: Path, root: Path = ROOT) -> str:
+def read_secrets(path: Path | None) -> dict[str, str]:
+    """`NAME=value` lines (a shell-style env file without quoting); blank lines and comments skipped."""
+    if path is None or not path.exists():
+        return {}
+    found = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+            name, value = line.split("=", 1)
+            found[name.strip()] = value.strip()
+    return found
+
+
+def own_secrets(program: str, secrets: Mapping[str, str]) -> dict[str, str]:
+    """The secrets of the program's service only: `intake-worker` gets `INTAKE_*`."""
+    prefix = program.split("-", 1)[0].upper() + "_"
+    return {name: value for name, value in secrets.items() if name.startswith(prefix)}
+
+
+def config(
+    commands: Mapping[str, str], state: Path, root: Path = ROOT, secrets: Mapping[str, str] | None = None
+) -> str:
     def esc(value: object) -> str:  # supervisord reads %(name)s in values
         return str(value).replace("%", "%%")
 
@@ -104,6 +131,9 @@ def config(commands: Mapping[str, str], state: Path, root: Path = ROOT) -> str:
         lines += ["", f"[program:{name}]", f"command={esc(_absolute(command, root))}", f"directory={esc(root)}"]
         lines += [f"{option}={value}" for option, value in PROGRAM_OPTIONS.items()]
         lines.append(f"stdout_logfile={esc(logs / (name + '.log'))}")
+        own = own_secrets(name, secrets or {})
+        if own:  # supervisord's KEY="value" pairs; a value holds no quote (base64, hex, tokens)
+            lines.append("environment=" + ",".join(f'{key}="{esc(value)}"' for key, value in sorted(own.items())))
     return "\n".join(lines) + "\n"
 
 
@@ -111,13 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--state", type=Path, default=Path(".state"), help="the state folder (logs, socket, pid)")
     parser.add_argument("--http-ports", action="store_true", help='print "<process> <port>" of each HTTP app')
+    parser.add_argument("--secrets", type=Path, help="NAME=value lines; each program gets its own service's")
+    parser.add_argument("--with", dest="extra", type=Path, action="append", default=[],
+                        help="another Procfile whose processes are added (deploy/Procfile.dev)")  # fmt: skip
     args = parser.parse_args(argv)
-    commands = processes()
+    commands = processes(extra=tuple(args.extra))
     if args.http_ports:
         for name, port in http_ports(commands).items():
             print(name, port)
     else:
-        sys.stdout.write(config(commands, args.state.resolve()))
+        sys.stdout.write(config(commands, args.state.resolve(), secrets=read_secrets(args.secrets)))
     return 0
 
 

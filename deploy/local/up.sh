@@ -14,20 +14,47 @@ if [ "$state" != ".state" ]; then  # every service keeps its stores and keys the
   for service in $services; do
     export "${service}_STATE_DIR=${state}" "${service}_KEYS_FILE=${state}/keys.json"
   done
+  export INTAKE_OFFICE_SIGNING_KEYS_FILE="${state}/office-signing-keys.json"
+fi
+
+# Sign-in for people: the development OpenID Connect issuer (deploy/oidc) runs beside the services
+# where node is installed; every service accepts its bearer tokens besides office keys.
+oidc_port=${OIDC_PORT:-8010}
+with_issuer=()
+if command -v node >/dev/null && deploy/oidc/ensure.sh && [ -d deploy/oidc/node_modules/oidc-provider ]; then
+  with_issuer=(--with deploy/Procfile.dev)
+  export OIDC_PORT=$oidc_port
+  for service in $services; do export "${service}_OIDC_ISSUER=http://127.0.0.1:${oidc_port}"; done
 fi
 
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
 .venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
 keys=$(.venv/bin/python -m shared.auth dev-keys --out "$state/keys.json" --plain-out "$state/dev-keys.txt")
-if [ ! -f "$state/dev.env" ]; then
-  # One store-encryption key per service (complaints carry personal data), made once.
-  .venv/bin/python - >"$state/dev.env" <<'PY'
+# Each development office system's Ed25519 signing key for the office topic: the private key stays in
+# $state/office-signing/<office>.json (the office's), intake reads only the public keys.
+for office in hk-central kln-east sz-futian; do
+  .venv/bin/python -m shared.auth office-signing-key "$office" --keep \
+    --public-keys "$state/office-signing-keys.json" --private-out "$state/office-signing/$office.json" >/dev/null
+done
+# Each service's secrets, made once: a store-encryption key per service (complaints carry personal
+# data) and triage's complainant salt. They are not exported here: supervisord_conf.py gives each
+# process only its own service's (`environment=` of its program), never another service's.
+.venv/bin/python - "$state/dev.env" <<'PY'
+import secrets, sys
+from pathlib import Path
 from eventsourcing.cryptography import AESCipher
-for service in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION"):
-    print(f"{service}_CIPHER_KEY={AESCipher.create_key(32)}")
+path = Path(sys.argv[1])
+have = path.read_text() if path.exists() else ""
+wanted = {f"{s}_CIPHER_KEY": lambda: AESCipher.create_key(32) for s in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION")}
+wanted["TRIAGE_COMPLAINANT_SALT"] = lambda: secrets.token_urlsafe(32)
+wanted["OIDC_DEV_PASSWORD"] = lambda: secrets.token_urlsafe(12)  # the development users' password
+names = {line.split("=", 1)[0] for line in have.splitlines() if "=" in line}
+with path.open("a") as out:
+    for name, make in wanted.items():
+        if name not in names:
+            out.write(f"{name}={make()}\n")
+path.chmod(0o600)
 PY
-  chmod 600 "$state/dev.env"
-fi
 
 supervisor_running() { [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; }
 
@@ -37,8 +64,6 @@ if [ -n "${DEMO_TIME_FACTOR:-}" ] && supervisor_running; then
 fi
 # A demo runs every service on the same accelerated time (see shared/clock.py), from one shared instant.
 set -a
-# shellcheck disable=SC1091
-. "$state/dev.env"
 if [ -n "${DEMO_TIME_FACTOR:-}" ]; then
   epoch=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   : >"$state/demo.env"
@@ -56,7 +81,7 @@ if supervisor_running; then
   echo "[up] services already running under supervisord (pid $(cat "$state/services.pid"))"
 else
   echo "[up] starting services under supervisord (logs: $state/logs/<process>.log)"
-  .venv/bin/python deploy/local/supervisord_conf.py --state "$state" >"$conf"
+  (umask 077 && .venv/bin/python deploy/local/supervisord_conf.py --state "$state" --secrets "$state/dev.env" "${with_issuer[@]}" >"$conf")
   .venv/bin/supervisord -c "$conf"
 fi
 
@@ -79,6 +104,20 @@ while read -r name port; do
   urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
   [ "$name" = projection-http ] && dashboard="http://127.0.0.1:$port/dashboard"
 done < <(.venv/bin/python deploy/local/supervisord_conf.py --http-ports)
+if [ ${#with_issuer[@]} -gt 0 ]; then
+  wait_for "http://127.0.0.1:${oidc_port}/.well-known/openid-configuration"
+  dev_password=$(awk -F= '$1=="OIDC_DEV_PASSWORD"{print $2}' "$state/dev.env")
+  sign_in=$(cat <<SIGNIN
+Sign-in for people (OpenID Connect, development issuer http://127.0.0.1:${oidc_port}):
+  users: hk-central/ and kln-east/ reception, staff, supervisor, leader, manager; group/dashboard, group/auditor
+  password (every development user): ${dev_password}   (kept in $state/dev.env)
+  token: OIDC_ISSUER=http://127.0.0.1:${oidc_port} OIDC_DEV_PASSWORD=... .venv/bin/python -m shared.sign_in hk-central/reception
+  then:  curl -H "Authorization: Bearer <token>" http://127.0.0.1:${PROJECTION_HTTP_PORT:-8000}/complaints
+SIGNIN
+)
+else
+  sign_in="Sign-in for people: off (node is not installed); office keys work as before."
+fi
 
 cat <<TXT
 
@@ -88,6 +127,8 @@ $urls  dashboard      ${dashboard:-}   (sign in with a key below)
 
 Development keys (send as the X-Office-Key header):
 $(echo "$keys" | sed 's/^/  /')
+
+$sign_in
 
 Try it (records deploy/local/example-complaint.json, received just now):
   deploy/local/try-it.sh hk-central

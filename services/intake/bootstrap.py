@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from shared.auth import KeyRegistry
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
+from shared.signing import OfficeSigningKeys
 
 from .adapters.office_topic import OfficeTopicHandler
 from .adapters.outbound import translate
@@ -30,6 +30,8 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
         app,
         group_id="intake",
         topics=OfficeTopicHandler.topic_names(),
-        handle=OfficeTopicHandler(KeyRegistry.load(settings.keys_file), clock, settings.registration_window()),
+        handle=OfficeTopicHandler(
+            OfficeSigningKeys.load(settings.office_signing_keys_file), clock, settings.registration_window()
+        ),
         clock=clock,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -17,6 +18,11 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     max_body_bytes: int = 64 * 1024
+    # The office systems' Ed25519 public keys (shared/signing.py): a file apart from the office keys.
+    office_signing_keys_file: Path = Field(
+        default=Path(".state/office-signing-keys.json"),
+        description="Public keys that sign the office topic (`python -m shared.auth office-signing-key`).",
+    )
 
     # When a registration's times are believable (shared.contracts.bounds; the same on the topic).
     received_future_skew_minutes: int = Field(

@@ -7,9 +7,11 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import MIN_SECRET_LENGTH, ServiceSettings
 
 from .domain.rules import BUNDLED_RULES
+
+DEVELOPMENT_SALT = "development-salt"
 
 
 class TriageSettings(ServiceSettings):
@@ -20,5 +22,14 @@ class TriageSettings(ServiceSettings):
     max_body_bytes: int = 64 * 1024
     rules_file: Path = BUNDLED_RULES
     # Complainants are known by an HMAC of their contact under this salt: set a secret one in production.
-    complainant_salt: SecretStr = SecretStr("development-salt")
+    complainant_salt: SecretStr = SecretStr(DEVELOPMENT_SALT)
     consumer_group: str = "triage"
+
+    def development_secrets(self) -> list[str]:
+        problems = super().development_secrets()
+        salt = self.complainant_salt.get_secret_value()
+        if salt in {DEVELOPMENT_SALT, "dev-salt"}:
+            problems.append(f"{self.setting_name('complainant_salt')} is the development salt")
+        elif len(salt) < MIN_SECRET_LENGTH:
+            problems.append(f"{self.setting_name('complainant_salt')} is shorter than {MIN_SECRET_LENGTH} characters")
+        return problems

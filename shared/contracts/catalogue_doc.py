@@ -220,7 +220,7 @@ def _binding_section() -> list[str]:
         '- Value: the message as JSON (`model.model_dump(mode="json")`), including `type` and `schema_version`.',
         "- Key: the topic's key (see each topic); for integration events the complaint id, so one "
         "complaint's events share a partition and stay in order.",
-        "- Office registrations also carry the `ce_officeid` and `ce_signature` extensions "
+        "- Office registrations also carry the `ce_officeid`, `ce_signingkey` and `ce_signature` extensions "
         "(see `OfficeRegistrationSubmitted`).",
         "- Readers decode with `decode_message`, which upcasts older `schema_version`s to the current "
         "model and raises `MalformedMessage` for anything it cannot read.",

@@ -77,8 +77,10 @@ class ComplaintRegistered(IntegrationEvent):
 class OfficeRegistrationSubmitted(Contract):
     """What an office system publishes on the office-facing topic instead of calling HTTP.
 
-    The CloudEvent carries `officeid` and `signature` extensions: HMAC-SHA256 over the message value,
-    keyed with the SHA-256 of the office's key (see shared.auth), so the key itself never enters the log.
+    The CloudEvent carries `officeid`, `signingkey` and `signature` extensions: an Ed25519 signature by
+    the office system's private key over the office, the key id, the event's id, time, type and source
+    and the value (see shared.signing). Intake holds only the public keys, so nothing a service stores
+    can sign for an office; an unsigned, forged or replayed registration is a dead letter with the reason.
     """
 
     type: Literal["complaints.office.RegistrationSubmitted"] = "complaints.office.RegistrationSubmitted"

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared.sign_in import sign_in
 from tests.deploy.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +57,7 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
     for service in SERVICES:
         for process in ("HTTP", "RELAY_HEALTH", "WORKER_HEALTH"):
             env[f"{service.upper()}_{process}_PORT"] = str(free_port())
+    env["OIDC_PORT"] = str(free_port())  # the development sign-in issuer, where node is installed
     up = subprocess.run(["bash", "deploy/local/up.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     running = System(state, env)
     try:
@@ -100,7 +102,7 @@ def _healthy(url: str, seconds: float = 60.0) -> httpx.Response:
 )
 def test_a_killed_process_is_restarted_and_no_other_stops(system: System, victim: str, health: tuple[str, str]) -> None:
     before = system.processes()
-    assert len(before) == 18 and {s for s, _ in before.values()} == {"RUNNING"}, before
+    assert len(before) == 18 + ("oidc-issuer" in before) and {s for s, _ in before.values()} == {"RUNNING"}, before
     old_pid = before[victim][1]
     assert old_pid is not None
 
@@ -128,6 +130,27 @@ def test_the_http_health_reports_a_dead_relay_until_it_is_back(system: System) -
     assert degraded.json()["processes"]["relay"]["status"] == "unreachable"
     system.ctl("start", "complaints:sla-relay")
     assert _healthy(url).status_code == 200
+
+
+def test_a_person_signs_in_at_the_supervised_issuer_and_reads_with_the_token(system: System) -> None:
+    """issue 13: `make up` runs the development OpenID Connect issuer; every service accepts its tokens."""
+    if "[program:oidc-issuer]" not in (system.state / "supervisord.conf").read_text():
+        pytest.skip("node is not installed: make up runs no sign-in issuer")
+    secrets = dict(line.split("=", 1) for line in (system.state / "dev.env").read_text().splitlines() if "=" in line)
+    issuer = f"http://127.0.0.1:{system.env['OIDC_PORT']}"
+    token = sign_in(issuer, "kln-east/supervisor", secrets["OIDC_DEV_PASSWORD"])
+    answer = httpx.get(
+        f"http://127.0.0.1:{system.port('projection', 'http')}/complaints",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    refused = httpx.get(
+        f"http://127.0.0.1:{system.port('intake', 'http')}/complaints/00000000-0000-0000-0000-000000000000",
+        headers={"Authorization": f"Bearer {token}x"},
+        timeout=10,
+    )
+    assert refused.status_code == 401
 
 
 def test_make_down_stops_every_process(system: System) -> None:

@@ -54,3 +54,40 @@ def test_ports_come_from_the_environment_with_the_procfile_defaults() -> None:
     assert defaults["intake-http"] == 8001 and defaults["projection-http"] == 8000
     moved = supervisord_conf.http_ports(supervisord_conf.processes(env={"INTAKE_HTTP_PORT": "18001"}))
     assert moved["intake-http"] == 18001 and moved["projection-http"] == 8000
+
+
+def test_each_process_gets_only_its_own_service_s_secrets(tmp_path: Path) -> None:
+    """issue 13: under `make up` every process used to get every service's cipher key."""
+    env_file = tmp_path / "dev.env"
+    services = ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION")
+    env_file.write_text(
+        "".join(f"{s}_CIPHER_KEY=key-of-{s.lower()}==\n" for s in services) + "TRIAGE_COMPLAINANT_SALT=s\n"
+    )
+    text = supervisord_conf.config(
+        supervisord_conf.processes(env={}), tmp_path, secrets=supervisord_conf.read_secrets(env_file)
+    )
+    (tmp_path / "logs").mkdir()
+    path = tmp_path / "supervisord.conf"
+    path.write_text(text)
+    options = ServerOptions()
+    options.realize(args=["-c", str(path)])
+    [group] = options.process_group_configs
+    for process in group.process_configs:
+        service = process.name.split("-", 1)[0]
+        environment = process.environment or {}
+        assert environment.get(f"{service.upper()}_CIPHER_KEY") == f"key-of-{service}=="
+        others = {k for k in environment if not k.startswith(f"{service.upper()}_")}
+        assert not others, f"{process.name} also gets {sorted(others)}"
+        assert ("TRIAGE_COMPLAINANT_SALT" in environment) == (service == "triage")
+
+
+def test_the_development_issuer_is_supervised_with_its_own_password_only(tmp_path: Path) -> None:
+    env_file = tmp_path / "dev.env"
+    env_file.write_text("INTAKE_CIPHER_KEY=k==\nOIDC_DEV_PASSWORD=pw-of-the-dev-users\n")
+    commands = supervisord_conf.processes(env={}, extra=(ROOT / "deploy" / "Procfile.dev",))
+    assert list(commands)[-1] == "oidc-issuer" and list(commands)[:-1] == _procfile_names()
+    parser = configparser.RawConfigParser()
+    parser.read_string(supervisord_conf.config(commands, tmp_path, secrets=supervisord_conf.read_secrets(env_file)))
+    assert parser.get("program:oidc-issuer", "environment") == 'OIDC_DEV_PASSWORD="pw-of-the-dev-users"'
+    assert parser.get("program:oidc-issuer", "autorestart") == "true"
+    assert "OIDC" not in parser.get("program:intake-http", "environment")

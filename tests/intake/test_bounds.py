@@ -19,12 +19,12 @@ from services.intake import bootstrap
 from services.intake.adapters.office_topic import OfficeTopicHandler, signed_submission
 from services.intake.entrypoints.http import create_app
 from services.intake.settings import IntakeSettings
-from shared.auth import KeyRegistry
 from shared.bus.consumer import Delivery, Rejected
 from shared.contracts import MalformedMessage, OfficeRegistrationSubmitted, RegistrationForm, decode_message
 from shared.contracts.bounds import RegistrationWindow, check_registration_times
 from shared.contracts.topics import OFFICE_REGISTRATIONS
-from tests.support import T0, form, write_keys
+from shared.signing import OfficeSigner, OfficeSigningKeys
+from tests.support import T0, form, write_keys, write_signing_keys
 
 NOW = T0 + timedelta(hours=1)
 
@@ -35,8 +35,18 @@ def keys(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, keys: dict[str, str]) -> IntakeSettings:
-    return IntakeSettings(store="sqlite", state_dir=tmp_path, keys_file=tmp_path / "keys.json")
+def signers(tmp_path: Path) -> dict[str, OfficeSigner]:
+    return write_signing_keys(tmp_path / "office-signing-keys.json")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, keys: dict[str, str], signers: dict[str, OfficeSigner]) -> IntakeSettings:
+    return IntakeSettings(
+        store="sqlite",
+        state_dir=tmp_path,
+        keys_file=tmp_path / "keys.json",
+        office_signing_keys_file=tmp_path / "office-signing-keys.json",
+    )
 
 
 @pytest.fixture
@@ -147,31 +157,32 @@ def test_bodies_that_are_not_json_text_are_422_json_invalid(tmp_path, keys, raw)
 # -- the office-facing topic: the same bounds; a refusal is a dead letter (Rejected), never a crash ---------
 
 
-def delivery(message: OfficeRegistrationSubmitted, keys: dict[str, str]) -> Delivery:
-    wire = signed_submission("hk-central", keys["hk-central/reception"], message.form)
+def delivery(message: OfficeRegistrationSubmitted, signers: dict[str, OfficeSigner]) -> Delivery:
+    wire = signed_submission(signers["hk-central"], message.form)
     headers = {k: v.decode() for k, v in wire.headers}
     return Delivery(decode_message(wire), OFFICE_REGISTRATIONS.name, 0, 0, None, headers, wire.value)
 
 
-def test_the_topic_refuses_a_2099_registration_with_the_reason_and_records_nothing(settings, keys) -> None:
+def test_the_topic_refuses_a_2099_registration_with_the_reason_and_records_nothing(settings, signers) -> None:
     app = bootstrap.application(settings)
-    handler = OfficeTopicHandler(KeyRegistry.load(settings.keys_file), lambda: NOW, settings.registration_window())
+    keys = OfficeSigningKeys.load(settings.office_signing_keys_file)
+    handler = OfficeTopicHandler(keys, lambda: NOW, settings.registration_window())
     future = RegistrationForm(**form(received_at="2099-01-01T00:00:00+00:00"))
     uow = app.unit_of_work()
     try:
         with pytest.raises(Rejected, match="received_at: 2099-01-01T00:00:00\\+00:00 is in the future"):
-            handler(uow, delivery(OfficeRegistrationSubmitted(form=future), keys))
+            handler(uow, delivery(OfficeRegistrationSubmitted(form=future), signers))
         assert list(uow.aggregates) == []
-        handler(uow, delivery(OfficeRegistrationSubmitted(form=RegistrationForm(**form())), keys))
+        handler(uow, delivery(OfficeRegistrationSubmitted(form=RegistrationForm(**form())), signers))
         assert len(list(uow.aggregates)) == 2  # the office's ledger and the complaint
     finally:
         app.close()
 
 
-def test_a_9999_registration_injected_on_the_topic_cannot_be_decoded_so_it_is_a_dead_letter(keys) -> None:
+def test_a_9999_registration_injected_on_the_topic_cannot_be_decoded_so_it_is_a_dead_letter(signers) -> None:
     # An office system that skips the contract's checks: the consumer turns MalformedMessage into a dead letter.
     forged = RegistrationForm.model_construct(**(RegistrationForm(**form()).__dict__ | {"received_at": datetime.max}))
-    wire = signed_submission("hk-central", keys["hk-central/reception"], forged)
+    wire = signed_submission(signers["hk-central"], forged)
 
     with pytest.raises(MalformedMessage, match="received_at"):
         decode_message(wire)
@@ -198,9 +209,9 @@ def test_openapi_documents_that_out_of_bounds_and_unparseable_bodies_are_422(cli
     assert "json_invalid" in answer["description"] and "out of bounds" in answer["description"]
 
 
-def test_a_lone_surrogate_on_the_topic_cannot_be_decoded_so_it_is_a_dead_letter(keys) -> None:
+def test_a_lone_surrogate_on_the_topic_cannot_be_decoded_so_it_is_a_dead_letter(signers) -> None:
     forged = RegistrationForm.model_construct(**(RegistrationForm(**form()).__dict__ | {"object": "lift \ud800"}))
-    wire = signed_submission("hk-central", keys["hk-central/reception"], forged)
+    wire = signed_submission(signers["hk-central"], forged)
 
     with pytest.raises(MalformedMessage, match="object"):
         decode_message(wire)

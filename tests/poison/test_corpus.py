@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from services.intake.adapters.office_topic import SIGNATURE_HEADER
-from shared.auth import hash_key, sign
 from shared.bus import kafka
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.deadletters import DeadLetterRecord
@@ -28,7 +27,8 @@ from shared.bus.operator import SERVICES
 from shared.contracts import MESSAGE_TYPES, decode, encode
 from shared.contracts.catalogue_doc import GOLDEN_DIR, golden_filename
 from shared.contracts.topics import OFFICE_REGISTRATIONS, topic_named
-from tests.support import write_keys
+from shared.signing import OfficeSigner
+from tests.support import write_keys, write_signing_keys
 
 pytestmark = pytest.mark.kafka
 
@@ -52,16 +52,21 @@ def fresh(data: dict[str, Any], key: str) -> dict[str, Any]:
     return data
 
 
-def wired(type_name: str, data: dict[str, Any], key: str, raw_key: str | None) -> tuple[bytes, list[tuple[str, bytes]]]:
+def wired(
+    type_name: str, data: dict[str, Any], key: str, raw_key: OfficeSigner | None
+) -> tuple[bytes, list[tuple[str, bytes]]]:
     message = decode(type_name, data)
-    office = {"officeid": "hk-central"} if type_name == "complaints.office.RegistrationSubmitted" else None
+    office = None
+    if type_name == "complaints.office.RegistrationSubmitted":
+        office = {"officeid": "hk-central"} | ({"signingkey": raw_key.key_id} if raw_key else {})
     wire = encode(
         message, key=key, source="/poison", event_id=str(data.get("event_id", uuid.uuid4())), extensions=office
     )
     if raw_key is None:
         return wire.value, wire.headers
-    # The office topic's messages are signed with the office key's hash.
-    return wire.value, [*wire.headers, (SIGNATURE_HEADER, sign(wire.value, hash_key(raw_key)).encode())]
+    # The office topic's messages are signed with the office system's Ed25519 key (shared/signing.py).
+    signature = raw_key.sign({k: v.decode() for k, v in wire.headers}, wire.value)
+    return wire.value, [*wire.headers, (SIGNATURE_HEADER, signature.encode())]
 
 
 def with_dates(data: dict[str, Any], instant: str) -> dict[str, Any]:
@@ -83,7 +88,7 @@ def _walk(data: Any) -> list[tuple[str, Any]]:
     return found
 
 
-def corpus(topic: str, key: str, raw_key: str | None) -> tuple[list[Message], Message]:
+def corpus(topic: str, key: str, raw_key: OfficeSigner | None) -> tuple[list[Message], Message]:
     type_name = topic_named(topic).event_types[0]  # type: ignore[union-attr]
     base = fresh(golden(type_name), key)
     good_value, headers = wired(type_name, base, key, raw_key)
@@ -125,7 +130,8 @@ def corpus(topic: str, key: str, raw_key: str | None) -> tuple[list[Message], Me
 async def test_every_poison_message_on_every_consumed_topic_is_dead_lettered_and_no_partition_sticks(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    keys = write_keys(tmp_path / "keys.json")
+    write_keys(tmp_path / "keys.json")
+    signers = write_signing_keys(tmp_path / "office-signing-keys.json")
     consumers: list[TrackedConsumer] = []
     for wiring in SERVICES.values():
         settings = wiring.make_settings(
@@ -133,6 +139,7 @@ async def test_every_poison_message_on_every_consumed_topic_is_dead_lettered_and
             state_dir=tmp_path,
             kafka_bootstrap_servers=kafka_bootstrap,
             keys_file=tmp_path / "keys.json",
+            office_signing_keys_file=tmp_path / "office-signing-keys.json",
         )
         consumer = wiring.make_consumer(settings, wiring.make_application(settings))
         consumer.group_id = f"{consumer.group_id}-poison"
@@ -147,7 +154,7 @@ async def test_every_poison_message_on_every_consumed_topic_is_dead_lettered_and
     try:
         for topic in topics:
             key = str(uuid.uuid4())
-            office_key = keys["hk-central/reception"] if topic == OFFICE_REGISTRATIONS.name else None
+            office_key = signers["hk-central"] if topic == OFFICE_REGISTRATIONS.name else None
             poison, good = corpus(topic, key, office_key)
             sent[topic] = []
             for message in [*poison, good]:

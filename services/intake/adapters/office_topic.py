@@ -1,11 +1,16 @@
-"""Reads registrations office systems publish to Kafka, checking each the same way as HTTP does."""
+"""Reads registrations office systems publish to Kafka, checking each the same way as HTTP does.
+
+Each is signed with its office system's Ed25519 key (shared/signing.py); intake holds only the public
+keys. Unsigned, forged (e.g. an HMAC under the office key's stored hash, the scheme before issue 13),
+or replayed (the very message that registered a complaint, again) registrations are dead letters with
+the reason; the same form sent again as a new message finds the first registration and adds nothing.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-from shared.auth import KeyRegistry, hash_key, sign
 from shared.bus.consumer import Delivery, Rejected
 from shared.bus.dispatch import Inbound
 from shared.clock import Clock
@@ -13,31 +18,44 @@ from shared.contracts import OfficeRegistrationSubmitted, RegistrationForm, Wire
 from shared.contracts.bounds import RegistrationWindow
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.eventstore import UnitOfWork
+from shared.signing import (
+    KEY_ID_HEADER,
+    OFFICE_HEADER,
+    SIGNATURE_HEADER,
+    OfficeSigner,
+    OfficeSigningKeys,
+    SignatureRefused,
+)
 
 from ..application import REGISTERING_ROLES, register_into
+from ..domain.complaint import Complaint
 from ..domain.errors import IntakeError
 
-OFFICE_HEADER = "ce_officeid"
-SIGNATURE_HEADER = "ce_signature"
+__all__ = ["KEY_ID_HEADER", "OFFICE_HEADER", "SIGNATURE_HEADER", "OfficeTopicHandler", "signed_submission"]
 
 
 class OfficeTopicHandler(Inbound):
-    def __init__(self, keys: KeyRegistry, clock: Clock, window: RegistrationWindow | None = None) -> None:
+    def __init__(self, keys: OfficeSigningKeys, clock: Clock, window: RegistrationWindow | None = None) -> None:
         self.keys = keys
         self.clock = clock
         self.window = window or RegistrationWindow()
 
     def submitted(self, uow: UnitOfWork, message: OfficeRegistrationSubmitted, delivery: Delivery) -> None:
-        office_id = delivery.headers.get(OFFICE_HEADER)
-        signature = delivery.headers.get(SIGNATURE_HEADER)
-        if not office_id or not signature:
-            raise Rejected(f"missing {OFFICE_HEADER} or {SIGNATURE_HEADER} header")
-        signer = self.keys.office_signer(office_id, delivery.raw_value, signature)
-        if signer is None:
-            raise Rejected(f"signature does not match any key of office {office_id!r}")
+        now = self.clock()
+        try:
+            signer = self.keys.verify(delivery.headers, delivery.raw_value, now)
+        except SignatureRefused as refused:
+            raise Rejected(str(refused)) from refused
+        office_id = delivery.headers[OFFICE_HEADER]
         if not signer.roles & REGISTERING_ROLES:
             raise Rejected(f"{signer.actor_id} may not register complaints (needs one of {sorted(REGISTERING_ROLES)})")
-        now = self.clock()
+        event_id = delivery.headers.get("ce_id")
+        existing: Complaint | None = uow.find(Complaint.create_id(office_id, message.form.office_reference))
+        if existing is not None and event_id is not None and existing.causation_id == event_id:
+            raise Rejected(
+                f"replayed registration: message {event_id} already registered {office_id} "
+                f"#{existing.sequence_number} ({message.form.office_reference}); nothing new recorded"
+            )
         try:  # the same bounds as over HTTP, against this worker's clock: a refusal is a dead letter
             register_into(
                 uow,
@@ -45,7 +63,7 @@ class OfficeTopicHandler(Inbound):
                 signer,
                 message.form,
                 now,
-                causation_id=delivery.headers.get("ce_id"),
+                causation_id=event_id,
                 window=self.window,
                 registered_at=self._registered_at(delivery, message.form, now),
             )
@@ -70,15 +88,18 @@ class OfficeTopicHandler(Inbound):
         return min(now, max(submitted, form.received_at))
 
 
-def signed_submission(office_id: str, raw_key: str, form: RegistrationForm) -> WireMessage:
-    """What an office system publishes: the form as a CloudEvent, signed with its key's hash."""
+def signed_submission(signer: OfficeSigner, form: RegistrationForm, office_id: str | None = None) -> WireMessage:
+    """What an office system publishes: the form as a CloudEvent, signed with its office's private key.
+    (`office_id` other than the signer's is only for tests that try to sign for another office.)"""
+    office_id = office_id or signer.office_id
     unsigned = encode(
         OfficeRegistrationSubmitted(form=form),
         key=form.office_reference,
         source=f"/offices/{office_id}",
         event_id=str(uuid.uuid4()),
         time=datetime.now(UTC),
-        extensions={"officeid": office_id},
+        extensions={"officeid": office_id, "signingkey": signer.key_id},
     )
-    signature = sign(unsigned.value, hash_key(raw_key))
+    headers = {name: value.decode() for name, value in unsigned.headers}
+    signature = signer.sign(headers, unsigned.value)
     return WireMessage(unsigned.key, unsigned.value, [*unsigned.headers, (SIGNATURE_HEADER, signature.encode())])

@@ -31,6 +31,7 @@ from shared.web import (
     Problem,
     install_health,
     install_key_registry,
+    install_sign_in,
     install_validation_answers,
 )
 
@@ -155,6 +156,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    install_sign_in(api, settings)
     install_validation_answers(api)  # a 422 can always be answered, whatever the query held
 
     def projection_of(request: Request) -> ProjectionApplication:
