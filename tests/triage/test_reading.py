@@ -262,6 +262,18 @@ def test_a_guard_s_conduct_is_staff_not_security(text: str) -> None:
     assert judged(text).business_area == "staff"
 
 
+def test_the_words_that_say_what_failed_name_the_area_not_the_thing_it_happened_in() -> None:
+    judgement = judged("The lift in Block 2 smells of urine again.", obj="Lift")
+    assert judgement.business_area == "sanitation"
+    assert "over electromechanical" in judgement.explanations["category"].reason
+
+
+def test_refused_is_no_refuse_room() -> None:
+    assert judged("Smoke and fire in the refuse room!").business_area == "safety"
+    assert judged("The refuse room on 3/F is overflowing.").business_area == "sanitation"
+    assert judged("The cleaner refused to mop the lobby.").business_area == "sanitation"
+
+
 # --- confidence and review ---------------------------------------------------------------------------------
 
 

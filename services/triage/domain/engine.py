@@ -173,15 +173,23 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     failing = [f for f in failed if f.counts]
 
     failing_clauses = {text.tokens[f.first].clause for f in failing}
+    order = list(rules.areas)
+    found = ranked(rules.areas, text)
+    # In a clause that says what failed, the area whose own words are the failure ("smells of urine")
+    # is the grievance; the thing or place it happened in is context. No such area: all weigh double.
+    named: dict[int, set[str]] = {}
+    for area_name, hits in found:
+        for h in hits:
+            if any(f.first < h.last and h.first < f.last for f in failing):
+                named.setdefault(text.tokens[h.first].clause, set()).add(area_name)
 
-    def weighed(hit: Hit) -> Hit:
-        if text.tokens[hit.first].clause in failing_clauses:
+    def weighed(hit: Hit, area_name: str) -> Hit:
+        clause = text.tokens[hit.first].clause
+        if clause in failing_clauses and area_name in named.get(clause, {area_name}):
             return Hit(hit.phrase, hit.words, hit.weight * 2, hit.first, hit.last)
         return hit
 
-    order = list(rules.areas)
-    found = ranked(rules.areas, text)
-    areas = [(area, [weighed(h) for h in _unmasked(hits, area, found)]) for area, hits in found]
+    areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]
     areas.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
     default = str(rules.data["areas"]["default"])
