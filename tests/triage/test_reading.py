@@ -223,6 +223,57 @@ def test_an_overcharge_is_finance() -> None:
     assert judged("I was charged twice for the management fee, please refund.").business_area == "finance"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The street lamp on the public road outside our estate is broken.",
+        "The government rates went up again, the office should get them lowered for us.",
+        "今年政府的房产税怎么这么贵?物业应该帮我们减。",
+    ],
+)
+def test_an_invalid_complaint_takes_no_business_area_of_ours_and_says_what_it_was_about(text: str) -> None:
+    judgement = judged(text)
+    assert (judgement.validity, judgement.business_area) == ("invalid", "other")
+    assert "it is about" in judgement.explanations["category"].reason
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        ("Is there visitor parking for my guests this weekend?", "parking"),  # not the visitor (safety)
+        ("訪客泊車要唔要登記車牌?", "parking"),
+        ("今年大堂的圣诞装饰太寒酸了", "public-facilities"),  # a festive decoration, not a renovation
+        ("The christmas decorations in the podium are tatty.", "public-facilities"),
+    ],
+)
+def test_the_longest_phrase_owns_its_words_across_areas(text: str, area: str) -> None:
+    assert judged(text).business_area == area
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The guard at the car park entrance fell asleep on duty again.",
+        "停車場入口個保安又瞓著咗",
+        "保安晚上在大堂柜台大声聊天",
+    ],
+)
+def test_a_guard_s_conduct_is_staff_not_security(text: str) -> None:
+    assert judged(text).business_area == "staff"
+
+
+def test_the_words_that_say_what_failed_name_the_area_not_the_thing_it_happened_in() -> None:
+    judgement = judged("The lift in Block 2 smells of urine again.", obj="Lift")
+    assert judgement.business_area == "sanitation"
+    assert "over electromechanical" in judgement.explanations["category"].reason
+
+
+def test_refused_is_no_refuse_room() -> None:
+    assert judged("Smoke and fire in the refuse room!").business_area == "safety"
+    assert judged("The refuse room on 3/F is overflowing.").business_area == "sanitation"
+    assert judged("The cleaner refused to mop the lobby.").business_area == "sanitation"
+
+
 # --- confidence and review ---------------------------------------------------------------------------------
 
 

@@ -173,14 +173,24 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     failing = [f for f in failed if f.counts]
 
     failing_clauses = {text.tokens[f.first].clause for f in failing}
+    order = list(rules.areas)
+    found = ranked(rules.areas, text)
+    # In a clause that says what failed, the area whose own words are the failure ("smells of urine")
+    # is the grievance; the thing or place it happened in is context. No such area: all weigh double.
+    named: dict[int, set[str]] = {}
+    for area_name, hits in found:
+        for h in hits:
+            if any(f.first < h.last and h.first < f.last for f in failing):
+                named.setdefault(text.tokens[h.first].clause, set()).add(area_name)
 
-    def weighed(hit: Hit) -> Hit:
-        if text.tokens[hit.first].clause in failing_clauses:
+    def weighed(hit: Hit, area_name: str) -> Hit:
+        clause = text.tokens[hit.first].clause
+        if clause in failing_clauses and area_name in named.get(clause, {area_name}):
             return Hit(hit.phrase, hit.words, hit.weight * 2, hit.first, hit.last)
         return hit
 
-    order = list(rules.areas)
-    areas = [(area, [weighed(h) for h in hits]) for area, hits in ranked(rules.areas, text)]
+    areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
+    areas = [(area, hits) for area, hits in areas if score(hits) > 0]
     areas.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
     default = str(rules.data["areas"]["default"])
     if areas and score(areas[0][1]) >= 0.5:
@@ -202,6 +212,30 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     return category, Label(area, Explained(reason, rules.rule(f"category.{category}.{area}")), confidence, doubt)
 
 
+def _not_ours(area: Label, rules: Rules) -> Label:
+    """An invalid complaint is outside the company's duty: no department of ours handles it, so it
+    takes no business area of ours (the group counts areas over established complaints); the reason
+    keeps what it was about."""
+    default = str(rules.data["areas"]["default"])
+    if area.value == default:
+        return area
+    about = f"it is about {area.value}: {area.explained.reason}"
+    reason = f"business area {default}: invalid, outside the company's duty ({about})"
+    return Label(default, Explained(reason, rules.rule(f"category.invalid.{default}")), 0.9)
+
+
+def _unmasked(hits: list[Hit], area: str, found: list[tuple[str, list[Hit]]]) -> list[Hit]:
+    """An area's hits without those inside a longer phrase of another area: the longest phrase owns
+    its words across areas as it does within one list ("visitor parking" is parking, not a visitor;
+    聖誕裝飾 is a festive decoration, not a renovation)."""
+    longer = [h for other, other_hits in found if other != area for h in other_hits if h.weight > 0 and h.counts]
+    return [
+        h
+        for h in hits
+        if not any(o.first <= h.first and h.last <= o.last and (o.last - o.first) > (h.last - h.first) for o in longer)
+    ]
+
+
 def _failed_by_criteria(
     nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules
 ) -> tuple[Label, str | None]:
@@ -221,6 +255,8 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     validity = judge_validity(text, rules, muting)
     failed = failures(text, rules, muting)
     category, area = judge_category(text, rules, failed)
+    if validity.value == "invalid":
+        area = _not_ours(area, rules)
     topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
     nature, kind = judge_nature(text, rules, muting, validity.value, failed, topic)
     severity, criteria, promised, repeats = judge_severity(
