@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from .auth import KeyRegistry, Principal
 from .health import background_health
+from .metrics import install_http_metrics
 from .settings import ServiceSettings
 
 KEY_HEADER = "X-Office-Key"
@@ -261,6 +262,7 @@ def install_health(
     process and its relay and worker (asked over their health endpoints, see shared/health.py); 503
     with each one's answer when one is not."""
     background = background_health(settings)
+    install_http_metrics(api, settings.service_name)  # every app with a health has its `GET /metrics`
 
     @api.get("/health/live")
     def live() -> dict[str, str]:

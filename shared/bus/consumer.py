@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from shared.clock import Clock, utc_now
 from shared.contracts import MalformedMessage, WireMessage, decode_message
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.metrics import ConsumerMetrics, process_registry
 from shared.settings import ServiceSettings
 
 from . import kafka
@@ -106,6 +107,7 @@ class TrackedConsumer:
         self.max_attempts = max_attempts
         self.clock = clock
         self.progress = ConsumerProgress()
+        self.metrics = ConsumerMetrics(process_registry(group_id, "worker"))  # the worker's /metrics (shared/health.py)
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
         self.redrive_poll_seconds = 2.0
         self._next_redrive_check = 0.0
@@ -193,6 +195,7 @@ class TrackedConsumer:
             position = self.app.position(name)
             fresh = [r for r in records if position is None or r.offset > position]
             self.progress.skipped_redeliveries += len(records) - len(fresh)
+            self.metrics.skipped.inc(len(records) - len(fresh))
             if not fresh:
                 return
             try:
@@ -227,7 +230,12 @@ class TrackedConsumer:
                 dead += 1
             else:
                 self.handle(uow, delivery)
-        self.app.commit(uow, Tracking(name, records[-1].offset))
+        with self.metrics.commit_seconds.time():
+            self.app.commit(uow, Tracking(name, records[-1].offset))
+        self.metrics.batch_size.observe(len(records))
+        self.metrics.handled.labels(records[0].topic).inc(len(records) - dead)
+        if dead:
+            self.metrics.dead_letters.labels(records[0].topic, "decode").inc(dead)
         self._count(len(records) - dead, dead)
 
     def _handle_alone(self, name: str, record: ConsumerRecord[bytes, bytes]) -> None:
@@ -247,7 +255,10 @@ class TrackedConsumer:
             uow = self.app.unit_of_work()
             try:
                 self.handle(uow, delivery)
-                self.app.commit(uow, Tracking(name, record.offset))
+                with self.metrics.commit_seconds.time():
+                    self.app.commit(uow, Tracking(name, record.offset))
+                self.metrics.batch_size.observe(1)
+                self.metrics.handled.labels(record.topic).inc()
                 self._count(1, 0)
                 return
             except IntegrityError as conflict:
@@ -290,6 +301,7 @@ class TrackedConsumer:
             uow = self.app.unit_of_work()
             uow.add(DeadLetterRecord.of(self.group_id, record, reason, attempts, self.clock(), keep_value=False))
             self.app.commit(uow, Tracking(name, record.offset))
+        self.metrics.dead_letters.labels(record.topic, dead_letter_class(error)).inc()
         self._count(0, 1)
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> Delivery | MalformedMessage:
@@ -393,6 +405,13 @@ class TrackedConsumer:
         uow.add(letter)
         self.app.commit(uow, Tracking(name, request_id))
         log.warning("%s: redrive of dead letter %s failed again: %s", self.group_id, letter_id, outcome)
+
+
+def dead_letter_class(error: BaseException) -> str:
+    """The metrics' reason class of a dead letter: decode, refused or failed."""
+    if isinstance(error, MalformedMessage):
+        return "decode"
+    return "refused" if isinstance(error, Rejected) else "failed"
 
 
 class _SeekToStoredPosition(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -32,6 +32,7 @@ from shared.contracts import IntegrationEvent, WireMessage, encode
 from shared.contracts.deadletter import cut
 from shared.contracts.topics import RELAY_POSITIONS, topic_for_event_type
 from shared.eventstore import ServiceApplication
+from shared.metrics import RelayMetrics, process_registry
 from shared.settings import ServiceSettings
 
 from . import kafka
@@ -103,6 +104,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.progress = RelayProgress()
+        self.metrics = RelayMetrics(process_registry(service, "relay"))  # the relay's /metrics (shared/health.py)
         self._producer: Any = None
         self._position_key = b""
         self._alone_until: int | None = None  # one notification per transaction up to this id
@@ -184,7 +186,8 @@ class OutboxRelay:
         await asyncio.to_thread(self._store, stored)
         last_id = notifications[-1].id
         try:
-            await self._publish(outgoing, last_id)
+            with self.metrics.commit_seconds.time():
+                await self._publish(outgoing, last_id)
         except RECORD_ERRORS as error:
             await self.restart()  # the transaction was aborted: what the batch translated is forgotten
             if len(notifications) > 1:
@@ -197,6 +200,9 @@ class OutboxRelay:
             await asyncio.to_thread(self._store, [refused])
             await self._publish([], last_id)
             outgoing = []
+        self.metrics.published(outgoing)  # counted once the transaction committed
+        self.metrics.notifications.inc(len(notifications))
+        self.metrics.batch_size.observe(len(notifications))
         self.progress.position = last_id
         self.progress.published_events += len(notifications)
         self.progress.published_messages += len(outgoing)
@@ -301,6 +307,7 @@ class OutboxRelay:
             "%s relay: notification %d (%s) quarantined at %s: %s", self.service, notification_id, slot, stage, reason
         )
         key = wire.key.decode("utf-8", "replace")[:200] if wire is not None and wire.key is not None else None
+        self.metrics.quarantines.labels(stage.value).inc()
         return QuarantinedRecord(
             service=self.service,
             notification_id=notification_id,
