@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,17 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
     bootstrap_servers: str = "127.0.0.1:9092"
+
+
+class LogSettings(BaseSettings):
+    """How every process writes its log (shared/logs.py): `LOG_FORMAT`, `LOG_LEVEL`."""
+
+    model_config = SettingsConfigDict(env_prefix="LOG_", extra="ignore")
+
+    format: Literal["json", "console"] = Field(
+        default="json", description="json: one JSON object a line (production); console: for people (`make up`)."
+    )
+    level: str = "INFO"
 
 
 class ServiceSettings(BaseSettings):

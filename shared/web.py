@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from .auth import KeyRegistry, Principal
 from .health import background_health
+from .logs import install_request_context, set_identity
 from .metrics import install_http_metrics
 from .settings import ServiceSettings
 
@@ -263,6 +264,8 @@ def install_health(
     with each one's answer when one is not."""
     background = background_health(settings)
     install_http_metrics(api, settings.service_name)  # every app with a health has its `GET /metrics`
+    install_request_context(api)  # and its log lines carry each request's ids (shared/logs.py)
+    set_identity(settings.service_name, "http")
 
     @api.get("/health/live")
     def live() -> dict[str, str]:

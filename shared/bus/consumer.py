@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from shared.clock import Clock, utc_now
 from shared.contracts import MalformedMessage, WireMessage, decode_message
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.logs import message_context
 from shared.metrics import ConsumerMetrics, process_registry
 from shared.settings import ServiceSettings
 
@@ -229,7 +230,8 @@ class TrackedConsumer:
                 uow.add(self._dead_letter(record, delivery, attempts=1))
                 dead += 1
             else:
-                self.handle(uow, delivery)
+                with _context(delivery):
+                    self.handle(uow, delivery)
         with self.metrics.commit_seconds.time():
             self.app.commit(uow, Tracking(name, records[-1].offset))
         self.metrics.batch_size.observe(len(records))
@@ -254,7 +256,8 @@ class TrackedConsumer:
                 break
             uow = self.app.unit_of_work()
             try:
-                self.handle(uow, delivery)
+                with _context(delivery):
+                    self.handle(uow, delivery)
                 with self.metrics.commit_seconds.time():
                     self.app.commit(uow, Tracking(name, record.offset))
                 self.metrics.batch_size.observe(1)
@@ -405,6 +408,11 @@ class TrackedConsumer:
         uow.add(letter)
         self.app.commit(uow, Tracking(name, request_id))
         log.warning("%s: redrive of dead letter %s failed again: %s", self.group_id, letter_id, outcome)
+
+
+def _context(delivery: Delivery) -> Any:
+    """What every log line written while handling `delivery` carries (shared/logs.py)."""
+    return message_context(delivery.message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
 
 
 def dead_letter_class(error: BaseException) -> str:

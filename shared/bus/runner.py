@@ -33,7 +33,8 @@ def run_until_signalled(
     *,
     health: Endpoint | None = None,
 ) -> None:
-    configure_logging()
+    service, _, process = name.partition(" ")  # "intake relay"
+    configure_logging(service=service, process=process or service)
 
     async def main() -> None:
         stop = asyncio.Event()
