@@ -26,6 +26,12 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
     bootstrap_servers: str = "127.0.0.1:9092"
+    # Every topic is created with these (`python -m shared.bus.topics create`): 1/1 on one local broker;
+    # production runs 3/2, so `acks=all` waits for two copies and one broker may be lost (docs/operations.md).
+    replication_factor: int = Field(default=1, ge=1, description="Copies of every partition (production: 3).")
+    min_insync_replicas: int = Field(
+        default=1, ge=1, description="Copies an acks=all write must reach (production: 2; at most the factor)."
+    )
 
 
 class LogSettings(BaseSettings):
