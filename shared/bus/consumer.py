@@ -304,6 +304,7 @@ class TrackedConsumer:
             uow = self.app.unit_of_work()
             uow.add(DeadLetterRecord.of(self.group_id, record, reason, attempts, self.clock(), keep_value=False))
             self.app.commit(uow, Tracking(name, record.offset))
+        self.metrics.batch_size.observe(1)  # a letter on its own commits alone
         self.metrics.dead_letters.labels(record.topic, dead_letter_class(error)).inc()
         self._count(0, 1)
 
