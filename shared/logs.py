@@ -3,7 +3,8 @@
 Every process's log lines are rendered by structlog (`configure_logging`): one JSON object a line in
 production (`LOG_FORMAT=json`, the default), readable columns under `make up` (`LOG_FORMAT=console`).
 Each line carries `timestamp`, `level`, `logger`, `event` (the message), `service` and `process`,
-and whatever context is bound where it is written: a worker binds the CloudEvent it is handling
+`trace_id` and `span_id` when a span is current (shared/tracing.py), and whatever context is bound
+where it is written: a worker binds the CloudEvent it is handling
 (`complaint_id`, `correlation_id`, `event_id`, `event_type`, `topic`, `partition`, `offset`) around
 each message (`message_context`); an HTTP app binds `request_id` and `correlation_id` around each
 request (`install_request_context`). The code keeps writing through the standard `logging` module
@@ -34,6 +35,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from opentelemetry import trace
 
 from shared.settings import LogSettings
 
@@ -111,6 +113,15 @@ def add_identity(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMap
     return event
 
 
+def add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The current span's ids (shared/tracing.py), so a line leads to its trace and back."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", f"{context.trace_id:032x}")
+        event.setdefault("span_id", f"{context.span_id:016x}")
+    return event
+
+
 def withhold_personal_data(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in PERSONAL_FIELDS & event.keys():
         event[key] = "[withheld]"
@@ -126,6 +137,7 @@ def _common() -> list[Any]:
         structlog.stdlib.ExtraAdder(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_identity,
+        add_trace_ids,
         withhold_personal_data,
     ]
 

@@ -45,6 +45,14 @@ class LogSettings(BaseSettings):
     level: str = "INFO"
 
 
+class TraceSettings(BaseSettings):
+    """OpenTelemetry (shared/tracing.py): traces are exported over OTLP only when an endpoint is set."""
+
+    model_config = SettingsConfigDict(env_prefix="OTEL_", extra="ignore")
+
+    exporter_otlp_endpoint: str | None = None
+
+
 class ServiceSettings(BaseSettings):
     """A service's store, bus and HTTP settings. Subclasses set `env_prefix` and defaults."""
 

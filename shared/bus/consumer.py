@@ -15,9 +15,10 @@ operator asks to redrive are handled again by the worker, exactly once (`redrive
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.logs import message_context
 from shared.metrics import ConsumerMetrics, process_registry
 from shared.settings import ServiceSettings
+from shared.tracing import consuming, stamp_pending
 
 from . import kafka
 from .deadletters import DeadLetterRecord, reason_of
@@ -232,6 +234,7 @@ class TrackedConsumer:
             else:
                 with _context(delivery):
                     self.handle(uow, delivery)
+                    stamp_pending(uow.aggregates)
         with self.metrics.commit_seconds.time():
             self.app.commit(uow, Tracking(name, records[-1].offset))
         self.metrics.batch_size.observe(len(records))
@@ -258,6 +261,7 @@ class TrackedConsumer:
             try:
                 with _context(delivery):
                     self.handle(uow, delivery)
+                    stamp_pending(uow.aggregates)
                 with self.metrics.commit_seconds.time():
                     self.app.commit(uow, Tracking(name, record.offset))
                 self.metrics.batch_size.observe(1)
@@ -411,9 +415,17 @@ class TrackedConsumer:
         log.warning("%s: redrive of dead letter %s failed again: %s", self.group_id, letter_id, outcome)
 
 
-def _context(delivery: Delivery) -> Any:
-    """What every log line written while handling `delivery` carries (shared/logs.py)."""
-    return message_context(delivery.message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+@contextlib.contextmanager
+def _context(delivery: Delivery) -> Iterator[None]:
+    """What handling `delivery` runs in: its log context (shared/logs.py) and, when tracing is on, a
+    span continuing its publisher's trace (shared/tracing.py)."""
+    topic, partition, offset = delivery.topic, delivery.partition, delivery.offset
+    event_id = str(getattr(delivery.message, "event_id", "") or delivery.headers.get("ce_id", ""))
+    with (
+        message_context(delivery.message, topic=topic, partition=partition, offset=offset),
+        consuming(delivery.headers, topic=topic, partition=partition, offset=offset, event_id=event_id),
+    ):
+        yield
 
 
 def dead_letter_class(error: BaseException) -> str:

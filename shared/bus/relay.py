@@ -34,6 +34,7 @@ from shared.contracts.topics import RELAY_POSITIONS, topic_for_event_type
 from shared.eventstore import ServiceApplication
 from shared.metrics import RelayMetrics, process_registry
 from shared.settings import ServiceSettings
+from shared.tracing import extensions_for, last_read_trace
 
 from . import kafka
 from .deadletters import DeadLetterRecord, publishable, reason_of
@@ -108,6 +109,7 @@ class OutboxRelay:
         self._producer: Any = None
         self._position_key = b""
         self._alone_until: int | None = None  # one notification per transaction up to this id
+        self._trace: str | None = None  # the trace of the notification being translated (shared/tracing.py)
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, app: ServiceApplication, translate: Translator) -> OutboxRelay:
@@ -235,12 +237,15 @@ class OutboxRelay:
                 if isinstance(domain_event, QuarantinedRecord.RedriveRequested):
                     self._redrive(domain_event, outgoing, stored)
                     continue
+                trace = last_read_trace()
                 publications = list(self._publications(domain_event))
             except Exception as error:
                 stored.append(self._quarantine(notification.id, WHOLE, Stage.TRANSLATE, error))
                 continue
+            self._trace = trace
             for index, publication in enumerate(publications):
                 self._encode_into(outgoing, stored, notification.id, str(index), publication)
+            self._trace = None
         last_id = notifications[-1].id
         for slot, make in self._batch_publications():
             try:
@@ -289,6 +294,7 @@ class OutboxRelay:
             source=f"/{self.service}",
             event_id=publication.event_id,
             time=publication.time,
+            extensions=extensions_for(self._trace),
         )
         return publication.topic, wire
 
