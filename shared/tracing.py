@@ -130,6 +130,12 @@ def stamp_pending(aggregates: Any) -> None:
             stamps.setdefault(id(event), traceparent)
 
 
+def forget_stamps() -> None:
+    """A new unit of work begins on this thread: stamps of events never stored are dropped."""
+    if _provider is not None:
+        _stamps().clear()
+
+
 def extensions_for(traceparent: str | None) -> dict[str, str] | None:
     """The CloudEvents extension attributes carrying a trace onto a published message."""
     return {EXTENSION: traceparent} if traceparent and _provider is not None else None

@@ -35,7 +35,7 @@ from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.logs import message_context
 from shared.metrics import ConsumerMetrics, process_registry
 from shared.settings import ServiceSettings
-from shared.tracing import consuming, stamp_pending
+from shared.tracing import consuming, forget_stamps, stamp_pending
 
 from . import kafka
 from .deadletters import DeadLetterRecord, reason_of
@@ -224,6 +224,7 @@ class TrackedConsumer:
             self._handle_alone(name, record)
 
     def _handle_together(self, name: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        forget_stamps()
         uow = self.app.unit_of_work()
         dead = 0
         for record in records:
@@ -257,6 +258,7 @@ class TrackedConsumer:
             if isinstance(delivery, MalformedMessage):
                 error = delivery
                 break
+            forget_stamps()
             uow = self.app.unit_of_work()
             try:
                 with _context(delivery):

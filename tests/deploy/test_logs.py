@@ -103,10 +103,13 @@ def test_the_rate_limit_holds_back_a_structlog_flood_and_says_how_much(captured:
     for n in range(1_000):
         flood.warning("the same thing again", n=n)
     kept = lines(captured)
-    assert 90 <= len(kept) < 110  # the burst (100), whatever the values
+    assert 90 <= len(kept) < 150  # the burst (100) and what refilled meanwhile, whatever the values
     time.sleep(0.15)
     flood.warning("the same thing again", n=-1)
-    assert lines(captured)[-1]["suppressed"] > 800
+    written = lines(captured)
+    assert written[-1]["suppressed"] > 0
+    # Every line held back is counted on a later one that passed: nothing vanishes unsaid.
+    assert len(written) + sum(line.get("suppressed", 0) for line in written) == 1_001
 
 
 def test_console_format_is_for_people() -> None:
