@@ -11,7 +11,8 @@ request (`install_request_context`). The code keeps writing through the standard
 (`logging.getLogger(__name__)`); structlog formats those lines too, so nothing had to change there.
 
 Personal data stays out: a bound or passed field named like a complainant's name, contact or unit is
-replaced by `[withheld]` (`withhold_personal_data`), and the context bound from a message is taken
+replaced by `[withheld]` (`withhold_personal_data`), so is a value pydantic echoes in an error's text
+(`input_value=...`, in the message or the traceback), and the context bound from a message is taken
 from its envelope only, never from its payload.
 
 One misbehaving loop or one flood of requests must not write a million lines. `RateLimit` lets
@@ -27,6 +28,7 @@ access log on, rate-limited.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -122,9 +124,18 @@ def add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
     return event
 
 
+# pydantic echoes the refused value in its errors (`input_value='Chan Tai Man...'`): an error's text
+# logged as is could carry a complainant's name or contact.
+_ECHOED_INPUT = re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^,\]\n]*)")
+
+
 def withhold_personal_data(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in PERSONAL_FIELDS & event.keys():
         event[key] = "[withheld]"
+    for key in ("event", "exception"):
+        value = event.get(key)
+        if isinstance(value, str) and "input_value=" in value:
+            event[key] = _ECHOED_INPUT.sub("input_value=[withheld]", value)
     return event
 
 
@@ -146,8 +157,8 @@ def formatter(log_format: str | None = None) -> structlog.stdlib.ProcessorFormat
     """The one formatter of every handler: structlog's, for `logging` and structlog lines alike."""
     chosen = log_format or LogSettings().format
     final: list[Any] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
-    if chosen == "json":
-        final += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    if chosen == "json":  # the traceback's text is checked too, once it is text
+        final += [structlog.processors.format_exc_info, withhold_personal_data, structlog.processors.JSONRenderer()]
     else:
         final.append(structlog.dev.ConsoleRenderer(colors=False, sort_keys=False))
     return structlog.stdlib.ProcessorFormatter(foreign_pre_chain=_common(), processors=final)

@@ -134,3 +134,17 @@ def test_an_http_request_carries_and_echoes_its_request_id(tmp_path: Path) -> No
     assert given.headers["X-Request-Id"] == "req-123"
     assert len(made.headers["X-Request-Id"]) == 32
     assert logs._identity == {"service": "intake", "process": "http"}
+
+
+def test_a_value_pydantic_echoes_in_an_error_is_withheld(captured: io.StringIO) -> None:
+    from shared.contracts.intake import Complainant
+
+    name, contact = "Chan Tai Man" * 30, "+85291234567"  # (a traceback shows source lines, not values)
+    try:
+        Complainant(name=name, contact=contact[:2])
+    except ValueError as error:
+        logging.getLogger("tests.echo").warning("handling failed: %s", error)
+        logging.getLogger("tests.echo").exception("and with its traceback")
+    text = captured.getvalue()
+    assert "Chan Tai Man" not in text and "91234567" not in text
+    assert "input_value=[withheld]" in text and "string_too_long" in text
