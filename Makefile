@@ -37,8 +37,9 @@ format: deps
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-docs: deps  ## Regenerate the event catalogue (docs/events.md) and the JSON Schemas.
+docs: deps  ## Regenerate the event catalogue (docs/events.md), the JSON Schemas and docs/asyncapi.json.
 	$(VENV)/bin/python -m shared.contracts.catalogue_doc --write
+	$(VENV)/bin/python -m shared.contracts.asyncapi --write
 
 prereqs:
 	PYTHON=$(PYTHON) deploy/prereqs.sh

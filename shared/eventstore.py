@@ -16,10 +16,11 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking
+from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, ProcessRecorder, Tracking
 
 from .contracts import derived_id
 from .settings import ServiceSettings, Store
+from .tracing import TracingMapper
 
 # Recently used aggregates stay in memory; on each use the cache fast-forwards them with any newer
 # events from the store, so another process's writes are still seen.
@@ -126,6 +127,10 @@ class ServiceApplication(Application[UUID]):
                 if attempt == 10:
                     raise
                 time.sleep(0.1 * attempt)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        # Keeps the trace an event was recorded under beside it, when tracing is on (shared/tracing.py).
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TracingMapper)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()

@@ -7,7 +7,8 @@ So each one serves a tiny HTTP endpoint from its own event loop (`shared/bus/run
 - `GET /health/live`  200 while its loop turns (a heartbeat younger than `health_stale_seconds`);
 - `GET /health/ready` 200 once it does its job (a relay has read its position; a worker owns partitions);
 - `GET /health`       both, with the details: assigned partitions, lag, last commit age (worker);
-  last published position, age of the last batch, notifications not yet published (relay).
+  last published position, age of the last batch, notifications not yet published (relay);
+- `GET /metrics`      its Prometheus metrics (`shared/metrics.py`), lag and backlog read at scrape time.
 
 Liveness and readiness differ on purpose: a worker waiting for its partitions is alive (do not kill
 it) but not ready (do not count on it). Each HTTP app's `GET /health` asks its service's relay and
@@ -31,8 +32,10 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from shared.metrics import CONTENT_TYPE_LATEST, ConsumerMetrics, RelayMetrics, render
 
 if TYPE_CHECKING:
     from shared.bus.consumer import TrackedConsumer
@@ -60,6 +63,7 @@ class Status:
 
 
 Probe = Callable[[], Awaitable[Status]]
+Scrape = Callable[[], Awaitable[bytes]]  # the process's metrics in Prometheus' text format
 
 
 def _age(since: float | None) -> float | None:
@@ -129,20 +133,47 @@ class Endpoint:
     port: int
     probe: Probe
     exit_after_seconds: float = 0.0  # not alive for this long: the process exits to be restarted (0: never)
+    metrics: Scrape | None = None
 
 
 def relay_endpoint(settings: ServiceSettings, relay: OutboxRelay) -> Endpoint:
     """The relay process's health endpoint, as its settings place it."""
     probe = relay_probe(relay, settings.health_stale_seconds)
     port = settings.health_port("relay")
-    return Endpoint("relay", settings.health_bind_host, port, probe, settings.health_exit_after_seconds)
+    exit_after = settings.health_exit_after_seconds
+    return Endpoint("relay", settings.health_bind_host, port, probe, exit_after, relay_scrape(relay))
 
 
 def worker_endpoint(settings: ServiceSettings, consumer: TrackedConsumer) -> Endpoint:
     """The worker process's health endpoint, as its settings place it."""
     probe = consumer_probe(consumer, settings.health_stale_seconds)
     port = settings.health_port("worker")
-    return Endpoint("worker", settings.health_bind_host, port, probe, settings.health_exit_after_seconds)
+    exit_after = settings.health_exit_after_seconds
+    return Endpoint("worker", settings.health_bind_host, port, probe, exit_after, consumer_scrape(consumer))
+
+
+def relay_scrape(relay: OutboxRelay) -> Scrape:
+    """The relay's metrics, with its backlog (notifications not yet published) read now."""
+    metrics: RelayMetrics = relay.metrics
+
+    async def scrape() -> bytes:
+        last_id = await asyncio.to_thread(relay.app.process_recorder.max_notification_id)
+        if last_id is not None:
+            metrics.behind.set(max(last_id - (relay.progress.position or 0), 0))
+        return render(metrics.registry)
+
+    return scrape
+
+
+def consumer_scrape(consumer: TrackedConsumer) -> Scrape:
+    """The worker's metrics, with each assigned partition's lag read now."""
+    metrics: ConsumerMetrics = consumer.metrics
+
+    async def scrape() -> bytes:
+        metrics.set_lag(await consumer.partition_report())
+        return render(metrics.registry)
+
+    return scrape
 
 
 def health_app(endpoint: Endpoint) -> Starlette:
@@ -154,8 +185,13 @@ def health_app(endpoint: Endpoint) -> Starlette:
         wanted = {"/health/live": status.alive, "/health/ready": status.ready}.get(request.url.path, status.ok)
         return JSONResponse(status.as_dict(endpoint.name), status_code=200 if wanted else 503)
 
+    async def metrics(request: Request) -> Response:
+        if endpoint.metrics is None:
+            return Response("no metrics\n", status_code=404, media_type="text/plain")
+        return Response(await endpoint.metrics(), media_type=CONTENT_TYPE_LATEST)
+
     paths = ("/health", "/health/live", "/health/ready")
-    return Starlette(routes=[Route(path, answer) for path in paths])
+    return Starlette(routes=[*(Route(path, answer) for path in paths), Route("/metrics", metrics)])
 
 
 class _InLoopServer(uvicorn.Server):

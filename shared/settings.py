@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,31 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
     bootstrap_servers: str = "127.0.0.1:9092"
+    # Every topic is created with these (`python -m shared.bus.topics create`): 1/1 on one local broker;
+    # production runs 3/2, so `acks=all` waits for two copies and one broker may be lost (docs/operations.md).
+    replication_factor: int = Field(default=1, ge=1, description="Copies of every partition (production: 3).")
+    min_insync_replicas: int = Field(
+        default=1, ge=1, description="Copies an acks=all write must reach (production: 2; at most the factor)."
+    )
+
+
+class LogSettings(BaseSettings):
+    """How every process writes its log (shared/logs.py): `LOG_FORMAT`, `LOG_LEVEL`."""
+
+    model_config = SettingsConfigDict(env_prefix="LOG_", extra="ignore")
+
+    format: Literal["json", "console"] = Field(
+        default="json", description="json: one JSON object a line (production); console: for people (`make up`)."
+    )
+    level: str = "INFO"
+
+
+class TraceSettings(BaseSettings):
+    """OpenTelemetry (shared/tracing.py): traces are exported over OTLP only when an endpoint is set."""
+
+    model_config = SettingsConfigDict(env_prefix="OTEL_", extra="ignore")
+
+    exporter_otlp_endpoint: str | None = None
 
 
 class Environment(StrEnum):

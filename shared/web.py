@@ -28,8 +28,11 @@ from pydantic import BaseModel
 
 from .auth import KeyRegistry, Principal
 from .health import background_health
+from .logs import install_request_context, set_identity
+from .metrics import install_http_metrics
 from .oidc import BearerVerifier, TokenRefused
 from .settings import ServiceSettings
+from .tracing import configure_tracing, instrument_app
 
 KEY_HEADER = "X-Office-Key"
 _key_header = APIKeyHeader(name=KEY_HEADER, auto_error=False, description="The caller's office key.")
@@ -297,6 +300,11 @@ def install_health(
     process and its relay and worker (asked over their health endpoints, see shared/health.py); 503
     with each one's answer when one is not."""
     background = background_health(settings)
+    install_http_metrics(api, settings.service_name)  # every app with a health has its `GET /metrics`
+    install_request_context(api)  # and its log lines carry each request's ids (shared/logs.py)
+    set_identity(settings.service_name, "http")
+    configure_tracing(settings.service_name, "http")  # only with OTEL_EXPORTER_OTLP_ENDPOINT
+    instrument_app(api)  # a server span per request, when tracing is on
 
     @api.get("/health/live")
     def live() -> dict[str, str]:

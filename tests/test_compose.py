@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.settings import DeploymentSettings, KafkaSettings, ServiceSettings
+from shared.settings import DeploymentSettings, KafkaSettings, LogSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -52,6 +52,7 @@ def test_each_setting_is_read_by_the_service(name: str) -> None:
     classes = _settings_classes()
     known: set[str] = {f"KAFKA_{f}".upper() for f in KafkaSettings.model_fields}
     known |= {f"COMPLAINTS_{f}".upper() for f in DeploymentSettings.model_fields}
+    known |= {f"LOG_{f}".upper() for f in LogSettings.model_fields}
     for prefix, settings_class in classes.items():
         known |= {f"{prefix}{field}".upper() for field in settings_class.model_fields}
     unknown = set(APP_SERVICES[name].get("environment", {})) - known

@@ -9,6 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 state=${STATE_DIR:-.state}
 mkdir -p "$state/logs"
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}
+export LOG_FORMAT=${LOG_FORMAT:-console}  # readable lines here; JSON (the default) in production
 services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION"
 if [ "$state" != ".state" ]; then  # every service keeps its stores and keys there too
   for service in $services; do

@@ -15,9 +15,10 @@ operator asks to redrive are handled again by the worker, exactly once (`redrive
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,10 @@ from pydantic import BaseModel
 from shared.clock import Clock, utc_now
 from shared.contracts import MalformedMessage, WireMessage, decode_message
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.logs import message_context
+from shared.metrics import ConsumerMetrics, process_registry
 from shared.settings import ServiceSettings
+from shared.tracing import consuming, forget_stamps, stamp_pending
 
 from . import kafka
 from .deadletters import DeadLetterRecord, reason_of
@@ -106,6 +110,7 @@ class TrackedConsumer:
         self.max_attempts = max_attempts
         self.clock = clock
         self.progress = ConsumerProgress()
+        self.metrics = ConsumerMetrics(process_registry(group_id, "worker"))  # the worker's /metrics (shared/health.py)
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
         self.redrive_poll_seconds = 2.0
         self._next_redrive_check = 0.0
@@ -193,6 +198,7 @@ class TrackedConsumer:
             position = self.app.position(name)
             fresh = [r for r in records if position is None or r.offset > position]
             self.progress.skipped_redeliveries += len(records) - len(fresh)
+            self.metrics.skipped.inc(len(records) - len(fresh))
             if not fresh:
                 return
             try:
@@ -218,6 +224,7 @@ class TrackedConsumer:
             self._handle_alone(name, record)
 
     def _handle_together(self, name: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        forget_stamps()
         uow = self.app.unit_of_work()
         dead = 0
         for record in records:
@@ -226,8 +233,15 @@ class TrackedConsumer:
                 uow.add(self._dead_letter(record, delivery, attempts=1))
                 dead += 1
             else:
-                self.handle(uow, delivery)
-        self.app.commit(uow, Tracking(name, records[-1].offset))
+                with _context(delivery):
+                    self.handle(uow, delivery)
+                    stamp_pending(uow.aggregates)
+        with self.metrics.commit_seconds.time():
+            self.app.commit(uow, Tracking(name, records[-1].offset))
+        self.metrics.batch_size.observe(len(records))
+        self.metrics.handled.labels(records[0].topic).inc(len(records) - dead)
+        if dead:
+            self.metrics.dead_letters.labels(records[0].topic, "decode").inc(dead)
         self._count(len(records) - dead, dead)
 
     def _handle_alone(self, name: str, record: ConsumerRecord[bytes, bytes]) -> None:
@@ -244,10 +258,16 @@ class TrackedConsumer:
             if isinstance(delivery, MalformedMessage):
                 error = delivery
                 break
+            forget_stamps()
             uow = self.app.unit_of_work()
             try:
-                self.handle(uow, delivery)
-                self.app.commit(uow, Tracking(name, record.offset))
+                with _context(delivery):
+                    self.handle(uow, delivery)
+                    stamp_pending(uow.aggregates)
+                with self.metrics.commit_seconds.time():
+                    self.app.commit(uow, Tracking(name, record.offset))
+                self.metrics.batch_size.observe(1)
+                self.metrics.handled.labels(record.topic).inc()
                 self._count(1, 0)
                 return
             except IntegrityError as conflict:
@@ -290,6 +310,8 @@ class TrackedConsumer:
             uow = self.app.unit_of_work()
             uow.add(DeadLetterRecord.of(self.group_id, record, reason, attempts, self.clock(), keep_value=False))
             self.app.commit(uow, Tracking(name, record.offset))
+        self.metrics.batch_size.observe(1)  # a letter on its own commits alone
+        self.metrics.dead_letters.labels(record.topic, dead_letter_class(error)).inc()
         self._count(0, 1)
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> Delivery | MalformedMessage:
@@ -393,6 +415,26 @@ class TrackedConsumer:
         uow.add(letter)
         self.app.commit(uow, Tracking(name, request_id))
         log.warning("%s: redrive of dead letter %s failed again: %s", self.group_id, letter_id, outcome)
+
+
+@contextlib.contextmanager
+def _context(delivery: Delivery) -> Iterator[None]:
+    """What handling `delivery` runs in: its log context (shared/logs.py) and, when tracing is on, a
+    span continuing its publisher's trace (shared/tracing.py)."""
+    topic, partition, offset = delivery.topic, delivery.partition, delivery.offset
+    event_id = str(getattr(delivery.message, "event_id", "") or delivery.headers.get("ce_id", ""))
+    with (
+        message_context(delivery.message, topic=topic, partition=partition, offset=offset),
+        consuming(delivery.headers, topic=topic, partition=partition, offset=offset, event_id=event_id),
+    ):
+        yield
+
+
+def dead_letter_class(error: BaseException) -> str:
+    """The metrics' reason class of a dead letter: decode, refused or failed."""
+    if isinstance(error, MalformedMessage):
+        return "decode"
+    return "refused" if isinstance(error, Rejected) else "failed"
 
 
 class _SeekToStoredPosition(ConsumerRebalanceListener):  # type: ignore[misc]

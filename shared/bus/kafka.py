@@ -25,6 +25,7 @@ from aiokafka.errors import (
     RecordListTooLargeError,
     RecordTooLargeError,
     TopicAlreadyExistsError,
+    for_code,
 )
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
@@ -99,17 +100,33 @@ async def wait_for_broker(bootstrap_servers: str, timeout: float = 60.0) -> None
             await admin.close()
 
 
-async def create_topics(bootstrap_servers: str, topics: Iterable[Topic] = ALL_TOPICS) -> list[str]:
-    """Create every topic of the registry that does not exist yet; return the names created."""
+async def create_topics(
+    bootstrap_servers: str,
+    topics: Iterable[Topic] = ALL_TOPICS,
+    *,
+    replication_factor: int = 1,
+    min_insync_replicas: int = 1,
+) -> list[str]:
+    """Create every topic of the registry that does not exist yet, with `replication_factor` copies
+    and `min.insync.replicas` (KafkaSettings); return the names created. A topic the broker refuses
+    (a factor larger than the cluster, say) raises: a missing topic is no state to start in."""
+    if min_insync_replicas > replication_factor:
+        raise ValueError(f"min.insync.replicas {min_insync_replicas} > replication factor {replication_factor}")
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t.name not in existing]
         for topic in missing:
+            config = topic.config() | {"min.insync.replicas": str(min_insync_replicas)}
             # Another process may create it concurrently: same registry, same topic.
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics([NewTopic(topic.name, topic.partitions, 1, topic_configs=topic.config())])
+                answer = await admin.create_topics(
+                    [NewTopic(topic.name, topic.partitions, replication_factor, topic_configs=config)]
+                )
+                for name, code, *message in answer.topic_errors:
+                    if code:
+                        raise for_code(code)(f"cannot create {name}: {message[0] if message else ''}".strip())
         return [t.name for t in missing]
     finally:
         await admin.close()

@@ -32,7 +32,9 @@ from shared.contracts import IntegrationEvent, WireMessage, encode
 from shared.contracts.deadletter import cut
 from shared.contracts.topics import RELAY_POSITIONS, topic_for_event_type
 from shared.eventstore import ServiceApplication
+from shared.metrics import RelayMetrics, process_registry
 from shared.settings import ServiceSettings
+from shared.tracing import extensions_for, last_read_trace
 
 from . import kafka
 from .deadletters import DeadLetterRecord, publishable, reason_of
@@ -103,9 +105,11 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.progress = RelayProgress()
+        self.metrics = RelayMetrics(process_registry(service, "relay"))  # the relay's /metrics (shared/health.py)
         self._producer: Any = None
         self._position_key = b""
         self._alone_until: int | None = None  # one notification per transaction up to this id
+        self._trace: str | None = None  # the trace of the notification being translated (shared/tracing.py)
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, app: ServiceApplication, translate: Translator) -> OutboxRelay:
@@ -184,7 +188,8 @@ class OutboxRelay:
         await asyncio.to_thread(self._store, stored)
         last_id = notifications[-1].id
         try:
-            await self._publish(outgoing, last_id)
+            with self.metrics.commit_seconds.time():
+                await self._publish(outgoing, last_id)
         except RECORD_ERRORS as error:
             await self.restart()  # the transaction was aborted: what the batch translated is forgotten
             if len(notifications) > 1:
@@ -197,6 +202,9 @@ class OutboxRelay:
             await asyncio.to_thread(self._store, [refused])
             await self._publish([], last_id)
             outgoing = []
+        self.metrics.published(outgoing)  # counted once the transaction committed
+        self.metrics.notifications.inc(len(notifications))
+        self.metrics.batch_size.observe(len(notifications))
         self.progress.position = last_id
         self.progress.published_events += len(notifications)
         self.progress.published_messages += len(outgoing)
@@ -229,12 +237,15 @@ class OutboxRelay:
                 if isinstance(domain_event, QuarantinedRecord.RedriveRequested):
                     self._redrive(domain_event, outgoing, stored)
                     continue
+                trace = last_read_trace()
                 publications = list(self._publications(domain_event))
             except Exception as error:
                 stored.append(self._quarantine(notification.id, WHOLE, Stage.TRANSLATE, error))
                 continue
+            self._trace = trace
             for index, publication in enumerate(publications):
                 self._encode_into(outgoing, stored, notification.id, str(index), publication)
+            self._trace = None
         last_id = notifications[-1].id
         for slot, make in self._batch_publications():
             try:
@@ -283,6 +294,7 @@ class OutboxRelay:
             source=f"/{self.service}",
             event_id=publication.event_id,
             time=publication.time,
+            extensions=extensions_for(self._trace),
         )
         return publication.topic, wire
 
@@ -301,6 +313,7 @@ class OutboxRelay:
             "%s relay: notification %d (%s) quarantined at %s: %s", self.service, notification_id, slot, stage, reason
         )
         key = wire.key.decode("utf-8", "replace")[:200] if wire is not None and wire.key is not None else None
+        self.metrics.quarantines.labels(stage.value).inc()
         return QuarantinedRecord(
             service=self.service,
             notification_id=notification_id,

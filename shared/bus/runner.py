@@ -19,6 +19,7 @@ from typing import Any
 
 from shared.health import Endpoint, serving
 from shared.logs import configure_logging
+from shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ def run_until_signalled(
     *,
     health: Endpoint | None = None,
 ) -> None:
-    configure_logging()
+    service, _, process = name.partition(" ")  # "intake relay"
+    configure_logging(service=service, process=process or service)
+    configure_tracing(service, process or service)  # only with OTEL_EXPORTER_OTLP_ENDPOINT
 
     async def main() -> None:
         stop = asyncio.Event()

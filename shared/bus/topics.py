@@ -1,4 +1,5 @@
-"""Create the registry's topics: `python -m shared.bus.topics create [--bootstrap-servers H:P]`."""
+"""Create the registry's topics: `python -m shared.bus.topics create [--bootstrap-servers H:P]`, each
+with `KAFKA_REPLICATION_FACTOR` copies and `KAFKA_MIN_INSYNC_REPLICAS` (see docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,22 @@ cli = typer.Typer(add_completion=False, help=__doc__)
 
 @cli.command()
 def create(bootstrap_servers: str = typer.Option(None, help="Defaults to KAFKA_BOOTSTRAP_SERVERS.")):
-    """Create every registered topic that does not exist yet."""
-    servers = bootstrap_servers or KafkaSettings().bootstrap_servers
+    """Create every registered topic that does not exist yet, with KAFKA_REPLICATION_FACTOR copies and
+    KAFKA_MIN_INSYNC_REPLICAS (1/1 locally; 3/2 in production)."""
+    settings = KafkaSettings()
+    servers = bootstrap_servers or settings.bootstrap_servers
 
     async def run() -> list[str]:
         await wait_for_broker(servers)
-        return await create_topics(servers)
+        return await create_topics(
+            servers,
+            replication_factor=settings.replication_factor,
+            min_insync_replicas=settings.min_insync_replicas,
+        )
 
     created = asyncio.run(run())
-    typer.echo(f"topics: created {len(created)} ({', '.join(created) or 'all existed'})")
+    replicas = f"replication {settings.replication_factor}, min.insync.replicas {settings.min_insync_replicas}"
+    typer.echo(f"topics: created {len(created)} ({', '.join(created) or 'all existed'}; {replicas})")
 
 
 @cli.command("list")
