@@ -42,7 +42,7 @@ MAJOR_LISTS = {
     "promised-service-repeated": ("promise", "repeated"),
     "injury-or-loss": ("harm",),
     "sudden-outage": ("outage", "stopped", "large_scale", "units", "all_equipment", "not_utility"),
-    "mass-incident": ("joint", "people"),
+    "mass-incident": ("joint", "people", "crowd", "affected"),
     "unresolved-week": ("duration", "unresolved"),
 }
 

@@ -30,6 +30,16 @@ def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
     return [h for h in counting(hits) if (count_before(text, h.first) or 0) > more_than]
 
 
+def _affected_crowd(text: Text, rule: dict[str, PhraseList], more_than: int) -> list[Hit]:
+    """Who is counted: "15 people" or 20個人 say how many, not who; a booking, a party or a tour group
+    counts people who complain of nothing. A count of people (`crowd`) is a count of the affected only
+    in a clause that says they were affected (`affected`: trapped, complained, 受影響); households,
+    residents and owners (`people`) are the estate's customers and count wherever they are written."""
+    affected = {text.tokens[h.first].clause for h in counting(rule["affected"].hits(text))}
+    crowd = _counted(text, rule["crowd"].hits(text), more_than)
+    return [h for h in crowd if text.tokens[h.first].clause in affected]
+
+
 def judge_severity(
     text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History, failed: list[Hit]
 ) -> tuple[Label, list[str], bool, list[str]]:
@@ -66,7 +76,9 @@ def judge_severity(
         )
     mass_rule = major["mass-incident"]
     joint = counting(mass_rule["joint"].hits(text))
-    people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than)
+    people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than) + _affected_crowd(
+        text, mass_rule, rules.incident_more_than
+    )
     if joint or people:
         # Said to be a joint complaint: that is what makes it major, whatever else it reports.
         mass = ("major.mass-incident", f"more than five customers complain together ({quote(joint + people)})")
