@@ -16,9 +16,21 @@ if TYPE_CHECKING:
 
 def utility_outages(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) -> list[Hit]:
     """Outage hits that are a utility cut: none in a clause about a car or a phone battery, none of
-    weight 0 (a notice of a cut is not a cut)."""
+    weight 0 (a notice of a cut is not a cut), none when the complaint says the cut is yet to come."""
+    if announced(text, rule):
+        return []
     other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
     return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
+
+
+def announced(text: Text, rule: dict[str, PhraseList]) -> bool:
+    """A cut announced for later ("will suspend supply on Sat", 週六要停水): nothing has failed yet. Said
+    outright (`announced`), or a day to come (`future_day`: tomorrow, 星期六) with a future
+    (`future`: will, 會, 要) in one clause."""
+    if counting(rule["announced"].hits(text)):
+        return True
+    days = {text.tokens[h.first].clause for h in rule["future_day"].hits(text)}
+    return any(text.tokens[h.first].clause in days for h in rule["future"].hits(text))
 
 
 def set_aside_harm(harm: list[Hit]) -> bool:
