@@ -208,6 +208,11 @@ def test_a_cut_yet_to_come_is_no_outage(text: str) -> None:
     assert judgement.nature != "effective"
 
 
+def test_a_joint_complaint_names_the_mass_incident_first_even_with_a_harm() -> None:
+    judgement = judged("Ten households jointly complain: the pool water gave our kids rashes.")
+    assert judgement.severity_criteria[:2] == ["major.mass-incident", "major.injury-or-loss"]
+
+
 def test_a_cut_now_is_still_an_outage_on_a_weekday() -> None:
     assert judged("Since Saturday morning the whole block has no water.").severity == "major"
     assert judged("星期六成座停晒水。").severity == "major"

@@ -94,7 +94,7 @@ def judge_severity(
     if joint or people:
         # Said to be a joint complaint: that is what makes it major, whatever else it reports.
         mass = ("major.mass-incident", f"more than five customers complain together ({quote(joint + people)})")
-        found.insert(1 if counting(harm) else 0, mass) if joint else found.append(mass)
+        found.insert(0, mass) if joint else found.append(mass)
     repeats = [
         c.complaint_id
         for c in history.earlier
