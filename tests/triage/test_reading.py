@@ -216,6 +216,14 @@ def test_a_joint_complaint_names_the_mass_incident_first_even_with_a_harm() -> N
 def test_a_cut_now_is_still_an_outage_on_a_weekday() -> None:
     assert judged("Since Saturday morning the whole block has no water.").severity == "major"
     assert judged("星期六成座停晒水。").severity == "major"
+    assert judged("星期六會所停晒電,成座會所冇電。").nature == "effective"  # 會所 is the clubhouse, no future
+    assert judged("將軍澳嘅屋苑星期日成座停水。").severity == "major"
+
+
+def test_personal_data_made_public_seriously_affects_and_a_dent_is_a_loss() -> None:
+    assert judged("Someone posted my name and arrears in the residents' chat group.").severity == "important"
+    assert judged("有人喺群組公開了我嘅電話同單位,洩露私隱。").severity == "important"
+    assert judged("停車場閘桿突然落嚟,車頭撞凹咗。").severity_criteria[0] == "major.injury-or-loss"
 
 
 def test_vague_scale_is_flagged_not_graded() -> None:
