@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|holdout|holdout2|all] [--rules path/to/rules.toml] [--misses]
+    python -m services.triage.score [--split dev|holdout|holdout2|holdout3|all] [--rules path/to/rules.toml] [--misses]
 
 Kept apart from the unit tests: the corpus measures how well the rules read complaints; the tests
 pin behaviour. Each corpus line is {"id", "split", "form": {object, description, customer_request},
@@ -59,7 +59,7 @@ def predicted(j: Judgement) -> dict[str, str | None]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("dev", "holdout", "holdout2", "all"), default="all")
+    parser.add_argument("--split", choices=("dev", "holdout", "holdout2", "holdout3", "all"), default="all")
     parser.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     parser.add_argument("--misses", action="store_true", help="list every miss with the engine's reasons")
     args = parser.parse_args(argv)

@@ -152,6 +152,80 @@ def test_five_households_are_not_more_than_five_and_a_flat_number_is_no_count() 
     assert judged("12樓B戶門口的燈一閃一閃").severity == "minor"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can we reserve the party room for 25 people next Friday?",
+        "我哋想訂會所宴會廳,大概三十個人,幾錢?",
+        "我们想借多功能厅开会,40人左右,怎么预约?",
+        "A hiking club of 30 people walked through the podium garden.",
+    ],
+)
+def test_a_count_of_people_in_a_booking_or_a_party_is_no_mass_incident(text: str) -> None:
+    assert "major.mass-incident" not in judged(text).severity_criteria
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lift stopped between floors, 8 people trapped inside for an hour.",
+        "會所餐廳食物有問題,二十幾個人食完肚痛。",
+        "停水一整天,三十多人受影响。",
+    ],
+)
+def test_a_count_of_people_said_to_be_affected_is_a_mass_incident(text: str) -> None:
+    assert "major.mass-incident" in judged(text).severity_criteria
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The receptionist hung up on me when I asked about my repair.",
+        "The guard was yelling at my elderly father in the lobby.",
+        "個保安黑口黑面,仲呼呼喝喝,好冇禮貌。",
+        "前台職員講講下收我線。",
+        "保安对着我大吼大叫,很没礼貌。",
+        "客服把电话挂了,态度非常差。",
+    ],
+)
+def test_poor_attitude_as_it_is_written_is_important(text: str) -> None:
+    judgement = judged(text)
+    assert judgement.severity == "important"
+    assert "important.angry-at-negligence" in judgement.severity_criteria
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Water dept will suspend supply on Saturday for mains work, what hours?",
+        "水務署聽日會停水,幾點開始?",
+        "供电局下周将停电检修,具体几点?",
+    ],
+)
+def test_a_cut_yet_to_come_is_no_outage(text: str) -> None:
+    judgement = judged(text)
+    assert judgement.severity == "minor"
+    assert judgement.nature != "effective"
+
+
+def test_a_joint_complaint_names_the_mass_incident_first_even_with_a_harm() -> None:
+    judgement = judged("Ten households jointly complain: the pool water gave our kids rashes.")
+    assert judgement.severity_criteria[:2] == ["major.mass-incident", "major.injury-or-loss"]
+
+
+def test_a_cut_now_is_still_an_outage_on_a_weekday() -> None:
+    assert judged("Since Saturday morning the whole block has no water.").severity == "major"
+    assert judged("星期六成座停晒水。").severity == "major"
+    assert judged("星期六會所停晒電,成座會所冇電。").nature == "effective"  # 會所 is the clubhouse, no future
+    assert judged("將軍澳嘅屋苑星期日成座停水。").severity == "major"
+
+
+def test_personal_data_made_public_seriously_affects_and_a_dent_is_a_loss() -> None:
+    assert judged("Someone posted my name and arrears in the residents' chat group.").severity == "important"
+    assert judged("有人喺群組公開了我嘅電話同單位,洩露私隱。").severity == "important"
+    assert judged("停車場閘桿突然落嚟,車頭撞凹咗。").severity_criteria[0] == "major.injury-or-loss"
+
+
 def test_vague_scale_is_flagged_not_graded() -> None:
     judgement = judged("No water since this morning, many households on our floor are affected.")
     assert judgement.severity != "major"

@@ -15,7 +15,7 @@ from typing import Any
 from .evidence import Hit, Muting, counting, quote, score
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
-from .severity import judge_severity, utility_outages
+from .severity import announced, judge_severity, utility_outages
 from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
@@ -108,12 +108,22 @@ def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
     return Label("valid", Explained(why, rules.rule("validity.valid")), confidence)
 
 
+def own_failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
+    """The duty-failure phrases; a cut the complaint says is yet to come is no duty failed."""
+    found = rules.effective.hits(text, muting)
+    outage = rules.major["sudden-outage"]
+    if announced(text, outage):
+        cut = outage["outage"].hits(text)
+        found = [f for f in found if all(f.last <= c.first or f.first >= c.last for c in cut)]
+    return found
+
+
 def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     """What failed, as the complaint says: duty-failure phrases, and the harm, outage and stopped
     equipment of the major criteria (a hurt customer or a dead lift is a duty failed too)."""
     major = rules.major
     outage = major["sudden-outage"]
-    found = rules.effective.hits(text, muting)
+    found = own_failures(text, rules, muting)
     for hits in (
         major["injury-or-loss"]["harm"].hits(text, muting),
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
@@ -129,7 +139,7 @@ def judge_nature(
     """Effective when a duty failed, else the kind of communication; `topic` is the business area
     when the complaint names one (it decides the guess when there is no other sign)."""
     if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
-        failed = rules.effective.hits(text, muting)
+        failed = own_failures(text, rules, muting)
     private = rules.private_matter.hits(text)
     kinds = ranked(rules.communication, text)
     effective = score(failed) - 0.5 * score(private) if validity != "invalid" else 0.0

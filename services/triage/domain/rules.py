@@ -41,8 +41,18 @@ def normalise_text(text: str) -> str:
 MAJOR_LISTS = {
     "promised-service-repeated": ("promise", "repeated"),
     "injury-or-loss": ("harm",),
-    "sudden-outage": ("outage", "stopped", "large_scale", "units", "all_equipment", "not_utility"),
-    "mass-incident": ("joint", "people"),
+    "sudden-outage": (
+        "outage",
+        "stopped",
+        "large_scale",
+        "units",
+        "all_equipment",
+        "not_utility",
+        "announced",
+        "future_day",
+        "future",
+    ),
+    "mass-incident": ("joint", "people", "crowd", "affected"),
     "unresolved-week": ("duration", "unresolved"),
 }
 

@@ -16,9 +16,21 @@ if TYPE_CHECKING:
 
 def utility_outages(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) -> list[Hit]:
     """Outage hits that are a utility cut: none in a clause about a car or a phone battery, none of
-    weight 0 (a notice of a cut is not a cut)."""
+    weight 0 (a notice of a cut is not a cut), none when the complaint says the cut is yet to come."""
+    if announced(text, rule):
+        return []
     other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
     return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
+
+
+def announced(text: Text, rule: dict[str, PhraseList]) -> bool:
+    """A cut announced for later ("will suspend supply on Sat", 週六要停水): nothing has failed yet. Said
+    outright (`announced`), or a day to come (`future_day`: tomorrow, 星期六) with a future
+    (`future`: will, 會, 要) in one clause."""
+    if counting(rule["announced"].hits(text)):
+        return True
+    days = {text.tokens[h.first].clause for h in rule["future_day"].hits(text)}
+    return any(text.tokens[h.first].clause in days for h in rule["future"].hits(text))
 
 
 def set_aside_harm(harm: list[Hit]) -> bool:
@@ -28,6 +40,16 @@ def set_aside_harm(harm: list[Hit]) -> bool:
 def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
     """Hits of a count noun ("households", 戶) with a number above `more_than` before them."""
     return [h for h in counting(hits) if (count_before(text, h.first) or 0) > more_than]
+
+
+def _affected_crowd(text: Text, rule: dict[str, PhraseList], more_than: int) -> list[Hit]:
+    """Who is counted: "15 people" or 20個人 say how many, not who; a booking, a party or a tour group
+    counts people who complain of nothing. A count of people (`crowd`) is a count of the affected only
+    in a clause that says they were affected (`affected`: trapped, complained, 受影響); households,
+    residents and owners (`people`) are the estate's customers and count wherever they are written."""
+    affected = {text.tokens[h.first].clause for h in counting(rule["affected"].hits(text))}
+    crowd = _counted(text, rule["crowd"].hits(text), more_than)
+    return [h for h in crowd if text.tokens[h.first].clause in affected]
 
 
 def judge_severity(
@@ -66,11 +88,13 @@ def judge_severity(
         )
     mass_rule = major["mass-incident"]
     joint = counting(mass_rule["joint"].hits(text))
-    people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than)
+    people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than) + _affected_crowd(
+        text, mass_rule, rules.incident_more_than
+    )
     if joint or people:
         # Said to be a joint complaint: that is what makes it major, whatever else it reports.
         mass = ("major.mass-incident", f"more than five customers complain together ({quote(joint + people)})")
-        found.insert(1 if counting(harm) else 0, mass) if joint else found.append(mass)
+        found.insert(0, mass) if joint else found.append(mass)
     repeats = [
         c.complaint_id
         for c in history.earlier
