@@ -1,0 +1,52 @@
+"""The notifier's settings, read once from `NOTIFIER_*` environment variables (and `KAFKA_BOOTSTRAP_SERVERS`).
+
+The notifier keeps no event store: its only state is the faust table of deliveries (changelog-backed),
+so the store settings it inherits are unused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+from .domain.retry import RetryPolicy
+
+DEVELOPMENT_DIRECTORY = Path(__file__).with_name("directory.dev.json")
+
+
+class NotifierSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
+
+    service_name: str = "notifier"
+    app_id: str = Field(default="notifier", description="The faust app id: the consumer group.")
+    directory_file: Path = Field(
+        default=DEVELOPMENT_DIRECTORY, description="The staff directory (JSON); replaced by item 5's events."
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "Complaints <complaints@notifier.invalid>"
+    mail_domain: str = Field(default="notifier.complaints.invalid", description="Right-hand side of Message-IDs.")
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    retry_attempts: int = Field(default=5, ge=1)
+    retry_first_delay_seconds: float = Field(default=1.0, ge=0)
+    retry_max_delay_seconds: float = Field(default=60.0, ge=0)
+    concurrency: int = Field(default=8, ge=1, description="Notifications in flight at once (faust agent copies).")
+    table_store: str = Field(default="memory://", description="faust table store; the changelog topic restores it.")
+    commit_interval_seconds: float = Field(default=2.8, gt=0, description="How often faust commits acked offsets.")
+    web_port: int | None = Field(default=None, description="faust's web server (stats, health); off when unset.")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.retry_attempts,
+            first_delay=self.retry_first_delay_seconds,
+            max_delay=self.retry_max_delay_seconds,
+        )
