@@ -34,16 +34,20 @@ def _headers(raw: Any) -> list[tuple[str, bytes]]:
 
 def faust_app(settings: NotifierSettings) -> faust.App:
     servers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")]
+    datadir = settings.state_dir / "notifier" / f"{settings.app_id}-data"
+    datadir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         settings.app_id,
         broker=servers,
         store=settings.table_store,
-        datadir=str(settings.state_dir / "notifier" / "{appid}-data"),
+        datadir=str(datadir),
         autodiscover=False,
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_commit_interval=settings.commit_interval_seconds,
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=settings.session_timeout_seconds / 10,
         table_standby_replicas=0,
         topic_disable_leader=True,
         topic_allow_declare=False,
@@ -57,8 +61,10 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
     """The application, its ledger a faust table and its dead letters sent with faust's producer."""
     deliveries = app.topic(
         NOTIFIER_DELIVERIES.name,
-        key_type=str,
-        value_type=str,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
         partitions=NOTIFIER_DELIVERIES.partitions,
         compacting=True,
         acks=False,

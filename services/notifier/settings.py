@@ -42,6 +42,9 @@ class NotifierSettings(ServiceSettings):
     concurrency: int = Field(default=8, ge=1, description="Notifications in flight at once (faust agent copies).")
     table_store: str = Field(default="memory://", description="faust table store; the changelog topic restores it.")
     commit_interval_seconds: float = Field(default=2.8, gt=0, description="How often faust commits acked offsets.")
+    session_timeout_seconds: float = Field(
+        default=30.0, ge=6, description="A silent worker leaves the group after this (the broker's minimum is 6 s)."
+    )
     web_port: int | None = Field(default=None, description="faust's web server (stats, health); off when unset.")
 
     def retry_policy(self) -> RetryPolicy:

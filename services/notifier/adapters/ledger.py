@@ -10,14 +10,21 @@ from typing import Any
 
 
 class TableLedger:
+    """Keys and values are UTF-8 bytes, written raw: faust 0.15 writes a `str` key as JSON but restores
+    it from the changelog undecoded, so a `str` table would not recognise its own keys after a restart."""
+
     def __init__(self, table: Any) -> None:
-        self.table = table  # faust.Table[str, str]
+        self.table = table  # faust.Table[bytes, bytes]
 
     def outcome(self, key: str) -> str | None:
-        return self.table.get(key)
+        value = self.table.get(key.encode())
+        return None if value is None else bytes(value).decode()
 
     def record(self, key: str, outcome: str) -> None:
-        self.table[key] = outcome
+        self.table[key.encode()] = outcome.encode()
+
+    def __len__(self) -> int:
+        return len(self.table)
 
 
 class MemoryLedger:

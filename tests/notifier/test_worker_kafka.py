@@ -1,0 +1,221 @@
+"""The faust worker on the real broker, as a process of its own (`python -m
+services.notifier.entrypoints.worker`), delivering to a real SMTP server and a real HTTP receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.notifier.domain import messages
+from shared.bus import kafka
+from shared.contracts import DeadLetter
+from shared.contracts.notifications import NotificationRequested
+from shared.contracts.topics import DEAD_LETTERS, NOTIFICATIONS
+from shared.contracts.wire import encode
+from tests.kafka_support import keyed_by, read_topic
+
+from .support import HookReceiver, SmtpSink, directory, major, write_directory
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+MAIL_DOMAIN = "notifier.complaints.invalid"
+
+
+class WorkerProcess:
+    """One notifier worker process; `kill()` is SIGKILL, `stop()` is SIGTERM (faust stops cleanly)."""
+
+    def __init__(self, servers: str, app_id: str, directory_file: Path, smtp: SmtpSink, logs: Path) -> None:
+        self.env = os.environ | {
+            "KAFKA_BOOTSTRAP_SERVERS": servers,
+            "NOTIFIER_APP_ID": app_id,
+            "NOTIFIER_DIRECTORY_FILE": str(directory_file),
+            "NOTIFIER_SMTP_PORT": str(smtp.port),
+            "NOTIFIER_STATE_DIR": str(logs.parent / "state"),
+            "NOTIFIER_RETRY_ATTEMPTS": "3",
+            "NOTIFIER_RETRY_FIRST_DELAY_SECONDS": "0.2",
+            "NOTIFIER_COMMIT_INTERVAL_SECONDS": "0.5",
+            "NOTIFIER_SESSION_TIMEOUT_SECONDS": "6",
+        }
+        self.logs = logs
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        with self.logs.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "services.notifier.entrypoints.worker"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookReceiver]:
+    with HookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+async def publish(servers: str, events: list[NotificationRequested]) -> None:
+    producer = kafka.producer(servers)
+    await producer.start()
+    try:
+        for event in events:
+            wire = encode(event, key=str(event.complaint_id), source="triage", event_id=str(event.event_id))
+            await producer.send(NOTIFICATIONS.name, wire.value, key=wire.key, headers=wire.headers)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def wait_for_mail(smtp: SmtpSink, count: int, timeout: float, notification: str | None = None) -> list:
+    """The mailbox's emails (of one notification, if given), once `count` arrived or `timeout` ran out."""
+
+    def mails() -> list:
+        return [m for m in smtp.messages if notification in (None, m["X-Notification-Id"])]
+
+    deadline = time.monotonic() + timeout
+    while len(mails()) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return mails()
+
+
+async def group_caught_up(servers: str, group: str, timeout: float) -> bool:
+    """Has the consumer group committed the end of every partition of the notifications topic?"""
+    reader = kafka.consumer(servers, group_id=None)
+    await reader.start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        partitions = [TopicPartition(NOTIFICATIONS.name, p) for p in range(NOTIFICATIONS.partitions)]
+        ends = await reader.end_offsets(partitions)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            committed = await admin.list_consumer_group_offsets(group)
+            if all(committed.get(tp) is not None and committed[tp].offset >= end for tp, end in ends.items()):
+                return True
+            await asyncio.sleep(0.2)
+        return False
+    finally:
+        await admin.close()
+        await reader.stop()
+
+
+async def test_a_major_complaint_emails_each_leader_in_seconds_and_a_failing_webhook_is_dead_lettered(
+    kafka_bootstrap: str, smtp: SmtpSink, hooks: HookReceiver, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    hooks.failing.add("/sms")  # leader-1's SMS gateway answers 500
+    directory_file = write_directory(tmp_path / "directory.json", directory(hooks))
+    worker = WorkerProcess(kafka_bootstrap, f"notifier-{uuid4().hex[:8]}", directory_file, smtp, tmp_path / "w.log")
+    workers.append(worker.start())
+    await publish(kafka_bootstrap, [major("office-b", roles=("supervisor",))])  # warm-up: the worker is ready
+    assert len(await wait_for_mail(smtp, 2, timeout=30)) >= 2, (tmp_path / "w.log").read_text()[-3000:]
+
+    event = major("office-a", roles=("leader",))
+    published = time.monotonic()
+    await publish(kafka_bootstrap, [event])
+    leaders = await wait_for_mail(smtp, 2, timeout=10, notification=str(event.event_id))
+    took = time.monotonic() - published
+    assert {m["Message-ID"] for m in leaders} == {
+        messages.message_id(event.event_id, f"office-a/leader-{n}", MAIL_DOMAIN) for n in (1, 2)
+    }
+    assert len(leaders) == 2 and took < 5, f"the leaders' emails took {took:.2f}s"
+
+    letters = await read_topic(kafka_bootstrap, DEAD_LETTERS.name, keep=keyed_by({str(event.complaint_id)}), expect=1)
+    [letter] = [DeadLetter.model_validate_json(record.value) for record in letters]
+    assert letter.error.startswith("DeliveryFailed: webhook to staff 'office-a/leader-1' (leader): HTTP 500")
+    assert letter.origin_topic == NOTIFICATIONS.name and letter.attempts == 3
+    tried = [r for r in hooks.to("/sms") if str(event.event_id).encode() in r[2]]
+    assert len(tried) == 3  # tried, twice more with back-off, then given up
+    assert len([m for m in smtp.messages if m["X-Notification-Id"] == str(event.event_id)]) == 2  # no more
+
+
+async def test_a_sigkilled_worker_loses_nothing_and_a_replay_sends_nothing_twice(
+    kafka_bootstrap: str, smtp: SmtpSink, hooks: HookReceiver, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    directory_file = write_directory(tmp_path / "directory.json", directory(hooks))
+    app_id = f"notifier-{uuid4().hex[:8]}"
+    logs = tmp_path / "w.log"
+    events = [major("office-a" if n % 2 else "office-b", roles=("leader",)) for n in range(120)]
+    expected = {(str(e.event_id), f"{e.office_id}/leader-{n}") for e in events for n in (1, 2)}
+    await publish(kafka_bootstrap, events)
+
+    first = WorkerProcess(kafka_bootstrap, app_id, directory_file, smtp, logs).start()
+    workers.append(first)
+    assert len(await wait_for_mail(smtp, 30, timeout=30)) >= 30, logs.read_text()[-3000:]
+    first.kill()  # mid-stream: some sent and not yet recorded, some recorded and not yet committed
+    at_kill = len(smtp.messages)
+    assert at_kill < len(expected), "the kill came too late to test anything"
+
+    workers.append(WorkerProcess(kafka_bootstrap, app_id, directory_file, smtp, logs).start())
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        ids_by_delivery = _message_ids(smtp)
+        if set(ids_by_delivery) >= expected:
+            break
+        await asyncio.sleep(0.1)
+    ids_by_delivery = _message_ids(smtp)
+    assert set(ids_by_delivery) == expected, f"lost: {len(expected - set(ids_by_delivery))}"  # none lost
+    for (notification_id, staff_id), ids in ids_by_delivery.items():  # a repeat carries the same Message-ID
+        assert ids == {messages.message_id(notification_id, staff_id, MAIL_DOMAIN)}  # type: ignore[arg-type]
+    repeats = len(smtp.messages) - len(expected)
+    print(f"\nSIGKILL after {at_kill} emails; {repeats} repeated, each with its first Message-ID")
+
+    # Replay the topic from its start with a fresh consumer group: the table (restored from its
+    # changelog) remembers every delivery, so not one email more is sent.
+    workers[-1].stop()
+    before = len(smtp.messages)
+    replay_group = f"notifier-{uuid4().hex[:8]}"
+    workers.append(WorkerProcess(kafka_bootstrap, replay_group, directory_file, smtp, logs).start())
+    assert await group_caught_up(kafka_bootstrap, replay_group, timeout=30), logs.read_text()[-3000:]
+    assert len(smtp.messages) == before
+
+
+def _message_ids(smtp: SmtpSink) -> dict[tuple[str, str], set[str]]:
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for mail in smtp.messages:
+        staff = "leader-1" if mail["To"].startswith("Lee One") else "leader-2"
+        office = mail["To"].split("@")[1].split(".")[0]
+        found[(mail["X-Notification-Id"], f"{office}/{staff}")].add(mail["Message-ID"])
+    return found
