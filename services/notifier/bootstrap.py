@@ -89,8 +89,8 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         mailer=SmtpMailer(
             settings.smtp_host,
             settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            username=settings.smtp_username or None,
+            password=(settings.smtp_password.get_secret_value() or None) if settings.smtp_password else None,
             start_tls=settings.smtp_starttls,
             use_tls=settings.smtp_tls,
             timeout=settings.smtp_timeout_seconds,
