@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Protocol
 from uuid import UUID
@@ -20,10 +21,11 @@ from uuid import UUID
 from shared.clock import Clock
 from shared.contracts import DeadLetter, derived_id
 from shared.contracts.deadletter import value_digest
+from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
 
-from .domain import messages
+from .domain import messages, receipts
 from .domain.directory import Addressee, Channel, Directory, Endpoint
 from .domain.errors import DeliveryFailed
 from .domain.retry import RetryPolicy
@@ -70,6 +72,7 @@ class Counts:
     repeats_skipped: int = 0
     dead_lettered: int = 0
     failed_attempts: int = 0
+    receipts: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -87,6 +90,7 @@ class Notifier:
     sender: str  # the From address
     mail_domain: str  # the right-hand side of every Message-ID
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    receipt_max_age: timedelta = timedelta(hours=24)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
 
@@ -100,7 +104,7 @@ class Notifier:
                 origin,
                 f"MalformedMessage: {error}",
                 1,
-                derived_id("notifier-malformed", origin.topic, origin.partition, origin.offset),
+                derived_id("notifier-malformed", *vars(origin).values()),
             )
             return
         if not isinstance(event, NotificationRequested):
@@ -118,33 +122,88 @@ class Notifier:
     async def _deliver(
         self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee, channel: str
     ) -> None:
-        key = messages.delivery_key(event.event_id, addressee.staff.id, channel)
+        staff = addressee.staff.id
+        send = self._email if channel == Channel.EMAIL else self._webhook
+        await self._attempt(
+            message,
+            origin,
+            key=messages.delivery_key(event.event_id, staff, channel),
+            send=lambda: send(event, addressee),
+            label=f"{channel} to {staff}",
+            failure=lambda error: (
+                f"DeliveryFailed: {channel} to staff {staff!r} ({', '.join(addressee.roles)}): {error}"
+            ),
+            letter_id=messages.delivery_id(event.event_id, staff, channel),
+        )
+
+    async def receipt(self, message: WireMessage, origin: Origin) -> None:
+        """The complainant's receipt for a `ComplaintRegistered` whose contact is an email address.
+        Their address is personal data: it is in the email and nowhere else (not in logs, not in the
+        ledger, not in a dead letter's error)."""
+        try:
+            event = decode_message(message)
+        except MalformedMessage as error:
+            await self._dead_letter(
+                message,
+                origin,
+                f"MalformedMessage: {error}",
+                1,
+                derived_id("notifier-malformed", *vars(origin).values()),
+            )
+            return
+        if not isinstance(event, ComplaintRegistered) or not receipts.is_email(event.payload.form.complainant.contact):
+            return
+        if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
+            return
+        receipt = receipts.receipt_email(event, sender=self.sender, domain=self.mail_domain)
+        await self._attempt(
+            message,
+            origin,
+            key=receipts.receipt_key(event.complaint_id),
+            send=lambda: self.mailer.send(receipt),
+            label=f"receipt for complaint {event.complaint_id}",
+            failure=lambda error: (
+                f"DeliveryFailed: receipt email for complaint {event.complaint_id}: "
+                f"{type(error.__cause__ or error).__name__} (details withheld: they name the complainant)"
+            ),
+            letter_id=derived_id("notifier-receipt", event.complaint_id),
+            private=True,
+        )
+        self.counts.receipts += 1
+
+    async def _attempt(
+        self,
+        message: WireMessage,
+        origin: Origin,
+        *,
+        key: str,
+        send: Callable[[], Awaitable[None]],
+        label: str,
+        failure: Callable[[Exception], str],
+        letter_id: UUID,
+        private: bool = False,
+    ) -> None:
+        """Send unless the ledger knows it; retry with back-off; in the end, a dead letter."""
         if self.ledger.outcome(key) is not None:
             self.counts.repeats_skipped += 1
             return
-        send = self._email if channel == Channel.EMAIL else self._webhook
         error: Exception | None = None
         for attempt, pause in enumerate([0.0, *self.policy.delays()], start=1):
             if pause:
                 await self.sleep(pause)
             try:
-                await send(event, addressee)
-            except DeliveryFailed as failure:
-                error = failure
+                await send()
+            except DeliveryFailed as failed:
+                error = failed
                 self.counts.failed_attempts += 1
-                log.warning("%s to %s failed (try %d): %s", channel, addressee.staff.id, attempt, failure)
+                shown = type(failed.__cause__ or failed).__name__ if private else str(failed)
+                log.warning("%s failed (try %d): %s", label, attempt, shown)
                 continue
             self.ledger.record(key, SENT)
             self.counts.sent += 1
             return
-        reason = f"DeliveryFailed: {channel} to staff {addressee.staff.id!r} ({', '.join(addressee.roles)}): {error}"
-        await self._dead_letter(
-            message,
-            origin,
-            reason,
-            self.policy.attempts,
-            messages.delivery_id(event.event_id, addressee.staff.id, channel),
-        )
+        assert error is not None
+        await self._dead_letter(message, origin, failure(error), self.policy.attempts, letter_id)
         self.ledger.record(key, DEAD_LETTERED)
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import faust
 
-from shared.contracts.topics import DEAD_LETTERS, NOTIFICATIONS, NOTIFIER_DELIVERIES
+from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES
 from shared.contracts.wire import WireMessage
 
 from .adapters.deadletters import DeadLetterPublisher
@@ -30,6 +31,12 @@ log = logging.getLogger(__name__)
 def _headers(raw: Any) -> list[tuple[str, bytes]]:
     items = raw.items() if isinstance(raw, Mapping) else (raw or [])
     return [(str(name), bytes(value or b"")) for name, value in items]
+
+
+def _read(event: Any) -> tuple[WireMessage, Origin]:
+    message = event.message
+    wire = WireMessage(key=message.key, value=message.value or b"", headers=_headers(message.headers))
+    return wire, Origin(message.topic, message.partition, message.offset)
 
 
 def faust_app(settings: NotifierSettings) -> faust.App:
@@ -103,6 +110,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         sender=settings.mail_from,
         mail_domain=settings.mail_domain,
         policy=settings.retry_policy(),
+        receipt_max_age=timedelta(hours=settings.receipt_max_age_hours),
     )
 
 
@@ -119,9 +127,19 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
     @app.agent(source, concurrency=settings.concurrency, name="deliver")
     async def deliver(stream: Any) -> None:
         async for event in stream.events():
-            message = event.message
-            wire = WireMessage(key=message.key, value=message.value or b"", headers=_headers(message.headers))
-            await service.handle(wire, Origin(message.topic, message.partition, message.offset))
+            await service.handle(*_read(event))
+
+    if settings.receipts:
+        # Same partition count as the table's changelog: a receipt's ledger entry lives in the
+        # partition of its complaint's registration, owned by the worker that owns that partition.
+        registrations = app.topic(
+            INTAKE_EVENTS.name, key_serializer="raw", value_serializer="raw", partitions=INTAKE_EVENTS.partitions
+        )
+
+        @app.agent(registrations, concurrency=settings.concurrency, name="receipts")
+        async def receipt(stream: Any) -> None:
+            async for event in stream.events():
+                await service.receipt(*_read(event))
 
     @app.timer(interval=10.0)
     async def report() -> None:

@@ -39,6 +39,10 @@ class NotifierSettings(ServiceSettings):
     retry_attempts: int = Field(default=5, ge=1)
     retry_first_delay_seconds: float = Field(default=1.0, ge=0)
     retry_max_delay_seconds: float = Field(default=60.0, ge=0)
+    receipts: bool = Field(default=True, description="Email the complainant a receipt when their contact is an email.")
+    receipt_max_age_hours: float = Field(
+        default=24.0, gt=0, description="Older registrations get no receipt (a replay from offset 0 mails nobody)."
+    )
     concurrency: int = Field(default=8, ge=1, description="Notifications in flight at once (faust agent copies).")
     table_store: str = Field(default="memory://", description="faust table store; the changelog topic restores it.")
     commit_interval_seconds: float = Field(default=2.8, gt=0, description="How often faust commits acked offsets.")

@@ -20,7 +20,9 @@ from aiosmtpd.controller import Controller
 
 from shared.contracts import Actor, derived_id
 from shared.contracts.common import Explanation, Severity
+from shared.contracts.intake import ComplaintRegistered, ComplaintRegisteredPayload, RegistrationForm
 from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
+from tests.support import form
 
 HOOK_SECRET = "a-test-secret-of-some-length"
 
@@ -192,3 +194,23 @@ def major(
 
 
 Predicate = Callable[[Message], bool]
+
+
+def registered(contact: str, registered_at: datetime | None = None, office: str = "office-a") -> ComplaintRegistered:
+    """Intake's ComplaintRegistered for a complainant reached at `contact`."""
+
+    complaint = uuid4()
+    at = registered_at or datetime.now(UTC)
+    data = form(f"REF-{complaint.hex[:8]}", complainant={"name": "Chan Tai Man", "contact": contact})
+    data |= {"received_at": at.isoformat(), "occurred_at": at.isoformat()}
+    return ComplaintRegistered(
+        event_id=derived_id("test-registered", complaint),
+        complaint_id=complaint,
+        office_id=office,
+        occurred_at=at,
+        actor=Actor(id=f"{office}/reception", role="receptionist"),
+        correlation_id=complaint,
+        payload=ComplaintRegisteredPayload(
+            sequence_number=42, form=RegistrationForm.model_validate(data), registered_at=at
+        ),
+    )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -14,14 +16,16 @@ from services.notifier.adapters.email import SmtpMailer
 from services.notifier.adapters.ledger import MemoryLedger
 from services.notifier.adapters.webhook import WebhookPoster
 from services.notifier.application import Notifier, Origin
-from services.notifier.domain import messages
+from services.notifier.domain import messages, receipts
 from services.notifier.domain.directory import Directory
 from services.notifier.domain.retry import RetryPolicy
+from shared.bus.deadletters import publishable
 from shared.clock import utc_now
 from shared.contracts import DeadLetter
+from shared.contracts.topics import INTAKE_EVENTS
 from shared.contracts.wire import WireMessage, encode
 
-from .support import HOOK_SECRET, HookReceiver, SmtpSink, directory, major
+from .support import HOOK_SECRET, HookReceiver, SmtpSink, directory, major, registered
 
 ORIGIN = Origin("complaints.notifications", 0, 7)
 
@@ -146,3 +150,46 @@ async def test_a_message_that_is_not_a_notification_becomes_a_dead_letter(smtp: 
     await service.handle(WireMessage(key=b"k", value=b"{not json", headers=[("ce_type", b"x")]), ORIGIN)
     [(letter, _)] = letters.letters
     assert letter.error.startswith("MalformedMessage")
+
+
+# --- the complainant's receipt -------------------------------------------------------------------
+
+
+async def test_a_complainant_with_an_email_gets_a_receipt_with_the_reference_once(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    service = notifier(smtp, hooks, Letters())
+    event = registered("chan.tai.man@mail.test")
+    await service.receipt(wire(event), ORIGIN)
+    await service.receipt(wire(event), ORIGIN)  # a redelivery
+    [mail] = smtp.messages
+    assert mail["To"] == "Chan Tai Man <chan.tai.man@mail.test>"
+    assert mail["Message-ID"] == receipts.receipt_message_id(event.complaint_id, "n.test")
+    body = mail.get_payload(decode=True).decode()
+    assert f"{event.payload.form.office_reference} (office-a no. 42)" in body
+    assert event.payload.form.received_by not in body and event.payload.form.description not in body
+
+
+async def test_no_receipt_for_a_phone_contact_nor_for_an_old_registration(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    service = notifier(smtp, hooks, Letters())
+    await service.receipt(wire(registered("+852 9123 4567")), ORIGIN)
+    await service.receipt(wire(registered("old@mail.test", utc_now() - timedelta(days=2))), ORIGIN)
+    assert smtp.messages == []
+
+
+async def test_a_refused_receipt_is_dead_lettered_without_the_complainants_address(
+    smtp: SmtpSink, hooks: HookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp.mailbox.refuse.add("nobody@mail.test")
+    letters = Letters()
+    service = notifier(smtp, hooks, letters, attempts=2)
+    event = registered("nobody@mail.test")
+    with caplog.at_level(logging.DEBUG):
+        await service.receipt(wire(event), ORIGIN)
+    [(letter, _)] = letters.letters
+    assert letter.error.startswith(f"DeliveryFailed: receipt email for complaint {event.complaint_id}")
+    assert "nobody@mail.test" not in letter.error
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))  # not the server's
+    assert ours and "nobody" not in ours and "Chan Tai Man" not in ours
+    published = publishable(letter.model_copy(update={"origin_topic": INTAKE_EVENTS.name}))
+    assert published.value is None and published.personal_data_withheld  # its origin carries personal data

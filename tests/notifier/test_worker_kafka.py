@@ -22,11 +22,11 @@ from services.notifier.domain import messages
 from shared.bus import kafka
 from shared.contracts import DeadLetter
 from shared.contracts.notifications import NotificationRequested
-from shared.contracts.topics import DEAD_LETTERS, NOTIFICATIONS
+from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS
 from shared.contracts.wire import encode
 from tests.kafka_support import keyed_by, read_topic
 
-from .support import HookReceiver, SmtpSink, directory, major, write_directory
+from .support import HookReceiver, SmtpSink, directory, major, registered, write_directory
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,13 +97,13 @@ def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
         worker.stop()
 
 
-async def publish(servers: str, events: list[NotificationRequested]) -> None:
+async def publish(servers: str, events: list[NotificationRequested], topic: str = NOTIFICATIONS.name) -> None:
     producer = kafka.producer(servers)
     await producer.start()
     try:
         for event in events:
-            wire = encode(event, key=str(event.complaint_id), source="triage", event_id=str(event.event_id))
-            await producer.send(NOTIFICATIONS.name, wire.value, key=wire.key, headers=wire.headers)
+            wire = encode(event, key=str(event.complaint_id), source="test", event_id=str(event.event_id))
+            await producer.send(topic, wire.value, key=wire.key, headers=wire.headers)
         await producer.flush()
     finally:
         await producer.stop()
@@ -169,6 +169,21 @@ async def test_a_major_complaint_emails_each_leader_in_seconds_and_a_failing_web
     tried = [r for r in hooks.to("/sms") if str(event.event_id).encode() in r[2]]
     assert len(tried) == 3  # tried, twice more with back-off, then given up
     assert len([m for m in smtp.messages if m["X-Notification-Id"] == str(event.event_id)]) == 2  # no more
+
+    # The complainant's receipt, from intake's registration: reference in it, nothing of it in a log.
+    registration = registered("chan.tai.man@mail.test")
+    await publish(kafka_bootstrap, [registration], topic=INTAKE_EVENTS.name)  # type: ignore[list-item]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _receipts(smtp):
+        await asyncio.sleep(0.05)
+    [receipt] = _receipts(smtp)
+    assert receipt["To"] == "Chan Tai Man <chan.tai.man@mail.test>"
+    assert registration.payload.form.office_reference in receipt["Subject"]
+    assert "chan.tai.man" not in (tmp_path / "w.log").read_text()
+
+
+def _receipts(smtp: SmtpSink) -> list:
+    return [m for m in smtp.messages if m["X-Notification-Id"] is None]
 
 
 async def test_a_sigkilled_worker_loses_nothing_and_a_replay_sends_nothing_twice(
