@@ -27,7 +27,7 @@ from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
 
 from .domain import messages, receipts
 from .domain.directory import Addressee, Channel, Directory, Endpoint
-from .domain.errors import DeliveryFailed
+from .domain.errors import DeliveryFailed, PermanentlyRefused
 from .domain.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -188,22 +188,26 @@ class Notifier:
             self.counts.repeats_skipped += 1
             return
         error: Exception | None = None
-        for attempt, pause in enumerate([0.0, *self.policy.delays()], start=1):
+        attempts = 0
+        for pause in [0.0, *self.policy.delays()]:
             if pause:
                 await self.sleep(pause)
+            attempts += 1
             try:
                 await send()
             except DeliveryFailed as failed:
                 error = failed
                 self.counts.failed_attempts += 1
                 shown = type(failed.__cause__ or failed).__name__ if private else str(failed)
-                log.warning("%s failed (try %d): %s", label, attempt, shown)
+                log.warning("%s failed (try %d): %s", label, attempts, shown)
+                if isinstance(failed, PermanentlyRefused):
+                    break  # refused for good: retrying would only delay the dead letter
                 continue
             self.ledger.record(key, SENT)
             self.counts.sent += 1
             return
         assert error is not None
-        await self._dead_letter(message, origin, failure(error), self.policy.attempts, letter_id)
+        await self._dead_letter(message, origin, failure(error), attempts, letter_id)
         self.ledger.record(key, DEAD_LETTERED)
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:

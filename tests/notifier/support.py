@@ -79,10 +79,11 @@ class SmtpSink:
 
 
 class HookReceiver:
-    """A real HTTP server: records every request; paths in `failing` answer 500."""
+    """A real HTTP server: records every request; paths in `failing` answer 500, `answers` any status."""
 
     def __init__(self, failing: set[str] | None = None) -> None:
         self.failing = failing or set()
+        self.answers: dict[str, int] = {}
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         receiver = self
 
@@ -90,7 +91,8 @@ class HookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.requests.append((self.path, dict(self.headers.items()), body))
-                self.send_response(500 if self.path in receiver.failing else 204)
+                status = receiver.answers.get(self.path, 500 if self.path in receiver.failing else 204)
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

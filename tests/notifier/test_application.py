@@ -118,6 +118,17 @@ async def test_a_failing_webhook_is_retried_then_dead_lettered_while_the_emails_
     assert len(hooks.to("/sms")) == 3 and len(letters.letters) == 1
 
 
+async def test_a_webhook_gone_for_good_is_dead_lettered_at_once(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    hooks.answers["/sms"] = 410
+    letters = Letters()
+    service = notifier(smtp, hooks, letters, attempts=5)
+    await service.handle(wire(major("office-a", roles=("leader",))), ORIGIN)
+    assert len(hooks.to("/sms")) == 1  # a 4xx is not retried (408/425/429 are)
+    [(letter, _)] = letters.letters
+    assert "HTTP 410" in letter.error and letter.attempts == 1
+    assert len(smtp.messages) == 2
+
+
 async def test_a_refused_mailbox_is_dead_lettered_and_a_role_nobody_holds_is_reported(
     smtp: SmtpSink, hooks: HookReceiver
 ) -> None:
@@ -126,6 +137,7 @@ async def test_a_refused_mailbox_is_dead_lettered_and_a_role_nobody_holds_is_rep
     await service.handle(wire(major("office-a", roles=("manager", "director"))), ORIGIN)
     errors = sorted(letter.error for letter, _ in letters.letters)
     assert errors[0].startswith("DeliveryFailed: email to staff 'office-a/manager' (manager): SMTP")
+    assert [letter.attempts for letter, _ in letters.letters] == [1, 1]  # 550 is final: not retried
     assert errors[1] == "NoRecipient: nobody holds the role 'director' in office 'office-a'"
     assert smtp.messages == []
 

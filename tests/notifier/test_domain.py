@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from services.notifier.adapters.directory_file import load_directory
 from services.notifier.domain import messages
 from services.notifier.domain.directory import Directory
+from services.notifier.domain.errors import http_status_is_permanent, smtp_code_is_permanent
 from services.notifier.domain.retry import RetryPolicy
 from services.notifier.settings import DEVELOPMENT_DIRECTORY
 from shared.contracts.notifications import Recipient
@@ -139,3 +140,16 @@ def test_back_off_never_shrinks_and_never_passes_its_cap(
     assert len(delays) == attempts - 1
     assert delays == sorted(delays)
     assert all(0 <= d <= cap for d in delays)
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [(400, True), (404, True), (410, True), (408, False), (429, False), (500, False), (503, False)],
+)
+def test_which_http_answers_are_final(status: int, permanent: bool) -> None:
+    assert http_status_is_permanent(status) is permanent
+
+
+@pytest.mark.parametrize(("code", "permanent"), [(550, True), (554, True), (451, False), (421, False), (None, False)])
+def test_which_smtp_replies_are_final(code: int | None, permanent: bool) -> None:
+    assert smtp_code_is_permanent(code) is permanent

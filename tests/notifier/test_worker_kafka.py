@@ -207,7 +207,8 @@ async def test_a_sigkilled_worker_loses_nothing_and_a_replay_sends_nothing_twice
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
         ids_by_delivery = _message_ids(smtp)
-        if set(ids_by_delivery) >= expected:
+        hooked = {headers[messages.DELIVERY_HEADER] for _, headers, _ in hooks.to("/sms")}
+        if set(ids_by_delivery) >= expected and len(hooked) >= len(events):
             break
         await asyncio.sleep(0.1)
     ids_by_delivery = _message_ids(smtp)
@@ -215,6 +216,10 @@ async def test_a_sigkilled_worker_loses_nothing_and_a_replay_sends_nothing_twice
     for (notification_id, staff_id), ids in ids_by_delivery.items():  # a repeat carries the same Message-ID
         assert ids == {messages.message_id(notification_id, staff_id, MAIL_DOMAIN)}  # type: ignore[arg-type]
     repeats = len(smtp.messages) - len(expected)
+    bodies: dict[str, set[bytes]] = defaultdict(set)  # the webhooks: one signed body per delivery id
+    for _, headers, body in hooks.to("/sms"):
+        bodies[headers[messages.DELIVERY_HEADER]].add(body)
+    assert len(bodies) == len(events) and all(len(b) == 1 for b in bodies.values())
     print(f"\nSIGKILL after {at_kill} emails; {repeats} repeated, each with its first Message-ID")
 
     # Replay the topic from its start with a fresh consumer group: the table (restored from its

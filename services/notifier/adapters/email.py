@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from ..domain.errors import DeliveryFailed
+from ..domain.errors import DeliveryFailed, PermanentlyRefused, smtp_code_is_permanent
 
 
 class SmtpMailer:
@@ -37,6 +37,13 @@ class SmtpMailer:
                 use_tls=self.use_tls,
                 timeout=self.timeout,
             )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            codes = [refused.code for refused in error.recipients]
+            kind = PermanentlyRefused if codes and all(map(smtp_code_is_permanent, codes)) else DeliveryFailed
+            raise kind(f"SMTP {type(error).__name__}: {error}") from error
+        except aiosmtplib.SMTPResponseException as error:
+            kind = PermanentlyRefused if smtp_code_is_permanent(error.code) else DeliveryFailed
+            raise kind(f"SMTP {type(error).__name__}: {error}") from error
         except (aiosmtplib.SMTPException, OSError) as error:
             raise DeliveryFailed(f"SMTP {type(error).__name__}: {error}") from error
         # One recipient per message: a refusal of it is a failure (aiosmtplib raises when all are refused).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from ..domain.directory import Endpoint
-from ..domain.errors import DeliveryFailed
+from ..domain.errors import DeliveryFailed, PermanentlyRefused, http_status_is_permanent
 
 
 class WebhookPoster:
@@ -21,7 +21,8 @@ class WebhookPoster:
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"HTTP {type(error).__name__}: {error}") from error
         if not response.is_success:
-            raise DeliveryFailed(f"HTTP {response.status_code} from the endpoint")
+            kind = PermanentlyRefused if http_status_is_permanent(response.status_code) else DeliveryFailed
+            raise kind(f"HTTP {response.status_code} from the endpoint")
 
     async def close(self) -> None:
         if self._client is not None:
