@@ -26,7 +26,7 @@ cli = typer.Typer(add_completion=False)
 
 
 @cli.command()
-def run(notifications: int = 1000, concurrency: int = 8) -> None:
+def run(notifications: int = 1000) -> None:
     servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     asyncio.run(wait_for_broker(servers))
     asyncio.run(create_topics(servers))
@@ -39,7 +39,6 @@ def run(notifications: int = 1000, concurrency: int = 8) -> None:
     with tempfile.TemporaryDirectory() as folder, SmtpSink() as smtp:
         directory_file = write_directory(Path(folder) / "directory.json", book)
         worker = WorkerProcess(servers, f"bench-{uuid.uuid4().hex[:8]}", directory_file, smtp, Path(folder) / "w.log")
-        worker.env["NOTIFIER_CONCURRENCY"] = str(concurrency)
         started = time.monotonic()
         worker.start()
         first: float | None = None
@@ -54,7 +53,7 @@ def run(notifications: int = 1000, concurrency: int = 8) -> None:
         got = len(smtp.messages)
     assert first is not None and got >= expected, f"only {got} of {expected} emails"
     steady = done - first
-    print(f"{notifications} notifications, {expected} emails, agent concurrency {concurrency}")
+    print(f"{notifications} notifications, {expected} emails")
     print(f"steady state: {notifications / steady:.0f} notifications/s ({expected / steady:.0f} emails/s)")
     print(f"from worker start: {done - started:.1f} s")
 

@@ -50,7 +50,9 @@ class Ledger(Protocol):
 
     def outcome(self, key: str) -> str | None: ...
 
-    def record(self, key: str, outcome: str) -> None: ...
+    async def record(self, key: str, outcome: str, partition: int) -> None:
+        """Returns once the record is durable. `partition`: the source message's, so the entry lives
+        with the partition it guards."""
 
 
 class Mailer(Protocol):
@@ -118,6 +120,7 @@ class Notifier:
                 jobs.append(self._unreachable(message, origin, event, addressee))
             jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
         await asyncio.gather(*jobs)
+        log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
 
     async def _deliver(
         self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee, channel: str
@@ -203,12 +206,12 @@ class Notifier:
                 if isinstance(failed, PermanentlyRefused):
                     break  # refused for good: retrying would only delay the dead letter
                 continue
-            self.ledger.record(key, SENT)
+            await self.ledger.record(key, SENT, origin.partition)
             self.counts.sent += 1
             return
         assert error is not None
         await self._dead_letter(message, origin, failure(error), attempts, letter_id)
-        self.ledger.record(key, DEAD_LETTERED)
+        await self.ledger.record(key, DEAD_LETTERED, origin.partition)
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
         await self.mailer.send(messages.email(event, addressee, sender=self.sender, domain=self.mail_domain))
@@ -233,7 +236,7 @@ class Notifier:
         if self.ledger.outcome(key) is None:
             reason = f"NoRecipient: nobody holds the role {recipient.role!r} in {where}"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unfilled", key))
-            self.ledger.record(key, DEAD_LETTERED)
+            await self.ledger.record(key, DEAD_LETTERED, origin.partition)
 
     async def _unreachable(
         self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee
@@ -242,7 +245,7 @@ class Notifier:
         if self.ledger.outcome(key) is None:
             reason = f"NoContact: staff {addressee.staff.id!r} has neither an email nor a webhook"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unreachable", key))
-            self.ledger.record(key, DEAD_LETTERED)
+            await self.ledger.record(key, DEAD_LETTERED, origin.partition)
 
     async def _dead_letter(
         self, message: WireMessage, origin: Origin, error: str, attempts: int, event_id: UUID

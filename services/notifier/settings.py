@@ -43,7 +43,10 @@ class NotifierSettings(ServiceSettings):
     receipt_max_age_hours: float = Field(
         default=24.0, gt=0, description="Older registrations get no receipt (a replay from offset 0 mails nobody)."
     )
-    concurrency: int = Field(default=8, ge=1, description="Notifications in flight at once (faust agent copies).")
+    reconcile_seconds: float = Field(
+        default=60.0, gt=0, description="How often the worker re-reads what its group committed (a safety net)."
+    )
+    reconcile_lookback: int = Field(default=1000, ge=0, description="Messages per partition re-read before the commit.")
     table_store: str = Field(default="memory://", description="faust table store; the changelog topic restores it.")
     commit_interval_seconds: float = Field(default=2.8, gt=0, description="How often faust commits acked offsets.")
     session_timeout_seconds: float = Field(

@@ -47,6 +47,7 @@ class WorkerProcess:
             "NOTIFIER_RETRY_FIRST_DELAY_SECONDS": "0.2",
             "NOTIFIER_COMMIT_INTERVAL_SECONDS": "0.5",
             "NOTIFIER_SESSION_TIMEOUT_SECONDS": "6",
+            "NOTIFIER_RECONCILE_SECONDS": "3",
         }
         self.logs = logs
         self.process: subprocess.Popen[bytes] | None = None
@@ -204,7 +205,7 @@ async def test_a_sigkilled_worker_loses_nothing_and_a_replay_sends_nothing_twice
     assert at_kill < len(expected), "the kill came too late to test anything"
 
     workers.append(WorkerProcess(kafka_bootstrap, app_id, directory_file, smtp, logs).start())
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ids_by_delivery = _message_ids(smtp)
         hooked = {headers[messages.DELIVERY_HEADER] for _, headers, _ in hooks.to("/sms")}
@@ -212,14 +213,18 @@ async def test_a_sigkilled_worker_loses_nothing_and_a_replay_sends_nothing_twice
             break
         await asyncio.sleep(0.1)
     ids_by_delivery = _message_ids(smtp)
-    assert set(ids_by_delivery) == expected, f"lost: {len(expected - set(ids_by_delivery))}"  # none lost
+    lost = expected - set(ids_by_delivery)
+    assert not lost, f"lost: {sorted(lost)[:5]}...\n" + logs.read_text()[-4000:]  # none lost
     for (notification_id, staff_id), ids in ids_by_delivery.items():  # a repeat carries the same Message-ID
         assert ids == {messages.message_id(notification_id, staff_id, MAIL_DOMAIN)}  # type: ignore[arg-type]
     repeats = len(smtp.messages) - len(expected)
     bodies: dict[str, set[bytes]] = defaultdict(set)  # the webhooks: one signed body per delivery id
     for _, headers, body in hooks.to("/sms"):
         bodies[headers[messages.DELIVERY_HEADER]].add(body)
-    assert len(bodies) == len(events) and all(len(b) == 1 for b in bodies.values())
+    missing = {str(messages.delivery_id(e.event_id, f"{e.office_id}/leader-1", "webhook")): e.event_id for e in events}
+    missing = {k: v for k, v in missing.items() if k not in bodies}
+    assert not missing, f"webhooks missing for {missing}"
+    assert all(len(b) == 1 for b in bodies.values())
     print(f"\nSIGKILL after {at_kill} emails; {repeats} repeated, each with its first Message-ID")
 
     # Replay the topic from its start with a fresh consumer group: the table (restored from its
@@ -230,6 +235,33 @@ async def test_a_sigkilled_worker_loses_nothing_and_a_replay_sends_nothing_twice
     workers.append(WorkerProcess(kafka_bootstrap, replay_group, directory_file, smtp, logs).start())
     assert await group_caught_up(kafka_bootstrap, replay_group, timeout=30), logs.read_text()[-3000:]
     assert len(smtp.messages) == before
+
+
+async def test_notifications_committed_but_never_handled_are_delivered_by_the_reconciler(
+    kafka_bootstrap: str, smtp: SmtpSink, hooks: HookReceiver, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    """What faust 0.15.3 does now and then (skip a message and commit past it), done on purpose: the
+    group's offsets are moved past notifications nobody handled; the worker must still deliver them."""
+    app_id = f"notifier-{uuid4().hex[:8]}"
+    events = [major("office-a", roles=("supervisor",)) for _ in range(3)]
+    await publish(kafka_bootstrap, events)
+    committer = kafka.consumer(kafka_bootstrap, group_id=app_id)
+    await committer.start()
+    try:
+        partitions = [TopicPartition(NOTIFICATIONS.name, p) for p in range(NOTIFICATIONS.partitions)]
+        committer.assign(partitions)
+        await committer.commit(await committer.end_offsets(partitions))
+    finally:
+        await committer.stop()
+    directory_file = write_directory(tmp_path / "directory.json", directory(hooks))
+    workers.append(WorkerProcess(kafka_bootstrap, app_id, directory_file, smtp, tmp_path / "w.log").start())
+    ids = {str(e.event_id) for e in events}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and {m["X-Notification-Id"] for m in smtp.messages} < ids:
+        await asyncio.sleep(0.1)
+    delivered = [m for m in smtp.messages if m["X-Notification-Id"] in ids]
+    assert len(delivered) == 6, (tmp_path / "w.log").read_text()[-3000:]  # sup and leader-2 of each
+    assert "deliveries were missing" in (tmp_path / "w.log").read_text()
 
 
 def _message_ids(smtp: SmtpSink) -> dict[tuple[str, str], set[str]]:

@@ -1,7 +1,8 @@
 """The ledger of deliveries as a faust table: local reads, writes shipped to its changelog topic.
 
-A write is keyed in the partition of the notification being handled (faust's current event), so the
-worker that owns a notification's partition owns its deliveries, and a rebalance moves both together.
+A write goes to the changelog partition of the message being handled (given explicitly: the worker
+handles a batch of messages concurrently, outside faust's per-event context), so the worker that owns
+a notification's partition owns its deliveries, and a rebalance moves both together.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ class TableLedger:
         value = self.table.get(key.encode())
         return None if value is None else bytes(value).decode()
 
-    def record(self, key: str, outcome: str) -> None:
-        self.table[key.encode()] = outcome.encode()
+    async def record(self, key: str, outcome: str, partition: int) -> None:
+        """Written to the local store and its changelog (as `Table.__setitem__` does), and awaited until
+        the broker has it: the window in which a crash makes a delivery repeat is one round-trip."""
+        raw_key, raw_value = key.encode(), outcome.encode()
+        self.table.data[raw_key] = raw_value
+        await self.table.send_changelog(partition, raw_key, raw_value)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -36,5 +41,5 @@ class MemoryLedger:
     def outcome(self, key: str) -> str | None:
         return self.entries.get(key)
 
-    def record(self, key: str, outcome: str) -> None:
+    async def record(self, key: str, outcome: str, partition: int) -> None:
         self.entries[key] = outcome
