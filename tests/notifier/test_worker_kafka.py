@@ -18,8 +18,15 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.notifier.adapters.email import SmtpMailer
+from services.notifier.adapters.ledger import MemoryLedger
+from services.notifier.adapters.reconciler import reconcile
+from services.notifier.adapters.webhook import WebhookPoster
+from services.notifier.application import Notifier
 from services.notifier.domain import messages
+from services.notifier.domain.directory import Directory
 from shared.bus import kafka
+from shared.clock import utc_now
 from shared.contracts import DeadLetter
 from shared.contracts.notifications import NotificationRequested
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS
@@ -245,14 +252,7 @@ async def test_notifications_committed_but_never_handled_are_delivered_by_the_re
     app_id = f"notifier-{uuid4().hex[:8]}"
     events = [major("office-a", roles=("supervisor",)) for _ in range(3)]
     await publish(kafka_bootstrap, events)
-    committer = kafka.consumer(kafka_bootstrap, group_id=app_id)
-    await committer.start()
-    try:
-        partitions = [TopicPartition(NOTIFICATIONS.name, p) for p in range(NOTIFICATIONS.partitions)]
-        committer.assign(partitions)
-        await committer.commit(await committer.end_offsets(partitions))
-    finally:
-        await committer.stop()
+    await _commit_to_end(kafka_bootstrap, app_id)
     directory_file = write_directory(tmp_path / "directory.json", directory(hooks))
     workers.append(WorkerProcess(kafka_bootstrap, app_id, directory_file, smtp, tmp_path / "w.log").start())
     ids = {str(e.event_id) for e in events}
@@ -260,8 +260,52 @@ async def test_notifications_committed_but_never_handled_are_delivered_by_the_re
     while time.monotonic() < deadline and {m["X-Notification-Id"] for m in smtp.messages} < ids:
         await asyncio.sleep(0.1)
     delivered = [m for m in smtp.messages if m["X-Notification-Id"] in ids]
-    assert len(delivered) == 6, (tmp_path / "w.log").read_text()[-3000:]  # sup and leader-2 of each
-    assert "deliveries were missing" in (tmp_path / "w.log").read_text()
+    # sup and leader-2 of each; by the reconciler (its log says "deliveries were missing"), or by
+    # faust itself when it happens to read from before the committed offset (seen once: harmless)
+    assert len(delivered) == 6, (tmp_path / "w.log").read_text()[-3000:]
+
+
+async def test_the_reconciler_delivers_what_the_group_committed_and_nobody_handled(
+    kafka_bootstrap: str, smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    group = f"notifier-{uuid4().hex[:8]}"
+    events = [major("office-b", roles=("leader",)) for _ in range(4)]
+    await publish(kafka_bootstrap, events)
+    await _commit_to_end(kafka_bootstrap, group)
+    service = Notifier(
+        directory=Directory.model_validate(directory(hooks)),
+        mailer=SmtpMailer("127.0.0.1", smtp.port),
+        poster=WebhookPoster(),
+        ledger=MemoryLedger(),
+        dead_letters=_NoLetters(),
+        clock=utc_now,
+        consumer=group,
+        sender="n@n.test",
+        mail_domain=MAIL_DOMAIN,
+    )
+    partitions = list(range(NOTIFICATIONS.partitions))
+    await reconcile(kafka_bootstrap, group, NOTIFICATIONS.name, partitions, service.handle, lookback=1000)
+    ids = {str(e.event_id) for e in events}
+    assert len([m for m in smtp.messages if m["X-Notification-Id"] in ids]) == 8  # two leaders each
+    await reconcile(kafka_bootstrap, group, NOTIFICATIONS.name, partitions, service.handle, lookback=1000)
+    assert len([m for m in smtp.messages if m["X-Notification-Id"] in ids]) == 8  # the ledger knew them
+
+
+class _NoLetters:
+    async def publish(self, letter: DeadLetter, event_id: object) -> None:
+        raise AssertionError(f"no dead letter expected: {letter.error}")
+
+
+async def _commit_to_end(servers: str, group: str) -> None:
+    """Move the group's offsets past everything on the notifications topic, as if it had handled it."""
+    committer = kafka.consumer(servers, group_id=group)
+    await committer.start()
+    try:
+        partitions = [TopicPartition(NOTIFICATIONS.name, p) for p in range(NOTIFICATIONS.partitions)]
+        committer.assign(partitions)
+        await committer.commit(await committer.end_offsets(partitions))
+    finally:
+        await committer.stop()
 
 
 def _message_ids(smtp: SmtpSink) -> dict[tuple[str, str], set[str]]:
