@@ -187,13 +187,14 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
                     partitions,
                     handle,
                     settings.reconcile_lookback,
+                    settings.reconcile_grace_seconds,
                 )
             except Exception:
                 log.exception("reconciling %s failed; the next round tries again", topic)
                 continue
             missed = service.counts.sent - sent_before
             report = log.warning if missed else log.info
-            report("reconciled %d committed messages of %s: %d deliveries were missing", handed, topic, missed)
+            report("reconciled %d messages of %s: %d deliveries were missing", handed, topic, missed)
 
     @app.timer(interval=10.0)
     async def report() -> None:

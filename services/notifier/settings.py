@@ -46,6 +46,9 @@ class NotifierSettings(ServiceSettings):
     reconcile_seconds: float = Field(
         default=60.0, gt=0, description="How often the worker re-reads what its group committed (a safety net)."
     )
+    reconcile_grace_seconds: float = Field(
+        default=30.0, ge=0, description="Messages younger than this are left to the agent by the reconciler."
+    )
     reconcile_lookback: int = Field(default=1000, ge=0, description="Messages per partition re-read before the commit.")
     table_store: str = Field(default="memory://", description="faust table store; the changelog topic restores it.")
     commit_interval_seconds: float = Field(default=2.8, gt=0, description="How often faust commits acked offsets.")

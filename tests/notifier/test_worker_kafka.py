@@ -55,6 +55,7 @@ class WorkerProcess:
             "NOTIFIER_COMMIT_INTERVAL_SECONDS": "0.5",
             "NOTIFIER_SESSION_TIMEOUT_SECONDS": "6",
             "NOTIFIER_RECONCILE_SECONDS": "3",
+            "NOTIFIER_RECONCILE_GRACE_SECONDS": "5",
         }
         self.logs = logs
         self.process: subprocess.Popen[bytes] | None = None
