@@ -196,6 +196,20 @@ RELAY_POSITIONS = Topic(
     consumers=(),
 )
 
+NOTIFIER_DELIVERIES = Topic(
+    name="complaints.notifier.deliveries",
+    key="notification id/staff id/channel",
+    event_types=(),
+    description=(
+        "The notifier's faust table of deliveries (sent or dead-lettered), its changelog: a redelivered "
+        "notification is not sent twice. As many partitions as complaints.notifications, as faust demands."
+    ),
+    # Staff ids and outcomes only: no complainant's name or contact, no address of anyone.
+    personal_data=False,
+    partitions=6,
+    cleanup=Cleanup.COMPACT,
+)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     INTAKE_EVENTS,
     TRIAGE_EVENTS,
@@ -209,6 +223,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     OFFICE_REGISTRATIONS,
     DEAD_LETTERS,
     RELAY_POSITIONS,
+    NOTIFIER_DELIVERIES,
 )
 
 

@@ -32,7 +32,7 @@ from shared.contracts.topics import INTAKE_EVENTS, OFFICE_REGISTRATIONS
 from shared.health import relay_endpoint, serving, worker_endpoint
 from shared.metrics import RelayMetrics, render
 from tests.deploy.support import free_port
-from tests.support import T0, form, write_keys
+from tests.support import T0, form, write_keys, write_signing_keys
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -135,12 +135,15 @@ async def test_relay_and_worker_metrics_count_lag_handled_and_dead_letters_on_th
     """One partition holds 2 good registrations, 1 forged (refused) and 4 that are no CloudEvents
     (decode). The worker takes one message a batch and is held at its first: its lag shows; let go,
     it counts 2 handled and 5 dead letters by class, with lag 0; the relay publishes them all."""
-    keys = write_keys(tmp_path / "keys.json")
-    settings = _settings(tmp_path, kafka_bootstrap).model_copy(update={"consumer_batch_size": 1})
+    write_keys(tmp_path / "keys.json")
+    signers = write_signing_keys(tmp_path / "office-signing-keys.json")
+    settings = _settings(tmp_path, kafka_bootstrap).model_copy(
+        update={"consumer_batch_size": 1, "office_signing_keys_file": tmp_path / "office-signing-keys.json"}
+    )
     tag = uuid.uuid4().hex[:8]
-    reception = keys["hk-central/reception"]
-    good = [signed_submission("hk-central", reception, RegistrationForm(**form(f"{tag}-{n}"))) for n in (1, 2)]
-    forged = signed_submission("hk-central", keys["kln-east/reception"], RegistrationForm(**form(f"{tag}-3")))
+    good = [signed_submission(signers["hk-central"], RegistrationForm(**form(f"{tag}-{n}"))) for n in (1, 2)]
+    # signed by another office's key for hk-central: refused
+    forged = signed_submission(signers["kln-east"], RegistrationForm(**form(f"{tag}-3")), office_id="hk-central")
     poison = [WireMessage(b"", b"poison %d" % n, []) for n in range(4)]
     producer = kafka.producer(kafka_bootstrap)
     await producer.start()

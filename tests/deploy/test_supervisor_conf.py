@@ -75,7 +75,8 @@ def test_each_process_gets_only_its_own_service_s_secrets(tmp_path: Path) -> Non
     for process in group.process_configs:
         service = process.name.split("-", 1)[0]
         environment = process.environment or {}
-        assert environment.get(f"{service.upper()}_CIPHER_KEY") == f"key-of-{service}=="
+        if service.upper() in services:  # the services with an event store (the notifier keeps none)
+            assert environment.get(f"{service.upper()}_CIPHER_KEY") == f"key-of-{service}=="
         others = {k for k in environment if not k.startswith(f"{service.upper()}_")}
         assert not others, f"{process.name} also gets {sorted(others)}"
         assert ("TRIAGE_COMPLAINANT_SALT" in environment) == (service == "triage")

@@ -1,0 +1,280 @@
+"""The notifier's one command: deliver a `NotificationRequested` to the people who hold its roles.
+
+At least once, never twice: each (notification, person, channel) is looked up in the ledger before it is
+sent and recorded after. A crash between the two sends it again *identically* (same Message-ID, same
+signed body), so the receiving side can recognise the repeat. A failing person is retried with back-off
+while the others are served at once; in the end they become a dead letter, recorded in the ledger too,
+so a redelivery does not retry them forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Protocol
+from uuid import UUID
+
+from shared.bus.deadletters import publishable
+from shared.clock import Clock
+from shared.contracts import DeadLetter, derived_id
+from shared.contracts.deadletter import Withheld, value_digest
+from shared.contracts.intake import ComplaintRegistered
+from shared.contracts.notifications import NotificationRequested, Recipient
+from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
+
+from .domain import messages, receipts
+from .domain.directory import Addressee, Channel, Directory, Endpoint
+from .domain.errors import DeliveryFailed, PermanentlyRefused
+from .domain.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+SENT = "sent"
+DEAD_LETTERED = "dead-lettered"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the notification was read: a dead letter names it."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class Ledger(Protocol):
+    """What was delivered (or given up on): a faust table in the worker, a dict in tests."""
+
+    def outcome(self, key: str) -> str | None: ...
+
+    async def record(self, key: str, outcome: str, partition: int) -> None:
+        """Returns once the record is durable. `partition`: the source message's, so the entry lives
+        with the partition it guards."""
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class Poster(Protocol):
+    async def post(self, endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> None: ...
+
+
+class DeadLetters(Protocol):
+    async def publish(self, letter: DeadLetter, event_id: UUID) -> None: ...
+
+
+@dataclass
+class Counts:
+    notifications: int = 0
+    sent: int = 0
+    repeats_skipped: int = 0
+    dead_lettered: int = 0
+    failed_attempts: int = 0
+    receipts: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+@dataclass
+class Notifier:
+    directory: Directory
+    mailer: Mailer
+    poster: Poster
+    ledger: Ledger
+    dead_letters: DeadLetters
+    clock: Clock
+    consumer: str  # the consumer group named in dead letters
+    sender: str  # the From address
+    mail_domain: str  # the right-hand side of every Message-ID
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    receipt_max_age: timedelta = timedelta(hours=24)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    counts: Counts = field(default_factory=Counts)
+
+    async def handle(self, message: WireMessage, origin: Origin) -> None:
+        """Deliver one message of the notifications topic to everyone it addresses, concurrently."""
+        try:
+            event = decode_message(message)
+        except MalformedMessage as error:
+            await self._dead_letter(
+                message,
+                origin,
+                f"MalformedMessage: {error}",
+                1,
+                derived_id("notifier-malformed", *vars(origin).values()),
+            )
+            return
+        if not isinstance(event, NotificationRequested):
+            return  # not ours to deliver
+        self.counts.notifications += 1
+        resolution = self.directory.resolve(event.payload.recipients)
+        jobs = [self._unfilled(message, origin, event, recipient) for recipient in resolution.unfilled]
+        for addressee in resolution.addressees:
+            channels = addressee.channels()
+            if not channels:
+                jobs.append(self._unreachable(message, origin, event, addressee))
+            jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
+        await asyncio.gather(*jobs)
+        log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
+
+    async def _deliver(
+        self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee, channel: str
+    ) -> None:
+        staff = addressee.staff.id
+        send = self._email if channel == Channel.EMAIL else self._webhook
+        await self._attempt(
+            message,
+            origin,
+            key=messages.delivery_key(event.event_id, staff, channel),
+            send=lambda: send(event, addressee),
+            label=f"{channel} to {staff}",
+            failure=lambda error: (
+                f"DeliveryFailed: {channel} to staff {staff!r} ({', '.join(addressee.roles)}): {error}"
+            ),
+            letter_id=messages.delivery_id(event.event_id, staff, channel),
+        )
+
+    async def receipt(self, message: WireMessage, origin: Origin) -> None:
+        """The complainant's receipt for a `ComplaintRegistered` whose contact is an email address.
+        Their address is personal data: it is in the email and nowhere else (not in logs, not in the
+        ledger, not in a dead letter's error)."""
+        try:
+            event = decode_message(message)
+        except MalformedMessage as error:
+            await self._dead_letter(
+                message,
+                origin,
+                f"MalformedMessage: {error}",
+                1,
+                derived_id("notifier-malformed", *vars(origin).values()),
+            )
+            return
+        if not isinstance(event, ComplaintRegistered) or not receipts.is_email(event.payload.form.complainant.contact):
+            return
+        if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
+            return
+        receipt = receipts.receipt_email(event, sender=self.sender, domain=self.mail_domain)
+        await self._attempt(
+            message,
+            origin,
+            key=receipts.receipt_key(event.complaint_id),
+            send=lambda: self.mailer.send(receipt),
+            label=f"receipt for complaint {event.complaint_id}",
+            failure=lambda error: (
+                f"DeliveryFailed: receipt email for complaint {event.complaint_id}: "
+                f"{type(error.__cause__ or error).__name__} (details withheld: they name the complainant)"
+            ),
+            letter_id=derived_id("notifier-receipt", event.complaint_id),
+            private=True,
+        )
+        self.counts.receipts += 1
+
+    async def _attempt(
+        self,
+        message: WireMessage,
+        origin: Origin,
+        *,
+        key: str,
+        send: Callable[[], Awaitable[None]],
+        label: str,
+        failure: Callable[[Exception], str],
+        letter_id: UUID,
+        private: bool = False,
+    ) -> None:
+        """Send unless the ledger knows it; retry with back-off; in the end, a dead letter."""
+        if self.ledger.outcome(key) is not None:
+            self.counts.repeats_skipped += 1
+            return
+        error: Exception | None = None
+        attempts = 0
+        for pause in [0.0, *self.policy.delays()]:
+            if pause:
+                await self.sleep(pause)
+            attempts += 1
+            try:
+                await send()
+            except DeliveryFailed as failed:
+                error = failed
+                self.counts.failed_attempts += 1
+                shown = type(failed.__cause__ or failed).__name__ if private else str(failed)
+                log.warning("%s failed (try %d): %s", label, attempts, shown)
+                if isinstance(failed, PermanentlyRefused):
+                    break  # refused for good: retrying would only delay the dead letter
+                continue
+            await self.ledger.record(key, SENT, origin.partition)
+            self.counts.sent += 1
+            return
+        assert error is not None
+        await self._dead_letter(message, origin, failure(error), attempts, letter_id)
+        await self.ledger.record(key, DEAD_LETTERED, origin.partition)
+
+    async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
+        await self.mailer.send(messages.email(event, addressee, sender=self.sender, domain=self.mail_domain))
+
+    async def _webhook(self, event: NotificationRequested, addressee: Addressee) -> None:
+        assert addressee.staff.webhook is not None
+        endpoint = self.directory.endpoints[addressee.staff.webhook.endpoint]
+        body = messages.webhook_body(event, addressee)
+        headers = {
+            "Content-Type": "application/json",
+            messages.SIGNATURE_HEADER: messages.signature(endpoint.secret.get_secret_value(), body),
+            messages.DELIVERY_HEADER: str(messages.delivery_id(event.event_id, addressee.staff.id, Channel.WEBHOOK)),
+        }
+        await self.poster.post(endpoint, body, headers)
+
+    async def _unfilled(
+        self, message: WireMessage, origin: Origin, event: NotificationRequested, recipient: Recipient
+    ) -> None:
+        """Nobody holds a requested role: a leader not told is a fault someone must see."""
+        where = f"office {recipient.office_id!r}" if recipient.office_id else "the group"
+        key = f"{event.event_id}/unfilled/{recipient.office_id}/{recipient.role}"
+        if self.ledger.outcome(key) is None:
+            reason = f"NoRecipient: nobody holds the role {recipient.role!r} in {where}"
+            await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unfilled", key))
+            await self.ledger.record(key, DEAD_LETTERED, origin.partition)
+
+    async def _unreachable(
+        self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee
+    ) -> None:
+        key = f"{event.event_id}/{addressee.staff.id}/none"
+        if self.ledger.outcome(key) is None:
+            reason = f"NoContact: staff {addressee.staff.id!r} has neither an email nor a webhook"
+            await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unreachable", key))
+            await self.ledger.record(key, DEAD_LETTERED, origin.partition)
+
+    async def _dead_letter(
+        self, message: WireMessage, origin: Origin, error: str, attempts: int, event_id: UUID
+    ) -> None:
+        try:
+            value: str | None = message.value.decode("utf-8")
+            withheld = None
+        except UnicodeDecodeError:
+            value, withheld = None, Withheld.NOT_UTF_8
+        # Bounded as every service's letters are (shared.bus.deadletters.publishable): personal,
+        # non-text or large values are withheld, long fields cut.
+        letter = publishable(
+            DeadLetter(
+                consumer=self.consumer,
+                origin_topic=origin.topic,
+                origin_partition=origin.partition,
+                origin_offset=origin.offset,
+                key=message.key.decode("utf-8", errors="replace") if message.key is not None else None,
+                headers={name: raw.decode("utf-8", errors="replace") for name, raw in message.headers},
+                value=value,
+                value_sha256=value_digest(message.value),
+                value_size=len(message.value),
+                value_withheld=withheld,
+                error=error,
+                attempts=attempts,
+                dead_lettered_at=self.clock(),
+            )
+        )
+        await self.dead_letters.publish(letter, event_id)
+        self.counts.dead_lettered += 1
+        log.error("dead letter %s: %s", event_id, error)

@@ -1,0 +1,226 @@
+"""Wires the notifier together from its settings: a faust app, its agent, its table. Nothing at import time.
+
+faust settings chosen for this job: tables in memory (`memory://`) restored from the changelog topic
+at start; no leader topic and no topic declaration (every topic comes from the registry, created up
+front: the broker runs with auto-creation off); the web server off unless a port is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, NoReturn
+
+import faust
+
+from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES
+from shared.contracts.wire import WireMessage
+from shared.health import Endpoint, Status, serving
+
+from .adapters import reconciler
+from .adapters.deadletters import DeadLetterPublisher
+from .adapters.directory_file import load_directory
+from .adapters.email import SmtpMailer
+from .adapters.ledger import TableLedger
+from .adapters.webhook import WebhookPoster
+from .application import Notifier, Origin
+from .settings import NotifierSettings
+
+log = logging.getLogger(__name__)
+
+
+def _headers(raw: Any) -> list[tuple[str, bytes]]:
+    items = raw.items() if isinstance(raw, Mapping) else (raw or [])
+    return [(str(name), bytes(value or b"")) for name, value in items]
+
+
+def _exit_unacked(what: str) -> NoReturn:
+    """Stop at once, like a SIGKILL (which the tests show loses nothing): faust's agent would restart
+    and go on past the failed message, and its offset could be committed with the message undone.
+    The supervisor (make up's, or compose's `restart`) starts the worker again; it redelivers."""
+    log.critical("notifier: unexpected failure handling %s; exiting to have it redelivered", what, exc_info=True)
+    logging.shutdown()
+    os._exit(70)
+
+
+def _read(event: Any) -> tuple[WireMessage, Origin]:
+    message = event.message
+    wire = WireMessage(key=message.key, value=message.value or b"", headers=_headers(message.headers))
+    return wire, Origin(message.topic, message.partition, message.offset)
+
+
+def faust_app(settings: NotifierSettings) -> faust.App:
+    servers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")]
+    datadir = settings.state_dir / "notifier" / f"{settings.app_id}-data"
+    datadir.mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        settings.app_id,
+        broker=servers,
+        store=settings.table_store,
+        datadir=str(datadir),
+        autodiscover=False,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        broker_commit_interval=settings.commit_interval_seconds,
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=settings.session_timeout_seconds / 10,
+        table_standby_replicas=0,
+        topic_disable_leader=True,
+        topic_allow_declare=False,
+        web_enabled=settings.web_port is not None,
+        web_port=settings.web_port or 6066,
+        web_host=settings.http_host,
+    )
+
+
+def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
+    """The application, its ledger a faust table and its dead letters sent with faust's producer."""
+    deliveries = app.topic(
+        NOTIFIER_DELIVERIES.name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=NOTIFIER_DELIVERIES.partitions,
+        compacting=True,
+        acks=False,
+        internal=True,
+        allow_empty=True,
+    )
+    table = app.Table(
+        "deliveries",
+        partitions=NOTIFIER_DELIVERIES.partitions,
+        changelog_topic=deliveries,
+        key_type=str,
+        value_type=str,
+    )
+    dead_letters = app.topic(DEAD_LETTERS.name, key_serializer="raw", value_serializer="raw")
+
+    async def send(wire: WireMessage) -> None:
+        delivered = await dead_letters.send(key=wire.key, value=wire.value, headers=wire.headers)
+        await delivered  # resolves when the broker has acknowledged it
+
+    return Notifier(
+        directory=load_directory(settings.directory_file),
+        mailer=SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username or None,
+            password=(settings.smtp_password.get_secret_value() or None) if settings.smtp_password else None,
+            start_tls=settings.smtp_starttls,
+            use_tls=settings.smtp_tls,
+            timeout=settings.smtp_timeout_seconds,
+        ),
+        poster=WebhookPoster(settings.webhook_timeout_seconds),
+        ledger=TableLedger(table),
+        dead_letters=DeadLetterPublisher(send, source=settings.app_id),
+        clock=settings.clock(),
+        consumer=settings.app_id,
+        sender=settings.mail_from,
+        mail_domain=settings.mail_domain,
+        policy=settings.retry_policy(),
+        receipt_max_age=timedelta(hours=settings.receipt_max_age_hours),
+    )
+
+
+def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
+    """The faust app with its agents, one message at a time each (a notification's recipients are
+    served concurrently), so faust acks in offset order and commits only what is done.
+
+    Not `concurrency=N` copies of the agent, nor batches: copies ack out of order, and faust-streaming
+    0.15.3's commit (`Consumer._new_offset`) then commits past a message still in flight when the gap
+    before the first acked offset is a single message, or while the group has no committed offset yet
+    (it checks `if committed_offset:` and `min(acked) - committed_offset > 1`, committed_offset being
+    the next offset to read): a SIGKILL then lost it (our SIGKILL test caught it). `take_events`
+    batches acked in order, but a worker stalled on them now and then in the same test.
+    The price: a recipient being retried holds back the messages behind it (at most the back-off
+    schedule, 15 s by default), never the other recipients of its own notification.
+    """
+    app = faust_app(settings)
+    service = notifier(settings, app)
+    source = app.topic(
+        NOTIFICATIONS.name, key_serializer="raw", value_serializer="raw", partitions=NOTIFICATIONS.partitions
+    )
+
+    @app.agent(source, name="deliver")
+    async def deliver(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                await service.handle(*_read(event))
+            except Exception:  # not a delivery failure (those are dead letters): the broker, a bug
+                _exit_unacked("a notification")
+
+    if settings.receipts:
+        # Same partition count as the table's changelog: a receipt's ledger entry lives in the
+        # partition of its complaint's registration, owned by the worker that owns that partition.
+        registrations = app.topic(
+            INTAKE_EVENTS.name, key_serializer="raw", value_serializer="raw", partitions=INTAKE_EVENTS.partitions
+        )
+
+        @app.agent(registrations, name="receipts")
+        async def receipt(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    await service.receipt(*_read(event))
+                except Exception:
+                    _exit_unacked("a registration")
+
+    @app.timer(interval=settings.reconcile_seconds)
+    async def reconcile() -> None:
+        """The safety net behind faust's commits (see adapters/reconciler.py)."""
+        owned = app.assignor.assigned_actives()
+        pairs = [(NOTIFICATIONS.name, service.handle)]
+        if settings.receipts:
+            pairs.append((INTAKE_EVENTS.name, service.receipt))
+        for topic, handle in pairs:
+            partitions = sorted(tp.partition for tp in owned if tp.topic == topic)
+            if not partitions:
+                continue
+            sent_before = service.counts.sent
+            try:
+                handed = await reconciler.reconcile(
+                    settings.kafka_bootstrap_servers,
+                    settings.app_id,
+                    topic,
+                    partitions,
+                    handle,
+                    settings.reconcile_lookback,
+                    settings.reconcile_grace_seconds,
+                )
+            except Exception:
+                log.exception("reconciling %s failed; the next round tries again", topic)
+                continue
+            missed = service.counts.sent - sent_before  # (may include the agent's sends meanwhile)
+            say = log.warning if missed else log.info
+            say("reconciled %d messages of %s: %d deliveries were missing", handed, topic, missed)
+
+    @app.timer(interval=10.0)
+    async def report() -> None:
+        log.info("notifier: %s", service.counts.as_dict())
+
+    health = health_endpoint(settings, app, service)
+
+    @app.task
+    async def serve_health() -> None:
+        # The same /health, /health/live and /health/ready every worker serves (shared/health.py), from
+        # faust's own loop: an answer proves the loop turns; ready once it owns partitions.
+        async with serving(health):
+            await asyncio.Event().wait()  # until faust stops the worker and cancels its tasks
+
+    return app, service
+
+
+def health_endpoint(settings: NotifierSettings, app: faust.App, service: Notifier) -> Endpoint:
+    """The faust worker's health endpoint, where its settings place it (as `shared.health` does for the
+    tracked consumers): alive, its assigned partitions, and what it has delivered."""
+
+    async def probe() -> Status:
+        assigned = sorted(f"{tp.topic}/{tp.partition}" for tp in app.consumer.assignment()) if app.consumer else []
+        return Status(alive=True, ready=bool(assigned), details={"assigned": assigned, **service.counts.as_dict()})
+
+    port = settings.health_port("worker")
+    return Endpoint("worker", settings.health_bind_host, port, probe, settings.health_exit_after_seconds)

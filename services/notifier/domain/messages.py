@@ -1,0 +1,103 @@
+"""What a notification says to one person, byte for byte the same every time it is composed.
+
+A redelivered notification (the worker crashed after sending, before recording it) is composed again:
+the same Message-ID, the same body, the same signature, so a mail system or a webhook receiver can
+recognise the repeat. Nothing here reads the clock or a random source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from uuid import UUID
+
+from shared.contracts import derived_id
+from shared.contracts.notifications import NotificationRequested
+
+from .directory import Addressee
+
+SIGNATURE_HEADER = "X-Complaints-Signature"
+DELIVERY_HEADER = "X-Complaints-Delivery"
+
+
+def delivery_key(notification_id: UUID, staff_id: str, channel: str) -> str:
+    """What the worker remembers as sent: one notification, one person, one channel."""
+    return f"{notification_id}/{staff_id}/{channel}"
+
+
+def delivery_id(notification_id: UUID, staff_id: str, channel: str) -> UUID:
+    """The id of one delivery: the same on every attempt and every redelivery."""
+    return derived_id("notifier-delivery", notification_id, staff_id, channel)
+
+
+def message_id(notification_id: UUID, staff_id: str, domain: str) -> str:
+    """The email's Message-ID, derived from the notification and the recipient (RFC 5322 `<left@right>`)."""
+    return f"<{delivery_id(notification_id, staff_id, 'email')}@{domain}>"
+
+
+def _lines(event: NotificationRequested, addressee: Addressee) -> list[str]:
+    payload = event.payload
+    office = f"office {event.office_id}"
+    return [
+        payload.subject,
+        "",
+        f"Complaint: {event.complaint_id}",
+        f"Office: {event.office_id}",
+        f"Severity: {payload.severity.value}, escalation level {payload.level}",
+        f"When: {event.occurred_at.isoformat()}",
+        f"Why: {payload.explanation.reason}",
+        f"Rule: {payload.explanation.rule}",
+        "",
+        f"You are told as {', '.join(addressee.roles)}"
+        + (f" of {office}." if addressee.staff.office_id else " of the group."),
+        f"Notification {event.event_id}",
+    ]
+
+
+def email(event: NotificationRequested, addressee: Addressee, *, sender: str, domain: str) -> EmailMessage:
+    """The email to one person. Date is the notification's own time, so a repeat is identical."""
+    assert addressee.staff.email is not None
+    message = EmailMessage()
+    message["Message-ID"] = message_id(event.event_id, addressee.staff.id, domain)
+    message["Date"] = format_datetime(event.occurred_at)
+    message["From"] = sender
+    message["To"] = formataddr((addressee.staff.name, addressee.staff.email))
+    message["Subject"] = f"[{event.payload.severity.value}] {event.payload.subject}"
+    message["X-Complaint-Id"] = str(event.complaint_id)
+    message["X-Notification-Id"] = str(event.event_id)
+    message.set_content("\n".join(_lines(event, addressee)) + "\n")
+    return message
+
+
+def webhook_body(event: NotificationRequested, addressee: Addressee) -> bytes:
+    """The JSON a webhook receives (keys sorted, no spaces: identical bytes on every attempt)."""
+    payload = event.payload
+    body = {
+        "delivery_id": str(delivery_id(event.event_id, addressee.staff.id, "webhook")),
+        "notification_id": str(event.event_id),
+        "complaint_id": str(event.complaint_id),
+        "office_id": event.office_id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "severity": payload.severity.value,
+        "level": payload.level,
+        "subject": payload.subject,
+        "reason": payload.explanation.reason,
+        "rule": payload.explanation.rule,
+        "recipient": {"staff_id": addressee.staff.id, "roles": list(addressee.roles)},
+        "to": addressee.staff.webhook.to if addressee.staff.webhook else None,
+        "text": "\n".join(_lines(event, addressee)),
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def signature(secret: str, body: bytes) -> str:
+    """`sha256=<hex>`: HMAC-SHA256 of the exact body with the endpoint's secret (as GitHub signs hooks)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(secret: str, body: bytes, header: str) -> bool:
+    """What a receiver checks, in constant time."""
+    return hmac.compare_digest(signature(secret, body), header)

@@ -1,0 +1,71 @@
+"""The complainant's receipt: their complaint is recorded, and under which reference.
+
+The complainant's contact is personal data: it is read from intake's `ComplaintRegistered`, used for
+one email, and never logged, never written to a topic (the ledger keeps only the complaint id).
+Staff names (`received_by`) and the complaint's text stay out of the receipt.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from uuid import UUID
+
+from shared.contracts import derived_id
+from shared.contracts.intake import ComplaintRegistered
+
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+def is_email(contact: str) -> bool:
+    return bool(_EMAIL.match(contact.strip()))
+
+
+def receipt_due(registered_at: datetime, now: datetime, max_age: timedelta) -> bool:
+    """Only recent registrations get a receipt: a new deployment (or a fresh consumer group) reading
+    intake's topic from the start must not mail every complainant of the past."""
+    return now - registered_at <= max_age
+
+
+def receipt_key(complaint_id: UUID) -> str:
+    return f"receipt/{complaint_id}"
+
+
+def receipt_message_id(complaint_id: UUID, domain: str) -> str:
+    return f"<{derived_id('notifier-receipt', complaint_id)}@{domain}>"
+
+
+def reference(event: ComplaintRegistered) -> str:
+    """What the complainant quotes: the office's own reference and the office's sequence number."""
+    return f"{event.payload.form.office_reference} ({event.office_id} no. {event.payload.sequence_number})"
+
+
+def receipt_email(event: ComplaintRegistered, *, sender: str, domain: str) -> EmailMessage:
+    form = event.payload.form
+    ref = reference(event)
+    message = EmailMessage()
+    message["Message-ID"] = receipt_message_id(event.complaint_id, domain)
+    message["Date"] = format_datetime(event.payload.registered_at)
+    message["From"] = sender
+    message["To"] = formataddr((form.complainant.name, form.complainant.contact.strip()))
+    message["Subject"] = f"Your complaint is recorded / 您的投訴已登記: {form.office_reference}"
+    message["X-Complaint-Id"] = str(event.complaint_id)
+    message.set_content(
+        "\n".join(
+            [
+                f"Dear {form.complainant.name},",
+                "",
+                f"Your complaint received on {form.received_at:%Y-%m-%d %H:%M} is recorded.",
+                f"Reference: {ref}",
+                "Please quote it when you contact us. We will tell you how it progresses.",
+                "",
+                f"您於 {form.received_at:%Y-%m-%d %H:%M} 提出的投訴已經登記。",
+                f"編號：{ref}",  # noqa: RUF001 (Chinese punctuation)
+                "聯絡我們時請提供此編號。我們會通知您處理進度。",
+            ]
+        )
+        + "\n"
+    )
+    return message

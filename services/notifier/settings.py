@@ -1,0 +1,67 @@
+"""The notifier's settings, read once from `NOTIFIER_*` environment variables (and `KAFKA_BOOTSTRAP_SERVERS`).
+
+The notifier keeps no event store: its only state is the faust table of deliveries (changelog-backed),
+so the store settings it inherits are unused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+from .domain.retry import RetryPolicy
+
+DEVELOPMENT_DIRECTORY = Path(__file__).with_name("directory.dev.json")
+
+
+class NotifierSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
+
+    service_name: str = "notifier"
+    # No HTTP app: the port only places the worker's health endpoint (port + 200 = 8206).
+    http_port: int = 8006
+    app_id: str = Field(default="notifier", description="The faust app id: the consumer group.")
+    directory_file: Path = Field(
+        default=DEVELOPMENT_DIRECTORY, description="The staff directory (JSON); replaced by item 5's events."
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "Complaints <complaints@notifier.invalid>"
+    mail_domain: str = Field(default="notifier.complaints.invalid", description="Right-hand side of Message-IDs.")
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    retry_attempts: int = Field(default=5, ge=1)
+    retry_first_delay_seconds: float = Field(default=1.0, ge=0)
+    retry_max_delay_seconds: float = Field(default=60.0, ge=0)
+    receipts: bool = Field(default=True, description="Email the complainant a receipt when their contact is an email.")
+    receipt_max_age_hours: float = Field(
+        default=24.0, gt=0, description="Older registrations get no receipt (a replay from offset 0 mails nobody)."
+    )
+    reconcile_seconds: float = Field(
+        default=60.0, gt=0, description="How often the worker re-reads what its group committed (a safety net)."
+    )
+    reconcile_grace_seconds: float = Field(
+        default=30.0, ge=0, description="Messages younger than this are left to the agent by the reconciler."
+    )
+    reconcile_lookback: int = Field(default=1000, ge=0, description="Messages per partition re-read before the commit.")
+    table_store: str = Field(default="memory://", description="faust table store; the changelog topic restores it.")
+    commit_interval_seconds: float = Field(default=2.8, gt=0, description="How often faust commits acked offsets.")
+    session_timeout_seconds: float = Field(
+        default=30.0, ge=6, description="A silent worker leaves the group after this (the broker's minimum is 6 s)."
+    )
+    web_port: int | None = Field(default=None, description="faust's web server (stats, health); off when unset.")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.retry_attempts,
+            first_delay=self.retry_first_delay_seconds,
+            max_delay=self.retry_max_delay_seconds,
+        )

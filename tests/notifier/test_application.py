@@ -1,0 +1,207 @@
+"""The application against a real SMTP server and a real HTTP receiver (no broker: a memory ledger)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from services.notifier.adapters.email import SmtpMailer
+from services.notifier.adapters.ledger import MemoryLedger
+from services.notifier.adapters.webhook import WebhookPoster
+from services.notifier.application import Notifier, Origin
+from services.notifier.domain import messages, receipts
+from services.notifier.domain.directory import Directory
+from services.notifier.domain.retry import RetryPolicy
+from shared.bus.deadletters import publishable
+from shared.clock import utc_now
+from shared.contracts import DeadLetter
+from shared.contracts.topics import INTAKE_EVENTS
+from shared.contracts.wire import WireMessage, encode
+
+from .support import HOOK_SECRET, HookReceiver, SmtpSink, directory, major, registered
+
+ORIGIN = Origin("complaints.notifications", 0, 7)
+
+
+class Letters:
+    def __init__(self) -> None:
+        self.letters: list[tuple[DeadLetter, UUID]] = []
+
+    async def publish(self, letter: DeadLetter, event_id: UUID) -> None:
+        self.letters.append((letter, event_id))
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink(refuse={"manager@office-a.test"}) as sink:
+        yield sink
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookReceiver]:
+    with HookReceiver() as receiver:
+        yield receiver
+
+
+def notifier(smtp: SmtpSink, hooks: HookReceiver, letters: Letters, attempts: int = 3) -> Notifier:
+    return Notifier(
+        directory=Directory.model_validate(directory(hooks)),
+        mailer=SmtpMailer("127.0.0.1", smtp.port),
+        poster=WebhookPoster(timeout=2),
+        ledger=MemoryLedger(),
+        dead_letters=letters,
+        clock=utc_now,
+        consumer="notifier-test",
+        sender="Complaints <complaints@n.test>",
+        mail_domain="n.test",
+        policy=RetryPolicy(attempts=attempts, first_delay=0.05, max_delay=0.2),
+    )
+
+
+def wire(event: object) -> WireMessage:
+    return encode(event, key=str(event.complaint_id), source="test", event_id=str(event.event_id))  # type: ignore[attr-defined]
+
+
+async def test_a_major_complaint_reaches_each_leader_of_its_office_once(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    service = notifier(smtp, hooks, Letters())
+    event = major("office-a", roles=("leader",))
+    await service.handle(wire(event), ORIGIN)
+    mails = smtp.messages
+    assert sorted(m["To"] for m in mails) == ["Lee One <leader1@office-a.test>", "Lee Two <leader2@office-a.test>"]
+    assert {m["Message-ID"] for m in mails} == {
+        messages.message_id(event.event_id, f"office-a/leader-{n}", "n.test") for n in (1, 2)
+    }
+    [(_path, headers, body)] = hooks.to("/sms")
+    assert messages.signature_valid(HOOK_SECRET, body, headers[messages.SIGNATURE_HEADER])
+    assert json.loads(body)["to"] == "+85290000001"
+    assert json.loads(body)["notification_id"] == str(event.event_id)
+
+
+async def test_a_redelivered_notification_sends_nothing_again(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    service = notifier(smtp, hooks, Letters())
+    message = wire(major("office-b", roles=("leader", "supervisor")))
+    await service.handle(message, ORIGIN)
+    sent = len(smtp.messages), len(hooks.requests)
+    await service.handle(message, ORIGIN)
+    assert (len(smtp.messages), len(hooks.requests)) == sent == (3, 1)  # sup, leader-2 (both roles), leader-1
+    assert service.counts.repeats_skipped == 4
+
+
+async def test_a_failing_webhook_is_retried_then_dead_lettered_while_the_emails_go(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    hooks.failing.add("/sms")
+    letters = Letters()
+    service = notifier(smtp, hooks, letters, attempts=3)
+    event = major("office-a", roles=("leader",))
+    await service.handle(wire(event), ORIGIN)
+    assert len(smtp.messages) == 2
+    assert len(hooks.to("/sms")) == 3  # tried three times, with back-off
+    [(letter, letter_id)] = letters.letters
+    assert letter.error.startswith("DeliveryFailed: webhook to staff 'office-a/leader-1' (leader): HTTP 500")
+    assert (letter.origin_topic, letter.origin_partition, letter.origin_offset, letter.attempts) == (
+        "complaints.notifications",
+        0,
+        7,
+        3,
+    )
+    assert letter.key == str(event.complaint_id)
+    assert letter_id == messages.delivery_id(event.event_id, "office-a/leader-1", "webhook")
+    await service.handle(wire(event), ORIGIN)  # a redelivery does not try the dead-lettered one again
+    assert len(hooks.to("/sms")) == 3 and len(letters.letters) == 1
+
+
+async def test_a_webhook_gone_for_good_is_dead_lettered_at_once(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    hooks.answers["/sms"] = 410
+    letters = Letters()
+    service = notifier(smtp, hooks, letters, attempts=5)
+    await service.handle(wire(major("office-a", roles=("leader",))), ORIGIN)
+    assert len(hooks.to("/sms")) == 1  # a 4xx is not retried (408/425/429 are)
+    [(letter, _)] = letters.letters
+    assert "HTTP 410" in letter.error and letter.attempts == 1
+    assert len(smtp.messages) == 2
+
+
+async def test_a_refused_mailbox_is_dead_lettered_and_a_role_nobody_holds_is_reported(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    letters = Letters()
+    service = notifier(smtp, hooks, letters, attempts=2)
+    await service.handle(wire(major("office-a", roles=("manager", "director"))), ORIGIN)
+    errors = sorted(letter.error for letter, _ in letters.letters)
+    assert errors[0].startswith("DeliveryFailed: email to staff 'office-a/manager' (manager): SMTP")
+    assert [letter.attempts for letter, _ in letters.letters] == [1, 1]  # 550 is final: not retried
+    assert errors[1] == "NoRecipient: nobody holds the role 'director' in office 'office-a'"
+    assert smtp.messages == []
+
+
+async def test_one_slow_recipient_does_not_hold_back_another_notification(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    """Recipients of one notification are served concurrently: the emails do not wait for the retries."""
+    hooks.failing.add("/sms")
+    service = notifier(smtp, hooks, Letters(), attempts=4)
+    service.policy = RetryPolicy(attempts=4, first_delay=0.5, max_delay=0.5)
+    started = time.monotonic()
+    task = asyncio.create_task(service.handle(wire(major("office-a", roles=("leader",))), ORIGIN))
+    while len(smtp.messages) < 2:
+        await asyncio.sleep(0.02)
+    assert time.monotonic() - started < 1.0 and not task.done()
+    await task
+    assert time.monotonic() - started >= 1.5
+
+
+async def test_a_message_that_is_not_a_notification_becomes_a_dead_letter(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    letters = Letters()
+    service = notifier(smtp, hooks, letters)
+    await service.handle(WireMessage(key=b"k", value=b"{not json", headers=[("ce_type", b"x")]), ORIGIN)
+    [(letter, _)] = letters.letters
+    assert letter.error.startswith("MalformedMessage")
+
+
+# --- the complainant's receipt -------------------------------------------------------------------
+
+
+async def test_a_complainant_with_an_email_gets_a_receipt_with_the_reference_once(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    service = notifier(smtp, hooks, Letters())
+    event = registered("chan.tai.man@mail.test")
+    await service.receipt(wire(event), ORIGIN)
+    await service.receipt(wire(event), ORIGIN)  # a redelivery
+    [mail] = smtp.messages
+    assert mail["To"] == "Chan Tai Man <chan.tai.man@mail.test>"
+    assert mail["Message-ID"] == receipts.receipt_message_id(event.complaint_id, "n.test")
+    body = mail.get_payload(decode=True).decode()
+    assert f"{event.payload.form.office_reference} (office-a no. 42)" in body
+    assert event.payload.form.received_by not in body and event.payload.form.description not in body
+
+
+async def test_no_receipt_for_a_phone_contact_nor_for_an_old_registration(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    service = notifier(smtp, hooks, Letters())
+    await service.receipt(wire(registered("+852 9123 4567")), ORIGIN)
+    await service.receipt(wire(registered("old@mail.test", utc_now() - timedelta(days=2))), ORIGIN)
+    assert smtp.messages == []
+
+
+async def test_a_refused_receipt_is_dead_lettered_without_the_complainants_address(
+    smtp: SmtpSink, hooks: HookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp.mailbox.refuse.add("nobody@mail.test")
+    letters = Letters()
+    service = notifier(smtp, hooks, letters, attempts=2)
+    event = registered("nobody@mail.test")
+    with caplog.at_level(logging.DEBUG):
+        await service.receipt(wire(event), ORIGIN)
+    [(letter, _)] = letters.letters
+    assert letter.error.startswith(f"DeliveryFailed: receipt email for complaint {event.complaint_id}")
+    assert "nobody@mail.test" not in letter.error
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))  # not the server's
+    assert ours and "nobody" not in ours and "Chan Tai Man" not in ours
+    published = publishable(letter.model_copy(update={"origin_topic": INTAKE_EVENTS.name}))
+    assert published.value is None and published.value_withheld == "personal-data"  # its origin names people
