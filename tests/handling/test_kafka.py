@@ -50,7 +50,9 @@ async def test_a_worker_killed_mid_stream_opens_every_case_once(kafka_bootstrap,
     settings = HandlingSettings(
         store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap, consumer_group=f"handling-{tag}"
     )
-    messages = [triaged(office_id=("hk-central", "kln-east")[n % 2]) for n in range(80)]
+    # Enough that the kill lands mid-stream even when the worker is fast (80 were sometimes all done
+    # between two looks at the store).
+    messages = [triaged(office_id=("hk-central", "kln-east")[n % 2]) for n in range(300)]
     ids = [m.complaint_id for m in messages]
     watcher = bootstrap.application(settings)
     await publish(kafka_bootstrap, messages, source="/triage")
