@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|holdout|holdout2|holdout3|all] [--rules path/to/rules.toml] [--misses]
+    python -m services.triage.score [--split dev|holdout|holdout2..holdout5|all] [--rules rules.toml] [--misses]
 
 Kept apart from the unit tests: the corpus measures how well the rules read complaints; the tests
 pin behaviour. Each corpus line is {"id", "split", "form": {object, description, customer_request},
@@ -25,6 +25,7 @@ from .domain.rules import BUNDLED_RULES, Rules, load_rules_file
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LABELS = ("validity", "nature", "area", "severity", "criterion")
 GRADES = ("minor", "important", "major")
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "all")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def predicted(j: Judgement) -> dict[str, str | None]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("dev", "holdout", "holdout2", "holdout3", "all"), default="all")
+    parser.add_argument("--split", choices=SPLITS, default="all")
     parser.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     parser.add_argument("--misses", action="store_true", help="list every miss with the engine's reasons")
     args = parser.parse_args(argv)
