@@ -15,7 +15,7 @@ from typing import Any
 from .evidence import Hit, Muting, counting, quote, score
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
-from .severity import announced, judge_severity, utility_outages
+from .severity import announced, harmed, judge_severity, utility_outages
 from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
@@ -125,7 +125,7 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     outage = major["sudden-outage"]
     found = own_failures(text, rules, muting)
     for hits in (
-        major["injury-or-loss"]["harm"].hits(text, muting),
+        harmed(text, major["injury-or-loss"], muting),
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
         outage["stopped"].hits(text, muting),
     ):

@@ -40,7 +40,7 @@ def normalise_text(text: str) -> str:
 # The lists each major criterion is judged by (engine.judge_severity).
 MAJOR_LISTS = {
     "promised-service-repeated": ("promise", "repeated"),
-    "injury-or-loss": ("harm",),
+    "injury-or-loss": ("harm", "bites", "insects", "damage", "belongings"),
     "sudden-outage": (
         "outage",
         "stopped",
@@ -193,6 +193,11 @@ class Rules:
     @cached_property
     def important(self) -> dict[str, PhraseList]:
         return self._lists(self.data["severity"]["important"], "severity.important")
+
+    @cached_property
+    def lasting(self) -> dict[str, PhraseList]:
+        """How long a failure lasted (`duration`) and what a home cannot do without (`essential`)."""
+        return self._lists(self.data["severity"].get("lasting", {}), "severity.lasting")
 
     @cached_property
     def possible_major(self) -> dict[str, PhraseList]:

@@ -33,6 +33,48 @@ def announced(text: Text, rule: dict[str, PhraseList]) -> bool:
     return any(text.tokens[h.first].clause in days for h in rule["future"].hits(text))
 
 
+def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> str:
+    """A failure that has lasted ("three days", 兩日, "every night") seriously affects use only when
+    what failed is something a home needs (`[severity.lasting] essential`: water, power, a lift, the
+    toilet, the way in), in a clause that says it is out (stopped, cut, blocked, taken): rubbish two
+    days uncleared or a gym's treadmill out for three days is still a slight inconvenience, unless the
+    complaint says how hard it bites (`intense`: 好臭, flies everywhere, heat). Returns the reason or ''."""
+    lists = rules.lasting
+    if "duration" not in lists or "essential" not in lists:
+        return ""
+    lasted = counting(lists["duration"].hits(text))
+    if not lasted:
+        return ""
+    outage = rules.major["sudden-outage"]
+    out = [
+        *outage["stopped"].hits(text),
+        *outage["outage"].hits(text),
+        *(lists["unusable"].hits(text) if "unusable" in lists else []),
+    ]
+    failing = {text.tokens[f.first].clause for f in counting(out) if f.weight > 0}
+    needed = [h for h in lists["essential"].hits(text) if h.weight > 0 and text.tokens[h.first].clause in failing]
+    if needed:
+        return f"{quote(needed)} out for {quote(lasted)}"
+    if not counting(failed):
+        return ""
+    biting = counting(lists["intense"].hits(text)) if "intense" in lists else []
+    return f"{quote(biting)} for {quote(lasted)}" if biting else ""
+
+
+def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """Harm as the complaint says it: the `harm` phrases, less a bite where insects are named
+    (mosquito bites are a pest problem), plus damage written apart from the belonging it hit, in one
+    clause ("a long scratch along the bonnet", 車身刮花)."""
+    harm = rule["harm"].hits(text, muting)
+    if counting(rule["insects"].hits(text)):
+        bites = rule["bites"].hits(text)
+        harm = [h for h in harm if not any(b.first < h.last and h.first < b.last for b in bites)]
+    owned = {text.tokens[h.first].clause for h in rule["belongings"].hits(text) if h.weight > 0}
+    damage = [h for h in rule["damage"].hits(text, muting) if text.tokens[h.first].clause in owned]
+    harm += [d for d in damage if all(d.last <= h.first or d.first >= h.last for h in harm)]
+    return sorted(harm, key=lambda h: h.first)
+
+
 def set_aside_harm(harm: list[Hit]) -> bool:
     return any(not h.counts for h in harm)
 
@@ -67,7 +109,7 @@ def judge_severity(
         return Label("minor", explained, 0.9), ["minor.not-established"], bool(promise), []
     found: list[tuple[str, str]] = []  # (criterion, reason) in the order of the rules' priority
     set_aside: list[str] = []
-    harm = major["injury-or-loss"]["harm"].hits(text, muting)
+    harm = harmed(text, major["injury-or-loss"], muting)
     if counting(harm):
         found.append(("major.injury-or-loss", f"economic loss or personal injury ({quote(harm)})"))
     if muted(harm):
@@ -100,7 +142,8 @@ def judge_severity(
         for c in history.earlier
         if c.business_area == area and c.promise_mentioned and c.validity != "invalid"
     ]
-    repeated = counting(major["promised-service-repeated"]["repeated"].hits(text, muting))
+    # A repeat is not muted by the negation of what failed again ("no show again", 又冇人嚟).
+    repeated = major["promised-service-repeated"]["repeated"].hits(text)
     if promise and (repeated or repeats):
         why = quote(repeated) if repeated else f"{len(repeats)} earlier complaint(s) on {area}"
         found.append(
@@ -125,6 +168,9 @@ def judge_severity(
             continue
         if counting(hits):
             found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
+    lasted = _lasting_without_essentials(text, rules, failed)
+    if lasted and not any(c == "important.seriously-affects" for c, _ in found):
+        found.append(("important.seriously-affects", f"seriously affects use: {lasted}"))
     criteria = [c for c, _ in found]
     reasons = [r for _, r in found]
     possible = [(name, counting(hits)) for name, hits in ranked(rules.possible_major, text)]
