@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from .text import Text, phrase_tokens, stem
+from .text import Text, Token, phrase_tokens, stem
 
 _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -61,17 +61,37 @@ class Cues:
     reach_chars: int
     hypothetical_reach_words: int
     hypothetical_reach_chars: int
+    # A negation that asks for agreement ("物業不是規定午休不能施工嗎?", "isn't renovation banned on
+    # Sundays?") affirms: in a clause that ends with a question mark, these cues mute nothing.
+    rhetorical: tuple[tuple[str, ...], ...] = ()
 
     def in_text(self, text: Text) -> Muting:
         found: list[tuple[int, int, int, int, str]] = []
+        asked = _asked_clauses(text) if self.rhetorical else set()
         for cues, words, chars, label in (
             (self.negation, self.reach_words, self.reach_chars, "negated"),
             (self.hypothetical, self.hypothetical_reach_words, self.hypothetical_reach_chars, "hypothetical"),
         ):
             for cue in cues:
                 if cue[0] in text.forms:
-                    found.extend((a, b, words, chars, label) for a, b in text.find(cue))
+                    spans = text.find(cue)
+                    if label == "negated" and cue in self.rhetorical:
+                        spans = [(a, b) for a, b in spans if text.tokens[a].clause not in asked]
+                    found.extend((a, b, words, chars, label) for a, b in spans)
         return Muting(text, tuple(found))
+
+
+def _asked_clauses(text: Text) -> set[int]:
+    """The clauses that end with a question mark."""
+    last: dict[int, Token] = {}
+    for token in text.tokens:
+        last[token.clause] = token
+    return {
+        clause
+        for clause, token in last.items()
+        if text.original[token.end : token.end + 2].lstrip()[:1] in "?\uff1f"
+        and text.original[token.end : token.end + 2].strip()
+    }
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,9 @@ def score(hits: list[Hit]) -> float:
 
 
 def counting(hits: list[Hit]) -> list[Hit]:
-    return [h for h in hits if h.counts]
+    """The hits that count as evidence: neither muted nor a mask (a phrase of weight 0 only hides
+    the shorter phrases inside it: 衛生間 is no hygiene, 臭到頂唔順 no anger)."""
+    return [h for h in hits if h.counts and h.weight > 0]
 
 
 def quote(hits: list[Hit], most: int = 4) -> str:
@@ -212,6 +234,9 @@ _EN_DATE = re.compile(
     r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(_MONTHS) + r")[a-z]*"
     r"|(" + "|".join(_MONTHS) + r")[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?)\b"
 )
+# A day without its month, said as the date it is now ("today is the 14th", "it's now the 20th"): it
+# takes the month written before it; an ordinal of anything else ("the 3rd time") is no date.
+_EN_DAY = re.compile(r"\b(?:today is|today's|it is now|it's now|now|on) the (\d{1,2})(?:st|nd|rd|th)\b")
 _CN_NUMBER = r"[0-9一二兩两三四五六七八九十廿]{1,3}"
 _ZH_DATE = re.compile(rf"(?:({_CN_NUMBER})\s*月\s*)?({_CN_NUMBER})\s*[號号日](?![子常])")
 
@@ -225,6 +250,8 @@ def days_spanned(original: str) -> int:
     for m in _EN_DATE.finditer(lowered):
         day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         dates.append((_MONTHS.index(month[:3]) + 1, int(day)))
+    if dates:
+        dates += [(dates[-1][0], int(m.group(1))) for m in _EN_DAY.finditer(lowered) if 1 <= int(m.group(1)) <= 31]
     month = 0
     for m in _ZH_DATE.finditer(original):
         month = _cn_int(m.group(1)) if m.group(1) else month

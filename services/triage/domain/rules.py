@@ -39,7 +39,7 @@ def normalise_text(text: str) -> str:
 
 # The lists each major criterion is judged by (engine.judge_severity).
 MAJOR_LISTS = {
-    "promised-service-repeated": ("promise", "repeated"),
+    "promised-service-repeated": ("promise", "repeated", "customer", "company"),
     "injury-or-loss": ("harm", "bites", "insects", "damage", "belongings"),
     "sudden-outage": (
         "outage",
@@ -112,6 +112,7 @@ class Rules:
             reach_chars=int(reach.get("negation_chars", 3)),
             hypothetical_reach_words=int(reach.get("hypothetical_words", 4)),
             hypothetical_reach_chars=int(reach.get("hypothetical_chars", 6)),
+            rhetorical=compiled("rhetorical"),
         )
 
     @cached_property

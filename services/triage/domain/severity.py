@@ -61,6 +61,27 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     return f"{quote(biting)} for {quote(lasted)}" if biting else ""
 
 
+_TOLD = frozenset("跟同和对给向叫让")  # 我 after these is the one told, not the one telling
+
+
+def promised(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """The promises in the complaint, less those the customer made: the nearest speaker before a
+    promise in its clause (`customer` or `company`) says whose it is ("我上去講過佢都唔理" is the
+    owner telling a neighbour; "師傅話今日嚟" and "佢同我講過" are ours)."""
+    speakers = [(h, False) for h in rule["company"].hits(text)]
+    for h in rule["customer"].hits(text):
+        told = h.first > 0 and text.tokens[h.first - 1].form in _TOLD
+        speakers.append((h, not told))
+    kept = []
+    for hit in counting(rule["promise"].hits(text, muting)):
+        clause = text.tokens[hit.first].clause
+        before = [(s, mine) for s, mine in speakers if s.last <= hit.first and text.tokens[s.first].clause == clause]
+        if before and max(before, key=lambda item: item[0].last)[1]:
+            continue
+        kept.append(hit)
+    return kept
+
+
 def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
     """Harm as the complaint says it: the `harm` phrases, less a bite where insects are named
     (mosquito bites are a pest problem), plus damage written apart from the belonging it hit, in one
@@ -100,7 +121,7 @@ def judge_severity(
     """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
     promise was mentioned and which earlier complaints this one repeats."""
     major = rules.major
-    promise = counting(major["promised-service-repeated"]["promise"].hits(text, muting))
+    promise = promised(text, major["promised-service-repeated"], muting)
     if validity == "invalid":
         explained = Explained(
             "minor: not established, so not graded higher (it is still replied to politely)",
