@@ -38,11 +38,14 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     what failed is something a home needs (`[severity.lasting] essential`: water, power, a lift, the
     toilet, the way in), in a clause that says it is out (stopped, cut, blocked, taken): rubbish two
     days uncleared or a gym's treadmill out for three days is still a slight inconvenience, unless the
-    complaint says how hard it bites (`intense`: 好臭, flies everywhere, heat). Returns the reason or ''."""
+    complaint says how hard it bites (`intense`: 好臭, flies everywhere, heat), or it is noise at night
+    (`nightly`, `noise`) from something of ours (no `neighbour` named). Returns the reason or ''."""
     lists = rules.lasting
     if "duration" not in lists or "essential" not in lists:
         return ""
     lasted = counting(lists["duration"].hits(text))
+    if not lasted and "nightly" in lists:
+        lasted = counting(lists["nightly"].hits(text))
     if not lasted:
         return ""
     outage = rules.major["sudden-outage"]
@@ -55,6 +58,10 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     needed = [h for h in lists["essential"].hits(text) if h.weight > 0 and text.tokens[h.first].clause in failing]
     if needed:
         return f"{quote(needed)} out for {quote(lasted)}"
+    nightly = counting(lists["nightly"].hits(text)) if "nightly" in lists else []
+    noise = counting(lists["noise"].hits(text)) if "noise" in lists else []
+    if nightly and noise and not ("neighbour" in lists and lists["neighbour"].hits(text)):
+        return f"noise ({quote(noise)}) {quote(nightly)}"
     if not counting(failed):
         return ""
     biting = counting(lists["intense"].hits(text)) if "intense" in lists else []
