@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from .numerals import NUMERAL_CHARS, chinese_int
 from .text import Text, Token, phrase_tokens, stem
 
 _NUMBER_WORDS = {
@@ -19,20 +20,6 @@ _NUMBER_WORDS = {
     "eleven": 11, "twelve": 12, "dozen": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "hundred": 100,
 }  # fmt: skip
-_CN_DIGITS = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-    "百": 100,
-}
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -198,7 +185,7 @@ def count_before(text: Text, first: int) -> int | None:
             return int(form)
         if form in _number_stems():
             return _number_stems()[form]
-        if form in _CN_DIGITS:
+        if form in NUMERAL_CHARS:
             return _chinese_number(text, n)
         if form not in _FILLERS:
             return None
@@ -214,19 +201,10 @@ def _number_stems() -> dict[str, int]:
 
 def _chinese_number(text: Text, last: int) -> int | None:
     """A Chinese count ending at token `last`: 十二, 二十, 三 (十幾 and 二十多 read as their tens)."""
-    digits: list[int] = []
-    n = last
-    while n >= 0 and text.tokens[n].form in _CN_DIGITS and last - n < 4:
-        digits.insert(0, _CN_DIGITS[text.tokens[n].form])
-        n -= 1
-    value = current = 0
-    for d in digits:
-        if d >= 10:
-            value += (current or 1) * d
-            current = 0
-        else:
-            current = d
-    return (value + current) or None
+    first = last
+    while first > 0 and text.tokens[first - 1].form in NUMERAL_CHARS and last - first < 3:
+        first -= 1
+    return chinese_int("".join(t.form for t in text.tokens[first : last + 1])) or None
 
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -265,12 +243,4 @@ def days_spanned(original: str) -> int:
 
 
 def _cn_int(written: str) -> int:
-    if written.isdigit():
-        return int(written)
-    digits = {"一": 1, "二": 2, "兩": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-    if written.startswith("廿"):
-        return 20 + digits.get(written[1:], 0)
-    if "十" in written:
-        tens, _, ones = written.partition("十")
-        return digits.get(tens, 1) * 10 + digits.get(ones, 0)
-    return digits.get(written, 0)
+    return chinese_int(written) or 0

@@ -14,35 +14,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .numerals import chinese_int
 from .script import canonical, has_cjk, has_latin
-
-_CN_DIGITS = {
-    "零": 0,
-    "\u3007": 0,  # 〇  # noqa: RUF003
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 
 
 def _number(label: str) -> str:
     """'第三' / '十二' / '03' / 'B' -> '3' / '12' / '3' / 'b' (a label that is not a number stays as written)."""
     label = label.strip().lower().removeprefix("第")
-    if label.isdigit():
-        return str(int(label))
-    if label and all(c in _CN_DIGITS or c == "十" for c in label):
-        if "十" not in label:
-            return "".join(str(_CN_DIGITS[c]) for c in label)
-        tens, _, units = label.partition("十")
-        return str((_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0))
-    return label
+    value = chinese_int(label, label=True)
+    return label if value is None else str(value)
 
 
 _NUM = r"(?:第?[0-9]{1,3}|第?[一二三四五六七八九十两]{1,3})"

@@ -25,9 +25,15 @@ def _to_simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    """Traditional (and Hong Kong) characters as Simplified, nothing else changed: the one OpenCC
+    converter of triage (names and addresses here, complaint texts in `text.py`)."""
+    return str(_to_simplified().convert(text))
+
+
 def canonical(text: str) -> str:
     """NFKC, Simplified, lower-case, single spaces, no spaces between Chinese characters."""
-    text = _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
+    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
     text = " ".join(text.split())
     return _SPACES_BETWEEN_CJK.sub("", text)
 

@@ -3,8 +3,9 @@ Chinese and written Cantonese, with every token pointing back at the owner's own
 
 Why this shape: the rules are phrase lists, and a phrase should match whatever script, dialect or
 inflection the complaint uses. So the text and every phrase go through the same steps:
-1. Traditional becomes Simplified (OpenCC `t2s`): the common form, as many Traditional variants
-   (裡/裏, 著/着) fold into one Simplified character, so rules written in either script match both;
+1. Traditional becomes Simplified (OpenCC `t2s`, the one converter in `script.py`): the common
+   form, as many Traditional variants (裡/裏, 著/着) fold into one Simplified character, so rules
+   written in either script match both;
 2. written Cantonese forms become standard written Chinese (冇 → 没有, 咗 → 了, 𨋢 → 电梯), from the
    table in the rules (`[text.cantonese]`, itself read in the common form), so a rule needs one form;
 3. English words are stemmed (Snowball), so "lifts", "rats", "twisted", "stitches" match "lift",
@@ -21,6 +22,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .script import to_simplified
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _TOKEN = re.compile(
     r"(?P<cjk>[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff])"
@@ -32,13 +35,6 @@ _PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ�
 # Words that turn a sentence: what follows is a new clause for negation and hypotheticals.
 _CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "except", "yet"})
 _CLAUSE_CHARS = ("但", "不過", "可是", "然而", "而且")
-
-
-@lru_cache(maxsize=1)
-def _converter() -> object:
-    import opencc  # a C++ library with its dictionaries in the wheel; loaded on first use only
-
-    return opencc.OpenCC("t2s")
 
 
 @lru_cache(maxsize=1)
@@ -56,10 +52,10 @@ def stem(word: str) -> str:
 def to_common(text: str) -> str:
     """Traditional → Simplified, character for character when the converter keeps the length (it
     does for almost every text), so offsets into the original stay true."""
-    converted = str(_converter().convert(text))  # type: ignore[attr-defined]
+    converted = to_simplified(text)
     if len(converted) == len(text):
         return converted
-    return "".join(c if len(c := str(_converter().convert(ch))) == 1 else ch for ch in text)  # type: ignore[attr-defined]
+    return "".join(c if len(c := to_simplified(ch)) == 1 else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -112,10 +108,6 @@ def phrase_tokens(phrase: str, cantonese: tuple[tuple[str, str], ...] = ()) -> t
     if phrase.startswith("="):
         return tuple(t.word for t in Text(phrase[1:], cantonese).tokens)
     return tuple(t.form for t in Text(phrase, cantonese).tokens)
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
 
 
 def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str, list[tuple[int, int]]]:
