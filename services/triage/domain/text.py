@@ -24,7 +24,6 @@ from functools import lru_cache
 
 from .script import to_simplified
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _TOKEN = re.compile(
     r"(?P<cjk>[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff])"
     r"|(?P<word>[a-z0-9]+(?:['\u2019][a-z]+)?)"
