@@ -159,3 +159,11 @@ def test_a_mask_is_never_evidence() -> None:
     # 臭到頂唔順 is "unbearably smelly" (a degree), not anger at anyone.
     judgement = judged("垃圾房臭到頂唔順", "垃圾房")
     assert "important.angry-at-negligence" not in judgement.severity_criteria
+
+
+def test_a_neighbours_trouble_is_no_area_of_ours_unless_our_rules_govern_it() -> None:
+    dripping = judged("the flat above lets its air con drip on my window all day, can management ask the neighbour")
+    assert dripping.business_area == "other"
+    assert "neighbour" in dripping.explanations["category"].reason
+    fit_out = judged("隔壁裝修星期日都打牆,管理處可唔可以叫佢停?")
+    assert fit_out.business_area == "decoration"

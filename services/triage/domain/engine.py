@@ -234,6 +234,19 @@ def _not_ours(area: Label, rules: Rules) -> Label:
     return Label(default, Explained(reason, rules.rule(f"category.invalid.{default}")), 0.9)
 
 
+def _a_neighbours_matter(text: Text, area: Label, rules: Rules) -> Label:
+    """A communication complaint whose trouble comes from a neighbour ("the neighbour's air con drips
+    on my ledge, can management ask them") is no business area of ours: we can only ask them; unless
+    our rules govern it (`[nature] neighbour_regulated`: a neighbour's fit-out is decoration)."""
+    default = str(rules.data["areas"]["default"])
+    neighbour = counting(rules.neighbour.hits(text))
+    regulated = rules.data["nature"].get("neighbour_regulated", [])
+    if area.value == default or area.value in regulated or not neighbour:
+        return area
+    reason = f"business area {default}: a neighbour's matter ({quote(neighbour)}); it names {area.value}"
+    return Label(default, Explained(reason, rules.rule(f"category.neighbour.{default}")), 0.6)
+
+
 def _unmasked(hits: list[Hit], area: str, found: list[tuple[str, list[Hit]]]) -> list[Hit]:
     """An area's hits without those inside a longer phrase of another area: the longest phrase owns
     its words across areas as it does within one list ("visitor parking" is parking, not a visitor;
@@ -280,6 +293,8 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     )
     if nature.value != "effective" and validity.value == "valid":
         nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules)
+    if nature.value != "effective" and validity.value == "valid":
+        area = _a_neighbours_matter(text, area, rules)
     labels = {"validity": validity, "nature": nature, "category": area, "severity": severity}
     review = [label.doubt for label in labels.values() if label.doubt]
     review += [

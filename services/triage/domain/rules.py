@@ -159,6 +159,11 @@ class Rules:
         return self.phrases(self.data["nature"]["effective"], "nature.effective")
 
     @cached_property
+    def neighbour(self) -> PhraseList:
+        """A neighbour named as the source of the trouble."""
+        return self.phrases(self.data["nature"].get("neighbour", []), "nature.neighbour")
+
+    @cached_property
     def private_matter(self) -> PhraseList:
         """The owner's own flat or belongings: no duty of the company failed."""
         return self.phrases(self.data["nature"].get("private", []), "nature.private")

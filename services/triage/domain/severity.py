@@ -39,7 +39,7 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     toilet, the way in), in a clause that says it is out (stopped, cut, blocked, taken): rubbish two
     days uncleared or a gym's treadmill out for three days is still a slight inconvenience, unless the
     complaint says how hard it bites (`intense`: 好臭, flies everywhere, heat), or it is noise at night
-    (`nightly`, `noise`) from something of ours (no `neighbour` named). Returns the reason or ''."""
+    (`nightly`, `noise`) from something of ours (no `[nature] neighbour` named). Returns the reason or ''."""
     lists = rules.lasting
     if "duration" not in lists or "essential" not in lists:
         return ""
@@ -60,7 +60,7 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
         return f"{quote(needed)} out for {quote(lasted)}"
     nightly = counting(lists["nightly"].hits(text)) if "nightly" in lists else []
     noise = counting(lists["noise"].hits(text)) if "noise" in lists else []
-    if nightly and noise and not ("neighbour" in lists and lists["neighbour"].hits(text)):
+    if nightly and noise and not rules.neighbour.hits(text):
         return f"noise ({quote(noise)}) {quote(nightly)}"
     if not counting(failed):
         return ""
