@@ -57,6 +57,7 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
     for service in SERVICES:
         for process in ("HTTP", "RELAY_HEALTH", "WORKER_HEALTH"):
             env[f"{service.upper()}_{process}_PORT"] = str(free_port())
+    env["DESK_HTTP_PORT"] = str(free_port())  # the desk (it has no relay or worker)
     env["OIDC_PORT"] = str(free_port())  # the development sign-in issuer, where node is installed
     up = subprocess.run(["bash", "deploy/local/up.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     running = System(state, env)
