@@ -22,7 +22,11 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.browser]
 WAIT = 90.0  # seconds: an upper bound for a loaded machine, not a speed claim
 # A word of each language's navigation and of its status page (from the catalogues).
 WORDS = {
-    "en": {"register": "Record a complaint", "closed": "Your complaint was closed", "received": "We received your complaint"},
+    "en": {
+        "register": "Record a complaint",
+        "closed": "Your complaint was closed",
+        "received": "We received your complaint",
+    },
     "zh-Hant": {"register": "登記投訴", "closed": "您的投訴已結案", "received": "我們已收到您的投訴"},
     "zh-Hans": {"register": "登记投诉", "closed": "您的投诉已结案", "received": "我们已收到您的投诉"},
 }
@@ -93,9 +97,7 @@ def wait_for(driver: Any, url: str, condition: Any, what: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-Hans"])
-def test_a_complaint_from_reception_to_closed_through_the_desk(
-    chromium_driver: Any, system: System, lang: str
-) -> None:
+def test_a_complaint_from_reception_to_closed_through_the_desk(chromium_driver: Any, system: System, lang: str) -> None:
     driver = chromium_driver
     office = "hk-central"
     reference = f"DESK-{lang}-{uuid.uuid4().hex[:6]}"
@@ -142,7 +144,9 @@ def test_a_complaint_from_reception_to_closed_through_the_desk(
     # The projection agrees: closed, every record-rule step done.
     wait_for(driver, f"{system.desk_url}/complaints/{cid}",
              lambda d: by(d, "state").get_attribute("data-value") == "closed", "the projection says closed")  # fmt: skip
-    kinds = [li.get_attribute("data-type") for li in driver.find_elements("css selector", '[data-testid="timeline"] li')]
+    kinds = [
+        li.get_attribute("data-type") for li in driver.find_elements("css selector", '[data-testid="timeline"] li')
+    ]
     for kind in ("ComplaintRegistered", "ComplaintTriaged", "CaseAccepted", "CauseRecorded", "SolutionApproved",
                  "ResultRecorded", "CustomerReplied", "ReturnVisitMade", "CaseClosed"):  # fmt: skip
         assert kind in kinds, (kind, kinds)
