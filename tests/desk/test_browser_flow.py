@@ -112,8 +112,8 @@ def test_a_complaint_from_reception_to_closed_through_the_desk(chromium_driver: 
     by(driver, "submit").click()
     assert reference in by(driver, "registered").text
     cid = UUID(driver.current_url.split("id=", 1)[1].split("&", 1)[0])
-    wait_for(driver, f"{system.desk_url}/queue",
-             lambda d: d.find_elements("css selector", f'tr[data-id="{cid}"]'), "the complaint in the queue")  # fmt: skip
+    row = f'tr[data-id="{cid}"]'
+    wait_for(driver, f"{system.desk_url}/queue", lambda d: d.find_elements("css selector", row), "it in the queue")
 
     # 2. The department accepts it and works it.
     sign_in(driver, system, f"{office}/staff", lang)
@@ -138,12 +138,13 @@ def test_a_complaint_from_reception_to_closed_through_the_desk(chromium_driver: 
     sign_in(driver, system, f"{office}/reception", lang)
     act(driver, system, cid, "visit", {"outcome": "satisfied", "satisfaction": "5", "acknowledged": True})
     sign_in(driver, system, f"{office}/supervisor", lang)
-    act(driver, system, cid, "close", {"cause": "worn alarm cable", "lessons": "check cables monthly",
-                                       "improvement": "monthly lift inspection", "responsibility": "lift contractor"})  # fmt: skip
+    summary = {"cause": "worn alarm cable", "lessons": "check cables monthly",
+               "improvement": "monthly lift inspection", "responsibility": "lift contractor"}  # fmt: skip
+    act(driver, system, cid, "close", summary)
 
     # The projection agrees: closed, every record-rule step done.
-    wait_for(driver, f"{system.desk_url}/complaints/{cid}",
-             lambda d: by(d, "state").get_attribute("data-value") == "closed", "the projection says closed")  # fmt: skip
+    page = f"{system.desk_url}/complaints/{cid}"
+    wait_for(driver, page, lambda d: by(d, "state").get_attribute("data-value") == "closed", "the projection: closed")
     kinds = [
         li.get_attribute("data-type") for li in driver.find_elements("css selector", '[data-testid="timeline"] li')
     ]

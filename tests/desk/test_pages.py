@@ -150,7 +150,7 @@ def test_the_desk_never_redirects_off_itself(desk: Any) -> None:
 
 
 def test_the_language_is_remembered_and_pages_carry_the_security_headers(desk: Any) -> None:
-    client, _, keys = desk
+    client, _, _ = desk
     first = client.get("/sign-in?lang=zh-Hans")
     assert "登录" in first.text and first.cookies.get("desk_lang") == "zh-Hans"
     assert "登录" in client.get("/sign-in").text  # remembered
