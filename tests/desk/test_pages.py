@@ -184,3 +184,31 @@ def test_the_status_page_reads_with_the_reader_key_and_shows_no_person(desk: Any
     assert client.get(f"/status/{status_token(OTHER, 'development-status-link-secret')}").status_code == 404
     assert client.get(f"/status/{status_token(CID, 'some-other-secret-here')}").status_code == 404
     assert client.get("/status/garbage").status_code == 404
+
+
+def test_an_access_token_from_the_issuer_signs_in_and_is_what_the_services_receive(
+    tmp_path: Path, dev_issuer: Any
+) -> None:
+    """Signed in at the development OpenID Connect issuer (its login form), the person pastes the token:
+    the desk verifies it like the services do and forwards it as the bearer credential, never a key."""
+    seen: list[httpx.Request] = []
+
+    def services(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/complaints":
+            return httpx.Response(200, json={"total": 0, "limit": 500, "offset": 0, "items": []})
+        return httpx.Response(404, json={"detail": "no such complaint"})
+
+    settings = DeskSettings(
+        keys_file=tmp_path / "none.json", oidc_issuer=dev_issuer.issuer,
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    token = dev_issuer.sign_in("kln-east/leader")
+    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(services)))) as client:
+        assert 'data-testid="token"' in client.get("/sign-in").text
+        refused = client.post("/sign-in", data={"token": token[:-4] + "AAAA", "next": "/queue"})
+        assert refused.url.path == "/sign-in" and refused.url.params["problem"] == "token-refused"
+        signed = client.post("/sign-in", data={"token": token, "next": "/queue"})
+        assert signed.url.path == "/queue" and "kln-east/leader" in signed.text
+    assert seen and all(r.headers["authorization"] == f"Bearer {token}" for r in seen)
+    assert all("x-office-key" not in r.headers for r in seen)
