@@ -107,3 +107,59 @@ def test_the_status_link_shows_progress_and_no_staff_names(system: System, two_o
         assert internal not in page.text, internal
     forged = httpx.get(status_link(system.desk_url, cid, "another-secret-of-enough-length"), timeout=30)
     assert forged.status_code == 404 and "HKT-1" not in forged.text
+
+
+def act(person: Person, cid: UUID, name: str, data: dict[str, str] | None = None) -> str:
+    """Post one of the complaint page's forms; again while the service is not ready for it yet (the step
+    before it still on its way through Kafka). The page after it."""
+
+    def done() -> str | None:
+        page = person.post(f"/complaints/{cid}/{name}", data or {}, page=f"/complaints/{cid}")
+        return page.text if 'data-testid="done"' in page.text else None
+
+    return str(eventually(done, f"{name} recorded through the desk"))
+
+
+def test_an_override_a_dissatisfied_visit_that_reopens_and_an_unreachable_customer(system: System) -> None:
+    cid = record(system, "hk-central", "HKT-2", contact="+852 6000 3333")
+    staff, leader = Person(system, "hk-central/staff"), Person(system, "hk-central/leader")
+    supervisor, reception = Person(system, "hk-central/supervisor"), Person(system, "hk-central/reception")
+    try:
+        # The supervisor designates it important, with why; the page shows who overrode it and why.
+        act(supervisor, cid, "override", {"aspect": "severity", "value": "major", "reason": "designated major"})
+        page = act(supervisor, cid, "override", {"aspect": "severity", "value": "important",
+                                                 "reason": "the customer is very angry"})  # fmt: skip
+        assert 'data-testid="override"' in page and "hk-central/supervisor" in page
+        eventually(lambda: "the customer is very angry" in supervisor.get(f"/complaints/{cid}").text,
+                   "the override's reason (from the projection's timeline)")  # fmt: skip
+
+        def handle_once(proposal: str) -> None:
+            if 'data-value="accept"' in staff.get(f"/complaints/{cid}").text:
+                act(staff, cid, "accept")
+            act(staff, cid, "proposal", {"kind": "repair", "description": proposal})
+            act(leader, cid, "approval", {"note": "go ahead"})
+            act(staff, cid, "execution", {"notes": "done as proposed"})
+            act(staff, cid, "result", {"result": "repaired", "resolved": "true"})
+            act(supervisor, cid, "reply", {"channel": "phone", "summary": "It is repaired."})
+
+        act(staff, cid, "accept")
+        act(staff, cid, "cause", {"cause": "loose cable", "responsible_person": "contractor"})
+        handle_once("tighten the cable")
+
+        # Dissatisfied: handling reopens the case (a fact follow-up tells it), and it is the department's move.
+        act(reception, cid, "visit", {"outcome": "dissatisfied", "satisfaction": "2", "remarks": "still noisy"})
+        eventually(lambda: 'data-value="reopened"' in staff.get(f"/complaints/{cid}").text
+                   or 'data-value="handle"' in staff.get(f"/complaints/{cid}").text, "the case reopened")  # fmt: skip
+        handle_once("replace the motor mount")
+
+        # Unreachable: each attempt is recorded; the third is final (follow-up's policy).
+        for attempt in (1, 2, 3):
+            page = act(reception, cid, "visit", {"outcome": "unreachable"})
+            assert page.count('data-testid="visit"') == 1 + attempt, attempt
+        assert "unreachable after 3 attempts" in page
+        act(supervisor, cid, "close", {"cause": "loose cable, worn mount", "lessons": "check mounts",
+                                       "improvement": "monthly check", "responsibility": "contractor"})  # fmt: skip
+        eventually(lambda: 'data-value="closed"' in supervisor.get(f"/complaints/{cid}").text, "closed")
+    finally:
+        for person in (staff, leader, supervisor, reception):
+            person.close()
