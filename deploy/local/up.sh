@@ -25,6 +25,8 @@ with_issuer=()
 if command -v node >/dev/null && deploy/oidc/ensure.sh && [ -d deploy/oidc/node_modules/oidc-provider ]; then
   with_issuer=(--with deploy/Procfile.dev)
   export OIDC_PORT=$oidc_port
+  # Where the issuer may send people back: the dashboard's and the desk's sign-in callbacks, and scripts'.
+  export OIDC_REDIRECT_URIS=${OIDC_REDIRECT_URIS:-http://127.0.0.1:${PROJECTION_HTTP_PORT:-8000}/dashboard/callback,http://127.0.0.1/callback,http://127.0.0.1:${DESK_HTTP_PORT:-8006}/sign-in/callback}
   for service in $services; do export "${service}_OIDC_ISSUER=http://127.0.0.1:${oidc_port}"; done
 fi
 

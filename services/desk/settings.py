@@ -46,6 +46,7 @@ class DeskSettings(ServiceSettings):
     projection_url: str = Field(default_factory=lambda: _peer_url("projection"))
     request_timeout_seconds: float = Field(default=10.0, gt=0, description="Each call to a service.")
 
+    oidc_client_id: str = Field(default="complaints-web", description="The desk's client id at the issuer.")
     session_secret: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_SESSION_SECRET),
         description="Encrypts the session cookie that carries the signed-in person's credential.",

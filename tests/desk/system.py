@@ -56,10 +56,16 @@ class Served:
         return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
 
 
-def serve(app: FastAPI, name: str) -> Served:
+def bound_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def serve(app: FastAPI, name: str, sock: socket.socket | None = None) -> Served:
+    """`app` under uvicorn in a thread, on `sock` (bound already) or a free port."""
+    sock = sock or bound_socket()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"{name}-http", daemon=True)
     thread.start()

@@ -142,6 +142,17 @@ def test_a_refusal_is_shown_with_the_service_s_reason(desk: Any) -> None:
     assert answer.url.path == f"/complaints/{CID}" and "409" in answer.text and "the case is accepted" in answer.text
 
 
+def test_a_credential_the_services_no_longer_take_asks_for_a_new_sign_in(desk: Any) -> None:
+    client, stand, keys = desk
+    sign_in(client, keys["hk-central/staff"])
+    token = csrf(client.get(f"/complaints/{CID}").text)
+    stand.keys = {k: v for k, v in keys.items() if k != "hk-central/staff"}  # the key is revoked
+    page = client.get(f"/complaints/{CID}")
+    assert page.url.path == "/sign-in" and page.url.params["next"] == f"/complaints/{CID}"
+    form = client.post(f"/complaints/{CID}/result", data={"result": "x", "csrf": token})
+    assert form.url.path == "/sign-in" and form.url.params["next"] == f"/complaints/{CID}"
+
+
 def test_the_desk_never_redirects_off_itself(desk: Any) -> None:
     client, _, keys = desk
     for target in ("https://evil.example/", "//evil.example", "/\\evil.example"):

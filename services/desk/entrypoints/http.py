@@ -12,12 +12,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -31,6 +33,7 @@ from shared.oidc import TokenRefused
 from .. import bootstrap
 from ..adapters import i18n
 from ..adapters.identity import Identities
+from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, DeskApplication, NotFound
@@ -40,6 +43,7 @@ from ..domain.roles import Action, allowed
 from ..settings import DeskSettings
 from .pages import Pages
 
+PENDING_COOKIE = "desk_sign_in"  # the state and PKCE verifier while the person is at the issuer
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -68,10 +72,13 @@ def create_app(
     sessions = SessionCodec(settings.session_secret.get_secret_value(), settings.session_max_age_seconds)
     pages = Pages(zone)
 
+    issuer_client = httpx.AsyncClient(timeout=settings.request_timeout_seconds)  # sign-in at the issuer
+
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         yield
         await services.close()
+        await issuer_client.aclose()
 
     api = FastAPI(title="Complaint desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -168,6 +175,51 @@ def create_app(
                             httponly=True, samesite="lax", secure=settings.secure_cookies)  # fmt: skip
         return response
 
+    flow = (
+        IssuerFlow(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_audience, issuer_client)
+        if settings.oidc_issuer
+        else None
+    )
+    pending_codec = SessionCodec(settings.session_secret.get_secret_value(), 600, purpose="sign-in")
+
+    def callback_url(request: Request) -> str:
+        base = settings.public_url or str(request.base_url)
+        return f"{base.rstrip('/')}/sign-in/callback"
+
+    @api.get("/sign-in/issuer")
+    async def sign_in_at_issuer(request: Request, next: str = "/queue") -> Response:
+        """Off to the issuer's login page; back at /sign-in/callback with a code."""
+        if flow is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        try:
+            url, pending = await flow.start(callback_url(request), _local(next))
+        except (httpx.HTTPError, SignInFailed, ValueError, KeyError):
+            return RedirectResponse("/sign-in?problem=issuer-unreachable", status_code=303)
+        response = RedirectResponse(url, status_code=303)
+        response.set_cookie(PENDING_COOKIE, pending_codec.dumps(asdict(pending)), max_age=600, httponly=True,
+                            samesite="lax", secure=secure_cookies)  # fmt: skip
+        return response
+
+    @api.get("/sign-in/callback")
+    async def sign_in_callback(request: Request, code: str = "", state: str = "") -> Response:
+        kept = pending_codec.loads(request.cookies.get(PENDING_COOKIE))
+        refused = RedirectResponse("/sign-in?problem=token-refused", status_code=303)
+        refused.delete_cookie(PENDING_COOKIE)
+        if flow is None or kept is None or not code or not secrets.compare_digest(str(kept.get("state")), state):
+            return refused
+        pending = Pending(str(kept["state"]), str(kept["verifier"]), _local(str(kept["next_url"])))
+        try:
+            token = await flow.finish(code, pending, callback_url(request))
+            principal = identities.by_token(token)
+        except (httpx.HTTPError, SignInFailed, TokenRefused, ValueError):
+            return refused
+        session = new_session(principal.actor_id, principal.office_id, principal.roles, Credential("bearer", token))
+        response = RedirectResponse(pending.next_url, status_code=303)
+        response.delete_cookie(PENDING_COOKIE)
+        response.set_cookie(COOKIE, sessions.encode(session), max_age=settings.session_max_age_seconds,
+                            httponly=True, samesite="lax", secure=secure_cookies)  # fmt: skip
+        return response
+
     @api.post("/sign-out")
     async def sign_out() -> Response:
         response = RedirectResponse("/sign-in", status_code=303)
@@ -192,6 +244,7 @@ def create_app(
             data = await form_of(request, session)
             registered = await desk.register(session.forwarded, data)
         except (FormProblem, ServiceError) as error:
+            _sign_in_again_if_refused(request, error)
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
                           now=data.get("received_at", ""), may=True, values=data, problem=_problem(error))  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
@@ -214,6 +267,7 @@ def create_app(
         try:
             rows = await desk.queue(session.forwarded, clock(), state)
         except ServiceError as error:
+            _sign_in_again_if_refused(request, error)
             problem = _problem(error)
         for row in rows:
             row.summary["next_step"] = next_step(row.history) if row.history else None
@@ -235,6 +289,7 @@ def create_app(
         try:
             rows = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else []
         except ServiceError as error:
+            _sign_in_again_if_refused(request, error)
             problem = _problem(error)
         for row in rows:
             row.summary["next_step"] = next_step(row.history) if row.history else None
@@ -253,6 +308,7 @@ def create_app(
         except NotFound:
             return render(request, "not_found.html", status_code=404)
         except ServiceError as error:
+            _sign_in_again_if_refused(request, error)
             return render(request, "not_found.html", status_code=_status(error), problem=_problem(error))
         actions = allowed(session.role_set, session.office_id)
         return render(request, "complaint.html", page=page, actions=actions, Action=Action, done=done,
@@ -268,6 +324,7 @@ def create_app(
             data = await form_of(request, session)
             await desk.act(session.forwarded, complaint_id, name, data)
         except (FormProblem, ServiceError) as error:
+            _sign_in_again_if_refused(request, error)
             if isinstance(error, ServiceError) and error.status == 404:
                 return render(request, "not_found.html", status_code=404)
             query = urlencode({"problem": _problem(error), "form": name})
@@ -287,6 +344,15 @@ def create_app(
         return render(request, "status.html", status=page, public=True, token=token)
 
     return api
+
+
+def _sign_in_again_if_refused(request: Request, error: Exception) -> None:
+    """A service no longer takes the person's credential (a token expired, a key revoked): sign in again."""
+    if isinstance(error, ServiceError) and error.status == 401:
+        path = str(request.url.path)
+        if request.method == "POST" and path.startswith("/complaints/"):
+            path = path.rsplit("/", 1)[0]  # back to the complaint's page, not to the form's address
+        raise SignInNeeded(_local(path))
 
 
 def _local(url: str) -> str:
