@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from services.desk.entrypoints.http import create_app as desk_http
@@ -40,6 +41,7 @@ from services.triage import bootstrap as triage_boot
 from services.triage.entrypoints.http import create_app as triage_http
 from services.triage.settings import TriageSettings
 from shared.clock import utc_now
+from shared.contracts.topics import ALL_TOPICS
 from tests.support import write_keys
 
 STATUS_SECRET = "a-test-status-link-secret-of-enough-length"
@@ -89,8 +91,29 @@ class System:
         return self.keys[actor]
 
 
+async def _topics_visible(servers: str, timeout: float = 60) -> None:
+    """Every registry topic has its partitions in the broker's metadata. Right after the fixture recreated
+    the topics a consumer may join without seeing them, be given none of their partitions, and wait for
+    its next metadata refresh (5 minutes) before it reads them: so the services start only after this."""
+    names = {topic.name for topic in ALL_TOPICS}
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers)
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            await consumer._client.force_metadata_update()  # a fresh answer, not a cached one
+            if all(consumer.partitions_for_topic(name) for name in names):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the registry's topics never showed their partitions")
+            await asyncio.sleep(0.5)
+    finally:
+        await consumer.stop()
+
+
 @contextmanager
 def running_system(kafka_bootstrap: str, folder: Path) -> Iterator[System]:
+    asyncio.run(_topics_visible(kafka_bootstrap))
     run = uuid.uuid4().hex[:8]
     keys_file = folder / "keys.json"
     keys = write_keys(keys_file)
