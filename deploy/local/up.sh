@@ -10,7 +10,7 @@ state=${STATE_DIR:-.state}
 mkdir -p "$state/logs"
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}
 export LOG_FORMAT=${LOG_FORMAT:-console}  # readable lines here; JSON (the default) in production
-services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION"
+services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION DESK"
 if [ "$state" != ".state" ]; then  # every service keeps its stores and keys there too
   for service in $services; do
     export "${service}_STATE_DIR=${state}" "${service}_KEYS_FILE=${state}/keys.json"
@@ -25,6 +25,8 @@ with_issuer=()
 if command -v node >/dev/null && deploy/oidc/ensure.sh && [ -d deploy/oidc/node_modules/oidc-provider ]; then
   with_issuer=(--with deploy/Procfile.dev)
   export OIDC_PORT=$oidc_port
+  # Where the issuer may send people back: the dashboard's and the desk's sign-in callbacks, and scripts'.
+  export OIDC_REDIRECT_URIS=${OIDC_REDIRECT_URIS:-http://127.0.0.1:${PROJECTION_HTTP_PORT:-8000}/dashboard/callback,http://127.0.0.1/callback,http://127.0.0.1:${DESK_HTTP_PORT:-8006}/sign-in/callback}
   for service in $services; do export "${service}_OIDC_ISSUER=http://127.0.0.1:${oidc_port}"; done
 fi
 
@@ -40,7 +42,7 @@ done
 # Each service's secrets, made once: a store-encryption key per service (complaints carry personal
 # data) and triage's complainant salt. They are not exported here: supervisord_conf.py gives each
 # process only its own service's (`environment=` of its program), never another service's.
-.venv/bin/python - "$state/dev.env" <<'PY'
+.venv/bin/python - "$state/dev.env" "$state/dev-keys.txt" <<'PY'
 import secrets, sys
 from pathlib import Path
 from eventsourcing.cryptography import AESCipher
@@ -49,6 +51,14 @@ have = path.read_text() if path.exists() else ""
 wanted = {f"{s}_CIPHER_KEY": lambda: AESCipher.create_key(32) for s in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION")}
 wanted["TRIAGE_COMPLAINANT_SALT"] = lambda: secrets.token_urlsafe(32)
 wanted["OIDC_DEV_PASSWORD"] = lambda: secrets.token_urlsafe(12)  # the development users' password
+# The desk: its session cookies' key; the status links' key, which the notifier signs receipts with too;
+# the group key its complainants' status pages read the projection with.
+wanted["DESK_SESSION_SECRET"] = lambda: secrets.token_urlsafe(32)
+link_secret = secrets.token_urlsafe(32)
+wanted["DESK_STATUS_LINK_SECRET"] = lambda: link_secret
+wanted["NOTIFIER_STATUS_LINK_SECRET"] = lambda: link_secret
+plain = dict(line.split("\t", 1) for line in Path(sys.argv[2]).read_text().splitlines() if "\t" in line)
+wanted["DESK_STATUS_READER_KEY"] = lambda: plain["group/dashboard"].strip()
 names = {line.split("=", 1)[0] for line in have.splitlines() if "=" in line}
 with path.open("a") as out:
     for name, make in wanted.items():

@@ -94,6 +94,7 @@ class Notifier:
     mail_domain: str  # the right-hand side of every Message-ID
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     receipt_max_age: timedelta = timedelta(hours=24)
+    status_link: Callable[[UUID], str] | None = None  # the complainant's private status page (the desk's)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
 
@@ -159,7 +160,8 @@ class Notifier:
             return
         if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
             return
-        receipt = receipts.receipt_email(event, sender=self.sender, domain=self.mail_domain)
+        link = self.status_link(event.complaint_id) if self.status_link else None
+        receipt = receipts.receipt_email(event, sender=self.sender, domain=self.mail_domain, status_url=link)
         await self._attempt(
             message,
             origin,

@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, NoReturn
+from uuid import UUID
 
 import faust
 
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES
 from shared.contracts.wire import WireMessage
 from shared.health import Endpoint, Status, serving
+from shared.status_link import status_link
 
 from .adapters import reconciler
 from .adapters.deadletters import DeadLetterPublisher
@@ -124,7 +126,16 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         mail_domain=settings.mail_domain,
         policy=settings.retry_policy(),
         receipt_max_age=timedelta(hours=settings.receipt_max_age_hours),
+        status_link=_status_links(settings),
     )
+
+
+def _status_links(settings: NotifierSettings) -> Callable[[UUID], str] | None:
+    """Receipts link to the desk's status page, signed with the desk's secret (shared/status_link.py)."""
+    if settings.status_link_secret is None:
+        return None
+    secret = settings.status_link_secret.get_secret_value()
+    return lambda complaint_id: status_link(settings.desk_url, complaint_id, secret)
 
 
 def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:

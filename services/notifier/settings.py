@@ -45,6 +45,10 @@ class NotifierSettings(ServiceSettings):
     receipt_max_age_hours: float = Field(
         default=24.0, gt=0, description="Older registrations get no receipt (a replay from offset 0 mails nobody)."
     )
+    desk_url: str = Field(default="http://127.0.0.1:8006", description="The desk's address: receipts link to it.")
+    status_link_secret: SecretStr | None = Field(
+        default=None, description="The desk's DESK_STATUS_LINK_SECRET: receipts carry a status link (None: none)."
+    )
     reconcile_seconds: float = Field(
         default=60.0, gt=0, description="How often the worker re-reads what its group committed (a safety net)."
     )

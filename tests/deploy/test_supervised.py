@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from shared.sign_in import sign_in
+from shared.status_link import status_link
 from tests.deploy.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +59,7 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
     for service in SERVICES:
         for process in ("HTTP", "RELAY_HEALTH", "WORKER_HEALTH"):
             env[f"{service.upper()}_{process}_PORT"] = str(free_port())
+    env["DESK_HTTP_PORT"] = str(free_port())  # the desk (it has no relay or worker)
     env["OIDC_PORT"] = str(free_port())  # the development sign-in issuer, where node is installed
     up = subprocess.run(["bash", "deploy/local/up.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     running = System(state, env)
@@ -159,6 +162,22 @@ def test_a_person_signs_in_at_the_supervised_issuer_and_reads_with_the_token(sys
         timeout=10,
     )
     assert refused.status_code == 401
+
+
+def test_people_sign_in_at_the_desk_with_a_development_key(system: System) -> None:
+    """The desk under `make up`: it finds every service at its moved port, signs a development key in,
+    and reads complainants' status pages with the key `make up` gave it (a link of no complaint: 404)."""
+    desk = f"http://127.0.0.1:{system.port('desk', 'http')}"
+    health = httpx.get(f"{desk}/health", timeout=10).json()
+    assert set(health["services"].values()) == {"alive"}, health
+    keys = dict(line.split("\t", 1) for line in (system.state / "dev-keys.txt").read_text().splitlines())
+    with httpx.Client(base_url=desk, timeout=10, follow_redirects=True) as person:
+        queue = person.post("/sign-in", data={"key": keys["hk-central/reception"].strip(), "next": "/queue"})
+        assert queue.status_code == 200 and 'data-testid="who">hk-central/reception<' in queue.text, queue.text[:500]
+    secrets = dict(line.split("=", 1) for line in (system.state / "dev.env").read_text().splitlines() if "=" in line)
+    assert secrets["DESK_STATUS_LINK_SECRET"] == secrets["NOTIFIER_STATUS_LINK_SECRET"]
+    link = status_link(desk, uuid.uuid4(), secrets["DESK_STATUS_LINK_SECRET"])
+    assert httpx.get(link, timeout=10).status_code == 404  # read with the reader key: no such complaint (not 503)
 
 
 def test_make_down_stops_every_process(system: System) -> None:

@@ -24,6 +24,7 @@ from shared.clock import utc_now
 from shared.contracts import DeadLetter
 from shared.contracts.topics import INTAKE_EVENTS
 from shared.contracts.wire import WireMessage, encode
+from shared.status_link import read_status_token, status_link
 
 from .support import HOOK_SECRET, HookReceiver, SmtpSink, directory, major, registered
 
@@ -180,6 +181,20 @@ async def test_a_complainant_with_an_email_gets_a_receipt_with_the_reference_onc
     body = mail.get_payload(decode=True).decode()
     assert f"{event.payload.form.office_reference} (office-a no. 42)" in body
     assert event.payload.form.received_by not in body and event.payload.form.description not in body
+
+
+async def test_the_receipt_links_to_the_complainant_s_status_page_on_the_desk(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    service = notifier(smtp, hooks, Letters())
+    service.status_link = lambda cid: status_link("https://desk.test", cid, "a-status-link-secret-for-tests")
+    event = registered("chan.tai.man@mail.test")
+    await service.receipt(wire(event), ORIGIN)
+    [mail] = smtp.messages
+    body = mail.get_payload(decode=True).decode()
+    [link] = [word for word in body.split() if word.startswith("https://desk.test/status/")]
+    token = link.removeprefix("https://desk.test/status/")
+    assert read_status_token(token, "a-status-link-secret-for-tests") == event.complaint_id
 
 
 async def test_no_receipt_for_a_phone_contact_nor_for_an_old_registration(smtp: SmtpSink, hooks: HookReceiver) -> None:

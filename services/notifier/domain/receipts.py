@@ -42,7 +42,9 @@ def reference(event: ComplaintRegistered) -> str:
     return f"{event.payload.form.office_reference} ({event.office_id} no. {event.payload.sequence_number})"
 
 
-def receipt_email(event: ComplaintRegistered, *, sender: str, domain: str) -> EmailMessage:
+def receipt_email(
+    event: ComplaintRegistered, *, sender: str, domain: str, status_url: str | None = None
+) -> EmailMessage:
     form = event.payload.form
     ref = reference(event)
     message = EmailMessage()
@@ -64,6 +66,7 @@ def receipt_email(event: ComplaintRegistered, *, sender: str, domain: str) -> Em
                 f"您於 {form.received_at:%Y-%m-%d %H:%M} 提出的投訴已經登記。",
                 f"編號：{ref}",  # noqa: RUF001 (Chinese punctuation)
                 "聯絡我們時請提供此編號。我們會通知您處理進度。",
+                *(["", f"Follow it here / 查看進度: {status_url}"] if status_url else []),
             ]
         )
         + "\n"

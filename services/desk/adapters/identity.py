@@ -1,0 +1,43 @@
+"""Who a credential belongs to, for the desk's own pages (which forms to offer, the user's office):
+an office key is looked up in the services' hashed key file, an access token is verified against the
+issuer's published keys exactly as the services do (shared/oidc.py). The services still judge every
+call themselves; this only names the person.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.auth import KeyRegistry, Principal
+from shared.oidc import BearerVerifier, TokenRefused
+
+from ..settings import DeskSettings
+
+
+class Identities:
+    def __init__(self, settings: DeskSettings) -> None:
+        self.keys_file: Path = settings.keys_file
+        self.verifier = (
+            BearerVerifier(
+                settings.oidc_issuer,
+                settings.oidc_audience,
+                jwks_url=settings.oidc_jwks_url,
+                cache_seconds=settings.oidc_jwks_cache_seconds,
+                leeway_seconds=settings.oidc_leeway_seconds,
+                office_claim=settings.oidc_office_claim,
+                roles_claim=settings.oidc_roles_claim,
+            )
+            if settings.oidc_issuer
+            else None
+        )
+
+    def by_key(self, raw_key: str) -> Principal | None:
+        # Read at each sign-in: keys are added and revoked in the file while the desk runs.
+        if not self.keys_file.exists():
+            return None
+        return KeyRegistry.load(self.keys_file).authenticate(raw_key.strip())
+
+    def by_token(self, token: str) -> Principal:
+        if self.verifier is None:
+            raise TokenRefused("sign-in with the issuer is not configured here")
+        return self.verifier.verify(token)

@@ -1,0 +1,213 @@
+"""The desk's use cases: each page's data gathered from the services' APIs with the person's own
+credential, and each form sent to the service that owns the fact. The desk keeps nothing and decides
+nothing; every call that changes something takes effect in (or is refused by) its service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+from uuid import UUID
+
+from shared.status_link import read_status_token
+
+from .adapters.services import Credential, ServiceError, Services
+from .domain import public_status
+from .domain.forms import FORMS, TRIAGE_ASPECTS, FormProblem, local_instant
+from .domain.queue import Countdown, Level, countdowns, worst
+
+QUEUE_LIMIT = 100
+QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
+                "visited", "closed", "all")  # fmt: skip
+CONCURRENCY = 8  # histories read at once for a queue or a search
+
+
+class NotFound(LookupError):
+    """No such complaint for this person (another office's complaint looks exactly the same)."""
+
+
+@dataclass
+class QueueRow:
+    summary: dict[str, Any]
+    history: dict[str, Any] | None
+    clocks: list[Countdown]
+    level: Level
+
+
+@dataclass
+class ComplaintPage:
+    history: dict[str, Any]
+    triage: dict[str, Any] | None = None
+    case: dict[str, Any] | None = None
+    followup: dict[str, Any] | None = None
+    clocks: list[Countdown] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)  # services that could not answer now
+
+
+@dataclass
+class StatusPage:
+    reference: str | None
+    stage: str
+    milestones: list[public_status.Milestone]
+    received_at: str | None
+
+
+class DeskApplication:
+    def __init__(self, services: Services, zone: tzinfo, status_secret: str, status_reader: Credential | None,
+                 search_scan_limit: int = 200) -> None:  # fmt: skip
+        self.services = services
+        self.zone = zone
+        self.status_secret = status_secret
+        self.status_reader = status_reader
+        self.search_scan_limit = search_scan_limit
+
+    # -- reception ----------------------------------------------------------------------------
+
+    async def register(self, who: Credential, data: dict[str, str]) -> dict[str, Any]:
+        """The registration form (the seeds' fields) to intake's `POST /complaints`."""
+        form = {
+            "office_reference": data.get("office_reference", "").strip(),
+            "complainant": {"name": data.get("name", "").strip(), "contact": data.get("contact", "").strip()},
+            "unit_address": data.get("unit_address", "").strip(),
+            "channel": data.get("channel", "").strip(),
+            "occurred_at": local_instant(data.get("occurred_at", ""), self.zone, "occurred_at").isoformat(),
+            "received_at": local_instant(data.get("received_at", ""), self.zone, "received_at").isoformat(),
+            "object": data.get("object", "").strip(),
+            "description": data.get("description", "").strip(),
+            "customer_request": data.get("customer_request", "").strip(),
+            "received_by": data.get("received_by", "").strip(),
+        }
+        result: dict[str, Any] = await self.services.post("intake", "/complaints", who, form)
+        return result
+
+    # -- queue and search ---------------------------------------------------------------------
+
+    async def _histories(self, who: Credential, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(cid: str) -> tuple[str, dict[str, Any] | None]:
+            async with gate:
+                try:
+                    return cid, await self.services.get("projection", f"/complaints/{cid}", who)
+                except ServiceError:
+                    return cid, None
+
+        return dict(await asyncio.gather(*(one(cid) for cid in ids)))
+
+    async def queue(self, who: Credential, now: datetime, state: str = "open", **filters: Any) -> list[QueueRow]:
+        """Complaints for the person's office (the projection scopes it), with each one's clocks."""
+        wanted = None if state in ("open", "all") else state
+        page = await self.services.get("projection", "/complaints", who, state=wanted, limit=500, **filters)
+        items = [i for i in page["items"] if state != "open" or i["state"] != "closed"]
+        items = sorted(items, key=lambda i: i.get("received_at") or "", reverse=True)[:QUEUE_LIMIT]
+        histories = await self._histories(who, [i["complaint_id"] for i in items])
+        rows = []
+        for item in items:
+            history = histories.get(item["complaint_id"])
+            clocks = countdowns(history, now) if history else []
+            rows.append(QueueRow(item, history, clocks, worst(clocks)))
+        order = [Level.BREACHED, Level.WARNING, Level.OK]
+        return sorted(rows, key=lambda r: (order.index(r.level), r.clocks[0].due_at is None if r.clocks else True,
+                                          r.clocks[0].due_at or now if r.clocks else now))  # fmt: skip
+
+    async def search(self, who: Credential, text: str, now: datetime) -> list[QueueRow]:
+        """Reference, name, phone, unit or any words of the complaint: the projection's list (scoped to
+        the person's office) read with each complaint's history, newest first, up to the scan limit."""
+        needle = " ".join(text.split()).casefold()
+        if not needle:
+            return []
+        page = await self.services.get("projection", "/complaints", who, limit=500)
+        items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
+        items = items[: self.search_scan_limit]
+        histories = await self._histories(who, [i["complaint_id"] for i in items])
+        found = []
+        for item in items:
+            history = histories.get(item["complaint_id"])
+            if _matches(needle, item, history):
+                clocks = countdowns(history, now) if history else []
+                found.append(QueueRow(item, history, clocks, worst(clocks)))
+        return found
+
+    # -- one complaint ------------------------------------------------------------------------
+
+    async def complaint(self, who: Credential, complaint_id: UUID, now: datetime) -> ComplaintPage:
+        try:
+            history = await self.services.get("projection", f"/complaints/{complaint_id}", who)
+        except ServiceError as error:
+            if error.status in (403, 404):
+                raise NotFound(str(complaint_id)) from None
+            raise
+        page = ComplaintPage(history=history, clocks=countdowns(history, now))
+
+        async def optional(service: Any, path: str) -> dict[str, Any] | None:
+            try:
+                answer: dict[str, Any] = await self.services.get(service, path, who)
+                return answer
+            except ServiceError as error:
+                if error.status not in (403, 404):
+                    page.unavailable.append(service)
+                return None
+
+        page.triage, page.case, page.followup = await asyncio.gather(
+            optional("triage", f"/complaints/{complaint_id}/triage"),
+            optional("handling", f"/cases/{complaint_id}"),
+            optional("followup", f"/complaints/{complaint_id}"),
+        )
+        return page
+
+    async def act(self, who: Credential, complaint_id: UUID, name: str, data: dict[str, str]) -> Any:
+        """Send one of the complaint page's forms to the service that owns the fact."""
+        form = FORMS.get(name)
+        if form is None:
+            raise FormProblem("form", f"no form {name!r}")
+        path = form.path.replace("{id}", str(complaint_id))
+        if "{aspect}" in path:
+            aspect = data.get("aspect", "")
+            if aspect not in TRIAGE_ASPECTS:
+                raise FormProblem("aspect", f"one of {', '.join(TRIAGE_ASPECTS)}")
+            path = path.replace("{aspect}", aspect)
+        return await self.services.post(form.service, path, who, form.body(data, self.zone))  # type: ignore[arg-type]
+
+    # -- the complainant's status page --------------------------------------------------------
+
+    async def status(self, token: str) -> StatusPage:
+        """The complaint a status link was signed for, as the complainant may see it."""
+        complaint_id = read_status_token(token, self.status_secret)
+        if complaint_id is None or self.status_reader is None:
+            raise NotFound(token)
+        try:
+            history = await self.services.get("projection", f"/complaints/{complaint_id}", self.status_reader)
+        except ServiceError as error:
+            if error.status in (403, 404):
+                raise NotFound(str(complaint_id)) from None
+            raise
+        facts = history.get("complaint") or {}
+        return StatusPage(
+            reference=facts.get("office_reference"),
+            stage=public_status.stage(history),
+            milestones=public_status.milestones(history),
+            received_at=facts.get("received_at"),
+        )
+
+
+def _matches(needle: str, item: dict[str, Any], history: dict[str, Any] | None) -> bool:
+    words = [str(item.get("office_reference") or ""), str(item.get("complaint_id"))]
+    contact = ""
+    if history:
+        facts = history.get("complaint") or {}
+        complainant = facts.get("complainant") or {}
+        contact = str(complainant.get("contact") or "")
+        words += [str(complainant.get("name") or ""), contact, str(facts.get("unit_address") or ""),
+                  str(facts.get("object") or "")]  # fmt: skip
+        for entry in history.get("timeline", []):
+            if str(entry.get("type", "")).endswith("ComplaintRegistered"):
+                form = (entry.get("payload") or {}).get("form") or {}
+                words += [str(form.get(k) or "") for k in ("description", "customer_request", "object")]
+    if needle in " ".join(words).casefold():
+        return True
+    # a phone number as typed, with or without spaces, dashes or the country code
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    phone_like = len(digits) >= 4 and not needle.strip("+0123456789 -()")
+    return phone_like and digits in "".join(ch for ch in contact if ch.isdigit())

@@ -1,0 +1,66 @@
+"""What a complainant's status page shows: the milestones of their complaint and when, nothing more.
+
+Built from the projection's history by an allow-list: only the event types below become milestones,
+and each keeps its time and, for the reply and the customer's own return visit, what the customer was
+told or said. No actor, no department's internal notes (cause, responsible person, proposals,
+rejections, execution notes, overrides and their reasons), no clock or staff name ever reaches the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# event type -> milestone key (the page's words for it come from the message catalogue)
+MILESTONES = {
+    "ComplaintRegistered": "received",
+    "ComplaintTriaged": "assessed",
+    "CaseAccepted": "accepted",
+    "HandOverAccepted": "accepted",
+    "SolutionApproved": "solution-approved",
+    "SolutionCarriedOut": "carried-out",
+    "ResultRecorded": "result",
+    "CustomerReplied": "replied",
+    "ReturnVisitMade": "visited",
+    "CaseReopened": "reopened",
+    "CaseClosed": "closed",
+}
+# Where the complaint stands, in the complainant's words (the projection's state -> a public stage).
+STAGES = ("received", "in-handling", "replied", "closed")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    at: datetime
+    detail: str | None = None  # only what the customer was told (the reply's summary is not kept here)
+
+
+def short_type(event_type: str) -> str:
+    return event_type.rsplit(".", 1)[-1]
+
+
+def milestones(history: dict[str, Any]) -> list[Milestone]:
+    found: list[Milestone] = []
+    for entry in history.get("timeline", []):
+        key = MILESTONES.get(short_type(str(entry.get("type", ""))))
+        if key is None:
+            continue
+        at = datetime.fromisoformat(str(entry["occurred_at"]))
+        detail = None
+        if key == "visited":
+            detail = str((entry.get("payload") or {}).get("outcome") or "") or None
+        found.append(Milestone(key, at, detail))
+    return found
+
+
+def stage(history: dict[str, Any]) -> str:
+    facts = history.get("complaint") or {}
+    if facts.get("closed_at"):
+        return "closed"
+    if facts.get("replied_at"):
+        return "replied"
+    if any(m.key in ("accepted", "assessed") for m in milestones(history)):
+        return "in-handling"
+    return "received"

@@ -1,0 +1,106 @@
+"""A complaint's clocks as the queue shows them: each record-rule step still owed, when it is due, how
+long is left, and whether it is on time, in warning or breached. The deadlines and verdicts are the
+SLA's (read through the projection's history, which carries them); the desk only counts down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+# A step still owed: the projection's statuses for "not done yet".
+OWED = frozenset({"pending", "overdue", "waiting"})
+BREACHED = frozenset({"overdue", "late"})
+# With less than this left, a clock shows as a warning even before the SLA's own warning arrives.
+WARNING_WINDOW = timedelta(hours=1)
+
+
+class Level(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    BREACHED = "breached"
+
+
+@dataclass(frozen=True)
+class Countdown:
+    step: str
+    due_at: datetime | None
+    remaining_seconds: int | None  # negative once past due
+    level: Level
+    status: str
+
+
+def _instant(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def countdowns(history: dict[str, Any], now: datetime) -> list[Countdown]:
+    """The owed steps of one complaint history (the projection's `GET /complaints/{id}`), soonest first.
+    A step the SLA warned about (a `DeadlineWarning` on the timeline, after the step's clock started)
+    is a warning whatever the time left."""
+    warned = any(str(entry.get("type", "")).endswith("DeadlineWarning") for entry in history.get("timeline", []))
+    found = []
+    for check in history.get("checks", []):
+        status = str(check.get("status"))
+        if status not in OWED and status not in BREACHED:
+            continue
+        due = _instant(check.get("extended_until")) or _instant(check.get("due_at"))
+        remaining = None if due is None else int((due - now).total_seconds())
+        if status in BREACHED or check.get("violation") or (remaining is not None and remaining < 0):
+            level = Level.BREACHED
+        elif (remaining is not None and remaining <= WARNING_WINDOW.total_seconds()) or warned:
+            level = Level.WARNING
+        else:
+            level = Level.OK
+        if status == "late":  # done, but late: nothing left to count down
+            remaining = None
+        found.append(Countdown(str(check.get("step")), due, remaining, level, status))
+    return sorted(found, key=lambda c: (c.due_at is None, c.due_at or now))
+
+
+def worst(levels: list[Countdown]) -> Level:
+    order = [Level.OK, Level.WARNING, Level.BREACHED]
+    return max((c.level for c in levels), key=order.index, default=Level.OK)
+
+
+# -- whose move it is ---------------------------------------------------------------------------
+
+# The next step -> the roles that take it (the queue's "for my role" view).
+NEXT_STEP_ROLES = {
+    "triage": frozenset({"supervisor", "manager", "leader"}),
+    "accept": frozenset({"department-staff", "supervisor"}),
+    "handle": frozenset({"department-staff", "supervisor"}),
+    "approve": frozenset({"leader"}),
+    "reply": frozenset({"supervisor", "manager"}),
+    "visit": frozenset({"receptionist", "department-staff", "supervisor", "manager"}),
+    "close": frozenset({"supervisor", "manager"}),
+}
+
+
+def _kinds(history: dict[str, Any]) -> list[str]:
+    return [str(e.get("type", "")).rsplit(".", 1)[-1] for e in history.get("timeline", [])]
+
+
+def next_step(history: dict[str, Any]) -> str | None:
+    """Whose move it is, read from the facts the services published (None: nothing is owed)."""
+    facts = history.get("complaint") or {}
+    state = history.get("state") or facts.get("state")
+    kinds = _kinds(history)
+    if state == "closed":
+        return None
+    if state in ("registered", "unregistered"):
+        return "triage"
+    if state == "visited":
+        return "close"
+    if state == "replied":
+        return "visit"
+    if state == "resulted" or (facts.get("validity") == "invalid" and not facts.get("replied_at")):
+        return "reply"
+    if state in ("triaged", "routed"):
+        return "accept"
+    # in handling (or reopened): a proposal still awaiting a leader is the leader's move
+    last_proposal = max((i for i, k in enumerate(kinds) if k == "SolutionProposed"), default=-1)
+    last_decision = max((i for i, k in enumerate(kinds) if k in ("SolutionApproved", "SolutionRejected")), default=-1)
+    return "approve" if last_proposal > last_decision else "handle"

@@ -1,0 +1,372 @@
+"""The desk (FastAPI + Jinja2): server-rendered pages for office staff, and complainants' status pages.
+
+Every page works without JavaScript (forms post, the server answers with a redirect or a page); a small
+script only counts the clocks down between reloads. Each call to a service carries the signed-in
+person's own credential, so the services' roles and office tenancy hold on every page and link.
+
+Run: `uvicorn services.desk.entrypoints.http:create_app --factory --port 8006`
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from shared.clock import Clock, utc_now
+from shared.contracts.handling import SolutionKind
+from shared.contracts.intake import Channel
+from shared.oidc import TokenRefused
+
+from .. import bootstrap
+from ..adapters import i18n
+from ..adapters.identity import Identities
+from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
+from ..adapters.services import Credential, ServiceError, Services
+from ..adapters.session import COOKIE, Session, SessionCodec, new_session
+from ..application import QUEUE_STATES, DeskApplication, NotFound
+from ..domain.forms import TRIAGE_ASPECTS, FormProblem
+from ..domain.queue import NEXT_STEP_ROLES, next_step
+from ..domain.roles import Action, allowed
+from ..settings import DeskSettings
+from .pages import Pages
+
+PENDING_COOKIE = "desk_sign_in"  # the state and PKCE verifier while the person is at the issuer
+STATIC = Path(__file__).resolve().parents[1] / "static"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class SignInNeeded(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def create_app(
+    settings: DeskSettings | None = None,
+    services: Services | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    settings = settings or DeskSettings()
+    if clock is utc_now:  # a demo on accelerated time (DESK_TIME_FACTOR)
+        clock = settings.clock()
+    secure_cookies = settings.secure_cookies
+    services = services or Services(settings)
+    zone = ZoneInfo(settings.time_zone)
+    desk: DeskApplication = bootstrap.application(settings, services)
+    identities = Identities(settings)
+    sessions = SessionCodec(settings.session_secret.get_secret_value(), settings.session_max_age_seconds)
+    pages = Pages(zone)
+
+    issuer_client = httpx.AsyncClient(timeout=settings.request_timeout_seconds)  # sign-in at the issuer
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.close()
+        await issuer_client.aclose()
+
+    api = FastAPI(title="Complaint desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    class Language(BaseHTTPMiddleware):
+        """The page's language for every request; asking for one (`?lang=`) remembers it in a cookie.
+        Every answer also gets the security headers (no framing, no third-party anything)."""
+
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            asked = request.query_params.get("lang")
+            request.state.lang = i18n.choose(
+                asked, request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
+            )
+            response = await call_next(request)
+            if asked in i18n.LANGUAGES:
+                response.set_cookie(i18n.COOKIE, asked, max_age=365 * 86400, samesite="lax",
+                                    secure=secure_cookies)  # fmt: skip
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            return response
+
+    api.add_middleware(Language)
+
+    @api.exception_handler(SignInNeeded)
+    async def to_sign_in(request: Request, error: SignInNeeded) -> Response:
+        return RedirectResponse(f"/sign-in?{urlencode({'next': error.next_url})}", status_code=303)
+
+    def signed_in(request: Request) -> Session:
+        session = sessions.decode(request.cookies.get(COOKIE))
+        if session is None:
+            raise SignInNeeded(_local(str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")))
+        return session
+
+    async def form_of(request: Request, session: Session) -> dict[str, str]:
+        data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        if not secrets.compare_digest(data.get("csrf", ""), session.csrf):
+            raise FormProblem("csrf", "the form is stale: reload the page")
+        return data
+
+    def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        session = sessions.decode(request.cookies.get(COOKIE))
+        html = pages.render(request.state.lang, template, request=request, session=session, **context)
+        return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+    # -- health -------------------------------------------------------------------------------
+
+    @api.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @api.get("/health", include_in_schema=False)
+    async def health() -> JSONResponse:
+        """The desk keeps nothing of its own: it is healthy when it answers; each service's liveness
+        is reported beside it (a service down makes its pages say so, not the desk fail)."""
+        peers = {name: await services.alive(name) for name in ("intake", "triage", "handling", "sla",
+                                                                  "followup", "projection")}  # fmt: skip
+        return JSONResponse(
+            {"status": "ok", "services": {k: "alive" if v else "unreachable" for k, v in peers.items()}}
+        )
+
+    # -- signing in and out -------------------------------------------------------------------
+
+    @api.get("/", include_in_schema=False)
+    async def home(request: Request) -> Response:
+        session = sessions.decode(request.cookies.get(COOKIE))
+        return RedirectResponse("/queue" if session else "/sign-in", status_code=303)
+
+    @api.get("/sign-in", response_class=HTMLResponse)
+    async def sign_in_page(request: Request, next: str = "/queue", problem: str | None = None) -> HTMLResponse:
+        return render(request, "sign_in.html", next=_local(next), problem=problem,
+                      with_token=identities.verifier is not None)  # fmt: skip
+
+    @api.post("/sign-in")
+    async def sign_in(request: Request) -> Response:
+        data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        next_url = _local(data.get("next", "/queue"))
+        key, token = data.get("key", "").strip(), data.get("token", "").strip()
+        principal = None
+        credential: Credential | None = None
+        problem = "unknown-key"
+        if key:
+            principal, credential = identities.by_key(key), Credential("key", key)
+        elif token:
+            try:
+                principal, credential = identities.by_token(token), Credential("bearer", token)
+            except TokenRefused:
+                problem = "token-refused"
+        if principal is None or credential is None:
+            return RedirectResponse(f"/sign-in?{urlencode({'next': next_url, 'problem': problem})}", status_code=303)
+        session = new_session(principal.actor_id, principal.office_id, principal.roles, credential)
+        response = RedirectResponse(next_url, status_code=303)
+        response.set_cookie(COOKIE, sessions.encode(session), max_age=settings.session_max_age_seconds,
+                            httponly=True, samesite="lax", secure=settings.secure_cookies)  # fmt: skip
+        return response
+
+    flow = (
+        IssuerFlow(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_audience, issuer_client)
+        if settings.oidc_issuer
+        else None
+    )
+    pending_codec = SessionCodec(settings.session_secret.get_secret_value(), 600, purpose="sign-in")
+
+    def callback_url(request: Request) -> str:
+        base = settings.public_url or str(request.base_url)
+        return f"{base.rstrip('/')}/sign-in/callback"
+
+    @api.get("/sign-in/issuer")
+    async def sign_in_at_issuer(request: Request, next: str = "/queue") -> Response:
+        """Off to the issuer's login page; back at /sign-in/callback with a code."""
+        if flow is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        try:
+            url, pending = await flow.start(callback_url(request), _local(next))
+        except (httpx.HTTPError, SignInFailed, ValueError, KeyError):
+            return RedirectResponse("/sign-in?problem=issuer-unreachable", status_code=303)
+        response = RedirectResponse(url, status_code=303)
+        response.set_cookie(PENDING_COOKIE, pending_codec.dumps(asdict(pending)), max_age=600, httponly=True,
+                            samesite="lax", secure=secure_cookies)  # fmt: skip
+        return response
+
+    @api.get("/sign-in/callback")
+    async def sign_in_callback(request: Request, code: str = "", state: str = "") -> Response:
+        kept = pending_codec.loads(request.cookies.get(PENDING_COOKIE))
+        refused = RedirectResponse("/sign-in?problem=token-refused", status_code=303)
+        refused.delete_cookie(PENDING_COOKIE)
+        if flow is None or kept is None or not code or not secrets.compare_digest(str(kept.get("state")), state):
+            return refused
+        pending = Pending(str(kept["state"]), str(kept["verifier"]), _local(str(kept["next_url"])))
+        try:
+            token = await flow.finish(code, pending, callback_url(request))
+            principal = identities.by_token(token)
+        except (httpx.HTTPError, SignInFailed, TokenRefused, ValueError):
+            return refused
+        session = new_session(principal.actor_id, principal.office_id, principal.roles, Credential("bearer", token))
+        response = RedirectResponse(pending.next_url, status_code=303)
+        response.delete_cookie(PENDING_COOKIE)
+        response.set_cookie(COOKIE, sessions.encode(session), max_age=settings.session_max_age_seconds,
+                            httponly=True, samesite="lax", secure=secure_cookies)  # fmt: skip
+        return response
+
+    @api.post("/sign-out")
+    async def sign_out() -> Response:
+        response = RedirectResponse("/sign-in", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    # -- reception ----------------------------------------------------------------------------
+
+    @api.get("/register", response_class=HTMLResponse)
+    async def register_page(request: Request) -> HTMLResponse:
+        session = signed_in(request)
+        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        may = Action.REGISTER in allowed(session.role_set, session.office_id)
+        return render(request, "register.html", channels=[c.value for c in Channel], now=now, may=may, values={},
+                      problem=None)  # fmt: skip
+
+    @api.post("/register", response_class=HTMLResponse)
+    async def register(request: Request) -> Response:
+        session = signed_in(request)
+        data: dict[str, str] = {}
+        try:
+            data = await form_of(request, session)
+            registered = await desk.register(session.forwarded, data)
+        except (FormProblem, ServiceError) as error:
+            _sign_in_again_if_refused(request, error)
+            return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
+                          now=data.get("received_at", ""), may=True, values=data, problem=_problem(error))  # fmt: skip
+        query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
+        return RedirectResponse(f"/queue?{query}", status_code=303)
+
+    # -- the queue and search -----------------------------------------------------------------
+
+    @api.get("/queue", response_class=HTMLResponse)
+    async def queue(
+        request: Request,
+        state: str = "open",
+        mine: bool = False,
+        department: str = "",
+        registered: str | None = None,
+        id: str | None = None,
+    ) -> HTMLResponse:
+        session = signed_in(request)
+        state = state if state in QUEUE_STATES else "open"
+        rows, problem = [], None
+        try:
+            rows = await desk.queue(session.forwarded, clock(), state)
+        except ServiceError as error:
+            _sign_in_again_if_refused(request, error)
+            problem = _problem(error)
+        for row in rows:
+            row.summary["next_step"] = next_step(row.history) if row.history else None
+            row.summary["department"] = ((row.history or {}).get("complaint") or {}).get("department")
+        departments = sorted({str(r.summary["department"]) for r in rows if r.summary["department"]})
+        if department:
+            rows = [r for r in rows if r.summary["department"] == department]
+        if mine:
+            rows = [r for r in rows if session.role_set & NEXT_STEP_ROLES.get(r.summary["next_step"] or "", set())]
+        just_registered = id if id and any(r.summary["complaint_id"] == id for r in rows) else None
+        return render(request, "queue.html", rows=rows, state=state, states=QUEUE_STATES, mine=mine,
+                      department=department, departments=departments, registered=registered,
+                      registered_id=id, registered_shown=just_registered, problem=problem, now=clock())  # fmt: skip
+
+    @api.get("/search", response_class=HTMLResponse)
+    async def search(request: Request, q: str = "") -> HTMLResponse:
+        session = signed_in(request)
+        rows, problem = [], None
+        try:
+            rows = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else []
+        except ServiceError as error:
+            _sign_in_again_if_refused(request, error)
+            problem = _problem(error)
+        for row in rows:
+            row.summary["next_step"] = next_step(row.history) if row.history else None
+        return render(request, "search.html", q=q, rows=rows, problem=problem, now=clock())
+
+    # -- one complaint ------------------------------------------------------------------------
+
+    @api.get("/complaints/{complaint_id}", response_class=HTMLResponse)
+    async def complaint(
+        request: Request, complaint_id: UUID, done: str | None = None, problem: str | None = None,
+        form: str | None = None,
+    ) -> HTMLResponse:  # fmt: skip
+        session = signed_in(request)
+        try:
+            page = await desk.complaint(session.forwarded, complaint_id, clock())
+        except NotFound:
+            return render(request, "not_found.html", status_code=404)
+        except ServiceError as error:
+            _sign_in_again_if_refused(request, error)
+            return render(request, "not_found.html", status_code=_status(error), problem=_problem(error))
+        actions = allowed(session.role_set, session.office_id)
+        return render(request, "complaint.html", page=page, actions=actions, Action=Action, done=done,
+                      problem=problem, failed_form=form, next_step=next_step(page.history), now=clock(),
+                      aspects=TRIAGE_ASPECTS, solution_kinds=[k.value for k in SolutionKind],
+                      channels=[c.value for c in Channel])  # fmt: skip
+
+    @api.post("/complaints/{complaint_id}/{name}")
+    async def act(request: Request, complaint_id: UUID, name: str) -> Response:
+        session = signed_in(request)
+        base = f"/complaints/{complaint_id}"
+        try:
+            data = await form_of(request, session)
+            await desk.act(session.forwarded, complaint_id, name, data)
+        except (FormProblem, ServiceError) as error:
+            _sign_in_again_if_refused(request, error)
+            if isinstance(error, ServiceError) and error.status == 404:
+                return render(request, "not_found.html", status_code=404)
+            query = urlencode({"problem": _problem(error), "form": name})
+            return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
+        return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
+
+    # -- the complainant's status page (no sign-in: the signed link is the permission) ---------
+
+    @api.get("/status/{token}", response_class=HTMLResponse)
+    async def status_page(request: Request, token: str) -> HTMLResponse:
+        try:
+            page = await desk.status(token[:200])
+        except NotFound:
+            return render(request, "status_unknown.html", status_code=404, public=True)
+        except ServiceError:
+            return render(request, "status_unknown.html", status_code=503, public=True, unavailable=True)
+        return render(request, "status.html", status=page, public=True, token=token)
+
+    return api
+
+
+def _sign_in_again_if_refused(request: Request, error: Exception) -> None:
+    """A service no longer takes the person's credential (a token expired, a key revoked): sign in again."""
+    if isinstance(error, ServiceError) and error.status == 401:
+        path = str(request.url.path)
+        if request.method == "POST" and path.startswith("/complaints/"):
+            path = path.rsplit("/", 1)[0]  # back to the complaint's page, not to the form's address
+        raise SignInNeeded(_local(path))
+
+
+def _local(url: str) -> str:
+    """Only a path on the desk itself may be a redirect target (never another site)."""
+    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/queue"
+
+
+def _status(error: Exception) -> int:
+    if isinstance(error, ServiceError):
+        return error.status if error.status in (403, 404, 409, 422) else 502
+    return 422
+
+
+def _problem(error: Exception) -> str:
+    if isinstance(error, ServiceError):
+        return f"{error.service} ({error.status}): {error.detail}"[:1000]
+    return str(error)[:1000]

@@ -1,0 +1,134 @@
+"""The desk's own logic, without I/O: the queue's countdowns and whose move it is, the status page's
+allow-list, how a form's text becomes a route's JSON, and the role table kept to the services'."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.desk.domain import public_status
+from services.desk.domain.forms import FORMS, FormProblem
+from services.desk.domain.queue import Level, countdowns, next_step, worst
+from services.desk.domain.roles import ACTION_ROLES, Action, allowed
+
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+HK = ZoneInfo("Asia/Hong_Kong")
+
+
+def check(step: str, status: str, due: datetime | None, violation: bool = False) -> dict[str, object]:
+    return {"step": step, "status": status, "violation": violation, "due_at": due.isoformat() if due else None}
+
+
+def test_countdowns_count_the_owed_steps_soonest_first_with_their_level() -> None:
+    history = {
+        "checks": [
+            check("recorded", "done", NOW - timedelta(hours=1)),
+            check("return-visit", "pending", NOW + timedelta(days=1)),
+            check("handled", "pending", NOW + timedelta(minutes=30)),
+            check("reply", "overdue", NOW - timedelta(minutes=5), violation=True),
+        ],
+        "timeline": [],
+    }
+    found = countdowns(history, NOW)
+    assert [(c.step, c.level) for c in found] == [
+        ("reply", Level.BREACHED),
+        ("handled", Level.WARNING),
+        ("return-visit", Level.OK),
+    ]
+    assert found[0].remaining_seconds == -300 and found[1].remaining_seconds == 1800
+    assert worst(found) is Level.BREACHED and worst([]) is Level.OK
+
+
+def test_an_sla_warning_on_the_timeline_makes_a_far_clock_a_warning() -> None:
+    history = {
+        "checks": [check("handled", "pending", NOW + timedelta(hours=5))],
+        "timeline": [{"type": "complaints.sla.DeadlineWarning"}],
+    }
+    assert [c.level for c in countdowns(history, NOW)] == [Level.WARNING]
+
+
+@given(st.integers(min_value=-(10**6), max_value=10**6))
+def test_a_pending_clock_is_breached_exactly_when_past_due(seconds: int) -> None:
+    [clock] = countdowns({"checks": [check("handled", "pending", NOW + timedelta(seconds=seconds))]}, NOW)
+    assert (clock.level is Level.BREACHED) == (seconds < 0)
+    assert clock.remaining_seconds == seconds
+
+
+def timeline(*kinds: str) -> list[dict[str, str]]:
+    return [{"type": f"complaints.x.{k}", "occurred_at": NOW.isoformat()} for k in kinds]
+
+
+@pytest.mark.parametrize(
+    ("state", "kinds", "facts", "expected"),
+    [
+        ("registered", (), {}, "triage"),
+        ("routed", ("CaseOpened",), {}, "accept"),
+        ("in-handling", ("CaseAccepted",), {}, "handle"),
+        ("in-handling", ("CaseAccepted", "SolutionProposed"), {}, "approve"),
+        ("in-handling", ("SolutionProposed", "SolutionRejected"), {}, "handle"),
+        ("in-handling", ("SolutionProposed", "SolutionApproved"), {}, "handle"),
+        ("resulted", (), {}, "reply"),
+        ("triaged", (), {"validity": "invalid"}, "reply"),
+        ("replied", (), {}, "visit"),
+        ("visited", (), {}, "close"),
+        ("closed", (), {}, None),
+    ],
+)
+def test_whose_move_it_is(state: str, kinds: tuple[str, ...], facts: dict[str, str], expected: str | None) -> None:
+    assert next_step({"state": state, "complaint": facts, "timeline": timeline(*kinds)}) == expected
+
+
+def test_the_status_page_keeps_only_milestones_never_people_or_notes() -> None:
+    history = {
+        "complaint": {"replied_at": NOW.isoformat()},
+        "timeline": [
+            {"type": "complaints.intake.ComplaintRegistered", "occurred_at": NOW.isoformat(), "actor": "hk/reception",
+             "payload": {"form": {"received_by": "Amy Wong"}}},
+            {"type": "complaints.handling.CauseRecorded", "occurred_at": NOW.isoformat(), "actor": "hk/staff",
+             "payload": {"cause": "staff forgot", "responsible_person": "Mr Lee"}},
+            {"type": "complaints.triage.DecisionOverridden", "occurred_at": NOW.isoformat(), "actor": "hk/sup",
+             "payload": {"reason": "internal"}},
+            {"type": "complaints.followup.ReturnVisitMade", "occurred_at": NOW.isoformat(), "actor": "hk/sup",
+             "payload": {"outcome": "dissatisfied", "remarks": "rude customer"}},
+        ],
+    }  # fmt: skip
+    found = public_status.milestones(history)
+    assert [(m.key, m.detail) for m in found] == [("received", None), ("visited", "dissatisfied")]
+    assert public_status.stage(history) == "replied"
+    assert "Mr Lee" not in repr(found) and "rude" not in repr(found) and "Amy" not in repr(found)
+
+
+def test_a_form_s_text_becomes_the_route_s_json() -> None:
+    visit = FORMS["visit"].body({"outcome": "satisfied", "satisfaction": "5", "acknowledged": "true"}, HK)
+    assert visit == {"outcome": "satisfied", "satisfaction": 5, "acknowledged": True}
+    unreachable = FORMS["visit"].body({"outcome": "unreachable", "satisfaction": "", "remarks": " "}, HK)
+    assert unreachable == {"outcome": "unreachable", "acknowledged": False}
+    promise = FORMS["commitment"].body({"promise": "call back", "due_at": "2026-12-01T10:30"}, HK)
+    assert promise["due_at"] == "2026-12-01T10:30:00+08:00"
+    assert FORMS["result"].body({"result": "done"}, HK) == {"result": "done", "resolved": False}
+    with pytest.raises(FormProblem):
+        FORMS["visit"].body({"outcome": "satisfied", "satisfaction": "five"}, HK)
+    with pytest.raises(FormProblem):
+        FORMS["commitment"].body({"promise": "x", "due_at": "tomorrow"}, HK)
+
+
+def test_the_roles_offered_are_the_services_own() -> None:
+    """The desk only hides forms; each service decides. The table must say what the services say."""
+    from services.followup.entrypoints import http as followup
+    from services.handling.entrypoints import http as handling
+    from services.intake import application as intake
+    from services.triage.entrypoints import http as triage
+
+    assert ACTION_ROLES[Action.REGISTER] == intake.REGISTERING_ROLES
+    assert ACTION_ROLES[Action.OVERRIDE] == frozenset(triage.DECIDING_ROLES)
+    assert ACTION_ROLES[Action.HANDLE] == frozenset(handling.DEPARTMENT_ROLES)
+    assert ACTION_ROLES[Action.APPROVE] == frozenset(handling.APPROVING_ROLES)
+    assert ACTION_ROLES[Action.REPLY] == frozenset(followup.AGREEING_ROLES)
+    assert ACTION_ROLES[Action.VISIT] == frozenset(followup.VISITING_ROLES)
+    assert ACTION_ROLES[Action.CLOSE] == frozenset(followup.CLOSING_ROLES)
+    assert allowed(frozenset({"group"}), None) == frozenset()
+    assert allowed(frozenset({"leader"}), "hk-central") == {Action.OVERRIDE, Action.HANDLE, Action.APPROVE}
