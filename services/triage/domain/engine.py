@@ -285,9 +285,19 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     if validity.value == "invalid":
         area = _not_ours(area, rules)
     topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
+    # Who acts: a neighbour named, and nothing of ours (no business area, no duty of ours): what
+    # they do is no failure of ours ("the upstairs neighbour skips rope at midnight, we can't sleep").
+    theirs = (
+        topic is None
+        and validity.value == "valid"
+        and bool(counting(rules.neighbour.hits(text)))
+        and not counting(rules.validity["duty"].hits(text))
+    )
+    if theirs:
+        failed = []
     nature, kind = judge_nature(text, rules, muting, validity.value, failed, topic)
     severity, criteria, promised, repeats = judge_severity(
-        text, rules, muting, validity.value, area.value, history, failed
+        text, rules, muting, validity.value, area.value, history, failed, theirs
     )
     department, source = rules.department_for(office_id, area.value)
     first = rules.first_responsible(department)

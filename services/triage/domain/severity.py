@@ -56,11 +56,8 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     if not lasted:
         return ""
     outage = rules.major["sudden-outage"]
-    out = [
-        *outage["stopped"].hits(text),
-        *outage["outage"].hits(text),
-        *(lists["unusable"].hits(text) if "unusable" in lists else []),
-    ]
+    cut = [] if announced(text, outage) else [*outage["stopped"].hits(text), *outage["outage"].hits(text)]
+    out = [*cut, *(lists["unusable"].hits(text) if "unusable" in lists else [])]
     failing = {text.tokens[f.first].clause for f in counting(out) if f.weight > 0}
     needed = [h for h in lists["essential"].hits(text) if h.weight > 0 and text.tokens[h.first].clause in failing]
     if needed:
@@ -142,10 +139,19 @@ def _affected_crowd(text: Text, rule: dict[str, PhraseList], more_than: int) -> 
 
 
 def judge_severity(
-    text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History, failed: list[Hit]
+    text: Text,
+    rules: Rules,
+    muting: Muting,
+    validity: str,
+    area: str,
+    history: History,
+    failed: list[Hit],
+    theirs: bool = False,
 ) -> tuple[Label, list[str], bool, list[str]]:
     """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
-    promise was mentioned and which earlier complaints this one repeats."""
+    promise was mentioned and which earlier complaints this one repeats. `theirs`: the trouble is a
+    neighbour's doing and names nothing of ours, so how much it affects the customer is no failure
+    of ours to grade (anger, hazards and the major criteria still count)."""
     major = rules.major
     promise = promised(text, major["promised-service-repeated"], muting)
     if validity == "invalid":
@@ -208,6 +214,8 @@ def judge_severity(
     if waited and unresolved:
         found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
     for name, phrases in rules.important.items():
+        if theirs and name == "seriously-affects":
+            continue
         hits = phrases.hits(text, muting)
         if name == "repeated-failure" and (
             not counting(failed) or any(c == "major.promised-service-repeated" for c, _ in found)
