@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|holdout|holdout2..holdout5|all] [--rules rules.toml] [--misses]
+    python -m services.triage.score [--split dev|holdout|holdout2..holdout7|all] [--rules rules.toml] [--misses]
 
 Kept apart from the unit tests: the corpus measures how well the rules read complaints; the tests
 pin behaviour. Each corpus line is {"id", "split", "form": {object, description, customer_request},
@@ -25,7 +25,7 @@ from .domain.rules import BUNDLED_RULES, Rules, load_rules_file
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LABELS = ("validity", "nature", "area", "severity", "criterion")
 GRADES = ("minor", "important", "major")
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "all")
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "all")
 
 
 @dataclass(frozen=True)

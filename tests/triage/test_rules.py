@@ -193,7 +193,7 @@ CATEGORY_CASES = [
     ),
     ("customer-data-zh", "管理處洩露了業主的個人資料。", "service-quality", "customer-data"),
     ("emergency-en", "Smoke and fire in the refuse room!", "emergency", "safety"),
-    ("emergency-zh", "地庫水浸,有人被困。", "emergency", "other"),
+    ("emergency-zh", "地庫水浸,有人被困。", "emergency", "maintenance"),  # standing water: the drains failed
 ]
 
 

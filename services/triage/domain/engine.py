@@ -109,11 +109,12 @@ def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
 
 
 def own_failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
-    """The duty-failure phrases; a cut the complaint says is yet to come is no duty failed."""
+    """The duty-failure phrases; a cut or a stop the complaint says is yet to come is no duty failed
+    ("the lift will be replaced next month and be out of service for 3 weeks")."""
     found = rules.effective.hits(text, muting)
     outage = rules.major["sudden-outage"]
     if announced(text, outage):
-        cut = outage["outage"].hits(text)
+        cut = outage["outage"].hits(text) + outage["stopped"].hits(text)
         found = [f for f in found if all(f.last <= c.first or f.first >= c.last for c in cut)]
     return found
 
@@ -124,10 +125,11 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     major = rules.major
     outage = major["sudden-outage"]
     found = own_failures(text, rules, muting)
+    stops = [] if announced(text, outage) else outage["stopped"].hits(text, muting)
     for hits in (
         harmed(text, major["injury-or-loss"], muting),
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
-        outage["stopped"].hits(text, muting),
+        stops,
     ):
         found += [h for h in hits if all(h.last <= f.first or h.first >= f.last for f in found)]
     return found
@@ -159,7 +161,9 @@ def judge_nature(
         return Label("communication", Explained(why, rule), margin(best_kind, runner_up)), kind
     asks = "?" in text.original or "\uff1f" in text.original
     default = str(rules.data["nature"].get("default_with_topic", ""))
-    if topic and not asks and validity == "valid" and default == "effective":
+    # Who acts: a neighbour named as the source is no failure of ours to guess from the topic.
+    neighbour = counting(rules.neighbour.hits(text))
+    if topic and not asks and validity == "valid" and default == "effective" and not neighbour:
         why = f"effective: no sign either way; it reports a problem with {topic}, most often a duty failed"
         doubt = f"nature: no sign either way; guessed effective from its topic ({topic})"
         return Label("effective", Explained(why, rules.rule("nature.effective.default")), 0.45, doubt), None
@@ -281,9 +285,19 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     if validity.value == "invalid":
         area = _not_ours(area, rules)
     topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
+    # Who acts: a neighbour named, and nothing of ours (no business area, no duty of ours): what
+    # they do is no failure of ours ("the upstairs neighbour skips rope at midnight, we can't sleep").
+    theirs = (
+        topic is None
+        and validity.value == "valid"
+        and bool(counting(rules.neighbour.hits(text)))
+        and not counting(rules.validity["duty"].hits(text))
+    )
+    if theirs:
+        failed = []
     nature, kind = judge_nature(text, rules, muting, validity.value, failed, topic)
     severity, criteria, promised, repeats = judge_severity(
-        text, rules, muting, validity.value, area.value, history, failed
+        text, rules, muting, validity.value, area.value, history, failed, theirs
     )
     department, source = rules.department_for(office_id, area.value)
     first = rules.first_responsible(department)

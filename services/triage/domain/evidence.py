@@ -242,5 +242,55 @@ def days_spanned(original: str) -> int:
     return ordinals[-1] - ordinals[0]
 
 
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_EN_WEEKDAY = "(" + "|".join(w[:3] + "(?:" + w[3:] + ")?" for w in _WEEKDAYS) + r")\b"
+# "since last Friday", "from Mon": the day it began; "today is Wednesday", "it's now Thurs": today.
+_EN_SINCE_DAY = re.compile(r"\b(?:since|from|on|started|starting)(?: last)? " + _EN_WEEKDAY)
+_EN_TODAY_DAY = re.compile(r"\b(?:today is|today's|it is now|it's now|now it's|and it's) " + _EN_WEEKDAY)
+_ZH_DAY = "([一二三四五六日天1-7])"
+_ZH_SINCE_DAY = re.compile(
+    r"(?:由|從|从|自|自從|自从)?(上|上個|上个)?(?:星期|禮拜|礼拜|週|周)"
+    + _ZH_DAY
+    + "(?:開始|开始|起|到而家|到現在|到现在)"
+)
+_ZH_TODAY_DAY = re.compile(
+    r"(?:今日|今天|今天是|今日係|今日系|今天已经|今日已經|而家|現在|现在)(?:係|是|已經|已经)?(?:星期|禮拜|礼拜|週|周)"
+    + _ZH_DAY
+)
+_ZH_WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+
+
+def weekdays_spanned(original: str) -> int:
+    """How many days lie between the weekday something began and the weekday the complaint says it
+    is now ("stopped since last Friday, today is Wednesday": 5; 由上星期五開始...今日星期三): a week
+    day read as a date. 0 when the complaint does not write both; "last" adds a week when the
+    days alone would say less than one."""
+    lowered = original.lower()
+    began = _EN_SINCE_DAY.search(lowered)
+    today = _EN_TODAY_DAY.search(lowered)
+    if began and today:
+        start, now = _en_weekday(began.group(1)), _en_weekday(today.group(1))
+        return _days_between(start, now, "last" in began.group(0))
+    zh_began = _ZH_SINCE_DAY.search(original)
+    zh_today = _ZH_TODAY_DAY.search(original)
+    if zh_began and zh_today:
+        start, now = _zh_weekday(zh_began.group(2)), _zh_weekday(zh_today.group(1))
+        return _days_between(start, now, bool(zh_began.group(1)))
+    return 0
+
+
+def _en_weekday(written: str) -> int:
+    return next(n for n, day in enumerate(_WEEKDAYS) if day.startswith(written[:3]))
+
+
+def _zh_weekday(written: str) -> int:
+    return int(written) - 1 if written.isdigit() else _ZH_WEEKDAY_NUMBER[written]
+
+
+def _days_between(start: int, now: int, last_week: bool) -> int:
+    days = (now - start) % 7
+    return days + 7 if last_week and days == 0 else days or (7 if last_week else 0)
+
+
 def _cn_int(written: str) -> int:
     return chinese_int(written) or 0

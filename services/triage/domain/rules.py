@@ -50,6 +50,7 @@ MAJOR_LISTS = {
         "not_utility",
         "announced",
         "future_day",
+        "coming",
         "future",
     ),
     "mass-incident": ("joint", "people", "crowd", "affected"),
@@ -204,6 +205,11 @@ class Rules:
     def lasting(self) -> dict[str, PhraseList]:
         """How long a failure lasted (`duration`) and what a home cannot do without (`essential`)."""
         return self._lists(self.data["severity"].get("lasting", {}), "severity.lasting")
+
+    @cached_property
+    def lapse(self) -> dict[str, PhraseList]:
+        """Who guards (`guard`) and a lapse of that duty (`lapse`): asleep, away from the post."""
+        return self._lists(self.data["severity"].get("lapse", {}), "severity.lapse")
 
     @cached_property
     def possible_major(self) -> dict[str, PhraseList]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .evidence import Hit, Muting, PhraseList, count_before, counting, days_spanned, muted, quote
+from .evidence import Hit, Muting, PhraseList, count_before, counting, days_spanned, muted, quote, weekdays_spanned
 from .labels import Explained, Label, ranked
 from .rules import Rules
 from .text import Text
@@ -25,12 +25,17 @@ def utility_outages(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) 
 
 def announced(text: Text, rule: dict[str, PhraseList]) -> bool:
     """A cut announced for later ("will suspend supply on Sat", 週六要停水): nothing has failed yet. Said
-    outright (`announced`), or a day to come (`future_day`: tomorrow, 星期六) with a future
-    (`future`: will, 會, 要) in one clause."""
+    outright (`announced`), or a day to come (`future_day`: tomorrow, next month, 星期六) in one clause
+    with a future (`future`: will, 會, 要), or a day that can only be to come (`coming`: tomorrow,
+    明天, next week; not a bare 星期六, which may be past) with the cut itself: Chinese marks no
+    tense, so 明天停氣 is a cut tomorrow, not one now."""
     if counting(rule["announced"].hits(text)):
         return True
     days = {text.tokens[h.first].clause for h in rule["future_day"].hits(text)}
-    return any(text.tokens[h.first].clause in days for h in rule["future"].hits(text))
+    if any(text.tokens[h.first].clause in days for h in rule["future"].hits(text)):
+        return True
+    coming = {text.tokens[h.first].clause for h in rule["coming"].hits(text)}
+    return any(text.tokens[h.first].clause in coming for h in rule["outage"].hits(text))
 
 
 def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> str:
@@ -44,16 +49,15 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     if "duration" not in lists or "essential" not in lists:
         return ""
     lasted = counting(lists["duration"].hits(text))
+    if not lasted and weekdays_spanned(text.original) >= 2:  # "since last Friday, today is Wednesday"
+        lasted = [Hit("weekdays", f"{weekdays_spanned(text.original)} days between the week days written", 1.0, 0, 1)]
     if not lasted and "nightly" in lists:
         lasted = counting(lists["nightly"].hits(text))
     if not lasted:
         return ""
     outage = rules.major["sudden-outage"]
-    out = [
-        *outage["stopped"].hits(text),
-        *outage["outage"].hits(text),
-        *(lists["unusable"].hits(text) if "unusable" in lists else []),
-    ]
+    cut = [] if announced(text, outage) else [*outage["stopped"].hits(text), *outage["outage"].hits(text)]
+    out = [*cut, *(lists["unusable"].hits(text) if "unusable" in lists else [])]
     failing = {text.tokens[f.first].clause for f in counting(out) if f.weight > 0}
     needed = [h for h in lists["essential"].hits(text) if h.weight > 0 and text.tokens[h.first].clause in failing]
     if needed:
@@ -103,6 +107,18 @@ def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]
     return sorted(harm, key=lambda h: h.first)
 
 
+def _guard_lapsed(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
+    """A guard's lapse on duty, in one clause ("the guard was asleep", 保安喺大堂瞓覺): the estate
+    is unguarded, a danger to safety whatever else happened. Who acts decides: a resident asleep,
+    or noise that stops anyone sleeping, is no lapse."""
+    lists = rules.lapse
+    if "guard" not in lists or "lapse" not in lists:
+        return []
+    guards = {text.tokens[h.first].clause for h in counting(lists["guard"].hits(text))}
+    lapses = [h for h in counting(lists["lapse"].hits(text, muting)) if text.tokens[h.first].clause in guards]
+    return lapses
+
+
 def set_aside_harm(harm: list[Hit]) -> bool:
     return any(not h.counts for h in harm)
 
@@ -123,10 +139,19 @@ def _affected_crowd(text: Text, rule: dict[str, PhraseList], more_than: int) -> 
 
 
 def judge_severity(
-    text: Text, rules: Rules, muting: Muting, validity: str, area: str, history: History, failed: list[Hit]
+    text: Text,
+    rules: Rules,
+    muting: Muting,
+    validity: str,
+    area: str,
+    history: History,
+    failed: list[Hit],
+    theirs: bool = False,
 ) -> tuple[Label, list[str], bool, list[str]]:
     """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
-    promise was mentioned and which earlier complaints this one repeats."""
+    promise was mentioned and which earlier complaints this one repeats. `theirs`: the trouble is a
+    neighbour's doing and names nothing of ours, so how much it affects the customer is no failure
+    of ours to grade (anger, hazards and the major criteria still count)."""
     major = rules.major
     promise = promised(text, major["promised-service-repeated"], muting)
     if validity == "invalid":
@@ -144,7 +169,7 @@ def judge_severity(
         set_aside.append(muted(harm))
     outage_rule = major["sudden-outage"]
     outage = utility_outages(text, outage_rule, outage_rule["outage"].hits(text, muting))
-    stopped = counting(outage_rule["stopped"].hits(text, muting))
+    stopped = [] if announced(text, outage_rule) else counting(outage_rule["stopped"].hits(text, muting))
     scale = counting(outage_rule["large_scale"].hits(text)) + _counted(
         text, outage_rule["units"].hits(text), rules.incident_more_than
     )
@@ -182,13 +207,15 @@ def judge_severity(
         )
     week_rule = major["unresolved-week"]
     waited = counting(week_rule["duration"].hits(text))
-    span = days_spanned(text.original)
-    if span >= 7:  # "reported on 3 May, it's now 20 May": the dates say it
+    span = max(days_spanned(text.original), weekdays_spanned(text.original))
+    if span >= 7:  # "reported on 3 May, it's now 20 May", "since last Monday, today is Tuesday": the dates say it
         waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
     unresolved = counting(week_rule["unresolved"].hits(text, muting))
     if waited and unresolved:
         found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
     for name, phrases in rules.important.items():
+        if theirs and name == "seriously-affects":
+            continue
         hits = phrases.hits(text, muting)
         if name == "repeated-failure" and (
             not counting(failed) or any(c == "major.promised-service-repeated" for c, _ in found)
@@ -196,6 +223,9 @@ def judge_severity(
             continue
         if counting(hits):
             found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
+    if area in rules.data["severity"].get("exposed_areas", []) and counting(failed):
+        # Personal data mishandled is personal data made public, whatever words say how.
+        found.append(("important.seriously-affects", f"seriously affects the owner: {area} ({quote(failed)})"))
     lasted = _lasting_without_essentials(text, rules, failed)
     if lasted and not any(c == "important.seriously-affects" for c, _ in found):
         found.append(("important.seriously-affects", f"seriously affects use: {lasted}"))
@@ -207,6 +237,9 @@ def judge_severity(
         criteria.append("important.seriously-affects")
         reasons.append(f"seriously affects use: an outage ({quote(outage)})")
     hazard = [(name, hits) for name, hits in possible if name in ("near-miss", "hazard")]
+    lapsed = _guard_lapsed(text, rules, muting)
+    if lapsed:
+        hazard.append(("lapse", lapsed))
     if not any(c.startswith(("major.", "important.")) for c in criteria) and (hazard or set_aside_harm(harm)):
         # Nobody was hurt, or not yet: a danger to safety is more than a slight inconvenience.
         criteria.append("important.hazard")

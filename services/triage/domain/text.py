@@ -34,6 +34,9 @@ _PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ�
 # Words that turn a sentence: what follows is a new clause for negation and hypotheticals.
 _CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "except", "yet"})
 _CLAUSE_CHARS = ("但", "不過", "可是", "然而", "而且")
+# A negative contraction typed without its apostrophe ("cant", "doesnt", "didnt") is read as written
+# with it: English morphology, like stemming, not vocabulary ("its" and "wont" stay words of their own).
+_BARE_NT = re.compile(r"^(ca|do|does|did|is|was|were|are|has|have|had|could|should|would|must|need)nt$")
 
 
 @lru_cache(maxsize=1)
@@ -167,6 +170,8 @@ def _tokenise(normal: str, origin: list[tuple[int, int]]) -> list[Token]:
             if word in _CLAUSE_WORDS:
                 clause += 1
                 continue
+            if _BARE_NT.match(word):
+                word = word[:-2] + "n't"
             tokens.append(Token(stem(word), word, start, end, clause, False))
     return tokens
 
