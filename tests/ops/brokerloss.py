@@ -59,8 +59,8 @@ class Cluster:
 class Supervised:
     """A service process restarted whenever it exits (supervisord's `autorestart`); output to a log."""
 
-    def __init__(self, name: str, module: str, env: dict[str, str], logs: Path) -> None:
-        self.name, self.module, self.env = name, module, env
+    def __init__(self, name: str, module: str, env: dict[str, str], logs: Path, args: tuple[str, ...] = ()) -> None:
+        self.name, self.module, self.env, self.args = name, module, env, args
         self.log_path = logs / f"{name}.log"
         self.restarts = 0
         self.exit_codes: list[int] = []
@@ -68,9 +68,8 @@ class Supervised:
 
     def start(self) -> None:
         with self.log_path.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", self.module], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
+            command = [sys.executable, "-m", self.module, *self.args]
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
 
     def keep_alive(self) -> None:
         if self.process is not None and (code := self.process.poll()) is not None:
