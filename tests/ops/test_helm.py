@@ -22,7 +22,8 @@ CHART = ROOT / "deploy" / "helm" / "complaints"
 CRD_SCHEMAS = ROOT / "deploy" / "helm" / "crd-schemas"
 K8S_VERSION = "1.34.0"
 
-pytestmark = pytest.mark.slow
+# The first test may wait for helm to be built (a few minutes on a loaded machine).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 
 @pytest.fixture(scope="module")
