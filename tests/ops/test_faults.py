@@ -67,8 +67,10 @@ def topic_history(records: list) -> list[Seen]:  # type: ignore[type-arg]
 
 @pytest.mark.postgres
 async def test_postgres_restarted_under_load_loses_nothing_and_the_relay_rides_through(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_bootstrap: str, tmp_path: Path, postgres_server: Any
 ) -> None:
+    """`postgres_server` only makes sure PostgreSQL is installed (deploy/postgres/local.sh); the test
+    restarts a cluster of its own, never that one."""
     reason = ThrowawayPostgres.unavailable()
     if reason:
         pytest.skip(reason)
