@@ -30,6 +30,7 @@ class ThrowawayPostgres:
         self.folder.chmod(0o755)
         self.data = self.folder / "data"
         self.log = self.folder / "postgres.log"
+        self.options = f"-p {port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=60"
 
     @staticmethod
     def unavailable() -> str | None:
@@ -56,17 +57,22 @@ class ThrowawayPostgres:
             shutil.chown(self.folder, "postgres", "postgres")
         if not self.data.exists():
             self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=60"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self.options, "-w", "start")
         with psycopg.connect(self.conninfo("postgres", "postgres"), autocommit=True) as db:
             if not db.execute("SELECT 1 FROM pg_roles WHERE rolname = 'complaints'").fetchone():
                 db.execute("CREATE ROLE complaints LOGIN PASSWORD 'complaints'")
                 db.execute("CREATE DATABASE complaints OWNER complaints")
 
-    def restart(self) -> float:
-        """Restart (fast: open connections are cut); return the seconds it took."""
+    def restart(self, down_seconds: float = 0) -> float:
+        """Restart (fast: open connections are cut), staying down `down_seconds` in between (a
+        crash and a slow recovery, a failover); return the seconds it was away."""
         began = time.monotonic()
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "restart")
+        if down_seconds:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+            time.sleep(down_seconds)
+            self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self.options, "-w", "start")
+        else:
+            self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "restart")
         return time.monotonic() - began
 
     def stop(self) -> None:
