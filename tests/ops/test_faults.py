@@ -262,7 +262,21 @@ async def test_a_full_disk_under_a_store_refuses_registrations_loses_none_and_re
 SKEWED_CLOCK = Path(__file__).parent / "skewed_clock"
 
 
-@pytest.mark.parametrize("skew_seconds", [-3 * 3600, 30 * 60], ids=["3h-behind", "30min-ahead"])
+AHEAD_OF_THE_BROKERS_LIMIT = pytest.param(
+    2 * 3600,
+    id="2h-ahead",
+    marks=pytest.mark.xfail(
+        strict=True,
+        reason="known gap (docs/operations.md): the broker refuses records stamped over 1 h ahead "
+        "(log.message.timestamp.after.max.ms); the relay quarantines one notification, then its position "
+        "record is refused too and the process exits, on every restart",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "skew_seconds", [-3 * 3600, 30 * 60, AHEAD_OF_THE_BROKERS_LIMIT], ids=["3h-behind", "30min-ahead", "2h-ahead"]
+)
 async def test_a_relay_with_a_skewed_clock_publishes_everything_once_stamped_with_its_own_time(
     kafka_bootstrap: str, tmp_path: Path, skew_seconds: int
 ) -> None:
@@ -285,8 +299,14 @@ async def test_a_relay_with_a_skewed_clock_publishes_everything_once_stamped_wit
     relay.start()
     try:
         ids = {ack.key for ack in acknowledged}
-        records = await read_topic(kafka_bootstrap, INTAKE_EVENTS.name, keep=keyed_by(ids), expect=60, timeout=90)
-        assert relay.process is not None and relay.process.poll() is None
+        records = await read_topic(
+            kafka_bootstrap,
+            INTAKE_EVENTS.name,
+            keep=keyed_by(ids),
+            expect=60,
+            timeout=90 if skew_seconds < 3600 else 30,
+        )
+        assert relay.process is not None and relay.process.poll() is None, "the relay exited"
     finally:
         relay.stop()
     verdict = check_history(acknowledged, topic_history(records))
