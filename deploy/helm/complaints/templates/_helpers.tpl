@@ -1,0 +1,39 @@
+{{/* Names and labels shared by every template. */}}
+{{- define "complaints.labels" -}}
+app.kubernetes.io/part-of: complaints
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
+
+{{- define "complaints.kafkaBootstrap" -}}
+{{- .Values.kafka.bootstrapServers | default (printf "%s-kafka-bootstrap:9092" .Values.kafka.name) -}}
+{{- end -}}
+
+{{- define "complaints.postgresHost" -}}
+{{- .Values.postgres.host | default (printf "%s-rw" .Values.postgres.name) -}}
+{{- end -}}
+
+{{- define "complaints.postgresSecret" -}}
+{{- .Values.postgres.existingSecret | default (printf "%s-app" .Values.postgres.name) -}}
+{{- end -}}
+
+{{- define "complaints.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{- end -}}
+
+{{/* The settings every process of every service reads: Kafka, production mode, logging. */}}
+{{- define "complaints.commonEnv" -}}
+- name: KAFKA_BOOTSTRAP_SERVERS
+  value: {{ include "complaints.kafkaBootstrap" . | quote }}
+- name: KAFKA_REPLICATION_FACTOR
+  value: {{ .Values.kafka.replicationFactor | quote }}
+- name: KAFKA_MIN_INSYNC_REPLICAS
+  value: {{ .Values.kafka.minInsyncReplicas | quote }}
+{{- range $name, $value := .Values.env }}
+{{- if ne $name "OIDC_ISSUER" }}
+- name: {{ $name }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,178 @@
+"""Issue 11, item 6: the Helm chart (deploy/helm/complaints) renders, and what it renders passes
+kubeconform offline — Kubernetes' own schemas (strict) and the Strimzi / CloudNativePG CRD schemas
+derived in deploy/helm/crd-schemas — and deploys every Procfile process with its probes on its own
+health port, resources, secrets and Prometheus scrape annotations.
+
+helm and kubeconform are built by deploy/helm/tools.sh into .state/tools (Go module proxy, once);
+without a Go toolchain these tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "deploy" / "helm" / "complaints"
+CRD_SCHEMAS = ROOT / "deploy" / "helm" / "crd-schemas"
+K8S_VERSION = "1.34.0"
+
+# The first test may wait for helm to be built (a few minutes on a loaded machine).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
+
+
+@pytest.fixture(scope="module")
+def tools() -> Path:
+    answer = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "helm" / "tools.sh")], capture_output=True, text=True, timeout=1200
+    )
+    if answer.returncode == 3:
+        pytest.skip(f"helm/kubeconform cannot be built here: {answer.stderr.strip()}")
+    assert answer.returncode == 0, answer.stderr
+    return Path(answer.stdout.strip())
+
+
+def render(tools: Path, *sets: str) -> str:
+    args = [str(tools / "helm"), "template", "complaints", str(CHART), "--kube-version", K8S_VERSION]
+    for value in sets:
+        args += ["--set", value]
+    answer = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert answer.returncode == 0, answer.stderr
+    return answer.stdout
+
+
+def kubeconform(tools: Path, manifests: str) -> subprocess.CompletedProcess[str]:
+    schemas = tools / "k8s-schemas" / f"v{K8S_VERSION}"
+    return subprocess.run(
+        [
+            str(tools / "kubeconform"),
+            "-strict",
+            "-summary",
+            "-schema-location",
+            f"{schemas}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+            "-schema-location",
+            f"{CRD_SCHEMAS}/{{{{ .Group }}}}/{{{{ .ResourceKind }}}}_{{{{ .ResourceAPIVersion }}}}.json",
+            "-",
+        ],
+        input=manifests,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def documents(manifests: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(manifests) if d]
+
+
+def procfile_processes() -> list[str]:
+    lines = (ROOT / "deploy" / "Procfile").read_text().splitlines()
+    return [line.split(":", 1)[0] for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [
+        (),
+        (
+            "secrets.create=true",
+            "secrets.values.intake.INTAKE_CIPHER_KEY=placeholder",
+            "kafka.storageClass=fast",
+            "postgres.storageClass=fast",
+            "env.OIDC_ISSUER=https://sign-in.example.org",
+        ),
+        ("kafka.create=false", "kafka.bootstrapServers=kafka-0:9092", "postgres.create=false", "metrics.scrape=false"),
+    ],
+    ids=["defaults", "test-cluster", "external-kafka-and-postgres"],
+)
+def test_the_chart_passes_kubeconform_with_the_crd_schemas(tools: Path, sets: tuple[str, ...]) -> None:
+    manifests = render(tools, *sets)
+    answer = kubeconform(tools, manifests)
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    assert "Invalid: 0, Errors: 0, Skipped: 0" in answer.stdout, answer.stdout
+    kinds = {d["kind"] for d in documents(manifests)}
+    assert {"Deployment", "Service", "ConfigMap", "Job"} <= kinds
+    if not sets:
+        assert {"Kafka", "KafkaNodePool", "Cluster"} <= kinds
+
+
+@pytest.mark.parametrize(
+    ("kind", "break_it", "complaint"),
+    [
+        ("Deployment", lambda d: d["spec"]["template"]["spec"]["containers"][0].update(probe={}), "probe"),
+        ("Deployment", lambda d: d["spec"].update(replicas="two"), "replicas"),
+        ("Kafka", lambda d: d["spec"]["kafka"]["listeners"][0].update(type="bogus"), "type"),
+        ("Kafka", lambda d: d["spec"]["kafka"].pop("listeners"), "listeners"),
+        ("KafkaNodePool", lambda d: d["spec"].update(roles=["leader"]), "roles"),
+        ("Cluster", lambda d: d["spec"].update(instances="three"), "instances"),
+        ("Cluster", lambda d: d["spec"]["storage"].update(sise="1Gi"), "sise"),
+    ],
+)
+def test_kubeconform_catches_a_broken_resource(tools: Path, kind: str, break_it: Any, complaint: str) -> None:
+    """The validation can fail: one planted error in one resource, for built-in kinds and CRDs alike."""
+    docs = documents(render(tools))
+    target = copy.deepcopy(next(d for d in docs if d["kind"] == kind))
+    break_it(target)
+    answer = kubeconform(tools, yaml.safe_dump(target))
+    assert answer.returncode != 0, answer.stdout
+    assert complaint in answer.stdout, answer.stdout
+
+
+def test_every_procfile_process_is_a_deployment_with_probes_on_its_own_port_and_scraped(tools: Path) -> None:
+    docs = documents(render(tools))
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    assert sorted(deployments) == sorted(procfile_processes())
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for name, deployment in deployments.items():
+        service, kind = name.rsplit("-", 1)
+        port = values["services"][service]["httpPort"] + {"http": 0, "relay": 100, "worker": 200}[kind]
+        pod = deployment["spec"]["template"]
+        container = pod["spec"]["containers"][0]
+        assert pod["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(port),
+            "prometheus.io/path": "/metrics",
+        }
+        assert container["livenessProbe"]["httpGet"] == {"path": "/health/live", "port": port}
+        ready = "/health/live" if kind == "http" else "/health/ready"
+        assert container["readinessProbe"]["httpGet"] == {"path": ready, "port": port}
+        assert container["startupProbe"]["httpGet"]["port"] == port
+        assert container["resources"]["requests"] and container["resources"]["limits"]["memory"]
+        assert services[name]["spec"]["ports"][0]["port"] == port
+        # Only its own service's secrets.
+        assert container["envFrom"] == [{"secretRef": {"name": f"complaints-{service}"}}]
+        assert all(
+            e["name"].startswith((service.upper() + "_", "KAFKA_", "COMPLAINTS_", "LOG_")) for e in container["env"]
+        )
+        if kind == "relay":
+            assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+        if values["services"][service].get("store") != "none":
+            env = {e["name"]: e for e in container["env"]}
+            assert env[f"{service.upper()}_STORE"]["value"] == "postgres"
+            assert (
+                env[f"{service.upper()}_POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "complaints-db-app"
+            )
+
+
+def test_kafka_is_three_kraft_nodes_with_three_copies_and_two_in_sync(tools: Path) -> None:
+    docs = documents(render(tools))
+    kafka = next(d for d in docs if d["kind"] == "Kafka")
+    pool = next(d for d in docs if d["kind"] == "KafkaNodePool")
+    assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"controller", "broker"}
+    config = kafka["spec"]["kafka"]["config"]
+    assert config["min.insync.replicas"] == 2 and config["default.replication.factor"] == 3
+    assert config["unclean.leader.election.enable"] is False
+    env = {
+        e["name"]: e.get("value")
+        for d in docs
+        if d["kind"] == "Deployment"
+        for e in d["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert (env["KAFKA_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "complaints-kafka-bootstrap:9092"
