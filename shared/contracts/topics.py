@@ -33,7 +33,10 @@ class Topic:
     consumers: tuple[str, ...] = ()
 
     def config(self) -> dict[str, str]:
-        base = {"cleanup.policy": self.cleanup.value}
+        # The broker stamps each record (LogAppendTime): a producer's clock is not trusted, and one
+        # more than an hour ahead would otherwise have every record refused (a relay crash loop).
+        # Business time is the event's own `occurred_at`; order is the offset.
+        base = {"cleanup.policy": self.cleanup.value, "message.timestamp.type": "LogAppendTime"}
         if self.cleanup is Cleanup.DELETE:
             base |= {"retention.ms": "-1", "retention.bytes": "-1"}
         return base | self.extra_config
