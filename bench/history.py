@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,8 +144,9 @@ def _form(
     )
 
 
-def submissions(planned: list[Planned], signers: dict[str, OfficeSigner]) -> list[WireMessage]:
+def submissions(planned: Iterable[Planned], signers: dict[str, OfficeSigner]) -> Iterator[WireMessage]:
     """Each complaint as its office system publishes it: signed, through the office topic's contract."""
     from services.intake.adapters.office_topic import signed_submission  # what an office system runs
 
-    return [signed_submission(signers[p.office_id], p.form) for p in planned]
+    for p in planned:
+        yield signed_submission(signers[p.office_id], p.form)
