@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -123,6 +124,7 @@ def drain(system: System, key: str, expected: int, what: str, timeout: float) ->
     last_moved: dict[str, float] = {}
     counts: dict[str, int] = {}
     calm = 0
+    said = time.perf_counter()
     deadline = time.monotonic() + timeout
     with httpx.Client() as client, progress() as bar:
         task = bar.add_task(what, total=expected, note="")
@@ -137,6 +139,9 @@ def drain(system: System, key: str, expected: int, what: str, timeout: float) ->
             total = projection_total(client, system, key)
             lag = sum(int(d.get("lag") or 0) for n, d in snap.items() if n.endswith("-worker"))
             bar.update(task, completed=min(total or 0, expected), note=f"lag {lag}")
+            if not console.is_terminal and now - said > 30:  # a log file gets a line every 30 s
+                said = now
+                console.print(f"{what}: the projection lists {total} of {expected}, lag {lag}", highlight=False)
             calm = calm + 1 if quiet(snap) and (total is None or total >= expected) else 0
             if calm >= 3:
                 return {"last_moved": last_moved, "handled": counts, "snapshot": snap}
@@ -448,8 +453,9 @@ def run(
     skip_replay: bool,
     timeout: float,
     restart: bool = True,
+    service_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    results: dict[str, Any] = {"complaints": complaints, "store": store, "offices": offices}
+    results: dict[str, Any] = {"complaints": complaints, "store": store, "offices": offices, "env": service_env}
     asyncio.run(kafka.wait_for_broker(servers))
     asyncio.run(kafka.create_topics(servers))
     records, keys = make_dev_keys()
@@ -458,9 +464,9 @@ def run(
     signers = history.signing_keys(office_list, workdir / "office-signing-keys.json")
 
     with postgres_databases(store == "postgres") as pg:
-        system = System(workdir, servers, store, pg)
+        system = System(workdir, servers, store, pg, extra_env=dict(service_env or {}))
         if pg is not None:  # each service its own database
-            system.extra_env = {f"{s.upper()}_POSTGRES_DBNAME": f"{pg.dbname}_{s}" for s in SERVICES}
+            system.extra_env |= {f"{s.upper()}_POSTGRES_DBNAME": f"{pg.dbname}_{s}" for s in SERVICES}
         console.print(f"[bold]starting the six services[/] ({store}, broker {servers}, state {workdir})")
         system.start()
         try:
@@ -656,11 +662,19 @@ def main(
     lifecycle_count: int = typer.Option(6, help="Cases worked to the end over HTTP (re-grade, handle, reopen)."),
     skip_replay: bool = typer.Option(False, help="Leave out the auditors' replay."),
     restart: bool = typer.Option(True, help="Restart every service on its history (start-up, memory)."),
+    service_env: list[str] = typer.Option(
+        [],
+        "--env",
+        help="NAME=VALUE given to every process (a setting to compare, e.g. PROJECTION_INDEX_POLL_SECONDS=0.1).",
+    ),
     port: int = typer.Option(int(os.environ.get("TEST_KAFKA_PORT", 19594)), help="Port of the bench broker."),
     timeout: float = typer.Option(3600.0, help="Give up a phase after this many seconds."),
     json_out: Path = typer.Option(None, help="Also write the figures as JSON here."),
 ) -> None:
     """Print each whole-system figure beside its raw baseline of the same run."""
+    # A run in the background (SIGINT ignored) or stopped by SIGTERM still stops its processes and broker.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if size.lower() not in SIZES:
         raise typer.BadParameter(f"--size is one of {', '.join(SIZES)}")
     preset = SIZES[size.lower()]
@@ -671,7 +685,7 @@ def main(
     with broker(port) as servers, tempfile.TemporaryDirectory(prefix="bench-system-") as tmp:
         results = run(
             servers, Path(tmp), complaints, store, offices, latency_count, surge, surge_window,
-            lifecycle_count, skip_replay, timeout, restart,
+            lifecycle_count, skip_replay, timeout, restart, dict(e.split("=", 1) for e in service_env),
         )  # fmt: skip
     print_table(results)
     if json_out:
