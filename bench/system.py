@@ -465,8 +465,10 @@ def run(
 
     with postgres_databases(store == "postgres") as pg:
         system = System(workdir, servers, store, pg, extra_env=dict(service_env or {}))
-        if pg is not None:  # each service its own database
-            system.extra_env |= {f"{s.upper()}_POSTGRES_DBNAME": f"{pg.dbname}_{s}" for s in SERVICES}
+        if pg is not None:  # each service its own database; few connections: the server is shared
+            for service in SERVICES:
+                system.extra_env.setdefault(f"{service.upper()}_POSTGRES_POOL_SIZE", "1")
+                system.extra_env[f"{service.upper()}_POSTGRES_DBNAME"] = f"{pg.dbname}_{service}"
         console.print(f"[bold]starting the six services[/] ({store}, broker {servers}, state {workdir})")
         system.start()
         try:
@@ -568,8 +570,8 @@ def rows(r: dict[str, Any]) -> list[Row]:
             (
                 f"  {service} worker: messages/s ({figures['per_complaint']:.1f} a complaint)",
                 f"{figures['rate']:,.0f}",
-                "",
-                "",
+                f"{raw['rows_per_s']:,.0f} raw rows/s",
+                f"{figures['rate'] / raw['rows_per_s']:.3f}",
             )
         )
     if lat := r.get("latency"):
@@ -670,8 +672,12 @@ def main(
     port: int = typer.Option(int(os.environ.get("TEST_KAFKA_PORT", 19594)), help="Port of the bench broker."),
     timeout: float = typer.Option(3600.0, help="Give up a phase after this many seconds."),
     json_out: Path = typer.Option(None, help="Also write the figures as JSON here."),
+    show: Path = typer.Option(None, help="Only print the tables of an earlier run's --json-out file."),
 ) -> None:
     """Print each whole-system figure beside its raw baseline of the same run."""
+    if show:
+        print_table(json.loads(show.read_text()))
+        return
     # A run in the background (SIGINT ignored) or stopped by SIGTERM still stops its processes and broker.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
