@@ -26,9 +26,10 @@ test-fast: deps  ## Only the tests that need neither Kafka, PostgreSQL nor a bro
 
 SIZE ?= small
 STORE ?= sqlite
+BENCH_PORT ?= $(or $(TEST_KAFKA_PORT),19592)
 bench: deps  ## Intake/relay beside raw aiokafka, then the whole system (SIZE=small|10k|100k|1m, STORE=sqlite|postgres).
-	$(VENV)/bin/python -m bench.run
-	$(VENV)/bin/python -m bench.system --size $(SIZE) --store $(STORE)
+	$(VENV)/bin/python -m bench.run --port $(BENCH_PORT)
+	$(VENV)/bin/python -m bench.system --size $(SIZE) --store $(STORE) --port $(BENCH_PORT)
 
 lint: deps  ## ruff (lint + format), mypy (strict on the contracts and every domain), import contracts.
 	$(VENV)/bin/ruff check .
