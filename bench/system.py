@@ -656,11 +656,9 @@ def main(
     size: str = typer.Option("10k", help=f"A named size: {', '.join(SIZES)} (options given override it)."),
     store: str = typer.Option("sqlite", help="sqlite or postgres (the local test server, a database per service)."),
     offices: int = typer.Option(24, help="Offices in the group."),
-    latency_count: int = typer.Option(
-        None, help="Complaints POSTed for the latency (default: 1% of the history, 50-500)."
-    ),
-    surge: int = typer.Option(10_000, help="Complaints of the surge (0: none)."),
-    surge_window: float = typer.Option(60.0, help="Seconds the surge arrives within."),
+    latency_count: int = typer.Option(None, help="Complaints POSTed to time the latency (10k: 100)."),
+    surge: int = typer.Option(None, help="Complaints of the surge (10k: 10,000; 0: none)."),
+    surge_window: float = typer.Option(None, help="Seconds the surge arrives within (10k: 60)."),
     lifecycle_count: int = typer.Option(6, help="Cases worked to the end over HTTP (re-grade, handle, reopen)."),
     skip_replay: bool = typer.Option(False, help="Leave out the auditors' replay."),
     restart: bool = typer.Option(True, help="Restart every service on its history (start-up, memory)."),
