@@ -157,11 +157,18 @@ class System:
         """Seconds from each process's start to its readiness: an HTTP app answers `/health/live` (its
         start-up work done), a relay or worker `/health/ready` (position read / partitions owned)."""
         ready: dict[str, float] = {}
+        restarts: dict[str, int] = {}
         deadline = time.monotonic() + timeout
         with httpx.Client() as client:
             while len(ready) < len(names):
-                if dead := [n for n in self.dead() if n in names]:
-                    raise RuntimeError(f"process(es) exited: {dead}; see {self.workdir / 'logs'}")
+                for name in [n for n in self.dead() if n in names]:
+                    # As supervisord would: a process that dies while starting is started again (twice).
+                    tail = self.log_tail(name)
+                    if restarts.get(name, 0) >= 2:
+                        raise RuntimeError(f"{name} exited three times while starting; its log ends:\n{tail}")
+                    restarts[name] = restarts.get(name, 0) + 1
+                    print(f"{name} exited while starting (started again); its log ends:\n{tail}", flush=True)
+                    self.start([name])
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"not ready after {timeout} s: {sorted(set(names) - set(ready))}")
                 for name in names:
@@ -173,6 +180,10 @@ class System:
                         ready[name] = time.perf_counter() - self.started_at[name]
                 time.sleep(0.05)
         return ready
+
+    def log_tail(self, name: str, lines: int = 15) -> str:
+        path = self.workdir / "logs" / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def snapshot(self, client: httpx.Client) -> dict[str, dict[str, Any]]:
         """Each relay's and worker's health details (None entries for one that did not answer)."""

@@ -130,7 +130,8 @@ def drain(system: System, key: str, expected: int, what: str, timeout: float) ->
         task = bar.add_task(what, total=expected, note="")
         while True:
             if dead := system.dead():
-                raise RuntimeError(f"process(es) exited: {dead}; see {system.workdir / 'logs'}")
+                tails = "\n".join(f"--- {name}:\n{system.log_tail(name)}" for name in dead)
+                raise RuntimeError(f"process(es) exited during {what}: {dead}\n{tails}")
             snap = system.snapshot(client)
             now = time.perf_counter()
             for service, count in handled(snap).items():
