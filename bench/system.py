@@ -15,6 +15,9 @@ beside its raw baseline measured in the same run:
 - each process's start-up time (spawn -> ready) and peak memory (VmHWM), after a restart on the history.
 
 Absolute numbers depend on the machine; the ratios say where the time goes. No figure is asserted.
+Here: the feeding, the waiting until done, the run and its options; the raw baselines and the replay
+are in bench/baselines.py, the HTTP traffic (latency, worked cases) in bench/traffic.py, the tables in
+bench/report.py. docs/performance.md says what each figure means and what was measured.
 """
 
 from __future__ import annotations
@@ -22,9 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,32 +38,19 @@ from typing import Any
 
 import httpx
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from shared.auth import make_dev_keys
 from shared.bus import kafka
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 
 from . import history
+from .baselines import audit_replay, projection_topics, raw_batched_commit, raw_consume
 from .processes import ROOT, SERVICES, Postgres, System, handled, quiet
+from .report import print_table
 from .run import broker
+from .traffic import console, latency, lifecycle, percentiles, progress
 
-console = Console(width=max(Console().width, 150))  # the tables are wide; logs too
 cli = typer.Typer(add_completion=False)
-Row = tuple[str, str, str, str]  # what, figure, baseline, ratio
-
-
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[note]}"),
-        console=console,
-    )
 
 
 # --- feeding -------------------------------------------------------------------------------------
@@ -149,271 +137,6 @@ def drain(system: System, key: str, expected: int, what: str, timeout: float) ->
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{what}: not drained after {timeout} s (projection lists {total})")
             time.sleep(0.5)
-
-
-# --- baselines -----------------------------------------------------------------------------------
-
-
-def raw_batched_commit(store: str, workdir: Path, rows: int, pg: Postgres | None, size: int = 1600) -> float:
-    """Rows/s of a raw batched insert into the store: batches of 500 rows of `size` bytes, each batch in
-    one transaction with one position row (what a tracked consumer's unit of work writes, no framework)."""
-    value = os.urandom(size)
-    batch = 500
-    if store == "sqlite":
-        import sqlite3
-
-        db = sqlite3.connect(workdir / f"raw-{uuid.uuid4().hex[:6]}.sqlite")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, topic TEXT, body BLOB)")
-        db.execute("CREATE TABLE tracking (name TEXT PRIMARY KEY, position INTEGER)")
-        start = time.perf_counter()
-        for first in range(0, rows, batch):
-            with db:
-                db.executemany(
-                    "INSERT INTO events (topic, body) VALUES (?, ?)",
-                    [("t", value) for _ in range(min(batch, rows - first))],
-                )
-                db.execute("INSERT OR REPLACE INTO tracking VALUES ('t-0', ?)", (first,))
-        elapsed = time.perf_counter() - start
-        db.close()
-        return rows / elapsed
-    import psycopg
-
-    assert pg is not None
-    conninfo = f"host={pg.host} port={pg.port} user={pg.user} password={pg.password} dbname={pg.dbname}_raw"
-    with psycopg.connect(conninfo) as db:
-        db.execute("CREATE TABLE events (id BIGSERIAL PRIMARY KEY, topic TEXT, body BYTEA)")
-        db.execute("CREATE TABLE tracking (name TEXT PRIMARY KEY, position BIGINT)")
-        db.commit()
-        start = time.perf_counter()
-        for first in range(0, rows, batch):
-            with db.transaction(), db.cursor() as cursor:
-                cursor.executemany(
-                    "INSERT INTO events (topic, body) VALUES (%s, %s)",
-                    [("t", value) for _ in range(min(batch, rows - first))],
-                )
-                cursor.execute(
-                    "INSERT INTO tracking VALUES ('t-0', %s) ON CONFLICT (name) DO UPDATE SET position = %s",
-                    (first, first),
-                )
-        return rows / (time.perf_counter() - start)
-
-
-async def raw_consume(servers: str, topics: list[str]) -> tuple[int, float]:
-    """Records and seconds of a raw aiokafka read of `topics` from offset 0 to their current ends."""
-    from aiokafka import TopicPartition
-
-    consumer = kafka.consumer(servers, group_id=None, topics=[])
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or set())]
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or set())]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        goal = {tp: end for tp, end in ends.items() if end > 0}
-        seen, start = 0, time.perf_counter()
-        while goal:
-            for tp, records in (await consumer.getmany(*goal, timeout_ms=500, max_records=5000)).items():
-                seen += len(records)
-                if records and records[-1].offset + 1 >= goal.get(tp, 0):
-                    goal.pop(tp, None)
-            for tp in list(goal):  # transaction markers hold offsets but no record
-                if await consumer.position(tp) >= goal[tp]:
-                    goal.pop(tp)
-        return seen, time.perf_counter() - start
-    finally:
-        await consumer.stop()
-
-
-def projection_topics() -> list[str]:
-    """The topics the auditors' replay reads: the projection's own list (its bootstrap says so)."""
-    try:
-        from services.projection import bootstrap
-
-        return sorted(t.name for t in bootstrap.CONSUMED_TOPICS)
-    except (ImportError, AttributeError):  # renamed: the services' facts, as the replay reads them today
-        from shared.contracts import topics
-
-        facts = ("INTAKE_EVENTS", "TRIAGE_EVENTS", "HANDLING_EVENTS", "SLA_EVENTS", "FOLLOWUP_EVENTS")
-        return sorted(getattr(topics, name).name for name in (*facts, "HOTLINE_REPORTS"))
-
-
-def audit_replay(system: System) -> dict[str, Any]:
-    """`python -m services.projection.entrypoints.audit replay` as an auditor runs it; its own figures
-    parsed from its table, its wall time measured here."""
-    env = system.env() | {"PROJECTION_HTTP_PORT": "0", "COLUMNS": "200"}
-    start = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.projection.entrypoints.audit",
-            "replay",
-            "--into",
-            str(system.workdir / "replay"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    wall = time.perf_counter() - start
-    out = done.stdout + done.stderr
-    (system.workdir / "logs" / "audit-replay.log").write_text(out)
-
-    def figure(label: str) -> float | None:
-        match = re.search(re.escape(label) + r"[^\d]*([\d,\.]+)", out)
-        return float(match[1].replace(",", "")) if match else None
-
-    return {
-        "wall_seconds": wall,
-        "exit": done.returncode,
-        "events": figure("events replayed"),
-        "rate": figure("replay events/s"),
-        "raw_rate": figure("raw aiokafka records/s"),
-        "equal": "equal byte for byte" in out and re.search(r"equal byte for byte\W+yes", out) is not None,
-    }
-
-
-# --- latency ---------------------------------------------------------------------------------------
-
-
-async def latency(system: System, keys: dict[str, str], count: int, rate: float) -> dict[str, list[float]]:
-    """POST `count` complaints to intake at `rate`/s; time each until the projection's SSE stream names
-    it (its first fact) and names its triage decision."""
-    sent: dict[str, float] = {}
-    first: dict[str, float] = {}
-    triaged: dict[str, float] = {}
-    offices = [o for o in history.office_ids(3)]
-    planned = list(history.history(count, offices, seed=11))
-
-    async def watch(client: httpx.AsyncClient) -> None:
-        headers = {"X-Office-Key": keys["group/dashboard"]}
-        async with client.stream("GET", system.url("projection-http") + "/stream", headers=headers) as stream:
-            event = ""
-            async for line in stream.aiter_lines():
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event == "complaint":
-                    data = json.loads(line.split(":", 1)[1])
-                    now, subject = time.perf_counter(), str(data.get("subject_id"))
-                    first.setdefault(subject, now)
-                    if "Triaged" in str(data.get("event_type")):
-                        triaged.setdefault(subject, now)
-
-    async with httpx.AsyncClient(timeout=30) as client:
-        watcher = asyncio.create_task(watch(client))
-        await asyncio.sleep(1)  # the stream is open before the first complaint
-        start = time.perf_counter()
-        with progress() as bar:
-            task = bar.add_task(f"latency: {count} POSTs at {rate:.1f}/s", total=count, note="")
-            pending = set()
-
-            async def post(p: history.Planned) -> None:
-                key = keys[f"{p.office_id}/reception"]
-                at = time.perf_counter()
-                response = await client.post(
-                    system.url("intake-http") + "/complaints",
-                    content=p.form.model_dump_json(),
-                    headers={"X-Office-Key": key, "Content-Type": "application/json"},
-                )
-                response.raise_for_status()
-                sent[str(response.json()["complaint_id"])] = at
-                bar.advance(task)
-
-            for n, p in enumerate(planned):
-                delay = start + n / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                pending.add(asyncio.create_task(post(p)))
-            await asyncio.gather(*pending)
-        deadline = time.perf_counter() + max(60, count / rate * 3)
-        while any(c not in triaged for c in sent) and time.perf_counter() < deadline and not watcher.done():
-            await asyncio.sleep(0.1)
-        if missing := len(set(sent) - set(triaged)):
-            console.print(f"[yellow]latency: {missing} complaints not seen triaged on the stream in time[/]")
-        watcher.cancel()
-    return {
-        "first": [first[c] - t for c, t in sent.items() if c in first],
-        "triaged": [triaged[c] - t for c, t in sent.items() if c in triaged],
-    }
-
-
-def percentiles(values: list[float]) -> tuple[float, float, float] | None:
-    if len(values) < 2:
-        return None
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[49], cuts[94], cuts[98]
-
-
-# --- lifecycle -------------------------------------------------------------------------------------
-
-
-def lifecycle(system: System, keys: dict[str, str], count: int) -> int:
-    """Work `count` complaints of the development offices to the end over HTTP, as their people would:
-    a supervisor re-grades each; half are reopened after a dissatisfied return visit. Returns how many
-    got through (a step refused by a changed API is reported, not fatal: this is history, not a figure)."""
-    done = 0
-    with httpx.Client(timeout=20) as client:
-        try:
-            listed = client.get(
-                system.url("projection-http") + "/complaints",
-                params={"office": "hk-central", "limit": count},
-                headers={"X-Office-Key": keys["group/dashboard"]},
-            ).json()
-            chosen = [(item["complaint_id"], item["office_id"]) for item in listed["items"][:count]]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
-            console.print(f"[yellow]lifecycle skipped: the projection's complaint list did not answer ({error})[/]")
-            return 0
-        for n, (cid, office) in enumerate(chosen):
-
-            def key(role: str, office: str = office) -> dict[str, str]:
-                return {"X-Office-Key": keys[f"{office}/{role}"]}
-
-            try:
-                client.post(
-                    f"{system.url('triage-http')}/complaints/{cid}/triage/severity",
-                    json={"value": "major", "reason": "Re-graded by the supervisor after a second report."},
-                    headers=key("supervisor"),
-                ).raise_for_status()
-                case = f"{system.url('handling-http')}/cases/{cid}"
-                steps = [
-                    ("acceptance", "staff", {}),
-                    ("cause", "staff", {"cause": "Checked on site.", "responsible_person": "duty engineer"}),
-                    ("proposal", "staff", {"kind": "repair", "description": "Repair it."}),
-                    ("approval", "leader", {"note": "Approved."}),
-                    ("execution", "staff", {"notes": "Done on site."}),
-                    ("result", "staff", {"result": "Resolved.", "resolved": True}),
-                ]
-                for step, role, body in steps:
-                    client.post(f"{case}/{step}", json=body, headers=key(role)).raise_for_status()
-                follow = f"{system.url('followup-http')}/complaints/{cid}"
-                for _ in range(100):  # follow-up hears of the result through Kafka
-                    got = client.get(follow, headers=key("supervisor"))
-                    if got.status_code == 200 and got.json().get("results"):
-                        break
-                    time.sleep(0.2)
-                client.post(
-                    f"{follow}/reply", json={"channel": "phone", "summary": "Explained."}, headers=key("supervisor")
-                ).raise_for_status()
-                visit = (
-                    {"outcome": "dissatisfied", "satisfaction": 2, "remarks": "Still unhappy."}
-                    if n % 2 == 0
-                    else {"outcome": "satisfied", "satisfaction": 5, "acknowledged": True}
-                )
-                visited = client.post(f"{follow}/return-visits", json=visit, headers=key("reception"))
-                if not (visited.status_code == 409 and "waived" in visited.text):  # a consultation needs none
-                    visited.raise_for_status()
-                done += 1
-            except httpx.HTTPStatusError as error:
-                detail = error.response.text[:300]
-                console.print(f"[yellow]lifecycle of {cid} stopped: {error.request.url.path}: {detail}[/]")
-            except httpx.HTTPError as error:
-                console.print(f"[yellow]lifecycle of {cid} stopped: {error}[/]")
-    return done
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -562,98 +285,6 @@ def run(
     return results
 
 
-# --- the table -------------------------------------------------------------------------------------
-
-
-def rows(r: dict[str, Any]) -> list[Row]:
-    out: list[Row] = []
-    s = r["sustained"]
-    raw = r["raw_commit"]
-    out.append(
-        (
-            f"sustained complaints/s, all six services ({r['store']})",
-            f"{s['rate']:,.1f}",
-            f"{raw['complaints_per_s']:,.1f}/s raw batched commit: {raw['rows_per_s']:,.0f} rows/s"
-            f" / {raw['per_complaint']:.1f} rows a complaint ({r['slowest']})",
-            f"{s['rate'] / raw['complaints_per_s']:.3f} (target 0.7)",
-        )
-    )
-    for service, figures in s["services"].items():
-        out.append(
-            (
-                f"  {service} worker: messages/s ({figures['per_complaint']:.1f} a complaint)",
-                f"{figures['rate']:,.0f}",
-                f"{raw['rows_per_s']:,.0f} raw rows/s",
-                f"{figures['rate'] / raw['rows_per_s']:.3f}",
-            )
-        )
-    if lat := r.get("latency"):
-        for kind, label in (("first", "first fact"), ("triaged", "triage decision")):
-            if cuts := lat.get(kind):
-                out.append(
-                    (
-                        f"intake -> projection ({label}) at {lat['rate']:.1f}/s: p50 / p95 / p99 ms",
-                        " / ".join(f"{c * 1000:,.0f}" for c in cuts),
-                        "target: p99 <= 500 ms",
-                        f"{cuts[2] * 1000 / 500:.2f} x target",
-                    )
-                )
-    if surge := r.get("surge"):
-        out.append(
-            (
-                f"surge of {surge['count']:,} within {surge['window']:g} s: drained after s",
-                f"{surge['drain_seconds']:,.1f}",
-                f"arrived over {surge['arrived_seconds']:,.1f} s",
-                f"{surge['drain_seconds'] / surge['arrived_seconds']:.2f} x arrival",
-            )
-        )
-    if replay := r.get("replay"):
-        raw_rate = r["raw_consume"]["rate"]
-        rate = replay.get("rate") or (r["raw_consume"]["records"] / replay["wall_seconds"])
-        own_raw = f"; the replay's own raw read {replay['raw_rate']:,.0f}/s" if replay.get("raw_rate") else ""
-        out.append(
-            (
-                "audit replay events/s" + ("" if replay.get("rate") else " (by wall time)"),
-                f"{rate:,.0f}",
-                f"{raw_rate:,.0f}/s raw aiokafka consume of {r['raw_consume']['records']:,} records{own_raw}",
-                f"{rate / raw_rate:.3f} (target 0.5)",
-            )
-        )
-        out.append(
-            (
-                "  audit replay: wall time s (byte-equal to live?)",
-                f"{replay['wall_seconds']:,.1f}",
-                "",
-                "equal" if replay["equal"] else f"NOT equal (exit {replay['exit']})",
-            )
-        )
-    return out
-
-
-def print_table(r: dict[str, Any]) -> None:
-    title = f"whole system: {r['complaints']:,} complaints, {r['offices']} offices, {r['store']}"
-    table = Table(title=title)
-    for column in ("what", "figure", "baseline (same run)", "ratio"):
-        table.add_column(column, justify="right" if column in ("figure", "ratio") else "left")
-    for row in rows(r):
-        table.add_row(*row)
-    console.print(table)
-    table = Table(title=f"start-up and memory of every process ({r['complaints']:,} complaints of history)")
-    for column in ("process", "start-up s, empty", "start-up s, on history", "peak RSS MiB, load", "after restart"):
-        table.add_column(column, justify="left" if column == "process" else "right")
-    for service in SERVICES:
-        for kind in ("http", "relay", "worker"):
-            name = f"{service}-{kind}"
-            figures = [
-                r.get(k, {}).get(name) for k in ("startup_empty", "startup", "peak_rss_load", "peak_rss_restart")
-            ]
-            table.add_row(name, *("-" if f is None else f"{f:,.1f}" for f in figures))
-    console.print(table)
-    console.print("targets: start-up <= 5 s and memory independent of history, for every service at 1M complaints")
-
-
-# Named sizes: complaints of history, the surge (complaints, seconds) and the POSTs timed for latency.
-# `small` is `make bench`'s (a few minutes here); 100k and 1m run for hours on a small machine.
 SIZES: dict[str, tuple[int, int, float, int]] = {
     "tiny": (40, 60, 10.0, 10),
     "small": (200, 500, 30.0, 30),

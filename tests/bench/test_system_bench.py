@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import system
+from bench import report, system
 from bench.processes import SERVICES
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -37,4 +37,4 @@ def test_a_tiny_whole_system_run_measures_everything(kafka_bootstrap: str, tmp_p
     assert results["latency"]["triaged"] is not None, "every POSTed complaint was seen triaged on the stream"
     assert results["surge"]["count"] == 8
     assert all(rss for rss in results["peak_rss_load"].values())
-    assert next(row[0] for row in system.rows(results)).startswith("sustained complaints/s")
+    assert next(row[0] for row in report.rows(results)).startswith("sustained complaints/s")
