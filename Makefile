@@ -24,8 +24,12 @@ test: deps  ## The whole suite: starts a real Kafka (and PostgreSQL) itself.
 test-fast: deps  ## Only the tests that need neither Kafka, PostgreSQL nor a browser.
 	$(VENV)/bin/pytest -m "not kafka and not postgres and not browser"
 
-bench: deps  ## Throughput: intake over HTTP, relay to Kafka, beside raw aiokafka in the same run.
-	$(VENV)/bin/python -m bench.run
+SIZE ?= small
+STORE ?= sqlite
+BENCH_PORT ?= $(or $(TEST_KAFKA_PORT),19592)
+bench: deps  ## Intake/relay beside raw aiokafka, then the whole system (SIZE=small|10k|100k|1m, STORE=sqlite|postgres).
+	$(VENV)/bin/python -m bench.run --port $(BENCH_PORT)
+	$(VENV)/bin/python -m bench.system --size $(SIZE) --store $(STORE) --port $(BENCH_PORT)
 
 lint: deps  ## ruff (lint + format), mypy (strict on the contracts and every domain), import contracts.
 	$(VENV)/bin/ruff check .
