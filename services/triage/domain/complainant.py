@@ -16,6 +16,13 @@ from .engine import EarlierComplaint, History
 from .identity import IdentityKey, Match, recognise
 
 
+# The newest complaints a key remembers. Under a common name alone ("Chan Tai Man") a group records
+# thousands; remembering all of them made each registration's cost grow with all history. A hundred
+# is far more than any rule reads (the published history keeps `recent_history`, a repeated promise
+# needs the last few), and the bound keeps the aggregate, its snapshot and every lookup constant.
+REMEMBERED = 100
+
+
 class Complainant(Aggregate):
     @staticmethod
     def create_id(key: str, **_: Any) -> UUID:
@@ -63,6 +70,12 @@ class Complainant(Aggregate):
                 "received_at": received_at,
             }
         )
+        if len(self.complaints) > REMEMBERED:
+            # Oldest by reception first (arrival order breaks ties): a late-arriving old complaint
+            # is the one forgotten, never a newer one.
+            order = sorted(range(len(self.complaints)), key=lambda i: (self.complaints[i]["received_at"], i))
+            forgotten = set(order[: len(self.complaints) - REMEMBERED])
+            self.complaints = [c for i, c in enumerate(self.complaints) if i not in forgotten]
 
     def revalidate(self, complaint_id: str, validity: str) -> None:
         if self.knows(complaint_id):
