@@ -129,7 +129,7 @@ async def replay(
     progress: Progress | None = None,
 ) -> tuple[int, int, float]:
     """Handle every record up to `goal` into `target`; return (handled, skipped, seconds)."""
-    handler = ProjectionHandler(target.index)
+    handler = ProjectionHandler(target.read)
     skipped = 0
 
     def handle(partition: TopicPartition, records: list) -> None:
