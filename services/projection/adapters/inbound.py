@@ -44,15 +44,22 @@ class ProjectionHandler(Inbound):
     holds, and the head never moves backwards whatever order earlier rows were written in.
     """
 
-    def __init__(self, read: ReadSide) -> None:
+    def __init__(self, read: ReadSide, *, sole_writer: bool = False) -> None:
+        """`sole_writer`: this handler alone writes the store and every unit it handles is committed
+        before the next begins, or the run stops (the auditors' replay into a fresh store). Then the
+        heads are carried from unit to unit and the read side is caught up once, at the end, in
+        large batches, instead of before every unit."""
         self.read = read
+        self.sole_writer = sole_writer
         self._uow: UnitOfWork | None = None
         self._heads: dict[str, ChainHead] = {}
 
     def received(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
         if uow is not self._uow:
-            self.read.catch_up()
-            self._uow, self._heads = uow, {}
+            if not (self.sole_writer and self._uow is not None):
+                self.read.catch_up()
+                self._heads = {}
+            self._uow = uow
         self.record(uow, message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
 
     # Every event of every topic it reads enters its complaint's record; nothing else is accepted.

@@ -125,6 +125,8 @@ class ReadSide:
 
     def catch_up(self, upto: int | None = None) -> int:
         """Apply every notification recorded since the read side's position (up to `upto`)."""
+        if self.position >= (self.app.process_recorder.max_notification_id() or 0):
+            return 0  # nothing new: no write lock taken (every HTTP query asks)
         applied = 0
         while True:
             done = self._apply_next_batch(upto)

@@ -72,13 +72,15 @@ async def run_replay(
             raw_count, raw_seconds = await raw_consume(
                 settings.kafka_bootstrap_servers, goal, lambda done, _t: bar.update(raw_task, completed=done)
             )
-            task = bar.add_task("replay", total=total)
+            task = bar.add_task("replay: store", total=total)
+            tables = bar.add_task("replay: tables", total=None)
             handled, skipped, seconds = await replay(
                 settings.kafka_bootstrap_servers,
                 fresh,
                 goal,
                 settings.consumer_group,
                 lambda done, _t: bar.update(task, completed=done),
+                lambda done, all_: bar.update(tables, completed=done, total=all_),
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
