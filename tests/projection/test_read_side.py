@@ -4,6 +4,7 @@ a write that fails half-way leaves nothing, and a start over a long history appl
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,33 @@ def test_a_write_that_fails_half_way_leaves_nothing_and_the_next_one_applies_eve
         assert projection.read.dump() == clean.read.dump()
     finally:
         clean.close()
+
+
+def _start_peak(settings_: ProjectionSettings) -> int:
+    """The peak of memory allocated while the application starts (tracemalloc), in bytes."""
+    tracemalloc.start()
+    try:
+        app = bootstrap.application(settings_)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    app.close()
+    return peak
+
+
+def test_start_up_memory_does_not_grow_with_the_history(tmp_path: Path) -> None:
+    peaks = []
+    for size in (5, 60):
+        settings_ = ProjectionSettings(store="sqlite", state_dir=tmp_path / str(size))
+        app = bootstrap.application(settings_)
+        feed(app, build(f"memory{size}", per_office=size).events())
+        app.close()
+        _start_peak(settings_)  # the first start in a process warms imports and caches
+        peaks.append(_start_peak(settings_))
+    small, large = peaks
+    # Twelve times the history (about 2,500 stored events more) and the same start: a start that
+    # read the history would hold at least its events' JSON (over 1 MB here).
+    assert large < small + 200_000, peaks
 
 
 def test_a_start_over_a_long_history_reads_none_of_it(tmp_path: Path, monkeypatch) -> None:
