@@ -106,8 +106,8 @@ def test_the_violation_instant_is_exact_and_violations_are_monotone_in_now(story
 
 
 @pytest.fixture
-def projection(tmp_path: Path):
-    app = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path))
+def projection(store_settings: dict[str, Any]):
+    app = bootstrap.application(ProjectionSettings(**store_settings))
     yield app
     app.close()
 
