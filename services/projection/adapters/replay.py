@@ -25,6 +25,7 @@ from eventsourcing.persistence import Tracking
 from shared.bus import kafka
 from shared.bus.consumer import Delivery
 from shared.contracts import MalformedMessage, WireMessage, decode_message
+from shared.eventstore import UnitOfWork
 
 from ..application import ProjectionApplication
 from .inbound import ProjectionHandler
@@ -144,7 +145,7 @@ async def replay(
 
     def handle(partition: TopicPartition, records: list) -> None:
         nonlocal skipped
-        uow = target.unit_of_work()
+        uow = UnitOfWork(target, copy_from_cache=False)  # the fresh store's sole writer
         for record in records:
             wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
             try:
