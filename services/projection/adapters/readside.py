@@ -475,21 +475,6 @@ class ReadSide:
             )
         return [Change(r["position"], r["kind"], r["subject_id"], r["office_id"], r["event_type"]) for r in rows]
 
-    def unreadable(self) -> list[tuple[Unreadable, str]]:
-        """Each unreadable stored event, with its office ('?' when none of its record is readable)."""
-        with self.db.transaction(write=False) as cursor:
-            rows = cursor.all(
-                "SELECT u.*, s.office_id FROM projection_unreadable u LEFT JOIN projection_subjects s "
-                "ON s.subject_id = u.originator_id ORDER BY u.notification_id"
-            )
-        return [
-            (
-                Unreadable(r["notification_id"], r["originator_id"], r["originator_version"], r["error"]),
-                r["office_id"] or "?",
-            )
-            for r in rows
-        ]
-
     def links(self, office_id: str | None = None) -> list[Link]:
         clauses, params = "", []
         if office_id is not None:

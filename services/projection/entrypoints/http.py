@@ -186,8 +186,8 @@ def create_app(
         violating: bool | None = None,
         week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
         month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500, description="Page size (complaints).")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Complaints to skip, in the list's order.")] = 0,
     ) -> Page:
         """Complaints, filtered, one page at a time (ordered by office, sequence number and id):
         `limit` (1-500, default 50) and `offset`; `total` counts every complaint the filters pass.
@@ -246,8 +246,8 @@ def create_app(
         principal: CurrentPrincipal,
         request: Request,
         office: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000, description="Page size (violated steps).")] = 200,
+        offset: Annotated[int, Query(ge=0, description="Violated steps to skip, in the list's order.")] = 0,
     ) -> Violations:
         """Every step of the record rule overdue or done late, now: for the key's office, or the group.
         Ordered by office and sequence number; one page at a time."""
@@ -295,8 +295,8 @@ def create_app(
         principal: CurrentPrincipal,
         request: Request,
         office: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000, description="Page size (signals).")] = 1000,
+        offset: Annotated[int, Query(ge=0, description="Signals to skip, in the list's order.")] = 0,
     ) -> Signals:
         """Concealment signals: sequence gaps, hotline complaints not registered in time, late
         registrations, outlier offices. One page at a time (`limit`, `offset`; `total` counts all)."""
