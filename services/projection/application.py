@@ -11,7 +11,8 @@ from uuid import UUID
 
 from shared.eventstore import ServiceApplication
 
-from .adapters.readside import Filters, ReadSide, Unreadable, stored_links
+from .adapters.readside import Filters, ReadSide, Unreadable
+from .adapters.stored_chain import stored_links
 from .domain.chain import Finding, Link, verify_chain
 from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod

@@ -30,7 +30,8 @@ from shared.settings import Store
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
 from ..adapters.replay import ReplayReport, raw_consume, replay, targets, topic_events
-from ..application import findings_of, history_of, stored_links
+from ..adapters.stored_chain import stored_links
+from ..application import findings_of, history_of
 from ..domain.crosscheck import crosscheck
 from ..domain.statistics import statistics
 from ..settings import ProjectionSettings
