@@ -75,13 +75,17 @@ class UnitOfWork:
     pending changes instead of a stale copy from the store.
     """
 
-    def __init__(self, app: ServiceApplication) -> None:
+    def __init__(self, app: ServiceApplication, *, copy_from_cache: bool = True) -> None:
+        """`copy_from_cache=False`: take cached aggregates themselves, not copies — only for a sole
+        writer that stops at its first failed commit (a rebuild into a fresh store), where no other
+        reader shares the cache and a half-changed aggregate is never used again."""
         self._app = app
         self._aggregates: dict[UUID, Aggregate] = {}
+        self._copy = copy_from_cache
 
     def get(self, aggregate_id: UUID) -> Any:
         if aggregate_id not in self._aggregates:
-            self._aggregates[aggregate_id] = self._app.repository.get(aggregate_id)
+            self._aggregates[aggregate_id] = self._app.repository.get(aggregate_id, deepcopy_from_cache=self._copy)
         return self._aggregates[aggregate_id]
 
     def find(self, aggregate_id: UUID) -> Any | None:

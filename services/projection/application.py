@@ -11,13 +11,14 @@ from uuid import UUID
 
 from shared.eventstore import ServiceApplication
 
-from .adapters.index import ProjectionIndex
-from .domain.chain import Finding, verify_chain
+from .adapters.readside import Filters, ReadSide, Unreadable
+from .adapters.stored_chain import stored_links
+from .domain.chain import Finding, Link, verify_chain
 from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
 from .domain.signals import Signal, all_signals
-from .domain.statistics import office_statistics, period_key, statistics
+from .domain.statistics import office_statistics, statistics
 from .domain.view import ComplaintView, summary_of
 
 
@@ -30,17 +31,22 @@ class ProjectionApplication(ServiceApplication):
         super().__init__(*args, **kwargs)
         self.policy = policy or Policy()
         self.units = dict(units or {})
-        self.index = ProjectionIndex(self)
+        self.read = ReadSide(self, self.policy)
 
     def refresh(self) -> int:
-        """Bring the index up to date with the store (other processes write it)."""
-        return self.index.catch_up()
+        """Bring the read side's tables up to date with the store (other processes write it); return
+        how many stored events were applied."""
+        return self.read.catch_up()
+
+    def close(self) -> None:
+        self.read.close()
+        super().close()
 
     # -- one complaint -------------------------------------------------------------------------
 
     def complaint(self, complaint_id: UUID, office_id: str | None) -> ComplaintView:
         """A complaint; `office_id=None` (group and auditor keys) sees every office."""
-        view = self.index.view(complaint_id)
+        view = self.read.view(complaint_id)
         if view is None or (office_id is not None and view.office_id != office_id):
             raise ComplaintNotFound(complaint_id)
         return view
@@ -65,29 +71,27 @@ class ProjectionApplication(ServiceApplication):
         violating: bool | None = None,
         week: str | None = None,
         month: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[ComplaintView]:
-        views = []
-        for view in self.index.views(office_id):
-            if state and view.state != state:
-                continue
-            if severity and view.severity != severity:
-                continue
-            if category and view.business_area != category:
-                continue
-            if validity and view.validity != validity:
-                continue
-            if week and period_key(view, self.policy, "week") != week:
-                continue
-            if month and period_key(view, self.policy, "month") != month:
-                continue
-            if violating is not None and bool(view.violations(now, self.policy)) != violating:
-                continue
-            views.append(view)
-        return sorted(views, key=lambda v: (v.office_id, v.sequence_number or 0, str(v.complaint_id)))
+        """The complaints that pass the filters (each a typed, indexed column of the read side), by
+        office, sequence number and id; one page of them when `limit` is given."""
+        filters = Filters(office_id, state, severity, category, validity, week, month, violating=violating)
+        return list(self.read.summaries(filters, now, limit=limit, offset=offset))
 
-    def violations(self, office_id: str | None, now: datetime) -> list[dict[str, Any]]:
+    def count(self, office_id: str | None, now: datetime, **filters: Any) -> int:
+        """How many complaints pass the filters of `complaints` (a page's total)."""
+        category = filters.pop("category", None)
+        return self.read.count(Filters(office_id, business_area=category, **filters), now)
+
+    def violations(
+        self, office_id: str | None, now: datetime, *, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Every violated step of the complaints violating at `now` (an indexed comparison of the
+        instant each starts to violate), by office and sequence number; a page of complaints when
+        `limit` is given."""
         found = []
-        for view in self.complaints(office_id, now):
+        for view in self.complaints(office_id, now, violating=True, limit=limit, offset=offset):
             for check in view.violations(now, self.policy):
                 found.append(
                     {
@@ -114,13 +118,12 @@ class ProjectionApplication(ServiceApplication):
         """The figures of one week, month or year (`period` = week | month | year) for a report: the
         statistics as `statistics()` computes them (a year is its months together), and three tallies
         the statistics do not hold, over the same views: validity per business area, each record-rule
-        step's status judged at `now`, and each SLA clock kind's outcomes as the SLA recorded them."""
+        step's status judged at `now`, and each SLA clock kind's outcomes as the SLA recorded them.
+        Only the period's rows are read (an indexed column)."""
         if period == "year":
             if not (len(key) == 4 and key.isdigit()):
                 raise UnknownPeriod(key)
-            views = [
-                v for v in self.complaints(office_id, now) if (period_key(v, self.policy, "month") or "")[:4] == key
-            ]
+            views: list[ComplaintView] = list(self.read.summaries(Filters(office_id, year=key), now))
             units = self.units.get(office_id) if office_id else (sum(self.units.values()) or None)
             stats = statistics(views, now, self.policy, units)
         elif period in ("week", "month"):
@@ -147,39 +150,44 @@ class ProjectionApplication(ServiceApplication):
         }
 
     def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
-        return office_statistics(self.index.views(office_id), now, self.policy, self.units.get(office_id))
+        views = self.complaints(office_id, now)
+        return office_statistics(views, now, self.policy, self.units.get(office_id))
 
     def statistics_by_office(self, now: datetime) -> dict[str, dict[str, Any]]:
         return {o: self.statistics(o, now) for o in self.offices()}
 
     def offices(self) -> list[str]:
-        return sorted(set(self.index.offices()) | set(self.units))
+        return sorted(set(self.read.offices()) | set(self.units))
 
     def signals(self, office_id: str | None, now: datetime) -> list[Signal]:
-        found = all_signals(
-            self.index.views(), self.index.hotline_reports(), self.units, self.offices(), now, self.policy
-        )
+        # The outlier signal compares every office with its peers, so all registered complaints are
+        # read (their summary rows, not their histories).
+        views = self.complaints(None, now)
+        found = all_signals(views, self.read.hotline_reports(), self.units, self.offices(), now, self.policy)
         return [s for s in found if office_id is None or s.office_id == office_id]
 
     # -- audit ---------------------------------------------------------------------------------
 
     def verify(self, office_id: str | None = None) -> list[Finding]:
-        """Every break of the offices' hash chains, and every stored event that cannot be read."""
-        findings = []
-        for bad in self.index.unreadable:
-            record = self.index.records.get(UUID(bad.originator_id))
-            office = record.office_id if record else "?"
-            if office_id is None or office == office_id:
-                findings.append(
-                    Finding(
-                        "altered",
-                        office,
-                        0,
-                        f"{bad.originator_id}/v{bad.originator_version}",
-                        f"stored event (notification {bad.notification_id}) cannot be read: {bad.error}",
-                    )
-                )
-        return findings + verify_chain(self.index.links(office_id))
+        """Every break of the offices' hash chains, and every stored event that cannot be read,
+        judged on the store itself (the truth, where tampering would happen), read page by page."""
+        links, unreadable = stored_links(self, office_id)
+        return findings_of(links, unreadable, office_id)
+
+
+def findings_of(links: list[Link], unreadable: list[tuple[Unreadable, str]], office_id: str | None) -> list[Finding]:
+    findings = [
+        Finding(
+            "altered",
+            office,
+            0,
+            f"{bad.originator_id}/v{bad.originator_version}",
+            f"stored event (notification {bad.notification_id}) cannot be read: {bad.error}",
+        )
+        for bad, office in unreadable
+        if office_id is None or office == office_id
+    ]
+    return findings + verify_chain(links)
 
 
 def history_of(view: ComplaintView, now: datetime, policy: Policy, with_personal_data: bool = False) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def consumer(
         app,
         group_id=group_id or settings.consumer_group,
         topics=ProjectionHandler.topic_names(),
-        handle=ProjectionHandler(app.index),
+        handle=ProjectionHandler(app.read),
         clock=clock,
     )
 

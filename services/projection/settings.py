@@ -25,6 +25,8 @@ class ProjectionSettings(ServiceSettings):
     late_registration_days: float = 7
     sequence_gap_grace_minutes: float = 60
     outlier_z: float = 3.5
+    # How often the HTTP process and the worker bring the read side's tables up to the store (and
+    # the SSE stream looks for changes); the name is kept from the in-memory index it replaced.
     index_poll_seconds: float = 0.5
     # Reports (services/projection/reports): where the weekly job writes them (default <state_dir>/reports),
     # whether the worker runs that job, how long after a week's end (office time) it waits for late

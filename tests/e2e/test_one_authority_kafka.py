@@ -209,11 +209,11 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
 
         def projected() -> bool:
             projection.refresh()
-            return all(projection.index.view(i).state == "closed" for i in ids)
+            return all(projection.read.view(i).state == "closed" for i in ids)
 
         await eventually(projected, "the projection saw every complaint closed")
         sla_events = await events_on(kafka_bootstrap, SLA_EVENTS.name, keys, timeout=30)
-        views = {i: projection.index.view(i) for i in ids}
+        views = {i: projection.read.view(i) for i in ids}
         now = clock()
     finally:
         stop.set()

@@ -15,7 +15,7 @@ from shared.contracts.topics import topic_for_event_type
 
 def feed(app: ProjectionApplication, events: Sequence[IntegrationEvent], batch: int = 50, name: str = "t") -> None:
     """Apply events in batches, each batch in one unit of work committed with a tracking record."""
-    handler = ProjectionHandler(app.index)
+    handler = ProjectionHandler(app.read)
     offset = app.position(name) or 0
     for start in range(0, len(events), batch):
         uow = app.unit_of_work()

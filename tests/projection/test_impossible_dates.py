@@ -54,7 +54,7 @@ def test_a_complaint_at_the_edge_of_time_is_judged_counted_and_shown(instant: st
     assert app.history(event.complaint_id, None, now)["complaint"]
     assert app.violations(None, now) is not None
     assert app.statistics(None, now)["complaints"] == 1
-    assert office_statistics(app.index.views(event.office_id), now, POLICY, None)
+    assert office_statistics(app.complaints(event.office_id, now), now, POLICY, None)
     assert app.signals(None, now) is not None
     assert [v.complaint_id for v in app.complaints(None, now)] == [event.complaint_id]
 

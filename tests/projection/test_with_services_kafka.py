@@ -173,7 +173,7 @@ async def test_the_projection_follows_a_real_complaint_from_intake_to_closed(
             follow_up("close", summary, f"{office}/supervisor", expected=200)
 
             def settled() -> bool:
-                view = projection.index.view(cid)
+                view = projection.read.view(cid)
                 projection.refresh()
                 stopped = [e for e in view.events if e.short_type == "ClockStopped"]
                 return view.state == "closed" and len(stopped) >= 5

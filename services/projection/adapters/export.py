@@ -25,12 +25,14 @@ def canonical_export(app: ProjectionApplication, now: datetime, offices: list[st
     data: dict[str, Any] = {"judged_at": now.isoformat(), "policy_version": app.policy.version, "offices": {}}
     signals = [s.as_dict() for s in app.signals(None, now)]
     for office in chosen:
-        views = sorted(app.index.views(office), key=lambda v: str(v.complaint_id))
+        views = sorted(app.complaints(office, now), key=lambda v: str(v.complaint_id))
         data["offices"][office] = {
             "statistics": app.statistics(office, now),
-            "complaints": [history_of(v, now, app.policy, with_personal_data=True) for v in views],
+            "complaints": [
+                history_of(app.complaint(v.complaint_id, None), now, app.policy, with_personal_data=True) for v in views
+            ],
             "signals": [s for s in signals if s["office_id"] == office],
-            "hotline_reports": sorted(r.hotline_reference for r in app.index.hotline_reports(office)),
+            "hotline_reports": sorted(r.hotline_reference for r in app.read.hotline_reports(office)),
         }
     if offices is None:
         data["group"] = app.statistics(None, now)
@@ -52,8 +54,9 @@ def evidence_for_office_week(app: ProjectionApplication, office_id: str, week: s
 def _pack(app: ProjectionApplication, subject: str, views: list[ComplaintView], now: datetime) -> dict[str, Any]:
     complaints = []
     office_links = {}
-    for view in views:
-        entries = sorted(app.index.entries(view.complaint_id), key=lambda e: e["position"])
+    for listed in views:
+        view = app.complaint(listed.complaint_id, None)  # the whole timeline
+        entries = sorted(app.read.entries(view.complaint_id), key=lambda e: e["position"])
         complaints.append(
             {
                 **history_of(view, now, app.policy, with_personal_data=True),
@@ -71,7 +74,7 @@ def _pack(app: ProjectionApplication, subject: str, views: list[ComplaintView], 
             }
         )
         office_links[view.office_id] = True
-    findings = [f.__dict__ for office in office_links for f in verify_chain(app.index.links(office))]
+    findings = [f.__dict__ for office in office_links for f in verify_chain(app.read.links(office))]
     return {
         "subject": subject,
         "judged_at": now.isoformat(),

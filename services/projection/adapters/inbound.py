@@ -22,7 +22,7 @@ from shared.eventstore import UnitOfWork
 
 from ..domain.chain import ChainHead, canonical_json, digest_of
 from ..domain.records import COMPLAINT, HOTLINE, Record, hotline_record_id
-from .index import ProjectionIndex
+from .readside import ReadSide
 
 CONSUMED_TOPICS = (
     INTAKE_EVENTS,
@@ -38,20 +38,28 @@ CONSUMED_TOPICS = (
 class ProjectionHandler(Inbound):
     """handler(uow, delivery) for shared.bus.consumer.TrackedConsumer.
 
-    The chain head of each office comes from the index (caught up from the store whenever a new unit
-    of work begins) plus what this unit of work already linked, so a unit that failed and was
-    retried starts again from what the store really holds.
+    The chain head of each office is the link at the office's highest position in the read side
+    (caught up from the store whenever a new unit of work begins), then what this unit of work
+    already linked, so a unit that failed and was retried starts again from what the store really
+    holds, and the head never moves backwards whatever order earlier rows were written in.
     """
 
-    def __init__(self, index: ProjectionIndex) -> None:
-        self.index = index
+    def __init__(self, read: ReadSide, *, sole_writer: bool = False) -> None:
+        """`sole_writer`: this handler alone writes the store and every unit it handles is committed
+        before the next begins, or the run stops (the auditors' replay into a fresh store). Then the
+        heads are carried from unit to unit and the read side is caught up once, at the end, in
+        large batches, instead of before every unit."""
+        self.read = read
+        self.sole_writer = sole_writer
         self._uow: UnitOfWork | None = None
         self._heads: dict[str, ChainHead] = {}
 
     def received(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
         if uow is not self._uow:
-            self.index.catch_up()
-            self._uow, self._heads = uow, {}
+            if not (self.sole_writer and self._uow is not None):
+                self.read.catch_up()
+                self._heads = {}
+            self._uow = uow
         self.record(uow, message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
 
     # Every event of every topic it reads enters its complaint's record; nothing else is accepted.
@@ -74,8 +82,8 @@ class ProjectionHandler(Inbound):
         event_json = canonical_json(message.model_dump(mode="json"))
         digest = digest_of(event_json)
         office_id = message.office_id
-        head = (self._heads.get(office_id) or self.index.head(office_id)).next(digest)
-        previous = self._heads.get(office_id) or self.index.head(office_id)
+        previous = self._heads.get(office_id) or self.read.head(office_id)
+        head = previous.next(digest)
         self._heads[office_id] = head
         entry: dict[str, Any] = {
             "event_id": str(message.event_id),

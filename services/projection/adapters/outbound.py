@@ -2,9 +2,9 @@
 
 For each received event the relay publishes the complaint's whole history (keyed by complaint id),
 as it stood after that event; and once per relay batch, each changed office's statistics (keyed by
-office id) as they stood after the batch. The translator
-keeps its own index, advanced notification by notification in the relay's order, so each message
-shows exactly the state after its event; a restarted relay first rebuilds it up to its position.
+office id) once per batch, from the read side's tables. A history is rebuilt from the complaint's
+record as it stood at that event's version, so each message shows exactly the state after its
+event; a restarted relay rebuilds nothing.
 Checks on these topics are judged at the time of the last event; readers compare `due_at` to their
 own clock to see a step become overdue.
 """
@@ -30,9 +30,10 @@ from shared.contracts.projection import (
 
 from ..application import ProjectionApplication, history_of
 from ..domain.policy import POLICY_VERSION
-from ..domain.records import COMPLAINT, Record
+from ..domain.records import Record
 from ..domain.statistics import office_statistics
-from .index import ProjectionIndex
+from ..domain.view import ComplaintView
+from .readside import HOTLINE_TYPE
 
 ACTOR = Actor.system("projection")
 
@@ -40,7 +41,6 @@ ACTOR = Actor.system("projection")
 class ProjectionTranslator:
     def __init__(self, app: ProjectionApplication) -> None:
         self.app = app
-        self.index = ProjectionIndex(app)
         # Office statistics are published once per office per relay batch, after its last event:
         # recomputing them for every event would cost O(complaints of the office) each time.
         self.batch_end: int | None = None
@@ -65,15 +65,13 @@ class ProjectionTranslator:
         ]
 
     def prime(self, position: int | None) -> None:
-        self.index.catch_up(upto=position or 0)
+        """Nothing to rebuild: histories come from the store, statistics from the read side."""
 
     def __call__(self, domain_event: Any) -> Iterable[Publication]:
-        self.index.apply(domain_event, 0)
         if not isinstance(domain_event, Record.Received):
             return
         entry = domain_event.entry
-        record = self.index.records[domain_event.originator_id]
-        if record.kind == COMPLAINT:
+        if entry["type"] != HOTLINE_TYPE:
             yield self._history(domain_event, entry)
         if self.batch_end is None:
             yield self._office_statistics(domain_event, entry)
@@ -81,8 +79,9 @@ class ProjectionTranslator:
             self._changed_offices[entry["office_id"]] = (domain_event, entry)
 
     def _history(self, domain_event: Any, entry: dict[str, Any]) -> Publication:
-        view = self.index.view(domain_event.originator_id)
-        assert view is not None and view.last_event_at is not None
+        record: Record = self.app.repository.get(domain_event.originator_id, version=domain_event.originator_version)
+        view = ComplaintView.of(record.id, record.office_id, record.entries)
+        assert view.last_event_at is not None
         history = history_of(view, view.last_event_at, self.app.policy)
         message = ComplaintHistoryUpdated(
             event_id=stored_event_id("projection", domain_event.originator_id, domain_event.originator_version),
@@ -128,7 +127,8 @@ class ProjectionTranslator:
 
     def _office_statistics(self, domain_event: Any, entry: dict[str, Any]) -> Publication:
         office_id = entry["office_id"]
-        views = self.index.views(office_id)
+        self.app.read.catch_up()  # at least up to this batch (the read side may be further on)
+        views = self.app.complaints(office_id, datetime.fromisoformat(entry["occurred_at"]))
         judged_at = max((v.last_event_at for v in views if v.last_event_at), default=None)
         occurred_at = datetime.fromisoformat(entry["occurred_at"])
         judged_at = max(judged_at, occurred_at) if judged_at else occurred_at
@@ -177,13 +177,10 @@ class ProjectionRelay(OutboxRelay):
             yield f"office-stats/{office_id}", make
 
     def _retranslate(self, domain_event: Any, slot: str) -> list[Publication]:
-        # A redrive publishes what the record shows now, without advancing the translator's index
-        # (it has seen this event already).
+        # A redrive publishes what the record showed at that event.
         if not isinstance(domain_event, Record.Received):
             return list(translate_dead_letters(domain_event)) if slot == WHOLE else []
         if slot.startswith("office-stats/"):
             return [self.translator._office_statistics(domain_event, domain_event.entry)]
-        record = self.translator.index.records.get(domain_event.originator_id)
-        return (
-            [self.translator._history(domain_event, domain_event.entry)] if record and record.kind == COMPLAINT else []
-        )
+        complaint = domain_event.entry["type"] != HOTLINE_TYPE
+        return [self.translator._history(domain_event, domain_event.entry)] if complaint else []

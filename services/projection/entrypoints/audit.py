@@ -30,7 +30,8 @@ from shared.settings import Store
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
 from ..adapters.replay import ReplayReport, raw_consume, replay, targets, topic_events
-from ..application import history_of
+from ..adapters.stored_chain import stored_links
+from ..application import findings_of, history_of
 from ..domain.crosscheck import crosscheck
 from ..domain.statistics import statistics
 from ..settings import ProjectionSettings
@@ -72,13 +73,15 @@ async def run_replay(
             raw_count, raw_seconds = await raw_consume(
                 settings.kafka_bootstrap_servers, goal, lambda done, _t: bar.update(raw_task, completed=done)
             )
-            task = bar.add_task("replay", total=total)
+            task = bar.add_task("replay: store", total=total)
+            tables = bar.add_task("replay: tables", total=None)
             handled, skipped, seconds = await replay(
                 settings.kafka_bootstrap_servers,
                 fresh,
                 goal,
                 settings.consumer_group,
                 lambda done, _t: bar.update(task, completed=done),
+                lambda done, all_: bar.update(tables, completed=done, total=all_),
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
@@ -131,13 +134,13 @@ def as_of_command(
     instant = _instant(at)
     try:
         if complaint is not None:
-            views = [v for v in app.index.views_as_of(instant) if v.complaint_id == complaint]
+            views = list(app.read.views_as_of(instant, subject_id=complaint))
             if not views:
                 console.print(f"no complaint {complaint} known at {instant.isoformat()}")
                 raise typer.Exit(1)
             result = history_of(views[0], instant, app.policy, with_personal_data=True)
         else:
-            views = app.index.views_as_of(instant, office)
+            views = app.read.views_as_of(instant, office)
             units = app.units.get(office) if office else (sum(app.units.values()) or None)
             result = {
                 "scope": office or "group",
@@ -159,10 +162,11 @@ def verify_command(
     app = bootstrap.application(settings)
     try:
         with _progress() as bar:
-            links = app.index.links(office)
-            task = bar.add_task("verifying", total=len(links))
-            findings = app.verify(office)
-            bar.update(task, completed=len(links))
+            total = app.process_recorder.max_notification_id() or 0
+            task = bar.add_task("verifying the store", total=total)
+            links, unreadable = stored_links(app, office)
+            findings = findings_of(links, unreadable, office)
+            bar.update(task, completed=total)
         if against_topics:
             topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
 

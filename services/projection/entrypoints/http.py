@@ -108,6 +108,9 @@ class SignalOut(BaseModel):
 class Signals(BaseModel):
     judged_at: str
     items: list[SignalOut]
+    total: int | None = None  # every signal; `items` is the page from `offset`, at most `limit`
+    limit: int | None = None
+    offset: int | None = None
 
 
 def scope_of(principal: Principal, office: str | None) -> str | None:
@@ -129,7 +132,7 @@ def create_app(
         clock = settings.clock()
 
     async def follow_store(projection: ProjectionApplication) -> None:
-        # The worker writes the store; this process follows its notification log.
+        # The worker writes the store; the read side's tables follow its notification log.
         while True:
             await asyncio.to_thread(projection.refresh)
             await asyncio.sleep(settings.index_poll_seconds)
@@ -167,7 +170,7 @@ def create_app(
     api.state.open_streams = 0  # SSE streams being served (reported by /health)
 
     def health_details(request: Request) -> dict[str, Any]:
-        return {"position": request.app.state.projection.index.position, "open_streams": api.state.open_streams}
+        return {"position": request.app.state.projection.read.position, "open_streams": api.state.open_streams}
 
     install_health(api, settings, health_details)
 
@@ -183,23 +186,27 @@ def create_app(
         violating: bool | None = None,
         week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
         month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500, description="Page size (complaints).")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Complaints to skip, in the list's order.")] = 0,
     ) -> Page:
-        """Complaints, filtered, one page at a time (ordered by office and sequence number)."""
+        """Complaints, filtered, one page at a time (ordered by office, sequence number and id):
+        `limit` (1-500, default 50) and `offset`; `total` counts every complaint the filters pass.
+        Each filter is an indexed column of the read side; `violating` compares `now` with the
+        instant each complaint starts to violate the record rule."""
         projection = projection_of(request)
         now = clock()
-        views = projection.complaints(
-            scope_of(principal, office),
-            now,
-            state=state,
-            severity=severity,
-            category=category,
-            validity=validity,
-            violating=violating,
-            week=week,
-            month=month,
-        )
+        filters: dict[str, Any] = {
+            "state": state,
+            "severity": severity,
+            "category": category,
+            "validity": validity,
+            "violating": violating,
+            "week": week,
+            "month": month,
+        }
+        scope = scope_of(principal, office)
+        total = projection.count(scope, now, **filters)
+        views = projection.complaints(scope, now, **filters, limit=limit, offset=offset)
         items = [
             ComplaintSummary(
                 complaint_id=v.complaint_id,
@@ -213,9 +220,9 @@ def create_app(
                 received_at=v.received_at.isoformat() if v.received_at else None,
                 violations=[c.step for c in v.violations(now, projection.policy)],
             )
-            for v in views[offset : offset + limit]
+            for v in views
         ]
-        return Page(total=len(views), limit=limit, offset=offset, items=items)
+        return Page(total=total, limit=limit, offset=offset, items=items)
 
     @api.get(
         "/complaints/{complaint_id}",
@@ -239,8 +246,8 @@ def create_app(
         principal: CurrentPrincipal,
         request: Request,
         office: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000, description="Page size (violated steps).")] = 200,
+        offset: Annotated[int, Query(ge=0, description="Violated steps to skip, in the list's order.")] = 0,
     ) -> Violations:
         """Every step of the record rule overdue or done late, now: for the key's office, or the group.
         Ordered by office and sequence number; one page at a time."""
@@ -284,13 +291,20 @@ def create_app(
         return projection.statistics_by_office(now)
 
     @api.get("/signals", response_model=Signals, responses={**PROBLEM_RESPONSES})
-    def signals(principal: CurrentPrincipal, request: Request, office: str | None = None) -> Signals:
+    def signals(
+        principal: CurrentPrincipal,
+        request: Request,
+        office: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000, description="Page size (signals).")] = 1000,
+        offset: Annotated[int, Query(ge=0, description="Signals to skip, in the list's order.")] = 0,
+    ) -> Signals:
         """Concealment signals: sequence gaps, hotline complaints not registered in time, late
-        registrations, outlier offices."""
+        registrations, outlier offices. One page at a time (`limit`, `offset`; `total` counts all)."""
         projection = projection_of(request)
         now = clock()
         items = [s.as_dict() for s in projection.signals(scope_of(principal, office), now)]
-        return Signals(judged_at=now.isoformat(), items=items)
+        page = items[offset : offset + limit]
+        return Signals(judged_at=now.isoformat(), items=page, total=len(items), limit=limit, offset=offset)
 
     @api.get(
         "/stream",
@@ -312,7 +326,7 @@ def create_app(
         last_event_id = request.headers.get("last-event-id")
         position = after if after is not None else int(last_event_id) if last_event_id else None
         if position is None:
-            position = projection.index.position
+            position = await asyncio.to_thread(lambda: projection.read.position)
 
         def sse(change: Any) -> str:
             data = {
@@ -339,7 +353,7 @@ def create_app(
                 yield ": projection changes\n\n"
                 while True:
                     await asyncio.to_thread(projection.refresh)
-                    changes = list(projection.index.changes_since(position or 0))
+                    changes = await asyncio.to_thread(projection.read.changes_since, position or 0, 5000)
                     for start in range(0, len(changes), STREAM_CHUNK):
                         chunk = changes[start : start + STREAM_CHUNK]
                         position = chunk[-1].position

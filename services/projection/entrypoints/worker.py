@@ -1,5 +1,6 @@
 """The projection's worker: a tracked consumer over every service's topic (and the hotline's), and,
-beside it in the same process and supervision, the weekly report job (`PROJECTION_REPORTS_SCHEDULE`).
+beside it in the same process and supervision, the weekly report job (`PROJECTION_REPORTS_SCHEDULE`) and
+the read side's follower (its tables written up to the store every `PROJECTION_INDEX_POLL_SECONDS`).
 
 `python -m services.projection.entrypoints.worker`
 """
@@ -7,6 +8,7 @@ beside it in the same process and supervision, the weekly report job (`PROJECTIO
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from shared.bus.runner import run_until_signalled
 from shared.health import worker_endpoint
@@ -18,15 +20,24 @@ from ..settings import ProjectionSettings
 def main() -> None:
     settings = ProjectionSettings()
     clock = settings.clock()
-    consumer = bootstrap.consumer(settings, bootstrap.application(settings), clock)
+    app = bootstrap.application(settings)
+    consumer = bootstrap.consumer(settings, app, clock)
     reports = bootstrap.weekly_reports(settings) if settings.reports_schedule else None
 
     async def caught_up() -> bool:
         partitions = await consumer.partition_report()
         return bool(partitions) and all(p["lag"] == 0 for p in partitions.values())
 
+    async def follow(stop: asyncio.Event) -> None:
+        # The consumer catches the read side up before each batch; this writes the last batch's
+        # rows too when no message follows it for a while.
+        while not stop.is_set():
+            await asyncio.to_thread(app.refresh)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.index_poll_seconds)
+
     async def loop(stop: asyncio.Event) -> None:
-        jobs = [consumer.run(stop)]
+        jobs = [consumer.run(stop), follow(stop)]
         if reports is not None:
             jobs.append(reports.run(stop, clock, settings.reports_check_seconds, settings.reports_first_delay_seconds))
         await asyncio.gather(*jobs)

@@ -1,0 +1,271 @@
+"""The projection's read side: SQL tables that follow the store's notification log.
+
+The store (one `Record` per complaint, written with the Kafka position in the consumer's
+transaction) stays the only truth; the tables are its materialised view. `catch_up()` reads the
+notifications recorded after the read side's position and writes their rows — timeline, chain
+links, changes, the touched complaints' summaries — and the new position in ONE transaction, so a
+crash between any two steps loses nothing and applies nothing twice (a writer racing another
+process for the same notifications finds the position moved and tries again).
+
+Nothing is held in memory: a query reads the rows it needs; a start reads no history (the
+position is in the table).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from shared.contracts.hotline import HotlineComplaintReported
+
+from ..domain.policy import Policy
+from ..domain.records import COMPLAINT, HOTLINE, Record
+from ..domain.statistics import period_key
+from ..domain.view import ComplaintView
+from ..domain.violation_time import violating_from
+from .readside_queries import Change, Filters, TableQueries
+from .sql import RETRYABLE, Cursor, Database, retrying
+from .tables import POSITION_NAME, folded_json, instant_key, schema
+
+HOTLINE_TYPE = HotlineComplaintReported.model_fields["type"].default
+__all__ = ["HOTLINE_TYPE", "Change", "Filters", "ReadSide", "Unreadable"]
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored event that can no longer be read: altered where it is stored."""
+
+    notification_id: int
+    originator_id: str
+    originator_version: int
+    error: str
+
+
+class ReadSide(TableQueries):
+    def __init__(self, app: Any, policy: Policy, batch_size: int = 1000) -> None:
+        self.app = app
+        self.policy = policy
+        self.batch_size = batch_size
+        self.db = Database.of(app.recorder)
+        self.cipher = getattr(app.mapper, "cipher", None)
+        self.applied = 0  # notifications this process applied (start-up is measured by it)
+        self._create()
+
+    def _create(self) -> None:
+        for attempt in retrying():
+            try:
+                with self.db.transaction(write=True) as cursor:
+                    for statement in schema(self.db.text()):
+                        cursor.execute(statement)
+                    cursor.execute(
+                        "INSERT INTO projection_position (name, notification_id) VALUES (?, 0) ON CONFLICT DO NOTHING",
+                        (POSITION_NAME,),
+                    )
+                return
+            except RETRYABLE:  # another process creating them at the same moment
+                if attempt == 20:
+                    raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- following the store -------------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        with self.db.transaction(write=False) as cursor:
+            return _position(cursor)
+
+    def catch_up(self, upto: int | None = None) -> int:
+        """Apply every notification recorded since the read side's position (up to `upto`)."""
+        if self.position >= (self.app.process_recorder.max_notification_id() or 0):
+            return 0  # nothing new: no write lock taken (every HTTP query asks)
+        applied = 0
+        while True:
+            done = self._apply_next_batch(upto)
+            if done is None:
+                return applied
+            applied += done
+
+    def _apply_next_batch(self, upto: int | None) -> int | None:
+        for attempt in retrying():
+            try:
+                with self.db.transaction(write=True) as cursor:
+                    if not self.db.postgres:  # take SQLite's write lock before reading the position
+                        cursor.execute(
+                            "UPDATE projection_position SET notification_id = notification_id WHERE name = ?",
+                            (POSITION_NAME,),
+                        )
+                    position = _position(cursor, lock=self.db.postgres)
+                    limit = self.batch_size if upto is None else min(self.batch_size, upto - position)
+                    if limit <= 0:
+                        return None
+                    notifications = self.app.process_recorder.select_notifications(position + 1, limit)
+                    if not notifications:
+                        return None
+                    self._apply(cursor, notifications)
+                    cursor.execute(
+                        "UPDATE projection_position SET notification_id = ? WHERE name = ?",
+                        (notifications[-1].id, POSITION_NAME),
+                    )
+                self.applied += len(notifications)
+                return len(notifications)
+            except RETRYABLE:
+                if attempt == 20:
+                    raise
+        return None
+
+    def _apply(self, cursor: Cursor, notifications: Sequence[Notification]) -> None:
+        subjects: list[tuple[str, str, str]] = []
+        timeline: list[tuple[Any, ...]] = []
+        chain: list[tuple[Any, ...]] = []
+        changes: list[tuple[Any, ...]] = []
+        hotline: list[tuple[Any, ...]] = []
+        unreadable: list[tuple[Any, ...]] = []
+        touched: dict[str, str] = {}
+        for notification in notifications:
+            try:
+                event = self.app.mapper.to_domain_event(notification)
+            except Exception as error:  # altered at rest: fails decryption (AES-GCM) or decoding
+                unreadable.append(
+                    (
+                        notification.id,
+                        str(notification.originator_id),
+                        notification.originator_version,
+                        f"{type(error).__name__}: {error}",
+                    )
+                )
+                continue
+            subject_id = str(event.originator_id)
+            if isinstance(event, Record.Opened):
+                subjects.append((subject_id, event.kind, event.office_id))
+            elif isinstance(event, Record.Received):
+                entry = event.entry
+                kind = HOTLINE if entry["type"] == HOTLINE_TYPE else COMPLAINT
+                office = entry["office_id"]
+                subjects.append((subject_id, kind, office))  # its opening may have been unreadable
+                occurred = instant_key(datetime.fromisoformat(entry["occurred_at"]))
+                timeline.append(
+                    (
+                        subject_id,
+                        event.originator_version,
+                        entry["event_id"],
+                        entry["type"],
+                        occurred,
+                        entry["topic"],
+                        entry["partition"],
+                        entry["offset"],
+                        entry["digest"],
+                        self._seal(entry["event_json"]),
+                        notification.id,
+                    )
+                )
+                chain.append(
+                    (
+                        office,
+                        entry["position"],
+                        entry["previous"],
+                        entry["hash"],
+                        entry["digest"],
+                        entry["event_id"],
+                        subject_id,
+                        event.originator_version,
+                        notification.id,
+                    )
+                )
+                changes.append((notification.id, kind, subject_id, office, entry["type"]))
+                if kind == HOTLINE:
+                    data = _payload(entry)
+                    hotline.append(
+                        (
+                            subject_id,
+                            office,
+                            data["hotline_reference"],
+                            data["reported_at"],
+                            occurred,
+                            entry["event_id"],
+                        )
+                    )
+                else:
+                    touched[subject_id] = office
+        cursor.executemany(
+            "INSERT INTO projection_subjects (subject_id, kind, office_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            subjects,
+        )
+        cursor.executemany(
+            "INSERT INTO projection_timeline (subject_id, version, event_id, type, occurred_key, topic, "
+            "kafka_partition, kafka_offset, digest, event_json, notification_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            timeline,
+        )
+        # UNIQUE (office_id, position): a second event at one chain position is refused here.
+        cursor.executemany(
+            "INSERT INTO projection_chain (office_id, position, previous, hash, digest, event_id, subject_id, "
+            "version, notification_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            chain,
+        )
+        cursor.executemany(
+            "INSERT INTO projection_changes (position, kind, subject_id, office_id, event_type) VALUES (?, ?, ?, ?, ?)",
+            changes,
+        )
+        cursor.executemany(
+            "INSERT INTO projection_hotline (subject_id, office_id, hotline_reference, reported_at, occurred_key, "
+            "event_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            hotline,
+        )
+        cursor.executemany(
+            "INSERT INTO projection_unreadable (notification_id, originator_id, originator_version, error) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            unreadable,
+        )
+        self._summarise(cursor, touched)
+
+    def _summarise(self, cursor: Cursor, touched: dict[str, str]) -> None:
+        """Refold every touched complaint from its own timeline rows and rewrite its summary row."""
+        rows = []
+        for subject_id, entries in self._entries_of(cursor, list(touched)):
+            view = ComplaintView.of(UUID(subject_id), touched[subject_id], entries)
+            rows.append(self._summary_row(view, len(entries)))
+        cursor.executemany(
+            "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
+            "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
+            "violating_from = ?, entries = ?, folded = ? WHERE subject_id = ?",
+            rows,
+        )
+
+    def _summary_row(self, view: ComplaintView, entries: int) -> tuple[Any, ...]:
+        violates = violating_from(view, self.policy)
+        return (
+            int(view.registered),
+            view.state,
+            view.severity,
+            view.business_area,
+            view.validity,
+            period_key(view, self.policy, "week"),
+            period_key(view, self.policy, "month"),
+            view.sequence_number,
+            view.office_reference,
+            instant_key(view.received_at) if view.received_at else None,
+            instant_key(violates) if violates else None,
+            entries,
+            self._seal(folded_json(view)),
+            str(view.complaint_id),
+        )
+
+
+def _position(cursor: Cursor, lock: bool = False) -> int:
+    row = cursor.one(
+        "SELECT notification_id FROM projection_position WHERE name = ?" + (" FOR UPDATE" if lock else ""),
+        (POSITION_NAME,),
+    )
+    return int(row["notification_id"]) if row else 0
+
+
+def _payload(entry: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(entry["event_json"]).get("payload") or {}

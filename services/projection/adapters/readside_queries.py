@@ -1,0 +1,303 @@
+"""Reading the read side's tables: one complaint rebuilt from its own timeline rows, filtered and
+paged lists of summary rows, hotline reports, chain links and heads, the SSE changes, and a dump
+of every table for comparing a rebuilt read side with the live one. Nothing is held between calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ..domain.chain import ChainHead, Link
+from ..domain.records import COMPLAINT
+from ..domain.signals import HotlineReport
+from ..domain.view import ComplaintView
+from .sql import Cursor, Database
+from .tables import StoredView, instant_key, stored_view
+
+CHUNK = 500  # ids per IN (...) list
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change a subscriber hears of (the SSE stream)."""
+
+    position: int
+    kind: str
+    subject_id: str
+    office_id: str
+    event_type: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list filters, each a typed column of `projection_subjects`."""
+
+    office_id: str | None = None
+    state: str | None = None
+    severity: str | None = None
+    business_area: str | None = None
+    validity: str | None = None
+    week: str | None = None
+    month: str | None = None
+    year: str | None = None
+    violating: bool | None = None
+    registered: bool | None = None
+
+
+class TableQueries:
+    """The queries of `ReadSide` (which also writes the tables)."""
+
+    db: Database
+    cipher: Any
+
+    # -- sealing what holds personal data ------------------------------------------------------
+
+    def _seal(self, text: str) -> str:
+        if self.cipher is None:
+            return text
+        return base64.b64encode(self.cipher.encrypt(text.encode("utf-8"))).decode("ascii")
+
+    def _open(self, text: str) -> str:
+        if self.cipher is None:
+            return text
+        return self.cipher.decrypt(base64.b64decode(text)).decode("utf-8")
+
+    def _entries_of(self, cursor: Cursor, subject_ids: list[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        for start in range(0, len(subject_ids), CHUNK):
+            chunk = subject_ids[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            grouped: dict[str, list[dict[str, Any]]] = {s: [] for s in chunk}
+            for row in cursor.all(
+                f"SELECT t.subject_id, t.version, t.event_id, t.type, t.topic, t.kafka_partition, t.kafka_offset, "
+                f"t.digest, t.event_json, c.office_id, c.position, c.previous, c.hash "
+                f"FROM projection_timeline t LEFT JOIN projection_chain c "
+                f"ON c.subject_id = t.subject_id AND c.version = t.version "
+                f"WHERE t.subject_id IN ({marks}) ORDER BY t.subject_id, t.version",
+                chunk,
+            ):
+                grouped[row["subject_id"]].append(self._entry(row))
+            yield from grouped.items()
+
+    def _entry(self, row: Any) -> dict[str, Any]:
+        event_json = self._open(row["event_json"])
+        return {
+            "event_id": row["event_id"],
+            "type": row["type"],
+            "occurred_at": _payload_time(event_json),
+            "event_json": event_json,
+            "digest": row["digest"],
+            "topic": row["topic"],
+            "partition": row["kafka_partition"],
+            "offset": row["kafka_offset"],
+            "office_id": row["office_id"],
+            "position": row["position"],
+            "previous": row["previous"],
+            "hash": row["hash"],
+        }
+
+    # -- the chain's head (the consumer links new events after it) -----------------------------
+
+    def head(self, office_id: str) -> ChainHead:
+        """The office's chain head: the link at MAX(position), never merely the last row written."""
+        with self.db.transaction(write=False) as cursor:
+            row = cursor.one(
+                "SELECT position, hash FROM projection_chain WHERE office_id = ? ORDER BY position DESC LIMIT 1",
+                (office_id,),
+            )
+        return ChainHead(row["position"], row["hash"]) if row else ChainHead()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def kind_of(self, subject_id: UUID) -> tuple[str, str] | None:
+        with self.db.transaction(write=False) as cursor:
+            row = cursor.one("SELECT kind, office_id FROM projection_subjects WHERE subject_id = ?", (str(subject_id),))
+        return (row["kind"], row["office_id"]) if row else None
+
+    def view(self, complaint_id: UUID) -> ComplaintView | None:
+        """A complaint's whole view, rebuilt from its own timeline rows only."""
+        found = self.kind_of(complaint_id)
+        if found is None or found[0] != COMPLAINT:
+            return None
+        entries = self.entries(complaint_id)
+        return ComplaintView.of(complaint_id, found[1], entries) if entries else None
+
+    def entries(self, subject_id: UUID) -> list[dict[str, Any]]:
+        with self.db.transaction(write=False) as cursor:
+            return next(iter(self._entries_of(cursor, [str(subject_id)])))[1]
+
+    def _where(self, filters: Filters, now: datetime | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = ["kind = ?"]
+        params: list[Any] = [COMPLAINT]
+        for column in ("office_id", "state", "severity", "business_area", "validity", "week", "month"):
+            value = getattr(filters, column)
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if filters.year:
+            clauses.append("substr(month, 1, 4) = ?")
+            params.append(filters.year)
+        if filters.registered is not None:
+            clauses.append("registered = ?")
+            params.append(int(filters.registered))
+        if filters.violating is not None:
+            assert now is not None
+            if filters.violating:
+                clauses.append("violating_from IS NOT NULL AND violating_from <= ?")
+            else:
+                clauses.append("(violating_from IS NULL OR violating_from > ?)")
+            params.append(instant_key(now))
+        return " AND ".join(clauses), params
+
+    def count(self, filters: Filters, now: datetime | None = None) -> int:
+        where, params = self._where(filters, now)
+        with self.db.transaction(write=False) as cursor:
+            row = cursor.one(f"SELECT COUNT(*) AS n FROM projection_subjects WHERE {where}", params)
+        return int(row["n"]) if row else 0
+
+    def summaries(
+        self, filters: Filters, now: datetime | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[StoredView]:
+        """The complaints that pass the filters, by office, sequence number and id; one page of them
+        when `limit` is given."""
+        where, params = self._where(filters, now)
+        page = ""
+        if limit is not None:
+            page = " LIMIT ? OFFSET ?"
+            params = [*params, limit, offset]
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all(
+                f"SELECT subject_id, office_id, folded FROM projection_subjects WHERE {where} AND folded IS NOT NULL "
+                f"ORDER BY office_id, COALESCE(sequence_number, 0), subject_id{page}",
+                params,
+            )
+        return [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
+
+    def offices(self) -> list[str]:
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all("SELECT DISTINCT office_id FROM projection_subjects ORDER BY office_id")
+        return [r["office_id"] for r in rows]
+
+    def hotline_reports(self, office_id: str | None = None, until: datetime | None = None) -> list[HotlineReport]:
+        clauses, params = ["1 = 1"], []
+        if office_id is not None:
+            clauses.append("office_id = ?")
+            params.append(office_id)
+        if until is not None:
+            clauses.append("occurred_key <= ?")
+            params.append(instant_key(until))
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all(
+                f"SELECT * FROM projection_hotline WHERE {' AND '.join(clauses)} ORDER BY office_id, subject_id",
+                params,
+            )
+        return [
+            HotlineReport(
+                report_id=r["subject_id"],
+                office_id=r["office_id"],
+                hotline_reference=r["hotline_reference"],
+                reported_at=datetime.fromisoformat(r["reported_at"]),
+                event_id=r["event_id"],
+            )
+            for r in rows
+        ]
+
+    def views_as_of(
+        self, instant: datetime, office_id: str | None = None, subject_id: UUID | None = None
+    ) -> Iterator[ComplaintView]:
+        """Views built only from the events that had happened by `instant` (business time), one
+        complaint at a time."""
+        clauses, params = ["s.kind = ?", "t.occurred_key <= ?"], [COMPLAINT, instant_key(instant)]
+        if office_id is not None:
+            clauses.append("s.office_id = ?")
+            params.append(office_id)
+        if subject_id is not None:
+            clauses.append("s.subject_id = ?")
+            params.append(str(subject_id))
+        with self.db.transaction(write=False) as cursor:
+            ids = cursor.all(
+                "SELECT DISTINCT s.subject_id, s.office_id FROM projection_subjects s JOIN projection_timeline t "
+                f"ON t.subject_id = s.subject_id WHERE {' AND '.join(clauses)} ORDER BY s.subject_id",
+                params,
+            )
+        key = instant_key(instant)
+        for row in ids:
+            entries = [
+                e
+                for e in self.entries(UUID(row["subject_id"]))
+                if instant_key(datetime.fromisoformat(e["occurred_at"])) <= key
+            ]
+            if entries:
+                yield ComplaintView.of(UUID(row["subject_id"]), row["office_id"], entries)
+
+    def changes_since(self, position: int, limit: int = 1000) -> list[Change]:
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all(
+                "SELECT position, kind, subject_id, office_id, event_type FROM projection_changes "
+                "WHERE position > ? ORDER BY position LIMIT ?",
+                (position, limit),
+            )
+        return [Change(r["position"], r["kind"], r["subject_id"], r["office_id"], r["event_type"]) for r in rows]
+
+    def links(self, office_id: str | None = None) -> list[Link]:
+        clauses, params = "", []
+        if office_id is not None:
+            clauses, params = "WHERE c.office_id = ?", [office_id]
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all(
+                "SELECT c.*, t.event_json FROM projection_chain c JOIN projection_timeline t "
+                f"ON t.subject_id = c.subject_id AND t.version = c.version {clauses} ORDER BY c.office_id, c.position",
+                params,
+            )
+        return [
+            Link(
+                office_id=r["office_id"],
+                position=r["position"],
+                previous=r["previous"],
+                hash=r["hash"],
+                digest=r["digest"],
+                event_id=r["event_id"],
+                event_json=self._open(r["event_json"]),
+            )
+            for r in rows
+        ]
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every table's content that does not depend on arrival order (store positions, chain
+        positions and links, record versions do), decrypted, in a fixed order: a read side rebuilt
+        from the topics dumps equal to the live one."""
+        with self.db.transaction(write=False) as cursor:
+            subjects = cursor.all(
+                "SELECT subject_id, kind, office_id, registered, state, severity, business_area, validity, week, "
+                "month, sequence_number, office_reference, received_key, violating_from, entries, folded "
+                "FROM projection_subjects ORDER BY subject_id"
+            )
+            timeline = cursor.all(
+                "SELECT subject_id, event_id, type, occurred_key, topic, kafka_partition, kafka_offset, digest, "
+                "event_json FROM projection_timeline ORDER BY subject_id, event_id"
+            )
+            chain = cursor.all("SELECT office_id, event_id, digest FROM projection_chain ORDER BY office_id, event_id")
+            hotline = cursor.all("SELECT * FROM projection_hotline ORDER BY subject_id")
+        return {
+            "subjects": [(*tuple(r[k] for k in _keys(r))[:-1], _maybe_open(self, r["folded"])) for r in subjects],
+            "timeline": [(*tuple(r[k] for k in _keys(r))[:-1], self._open(r["event_json"])) for r in timeline],
+            "chain": [tuple(r[k] for k in _keys(r)) for r in chain],
+            "hotline": [tuple(r[k] for k in _keys(r)) for r in hotline],
+        }
+
+
+def _keys(row: Any) -> Iterable[str]:
+    return list(row.keys())
+
+
+def _maybe_open(read: TableQueries, text: str | None) -> str | None:
+    return None if text is None else read._open(text)
+
+
+def _payload_time(event_json: str) -> str:
+    return json.loads(event_json)["occurred_at"]

@@ -1,0 +1,90 @@
+"""The database the read side lives in: the projection store's own (SQLite file or PostgreSQL
+database), reached through the store's own connection pool, so the read-side tables sit beside the
+events they are a projection of. A store kept in memory (tests) gets a private in-memory SQLite.
+
+SQL is written once with `?` placeholders; on PostgreSQL they become `%s`. Rows are read by column
+name (sqlite3.Row and psycopg's dict rows both allow it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.sqlite import SQLiteDatastore
+
+SQLITE, POSTGRES = "sqlite", "postgres"
+
+
+class Database:
+    def __init__(self, datastore: Any, dialect: str) -> None:
+        self.datastore = datastore
+        self.dialect = dialect
+        self.owned = False
+
+    @classmethod
+    def of(cls, recorder: Any) -> Database:
+        datastore = getattr(recorder, "datastore", None)
+        if datastore is None:  # eventsourcing.popo: a private in-memory SQLite database
+            database = cls(SQLiteDatastore(f"file:projection-{uuid4().hex}?mode=memory&cache=shared"), SQLITE)
+            database.owned = True
+            return database
+        return cls(datastore, SQLITE if isinstance(datastore, SQLiteDatastore) else POSTGRES)
+
+    @property
+    def postgres(self) -> bool:
+        return self.dialect == POSTGRES
+
+    def text(self) -> str:
+        """A text column that sorts byte by byte on both engines (PostgreSQL's default collation
+        would order 'hk-central' and 'hkc' by the locale's rules)."""
+        return 'TEXT COLLATE "C"' if self.postgres else "TEXT"
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=write) as cursor:
+            yield Cursor(cursor, self.postgres)
+
+    def close(self) -> None:
+        if self.owned:
+            self.datastore.close()
+
+
+class Cursor:
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self.cursor = cursor
+        self.postgres = postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self.cursor.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.execute(sql, params)
+        return list(self.cursor.fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any | None:
+        self.execute(sql, params)
+        return self.cursor.fetchone()
+
+
+def retrying(attempts: int = 20) -> Iterator[int]:
+    """Attempt numbers for a write that another process may race (SQLite's busy writer, a
+    PostgreSQL serialisation failure, the position moved under us): back off, then try again."""
+    for attempt in range(1, attempts + 1):
+        yield attempt
+        time.sleep(min(0.02 * attempt, 0.5))
+
+
+RETRYABLE = (OperationalError, IntegrityError)

@@ -1,0 +1,178 @@
+"""The read side's tables, and how a complaint's folded view is kept in a row.
+
+- `projection_position`: how far the read side has followed the store's notification log (one row,
+  written in the same transaction as the rows it accounts for).
+- `projection_subjects`: one row per complaint (or hotline report): a typed column for every list
+  filter, the instant it starts to violate the record rule if nothing else happens, and the folded
+  facts as JSON (encrypted like the store's events when the store has a cipher).
+- `projection_timeline`: one row per recorded event; a complaint's view is rebuilt from its rows.
+- `projection_chain`: each office's hash-chain links, one per position (UNIQUE office and position:
+  the database refuses a second event at a position, and the head is MAX(position)).
+- `projection_hotline`: each hotline report (for the concealment signals).
+- `projection_changes`: what the SSE stream sends, by store position.
+- `projection_unreadable`: stored events that could not be read (altered at rest).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from ..domain.sla_clocks import Clock
+from ..domain.view import ComplaintView
+
+POSITION_NAME = "read-side"
+
+
+def schema(text: str) -> list[str]:
+    """CREATE statements for both engines (`text`: the byte-ordered text type of the engine)."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS projection_position (name {text} PRIMARY KEY, notification_id BIGINT NOT NULL)",
+        f"""CREATE TABLE IF NOT EXISTS projection_subjects (
+            subject_id {text} PRIMARY KEY,
+            kind {text} NOT NULL,
+            office_id {text} NOT NULL,
+            registered INTEGER NOT NULL DEFAULT 0,
+            state {text},
+            severity {text},
+            business_area {text},
+            validity {text},
+            week {text},
+            month {text},
+            sequence_number BIGINT,
+            office_reference {text},
+            received_key {text},
+            violating_from {text},
+            entries INTEGER NOT NULL DEFAULT 0,
+            folded {text}
+        )""",
+        "CREATE INDEX IF NOT EXISTS projection_subjects_office ON projection_subjects "
+        "(kind, office_id, sequence_number, subject_id)",
+        "CREATE INDEX IF NOT EXISTS projection_subjects_week ON projection_subjects (week, office_id)",
+        "CREATE INDEX IF NOT EXISTS projection_subjects_month ON projection_subjects (month, office_id)",
+        "CREATE INDEX IF NOT EXISTS projection_subjects_state ON projection_subjects (state, office_id)",
+        "CREATE INDEX IF NOT EXISTS projection_subjects_violating ON projection_subjects (violating_from)",
+        f"""CREATE TABLE IF NOT EXISTS projection_timeline (
+            subject_id {text} NOT NULL,
+            version BIGINT NOT NULL,
+            event_id {text} NOT NULL,
+            type {text} NOT NULL,
+            occurred_key {text} NOT NULL,
+            topic {text} NOT NULL,
+            kafka_partition INTEGER NOT NULL,
+            kafka_offset BIGINT NOT NULL,
+            digest {text} NOT NULL,
+            event_json {text} NOT NULL,
+            notification_id BIGINT NOT NULL,
+            PRIMARY KEY (subject_id, version)
+        )""",
+        f"""CREATE TABLE IF NOT EXISTS projection_chain (
+            office_id {text} NOT NULL,
+            position BIGINT NOT NULL,
+            previous {text} NOT NULL,
+            hash {text} NOT NULL,
+            digest {text} NOT NULL,
+            event_id {text} NOT NULL,
+            subject_id {text} NOT NULL,
+            version BIGINT NOT NULL,
+            notification_id BIGINT NOT NULL,
+            PRIMARY KEY (office_id, position)
+        )""",
+        f"""CREATE TABLE IF NOT EXISTS projection_hotline (
+            subject_id {text} PRIMARY KEY,
+            office_id {text} NOT NULL,
+            hotline_reference {text} NOT NULL,
+            reported_at {text} NOT NULL,
+            occurred_key {text} NOT NULL,
+            event_id {text} NOT NULL
+        )""",
+        f"""CREATE TABLE IF NOT EXISTS projection_changes (
+            position BIGINT PRIMARY KEY,
+            kind {text} NOT NULL,
+            subject_id {text} NOT NULL,
+            office_id {text} NOT NULL,
+            event_type {text} NOT NULL
+        )""",
+        f"""CREATE TABLE IF NOT EXISTS projection_unreadable (
+            notification_id BIGINT PRIMARY KEY,
+            originator_id {text} NOT NULL,
+            originator_version BIGINT NOT NULL,
+            error {text} NOT NULL
+        )""",
+    ]
+
+
+def instant_key(instant: datetime) -> str:
+    """An instant as text that sorts as time does (UTC, microseconds, 4-digit year), for SQL
+    comparisons; the ends of time, which have no UTC date, saturate."""
+    try:
+        return instant.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        edge = datetime.min if instant.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class StoredView(ComplaintView):
+    """A complaint's folded view read back from its summary row: every fact and clock, without the
+    timeline (a drill-down rebuilds that from the timeline rows)."""
+
+    stored_first_event_at: datetime | None = None
+    stored_last_event_at: datetime | None = None
+
+    @property
+    def first_event_at(self) -> datetime | None:  # type: ignore[override]
+        return self.stored_first_event_at
+
+    @property
+    def last_event_at(self) -> datetime | None:  # type: ignore[override]
+        return self.stored_last_event_at
+
+
+_SKIPPED = {"events", "complaint_id", "office_id"}
+
+
+def folded_json(view: ComplaintView) -> str:
+    """The view's folded state as JSON (dict order kept: the clocks' order is part of the fold)."""
+    data = {f.name: _encode(getattr(view, f.name)) for f in fields(ComplaintView) if f.name not in _SKIPPED}
+    data["stored_first_event_at"] = _encode(view.first_event_at)
+    data["stored_last_event_at"] = _encode(view.last_event_at)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def stored_view(complaint_id: str, office_id: str, text: str) -> StoredView:
+    data = {k: _decode(v) for k, v in json.loads(text).items()}
+    return StoredView(complaint_id=UUID(complaint_id), office_id=office_id, **data)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$t": value.isoformat()}
+    if isinstance(value, (set, frozenset)):
+        return {"$s": sorted(value)}
+    if isinstance(value, Clock):
+        return {"$c": {f.name: _encode(getattr(value, f.name)) for f in fields(Clock)}}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((tag, inner),) = value.items()
+            if tag == "$t":
+                return datetime.fromisoformat(inner)
+            if tag == "$s":
+                return set(inner)
+            if tag == "$c":
+                return Clock(**{k: _decode(v) for k, v in inner.items()})
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
