@@ -15,7 +15,6 @@ from shared.contracts import derived_id
 from .engine import EarlierComplaint, History
 from .identity import IdentityKey, Match, recognise
 
-
 # The newest complaints a key remembers. Under a common name alone ("Chan Tai Man") a group records
 # thousands; remembering all of them made each registration's cost grow with all history. A hundred
 # is far more than any rule reads (the published history keeps `recent_history`, a repeated promise
