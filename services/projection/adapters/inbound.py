@@ -21,7 +21,7 @@ from shared.contracts.topics import (
 from shared.eventstore import UnitOfWork
 
 from ..domain.chain import ChainHead, canonical_json, digest_of
-from ..domain.records import COMPLAINT, HOTLINE, Record, hotline_record_id
+from ..domain.records import COMPLAINT, HOTLINE, OfficeChainClaim, Record, hotline_record_id
 from .index import ProjectionIndex
 
 CONSUMED_TOPICS = (
@@ -59,6 +59,16 @@ class ProjectionHandler(Inbound):
     HANDLERS = dict.fromkeys((MESSAGE_TYPES[name] for topic in CONSUMED_TOPICS for name in topic.event_types), received)
     UNHANDLED = "reject"
 
+    def _claim(self, uow: UnitOfWork, office_id: str) -> None:
+        """Claim the office's chain for this unit of work, then read its head: the claim is read
+        before the head, so a concurrent instance that linked events meanwhile either shows in the
+        head or makes this unit's claim conflict (retried by the consumer as transient)."""
+        claim: OfficeChainClaim = uow.find(OfficeChainClaim.create_id(office_id)) or OfficeChainClaim(office_id)
+        claim.claim()
+        uow.add(claim)
+        self.index.catch_up()
+        self._heads[office_id] = self.index.head(office_id)
+
     def record(self, uow: UnitOfWork, message: IntegrationEvent, *, topic: str, partition: int, offset: int) -> bool:
         """Add one event to its record; False if the record already holds it (a re-publication)."""
         if isinstance(message, HotlineComplaintReported):
@@ -74,8 +84,10 @@ class ProjectionHandler(Inbound):
         event_json = canonical_json(message.model_dump(mode="json"))
         digest = digest_of(event_json)
         office_id = message.office_id
-        head = (self._heads.get(office_id) or self.index.head(office_id)).next(digest)
-        previous = self._heads.get(office_id) or self.index.head(office_id)
+        if office_id not in self._heads:
+            self._claim(uow, office_id)
+        previous = self._heads[office_id]
+        head = previous.next(digest)
         self._heads[office_id] = head
         entry: dict[str, Any] = {
             "event_id": str(message.event_id),
