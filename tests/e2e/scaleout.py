@@ -102,15 +102,15 @@ class Run:
     def sla_consumer(self, apps: dict[str, Any]) -> Any:
         return sla_boot.consumer(self.settings()["sla"], apps["sla"])
 
-    def relays(self, apps: dict[str, Any]) -> list[Loop]:
+    def relays(self, apps: dict[str, Any]) -> list[Any]:
         """One relay of each service per run (the projection's publishes nothing compared here)."""
         s = self.settings()
         return [
-            intake_boot.relay(s["intake"], apps["intake"]).run,
-            triage_boot.relay(s["triage"], apps["triage"]).run,
-            handling_boot.relay(s["handling"], apps["handling"]).run,
-            sla_boot.relay(s["sla"], apps["sla"]).run,
-            followup_boot.relay(s["followup"], apps["followup"]).run,
+            intake_boot.relay(s["intake"], apps["intake"]),
+            triage_boot.relay(s["triage"], apps["triage"]),
+            handling_boot.relay(s["handling"], apps["handling"]),
+            sla_boot.relay(s["sla"], apps["sla"]),
+            followup_boot.relay(s["followup"], apps["followup"]),
         ]
 
     def dump(self, path: Path) -> None:
