@@ -237,8 +237,8 @@ class ServiceApplication(Application[UUID]):
         for row in rows:
             newer[row["originator_id"]].append(self.mapper.to_domain_event(_stored(row)))
         loaded: dict[UUID, Any] = {}
-        for aggregate_id, (cached, snapshot) in base.items():
-            aggregate = project_aggregate(cached, [*snapshot, *newer[aggregate_id]])
+        for aggregate_id, (cached, first) in base.items():
+            aggregate = project_aggregate(cached, [*first, *newer[aggregate_id]])
             if aggregate is None:
                 continue
             if cache is not None and cached is None:

@@ -3,7 +3,9 @@ record (or its hotline report's), linked into its office's hash chain, in the co
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from shared.bus.consumer import Delivery
 from shared.bus.dispatch import Inbound
@@ -53,6 +55,14 @@ class ProjectionHandler(Inbound):
             self.index.catch_up()
             self._uow, self._heads = uow, {}
         self.record(uow, message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+
+    def wanted(self, message: Any) -> Iterable[UUID]:
+        """The subject's record and its office's chain claim (read before the head: see `_claim`)."""
+        if isinstance(message, HotlineComplaintReported):
+            subject_id = hotline_record_id(message.payload.hotline_reference)
+        else:
+            subject_id = message.complaint_id
+        return [subject_id, OfficeChainClaim.create_id(message.office_id)]
 
     # Every event of every topic it reads enters its complaint's record; nothing else is accepted.
     TOPICS = CONSUMED_TOPICS
