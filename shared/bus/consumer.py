@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -211,6 +212,9 @@ class TrackedConsumer:
                 log.warning("conflict in batch of %s (attempt %d): %s", name, attempt, error)
                 if conflicts >= 3:
                     break
+                # Another instance of this worker wrote a shared aggregate (an incident window, an
+                # office's ledger or chain): wait a random moment so the two fall out of step.
+                time.sleep(random.uniform(0, 0.05 * conflicts))
             except TRANSIENT_ERRORS as error:
                 log.warning("store busy for %s (attempt %d): %s", name, attempt, error)
                 time.sleep(min(0.05 * 2**attempt, 2.0))
@@ -291,7 +295,7 @@ class TrackedConsumer:
                     error, failures = conflict, max(failures, 1)
                     break
                 log.warning("conflict for %s@%d: %s", name, record.offset, conflict)
-                time.sleep(0.05 * conflicts)
+                time.sleep(random.uniform(0.025, 0.05) * conflicts)  # jitter: see above
             except TRANSIENT_ERRORS as transient:
                 store_failures += 1
                 if store_failures > 100:
