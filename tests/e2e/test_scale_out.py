@@ -47,6 +47,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
+from services.intake.adapters.office_topic import signed_submission
 from services.sla.domain.clocks import ComplaintClocks
 from services.triage.domain.incidents import IncidentWindow
 from shared.auth import Principal
@@ -108,23 +109,10 @@ def inputs(tag: str, base: datetime) -> list[tuple[str, RegistrationForm]]:
     return made
 
 
-def signed(signer: Any, office: str, registration: RegistrationForm, submitted: datetime) -> WireMessage:
+def signed(signer: Any, registration: RegistrationForm, submitted: datetime) -> WireMessage:
     """What the office system publishes, with a fixed submission time: intake records it as the
     registration time, so both runs register at the same instants."""
-    from services.intake.adapters import office_topic
-
-    real = office_topic.datetime
-    try:
-
-        class Fixed(datetime):
-            @classmethod
-            def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-                return submitted
-
-        office_topic.datetime = Fixed  # type: ignore[misc]
-        return office_topic.signed_submission(signer, registration)
-    finally:
-        office_topic.datetime = real  # type: ignore[misc]
+    return signed_submission(signer, registration, submitted_at=submitted)
 
 
 async def publish(servers: str, messages: list[WireMessage]) -> None:
@@ -326,6 +314,8 @@ async def one_run(
             child = spawn(run_file, log)
         await handle_and_reply(apps, everyone[OUTAGE : OUTAGE + 3])
         await settle(run.servers, consumers, relays, topics)
+        if instances == 2:
+            assert log.read_text(errors="replace").count("instance started") == 2  # killed once, started again
         return await asyncio.to_thread(facts, apps, everyone)
     finally:
         if child is not None:
@@ -419,7 +409,7 @@ async def test_two_instances_of_every_worker_end_as_one(kafka_bootstrap: str, po
     everyone = [(office, complaint_id(office, f.office_reference)) for office, f in registrations]
 
     def messages() -> list[WireMessage]:  # new CloudEvents each run, submitted at the same instants
-        return [signed(signers[o], o, f, f.received_at + timedelta(seconds=30)) for o, f in registrations]
+        return [signed(signers[o], f, f.received_at + timedelta(seconds=30)) for o, f in registrations]
 
     results, databases = {}, []
     try:
