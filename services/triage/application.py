@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -134,12 +135,23 @@ class TriageApplication(ServiceApplication):
         if judgement.validity != "invalid":
             self._add_to_incident_window(uow, rules, triage, registered, key, incident, persons)
 
+    def wanted_for(self, registered: ComplaintRegistered) -> list[UUID]:
+        """The aggregates `triage_registration` reads for certain (prefetched together for a batch):
+        the rules book, the complaint's decision and its complainant's records."""
+        form = registered.payload.form
+        keys = _identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
+        return [
+            RulesBook.create_id(),
+            Triage.create_id(str(registered.complaint_id)),
+            *(Complainant.create_id(identity.key) for identity in keys),
+        ]
+
     def _complainant(
         self, uow: UnitOfWork, registered: ComplaintRegistered
     ) -> tuple[list[IdentityKey], dict[IdentityKey, Complainant]]:
         """The complainant's identity keys and what each already knows (new ones start empty)."""
         form = registered.payload.form
-        keys = identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
+        keys = _identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
         known: dict[IdentityKey, Complainant] = {}
         for identity in keys:
             complainant: Complainant = uow.find(Complainant.create_id(identity.key)) or Complainant(identity.key)
@@ -175,6 +187,7 @@ class TriageApplication(ServiceApplication):
         if change is None:
             return
         cluster_event = str(cluster_event_id(change.cluster_id))
+        uow.prefetch(Triage.create_id(member_id) for member_id in change.new_members)
         for member_id in change.new_members:
             verb = "is part of" if change.detected else "joined"
             self._regrade(
@@ -302,6 +315,10 @@ class TriageApplication(ServiceApplication):
             confirmations=list(triage.confirmations),
             overrides=list(triage.overrides),
         )
+
+
+# Pure and costly (keyed hashes): the batch's prefetch and its handling compute the same keys.
+_identity_keys = lru_cache(maxsize=4096)(identity_keys)
 
 
 def cluster_event_id(cluster_id: str) -> UUID:

@@ -20,8 +20,9 @@ is defined: a handler for a type none of the topics carries fails at import, not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -59,6 +60,16 @@ class Inbound:
     @classmethod
     def handled_types(cls) -> list[str]:
         return sorted(type_name(model) for model in cls.HANDLERS)
+
+    def wanted(self, message: Any) -> Iterable[UUID]:
+        """The aggregates handling `message` will read (overridden where a service knows): the tracked
+        consumer loads a batch's together before handling it (`UnitOfWork.prefetch`)."""
+        return ()
+
+    def prefetch(self, deliveries: Iterable[Delivery]) -> Iterator[UUID]:
+        for delivery in deliveries:
+            if type(delivery.message) in self.HANDLERS:
+                yield from self.wanted(delivery.message)
 
     def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
         handler = self.HANDLERS.get(type(delivery.message))

@@ -75,3 +75,49 @@ def test_with_a_cipher_key_personal_data_is_encrypted_at_rest(tmp_path) -> None:
     unencrypted.register("hk-central", clerk, RegistrationForm(**form()), T0)
     unencrypted.close()
     assert b"Chan Tai Man" in plain.sqlite_path.read_bytes()  # the check above can fail
+
+
+class SnapshottingTally(TallyApplication):
+    snapshotting_intervals = {Tally: 3}
+
+
+def _counted(app: TallyApplication, complaint: uuid.UUID, times: int) -> None:
+    uow = app.unit_of_work()
+    counter = uow.find(Tally.create_id(complaint)) or Tally(complaint)
+    for _ in range(times):
+        counter.count_one(uuid.uuid4())
+    uow.add(counter)
+    app.commit(uow)
+
+
+def test_a_batch_prefetch_gives_what_one_by_one_reads_give(store_settings: dict[str, Any]) -> None:
+    """`UnitOfWork.prefetch` (two queries on PostgreSQL, nothing on SQLite): the same state and version
+    as `repository.get`, from snapshots, from the cache brought forward past another process's writes,
+    and an absent aggregate absent until the unit adds it."""
+    env = store_environment(ServiceSettings(service_name="tally", **store_settings))
+    writer, reader = SnapshottingTally(env=env), SnapshottingTally(env=env)
+    try:
+        plain, snapshotted, absent = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        _counted(writer, plain, 2)
+        _counted(writer, snapshotted, 4)  # a snapshot at version 3, then more events
+        _counted(writer, snapshotted, 2)
+        ids = [Tally.create_id(c) for c in (plain, snapshotted, absent)]
+
+        uow = reader.unit_of_work()
+        uow.prefetch(ids)
+        for complaint in (plain, snapshotted):
+            mine, stored = uow.get(Tally.create_id(complaint)), reader.repository.get(Tally.create_id(complaint))
+            assert (mine.count, mine.version) == (stored.count, stored.version)
+        assert uow.find(ids[2]) is None
+        uow.add(Tally(absent))
+        assert uow.get(ids[2]).complaint_id == absent
+
+        _counted(writer, plain, 3)  # another process writes; the reader's cached copy is now behind
+        uow = reader.unit_of_work()
+        uow.prefetch(ids[:1])
+        assert (uow.get(ids[0]).count, uow.get(ids[0]).version) == (5, 6)
+        _counted(reader, plain, 1)  # and the reader can write after it without a conflict
+        assert reader.count_of(plain) == 6
+    finally:
+        writer.close()
+        reader.close()

@@ -4,6 +4,10 @@ due). One handler for the three topics; each fact is idempotent by its event id.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
 from shared.bus.consumer import Delivery
 from shared.bus.dispatch import Inbound
 from shared.contracts.handling import CaseReopened, ResultRecorded
@@ -60,6 +64,9 @@ class CaseFacts(Inbound):
             self._case(uow, message).note_clock_started(
                 p.clock.value, p.key, p.deadline, message.occurred_at, str(message.event_id)
             )
+
+    def wanted(self, message: Any) -> Iterable[UUID]:
+        return [FollowUpCase.create_id(message.complaint_id)]  # every message here is about one case
 
     TOPICS = (TRIAGE_EVENTS, HANDLING_EVENTS, SLA_EVENTS)
     HANDLERS = {

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
 from shared.bus.consumer import Delivery
 from shared.bus.dispatch import Inbound
 from shared.contracts.followup import ReturnVisitMade
@@ -10,6 +14,7 @@ from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDe
 from shared.eventstore import UnitOfWork
 
 from ..application import HandlingApplication
+from ..domain.case import Case
 
 
 class HandlingHandler(Inbound):
@@ -28,6 +33,9 @@ class HandlingHandler(Inbound):
 
     def return_visit(self, uow: UnitOfWork, message: ReturnVisitMade, delivery: Delivery) -> None:
         self.app.return_visit(uow, message)
+
+    def wanted(self, message: Any) -> Iterable[UUID]:
+        return [Case.create_id(message.complaint_id)]  # every message here is about one case
 
     # Clusters, other overrides and other follow-up events are not handling's business.
     TOPICS = (TRIAGE_EVENTS, FOLLOWUP_EVENTS)

@@ -88,16 +88,19 @@ class OfficeTopicHandler(Inbound):
         return min(now, max(submitted, form.received_at))
 
 
-def signed_submission(signer: OfficeSigner, form: RegistrationForm, office_id: str | None = None) -> WireMessage:
+def signed_submission(
+    signer: OfficeSigner, form: RegistrationForm, office_id: str | None = None, submitted_at: datetime | None = None
+) -> WireMessage:
     """What an office system publishes: the form as a CloudEvent, signed with its office's private key.
-    (`office_id` other than the signer's is only for tests that try to sign for another office.)"""
+    (`office_id` other than the signer's is only for tests that try to sign for another office;
+    `submitted_at`, the CloudEvent time, defaults to now.)"""
     office_id = office_id or signer.office_id
     unsigned = encode(
         OfficeRegistrationSubmitted(form=form),
         key=form.office_reference,
         source=f"/offices/{office_id}",
         event_id=str(uuid.uuid4()),
-        time=datetime.now(UTC),
+        time=submitted_at or datetime.now(UTC),
         extensions={"officeid": office_id, "signingkey": signer.key_id},
     )
     headers = {name: value.decode() for name, value in unsigned.headers}

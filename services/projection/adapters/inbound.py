@@ -3,7 +3,9 @@ record (or its hotline report's), linked into its office's hash chain, in the co
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from shared.bus.consumer import Delivery
 from shared.bus.dispatch import Inbound
@@ -21,7 +23,7 @@ from shared.contracts.topics import (
 from shared.eventstore import UnitOfWork
 
 from ..domain.chain import ChainHead, canonical_json, digest_of
-from ..domain.records import COMPLAINT, HOTLINE, Record, hotline_record_id
+from ..domain.records import COMPLAINT, HOTLINE, OfficeChainClaim, Record, hotline_record_id
 from .readside import ReadSide
 
 CONSUMED_TOPICS = (
@@ -56,16 +58,35 @@ class ProjectionHandler(Inbound):
 
     def received(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
         if uow is not self._uow:
-            if not (self.sole_writer and self._uow is not None):
+            if not self.sole_writer:
+                self._heads = {}  # each unit claims its offices' chains afresh (see `_claim`)
+            elif self._uow is None:
                 self.read.catch_up()
-                self._heads = {}
             self._uow = uow
         self.record(uow, message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+
+    def wanted(self, message: Any) -> Iterable[UUID]:
+        """The subject's record and its office's chain claim (read before the head: see `_claim`)."""
+        if isinstance(message, HotlineComplaintReported):
+            subject_id = hotline_record_id(message.payload.hotline_reference)
+        else:
+            subject_id = message.complaint_id
+        return [subject_id, OfficeChainClaim.create_id(message.office_id)]
 
     # Every event of every topic it reads enters its complaint's record; nothing else is accepted.
     TOPICS = CONSUMED_TOPICS
     HANDLERS = dict.fromkeys((MESSAGE_TYPES[name] for topic in CONSUMED_TOPICS for name in topic.event_types), received)
     UNHANDLED = "reject"
+
+    def _claim(self, uow: UnitOfWork, office_id: str) -> None:
+        """Claim the office's chain for this unit of work, then read its head: the claim is read
+        before the head, so a concurrent instance that linked events meanwhile either shows in the
+        head or makes this unit's claim conflict (retried by the consumer as transient)."""
+        claim: OfficeChainClaim = uow.find(OfficeChainClaim.create_id(office_id)) or OfficeChainClaim(office_id)
+        claim.claim()
+        uow.add(claim)
+        self.read.catch_up()
+        self._heads[office_id] = self.read.head(office_id)
 
     def record(self, uow: UnitOfWork, message: IntegrationEvent, *, topic: str, partition: int, offset: int) -> bool:
         """Add one event to its record; False if the record already holds it (a re-publication)."""
@@ -82,7 +103,12 @@ class ProjectionHandler(Inbound):
         event_json = canonical_json(message.model_dump(mode="json"))
         digest = digest_of(event_json)
         office_id = message.office_id
-        previous = self._heads.get(office_id) or self.read.head(office_id)
+        if office_id not in self._heads:
+            if self.sole_writer:  # a rebuild into a fresh store: nobody else links, no claim needed
+                self._heads[office_id] = self.read.head(office_id)
+            else:
+                self._claim(uow, office_id)
+        previous = self._heads[office_id]
         head = previous.next(digest)
         self._heads[office_id] = head
         entry: dict[str, Any] = {

@@ -43,3 +43,22 @@ class Record(Aggregate):
         and the chain link: office_id, position, previous, hash."""
         self.entries.append(entry)
         self.event_ids.add(entry["event_id"])
+
+
+class OfficeChainClaim(Aggregate):
+    """One per office: a unit of work that links events into an office's chain first claims it (one
+    event per office per batch), so two projection instances extending one office's chain at once
+    conflict on this aggregate's version; the loser's batch is retried and links after the winner's
+    events. Holds no head itself: the head is the store's last link, read after the claim."""
+
+    @staticmethod
+    def create_id(office_id: str, **_: Any) -> UUID:
+        return derived_id("office-chain", office_id)
+
+    @event("Opened")
+    def __init__(self, office_id: str) -> None:
+        self.office_id = office_id
+
+    @event("Claimed")
+    def claim(self) -> None:
+        pass

@@ -3,6 +3,9 @@ Each message's effects go into the tracked consumer's unit of work, saved with i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from uuid import UUID
+
 from shared.bus.consumer import Delivery
 from shared.bus.dispatch import Inbound
 from shared.contracts import ComplaintRegistered
@@ -11,6 +14,8 @@ from shared.contracts.topics import INTAKE_EVENTS, SLA_EVENTS
 from shared.eventstore import UnitOfWork
 
 from ..application import TriageApplication
+from ..domain.rulesbook import RulesBook
+from ..domain.triage import Triage
 
 
 class TriageHandler(Inbound):
@@ -22,6 +27,13 @@ class TriageHandler(Inbound):
 
     def regrade_requested(self, uow: UnitOfWork, message: RegradeRequested, delivery: Delivery) -> None:
         self.app.regrade_requested(uow, message)
+
+    def wanted(self, message: object) -> Iterable[UUID]:
+        if isinstance(message, ComplaintRegistered):
+            return self.app.wanted_for(message)
+        if isinstance(message, RegradeRequested):
+            return [RulesBook.create_id(), Triage.create_id(str(message.complaint_id))]
+        return ()
 
     # Other events on these topics are not triage's business.
     TOPICS = (INTAKE_EVENTS, SLA_EVENTS)
