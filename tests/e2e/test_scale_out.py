@@ -243,7 +243,7 @@ def facts(apps: dict[str, Any], ids: list[tuple[str, UUID]]) -> dict[str, Any]:
             clusters.setdefault(event.cluster_id, set()).add(event.complaint_id)
     found["incidents"] = sorted(sorted(members) for members in clusters.values())  # each incident once, all members
     members = {m for incident in found["incidents"] for m in incident}
-    apps["projection"].refresh()  # its index follows the store (the other instance wrote there too)
+    apps["projection"].refresh()  # its read side follows the store (the other instance wrote there too)
     for office, cid in ids:
         sla_clocks = apps["sla"].repository.get(ComplaintClocks.create_id(cid)).clocks
         found[str(cid)] = normalise(
@@ -253,7 +253,7 @@ def facts(apps: dict[str, Any], ids: list[tuple[str, UUID]]) -> dict[str, Any]:
                 "sla": {k: {f: c.get(f) for f in ("deadline", "stopped_at", "outcome")} for k, c in sla_clocks.items()},
                 "followup": apps["followup"].case(office, cid),
                 "projection": apps["projection"].complaint(cid, office),
-                "timeline": sorted(e["type"] for e in apps["projection"].index.entries(cid)),
+                "timeline": sorted(e["type"] for e in apps["projection"].read.entries(cid)),
             },
             # A mass incident's re-grade takes the time of the registration that completed the
             # incident as triage saw them arrive (and the SLA's clocks restart from it), the
