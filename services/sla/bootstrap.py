@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def application(settings: SlaSettings) -> SlaApplication:
-    return SlaApplication(env=store_environment(settings))
+    return SlaApplication(env=store_environment(settings), lease_seconds=settings.scheduler_lease_seconds)
 
 
 def relay(settings: SlaSettings, app: SlaApplication) -> OutboxRelay:
