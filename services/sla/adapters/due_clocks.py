@@ -39,10 +39,11 @@ BACKFILL_TRACKING = "sla.due-clocks.backfill"
 
 @dataclass(frozen=True)
 class DueRow:
-    """A complaint's next due instant (None: nothing left to fire) at its clocks' `version`. A row
+    """A complaint's next due instant (None: nothing left to fire), keyed by its clocks aggregate's
+    id, at that aggregate's `version`. A row
     stays when nothing is due, so its version still refuses an older write."""
 
-    complaint_id: UUID
+    clocks_id: UUID
     due_at: datetime | None
     version: int
 
@@ -58,7 +59,7 @@ class DueClocks(Protocol):
         """Write `row` (nothing fired: the recomputed instant) and free the lease, unless a newer
         version was written meanwhile."""
 
-    def release(self, complaint_id: UUID, owner: str) -> None:
+    def release(self, clocks_id: UUID, owner: str) -> None:
         """Free this owner's lease without changing the row (try again next tick)."""
 
     def upsert_if_newer(self, rows: Sequence[DueRow]) -> None:
@@ -108,7 +109,7 @@ class POPODueClocksRecorder(POPOProcessRecorder):
         return ids
 
     def _write(self, row: DueRow) -> None:
-        self._due[row.complaint_id] = (row.due_at, row.version, None, 0.0)
+        self._due[row.clocks_id] = (row.due_at, row.version, None, 0.0)
 
     def claim(self, now: datetime, limit: int, owner: str, lease_seconds: float) -> list[UUID]:
         wall = time.monotonic()
@@ -126,20 +127,20 @@ class POPODueClocksRecorder(POPOProcessRecorder):
 
     def settle(self, row: DueRow, owner: str) -> None:
         with self._due_lock:
-            stored = self._due.get(row.complaint_id)
+            stored = self._due.get(row.clocks_id)
             if stored is None or stored[1] <= row.version:
                 self._write(row)
 
-    def release(self, complaint_id: UUID, owner: str) -> None:
+    def release(self, clocks_id: UUID, owner: str) -> None:
         with self._due_lock:
-            stored = self._due.get(complaint_id)
+            stored = self._due.get(clocks_id)
             if stored is not None and stored[2] == owner:
-                self._due[complaint_id] = (stored[0], stored[1], None, 0.0)
+                self._due[clocks_id] = (stored[0], stored[1], None, 0.0)
 
     def upsert_if_newer(self, rows: Sequence[DueRow]) -> None:
         with self._due_lock:
             for row in rows:
-                stored = self._due.get(row.complaint_id)
+                stored = self._due.get(row.clocks_id)
                 if stored is None or stored[1] < row.version:
                     self._write(row)
 

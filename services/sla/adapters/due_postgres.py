@@ -37,7 +37,7 @@ class PostgresDueClocksRecorder(PostgresProcessRecorder):
         table = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(name))
         self.sql_create_statements += [
             SQL(
-                "CREATE TABLE IF NOT EXISTS {} (complaint_id uuid PRIMARY KEY, due_at timestamptz, "
+                "CREATE TABLE IF NOT EXISTS {} (clocks_id uuid PRIMARY KEY, due_at timestamptz, "
                 "version bigint NOT NULL, lease_owner text, lease_until timestamptz)"
             ).format(table),
             SQL("CREATE INDEX IF NOT EXISTS {} ON {} (due_at) WHERE due_at IS NOT NULL").format(
@@ -45,8 +45,8 @@ class PostgresDueClocksRecorder(PostgresProcessRecorder):
             ),
         ]
         upsert = (
-            "INSERT INTO {0} AS d (complaint_id, due_at, version) VALUES (%s, %s, %s) "
-            "ON CONFLICT (complaint_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, "
+            "INSERT INTO {0} AS d (clocks_id, due_at, version) VALUES (%s, %s, %s) "
+            "ON CONFLICT (clocks_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, "
             "lease_owner = NULL, lease_until = NULL WHERE excluded.version {1} d.version"
         )
         self._write = SQL(upsert).format(table, SQL(">="))
@@ -54,12 +54,12 @@ class PostgresDueClocksRecorder(PostgresProcessRecorder):
         self._claim = SQL(
             "UPDATE {0} AS d SET lease_owner = %(owner)s, "
             "lease_until = clock_timestamp() + make_interval(secs => %(lease)s) "
-            "WHERE d.complaint_id IN (SELECT complaint_id FROM {0} WHERE " + _FREE + " "
+            "WHERE d.clocks_id IN (SELECT clocks_id FROM {0} WHERE " + _FREE + " "
             "ORDER BY due_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-            "AND (d.lease_until IS NULL OR d.lease_until <= clock_timestamp()) RETURNING d.complaint_id"
+            "AND (d.lease_until IS NULL OR d.lease_until <= clock_timestamp()) RETURNING d.clocks_id"
         ).format(table)
         self._release = SQL(
-            "UPDATE {} SET lease_owner = NULL, lease_until = NULL WHERE complaint_id = %s AND lease_owner = %s"
+            "UPDATE {} SET lease_owner = NULL, lease_until = NULL WHERE clocks_id = %s AND lease_owner = %s"
         ).format(table)
         self._has_due: Composed = SQL("SELECT 1 FROM {} WHERE " + _FREE + " LIMIT 1").format(table)
         self._count = SQL("SELECT COUNT(*) AS n FROM {} WHERE due_at IS NOT NULL").format(table)
@@ -68,24 +68,24 @@ class PostgresDueClocksRecorder(PostgresProcessRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
         rows = kwargs.get(DUE_CLOCKS, ())
         if rows:  # the events' own transaction: both or neither
-            curs.executemany(self._write, [(r.complaint_id, r.due_at, r.version) for r in rows])
+            curs.executemany(self._write, [(r.clocks_id, r.due_at, r.version) for r in rows])
 
     def claim(self, now: datetime, limit: int, owner: str, lease_seconds: float) -> list[UUID]:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._claim, {"owner": owner, "lease": lease_seconds, "now": now, "limit": limit})
-            return [row["complaint_id"] for row in curs.fetchall()]
+            return [row["clocks_id"] for row in curs.fetchall()]
 
     def settle(self, row: DueRow, owner: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self._write, (row.complaint_id, row.due_at, row.version))
+            curs.execute(self._write, (row.clocks_id, row.due_at, row.version))
 
-    def release(self, complaint_id: UUID, owner: str) -> None:
+    def release(self, clocks_id: UUID, owner: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self._release, (complaint_id, owner))
+            curs.execute(self._release, (clocks_id, owner))
 
     def upsert_if_newer(self, rows: Sequence[DueRow]) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.executemany(self._write_if_newer, [(r.complaint_id, r.due_at, r.version) for r in rows])
+            curs.executemany(self._write_if_newer, [(r.clocks_id, r.due_at, r.version) for r in rows])
 
     def has_due(self, now: datetime) -> bool:
         with self.datastore.transaction(commit=False) as curs:

@@ -21,8 +21,8 @@ from .due_clocks import DUE_CLOCKS, DueRow
 TABLE = "due_clocks"
 
 _UPSERT = (
-    f"INSERT INTO {TABLE} (complaint_id, due_at, version, lease_owner, lease_until) VALUES (?, ?, ?, NULL, NULL) "
-    "ON CONFLICT (complaint_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, "
+    f"INSERT INTO {TABLE} (clocks_id, due_at, version, lease_owner, lease_until) VALUES (?, ?, ?, NULL, NULL) "
+    "ON CONFLICT (clocks_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, "
     f"lease_owner = NULL, lease_until = NULL WHERE excluded.version {{op}} {TABLE}.version"
 )
 _FREE = "due_at IS NOT NULL AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
@@ -33,14 +33,14 @@ def instant(at: datetime | None) -> str | None:
 
 
 def _params(row: DueRow) -> tuple[str, str | None, int]:
-    return (row.complaint_id.hex, instant(row.due_at), row.version)
+    return (row.clocks_id.hex, instant(row.due_at), row.version)
 
 
 class SQLiteDueClocksRecorder(SQLiteProcessRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (complaint_id TEXT PRIMARY KEY, due_at TEXT, "
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (clocks_id TEXT PRIMARY KEY, due_at TEXT, "
             "version INTEGER NOT NULL, lease_owner TEXT, lease_until REAL)",
             f"CREATE INDEX IF NOT EXISTS {TABLE}_due_at ON {TABLE} (due_at) WHERE due_at IS NOT NULL",
         ]
@@ -56,8 +56,8 @@ class SQLiteDueClocksRecorder(SQLiteProcessRecorder):
         wall = time.time()
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                f"UPDATE {TABLE} SET lease_owner = ?, lease_until = ? WHERE complaint_id IN "
-                f"(SELECT complaint_id FROM {TABLE} WHERE {_FREE} ORDER BY due_at LIMIT ?) RETURNING complaint_id",
+                f"UPDATE {TABLE} SET lease_owner = ?, lease_until = ? WHERE clocks_id IN "
+                f"(SELECT clocks_id FROM {TABLE} WHERE {_FREE} ORDER BY due_at LIMIT ?) RETURNING clocks_id",
                 (owner, wall + lease_seconds, instant(now), wall, limit),
             )
             return [UUID(r[0]) for r in c.fetchall()]
@@ -66,11 +66,11 @@ class SQLiteDueClocksRecorder(SQLiteProcessRecorder):
         with self.datastore.transaction(commit=True) as c:
             c.execute(_UPSERT.format(op=">="), _params(row))
 
-    def release(self, complaint_id: UUID, owner: str) -> None:
+    def release(self, clocks_id: UUID, owner: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                f"UPDATE {TABLE} SET lease_owner = NULL, lease_until = NULL WHERE complaint_id = ? AND lease_owner = ?",
-                (complaint_id.hex, owner),
+                f"UPDATE {TABLE} SET lease_owner = NULL, lease_until = NULL WHERE clocks_id = ? AND lease_owner = ?",
+                (clocks_id.hex, owner),
             )
 
     def upsert_if_newer(self, rows: Sequence[DueRow]) -> None:
