@@ -222,7 +222,16 @@ class SlaApplication(ServiceApplication):
         """Record the warnings, breaches and re-grades due by `now` (of at most `limit` complaints,
         the most overdue first, leased from the due table), each exactly once; return how many."""
         claimed = self.due_clocks.claim(now, limit, self.scheduler_id, self.lease_seconds)
-        return sum(self._fire_one(complaint_id, now) for complaint_id in claimed)
+        fired = 0
+        for done, clocks_id in enumerate(claimed):
+            try:
+                fired += self._fire_one(clocks_id, now)
+            except Exception:  # a bad moment of the store: hand back what is left for the next tick
+                for left in claimed[done:]:
+                    with contextlib.suppress(Exception):
+                        self.due_clocks.release(left, self.scheduler_id)
+                raise
+        return fired
 
     def has_due(self, now: datetime) -> bool:
         return self.due_clocks.has_due(now)
