@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import threading
+import os
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Recording, Tracking
 
 from shared.auth import Principal
 from shared.contracts.bounds import check_horizon
 from shared.eventstore import ServiceApplication, UnitOfWork
 
+from .adapters.due_clocks import BACKFILL_TRACKING, DUE_CLOCKS, DueClocks, DueRow, due_clocks_recorder
 from .domain.calendar import OfficeCalendar
 from .domain.clocks import ComplaintClocks
 from .domain.errors import ClocksNotFound, Inadmissible
@@ -55,9 +58,12 @@ class ClocksView:
 class SlaApplication(ServiceApplication):
     name = "sla"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lease_seconds: float = 60.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.due_index = DueIndex(self)
+        # This scheduler's name on its leases; a claimed-then-crashed instance's leases expire.
+        self.scheduler_id = f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
+        self.lease_seconds = lease_seconds
+        self.ensure_due_clocks()
 
     # -- versioned data ---------------------------------------------------------------------------
 
@@ -191,79 +197,89 @@ class SlaApplication(ServiceApplication):
             regrade_requested=bool(clocks.regrade and clocks.regrade["requested"]),
         )
 
-    # -- the scheduler ------------------------------------------------------------------------------
+    # -- the due table and the scheduler -------------------------------------------------------------
+
+    def construct_recorder(self) -> ProcessRecorder:
+        # The store's recorder, extended with the due table it writes in each insert transaction.
+        return due_clocks_recorder(self.factory)
+
+    @property
+    def due_clocks(self) -> DueClocks:
+        assert isinstance(self.recorder, DueClocks)
+        return self.recorder
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Every save of clocks writes each changed complaint's next due instant with its events."""
+        changed = {e.originator_id for e in processing_event.events}
+        processing_event.saved_kwargs[DUE_CLOCKS] = [
+            DueRow(a.id, a.next_due(), a.version)
+            for a in processing_event.aggregates.values()
+            if isinstance(a, ComplaintClocks) and a.id in changed
+        ]
+        return super()._record(processing_event)
 
     def tick(self, now: datetime, limit: int = 200) -> int:
         """Record the warnings, breaches and re-grades due by `now` (of at most `limit` complaints,
-        the most overdue first), each exactly once; return how many."""
-        return self.due_index.fire(now, limit)
+        the most overdue first, leased from the due table), each exactly once; return how many."""
+        claimed = self.due_clocks.claim(now, limit, self.scheduler_id, self.lease_seconds)
+        fired = 0
+        for done, clocks_id in enumerate(claimed):
+            try:
+                fired += self._fire_one(clocks_id, now)
+            except Exception:  # a bad moment of the store: hand back what is left for the next tick
+                for left in claimed[done:]:
+                    with contextlib.suppress(Exception):
+                        self.due_clocks.release(left, self.scheduler_id)
+                raise
+        return fired
 
     def has_due(self, now: datetime) -> bool:
-        return self.due_index.has_due(now)
-
-
-class DueIndex:
-    """In memory: each complaint's next due instant. Rebuilt at start by reading the store's own
-    notification log from the beginning (so after a crash nothing due is forgotten), then kept up to
-    date by reading only what is new: changes made by other processes (HTTP) are seen too."""
-
-    def __init__(self, app: SlaApplication, page: int = 1000) -> None:
-        self.app = app
-        self.page = page
-        self.position = 0
-        self.next_due: dict[UUID, datetime] = {}
-        self._lock = threading.Lock()
-
-    def refresh(self) -> None:
-        changed: set[UUID] = set()
-        while True:
-            notifications = self.app.process_recorder.select_notifications(self.position + 1, self.page)
-            for notification in notifications:
-                if notification.topic.startswith(_CLOCKS_TOPIC_PREFIX):
-                    changed.add(cast(UUID, notification.originator_id))
-            if notifications:
-                self.position = notifications[-1].id
-            if len(notifications) < self.page:
-                break
-        for aggregate_id in changed:
-            clocks: ComplaintClocks = self.app.repository.get(aggregate_id)
-            self._set(aggregate_id, clocks.next_due())
-
-    def _set(self, aggregate_id: UUID, due: datetime | None) -> None:
-        if due is None:
-            self.next_due.pop(aggregate_id, None)
-        else:
-            self.next_due[aggregate_id] = due
-
-    def has_due(self, now: datetime) -> bool:
-        return any(at <= now for at in self.next_due.values())
-
-    def fire(self, now: datetime, limit: int = 200) -> int:
-        # Bounded per call, so a backlog (after an outage) never keeps a stopping worker waiting.
-        with self._lock:  # one tick at a time in this process; other processes collide optimistically
-            self.refresh()
-            due = sorted((at, aggregate_id) for aggregate_id, at in self.next_due.items() if at <= now)[:limit]
-            fired = 0
-            for _, aggregate_id in due:
-                fired += self._fire_one(aggregate_id, now)
-            self.refresh()
-            return fired
+        return self.due_clocks.has_due(now)
 
     def _fire_one(self, aggregate_id: UUID, now: datetime) -> int:
         for attempt in range(5):
-            uow = self.app.unit_of_work()
+            uow = self.unit_of_work()
             try:
                 clocks: ComplaintClocks = uow.get(aggregate_id)
-            except AggregateNotFoundError:
-                self.next_due.pop(aggregate_id, None)
+            except AggregateNotFoundError:  # pragma: no cover - a row is written only with its events
+                self.due_clocks.release(aggregate_id, self.scheduler_id)
                 return 0
             fired = clocks.fire_due(now)
+            if not fired:  # the row was behind its clocks (an upgrade, a changed rule): put it right
+                self.due_clocks.settle(DueRow(aggregate_id, clocks.next_due(), clocks.version), self.scheduler_id)
+                return 0
             try:
-                self.app.commit(uow)
+                self.commit(uow)  # the recorder writes the next due instant and frees the lease
+                return fired
             except IntegrityError:  # someone else changed it (or fired it) first: look again
                 time.sleep(0.005 * (attempt + 1))
-                continue
-            self._set(aggregate_id, clocks.next_due())
-            return fired
         log.warning("clocks %s stayed contended; trying again next tick", aggregate_id)
+        self.due_clocks.release(aggregate_id, self.scheduler_id)
         return 0
+
+    # -- the upgrade from a store without a due table -------------------------------------------------
+
+    def ensure_due_clocks(self, page: int = 1000) -> int:
+        """Fill the due table from the store's history, once per store (a tracking record marks it
+        done): a store written before the table existed. Every later start reads nothing of history.
+        Rows are written only where newer than a row written meanwhile. Returns the rows written."""
+        if self.process_recorder.max_tracking_id(BACKFILL_TRACKING) is not None:
+            return 0
+        position, written = 0, 0
+        while True:
+            notifications = self.process_recorder.select_notifications(position + 1, page)
+            changed = {cast(UUID, n.originator_id) for n in notifications if n.topic.startswith(_CLOCKS_TOPIC_PREFIX)}
+            rows = []
+            for aggregate_id in changed:
+                clocks: ComplaintClocks = self.repository.get(aggregate_id)
+                rows.append(DueRow(aggregate_id, clocks.next_due(), clocks.version))
+            if rows:
+                self.due_clocks.upsert_if_newer(rows)
+                written += len(rows)
+            if notifications:
+                position = notifications[-1].id
+            if len(notifications) < page:
+                break
+        with contextlib.suppress(IntegrityError):  # another process marked it first
+            self.process_recorder.insert_tracking(Tracking(BACKFILL_TRACKING, position))
+        return written

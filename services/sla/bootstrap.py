@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def application(settings: SlaSettings) -> SlaApplication:
-    return SlaApplication(env=store_environment(settings))
+    return SlaApplication(env=store_environment(settings), lease_seconds=settings.scheduler_lease_seconds)
 
 
 def relay(settings: SlaSettings, app: SlaApplication) -> OutboxRelay:
@@ -52,7 +52,7 @@ class Scheduler:
             try:
                 fired = await asyncio.to_thread(self.app.tick, self.clock())
                 self.fired += fired
-                if fired and self.app.has_due(self.clock()):
+                if fired and await asyncio.to_thread(self.app.has_due, self.clock()):
                     continue  # a backlog: go on at once, in bounded steps that let a stop through
             except Exception:  # a bad moment of the store: the next tick tries again
                 log.exception("scheduler tick failed")

@@ -16,4 +16,10 @@ class SlaSettings(ServiceSettings):
     max_body_bytes: int = 64 * 1024
     consumer_group: str = "sla"
     tick_seconds: float = Field(default=1.0, gt=0, description="How often the scheduler looks for due clocks.")
+    scheduler_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a scheduler holds the due clocks it claimed (wall time); a crashed "
+        "instance's claims are taken by another after this.",
+    )
     # An accelerated clock for demos and crash tests: SLA time = epoch + factor x (wall time since start).
