@@ -25,7 +25,7 @@ from .domain.rules import BUNDLED_RULES, Rules, load_rules_file
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LABELS = ("validity", "nature", "area", "severity", "criterion")
 GRADES = ("minor", "important", "major")
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "all")
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "all")
 
 
 @dataclass(frozen=True)
