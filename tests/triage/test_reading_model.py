@@ -34,8 +34,8 @@ def both(description: str, model: ReadingModel, obj: str = "-") -> tuple[Judgeme
 
 
 def test_two_trainings_on_the_corpus_are_the_same_model(model: ReadingModel) -> None:
-    again = corpus_model()
-    assert again.identity == model.identity
+    again = train(examples(load()))  # a second training (corpus_model is cached a process)
+    assert again is not model and again.identity == model.identity
     for text in ("the lift is broken again", "垃圾房好臭", "保安態度好差,我好嬲", "请问管理费怎么交?"):
         assert again.read(form(text)) == model.read(form(text))
 
