@@ -24,8 +24,10 @@ from .domain.identity import CONFIRMING, IdentityKey, identity_keys
 from .domain.incident_place import incident_place
 from .domain.incidents import IncidentWindow
 from .domain.labels import Explained
+from .domain.reading_model import ReadingModel
 from .domain.rules import Rules
 from .domain.rulesbook import RulesBook
+from .domain.second_reading import second_reading
 from .domain.triage import Triage, higher
 from .domain.vocabulary import rule_areas
 
@@ -53,15 +55,27 @@ class TriageApplication(ServiceApplication):
     # Incident windows, busy complainants and the rules book grow: snapshots keep them quick to load.
     snapshotting_intervals = {IncidentWindow: 50, Complainant: 50, RulesBook: 20}
 
-    def __init__(self, *args: Any, complainant_salt: str = "dev-salt", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        complainant_salt: str = "dev-salt",
+        reading_model: ReadingModel | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.complainant_salt = complainant_salt
+        # The reading model beside the rules (off unless TRIAGE_READING_MODEL): its identity is part of
+        # every rules version adopted while it runs, so a decision's rules version names the model too.
+        self.reading_model = reading_model
         self._rules_cache: dict[int, Rules] = {}
 
     # -- rules ----------------------------------------------------------------------------------------
 
     def adopt_rules(self, data: dict[str, Any], actor_id: str, actor_role: str, reason: str, now: datetime) -> int:
-        """Adopt rules as the next version (or keep the current one if they are the same)."""
+        """Adopt rules as the next version (or keep the current one if they are the same). With the reading
+        model on, the rules carry its identity (`[model] corpus`): a new corpus is a new rules version."""
+        if self.reading_model is not None:
+            data = {**data, "model": {**data.get("model", {}), "corpus": self.reading_model.identity}}
         for _ in range(10):
             uow = self.unit_of_work()
             book: RulesBook = uow.find(RulesBook.create_id()) or RulesBook()
@@ -97,6 +111,9 @@ class TriageApplication(ServiceApplication):
         keys, known = self._complainant(uow, registered)
         recognised = recognise_complainant(known, complaint_id)
         judgement = judge(form, registered.office_id, rules, recognised.history)
+        model = self.reading_model
+        if model is not None and rules.data.get("model", {}).get("corpus") == model.identity:
+            judgement = second_reading(judgement, form, registered.office_id, model, rules)
         estate_names = rules.data.get("incidents", {}).get("estate_names", {})
         place = incident_place(form, judgement.business_area, registered.office_id, estate_names)
         judgement = replace(

@@ -12,6 +12,7 @@ from .adapters.outbound import translate
 from .application import SYSTEM_ID, SYSTEM_ROLE, TriageApplication
 from .domain.rules import load_rules_file
 from .domain.vocabulary import check_vocabulary
+from .score import corpus_model
 from .settings import TriageSettings
 
 
@@ -20,8 +21,12 @@ def application(settings: TriageSettings, clock: Clock = utc_now) -> TriageAppli
     naming what no contract accepts stops the start (RulesVocabularyError), as `PUT /rules` refuses it."""
     rules = load_rules_file(settings.rules_file)
     check_vocabulary(rules)
+    # The reading model is trained from the bundled corpus at start-up (deterministic, seconds).
+    model = corpus_model() if settings.reading_model else None
     app = TriageApplication(
-        env=store_environment(settings), complainant_salt=settings.complainant_salt.get_secret_value()
+        env=store_environment(settings),
+        complainant_salt=settings.complainant_salt.get_secret_value(),
+        reading_model=model,
     )
     app.adopt_rules(rules, SYSTEM_ID, SYSTEM_ROLE, f"rules file {settings.rules_file.name}", clock())
     return app

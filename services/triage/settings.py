@@ -21,6 +21,9 @@ class TriageSettings(ServiceSettings):
     http_port: int = 8002
     max_body_bytes: int = 64 * 1024
     rules_file: Path = BUNDLED_RULES
+    # The reading model (a text classifier learned from services/triage/corpus) beside the rules: it
+    # decides area and nature only where the rules are unsure and flags a severity it reads higher.
+    reading_model: bool = True
     # Complainants are known by an HMAC of their contact under this salt: set a secret one in production.
     complainant_salt: SecretStr = SecretStr(DEVELOPMENT_SALT)
     consumer_group: str = "triage"

@@ -425,3 +425,19 @@ def test_overriding_the_nature_and_category_changes_what_the_decision_says(triag
         ("nature", "venting", "effective"),
         ("category", "service-quality/public-facilities", "service-quality/safety"),
     ]
+
+
+def test_the_rules_version_names_the_reading_model(store_settings: dict[str, Any]) -> None:
+    """With the reading model on (the default), the adopted rules carry its corpus identity, so the
+    rules version a decision records names the model too; off, the rules are the file's alone."""
+    on = bootstrap.application(TriageSettings(**store_settings))
+    try:
+        assert on.reading_model is not None
+        assert on.current_rules().data["model"]["corpus"] == on.reading_model.identity
+        feed(on, registered("门口的保安对我爸大吼大叫,他只是问一下路", obj="保安"))
+        decision = of_type(published(on), ComplaintTriaged)[0].payload
+        assert decision.business_area == "staff"
+        assert decision.explanations["category"].rule.startswith("model.area.staff@v")
+        assert decision.rules_version == on.current_rules().version
+    finally:
+        on.close()
