@@ -15,12 +15,14 @@ the request and Kafka:
 3. A tracked consumer handles each message inside a CONSUMER span whose parent is that
    `traceparent`; the events its handler records are stamped with this span (`stamp_pending`:
    a batch commits after its messages' spans ended), so the next relay carries the trace on.
+4. Work done later on stored events (the projection's read-side write, its SSE push) is a span in
+   the trace each event was recorded under (`within_recorded`), linked to where it ran.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -97,7 +99,16 @@ def instrument_app(api: FastAPI) -> None:
 
 
 @contextmanager
-def consuming(headers: dict[str, str], *, topic: str, partition: int, offset: int, event_id: str) -> Iterator[None]:
+def consuming(
+    headers: dict[str, str],
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    event_id: str,
+    group: str = "",
+    key: str | None = None,
+) -> Iterator[None]:
     """Handle one message inside a CONSUMER span continuing its publisher's trace (if any)."""
     if _provider is None:
         yield
@@ -111,10 +122,28 @@ def consuming(headers: dict[str, str], *, topic: str, partition: int, offset: in
         "messaging.kafka.offset": offset,
         "cloudevents.event_id": event_id,
     }
+    if group:
+        attributes["messaging.consumer.group.name"] = group
+    if key is not None:  # a complaint's messages are keyed by its id: a backend finds them by it
+        attributes["messaging.kafka.message.key"] = key
     with tracer().start_as_current_span(
         f"process {topic}", context=parent, kind=trace.SpanKind.CONSUMER, attributes=attributes
     ):
         yield
+
+
+def within_recorded(name: str, traceparents: Iterable[str | None], *, start_time: int, **attributes: Any) -> None:
+    """A span (from `start_time` to now) for work done on stored events, in each trace they were
+    recorded under: a child of the span that recorded them, linked to the span current here (the
+    work may serve many complaints' events at once, e.g. the projection's read-side write)."""
+    if _provider is None:
+        return
+    here = trace.get_current_span().get_span_context()
+    links = [trace.Link(here)] if here.is_valid else []
+    for traceparent in dict.fromkeys(t for t in traceparents if t):
+        parent = _propagator.extract({EXTENSION: traceparent})
+        span = tracer().start_span(name, context=parent, links=links, start_time=start_time, attributes=attributes)
+        span.end()
 
 
 def stamp_pending(aggregates: Any) -> None:

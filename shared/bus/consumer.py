@@ -238,7 +238,7 @@ class TrackedConsumer:
                 uow.add(self._dead_letter(record, delivery, attempts=1))
                 dead += 1
             else:
-                with _context(delivery):
+                with _context(delivery, self.group_id):
                     self.handle(uow, delivery)
                     stamp_pending(uow.aggregates)
         with self.metrics.commit_seconds.time():
@@ -280,7 +280,7 @@ class TrackedConsumer:
             forget_stamps()
             uow = self.app.unit_of_work()
             try:
-                with _context(delivery):
+                with _context(delivery, self.group_id):
                     self.handle(uow, delivery)
                     stamp_pending(uow.aggregates)
                 with self.metrics.commit_seconds.time():
@@ -437,14 +437,22 @@ class TrackedConsumer:
 
 
 @contextlib.contextmanager
-def _context(delivery: Delivery) -> Iterator[None]:
+def _context(delivery: Delivery, group: str = "") -> Iterator[None]:
     """What handling `delivery` runs in: its log context (shared/logs.py) and, when tracing is on, a
     span continuing its publisher's trace (shared/tracing.py)."""
     topic, partition, offset = delivery.topic, delivery.partition, delivery.offset
     event_id = str(getattr(delivery.message, "event_id", "") or delivery.headers.get("ce_id", ""))
     with (
         message_context(delivery.message, topic=topic, partition=partition, offset=offset),
-        consuming(delivery.headers, topic=topic, partition=partition, offset=offset, event_id=event_id),
+        consuming(
+            delivery.headers,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            event_id=event_id,
+            group=group,
+            key=delivery.key,
+        ),
     ):
         yield
 

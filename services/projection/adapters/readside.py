@@ -14,6 +14,7 @@ position is in the table).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
+from shared import tracing
 from shared.contracts.hotline import HotlineComplaintReported
 
 from ..domain.policy import Policy
@@ -95,6 +97,7 @@ class ReadSide(TableQueries):
 
     def _apply_next_batch(self, upto: int | None) -> int | None:
         for attempt in retrying():
+            started = time.time_ns()
             try:
                 with self.db.transaction(write=True) as cursor:
                     if not self.db.postgres:  # take SQLite's write lock before reading the position
@@ -109,19 +112,24 @@ class ReadSide(TableQueries):
                     notifications = self.app.process_recorder.select_notifications(position + 1, limit)
                     if not notifications:
                         return None
-                    self._apply(cursor, notifications)
+                    traces = self._apply(cursor, notifications)
                     cursor.execute(
                         "UPDATE projection_position SET notification_id = ? WHERE name = ?",
                         (notifications[-1].id, POSITION_NAME),
                     )
                 self.applied += len(notifications)
+                tracing.within_recorded(
+                    "projection read-side write", traces, start_time=started, notifications=len(notifications)
+                )
                 return len(notifications)
             except RETRYABLE:
                 if attempt == 20:
                     raise
         return None
 
-    def _apply(self, cursor: Cursor, notifications: Sequence[Notification]) -> None:
+    def _apply(self, cursor: Cursor, notifications: Sequence[Notification]) -> list[str | None]:
+        """Write the notifications' rows; return the traces their events were recorded under."""
+        traces: list[str | None] = []
         subjects: list[tuple[str, str, str]] = []
         timeline: list[tuple[Any, ...]] = []
         chain: list[tuple[Any, ...]] = []
@@ -142,6 +150,7 @@ class ReadSide(TableQueries):
                     )
                 )
                 continue
+            traces.append(tracing.last_read_trace())
             subject_id = str(event.originator_id)
             if isinstance(event, Record.Opened):
                 subjects.append((subject_id, event.kind, event.office_id))
@@ -225,6 +234,24 @@ class ReadSide(TableQueries):
             unreadable,
         )
         self._summarise(cursor, touched)
+        return traces
+
+    def traces_at(self, positions: Sequence[int]) -> list[str | None]:
+        """The traces the events at these store positions were recorded under (read only when
+        tracing is on: the SSE push names them)."""
+        if not tracing.enabled() or not positions:
+            return []
+        wanted = set(positions)
+        first, last = min(wanted), max(wanted)
+        traces: list[str | None] = []
+        for notification in self.app.process_recorder.select_notifications(first, last - first + 1):
+            if notification.id in wanted:
+                try:
+                    self.app.mapper.to_domain_event(notification)
+                except Exception:  # unreadable: listed by the read side, no trace to name
+                    continue
+                traces.append(tracing.last_read_trace())
+        return traces
 
     def _summarise(self, cursor: Cursor, touched: dict[str, str]) -> None:
         """Refold every touched complaint from its own timeline rows and rewrite its summary row."""

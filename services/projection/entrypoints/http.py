@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -22,6 +23,7 @@ from fastapi import FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from shared import tracing
 from shared.auth import KeyRegistry, Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.projection import Statistics, StepCheck
@@ -342,6 +344,12 @@ def create_app(
                 f"id: {change.position}\nevent: office\ndata: {office}\n\n"
             )
 
+        async def push_traced(positions: list[int], pushed: int) -> None:
+            # The push is a span in each pushed event's trace (off unless tracing is on).
+            if tracing.enabled():
+                traces = await asyncio.to_thread(projection.read.traces_at, positions)
+                tracing.within_recorded("projection SSE push", traces, start_time=pushed, changes=len(positions))
+
         async def events() -> AsyncIterator[str]:
             # A write into a connection the client has closed does not fail here: the event loop
             # notices the closed socket only when it gets to run. So the history is sent in chunks,
@@ -359,7 +367,11 @@ def create_app(
                         position = chunk[-1].position
                         text = "".join(sse(c) for c in chunk if principal.can_see_office(c.office_id))
                         if text:
+                            pushed = time.time_ns()
                             yield text
+                            await push_traced(
+                                [c.position for c in chunk if principal.can_see_office(c.office_id)], pushed
+                            )
                         await asyncio.sleep(0)
                         if await request.is_disconnected():
                             return
