@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from shared.settings import DeploymentSettings, KafkaSettings, LogSettings, Serv
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-INFRASTRUCTURE = {"kafka", "postgres"}
+BROKERS = {name: spec for name, spec in COMPOSE["services"].items() if name.startswith("kafka-")}
+INFRASTRUCTURE = {*BROKERS, "postgres"}
 APP_SERVICES = {name: spec for name, spec in COMPOSE["services"].items() if name not in INFRASTRUCTURE}
 
 
@@ -137,3 +139,46 @@ def test_production_mode_and_each_service_gets_only_its_own_secrets() -> None:
                 assert key.startswith(f"{service}_"), f"{name} receives {key}"
                 assert str(value).startswith("${") and ":?" in str(value), f"{name}: {key} is written in the file"
     assert "TRIAGE_COMPLAINANT_SALT" in APP_SERVICES["triage-worker"]["environment"]
+
+
+def _default(value: str) -> str:
+    """What `${NAME:-default}` becomes when NAME is not set."""
+    found = re.fullmatch(r"\$\{\w+:-([^}]*)\}", str(value))
+    return found.group(1) if found else str(value)
+
+
+def test_kafka_is_three_kraft_brokers_like_the_helm_chart() -> None:
+    """issue 11: the Helm chart's topology: three nodes, each broker and controller, one quorum; internal
+    topics with three copies and two in sync; no unclean leader election."""
+    assert sorted(BROKERS) == ["kafka-1", "kafka-2", "kafka-3"]
+    environments = {name: spec["environment"] for name, spec in BROKERS.items()}
+    assert {spec["image"] for spec in BROKERS.values()} == {"apache/kafka:4.1.0"}
+    assert sorted(env["KAFKA_NODE_ID"] for env in environments.values()) == ["1", "2", "3"]
+    assert len({_default(env["CLUSTER_ID"]) for env in environments.values()}) == 1
+    voters = "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+    for name, env in environments.items():
+        assert env["KAFKA_PROCESS_ROLES"] == "broker,controller", name
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == voters, name
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{name}:9092", name
+        assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "3", name
+        assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "3", name
+        assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "2", name
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2", name
+        assert env["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"] == "false", name
+        assert BROKERS[name]["healthcheck"]["test"], name
+    assert len({volume for spec in BROKERS.values() for volume in spec["volumes"]}) == 3  # one disk each
+
+
+def test_every_process_reaches_all_brokers_and_writes_three_copies_two_in_sync() -> None:
+    talking = {name for name, spec in APP_SERVICES.items() if "KAFKA_BOOTSTRAP_SERVERS" in spec.get("environment", {})}
+    assert {"topics", "notifier-worker", "intake-relay", "projection-worker"} <= talking  # the desk speaks HTTP only
+    for name in talking:
+        spec = APP_SERVICES[name]
+        environment = spec["environment"]
+        kafka = KafkaSettings.model_validate(
+            {k.removeprefix("KAFKA_").lower(): _default(v) for k, v in environment.items() if k.startswith("KAFKA_")}
+        )
+        assert set(kafka.bootstrap_servers.split(",")) == {f"{broker}:9092" for broker in BROKERS}, name
+        assert (kafka.replication_factor, kafka.min_insync_replicas) == (3, 2), name
+        waits_for = set(spec.get("depends_on", {}))
+        assert set(BROKERS) <= waits_for, f"{name} starts before every broker is healthy: {sorted(waits_for)}"
