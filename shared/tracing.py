@@ -156,7 +156,7 @@ def stamp_pending(aggregates: Any) -> None:
     stamps = _stamps()
     for aggregate in aggregates:
         for event in getattr(aggregate, "pending_events", ()):
-            stamps.setdefault(id(event), traceparent)
+            stamps.setdefault(id(event), (event, traceparent))
 
 
 def forget_stamps() -> None:
@@ -175,11 +175,18 @@ def last_read_trace() -> str | None:
     return getattr(_local, "last", None)
 
 
-def _stamps() -> dict[int, str]:
-    stamps: dict[int, str] | None = getattr(_local, "stamps", None)
+def _stamps() -> dict[int, tuple[Any, str]]:
+    """Per thread: id(event) -> (the event, its trace). Holding the event keeps its id from being
+    reused by another event (say, one a scheduler records on this pool thread after a failed batch)."""
+    stamps: dict[int, tuple[Any, str]] | None = getattr(_local, "stamps", None)
     if stamps is None:
         stamps = _local.stamps = {}
     return stamps
+
+
+def _stamped(domain_event: Any) -> str | None:
+    stamp = _stamps().pop(id(domain_event), None)
+    return stamp[1] if stamp is not None and stamp[0] is domain_event else None
 
 
 class TracingMapper(Mapper[UUID]):
@@ -187,7 +194,7 @@ class TracingMapper(Mapper[UUID]):
     takes it off again when the event is read, so the domain never sees it."""
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        traceparent = (_stamps().pop(id(domain_event), None) or current_traceparent()) if _provider else None
+        traceparent = (_stamped(domain_event) or current_traceparent()) if _provider else None
         if traceparent is None:
             return super().to_stored_event(domain_event)
         state = dict(vars(domain_event))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from opentelemetry.trace import SpanKind
 from services.followup import bootstrap as followup_boot
 from services.followup.settings import FollowupSettings
 from services.handling import bootstrap as handling_boot
+from services.handling.entrypoints.http import create_app as handling_http
 from services.handling.settings import HandlingSettings
 from services.intake import bootstrap as intake_boot
 from services.intake.entrypoints.http import create_app as intake_http
@@ -71,7 +73,7 @@ def _of(span: Any, service: str) -> bool:
     return str((span.attributes or {}).get("messaging.consumer.group.name", "")).startswith(f"{service}-")
 
 
-async def test_one_trace_runs_from_the_post_through_every_service_to_the_projection(
+async def test_one_trace_runs_from_the_post_through_every_service_to_the_projection_and_the_next_step_is_another(
     kafka_bootstrap: str, tmp_path: Path, spans: InMemorySpanExporter
 ) -> None:
     run = uuid.uuid4().hex[:8]
@@ -169,6 +171,22 @@ async def test_one_trace_runs_from_the_post_through_every_service_to_the_project
             inside = [s for s in finished if s.name == name and _hex(s.context.trace_id) == trace_id]
             assert inside, f"no {name} span in the complaint's trace"
             assert all(s.parent is not None and s.parent.span_id in projection_spans for s in inside), name
+
+        # A person's next act is the next step: its own trace, from its own request, on every hop.
+        clock.advance(timedelta(minutes=2))
+        with TestClient(handling_http(handling_s, handling, clock)) as handling_api:
+            staff = {"X-Office-Key": keys["hk-central/staff"]}
+            accepted = handling_api.post(f"/cases/{cid}/acceptance", json={}, headers=staff)
+            assert accepted.status_code == 200, accepted.text
+        [request] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER and "acceptance" in s.name]
+        step = _hex(request.context.trace_id)
+        assert step != trace_id
+        # The services that hear handling's fact, or the SLA's clock that stops on it (triage).
+        after = {"triage", "sla", "followup", "projection"}
+        await eventually(
+            lambda: all(len(consumed_by().get(service, ())) == 2 for service in after), f"heard: {consumed_by()}"
+        )
+        assert consumed_by() == {"handling": {trace_id}} | {service: {trace_id, step} for service in after}
     finally:
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
