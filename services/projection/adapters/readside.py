@@ -99,19 +99,24 @@ class ReadSide(TableQueries):
         for attempt in retrying():
             started = time.time_ns()
             try:
+                # The notifications are read before the write transaction, never inside it: the
+                # recorder shares this connection pool, and a thread holding one connection while
+                # waiting for a second deadlocked once every connection was held that way.
+                position = self.position
+                limit = self.batch_size if upto is None else min(self.batch_size, upto - position)
+                if limit <= 0:
+                    return None
+                notifications = self.app.process_recorder.select_notifications(position + 1, limit)
+                if not notifications:
+                    return None
                 with self.db.transaction(write=True) as cursor:
                     if not self.db.postgres:  # take SQLite's write lock before reading the position
                         cursor.execute(
                             "UPDATE projection_position SET notification_id = notification_id WHERE name = ?",
                             (POSITION_NAME,),
                         )
-                    position = _position(cursor, lock=self.db.postgres)
-                    limit = self.batch_size if upto is None else min(self.batch_size, upto - position)
-                    if limit <= 0:
-                        return None
-                    notifications = self.app.process_recorder.select_notifications(position + 1, limit)
-                    if not notifications:
-                        return None
+                    if _position(cursor, lock=self.db.postgres) != position:
+                        continue  # another writer applied them meanwhile: read from its position
                     traces = self._apply(cursor, notifications)
                     cursor.execute(
                         "UPDATE projection_position SET notification_id = ? WHERE name = ?",
