@@ -5,6 +5,7 @@ a relay) is restarted within seconds, comes back healthy, and no other process s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -15,7 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
+from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.sign_in import sign_in
 from shared.status_link import status_link
 from tests.deploy.support import free_port
@@ -178,6 +182,48 @@ def test_people_sign_in_at_the_desk_with_a_development_key(system: System) -> No
     assert secrets["DESK_STATUS_LINK_SECRET"] == secrets["NOTIFIER_STATUS_LINK_SECRET"]
     link = status_link(desk, uuid.uuid4(), secrets["DESK_STATUS_LINK_SECRET"])
     assert httpx.get(link, timeout=10).status_code == 404  # read with the reader key: no such complaint (not 503)
+
+
+def _scrape(port: int) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+    """A process's metrics: each family by name, with its samples by sorted labels."""
+    answer = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    assert answer.status_code == 200, (port, answer.text[:300])
+    return {
+        family.name: {tuple(sorted(sample.labels.items())): sample.value for sample in family.samples}
+        for family in text_string_to_metric_families(answer.text)
+    }
+
+
+async def _send_unreadable(bootstrap_servers: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(OFFICE_REGISTRATIONS.name, b"not a cloud event", key=b"metrics-probe")
+    finally:
+        await producer.stop()
+
+
+def test_every_process_serves_metrics_that_count_what_happened(system: System) -> None:
+    """Scraped while the system runs: every HTTP app counts its requests, every relay its backlog
+    and what it published (SLA's relay its clock events by kind), every worker its lag; a message
+    nobody can read, sent on the office topic, is counted by intake's worker as a dead letter."""
+    asyncio.run(_send_unreadable(system.env["KAFKA_BOOTSTRAP_SERVERS"]))
+    for service in SERVICES:
+        assert _healthy(f"http://127.0.0.1:{system.port(service, 'http')}/health").status_code == 200
+        app = _scrape(system.port(service, "http"))
+        assert "http_request_duration_seconds" in app, (service, sorted(app))
+        relay = _scrape(system.port(service, "relay_health"))
+        assert {"relay_notifications_behind", "relay_notifications_published"} <= set(relay), (service, sorted(relay))
+        worker = _scrape(system.port(service, "worker_health"))
+        assert {"consumer_lag", "consumer_records_handled", "consumer_dead_letters"} <= set(worker), service
+    assert "sla_clock_events" in _scrape(system.port("sla", "relay_health"))
+    deadline = time.monotonic() + 60
+    counted = 0.0
+    while time.monotonic() < deadline and not counted:
+        letters = _scrape(system.port("intake", "worker_health"))["consumer_dead_letters"]
+        counted = sum(v for labels, v in letters.items() if ("reason", "decode") in labels)
+        time.sleep(0.5)
+    assert counted >= 1, letters
 
 
 def test_make_down_stops_every_process(system: System) -> None:
