@@ -66,21 +66,24 @@ def install_key_registry(app: FastAPI, registry: KeyRegistry) -> None:
     app.state.key_registry = registry
 
 
+def bearer_verifier(settings: ServiceSettings) -> BearerVerifier | None:
+    """The verifier of the settings' OpenID Connect issuer's tokens; None when none is configured."""
+    if not settings.oidc_issuer:
+        return None
+    return BearerVerifier(
+        settings.oidc_issuer,
+        settings.oidc_audience,
+        jwks_url=settings.oidc_jwks_url,
+        cache_seconds=settings.oidc_jwks_cache_seconds,
+        leeway_seconds=settings.oidc_leeway_seconds,
+        office_claim=settings.oidc_office_claim,
+        roles_claim=settings.oidc_roles_claim,
+    )
+
+
 def install_sign_in(app: FastAPI, settings: ServiceSettings) -> None:
     """Accept bearer tokens from the settings' OpenID Connect issuer (none configured: keys only)."""
-    app.state.bearer_verifier = (
-        BearerVerifier(
-            settings.oidc_issuer,
-            settings.oidc_audience,
-            jwks_url=settings.oidc_jwks_url,
-            cache_seconds=settings.oidc_jwks_cache_seconds,
-            leeway_seconds=settings.oidc_leeway_seconds,
-            office_claim=settings.oidc_office_claim,
-            roles_claim=settings.oidc_roles_claim,
-        )
-        if settings.oidc_issuer
-        else None
-    )
+    app.state.bearer_verifier = bearer_verifier(settings)
 
 
 def _unauthorized(request: Request, detail: str) -> HTTPException:

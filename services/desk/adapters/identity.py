@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.auth import KeyRegistry, Principal
-from shared.oidc import BearerVerifier, TokenRefused
+from shared.oidc import TokenRefused
+from shared.web import bearer_verifier
 
 from ..settings import DeskSettings
 
@@ -17,19 +18,7 @@ from ..settings import DeskSettings
 class Identities:
     def __init__(self, settings: DeskSettings) -> None:
         self.keys_file: Path = settings.keys_file
-        self.verifier = (
-            BearerVerifier(
-                settings.oidc_issuer,
-                settings.oidc_audience,
-                jwks_url=settings.oidc_jwks_url,
-                cache_seconds=settings.oidc_jwks_cache_seconds,
-                leeway_seconds=settings.oidc_leeway_seconds,
-                office_claim=settings.oidc_office_claim,
-                roles_claim=settings.oidc_roles_claim,
-            )
-            if settings.oidc_issuer
-            else None
-        )
+        self.verifier = bearer_verifier(settings)
 
     def by_key(self, raw_key: str) -> Principal | None:
         # Read at each sign-in: keys are added and revoked in the file while the desk runs.
