@@ -20,6 +20,7 @@ import faust
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES
 from shared.contracts.wire import WireMessage
 from shared.health import Endpoint, Status, serving
+from shared.metrics import render
 from shared.status_link import status_link
 
 from .adapters import reconciler
@@ -27,6 +28,7 @@ from .adapters.deadletters import DeadLetterPublisher
 from .adapters.directory_file import load_directory
 from .adapters.email import SmtpMailer
 from .adapters.ledger import TableLedger
+from .adapters.metrics import notifier_registry
 from .adapters.webhook import WebhookPoster
 from .application import Notifier, Origin
 from .settings import NotifierSettings
@@ -233,5 +235,10 @@ def health_endpoint(settings: NotifierSettings, app: faust.App, service: Notifie
         assigned = sorted(f"{tp.topic}/{tp.partition}" for tp in app.consumer.assignment()) if app.consumer else []
         return Status(alive=True, ready=bool(assigned), details={"assigned": assigned, **service.counts.as_dict()})
 
+    registry = notifier_registry(lambda: service.counts)
+
+    async def scrape() -> bytes:
+        return render(registry)
+
     port = settings.health_port("worker")
-    return Endpoint("worker", settings.health_bind_host, port, probe, settings.health_exit_after_seconds)
+    return Endpoint("worker", settings.health_bind_host, port, probe, settings.health_exit_after_seconds, scrape)

@@ -1,0 +1,44 @@
+"""The notifier's Prometheus metrics, read from its running counts at each scrape: notifications
+heard, deliveries by outcome (sent, failed attempt, dead-lettered, a repeat skipped), receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from shared.metrics import process_registry
+
+from ..application import Counts
+
+
+class CountsCollector(Collector):
+    def __init__(self, counts: Callable[[], Counts]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        counts = self.counts()
+        heard = CounterMetricFamily("notifier_notifications", "Notifications requested and heard.")
+        heard.add_metric([], counts.notifications)
+        yield heard
+        deliveries = CounterMetricFamily(
+            "notifier_deliveries",
+            "Deliveries to one recipient, by outcome: sent, failed_attempt (retried), dead_lettered (given up), "
+            "repeat_skipped (the ledger knew it: a redelivery sends nothing twice).",
+            labels=["outcome"],
+        )
+        deliveries.add_metric(["sent"], counts.sent)
+        deliveries.add_metric(["failed_attempt"], counts.failed_attempts)
+        deliveries.add_metric(["dead_lettered"], counts.dead_lettered)
+        deliveries.add_metric(["repeat_skipped"], counts.repeats_skipped)
+        yield deliveries
+        receipts = CounterMetricFamily("notifier_receipts", "Receipts sent to complainants.")
+        receipts.add_metric([], counts.receipts)
+        yield receipts
+
+
+def notifier_registry(counts: Callable[[], Counts]) -> CollectorRegistry:
+    registry = process_registry("notifier", "worker")
+    registry.register(CountsCollector(counts))
+    return registry
