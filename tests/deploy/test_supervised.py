@@ -217,6 +217,7 @@ def test_every_process_serves_metrics_that_count_what_happened(system: System) -
         worker = _scrape(system.port(service, "worker_health"))
         assert {"consumer_lag", "consumer_records_handled", "consumer_dead_letters"} <= set(worker), service
     assert "sla_clock_events" in _scrape(system.port("sla", "relay_health"))
+    assert "http_request_duration_seconds" in _scrape(int(system.env["DESK_HTTP_PORT"]))
     deadline = time.monotonic() + 60
     counted = 0.0
     while time.monotonic() < deadline and not counted:

@@ -223,3 +223,11 @@ def test_an_access_token_from_the_issuer_signs_in_and_is_what_the_services_recei
         assert signed.url.path == "/queue" and "kln-east/leader" in signed.text
     assert seen and all(r.headers["authorization"] == f"Bearer {token}" for r in seen)
     assert all("x-office-key" not in r.headers for r in seen)
+
+
+def test_the_desk_counts_its_requests_by_route_for_prometheus(desk: Any) -> None:
+    client, _, _ = desk
+    client.get("/sign-in")
+    scraped = client.get("/metrics")
+    assert scraped.status_code == 200
+    assert 'route="/sign-in"' in scraped.text and "http_request_duration_seconds_count" in scraped.text

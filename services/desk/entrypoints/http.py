@@ -28,6 +28,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from shared.clock import Clock, utc_now
 from shared.contracts.handling import SolutionKind
 from shared.contracts.intake import Channel
+from shared.metrics import install_http_metrics
 from shared.oidc import TokenRefused
 
 from .. import bootstrap
@@ -82,6 +83,7 @@ def create_app(
 
     api = FastAPI(title="Complaint desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_http_metrics(api, settings.service_name)  # `GET /metrics`, as every service's app
 
     class Language(BaseHTTPMiddleware):
         """The page's language for every request; asking for one (`?lang=`) remembers it in a cookie.
