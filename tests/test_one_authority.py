@@ -223,10 +223,13 @@ def run(
     sla = published(stored)
     followup.feed([m for m in sla if isinstance(m, ClockStarted)])
     entries = []
-    for event in delivered + waivers + sla:
+    # Each entry carries its Kafka offset as the projection's consumer records it: within one topic
+    # (one partition per complaint) the order its author published in, which the delivery keeps.
+    for offset, event in enumerate(delivered + waivers + sla):
         text = canonical_json(event.model_dump(mode="json"))
         entries.append({"event_id": str(event.event_id), "event_json": text, "digest": digest_of(text),
-                        "topic": topic_of(event), "occurred_at": event.occurred_at.isoformat()})  # fmt: skip
+                        "topic": topic_of(event), "occurred_at": event.occurred_at.isoformat(),
+                        "offset": offset})  # fmt: skip
     view = ComplaintView.of(facts[0].complaint_id, "hk-central", entries)
     return clocks, sla, followup, view
 
@@ -335,3 +338,22 @@ def test_a_persons_override_outranks_a_regrade_of_the_same_instant_everywhere() 
         clocks, _, _, view = run(facts, list(range(len(facts))), None)
         assert clocks.severity is not None
         assert view.severity == clocks.severity.value == "major"
+
+
+def test_two_overrides_of_one_instant_end_as_the_later_published_everywhere() -> None:
+    """Found by the property test (flaky: the projection broke the tie by random event id): two
+    supervisors override validity at the same instant. On one topic and one partition every service
+    hears them in the order triage published them, and the later one stands in the SLA, follow-up and
+    the projection (which orders a topic's events of one instant by their offset)."""
+    for _ in range(20):
+        cid = uuid.uuid4()
+        at = T0 + timedelta(days=6)
+        facts = [
+            registered(cid, T0),
+            triaged(cid, T0 + timedelta(minutes=1), severity="minor"),
+            overridden(cid, at, "validity", "valid"),
+            overridden(cid, at, "validity", "invalid"),
+        ]
+        clocks, _, followup, view = run(facts, list(range(len(facts))), None)
+        assert clocks.validity is not None
+        assert view.validity == clocks.validity.value == followup.case(cid).triage["validity"] == "invalid"
