@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -67,9 +68,17 @@ def test_a_supervisor_overrides_the_severity_and_who_and_why_are_recorded(client
     body = answer.json()
     assert body["outcome"] == "overridden"
     assert body["triage"]["severity"] == "major"
-    assert body["triage"]["overrides"] == [
-        {"aspect": "severity", "previous": "minor", "value": "major", "by": "hk-central/supervisor"}
-    ]
+    [override] = body["triage"]["overrides"]
+    assert override | {"at": None} == {
+        "aspect": "severity",
+        "previous": "minor",
+        "value": "major",
+        "by": "hk-central/supervisor",
+        "role": "supervisor",
+        "reason": "the owner is in hospital",
+        "at": None,
+    }
+    assert datetime.fromisoformat(override["at"])
 
 
 def test_the_same_value_confirms(client, keys) -> None:

@@ -282,7 +282,16 @@ class Triage(Aggregate):
 
     @event("Confirmed")
     def _confirmed(self, aspect: str, value: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
-        self.confirmations.append({"aspect": aspect, "value": value, "by": actor_id, "reason": reason})
+        self.confirmations.append(
+            {
+                "aspect": aspect,
+                "value": value,
+                "by": actor_id,
+                "role": actor_role,
+                "reason": reason,
+                "at": at.isoformat(),
+            }
+        )
 
     @event("Overridden")
     def _overridden(
@@ -298,7 +307,17 @@ class Triage(Aggregate):
         overridden_at: datetime,
         amends_version: int | None = None,
     ) -> None:
-        self.overrides.append({"aspect": aspect, "previous": previous, "value": value, "by": actor_id})
+        self.overrides.append(
+            {
+                "aspect": aspect,
+                "previous": previous,
+                "value": value,
+                "by": actor_id,
+                "role": actor_role,
+                "reason": reason,
+                "at": overridden_at.isoformat(),
+            }
+        )
         self.decision = self.judged.amended(aspect, value)
 
 
