@@ -56,12 +56,12 @@ class StatusPage:
 
 class DeskApplication:
     def __init__(self, services: Services, zone: tzinfo, status_secret: str, status_reader: Credential | None,
-                 search_scan_limit: int = 200) -> None:  # fmt: skip
+                 search_limit: int = 100) -> None:  # fmt: skip
         self.services = services
         self.zone = zone
         self.status_secret = status_secret
         self.status_reader = status_reader
-        self.search_scan_limit = search_scan_limit
+        self.search_limit = search_limit
 
     # -- reception ----------------------------------------------------------------------------
 
@@ -113,21 +113,21 @@ class DeskApplication:
                                           r.clocks[0].due_at or now if r.clocks else now))  # fmt: skip
 
     async def search(self, who: Credential, text: str, now: datetime) -> list[QueueRow]:
-        """Reference, name, phone, unit or any words of the complaint: the projection's list (scoped to
-        the person's office) read with each complaint's history, newest first, up to the scan limit."""
-        needle = " ".join(text.split()).casefold()
-        if not needle:
+        """Reference, name, phone, unit or any words of the complaint: the projection's search
+        (`GET /complaints?q=`, indexed, scoped to the person's office like every list; it matches the
+        complainant's fields only where the person may see them), newest first, up to the limit,
+        each read with its history for its clocks."""
+        words = " ".join(text.split())
+        if not words:
             return []
-        page = await self.services.get("projection", "/complaints", who, limit=500)
+        page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit)
         items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
-        items = items[: self.search_scan_limit]
         histories = await self._histories(who, [i["complaint_id"] for i in items])
         found = []
         for item in items:
             history = histories.get(item["complaint_id"])
-            if _matches(needle, item, history):
-                clocks = countdowns(history, now) if history else []
-                found.append(QueueRow(item, history, clocks, worst(clocks)))
+            clocks = countdowns(history, now) if history else []
+            found.append(QueueRow(item, history, clocks, worst(clocks)))
         return found
 
     # -- one complaint ------------------------------------------------------------------------
@@ -190,24 +190,3 @@ class DeskApplication:
             milestones=public_status.milestones(history),
             received_at=facts.get("received_at"),
         )
-
-
-def _matches(needle: str, item: dict[str, Any], history: dict[str, Any] | None) -> bool:
-    words = [str(item.get("office_reference") or ""), str(item.get("complaint_id"))]
-    contact = ""
-    if history:
-        facts = history.get("complaint") or {}
-        complainant = facts.get("complainant") or {}
-        contact = str(complainant.get("contact") or "")
-        words += [str(complainant.get("name") or ""), contact, str(facts.get("unit_address") or ""),
-                  str(facts.get("object") or "")]  # fmt: skip
-        for entry in history.get("timeline", []):
-            if str(entry.get("type", "")).endswith("ComplaintRegistered"):
-                form = (entry.get("payload") or {}).get("form") or {}
-                words += [str(form.get(k) or "") for k in ("description", "customer_request", "object")]
-    if needle in " ".join(words).casefold():
-        return True
-    # a phone number as typed, with or without spaces, dashes or the country code
-    digits = "".join(ch for ch in needle if ch.isdigit())
-    phone_like = len(digits) >= 4 and not needle.strip("+0123456789 -()")
-    return phone_like and digits in "".join(ch for ch in contact if ch.isdigit())

@@ -17,6 +17,7 @@ from .domain.chain import Finding, Link, verify_chain
 from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
+from .domain.search import query_terms
 from .domain.signals import Signal, all_signals
 from .domain.statistics import office_statistics, statistics
 from .domain.view import ComplaintView, summary_of
@@ -71,18 +72,39 @@ class ProjectionApplication(ServiceApplication):
         violating: bool | None = None,
         week: str | None = None,
         month: str | None = None,
+        search: str | None = None,
+        personal: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[ComplaintView]:
         """The complaints that pass the filters (each a typed, indexed column of the read side), by
-        office, sequence number and id; one page of them when `limit` is given."""
-        filters = Filters(office_id, state, severity, category, validity, week, month, violating=violating)
+        office, sequence number and id; one page of them when `limit` is given. `search`: words that
+        must all be found (reference, id, what it is about, and — with `personal`, for those who may
+        see personal data — the complainant's name, phone or e-mail and unit: `domain/search.py`)."""
+        filters = Filters(
+            office_id,
+            state,
+            severity,
+            category,
+            validity,
+            week,
+            month,
+            violating=violating,
+            search=tuple(query_terms(search or "")),
+            personal=personal,
+        )
+        if search is not None and not filters.search:
+            return []  # nothing searchable was typed
         return list(self.read.summaries(filters, now, limit=limit, offset=offset))
 
     def count(self, office_id: str | None, now: datetime, **filters: Any) -> int:
         """How many complaints pass the filters of `complaints` (a page's total)."""
         category = filters.pop("category", None)
-        return self.read.count(Filters(office_id, business_area=category, **filters), now)
+        search = filters.pop("search", None)
+        terms = tuple(query_terms(search or ""))
+        if search is not None and not terms:
+            return 0
+        return self.read.count(Filters(office_id, business_area=category, search=terms, **filters), now)
 
     def violations(
         self, office_id: str | None, now: datetime, *, limit: int | None = None, offset: int = 0
