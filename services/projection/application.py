@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from shared.eventstore import ServiceApplication
 
 from .adapters.readside import Filters, ReadSide, Unreadable
@@ -17,6 +19,7 @@ from .domain.chain import Finding, Link, verify_chain
 from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
+from .domain.published_reports import PublishedReport, published_report_id
 from .domain.search import query_terms
 from .domain.signals import Signal, all_signals
 from .domain.statistics import office_statistics, statistics
@@ -170,6 +173,46 @@ class ProjectionApplication(ServiceApplication):
             "limits": limits,
             "clocks": clock_outcomes(views, now),
         }
+
+    # -- the reports it publishes ---------------------------------------------------------------
+
+    def publish_report(
+        self,
+        scope: str,
+        period: str,
+        period_key: str,
+        *,
+        judged_at: datetime,
+        now: datetime,
+        complaints: int,
+        files: list[dict[str, str]],
+    ) -> bool:
+        """Record that a scheduled report was written (its relay publishes `ReportPublished`); once per
+        scope and period: False when it already was (also when another process just recorded it)."""
+        if published_report_id(scope, period_key) in self.repository:
+            return False
+        report = PublishedReport(
+            scope=scope,
+            period=period,
+            period_key=period_key,
+            judged_at=judged_at.isoformat(),
+            written_at=now.isoformat(),
+            complaints=complaints,
+            files=files,
+        )
+        try:
+            self.save(report)
+        except IntegrityError:
+            return False
+        return True
+
+    def published_report_judged_at(self, scope: str, period_key: str) -> datetime | None:
+        """The instant a published report was judged at (None: not published)."""
+        report_id = published_report_id(scope, period_key)
+        if report_id not in self.repository:
+            return None
+        report: PublishedReport = self.repository.get(report_id)
+        return datetime.fromisoformat(report.judged_at)
 
     def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
         views = self.complaints(office_id, now)
