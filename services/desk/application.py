@@ -9,13 +9,14 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from shared.status_link import read_status_token
 
 from .adapters.services import Credential, ServiceError, Services
 from .domain import public_status
-from .domain.forms import FORMS, TRIAGE_ASPECTS, FormProblem, local_instant
+from .domain.forms import CLOCK_KEY, FORMS, TRIAGE_ASPECTS, FormProblem, HotlineForm, local_instant
 from .domain.queue import Countdown, Level, countdowns, worst
 
 QUEUE_LIMIT = 100
@@ -42,6 +43,7 @@ class ComplaintPage:
     triage: dict[str, Any] | None = None
     case: dict[str, Any] | None = None
     followup: dict[str, Any] | None = None
+    sla: dict[str, Any] | None = None  # the SLA's clocks (their keys, extensions asked and decided)
     clocks: list[Countdown] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)  # services that could not answer now
 
@@ -150,10 +152,11 @@ class DeskApplication:
                     page.unavailable.append(service)
                 return None
 
-        page.triage, page.case, page.followup = await asyncio.gather(
+        page.triage, page.case, page.followup, page.sla = await asyncio.gather(
             optional("triage", f"/complaints/{complaint_id}/triage"),
             optional("handling", f"/cases/{complaint_id}"),
             optional("followup", f"/complaints/{complaint_id}"),
+            optional("sla", f"/complaints/{complaint_id}/clocks"),
         )
         return page
 
@@ -168,7 +171,19 @@ class DeskApplication:
             if aspect not in TRIAGE_ASPECTS:
                 raise FormProblem("aspect", f"one of {', '.join(TRIAGE_ASPECTS)}")
             path = path.replace("{aspect}", aspect)
+        if "{clock}" in path:
+            key = data.get("clock", "")
+            if not CLOCK_KEY.match(key):
+                raise FormProblem("clock", "one of the complaint's clocks")
+            path = path.replace("{clock}", quote(key, safe=""))
         return await self.services.post(form.service, path, who, form.body(data, self.zone))  # type: ignore[arg-type]
+
+    async def hotline_call(self, who: Credential, data: dict[str, str]) -> dict[str, Any]:
+        """The group hotline's call record to intake's `POST /hotline/calls`."""
+        result: dict[str, Any] = await self.services.post(
+            "intake", "/hotline/calls", who, HotlineForm().body(data, self.zone)
+        )
+        return result
 
     # -- the complainant's status page --------------------------------------------------------
 

@@ -252,6 +252,30 @@ def create_app(
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
+    # -- the group hotline's call record -------------------------------------------------------
+
+    @api.get("/hotline", response_class=HTMLResponse)
+    async def hotline_form(request: Request) -> HTMLResponse:
+        session = signed_in(request)
+        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        may = Action.HOTLINE in allowed(session.role_set, session.office_id)
+        return render(request, "hotline.html", now=now, may=may, values={}, problem=None, recorded=None)
+
+    @api.post("/hotline", response_class=HTMLResponse)
+    async def hotline(request: Request) -> Response:
+        session = signed_in(request)
+        data: dict[str, str] = {}
+        try:
+            data = await form_of(request, session)
+            await desk.hotline_call(session.forwarded, data)
+        except (FormProblem, ServiceError) as error:
+            _sign_in_again_if_refused(request, error)
+            return render(request, "hotline.html", status_code=_status(error), now=data.get("reported_at", ""),
+                          may=True, values=data, problem=_problem(error), recorded=None)  # fmt: skip
+        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        return render(request, "hotline.html", now=now, may=True, values={}, problem=None,
+                      recorded=data.get("hotline_reference", ""))  # fmt: skip
+
     # -- the queue and search -----------------------------------------------------------------
 
     @api.get("/queue", response_class=HTMLResponse)
