@@ -93,10 +93,10 @@ class ProjectionApplication(ServiceApplication):
             week,
             month,
             violating=violating,
-            search=tuple(query_terms(search or "")),
+            search=query_terms(search) if search is not None else None,
             personal=personal,
         )
-        if search is not None and not filters.search:
+        if filters.search is not None and not filters.search:
             return []  # nothing searchable was typed
         return list(self.read.summaries(filters, now, limit=limit, offset=offset))
 
@@ -104,8 +104,8 @@ class ProjectionApplication(ServiceApplication):
         """How many complaints pass the filters of `complaints` (a page's total)."""
         category = filters.pop("category", None)
         search = filters.pop("search", None)
-        terms = tuple(query_terms(search or ""))
-        if search is not None and not terms:
+        terms = query_terms(search) if search is not None else None
+        if terms is not None and not terms:
             return 0
         return self.read.count(Filters(office_id, business_area=category, search=terms, **filters), now)
 

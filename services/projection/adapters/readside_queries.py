@@ -17,7 +17,7 @@ from uuid import UUID
 
 from ..domain.chain import ChainHead, Link
 from ..domain.records import COMPLAINT
-from ..domain.search import QueryTerm
+from ..domain.search import Query
 from ..domain.signals import HotlineReport
 from ..domain.view import ComplaintView
 from .sql import Cursor, Database
@@ -51,7 +51,7 @@ class Filters:
     year: str | None = None
     violating: bool | None = None
     registered: bool | None = None
-    search: tuple[QueryTerm, ...] = ()  # every one must be found (`domain/search.py`)
+    search: Query | None = None  # `domain/search.py`
     personal: bool = False  # may the search match the complainant's name, contact and unit
 
 
@@ -158,18 +158,10 @@ class TableQueries:
         if filters.registered is not None:
             clauses.append("registered = ?")
             params.append(int(filters.registered))
-        for term in filters.search:
-            asked = [(t, 0) for t in term.public] + [(t, 1) for t in (term.personal if filters.personal else ())]
-            if not asked:
-                clauses.append("1 = 0")
-                continue
-            clauses.append(
-                "subject_id IN (SELECT subject_id FROM projection_search WHERE "
-                + " OR ".join("(term = ? AND personal = ?)" for _ in asked)
-                + ")"
-            )
-            for term_text, personal in asked:
-                params += [self._term_key(term_text), personal]
+        if filters.search is not None:
+            clause, found_by = self._search(filters.search, filters.personal)
+            clauses.append(clause)
+            params += found_by
         if filters.violating is not None:
             assert now is not None
             if filters.violating:
@@ -178,6 +170,26 @@ class TableQueries:
                 clauses.append("(violating_from IS NULL OR violating_from > ?)")
             params.append(instant_key(now))
         return " AND ".join(clauses), params
+
+    def _search(self, query: Query, personal: bool) -> tuple[str, list[Any]]:
+        """Every word found (each one indexed look-up), or else the phone number among the personal terms."""
+        ways: list[str] = []
+        params: list[Any] = []
+
+        def found(asked: list[tuple[str, int]]) -> str:
+            params.extend(x for term, flag in asked for x in (self._term_key(term), flag))
+            wanted = " OR ".join("(term = ? AND personal = ?)" for _ in asked)
+            return f"subject_id IN (SELECT subject_id FROM projection_search WHERE {wanted})"
+
+        words = []
+        for word in query.words:
+            asked = [(t, 0) for t in word.public] + [(t, 1) for t in (word.personal if personal else ())]
+            words.append(found(asked) if asked else "1 = 0")
+        if words:
+            ways.append("(" + " AND ".join(words) + ")")
+        if query.phone and personal:
+            ways.append(found([(t, 1) for t in query.phone]))
+        return "(" + (" OR ".join(ways) or "1 = 0") + ")", params
 
     def count(self, filters: Filters, now: datetime | None = None) -> int:
         where, params = self._where(filters, now)

@@ -151,21 +151,26 @@ class QueryTerm:
     personal: tuple[str, ...]
 
 
-def query_terms(query: str) -> list[QueryTerm]:
-    """What a typed query asks for: one term per word (all must be found; a reference such as
-    "HK-2026-0012" is its words), one for a phone number typed with spaces or dashes, or a complaint's
-    id; at most `MAX_QUERY_TERMS`."""
+@dataclass(frozen=True)
+class Query:
+    """What a typed query asks for: every one of `words` found, or else (typed as a phone number with
+    spaces or dashes) one of the `phone` terms among the complainant's."""
+
+    words: tuple[QueryTerm, ...]
+    phone: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phone)
+
+
+def query_terms(query: str) -> Query:
+    """One term per word (all must be found; a reference such as "HK-2026-0012" is its words), a
+    complaint's id pasted whole, and a phone number typed with spaces or dashes ("9123 4567") as its
+    digits besides its words; at most `MAX_QUERY_TERMS` words."""
     text = " ".join(query.split())
-    if not text:
-        return []
-    phone = phone_terms(text) if " " in text or "-" in text else set()
-    if phone:
-        digits = max(phone, key=len)
-        return [QueryTerm((), tuple(sorted(personal_query(digits))))]
     whole = _normal(text)
     if _UUID.fullmatch(whole):  # a complaint's id, pasted
-        return [QueryTerm((whole,), ())]
-    asked = []
-    for word in _query_words(text)[:MAX_QUERY_TERMS]:
-        asked.append(QueryTerm((word,), tuple(sorted(personal_query(word)))))
-    return asked
+        return Query((QueryTerm((whole,), ()),))
+    words = tuple(QueryTerm((w,), tuple(sorted(personal_query(w)))) for w in _query_words(text)[:MAX_QUERY_TERMS])
+    phone = phone_terms(text) if " " in text or "-" in text else set()
+    return Query(words, tuple(sorted(personal_query(max(phone, key=len))) if phone else ()))
