@@ -114,14 +114,14 @@ class DeskApplication:
         return sorted(rows, key=lambda r: (order.index(r.level), r.clocks[0].due_at is None if r.clocks else True,
                                           r.clocks[0].due_at or now if r.clocks else now))  # fmt: skip
 
-    async def search(self, who: Credential, text: str, now: datetime) -> list[QueueRow]:
+    async def search(self, who: Credential, text: str, now: datetime) -> tuple[list[QueueRow], int]:
         """Reference, name, phone, unit or any words of the complaint: the projection's search
         (`GET /complaints?q=`, indexed, scoped to the person's office like every list; it matches the
         complainant's fields only where the person may see them), newest first, up to the limit,
-        each read with its history for its clocks."""
+        each read with its history for its clocks; and how many the projection found in all."""
         words = " ".join(text.split())
         if not words:
-            return []
+            return [], 0
         page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit)
         items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
         histories = await self._histories(who, [i["complaint_id"] for i in items])
@@ -130,7 +130,7 @@ class DeskApplication:
             history = histories.get(item["complaint_id"])
             clocks = countdowns(history, now) if history else []
             found.append(QueueRow(item, history, clocks, worst(clocks)))
-        return found
+        return found, int(page.get("total", len(found)))
 
     # -- one complaint ------------------------------------------------------------------------
 

@@ -238,7 +238,7 @@ def test_search_asks_the_projection_s_index_with_the_person_s_key_and_shows_what
     sign_in(client, keys["hk-central/reception"])
     stand.seen.clear()  # (signing in showed the queue)
     page = client.get("/search", params={"q": "  Chan   9123 "}).text
-    assert f'data-id="{CID}"' in page
+    assert f'data-id="{CID}"' in page and 'data-testid="count"' in page
     asked = [r for r in stand.seen if r.url.host == "projection" and r.url.path == "/complaints"]
     assert [(r.url.params["q"], r.url.params["limit"]) for r in asked] == [("Chan 9123", "100")]
     assert {r.headers["x-office-key"] for r in stand.seen} == {keys["hk-central/reception"]}

@@ -311,15 +311,15 @@ def create_app(
     @api.get("/search", response_class=HTMLResponse)
     async def search(request: Request, q: str = "") -> HTMLResponse:
         session = signed_in(request)
-        rows, problem = [], None
+        rows, total, problem = [], 0, None
         try:
-            rows = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else []
+            rows, total = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else ([], 0)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
             problem = _problem(error)
         for row in rows:
             row.summary["next_step"] = next_step(row.history) if row.history else None
-        return render(request, "search.html", q=q, rows=rows, problem=problem, now=clock())
+        return render(request, "search.html", q=q, rows=rows, total=total, problem=problem, now=clock())
 
     # -- one complaint ------------------------------------------------------------------------
 
