@@ -37,7 +37,7 @@ from ..adapters.identity import Identities
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
-from ..application import QUEUE_STATES, DeskApplication, NotFound
+from ..application import QUEUE_STATES, DeskApplication, NotFound, QueueRow
 from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.roles import Action, allowed
@@ -311,7 +311,8 @@ def create_app(
     @api.get("/search", response_class=HTMLResponse)
     async def search(request: Request, q: str = "") -> HTMLResponse:
         session = signed_in(request)
-        rows, total, problem = [], 0, None
+        rows: list[QueueRow] = []
+        total, problem = 0, None
         try:
             rows, total = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else ([], 0)
         except ServiceError as error:
