@@ -107,6 +107,7 @@ class Notifier:
     report_langs: tuple[str, ...] = ("en", "zh-Hant")
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
+    in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
 
     async def handle(self, message: WireMessage, origin: Origin) -> None:
         """Deliver one message of the notifications topic to everyone it addresses, concurrently."""
@@ -260,10 +261,30 @@ class Notifier:
         letter_id: UUID,
         private: bool = False,
     ) -> None:
-        """Send unless the ledger knows it; retry with back-off; in the end, a dead letter."""
-        if self.ledger.outcome(key) is not None:
+        """Send unless the ledger knows it (or this process is sending it now); retry with back-off; in
+        the end, a dead letter."""
+        if self.ledger.outcome(key) is not None or key in self.in_flight:
+            # in flight: the reconciler handed again a message the agent is still delivering (a slow
+            # recipient, a report's files being fetched); one of them sends, the other skips
             self.counts.repeats_skipped += 1
             return
+        self.in_flight.add(key)
+        try:
+            await self._send_or_give_up(message, origin, key, send, label, failure, letter_id, private)
+        finally:
+            self.in_flight.discard(key)
+
+    async def _send_or_give_up(
+        self,
+        message: WireMessage,
+        origin: Origin,
+        key: str,
+        send: Callable[[], Awaitable[None]],
+        label: str,
+        failure: Callable[[Exception], str],
+        letter_id: UUID,
+        private: bool,
+    ) -> None:
         error: Exception | None = None
         attempts = 0
         for pause in [0.0, *self.policy.delays()]:

@@ -33,6 +33,20 @@ def by(driver: Any, testid: str) -> Any:
     return driver.find_element("css selector", f'[data-testid="{testid}"]')
 
 
+def shown(driver: Any, testid: str) -> str:
+    """The text of an element of the page that answers a form, once that page is there (the one the
+    form was on may still be in the browser for a moment)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return str(by(driver, testid).text)
+        except (NoSuchElementException, StaleElementReferenceException):
+            assert time.monotonic() < deadline, f"no {testid}: {driver.current_url}"
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, MoreStand, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("desk-more-forms")
@@ -76,7 +90,11 @@ def send(driver: Any, name: str, values: dict[str, str]) -> None:
         else:
             element.send_keys(value)
     by(driver, f"submit-{name}").click()
-    assert by(driver, "done").is_displayed()
+    deadline = time.monotonic() + 20
+    while f"done={name}" not in driver.current_url:
+        assert time.monotonic() < deadline, f"{name} was not recorded: {driver.current_url}"
+        time.sleep(0.1)
+    assert shown(driver, "done")
 
 
 def sent(stand: MoreStand, host: str) -> list[dict[str, Any]]:
@@ -109,6 +127,6 @@ def test_more_time_a_waiver_and_a_hotline_call_through_the_desk(chromium_driver:
     for name, value in call_record.items():
         form.find_element("css selector", f'[name="{name}"]').send_keys(value)
     by(driver, "submit").click()
-    assert f"HL-{lang}" in by(driver, "done").text
+    assert f"HL-{lang}" in shown(driver, "done")
     [call] = sent(stand, "intake")
     assert call["hotline_reference"] == f"HL-{lang}" and call["complainant"]["name"] == "Lee Ka Yan"

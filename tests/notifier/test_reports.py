@@ -5,6 +5,7 @@ nothing; a failing fetch is retried, a refused one dead-lettered."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
@@ -136,6 +137,19 @@ async def test_each_manager_of_the_office_receives_the_report_once_with_xlsx_and
     await service.report(wire(event), ORIGIN)  # redelivered
     assert len(smtp.messages) == 2 and files.asked == [], "nothing sent or fetched again"
     assert service.counts.repeats_skipped == 2
+
+
+async def test_a_report_handed_again_while_it_is_being_mailed_is_mailed_once(smtp: SmtpSink) -> None:
+    """The reconciler may hand the agent's message again while its files are still being fetched."""
+    service = notifier(smtp, Files(), Letters())
+    event = published("office-a")
+    await asyncio.gather(service.report(wire(event), ORIGIN), service.report(wire(event), ORIGIN))
+    assert sorted(m["To"] for m in smtp.wait_for(2)) == [
+        "Man <manager@office-a.test>",
+        "Mandy <manager2@office-a.test>",
+    ]
+    await asyncio.sleep(0.3)
+    assert len(smtp.messages) == 2 and service.in_flight == set()
 
 
 async def test_the_group_report_reaches_the_group_and_no_office(smtp: SmtpSink) -> None:
