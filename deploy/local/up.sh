@@ -59,6 +59,8 @@ wanted["DESK_STATUS_LINK_SECRET"] = lambda: link_secret
 wanted["NOTIFIER_STATUS_LINK_SECRET"] = lambda: link_secret
 plain = dict(line.split("\t", 1) for line in Path(sys.argv[2]).read_text().splitlines() if "\t" in line)
 wanted["DESK_STATUS_READER_KEY"] = lambda: plain["group/dashboard"].strip()
+# the group key the notifier fetches published reports from the projection with (to mail them)
+wanted["NOTIFIER_PROJECTION_KEY"] = lambda: plain["group/dashboard"].strip()
 names = {line.split("=", 1)[0] for line in have.splitlines() if "=" in line}
 with path.open("a") as out:
     for name, make in wanted.items():

@@ -9,13 +9,14 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from shared.status_link import read_status_token
 
 from .adapters.services import Credential, ServiceError, Services
 from .domain import public_status
-from .domain.forms import FORMS, TRIAGE_ASPECTS, FormProblem, local_instant
+from .domain.forms import CLOCK_KEY, FORMS, TRIAGE_ASPECTS, FormProblem, HotlineForm, local_instant
 from .domain.queue import Countdown, Level, countdowns, worst
 
 QUEUE_LIMIT = 100
@@ -42,6 +43,7 @@ class ComplaintPage:
     triage: dict[str, Any] | None = None
     case: dict[str, Any] | None = None
     followup: dict[str, Any] | None = None
+    sla: dict[str, Any] | None = None  # the SLA's clocks (their keys, extensions asked and decided)
     clocks: list[Countdown] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)  # services that could not answer now
 
@@ -56,12 +58,12 @@ class StatusPage:
 
 class DeskApplication:
     def __init__(self, services: Services, zone: tzinfo, status_secret: str, status_reader: Credential | None,
-                 search_scan_limit: int = 200) -> None:  # fmt: skip
+                 search_limit: int = 100) -> None:  # fmt: skip
         self.services = services
         self.zone = zone
         self.status_secret = status_secret
         self.status_reader = status_reader
-        self.search_scan_limit = search_scan_limit
+        self.search_limit = search_limit
 
     # -- reception ----------------------------------------------------------------------------
 
@@ -112,23 +114,23 @@ class DeskApplication:
         return sorted(rows, key=lambda r: (order.index(r.level), r.clocks[0].due_at is None if r.clocks else True,
                                           r.clocks[0].due_at or now if r.clocks else now))  # fmt: skip
 
-    async def search(self, who: Credential, text: str, now: datetime) -> list[QueueRow]:
-        """Reference, name, phone, unit or any words of the complaint: the projection's list (scoped to
-        the person's office) read with each complaint's history, newest first, up to the scan limit."""
-        needle = " ".join(text.split()).casefold()
-        if not needle:
-            return []
-        page = await self.services.get("projection", "/complaints", who, limit=500)
+    async def search(self, who: Credential, text: str, now: datetime) -> tuple[list[QueueRow], int]:
+        """Reference, name, phone, unit or any words of the complaint: the projection's search
+        (`GET /complaints?q=`, indexed, scoped to the person's office like every list; it matches the
+        complainant's fields only where the person may see them), newest first, up to the limit,
+        each read with its history for its clocks; and how many the projection found in all."""
+        words = " ".join(text.split())
+        if not words:
+            return [], 0
+        page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit)
         items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
-        items = items[: self.search_scan_limit]
         histories = await self._histories(who, [i["complaint_id"] for i in items])
         found = []
         for item in items:
             history = histories.get(item["complaint_id"])
-            if _matches(needle, item, history):
-                clocks = countdowns(history, now) if history else []
-                found.append(QueueRow(item, history, clocks, worst(clocks)))
-        return found
+            clocks = countdowns(history, now) if history else []
+            found.append(QueueRow(item, history, clocks, worst(clocks)))
+        return found, int(page.get("total", len(found)))
 
     # -- one complaint ------------------------------------------------------------------------
 
@@ -150,10 +152,11 @@ class DeskApplication:
                     page.unavailable.append(service)
                 return None
 
-        page.triage, page.case, page.followup = await asyncio.gather(
+        page.triage, page.case, page.followup, page.sla = await asyncio.gather(
             optional("triage", f"/complaints/{complaint_id}/triage"),
             optional("handling", f"/cases/{complaint_id}"),
             optional("followup", f"/complaints/{complaint_id}"),
+            optional("sla", f"/complaints/{complaint_id}/clocks"),
         )
         return page
 
@@ -168,7 +171,19 @@ class DeskApplication:
             if aspect not in TRIAGE_ASPECTS:
                 raise FormProblem("aspect", f"one of {', '.join(TRIAGE_ASPECTS)}")
             path = path.replace("{aspect}", aspect)
+        if "{clock}" in path:
+            key = data.get("clock", "")
+            if not CLOCK_KEY.match(key):
+                raise FormProblem("clock", "one of the complaint's clocks")
+            path = path.replace("{clock}", quote(key, safe=""))
         return await self.services.post(form.service, path, who, form.body(data, self.zone))  # type: ignore[arg-type]
+
+    async def hotline_call(self, who: Credential, data: dict[str, str]) -> dict[str, Any]:
+        """The group hotline's call record to intake's `POST /hotline/calls`."""
+        result: dict[str, Any] = await self.services.post(
+            "intake", "/hotline/calls", who, HotlineForm().body(data, self.zone)
+        )
+        return result
 
     # -- the complainant's status page --------------------------------------------------------
 
@@ -190,24 +205,3 @@ class DeskApplication:
             milestones=public_status.milestones(history),
             received_at=facts.get("received_at"),
         )
-
-
-def _matches(needle: str, item: dict[str, Any], history: dict[str, Any] | None) -> bool:
-    words = [str(item.get("office_reference") or ""), str(item.get("complaint_id"))]
-    contact = ""
-    if history:
-        facts = history.get("complaint") or {}
-        complainant = facts.get("complainant") or {}
-        contact = str(complainant.get("contact") or "")
-        words += [str(complainant.get("name") or ""), contact, str(facts.get("unit_address") or ""),
-                  str(facts.get("object") or "")]  # fmt: skip
-        for entry in history.get("timeline", []):
-            if str(entry.get("type", "")).endswith("ComplaintRegistered"):
-                form = (entry.get("payload") or {}).get("form") or {}
-                words += [str(form.get(k) or "") for k in ("description", "customer_request", "object")]
-    if needle in " ".join(words).casefold():
-        return True
-    # a phone number as typed, with or without spaces, dashes or the country code
-    digits = "".join(ch for ch in needle if ch.isdigit())
-    phone_like = len(digits) >= 4 and not needle.strip("+0123456789 -()")
-    return phone_like and digits in "".join(ch for ch in contact if ch.isdigit())

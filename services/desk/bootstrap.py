@@ -16,5 +16,5 @@ def application(settings: DeskSettings, services: Services | None = None) -> Des
         ZoneInfo(settings.time_zone),
         settings.status_link_secret.get_secret_value(),
         Credential("key", reader.get_secret_value()) if reader else None,
-        settings.search_scan_limit,
+        settings.search_limit,
     )

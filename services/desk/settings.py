@@ -63,7 +63,9 @@ class DeskSettings(ServiceSettings):
     )
     public_url: str | None = Field(default=None, description="The desk's address as people reach it (links).")
     time_zone: str = Field(default="Asia/Hong_Kong", description="The zone the desk writes times in.")
-    search_scan_limit: int = Field(default=200, ge=1, le=2000, description="Complaints a text search reads.")
+    search_limit: int = Field(
+        default=100, ge=1, le=500, description="Complaints a search shows (the projection finds them)."
+    )
 
     def development_secrets(self) -> list[str]:
         """The desk's own secrets (it keeps no store, so no cipher key is asked for)."""

@@ -24,9 +24,10 @@ from shared.contracts import DeadLetter, derived_id
 from shared.contracts.deadletter import Withheld, value_digest
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
+from shared.contracts.projection import ReportFile, ReportPublished
 from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
 
-from .domain import messages, receipts
+from .domain import messages, receipts, reports
 from .domain.directory import Addressee, Channel, Directory, Endpoint
 from .domain.errors import DeliveryFailed, PermanentlyRefused
 from .domain.retry import RetryPolicy
@@ -64,6 +65,10 @@ class Poster(Protocol):
     async def post(self, endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> None: ...
 
 
+class ReportFiles(Protocol):
+    async def fetch(self, event: ReportPublished, file: ReportFile) -> bytes: ...
+
+
 class DeadLetters(Protocol):
     async def publish(self, letter: DeadLetter, event_id: UUID) -> None: ...
 
@@ -76,6 +81,7 @@ class Counts:
     dead_lettered: int = 0
     failed_attempts: int = 0
     receipts: int = 0
+    reports: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -95,8 +101,13 @@ class Notifier:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     receipt_max_age: timedelta = timedelta(hours=24)
     status_link: Callable[[UUID], str] | None = None  # the complainant's private status page (the desk's)
+    report_files: ReportFiles | None = None  # where a published report's files are fetched from
+    report_roles: reports.ReportRoles = field(default_factory=reports.ReportRoles)
+    report_formats: tuple[str, ...] = ("xlsx", "pdf")
+    report_langs: tuple[str, ...] = ("en", "zh-Hant")
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
+    in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
 
     async def handle(self, message: WireMessage, origin: Origin) -> None:
         """Deliver one message of the notifications topic to everyone it addresses, concurrently."""
@@ -115,11 +126,11 @@ class Notifier:
             return  # not ours to deliver
         self.counts.notifications += 1
         resolution = self.directory.resolve(event.payload.recipients)
-        jobs = [self._unfilled(message, origin, event, recipient) for recipient in resolution.unfilled]
+        jobs = [self._unfilled(message, origin, event.event_id, recipient) for recipient in resolution.unfilled]
         for addressee in resolution.addressees:
             channels = addressee.channels()
             if not channels:
-                jobs.append(self._unreachable(message, origin, event, addressee))
+                jobs.append(self._unreachable(message, origin, event.event_id, addressee))
             jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
         await asyncio.gather(*jobs)
         log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
@@ -177,6 +188,67 @@ class Notifier:
         )
         self.counts.receipts += 1
 
+    async def report(self, message: WireMessage, origin: Origin) -> None:
+        """A published report (`ReportPublished`), mailed with its files attached to each person holding
+        the report roles where it belongs (an office's managers; the group's recipients for the group's
+        report), once each: the ledger, as for notifications. The files are fetched once per message,
+        again on a retry, and only when someone still has to receive it."""
+        try:
+            event = decode_message(message)
+        except MalformedMessage as error:
+            await self._dead_letter(
+                message,
+                origin,
+                f"MalformedMessage: {error}",
+                1,
+                derived_id("notifier-malformed", *vars(origin).values()),
+            )
+            return
+        if not isinstance(event, ReportPublished) or self.report_files is None:
+            return
+        self.counts.reports += 1
+        resolution = self.directory.resolve(reports.recipients(event, self.report_roles))
+        wanted = reports.attached(event, self.report_formats, self.report_langs)
+        fetched: asyncio.Future[list[tuple[ReportFile, bytes]]] | None = None
+
+        async def files() -> list[tuple[ReportFile, bytes]]:
+            nonlocal fetched
+            if fetched is None or (fetched.done() and fetched.exception() is not None):
+                fetched = asyncio.ensure_future(self._fetch(event, wanted))
+            return await asyncio.shield(fetched)
+
+        async def send(addressee: Addressee) -> None:
+            email = reports.report_email(event, addressee, await files(), sender=self.sender, domain=self.mail_domain)
+            await self.mailer.send(email)
+
+        jobs = [self._unfilled(message, origin, event.event_id, recipient) for recipient in resolution.unfilled]
+        for addressee in resolution.addressees:
+            if addressee.staff.email is None:
+                jobs.append(self._unreachable(message, origin, event.event_id, addressee))
+                continue
+            staff = addressee.staff.id
+            jobs.append(
+                self._attempt(
+                    message,
+                    origin,
+                    key=reports.delivery_key(event, addressee),
+                    send=lambda addressee=addressee: send(addressee),  # type: ignore[misc]
+                    label=f"report {event.key} to {staff}",
+                    failure=lambda error, staff=staff: (
+                        f"DeliveryFailed: report {event.key} to staff {staff!r}: {error}"
+                    ),  # type: ignore[misc]
+                    letter_id=messages.delivery_id(event.event_id, staff, Channel.EMAIL),
+                )
+            )
+        await asyncio.gather(*jobs)
+        if fetched is not None and not fetched.done():
+            fetched.cancel()
+        log.info("report %s (%s-%d@%d) handled", event.key, origin.topic, origin.partition, origin.offset)
+
+    async def _fetch(self, event: ReportPublished, wanted: list[ReportFile]) -> list[tuple[ReportFile, bytes]]:
+        assert self.report_files is not None
+        return [(file, await self.report_files.fetch(event, file)) for file in wanted]
+
     async def _attempt(
         self,
         message: WireMessage,
@@ -189,10 +261,30 @@ class Notifier:
         letter_id: UUID,
         private: bool = False,
     ) -> None:
-        """Send unless the ledger knows it; retry with back-off; in the end, a dead letter."""
-        if self.ledger.outcome(key) is not None:
+        """Send unless the ledger knows it (or this process is sending it now); retry with back-off; in
+        the end, a dead letter."""
+        if self.ledger.outcome(key) is not None or key in self.in_flight:
+            # in flight: the reconciler handed again a message the agent is still delivering (a slow
+            # recipient, a report's files being fetched); one of them sends, the other skips
             self.counts.repeats_skipped += 1
             return
+        self.in_flight.add(key)
+        try:
+            await self._send_or_give_up(message, origin, key, send, label, failure, letter_id, private)
+        finally:
+            self.in_flight.discard(key)
+
+    async def _send_or_give_up(
+        self,
+        message: WireMessage,
+        origin: Origin,
+        key: str,
+        send: Callable[[], Awaitable[None]],
+        label: str,
+        failure: Callable[[Exception], str],
+        letter_id: UUID,
+        private: bool,
+    ) -> None:
         error: Exception | None = None
         attempts = 0
         for pause in [0.0, *self.policy.delays()]:
@@ -230,21 +322,17 @@ class Notifier:
         }
         await self.poster.post(endpoint, body, headers)
 
-    async def _unfilled(
-        self, message: WireMessage, origin: Origin, event: NotificationRequested, recipient: Recipient
-    ) -> None:
+    async def _unfilled(self, message: WireMessage, origin: Origin, event_id: UUID, recipient: Recipient) -> None:
         """Nobody holds a requested role: a leader not told is a fault someone must see."""
         where = f"office {recipient.office_id!r}" if recipient.office_id else "the group"
-        key = f"{event.event_id}/unfilled/{recipient.office_id}/{recipient.role}"
+        key = f"{event_id}/unfilled/{recipient.office_id}/{recipient.role}"
         if self.ledger.outcome(key) is None:
             reason = f"NoRecipient: nobody holds the role {recipient.role!r} in {where}"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unfilled", key))
             await self.ledger.record(key, DEAD_LETTERED, origin.partition)
 
-    async def _unreachable(
-        self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee
-    ) -> None:
-        key = f"{event.event_id}/{addressee.staff.id}/none"
+    async def _unreachable(self, message: WireMessage, origin: Origin, event_id: UUID, addressee: Addressee) -> None:
+        key = f"{event_id}/{addressee.staff.id}/none"
         if self.ledger.outcome(key) is None:
             reason = f"NoContact: staff {addressee.staff.id!r} has neither an email nor a webhook"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unreachable", key))

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import faust
 
-from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES
+from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES, PROJECTION_REPORTS
 from shared.contracts.wire import WireMessage
 from shared.health import Endpoint, Status, serving
 from shared.metrics import render
@@ -29,8 +29,10 @@ from .adapters.directory_file import load_directory
 from .adapters.email import SmtpMailer
 from .adapters.ledger import TableLedger
 from .adapters.metrics import notifier_registry
+from .adapters.report_files import ProjectionReports
 from .adapters.webhook import WebhookPoster
 from .application import Notifier, Origin
+from .domain.reports import ReportRoles
 from .settings import NotifierSettings
 
 log = logging.getLogger(__name__)
@@ -129,7 +131,18 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         policy=settings.retry_policy(),
         receipt_max_age=timedelta(hours=settings.receipt_max_age_hours),
         status_link=_status_links(settings),
+        report_files=_report_files(settings),
+        report_roles=ReportRoles(office=tuple(settings.report_office_roles), group=tuple(settings.report_group_roles)),
+        report_formats=tuple(settings.report_formats),
+        report_langs=tuple(settings.report_langs),
     )
+
+
+def _report_files(settings: NotifierSettings) -> ProjectionReports | None:
+    """Published reports are fetched from the projection with a group key; without one they are not mailed."""
+    if settings.projection_key is None:
+        return None
+    return ProjectionReports(settings.projection_url, settings.projection_key.get_secret_value())
 
 
 def _status_links(settings: NotifierSettings) -> Callable[[UUID], str] | None:
@@ -182,6 +195,26 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
                 except Exception:
                     _exit_unacked("a registration")
 
+    if service.report_files is not None:
+        # As many partitions as the deliveries' changelog, like every source topic of the table.
+        published = app.topic(
+            PROJECTION_REPORTS.name,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=PROJECTION_REPORTS.partitions,
+        )
+
+        @app.agent(published, name="reports")
+        async def mail_reports(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    await service.report(*_read(event))
+                except Exception:
+                    _exit_unacked("a published report")
+
+    else:
+        log.warning("notifier: no NOTIFIER_PROJECTION_KEY, so published reports are not mailed")
+
     @app.timer(interval=settings.reconcile_seconds)
     async def reconcile() -> None:
         """The safety net behind faust's commits (see adapters/reconciler.py)."""
@@ -189,6 +222,8 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
         pairs = [(NOTIFICATIONS.name, service.handle)]
         if settings.receipts:
             pairs.append((INTAKE_EVENTS.name, service.receipt))
+        if service.report_files is not None:
+            pairs.append((PROJECTION_REPORTS.name, service.report))
         for topic, handle in pairs:
             partitions = sorted(tp.partition for tp in owned if tp.topic == topic)
             if not partitions:

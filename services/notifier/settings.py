@@ -49,6 +49,17 @@ class NotifierSettings(ServiceSettings):
     status_link_secret: SecretStr | None = Field(
         default=None, description="The desk's DESK_STATUS_LINK_SECRET: receipts carry a status link (None: none)."
     )
+    projection_url: str = Field(
+        default="http://127.0.0.1:8000", description="The projection's API: published reports are fetched there."
+    )
+    projection_key: SecretStr | None = Field(
+        default=None,
+        description="A group key for the projection's API (a service credential); reports are not mailed without one.",
+    )
+    report_office_roles: list[str] = Field(default=["manager"], description="Who receives an office's report there.")
+    report_group_roles: list[str] = Field(default=["company-leader"], description="Who receives the group's report.")
+    report_formats: list[str] = Field(default=["xlsx", "pdf"], description="The formats attached.")
+    report_langs: list[str] = Field(default=["en", "zh-Hant"], description="The languages attached (each format).")
     reconcile_seconds: float = Field(
         default=60.0, gt=0, description="How often the worker re-reads what its group committed (a safety net)."
     )

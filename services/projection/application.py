@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from shared.eventstore import ServiceApplication
 
 from .adapters.readside import Filters, ReadSide, Unreadable
@@ -17,6 +19,8 @@ from .domain.chain import Finding, Link, verify_chain
 from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
+from .domain.published_reports import PublishedReport, published_report_id
+from .domain.search import query_terms
 from .domain.signals import Signal, all_signals
 from .domain.statistics import office_statistics, statistics
 from .domain.view import ComplaintView, summary_of
@@ -71,18 +75,39 @@ class ProjectionApplication(ServiceApplication):
         violating: bool | None = None,
         week: str | None = None,
         month: str | None = None,
+        search: str | None = None,
+        personal: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[ComplaintView]:
         """The complaints that pass the filters (each a typed, indexed column of the read side), by
-        office, sequence number and id; one page of them when `limit` is given."""
-        filters = Filters(office_id, state, severity, category, validity, week, month, violating=violating)
+        office, sequence number and id; one page of them when `limit` is given. `search`: words that
+        must all be found (reference, id, what it is about, and — with `personal`, for those who may
+        see personal data — the complainant's name, phone or e-mail and unit: `domain/search.py`)."""
+        filters = Filters(
+            office_id,
+            state,
+            severity,
+            category,
+            validity,
+            week,
+            month,
+            violating=violating,
+            search=query_terms(search) if search is not None else None,
+            personal=personal,
+        )
+        if filters.search is not None and not filters.search:
+            return []  # nothing searchable was typed
         return list(self.read.summaries(filters, now, limit=limit, offset=offset))
 
     def count(self, office_id: str | None, now: datetime, **filters: Any) -> int:
         """How many complaints pass the filters of `complaints` (a page's total)."""
         category = filters.pop("category", None)
-        return self.read.count(Filters(office_id, business_area=category, **filters), now)
+        search = filters.pop("search", None)
+        terms = query_terms(search) if search is not None else None
+        if terms is not None and not terms:
+            return 0
+        return self.read.count(Filters(office_id, business_area=category, search=terms, **filters), now)
 
     def violations(
         self, office_id: str | None, now: datetime, *, limit: int | None = None, offset: int = 0
@@ -148,6 +173,46 @@ class ProjectionApplication(ServiceApplication):
             "limits": limits,
             "clocks": clock_outcomes(views, now),
         }
+
+    # -- the reports it publishes ---------------------------------------------------------------
+
+    def publish_report(
+        self,
+        scope: str,
+        period: str,
+        period_key: str,
+        *,
+        judged_at: datetime,
+        now: datetime,
+        complaints: int,
+        files: list[dict[str, str]],
+    ) -> bool:
+        """Record that a scheduled report was written (its relay publishes `ReportPublished`); once per
+        scope and period: False when it already was (also when another process just recorded it)."""
+        if published_report_id(scope, period_key) in self.repository:
+            return False
+        report = PublishedReport(
+            scope=scope,
+            period=period,
+            period_key=period_key,
+            judged_at=judged_at.isoformat(),
+            written_at=now.isoformat(),
+            complaints=complaints,
+            files=files,
+        )
+        try:
+            self.save(report)
+        except IntegrityError:
+            return False
+        return True
+
+    def published_report_judged_at(self, scope: str, period_key: str) -> datetime | None:
+        """The instant a published report was judged at (None: not published)."""
+        report_id = published_report_id(scope, period_key)
+        if report_id not in self.repository:
+            return None
+        report: PublishedReport = self.repository.get(report_id)
+        return datetime.fromisoformat(report.judged_at)
 
     def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
         views = self.complaints(office_id, now)

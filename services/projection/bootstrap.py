@@ -62,6 +62,11 @@ def weekly_reports(settings: ProjectionSettings) -> WeeklyReports:
         made[0].refresh()
         return made[0]
 
+    def own() -> ProjectionApplication:
+        if not made:
+            made.append(application(settings))
+        return made[0]
+
     return WeeklyReports(
         source=source,
         folder=settings.reports_folder(),
@@ -71,4 +76,6 @@ def weekly_reports(settings: ProjectionSettings) -> WeeklyReports:
         grace=timedelta(hours=settings.reports_grace_hours),
         catch_up_weeks=settings.reports_catch_up_weeks,
         font_file=settings.report_font,
+        publish=lambda *args, **kwargs: own().publish_report(*args, **kwargs),
+        published_judged_at=lambda scope, key: own().published_report_judged_at(scope, key),
     )

@@ -138,3 +138,43 @@ class OfficeStatisticsUpdated(Contract):
     actor: Actor
     causation_id: UUID = Field(description="The event that changed them.")
     payload: OfficeStatisticsPayload
+
+
+class ReportFile(Contract):
+    """One file of a published report, as the projection wrote it."""
+
+    format: Literal["csv", "xlsx", "pdf"]
+    lang: Literal["en", "zh-Hant", "zh-Hans"]
+    file: str = Field(description="Its file name, e.g. 'complaints-weekly-hk-central-2026-W45-en.xlsx'.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file as written.")
+
+
+class ReportPublished(Contract):
+    """A scheduled report was written (once per scope and period): whoever sends it on (the notifier
+    mails it to the office's managers, or the group's recipients) reads it here. Counts only, no
+    personal data. Keyed by `<office id or 'group'>/<period>`; the event id is derived from scope and
+    period, so a report written again after a crash is the same event."""
+
+    type: Literal["complaints.projection.ReportPublished"] = "complaints.projection.ReportPublished"
+    schema_version: Literal[1] = 1
+    event_id: UUID
+    office_id: str | None = Field(description="The office the report is of; None: the group's report.")
+    period: Literal["week", "month", "year"]
+    period_key: str = Field(description="e.g. '2026-W45', '2026-11', '2026'.")
+    occurred_at: AwareDatetime = Field(description="When the report was written.")
+    judged_at: AwareDatetime = Field(description="The instant its figures were judged at.")
+    actor: Actor
+    complaints: int = Field(ge=0, description="How many complaints the period holds.")
+    files: list[ReportFile]
+    fetch_path: str = Field(
+        description="Where the projection's API serves it, judged at `judged_at`; add '&format=…&lang=…', "
+        "e.g. '/reports/weekly?week=2026-W45&office=hk-central&at=…'."
+    )
+
+    @property
+    def scope(self) -> str:
+        return self.office_id or "group"
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}/{self.period_key}"

@@ -199,6 +199,19 @@ RELAY_POSITIONS = Topic(
     consumers=(),
 )
 
+PROJECTION_REPORTS = Topic(
+    name="complaints.projection.reports",
+    key="office id or 'group' / period",
+    event_types=("complaints.projection.ReportPublished",),
+    description=(
+        "Each scheduled report the projection wrote (scope, period, files and their SHA-256s, where the API "
+        "serves it): the notifier mails it to the office's managers and the group's recipients."
+    ),
+    personal_data=False,
+    producer="projection",
+    consumers=(),  # the notifier (a faust worker, not a tracked consumer's inbound table)
+)
+
 NOTIFIER_DELIVERIES = Topic(
     name="complaints.notifier.deliveries",
     key="notification id/staff id/channel",
@@ -223,6 +236,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     HOTLINE_REPORTS,
     PROJECTION_COMPLAINT_HISTORY,
     PROJECTION_OFFICE_STATISTICS,
+    PROJECTION_REPORTS,
     OFFICE_REGISTRATIONS,
     DEAD_LETTERS,
     RELAY_POSITIONS,

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.desk.domain import public_status
-from services.desk.domain.forms import FORMS, FormProblem
+from services.desk.domain.forms import FORMS, FormProblem, HotlineForm
 from services.desk.domain.queue import Level, countdowns, next_step, worst
 from services.desk.domain.roles import ACTION_ROLES, Action, allowed
 
@@ -114,6 +114,20 @@ def test_a_form_s_text_becomes_the_route_s_json() -> None:
         FORMS["visit"].body({"outcome": "satisfied", "satisfaction": "five"}, HK)
     with pytest.raises(FormProblem):
         FORMS["commitment"].body({"promise": "x", "due_at": "tomorrow"}, HK)
+    assert FORMS["extension"].body({"until": "2026-11-30T18:00", "reason": "parts", "clock": "x"}, HK) == {
+        "until": "2026-11-30T18:00:00+08:00",
+        "reason": "parts",
+    }
+    assert FORMS["extension-decision"].body({"approved": "false", "reason": "no"}, HK) == {
+        "approved": False,
+        "reason": "no",
+    }
+    assert HotlineForm().body(
+        {"office_id": "kln-east", "hotline_reference": "HL-7", "reported_at": "2026-11-30T09:15", "name": "Lee",
+         "contact": "6000 2222", "unit_address": "Tower 2", "summary": "lift stopped"}, HK,
+    ) == {"office_id": "kln-east", "hotline_reference": "HL-7", "reported_at": "2026-11-30T09:15:00+08:00",
+          "complainant": {"name": "Lee", "contact": "6000 2222"}, "unit_address": "Tower 2",
+          "summary": "lift stopped"}  # fmt: skip
 
 
 def test_the_roles_offered_are_the_services_own() -> None:
@@ -121,6 +135,7 @@ def test_the_roles_offered_are_the_services_own() -> None:
     from services.followup.entrypoints import http as followup
     from services.handling.entrypoints import http as handling
     from services.intake import application as intake
+    from services.sla.entrypoints import http as sla
     from services.triage.entrypoints import http as triage
 
     assert ACTION_ROLES[Action.REGISTER] == intake.REGISTERING_ROLES
@@ -130,5 +145,16 @@ def test_the_roles_offered_are_the_services_own() -> None:
     assert ACTION_ROLES[Action.REPLY] == frozenset(followup.AGREEING_ROLES)
     assert ACTION_ROLES[Action.VISIT] == frozenset(followup.VISITING_ROLES)
     assert ACTION_ROLES[Action.CLOSE] == frozenset(followup.CLOSING_ROLES)
+    assert ACTION_ROLES[Action.EXTEND] == frozenset(sla.REQUESTING_ROLES)
+    assert ACTION_ROLES[Action.DECIDE_EXTENSION] == frozenset(sla.DECIDING_ROLES)
+    assert ACTION_ROLES[Action.WAIVE] == frozenset(followup.AGREEING_ROLES)
+    assert ACTION_ROLES[Action.HOTLINE] == intake.HOTLINE_ROLES
     assert allowed(frozenset({"group"}), None) == frozenset()
-    assert allowed(frozenset({"leader"}), "hk-central") == {Action.OVERRIDE, Action.HANDLE, Action.APPROVE}
+    assert allowed(frozenset({"hotline"}), None) == {Action.HOTLINE}
+    assert allowed(frozenset({"leader"}), "hk-central") == {
+        Action.OVERRIDE,
+        Action.HANDLE,
+        Action.APPROVE,
+        Action.EXTEND,
+    }
+    assert Action.DECIDE_EXTENSION in allowed(frozenset({"manager"}), "hk-central")

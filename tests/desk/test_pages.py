@@ -231,3 +231,17 @@ def test_the_desk_counts_its_requests_by_route_for_prometheus(desk: Any) -> None
     scraped = client.get("/metrics")
     assert scraped.status_code == 200
     assert 'route="/sign-in"' in scraped.text and "http_request_duration_seconds_count" in scraped.text
+
+
+def test_search_asks_the_projection_s_index_with_the_person_s_key_and_shows_what_it_finds(desk: Any) -> None:
+    client, stand, keys = desk
+    sign_in(client, keys["hk-central/reception"])
+    stand.seen.clear()  # (signing in showed the queue)
+    page = client.get("/search", params={"q": "  Chan   9123 "}).text
+    assert f'data-id="{CID}"' in page and 'data-testid="count"' in page
+    asked = [r for r in stand.seen if r.url.host == "projection" and r.url.path == "/complaints"]
+    assert [(r.url.params["q"], r.url.params["limit"]) for r in asked] == [("Chan 9123", "100")]
+    assert {r.headers["x-office-key"] for r in stand.seen} == {keys["hk-central/reception"]}
+    stand.seen.clear()
+    assert f'data-id="{CID}"' not in client.get("/search", params={"q": "   "}).text
+    assert stand.seen == []  # nothing typed, nothing asked

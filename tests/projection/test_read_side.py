@@ -145,8 +145,8 @@ def test_a_write_that_fails_half_way_leaves_nothing_and_the_next_one_applies_eve
         original = ReadSide._summarise
         failures = iter([True])
 
-        def crash_once(self, cursor, touched) -> None:
-            original(self, cursor, touched)
+        def crash_once(self, cursor, *touched) -> None:
+            original(self, cursor, *touched)
             if next(failures, False):
                 raise OSError("the process died before its commit")
 

@@ -5,6 +5,7 @@ can make (the desk decides nothing: the service records it, or refuses and says 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -61,6 +62,7 @@ def local_instant(value: str, zone: tzinfo, field: str) -> datetime:
 
 H = "/cases/{id}"
 F = "/complaints/{id}"
+S = "/complaints/{id}/clocks/{clock}"  # the clock chosen in the form, e.g. resolution#0
 FORMS: dict[str, Form] = {
     # triage: confirm or override a decision, with why (aspect chosen in the form)
     "override": Form(Action.OVERRIDE, "triage", "/complaints/{id}/triage/{aspect}", ("value", "reason")),
@@ -87,5 +89,34 @@ FORMS: dict[str, Form] = {
         integers=("satisfaction",),
     ),
     "close": Form(Action.CLOSE, "followup", f"{F}/close", ("cause", "lessons", "improvement", "responsibility")),
+    "waiver": Form(Action.WAIVE, "followup", f"{F}/waivers", ("reason",)),
+    "waiver-withdrawal": Form(Action.WAIVE, "followup", f"{F}/waivers/return-visit/withdrawal", ("reason",)),
+    # sla: overtime on a running clock, asked for and decided (the SLA keeps the original deadline)
+    "extension": Form(Action.EXTEND, "sla", f"{S}/extension", ("until", "reason"), instants=("until",)),
+    "extension-decision": Form(
+        Action.DECIDE_EXTENSION, "sla", f"{S}/extension/decision", ("approved", "reason"), booleans=("approved",)
+    ),
 }
+CLOCK_KEY = re.compile(r"^[a-z][a-z-]*#\d+$")  # the SLA's clock keys: kind#cycle
+
+
+@dataclass(frozen=True)
+class HotlineForm:
+    """The group hotline's call record, to intake's `POST /hotline/calls` (a `hotline` key)."""
+
+    fields: tuple[str, ...] = ("office_id", "hotline_reference", "reported_at", "name", "contact", "unit_address",
+                               "summary")  # fmt: skip
+
+    def body(self, data: dict[str, str], zone: tzinfo) -> dict[str, Any]:
+        value = {name: (data.get(name) or "").strip() for name in self.fields}
+        return {
+            "office_id": value["office_id"],
+            "hotline_reference": value["hotline_reference"],
+            "reported_at": local_instant(value["reported_at"], zone, "reported_at").isoformat(),
+            "complainant": {"name": value["name"], "contact": value["contact"]},
+            "unit_address": value["unit_address"],
+            "summary": value["summary"],
+        }
+
+
 TRIAGE_ASPECTS = ("validity", "nature", "category", "severity", "routing")

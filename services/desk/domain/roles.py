@@ -16,6 +16,10 @@ class Action(StrEnum):
     REPLY = "reply"  # follow-up: agree the result and record the reply
     VISIT = "visit"  # follow-up: return visits
     CLOSE = "close"  # follow-up: close with the summary
+    EXTEND = "extend"  # sla: ask for overtime on a running clock
+    DECIDE_EXTENSION = "decide-extension"  # sla: approve or reject the overtime asked for
+    WAIVE = "waive"  # follow-up: waive the return visit (or withdraw the waiver), with why
+    HOTLINE = "hotline"  # intake: the group hotline's call record
 
 
 ACTION_ROLES: dict[Action, frozenset[str]] = {
@@ -26,14 +30,19 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.REPLY: frozenset({"supervisor", "manager"}),
     Action.VISIT: frozenset({"receptionist", "department-staff", "supervisor", "manager"}),
     Action.CLOSE: frozenset({"supervisor", "manager"}),
+    Action.EXTEND: frozenset({"department-staff", "supervisor", "leader", "manager"}),
+    Action.DECIDE_EXTENSION: frozenset({"manager"}),
+    Action.WAIVE: frozenset({"supervisor", "manager"}),
+    Action.HOTLINE: frozenset({"hotline"}),
 }
 
-# Every action changes an office's complaint: a group or auditor key reads, never acts.
-OFFICE_ACTIONS = frozenset(Action)
+# The group's hotline records calls about any office; every other action changes an office's own
+# complaint: a group or auditor key reads, never acts.
+GROUP_ACTIONS = frozenset({Action.HOTLINE})
+OFFICE_ACTIONS = frozenset(Action) - GROUP_ACTIONS
 
 
 def allowed(roles: frozenset[str], office_id: str | None) -> frozenset[Action]:
     """The actions a person with `roles` in `office_id` (None: the group) is offered."""
-    if office_id is None:
-        return frozenset()
-    return frozenset(action for action, needed in ACTION_ROLES.items() if roles & needed)
+    scope = GROUP_ACTIONS if office_id is None else OFFICE_ACTIONS
+    return frozenset(action for action in scope if roles & ACTION_ROLES[action])

@@ -37,7 +37,7 @@ from ..adapters.identity import Identities
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
-from ..application import QUEUE_STATES, DeskApplication, NotFound
+from ..application import QUEUE_STATES, DeskApplication, NotFound, QueueRow
 from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.roles import Action, allowed
@@ -252,6 +252,30 @@ def create_app(
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
+    # -- the group hotline's call record -------------------------------------------------------
+
+    @api.get("/hotline", response_class=HTMLResponse)
+    async def hotline_form(request: Request) -> HTMLResponse:
+        session = signed_in(request)
+        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        may = Action.HOTLINE in allowed(session.role_set, session.office_id)
+        return render(request, "hotline.html", now=now, may=may, values={}, problem=None, recorded=None)
+
+    @api.post("/hotline", response_class=HTMLResponse)
+    async def hotline(request: Request) -> Response:
+        session = signed_in(request)
+        data: dict[str, str] = {}
+        try:
+            data = await form_of(request, session)
+            await desk.hotline_call(session.forwarded, data)
+        except (FormProblem, ServiceError) as error:
+            _sign_in_again_if_refused(request, error)
+            return render(request, "hotline.html", status_code=_status(error), now=data.get("reported_at", ""),
+                          may=True, values=data, problem=_problem(error), recorded=None)  # fmt: skip
+        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        return render(request, "hotline.html", now=now, may=True, values={}, problem=None,
+                      recorded=data.get("hotline_reference", ""))  # fmt: skip
+
     # -- the queue and search -----------------------------------------------------------------
 
     @api.get("/queue", response_class=HTMLResponse)
@@ -287,15 +311,16 @@ def create_app(
     @api.get("/search", response_class=HTMLResponse)
     async def search(request: Request, q: str = "") -> HTMLResponse:
         session = signed_in(request)
-        rows, problem = [], None
+        rows: list[QueueRow] = []
+        total, problem = 0, None
         try:
-            rows = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else []
+            rows, total = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else ([], 0)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
             problem = _problem(error)
         for row in rows:
             row.summary["next_step"] = next_step(row.history) if row.history else None
-        return render(request, "search.html", q=q, rows=rows, problem=problem, now=clock())
+        return render(request, "search.html", q=q, rows=rows, total=total, problem=problem, now=clock())
 
     # -- one complaint ------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from shared.bus.quarantine import WHOLE
 from shared.bus.relay import OutboxRelay, Publication, translate_dead_letters
@@ -26,10 +27,13 @@ from shared.contracts.projection import (
     ComplaintHistoryUpdated,
     OfficeStatisticsPayload,
     OfficeStatisticsUpdated,
+    ReportFile,
+    ReportPublished,
 )
 
 from ..application import ProjectionApplication, history_of
 from ..domain.policy import POLICY_VERSION
+from ..domain.published_reports import PublishedReport
 from ..domain.records import Record
 from ..domain.statistics import office_statistics
 from ..domain.view import ComplaintView
@@ -68,6 +72,9 @@ class ProjectionTranslator:
         """Nothing to rebuild: histories come from the store, statistics from the read side."""
 
     def __call__(self, domain_event: Any) -> Iterable[Publication]:
+        if isinstance(domain_event, PublishedReport.Published):
+            yield report_published(domain_event)
+            return
         if not isinstance(domain_event, Record.Received):
             return
         entry = domain_event.entry
@@ -145,6 +152,29 @@ class ProjectionTranslator:
         return Publication(message, office_id, str(event_id), occurred_at)
 
 
+PERIOD_ROUTES = {"week": "weekly", "month": "monthly", "year": "yearly"}
+
+
+def report_published(domain_event: Any) -> Publication:
+    """A written report, for whoever sends it on: where the API serves it, judged at the same instant."""
+    office = None if domain_event.scope == "group" else domain_event.scope
+    query = {domain_event.period: domain_event.period_key, **({"office": office} if office else {})}
+    path = f"/reports/{PERIOD_ROUTES[domain_event.period]}?{urlencode(query | {'at': domain_event.judged_at})}"
+    message = ReportPublished(
+        event_id=domain_event.originator_id,
+        office_id=office,
+        period=domain_event.period,
+        period_key=domain_event.period_key,
+        occurred_at=datetime.fromisoformat(domain_event.written_at),
+        judged_at=datetime.fromisoformat(domain_event.judged_at),
+        actor=ACTOR,
+        complaints=domain_event.complaints,
+        files=[ReportFile.model_validate(f) for f in domain_event.files],
+        fetch_path=path,
+    )
+    return Publication(message, message.key, str(message.event_id), message.occurred_at)
+
+
 class ProjectionRelay(OutboxRelay):
     """The outbox relay with the projection's translator, primed up to the committed position."""
 
@@ -178,6 +208,8 @@ class ProjectionRelay(OutboxRelay):
 
     def _retranslate(self, domain_event: Any, slot: str) -> list[Publication]:
         # A redrive publishes what the record showed at that event.
+        if isinstance(domain_event, PublishedReport.Published):
+            return [report_published(domain_event)]
         if not isinstance(domain_event, Record.Received):
             return list(translate_dead_letters(domain_event)) if slot == WHOLE else []
         if slot.startswith("office-stats/"):

@@ -13,6 +13,8 @@ position is in the table).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Sequence
@@ -25,17 +27,20 @@ from eventsourcing.persistence import Notification
 
 from shared import tracing
 from shared.contracts.hotline import HotlineComplaintReported
+from shared.contracts.intake import ComplaintRegistered
 
 from ..domain.policy import Policy
 from ..domain.records import COMPLAINT, HOTLINE, Record
+from ..domain.search import complaint_terms
 from ..domain.statistics import period_key
 from ..domain.view import ComplaintView
 from ..domain.violation_time import violating_from
 from .readside_queries import Change, Filters, TableQueries
 from .sql import RETRYABLE, Cursor, Database, retrying
-from .tables import POSITION_NAME, folded_json, instant_key, schema
+from .tables import POSITION_NAME, SEARCH_POSITION_NAME, folded_json, instant_key, schema, stored_view
 
 HOTLINE_TYPE = HotlineComplaintReported.model_fields["type"].default
+REGISTERED_TYPE = ComplaintRegistered.model_fields["type"].default
 __all__ = ["HOTLINE_TYPE", "Change", "Filters", "ReadSide", "Unreadable"]
 
 
@@ -56,6 +61,9 @@ class ReadSide(TableQueries):
         self.batch_size = batch_size
         self.db = Database.of(app.recorder)
         self.cipher = getattr(app.mapper, "cipher", None)
+        key = getattr(self.cipher, "key", None)  # both of eventsourcing's ciphers keep theirs as bytes
+        # search terms are keyed hashes under a key of their own, derived from the store's
+        self.search_key = hmac.new(key, b"projection-search-terms", hashlib.sha256).digest() if key else None
         self.applied = 0  # notifications this process applied (start-up is measured by it)
         self._create()
 
@@ -69,10 +77,40 @@ class ReadSide(TableQueries):
                         "INSERT INTO projection_position (name, notification_id) VALUES (?, 0) ON CONFLICT DO NOTHING",
                         (POSITION_NAME,),
                     )
+                    self._index_existing(cursor)
                 return
             except RETRYABLE:  # another process creating them at the same moment
                 if attempt == 20:
                     raise
+
+    def _index_existing(self, cursor: Cursor) -> None:
+        """A store whose tables were written before search existed: index every complaint it holds
+        (once; the marker row says it is done), from the summary rows."""
+        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (SEARCH_POSITION_NAME,)):
+            return
+        rows = cursor.all(
+            "SELECT subject_id, office_id, folded FROM projection_subjects WHERE kind = ? AND registered = 1 "
+            "AND folded IS NOT NULL",
+            (COMPLAINT,),
+        )
+        self._index_terms(cursor, [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows])
+        cursor.execute(
+            "INSERT INTO projection_position (name, notification_id) VALUES (?, 0) ON CONFLICT DO NOTHING",
+            (SEARCH_POSITION_NAME,),
+        )
+
+    def _index_terms(self, cursor: Cursor, views: Sequence[ComplaintView]) -> None:
+        """(Re)write the search terms of these complaints (`domain/search.py`)."""
+        cursor.executemany(
+            "DELETE FROM projection_search WHERE subject_id = ?", [(str(v.complaint_id),) for v in views]
+        )
+        rows = []
+        for view in views:
+            terms = complaint_terms(view)
+            subject = str(view.complaint_id)
+            rows += [(self._term_key(term), subject, 0) for term in sorted(terms.public)]
+            rows += [(self._term_key(term), subject, 1) for term in sorted(terms.personal)]
+        cursor.executemany("INSERT INTO projection_search (term, subject_id, personal) VALUES (?, ?, ?)", rows)
 
     def close(self) -> None:
         self.db.close()
@@ -142,6 +180,7 @@ class ReadSide(TableQueries):
         hotline: list[tuple[Any, ...]] = []
         unreadable: list[tuple[Any, ...]] = []
         touched: dict[str, str] = {}
+        registered: set[str] = set()  # complaints whose form (what search finds them by) came now
         for notification in notifications:
             try:
                 event = self.app.mapper.to_domain_event(notification)
@@ -208,6 +247,8 @@ class ReadSide(TableQueries):
                     )
                 else:
                     touched[subject_id] = office
+                    if entry["type"] == REGISTERED_TYPE:
+                        registered.add(subject_id)
         cursor.executemany(
             "INSERT INTO projection_subjects (subject_id, kind, office_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             subjects,
@@ -238,7 +279,7 @@ class ReadSide(TableQueries):
             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             unreadable,
         )
-        self._summarise(cursor, touched)
+        self._summarise(cursor, touched, registered)
         return traces
 
     def traces_at(self, positions: Sequence[int]) -> list[str | None]:
@@ -258,12 +299,17 @@ class ReadSide(TableQueries):
                 traces.append(tracing.last_read_trace())
         return traces
 
-    def _summarise(self, cursor: Cursor, touched: dict[str, str]) -> None:
-        """Refold every touched complaint from its own timeline rows and rewrite its summary row."""
+    def _summarise(self, cursor: Cursor, touched: dict[str, str], registered: set[str]) -> None:
+        """Refold every touched complaint from its own timeline rows and rewrite its summary row (and
+        its search terms, when its registration is among the new events)."""
         rows = []
+        searchable = []
         for subject_id, entries in self._entries_of(cursor, list(touched)):
             view = ComplaintView.of(UUID(subject_id), touched[subject_id], entries)
             rows.append(self._summary_row(view, len(entries)))
+            if subject_id in registered:
+                searchable.append(view)
+        self._index_terms(cursor, searchable)
         cursor.executemany(
             "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
             "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "

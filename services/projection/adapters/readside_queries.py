@@ -6,6 +6,8 @@ of every table for comparing a rebuilt read side with the live one. Nothing is h
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from uuid import UUID
 
 from ..domain.chain import ChainHead, Link
 from ..domain.records import COMPLAINT
+from ..domain.search import Query
 from ..domain.signals import HotlineReport
 from ..domain.view import ComplaintView
 from .sql import Cursor, Database
@@ -48,6 +51,8 @@ class Filters:
     year: str | None = None
     violating: bool | None = None
     registered: bool | None = None
+    search: Query | None = None  # `domain/search.py`
+    personal: bool = False  # may the search match the complainant's name, contact and unit
 
 
 class TableQueries:
@@ -55,6 +60,7 @@ class TableQueries:
 
     db: Database
     cipher: Any
+    search_key: bytes | None
 
     # -- sealing what holds personal data ------------------------------------------------------
 
@@ -62,6 +68,13 @@ class TableQueries:
         if self.cipher is None:
             return text
         return base64.b64encode(self.cipher.encrypt(text.encode("utf-8"))).decode("ascii")
+
+    def _term_key(self, term: str) -> str:
+        """A search term as stored: the term itself, or, when the store has a cipher, a keyed hash of
+        it (the words of a complaint, its complainant's name and phone are not left readable)."""
+        if self.search_key is None:
+            return term
+        return hmac.new(self.search_key, term.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
 
     def _open(self, text: str) -> str:
         if self.cipher is None:
@@ -145,6 +158,10 @@ class TableQueries:
         if filters.registered is not None:
             clauses.append("registered = ?")
             params.append(int(filters.registered))
+        if filters.search is not None:
+            clause, found_by = self._search(filters.search, filters.personal)
+            clauses.append(clause)
+            params += found_by
         if filters.violating is not None:
             assert now is not None
             if filters.violating:
@@ -153,6 +170,26 @@ class TableQueries:
                 clauses.append("(violating_from IS NULL OR violating_from > ?)")
             params.append(instant_key(now))
         return " AND ".join(clauses), params
+
+    def _search(self, query: Query, personal: bool) -> tuple[str, list[Any]]:
+        """Every word found (each one indexed look-up), or else the phone number among the personal terms."""
+        ways: list[str] = []
+        params: list[Any] = []
+
+        def found(asked: list[tuple[str, int]]) -> str:
+            params.extend(x for term, flag in asked for x in (self._term_key(term), flag))
+            wanted = " OR ".join("(term = ? AND personal = ?)" for _ in asked)
+            return f"subject_id IN (SELECT subject_id FROM projection_search WHERE {wanted})"
+
+        words = []
+        for word in query.words:
+            asked = [(t, 0) for t in word.public] + [(t, 1) for t in (word.personal if personal else ())]
+            words.append(found(asked) if asked else "1 = 0")
+        if words:
+            ways.append("(" + " AND ".join(words) + ")")
+        if query.phone and personal:
+            ways.append(found([(t, 1) for t in query.phone]))
+        return "(" + (" OR ".join(ways) or "1 = 0") + ")", params
 
     def count(self, filters: Filters, now: datetime | None = None) -> int:
         where, params = self._where(filters, now)
@@ -283,11 +320,16 @@ class TableQueries:
             )
             chain = cursor.all("SELECT office_id, event_id, digest FROM projection_chain ORDER BY office_id, event_id")
             hotline = cursor.all("SELECT * FROM projection_hotline ORDER BY subject_id")
+            search = cursor.all(  # how many terms, not which: they are keyed hashes under a cipher
+                "SELECT subject_id, personal, COUNT(*) AS terms FROM projection_search "
+                "GROUP BY subject_id, personal ORDER BY subject_id, personal"
+            )
         return {
             "subjects": [(*tuple(r[k] for k in _keys(r))[:-1], _maybe_open(self, r["folded"])) for r in subjects],
             "timeline": [(*tuple(r[k] for k in _keys(r))[:-1], self._open(r["event_json"])) for r in timeline],
             "chain": [tuple(r[k] for k in _keys(r)) for r in chain],
             "hotline": [tuple(r[k] for k in _keys(r)) for r in hotline],
+            "search": [tuple(r[k] for k in _keys(r)) for r in search],
         }
 
 

@@ -10,6 +10,8 @@
   the database refuses a second event at a position, and the head is MAX(position)).
 - `projection_hotline`: each hotline report (for the concealment signals).
 - `projection_changes`: what the SSE stream sends, by store position.
+- `projection_search`: the terms each complaint is found by (`domain/search.py`), personal ones
+  flagged; keyed hashes, not the words, when the store has a cipher.
 - `projection_unreadable`: stored events that could not be read (altered at rest).
 """
 
@@ -25,6 +27,7 @@ from ..domain.sla_clocks import Clock
 from ..domain.view import ComplaintView
 
 POSITION_NAME = "read-side"
+SEARCH_POSITION_NAME = "search-terms"  # its row says every complaint's search terms are written
 
 
 def schema(text: str) -> list[str]:
@@ -96,6 +99,13 @@ def schema(text: str) -> list[str]:
             office_id {text} NOT NULL,
             event_type {text} NOT NULL
         )""",
+        f"""CREATE TABLE IF NOT EXISTS projection_search (
+            term {text} NOT NULL,
+            subject_id {text} NOT NULL,
+            personal INTEGER NOT NULL,
+            PRIMARY KEY (term, personal, subject_id)
+        )""",
+        "CREATE INDEX IF NOT EXISTS projection_search_subject ON projection_search (subject_id)",
         f"""CREATE TABLE IF NOT EXISTS projection_unreadable (
             notification_id BIGINT PRIMARY KEY,
             originator_id {text} NOT NULL,

@@ -188,6 +188,12 @@ def create_app(
         violating: bool | None = None,
         week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
         month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+        q: str | None = Query(
+            None,
+            max_length=200,
+            description="Words that must all be found: reference, id, object, description, request; and the "
+            "complainant's name, phone or e-mail and unit for the complaint's own office and auditors.",
+        ),
         limit: Annotated[int, Query(ge=1, le=500, description="Page size (complaints).")] = 50,
         offset: Annotated[int, Query(ge=0, description="Complaints to skip, in the list's order.")] = 0,
     ) -> Page:
@@ -207,6 +213,10 @@ def create_app(
             "month": month,
         }
         scope = scope_of(principal, office)
+        if q is not None:
+            # personal fields are searched where they may be seen: the complaint's own office, auditors
+            own = scope is not None and scope == principal.office_id
+            filters |= {"search": q, "personal": own or "auditor" in principal.roles}
         total = projection.count(scope, now, **filters)
         views = projection.complaints(scope, now, **filters, limit=limit, offset=offset)
         items = [

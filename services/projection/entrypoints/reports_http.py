@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response, status
+from pydantic import AwareDatetime
 
 from shared.auth import Principal
 from shared.clock import Clock
@@ -50,6 +51,9 @@ def install_reports(
         year: str | None = Query(None, pattern=r"^\d{4}$", description="For yearly: e.g. 2026."),
         format: Literal["csv", "xlsx", "pdf"] = "pdf",
         lang: Literal["en", "zh-Hant", "zh-Hans"] = "en",
+        at: AwareDatetime | None = Query(
+            None, description="Judge the figures at this past instant (a published report's `judged_at`); now if none."
+        ),
     ) -> Response:
         """A week's, month's or year's statistics of an office or the group: valid / assisted / invalid
         by business area, the Pareto of areas and the top-three share, compliance per time limit,
@@ -69,7 +73,10 @@ def install_reports(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, f"give `{kind}` as a real {kind} (not {error})"
             ) from None
-        built = build_report(projection_of(request), scope, chosen, clock())
+        now = clock()
+        if at is not None and at > now:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "`at` is in the future")
+        built = build_report(projection_of(request), scope, chosen, at or now)
         return Response(
             render(built, format, lang, font_file),
             media_type=MEDIA_TYPES[format],

@@ -8,7 +8,8 @@ written to a temporary name and renamed into place, the manifest last, so a cras
 finished report or one the next turn writes again (under the same names: never two). After a stop the
 job makes up the `catch_up_weeks` most recent weeks it missed.
 
-The manifest is what the notifier will mail from (a `ReportReady` event; see the projection README).
+Each report written is also recorded as published (`ReportPublished`, once per scope and week: its id
+is derived from both), which the projection's relay publishes and the notifier mails.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class WeeklyReports:
     grace: timedelta = timedelta(hours=1)
     catch_up_weeks: int = 4
     font_file: Path | None = None
+    # records that a report was written (`ProjectionApplication.publish_report`: the relay publishes
+    # `ReportPublished` and the notifier mails it); called after its files, before its manifest
+    publish: Callable[..., bool] | None = None
+    # when a report already published was judged (`ProjectionApplication.published_report_judged_at`):
+    # written again after a crash, it is judged at that instant, so its files match what was published
+    published_judged_at: Callable[[str, str], datetime | None] | None = None
 
     def due_weeks(self, now: datetime) -> list[Period]:
         """The ended weeks (oldest first) whose report may be written at `now`."""
@@ -72,6 +79,8 @@ class WeeklyReports:
         return self.manifest(period, office or "group").exists()
 
     def _write(self, source: FiguresSource, office: str | None, period: Period, now: datetime) -> Path:
+        judged = self.published_judged_at(office or "group", period.key) if self.published_judged_at else None
+        now = judged or now
         report = build_report(source, office, period, now)
         target = self.folder / period.key
         target.mkdir(parents=True, exist_ok=True)
@@ -89,6 +98,11 @@ class WeeklyReports:
             "complaints": report.statistics["complaints"],
             "files": files,
         }
+        if self.publish is not None:
+            # after the files (a reader fetching them finds them), before the manifest (a crash
+            # in between writes the files again next turn, and finds the report already published)
+            self.publish(report.scope, period.kind, period.key, judged_at=now, now=now,
+                         complaints=report.statistics["complaints"], files=files)  # fmt: skip
         path = self.manifest(period, report.scope)
         _write_atomically(path, json.dumps(manifest, indent=2).encode())
         log.info("weekly report %s %s written (%d files)", report.scope, period.key, len(files))

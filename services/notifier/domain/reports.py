@@ -1,0 +1,93 @@
+"""The weekly report, mailed: who receives a `ReportPublished` and what the email holds.
+
+The projection decided the report and its figures (one author); the notifier only names the people
+holding the report roles where the report belongs — an office's report to that office's managers, the
+group's report to the group's recipients — and attaches the files the projection serves. Composed
+byte for byte the same on every attempt (Message-ID derived from the report's event id and the person,
+Date the report's own time), so a repeat after a crash is recognisable, as for notifications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from shared.contracts.notifications import Recipient
+from shared.contracts.projection import ReportFile, ReportPublished
+
+from . import messages
+from .directory import Addressee, Channel
+
+MEDIA_TYPES = {
+    "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pdf": ("application", "pdf"),
+    "csv": ("text", "csv"),
+}
+TITLES = {
+    "week": "Weekly complaint report / 每週投訴報告",
+    "month": "Monthly complaint report / 每月投訴報告",
+    "year": "Yearly complaint report / 年度投訴報告",
+}
+
+
+@dataclass(frozen=True)
+class ReportRoles:
+    """Which roles receive a report: of the report's office, or of the group for the group's report."""
+
+    office: tuple[str, ...] = ("manager",)
+    group: tuple[str, ...] = ("company-leader",)
+
+
+def recipients(event: ReportPublished, roles: ReportRoles) -> list[Recipient]:
+    if event.office_id is None:
+        return [Recipient(role=role, office_id=None) for role in roles.group]
+    return [Recipient(role=role, office_id=event.office_id) for role in roles.office]
+
+
+def delivery_key(event: ReportPublished, addressee: Addressee) -> str:
+    return messages.delivery_key(event.event_id, addressee.staff.id, Channel.EMAIL)
+
+
+def attached(event: ReportPublished, formats: tuple[str, ...], langs: tuple[str, ...]) -> list[ReportFile]:
+    """The files to attach: the wanted formats in the wanted languages, of those the projection wrote,
+    language by language in the order asked."""
+    order = {(lang, fmt): i for i, (lang, fmt) in enumerate((lang, fmt) for lang in langs for fmt in formats)}
+    return sorted((f for f in event.files if (f.lang, f.format) in order), key=lambda f: order[(f.lang, f.format)])
+
+
+def report_email(
+    event: ReportPublished,
+    addressee: Addressee,
+    files: list[tuple[ReportFile, bytes]],
+    *,
+    sender: str,
+    domain: str,
+) -> EmailMessage:
+    assert addressee.staff.email is not None
+    where = f"office {event.office_id}" if event.office_id else "the group"
+    message = EmailMessage()
+    message["Message-ID"] = messages.message_id(event.event_id, addressee.staff.id, domain)
+    message["Date"] = format_datetime(event.occurred_at)
+    message["From"] = sender
+    message["To"] = formataddr((addressee.staff.name, addressee.staff.email))
+    message["Subject"] = f"{TITLES[event.period]}: {event.scope} {event.period_key}"
+    message["X-Report-Id"] = str(event.event_id)
+    message.set_content(
+        "\n".join(
+            [
+                f"{TITLES[event.period]} of {where}, {event.period_key}.",
+                f"Complaints in the period: {event.complaints}. Figures judged at {event.judged_at.isoformat()}.",
+                "",
+                "Attached: " + ", ".join(f.file for f, _ in files) + ".",
+                f"You receive it as {', '.join(addressee.roles)}"
+                + (f" of office {addressee.staff.office_id}." if addressee.staff.office_id else " of the group."),
+                f"Report {event.event_id}",
+            ]
+        )
+        + "\n"
+    )
+    for file, data in files:
+        maintype, subtype = MEDIA_TYPES[file.format]
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=file.file)
+    return message

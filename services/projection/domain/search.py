@@ -1,0 +1,176 @@
+"""Search over complaints: the terms a complaint is found by, and the terms a query asks for.
+
+A complaint is found by its office reference, its id, what it is about (object, description, customer
+request) and, for those who may see personal data, its complainant's name, phone or e-mail and unit.
+Each is reduced to exact *terms* that the read side indexes (`projection_search`), so a query is a few
+indexed look-ups, bounded and paginated like every other list filter, never a scan of histories.
+
+- Words are NFKC-normalised and case-folded; a run of Chinese characters gives each character and
+  each pair of neighbours (a query of one or two characters, or a longer phrase as its pairs, finds it
+  without a dictionary).
+- A phone number is matched by its digits, typed with or without spaces, dashes, brackets or the
+  country code (its last eight digits are a term too: Hong Kong and Shenzhen local numbers).
+- Every query term must be found (AND), each in any field.
+
+**`personal_terms` (a complaint's name, contact and unit → terms) and `personal_query` (a typed word →
+the terms it asks for) are the one place where personal fields are matched.** When those fields become
+per-person encrypted, they are the pair to swap for a blind index (a keyed hash of each term under a
+search key): both sides change together and nothing else moves. (The read side already stores every
+term as a keyed hash when the store has a cipher: `ReadSide._term_key`.)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .view import ComplaintView
+
+MAX_QUERY_TERMS = 8  # a query is at most this many indexed look-ups
+LOCAL_DIGITS = 8  # Hong Kong and mainland local numbers: the digits after the country code
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_UUID = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+_PHONE_TYPED = re.compile(r"^\+?[\d\s\-().]+$")
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FFFF
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _runs(word: str) -> Iterable[tuple[bool, str]]:
+    """A word split into runs of Chinese characters and runs of everything else."""
+    start = 0
+    for i in range(1, len(word) + 1):
+        if i == len(word) or _is_cjk(word[i]) != _is_cjk(word[start]):
+            yield _is_cjk(word[start]), word[start:i]
+            start = i
+
+
+def text_terms(text: str | None) -> set[str]:
+    """The terms a text is found by: its words, and each Chinese character and pair of characters."""
+    terms: set[str] = set()
+    for word in _WORD.findall(_normal(text or "")):
+        for cjk, run in _runs(word):
+            if not cjk:
+                terms.add(run)
+                continue
+            terms.update(run)
+            terms.update(run[i : i + 2] for i in range(len(run) - 1))
+    return terms
+
+
+def _query_words(text: str) -> list[str]:
+    """A query's words; a Chinese run longer than two characters is asked for as its pairs."""
+    asked: list[str] = []
+    for word in _WORD.findall(_normal(text)):
+        for cjk, run in _runs(word):
+            if cjk and len(run) > 2:
+                asked.extend(run[i : i + 2] for i in range(len(run) - 1))
+            else:
+                asked.append(run)
+    return list(dict.fromkeys(asked))
+
+
+def phone_terms(contact: str | None) -> set[str]:
+    """A contact that is a phone number: its digits, and its last eight (without the country code)."""
+    text = unicodedata.normalize("NFKC", contact or "").strip()
+    if not text or not _PHONE_TYPED.match(text):
+        return set()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) < 4:
+        return set()
+    return {digits, digits[-LOCAL_DIGITS:]}
+
+
+def personal_terms(name: str | None, contact: str | None, unit: str | None) -> set[str]:
+    """The swap point for a blind index (see the module's docstring): the terms of a complainant's
+    name, contact (a phone's digits, an e-mail address's words) and unit, when it is indexed."""
+    terms = text_terms(name) | text_terms(unit) | phone_terms(contact)
+    if contact and "@" in contact:
+        terms |= text_terms(contact)
+    return terms
+
+
+def personal_query(word: str) -> set[str]:
+    """The other half of the swap point: the personal terms one query word asks for (the word, or a
+    phone number's digits)."""
+    return {word} | phone_terms(word)
+
+
+@dataclass(frozen=True)
+class DocumentTerms:
+    """A complaint's terms: `public` ones anyone who sees the complaint may search by, and `personal`
+    ones only those who may see its personal data (its own office, auditors)."""
+
+    public: frozenset[str]
+    personal: frozenset[str]
+
+
+def document_terms(
+    *,
+    complaint_id: str,
+    office_reference: str | None,
+    texts: Iterable[str | None],
+    name: str | None,
+    contact: str | None,
+    unit: str | None,
+) -> DocumentTerms:
+    public = {complaint_id.casefold()}
+    public |= text_terms(office_reference)
+    for text in texts:
+        public |= text_terms(text)
+    return DocumentTerms(frozenset(public), frozenset(personal_terms(name, contact, unit) - public))
+
+
+def complaint_terms(view: ComplaintView) -> DocumentTerms:
+    """A complaint's terms, from its registration's form as the view folded it."""
+    complainant = view.complainant or {}
+    return document_terms(
+        complaint_id=str(view.complaint_id),
+        office_reference=view.office_reference,
+        texts=(view.object, view.description, view.customer_request),
+        name=complainant.get("name"),
+        contact=complainant.get("contact"),
+        unit=view.unit_address,
+    )
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One thing a query asks for: found when any of `public` (any field) or of `personal` (the
+    complainant's fields, for those who may see them) is among the complaint's terms."""
+
+    public: tuple[str, ...]
+    personal: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a typed query asks for: every one of `words` found, or else (typed as a phone number with
+    spaces or dashes) one of the `phone` terms among the complainant's."""
+
+    words: tuple[QueryTerm, ...]
+    phone: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phone)
+
+
+def query_terms(query: str) -> Query:
+    """One term per word (all must be found; a reference such as "HK-2026-0012" is its words), a
+    complaint's id pasted whole, and a phone number typed with spaces or dashes ("9123 4567") as its
+    digits besides its words; at most `MAX_QUERY_TERMS` words."""
+    text = " ".join(query.split())
+    whole = _normal(text)
+    if _UUID.fullmatch(whole):  # a complaint's id, pasted
+        return Query((QueryTerm((whole,), ()),))
+    words = tuple(QueryTerm((w,), tuple(sorted(personal_query(w)))) for w in _query_words(text)[:MAX_QUERY_TERMS])
+    phone = phone_terms(text) if " " in text or "-" in text else set()
+    return Query(words, tuple(sorted(personal_query(max(phone, key=len))) if phone else ()))

@@ -1,0 +1,224 @@
+"""Search over complaints (`GET /complaints?q=`): the terms (pure), and the read side's index on
+SQLite and PostgreSQL through the HTTP API, with the API's tenancy and personal-data rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.cryptography import AESCipher
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.projection import bootstrap
+from services.projection.domain.search import document_terms, query_terms
+from services.projection.entrypoints.http import create_app
+from services.projection.settings import ProjectionSettings
+from tests.projection.scenario import Scenario, build
+from tests.projection.support import feed
+from tests.support import write_keys
+
+
+def found(query: str, **fields: Any) -> bool:
+    """The read side's rule in memory: every query term is among the document's terms."""
+    doc = document_terms(
+        complaint_id=fields.get("complaint_id", "0" * 8 + "-0000-0000-0000-" + "0" * 12),
+        office_reference=fields.get("reference"),
+        texts=fields.get("texts", ()),
+        name=fields.get("name"),
+        contact=fields.get("contact"),
+        unit=fields.get("unit"),
+    )
+    asked = query_terms(query)
+    every_word = bool(asked.words) and all(
+        set(term.public) & doc.public or set(term.personal) & (doc.personal | doc.public) for term in asked.words
+    )
+    return every_word or bool(set(asked.phone) & doc.personal)
+
+
+# -- the terms (pure) --------------------------------------------------------------------------
+
+
+def test_a_phone_is_found_however_it_is_typed() -> None:
+    for typed in ("+852 9123 4567", "91234567", "9123 4567", "9123-4567", "(852) 9123-4567", "85291234567"):
+        assert found(typed, contact="+852 9123 4567"), typed
+    assert not found("9123 4568", contact="+852 9123 4567")
+
+
+def test_chinese_is_found_by_characters_and_pairs_and_mixed_with_english() -> None:
+    text = "大堂升降機壞咗\uff0clift 成日停"
+    for typed in ("升降機", "升降", "壞", "lift", "LIFT 升降機", "升降機壞咗"):
+        assert found(typed, texts=[text]), typed
+    assert not found("電梯", texts=[text])
+    assert not found("降升", texts=[text])  # a pair that is not in the text
+
+
+def test_a_reference_name_unit_and_email_are_found_by_their_words() -> None:
+    fields = {"reference": "HK-2026-0012", "name": "Chan Tai Man", "unit": "Block 3, 12/F, Flat B",
+              "contact": "tai.man@example.hk"}  # fmt: skip
+    for typed in ("HK-2026-0012", "hk 0012", "chan", "Tai Man", "block 3 flat b", "tai.man@example.hk"):
+        assert found(typed, **fields), typed
+    assert not found("Chan Siu Ming", **fields)
+    assert not found("HK-2026-0013", **fields)
+    assert found("2026-0012", **fields), "a reference's digits with a dash are its words, not only a phone"
+
+
+def test_personal_terms_are_kept_apart_from_the_public_ones() -> None:
+    doc = document_terms(complaint_id="x", office_reference="R-1", texts=["water leak"], name="Wong",
+                         contact="+852 9000 1111", unit="Tower 5")  # fmt: skip
+    assert {"wong", "90001111", "tower"} <= doc.personal
+    assert not {"wong", "90001111", "tower", "5"} & doc.public
+    assert {"water", "leak", "r", "1"} <= doc.public
+
+
+def test_a_query_is_bounded() -> None:
+    assert len(query_terms(" ".join(f"w{i}" for i in range(50))).words) == 8
+    assert not query_terms("   ")
+    assert not query_terms("!!! ---")
+
+
+words = st.text(alphabet=st.sampled_from("abcxyz019大堂升降機停水電"), min_size=1, max_size=6)
+
+
+@given(
+    description=st.lists(words, min_size=1, max_size=8),
+    name=st.lists(words, min_size=1, max_size=3),
+    digits=st.text(alphabet="0123456789", min_size=8, max_size=8),
+    picks=st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=3),
+    separator=st.sampled_from([" ", "-", ""]),
+)
+def test_any_words_of_a_complaint_and_its_phone_find_it(description, name, digits, picks, separator) -> None:
+    fields = {"texts": [" ".join(description)], "name": " ".join(name), "contact": f"+852 {digits}"}
+    pool = description + name
+    assert found(" ".join(pool[i % len(pool)] for i in picks), **fields)
+    assert found(digits[:4] + separator + digits[4:], **fields)
+
+
+# -- the read side, through the API -----------------------------------------------------------
+
+PEOPLE = [
+    ("Chan Tai Man", "+852 9123 4567", "Block 3, 12/F, Flat B", "大堂升降機壞咗\uff0clift 成日停"),
+    ("Wong Siu Ming", "wong.sm@example.hk", "Tower 5, 2/F", "Rubbish left in the corridor for days"),
+    ("李小明", "138 0013 8000", "深圳 7栋 1201", "停车场的灯坏了"),
+]
+
+
+def seeded(run: str) -> Scenario:
+    scenario = build(run, offices=("hk-central", "kln-east"), per_office=6, seed=3)
+    for i, story in enumerate(scenario.stories):
+        if story.office_id == "hk-central" and i < len(PEOPLE):
+            story.contact = PEOPLE[i][1]
+            story.quote = PEOPLE[i][3]
+    return scenario
+
+
+def install_people(events: list[Any], scenario: Scenario) -> list[Any]:
+    """The scenario's registrations carry one name and unit; give the first three their own."""
+    names = {str(s.complaint_id): PEOPLE[i] for i, s in enumerate(scenario.stories[: len(PEOPLE)])
+             if s.office_id == "hk-central"}  # fmt: skip
+    out = []
+    for event in events:
+        person = names.get(str(getattr(event, "complaint_id", "")))
+        if person and event.type.endswith("ComplaintRegistered"):
+            form = event.payload.form.model_copy(
+                update={
+                    "complainant": event.payload.form.complainant.model_copy(update={"name": person[0]}),
+                    "unit_address": person[2],
+                }
+            )
+            event = event.model_copy(update={"payload": event.payload.model_copy(update={"form": form})})
+        out.append(event)
+    return out
+
+
+@pytest.fixture
+def api(request: pytest.FixtureRequest, store_settings: dict[str, Any]) -> Any:
+    extra = {"cipher_key": AESCipher.create_key(32)} if getattr(request, "param", None) == "cipher" else {}
+    folder: Path = store_settings["state_dir"]
+    settings = ProjectionSettings(**store_settings, keys_file=folder / "keys.json", **extra)
+    keys = write_keys(settings.keys_file)
+    app = bootstrap.application(settings)
+    scenario = seeded("search")
+    feed(app, install_people(scenario.events(), scenario))
+    with TestClient(create_app(settings, app_instance=app, clock=lambda: scenario.now)) as client:
+        yield client, keys, scenario, app, settings
+    app.close()
+
+
+def search(client: TestClient, keys: dict[str, str], actor: str, q: str, **params: Any) -> dict[str, Any]:
+    answer = client.get("/complaints", params={"q": q, **params}, headers={"X-Office-Key": keys[actor]})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def refs(body: dict[str, Any]) -> list[str]:
+    return [i["office_reference"] for i in body["items"]]
+
+
+def test_an_office_finds_its_complaints_by_reference_name_phone_unit_and_text(api) -> None:
+    client, keys, scenario, _, _ = api
+    first, second, third = (s.reference for s in scenario.stories[:3])
+    reception = "hk-central/reception"
+    assert refs(search(client, keys, reception, first)) == [first]
+    assert refs(search(client, keys, reception, first.rsplit("-", 1)[1] + " " + "hk-central")) == [first]
+    assert refs(search(client, keys, reception, "chan tai man")) == [first]
+    assert refs(search(client, keys, reception, "9123 4567")) == [first]
+    assert refs(search(client, keys, reception, "block 3, 12/F")) == [first]
+    assert refs(search(client, keys, reception, "升降機")) == [first]
+    assert refs(search(client, keys, reception, "wong.sm@example.hk")) == [second]
+    assert refs(search(client, keys, reception, "corridor rubbish")) == [second]
+    assert refs(search(client, keys, reception, "13800138000")) == [third]
+    assert refs(search(client, keys, reception, "李小明")) == [third]
+    assert refs(search(client, keys, reception, "停车场")) == [third]
+    assert search(client, keys, reception, "corridor lift")["total"] == 0  # every word must be found
+
+
+def test_search_keeps_tenancy_and_personal_data_rules_and_pages(api) -> None:
+    client, keys, scenario, _, _ = api
+    first = scenario.stories[0]
+    # another office finds nothing of hk-central's, by any field
+    for q in (first.reference, "chan", "9123 4567", "升降機"):
+        assert search(client, keys, "kln-east/reception", q)["total"] == 0, q
+    # the group finds it by what it may see, not by the complainant's name or phone
+    assert refs(search(client, keys, "group/dashboard", first.reference)) == [first.reference]
+    assert refs(search(client, keys, "group/dashboard", "升降機")) == [first.reference]
+    assert search(client, keys, "group/dashboard", "chan tai man")["total"] == 0
+    assert search(client, keys, "group/dashboard", "9123 4567")["total"] == 0
+    assert refs(search(client, keys, "group/auditor", "9123 4567")) == [first.reference]
+    # bounded and paginated as every list: a word every complaint of the office has
+    everyone = [s.reference for s in scenario.stories if s.office_id == "hk-central"]
+    pages = [search(client, keys, "hk-central/reception", "fix", limit=4, offset=o) for o in (0, 4)]
+    assert pages[0]["total"] == len(everyone)
+    assert sorted(refs(pages[0]) + refs(pages[1])) == sorted(everyone)
+    assert (
+        client.get(
+            "/complaints", params={"q": "x" * 201}, headers={"X-Office-Key": keys["hk-central/reception"]}
+        ).status_code
+        == 422
+    )
+
+
+@pytest.mark.parametrize("api", ["cipher"], indirect=True)
+def test_with_a_cipher_the_terms_are_keyed_hashes_and_search_still_finds(api) -> None:
+    client, keys, scenario, app, _ = api
+    for q in ("chan tai man", "9123-4567", "升降機"):
+        assert refs(search(client, keys, "hk-central/reception", q)) == [scenario.stories[0].reference], q
+    with app.read.db.transaction(write=False) as cursor:
+        stored = {r["term"] for r in cursor.all("SELECT term FROM projection_search")}
+    assert stored and not stored & {"chan", "91234567", "lift", "升降"}
+
+
+def test_a_store_from_before_search_is_indexed_once_at_start(api) -> None:
+    client, keys, scenario, app, settings = api
+    with app.read.db.transaction(write=True) as cursor:
+        cursor.execute("DELETE FROM projection_search")
+        cursor.execute("DELETE FROM projection_position WHERE name = 'search-terms'")
+    assert search(client, keys, "hk-central/reception", "chan")["total"] == 0
+    again = bootstrap.application(settings)
+    try:
+        with TestClient(create_app(settings, app_instance=again, clock=lambda: scenario.now)) as fresh:
+            assert refs(search(fresh, keys, "hk-central/reception", "chan")) == [scenario.stories[0].reference]
+    finally:
+        again.close()
