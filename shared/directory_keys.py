@@ -109,7 +109,9 @@ class DirectoryKeyFeed:
         consumer = kafka.consumer(self.bootstrap_servers, group_id=None)
         await consumer.start()
         try:
-            partitions = consumer.partitions_for_topic(DIRECTORY_EVENTS.name)
+            # The cluster's metadata, asked for: nothing is subscribed (no group: every key, every process).
+            cluster = await consumer._client.fetch_all_metadata()
+            partitions = cluster.partitions_for_topic(DIRECTORY_EVENTS.name)
             if not partitions:
                 raise LookupError(f"no topic {DIRECTORY_EVENTS.name} yet")
             assigned = [TopicPartition(DIRECTORY_EVENTS.name, p) for p in sorted(partitions or ())]

@@ -281,6 +281,9 @@ def service_api(
         yield
         if app_instance is None:
             application.close()
+        feed = getattr(api.state.key_registry, "feed", None)  # the directory's keys (shared/directory_keys.py)
+        if feed is not None:
+            feed.close()
 
     api = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
     install_key_registry(api, service_keys(settings))
