@@ -55,8 +55,8 @@ async def test_a_directory_key_works_at_another_service_until_it_is_revoked(
             "office_id": office, "name": "Test office", "time_zone": "Asia/Hong_Kong", "units_served": 10,
             "reason": "a test office"})  # fmt: skip
         assert made.status_code == 201, made.text
-        issued = api.post("/keys", headers=admin, json={
-            "actor_id": f"{office}/amy", "office_id": office, "roles": ["supervisor"], "reason": "Amy's key"}).json()  # fmt: skip
+        amy = {"actor_id": f"{office}/amy", "office_id": office, "roles": ["supervisor"], "reason": "Amy's key"}
+        issued = api.post("/keys", headers=admin, json=amy).json()
     await publish(settings, directory)
 
     followup_settings = FollowupSettings(**common, state_dir=tmp_path / "followup", directory_keys=True)

@@ -66,7 +66,7 @@ class Translator:
     def __call__(self, event: Any) -> Iterable[Publication]:
         if not isinstance(event, Office.Event | Department.Event | StaffMember.Event | ApiKey.Event):
             return
-        entity = self.app.repository.get(event.originator_id, version=event.originator_version)
+        entity: Any = self.app.repository.get(event.originator_id, version=event.originator_version)
         common = {
             "event_id": stored_event_id("directory", event.originator_id, event.originator_version),
             "change": CHANGES.get(type(event).__name__, type(event).__name__.lower()),

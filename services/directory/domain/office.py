@@ -63,15 +63,15 @@ class Office(Aggregate):
         by: str, role: str, reason: str, at: datetime,
     ) -> None:  # fmt: skip
         """Record what differs from now; nothing when nothing differs (a repeated request changes nothing)."""
-        new = {
-            "name": self.name if name is None else name,
-            "time_zone": self.time_zone if time_zone is None else check_zone(time_zone),
-            "units_served": self.units_served if units_served is None else check_units(units_served),
-            "active": self.active if active is None else active,
-        }
-        if new != {"name": self.name, "time_zone": self.time_zone, "units_served": self.units_served,
-                   "active": self.active}:  # fmt: skip
-            self._changed(**new, by=by, role=role, reason=reason, at=at)
+        new_name = self.name if name is None else name
+        new_zone = self.time_zone if time_zone is None else check_zone(time_zone)
+        new_units = self.units_served if units_served is None else check_units(units_served)
+        new_active = self.active if active is None else active
+        if (new_name, new_zone, new_units, new_active) != (self.name, self.time_zone, self.units_served, self.active):
+            self._changed(
+                name=new_name, time_zone=new_zone, units_served=new_units, active=new_active,
+                by=by, role=role, reason=reason, at=at,
+            )  # fmt: skip
 
     @event("Changed")
     def _changed(
