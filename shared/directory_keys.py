@@ -18,14 +18,15 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from aiokafka import TopicPartition
 
-from .auth import KeyRecord, KeyRegistry, Principal
+from .auth import KeyRegistry, Principal
 from .clock import Clock, utc_now
 from .contracts import WireMessage, decode_message
-from .contracts.directory import ApiKeyChanged, ApiKeyRecord
+from .contracts.directory import ApiKeyChanged, ApiKeyRecord, DirectoryEvent
 from .contracts.topics import DIRECTORY_EVENTS
 from .settings import ServiceSettings
 
@@ -73,21 +74,21 @@ class LiveKeys:
         return len(self._live)
 
 
-def as_key_record(record: ApiKeyRecord) -> KeyRecord:
-    return KeyRecord(key_sha256=record.key_sha256, actor_id=record.actor_id, office_id=record.office_id,
-                     roles=list(record.roles))  # fmt: skip
+class DirectoryFeed:
+    """Reads the directory topic from its start and hands each event of the wanted types to `apply`,
+    in its own thread and event loop. No consumer group: every process reads every entity."""
 
-
-class DirectoryKeyFeed:
-    """Reads the directory topic from its start into a `LiveKeys`, in its own thread and event loop."""
-
-    def __init__(self, bootstrap_servers: str, keys: LiveKeys) -> None:
+    def __init__(
+        self, bootstrap_servers: str, apply: Callable[[DirectoryEvent], None], types: frozenset[str] | None = None
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
-        self.keys = keys
+        self.apply = apply
+        self.types = types  # None: every directory event
+        self.read = 0  # records read (for tests and health: the feed turns)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="directory-keys", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="directory-feed", daemon=True)
 
-    def start(self) -> DirectoryKeyFeed:
+    def start(self) -> DirectoryFeed:
         self._thread.start()
         return self
 
@@ -100,7 +101,7 @@ class DirectoryKeyFeed:
             try:
                 asyncio.run(self._follow())
             except Exception:  # the broker away, a topic not created yet: try again shortly
-                log.warning("directory keys: feed failed; retrying", exc_info=True)
+                log.warning("directory feed failed; retrying", exc_info=True)
                 self._stop.wait(2.0)
 
     async def _follow(self) -> None:
@@ -114,28 +115,37 @@ class DirectoryKeyFeed:
             partitions = cluster.partitions_for_topic(DIRECTORY_EVENTS.name)
             if not partitions:
                 raise LookupError(f"no topic {DIRECTORY_EVENTS.name} yet")
-            assigned = [TopicPartition(DIRECTORY_EVENTS.name, p) for p in sorted(partitions or ())]
+            assigned = [TopicPartition(DIRECTORY_EVENTS.name, p) for p in sorted(partitions)]
             consumer.assign(assigned)
             await consumer.seek_to_beginning(*assigned)
             while not self._stop.is_set():
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 for records in batches.values():
                     for record in records:
+                        self.read += 1
                         self._apply(WireMessage(record.key, record.value or b"", list(record.headers)))
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
     def _apply(self, wire: WireMessage) -> None:
-        if wire.header("ce_type") != KEY_EVENT:
+        if self.types is not None and wire.header("ce_type") not in self.types:
             return
         try:
             message = decode_message(wire)
         except ValueError:
-            log.warning("directory keys: an unreadable key event was skipped", exc_info=True)
+            log.warning("directory feed: an unreadable event was skipped", exc_info=True)
             return
-        assert isinstance(message, ApiKeyChanged)
-        self.keys.apply(message.payload)
+        if isinstance(message, DirectoryEvent):
+            self.apply(message)
+
+
+def _apply_key(table: LiveKeys) -> Callable[[DirectoryEvent], None]:
+    def apply(message: DirectoryEvent) -> None:
+        if isinstance(message, ApiKeyChanged):
+            table.apply(message.payload)
+
+    return apply
 
 
 def service_keys(settings: ServiceSettings) -> KeyRegistry:
@@ -145,5 +155,6 @@ def service_keys(settings: ServiceSettings) -> KeyRegistry:
     if settings.directory_keys:
         table = LiveKeys(watched=registry.hashes, clock=settings.clock())
         registry.live = table
-        registry.feed = DirectoryKeyFeed(settings.kafka_bootstrap_servers, table).start()  # type: ignore[attr-defined]
+        feed = DirectoryFeed(settings.kafka_bootstrap_servers, _apply_key(table), frozenset({KEY_EVENT}))
+        registry.feed = feed.start()  # type: ignore[attr-defined]
     return registry

@@ -27,7 +27,7 @@ from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
 
 from .domain import messages, receipts
-from .domain.directory import Addressee, Channel, Directory, Endpoint
+from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused
 from .domain.retry import RetryPolicy
 
@@ -83,7 +83,7 @@ class Counts:
 
 @dataclass
 class Notifier:
-    directory: Directory
+    directory: StaffDirectory
     mailer: Mailer
     poster: Poster
     ledger: Ledger
