@@ -12,6 +12,7 @@ export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT
 export LOG_FORMAT=${LOG_FORMAT:-console}  # readable lines here; JSON (the default) in production
 # Every HTTP app also accepts the keys issued through the directory service (shared/directory_keys.py).
 export COMPLAINTS_DIRECTORY_KEYS=${COMPLAINTS_DIRECTORY_KEYS:-true}
+export PROJECTION_UNITS_FROM_DIRECTORY=${PROJECTION_UNITS_FROM_DIRECTORY:-true}  # units served: office data
 services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION DESK DIRECTORY"
 if [ "$state" != ".state" ]; then  # every service keeps its stores and keys there too
   for service in $services; do

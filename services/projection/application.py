@@ -31,6 +31,7 @@ class ProjectionApplication(ServiceApplication):
         super().__init__(*args, **kwargs)
         self.policy = policy or Policy()
         self.units = dict(units or {})
+        self.followers: list[Any] = []  # what keeps `units` current (the directory's events), closed with it
         self.read = ReadSide(self, self.policy)
 
     def refresh(self) -> int:
@@ -39,6 +40,8 @@ class ProjectionApplication(ServiceApplication):
         return self.read.catch_up()
 
     def close(self) -> None:
+        for follower in self.followers:
+            follower.close()
         self.read.close()
         super().close()
 
