@@ -42,6 +42,7 @@ from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.roles import Action, allowed
 from ..settings import DeskSettings
+from .admin import install_admin
 from .pages import Pages
 
 PENDING_COOKIE = "desk_sign_in"  # the state and PKCE verifier while the person is at the issuer
@@ -332,6 +333,8 @@ def create_app(
             query = urlencode({"problem": _problem(error), "form": name})
             return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
+
+    install_admin(api, services, signed_in, form_of, render)  # offices, staff, keys: entrypoints/admin.py
 
     # -- the complainant's status page (no sign-in: the signed link is the permission) ---------
 
