@@ -1,7 +1,7 @@
 """Who a credential belongs to, for the desk's own pages (which forms to offer, the user's office):
 an office key is looked up in the services' hashed key file and the directory's live keys, an access
-token is verified against the issuer's published keys exactly as the services do (shared/oidc.py). The services still judge every
-call themselves; this only names the person.
+token is verified against the issuer's published keys exactly as the services do (shared/oidc.py).
+The services still judge every call themselves; this only names the person.
 """
 
 from __future__ import annotations
