@@ -138,7 +138,7 @@ def create_app(
         """The desk keeps nothing of its own: it is healthy when it answers; each service's liveness
         is reported beside it (a service down makes its pages say so, not the desk fail)."""
         peers = {name: await services.alive(name) for name in ("intake", "triage", "handling", "sla",
-                                                                  "followup", "projection")}  # fmt: skip
+                                                                  "followup", "projection", "directory")}  # fmt: skip
         return JSONResponse(
             {"status": "ok", "services": {k: "alive" if v else "unreachable" for k, v in peers.items()}}
         )
