@@ -16,11 +16,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.desk.adapters.services import Services
+from services.desk.entrypoints.admin import calendar_body
 from services.desk.entrypoints.http import create_app as desk_app
 from services.desk.settings import DeskSettings
 from services.directory import bootstrap as directory_boot
 from services.directory.entrypoints.http import create_app as directory_api
 from services.directory.settings import DirectorySettings
+from services.sla.domain.calendar import OfficeCalendar  # the SLA's own model accepts the desk's form
 from shared.auth import Principal
 from shared.clock import SimulatedClock
 from tests.support import write_keys
@@ -123,3 +125,23 @@ def test_staff_without_a_managing_role_see_no_administration_link(desk: Any) -> 
     client, _, keys, _ = desk
     sign_in(client, keys["hk-central/reception"])
     assert 'data-testid="nav-admin"' not in client.get("/admin").text
+
+
+def test_a_manager_sets_the_office_calendar_at_the_sla_service(desk: Any) -> None:
+    """The calendar is the SLA's fact: the desk sends it there with the manager's key (the SLA is away
+    here, so the desk says so and records nothing)."""
+    client, _, keys, _ = desk
+    token = sign_in(client, keys["hk-central/manager"])
+    assert 'data-testid="form-calendar"' in client.get("/admin").text
+    bad = client.post("/admin/calendar", data={"csrf": token, "days": "mon", "start": "09:00", "end": "18:00"})
+    assert bad.status_code == 422 and "days" in bad.text
+    away = client.post("/admin/calendar", data={"csrf": token, "days": "0 1 2 3 4", "start": "09:00", "end": "18:00"})
+    assert away.status_code == 502 and "sla (503)" in away.text
+
+
+def test_the_calendar_form_becomes_the_sla_s_calendar() -> None:
+    body = calendar_body({"name": "HK", "time_zone": "Asia/Hong_Kong", "days": "0 1 2 3 4", "start": "09:00",
+                          "end": "18:00", "holidays": "2026-12-25 2027-01-01"})  # fmt: skip
+    calendar = OfficeCalendar.model_validate(body)
+    assert sorted(calendar.hours) == [0, 1, 2, 3, 4] and len(calendar.holidays) == 2
+    assert calendar.admission_problems() == []

@@ -81,6 +81,20 @@ ACTIONS: dict[str, Callable[[dict[str, str]], tuple[str, str, dict[str, Any]]]] 
 }  # fmt: skip
 
 
+def calendar_body(data: dict[str, str]) -> dict[str, Any]:
+    """The SLA's calendar from the form: working days (0 = Monday) with one span of hours, holidays."""
+    days = _words(data.get("days", ""))
+    if not days or not all(d.isdigit() and 0 <= int(d) <= 6 for d in days):
+        raise FormProblem("days", "weekdays as numbers, 0 (Monday) to 6 (Sunday)")
+    hours = {"start": data.get("start", "").strip(), "end": data.get("end", "").strip()}
+    return {
+        "name": data.get("name", "").strip() or "office calendar",
+        "timezone": data.get("time_zone", "").strip() or "Asia/Hong_Kong",
+        "hours": {day: hours for day in days},
+        "holidays": _words(data.get("holidays", "")),
+    }
+
+
 def install_admin(
     api: FastAPI, services: Services, signed_in: Callable[[Request], Session], form_of: FormOf, render: Render
 ) -> None:
@@ -110,6 +124,24 @@ def install_admin(
         """Offices, departments, staff and keys the person may see; the forms they may use."""
         session = signed_in(request)
         return await page(request, session, done=done)
+
+    @api.post("/admin/calendar", response_class=HTMLResponse)
+    async def calendar(request: Request) -> Response:
+        """An office manager sets their office's working calendar: the SLA service's fact (its
+        `PUT /office/calendar`), which times every later clock of the office."""
+        session = signed_in(request)
+        try:
+            data = await form_of(request, session)
+            await services.call("sla", "PUT", "/office/calendar", session.forwarded, body=calendar_body(data))
+        except FormProblem as refused:
+            return await page(request, session, status_code=422, problem=str(refused), failed_form="calendar")
+        except ServiceError as error:
+            if error.status == 401:
+                return RedirectResponse(f"/sign-in?{urlencode({'next': '/admin'})}", status_code=303)
+            status = error.status if error.status in (403, 404, 409, 422) else 502
+            problem = f"{error.service} ({error.status}): {error.detail}"[:1000]
+            return await page(request, session, status_code=status, problem=problem, failed_form="calendar")
+        return RedirectResponse(f"/admin?{urlencode({'done': 'calendar'})}", status_code=303)
 
     @api.post("/admin/{action}", response_class=HTMLResponse)
     async def change(request: Request, action: str) -> Response:
