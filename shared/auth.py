@@ -15,7 +15,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import typer
 from pydantic import BaseModel, Field
@@ -63,6 +63,7 @@ class KeyRegistry:
     def __init__(self, records: list[KeyRecord], live: LiveKeyTable | None = None) -> None:
         self._by_hash = {r.key_sha256: r for r in records}
         self.live = live
+        self.feed: Any = None  # what keeps `live` current (shared/directory_keys.py); closed with the app
 
     @property
     def hashes(self) -> frozenset[str]:

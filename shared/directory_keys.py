@@ -156,5 +156,5 @@ def service_keys(settings: ServiceSettings) -> KeyRegistry:
         table = LiveKeys(watched=registry.hashes, clock=settings.clock())
         registry.live = table
         feed = DirectoryFeed(settings.kafka_bootstrap_servers, _apply_key(table), frozenset({KEY_EVENT}))
-        registry.feed = feed.start()  # type: ignore[attr-defined]
+        registry.feed = feed.start()
     return registry
