@@ -15,6 +15,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import typer
 from pydantic import BaseModel, Field
@@ -48,9 +49,25 @@ class Principal:
         return self.office_id == office_id or bool(self.roles & GROUP_ROLES)
 
 
+class LiveKeyTable(Protocol):
+    """Keys issued through the directory (shared/directory_keys.py): live ones only."""
+
+    def principal(self, key_sha256: str) -> Principal | None: ...
+
+    def withdrawn(self, key_sha256: str) -> bool: ...
+
+
 class KeyRegistry:
-    def __init__(self, records: list[KeyRecord]) -> None:
+    """The key file's keys, and (when the process follows the directory) the directory's live keys."""
+
+    def __init__(self, records: list[KeyRecord], live: LiveKeyTable | None = None) -> None:
         self._by_hash = {r.key_sha256: r for r in records}
+        self.live = live
+        self.feed: Any = None  # what keeps `live` current (shared/directory_keys.py); closed with the app
+
+    @property
+    def hashes(self) -> frozenset[str]:
+        return frozenset(self._by_hash)
 
     @classmethod
     def load(cls, path: Path) -> KeyRegistry:
@@ -59,7 +76,14 @@ class KeyRegistry:
         return cls([KeyRecord.model_validate(r) for r in json.loads(path.read_text())])
 
     def authenticate(self, raw_key: str) -> Principal | None:
-        record = self._by_hash.get(hash_key(raw_key))
+        digest = hash_key(raw_key)
+        if self.live is not None:
+            if self.live.withdrawn(digest):
+                return None  # the directory revoked a key the file still lists
+            found = self.live.principal(digest)
+            if found is not None:
+                return found
+        record = self._by_hash.get(digest)
         return None if record is None else _principal(record)
 
 
@@ -97,6 +121,7 @@ def make_dev_keys() -> tuple[list[KeyRecord], dict[str, str]]:
     add("group/dashboard", None, ["group"])
     add("group/auditor", None, ["auditor"])
     add("group/hotline", None, ["hotline"])  # sends the group hotline's call records to intake
+    add("group/admin", None, ["admin"])  # manages the directory: offices, staff, keys
     return records, plain
 
 

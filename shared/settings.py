@@ -64,6 +64,9 @@ class DeploymentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore")
 
     env: Environment = Environment.DEVELOPMENT
+    # `COMPLAINTS_DIRECTORY_KEYS=true`: every HTTP app also accepts the keys issued through the directory
+    # service (shared/directory_keys.py), following its topic; off, only the key file counts.
+    directory_keys: bool = False
 
 
 # The development defaults of secret settings: production refuses every one of them (see `refuse_...`).
@@ -97,6 +100,10 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     keys_file: Path = Path(".state/keys.json")
+    directory_keys: bool = Field(
+        default_factory=lambda: DeploymentSettings().directory_keys,
+        description="Also accept keys issued through the directory (`COMPLAINTS_DIRECTORY_KEYS`).",
+    )
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.05
     consumer_batch_size: int = 500

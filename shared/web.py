@@ -27,6 +27,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 
 from .auth import KeyRegistry, Principal
+from .directory_keys import service_keys
 from .health import background_health
 from .logs import install_request_context, set_identity
 from .metrics import install_http_metrics
@@ -280,9 +281,12 @@ def service_api(
         yield
         if app_instance is None:
             application.close()
+        feed = getattr(api.state.key_registry, "feed", None)  # the directory's keys (shared/directory_keys.py)
+        if feed is not None:
+            feed.close()
 
     api = FastAPI(title=title, version="1", description=description, lifespan=lifespan)
-    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    install_key_registry(api, service_keys(settings))
     install_sign_in(api, settings)
     guard_bodies(api, max_body_bytes)
     install_validation_answers(api)

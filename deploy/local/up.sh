@@ -10,7 +10,10 @@ state=${STATE_DIR:-.state}
 mkdir -p "$state/logs"
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}
 export LOG_FORMAT=${LOG_FORMAT:-console}  # readable lines here; JSON (the default) in production
-services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION DESK"
+# Every HTTP app also accepts the keys issued through the directory service (shared/directory_keys.py).
+export COMPLAINTS_DIRECTORY_KEYS=${COMPLAINTS_DIRECTORY_KEYS:-true}
+export PROJECTION_UNITS_FROM_DIRECTORY=${PROJECTION_UNITS_FROM_DIRECTORY:-true}  # units served: office data
+services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION DESK DIRECTORY"
 if [ "$state" != ".state" ]; then  # every service keeps its stores and keys there too
   for service in $services; do
     export "${service}_STATE_DIR=${state}" "${service}_KEYS_FILE=${state}/keys.json"
@@ -48,7 +51,7 @@ from pathlib import Path
 from eventsourcing.cryptography import AESCipher
 path = Path(sys.argv[1])
 have = path.read_text() if path.exists() else ""
-wanted = {f"{s}_CIPHER_KEY": lambda: AESCipher.create_key(32) for s in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION")}
+wanted = {f"{s}_CIPHER_KEY": lambda: AESCipher.create_key(32) for s in ("INTAKE", "TRIAGE", "HANDLING", "SLA", "FOLLOWUP", "PROJECTION", "DIRECTORY")}
 wanted["TRIAGE_COMPLAINANT_SALT"] = lambda: secrets.token_urlsafe(32)
 wanted["OIDC_DEV_PASSWORD"] = lambda: secrets.token_urlsafe(12)  # the development users' password
 # The desk: its session cookies' key; the status links' key, which the notifier signs receipts with too;
@@ -68,6 +71,13 @@ with path.open("a") as out:
             out.write(f"{name}={make()}\n")
 path.chmod(0o600)
 PY
+
+# The development offices, staff and keys, recorded as directory commands (events like any other; once).
+set -a
+# shellcheck disable=SC1091
+. <(grep '^DIRECTORY_' "$state/dev.env")
+set +a
+.venv/bin/python -m services.directory.entrypoints.cli seed-dev --keys-file "$state/keys.json" --plain-keys "$state/dev-keys.txt"
 
 supervisor_running() { [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; }
 

@@ -17,7 +17,8 @@ from shared.settings import MIN_SECRET_LENGTH, ServiceSettings
 
 DEVELOPMENT_SESSION_SECRET = "development-desk-session-secret"
 DEVELOPMENT_STATUS_LINK_SECRET = "development-status-link-secret"
-PEERS = {"intake": 8001, "triage": 8002, "handling": 8003, "sla": 8004, "followup": 8005, "projection": 8000}
+PEERS = {"intake": 8001, "triage": 8002, "handling": 8003, "sla": 8004, "followup": 8005, "projection": 8000,
+         "directory": 8007}  # fmt: skip
 
 
 def _peer_url(service: str) -> str:
@@ -44,6 +45,7 @@ class DeskSettings(ServiceSettings):
     sla_url: str = Field(default_factory=lambda: _peer_url("sla"))
     followup_url: str = Field(default_factory=lambda: _peer_url("followup"))
     projection_url: str = Field(default_factory=lambda: _peer_url("projection"))
+    directory_url: str = Field(default_factory=lambda: _peer_url("directory"))
     request_timeout_seconds: float = Field(default=10.0, gt=0, description="Each call to a service.")
 
     oidc_client_id: str = Field(default="complaints-web", description="The desk's client id at the issuer.")

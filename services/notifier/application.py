@@ -28,7 +28,7 @@ from shared.contracts.projection import ReportFile, ReportPublished
 from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
 
 from .domain import messages, receipts, reports
-from .domain.directory import Addressee, Channel, Directory, Endpoint
+from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused
 from .domain.retry import RetryPolicy
 
@@ -89,7 +89,7 @@ class Counts:
 
 @dataclass
 class Notifier:
-    directory: Directory
+    directory: StaffDirectory
     mailer: Mailer
     poster: Poster
     ledger: Ledger

@@ -17,21 +17,24 @@ from uuid import UUID
 
 import faust
 
+from shared.contracts.directory import OfficeChanged, StaffMemberChanged
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES, PROJECTION_REPORTS
 from shared.contracts.wire import WireMessage
+from shared.directory_keys import DirectoryFeed
 from shared.health import Endpoint, Status, serving
 from shared.metrics import render
 from shared.status_link import status_link
 
-from .adapters import reconciler
+from .adapters import directory_file, reconciler
 from .adapters.deadletters import DeadLetterPublisher
-from .adapters.directory_file import load_directory
+from .adapters.directory_events import LiveDirectory
 from .adapters.email import SmtpMailer
 from .adapters.ledger import TableLedger
 from .adapters.metrics import notifier_registry
 from .adapters.report_files import ProjectionReports
 from .adapters.webhook import WebhookPoster
 from .application import Notifier, Origin
+from .domain.directory import Directory, StaffDirectory
 from .domain.reports import ReportRoles
 from .settings import NotifierSettings
 
@@ -111,7 +114,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         await delivered  # resolves when the broker has acknowledged it
 
     return Notifier(
-        directory=load_directory(settings.directory_file),
+        directory=staff_directory(settings),
         mailer=SmtpMailer(
             settings.smtp_host,
             settings.smtp_port,
@@ -143,6 +146,20 @@ def _report_files(settings: NotifierSettings) -> ProjectionReports | None:
     if settings.projection_key is None:
         return None
     return ProjectionReports(settings.projection_url, settings.projection_key.get_secret_value())
+
+
+def staff_directory(settings: NotifierSettings) -> StaffDirectory:
+    """Who holds which role: the file's staff if it lists any, else the directory service's events
+    (followed from the topic's start in a thread of its own; the endpoints from the file either way)."""
+    data = directory_file.read(settings.directory_file)
+    if directory_file.lists_staff(data):
+        return Directory.model_validate(data)
+    live = LiveDirectory(directory_file.endpoints(data))
+    wanted = frozenset(
+        {str(OfficeChanged.model_fields["type"].default), str(StaffMemberChanged.model_fields["type"].default)}
+    )
+    live.feed = DirectoryFeed(settings.kafka_bootstrap_servers, live.apply, wanted).start()
+    return live
 
 
 def _status_links(settings: NotifierSettings) -> Callable[[UUID], str] | None:

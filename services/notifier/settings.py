@@ -15,7 +15,7 @@ from shared.settings import ServiceSettings
 
 from .domain.retry import RetryPolicy
 
-DEVELOPMENT_DIRECTORY = Path(__file__).with_name("directory.dev.json")
+DEVELOPMENT_ENDPOINTS = Path(__file__).with_name("endpoints.dev.json")
 
 
 class NotifierSettings(ServiceSettings):
@@ -26,7 +26,11 @@ class NotifierSettings(ServiceSettings):
     http_port: int = 8006
     app_id: str = Field(default="notifier", description="The faust app id: the consumer group.")
     directory_file: Path = Field(
-        default=DEVELOPMENT_DIRECTORY, description="The staff directory (JSON); replaced by item 5's events."
+        default=DEVELOPMENT_ENDPOINTS,
+        description=(
+            "The webhook endpoints (JSON: infrastructure, with their secrets). Staff and offices come from the "
+            "directory service's events, unless this file lists staff itself (tests, a system without the directory)."
+        ),
     )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025

@@ -35,6 +35,7 @@ class ProjectionApplication(ServiceApplication):
         super().__init__(*args, **kwargs)
         self.policy = policy or Policy()
         self.units = dict(units or {})
+        self.followers: list[Any] = []  # what keeps `units` current (the directory's events), closed with it
         self.read = ReadSide(self, self.policy)
 
     def refresh(self) -> int:
@@ -43,6 +44,8 @@ class ProjectionApplication(ServiceApplication):
         return self.read.catch_up()
 
     def close(self) -> None:
+        for follower in self.followers:
+            follower.close()
         self.read.close()
         super().close()
 

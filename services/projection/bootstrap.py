@@ -8,6 +8,7 @@ from shared.bus.consumer import TrackedConsumer
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
 
+from .adapters import office_units
 from .adapters.inbound import ProjectionHandler
 from .adapters.outbound import ProjectionRelay
 from .application import ProjectionApplication
@@ -21,6 +22,8 @@ def application(settings: ProjectionSettings, env: dict[str, str] | None = None)
     app = ProjectionApplication(
         env=store_environment(settings) | (env or {}), policy=settings.policy(), units=settings.office_units
     )
+    if settings.units_from_directory:  # the directory's figures replace the setting's as they arrive
+        app.followers.append(office_units.follow(settings.kafka_bootstrap_servers, app.units))
     app.refresh()
     return app
 

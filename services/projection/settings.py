@@ -18,8 +18,11 @@ class ProjectionSettings(ServiceSettings):
     service_name: str = "projection"
     http_port: int = 8000
     consumer_group: str = "projection"
-    # Units served per office (for complaints per million units), e.g. '{"hk-central": 12000}'.
+    # Units served per office (complaints per million units) are office data: with `units_from_directory`
+    # they are the directory service's events (adapters/office_units.py). `office_units`, e.g.
+    # '{"hk-central": 12000}', is the figure until the directory says otherwise (tests, no directory).
     office_units: dict[str, int] = {}
+    units_from_directory: bool = False
     timezone: str = "Asia/Hong_Kong"
     hotline_registration_hours: float = 24
     late_registration_days: float = 7

@@ -212,6 +212,26 @@ PROJECTION_REPORTS = Topic(
     consumers=(),  # the notifier (a faust worker, not a tracked consumer's inbound table)
 )
 
+DIRECTORY_EVENTS = Topic(
+    name="complaints.directory.events",
+    key="entity ('office:<id>', 'department:<office>/<code>', 'staff:<id>', 'key:<id>')",
+    event_types=(
+        "complaints.directory.OfficeChanged",
+        "complaints.directory.DepartmentChanged",
+        "complaints.directory.StaffMemberChanged",
+        "complaints.directory.ApiKeyChanged",
+    ),
+    description=(
+        "Administration: offices (name, time zone, units served), departments, staff (roles, contacts) and "
+        "their keys (hashes only), each event the entity's whole state with who changed it and why. "
+        "Office calendars are the SLA's. Read, each keeping the latest state per entity, by the notifier "
+        "(staff and contacts), the projection (units served) and every HTTP app (its table of live keys)."
+    ),
+    # Staff names, e-mail addresses and phone numbers: personal data (of staff, not of complainants).
+    personal_data=True,
+    producer="directory",
+)
+
 NOTIFIER_DELIVERIES = Topic(
     name="complaints.notifier.deliveries",
     key="notification id/staff id/channel",
@@ -238,6 +258,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     PROJECTION_OFFICE_STATISTICS,
     PROJECTION_REPORTS,
     OFFICE_REGISTRATIONS,
+    DIRECTORY_EVENTS,
     DEAD_LETTERS,
     RELAY_POSITIONS,
     NOTIFIER_DELIVERIES,

@@ -64,6 +64,8 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
         for process in ("HTTP", "RELAY_HEALTH", "WORKER_HEALTH"):
             env[f"{service.upper()}_{process}_PORT"] = str(free_port())
     env["DESK_HTTP_PORT"] = str(free_port())  # the desk (it has no relay or worker)
+    for process in ("HTTP", "RELAY_HEALTH"):  # the directory (it has no worker)
+        env[f"DIRECTORY_{process}_PORT"] = str(free_port())
     env["OIDC_PORT"] = str(free_port())  # the development sign-in issuer, where node is installed
     up = subprocess.run(["bash", "deploy/local/up.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     running = System(state, env)
@@ -217,6 +219,9 @@ def test_every_process_serves_metrics_that_count_what_happened(system: System) -
         worker = _scrape(system.port(service, "worker_health"))
         assert {"consumer_lag", "consumer_records_handled", "consumer_dead_letters"} <= set(worker), service
     assert "sla_clock_events" in _scrape(system.port("sla", "relay_health"))
+    assert _healthy(f"http://127.0.0.1:{system.port('directory', 'http')}/health").status_code == 200
+    assert "http_request_duration_seconds" in _scrape(system.port("directory", "http"))
+    assert "relay_notifications_published" in _scrape(system.port("directory", "relay_health"))
     assert "http_request_duration_seconds" in _scrape(int(system.env["DESK_HTTP_PORT"]))
     deadline = time.monotonic() + 60
     counted = 0.0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -9,12 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.notifier.adapters.directory_file import load_directory
+from services.notifier.adapters import directory_file
+from services.notifier.adapters.directory_events import LiveDirectory
 from services.notifier.domain import messages
 from services.notifier.domain.directory import Directory
 from services.notifier.domain.errors import http_status_is_permanent, smtp_code_is_permanent
 from services.notifier.domain.retry import RetryPolicy
-from services.notifier.settings import DEVELOPMENT_DIRECTORY
+from services.notifier.settings import DEVELOPMENT_ENDPOINTS
+from shared.contracts import Actor
+from shared.contracts.directory import StaffMemberChanged, StaffRecord
 from shared.contracts.notifications import Recipient
 
 from .support import HOOK_SECRET, directory, major
@@ -76,7 +82,17 @@ def test_a_directory_naming_an_unknown_office_or_endpoint_is_refused() -> None:
 
 
 def test_the_development_directory_loads_and_covers_every_role_the_publishers_name() -> None:
-    dev = load_directory(DEVELOPMENT_DIRECTORY)
+    """`make up` seeds the directory service with services/directory/dev_seed.json; the notifier reads
+    those staff from its events, with the development endpoints."""
+    seed = json.loads((Path(__file__).parents[2] / "services/directory/dev_seed.json").read_text())
+    dev = LiveDirectory(directory_file.endpoints(directory_file.read(DEVELOPMENT_ENDPOINTS)))
+    for n, person in enumerate(seed["staff"]):
+        dev.apply(StaffMemberChanged(
+            type="complaints.directory.StaffMemberChanged", schema_version=1, event_id=uuid4(),
+            entity=f"staff:{person['staff_id']}", change="added", occurred_at=datetime(2026, 11, 30, tzinfo=UTC),
+            actor=Actor(id="system:directory-seed", role="admin"), reason=f"seed {n}",
+            payload=StaffRecord(**person),
+        ))  # fmt: skip
     for office in ("hk-central", "kln-east", "sz-futian"):
         for role in ("supervisor", "leader", "manager"):
             assert dev.holders(Recipient(role=role, office_id=office)), (office, role)

@@ -11,7 +11,7 @@ import httpx
 
 from ..settings import DeskSettings
 
-Service = Literal["intake", "triage", "handling", "sla", "followup", "projection"]
+Service = Literal["intake", "triage", "handling", "sla", "followup", "projection", "directory"]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.roles import Action, allowed
 from ..settings import DeskSettings
+from .admin import install_admin
 from .pages import Pages
 
 PENDING_COOKIE = "desk_sign_in"  # the state and PKCE verifier while the person is at the issuer
@@ -137,7 +138,7 @@ def create_app(
         """The desk keeps nothing of its own: it is healthy when it answers; each service's liveness
         is reported beside it (a service down makes its pages say so, not the desk fail)."""
         peers = {name: await services.alive(name) for name in ("intake", "triage", "handling", "sla",
-                                                                  "followup", "projection")}  # fmt: skip
+                                                                  "followup", "projection", "directory")}  # fmt: skip
         return JSONResponse(
             {"status": "ok", "services": {k: "alive" if v else "unreachable" for k, v in peers.items()}}
         )
@@ -357,6 +358,8 @@ def create_app(
             query = urlencode({"problem": _problem(error), "form": name})
             return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
+
+    install_admin(api, services, signed_in, form_of, render)  # offices, staff, keys: entrypoints/admin.py
 
     # -- the complainant's status page (no sign-in: the signed link is the permission) ---------
 

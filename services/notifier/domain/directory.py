@@ -7,7 +7,9 @@ told (one author per fact).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
 
@@ -116,3 +118,13 @@ class Directory(_Frozen):
                     roles_of[person.id].append(recipient.role)
         addressees = tuple(Addressee(people[i], tuple(roles)) for i, roles in roles_of.items())
         return Resolution(addressees, tuple(dict.fromkeys(unfilled)))
+
+
+class StaffDirectory(Protocol):
+    """What deliveries ask of a directory: the file's `Directory`, or the directory service's events
+    as they stand now (adapters/directory_events.py)."""
+
+    @property
+    def endpoints(self) -> Mapping[str, Endpoint]: ...
+
+    def resolve(self, recipients: list[Recipient]) -> Resolution: ...

@@ -24,9 +24,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from shared import tracing
-from shared.auth import KeyRegistry, Principal
+from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.projection import Statistics, StepCheck
+from shared.directory_keys import service_keys
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
@@ -160,7 +161,7 @@ def create_app(
         ),
         lifespan=lifespan,
     )
-    install_key_registry(api, KeyRegistry.load(settings.keys_file))
+    install_key_registry(api, service_keys(settings))
     install_sign_in(api, settings)
     install_validation_answers(api)  # a 422 can always be answered, whatever the query held
 

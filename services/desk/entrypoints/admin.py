@@ -1,0 +1,166 @@
+"""The desk's administration page: offices, departments, staff and keys, through the directory's API
+with the signed-in person's own credential (the directory decides who may change what: the group's
+administrators everything, an office's manager their own office). Every form asks why: the reason is
+recorded with the change. A new key is shown once, on the page that issued it, never in a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..adapters.services import ServiceError, Services
+from ..adapters.session import Session
+from ..domain.forms import FormProblem
+
+Render = Callable[..., HTMLResponse]
+FormOf = Callable[[Request, Session], Awaitable[dict[str, str]]]
+ROLE_NAMES = ("receptionist", "department-staff", "supervisor", "leader", "manager", "company-leader", "group",
+              "auditor", "hotline", "admin")  # fmt: skip
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in text.replace(",", " ").split() if w]
+
+
+def _optional(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def _contacts(data: dict[str, str]) -> dict[str, str | None]:
+    return {name: _optional(data.get(name)) for name in ("email", "phone", "webhook_endpoint", "webhook_to")}
+
+
+def _flag(data: dict[str, str], name: str) -> bool | None:
+    return {"yes": True, "no": False}.get(data.get(name, ""))
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _int(data: dict[str, str], name: str) -> int | None:
+    value = (data.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise FormProblem(name, "a whole number")
+    return int(value)
+
+
+def _office(data: dict[str, str]) -> str | None:
+    return _optional(data.get("office_id"))
+
+
+# What each form sends to the directory: (method, path, body) from the form's fields.
+ACTIONS: dict[str, Callable[[dict[str, str]], tuple[str, str, dict[str, Any]]]] = {
+    "office": lambda d: ("POST", "/offices", {
+        "office_id": d.get("office_id", "").strip(), "name": d.get("name", "").strip(),
+        "time_zone": d.get("time_zone", "").strip(), "units_served": _int(d, "units_served") or 0}),
+    "office-change": lambda d: ("PATCH", f"/offices/{d.get('office_id', '').strip()}", _given(
+        name=_optional(d.get("name")), time_zone=_optional(d.get("time_zone")),
+        units_served=_int(d, "units_served"), active=_flag(d, "active"))),
+    "department": lambda d: ("POST", f"/offices/{d.get('office_id', '').strip()}/departments", {
+        "code": d.get("code", "").strip(), "name": d.get("name", "").strip()}),
+    "staff": lambda d: ("POST", "/staff", {
+        "staff_id": d.get("staff_id", "").strip(), "name": d.get("name", "").strip(), "office_id": _office(d),
+        "department": _optional(d.get("department")), "roles": _words(d.get("roles", "")),
+        "contacts": _contacts(d)}),
+    "staff-change": lambda d: ("PATCH", f"/staff/{d.get('staff_id', '').strip()}", _given(
+        name=_optional(d.get("name")), roles=_words(d.get("roles", "")) or None,
+        contacts={k: v for k, v in _contacts(d).items() if v} or None, active=_flag(d, "active"))),
+    "key": lambda d: ("POST", "/keys", {
+        "actor_id": d.get("actor_id", "").strip(), "office_id": _office(d), "roles": _words(d.get("roles", "")),
+        "expires_at": _optional(d.get("expires_at"))}),
+    "key-rotate": lambda d: ("POST", f"/keys/{d.get('key_id', '').strip()}/rotation", {}),
+    "key-revoke": lambda d: ("POST", f"/keys/{d.get('key_id', '').strip()}/revocation", {}),
+}  # fmt: skip
+
+
+def calendar_body(data: dict[str, str]) -> dict[str, Any]:
+    """The SLA's calendar from the form: working days (0 = Monday) with one span of hours, holidays."""
+    days = _words(data.get("days", ""))
+    if not days or not all(d.isdigit() and 0 <= int(d) <= 6 for d in days):
+        raise FormProblem("days", "weekdays as numbers, 0 (Monday) to 6 (Sunday)")
+    hours = {"start": data.get("start", "").strip(), "end": data.get("end", "").strip()}
+    return {
+        "name": data.get("name", "").strip() or "office calendar",
+        "timezone": data.get("time_zone", "").strip() or "Asia/Hong_Kong",
+        "hours": {day: hours for day in days},
+        "holidays": _words(data.get("holidays", "")),
+    }
+
+
+def install_admin(
+    api: FastAPI, services: Services, signed_in: Callable[[Request], Session], form_of: FormOf, render: Render
+) -> None:
+    async def listing(session: Session) -> tuple[dict[str, Any], str | None]:
+        found: dict[str, Any] = {"offices": [], "departments": {}, "staff": [], "keys": []}
+        try:
+            found["offices"] = await services.get("directory", "/offices", session.forwarded)
+            for office in found["offices"]:
+                path = f"/offices/{office['office_id']}/departments"
+                found["departments"][office["office_id"]] = await services.get("directory", path, session.forwarded)
+            found["staff"] = await services.get("directory", "/staff", session.forwarded)
+            found["keys"] = await services.get("directory", "/keys", session.forwarded)
+        except ServiceError as error:
+            if error.status == 401:
+                raise
+            return found, f"{error.service} ({error.status}): {error.detail}"[:1000]
+        return found, None
+
+    async def page(request: Request, session: Session, status_code: int = 200, **context: Any) -> HTMLResponse:
+        found, problem = await listing(session)
+        context.setdefault("problem", problem)
+        return render(request, "admin.html", status_code=status_code, directory=found, role_names=ROLE_NAMES,
+                      **context)  # fmt: skip
+
+    @api.get("/admin", response_class=HTMLResponse)
+    async def admin(request: Request, done: str | None = None) -> HTMLResponse:
+        """Offices, departments, staff and keys the person may see; the forms they may use."""
+        session = signed_in(request)
+        return await page(request, session, done=done)
+
+    @api.post("/admin/calendar", response_class=HTMLResponse)
+    async def calendar(request: Request) -> Response:
+        """An office manager sets their office's working calendar: the SLA service's fact (its
+        `PUT /office/calendar`), which times every later clock of the office."""
+        session = signed_in(request)
+        try:
+            data = await form_of(request, session)
+            await services.call("sla", "PUT", "/office/calendar", session.forwarded, body=calendar_body(data))
+        except FormProblem as refused:
+            return await page(request, session, status_code=422, problem=str(refused), failed_form="calendar")
+        except ServiceError as error:
+            if error.status == 401:
+                return RedirectResponse(f"/sign-in?{urlencode({'next': '/admin'})}", status_code=303)
+            status = error.status if error.status in (403, 404, 409, 422) else 502
+            problem = f"{error.service} ({error.status}): {error.detail}"[:1000]
+            return await page(request, session, status_code=status, problem=problem, failed_form="calendar")
+        return RedirectResponse(f"/admin?{urlencode({'done': 'calendar'})}", status_code=303)
+
+    @api.post("/admin/{action}", response_class=HTMLResponse)
+    async def change(request: Request, action: str) -> Response:
+        session = signed_in(request)
+        if action not in ACTIONS:
+            return await page(request, session, status_code=404, problem=action)
+        try:
+            data = await form_of(request, session)
+            method, path, body = ACTIONS[action](data)
+            answer = await services.call("directory", method, path, session.forwarded,
+                                         body=body | {"reason": data.get("reason", "").strip()})  # fmt: skip
+        except FormProblem as refused:
+            return await page(request, session, status_code=422, problem=str(refused), failed_form=action)
+        except ServiceError as error:
+            if error.status == 401:
+                return RedirectResponse(f"/sign-in?{urlencode({'next': '/admin'})}", status_code=303)
+            status = error.status if error.status in (403, 404, 409, 422) else 502
+            problem = f"{error.service} ({error.status}): {error.detail}"[:1000]
+            return await page(request, session, status_code=status, problem=problem, failed_form=action)
+        if isinstance(answer, dict) and "key" in answer:  # a new key: shown this once, never redirected with
+            return await page(request, session, status_code=201, issued=answer, done=action)
+        return RedirectResponse(f"/admin?{urlencode({'done': action})}", status_code=303)

@@ -1,0 +1,1 @@
+"""The directory: offices, departments, staff and their keys, as events (issue 14, item 5)."""

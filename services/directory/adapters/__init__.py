@@ -1,0 +1,1 @@
+"""Translation to integration events (the relay's translator)."""

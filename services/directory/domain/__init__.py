@@ -1,0 +1,1 @@
+"""The directory's aggregates: no FastAPI, no Kafka."""

@@ -1,0 +1,1 @@
+"""The directory's processes: the HTTP API, the outbox relay, the CLI."""
