@@ -30,7 +30,8 @@ from .tables import instant_key
 
 SINCE_EVER, UNTIL_EVER = "", "~"  # sort before and after every instant key
 STEP_COLUMNS = tuple("step_" + s.replace("-", "_") for s in STEPS)
-GROUPS = {None: "''", "office": "office_id", "week": "COALESCE(week, '?')", "month": "COALESCE(month, '?')"}
+GROUPS = {None: "''", "office": "office_id", "week": "week", "month": "month"}
+NO_PERIOD = "?"  # the group of complaints with no receipt time (as `domain.statistics.office_statistics`)
 
 
 def schema(text: str) -> list[str]:
@@ -119,20 +120,13 @@ def share_rows(
             last.isoformat() if last else None,
             instant_key(last) if last else None,
         )
-        for segment in schedule(view, policy) if facts.registered else []:
-            j = segment.judged
+        segments = schedule(view, policy) if facts.registered else []
+        keyed = {_key(s.since, SINCE_EVER): s.judged for s in segments}  # two instants of one key: the later
+        since = list(keyed)
+        for start, until in zip(since, [*since[1:], UNTIL_EVER][: len(since)], strict=True):
+            j = keyed[start]
             rows.append(
-                (
-                    subject,
-                    _key(segment.since, SINCE_EVER),
-                    _key(segment.until, UNTIL_EVER),
-                    *common,
-                    j.compliance,
-                    j.visit_due,
-                    j.visit_made,
-                    j.violations,
-                    *j.steps,
-                )
+                (subject, start, until, *common, j.compliance, j.visit_due, j.visit_made, j.violations, *j.steps)
             )
         if not facts.registered:  # not counted; kept for the last event an office heard of
             rows.append((subject, SINCE_EVER, UNTIL_EVER, *common, None, 0, 0, 0, *([None] * len(STEPS))))
@@ -200,26 +194,27 @@ class StatisticsQueries:
     ) -> dict[str, dict[str, Any]]:
         """{group: the statistics of its complaints at `now`} (group None: one, named '')."""
         g = GROUPS[group]
+        by = f"{g}, " if group else ""  # PostgreSQL refuses a constant in GROUP BY
         where, params = self._current(scope, now)
         with self.db.transaction(write=False) as cursor:
             counts = cursor.all(
                 f"SELECT {g} AS g, validity, business_area, content_category, severity, state, compliance, "
                 "visit_outcome, COUNT(*) AS n, SUM(visit_due) AS due, SUM(visit_made) AS made, "
                 "SUM(violations) AS violations, COUNT(satisfaction) AS rated, SUM(satisfaction) AS rating "
-                f"FROM projection_statistics WHERE {where} GROUP BY {g}, validity, business_area, content_category, "
+                f"FROM projection_statistics WHERE {where} GROUP BY {by}validity, business_area, content_category, "
                 "severity, state, compliance, visit_outcome",
                 params,
             )
             repeats = cursor.all(
                 "SELECT g, COUNT(*) AS people, SUM(n) AS complaints FROM ("
                 f"SELECT {g} AS g, person, COUNT(*) AS n FROM projection_statistics WHERE {where} "
-                f"AND person IS NOT NULL GROUP BY {g}, person HAVING COUNT(*) > 1) AS repeaters GROUP BY g",
+                f"AND person IS NOT NULL GROUP BY {by}person HAVING COUNT(*) > 1) AS repeaters GROUP BY g",
                 params,
             )
         grouped: dict[str, list[Any]] = {}
         for row in counts:
-            grouped.setdefault(row["g"], []).append(row)
-        repeaters = {r["g"]: (int(r["people"]), int(r["complaints"])) for r in repeats}
+            grouped.setdefault(_group(row["g"]), []).append(row)
+        repeaters = {_group(r["g"]): (int(r["people"]), int(r["complaints"])) for r in repeats}
         keys = sorted(grouped) if group is not None else [""]
         return {k: assemble(grouped.get(k, []), repeaters.get(k, (0, 0)), units(k)) for k in keys}
 
@@ -273,6 +268,10 @@ class StatisticsQueries:
                 (office_id,),
             )
         return datetime.fromisoformat(row["last_event_at"]) if row else None
+
+
+def _group(value: str | None) -> str:
+    return NO_PERIOD if value is None else value
 
 
 def assemble(rows: Iterable[Any], repeaters: tuple[int, int], units_served: int | None) -> dict[str, Any]:

@@ -132,23 +132,18 @@ def schedule(view: ComplaintView, policy: Policy) -> list[Segment]:
     """The view's judged share over all time: judged just before its first instant, at each instant,
     and one tick after each (a comparison `now > t` changes there); equal neighbours merged."""
     points = instants(view, policy)
-    probes: list[tuple[datetime | None, datetime]] = []  # (segment start, where to judge it)
-    if not points or points[0] > BEGINNING:
-        probes.append((None, points[0] - TICK if points else BEGINNING))
-    for instant in points:
-        probes.append((instant, instant))
-        after = later(instant, TICK)
-        if after > instant:
-            probes.append((after, after))
-    segments: list[tuple[datetime | None, Judged]] = []
-    for start, probe in probes:
+    starts = set(points) | {later(t, TICK) for t in points}
+    probes: list[datetime] = sorted(starts)  # each probe judges the segment it starts
+    if not probes or probes[0] > BEGINNING:
+        probes.insert(0, probes[0] - TICK if probes else BEGINNING)
+    segments: list[tuple[datetime, Judged]] = []
+    for probe in probes:
         share = judged(view, probe, policy)
-        if segments and segments[-1][1] == share:
-            continue
-        segments.append((start, share))
-    starts: list[datetime | None] = [None, *(start for start, _ in segments[1:])]  # the first: since ever
-    ends = [*starts[1:], None]
-    return [Segment(start, end, share) for start, end, (_, share) in zip(starts, ends, segments, strict=True)]
+        if not segments or segments[-1][1] != share:
+            segments.append((probe, share))
+    bounds: list[datetime | None] = [None, *(start for start, _ in segments[1:])]  # the first: since ever
+    ends = [*bounds[1:], None]
+    return [Segment(start, end, share) for start, end, (_, share) in zip(bounds, ends, segments, strict=True)]
 
 
 def clock_shares(view: ComplaintView) -> list[ClockShare]:
