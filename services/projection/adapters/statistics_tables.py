@@ -16,16 +16,20 @@ moves the counts at once. A query reads grouped sums — their size is bounded b
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from eventsourcing.sqlite import SQLiteDatastore
 
 from ..domain.policy import Policy
 from ..domain.statistics_rows import STEPS, clock_shares, schedule, standing
 from ..domain.view import ComplaintView
-from .sql import Cursor, Database
+from .sql import SQLITE, Cursor, Database
 from .tables import instant_key
 
 SINCE_EVER, UNTIL_EVER = "", "~"  # sort before and after every instant key
@@ -268,6 +272,32 @@ class StatisticsQueries:
                 (office_id,),
             )
         return datetime.fromisoformat(row["last_event_at"]) if row else None
+
+
+def statistics_of(
+    views: Iterable[ComplaintView], now: datetime, policy: Policy, units_served: int | None = None, chunk: int = 1000
+) -> dict[str, Any]:
+    """The statistics of views that are in no table (an auditor's "as of a past instant": each view
+    rebuilt from the events known then), judged at `now` by the same rows and queries, in a scratch
+    SQLite file: the views pass through a chunk at a time, so memory does not grow with them."""
+    with tempfile.TemporaryDirectory(prefix="projection-statistics-") as folder:
+        database = Database(SQLiteDatastore(str(Path(folder) / "statistics.sqlite")), SQLITE)
+        database.owned = True
+        try:
+            with database.transaction(write=True) as cursor:
+                for statement in schema("TEXT"):
+                    cursor.execute(statement)
+            batch: list[ComplaintView] = []
+            for view in [*views, None]:
+                if view is not None:
+                    batch.append(view)
+                if batch and (view is None or len(batch) == chunk):
+                    with database.transaction(write=True) as cursor:
+                        write_shares(cursor, batch, policy, b"")
+                    batch = []
+            return StatisticsQueries(database).statistics(Scope(), now, units=lambda _: units_served)[""]
+        finally:
+            database.close()
 
 
 def _group(value: str | None) -> str:
