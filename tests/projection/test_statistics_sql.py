@@ -30,7 +30,6 @@ from services.projection.adapters.statistics_tables import (
 from services.projection.domain.clock_tally import clock_outcomes
 from services.projection.domain.policy import Policy
 from services.projection.domain.statistics import office_statistics, statistics
-from services.projection.domain.statistics_rows import instants
 from services.projection.domain.view import ComplaintView
 from services.projection.settings import ProjectionSettings
 from shared.contracts import Actor, IntegrationEvent
@@ -174,9 +173,18 @@ def units_of(office_id: str | None) -> int:
     return UNITS[office_id] if office_id else sum(UNITS.values())
 
 
+def every_instant(view: ComplaintView) -> set[datetime]:
+    """Every instant a view holds (broader than what `statistics_rows` judges at, on purpose)."""
+    found = {t for c in view.clocks.values() for t in (c.started_at, c.deadline, c.extended_until, c.ended_at) if t}
+    found |= {t for t in (view.received_at, view.registered_at, view.replied_at, view.visited_at) if t}
+    if view.received_at:
+        found.add(view.received_at + POLICY.record_within)
+    return found
+
+
 def judging_instants(views: list[ComplaintView], data: st.DataObject) -> list[datetime]:
     """Instants on, a tick before and a tick after the complaints' own instants, and a few others."""
-    own = sorted({t for v in views for t in instants(v, POLICY)})
+    own = sorted({t for v in views for t in every_instant(v)})
     chosen = data.draw(st.lists(st.sampled_from(own), max_size=3)) if own else []
     near = [t + d for t in chosen for d in (-TICK, timedelta(0), TICK)]
     far = [BASE + timedelta(minutes=m) for m in data.draw(st.lists(st.integers(-600, 60 * 24 * 60), max_size=2))]

@@ -115,16 +115,13 @@ def judged(view: ComplaintView, now: datetime, policy: Policy) -> Judged:
 
 
 def instants(view: ComplaintView, policy: Policy) -> list[datetime]:
-    """Every instant of the view a judgement compares `now` with (and a few more: harmless)."""
-    found: set[datetime] = set()
-    for clock in view.clocks.values():
-        found.update(
-            t for t in (clock.started_at, clock.deadline, clock.extended_until, clock.in_force, clock.ended_at) if t
-        )
+    """The instants a judgement compares `now` with: a running clock's deadline in force (it breaches
+    just after it), and the registration's due time while nothing records it. Nothing else in
+    `checks`/`compliance` reads `now`: an ended clock's verdict is on record."""
+    found = {c.in_force for c in view.clocks.values() if c.ended_at is None and c.in_force is not None}
     base = view.received_at if view.registered else view.first_event_at
-    if base is not None:
+    if base is not None and (not view.registered or view.registered_at is None):
         found.add(later(base, policy.record_within))
-    found.update(t for t in (view.registered_at, view.received_at) if t)
     return sorted(found)
 
 
