@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.projection import bootstrap
+from services.projection.adapters.outbound import ProjectionTranslator
 from services.projection.adapters.readside import STATISTICS_FILLED, ReadSide
 from services.projection.adapters.sql import SQLITE, Database
 from services.projection.adapters.statistics_tables import (
@@ -29,6 +30,7 @@ from services.projection.adapters.statistics_tables import (
 )
 from services.projection.domain.clock_tally import clock_outcomes
 from services.projection.domain.policy import Policy
+from services.projection.domain.records import Record
 from services.projection.domain.statistics import office_statistics, statistics
 from services.projection.domain.view import ComplaintView
 from services.projection.settings import ProjectionSettings
@@ -36,6 +38,7 @@ from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.common import Explanation
 from shared.contracts.followup import ReturnVisitMade
 from shared.contracts.handling import CaseReopened, ResultRecorded
+from shared.contracts.projection import OfficeStatisticsPayload, OfficeStatisticsUpdated
 from shared.contracts.triage import SeverityRegraded, TriageDecisionOverridden
 from tests.projection.scenario import EXTENDED, LATE_REPLY, MISSING_RESULT, MISSING_VISIT, WAIVED, Story
 from tests.projection.support import feed
@@ -312,3 +315,21 @@ def test_a_store_summarised_before_the_statistics_tables_gets_them_filled_once_a
     assert projection.office_statistics("hk-central", now) == office_statistics(
         projection.complaints("hk-central", now), now, POLICY, UNITS["hk-central"]
     )
+
+
+def test_the_relays_office_statistics_message_is_the_domains_over_the_offices_views(projection) -> None:
+    """`OfficeStatisticsUpdated`: all time, by week and by month, judged at the latest instant the
+    office's complaints reached — as the relay computed it from every view before."""
+    stories = [Story("relay", OFFICES[n % 2], n, BASE + timedelta(days=3 * n), fault=LATE_REPLY) for n in range(1, 9)]
+    feed(projection, [e for s in stories for e in History(s, cut=8 + s.sequence_number % 5).events()])
+    translator = ProjectionTranslator(projection)
+    stored = [projection.mapper.to_domain_event(n) for n in projection.process_recorder.select_notifications(1, 10**4)]
+    event = [e for e in stored if isinstance(e, Record.Received)][-1]
+    (*_, message) = [p.message for p in translator(event)]
+    assert isinstance(message, OfficeStatisticsUpdated)
+    office = message.office_id
+    views = projection.complaints(office, BASE)
+    judged_at = max(max(v.last_event_at for v in views if v.last_event_at), message.occurred_at)
+    expected = office_statistics(views, judged_at, POLICY, UNITS[office])
+    assert message.payload == OfficeStatisticsPayload.model_validate(expected)
+    assert message.payload.by_week and message.payload.by_month
