@@ -2,7 +2,9 @@
 read from SQL (now) beside the in-memory reading it replaced (every view of the scope folded and
 judged in Python), over the same store.
 
-`python -m bench.statistics --complaints 50000 [--offices 20]` (SQLite, in a temporary folder).
+`python -m bench.statistics --complaints 50000 [--offices 20] [--store postgres]` (SQLite in a temporary
+folder; PostgreSQL: the `PROJECTION_POSTGRES_*` settings name a server, a fresh database is made and
+dropped).
 The store is filled directly: a few dozen told complaints (every fault of the test scenario, with
 re-grades, overrides and reopenings) are folded once, then copied with new ids, offices and receipt
 times spread over a year, into the summary and statistics rows the read side writes. Each request is
@@ -151,20 +153,41 @@ def request(overrides: dict[str, Any], mode: str, name: str, office: str, now: s
 
 
 @cli.command()
-def main(complaints: int = 50_000, offices: int = 20) -> None:
+def main(complaints: int = 50_000, offices: int = 20, store: str = "sqlite") -> None:
     with tempfile.TemporaryDirectory() as state:
-        overrides = {"store": "sqlite", "state_dir": state}
-        filled = fill(ProjectionSettings(**overrides), complaints, offices)  # type: ignore[arg-type]
-        typer.echo(f"sqlite: {complaints} complaints in {offices} offices written in {filled:.1f} s")
-        now = "2027-01-15T00:00:00+00:00"
-        for name in ("group", "offices", "office"):
-            measured = {mode: request(overrides, mode, name, "office-000", now) for mode in ("memory", "sql")}
-            same = measured["memory"]["result"] == measured["sql"]["result"]
-            typer.echo(
-                f"{name:8s} in memory {measured['memory']['seconds']:6.2f} s, +{measured['memory']['growth_mib']:5.0f}"
-                f" MiB | SQL {measured['sql']['seconds']:6.2f} s, +{measured['sql']['growth_mib']:5.0f} MiB"
-                f" | equal: {'yes' if same else 'NO'}"
-            )
+        overrides: dict[str, Any] = {"store": store, "state_dir": state}
+        dbname = None
+        if store == "postgres":
+            dbname = f"bench_stats_{uuid.uuid4().hex[:8]}"
+            _database(ProjectionSettings(), dbname, create=True)
+            overrides["postgres_dbname"] = dbname
+        try:
+            filled = fill(ProjectionSettings(**overrides), complaints, offices)
+            typer.echo(f"{store}: {complaints} complaints in {offices} offices written in {filled:.1f} s")
+            now = "2027-01-15T00:00:00+00:00"
+            for name in ("group", "offices", "office"):
+                measured = {mode: request(overrides, mode, name, "office-000", now) for mode in ("memory", "sql")}
+                same = measured["memory"]["result"] == measured["sql"]["result"]
+                memory, sql = measured["memory"], measured["sql"]
+                typer.echo(
+                    f"{name:8s} in memory {memory['seconds']:6.2f} s, +{memory['growth_mib']:5.0f} MiB"
+                    f" | SQL {sql['seconds']:6.2f} s, +{sql['growth_mib']:5.0f} MiB | equal: {'yes' if same else 'NO'}"
+                )
+        finally:
+            if dbname:
+                _database(ProjectionSettings(), dbname, create=False)
+
+
+def _database(settings: ProjectionSettings, name: str, create: bool) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=settings.postgres_host, port=settings.postgres_port, user=settings.postgres_user,
+        password=settings.postgres_password.get_secret_value(), dbname=settings.postgres_dbname, autocommit=True,
+    ) as conn:  # fmt: skip
+        verb = "CREATE DATABASE {}" if create else "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+        conn.execute(sql.SQL(verb).format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":
