@@ -121,18 +121,15 @@ class ProjectionApplication(ServiceApplication):
         the statistics do not hold, over the same complaints: validity per business area, each
         record-rule step's status judged at `now`, and each SLA clock kind's outcomes as the SLA
         recorded them. All are grouped sums in SQL over the period's rows (an indexed column)."""
-        if period == "year":
-            if not (len(key) == 4 and key.isdigit()):
-                raise UnknownPeriod(key)
-            scope = Scope(office_id, year=key)
-        elif period in ("week", "month"):
-            if not _valid_period(key, period):
-                raise UnknownPeriod(key)
-            scope = Scope(office_id, week=key) if period == "week" else Scope(office_id, month=key)
-        else:
-            raise UnknownPeriod(period)
+        scope = _period_scope(office_id, period, key)
         stats = self.read.stats.statistics(scope, now, units=lambda _: self._units(office_id))[""]
         return {"statistics": stats, **self.read.stats.tallies(scope, now)}
+
+    def period_statistics_by_office(self, now: datetime, period: str, key: str) -> dict[str, dict[str, Any]]:
+        """Every office's statistics of one week, month or year (a group report's table): one grouped
+        query; an office with no complaint in the period shows zeros."""
+        found = self.read.stats.statistics(_period_scope(None, period, key), now, group="office", units=self.units.get)
+        return {o: found.get(o) or assemble([], (0, 0), self.units.get(o)) for o in self.offices()}
 
     def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
         """All time, and per week and month (by the office's receipt time), as
@@ -231,6 +228,19 @@ def redacted(data: Any) -> Any:
 def _why(r: Any) -> Any:
     p = r.payload
     return p.get("explanation") or p.get("explanations") or p.get("reason")
+
+
+def _period_scope(office_id: str | None, period: str, key: str) -> Scope:
+    """The complaints of one week, month or year (`period`) of an office (None: the group)."""
+    if period == "year":
+        if not (len(key) == 4 and key.isdigit()):
+            raise UnknownPeriod(key)
+        return Scope(office_id, year=key)
+    if period in ("week", "month"):
+        if not _valid_period(key, period):
+            raise UnknownPeriod(key)
+        return Scope(office_id, week=key) if period == "week" else Scope(office_id, month=key)
+    raise UnknownPeriod(period)
 
 
 def _valid_period(key: str, kind: str) -> bool:

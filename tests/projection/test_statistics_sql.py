@@ -294,6 +294,8 @@ def test_the_read_side_keeps_the_statistics_equal_to_the_domain_over_its_own_vie
                         assert key is not None
                         chosen = [v for v in mine if period(v, kind) == key]
                         figures = projection.period_figures(office, now, kind, key)
+                        beside = projection.period_statistics_by_office(now, kind, key)[office]
+                        assert beside == statistics(chosen, now, POLICY, UNITS[office])
                         assert figures == {
                             "statistics": statistics(chosen, now, POLICY, UNITS[office]),
                             **expected_tallies(chosen, now),
