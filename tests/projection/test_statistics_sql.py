@@ -194,7 +194,7 @@ def judging_instants(views: list[ComplaintView], data: st.DataObject) -> list[da
     return [*near, *far, BASE + timedelta(days=400)]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(drawn=st.lists(histories, max_size=6, unique_by=lambda h: h.story.complaint_id), data=st.data())
 def test_sql_statistics_equal_the_domain_statistics_over_the_same_views(drawn: list[History], data) -> None:
     views = [h.view() for h in drawn]
