@@ -14,15 +14,14 @@ from eventsourcing.persistence import IntegrityError
 from shared.eventstore import ServiceApplication
 
 from .adapters.readside import Filters, ReadSide, Unreadable
+from .adapters.statistics_tables import Scope, assemble
 from .adapters.stored_chain import stored_links
 from .domain.chain import Finding, Link, verify_chain
-from .domain.clock_tally import clock_outcomes
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
 from .domain.published_reports import PublishedReport, published_report_id
 from .domain.search import query_terms
 from .domain.signals import Signal, all_signals
-from .domain.statistics import office_statistics, statistics
 from .domain.view import ComplaintView, summary_of
 
 
@@ -135,47 +134,30 @@ class ProjectionApplication(ServiceApplication):
     def statistics(
         self, office_id: str | None, now: datetime, *, week: str | None = None, month: str | None = None
     ) -> dict[str, Any]:
+        """The statistics of an office (None: the group), all time or one week or month, judged at
+        `now`: grouped sums of the statistics table (`adapters/statistics_tables.py`), no complaint
+        read into memory; equal to `domain.statistics.statistics` over the same complaints."""
         for key, kind in ((week, "week"), (month, "month")):
             if key is not None and not _valid_period(key, kind):
                 raise UnknownPeriod(key)
-        views = self.complaints(office_id, now, week=week, month=month)
-        units = self.units.get(office_id) if office_id else (sum(self.units.values()) or None)
-        return statistics(views, now, self.policy, units)
+        scope = Scope(office_id, week=week, month=month)
+        return self.read.stats.statistics(scope, now, units=lambda _: self._units(office_id))[""]
 
     def period_figures(self, office_id: str | None, now: datetime, period: str, key: str) -> dict[str, Any]:
         """The figures of one week, month or year (`period` = week | month | year) for a report: the
         statistics as `statistics()` computes them (a year is its months together), and three tallies
-        the statistics do not hold, over the same views: validity per business area, each record-rule
-        step's status judged at `now`, and each SLA clock kind's outcomes as the SLA recorded them.
-        Only the period's rows are read (an indexed column)."""
-        if period == "year":
-            if not (len(key) == 4 and key.isdigit()):
-                raise UnknownPeriod(key)
-            views: list[ComplaintView] = list(self.read.summaries(Filters(office_id, year=key), now))
-            units = self.units.get(office_id) if office_id else (sum(self.units.values()) or None)
-            stats = statistics(views, now, self.policy, units)
-        elif period in ("week", "month"):
-            week, month = (key, None) if period == "week" else (None, key)
-            stats = self.statistics(office_id, now, week=week, month=month)
-            views = self.complaints(office_id, now, week=week, month=month)
-        else:
-            raise UnknownPeriod(period)
-        views = [v for v in views if v.registered]
-        by_area: dict[str, dict[str, int]] = {}
-        limits: dict[str, dict[str, int]] = {}
-        for view in views:
-            counts = by_area.setdefault(view.business_area or "unknown", {})
-            validity = view.validity or "untriaged"
-            counts[validity] = counts.get(validity, 0) + 1
-            for check in view.checks(now, self.policy):
-                statuses = limits.setdefault(check.step, {})
-                statuses[check.status] = statuses.get(check.status, 0) + 1
-        return {
-            "statistics": stats,
-            "validity_by_area": by_area,
-            "limits": limits,
-            "clocks": clock_outcomes(views, now),
-        }
+        the statistics do not hold, over the same complaints: validity per business area, each
+        record-rule step's status judged at `now`, and each SLA clock kind's outcomes as the SLA
+        recorded them. All are grouped sums in SQL over the period's rows (an indexed column)."""
+        scope = _period_scope(office_id, period, key)
+        stats = self.read.stats.statistics(scope, now, units=lambda _: self._units(office_id))[""]
+        return {"statistics": stats, **self.read.stats.tallies(scope, now)}
+
+    def period_statistics_by_office(self, now: datetime, period: str, key: str) -> dict[str, dict[str, Any]]:
+        """Every office's statistics of one week, month or year (a group report's table): one grouped
+        query; an office with no complaint in the period shows zeros."""
+        found = self.read.stats.statistics(_period_scope(None, period, key), now, group="office", units=self.units.get)
+        return {o: found.get(o) or assemble([], (0, 0), self.units.get(o)) for o in self.offices()}
 
     # -- the reports it publishes ---------------------------------------------------------------
 
@@ -218,11 +200,27 @@ class ProjectionApplication(ServiceApplication):
         return datetime.fromisoformat(report.judged_at)
 
     def office_statistics(self, office_id: str, now: datetime) -> dict[str, Any]:
-        views = self.complaints(office_id, now)
-        return office_statistics(views, now, self.policy, self.units.get(office_id))
+        """All time, and per week and month (by the office's receipt time), as
+        `domain.statistics.office_statistics`: three grouped queries."""
+        scope, stats = Scope(office_id), self.read.stats
+        return {
+            "all_time": stats.statistics(scope, now, units=lambda _: self.units.get(office_id))[""],
+            "by_week": stats.statistics(scope, now, group="week"),
+            "by_month": stats.statistics(scope, now, group="month"),
+            "judged_at": now.isoformat(),
+        }
 
     def statistics_by_office(self, now: datetime) -> dict[str, dict[str, Any]]:
-        return {o: self.statistics(o, now) for o in self.offices()}
+        """Every office's statistics (one grouped query); an office with no complaint shows zeros."""
+        found = self.read.stats.statistics(Scope(), now, group="office", units=self.units.get)
+        return {o: found.get(o) or assemble([], (0, 0), self.units.get(o)) for o in self.offices()}
+
+    def last_event_at(self, office_id: str) -> datetime | None:
+        """The latest business instant of the office's complaint events (a statistics message's `judged_at`)."""
+        return self.read.stats.last_event_at(office_id)
+
+    def _units(self, office_id: str | None) -> int | None:
+        return self.units.get(office_id) if office_id else (sum(self.units.values()) or None)
 
     def offices(self) -> list[str]:
         return sorted(set(self.read.offices()) | set(self.units))
@@ -298,6 +296,19 @@ def redacted(data: Any) -> Any:
 def _why(r: Any) -> Any:
     p = r.payload
     return p.get("explanation") or p.get("explanations") or p.get("reason")
+
+
+def _period_scope(office_id: str | None, period: str, key: str) -> Scope:
+    """The complaints of one week, month or year (`period`) of an office (None: the group)."""
+    if period == "year":
+        if not (len(key) == 4 and key.isdigit()):
+            raise UnknownPeriod(key)
+        return Scope(office_id, year=key)
+    if period in ("week", "month"):
+        if not _valid_period(key, period):
+            raise UnknownPeriod(key)
+        return Scope(office_id, week=key) if period == "week" else Scope(office_id, month=key)
+    raise UnknownPeriod(period)
 
 
 def _valid_period(key: str, kind: str) -> bool:

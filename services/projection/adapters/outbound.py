@@ -35,7 +35,6 @@ from ..application import ProjectionApplication, history_of
 from ..domain.policy import POLICY_VERSION
 from ..domain.published_reports import PublishedReport
 from ..domain.records import Record
-from ..domain.statistics import office_statistics
 from ..domain.view import ComplaintView
 from .readside import HOTLINE_TYPE
 
@@ -135,8 +134,8 @@ class ProjectionTranslator:
     def _office_statistics(self, domain_event: Any, entry: dict[str, Any]) -> Publication:
         office_id = entry["office_id"]
         self.app.read.catch_up()  # at least up to this batch (the read side may be further on)
-        views = self.app.complaints(office_id, datetime.fromisoformat(entry["occurred_at"]))
-        judged_at = max((v.last_event_at for v in views if v.last_event_at), default=None)
+        # Judged at the latest instant the office's complaints have reached (one indexed row).
+        judged_at = self.app.last_event_at(office_id)
         occurred_at = datetime.fromisoformat(entry["occurred_at"])
         judged_at = max(judged_at, occurred_at) if judged_at else occurred_at
         message = OfficeStatisticsUpdated(
@@ -144,9 +143,7 @@ class ProjectionTranslator:
             occurred_at=occurred_at,
             actor=ACTOR,
             causation_id=entry["event_id"],
-            payload=OfficeStatisticsPayload.model_validate(
-                office_statistics(views, judged_at, self.app.policy, self.app.units.get(office_id))
-            ),
+            payload=OfficeStatisticsPayload.model_validate(self.app.office_statistics(office_id, judged_at)),
         )
         event_id = derived_id("office-statistics", domain_event.originator_id, domain_event.originator_version)
         return Publication(message, office_id, str(event_id), occurred_at)

@@ -37,10 +37,13 @@ from ..domain.view import ComplaintView
 from ..domain.violation_time import violating_from
 from .readside_queries import Change, Filters, TableQueries
 from .sql import RETRYABLE, Cursor, Database, retrying
+from .statistics_tables import StatisticsQueries, write_shares
+from .statistics_tables import schema as statistics_schema
 from .tables import POSITION_NAME, SEARCH_POSITION_NAME, folded_json, instant_key, schema, stored_view
 
 HOTLINE_TYPE = HotlineComplaintReported.model_fields["type"].default
 REGISTERED_TYPE = ComplaintRegistered.model_fields["type"].default
+STATISTICS_FILLED = "statistics-filled"  # a projection_position row: the statistics rows exist for every summary
 __all__ = ["HOTLINE_TYPE", "Change", "Filters", "ReadSide", "Unreadable"]
 
 
@@ -65,19 +68,23 @@ class ReadSide(TableQueries):
         # search terms are keyed hashes under a key of their own, derived from the store's
         self.search_key = hmac.new(key, b"projection-search-terms", hashlib.sha256).digest() if key else None
         self.applied = 0  # notifications this process applied (start-up is measured by it)
+        # The complainant digest in the statistics is keyed by the store's cipher key, when it has one.
+        self.secret = str((getattr(app, "env", None) or {}).get("CIPHER_KEY") or "").encode("utf-8")
+        self.stats = StatisticsQueries(self.db)
         self._create()
 
     def _create(self) -> None:
         for attempt in retrying():
             try:
                 with self.db.transaction(write=True) as cursor:
-                    for statement in schema(self.db.text()):
+                    for statement in schema(self.db.text()) + statistics_schema(self.db.text()):
                         cursor.execute(statement)
                     cursor.execute(
                         "INSERT INTO projection_position (name, notification_id) VALUES (?, 0) ON CONFLICT DO NOTHING",
                         (POSITION_NAME,),
                     )
                     self._index_existing(cursor)
+                    self._fill_statistics(cursor)
                 return
             except RETRYABLE:  # another process creating them at the same moment
                 if attempt == 20:
@@ -111,6 +118,25 @@ class ReadSide(TableQueries):
             rows += [(self._term_key(term), subject, 0) for term in sorted(terms.public)]
             rows += [(self._term_key(term), subject, 1) for term in sorted(terms.personal)]
         cursor.executemany("INSERT INTO projection_search (term, subject_id, personal) VALUES (?, ?, ?)", rows)
+
+    def _fill_statistics(self, cursor: Cursor) -> None:
+        """Once per database: the statistics rows of the complaints summarised before the statistics
+        tables existed, from their summary rows, page by page (marked done in the position table)."""
+        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (STATISTICS_FILLED,)):
+            return
+        after = ""
+        while True:
+            rows = cursor.all(
+                "SELECT subject_id, office_id, folded FROM projection_subjects WHERE kind = ? AND subject_id > ? "
+                "AND folded IS NOT NULL ORDER BY subject_id LIMIT 1000",
+                (COMPLAINT, after),
+            )
+            if not rows:
+                break
+            views = [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
+            write_shares(cursor, views, self.policy, self.secret)
+            after = rows[-1]["subject_id"]
+        cursor.execute("INSERT INTO projection_position (name, notification_id) VALUES (?, 1)", (STATISTICS_FILLED,))
 
     def close(self) -> None:
         self.db.close()
@@ -300,16 +326,17 @@ class ReadSide(TableQueries):
         return traces
 
     def _summarise(self, cursor: Cursor, touched: dict[str, str], registered: set[str]) -> None:
-        """Refold every touched complaint from its own timeline rows and rewrite its summary row (and
-        its search terms, when its registration is among the new events)."""
-        rows = []
-        searchable = []
+        """Refold every touched complaint from its own timeline rows and rewrite its summary row, its
+        statistics rows, and its search terms when its registration is among the new events."""
+        rows, views, searchable = [], [], []
         for subject_id, entries in self._entries_of(cursor, list(touched)):
             view = ComplaintView.of(UUID(subject_id), touched[subject_id], entries)
             rows.append(self._summary_row(view, len(entries)))
+            views.append(view)
             if subject_id in registered:
                 searchable.append(view)
         self._index_terms(cursor, searchable)
+        write_shares(cursor, views, self.policy, self.secret)  # the statistics: old share out, new in
         cursor.executemany(
             "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
             "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "

@@ -30,10 +30,10 @@ from shared.settings import Store
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
 from ..adapters.replay import ReplayReport, raw_consume, replay, targets, topic_events
+from ..adapters.statistics_tables import statistics_of
 from ..adapters.stored_chain import stored_links
 from ..application import findings_of, history_of
 from ..domain.crosscheck import crosscheck
-from ..domain.statistics import statistics
 from ..settings import ProjectionSettings
 
 cli = typer.Typer(add_completion=False, help="Audit the complaint projection.")
@@ -145,7 +145,8 @@ def as_of_command(
             result = {
                 "scope": office or "group",
                 "at": instant.isoformat(),
-                "statistics": statistics(views, instant, app.policy, units),
+                # Each complaint as known then, one at a time into scratch rows: flat memory.
+                "statistics": statistics_of(views, instant, app.policy, units),
             }
         console.print_json(json.dumps(result))
     finally:

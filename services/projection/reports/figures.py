@@ -48,6 +48,8 @@ class FiguresSource(Protocol):
 
     def period_figures(self, office_id: str | None, now: datetime, period: str, key: str) -> dict[str, Any]: ...
 
+    def period_statistics_by_office(self, now: datetime, period: str, key: str) -> dict[str, dict[str, Any]]: ...
+
     def offices(self) -> list[str]: ...
 
 
@@ -218,7 +220,7 @@ def build_report(source: FiguresSource, office_id: str | None, period: Period, n
     figures = source.period_figures(office_id, now, period.kind, period.key)
     offices = {}
     if office_id is None:
-        offices = {o: source.period_figures(o, now, period.kind, period.key)["statistics"] for o in source.offices()}
+        offices = source.period_statistics_by_office(now, period.kind, period.key)
     return Report(
         scope=office_id or "group",
         period=period,
