@@ -4,6 +4,7 @@ private model meet the contracts."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -155,14 +156,18 @@ def notification_requested(event: Any) -> NotificationRequested:
 
 
 def cluster_detected(event: Any) -> IncidentClusterDetected:
+    # Incidents stored before the business-order replay have no anchor: keyed, as then, by the
+    # complaint that completed them, at the instant they were recorded.
+    anchor = getattr(event, "anchor", "") or event.completed_by
+    established = getattr(event, "established_at", "")
     return IncidentClusterDetected(
         event_id=cluster_event_id(event.cluster_id),
-        complaint_id=UUID(event.completed_by),
+        complaint_id=UUID(anchor),
         office_id=event.office_id,
-        occurred_at=event.timestamp,
+        occurred_at=datetime.fromisoformat(established) if established else event.timestamp,
         actor=SYSTEM,
         causation_id=UUID(event.causation_id),
-        correlation_id=UUID(event.completed_by),
+        correlation_id=UUID(anchor),
         payload=IncidentClusterDetectedPayload(
             cluster_id=UUID(event.cluster_id),
             incident_key=event.incident_key,
@@ -179,5 +184,7 @@ def cluster_detected(event: Any) -> IncidentClusterDetected:
                 rule=f"severity.major.mass-incident@v{event.rules_version}",
                 caused_by=[UUID(c) for c in event.caused_by],
             ),
+            completed_by=UUID(event.completed_by),
+            supersedes=[UUID(c) for c in getattr(event, "supersedes", None) or []],
         ),
     )
