@@ -305,6 +305,7 @@ async def one_run(
             child.send_signal(signal.SIGKILL)  # mid-stream: no clean shutdown, no offsets committed
             child.wait(10)
             child = spawn(run_file, log)
+            await wait_for_line(log, "instance started", child, times=2)  # a loaded machine starts it slowly
         await handle_and_reply(apps, everyone[OUTAGE : OUTAGE + 3])
         await settle(run.servers, consumers, relays, topics)
         if instances == 2:
@@ -328,9 +329,11 @@ async def until(condition: Any, what: str, timeout: float = 120) -> None:
         await asyncio.sleep(0.3)
 
 
-async def wait_for_line(log: Path, line: str, child: subprocess.Popen[bytes], timeout: float = 90) -> None:
+async def wait_for_line(
+    log: Path, line: str, child: subprocess.Popen[bytes], timeout: float = 90, times: int = 1
+) -> None:
     deadline = time.monotonic() + timeout
-    while line not in (log.read_text(errors="replace") if log.exists() else ""):
+    while (log.read_text(errors="replace") if log.exists() else "").count(line) < times:
         if child.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"the second instance did not start:\n{log.read_text(errors='replace')[-3000:]}")
         await asyncio.sleep(0.3)
