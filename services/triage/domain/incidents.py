@@ -118,11 +118,13 @@ def incidents_of(
     window: timedelta,
     more_than: int,
     settled: list[Incident] | None = None,
+    replay_after: tuple[str, str, str] | None = None,
 ) -> list[Incident]:
     """Every incident among `members`, replayed in business order: a pure function of the set.
     `settled` are incidents the replay cannot make again (their anchor was forgotten as too old, or
     they were announced before incidents had anchors): their members stay in them, and others may
-    join them, but they never make a new one."""
+    join them, but they never make a new one. `replay_after`: the members up to this business-order
+    key are already replayed (`settled` holds every incident they make): only later ones are."""
     times = {m["complaint_id"]: datetime.fromisoformat(m["received_at"]) for m in members}
     present: list[tuple[datetime, str]] = []  # sorted by received time
     by_id: dict[str, Member] = {}
@@ -132,6 +134,7 @@ def incidents_of(
     for incident in settled or []:
         found[incident.cluster_id] = {"incident": incident, "members": list(incident.members)}
         pinned.update({m: incident.cluster_id for m in incident.members})
+    busy = _busy(times, window, more_than)
     for member in sorted(members, key=business_order):
         cid = member["complaint_id"]
         at = times[cid]
@@ -140,6 +143,10 @@ def incidents_of(
         if cid in pinned:
             assigned[cid] = pinned[cid]
             continue
+        if replay_after is not None and business_order(member) <= replay_after:
+            continue
+        if cid not in busy:
+            continue  # in no window of the whole set with enough complaints: in none of a part of it
         qualifying = _qualifying(present, by_id, at, window, more_than)
         if cid not in qualifying:
             continue
@@ -170,6 +177,28 @@ def incidents_of(
         for q in fresh:
             assigned[q] = cluster_id
     return [replace(f["incident"], members=tuple(f["members"])) for f in found.values()]
+
+
+def _busy(times: dict[str, datetime], window: timedelta, more_than: int) -> set[str]:
+    """The members of some window holding more than `more_than` complaints (people aside): the only
+    ones that can be in a mass incident of the set or of any part of it."""
+    ordered = sorted((t, cid) for cid, t in times.items())
+    marks = [0] * (len(ordered) + 1)
+    end = 0
+    for i, (start, _) in enumerate(ordered):
+        end = max(end, i)
+        while end + 1 < len(ordered) and ordered[end + 1][0] <= start + window:
+            end += 1
+        if end - i + 1 > more_than:
+            marks[i] += 1
+            marks[end + 1] -= 1
+    busy: set[str] = set()
+    running = 0
+    for i, (_, cid) in enumerate(ordered):
+        running += marks[i]
+        if running:
+            busy.add(cid)
+    return busy
 
 
 def _qualifying(
@@ -239,8 +268,13 @@ class IncidentWindow(Aggregate):
         return self._reconcile(window, more_than, rules_version)
 
     def incidents(self, window: timedelta, more_than: int) -> list[Incident]:
-        """The incidents the business-order replay of the remembered members gives."""
+        """The incidents the business-order replay of the remembered members gives. The recorded ones
+        are that replay of the members before the newest, so when the newest comes last in business
+        order (complaints of one place met in the order the group heard of them) only it is replayed."""
         remembered = {m["complaint_id"] for m in self.members}
+        *earlier, newest = self.members
+        replay_after = max(map(business_order, earlier), default=None)
+        in_order = replay_after is not None and business_order(newest) > replay_after
         settled = [
             Incident(
                 cluster_id=c["cluster_id"],
@@ -255,9 +289,11 @@ class IncidentWindow(Aggregate):
                 members=tuple(c["members"]),
             )
             for c in self.clusters
-            if c.get("anchor", "") not in remembered
+            if in_order or c.get("anchor", "") not in remembered
         ]
-        return incidents_of(self.incident_key, self.members, window, more_than, settled)
+        return incidents_of(
+            self.incident_key, self.members, window, more_than, settled, replay_after if in_order else None
+        )
 
     def _reconcile(self, window: timedelta, more_than: int, rules_version: int) -> list[ClusterChange]:
         """Bring the recorded incidents in line with the replay; the members that entered one."""
