@@ -42,7 +42,8 @@ def translate(domain_event: Any) -> Iterable[Publication]:
         yield Publication.of(notification_requested(domain_event))
     elif isinstance(domain_event, IncidentWindow.ClusterDetected):
         yield Publication.of(cluster_detected(domain_event))
-    # Opened, RegradeWaiting, Confirmed, the rules book, complainants and window members stay private.
+    # Opened, RegradeWaiting, Confirmed, the rules book, complainants, window members and an incident's
+    # revisions (ClusterRevised, ClusterSuperseded: a superseding announcement names what it replaces) stay private.
 
 
 def _event_id(event: Any) -> UUID:
