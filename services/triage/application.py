@@ -189,7 +189,7 @@ class TriageApplication(ServiceApplication):
         window: IncidentWindow = uow.find(IncidentWindow.create_id(incident)) or IncidentWindow(incident)
         uow.add(window)
         received_at = registered.payload.form.received_at.astimezone(UTC)
-        change = window.add(
+        changes = window.add(
             triage.complaint_id,
             key,
             triage.office_id,
@@ -200,25 +200,29 @@ class TriageApplication(ServiceApplication):
             rules.version,
             persons=persons,
             keep_for=LATE_ARRIVAL,
+            registered_at=registered.occurred_at,
         )
-        if change is None:
-            return
-        cluster_event = str(cluster_event_id(change.cluster_id))
-        uow.prefetch(Triage.create_id(member_id) for member_id in change.new_members)
-        for member_id in change.new_members:
-            verb = "is part of" if change.detected else "joined"
-            self._regrade(
-                uow,
-                rules,
-                member_id,
-                "major",
-                "major.mass-incident",
-                f"major: {verb} mass incident {change.cluster_id} (more than {rules.incident_more_than} "
-                f"customers about {incident} within {rules.incident_window_minutes} minutes)",
-                [cluster_event],
-                None,
-                registered.occurred_at,
-            )
+        heard = {m["complaint_id"]: m.get("registered_at") or m["received_at"] for m in window.members}
+        for change in changes:
+            cluster_event = str(cluster_event_id(change.cluster_id))
+            uow.prefetch(Triage.create_id(member_id) for member_id in change.new_members)
+            for member_id in change.new_members:
+                # Dated by the member's own registration, not by the complaint that happened to
+                # complete the incident here: arrival order across partitions (and instances) must
+                # not date a grade. The complaint was about a mass incident from the start; the SLA
+                # applies the re-grade from its judgement (docs/scaling.md).
+                self._regrade(
+                    uow,
+                    rules,
+                    member_id,
+                    "major",
+                    "major.mass-incident",
+                    f"major: part of mass incident {change.cluster_id} (more than {rules.incident_more_than} "
+                    f"customers about {incident} within {rules.incident_window_minutes} minutes)",
+                    [cluster_event],
+                    None,
+                    datetime.fromisoformat(heard[member_id]),
+                )
 
     def _regrade(
         self,

@@ -175,13 +175,16 @@ class TrackedConsumer:
             log.info("offset commit for %s skipped: %s", partition, error)
 
     async def seek_to_stored_positions(self, partitions: Sequence[TopicPartition]) -> None:
-        for partition in partitions:
-            name = self.tracking_name(partition.topic, partition.partition)
-            position = await asyncio.to_thread(self.app.position, name)
-            if position is None:
-                await self._consumer.seek_to_beginning(partition)
-            else:
-                self._consumer.seek(partition, position + 1)
+        """Runs inside aiokafka's rebalance, while this member sends no heartbeat: it must end well
+        within the session timeout, or the group evicts the member it just admitted (and, rejoining,
+        it makes the others rebalance again). So: the stored positions in one trip to a worker thread,
+        then seeks that only set the fetch position (none waits on the broker)."""
+        names = [self.tracking_name(p.topic, p.partition) for p in partitions]
+        positions = await asyncio.to_thread(lambda: [self.app.position(name) for name in names])
+        for partition, position in zip(partitions, positions, strict=True):
+            # Nothing stored: from the start of the log (an offset the log no longer holds is reset
+            # to its earliest by the consumer's `auto_offset_reset`).
+            self._consumer.seek(partition, 0 if position is None else position + 1)
 
     # -- synchronous part: runs in a worker thread, talks to the store ---------------------------
     #

@@ -124,11 +124,25 @@ class IncidentClusterDetectedPayload(Contract):
         description="When the last member known at detection was received (later members may join)."
     )
     explanation: Explanation
+    completed_by: UUID | None = Field(
+        default=None,
+        description="The member that completed the incident in business order (when the group heard of each "
+        "complaint, then when it was received, then its id), whatever order triage met them in; "
+        "none before v1 events carried it (the event's complaint was then the one that completed it).",
+    )
+    supersedes: list[UUID] = Field(
+        default_factory=list,
+        description="Incidents announced before a complaint heard late, received before their first member, "
+        "showed the incident began earlier: this one replaces them (their members are its members).",
+    )
 
 
 class IncidentClusterDetected(IntegrationEvent):
-    """More than five customers complained of one incident at one time. Keyed by the complaint that
-    completed the cluster; every member is then re-graded major citing `cluster_id`."""
+    """More than five customers complained of one incident at one time. Its id and facts are a function
+    of the members (replayed in business order), not of the order triage met them; it is keyed by the
+    incident's first member by received time (`cluster_id` derives from it), and `occurred_at` is when
+    the group heard of the member that completed it. Every member is re-graded major citing
+    `cluster_id`, dated by its own registration."""
 
     type: Literal["complaints.triage.IncidentClusterDetected"] = "complaints.triage.IncidentClusterDetected"
     schema_version: Literal[1] = 1

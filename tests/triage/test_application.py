@@ -174,9 +174,14 @@ def test_six_customers_about_one_outage_in_two_offices_make_one_cluster(triage) 
     assert set(cluster.payload.member_complaint_ids) == {c.complaint_id for c in wave}
     assert cluster.payload.complainants == 6
     assert cluster.payload.incident_key == "cluster court/block 5|water"
-    assert cluster.complaint_id == wave[-1].complaint_id
+    # Keyed by its first member, completed by the sixth the group heard of, at that one's registration.
+    assert cluster.complaint_id == wave[0].complaint_id
+    assert cluster.payload.completed_by == wave[-1].complaint_id and cluster.occurred_at == wave[-1].occurred_at
     regrades = of_type(messages, SeverityRegraded)
     assert {r.complaint_id for r in regrades} == {c.complaint_id for c in wave}
+    # Each member's re-grade is dated by its own registration, not by the one that completed it here.
+    at = {c.complaint_id: c.occurred_at for c in wave}
+    assert all(r.occurred_at == at[r.complaint_id] for r in regrades)
     assert all(r.payload.severity == "major" and r.payload.criterion == "major.mass-incident" for r in regrades)
     assert all(str(cluster.payload.cluster_id) in r.payload.explanation.reason for r in regrades)
     assert all(r.payload.explanation.caused_by == [cluster.event_id] for r in regrades)

@@ -1,9 +1,11 @@
 """Mass incidents in one incident window (pure domain, no I/O): more than five distinct customers
 within the window, the window's bounds, people counted once, and arrival order.
 
-The README promises that *who is in a mass incident* is a property of the set of complaints (so
-arrival order does not change any complaint's grade); which incident a bridging complaint joins and
-the incident's id may follow arrival order. The property tests check exactly that promise.
+The README promises that the incidents are a property of the set of complaints: who is in one, its
+id, the member that completed it and its window are what the business-order replay of the set gives
+(`incidents_of`), whatever order triage met the complaints in — any interleaving of partitions, each
+in its own order — and every member enters an incident (is re-graded) exactly once. The property
+tests check exactly that promise.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.triage.domain.incidents import ClusterChange, IncidentWindow, mass_incident_members
+from services.triage.domain.incidents import ClusterChange, IncidentWindow, incidents_of, mass_incident_members
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=120)
@@ -33,9 +35,9 @@ def complaint(n: int, minutes: float, persons: list[str] | None = None) -> dict[
 
 def run(complaints: list[dict[str, Any]]) -> tuple[IncidentWindow, list[ClusterChange]]:
     window = IncidentWindow("telford gardens/block 3|lift")
-    changes = []
+    changes: list[ClusterChange] = []
     for c in complaints:
-        change = window.add(
+        changes += window.add(
             c["complaint_id"],
             c["persons"][0],
             c["office_id"],
@@ -46,9 +48,8 @@ def run(complaints: list[dict[str, Any]]) -> tuple[IncidentWindow, list[ClusterC
             1,
             persons=c["persons"],
             keep_for=LATE,
+            registered_at=datetime.fromisoformat(c.get("registered_at", c["received_at"])),
         )
-        if change is not None:
-            changes.append(change)
     return window, changes
 
 
@@ -137,4 +138,127 @@ def test_a_burst_within_one_window_is_one_incident_in_any_order(data: st.DataObj
     window, changes = run(data.draw(st.permutations(complaints)))
     assert len(window.clusters) == 1
     assert set(window.clusters[0]["members"]) == {c["complaint_id"] for c in complaints}
-    assert sum(c.detected for c in changes) == 1
+    # Announced once, or again (superseding) when a complaint received before its first member is met late.
+    assert sum(c.detected for c in changes) >= 1
+    assert sorted(m for c in changes for m in c.new_members) == sorted(c["complaint_id"] for c in complaints)
+
+
+# --- the incident's facts: a function of the set, in business order -------------------------------------
+
+
+def facts(window: IncidentWindow) -> list[tuple[Any, ...]]:
+    """What an incident is: id, members, the member that completed it, when, its first window."""
+    return sorted(
+        (
+            c["cluster_id"],
+            tuple(sorted(c["members"])),
+            c["completed_by"],
+            c["established_at"],
+            tuple(sorted(c["detected_members"])),
+            c["window_start"],
+            c["window_end"],
+        )
+        for c in window.clusters
+    )
+
+
+def replayed(complaints: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    members = [{**c, "registered_at": c.get("registered_at", c["received_at"])} for c in complaints]
+    return sorted(
+        (
+            i.cluster_id,
+            tuple(sorted(i.members)),
+            i.completed_by,
+            i.established_at,
+            tuple(sorted(i.detected_members)),
+            i.window_start,
+            i.window_end,
+        )
+        for i in incidents_of("telford gardens/block 3|lift", members, WINDOW, 5)
+    )
+
+
+def registered(n: int, minutes: int, delay: int, person: int) -> dict[str, Any]:
+    """Received at `minutes`, registered (heard of by the group) `delay` minutes later."""
+    made = complaint(n, minutes, [f"p{person}"])
+    return {**made, "registered_at": (T0 + timedelta(minutes=minutes + delay)).isoformat()}
+
+
+# Complaints with their partition: each partition's complaints reach triage in registration order,
+# the partitions interleave in any way (one worker polling them, or two instances, one restarted).
+partitioned = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=300),  # received, minutes after T0
+        st.integers(min_value=0, max_value=90),  # typed in this much later
+        st.integers(min_value=0, max_value=9),  # which customer
+        st.integers(min_value=0, max_value=5),  # which partition
+    ),
+    min_size=1,
+    max_size=18,
+)
+
+
+def interleaving(data: st.DataObject, drawn: list[tuple[int, int, int, int]]) -> list[dict[str, Any]]:
+    queues: dict[int, list[dict[str, Any]]] = {}
+    for n, (minutes, delay, person, partition) in enumerate(drawn):
+        queues.setdefault(partition, []).append(registered(n, minutes, delay, person))
+    for queue in queues.values():
+        queue.sort(key=lambda c: (c["registered_at"], c["complaint_id"]))
+    order = []
+    while queues:
+        partition = data.draw(st.sampled_from(sorted(queues)))
+        order.append(queues[partition].pop(0))
+        if not queues[partition]:
+            del queues[partition]
+    return order
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), drawn=partitioned)
+def test_any_interleaving_of_partitions_ends_in_the_same_incident_facts(data: st.DataObject, drawn: list) -> None:
+    first, second = interleaving(data, drawn), interleaving(data, drawn)
+    (one, one_changes), (two, two_changes) = run(first), run(second)
+    # The same incidents, each with the same id, members, completing member, instant and window...
+    assert facts(one) == facts(two) == replayed(first)
+    # ...who is in one is the set rule...
+    assert {m for c in one.clusters for m in c["members"]} == mass_incident_members(first, WINDOW, 5)
+    # ...and each member entered an incident (was re-graded) exactly once, in either order.
+    for changes, window in ((one_changes, one), (two_changes, two)):
+        entered = [m for c in changes for m in c.new_members]
+        assert sorted(entered) == sorted(m for c in window.clusters for m in c["members"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), drawn=partitioned)
+def test_a_complaint_met_again_changes_nothing(data: st.DataObject, drawn: list) -> None:
+    order = interleaving(data, drawn)
+    again = data.draw(st.lists(st.sampled_from(order), max_size=5))
+    once, _ = run(order)
+    twice, changes = run([*order, *again])
+    assert facts(once) == facts(twice)
+    assert len(twice.collect_events()) == len(once.collect_events()) + 0 * len(changes)
+
+
+def test_an_incident_heard_out_of_business_order_is_dated_and_named_as_in_order() -> None:
+    # Eight customers 40 s apart, typed in 30 s after; met in two partitions' interleaving where the
+    # sixth to complete is not the sixth the group heard of.
+    wave = [registered(n, n, 1, n) for n in range(8)]
+    in_order, _ = run(wave)
+    shuffled, _ = run([wave[i] for i in (7, 6, 4, 2, 0, 1, 3, 5)])
+    assert facts(in_order) == facts(shuffled)
+    [incident] = in_order.clusters
+    assert incident["completed_by"] == "c05" and incident["established_at"] == wave[5]["registered_at"]
+    assert incident["anchor"] == "c00"
+
+
+def test_a_complaint_received_before_an_announced_incident_supersedes_it() -> None:
+    wave = [registered(n, 10 + n, 1, n) for n in range(6)]
+    # Received and registered first, but its partition lagged: triage meets it after the others.
+    window, changes = run([*wave, registered(9, 5, 1, 9)])
+    [incident] = window.clusters
+    assert incident["anchor"] == "c09" and len(incident["members"]) == 7
+    assert incident["completed_by"] == "c04"  # the sixth the group heard of
+    assert [c.detected for c in changes] == [True, True]
+    assert changes[1].new_members == ["c09"]
+    [first, second] = [e for e in window.collect_events() if isinstance(e, IncidentWindow.ClusterDetected)]
+    assert second.supersedes == [first.cluster_id]

@@ -4,6 +4,7 @@ private model meet the contracts."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +42,8 @@ def translate(domain_event: Any) -> Iterable[Publication]:
         yield Publication.of(notification_requested(domain_event))
     elif isinstance(domain_event, IncidentWindow.ClusterDetected):
         yield Publication.of(cluster_detected(domain_event))
-    # Opened, RegradeWaiting, Confirmed, the rules book, complainants and window members stay private.
+    # Opened, RegradeWaiting, Confirmed, the rules book, complainants, window members and an incident's
+    # revisions (ClusterRevised, ClusterSuperseded: a superseding announcement names what it replaces) stay private.
 
 
 def _event_id(event: Any) -> UUID:
@@ -155,14 +157,18 @@ def notification_requested(event: Any) -> NotificationRequested:
 
 
 def cluster_detected(event: Any) -> IncidentClusterDetected:
+    # Incidents stored before the business-order replay have no anchor: keyed, as then, by the
+    # complaint that completed them, at the instant they were recorded.
+    anchor = getattr(event, "anchor", "") or event.completed_by
+    established = getattr(event, "established_at", "")
     return IncidentClusterDetected(
         event_id=cluster_event_id(event.cluster_id),
-        complaint_id=UUID(event.completed_by),
+        complaint_id=UUID(anchor),
         office_id=event.office_id,
-        occurred_at=event.timestamp,
+        occurred_at=datetime.fromisoformat(established) if established else event.timestamp,
         actor=SYSTEM,
         causation_id=UUID(event.causation_id),
-        correlation_id=UUID(event.completed_by),
+        correlation_id=UUID(anchor),
         payload=IncidentClusterDetectedPayload(
             cluster_id=UUID(event.cluster_id),
             incident_key=event.incident_key,
@@ -179,5 +185,7 @@ def cluster_detected(event: Any) -> IncidentClusterDetected:
                 rule=f"severity.major.mass-incident@v{event.rules_version}",
                 caused_by=[UUID(c) for c in event.caused_by],
             ),
+            completed_by=UUID(event.completed_by),
+            supersedes=[UUID(c) for c in getattr(event, "supersedes", None) or []],
         ),
     )

@@ -2,16 +2,30 @@
 from more than five distinct customers within a time window, across offices.
 
 The rule is a property of the *set* of complaints, so that arrival order (complaints reach triage
-from different partitions, later than they were received) does not decide who is in an incident:
+from different partitions, and from two instances of the worker, later than they were received)
+decides nothing:
 
     a complaint belongs to a mass incident when some window of `window` length that contains its
     received time holds complaints of more than `more_than` distinct customers.
 
-Adding a complaint can only add members (never remove one), so every re-grade stays true as more
-complaints arrive. A new member joins the incident it shares a qualifying window with (the earliest
-one if it bridges two: incidents already announced are not merged), else it and the others of its
-window make a new incident, announced once. Customers are distinct unless they share an identity
-key (the same phone, or the same name and flat: see `identity`).
+Which incident a complaint belongs to, and every fact of that incident, is also a function of the
+set (`incidents_of`): the complaints are replayed in *business order* — the order the group heard of
+them (intake's registration time), then their received time and id — whatever order the worker met
+them in. In that replay a complaint that completes a qualifying window with complaints in no
+incident announces a new one; one that shares a qualifying window with an incident joins it (the
+earliest, if it bridges two: incidents are not merged). An incident's facts:
+
+- its id, derived from the incident key and its *anchor*: its first member by received time;
+- the member that completed it in business order (`completed_by`) and when the group heard of that
+  member (`established_at`), the members then known (`detected_members`) and their window.
+
+The aggregate keeps the members it has met and, after each one, brings its recorded incidents in
+line with the replay: it announces an incident the replay has and it has not, records members that
+joined, and revises an incident whose completing member or first window a late arrival changed (a
+late arrival earlier than an incident's anchor makes a new anchor, hence a new incident that
+supersedes the one announced). Members are never removed; each is re-graded once, dated by its own
+registration (application.py says why). Customers are distinct unless they share an identity key
+(the same phone, or the same name and flat: see `identity`).
 
 This is a windowed aggregate kept in triage's own event store and saved with the Kafka position in
 the tracked consumer's transaction, so an incident is decided exactly once even across crashes and
@@ -20,7 +34,8 @@ redeliveries (see the service README for why not faust).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,17 +44,36 @@ from eventsourcing.domain import Aggregate, event
 
 from shared.contracts import derived_id
 
+Member = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class ClusterChange:
-    """What adding a member did: a new cluster (all its members), or members joining an existing one."""
+    """Members that entered an incident for the first time (each is re-graded once): those of a newly
+    announced incident (`detected`), or members joining a known one."""
 
     cluster_id: str
     new_members: list[str]
     detected: bool
 
 
-def distinct_customers(members: list[dict[str, Any]]) -> int:
+@dataclass(frozen=True)
+class Incident:
+    """One incident's facts, as the business-order replay of its place's complaints decides them."""
+
+    cluster_id: str
+    anchor: str
+    completed_by: str
+    established_at: str
+    detected_members: tuple[str, ...]
+    window_start: str
+    window_end: str
+    complainants: int
+    offices: tuple[str, ...]
+    members: tuple[str, ...] = field(default=())
+
+
+def distinct_customers(members: list[Member]) -> int:
     """How many people: members sharing any identity key are one person (connected components)."""
     parent: dict[str, str] = {}
 
@@ -57,7 +91,7 @@ def distinct_customers(members: list[dict[str, Any]]) -> int:
     return len({root((m.get("persons") or [m["complainant_key"]])[0]) for m in members})
 
 
-def mass_incident_members(members: list[dict[str, Any]], window: timedelta, more_than: int) -> set[str]:
+def mass_incident_members(members: list[Member], window: timedelta, more_than: int) -> set[str]:
     """The set rule, over a whole set of members (used by tests and to check the aggregate)."""
     inside: set[str] = set()
     for first in members:
@@ -68,6 +102,125 @@ def mass_incident_members(members: list[dict[str, Any]], window: timedelta, more
     return inside
 
 
+def business_order(member: Member) -> tuple[str, str, str]:
+    """When the group heard of it (intake's registration), then when it was received, then its id.
+    Stored members from before registration times were kept count as heard when received."""
+    return (member.get("registered_at") or member["received_at"], member["received_at"], member["complaint_id"])
+
+
+def cluster_id_of(incident_key: str, anchor: str) -> str:
+    return str(derived_id("incident-cluster", incident_key, anchor))
+
+
+def incidents_of(
+    incident_key: str,
+    members: list[Member],
+    window: timedelta,
+    more_than: int,
+    settled: list[Incident] | None = None,
+    replay_after: tuple[str, str, str] | None = None,
+) -> list[Incident]:
+    """Every incident among `members`, replayed in business order: a pure function of the set.
+    `settled` are incidents the replay cannot make again (their anchor was forgotten as too old, or
+    they were announced before incidents had anchors): their members stay in them, and others may
+    join them, but they never make a new one. `replay_after`: the members up to this business-order
+    key are already replayed (`settled` holds every incident they make): only later ones are."""
+    times = {m["complaint_id"]: datetime.fromisoformat(m["received_at"]) for m in members}
+    present: list[tuple[datetime, str]] = []  # sorted by received time
+    by_id: dict[str, Member] = {}
+    assigned: dict[str, str] = {}
+    found: dict[str, dict[str, Any]] = {}  # cluster id -> facts and members, in the replay's order
+    pinned: dict[str, str] = {}
+    for incident in settled or []:
+        found[incident.cluster_id] = {"incident": incident, "members": list(incident.members)}
+        pinned.update({m: incident.cluster_id for m in incident.members})
+    busy = _busy(times, window, more_than)
+    for member in sorted(members, key=business_order):
+        cid = member["complaint_id"]
+        at = times[cid]
+        bisect.insort(present, (at, cid))
+        by_id[cid] = member
+        if cid in pinned:
+            assigned[cid] = pinned[cid]
+            continue
+        if replay_after is not None and business_order(member) <= replay_after:
+            continue
+        if cid not in busy:
+            continue  # in no window of the whole set with enough complaints: in none of a part of it
+        qualifying = _qualifying(present, by_id, at, window, more_than)
+        if cid not in qualifying:
+            continue
+        fresh = sorted((q for q in qualifying if q not in assigned), key=lambda q: (times[q], q))
+        touched = {assigned[q] for q in qualifying if q in assigned}
+        if touched:
+            joined = min(touched, key=lambda c: (found[c]["incident"].window_start, c))
+            for q in fresh:
+                assigned[q] = joined
+                found[joined]["members"].append(q)
+            continue
+        detected = [by_id[q] for q in fresh]
+        cluster_id = cluster_id_of(incident_key, fresh[0])
+        found[cluster_id] = {
+            "incident": Incident(
+                cluster_id=cluster_id,
+                anchor=fresh[0],
+                completed_by=cid,
+                established_at=business_order(member)[0],
+                detected_members=tuple(fresh),
+                window_start=times[fresh[0]].isoformat(),
+                window_end=times[fresh[-1]].isoformat(),
+                complainants=distinct_customers(detected),
+                offices=tuple(sorted({m["office_id"] for m in detected})),
+            ),
+            "members": list(fresh),
+        }
+        for q in fresh:
+            assigned[q] = cluster_id
+    return [replace(f["incident"], members=tuple(f["members"])) for f in found.values()]
+
+
+def _busy(times: dict[str, datetime], window: timedelta, more_than: int) -> set[str]:
+    """The members of some window holding more than `more_than` complaints (people aside): the only
+    ones that can be in a mass incident of the set or of any part of it."""
+    ordered = sorted((t, cid) for cid, t in times.items())
+    marks = [0] * (len(ordered) + 1)
+    end = 0
+    for i, (start, _) in enumerate(ordered):
+        end = max(end, i)
+        while end + 1 < len(ordered) and ordered[end + 1][0] <= start + window:
+            end += 1
+        if end - i + 1 > more_than:
+            marks[i] += 1
+            marks[end + 1] -= 1
+    busy: set[str] = set()
+    running = 0
+    for i, (_, cid) in enumerate(ordered):
+        running += marks[i]
+        if running:
+            busy.add(cid)
+    return busy
+
+
+def _qualifying(
+    present: list[tuple[datetime, str]], by_id: dict[str, Member], at: datetime, window: timedelta, more_than: int
+) -> set[str]:
+    """The members of every window holding `at` with more than `more_than` distinct customers. Only
+    windows that contain the newest member can have changed; only its neighbours can share one."""
+    low = bisect.bisect_left(present, (at - window, ""))
+    high = bisect.bisect_right(present, (at + window, "\uffff"))
+    near = present[low:high]
+    qualifying: set[str] = set()
+    for i, (start, _) in enumerate(near):
+        if start > at:
+            break
+        if start + window < at:
+            continue
+        inside = [cid for t, cid in near[i:] if t <= start + window]
+        if len(inside) > more_than and distinct_customers([by_id[c] for c in inside]) > more_than:
+            qualifying.update(inside)
+    return qualifying
+
+
 class IncidentWindow(Aggregate):
     @staticmethod
     def create_id(incident_key: str, **_: Any) -> UUID:
@@ -76,7 +229,7 @@ class IncidentWindow(Aggregate):
     @event("Opened")
     def __init__(self, incident_key: str) -> None:
         self.incident_key = incident_key
-        self.members: list[dict[str, Any]] = []  # recent members, in a cluster or not
+        self.members: list[Member] = []  # recent members, in a cluster or not
         self.clusters: list[dict[str, Any]] = []
 
     def add(
@@ -91,83 +244,122 @@ class IncidentWindow(Aggregate):
         rules_version: int,
         persons: list[str] | None = None,
         keep_for: timedelta | None = None,
-    ) -> ClusterChange | None:
-        """Add one complaint; returns the cluster it completed or joined, if any. `persons` are its
-        complainant's identity keys; `keep_for` how late a complaint may arrive and still count
-        (members older than that before the newest one are forgotten; they stay in the log)."""
+        registered_at: datetime | None = None,
+    ) -> list[ClusterChange]:
+        """Add one complaint; returns the incidents it (or a member it made canonical) entered.
+        `persons` are its complainant's identity keys; `registered_at` when the group heard of it
+        (its business order); `keep_for` how late a complaint may arrive and still count (members
+        older than that before the newest one are forgotten; they stay in the log)."""
         if any(m["complaint_id"] == complaint_id for m in self.members) or any(
             complaint_id in c["members"] for c in self.clusters
         ):
-            return None  # seen already
+            return []  # seen already
         member = {
             "complaint_id": complaint_id,
             "complainant_key": complainant_key,
             "persons": sorted(set(persons or [complainant_key])),
             "office_id": office_id,
             "received_at": received_at.isoformat(),
+            "registered_at": (registered_at or received_at).isoformat(),
             "event_id": event_id,
         }
         newest = max([received_at, *(datetime.fromisoformat(m["received_at"]) for m in self.members)])
         self._member_added(member=member, cutoff=(newest - max(keep_for or window * 2, window * 2)).isoformat())
-        return self._detect(complaint_id, received_at, office_id, event_id, window, more_than, rules_version)
+        return self._reconcile(window, more_than, rules_version)
 
-    def _detect(
-        self,
-        added: str,
-        received_at: datetime,
-        office_id: str,
-        causation_id: str,
-        window: timedelta,
-        more_than: int,
-        rules_version: int,
-    ) -> ClusterChange | None:
-        # Only windows that contain the new member can have changed.
-        qualifying: dict[str, dict[str, Any]] = {}
-        times = {m["complaint_id"]: datetime.fromisoformat(m["received_at"]) for m in self.members}
-        for first in self.members:
-            start = times[first["complaint_id"]]
-            if not start <= received_at <= start + window:
-                continue
-            inside = [m for m in self.members if start <= times[m["complaint_id"]] <= start + window]
-            if distinct_customers(inside) > more_than:
-                qualifying.update({m["complaint_id"]: m for m in inside})
-        if added not in qualifying:
-            return None
-        fresh = [m for m in qualifying.values() if not m.get("cluster_id")]
-        fresh.sort(key=lambda m: (m["received_at"], m["complaint_id"]))
-        touched = {m["cluster_id"] for m in qualifying.values() if m.get("cluster_id")}
-        known = [c for c in self.clusters if c["cluster_id"] in touched]
-        if known:
-            cluster = min(known, key=lambda c: (c["window_start"], c["cluster_id"]))
-            for m in fresh:
-                self._joined(
-                    cluster_id=cluster["cluster_id"],
-                    complaint_id=m["complaint_id"],
-                    event_id=m["event_id"],
-                    received_at=m["received_at"],
-                )
-            return ClusterChange(cluster["cluster_id"], [m["complaint_id"] for m in fresh], detected=False)
-        start, end = fresh[0]["received_at"], fresh[-1]["received_at"]
-        cluster_id = str(derived_id("incident-cluster", self.incident_key, start))
-        self._detected(
-            cluster_id=cluster_id,
-            incident_key=self.incident_key,
-            members=[m["complaint_id"] for m in fresh],
-            caused_by=[m["event_id"] for m in fresh],
-            offices=sorted({m["office_id"] for m in fresh}),
-            complainants=distinct_customers(fresh),
-            window_start=start,
-            window_end=end,
-            completed_by=added,
-            causation_id=causation_id,
-            office_id=office_id,
-            rules_version=rules_version,
-            more_than=more_than,
+    def incidents(self, window: timedelta, more_than: int) -> list[Incident]:
+        """The incidents the business-order replay of the remembered members gives. The recorded ones
+        are that replay of the members before the newest, so when the newest comes last in business
+        order (complaints of one place met in the order the group heard of them) only it is replayed."""
+        remembered = {m["complaint_id"] for m in self.members}
+        *earlier, newest = self.members
+        replay_after = max(map(business_order, earlier), default=None)
+        in_order = replay_after is not None and business_order(newest) > replay_after
+        settled = [
+            Incident(
+                cluster_id=c["cluster_id"],
+                anchor=c.get("anchor", ""),
+                completed_by=c.get("completed_by", ""),
+                established_at=c.get("established_at", ""),
+                detected_members=tuple(c.get("detected_members", c["members"])),
+                window_start=c["window_start"],
+                window_end=c["window_end"],
+                complainants=0,
+                offices=(),
+                members=tuple(c["members"]),
+            )
+            for c in self.clusters
+            if in_order or c.get("anchor", "") not in remembered
+        ]
+        return incidents_of(
+            self.incident_key, self.members, window, more_than, settled, replay_after if in_order else None
         )
-        return ClusterChange(cluster_id, [m["complaint_id"] for m in fresh], detected=True)
+
+    def _reconcile(self, window: timedelta, more_than: int, rules_version: int) -> list[ClusterChange]:
+        """Bring the recorded incidents in line with the replay; the members that entered one."""
+        changes: list[ClusterChange] = []
+        incidents = self.incidents(window, more_than)
+        for incident in incidents:
+            recorded = {c["cluster_id"]: c for c in self.clusters}
+            clustered = {m: c["cluster_id"] for c in recorded.values() for m in c["members"]}
+            known = recorded.get(incident.cluster_id)
+            entering = [m for m in incident.members if m not in clustered]
+            if known is None:
+                by_id = {m["complaint_id"]: m for m in self.members}
+                detected = [by_id[m] for m in incident.detected_members]
+                self._detected(
+                    cluster_id=incident.cluster_id,
+                    incident_key=self.incident_key,
+                    members=list(incident.detected_members),
+                    caused_by=[m["event_id"] for m in detected],
+                    offices=list(incident.offices),
+                    complainants=incident.complainants,
+                    window_start=incident.window_start,
+                    window_end=incident.window_end,
+                    completed_by=incident.completed_by,
+                    causation_id=by_id[incident.completed_by]["event_id"],
+                    office_id=by_id[incident.anchor]["office_id"],
+                    rules_version=rules_version,
+                    more_than=more_than,
+                    anchor=incident.anchor,
+                    established_at=incident.established_at,
+                    supersedes=sorted({clustered[m] for m in incident.members if m in clustered}),
+                )
+                for m in incident.members:
+                    if m not in incident.detected_members:
+                        self._joined(cluster_id=incident.cluster_id, complaint_id=m, event_id=by_id[m]["event_id"],
+                                     received_at=by_id[m]["received_at"])  # fmt: skip
+                if entering:
+                    changes.append(ClusterChange(incident.cluster_id, entering, detected=True))
+                continue
+            for m in incident.members:
+                if m not in known["members"]:
+                    member = next(x for x in self.members if x["complaint_id"] == m)
+                    self._joined(cluster_id=incident.cluster_id, complaint_id=m, event_id=member["event_id"],
+                                 received_at=member["received_at"])  # fmt: skip
+            facts: dict[str, Any] = {
+                "completed_by": incident.completed_by,
+                "established_at": incident.established_at,
+                "detected_members": list(incident.detected_members),
+                "window_start": incident.window_start,
+                "window_end": incident.window_end,
+            }
+            if known.get("anchor") and any(known.get(k) != v for k, v in facts.items()):
+                self._revised(cluster_id=incident.cluster_id, **facts)
+            if entering:
+                changes.append(ClusterChange(incident.cluster_id, entering, detected=False))
+        # An incident met first that the replay folds into an earlier one (a bridging complaint heard
+        # late): it is superseded by the one holding its members.
+        holder = {m: i.cluster_id for i in incidents for m in i.members}
+        for cluster in list(self.clusters):
+            if cluster["cluster_id"] not in holder.values():
+                by = sorted({holder[m] for m in cluster["members"] if m in holder})
+                if by:
+                    self._superseded(cluster_id=cluster["cluster_id"], by=by[0])
+        return changes
 
     @event("MemberAdded")
-    def _member_added(self, member: dict[str, Any], cutoff: str) -> None:
+    def _member_added(self, member: Member, cutoff: str) -> None:
         # Members too old to share a window with anything new are forgotten (they stay in the log),
         # and so are the clusters that ended before them.
         self.members = [m for m in self.members if m["received_at"] >= cutoff] + [member]
@@ -189,9 +381,24 @@ class IncidentWindow(Aggregate):
         office_id: str,
         rules_version: int,
         more_than: int,
+        anchor: str = "",
+        established_at: str = "",
+        supersedes: list[str] | None = None,
     ) -> None:
+        # An incident this one supersedes is gone from the state (its members are this one's); the
+        # log keeps it, and the announcement names it.
+        self.clusters = [c for c in self.clusters if c["cluster_id"] not in (supersedes or [])]
         self.clusters.append(
-            {"cluster_id": cluster_id, "members": list(members), "window_start": window_start, "window_end": window_end}
+            {
+                "cluster_id": cluster_id,
+                "members": list(members),
+                "anchor": anchor,
+                "completed_by": completed_by,
+                "established_at": established_at,
+                "detected_members": list(members),
+                "window_start": window_start,
+                "window_end": window_end,
+            }
         )
         for m in self.members:
             if m["complaint_id"] in members:
@@ -207,3 +414,31 @@ class IncidentWindow(Aggregate):
         for m in self.members:
             if m["complaint_id"] == complaint_id:
                 m["cluster_id"] = cluster_id
+
+    @event("ClusterSuperseded")
+    def _superseded(self, cluster_id: str, by: str) -> None:
+        """An incident met first that the business-order replay folds into an earlier one: its members
+        are that one's (they joined it); it is gone from the state, kept in the log."""
+        self.clusters = [c for c in self.clusters if c["cluster_id"] != cluster_id]
+
+    @event("ClusterRevised")
+    def _revised(
+        self,
+        cluster_id: str,
+        completed_by: str,
+        established_at: str,
+        detected_members: list[str],
+        window_start: str,
+        window_end: str,
+    ) -> None:
+        """A complaint heard late but earlier in business order changed which member completed the
+        incident (or its first window): the incident's facts follow the replay."""
+        for cluster in self.clusters:
+            if cluster["cluster_id"] == cluster_id:
+                cluster.update(
+                    completed_by=completed_by,
+                    established_at=established_at,
+                    detected_members=list(detected_members),
+                    window_start=window_start,
+                    window_end=window_end,
+                )
