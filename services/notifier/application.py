@@ -18,13 +18,16 @@ from email.message import EmailMessage
 from typing import Protocol
 from uuid import UUID
 
+from pydantic import BaseModel
+
+from shared.bus.authors import AuthorCheck, Unauthored, decode_checked
 from shared.bus.deadletters import publishable
 from shared.clock import Clock
 from shared.contracts import DeadLetter, derived_id
 from shared.contracts.deadletter import Withheld, value_digest
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
-from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
+from shared.contracts.wire import MalformedMessage, WireMessage
 
 from .domain import messages, receipts
 from .domain.directory import Addressee, Channel, Directory, Endpoint
@@ -76,6 +79,7 @@ class Counts:
     dead_lettered: int = 0
     failed_attempts: int = 0
     receipts: int = 0
+    unauthored: int = 0  # records no key of their topic's service signed: dead letters, nothing sent
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -97,19 +101,12 @@ class Notifier:
     status_link: Callable[[UUID], str] | None = None  # the complainant's private status page (the desk's)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
+    authors: AuthorCheck | None = None  # who may write each topic (shared/bus/authors.py)
 
     async def handle(self, message: WireMessage, origin: Origin) -> None:
         """Deliver one message of the notifications topic to everyone it addresses, concurrently."""
-        try:
-            event = decode_message(message)
-        except MalformedMessage as error:
-            await self._dead_letter(
-                message,
-                origin,
-                f"MalformedMessage: {error}",
-                1,
-                derived_id("notifier-malformed", *vars(origin).values()),
-            )
+        event = await self._decode(message, origin)
+        if event is None:
             return
         if not isinstance(event, NotificationRequested):
             return  # not ours to deliver
@@ -123,6 +120,23 @@ class Notifier:
             jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
         await asyncio.gather(*jobs)
         log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
+
+    async def _decode(self, message: WireMessage, origin: Origin) -> BaseModel | None:
+        """The message's event, or None once it is dead-lettered: not signed by its topic's service
+        (given `authors`), or not a message we can read."""
+        try:
+            return decode_checked(self.authors, origin.topic, message)
+        except MalformedMessage as error:
+            if isinstance(error, Unauthored):
+                self.counts.unauthored += 1
+            await self._dead_letter(
+                message,
+                origin,
+                f"{type(error).__name__}: {error}",
+                1,
+                derived_id("notifier-malformed", *vars(origin).values()),
+            )
+            return None
 
     async def _deliver(
         self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee, channel: str
@@ -145,16 +159,8 @@ class Notifier:
         """The complainant's receipt for a `ComplaintRegistered` whose contact is an email address.
         Their address is personal data: it is in the email and nowhere else (not in logs, not in the
         ledger, not in a dead letter's error)."""
-        try:
-            event = decode_message(message)
-        except MalformedMessage as error:
-            await self._dead_letter(
-                message,
-                origin,
-                f"MalformedMessage: {error}",
-                1,
-                derived_id("notifier-malformed", *vars(origin).values()),
-            )
+        event = await self._decode(message, origin)
+        if event is None:
             return
         if not isinstance(event, ComplaintRegistered) or not receipts.is_email(event.payload.form.complainant.contact):
             return

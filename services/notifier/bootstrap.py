@@ -17,6 +17,7 @@ from uuid import UUID
 
 import faust
 
+from shared.bus.authors import AuthorCheck
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES
 from shared.contracts.wire import WireMessage
 from shared.health import Endpoint, Status, serving
@@ -129,6 +130,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         policy=settings.retry_policy(),
         receipt_max_age=timedelta(hours=settings.receipt_max_age_hours),
         status_link=_status_links(settings),
+        authors=AuthorCheck.from_settings(settings),
     )
 
 

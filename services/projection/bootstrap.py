@@ -48,6 +48,7 @@ def relay(settings: ProjectionSettings, app: ProjectionApplication) -> Projectio
         bootstrap_servers=settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+        **ProjectionRelay.signing(settings),
     )
 
 

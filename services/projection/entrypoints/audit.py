@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shared.bus.authors import AuthorCheck
 from shared.clock import utc_now
 from shared.settings import Store
 
@@ -82,6 +83,7 @@ async def run_replay(
                 settings.consumer_group,
                 lambda done, _t: bar.update(task, completed=done),
                 lambda done, all_: bar.update(tables, completed=done, total=all_),
+                AuthorCheck.from_settings(settings),
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
@@ -172,7 +174,7 @@ def verify_command(
 
             async def logged():  # type: ignore[no-untyped-def]
                 goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, app)
-                return await topic_events(settings.kafka_bootstrap_servers, goal)
+                return await topic_events(settings.kafka_bootstrap_servers, goal, AuthorCheck.from_settings(settings))
 
             events = [e for e in asyncio.run(logged()) if office is None or e.office_id == office]
             findings += crosscheck(links, events)
