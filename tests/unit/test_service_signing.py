@@ -202,3 +202,13 @@ def test_a_public_key_record_needs_a_well_formed_key_id() -> None:
     with pytest.raises(ValueError):
         ServiceKeyRecord(key_id="x", service="followup", public_key="")
     assert AUTHOR_KEY_HEADER in SIGNED_RECORD_HEADERS
+
+
+def test_every_topic_a_service_reads_names_the_services_that_may_write_it() -> None:
+    """Only the office topic is read without a service's signature (the offices sign it; intake checks)."""
+    from shared.contracts.topics import ALL_TOPICS, OFFICE_REGISTRATIONS
+
+    unchecked = [t.name for t in ALL_TOPICS if t.consumers and not t.authors]
+    assert unchecked == [OFFICE_REGISTRATIONS.name]
+    for topic in ALL_TOPICS:
+        assert all(author in topic.producer for author in topic.authors), topic.name  # the words agree
