@@ -194,3 +194,37 @@ async def test_the_real_relay_signs_every_record_with_its_services_key(kafka_boo
     for record in records:
         wire = WireMessage(record.key, record.value or b"", list(record.headers))
         assert check.check(INTAKE_EVENTS.name, wire) == "intake"
+
+
+async def test_a_restarting_relay_passes_over_position_records_its_service_did_not_sign(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A forged position ahead of the relay's would make it skip notifications it never published."""
+    from shared.contracts.topics import RELAY_POSITIONS
+
+    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap)
+    intake = intake_bootstrap.application(settings)
+    clerk = Principal("hk-central/reception", "hk-central", frozenset({"receptionist"}))
+    tag = uuid.uuid4().hex[:8]
+    intake.register("hk-central", clerk, RegistrationForm(**form(f"{tag}-0")), T0)
+    relay = intake_bootstrap.relay(settings, intake)
+    await relay.start()
+    while await relay.publish_next_batch():
+        pass
+    published = relay.progress.position
+    position_key = relay._position_key
+    await relay.stop()
+    assert published is not None
+
+    ahead = WireMessage(position_key, str(published + 1000).encode(), [])
+    await send(
+        kafka_bootstrap,
+        [(RELAY_POSITIONS.name, ahead), (RELAY_POSITIONS.name, signed(SIGNERS["triage"], RELAY_POSITIONS.name, ahead))],
+    )
+    again = intake_bootstrap.relay(settings, intake)
+    await again.start()
+    try:
+        assert again.progress.position == published
+    finally:
+        await again.stop()
+        intake.close()
