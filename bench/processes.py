@@ -18,6 +18,9 @@ from typing import Any
 
 import httpx
 
+from shared.contracts.topics import signing_services
+from shared.signing import ensure_service_keys
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "triage", "handling", "sla", "followup", "projection")
 KINDS = ("http", "relay", "worker")
@@ -92,6 +95,11 @@ class System:
             "PYTHONPATH": str(ROOT),
             "INTAKE_OFFICE_SIGNING_KEYS_FILE": str(self.workdir / "office-signing-keys.json"),
         }
+        # Each publishing service's event signing key, made once per bench as `make up` makes them.
+        public = self.workdir / "event-signing-keys.json"
+        signers = ensure_service_keys(self.workdir / "dev.env", public, signing_services())
+        env |= {f"{s.upper()}_EVENT_SIGNING_KEY": signer.to_setting() for s, signer in signers.items()}
+        env["COMPLAINTS_EVENT_SIGNING_KEYS_FILE"] = str(public)
         for service in SERVICES:
             up = service.upper()
             env |= {

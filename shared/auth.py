@@ -176,5 +176,36 @@ def office_signing_key(
     typer.echo(f"{office}: signing key {record.key_id}; private key in {target}, public key added to {public_keys}")
 
 
+@cli.command("service-signing-key")
+def service_signing_key(
+    service: str,
+    public_keys: Path = typer.Option(
+        Path(".state/event-signing-keys.json"), help="Every service's public signing keys (appended to)."
+    ),
+) -> None:
+    """Make a service's Ed25519 event signing key (rotation: the old one stays in the public file until
+    removed): prints the `<SERVICE>_EVENT_SIGNING_KEY` line for that service's processes alone."""
+    from .signing import add_public_record, new_service_key
+
+    signer = new_service_key(service)
+    add_public_record(public_keys, signer.record)
+    typer.echo(f"{service.upper()}_EVENT_SIGNING_KEY={signer.to_setting()}")
+
+
+@cli.command("dev-service-signing-keys")
+def dev_service_signing_keys(
+    env_file: Path = typer.Option(Path(".state/dev.env"), help="Where each service's private key goes (once)."),
+    public_keys: Path = typer.Option(
+        Path(".state/event-signing-keys.json"), help="Every service's public signing keys."
+    ),
+) -> None:
+    """Development event signing keys for every service that publishes (`make up`): made once."""
+    from .contracts.topics import signing_services
+    from .signing import ensure_service_keys
+
+    signers = ensure_service_keys(env_file, public_keys, signing_services())
+    typer.echo(" ".join(f"{s}={signer.key_id}" for s, signer in signers.items()))
+
+
 if __name__ == "__main__":
     cli()

@@ -24,8 +24,9 @@ from datetime import datetime
 from aiokafka import TopicPartition
 
 from .auth import KeyRegistry, Principal
+from .bus.authors import AuthorCheck, decode_checked
 from .clock import Clock, utc_now
-from .contracts import WireMessage, decode_message
+from .contracts import WireMessage
 from .contracts.directory import ApiKeyChanged, ApiKeyRecord, DirectoryEvent
 from .contracts.topics import DIRECTORY_EVENTS
 from .settings import ServiceSettings
@@ -79,12 +80,19 @@ class DirectoryFeed:
     in its own thread and event loop. No consumer group: every process reads every entity."""
 
     def __init__(
-        self, bootstrap_servers: str, apply: Callable[[DirectoryEvent], None], types: frozenset[str] | None = None
+        self,
+        bootstrap_servers: str,
+        apply: Callable[[DirectoryEvent], None],
+        types: frozenset[str] | None = None,
+        authors: AuthorCheck | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.apply = apply
         self.types = types  # None: every directory event
+        # Who may write the topic: a key "issued" by anyone but the directory must grant nothing.
+        self.authors = authors
         self.read = 0  # records read (for tests and health: the feed turns)
+        self.refused = 0  # records not signed by the directory (or unreadable): skipped
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="directory-feed", daemon=True)
 
@@ -132,9 +140,10 @@ class DirectoryFeed:
         if self.types is not None and wire.header("ce_type") not in self.types:
             return
         try:
-            message = decode_message(wire)
-        except ValueError:
-            log.warning("directory feed: an unreadable event was skipped", exc_info=True)
+            message = decode_checked(self.authors, DIRECTORY_EVENTS.name, wire)
+        except ValueError as refused:  # MalformedMessage, Unauthored among them
+            self.refused += 1
+            log.warning("directory feed: an event was skipped: %s", refused)
             return
         if isinstance(message, DirectoryEvent):
             self.apply(message)
@@ -155,6 +164,11 @@ def service_keys(settings: ServiceSettings) -> KeyRegistry:
     if settings.directory_keys:
         table = LiveKeys(watched=registry.hashes, clock=settings.clock())
         registry.live = table
-        feed = DirectoryFeed(settings.kafka_bootstrap_servers, _apply_key(table), frozenset({KEY_EVENT}))
+        feed = DirectoryFeed(
+            settings.kafka_bootstrap_servers,
+            _apply_key(table),
+            frozenset({KEY_EVENT}),
+            AuthorCheck.from_settings(settings),
+        )
         registry.feed = feed.start()
     return registry

@@ -136,8 +136,9 @@ class ConsumerMetrics:
         )
         self.dead_letters = Counter(
             "consumer_dead_letters",
-            "Messages recorded as dead letters, by reason class: decode (not a message we read), "
-            "refused (the handler refused it for good), failed (handling raised max_attempts times).",
+            "Messages recorded as dead letters, by reason class: unauthored (not signed by the topic's "
+            "service, or altered), decode (not a message we read), refused (the handler refused it for "
+            "good), failed (handling raised max_attempts times).",
             ["topic", "reason"],
             registry=r,
         )

@@ -67,6 +67,8 @@ class DeploymentSettings(BaseSettings):
     # `COMPLAINTS_DIRECTORY_KEYS=true`: every HTTP app also accepts the keys issued through the directory
     # service (shared/directory_keys.py), following its topic; off, only the key file counts.
     directory_keys: bool = False
+    # Every service's public signing key (shared/signing.py): public, the same file for every process.
+    event_signing_keys_file: Path = Path(".state/event-signing-keys.json")
 
 
 # The development defaults of secret settings: production refuses every one of them (see `refuse_...`).
@@ -96,6 +98,15 @@ class ServiceSettings(BaseSettings):
     cipher_key: SecretStr | None = Field(
         default=None,
         description="Base64 AES key (16/24/32 bytes): stored events are encrypted at rest with it.",
+    )
+    # What the service's relay signs every record with, and what every consumer checks authors against.
+    event_signing_key: SecretStr | None = Field(
+        default=None,
+        description="`<service>:<key id>:<base64 Ed25519 private key>`: the relay signs every record with it.",
+    )
+    event_signing_keys_file: Path = Field(
+        default_factory=lambda: DeploymentSettings().event_signing_keys_file,
+        description="Every service's public signing keys (`COMPLAINTS_EVENT_SIGNING_KEYS_FILE`).",
     )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
@@ -174,8 +185,42 @@ class ServiceSettings(BaseSettings):
             problems.append(f"{self.setting_name('postgres_password')} is the development password")
         if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
             problems.append(f"{self.setting_name('oidc_issuer')} is not https (its keys could be spoofed)")
+        problems += self.development_signing_keys()
         if self.store is Store.MEMORY:
             problems.append(f"{self.setting_name('store')} is `memory` (nothing would be kept)")
+        return problems
+
+    def development_signing_keys(self) -> list[str]:
+        """A missing or development service signing key: this service's own (if it publishes) and the
+        public keys of every service whose topics someone reads."""
+        from .contracts.topics import signing_services
+        from .signing import ServiceSigner, ServiceSigningKeys
+
+        problems = []
+        name = self.setting_name("event_signing_key")
+        authors = signing_services()
+        if self.service_name in authors:
+            own = self.event_signing_key.get_secret_value() if self.event_signing_key else ""
+            if not own:
+                problems.append(f"{name} is not set (its records would be refused by every consumer)")
+            else:
+                try:
+                    signer = ServiceSigner.from_setting(own)
+                    if signer.service != self.service_name or signer.record.development:
+                        kind = "a development key" if signer.record.development else f"{signer.service}'s key"
+                        problems.append(f"{name} is {kind} ({signer.key_id})")
+                except ValueError as error:
+                    problems.append(f"{name} is not a signing key: {error}")
+        try:
+            keys = ServiceSigningKeys.load(self.event_signing_keys_file)
+        except ValueError as error:
+            return [*problems, f"{self.event_signing_keys_file} is not a service signing-key file: {error}"]
+        missing = [service for service in authors if service not in keys.services()]
+        if missing:
+            problems.append(f"{self.event_signing_keys_file} has no public signing key of {', '.join(missing)}")
+        development = [r.key_id for r in keys.records if r.development]
+        if development:
+            problems.append(f"{self.event_signing_keys_file} holds development key(s) {', '.join(development)}")
         return problems
 
     def clock(self) -> Clock:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.auth import DEV_OFFICES, make_dev_keys
+from shared.bus.authors import signed
+from shared.contracts import WireMessage
 from shared.signing import OfficeSigner, add_public_record, new_signing_key
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -48,3 +50,14 @@ def form(reference: str = "HK-2026-0001", **overrides: Any) -> dict[str, Any]:
         "received_by": "Amy Wong (reception)",
     }
     return base | overrides
+
+
+def as_author(topic: str, wire: WireMessage, service: str | None = None) -> WireMessage:
+    """`wire` signed as its topic's (first) author service signs it (the session's development keys,
+    tests/fixtures/signing.py), or as `service`: what a test publishes by hand reads as the service's."""
+    from shared.contracts.topics import topic_named
+    from tests.fixtures.signing import SIGNERS
+
+    registered = topic_named(topic)
+    author = service or (registered.authors[0] if registered is not None and registered.authors else None)
+    return signed(SIGNERS[author], topic, wire) if author else wire

@@ -19,6 +19,7 @@ if [ "$state" != ".state" ]; then  # every service keeps its stores and keys the
     export "${service}_STATE_DIR=${state}" "${service}_KEYS_FILE=${state}/keys.json"
   done
   export INTAKE_OFFICE_SIGNING_KEYS_FILE="${state}/office-signing-keys.json"
+  export COMPLAINTS_EVENT_SIGNING_KEYS_FILE="${state}/event-signing-keys.json"
 fi
 
 # Sign-in for people: the development OpenID Connect issuer (deploy/oidc) runs beside the services
@@ -78,6 +79,11 @@ set -a
 . <(grep '^DIRECTORY_' "$state/dev.env")
 set +a
 .venv/bin/python -m services.directory.entrypoints.cli seed-dev --keys-file "$state/keys.json" --plain-keys "$state/dev-keys.txt"
+# Each publishing service's Ed25519 key that signs every record its relay publishes: the private key in
+# $state/dev.env as <SERVICE>_EVENT_SIGNING_KEY (so only that service's processes get it, as above), the
+# public keys of all in $state/event-signing-keys.json, which every consumer checks authors against.
+.venv/bin/python -m shared.auth dev-service-signing-keys --env-file "$state/dev.env" \
+  --public-keys "$state/event-signing-keys.json" >/dev/null
 
 supervisor_running() { [ -f "$state/services.pid" ] && kill -0 "$(cat "$state/services.pid")" 2>/dev/null; }
 

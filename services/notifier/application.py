@@ -18,6 +18,9 @@ from email.message import EmailMessage
 from typing import Protocol
 from uuid import UUID
 
+from pydantic import BaseModel
+
+from shared.bus.authors import AuthorCheck, Unauthored, decode_checked
 from shared.bus.deadletters import publishable
 from shared.clock import Clock
 from shared.contracts import DeadLetter, derived_id
@@ -25,7 +28,7 @@ from shared.contracts.deadletter import Withheld, value_digest
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.projection import ReportFile, ReportPublished
-from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
+from shared.contracts.wire import MalformedMessage, WireMessage
 
 from .domain import messages, receipts, reports
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
@@ -82,6 +85,7 @@ class Counts:
     failed_attempts: int = 0
     receipts: int = 0
     reports: int = 0
+    unauthored: int = 0  # records no key of their topic's service signed: dead letters, nothing sent
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -108,19 +112,12 @@ class Notifier:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
     in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
+    authors: AuthorCheck | None = None  # who may write each topic (shared/bus/authors.py)
 
     async def handle(self, message: WireMessage, origin: Origin) -> None:
         """Deliver one message of the notifications topic to everyone it addresses, concurrently."""
-        try:
-            event = decode_message(message)
-        except MalformedMessage as error:
-            await self._dead_letter(
-                message,
-                origin,
-                f"MalformedMessage: {error}",
-                1,
-                derived_id("notifier-malformed", *vars(origin).values()),
-            )
+        event = await self._decode(message, origin)
+        if event is None:
             return
         if not isinstance(event, NotificationRequested):
             return  # not ours to deliver
@@ -134,6 +131,23 @@ class Notifier:
             jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
         await asyncio.gather(*jobs)
         log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
+
+    async def _decode(self, message: WireMessage, origin: Origin) -> BaseModel | None:
+        """The message's event, or None once it is dead-lettered: not signed by its topic's service
+        (given `authors`), or not a message we can read."""
+        try:
+            return decode_checked(self.authors, origin.topic, message)
+        except MalformedMessage as error:
+            if isinstance(error, Unauthored):
+                self.counts.unauthored += 1
+            await self._dead_letter(
+                message,
+                origin,
+                f"{type(error).__name__}: {error}",
+                1,
+                derived_id("notifier-malformed", *vars(origin).values()),
+            )
+            return None
 
     async def _deliver(
         self, message: WireMessage, origin: Origin, event: NotificationRequested, addressee: Addressee, channel: str
@@ -156,16 +170,8 @@ class Notifier:
         """The complainant's receipt for a `ComplaintRegistered` whose contact is an email address.
         Their address is personal data: it is in the email and nowhere else (not in logs, not in the
         ledger, not in a dead letter's error)."""
-        try:
-            event = decode_message(message)
-        except MalformedMessage as error:
-            await self._dead_letter(
-                message,
-                origin,
-                f"MalformedMessage: {error}",
-                1,
-                derived_id("notifier-malformed", *vars(origin).values()),
-            )
+        event = await self._decode(message, origin)
+        if event is None:
             return
         if not isinstance(event, ComplaintRegistered) or not receipts.is_email(event.payload.form.complainant.contact):
             return
@@ -193,17 +199,7 @@ class Notifier:
         the report roles where it belongs (an office's managers; the group's recipients for the group's
         report), once each: the ledger, as for notifications. The files are fetched once per message,
         again on a retry, and only when someone still has to receive it."""
-        try:
-            event = decode_message(message)
-        except MalformedMessage as error:
-            await self._dead_letter(
-                message,
-                origin,
-                f"MalformedMessage: {error}",
-                1,
-                derived_id("notifier-malformed", *vars(origin).values()),
-            )
-            return
+        event = await self._decode(message, origin)  # refused unless the projection signed it
         if not isinstance(event, ReportPublished) or self.report_files is None:
             return
         self.counts.reports += 1

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import faust
 
+from shared.bus.authors import AuthorCheck
 from shared.contracts.directory import OfficeChanged, StaffMemberChanged
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES, PROJECTION_REPORTS
 from shared.contracts.wire import WireMessage
@@ -138,6 +139,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         report_roles=ReportRoles(office=tuple(settings.report_office_roles), group=tuple(settings.report_group_roles)),
         report_formats=tuple(settings.report_formats),
         report_langs=tuple(settings.report_langs),
+        authors=AuthorCheck.from_settings(settings),
     )
 
 
@@ -158,7 +160,9 @@ def staff_directory(settings: NotifierSettings) -> StaffDirectory:
     wanted = frozenset(
         {str(OfficeChanged.model_fields["type"].default), str(StaffMemberChanged.model_fields["type"].default)}
     )
-    live.feed = DirectoryFeed(settings.kafka_bootstrap_servers, live.apply, wanted).start()
+    live.feed = DirectoryFeed(
+        settings.kafka_bootstrap_servers, live.apply, wanted, AuthorCheck.from_settings(settings)
+    ).start()
     return live
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from shared.bus.authors import AuthorCheck
 from shared.bus.consumer import TrackedConsumer
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
@@ -23,7 +24,9 @@ def application(settings: ProjectionSettings, env: dict[str, str] | None = None)
         env=store_environment(settings) | (env or {}), policy=settings.policy(), units=settings.office_units
     )
     if settings.units_from_directory:  # the directory's figures replace the setting's as they arrive
-        app.followers.append(office_units.follow(settings.kafka_bootstrap_servers, app.units))
+        app.followers.append(
+            office_units.follow(settings.kafka_bootstrap_servers, app.units, AuthorCheck.from_settings(settings))
+        )
     app.refresh()
     return app
 
@@ -51,6 +54,7 @@ def relay(settings: ProjectionSettings, app: ProjectionApplication) -> Projectio
         bootstrap_servers=settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+        **ProjectionRelay.signing(settings),
     )
 
 

@@ -39,6 +39,7 @@ from shared.settings import ServiceSettings
 from shared.tracing import consuming, forget_stamps, stamp_pending
 
 from . import kafka
+from .authors import AuthorCheck, Unauthored
 from .deadletters import DeadLetterRecord, reason_of
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class TrackedConsumer:
         batch_size: int = 500,
         max_attempts: int = 3,
         clock: Clock = utc_now,
+        authors: AuthorCheck | None = None,
     ) -> None:
         self.group_id = group_id
         self.topics = list(topics)
@@ -110,6 +112,9 @@ class TrackedConsumer:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.clock = clock
+        # Who may write each topic (shared/bus/authors.py): a record its author did not sign is a dead
+        # letter. Every service's worker has one (`from_settings`); None checks nothing (bus tests).
+        self.authors = authors
         self.progress = ConsumerProgress()
         self.metrics = ConsumerMetrics(process_registry(group_id, "worker"))  # the worker's /metrics (shared/health.py)
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
@@ -137,6 +142,7 @@ class TrackedConsumer:
             batch_size=settings.consumer_batch_size,
             max_attempts=settings.consumer_max_attempts,
             clock=clock,
+            authors=AuthorCheck.from_settings(settings, clock),
         )
 
     def tracking_name(self, topic: str, partition: int) -> str:
@@ -236,9 +242,11 @@ class TrackedConsumer:
         dead = 0
         decoded = [(record, self._decode(record)) for record in records]
         self._prefetch(uow, [d for _, d in decoded if isinstance(d, Delivery)])
+        refused: list[MalformedMessage] = []
         for record, delivery in decoded:
             if isinstance(delivery, MalformedMessage):
                 uow.add(self._dead_letter(record, delivery, attempts=1))
+                refused.append(delivery)
                 dead += 1
             else:
                 with _context(delivery, self.group_id):
@@ -248,8 +256,8 @@ class TrackedConsumer:
             self.app.commit(uow, Tracking(name, records[-1].offset))
         self.metrics.batch_size.observe(len(records))
         self.metrics.handled.labels(records[0].topic).inc(len(records) - dead)
-        if dead:
-            self.metrics.dead_letters.labels(records[0].topic, "decode").inc(dead)
+        for error in refused:
+            self.metrics.dead_letters.labels(records[0].topic, dead_letter_class(error)).inc()
         self._count(len(records) - dead, dead)
 
     def _prefetch(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
@@ -346,8 +354,9 @@ class TrackedConsumer:
             malformed.__cause__ = error
             return malformed
 
-    @staticmethod
-    def _delivery(wire: WireMessage, topic: str, partition: int, offset: int) -> Delivery:
+    def _delivery(self, wire: WireMessage, topic: str, partition: int, offset: int) -> Delivery:
+        if self.authors is not None:
+            self.authors.check(topic, wire)  # raises Unauthored: a dead letter, at once
         return Delivery(
             message=decode_message(wire),
             topic=topic,
@@ -461,7 +470,9 @@ def _context(delivery: Delivery, group: str = "") -> Iterator[None]:
 
 
 def dead_letter_class(error: BaseException) -> str:
-    """The metrics' reason class of a dead letter: decode, refused or failed."""
+    """The metrics' reason class of a dead letter: unauthored, decode, refused or failed."""
+    if isinstance(error, Unauthored):
+        return "unauthored"
     if isinstance(error, MalformedMessage):
         return "decode"
     return "refused" if isinstance(error, Rejected) else "failed"

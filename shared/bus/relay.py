@@ -34,9 +34,11 @@ from shared.contracts.topics import RELAY_POSITIONS, topic_for_event_type
 from shared.eventstore import ServiceApplication
 from shared.metrics import RelayMetrics, process_registry
 from shared.settings import ServiceSettings
+from shared.signing import ServiceSigner, ServiceSigningKeys
 from shared.tracing import extensions_for, last_read_trace
 
 from . import kafka
+from .authors import signed, signer_from_settings
 from .deadletters import DeadLetterRecord, publishable, reason_of
 from .kafka import MAX_RECORD_BYTES, RECORD_ERRORS, is_transient, record_size
 from .quarantine import WHOLE, QuarantinedRecord, Stage
@@ -97,6 +99,8 @@ class OutboxRelay:
         bootstrap_servers: str,
         batch_size: int = 500,
         poll_seconds: float = 0.05,
+        signer: ServiceSigner | None = None,
+        keys: ServiceSigningKeys | None = None,
     ) -> None:
         self.service = service
         self.app = app
@@ -104,6 +108,10 @@ class OutboxRelay:
         self.bootstrap_servers = bootstrap_servers
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        # The service's own key signs every record it publishes (shared/signing.py), its position too;
+        # `keys` (every service's public keys) tells which position records are its own on start-up.
+        self.signer = signer
+        self.keys = keys
         self.progress = RelayProgress()
         self.metrics = RelayMetrics(process_registry(service, "relay"))  # the relay's /metrics (shared/health.py)
         self._producer: Any = None
@@ -120,7 +128,17 @@ class OutboxRelay:
             bootstrap_servers=settings.kafka_bootstrap_servers,
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
+            **cls.signing(settings),
         )
+
+    @staticmethod
+    def signing(settings: ServiceSettings) -> dict[str, Any]:
+        """The relay's signing arguments from its service's settings: its own private key and every
+        service's public keys (for relays made without `from_settings`, e.g. the projection's)."""
+        return {
+            "signer": signer_from_settings(settings),
+            "keys": ServiceSigningKeys.load(settings.event_signing_keys_file),
+        }
 
     async def start(self) -> None:
         instance = await asyncio.to_thread(self.app.store_instance)
@@ -218,8 +236,13 @@ class OutboxRelay:
                 await self._producer.send(topic, value=wire.value, key=wire.key, headers=wire.headers)
                 for topic, wire in outgoing
             ]
+            position = signed(
+                self.signer, RELAY_POSITIONS.name, WireMessage(self._position_key, str(last_id).encode(), [])
+            )
             sent.append(
-                await self._producer.send(RELAY_POSITIONS.name, key=self._position_key, value=str(last_id).encode())
+                await self._producer.send(
+                    RELAY_POSITIONS.name, key=position.key, value=position.value, headers=position.headers or None
+                )
             )
             # Every record acknowledged before the commit: one the broker refused aborts the whole
             # transaction (aiokafka would otherwise commit the others and leave the error in a future).
@@ -296,7 +319,7 @@ class OutboxRelay:
             time=publication.time,
             extensions=extensions_for(self._trace),
         )
-        return publication.topic, wire
+        return publication.topic, signed(self.signer, publication.topic, wire)
 
     def _quarantine(
         self,
@@ -368,6 +391,22 @@ class OutboxRelay:
             return publications
         return [publications[int(slot)]] if slot.isdigit() and int(slot) < len(publications) else []
 
+    def _own(self, record: Any) -> bool:
+        """A position record this service's relay signed (with any of its keys: they rotate). Another's
+        would make the relay skip notifications it never published, so it is passed over. Without a
+        signer (development without keys) every record of the key counts, as before signing."""
+        if self.signer is None:
+            return True
+        keys = ServiceSigningKeys([*(self.keys.records if self.keys else []), self.signer.record])
+        try:
+            keys.verify(
+                RELAY_POSITIONS.name, (self.service,), record.key, record.value, list(record.headers), utc_now()
+            )
+            return True
+        except ValueError as refused:
+            log.error("%s relay: position record at offset %d passed over: %s", self.service, record.offset, refused)
+            return False
+
     async def _committed_position(self) -> int | None:
         """The last position this service's relay committed, read from the positions topic."""
         consumer = kafka.consumer(self.bootstrap_servers, group_id=None)
@@ -381,7 +420,7 @@ class OutboxRelay:
             while await consumer.position(partition) < end:
                 batches = await consumer.getmany(partition, timeout_ms=500)
                 for record in batches.get(partition, []):
-                    if record.key == self._position_key and record.value is not None:
+                    if record.key == self._position_key and record.value is not None and self._own(record):
                         position = int(record.value)
             return position
         finally:

@@ -31,6 +31,10 @@ class Topic:
     # read it (each service's inbound table subscribes to exactly these; a test keeps them true).
     producer: str = ""
     consumers: tuple[str, ...] = ()
+    # The services whose relay signature a record on it must carry (shared/signing.py): every consumer
+    # refuses a record no key of theirs signed. Empty: not checked here (the office topic is signed by
+    # the offices and checked by intake; the relays' own topics and the dead letters have no consumer).
+    authors: tuple[str, ...] = ()
 
     def config(self) -> dict[str, str]:
         # The broker stamps each record (LogAppendTime): a producer's clock is not trusted, and one
@@ -50,6 +54,7 @@ INTAKE_EVENTS = Topic(
     personal_data=True,
     producer="intake",
     consumers=("triage", "sla", "projection"),
+    authors=("intake",),
 )
 TRIAGE_EVENTS = Topic(
     name="complaints.triage.events",
@@ -67,6 +72,7 @@ TRIAGE_EVENTS = Topic(
     personal_data=False,
     producer="triage",
     consumers=("handling", "sla", "followup", "projection"),
+    authors=("triage",),
 )
 HANDLING_EVENTS = Topic(
     name="complaints.handling.events",
@@ -90,6 +96,7 @@ HANDLING_EVENTS = Topic(
     personal_data=False,
     producer="handling",
     consumers=("sla", "followup", "projection"),
+    authors=("handling",),
 )
 SLA_EVENTS = Topic(
     name="complaints.sla.events",
@@ -111,6 +118,7 @@ SLA_EVENTS = Topic(
     personal_data=False,
     producer="sla",
     consumers=("triage", "followup", "projection"),
+    authors=("sla",),
 )
 FOLLOWUP_EVENTS = Topic(
     name="complaints.followup.events",
@@ -127,6 +135,7 @@ FOLLOWUP_EVENTS = Topic(
     personal_data=False,
     producer="followup",
     consumers=("handling", "sla", "projection"),
+    authors=("followup",),
 )
 NOTIFICATIONS = Topic(
     name="complaints.notifications",
@@ -136,6 +145,7 @@ NOTIFICATIONS = Topic(
     personal_data=False,
     producer="triage and sla",
     consumers=("projection",),
+    authors=("triage", "sla"),
 )
 HOTLINE_REPORTS = Topic(
     name="complaints.hotline.reports",
@@ -145,6 +155,7 @@ HOTLINE_REPORTS = Topic(
     personal_data=True,
     producer="intake (POST /hotline/calls)",
     consumers=("projection",),
+    authors=("intake",),
 )
 PROJECTION_COMPLAINT_HISTORY = Topic(
     name="complaints.projection.complaint-history",
@@ -155,6 +166,7 @@ PROJECTION_COMPLAINT_HISTORY = Topic(
     personal_data=False,
     producer="projection",
     consumers=(),
+    authors=("projection",),
 )
 PROJECTION_OFFICE_STATISTICS = Topic(
     name="complaints.projection.office-stats",
@@ -165,6 +177,7 @@ PROJECTION_OFFICE_STATISTICS = Topic(
     personal_data=False,
     producer="projection",
     consumers=(),
+    authors=("projection",),
 )
 OFFICE_REGISTRATIONS = Topic(
     name="complaints.office.registrations",
@@ -210,6 +223,7 @@ PROJECTION_REPORTS = Topic(
     personal_data=False,
     producer="projection",
     consumers=(),  # the notifier (a faust worker, not a tracked consumer's inbound table)
+    authors=("projection",),
 )
 
 DIRECTORY_EVENTS = Topic(
@@ -230,6 +244,7 @@ DIRECTORY_EVENTS = Topic(
     # Staff names, e-mail addresses and phone numbers: personal data (of staff, not of complainants).
     personal_data=True,
     producer="directory",
+    authors=("directory",),
 )
 
 NOTIFIER_DELIVERIES = Topic(
@@ -263,6 +278,11 @@ ALL_TOPICS: tuple[Topic, ...] = (
     RELAY_POSITIONS,
     NOTIFIER_DELIVERIES,
 )
+
+
+def signing_services() -> tuple[str, ...]:
+    """Every service that signs what it publishes (each holds a signing key)."""
+    return tuple(sorted({author for topic in ALL_TOPICS for author in topic.authors}))
 
 
 def topic_named(name: str) -> Topic | None:

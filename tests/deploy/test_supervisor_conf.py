@@ -92,3 +92,30 @@ def test_the_development_issuer_is_supervised_with_its_own_password_only(tmp_pat
     assert parser.get("program:oidc-issuer", "environment") == 'OIDC_DEV_PASSWORD="pw-of-the-dev-users"'
     assert parser.get("program:oidc-issuer", "autorestart") == "true"
     assert "OIDC" not in parser.get("program:intake-http", "environment")
+
+
+def test_each_publishing_service_s_processes_get_its_own_event_signing_key_only(tmp_path: Path) -> None:
+    """issue 13, item 4: `make up`'s development signing keys (shared.signing.ensure_service_keys, as
+    up.sh makes them) reach each service's processes alone, whole (supervisord reads them back)."""
+    from shared.contracts.topics import signing_services
+    from shared.signing import ServiceSigner, ensure_service_keys
+
+    env_file = tmp_path / "dev.env"
+    signers = ensure_service_keys(env_file, tmp_path / "event-signing-keys.json", signing_services())
+    (tmp_path / "logs").mkdir()
+    path = tmp_path / "supervisord.conf"
+    path.write_text(
+        supervisord_conf.config(
+            supervisord_conf.processes(env={}), tmp_path, secrets=supervisord_conf.read_secrets(env_file)
+        )
+    )
+    options = ServerOptions()
+    options.realize(args=["-c", str(path)])
+    [group] = options.process_group_configs
+    for process in group.process_configs:
+        service = process.name.split("-", 1)[0]
+        keys = {k: v for k, v in (process.environment or {}).items() if k.endswith("_EVENT_SIGNING_KEY")}
+        if service in signers:
+            given = ServiceSigner.from_setting(keys.pop(f"{service.upper()}_EVENT_SIGNING_KEY"))
+            assert given.record == signers[service].record  # the same key pair
+        assert keys == {}, f"{process.name} also gets {sorted(keys)}"

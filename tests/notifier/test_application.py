@@ -220,3 +220,29 @@ async def test_a_refused_receipt_is_dead_lettered_without_the_complainants_addre
     assert ours and "nobody" not in ours and "Chan Tai Man" not in ours
     published = publishable(letter.model_copy(update={"origin_topic": INTAKE_EVENTS.name}))
     assert published.value is None and published.value_withheld == "personal-data"  # its origin names people
+
+
+async def test_a_notification_sla_or_triage_did_not_sign_tells_nobody_and_is_dead_lettered(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    """issue 13, item 4: only triage and sla may ask for a notification (the topic registry's authors)."""
+    from dataclasses import replace
+
+    from shared.bus.authors import AuthorCheck, signed
+    from shared.signing import ServiceSigningKeys, new_service_key
+
+    triage, handling = new_service_key("triage"), new_service_key("handling")
+    letters = Letters()
+    service = replace(
+        notifier(smtp, hooks, letters), authors=AuthorCheck(ServiceSigningKeys([triage.record, handling.record]))
+    )
+    event = major("office-a", roles=("leader",))
+    topic = ORIGIN.topic
+    await service.handle(wire(event), ORIGIN)  # unsigned
+    await service.handle(signed(handling, topic, wire(event)), Origin(topic, 0, 8))  # not an author
+    assert smtp.messages == [] and hooks.requests == []
+    assert service.counts.unauthored == 2 and service.counts.notifications == 0
+    assert [letter.error.split(":")[0] for letter, _ in letters.letters] == ["Unauthored", "Unauthored"]
+    assert "only triage or sla may write" in letters.letters[1][0].error
+    await service.handle(signed(triage, topic, wire(event)), Origin(topic, 0, 9))
+    assert len(smtp.messages) == 2 and service.counts.notifications == 1

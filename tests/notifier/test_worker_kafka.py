@@ -33,6 +33,7 @@ from shared.contracts.notifications import NotificationRequested
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS
 from shared.contracts.wire import encode
 from tests.kafka_support import keyed_by, read_topic
+from tests.support import as_author
 
 from .support import HookReceiver, SmtpSink, directory, major, registered, write_directory
 
@@ -114,7 +115,9 @@ async def publish(servers: str, events: list[NotificationRequested], topic: str 
     await producer.start()
     try:
         for event in events:
-            wire = encode(event, key=str(event.complaint_id), source="test", event_id=str(event.event_id))
+            wire = as_author(
+                topic, encode(event, key=str(event.complaint_id), source="test", event_id=str(event.event_id))
+            )
             await producer.send(topic, wire.value, key=wire.key, headers=wire.headers)
         await producer.flush()
     finally:

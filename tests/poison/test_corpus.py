@@ -24,11 +24,11 @@ from shared.bus import kafka
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.deadletters import DeadLetterRecord
 from shared.bus.operator import SERVICES
-from shared.contracts import MESSAGE_TYPES, decode, encode
+from shared.contracts import MESSAGE_TYPES, WireMessage, decode, encode
 from shared.contracts.catalogue_doc import GOLDEN_DIR, golden_filename
 from shared.contracts.topics import OFFICE_REGISTRATIONS, topic_named
 from shared.signing import OfficeSigner
-from tests.support import write_keys, write_signing_keys
+from tests.support import as_author, write_keys, write_signing_keys
 
 pytestmark = pytest.mark.kafka
 
@@ -159,7 +159,9 @@ async def test_every_poison_message_on_every_consumed_topic_is_dead_lettered_and
             sent[topic] = []
             for message in [*poison, good]:
                 _, value, headers, _ = message
-                meta = await (await producer.send(topic, value, key=key.encode(), headers=headers))
+                # Signed as the topic's service would (a poison its own relay published: the decode path)
+                wire = as_author(topic, WireMessage(key.encode(), value or b"", headers))
+                meta = await (await producer.send(topic, value, key=key.encode(), headers=wire.headers))
                 sent[topic].append((message, meta.partition, meta.offset))
     finally:
         await producer.stop()

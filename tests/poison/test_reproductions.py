@@ -14,10 +14,11 @@ from services.projection import bootstrap
 from services.projection.settings import ProjectionSettings
 from shared.bus import kafka
 from shared.bus.relay import MAX_RECORD_BYTES
-from shared.contracts import encode
+from shared.contracts import WireMessage, encode
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, PROJECTION_COMPLAINT_HISTORY
 from tests.kafka_support import keyed_by, read_topic, run_until
 from tests.projection.test_impossible_dates import registered_at
+from tests.support import as_author
 
 pytestmark = pytest.mark.kafka
 
@@ -27,7 +28,8 @@ async def produce(servers: str, topic: str, messages: list[tuple[bytes, bytes, l
     await producer.start()
     try:
         for key, value, headers in messages:
-            await (await producer.send(topic, value, key=key, headers=headers))
+            wire = as_author(topic, WireMessage(key, value, headers))  # as the topic's service: the decode path
+            await (await producer.send(topic, value, key=key, headers=wire.headers))
     finally:
         await producer.stop()
 

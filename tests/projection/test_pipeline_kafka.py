@@ -35,7 +35,7 @@ from tests.projection.scenario import (
     expected_violations,
 )
 from tests.projection.support import feed
-from tests.support import write_keys
+from tests.support import as_author, write_keys
 
 pytestmark = pytest.mark.kafka
 
@@ -50,6 +50,7 @@ async def publish(servers: str, events: Sequence[IntegrationEvent]) -> None:
         futures = []
         for event in ordered:
             wire = encode(event, key=event.key, source="/tests", event_id=str(event.event_id), time=event.occurred_at)
+            wire = as_author(topic_for_event_type(event.type).name, wire)
             futures.append(
                 await producer.send(
                     topic_for_event_type(event.type).name, wire.value, key=wire.key, headers=wire.headers

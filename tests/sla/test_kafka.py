@@ -32,6 +32,7 @@ from tests.kafka_support import keyed_by, read_topic, run_until
 from tests.sla.contract_events import registered, triaged
 from tests.sla.scenario import T0
 from tests.sla.test_application import feed
+from tests.support import as_author
 
 pytestmark = pytest.mark.kafka
 
@@ -47,6 +48,7 @@ async def publish(servers: str, *messages: IntegrationEvent) -> None:
             wire = encode(message, key=message.key, source="/tests", event_id=str(message.event_id),
                           time=message.occurred_at)  # fmt: skip
             topic = topic_for_event_type(message.type).name
+            wire = as_author(topic, wire)
             await (await producer.send(topic, value=wire.value, key=wire.key, headers=wire.headers))
     finally:
         await producer.stop()

@@ -9,6 +9,7 @@ from shared.bus import kafka
 from shared.contracts import IntegrationEvent, WireMessage, decode_message, encode
 from shared.contracts.topics import topic_for_event_type
 from tests.kafka_support import keyed_by, read_topic
+from tests.support import as_author
 
 
 async def publish(servers: str, events: Iterable[IntegrationEvent], source: str = "/test") -> None:
@@ -18,6 +19,7 @@ async def publish(servers: str, events: Iterable[IntegrationEvent], source: str 
         for event in events:
             wire = encode(event, key=event.key, source=source, event_id=str(event.event_id), time=event.occurred_at)
             topic = topic_for_event_type(event.type).name
+            wire = as_author(topic, wire)
             await producer.send_and_wait(topic, wire.value, key=wire.key, headers=wire.headers)
     finally:
         await producer.stop()

@@ -16,7 +16,9 @@ from services.intake.settings import IntakeSettings
 from services.projection.settings import ProjectionSettings
 from services.sla.settings import SlaSettings
 from services.triage.settings import TriageSettings
+from shared.contracts.topics import signing_services
 from shared.settings import DevelopmentSecret, Environment, ServiceSettings
+from shared.signing import add_public_record, new_service_key
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "q0b5sYcY6m2l5wVn2Jq8u2k4m0u1oZz3y5d2d7a8bXU="  # a 32-byte base64 key, not a default
@@ -28,6 +30,17 @@ SETTINGS: list[type[ServiceSettings]] = [
     FollowupSettings,
     ProjectionSettings,
 ]
+
+
+@pytest.fixture(autouse=True)
+def production_signing_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real (not development) event signing keys for every service, in place of the session's."""
+    public = tmp_path / "event-signing-keys.json"
+    for service in signing_services():
+        signer = new_service_key(service)
+        add_public_record(public, signer.record)
+        monkeypatch.setenv(f"{service.upper()}_EVENT_SIGNING_KEY", signer.to_setting())
+    monkeypatch.setenv("COMPLAINTS_EVENT_SIGNING_KEYS_FILE", str(public))
 
 
 @pytest.mark.parametrize("settings_class", SETTINGS, ids=lambda c: c.__name__)

@@ -33,6 +33,12 @@ class CountsCollector(Collector):
         deliveries.add_metric(["dead_lettered"], counts.dead_lettered)
         deliveries.add_metric(["repeat_skipped"], counts.repeats_skipped)
         yield deliveries
+        unauthored = CounterMetricFamily(
+            "notifier_unauthored",
+            "Records refused unheard: not signed by their topic's service, or altered (shared/bus/authors.py).",
+        )
+        unauthored.add_metric([], counts.unauthored)
+        yield unauthored
         receipts = CounterMetricFamily("notifier_receipts", "Receipts sent to complainants.")
         receipts.add_metric([], counts.receipts)
         yield receipts

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 
+from shared.bus.authors import AuthorCheck
 from shared.contracts.directory import DirectoryEvent, OfficeChanged
 from shared.directory_keys import DirectoryFeed
 
 OFFICE_EVENT = str(OfficeChanged.model_fields["type"].default)
 
 
-def follow(bootstrap_servers: str, units: MutableMapping[str, int]) -> DirectoryFeed:
+def follow(bootstrap_servers: str, units: MutableMapping[str, int], authors: AuthorCheck | None) -> DirectoryFeed:
     """Start keeping `units` (office id -> units served) as the directory's events say."""
 
     def apply(event: DirectoryEvent) -> None:
         if isinstance(event, OfficeChanged):
             units[event.payload.office_id] = event.payload.units_served  # one assignment: safe across threads
 
-    return DirectoryFeed(bootstrap_servers, apply, frozenset({OFFICE_EVENT})).start()
+    return DirectoryFeed(bootstrap_servers, apply, frozenset({OFFICE_EVENT}), authors).start()

@@ -23,8 +23,9 @@ from aiokafka import TopicPartition
 from eventsourcing.persistence import Tracking
 
 from shared.bus import kafka
+from shared.bus.authors import AuthorCheck, decode_checked
 from shared.bus.consumer import Delivery
-from shared.contracts import MalformedMessage, WireMessage, decode_message
+from shared.contracts import MalformedMessage, WireMessage
 from shared.eventstore import UnitOfWork
 
 from ..application import ProjectionApplication
@@ -137,9 +138,12 @@ async def replay(
     group_id: str,
     progress: Progress | None = None,
     tables: Progress | None = None,
+    authors: AuthorCheck | None = None,
 ) -> tuple[int, int, float]:
     """Handle every record up to `goal` into `target`; return (handled, skipped, seconds).
-    `progress` hears of the records read, `tables` of the stored events written to the tables."""
+    `progress` hears of the records read, `tables` of the stored events written to the tables.
+    `authors` refuses what the live consumer refused as not signed by its service (see
+    shared/bus/authors.py), so the replay equals the live projection."""
     handler = ProjectionHandler(target.read, sole_writer=True)
     skipped = 0
 
@@ -149,7 +153,7 @@ async def replay(
         for record in records:
             wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
             try:
-                message = decode_message(wire)
+                message = decode_checked(authors, record.topic, wire)
             except MalformedMessage:
                 skipped += 1  # the live consumer dead-lettered it; the projection never used it
                 continue
@@ -191,8 +195,11 @@ class TopicEvent:
     offset: int
 
 
-async def topic_events(servers: str, goal: dict[TopicPartition, int]) -> list[TopicEvent]:
-    """Every integration event on the topics up to `goal`, with the digest of its canonical JSON."""
+async def topic_events(
+    servers: str, goal: dict[TopicPartition, int], authors: AuthorCheck | None = None
+) -> list[TopicEvent]:
+    """Every integration event on the topics up to `goal`, with the digest of its canonical JSON
+    (only those their service signed, given `authors`)."""
     from shared.contracts import IntegrationEvent
 
     from ..domain.chain import canonical_json, digest_of
@@ -203,7 +210,7 @@ async def topic_events(servers: str, goal: dict[TopicPartition, int]) -> list[To
         for record in records:
             wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
             try:
-                message = decode_message(wire)
+                message = decode_checked(authors, record.topic, wire)
             except MalformedMessage:
                 continue
             if isinstance(message, IntegrationEvent):

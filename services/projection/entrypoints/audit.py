@@ -24,12 +24,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shared.bus.authors import AuthorCheck
 from shared.clock import utc_now
 from shared.settings import Store
 
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
 from ..adapters.replay import ReplayReport, raw_consume, replay, targets, topic_events
+from ..adapters.sources import FollowupCases, differences
 from ..adapters.statistics_tables import statistics_of
 from ..adapters.stored_chain import stored_links
 from ..application import findings_of, history_of
@@ -82,6 +84,7 @@ async def run_replay(
                 settings.consumer_group,
                 lambda done, _t: bar.update(task, completed=done),
                 lambda done, all_: bar.update(tables, completed=done, total=all_),
+                AuthorCheck.from_settings(settings),
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
@@ -157,8 +160,15 @@ def as_of_command(
 def verify_command(
     office: str = typer.Option(None, help="Only this office's chain."),
     against_topics: bool = typer.Option(False, help="Also compare every chained event with the topics."),
+    against_followup: str = typer.Option(
+        None, help="Also compare each complaint's reply and return visit with follow-up's own cases (its URL)."
+    ),
+    credential: str = typer.Option(
+        None, envvar="AUDIT_CREDENTIAL", help="A group auditor's key or bearer token for --against-followup."
+    ),
 ) -> None:
-    """Check every office's hash chain; report each altered, removed, inserted or reordered event."""
+    """Check every office's hash chain; report each altered, removed, inserted or reordered event (and,
+    with --against-followup, each complaint whose reply or return visit differs from follow-up's)."""
     settings = ProjectionSettings()
     app = bootstrap.application(settings)
     try:
@@ -173,12 +183,28 @@ def verify_command(
 
             async def logged():  # type: ignore[no-untyped-def]
                 goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, app)
-                return await topic_events(settings.kafka_bootstrap_servers, goal)
+                return await topic_events(settings.kafka_bootstrap_servers, goal, AuthorCheck.from_settings(settings))
 
             events = [e for e in asyncio.run(logged()) if office is None or e.office_id == office]
             findings += crosscheck(links, events)
+        differing = []
+        if against_followup:
+            if not credential:
+                raise typer.BadParameter("give a group auditor's key or token (--credential or AUDIT_CREDENTIAL)")
+            views = app.complaints(office, utc_now())
+            differing = differences(views, FollowupCases.at(against_followup, credential))
+            console.print(f"read side against follow-up: {len(views)} complaints, {len(differing)} difference(s)")
     finally:
         app.close()
+    if differing:
+        table = Table(title="the read side differs from follow-up's own record")
+        for column in ("office", "complaint", "difference"):
+            table.add_column(column)
+        for d in differing:
+            table.add_row(d.office_id, d.complaint_id, str(d))
+        console.print(table)
+        if not findings:
+            raise typer.Exit(1)
     if not findings:
         console.print(f"[green]chain intact[/green]: {len(links)} events")
         return

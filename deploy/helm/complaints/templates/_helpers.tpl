@@ -30,6 +30,8 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
   value: {{ .Values.kafka.replicationFactor | quote }}
 - name: KAFKA_MIN_INSYNC_REPLICAS
   value: {{ .Values.kafka.minInsyncReplicas | quote }}
+- name: COMPLAINTS_EVENT_SIGNING_KEYS_FILE
+  value: /run/complaints/event-signing-keys.json
 {{- range $name, $value := .Values.env }}
 {{- if ne $name "OIDC_ISSUER" }}
 - name: {{ $name }}
