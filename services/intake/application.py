@@ -15,8 +15,10 @@ from shared.contracts import RegistrationForm
 from shared.contracts.bounds import OutOfBounds, RegistrationWindow, check_registration_times
 from shared.contracts.hotline import HotlineCallRecord
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.keyring import Keyring
+from shared.personal import open_form, seal_form
 
-from .domain.complaint import Complaint, form_fingerprint
+from .domain.complaint import Complaint, sealed_fingerprint
 from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from .domain.hotline import HotlineCall, call_fingerprint
 from .domain.ledger import OfficeLedger
@@ -51,10 +53,17 @@ class IntakeApplication(ServiceApplication):
     snapshotting_intervals = {OfficeLedger: 100}  # a busy office's ledger stays quick to load
     # When a complaint can have been received and have happened (bootstrap sets it from the settings).
     registration_window = RegistrationWindow()
+    # Where complainants' data keys are kept (bootstrap sets it from the settings; shared/keyring.py).
+    keyring: Keyring | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._group_commit = GroupCommit(self)
+
+    def sealing_keyring(self) -> Keyring:
+        if self.keyring is None:
+            raise RuntimeError("intake needs its keyring to register a complaint (personal data is sealed)")
+        return self.keyring
 
     def register(
         self,
@@ -66,9 +75,10 @@ class IntakeApplication(ServiceApplication):
     ) -> Registration:
         """Record a complaint. The same office reference with the same form finds the first one."""
         # An office's registrations all advance its ledger: those arriving together commit together.
-        window = self.registration_window
+        window, keyring = self.registration_window, self.sealing_keyring()
         return self._group_commit.submit(
-            office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id, window=window)
+            office_id,
+            lambda uow: register_into(uow, office_id, actor, form, now, causation_id, window=window, keyring=keyring),
         )
 
     def record_hotline_call(self, call: HotlineCallRecord, actor: Principal, now: datetime) -> HotlineCallRecorded:
@@ -100,7 +110,7 @@ class IntakeApplication(ServiceApplication):
             sequence_number=complaint.sequence_number,
             registered_at=complaint.registered_at,
             registered_by=complaint.actor_id,
-            form=complaint.form,
+            form=open_form(complaint.form, self.keyring),  # the office's own staff see what they recorded
         )
 
 
@@ -113,20 +123,22 @@ def register_into(
     causation_id: str | None,
     *,
     window: RegistrationWindow,
+    keyring: Keyring,
     registered_at: datetime | None = None,
 ) -> Registration:
     """Add a registration to a unit of work (one HTTP request, or a batch from Kafka).
 
     The form's times are held to `window` around `now` (when intake sees it) before anything else:
     outside it, TimeOutOfBounds and nothing is recorded. `registered_at` (default `now`) is the time
-    recorded as the registration's.
+    recorded as the registration's. The complainant's name, contact and unit are sealed with their
+    own data key (`keyring`) before anything is stored: intake's store never holds them in clear.
     """
     check_times(form, now, window)
-    form_data = form.model_dump(mode="json")
+    form_data = seal_form(form, keyring, now).model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
     existing: Complaint | None = uow.find(complaint_id)
     if existing is not None:
-        if existing.fingerprint != form_fingerprint(form_data):
+        if existing.fingerprint != sealed_fingerprint(form_data):
             raise ReferenceReused(form.office_reference)
         return Registration(existing.id, existing.sequence_number, created=False)
     ledger_id = OfficeLedger.create_id(office_id)

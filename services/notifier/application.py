@@ -25,6 +25,8 @@ from shared.contracts.deadletter import Withheld, value_digest
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
+from shared.keyring import Keyring
+from shared.personal import open_form
 
 from .domain import messages, receipts
 from .domain.directory import Addressee, Channel, Directory, Endpoint
@@ -95,6 +97,7 @@ class Notifier:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     receipt_max_age: timedelta = timedelta(hours=24)
     status_link: Callable[[UUID], str] | None = None  # the complainant's private status page (the desk's)
+    keyring: Keyring | None = None  # opens the complainant's sealed contact to send their receipt
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
 
@@ -156,12 +159,16 @@ class Notifier:
                 derived_id("notifier-malformed", *vars(origin).values()),
             )
             return
-        if not isinstance(event, ComplaintRegistered) or not receipts.is_email(event.payload.form.complainant.contact):
+        if not isinstance(event, ComplaintRegistered):
             return
         if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
             return
+        # The contact is sealed: opened through the keyring at send time (an erased person: no receipt).
+        form = open_form(event.payload.form, self.keyring)
+        if not receipts.is_email(form.complainant.contact):
+            return
         link = self.status_link(event.complaint_id) if self.status_link else None
-        receipt = receipts.receipt_email(event, sender=self.sender, domain=self.mail_domain, status_url=link)
+        receipt = receipts.receipt_email(event, form, sender=self.sender, domain=self.mail_domain, status_url=link)
         await self._attempt(
             message,
             origin,

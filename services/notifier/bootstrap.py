@@ -20,6 +20,7 @@ import faust
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES
 from shared.contracts.wire import WireMessage
 from shared.health import Endpoint, Status, serving
+from shared.keyring import Keyring
 from shared.metrics import render
 from shared.status_link import status_link
 
@@ -129,6 +130,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         policy=settings.retry_policy(),
         receipt_max_age=timedelta(hours=settings.receipt_max_age_hours),
         status_link=_status_links(settings),
+        keyring=Keyring.from_settings(settings.keyring, settings.state_dir) if settings.receipts else None,
     )
 
 

@@ -9,7 +9,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shared.contracts import SealedPersonal
 from shared.eventstore import ServiceApplication
+from shared.keyring import Keyring
+from shared.personal import open_personal
 
 from .adapters.readside import Filters, ReadSide, Unreadable
 from .adapters.stored_chain import stored_links
@@ -32,6 +35,8 @@ class ProjectionApplication(ServiceApplication):
         self.policy = policy or Policy()
         self.units = dict(units or {})
         self.read = ReadSide(self, self.policy)
+        # Opens complainants' sealed data for who may see it (bootstrap sets it; shared/keyring.py).
+        self.keyring: Keyring | None = None
 
     def refresh(self) -> int:
         """Bring the read side's tables up to date with the store (other processes write it); return
@@ -55,7 +60,7 @@ class ProjectionApplication(ServiceApplication):
         self, complaint_id: UUID, office_id: str | None, now: datetime, with_personal_data: bool = False
     ) -> dict[str, Any]:
         view = self.complaint(complaint_id, office_id)
-        return history_of(view, now, self.policy, with_personal_data)
+        return history_of(view, now, self.policy, with_personal_data, self.keyring)
 
     # -- many complaints -----------------------------------------------------------------------
 
@@ -190,10 +195,18 @@ def findings_of(links: list[Link], unreadable: list[tuple[Unreadable, str]], off
     return findings + verify_chain(links)
 
 
-def history_of(view: ComplaintView, now: datetime, policy: Policy, with_personal_data: bool = False) -> dict[str, Any]:
-    """A complaint's facts, checks judged at `now`, and its timeline (business-time order)."""
+def history_of(
+    view: ComplaintView,
+    now: datetime,
+    policy: Policy,
+    with_personal_data: bool = False,
+    keyring: Keyring | None = None,
+) -> dict[str, Any]:
+    """A complaint's facts, checks judged at `now`, and its timeline (business-time order). With
+    personal data, the complainant is opened through `keyring` now (erased: the marker)."""
+    opened = opened_personal(view, keyring) if with_personal_data else None
     return {
-        "complaint": view.facts(with_personal_data),
+        "complaint": view.facts(with_personal_data, opened),
         "state": view.state,
         "judged_at": now.isoformat(),
         "checks": [c.as_dict() for c in view.checks(now, policy)],
@@ -215,7 +228,15 @@ def history_of(view: ComplaintView, now: datetime, policy: Policy, with_personal
     }
 
 
-PERSONAL_FIELDS = ("complainant", "unit_address", "contact")
+PERSONAL_FIELDS = ("complainant", "unit_address", "contact", "personal")
+
+
+def opened_personal(view: ComplaintView, keyring: Keyring | None) -> dict[str, str] | None:
+    """The complainant's name, contact and unit in clear, read through the keyring at this moment
+    (the erased marker once they are erased); None for a view of an old event that had them in clear."""
+    if not view.personal:
+        return None
+    return open_personal(SealedPersonal.model_validate(view.personal), keyring).model_dump()
 
 
 def redacted(data: Any) -> Any:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from shared.bus.consumer import TrackedConsumer
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
+from shared.keyring import Keyring
 
 from .adapters.inbound import ProjectionHandler
 from .adapters.outbound import ProjectionRelay
@@ -21,6 +22,7 @@ def application(settings: ProjectionSettings, env: dict[str, str] | None = None)
     app = ProjectionApplication(
         env=store_environment(settings) | (env or {}), policy=settings.policy(), units=settings.office_units
     )
+    app.keyring = Keyring.from_settings(settings.keyring, settings.state_dir)
     app.refresh()
     return app
 

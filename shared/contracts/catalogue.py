@@ -36,6 +36,7 @@ MESSAGE_TYPES: dict[str, type[BaseModel]] = _message_models(
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("complaints.bus.DeadLetter", 1): deadletter.upcast_v1_v2,
     ("complaints.bus.DeadLetter", 2): deadletter.upcast_v2_v3,
+    ("complaints.intake.ComplaintRegistered", 1): intake.upcast_registered_v1_v2,
 }
 
 

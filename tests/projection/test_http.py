@@ -82,7 +82,7 @@ def test_another_offices_complaint_is_not_found_and_personal_data_stays_with_the
     assert "complainant" not in group["complaint"]
     assert story.contact not in str(group)
     registered = next(t for t in group["timeline"] if t["type"].endswith("ComplaintRegistered"))
-    assert registered["payload"]["form"]["complainant"] == "[personal data]"
+    assert registered["payload"]["form"]["personal"] == "[personal data]"
     assert len(group["timeline"]) == len(story.tell())
     first = group["timeline"][0]
     assert {"occurred_at", "actor", "causation_id", "summary", "explanation", "digest"} <= set(first)

@@ -11,11 +11,11 @@ from shared.contracts import (
     Actor,
     ComplaintRegistered,
     ComplaintRegisteredPayload,
-    RegistrationForm,
     derived_id,
     stored_event_id,
 )
 from shared.contracts.hotline import HotlineComplaintReported, HotlineComplaintReportedPayload
+from shared.contracts.intake import SealedForm, upcast_registered_v1_v2
 
 from ..domain.complaint import Complaint
 from ..domain.hotline import HotlineCall
@@ -43,7 +43,7 @@ def complaint_registered(event: Any) -> ComplaintRegistered:
         correlation_id=complaint_id,
         payload=ComplaintRegisteredPayload(
             sequence_number=event.sequence_number,
-            form=RegistrationForm.model_validate(event.form),
+            form=stored_form(event.form),
             registered_at=event.registered_at,
         ),
     )
@@ -61,3 +61,12 @@ def hotline_complaint_reported(event: Any) -> HotlineComplaintReported:
         correlation_id=report_id,
         payload=report,
     )
+
+
+def stored_form(form: dict[str, Any]) -> SealedForm:
+    """The form of a stored registration: sealed (every one since sealing began), or an older one kept
+    in clear, published as its v1 event would read (see docs/privacy.md: erasure cannot reach those)."""
+    if "personal" in form:
+        return SealedForm.model_validate(form)
+    upcast = upcast_registered_v1_v2({"payload": {"form": form}})
+    return SealedForm.model_validate(upcast["payload"]["form"])

@@ -29,7 +29,10 @@ def canonical_export(app: ProjectionApplication, now: datetime, offices: list[st
         data["offices"][office] = {
             "statistics": app.statistics(office, now),
             "complaints": [
-                history_of(app.complaint(v.complaint_id, None), now, app.policy, with_personal_data=True) for v in views
+                history_of(
+                    app.complaint(v.complaint_id, None), now, app.policy, with_personal_data=True, keyring=app.keyring
+                )
+                for v in views
             ],
             "signals": [s for s in signals if s["office_id"] == office],
             "hotline_reports": sorted(r.hotline_reference for r in app.read.hotline_reports(office)),
@@ -59,7 +62,7 @@ def _pack(app: ProjectionApplication, subject: str, views: list[ComplaintView], 
         entries = sorted(app.read.entries(view.complaint_id), key=lambda e: e["position"])
         complaints.append(
             {
-                **history_of(view, now, app.policy, with_personal_data=True),
+                **history_of(view, now, app.policy, with_personal_data=True, keyring=app.keyring),
                 "events": [
                     {
                         "event_id": e["event_id"],
