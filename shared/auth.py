@@ -97,6 +97,7 @@ def make_dev_keys() -> tuple[list[KeyRecord], dict[str, str]]:
     add("group/dashboard", None, ["group"])
     add("group/auditor", None, ["auditor"])
     add("group/hotline", None, ["hotline"])  # sends the group hotline's call records to intake
+    add("group/privacy", None, ["privacy"])  # finds and erases data subjects (docs/privacy.md)
     return records, plain
 
 

@@ -329,6 +329,16 @@ class Keyring:
                 )
         return UUID(person_id)
 
+    def find_person(self, facts: Iterable[tuple[str, str]]) -> UUID | None:
+        """The person these normalised facts identify, if any (nothing is made)."""
+        with self._db.transaction() as run:
+            for kind, value in facts:
+                digest = blind_digest(self._index_key, "person:" + kind, value)
+                rows = run("SELECT person_id FROM keyring_blind_index WHERE digest = ?", digest)
+                if rows:
+                    return UUID(rows[0][0])
+        return None
+
     def token(self, person_id: UUID, kind: str, value: str) -> str:
         """An opaque token for one normalised fact of a person: equal facts, equal tokens (triage's
         repeat-complainant keys). Deleted with the person: the token then links to nothing."""
@@ -421,3 +431,46 @@ class Keyring:
                 " UNION ALL SELECT master_key_id FROM keyring_secrets) AS wrapped GROUP BY master_key_id"
             )
         return {str(k): int(n) for k, n in rows}
+
+
+# -- the operator's CLI ------------------------------------------------------------------------------
+
+
+def _cli() -> Any:
+    import typer
+
+    cli = typer.Typer(add_completion=False, help="The keyring: master keys and rotation (KEYRING_* settings).")
+
+    @cli.command("new-master-key")
+    def new_master_key() -> None:
+        """Print a fresh random master key (base64) for KEYRING_MASTER_KEY."""
+        typer.echo(MasterKey.generate().to_base64())
+
+    @cli.command()
+    def status() -> None:
+        """How many wrapped keys each master key id wraps (one id after a finished rotation)."""
+        keyring = Keyring.from_settings(KeyringSettings())
+        typer.echo(json.dumps(keyring.master_key_ids(), indent=2))
+
+    @cli.command()
+    def rotate(
+        new_key_env: str = typer.Option(
+            "KEYRING_NEW_MASTER_KEY", help="The environment variable holding the new master key (base64)."
+        ),
+    ) -> None:
+        """Re-wrap every data key under the new master key (one transaction). Sealed data is not touched.
+        Then give every process KEYRING_MASTER_KEY=<new> (and the old one in KEYRING_PREVIOUS_MASTER_KEYS
+        until all have restarted)."""
+        new_key = os.environ.get(new_key_env)
+        if not new_key:
+            typer.echo(f"{new_key_env} is not set")
+            raise typer.Exit(2)
+        keyring = Keyring.from_settings(KeyringSettings())
+        count = keyring.rotate(MasterKey.from_base64(new_key))
+        typer.echo(f"re-wrapped {count} keys under master key {MasterKey.from_base64(new_key).key_id}")
+
+    return cli
+
+
+if __name__ == "__main__":
+    _cli()()

@@ -11,14 +11,15 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
-from shared.contracts import RegistrationForm
+from shared.contracts import PersonalData, RegistrationForm
 from shared.contracts.bounds import OutOfBounds, RegistrationWindow, check_registration_times
 from shared.contracts.hotline import HotlineCallRecord
 from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.keyring import Keyring
-from shared.personal import open_form, seal_form
+from shared.personal import identifying_facts, open_form, seal_form
 
 from .domain.complaint import Complaint, sealed_fingerprint
+from .domain.erasure import PersonErasure
 from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from .domain.hotline import HotlineCall, call_fingerprint
 from .domain.ledger import OfficeLedger
@@ -42,6 +43,17 @@ class RegistrationView:
     form: RegistrationForm
 
 
+@dataclass(frozen=True)
+class ErasureDone:
+    erasure_id: UUID
+    person_id: UUID
+    erased_at: datetime
+    keys_destroyed: int
+    index_entries_deleted: int
+
+
+# Who may look up and erase a data subject (a group-wide key): no office can erase.
+PRIVACY_ROLES = frozenset({"privacy"})
 # Who may register a complaint for their office, over HTTP or on the office-facing topic alike.
 REGISTERING_ROLES = frozenset({"receptionist", "supervisor", "manager"})
 # Who may send call records of a channel outside the offices (group-wide keys).
@@ -95,6 +107,33 @@ class IntakeApplication(ServiceApplication):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    # -- data subjects (docs/privacy.md) -----------------------------------------------------------
+
+    def find_person(self, data: PersonalData) -> UUID | None:
+        """The person id the keyring knows for this name, contact and unit (by its blind index)."""
+        return self.sealing_keyring().find_person(identifying_facts(data))
+
+    def erase_person(self, person_id: UUID, actor: Principal, reason: str, now: datetime) -> ErasureDone:
+        """Destroy the person's data key and blind-index entries: every sealed copy of their name,
+        contact and unit becomes unreadable at once. The keyring erases first (in one transaction);
+        then the audit record (who, why, when, which person id) is stored and published."""
+        keyring = self.sealing_keyring()
+        erasure = keyring.erase(person_id, actor.actor_id, reason, now)
+        record = PersonErasure(
+            person_id=person_id,
+            erased_at=now,
+            actor_id=actor.actor_id,
+            actor_role=actor.role,
+            reason=reason,
+            keys_destroyed=erasure.keys_destroyed,
+            index_entries_deleted=erasure.index_entries_deleted,
+        )
+        try:
+            self.save(record)
+        except IntegrityError:  # the same request at the same instant: recorded already
+            pass
+        return ErasureDone(record.id, person_id, now, erasure.keys_destroyed, erasure.index_entries_deleted)
 
     def registration(self, office_id: str | None, complaint_id: UUID) -> RegistrationView:
         """A complaint's registration; `office_id=None` (group keys) sees every office."""

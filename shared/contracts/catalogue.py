@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import deadletter, followup, handling, hotline, intake, notifications, projection, sla, triage
+from . import deadletter, followup, handling, hotline, intake, notifications, privacy, projection, sla, triage
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -29,7 +29,7 @@ def _message_models(*modules: Any) -> dict[str, type[BaseModel]]:
 
 
 MESSAGE_TYPES: dict[str, type[BaseModel]] = _message_models(
-    intake, triage, handling, sla, followup, notifications, deadletter, hotline, projection
+    intake, triage, handling, sla, followup, notifications, deadletter, hotline, projection, privacy
 )
 
 # (type, from_version) -> function turning that version's JSON into the next version's JSON.

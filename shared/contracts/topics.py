@@ -146,6 +146,15 @@ HOTLINE_REPORTS = Topic(
     producer="intake (POST /hotline/calls)",
     consumers=("projection",),
 )
+PRIVACY_ERASURES = Topic(
+    name="complaints.privacy.erasures",
+    key="the erasure's id",
+    event_types=("complaints.privacy.PersonErased",),
+    description="Audit record of every data subject's erasure: who, why, when, which person id (no personal data).",
+    personal_data=False,
+    producer="intake (POST /privacy/persons/{person_id}/erasure, or its CLI)",
+    consumers=(),
+)
 PROJECTION_COMPLAINT_HISTORY = Topic(
     name="complaints.projection.complaint-history",
     key="complaint_id",
@@ -221,6 +230,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     FOLLOWUP_EVENTS,
     NOTIFICATIONS,
     HOTLINE_REPORTS,
+    PRIVACY_ERASURES,
     PROJECTION_COMPLAINT_HISTORY,
     PROJECTION_OFFICE_STATISTICS,
     OFFICE_REGISTRATIONS,

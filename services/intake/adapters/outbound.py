@@ -16,8 +16,10 @@ from shared.contracts import (
 )
 from shared.contracts.hotline import HotlineComplaintReported, HotlineComplaintReportedPayload
 from shared.contracts.intake import SealedForm, upcast_registered_v1_v2
+from shared.contracts.privacy import PersonErased, PersonErasedPayload
 
 from ..domain.complaint import Complaint
+from ..domain.erasure import PersonErasure
 from ..domain.hotline import HotlineCall
 
 
@@ -26,6 +28,8 @@ def translate(domain_event: Any) -> Iterable[Publication]:
         yield Publication.of(complaint_registered(domain_event))
     elif isinstance(domain_event, HotlineCall.Recorded):
         yield Publication.of(hotline_complaint_reported(domain_event))
+    elif isinstance(domain_event, PersonErasure.Recorded):
+        yield Publication.of(person_erased(domain_event))
     # OfficeLedger events stay private: the sequence number travels on ComplaintRegistered.
 
 
@@ -70,3 +74,22 @@ def stored_form(form: dict[str, Any]) -> SealedForm:
         return SealedForm.model_validate(form)
     upcast = upcast_registered_v1_v2({"payload": {"form": form}})
     return SealedForm.model_validate(upcast["payload"]["form"])
+
+
+def person_erased(event: Any) -> PersonErased:
+    erasure_id: UUID = event.originator_id
+    return PersonErased(
+        event_id=stored_event_id("intake", erasure_id, event.originator_version),
+        complaint_id=erasure_id,
+        office_id="group",
+        occurred_at=event.erased_at,
+        actor=Actor(id=event.actor_id, role=event.actor_role),
+        correlation_id=erasure_id,
+        payload=PersonErasedPayload(
+            person_id=event.person_id,
+            erased_at=event.erased_at,
+            reason=event.reason,
+            keys_destroyed=event.keys_destroyed,
+            index_entries_deleted=event.index_entries_deleted,
+        ),
+    )
