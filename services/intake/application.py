@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,10 +130,8 @@ class IntakeApplication(ServiceApplication):
             keys_destroyed=erasure.keys_destroyed,
             index_entries_deleted=erasure.index_entries_deleted,
         )
-        try:
+        with contextlib.suppress(IntegrityError):  # the same request at the same instant: recorded already
             self.save(record)
-        except IntegrityError:  # the same request at the same instant: recorded already
-            pass
         return ErasureDone(record.id, person_id, now, erasure.keys_destroyed, erasure.index_entries_deleted)
 
     def registration(self, office_id: str | None, complaint_id: UUID) -> RegistrationView:
