@@ -17,7 +17,7 @@ from shared.contracts.bounds import OutOfBounds, RegistrationWindow, check_regis
 from shared.contracts.hotline import HotlineCallRecord
 from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.keyring import Keyring
-from shared.personal import identifying_facts, open_form, seal_form
+from shared.personal import identifying_facts, open_form, seal_form, seal_personal
 
 from .domain.complaint import Complaint, sealed_fingerprint
 from .domain.erasure import PersonErasure
@@ -98,7 +98,7 @@ class IntakeApplication(ServiceApplication):
         """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`."""
         for attempt in (1, 2):
             uow = self.unit_of_work()
-            recorded = record_hotline_call_into(uow, call, actor, now)
+            recorded = record_hotline_call_into(uow, call, actor, now, self.sealing_keyring())
             if not recorded.created:
                 return recorded
             try:
@@ -204,10 +204,11 @@ class HotlineCallRecorded:
 
 
 def record_hotline_call_into(
-    uow: UnitOfWork, call: HotlineCallRecord, actor: Principal, now: datetime
+    uow: UnitOfWork, call: HotlineCallRecord, actor: Principal, now: datetime, keyring: Keyring
 ) -> HotlineCallRecorded:
-    """Record a call of the group hotline once; the same reference with other details is refused."""
-    report = call.report().model_dump(mode="json")
+    """Record a call of the group hotline once; the same reference with other details is refused.
+    The caller's name, contact and unit are sealed with their own data key before anything is stored."""
+    report = call.report(seal_personal(call.personal_data(), keyring, now)).model_dump(mode="json")
     report_id = HotlineCall.create_id(call.hotline_reference)
     existing: HotlineCall | None = uow.find(report_id)
     if existing is not None:

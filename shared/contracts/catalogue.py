@@ -37,6 +37,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("complaints.bus.DeadLetter", 1): deadletter.upcast_v1_v2,
     ("complaints.bus.DeadLetter", 2): deadletter.upcast_v2_v3,
     ("complaints.intake.ComplaintRegistered", 1): intake.upcast_registered_v1_v2,
+    ("complaints.hotline.ComplaintReported", 1): hotline.upcast_reported_v1_v2,
 }
 
 

@@ -49,6 +49,16 @@ def as_(keys: dict[str, str], actor: str) -> dict[str, str]:
 
 def test_the_store_holds_no_clear_personal_data(client: TestClient, keys, tmp_path: Path) -> None:
     client.post("/complaints", json=form("S-1"), headers=as_(keys, "hk-central/reception"))
+    call = {
+        "office_id": "hk-central",
+        "hotline_reference": "HL-S-1",
+        "reported_at": T0.isoformat(),
+        "complainant": {"name": "Chan Tai Man", "contact": "+852 9123 4567"},
+        "unit_address": "Block 3, 12/F, Flat B, Harbour View Gardens",
+        "summary": "The office did not answer.",
+    }
+    assert client.post("/hotline/calls", json=call, headers=as_(keys, "group/hotline")).status_code == 201
+    assert client.post("/hotline/calls", json=call, headers=as_(keys, "group/hotline")).status_code == 200
     client.app.state.intake.close()
     raw = b"".join(p.read_bytes() for p in (tmp_path / "stores").glob("intake.sqlite*"))
     for text in ("Chan Tai Man", "9123 4567", "Flat B"):

@@ -22,7 +22,7 @@ from shared.contracts.followup import (
 )
 from shared.contracts.handling import CaseAccepted, CaseOpened, ResultRecorded
 from shared.contracts.hotline import HotlineComplaintReported
-from shared.contracts.intake import ComplaintRegistered, RegistrationForm
+from shared.contracts.intake import ComplaintRegistered, PersonalData, RegistrationForm, SealedPersonal
 from shared.contracts.triage import ComplaintTriaged
 from shared.personal import clear_form
 from tests.sla_feed import Extension, sla_events
@@ -251,8 +251,10 @@ def hotline_report(run: str, office_id: str, number: int, at: datetime) -> Hotli
         payload={
             "hotline_reference": reference,
             "reported_at": at,
-            "complainant": {"name": "A Caller", "contact": "+852 9111 1111"},
-            "unit_address": "Block 2",
+            "personal": SealedPersonal(
+                person_id=derived_id("test-person", reference),
+                legacy_clear=PersonalData(name="A Caller", contact="+852 9111 1111", unit_address="Block 2"),
+            ),
             "summary": "The office did not pick up.",
         },
     )

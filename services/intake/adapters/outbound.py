@@ -14,13 +14,13 @@ from shared.contracts import (
     derived_id,
     stored_event_id,
 )
-from shared.contracts.hotline import HotlineComplaintReported, HotlineComplaintReportedPayload
+from shared.contracts.hotline import HotlineComplaintReported
 from shared.contracts.intake import SealedForm, upcast_registered_v1_v2
 from shared.contracts.privacy import PersonErased, PersonErasedPayload
 
 from ..domain.complaint import Complaint
 from ..domain.erasure import PersonErasure
-from ..domain.hotline import HotlineCall
+from ..domain.hotline import HotlineCall, stored_report
 
 
 def translate(domain_event: Any) -> Iterable[Publication]:
@@ -55,7 +55,7 @@ def complaint_registered(event: Any) -> ComplaintRegistered:
 
 def hotline_complaint_reported(event: Any) -> HotlineComplaintReported:
     report_id: UUID = event.originator_id
-    report = HotlineComplaintReportedPayload.model_validate(event.report)
+    report = stored_report(event.report)
     return HotlineComplaintReported(
         event_id=stored_event_id("intake", report_id, event.originator_version),
         complaint_id=report_id,
