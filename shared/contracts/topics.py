@@ -42,6 +42,8 @@ class Topic:
         return base | self.extra_config
 
 
+OFFICE_TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+
 INTAKE_EVENTS = Topic(
     name="complaints.intake.events",
     key="complaint_id",
@@ -183,6 +185,9 @@ OFFICE_REGISTRATIONS = Topic(
     personal_data=True,
     producer="office systems (signed)",
     consumers=("intake",),
+    # The only topic where a complainant travels in clear (what offices send): kept 7 days, long enough
+    # for intake to be down over a long weekend; intake stores and re-publishes it sealed (docs/privacy.md).
+    extra_config={"retention.ms": str(OFFICE_TOPIC_RETENTION_MS), "retention.bytes": "-1"},
 )
 DEAD_LETTERS = Topic(
     name="complaints.dead-letters",
