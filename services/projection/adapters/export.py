@@ -1,6 +1,7 @@
 """Exports: the canonical export (replay equality is judged on its bytes) and evidence packs.
 
-The canonical export is every office's complaints (facts with personal data, checks judged at a
+The canonical export is every office's complaints (facts, with the complainant's personal data as
+sealed — the ciphertext in each timeline payload is compared, never opened; checks judged at a
 given instant, timeline in business-time order with each event's digest), statistics and signals,
 as JSON with sorted keys. It leaves out what depends on arrival order — the chain positions and link
 hashes, Kafka offsets — so a store rebuilt from the topics exports the same bytes as the live one.
@@ -29,10 +30,7 @@ def canonical_export(app: ProjectionApplication, now: datetime, offices: list[st
         data["offices"][office] = {
             "statistics": app.statistics(office, now),
             "complaints": [
-                history_of(
-                    app.complaint(v.complaint_id, None), now, app.policy, with_personal_data=True, keyring=app.keyring
-                )
-                for v in views
+                history_of(app.complaint(v.complaint_id, None), now, app.policy, with_personal_data=True) for v in views
             ],
             "signals": [s for s in signals if s["office_id"] == office],
             "hotline_reports": sorted(r.hotline_reference for r in app.read.hotline_reports(office)),
@@ -42,6 +40,8 @@ def canonical_export(app: ProjectionApplication, now: datetime, offices: list[st
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+# Evidence packs open the complainant through the keyring when they are made (an erased person:
+# the marker): a pack is for the people who need the clear text (docs/privacy.md).
 def evidence_for_complaint(app: ProjectionApplication, complaint_id: UUID, now: datetime) -> dict[str, Any]:
     view = app.complaint(complaint_id, None)
     return _pack(app, f"complaint {complaint_id}", [view], now)

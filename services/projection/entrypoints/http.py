@@ -239,7 +239,9 @@ def create_app(
             view = projection.complaint(complaint_id, principal.office_id)
         except ComplaintNotFound:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
-        personal = principal.office_id == view.office_id or "auditor" in principal.roles
+        # Personal data only for the complaint's own office (opened through the keyring now); group
+        # roles, dashboards and auditors alike, see it masked (docs/privacy.md).
+        personal = principal.office_id == view.office_id
         history = projection.history(complaint_id, principal.office_id, clock(), with_personal_data=personal)
         return ComplaintHistory.model_validate(history)
 
