@@ -54,6 +54,11 @@ class SealBroken(KeyringError):
     """Sealed data that does not open with its person's key (altered, or not sealed at all)."""
 
 
+class UnknownPerson(KeyringError):
+    """No data key and no erasure for this person: this keyring is not the one that sealed the data
+    (a process pointed at another keyring). Said, never shown as an erasure."""
+
+
 class KeyringSettings(BaseSettings):
     """Where the keyring is kept and the master key(s): `KEYRING_*`."""
 
@@ -370,9 +375,14 @@ class Keyring:
         return seal(data_key, str(person_id), data)
 
     def unseal(self, person_id: UUID, sealed: str) -> dict[str, Any] | None:
-        """The sealed data in clear, or None when the person is erased."""
+        """The sealed data in clear, or None when the person is erased. UnknownPerson when this keyring
+        never knew them (another keyring sealed it: a misconfiguration, not an erasure)."""
         data_key = self.data_key(person_id)
-        return None if data_key is None else unseal(data_key, str(person_id), sealed)
+        if data_key is None:
+            if self.is_erased(person_id):
+                return None
+            raise UnknownPerson(f"no data key and no erasure of person {person_id}: is this the keyring intake uses?")
+        return unseal(data_key, str(person_id), sealed)
 
     def is_erased(self, person_id: UUID) -> bool:
         with self._db.transaction() as run:

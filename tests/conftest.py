@@ -1,1 +1,7 @@
-pytest_plugins = ["tests.fixtures.kafka", "tests.fixtures.postgres", "tests.fixtures.stores", "tests.fixtures.oidc"]
+pytest_plugins = [
+    "tests.fixtures.kafka",
+    "tests.fixtures.postgres",
+    "tests.fixtures.stores",
+    "tests.fixtures.oidc",
+    "tests.fixtures.keyring",
+]

@@ -19,6 +19,7 @@ from shared.keyring import (
     KeyringSettings,
     MasterKey,
     SealBroken,
+    UnknownPerson,
     seal,
     unseal,
 )
@@ -128,6 +129,15 @@ def test_erasure_makes_every_sealed_copy_read_as_erased_and_is_recorded(keyring:
     assert open_personal(sealed.personal, keyring) == ERASED_DATA
     rows = sqlite3.connect(tmp_path / "keyring.sqlite").execute("SELECT erased_by, reason FROM keyring_erasures")
     assert rows.fetchall() == [("privacy/officer", "request 17")]
+
+
+def test_a_keyring_that_never_knew_the_person_says_so_and_never_shows_it_as_erased(
+    keyring: Keyring, tmp_path: Path
+) -> None:
+    sealed = seal_form(RegistrationForm.model_validate(form("U-1")), keyring, NOW)
+    another = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "another.sqlite"))
+    with pytest.raises(UnknownPerson):
+        open_personal(sealed.personal, another)
 
 
 def test_without_a_keyring_sealed_data_reads_masked(keyring: Keyring) -> None:
