@@ -3,6 +3,7 @@ no broker. Erasure makes sealed data unreadable; rotation re-wraps keys without 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,28 @@ def test_what_is_sealed_opens_with_the_same_key_and_person_only(data: dict[str, 
         unseal(other, "p1", sealed)
     with pytest.raises(SealBroken):
         unseal(key, "p2", sealed)  # bound to the person: cannot be moved to another's record
+
+
+# "§" marks them: no other field of the form holds one, so a hit can only be the personal data itself.
+_words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=3, max_size=60).map(
+    lambda text: "§" + text
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=_words, contact=_words, unit=_words)
+def test_any_form_seals_to_no_clear_byte_and_opens_to_itself(name: str, contact: str, unit: str) -> None:
+    keyring = Keyring.from_settings(KeyringSettings(store="memory"))
+    original = RegistrationForm.model_validate(
+        form("H-1", complainant={"name": name, "contact": contact}, unit_address=unit)
+    )
+    sealed = seal_form(original, keyring, NOW)
+    wire = sealed.model_dump_json()
+    for text in (name, contact, unit):
+        assert json.dumps(text)[1:-1] not in wire.replace(sealed.personal.sealed, "")
+    assert open_form(sealed, keyring) == original
+    keyring.erase(sealed.personal.person_id, "privacy", "test", NOW)
+    assert open_personal(sealed.personal, keyring) == ERASED_DATA
 
 
 def test_sealing_twice_gives_different_ciphertexts() -> None:
