@@ -69,7 +69,7 @@ def test_any_form_seals_to_no_clear_byte_and_opens_to_itself(name: str, contact:
     sealed = seal_form(original, keyring, NOW)
     wire = sealed.model_dump_json()
     for text in (name, contact, unit):
-        assert json.dumps(text)[1:-1] not in wire.replace(sealed.personal.sealed, "")
+        assert json.dumps(text, ensure_ascii=False)[1:-1] not in wire.replace(sealed.personal.sealed, "")
     assert open_form(sealed, keyring) == original
     keyring.erase(sealed.personal.person_id, "privacy", "test", NOW)
     assert open_personal(sealed.personal, keyring) == ERASED_DATA
