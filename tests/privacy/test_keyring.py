@@ -186,3 +186,25 @@ def test_rotation_rewraps_keys_and_old_sealed_data_still_opens(tmp_path: Path) -
     )
     with pytest.raises(KeyringError, match="which this process lacks"):
         Keyring.from_settings(KeyringSettings(sqlite_path=path))  # the old master alone opens nothing now
+
+
+def test_the_rotation_cli_rewraps_under_the_new_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from shared.keyring import _cli
+
+    path = tmp_path / "keyring.sqlite"
+    old = Keyring.from_settings(KeyringSettings(sqlite_path=path))
+    sealed = seal_form(RegistrationForm.model_validate(form("C-1")), old, NOW)
+    old.close()
+    new_master = MasterKey.generate()
+    monkeypatch.setenv("KEYRING_SQLITE_PATH", str(path))
+    monkeypatch.setenv("KEYRING_NEW_MASTER_KEY", new_master.to_base64())
+    rotated = CliRunner().invoke(_cli(), ["rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    assert f"re-wrapped 2 keys under master key {new_master.key_id}" in rotated.output
+    monkeypatch.setenv("KEYRING_MASTER_KEY", new_master.to_base64())
+    status = CliRunner().invoke(_cli(), ["status"])
+    assert json.loads(status.output) == {new_master.key_id: 2}
+    reopened = Keyring.from_settings(KeyringSettings(sqlite_path=path))
+    assert open_form(sealed, reopened).complainant.name == form("C-1")["complainant"]["name"]
