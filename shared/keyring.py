@@ -211,8 +211,9 @@ class _Database:
                 run(statement if self._postgres else statement.replace("BYTEA", "BLOB"))
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """One transaction; yields `run(sql, *params) -> rows`."""
+    def transaction(self, write: bool = True) -> Iterator[Any]:
+        """One transaction; yields `run(sql, *params) -> rows`. A read (`write=False`) takes no write
+        lock on SQLite, so readers in other processes never wait for each other."""
         if self._postgres:
             with self._pool.connection() as connection, connection.transaction():
 
@@ -223,7 +224,7 @@ class _Database:
                 yield run_pg
             return
         with self._lock:
-            self._sqlite.execute("BEGIN IMMEDIATE")
+            self._sqlite.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
 
                 def run_sqlite(sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -336,7 +337,7 @@ class Keyring:
 
     def find_person(self, facts: Iterable[tuple[str, str]]) -> UUID | None:
         """The person these normalised facts identify, if any (nothing is made)."""
-        with self._db.transaction() as run:
+        with self._db.transaction(write=False) as run:
             for kind, value in facts:
                 digest = blind_digest(self._index_key, "person:" + kind, value)
                 rows = run("SELECT person_id FROM keyring_blind_index WHERE digest = ?", digest)
@@ -348,6 +349,10 @@ class Keyring:
         """An opaque token for one normalised fact of a person: equal facts, equal tokens (triage's
         repeat-complainant keys). Deleted with the person: the token then links to nothing."""
         digest = blind_digest(self._index_key, "token:" + kind, value)
+        with self._db.transaction(write=False) as run:
+            known = run("SELECT token FROM keyring_blind_index WHERE digest = ?", digest)
+        if known:
+            return str(known[0][0])
         with self._db.transaction() as run:
             run(
                 "INSERT INTO keyring_blind_index (digest, kind, person_id, token) VALUES (?, ?, ?, ?)"
@@ -362,7 +367,7 @@ class Keyring:
 
     def data_key(self, person_id: UUID) -> bytes | None:
         """The person's data key, or None once they are erased."""
-        with self._db.transaction() as run:
+        with self._db.transaction(write=False) as run:
             rows = run("SELECT wrapped, master_key_id FROM keyring_data_keys WHERE person_id = ?", str(person_id))
         if not rows:
             return None
@@ -385,7 +390,7 @@ class Keyring:
         return unseal(data_key, str(person_id), sealed)
 
     def is_erased(self, person_id: UUID) -> bool:
-        with self._db.transaction() as run:
+        with self._db.transaction(write=False) as run:
             return bool(run("SELECT 1 FROM keyring_erasures WHERE person_id = ?", str(person_id)))
 
     # -- erasure and rotation -------------------------------------------------------------------

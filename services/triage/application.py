@@ -73,6 +73,7 @@ class TriageApplication(ServiceApplication):
         # The complainants' keyring (shared/keyring.py): triage opens the sealed form to read the place
         # and recognise the person; its stores keep only the keyring's opaque tokens (bootstrap sets it).
         self.keyring: Keyring | None = None
+        self._tokens: dict[tuple[UUID, str, str], str] = {}
 
     # -- rules ----------------------------------------------------------------------------------------
 
