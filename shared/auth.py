@@ -122,6 +122,7 @@ def make_dev_keys() -> tuple[list[KeyRecord], dict[str, str]]:
     add("group/auditor", None, ["auditor"])
     add("group/hotline", None, ["hotline"])  # sends the group hotline's call records to intake
     add("group/admin", None, ["admin"])  # manages the directory: offices, staff, keys
+    add("group/privacy", None, ["privacy"])  # finds and erases data subjects (docs/privacy.md)
     return records, plain
 
 

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.stores",
     "tests.fixtures.oidc",
     "tests.fixtures.signing",
+    "tests.fixtures.keyring",
 ]

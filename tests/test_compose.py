@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared.keyring import KeyringSettings
 from shared.settings import DeploymentSettings, KafkaSettings, LogSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +56,7 @@ def test_each_setting_is_read_by_the_service(name: str) -> None:
     known: set[str] = {f"KAFKA_{f}".upper() for f in KafkaSettings.model_fields}
     known |= {f"COMPLAINTS_{f}".upper() for f in DeploymentSettings.model_fields}
     known |= {f"LOG_{f}".upper() for f in LogSettings.model_fields}
+    known |= {f"KEYRING_{f}".upper() for f in KeyringSettings.model_fields}
     for prefix, settings_class in classes.items():
         known |= {f"{prefix}{field}".upper() for field in settings_class.model_fields}
     unknown = set(APP_SERVICES[name].get("environment", {})) - known
@@ -134,9 +136,14 @@ def test_production_mode_and_each_service_gets_only_its_own_secrets() -> None:
             continue
         assert environment.get("COMPLAINTS_ENV") == "production", name
         service = name.split("-", 1)[0].upper()
+        # The keyring's secrets go only to the services that seal or open personal data (docs/privacy.md).
+        holds_keyring = "keyring" in _settings_classes()[f"{service}_"].model_fields
         for key, value in environment.items():
-            if key.endswith(secret_suffixes):
+            if key.startswith("KEYRING_"):
+                assert holds_keyring, f"{name} receives the keyring's {key} but never opens personal data"
+            elif key.endswith(secret_suffixes):
                 assert key.startswith(f"{service}_"), f"{name} receives {key}"
+            if key.endswith((*secret_suffixes, "_MASTER_KEY")):
                 assert str(value).startswith("${") and ":?" in str(value), f"{name}: {key} is written in the file"
     assert "TRIAGE_COMPLAINANT_SALT" in APP_SERVICES["triage-worker"]["environment"]
 

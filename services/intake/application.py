@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,12 +12,15 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
-from shared.contracts import RegistrationForm
+from shared.contracts import PersonalData, RegistrationForm
 from shared.contracts.bounds import OutOfBounds, RegistrationWindow, check_registration_times
 from shared.contracts.hotline import HotlineCallRecord
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.keyring import Keyring
+from shared.personal import identifying_facts, open_form, seal_form, seal_personal
 
-from .domain.complaint import Complaint, form_fingerprint
+from .domain.complaint import Complaint, sealed_fingerprint
+from .domain.erasure import PersonErasure
 from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from .domain.hotline import HotlineCall, call_fingerprint
 from .domain.ledger import OfficeLedger
@@ -40,6 +44,17 @@ class RegistrationView:
     form: RegistrationForm
 
 
+@dataclass(frozen=True)
+class ErasureDone:
+    erasure_id: UUID
+    person_id: UUID
+    erased_at: datetime
+    keys_destroyed: int
+    index_entries_deleted: int
+
+
+# Who may look up and erase a data subject (a group-wide key): no office can erase.
+PRIVACY_ROLES = frozenset({"privacy"})
 # Who may register a complaint for their office, over HTTP or on the office-facing topic alike.
 REGISTERING_ROLES = frozenset({"receptionist", "supervisor", "manager"})
 # Who may send call records of a channel outside the offices (group-wide keys).
@@ -51,10 +66,17 @@ class IntakeApplication(ServiceApplication):
     snapshotting_intervals = {OfficeLedger: 100}  # a busy office's ledger stays quick to load
     # When a complaint can have been received and have happened (bootstrap sets it from the settings).
     registration_window = RegistrationWindow()
+    # Where complainants' data keys are kept (bootstrap sets it from the settings; shared/keyring.py).
+    keyring: Keyring | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._group_commit = GroupCommit(self)
+
+    def sealing_keyring(self) -> Keyring:
+        if self.keyring is None:
+            raise RuntimeError("intake needs its keyring to register a complaint (personal data is sealed)")
+        return self.keyring
 
     def register(
         self,
@@ -66,16 +88,17 @@ class IntakeApplication(ServiceApplication):
     ) -> Registration:
         """Record a complaint. The same office reference with the same form finds the first one."""
         # An office's registrations all advance its ledger: those arriving together commit together.
-        window = self.registration_window
+        window, keyring = self.registration_window, self.sealing_keyring()
         return self._group_commit.submit(
-            office_id, lambda uow: register_into(uow, office_id, actor, form, now, causation_id, window=window)
+            office_id,
+            lambda uow: register_into(uow, office_id, actor, form, now, causation_id, window=window, keyring=keyring),
         )
 
     def record_hotline_call(self, call: HotlineCallRecord, actor: Principal, now: datetime) -> HotlineCallRecorded:
         """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`."""
         for attempt in (1, 2):
             uow = self.unit_of_work()
-            recorded = record_hotline_call_into(uow, call, actor, now)
+            recorded = record_hotline_call_into(uow, call, actor, now, self.sealing_keyring())
             if not recorded.created:
                 return recorded
             try:
@@ -85,6 +108,31 @@ class IntakeApplication(ServiceApplication):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    # -- data subjects (docs/privacy.md) -----------------------------------------------------------
+
+    def find_person(self, data: PersonalData) -> UUID | None:
+        """The person id the keyring knows for this name, contact and unit (by its blind index)."""
+        return self.sealing_keyring().find_person(identifying_facts(data))
+
+    def erase_person(self, person_id: UUID, actor: Principal, reason: str, now: datetime) -> ErasureDone:
+        """Destroy the person's data key and blind-index entries: every sealed copy of their name,
+        contact and unit becomes unreadable at once. The keyring erases first (in one transaction);
+        then the audit record (who, why, when, which person id) is stored and published."""
+        keyring = self.sealing_keyring()
+        erasure = keyring.erase(person_id, actor.actor_id, reason, now)
+        record = PersonErasure(
+            person_id=person_id,
+            erased_at=now,
+            actor_id=actor.actor_id,
+            actor_role=actor.role,
+            reason=reason,
+            keys_destroyed=erasure.keys_destroyed,
+            index_entries_deleted=erasure.index_entries_deleted,
+        )
+        with contextlib.suppress(IntegrityError):  # the same request at the same instant: recorded already
+            self.save(record)
+        return ErasureDone(record.id, person_id, now, erasure.keys_destroyed, erasure.index_entries_deleted)
 
     def registration(self, office_id: str | None, complaint_id: UUID) -> RegistrationView:
         """A complaint's registration; `office_id=None` (group keys) sees every office."""
@@ -100,7 +148,7 @@ class IntakeApplication(ServiceApplication):
             sequence_number=complaint.sequence_number,
             registered_at=complaint.registered_at,
             registered_by=complaint.actor_id,
-            form=complaint.form,
+            form=open_form(complaint.form, self.keyring),  # the office's own staff see what they recorded
         )
 
 
@@ -113,20 +161,22 @@ def register_into(
     causation_id: str | None,
     *,
     window: RegistrationWindow,
+    keyring: Keyring,
     registered_at: datetime | None = None,
 ) -> Registration:
     """Add a registration to a unit of work (one HTTP request, or a batch from Kafka).
 
     The form's times are held to `window` around `now` (when intake sees it) before anything else:
     outside it, TimeOutOfBounds and nothing is recorded. `registered_at` (default `now`) is the time
-    recorded as the registration's.
+    recorded as the registration's. The complainant's name, contact and unit are sealed with their
+    own data key (`keyring`) before anything is stored: intake's store never holds them in clear.
     """
     check_times(form, now, window)
-    form_data = form.model_dump(mode="json")
+    form_data = seal_form(form, keyring, now).model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
     existing: Complaint | None = uow.find(complaint_id)
     if existing is not None:
-        if existing.fingerprint != form_fingerprint(form_data):
+        if existing.fingerprint != sealed_fingerprint(form_data):
             raise ReferenceReused(form.office_reference)
         return Registration(existing.id, existing.sequence_number, created=False)
     ledger_id = OfficeLedger.create_id(office_id)
@@ -154,10 +204,11 @@ class HotlineCallRecorded:
 
 
 def record_hotline_call_into(
-    uow: UnitOfWork, call: HotlineCallRecord, actor: Principal, now: datetime
+    uow: UnitOfWork, call: HotlineCallRecord, actor: Principal, now: datetime, keyring: Keyring
 ) -> HotlineCallRecorded:
-    """Record a call of the group hotline once; the same reference with other details is refused."""
-    report = call.report().model_dump(mode="json")
+    """Record a call of the group hotline once; the same reference with other details is refused.
+    The caller's name, contact and unit are sealed with their own data key before anything is stored."""
+    report = call.report(seal_personal(call.personal_data(), keyring, now)).model_dump(mode="json")
     report_id = HotlineCall.create_id(call.hotline_reference)
     existing: HotlineCall | None = uow.find(report_id)
     if existing is not None:

@@ -6,6 +6,7 @@ from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
+from shared.keyring import Keyring
 from shared.signing import OfficeSigningKeys
 
 from .adapters.office_topic import OfficeTopicHandler
@@ -17,6 +18,7 @@ from .settings import IntakeSettings
 def application(settings: IntakeSettings) -> IntakeApplication:
     app = IntakeApplication(env=store_environment(settings))
     app.registration_window = settings.registration_window()
+    app.keyring = Keyring.from_settings(settings.keyring, settings.state_dir)
     return app
 
 
@@ -31,7 +33,10 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
         group_id="intake",
         topics=OfficeTopicHandler.topic_names(),
         handle=OfficeTopicHandler(
-            OfficeSigningKeys.load(settings.office_signing_keys_file), clock, settings.registration_window()
+            OfficeSigningKeys.load(settings.office_signing_keys_file),
+            clock,
+            settings.registration_window(),
+            keyring=app.sealing_keyring(),
         ),
         clock=clock,
     )

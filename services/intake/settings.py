@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.contracts.bounds import RegistrationWindow
+from shared.keyring import KeyringSettings
 from shared.settings import ServiceSettings
 
 
@@ -23,6 +24,9 @@ class IntakeSettings(ServiceSettings):
         default=Path(".state/office-signing-keys.json"),
         description="Public keys that sign the office topic (`python -m shared.auth office-signing-key`).",
     )
+
+    # The complainants' data keys (shared/keyring.py): `KEYRING_*`, shared by the services with a need.
+    keyring: KeyringSettings = Field(default_factory=KeyringSettings, description="The keyring (`KEYRING_*`).")
 
     # When a registration's times are believable (shared.contracts.bounds; the same on the topic).
     received_future_skew_minutes: int = Field(
@@ -41,3 +45,6 @@ class IntakeSettings(ServiceSettings):
             max_age=timedelta(days=self.received_max_age_days),
             max_incident_age=timedelta(days=self.occurred_max_days_before_received),
         )
+
+    def development_secrets(self) -> list[str]:
+        return super().development_secrets() + self.keyring.development_secrets()

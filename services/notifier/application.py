@@ -29,6 +29,8 @@ from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.projection import ReportFile, ReportPublished
 from shared.contracts.wire import MalformedMessage, WireMessage
+from shared.keyring import Keyring
+from shared.personal import open_form
 
 from .domain import messages, receipts, reports
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
@@ -109,6 +111,7 @@ class Notifier:
     report_roles: reports.ReportRoles = field(default_factory=reports.ReportRoles)
     report_formats: tuple[str, ...] = ("xlsx", "pdf")
     report_langs: tuple[str, ...] = ("en", "zh-Hant")
+    keyring: Keyring | None = None  # opens the complainant's sealed contact to send their receipt
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
     in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
@@ -173,12 +176,16 @@ class Notifier:
         event = await self._decode(message, origin)
         if event is None:
             return
-        if not isinstance(event, ComplaintRegistered) or not receipts.is_email(event.payload.form.complainant.contact):
+        if not isinstance(event, ComplaintRegistered):
             return
         if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
             return
+        # The contact is sealed: opened through the keyring at send time (an erased person: no receipt).
+        form = open_form(event.payload.form, self.keyring)
+        if not receipts.is_email(form.complainant.contact):
+            return
         link = self.status_link(event.complaint_id) if self.status_link else None
-        receipt = receipts.receipt_email(event, sender=self.sender, domain=self.mail_domain, status_url=link)
+        receipt = receipts.receipt_email(event, form, sender=self.sender, domain=self.mail_domain, status_url=link)
         await self._attempt(
             message,
             origin,

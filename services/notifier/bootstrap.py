@@ -23,6 +23,7 @@ from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, 
 from shared.contracts.wire import WireMessage
 from shared.directory_keys import DirectoryFeed
 from shared.health import Endpoint, Status, serving
+from shared.keyring import Keyring
 from shared.metrics import render
 from shared.status_link import status_link
 
@@ -140,6 +141,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         report_formats=tuple(settings.report_formats),
         report_langs=tuple(settings.report_langs),
         authors=AuthorCheck.from_settings(settings),
+        keyring=Keyring.from_settings(settings.keyring, settings.state_dir) if settings.receipts else None,
     )
 
 

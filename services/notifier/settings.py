@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from shared.keyring import KeyringSettings
 from shared.settings import ServiceSettings
 
 from .domain.retry import RetryPolicy
@@ -49,6 +50,8 @@ class NotifierSettings(ServiceSettings):
     receipt_max_age_hours: float = Field(
         default=24.0, gt=0, description="Older registrations get no receipt (a replay from offset 0 mails nobody)."
     )
+    # The complainants' keyring (shared/keyring.py): opens a sealed contact to send its receipt.
+    keyring: KeyringSettings = Field(default_factory=KeyringSettings, description="The keyring (`KEYRING_*`).")
     desk_url: str = Field(default="http://127.0.0.1:8006", description="The desk's address: receipts link to it.")
     status_link_secret: SecretStr | None = Field(
         default=None, description="The desk's DESK_STATUS_LINK_SECRET: receipts carry a status link (None: none)."
@@ -84,3 +87,7 @@ class NotifierSettings(ServiceSettings):
             first_delay=self.retry_first_delay_seconds,
             max_delay=self.retry_max_delay_seconds,
         )
+
+    def development_secrets(self) -> list[str]:
+        keyring = self.keyring.development_secrets() if self.receipts else []
+        return super().development_secrets() + keyring

@@ -5,13 +5,17 @@ Queries take `now` explicitly (the record rule is judged at an instant), so test
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from shared.contracts import SealedPersonal
 from shared.eventstore import ServiceApplication
+from shared.keyring import Keyring
+from shared.personal import open_personal, searched_facts
 
 from .adapters.readside import Filters, ReadSide, Unreadable
 from .adapters.statistics_tables import Scope, assemble
@@ -20,7 +24,7 @@ from .domain.chain import Finding, Link, verify_chain
 from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
 from .domain.published_reports import PublishedReport, published_report_id
-from .domain.search import query_terms
+from .domain.search import Query, person_term, query_terms
 from .domain.signals import Signal, all_signals
 from .domain.view import ComplaintView, summary_of
 
@@ -36,6 +40,8 @@ class ProjectionApplication(ServiceApplication):
         self.units = dict(units or {})
         self.followers: list[Any] = []  # what keeps `units` current (the directory's events), closed with it
         self.read = ReadSide(self, self.policy)
+        # Opens complainants' sealed data for who may see it (bootstrap sets it; shared/keyring.py).
+        self.keyring: Keyring | None = None
 
     def refresh(self) -> int:
         """Bring the read side's tables up to date with the store (other processes write it); return
@@ -61,7 +67,7 @@ class ProjectionApplication(ServiceApplication):
         self, complaint_id: UUID, office_id: str | None, now: datetime, with_personal_data: bool = False
     ) -> dict[str, Any]:
         view = self.complaint(complaint_id, office_id)
-        return history_of(view, now, self.policy, with_personal_data)
+        return history_of(view, now, self.policy, with_personal_data, self.keyring)
 
     # -- many complaints -----------------------------------------------------------------------
 
@@ -95,12 +101,22 @@ class ProjectionApplication(ServiceApplication):
             week,
             month,
             violating=violating,
-            search=query_terms(search) if search is not None else None,
+            search=self._query(search, personal) if search is not None else None,
             personal=personal,
         )
         if filters.search is not None and not filters.search:
             return []  # nothing searchable was typed
         return list(self.read.summaries(filters, now, limit=limit, offset=offset))
+
+    def _query(self, search: str, personal: bool) -> Query:
+        """The typed search's terms; for who may see personal data, also the sealed complainants the
+        keyring's blind index names for it (an exact phone, e-mail, or name with unit)."""
+        query = query_terms(search)
+        if not personal or self.keyring is None:
+            return query
+        found = {self.keyring.find_person([fact]) for fact in searched_facts(search)}
+        persons = tuple(sorted(person_term(str(p)) for p in found if p is not None))
+        return replace(query, persons=persons)
 
     def count(self, office_id: str | None, now: datetime, **filters: Any) -> int:
         """How many complaints pass the filters of `complaints` (a page's total)."""
@@ -256,10 +272,18 @@ def findings_of(links: list[Link], unreadable: list[tuple[Unreadable, str]], off
     return findings + verify_chain(links)
 
 
-def history_of(view: ComplaintView, now: datetime, policy: Policy, with_personal_data: bool = False) -> dict[str, Any]:
-    """A complaint's facts, checks judged at `now`, and its timeline (business-time order)."""
+def history_of(
+    view: ComplaintView,
+    now: datetime,
+    policy: Policy,
+    with_personal_data: bool = False,
+    keyring: Keyring | None = None,
+) -> dict[str, Any]:
+    """A complaint's facts, checks judged at `now`, and its timeline (business-time order). With
+    personal data, the complainant is opened through `keyring` now (erased: the marker)."""
+    opened = opened_personal(view, keyring) if with_personal_data else None
     return {
-        "complaint": view.facts(with_personal_data),
+        "complaint": view.facts(with_personal_data, opened),
         "state": view.state,
         "judged_at": now.isoformat(),
         "checks": [c.as_dict() for c in view.checks(now, policy)],
@@ -281,7 +305,15 @@ def history_of(view: ComplaintView, now: datetime, policy: Policy, with_personal
     }
 
 
-PERSONAL_FIELDS = ("complainant", "unit_address", "contact")
+PERSONAL_FIELDS = ("complainant", "unit_address", "contact", "personal")
+
+
+def opened_personal(view: ComplaintView, keyring: Keyring | None) -> dict[str, str] | None:
+    """The complainant's name, contact and unit in clear, read through the keyring at this moment
+    (the erased marker once they are erased); None for a view of an old event that had them in clear."""
+    if not view.personal:
+        return None
+    return open_personal(SealedPersonal.model_validate(view.personal), keyring).model_dump()
 
 
 def redacted(data: Any) -> Any:

@@ -8,6 +8,7 @@ from shared.bus.authors import AuthorCheck
 from shared.bus.consumer import TrackedConsumer
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
+from shared.keyring import Keyring
 
 from .adapters import office_units
 from .adapters.inbound import ProjectionHandler
@@ -27,6 +28,7 @@ def application(settings: ProjectionSettings, env: dict[str, str] | None = None)
         app.followers.append(
             office_units.follow(settings.kafka_bootstrap_servers, app.units, AuthorCheck.from_settings(settings))
         )
+    app.keyring = Keyring.from_settings(settings.keyring, settings.state_dir)
     app.refresh()
     return app
 

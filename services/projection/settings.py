@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.keyring import KeyringSettings
 from shared.settings import ServiceSettings
 
 from .domain.policy import Policy
@@ -44,6 +46,11 @@ class ProjectionSettings(ServiceSettings):
     reports_langs: list[str] = ["en", "zh-Hant", "zh-Hans"]
     reports_formats: list[str] = ["csv", "xlsx", "pdf"]
     report_font: Path | None = None
+    # The complainants' keyring (shared/keyring.py): opens sealed personal data for staff who may see it.
+    keyring: KeyringSettings = Field(default_factory=KeyringSettings, description="The keyring (`KEYRING_*`).")
+
+    def development_secrets(self) -> list[str]:
+        return super().development_secrets() + self.keyring.development_secrets()
 
     def reports_folder(self) -> Path:
         return self.reports_dir or Path(self.state_dir) / "reports"

@@ -13,14 +13,16 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
-from shared.contracts import ComplaintRegistered, derived_id
+from shared.contracts import ComplaintRegistered, RegistrationForm, derived_id
 from shared.contracts.sla import RegradeRequested
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.keyring import Keyring
+from shared.personal import ERASED, MASKED, open_form
 
 from .domain.complainant import Complainant, recognise_complainant
 from .domain.engine import judge
 from .domain.errors import DecisionNotFound
-from .domain.identity import CONFIRMING, IdentityKey, identity_keys
+from .domain.identity import CONFIRMING, Evidence, IdentityKey, identity_keys
 from .domain.incident_place import incident_place
 from .domain.incidents import IncidentWindow
 from .domain.labels import Explained
@@ -68,6 +70,10 @@ class TriageApplication(ServiceApplication):
         # every rules version adopted while it runs, so a decision's rules version names the model too.
         self.reading_model = reading_model
         self._rules_cache: dict[int, Rules] = {}
+        # The complainants' keyring (shared/keyring.py): triage opens the sealed form to read the place
+        # and recognise the person; its stores keep only the keyring's opaque tokens (bootstrap sets it).
+        self.keyring: Keyring | None = None
+        self._tokens: dict[tuple[UUID, str, str], str] = {}
 
     # -- rules ----------------------------------------------------------------------------------------
 
@@ -107,7 +113,7 @@ class TriageApplication(ServiceApplication):
             triage = Triage(complaint_id, registered.office_id)
             uow.add(triage)
         rules = self.current_rules(uow)
-        form = registered.payload.form.model_dump(mode="json")
+        form = self.opened_form(registered).model_dump(mode="json")
         keys, known = self._complainant(uow, registered)
         recognised = recognise_complainant(known, complaint_id)
         judgement = judge(form, registered.office_id, rules, recognised.history)
@@ -155,8 +161,7 @@ class TriageApplication(ServiceApplication):
     def wanted_for(self, registered: ComplaintRegistered) -> list[UUID]:
         """The aggregates `triage_registration` reads for certain (prefetched together for a batch):
         the rules book, the complaint's decision and its complainant's records."""
-        form = registered.payload.form
-        keys = _identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
+        keys = self.identities(registered)
         return [
             RulesBook.create_id(),
             Triage.create_id(str(registered.complaint_id)),
@@ -167,14 +172,30 @@ class TriageApplication(ServiceApplication):
         self, uow: UnitOfWork, registered: ComplaintRegistered
     ) -> tuple[list[IdentityKey], dict[IdentityKey, Complainant]]:
         """The complainant's identity keys and what each already knows (new ones start empty)."""
-        form = registered.payload.form
-        keys = _identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
+        keys = self.identities(registered)
         known: dict[IdentityKey, Complainant] = {}
         for identity in keys:
             complainant: Complainant = uow.find(Complainant.create_id(identity.key)) or Complainant(identity.key)
             uow.add(complainant)
             known[identity] = complainant
         return keys, known
+
+    def opened_form(self, registered: ComplaintRegistered) -> RegistrationForm:
+        """The form with the complainant in clear (through the keyring), or erased markers."""
+        return open_form(registered.payload.form, self.keyring)
+
+    def identities(self, registered: ComplaintRegistered) -> list[IdentityKey]:
+        """The complainant's identity keys. With a keyring each is the keyring's opaque token for the
+        keyed hash (deleted with the person at erasure, so what triage stores links to nobody after);
+        a person already erased is known by their person id alone."""
+        personal = registered.payload.form.personal
+        form = self.opened_form(registered)
+        if form.complainant.name in {ERASED, MASKED}:
+            return [IdentityKey(Evidence.PHONE, f"person:{personal.person_id}")]
+        keys = _identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
+        if self.keyring is None or personal.legacy_clear is not None:
+            return list(keys)
+        return [IdentityKey(k.evidence, self.keyring.token(personal.person_id, k.evidence.value, k.key)) for k in keys]
 
     def _add_to_incident_window(
         self,

@@ -6,6 +6,7 @@ from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
 from shared.eventstore import store_environment
+from shared.keyring import Keyring
 
 from .adapters.inbound import TriageHandler
 from .adapters.outbound import translate
@@ -28,6 +29,7 @@ def application(settings: TriageSettings, clock: Clock = utc_now) -> TriageAppli
         complainant_salt=settings.complainant_salt.get_secret_value(),
         reading_model=model,
     )
+    app.keyring = Keyring.from_settings(settings.keyring, settings.state_dir)
     app.adopt_rules(rules, SYSTEM_ID, SYSTEM_ROLE, f"rules file {settings.rules_file.name}", clock())
     return app
 

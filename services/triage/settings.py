@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from shared.keyring import KeyringSettings
 from shared.settings import MIN_SECRET_LENGTH, ServiceSettings
 
 from .domain.rules import BUNDLED_RULES
@@ -27,9 +28,11 @@ class TriageSettings(ServiceSettings):
     # Complainants are known by an HMAC of their contact under this salt: set a secret one in production.
     complainant_salt: SecretStr = SecretStr(DEVELOPMENT_SALT)
     consumer_group: str = "triage"
+    # The complainants' keyring (shared/keyring.py): opens the sealed form, turns identity keys into tokens.
+    keyring: KeyringSettings = Field(default_factory=KeyringSettings, description="The keyring (`KEYRING_*`).")
 
     def development_secrets(self) -> list[str]:
-        problems = super().development_secrets()
+        problems = super().development_secrets() + self.keyring.development_secrets()
         salt = self.complainant_salt.get_secret_value()
         if salt in {DEVELOPMENT_SALT, "dev-salt"}:
             problems.append(f"{self.setting_name('complainant_salt')} is the development salt")

@@ -9,7 +9,10 @@ from .intake import (
     ComplaintRegistered,
     ComplaintRegisteredPayload,
     OfficeRegistrationSubmitted,
+    PersonalData,
     RegistrationForm,
+    SealedForm,
+    SealedPersonal,
 )
 from .wire import MalformedMessage, WireMessage, decode_message, encode
 
@@ -25,7 +28,10 @@ __all__ = [
     "IntegrationEvent",
     "MalformedMessage",
     "OfficeRegistrationSubmitted",
+    "PersonalData",
     "RegistrationForm",
+    "SealedForm",
+    "SealedPersonal",
     "WireMessage",
     "decode",
     "decode_message",

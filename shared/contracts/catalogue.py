@@ -11,7 +11,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import deadletter, directory, followup, handling, hotline, intake, notifications, projection, sla, triage
+from . import (
+    deadletter,
+    directory,
+    followup,
+    handling,
+    hotline,
+    intake,
+    notifications,
+    privacy,
+    projection,
+    sla,
+    triage,
+)
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -29,13 +41,15 @@ def _message_models(*modules: Any) -> dict[str, type[BaseModel]]:
 
 
 MESSAGE_TYPES: dict[str, type[BaseModel]] = _message_models(
-    intake, triage, handling, sla, followup, notifications, deadletter, hotline, projection, directory
+    intake, triage, handling, sla, followup, notifications, deadletter, hotline, projection, directory, privacy
 )
 
 # (type, from_version) -> function turning that version's JSON into the next version's JSON.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("complaints.bus.DeadLetter", 1): deadletter.upcast_v1_v2,
     ("complaints.bus.DeadLetter", 2): deadletter.upcast_v2_v3,
+    ("complaints.intake.ComplaintRegistered", 1): intake.upcast_registered_v1_v2,
+    ("complaints.hotline.ComplaintReported", 1): hotline.upcast_reported_v1_v2,
 }
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
 from .bounds import Instant
-from .envelope import Contract, IntegrationEvent
+from .envelope import Contract, IntegrationEvent, derived_id
 
 
 class Channel(StrEnum):
@@ -60,18 +61,86 @@ class RegistrationForm(Contract):
         return received_at
 
 
+class PersonalData(Contract):
+    """Every field of a form that identifies the complainant: what intake seals (docs/privacy.md)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    contact: str = Field(min_length=1, max_length=200)
+    unit_address: str = Field(min_length=1, max_length=300)
+
+
+class SealedPersonal(Contract):
+    """The complainant's personal data, sealed with their own data key (shared/keyring.py). Erasing
+    the person destroys the key: `sealed` then opens nowhere, while the person id stays comparable."""
+
+    person_id: UUID = Field(description="The complainant, as the keyring's blind index recognised them.")
+    sealed: str = Field(
+        default="", max_length=4000, description="AES-GCM ciphertext of PersonalData under the person's data key."
+    )
+    legacy_clear: PersonalData | None = Field(
+        default=None, description="Only in v1 events upcast on read: they were published in clear, before sealing."
+    )
+
+
+class SealedForm(Contract):
+    """The registration form as it travels and is stored: what identifies the complainant is sealed."""
+
+    office_reference: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")
+    personal: SealedPersonal
+    channel: Channel
+    occurred_at: Instant = Field(description="When what is complained of happened.")
+    received_at: Instant = Field(description="When the office received the complaint.")
+    object: str = Field(min_length=1, max_length=300, description="What is complained about.")
+    description: str = Field(min_length=1, max_length=4000, description="What happened.")
+    customer_request: str = Field(min_length=1, max_length=2000, description="What the customer asks for.")
+    received_by: str = Field(min_length=1, max_length=200, description="Who took the complaint.")
+
+    @classmethod
+    def of(cls, form: RegistrationForm, personal: SealedPersonal) -> SealedForm:
+        return cls.model_validate(form.model_dump(exclude={"complainant", "unit_address"}) | {"personal": personal})
+
+    def opened(self, data: PersonalData) -> RegistrationForm:
+        """The form as the office filled it in, with the personal data `data` (opened, or markers)."""
+        return RegistrationForm.model_validate(
+            self.model_dump(exclude={"personal"})
+            | {"complainant": {"name": data.name, "contact": data.contact}, "unit_address": data.unit_address}
+        )
+
+
 class ComplaintRegisteredPayload(Contract):
     sequence_number: int = Field(ge=1, description="Gapless per office: a gap means a complaint was lost or concealed.")
-    form: RegistrationForm = Field(description="The registration form as the office filled it in.")
+    form: SealedForm = Field(description="The registration form as the office filled it in, personal data sealed.")
     registered_at: AwareDatetime = Field(description="When intake recorded it.")
 
 
 class ComplaintRegistered(IntegrationEvent):
-    """An office recorded a complaint. Every later event of the complaint follows from this one."""
+    """An office recorded a complaint. Every later event of the complaint follows from this one.
+    v2: the complainant's name, contact and unit are sealed (`form.personal`); v1 carried them in clear."""
 
     type: Literal["complaints.intake.ComplaintRegistered"] = "complaints.intake.ComplaintRegistered"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: ComplaintRegisteredPayload
+
+
+def legacy_person_id(contact: str) -> UUID:
+    """The person id of a v1 event upcast on read (no keyring saw it): from its contact, so one
+    person's old complaints still count as one complainant."""
+    return derived_id("legacy-person", contact.strip().lower())
+
+
+def upcast_registered_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 carried the complainant in clear: keep it as `legacy_clear` (it was published so)."""
+    payload = dict(data["payload"])
+    form = dict(payload["form"])
+    complainant = form.pop("complainant")
+    unit_address = form.pop("unit_address")
+    form["personal"] = {
+        "person_id": str(legacy_person_id(str(complainant["contact"]))),
+        "sealed": "",
+        "legacy_clear": {"name": complainant["name"], "contact": complainant["contact"], "unit_address": unit_address},
+    }
+    payload["form"] = form
+    return data | {"payload": payload}
 
 
 class OfficeRegistrationSubmitted(Contract):

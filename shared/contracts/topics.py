@@ -46,6 +46,8 @@ class Topic:
         return base | self.extra_config
 
 
+OFFICE_TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+
 INTAKE_EVENTS = Topic(
     name="complaints.intake.events",
     key="complaint_id",
@@ -157,6 +159,16 @@ HOTLINE_REPORTS = Topic(
     consumers=("projection",),
     authors=("intake",),
 )
+PRIVACY_ERASURES = Topic(
+    name="complaints.privacy.erasures",
+    key="the erasure's id",
+    event_types=("complaints.privacy.PersonErased",),
+    description="Audit record of every data subject's erasure: who, why, when, which person id (no personal data).",
+    personal_data=False,
+    producer="intake (POST /privacy/persons/{person_id}/erasure, or its CLI)",
+    consumers=(),
+    authors=("intake",),
+)
 PROJECTION_COMPLAINT_HISTORY = Topic(
     name="complaints.projection.complaint-history",
     key="complaint_id",
@@ -187,6 +199,9 @@ OFFICE_REGISTRATIONS = Topic(
     personal_data=True,
     producer="office systems (signed)",
     consumers=("intake",),
+    # The only topic where a complainant travels in clear (what offices send): kept 7 days, long enough
+    # for intake to be down over a long weekend; intake stores and re-publishes it sealed (docs/privacy.md).
+    extra_config={"retention.ms": str(OFFICE_TOPIC_RETENTION_MS), "retention.bytes": "-1"},
 )
 DEAD_LETTERS = Topic(
     name="complaints.dead-letters",
@@ -269,6 +284,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     FOLLOWUP_EVENTS,
     NOTIFICATIONS,
     HOTLINE_REPORTS,
+    PRIVACY_ERASURES,
     PROJECTION_COMPLAINT_HISTORY,
     PROJECTION_OFFICE_STATISTICS,
     PROJECTION_REPORTS,

@@ -24,7 +24,7 @@ from tests.kafka_support import TallyApplication, tally_handler
 
 
 def event_record(offset: int) -> ConsumerRecord[bytes, bytes]:
-    data = json.loads((GOLDEN_DIR / "complaints.intake.ComplaintRegistered.v1.json").read_text())
+    data = json.loads((GOLDEN_DIR / "complaints.intake.ComplaintRegistered.v2.json").read_text())
     event = ComplaintRegistered.model_validate(data | {"complaint_id": str(uuid.uuid4())})
     wire = encode(event, key=event.key, source="/t", event_id=str(event.event_id))
     return ConsumerRecord(INTAKE_EVENTS.name, 0, offset, 0, 0, wire.key, wire.value, None, 0, 0, wire.headers)

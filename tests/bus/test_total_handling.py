@@ -26,7 +26,7 @@ PARTITION = TopicPartition(INTAKE_EVENTS.name, 0)
 
 
 def good(offset: int) -> tuple[ConsumerRecord[bytes, bytes], str]:
-    data = json.loads((GOLDEN_DIR / "complaints.intake.ComplaintRegistered.v1.json").read_text())
+    data = json.loads((GOLDEN_DIR / "complaints.intake.ComplaintRegistered.v2.json").read_text())
     event = ComplaintRegistered.model_validate(data | {"complaint_id": str(uuid.uuid4())})
     wire = encode(event, key=event.key, source="/t", event_id=str(event.event_id))
     return raw(offset, wire.value, wire.headers, wire.key), str(event.complaint_id)

@@ -166,7 +166,7 @@ def delivery(message: OfficeRegistrationSubmitted, signers: dict[str, OfficeSign
 def test_the_topic_refuses_a_2099_registration_with_the_reason_and_records_nothing(settings, signers) -> None:
     app = bootstrap.application(settings)
     keys = OfficeSigningKeys.load(settings.office_signing_keys_file)
-    handler = OfficeTopicHandler(keys, lambda: NOW, settings.registration_window())
+    handler = OfficeTopicHandler(keys, lambda: NOW, settings.registration_window(), keyring=app.sealing_keyring())
     future = RegistrationForm(**form(received_at="2099-01-01T00:00:00+00:00"))
     uow = app.unit_of_work()
     try:

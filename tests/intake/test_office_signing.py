@@ -72,7 +72,10 @@ def world(tmp_path: Path):
     )
     app = bootstrap.application(settings)
     handler = OfficeTopicHandler(
-        OfficeSigningKeys.load(settings.office_signing_keys_file), lambda: NOW, settings.registration_window()
+        OfficeSigningKeys.load(settings.office_signing_keys_file),
+        lambda: NOW,
+        settings.registration_window(),
+        keyring=app.sealing_keyring(),
     )
 
     def handle(wire: WireMessage) -> int:

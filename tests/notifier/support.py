@@ -22,6 +22,8 @@ from shared.contracts import Actor, derived_id
 from shared.contracts.common import Explanation, Severity
 from shared.contracts.intake import ComplaintRegistered, ComplaintRegisteredPayload, RegistrationForm
 from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
+from shared.keyring import Keyring
+from shared.personal import clear_form, seal_form
 from tests.support import form
 
 HOOK_SECRET = "a-test-secret-of-some-length"
@@ -198,8 +200,11 @@ def major(
 Predicate = Callable[[Message], bool]
 
 
-def registered(contact: str, registered_at: datetime | None = None, office: str = "office-a") -> ComplaintRegistered:
-    """Intake's ComplaintRegistered for a complainant reached at `contact`."""
+def registered(
+    contact: str, registered_at: datetime | None = None, office: str = "office-a", keyring: Keyring | None = None
+) -> ComplaintRegistered:
+    """Intake's ComplaintRegistered for a complainant reached at `contact` (sealed with `keyring` as
+    intake seals it; without one, as an event from before sealing reads)."""
 
     complaint = uuid4()
     at = registered_at or datetime.now(UTC)
@@ -213,6 +218,12 @@ def registered(contact: str, registered_at: datetime | None = None, office: str 
         actor=Actor(id=f"{office}/reception", role="receptionist"),
         correlation_id=complaint,
         payload=ComplaintRegisteredPayload(
-            sequence_number=42, form=RegistrationForm.model_validate(data), registered_at=at
+            sequence_number=42,
+            form=(
+                seal_form(RegistrationForm.model_validate(data), keyring, at)
+                if keyring is not None
+                else clear_form(RegistrationForm.model_validate(data))
+            ),
+            registered_at=at,
         ),
     )

@@ -24,6 +24,7 @@ from shared.clock import utc_now
 from shared.contracts import DeadLetter
 from shared.contracts.topics import INTAKE_EVENTS
 from shared.contracts.wire import WireMessage, encode
+from shared.keyring import Keyring, KeyringSettings
 from shared.status_link import read_status_token, status_link
 
 from .support import HOOK_SECRET, HookReceiver, SmtpSink, directory, major, registered
@@ -195,6 +196,23 @@ async def test_the_receipt_links_to_the_complainant_s_status_page_on_the_desk(
     [link] = [word for word in body.split() if word.startswith("https://desk.test/status/")]
     token = link.removeprefix("https://desk.test/status/")
     assert read_status_token(token, "a-status-link-secret-for-tests") == event.complaint_id
+
+
+async def test_a_sealed_contact_is_opened_through_the_keyring_and_an_erased_person_gets_no_receipt(
+    smtp: SmtpSink, hooks: HookReceiver, tmp_path
+) -> None:
+    keyring = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "keyring.sqlite"))
+    service = notifier(smtp, hooks, Letters())
+    service.keyring = keyring
+    event = registered("chan.tai.man@mail.test", keyring=keyring)
+    assert "chan.tai.man" not in wire(event).value.decode()  # sealed on the wire
+    await service.receipt(wire(event), ORIGIN)
+    [mail] = smtp.messages
+    assert mail["To"] == "Chan Tai Man <chan.tai.man@mail.test>"
+    erased = registered("lau@mail.test", keyring=keyring)
+    keyring.erase(erased.payload.form.personal.person_id, "group/privacy", "DSR-1", utc_now())
+    await service.receipt(wire(erased), ORIGIN)
+    assert len(smtp.messages) == 1  # nobody to write to: the erased contact cannot be read
 
 
 async def test_no_receipt_for_a_phone_contact_nor_for_an_old_registration(smtp: SmtpSink, hooks: HookReceiver) -> None:

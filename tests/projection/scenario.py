@@ -22,8 +22,9 @@ from shared.contracts.followup import (
 )
 from shared.contracts.handling import CaseAccepted, CaseOpened, ResultRecorded
 from shared.contracts.hotline import HotlineComplaintReported
-from shared.contracts.intake import ComplaintRegistered
+from shared.contracts.intake import ComplaintRegistered, PersonalData, RegistrationForm, SealedPersonal
 from shared.contracts.triage import ComplaintTriaged
+from shared.personal import clear_form
 from tests.sla_feed import Extension, sla_events
 
 # 09:00 in Hong Kong on Monday 2 November 2026: replies due "the same day" stay on the same day.
@@ -117,18 +118,22 @@ class Story:
             {
                 "sequence_number": self.sequence_number,
                 "registered_at": registered_at,
-                "form": {
-                    "office_reference": self.reference,
-                    "complainant": {"name": "A Customer", "contact": self.contact},
-                    "unit_address": "Block 1, 3/F, Flat A",
-                    "channel": "phone",
-                    "occurred_at": t - self.incident_before,
-                    "received_at": t,
-                    "object": f"{self.area} issue",
-                    "description": f"Something about {self.area}. {self.quote}".strip(),
-                    "customer_request": "Please fix it.",
-                    "received_by": "reception",
-                },
+                "form": clear_form(
+                    RegistrationForm.model_validate(
+                        {
+                            "office_reference": self.reference,
+                            "complainant": {"name": "A Customer", "contact": self.contact},
+                            "unit_address": "Block 1, 3/F, Flat A",
+                            "channel": "phone",
+                            "occurred_at": t - self.incident_before,
+                            "received_at": t,
+                            "object": f"{self.area} issue",
+                            "description": f"Something about {self.area}. {self.quote}".strip(),
+                            "customer_request": "Please fix it.",
+                            "received_by": "reception",
+                        }
+                    )
+                ),
             },
         )
         why = Explanation(reason="rules matched", rule="triage@v1")
@@ -246,8 +251,10 @@ def hotline_report(run: str, office_id: str, number: int, at: datetime) -> Hotli
         payload={
             "hotline_reference": reference,
             "reported_at": at,
-            "complainant": {"name": "A Caller", "contact": "+852 9111 1111"},
-            "unit_address": "Block 2",
+            "personal": SealedPersonal(
+                person_id=derived_id("test-person", reference),
+                legacy_clear=PersonalData(name="A Caller", contact="+852 9111 1111", unit_address="Block 2"),
+            ),
             "summary": "The office did not pick up.",
         },
     )

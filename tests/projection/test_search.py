@@ -16,6 +16,8 @@ from services.projection import bootstrap
 from services.projection.domain.search import document_terms, query_terms
 from services.projection.entrypoints.http import create_app
 from services.projection.settings import ProjectionSettings
+from shared.keyring import Keyring
+from shared.personal import open_form, seal_form
 from tests.projection.scenario import Scenario, build
 from tests.projection.support import feed
 from tests.support import write_keys
@@ -114,20 +116,23 @@ def seeded(run: str) -> Scenario:
     return scenario
 
 
-def install_people(events: list[Any], scenario: Scenario) -> list[Any]:
-    """The scenario's registrations carry one name and unit; give the first three their own."""
+def install_people(events: list[Any], scenario: Scenario, keyring: Keyring) -> list[Any]:
+    """The scenario's registrations carry one name and unit; give the first three their own, sealed
+    through the keyring as intake seals them (docs/privacy.md)."""
     names = {str(s.complaint_id): PEOPLE[i] for i, s in enumerate(scenario.stories[: len(PEOPLE)])
              if s.office_id == "hk-central"}  # fmt: skip
     out = []
     for event in events:
         person = names.get(str(getattr(event, "complaint_id", "")))
         if person and event.type.endswith("ComplaintRegistered"):
-            form = event.payload.form.model_copy(
+            clear = open_form(event.payload.form, None)
+            clear = clear.model_copy(
                 update={
-                    "complainant": event.payload.form.complainant.model_copy(update={"name": person[0]}),
+                    "complainant": clear.complainant.model_copy(update={"name": person[0]}),
                     "unit_address": person[2],
                 }
             )
+            form = seal_form(clear, keyring, scenario.now)
             event = event.model_copy(update={"payload": event.payload.model_copy(update={"form": form})})
         out.append(event)
     return out
@@ -141,7 +146,8 @@ def api(request: pytest.FixtureRequest, store_settings: dict[str, Any]) -> Any:
     keys = write_keys(settings.keys_file)
     app = bootstrap.application(settings)
     scenario = seeded("search")
-    feed(app, install_people(scenario.events(), scenario))
+    assert app.keyring is not None
+    feed(app, install_people(scenario.events(), scenario, app.keyring))
     with TestClient(create_app(settings, app_instance=app, clock=lambda: scenario.now)) as client:
         yield client, keys, scenario, app, settings
     app.close()
@@ -163,14 +169,17 @@ def test_an_office_finds_its_complaints_by_reference_name_phone_unit_and_text(ap
     reception = "hk-central/reception"
     assert refs(search(client, keys, reception, first)) == [first]
     assert refs(search(client, keys, reception, first.rsplit("-", 1)[1] + " " + "hk-central")) == [first]
-    assert refs(search(client, keys, reception, "chan tai man")) == [first]
+    # a sealed complainant is found through the keyring's blind index: an exact phone or e-mail, or a
+    # name with its unit; no word of theirs is in the read side, so a name alone finds nothing
+    assert refs(search(client, keys, reception, "Chan Tai Man Block 3, 12/F, Flat B")) == [first]
+    assert search(client, keys, reception, "chan tai man")["total"] == 0
     assert refs(search(client, keys, reception, "9123 4567")) == [first]
-    assert refs(search(client, keys, reception, "block 3, 12/F")) == [first]
+    assert refs(search(client, keys, reception, "+852 9123-4567")) == [first]
     assert refs(search(client, keys, reception, "升降機")) == [first]
-    assert refs(search(client, keys, reception, "wong.sm@example.hk")) == [second]
+    assert refs(search(client, keys, reception, "Wong.SM@example.hk")) == [second]
     assert refs(search(client, keys, reception, "corridor rubbish")) == [second]
     assert refs(search(client, keys, reception, "13800138000")) == [third]
-    assert refs(search(client, keys, reception, "李小明")) == [third]
+    assert refs(search(client, keys, reception, "李小明 深圳 7栋 1201")) == [third]
     assert refs(search(client, keys, reception, "停车场")) == [third]
     assert search(client, keys, reception, "corridor lift")["total"] == 0  # every word must be found
 
@@ -186,7 +195,7 @@ def test_search_keeps_tenancy_and_personal_data_rules_and_pages(api) -> None:
     assert refs(search(client, keys, "group/dashboard", "升降機")) == [first.reference]
     assert search(client, keys, "group/dashboard", "chan tai man")["total"] == 0
     assert search(client, keys, "group/dashboard", "9123 4567")["total"] == 0
-    assert refs(search(client, keys, "group/auditor", "9123 4567")) == [first.reference]
+    assert search(client, keys, "group/auditor", "9123 4567")["total"] == 0  # auditors need no personal data
     # bounded and paginated as every list: a word every complaint of the office has
     everyone = [s.reference for s in scenario.stories if s.office_id == "hk-central"]
     pages = [search(client, keys, "hk-central/reception", "fix", limit=4, offset=o) for o in (0, 4)]
@@ -203,7 +212,7 @@ def test_search_keeps_tenancy_and_personal_data_rules_and_pages(api) -> None:
 @pytest.mark.parametrize("api", ["cipher"], indirect=True)
 def test_with_a_cipher_the_terms_are_keyed_hashes_and_search_still_finds(api) -> None:
     client, keys, scenario, app, _ = api
-    for q in ("chan tai man", "9123-4567", "升降機"):
+    for q in ("Chan Tai Man Block 3, 12/F, Flat B", "9123-4567", "升降機"):
         assert refs(search(client, keys, "hk-central/reception", q)) == [scenario.stories[0].reference], q
     with app.read.db.transaction(write=False) as cursor:
         stored = {r["term"] for r in cursor.all("SELECT term FROM projection_search")}
@@ -215,10 +224,11 @@ def test_a_store_from_before_search_is_indexed_once_at_start(api) -> None:
     with app.read.db.transaction(write=True) as cursor:
         cursor.execute("DELETE FROM projection_search")
         cursor.execute("DELETE FROM projection_position WHERE name = 'search-terms'")
-    assert search(client, keys, "hk-central/reception", "chan")["total"] == 0
+    assert search(client, keys, "hk-central/reception", "升降機")["total"] == 0
     again = bootstrap.application(settings)
     try:
         with TestClient(create_app(settings, app_instance=again, clock=lambda: scenario.now)) as fresh:
-            assert refs(search(fresh, keys, "hk-central/reception", "chan")) == [scenario.stories[0].reference]
+            assert refs(search(fresh, keys, "hk-central/reception", "升降機")) == [scenario.stories[0].reference]
+            assert refs(search(fresh, keys, "hk-central/reception", "9123 4567")) == [scenario.stories[0].reference]
     finally:
         again.close()

@@ -34,6 +34,7 @@ from shared.contracts.triage import (
     TriageDecisionOverridden,
     TriageDecisionOverriddenPayload,
 )
+from shared.personal import clear_form
 from tests.support import form
 
 STAFF = Actor(id="hk-central/staff", role="department-staff")
@@ -54,7 +55,9 @@ def registered(complaint_id: UUID, received_at: datetime, office_id: str = "hk-c
     return ComplaintRegistered(
         **_base(complaint_id, received_at, office_id),
         actor=Actor(id=f"{office_id}/reception", role="receptionist"),
-        payload=ComplaintRegisteredPayload(sequence_number=1, form=RegistrationForm(**data), registered_at=received_at),
+        payload=ComplaintRegisteredPayload(
+            sequence_number=1, form=clear_form(RegistrationForm(**data)), registered_at=received_at
+        ),
     )
 
 

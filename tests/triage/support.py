@@ -9,6 +9,7 @@ from typing import Any
 from shared.contracts import Actor, ComplaintRegistered, ComplaintRegisteredPayload, RegistrationForm, derived_id
 from shared.contracts.common import Explanation, Severity
 from shared.contracts.sla import RegradeRequested, RegradeRequestedPayload
+from shared.personal import clear_form
 from tests.support import T0, form
 
 
@@ -42,7 +43,9 @@ def registered(
         occurred_at=at,
         actor=Actor(id=f"{office_id}/reception", role="receptionist"),
         correlation_id=complaint_id,
-        payload=ComplaintRegisteredPayload(sequence_number=1, form=RegistrationForm(**filled), registered_at=at),
+        payload=ComplaintRegisteredPayload(
+            sequence_number=1, form=clear_form(RegistrationForm(**filled)), registered_at=at
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from services.projection.settings import ProjectionSettings
 from services.sla.settings import SlaSettings
 from services.triage.settings import TriageSettings
 from shared.contracts.topics import signing_services
+from shared.keyring import KeyringSettings
 from shared.settings import DevelopmentSecret, Environment, ServiceSettings
 from shared.signing import add_public_record, new_service_key
 
@@ -54,7 +55,11 @@ def test_production_refuses_a_missing_cipher_key_and_the_development_database_pa
 
 @pytest.mark.parametrize("settings_class", SETTINGS, ids=lambda c: c.__name__)
 def test_production_starts_with_real_secrets_and_development_accepts_the_defaults(settings_class) -> None:
-    extra = {"complainant_salt": "a-real-secret-salt-of-length"} if settings_class is TriageSettings else {}
+    extra: dict[str, object] = (
+        {"complainant_salt": "a-real-secret-salt-of-length"} if settings_class is TriageSettings else {}
+    )
+    if "keyring" in settings_class.model_fields:  # the services that seal or open personal data
+        extra["keyring"] = KeyringSettings(master_key=KEY, environment="production")
     real = settings_class(
         environment="production", store="postgres", cipher_key=KEY, postgres_password="s3cr3t!", **extra
     )
@@ -68,6 +73,15 @@ def test_production_refuses_the_development_complainant_salt_and_a_short_one() -
         TriageSettings(**real)
     with pytest.raises(ValueError, match="TRIAGE_COMPLAINANT_SALT is shorter than 16 characters"):
         TriageSettings(**real, complainant_salt="short")
+
+
+@pytest.mark.parametrize("settings_class", SETTINGS, ids=lambda c: c.__name__)
+def test_production_refuses_the_development_keyring_master_key(settings_class) -> None:
+    if "keyring" not in settings_class.model_fields:
+        pytest.skip(f"{settings_class.__name__} holds no keyring: it never sees personal data")
+    extra = {"complainant_salt": "a-real-secret-salt-of-length"} if settings_class is TriageSettings else {}
+    with pytest.raises(ValueError, match="KEYRING_MASTER_KEY is the development master key"):
+        settings_class(environment="production", cipher_key=KEY, **extra)
 
 
 def test_production_refuses_a_memory_store() -> None:

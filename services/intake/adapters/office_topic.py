@@ -18,6 +18,7 @@ from shared.contracts import OfficeRegistrationSubmitted, RegistrationForm, Wire
 from shared.contracts.bounds import RegistrationWindow
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.eventstore import UnitOfWork
+from shared.keyring import Keyring
 from shared.signing import (
     KEY_ID_HEADER,
     OFFICE_HEADER,
@@ -35,10 +36,13 @@ __all__ = ["KEY_ID_HEADER", "OFFICE_HEADER", "SIGNATURE_HEADER", "OfficeTopicHan
 
 
 class OfficeTopicHandler(Inbound):
-    def __init__(self, keys: OfficeSigningKeys, clock: Clock, window: RegistrationWindow | None = None) -> None:
+    def __init__(
+        self, keys: OfficeSigningKeys, clock: Clock, window: RegistrationWindow | None = None, *, keyring: Keyring
+    ) -> None:
         self.keys = keys
         self.clock = clock
         self.window = window or RegistrationWindow()
+        self.keyring = keyring  # seals the complainant before the registration is stored
 
     def submitted(self, uow: UnitOfWork, message: OfficeRegistrationSubmitted, delivery: Delivery) -> None:
         now = self.clock()
@@ -65,6 +69,7 @@ class OfficeTopicHandler(Inbound):
                 now,
                 causation_id=event_id,
                 window=self.window,
+                keyring=self.keyring,
                 registered_at=self._registered_at(delivery, message.form, now),
             )
         except IntakeError as error:

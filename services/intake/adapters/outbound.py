@@ -11,14 +11,16 @@ from shared.contracts import (
     Actor,
     ComplaintRegistered,
     ComplaintRegisteredPayload,
-    RegistrationForm,
     derived_id,
     stored_event_id,
 )
-from shared.contracts.hotline import HotlineComplaintReported, HotlineComplaintReportedPayload
+from shared.contracts.hotline import HotlineComplaintReported
+from shared.contracts.intake import SealedForm, upcast_registered_v1_v2
+from shared.contracts.privacy import PersonErased, PersonErasedPayload
 
 from ..domain.complaint import Complaint
-from ..domain.hotline import HotlineCall
+from ..domain.erasure import PersonErasure
+from ..domain.hotline import HotlineCall, stored_report
 
 
 def translate(domain_event: Any) -> Iterable[Publication]:
@@ -26,6 +28,8 @@ def translate(domain_event: Any) -> Iterable[Publication]:
         yield Publication.of(complaint_registered(domain_event))
     elif isinstance(domain_event, HotlineCall.Recorded):
         yield Publication.of(hotline_complaint_reported(domain_event))
+    elif isinstance(domain_event, PersonErasure.Recorded):
+        yield Publication.of(person_erased(domain_event))
     # OfficeLedger events stay private: the sequence number travels on ComplaintRegistered.
 
 
@@ -43,7 +47,7 @@ def complaint_registered(event: Any) -> ComplaintRegistered:
         correlation_id=complaint_id,
         payload=ComplaintRegisteredPayload(
             sequence_number=event.sequence_number,
-            form=RegistrationForm.model_validate(event.form),
+            form=stored_form(event.form),
             registered_at=event.registered_at,
         ),
     )
@@ -51,7 +55,7 @@ def complaint_registered(event: Any) -> ComplaintRegistered:
 
 def hotline_complaint_reported(event: Any) -> HotlineComplaintReported:
     report_id: UUID = event.originator_id
-    report = HotlineComplaintReportedPayload.model_validate(event.report)
+    report = stored_report(event.report)
     return HotlineComplaintReported(
         event_id=stored_event_id("intake", report_id, event.originator_version),
         complaint_id=report_id,
@@ -60,4 +64,32 @@ def hotline_complaint_reported(event: Any) -> HotlineComplaintReported:
         actor=Actor(id=event.actor_id, role=event.actor_role),
         correlation_id=report_id,
         payload=report,
+    )
+
+
+def stored_form(form: dict[str, Any]) -> SealedForm:
+    """The form of a stored registration: sealed (every one since sealing began), or an older one kept
+    in clear, published as its v1 event would read (see docs/privacy.md: erasure cannot reach those)."""
+    if "personal" in form:
+        return SealedForm.model_validate(form)
+    upcast = upcast_registered_v1_v2({"payload": {"form": form}})
+    return SealedForm.model_validate(upcast["payload"]["form"])
+
+
+def person_erased(event: Any) -> PersonErased:
+    erasure_id: UUID = event.originator_id
+    return PersonErased(
+        event_id=stored_event_id("intake", erasure_id, event.originator_version),
+        complaint_id=erasure_id,
+        office_id="group",
+        occurred_at=event.erased_at,
+        actor=Actor(id=event.actor_id, role=event.actor_role),
+        correlation_id=erasure_id,
+        payload=PersonErasedPayload(
+            person_id=event.person_id,
+            erased_at=event.erased_at,
+            reason=event.reason,
+            keys_destroyed=event.keys_destroyed,
+            index_entries_deleted=event.index_entries_deleted,
+        ),
     )

@@ -10,12 +10,19 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.contracts import RegistrationForm, derived_id
+from shared.contracts import SealedForm, derived_id
 
 
 def form_fingerprint(form: dict[str, Any]) -> str:
     """Same form, same fingerprint: tells a retried registration from a reused reference."""
     return hashlib.sha256(json.dumps(form, sort_keys=True).encode()).hexdigest()
+
+
+def sealed_fingerprint(form: dict[str, Any]) -> str:
+    """The fingerprint of a sealed form: its ciphertext differs at every sealing, so the person
+    (as the keyring recognised them) stands for it; nothing personal is hashed."""
+    personal = form.get("personal") or {}
+    return form_fingerprint({k: v for k, v in form.items() if k != "personal"} | {"person": personal.get("person_id")})
 
 
 class Complaint(Aggregate):
@@ -39,9 +46,10 @@ class Complaint(Aggregate):
         self.office_id = office_id
         self.office_reference = office_reference
         self.sequence_number = sequence_number
-        # The stored event keeps the form's JSON (what the office sent); the state holds it typed.
-        self.form = RegistrationForm.model_validate(form)
-        self.fingerprint = form_fingerprint(form)
+        # The stored event keeps the form's JSON with the complainant sealed (intake never stores
+        # them in clear: docs/privacy.md); the state holds it typed.
+        self.form = SealedForm.model_validate(form)
+        self.fingerprint = sealed_fingerprint(form)
         self.registered_at = registered_at
         self.actor_id = actor_id
         self.actor_role = actor_role

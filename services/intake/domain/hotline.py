@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from shared.contracts import derived_id
-from shared.contracts.hotline import HotlineComplaintReportedPayload
+from shared.contracts.hotline import HotlineComplaintReportedPayload, upcast_reported_v1_v2
 
 from .complaint import form_fingerprint
 
@@ -37,8 +37,8 @@ class HotlineCall(Aggregate):
     ) -> None:
         self.hotline_reference = hotline_reference
         self.office_id = office_id
-        # The stored event keeps the report's JSON; the state holds it typed.
-        self.report = HotlineComplaintReportedPayload.model_validate(report)
+        # The stored event keeps the report's JSON, the caller sealed; the state holds it typed.
+        self.report = stored_report(report)
         self.fingerprint = call_fingerprint(office_id, report)
         self.recorded_at = recorded_at
         self.actor_id = actor_id
@@ -46,5 +46,16 @@ class HotlineCall(Aggregate):
 
 
 def call_fingerprint(office_id: str, report: dict[str, Any]) -> str:
-    """Same office and report, same fingerprint: tells a re-sent call from a reused reference."""
+    """Same office and report, same fingerprint: tells a re-sent call from a reused reference. A sealed
+    caller differs at every sealing: the person (as the keyring recognised them) stands for them."""
+    personal = report.get("personal")
+    if personal is not None:
+        report = {k: v for k, v in report.items() if k != "personal"} | {"person": personal["person_id"]}
     return form_fingerprint({"office_id": office_id, "report": report})
+
+
+def stored_report(report: dict[str, Any]) -> HotlineComplaintReportedPayload:
+    """A stored report: the caller sealed, or (recorded before sealing) in clear, read as its v1 event."""
+    if "personal" not in report:
+        report = upcast_reported_v1_v2({"payload": report})["payload"]
+    return HotlineComplaintReportedPayload.model_validate(report)

@@ -10,10 +10,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import FastAPI, Header, HTTPException, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.clock import Clock, utc_now
-from shared.contracts import Complainant, RegistrationForm
+from shared.contracts import Complainant, PersonalData, RegistrationForm
 from shared.contracts.hotline import HotlineCallRecord
 from shared.web import (
     PROBLEM_RESPONSES,
@@ -26,7 +26,7 @@ from shared.web import (
 )
 
 from .. import bootstrap
-from ..application import HOTLINE_ROLES, REGISTERING_ROLES, IntakeApplication
+from ..application import HOTLINE_ROLES, PRIVACY_ROLES, REGISTERING_ROLES, IntakeApplication
 from ..domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from ..settings import IntakeSettings
 
@@ -43,6 +43,22 @@ class HotlineCallRecorded(BaseModel):
 
 # A call reported further ahead than this (clock skew between systems) is refused as impossible.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class PersonFound(BaseModel):
+    person_id: UUID
+
+
+class ErasureRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why: e.g. the data subject's request number.")
+
+
+class ErasureOut(BaseModel):
+    erasure_id: UUID
+    person_id: UUID
+    erased_at: datetime
+    keys_destroyed: int
+    index_entries_deleted: int
 
 
 class RegistrationOut(BaseModel):
@@ -119,17 +135,50 @@ def create_app(
     )
     def registration(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> RegistrationOut:
         """A complaint as registered. An office's key sees only its own office's complaints; group keys
-        see every office's, with the complainant's personal data withheld (auditors see it)."""
+        see every office's, with the complainant's personal data withheld (auditors' too)."""
         intake: IntakeApplication = request.app.state.intake
         try:
             view = intake.registration(principal.office_id, complaint_id)
         except ComplaintNotFound:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
         out = RegistrationOut.model_validate(view, from_attributes=True)
-        if principal.office_id is None and "auditor" not in principal.roles:
+        if principal.office_id is None:  # group keys, auditors too: no personal data (docs/privacy.md)
             withheld = Complainant(name="(withheld)", contact="(withheld)")
-            out = out.model_copy(update={"form": out.form.model_copy(update={"complainant": withheld})})
+            form = out.form.model_copy(update={"complainant": withheld, "unit_address": "(withheld)"})
+            out = out.model_copy(update={"form": form})
         return out
+
+    @api.post(
+        "/privacy/persons/lookup",
+        response_model=PersonFound,
+        responses={404: {"model": Problem, "description": "The keyring knows nobody by these."}, **PROBLEM_RESPONSES},
+    )
+    def find_person(data: PersonalData, principal: CurrentPrincipal, request: Request) -> PersonFound:
+        """The person id of a data subject, found by their contact or their name with their unit
+        (the keyring's blind index), for a `privacy` key. The facts sent are not stored."""
+        require_roles(principal, *PRIVACY_ROLES)
+        intake: IntakeApplication = request.app.state.intake
+        person_id = intake.find_person(data)
+        if person_id is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "nobody known by this contact or name and unit")
+        return PersonFound(person_id=person_id)
+
+    @api.post(
+        "/privacy/persons/{person_id}/erasure",
+        response_model=ErasureOut,
+        responses=PROBLEM_RESPONSES,
+    )
+    def erase_person(
+        person_id: UUID, body: ErasureRequest, principal: CurrentPrincipal, request: Request
+    ) -> ErasureOut:
+        """Erase a data subject (a `privacy` key): their data key and blind-index entries are destroyed,
+        so their name, contact and unit can no longer be read from any store, topic, dead letter, read
+        side or evidence pack. Complaints, statistics and hash chains stay whole. Audited: who, why,
+        when and the person id are published on `complaints.privacy.erasures`. Repeating it is harmless."""
+        require_roles(principal, *PRIVACY_ROLES)
+        intake: IntakeApplication = request.app.state.intake
+        done = intake.erase_person(person_id, principal, body.reason, clock())
+        return ErasureOut.model_validate(done, from_attributes=True)
 
     @api.post(
         "/hotline/calls",

@@ -14,7 +14,7 @@ from email.utils import format_datetime, formataddr
 from uuid import UUID
 
 from shared.contracts import derived_id
-from shared.contracts.intake import ComplaintRegistered
+from shared.contracts.intake import ComplaintRegistered, RegistrationForm
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -43,9 +43,14 @@ def reference(event: ComplaintRegistered) -> str:
 
 
 def receipt_email(
-    event: ComplaintRegistered, *, sender: str, domain: str, status_url: str | None = None
+    event: ComplaintRegistered,
+    form: RegistrationForm,
+    *,
+    sender: str,
+    domain: str,
+    status_url: str | None = None,
 ) -> EmailMessage:
-    form = event.payload.form
+    """The receipt, to the complainant as `form` names them (opened through the keyring just now)."""
     ref = reference(event)
     message = EmailMessage()
     message["Message-ID"] = receipt_message_id(event.complaint_id, domain)

@@ -1,6 +1,7 @@
 """Exports: the canonical export (replay equality is judged on its bytes) and evidence packs.
 
-The canonical export is every office's complaints (facts with personal data, checks judged at a
+The canonical export is every office's complaints (facts, with the complainant's personal data as
+sealed — the ciphertext in each timeline payload is compared, never opened; checks judged at a
 given instant, timeline in business-time order with each event's digest), statistics and signals,
 as JSON with sorted keys. It leaves out what depends on arrival order — the chain positions and link
 hashes, Kafka offsets — so a store rebuilt from the topics exports the same bytes as the live one.
@@ -39,6 +40,8 @@ def canonical_export(app: ProjectionApplication, now: datetime, offices: list[st
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+# Evidence packs open the complainant through the keyring when they are made (an erased person:
+# the marker): a pack is for the people who need the clear text (docs/privacy.md).
 def evidence_for_complaint(app: ProjectionApplication, complaint_id: UUID, now: datetime) -> dict[str, Any]:
     view = app.complaint(complaint_id, None)
     return _pack(app, f"complaint {complaint_id}", [view], now)
@@ -59,7 +62,7 @@ def _pack(app: ProjectionApplication, subject: str, views: list[ComplaintView], 
         entries = sorted(app.read.entries(view.complaint_id), key=lambda e: e["position"])
         complaints.append(
             {
-                **history_of(view, now, app.policy, with_personal_data=True),
+                **history_of(view, now, app.policy, with_personal_data=True, keyring=app.keyring),
                 "events": [
                     {
                         "event_id": e["event_id"],

@@ -189,6 +189,8 @@ class TableQueries:
             ways.append("(" + " AND ".join(words) + ")")
         if query.phone and personal:
             ways.append(found([(t, 1) for t in query.phone]))
+        if query.persons and personal:
+            ways.append(found([(t, 1) for t in query.persons]))
         return "(" + (" OR ".join(ways) or "1 = 0") + ")", params
 
     def count(self, filters: Filters, now: datetime | None = None) -> int:

@@ -13,10 +13,13 @@ indexed look-ups, bounded and paginated like every other list filter, never a sc
 - Every query term must be found (AND), each in any field.
 
 **`personal_terms` (a complaint's name, contact and unit → terms) and `personal_query` (a typed word →
-the terms it asks for) are the one place where personal fields are matched.** When those fields become
-per-person encrypted, they are the pair to swap for a blind index (a keyed hash of each term under a
-search key): both sides change together and nothing else moves. (The read side already stores every
-term as a keyed hash when the store has a cipher: `ReadSide._term_key`.)
+the terms it asks for) are the one place where personal fields are matched.** A complainant sealed by
+intake (docs/privacy.md) is indexed by no personal word at all, only by `person_term` of their person
+id; a query finds them through the keyring's blind index (a phone number or an e-mail address typed
+whole, or a name with its unit: `ProjectionApplication.complaints` asks the keyring which person that
+is). An erased person's index rows are gone from the keyring, so nothing typed finds them again, and
+the read side holds no word of theirs. (The read side stores every term as a keyed hash when the store
+has a cipher: `ReadSide._term_key`.)
 """
 
 from __future__ import annotations
@@ -98,6 +101,11 @@ def personal_terms(name: str | None, contact: str | None, unit: str | None) -> s
     return terms
 
 
+def person_term(person_id: str) -> str:
+    """The one personal term of a sealed complainant: their person id (opaque; the keyring's)."""
+    return f"person:{person_id}"
+
+
 def personal_query(word: str) -> set[str]:
     """The other half of the swap point: the personal terms one query word asks for (the word, or a
     phone number's digits)."""
@@ -131,8 +139,8 @@ def document_terms(
 
 def complaint_terms(view: ComplaintView) -> DocumentTerms:
     """A complaint's terms, from its registration's form as the view folded it."""
-    complainant = view.complainant or {}
-    return document_terms(
+    complainant = view.complainant or {}  # in clear only for complaints recorded before sealing
+    terms = document_terms(
         complaint_id=str(view.complaint_id),
         office_reference=view.office_reference,
         texts=(view.object, view.description, view.customer_request),
@@ -140,6 +148,8 @@ def complaint_terms(view: ComplaintView) -> DocumentTerms:
         contact=complainant.get("contact"),
         unit=view.unit_address,
     )
+    person = view.person_id()
+    return terms if person is None else DocumentTerms(terms.public, terms.personal | {person_term(person)})
 
 
 @dataclass(frozen=True)
@@ -158,9 +168,10 @@ class Query:
 
     words: tuple[QueryTerm, ...]
     phone: tuple[str, ...] = ()
+    persons: tuple[str, ...] = ()  # `person_term`s of the sealed complainants the keyring found for it
 
     def __bool__(self) -> bool:
-        return bool(self.words or self.phone)
+        return bool(self.words or self.phone or self.persons)
 
 
 def query_terms(query: str) -> Query:

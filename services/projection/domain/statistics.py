@@ -13,7 +13,10 @@ from .view import ComplaintView
 
 
 def complainant_key(view: ComplaintView) -> str | None:
-    """The same person across complaints: their contact, normalised (digits of a phone, lower-case mail)."""
+    """The same person across complaints: the keyring's person id (sealed data: an erasure changes
+    nothing here), or for old clear events their contact, normalised (digits of a phone, lower-case mail)."""
+    if view.personal and not view.personal.get("legacy_clear"):
+        return "person:" + str(view.personal["person_id"])
     if not view.complainant:
         return None
     contact = view.complainant.get("contact", "").strip().lower()

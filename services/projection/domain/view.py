@@ -168,6 +168,9 @@ class ComplaintView:
     received_at: datetime | None = None
     incident_at: datetime | None = None
     channel: str | None = None
+    # The complainant as intake sealed them (person id and ciphertext: docs/privacy.md); the clear
+    # name, contact and unit are only in events published before sealing (legacy, upcast from v1).
+    personal: dict[str, Any] | None = None
     complainant: dict[str, str] | None = None
     unit_address: str | None = None
     object: str | None = None
@@ -220,8 +223,15 @@ class ComplaintView:
             self.received_at = when(form["received_at"])
             self.incident_at = when(form["occurred_at"])
             self.channel = form["channel"]
-            self.complainant = form["complainant"]
-            self.unit_address = form["unit_address"]
+            if "personal" in form:  # v2: sealed; opened at read time by who may see it
+                self.personal = form["personal"]
+                legacy = self.personal.get("legacy_clear") if self.personal else None
+                if legacy:
+                    self.complainant = {"name": legacy["name"], "contact": legacy["contact"]}
+                    self.unit_address = legacy["unit_address"]
+            else:  # a v1 payload kept as it arrived
+                self.complainant = form["complainant"]
+                self.unit_address = form["unit_address"]
             self.object = form["object"]
             self.description = form["description"]
             self.customer_request = form["customer_request"]
@@ -367,7 +377,14 @@ class ComplaintView:
             return "triaged"
         return "registered"
 
-    def facts(self, with_personal_data: bool = False) -> dict[str, Any]:
+    def person_id(self) -> str | None:
+        """The complainant as the keyring recognised them (the same person across complaints)."""
+        return str(self.personal["person_id"]) if self.personal else None
+
+    def facts(self, with_personal_data: bool = False, opened: dict[str, str] | None = None) -> dict[str, Any]:
+        """The complaint's facts; with personal data, the complainant as `opened` (the clear name,
+        contact and unit read through the keyring, or the erased marker) or as an old event had them."""
+
         def iso(value: datetime | None) -> str | None:
             return None if value is None else value.isoformat()
 
@@ -400,8 +417,12 @@ class ComplaintView:
             "waivers": dict(sorted(self.waivers.items())),
         }
         if with_personal_data:
-            facts["complainant"] = self.complainant
-            facts["unit_address"] = self.unit_address
+            if opened is not None:
+                facts["complainant"] = {"name": opened["name"], "contact": opened["contact"]}
+                facts["unit_address"] = opened["unit_address"]
+            else:
+                facts["complainant"] = self.complainant
+                facts["unit_address"] = self.unit_address
         return facts
 
     # -- the record rule ----------------------------------------------------------------------

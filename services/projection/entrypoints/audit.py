@@ -141,7 +141,7 @@ def as_of_command(
             if not views:
                 console.print(f"no complaint {complaint} known at {instant.isoformat()}")
                 raise typer.Exit(1)
-            result = history_of(views[0], instant, app.policy, with_personal_data=True)
+            result = history_of(views[0], instant, app.policy, with_personal_data=True, keyring=app.keyring)
         else:
             views = app.read.views_as_of(instant, office)
             units = app.units.get(office) if office else (sum(app.units.values()) or None)

@@ -3,7 +3,8 @@ record-rule checks, violations, statistics, concealment signals, and a Server-Se
 
 Tenancy: an office's key sees only its office (another office's complaint answers 404); group and
 auditor keys see every office. Everything here is a read: auditors are read-only by construction.
-Complainants' personal data is shown to their own office and to auditors, never to group dashboards.
+Complainants' personal data is shown to their own office only (docs/privacy.md): never to group
+dashboards or auditors, who need none of it.
 
 Run: `uvicorn services.projection.entrypoints.http:create_app --factory --port 8000`
 """
@@ -215,9 +216,9 @@ def create_app(
         }
         scope = scope_of(principal, office)
         if q is not None:
-            # personal fields are searched where they may be seen: the complaint's own office, auditors
+            # personal fields are searched where they may be seen: the complaint's own office alone
             own = scope is not None and scope == principal.office_id
-            filters |= {"search": q, "personal": own or "auditor" in principal.roles}
+            filters |= {"search": q, "personal": own}
         total = projection.count(scope, now, **filters)
         views = projection.complaints(scope, now, **filters, limit=limit, offset=offset)
         items = [
@@ -250,7 +251,9 @@ def create_app(
             view = projection.complaint(complaint_id, principal.office_id)
         except ComplaintNotFound:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
-        personal = principal.office_id == view.office_id or "auditor" in principal.roles
+        # Personal data only for the complaint's own office (opened through the keyring now); group
+        # roles, dashboards and auditors alike, see it masked (docs/privacy.md).
+        personal = principal.office_id == view.office_id
         history = projection.history(complaint_id, principal.office_id, clock(), with_personal_data=personal)
         return ComplaintHistory.model_validate(history)
 

@@ -1,0 +1,93 @@
+"""Sealing and opening a complainant's personal data through the keyring (shared/keyring.py).
+
+Intake seals every field of a form that identifies the complainant before anything is stored or
+published; the services whose people need the clear text open it at read or send time. Opening
+never fails: an erased person's data reads as the `ERASED` marker.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from .contracts import PersonalData, RegistrationForm, SealedForm, SealedPersonal
+from .contracts.intake import legacy_person_id
+from .keyring import Keyring, SealBroken
+
+ERASED = "[erased]"  # what an erased person's name, contact and unit read as, everywhere
+MASKED = "[personal data]"  # what a role that does not need personal data sees
+ERASED_DATA = PersonalData(name=ERASED, contact=ERASED, unit_address=ERASED)
+MASKED_DATA = PersonalData(name=MASKED, contact=MASKED, unit_address=MASKED)
+
+
+def _plain(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def identifying_facts(data: PersonalData) -> list[tuple[str, str]]:
+    """The normalised facts the keyring recognises a person by, the contact first: a phone's
+    digits (the last eight: with or without +852 / 86 they agree) or a lower-case e-mail, then the
+    name with the unit."""
+    contact = _plain(data.contact)
+    digits = re.sub(r"\D", "", contact)
+    facts = (
+        [("email", contact)] if "@" in contact else [("phone", digits[-8:] if len(digits) >= 8 else digits or contact)]
+    )
+    facts.append(("name+unit", f"{_plain(data.name)}|{_plain(data.unit_address)}"))
+    return facts
+
+
+def searched_facts(typed: str) -> list[tuple[str, str]]:
+    """The facts a typed search may name a person by, normalised as `identifying_facts` does: the
+    text as a whole phone number or e-mail address, or as a name followed by its unit (every split
+    of its words). Looked up in the keyring's blind index: only an exact fact finds a person."""
+    text = _plain(typed)
+    if not text:
+        return []
+    if "@" in text:
+        return [("email", text)]
+    digits = re.sub(r"\D", "", text)
+    facts = [("phone", digits[-8:])] if len(digits) >= 8 and not re.search(r"[^\d\s\-+().]", text) else []
+    words = text.split()
+    facts += [("name+unit", f"{' '.join(words[:i])}|{' '.join(words[i:])}") for i in range(1, min(len(words), 8))]
+    return facts
+
+
+def personal_data(form: RegistrationForm) -> PersonalData:
+    return PersonalData(name=form.complainant.name, contact=form.complainant.contact, unit_address=form.unit_address)
+
+
+def seal_personal(data: PersonalData, keyring: Keyring, now: datetime) -> SealedPersonal:
+    person_id = keyring.person(identifying_facts(data), now)
+    return SealedPersonal(person_id=person_id, sealed=keyring.seal(person_id, data.model_dump(mode="json")))
+
+
+def seal_form(form: RegistrationForm, keyring: Keyring, now: datetime) -> SealedForm:
+    """The form with the complainant's name, contact and unit sealed under their own data key."""
+    return SealedForm.of(form, seal_personal(personal_data(form), keyring, now))
+
+
+def open_personal(personal: SealedPersonal, keyring: Keyring | None) -> PersonalData:
+    """The clear personal data, `ERASED_DATA` once the person is erased, `MASKED_DATA` without a keyring."""
+    if personal.legacy_clear is not None:
+        return personal.legacy_clear
+    if keyring is None:
+        return MASKED_DATA
+    try:
+        data = keyring.unseal(personal.person_id, personal.sealed)
+    except SealBroken:
+        return ERASED_DATA  # a ciphertext that no longer opens reads as erased, never as an error
+    return ERASED_DATA if data is None else PersonalData.model_validate(data)
+
+
+def open_form(form: SealedForm, keyring: Keyring | None) -> RegistrationForm:
+    """The form as the office filled it in (with markers where the data is erased or withheld)."""
+    return form.opened(open_personal(form.personal, keyring))
+
+
+def clear_form(form: RegistrationForm) -> SealedForm:
+    """The form as an event published before sealing reads (v1, upcast): personal data in clear.
+    Intake never writes one now; tests of services that need no keyring build their events with it."""
+    data = personal_data(form)
+    return SealedForm.of(form, SealedPersonal(person_id=legacy_person_id(data.contact), legacy_clear=data))

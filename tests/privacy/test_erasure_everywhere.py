@@ -1,0 +1,257 @@
+"""Issue 13's done-when, on the real broker: after erasing one complainant, no store, topic, dead letter,
+read-side table or evidence pack yields their name, phone or unit; `audit verify` still passes; the
+statistics are unchanged.
+
+Intake, triage, handling, SLA, follow-up and the projection run in this process, each with its own
+SQLite store (no at-rest cipher: the bytes on disk are what the services wrote), one keyring, and
+their relays and consumers on the broker. A person registers two complaints (and a second person one);
+a copy of a registration is sent with an unknown type, so the projection dead-letters it. Before the
+erasure the person's data is readable through the keyring (the grep is not vacuous: it finds the
+ciphertext, never the clear text); after it every copy reads as erased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from services.followup import bootstrap as followup_boot
+from services.followup.settings import FollowupSettings
+from services.handling import bootstrap as handling_boot
+from services.handling.settings import HandlingSettings
+from services.intake import bootstrap as intake_boot
+from services.intake.entrypoints.http import create_app as intake_http
+from services.intake.settings import IntakeSettings
+from services.projection import bootstrap as projection_boot
+from services.projection.adapters.export import evidence_for_complaint
+from services.projection.entrypoints.audit import cli as audit_cli
+from services.projection.entrypoints.http import create_app as projection_http
+from services.projection.settings import ProjectionSettings
+from services.sla import bootstrap as sla_boot
+from services.sla.settings import SlaSettings
+from services.triage import bootstrap as triage_boot
+from services.triage.settings import TriageSettings
+from shared.bus import kafka
+from shared.clock import SimulatedClock
+from shared.contracts.topics import ALL_TOPICS, DEAD_LETTERS, INTAKE_EVENTS, PRIVACY_ERASURES
+from shared.keyring import KeyringSettings
+from shared.personal import ERASED
+from tests.kafka_support import read_topic
+from tests.support import T0, form, write_keys
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+NAME, PHONE, UNIT = "Lau Wing Sze", "+852 6543 2109", "Flat 7D, 23/F, Tower 5, Sunrise Court"
+# Every way the person could be written down: the grep looks for each, in every byte it can reach.
+NEEDLES = [NAME, NAME.upper(), "Wing Sze", PHONE, "6543 2109", "65432109", UNIT, "Flat 7D", "7D, 23/F"]
+OTHER = {"name": "Ho Ka Yan", "contact": "+852 9988 7766"}
+
+
+async def eventually(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except Exception:  # not there yet
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.2)
+
+
+def found_in(data: bytes) -> list[str]:
+    return [n for n in NEEDLES if n.encode() in data or json.dumps(n).encode() in data]
+
+
+async def every_record(servers: str) -> dict[str, bytes]:
+    """Every record of every registry topic, raw: key, value and headers, from offset 0."""
+    out: dict[str, bytes] = {}
+    for topic in ALL_TOPICS:
+        records = await read_topic(servers, topic.name, timeout=4, settle=0)
+        out[topic.name] = b"\n".join(
+            (r.key or b"") + b"|" + (r.value or b"") + b"|" + b"|".join(v for _, v in r.headers) for r in records
+        )
+    return out
+
+
+def every_file(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole(
+    kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    keys_file = tmp_path / "keys.json"
+    keys = write_keys(keys_file)
+    keyring = KeyringSettings(sqlite_path=tmp_path / "keyring" / "keyring.sqlite")
+
+    def common(name: str) -> dict[str, Any]:
+        return {
+            "store": "sqlite",
+            "state_dir": tmp_path / name,
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "keys_file": keys_file,
+        }
+
+    clock = SimulatedClock(T0 + timedelta(minutes=30))
+    intake_settings = IntakeSettings(**common("intake"), keyring=keyring)
+    triage_settings = TriageSettings(**common("triage"), consumer_group=f"triage-{run}", keyring=keyring)
+    handling_settings = HandlingSettings(**common("handling"), consumer_group=f"handling-{run}")
+    sla_settings = SlaSettings(**common("sla"), consumer_group=f"sla-{run}")
+    followup_settings = FollowupSettings(**common("followup"), consumer_group=f"followup-{run}")
+    projection_settings = ProjectionSettings(
+        **common("projection"), consumer_group=f"projection-{run}", keyring=keyring, reports_schedule=False
+    )
+
+    intake = intake_boot.application(intake_settings)
+    triage = triage_boot.application(triage_settings, clock)
+    handling = handling_boot.application(handling_settings)
+    sla = sla_boot.application(sla_settings)
+    followup = followup_boot.application(followup_settings)
+    projection = projection_boot.application(projection_settings)
+    apps = (intake, triage, handling, sla, followup, projection)
+
+    loops: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = [
+        intake_boot.relay(intake_settings, intake).run,
+        triage_boot.consumer(triage_settings, triage, clock).run,
+        triage_boot.relay(triage_settings, triage).run,
+        handling_boot.consumer(handling_settings, handling, clock).run,
+        handling_boot.relay(handling_settings, handling).run,
+        sla_boot.consumer(sla_settings, sla, clock).run,
+        sla_boot.relay(sla_settings, sla).run,
+        followup_boot.consumer(followup_settings, followup, clock).run,
+        followup_boot.relay(followup_settings, followup).run,
+        projection_boot.consumer(projection_settings, projection, clock).run,
+        projection_boot.relay(projection_settings, projection).run,
+    ]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(loop(stop)) for loop in loops]
+
+    def as_(who: str) -> dict[str, str]:
+        return {"X-Office-Key": keys[who]}
+
+    person = {"complainant": {"name": NAME, "contact": PHONE}, "unit_address": UNIT}
+    try:
+        with (
+            TestClient(intake_http(intake_settings, intake, clock)) as intake_api,
+            TestClient(projection_http(projection_settings, projection, clock)) as projection_api,
+        ):
+            # 1. The person registers two complaints (by phone, then in another office by name and flat),
+            #    another person one.
+            first = intake_api.post(
+                "/complaints", json=form(f"P1-{run}", **person), headers=as_("hk-central/reception")
+            )
+            second_form = form(f"P2-{run}", **person) | {"complainant": {"name": NAME, "contact": "lau@example.com"}}
+            second = intake_api.post("/complaints", json=second_form, headers=as_("hk-central/reception"))
+            other = intake_api.post(
+                "/complaints", json=form(f"O1-{run}", complainant=OTHER), headers=as_("hk-central/reception")
+            )
+            assert {first.status_code, second.status_code, other.status_code} == {201}, first.text
+            ids = [r.json()["complaint_id"] for r in (first, second, other)]
+
+            # 2. A copy of the first registration arrives with a type nobody knows: a dead letter.
+            registered = await read_topic(kafka_bootstrap, INTAKE_EVENTS.name, expect=3, timeout=60)
+            poison = next(r for r in registered if r.key == ids[0].encode())
+            producer = kafka.producer(kafka_bootstrap)
+            await producer.start()
+            try:
+                headers = [(k, b"complaints.intake.Unknown" if k == "ce_type" else v) for k, v in poison.headers]
+                await producer.send_and_wait(INTAKE_EVENTS.name, poison.value, key=poison.key, headers=headers)
+            finally:
+                await producer.stop()
+
+            # 3. Every service hears them: triaged, routed, clocks started, all in the projection.
+            def everywhere() -> bool:
+                projection.refresh()
+                views = [projection.complaint(uuid.UUID(i), None) for i in ids]
+                return all(v.triaged_at and v.case_opened_at and v.clocks for v in views)
+
+            await eventually(everywhere, "every complaint triaged, routed and clocked in the projection")
+            letters = await read_topic(kafka_bootstrap, DEAD_LETTERS.name, expect=1, timeout=60)
+            assert letters, "the unknown copy was dead-lettered"
+
+            own = projection_api.get(f"/complaints/{ids[0]}", headers=as_("hk-central/supervisor")).json()
+            assert own["complaint"]["complainant"] == {"name": NAME, "contact": PHONE}  # readable before
+            assert set(found_in(json.dumps(own).encode())) >= {NAME, PHONE, UNIT}  # the grep sees clear text
+            group = projection_api.get(f"/complaints/{ids[0]}", headers=as_("group/dashboard")).json()
+            assert "complainant" not in group["complaint"] and NAME not in json.dumps(group)
+            # the same person, recognised: whichever of the two triage heard second (they may be on two
+            # partitions) counts the other as an earlier complaint
+            earlier = [triage.decision(None, uuid.UUID(i)).decision["history"]["earlier_complaints"] for i in ids[:2]]
+            assert sorted(earlier) == [0, 1], earlier
+            statistics_before = projection.statistics(None, clock())
+            rules_before = [projection.history(uuid.UUID(i), None, clock())["checks"] for i in ids]
+            assert statistics_before["repeat_complainants"] == 1
+
+            # 4. Nothing reachable holds the clear text even now: it is sealed everywhere.
+            assert {k: found_in(v) for k, v in (await every_record(kafka_bootstrap)).items() if found_in(v)} == {}
+
+            # 5. The privacy officer erases the person.
+            found = intake_api.post(
+                "/privacy/persons/lookup", json={"name": NAME, "contact": PHONE, "unit_address": UNIT},
+                headers=as_("group/privacy"),
+            )  # fmt: skip
+            person_id = found.json()["person_id"]
+            erased = intake_api.post(
+                f"/privacy/persons/{person_id}/erasure", json={"reason": "DSR-1"}, headers=as_("group/privacy")
+            )
+            assert erased.status_code == 200, erased.text
+            audit = await read_topic(kafka_bootstrap, PRIVACY_ERASURES.name, expect=1, timeout=60)
+            assert len(audit) == 1 and person_id.encode() in audit[0].value
+
+            # 6. Every view of the person reads as erased; the complaints are whole.
+            for complaint_id in ids[:2]:
+                body = projection_api.get(f"/complaints/{complaint_id}", headers=as_("hk-central/supervisor")).json()
+                assert body["complaint"]["complainant"] == {"name": ERASED, "contact": ERASED}
+                assert body["complaint"]["unit_address"] == ERASED
+                assert body["complaint"]["sequence_number"] is not None
+            still = projection_api.get(f"/complaints/{ids[2]}", headers=as_("hk-central/supervisor")).json()
+            assert still["complaint"]["complainant"]["name"] == OTHER["name"]  # nobody else is touched
+            pack = json.dumps(evidence_for_complaint(projection, uuid.UUID(ids[0]), clock()), ensure_ascii=False)
+            assert ERASED in pack and found_in(pack.encode()) == []
+            assert projection.statistics(None, clock()) == statistics_before
+            assert [projection.history(uuid.UUID(i), None, clock())["checks"] for i in ids] == rules_before  # 4 rules
+
+            # 7. audit verify passes: the chains are over the ciphertext, which erasure does not change.
+            for name, value in {
+                "PROJECTION_STATE_DIR": str(tmp_path / "projection"),
+                "PROJECTION_STORE": "sqlite",
+                "PROJECTION_CONSUMER_GROUP": f"projection-{run}",
+                "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+                "KEYRING_SQLITE_PATH": str(keyring.sqlite_path),
+            }.items():
+                monkeypatch.setenv(name, value)
+            verified = CliRunner().invoke(audit_cli, ["verify"])
+            assert verified.exit_code == 0, verified.output
+            assert "chain intact" in verified.output
+
+            # 8. The grep: every byte of every store, the keyring, every topic and the dead letters.
+            topics = await every_record(kafka_bootstrap)
+            assert topics[DEAD_LETTERS.name], "the dead letter was published"
+            stop.set()
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
+            for app in apps:
+                app.close()
+            files = every_file(tmp_path)
+            assert any("projection" in f for f in files) and any("keyring" in f for f in files)
+            hits = {k: found_in(v) for k, v in (files | topics).items() if found_in(v)}
+            assert hits == {}, hits
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
+        for app in apps:
+            with contextlib.suppress(Exception):  # closed already after the grep
+                app.close()
