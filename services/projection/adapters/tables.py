@@ -81,6 +81,9 @@ def schema(text: str) -> list[str]:
             notification_id BIGINT NOT NULL,
             PRIMARY KEY (office_id, position)
         )""",
+        # A complaint's timeline joins its chain links by (subject, version): without this index every
+        # refold scanned the whole chain table (quadratic in history; most of a batch's time).
+        "CREATE INDEX IF NOT EXISTS projection_chain_subject ON projection_chain (subject_id, version)",
         f"""CREATE TABLE IF NOT EXISTS projection_hotline (
             subject_id {text} PRIMARY KEY,
             office_id {text} NOT NULL,

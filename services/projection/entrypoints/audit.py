@@ -58,11 +58,19 @@ def _instant(text: str) -> datetime:
 
 
 async def run_replay(
-    settings: ProjectionSettings, into: Path, now: datetime, use_live: bool = True
+    settings: ProjectionSettings,
+    into: Path,
+    now: datetime,
+    use_live: bool = True,
+    into_database: str | None = None,
 ) -> tuple[ReplayReport, bool, bytes, bytes]:
-    """Raw consume, then replay into a fresh store at `into`; compare canonical exports."""
+    """Raw consume, then replay into a fresh store (a SQLite file in `into`, or the empty PostgreSQL
+    database `into_database` on the live store's server); compare canonical exports."""
     live = bootstrap.application(settings) if use_live else None
-    fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
+    if into_database is not None:
+        fresh_settings = settings.model_copy(update={"store": Store.POSTGRES, "postgres_dbname": into_database})
+    else:
+        fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
     fresh = bootstrap.application(fresh_settings)
     try:
         topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
@@ -99,12 +107,15 @@ async def run_replay(
 def replay_command(
     into: Path = typer.Option(None, help="Where the fresh store goes (default: a new temporary folder)."),
     at: str = typer.Option(None, help="Judge both exports at this instant (default: now)."),
+    into_database: str = typer.Option(
+        None, help="Replay into this empty PostgreSQL database on the store's server instead of a SQLite file."
+    ),
 ) -> None:
     """Rebuild the projection from offset 0 into a fresh store; show it equals the live one."""
     settings = ProjectionSettings()
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
-    report, equal, live_export, replayed = asyncio.run(run_replay(settings, folder, now))
+    report, equal, live_export, replayed = asyncio.run(run_replay(settings, folder, now, into_database=into_database))
     table = Table(title="replay")
     table.add_column("measure")
     table.add_column("value", justify="right")
