@@ -140,7 +140,7 @@ def main(
             console.print(f"live store: {settings.state_dir} (group {settings.consumer_group}, {settings.store})")
             into = workdir / "replay"
             started = time.perf_counter()
-            report, equal, live_export, replayed = asyncio.run(
+            report, equal, _live, _replayed = asyncio.run(
                 run_replay(settings, into, scenario.now, into_database=databases[1] if databases else None)
             )
             console.print(f"audit replay, comparison included: {time.perf_counter() - started:.1f} s")
