@@ -66,9 +66,8 @@ async def consume_live(settings: ProjectionSettings, timeout: float) -> float:
 
     def done() -> bool:
         group = settings.consumer_group
-        return all(
-            (app.position(f"{group}/{p.topic}/{p.partition}") or -1) >= end for p, end in ends.items() if end >= 0
-        )
+        positions = (app.position(f"{group}/{p.topic}/{p.partition}") for p in ends)
+        return all(at is not None and at >= end for at, end in zip(positions, ends.values(), strict=True) if end >= 0)
 
     try:
         consumer = bootstrap.consumer(settings, app)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +54,9 @@ class ReadSide(TableQueries):
         self.app = app
         self.policy = policy
         self.batch_size = batch_size
+        # A rebuild into a fresh store writes the rows first and folds each complaint once at the end
+        # (`summarise_all`), not once per batch that touched it.
+        self.defer_summaries = False
         self.db = Database.of(app.recorder)
         self.cipher = getattr(app.mapper, "cipher", None)
         self.applied = 0  # notifications this process applied (start-up is measured by it)
@@ -238,7 +241,8 @@ class ReadSide(TableQueries):
             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             unreadable,
         )
-        self._summarise(cursor, touched)
+        if not self.defer_summaries:
+            self._summarise(cursor, touched)
         return traces
 
     def traces_at(self, positions: Sequence[int]) -> list[str | None]:
@@ -258,10 +262,29 @@ class ReadSide(TableQueries):
                 traces.append(tracing.last_read_trace())
         return traces
 
+    def summarise_all(self, batch: int = 1000) -> Iterator[int]:
+        """Refold every complaint's summary row from its timeline rows, `batch` complaints per
+        transaction in subject order (after a rebuild that deferred them); yields each batch's size."""
+        after = ""
+        while True:
+            with self.db.transaction(write=True) as cursor:
+                rows = cursor.all(
+                    "SELECT subject_id, office_id FROM projection_subjects WHERE kind = ? AND subject_id > ? "
+                    "ORDER BY subject_id LIMIT ?",
+                    (COMPLAINT, after, batch),
+                )
+                if not rows:
+                    return
+                self._summarise(cursor, {r["subject_id"]: r["office_id"] for r in rows})
+            after = rows[-1]["subject_id"]
+            yield len(rows)
+
     def _summarise(self, cursor: Cursor, touched: dict[str, str]) -> None:
         """Refold every touched complaint from its own timeline rows and rewrite its summary row."""
         rows = []
         for subject_id, entries in self._entries_of(cursor, list(touched)):
+            if not entries:  # every event of it unreadable: nothing to fold (as a live batch)
+                continue
             view = ComplaintView.of(UUID(subject_id), touched[subject_id], entries)
             rows.append(self._summary_row(view, len(entries)))
         cursor.executemany(

@@ -29,7 +29,7 @@ from shared.settings import Store
 
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
-from ..adapters.replay import ReplayReport, raw_consume, replay, targets, topic_events
+from ..adapters.replay import REPLAY_ENV, ReplayReport, raw_consume, replay, targets, topic_events
 from ..adapters.stored_chain import stored_links
 from ..application import findings_of, history_of
 from ..domain.crosscheck import crosscheck
@@ -71,7 +71,7 @@ async def run_replay(
         fresh_settings = settings.model_copy(update={"store": Store.POSTGRES, "postgres_dbname": into_database})
     else:
         fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
-    fresh = bootstrap.application(fresh_settings)
+    fresh = bootstrap.application(fresh_settings, env=REPLAY_ENV)
     try:
         topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
         goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, live)
@@ -83,6 +83,7 @@ async def run_replay(
             )
             task = bar.add_task("replay: store", total=total)
             tables = bar.add_task("replay: tables", total=None)
+            folding = bar.add_task("replay: summaries", total=None)
             handled, skipped, seconds = await replay(
                 settings.kafka_bootstrap_servers,
                 fresh,
@@ -90,6 +91,7 @@ async def run_replay(
                 settings.consumer_group,
                 lambda done, _t: bar.update(task, completed=done),
                 lambda done, all_: bar.update(tables, completed=done, total=all_),
+                lambda done, all_: bar.update(folding, completed=done, total=all_),
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
