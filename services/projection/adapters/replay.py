@@ -50,6 +50,8 @@ class ReplayReport:
     seconds: float
     raw_records: int
     raw_seconds: float
+    cpu_seconds: float = 0.0  # the process's CPU time (every thread): on a shared machine, the
+    raw_cpu_seconds: float = 0.0  # work done, where wall time also counts waiting for a core
 
     @property
     def rate(self) -> float:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
@@ -78,12 +79,14 @@ async def run_replay(
         total = sum(o + 1 for o in goal.values() if o >= 0)
         with _progress() as bar:
             raw_task = bar.add_task("raw aiokafka", total=total)
+            raw_cpu = time.process_time()
             raw_count, raw_seconds = await raw_consume(
                 settings.kafka_bootstrap_servers, goal, lambda done, _t: bar.update(raw_task, completed=done)
             )
             task = bar.add_task("replay: store", total=total)
             tables = bar.add_task("replay: tables", total=None)
             folding = bar.add_task("replay: summaries", total=None)
+            raw_cpu, cpu = time.process_time() - raw_cpu, time.process_time()
             handled, skipped, seconds = await replay(
                 settings.kafka_bootstrap_servers,
                 fresh,
@@ -95,7 +98,8 @@ async def run_replay(
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
-        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds)
+        cpu = time.process_time() - cpu
+        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu)
         replayed = canonical_export(fresh, now)
         live_export = canonical_export(live, now) if live is not None else replayed
         return report, replayed == live_export, live_export, replayed
@@ -125,6 +129,7 @@ def replay_command(
     table.add_row("messages skipped (undecodable)", str(report.skipped))
     table.add_row("replay events/s", f"{report.rate:,.0f}")
     table.add_row("raw aiokafka records/s (same topics, same run)", f"{report.raw_rate:,.0f}")
+    table.add_row("CPU seconds: replay / raw aiokafka", f"{report.cpu_seconds:,.2f} / {report.raw_cpu_seconds:,.2f}")
     table.add_row("canonical export bytes (live / replay)", f"{len(live_export)} / {len(replayed)}")
     table.add_row("equal byte for byte", "yes" if equal else "NO")
     console.print(table)
