@@ -52,6 +52,7 @@ class ReplayReport:
     raw_seconds: float
     cpu_seconds: float = 0.0  # the process's CPU time (every thread): on a shared machine, the
     raw_cpu_seconds: float = 0.0  # work done, where wall time also counts waiting for a core
+    peak_rss_mib: float = 0.0
 
     @property
     def rate(self) -> float:

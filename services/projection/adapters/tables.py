@@ -7,7 +7,8 @@
   facts as JSON (encrypted like the store's events when the store has a cipher).
 - `projection_timeline`: one row per recorded event; a complaint's view is rebuilt from its rows.
 - `projection_chain`: each office's hash-chain links, one per position (UNIQUE office and position:
-  the database refuses a second event at a position, and the head is MAX(position)).
+  the database refuses a second event at a position, and the head is MAX(position)); indexed by
+  (subject, version) too, the join that rebuilds a complaint's timeline with its links.
 - `projection_hotline`: each hotline report (for the concealment signals).
 - `projection_changes`: what the SSE stream sends, by store position.
 - `projection_unreadable`: stored events that could not be read (altered at rest).

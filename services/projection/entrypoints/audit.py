@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import tempfile
 import time
 from datetime import datetime
@@ -99,7 +100,8 @@ async def run_replay(
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
         cpu = time.process_time() - cpu
-        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the exports are built
+        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu, rss)
         replayed = canonical_export(fresh, now)
         live_export = canonical_export(live, now) if live is not None else replayed
         return report, replayed == live_export, live_export, replayed
@@ -129,6 +131,7 @@ def replay_command(
     table.add_row("messages skipped (undecodable)", str(report.skipped))
     table.add_row("replay events/s", f"{report.rate:,.0f}")
     table.add_row("raw aiokafka records/s (same topics, same run)", f"{report.raw_rate:,.0f}")
+    table.add_row("peak RSS MiB by the end of the replay (before the exports)", f"{report.peak_rss_mib:,.0f}")
     table.add_row("CPU seconds: replay / raw aiokafka", f"{report.cpu_seconds:,.2f} / {report.raw_cpu_seconds:,.2f}")
     table.add_row("canonical export bytes (live / replay)", f"{len(live_export)} / {len(replayed)}")
     table.add_row("equal byte for byte", "yes" if equal else "NO")
