@@ -24,7 +24,7 @@ from aiokafka import TopicPartition
 from eventsourcing.persistence import Tracking
 
 from shared.bus import kafka
-from shared.bus.consumer import Delivery
+from shared.bus.consumer import TRANSIENT_ERRORS, Delivery
 from shared.contracts import MalformedMessage, WireMessage, decode_message
 from shared.eventstore import UnitOfWork
 
@@ -211,12 +211,18 @@ async def replay(
     skipped, seconds). `progress` hears of the records read, `tables` of the stored events written
     to the tables, `folding` of the complaints whose summaries are folded."""
     handler = ProjectionHandler(target.read, sole_writer=True)
-    skipped = 0
+    skipped = redelivered = 0
+    committed: dict[str, int] = {}  # the last offset stored per partition (one entry a partition)
 
     def handle(partition: TopicPartition, records: list) -> None:
-        nonlocal skipped
+        nonlocal skipped, redelivered
+        name = f"{group_id}/{partition.topic}/{partition.partition}"
+        fresh = [r for r in records if r.offset > committed.get(name, -1)]
+        redelivered += len(records) - len(fresh)  # as the live consumer, by the stored position
+        if not fresh:
+            return
         uow = UnitOfWork(target, copy_from_cache=False)  # the fresh store's sole writer
-        for record in records:
+        for record in fresh:
             wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
             try:
                 message = decode_message(wire)
@@ -226,15 +232,18 @@ async def replay(
             delivery = Delivery(message, record.topic, record.partition, record.offset, None)
             try:
                 handler(uow, delivery)
+            except TRANSIENT_ERRORS:
+                raise  # the store failing is not the message's doing: stop rather than lose it
             except Exception:
-                skipped += 1
-        target.commit(uow, Tracking(f"{group_id}/{partition.topic}/{partition.partition}", records[-1].offset))
+                skipped += 1  # refused by the handler: a dead letter of the live consumer's too
+        target.commit(uow, Tracking(name, fresh[-1].offset))
+        committed[name] = fresh[-1].offset
 
     started = time.perf_counter()
 
     count = await _read(servers, goal, lambda p, r: asyncio.to_thread(handle, p, r), progress, STORE_BATCH)
     await asyncio.to_thread(write_tables, target, tables, folding)
-    return count - skipped, skipped, time.perf_counter() - started
+    return count - skipped - redelivered, skipped, time.perf_counter() - started
 
 
 def write_tables(
