@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from ..application import ProjectionApplication
 from ..domain.records import COMPLAINT
 from .inbound import ProjectionHandler
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (done, total)
 READ_SIDE_BATCH = 5000  # stored events per read-side transaction at the end of a replay
 SUMMARY_BATCH = 1000  # complaints folded per transaction at the very end
@@ -242,6 +244,8 @@ async def replay(
     started = time.perf_counter()
 
     count = await _read(servers, goal, lambda p, r: asyncio.to_thread(handle, p, r), progress, STORE_BATCH)
+    if redelivered:
+        log.warning("replay: %d records delivered again by the consumer were skipped", redelivered)
     await asyncio.to_thread(write_tables, target, tables, folding)
     return count - skipped - redelivered, skipped, time.perf_counter() - started
 
