@@ -2,7 +2,8 @@
 offices' complaints are published interleaved across every topic and partition, the live consumer
 takes them in small batches, and the replay (in large, cross-partition batches here cut small so
 that many of them interleave) rebuilds a read side byte-equal to the live one, every office's chain
-whole and unbroken, on SQLite and on PostgreSQL (the replay into a fresh PostgreSQL database)."""
+whole and unbroken, on SQLite and on PostgreSQL (the replay into a fresh PostgreSQL database) — even when
+the auditor's environment names the live store."""
 
 from __future__ import annotations
 
@@ -109,9 +110,14 @@ async def test_a_replay_of_many_offices_over_many_partitions_equals_the_live_rea
     monkeypatch.setattr(replay_module, "READ_SIDE_BATCH", 101)
     monkeypatch.setattr(replay_module, "SUMMARY_BATCH", 7)
     into_database = request.getfixturevalue("second_database") if store == "postgres" else None
-    report, equal, live_export, replayed = await run_replay(
-        settings, tmp_path / "replay", scenario.now, into_database=into_database
-    )
+    with monkeypatch.context() as shell:
+        # An auditor's shell names the LIVE store (the library reads PROJECTION_<KEY> first): the
+        # replay must still write into its fresh store, never into the live one.
+        shell.setenv("PROJECTION_POSTGRES_DBNAME", settings.postgres_dbname)
+        shell.setenv("PROJECTION_SQLITE_DBNAME", str(settings.sqlite_path))
+        report, equal, live_export, replayed = await run_replay(
+            settings, tmp_path / "replay", scenario.now, into_database=into_database
+        )
     assert report.events >= len(events)
     assert equal and live_export == replayed
     assert len(replayed) > 100_000

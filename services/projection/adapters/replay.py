@@ -27,7 +27,8 @@ from eventsourcing.persistence import Tracking
 from shared.bus import kafka
 from shared.bus.consumer import TRANSIENT_ERRORS, Delivery
 from shared.contracts import MalformedMessage, WireMessage, decode_message
-from shared.eventstore import UnitOfWork
+from shared.eventstore import UnitOfWork, store_environment
+from shared.settings import ServiceSettings
 
 from ..application import ProjectionApplication
 from ..domain.records import COMPLAINT
@@ -40,6 +41,18 @@ SUMMARY_BATCH = 1000  # complaints folded per transaction at the very end
 # The fresh store's sole writer never needs the library's fast-forward of cached aggregates (a
 # SELECT of newer events at every use of a cached record): nobody else writes that store.
 REPLAY_ENV = {"AGGREGATE_CACHE_FASTFORWARD": "n"}
+
+
+def fresh_environment(settings: ServiceSettings) -> dict[str, str]:
+    """The fresh store's `eventsourcing` settings, under the projection's own names too: the library
+    reads PROJECTION_<KEY> before <KEY>, from the process environment as well, and an auditor's shell
+    holds the LIVE store's (PROJECTION_POSTGRES_DBNAME, ...), which would otherwise win — the replay
+    would write into the live store."""
+    env = store_environment(settings) | REPLAY_ENV
+    prefix = ProjectionApplication.name.upper() + "_"
+    return env | {prefix + key: value for key, value in env.items()}
+
+
 STORE_BATCH = 5000  # records per store transaction (one partition's, with its tracking record)
 # Large fetches: a partition's fetch up to 8 MB, 20,000 records a poll (aiokafka's defaults: 1 MB, 500).
 FETCH = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024, "max_poll_records": 20000}

@@ -31,7 +31,7 @@ from shared.settings import Store
 
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
-from ..adapters.replay import REPLAY_ENV, ReplayReport, raw_consume, replay, targets, topic_events
+from ..adapters.replay import ReplayReport, fresh_environment, raw_consume, replay, targets, topic_events
 from ..adapters.stored_chain import stored_links
 from ..application import findings_of, history_of
 from ..domain.crosscheck import crosscheck
@@ -73,7 +73,7 @@ async def run_replay(
         fresh_settings = settings.model_copy(update={"store": Store.POSTGRES, "postgres_dbname": into_database})
     else:
         fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
-    fresh = bootstrap.application(fresh_settings, env=REPLAY_ENV)
+    fresh = bootstrap.application(fresh_settings, env=fresh_environment(fresh_settings))
     try:
         topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
         goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, live)
