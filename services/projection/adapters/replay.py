@@ -54,6 +54,10 @@ def fresh_environment(settings: ServiceSettings) -> dict[str, str]:
 
 
 STORE_BATCH = 5000  # records per store transaction (one partition's, with its tracking record)
+# On PostgreSQL the event-sourcing library inserts a transaction's events in one psycopg pipeline;
+# one of 5,000 records (~15 MB) hung there for good (client and server each waiting for the other),
+# so a PostgreSQL store takes the live consumer's batch size, which is known to work.
+POSTGRES_STORE_BATCH = 500
 # Large fetches: a partition's fetch up to 8 MB, 20,000 records a poll (aiokafka's defaults: 1 MB, 500).
 FETCH = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024, "max_poll_records": 20000}
 
@@ -256,7 +260,8 @@ async def replay(
 
     started = time.perf_counter()
 
-    count = await _read(servers, goal, lambda p, r: asyncio.to_thread(handle, p, r), progress, STORE_BATCH)
+    size = POSTGRES_STORE_BATCH if target.read.db.postgres else STORE_BATCH
+    count = await _read(servers, goal, lambda p, r: asyncio.to_thread(handle, p, r), progress, size)
     if redelivered:
         log.warning("replay: %d records delivered again by the consumer were skipped", redelivered)
     await asyncio.to_thread(write_tables, target, tables, folding)
