@@ -109,6 +109,7 @@ async def test_a_replay_of_many_offices_over_many_partitions_equals_the_live_rea
     monkeypatch.setattr(replay_module, "STORE_BATCH", 23)
     monkeypatch.setattr(replay_module, "POSTGRES_STORE_BATCH", 23)
     monkeypatch.setattr(replay_module, "READ_SIDE_BATCH", 101)
+    monkeypatch.setattr(replay_module, "POSTGRES_READ_SIDE_BATCH", 101)
     monkeypatch.setattr(replay_module, "SUMMARY_BATCH", 7)
     into_database = request.getfixturevalue("second_database") if store == "postgres" else None
     with monkeypatch.context() as shell:

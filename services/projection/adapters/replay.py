@@ -58,6 +58,7 @@ STORE_BATCH = 5000  # records per store transaction (one partition's, with its t
 # one of 5,000 records (~15 MB) hung there for good (client and server each waiting for the other),
 # so a PostgreSQL store takes the live consumer's batch size, which is known to work.
 POSTGRES_STORE_BATCH = 500
+POSTGRES_READ_SIDE_BATCH = 1000  # the read side's own batch (psycopg pipelines executemany too)
 # Large fetches: a partition's fetch up to 8 MB, 20,000 records a poll (aiokafka's defaults: 1 MB, 500).
 FETCH = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024, "max_poll_records": 20000}
 
@@ -276,12 +277,12 @@ def write_tables(
     transaction), where the live consumer refolds a complaint in every batch that touches it."""
     read = target.read
     total = (target.process_recorder.max_notification_id() or 0) - read.position
-    read.batch_size = READ_SIDE_BATCH
+    read.batch_size = step = POSTGRES_READ_SIDE_BATCH if read.db.postgres else READ_SIDE_BATCH
     read.defer_summaries = True
     done = 0
     try:
         while True:
-            applied = read.catch_up(upto=read.position + READ_SIDE_BATCH)
+            applied = read.catch_up(upto=read.position + step)
             if not applied:
                 break
             done += applied
