@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make up` (run the system) and `make test` (run every test).
-.PHONY: up down status demo test test-fast lint format bench deps oidc-deps prereqs kafka-start kafka-stop topics docs clean
+.PHONY: up down status demo test test-fast lint format bench bench-replay deps oidc-deps prereqs kafka-start kafka-stop topics docs clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -30,6 +30,10 @@ BENCH_PORT ?= $(or $(TEST_KAFKA_PORT),19592)
 bench: deps  ## Intake/relay beside raw aiokafka, then the whole system (SIZE=small|10k|100k|1m, STORE=sqlite|postgres).
 	$(VENV)/bin/python -m bench.run --port $(BENCH_PORT)
 	$(VENV)/bin/python -m bench.system --size $(SIZE) --store $(STORE) --port $(BENCH_PORT)
+
+COMPLAINTS ?= 3000
+bench-replay: deps  ## The auditors' replay beside raw aiokafka consume, same run (COMPLAINTS=3000 ≈ 50k events, STORE).
+	$(VENV)/bin/python -m bench.replay --complaints $(COMPLAINTS) --store $(STORE) --port $(BENCH_PORT)
 
 lint: deps  ## ruff (lint + format), mypy (strict on the contracts and every domain), import contracts.
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -70,17 +71,20 @@ def producer(bootstrap_servers: str, *, transactional_id: str | None = None) -> 
     )
 
 
-def consumer(bootstrap_servers: str, *, group_id: str | None, topics: Iterable[str] = ()) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=bootstrap_servers,
-        group_id=group_id,
-        enable_auto_commit=False,
+def consumer(
+    bootstrap_servers: str, *, group_id: str | None, topics: Iterable[str] = (), fetch: dict[str, Any] | None = None
+) -> AIOKafkaConsumer:
+    """`fetch`: aiokafka's fetch settings to override (the auditors' replay reads in large fetches)."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers,
+        "group_id": group_id,
+        "enable_auto_commit": False,
         # Relays publish in transactions: never read what an aborted transaction left behind.
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-        max_poll_records=1000,
-    )
+        "isolation_level": "read_committed",
+        "auto_offset_reset": "earliest",
+        "max_poll_records": 1000,
+    }
+    return AIOKafkaConsumer(*topics, **(options | (fetch or {})))
 
 
 async def wait_for_broker(bootstrap_servers: str, timeout: float = 60.0) -> None:

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +62,9 @@ class ReadSide(TableQueries):
         self.app = app
         self.policy = policy
         self.batch_size = batch_size
+        # A rebuild into a fresh store writes the rows first and folds each complaint once at the end
+        # (`summarise_all`), not once per batch that touched it.
+        self.defer_summaries = False
         self.db = Database.of(app.recorder)
         self.cipher = getattr(app.mapper, "cipher", None)
         key = getattr(self.cipher, "key", None)  # both of eventsourcing's ciphers keep theirs as bytes
@@ -305,7 +308,8 @@ class ReadSide(TableQueries):
             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             unreadable,
         )
-        self._summarise(cursor, touched, registered)
+        if not self.defer_summaries:
+            self._summarise(cursor, touched, registered)
         return traces
 
     def traces_at(self, positions: Sequence[int]) -> list[str | None]:
@@ -325,11 +329,31 @@ class ReadSide(TableQueries):
                 traces.append(tracing.last_read_trace())
         return traces
 
+    def summarise_all(self, batch: int = 1000) -> Iterator[int]:
+        """Refold every complaint's summary row from its timeline rows, `batch` complaints per
+        transaction in subject order (after a rebuild that deferred them); yields each batch's size."""
+        after = ""
+        while True:
+            with self.db.transaction(write=True) as cursor:
+                rows = cursor.all(
+                    "SELECT subject_id, office_id FROM projection_subjects WHERE kind = ? AND subject_id > ? "
+                    "ORDER BY subject_id LIMIT ?",
+                    (COMPLAINT, after, batch),
+                )
+                if not rows:
+                    return
+                touched = {r["subject_id"]: r["office_id"] for r in rows}
+                self._summarise(cursor, touched, set(touched))  # every one indexed for search too
+            after = rows[-1]["subject_id"]
+            yield len(rows)
+
     def _summarise(self, cursor: Cursor, touched: dict[str, str], registered: set[str]) -> None:
         """Refold every touched complaint from its own timeline rows and rewrite its summary row, its
         statistics rows, and its search terms when its registration is among the new events."""
         rows, views, searchable = [], [], []
         for subject_id, entries in self._entries_of(cursor, list(touched)):
+            if not entries:  # every event of it unreadable: nothing to fold (as a live batch)
+                continue
             view = ComplaintView.of(UUID(subject_id), touched[subject_id], entries)
             rows.append(self._summary_row(view, len(entries)))
             views.append(view)

@@ -15,24 +15,53 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import TopicPartition
 from eventsourcing.persistence import Tracking
 
 from shared.bus import kafka
 from shared.bus.authors import AuthorCheck, decode_checked
-from shared.bus.consumer import Delivery
+from shared.bus.consumer import TRANSIENT_ERRORS, Delivery
 from shared.contracts import MalformedMessage, WireMessage
-from shared.eventstore import UnitOfWork
+from shared.eventstore import UnitOfWork, store_environment
+from shared.settings import ServiceSettings
 
 from ..application import ProjectionApplication
+from ..domain.records import COMPLAINT
 from .inbound import ProjectionHandler
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (done, total)
 READ_SIDE_BATCH = 5000  # stored events per read-side transaction at the end of a replay
+SUMMARY_BATCH = 1000  # complaints folded per transaction at the very end
+# The fresh store's sole writer never needs the library's fast-forward of cached aggregates (a
+# SELECT of newer events at every use of a cached record): nobody else writes that store.
+REPLAY_ENV = {"AGGREGATE_CACHE_FASTFORWARD": "n"}
+
+
+def fresh_environment(settings: ServiceSettings) -> dict[str, str]:
+    """The fresh store's `eventsourcing` settings, under the projection's own names too: the library
+    reads PROJECTION_<KEY> before <KEY>, from the process environment as well, and an auditor's shell
+    holds the LIVE store's (PROJECTION_POSTGRES_DBNAME, ...), which would otherwise win — the replay
+    would write into the live store."""
+    env = store_environment(settings) | REPLAY_ENV
+    prefix = ProjectionApplication.name.upper() + "_"
+    return env | {prefix + key: value for key, value in env.items()}
+
+
+STORE_BATCH = 5000  # records per store transaction (one partition's, with its tracking record)
+# On PostgreSQL the event-sourcing library inserts a transaction's events in one psycopg pipeline;
+# one of 5,000 records (~15 MB) hung there for good (client and server each waiting for the other),
+# so a PostgreSQL store takes the live consumer's batch size, which is known to work.
+POSTGRES_STORE_BATCH = 500
+POSTGRES_READ_SIDE_BATCH = 1000  # the read side's own batch (psycopg pipelines executemany too)
+# Large fetches: a partition's fetch up to 8 MB, 20,000 records a poll (aiokafka's defaults: 1 MB, 500).
+FETCH = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024, "max_poll_records": 20000}
 
 
 @dataclass(frozen=True)
@@ -42,6 +71,9 @@ class ReplayReport:
     seconds: float
     raw_records: int
     raw_seconds: float
+    cpu_seconds: float = 0.0  # the process's CPU time (every thread): on a shared machine, the
+    raw_cpu_seconds: float = 0.0  # work done, where wall time also counts waiting for a core
+    peak_rss_mib: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -84,39 +116,95 @@ async def targets(
     return result
 
 
+class Batches:
+    """Records gathered per partition into batches of up to `size` (each partition's order kept, cut
+    at its goal offset), so the replay commits a few large transactions instead of one per fetch.
+    At most `bound` records wait in all (the largest waiting batch goes first): memory stays flat
+    whatever the history's size. Pure: no Kafka here (property-tested)."""
+
+    def __init__(self, goal: dict[Any, int], size: int, bound: int) -> None:
+        self.goal = goal
+        self.size = size
+        self.bound = max(bound, size)
+        self.waiting: dict[Any, list] = {}
+        self.count = 0
+
+    def add(self, partition: Any, records: Sequence[Any]) -> list[tuple[Any, list]]:
+        """Take a fetch of one partition; return the batches now ready, in order."""
+        last = self.goal[partition]
+        waiting = self.waiting.setdefault(partition, [])
+        kept = [r for r in records if r.offset <= last]
+        waiting.extend(kept)
+        self.count += len(kept)
+        ready = []
+        while len(waiting) >= self.size:
+            ready.append((partition, waiting[: self.size]))
+            del waiting[: self.size]
+            self.count -= self.size
+        if records and records[-1].offset >= last:
+            ready.extend(self.finish(partition))
+        while self.count > self.bound:
+            ready.extend(self.finish(max(self.waiting, key=lambda p: len(self.waiting[p]))))
+        return ready
+
+    def finish(self, partition: Any) -> list[tuple[Any, list]]:
+        """What waits of one partition (its end reached, or memory to free)."""
+        waiting = self.waiting.pop(partition, [])
+        self.count -= len(waiting)
+        return [(partition, waiting)] if waiting else []
+
+    def rest(self) -> list[tuple[Any, list]]:
+        return [batch for partition in list(self.waiting) for batch in self.finish(partition)]
+
+
 async def _read(
     servers: str,
     goal: dict[TopicPartition, int],
     on_batch: Callable[[TopicPartition, list], Awaitable[None] | None],
     progress: Progress | None,
+    batch: int = 0,
 ) -> int:
+    """Every record up to `goal`, each partition in order, all partitions fetched at once (one
+    consumer assigned all of them: its fetcher goes on fetching while a batch is handled), to
+    `on_batch` as fetched (`batch` 0) or gathered into batches of `batch` records."""
     wanted = {p: o for p, o in goal.items() if o >= 0}
     total = sum(o + 1 for o in wanted.values())
-    consumer = kafka.consumer(servers, group_id=None)
+    consumer = kafka.consumer(servers, group_id=None, fetch=FETCH)
     await consumer.start()
     done = 0
+    batches = Batches(wanted, batch or 1, max(batch, 1) * 4)
+
+    async def deliver(ready: list[tuple[TopicPartition, list]]) -> None:
+        nonlocal done
+        for partition, records in ready:
+            handled = on_batch(partition, records)
+            if inspect.isawaitable(handled):
+                await handled
+            done += len(records)
+
     try:
         consumer.assign(list(wanted))
         if wanted:
             await consumer.seek_to_beginning(*wanted)
         remaining = set(wanted)
         while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=500, max_records=5000)
-            for partition, records in batches.items():
-                keep = [r for r in records if r.offset <= wanted[partition]]
-                if keep:
-                    handled = on_batch(partition, keep)
-                    if inspect.isawaitable(handled):
-                        await handled
-                    done += len(keep)
+            fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=FETCH["max_poll_records"])
+            for partition, records in fetched.items():
+                if batch:
+                    await deliver(batches.add(partition, records))
+                else:
+                    keep = [r for r in records if r.offset <= wanted[partition]]
+                    await deliver([(partition, keep)] if keep else [])
                 if records and records[-1].offset >= wanted[partition]:
                     remaining.discard(partition)
-            if not batches:
+            if not fetched:
                 for partition in list(remaining):
                     if await consumer.position(partition) > wanted[partition]:
                         remaining.discard(partition)  # the rest were transaction markers
+                        await deliver(batches.finish(partition))
             if progress:
                 progress(done, total)
+        await deliver(batches.rest())
     finally:
         await consumer.stop()
     return done
@@ -139,18 +227,26 @@ async def replay(
     progress: Progress | None = None,
     tables: Progress | None = None,
     authors: AuthorCheck | None = None,
+    folding: Progress | None = None,
 ) -> tuple[int, int, float]:
-    """Handle every record up to `goal` into `target`; return (handled, skipped, seconds).
-    `progress` hears of the records read, `tables` of the stored events written to the tables.
-    `authors` refuses what the live consumer refused as not signed by its service (see
-    shared/bus/authors.py), so the replay equals the live projection."""
+    """Handle every record up to `goal` into `target` (made with REPLAY_ENV); return (handled,
+    skipped, seconds). `progress` hears of the records read, `tables` of the stored events written
+    to the tables, `folding` of the complaints whose summaries are folded. `authors` refuses what the
+    live consumer refused as not signed by its service (see shared/bus/authors.py), so the replay
+    equals the live projection."""
     handler = ProjectionHandler(target.read, sole_writer=True)
-    skipped = 0
+    skipped = redelivered = 0
+    committed: dict[str, int] = {}  # the last offset stored per partition (one entry a partition)
 
     def handle(partition: TopicPartition, records: list) -> None:
-        nonlocal skipped
+        nonlocal skipped, redelivered
+        name = f"{group_id}/{partition.topic}/{partition.partition}"
+        fresh = [r for r in records if r.offset > committed.get(name, -1)]
+        redelivered += len(records) - len(fresh)  # as the live consumer, by the stored position
+        if not fresh:
+            return
         uow = UnitOfWork(target, copy_from_cache=False)  # the fresh store's sole writer
-        for record in records:
+        for record in fresh:
             wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
             try:
                 message = decode_checked(authors, record.topic, wire)
@@ -160,29 +256,54 @@ async def replay(
             delivery = Delivery(message, record.topic, record.partition, record.offset, None)
             try:
                 handler(uow, delivery)
+            except TRANSIENT_ERRORS:
+                raise  # the store failing is not the message's doing: stop rather than lose it
             except Exception:
-                skipped += 1
-        target.commit(uow, Tracking(f"{group_id}/{partition.topic}/{partition.partition}", records[-1].offset))
+                skipped += 1  # refused by the handler: a dead letter of the live consumer's too
+        target.commit(uow, Tracking(name, fresh[-1].offset))
+        committed[name] = fresh[-1].offset
 
     started = time.perf_counter()
 
-    count = await _read(servers, goal, lambda p, r: asyncio.to_thread(handle, p, r), progress)
-    await asyncio.to_thread(write_tables, target, tables)
-    return count - skipped, skipped, time.perf_counter() - started
+    size = POSTGRES_STORE_BATCH if target.read.db.postgres else STORE_BATCH
+    count = await _read(servers, goal, lambda p, r: asyncio.to_thread(handle, p, r), progress, size)
+    if redelivered:
+        log.warning("replay: %d records delivered again by the consumer were skipped", redelivered)
+    await asyncio.to_thread(write_tables, target, tables, folding)
+    return count - skipped - redelivered, skipped, time.perf_counter() - started
 
 
-def write_tables(target: ProjectionApplication, progress: Progress | None = None) -> int:
-    """Bring the target's read-side tables up to its store in large transactions."""
-    total = (target.process_recorder.max_notification_id() or 0) - target.read.position
-    target.read.batch_size = READ_SIDE_BATCH
+def write_tables(
+    target: ProjectionApplication, progress: Progress | None = None, folding: Progress | None = None
+) -> int:
+    """Bring the target's read-side tables up to its store in large transactions: the rows of
+    every stored event first, then each complaint's summary folded once (a batch of complaints per
+    transaction), where the live consumer refolds a complaint in every batch that touches it."""
+    read = target.read
+    total = (target.process_recorder.max_notification_id() or 0) - read.position
+    read.batch_size = step = POSTGRES_READ_SIDE_BATCH if read.db.postgres else READ_SIDE_BATCH
+    read.defer_summaries = True
     done = 0
-    while True:
-        applied = target.read.catch_up(upto=target.read.position + READ_SIDE_BATCH)
-        if not applied:
-            return done
-        done += applied
-        if progress:
-            progress(done, total)
+    try:
+        while True:
+            applied = read.catch_up(upto=read.position + step)
+            if not applied:
+                break
+            done += applied
+            if progress:
+                progress(done, total)
+    finally:
+        read.defer_summaries = False
+    complaints = folded = 0
+    if folding:
+        with read.db.transaction(write=False) as cursor:
+            row = cursor.one("SELECT COUNT(*) AS n FROM projection_subjects WHERE kind = ?", (COMPLAINT,))
+        complaints = int(row["n"]) if row else 0
+    for batch in read.summarise_all(SUMMARY_BATCH):
+        folded += batch
+        if folding:
+            folding(folded, complaints)
+    return done
 
 
 @dataclass(frozen=True)

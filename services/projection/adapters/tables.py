@@ -7,7 +7,8 @@
   facts as JSON (encrypted like the store's events when the store has a cipher).
 - `projection_timeline`: one row per recorded event; a complaint's view is rebuilt from its rows.
 - `projection_chain`: each office's hash-chain links, one per position (UNIQUE office and position:
-  the database refuses a second event at a position, and the head is MAX(position)).
+  the database refuses a second event at a position, and the head is MAX(position)); indexed by
+  (subject, version) too, the join that rebuilds a complaint's timeline with its links.
 - `projection_hotline`: each hotline report (for the concealment signals).
 - `projection_changes`: what the SSE stream sends, by store position.
 - `projection_search`: the terms each complaint is found by (`domain/search.py`), personal ones
@@ -84,6 +85,9 @@ def schema(text: str) -> list[str]:
             notification_id BIGINT NOT NULL,
             PRIMARY KEY (office_id, position)
         )""",
+        # A complaint's timeline joins its chain links by (subject, version): without this index every
+        # refold scanned the whole chain table (quadratic in history; most of a batch's time).
+        "CREATE INDEX IF NOT EXISTS projection_chain_subject ON projection_chain (subject_id, version)",
         f"""CREATE TABLE IF NOT EXISTS projection_hotline (
             subject_id {text} PRIMARY KEY,
             office_id {text} NOT NULL,

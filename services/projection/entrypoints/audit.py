@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
@@ -30,7 +32,7 @@ from shared.settings import Store
 
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
-from ..adapters.replay import ReplayReport, raw_consume, replay, targets, topic_events
+from ..adapters.replay import ReplayReport, fresh_environment, raw_consume, replay, targets, topic_events
 from ..adapters.sources import FollowupCases, differences
 from ..adapters.statistics_tables import statistics_of
 from ..adapters.stored_chain import stored_links
@@ -60,23 +62,34 @@ def _instant(text: str) -> datetime:
 
 
 async def run_replay(
-    settings: ProjectionSettings, into: Path, now: datetime, use_live: bool = True
+    settings: ProjectionSettings,
+    into: Path,
+    now: datetime,
+    use_live: bool = True,
+    into_database: str | None = None,
 ) -> tuple[ReplayReport, bool, bytes, bytes]:
-    """Raw consume, then replay into a fresh store at `into`; compare canonical exports."""
+    """Raw consume, then replay into a fresh store (a SQLite file in `into`, or the empty PostgreSQL
+    database `into_database` on the live store's server); compare canonical exports."""
     live = bootstrap.application(settings) if use_live else None
-    fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
-    fresh = bootstrap.application(fresh_settings)
+    if into_database is not None:
+        fresh_settings = settings.model_copy(update={"store": Store.POSTGRES, "postgres_dbname": into_database})
+    else:
+        fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
+    fresh = bootstrap.application(fresh_settings, env=fresh_environment(fresh_settings))
     try:
         topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
         goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, live)
         total = sum(o + 1 for o in goal.values() if o >= 0)
         with _progress() as bar:
             raw_task = bar.add_task("raw aiokafka", total=total)
+            raw_cpu = time.process_time()
             raw_count, raw_seconds = await raw_consume(
                 settings.kafka_bootstrap_servers, goal, lambda done, _t: bar.update(raw_task, completed=done)
             )
             task = bar.add_task("replay: store", total=total)
             tables = bar.add_task("replay: tables", total=None)
+            folding = bar.add_task("replay: summaries", total=None)
+            raw_cpu, cpu = time.process_time() - raw_cpu, time.process_time()
             handled, skipped, seconds = await replay(
                 settings.kafka_bootstrap_servers,
                 fresh,
@@ -85,10 +98,13 @@ async def run_replay(
                 lambda done, _t: bar.update(task, completed=done),
                 lambda done, all_: bar.update(tables, completed=done, total=all_),
                 AuthorCheck.from_settings(settings),
+                lambda done, all_: bar.update(folding, completed=done, total=all_),
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
-        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds)
+        cpu = time.process_time() - cpu
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the exports are built
+        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu, rss)
         replayed = canonical_export(fresh, now)
         live_export = canonical_export(live, now) if live is not None else replayed
         return report, replayed == live_export, live_export, replayed
@@ -102,12 +118,15 @@ async def run_replay(
 def replay_command(
     into: Path = typer.Option(None, help="Where the fresh store goes (default: a new temporary folder)."),
     at: str = typer.Option(None, help="Judge both exports at this instant (default: now)."),
+    into_database: str = typer.Option(
+        None, help="Replay into this empty PostgreSQL database on the store's server instead of a SQLite file."
+    ),
 ) -> None:
     """Rebuild the projection from offset 0 into a fresh store; show it equals the live one."""
     settings = ProjectionSettings()
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
-    report, equal, live_export, replayed = asyncio.run(run_replay(settings, folder, now))
+    report, equal, live_export, replayed = asyncio.run(run_replay(settings, folder, now, into_database=into_database))
     table = Table(title="replay")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -115,6 +134,8 @@ def replay_command(
     table.add_row("messages skipped (undecodable)", str(report.skipped))
     table.add_row("replay events/s", f"{report.rate:,.0f}")
     table.add_row("raw aiokafka records/s (same topics, same run)", f"{report.raw_rate:,.0f}")
+    table.add_row("peak RSS MiB by the end of the replay (before the exports)", f"{report.peak_rss_mib:,.0f}")
+    table.add_row("CPU seconds: replay / raw aiokafka", f"{report.cpu_seconds:,.2f} / {report.raw_cpu_seconds:,.2f}")
     table.add_row("canonical export bytes (live / replay)", f"{len(live_export)} / {len(replayed)}")
     table.add_row("equal byte for byte", "yes" if equal else "NO")
     console.print(table)
