@@ -178,6 +178,10 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS keyring_blind_index (digest TEXT PRIMARY KEY, kind TEXT NOT NULL,"
     " person_id TEXT NOT NULL, token TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS keyring_blind_index_person ON keyring_blind_index (person_id)",
+    # What staff search by that does not identify one person (a name, a unit): many people per digest.
+    "CREATE TABLE IF NOT EXISTS keyring_search (digest TEXT NOT NULL, person_id TEXT NOT NULL,"
+    " PRIMARY KEY (digest, person_id))",
+    "CREATE INDEX IF NOT EXISTS keyring_search_person ON keyring_search (person_id)",
     "CREATE TABLE IF NOT EXISTS keyring_erasures (person_id TEXT NOT NULL, erased_at TEXT NOT NULL,"
     " erased_by TEXT NOT NULL, reason TEXT NOT NULL)",
 )
@@ -345,6 +349,28 @@ class Keyring:
                     return UUID(rows[0][0])
         return None
 
+    def index_for_search(self, person_id: UUID, facts: Iterable[tuple[str, str]]) -> None:
+        """Let staff find this person by normalised facts that may be shared with others (a name, a
+        unit): keyed digests, never the values; deleted at erasure. Recognising a person is `person`'s
+        job, not this index's."""
+        digests = [blind_digest(self._index_key, "search:" + kind, value) for kind, value in facts]
+        with self._db.transaction() as run:
+            for digest in digests:
+                run(
+                    "INSERT INTO keyring_search (digest, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    digest,
+                    str(person_id),
+                )
+
+    def people_found_by(self, facts: Iterable[tuple[str, str]]) -> set[UUID]:
+        """Everyone the search index holds under any of these normalised facts (nothing is made)."""
+        found: set[UUID] = set()
+        with self._db.transaction(write=False) as run:
+            for kind, value in facts:
+                digest = blind_digest(self._index_key, "search:" + kind, value)
+                found |= {UUID(r[0]) for r in run("SELECT person_id FROM keyring_search WHERE digest = ?", digest)}
+        return found
+
     def token(self, person_id: UUID, kind: str, value: str) -> str:
         """An opaque token for one normalised fact of a person: equal facts, equal tokens (triage's
         repeat-complainant keys). Deleted with the person: the token then links to nothing."""
@@ -402,6 +428,7 @@ class Keyring:
             entries = len(run("SELECT 1 FROM keyring_blind_index WHERE person_id = ?", str(person_id)))
             run("DELETE FROM keyring_data_keys WHERE person_id = ?", str(person_id))
             run("DELETE FROM keyring_blind_index WHERE person_id = ?", str(person_id))
+            run("DELETE FROM keyring_search WHERE person_id = ?", str(person_id))
             run(
                 "INSERT INTO keyring_erasures (person_id, erased_at, erased_by, reason) VALUES (?, ?, ?, ?)",
                 str(person_id),

@@ -38,6 +38,12 @@ def identifying_facts(data: PersonalData) -> list[tuple[str, str]]:
     return facts
 
 
+def search_facts(data: PersonalData) -> list[tuple[str, str]]:
+    """What staff may find a person by besides `identifying_facts`: the name alone, the unit alone
+    (normalised; shared by many people, so never used to recognise one)."""
+    return [("name", _plain(data.name)), ("unit", _plain(data.unit_address))]
+
+
 def searched_facts(typed: str) -> list[tuple[str, str]]:
     """The facts a typed search may name a person by, normalised as `identifying_facts` does: the
     text as a whole phone number or e-mail address, or as a name followed by its unit (every split
@@ -54,12 +60,19 @@ def searched_facts(typed: str) -> list[tuple[str, str]]:
     return facts
 
 
+def typed_name_or_unit(typed: str) -> list[tuple[str, str]]:
+    """A typed search as a whole name or a whole unit, normalised as `search_facts` stores them."""
+    text = _plain(typed)
+    return [("name", text), ("unit", text)] if text else []
+
+
 def personal_data(form: RegistrationForm) -> PersonalData:
     return PersonalData(name=form.complainant.name, contact=form.complainant.contact, unit_address=form.unit_address)
 
 
 def seal_personal(data: PersonalData, keyring: Keyring, now: datetime) -> SealedPersonal:
     person_id = keyring.person(identifying_facts(data), now)
+    keyring.index_for_search(person_id, search_facts(data))
     return SealedPersonal(person_id=person_id, sealed=keyring.seal(person_id, data.model_dump(mode="json")))
 
 

@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from shared.contracts import SealedPersonal
 from shared.eventstore import ServiceApplication
 from shared.keyring import Keyring
-from shared.personal import open_personal, searched_facts
+from shared.personal import open_personal, searched_facts, typed_name_or_unit
 
 from .adapters.readside import Filters, ReadSide, Unreadable
 from .adapters.statistics_tables import Scope, assemble
@@ -114,7 +114,9 @@ class ProjectionApplication(ServiceApplication):
         query = query_terms(search)
         if not personal or self.keyring is None:
             return query
-        found = {self.keyring.find_person([fact]) for fact in searched_facts(search)}
+        typed = searched_facts(search)
+        found = {self.keyring.find_person([fact]) for fact in typed}
+        found |= self.keyring.people_found_by(typed_name_or_unit(search))
         persons = tuple(sorted(person_term(str(p)) for p in found if p is not None))
         return replace(query, persons=persons)
 

@@ -24,7 +24,15 @@ from shared.keyring import (
     seal,
     unseal,
 )
-from shared.personal import ERASED_DATA, MASKED_DATA, identifying_facts, open_form, open_personal, seal_form
+from shared.personal import (
+    ERASED_DATA,
+    MASKED_DATA,
+    identifying_facts,
+    open_form,
+    open_personal,
+    seal_form,
+    typed_name_or_unit,
+)
 from tests.support import form
 
 NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
@@ -139,11 +147,14 @@ def test_erasure_makes_every_sealed_copy_read_as_erased_and_is_recorded(keyring:
     again = seal_form(RegistrationForm.model_validate(form("E-2")), keyring, NOW)
     assert sealed.personal.person_id == again.personal.person_id
     assert open_form(sealed, keyring).complainant.name == form("E-1")["complainant"]["name"]
+    by_name = typed_name_or_unit(form("E-1")["complainant"]["name"].upper())
+    assert keyring.people_found_by(by_name) == {sealed.personal.person_id}  # staff find them by name
     erasure = keyring.erase(sealed.personal.person_id, "privacy/officer", "request 17", NOW)
     assert (erasure.keys_destroyed, erasure.index_entries_deleted) == (1, 2)
     assert open_personal(sealed.personal, keyring) == ERASED_DATA
     assert open_personal(again.personal, keyring) == ERASED_DATA
     assert keyring.is_erased(sealed.personal.person_id)
+    assert keyring.people_found_by(by_name) == set()  # and never again
     with pytest.raises(KeyringError):
         keyring.seal(sealed.personal.person_id, {"name": "x"})
     # the same person registering again is a new person with a new key: the old data stays shut
