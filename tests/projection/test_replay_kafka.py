@@ -29,6 +29,7 @@ from shared.contracts.topics import topic_for_event_type
 from tests.fixtures.postgres import PostgresServer, _drop
 from tests.kafka_support import run_until
 from tests.projection.scenario import build
+from tests.support import as_author
 
 pytestmark = pytest.mark.kafka
 
@@ -45,6 +46,7 @@ async def publish_interleaved(servers: str, events: list, seed: int) -> None:
         for event in shuffled:
             wire = encode(event, key=event.key, source="/tests", event_id=str(event.event_id), time=event.occurred_at)
             topic = topic_for_event_type(event.type).name
+            wire = as_author(topic, wire)  # as its service's relay signs it: consumers refuse the unsigned
             futures.append(await producer.send(topic, wire.value, key=wire.key, headers=wire.headers))
         await asyncio.gather(*futures)
     finally:
