@@ -27,6 +27,7 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ..domain.policy import Policy
+from ..domain.statistics import Tallies, shaped
 from ..domain.statistics_rows import STEPS, clock_shares, schedule, standing
 from ..domain.view import ComplaintView
 from .sql import SQLITE, Cursor, Database
@@ -305,74 +306,26 @@ def _group(value: str | None) -> str:
 
 
 def assemble(rows: Iterable[Any], repeaters: tuple[int, int], units_served: int | None) -> dict[str, Any]:
-    """Grouped counts -> the statistics, shaped and rounded as `domain.statistics.statistics`."""
-    validity: Counter[str] = Counter()
-    areas: Counter[str] = Counter()
-    contents: Counter[str] = Counter()
-    severities: Counter[str] = Counter()
-    states: Counter[str] = Counter()
-    compliance: Counter[str | None] = Counter()
-    outcomes: Counter[str] = Counter()
-    complaints = due = made = violations = rated = rating = 0
+    """Grouped counts -> the statistics, shaped and rounded by `domain.statistics.shaped`."""
+    t = Tallies()
     for row in rows:
         n = int(row["n"])
-        complaints += n
-        validity[row["validity"] or "untriaged"] += n
+        t.complaints += n
+        t.validity[row["validity"] or "untriaged"] += n
         if row["validity"] == "valid":
-            areas[row["business_area"] or "unknown"] += n
+            t.areas[row["business_area"] or "unknown"] += n
             if row["content_category"]:
-                contents[row["content_category"]] += n
+                t.contents[row["content_category"]] += n
         if row["severity"]:
-            severities[row["severity"]] += n
-        states[row["state"]] += n
-        compliance[row["compliance"]] += n
+            t.severities[row["severity"]] += n
+        t.states[row["state"]] += n
+        t.compliance[row["compliance"]] += n
         if row["visit_outcome"]:
-            outcomes[row["visit_outcome"]] += n
-        due += int(row["due"] or 0)
-        made += int(row["made"] or 0)
-        violations += int(row["violations"] or 0)
-        rated += int(row["rated"] or 0)
-        rating += int(row["rating"] or 0)
-    valid = validity["valid"]
-    categories = []
-    cumulative = 0
-    for category, count in sorted(areas.items(), key=lambda item: (-item[1], item[0])):
-        cumulative += count
-        categories.append(
-            {
-                "category": category,
-                "count": count,
-                "share": round(count / valid, 4),
-                "cumulative_share": round(cumulative / valid, 4),
-            }
-        )
-    people, repeated = repeaters
-    return {
-        "complaints": complaints,
-        "valid": valid,
-        "assisted": validity["assisted"],
-        "invalid": validity["invalid"],
-        "untriaged": validity["untriaged"],
-        "states": dict(sorted(states.items())),
-        "categories": categories,
-        "content_categories": dict(sorted(contents.items())),
-        "severities": dict(sorted(severities.items())),
-        "compliance": {
-            "met": compliance["met"],
-            "met_under_extension": compliance["met-under-extension"],
-            "breached": compliance["breached"],
-        },
-        "return_visits": {"due": due, "made": made, "rate": round(made / due, 4) if due else None},
-        "satisfaction": {
-            "rated": rated,
-            "average": round(rating / rated, 3) if rated else None,
-            "satisfied": outcomes["satisfied"],
-            "dissatisfied": outcomes["dissatisfied"],
-            "unreachable": outcomes["unreachable"],
-        },
-        "repeat_complainants": people,
-        "repeat_complaints": repeated,
-        "violations": violations,
-        "units_served": units_served,
-        "per_million_units": round(complaints / units_served * 1_000_000, 2) if units_served else None,
-    }
+            t.outcomes[row["visit_outcome"]] += n
+        t.visits_due += int(row["due"] or 0)
+        t.visits_made += int(row["made"] or 0)
+        t.violations += int(row["violations"] or 0)
+        t.rated += int(row["rated"] or 0)
+        t.rating += int(row["rating"] or 0)
+    t.repeat_complainants, t.repeat_complaints = repeaters
+    return shaped(t, units_served)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,72 +32,104 @@ def period_key(view: ComplaintView, policy: Policy, period: str) -> str | None:
     return policy.week_of(instant) if period == "week" else policy.month_of(instant)
 
 
-def statistics(
-    views: Iterable[ComplaintView], now: datetime, policy: Policy, units_served: int | None = None
-) -> dict[str, Any]:
-    views = [v for v in views if v.registered]
-    validity = Counter(v.validity or "untriaged" for v in views)
-    valid = [v for v in views if v.validity == "valid"]
-    areas = Counter(v.business_area or "unknown" for v in valid)
+@dataclass
+class Tallies:
+    """What the statistics are shaped from (`shaped`): counted over views here, summed by SQL in the
+    read side (adapters/statistics_tables.py) — one shape and one rounding for both."""
+
+    complaints: int = 0
+    validity: Counter[str] = field(default_factory=Counter)  # "untriaged" when not judged yet
+    areas: Counter[str] = field(default_factory=Counter)  # valid complaints by business area
+    contents: Counter[str] = field(default_factory=Counter)  # valid complaints by content category
+    severities: Counter[str] = field(default_factory=Counter)
+    states: Counter[str] = field(default_factory=Counter)
+    compliance: Counter[str | None] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)  # return visits' outcomes
+    visits_due: int = 0
+    visits_made: int = 0
+    violations: int = 0
+    rated: int = 0
+    rating: float = 0  # the satisfaction ratings' sum
+    repeat_complainants: int = 0
+    repeat_complaints: int = 0
+
+
+def shaped(t: Tallies, units_served: int | None) -> dict[str, Any]:
+    """The statistics as every reader gets them: counts, the areas' Pareto with the cumulative share,
+    compliance, return-visit rate, satisfaction, repeat complainants, complaints per million units."""
+    valid = t.validity["valid"]
     categories = []
     cumulative = 0
-    for category, count in sorted(areas.items(), key=lambda item: (-item[1], item[0])):
+    for category, count in sorted(t.areas.items(), key=lambda item: (-item[1], item[0])):
         cumulative += count
         categories.append(
             {
                 "category": category,
                 "count": count,
-                "share": round(count / len(valid), 4),
-                "cumulative_share": round(cumulative / len(valid), 4),
+                "share": round(count / valid, 4),
+                "cumulative_share": round(cumulative / valid, 4),
             }
         )
-    compliance = Counter(v.compliance(now, policy) for v in views)
-    visits_due = visits_made = 0
-    violations = 0
+    due, made = t.visits_due, t.visits_made
+    return {
+        "complaints": t.complaints,
+        "valid": valid,
+        "assisted": t.validity["assisted"],
+        "invalid": t.validity["invalid"],
+        "untriaged": t.validity["untriaged"],
+        "states": dict(sorted(t.states.items())),
+        "categories": categories,
+        "content_categories": dict(sorted(t.contents.items())),
+        "severities": dict(sorted(t.severities.items())),
+        "compliance": {
+            "met": t.compliance["met"],
+            "met_under_extension": t.compliance["met-under-extension"],
+            "breached": t.compliance["breached"],
+        },
+        "return_visits": {"due": due, "made": made, "rate": round(made / due, 4) if due else None},
+        "satisfaction": {
+            "rated": t.rated,
+            "average": round(t.rating / t.rated, 3) if t.rated else None,
+            "satisfied": t.outcomes["satisfied"],
+            "dissatisfied": t.outcomes["dissatisfied"],
+            "unreachable": t.outcomes["unreachable"],
+        },
+        "repeat_complainants": t.repeat_complainants,
+        "repeat_complaints": t.repeat_complaints,
+        "violations": t.violations,
+        "units_served": units_served,
+        "per_million_units": round(t.complaints / units_served * 1_000_000, 2) if units_served else None,
+    }
+
+
+def statistics(
+    views: Iterable[ComplaintView], now: datetime, policy: Policy, units_served: int | None = None
+) -> dict[str, Any]:
+    views = [v for v in views if v.registered]
+    valid = [v for v in views if v.validity == "valid"]
+    t = Tallies(
+        complaints=len(views),
+        validity=Counter(v.validity or "untriaged" for v in views),
+        areas=Counter(v.business_area or "unknown" for v in valid),
+        contents=Counter(v.content_category for v in valid if v.content_category),
+        severities=Counter(v.severity for v in views if v.severity),
+        states=Counter(v.state for v in views),
+        compliance=Counter(v.compliance(now, policy) for v in views),
+        outcomes=Counter(v.visit_outcome for v in views if v.visit_outcome),
+    )
     for view in views:
         checks = {c.step: c for c in view.checks(now, policy)}
         visit = checks["return-visit"]
         if visit.status in ("done", "done-under-extension", "late", "overdue"):
-            visits_due += 1
-            visits_made += visit.status != "overdue"
-        violations += sum(c.violation for c in checks.values())
+            t.visits_due += 1
+            t.visits_made += visit.status != "overdue"
+        t.violations += sum(c.violation for c in checks.values())
     rated = [v.satisfaction for v in views if v.satisfaction is not None]
-    outcomes = Counter(v.visit_outcome for v in views if v.visit_outcome)
+    t.rated, t.rating = len(rated), sum(rated)
     by_person = Counter(k for k in (complainant_key(v) for v in views) if k)
     repeaters = {k: n for k, n in by_person.items() if n > 1}
-    return {
-        "complaints": len(views),
-        "valid": validity["valid"],
-        "assisted": validity["assisted"],
-        "invalid": validity["invalid"],
-        "untriaged": validity["untriaged"],
-        "states": dict(sorted(Counter(v.state for v in views).items())),
-        "categories": categories,
-        "content_categories": dict(sorted(Counter(v.content_category for v in valid if v.content_category).items())),
-        "severities": dict(sorted(Counter(v.severity for v in views if v.severity).items())),
-        "compliance": {
-            "met": compliance["met"],
-            "met_under_extension": compliance["met-under-extension"],
-            "breached": compliance["breached"],
-        },
-        "return_visits": {
-            "due": visits_due,
-            "made": visits_made,
-            "rate": round(visits_made / visits_due, 4) if visits_due else None,
-        },
-        "satisfaction": {
-            "rated": len(rated),
-            "average": round(sum(rated) / len(rated), 3) if rated else None,
-            "satisfied": outcomes["satisfied"],
-            "dissatisfied": outcomes["dissatisfied"],
-            "unreachable": outcomes["unreachable"],
-        },
-        "repeat_complainants": len(repeaters),
-        "repeat_complaints": sum(repeaters.values()),
-        "violations": violations,
-        "units_served": units_served,
-        "per_million_units": round(len(views) / units_served * 1_000_000, 2) if units_served else None,
-    }
+    t.repeat_complainants, t.repeat_complaints = len(repeaters), sum(repeaters.values())
+    return shaped(t, units_served)
 
 
 def office_statistics(
