@@ -128,7 +128,7 @@ def hooks() -> Iterator[HookReceiver]:
         yield receiver
 
 
-async def test_progress_and_reply_reach_the_complainant_once_and_nothing_after_erasure_or_close(
+async def test_progress_reply_and_invitation_reach_the_complainant_once_and_nothing_after_erasure_or_close(
     smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path
 ) -> None:
     keyring = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "keyring.sqlite"))
@@ -144,8 +144,13 @@ async def test_progress_and_reply_reach_the_complainant_once_and_nothing_after_e
     for _ in range(2):  # a redelivery sends nothing twice
         await service.update(wire(step), Origin("complaints.handling.events", 0, 3))
         await service.update(wire(reply(event.complaint_id)) if _ == 0 else wire(step), origin)
+    visit = ReturnVisitScheduled(
+        **_envelope(event.complaint_id), payload=ReturnVisitScheduledPayload(due_at=utc_now() + timedelta(days=3))
+    )
+    await service.update(wire(visit), origin)
+    await service.update(wire(visit), origin)
     mails = smtp.messages
-    assert [m["X-Complaint-Update"] for m in mails] == [None, "progress", "reply"]
+    assert [m["X-Complaint-Update"] for m in mails] == [None, "progress", "reply", "return-visit"]
     assert all(m["To"] == "Chan Tai Man <chan.tai.man@mail.test>" for m in mails)
     assert all(
         status_link("https://desk.test", event.complaint_id, SECRET) in m.get_payload(decode=True).decode()
@@ -154,11 +159,11 @@ async def test_progress_and_reply_reach_the_complainant_once_and_nothing_after_e
     await service.update(wire(progress(uuid4())), origin)  # a complaint whose registration was not seen
     old = progress(event.complaint_id, utc_now() - timedelta(days=3))
     await service.update(wire(old), origin)  # from the past: a replay mails nobody
-    assert len(smtp.messages) == 3
+    assert len(smtp.messages) == 4
 
     keyring.erase(event.payload.form.personal.person_id, "group/privacy", "DSR-1", utc_now())
     await service.update(wire(progress(event.complaint_id)), origin)
-    assert len(smtp.messages) == 3  # erased: the sealed contact opens nowhere
+    assert len(smtp.messages) == 4  # erased: the sealed contact opens nowhere
 
     closed = CaseClosed(
         **_envelope(event.complaint_id),
@@ -166,3 +171,28 @@ async def test_progress_and_reply_reach_the_complainant_once_and_nothing_after_e
     )
     await service.update(wire(closed), origin)
     assert service.contacts.get(event.complaint_id) is None  # the table holds live complaints only
+
+
+async def test_an_update_its_author_did_not_sign_mails_nobody_and_is_dead_lettered(
+    smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path
+) -> None:
+    """Only handling writes handling's topic, only followup followup's: the notifier checks, as for notifications."""
+    from shared.bus.authors import AuthorCheck, signed
+    from shared.signing import ServiceSigningKeys, new_service_key
+
+    intake, handling, followup = (new_service_key(name) for name in ("intake", "handling", "followup"))
+    keyring = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "keyring.sqlite"))
+    letters = Letters()
+    service = notifier(smtp, hooks, letters)
+    service.keyring, service.contacts = keyring, MemoryContacts()
+    service.authors = AuthorCheck(ServiceSigningKeys([intake.record, handling.record, followup.record]))
+    event = registered("chan.tai.man@mail.test", keyring=keyring)
+    intake_topic, handling_topic = "complaints.intake.events", "complaints.handling.events"
+    await service.receipt(signed(intake, intake_topic, wire(event)), Origin(intake_topic, 0, 1))
+    step = progress(event.complaint_id)
+    await service.update(wire(step), Origin(handling_topic, 0, 1))  # unsigned
+    await service.update(signed(followup, handling_topic, wire(step)), Origin(handling_topic, 0, 2))  # not its author
+    assert len(smtp.messages) == 1 and service.counts.unauthored == 2  # the receipt only
+    assert [letter.error.split(":")[0] for letter, _ in letters.letters] == ["Unauthored", "Unauthored"]
+    await service.update(signed(handling, handling_topic, wire(step)), Origin(handling_topic, 0, 3))
+    assert [m["X-Complaint-Update"] for m in smtp.messages] == [None, "progress"]
