@@ -32,7 +32,9 @@ class TableContacts:
     async def forget(self, complaint_id: UUID, partition: int) -> None:
         key = str(complaint_id).encode()
         self.table.data.pop(key, None)
-        await self.table.send_changelog(partition, key, None)  # a tombstone: compaction drops the entry
+        # A tombstone (a null value, raw as faust's own `on_key_del` sends it: the table's serializer
+        # would write `null`, a value): compaction drops the entry, a restore deletes the key.
+        await self.table.send_changelog(partition, key, None, value_serializer="raw")
 
 
 class MemoryContacts:
