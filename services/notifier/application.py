@@ -25,14 +25,15 @@ from shared.bus.deadletters import publishable
 from shared.clock import Clock
 from shared.contracts import DeadLetter, derived_id
 from shared.contracts.deadletter import Withheld, value_digest
+from shared.contracts.followup import CaseClosed
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.projection import ReportFile, ReportPublished
 from shared.contracts.wire import MalformedMessage, WireMessage
 from shared.keyring import Keyring
-from shared.personal import open_form
+from shared.personal import open_form, open_personal
 
-from .domain import messages, receipts, reports
+from .domain import messages, receipts, reports, updates
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused
 from .domain.retry import RetryPolicy
@@ -74,6 +75,17 @@ class ReportFiles(Protocol):
     async def fetch(self, event: ReportPublished, file: ReportFile) -> bytes: ...
 
 
+class Contacts(Protocol):
+    """The complainants' sealed contacts by complaint id (a faust table in the worker, a dict in tests):
+    never a clear contact, only what intake published sealed (`updates.KeptContact`)."""
+
+    def get(self, complaint_id: UUID) -> updates.KeptContact | None: ...
+
+    async def keep(self, complaint_id: UUID, kept: updates.KeptContact, partition: int) -> None: ...
+
+    async def forget(self, complaint_id: UUID, partition: int) -> None: ...
+
+
 class DeadLetters(Protocol):
     async def publish(self, letter: DeadLetter, event_id: UUID) -> None: ...
 
@@ -86,6 +98,7 @@ class Counts:
     dead_lettered: int = 0
     failed_attempts: int = 0
     receipts: int = 0
+    updates: int = 0  # progress, replies and return-visit invitations sent to complainants
     reports: int = 0
     unauthored: int = 0  # records no key of their topic's service signed: dead letters, nothing sent
 
@@ -112,6 +125,7 @@ class Notifier:
     report_formats: tuple[str, ...] = ("xlsx", "pdf")
     report_langs: tuple[str, ...] = ("en", "zh-Hant")
     keyring: Keyring | None = None  # opens the complainant's sealed contact to send their receipt
+    contacts: Contacts | None = None  # the complainants' sealed contacts, for their updates
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
     in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
@@ -178,6 +192,9 @@ class Notifier:
             return
         if not isinstance(event, ComplaintRegistered):
             return
+        kept = updates.kept_contact(event)
+        if self.contacts is not None and kept is not None and self.contacts.get(event.complaint_id) is None:
+            await self.contacts.keep(event.complaint_id, kept, origin.partition)  # sealed, for the updates
         if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
             return
         # The contact is sealed: opened through the keyring at send time (an erased person: no receipt).
@@ -200,6 +217,46 @@ class Notifier:
             private=True,
         )
         self.counts.receipts += 1
+
+    async def update(self, message: WireMessage, origin: Origin) -> None:
+        """The complainant's update for a handling or followup event (progress, the reply, the return
+        visit's invitation), through the receipt's path: the sealed contact kept from the registration,
+        opened through the keyring now (an erased person: nothing), the ledger, a derived Message-ID.
+        A closed complaint's contact is forgotten: the table holds live complaints only."""
+        event = await self._decode(message, origin)
+        if event is None or self.contacts is None:
+            return
+        if isinstance(event, CaseClosed):
+            if self.contacts.get(event.complaint_id) is not None:
+                await self.contacts.forget(event.complaint_id, origin.partition)
+            return
+        item = updates.update(event)
+        if item is None or not receipts.receipt_due(item.at, self.clock(), self.receipt_max_age):
+            return  # not for the complainant, or from the past (a replay mails nobody)
+        kept = self.contacts.get(item.complaint_id)
+        if kept is None:
+            return  # no registration seen with a sealed contact (or the complaint is closed)
+        opened = open_personal(kept.personal, self.keyring)
+        if not receipts.is_email(opened.contact):
+            return  # a phone, or erased: the marker is no address
+        link = self.status_link(item.complaint_id) if self.status_link else None
+        email = updates.update_email(
+            item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link
+        )
+        await self._attempt(
+            message,
+            origin,
+            key=updates.update_key(item),
+            send=lambda: self.mailer.send(email),
+            label=f"{item.kind} for complaint {item.complaint_id}",
+            failure=lambda error: (
+                f"DeliveryFailed: {item.kind} email for complaint {item.complaint_id}: "
+                f"{type(error.__cause__ or error).__name__} (details withheld: they name the complainant)"
+            ),
+            letter_id=derived_id(f"notifier-{item.kind}", item.event_id),
+            private=True,
+        )
+        self.counts.updates += 1
 
     async def report(self, message: WireMessage, origin: Origin) -> None:
         """A published report (`ReportPublished`), mailed with its files attached to each person holding

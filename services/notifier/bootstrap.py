@@ -19,7 +19,16 @@ import faust
 
 from shared.bus.authors import AuthorCheck
 from shared.contracts.directory import OfficeChanged, StaffMemberChanged
-from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS, NOTIFICATIONS, NOTIFIER_DELIVERIES, PROJECTION_REPORTS
+from shared.contracts.topics import (
+    DEAD_LETTERS,
+    FOLLOWUP_EVENTS,
+    HANDLING_EVENTS,
+    INTAKE_EVENTS,
+    NOTIFICATIONS,
+    NOTIFIER_CONTACTS,
+    NOTIFIER_DELIVERIES,
+    PROJECTION_REPORTS,
+)
 from shared.contracts.wire import WireMessage
 from shared.directory_keys import DirectoryFeed
 from shared.health import Endpoint, Status, serving
@@ -28,6 +37,7 @@ from shared.metrics import render
 from shared.status_link import status_link
 
 from .adapters import directory_file, reconciler
+from .adapters.contacts import TableContacts
 from .adapters.deadletters import DeadLetterPublisher
 from .adapters.directory_events import LiveDirectory
 from .adapters.email import SmtpMailer
@@ -110,6 +120,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         value_type=str,
     )
     dead_letters = app.topic(DEAD_LETTERS.name, key_serializer="raw", value_serializer="raw")
+    contacts = _contacts_table(app) if settings.receipts else None
 
     async def send(wire: WireMessage) -> None:
         delivered = await dead_letters.send(key=wire.key, value=wire.value, headers=wire.headers)
@@ -142,6 +153,26 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         report_langs=tuple(settings.report_langs),
         authors=AuthorCheck.from_settings(settings),
         keyring=Keyring.from_settings(settings.keyring, settings.state_dir) if settings.receipts else None,
+        contacts=TableContacts(contacts) if contacts is not None else None,
+    )
+
+
+def _contacts_table(app: faust.App) -> Any:
+    """The complainants' sealed contacts by complaint id (adapters/contacts.py), changelog from the registry."""
+    changelog = app.topic(
+        NOTIFIER_CONTACTS.name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=NOTIFIER_CONTACTS.partitions,
+        compacting=True,
+        acks=False,
+        internal=True,
+        allow_empty=True,
+    )
+    return app.Table(
+        "contacts", partitions=NOTIFIER_CONTACTS.partitions, changelog_topic=changelog, key_type=str, value_type=str
     )
 
 
@@ -218,6 +249,26 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
                 except Exception:
                     _exit_unacked("a registration")
 
+    if settings.receipts:
+        # The complainant's progress, reply and return-visit invitation: handling's and followup's
+        # events, keyed by complaint id with as many partitions as intake's, so the contact kept from
+        # a registration lives in the partition (and the worker) its complaint's later events reach.
+        later = app.topic(
+            HANDLING_EVENTS.name,
+            FOLLOWUP_EVENTS.name,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=HANDLING_EVENTS.partitions,
+        )
+
+        @app.agent(later, name="updates")
+        async def complainant_updates(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    await service.update(*_read(event))
+                except Exception:
+                    _exit_unacked("a handling or followup event")
+
     if service.report_files is not None:
         # As many partitions as the deliveries' changelog, like every source topic of the table.
         published = app.topic(
@@ -245,6 +296,7 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
         pairs = [(NOTIFICATIONS.name, service.handle)]
         if settings.receipts:
             pairs.append((INTAKE_EVENTS.name, service.receipt))
+            pairs += [(HANDLING_EVENTS.name, service.update), (FOLLOWUP_EVENTS.name, service.update)]
         if service.report_files is not None:
             pairs.append((PROJECTION_REPORTS.name, service.report))
         for topic, handle in pairs:

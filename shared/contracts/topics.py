@@ -276,6 +276,21 @@ NOTIFIER_DELIVERIES = Topic(
     cleanup=Cleanup.COMPACT,
 )
 
+NOTIFIER_CONTACTS = Topic(
+    name="complaints.notifier.contacts",
+    key="complaint id",
+    event_types=(),
+    description=(
+        "The notifier's faust table of complainants' contacts, kept from intake's registration to send "
+        "progress, the reply and the return-visit invitation: sealed as intake published them, deleted "
+        "(a tombstone) when the complaint closes. As many partitions as the topics it is read with."
+    ),
+    # Sealed personal data (ciphertext + person id): nothing in clear, but it is about a complainant.
+    personal_data=True,
+    partitions=6,
+    cleanup=Cleanup.COMPACT,
+)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     INTAKE_EVENTS,
     TRIAGE_EVENTS,
@@ -293,6 +308,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DEAD_LETTERS,
     RELAY_POSITIONS,
     NOTIFIER_DELIVERIES,
+    NOTIFIER_CONTACTS,
 )
 
 

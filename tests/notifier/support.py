@@ -201,14 +201,18 @@ Predicate = Callable[[Message], bool]
 
 
 def registered(
-    contact: str, registered_at: datetime | None = None, office: str = "office-a", keyring: Keyring | None = None
+    contact: str,
+    registered_at: datetime | None = None,
+    office: str = "office-a",
+    keyring: Keyring | None = None,
+    name: str = "Chan Tai Man",
 ) -> ComplaintRegistered:
     """Intake's ComplaintRegistered for a complainant reached at `contact` (sealed with `keyring` as
     intake seals it; without one, as an event from before sealing reads)."""
 
     complaint = uuid4()
     at = registered_at or datetime.now(UTC)
-    data = form(f"REF-{complaint.hex[:8]}", complainant={"name": "Chan Tai Man", "contact": contact})
+    data = form(f"REF-{complaint.hex[:8]}", complainant={"name": name, "contact": contact})
     data |= {"received_at": at.isoformat(), "occurred_at": at.isoformat()}
     return ComplaintRegistered(
         event_id=derived_id("test-registered", complaint),

@@ -1,5 +1,6 @@
 """The notifier's Prometheus metrics, read from its running counts at each scrape: notifications
-heard, deliveries by outcome (sent, failed attempt, dead-lettered, a repeat skipped), receipts."""
+heard, deliveries by outcome (sent, failed attempt, dead-lettered, a repeat skipped), receipts,
+complainants' updates."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ class CountsCollector(Collector):
         receipts = CounterMetricFamily("notifier_receipts", "Receipts sent to complainants.")
         receipts.add_metric([], counts.receipts)
         yield receipts
+        updates = CounterMetricFamily(
+            "notifier_complainant_updates", "Progress, replies and return-visit invitations for complainants."
+        )
+        updates.add_metric([], counts.updates)
+        yield updates
 
 
 def notifier_registry(counts: Callable[[], Counts]) -> CollectorRegistry:

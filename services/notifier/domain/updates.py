@@ -1,0 +1,177 @@
+"""The complainant's updates after the receipt: progress, the reply, the return-visit invitation.
+
+Built by an allow-list, like the desk's status page: each kind of update keeps only what the event
+says was meant for the customer (what they were told, the promise and its time, the reply's summary,
+the visit's time). Never the actor, an approver (`agreed_by`), a department, a cause, a responsible
+person, or any internal note. Bilingual (English and Traditional Chinese), like the receipt.
+
+The contact comes from intake's registration, kept sealed (`KeptContact`): the notifier opens it
+through the keyring only when it sends, so an erased person gets nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from shared.contracts import derived_id
+from shared.contracts.followup import CustomerReplied, ReturnVisitScheduled
+from shared.contracts.handling import CommitmentMade, ProgressReported
+from shared.contracts.intake import ComplaintRegistered, SealedPersonal
+
+from .receipts import reference
+
+PROGRESS = "progress"
+REPLY = "reply"
+RETURN_VISIT = "return-visit"
+
+KINDS: dict[type[BaseModel], str] = {
+    ProgressReported: PROGRESS,
+    CommitmentMade: PROGRESS,
+    CustomerReplied: REPLY,
+    ReturnVisitScheduled: RETURN_VISIT,
+}
+
+
+class KeptContact(BaseModel):
+    """What the notifier keeps of a registration to write to its complainant later: the sealed
+    personal data as intake published it (ciphertext and person id: never the clear contact) and the
+    reference the complainant quotes (no personal data)."""
+
+    personal: SealedPersonal
+    reference: str
+    office_reference: str
+
+
+def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
+    """None for a registration published before sealing (v1, clear): its contact is not kept in clear."""
+    personal = event.payload.form.personal
+    if personal.legacy_clear is not None or not personal.sealed:
+        return None
+    return KeptContact(
+        personal=personal, reference=reference(event), office_reference=event.payload.form.office_reference
+    )
+
+
+@dataclass(frozen=True)
+class Update:
+    """One update, as the complainant may read it: nothing else of the event goes into the email."""
+
+    kind: str
+    event_id: UUID
+    complaint_id: UUID
+    at: datetime
+    lines_en: tuple[str, ...]
+    lines_zh: tuple[str, ...]
+    subject_en: str
+    subject_zh: str
+
+
+def _when(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC"
+
+
+def update(event: BaseModel) -> Update | None:
+    """The update an event makes for the complainant, or None when it makes none."""
+    if isinstance(event, ProgressReported):
+        return Update(
+            PROGRESS,
+            event.event_id,
+            event.complaint_id,
+            event.occurred_at,
+            ("There is progress on your complaint:", event.payload.message),
+            ("您的投訴有新進展：", event.payload.message),  # noqa: RUF001 (Chinese punctuation)
+            "Progress on your complaint",
+            "投訴處理進度",
+        )
+    if isinstance(event, CommitmentMade):
+        due = _when(event.payload.due_at)
+        return Update(
+            PROGRESS,
+            event.event_id,
+            event.complaint_id,
+            event.occurred_at,
+            ("We have made you a promise:", event.payload.promise, f"By: {due}"),
+            ("我們向您承諾：", event.payload.promise, f"期限：{due}"),  # noqa: RUF001 (Chinese punctuation)
+            "Progress on your complaint",
+            "投訴處理進度",
+        )
+    if isinstance(event, CustomerReplied):
+        return Update(
+            REPLY,
+            event.event_id,
+            event.complaint_id,
+            event.occurred_at,
+            ("Our reply to your complaint:", event.payload.summary),
+            ("我們對您投訴的答覆：", event.payload.summary),  # noqa: RUF001 (Chinese punctuation)
+            "Our reply to your complaint",
+            "投訴答覆",
+        )
+    if isinstance(event, ReturnVisitScheduled):
+        due = _when(event.payload.due_at)
+        return Update(
+            RETURN_VISIT,
+            event.event_id,
+            event.complaint_id,
+            event.occurred_at,
+            (
+                "We would like to hear whether you are satisfied with how your complaint was handled.",
+                f"We will contact you by {due}.",
+            ),
+            ("我們希望了解您對投訴處理結果是否滿意。", f"我們會在 {due} 前聯絡您。"),
+            "How did we do? / Return visit",
+            "回訪邀請",
+        )
+    return None
+
+
+def update_key(item: Update) -> str:
+    """The ledger's key: one email per update event."""
+    return f"{item.kind}/{item.event_id}"
+
+
+def update_message_id(item: Update, domain: str) -> str:
+    """Derived from the event id, as the receipt's from the complaint id: a resend is recognisable."""
+    return f"<{derived_id(f'notifier-{item.kind}', item.event_id)}@{domain}>"
+
+
+def update_email(
+    item: Update,
+    kept: KeptContact,
+    name: str,
+    contact: str,
+    *,
+    sender: str,
+    domain: str,
+    status_url: str | None = None,
+) -> EmailMessage:
+    """The update to the complainant, `name` and `contact` opened through the keyring just now."""
+    message = EmailMessage()
+    message["Message-ID"] = update_message_id(item, domain)
+    message["Date"] = format_datetime(item.at)
+    message["From"] = sender
+    message["To"] = formataddr((name, contact.strip()))
+    message["Subject"] = f"{item.subject_en} / {item.subject_zh}: {kept.office_reference}"
+    message["X-Complaint-Id"] = str(item.complaint_id)
+    message["X-Complaint-Update"] = item.kind
+    message.set_content(
+        "\n".join(
+            [
+                f"Dear {name},",
+                "",
+                *item.lines_en,
+                f"Reference: {kept.reference}",
+                "",
+                *item.lines_zh,
+                f"編號：{kept.reference}",  # noqa: RUF001 (Chinese punctuation)
+                *(["", f"Follow it here / 查看進度: {status_url}"] if status_url else []),
+            ]
+        )
+        + "\n"
+    )
+    return message

@@ -1,0 +1,130 @@
+"""The complainant's mails on the real broker, the worker a process of its own: receipt, progress and
+reply, each once with the private status link; an erased person's next update sends nothing; the
+contacts survive a restart (restored from their changelog), which holds sealed data only and
+forgets a closed case."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from shared.clock import utc_now
+from shared.contracts.envelope import Actor
+from shared.contracts.followup import CaseClosed, CaseClosedPayload
+from shared.contracts.topics import FOLLOWUP_EVENTS, HANDLING_EVENTS, INTAKE_EVENTS, NOTIFIER_CONTACTS
+from shared.keyring import Keyring, KeyringSettings
+from shared.status_link import status_link
+from tests.kafka_support import keyed_by, read_topic
+
+from .support import SmtpSink, directory, registered, write_directory
+from .test_updates import progress, reply
+from .test_worker_kafka import WorkerProcess, publish
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.flaky(reruns=2, reruns_delay=2)]
+SECRET = "a-status-link-secret-for-the-broker-test"
+DESK = "https://desk.test"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="module")
+def keyring_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One keyring for the module: a rerun finds the earlier run's registrations (sealed with it) on
+    the topics, which are emptied once per module, and a worker refuses a person its keyring lacks."""
+    return tmp_path_factory.mktemp("keyring") / "keyring.sqlite"
+
+
+def _to(smtp: SmtpSink, address: str) -> list:
+    return [m for m in smtp.messages if address in str(m["To"])]
+
+
+async def _wait(smtp: SmtpSink, address: str, count: int, timeout: float) -> list:
+    deadline = time.monotonic() + timeout
+    while len(_to(smtp, address)) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return _to(smtp, address)
+
+
+async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_erased_person_gets_nothing(
+    kafka_bootstrap: str, smtp: SmtpSink, tmp_path: Path, keyring_path: Path
+) -> None:
+    keyring = Keyring.from_settings(KeyringSettings(sqlite_path=keyring_path))
+    worker = WorkerProcess(
+        kafka_bootstrap,
+        f"notifier-{uuid4().hex[:8]}",
+        write_directory(tmp_path / "d.json", directory()),
+        smtp,
+        tmp_path / "w.log",
+    )
+    worker.env |= {
+        "KEYRING_SQLITE_PATH": str(keyring_path),
+        "NOTIFIER_STATUS_LINK_SECRET": SECRET,
+        "NOTIFIER_DESK_URL": DESK,
+    }
+    worker.start()
+    try:
+        chan = registered("chan.tai.man@mail.test", keyring=keyring)
+        lau = registered("lau.mei.ling@mail.test", keyring=keyring, name="Lau Mei Ling")  # another person
+        await publish(kafka_bootstrap, [chan, lau], topic=INTAKE_EVENTS.name)  # type: ignore[list-item]
+        receipts = await _wait(smtp, "chan.tai.man", 1, timeout=60)
+        assert receipts, (tmp_path / "w.log").read_text()[-3000:]
+        await publish(kafka_bootstrap, [progress(chan.complaint_id)], topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
+        assert len(await _wait(smtp, "chan.tai.man", 2, timeout=20)) == 2
+        await publish(kafka_bootstrap, [reply(chan.complaint_id)], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
+        mails = await _wait(smtp, "chan.tai.man", 3, timeout=20)
+        await asyncio.sleep(8)  # the reconciler (every 3 s) hands the messages again: the ledger skips them
+        mails = _to(smtp, "chan.tai.man")
+        assert [m["X-Complaint-Update"] for m in mails] == [None, "progress", "reply"]
+        assert len({m["Message-ID"] for m in mails}) == 3
+        link = status_link(DESK, chan.complaint_id, SECRET)
+        assert all(link in m.get_payload(decode=True).decode() for m in mails)
+
+        # Erased: the next progress sends nothing; lau's update, published after it, proves it was read.
+        assert len(await _wait(smtp, "lau.mei.ling", 1, timeout=20)) == 1, [m["To"] for m in smtp.messages]
+        keyring.erase(chan.payload.form.personal.person_id, "group/privacy", "DSR-7", utc_now())
+        await publish(kafka_bootstrap, [progress(chan.complaint_id)], topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
+        await publish(kafka_bootstrap, [progress(lau.complaint_id)], topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
+        assert len(await _wait(smtp, "lau.mei.ling", 2, timeout=20)) == 2
+        await asyncio.sleep(5)  # and a reconciler round
+        assert len(_to(smtp, "chan.tai.man")) == 3
+        log = (tmp_path / "w.log").read_text()
+        assert "chan.tai.man" not in log and "lau.mei.ling" not in log
+
+        # A restarted worker restores the contacts from their changelog: lau's next progress arrives.
+        worker.stop()
+        worker.env["NOTIFIER_RECONCILE_SECONDS"] = "600"  # no re-reading of intake's topic: the table alone
+        worker.start()
+        await publish(kafka_bootstrap, [progress(lau.complaint_id)], topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
+        assert len(await _wait(smtp, "lau.mei.ling", 3, timeout=60)) == 3, (tmp_path / "w.log").read_text()[-3000:]
+
+        # The contacts' changelog holds sealed data only, and a closed case's entry becomes a tombstone.
+        closed = CaseClosed(
+            event_id=uuid4(),
+            complaint_id=lau.complaint_id,
+            office_id="office-a",
+            occurred_at=utc_now(),
+            actor=Actor(id="office-a/supervisor", role="supervisor"),
+            correlation_id=lau.complaint_id,
+            payload=CaseClosedPayload(cause="c", lessons="l", improvement="i", responsibility="r"),
+        )
+        await publish(kafka_bootstrap, [closed], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
+        keys = {str(chan.complaint_id), str(lau.complaint_id)}
+        records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=3, timeout=20)
+        assert sorted(r.key.decode() for r in records) == sorted([*keys, str(lau.complaint_id)])
+        for record in records:
+            if record.value is not None:
+                kept = record.value.decode()
+                assert "mail.test" not in kept and "Chan Tai Man" not in kept and "Lau Mei Ling" not in kept
+                assert chan.payload.form.personal.sealed in kept or lau.payload.form.personal.sealed in kept
+        assert [r.value for r in records if r.key == str(lau.complaint_id).encode()][-1] is None  # forgotten
+    finally:
+        worker.stop()
