@@ -124,7 +124,7 @@ class ProjectionApplication(ServiceApplication):
         """How many complaints pass the filters of `complaints` (a page's total)."""
         category = filters.pop("category", None)
         search = filters.pop("search", None)
-        terms = query_terms(search) if search is not None else None
+        terms = self._query(search, bool(filters.get("personal"))) if search is not None else None
         if terms is not None and not terms:
             return 0
         return self.read.count(Filters(office_id, business_area=category, search=terms, **filters), now)
