@@ -14,6 +14,7 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,10 @@ from shared.bus.deadletters import DeadLetterRecord
 from shared.bus.operator import SERVICES
 from shared.contracts import MESSAGE_TYPES, WireMessage, decode, encode
 from shared.contracts.catalogue_doc import GOLDEN_DIR, golden_filename
+from shared.contracts.intake import PersonalData
 from shared.contracts.topics import OFFICE_REGISTRATIONS, topic_named
+from shared.keyring import Keyring, KeyringSettings
+from shared.personal import seal_personal
 from shared.signing import OfficeSigner
 from tests.support import as_author, write_keys, write_signing_keys
 
@@ -49,7 +53,17 @@ def fresh(data: dict[str, Any], key: str) -> dict[str, Any]:
         data["complaint_id"] = key
     if "form" in data:  # a new office reference: one reference, one complaint
         data["form"]["office_reference"] = f"P-{uuid.uuid4().hex[:12]}"
+    for holder in (data.get("payload", {}).get("form"), data.get("payload")):
+        if isinstance(holder, dict) and isinstance(holder.get("personal"), dict):
+            # the golden's sealed complainant is no one this session's keyring knows: seal one as intake would
+            holder["personal"] = sealed_in_session_keyring()
     return data
+
+
+def sealed_in_session_keyring() -> dict[str, Any]:
+    keyring = Keyring.from_settings(KeyringSettings())
+    data = PersonalData(name="Poison Test", contact=f"+852 5{uuid.uuid4().int % 10**7:07d}", unit_address="Flat P")
+    return seal_personal(data, keyring, datetime.now(UTC)).model_dump(mode="json")
 
 
 def wired(
