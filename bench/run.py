@@ -30,8 +30,9 @@ from services.intake.settings import IntakeSettings
 from shared.auth import make_dev_keys
 from shared.bus import kafka
 from shared.bus.consumer import TrackedConsumer
-from shared.contracts.topics import INTAKE_EVENTS
+from shared.contracts.topics import INTAKE_EVENTS, signing_services
 from shared.eventstore import store_environment
+from shared.signing import ensure_service_keys
 from tests.kafka_support import TallyApplication, tally_handler
 from tests.support import form
 
@@ -235,6 +236,10 @@ def main(
 ) -> None:
     """Print each rate beside the raw Kafka baseline of the same run."""
     with broker(port) as servers, tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        # The relay signs every record as in production (shared/signing.py): its cost is in its rate.
+        signers = ensure_service_keys(Path(tmp) / "dev.env", Path(tmp) / "event-signing-keys.json", signing_services())
+        os.environ.update({f"{s.upper()}_EVENT_SIGNING_KEY": signer.to_setting() for s, signer in signers.items()})
+        os.environ["COMPLAINTS_EVENT_SIGNING_KEYS_FILE"] = str(Path(tmp) / "event-signing-keys.json")
         rows = asyncio.run(bench(servers, complaints, concurrency, Path(tmp), workers))
     table = Table(title=f"complaints bench ({complaints} complaints, broker {servers})")
     table.add_column("what")
