@@ -138,7 +138,8 @@ if [ ${#with_issuer[@]} -gt 0 ]; then
   dev_password=$(awk -F= '$1=="OIDC_DEV_PASSWORD"{print $2}' "$state/dev.env")
   sign_in=$(cat <<SIGNIN
 Sign-in for people (OpenID Connect, development issuer http://127.0.0.1:${oidc_port}):
-  users: hk-central/ and kln-east/ reception, staff, supervisor, leader, manager; group/dashboard, group/auditor
+  users: hk-central/ and kln-east/ reception, staff, supervisor, leader, manager; group/dashboard, group/auditor,
+         group/hotline, group/admin, group/privacy (finds and erases data subjects: docs/privacy.md)
   password (every development user): ${dev_password}   (kept in $state/dev.env)
   token: OIDC_ISSUER=http://127.0.0.1:${oidc_port} OIDC_DEV_PASSWORD=... .venv/bin/python -m shared.sign_in hk-central/reception
   then:  curl -H "Authorization: Bearer <token>" http://127.0.0.1:${PROJECTION_HTTP_PORT:-8000}/complaints
