@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from .auth import KeyRegistry, Principal
+from .auth import GROUP_ROLES, KeyRegistry, Principal
 from .directory_keys import service_keys
 from .health import background_health
 from .logs import install_request_context, set_identity
@@ -131,6 +131,21 @@ def require_office(principal: Principal) -> str:
     if principal.office_id is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an office's key")
     return principal.office_id
+
+
+def reading_office(principal: Principal) -> str | None:
+    """The office whose data the caller reads: an office key's own; None (every office) for the group's
+    readers (`group`, `auditor`). A key of no office and no reading role (`hotline`, `admin`, `privacy`:
+    each does one job) reads no office's complaints: 403."""
+    if principal.office_id is not None:
+        return principal.office_id
+    if principal.roles & GROUP_ROLES:
+        return None
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        f"reading complaints needs an office's key or a group reading role {sorted(GROUP_ROLES)}; "
+        f"your key has {sorted(principal.roles)}",
+    )
 
 
 def guard_bodies(app: FastAPI, max_bytes: int) -> None:

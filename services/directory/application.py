@@ -267,6 +267,8 @@ class DirectoryApplication(ServiceApplication):
     ) -> IssuedKey:
         """A new key with the old one's actor, office and roles; the old one revoked in the same save."""
         old = self._key(self.unit_of_work(), actor, key_id)
+        # who may, before what state the key is in: a reader who may not rotate learns nothing more
+        access.require_office_manager(actor.roles, actor.office_id, old.office_id, "rotating a key")
         if old.revoked:
             raise Invalid(f"key {key_id} is revoked: issue a new one instead")
         return self.issue_key(actor, old.actor_id, old.office_id, old.roles, expires_at, reason, now, replaces=key_id)

@@ -110,6 +110,14 @@ def create_app(
     async def to_sign_in(request: Request, error: SignInNeeded) -> Response:
         return RedirectResponse(f"/sign-in?{urlencode({'next': error.next_url})}", status_code=303)
 
+    @api.exception_handler(ServiceError)
+    async def unhandled_refusal(request: Request, error: ServiceError) -> Response:
+        """A page that let a service's answer through (the admin page's listing does, on 401): a credential
+        no longer taken (an expired token, a revoked key) is a sign-in again, not a 500."""
+        if error.status == 401:
+            return RedirectResponse(f"/sign-in?{urlencode({'next': _local(request.url.path)})}", status_code=303)
+        return render(request, "not_found.html", status_code=_status(error), problem=_problem(error))
+
     def signed_in(request: Request) -> Session:
         session = sessions.decode(request.cookies.get(COOKIE))
         if session is None:

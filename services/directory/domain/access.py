@@ -11,7 +11,7 @@ from .errors import Refused
 ADMIN_ROLE = "admin"
 OFFICE_MANAGER_ROLE = "manager"
 # Roles that reach beyond one office: only an administrator grants them.
-GROUP_WIDE_ROLES = frozenset({"admin", "group", "auditor", "hotline", "company-leader"})
+GROUP_WIDE_ROLES = frozenset({"admin", "group", "auditor", "hotline", "privacy", "company-leader"})
 READING_ROLES = frozenset({"admin", "group", "auditor"})
 
 

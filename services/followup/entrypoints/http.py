@@ -16,6 +16,7 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    reading_office,
     require_office,
     require_roles,
     service_api,
@@ -178,7 +179,8 @@ def create_app(
     @api.get("/complaints/{complaint_id}", response_model=CaseOut, responses=RESPONSES)
     def case(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:
         """A complaint's follow-up: results heard, replies, visits, waivers, closing."""
-        view = run(lambda: followup(request).case(principal.office_id, complaint_id))
+        office_id = reading_office(principal)
+        view = run(lambda: followup(request).case(office_id, complaint_id))
         return CaseOut.model_validate(view, from_attributes=True)
 
     return api

@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import FastAPI, Header, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
+from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts import Complainant, PersonalData, RegistrationForm
 from shared.contracts.hotline import HotlineCallRecord
@@ -19,6 +20,7 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    reading_office,
     require_office,
     require_roles,
     service_api,
@@ -68,6 +70,14 @@ class RegistrationOut(BaseModel):
     registered_at: datetime
     registered_by: str
     form: RegistrationForm
+
+
+def require_group_privacy(principal: Principal) -> None:
+    """Data subjects are found and erased across every office: a group-wide `privacy` key or user only
+    (an office's key with the role, however it was made, is refused)."""
+    require_roles(principal, *PRIVACY_ROLES)
+    if principal.office_id is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "finding and erasing data subjects needs a group-wide key")
 
 
 def create_app(
@@ -138,7 +148,7 @@ def create_app(
         see every office's, with the complainant's personal data withheld (auditors' too)."""
         intake: IntakeApplication = request.app.state.intake
         try:
-            view = intake.registration(principal.office_id, complaint_id)
+            view = intake.registration(reading_office(principal), complaint_id)
         except ComplaintNotFound:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
         out = RegistrationOut.model_validate(view, from_attributes=True)
@@ -156,7 +166,7 @@ def create_app(
     def find_person(data: PersonalData, principal: CurrentPrincipal, request: Request) -> PersonFound:
         """The person id of a data subject, found by their contact or their name with their unit
         (the keyring's blind index), for a `privacy` key. The facts sent are not stored."""
-        require_roles(principal, *PRIVACY_ROLES)
+        require_group_privacy(principal)
         intake: IntakeApplication = request.app.state.intake
         person_id = intake.find_person(data)
         if person_id is None:
@@ -175,7 +185,7 @@ def create_app(
         so their name, contact and unit can no longer be read from any store, topic, dead letter, read
         side or evidence pack. Complaints, statistics and hash chains stay whole. Audited: who, why,
         when and the person id are published on `complaints.privacy.erasures`. Repeating it is harmless."""
-        require_roles(principal, *PRIVACY_ROLES)
+        require_group_privacy(principal)
         intake: IntakeApplication = request.app.state.intake
         done = intake.erase_person(person_id, principal, body.reason, clock())
         return ErasureOut.model_validate(done, from_attributes=True)

@@ -37,6 +37,7 @@ from shared.web import (
     install_key_registry,
     install_sign_in,
     install_validation_answers,
+    reading_office,
 )
 
 from .. import bootstrap, dashboard
@@ -118,11 +119,13 @@ class Signals(BaseModel):
 
 
 def scope_of(principal: Principal, office: str | None) -> str | None:
-    """The office a query may cover: an office key's own (asking for another is refused)."""
-    if principal.office_id is not None:
-        if office not in (None, principal.office_id):
+    """The office a query may cover: an office key's own (asking for another is refused); any office for
+    the group's readers; nothing for a key of no office and no reading role (hotline, admin, privacy)."""
+    own = reading_office(principal)
+    if own is not None:
+        if office not in (None, own):
             raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN_OFFICE)
-        return principal.office_id
+        return own
     return office
 
 
@@ -247,6 +250,7 @@ def create_app(
         """One complaint: current facts, the record-rule checks judged now, and its whole timeline:
         who did what, when, why (explanations) and what caused it (causation ids)."""
         projection = projection_of(request)
+        reading_office(principal)  # a key of no office reads only with a group reading role
         try:
             view = projection.complaint(complaint_id, principal.office_id)
         except ComplaintNotFound:
@@ -302,7 +306,7 @@ def create_app(
         """Every office's statistics side by side (group and auditor keys; an office key sees its own)."""
         projection = projection_of(request)
         now = clock()
-        if principal.office_id is not None:
+        if reading_office(principal) is not None:
             return {principal.office_id: projection.statistics(principal.office_id, now)}
         return projection.statistics_by_office(now)
 
@@ -338,6 +342,7 @@ def create_app(
         """Changes as Server-Sent Events: `complaint` (id, office, event type) whenever a complaint's
         history changes, `office` whenever an office's statistics do. Each event's id is the store
         position, so a client resumes with `?after=` (or the Last-Event-ID header)."""
+        reading_office(principal)  # refused before the stream starts: a 403, not an empty stream
         projection: ProjectionApplication = request.app.state.projection
         last_event_id = request.headers.get("last-event-id")
         position = after if after is not None else int(last_event_id) if last_event_id else None

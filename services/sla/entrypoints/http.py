@@ -17,6 +17,7 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    reading_office,
     require_office,
     require_roles,
     service_api,
@@ -107,7 +108,7 @@ def create_app(
     def clocks(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> ClocksOut:
         """A complaint's clocks: deadlines, warnings and breaches issued, extensions, outcomes."""
         try:
-            view = sla(request).clocks(principal.office_id, complaint_id)
+            view = sla(request).clocks(reading_office(principal), complaint_id)
         except ClocksNotFound:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
         return ClocksOut.model_validate(view, from_attributes=True)
