@@ -10,12 +10,16 @@ without a Go toolchain these tests skip and say so.
 from __future__ import annotations
 
 import copy
+import importlib
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from shared.keyring import DEVELOPMENT_MASTER_KEY
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "complaints"
@@ -145,10 +149,11 @@ def test_every_procfile_process_is_a_deployment_with_probes_on_its_own_port_and_
         assert container["startupProbe"]["httpGet"]["port"] == port
         assert container["resources"]["requests"] and container["resources"]["limits"]["memory"]
         assert services[name]["spec"]["ports"][0]["port"] == port
-        # Only its own service's secrets.
+        # Only its own service's secrets (and the keyring's settings for its holders: see below).
         assert container["envFrom"] == [{"secretRef": {"name": f"complaints-{service}"}}]
         assert all(
-            e["name"].startswith((service.upper() + "_", "KAFKA_", "COMPLAINTS_", "LOG_")) for e in container["env"]
+            e["name"].startswith((service.upper() + "_", "KAFKA_", "COMPLAINTS_", "LOG_", "KEYRING_"))
+            for e in container["env"]
         )
         if kind == "relay":
             assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
@@ -176,3 +181,79 @@ def test_kafka_is_three_kraft_nodes_with_three_copies_and_two_in_sync(tools: Pat
     }
     assert (env["KAFKA_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"]) == ("3", "2")
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "complaints-kafka-bootstrap:9092"
+
+
+def keyring_holders() -> set[str]:
+    """The services whose settings hold a keyring (they seal or open personal data: docs/privacy.md)."""
+    holders = set()
+    for package in sorted((ROOT / "services").iterdir()):
+        if (package / "settings.py").exists():
+            module = importlib.import_module(f"services.{package.name}.settings")
+            for value in vars(module).values():
+                if isinstance(value, type) and issubclass(value, ServiceSettings) and "keyring" in value.model_fields:
+                    holders.add(package.name)
+    return holders
+
+
+def secrets_read(container: dict[str, Any]) -> set[str]:
+    """Every Secret a container's environment reads, by name."""
+    named = {ref["secretRef"]["name"] for ref in container.get("envFrom", [])}
+    for variable in container["env"]:
+        reference = variable.get("valueFrom", {}).get("secretKeyRef")
+        if reference:
+            named.add(reference["name"])
+    return named
+
+
+@pytest.mark.parametrize(
+    "sets", [(), ("secrets.create=true", "keyring.secret=vault-keyring")], ids=["default", "named"]
+)
+def test_only_the_keyring_holders_get_the_keyring_and_every_process_only_its_own_secrets(
+    tools: Path, sets: tuple[str, ...]
+) -> None:
+    """Issue 13: KEYRING_* (store, master key from its own Secret, previous master keys) reaches intake,
+    triage, the projection and the notifier alone; every other Secret a process reads is its service's
+    own or the database's."""
+    holders = keyring_holders()
+    assert holders == {"intake", "triage", "projection", "notifier"}  # docs/privacy.md's table
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert set(values["keyring"]["holders"]) == holders
+    keyring_secret = "vault-keyring" if sets else "complaints-keyring"
+    docs = documents(render(tools, *sets))
+    seen = set()
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        service = deployment["metadata"]["labels"]["complaints/service"]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e for e in container["env"]}
+        keyring = {name for name in env if name.startswith("KEYRING_")}
+        allowed = {f"complaints-{service}", "complaints-db-app"}
+        if service in holders:
+            seen.add(service)
+            assert env["KEYRING_STORE"]["value"] == "postgres"
+            assert env["KEYRING_POSTGRES_HOST"]["value"] == "complaints-db-rw"
+            master = env["KEYRING_MASTER_KEY"]["valueFrom"]["secretKeyRef"]
+            assert master == {"name": keyring_secret, "key": "master-key"} and "value" not in env["KEYRING_MASTER_KEY"]
+            previous = env["KEYRING_PREVIOUS_MASTER_KEYS"]["valueFrom"]["secretKeyRef"]
+            assert previous == {"name": keyring_secret, "key": "previous-master-keys", "optional": True}
+            allowed.add(keyring_secret)
+        else:
+            assert not keyring, f"{deployment['metadata']['name']} gets the keyring's {sorted(keyring)}"
+        read = secrets_read(container)
+        assert read <= allowed, f"{deployment['metadata']['name']} reads another's secrets: {sorted(read - allowed)}"
+    assert seen == holders
+    if sets:  # a test cluster's Secrets: the keyring's holds what values give it, nothing by default
+        made = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+        assert made[keyring_secret].get("stringData") in (None, {})
+
+
+def test_production_values_carry_no_development_master_key(tools: Path) -> None:
+    """The chart's values name no master key at all (it comes from a Secret made outside the chart),
+    so nothing rendered carries the development key that `make up` runs with."""
+    assert DEVELOPMENT_MASTER_KEY not in (CHART / "values.yaml").read_text()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert values["env"]["COMPLAINTS_ENV"] == "production"  # where every holder refuses the development key
+    assert not values["secrets"]["values"].get("keyring")
+    for sets in [(), ("secrets.create=true",)]:
+        manifests = render(tools, *sets)
+        assert DEVELOPMENT_MASTER_KEY not in manifests
+        assert "KEYRING_MASTER_KEY" in manifests and "value: " + DEVELOPMENT_MASTER_KEY not in manifests

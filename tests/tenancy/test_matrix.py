@@ -504,3 +504,15 @@ def test_the_matrix_can_fail(system: System, callers: list[Caller]) -> None:
     assert status == 200
     assert [m for m in markers(system, other) if m in text and m not in sent]
     assert 200 not in expected(rule, other) and 401 not in expected(rule, owner)
+
+
+def test_a_status_link_shows_its_complaint_without_the_complainant(system: System) -> None:
+    """The complainant's private link is the only permission the status page asks for: a link is
+    forwarded, so the page names no one (docs/privacy.md)."""
+    from shared.status_link import status_token
+    from tests.tenancy.system import STATUS_SECRET
+
+    token = status_token(system.seeded.hk_complaint, STATUS_SECRET)
+    page = system.clients["desk"].get(f"/status/{token}")
+    assert page.status_code == 200, page.text[:300]
+    assert not [m for m in HK_MARKERS if m in page.text]

@@ -18,6 +18,32 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 {{- .Values.postgres.existingSecret | default (printf "%s-app" .Values.postgres.name) -}}
 {{- end -}}
 
+{{- define "complaints.keyringSecret" -}}
+{{- .Values.keyring.secret | default (printf "%s-keyring" .Release.Name) -}}
+{{- end -}}
+
+{{/* The keyring's settings, for its holders only (values.yaml `keyring.holders`). */}}
+{{- define "complaints.keyringEnv" -}}
+- name: KEYRING_STORE
+  value: postgres
+- name: KEYRING_POSTGRES_HOST
+  value: {{ include "complaints.postgresHost" . | quote }}
+- name: KEYRING_POSTGRES_DBNAME
+  value: {{ .Values.postgres.database | quote }}
+- name: KEYRING_POSTGRES_USER
+  valueFrom:
+    secretKeyRef: {name: {{ include "complaints.postgresSecret" . }}, key: username}
+- name: KEYRING_POSTGRES_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ include "complaints.postgresSecret" . }}, key: password}
+- name: KEYRING_MASTER_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ include "complaints.keyringSecret" . }}, key: {{ .Values.keyring.masterKeyKey }}}
+- name: KEYRING_PREVIOUS_MASTER_KEYS
+  valueFrom:
+    secretKeyRef: {name: {{ include "complaints.keyringSecret" . }}, key: {{ .Values.keyring.previousMasterKeysKey }}, optional: true}
+{{- end -}}
+
 {{- define "complaints.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag }}
 {{- end -}}
