@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .clock import Clock, accelerated, utc_now
+from .contracts.topics import DEFAULT_OFFICE_TOPIC_RETENTION_HOURS
 
 
 class Store(StrEnum):
@@ -31,6 +32,12 @@ class KafkaSettings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1, description="Copies of every partition (production: 3).")
     min_insync_replicas: int = Field(
         default=1, ge=1, description="Copies an acks=all write must reach (production: 2; at most the factor)."
+    )
+    office_topic_retention_hours: int = Field(
+        default=DEFAULT_OFFICE_TOPIC_RETENTION_HOURS,
+        ge=1,
+        le=24 * 30,
+        description="How long complaints.office.registrations keeps what offices send, in clear (docs/privacy.md).",
     )
 
 

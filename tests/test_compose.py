@@ -189,3 +189,12 @@ def test_every_process_reaches_all_brokers_and_writes_three_copies_two_in_sync()
         assert (kafka.replication_factor, kafka.min_insync_replicas) == (3, 2), name
         waits_for = set(spec.get("depends_on", {}))
         assert set(BROKERS) <= waits_for, f"{name} starts before every broker is healthy: {sorted(waits_for)}"
+
+
+def test_the_topics_job_keeps_the_office_topic_as_long_as_the_setting_s_default() -> None:
+    """issue 13: the office topic's retention (complainants in clear) is a setting the topics job reads;
+    compose's default is the setting's own (docs/privacy.md)."""
+    from shared.settings import KafkaSettings
+
+    value = APP_SERVICES["topics"]["environment"]["KAFKA_OFFICE_TOPIC_RETENTION_HOURS"]
+    assert _default(value) == str(KafkaSettings().office_topic_retention_hours)

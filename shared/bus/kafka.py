@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import (
     InvalidMessageError,
     InvalidTimestampError,
@@ -110,19 +111,30 @@ async def create_topics(
     *,
     replication_factor: int = 1,
     min_insync_replicas: int = 1,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
     """Create every topic of the registry that does not exist yet, with `replication_factor` copies
     and `min.insync.replicas` (KafkaSettings); return the names created. A topic the broker refuses
-    (a factor larger than the cluster, say) raises: a missing topic is no state to start in."""
+    (a factor larger than the cluster, say) raises: a missing topic is no state to start in.
+
+    `overrides` are a deployment's settings for a topic's configuration (the office topic's retention,
+    KafkaSettings): applied when the topic is created, and to a topic that exists already, so a changed
+    setting reaches the broker at the next `topics create` (the Helm chart's hook Job runs it on upgrade)."""
     if min_insync_replicas > replication_factor:
         raise ValueError(f"min.insync.replicas {min_insync_replicas} > replication factor {replication_factor}")
+    overrides = overrides or {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t.name not in existing]
+        for topic in topics:
+            if topic.name in existing and topic.name in overrides:
+                await _reconfigure(admin, topic, min_insync_replicas, overrides[topic.name])
         for topic in missing:
-            config = topic.config() | {"min.insync.replicas": str(min_insync_replicas)}
+            config = (
+                topic.config() | {"min.insync.replicas": str(min_insync_replicas)} | dict(overrides.get(topic.name, {}))
+            )
             # Another process may create it concurrently: same registry, same topic.
             with contextlib.suppress(TopicAlreadyExistsError):
                 answer = await admin.create_topics(
@@ -134,3 +146,16 @@ async def create_topics(
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def _reconfigure(
+    admin: AIOKafkaAdminClient, topic: Topic, min_insync_replicas: int, override: Mapping[str, str]
+) -> None:
+    """Set an existing topic's configuration to the registry's with the deployment's `override`. The
+    whole set is sent: Kafka's AlterConfigs resets every dynamic setting it is not given."""
+    config = topic.config() | {"min.insync.replicas": str(min_insync_replicas)} | dict(override)
+    answers = await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic.name, configs=config)])
+    for answer in answers:
+        for code, message, _kind, name in answer.resources:
+            if code:
+                raise for_code(code)(f"cannot configure {name}: {message or ''}".strip())

@@ -1,5 +1,6 @@
 """Create the registry's topics: `python -m shared.bus.topics create [--bootstrap-servers H:P]`, each
-with `KAFKA_REPLICATION_FACTOR` copies and `KAFKA_MIN_INSYNC_REPLICAS` (see docs/operations.md)."""
+with `KAFKA_REPLICATION_FACTOR` copies and `KAFKA_MIN_INSYNC_REPLICAS` (see docs/operations.md), and the
+office topic kept `KAFKA_OFFICE_TOPIC_RETENTION_HOURS` (72; set again on an existing topic: docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ import asyncio
 
 import typer
 
-from shared.contracts.topics import ALL_TOPICS
+from shared.contracts.topics import ALL_TOPICS, OFFICE_REGISTRATIONS
 from shared.settings import KafkaSettings
 
 from .kafka import create_topics, wait_for_broker
 
 cli = typer.Typer(add_completion=False, help=__doc__)
+
+
+def office_topic_overrides(settings: KafkaSettings) -> dict[str, dict[str, str]]:
+    """The office topic's retention from the deployment's setting (KAFKA_OFFICE_TOPIC_RETENTION_HOURS)."""
+    retention_ms = settings.office_topic_retention_hours * 3600 * 1000
+    return {OFFICE_REGISTRATIONS.name: {"retention.ms": str(retention_ms)}}
 
 
 @cli.command()
@@ -28,11 +35,13 @@ def create(bootstrap_servers: str = typer.Option(None, help="Defaults to KAFKA_B
             servers,
             replication_factor=settings.replication_factor,
             min_insync_replicas=settings.min_insync_replicas,
+            overrides=office_topic_overrides(settings),
         )
 
     created = asyncio.run(run())
     replicas = f"replication {settings.replication_factor}, min.insync.replicas {settings.min_insync_replicas}"
-    typer.echo(f"topics: created {len(created)} ({', '.join(created) or 'all existed'}; {replicas})")
+    retention = f"{OFFICE_REGISTRATIONS.name} kept {settings.office_topic_retention_hours} h"
+    typer.echo(f"topics: created {len(created)} ({', '.join(created) or 'all existed'}; {replicas}; {retention})")
 
 
 @cli.command("list")

@@ -46,7 +46,14 @@ class Topic:
         return base | self.extra_config
 
 
-OFFICE_TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+# The office-facing topic carries complainants in clear (what office systems send): kept only until intake
+# has surely read it. The default, 3 days, outlasts a weekend with nobody on call; intake's lag alert
+# (`consumer_lag` on this topic, docs/operations.md) fires within minutes of intake stopping. The
+# deployment's setting is KAFKA_OFFICE_TOPIC_RETENTION_HOURS (docs/privacy.md). Segments roll hourly, so
+# the broker deletes a record within about an hour of its retention (a segment goes only as a whole).
+DEFAULT_OFFICE_TOPIC_RETENTION_HOURS = 72
+OFFICE_TOPIC_RETENTION_MS = DEFAULT_OFFICE_TOPIC_RETENTION_HOURS * 3600 * 1000
+OFFICE_TOPIC_SEGMENT_MS = 3600 * 1000
 
 INTAKE_EVENTS = Topic(
     name="complaints.intake.events",
@@ -199,9 +206,13 @@ OFFICE_REGISTRATIONS = Topic(
     personal_data=True,
     producer="office systems (signed)",
     consumers=("intake",),
-    # The only topic where a complainant travels in clear (what offices send): kept 7 days, long enough
-    # for intake to be down over a long weekend; intake stores and re-publishes it sealed (docs/privacy.md).
-    extra_config={"retention.ms": str(OFFICE_TOPIC_RETENTION_MS), "retention.bytes": "-1"},
+    # The only topic where a complainant travels in clear (what offices send): kept 3 days by default
+    # (KAFKA_OFFICE_TOPIC_RETENTION_HOURS); intake stores and re-publishes it sealed (docs/privacy.md).
+    extra_config={
+        "retention.ms": str(OFFICE_TOPIC_RETENTION_MS),
+        "retention.bytes": "-1",
+        "segment.ms": str(OFFICE_TOPIC_SEGMENT_MS),
+    },
 )
 DEAD_LETTERS = Topic(
     name="complaints.dead-letters",

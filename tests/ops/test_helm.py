@@ -257,3 +257,17 @@ def test_production_values_carry_no_development_master_key(tools: Path) -> None:
         manifests = render(tools, *sets)
         assert DEVELOPMENT_MASTER_KEY not in manifests
         assert "KEYRING_MASTER_KEY" in manifests and "value: " + DEVELOPMENT_MASTER_KEY not in manifests
+
+
+def test_the_topics_job_sets_the_office_topic_s_retention(tools: Path) -> None:
+    """issue 13: complaints.office.registrations (complainants in clear) is kept as the values say, and
+    the hook Job that creates (and reconfigures) the topics is given it; the default is the setting's."""
+    from shared.settings import KafkaSettings
+
+    for sets, hours in [
+        ((), KafkaSettings().office_topic_retention_hours),
+        (("kafka.officeTopicRetentionHours=24",), 24),
+    ]:
+        job = next(d for d in documents(render(tools, *sets)) if d["kind"] == "Job")
+        env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["KAFKA_OFFICE_TOPIC_RETENTION_HOURS"] == str(hours)

@@ -306,8 +306,9 @@ def create_app(
         """Every office's statistics side by side (group and auditor keys; an office key sees its own)."""
         projection = projection_of(request)
         now = clock()
-        if reading_office(principal) is not None:
-            return {principal.office_id: projection.statistics(principal.office_id, now)}
+        own = reading_office(principal)
+        if own is not None:
+            return {own: projection.statistics(own, now)}
         return projection.statistics_by_office(now)
 
     @api.get("/signals", response_model=Signals, responses={**PROBLEM_RESPONSES})

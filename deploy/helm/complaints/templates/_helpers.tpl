@@ -56,6 +56,8 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
   value: {{ .Values.kafka.replicationFactor | quote }}
 - name: KAFKA_MIN_INSYNC_REPLICAS
   value: {{ .Values.kafka.minInsyncReplicas | quote }}
+- name: KAFKA_OFFICE_TOPIC_RETENTION_HOURS
+  value: {{ .Values.kafka.officeTopicRetentionHours | quote }}
 - name: COMPLAINTS_EVENT_SIGNING_KEYS_FILE
   value: /run/complaints/event-signing-keys.json
 {{- range $name, $value := .Values.env }}
