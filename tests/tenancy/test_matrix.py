@@ -504,6 +504,10 @@ def test_the_matrix_can_fail(system: System, callers: list[Caller]) -> None:
     assert status == 200
     assert [m for m in markers(system, other) if m in text and m not in sent]
     assert 200 not in expected(rule, other) and 401 not in expected(rule, owner)
+    # and the markers are there to be leaked: the complaint's own office reads its complainant everywhere
+    for service, path in [("intake", "/complaints/{complaint_id}"), ("projection", "/complaints/{complaint_id}")]:
+        _, text, _ = call(system, service, "GET", path, RULES[(service, "GET", path)], owner)
+        assert all(m in text for m in HK_MARKERS), (service, text[:300])
 
 
 def test_a_status_link_shows_its_complaint_without_the_complainant(system: System) -> None:
