@@ -61,6 +61,8 @@ def _headers(raw: Any) -> list[tuple[str, bytes]]:
 def _exit_unacked(what: str) -> NoReturn:
     """Stop at once, like a SIGKILL (which the tests show loses nothing): faust's agent would restart
     and go on past the failed message, and its offset could be committed with the message undone.
+    Reached only when the notifier's own state fails (`Unrecoverable`): a record it cannot process is
+    a dead letter (`Notifier._guarded`) and the worker goes on.
     The supervisor (make up's, or compose's `restart`) starts the worker again; it redelivers."""
     log.critical("notifier: unexpected failure handling %s; exiting to have it redelivered", what, exc_info=True)
     logging.shutdown()
