@@ -3,7 +3,6 @@ record is served; only the notifier's own state failing stops the worker (issue:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,6 @@ from .support import HookReceiver, SmtpSink, major, registered
 from .test_application import Letters, notifier, wire
 
 REGISTRATIONS = Origin(INTAKE_EVENTS.name, 2, 40)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver() as receiver:
-        yield receiver
 
 
 def _keyring(path: Path) -> Keyring:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -20,16 +19,10 @@ from shared.keyring import Keyring, KeyringSettings
 from tests.kafka_support import keyed_by, read_topic
 from tests.support import as_author
 
-from .support import SmtpSink, directory, registered, write_directory
-from .test_worker_kafka import WorkerProcess
+from .support import SmtpSink, registered
+from .test_updates_kafka import keyring_worker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
 
 
 async def _publish_to_one_partition(servers: str, records: list[tuple[bytes, bytes, list]]) -> None:
@@ -62,14 +55,7 @@ async def test_a_record_of_an_unknown_person_is_a_dead_letter_and_the_worker_goe
 ) -> None:
     ours = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "ours.sqlite"))
     theirs = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "theirs.sqlite"))
-    worker = WorkerProcess(
-        kafka_bootstrap,
-        f"notifier-{uuid4().hex[:8]}",
-        write_directory(tmp_path / "d.json", directory()),
-        smtp,
-        tmp_path / "w.log",
-    )
-    worker.env |= {"KEYRING_SQLITE_PATH": str(tmp_path / "ours.sqlite")}
+    worker = keyring_worker(kafka_bootstrap, smtp, tmp_path, tmp_path / "ours.sqlite")
     first = registered("first@mail.test", keyring=ours, name="First Person")
     stranger = registered("stranger@mail.test", keyring=theirs, name="Stranger")  # sealed elsewhere
     garbage_key = f"garbage-{uuid4()}".encode()

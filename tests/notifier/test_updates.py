@@ -3,12 +3,9 @@ SMTP server, a memory ledger and a real keyring (no broker)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
-
-import pytest
 
 from services.notifier.adapters.contacts import MemoryContacts
 from services.notifier.application import Origin
@@ -114,18 +111,6 @@ def test_each_update_says_only_what_was_meant_for_the_customer_in_both_languages
 
 def test_a_registration_before_sealing_keeps_no_contact() -> None:
     assert updates.kept_contact(registered("chan@mail.test")) is None  # v1: clear, so not kept
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver() as receiver:
-        yield receiver
 
 
 async def test_progress_reply_and_invitation_reach_the_complainant_once_and_nothing_after_erasure_or_close(

@@ -11,10 +11,12 @@ through the keyring only when it sends, so an erased person gets nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -29,12 +31,13 @@ from .receipts import reference
 PROGRESS = "progress"
 REPLY = "reply"
 RETURN_VISIT = "return-visit"
+EN, ZH_HANT = "en", "zh-Hant"
 
-KINDS: dict[type[BaseModel], str] = {
-    ProgressReported: PROGRESS,
-    CommitmentMade: PROGRESS,
-    CustomerReplied: REPLY,
-    ReturnVisitScheduled: RETURN_VISIT,
+# What each kind of update is called, per language.
+SUBJECTS: dict[str, dict[str, str]] = {
+    PROGRESS: {EN: "Progress on your complaint", ZH_HANT: "投訴處理進度"},
+    REPLY: {EN: "Our reply to your complaint", ZH_HANT: "投訴答覆"},
+    RETURN_VISIT: {EN: "How did we do? / Return visit", ZH_HANT: "回訪邀請"},
 }
 
 
@@ -58,6 +61,9 @@ def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
     )
 
 
+Lines = dict[str, tuple[str, ...]]  # the update's lines, per language
+
+
 @dataclass(frozen=True)
 class Update:
     """One update, as the complainant may read it: nothing else of the event goes into the email."""
@@ -66,68 +72,62 @@ class Update:
     event_id: UUID
     complaint_id: UUID
     at: datetime
-    lines_en: tuple[str, ...]
-    lines_zh: tuple[str, ...]
-    subject_en: str
-    subject_zh: str
+    lines: Lines
+
+    def subject(self, language: str) -> str:
+        return SUBJECTS[self.kind][language]
 
 
 def _when(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC"
 
 
+def _progress(event: ProgressReported) -> Lines:
+    told = event.payload.message
+    return {EN: ("There is progress on your complaint:", told), ZH_HANT: ("您的投訴有新進展：", told)}  # noqa: RUF001
+
+
+def _commitment(event: CommitmentMade) -> Lines:
+    promise, due = event.payload.promise, _when(event.payload.due_at)
+    return {
+        EN: ("We have made you a promise:", promise, f"By: {due}"),
+        ZH_HANT: ("我們向您承諾：", promise, f"期限：{due}"),  # noqa: RUF001 (Chinese punctuation)
+    }
+
+
+def _reply(event: CustomerReplied) -> Lines:
+    summary = event.payload.summary
+    return {EN: ("Our reply to your complaint:", summary), ZH_HANT: ("我們對您投訴的答覆：", summary)}  # noqa: RUF001
+
+
+def _return_visit(event: ReturnVisitScheduled) -> Lines:
+    due = _when(event.payload.due_at)
+    return {
+        EN: (
+            "We would like to hear whether you are satisfied with how your complaint was handled.",
+            f"We will contact you by {due}.",
+        ),
+        ZH_HANT: ("我們希望了解您對投訴處理結果是否滿意。", f"我們會在 {due} 前聯絡您。"),
+    }
+
+
+# The allow-list: each event that makes an update, its kind and what of it the complainant reads.
+BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any], Lines]]] = {
+    ProgressReported: (PROGRESS, _progress),
+    CommitmentMade: (PROGRESS, _commitment),
+    CustomerReplied: (REPLY, _reply),
+    ReturnVisitScheduled: (RETURN_VISIT, _return_visit),
+}
+KINDS: dict[type[BaseModel], str] = {event_type: kind for event_type, (kind, _) in BUILDERS.items()}
+
+
 def update(event: BaseModel) -> Update | None:
     """The update an event makes for the complainant, or None when it makes none."""
-    if isinstance(event, ProgressReported):
-        return Update(
-            PROGRESS,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            ("There is progress on your complaint:", event.payload.message),
-            ("您的投訴有新進展：", event.payload.message),  # noqa: RUF001 (Chinese punctuation)
-            "Progress on your complaint",
-            "投訴處理進度",
-        )
-    if isinstance(event, CommitmentMade):
-        due = _when(event.payload.due_at)
-        return Update(
-            PROGRESS,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            ("We have made you a promise:", event.payload.promise, f"By: {due}"),
-            ("我們向您承諾：", event.payload.promise, f"期限：{due}"),  # noqa: RUF001 (Chinese punctuation)
-            "Progress on your complaint",
-            "投訴處理進度",
-        )
-    if isinstance(event, CustomerReplied):
-        return Update(
-            REPLY,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            ("Our reply to your complaint:", event.payload.summary),
-            ("我們對您投訴的答覆：", event.payload.summary),  # noqa: RUF001 (Chinese punctuation)
-            "Our reply to your complaint",
-            "投訴答覆",
-        )
-    if isinstance(event, ReturnVisitScheduled):
-        due = _when(event.payload.due_at)
-        return Update(
-            RETURN_VISIT,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            (
-                "We would like to hear whether you are satisfied with how your complaint was handled.",
-                f"We will contact you by {due}.",
-            ),
-            ("我們希望了解您對投訴處理結果是否滿意。", f"我們會在 {due} 前聯絡您。"),
-            "How did we do? / Return visit",
-            "回訪邀請",
-        )
-    return None
+    built = BUILDERS.get(type(event))
+    if built is None:
+        return None
+    kind, lines = built
+    return Update(kind, event.event_id, event.complaint_id, event.occurred_at, lines(event))  # type: ignore[attr-defined]
 
 
 def update_key(item: Update) -> str:
@@ -156,7 +156,7 @@ def update_email(
     message["Date"] = format_datetime(item.at)
     message["From"] = sender
     message["To"] = formataddr((name, contact.strip()))
-    message["Subject"] = f"{item.subject_en} / {item.subject_zh}: {kept.office_reference}"
+    message["Subject"] = f"{item.subject(EN)} / {item.subject(ZH_HANT)}: {kept.office_reference}"
     message["X-Complaint-Id"] = str(item.complaint_id)
     message["X-Complaint-Update"] = item.kind
     message.set_content(
@@ -164,10 +164,10 @@ def update_email(
             [
                 f"Dear {name},",
                 "",
-                *item.lines_en,
+                *item.lines[EN],
                 f"Reference: {kept.reference}",
                 "",
-                *item.lines_zh,
+                *item.lines[ZH_HANT],
                 f"編號：{kept.reference}",  # noqa: RUF001 (Chinese punctuation)
                 *(["", f"Follow it here / 查看進度: {status_url}"] if status_url else []),
             ]
