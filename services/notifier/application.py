@@ -34,7 +34,7 @@ from shared.contracts.wire import MalformedMessage, WireMessage
 from shared.keyring import Keyring, KeyringError
 from shared.personal import open_form, open_personal
 
-from .domain import messages, receipts, reports, updates
+from .domain import messages, receipts, reports, updates, wording
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
 from .domain.retry import RetryPolicy
@@ -121,7 +121,8 @@ class Notifier:
     mail_domain: str  # the right-hand side of every Message-ID
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     receipt_max_age: timedelta = timedelta(hours=24)
-    status_link: Callable[[UUID], str] | None = None  # the complainant's private status page (the desk's)
+    # the complainant's private status page (the desk's), opened in a language (None: the page chooses)
+    status_link: Callable[[UUID, str | None], str] | None = None
     report_files: ReportFiles | None = None  # where a published report's files are fetched from
     report_roles: reports.ReportRoles = field(default_factory=reports.ReportRoles)
     report_formats: tuple[str, ...] = ("xlsx", "pdf")
@@ -267,7 +268,8 @@ class Notifier:
         form = open_form(event.payload.form, self.keyring)
         if not receipts.is_email(form.complainant.contact):
             return
-        link = self.status_link(event.complaint_id) if self.status_link else None
+        language = wording.link_language(form.language)
+        link = self.status_link(event.complaint_id, language) if self.status_link else None
         receipt = receipts.receipt_email(event, form, sender=self.sender, domain=self.mail_domain, status_url=link)
         await self._attempt(
             message,
@@ -305,7 +307,8 @@ class Notifier:
         opened = open_personal(kept.personal, self.keyring)
         if not receipts.is_email(opened.contact):
             return  # a phone, or erased: the marker is no address
-        link = self.status_link(item.complaint_id) if self.status_link else None
+        language = wording.link_language(kept.language)
+        link = self.status_link(item.complaint_id, language) if self.status_link else None
         email = updates.update_email(
             item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link
         )

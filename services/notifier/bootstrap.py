@@ -185,12 +185,13 @@ def staff_directory(settings: NotifierSettings) -> StaffDirectory:
     return live
 
 
-def _status_links(settings: NotifierSettings) -> Callable[[UUID], str] | None:
-    """Receipts link to the desk's status page, signed with the desk's secret (shared/status_link.py)."""
+def _status_links(settings: NotifierSettings) -> Callable[[UUID, str | None], str] | None:
+    """Receipts link to the desk's status page, signed with the desk's secret (shared/status_link.py),
+    opened in the complainant's language when it is known."""
     if settings.status_link_secret is None:
         return None
     secret = settings.status_link_secret.get_secret_value()
-    return lambda complaint_id: status_link(settings.desk_url, complaint_id, secret)
+    return lambda complaint_id, lang: status_link(settings.desk_url, complaint_id, secret, lang=lang)
 
 
 Handle = Callable[[WireMessage, Origin], Awaitable[None]]

@@ -3,7 +3,7 @@
 Built by an allow-list, like the desk's status page: each kind of update keeps only what the event
 says was meant for the customer (what they were told, the promise and its time, the reply's summary,
 the visit's time). Never the actor, an approver (`agreed_by`), a department, a cause, a responsible
-person, or any internal note. Bilingual (English and Traditional Chinese), like the receipt.
+person, or any internal note. In the complainant's language, like the receipt (`wording.py`).
 
 The contact comes from intake's registration, kept sealed (`KeptContact`): the notifier opens it
 through the keyring only when it sends, so an erased person gets nothing.
@@ -27,17 +27,17 @@ from shared.contracts.handling import CommitmentMade, ProgressReported
 from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 
 from .receipts import reference
+from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, subject
 
 PROGRESS = "progress"
 REPLY = "reply"
 RETURN_VISIT = "return-visit"
-EN, ZH_HANT = "en", "zh-Hant"
 
 # What each kind of update is called, per language.
 SUBJECTS: dict[str, dict[str, str]] = {
-    PROGRESS: {EN: "Progress on your complaint", ZH_HANT: "投訴處理進度"},
-    REPLY: {EN: "Our reply to your complaint", ZH_HANT: "投訴答覆"},
-    RETURN_VISIT: {EN: "How did we do? / Return visit", ZH_HANT: "回訪邀請"},
+    PROGRESS: {EN: "Progress on your complaint", ZH_HANT: "投訴處理進度", ZH_HANS: "投诉处理进度"},
+    REPLY: {EN: "Our reply to your complaint", ZH_HANT: "投訴答覆", ZH_HANS: "投诉答复"},
+    RETURN_VISIT: {EN: "How did we do? / Return visit", ZH_HANT: "回訪邀請", ZH_HANS: "回访邀请"},
 }
 
 
@@ -49,6 +49,7 @@ class KeptContact(BaseModel):
     personal: SealedPersonal
     reference: str
     office_reference: str
+    language: str | None = None  # the complainant's, from the form (not identifying); None: not recorded
 
 
 def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
@@ -56,8 +57,9 @@ def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
     personal = event.payload.form.personal
     if personal.legacy_clear is not None or not personal.sealed:
         return None
+    form = event.payload.form
     return KeptContact(
-        personal=personal, reference=reference(event), office_reference=event.payload.form.office_reference
+        personal=personal, reference=reference(event), office_reference=form.office_reference, language=form.language
     )
 
 
@@ -74,9 +76,6 @@ class Update:
     at: datetime
     lines: Lines
 
-    def subject(self, language: str) -> str:
-        return SUBJECTS[self.kind][language]
-
 
 def _when(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC"
@@ -84,7 +83,11 @@ def _when(at: datetime) -> str:
 
 def _progress(event: ProgressReported) -> Lines:
     told = event.payload.message
-    return {EN: ("There is progress on your complaint:", told), ZH_HANT: ("您的投訴有新進展：", told)}  # noqa: RUF001
+    return {
+        EN: ("There is progress on your complaint:", told),
+        ZH_HANT: ("您的投訴有新進展：", told),  # noqa: RUF001 (Chinese punctuation)
+        ZH_HANS: ("您的投诉有新进展：", told),  # noqa: RUF001
+    }
 
 
 def _commitment(event: CommitmentMade) -> Lines:
@@ -92,12 +95,17 @@ def _commitment(event: CommitmentMade) -> Lines:
     return {
         EN: ("We have made you a promise:", promise, f"By: {due}"),
         ZH_HANT: ("我們向您承諾：", promise, f"期限：{due}"),  # noqa: RUF001 (Chinese punctuation)
+        ZH_HANS: ("我们向您承诺：", promise, f"期限：{due}"),  # noqa: RUF001
     }
 
 
 def _reply(event: CustomerReplied) -> Lines:
     summary = event.payload.summary
-    return {EN: ("Our reply to your complaint:", summary), ZH_HANT: ("我們對您投訴的答覆：", summary)}  # noqa: RUF001
+    return {
+        EN: ("Our reply to your complaint:", summary),
+        ZH_HANT: ("我們對您投訴的答覆：", summary),  # noqa: RUF001 (Chinese punctuation)
+        ZH_HANS: ("我们对您投诉的答复：", summary),  # noqa: RUF001
+    }
 
 
 def _return_visit(event: ReturnVisitScheduled) -> Lines:
@@ -108,6 +116,7 @@ def _return_visit(event: ReturnVisitScheduled) -> Lines:
             f"We will contact you by {due}.",
         ),
         ZH_HANT: ("我們希望了解您對投訴處理結果是否滿意。", f"我們會在 {due} 前聯絡您。"),
+        ZH_HANS: ("我们希望了解您对投诉处理结果是否满意。", f"我们会在 {due} 前联系您。"),
     }
 
 
@@ -150,28 +159,18 @@ def update_email(
     domain: str,
     status_url: str | None = None,
 ) -> EmailMessage:
-    """The update to the complainant, `name` and `contact` opened through the keyring just now."""
+    """The update to the complainant, `name` and `contact` opened through the keyring just now, in
+    their language (kept from the form), or English and Traditional Chinese when it is unknown."""
+    langs = languages(kept.language)
     message = EmailMessage()
     message["Message-ID"] = update_message_id(item, domain)
     message["Date"] = format_datetime(item.at)
     message["From"] = sender
     message["To"] = formataddr((name, contact.strip()))
-    message["Subject"] = f"{item.subject(EN)} / {item.subject(ZH_HANT)}: {kept.office_reference}"
+    message["Subject"] = subject(SUBJECTS[item.kind], langs, kept.office_reference)
     message["X-Complaint-Id"] = str(item.complaint_id)
     message["X-Complaint-Update"] = item.kind
-    message.set_content(
-        "\n".join(
-            [
-                f"Dear {name},",
-                "",
-                *item.lines[EN],
-                f"Reference: {kept.reference}",
-                "",
-                *item.lines[ZH_HANT],
-                f"編號：{kept.reference}",  # noqa: RUF001 (Chinese punctuation)
-                *(["", f"Follow it here / 查看進度: {status_url}"] if status_url else []),
-            ]
-        )
-        + "\n"
-    )
+    sections = {lang: (*item.lines[lang], REFERENCE[lang].format(ref=kept.reference)) for lang in langs}
+    message.set_content(body(name, sections, langs, status_url))
+    message["Content-Language"] = ", ".join(langs)  # after set_content, which clears Content-* headers
     return message
