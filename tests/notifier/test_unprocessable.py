@@ -11,6 +11,7 @@ from services.notifier.application import DEAD_LETTERED, Origin, unprocessable_k
 from services.notifier.domain import receipts
 from services.notifier.domain.errors import Unrecoverable
 from shared.contracts.topics import INTAKE_EVENTS, NOTIFICATIONS
+from shared.contracts.wire import WireMessage
 from shared.keyring import Keyring, KeyringSettings, UnknownPerson
 
 from .support import HookReceiver, SmtpSink, major, registered
@@ -99,3 +100,23 @@ def test_a_keyring_error_names_the_person_id_even_on_a_personal_topic_and_other_
         "(details withheld: the record carries personal data)"
     )
     assert unprocessable_reason(KeyError("x"), private=False) == "Unprocessable: KeyError: 'x'"
+
+
+async def test_a_registration_of_an_unknown_schema_version_is_a_dead_letter_and_the_next_is_mailed(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    letters = Letters()
+    service = notifier(smtp, hooks, letters)
+    future = wire(registered("future@mail.test"))
+    future = WireMessage(
+        key=future.key,
+        value=future.value.replace(b'"schema_version": 2', b'"schema_version": 99'),
+        headers=[(k, b"99" if k == "ce_schemaversion" else v) for k, v in future.headers],
+    )
+    await service.receipt(future, REGISTRATIONS)
+    await service.receipt(wire(registered("chan.tai.man@mail.test")), Origin(INTAKE_EVENTS.name, 2, 41))
+    [(letter, _)] = letters.letters
+    assert letter.error.startswith("MalformedMessage") and "99" in letter.error
+    assert [m["To"] for m in smtp.messages] == ["Chan Tai Man <chan.tai.man@mail.test>"]
+    await service.receipt(future, REGISTRATIONS)  # redelivered: remembered, no second letter
+    assert len(letters.letters) == 1
