@@ -81,13 +81,26 @@ def _when(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC"
 
 
+# What introduces the words the customer was told (progress) or the reply's summary, per language.
+PROGRESS_INTRO = {
+    EN: "There is progress on your complaint:",
+    ZH_HANT: "您的投訴有新進展：",  # noqa: RUF001 (Chinese punctuation)
+    ZH_HANS: "您的投诉有新进展：",  # noqa: RUF001
+}
+REPLY_INTRO = {
+    EN: "Our reply to your complaint:",
+    ZH_HANT: "我們對您投訴的答覆：",  # noqa: RUF001
+    ZH_HANS: "我们对您投诉的答复：",  # noqa: RUF001
+}
+
+
+def _told(intro: dict[str, str], text: str) -> Lines:
+    """The introduction in each language, then the text as the staff wrote it for the customer."""
+    return {language: (words, text) for language, words in intro.items()}
+
+
 def _progress(event: ProgressReported) -> Lines:
-    told = event.payload.message
-    return {
-        EN: ("There is progress on your complaint:", told),
-        ZH_HANT: ("您的投訴有新進展：", told),  # noqa: RUF001 (Chinese punctuation)
-        ZH_HANS: ("您的投诉有新进展：", told),  # noqa: RUF001
-    }
+    return _told(PROGRESS_INTRO, event.payload.message)
 
 
 def _commitment(event: CommitmentMade) -> Lines:
@@ -100,12 +113,7 @@ def _commitment(event: CommitmentMade) -> Lines:
 
 
 def _reply(event: CustomerReplied) -> Lines:
-    summary = event.payload.summary
-    return {
-        EN: ("Our reply to your complaint:", summary),
-        ZH_HANT: ("我們對您投訴的答覆：", summary),  # noqa: RUF001 (Chinese punctuation)
-        ZH_HANS: ("我们对您投诉的答复：", summary),  # noqa: RUF001
-    }
+    return _told(REPLY_INTRO, event.payload.summary)
 
 
 def _return_visit(event: ReturnVisitScheduled) -> Lines:
