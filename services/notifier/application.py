@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -212,7 +212,7 @@ class Notifier:
             if not channels:
                 jobs.append(self._unreachable(message, origin, event.event_id, addressee))
             jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
-        await asyncio.gather(*jobs)
+        await _all(jobs)
         log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
 
     async def _decode(self, message: WireMessage, origin: Origin) -> BaseModel | None:
@@ -369,7 +369,7 @@ class Notifier:
                     letter_id=messages.delivery_id(event.event_id, staff, Channel.EMAIL),
                 )
             )
-        await asyncio.gather(*jobs)
+        await _all(jobs)
         if fetched is not None and not fetched.done():
             fetched.cancel()
         log.info("report %s (%s-%d@%d) handled", event.key, origin.topic, origin.partition, origin.offset)
@@ -500,6 +500,14 @@ class Notifier:
             raise Unrecoverable(f"the dead letter {event_id} was not published") from failure
         self.counts.dead_lettered += 1
         log.error("dead letter %s: %s", event_id, error)
+
+
+async def _all(jobs: Sequence[Awaitable[None]]) -> None:
+    """Serve every recipient, even when one of them meets an error that is not a delivery failure
+    (a mail that cannot be built); then raise it (our own state failing first), for `_guarded`."""
+    failures = [r for r in await asyncio.gather(*jobs, return_exceptions=True) if isinstance(r, BaseException)]
+    if failures:
+        raise next((f for f in failures if isinstance(f, Unrecoverable)), failures[0])
 
 
 def unprocessable_key(message: WireMessage, origin: Origin) -> str:

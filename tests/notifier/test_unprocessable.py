@@ -120,3 +120,25 @@ async def test_a_registration_of_an_unknown_schema_version_is_a_dead_letter_and_
     assert [m["To"] for m in smtp.messages] == ["Chan Tai Man <chan.tai.man@mail.test>"]
     await service.receipt(future, REGISTRATIONS)  # redelivered: remembered, no second letter
     assert len(letters.letters) == 1
+
+
+async def test_a_mail_one_recipient_cannot_be_built_does_not_keep_it_from_the_others(
+    smtp: SmtpSink, hooks: HookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.notifier.domain import messages
+
+    letters = Letters()
+    service = notifier(smtp, hooks, letters)
+    email = messages.email
+
+    def broken_for_leader_one(event, addressee, **kw):  # type: ignore[no-untyped-def]
+        if addressee.staff.id == "office-a/leader-1":
+            raise UnicodeError("a name that cannot be written")
+        return email(event, addressee, **kw)
+
+    monkeypatch.setattr(messages, "email", broken_for_leader_one)
+    await service.handle(wire(major("office-a", roles=("leader",))), Origin(NOTIFICATIONS.name, 0, 5))
+    assert [m["To"] for m in smtp.messages] == ["Lee Two <leader2@office-a.test>"]
+    assert len(hooks.to("/sms")) == 1  # leader-1's webhook went too
+    [(letter, _)] = letters.letters
+    assert letter.error == "Unprocessable: UnicodeError: a name that cannot be written"
