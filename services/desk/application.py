@@ -81,6 +81,8 @@ class DeskApplication:
             "customer_request": data.get("customer_request", "").strip(),
             "received_by": data.get("received_by", "").strip(),
         }
+        if language := data.get("language", "").strip():  # the complainant's, for what is written to them
+            form["language"] = language
         result: dict[str, Any] = await self.services.post("intake", "/complaints", who, form)
         return result
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -29,13 +29,14 @@ from shared.contracts.followup import CaseClosed
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.projection import ReportFile, ReportPublished
+from shared.contracts.topics import topic_named
 from shared.contracts.wire import MalformedMessage, WireMessage
-from shared.keyring import Keyring
+from shared.keyring import Keyring, KeyringError
 from shared.personal import open_form, open_personal
 
-from .domain import messages, receipts, reports, updates
+from .domain import messages, receipts, reports, updates, wording
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
-from .domain.errors import DeliveryFailed, PermanentlyRefused
+from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
 from .domain.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class Counts:
     updates: int = 0  # progress, replies and return-visit invitations sent to complainants
     reports: int = 0
     unauthored: int = 0  # records no key of their topic's service signed: dead letters, nothing sent
+    unprocessable: int = 0  # records read but not processable (unknown person, a mail not built): dead letters
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -119,7 +121,8 @@ class Notifier:
     mail_domain: str  # the right-hand side of every Message-ID
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     receipt_max_age: timedelta = timedelta(hours=24)
-    status_link: Callable[[UUID], str] | None = None  # the complainant's private status page (the desk's)
+    # the complainant's private status page (the desk's), opened in a language (None: the page chooses)
+    status_link: Callable[[UUID, str | None], str] | None = None
     report_files: ReportFiles | None = None  # where a published report's files are fetched from
     report_roles: reports.ReportRoles = field(default_factory=reports.ReportRoles)
     report_formats: tuple[str, ...] = ("xlsx", "pdf")
@@ -131,7 +134,70 @@ class Notifier:
     in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
     authors: AuthorCheck | None = None  # who may write each topic (shared/bus/authors.py)
 
+    # -- the four entry points: each record is processed, or dead-lettered with its reason -----------
+
     async def handle(self, message: WireMessage, origin: Origin) -> None:
+        """A `NotificationRequested`: its people told (`_handle`)."""
+        await self._guarded(message, origin, self._handle)
+
+    async def receipt(self, message: WireMessage, origin: Origin) -> None:
+        """A `ComplaintRegistered`: the complainant's receipt (`_receipt`)."""
+        await self._guarded(message, origin, self._receipt)
+
+    async def update(self, message: WireMessage, origin: Origin) -> None:
+        """A handling or followup event: the complainant's update (`_update`)."""
+        await self._guarded(message, origin, self._update)
+
+    async def report(self, message: WireMessage, origin: Origin) -> None:
+        """A `ReportPublished`: the report mailed to its people (`_report`)."""
+        await self._guarded(message, origin, self._report)
+
+    async def _guarded(
+        self, message: WireMessage, origin: Origin, work: Callable[[WireMessage, Origin], Awaitable[None]]
+    ) -> None:
+        """Process one record; a record that cannot be processed (a person this keyring does not know,
+        a mail that cannot be built, a bug met by this record alone) becomes a dead letter with its
+        reason, counted, and the worker goes on with the next record. Only `Unrecoverable` (our own
+        state or the broker failing) passes: the worker stops and the record is redelivered.
+        The ledger remembers the letter, so a redelivery or the reconciler's re-reading does not
+        dead-letter it again."""
+        key = unprocessable_key(message, origin)
+        if self.ledger.outcome(key) is not None:
+            return
+        try:
+            await work(message, origin)
+        except Unrecoverable:
+            raise
+        except Exception as error:  # anything else is this record's own fault
+            self.counts.unprocessable += 1
+            reason = unprocessable_reason(error, private=_private(origin.topic))
+            log.error("record %s-%d@%d cannot be processed: %s", origin.topic, origin.partition, origin.offset, reason)
+            letter_id = derived_id("notifier-unprocessable", *vars(origin).values())
+            await self._dead_letter(message, origin, reason, 1, letter_id)
+            await self._record(key, DEAD_LETTERED, origin.partition)
+
+    async def _record(self, key: str, outcome: str, partition: int) -> None:
+        """The ledger's write; its failure is ours, not the record's."""
+        try:
+            await self.ledger.record(key, outcome, partition)
+        except Exception as error:
+            raise Unrecoverable(f"the ledger refused {key!r}") from error
+
+    async def _keep(self, complaint_id: UUID, kept: updates.KeptContact, partition: int) -> None:
+        assert self.contacts is not None
+        try:
+            await self.contacts.keep(complaint_id, kept, partition)
+        except Exception as error:
+            raise Unrecoverable(f"the contacts table refused complaint {complaint_id}") from error
+
+    async def _forget(self, complaint_id: UUID, partition: int) -> None:
+        assert self.contacts is not None
+        try:
+            await self.contacts.forget(complaint_id, partition)
+        except Exception as error:
+            raise Unrecoverable(f"the contacts table refused complaint {complaint_id}") from error
+
+    async def _handle(self, message: WireMessage, origin: Origin) -> None:
         """Deliver one message of the notifications topic to everyone it addresses, concurrently."""
         event = await self._decode(message, origin)
         if event is None:
@@ -146,7 +212,7 @@ class Notifier:
             if not channels:
                 jobs.append(self._unreachable(message, origin, event.event_id, addressee))
             jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
-        await asyncio.gather(*jobs)
+        await _all(jobs)
         log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
 
     async def _decode(self, message: WireMessage, origin: Origin) -> BaseModel | None:
@@ -164,6 +230,7 @@ class Notifier:
                 1,
                 derived_id("notifier-malformed", *vars(origin).values()),
             )
+            await self._record(unprocessable_key(message, origin), DEAD_LETTERED, origin.partition)  # once
             return None
 
     async def _deliver(
@@ -183,7 +250,7 @@ class Notifier:
             letter_id=messages.delivery_id(event.event_id, staff, channel),
         )
 
-    async def receipt(self, message: WireMessage, origin: Origin) -> None:
+    async def _receipt(self, message: WireMessage, origin: Origin) -> None:
         """The complainant's receipt for a `ComplaintRegistered` whose contact is an email address.
         Their address is personal data: it is in the email and nowhere else (not in logs, not in the
         ledger, not in a dead letter's error)."""
@@ -194,14 +261,15 @@ class Notifier:
             return
         kept = updates.kept_contact(event)
         if self.contacts is not None and kept is not None and self.contacts.get(event.complaint_id) is None:
-            await self.contacts.keep(event.complaint_id, kept, origin.partition)  # sealed, for the updates
+            await self._keep(event.complaint_id, kept, origin.partition)  # sealed, for the updates
         if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
             return
         # The contact is sealed: opened through the keyring at send time (an erased person: no receipt).
         form = open_form(event.payload.form, self.keyring)
         if not receipts.is_email(form.complainant.contact):
             return
-        link = self.status_link(event.complaint_id) if self.status_link else None
+        language = wording.link_language(form.language)
+        link = self.status_link(event.complaint_id, language) if self.status_link else None
         receipt = receipts.receipt_email(event, form, sender=self.sender, domain=self.mail_domain, status_url=link)
         await self._attempt(
             message,
@@ -218,7 +286,7 @@ class Notifier:
         )
         self.counts.receipts += 1
 
-    async def update(self, message: WireMessage, origin: Origin) -> None:
+    async def _update(self, message: WireMessage, origin: Origin) -> None:
         """The complainant's update for a handling or followup event (progress, the reply, the return
         visit's invitation), through the receipt's path: the sealed contact kept from the registration,
         opened through the keyring now (an erased person: nothing), the ledger, a derived Message-ID.
@@ -228,7 +296,7 @@ class Notifier:
             return
         if isinstance(event, CaseClosed):
             if self.contacts.get(event.complaint_id) is not None:
-                await self.contacts.forget(event.complaint_id, origin.partition)
+                await self._forget(event.complaint_id, origin.partition)
             return
         item = updates.update(event)
         if item is None or not receipts.receipt_due(item.at, self.clock(), self.receipt_max_age):
@@ -239,7 +307,8 @@ class Notifier:
         opened = open_personal(kept.personal, self.keyring)
         if not receipts.is_email(opened.contact):
             return  # a phone, or erased: the marker is no address
-        link = self.status_link(item.complaint_id) if self.status_link else None
+        language = wording.link_language(kept.language)
+        link = self.status_link(item.complaint_id, language) if self.status_link else None
         email = updates.update_email(
             item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link
         )
@@ -258,7 +327,7 @@ class Notifier:
         )
         self.counts.updates += 1
 
-    async def report(self, message: WireMessage, origin: Origin) -> None:
+    async def _report(self, message: WireMessage, origin: Origin) -> None:
         """A published report (`ReportPublished`), mailed with its files attached to each person holding
         the report roles where it belongs (an office's managers; the group's recipients for the group's
         report), once each: the ledger, as for notifications. The files are fetched once per message,
@@ -300,7 +369,7 @@ class Notifier:
                     letter_id=messages.delivery_id(event.event_id, staff, Channel.EMAIL),
                 )
             )
-        await asyncio.gather(*jobs)
+        await _all(jobs)
         if fetched is not None and not fetched.done():
             fetched.cancel()
         log.info("report %s (%s-%d@%d) handled", event.key, origin.topic, origin.partition, origin.offset)
@@ -361,12 +430,12 @@ class Notifier:
                 if isinstance(failed, PermanentlyRefused):
                     break  # refused for good: retrying would only delay the dead letter
                 continue
-            await self.ledger.record(key, SENT, origin.partition)
+            await self._record(key, SENT, origin.partition)
             self.counts.sent += 1
             return
         assert error is not None
         await self._dead_letter(message, origin, failure(error), attempts, letter_id)
-        await self.ledger.record(key, DEAD_LETTERED, origin.partition)
+        await self._record(key, DEAD_LETTERED, origin.partition)
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
         await self.mailer.send(messages.email(event, addressee, sender=self.sender, domain=self.mail_domain))
@@ -389,14 +458,14 @@ class Notifier:
         if self.ledger.outcome(key) is None:
             reason = f"NoRecipient: nobody holds the role {recipient.role!r} in {where}"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unfilled", key))
-            await self.ledger.record(key, DEAD_LETTERED, origin.partition)
+            await self._record(key, DEAD_LETTERED, origin.partition)
 
     async def _unreachable(self, message: WireMessage, origin: Origin, event_id: UUID, addressee: Addressee) -> None:
         key = f"{event_id}/{addressee.staff.id}/none"
         if self.ledger.outcome(key) is None:
             reason = f"NoContact: staff {addressee.staff.id!r} has neither an email nor a webhook"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unreachable", key))
-            await self.ledger.record(key, DEAD_LETTERED, origin.partition)
+            await self._record(key, DEAD_LETTERED, origin.partition)
 
     async def _dead_letter(
         self, message: WireMessage, origin: Origin, error: str, attempts: int, event_id: UUID
@@ -425,6 +494,38 @@ class Notifier:
                 dead_lettered_at=self.clock(),
             )
         )
-        await self.dead_letters.publish(letter, event_id)
+        try:
+            await self.dead_letters.publish(letter, event_id)
+        except Exception as failure:
+            raise Unrecoverable(f"the dead letter {event_id} was not published") from failure
         self.counts.dead_lettered += 1
         log.error("dead letter %s: %s", event_id, error)
+
+
+async def _all(jobs: Sequence[Awaitable[None]]) -> None:
+    """Serve every recipient, even when one of them meets an error that is not a delivery failure
+    (a mail that cannot be built); then raise it (our own state failing first), for `_guarded`."""
+    failures = [r for r in await asyncio.gather(*jobs, return_exceptions=True) if isinstance(r, BaseException)]
+    if failures:
+        raise next((f for f in failures if isinstance(f, Unrecoverable)), failures[0])
+
+
+def unprocessable_key(message: WireMessage, origin: Origin) -> str:
+    """The ledger's key of a record given up on: its place and a digest of its bytes (a topic emptied
+    and refilled in tests reuses offsets; the bytes tell the records apart)."""
+    return f"unprocessable/{origin.topic}/{origin.partition}/{origin.offset}/{value_digest(message.value)[:16]}"
+
+
+def unprocessable_reason(error: Exception, *, private: bool) -> str:
+    """`Unprocessable: <type>: <details>`. A keyring's error names only the person's id (never their
+    data); any other error of a record that carries personal data may quote it (a validation error
+    quotes its input), so its details are withheld there."""
+    kind = type(error).__name__
+    if private and not isinstance(error, KeyringError):
+        return f"Unprocessable: {kind} (details withheld: the record carries personal data)"
+    return f"Unprocessable: {kind}: {error}"
+
+
+def _private(topic: str) -> bool:
+    named = topic_named(topic)
+    return True if named is None else named.personal_data  # a topic the registry does not name: the worst

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NoReturn
 from uuid import UUID
@@ -28,6 +29,7 @@ from shared.contracts.topics import (
     NOTIFIER_CONTACTS,
     NOTIFIER_DELIVERIES,
     PROJECTION_REPORTS,
+    Topic,
 )
 from shared.contracts.wire import WireMessage
 from shared.directory_keys import DirectoryFeed
@@ -61,6 +63,8 @@ def _headers(raw: Any) -> list[tuple[str, bytes]]:
 def _exit_unacked(what: str) -> NoReturn:
     """Stop at once, like a SIGKILL (which the tests show loses nothing): faust's agent would restart
     and go on past the failed message, and its offset could be committed with the message undone.
+    Reached only when the notifier's own state fails (`Unrecoverable`): a record it cannot process is
+    a dead letter (`Notifier._guarded`) and the worker goes on.
     The supervisor (make up's, or compose's `restart`) starts the worker again; it redelivers."""
     log.critical("notifier: unexpected failure handling %s; exiting to have it redelivered", what, exc_info=True)
     logging.shutdown()
@@ -100,27 +104,10 @@ def faust_app(settings: NotifierSettings) -> faust.App:
 
 def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
     """The application, its ledger a faust table and its dead letters sent with faust's producer."""
-    deliveries = app.topic(
-        NOTIFIER_DELIVERIES.name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=NOTIFIER_DELIVERIES.partitions,
-        compacting=True,
-        acks=False,
-        internal=True,
-        allow_empty=True,
-    )
-    table = app.Table(
-        "deliveries",
-        partitions=NOTIFIER_DELIVERIES.partitions,
-        changelog_topic=deliveries,
-        key_type=str,
-        value_type=str,
-    )
+    table = _changelogged_table(app, "deliveries", NOTIFIER_DELIVERIES)
     dead_letters = app.topic(DEAD_LETTERS.name, key_serializer="raw", value_serializer="raw")
-    contacts = _contacts_table(app) if settings.receipts else None
+    # The complainants' sealed contacts by complaint id (adapters/contacts.py).
+    contacts = _changelogged_table(app, "contacts", NOTIFIER_CONTACTS) if settings.receipts else None
 
     async def send(wire: WireMessage) -> None:
         delivered = await dead_letters.send(key=wire.key, value=wire.value, headers=wire.headers)
@@ -157,23 +144,22 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
     )
 
 
-def _contacts_table(app: faust.App) -> Any:
-    """The complainants' sealed contacts by complaint id (adapters/contacts.py), changelog from the registry."""
-    changelog = app.topic(
-        NOTIFIER_CONTACTS.name,
+def _changelogged_table(app: faust.App, name: str, changelog: Topic) -> Any:
+    """A faust table whose compacted changelog is the registry's topic (created up front), not one
+    named after the app id: a fresh consumer group restores the same table."""
+    topic = app.topic(
+        changelog.name,
         key_type=bytes,
         value_type=bytes,
         key_serializer="raw",
         value_serializer="raw",
-        partitions=NOTIFIER_CONTACTS.partitions,
+        partitions=changelog.partitions,
         compacting=True,
         acks=False,
         internal=True,
         allow_empty=True,
     )
-    return app.Table(
-        "contacts", partitions=NOTIFIER_CONTACTS.partitions, changelog_topic=changelog, key_type=str, value_type=str
-    )
+    return app.Table(name, partitions=changelog.partitions, changelog_topic=topic, key_type=str, value_type=str)
 
 
 def _report_files(settings: NotifierSettings) -> ProjectionReports | None:
@@ -199,12 +185,65 @@ def staff_directory(settings: NotifierSettings) -> StaffDirectory:
     return live
 
 
-def _status_links(settings: NotifierSettings) -> Callable[[UUID], str] | None:
-    """Receipts link to the desk's status page, signed with the desk's secret (shared/status_link.py)."""
+def _status_links(settings: NotifierSettings) -> Callable[[UUID, str | None], str] | None:
+    """Receipts link to the desk's status page, signed with the desk's secret (shared/status_link.py),
+    opened in the complainant's language when it is known."""
     if settings.status_link_secret is None:
         return None
     secret = settings.status_link_secret.get_secret_value()
-    return lambda complaint_id: status_link(settings.desk_url, complaint_id, secret)
+    return lambda complaint_id, lang: status_link(settings.desk_url, complaint_id, secret, lang=lang)
+
+
+Handle = Callable[[WireMessage, Origin], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One agent: the topics it reads (as many partitions each as the tables' changelogs, so a
+    message's ledger entry or kept contact lives in its own partition, on the worker that owns it),
+    the application's command for each record, and what a record is called in a log line."""
+
+    name: str
+    topics: tuple[Topic, ...]
+    handle: Handle
+    what: str
+
+
+def _subscriptions(settings: NotifierSettings, service: Notifier) -> list[Subscription]:
+    """What the worker reads, declared once: its agents and the reconciler's pairs both come from it."""
+    subscriptions = [Subscription("deliver", (NOTIFICATIONS,), service.handle, "a notification")]
+    if settings.receipts:
+        subscriptions.append(Subscription("receipts", (INTAKE_EVENTS,), service.receipt, "a registration"))
+        # The complainant's progress, reply and return-visit invitation: keyed by complaint id with as
+        # many partitions as intake's, so the contact kept from a registration lives in the partition
+        # (and the worker) its complaint's later events reach.
+        subscriptions.append(
+            Subscription("updates", (HANDLING_EVENTS, FOLLOWUP_EVENTS), service.update, "a handling or followup event")
+        )
+    if service.report_files is not None:
+        subscriptions.append(Subscription("reports", (PROJECTION_REPORTS,), service.report, "a published report"))
+    return subscriptions
+
+
+def _agent(app: faust.App, subscription: Subscription) -> None:
+    """A faust agent taking one record at a time to the application (see `worker`). A record it
+    cannot process is the application's dead letter; what still escapes is the notifier's own state
+    failing: the worker stops (`_exit_unacked`)."""
+    source = app.topic(
+        *(topic.name for topic in subscription.topics),
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=subscription.topics[0].partitions,
+    )
+
+    async def consume(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                await subscription.handle(*_read(event))
+            except Exception:
+                _exit_unacked(subscription.what)
+
+    app.agent(source, name=subscription.name)(consume)
 
 
 def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
@@ -222,83 +261,17 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
     """
     app = faust_app(settings)
     service = notifier(settings, app)
-    source = app.topic(
-        NOTIFICATIONS.name, key_serializer="raw", value_serializer="raw", partitions=NOTIFICATIONS.partitions
-    )
-
-    @app.agent(source, name="deliver")
-    async def deliver(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                await service.handle(*_read(event))
-            except Exception:  # not a delivery failure (those are dead letters): the broker, a bug
-                _exit_unacked("a notification")
-
-    if settings.receipts:
-        # Same partition count as the table's changelog: a receipt's ledger entry lives in the
-        # partition of its complaint's registration, owned by the worker that owns that partition.
-        registrations = app.topic(
-            INTAKE_EVENTS.name, key_serializer="raw", value_serializer="raw", partitions=INTAKE_EVENTS.partitions
-        )
-
-        @app.agent(registrations, name="receipts")
-        async def receipt(stream: Any) -> None:
-            async for event in stream.events():
-                try:
-                    await service.receipt(*_read(event))
-                except Exception:
-                    _exit_unacked("a registration")
-
-    if settings.receipts:
-        # The complainant's progress, reply and return-visit invitation: handling's and followup's
-        # events, keyed by complaint id with as many partitions as intake's, so the contact kept from
-        # a registration lives in the partition (and the worker) its complaint's later events reach.
-        later = app.topic(
-            HANDLING_EVENTS.name,
-            FOLLOWUP_EVENTS.name,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=HANDLING_EVENTS.partitions,
-        )
-
-        @app.agent(later, name="updates")
-        async def complainant_updates(stream: Any) -> None:
-            async for event in stream.events():
-                try:
-                    await service.update(*_read(event))
-                except Exception:
-                    _exit_unacked("a handling or followup event")
-
-    if service.report_files is not None:
-        # As many partitions as the deliveries' changelog, like every source topic of the table.
-        published = app.topic(
-            PROJECTION_REPORTS.name,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=PROJECTION_REPORTS.partitions,
-        )
-
-        @app.agent(published, name="reports")
-        async def mail_reports(stream: Any) -> None:
-            async for event in stream.events():
-                try:
-                    await service.report(*_read(event))
-                except Exception:
-                    _exit_unacked("a published report")
-
-    else:
+    subscriptions = _subscriptions(settings, service)
+    for subscription in subscriptions:
+        _agent(app, subscription)
+    if service.report_files is None:
         log.warning("notifier: no NOTIFIER_PROJECTION_KEY, so published reports are not mailed")
 
     @app.timer(interval=settings.reconcile_seconds)
     async def reconcile() -> None:
         """The safety net behind faust's commits (see adapters/reconciler.py)."""
         owned = app.assignor.assigned_actives()
-        pairs = [(NOTIFICATIONS.name, service.handle)]
-        if settings.receipts:
-            pairs.append((INTAKE_EVENTS.name, service.receipt))
-            pairs += [(HANDLING_EVENTS.name, service.update), (FOLLOWUP_EVENTS.name, service.update)]
-        if service.report_files is not None:
-            pairs.append((PROJECTION_REPORTS.name, service.report))
+        pairs = [(topic.name, each.handle) for each in subscriptions for topic in each.topics]
         for topic, handle in pairs:
             partitions = sorted(tp.partition for tp in owned if tp.topic == topic)
             if not partitions:

@@ -23,8 +23,9 @@ from .adapters.due_clocks import BACKFILL_TRACKING, DUE_CLOCKS, DueClocks, DueRo
 from .domain.calendar import OfficeCalendar
 from .domain.clocks import ComplaintClocks
 from .domain.errors import ClocksNotFound, Inadmissible
+from .domain.office_time import HeardZone, OfficeTime, office_time
 from .domain.policy import DEFAULT_POLICY, SlaPolicy
-from .domain.registers import CalendarRegister, PolicyBook
+from .domain.registers import CalendarRegister, OfficeZone, PolicyBook
 
 log = logging.getLogger(__name__)
 _CLOCKS_TOPIC_PREFIX = f"{ComplaintClocks.__module__}:{ComplaintClocks.__qualname__}."
@@ -72,8 +73,30 @@ class SlaApplication(ServiceApplication):
         return book.current if book is not None else DEFAULT_POLICY
 
     def calendar_in(self, uow: UnitOfWork, office_id: str) -> OfficeCalendar | None:
+        """The calendar as the office's manager set it (its zone a fallback: `office_time_in`)."""
         register: CalendarRegister | None = uow.find(CalendarRegister.create_id(office_id))
         return register.current if register is not None else None
+
+    def office_time_in(self, uow: UnitOfWork, office_id: str) -> OfficeTime:
+        """What the office's clocks run under: its calendar in the directory's zone for the office
+        (the calendar's or the policy's zone only until the directory has spoken)."""
+        zone: OfficeZone | None = uow.find(OfficeZone.create_id(office_id))
+        return office_time(self.calendar_in(uow, office_id), zone.heard if zone else None, self.policy_in(uow))
+
+    def office_time_of(self, office_id: str) -> OfficeTime:
+        return self.office_time_in(self.unit_of_work(), office_id)
+
+    def office_zone_heard(self, office_id: str) -> HeardZone | None:
+        """What the directory last said of the office's zone (None: it has not spoken)."""
+        zone: OfficeZone | None = self.unit_of_work().find(OfficeZone.create_id(office_id))
+        return zone.heard if zone else None
+
+    def hear_office_zone(self, uow: UnitOfWork, office_id: str, heard: HeardZone, actor_id: str) -> bool:
+        """The directory said the office's time zone (`OfficeChanged`): kept if it is its latest word.
+        Clocks started from then on run in it; running clocks keep the zone they started under."""
+        zone: OfficeZone = uow.find(OfficeZone.create_id(office_id)) or OfficeZone(office_id)
+        uow.add(zone)
+        return zone.hear(heard, actor_id)
 
     def current_policy(self) -> SlaPolicy:
         return self.policy_in(self.unit_of_work())
@@ -121,7 +144,8 @@ class SlaApplication(ServiceApplication):
             complaint_id, office_id
         )
         uow.add(clocks)
-        clocks.note(fact, at, cause_id, self.policy_in(uow), self.calendar_in(uow, office_id), **data)
+        office = self.office_time_in(uow, office_id)
+        clocks.note(fact, at, cause_id, office.policy(self.policy_in(uow)), office.calendar, **data)
         return clocks
 
     # -- commands of people -----------------------------------------------------------------------

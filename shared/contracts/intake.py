@@ -24,6 +24,22 @@ class Channel(StrEnum):
     HOTLINE = "hotline"
 
 
+class Language(StrEnum):
+    """The languages the desk and the complainant's mails speak (a BCP 47 tag each)."""
+
+    EN = "en"
+    ZH_HANT = "zh-Hant"
+    ZH_HANS = "zh-Hans"
+
+
+def _language() -> Any:
+    return Field(
+        default=None,
+        description="The complainant's language, for what is written to them (receipt, updates, status "
+        "page); null when not recorded (then English and Traditional Chinese). Not identifying: in clear.",
+    )
+
+
 class Complainant(Contract):
     """Personal data: never logged, shown only to the complainant's own office and to auditors."""
 
@@ -51,6 +67,7 @@ class RegistrationForm(Contract):
     description: str = Field(min_length=1, max_length=4000, description="What happened.")
     customer_request: str = Field(min_length=1, max_length=2000, description="What the customer asks for.")
     received_by: str = Field(min_length=1, max_length=200, description="Who took the complaint.")
+    language: Language | None = _language()
 
     @field_validator("received_at")
     @classmethod
@@ -94,6 +111,7 @@ class SealedForm(Contract):
     description: str = Field(min_length=1, max_length=4000, description="What happened.")
     customer_request: str = Field(min_length=1, max_length=2000, description="What the customer asks for.")
     received_by: str = Field(min_length=1, max_length=200, description="Who took the complaint.")
+    language: Language | None = _language()
 
     @classmethod
     def of(cls, form: RegistrationForm, personal: SealedPersonal) -> SealedForm:

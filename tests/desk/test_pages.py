@@ -58,6 +58,8 @@ class Stand:
             key in {self.keys[a] for a in self.keys if a.startswith("hk-central/")}
             or key == self.keys["group/dashboard"]
         )
+        if request.url.host == "intake" and path == "/complaints" and request.method == "POST":
+            return httpx.Response(201, json={"complaint_id": str(uuid4())})
         if request.url.host == "projection" and path == "/complaints":
             return httpx.Response(200, json={"total": 1, "limit": 500, "offset": 0, "items": [SUMMARY] if own else []})
         if request.url.host == "projection" and path == f"/complaints/{CID}":

@@ -206,6 +206,7 @@ def registered(
     office: str = "office-a",
     keyring: Keyring | None = None,
     name: str = "Chan Tai Man",
+    language: str | None = None,
 ) -> ComplaintRegistered:
     """Intake's ComplaintRegistered for a complainant reached at `contact` (sealed with `keyring` as
     intake seals it; without one, as an event from before sealing reads)."""
@@ -213,7 +214,7 @@ def registered(
     complaint = uuid4()
     at = registered_at or datetime.now(UTC)
     data = form(f"REF-{complaint.hex[:8]}", complainant={"name": name, "contact": contact})
-    data |= {"received_at": at.isoformat(), "occurred_at": at.isoformat()}
+    data |= {"received_at": at.isoformat(), "occurred_at": at.isoformat(), "language": language}
     return ComplaintRegistered(
         event_id=derived_id("test-registered", complaint),
         complaint_id=complaint,

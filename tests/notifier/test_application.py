@@ -188,7 +188,9 @@ async def test_the_receipt_links_to_the_complainant_s_status_page_on_the_desk(
     smtp: SmtpSink, hooks: HookReceiver
 ) -> None:
     service = notifier(smtp, hooks, Letters())
-    service.status_link = lambda cid: status_link("https://desk.test", cid, "a-status-link-secret-for-tests")
+    service.status_link = lambda cid, lang=None: status_link(
+        "https://desk.test", cid, "a-status-link-secret-for-tests", lang
+    )
     event = registered("chan.tai.man@mail.test")
     await service.receipt(wire(event), ORIGIN)
     [mail] = smtp.messages

@@ -22,8 +22,9 @@ def test_deliveries_are_counted_by_outcome_as_they_happen() -> None:
     counts = Counts()
     registry = notifier_registry(lambda: counts)
     counts.notifications, counts.sent, counts.failed_attempts, counts.dead_lettered = 3, 5, 2, 1
-    counts.repeats_skipped, counts.receipts = 4, 1
+    counts.repeats_skipped, counts.receipts, counts.unprocessable = 4, 1, 2
     found = _values(counts)
+    assert found[("notifier_unprocessable_total", ())] == 2
     assert found[("notifier_notifications_total", ())] == 3
     assert found[("notifier_deliveries_total", (("outcome", "sent"),))] == 5
     assert found[("notifier_deliveries_total", (("outcome", "failed_attempt"),))] == 2

@@ -6,11 +6,8 @@ nothing; a failing fetch is retried, a refused one dead-lettered."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
-
-import pytest
 
 from services.notifier.adapters.email import SmtpMailer
 from services.notifier.adapters.ledger import MemoryLedger
@@ -79,12 +76,6 @@ class Letters:
 
     async def publish(self, letter: DeadLetter, event_id: UUID) -> None:
         self.letters.append((letter, event_id))
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
 
 
 def notifier(smtp: SmtpSink, files: Files, letters: Letters) -> Notifier:

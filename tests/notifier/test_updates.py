@@ -3,15 +3,12 @@ SMTP server, a memory ledger and a real keyring (no broker)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-import pytest
-
 from services.notifier.adapters.contacts import MemoryContacts
-from services.notifier.application import Origin
+from services.notifier.application import Notifier, Origin
 from services.notifier.domain import updates
 from shared.clock import utc_now
 from shared.contracts.envelope import Actor
@@ -112,29 +109,23 @@ def test_each_update_says_only_what_was_meant_for_the_customer_in_both_languages
     assert updates.update(cause) is None  # internal: never mailed
 
 
+def complainants_notifier(smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path) -> tuple[Notifier, Keyring]:
+    """A notifier that writes to complainants: a real keyring, a memory contacts table, status links."""
+    keyring = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "keyring.sqlite"))
+    service = notifier(smtp, hooks, Letters())
+    service.keyring, service.contacts = keyring, MemoryContacts()
+    service.status_link = lambda complaint_id, lang=None: status_link("https://desk.test", complaint_id, SECRET, lang)
+    return service, keyring
+
+
 def test_a_registration_before_sealing_keeps_no_contact() -> None:
     assert updates.kept_contact(registered("chan@mail.test")) is None  # v1: clear, so not kept
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver() as receiver:
-        yield receiver
 
 
 async def test_progress_reply_and_invitation_reach_the_complainant_once_and_nothing_after_erasure_or_close(
     smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path
 ) -> None:
-    keyring = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "keyring.sqlite"))
-    service = notifier(smtp, hooks, Letters())
-    service.keyring, service.contacts = keyring, MemoryContacts()
-    service.status_link = lambda complaint_id: status_link("https://desk.test", complaint_id, SECRET)
+    service, keyring = complainants_notifier(smtp, hooks, tmp_path)
     origin = Origin("complaints.intake.events", 0, 1)
     event = registered("chan.tai.man@mail.test", keyring=keyring)
     await service.receipt(wire(event), origin)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -30,12 +29,6 @@ SECRET = "a-status-link-secret-for-the-broker-test"
 DESK = "https://desk.test"
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
 @pytest.fixture(scope="module")
 def keyring_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One keyring for the module: a rerun finds the earlier run's registrations (sealed with it) on
@@ -54,12 +47,11 @@ async def _wait(smtp: SmtpSink, address: str, count: int, timeout: float) -> lis
     return _to(smtp, address)
 
 
-async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_erased_person_gets_nothing(
-    kafka_bootstrap: str, smtp: SmtpSink, tmp_path: Path, keyring_path: Path
-) -> None:
-    keyring = Keyring.from_settings(KeyringSettings(sqlite_path=keyring_path))
+def keyring_worker(servers: str, smtp: SmtpSink, tmp_path: Path, keyring_path: Path) -> WorkerProcess:
+    """A worker (not started) that opens sealed contacts with the keyring at `keyring_path` and links
+    to the desk's status page."""
     worker = WorkerProcess(
-        kafka_bootstrap,
+        servers,
         f"notifier-{uuid4().hex[:8]}",
         write_directory(tmp_path / "d.json", directory()),
         smtp,
@@ -70,6 +62,14 @@ async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_eras
         "NOTIFIER_STATUS_LINK_SECRET": SECRET,
         "NOTIFIER_DESK_URL": DESK,
     }
+    return worker
+
+
+async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_erased_person_gets_nothing(
+    kafka_bootstrap: str, smtp: SmtpSink, tmp_path: Path, keyring_path: Path
+) -> None:
+    keyring = Keyring.from_settings(KeyringSettings(sqlite_path=keyring_path))
+    worker = keyring_worker(kafka_bootstrap, smtp, tmp_path, keyring_path)
     worker.start()
     try:
         chan = registered("chan.tai.man@mail.test", keyring=keyring)

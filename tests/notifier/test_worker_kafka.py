@@ -91,18 +91,6 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
 def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
     started: list[WorkerProcess] = []
     yield started

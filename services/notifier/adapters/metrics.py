@@ -1,5 +1,6 @@
 """The notifier's Prometheus metrics, read from its running counts at each scrape: notifications
-heard, deliveries by outcome (sent, failed attempt, dead-lettered, a repeat skipped), receipts,
+heard, deliveries by outcome (sent, failed attempt, dead-lettered, a repeat skipped), records not
+processable (dead-lettered), receipts,
 complainants' updates."""
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ class CountsCollector(Collector):
         )
         unauthored.add_metric([], counts.unauthored)
         yield unauthored
+        unprocessable = CounterMetricFamily(
+            "notifier_unprocessable",
+            "Records read but not processable (a person the keyring does not know, a mail that cannot be built): "
+            "dead-lettered with the reason, the worker goes on.",
+        )
+        unprocessable.add_metric([], counts.unprocessable)
+        yield unprocessable
         receipts = CounterMetricFamily("notifier_receipts", "Receipts sent to complainants.")
         receipts.add_metric([], counts.receipts)
         yield receipts

@@ -21,3 +21,9 @@ def http_status_is_permanent(status: int) -> bool:
 
 def smtp_code_is_permanent(code: int | None) -> bool:
     return code is not None and 500 <= code < 600
+
+
+class Unrecoverable(Exception):
+    """The notifier's own state or the broker failed (the ledger, the contacts table, the dead-letter
+    topic): nothing is wrong with the record, so it must not be dead-lettered. The worker stops and
+    the record is redelivered (bootstrap's `_exit_unacked`)."""

@@ -2,7 +2,8 @@
 
 The complainant's contact is personal data: it is read from intake's `ComplaintRegistered`, used for
 one email, and never logged, never written to a topic (the ledger keeps only the complaint id).
-Staff names (`received_by`) and the complaint's text stay out of the receipt.
+Staff names (`received_by`) and the complaint's text stay out of the receipt. It is written in the
+complainant's language when the form recorded it (`wording.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from uuid import UUID
 
 from shared.contracts import derived_id
 from shared.contracts.intake import ComplaintRegistered, RegistrationForm
+
+from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, subject
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -42,6 +45,29 @@ def reference(event: ComplaintRegistered) -> str:
     return f"{event.payload.form.office_reference} ({event.office_id} no. {event.payload.sequence_number})"
 
 
+SUBJECT = {EN: "Your complaint is recorded", ZH_HANT: "您的投訴已登記", ZH_HANS: "您的投诉已登记"}
+
+
+def _recorded(received: str, ref: str) -> dict[str, tuple[str, ...]]:
+    return {
+        EN: (
+            f"Your complaint received on {received} is recorded.",
+            REFERENCE[EN].format(ref=ref),
+            "Please quote it when you contact us. We will tell you how it progresses.",
+        ),
+        ZH_HANT: (
+            f"您於 {received} 提出的投訴已經登記。",
+            REFERENCE[ZH_HANT].format(ref=ref),
+            "聯絡我們時請提供此編號。我們會通知您處理進度。",
+        ),
+        ZH_HANS: (
+            f"您于 {received} 提出的投诉已经登记。",
+            REFERENCE[ZH_HANS].format(ref=ref),
+            "联系我们时请提供此编号。我们会通知您处理进度。",
+        ),
+    }
+
+
 def receipt_email(
     event: ComplaintRegistered,
     form: RegistrationForm,
@@ -50,30 +76,17 @@ def receipt_email(
     domain: str,
     status_url: str | None = None,
 ) -> EmailMessage:
-    """The receipt, to the complainant as `form` names them (opened through the keyring just now)."""
-    ref = reference(event)
+    """The receipt, to the complainant as `form` names them (opened through the keyring just now), in
+    their language (`form.language`), or in English and Traditional Chinese when it is not recorded."""
+    langs = languages(form.language)
     message = EmailMessage()
     message["Message-ID"] = receipt_message_id(event.complaint_id, domain)
     message["Date"] = format_datetime(event.payload.registered_at)
     message["From"] = sender
     message["To"] = formataddr((form.complainant.name, form.complainant.contact.strip()))
-    message["Subject"] = f"Your complaint is recorded / 您的投訴已登記: {form.office_reference}"
+    message["Subject"] = subject(SUBJECT, langs, form.office_reference)
     message["X-Complaint-Id"] = str(event.complaint_id)
-    message.set_content(
-        "\n".join(
-            [
-                f"Dear {form.complainant.name},",
-                "",
-                f"Your complaint received on {form.received_at:%Y-%m-%d %H:%M} is recorded.",
-                f"Reference: {ref}",
-                "Please quote it when you contact us. We will tell you how it progresses.",
-                "",
-                f"您於 {form.received_at:%Y-%m-%d %H:%M} 提出的投訴已經登記。",
-                f"編號：{ref}",  # noqa: RUF001 (Chinese punctuation)
-                "聯絡我們時請提供此編號。我們會通知您處理進度。",
-                *(["", f"Follow it here / 查看進度: {status_url}"] if status_url else []),
-            ]
-        )
-        + "\n"
-    )
+    sections = _recorded(f"{form.received_at:%Y-%m-%d %H:%M}", reference(event))
+    message.set_content(body(form.complainant.name, sections, langs, status_url))
+    message["Content-Language"] = ", ".join(langs)  # after set_content, which clears Content-* headers
     return message

@@ -3,7 +3,7 @@
 Built by an allow-list, like the desk's status page: each kind of update keeps only what the event
 says was meant for the customer (what they were told, the promise and its time, the reply's summary,
 the visit's time). Never the actor, an approver (`agreed_by`), a department, a cause, a responsible
-person, or any internal note. Bilingual (English and Traditional Chinese), like the receipt.
+person, or any internal note. In the complainant's language, like the receipt (`wording.py`).
 
 The contact comes from intake's registration, kept sealed (`KeptContact`): the notifier opens it
 through the keyring only when it sends, so an erased person gets nothing.
@@ -11,10 +11,12 @@ through the keyring only when it sends, so an erased person gets nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -25,16 +27,17 @@ from shared.contracts.handling import CommitmentMade, ProgressReported
 from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 
 from .receipts import reference
+from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, subject
 
 PROGRESS = "progress"
 REPLY = "reply"
 RETURN_VISIT = "return-visit"
 
-KINDS: dict[type[BaseModel], str] = {
-    ProgressReported: PROGRESS,
-    CommitmentMade: PROGRESS,
-    CustomerReplied: REPLY,
-    ReturnVisitScheduled: RETURN_VISIT,
+# What each kind of update is called, per language.
+SUBJECTS: dict[str, dict[str, str]] = {
+    PROGRESS: {EN: "Progress on your complaint", ZH_HANT: "投訴處理進度", ZH_HANS: "投诉处理进度"},
+    REPLY: {EN: "Our reply to your complaint", ZH_HANT: "投訴答覆", ZH_HANS: "投诉答复"},
+    RETURN_VISIT: {EN: "How did we do? / Return visit", ZH_HANT: "回訪邀請", ZH_HANS: "回访邀请"},
 }
 
 
@@ -46,6 +49,7 @@ class KeptContact(BaseModel):
     personal: SealedPersonal
     reference: str
     office_reference: str
+    language: str | None = None  # the complainant's, from the form (not identifying); None: not recorded
 
 
 def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
@@ -53,9 +57,13 @@ def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
     personal = event.payload.form.personal
     if personal.legacy_clear is not None or not personal.sealed:
         return None
+    form = event.payload.form
     return KeptContact(
-        personal=personal, reference=reference(event), office_reference=event.payload.form.office_reference
+        personal=personal, reference=reference(event), office_reference=form.office_reference, language=form.language
     )
+
+
+Lines = dict[str, tuple[str, ...]]  # the update's lines, per language
 
 
 @dataclass(frozen=True)
@@ -66,68 +74,77 @@ class Update:
     event_id: UUID
     complaint_id: UUID
     at: datetime
-    lines_en: tuple[str, ...]
-    lines_zh: tuple[str, ...]
-    subject_en: str
-    subject_zh: str
+    lines: Lines
 
 
 def _when(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC"
 
 
+# What introduces the words the customer was told (progress) or the reply's summary, per language.
+PROGRESS_INTRO = {
+    EN: "There is progress on your complaint:",
+    ZH_HANT: "您的投訴有新進展：",  # noqa: RUF001 (Chinese punctuation)
+    ZH_HANS: "您的投诉有新进展：",  # noqa: RUF001
+}
+REPLY_INTRO = {
+    EN: "Our reply to your complaint:",
+    ZH_HANT: "我們對您投訴的答覆：",  # noqa: RUF001
+    ZH_HANS: "我们对您投诉的答复：",  # noqa: RUF001
+}
+
+
+def _told(intro: dict[str, str], text: str) -> Lines:
+    """The introduction in each language, then the text as the staff wrote it for the customer."""
+    return {language: (words, text) for language, words in intro.items()}
+
+
+def _progress(event: ProgressReported) -> Lines:
+    return _told(PROGRESS_INTRO, event.payload.message)
+
+
+def _commitment(event: CommitmentMade) -> Lines:
+    promise, due = event.payload.promise, _when(event.payload.due_at)
+    return {
+        EN: ("We have made you a promise:", promise, f"By: {due}"),
+        ZH_HANT: ("我們向您承諾：", promise, f"期限：{due}"),  # noqa: RUF001 (Chinese punctuation)
+        ZH_HANS: ("我们向您承诺：", promise, f"期限：{due}"),  # noqa: RUF001
+    }
+
+
+def _reply(event: CustomerReplied) -> Lines:
+    return _told(REPLY_INTRO, event.payload.summary)
+
+
+def _return_visit(event: ReturnVisitScheduled) -> Lines:
+    due = _when(event.payload.due_at)
+    return {
+        EN: (
+            "We would like to hear whether you are satisfied with how your complaint was handled.",
+            f"We will contact you by {due}.",
+        ),
+        ZH_HANT: ("我們希望了解您對投訴處理結果是否滿意。", f"我們會在 {due} 前聯絡您。"),
+        ZH_HANS: ("我们希望了解您对投诉处理结果是否满意。", f"我们会在 {due} 前联系您。"),
+    }
+
+
+# The allow-list: each event that makes an update, its kind and what of it the complainant reads.
+BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any], Lines]]] = {
+    ProgressReported: (PROGRESS, _progress),
+    CommitmentMade: (PROGRESS, _commitment),
+    CustomerReplied: (REPLY, _reply),
+    ReturnVisitScheduled: (RETURN_VISIT, _return_visit),
+}
+KINDS: dict[type[BaseModel], str] = {event_type: kind for event_type, (kind, _) in BUILDERS.items()}
+
+
 def update(event: BaseModel) -> Update | None:
     """The update an event makes for the complainant, or None when it makes none."""
-    if isinstance(event, ProgressReported):
-        return Update(
-            PROGRESS,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            ("There is progress on your complaint:", event.payload.message),
-            ("您的投訴有新進展：", event.payload.message),  # noqa: RUF001 (Chinese punctuation)
-            "Progress on your complaint",
-            "投訴處理進度",
-        )
-    if isinstance(event, CommitmentMade):
-        due = _when(event.payload.due_at)
-        return Update(
-            PROGRESS,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            ("We have made you a promise:", event.payload.promise, f"By: {due}"),
-            ("我們向您承諾：", event.payload.promise, f"期限：{due}"),  # noqa: RUF001 (Chinese punctuation)
-            "Progress on your complaint",
-            "投訴處理進度",
-        )
-    if isinstance(event, CustomerReplied):
-        return Update(
-            REPLY,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            ("Our reply to your complaint:", event.payload.summary),
-            ("我們對您投訴的答覆：", event.payload.summary),  # noqa: RUF001 (Chinese punctuation)
-            "Our reply to your complaint",
-            "投訴答覆",
-        )
-    if isinstance(event, ReturnVisitScheduled):
-        due = _when(event.payload.due_at)
-        return Update(
-            RETURN_VISIT,
-            event.event_id,
-            event.complaint_id,
-            event.occurred_at,
-            (
-                "We would like to hear whether you are satisfied with how your complaint was handled.",
-                f"We will contact you by {due}.",
-            ),
-            ("我們希望了解您對投訴處理結果是否滿意。", f"我們會在 {due} 前聯絡您。"),
-            "How did we do? / Return visit",
-            "回訪邀請",
-        )
-    return None
+    built = BUILDERS.get(type(event))
+    if built is None:
+        return None
+    kind, lines = built
+    return Update(kind, event.event_id, event.complaint_id, event.occurred_at, lines(event))  # type: ignore[attr-defined]
 
 
 def update_key(item: Update) -> str:
@@ -150,28 +167,18 @@ def update_email(
     domain: str,
     status_url: str | None = None,
 ) -> EmailMessage:
-    """The update to the complainant, `name` and `contact` opened through the keyring just now."""
+    """The update to the complainant, `name` and `contact` opened through the keyring just now, in
+    their language (kept from the form), or English and Traditional Chinese when it is unknown."""
+    langs = languages(kept.language)
     message = EmailMessage()
     message["Message-ID"] = update_message_id(item, domain)
     message["Date"] = format_datetime(item.at)
     message["From"] = sender
     message["To"] = formataddr((name, contact.strip()))
-    message["Subject"] = f"{item.subject_en} / {item.subject_zh}: {kept.office_reference}"
+    message["Subject"] = subject(SUBJECTS[item.kind], langs, kept.office_reference)
     message["X-Complaint-Id"] = str(item.complaint_id)
     message["X-Complaint-Update"] = item.kind
-    message.set_content(
-        "\n".join(
-            [
-                f"Dear {name},",
-                "",
-                *item.lines_en,
-                f"Reference: {kept.reference}",
-                "",
-                *item.lines_zh,
-                f"編號：{kept.reference}",  # noqa: RUF001 (Chinese punctuation)
-                *(["", f"Follow it here / 查看進度: {status_url}"] if status_url else []),
-            ]
-        )
-        + "\n"
-    )
+    sections = {lang: (*item.lines[lang], REFERENCE[lang].format(ref=kept.reference)) for lang in langs}
+    message.set_content(body(name, sections, langs, status_url))
+    message["Content-Language"] = ", ".join(langs)  # after set_content, which clears Content-* headers
     return message

@@ -1,4 +1,5 @@
-"""What the SLA service hears: facts from intake, triage, handling and follow-up start and stop clocks.
+"""What the SLA service hears: facts from intake, triage, handling and follow-up start and stop clocks;
+the directory's `OfficeChanged` says each office's time zone (the directory is its author).
 
 One handler for every topic it reads. Each message becomes a *fact* on the complaint's clocks; the
 clocks reconcile over the set of facts, so messages of different topics may arrive in any order.
@@ -6,11 +7,15 @@ clocks reconcile over the set of facts, so messages of different topics may arri
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
 
 from shared.bus.consumer import Delivery
-from shared.bus.dispatch import Inbound
+from shared.bus.dispatch import Inbound, MessageHandler
 from shared.contracts import IntegrationEvent
+from shared.contracts.directory import OfficeChanged
 from shared.contracts.followup import (
     CaseClosed,
     CustomerReplied,
@@ -29,11 +34,12 @@ from shared.contracts.handling import (
     ResultRecorded,
 )
 from shared.contracts.intake import ComplaintRegistered
-from shared.contracts.topics import FOLLOWUP_EVENTS, HANDLING_EVENTS, INTAKE_EVENTS, TRIAGE_EVENTS
+from shared.contracts.topics import DIRECTORY_EVENTS, FOLLOWUP_EVENTS, HANDLING_EVENTS, INTAKE_EVENTS, TRIAGE_EVENTS
 from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
 from shared.eventstore import UnitOfWork
 
 from ..application import SlaApplication
+from ..domain.office_time import HeardZone
 
 
 def clock_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
@@ -109,8 +115,13 @@ class ClockFacts(Inbound):
         name, at, data = fact
         self.app.note_fact(uow, message.complaint_id, message.office_id, name, at, str(message.event_id), **data)
 
-    TOPICS = (INTAKE_EVENTS, TRIAGE_EVENTS, HANDLING_EVENTS, FOLLOWUP_EVENTS)
-    HANDLERS = dict.fromkeys(
+    def office_changed(self, uow: UnitOfWork, message: OfficeChanged, delivery: Delivery) -> None:
+        """The office's time zone, as the directory says it: the zone its later clocks run in."""
+        heard = HeardZone(message.payload.time_zone, message.occurred_at, str(message.event_id))
+        self.app.hear_office_zone(uow, message.payload.office_id, heard, message.actor.id)
+
+    TOPICS = (INTAKE_EVENTS, TRIAGE_EVENTS, HANDLING_EVENTS, FOLLOWUP_EVENTS, DIRECTORY_EVENTS)
+    HANDLERS: ClassVar[Mapping[type[BaseModel], MessageHandler]] = {OfficeChanged: office_changed} | dict.fromkeys(
         (
             ComplaintRegistered,
             ComplaintTriaged,

@@ -56,7 +56,10 @@ class OfficeCalendar(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     version: int = Field(default=1, ge=1)
-    timezone: TimeZoneName = "Asia/Hong_Kong"
+    timezone: TimeZoneName = Field(
+        default="Asia/Hong_Kong",
+        description="A fallback only: the directory's zone for the office applies once it has spoken (office_time.py).",
+    )
     hours: dict[int, WorkingHours] = Field(description="Weekday (0 = Monday) -> working hours.")
     holidays: list[date] = Field(default_factory=list)
     working_day_hours: float = Field(default=8, gt=0, le=24, description="How long a 'day' of the policy is.")

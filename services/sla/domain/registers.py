@@ -1,4 +1,5 @@
-"""Versioned data: the SLA policy book and each office's calendar. A change is a recorded event."""
+"""Versioned data: the SLA policy book, each office's calendar, and each office's time zone as the
+directory said it. A change is a recorded event."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from shared.contracts import derived_id
 
 from .calendar import OfficeCalendar
+from .office_time import HeardZone, supersedes
 from .policy import DEFAULT_POLICY, SlaPolicy
 
 
@@ -84,3 +86,28 @@ class CalendarRegister(Aggregate):
     @event("CalendarSet")
     def _set(self, calendar: dict[str, Any] | None, at: datetime, actor_id: str) -> None:
         self.history.append(calendar)
+
+
+class OfficeZone(Aggregate):
+    """An office's time zone as the directory last said it (its `OfficeChanged` events), with the
+    event that said it and who made the change: the SLA never decides a zone (office_time.py)."""
+
+    @staticmethod
+    def create_id(office_id: str, **_: Any) -> UUID:
+        return derived_id("sla-office-zone", office_id)
+
+    @event("Opened")
+    def __init__(self, office_id: str) -> None:
+        self.office_id = office_id
+        self.heard: HeardZone | None = None
+
+    def hear(self, heard: HeardZone, actor_id: str) -> bool:
+        """Keep `heard` if it is the directory's latest word (True); an older one changes nothing."""
+        if not supersedes(heard, self.heard):
+            return False
+        self._heard(time_zone=heard.time_zone, said_at=heard.said_at, event_id=heard.event_id, actor_id=actor_id)
+        return True
+
+    @event("ZoneHeard")
+    def _heard(self, time_zone: str, said_at: datetime, event_id: str, actor_id: str) -> None:
+        self.heard = HeardZone(time_zone, said_at, event_id)

@@ -28,6 +28,7 @@ from .. import bootstrap
 from ..application import SlaApplication
 from ..domain.calendar import OfficeCalendar
 from ..domain.errors import ClocksNotFound, Inadmissible, OutOfOrder
+from ..domain.office_time import HeardZone, OfficeTime, ZoneSource
 from ..domain.policy import SlaPolicy
 from ..settings import SlaSettings
 
@@ -52,6 +53,32 @@ class ClockOut(BaseModel):
     extension: dict[str, Any] | None
     stopped_at: datetime | None
     outcome: str | None
+
+
+class OfficeTimeView(BaseModel):
+    """`GET /office/calendar`: what the office's manager set, and what its clocks run under now."""
+
+    office_id: str
+    calendar: OfficeCalendar | None = Field(description="As the office's manager set it (null: calendar time).")
+    time_zone: str = Field(description="The zone the office's next clocks run in.")
+    time_zone_from: ZoneSource = Field(
+        description="directory (the office's author); calendar or policy: fallbacks before the directory spoke."
+    )
+    directory_event_id: str | None = Field(description="The directory's OfficeChanged that said the zone.")
+    directory_said_at: datetime | None
+
+    @classmethod
+    def of(
+        cls, office_id: str, now_in_force: OfficeTime, calendar: OfficeCalendar | None, heard: HeardZone | None
+    ) -> OfficeTimeView:
+        return cls(
+            office_id=office_id,
+            calendar=calendar,
+            time_zone=now_in_force.time_zone,
+            time_zone_from=now_in_force.source,
+            directory_event_id=heard.event_id if heard else None,
+            directory_said_at=heard.said_at if heard else None,
+        )
 
 
 class ClocksOut(BaseModel):
@@ -170,13 +197,29 @@ def create_app(
         except Inadmissible as error:
             raise _inadmissible(error) from None
 
+    @api.get("/office/calendar", response_model=OfficeTimeView, responses=PROBLEM_RESPONSES)
+    def office_calendar(principal: CurrentPrincipal, request: Request, office_id: str | None = None) -> OfficeTimeView:
+        """What an office's clocks run under: the calendar its manager set (null: calendar time) and the
+        time zone in force, with where it came from (`directory`, else the calendar's or the policy's
+        zone as a fallback until the directory has spoken) and the directory event that said it. An
+        office's key reads its own office; a group key names one (`office_id`)."""
+        wanted = office_id or principal.office_id
+        if wanted is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "office_id: a group key names the office")
+        if not principal.can_see_office(wanted):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such office")
+        return OfficeTimeView.of(wanted, sla(request).office_time_of(wanted), sla(request).office_calendar(wanted),
+                                 sla(request).office_zone_heard(wanted))  # fmt: skip
+
     @api.put("/office/calendar", response_model=OfficeCalendar | None, responses=PROBLEM_RESPONSES)
     def set_calendar(
         body: OfficeCalendar | None, principal: CurrentPrincipal, request: Request
     ) -> OfficeCalendar | None:
         """Set your office's working calendar (null: calendar time). Applies to clocks started later. The
         calendar must name a known IANA time zone and leave real working time: a week of at least 8 working
-        hours and two of its working days, at most 200 holidays; otherwise 422 with the reason."""
+        hours and two of its working days, at most 200 holidays; otherwise 422 with the reason. Its time
+        zone is a fallback only: the directory's zone for the office applies once the directory has said
+        it (`GET /office/calendar` shows which is in force)."""
         require_roles(principal, "manager")
         office_id = require_office(principal)
         try:
