@@ -147,6 +147,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ),
     ("sla", "GET", "/policy"): r(ANY, NONE),
     ("sla", "PUT", "/policy"): r({"group"}, NONE, lambda s: s.policy),
+    ("sla", "GET", "/office/calendar"): r(READERS, OFFICE, office_id=HK),
     ("sla", "PUT", "/office/calendar"): r({"manager"}, OWN, lambda s: CALENDAR),
     # follow-up
     ("followup", "POST", "/complaints/{complaint_id}/reply"): r(
