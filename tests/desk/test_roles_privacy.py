@@ -178,3 +178,26 @@ def test_intake_judges_who_may_erase_not_the_desk(desk: Any) -> None:
                           data={"reason": "x", "confirm": str(PERSON), "csrf": token})  # fmt: skip
     assert refused.status_code == 403 and "intake (403)" in refused.text
     assert intake.seen and intake.seen[-1].headers["x-office-key"] == keys["hk-central/manager"]
+
+
+def test_the_group_s_privacy_user_signs_in_with_a_token_lands_on_privacy_and_intake_receives_the_token(
+    tmp_path: Path, dev_issuer: Any
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def intake(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"person_id": str(PERSON)})
+
+    settings = DeskSettings(
+        keys_file=tmp_path / "none.json", oidc_issuer=dev_issuer.issuer,
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    token = dev_issuer.sign_in("group/privacy")
+    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(intake)))) as client:
+        signed = client.post("/sign-in", data={"token": token, "next": "/queue"})
+        assert signed.url.path == "/privacy" and nav(signed.text) == ["privacy"]
+        found = client.post("/privacy/lookup", data={**KNOWN, "csrf": csrf(signed.text)})
+        assert str(PERSON) in found.text
+    assert [r.url.path for r in seen] == ["/privacy/persons/lookup"]
+    assert seen[0].headers["authorization"] == f"Bearer {token}" and "x-office-key" not in seen[0].headers
