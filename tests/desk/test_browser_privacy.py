@@ -21,6 +21,7 @@ from services.intake import bootstrap as intake_boot
 from services.intake.entrypoints.http import create_app as intake_http
 from services.intake.settings import IntakeSettings
 from shared.keyring import KeyringSettings
+from tests.desk.conftest import screenshot
 from tests.desk.system import serve
 from tests.support import form, write_keys
 
@@ -99,6 +100,7 @@ def test_a_privacy_officer_finds_and_erases_a_person_on_the_desk(chromium_driver
     assert by(driver, "erased-by").text == "group/privacy"
     assert by(driver, "erased-at").text not in ("", "—")
     assert WORDS[lang]["note"] in by(driver, "erased-note").text
+    screenshot(driver, f"privacy-{lang}")  # /tmp/desk-privacy-<lang>.png: what the officer saw
 
     found = httpx.post(f"{intake}/privacy/persons/lookup", json=person, headers={"X-Office-Key": keys["group/privacy"]})
     assert found.status_code == 404, found.text  # erased: intake knows nobody by these any more
