@@ -187,6 +187,36 @@ class DeskApplication:
         )
         return result
 
+    # -- the privacy officer's page -----------------------------------------------------------
+
+    async def find_person(self, who: Credential, data: dict[str, str]) -> str | None:
+        """A data subject's person id by name, contact and unit, from intake's `POST /privacy/persons/lookup`
+        (its blind index; the facts typed are not stored); None when intake knows nobody by them."""
+        facts = {name: data.get(name, "").strip() for name in ("name", "contact", "unit_address")}
+        missing = [name for name, value in facts.items() if not value]
+        if missing:
+            raise FormProblem(missing[0], "name, contact and unit are all needed")
+        try:
+            found: dict[str, Any] = await self.services.post("intake", "/privacy/persons/lookup", who, facts)
+        except ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+        return str(found["person_id"])
+
+    async def erase_person(self, who: Credential, person_id: UUID, data: dict[str, str]) -> dict[str, Any]:
+        """Erase a data subject through intake's `POST /privacy/persons/{id}/erasure`, once the officer has
+        typed the person id again to confirm and said why (intake records who, when and why)."""
+        reason = data.get("reason", "").strip()
+        if not reason:
+            raise FormProblem("reason", "say why (e.g. the data subject's request number)")
+        if data.get("confirm", "").strip().lower() != str(person_id):
+            raise FormProblem("confirm", "type the person id again to confirm the erasure")
+        done: dict[str, Any] = await self.services.post(
+            "intake", f"/privacy/persons/{person_id}/erasure", who, {"reason": reason}
+        )
+        return done
+
     # -- the complainant's status page --------------------------------------------------------
 
     async def status(self, token: str) -> StatusPage:

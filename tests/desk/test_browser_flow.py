@@ -24,11 +24,12 @@ WAIT = 90.0  # seconds: an upper bound for a loaded machine, not a speed claim
 WORDS = {
     "en": {
         "register": "Record a complaint",
+        "queue": "Queue",
         "closed": "Your complaint was closed",
         "received": "We received your complaint",
     },
-    "zh-Hant": {"register": "登記投訴", "closed": "您的投訴已結案", "received": "我們已收到您的投訴"},
-    "zh-Hans": {"register": "登记投诉", "closed": "您的投诉已结案", "received": "我们已收到您的投诉"},
+    "zh-Hant": {"register": "登記投訴", "queue": "待辦", "closed": "您的投訴已結案", "received": "我們已收到您的投訴"},
+    "zh-Hans": {"register": "登记投诉", "queue": "待办", "closed": "您的投诉已结案", "received": "我们已收到您的投诉"},
 }
 
 
@@ -60,7 +61,12 @@ def sign_in(driver: Any, system: System, actor: str, lang: str) -> None:
         assert time.monotonic() < deadline, f"{actor} was not signed in: {driver.current_url}"
         time.sleep(0.1)
     assert by(driver, "who").text == actor
-    assert by(driver, "nav-register").text == WORDS[lang]["register"]
+    assert by(driver, "nav-queue").text == WORDS[lang]["queue"]
+    offered = {a.get_attribute("data-testid") for a in driver.find_elements("css selector", "header nav a")}
+    registers = actor.endswith(("/reception", "/supervisor", "/manager"))  # intake's registering roles
+    assert ("nav-register" in offered) == registers, (actor, offered)  # only the pages the role can use
+    if registers:
+        assert by(driver, "nav-register").text == WORDS[lang]["register"]
 
 
 def fill(driver: Any, form: Any, values: dict[str, str | bool]) -> None:

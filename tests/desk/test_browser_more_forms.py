@@ -64,13 +64,13 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, MoreSt
         served.thread.join(timeout=15)
 
 
-def sign_in(driver: Any, url: str, key: str, lang: str) -> None:
+def sign_in(driver: Any, url: str, key: str, lang: str, lands: str = "/queue") -> None:
     driver.delete_all_cookies()
     driver.get(f"{url}/sign-in?lang={lang}")
     by(driver, "key").send_keys(key)
     by(driver, "sign-in").click()
     deadline = time.monotonic() + 20
-    while "/queue" not in driver.current_url:
+    while lands not in driver.current_url:
         assert time.monotonic() < deadline, driver.current_url
         time.sleep(0.1)
 
@@ -118,7 +118,10 @@ def test_more_time_a_waiver_and_a_hotline_call_through_the_desk(chromium_driver:
     send(driver, "waiver", {"reason": f"moved abroad {lang}"})
     assert sent(stand, "followup") == [{"reason": f"moved abroad {lang}"}]
 
-    sign_in(driver, url, keys["group/hotline"], lang)
+    sign_in(driver, url, keys["group/hotline"], lang, lands="/hotline")  # the hotline's page, not the queue
+    assert [a.get_attribute("data-testid") for a in driver.find_elements("css selector", "header nav a")] == [
+        "nav-hotline"
+    ]
     by(driver, "nav-hotline").click()
     assert driver.find_element("css selector", "h1").text == TITLES[lang][2]
     form = by(driver, "hotline-form")

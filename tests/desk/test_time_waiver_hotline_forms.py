@@ -124,7 +124,8 @@ def test_a_supervisor_waives_the_return_visit_with_why_and_staff_are_not_offered
 
 def test_the_hotline_records_a_call_and_only_the_hotline_is_offered_the_page(desk: Any) -> None:
     client, stand, keys = desk
-    sign_in(client, keys["group/hotline"])
+    landed = client.post("/sign-in", data={"key": keys["group/hotline"], "next": "/queue"})
+    assert landed.url.path == "/hotline"  # the hotline's first (and only) page, not the queue it cannot read
     page = client.get("/hotline").text
     assert 'data-testid="hotline-form"' in page and 'data-testid="problem"' not in page
     answer = client.post(
@@ -143,7 +144,7 @@ def test_the_hotline_records_a_call_and_only_the_hotline_is_offered_the_page(des
     client.post("/sign-out", data={"csrf": csrf(page)})
     sign_in(client, keys["hk-central/reception"])
     assert 'data-testid="nav-hotline"' not in client.get("/queue").text
-    assert 'data-testid="problem"' in client.get("/hotline").text
+    assert 'data-testid="role-needed"' in client.get("/hotline").text
 
 
 @pytest.mark.parametrize(

@@ -237,6 +237,11 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("desk", "GET", "/complaints/{complaint_id}"): r(READERS, OFFICE),
     ("desk", "POST", "/complaints/{complaint_id}/{name}"): r(DEPARTMENT, OFFICE, lambda s: {"message": "on it"}),
     ("desk", "GET", "/admin"): r(ANY, LIST),
+    ("desk", "GET", "/privacy"): r(ANY, FORM),
+    ("desk", "POST", "/privacy/lookup"): r({"privacy"}, NONE, lambda s: ERASABLE),
+    ("desk", "POST", "/privacy/persons/{person_id}/erasure"): r(
+        {"privacy"}, NONE, lambda s: {**REASON, "confirm": str(s.seeded.erasable_person)}
+    ),
     ("desk", "POST", "/admin/calendar"): r(
         {"manager"}, OWN, lambda s: {"days": "0 1 2 3 4", "start": "09:00", "end": "18:00"}
     ),

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..adapters.services import ServiceError, Services
 from ..adapters.session import Session
 from ..domain.forms import FormProblem
+from ..domain.roles import Page, usable
 
 Render = Callable[..., HTMLResponse]
 FormOf = Callable[[Request, Session], Awaitable[dict[str, str]]]
@@ -96,7 +97,12 @@ def calendar_body(data: dict[str, str]) -> dict[str, Any]:
 
 
 def install_admin(
-    api: FastAPI, services: Services, signed_in: Callable[[Request], Session], form_of: FormOf, render: Render
+    api: FastAPI,
+    services: Services,
+    signed_in: Callable[[Request], Session],
+    form_of: FormOf,
+    render: Render,
+    role_page: Callable[[Request, Session, Page], HTMLResponse],
 ) -> None:
     async def listing(session: Session) -> tuple[dict[str, Any], str | None]:
         found: dict[str, Any] = {"offices": [], "departments": {}, "staff": [], "keys": []}
@@ -123,6 +129,8 @@ def install_admin(
     async def admin(request: Request, done: str | None = None) -> HTMLResponse:
         """Offices, departments, staff and keys the person may see; the forms they may use."""
         session = signed_in(request)
+        if not usable(Page.ADMIN, session.role_set, session.office_id):
+            return role_page(request, session, Page.ADMIN)
         return await page(request, session, done=done)
 
     @api.post("/admin/calendar", response_class=HTMLResponse)

@@ -40,10 +40,11 @@ from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, DeskApplication, NotFound, QueueRow
 from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
-from ..domain.roles import Action, allowed
+from ..domain.roles import Action, Page, allowed, destination, landing, needed_roles, usable
 from ..settings import DeskSettings
 from .admin import install_admin
 from .pages import Pages
+from .privacy import install_privacy
 
 PENDING_COOKIE = "desk_sign_in"  # the state and PKCE verifier while the person is at the issuer
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -135,6 +136,12 @@ def create_app(
         html = pages.render(request.state.lang, template, request=request, session=session, **context)
         return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
+    def role_page(request: Request, session: Session, page: Page) -> HTMLResponse:
+        """A page the person's roles cannot use: which roles it needs, and a way to their own page. Not
+        a refusal of a service (nothing was asked of one): the navigation no longer offers it to them."""
+        return render(request, "role_needed.html", page=page, needed=needed_roles(page),
+                      landing=landing(session.role_set, session.office_id))  # fmt: skip
+
     # -- health -------------------------------------------------------------------------------
 
     @api.get("/health/live", include_in_schema=False)
@@ -156,7 +163,8 @@ def create_app(
     @api.get("/", include_in_schema=False)
     async def home(request: Request) -> Response:
         session = sessions.decode(request.cookies.get(COOKIE))
-        return RedirectResponse("/queue" if session else "/sign-in", status_code=303)
+        return RedirectResponse(landing(session.role_set, session.office_id) if session else "/sign-in",
+                                status_code=303)  # fmt: skip
 
     @api.get("/sign-in", response_class=HTMLResponse)
     async def sign_in_page(request: Request, next: str = "/queue", problem: str | None = None) -> HTMLResponse:
@@ -181,7 +189,7 @@ def create_app(
         if principal is None or credential is None:
             return RedirectResponse(f"/sign-in?{urlencode({'next': next_url, 'problem': problem})}", status_code=303)
         session = new_session(principal.actor_id, principal.office_id, principal.roles, credential)
-        response = RedirectResponse(next_url, status_code=303)
+        response = RedirectResponse(destination(next_url, session.role_set, session.office_id), status_code=303)
         response.set_cookie(COOKIE, sessions.encode(session), max_age=settings.session_max_age_seconds,
                             httponly=True, samesite="lax", secure=settings.secure_cookies)  # fmt: skip
         return response
@@ -225,7 +233,8 @@ def create_app(
         except (httpx.HTTPError, SignInFailed, TokenRefused, ValueError):
             return refused
         session = new_session(principal.actor_id, principal.office_id, principal.roles, Credential("bearer", token))
-        response = RedirectResponse(pending.next_url, status_code=303)
+        response = RedirectResponse(destination(pending.next_url, session.role_set, session.office_id),
+                                    status_code=303)  # fmt: skip
         response.delete_cookie(PENDING_COOKIE)
         response.set_cookie(COOKIE, sessions.encode(session), max_age=settings.session_max_age_seconds,
                             httponly=True, samesite="lax", secure=secure_cookies)  # fmt: skip
@@ -242,6 +251,8 @@ def create_app(
     @api.get("/register", response_class=HTMLResponse)
     async def register_page(request: Request) -> HTMLResponse:
         session = signed_in(request)
+        if not usable(Page.REGISTER, session.role_set, session.office_id):
+            return role_page(request, session, Page.REGISTER)
         now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
         may = Action.REGISTER in allowed(session.role_set, session.office_id)
         return render(request, "register.html", channels=[c.value for c in Channel], now=now, may=may, values={},
@@ -266,6 +277,8 @@ def create_app(
     @api.get("/hotline", response_class=HTMLResponse)
     async def hotline_form(request: Request) -> HTMLResponse:
         session = signed_in(request)
+        if not usable(Page.HOTLINE, session.role_set, session.office_id):
+            return role_page(request, session, Page.HOTLINE)
         now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
         may = Action.HOTLINE in allowed(session.role_set, session.office_id)
         return render(request, "hotline.html", now=now, may=may, values={}, problem=None, recorded=None)
@@ -297,6 +310,8 @@ def create_app(
         id: str | None = None,
     ) -> HTMLResponse:
         session = signed_in(request)
+        if not usable(Page.QUEUE, session.role_set, session.office_id):
+            return role_page(request, session, Page.QUEUE)
         state = state if state in QUEUE_STATES else "open"
         rows, problem = [], None
         try:
@@ -320,6 +335,8 @@ def create_app(
     @api.get("/search", response_class=HTMLResponse)
     async def search(request: Request, q: str = "") -> HTMLResponse:
         session = signed_in(request)
+        if not usable(Page.SEARCH, session.role_set, session.office_id):
+            return role_page(request, session, Page.SEARCH)
         rows: list[QueueRow] = []
         total, problem = 0, None
         try:
@@ -367,7 +384,8 @@ def create_app(
             return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
 
-    install_admin(api, services, signed_in, form_of, render)  # offices, staff, keys: entrypoints/admin.py
+    install_admin(api, services, signed_in, form_of, render, role_page)  # offices, staff, keys: entrypoints/admin.py
+    install_privacy(api, desk, clock, signed_in, form_of, render, role_page)  # find and erase: entrypoints/privacy.py
 
     # -- the complainant's status page (no sign-in: the signed link is the permission) ---------
 

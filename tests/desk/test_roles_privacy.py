@@ -1,0 +1,203 @@
+"""Navigation and landing by role, the page that says which role a page needs, and the privacy
+officer's page (find a person, erase them after confirming) over a stand-in intake answering as
+intake's API does: the officer's own key is what intake receives, and intake decides."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.desk.adapters.services import Services
+from services.desk.domain.roles import Page, destination, landing, pages, usable
+from services.desk.entrypoints.http import create_app
+from services.desk.settings import DeskSettings
+from shared.web import GROUP_ROLES
+from tests.support import write_keys
+
+PERSON = uuid4()
+KNOWN = {"name": "Wong Mei Ling", "contact": "+852 9876 5432", "unit_address": "Flat 7C, Block 1"}
+
+
+class Intake:
+    """Intake's privacy routes as the desk sees them: a group `privacy` key only; every request kept."""
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        self.keys = keys
+        self.seen: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        key = request.headers.get("x-office-key")
+        if key not in self.keys.values():
+            return httpx.Response(401, json={"detail": "unknown office key"})
+        if key != self.keys["group/privacy"]:
+            return httpx.Response(403, json={"detail": "this needs one of the roles ['privacy']"})
+        if request.url.path == "/privacy/persons/lookup":
+            import json
+
+            asked = json.loads(request.content)
+            if asked == KNOWN:
+                return httpx.Response(200, json={"person_id": str(PERSON)})
+            return httpx.Response(404, json={"detail": "nobody known by this contact or name and unit"})
+        if request.url.path == f"/privacy/persons/{PERSON}/erasure":
+            return httpx.Response(200, json={"erasure_id": str(uuid4()), "person_id": str(PERSON),
+                                             "erased_at": "2026-11-30T02:00:00+00:00", "keys_destroyed": 1,
+                                             "index_entries_deleted": 3})  # fmt: skip
+        return httpx.Response(404, json={"detail": "no such thing"})
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[tuple[TestClient, Intake, dict[str, str]]]:
+    keys = write_keys(tmp_path / "keys.json")
+    intake = Intake(keys)
+    settings = DeskSettings(
+        keys_file=tmp_path / "keys.json",
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    app = create_app(settings, Services(settings, transport=httpx.MockTransport(intake)))
+    with TestClient(app) as client:
+        yield client, intake, keys
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found
+    return found[1]
+
+
+def nav(page: str) -> list[str]:
+    return re.findall(r'data-testid="nav-([a-z]+)"', page)
+
+
+# -- the table --------------------------------------------------------------------------------------------
+
+
+def test_each_role_lands_on_its_first_usable_page() -> None:
+    assert landing(frozenset({"hotline"}), None) == "/hotline"
+    assert landing(frozenset({"admin"}), None) == "/admin"
+    assert landing(frozenset({"privacy"}), None) == "/privacy"
+    assert landing(frozenset({"department-staff"}), "hk-central") == "/queue"
+    assert landing(frozenset({"group"}), None) == "/queue"
+    assert pages(frozenset({"department-staff"}), "hk-central") == [Page.QUEUE, Page.SEARCH]
+    assert pages(frozenset({"manager"}), "hk-central") == [Page.QUEUE, Page.REGISTER, Page.SEARCH, Page.ADMIN]
+    assert not usable(Page.PRIVACY, frozenset({"privacy"}), "hk-central")  # intake: group-wide only
+    assert destination("/queue", frozenset({"privacy"}), None) == "/privacy"
+    assert destination("/complaints/x", frozenset({"leader"}), "hk-central") == "/complaints/x"
+
+
+def test_the_readers_are_the_services_own() -> None:
+    from services.desk.domain.roles import PRIVACY_ROLES, READING_ROLES
+    from services.intake.application import PRIVACY_ROLES as INTAKE_PRIVACY
+
+    assert frozenset(GROUP_ROLES) == READING_ROLES
+    assert PRIVACY_ROLES == INTAKE_PRIVACY
+
+
+# -- the pages ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "lands", "offered"),
+    [
+        ("group/hotline", "/hotline", ["hotline"]),
+        ("group/admin", "/admin", ["admin"]),
+        ("group/privacy", "/privacy", ["privacy"]),
+        ("hk-central/reception", "/queue", ["queue", "register", "search"]),
+    ],
+)
+def test_sign_in_lands_on_the_role_s_page_and_the_navigation_offers_only_its_pages(
+    desk: Any, actor: str, lands: str, offered: list[str]
+) -> None:
+    client, _, keys = desk
+    answer = client.post("/sign-in", data={"key": keys[actor], "next": "/queue"}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == lands
+    if actor == "group/admin":
+        return  # its page reads the directory, which is not stood in here
+    assert nav(client.get(lands).text) == offered
+    assert client.get("/", follow_redirects=False).headers["location"] == lands
+
+
+@pytest.mark.parametrize("path", ["/queue", "/search?q=Chan", "/register"])
+def test_a_page_the_role_cannot_use_says_which_role_it_needs_in_the_person_s_language(desk: Any, path: str) -> None:
+    client, intake, keys = desk
+    client.post("/sign-in", data={"key": keys["group/privacy"], "next": "/privacy"})
+    page = client.get(path, params={"lang": "zh-Hant"})
+    assert page.status_code == 200 and "application/json" not in page.headers["content-type"]
+    assert "此頁需要以下其中一個角色" in page.text and 'data-testid="role-needed"' in page.text
+    assert re.search(r'href="/privacy" data-testid="landing"', page.text)
+    assert intake.seen == []  # nothing was asked of a service
+
+
+def test_the_privacy_page_needs_the_privacy_role(desk: Any) -> None:
+    client, _, keys = desk
+    client.post("/sign-in", data={"key": keys["hk-central/manager"], "next": "/queue"})
+    page = client.get("/privacy", params={"lang": "en"})
+    assert "This page needs one of these roles: privacy." in page.text
+    assert 'data-testid="lookup-form"' not in page.text
+
+
+def test_a_privacy_officer_finds_and_erases_a_person_after_confirming(desk: Any) -> None:
+    client, intake, keys = desk
+    client.post("/sign-in", data={"key": keys["group/privacy"], "next": "/queue"})
+    token = csrf(client.get("/privacy").text)
+    found = client.post("/privacy/lookup", data={**KNOWN, "csrf": token})
+    assert found.status_code == 200 and str(PERSON) in found.text and 'data-testid="erase-form"' in found.text
+    nobody = client.post("/privacy/lookup", data={**KNOWN, "name": "Someone Else", "csrf": token})
+    assert nobody.status_code == 200 and 'data-testid="nobody"' in nobody.text and str(PERSON) not in nobody.text
+
+    erasure = f"/privacy/persons/{PERSON}/erasure"
+    unconfirmed = client.post(erasure, data={"reason": "DSR-1", "confirm": "", "csrf": token})
+    no_reason = client.post(erasure, data={"reason": " ", "confirm": str(PERSON), "csrf": token})
+    assert unconfirmed.status_code == 422 and no_reason.status_code == 422
+    assert not any(r.url.path.endswith("/erasure") for r in intake.seen)  # nothing sent unconfirmed
+    stale = client.post(erasure, data={"reason": "DSR-1", "confirm": str(PERSON), "csrf": "forged"})
+    assert stale.status_code == 422 and not any(r.url.path.endswith("/erasure") for r in intake.seen)
+
+    done = client.post(erasure, data={"reason": "DSR-2026-017", "confirm": str(PERSON), "csrf": token,
+                                      "lang": "zh-Hans"}, params={"lang": "zh-Hans"})  # fmt: skip
+    assert done.status_code == 200 and 'data-testid="erased"' in done.text
+    assert "DSR-2026-017" in done.text and "group/privacy" in done.text and "再次删除同一人不会造成影响" in done.text
+    sent = [r for r in intake.seen if r.url.path.endswith("/erasure")]
+    assert len(sent) == 1 and sent[0].headers["x-office-key"] == keys["group/privacy"]
+    assert b'"reason":"DSR-2026-017"' in sent[0].content.replace(b" ", b"")
+    assert {r.headers["x-office-key"] for r in intake.seen} == {keys["group/privacy"]}
+
+
+def test_intake_judges_who_may_erase_not_the_desk(desk: Any) -> None:
+    client, intake, keys = desk
+    client.post("/sign-in", data={"key": keys["hk-central/manager"], "next": "/queue"})
+    token = csrf(client.get("/privacy").text)
+    refused = client.post(f"/privacy/persons/{PERSON}/erasure",
+                          data={"reason": "x", "confirm": str(PERSON), "csrf": token})  # fmt: skip
+    assert refused.status_code == 403 and "intake (403)" in refused.text
+    assert intake.seen and intake.seen[-1].headers["x-office-key"] == keys["hk-central/manager"]
+
+
+def test_the_group_s_privacy_user_signs_in_with_a_token_lands_on_privacy_and_intake_receives_the_token(
+    tmp_path: Path, dev_issuer: Any
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def intake(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"person_id": str(PERSON)})
+
+    settings = DeskSettings(
+        keys_file=tmp_path / "none.json", oidc_issuer=dev_issuer.issuer,
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    token = dev_issuer.sign_in("group/privacy")
+    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(intake)))) as client:
+        signed = client.post("/sign-in", data={"token": token, "next": "/queue"})
+        assert signed.url.path == "/privacy" and nav(signed.text) == ["privacy"]
+        found = client.post("/privacy/lookup", data={**KNOWN, "csrf": csrf(signed.text)})
+        assert str(PERSON) in found.text
+    assert [r.url.path for r in seen] == ["/privacy/persons/lookup"]
+    assert seen[0].headers["authorization"] == f"Bearer {token}" and "x-office-key" not in seen[0].headers
