@@ -257,7 +257,12 @@ class ServiceSigningKeys:
             raise NotAuthored(f"signing key {key_id!r} of {record.service} expired at {record.not_after}")
         try:
             public = Ed25519PublicKey.from_public_bytes(base64.b64decode(record.public_key))
-            public.verify(base64.b64decode(signature, validate=True), record_signing_input(topic, key, value, headers))
+            signature_bytes = base64.b64decode(signature, validate=True)
+            if base64.b64encode(signature_bytes).decode("ascii") != signature:
+                # base64's padding bits are not decoded: another spelling of the same signature is an
+                # altered header all the same (a record is accepted in exactly one form)
+                raise ValueError("the signature is not in canonical base64")
+            public.verify(signature_bytes, record_signing_input(topic, key, value, headers))
         except (InvalidSignature, binascii.Error, ValueError) as error:
             raise NotAuthored(
                 f"signature does not verify with {record.service}'s key {key_id!r}: the record on {topic} was altered"

@@ -103,6 +103,20 @@ def test_any_bit_flipped_in_what_is_signed_is_refused(part: str, bit: int) -> No
         KEYS.verify(topic, ("followup",), key, value, headers, NOW)
 
 
+def test_another_base64_spelling_of_the_same_signature_is_refused() -> None:
+    """A 64-byte signature is 86 base64 characters: the last one's four low bits are padding, which a
+    decoder ignores. Changing them is a changed header that still decodes to the valid signature."""
+    wire = signed(FOLLOWUP, TOPIC, record())
+    text = dict(wire.headers)[AUTHOR_SIGNATURE_HEADER].decode("ascii")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = text.rstrip("=")[-1]
+    respelled = text.replace(last + "==", alphabet[alphabet.index(last) ^ 1] + "==")
+    assert respelled != text and base64.b64decode(respelled) == base64.b64decode(text)
+    headers = [(n, respelled.encode() if n == AUTHOR_SIGNATURE_HEADER else h) for n, h in wire.headers]
+    with pytest.raises(NotAuthored, match="altered"):
+        KEYS.verify(TOPIC, ("followup",), wire.key, wire.value, headers, NOW)
+
+
 def test_headers_outside_the_signature_may_change_and_signed_ones_may_not_be_dropped_or_repeated() -> None:
     wire = signed(FOLLOWUP, TOPIC, record())
     retraced = [(n, b"00-ffffffffffffffffffffffffffffffff-ffffffffffffffff-01" if n == "traceparent" else h)
