@@ -38,13 +38,26 @@ def identifying_facts(data: PersonalData) -> list[tuple[str, str]]:
     """The normalised facts the keyring recognises a person by, the contact first: a phone's
     digits (the last eight: with or without +852 / 86 they agree) or a lower-case e-mail, then the
     name with the unit."""
-    contact = _plain(data.contact)
-    digits = re.sub(r"\D", "", contact)
-    facts = (
-        [("email", contact)] if "@" in contact else [("phone", digits[-8:] if len(digits) >= 8 else digits or contact)]
-    )
-    facts.append(("name+unit", f"{_plain(data.name)}|{_plain(data.unit_address)}"))
+    return facts_of(data.name, data.contact, data.unit_address)
+
+
+def facts_of(name: str | None, contact: str | None, unit: str | None) -> list[tuple[str, str]]:
+    """`identifying_facts` of what is known: a blank contact, or a name without its unit, names nobody."""
+    facts = []
+    if contact and _plain(contact):
+        facts.append(contact_fact(contact))
+    if name and unit and _plain(name) and _plain(unit):
+        facts.append(("name+unit", f"{_plain(name)}|{_plain(unit)}"))
     return facts
+
+
+def contact_fact(contact: str) -> tuple[str, str]:
+    """A phone's digits (the last eight) or a lower-case e-mail, as the blind index holds them."""
+    contact = _plain(contact)
+    if "@" in contact:
+        return ("email", contact)
+    digits = re.sub(r"\D", "", contact)
+    return ("phone", digits[-8:] if len(digits) >= 8 else digits or contact)
 
 
 def search_facts(data: PersonalData) -> list[tuple[str, str]]:

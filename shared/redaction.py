@@ -106,6 +106,13 @@ def _other_phones(text: str) -> list[tuple[int, int]]:
     return found
 
 
+def contacts_in(text: str) -> list[str]:
+    """Every e-mail address and valid phone number written in `text` (as written), in order."""
+    found = [(m.start(), m.group()) for m in EMAIL_PATTERN.finditer(text)]
+    found += [(start, text[start:end]) for start, end in _other_phones(text)]
+    return [contact for _, contact in sorted(found)]
+
+
 # -- the person's own patterns (compiled once per person) --------------------------------------------
 
 

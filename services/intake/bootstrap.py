@@ -9,6 +9,7 @@ from shared.eventstore import store_environment
 from shared.keyring import Keyring
 from shared.signing import OfficeSigningKeys
 
+from .adapters.dead_letters import OfficeLetterSealer
 from .adapters.office_topic import OfficeTopicHandler
 from .adapters.outbound import translate
 from .application import IntakeApplication
@@ -39,4 +40,6 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
             keyring=app.sealing_keyring(),
         ),
         clock=clock,
+        # A refused registration is kept sealed under its complainant's key (adapters/dead_letters.py).
+        sealer=OfficeLetterSealer(app.sealing_keyring()),
     )
