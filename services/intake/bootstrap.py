@@ -11,6 +11,7 @@ from shared.signing import OfficeSigningKeys
 
 from .adapters.dead_letters import OfficeLetterSealer
 from .adapters.office_topic import OfficeTopicHandler
+from .adapters.office_topic_prune import OFFICE_TOPIC_GROUP
 from .adapters.outbound import translate
 from .application import IntakeApplication
 from .settings import IntakeSettings
@@ -31,7 +32,7 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
     return TrackedConsumer.from_settings(
         settings,
         app,
-        group_id="intake",
+        group_id=OFFICE_TOPIC_GROUP,
         topics=OfficeTopicHandler.topic_names(),
         handle=OfficeTopicHandler(
             OfficeSigningKeys.load(settings.office_signing_keys_file),
