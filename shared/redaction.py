@@ -28,7 +28,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 import phonenumbers
@@ -41,6 +41,7 @@ _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 _REGIONS = ("HK", "CN")  # the group's offices: Hong Kong and Shenzhen
 _SEPARATOR = r"[\s\-,./·・]*"  # between a name's words: "Chan Tai-man", "CHAN, Tai Man", "ChanTaiMan"
+_DIGIT_RUN = re.compile(r"(?:(?:\+|00)\s*)?(?:\(\s*)?\d[\d\s\-.()]*\d")  # what might be a phone number
 _GLUE = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][\-_./]")  # a reference's characters next to a number
 _FLAT_PREFIX = r"(?:flat|unit|room|rm|apt|apartment|suite|室)\.?\s*"
 _LATIN_EDGE_BEFORE, _LATIN_EDGE_AFTER = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
@@ -93,16 +94,20 @@ def _spans(text: str, person: Identifiers) -> list[tuple[int, int, str]]:
 
 
 def _other_phones(text: str) -> list[tuple[int, int]]:
-    """Phone numbers libphonenumber finds valid, unless glued to a reference's letters or digits."""
-    if sum(c.isdigit() for c in text) < 7:
-        return []
+    """Phone numbers libphonenumber finds valid, unless glued to a reference's letters or digits.
+    The matcher reads only runs of digits that could be a number (seven digits or more): on the
+    whole text it weighs every "9th" and "07:40", thirty times slower."""
     found = []
-    for region in _REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-            before, after = text[max(0, match.start - 2) : match.start], text[match.end : match.end + 2]
-            if _GLUE.fullmatch(before[-1:]) or _GLUE.fullmatch(before) or _GLUE.match(after):
-                continue
-            found.append((match.start, match.end))
+    for run in _DIGIT_RUN.finditer(text):
+        if sum(c.isdigit() for c in run.group()) < 7:
+            continue
+        for region in _REGIONS:
+            for match in phonenumbers.PhoneNumberMatcher(run.group(), region, leniency=phonenumbers.Leniency.VALID):
+                start, end = run.start() + match.start, run.start() + match.end
+                before, after = text[max(0, start - 2) : start], text[end : end + 2]
+                if _GLUE.fullmatch(before[-1:]) or _GLUE.fullmatch(before) or _GLUE.match(after):
+                    continue
+                found.append((start, end))
     return found
 
 
@@ -116,7 +121,7 @@ def contacts_in(text: str) -> list[str]:
 # -- the person's own patterns (compiled once per person) --------------------------------------------
 
 
-@cache
+@lru_cache(maxsize=256)  # a registration's texts are redacted together: one compile per person, bounded
 def _patterns(person: Identifiers) -> tuple[tuple[re.Pattern[str], str], ...]:
     patterns = [(p, NAME) for p in _name_patterns(person.name)]
     patterns += [(p, PHONE if "@" not in person.contact else EMAIL) for p in _contact_patterns(person.contact)]
