@@ -11,7 +11,8 @@ Pure (no keyring, no I/O): `redact(text, Identifiers(name, contact, unit))`. Wha
 - the name in any letter case or width, its words in any order (up to four words), separated by
   spaces, hyphens, commas or nothing; Chinese characters in Traditional, Hong Kong or Simplified form
   (OpenCC, one character at a time), spaces between them or not; a Latin and a Chinese name written
-  together are also found apart;
+  together are also found apart; of a Latin name of three words or more, any two or more neighbouring
+  words too ("Wing Sze", "Tai Man"), a single word never ("Mr Chan" stays);
 - the phone in any spacing, with or without its country code (+852, 00852, (852), 852 …);
 - the e-mail in any letter case; any other e-mail address (a standard address pattern);
 - any other phone number libphonenumber finds valid for Hong Kong or the mainland, unless it is glued
@@ -176,8 +177,11 @@ def _name_patterns(name: str) -> list[re.Pattern[str]]:
     words = _words(name)
     latin = [w for w in words if not _CJK.search(w)]
     chinese = [w for w in words if _CJK.search(w)]
+    parts = {tuple(words), tuple(latin), tuple(chinese)}
+    if len(latin) >= 3:  # "Wing Sze" of "Lau Wing Sze", "Chan Tai" of "Chan Tai Man": two words still name them
+        parts |= {tuple(latin[i : i + n]) for n in range(2, len(latin)) for i in range(len(latin) - n + 1)}
     patterns = []
-    for part in {tuple(words), tuple(latin), tuple(chinese)}:
+    for part in parts:
         if sum(len(w) for w in part) < 2:  # one letter or character is a word, not a name
             continue
         orders = itertools.permutations(part) if len(part) <= 4 else [part]

@@ -65,7 +65,7 @@ NEEDLES = [NAME, NAME.upper(), "Wing Sze", PHONE, "6543 2109", "65432109", UNIT,
 TEXTS = {
     "description": f"{NAME.upper()} of {UNIT} says water came through her ceiling from the pipe riser; "
     f"she was at home in 7D, 23/F all day. Call her on 6543 2109 or write to {EMAIL}.",
-    "customer_request": f"Ms {NAME} asks for a call back on {PHONE} (or 65432109) before noon.",
+    "customer_request": f"Ms {NAME} asks for a call back on {PHONE} (or 65432109) before noon; Wing Sze works nights.",
 }
 OTHER = {"name": "Ho Ka Yan", "contact": "+852 9988 7766"}
 

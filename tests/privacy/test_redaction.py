@@ -20,6 +20,7 @@ CHINESE = Identifiers("陳大文", "chan.tm@example.com", "太古城 3座 12樓B
     ("text", "expected"),
     [
         ("Ms LAU Wing-sze phoned", f"Ms {NAME} phoned"),
+        ("Wing Sze phoned; Ms Lau and Mr Sze did not", f"{NAME} phoned; Ms Lau and Mr Sze did not"),
         ("Wing Sze Lau called; call back on 6543-2109", f"{NAME} called; call back on {PHONE}"),
         ("tel:(852)65432109 / +852 6543 2109 / 0085265432109", f"tel:{PHONE} / {PHONE} / {PHONE}"),
         ("lives at Flat 7D, 23/F, Tower 5, Sunrise Court.", f"lives at {UNIT}."),
