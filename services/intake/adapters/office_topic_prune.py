@@ -18,9 +18,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
-
+from shared.bus import kafka
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.eventstore import ServiceApplication
 
@@ -49,17 +47,10 @@ async def prune_handled(app: ServiceApplication, bootstrap_servers: str, timeout
     positions = await asyncio.to_thread(handled_positions, app)
     if not positions:
         return Pruned()
-    wanted = {
-        TopicPartition(OFFICE_REGISTRATIONS.name, p): RecordsToDelete(before_offset=offset + 1)
-        for p, offset in positions.items()
-    }
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    before = {partition: offset + 1 for partition, offset in positions.items()}
     try:
-        await asyncio.wait_for(admin.start(), timeout)
-        deleted = await asyncio.wait_for(admin.delete_records(wanted, timeout_ms=int(timeout * 1000)), timeout)
-        return Pruned(low_watermarks={tp.partition: low for tp, low in deleted.items()})
+        low = await kafka.delete_records_before(bootstrap_servers, OFFICE_REGISTRATIONS.name, before, timeout)
     except Exception as error:  # the erasure stands; the topic's retention still removes them in time
         log.warning("office-facing topic not pruned after an erasure: %s", error)
         return Pruned(error=f"{type(error).__name__}: {error}")
-    finally:
-        await admin.close()
+    return Pruned(low_watermarks=low)
