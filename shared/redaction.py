@@ -41,11 +41,20 @@ EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 _REGIONS = ("HK", "CN")  # the group's offices: Hong Kong and Shenzhen
-_SEPARATOR = r"[\s\-,./·・]*"  # between a name's words: "Chan Tai-man", "CHAN, Tai Man", "ChanTaiMan"
+_SEPARATOR = r"[\s\-,./]*"  # between a name's words: "Chan Tai-man", "CHAN, Tai Man", "ChanTaiMan"
 _DIGIT_RUN = re.compile(r"(?:(?:\+|00)\s*)?(?:\(\s*)?\d[\d\s\-.()]*\d")  # what might be a phone number
 _GLUE = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][\-_./]")  # a reference's characters next to a number
 _FLAT_PREFIX = r"(?:flat|unit|room|rm|apt|apartment|suite|室)\.?\s*"
 _LATIN_EDGE_BEFORE, _LATIN_EDGE_AFTER = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
+# The text as the patterns read it: full-width letters, digits and signs as ASCII, the ideographic
+# space as a space, ASCII letters in lower case. One character for one, so a place found in this view
+# is the same place in the text (and no pattern needs IGNORECASE, whose classes are slow to compile).
+_ASCII_VIEW = (
+    {0xFF01 + i: 0x21 + i for i in range(0x5E)}
+    | {0x3000: 0x20}
+    | {ord(c): ord(c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    | {0xFF21 + i: 0x61 + i for i in range(26)}  # full-width A..Z: straight to lower case
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ def redact(text: str, person: Identifiers) -> str:
 def _spans(text: str, person: Identifiers) -> list[tuple[int, int, str]]:
     """Every identifier's place, overlaps merged (the earliest, longest one names the placeholder);
     never inside a placeholder already there, so redacting twice changes nothing."""
+    text = text.translate(_ASCII_VIEW)
     kept = [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
     found: list[tuple[int, int, str]] = []
     for pattern, placeholder in _patterns(person):
@@ -135,18 +145,16 @@ def _converters() -> tuple[opencc.OpenCC, ...]:
     return tuple(opencc.OpenCC(c) for c in ("t2s", "s2t", "s2hk", "hk2s", "s2tw", "tw2s"))
 
 
+@lru_cache(maxsize=8192)
 def _char(c: str) -> str:
-    """One character as a class of its forms: both cases and full width; both Chinese scripts."""
-    forms = {c, c.lower(), c.upper()}
-    if _CJK.match(c):
-        forms |= {str(converter.convert(c)) for converter in _converters()}
-    forms = {f for f in forms if len(f) == 1}  # "ß".upper() is "SS": not one character
-    forms |= {_full_width(f) for f in forms}
+    """One character as the text's view has it (ASCII in lower case); a Chinese one as the class of
+    its forms in both scripts."""
+    c = c.translate(_ASCII_VIEW)
+    if not _CJK.match(c):
+        return re.escape(c)
+    forms = {c} | {str(converter.convert(c)) for converter in _converters()}
+    forms = {f for f in forms if len(f) == 1}
     return re.escape(c) if len(forms) == 1 else "[" + "".join(re.escape(f) for f in sorted(forms)) + "]"
-
-
-def _full_width(c: str) -> str:
-    return chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c
 
 
 def _word(word: str) -> str:
@@ -193,7 +201,7 @@ def _name_patterns(name: str) -> list[re.Pattern[str]]:
 def _contact_patterns(contact: str) -> list[re.Pattern[str]]:
     contact = _plain(contact)
     if "@" in contact:
-        return [re.compile(re.escape(contact), re.IGNORECASE)]
+        return [re.compile(re.escape(contact.translate(_ASCII_VIEW)))]
     country, national = _phone_parts(contact)
     if len(national) < 5:
         return []
