@@ -3,6 +3,11 @@
 Intake seals every field of a form that identifies the complainant before anything is stored or
 published; the services whose people need the clear text open it at read or send time. Opening
 never fails: an erased person's data reads as the `ERASED` marker.
+
+The form's free texts (object, description, request; a hotline call's summary) travel with the
+complainant's identifiers and any phone or e-mail replaced by placeholders (shared/redaction.py);
+the texts as typed are sealed with the person (`PersonalData.originals`). Only the office's own staff
+read them (`open_form(..., original_text=True)`); triage and everyone else read the redacted text.
 """
 
 from __future__ import annotations
@@ -11,9 +16,13 @@ import re
 import unicodedata
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from .contracts import PersonalData, RegistrationForm, SealedForm, SealedPersonal
-from .contracts.intake import legacy_person_id
+from .contracts.hotline import HotlineCallRecord, HotlineComplaintReportedPayload
+from .contracts.intake import OriginalTexts, legacy_person_id
 from .keyring import Keyring, SealBroken
+from .redaction import Identifiers, redact
 
 ERASED = "[erased]"  # what an erased person's name, contact and unit read as, everywhere
 MASKED = "[personal data]"  # what a role that does not need personal data sees
@@ -29,13 +38,26 @@ def identifying_facts(data: PersonalData) -> list[tuple[str, str]]:
     """The normalised facts the keyring recognises a person by, the contact first: a phone's
     digits (the last eight: with or without +852 / 86 they agree) or a lower-case e-mail, then the
     name with the unit."""
-    contact = _plain(data.contact)
-    digits = re.sub(r"\D", "", contact)
-    facts = (
-        [("email", contact)] if "@" in contact else [("phone", digits[-8:] if len(digits) >= 8 else digits or contact)]
-    )
-    facts.append(("name+unit", f"{_plain(data.name)}|{_plain(data.unit_address)}"))
+    return facts_of(data.name, data.contact, data.unit_address)
+
+
+def facts_of(name: str | None, contact: str | None, unit: str | None) -> list[tuple[str, str]]:
+    """`identifying_facts` of what is known: a blank contact, or a name without its unit, names nobody."""
+    facts = []
+    if contact and _plain(contact):
+        facts.append(contact_fact(contact))
+    if name and unit and _plain(name) and _plain(unit):
+        facts.append(("name+unit", f"{_plain(name)}|{_plain(unit)}"))
     return facts
+
+
+def contact_fact(contact: str) -> tuple[str, str]:
+    """A phone's digits (the last eight) or a lower-case e-mail, as the blind index holds them."""
+    contact = _plain(contact)
+    if "@" in contact:
+        return ("email", contact)
+    digits = re.sub(r"\D", "", contact)
+    return ("phone", digits[-8:] if len(digits) >= 8 else digits or contact)
 
 
 def search_facts(data: PersonalData) -> list[tuple[str, str]]:
@@ -73,12 +95,52 @@ def personal_data(form: RegistrationForm) -> PersonalData:
 def seal_personal(data: PersonalData, keyring: Keyring, now: datetime) -> SealedPersonal:
     person_id = keyring.person(identifying_facts(data), now)
     keyring.index_for_search(person_id, search_facts(data))
-    return SealedPersonal(person_id=person_id, sealed=keyring.seal(person_id, data.model_dump(mode="json")))
+    # Without originals the sealed JSON is what it was before free texts were redacted.
+    sealed = keyring.seal(person_id, data.model_dump(mode="json", exclude_none=True))
+    return SealedPersonal(person_id=person_id, sealed=sealed)
+
+
+FORM_TEXTS = ("object", "description", "customer_request")  # a form's free texts, redacted in clear
+
+
+def identifiers(data: PersonalData) -> Identifiers:
+    return Identifiers(name=data.name, contact=data.contact, unit=data.unit_address)
+
+
+def redacted_texts(texts: dict[str, str], data: PersonalData, limits: dict[str, int]) -> dict[str, str]:
+    """Each text with the person's identifiers (and any phone or e-mail) as placeholders; cut to its
+    field's limit with "…" in the rare case a placeholder made it longer (the original is sealed)."""
+    person = identifiers(data)
+    out = {}
+    for field, text in texts.items():
+        clean = redact(text, person)
+        out[field] = clean if len(clean) <= limits[field] else clean[: limits[field] - 1] + "…"
+    return out
+
+
+def _limits(model: type[BaseModel], fields: tuple[str, ...]) -> dict[str, int]:
+    return {f: next(m.max_length for m in model.model_fields[f].metadata if hasattr(m, "max_length")) for f in fields}
 
 
 def seal_form(form: RegistrationForm, keyring: Keyring, now: datetime) -> SealedForm:
-    """The form with the complainant's name, contact and unit sealed under their own data key."""
-    return SealedForm.of(form, seal_personal(personal_data(form), keyring, now))
+    """The form with the complainant's name, contact and unit sealed under their own data key, and
+    its free texts redacted (the texts as typed sealed with them, where redaction changed them)."""
+    data = personal_data(form)
+    texts = {f: str(getattr(form, f)) for f in FORM_TEXTS}
+    clean = redacted_texts(texts, data, _limits(SealedForm, FORM_TEXTS))
+    changed = {f: texts[f] for f in FORM_TEXTS if clean[f] != texts[f]}
+    data = data.model_copy(update={"originals": OriginalTexts(**changed) if changed else None})
+    return SealedForm.of(form.model_copy(update=clean), seal_personal(data, keyring, now))
+
+
+def seal_call(call: HotlineCallRecord, keyring: Keyring, now: datetime) -> HotlineComplaintReportedPayload:
+    """A hotline call as intake stores and publishes it: the caller sealed, the summary redacted
+    (the summary as said sealed with the caller, where redaction changed it)."""
+    data = call.personal_data()
+    clean = redacted_texts({"summary": call.summary}, data, _limits(HotlineComplaintReportedPayload, ("summary",)))
+    if clean["summary"] != call.summary:
+        data = data.model_copy(update={"originals": OriginalTexts(summary=call.summary)})
+    return call.model_copy(update=clean).report(seal_personal(data, keyring, now))
 
 
 def open_personal(personal: SealedPersonal, keyring: Keyring | None) -> PersonalData:
@@ -94,9 +156,22 @@ def open_personal(personal: SealedPersonal, keyring: Keyring | None) -> Personal
     return ERASED_DATA if data is None else PersonalData.model_validate(data)
 
 
-def open_form(form: SealedForm, keyring: Keyring | None) -> RegistrationForm:
-    """The form as the office filled it in (with markers where the data is erased or withheld)."""
-    return form.opened(open_personal(form.personal, keyring))
+def open_form(form: SealedForm, keyring: Keyring | None, *, original_text: bool = False) -> RegistrationForm:
+    """The form with the complainant opened (markers where the data is erased or withheld) and its
+    free texts redacted; with `original_text`, the texts as the office typed them (for its own staff:
+    never for what quotes the texts onward, such as triage's reasons)."""
+    data = open_personal(form.personal, keyring)
+    opened = form.opened(data)
+    if original_text and data.originals is not None:
+        typed = {f: v for f in FORM_TEXTS if (v := getattr(data.originals, f)) is not None}
+        opened = opened.model_copy(update=typed)
+    return opened
+
+
+def original_texts(personal: SealedPersonal, keyring: Keyring | None) -> dict[str, str]:
+    """The free texts as typed that redaction changed, opened (none once the person is erased)."""
+    originals = open_personal(personal, keyring).originals
+    return {} if originals is None else originals.model_dump(exclude_none=True)
 
 
 def clear_form(form: RegistrationForm) -> SealedForm:

@@ -17,7 +17,7 @@ from shared.contracts.bounds import OutOfBounds, RegistrationWindow, check_regis
 from shared.contracts.hotline import HotlineCallRecord
 from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.keyring import Keyring
-from shared.personal import identifying_facts, open_form, seal_form, seal_personal
+from shared.personal import FORM_TEXTS, identifying_facts, open_form, seal_call, seal_form
 
 from .domain.complaint import Complaint, sealed_fingerprint
 from .domain.erasure import PersonErasure
@@ -148,7 +148,8 @@ class IntakeApplication(ServiceApplication):
             sequence_number=complaint.sequence_number,
             registered_at=complaint.registered_at,
             registered_by=complaint.actor_id,
-            form=open_form(complaint.form, self.keyring),  # the office's own staff see what they recorded
+            # the office's own staff see what they recorded, free texts as typed
+            form=open_form(complaint.form, self.keyring, original_text=True),
         )
 
 
@@ -169,14 +170,17 @@ def register_into(
     The form's times are held to `window` around `now` (when intake sees it) before anything else:
     outside it, TimeOutOfBounds and nothing is recorded. `registered_at` (default `now`) is the time
     recorded as the registration's. The complainant's name, contact and unit are sealed with their
-    own data key (`keyring`) before anything is stored: intake's store never holds them in clear.
+    own data key (`keyring`) before anything is stored, and the free texts redacted (the texts as
+    typed sealed with them): intake's store never holds them in clear.
     """
     check_times(form, now, window)
     form_data = seal_form(form, keyring, now).model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
     existing: Complaint | None = uow.find(complaint_id)
     if existing is not None:
-        if existing.fingerprint != sealed_fingerprint(form_data):
+        # A registration stored before free texts were redacted kept them as typed: the same form.
+        as_typed = form_data | {f: getattr(form, f) for f in FORM_TEXTS}
+        if existing.fingerprint not in {sealed_fingerprint(form_data), sealed_fingerprint(as_typed)}:
             raise ReferenceReused(form.office_reference)
         return Registration(existing.id, existing.sequence_number, created=False)
     ledger_id = OfficeLedger.create_id(office_id)
@@ -207,12 +211,14 @@ def record_hotline_call_into(
     uow: UnitOfWork, call: HotlineCallRecord, actor: Principal, now: datetime, keyring: Keyring
 ) -> HotlineCallRecorded:
     """Record a call of the group hotline once; the same reference with other details is refused.
-    The caller's name, contact and unit are sealed with their own data key before anything is stored."""
-    report = call.report(seal_personal(call.personal_data(), keyring, now)).model_dump(mode="json")
+    The caller's name, contact and unit are sealed with their own data key before anything is stored,
+    and the summary redacted (as said, sealed with them)."""
+    report = seal_call(call, keyring, now).model_dump(mode="json")
     report_id = HotlineCall.create_id(call.hotline_reference)
     existing: HotlineCall | None = uow.find(report_id)
     if existing is not None:
-        if existing.fingerprint != call_fingerprint(call.office_id, report):
+        as_said = report | {"summary": call.summary}  # recorded before summaries were redacted
+        if existing.fingerprint not in {call_fingerprint(call.office_id, r) for r in (report, as_said)}:
             raise HotlineReferenceReused(call.hotline_reference)
         return HotlineCallRecorded(existing.id, created=False)
     uow.add(

@@ -9,7 +9,9 @@ from shared.eventstore import store_environment
 from shared.keyring import Keyring
 from shared.signing import OfficeSigningKeys
 
+from .adapters.dead_letters import OfficeLetterSealer
 from .adapters.office_topic import OfficeTopicHandler
+from .adapters.office_topic_prune import OFFICE_TOPIC_GROUP
 from .adapters.outbound import translate
 from .application import IntakeApplication
 from .settings import IntakeSettings
@@ -30,7 +32,7 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
     return TrackedConsumer.from_settings(
         settings,
         app,
-        group_id="intake",
+        group_id=OFFICE_TOPIC_GROUP,
         topics=OfficeTopicHandler.topic_names(),
         handle=OfficeTopicHandler(
             OfficeSigningKeys.load(settings.office_signing_keys_file),
@@ -39,4 +41,6 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
             keyring=app.sealing_keyring(),
         ),
         clock=clock,
+        # A refused registration is kept sealed under its complainant's key (adapters/dead_letters.py).
+        sealer=OfficeLetterSealer(app.sealing_keyring()),
     )

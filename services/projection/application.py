@@ -282,10 +282,15 @@ def history_of(
     keyring: Keyring | None = None,
 ) -> dict[str, Any]:
     """A complaint's facts, checks judged at `now`, and its timeline (business-time order). With
-    personal data, the complainant is opened through `keyring` now (erased: the marker)."""
+    personal data, the complainant is opened through `keyring` now (erased: the marker), and so are
+    the free texts as the office typed them (the redacted ones otherwise, and once erased)."""
     opened = opened_personal(view, keyring) if with_personal_data else None
+    typed: dict[str, str] = (opened or {}).get("originals") or {}
+    facts = view.facts(with_personal_data, opened)
+    if typed.get("object"):
+        facts["object"] = typed["object"]
     return {
-        "complaint": view.facts(with_personal_data, opened),
+        "complaint": facts,
         "state": view.state,
         "judged_at": now.isoformat(),
         "checks": [c.as_dict() for c in view.checks(now, policy)],
@@ -300,7 +305,7 @@ def history_of(
                 "summary": summary_of(r),
                 "digest": r.digest,
                 "explanation": _why(r),
-                "payload": r.payload if with_personal_data else redacted(r.payload),
+                "payload": as_typed(r.short_type, r.payload, typed) if with_personal_data else redacted(r.payload),
             }
             for r in view.events
         ],
@@ -310,12 +315,20 @@ def history_of(
 PERSONAL_FIELDS = ("complainant", "unit_address", "contact", "personal")
 
 
-def opened_personal(view: ComplaintView, keyring: Keyring | None) -> dict[str, str] | None:
+def opened_personal(view: ComplaintView, keyring: Keyring | None) -> dict[str, Any] | None:
     """The complainant's name, contact and unit in clear, read through the keyring at this moment
-    (the erased marker once they are erased); None for a view of an old event that had them in clear."""
+    (the erased marker once they are erased), with `originals`: the free texts as typed that
+    redaction changed; None for a view of an old event that had them in clear."""
     if not view.personal:
         return None
-    return open_personal(SealedPersonal.model_validate(view.personal), keyring).model_dump()
+    return open_personal(SealedPersonal.model_validate(view.personal), keyring).model_dump(exclude_none=True)
+
+
+def as_typed(kind: str, payload: dict[str, Any], typed: dict[str, str]) -> dict[str, Any]:
+    """A registration's payload with its form's free texts as the office typed them (opened)."""
+    if kind != "ComplaintRegistered" or not typed or "form" not in payload:
+        return payload
+    return payload | {"form": payload["form"] | {k: v for k, v in typed.items() if k in payload["form"]}}
 
 
 def redacted(data: Any) -> Any:

@@ -40,7 +40,7 @@ from shared.tracing import consuming, forget_stamps, stamp_pending
 
 from . import kafka
 from .authors import AuthorCheck, Unauthored
-from .deadletters import DeadLetterRecord, reason_of
+from .deadletters import DeadLetterRecord, LetterSealer, reason_of
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ class TrackedConsumer:
         max_attempts: int = 3,
         clock: Clock = utc_now,
         authors: AuthorCheck | None = None,
+        sealer: LetterSealer | None = None,
     ) -> None:
         self.group_id = group_id
         self.topics = list(topics)
@@ -115,6 +116,9 @@ class TrackedConsumer:
         # Who may write each topic (shared/bus/authors.py): a record its author did not sign is a dead
         # letter. Every service's worker has one (`from_settings`); None checks nothing (bus tests).
         self.authors = authors
+        # Seals what a letter keeps of a topic that carries personal data in clear (intake's office
+        # topic: shared/bus/deadletters.py); None keeps values as they came.
+        self.sealer = sealer
         self.progress = ConsumerProgress()
         self.metrics = ConsumerMetrics(process_registry(group_id, "worker"))  # the worker's /metrics (shared/health.py)
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
@@ -132,6 +136,7 @@ class TrackedConsumer:
         topics: Sequence[str],
         handle: Handler,
         clock: Clock = utc_now,
+        sealer: LetterSealer | None = None,
     ) -> TrackedConsumer:
         return cls(
             group_id=group_id,
@@ -143,6 +148,7 @@ class TrackedConsumer:
             max_attempts=settings.consumer_max_attempts,
             clock=clock,
             authors=AuthorCheck.from_settings(settings, clock),
+            sealer=sealer,
         )
 
     def tracking_name(self, topic: str, partition: int) -> str:
@@ -370,7 +376,7 @@ class TrackedConsumer:
     def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], error: Exception, *, attempts: int
     ) -> DeadLetterRecord:
-        return DeadLetterRecord.of(self.group_id, record, error, attempts, self.clock())
+        return DeadLetterRecord.of(self.group_id, record, error, attempts, self.clock(), sealer=self.sealer)
 
     def _count(self, handled: int, dead: int) -> None:
         if dead:
@@ -428,7 +434,9 @@ class TrackedConsumer:
             return
         outcome = "handled"
         try:
-            delivery = self._delivery(letter.wire(), letter.origin_topic, letter.origin_partition, letter.origin_offset)
+            delivery = self._delivery(
+                letter.wire(self.sealer), letter.origin_topic, letter.origin_partition, letter.origin_offset
+            )
             uow = self.app.unit_of_work()
             uow.add(letter)
             self.handle(uow, delivery)

@@ -8,6 +8,10 @@ service is `publishable(letter)`: bounded, so it always fits on Kafka, and witho
 An operator may ask for a letter to be handled again (`python -m shared.bus.operator redrive`): the
 request is an event on the letter, and the consumer's worker handles the original message once more,
 exactly once (see `TrackedConsumer.redrive_requested`).
+
+A consumer whose topics carry personal data in clear (intake's office-facing topic) gives its letters
+a `LetterSealer`: the store then keeps the value sealed under the complainant's own key (its hash and
+size beside it), so erasing the person shreds the letter too; a redrive opens it (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from aiokafka import ConsumerRecord
@@ -27,6 +31,30 @@ from pydantic import ValidationError
 from shared.contracts import DeadLetter, WireMessage, derived_id
 from shared.contracts.deadletter import HEADERS_LIMIT, VALUE_LIMIT, Withheld, cut, value_digest
 from shared.contracts.topics import topic_named
+
+
+@dataclass(frozen=True)
+class SealedValue:
+    """A letter's value sealed under a person's key (shared/keyring.py): unreadable once they are erased."""
+
+    person_id: str
+    sealed: str
+
+
+class LetterSealer(Protocol):
+    """Seals the value of a letter from a topic that carries personal data in clear, and opens it."""
+
+    def seal(self, topic: str, value: bytes, now: datetime) -> SealedValue | None:
+        """The value sealed, or None when this topic's values need no sealing."""
+        ...
+
+    def open(self, sealed: SealedValue) -> bytes | None:
+        """The original bytes, or None once the person is erased."""
+        ...
+
+
+class ValueErased(Exception):
+    """The letter's value was sealed under a person who is now erased: there is nothing to redrive."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,7 @@ class DeadLetterRecord(Aggregate):
         attempts: int,
         dead_lettered_at: datetime,
         value_base64: str | None = None,  # the original bytes when they are not UTF-8 (newer records)
+        sealed_value: dict[str, Any] | None = None,  # person_id, sealed, sha256, size: a sealed value
     ) -> None:
         self.consumer = consumer
         self.origin_topic = origin_topic
@@ -67,6 +96,7 @@ class DeadLetterRecord(Aggregate):
         self.headers = headers
         self.text = value
         self.value_base64 = value_base64
+        self.sealed_value = sealed_value
         self.error = error
         self.attempts = attempts
         self.dead_lettered_at = dead_lettered_at
@@ -82,9 +112,11 @@ class DeadLetterRecord(Aggregate):
         at: datetime,
         *,
         keep_value: bool = True,
+        sealer: LetterSealer | None = None,
     ) -> DeadLetterRecord:
         """The letter of a Kafka record. `keep_value=False` keeps only the value's hash (the last
-        resort when the whole letter could not be stored)."""
+        resort when the whole letter could not be stored); a `sealer` keeps the value sealed when
+        its topic carries personal data in clear."""
         raw = record.value or b""
         text: str | None
         encoded: str | None = None
@@ -93,6 +125,12 @@ class DeadLetterRecord(Aggregate):
         except UnicodeDecodeError:
             text, encoded = None, base64.b64encode(raw).decode("ascii")
         reason = error if isinstance(error, str) else reason_of(error)
+        sealed = sealer.seal(record.topic, raw, at) if sealer is not None and keep_value else None
+        kept_sealed: dict[str, Any] | None = None
+        if sealed is not None:
+            text, encoded = None, None
+            kept_sealed = {"person_id": sealed.person_id, "sealed": sealed.sealed}
+            kept_sealed |= {"sha256": value_digest(raw), "size": len(raw)}
         if not keep_value:
             text, encoded = None, None
             reason = f"{reason} (value not kept: sha256 {value_digest(raw)}, {len(raw)} bytes)"
@@ -108,27 +146,49 @@ class DeadLetterRecord(Aggregate):
             attempts=attempts,
             dead_lettered_at=at,
             value_base64=encoded,
+            sealed_value=kept_sealed,
         )
 
     @property
     def raw_value(self) -> bytes:
-        """The original value's bytes (records from before base64 keep only the decoded text)."""
+        """The original value's bytes (records from before base64 keep only the decoded text; a
+        sealed value reads empty here: `wire(sealer)` opens it)."""
         if self.value_base64 is not None:
             return base64.b64decode(self.value_base64)
         return (self.text or "").encode("utf-8", "surrogatepass")
 
-    def wire(self) -> WireMessage:
-        """The original message, as far as the store kept it: for a redrive."""
+    @property
+    def sealed(self) -> SealedValue | None:
+        kept = getattr(self, "sealed_value", None)  # None in letters recorded before sealing
+        return None if kept is None else SealedValue(kept["person_id"], kept["sealed"])
+
+    def wire(self, sealer: LetterSealer | None = None) -> WireMessage:
+        """The original message, as far as the store kept it: for a redrive. A sealed value is opened
+        with `sealer`; ValueErased once its person is erased."""
+        value = self.raw_value
+        sealed = self.sealed
+        if sealed is not None:
+            opened = sealer.open(sealed) if sealer is not None else None
+            if opened is None:
+                why = "its person is erased" if sealer is not None else "this consumer has no keyring to open it"
+                raise ValueErased(f"the letter's value is sealed under person {sealed.person_id} and {why}")
+            value = opened
         return WireMessage(
             key=self.key.encode() if self.key is not None else None,
-            value=self.raw_value,
+            value=value,
             headers=[(k, v.encode()) for k, v in self.headers.items()],
         )
 
     @property
     def letter(self) -> DeadLetter:
-        """The whole letter, as the store keeps it (see `publishable` for what may leave the service)."""
+        """The whole letter, as the store keeps it (see `publishable` for what may leave the service).
+        A sealed value is withheld here already: its hash and size are what the store knows in clear."""
         raw = self.raw_value
+        kept = getattr(self, "sealed_value", None)
+        withheld = Withheld.NOT_UTF_8 if self.value_base64 is not None else None
+        digest, size = value_digest(raw), len(raw)
+        if kept is not None:
+            withheld, digest, size = Withheld.PERSONAL_DATA, kept["sha256"], kept["size"]
         return DeadLetter(
             consumer=self.consumer,
             origin_topic=self.origin_topic,
@@ -138,9 +198,9 @@ class DeadLetterRecord(Aggregate):
             headers=self.headers,
             value=self.text,
             # Old records hashed the text they kept; newer ones the original bytes (the same for UTF-8).
-            value_sha256=value_digest(raw),
-            value_size=len(raw),
-            value_withheld=Withheld.NOT_UTF_8 if self.value_base64 is not None else None,
+            value_sha256=digest,
+            value_size=size,
+            value_withheld=withheld,
             error=self.error,
             attempts=self.attempts,
             dead_lettered_at=self.dead_lettered_at,

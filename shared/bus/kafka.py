@@ -13,8 +13,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic, RecordsToDelete
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import (
     InvalidMessageError,
@@ -159,3 +159,18 @@ async def _reconfigure(
         for code, message, _kind, name in answer.resources:
             if code:
                 raise for_code(code)(f"cannot configure {name}: {message or ''}".strip())
+
+
+async def delete_records_before(
+    bootstrap_servers: str, topic: str, before: dict[int, int], timeout: float = 15.0
+) -> dict[int, int]:
+    """Delete each partition's records before the given offset (Kafka DeleteRecords); return each
+    partition's first offset kept (its new low watermark). What is gone is gone for every reader."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    try:
+        await asyncio.wait_for(admin.start(), timeout)
+        wanted = {TopicPartition(topic, p): RecordsToDelete(before_offset=o) for p, o in before.items()}
+        deleted = await asyncio.wait_for(admin.delete_records(wanted, timeout_ms=int(timeout * 1000)), timeout)
+        return {tp.partition: low for tp, low in deleted.items()}
+    finally:
+        await admin.close()

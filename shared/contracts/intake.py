@@ -78,12 +78,26 @@ class RegistrationForm(Contract):
         return received_at
 
 
+class OriginalTexts(Contract):
+    """The free texts as the office (or the hotline) typed them, where they named the complainant or
+    another phone or e-mail: sealed with the person, while the texts that travel in clear have those
+    replaced by placeholders (shared/redaction.py). Only the texts redaction changed are here."""
+
+    object: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+    customer_request: str | None = Field(default=None, max_length=2000)
+    summary: str | None = Field(default=None, max_length=4000)
+
+
 class PersonalData(Contract):
     """Every field of a form that identifies the complainant: what intake seals (docs/privacy.md)."""
 
     name: str = Field(min_length=1, max_length=200)
     contact: str = Field(min_length=1, max_length=200)
     unit_address: str = Field(min_length=1, max_length=300)
+    originals: OriginalTexts | None = Field(
+        default=None, description="The free texts before redaction; only inside the sealed data (absent: unchanged)."
+    )
 
 
 class SealedPersonal(Contract):
@@ -92,7 +106,9 @@ class SealedPersonal(Contract):
 
     person_id: UUID = Field(description="The complainant, as the keyring's blind index recognised them.")
     sealed: str = Field(
-        default="", max_length=4000, description="AES-GCM ciphertext of PersonalData under the person's data key."
+        default="",
+        max_length=32000,  # room for the original free texts (PersonalData.originals), in any script
+        description="AES-GCM ciphertext of PersonalData under the person's data key.",
     )
     legacy_clear: PersonalData | None = Field(
         default=None, description="Only in v1 events upcast on read: they were published in clear, before sealing."

@@ -4,10 +4,13 @@ statistics are unchanged.
 
 Intake, triage, handling, SLA, follow-up and the projection run in this process, each with its own
 SQLite store (no at-rest cipher: the bytes on disk are what the services wrote), one keyring, and
-their relays and consumers on the broker. A person registers two complaints (and a second person one);
-a copy of a registration is sent with an unknown type, so the projection dead-letters it. Before the
-erasure the person's data is readable through the keyring (the grep is not vacuous: it finds the
-ciphertext, never the clear text); after it every copy reads as erased.
+their relays and consumers on the broker. A person registers two complaints (and a second person one),
+their name, phone, e-mail and flat also written in the description and the request; a copy of a
+registration is sent with an unknown type, so the projection dead-letters it; an office system sends
+a registration of theirs signed with another office's key, so intake dead-letters it. Before the
+erasure the person's data is readable through the keyring (the grep is not vacuous: the office's own
+staff read the name in the description as typed); after it every copy reads as erased, and the
+office-facing topic no longer holds the refused form in clear.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from services.followup.settings import FollowupSettings
 from services.handling import bootstrap as handling_boot
 from services.handling.settings import HandlingSettings
 from services.intake import bootstrap as intake_boot
+from services.intake.adapters.office_topic import signed_submission
 from services.intake.entrypoints.http import create_app as intake_http
 from services.intake.settings import IntakeSettings
 from services.projection import bootstrap as projection_boot
@@ -44,17 +48,25 @@ from services.triage import bootstrap as triage_boot
 from services.triage.settings import TriageSettings
 from shared.bus import kafka
 from shared.clock import SimulatedClock
-from shared.contracts.topics import ALL_TOPICS, DEAD_LETTERS, INTAKE_EVENTS, PRIVACY_ERASURES
+from shared.contracts import RegistrationForm
+from shared.contracts.topics import ALL_TOPICS, DEAD_LETTERS, INTAKE_EVENTS, OFFICE_REGISTRATIONS, PRIVACY_ERASURES
 from shared.keyring import KeyringSettings
 from shared.personal import ERASED
 from tests.kafka_support import read_topic
-from tests.support import T0, form, write_keys
+from tests.support import T0, form, write_keys, write_signing_keys
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 NAME, PHONE, UNIT = "Lau Wing Sze", "+852 6543 2109", "Flat 7D, 23/F, Tower 5, Sunrise Court"
+EMAIL = "lau@example.com"
 # Every way the person could be written down: the grep looks for each, in every byte it can reach.
-NEEDLES = [NAME, NAME.upper(), "Wing Sze", PHONE, "6543 2109", "65432109", UNIT, "Flat 7D", "7D, 23/F"]
+NEEDLES = [NAME, NAME.upper(), "Wing Sze", PHONE, "6543 2109", "65432109", UNIT, "Flat 7D", "7D, 23/F", EMAIL]
+# What the office typed about them, in its own words: the same identifiers, spelled otherwise too.
+TEXTS = {
+    "description": f"{NAME.upper()} of {UNIT} says water came through her ceiling from the pipe riser; "
+    f"she was at home in 7D, 23/F all day. Call her on 6543 2109 or write to {EMAIL}.",
+    "customer_request": f"Ms {NAME} asks for a call back on {PHONE} (or 65432109) before noon; Wing Sze works nights.",
+}
 OTHER = {"name": "Ho Ka Yan", "contact": "+852 9988 7766"}
 
 
@@ -96,6 +108,7 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
     run = uuid.uuid4().hex[:8]
     keys_file = tmp_path / "keys.json"
     keys = write_keys(keys_file)
+    signers = write_signing_keys(tmp_path / "office-signing-keys.json")
     keyring = KeyringSettings(sqlite_path=tmp_path / "keyring" / "keyring.sqlite")
 
     def common(name: str) -> dict[str, Any]:
@@ -107,7 +120,9 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
         }
 
     clock = SimulatedClock(T0 + timedelta(minutes=30))
-    intake_settings = IntakeSettings(**common("intake"), keyring=keyring)
+    intake_settings = IntakeSettings(
+        **common("intake"), keyring=keyring, office_signing_keys_file=tmp_path / "office-signing-keys.json"
+    )
     triage_settings = TriageSettings(**common("triage"), consumer_group=f"triage-{run}", keyring=keyring)
     handling_settings = HandlingSettings(**common("handling"), consumer_group=f"handling-{run}")
     sla_settings = SlaSettings(**common("sla"), consumer_group=f"sla-{run}")
@@ -126,6 +141,7 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
 
     loops: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = [
         intake_boot.relay(intake_settings, intake).run,
+        intake_boot.office_topic_consumer(intake_settings, intake, clock).run,
         triage_boot.consumer(triage_settings, triage, clock).run,
         triage_boot.relay(triage_settings, triage).run,
         handling_boot.consumer(handling_settings, handling, clock).run,
@@ -143,7 +159,7 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
     def as_(who: str) -> dict[str, str]:
         return {"X-Office-Key": keys[who]}
 
-    person = {"complainant": {"name": NAME, "contact": PHONE}, "unit_address": UNIT}
+    person = {"complainant": {"name": NAME, "contact": PHONE}, "unit_address": UNIT, **TEXTS}
     try:
         with (
             TestClient(intake_http(intake_settings, intake, clock)) as intake_api,
@@ -154,7 +170,7 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
             first = intake_api.post(
                 "/complaints", json=form(f"P1-{run}", **person), headers=as_("hk-central/reception")
             )
-            second_form = form(f"P2-{run}", **person) | {"complainant": {"name": NAME, "contact": "lau@example.com"}}
+            second_form = form(f"P2-{run}", **person) | {"complainant": {"name": NAME, "contact": EMAIL}}
             second = intake_api.post("/complaints", json=second_form, headers=as_("hk-central/reception"))
             other = intake_api.post(
                 "/complaints", json=form(f"O1-{run}", complainant=OTHER), headers=as_("hk-central/reception")
@@ -165,11 +181,19 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
             # 2. A copy of the first registration arrives with a type nobody knows: a dead letter.
             registered = await read_topic(kafka_bootstrap, INTAKE_EVENTS.name, expect=3, timeout=60)
             poison = next(r for r in registered if r.key == ids[0].encode())
+            # 2b. An office system sends a registration of theirs signed with another office's key: intake
+            #     refuses it into its dead letters (kept sealed under the person's key).
+            forged = signed_submission(
+                signers["kln-east"], RegistrationForm(**form(f"P3-{run}", **person)), office_id="hk-central"
+            )
             producer = kafka.producer(kafka_bootstrap)
             await producer.start()
             try:
                 headers = [(k, b"complaints.intake.Unknown" if k == "ce_type" else v) for k, v in poison.headers]
                 await producer.send_and_wait(INTAKE_EVENTS.name, poison.value, key=poison.key, headers=headers)
+                await producer.send_and_wait(
+                    OFFICE_REGISTRATIONS.name, forged.value, key=forged.key, headers=forged.headers
+                )
             finally:
                 await producer.stop()
 
@@ -180,14 +204,25 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
                 return all(v.triaged_at and v.case_opened_at and v.clocks for v in views)
 
             await eventually(everywhere, "every complaint triaged, routed and clocked in the projection")
-            letters = await read_topic(kafka_bootstrap, DEAD_LETTERS.name, expect=1, timeout=60)
-            assert letters, "the unknown copy was dead-lettered"
+            refused = await read_topic(
+                kafka_bootstrap, DEAD_LETTERS.name, keep=lambda r: b"office.registrations" in r.value, expect=1
+            )
+            assert len(refused) == 1 and json.loads(refused[0].value)["origin_topic"] == OFFICE_REGISTRATIONS.name
+            assert "is not a signing key of office 'hk-central'" in json.loads(refused[0].value)["error"]
+            letters = await read_topic(kafka_bootstrap, DEAD_LETTERS.name, expect=2, timeout=60)
+            assert {json.loads(letter.value)["origin_topic"] for letter in letters} == {
+                INTAKE_EVENTS.name,  # the unknown copy
+                OFFICE_REGISTRATIONS.name,  # the forged registration
+            }
 
             own = projection_api.get(f"/complaints/{ids[0]}", headers=as_("hk-central/supervisor")).json()
             assert own["complaint"]["complainant"] == {"name": NAME, "contact": PHONE}  # readable before
             assert set(found_in(json.dumps(own).encode())) >= {NAME, PHONE, UNIT}  # the grep sees clear text
+            # The office's staff read the description as typed; everything published has placeholders.
+            assert NAME.upper() in json.dumps(own["timeline"])
             group = projection_api.get(f"/complaints/{ids[0]}", headers=as_("group/dashboard")).json()
             assert "complainant" not in group["complaint"] and NAME not in json.dumps(group)
+            assert "[name] of [unit] says water" in json.dumps(group)  # the description, redacted
             # the same person, recognised: whichever of the two triage heard second (they may be on two
             # partitions) counts the other as an earlier complaint
             earlier = [triage.decision(None, uuid.UUID(i)).decision["history"]["earlier_complaints"] for i in ids[:2]]
@@ -196,8 +231,12 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
             rules_before = [projection.history(uuid.UUID(i), None, clock())["checks"] for i in ids]
             assert statistics_before["repeat_complainants"] == 1
 
-            # 4. Nothing reachable holds the clear text even now: it is sealed everywhere.
-            assert {k: found_in(v) for k, v in (await every_record(kafka_bootstrap)).items() if found_in(v)} == {}
+            # 4. Nothing reachable holds the clear text even now: it is sealed (or redacted) everywhere, but
+            #    for the refused form the office system itself published in clear on the office-facing topic.
+            records = await every_record(kafka_bootstrap)
+            before = {k: found_in(v) for k, v in records.items() if found_in(v)}
+            assert list(before) == [OFFICE_REGISTRATIONS.name], before
+            assert b"[name] of [unit] says water" in records[INTAKE_EVENTS.name]
 
             # 5. The privacy officer erases the person.
             found = intake_api.post(
@@ -209,6 +248,8 @@ async def test_an_erased_complainant_is_found_nowhere_and_the_record_stays_whole
                 f"/privacy/persons/{person_id}/erasure", json={"reason": "DSR-1"}, headers=as_("group/privacy")
             )
             assert erased.status_code == 200, erased.text
+            assert erased.json()["office_topic_prune_error"] is None, erased.text
+            assert erased.json()["office_topic_low_watermarks"], "the handled office-topic records are deleted"
             audit = await read_topic(kafka_bootstrap, PRIVACY_ERASURES.name, expect=1, timeout=60)
             assert len(audit) == 1 and person_id.encode() in audit[0].value
 

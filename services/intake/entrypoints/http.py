@@ -5,6 +5,7 @@ Run: `uvicorn services.intake.entrypoints.http:create_app --factory --port 8001`
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
@@ -28,6 +29,7 @@ from shared.web import (
 )
 
 from .. import bootstrap
+from ..adapters.office_topic_prune import prune_handled
 from ..application import HOTLINE_ROLES, PRIVACY_ROLES, REGISTERING_ROLES, IntakeApplication
 from ..domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from ..settings import IntakeSettings
@@ -61,6 +63,12 @@ class ErasureOut(BaseModel):
     erased_at: datetime
     keys_destroyed: int
     index_entries_deleted: int
+    office_topic_low_watermarks: dict[int, int] = Field(
+        default_factory=dict,
+        description="Per partition of the office-facing topic, the first offset it still holds: the records "
+        "intake had handled (stored sealed) were deleted, the erased person's clear forms with them.",
+    )
+    office_topic_prune_error: str | None = Field(default=None, description="Why the topic was not pruned.")
 
 
 class RegistrationOut(BaseModel):
@@ -178,17 +186,23 @@ def create_app(
         response_model=ErasureOut,
         responses=PROBLEM_RESPONSES,
     )
-    def erase_person(
+    async def erase_person(
         person_id: UUID, body: ErasureRequest, principal: CurrentPrincipal, request: Request
     ) -> ErasureOut:
         """Erase a data subject (a `privacy` key): their data key and blind-index entries are destroyed,
         so their name, contact and unit can no longer be read from any store, topic, dead letter, read
         side or evidence pack. Complaints, statistics and hash chains stay whole. Audited: who, why,
-        when and the person id are published on `complaints.privacy.erasures`. Repeating it is harmless."""
+        when and the person id are published on `complaints.privacy.erasures`. Repeating it is harmless.
+        Then the office-facing topic's records intake has handled are deleted (their clear forms are
+        stored sealed): see `adapters/office_topic_prune.py`."""
         require_group_privacy(principal)
         intake: IntakeApplication = request.app.state.intake
-        done = intake.erase_person(person_id, principal, body.reason, clock())
-        return ErasureOut.model_validate(done, from_attributes=True)
+        done = await asyncio.to_thread(intake.erase_person, person_id, principal, body.reason, clock())
+        pruned = await prune_handled(intake, settings.kafka_bootstrap_servers)
+        return ErasureOut.model_validate(
+            vars(done)
+            | {"office_topic_low_watermarks": pruned.low_watermarks, "office_topic_prune_error": pruned.error}
+        )
 
     @api.post(
         "/hotline/calls",
