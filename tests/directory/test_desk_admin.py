@@ -123,8 +123,10 @@ def test_the_page_speaks_each_language(desk: Any, lang: str, word: str) -> None:
 
 def test_staff_without_a_managing_role_see_no_administration_link(desk: Any) -> None:
     client, _, keys, _ = desk
-    sign_in(client, keys["hk-central/reception"])
-    assert 'data-testid="nav-admin"' not in client.get("/admin").text
+    landed = client.post("/sign-in", data={"key": keys["hk-central/reception"], "next": "/admin"})
+    assert landed.url.path == "/queue"  # a page the role cannot use is not where sign-in leads
+    page = client.get("/admin")
+    assert 'data-testid="nav-admin"' not in page.text and 'data-testid="form-calendar"' not in page.text
 
 
 def test_a_manager_sets_the_office_calendar_at_the_sla_service(desk: Any) -> None:
