@@ -159,6 +159,7 @@ def replay_command(
     table.add_row("canonical export bytes (live / replay)", f"{len(live_export)} / {len(replayed)}")
     table.add_row("equal byte for byte", "yes" if equal else "NO")
     console.print(table)
+    folder.mkdir(parents=True, exist_ok=True)  # a replay into a database made no SQLite file there
     (folder / "live-export.json").write_bytes(live_export)
     (folder / "replay-export.json").write_bytes(replayed)
     console.print(f"exports written to {folder}")
