@@ -312,6 +312,7 @@ def write_tables(
     total = (target.process_recorder.max_notification_id() or 0) - read.position
     read.batch_size = step = POSTGRES_READ_SIDE_BATCH if read.db.postgres else READ_SIDE_BATCH
     read.defer_summaries = True
+    read.db.copy_inserts = True  # the fresh database's only writer: COPY for the plain inserts (PostgreSQL)
     done = 0
     try:
         while True:
@@ -321,6 +322,9 @@ def write_tables(
             done += applied
             if progress:
                 progress(done, total)
+    except BaseException:
+        read.db.copy_inserts = False
+        raise
     finally:
         read.defer_summaries = False
     complaints = folded = 0
@@ -328,10 +332,13 @@ def write_tables(
         with read.db.transaction(write=False) as cursor:
             row = cursor.one("SELECT COUNT(*) AS n FROM projection_subjects WHERE kind = ?", (COMPLAINT,))
         complaints = int(row["n"]) if row else 0
-    for batch in read.summarise_all(SUMMARY_BATCH):
-        folded += batch
-        if folding:
-            folding(folded, complaints)
+    try:
+        for batch in read.summarise_all(SUMMARY_BATCH):
+            folded += batch
+            if folding:
+                folding(folded, complaints)
+    finally:
+        read.db.copy_inserts = False
     return done
 
 
