@@ -34,9 +34,11 @@ from services.projection import bootstrap
 from services.projection.adapters.replay import targets
 from services.projection.settings import ProjectionSettings
 from shared.bus import kafka
+from shared.bus.authors import signed
 from shared.bus.kafka import create_topics, wait_for_broker
 from shared.contracts import encode
-from shared.contracts.topics import topic_for_event_type
+from shared.contracts.topics import signing_services, topic_for_event_type
+from shared.signing import ServiceSigner, ensure_service_keys
 
 from .processes import ROOT
 from .run import broker
@@ -45,7 +47,8 @@ console = Console()
 cli = typer.Typer(add_completion=False)
 
 
-async def publish(servers: str, events: list) -> float:
+async def publish(servers: str, events: list, signers: dict[str, ServiceSigner]) -> float:
+    """Every event on its topic, signed as its service's relay signs it (consumers refuse the unsigned)."""
     await wait_for_broker(servers)
     await create_topics(servers, replication_factor=1, min_insync_replicas=1)
     producer = kafka.producer(servers)
@@ -55,7 +58,10 @@ async def publish(servers: str, events: list) -> float:
         futures = []
         for event in events:
             wire = encode(event, key=event.key, source="/bench", event_id=str(event.event_id), time=event.occurred_at)
-            topic = topic_for_event_type(event.type).name
+            registered = topic_for_event_type(event.type)
+            topic = registered.name
+            if registered.authors:
+                wire = signed(signers[registered.authors[0]], topic, wire)
             futures.append(await producer.send(topic, wire.value, key=wire.key, headers=wire.headers))
         await asyncio.gather(*futures)
         return time.perf_counter() - start
@@ -125,6 +131,9 @@ def main(
     scenario = build(run, offices=names, per_office=max(4, complaints // offices))
     events = scenario.events()
     console.print(f"{len(events):,} events of {complaints:,} complaints built in {time.perf_counter() - started:.0f} s")
+    # The services' development signing keys, as `make up` makes them: the records are signed, and
+    # the live consumer and the replay check every signature (their cost is in their rates).
+    signers = ensure_service_keys(workdir / "dev.env", workdir / "event-signing-keys.json", signing_services())
     with broker(port) as servers:
         settings = ProjectionSettings(
             store=store,
@@ -132,13 +141,14 @@ def main(
             kafka_bootstrap_servers=servers,
             consumer_group=f"projection-{run}",
             keys_file=workdir / "keys.json",
+            event_signing_keys_file=workdir / "event-signing-keys.json",
             **({"postgres_dbname": f"bench_replay_{run}"} if store == "postgres" else {}),
         )
         databases = [f"bench_replay_{run}", f"bench_replay_{run}_into"] if store == "postgres" else []
         for name in databases:
             _postgres_database(ProjectionSettings(), name)
         try:
-            published = asyncio.run(publish(servers, events))
+            published = asyncio.run(publish(servers, events, signers))
             console.print(f"published in {published:.1f} s ({len(events) / published:,.0f}/s)")
             live_seconds = asyncio.run(consume_live(settings, live_timeout))
             console.print(f"live consumer: {live_seconds:.1f} s ({len(events) / live_seconds:,.0f} events/s)")
@@ -177,6 +187,7 @@ def audit_replay(settings: ProjectionSettings, into: Path, now: datetime, into_d
         "PROJECTION_STATE_DIR": str(settings.state_dir),
         "PROJECTION_CONSUMER_GROUP": settings.consumer_group,
         "PROJECTION_KEYS_FILE": str(settings.keys_file),
+        "PROJECTION_EVENT_SIGNING_KEYS_FILE": str(settings.event_signing_keys_file),
         "PROJECTION_POSTGRES_DBNAME": settings.postgres_dbname,
         "COLUMNS": "200",
     }

@@ -4,6 +4,7 @@ record (or its hotline report's), linked into its office's hash chain, in the co
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,40 @@ CONSUMED_TOPICS = (
 )
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """What the projection keeps of one integration event before it links it: its subject, office,
+    identity and canonical JSON with the digest. A pure function of the message (`arrival_of`), so
+    the auditors' replay computes it in worker processes with this same code."""
+
+    subject_id: UUID
+    kind: str
+    office_id: str
+    event_id: str
+    type: str
+    occurred_at: str
+    event_json: str
+    digest: str
+
+
+def arrival_of(message: IntegrationEvent) -> Arrival:
+    if isinstance(message, HotlineComplaintReported):
+        subject_id, kind = hotline_record_id(message.payload.hotline_reference), HOTLINE
+    else:
+        subject_id, kind = message.complaint_id, COMPLAINT
+    event_json = canonical_json(message.model_dump(mode="json"))
+    return Arrival(
+        subject_id,
+        kind,
+        message.office_id,
+        str(message.event_id),
+        message.type,
+        message.occurred_at.isoformat(),
+        event_json,
+        digest_of(event_json),
+    )
+
+
 class ProjectionHandler(Inbound):
     """handler(uow, delivery) for shared.bus.consumer.TrackedConsumer.
 
@@ -57,13 +92,17 @@ class ProjectionHandler(Inbound):
         self._heads: dict[str, ChainHead] = {}
 
     def received(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
+        self.take(uow, arrival_of(message), topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+
+    def take(self, uow: UnitOfWork, arrival: Arrival, *, topic: str, partition: int, offset: int) -> bool:
+        """One event, already made an `Arrival`, into the unit of work (see `record`)."""
         if uow is not self._uow:
             if not self.sole_writer:
                 self._heads = {}  # each unit claims its offices' chains afresh (see `_claim`)
             elif self._uow is None:
                 self.read.catch_up()
             self._uow = uow
-        self.record(uow, message, topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+        return self.record(uow, arrival, topic=topic, partition=partition, offset=offset)
 
     def wanted(self, message: Any) -> Iterable[UUID]:
         """The subject's record and its office's chain claim (read before the head: see `_claim`)."""
@@ -88,21 +127,15 @@ class ProjectionHandler(Inbound):
         self.read.catch_up()
         self._heads[office_id] = self.read.head(office_id)
 
-    def record(self, uow: UnitOfWork, message: IntegrationEvent, *, topic: str, partition: int, offset: int) -> bool:
+    def record(self, uow: UnitOfWork, arrival: Arrival, *, topic: str, partition: int, offset: int) -> bool:
         """Add one event to its record; False if the record already holds it (a re-publication)."""
-        if isinstance(message, HotlineComplaintReported):
-            subject_id, kind = hotline_record_id(message.payload.hotline_reference), HOTLINE
-        else:
-            subject_id, kind = message.complaint_id, COMPLAINT
-        record: Record | None = uow.find(subject_id)
+        record: Record | None = uow.find(arrival.subject_id)
         if record is None:
-            record = Record(subject_id=subject_id, kind=kind, office_id=message.office_id)
-        elif record.has(message.event_id):
+            record = Record(subject_id=arrival.subject_id, kind=arrival.kind, office_id=arrival.office_id)
+        elif record.has(arrival.event_id):
             return False
         uow.add(record)
-        event_json = canonical_json(message.model_dump(mode="json"))
-        digest = digest_of(event_json)
-        office_id = message.office_id
+        event_json, digest, office_id = arrival.event_json, arrival.digest, arrival.office_id
         if office_id not in self._heads:
             if self.sole_writer:  # a rebuild into a fresh store: nobody else links, no claim needed
                 self._heads[office_id] = self.read.head(office_id)
@@ -112,9 +145,9 @@ class ProjectionHandler(Inbound):
         head = previous.next(digest)
         self._heads[office_id] = head
         entry: dict[str, Any] = {
-            "event_id": str(message.event_id),
-            "type": message.type,
-            "occurred_at": message.occurred_at.isoformat(),
+            "event_id": arrival.event_id,
+            "type": arrival.type,
+            "occurred_at": arrival.occurred_at,
             "event_json": event_json,
             "digest": digest,
             "topic": topic,

@@ -18,7 +18,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -26,14 +26,15 @@ from eventsourcing.persistence import Tracking
 
 from shared.bus import kafka
 from shared.bus.authors import AuthorCheck, decode_checked
-from shared.bus.consumer import TRANSIENT_ERRORS, Delivery
+from shared.bus.consumer import TRANSIENT_ERRORS
 from shared.contracts import MalformedMessage, WireMessage
 from shared.eventstore import UnitOfWork, store_environment
 from shared.settings import ServiceSettings
 
 from ..application import ProjectionApplication
 from ..domain.records import COMPLAINT
-from .inbound import ProjectionHandler
+from .inbound import Arrival, ProjectionHandler
+from .replay_decoding import Decoding, default_workers
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (done, total)
@@ -59,6 +60,7 @@ STORE_BATCH = 5000  # records per store transaction (one partition's, with its t
 # one of 5,000 records (~15 MB) hung there for good (client and server each waiting for the other),
 # so a PostgreSQL store takes the live consumer's batch size, which is known to work.
 POSTGRES_STORE_BATCH = 500
+PIPELINE = 2  # batches decoded or decoding while one is stored (memory: a few batches)
 POSTGRES_READ_SIDE_BATCH = 1000  # the read side's own batch (psycopg pipelines executemany too)
 # Large fetches: a partition's fetch up to 8 MB, 20,000 records a poll (aiokafka's defaults: 1 MB, 500).
 FETCH = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024, "max_poll_records": 20000}
@@ -74,6 +76,7 @@ class ReplayReport:
     cpu_seconds: float = 0.0  # the process's CPU time (every thread): on a shared machine, the
     raw_cpu_seconds: float = 0.0  # work done, where wall time also counts waiting for a core
     peak_rss_mib: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds of the store and tables phases
 
     @property
     def rate(self) -> float:
@@ -228,49 +231,75 @@ async def replay(
     tables: Progress | None = None,
     authors: AuthorCheck | None = None,
     folding: Progress | None = None,
+    workers: int | None = None,
+    phases: dict[str, float] | None = None,
 ) -> tuple[int, int, float]:
     """Handle every record up to `goal` into `target` (made with REPLAY_ENV); return (handled,
     skipped, seconds). `progress` hears of the records read, `tables` of the stored events written
     to the tables, `folding` of the complaints whose summaries are folded. `authors` refuses what the
     live consumer refused as not signed by its service (see shared/bus/authors.py), so the replay
-    equals the live projection."""
+    equals the live projection. The records are checked and decoded in `workers` processes
+    (`replay_decoding.py`; 0: in this process, on a thread; default: `default_workers()`) while the batch before
+    is stored; at most `PIPELINE` batches wait decoded or decoding. `phases` gets the seconds of the
+    store phase and of the tables' (`store`, `tables`)."""
     handler = ProjectionHandler(target.read, sole_writer=True)
     skipped = redelivered = 0
     committed: dict[str, int] = {}  # the last offset stored per partition (one entry a partition)
 
-    def handle(partition: TopicPartition, records: list) -> None:
+    def handle(partition: TopicPartition, records: list, decoded: list[Arrival | None]) -> None:
         nonlocal skipped, redelivered
         name = f"{group_id}/{partition.topic}/{partition.partition}"
-        fresh = [r for r in records if r.offset > committed.get(name, -1)]
+        fresh = [(r, a) for r, a in zip(records, decoded, strict=True) if r.offset > committed.get(name, -1)]
         redelivered += len(records) - len(fresh)  # as the live consumer, by the stored position
         if not fresh:
             return
         uow = UnitOfWork(target, copy_from_cache=False)  # the fresh store's sole writer
-        for record in fresh:
-            wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
-            try:
-                message = decode_checked(authors, record.topic, wire)
-            except MalformedMessage:
+        for record, arrival in fresh:
+            if arrival is None:
                 skipped += 1  # the live consumer dead-lettered it; the projection never used it
                 continue
-            delivery = Delivery(message, record.topic, record.partition, record.offset, None)
             try:
-                handler(uow, delivery)
+                handler.take(uow, arrival, topic=record.topic, partition=record.partition, offset=record.offset)
             except TRANSIENT_ERRORS:
                 raise  # the store failing is not the message's doing: stop rather than lose it
             except Exception:
                 skipped += 1  # refused by the handler: a dead letter of the live consumer's too
-        target.commit(uow, Tracking(name, fresh[-1].offset))
-        committed[name] = fresh[-1].offset
+        target.commit(uow, Tracking(name, fresh[-1][0].offset))
+        committed[name] = fresh[-1][0].offset
 
     started = time.perf_counter()
-
     size = POSTGRES_STORE_BATCH if target.read.db.postgres else STORE_BATCH
-    count = await _read(servers, goal, lambda p, r: asyncio.to_thread(handle, p, r), progress, size)
+    decoding = Decoding(authors, default_workers() if workers is None else workers)
+    waiting: asyncio.Queue = asyncio.Queue(maxsize=PIPELINE)
+    try:
+
+        async def read() -> int:
+            async def decode(partition: TopicPartition, records: list) -> None:
+                await waiting.put((partition, records, asyncio.ensure_future(decoding.decode(records))))
+
+            count = await _read(servers, goal, decode, progress, size)
+            await waiting.put(None)  # (on an error the group cancels the writer instead)
+            return count
+
+        async def store() -> None:
+            while (batch := await waiting.get()) is not None:
+                partition, records, decoded = batch
+                await asyncio.to_thread(handle, partition, records, await decoded)
+
+        async with asyncio.TaskGroup() as group:
+            reading = group.create_task(read())
+            group.create_task(store())
+        count = reading.result()
+    finally:
+        decoding.close()
     if redelivered:
         log.warning("replay: %d records delivered again by the consumer were skipped", redelivered)
+    stored = time.perf_counter()
     await asyncio.to_thread(write_tables, target, tables, folding)
-    return count - skipped - redelivered, skipped, time.perf_counter() - started
+    ended = time.perf_counter()
+    if phases is not None:
+        phases |= {"store": stored - started, "tables": ended - stored}
+    return count - skipped - redelivered, skipped, ended - started
 
 
 def write_tables(
@@ -283,6 +312,7 @@ def write_tables(
     total = (target.process_recorder.max_notification_id() or 0) - read.position
     read.batch_size = step = POSTGRES_READ_SIDE_BATCH if read.db.postgres else READ_SIDE_BATCH
     read.defer_summaries = True
+    read.db.copy_inserts = True  # the fresh database's only writer: COPY for the plain inserts (PostgreSQL)
     done = 0
     try:
         while True:
@@ -292,6 +322,9 @@ def write_tables(
             done += applied
             if progress:
                 progress(done, total)
+    except BaseException:
+        read.db.copy_inserts = False
+        raise
     finally:
         read.defer_summaries = False
     complaints = folded = 0
@@ -299,10 +332,13 @@ def write_tables(
         with read.db.transaction(write=False) as cursor:
             row = cursor.one("SELECT COUNT(*) AS n FROM projection_subjects WHERE kind = ?", (COMPLAINT,))
         complaints = int(row["n"]) if row else 0
-    for batch in read.summarise_all(SUMMARY_BATCH):
-        folded += batch
-        if folding:
-            folding(folded, complaints)
+    try:
+        for batch in read.summarise_all(SUMMARY_BATCH):
+            folded += batch
+            if folding:
+                folding(folded, complaints)
+    finally:
+        read.db.copy_inserts = False
     return done
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import tempfile
 import time
@@ -67,9 +68,11 @@ async def run_replay(
     now: datetime,
     use_live: bool = True,
     into_database: str | None = None,
+    workers: int | None = None,
 ) -> tuple[ReplayReport, bool, bytes, bytes]:
     """Raw consume, then replay into a fresh store (a SQLite file in `into`, or the empty PostgreSQL
-    database `into_database` on the live store's server); compare canonical exports."""
+    database `into_database` on the live store's server), its records decoded in `workers` processes
+    (None: `default_workers()`); compare canonical exports. The CPU seconds count the workers' too."""
     live = bootstrap.application(settings) if use_live else None
     if into_database is not None:
         fresh_settings = settings.model_copy(update={"store": Store.POSTGRES, "postgres_dbname": into_database})
@@ -89,7 +92,8 @@ async def run_replay(
             task = bar.add_task("replay: store", total=total)
             tables = bar.add_task("replay: tables", total=None)
             folding = bar.add_task("replay: summaries", total=None)
-            raw_cpu, cpu = time.process_time() - raw_cpu, time.process_time()
+            raw_cpu, cpu = time.process_time() - raw_cpu, _cpu_with_workers()
+            phases: dict[str, float] = {}
             handled, skipped, seconds = await replay(
                 settings.kafka_bootstrap_servers,
                 fresh,
@@ -99,12 +103,14 @@ async def run_replay(
                 lambda done, all_: bar.update(tables, completed=done, total=all_),
                 AuthorCheck.from_settings(settings),
                 lambda done, all_: bar.update(folding, completed=done, total=all_),
+                workers,
+                phases,
             )
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
-        cpu = time.process_time() - cpu
+        cpu = _cpu_with_workers() - cpu  # the workers have ended: their time is counted
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the exports are built
-        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu, rss)
+        report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu, rss, phases)
         replayed = canonical_export(fresh, now)
         live_export = canonical_export(live, now) if live is not None else replayed
         return report, replayed == live_export, live_export, replayed
@@ -114,6 +120,12 @@ async def run_replay(
             live.close()
 
 
+def _cpu_with_workers() -> float:
+    """This process's CPU seconds and those of its ended child processes (the decoding workers)."""
+    used = os.times()
+    return used.user + used.system + used.children_user + used.children_system
+
+
 @cli.command("replay")
 def replay_command(
     into: Path = typer.Option(None, help="Where the fresh store goes (default: a new temporary folder)."),
@@ -121,12 +133,18 @@ def replay_command(
     into_database: str = typer.Option(
         None, help="Replay into this empty PostgreSQL database on the store's server instead of a SQLite file."
     ),
+    workers: int = typer.Option(
+        None,
+        help="Processes that check and decode the records beside the writer (default: cores - 2; 0: none).",
+    ),
 ) -> None:
     """Rebuild the projection from offset 0 into a fresh store; show it equals the live one."""
     settings = ProjectionSettings()
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
-    report, equal, live_export, replayed = asyncio.run(run_replay(settings, folder, now, into_database=into_database))
+    report, equal, live_export, replayed = asyncio.run(
+        run_replay(settings, folder, now, into_database=into_database, workers=workers)
+    )
     table = Table(title="replay")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -134,11 +152,14 @@ def replay_command(
     table.add_row("messages skipped (undecodable)", str(report.skipped))
     table.add_row("replay events/s", f"{report.rate:,.0f}")
     table.add_row("raw aiokafka records/s (same topics, same run)", f"{report.raw_rate:,.0f}")
+    store, tables = report.phases.get("store", 0.0), report.phases.get("tables", 0.0)
+    table.add_row("replay seconds: store / read-side tables", f"{store:,.1f} / {tables:,.1f}")
     table.add_row("peak RSS MiB by the end of the replay (before the exports)", f"{report.peak_rss_mib:,.0f}")
     table.add_row("CPU seconds: replay / raw aiokafka", f"{report.cpu_seconds:,.2f} / {report.raw_cpu_seconds:,.2f}")
     table.add_row("canonical export bytes (live / replay)", f"{len(live_export)} / {len(replayed)}")
     table.add_row("equal byte for byte", "yes" if equal else "NO")
     console.print(table)
+    folder.mkdir(parents=True, exist_ok=True)  # a replay into a database made no SQLite file there
     (folder / "live-export.json").write_bytes(live_export)
     (folder / "replay-export.json").write_bytes(replayed)
     console.print(f"exports written to {folder}")
