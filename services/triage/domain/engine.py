@@ -15,7 +15,7 @@ from typing import Any
 from .evidence import Hit, Muting, counting, quote, score
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
-from .severity import announced, harmed, judge_severity, utility_outages
+from .severity import announced, harmed, judge_severity, stops, utility_outages
 from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
@@ -114,7 +114,7 @@ def own_failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     found = rules.effective.hits(text, muting)
     outage = rules.major["sudden-outage"]
     if announced(text, outage):
-        cut = outage["outage"].hits(text) + outage["stopped"].hits(text)
+        cut = outage["outage"].hits(text) + stops(text, rules)
         found = [f for f in found if all(f.last <= c.first or f.first >= c.last for c in cut)]
     return found
 
@@ -125,11 +125,11 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     major = rules.major
     outage = major["sudden-outage"]
     found = own_failures(text, rules, muting)
-    stops = [] if announced(text, outage) else outage["stopped"].hits(text, muting)
+    stopped = [] if announced(text, outage) else stops(text, rules, muting)
     for hits in (
         harmed(text, major["injury-or-loss"], muting),
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
-        stops,
+        stopped,
     ):
         found += [h for h in hits if all(h.last <= f.first or h.first >= f.last for f in found)]
     return found

@@ -39,8 +39,8 @@ def normalise_text(text: str) -> str:
 
 # The lists each major criterion is judged by (engine.judge_severity).
 MAJOR_LISTS = {
-    "promised-service-repeated": ("promise", "repeated", "customer", "company"),
-    "injury-or-loss": ("harm", "bites", "insects", "damage", "belongings"),
+    "promised-service-repeated": ("promise", "repeated", "customer", "company", "said", "fixed"),
+    "injury-or-loss": ("harm", "bites", "insects", "damage", "belongings", "gone", "counted_harm"),
     "sudden-outage": (
         "outage",
         "stopped",
@@ -52,9 +52,12 @@ MAJOR_LISTS = {
         "future_day",
         "coming",
         "future",
+        "building",
+        "totality",
+        "out_after",
     ),
     "mass-incident": ("joint", "people", "crowd", "affected"),
-    "unresolved-week": ("duration", "unresolved"),
+    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet"),
 }
 
 
