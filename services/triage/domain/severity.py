@@ -50,9 +50,8 @@ def stops(text: Text, rules: Rules, muting: Muting | None = None) -> list[Hit]:
         if any(
             t.last <= out.first <= t.last + gap and text.tokens[t.first].clause == text.tokens[out.first].clause
             for t in things
-        ):
-            if all(out.last <= f.first or out.first >= f.last for f in found):
-                found.append(out)
+        ) and all(out.last <= f.first or out.first >= f.last for f in found):
+            found.append(out)
     return sorted(found, key=lambda h: h.first)
 
 
