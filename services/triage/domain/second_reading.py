@@ -5,9 +5,16 @@
   the model's reading is taken, and the reason says so.
 - Nature: the same, only with `[model] nature = true`: measured, taking the model's nature lowered
   nature accuracy (.97 to .96 leave-one-split-out, holdout7 .90 to .87), so it is off.
-- Severity and validity: the model never sets them (it cannot name a criterion or quote evidence).
-  When it reads a higher grade than the rules, or another validity, the judgement goes to the
-  supervisor's review with "the reading model and the rules disagree": a major is never silently minor.
+- Severity: where the rules are unsure of it (a severity doubt, or confidence below review_below) and
+  the model reads a higher grade at least `[model] grade_at` sure (0.5), the model grades it: its
+  criterion (for a major, the likeliest major criterion of its criterion classifier), and a reason
+  quoting the complaint's words that weighed most for that grade (the present n-grams with the largest
+  contributions to the class: a linear model's evidence); always for review. A staff complaint the
+  rules left minor counts as unsure when the model is `tone_at` sure (0.8): attitude is graded by how
+  it is told. Never higher than what the rules set aside as negated or hypothetical ("nobody
+  drowned"), nor a promise the rules saw and found not repeated (the history decides that). Otherwise
+  a higher reading (>= flag_at) only flags: "the reading model and the rules disagree". Never lower.
+- Validity: never set; another validity read at p >= 0.7 is flagged.
 """
 
 from __future__ import annotations
