@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|holdout|holdout2..holdout8|all] [--rules rules.toml] [--misses]
+    python -m services.triage.score [--split dev|holdout|holdout2..holdout10|all] [--rules rules.toml] [--misses]
                                     [--model off|on] [--by-split]
 
 With `--model on` the reading model supports the rules (second_reading), and it is scored honestly:
@@ -33,7 +33,20 @@ from .domain.second_reading import second_reading
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LABELS = ("validity", "nature", "area", "severity", "criterion")
 GRADES = ("minor", "important", "major")
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "all")
+SPLITS = (
+    "dev",
+    "holdout",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+    "holdout5",
+    "holdout6",
+    "holdout7",
+    "holdout8",
+    "holdout9",
+    "holdout10",
+    "all",
+)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 import uuid
@@ -24,7 +25,9 @@ from services.triage import bootstrap
 from services.triage.settings import TriageSettings
 from shared.bus import kafka
 from shared.bus.kafka import create_topics, wait_for_broker
-from shared.contracts.topics import INTAKE_EVENTS
+from shared.contracts.topics import INTAKE_EVENTS, signing_services
+from shared.signing import ensure_service_keys
+from tests.fixtures.signing import SIGNERS
 from tests.kafka_support import run_until
 from tests.support import T0
 from tests.triage.kafka_helpers import publish
@@ -88,7 +91,22 @@ async def topic_size(servers: str) -> int:
         await consumer.stop()
 
 
+def signing_keys(folder: Path) -> None:
+    """The services' event signing keys, made as `make up` and the test session make them: intake's
+    to sign what the bench publishes as intake, the public keys for triage's consumer to check."""
+    public = folder / "event-signing-keys.json"
+    SIGNERS.update(ensure_service_keys(folder / "dev.env", public, signing_services()))
+    for service, signer in SIGNERS.items():
+        os.environ[f"{service.upper()}_EVENT_SIGNING_KEY"] = signer.to_setting()
+    os.environ["COMPLAINTS_EVENT_SIGNING_KEYS_FILE"] = str(public)
+
+
 async def main(servers: str, count: int, store: str, batch: int) -> None:
+    # Kept across runs: the topic keeps earlier runs' messages and each run reads them all, so every
+    # run must sign as the last did (fresh keys dead-lettered the earlier runs' messages).
+    keys = Path(tempfile.gettempdir()) / "triage-bench-signing-keys"
+    keys.mkdir(exist_ok=True)
+    signing_keys(keys)
     await wait_for_broker(servers)
     await create_topics(servers)
     tag = uuid.uuid4().hex[:6]

@@ -15,7 +15,7 @@ from typing import Any
 from .evidence import Hit, Muting, counting, quote, score
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
-from .severity import announced, harmed, judge_severity, utility_outages
+from .severity import announced, harmed, judge_severity, stops, utility_outages
 from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
@@ -74,7 +74,10 @@ class Judgement:
 def read(form: dict[str, Any], rules: Rules) -> Text:
     """The complaint's words as the rules read them: object, description and request."""
     return Text(
-        " \n ".join(str(form.get(k, "")) for k in ("object", "description", "customer_request")), rules.cantonese
+        " \n ".join(str(form.get(k, "")) for k in ("object", "description", "customer_request")),
+        rules.cantonese,
+        rules.abbreviations,
+        rules.compounds,
     )
 
 
@@ -84,6 +87,14 @@ def complaint_text(form: dict[str, Any]) -> str:
 
 def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
     outside = ranked({"not the company's matter": rules.validity["invalid"], **rules.outside}, text, muting)
+    # Who acts: a quarrel our own staff is in (the guard pushed an owner) is their conduct, no private
+    # dispute between residents: a `[validity] our_people` word in the clause makes it ours.
+    ours = {text.tokens[h.first].clause for h in counting(rules.validity["our_people"].hits(text))}
+    outside = [
+        (kind, [h for h in hits if kind != "private-dispute" or text.tokens[h.first].clause not in ours])
+        for kind, hits in outside
+    ]
+    outside = sorted([(k, hits) for k, hits in outside if score(hits) > 0], key=lambda item: -score(item[1]))
     assisted = rules.validity["assisted"].hits(text, muting)
     duty = rules.validity["duty"].hits(text, muting)
     out_score = score(outside[0][1]) if outside else 0.0
@@ -114,8 +125,29 @@ def own_failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     found = rules.effective.hits(text, muting)
     outage = rules.major["sudden-outage"]
     if announced(text, outage):
-        cut = outage["outage"].hits(text) + outage["stopped"].hits(text)
+        cut = outage["outage"].hits(text) + stops(text, rules)
         found = [f for f in found if all(f.last <= c.first or f.first >= c.last for c in cut)]
+    return found
+
+
+def data_exposed(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
+    """Personal data made known, however it is said: a personal datum (`[severity.exposure] datum`:
+    a phone number, a flat number, an HKID, 車牌) and a way it reached others (`disclosed`: gave,
+    sent, anyone can read, send錯, 發給) in one clause. It names the customer-data area and is a duty
+    failed ("your receptionist gave my flat number and mobile to a man", 個group send錯咗個excel,
+    入面有成座人嘅電話)."""
+    lists = rules.exposure
+    if "datum" not in lists or "disclosed" not in lists:
+        return []
+    data = counting(lists["datum"].hits(text))
+    found = []
+    for shown in counting(lists["disclosed"].hits(text, muting)):
+        clause = text.tokens[shown.first].clause
+        near = [d for d in data if abs(text.tokens[d.first].clause - clause) <= 1]
+        if near:
+            found.append(
+                Hit("personal data made known", f"{shown.words} … {near[0].words}", 2.0, shown.first, shown.last)
+            )
     return found
 
 
@@ -125,11 +157,12 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     major = rules.major
     outage = major["sudden-outage"]
     found = own_failures(text, rules, muting)
-    stops = [] if announced(text, outage) else outage["stopped"].hits(text, muting)
+    stopped = [] if announced(text, outage) else stops(text, rules, muting)
     for hits in (
+        data_exposed(text, rules, muting),
         harmed(text, major["injury-or-loss"], muting),
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
-        stops,
+        stopped,
     ):
         found += [h for h in hits if all(h.last <= f.first or h.first >= f.last for f in found)]
     return found
@@ -189,6 +222,11 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     failing_clauses = {text.tokens[f.first].clause for f in failing}
     order = list(rules.areas)
     found = ranked(rules.areas, text)
+    exposed = [f for f in failed if f.phrase == "personal data made known"]
+    if exposed and "customer-data" in rules.areas:
+        found = [(a, h + exposed if a == "customer-data" else h) for a, h in found]
+        if "customer-data" not in dict(found):
+            found.append(("customer-data", exposed))
     # In a clause that says what failed, the area whose own words are the failure ("smells of urine")
     # is the grievance; the thing or place it happened in is context. No such area: all weigh double.
     named: dict[int, set[str]] = {}

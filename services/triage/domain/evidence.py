@@ -214,7 +214,9 @@ _EN_DATE = re.compile(
 )
 # A day without its month, said as the date it is now ("today is the 14th", "it's now the 20th"): it
 # takes the month written before it; an ordinal of anything else ("the 3rd time") is no date.
-_EN_DAY = re.compile(r"\b(?:today is|today's|it is now|it's now|now|on) the (\d{1,2})(?:st|nd|rd|th)\b")
+_EN_DAY = re.compile(
+    r"\b(?:today is|today's|it is now|it's now|now|on|it is|it's|its|today being) the (\d{1,2})(?:st|nd|rd|th)\b"
+)
 _CN_NUMBER = r"[0-9一二兩两三四五六七八九十廿]{1,3}"
 _ZH_DATE = re.compile(rf"(?:({_CN_NUMBER})\s*月\s*)?({_CN_NUMBER})\s*[號号日](?![子常])")
 
@@ -294,3 +296,18 @@ def _days_between(start: int, now: int, last_week: bool) -> int:
 
 def _cn_int(written: str) -> int:
     return chinese_int(written) or 0
+
+
+# An amount of money as owners write it: HK$6,800, $500, 3000 dollars, 四百多塊, 三千蚊, 1200元, RMB 300.
+_AMOUNT = re.compile(
+    r"(?:hk\$|us\$|rmb|hkd|\$|¥|￥)\s?\d[\d,]*(?:\.\d+)?k?"
+    r"|\d[\d,]*(?:\.\d+)?\s?(?:k\b|hkd|rmb|dollars?|bucks|元|塊|块|蚊|萬|万|千)"
+    r"|[一二兩两三四五六七八九十百千萬万幾几廿]{2,}[多餘余]?(?:塊|块|蚊|元|萬|万)(?:錢|钱)?"
+    r"|[一二兩两三四五六七八九十幾几]+[多餘余]?(?:塊|块|蚊|元)(?:錢|钱)"
+)
+
+
+def amounts(original: str) -> list[str]:
+    """The sums of money the complaint writes ("a HK$3,000 phone", 四百多塊, 三千蚊): a loss is
+    said with its value as often as with a loss word."""
+    return [m.group().strip().rstrip(",") for m in _AMOUNT.finditer(original.lower())]

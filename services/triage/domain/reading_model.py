@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
 from .script import canonical
 
-LABELS = ("validity", "nature", "area", "severity")
+LABELS = ("validity", "nature", "area", "severity", "criterion")
 FIELDS = ("object", "description", "customer_request")
 
 
@@ -100,6 +100,12 @@ class Linear:
             return cls(classes, np.hstack([-weights, weights]), np.concatenate([-bias, bias]))
         return cls(classes, weights, bias)
 
+    def contributions(self, vector: Any, value: str) -> Any:
+        """Each present feature's share of the score for `value` (tf-idf x weight), as (index, share)."""
+        column = self.weights[:, self.classes.index(value)]
+        row = vector.tocsr()
+        return [(int(i), float(x * column[i])) for i, x in zip(row.indices, row.data, strict=True)]
+
     def probabilities(self, vector: Any) -> Any:
         scores = np.asarray(vector @ self.weights).ravel() + self.bias
         raw = 1.0 / (1.0 + np.exp(-scores))
@@ -111,6 +117,42 @@ class ReadingModel:
     identity: str
     features: FeatureUnion  # one vocabulary for every label: the text is read once
     labels: Mapping[str, Linear]
+    names: tuple[str, ...] = ()  # each feature's n-gram, as "chars__..." or "words__..."
+
+    def probabilities(self, form: Mapping[str, Any], label: str) -> dict[str, float]:
+        """Every value of one label with its probability."""
+        linear = self.labels[label]
+        found = linear.probabilities(self.features.transform([model_text(form)]))
+        return {value: float(p) for value, p in zip(linear.classes, found, strict=True)}
+
+    def evidence(self, form: Mapping[str, Any], label: str, value: str, most: int = 4) -> list[str]:
+        """The complaint's own words that weighed most for `value`: the n-grams present in it with the
+        largest contributions to that class's score (a linear model's reasons), longest first where
+        they overlap, each quoted as the complaint wrote it (Traditional stays Traditional)."""
+        folded = model_text(form)
+        vector = self.features.transform([folded])
+        shares = sorted(self.labels[label].contributions(vector, value), key=lambda item: -item[1])
+        raw = " | ".join(str(form.get(k, "") or "") for k in FIELDS)
+        aligned = _aligned(raw)
+        quoted: list[str] = []
+        spans: list[tuple[int, int]] = []
+        for index, share in shares:
+            if share <= 0 or len(quoted) >= most:
+                break
+            kind, gram = self.names[index].split("__", 1)
+            gram = gram.strip()
+            if kind == "chars" and gram.isascii():
+                continue  # a piece of an English word ("ned" of "explained"): its word features speak for it
+            if not all(c.isalnum() or c in " '" for c in gram) or len(gram) < (3 if gram.isascii() else 2):
+                continue  # a mark, or one character or a two-letter word: too little to quote
+            if gram.isascii() and all(w in ENGLISH_STOP_WORDS for w in gram.split()):
+                continue  # 'and', 'at all': it weighed, but says nothing a person can check
+            at = aligned.find(gram)
+            if at < 0 or any(a < at + len(gram) and at < b for a, b in spans):
+                continue
+            spans.append((at, at + len(gram)))
+            quoted.append(raw[at : at + len(gram)])  # the owner's own characters (Traditional stays)
+        return quoted
 
     def read(self, form: Mapping[str, Any]) -> dict[str, Guess]:
         """The model's guess and its probability for each label."""
@@ -123,10 +165,18 @@ class ReadingModel:
         return guesses
 
 
+def _aligned(raw: str) -> str:
+    """The raw text folded character by character as `model_text` folds it, so an n-gram found in it
+    has the same offsets in the owner's text."""
+    folded = (canonical(ch) if not ch.isspace() else " " for ch in raw)
+    return "".join(f if len(f) == 1 else "\0" for f in folded)
+
+
 def train(examples: Iterable[Example]) -> ReadingModel:
     """One classifier per label, trained on `examples` (sorted by id, so order never matters)."""
     ordered = sorted(examples, key=lambda e: e.id)
     features = _features()
     matrix = features.fit_transform([model_text(e.form) for e in ordered])
     labels = {label: Linear.of(_classifier().fit(matrix, [str(e.labels[label]) for e in ordered])) for label in LABELS}
-    return ReadingModel(corpus_identity(ordered), features, labels)
+    names = tuple(str(n) for n in features.get_feature_names_out())
+    return ReadingModel(corpus_identity(ordered), features, labels, names)

@@ -39,8 +39,8 @@ def normalise_text(text: str) -> str:
 
 # The lists each major criterion is judged by (engine.judge_severity).
 MAJOR_LISTS = {
-    "promised-service-repeated": ("promise", "repeated", "customer", "company"),
-    "injury-or-loss": ("harm", "bites", "insects", "damage", "belongings"),
+    "promised-service-repeated": ("promise", "repeated", "customer", "company", "said", "fixed"),
+    "injury-or-loss": ("harm", "bites", "insects", "damage", "belongings", "gone", "counted_harm"),
     "sudden-outage": (
         "outage",
         "stopped",
@@ -52,9 +52,12 @@ MAJOR_LISTS = {
         "future_day",
         "coming",
         "future",
+        "building",
+        "totality",
+        "out_after",
     ),
     "mass-incident": ("joint", "people", "crowd", "affected"),
-    "unresolved-week": ("duration", "unresolved"),
+    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet"),
 }
 
 
@@ -99,6 +102,16 @@ class Rules:
         return tuple((k, str(v)) for k, v in self.data.get("text", {}).get("cantonese", {}).items())
 
     @cached_property
+    def abbreviations(self) -> tuple[tuple[str, str], ...]:
+        """English words as typed in a hurry and the word they stand for (`[text.abbreviations]`)."""
+        return tuple((k.lower(), str(v).lower()) for k, v in self.data.get("text", {}).get("abbreviations", {}).items())
+
+    @cached_property
+    def compounds(self) -> tuple[str, ...]:
+        """Words read as one before their parts (`[text] compounds`)."""
+        return tuple(str(w) for w in self.data.get("text", {}).get("compounds", []))
+
+    @cached_property
     def cues(self) -> Cues:
         text = self.data.get("text", {})
         reach = text.get("reach", {})
@@ -141,7 +154,7 @@ class Rules:
     # -- phrase lists --------------------------------------------------------------------------------
 
     # Lists under [validity] that are evidence, not a verdict triage can publish.
-    VALIDITY_EVIDENCE = ("duty",)
+    VALIDITY_EVIDENCE = ("duty", "our_people")
 
     @cached_property
     def validity(self) -> dict[str, PhraseList]:
@@ -210,6 +223,11 @@ class Rules:
     def lapse(self) -> dict[str, PhraseList]:
         """Who guards (`guard`) and a lapse of that duty (`lapse`): asleep, away from the post."""
         return self._lists(self.data["severity"].get("lapse", {}), "severity.lapse")
+
+    @cached_property
+    def exposure(self) -> dict[str, PhraseList]:
+        """Personal data made known: a datum and a way it reached others, in one clause."""
+        return self._lists(self.data["severity"].get("exposure", {}), "severity.exposure")
 
     @cached_property
     def possible_major(self) -> dict[str, PhraseList]:

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .evidence import Hit, Muting, PhraseList, count_before, counting, days_spanned, muted, quote, weekdays_spanned
+from .evidence import (
+    Hit,
+    Muting,
+    PhraseList,
+    amounts,
+    count_before,
+    counting,
+    days_spanned,
+    muted,
+    quote,
+    weekdays_spanned,
+)
 from .labels import Explained, Label, ranked
 from .rules import Rules
 from .text import Text
@@ -21,6 +32,27 @@ def utility_outages(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) 
         return []
     other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
     return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
+
+
+def stops(text: Text, rules: Rules, muting: Muting | None = None) -> list[Hit]:
+    """Equipment stopped, written any way: the `stopped` phrases (broken, 壞咗, 停了), and a thing a
+    home needs followed by a word that says it is out (`out_after`: "both lifts out", "power's off",
+    "lift dead", 部𨋢死咗): the thing decides that "out" is a stop, so "find out" and "went out" are not."""
+    outage = rules.major["sudden-outage"]
+    found = outage["stopped"].hits(text, muting)
+    essential = rules.lasting.get("essential")
+    if essential is None:
+        return found
+    things = [h for h in essential.hits(text) if h.weight > 0]
+    for out in outage["out_after"].hits(text, muting):
+        # right after the thing (a word between in English: "lifts are out"); 電動車停 is no power stopped
+        gap = 1 if text.tokens[out.first].cjk else 2
+        if any(
+            t.last <= out.first <= t.last + gap and text.tokens[t.first].clause == text.tokens[out.first].clause
+            for t in things
+        ) and all(out.last <= f.first or out.first >= f.last for f in found):
+            found.append(out)
+    return sorted(found, key=lambda h: h.first)
 
 
 def announced(text: Text, rule: dict[str, PhraseList]) -> bool:
@@ -56,7 +88,7 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     if not lasted:
         return ""
     outage = rules.major["sudden-outage"]
-    cut = [] if announced(text, outage) else [*outage["stopped"].hits(text), *outage["outage"].hits(text)]
+    cut = [] if announced(text, outage) else [*stops(text, rules), *outage["outage"].hits(text)]
     out = [*cut, *(lists["unusable"].hits(text) if "unusable" in lists else [])]
     failing = {text.tokens[f.first].clause for f in counting(out) if f.weight > 0}
     needed = [h for h in lists["essential"].hits(text) if h.weight > 0 and text.tokens[h.first].clause in failing]
@@ -84,13 +116,76 @@ def promised(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hi
         told = h.first > 0 and text.tokens[h.first - 1].form in _TOLD
         speakers.append((h, not told))
     kept = []
-    for hit in counting(rule["promise"].hits(text, muting)):
+    for hit in counting(rule["promise"].hits(text, muting)) + claimed_fixes(text, rule, muting):
         clause = text.tokens[hit.first].clause
         before = [(s, mine) for s, mine in speakers if s.last <= hit.first and text.tokens[s.first].clause == clause]
         if before and max(before, key=lambda item: item[0].last)[1]:
             continue
         kept.append(hit)
     return kept
+
+
+def claimed_fixes(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """A fix someone said was done ("the tech said all fixed", 師傅話已經搞掂, 物业说已经换了新电机):
+    a promise of a result. With a repeat ("again", 又, 第三次) it is a promised service not delivered
+    and raised again, however the promise was worded. A `said` before a `fixed` in one clause."""
+    said = rule["said"].hits(text)
+    found = []
+    for fix in counting(rule["fixed"].hits(text, muting)):
+        clause = text.tokens[fix.first].clause
+        before = [s for s in said if s.last <= fix.first and text.tokens[s.first].clause == clause]
+        if before and fix.first - before[-1].last <= 6:
+            first = before[-1].first
+            found.append(Hit("claimed fix", text.quote(first, fix.last), 1.0, first, fix.last))
+    return found
+
+
+def nobody_came(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """Unresolved however it is written: someone coming, replying or looking (`arrival`: came, 上門,
+    嚟, 覆) with a `not_yet` before it in its clause, a few words or characters back ("not a single
+    person has come", 一次都没上门, 未見過有人嚟): the phrase lists named only the contiguous forms."""
+    cues = rule["not_yet"].hits(text)
+    found = []
+    for hit in counting(rule["arrival"].hits(text)):
+        clause = text.tokens[hit.first].clause
+        reach = 7 if text.tokens[hit.first].cjk else 5
+        before = [c for c in cues if c.last <= hit.first and text.tokens[c.first].clause == clause]
+        if before and hit.first - before[-1].last <= reach:
+            first = before[-1].first
+            found.append(Hit("nobody came", text.quote(first, hit.last), 1.0, first, hit.last))
+    return found
+
+
+def lost_with_value(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """A loss written as what happened and what it was worth, without a loss word: something taken,
+    thrown or sold away (`gone`) and a sum of money in the complaint ("signed for my parcel, now says
+    he never saw it. it was a HK$3,000 phone", 當垃圾掉咗...三千蚊)."""
+    sums = amounts(text.original)
+    if not sums:
+        return []
+    return [
+        Hit(h.phrase, f"{h.words} ({sums[0]})", h.weight, h.first, h.last)
+        for h in counting(rule["gone"].hits(text, muting))
+    ]
+
+
+def counted_harm(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """Harm counted ("3 stitches", 黐三針, 缝了4针): a number before it is an injury's measure."""
+    return [h for h in counting(rule["counted_harm"].hits(text, muting)) if (count_before(text, h.first) or 0) >= 1]
+
+
+def whole_building(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """A building said whole by what follows it ("3栋上上下下全都没电", 五座全部停電): a block
+    label with a totality word right after it is the whole block, as 整棟 or "whole block" is."""
+    buildings = rule["building"].hits(text)
+    found = []
+    for t in counting(rule["totality"].hits(text)):
+        if any(
+            b.last <= t.first <= b.last + 1 and text.tokens[b.first].clause == text.tokens[t.first].clause
+            for b in buildings
+        ):
+            found.append(t)
+    return found
 
 
 def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
@@ -104,6 +199,8 @@ def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]
     owned = {text.tokens[h.first].clause for h in rule["belongings"].hits(text) if h.weight > 0}
     damage = [h for h in rule["damage"].hits(text, muting) if text.tokens[h.first].clause in owned]
     harm += [d for d in damage if all(d.last <= h.first or d.first >= h.last for h in harm)]
+    for more in (lost_with_value(text, rule, muting), counted_harm(text, rule, muting)):
+        harm += [d for d in more if all(d.last <= h.first or d.first >= h.last for h in harm)]
     return sorted(harm, key=lambda h: h.first)
 
 
@@ -169,9 +266,11 @@ def judge_severity(
         set_aside.append(muted(harm))
     outage_rule = major["sudden-outage"]
     outage = utility_outages(text, outage_rule, outage_rule["outage"].hits(text, muting))
-    stopped = [] if announced(text, outage_rule) else counting(outage_rule["stopped"].hits(text, muting))
-    scale = counting(outage_rule["large_scale"].hits(text)) + _counted(
-        text, outage_rule["units"].hits(text), rules.incident_more_than
+    stopped = [] if announced(text, outage_rule) else counting(stops(text, rules, muting))
+    scale = (
+        counting(outage_rule["large_scale"].hits(text))
+        + _counted(text, outage_rule["units"].hits(text), rules.incident_more_than)
+        + whole_building(text, outage_rule)
     )
     all_of_it = counting(outage_rule["all_equipment"].hits(text))
     if (counting(outage) or stopped) and (scale or all_of_it):
@@ -210,7 +309,7 @@ def judge_severity(
     span = max(days_spanned(text.original), weekdays_spanned(text.original))
     if span >= 7:  # "reported on 3 May, it's now 20 May", "since last Monday, today is Tuesday": the dates say it
         waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
-    unresolved = counting(week_rule["unresolved"].hits(text, muting))
+    unresolved = counting(week_rule["unresolved"].hits(text, muting)) + nobody_came(text, week_rule)
     if waited and unresolved:
         found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
     for name, phrases in rules.important.items():

@@ -73,13 +73,26 @@ class Token:
 class Text:
     """A complaint, normalised and tokenised; phrases are found as runs of tokens."""
 
-    def __init__(self, original: str, cantonese: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self,
+        original: str,
+        cantonese: tuple[tuple[str, str], ...] = (),
+        abbreviations: tuple[tuple[str, str], ...] = (),
+        compounds: tuple[str, ...] = (),
+    ) -> None:
         self.original = original
         normal, origin = _rewrite(original, cantonese)
-        self.tokens = _tokenise(normal, origin)
+        self.tokens = _tokenise(normal, origin, dict(abbreviations))
         self._joined, self._token_at = _join([t.form for t in self.tokens])
         self._exact: tuple[str, dict[int, int]] | None = None
         self.forms = frozenset(t.form for t in self.tokens) | frozenset(t.word for t in self.tokens)
+        # Compound words read as one word before their parts: 擦傷 is a graze, not wiping (擦); 快遞車
+        # a vehicle, not a parcel; 黑蚊蚊 pitch dark, not mosquitoes. A phrase inside one, or across
+        # its edge, is not found; the whole compound is.
+        self._words: tuple[tuple[int, int], ...] = ()
+        if compounds:
+            spans = [span for c in compounds for span in self.find(phrase_tokens(c, cantonese))]
+            self._words = tuple(sorted(spans))
 
     def find(self, phrase: tuple[str, ...], exact: bool = False) -> list[tuple[int, int]]:
         """Every (first, last+1) token range where the phrase's tokens occur in a row; `exact`
@@ -92,7 +105,9 @@ class Text:
         at = joined.find(needle)
         while at >= 0:
             first = token_at[at + 1]
-            found.append((first, first + len(phrase)))
+            last = first + len(phrase)
+            if not any(a < last and first < b and not (first <= a and b <= last) for a, b in self._words):
+                found.append((first, last))
             at = joined.find(needle, at + 1)
         return found
 
@@ -154,7 +169,7 @@ def _alternation(written: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in sorted(written, key=len, reverse=True)))
 
 
-def _tokenise(normal: str, origin: list[tuple[int, int]]) -> list[Token]:
+def _tokenise(normal: str, origin: list[tuple[int, int]], abbreviations: dict[str, str] | None = None) -> list[Token]:
     tokens: list[Token] = []
     clause = 0
     for m in _TOKEN.finditer(normal):
@@ -172,6 +187,8 @@ def _tokenise(normal: str, origin: list[tuple[int, int]]) -> list[Token]:
                 continue
             if _BARE_NT.match(word):
                 word = word[:-2] + "n't"
+            # SMS-style words read as the word they stand for ("pls", "ur", "mgmt"): spelling, not vocabulary
+            word = (abbreviations or {}).get(word, word)
             tokens.append(Token(stem(word), word, start, end, clause, False))
     return tokens
 
