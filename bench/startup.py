@@ -239,27 +239,29 @@ def snapshot_seed(workdir: Path) -> dict[Path, Path]:
 
 async def move_relay_positions(servers: str, workdir: Path, filler_per_service: int) -> None:
     """Each relay's committed position moved to its store's last notification: `filler_per_service`
-    signed records of its current position first (what a year of small batches leaves on the
-    compacted topic before the log cleaner runs), then the new one."""
+    signed records of each relay's current position first, the relays taking turns as they do live
+    (what a year of small batches leaves on the topic where the log cleaner has not compacted it),
+    then the new ones."""
     signers = ensure_service_keys(workdir / "dev.env", workdir / "event-signing-keys.json", signing_services())
     keys = await relay_keys(servers)
+    fillers, finals = [], []
+    for service in SERVICES:
+        key, current = keys[service]
+        fillers.append(signed(signers[service], RELAY_POSITIONS.name, WireMessage(key, str(current).encode(), [])))
+        last = last_notification(workdir / "stores" / f"{service}.sqlite")
+        finals.append(signed(signers[service], RELAY_POSITIONS.name, WireMessage(key, str(last).encode(), [])))
     producer = kafka.producer(servers)
     await producer.start()
     try:
-        for service in SERVICES:
-            key, current = keys[service]
-            signer = signers[service]
-            filler = signed(signer, RELAY_POSITIONS.name, WireMessage(key, str(current).encode(), []))
-            futures = []
-            for _ in range(filler_per_service):
-                futures.append(await producer.send(RELAY_POSITIONS.name, filler.value, key=key, headers=filler.headers))
-                if len(futures) >= 5000:
-                    await asyncio.gather(*futures)
-                    futures.clear()
-            last = last_notification(workdir / "stores" / f"{service}.sqlite")
-            final = signed(signer, RELAY_POSITIONS.name, WireMessage(key, str(last).encode(), []))
-            futures.append(await producer.send(RELAY_POSITIONS.name, final.value, key=key, headers=final.headers))
-            await asyncio.gather(*futures)
+        futures = []
+        for record in [*(f for _ in range(filler_per_service) for f in fillers), *finals]:
+            futures.append(
+                await producer.send(RELAY_POSITIONS.name, record.value, key=record.key, headers=record.headers)
+            )
+            if len(futures) >= 5000:
+                await asyncio.gather(*futures)
+                futures.clear()
+        await asyncio.gather(*futures)
     finally:
         await producer.stop()
 

@@ -424,16 +424,17 @@ class OutboxRelay:
             while upper > beginning:
                 lower = max(beginning, upper - window)
                 consumer.seek(partition, lower)
-                position: int | None = None
+                candidates = []  # this relay's key: only the last one it signed is checked (signatures cost)
                 while await consumer.position(partition) < upper:
                     batches = await consumer.getmany(partition, timeout_ms=500)
                     for record in batches.get(partition, []):
                         if record.offset >= upper:
                             break
-                        if record.key == self._position_key and record.value is not None and self._own(record):
-                            position = int(record.value)
-                if position is not None:
-                    return position
+                        if record.key == self._position_key and record.value is not None:
+                            candidates.append(record)
+                for record in reversed(candidates):
+                    if self._own(record):
+                        return int(record.value)
                 upper, window = lower, window * 4
             return None
         finally:
