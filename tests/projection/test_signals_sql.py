@@ -124,3 +124,29 @@ def test_a_quoted_reference_leaves_every_run_with_a_digit_in_the_text(before: st
     view.office_reference, view.description, view.customer_request = None, text, ""
     if quotes(view, reference):
         assert quote_tokens(reference) <= quote_tokens(text)
+
+
+def test_a_read_side_written_before_the_signal_columns_gets_them_at_start(tmp_path: Path) -> None:
+    """A store whose tables predate `late_signal` and the hotline terms: the next start adds the
+    column, fills it and the terms once from the summary rows, and the signals are the same."""
+    import sqlite3
+
+    scenario = build("old", per_office=12)
+    app = application(tmp_path)
+    try:
+        feed(app, scenario.events())
+        expected = new_signals(app, None, scenario.now)
+        assert expected == old_signals(app, None, scenario.now)
+    finally:
+        app.close()
+    with sqlite3.connect(tmp_path / "stores" / "projection.sqlite") as db:
+        db.execute("DROP INDEX projection_subjects_late")
+        db.execute("ALTER TABLE projection_subjects DROP COLUMN late_signal")
+        db.execute("DELETE FROM projection_search WHERE personal = 2")
+        db.execute("DELETE FROM projection_position WHERE name = 'signal-columns'")
+    db.close()
+    app = application(tmp_path)
+    try:
+        assert new_signals(app, None, scenario.now) == expected
+    finally:
+        app.close()

@@ -125,11 +125,17 @@ class ReadSide(TableQueries):
 
     def _add_signal_columns(self, cursor: Cursor) -> None:
         """A table made before the signal columns gets them (then `_fill_signal_columns` fills them)."""
-        if self.db.postgres:
-            statements = signal_columns(self.db.text(), postgres=True)
+        if self.db.postgres:  # asked first: ALTER TABLE takes an exclusive lock even when it has nothing to do
+            have = {
+                r["column_name"]
+                for r in cursor.all(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND table_name = 'projection_subjects'"
+                )
+            }
         else:
             have = {r["name"] for r in cursor.all("PRAGMA table_info(projection_subjects)")}
-            statements = [] if "late_signal" in have else signal_columns(self.db.text(), postgres=False)
+        statements = [] if "late_signal" in have else signal_columns(self.db.text(), postgres=self.db.postgres)
         for statement in [*statements, *SIGNAL_INDEXES]:
             cursor.execute(statement)
 
