@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make up` (run the system) and `make test` (run every test).
-.PHONY: up down status demo test test-fast lint format bench bench-replay deps oidc-deps prereqs kafka-start kafka-stop topics docs clean
+.PHONY: up down status demo test test-fast lint format bench bench-replay bench-startup deps oidc-deps prereqs kafka-start kafka-stop topics docs clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -34,6 +34,10 @@ bench: deps  ## Intake/relay beside raw aiokafka, then the whole system (SIZE=sm
 COMPLAINTS ?= 3000
 bench-replay: deps  ## The auditors' replay beside raw aiokafka consume, same run (COMPLAINTS=3000 ≈ 50k events, STORE).
 	$(VENV)/bin/python -m bench.replay --complaints $(COMPLAINTS) --store $(STORE) --port $(BENCH_PORT)
+
+SIZES ?= 10000,100000
+bench-startup: deps  ## Every service's start-up time and peak memory at each history size (SIZES=10000,100000; SQLite).
+	$(VENV)/bin/python -m bench.startup --sizes $(SIZES) --port $(BENCH_PORT)
 
 lint: deps  ## ruff (lint + format), mypy (strict on the contracts and every domain), import contracts.
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ Queries take `now` explicitly (the record rule is judged at an instant), so test
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,15 @@ from .domain.errors import ComplaintNotFound, UnknownPeriod
 from .domain.policy import Policy
 from .domain.published_reports import PublishedReport, published_report_id
 from .domain.search import Query, person_term, query_terms
-from .domain.signals import Signal, all_signals
+from .domain.signals import (
+    Signal,
+    by_report_order,
+    gap_signal,
+    hotline_signal,
+    late_registrations,
+    outliers_of_counts,
+    quotes,
+)
 from .domain.view import ComplaintView, summary_of
 
 
@@ -129,25 +138,57 @@ class ProjectionApplication(ServiceApplication):
             return 0
         return self.read.count(Filters(office_id, business_area=category, search=terms, **filters), now)
 
+    def every_complaint(
+        self, office_id: str | None, now: datetime, page: int = 500, **filters: Any
+    ) -> Iterator[ComplaintView]:
+        """Every complaint that passes the filters of `complaints`, in its order, read a page at a
+        time: memory bounded by the page, whatever the history."""
+        offset = 0
+        while True:
+            views = self.complaints(office_id, now, limit=page, offset=offset, **filters)
+            yield from views
+            if len(views) < page:
+                return
+            offset += page
+
     def violations(
         self, office_id: str | None, now: datetime, *, limit: int | None = None, offset: int = 0
     ) -> list[dict[str, Any]]:
         """Every violated step of the complaints violating at `now` (an indexed comparison of the
         instant each starts to violate), by office and sequence number; a page of complaints when
         `limit` is given."""
-        found = []
-        for view in self.complaints(office_id, now, violating=True, limit=limit, offset=offset):
-            for check in view.violations(now, self.policy):
-                found.append(
-                    {
-                        "complaint_id": str(view.complaint_id),
-                        "office_id": view.office_id,
-                        "office_reference": view.office_reference,
-                        "severity": view.severity,
-                        **check.as_dict(),
-                    }
-                )
-        return found
+        views = (
+            self.complaints(office_id, now, violating=True, limit=limit, offset=offset)
+            if limit is not None
+            else self.every_complaint(office_id, now, violating=True)
+        )
+        return [step for view in views for step in self._violated_steps(view, now)]
+
+    def violations_page(
+        self, office_id: str | None, now: datetime, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many steps are violated at `now`, and the page of them from `offset` (at most `limit`),
+        in the order of `violations`: the violating complaints read a page at a time, only the page's
+        steps kept."""
+        total, page = 0, []
+        for view in self.every_complaint(office_id, now, violating=True):
+            for step in self._violated_steps(view, now):
+                if offset <= total < offset + limit:
+                    page.append(step)
+                total += 1
+        return total, page
+
+    def _violated_steps(self, view: ComplaintView, now: datetime) -> list[dict[str, Any]]:
+        return [
+            {
+                "complaint_id": str(view.complaint_id),
+                "office_id": view.office_id,
+                "office_reference": view.office_reference,
+                "severity": view.severity,
+                **check.as_dict(),
+            }
+            for check in view.violations(now, self.policy)
+        ]
 
     def statistics(
         self, office_id: str | None, now: datetime, *, week: str | None = None, month: str | None = None
@@ -244,10 +285,21 @@ class ProjectionApplication(ServiceApplication):
         return sorted(set(self.read.offices()) | set(self.units))
 
     def signals(self, office_id: str | None, now: datetime) -> list[Signal]:
-        # The outlier signal compares every office with its peers, so all registered complaints are
-        # read (their summary rows, not their histories).
-        views = self.complaints(None, now)
-        found = all_signals(views, self.read.hotline_reports(), self.units, self.offices(), now, self.policy)
+        """The concealment signals of an office (None: every office), as `domain.signals.all_signals`
+        finds them over every registered complaint, but each from SQL: the gaps in the numbers (window
+        functions), the complaints flagged late, each hotline call's candidate registrations (indexed
+        terms), the offices' registered counts (grouped). Memory grows with the signals, not with
+        the history."""
+        read, policy = self.read, self.policy
+        gaps = [gap_signal(office, first, after, now, policy) for office, first, after in read.sequence_gaps(office_id)]
+        hotline = []
+        for report in by_report_order(read.hotline_reports(office_id)):
+            candidates = read.quoting_candidates(report.office_id, report.hotline_reference)
+            matches = [v for v in candidates if quotes(v, report.hotline_reference)]
+            hotline.append(hotline_signal(report, matches, now, policy))
+        late = late_registrations(read.late_registered(office_id), policy)
+        outliers = outliers_of_counts(read.registered_counts(), self.units, self.offices(), policy)
+        found = [s for s in [*gaps, *hotline] if s is not None] + late + outliers
         return [s for s in found if office_id is None or s.office_id == office_id]
 
     # -- audit ---------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from shared.eventstore import store_environment
 from shared.keyring import Keyring
 
 from .adapters.inbound import TriageHandler
+from .adapters.model_cache import cached_reading_model
 from .adapters.outbound import translate
 from .application import SYSTEM_ID, SYSTEM_ROLE, TriageApplication
 from .domain.rules import load_rules_file
 from .domain.vocabulary import check_vocabulary
-from .score import corpus_model
 from .settings import TriageSettings
 
 
@@ -22,8 +22,9 @@ def application(settings: TriageSettings, clock: Clock = utc_now) -> TriageAppli
     naming what no contract accepts stops the start (RulesVocabularyError), as `PUT /rules` refuses it."""
     rules = load_rules_file(settings.rules_file)
     check_vocabulary(rules)
-    # The reading model is trained from the bundled corpus at start-up (deterministic, seconds).
-    model = corpus_model() if settings.reading_model else None
+    # The reading model is trained from the bundled corpus (deterministic, seconds of CPU) once, then
+    # read from the state folder at every start (adapters/model_cache.py).
+    model = cached_reading_model(settings.state_dir) if settings.reading_model else None
     app = TriageApplication(
         env=store_environment(settings),
         complainant_salt=settings.complainant_salt.get_secret_value(),

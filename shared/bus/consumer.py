@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 # Failures of the store itself (a conflict with a concurrent writer, a lost connection): retried
 # with the whole batch, never dead-lettered: the message is fine, the moment was not.
 TRANSIENT_ERRORS = (IntegrityError, OperationalError, InterfaceError)
+# How far the scan for redrive requests may run ahead of its position in the store before it keeps it
+# (a tracking record): a start rescans at most this many notifications.
+REDRIVE_SCAN_KEPT_EVERY = 10_000
 
 
 class Rejected(Exception):
@@ -425,6 +428,11 @@ class TrackedConsumer:
             self._redrive(name, request.id, request.originator_id)
         if len(requests) < 100:
             self._redrives_scanned = upto
+            if upto - (self.app.position(name) or 0) >= REDRIVE_SCAN_KEPT_EVERY:
+                # Kept in the store too: otherwise every start scanned the whole log once (the
+                # requests' topic has no index), a full read of a large store just after start.
+                with contextlib.suppress(IntegrityError):  # another instance kept a later one
+                    self.app.commit(self.app.unit_of_work(), Tracking(name, upto))
         return len(requests)
 
     def _redrive(self, name: str, request_id: int, letter_id: Any) -> None:

@@ -408,20 +408,34 @@ class OutboxRelay:
             return False
 
     async def _committed_position(self) -> int | None:
-        """The last position this service's relay committed, read from the positions topic."""
+        """The last position this service's relay committed, read from the positions topic: its last
+        own record, looked for from the end backwards in growing windows. Every relay writes a record
+        per batch to this one partition and the log cleaner leaves the active segment (up to
+        `segment.ms`, 7 days) uncompacted, so reading it from the beginning made a start read and
+        check the signature of every record since — millions after a busy year."""
         consumer = kafka.consumer(self.bootstrap_servers, group_id=None)
         partition = TopicPartition(RELAY_POSITIONS.name, 0)
         await consumer.start()
         try:
             consumer.assign([partition])
-            await consumer.seek_to_beginning(partition)
-            end = (await consumer.end_offsets([partition]))[partition]
-            position: int | None = None
-            while await consumer.position(partition) < end:
-                batches = await consumer.getmany(partition, timeout_ms=500)
-                for record in batches.get(partition, []):
-                    if record.key == self._position_key and record.value is not None and self._own(record):
-                        position = int(record.value)
-            return position
+            beginning = (await consumer.beginning_offsets([partition]))[partition]
+            upper = (await consumer.end_offsets([partition]))[partition]
+            window = 1000
+            while upper > beginning:
+                lower = max(beginning, upper - window)
+                consumer.seek(partition, lower)
+                candidates = []  # this relay's key: only the last one it signed is checked (signatures cost)
+                while await consumer.position(partition) < upper:
+                    batches = await consumer.getmany(partition, timeout_ms=500)
+                    for record in batches.get(partition, []):
+                        if record.offset >= upper:
+                            break
+                        if record.key == self._position_key and record.value is not None:
+                            candidates.append(record)
+                for record in reversed(candidates):
+                    if self._own(record):
+                        return int(record.value)
+                upper, window = lower, window * 4
+            return None
         finally:
             await consumer.stop()

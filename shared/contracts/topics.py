@@ -233,6 +233,11 @@ RELAY_POSITIONS = Topic(
     ),
     partitions=1,
     cleanup=Cleanup.COMPACT,
+    # Every relay writes a record per batch: rolled every 10 minutes and compacted within the hour,
+    # the partition holds each relay's last position and the last hour's records, whatever the
+    # history (a relay's start reads it from the end: shared/bus/relay.py). Kafka's defaults (a
+    # 7-day active segment, never compacted) let it grow with every batch ever published.
+    extra_config={"segment.ms": "600000", "min.cleanable.dirty.ratio": "0.1", "max.compaction.lag.ms": "3600000"},
     personal_data=False,
     producer="every service's relay",
     consumers=(),

@@ -32,6 +32,7 @@ from shared.contracts.intake import ComplaintRegistered
 from ..domain.policy import Policy
 from ..domain.records import COMPLAINT, HOTLINE, Record
 from ..domain.search import complaint_terms
+from ..domain.signals import quote_tokens, registered_late
 from ..domain.statistics import period_key
 from ..domain.view import ComplaintView
 from ..domain.violation_time import violating_from
@@ -39,7 +40,18 @@ from .readside_queries import Change, Filters, TableQueries
 from .sql import RETRYABLE, Cursor, Database, retrying
 from .statistics_tables import StatisticsQueries, write_shares
 from .statistics_tables import schema as statistics_schema
-from .tables import POSITION_NAME, SEARCH_POSITION_NAME, folded_json, instant_key, schema, stored_view
+from .tables import (
+    POSITION_NAME,
+    QUOTE_TERMS,
+    SEARCH_POSITION_NAME,
+    SIGNAL_INDEXES,
+    SIGNALS_POSITION_NAME,
+    folded_json,
+    instant_key,
+    schema,
+    signal_columns,
+    stored_view,
+)
 
 HOTLINE_TYPE = HotlineComplaintReported.model_fields["type"].default
 REGISTERED_TYPE = ComplaintRegistered.model_fields["type"].default
@@ -82,12 +94,14 @@ class ReadSide(TableQueries):
                 with self.db.transaction(write=True) as cursor:
                     for statement in schema(self.db.text()) + statistics_schema(self.db.text()):
                         cursor.execute(statement)
+                    self._add_signal_columns(cursor)
                     cursor.execute(
                         "INSERT INTO projection_position (name, notification_id) VALUES (?, 0) ON CONFLICT DO NOTHING",
                         (POSITION_NAME,),
                     )
                     self._index_existing(cursor)
                     self._fill_statistics(cursor)
+                    self._fill_signal_columns(cursor)
                 return
             except RETRYABLE:  # another process creating them at the same moment
                 if attempt == 20:
@@ -109,6 +123,60 @@ class ReadSide(TableQueries):
             (SEARCH_POSITION_NAME,),
         )
 
+    def _add_signal_columns(self, cursor: Cursor) -> None:
+        """A table made before the signal columns gets them (then `_fill_signal_columns` fills them)."""
+        if self.db.postgres:  # asked first: ALTER TABLE takes an exclusive lock even when it has nothing to do
+            have = {
+                r["column_name"]
+                for r in cursor.all(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND table_name = 'projection_subjects'"
+                )
+            }
+        else:
+            have = {r["name"] for r in cursor.all("PRAGMA table_info(projection_subjects)")}
+        statements = [] if "late_signal" in have else signal_columns(self.db.text(), postgres=self.db.postgres)
+        for statement in [*statements, *SIGNAL_INDEXES]:
+            cursor.execute(statement)
+
+    def _fill_signal_columns(self, cursor: Cursor) -> None:
+        """Once per database: the signal column and hotline look-up terms of the complaints summarised
+        before they existed, from their summary rows, page by page (marked done in the position table)."""
+        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (SIGNALS_POSITION_NAME,)):
+            return
+        after = ""
+        while True:
+            rows = cursor.all(
+                "SELECT subject_id, office_id, folded FROM projection_subjects WHERE kind = ? AND subject_id > ? "
+                "AND folded IS NOT NULL ORDER BY subject_id LIMIT 1000",
+                (COMPLAINT, after),
+            )
+            if not rows:
+                break
+            views = [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
+            cursor.executemany(
+                "UPDATE projection_subjects SET late_signal = ? WHERE subject_id = ?",
+                [(int(registered_late(v, self.policy)), str(v.complaint_id)) for v in views],
+            )
+            self._index_quotes(cursor, views)
+            after = rows[-1]["subject_id"]
+        cursor.execute(
+            "INSERT INTO projection_position (name, notification_id) VALUES (?, 1)", (SIGNALS_POSITION_NAME,)
+        )
+
+    def _index_quotes(self, cursor: Cursor, views: Sequence[ComplaintView]) -> None:
+        """(Re)write what a hotline reference finds these complaints by: `quote_terms`."""
+        cursor.executemany(
+            "DELETE FROM projection_search WHERE subject_id = ? AND personal = ?",
+            [(str(v.complaint_id), QUOTE_TERMS) for v in views],
+        )
+        rows = [
+            (self._term_key(term), str(view.complaint_id), QUOTE_TERMS)
+            for view in views
+            for term in sorted(quote_terms(view))
+        ]
+        cursor.executemany("INSERT INTO projection_search (term, subject_id, personal) VALUES (?, ?, ?)", rows)
+
     def _index_terms(self, cursor: Cursor, views: Sequence[ComplaintView]) -> None:
         """(Re)write the search terms of these complaints (`domain/search.py`)."""
         cursor.executemany(
@@ -120,6 +188,7 @@ class ReadSide(TableQueries):
             subject = str(view.complaint_id)
             rows += [(self._term_key(term), subject, 0) for term in sorted(terms.public)]
             rows += [(self._term_key(term), subject, 1) for term in sorted(terms.personal)]
+            rows += [(self._term_key(term), subject, QUOTE_TERMS) for term in sorted(quote_terms(view))]
         cursor.executemany("INSERT INTO projection_search (term, subject_id, personal) VALUES (?, ?, ?)", rows)
 
     def _fill_statistics(self, cursor: Cursor) -> None:
@@ -364,7 +433,7 @@ class ReadSide(TableQueries):
         cursor.executemany(
             "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
             "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
-            "violating_from = ?, entries = ?, folded = ? WHERE subject_id = ?",
+            "violating_from = ?, entries = ?, folded = ?, late_signal = ? WHERE subject_id = ?",
             rows,
         )
 
@@ -384,6 +453,7 @@ class ReadSide(TableQueries):
             instant_key(violates) if violates else None,
             entries,
             self._seal(folded_json(view)),
+            int(registered_late(view, self.policy)),
             str(view.complaint_id),
         )
 
@@ -398,3 +468,13 @@ def _position(cursor: Cursor, lock: bool = False) -> int:
 
 def _payload(entry: dict[str, Any]) -> dict[str, Any]:
     return json.loads(entry["event_json"]).get("payload") or {}
+
+
+def quote_terms(view: ComplaintView) -> set[str]:
+    """What a hotline reference finds a complaint by (`domain/signals.py`, `quotes`): its office
+    reference case-folded, and the runs of ASCII letters and digits with a digit of its description
+    and request."""
+    terms = {f"quote:{t}" for t in quote_tokens(view.description) | quote_tokens(view.customer_request)}
+    if view.office_reference is not None:
+        terms.add(f"ref:{view.office_reference.casefold()}")
+    return terms

@@ -18,10 +18,10 @@ from uuid import UUID
 from ..domain.chain import ChainHead, Link
 from ..domain.records import COMPLAINT
 from ..domain.search import Query
-from ..domain.signals import HotlineReport
+from ..domain.signals import HotlineReport, quote_tokens
 from ..domain.view import ComplaintView
 from .sql import Cursor, Database
-from .tables import StoredView, instant_key, stored_view
+from .tables import QUOTE_TERMS, StoredView, instant_key, stored_view
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -246,6 +246,90 @@ class TableQueries:
             for r in rows
         ]
 
+    # -- what the concealment signals read (domain/signals.py): grouped or indexed, never every row --
+
+    _REGISTERED = "kind = ? AND registered = 1 AND folded IS NOT NULL"
+    _LISTED = "ORDER BY office_id, COALESCE(sequence_number, 0), subject_id"
+
+    def registered_counts(self) -> dict[str, int]:
+        """How many registered complaints each office has (one grouped count)."""
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all(
+                f"SELECT office_id, COUNT(*) AS n FROM projection_subjects WHERE {self._REGISTERED} GROUP BY office_id",
+                (COMPLAINT,),
+            )
+        return {r["office_id"]: int(r["n"]) for r in rows}
+
+    def sequence_gaps(self, office_id: str | None = None) -> list[tuple[str, int, StoredView]]:
+        """Each gap in an office's registration numbers: (office, the first number missing, the
+        complaint after the gap), by office and number. Of complaints that share a number, the last by
+        id stands for it. Window functions over the (kind, office, number) index: only the gaps leave
+        the database."""
+        office, params = ("AND office_id = ? ", [COMPLAINT, office_id]) if office_id else ("", [COMPLAINT])
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all(
+                "WITH numbered AS (SELECT office_id, sequence_number, subject_id, ROW_NUMBER() OVER "
+                "(PARTITION BY office_id, sequence_number ORDER BY subject_id DESC) AS nth FROM projection_subjects "
+                f"WHERE {self._REGISTERED} AND sequence_number IS NOT NULL {office}), "
+                "distinct_numbers AS (SELECT office_id, sequence_number, subject_id, LAG(sequence_number) OVER "
+                "(PARTITION BY office_id ORDER BY sequence_number) AS previous FROM numbered WHERE nth = 1) "
+                "SELECT g.office_id, g.previous, s.folded, s.subject_id FROM distinct_numbers g "
+                "JOIN projection_subjects s ON s.subject_id = g.subject_id "
+                "WHERE g.sequence_number > COALESCE(g.previous, 0) + 1 ORDER BY g.office_id, g.sequence_number",
+                params,
+            )
+        return [
+            (
+                r["office_id"],
+                (r["previous"] or 0) + 1,
+                stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])),
+            )
+            for r in rows
+        ]
+
+    def late_registered(self, office_id: str | None = None) -> list[StoredView]:
+        """The complaints flagged as giving a late-registration or registered-late signal (indexed)."""
+        office, params = ("AND office_id = ? ", [COMPLAINT, office_id]) if office_id else ("", [COMPLAINT])
+        with self.db.transaction(write=False) as cursor:
+            rows = cursor.all(
+                f"SELECT subject_id, office_id, folded FROM projection_subjects WHERE late_signal = 1 "
+                f"AND {self._REGISTERED} {office}{self._LISTED}",
+                params,
+            )
+        return [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
+
+    def quoting_candidates(self, office_id: str, reference: str, page: int = 1000) -> Iterator[StoredView]:
+        """The office's registered complaints that may quote a hotline reference, in list order: those
+        whose office reference is it (case aside), or that hold every run of ASCII letters and digits
+        with a digit of it (`quote_tokens`; indexed look-ups). A reference without such a run leaves
+        every registered complaint of the office a candidate, read page by page."""
+        tokens = sorted(quote_tokens(reference))
+        params: list[Any] = [COMPLAINT, office_id]
+        found = ""
+        if tokens:
+            holds = " AND ".join(
+                "subject_id IN (SELECT subject_id FROM projection_search WHERE term = ? AND personal = ?)"
+                for _ in tokens
+            )
+            found = (
+                "AND (subject_id IN (SELECT subject_id FROM projection_search WHERE term = ? AND personal = ?) "
+                f"OR ({holds})) "
+            )
+            params += [self._term_key(f"ref:{reference.casefold()}"), QUOTE_TERMS]
+            params += [x for t in tokens for x in (self._term_key(f"quote:{t}"), QUOTE_TERMS)]
+        offset = 0
+        while True:
+            with self.db.transaction(write=False) as cursor:
+                rows = cursor.all(
+                    f"SELECT subject_id, office_id, folded FROM projection_subjects WHERE {self._REGISTERED} "
+                    f"AND office_id = ? {found}{self._LISTED} LIMIT ? OFFSET ?",
+                    [*params, page, offset],
+                )
+            yield from (stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows)
+            if len(rows) < page:
+                return
+            offset += page
+
     def views_as_of(
         self, instant: datetime, office_id: str | None = None, subject_id: UUID | None = None
     ) -> Iterator[ComplaintView]:
@@ -258,21 +342,27 @@ class TableQueries:
         if subject_id is not None:
             clauses.append("s.subject_id = ?")
             params.append(str(subject_id))
-        with self.db.transaction(write=False) as cursor:
-            ids = cursor.all(
-                "SELECT DISTINCT s.subject_id, s.office_id FROM projection_subjects s JOIN projection_timeline t "
-                f"ON t.subject_id = s.subject_id WHERE {' AND '.join(clauses)} ORDER BY s.subject_id",
-                params,
-            )
         key = instant_key(instant)
-        for row in ids:
-            entries = [
-                e
-                for e in self.entries(UUID(row["subject_id"]))
-                if instant_key(datetime.fromisoformat(e["occurred_at"])) <= key
-            ]
-            if entries:
-                yield ComplaintView.of(UUID(row["subject_id"]), row["office_id"], entries)
+        after = ""
+        while True:  # the ids a page at a time (keyset on the id): memory bounded whatever the history
+            with self.db.transaction(write=False) as cursor:
+                ids = cursor.all(
+                    "SELECT DISTINCT s.subject_id, s.office_id FROM projection_subjects s JOIN projection_timeline t "
+                    f"ON t.subject_id = s.subject_id WHERE {' AND '.join(clauses)} AND s.subject_id > ? "
+                    "ORDER BY s.subject_id LIMIT 500",
+                    [*params, after],
+                )
+            for row in ids:
+                entries = [
+                    e
+                    for e in self.entries(UUID(row["subject_id"]))
+                    if instant_key(datetime.fromisoformat(e["occurred_at"])) <= key
+                ]
+                if entries:
+                    yield ComplaintView.of(UUID(row["subject_id"]), row["office_id"], entries)
+            if len(ids) < 500:
+                return
+            after = ids[-1]["subject_id"]
 
     def changes_since(self, position: int, limit: int = 1000) -> list[Change]:
         with self.db.transaction(write=False) as cursor:

@@ -12,7 +12,9 @@
 - `projection_hotline`: each hotline report (for the concealment signals).
 - `projection_changes`: what the SSE stream sends, by store position.
 - `projection_search`: the terms each complaint is found by (`domain/search.py`), personal ones
-  flagged; keyed hashes, not the words, when the store has a cipher.
+  flagged; keyed hashes, not the words, when the store has a cipher. Flag `QUOTE_TERMS` (2): what the
+  hotline signal looks a call's reference up by (the runs of ASCII letters and digits with a digit of
+  the description and request, and the office reference), never matched by a search.
 - `projection_unreadable`: stored events that could not be read (altered at rest).
 """
 
@@ -28,6 +30,8 @@ from ..domain.sla_clocks import Clock
 from ..domain.view import ComplaintView
 
 POSITION_NAME = "read-side"
+SIGNALS_POSITION_NAME = "signal-columns"  # its row says every summary has its signal columns and terms
+QUOTE_TERMS = 2  # projection_search.personal of the terms a hotline reference is looked up by
 SEARCH_POSITION_NAME = "search-terms"  # its row says every complaint's search terms are written
 
 
@@ -51,7 +55,8 @@ def schema(text: str) -> list[str]:
             received_key {text},
             violating_from {text},
             entries INTEGER NOT NULL DEFAULT 0,
-            folded {text}
+            folded {text},
+            late_signal INTEGER NOT NULL DEFAULT 0
         )""",
         "CREATE INDEX IF NOT EXISTS projection_subjects_office ON projection_subjects "
         "(kind, office_id, sequence_number, subject_id)",
@@ -117,6 +122,21 @@ def schema(text: str) -> list[str]:
             error {text} NOT NULL
         )""",
     ]
+
+
+def signal_columns(text: str, postgres: bool) -> list[str]:
+    """The signal columns a table written before them lacks (`late_signal`: the complaint gives a
+    late-registration or registered-late signal), and their index; PostgreSQL adds them if absent,
+    SQLite is asked first (`ReadSide`)."""
+    exists = " IF NOT EXISTS" if postgres else ""
+    return [
+        f"ALTER TABLE projection_subjects ADD COLUMN{exists} late_signal INTEGER NOT NULL DEFAULT 0",
+    ]
+
+
+SIGNAL_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS projection_subjects_late ON projection_subjects (late_signal, kind)",
+]
 
 
 def instant_key(instant: datetime) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import statistics as stats
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -71,23 +71,27 @@ def sequence_gaps(views: Iterable[ComplaintView], now: datetime, policy: Policy)
         numbers = sorted(numbered)
         missing_from = 1
         for number in numbers:
-            if number > missing_from:
-                after = numbered[number]
-                assert after.registered_at is not None
-                if now - after.registered_at >= policy.sequence_gap_grace:
-                    span = str(missing_from) if number - 1 == missing_from else f"{missing_from}-{number - 1}"
-                    signals.append(
-                        Signal(
-                            "sequence-gap",
-                            office_id,
-                            f"registration number(s) {span} missing before no. {number}",
-                            since=after.registered_at,
-                            reference=span,
-                            evidence=(str(after.complaint_id),),
-                        )
-                    )
+            if number > missing_from and (found := gap_signal(office_id, missing_from, numbered[number], now, policy)):
+                signals.append(found)
             missing_from = number + 1
     return signals
+
+
+def gap_signal(office_id: str, missing_from: int, after: ComplaintView, now: datetime, policy: Policy) -> Signal | None:
+    """The gap of numbers `missing_from` up to the one before `after`'s, once its grace time is over."""
+    number = after.sequence_number
+    assert after.registered_at is not None and number is not None
+    if now - after.registered_at < policy.sequence_gap_grace:
+        return None
+    span = str(missing_from) if number - 1 == missing_from else f"{missing_from}-{number - 1}"
+    return Signal(
+        "sequence-gap",
+        office_id,
+        f"registration number(s) {span} missing before no. {number}",
+        since=after.registered_at,
+        reference=span,
+        evidence=(str(after.complaint_id),),
+    )
 
 
 # Characters that join the parts of one reference ("HL-2026/15"): a reference quoted in text ends where
@@ -104,6 +108,19 @@ def _quoted(reference: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?<!{alnum})(?<!{alnum}{before}){re.escape(reference)}(?!{alnum})(?!{after}{alnum})", re.IGNORECASE
     )
+
+
+# Characters that a case-blind match takes for an ASCII letter (`re.IGNORECASE`), as that letter.
+_ASCII_LIKE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def quote_tokens(text: str | None) -> set[str]:
+    """The runs of ASCII letters and digits of a text that hold a digit, lower-cased: a text quotes a
+    reference only if it holds every such run of the reference (`quotes` asks for no letter or digit
+    on either side of it), so the read side finds a hotline call's candidates by these, indexed."""
+    runs = _ASCII_RUN.findall((text or "").translate(_ASCII_LIKE))
+    return {run.lower() for run in runs if any(ch.isdigit() for ch in run)}
 
 
 def quotes(view: ComplaintView, reference: str) -> bool:
@@ -130,72 +147,94 @@ def hotline_signals(
 ) -> list[Signal]:
     registered = [v for v in views if v.registered]
     signals = []
-    for report in sorted(reports, key=lambda r: (r.office_id, r.reported_at, r.hotline_reference)):
-        due = later(report.reported_at, policy.hotline_registration_within)
+    for report in by_report_order(reports):
         matches = [v for v in registered if v.office_id == report.office_id and quotes(v, report.hotline_reference)]
-        first = min((v.registered_at for v in matches if v.registered_at), default=None)
-        if first is None:
-            if now > due:
-                age = now - report.reported_at
-                signals.append(
-                    Signal(
-                        "hotline-unregistered",
-                        report.office_id,
-                        f"hotline call {report.hotline_reference} of {report.reported_at.isoformat()} not registered "
-                        f"by the office; {_age_words(age)} old",
-                        since=due,
-                        reference=report.hotline_reference,
-                        evidence=(report.event_id,),
-                        age_hours=_hours(age),
-                    )
-                )
-        elif first > due:
-            signals.append(
-                Signal(
-                    "hotline-registered-late",
-                    report.office_id,
-                    f"hotline call {report.hotline_reference} registered only at {first.isoformat()}, "
-                    f"{_age_words(first - report.reported_at)} after the call",
-                    since=due,
-                    reference=report.hotline_reference,
-                    complaint_id=str(min(matches, key=lambda v: v.registered_at or first).complaint_id),
-                    evidence=(report.event_id,),
-                    age_hours=_hours(first - report.reported_at),
-                )
-            )
+        if found := hotline_signal(report, matches, now, policy):
+            signals.append(found)
     return signals
+
+
+def by_report_order(reports: Iterable[HotlineReport]) -> list[HotlineReport]:
+    return sorted(reports, key=lambda r: (r.office_id, r.reported_at, r.hotline_reference))
+
+
+def hotline_signal(
+    report: HotlineReport, matches: Sequence[ComplaintView], now: datetime, policy: Policy
+) -> Signal | None:
+    """The signal of one hotline call, given the office's registrations that quote it (`matches`)."""
+    due = later(report.reported_at, policy.hotline_registration_within)
+    first = min((v.registered_at for v in matches if v.registered_at), default=None)
+    if first is None:
+        if now <= due:
+            return None
+        age = now - report.reported_at
+        return Signal(
+            "hotline-unregistered",
+            report.office_id,
+            f"hotline call {report.hotline_reference} of {report.reported_at.isoformat()} not registered "
+            f"by the office; {_age_words(age)} old",
+            since=due,
+            reference=report.hotline_reference,
+            evidence=(report.event_id,),
+            age_hours=_hours(age),
+        )
+    if first <= due:
+        return None
+    return Signal(
+        "hotline-registered-late",
+        report.office_id,
+        f"hotline call {report.hotline_reference} registered only at {first.isoformat()}, "
+        f"{_age_words(first - report.reported_at)} after the call",
+        since=due,
+        reference=report.hotline_reference,
+        complaint_id=str(min(matches, key=lambda v: v.registered_at or first).complaint_id),
+        evidence=(report.event_id,),
+        age_hours=_hours(first - report.reported_at),
+    )
 
 
 def late_registrations(views: Iterable[ComplaintView], policy: Policy) -> list[Signal]:
     signals = []
     for view in views:
-        if view.registered and view.incident_at and view.received_at:
-            delay = view.received_at - view.incident_at
-            if delay > policy.late_registration_after:
-                signals.append(
-                    Signal(
-                        "late-registration",
-                        view.office_id,
-                        f"received {delay.days} day(s) after it happened",
-                        since=view.received_at,
-                        complaint_id=str(view.complaint_id),
-                        reference=view.office_reference,
-                    )
-                )
-        if view.registered and view.received_at and view.registered_at:
-            gap = view.registered_at - view.received_at
-            if gap > policy.record_within:
-                signals.append(
-                    Signal(
-                        "registered-late",
-                        view.office_id,
-                        f"registered {_span(gap)} after the office says it received it",
-                        since=view.registered_at,
-                        complaint_id=str(view.complaint_id),
-                        reference=view.office_reference,
-                    )
-                )
+        signals += _late_signals(view, policy)
     return sorted(signals, key=lambda s: (s.office_id, s.since or datetime.min, s.complaint_id or ""))
+
+
+def registered_late(view: ComplaintView, policy: Policy) -> bool:
+    """Whether the complaint gives a late-registration or registered-late signal (the read side keeps
+    this beside its summary row, so the signal reads only the complaints that have one)."""
+    return bool(_late_signals(view, policy))
+
+
+def _late_signals(view: ComplaintView, policy: Policy) -> list[Signal]:
+    signals = []
+    if view.registered and view.incident_at and view.received_at:
+        delay = view.received_at - view.incident_at
+        if delay > policy.late_registration_after:
+            signals.append(
+                Signal(
+                    "late-registration",
+                    view.office_id,
+                    f"received {delay.days} day(s) after it happened",
+                    since=view.received_at,
+                    complaint_id=str(view.complaint_id),
+                    reference=view.office_reference,
+                )
+            )
+    if view.registered and view.received_at and view.registered_at:
+        gap = view.registered_at - view.received_at
+        if gap > policy.record_within:
+            signals.append(
+                Signal(
+                    "registered-late",
+                    view.office_id,
+                    f"registered {_span(gap)} after the office says it received it",
+                    since=view.registered_at,
+                    complaint_id=str(view.complaint_id),
+                    reference=view.office_reference,
+                )
+            )
+    return signals
 
 
 def _span(gap: timedelta) -> str:
@@ -218,10 +257,20 @@ def robust_z(values: dict[str, float]) -> dict[str, float]:
 def outlier_offices(
     views: Iterable[ComplaintView], units: dict[str, int], offices: Iterable[str], policy: Policy
 ) -> list[Signal]:
-    counts: dict[str, int] = dict.fromkeys(offices, 0)
+    counts: dict[str, int] = {}
     for view in views:
         if view.registered:
             counts[view.office_id] = counts.get(view.office_id, 0) + 1
+    return outliers_of_counts(counts, units, offices, policy)
+
+
+def outliers_of_counts(
+    registered: dict[str, int], units: dict[str, int], offices: Iterable[str], policy: Policy
+) -> list[Signal]:
+    """The outlier offices, given how many complaints each office registered (a grouped count)."""
+    counts: dict[str, int] = dict.fromkeys(offices, 0)
+    for office_id, n in registered.items():
+        counts[office_id] = counts.get(office_id, 0) + n
     with_units = {o: n / units[o] * 1_000_000 for o, n in counts.items() if units.get(o)}
     rates, measure = (
         (with_units, "complaints per million units")

@@ -273,8 +273,8 @@ def create_app(
         Ordered by office and sequence number; one page at a time."""
         projection = projection_of(request)
         now = clock()
-        items = projection.violations(scope_of(principal, office), now)
-        return Violations(judged_at=now.isoformat(), total=len(items), items=items[offset : offset + limit])
+        total, items = projection.violations_page(scope_of(principal, office), now, limit, offset)
+        return Violations(judged_at=now.isoformat(), total=total, items=items)
 
     @api.get(
         "/statistics",

@@ -1,0 +1,42 @@
+"""The reading model, trained once per corpus and kept in the service's state folder.
+
+Why: training takes about 7 s of CPU (30-45 s of wall time on a loaded two-core machine), and each of
+triage's three processes (HTTP app, relay, worker) trained it again at every start — the one start-up
+of the system far above its 5 s target (docs/performance.md, "Start-up and memory at size"). The model
+is a deterministic function of the corpus (`domain/reading_model.py`), so a model trained earlier
+from the same examples — named by their identity and the library's version — is the same model.
+The file is written by this service alone, into its own state folder (a pickle: never read one from
+elsewhere); a missing, partial or unreadable file is trained again and replaced atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+from pathlib import Path
+
+import sklearn
+
+from ..domain.reading_model import ReadingModel, corpus_identity
+from ..score import corpus_model, examples, load
+
+
+def cached_reading_model(folder: Path) -> ReadingModel:
+    """The corpus's reading model: this process's if it trained one, else the state folder's copy, else
+    trained now (and kept there for the next start)."""
+    if corpus_model.cache_info().currsize:  # trained in this process already (tests build many apps)
+        return corpus_model()
+    identity = corpus_identity(examples(load()))
+    path = folder / "cache" / f"triage-reading-model-{identity}-sklearn-{sklearn.__version__}.pickle"
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        model = pickle.loads(path.read_bytes())
+        if isinstance(model, ReadingModel) and model.identity == identity:
+            return model
+    model = corpus_model()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(pickle.dumps(model))
+        os.replace(partial, path)
+    return model
