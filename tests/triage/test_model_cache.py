@@ -34,3 +34,14 @@ def test_a_kept_model_reads_every_form_as_the_trained_one(tmp_path: Path, monkey
     monkeypatch.setattr(model_cache, "corpus_model", functools.cache(lambda: trained))
     assert cached_reading_model(tmp_path) is trained
     assert kept_file.read_bytes() != b"not a model"
+
+
+def test_a_model_kept_by_other_code_is_not_taken_for_today_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    trained = corpus_model()
+    monkeypatch.setattr(model_cache, "corpus_model", functools.cache(lambda: trained))
+    monkeypatch.setattr(model_cache, "code_digest", lambda: "older-code")
+    cached_reading_model(tmp_path)
+    monkeypatch.setattr(model_cache, "code_digest", lambda: "today-code")
+    monkeypatch.setattr(model_cache, "corpus_model", functools.cache(lambda: "trained again"))
+    assert cached_reading_model(tmp_path) == "trained again"
+    assert len(list((tmp_path / "cache").glob("triage-reading-model-*.pickle"))) == 2

@@ -4,7 +4,8 @@ Why: training takes about 7 s of CPU (30-45 s of wall time on a loaded two-core 
 triage's three processes (HTTP app, relay, worker) trained it again at every start — the one start-up
 of the system far above its 5 s target (docs/performance.md, "Start-up and memory at size"). The model
 is a deterministic function of the corpus (`domain/reading_model.py`), so a model trained earlier
-from the same examples — named by their identity and the library's version — is the same model.
+from the same examples by the same code — named by the examples' identity, a digest of the code that
+builds and reads it, and the library's version — is the same model.
 The file is written by this service alone, into its own state folder (a pickle: never read one from
 elsewhere); a missing, partial or unreadable file is trained again and replaced atomically.
 """
@@ -12,12 +13,14 @@ elsewhere); a missing, partial or unreadable file is trained again and replaced 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 from pathlib import Path
 
 import sklearn
 
+from ..domain import reading_model, script
 from ..domain.reading_model import ReadingModel, corpus_identity
 from ..score import corpus_model, examples, load
 
@@ -28,7 +31,8 @@ def cached_reading_model(folder: Path) -> ReadingModel:
     if corpus_model.cache_info().currsize:  # trained in this process already (tests build many apps)
         return corpus_model()
     identity = corpus_identity(examples(load()))
-    path = folder / "cache" / f"triage-reading-model-{identity}-sklearn-{sklearn.__version__}.pickle"
+    name = f"triage-reading-model-{identity}-code-{code_digest()}-sklearn-{sklearn.__version__}.pickle"
+    path = folder / "cache" / name
     with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         model = pickle.loads(path.read_bytes())
         if isinstance(model, ReadingModel) and model.identity == identity:
@@ -40,3 +44,10 @@ def cached_reading_model(folder: Path) -> ReadingModel:
         partial.write_bytes(pickle.dumps(model))
         os.replace(partial, path)
     return model
+
+
+def code_digest() -> str:
+    """The model's code (its features, classifiers and the text folding they read): a change to it is
+    a new file, so a model pickled by older code is never taken for today's."""
+    sources = (Path(module.__file__ or "").read_bytes() for module in (reading_model, script))
+    return hashlib.sha256(b"".join(sources)).hexdigest()[:12]
