@@ -96,6 +96,16 @@ def test_what_the_rules_set_aside_as_negated_the_model_does_not_grade(model: Rea
     assert with_model.severity == rules_alone.severity
 
 
+def test_an_outage_of_one_home_is_not_graded_major_by_the_model(model: ReadingModel) -> None:
+    # One flat without water: how many it reaches makes an outage major (DOMAIN criterion 4), and the
+    # incident window counts that; the model (which reads "No water ... Block" as major, p ~0.6) only flags.
+    for text in ("No water in my flat since this morning.", "我屋企由今朝開始冇水"):
+        rules_alone, with_model = both(text, model, obj="Block 3")
+        assert any("of one home" in r for r in rules_alone.review), text
+        assert with_model.severity == rules_alone.severity == "important", text
+        assert not any("graded major by the reading model" in r for r in with_model.review), text
+
+
 def test_a_label_the_rules_are_sure_of_is_never_changed(model: ReadingModel) -> None:
     for case in load()[::7]:
         rules_alone = judge(case.form, "hk-central", RULES, History())

@@ -12,7 +12,8 @@
   contributions to the class: a linear model's evidence); always for review. A staff complaint the
   rules left minor counts as unsure when the model is `tone_at` sure (0.8): attitude is graded by how
   it is told. Never higher than what the rules set aside as negated or hypothetical ("nobody
-  drowned"), nor a promise the rules saw and found not repeated (the history decides that). Otherwise
+  drowned"), nor a promise the rules saw and found not repeated (the history decides that), nor an
+  outage said of the complainant's own home (the incident window counts how many it reaches). Otherwise
   a higher reading (>= flag_at) only flags: "the reading model and the rules disagree". Never lower.
 - Validity: never set; another validity read at p >= 0.7 is flagged.
 """
@@ -137,6 +138,15 @@ def second_reading(
         # and the complainant's history (the rules) knows it, not the words of this one complaint.
         if graded.criteria[0] == "major.promised-service-repeated" and any(
             "not said to be broken again" in r for r in judgement.review
+        ):
+            graded = None
+        # Likewise an outage the complainant says is in their own home: how many it reaches is what
+        # makes it major, and the incident window (more than five at once) counts that, not the words
+        # of one complaint ("no water in my flat" is one flat).
+        if (
+            graded is not None
+            and graded.criteria[0] == "major.sudden-outage"
+            and any("of one home" in r for r in judgement.review)
         ):
             graded = None
     if graded is not None:

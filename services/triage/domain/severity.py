@@ -358,7 +358,10 @@ def judge_severity(
         if promise and not repeated:
             signs.append(f"a promise ({quote(promise)}) not said to be broken again")
         if counting(outage) and not scale:
-            signs.append(f"an outage ({quote(outage)}) of unstated scale")
+            # said of the complainant's own home ("in my flat"): one home, however sure the words sound
+            home = counting(rules.private_matter.hits(text))
+            scope = f"of one home ({quote(home)})" if home else "of unstated scale"
+            signs.append(f"an outage ({quote(outage)}) {scope}")
         confidence = 0.45 if possible or counting(outage) else 0.6
         doubt = f"severity: possibly major, graded {severity}: " + "; ".join(signs)
     if set_aside:
