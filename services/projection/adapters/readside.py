@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -141,28 +141,16 @@ class ReadSide(TableQueries):
 
     def _fill_signal_columns(self, cursor: Cursor) -> None:
         """Once per database: the signal column and hotline look-up terms of the complaints summarised
-        before they existed, from their summary rows, page by page (marked done in the position table)."""
-        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (SIGNALS_POSITION_NAME,)):
-            return
-        after = ""
-        while True:
-            rows = cursor.all(
-                "SELECT subject_id, office_id, folded FROM projection_subjects WHERE kind = ? AND subject_id > ? "
-                "AND folded IS NOT NULL ORDER BY subject_id LIMIT 1000",
-                (COMPLAINT, after),
-            )
-            if not rows:
-                break
-            views = [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
+        before they existed."""
+
+        def fill(views: list[ComplaintView]) -> None:
             cursor.executemany(
                 "UPDATE projection_subjects SET late_signal = ? WHERE subject_id = ?",
                 [(int(registered_late(v, self.policy)), str(v.complaint_id)) for v in views],
             )
             self._index_quotes(cursor, views)
-            after = rows[-1]["subject_id"]
-        cursor.execute(
-            "INSERT INTO projection_position (name, notification_id) VALUES (?, 1)", (SIGNALS_POSITION_NAME,)
-        )
+
+        self._fill_once(cursor, SIGNALS_POSITION_NAME, fill)
 
     def _index_quotes(self, cursor: Cursor, views: Sequence[ComplaintView]) -> None:
         """(Re)write what a hotline reference finds these complaints by: `quote_terms`."""
@@ -193,8 +181,13 @@ class ReadSide(TableQueries):
 
     def _fill_statistics(self, cursor: Cursor) -> None:
         """Once per database: the statistics rows of the complaints summarised before the statistics
-        tables existed, from their summary rows, page by page (marked done in the position table)."""
-        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (STATISTICS_FILLED,)):
+        tables existed."""
+        self._fill_once(cursor, STATISTICS_FILLED, lambda views: write_shares(cursor, views, self.policy, self.secret))
+
+    def _fill_once(self, cursor: Cursor, done_name: str, fill: Callable[[list[ComplaintView]], None]) -> None:
+        """A table or column added after complaints were summarised: `fill` it from their summary rows,
+        page by page, once per database (marked done under `done_name` in the position table)."""
+        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (done_name,)):
             return
         after = ""
         while True:
@@ -205,10 +198,9 @@ class ReadSide(TableQueries):
             )
             if not rows:
                 break
-            views = [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
-            write_shares(cursor, views, self.policy, self.secret)
+            fill([stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows])
             after = rows[-1]["subject_id"]
-        cursor.execute("INSERT INTO projection_position (name, notification_id) VALUES (?, 1)", (STATISTICS_FILLED,))
+        cursor.execute("INSERT INTO projection_position (name, notification_id) VALUES (?, 1)", (done_name,))
 
     def close(self) -> None:
         self.db.close()
