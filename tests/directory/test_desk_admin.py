@@ -134,7 +134,11 @@ def test_a_manager_sets_the_office_calendar_at_the_sla_service(desk: Any) -> Non
     here, so the desk says so and records nothing)."""
     client, _, keys, _ = desk
     token = sign_in(client, keys["hk-central/manager"])
-    assert 'data-testid="form-calendar"' in client.get("/admin").text
+    page = client.get("/admin").text
+    assert 'data-testid="form-calendar"' in page
+    # the time zone is the office's, which the directory keeps: shown, not asked for again
+    assert re.search(r'data-testid="calendar-zone">[^<]*Asia/Hong_Kong', page)
+    assert '<input name="time_zone" required' not in page.split('data-testid="form-calendar"')[1].split("</form>")[0]
     bad = client.post("/admin/calendar", data={"csrf": token, "days": "mon", "start": "09:00", "end": "18:00"})
     assert bad.status_code == 422 and "days" in bad.text
     away = client.post("/admin/calendar", data={"csrf": token, "days": "0 1 2 3 4", "start": "09:00", "end": "18:00"})
