@@ -9,6 +9,7 @@ numbers vary by machine, ratios say where the time goes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import socket
@@ -67,13 +68,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The raw produce writes to a topic of its own, shaped as intake's: its filler records must not reach
+# the tracked consumer measured later, which would dead-letter them (unsigned) instead of applying them.
+RAW_TOPIC = dataclasses.replace(INTAKE_EVENTS, name="bench.raw-produce")
+
+
 async def raw_produce(servers: str, count: int, value: bytes) -> float:
     """Acknowledged produce rate (acks=all, idempotent): every future awaited."""
+    await kafka.create_topics(servers, [RAW_TOPIC])
     producer = kafka.producer(servers)
     await producer.start()
     try:
         start = time.perf_counter()
-        futures = [await producer.send(INTAKE_EVENTS.name, value, key=str(uuid.uuid4()).encode()) for _ in range(count)]
+        futures = [await producer.send(RAW_TOPIC.name, value, key=str(uuid.uuid4()).encode()) for _ in range(count)]
         await asyncio.gather(*futures)
         return count / (time.perf_counter() - start)
     finally:
@@ -197,7 +204,7 @@ async def bench(
     app.close()
 
     console.print("[bold]raw aiokafka consume[/] and [bold]tracked consumer[/]")
-    raw_consume_rate = await raw_consume(servers, complaints + published)
+    raw_consume_rate = await raw_consume(servers, published)
     rows.append(("raw aiokafka consume, msgs/s", raw_consume_rate, "baseline"))
     tally = TallyApplication(env=store_environment(settings.model_copy(update={"service_name": "tally"})))
     consumer = TrackedConsumer(
@@ -210,7 +217,7 @@ async def bench(
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     start = time.perf_counter()
-    while consumer.progress.handled + consumer.progress.dead_lettered < published:
+    while consumer.progress.handled + consumer.progress.dead_lettered < published:  # none expected
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - start
     stop.set()
