@@ -18,6 +18,7 @@ import os
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
@@ -39,6 +40,7 @@ from ..adapters.statistics_tables import statistics_of
 from ..adapters.stored_chain import stored_links
 from ..application import findings_of, history_of
 from ..domain.crosscheck import crosscheck
+from ..domain.view import ComplaintView
 from ..settings import ProjectionSettings
 
 cli = typer.Typer(add_completion=False, help="Audit the complaint projection.")
@@ -233,9 +235,16 @@ def verify_command(
         if against_followup:
             if not credential:
                 raise typer.BadParameter("give a group auditor's key or token (--credential or AUDIT_CREDENTIAL)")
-            views = app.complaints(office, utc_now())
-            differing = differences(views, FollowupCases.at(against_followup, credential))
-            console.print(f"read side against follow-up: {len(views)} complaints, {len(differing)} difference(s)")
+            compared = 0
+
+            def counted() -> Iterator[ComplaintView]:  # a page at a time: memory bounded by the page
+                nonlocal compared
+                for view in app.every_complaint(office, utc_now()):
+                    compared += 1
+                    yield view
+
+            differing = differences(counted(), FollowupCases.at(against_followup, credential))
+            console.print(f"read side against follow-up: {compared} complaints, {len(differing)} difference(s)")
     finally:
         app.close()
     if differing:
