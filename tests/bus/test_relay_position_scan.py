@@ -5,20 +5,17 @@ the active segment), its own last record is still the one it starts after."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
 import pytest
 
 from services.intake import bootstrap as intake_bootstrap
-from services.intake.settings import IntakeSettings
-from shared.auth import Principal
 from shared.bus import kafka
 from shared.bus.authors import signed
-from shared.contracts import RegistrationForm, WireMessage
+from shared.contracts import WireMessage
 from shared.contracts.topics import RELAY_POSITIONS
+from tests.bus.relay_support import relayed_registration
 from tests.fixtures.signing import SIGNERS
-from tests.support import T0, form
 
 pytestmark = pytest.mark.kafka
 
@@ -36,19 +33,7 @@ async def flood(servers: str, records: list[WireMessage]) -> None:
 async def test_a_relay_starts_after_its_own_last_position_behind_thousands_of_others(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap)
-    intake = intake_bootstrap.application(settings)
-    clerk = Principal("hk-central/reception", "hk-central", frozenset({"receptionist"}))
-    tag = uuid.uuid4().hex[:8]
-    intake.register("hk-central", clerk, RegistrationForm(**form(f"{tag}-0")), T0)
-    relay = intake_bootstrap.relay(settings, intake)
-    await relay.start()
-    while await relay.publish_next_batch():
-        pass
-    published = relay.progress.position
-    own = relay._position_key
-    await relay.stop()
-    assert published is not None
+    settings, intake, published, own = await relayed_registration(kafka_bootstrap, tmp_path)
 
     # Older own records first (the relay's earlier batches), then 6,000 of another store's relay,
     # then a forged one of this relay's key signed by another service: none of them is its position.

@@ -30,6 +30,7 @@ from shared.contracts import IntegrationEvent, RegistrationForm, WireMessage, en
 from shared.contracts.followup import ReturnVisitMade
 from shared.contracts.topics import FOLLOWUP_EVENTS, INTAKE_EVENTS, topic_for_event_type
 from shared.signing import add_public_record, new_service_key
+from tests.bus.relay_support import relayed_registration
 from tests.fixtures.signing import SIGNERS
 from tests.kafka_support import read_topic, run_until
 from tests.projection.scenario import MISSING_VISIT, START, Story
@@ -202,19 +203,7 @@ async def test_a_restarting_relay_passes_over_position_records_its_service_did_n
     """A forged position ahead of the relay's would make it skip notifications it never published."""
     from shared.contracts.topics import RELAY_POSITIONS
 
-    settings = IntakeSettings(store="sqlite", state_dir=tmp_path, kafka_bootstrap_servers=kafka_bootstrap)
-    intake = intake_bootstrap.application(settings)
-    clerk = Principal("hk-central/reception", "hk-central", frozenset({"receptionist"}))
-    tag = uuid.uuid4().hex[:8]
-    intake.register("hk-central", clerk, RegistrationForm(**form(f"{tag}-0")), T0)
-    relay = intake_bootstrap.relay(settings, intake)
-    await relay.start()
-    while await relay.publish_next_batch():
-        pass
-    published = relay.progress.position
-    position_key = relay._position_key
-    await relay.stop()
-    assert published is not None
+    settings, intake, published, position_key = await relayed_registration(kafka_bootstrap, tmp_path)
 
     ahead = WireMessage(position_key, str(published + 1000).encode(), [])
     await send(
