@@ -116,7 +116,10 @@ def test_the_name_in_any_case_or_order_never_survives(
     written = "".join(c.upper() if cases[i % 30] else c for i, c in enumerate(written))
     out = redact(f"{before}{written}{after}", Identifiers(name, "+852 6543 2109", "Flat 7D"))
     assert NAME in out, out
-    assert "".join(shuffled) not in re.sub(r"[^a-z]", "", out.lower().replace(NAME, "|")), out
+    # what is left beside the placeholder and the fixed context (whose own words may hold a short
+    # name's letters: "he" in "the") carries nothing of the name
+    left = out.replace(NAME, "|").replace(after, "|", 1).replace(before, "|", 1)
+    assert "".join(shuffled) not in re.sub(r"[^a-z]", "", left.lower()), out
 
 
 _to_simplified, _to_traditional = opencc.OpenCC("t2s"), opencc.OpenCC("s2hk")
