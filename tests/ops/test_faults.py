@@ -226,8 +226,20 @@ async def test_a_full_disk_under_a_store_refuses_registrations_loses_none_and_re
                 acknowledged.append(Ack(answer.json()["complaint_id"], answer.json()["complaint_id"]))
             full_at = len(acknowledged)
             assert answers[-1] >= 500, f"the disk never filled ({full_at} registrations): {answers[-1]}"
-            # Still full: refused again; the process stays up and answers.
-            assert (await client.post("/complaints", json=a_form(n), headers=headers)).status_code >= 500
+            # Still full: refused again; the process stays up and answers. A refused transaction's rollback
+            # can give back a page or two, so one more small registration may still fit: whatever is
+            # acknowledged must be kept, and the disk must refuse again within a few tries.
+            refused_again = False
+            for _ in range(10):
+                answer = await client.post("/complaints", json=a_form(n), headers=headers)
+                n += 1
+                if answer.status_code == 201:
+                    acknowledged.append(Ack(answer.json()["complaint_id"], answer.json()["complaint_id"]))
+                    continue
+                assert answer.status_code >= 500, answer.text
+                refused_again = True
+                break
+            assert refused_again, "a full disk stopped refusing registrations before it had room again"
             assert (await client.get("/health/live")).status_code == 200
             metrics = (await client.get("/metrics")).text
             assert 'route="/complaints",status="500"' in metrics, "the refusal is not counted"
@@ -257,7 +269,7 @@ async def test_a_full_disk_under_a_store_refuses_registrations_loses_none_and_re
     verdict = check_history(acknowledged, topic_history(records))
     print(f"disk full after {full_at} registrations (answered {answers[-1]}); {verdict.summary()}")
     assert verdict.ok, verdict.summary()
-    assert verdict.observed == len(acknowledged) == full_at + 50
+    assert verdict.observed == len(acknowledged) >= full_at + 50
 
 
 SKEWED_CLOCK = Path(__file__).parent / "skewed_clock"
