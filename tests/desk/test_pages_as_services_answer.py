@@ -34,10 +34,12 @@ HISTORY = {
     "checks": [],
     "timeline": [
         {"type": "complaints.sla.ClockStarted", "occurred_at": "2026-11-30T10:07:00+00:00", "actor": SLA,
-         "summary": "hand-over clock started", "explanation": None, "payload": {}},
+         "summary": "hand-over clock started, due 2026-11-30T10:17:00Z", "explanation": None,
+         "payload": {"clock": "hand-over", "deadline": "2026-11-30T10:17:00Z", "key": "hand-over#0"}},
         {"type": "complaints.intake.ComplaintRegistered", "occurred_at": "2026-11-30T10:07:06+00:00",
          "actor": {"id": "hk-central/reception", "role": "receptionist"}, "summary": "registered as no. 4",
-         "explanation": None, "payload": {"form": {"description": "電梯停咗", "customer_request": "維修"}}},
+         "explanation": None, "payload": {"sequence_number": 4, "form": {"channel": "phone", "description": "電梯停咗",
+                                                                    "customer_request": "維修"}}},
     ],
 }  # fmt: skip
 TRIAGE = {
@@ -188,3 +190,15 @@ def test_a_role_refusal_on_a_form_is_said_in_the_page_s_language(desk: Any) -> N
     answer = client.post(f"/complaints/{CID}/approval", data={"note": "ok", "csrf": token})
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
     assert "角色" in problem and "leader" in problem, problem
+
+
+def test_the_timeline_is_written_in_the_page_s_language(desk: Any) -> None:
+    """The projection's lines are English ('hand-over clock started', 'registered as no. 4'); a Chinese
+    page writes each known step in its own words, with the values translated too."""
+    client, _, keys = desk
+    for lang, words in (("zh-Hant", ("轉交", "登記為第 4 號", "電話")), ("zh-Hans", ("转交", "登记为第 4 号", "电话"))):
+        signed_in(client, keys["hk-central/supervisor"], lang)
+        page = client.get(f"/complaints/{CID}").text
+        timeline = plain(page[page.index('data-testid="timeline"') :])
+        assert "clock started" not in timeline and "registered as" not in timeline, timeline
+        assert all(w in timeline for w in words), timeline

@@ -63,7 +63,10 @@ FIELDS = {
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
 # The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
 BOUNDS = [
-    (re.compile(r"occurred_at must not be after received_at"), N_("cannot be later than when it was received")),
+    (
+        re.compile(r"occurred_at must not be after received_at"),
+        N_("when it happened cannot be later than when it was received"),
+    ),
     (re.compile(r"is in the future"), N_("is in the future")),
     (re.compile(r"is not in the future"), N_("must be later than now")),
     (re.compile(r"before received_at"), N_("is too long before when it was received")),
