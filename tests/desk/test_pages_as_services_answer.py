@@ -202,3 +202,14 @@ def test_the_timeline_is_written_in_the_page_s_language(desk: Any) -> None:
         timeline = plain(page[page.index('data-testid="timeline"') :])
         assert "clock started" not in timeline and "registered as" not in timeline, timeline
         assert all(w in timeline for w in words), timeline
+
+
+def test_a_promise_beyond_the_horizon_is_refused_in_the_page_s_language() -> None:
+    """handling's bound (shared/contracts/bounds.py) as the desk words it."""
+    from services.desk.adapters.i18n import load_translations
+    from services.desk.adapters.problems import explain
+
+    problem = {"type": "value_error", "loc": ["body", "due_at"],
+               "msg": "Value error, 2027-11-30T18:25:00+08:00 is more than 90 days ahead (the horizon)"}  # fmt: skip
+    said = explain("handling", 422, "", [problem], load_translations()["zh-Hant"].gettext)
+    assert said.startswith("於此時間前: 太遠") and "horizon" not in said, said

@@ -69,6 +69,8 @@ BOUNDS = [
     ),
     (re.compile(r"is in the future"), N_("is in the future")),
     (re.compile(r"is not in the future"), N_("must be later than now")),
+    (re.compile(r"ahead \(the horizon\)"), N_("is too far ahead")),
+    (re.compile(r"is not a representable instant"), N_("is not a date and time the system accepts (1900-2200)")),
     (re.compile(r"before received_at"), N_("is too long before when it was received")),
     (re.compile(r"before now"), N_("is too long ago")),
 ]
