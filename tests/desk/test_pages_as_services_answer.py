@@ -33,6 +33,10 @@ HISTORY = {
     "judged_at": "2026-11-30T10:08:00+00:00",
     "checks": [],
     "timeline": [
+        {"type": "complaints.triage.SeverityRegraded", "occurred_at": "2026-11-30T10:07:30+00:00",
+         "actor": {"id": "system:triage", "role": "system"},
+         "summary": "re-graded major -> major (major.mass-incident)", "explanation": None,
+         "payload": {"previous": "major", "severity": "major", "criterion": "major.mass-incident"}},
         {"type": "complaints.sla.ClockStarted", "occurred_at": "2026-11-30T10:07:00+00:00", "actor": SLA,
          "summary": "hand-over clock started, due 2026-11-30T10:17:00Z", "explanation": None,
          "payload": {"clock": "hand-over", "deadline": "2026-11-30T10:17:00Z", "key": "hand-over#0"}},
@@ -196,7 +200,10 @@ def test_the_timeline_is_written_in_the_page_s_language(desk: Any) -> None:
     """The projection's lines are English ('hand-over clock started', 'registered as no. 4'); a Chinese
     page writes each known step in its own words, with the values translated too."""
     client, _, keys = desk
-    for lang, words in (("zh-Hant", ("轉交", "登記為第 4 號", "電話")), ("zh-Hans", ("转交", "登记为第 4 号", "电话"))):
+    for lang, words in (
+        ("zh-Hant", ("轉交", "登記為第 4 號", "電話", "超過五位客戶投訴同一事件")),
+        ("zh-Hans", ("转交", "登记为第 4 号", "电话", "超过五位客户投诉同一事件")),
+    ):
         signed_in(client, keys["hk-central/supervisor"], lang)
         page = client.get(f"/complaints/{CID}").text
         timeline = plain(page[page.index('data-testid="timeline"') :])
