@@ -138,7 +138,11 @@ wait_for() {
 urls=""
 while read -r name port; do
   wait_for "http://127.0.0.1:$port/health"
-  urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
+  if [ "$name" = desk-http ]; then  # pages for people, no API of its own (and no /docs)
+    urls+=$(printf '  %-14s http://127.0.0.1:%s   (the desk: staff sign in here with a key or account below)' "${name%-http}" "$port")$'\n'
+  else
+    urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
+  fi
   [ "$name" = projection-http ] && dashboard="http://127.0.0.1:$port/dashboard"
 done < <(.venv/bin/python deploy/local/supervisord_conf.py --http-ports)
 if [ ${#with_issuer[@]} -gt 0 ]; then
