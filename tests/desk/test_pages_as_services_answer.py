@@ -220,3 +220,13 @@ def test_a_promise_beyond_the_horizon_is_refused_in_the_page_s_language() -> Non
                "msg": "Value error, 2027-11-30T18:25:00+08:00 is more than 90 days ahead (the horizon)"}  # fmt: skip
     said = explain("handling", 422, "", [problem], load_translations()["zh-Hant"].gettext)
     assert said.startswith("於此時間前: 太遠") and "horizon" not in said, said
+
+
+def test_a_field_two_forms_label_differently_is_named_as_its_own_form_labels_it() -> None:
+    from services.desk.adapters.i18n import load_translations
+    from services.desk.adapters.problems import explain
+
+    missing = [{"type": "missing", "loc": ["body", "summary"], "msg": "Field required"}]
+    words = load_translations()["zh-Hant"].gettext
+    assert explain("intake", 422, "", missing, words, "hotline").startswith(words("What the customer said"))
+    assert explain("followup", 422, "", missing, words, "reply").startswith(words("What the customer was told"))

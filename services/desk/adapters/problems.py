@@ -60,6 +60,11 @@ FIELDS = {
     "value": N_("Value"),
     "to_department": N_("Department"),
 }
+# Where one field name has two labels, the form's own (a form's name as the desk posts it).
+FORM_FIELDS = {
+    "hotline": {"summary": N_("What the customer said")},
+    "reply": {"summary": N_("What the customer was told")},
+}
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
 # The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
 BOUNDS = [
@@ -103,17 +108,19 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def field_of(loc: list[Any], _: Gettext) -> str:
+def field_of(loc: list[Any], _: Gettext, form: str | None = None) -> str:
     path = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else [str(p) for p in loc]
-    label = FIELDS.get(path[-1]) if path else None
+    label = (FORM_FIELDS.get(form or "", {}).get(path[-1]) or FIELDS.get(path[-1])) if path else None
     return _(label) if label else ".".join(path)
 
 
-def explain(service: str, status: int, detail: str, problems: list[dict[str, Any]] | None, _: Gettext) -> str:
-    """The refusal as the page says it: each field's problem, or what kind of refusal it is (with the
-    service's words after it, for support)."""
+def explain(
+    service: str, status: int, detail: str, problems: list[dict[str, Any]] | None, _: Gettext, form: str | None = None
+) -> str:
+    """The refusal as the page says it: each field's problem (labelled as `form` labels it), or what kind
+    of refusal it is (with the service's words after it, for support)."""
     if status == 422 and problems:
-        return "; ".join(f"{field_of(p.get('loc') or [], _)}: {reason_of(p, _)}" for p in problems)
+        return "; ".join(f"{field_of(p.get('loc') or [], _, form)}: {reason_of(p, _)}" for p in problems)
     tail = f" [{service} {status}: {detail}]"
     if status == 403:
         needed = re.search(r"roles \[([^\]]*)\]", detail)

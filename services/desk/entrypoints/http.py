@@ -300,7 +300,8 @@ def create_app(
         except (FormProblem, ServiceError) as error:
             _sign_in_again_if_refused(request, error)
             return render(request, "hotline.html", status_code=_status(error), now=data.get("reported_at", ""),
-                          may=True, values=data, problem=_problem(error, words(request)), recorded=None)  # fmt: skip
+                          may=True, values=data, problem=_problem(error, words(request), "hotline"),
+                          recorded=None)  # fmt: skip
         now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
         return render(request, "hotline.html", now=now, may=True, values={}, problem=None,
                       recorded=data.get("hotline_reference", ""))  # fmt: skip
@@ -389,7 +390,7 @@ def create_app(
             _sign_in_again_if_refused(request, error)
             if isinstance(error, ServiceError) and error.status == 404:
                 return render(request, "not_found.html", status_code=404)
-            query = urlencode({"problem": _problem(error, words(request)), "form": name})
+            query = urlencode({"problem": _problem(error, words(request), name), "form": name})
             return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
 
@@ -452,10 +453,10 @@ def _status(error: Exception) -> int:
     return 422
 
 
-def _problem(error: Exception, words: Gettext) -> str:
+def _problem(error: Exception, words: Gettext, form: str | None = None) -> str:
     """What the page says of a refusal, in its language (adapters/problems.py)."""
     if isinstance(error, ServiceError):
-        return explain(error.service, error.status, error.detail, error.problems, words)[:1000]
+        return explain(error.service, error.status, error.detail, error.problems, words, form)[:1000]
     if isinstance(error, FormProblem):
         return explain_form(error.field, str(error).removeprefix(f"{error.field}: "), words)[:1000]
     return str(error)[:1000]
