@@ -62,7 +62,7 @@ FIELDS = {
 }
 # Where one field name has two labels, the form's own (a form's name as the desk posts it).
 FORM_FIELDS = {
-    "hotline": {"summary": N_("What the customer said")},
+    "hotline": {"summary": N_("What the customer said"), "reported_at": N_("When the hotline took it")},
     "reply": {"summary": N_("What the customer was told")},
 }
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
