@@ -230,3 +230,22 @@ def test_a_field_two_forms_label_differently_is_named_as_its_own_form_labels_it(
     words = load_translations()["zh-Hant"].gettext
     assert explain("intake", 422, "", missing, words, "hotline").startswith(words("What the customer said"))
     assert explain("followup", 422, "", missing, words, "reply").startswith(words("What the customer was told"))
+
+
+def test_a_mistyped_address_is_a_page_in_the_person_s_language_not_json(desk: Any) -> None:
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
+    answer = client.get("/complaints/not-a-complaint-id")
+    assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
+    assert "uuid_parsing" not in answer.text and "<html" in answer.text
+
+
+def test_an_erased_complainant_reads_as_erased_in_the_page_s_language(desk: Any) -> None:
+    client, _, keys = desk
+    HISTORY["complaint"]["complainant"] = {"name": "[erased]", "contact": "[erased]"}  # type: ignore[index]
+    try:
+        signed_in(client, keys["hk-central/supervisor"], "zh-Hans")
+        shown = plain(re.search(r'data-testid="complainant">(.*?)</dd>', client.get(f"/complaints/{CID}").text)[1])  # type: ignore[index]
+        assert shown == "[已删除] · [已删除]", shown
+    finally:
+        HISTORY["complaint"]["complainant"] = {"name": "陳大文", "contact": "+852 9123 4567"}  # type: ignore[index]

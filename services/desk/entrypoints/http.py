@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -116,6 +117,12 @@ def create_app(
     @api.exception_handler(SignInNeeded)
     async def to_sign_in(request: Request, error: SignInNeeded) -> Response:
         return RedirectResponse(f"/sign-in?{urlencode({'next': error.next_url})}", status_code=303)
+
+    @api.exception_handler(RequestValidationError)
+    async def malformed(request: Request, error: RequestValidationError) -> Response:
+        """A desk address with a malformed part (a complaint or person id mistyped in the address bar)
+        is no such page, said in the page's language, not FastAPI's JSON."""
+        return render(request, "not_found.html", status_code=404)
 
     @api.exception_handler(ServiceError)
     async def unhandled_refusal(request: Request, error: ServiceError) -> Response:
