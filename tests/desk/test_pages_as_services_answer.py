@@ -249,3 +249,13 @@ def test_an_erased_complainant_reads_as_erased_in_the_page_s_language(desk: Any)
         assert shown == "[已删除] · [已删除]", shown
     finally:
         HISTORY["complaint"]["complainant"] = {"name": "陳大文", "contact": "+852 9123 4567"}  # type: ignore[index]
+
+
+def test_the_privacy_page_s_own_checks_are_said_in_its_language(desk: Any) -> None:
+    client, _, keys = desk
+    signed_in(client, keys["group/privacy"], "zh-Hant")
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/privacy").text)[1]  # type: ignore[index]
+    person = str(uuid4())
+    answer = client.post(f"/privacy/persons/{person}/erasure", data={"reason": "DSR-1", "confirm": "", "csrf": token})
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    assert "再次輸入個人編號" in problem and "type the person id" not in problem, problem

@@ -59,6 +59,18 @@ FIELDS = {
     "remarks": N_("Remarks"),
     "value": N_("Value"),
     "to_department": N_("Department"),
+    "confirm": N_("Type the person id again to confirm"),
+    "days": N_("Working days (0 = Monday)"),
+    "holidays": N_("Holidays (dates, separated by spaces)"),
+    "time_zone": N_("Time zone"),
+    "units_served": N_("Units served"),
+    "code": N_("Department code"),
+    "staff_id": N_("Staff id"),
+    "roles": N_("Roles"),
+    "email": N_("E-mail"),
+    "phone": N_("Phone"),
+    "webhook_endpoint": N_("Webhook endpoint"),
+    "expires_at": N_("Expires (optional)"),
 }
 # Where one field name has two labels, the form's own (a form's name as the desk posts it).
 FORM_FIELDS = {
@@ -146,6 +158,10 @@ FORM_REASONS = {
     "a date and time": N_("is not a date and time the system accepts (1900-2200)"),
     "a whole number": N_("must be a whole number"),
     "the form is stale: reload the page": N_("the form is stale: reload the page"),
+    "weekdays as numbers, 0 (Monday) to 6 (Sunday)": N_("weekdays as numbers, 0 (Monday) to 6 (Sunday)"),
+    "name, contact and unit are all needed": N_("name, contact and unit are all needed"),
+    "say why (e.g. the data subject's request number)": N_("say why (e.g. the data subject's request number)"),
+    "type the person id again to confirm the erasure": N_("type the person id again to confirm the erasure"),
 }
 
 

@@ -401,8 +401,11 @@ def create_app(
             return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
 
-    install_admin(api, services, signed_in, form_of, render, role_page)  # offices, staff, keys: entrypoints/admin.py
-    install_privacy(api, desk, clock, signed_in, form_of, render, role_page)  # find and erase: entrypoints/privacy.py
+    def problem_of(request: Request, error: Exception, form: str | None = None) -> str:
+        return _problem(error, words(request), form)
+
+    install_admin(api, services, signed_in, form_of, render, role_page, problem_of)  # entrypoints/admin.py
+    install_privacy(api, desk, clock, signed_in, form_of, render, role_page, problem_of)  # entrypoints/privacy.py
 
     # -- the complainant's status page (no sign-in: the signed link is the permission) ---------
 
