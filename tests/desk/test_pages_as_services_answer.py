@@ -259,3 +259,15 @@ def test_the_privacy_page_s_own_checks_are_said_in_its_language(desk: Any) -> No
     answer = client.post(f"/privacy/persons/{person}/erasure", data={"reason": "DSR-1", "confirm": "", "csrf": token})
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
     assert "再次輸入個人編號" in problem and "type the person id" not in problem, problem
+
+
+def test_the_administration_s_fields_are_named_as_its_forms_label_them() -> None:
+    from services.desk.adapters.i18n import load_translations
+    from services.desk.adapters.problems import explain
+
+    words = load_translations()["zh-Hant"].gettext
+    refused = [{"type": "string_too_short", "loc": ["body", "name"], "msg": "", "ctx": {"min_length": 1}},
+               {"type": "date_from_datetime_parsing", "loc": ["body", "holidays", 0], "msg": ""}]  # fmt: skip
+    said = explain("directory", 422, "", refused, words, "staff")
+    assert said.startswith(words("Name") + ":") and words("Complainant") not in said, said
+    assert words("Holidays (dates, separated by spaces)") in said and "holidays.0" not in said, said

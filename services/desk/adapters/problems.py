@@ -73,9 +73,24 @@ FIELDS = {
     "expires_at": N_("Expires (optional)"),
 }
 # Where one field name has two labels, the form's own (a form's name as the desk posts it).
+ADMIN = {"name": N_("Name"), "reason": N_("Why (recorded with the change)")}  # the administration's forms
 FORM_FIELDS = {
     "hotline": {"summary": N_("What the customer said"), "reported_at": N_("When the hotline took it")},
     "reply": {"summary": N_("What the customer was told")},
+    **{
+        form: ADMIN
+        for form in (
+            "office",
+            "office-change",
+            "department",
+            "staff",
+            "staff-change",
+            "key",
+            "key-rotate",
+            "key-revoke",
+            "calendar",
+        )
+    },
 }
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
 # The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
@@ -122,6 +137,8 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
 
 def field_of(loc: list[Any], _: Gettext, form: str | None = None) -> str:
     path = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else [str(p) for p in loc]
+    while len(path) > 1 and path[-1].isdigit():  # an item of a list (holidays.0): the list's field
+        path.pop()
     label = (FORM_FIELDS.get(form or "", {}).get(path[-1]) or FIELDS.get(path[-1])) if path else None
     return _(label) if label else ".".join(path)
 
