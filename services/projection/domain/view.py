@@ -13,7 +13,7 @@ breach, so a re-grade never erases a violation that already happened.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -533,7 +533,7 @@ def summary_of(r: Received) -> str:
     """A line for the timeline: what happened, without personal data."""
     p = r.payload
     kind = r.short_type
-    lines = {
+    lines: dict[str, Callable[[], str]] = {
         "ComplaintRegistered": lambda: (
             f"registered as no. {p['sequence_number']} ({p['form']['channel']}): {p['form']['object']}"
         ),
