@@ -271,3 +271,19 @@ def test_the_administration_s_fields_are_named_as_its_forms_label_them() -> None
     said = explain("directory", 422, "", refused, words, "staff")
     assert said.startswith(words("Name") + ":") and words("Complainant") not in said, said
     assert words("Holidays (dates, separated by spaces)") in said and "holidays.0" not in said, said
+
+
+def test_what_triage_asks_a_person_to_review_is_on_the_page_until_someone_judges_it(desk: Any) -> None:
+    """Triage flags a decision its rules and its reading disagree on (`review`); the desk never showed it,
+    so a supervisor had no way to know which automatic grade to look at."""
+    client, _, keys = desk
+    reason = "nature: the reading model and the rules disagree (rules: effective; model reads communication)"
+    TRIAGE["decision"]["review"] = [reason]  # type: ignore[index]
+    try:
+        signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
+        page = client.get(f"/complaints/{CID}").text
+        assert 'data-testid="needs-review"' in page and "覆核" in page and "reading model" in page
+        TRIAGE["decision"]["review"] = [reason.replace("nature", "severity", 1)]  # type: ignore[index]
+        assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text  # the override judged it
+    finally:
+        TRIAGE["decision"].pop("review")  # type: ignore[attr-defined]
