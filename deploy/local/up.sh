@@ -114,12 +114,20 @@ else
   .venv/bin/supervisord -c "$conf"
 fi
 
+# A busy or small machine starts slowly (triage loads its reading model): wait up to UP_WAIT_SECONDS
+# (300) for each, saying what it waits for, rather than giving up on a system that is still starting.
 wait_for() {
-  for _ in $(seq 1 "${UP_WAIT_TRIES:-180}"); do
+  local deadline=$((SECONDS + ${UP_WAIT_SECONDS:-300})) said=""
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if curl -sf -o /dev/null -m 2 "$1"; then return 0; fi
+    if [ -z "$said" ] && [ "$SECONDS" -gt $((deadline - ${UP_WAIT_SECONDS:-300} + 20)) ]; then
+      echo "[up] waiting for $1 (still starting; up to ${UP_WAIT_SECONDS:-300} s)"
+      said=1
+    fi
     sleep 0.5
   done
-  echo "[up] $1 did not answer 200; its relay or worker may be down:" >&2
+  echo "[up] $1 did not answer 200 within ${UP_WAIT_SECONDS:-300} s; it may still be starting (\`make status\`," \
+    "then \`make up\` again: it keeps what runs) or its relay or worker may be down:" >&2
   curl -s "$1" >&2 || true
   echo >&2
   .venv/bin/supervisorctl -c "$conf" status >&2 || true
@@ -130,7 +138,11 @@ wait_for() {
 urls=""
 while read -r name port; do
   wait_for "http://127.0.0.1:$port/health"
-  urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
+  if [ "$name" = desk-http ]; then  # pages for people, no API of its own (and no /docs)
+    urls+=$(printf '  %-14s http://127.0.0.1:%s   (the desk: staff sign in here with a key or account below)' "${name%-http}" "$port")$'\n'
+  else
+    urls+=$(printf '  %-14s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)' "${name%-http}" "$port" "$port")$'\n'
+  fi
   [ "$name" = projection-http ] && dashboard="http://127.0.0.1:$port/dashboard"
 done < <(.venv/bin/python deploy/local/supervisord_conf.py --http-ports)
 if [ ${#with_issuer[@]} -gt 0 ]; then

@@ -59,7 +59,8 @@ class System:
 @pytest.fixture(scope="module")
 def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     state = tmp_path_factory.mktemp("system")
-    env = os.environ | {"STATE_DIR": str(state), "KAFKA_EXTERNAL": "1", "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    env = os.environ | {"STATE_DIR": str(state), "KAFKA_EXTERNAL": "1", "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+                        "UP_WAIT_SECONDS": "180"}  # up.sh says what failed before the 240 s below  # fmt: skip
     for service in SERVICES:
         for process in ("HTTP", "RELAY_HEALTH", "WORKER_HEALTH"):
             env[f"{service.upper()}_{process}_PORT"] = str(free_port())

@@ -44,11 +44,37 @@ def test_countdowns_count_the_owed_steps_soonest_first_with_their_level() -> Non
 
 
 def test_an_sla_warning_on_the_timeline_makes_a_far_clock_a_warning() -> None:
+    due = NOW + timedelta(hours=5)
     history = {
-        "checks": [check("handled", "pending", NOW + timedelta(hours=5))],
-        "timeline": [{"type": "complaints.sla.DeadlineWarning"}],
-    }
+        "checks": [check("handled", "pending", due)],
+        "timeline": [{"type": "complaints.sla.DeadlineWarning",
+                      "payload": {"clock": "hand-over", "deadline": due.isoformat(), "fraction": 0.8}}],
+    }  # fmt: skip
     assert [c.level for c in countdowns(history, NOW)] == [Level.WARNING]
+
+
+def test_a_warning_about_one_clock_leaves_the_other_steps_on_time() -> None:
+    """Seen in the queue under `make up`: the hand-over's warning (then breach) showed the result, the
+    reply and the return visit, due hours later, as warnings too."""
+    handed_over_by = NOW - timedelta(minutes=5)
+    history = {
+        "checks": [
+            check("handled", "overdue", handed_over_by, violation=True),
+            check("result", "pending", NOW + timedelta(hours=11)),
+            check("reply", "waiting", None),
+            check("return-visit", "waiting", None),
+        ],
+        "timeline": [{"type": "complaints.sla.DeadlineWarning",
+                      "payload": {"clock": "hand-over", "deadline": handed_over_by.isoformat(), "fraction": 0.5}},
+                     {"type": "complaints.sla.DeadlineWarning",  # a superseded resolution clock's
+                      "payload": {"clock": "resolution", "deadline": (NOW + timedelta(hours=1)).isoformat()}}],
+    }  # fmt: skip
+    assert {c.step: c.level for c in countdowns(history, NOW)} == {
+        "handled": Level.BREACHED,
+        "result": Level.OK,
+        "reply": Level.OK,
+        "return-visit": Level.OK,
+    }
 
 
 @given(st.integers(min_value=-(10**6), max_value=10**6))

@@ -164,3 +164,22 @@ def test_with_encryption_at_rest_a_tampered_stored_event_is_named_too(tmp_path: 
         (f.kind, f.office_id, f.event_id.replace("-", "")) for f in findings
     ]
     assert {f.office_id for f in findings} == {"hk-central"}
+
+
+def test_verify_without_the_store_s_key_says_so_and_names_nothing_altered(tmp_path: Path) -> None:
+    """An auditor who runs `audit verify` beside `make up` without PROJECTION_CIPHER_KEY was shown every
+    stored event as 'altered': a false alarm of tampering. Now: exit 2, saying which key is missing."""
+    from eventsourcing.cryptography import AESCipher
+
+    key = AESCipher.create_key(32)
+    scenario = build("audit-key", offices=("hk-central",), per_office=6, seed=7)
+    app = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path, cipher_key=key))
+    feed(app, scenario.events())
+    app.close()
+    env = {"PROJECTION_STORE": "sqlite", "PROJECTION_STATE_DIR": str(tmp_path), "PROJECTION_CIPHER_KEY": None}
+    for command in (["verify"], ["as-of", scenario.now.isoformat()]):
+        keyless = runner.invoke(cli, command, env=env)
+        assert keyless.exit_code == 2, keyless.output
+        assert "PROJECTION_CIPHER_KEY" in keyless.output and "altered" not in keyless.output
+    keyed = runner.invoke(cli, ["verify"], env={**env, "PROJECTION_CIPHER_KEY": key})
+    assert keyed.exit_code == 0 and "chain intact" in keyed.output, keyed.output

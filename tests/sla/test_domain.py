@@ -264,3 +264,13 @@ def test_regraded_major_starts_the_major_clocks_from_the_regrade() -> None:
     assert story.of(Started, "clear-answer#0")[0].rule == "sla.clear-answer.major@v1"
     story.tick(day_seven + timedelta(days=30))
     assert len(story.of(ComplaintClocks.RegradeRequested)) == 1  # asked once; major now
+
+
+@pytest.mark.parametrize(("severity", "article"), [("minor", "a minor"), ("important", "an important")])
+def test_the_resolution_clock_says_why_in_plain_english(severity: str, article: str) -> None:
+    """The timeline read 'a important complaint is resolved within 1 day(s)' (seen walking the desk)."""
+    story = Story()
+    story.registered()
+    story.triaged(severity)
+    (started,) = story.of(Started, "resolution#0")
+    assert started.reason.startswith(f"{article} complaint is resolved within"), started.reason

@@ -30,11 +30,20 @@ class Credential:
 class ServiceError(Exception):
     """A service refused or failed: its status and what it said (a 422's field problems as text)."""
 
-    def __init__(self, service: str, status: int, detail: str) -> None:
+    def __init__(self, service: str, status: int, detail: str, problems: list[dict[str, Any]] | None = None) -> None:
         super().__init__(f"{service} answered {status}: {detail}")
         self.service = service
         self.status = status
         self.detail = detail
+        self.problems = problems  # a 422's `detail` list as the service sent it (the page words each one)
+
+
+def _problems(answer: httpx.Response) -> list[dict[str, Any]] | None:
+    try:
+        detail = answer.json().get("detail")
+    except (ValueError, AttributeError):
+        return None
+    return [item for item in detail if isinstance(item, dict)] if isinstance(detail, list) else None
 
 
 def _detail(answer: httpx.Response) -> str:
@@ -85,7 +94,7 @@ class Services:
         except httpx.HTTPError as error:
             raise ServiceError(service, 503, f"{service} cannot be reached ({type(error).__name__})") from error
         if answer.status_code >= 400:
-            raise ServiceError(service, answer.status_code, _detail(answer))
+            raise ServiceError(service, answer.status_code, _detail(answer), _problems(answer))
         return answer.json() if answer.content else {}
 
     async def get(self, service: Service, path: str, credential: Credential, **params: Any) -> Any:

@@ -36,11 +36,34 @@ def _instant(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+# The SLA's clock kinds -> the record-rule step each one times (the projection's check steps).
+CLOCK_STEP = {
+    "hand-over": "handled",
+    "resolution": "result",
+    "clear-answer": "result",
+    "settlement": "result",
+    "reply": "reply",
+    "return-visit": "return-visit",
+}
+
+
+def _warned(entry: dict[str, Any], step: str, due: datetime | None) -> bool:
+    """The SLA warned about this step's clock: a `DeadlineWarning` for the clock that times the step
+    and, where both are known, for the deadline the step has now (not a superseded clock's)."""
+    if not str(entry.get("type", "")).endswith("DeadlineWarning"):
+        return False
+    payload = entry.get("payload") or {}
+    if CLOCK_STEP.get(str(payload.get("clock"))) != step:
+        return False
+    deadline = _instant(payload.get("deadline"))
+    return deadline is None or due is None or deadline == due
+
+
 def countdowns(history: dict[str, Any], now: datetime) -> list[Countdown]:
     """The owed steps of one complaint history (the projection's `GET /complaints/{id}`), soonest first.
-    A step the SLA warned about (a `DeadlineWarning` on the timeline, after the step's clock started)
-    is a warning whatever the time left."""
-    warned = any(str(entry.get("type", "")).endswith("DeadlineWarning") for entry in history.get("timeline", []))
+    A step the SLA warned about (a `DeadlineWarning` on the timeline for that step's clock) is a warning
+    whatever the time left; a warning about another step's clock is not this one's."""
+    timeline = history.get("timeline", [])
     found = []
     for check in history.get("checks", []):
         status = str(check.get("status"))
@@ -50,7 +73,9 @@ def countdowns(history: dict[str, Any], now: datetime) -> list[Countdown]:
         remaining = None if due is None else int((due - now).total_seconds())
         if status in BREACHED or check.get("violation") or (remaining is not None and remaining < 0):
             level = Level.BREACHED
-        elif (remaining is not None and remaining <= WARNING_WINDOW.total_seconds()) or warned:
+        elif (remaining is not None and remaining <= WARNING_WINDOW.total_seconds()) or any(
+            _warned(entry, str(check.get("step")), _instant(check.get("due_at"))) for entry in timeline
+        ):
             level = Level.WARNING
         else:
             level = Level.OK

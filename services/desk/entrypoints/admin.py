@@ -103,8 +103,11 @@ def install_admin(
     form_of: FormOf,
     render: Render,
     role_page: Callable[[Request, Session, Page], HTMLResponse],
+    problem_of: Callable[..., str],
 ) -> None:
-    async def listing(session: Session) -> tuple[dict[str, Any], str | None]:
+    """`problem_of(request, error, form)`: a refusal in the page's language (adapters/problems.py)."""
+
+    async def listing(request: Request, session: Session) -> tuple[dict[str, Any], str | None]:
         found: dict[str, Any] = {"offices": [], "departments": {}, "staff": [], "keys": []}
         try:
             found["offices"] = await services.get("directory", "/offices", session.forwarded)
@@ -116,11 +119,11 @@ def install_admin(
         except ServiceError as error:
             if error.status == 401:
                 raise
-            return found, f"{error.service} ({error.status}): {error.detail}"[:1000]
+            return found, problem_of(request, error)
         return found, None
 
     async def page(request: Request, session: Session, status_code: int = 200, **context: Any) -> HTMLResponse:
-        found, problem = await listing(session)
+        found, problem = await listing(request, session)
         context.setdefault("problem", problem)
         return render(request, "admin.html", status_code=status_code, directory=found, role_names=ROLE_NAMES,
                       **context)  # fmt: skip
@@ -142,12 +145,13 @@ def install_admin(
             data = await form_of(request, session)
             await services.call("sla", "PUT", "/office/calendar", session.forwarded, body=calendar_body(data))
         except FormProblem as refused:
-            return await page(request, session, status_code=422, problem=str(refused), failed_form="calendar")
+            problem = problem_of(request, refused, "calendar")
+            return await page(request, session, status_code=422, problem=problem, failed_form="calendar")
         except ServiceError as error:
             if error.status == 401:
                 return RedirectResponse(f"/sign-in?{urlencode({'next': '/admin'})}", status_code=303)
             status = error.status if error.status in (403, 404, 409, 422) else 502
-            problem = f"{error.service} ({error.status}): {error.detail}"[:1000]
+            problem = problem_of(request, error, "calendar")
             return await page(request, session, status_code=status, problem=problem, failed_form="calendar")
         return RedirectResponse(f"/admin?{urlencode({'done': 'calendar'})}", status_code=303)
 
@@ -162,12 +166,13 @@ def install_admin(
             answer = await services.call("directory", method, path, session.forwarded,
                                          body=body | {"reason": data.get("reason", "").strip()})  # fmt: skip
         except FormProblem as refused:
-            return await page(request, session, status_code=422, problem=str(refused), failed_form=action)
+            problem = problem_of(request, refused, action)
+            return await page(request, session, status_code=422, problem=problem, failed_form=action)
         except ServiceError as error:
             if error.status == 401:
                 return RedirectResponse(f"/sign-in?{urlencode({'next': '/admin'})}", status_code=303)
             status = error.status if error.status in (403, 404, 409, 422) else 502
-            problem = f"{error.service} ({error.status}): {error.detail}"[:1000]
+            problem = problem_of(request, error, action)
             return await page(request, session, status_code=status, problem=problem, failed_form=action)
         if isinstance(answer, dict) and "key" in answer:  # a new key: shown this once, never redirected with
             return await page(request, session, status_code=201, issued=answer, done=action)

@@ -21,13 +21,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from shared.clock import Clock, utc_now
 from shared.contracts.handling import SolutionKind
-from shared.contracts.intake import Channel
+from shared.contracts.intake import Channel, RegistrationForm
 from shared.metrics import install_http_metrics
 from shared.oidc import TokenRefused
 
@@ -35,6 +36,7 @@ from .. import bootstrap
 from ..adapters import i18n
 from ..adapters.identity import Identities
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
+from ..adapters.problems import Gettext, explain, explain_form
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, DeskApplication, NotFound, QueueRow
@@ -74,6 +76,11 @@ def create_app(
     identities = Identities(settings)
     sessions = SessionCodec(settings.session_secret.get_secret_value(), settings.session_max_age_seconds)
     pages = Pages(zone)
+    translations = i18n.load_translations()
+
+    def words(request: Request) -> Gettext:
+        """The page's language, for what the desk writes itself (a service's refusal)."""
+        return translations[request.state.lang].gettext
 
     issuer_client = httpx.AsyncClient(timeout=settings.request_timeout_seconds)  # sign-in at the issuer
 
@@ -111,13 +118,19 @@ def create_app(
     async def to_sign_in(request: Request, error: SignInNeeded) -> Response:
         return RedirectResponse(f"/sign-in?{urlencode({'next': error.next_url})}", status_code=303)
 
+    @api.exception_handler(RequestValidationError)
+    async def malformed(request: Request, error: RequestValidationError) -> Response:
+        """A desk address with a malformed part (a complaint or person id mistyped in the address bar)
+        is no such page, said in the page's language, not FastAPI's JSON."""
+        return render(request, "not_found.html", status_code=404)
+
     @api.exception_handler(ServiceError)
     async def unhandled_refusal(request: Request, error: ServiceError) -> Response:
         """A page that let a service's answer through (the admin page's listing does, on 401): a credential
         no longer taken (an expired token, a revoked key) is a sign-in again, not a 500."""
         if error.status == 401:
             return RedirectResponse(f"/sign-in?{urlencode({'next': _local(request.url.path)})}", status_code=303)
-        return render(request, "not_found.html", status_code=_status(error), problem=_problem(error))
+        return render(request, "not_found.html", status_code=_status(error), problem=_problem(error, words(request)))
 
     def signed_in(request: Request) -> Session:
         session = sessions.decode(request.cookies.get(COOKIE))
@@ -256,7 +269,7 @@ def create_app(
         now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
         may = Action.REGISTER in allowed(session.role_set, session.office_id)
         return render(request, "register.html", channels=[c.value for c in Channel], now=now, may=may, values={},
-                      problem=None)  # fmt: skip
+                      problem=None, limits=REGISTRATION_LIMITS)  # fmt: skip
 
     @api.post("/register", response_class=HTMLResponse)
     async def register(request: Request) -> Response:
@@ -268,7 +281,8 @@ def create_app(
         except (FormProblem, ServiceError) as error:
             _sign_in_again_if_refused(request, error)
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
-                          now=data.get("received_at", ""), may=True, values=data, problem=_problem(error))  # fmt: skip
+                          now=data.get("received_at", ""), may=True, values=data, limits=REGISTRATION_LIMITS,
+                          problem=_problem(error, words(request)))  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
@@ -293,7 +307,8 @@ def create_app(
         except (FormProblem, ServiceError) as error:
             _sign_in_again_if_refused(request, error)
             return render(request, "hotline.html", status_code=_status(error), now=data.get("reported_at", ""),
-                          may=True, values=data, problem=_problem(error), recorded=None)  # fmt: skip
+                          may=True, values=data, problem=_problem(error, words(request), "hotline"),
+                          recorded=None)  # fmt: skip
         now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
         return render(request, "hotline.html", now=now, may=True, values={}, problem=None,
                       recorded=data.get("hotline_reference", ""))  # fmt: skip
@@ -318,7 +333,7 @@ def create_app(
             rows = await desk.queue(session.forwarded, clock(), state)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
-            problem = _problem(error)
+            problem = _problem(error, words(request))
         for row in rows:
             row.summary["next_step"] = next_step(row.history) if row.history else None
             row.summary["department"] = ((row.history or {}).get("complaint") or {}).get("department")
@@ -343,7 +358,7 @@ def create_app(
             rows, total = await desk.search(session.forwarded, q[:200], clock()) if q.strip() else ([], 0)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
-            problem = _problem(error)
+            problem = _problem(error, words(request))
         for row in rows:
             row.summary["next_step"] = next_step(row.history) if row.history else None
         return render(request, "search.html", q=q, rows=rows, total=total, problem=problem, now=clock())
@@ -362,7 +377,9 @@ def create_app(
             return render(request, "not_found.html", status_code=404)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
-            return render(request, "not_found.html", status_code=_status(error), problem=_problem(error))
+            return render(
+                request, "not_found.html", status_code=_status(error), problem=_problem(error, words(request))
+            )
         actions = allowed(session.role_set, session.office_id)
         return render(request, "complaint.html", page=page, actions=actions, Action=Action, done=done,
                       problem=problem, failed_form=form, next_step=next_step(page.history), now=clock(),
@@ -380,12 +397,15 @@ def create_app(
             _sign_in_again_if_refused(request, error)
             if isinstance(error, ServiceError) and error.status == 404:
                 return render(request, "not_found.html", status_code=404)
-            query = urlencode({"problem": _problem(error), "form": name})
+            query = urlencode({"problem": _problem(error, words(request), name), "form": name})
             return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
 
-    install_admin(api, services, signed_in, form_of, render, role_page)  # offices, staff, keys: entrypoints/admin.py
-    install_privacy(api, desk, clock, signed_in, form_of, render, role_page)  # find and erase: entrypoints/privacy.py
+    def problem_of(request: Request, error: Exception, form: str | None = None) -> str:
+        return _problem(error, words(request), form)
+
+    install_admin(api, services, signed_in, form_of, render, role_page, problem_of)  # entrypoints/admin.py
+    install_privacy(api, desk, clock, signed_in, form_of, render, role_page, problem_of)  # entrypoints/privacy.py
 
     # -- the complainant's status page (no sign-in: the signed link is the permission) ---------
 
@@ -411,6 +431,27 @@ def _sign_in_again_if_refused(request: Request, error: Exception) -> None:
         raise SignInNeeded(_local(path))
 
 
+def _registration_limits() -> dict[str, dict[str, Any]]:
+    """Each registration field's length and pattern as intake's contract has them, for the form's
+    `maxlength` and `pattern`: the browser stops an over-long text before it is sent."""
+    schema = RegistrationForm.model_json_schema()
+    fields = {**schema["properties"], **schema["$defs"]["Complainant"]["properties"]}
+    return {
+        name: {"maxlength": spec.get("maxLength"), "pattern": _html_pattern(spec.get("pattern"))}
+        for name, spec in fields.items()
+        if "maxLength" in spec
+    }
+
+
+def _html_pattern(pattern: str | None) -> str | None:
+    """A contract's pattern as an HTML `pattern` (anchored already; browsers compile it with the `v` flag,
+    where a class's `/` and trailing `-` must be escaped)."""
+    return pattern.strip("^$").replace("/", "\\/").replace("-]", "\\-]") if pattern else None
+
+
+REGISTRATION_LIMITS = _registration_limits()
+
+
 def _local(url: str) -> str:
     """Only a path on the desk itself may be a redirect target (never another site)."""
     return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/queue"
@@ -418,11 +459,14 @@ def _local(url: str) -> str:
 
 def _status(error: Exception) -> int:
     if isinstance(error, ServiceError):
-        return error.status if error.status in (403, 404, 409, 422) else 502
+        return error.status if error.status in (403, 404, 409, 413, 422) else 502
     return 422
 
 
-def _problem(error: Exception) -> str:
+def _problem(error: Exception, words: Gettext, form: str | None = None) -> str:
+    """What the page says of a refusal, in its language (adapters/problems.py)."""
     if isinstance(error, ServiceError):
-        return f"{error.service} ({error.status}): {error.detail}"[:1000]
+        return explain(error.service, error.status, error.detail, error.problems, words, form)[:1000]
+    if isinstance(error, FormProblem):
+        return explain_form(error.field, str(error).removeprefix(f"{error.field}: "), words)[:1000]
     return str(error)[:1000]

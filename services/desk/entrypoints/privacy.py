@@ -35,7 +35,10 @@ def install_privacy(
     form_of: FormOf,
     render: Render,
     role_page: Callable[[Request, Session, Page], HTMLResponse],
+    problem_of: Callable[..., str],
 ) -> None:
+    """`problem_of(request, error)`: a refusal in the page's language (adapters/problems.py)."""
+
     def page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("values", {})
         context.setdefault("looked_up", False)
@@ -50,11 +53,11 @@ def install_privacy(
             return RedirectResponse("/sign-in?next=/privacy", status_code=303)
         return None
 
-    def status_of(error: FormProblem | ServiceError) -> tuple[int, str]:
+    def status_of(request: Request, error: FormProblem | ServiceError) -> tuple[int, str]:
         if isinstance(error, ServiceError):
             code = error.status if error.status in (403, 404, 409, 422) else 502
-            return code, f"{error.service} ({error.status}): {error.detail}"[:1000]
-        return 422, str(error)[:1000]
+            return code, problem_of(request, error)
+        return 422, problem_of(request, error)
 
     @api.get("/privacy", response_class=HTMLResponse)
     async def privacy(request: Request) -> HTMLResponse:
@@ -76,7 +79,7 @@ def install_privacy(
             again = refused(request, error)
             if again is not None:
                 return again
-            code, problem = status_of(error)
+            code, problem = status_of(request, error)
             return page(request, status_code=code, values={f: data.get(f, "") for f in FIELDS}, problem=problem)
         return page(request, values={f: data.get(f, "") for f in FIELDS}, looked_up=True, person_id=person_id)
 
@@ -92,7 +95,7 @@ def install_privacy(
             again = refused(request, error)
             if again is not None:
                 return again
-            code, problem = status_of(error)
+            code, problem = status_of(request, error)
             return page(request, status_code=code, looked_up=True, person_id=str(person_id), problem=problem,
                         reason=data.get("reason", ""))  # fmt: skip
         erased = {"person_id": done.get("person_id", str(person_id)), "erased_at": done.get("erased_at"),

@@ -13,7 +13,7 @@ breach, so a re-grade never erases a violation that already happened.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -533,7 +533,7 @@ def summary_of(r: Received) -> str:
     """A line for the timeline: what happened, without personal data."""
     p = r.payload
     kind = r.short_type
-    lines = {
+    lines: dict[str, Callable[[], str]] = {
         "ComplaintRegistered": lambda: (
             f"registered as no. {p['sequence_number']} ({p['form']['channel']}): {p['form']['object']}"
         ),
@@ -560,6 +560,23 @@ def summary_of(r: Received) -> str:
             f"{p['clock']} extension {'approved' if p['approved'] else 'rejected'} until {p['until']}"
         ),
         "ComplaintReported": lambda: f"hotline report {p['hotline_reference']}",
+        # the department's steps and the rest: what happened, never their free texts (shown elsewhere)
+        "HandOverRequested": lambda: f"hand-over to {p['to_department']} asked for",
+        "HandOverAccepted": lambda: f"hand-over accepted by {p['department']}",
+        "CauseRecorded": lambda: "cause and responsible person recorded",
+        "SolutionProposed": lambda: f"solution proposed ({p['kind']})",
+        "SolutionApproved": lambda: "solution approved",
+        "SolutionRejected": lambda: "solution rejected: the department proposes again",
+        "SolutionCarriedOut": lambda: "solution carried out",
+        "ProgressReported": lambda: "progress told to the customer",
+        "CommitmentMade": lambda: f"a time promised to the customer: {p['due_at']}",
+        "CaseReopened": lambda: "case reopened",
+        "ReturnVisitScheduled": lambda: f"return visit due {p['due_at']}",
+        "CaseClosed": lambda: "case closed",
+        "DeadlineWarning": lambda: f"{p['clock']} deadline warning: {round(p['fraction'] * 100)}% of the time used",
+        "ExtensionRequested": lambda: f"{p['clock']} extension asked for until {p['until']}",
+        "RegradeRequested": lambda: f"re-grade to {p['severity']} asked for ({p['criterion']})",
+        "NotificationRequested": lambda: f"{p['severity']} complaint: level {p['level']} told",
     }
     try:
         return lines[kind]() if kind in lines else kind

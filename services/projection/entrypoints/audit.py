@@ -57,6 +57,36 @@ def _progress() -> Progress:
     )
 
 
+KEYLESS_PROBE = 3  # stored events read to tell "no key given" from one altered event
+
+
+def _store_is_readable(settings: ProjectionSettings) -> None:
+    """Stop at once, saying why, when the store cannot be read for want of its key: every event of an
+    encrypted store (every `make up` store is) is unreadable without PROJECTION_CIPHER_KEY, and `verify`
+    would otherwise name each of them 'altered' — a false alarm of tampering."""
+    if settings.cipher_key is not None:
+        return
+    app = bootstrap.application(settings)
+    try:
+        first = app.process_recorder.select_notifications(1, KEYLESS_PROBE)
+        unreadable = 0
+        for notification in first:
+            try:
+                app.mapper.to_domain_event(notification)
+            except Exception:  # ciphertext read as plain JSON
+                unreadable += 1
+    finally:
+        app.close()
+    if first and unreadable == len(first):
+        console.print(
+            "[red]the projection's store cannot be read without its key[/red]: it is encrypted at rest and "
+            "PROJECTION_CIPHER_KEY is not set (this alone says nothing of tampering). Give the projection's "
+            "cipher key; under `make up` it is in .state/dev.env:\n"
+            "  set -a; . <(grep '^PROJECTION_' .state/dev.env); set +a"
+        )
+        raise typer.Exit(2)
+
+
 def _instant(text: str) -> datetime:
     instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
@@ -142,6 +172,7 @@ def replay_command(
 ) -> None:
     """Rebuild the projection from offset 0 into a fresh store; show it equals the live one."""
     settings = ProjectionSettings()
+    _store_is_readable(settings)
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
     report, equal, live_export, replayed = asyncio.run(
@@ -177,6 +208,7 @@ def as_of_command(
     """A complaint, an office or the group as it was known at an instant: only the events that had
     happened by then, with the record rule judged at that instant."""
     settings = ProjectionSettings()
+    _store_is_readable(settings)
     app = bootstrap.application(settings)
     instant = _instant(at)
     try:
@@ -214,6 +246,7 @@ def verify_command(
     """Check every office's hash chain; report each altered, removed, inserted or reordered event (and,
     with --against-followup, each complaint whose reply or return visit differs from follow-up's)."""
     settings = ProjectionSettings()
+    _store_is_readable(settings)
     app = bootstrap.application(settings)
     try:
         with _progress() as bar:
@@ -278,6 +311,7 @@ def export_command(
 ) -> None:
     """An evidence pack for one complaint or one office-week: events, hashes, checks (JSON and HTML)."""
     settings = ProjectionSettings()
+    _store_is_readable(settings)
     app = bootstrap.application(settings)
     now = _instant(at) if at else utc_now()
     try:

@@ -292,7 +292,8 @@ def plan(facts: Facts, policy: SlaPolicy) -> list[Target]:
                 allowance = policy.resolution[judged]
                 add(
                     f"resolution#{cycle}", ClockKind.RESOLUTION, cycle, start, allowance, None,
-                    f"a {judged} complaint is resolved within {allowance.describe()}",
+                    f"{'an' if judged is Severity.IMPORTANT else 'a'} {judged} complaint is resolved within "
+                    f"{allowance.describe()}",
                     policy.rule(f"resolution.{judged}"), cause, result, same_judgement, change.at,
                 )  # fmt: skip
             elif judged is Severity.MAJOR:

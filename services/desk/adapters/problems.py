@@ -1,0 +1,188 @@
+"""A service's refusal in the words of the page the person reads.
+
+The services answer in English for programs: FastAPI's 422 is a list of `{loc, type, msg, ctx}`
+(`complainant.name: String should have at least 1 character`), other refusals a sentence. A
+receptionist on a Chinese page needs the form's own label and a reason in their language; so each 422
+problem becomes "label: reason" from the catalogue (by pydantic's error `type`, and by the few
+sentences of the bounds the services share), and any other refusal a sentence saying what kind it is,
+with the service's own words kept after it for whoever supports them. Nothing here decides: the
+service refused, and its answer is all that is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+Gettext = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (pybabel extracts `N_`); translated where it is shown."""
+    return message
+
+
+# A field, by the end of its 422 `loc`, named as the form labels it (message ids of the catalogue).
+FIELDS = {
+    "office_reference": N_("Office reference"),
+    "name": N_("Complainant"),
+    "contact": N_("Phone or e-mail"),
+    "unit_address": N_("Unit or address"),
+    "channel": N_("Channel"),
+    "language": N_("Complainant's language"),
+    "occurred_at": N_("When it happened"),
+    "received_at": N_("When it was received"),
+    "reported_at": N_("When"),
+    "object": N_("Object of the complaint"),
+    "description": N_("What happened"),
+    "customer_request": N_("What the customer asks for"),
+    "received_by": N_("Received by"),
+    "hotline_reference": N_("Hotline reference"),
+    "office_id": N_("Office"),
+    "cause": N_("Cause"),
+    "responsible_person": N_("Responsible person"),
+    "lessons": N_("Lessons"),
+    "improvement": N_("Improvement"),
+    "responsibility": N_("Responsibility"),
+    "until": N_("Until"),
+    "due_at": N_("By"),
+    "reason": N_("Why"),
+    "note": N_("Note"),
+    "instructions": N_("Instructions"),
+    "notes": N_("What was done"),
+    "result": N_("Result"),
+    "message": N_("Message"),
+    "promise": N_("Promise"),
+    "outcome": N_("Outcome"),
+    "satisfaction": N_("Satisfaction (1-5; none when unreachable)"),
+    "remarks": N_("Remarks"),
+    "value": N_("Value"),
+    "to_department": N_("Department"),
+    "confirm": N_("Type the person id again to confirm"),
+    "days": N_("Working days (0 = Monday)"),
+    "holidays": N_("Holidays (dates, separated by spaces)"),
+    "time_zone": N_("Time zone"),
+    "units_served": N_("Units served"),
+    "code": N_("Department code"),
+    "staff_id": N_("Staff id"),
+    "roles": N_("Roles"),
+    "email": N_("E-mail"),
+    "phone": N_("Phone"),
+    "webhook_endpoint": N_("Webhook endpoint"),
+    "expires_at": N_("Expires (optional)"),
+}
+# Where one field name has two labels, the form's own (a form's name as the desk posts it).
+ADMIN = {"name": N_("Name"), "reason": N_("Why (recorded with the change)")}  # the administration's forms
+FORM_FIELDS = {
+    "hotline": {"summary": N_("What the customer said"), "reported_at": N_("When the hotline took it")},
+    "reply": {"summary": N_("What the customer was told")},
+    **{
+        form: ADMIN
+        for form in (
+            "office",
+            "office-change",
+            "department",
+            "staff",
+            "staff-change",
+            "key",
+            "key-rotate",
+            "key-revoke",
+            "calendar",
+        )
+    },
+}
+REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
+# The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
+BOUNDS = [
+    (
+        re.compile(r"occurred_at must not be after received_at"),
+        N_("when it happened cannot be later than when it was received"),
+    ),
+    (re.compile(r"is in the future"), N_("is in the future")),
+    (re.compile(r"is not in the future"), N_("must be later than now")),
+    (re.compile(r"ahead \(the horizon\)"), N_("is too far ahead")),
+    (re.compile(r"is not a representable instant"), N_("is not a date and time the system accepts (1900-2200)")),
+    (re.compile(r"before received_at"), N_("is too long before when it was received")),
+    (re.compile(r"before now"), N_("is too long ago")),
+]
+
+
+def reason_of(problem: dict[str, Any], _: Gettext) -> str:
+    """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
+    kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return _("must be filled in")
+    if kind == "string_too_short":
+        return _("is too short (at least %(n)s characters)") % {"n": ctx.get("min_length")}
+    if kind == "string_too_long":
+        return _("is too long (at most %(n)s characters)") % {"n": ctx.get("max_length")}
+    if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == REFERENCE_PATTERN:
+            return _("may hold only letters A-Z, digits and . _ : / - (no spaces)")
+        return _("is not in the expected form")
+    if kind.startswith(("datetime", "date", "time")):
+        return _("is not a date and time the system accepts (1900-2200)")
+    if kind in ("enum", "literal_error"):
+        return _("is not one of the choices")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("must be a whole number")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return _("is out of range")
+    for pattern, words in BOUNDS:
+        if pattern.search(msg):
+            return _(words)
+    return msg.removeprefix("Value error, ")
+
+
+def field_of(loc: list[Any], _: Gettext, form: str | None = None) -> str:
+    path = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else [str(p) for p in loc]
+    while len(path) > 1 and path[-1].isdigit():  # an item of a list (holidays.0): the list's field
+        path.pop()
+    label = (FORM_FIELDS.get(form or "", {}).get(path[-1]) or FIELDS.get(path[-1])) if path else None
+    return _(label) if label else ".".join(path)
+
+
+def explain(
+    service: str, status: int, detail: str, problems: list[dict[str, Any]] | None, _: Gettext, form: str | None = None
+) -> str:
+    """The refusal as the page says it: each field's problem (labelled as `form` labels it), or what kind
+    of refusal it is (with the service's words after it, for support)."""
+    if status == 422 and problems:
+        return "; ".join(f"{field_of(p.get('loc') or [], _, form)}: {reason_of(p, _)}" for p in problems)
+    tail = f" [{service} {status}: {detail}]"
+    if status == 403:
+        needed = re.search(r"roles \[([^\]]*)\]", detail)
+        roles = needed[1].replace("'", "") if needed else ""
+        return _("Your role may not do this (it needs: %(roles)s).") % {"roles": roles} + tail
+    if status == 409:
+        return _("This cannot be done at this step of the complaint.") + tail
+    if status == 413:
+        return _("Too long to record: shorten the longest texts.") + tail
+    if status == 422:
+        return _("The service refused the form.") + tail
+    if status >= 500:
+        return (
+            _("The %(service)s service cannot be reached now; nothing was recorded. Try again shortly.")
+            % {"service": service}
+            + tail
+        )
+    return detail
+
+
+# The desk's own checks of a form (domain/forms.py, application.py), by their English reason.
+FORM_REASONS = {
+    "a date and time": N_("is not a date and time the system accepts (1900-2200)"),
+    "a whole number": N_("must be a whole number"),
+    "the form is stale: reload the page": N_("the form is stale: reload the page"),
+    "weekdays as numbers, 0 (Monday) to 6 (Sunday)": N_("weekdays as numbers, 0 (Monday) to 6 (Sunday)"),
+    "name, contact and unit are all needed": N_("name, contact and unit are all needed"),
+    "say why (e.g. the data subject's request number)": N_("say why (e.g. the data subject's request number)"),
+    "type the person id again to confirm the erasure": N_("type the person id again to confirm the erasure"),
+}
+
+
+def explain_form(field: str, reason: str, _: Gettext) -> str:
+    """A field the desk itself could not read, as the page says it."""
+    words = FORM_REASONS.get(reason)
+    return f"{field_of([field], _)}: {_(words) if words else reason}"
