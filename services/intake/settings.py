@@ -39,6 +39,18 @@ class IntakeSettings(ServiceSettings):
         default=3653, ge=1, le=100 * 366, description="occurred_at may be at most this many days before receipt."
     )
 
+    # A complainant's phone written without its country code is read in the office's region: its time
+    # zone's country (the directory's `OfficeChanged`, followed with `zones_from_directory`), else this.
+    zones_from_directory: bool = Field(
+        default=False, description="Follow the directory's offices for their time zones (phone regions)."
+    )
+    office_time_zones: dict[str, str] = Field(
+        default_factory=dict, description="Office -> IANA zone until the directory says otherwise (tests)."
+    )
+    default_phone_region: str = Field(
+        default="HK", pattern=r"^[A-Z]{2}$", description="ISO 3166 region for offices of no known zone."
+    )
+
     def registration_window(self) -> RegistrationWindow:
         return RegistrationWindow(
             future_skew=timedelta(minutes=self.received_future_skew_minutes),

@@ -67,7 +67,7 @@ TEXTS = {
     f"she was at home in 7D, 23/F all day. Call her on 6543 2109 or write to {EMAIL}.",
     "customer_request": f"Ms {NAME} asks for a call back on {PHONE} (or 65432109) before noon; Wing Sze works nights.",
 }
-OTHER = {"name": "Ho Ka Yan", "contact": "+852 9988 7766"}
+OTHER = {"name": "Ho Ka Yan", "contact": "+852 9188 7766"}
 
 
 async def eventually(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
