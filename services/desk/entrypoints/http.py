@@ -267,8 +267,13 @@ def create_app(
             registered = await desk.register(session.forwarded, data)
         except (FormProblem, ServiceError) as error:
             _sign_in_again_if_refused(request, error)
+            # intake refused the contact (no valid phone number, no e-mail): said in the page's language too
+            contact_refused = (
+                isinstance(error, ServiceError) and error.status == 422 and "complainant.contact" in error.detail
+            )
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
-                          now=data.get("received_at", ""), may=True, values=data, problem=_problem(error))  # fmt: skip
+                          now=data.get("received_at", ""), may=True, values=data, problem=_problem(error),
+                          contact_refused=contact_refused)  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
