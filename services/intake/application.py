@@ -79,6 +79,12 @@ class IntakeApplication(ServiceApplication):
         # An office's phone region, from its time zone as the directory says it (bootstrap sets it:
         # adapters/office_regions.py); a complainant's contact is read there (domain/contact.py).
         self.phone_region: Callable[[str], str] = lambda _office_id: DEFAULT_PHONE_REGION
+        self.followers: list[Any] = []  # feeds that keep it current (the directory's), closed with it
+
+    def close(self) -> None:
+        for follower in self.followers:
+            follower.close()
+        super().close()
 
     def sealing_keyring(self) -> Keyring:
         if self.keyring is None:

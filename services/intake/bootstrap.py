@@ -25,7 +25,7 @@ def application(settings: IntakeSettings) -> IntakeApplication:
     app.keyring = Keyring.from_settings(settings.keyring, settings.state_dir)
     regions = OfficeRegions(settings.default_phone_region, settings.office_time_zones)
     if settings.zones_from_directory:  # the directory's zones replace the setting's as they arrive
-        regions.follow(settings.kafka_bootstrap_servers, AuthorCheck.from_settings(settings))
+        app.followers.append(regions.follow(settings.kafka_bootstrap_servers, AuthorCheck.from_settings(settings)))
     app.phone_region = regions.region
     return app
 

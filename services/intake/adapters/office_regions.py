@@ -63,7 +63,7 @@ class OfficeRegions:
     def __init__(self, default_region: str, zones: Mapping[str, str] | None = None) -> None:
         self.default_region = default_region
         self.zones: dict[str, str] = dict(zones or {})
-        self.feed: DirectoryFeed | None = None
+        self.feed: DirectoryFeed | None = None  # what keeps it current, when it follows the directory
 
     def region(self, office_id: str) -> str:
         return region_of_zone(self.zones.get(office_id)) or self.default_region
@@ -72,7 +72,7 @@ class OfficeRegions:
         if isinstance(event, OfficeChanged):
             self.zones[event.payload.office_id] = event.payload.time_zone
 
-    def follow(self, bootstrap_servers: str, authors: AuthorCheck | None) -> OfficeRegions:
+    def follow(self, bootstrap_servers: str, authors: AuthorCheck | None) -> DirectoryFeed:
         """Start keeping the zones as the directory's events say (in the feed's own thread)."""
         self.feed = DirectoryFeed(bootstrap_servers, self.apply, frozenset({OFFICE_EVENT}), authors).start()
-        return self
+        return self.feed
