@@ -110,7 +110,9 @@ class IntakeApplication(ServiceApplication):
         )
 
     def record_hotline_call(self, call: HotlineCallRecord, actor: Principal, now: datetime) -> HotlineCallRecorded:
-        """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`."""
+        """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`.
+        The caller's contact is held to the registration's rule, read in the named office's region."""
+        check_contact(call.complainant.contact, self.phone_region(call.office_id))  # before sealing
         for attempt in (1, 2):
             uow = self.unit_of_work()
             recorded = record_hotline_call_into(uow, call, actor, now, self.sealing_keyring())

@@ -28,3 +28,15 @@ def test_a_refused_contact_is_said_beside_the_field_in_the_pages_language(desk: 
     assert 'value="abc"' in answer.text  # what was typed is kept to be corrected
     fine = client.post("/register", data=FORM | {"csrf": csrf(client.get("/register").text)})
     assert fine.url.path == "/queue" and 'data-testid="contact-problem"' not in fine.text
+
+
+def test_the_hotlines_call_record_says_it_too(desk: Any) -> None:  # noqa: F811
+    client, _stand, keys = desk
+    client.post("/sign-in", data={"key": keys["group/hotline"], "next": "/queue"})  # lands on /hotline
+    page = client.get("/hotline?lang=zh-Hans").text
+    record = {"office_id": "kln-east", "hotline_reference": "HL-1", "reported_at": "2026-11-30T09:15",
+              "name": "Lee Ka Yan", "contact": "abc", "unit_address": "Tower 2",
+              "summary": "the lift stopped"}  # fmt: skip
+    answer = client.post("/hotline", data=record | {"csrf": csrf(page)})
+    assert answer.status_code == 422, answer.text[:300]
+    assert 'data-testid="contact-problem"' in answer.text and "此电话或电子邮件无法联系投诉人" in answer.text

@@ -267,13 +267,9 @@ def create_app(
             registered = await desk.register(session.forwarded, data)
         except (FormProblem, ServiceError) as error:
             _sign_in_again_if_refused(request, error)
-            # intake refused the contact (no valid phone number, no e-mail): said in the page's language too
-            contact_refused = (
-                isinstance(error, ServiceError) and error.status == 422 and "complainant.contact" in error.detail
-            )
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
                           now=data.get("received_at", ""), may=True, values=data, problem=_problem(error),
-                          contact_refused=contact_refused)  # fmt: skip
+                          contact_refused=_contact_refused(error))  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
@@ -298,7 +294,8 @@ def create_app(
         except (FormProblem, ServiceError) as error:
             _sign_in_again_if_refused(request, error)
             return render(request, "hotline.html", status_code=_status(error), now=data.get("reported_at", ""),
-                          may=True, values=data, problem=_problem(error), recorded=None)  # fmt: skip
+                          may=True, values=data, problem=_problem(error), recorded=None,
+                          contact_refused=_contact_refused(error))  # fmt: skip
         now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
         return render(request, "hotline.html", now=now, may=True, values={}, problem=None,
                       recorded=data.get("hotline_reference", ""))  # fmt: skip
@@ -425,6 +422,12 @@ def _status(error: Exception) -> int:
     if isinstance(error, ServiceError):
         return error.status if error.status in (403, 404, 409, 422) else 502
     return 422
+
+
+def _contact_refused(error: Exception) -> bool:
+    """Intake refused the complainant's contact (no valid phone number, no e-mail address): the form
+    then says so beside the field, in the page's language, besides intake's own reason."""
+    return isinstance(error, ServiceError) and error.status == 422 and "complainant.contact" in error.detail
 
 
 def _problem(error: Exception) -> str:

@@ -248,6 +248,8 @@ def create_app(
             recorded = intake.record_hotline_call(call, principal, now)
         except HotlineReferenceReused as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        except ContactRefused as error:  # the same rule as a registration's, in the office's region
+            raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
         if not recorded.created:
             response.status_code = status.HTTP_200_OK
         return HotlineCallRecorded(report_id=recorded.report_id, hotline_reference=call.hotline_reference)
