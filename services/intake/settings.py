@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+import phonenumbers
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.contracts.bounds import RegistrationWindow
@@ -50,6 +51,13 @@ class IntakeSettings(ServiceSettings):
     default_phone_region: str = Field(
         default="HK", pattern=r"^[A-Z]{2}$", description="ISO 3166 region for offices of no known zone."
     )
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region not in phonenumbers.SUPPORTED_REGIONS:  # else every number without a code would be refused
+            raise ValueError(f"{region!r} is not a region libphonenumber knows (e.g. 'HK', 'CN')")
+        return region
 
     def registration_window(self) -> RegistrationWindow:
         return RegistrationWindow(

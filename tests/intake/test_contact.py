@@ -134,6 +134,11 @@ def test_a_time_zone_stands_for_its_country_and_the_directory_says_each_offices_
     assert regions.region("mo-taipa") == "MO"
 
 
+def test_a_default_region_libphonenumber_does_not_know_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="not a region libphonenumber knows"):
+        IntakeSettings(default_phone_region="ZZ")
+
+
 # -- over HTTP and on the office topic --------------------------------------------------------------
 
 
