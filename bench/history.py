@@ -132,7 +132,7 @@ def _form(
     block = block or rng.randint(1, 40)
     return RegistrationForm(
         office_reference=f"BENCH-{run}-{n:07d}",
-        complainant={"name": rng.choice(NAMES), "contact": f"+852 6{rng.randint(0, 9999999):07d}"},
+        complainant={"name": rng.choice(NAMES), "contact": f"+852 61{rng.randint(0, 9999999) % 10**6:06d}"},
         unit_address=f"Block {block}, {rng.randint(1, 40)}/F, Flat {rng.choice('ABCDEFGH')}, Estate of {office}",
         channel=rng.choice(CHANNELS),
         occurred_at=received - timedelta(minutes=rng.randint(1, 120)),

@@ -13,6 +13,7 @@ export LOG_FORMAT=${LOG_FORMAT:-console}  # readable lines here; JSON (the defau
 # Every HTTP app also accepts the keys issued through the directory service (shared/directory_keys.py).
 export COMPLAINTS_DIRECTORY_KEYS=${COMPLAINTS_DIRECTORY_KEYS:-true}
 export PROJECTION_UNITS_FROM_DIRECTORY=${PROJECTION_UNITS_FROM_DIRECTORY:-true}  # units served: office data
+export INTAKE_ZONES_FROM_DIRECTORY=${INTAKE_ZONES_FROM_DIRECTORY:-true}  # offices' zones: their phone regions
 services="INTAKE TRIAGE HANDLING SLA FOLLOWUP PROJECTION DESK DIRECTORY"
 if [ "$state" != ".state" ]; then  # every service keeps its stores and keys there too
   for service in $services; do

@@ -204,6 +204,22 @@ class DeskApplication:
             raise
         return str(found["person_id"])
 
+    async def persons_complaints(self, who: Credential, person_id: str) -> dict[str, Any] | None:
+        """Which complaints, in every office, name the person: the projection's
+        `GET /privacy/persons/{id}/complaints` (what an erasure will touch); None when it cannot say now
+        (the look-up still stands: intake found the person)."""
+        try:
+            found: dict[str, Any] = await self.services.get(
+                "projection", f"/privacy/persons/{person_id}/complaints", who
+            )
+        except ServiceError as error:
+            if error.status == 401:
+                raise
+            return None
+        if not isinstance(found, dict) or not isinstance(found.get("items"), list):
+            return None  # not the list this page shows: said as "cannot be listed now"
+        return found
+
     async def erase_person(self, who: Credential, person_id: UUID, data: dict[str, str]) -> dict[str, Any]:
         """Erase a data subject through intake's `POST /privacy/persons/{id}/erasure`, once the officer has
         typed the person id again to confirm and said why (intake records who, when and why)."""

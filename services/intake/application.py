@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from shared.keyring import Keyring
 from shared.personal import FORM_TEXTS, identifying_facts, open_form, seal_call, seal_form
 
 from .domain.complaint import Complaint, sealed_fingerprint
+from .domain.contact import check_contact
 from .domain.erasure import PersonErasure
 from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
 from .domain.hotline import HotlineCall, call_fingerprint
@@ -59,6 +61,8 @@ PRIVACY_ROLES = frozenset({"privacy"})
 REGISTERING_ROLES = frozenset({"receptionist", "supervisor", "manager"})
 # Who may send call records of a channel outside the offices (group-wide keys).
 HOTLINE_ROLES = frozenset({"hotline"})
+# Where a phone number written without its country code is read when nothing says the office's region.
+DEFAULT_PHONE_REGION = "HK"
 
 
 class IntakeApplication(ServiceApplication):
@@ -72,6 +76,15 @@ class IntakeApplication(ServiceApplication):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._group_commit = GroupCommit(self)
+        # An office's phone region, from its time zone as the directory says it (bootstrap sets it:
+        # adapters/office_regions.py); a complainant's contact is read there (domain/contact.py).
+        self.phone_region: Callable[[str], str] = lambda _office_id: DEFAULT_PHONE_REGION
+        self.followers: list[Any] = []  # feeds that keep it current (the directory's), closed with it
+
+    def close(self) -> None:
+        for follower in self.followers:
+            follower.close()
+        super().close()
 
     def sealing_keyring(self) -> Keyring:
         if self.keyring is None:
@@ -88,14 +101,18 @@ class IntakeApplication(ServiceApplication):
     ) -> Registration:
         """Record a complaint. The same office reference with the same form finds the first one."""
         # An office's registrations all advance its ledger: those arriving together commit together.
-        window, keyring = self.registration_window, self.sealing_keyring()
+        window, keyring, region = self.registration_window, self.sealing_keyring(), self.phone_region(office_id)
         return self._group_commit.submit(
             office_id,
-            lambda uow: register_into(uow, office_id, actor, form, now, causation_id, window=window, keyring=keyring),
+            lambda uow: register_into(
+                uow, office_id, actor, form, now, causation_id, window=window, keyring=keyring, region=region
+            ),
         )
 
     def record_hotline_call(self, call: HotlineCallRecord, actor: Principal, now: datetime) -> HotlineCallRecorded:
-        """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`."""
+        """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`.
+        The caller's contact is held to the registration's rule, read in the named office's region."""
+        check_contact(call.complainant.contact, self.phone_region(call.office_id))  # before sealing
         for attempt in (1, 2):
             uow = self.unit_of_work()
             recorded = record_hotline_call_into(uow, call, actor, now, self.sealing_keyring())
@@ -163,17 +180,21 @@ def register_into(
     *,
     window: RegistrationWindow,
     keyring: Keyring,
+    region: str = DEFAULT_PHONE_REGION,
     registered_at: datetime | None = None,
 ) -> Registration:
     """Add a registration to a unit of work (one HTTP request, or a batch from Kafka).
 
     The form's times are held to `window` around `now` (when intake sees it) before anything else:
-    outside it, TimeOutOfBounds and nothing is recorded. `registered_at` (default `now`) is the time
+    outside it, TimeOutOfBounds and nothing is recorded. The complainant's contact must be a phone
+    number valid in the office's `region` (or written with its country code) or an e-mail address:
+    else ContactRefused and nothing is recorded. `registered_at` (default `now`) is the time
     recorded as the registration's. The complainant's name, contact and unit are sealed with their
     own data key (`keyring`) before anything is stored, and the free texts redacted (the texts as
     typed sealed with them): intake's store never holds them in clear.
     """
     check_times(form, now, window)
+    check_contact(form.complainant.contact, region)  # before sealing: a refused form makes no person
     form_data = seal_form(form, keyring, now).model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
     existing: Complaint | None = uow.find(complaint_id)

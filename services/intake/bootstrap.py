@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.bus.authors import AuthorCheck
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
@@ -10,6 +11,7 @@ from shared.keyring import Keyring
 from shared.signing import OfficeSigningKeys
 
 from .adapters.dead_letters import OfficeLetterSealer
+from .adapters.office_regions import OfficeRegions
 from .adapters.office_topic import OfficeTopicHandler
 from .adapters.office_topic_prune import OFFICE_TOPIC_GROUP
 from .adapters.outbound import translate
@@ -21,6 +23,10 @@ def application(settings: IntakeSettings) -> IntakeApplication:
     app = IntakeApplication(env=store_environment(settings))
     app.registration_window = settings.registration_window()
     app.keyring = Keyring.from_settings(settings.keyring, settings.state_dir)
+    regions = OfficeRegions(settings.default_phone_region, settings.office_time_zones)
+    if settings.zones_from_directory:  # the directory's zones replace the setting's as they arrive
+        app.followers.append(regions.follow(settings.kafka_bootstrap_servers, AuthorCheck.from_settings(settings)))
+    app.phone_region = regions.region
     return app
 
 
@@ -39,6 +45,7 @@ def office_topic_consumer(settings: IntakeSettings, app: IntakeApplication, cloc
             clock,
             settings.registration_window(),
             keyring=app.sealing_keyring(),
+            phone_region=app.phone_region,
         ),
         clock=clock,
         # A refused registration is kept sealed under its complainant's key (adapters/dead_letters.py).

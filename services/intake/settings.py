@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+import phonenumbers
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.contracts.bounds import RegistrationWindow
@@ -38,6 +39,25 @@ class IntakeSettings(ServiceSettings):
     occurred_max_days_before_received: int = Field(
         default=3653, ge=1, le=100 * 366, description="occurred_at may be at most this many days before receipt."
     )
+
+    # A complainant's phone written without its country code is read in the office's region: its time
+    # zone's country (the directory's `OfficeChanged`, followed with `zones_from_directory`), else this.
+    zones_from_directory: bool = Field(
+        default=False, description="Follow the directory's offices for their time zones (phone regions)."
+    )
+    office_time_zones: dict[str, str] = Field(
+        default_factory=dict, description="Office -> IANA zone until the directory says otherwise (tests)."
+    )
+    default_phone_region: str = Field(
+        default="HK", pattern=r"^[A-Z]{2}$", description="ISO 3166 region for offices of no known zone."
+    )
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region not in phonenumbers.SUPPORTED_REGIONS:  # else every number without a code would be refused
+            raise ValueError(f"{region!r} is not a region libphonenumber knows (e.g. 'HK', 'CN')")
+        return region
 
     def registration_window(self) -> RegistrationWindow:
         return RegistrationWindow(

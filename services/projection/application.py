@@ -117,6 +117,14 @@ class ProjectionApplication(ServiceApplication):
             return []  # nothing searchable was typed
         return list(self.read.summaries(filters, now, limit=limit, offset=offset))
 
+    def complaints_of_person(self, person_id: UUID, limit: int = 500) -> tuple[list[ComplaintView], int]:
+        """Every office's complaints whose registration named this person (the opaque id intake's
+        keyring gave them, a term of the search index), by office and sequence number, up to `limit`;
+        and how many in all. What an erasure of the person will touch, for the privacy officer: no
+        personal data is opened (an erased person's complaints are still found by the id)."""
+        filters = Filters(None, search=Query((), persons=(person_term(str(person_id)),)), personal=True)
+        return list(self.read.summaries(filters, limit=limit)), self.read.count(filters, None)
+
     def _query(self, search: str, personal: bool) -> Query:
         """The typed search's terms; for who may see personal data, also the sealed complainants the
         keyring's blind index names for it (an exact phone, e-mail, or name with unit)."""

@@ -270,7 +270,8 @@ DIRECTORY_EVENTS = Topic(
         "Administration: offices (name, time zone, units served), departments, staff (roles, contacts) and "
         "their keys (hashes only), each event the entity's whole state with who changed it and why. "
         "Office calendars are the SLA's. Read, each keeping the latest state per entity, by the notifier "
-        "(staff and contacts), the projection (units served) and every HTTP app (its table of live keys); "
+        "(staff and contacts), the projection (units served), intake (each office's time zone: the region its "
+        "complainants' phone numbers are read in) and every HTTP app (its table of live keys); "
         "the SLA's worker (a tracked consumer) keeps each office's time zone, which its clocks run in."
     ),
     # Staff names, e-mail addresses and phone numbers: personal data (of staff, not of complainants).

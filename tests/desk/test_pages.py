@@ -41,6 +41,12 @@ SUMMARY = {"complaint_id": str(CID), "office_id": "hk-central", "sequence_number
            "received_at": "2026-11-30T01:00:00+00:00", "violations": []}  # fmt: skip
 
 
+CONTACT_REFUSED = {"detail": [{
+    "loc": ["body", "complainant", "contact"], "type": "contact_invalid",
+    "msg": "complainant.contact is neither a valid phone number nor an e-mail address",
+}]}  # fmt: skip
+
+
 class Stand:
     """The services as the desk sees them; every request is kept to be looked at."""
 
@@ -58,7 +64,9 @@ class Stand:
             key in {self.keys[a] for a in self.keys if a.startswith("hk-central/")}
             or key == self.keys["group/dashboard"]
         )
-        if request.url.host == "intake" and path == "/complaints" and request.method == "POST":
+        if request.url.host == "intake" and path in ("/complaints", "/hotline/calls") and request.method == "POST":
+            if b'"contact":"abc"' in request.content.replace(b" ", b""):  # as intake refuses a contact of nobody
+                return httpx.Response(422, json=CONTACT_REFUSED)
             return httpx.Response(201, json={"complaint_id": str(uuid4())})
         if request.url.host == "projection" and path == "/complaints":
             return httpx.Response(200, json={"total": 1, "limit": 500, "offset": 0, "items": [SUMMARY] if own else []})

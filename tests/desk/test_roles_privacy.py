@@ -23,6 +23,12 @@ from tests.support import write_keys
 
 PERSON = uuid4()
 KNOWN = {"name": "Wong Mei Ling", "contact": "+852 9876 5432", "unit_address": "Flat 7C, Block 1"}
+THEIRS = [  # the projection's list of the person's complaints, in two offices
+    {"complaint_id": str(uuid4()), "office_id": "hk-central", "office_reference": "HK-2026-0101", "sequence_number": 4,
+     "received_at": "2026-11-02T01:00:00+00:00", "registered_at": "2026-11-02T01:01:00+00:00", "state": "closed"},
+    {"complaint_id": str(uuid4()), "office_id": "kln-east", "office_reference": "KLN-88", "sequence_number": 9,
+     "received_at": "2026-11-20T03:00:00+00:00", "registered_at": "2026-11-20T03:02:00+00:00", "state": "in-handling"},
+]  # fmt: skip
 
 
 class Intake:
@@ -46,6 +52,8 @@ class Intake:
             if asked == KNOWN:
                 return httpx.Response(200, json={"person_id": str(PERSON)})
             return httpx.Response(404, json={"detail": "nobody known by this contact or name and unit"})
+        if request.url.host == "projection" and request.url.path == f"/privacy/persons/{PERSON}/complaints":
+            return httpx.Response(200, json={"person_id": str(PERSON), "total": len(THEIRS), "items": THEIRS})
         if request.url.path == f"/privacy/persons/{PERSON}/erasure":
             return httpx.Response(200, json={"erasure_id": str(uuid4()), "person_id": str(PERSON),
                                              "erased_at": "2026-11-30T02:00:00+00:00", "keys_destroyed": 1,
@@ -170,6 +178,21 @@ def test_a_privacy_officer_finds_and_erases_a_person_after_confirming(desk: Any)
     assert {r.headers["x-office-key"] for r in intake.seen} == {keys["group/privacy"]}
 
 
+def test_the_look_up_lists_the_persons_complaints_in_every_office_before_the_erasure(desk: Any) -> None:
+    client, stand, keys = desk
+    client.post("/sign-in", data={"key": keys["group/privacy"], "next": "/queue"})
+    token = csrf(client.get("/privacy").text)
+    found = client.post("/privacy/lookup", data={**KNOWN, "csrf": token}, params={"lang": "zh-Hant"})
+    assert found.status_code == 200 and "記錄此人的投訴" in found.text
+    assert 'data-testid="complaint-count">2<' in found.text
+    assert found.text.count('data-testid="person-complaint"') == 2
+    assert all(c["complaint_id"] in found.text and c["office_reference"] in found.text for c in THEIRS)
+    assert "處理中" in found.text  # the state in the page's words
+    asked = [r for r in stand.seen if r.url.host == "projection"]
+    assert [r.url.path for r in asked] == [f"/privacy/persons/{PERSON}/complaints"]
+    assert asked[0].headers["x-office-key"] == keys["group/privacy"]  # the officer's own credential
+
+
 def test_intake_judges_who_may_erase_not_the_desk(desk: Any) -> None:
     client, intake, keys = desk
     client.post("/sign-in", data={"key": keys["hk-central/manager"], "next": "/queue"})
@@ -186,8 +209,10 @@ def test_the_group_s_privacy_user_signs_in_with_a_token_lands_on_privacy_and_int
 ) -> None:
     seen: list[httpx.Request] = []
 
-    def intake(request: httpx.Request) -> httpx.Response:
+    def intake(request: httpx.Request) -> httpx.Response:  # and the projection, for the person's complaints
         seen.append(request)
+        if request.url.host == "projection":
+            return httpx.Response(200, json={"person_id": str(PERSON), "total": 0, "items": []})
         return httpx.Response(200, json={"person_id": str(PERSON)})
 
     settings = DeskSettings(
@@ -200,5 +225,5 @@ def test_the_group_s_privacy_user_signs_in_with_a_token_lands_on_privacy_and_int
         assert signed.url.path == "/privacy" and nav(signed.text) == ["privacy"]
         found = client.post("/privacy/lookup", data={**KNOWN, "csrf": csrf(signed.text)})
         assert str(PERSON) in found.text
-    assert [r.url.path for r in seen] == ["/privacy/persons/lookup"]
-    assert seen[0].headers["authorization"] == f"Bearer {token}" and "x-office-key" not in seen[0].headers
+    assert [r.url.path for r in seen] == ["/privacy/persons/lookup", f"/privacy/persons/{PERSON}/complaints"]
+    assert all(r.headers["authorization"] == f"Bearer {token}" and "x-office-key" not in r.headers for r in seen)

@@ -50,8 +50,8 @@ def record(system: System, office: str, reference: str, **fields: str) -> UUID:
 @pytest.fixture(scope="module")
 def two_offices(system: System) -> dict[str, UUID]:
     return {
-        "hk-central": record(system, "hk-central", "HKT-1", name="Wong Siu Ming", contact="+852 6000 1111"),
-        "kln-east": record(system, "kln-east", "KLT-1", name="Lee Ka Yan", contact="+852 6000 2222"),
+        "hk-central": record(system, "hk-central", "HKT-1", name="Wong Siu Ming", contact="+852 6123 1111"),
+        "kln-east": record(system, "kln-east", "KLT-1", name="Lee Ka Yan", contact="+852 6123 2222"),
     }
 
 
@@ -80,7 +80,7 @@ def test_no_page_link_form_or_search_shows_another_office_s_complaint(
             assert page.status_code == 404 and "KLT-1" not in page.text and "Lee Ka Yan" not in page.text
             queue = person.get("/queue", state="all").text
             assert str(theirs) not in queue and "KLT-1" not in queue
-            for words in ("KLT-1", "Lee Ka Yan", "6000 2222", str(theirs)):
+            for words in ("KLT-1", "Lee Ka Yan", "6123 2222", str(theirs)):
                 found = person.get("/search", q=words).text  # the query itself is shown back in its box
                 assert f'data-id="{theirs}"' not in found and 'data-reference="KLT-1"' not in found, (actor, words)
             # a form posted straight at another office's complaint is refused by the service, not recorded
@@ -91,7 +91,7 @@ def test_no_page_link_form_or_search_shows_another_office_s_complaint(
     # and their own office sees it
     own = Person(system, "kln-east/supervisor")
     assert "KLT-1" in own.get(f"/complaints/{theirs}").text
-    for words in ("KLT-1", "Lee Ka Yan", "6000 2222", "60002222", "lift stopped"):
+    for words in ("KLT-1", "Lee Ka Yan", "6123 2222", "61232222", "lift stopped"):
         assert f'data-id="{theirs}"' in own.get("/search", q=words).text, words
     own.close()
 
@@ -121,7 +121,7 @@ def act(person: Person, cid: UUID, name: str, data: dict[str, str] | None = None
 
 
 def test_an_override_a_dissatisfied_visit_that_reopens_and_an_unreachable_customer(system: System) -> None:
-    cid = record(system, "hk-central", "HKT-2", contact="+852 6000 3333")
+    cid = record(system, "hk-central", "HKT-2", contact="+852 6123 3333")
     staff, leader = Person(system, "hk-central/staff"), Person(system, "hk-central/leader")
     supervisor, reception = Person(system, "hk-central/supervisor"), Person(system, "hk-central/reception")
     try:

@@ -99,7 +99,10 @@ def inputs(tag: str, base: datetime) -> list[tuple[str, RegistrationForm]]:
                 RegistrationForm(
                     **form(
                         f"{tag}-{n}",
-                        complainant={"name": f"Customer {n}", "contact": f"+852 9{n:03d} {tag[:4]}"},
+                        complainant={
+                            "name": f"Customer {n}",
+                            "contact": f"+852 61{n:03d} {int(tag[:4], 16) % 1000:03d}",
+                        },
                         unit_address=address,
                         object=obj,
                         description=text,

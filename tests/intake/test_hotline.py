@@ -196,3 +196,14 @@ def test_a_recorded_call_reads_back_typed_after_the_store_is_reopened(store_sett
             again.record_hotline_call(HotlineCallRecord.model_validate(call("HL-7", summary="other")), HOTLINE, T0)
     finally:
         again.close()
+
+
+def test_a_callers_contact_that_reaches_nobody_is_422_naming_the_field_and_nothing_is_recorded(client, keys) -> None:
+    answer = client.post("/hotline/calls", json=call(complainant={"name": "Chan", "contact": "abc"}), headers=as_(keys))
+
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["body", "complainant", "contact"] and problem["type"] == "contact_invalid"
+    assert published(client) == []
+    with_email = call("HL-2026-0002", complainant={"name": "Chan", "contact": "chan.tm@example.com"})
+    assert client.post("/hotline/calls", json=with_email, headers=as_(keys)).status_code == 201

@@ -175,6 +175,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("projection", "GET", "/signals"): r(READERS, OFFICE, office=HK),
     ("projection", "GET", "/stream"): r(READERS, LIST, after="0", once="true"),
     ("projection", "GET", "/reports/{period}"): r(READERS, OFFICE, office=HK, week="2026-W45", format="csv"),
+    ("projection", "GET", "/privacy/persons/{person_id}/complaints"): r({"privacy"}, NONE),
     ("projection", "GET", "/dashboard"): r(PUBLIC, NONE),
     ("projection", "GET", "/dashboard/"): r(PUBLIC, NONE),
     ("projection", "GET", "/dashboard/static"): r(PUBLIC, NONE),

@@ -282,7 +282,8 @@ def create_app(
             _sign_in_again_if_refused(request, error)
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
                           now=data.get("received_at", ""), may=True, values=data, limits=REGISTRATION_LIMITS,
-                          problem=_problem(error, words(request)))  # fmt: skip
+                          problem=_problem(error, words(request)),
+                          contact_refused=_contact_refused(error))  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
@@ -308,7 +309,7 @@ def create_app(
             _sign_in_again_if_refused(request, error)
             return render(request, "hotline.html", status_code=_status(error), now=data.get("reported_at", ""),
                           may=True, values=data, problem=_problem(error, words(request), "hotline"),
-                          recorded=None)  # fmt: skip
+                          recorded=None, contact_refused=_contact_refused(error))  # fmt: skip
         now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
         return render(request, "hotline.html", now=now, may=True, values={}, problem=None,
                       recorded=data.get("hotline_reference", ""))  # fmt: skip
@@ -461,6 +462,12 @@ def _status(error: Exception) -> int:
     if isinstance(error, ServiceError):
         return error.status if error.status in (403, 404, 409, 413, 422) else 502
     return 422
+
+
+def _contact_refused(error: Exception) -> bool:
+    """Intake refused the complainant's contact (no valid phone number, no e-mail address): the form
+    then says so beside the field, in the page's language, besides intake's own reason."""
+    return isinstance(error, ServiceError) and error.status == 422 and "complainant.contact" in error.detail
 
 
 def _problem(error: Exception, words: Gettext, form: str | None = None) -> str:

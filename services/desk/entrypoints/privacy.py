@@ -1,8 +1,10 @@
-"""The privacy officer's page: find a data subject's person id by what they typed (name, contact, unit)
-and erase them, through intake's API with the officer's own credential (intake alone decides: a
-group-wide `privacy` key or user; it records who, when and why and publishes the erasure). Erasing asks
-for the reason and for the person id typed again; the answer says what was done, and that repeating it
-is harmless. Nothing is kept on the desk, and the page shows no personal data beyond what was typed.
+"""The privacy officer's page: find a data subject's person id by what they typed (name, contact, unit),
+see which complaints in every office name them (the projection's list: id, office, reference, dates,
+state; what an erasure will touch), and erase them, through intake's API with the officer's own
+credential (intake alone decides: a group-wide `privacy` key or user; it records who, when and why and
+publishes the erasure). Erasing asks for the reason and for the person id typed again; the answer says
+what was done, and that repeating it is harmless. Nothing is kept on the desk, and the page shows no
+personal data beyond what was typed.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def install_privacy(
         context.setdefault("person_id", None)
         context.setdefault("problem", None)
         context.setdefault("erased", None)
+        context.setdefault("complaints", None)
         return render(request, "privacy.html", status_code=status_code, **context)
 
     def refused(request: Request, error: FormProblem | ServiceError) -> Response | None:
@@ -75,13 +78,15 @@ def install_privacy(
         try:
             data = await form_of(request, session)
             person_id = await desk.find_person(session.forwarded, data)
+            complaints = await desk.persons_complaints(session.forwarded, person_id) if person_id else None
         except (FormProblem, ServiceError) as error:
             again = refused(request, error)
             if again is not None:
                 return again
             code, problem = status_of(request, error)
             return page(request, status_code=code, values={f: data.get(f, "") for f in FIELDS}, problem=problem)
-        return page(request, values={f: data.get(f, "") for f in FIELDS}, looked_up=True, person_id=person_id)
+        return page(request, values={f: data.get(f, "") for f in FIELDS}, looked_up=True, person_id=person_id,
+                    complaints=complaints)  # fmt: skip
 
     @api.post("/privacy/persons/{person_id}/erasure", response_class=HTMLResponse)
     async def erase(request: Request, person_id: UUID) -> Response:

@@ -9,6 +9,7 @@ the reason; the same form sent again as a new message finds the first registrati
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from shared.bus.consumer import Delivery, Rejected
@@ -28,7 +29,7 @@ from shared.signing import (
     SignatureRefused,
 )
 
-from ..application import REGISTERING_ROLES, register_into
+from ..application import DEFAULT_PHONE_REGION, REGISTERING_ROLES, register_into
 from ..domain.complaint import Complaint
 from ..domain.errors import IntakeError
 
@@ -37,12 +38,19 @@ __all__ = ["KEY_ID_HEADER", "OFFICE_HEADER", "SIGNATURE_HEADER", "OfficeTopicHan
 
 class OfficeTopicHandler(Inbound):
     def __init__(
-        self, keys: OfficeSigningKeys, clock: Clock, window: RegistrationWindow | None = None, *, keyring: Keyring
+        self,
+        keys: OfficeSigningKeys,
+        clock: Clock,
+        window: RegistrationWindow | None = None,
+        *,
+        keyring: Keyring,
+        phone_region: Callable[[str], str] = lambda _office_id: DEFAULT_PHONE_REGION,
     ) -> None:
         self.keys = keys
         self.clock = clock
         self.window = window or RegistrationWindow()
         self.keyring = keyring  # seals the complainant before the registration is stored
+        self.phone_region = phone_region  # where a contact without a country code is read (HTTP's too)
 
     def submitted(self, uow: UnitOfWork, message: OfficeRegistrationSubmitted, delivery: Delivery) -> None:
         now = self.clock()
@@ -60,7 +68,9 @@ class OfficeTopicHandler(Inbound):
                 f"replayed registration: message {event_id} already registered {office_id} "
                 f"#{existing.sequence_number} ({message.form.office_reference}); nothing new recorded"
             )
-        try:  # the same bounds as over HTTP, against this worker's clock: a refusal is a dead letter
+        # The same bounds and contact rule as over HTTP, against this worker's clock: a refusal is a
+        # dead letter with the reason (which names no value: the letter is published).
+        try:
             register_into(
                 uow,
                 office_id,
@@ -70,6 +80,7 @@ class OfficeTopicHandler(Inbound):
                 causation_id=event_id,
                 window=self.window,
                 keyring=self.keyring,
+                region=self.phone_region(office_id),
                 registered_at=self._registered_at(delivery, message.form, now),
             )
         except IntakeError as error:

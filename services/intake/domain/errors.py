@@ -24,6 +24,16 @@ class TimeOutOfBounds(IntakeError):
         self.reason = reason
 
 
+class ContactRefused(IntakeError):
+    """The complainant's contact is neither a valid phone number nor an e-mail address (domain/contact.py)."""
+
+    field = ("complainant", "contact")
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class ComplaintNotFound(IntakeError):
     pass
 

@@ -31,7 +31,13 @@ from shared.web import (
 from .. import bootstrap
 from ..adapters.office_topic_prune import prune_handled
 from ..application import HOTLINE_ROLES, PRIVACY_ROLES, REGISTERING_ROLES, IntakeApplication
-from ..domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
+from ..domain.errors import (
+    ComplaintNotFound,
+    ContactRefused,
+    HotlineReferenceReused,
+    ReferenceReused,
+    TimeOutOfBounds,
+)
 from ..settings import IntakeSettings
 
 
@@ -128,8 +134,10 @@ def create_app(
 
         `received_at` must lie between `INTAKE_RECEIVED_MAX_AGE_DAYS` (3653) days before now and
         `INTAKE_RECEIVED_FUTURE_SKEW_MINUTES` (5) minutes after it; `occurred_at` not after `received_at`
-        and at most `INTAKE_OCCURRED_MAX_DAYS_BEFORE_RECEIVED` (3653) days before it. Otherwise 422
-        naming the field and the reason."""
+        and at most `INTAKE_OCCURRED_MAX_DAYS_BEFORE_RECEIVED` (3653) days before it. The complainant's
+        `contact` must be a phone number valid in the office's region (its time zone's, from the directory;
+        another region's with its country code) or an e-mail address. Otherwise 422 naming the field and
+        the reason."""
         require_roles(principal, *REGISTERING_ROLES)
         office_id = require_office(principal)
         intake: IntakeApplication = request.app.state.intake
@@ -139,6 +147,8 @@ def create_app(
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         except TimeOutOfBounds as error:  # a time outside its window around now: named, nothing recorded
             raise unprocessable(error.field, error.reason, "out_of_bounds") from None
+        except ContactRefused as error:  # no phone number, no e-mail: nobody can be replied to
+            raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
         if not registration.created:
             response.status_code = status.HTTP_200_OK
         return Registered(complaint_id=registration.complaint_id, sequence_number=registration.sequence_number)
@@ -238,6 +248,8 @@ def create_app(
             recorded = intake.record_hotline_call(call, principal, now)
         except HotlineReferenceReused as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        except ContactRefused as error:  # the same rule as a registration's, in the office's region
+            raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
         if not recorded.created:
             response.status_code = status.HTTP_200_OK
         return HotlineCallRecorded(report_id=recorded.report_id, hotline_reference=call.hotline_reference)

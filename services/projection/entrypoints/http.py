@@ -71,6 +71,31 @@ class Page(BaseModel):
     items: list[ComplaintSummary]
 
 
+class PersonsComplaint(BaseModel):
+    complaint_id: UUID
+    office_id: str
+    office_reference: str | None
+    sequence_number: int | None
+    received_at: str | None = Field(description="When the office received it.")
+    registered_at: str | None = Field(description="When intake recorded it.")
+    state: str
+
+
+class PersonsComplaints(BaseModel):
+    """A data subject's complaints in every office: what erasing them will touch (no personal data)."""
+
+    person_id: UUID
+    total: int = Field(description="How many complaints name the person (items: the first 500).")
+    items: list[PersonsComplaint]
+
+
+def require_group_privacy(principal: Principal) -> None:
+    """A data subject's complaints across every office, for a group-wide `privacy` key or user only
+    (as intake's look-up and erasure): an office's key with the role is refused."""
+    if "privacy" not in principal.roles or principal.office_id is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a data subject's complaints need a group-wide privacy key")
+
+
 class ComplaintHistory(BaseModel):
     complaint: dict[str, Any]
     state: str
@@ -240,6 +265,27 @@ def create_app(
             for v in views
         ]
         return Page(total=total, limit=limit, offset=offset, items=items)
+
+    @api.get("/privacy/persons/{person_id}/complaints", response_model=PersonsComplaints, responses=PROBLEM_RESPONSES)
+    def persons_complaints(person_id: UUID, principal: CurrentPrincipal, request: Request) -> PersonsComplaints:
+        """Which complaints, in every office, name this data subject (the person id intake's look-up
+        found): id, office, reference, number, when received and registered, state. For the privacy
+        officer before an erasure (a group-wide `privacy` key); nothing personal is opened."""
+        require_group_privacy(principal)
+        views, total = projection_of(request).complaints_of_person(person_id)
+        items = [
+            PersonsComplaint(
+                complaint_id=v.complaint_id,
+                office_id=v.office_id,
+                office_reference=v.office_reference,
+                sequence_number=v.sequence_number,
+                received_at=v.received_at.isoformat() if v.received_at else None,
+                registered_at=v.registered_at.isoformat() if v.registered_at else None,
+                state=v.state,
+            )
+            for v in views
+        ]
+        return PersonsComplaints(person_id=person_id, total=total, items=items)
 
     @api.get(
         "/complaints/{complaint_id}",

@@ -1,0 +1,42 @@
+"""Intake refuses a contact that reaches nobody (no valid phone number, no e-mail address): the
+reception form says so beside the field in the page's language, keeps what was typed, and intake's
+own reason (naming the field) is shown as it said it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .test_pages import csrf, desk, sign_in  # noqa: F401 (the fixture)
+from .test_register_language import FORM
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh-Hant", "此電話或電郵無法聯絡投訴人"), ("zh-Hans", "此电话或电子邮件无法联系投诉人"),
+     ("en", "This phone or e-mail cannot reach the complainant")],
+)  # fmt: skip
+def test_a_refused_contact_is_said_beside_the_field_in_the_pages_language(desk: Any, lang: str, words: str) -> None:  # noqa: F811
+    client, _stand, keys = desk
+    sign_in(client, keys["hk-central/reception"])
+    page = client.get(f"/register?lang={lang}").text
+    answer = client.post("/register", data=FORM | {"contact": "abc", "csrf": csrf(page)})
+    assert answer.status_code == 422, answer.text[:300]
+    assert 'data-testid="contact-problem"' in answer.text and words in answer.text
+    assert "complainant.contact is neither a valid phone number" in answer.text  # intake's own reason
+    assert 'value="abc"' in answer.text  # what was typed is kept to be corrected
+    fine = client.post("/register", data=FORM | {"csrf": csrf(client.get("/register").text)})
+    assert fine.url.path == "/queue" and 'data-testid="contact-problem"' not in fine.text
+
+
+def test_the_hotlines_call_record_says_it_too(desk: Any) -> None:  # noqa: F811
+    client, _stand, keys = desk
+    client.post("/sign-in", data={"key": keys["group/hotline"], "next": "/queue"})  # lands on /hotline
+    page = client.get("/hotline?lang=zh-Hans").text
+    record = {"office_id": "kln-east", "hotline_reference": "HL-1", "reported_at": "2026-11-30T09:15",
+              "name": "Lee Ka Yan", "contact": "abc", "unit_address": "Tower 2",
+              "summary": "the lift stopped"}  # fmt: skip
+    answer = client.post("/hotline", data=record | {"csrf": csrf(page)})
+    assert answer.status_code == 422, answer.text[:300]
+    assert 'data-testid="contact-problem"' in answer.text and "此电话或电子邮件无法联系投诉人" in answer.text
