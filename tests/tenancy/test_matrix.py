@@ -471,7 +471,7 @@ def desk_outcome(answer: httpx.Response) -> int:
     location = unquote_plus(answer.headers["location"])
     if location.startswith("/sign-in"):
         return 401
-    problem = re.search(r"problem=[a-z]+ \((\d{3})\)", location)
+    problem = re.search(r"problem=.*\[[a-z]+ (\d{3}): ", location)  # the service's words kept for support
     if problem:
         return int(problem[1])
     return 200  # done: back to the page, or to the queue with what was registered
