@@ -45,6 +45,7 @@ SPLITS = (
     "holdout8",
     "holdout9",
     "holdout10",
+    "holdout13",
     "all",
 )
 
