@@ -14,8 +14,15 @@
   it is told. Never higher than what the rules set aside as negated or hypothetical ("nobody
   drowned"), nor a promise the rules saw and found not repeated (the history decides that), nor an
   outage said of the complainant's own home (the incident window counts how many it reaches). Otherwise
-  a higher reading (>= flag_at) only flags: "the reading model and the rules disagree". Never lower.
-- Validity: never set; another validity read at p >= 0.7 is flagged.
+  a higher reading only flags: "the reading model and the rules disagree". Never lower.
+- Validity: never set.
+- The flag (issue 9): with a `[confidence.calibrated]` table in the rules, each label's confidence is
+  the accuracy measured on the corpus for decisions read the same way (the model agrees or not, the
+  rules' margin: `calibration.py`); a label below `[confidence] flag_below` is flagged with both
+  readings in its reason, a doubt of the rules the model settles is noted in the explanation instead,
+  and severity is flagged on the rules' signs of a possible major (always), a grade the model gave,
+  or a grade below major where the model gives major at least `[model] major_at`. Without a table:
+  the older flags (a higher grade at p >= flag_at, another validity at p >= 0.7).
 """
 
 from __future__ import annotations
