@@ -1,11 +1,18 @@
 """The review flag measured and calibrated: the flag report of `score`, the calibration table, and the
-calibrated review of `second_reading`. Pure: labels, signals and numbers in, no model, no corpus."""
+calibrated review of `second_reading`. Pure (labels, signals and numbers in), but for the last test,
+which reads corpus complaints through the bundled rules and the corpus model."""
 
 from __future__ import annotations
 
+import tomllib
+
+import pytest
+
 from services.triage.domain.calibration import Calibration, Observation, as_toml, band, calibrate
-from services.triage.domain.second_reading import DISAGREE, Signal, calibrated_review
-from services.triage.score import Scored, flag_lines, flag_report
+from services.triage.domain.engine import History, judge
+from services.triage.domain.rules import BUNDLED_RULES, Rules, load_rules_file
+from services.triage.domain.second_reading import DISAGREE, NAMES, Signal, calibrated_review, second_reading, signals
+from services.triage.score import Scored, corpus_model, flag_lines, flag_report, load
 
 LABELS = {"validity": "valid", "nature": "effective", "area": "sanitation", "severity": "minor", "criterion": None}
 
@@ -59,8 +66,6 @@ def test_bands_and_a_cell_pulled_towards_its_labels_accuracy() -> None:
 
 
 def test_the_table_reads_back_from_the_rules_file_it_prints() -> None:
-    import tomllib
-
     seen = [Observation(label, i % 3 == 0, i / 10, i % 4 != 0) for label in ("validity", "severity") for i in range(10)]
     table = calibrate(seen)
     data = tomllib.loads(as_toml(table).replace("[confidence.calibrated]", "[confidence]\n[confidence.calibrated]"))
@@ -125,3 +130,42 @@ def test_a_possible_major_is_flagged_however_sure_and_the_signs_are_always_kept(
     graded_major = sure | {"severity": signal("major", 0.9, 0.6)}
     _, none, _ = calibrated_review(graded_major, TABLE, 0.75, 0.6, 0.25, [])
     assert none == []  # graded major: nothing lower to flag
+
+
+def test_the_bundled_rules_carry_a_table_and_a_misshapen_one_is_refused() -> None:
+    data = load_rules_file()
+    bundled = Calibration.from_rules(data)
+    assert bundled is not None and set(bundled.table) == {"validity", "nature", "category", "severity"}
+    for broken in (
+        {"bands": [0.6, 0.7], "nature": [[0.9, 0.9, 0.9]]},  # one row
+        {"bands": [0.6, 0.7], "nature": [[0.9, 0.9], [0.9, 0.9]]},  # rows too short for the bands
+        {"bands": [0.7, 0.6], "nature": [[0.9] * 3, [0.9] * 3]},  # bands not ascending
+        {"bands": [0.6, 0.7], "nature": [[0.9] * 3, [0.9, 0.9, 1.5]]},  # not an accuracy
+        {"bands": [0.6, 0.7], "tone": [[0.9] * 3, [0.9] * 3]},  # no such label
+    ):
+        with pytest.raises(ValueError, match="confidence"):
+            Calibration.from_rules({"confidence": {"calibrated": broken}})
+
+
+def test_with_the_corpus_model_every_confidence_is_the_tables_and_every_flag_says_why() -> None:
+    """End to end through `second_reading` (the bundled rules, the model trained on the corpus): each
+    label's confidence is the table's cell for its signals; a label is flagged for its confidence
+    exactly when that is below flag_below; a doubt of the rules not flagged is explained instead."""
+    rules = Rules(1, load_rules_file(BUNDLED_RULES))
+    table = Calibration.from_rules(rules.data)
+    assert table is not None
+    flag_below = rules.data["confidence"]["flag_below"]
+    model = corpus_model()
+    forms = [c.form for c in load()[::9]] + [{"object": "大堂", "description": "大堂冷氣好凍", "customer_request": ""}]
+    for form in forms:
+        alone = judge(form, "hk-central", rules, History())
+        final = second_reading(alone, form, "hk-central", model, rules)
+        for label, signal in signals(alone, final, model.read_all(form)).items():
+            expected = table.confidence(label, signal.agrees, signal.rules_confidence)
+            assert final.confidence[label] == expected, (form, label)
+            low = any(r.startswith(f"{NAMES[label]}: confidence") for r in final.review)
+            assert low == (expected < flag_below), (form, label)
+            if signal.doubts and not low and label in ("validity", "nature"):
+                assert "the rules were unsure" in final.explanations[label].reason, (form, label)
+        if any(r.startswith("severity: possibly major") for r in alone.review):
+            assert final.needs_review, form

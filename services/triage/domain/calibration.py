@@ -59,16 +59,35 @@ class Calibration:
     @classmethod
     def from_rules(cls, data: Mapping[str, Any]) -> Calibration | None:
         """The table in `[confidence.calibrated]`, or None when the rules carry none (then the
-        rules' margins stay the confidence, as without the model)."""
-        section = data.get("confidence", {}).get("calibrated")
+        rules' margins stay the confidence, as without the model). A table of the wrong shape is a
+        ValueError: rules that carry one are refused (`PUT /rules`, start-up), never met mid-stream."""
+        confidence = data.get("confidence", {})
+        section = confidence.get("calibrated")
         if not section:
             return None
         bands = tuple(float(b) for b in section.get("bands", DEFAULT_BANDS))
-        table = {
-            label: (tuple(float(v) for v in rows[0]), tuple(float(v) for v in rows[1]))
-            for label, rows in section.items()
-            if label in LABELS
-        }
+        if list(bands) != sorted(bands) or not all(0.0 <= b <= 1.0 for b in bands):
+            raise ValueError("confidence.calibrated.bands: ascending numbers from 0 to 1")
+        table = {}
+        for label, rows in section.items():
+            if label == "bands":
+                continue
+            shaped = (
+                label in LABELS
+                and isinstance(rows, list)
+                and len(rows) == 2
+                and all(isinstance(row, list) and len(row) == len(bands) + 1 for row in rows)
+            )
+            if not shaped:
+                raise ValueError(
+                    f"confidence.calibrated.{label}: a label of {LABELS}, with two rows of {len(bands) + 1} numbers"
+                )
+            sure, agreed = (tuple(float(v) for v in row) for row in rows)
+            if not all(0.0 <= v <= 1.0 for v in sure + agreed):
+                raise ValueError(f"confidence.calibrated.{label}: numbers from 0 to 1")
+            table[label] = (sure, agreed)
+        if not 0.0 <= float(confidence.get("flag_below", 0.0)) <= 1.0:
+            raise ValueError("confidence.flag_below: a number from 0 to 1")
         return cls(bands, table)
 
 
