@@ -12,6 +12,7 @@ from .adapters.inbound import TriageHandler
 from .adapters.model_cache import cached_reading_model
 from .adapters.outbound import translate
 from .application import SYSTEM_ID, SYSTEM_ROLE, TriageApplication
+from .domain.calibration import Calibration
 from .domain.rules import load_rules_file
 from .domain.vocabulary import check_vocabulary
 from .settings import TriageSettings
@@ -22,6 +23,7 @@ def application(settings: TriageSettings, clock: Clock = utc_now) -> TriageAppli
     naming what no contract accepts stops the start (RulesVocabularyError), as `PUT /rules` refuses it."""
     rules = load_rules_file(settings.rules_file)
     check_vocabulary(rules)
+    Calibration.from_rules(rules)  # a calibration table of the wrong shape stops the start too
     # The reading model is trained from the bundled corpus (deterministic, seconds of CPU) once, then
     # read from the state folder at every start (adapters/model_cache.py).
     model = cached_reading_model(settings.state_dir) if settings.reading_model else None

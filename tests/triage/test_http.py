@@ -154,6 +154,14 @@ def test_unusable_rules_are_refused(client, keys) -> None:
     )
 
 
+def test_a_calibration_table_of_the_wrong_shape_is_refused_and_nothing_adopted(client, keys) -> None:
+    rules = load_rules_file()
+    rules["confidence"]["calibrated"]["category"] = [[0.9, 0.9]]  # one short row: a lookup would fail mid-stream
+    answer = client.put("/rules", json={"rules": rules, "reason": "typo"}, headers=as_(keys, "group/dashboard"))
+    assert answer.status_code == 422 and "confidence.calibrated.category" in answer.text
+    assert client.get("/rules", headers=as_(keys, "hk-central/supervisor")).json()["version"] == 1
+
+
 def test_openapi_documents_the_error_answers(client) -> None:
     spec = client.get("/openapi.json").json()
     responses = spec["paths"]["/complaints/{complaint_id}/triage/{aspect}"]["post"]["responses"]

@@ -17,6 +17,7 @@ from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, stops, utility_outages
 from .text import Text
+from .where import as_place, beyond_the_estate, places
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 
@@ -94,6 +95,12 @@ def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
         (kind, [h for h in hits if kind != "private-dispute" or text.tokens[h.first].clause not in ours])
         for kind, hits in outside
     ]
+    # Where: a matter placed outside the estate (across the road, the estate next door) is not ours.
+    beyond = beyond_the_estate(text)
+    if beyond:
+        outside = [(k, hits + beyond if k == "municipal" else hits) for k, hits in outside]
+        if "municipal" not in dict(outside):
+            outside.append(("municipal", beyond))
     outside = sorted([(k, hits) for k, hits in outside if score(hits) > 0], key=lambda item: -score(item[1]))
     assisted = rules.validity["assisted"].hits(text, muting)
     duty = rules.validity["duty"].hits(text, muting)
@@ -241,6 +248,9 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
             return Hit(hit.phrase, hit.words, hit.weight * 2, hit.first, hit.last)
         return hit
 
+    # Where, not what: a place another area's thing is in (停車場B3啲燈, "the lights in the car park").
+    where = places(found, text)
+    found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
     areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]
     areas.sort(key=lambda item: (-score(item[1]), order.index(item[0])))

@@ -156,13 +156,21 @@ class ReadingModel:
 
     def read(self, form: Mapping[str, Any]) -> dict[str, Guess]:
         """The model's guess and its probability for each label."""
+        return {label: best(found) for label, found in self.read_all(form).items()}
+
+    def read_all(self, form: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+        """Every value of every label with its probability (the text transformed once)."""
         vector = self.features.transform([model_text(form)])
-        guesses = {}
-        for label, linear in self.labels.items():
-            probabilities = linear.probabilities(vector)
-            best = int(probabilities.argmax())
-            guesses[label] = Guess(linear.classes[best], float(probabilities[best]))
-        return guesses
+        return {
+            label: {value: float(p) for value, p in zip(linear.classes, linear.probabilities(vector), strict=True)}
+            for label, linear in self.labels.items()
+        }
+
+
+def best(probabilities: Mapping[str, float]) -> Guess:
+    """The likeliest value (the first of equals, in the classes' order)."""
+    value = max(probabilities, key=lambda v: probabilities[v])
+    return Guess(value, probabilities[value])
 
 
 def _aligned(raw: str) -> str:

@@ -14,8 +14,15 @@
   it is told. Never higher than what the rules set aside as negated or hypothetical ("nobody
   drowned"), nor a promise the rules saw and found not repeated (the history decides that), nor an
   outage said of the complainant's own home (the incident window counts how many it reaches). Otherwise
-  a higher reading (>= flag_at) only flags: "the reading model and the rules disagree". Never lower.
-- Validity: never set; another validity read at p >= 0.7 is flagged.
+  a higher reading only flags: "the reading model and the rules disagree". Never lower.
+- Validity: never set.
+- The flag (issue 9): with a `[confidence.calibrated]` table in the rules, each label's confidence is
+  the accuracy measured on the corpus for decisions read the same way (the model agrees or not, the
+  rules' margin: `calibration.py`); a label below `[confidence] flag_below` is flagged with both
+  readings in its reason, a doubt of the rules the model settles is noted in the explanation instead,
+  and severity is flagged on the rules' signs of a possible major (always), a grade the model gave,
+  or a grade below major where the model gives major at least `[model] major_at`. Without a table:
+  the older flags (a higher grade at p >= flag_at, another validity at p >= 0.7).
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .calibration import LABELS, Calibration
 from .engine import SEVERITY_ORDER, Judgement
 from .labels import Explained
-from .reading_model import ReadingModel
+from .reading_model import ReadingModel, best
 from .rules import Rules
 
 DISAGREE = "the reading model and the rules disagree"
@@ -33,6 +41,109 @@ DISAGREE = "the reading model and the rules disagree"
 # chosen by leave-one-split-out measurement (README). Above 1: never.
 DEFAULT_GRADE_AT = 0.5
 DEFAULT_TONE_AT = 0.8  # ... and, for a staff complaint the rules left minor, at least this sure
+# A calibrated confidence below this sends the label to review: a look is worth it when at least one
+# such decision in five is wrong (`[confidence] flag_below`; measured leave-one-split-out, README).
+DEFAULT_FLAG_BELOW = 0.8
+# The model's probability of major at which a complaint graded lower goes to review (`[model] major_at`):
+# the highest that left no major graded lower unflagged, chosen leave-one-split-out (README).
+DEFAULT_MAJOR_AT = 0.25
+# The reasons a label's doubt is written with (the rules' own and the reading model's).
+PREFIXES = {
+    "validity": ("validity:",),
+    "nature": ("nature:",),
+    "category": ("business area:", "category:"),
+    "severity": ("severity:",),
+}
+NAMES = {"validity": "validity", "nature": "nature", "category": "business area", "severity": "severity"}
+MODEL_LABELS = {"validity": "validity", "nature": "nature", "category": "area", "severity": "severity"}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What predicts a label's error: does the model read the value decided, and how sure were the rules."""
+
+    rules_confidence: float  # the rules' own margin for their value
+    value: str  # the value decided
+    probability: float  # the model's probability for it
+    read: str  # the model's likeliest value
+    read_probability: float
+    doubts: tuple[str, ...] = ()  # the rules' own reasons for doubt
+
+    @property
+    def agrees(self) -> bool:
+        return self.read == self.value
+
+
+def decided(judgement: Judgement) -> dict[str, str]:
+    """Each label's value as the model's classes name it."""
+    nature = "effective" if judgement.nature == "effective" else str(judgement.communication_kind)
+    return {
+        "validity": judgement.validity,
+        "nature": nature,
+        "category": judgement.business_area,
+        "severity": judgement.severity,
+    }
+
+
+def signals(rules_alone: Judgement, final: Judgement, probabilities: dict[str, dict[str, float]]) -> dict[str, Signal]:
+    """Each label's signals, from the rules' judgement before the model and the decision after it."""
+    found = {}
+    values = decided(final)
+    for label in LABELS:
+        doubts = tuple(r for r in rules_alone.review if r.startswith(PREFIXES[label]) and "reading model" not in r)
+        read = probabilities.get(MODEL_LABELS[label], {})
+        likeliest = best(read) if read else None
+        found[label] = Signal(
+            rules_alone.confidence.get(label, 1.0),
+            values[label],
+            read.get(values[label], 0.0),
+            likeliest.value if likeliest else values[label],
+            likeliest.probability if likeliest else 0.0,
+            doubts,
+        )
+    return found
+
+
+def _without_prefix(reason: str) -> str:
+    return reason.split(": ", 1)[1] if ": " in reason else reason
+
+
+def calibrated_review(
+    found: dict[str, Signal],
+    calibration: Calibration,
+    flag_below: float,
+    major: float,
+    major_at: float,
+    kept: list[str],
+) -> tuple[dict[str, float], list[str], dict[str, str]]:
+    """Each label's calibrated confidence, the reasons for review, and for a label the rules doubted
+    but the model confirmed, a note for its explanation (why it was not flagged).
+
+    Flagged: a label whose confidence is below `flag_below`; severity also when it is graded lower
+    than major and the model finds major at least `major_at` probable (`major`), so a complaint that
+    may be major is not left lower in silence; `kept` (the rules' signs of a possible major, the
+    model's own grade) always."""
+    confidence: dict[str, float] = {}
+    review = list(kept)
+    notes: dict[str, str] = {}
+    for label, signal in found.items():
+        value = calibration.confidence(label, signal.agrees, signal.rules_confidence)
+        if value is None:
+            continue
+        confidence[label] = value
+        doubt = "; ".join(_without_prefix(d) for d in signal.doubts)
+        model = f"the reading model gives {signal.value} p={signal.probability:.2f}"
+        if not signal.agrees:
+            model += f" and reads {signal.read} p={signal.read_probability:.2f}"
+        if value < flag_below:
+            rules_said = f"the rules unsure: {doubt}" if doubt else f"the rules' margin {signal.rules_confidence:.2f}"
+            review.append(f"{NAMES[label]}: confidence {value:.2f} is below {flag_below:.2f} ({rules_said}; {model})")
+        elif signal.doubts:
+            notes[label] = f"the rules were unsure ({doubt}); {model}: confidence {value:.2f}"
+    graded = found["severity"].value
+    if graded != "major" and major >= major_at:
+        review.append(f"severity: {DISAGREE} (rules: {graded}; the reading model gives major p={major:.2f})")
+    return confidence, list(dict.fromkeys(review)), notes
 
 
 @dataclass(frozen=True)
@@ -70,7 +181,8 @@ def second_reading(
     settings = rules.data.get("model", {})
     take_at = float(settings.get("take_at", 0.5))
     flag_at = float(settings.get("flag_at", 0.4))
-    guess = model.read(form)
+    probabilities = model.read_all(form)
+    guess = {label: best(found) for label, found in probabilities.items()}
     unsure = rules.review_below
     explanations = dict(judgement.explanations)
     confidence = dict(judgement.confidence)
@@ -166,6 +278,21 @@ def second_reading(
             f"validity: {DISAGREE} (rules: {judgement.validity}; model {model.identity} reads {validity.value}, "
             f"p={validity.probability:.2f})"
         )
+    calibration = Calibration.from_rules(rules.data)
+    if calibration is not None:
+        # The flag calibrated: the rules' doubts and the model's reading weighed by how often such a
+        # decision was wrong on the corpus; replaces the flags above except the signs of a major.
+        final = replace(judgement, **changes)
+        kept = [r for r in judgement.review if r.startswith("severity: possibly major")]
+        kept += [graded.review] if graded is not None else []
+        found = signals(judgement, final, probabilities)
+        flag_below = float(rules.data.get("confidence", {}).get("flag_below", DEFAULT_FLAG_BELOW))
+        major_at = float(settings.get("major_at", DEFAULT_MAJOR_AT))
+        major = probabilities["severity"].get("major", 0.0)
+        confidence, review, notes = calibrated_review(found, calibration, flag_below, major, major_at, kept)
+        for label, note in notes.items():
+            explained = explanations[label]
+            explanations[label] = Explained(f"{explained.reason} ({note})", explained.rule)
     if "business_area" in changes:  # the department follows the area
         area_value = changes["business_area"]
         department, source = rules.department_for(office_id, area_value)

@@ -24,6 +24,7 @@ from shared.web import (
 
 from .. import bootstrap
 from ..application import TriageApplication
+from ..domain.calibration import Calibration
 from ..domain.engine import History, judge
 from ..domain.errors import DecisionNotFound, InvalidOverride, NotYetTriaged
 from ..domain.rules import Rules
@@ -180,6 +181,7 @@ def create_app(
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
         try:  # rules that cannot judge a complaint are refused before they are recorded
             judge({"object": "x", "description": "x", "customer_request": "x"}, "x", Rules(1, body.rules), History())
+            Calibration.from_rules(body.rules)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -1,0 +1,103 @@
+"""Where, not what: an area's word that only says where another area's thing is.
+
+Why: the business area is the thing that failed, not the place it failed in (labelling guide, rule 1),
+and the area lists name places as topics of their own (the car park is parking, the garden public
+facilities). A phrase list cannot tell "the car park is flooded" (parking's own) from "the lights in
+the car park are out" (public facilities, in the car park); the grammar can, in every script:
+- Chinese puts the place before the thing, joined by a possessive or a label: 停車場B3啲燈, 地下车库B区
+  的灯, 大堂嘅地磚 — the first names where the second is;
+- English puts it after a preposition ("the lights in the car park", "a leak at the gym").
+Words written together are not split: a compound takes its topic from either part (车位费 is a
+parking fee, 装修押金 a renovation deposit, "fire drill" safety, "clubhouse aircon" the club's), as
+the corpus labels them, so only a possessive, a label or a preposition marks a place.
+Such a word keeps a quarter of its weight: it still counts where nothing else names the matter.
+Pure: reads the text's tokens and the hits the area lists found."""
+
+from __future__ import annotations
+
+from .evidence import Hit
+from .text import Text
+
+PLACE_SHARE = 0.25
+# What may stand between a Chinese place and the thing in it (folded to Simplified, Cantonese read):
+# possessives, and the labels of a part of a place (B3, B区, 3楼, 里面).
+_LINKERS = frozenset("的之些区层楼号座栋里内面边上下")
+_MOST_BETWEEN = 3
+_PREPOSITIONS = frozenset(
+    ("in", "at", "on", "inside", "outside", "near", "around", "behind", "under", "above", "by", "beside")
+)
+_ARTICLES = frozenset(("the", "a", "an", "our", "my", "your", "their", "this", "that"))
+
+
+def _cjk_place(text: Text, place: Hit, thing: Hit) -> bool:
+    between = text.tokens[place.last : thing.first]
+    return (
+        text.tokens[place.last - 1].cjk
+        and thing.first >= place.last
+        and 1 <= len(between) <= _MOST_BETWEEN
+        and all(not t.cjk or t.form in _LINKERS for t in between)
+    )
+
+
+def _english_place(text: Text, place: Hit, thing: Hit) -> bool:
+    if text.tokens[place.first].cjk:
+        return False
+    if thing.last > place.first:
+        return False
+    before = [t.word for t in text.tokens[max(0, place.first - 3) : place.first]]
+    while before and before[-1] in _ARTICLES:
+        before.pop()
+    return bool(before) and before[-1] in _PREPOSITIONS
+
+
+def places(found: list[tuple[str, list[Hit]]], text: Text) -> set[tuple[str, int]]:
+    """(area, first token) of each hit that says where another area's thing is, in one clause."""
+    hits = [(area, h) for area, area_hits in found for h in area_hits if h.counts and h.weight > 0]
+    where = set()
+    for area, place in hits:
+        clause = text.tokens[place.first].clause
+        for other, thing in hits:
+            if other == area or text.tokens[thing.first].clause != clause:
+                continue
+            if _cjk_place(text, place, thing) or _english_place(text, place, thing):
+                where.add((area, place.first))
+                break
+    return where
+
+
+def as_place(hit: Hit) -> Hit:
+    return Hit(hit.phrase, hit.words, hit.weight * PLACE_SHARE, hit.first, hit.last, hit.muted_by)
+
+
+# Beyond the estate: the estate named with a word that places something outside it, in either order
+# (屋苑對面, 隔壁小区, 小区旁边的, "across the road from the estate", "the estate next door").
+_ESTATE = ("屋苑", "小区", "邨", "estate")
+_BEYOND = (
+    "对面", "隔壁", "旁边", "附近", "外面",
+    "across the road", "across the street", "opposite", "next door", "neighbouring", "neighboring",
+)  # fmt: skip
+
+
+def beyond_the_estate(text: Text) -> list[Hit]:
+    """The words that place the complaint's matter outside the estate (another estate, the street
+    across): a matter there is nobody's duty here, whatever it is (an invalid complaint's evidence)."""
+    forms = [t.form if t.cjk else t.word for t in text.tokens]
+    found = []
+    for kind, words in (("estate", _ESTATE), ("beyond", _BEYOND)):
+        for word in words:
+            parts = list(word) if not word.isascii() else word.split()
+            for i in range(len(forms) - len(parts) + 1):
+                if forms[i : i + len(parts)] == parts:
+                    found.append((kind, i, i + len(parts)))
+    hits = []
+    for kind, first, last in found:
+        if kind != "estate":
+            continue
+        for other, o_first, o_last in found:
+            near = o_first - last if o_first >= last else first - o_last
+            reach = 1 if text.tokens[first].cjk else 3  # "opposite our estate", "across the road from the estate"
+            if other == "beyond" and 0 <= near <= reach and text.tokens[first].clause == text.tokens[o_first].clause:
+                a, b = min(first, o_first), max(last, o_last)
+                words = text.original[text.tokens[a].start : text.tokens[b - 1].end]
+                hits.append(Hit("beyond the estate", words, 1.0, a, b))
+    return hits
