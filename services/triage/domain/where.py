@@ -98,6 +98,6 @@ def beyond_the_estate(text: Text) -> list[Hit]:
             reach = 1 if text.tokens[first].cjk else 3  # "opposite our estate", "across the road from the estate"
             if other == "beyond" and 0 <= near <= reach and text.tokens[first].clause == text.tokens[o_first].clause:
                 a, b = min(first, o_first), max(last, o_last)
-                words = text.original[text.tokens[a].start : text.tokens[b - 1].end]
-                hits.append(Hit("beyond the estate", words, 1.0, a, b))
+                quoted = text.original[text.tokens[a].start : text.tokens[b - 1].end]
+                hits.append(Hit("beyond the estate", quoted, 1.0, a, b))
     return hits
