@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|holdout|holdout2..holdout10|all] [--rules rules.toml] [--misses]
+    python -m services.triage.score [--split dev|holdout|holdout2..holdout12|all] [--rules rules.toml] [--misses]
                                     [--model off|on] [--by-split]
 
 With `--model on` the reading model supports the rules (second_reading), and it is scored honestly:
@@ -45,6 +45,8 @@ SPLITS = (
     "holdout8",
     "holdout9",
     "holdout10",
+    "holdout11",
+    "holdout12",
     "all",
 )
 
