@@ -15,7 +15,7 @@ from typing import Any
 from .evidence import Hit, Muting, counting, quote, score
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
-from .severity import announced, harmed, judge_severity, stops, utility_outages
+from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
@@ -316,7 +316,7 @@ def _failed_by_criteria(
 
 def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) -> Judgement:
     text = read(form, rules)
-    muting = rules.cues.in_text(text)
+    muting = settled_history(text, rules, rules.cues.in_text(text))
     validity = judge_validity(text, rules, muting)
     failed = failures(text, rules, muting)
     category, area = judge_category(text, rules, failed)
