@@ -174,3 +174,22 @@ def test_personal_data_read_out_aloud_is_made_known() -> None:
 def test_days_without_a_month() -> None:
     assert days_spanned("reported on the 2nd, today is the 15th and still nothing") == 13
     assert days_spanned("the leak on the 3rd floor, today is the 9th") == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone keeps smoking in the stairwell on 12/F, please put up a sign",
+        "the socket for the water heater in my kitchen is loose",
+        "管理處話部電梯維修有困難,要等零件",
+    ],
+)
+def test_smoking_a_heater_socket_and_a_difficulty_are_no_danger(text: str) -> None:
+    j = judged(text)
+    assert "important.hazard" not in j.severity_criteria
+    assert "important.seriously-affects" not in j.severity_criteria
+
+
+def test_cracked_tiles_beside_a_fee_are_no_loss() -> None:
+    j = judged("the lobby tiles are cracked and we pay $3,000 a month in management fees")
+    assert j.severity != "major"

@@ -62,6 +62,7 @@ MAJOR_LISTS = {
         "past",
         "settled",
         "luck",
+        "owner",
         "passive",
         "take",
     ),

@@ -212,15 +212,18 @@ def taken(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
 
 
 def damage_with_cost(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
-    """Damage and what it costs to put right, in its clause or the next ("bent the whole casing. the
-    AC man says HK$1,500 for a new cover"): a loss written by its price, whatever was damaged."""
+    """Damage to the customer's own thing (`owner`: my, 我, in its clause or the one before) and what it costs to put
+    right, in its clause or the next ("swung into my AC unit and bent the casing. the AC man says
+    HK$1,500"): a loss written by its price, whatever the thing. Cracked tiles beside a fee are not."""
     priced = _clauses_with_amounts(text)
     if not priced:
         return []
+    mine = {text.tokens[h.first].clause for h in rule["owner"].hits(text)}
     return [
         h
         for h in counting(rule["damage"].hits(text, muting))
-        if {text.tokens[h.first].clause, text.tokens[h.first].clause + 1} & priced
+        if {text.tokens[h.first].clause, text.tokens[h.first].clause - 1} & mine
+        and {text.tokens[h.first].clause, text.tokens[h.first].clause + 1} & priced
     ]
 
 
