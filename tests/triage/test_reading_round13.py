@@ -193,3 +193,52 @@ def test_smoking_a_heater_socket_and_a_difficulty_are_no_danger(text: str) -> No
 def test_cracked_tiles_beside_a_fee_are_no_loss() -> None:
     j = judged("the lobby tiles are cracked and we pay $3,000 a month in management fees")
     assert j.severity != "major"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the leak over my balcony was reported 11 days ago and it is still not repaired",
+        "走廊天花漏水報咗十二日,仲未有人處理",
+    ],
+)
+def test_a_wait_counted_in_days_is_over_a_week(text: str) -> None:
+    assert first_major(judged(text)) == "major.unresolved-week"
+
+
+def test_a_wait_of_a_few_days_is_not_a_week() -> None:
+    assert first_major(judged("the leak was reported 4 days ago and is still not repaired")) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "all 4 lifts in Tower 6 broke down at 8am, people are queueing on the ground floor",
+        "今朝所有嘅𨋢都壞咗,要行樓梯",
+    ],
+)
+def test_all_of_an_equipment_with_a_number_between(text: str) -> None:
+    assert first_major(judged(text)) == "major.sudden-outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大堂地面刚拖完没放牌子,我妈摔了一跤",
+        "平台啲階磚鬆咗,我老婆行過扭親隻腳",
+    ],
+)
+def test_a_fall_and_a_sprain_as_people_write_them(text: str) -> None:
+    assert first_major(judged(text)) == "major.injury-or-loss"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the handyman was supposed to come on Tuesday to fix the window latch and never showed, this is the "
+        "second time",
+        "管理處應承咗星期三派人嚟換燈膽,又冇人嚟",
+    ],
+)
+def test_a_promise_written_other_ways(text: str) -> None:
+    assert first_major(judged(text)) == "major.promised-service-repeated"

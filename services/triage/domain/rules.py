@@ -67,6 +67,7 @@ MAJOR_LISTS = {
         "take",
     ),
     "sudden-outage": (
+        "every",
         "outage",
         "stopped",
         "large_scale",
@@ -82,7 +83,7 @@ MAJOR_LISTS = {
         "out_after",
     ),
     "mass-incident": ("joint", "people", "crowd", "affected", "together", "writing"),
-    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet"),
+    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet", "days", "weeks", "months"),
 }
 
 

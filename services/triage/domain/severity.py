@@ -176,6 +176,35 @@ def counted_harm(text: Text, rule: dict[str, PhraseList], muting: Muting) -> lis
     return [h for h in counting(rule["counted_harm"].hits(text, muting)) if (count_before(text, h.first) or 0) >= 1]
 
 
+def waited_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """A wait counted in its units: a number before a unit of time that makes a week or more ("11
+    days", 十二天, 3個禮拜, "2 months"): days from 7, weeks and months from 1."""
+    found = []
+    for unit, least in (("days", 7), ("weeks", 1), ("months", 1)):
+        found += [h for h in counting(rule[unit].hits(text)) if (count_before(text, h.first) or 0) >= least]
+    return found
+
+
+def all_of_them(text: Text, rules: Rules) -> list[Hit]:
+    """All of an equipment, written with a number or a word between ("all 4 lifts", "both the
+    lifts", 兩部𨋢, 所有的電梯): an `every` word with a thing a home needs right after it."""
+    essential = rules.lasting.get("essential")
+    every = rules.major["sudden-outage"]["every"]
+    if essential is None:
+        return []
+    things = [h for h in essential.hits(text) if h.weight > 0]
+    found = []
+    for e in counting(every.hits(text)):
+        after = [
+            t
+            for t in things
+            if e.last <= t.first <= e.last + 2 and text.tokens[t.first].clause == text.tokens[e.first].clause
+        ]
+        if after:
+            found.append(Hit("all of them", text.quote(e.first, after[0].last), 1.0, e.first, after[0].last))
+    return found
+
+
 def whole_building(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
     """A building said whole by the word beside it ("3栋上上下下全都没电", 五座全部停電, "Entire
     Tower 3"): a block label with a totality word right after it, or right before it, is the whole
@@ -398,7 +427,7 @@ def judge_severity(
         + _counted(text, outage_rule["units"].hits(text), rules.incident_more_than)
         + whole_building(text, outage_rule)
     )
-    all_of_it = counting(outage_rule["all_equipment"].hits(text))
+    all_of_it = counting(outage_rule["all_equipment"].hits(text)) + all_of_them(text, rules)
     if (counting(outage) or stopped) and (scale or all_of_it):
         found.append(
             (
@@ -432,7 +461,7 @@ def judge_severity(
             )
         )
     week_rule = major["unresolved-week"]
-    waited = counting(week_rule["duration"].hits(text))
+    waited = counting(week_rule["duration"].hits(text)) + waited_counted(text, week_rule)
     span = max(days_spanned(text.original), weekdays_spanned(text.original))
     if span >= 7:  # "reported on 3 May, it's now 20 May", "since last Monday, today is Tuesday": the dates say it
         waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
