@@ -242,3 +242,9 @@ def test_a_fall_and_a_sprain_as_people_write_them(text: str) -> None:
 )
 def test_a_promise_written_other_ways(text: str) -> None:
     assert first_major(judged(text)) == "major.promised-service-repeated"
+
+
+def test_a_disclosure_that_is_also_a_failure_phrase_is_the_disclosure() -> None:
+    j = judged("前台職員將我嘅身份證號碼寫喺白板度,排隊嘅街坊都睇到")
+    assert j.business_area == "customer-data"
+    assert "important.seriously-affects" in j.severity_criteria

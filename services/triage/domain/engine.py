@@ -156,10 +156,12 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     equipment of the major criteria (a hurt customer or a dead lift is a duty failed too)."""
     major = rules.major
     outage = major["sudden-outage"]
-    found = own_failures(text, rules, muting)
+    # personal data made known first: a disclosure word that is also a failure phrase (都看到) is the
+    # disclosure, so the area and the severity know what it was
+    found = data_exposed(text, rules, muting)
     stopped = [] if announced(text, outage) else stops(text, rules, muting)
     for hits in (
-        data_exposed(text, rules, muting),
+        own_failures(text, rules, muting),
         harmed(text, major["injury-or-loss"], muting),
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
         stopped,
