@@ -248,3 +248,11 @@ def test_a_disclosure_that_is_also_a_failure_phrase_is_the_disclosure() -> None:
     j = judged("前台職員將我嘅身份證號碼寫喺白板度,排隊嘅街坊都睇到")
     assert j.business_area == "customer-data"
     assert "important.seriously-affects" in j.severity_criteria
+
+
+def test_a_polite_if_conditions_nothing_that_happened() -> None:
+    j = judged(
+        "I would be grateful if you could send someone as the lift in Block 2 has been broken for two weeks "
+        "and is still not fixed"
+    )
+    assert first_major(j) == "major.unresolved-week"

@@ -54,6 +54,9 @@ class Cues:
     # A condition ("if", 如果, 萬一, 假如) governs its whole clause: "if one day a child drowns in the
     # pool" and 如果有日有細路喺泳池遇溺 put the drowning as far from the cue as the clause allows.
     conditional: tuple[tuple[str, ...], ...] = ()
+    # A request put politely ("grateful if you could send someone as the lift has been broken for two
+    # weeks", 如果可以請盡快...) conditions nothing that happened: its "if" is no condition.
+    polite: tuple[tuple[str, ...], ...] = ()
 
     def in_text(self, text: Text) -> Muting:
         found: list[tuple[int, int, int, int, str]] = []
@@ -68,6 +71,9 @@ class Cues:
                     spans = text.find(cue)
                     if label == "negated" and cue in self.rhetorical:
                         spans = [(a, b) for a, b in spans if text.tokens[a].clause not in asked]
+                    if words == _CLAUSE_REACH and self.polite:
+                        asks = [span for p in self.polite for span in text.find(p)]
+                        spans = [(a, b) for a, b in spans if not any(x <= a and b <= y for x, y in asks)]
                     found.extend((a, b, words, chars, label) for a, b in spans)
         return Muting(text, tuple(found))
 

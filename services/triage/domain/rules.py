@@ -154,6 +154,7 @@ class Rules:
             hypothetical_reach_chars=int(reach.get("hypothetical_chars", 6)),
             rhetorical=compiled("rhetorical"),
             conditional=compiled("conditional"),
+            polite=compiled("polite"),
         )
 
     @cached_property
