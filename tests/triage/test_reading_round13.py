@@ -256,3 +256,19 @@ def test_a_polite_if_conditions_nothing_that_happened() -> None:
         "and is still not fixed"
     )
     assert first_major(j) == "major.unresolved-week"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need to take my mum to see a doctor every Tuesday, can the shuttle bus leave earlier?",
+        "我老公住院,唔方便落嚟拎信,可唔可以幫手送上嚟",
+    ],
+)
+def test_seen_by_a_doctor_without_an_accident_is_no_injury(text: str) -> None:
+    assert first_major(judged(text)) is None
+
+
+def test_seen_by_a_doctor_after_an_accident_is_an_injury() -> None:
+    j = judged("the playground gate swung shut on my daughter's fingers and we took her to the clinic")
+    assert first_major(j) == "major.injury-or-loss"

@@ -59,6 +59,8 @@ MAJOR_LISTS = {
         "gone",
         "counted_harm",
         "treated",
+        "seen_to",
+        "accident",
         "past",
         "settled",
         "luck",

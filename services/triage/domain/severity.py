@@ -223,8 +223,13 @@ def whole_building(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
 
 def treated(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
     """Harm by its consequence: medical help or lost consciousness ("fainted, paramedics had to
-    come", 暈低咗, 白車, 叫了120, 要做手術) is an injury however the accident itself is written."""
-    return counting(rule["treated"].hits(text, muting))
+    come", 暈低咗, 白車, 叫了120, 要做手術) is an injury however the accident itself is written. Being
+    seen to by a doctor (`seen_to`: clinic, 看醫生, 住院) is one only beside an accident (`accident`:
+    fell, snapped, 跌, 撞): a routine visit or a stay in hospital for another reason is none."""
+    found = counting(rule["treated"].hits(text, muting))
+    if counting(rule["accident"].hits(text, muting)):
+        found += counting(rule["seen_to"].hits(text, muting))
+    return found
 
 
 def taken(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
