@@ -85,7 +85,7 @@ def test_a_harm_of_the_past_that_was_settled_is_history() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "the tenants of 14 flats on the podium level have had generator fumes in their windows all week",
+        "14 flats on the podium level are affected by the generator fumes, all week now",
         "我哋十幾伙住戶一齊寫信,天台新裝嘅冷氣機日夜都嘈",
     ],
 )
@@ -93,9 +93,16 @@ def test_flats_are_households_and_writing_together_is_joint(text: str) -> None:
     assert first_major(judged(text)) == "major.mass-incident"
 
 
-def test_few_writing_together_is_no_mass_incident() -> None:
-    j = judged("the 3 flats at the end of the corridor are writing together about the flickering light")
-    assert first_major(j) != "major.mass-incident"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the 3 flats at the end of the corridor are writing together about the flickering light",
+        "my wife and I are writing together to thank the guards for their help",
+        "the 12 flats on this floor share one rubbish room, could it be cleaned more often?",
+    ],
+)
+def test_few_or_no_customers_counted_is_no_mass_incident(text: str) -> None:
+    assert first_major(judged(text)) != "major.mass-incident"
 
 
 @pytest.mark.parametrize(
@@ -149,6 +156,10 @@ def test_someone_shut_in_a_lift_seriously_affects_use() -> None:
 )
 def test_taking_it_further_is_anger(text: str) -> None:
     assert "important.angry-at-negligence" in judged(text).severity_criteria
+
+
+def test_naming_the_press_without_taking_it_there_is_no_anger() -> None:
+    assert judged("I read in the newspaper that management fees are going up, is that true?").severity == "minor"
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,7 @@ MAJOR_LISTS = {
         "totality",
         "out_after",
     ),
-    "mass-incident": ("joint", "people", "crowd", "affected", "together", "writing"),
+    "mass-incident": ("joint", "people", "crowd", "affected", "together", "writing", "dwellings"),
     "unresolved-week": ("duration", "unresolved", "arrival", "not_yet", "days", "weeks", "months"),
 }
 

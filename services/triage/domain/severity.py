@@ -346,7 +346,10 @@ def _written_together(text: Text, rule: dict[str, PhraseList], more_than: int) -
     """Joint without a joint word: a `together` and a `writing` in one clause ("we, the owners of
     all 8 flats, are writing together", 一齊寫信) — unless the complaint counts who is writing and
     they are few ("the 3 flats at the end of the corridor are writing together")."""
-    counts = [count_before(text, h.first) for h in counting(rule["people"].hits(text))]
+    group = counting(rule["people"].hits(text)) + counting(rule["dwellings"].hits(text))
+    if not group:  # "my wife and I are writing together": no customers named, no joint complaint
+        return []
+    counts = [count_before(text, h.first) for h in group]
     if any(n is not None and n <= more_than for n in counts):
         return []
     writing = {text.tokens[h.first].clause for h in counting(rule["writing"].hits(text))}
@@ -375,6 +378,28 @@ def _trapped(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     return [h for h in counting(lists["stuck"].hits(text, muting)) if text.tokens[h.first].clause in lifts]
 
 
+def _taken_further(text: Text, rules: Rules) -> list[Hit]:
+    """Taking the complaint further (`[severity.escalation]`): a `going` (go to, take this to, 搵, 聯繫)
+    a few words or characters before a `threat` (the newspapers, the Ombudsman, 記者, 區議員) in one
+    clause. Read unmuted: a threat is conditional by its nature ("if no apology by Friday it goes to
+    the newspapers"); "I read in the newspaper" takes nothing further."""
+    lists = rules.escalation
+    if "threat" not in lists or "going" not in lists:
+        return []
+    goes = counting(lists["going"].hits(text))
+    found = []
+    for t in counting(lists["threat"].hits(text)):
+        reach = 8 if text.tokens[t.first].cjk else 5
+        before = [
+            g
+            for g in goes
+            if g.last <= t.first <= g.last + reach and text.tokens[g.first].clause == text.tokens[t.first].clause
+        ]
+        if before:
+            found.append(Hit("taken further", text.quote(before[-1].first, t.last), 1.0, before[-1].first, t.last))
+    return found
+
+
 def _water_on_electrics(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     """Water reaching electrics (`[severity.danger]`: `wet` and `electric` in one clause: "water
     pouring through the ceiling of the meter room", 水流進配電櫃): a danger to people."""
@@ -391,7 +416,8 @@ def _affected_crowd(text: Text, rule: dict[str, PhraseList], more_than: int) -> 
     in a clause that says they were affected (`affected`: trapped, complained, 受影響); households,
     residents and owners (`people`) are the estate's customers and count wherever they are written."""
     affected = {text.tokens[h.first].clause for h in counting(rule["affected"].hits(text))}
-    crowd = _counted(text, rule["crowd"].hits(text), more_than)
+    affected |= {text.tokens[h.first].clause for h in counting(rule["writing"].hits(text))}
+    crowd = _counted(text, rule["crowd"].hits(text) + rule["dwellings"].hits(text), more_than)
     return [h for h in crowd if text.tokens[h.first].clause in affected]
 
 
@@ -483,7 +509,7 @@ def judge_severity(
             continue
         if counting(hits):
             found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
-    threat = counting(rules.escalation["threat"].hits(text)) if "threat" in rules.escalation else []
+    threat = _taken_further(text, rules)
     if threat and not any(c == "important.angry-at-negligence" for c, _ in found):
         # taking it further (the press, a councillor, a lawyer) is anger however it is put; a threat is
         # conditional by its nature ("if no apology by Friday"), so it is read unmuted
