@@ -283,3 +283,8 @@ def test_seen_by_a_doctor_without_an_accident_is_no_injury(text: str) -> None:
 def test_seen_by_a_doctor_after_an_accident_is_an_injury() -> None:
     j = judged("the playground gate swung shut on my daughter's fingers and we took her to the clinic")
     assert first_major(j) == "major.injury-or-loss"
+
+
+def test_a_lift_door_stuck_for_a_moment_shuts_nobody_in() -> None:
+    j = judged("the lift door got stuck for a second this morning then opened, just letting you know")
+    assert "important.seriously-affects" not in j.severity_criteria

@@ -369,13 +369,19 @@ def repeats_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
 
 
 def _trapped(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
-    """Someone shut in where people are carried (`[severity.trapped]`: stuck, 卡在, 困 in the clause of
-    a lift): normal use seriously affected, at the least."""
+    """Someone shut in where people are carried (`[severity.trapped]`: stuck, 卡在, 被困, with a lift
+    and someone (`who`) in its clause or the one before): normal use seriously affected, at the least."""
     lists = rules.trapped
     if "stuck" not in lists or "enclosure" not in lists:
         return []
-    lifts = {text.tokens[h.first].clause for h in counting(lists["enclosure"].hits(text))}
-    return [h for h in counting(lists["stuck"].hits(text, muting)) if text.tokens[h.first].clause in lifts]
+    near = {
+        c + d for h in counting(lists["enclosure"].hits(text)) for c in [text.tokens[h.first].clause] for d in (0, 1)
+    }
+    who = lists.get("who")
+    if who is not None:
+        people = {c + d for h in counting(who.hits(text)) for c in [text.tokens[h.first].clause] for d in (0, 1)}
+        near &= people
+    return [h for h in counting(lists["stuck"].hits(text, muting)) if text.tokens[h.first].clause in near]
 
 
 def _taken_further(text: Text, rules: Rules) -> list[Hit]:
