@@ -15,7 +15,7 @@ from typing import Any
 from .evidence import Hit, Muting, counting, quote, score
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
-from .severity import announced, harmed, judge_severity, stops, utility_outages
+from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
 from .where import as_place, beyond_the_estate, places
 
@@ -163,10 +163,12 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     equipment of the major criteria (a hurt customer or a dead lift is a duty failed too)."""
     major = rules.major
     outage = major["sudden-outage"]
-    found = own_failures(text, rules, muting)
+    # personal data made known first: a disclosure word that is also a failure phrase (都看到) is the
+    # disclosure, so the area and the severity know what it was
+    found = data_exposed(text, rules, muting)
     stopped = [] if announced(text, outage) else stops(text, rules, muting)
     for hits in (
-        data_exposed(text, rules, muting),
+        own_failures(text, rules, muting),
         harmed(text, major["injury-or-loss"], muting),
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
         stopped,
@@ -326,7 +328,7 @@ def _failed_by_criteria(
 
 def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) -> Judgement:
     text = read(form, rules)
-    muting = rules.cues.in_text(text)
+    muting = settled_history(text, rules, rules.cues.in_text(text))
     validity = judge_validity(text, rules, muting)
     failed = failures(text, rules, muting)
     category, area = judge_category(text, rules, failed)

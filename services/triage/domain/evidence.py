@@ -51,6 +51,12 @@ class Cues:
     # A negation that asks for agreement ("物業不是規定午休不能施工嗎?", "isn't renovation banned on
     # Sundays?") affirms: in a clause that ends with a question mark, these cues mute nothing.
     rhetorical: tuple[tuple[str, ...], ...] = ()
+    # A condition ("if", 如果, 萬一, 假如) governs its whole clause: "if one day a child drowns in the
+    # pool" and 如果有日有細路喺泳池遇溺 put the drowning as far from the cue as the clause allows.
+    conditional: tuple[tuple[str, ...], ...] = ()
+    # A request put politely ("grateful if you could send someone as the lift has been broken for two
+    # weeks", 如果可以請盡快...) conditions nothing that happened: its "if" is no condition.
+    polite: tuple[tuple[str, ...], ...] = ()
 
     def in_text(self, text: Text) -> Muting:
         found: list[tuple[int, int, int, int, str]] = []
@@ -58,12 +64,16 @@ class Cues:
         for cues, words, chars, label in (
             (self.negation, self.reach_words, self.reach_chars, "negated"),
             (self.hypothetical, self.hypothetical_reach_words, self.hypothetical_reach_chars, "hypothetical"),
+            (self.conditional, _CLAUSE_REACH, _CLAUSE_REACH, "hypothetical"),
         ):
             for cue in cues:
                 if cue[0] in text.forms:
                     spans = text.find(cue)
                     if label == "negated" and cue in self.rhetorical:
                         spans = [(a, b) for a, b in spans if text.tokens[a].clause not in asked]
+                    if words == _CLAUSE_REACH and self.polite:
+                        asks = [span for p in self.polite for span in text.find(p)]
+                        spans = [(a, b) for a, b in spans if not any(x <= a and b <= y for x, y in asks)]
                     found.extend((a, b, words, chars, label) for a, b in spans)
         return Muting(text, tuple(found))
 
@@ -89,15 +99,25 @@ class Muting:
     cues: tuple[tuple[int, int, int, int, str], ...]
 
     def __call__(self, first: int) -> str | None:
-        """The cue before token `first`, in its clause and within reach, that mutes it."""
+        """The cue before token `first`, in its clause and within reach, that mutes it. English
+        function words (is, in, any, the ...) take none of the reach: "nobody is in any danger" is
+        as near as "nobody in danger"."""
         tokens = self.text.tokens
         for a, b, words, chars, label in self.cues:
             if b > first or tokens[a].clause != tokens[first].clause:
                 continue
-            reach = chars if tokens[first].cjk else words
-            if first - b <= reach:
+            cjk = tokens[first].cjk
+            distance = first - b if cjk else sum(1 for t in tokens[b:first] if t.word not in _TRANSPARENT)
+            if distance <= (chars if tokens[first].cjk else words):
                 return f"{label} by '{self.text.quote(a, b)}'"
         return None
+
+
+_CLAUSE_REACH = 1000  # a condition reaches to the end of its clause
+# English function words that negation and hypotheticals reach across without spending their reach.
+_TRANSPARENT = frozenset(
+    {"is", "are", "was", "were", "be", "been", "being", "am", "in", "any", "a", "an", "the", "of", "at", "to", "so"}
+)
 
 
 @dataclass(frozen=True)
@@ -217,6 +237,11 @@ _EN_DATE = re.compile(
 _EN_DAY = re.compile(
     r"\b(?:today is|today's|it is now|it's now|now|on|it is|it's|its|today being) the (\d{1,2})(?:st|nd|rd|th)\b"
 )
+_EN_TODAY = re.compile(
+    r"\b(?:today is|today's|it is now|it's now|now it's|and it's now) the (\d{1,2})(?:st|nd|rd|th)\b"
+)
+# "on the 3rd" as a day, not "on the 3rd floor" or "the 3rd time"
+_EN_ON_DAY = re.compile(r"\bon the (\d{1,2})(?:st|nd|rd|th)\b(?!\s*(?:floor|fl|time|call|block|tower|lift|/f))")
 _CN_NUMBER = r"[0-9一二兩两三四五六七八九十廿]{1,3}"
 _ZH_DATE = re.compile(rf"(?:({_CN_NUMBER})\s*月\s*)?({_CN_NUMBER})\s*[號号日](?![子常])")
 
@@ -232,6 +257,13 @@ def days_spanned(original: str) -> int:
         dates.append((_MONTHS.index(month[:3]) + 1, int(day)))
     if dates:
         dates += [(dates[-1][0], int(m.group(1))) for m in _EN_DAY.finditer(lowered) if 1 <= int(m.group(1)) <= 31]
+    else:
+        # no month written at all: "rang on the 3rd ... today is the 17th" is one month's days, when
+        # the day it says it is now comes after the others
+        today = [int(m.group(1)) for m in _EN_TODAY.finditer(lowered) if 1 <= int(m.group(1)) <= 31]
+        before = [int(m.group(1)) for m in _EN_ON_DAY.finditer(lowered) if 1 <= int(m.group(1)) <= 31]
+        if today and before and min(before) < max(today):
+            return max(today) - min(before)
     month = 0
     for m in _ZH_DATE.finditer(original):
         month = _cn_int(m.group(1)) if m.group(1) else month
@@ -305,6 +337,11 @@ _AMOUNT = re.compile(
     r"|[一二兩两三四五六七八九十百千萬万幾几廿]{2,}[多餘余]?(?:塊|块|蚊|元|萬|万)(?:錢|钱)?"
     r"|[一二兩两三四五六七八九十幾几]+[多餘余]?(?:塊|块|蚊|元)(?:錢|钱)"
 )
+
+
+def amount_spans(original: str) -> list[re.Match[str]]:
+    """Where the complaint writes a sum of money (the same sums as `amounts`)."""
+    return list(_AMOUNT.finditer(original.lower()))
 
 
 def amounts(original: str) -> list[str]:

@@ -39,9 +39,37 @@ def normalise_text(text: str) -> str:
 
 # The lists each major criterion is judged by (engine.judge_severity).
 MAJOR_LISTS = {
-    "promised-service-repeated": ("promise", "repeated", "customer", "company", "said", "fixed"),
-    "injury-or-loss": ("harm", "bites", "insects", "damage", "belongings", "gone", "counted_harm"),
+    "promised-service-repeated": (
+        "promise",
+        "repeated",
+        "customer",
+        "company",
+        "said",
+        "fixed",
+        "occasions",
+        "ordinal",
+        "occasion",
+    ),
+    "injury-or-loss": (
+        "harm",
+        "bites",
+        "insects",
+        "damage",
+        "belongings",
+        "gone",
+        "counted_harm",
+        "treated",
+        "seen_to",
+        "accident",
+        "past",
+        "settled",
+        "luck",
+        "owner",
+        "passive",
+        "take",
+    ),
     "sudden-outage": (
+        "every",
         "outage",
         "stopped",
         "large_scale",
@@ -56,8 +84,8 @@ MAJOR_LISTS = {
         "totality",
         "out_after",
     ),
-    "mass-incident": ("joint", "people", "crowd", "affected"),
-    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet"),
+    "mass-incident": ("joint", "people", "crowd", "affected", "together", "writing", "dwellings"),
+    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet", "days", "weeks", "months"),
 }
 
 
@@ -127,6 +155,8 @@ class Rules:
             hypothetical_reach_words=int(reach.get("hypothetical_words", 4)),
             hypothetical_reach_chars=int(reach.get("hypothetical_chars", 6)),
             rhetorical=compiled("rhetorical"),
+            conditional=compiled("conditional"),
+            polite=compiled("polite"),
         )
 
     @cached_property
@@ -228,6 +258,21 @@ class Rules:
     def exposure(self) -> dict[str, PhraseList]:
         """Personal data made known: a datum and a way it reached others, in one clause."""
         return self._lists(self.data["severity"].get("exposure", {}), "severity.exposure")
+
+    @cached_property
+    def trapped(self) -> dict[str, PhraseList]:
+        """Someone shut in (`stuck`) where people are carried (`enclosure`: a lift), in one clause."""
+        return self._lists(self.data["severity"].get("trapped", {}), "severity.trapped")
+
+    @cached_property
+    def escalation(self) -> dict[str, PhraseList]:
+        """Taking the complaint further (`threat`: the press, a councillor, a lawyer): very angry."""
+        return self._lists(self.data["severity"].get("escalation", {}), "severity.escalation")
+
+    @cached_property
+    def danger(self) -> dict[str, PhraseList]:
+        """Water (`wet`) reaching electrics (`electric`) in one clause: a danger to people."""
+        return self._lists(self.data["severity"].get("danger", {}), "severity.danger")
 
     @cached_property
     def possible_major(self) -> dict[str, PhraseList]:

@@ -3,12 +3,14 @@ and the signs of a major complaint too weak to grade it, which go to the supervi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .evidence import (
     Hit,
     Muting,
     PhraseList,
+    amount_spans,
     amounts,
     count_before,
     counting,
@@ -174,18 +176,120 @@ def counted_harm(text: Text, rule: dict[str, PhraseList], muting: Muting) -> lis
     return [h for h in counting(rule["counted_harm"].hits(text, muting)) if (count_before(text, h.first) or 0) >= 1]
 
 
+def waited_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """A wait counted in its units: a number before a unit of time that makes a week or more ("11
+    days", 十二天, 3個禮拜, "2 months"): days from 7, weeks and months from 1."""
+    found = []
+    for unit, least in (("days", 7), ("weeks", 1), ("months", 1)):
+        found += [h for h in counting(rule[unit].hits(text)) if (count_before(text, h.first) or 0) >= least]
+    return found
+
+
+def all_of_them(text: Text, rules: Rules) -> list[Hit]:
+    """All of an equipment, written with a number or a word between ("all 4 lifts", "both the
+    lifts", 兩部𨋢, 所有的電梯): an `every` word with a thing a home needs right after it."""
+    essential = rules.lasting.get("essential")
+    every = rules.major["sudden-outage"]["every"]
+    if essential is None:
+        return []
+    things = [h for h in essential.hits(text) if h.weight > 0]
+    found = []
+    for e in counting(every.hits(text)):
+        after = [
+            t
+            for t in things
+            if e.last <= t.first <= e.last + 2 and text.tokens[t.first].clause == text.tokens[e.first].clause
+        ]
+        if after:
+            found.append(Hit("all of them", text.quote(e.first, after[0].last), 1.0, e.first, after[0].last))
+    return found
+
+
 def whole_building(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
-    """A building said whole by what follows it ("3栋上上下下全都没电", 五座全部停電): a block
-    label with a totality word right after it is the whole block, as 整棟 or "whole block" is."""
+    """A building said whole by the word beside it ("3栋上上下下全都没电", 五座全部停電, "Entire
+    Tower 3"): a block label with a totality word right after it, or right before it, is the whole
+    block, as 整棟 or "whole block" is."""
     buildings = rule["building"].hits(text)
     found = []
     for t in counting(rule["totality"].hits(text)):
         if any(
-            b.last <= t.first <= b.last + 1 and text.tokens[b.first].clause == text.tokens[t.first].clause
+            (b.last <= t.first <= b.last + 1 or t.last == b.first)
+            and text.tokens[b.first].clause == text.tokens[t.first].clause
             for b in buildings
         ):
             found.append(t)
     return found
+
+
+def treated(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """Harm by its consequence: medical help or lost consciousness ("fainted, paramedics had to
+    come", 暈低咗, 白車, 叫了120, 要做手術) is an injury however the accident itself is written. Being
+    seen to by a doctor (`seen_to`: clinic, 看醫生, 住院) is one only beside an accident (`accident`:
+    fell, snapped, 跌, 撞): a routine visit or a stay in hospital for another reason is none."""
+    found = counting(rule["treated"].hits(text, muting))
+    if counting(rule["accident"].hits(text, muting)):
+        found += counting(rule["seen_to"].hits(text, muting))
+    return found
+
+
+def taken(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """Taken by someone: a passive (被人, 俾人) then a taking (拿, 偷, 冒認) a few characters on, in
+    one clause (俾人冒認攞咗, 被人拿走了): stolen, as 被偷 is."""
+    takes = counting(rule["take"].hits(text, muting))
+    found = []
+    for p in counting(rule["passive"].hits(text, muting)):
+        clause = text.tokens[p.first].clause
+        after = [t for t in takes if p.last <= t.first <= p.last + 4 and text.tokens[t.first].clause == clause]
+        if after:
+            found.append(Hit("taken", text.quote(p.first, after[0].last), 1.0, p.first, after[0].last))
+    return found
+
+
+def damage_with_cost(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """Damage to the customer's own thing (`owner`: my, 我, in its clause or the one before) and what it costs to put
+    right, in its clause or the next ("swung into my AC unit and bent the casing. the AC man says
+    HK$1,500"): a loss written by its price, whatever the thing. Cracked tiles beside a fee are not."""
+    priced = _clauses_with_amounts(text)
+    if not priced:
+        return []
+    mine = {text.tokens[h.first].clause for h in rule["owner"].hits(text)}
+    return [
+        h
+        for h in counting(rule["damage"].hits(text, muting))
+        if {text.tokens[h.first].clause, text.tokens[h.first].clause - 1} & mine
+        and {text.tokens[h.first].clause, text.tokens[h.first].clause + 1} & priced
+    ]
+
+
+def _clauses_with_amounts(text: Text) -> set[int]:
+    spans = [(m.start(), m.end()) for m in amount_spans(text.original)]
+    return {t.clause for t in text.tokens for a, b in spans if t.start < b and a < t.end}
+
+
+@dataclass(frozen=True)
+class SettledHistory(Muting):
+    """Muting that also sets aside what happened in the past and was put right: a clause with a
+    `past` marker (last year, 上年, 去年) in a complaint that says it was settled (paid for,
+    compensated, 已經賠咗, 處理得很好) is history ("last year my car was scratched in your car park
+    and the office paid for the repair"; 去年電梯關人的事你們處理得很好): neither a loss, a hazard
+    nor a trapped lift now."""
+
+    history: frozenset[int] = frozenset()
+    why: str = ""
+
+    def __call__(self, first: int) -> str | None:
+        return super().__call__(first) or (self.why if self.text.tokens[first].clause in self.history else None)
+
+
+def settled_history(text: Text, rules: Rules, muting: Muting) -> Muting:
+    rule = rules.major["injury-or-loss"]
+    settled = counting(rule["settled"].hits(text))
+    if not settled:
+        return muting
+    old = frozenset(text.tokens[h.first].clause for h in counting(rule["past"].hits(text)))
+    if not old:
+        return muting
+    return SettledHistory(muting.text, muting.cues, old, f"settled in the past by '{settled[0].words}'")
 
 
 def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
@@ -199,7 +303,13 @@ def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]
     owned = {text.tokens[h.first].clause for h in rule["belongings"].hits(text) if h.weight > 0}
     damage = [h for h in rule["damage"].hits(text, muting) if text.tokens[h.first].clause in owned]
     harm += [d for d in damage if all(d.last <= h.first or d.first >= h.last for h in harm)]
-    for more in (lost_with_value(text, rule, muting), counted_harm(text, rule, muting)):
+    for more in (
+        lost_with_value(text, rule, muting),
+        counted_harm(text, rule, muting),
+        treated(text, rule, muting),
+        taken(text, rule, muting),
+        damage_with_cost(text, rule, muting),
+    ):
         harm += [d for d in more if all(d.last <= h.first or d.first >= h.last for h in harm)]
     return sorted(harm, key=lambda h: h.first)
 
@@ -216,13 +326,94 @@ def _guard_lapsed(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     return lapses
 
 
-def set_aside_harm(harm: list[Hit]) -> bool:
-    return any(not h.counts for h in harm)
+def set_aside_harm(harm: list[Hit], failed: list[Hit], lucky: bool) -> bool:
+    """Harm set aside is a hazard when it was foreseen ("before someone gets hurt", 差點跌倒), or
+    negated after something went wrong or by luck ("the panel fell", "nobody drowned luckily"); a negation with
+    nothing failed ("nobody was hurt and nothing broke, I only want to ask ...") is no danger, and a
+    harm settled in the past is history."""
+    if any(h.muted_by and h.muted_by.startswith("hypothetical") for h in harm):
+        return True
+    negated = any(h.muted_by and h.muted_by.startswith("negated") for h in harm)
+    return negated and (bool(counting(failed)) or lucky)
 
 
 def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
     """Hits of a count noun ("households", 戶) with a number above `more_than` before them."""
     return [h for h in counting(hits) if (count_before(text, h.first) or 0) > more_than]
+
+
+def _written_together(text: Text, rule: dict[str, PhraseList], more_than: int) -> list[Hit]:
+    """Joint without a joint word: a `together` and a `writing` in one clause ("we, the owners of
+    all 8 flats, are writing together", 一齊寫信) — unless the complaint counts who is writing and
+    they are few ("the 3 flats at the end of the corridor are writing together")."""
+    group = counting(rule["people"].hits(text)) + counting(rule["dwellings"].hits(text))
+    if not group:  # "my wife and I are writing together": no customers named, no joint complaint
+        return []
+    counts = [count_before(text, h.first) for h in group]
+    if any(n is not None and n <= more_than for n in counts):
+        return []
+    writing = {text.tokens[h.first].clause for h in counting(rule["writing"].hits(text))}
+    return [h for h in counting(rule["together"].hits(text)) if text.tokens[h.first].clause in writing]
+
+
+def repeats_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """A repeat counted: a number of two or more before an occasion ("rang 3 times", 找了物業三回),
+    or an ordinal right before a day or a visit ("the third Saturday I stayed in", 第三個星期六)."""
+    found = [h for h in counting(rule["occasions"].hits(text)) if (count_before(text, h.first) or 0) >= 2]
+    occasions = rule["occasion"].hits(text)
+    for o in counting(rule["ordinal"].hits(text)):
+        after = [n for n in occasions if o.last <= n.first <= o.last + 1]
+        if after:
+            found.append(Hit("counted repeat", text.quote(o.first, after[0].last), 1.0, o.first, after[0].last))
+    return found
+
+
+def _trapped(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
+    """Someone shut in where people are carried (`[severity.trapped]`: stuck, 卡在, 被困, with a lift
+    and someone (`who`) in its clause or the one before): normal use seriously affected, at the least."""
+    lists = rules.trapped
+    if "stuck" not in lists or "enclosure" not in lists:
+        return []
+    near = {
+        c + d for h in counting(lists["enclosure"].hits(text)) for c in [text.tokens[h.first].clause] for d in (0, 1)
+    }
+    who = lists.get("who")
+    if who is not None:
+        people = {c + d for h in counting(who.hits(text)) for c in [text.tokens[h.first].clause] for d in (0, 1)}
+        near &= people
+    return [h for h in counting(lists["stuck"].hits(text, muting)) if text.tokens[h.first].clause in near]
+
+
+def _taken_further(text: Text, rules: Rules) -> list[Hit]:
+    """Taking the complaint further (`[severity.escalation]`): a `going` (go to, take this to, 搵, 聯繫)
+    a few words or characters before a `threat` (the newspapers, the Ombudsman, 記者, 區議員) in one
+    clause. Read unmuted: a threat is conditional by its nature ("if no apology by Friday it goes to
+    the newspapers"); "I read in the newspaper" takes nothing further."""
+    lists = rules.escalation
+    if "threat" not in lists or "going" not in lists:
+        return []
+    goes = counting(lists["going"].hits(text))
+    found = []
+    for t in counting(lists["threat"].hits(text)):
+        reach = 8 if text.tokens[t.first].cjk else 5
+        before = [
+            g
+            for g in goes
+            if g.last <= t.first <= g.last + reach and text.tokens[g.first].clause == text.tokens[t.first].clause
+        ]
+        if before:
+            found.append(Hit("taken further", text.quote(before[-1].first, t.last), 1.0, before[-1].first, t.last))
+    return found
+
+
+def _water_on_electrics(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
+    """Water reaching electrics (`[severity.danger]`: `wet` and `electric` in one clause: "water
+    pouring through the ceiling of the meter room", 水流進配電櫃): a danger to people."""
+    lists = rules.danger
+    if "wet" not in lists or "electric" not in lists:
+        return []
+    wet = {text.tokens[h.first].clause for h in counting(lists["wet"].hits(text, muting))}
+    return [h for h in counting(lists["electric"].hits(text)) if text.tokens[h.first].clause in wet]
 
 
 def _affected_crowd(text: Text, rule: dict[str, PhraseList], more_than: int) -> list[Hit]:
@@ -231,7 +422,8 @@ def _affected_crowd(text: Text, rule: dict[str, PhraseList], more_than: int) -> 
     in a clause that says they were affected (`affected`: trapped, complained, 受影響); households,
     residents and owners (`people`) are the estate's customers and count wherever they are written."""
     affected = {text.tokens[h.first].clause for h in counting(rule["affected"].hits(text))}
-    crowd = _counted(text, rule["crowd"].hits(text), more_than)
+    affected |= {text.tokens[h.first].clause for h in counting(rule["writing"].hits(text))}
+    crowd = _counted(text, rule["crowd"].hits(text) + rule["dwellings"].hits(text), more_than)
     return [h for h in crowd if text.tokens[h.first].clause in affected]
 
 
@@ -272,7 +464,7 @@ def judge_severity(
         + _counted(text, outage_rule["units"].hits(text), rules.incident_more_than)
         + whole_building(text, outage_rule)
     )
-    all_of_it = counting(outage_rule["all_equipment"].hits(text))
+    all_of_it = counting(outage_rule["all_equipment"].hits(text)) + all_of_them(text, rules)
     if (counting(outage) or stopped) and (scale or all_of_it):
         found.append(
             (
@@ -281,7 +473,7 @@ def judge_severity(
             )
         )
     mass_rule = major["mass-incident"]
-    joint = counting(mass_rule["joint"].hits(text))
+    joint = counting(mass_rule["joint"].hits(text)) + _written_together(text, mass_rule, rules.incident_more_than)
     people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than) + _affected_crowd(
         text, mass_rule, rules.incident_more_than
     )
@@ -296,6 +488,7 @@ def judge_severity(
     ]
     # A repeat is not muted by the negation of what failed again ("no show again", 又冇人嚟).
     repeated = major["promised-service-repeated"]["repeated"].hits(text)
+    repeated += repeats_counted(text, major["promised-service-repeated"])
     if promise and (repeated or repeats):
         why = quote(repeated) if repeated else f"{len(repeats)} earlier complaint(s) on {area}"
         found.append(
@@ -305,7 +498,7 @@ def judge_severity(
             )
         )
     week_rule = major["unresolved-week"]
-    waited = counting(week_rule["duration"].hits(text))
+    waited = counting(week_rule["duration"].hits(text)) + waited_counted(text, week_rule)
     span = max(days_spanned(text.original), weekdays_spanned(text.original))
     if span >= 7:  # "reported on 3 May, it's now 20 May", "since last Monday, today is Tuesday": the dates say it
         waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
@@ -322,6 +515,18 @@ def judge_severity(
             continue
         if counting(hits):
             found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
+    threat = _taken_further(text, rules)
+    if threat and not any(c == "important.angry-at-negligence" for c, _ in found):
+        # taking it further (the press, a councillor, a lawyer) is anger however it is put; a threat is
+        # conditional by its nature ("if no apology by Friday"), so it is read unmuted
+        found.append(("important.angry-at-negligence", f"taking it further ({quote(threat)})"))
+    trapped = _trapped(text, rules, muting)
+    if trapped and not any(c == "important.seriously-affects" for c, _ in found):
+        found.append(("important.seriously-affects", f"someone shut in a lift ({quote(trapped)})"))
+    shown = [f for f in counting(failed) if f.phrase == "personal data made known"]
+    if shown and not any(c == "important.seriously-affects" for c, _ in found):
+        # personal data made known seriously affects the owner, whichever area the complaint is filed under
+        found.append(("important.seriously-affects", f"seriously affects the owner: personal data ({quote(shown)})"))
     if area in rules.data["severity"].get("exposed_areas", []) and counting(failed):
         # Personal data mishandled is personal data made public, whatever words say how.
         found.append(("important.seriously-affects", f"seriously affects the owner: {area} ({quote(failed)})"))
@@ -330,7 +535,12 @@ def judge_severity(
         found.append(("important.seriously-affects", f"seriously affects use: {lasted}"))
     criteria = [c for c, _ in found]
     reasons = [r for _, r in found]
-    possible = [(name, counting(hits)) for name, hits in ranked(rules.possible_major, text)]
+    # a sign negated ("not dangerous", "nobody is in any danger") is no sign; a foreseen one still is
+    possible = [
+        (name, [h for h in counting(hits) if not (muting(h.first) or "").startswith("negated")])
+        for name, hits in ranked(rules.possible_major, text)
+    ]
+    possible = [(name, hits) for name, hits in possible if hits]
     if counting(outage) and not scale and not any(c.startswith(("major.", "important.seriously")) for c in criteria):
         # A utility cut of a few flats still stops their normal use.
         criteria.append("important.seriously-affects")
@@ -339,7 +549,12 @@ def judge_severity(
     lapsed = _guard_lapsed(text, rules, muting)
     if lapsed:
         hazard.append(("lapse", lapsed))
-    if not any(c.startswith(("major.", "important.")) for c in criteria) and (hazard or set_aside_harm(harm)):
+    wet = _water_on_electrics(text, rules, muting)
+    if wet:
+        hazard.append(("water on electrics", wet))
+    if not any(c.startswith(("major.", "important.")) for c in criteria) and (
+        hazard or set_aside_harm(harm, failed, bool(counting(major["injury-or-loss"]["luck"].hits(text))))
+    ):
         # Nobody was hurt, or not yet: a danger to safety is more than a slight inconvenience.
         criteria.append("important.hazard")
         reasons.append(f"a hazard to safety ({quote([h for _, hs in hazard for h in hs]) or muted(harm)})")
