@@ -46,7 +46,7 @@ DEFAULT_TONE_AT = 0.8  # ... and, for a staff complaint the rules left minor, at
 DEFAULT_FLAG_BELOW = 0.8
 # The model's probability of major at which a complaint graded lower goes to review (`[model] major_at`):
 # the highest that left no major graded lower unflagged, chosen leave-one-split-out (README).
-DEFAULT_MAJOR_AT = 0.25
+DEFAULT_MAJOR_AT = 0.2
 # The reasons a label's doubt is written with (the rules' own and the reading model's).
 PREFIXES = {
     "validity": ("validity:",),
