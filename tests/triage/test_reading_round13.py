@@ -288,3 +288,15 @@ def test_seen_by_a_doctor_after_an_accident_is_an_injury() -> None:
 def test_a_lift_door_stuck_for_a_moment_shuts_nobody_in() -> None:
     j = judged("the lift door got stuck for a second this morning then opened, just letting you know")
     assert "important.seriously-affects" not in j.severity_criteria
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "商場扶手電梯突然停,我阿媽向前撲,撞斷咗兩隻門牙同埋跌斷咗隻腳",
+        "停车场地面有油没人清理,我老婆摔断了手腕",
+        "the loose paving slab outside block 2 tripped my son and he broke his wrist",
+    ],
+)
+def test_a_bone_broken_by_its_verb_is_an_injury(text: str) -> None:
+    assert first_major(judged(text)) == "major.injury-or-loss"
