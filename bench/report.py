@@ -26,12 +26,25 @@ def rows(r: dict[str, Any]) -> list[Row]:
         )
     )
     for service, figures in s["services"].items():
+        cpu = ""
+        if figures.get("worker_cpu") is not None and figures["messages"]:
+            cpu = f"; CPU {figures['worker_cpu'] * 1000 / figures['messages']:.2f} ms a message"
+            cpu += f" (relay {figures['relay_cpu']:.1f} s)" if figures.get("relay_cpu") is not None else ""
         out.append(
             (
                 f"  {service} worker: messages/s ({figures['per_complaint']:.1f} a complaint)",
                 f"{figures['rate']:,.0f}",
-                f"{raw['rows_per_s']:,.0f} raw rows/s",
+                f"{raw['rows_per_s']:,.0f} raw rows/s{cpu}",
                 f"{figures['rate'] / raw['rows_per_s']:.3f}",
+            )
+        )
+    if s.get("cpu_seconds"):
+        out.append(
+            (
+                "  CPU seconds of all 18 processes in the phase, a complaint",
+                f"{s['cpu_seconds']:,.1f}",
+                f"{s['cpu_seconds'] * 1000 / r['complaints']:,.1f} ms a complaint",
+                "",
             )
         )
     if lat := r.get("latency"):
