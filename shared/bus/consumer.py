@@ -76,7 +76,8 @@ Handler = Callable[[UnitOfWork, Delivery], None]
 
 @dataclass
 class ConsumerProgress:
-    handled: int = 0
+    handled: int = 0  # passed-over records included: their position is saved, they have no effect
+    passed_over: int = 0  # records of a type the handler does not want, left unread (`Inbound.wants`)
     dead_lettered: int = 0
     skipped_redeliveries: int = 0
     batches: int = 0
@@ -122,6 +123,9 @@ class TrackedConsumer:
         # Seals what a letter keeps of a topic that carries personal data in clear (intake's office
         # topic: shared/bus/deadletters.py); None keeps values as they came.
         self.sealer = sealer
+        # The handler's `wants(type_name)` (shared/bus/dispatch.py), if it has one: records of a type it
+        # does not want are passed over on their `ce_type` header, unchecked and undecoded.
+        self._wants: Callable[[str], bool] | None = getattr(handle, "wants", None)
         self.progress = ConsumerProgress()
         self.metrics = ConsumerMetrics(process_registry(group_id, "worker"))  # the worker's /metrics (shared/health.py)
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
@@ -249,10 +253,12 @@ class TrackedConsumer:
         forget_stamps()
         uow = self.app.unit_of_work()
         dead = 0
-        decoded = [(record, self._decode(record)) for record in records]
+        decoded = [(record, None if self._passes_over(record) else self._decode(record)) for record in records]
         self._prefetch(uow, [d for _, d in decoded if isinstance(d, Delivery)])
         refused: list[MalformedMessage] = []
         for record, delivery in decoded:
+            if delivery is None:
+                continue  # not this service's business: only its position counts
             if isinstance(delivery, MalformedMessage):
                 uow.add(self._dead_letter(record, delivery, attempts=1))
                 refused.append(delivery)
@@ -267,7 +273,20 @@ class TrackedConsumer:
         self.metrics.handled.labels(records[0].topic).inc(len(records) - dead)
         for error in refused:
             self.metrics.dead_letters.labels(records[0].topic, dead_letter_class(error)).inc()
-        self._count(len(records) - dead, dead)
+        self._count(len(records) - dead, dead, passed_over=sum(1 for _, d in decoded if d is None))
+
+    def _passes_over(self, record: ConsumerRecord[bytes, bytes]) -> bool:
+        """A record whose `ce_type` header names a type the handler does not want (see `Inbound.wants`).
+        A record without the header, or with one that is not text, is decoded (and dead-lettered)."""
+        if self._wants is None:
+            return False
+        for key, value in record.headers:
+            if key == "ce_type":
+                try:
+                    return not self._wants(value.decode("utf-8")) if value is not None else False
+                except UnicodeDecodeError:
+                    return False
+        return False
 
     def _prefetch(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
         """The aggregates the batch's handlers will read, loaded together (a handler that says which:
@@ -293,21 +312,22 @@ class TrackedConsumer:
             position = self.app.position(name)
             if position is not None and position >= record.offset:
                 return  # recorded meanwhile (a retried commit that had in fact succeeded)
-            delivery = self._decode(record)
+            delivery = None if self._passes_over(record) else self._decode(record)
             if isinstance(delivery, MalformedMessage):
                 error = delivery
                 break
             forget_stamps()
             uow = self.app.unit_of_work()
             try:
-                with _context(delivery, self.group_id):
-                    self.handle(uow, delivery)
-                    stamp_pending(uow.aggregates)
+                if delivery is not None:  # None: passed over, only its position is saved
+                    with _context(delivery, self.group_id):
+                        self.handle(uow, delivery)
+                        stamp_pending(uow.aggregates)
                 with self.metrics.commit_seconds.time():
                     self.app.commit(uow, Tracking(name, record.offset))
                 self.metrics.batch_size.observe(1)
                 self.metrics.handled.labels(record.topic).inc()
-                self._count(1, 0)
+                self._count(1, 0, passed_over=int(delivery is None))
                 return
             except IntegrityError as conflict:
                 conflicts += 1
@@ -381,10 +401,11 @@ class TrackedConsumer:
     ) -> DeadLetterRecord:
         return DeadLetterRecord.of(self.group_id, record, error, attempts, self.clock(), sealer=self.sealer)
 
-    def _count(self, handled: int, dead: int) -> None:
+    def _count(self, handled: int, dead: int, *, passed_over: int = 0) -> None:
         if dead:
             log.error("%s: %d message(s) recorded as dead letters", self.group_id, dead)
         self.progress.handled += handled
+        self.progress.passed_over += passed_over
         self.progress.dead_lettered += dead
         self.progress.batches += 1
         self.progress.last_commit = time.monotonic()
