@@ -143,7 +143,20 @@ class System:
             if self.profile_dir is not None and not name.endswith("-http"):
                 spy = str(Path(commands[name][0]).parent / "py-spy")
                 out = self.profile_dir / f"{name}-{len(list(self.profile_dir.glob(name + '-*')))}.txt"
-                command = [spy, "record", "--nonblocking", "-r", "100", "-f", "raw", "-o", str(out), "--", *command]
+                command = [
+                    spy,
+                    "record",
+                    "--nonblocking",
+                    "--gil",
+                    "-r",
+                    "100",
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(out),
+                    "--",
+                    *command,
+                ]
             self.started_at[name] = time.perf_counter()
             self.procs[name] = subprocess.Popen(
                 command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
