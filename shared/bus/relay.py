@@ -144,6 +144,7 @@ class OutboxRelay:
 
     async def start(self) -> None:
         self._changes = StoreChanges.of(self.app, self.poll_seconds)
+        await self._changes.open()  # before the first read: no commit after it goes unnoticed
         instance = await asyncio.to_thread(self.app.store_instance)
         self._position_key = f"{self.service}/{instance}".encode()
         # One transactional id per store: starting fences any older relay of the same store and
@@ -155,7 +156,7 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         if self._changes is not None:
-            self._changes.close()
+            await self._changes.aclose()
         await self._producer.stop()
 
     async def restart(self) -> None:

@@ -7,9 +7,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
+from services.intake.settings import IntakeSettings
 from shared.bus.wakeup import StoreChanges
+from shared.eventstore import store_environment
+from tests.kafka_support import Tally, TallyApplication
 
 
 def writer(path: Path) -> sqlite3.Connection:
@@ -30,6 +35,7 @@ async def test_a_commit_by_another_connection_wakes_the_follower_and_a_quiet_sto
     db = writer(path)
     changes = StoreChanges(str(path), poll_seconds=0.05, idle_seconds=1.0)
     stop = asyncio.Event()
+    await changes.open()
     assert changes.watching
     try:
         # Quiet: only the safety net ends the wait.
@@ -64,6 +70,41 @@ async def test_a_commit_by_another_connection_wakes_the_follower_and_a_quiet_sto
 
 async def test_without_a_file_it_waits_the_poll_interval_as_before() -> None:
     changes = StoreChanges(None, poll_seconds=0.2)
+    await changes.open()
     assert not changes.watching
     elapsed = await timed(changes, asyncio.Event())
     assert 0.15 <= elapsed < 1.0
+
+
+async def test_a_services_store_wakes_its_follower_on_a_commit(store_settings: dict[str, Any]) -> None:
+    """SQLite through its file, PostgreSQL through the NOTIFY the event-sourcing library sends in every
+    insert transaction: the store a relay follows, written as a service writes it."""
+    settings = IntakeSettings(**store_settings).model_copy(update={"service_name": "tally"})
+    app = TallyApplication(env=store_environment(settings))
+    changes = StoreChanges.of(app, 0.05, idle_seconds=1.0)
+    stop = asyncio.Event()
+    try:
+        await changes.open()
+        assert changes.watching
+        assert await timed(changes, stop) >= 0.9  # quiet
+
+        def write() -> None:
+            uow = app.unit_of_work()
+            tally = Tally(uuid.uuid4())
+            tally.count_one(uuid.uuid4())
+            uow.add(tally)
+            app.commit(uow)
+
+        async def write_soon() -> None:
+            await asyncio.sleep(0.1)
+            await asyncio.to_thread(write)
+
+        writing = asyncio.create_task(write_soon())
+        assert await timed(changes, stop) < 0.9
+        await writing
+        await asyncio.to_thread(write)  # while the follower would be reading: the next wait ends at once
+        assert await timed(changes, stop) < 0.5
+        assert changes.wakes >= 2
+    finally:
+        await changes.aclose()
+        app.close()

@@ -383,6 +383,7 @@ def create_app(
             # Woken when the store changes (SQLite: within ~10 ms), at the latest every poll interval.
             store = StoreChanges.of(projection, settings.index_poll_seconds, idle_seconds=settings.index_poll_seconds)
             try:
+                await store.open()
                 yield ": projection changes\n\n"
                 while True:
                     await asyncio.to_thread(projection.refresh)
@@ -404,7 +405,7 @@ def create_app(
                         return
                     await store.wait(never)
             finally:
-                store.close()
+                await store.aclose()
                 request.app.state.open_streams -= 1
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
