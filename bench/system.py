@@ -191,6 +191,7 @@ def run(
     restart: bool = True,
     service_env: dict[str, str] | None = None,
     profile: Path | None = None,
+    latency_rate: float | None = None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"complaints": complaints, "store": store, "offices": offices, "env": service_env}
     asyncio.run(kafka.wait_for_broker(servers))
@@ -253,7 +254,7 @@ def run(
                 results["lifecycle"] = lifecycle(system, keys, lifecycle_count)
 
             if latency_count:
-                rate = max(1.0, results["sustained"]["rate"] / 2)
+                rate = latency_rate or max(1.0, results["sustained"]["rate"] / 2)
                 lat = asyncio.run(latency(system, keys, latency_count, rate))
                 results["latency"] = {"rate": rate, "count": latency_count} | {
                     k: percentiles(v) for k, v in lat.items()
@@ -329,6 +330,9 @@ def main(
     profile: Path = typer.Option(
         None, help="py-spy records every relay and worker into this folder (raw format; py-spy in the venv)."
     ),
+    latency_rate: float = typer.Option(
+        None, help="POSTs/s while timing the latency (default: half the sustained rate; fixed, runs compare)."
+    ),
     show: Path = typer.Option(None, help="Only print the tables of an earlier run's --json-out file."),
 ) -> None:
     """Print each whole-system figure beside its raw baseline of the same run."""
@@ -352,7 +356,7 @@ def main(
         results = run(
             servers, Path(tmp), complaints, store, offices, latency_count, surge, surge_window,
             lifecycle_count, skip_replay, timeout, restart, dict(e.split("=", 1) for e in service_env),
-            profile,
+            profile, latency_rate,
         )  # fmt: skip
     print_table(results)
     if json_out:
