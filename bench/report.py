@@ -58,6 +58,18 @@ def rows(r: dict[str, Any]) -> list[Row]:
                         f"{cuts[2] * 1000 / 500:.2f} x target",
                     )
                 )
+    if (lat := r.get("latency")) and lat.get("to_stream"):
+        hops = " / ".join(
+            f"{lat[k][0] * 1000:,.0f}" for k in ("to_intake_record", "to_triage_record", "to_stream") if lat.get(k)
+        )
+        out.append(
+            (
+                "  the triage decision's hops, p50 ms: POST -> intake's record / -> triage's record / -> stream",
+                hops,
+                "Kafka record timestamps (when each relay sent)",
+                "",
+            )
+        )
     if surge := r.get("surge"):
         out.append(
             (
