@@ -1,7 +1,8 @@
 """The tracked consumer: each Kafka message has its effect exactly once.
 
-Auto-commit is off. A batch of one partition's messages is handled into one unit of work and saved
-with a tracking record `(group/topic/partition, last offset)` in the same database transaction. On
+Auto-commit is off. The messages of one fetch (several partitions' batches) are handled into one unit
+of work and saved with a tracking record `(group/topic/partition, last offset)` for each partition in
+the same database transaction (`process_fetched`; if that fails, each partition's batch on its own). On
 assignment the consumer seeks to the stored position, so a crash after the database commit but
 before Kafka's offset commit replays nothing; a redelivered message is skipped by its offset.
 
@@ -217,10 +218,11 @@ class TrackedConsumer:
     def process_fetched(self, batches: Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]) -> None:
         """Every partition's records of one fetch, in one store transaction with each partition's
         position (`Positions`). A worker reads many partitions (six a topic), so a fetch brings a few
-        records from each; a transaction each cost a commit (an fsync on SQLite) per partition, most of
-        a busy worker's time. Should the whole fail for any reason — a conflict, a busy store, a message
-        that raises — nothing of it is recorded, and each partition's records are handled on their own
-        (`process_partition_batch`: its retries, then one message at a time), as before."""
+        records from each; a transaction each cost a commit per partition (an fsync on SQLite: ~4.5 ms
+        of waiting each on this project's machines) and an offset commit each. Should the whole fail
+        for any reason — a conflict, a busy store, a message that raises — nothing of it is recorded,
+        and each partition's records are handled on their own (`process_partition_batch`: its retries,
+        then one message at a time), as before."""
         parts = [(partition, records) for partition, records in batches.items() if records]
         if len(parts) > 1 and self.app.many_positions:
             try:
