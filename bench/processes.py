@@ -49,6 +49,15 @@ def procfile_commands(env: dict[str, str]) -> dict[str, list[str]]:
     return found
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) the process has used since it started, from /proc; None when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mib(pid: int) -> float | None:
     """The process's peak resident set (VmHWM) in MiB, from /proc (Linux); None when unknown."""
     try:
@@ -78,6 +87,8 @@ class System:
     store: str = "sqlite"
     postgres: Postgres | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # py-spy records each relay and worker into this folder (`bench.system --profile DIR`), raw format.
+    profile_dir: Path | None = None
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     started_at: dict[str, float] = field(default_factory=dict)
@@ -128,15 +139,36 @@ class System:
         commands = procfile_commands(self.env())
         for name in names or list(commands):
             log = (self.workdir / "logs" / f"{name}.log").open("ab")
+            command = commands[name]
+            if self.profile_dir is not None and not name.endswith("-http"):
+                spy = str(Path(commands[name][0]).parent / "py-spy")
+                out = self.profile_dir / f"{name}-{len(list(self.profile_dir.glob(name + '-*')))}.txt"
+                command = [
+                    spy,
+                    "record",
+                    "--nonblocking",
+                    "--gil",
+                    "-r",
+                    "100",
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(out),
+                    "--",
+                    *command,
+                ]
             self.started_at[name] = time.perf_counter()
             self.procs[name] = subprocess.Popen(
-                commands[name], cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
     def stop(self, timeout: float = 20) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                if self.profile_dir is not None:  # py-spy writes its profile when its child ends, not on SIGTERM
+                    os.kill(self._service_pid(proc.pid), signal.SIGTERM)
+                else:
+                    os.killpg(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for proc in self.procs.values():
             try:
@@ -197,8 +229,22 @@ class System:
         """Each relay's and worker's health details (None entries for one that did not answer)."""
         return {name: self.health(client, name) or {} for name in self.ports if not name.endswith("-http")}
 
+    def cpu(self) -> dict[str, float | None]:
+        """CPU seconds each process has used so far (its process tree's root: under --profile, py-spy's
+        child is the service's process, so its own figure is read)."""
+        return {name: cpu_seconds(self._service_pid(proc.pid)) for name, proc in self.procs.items()}
+
+    def _service_pid(self, pid: int) -> int:
+        if self.profile_dir is None:
+            return pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return pid
+        return int(children[0]) if children else pid
+
     def peak_rss(self) -> dict[str, float | None]:
-        return {name: peak_rss_mib(proc.pid) for name, proc in self.procs.items()}
+        return {name: peak_rss_mib(self._service_pid(proc.pid)) for name, proc in self.procs.items()}
 
 
 def quiet(snapshot: dict[str, dict[str, Any]]) -> bool:

@@ -26,12 +26,25 @@ def rows(r: dict[str, Any]) -> list[Row]:
         )
     )
     for service, figures in s["services"].items():
+        cpu = ""
+        if figures.get("worker_cpu") is not None and figures["messages"]:
+            cpu = f"; CPU {figures['worker_cpu'] * 1000 / figures['messages']:.2f} ms a message"
+            cpu += f" (relay {figures['relay_cpu']:.1f} s)" if figures.get("relay_cpu") is not None else ""
         out.append(
             (
                 f"  {service} worker: messages/s ({figures['per_complaint']:.1f} a complaint)",
                 f"{figures['rate']:,.0f}",
-                f"{raw['rows_per_s']:,.0f} raw rows/s",
+                f"{raw['rows_per_s']:,.0f} raw rows/s{cpu}",
                 f"{figures['rate'] / raw['rows_per_s']:.3f}",
+            )
+        )
+    if s.get("cpu_seconds"):
+        out.append(
+            (
+                "  CPU seconds of all 18 processes in the phase, a complaint",
+                f"{s['cpu_seconds']:,.1f}",
+                f"{s['cpu_seconds'] * 1000 / r['complaints']:,.1f} ms a complaint",
+                "",
             )
         )
     if lat := r.get("latency"):
@@ -45,6 +58,18 @@ def rows(r: dict[str, Any]) -> list[Row]:
                         f"{cuts[2] * 1000 / 500:.2f} x target",
                     )
                 )
+    if (lat := r.get("latency")) and lat.get("to_stream"):
+        hops = " / ".join(
+            f"{lat[k][0] * 1000:,.0f}" for k in ("to_intake_record", "to_triage_record", "to_stream") if lat.get(k)
+        )
+        out.append(
+            (
+                "  the triage decision's hops, p50 ms: POST -> intake's record / -> triage's record / -> stream",
+                hops,
+                "Kafka record timestamps (when each relay sent)",
+                "",
+            )
+        )
     if surge := r.get("surge"):
         out.append(
             (

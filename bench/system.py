@@ -190,6 +190,8 @@ def run(
     timeout: float,
     restart: bool = True,
     service_env: dict[str, str] | None = None,
+    profile: Path | None = None,
+    latency_rate: float | None = None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"complaints": complaints, "store": store, "offices": offices, "env": service_env}
     asyncio.run(kafka.wait_for_broker(servers))
@@ -200,7 +202,7 @@ def run(
     signers = history.signing_keys(office_list, workdir / "office-signing-keys.json")
 
     with postgres_databases(store == "postgres") as pg:
-        system = System(workdir, servers, store, pg, extra_env=dict(service_env or {}))
+        system = System(workdir, servers, store, pg, extra_env=dict(service_env or {}), profile_dir=profile)
         if pg is not None:  # each service its own database; few connections: the server is shared
             for service in SERVICES:
                 system.extra_env.setdefault(f"{service.upper()}_POSTGRES_POOL_SIZE", "1")
@@ -212,8 +214,10 @@ def run(
 
             console.print(f"[bold]sustained[/]: {complaints:,} complaints of {offices} offices on the office topic")
             planned = history.history(complaints, office_list)
+            cpu_before = system.cpu()
             t0 = asyncio.run(publish(servers, planned, complaints, signers, "publishing"))
             drained = drain(system, keys["group/dashboard"], complaints, "sustained", timeout)
+            cpu = {n: (c or 0.0) - (cpu_before.get(n) or 0.0) for n, c in system.cpu().items()}
             t_end = max(drained["last_moved"].values())
             seconds = t_end - t0
             per_service = {
@@ -221,12 +225,21 @@ def run(
                     "messages": n,
                     "per_complaint": n / complaints,
                     "rate": n / max(1e-9, drained["last_moved"][s] - t0),
+                    # CPU seconds of the service's worker and relay during the phase (the health polls'
+                    # small share included): what a message costs, whatever the machine's load.
+                    "worker_cpu": cpu.get(f"{s}-worker"),
+                    "relay_cpu": cpu.get(f"{s}-relay"),
                 }
                 for s, n in drained["handled"].items()
             }
             # The raw ceiling is set by the service with the most work per complaint (rows to write).
             slowest = max(per_service, key=lambda s: per_service[s]["per_complaint"])
-            results["sustained"] = {"seconds": seconds, "rate": complaints / seconds, "services": per_service}
+            results["sustained"] = {
+                "seconds": seconds,
+                "rate": complaints / seconds,
+                "services": per_service,
+                "cpu_seconds": sum(cpu.values()),
+            }
             results["slowest"] = slowest
             results["peak_rss_load"] = system.peak_rss()
 
@@ -241,7 +254,7 @@ def run(
                 results["lifecycle"] = lifecycle(system, keys, lifecycle_count)
 
             if latency_count:
-                rate = max(1.0, results["sustained"]["rate"] / 2)
+                rate = latency_rate or max(1.0, results["sustained"]["rate"] / 2)
                 lat = asyncio.run(latency(system, keys, latency_count, rate))
                 results["latency"] = {"rate": rate, "count": latency_count} | {
                     k: percentiles(v) for k, v in lat.items()
@@ -314,6 +327,12 @@ def main(
     port: int = typer.Option(int(os.environ.get("TEST_KAFKA_PORT", 19594)), help="Port of the bench broker."),
     timeout: float = typer.Option(3600.0, help="Give up a phase after this many seconds."),
     json_out: Path = typer.Option(None, help="Also write the figures as JSON here."),
+    profile: Path = typer.Option(
+        None, help="py-spy records every relay and worker into this folder (raw format; py-spy in the venv)."
+    ),
+    latency_rate: float = typer.Option(
+        None, help="POSTs/s while timing the latency (default: half the sustained rate; fixed, runs compare)."
+    ),
     show: Path = typer.Option(None, help="Only print the tables of an earlier run's --json-out file."),
 ) -> None:
     """Print each whole-system figure beside its raw baseline of the same run."""
@@ -337,6 +356,7 @@ def main(
         results = run(
             servers, Path(tmp), complaints, store, offices, latency_count, surge, surge_window,
             lifecycle_count, skip_replay, timeout, restart, dict(e.split("=", 1) for e in service_env),
+            profile, latency_rate,
         )  # fmt: skip
     print_table(results)
     if json_out:

@@ -37,6 +37,8 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
     sent: dict[str, float] = {}
     first: dict[str, float] = {}
     triaged: dict[str, float] = {}
+    wall: dict[str, float] = {}  # the POST's start on the wall clock (Kafka's record timestamps are on it)
+    wall_triaged: dict[str, float] = {}
     offices = [o for o in history.office_ids(3)]
     planned = list(history.history(count, offices, seed=11))
 
@@ -53,6 +55,7 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
                     first.setdefault(subject, now)
                     if "Triaged" in str(data.get("event_type")):
                         triaged.setdefault(subject, now)
+                        wall_triaged.setdefault(subject, time.time())
 
     async with httpx.AsyncClient(timeout=30) as client:
         watcher = asyncio.create_task(watch(client))
@@ -64,7 +67,7 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
 
             async def post(p: history.Planned) -> None:
                 key = keys[f"{p.office_id}/reception"]
-                at = time.perf_counter()
+                at, at_wall = time.perf_counter(), time.time()
                 response = await client.post(
                     system.url("intake-http") + "/complaints",
                     content=p.form.model_dump_json(),
@@ -72,6 +75,7 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
                 )
                 response.raise_for_status()
                 sent[str(response.json()["complaint_id"])] = at
+                wall[str(response.json()["complaint_id"])] = at_wall
                 bar.advance(task)
 
             for n, p in enumerate(planned):
@@ -86,10 +90,64 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
         if missing := len(set(sent) - set(triaged)):
             console.print(f"[yellow]latency: {missing} complaints not seen triaged on the stream in time[/]")
         watcher.cancel()
+    hops = await hop_times(system.servers, wall, wall_triaged)
     return {
         "first": [first[c] - t for c, t in sent.items() if c in first],
         "triaged": [triaged[c] - t for c, t in sent.items() if c in triaged],
-    }
+    } | hops
+
+
+async def hop_times(servers: str, posted: dict[str, float], streamed: dict[str, float]) -> dict[str, list[float]]:
+    """Where a triage decision's latency goes, from the Kafka timestamps (CreateTime: when the relay
+    sent the record) of each timed complaint's `ComplaintRegistered` (intake's topic) and
+    `ComplaintTriaged` (triage's): POST -> intake's record (intake's HTTP write and relay), -> triage's
+    record (triage's worker and relay), -> the stream (the projection's worker and SSE stream)."""
+    from shared.bus import kafka
+    from shared.contracts.topics import INTAKE_EVENTS, TRIAGE_EVENTS
+
+    stamps: dict[tuple[str, str], float] = {}
+
+    async def read(topic: str, kind: bytes) -> None:
+        from aiokafka import TopicPartition
+
+        consumer = kafka.consumer(servers, group_id=None, topics=[])
+        await consumer.start()
+        try:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, n) for n in sorted(consumer.partitions_for_topic(topic) or ())]
+            consumer.assign(partitions)
+            goal = {tp: end for tp, end in (await consumer.end_offsets(partitions)).items() if end > 0}
+            for tp, end in goal.items():
+                consumer.seek(tp, max(0, end - 5000))  # the timed complaints are among the last
+            while goal:
+                for tp, records in (await consumer.getmany(*goal, timeout_ms=500, max_records=5000)).items():
+                    for r in records:
+                        complaint = (r.key or b"").decode()
+                        if complaint in posted and any(kind in (v or b"") for k, v in r.headers if k == "ce_type"):
+                            stamps.setdefault((topic, complaint), r.timestamp / 1000)
+                    if records and records[-1].offset + 1 >= goal.get(tp, 0):
+                        goal.pop(tp, None)
+                for tp in list(goal):  # transaction markers hold offsets but no record
+                    if await consumer.position(tp) >= goal[tp]:
+                        goal.pop(tp)
+        finally:
+            await consumer.stop()
+
+    try:
+        await asyncio.wait_for(read(INTAKE_EVENTS.name, b"ComplaintRegistered"), 60)
+        await asyncio.wait_for(read(TRIAGE_EVENTS.name, b"ComplaintTriaged"), 60)
+    except TimeoutError:
+        console.print("[yellow]latency: the topics could not be read for the hops in time[/]")
+    hops: dict[str, list[float]] = {"to_intake_record": [], "to_triage_record": [], "to_stream": []}
+    for complaint, at in posted.items():
+        registered = stamps.get((INTAKE_EVENTS.name, complaint))
+        decided = stamps.get((TRIAGE_EVENTS.name, complaint))
+        if registered is None or decided is None or complaint not in streamed:
+            continue
+        hops["to_intake_record"].append(registered - at)
+        hops["to_triage_record"].append(decided - registered)
+        hops["to_stream"].append(streamed[complaint] - decided)
+    return hops
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float] | None:

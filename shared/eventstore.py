@@ -8,10 +8,12 @@ transaction; its notification log is the outbox the relay publishes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import time
 from collections.abc import Iterable
 from copy import deepcopy
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -25,7 +27,8 @@ from eventsourcing.persistence import (
     StoredEvent,
     Tracking,
 )
-from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteProcessRecorder
 from psycopg.sql import SQL, Identifier
 
 from .contracts import derived_id
@@ -76,6 +79,30 @@ def _persistence(settings: ServiceSettings) -> dict[str, str]:
         # record (kwargs are ignored), so consumers would apply redelivered messages twice.
         "CREATE_TABLE": "y",
     }
+
+
+@dataclass(frozen=True)
+class Positions(Tracking):
+    """Several tracking records in one transaction: this one and `more` (a tracked consumer's unit of
+    work over several Kafka partitions at once). Each is checked as a single one is: a position that
+    does not move forward makes the whole transaction fail and record nothing."""
+
+    more: tuple[Tracking, ...] = ()
+
+
+class _ManyPositions:
+    """Mixed into an SQLite or PostgreSQL process recorder: writes a `Positions`' every record, in the
+    transaction the library writes the first one in (with the events, or alone)."""
+
+    def _insert_tracking(self, c: Any, tracking: Tracking) -> None:
+        super()._insert_tracking(c, tracking)  # type: ignore[misc]
+        for more in getattr(tracking, "more", ()):
+            super()._insert_tracking(c, more)  # type: ignore[misc]
+
+
+@functools.cache
+def _with_many_positions(recorder_class: type) -> type:
+    return type(recorder_class.__name__, (_ManyPositions, recorder_class), {})
 
 
 class UnitOfWork:
@@ -154,6 +181,9 @@ class ServiceApplication(Application[UUID]):
         for attempt in range(1, 11):
             try:
                 super().__init__(*args, **kwargs)
+                recorder = self.recorder
+                if isinstance(recorder, SQLiteProcessRecorder | PostgresProcessRecorder):
+                    recorder.__class__ = _with_many_positions(type(recorder))  # commit(uow, Positions(...))
                 return
             except (IntegrityError, OperationalError, sqlite3.OperationalError):
                 if attempt == 10:
@@ -175,6 +205,12 @@ class ServiceApplication(Application[UUID]):
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
+
+    @property
+    def many_positions(self) -> bool:
+        """Whether `commit` takes `Positions` (several tracking records in one transaction): SQLite and
+        PostgreSQL stores; the in-memory one takes one at a time."""
+        return isinstance(self.recorder, _ManyPositions)
 
     def commit(self, uow: UnitOfWork, tracking: Tracking | None = None) -> int:
         """Save every pending event of the unit, with the tracking record, atomically.

@@ -13,8 +13,9 @@ handler, with the topics it subscribes to declared once beside it.
 
 An instance is the tracked consumer's `handle(uow, delivery)`; its bootstrap subscribes to
 `TriageHandler.topic_names()`. A message type the table does not name is not the service's business:
-it is skipped, or refused into the dead letters (`UNHANDLED = "reject"`) where the service reads a
-topic it alone is meant to understand. The table is checked against the topic registry when the class
+it is skipped — by the tracked consumer on its `ce_type` header, before any decoding (`wants`) — or
+refused into the dead letters (`UNHANDLED = "reject"`) where the service reads a topic it alone is
+meant to understand. The table is checked against the topic registry when the class
 is defined: a handler for a type none of the topics carries fails at import, not silently in production.
 """
 
@@ -26,6 +27,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from shared.contracts import MESSAGE_TYPES
 from shared.contracts.topics import Topic
 from shared.eventstore import UnitOfWork
 
@@ -52,6 +54,18 @@ class Inbound:
         strays = sorted(type_name(model) for model in cls.HANDLERS if type_name(model) not in carried)
         if strays:
             raise TypeError(f"{cls.__name__} handles {strays}, which none of {cls.topic_names()} carries")
+        cls._passed_over = frozenset(MESSAGE_TYPES) - {type_name(model) for model in cls.HANDLERS}
+
+    _passed_over: ClassVar[frozenset[str]] = frozenset()
+
+    def wants(self, type_name: str) -> bool:
+        """Whether a record of this CloudEvent type (its `ce_type` header) is this service's business:
+        the tracked consumer checks its author, decodes it and hands it over. A type of the catalogue
+        that the table does not name (with `UNHANDLED = "skip"`) is not: the consumer passes over it
+        unread, its position saved with the batch — no signature check, no JSON, no model for a message
+        that would have no effect here. Its author is checked by the services that do read it; a type
+        nobody knows still goes through decoding, into the dead letters as before."""
+        return self.UNHANDLED == "reject" or type_name not in self._passed_over
 
     @classmethod
     def topic_names(cls) -> list[str]:

@@ -42,6 +42,7 @@ from .authors import signed, signer_from_settings
 from .deadletters import DeadLetterRecord, publishable, reason_of
 from .kafka import MAX_RECORD_BYTES, RECORD_ERRORS, is_transient, record_size
 from .quarantine import WHOLE, QuarantinedRecord, Stage
+from .wakeup import StoreChanges
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ class OutboxRelay:
         self.progress = RelayProgress()
         self.metrics = RelayMetrics(process_registry(service, "relay"))  # the relay's /metrics (shared/health.py)
         self._producer: Any = None
+        self._changes: StoreChanges | None = None  # wakes the idle relay when its store changed
         self._position_key = b""
         self._alone_until: int | None = None  # one notification per transaction up to this id
         self._trace: str | None = None  # the trace of the notification being translated (shared/tracing.py)
@@ -141,6 +143,8 @@ class OutboxRelay:
         }
 
     async def start(self) -> None:
+        self._changes = StoreChanges.of(self.app, self.poll_seconds)
+        await self._changes.open()  # before the first read: no commit after it goes unnoticed
         instance = await asyncio.to_thread(self.app.store_instance)
         self._position_key = f"{self.service}/{instance}".encode()
         # One transactional id per store: starting fences any older relay of the same store and
@@ -151,6 +155,8 @@ class OutboxRelay:
         log.info("%s relay starts after notification %s", self.service, self.progress.position)
 
     async def stop(self) -> None:
+        if self._changes is not None:
+            await self._changes.aclose()
         await self._producer.stop()
 
     async def restart(self) -> None:
@@ -182,9 +188,9 @@ class OutboxRelay:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), min(0.2 * 2**failures, 10.0))
                     await self.restart()
-                if published == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.poll_seconds)
+                if published == 0:  # nothing new: wait until the store changes (or poll_seconds)
+                    assert self._changes is not None
+                    await self._changes.wait(stop)
         finally:
             await self.stop()
 

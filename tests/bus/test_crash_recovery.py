@@ -100,7 +100,7 @@ class CrashBeforeOffsetCommit(Exception):
 class CrashingConsumer(TrackedConsumer):
     """Dies after its first database commit, before Kafka hears of the offset."""
 
-    async def _commit_kafka_offset(self, partition: TopicPartition, offset: int) -> None:
+    async def _commit_kafka_offsets(self, offsets: dict[TopicPartition, int]) -> None:
         raise CrashBeforeOffsetCommit
 
 

@@ -69,7 +69,9 @@ async def test_a_failing_message_is_retried_then_dead_lettered_and_the_next_ones
     )
 
     assert [tally.count_of(i) for i in others] == [1] * 5
-    assert len(attempts) == 3 + 1  # once in its batch, then three attempts alone
+    # Once in its batch, then three attempts alone; once more first when its fetch held other
+    # partitions' records too (tried together in one transaction: TrackedConsumer.process_fetched).
+    assert len(attempts) in (3 + 1, 3 + 2)
 
     tally_relay = OutboxRelay(
         service=f"tally-{tag}", app=tally, translate=lambda _: (), bootstrap_servers=kafka_bootstrap

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from shared import tracing
 from shared.auth import Principal
+from shared.bus.wakeup import StoreChanges
 from shared.clock import Clock, utc_now
 from shared.contracts.projection import Statistics, StepCheck
 from shared.directory_keys import service_keys
@@ -416,6 +417,8 @@ def create_app(
                 traces = await asyncio.to_thread(projection.read.traces_at, positions)
                 tracing.within_recorded("projection SSE push", traces, start_time=pushed, changes=len(positions))
 
+        never = asyncio.Event()  # a stream ends when its client goes (checked after each wake)
+
         async def events() -> AsyncIterator[str]:
             # A write into a connection the client has closed does not fail here: the event loop
             # notices the closed socket only when it gets to run. So the history is sent in chunks,
@@ -423,7 +426,10 @@ def create_app(
             # `?after=0` wrote the whole backlog into the dead socket, one log line a write).
             nonlocal position
             request.app.state.open_streams += 1
+            # Woken when the store changes (SQLite: within ~10 ms), at the latest every poll interval.
+            store = StoreChanges.of(projection, settings.index_poll_seconds, idle_seconds=settings.index_poll_seconds)
             try:
+                await store.open()
                 yield ": projection changes\n\n"
                 while True:
                     await asyncio.to_thread(projection.refresh)
@@ -443,8 +449,9 @@ def create_app(
                             return
                     if once or await request.is_disconnected():
                         return
-                    await asyncio.sleep(settings.index_poll_seconds)
+                    await store.wait(never)
             finally:
+                await store.aclose()
                 request.app.state.open_streams -= 1
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,110 @@
+"""The store-change watcher that wakes an idle relay (shared/bus/wakeup.py), on a real SQLite file in WAL
+mode written by another connection, as a service's HTTP app or worker writes the relay's store. No
+timing is judged beyond "at once" versus "only after the safety net's second"."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from services.intake.settings import IntakeSettings
+from shared.bus.wakeup import StoreChanges
+from shared.eventstore import store_environment
+from tests.kafka_support import Tally, TallyApplication
+
+
+def writer(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
+    return db
+
+
+async def timed(changes: StoreChanges, stop: asyncio.Event) -> float:
+    start = time.monotonic()
+    await changes.wait(stop)
+    return time.monotonic() - start
+
+
+async def test_a_commit_by_another_connection_wakes_the_follower_and_a_quiet_store_does_not(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    db = writer(path)
+    changes = StoreChanges(str(path), poll_seconds=0.05, idle_seconds=1.0)
+    stop = asyncio.Event()
+    await changes.open()
+    assert changes.watching
+    try:
+        # Quiet: only the safety net ends the wait.
+        assert await timed(changes, stop) >= 0.9
+        assert changes.wakes == 0
+
+        # A commit while waiting wakes it.
+        async def commit_soon() -> None:
+            await asyncio.sleep(0.1)
+            db.execute("INSERT INTO t VALUES (1)")
+
+        writing = asyncio.create_task(commit_soon())
+        assert await timed(changes, stop) < 0.9
+        await writing
+        assert changes.wakes == 1
+
+        # A commit after the wait returned (while the follower reads the store) is not missed: the
+        # next wait returns at once.
+        db.execute("INSERT INTO t VALUES (2)")
+        assert await timed(changes, stop) < 0.5
+        assert changes.wakes == 2
+
+        # A reading connection changes nothing; stop ends a wait at once.
+        db.execute("SELECT count(*) FROM t").fetchone()
+        stop.set()
+        assert await timed(changes, stop) < 0.5
+        assert changes.wakes == 2
+    finally:
+        changes.close()
+        db.close()
+
+
+async def test_without_a_file_it_waits_the_poll_interval_as_before() -> None:
+    changes = StoreChanges(None, poll_seconds=0.2)
+    await changes.open()
+    assert not changes.watching
+    elapsed = await timed(changes, asyncio.Event())
+    assert 0.15 <= elapsed < 1.0
+
+
+async def test_a_services_store_wakes_its_follower_on_a_commit(store_settings: dict[str, Any]) -> None:
+    """SQLite through its file, PostgreSQL through the NOTIFY the event-sourcing library sends in every
+    insert transaction: the store a relay follows, written as a service writes it."""
+    settings = IntakeSettings(**store_settings).model_copy(update={"service_name": "tally"})
+    app = TallyApplication(env=store_environment(settings))
+    changes = StoreChanges.of(app, 0.05, idle_seconds=1.0)
+    stop = asyncio.Event()
+    try:
+        await changes.open()
+        assert changes.watching
+        assert await timed(changes, stop) >= 0.9  # quiet
+
+        def write() -> None:
+            uow = app.unit_of_work()
+            tally = Tally(uuid.uuid4())
+            tally.count_one(uuid.uuid4())
+            uow.add(tally)
+            app.commit(uow)
+
+        async def write_soon() -> None:
+            await asyncio.sleep(0.1)
+            await asyncio.to_thread(write)
+
+        writing = asyncio.create_task(write_soon())
+        assert await timed(changes, stop) < 0.9
+        await writing
+        await asyncio.to_thread(write)  # while the follower would be reading: the next wait ends at once
+        assert await timed(changes, stop) < 0.5
+        assert changes.wakes >= 2
+    finally:
+        await changes.aclose()
+        app.close()
