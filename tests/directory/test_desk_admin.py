@@ -142,7 +142,7 @@ def test_a_manager_sets_the_office_calendar_at_the_sla_service(desk: Any) -> Non
     bad = client.post("/admin/calendar", data={"csrf": token, "days": "mon", "start": "09:00", "end": "18:00"})
     assert bad.status_code == 422 and "days" in bad.text
     away = client.post("/admin/calendar", data={"csrf": token, "days": "0 1 2 3 4", "start": "09:00", "end": "18:00"})
-    assert away.status_code == 502 and "sla (503)" in away.text
+    assert away.status_code == 502 and "[sla 503: " in away.text and "cannot be reached now" in away.text
 
 
 def test_the_calendar_form_becomes_the_sla_s_calendar() -> None:
