@@ -1,0 +1,70 @@
+"""General causes of a wrong business area on unseen text (issue 9, the area round): an amount written
+with 蚊 (dollars, not mosquitoes), a fund the owners pay into (money, not the repair it is kept for), a
+place joined to its thing by 顶上/底下/旁边, a worker's nap (his own conduct, whatever his job), the
+estate's shuttle and its driver (traffic, not safety), stinging insects' nests (pests). Each case is a
+new sentence (none is the corpus's); the first cases fail on the engine before the round, the controls
+pass on both. Rules alone, pure."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.triage.domain.engine import History, judge
+from services.triage.domain.rules import BUNDLED_RULES, Rules, load_rules_file
+from services.triage.domain.text import Text
+
+RULES = Rules(1, load_rules_file(BUNDLED_RULES))
+
+
+def judged(description: str, obj: str = ""):
+    return judge({"object": obj, "description": description, "customer_request": ""}, "hk-central", RULES, History())
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        # a number before 蚊 is money: the parcel is the matter, not mosquitoes
+        ("前台收咗我個快遞,入面係對二千幾蚊嘅耳機,而家話搵唔到", "customer-service"),
+        ("管理處話要收我五百蚊先肯補發張門禁卡", "electromechanical"),
+        # a fund is money, whatever it is kept for
+        ("请问维修基金的余额在哪里可以查到?每户交了多少?", "finance"),
+        ("How much is each flat paying into the maintenance fund this year?", "finance"),
+        # a place joined to its thing by a word of position: the thing is the matter
+        ("地下停车场顶上的水管一直在滴水,地上全是水", "maintenance"),
+        # a worker's nap is his own conduct, not his function
+        ("清潔姐姐成日喺後樓梯瞓晏覺,叫極都唔醒", "staff"),
+        ("保洁员每天下午在楼梯间午睡,叫都叫不醒", "staff"),
+        # the estate's shuttle driven fast is traffic, even where it is dangerous
+        ("屋苑接駁車司機成日揸得好快,過彎都唔減速,好危險", "traffic"),
+        ("the shuttle driver takes the bends far too fast, it is dangerous for the kids", "traffic"),
+        # a stinging insect's nest is a pest, wherever it hangs
+        ("花園涼亭頂有個好大嘅黃蜂竇,細路成日喺下面玩", "sanitation"),
+        ("hornets have built a nest above the bench by the pond", "sanitation"),
+    ],
+)
+def test_the_area_is_what_the_complaint_is_about(text: str, area: str) -> None:
+    j = judged(text)
+    assert j.business_area == area, j.explanations["category"].reason
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        ("後樓梯好多蚊,晚晚都咬到成身包", "sanitation"),  # many mosquitoes, no number: still pests
+        ("垃圾房附近有三隻蚊一直飛來飛去", "sanitation"),  # a count of mosquitoes, a classifier between
+        ("管理費今年加咗三百蚊,點解冇通知", "finance"),  # money that is the matter itself
+        ("停车场的车位费又涨了", "parking"),  # a compound keeps its topic
+        ("the guard at the gate was rude to my mother", "staff"),  # conduct named as such
+        ("小区的维修工来了三次都没修好水管", "maintenance"),  # 维修 without a fund is a repair
+    ],
+)
+def test_controls_keep_their_area(text: str, area: str) -> None:
+    j = judged(text)
+    assert j.business_area == area, j.explanations["category"].reason
+
+
+def test_an_amount_with_mosquito_is_one_word() -> None:
+    t = Text("部相機三千幾蚊")
+    assert t.find(("蚊",)) == []
+    assert Text("好多蚊").find(("蚊",)) == [(2, 3)]
+    assert Text("500蚊").find(("蚊",)) == []
