@@ -65,6 +65,42 @@ def places(found: list[tuple[str, list[Hit]]], text: Text) -> set[tuple[str, int
     return where
 
 
+def doers(found: list[tuple[str, list[Hit]]], workers: list[Hit], conduct_area: str) -> set[tuple[str, int]]:
+    """(area, first token) of each hit that only names who acted: a worker named by his job (the
+    cleaner, 保潔, the guard, 保安) whose own conduct the complaint names (a word of `conduct_area`,
+    staff, beyond the job words themselves: shouted, 吼, on his phone, 午睡). His job is who he is,
+    not what went wrong, so it keeps a quarter of its weight, as a place does; a cleaner who never
+    cleans names no conduct, and stays the cleaning's."""
+    if not workers:
+        return set()
+
+    def a_worker(h: Hit) -> bool:
+        return any(w.first <= h.first and h.last <= w.last for w in workers)
+
+    conduct = [h for area, hits in found if area == conduct_area for h in hits if h.counts and h.weight > 0]
+    if not any(not a_worker(h) for h in conduct):
+        return set()
+    return {(area, h.first) for area, hits in found if area != conduct_area for h in hits if a_worker(h)}
+
+
+def charged_for_use(
+    found: list[tuple[str, list[Hit]]], charges: list[Hit], facilities: tuple[str, ...]
+) -> set[tuple[str, int]]:
+    """(area, first token) of each other area's hit that is a charge for a facility's use: a fee
+    asked about for the badminton court, a refund of a court's booking. The facility is the matter;
+    the charge says what the customer wants of it, so it keeps a quarter of its weight."""
+    named = any(h.counts and h.weight > 0 for area, hits in found if area in facilities for h in hits)
+    if not named or not charges:
+        return set()
+    return {
+        (area, h.first)
+        for area, hits in found
+        if area not in facilities
+        for h in hits
+        if any(c.first <= h.first and h.last <= c.last for c in charges)
+    }
+
+
 def as_place(hit: Hit) -> Hit:
     return Hit(hit.phrase, hit.words, hit.weight * PLACE_SHARE, hit.first, hit.last, hit.muted_by)
 
