@@ -1,10 +1,11 @@
 """General causes of a wrong business area on unseen text (issue 9, the area round): an amount written
 with 蚊 (dollars, not mosquitoes), a fund the owners pay into (money, not the repair it is kept for), a
-place joined to its thing by 顶上/底下/旁边, a worker's nap or shouting (his own conduct, whatever his
-job: the job word only says who), a charge for a facility's use (the facility is the matter), the
-estate's shuttle and its driver (traffic, not safety), stinging insects' nests (pests). Each case is a
-new sentence (none is the corpus's); the first cases fail on the engine before the round, the controls
-pass on both. Rules alone, pure."""
+place joined to its thing by 顶上/底下/旁边, a worker's nap, shouting or snoring (his own conduct: the
+job word only says who), a charge for a facility's use (the facility is the matter), clearing away
+(the cleaning's act), what a notice is about (the notice is the matter), the estate's shuttle and its
+driver (traffic, not safety), stinging insects' nests (pests). Each case is a new sentence (none is the
+corpus's); the first test's cases fail on the engine before the round, the controls pass on both.
+Rules alone, pure."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def judged(description: str, obj: str = ""):
         # a worker's own conduct named: his job only says who it was
         ("the security guard at the car park gate swore at my son and told him to get lost", "staff"),
         ("二座个保洁阿姨成日对住我哋呼喝,好似我哋欠咗佢钱咁", "staff"),
+        # a guard drunk or snoring at his post: his own conduct
+        ("半夜落去搵保安,佢喺更亭扯鼻鼾,拍極窗都唔醒", "staff"),
+        ("the night guard was snoring in his booth when I came home at 2am", "staff"),
+        # clearing away is the cleaning's act, whatever was cleared
+        ("保潔阿姨把我停在樓梯間的自行車收走了", "sanitation"),
+        # what a notice is about is its content; the notice is the matter
+        ("the notice about the fire drill was only put up in English, my parents can't read it", "customer-service"),
         # a charge for a facility's use: the facility is the matter
         ("请问羽毛球场晚上用要收费吗?押金多少?", "club"),
         ("the squash court lights died halfway through our game, I want a refund of the fee", "club"),
@@ -71,6 +79,8 @@ def test_the_area_is_what_the_complaint_is_about(text: str, area: str) -> None:
         ("會所月費張單多收咗我兩個月,要求退返", "finance"),  # a bill overcharged is money, beside a facility
         ("the gym membership was debited twice from my autopay this month", "finance"),  # a debit, beside a facility
         ("the clubhouse pool has been closed for repairs for a month", "club"),  # the facility itself
+        ("the fire alarm in our corridor has been ringing for an hour, nobody has come", "safety"),  # no notice
+        ("保安成日喺更亭瞓覺,有賊入嚟都唔知", "staff"),  # sleeping on duty was already conduct
     ],
 )
 def test_controls_keep_their_area(text: str, area: str) -> None:

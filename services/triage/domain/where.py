@@ -101,6 +101,33 @@ def charged_for_use(
     }
 
 
+# A notice's subject: what a notice is about is its content, the notice the matter ("could the
+# notice about the tank cleaning be put up in Chinese"). English only: a Chinese X通知 is as often
+# the outage's own title (停電通知 over a request to warn the floor), as the corpus labels it.
+_NOTICES = frozenset(("notice", "notices"))
+_ABOUT = frozenset(("about", "of", "on", "for", "regarding"))
+_SUBJECT_REACH = 5
+
+
+def notice_subjects(found: list[tuple[str, list[Hit]]], text: Text, notice_area: str) -> set[tuple[str, int]]:
+    """(area, first token) of each hit within a few words after "notice about/of/on", in its clause:
+    what the notice is about keeps a quarter of its weight; the notice (customer service's) is the
+    matter."""
+    tokens = text.tokens
+    spans = [
+        (i + 2, i + 2 + _SUBJECT_REACH)
+        for i, t in enumerate(tokens[:-1])
+        if not t.cjk and t.word in _NOTICES and tokens[i + 1].word in _ABOUT
+    ]
+    return {
+        (area, h.first)
+        for area, hits in found
+        if area != notice_area
+        for h in hits
+        if any(a <= h.first and h.last <= b and tokens[h.first].clause == tokens[a - 1].clause for a, b in spans)
+    }
+
+
 def as_place(hit: Hit) -> Hit:
     return Hit(hit.phrase, hit.words, hit.weight * PLACE_SHARE, hit.first, hit.last, hit.muted_by)
 
