@@ -439,10 +439,11 @@ def test_the_rules_version_names_the_reading_model(store_settings: dict[str, Any
     try:
         assert on.reading_model is not None
         assert on.current_rules().data["model"]["corpus"] == on.reading_model.identity
-        feed(on, registered("门口的保安对我爸大吼大叫,他只是问一下路", obj="保安"))
+        # the rules read the Water Supplies Department's bill as electromechanical, unsure; the model: finance
+        feed(on, registered("my water bill from the Water Supplies Department is three times last quarter's"))
         decision = of_type(published(on), ComplaintTriaged)[0].payload
-        assert decision.business_area == "staff"
-        assert decision.explanations["category"].rule.startswith("model.area.staff@v")
+        assert decision.business_area == "finance"
+        assert decision.explanations["category"].rule.startswith("model.area.finance@v")
         assert decision.rules_version == on.current_rules().version
     finally:
         on.close()

@@ -56,15 +56,16 @@ def test_a_changed_label_is_a_new_model_identity() -> None:
 
 
 def test_the_model_decides_the_area_where_the_rules_are_unsure(model: ReadingModel) -> None:
-    # A guard shouting at a parent is the guard's conduct (staff); the rules hear only "保安" (safety), unsure.
-    rules_alone, with_model = both("门口的保安对我爸大吼大叫,他只是问一下路", model, obj="保安")
-    assert rules_alone.business_area == "safety"
+    # A utility's bill is money (finance); the rules hear only "water" (electromechanical), unsure.
+    text = "my water bill from the Water Supplies Department is three times last quarter's"
+    rules_alone, with_model = both(text, model)
+    assert rules_alone.business_area == "electromechanical"
     assert rules_alone.confidence["category"] < RULES.review_below
-    assert with_model.business_area == "staff"
+    assert with_model.business_area == "finance"
     assert "reading model" in with_model.explanations["category"].reason
     assert model.identity in with_model.explanations["category"].reason
-    assert with_model.department == RULES.department_for("hk-central", "staff")[0]
-    assert "staff" in with_model.explanations["routing"].reason
+    assert with_model.department == RULES.department_for("hk-central", "finance")[0]
+    assert "finance" in with_model.explanations["routing"].reason
 
 
 def test_where_the_rules_are_unsure_the_model_grades_higher_quoting_the_complaints_words(model: ReadingModel) -> None:

@@ -17,7 +17,7 @@ from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
-from .where import as_place, beyond_the_estate, places
+from .where import as_place, beyond_the_estate, charged_for_use, doers, notice_subjects, places
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 
@@ -252,6 +252,13 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
 
     # Where, not what: a place another area's thing is in (停車場B3啲燈, "the lights in the car park").
     where = places(found, text)
+    # Who, not what: a worker's job when the complaint names his own conduct (the guard shouted).
+    where |= doers(found, counting(rules.workers.hits(text)), "staff")
+    # A charge for a facility's use: the facility is the matter (要收費嗎 for the badminton court).
+    facilities, charges = rules.facility_charges
+    where |= charged_for_use(found, counting(charges.hits(text)), facilities)
+    # What a notice is about is its content; the notice is the matter (停水通知 posted late).
+    where |= notice_subjects(found, text, "customer-service")
     found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
     areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]

@@ -229,6 +229,17 @@ class Rules:
         return self._lists(self.data["areas"], "areas")
 
     @cached_property
+    def facility_charges(self) -> tuple[tuple[str, ...], PhraseList]:
+        """The areas whose use is charged for, and the words of a charge (`[areas.charges]`)."""
+        charges = self.data["areas"].get("charges", {})
+        return tuple(charges.get("facilities", [])), self.phrases(charges.get("words", []), "areas.charges.words")
+
+    @cached_property
+    def workers(self) -> PhraseList:
+        """A worker named by his job (`[areas.roles] workers`): who acted, when his conduct is named."""
+        return self.phrases(self.data["areas"].get("roles", {}).get("workers", []), "areas.roles.workers")
+
+    @cached_property
     def major(self) -> dict[str, dict[str, PhraseList]]:
         """The lists of each major criterion; a list the rules do not have is empty, so rules written
         before a list existed still judge (they just never find it)."""

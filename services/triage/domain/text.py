@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .numerals import NUMERAL_CHARS
 from .script import to_simplified
 
 _TOKEN = re.compile(
@@ -90,9 +91,10 @@ class Text:
         # a vehicle, not a parcel; 黑蚊蚊 pitch dark, not mosquitoes. A phrase inside one, or across
         # its edge, is not found; the whole compound is.
         self._words: tuple[tuple[int, int], ...] = ()
+        spans = _money(self.tokens)
         if compounds:
-            spans = [span for c in compounds for span in self.find(phrase_tokens(c, cantonese))]
-            self._words = tuple(sorted(spans))
+            spans += [span for c in compounds for span in self.find(phrase_tokens(c, cantonese))]
+        self._words = tuple(sorted(spans))
 
     def find(self, phrase: tuple[str, ...], exact: bool = False) -> list[tuple[int, int]]:
         """Every (first, last+1) token range where the phrase's tokens occur in a row; `exact`
@@ -117,6 +119,26 @@ class Text:
 
     def __contains__(self, phrase: tuple[str, ...]) -> bool:
         return (" " + " ".join(phrase) + " ") in self._joined
+
+
+# Cantonese writes a dollar as 蚊 (mosquito): after a number (三千幾蚊, 500蚊, 廿蚊, 百幾蚊) it is money.
+_AMOUNT = NUMERAL_CHARS | frozenset("千万几多")
+
+
+def _money(tokens: list[Token]) -> list[tuple[int, int]]:
+    """The spans of an amount written with 蚊 (the number and 蚊), read as one word so that 蚊 alone,
+    the mosquito, is not found inside it."""
+    spans = []
+    for i, t in enumerate(tokens):
+        if t.form != "蚊" or i == 0:
+            continue
+        first = i
+        while first > 0 and (tokens[first - 1].form in _AMOUNT or tokens[first - 1].word.isdigit()):
+            first -= 1
+        # a number must be there: 好多蚊 is many mosquitoes
+        if any(tokens[j].form in NUMERAL_CHARS or tokens[j].word.isdigit() for j in range(first, i)):
+            spans.append((first, i + 1))
+    return spans
 
 
 def phrase_tokens(phrase: str, cantonese: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:

@@ -20,8 +20,8 @@ from .text import Text
 
 PLACE_SHARE = 0.25
 # What may stand between a Chinese place and the thing in it (folded to Simplified, Cantonese read):
-# possessives, and the labels of a part of a place (B3, B区, 3楼, 里面).
-_LINKERS = frozenset("的之些区层楼号座栋里内面边上下")
+# possessives, and the labels of a part of a place (B3, B区, 3楼, 里面, 顶上, 底下, 旁边, 角落).
+_LINKERS = frozenset("的之些区层楼号座栋里内面边上下顶底旁侧角")
 _MOST_BETWEEN = 3
 _PREPOSITIONS = frozenset(
     ("in", "at", "on", "inside", "outside", "near", "around", "behind", "under", "above", "by", "beside")
@@ -63,6 +63,69 @@ def places(found: list[tuple[str, list[Hit]]], text: Text) -> set[tuple[str, int
                 where.add((area, place.first))
                 break
     return where
+
+
+def doers(found: list[tuple[str, list[Hit]]], workers: list[Hit], conduct_area: str) -> set[tuple[str, int]]:
+    """(area, first token) of each hit that only names who acted: a worker named by his job (the
+    cleaner, 保潔, the guard, 保安) whose own conduct the complaint names (a word of `conduct_area`,
+    staff, beyond the job words themselves: shouted, 吼, on his phone, 午睡). His job is who he is,
+    not what went wrong, so it keeps a quarter of its weight, as a place does; a cleaner who never
+    cleans names no conduct, and stays the cleaning's."""
+    if not workers:
+        return set()
+
+    def a_worker(h: Hit) -> bool:
+        return any(w.first <= h.first and h.last <= w.last for w in workers)
+
+    conduct = [h for area, hits in found if area == conduct_area for h in hits if h.counts and h.weight > 0]
+    if not any(not a_worker(h) for h in conduct):
+        return set()
+    return {(area, h.first) for area, hits in found if area != conduct_area for h in hits if a_worker(h)}
+
+
+def charged_for_use(
+    found: list[tuple[str, list[Hit]]], charges: list[Hit], facilities: tuple[str, ...]
+) -> set[tuple[str, int]]:
+    """(area, first token) of each other area's hit that is a charge for a facility's use: a fee
+    asked about for the badminton court, a refund of a court's booking. The facility is the matter;
+    the charge says what the customer wants of it, so it keeps a quarter of its weight."""
+    named = any(h.counts and h.weight > 0 for area, hits in found if area in facilities for h in hits)
+    if not named or not charges:
+        return set()
+    return {
+        (area, h.first)
+        for area, hits in found
+        if area not in facilities
+        for h in hits
+        if any(c.first <= h.first and h.last <= c.last for c in charges)
+    }
+
+
+# A notice's subject: what a notice is about is its content, the notice the matter ("could the
+# notice about the tank cleaning be put up in Chinese"). English only: a Chinese X通知 is as often
+# the outage's own title (停電通知 over a request to warn the floor), as the corpus labels it.
+_NOTICES = frozenset(("notice", "notices"))
+_ABOUT = frozenset(("about", "of", "on", "for", "regarding"))
+_SUBJECT_REACH = 5
+
+
+def notice_subjects(found: list[tuple[str, list[Hit]]], text: Text, notice_area: str) -> set[tuple[str, int]]:
+    """(area, first token) of each hit within a few words after "notice about/of/on", in its clause:
+    what the notice is about keeps a quarter of its weight; the notice (customer service's) is the
+    matter."""
+    tokens = text.tokens
+    spans = [
+        (i + 2, i + 2 + _SUBJECT_REACH)
+        for i, t in enumerate(tokens[:-1])
+        if not t.cjk and t.word in _NOTICES and tokens[i + 1].word in _ABOUT
+    ]
+    return {
+        (area, h.first)
+        for area, hits in found
+        if area != notice_area
+        for h in hits
+        if any(a <= h.first and h.last <= b and tokens[h.first].clause == tokens[a - 1].clause for a, b in spans)
+    }
 
 
 def as_place(hit: Hit) -> Hit:
