@@ -23,7 +23,13 @@ from shared.personal import FORM_TEXTS, identifying_facts, open_form, seal_call,
 from .domain.complaint import Complaint, sealed_fingerprint
 from .domain.contact import check_contact
 from .domain.erasure import PersonErasure
-from .domain.errors import ComplaintNotFound, HotlineReferenceReused, ReferenceReused, TimeOutOfBounds
+from .domain.errors import (
+    ComplaintNotFound,
+    HotlineReferenceReused,
+    ReferenceReused,
+    TimeOutOfBounds,
+    UnknownOffice,
+)
 from .domain.hotline import HotlineCall, call_fingerprint
 from .domain.ledger import OfficeLedger
 from .group_commit import GroupCommit
@@ -80,6 +86,9 @@ class IntakeApplication(ServiceApplication):
         # adapters/office_regions.py); a complainant's contact is read there (domain/contact.py).
         self.phone_region: Callable[[str], str] = lambda _office_id: DEFAULT_PHONE_REGION
         self.followers: list[Any] = []  # feeds that keep it current (the directory's), closed with it
+        # Whether an office exists, as the directory says (bootstrap sets it when it follows the
+        # directory); without the directory every office id is taken on trust.
+        self.office_known: Callable[[str], bool] = lambda _office_id: True
 
     def close(self) -> None:
         for follower in self.followers:
@@ -111,7 +120,10 @@ class IntakeApplication(ServiceApplication):
 
     def record_hotline_call(self, call: HotlineCallRecord, actor: Principal, now: datetime) -> HotlineCallRecorded:
         """Record a call record of the group hotline; its relay publishes it on `complaints.hotline.reports`.
-        The caller's contact is held to the registration's rule, read in the named office's region."""
+        The caller's contact is held to the registration's rule, read in the named office's region.
+        An office the directory never announced is refused (UnknownOffice): nothing is recorded."""
+        if not self.office_known(call.office_id):
+            raise UnknownOffice(call.office_id)
         check_contact(call.complainant.contact, self.phone_region(call.office_id))  # before sealing
         for attempt in (1, 2):
             uow = self.unit_of_work()

@@ -26,6 +26,7 @@ def application(settings: IntakeSettings) -> IntakeApplication:
     regions = OfficeRegions(settings.default_phone_region, settings.office_time_zones)
     if settings.zones_from_directory:  # the directory's zones replace the setting's as they arrive
         app.followers.append(regions.follow(settings.kafka_bootstrap_servers, AuthorCheck.from_settings(settings)))
+        app.office_known = regions.announced  # and a hotline call must name an office it announced
     app.phone_region = regions.region
     return app
 

@@ -4,6 +4,7 @@ intake's store, and published by its relay as `complaints.hotline.ComplaintRepor
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -14,14 +15,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.intake import bootstrap
+from services.intake.adapters.office_regions import OfficeRegions
 from services.intake.adapters.outbound import translate
-from services.intake.domain.errors import HotlineReferenceReused
+from services.intake.domain.errors import HotlineReferenceReused, UnknownOffice
 from services.intake.domain.hotline import HotlineCall
 from services.intake.entrypoints.hotline import BadCallFile, read_calls, send_calls
 from services.intake.entrypoints.http import create_app
 from services.intake.settings import IntakeSettings
 from shared.auth import Principal
-from shared.contracts import derived_id
+from shared.contracts import Actor, derived_id
+from shared.contracts.directory import OfficeChanged, OfficeRecord
 from shared.contracts.hotline import HotlineCallRecord, HotlineComplaintReported
 from shared.contracts.topics import HOTLINE_REPORTS
 from tests.support import T0, write_keys
@@ -207,3 +210,94 @@ def test_a_callers_contact_that_reaches_nobody_is_422_naming_the_field_and_nothi
     assert published(client) == []
     with_email = call("HL-2026-0002", complainant={"name": "Chan", "contact": "chan.tm@example.com"})
     assert client.post("/hotline/calls", json=with_email, headers=as_(keys)).status_code == 201
+
+
+# -- which offices exist is the directory's fact (adapters/office_regions.py) ----------------------------
+
+
+class Unfollowed:
+    """The feed bootstrap would start, not started: the test announces the directory's offices itself."""
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def directory_offices(monkeypatch: pytest.MonkeyPatch) -> list[OfficeRegions]:
+    """The OfficeRegions bootstrap builds when it follows the directory (its feed replaced by nothing)."""
+    built: list[OfficeRegions] = []
+
+    def follow(regions: OfficeRegions, *_: Any) -> Unfollowed:
+        built.append(regions)
+        return Unfollowed()
+
+    monkeypatch.setattr(OfficeRegions, "follow", follow)
+    return built
+
+
+def announce(regions: OfficeRegions, office_id: str, time_zone: str = "Asia/Hong_Kong") -> None:
+    record = OfficeRecord(office_id=office_id, name=office_id, time_zone=time_zone, units_served=100)
+    regions.apply(
+        OfficeChanged(
+            event_id=uuid.uuid4(),
+            entity=f"office:{office_id}",
+            change="created",
+            reason="opened",
+            occurred_at=T0,
+            actor=Actor(id="group/admin", role="admin"),
+            payload=record,
+        )
+    )
+
+
+@pytest.fixture
+def following_client(tmp_path: Path, keys: dict[str, str], directory_offices) -> Iterator[TestClient]:
+    settings = IntakeSettings(
+        store="sqlite", state_dir=tmp_path, keys_file=tmp_path / "keys.json", zones_from_directory=True
+    )
+    with TestClient(create_app(settings, clock=lambda: T0 + timedelta(hours=1))) as client:
+        [regions] = directory_offices
+        announce(regions, "kln-east")
+        yield client
+
+
+def test_a_call_about_an_office_the_directory_announced_is_recorded(following_client, keys) -> None:
+    assert following_client.post("/hotline/calls", json=call(), headers=as_(keys)).status_code == 201
+
+
+def test_a_call_about_an_office_the_directory_never_announced_is_422_naming_office_id(following_client, keys) -> None:
+    answer = following_client.post("/hotline/calls", json=call(office_id="nowhere"), headers=as_(keys))
+
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["body", "office_id"] and problem["type"] == "unknown_office"
+    assert "'nowhere'" in problem["msg"] and "directory" in problem["msg"]
+    assert published(following_client) == []  # no call, so no concealment signal against a phantom office
+
+
+def test_an_office_announced_after_a_refusal_is_accepted_then(following_client, directory_offices, keys) -> None:
+    later = call("HL-2026-0009", office_id="sz-futian", complainant={"name": "Chan", "contact": "0755 8888 6666"})
+    assert following_client.post("/hotline/calls", json=later, headers=as_(keys)).status_code == 422
+
+    announce(directory_offices[0], "sz-futian", "Asia/Shanghai")  # and its zone reads the caller's phone
+
+    assert following_client.post("/hotline/calls", json=later, headers=as_(keys)).status_code == 201
+
+
+def test_without_the_directory_any_office_id_is_taken_on_trust(client, keys) -> None:
+    assert client.post("/hotline/calls", json=call(office_id="nowhere"), headers=as_(keys)).status_code == 201
+
+
+def test_the_application_refuses_an_unannounced_office_before_anything_is_recorded(store_settings) -> None:
+    regions = OfficeRegions("HK")
+    announce(regions, "kln-east")
+    app = bootstrap.application(IntakeSettings(**store_settings))
+    app.office_known = regions.announced
+    try:
+        with pytest.raises(UnknownOffice) as refused:
+            app.record_hotline_call(HotlineCallRecord.model_validate(call(office_id="nowhere")), HOTLINE, T0)
+        assert refused.value.field == ("office_id",)
+        assert app.process_recorder.max_notification_id() in (None, 0)
+        assert app.record_hotline_call(HotlineCallRecord.model_validate(call()), HOTLINE, T0).created
+    finally:
+        app.close()

@@ -1,6 +1,7 @@
 """On a real broker: an office's time zone, set and changed through the directory, is the region intake
 reads its complainants' phone numbers in (a Shenzhen office's "0755 8888 6666" is a number there, not
-at a Hong Kong office), with no restart; until the directory names an office, the default region."""
+at a Hong Kong office), with no restart; until the directory names an office, the default region, and
+no hotline call about it is recorded."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from services.directory import bootstrap as directory_boot
 from services.directory.entrypoints.http import create_app as directory_api
 from services.directory.settings import DirectorySettings
 from services.intake import bootstrap as intake_boot
-from services.intake.domain.errors import ContactRefused
+from services.intake.domain.errors import ContactRefused, UnknownOffice
 from services.intake.settings import IntakeSettings
 from shared.auth import Principal
 from shared.contracts import RegistrationForm
+from shared.contracts.hotline import HotlineCallRecord
 from tests.directory.test_keys_kafka import publish
 from tests.support import T0, form, write_keys
 
@@ -46,11 +48,22 @@ async def test_the_directorys_time_zone_is_the_offices_phone_region(kafka_bootst
         IntakeSettings(**common, store="memory", state_dir=tmp_path / "intake", zones_from_directory=True)
     )
     reception = Principal(f"{office}/reception", office, frozenset({"receptionist"}))
+    hotline = Principal("group/hotline", None, frozenset({"hotline"}))
+    call = HotlineCallRecord(
+        office_id=office,
+        hotline_reference=f"HL-{office}",
+        reported_at=T0,
+        complainant=SHENZHEN_LINE,
+        unit_address="Flat 3A, Futian Tower",
+        summary="The office did not answer about the lift.",
+    )
     now = T0 + timedelta(hours=1)
     try:
         assert intake.phone_region(office) == "HK"  # nothing said yet: the default
         with pytest.raises(ContactRefused):
             intake.register(office, reception, RegistrationForm(**form("SZ-1", complainant=SHENZHEN_LINE)), now)
+        with pytest.raises(UnknownOffice):  # and no hotline call about an office the directory never named
+            intake.record_hotline_call(call, hotline, now)
 
         with TestClient(directory_api(settings, directory)) as api:
             body = {"office_id": office, "name": "Futian", "time_zone": "Asia/Shanghai", "units_served": 100}
@@ -61,6 +74,7 @@ async def test_the_directorys_time_zone_is_the_offices_phone_region(kafka_bootst
             office, reception, RegistrationForm(**form("SZ-1", complainant=SHENZHEN_LINE)), now
         )
         assert registered.created and registered.sequence_number == 1
+        assert intake.record_hotline_call(call, hotline, now).created  # the directory has named it now
 
         with TestClient(directory_api(settings, directory)) as api:
             moved = api.patch(

@@ -129,6 +129,8 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
         return _("must be a whole number")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _("is out of range")
+    if kind == "unknown_office":  # intake: the directory never announced the office a hotline call names
+        return _("is not an office the directory knows: check the office id")
     for pattern, words in BOUNDS:
         if pattern.search(msg):
             return _(words)

@@ -10,6 +10,9 @@ With `INTAKE_ZONES_FROM_DIRECTORY=true` (`make up`, compose, the chart) every in
 `complaints.directory.events` from its start in a thread of its own (no consumer group: each process
 needs every office), as the projection does for units served; an office the directory has not named
 (yet), or a zone of no country ("UTC"), reads phones in `INTAKE_DEFAULT_PHONE_REGION` (HK).
+
+The same feed says which offices exist: a hotline call about an office the directory never announced
+is refused (`announced`); without the feed (tests, dev) every office id is taken on trust, as before.
 """
 
 from __future__ import annotations
@@ -64,13 +67,19 @@ class OfficeRegions:
         self.default_region = default_region
         self.zones: dict[str, str] = dict(zones or {})
         self.feed: DirectoryFeed | None = None  # what keeps it current, when it follows the directory
+        self.offices: set[str] = set()  # every office the directory has announced (closed ones too)
 
     def region(self, office_id: str) -> str:
         return region_of_zone(self.zones.get(office_id)) or self.default_region
 
+    def announced(self, office_id: str) -> bool:
+        """Whether the directory has named this office (ever: a closed office's calls are still facts)."""
+        return office_id in self.offices
+
     def apply(self, event: DirectoryEvent) -> None:
         if isinstance(event, OfficeChanged):
             self.zones[event.payload.office_id] = event.payload.time_zone
+            self.offices.add(event.payload.office_id)
 
     def follow(self, bootstrap_servers: str, authors: AuthorCheck | None) -> DirectoryFeed:
         """Start keeping the zones as the directory's events say (in the feed's own thread)."""

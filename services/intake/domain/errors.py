@@ -34,6 +34,17 @@ class ContactRefused(IntakeError):
         self.reason = reason
 
 
+class UnknownOffice(IntakeError):
+    """A hotline call names an office the directory (the author of which offices exist) never announced:
+    recorded, it would stand for ever as a call an office that does not exist failed to register."""
+
+    field = ("office_id",)
+
+    def __init__(self, office_id: str) -> None:
+        self.reason = f"office {office_id!r} is not an office the directory knows; check the office id"
+        super().__init__(self.reason)
+
+
 class ComplaintNotFound(IntakeError):
     pass
 

@@ -37,6 +37,7 @@ from ..domain.errors import (
     HotlineReferenceReused,
     ReferenceReused,
     TimeOutOfBounds,
+    UnknownOffice,
 )
 from ..settings import IntakeSettings
 
@@ -229,7 +230,9 @@ def create_app(
     ) -> HotlineCallRecorded:
         """Record a call the group hotline (or another channel outside the offices) took about an
         office (a `hotline` key). The office must then register it quoting the hotline reference;
-        the projection flags a call no registration quotes in time."""
+        the projection flags a call no registration quotes in time. When intake follows the directory
+        (`INTAKE_ZONES_FROM_DIRECTORY`), an `office_id` the directory never announced is refused: 422
+        naming `office_id`, nothing recorded."""
         require_roles(principal, *HOTLINE_ROLES)
         now = clock()
         if call.reported_at > now + FUTURE_TOLERANCE:
@@ -248,6 +251,8 @@ def create_app(
             recorded = intake.record_hotline_call(call, principal, now)
         except HotlineReferenceReused as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        except UnknownOffice as error:  # the directory never announced it: no call about a phantom office
+            raise unprocessable(list(error.field), error.reason, "unknown_office") from None
         except ContactRefused as error:  # the same rule as a registration's, in the office's region
             raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
         if not recorded.created:
