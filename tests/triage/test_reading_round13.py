@@ -300,3 +300,27 @@ def test_a_lift_door_stuck_for_a_moment_shuts_nobody_in() -> None:
 )
 def test_a_bone_broken_by_its_verb_is_an_injury(text: str) -> None:
     assert first_major(judged(text)) == "major.injury-or-loss"
+
+
+def test_a_breaker_or_switch_room_that_tripped_is_an_outage_not_a_fall() -> None:
+    j = judged(
+        "the whole of block 2 lost power at 6pm, the caretaker says the main switch room tripped and he cannot reset it"
+    )
+    assert first_major(j) == "major.sudden-outage"
+
+
+@pytest.mark.parametrize(
+    "text", ["my mum tripped over the loose mat in the lobby and cut her knee", "he tripped and fell on the ramp"]
+)
+def test_a_person_who_tripped_is_still_a_fall(text: str) -> None:
+    assert first_major(judged(text)) == "major.injury-or-loss"
+
+
+def test_no_water_at_all_in_cantonese_is_an_outage() -> None:
+    j = judged("成座3座由朝早開始冇晒水，打電話去管理處都冇人理")
+    assert first_major(j) == "major.sudden-outage"
+
+
+def test_a_whole_floor_of_shops_without_power_is_large_scale() -> None:
+    j = judged("the whole first floor of the arcade has had no power since noon, every shop is closed")
+    assert first_major(j) == "major.sudden-outage"
