@@ -60,7 +60,7 @@ def test_an_injury_outside_the_negation_still_counts() -> None:
     judgement = judged("Nobody came to fix the broken step and my father tripped and cut his hand, 5 stitches.")
     assert judgement.severity == "major"
     assert judgement.severity_criteria[0] == "major.injury-or-loss"
-    assert "'tripped'" in judgement.explanations["severity"].reason
+    assert "'tripped and cut'" in judgement.explanations["severity"].reason
 
 
 # --- injuries and losses in the owners' words ----------------------------------------------------------
