@@ -169,3 +169,12 @@ def test_with_the_corpus_model_every_confidence_is_the_tables_and_every_flag_say
                 assert "the rules were unsure" in final.explanations[label].reason, (form, label)
         if any(r.startswith("severity: possibly major") for r in alone.review):
             assert final.needs_review, form
+
+
+def test_a_major_the_model_finds_unlikely_is_flagged_for_the_leaders_sake() -> None:
+    sure = {label: signal(v, 0.9, 0.99) for label, v in [("validity", "valid"), ("nature", "effective")]}
+    sure |= {"category": signal("sanitation", 0.9, 0.99), "severity": signal("major", 0.85, 0.99)}
+    _, quiet, _ = calibrated_review(sure, TABLE, 0.75, 0.6, 0.25, [], 0.2)
+    assert quiet == []
+    _, flagged, _ = calibrated_review(sure, TABLE, 0.75, 0.1, 0.25, [], 0.2)
+    assert flagged == [f"severity: {DISAGREE} (rules: major; the reading model gives major only p=0.10)"]

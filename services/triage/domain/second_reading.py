@@ -47,6 +47,9 @@ DEFAULT_FLAG_BELOW = 0.8
 # The model's probability of major at which a complaint graded lower goes to review (`[model] major_at`):
 # the highest that left no major graded lower unflagged, chosen leave-one-split-out (README).
 DEFAULT_MAJOR_AT = 0.2
+# The model's probability of major below which a major the rules graded goes to review (`[model]
+# major_doubt_below`): a major tells the leaders at once, so one the model finds unlikely is looked at.
+DEFAULT_MAJOR_DOUBT_BELOW = 0.2
 # The reasons a label's doubt is written with (the rules' own and the reading model's).
 PREFIXES = {
     "validity": ("validity:",),
@@ -115,13 +118,15 @@ def calibrated_review(
     major: float,
     major_at: float,
     kept: list[str],
+    major_doubt_below: float = DEFAULT_MAJOR_DOUBT_BELOW,
 ) -> tuple[dict[str, float], list[str], dict[str, str]]:
     """Each label's calibrated confidence, the reasons for review, and for a label the rules doubted
     but the model confirmed, a note for its explanation (why it was not flagged).
 
     Flagged: a label whose confidence is below `flag_below`; severity also when it is graded lower
     than major and the model finds major at least `major_at` probable (`major`), so a complaint that
-    may be major is not left lower in silence; `kept` (the rules' signs of a possible major, the
+    may be major is not left lower in silence, and when it is graded major and the model finds major
+    less than `major_doubt_below` probable (the leaders are told of a major at once); `kept` (the rules' signs of a possible major, the
     model's own grade) always."""
     confidence: dict[str, float] = {}
     review = list(kept)
@@ -143,6 +148,8 @@ def calibrated_review(
     graded = found["severity"].value
     if graded != "major" and major >= major_at:
         review.append(f"severity: {DISAGREE} (rules: {graded}; the reading model gives major p={major:.2f})")
+    if graded == "major" and major < major_doubt_below:
+        review.append(f"severity: {DISAGREE} (rules: major; the reading model gives major only p={major:.2f})")
     return confidence, list(dict.fromkeys(review)), notes
 
 
@@ -289,7 +296,10 @@ def second_reading(
         flag_below = float(rules.data.get("confidence", {}).get("flag_below", DEFAULT_FLAG_BELOW))
         major_at = float(settings.get("major_at", DEFAULT_MAJOR_AT))
         major = probabilities["severity"].get("major", 0.0)
-        confidence, review, notes = calibrated_review(found, calibration, flag_below, major, major_at, kept)
+        doubt_below = float(settings.get("major_doubt_below", DEFAULT_MAJOR_DOUBT_BELOW))
+        confidence, review, notes = calibrated_review(
+            found, calibration, flag_below, major, major_at, kept, doubt_below
+        )
         for label, note in notes.items():
             explained = explanations[label]
             explanations[label] = Explained(f"{explained.reason} ({note})", explained.rule)
