@@ -324,3 +324,15 @@ def test_no_water_at_all_in_cantonese_is_an_outage() -> None:
 def test_a_whole_floor_of_shops_without_power_is_large_scale() -> None:
     j = judged("the whole first floor of the arcade has had no power since noon, every shop is closed")
     assert first_major(j) == "major.sudden-outage"
+
+
+def test_households_named_by_their_flats_are_counted() -> None:
+    j = judged("We, the owners of 3A, 3B, 4A, 4B, 5A and 6C, write about the water pump noise every night")
+    assert first_major(j) == "major.mass-incident"
+    few = judged("We, the owners of 3A, 3B and 4A, write about the water pump noise every night")
+    assert first_major(few) is None
+
+
+def test_a_list_of_flats_in_chinese_order_counts_too() -> None:
+    j = judged("3樓A室、3樓B室、4樓A室、4樓B室、5樓A室同6樓C室嘅住戶都投訴走廊燈壞咗")
+    assert first_major(j) == "major.mass-incident"

@@ -3,6 +3,7 @@ and the signs of a major complaint too weak to grade it, which go to the supervi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -356,6 +357,30 @@ def _written_together(text: Text, rule: dict[str, PhraseList], more_than: int) -
     return [h for h in counting(rule["together"].hits(text)) if text.tokens[h.first].clause in writing]
 
 
+# A unit written as its floor and flat ("18A", "Flat 3B", 12樓B室, 5/F B) and the separators of a list of them.
+_UNIT = (
+    r"(?:(?:flat|unit|rm|room)\s*)?(?:\d{1,3}\s*[A-Za-z](?![A-Za-z])|\d{1,3}\s*(?:樓|楼|/F)\s*[A-Za-z0-9]{1,2}\s*室?)"
+)
+_UNIT_LIST = re.compile(rf"{_UNIT}(?:\s*(?:,|\uff0c|、|/|&|\band\b|和|及|同|與|与)\s*{_UNIT})+", re.IGNORECASE)
+_ONE_UNIT = re.compile(_UNIT, re.IGNORECASE)
+
+
+def _units_listed(text: Text, rule: dict[str, PhraseList], more_than: int) -> list[Hit]:
+    """Households named by their flats: a list of more than `more_than` different units ("the households
+    of 18A, 18B, 19A, 19B, 20A, 20B and 21A", 3樓A室、3樓B室…) where the complaint says customers
+    write or are affected (a `people`, `writing` or `affected` word): a joint complaint by its signatories."""
+    if not (rule["people"].hits(text) or rule["writing"].hits(text) or rule["affected"].hits(text)):
+        return []
+    found = []
+    for run in _UNIT_LIST.finditer(text.original):
+        units = {re.sub(r"\s+", "", u.group()).lower() for u in _ONE_UNIT.finditer(run.group())}
+        if len(units) > more_than:
+            first = next((i for i, t in enumerate(text.tokens) if t.end > run.start()), 0)
+            last = next((i for i, t in enumerate(text.tokens) if t.start >= run.end()), len(text.tokens))
+            found.append(Hit("units listed", run.group(), 1.0, first, max(last, first + 1)))
+    return found
+
+
 def repeats_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
     """A repeat counted: a number of two or more before an occasion ("rang 3 times", 找了物業三回),
     or an ordinal right before a day or a visit ("the third Saturday I stayed in", 第三個星期六)."""
@@ -474,6 +499,7 @@ def judge_severity(
         )
     mass_rule = major["mass-incident"]
     joint = counting(mass_rule["joint"].hits(text)) + _written_together(text, mass_rule, rules.incident_more_than)
+    joint += _units_listed(text, mass_rule, rules.incident_more_than)
     people = _counted(text, mass_rule["people"].hits(text), rules.incident_more_than) + _affected_crowd(
         text, mass_rule, rules.incident_more_than
     )
