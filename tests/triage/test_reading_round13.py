@@ -317,7 +317,7 @@ def test_a_person_who_tripped_is_still_a_fall(text: str) -> None:
 
 
 def test_no_water_at_all_in_cantonese_is_an_outage() -> None:
-    j = judged("成座3座由朝早開始冇晒水，打電話去管理處都冇人理")
+    j = judged("成座3座由朝早開始冇晒水,打電話去管理處都冇人理")
     assert first_major(j) == "major.sudden-outage"
 
 
