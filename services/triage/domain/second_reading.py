@@ -126,8 +126,8 @@ def calibrated_review(
     Flagged: a label whose confidence is below `flag_below`; severity also when it is graded lower
     than major and the model finds major at least `major_at` probable (`major`), so a complaint that
     may be major is not left lower in silence, and when it is graded major and the model finds major
-    less than `major_doubt_below` probable (the leaders are told of a major at once); `kept` (the rules' signs of a possible major, the
-    model's own grade) always."""
+    less than `major_doubt_below` probable (the leaders are told of a major at once); `kept` (the
+    rules' signs of a possible major, the model's own grade) always."""
     confidence: dict[str, float] = {}
     review = list(kept)
     notes: dict[str, str] = {}
