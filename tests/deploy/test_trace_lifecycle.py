@@ -181,12 +181,17 @@ async def test_one_trace_runs_from_the_post_through_every_service_to_the_project
         [request] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER and "acceptance" in s.name]
         step = _hex(request.context.trace_id)
         assert step != trace_id
-        # The services that hear handling's fact, or the SLA's clock that stops on it (triage).
-        after = {"triage", "sla", "followup", "projection"}
-        await eventually(
-            lambda: all(len(consumed_by().get(service, ())) == 2 for service in after), f"heard: {consumed_by()}"
+        # The services that handle handling's fact: the SLA (its clock) and the projection (it reads
+        # everything). Triage and follow-up pass the step's records over unread (shared/bus/consumer.py:
+        # a type their handler does not want), so they open no span for them.
+        after = {"sla", "projection"}
+        await eventually(lambda: all(len(consumed_by().get(service, ())) == 2 for service in after), "heard the step")
+        passed_over = {"triage", "followup"}
+        assert consumed_by() == (
+            {"handling": {trace_id}}
+            | {service: {trace_id, step} for service in after}
+            | {service: {trace_id} for service in passed_over}
         )
-        assert consumed_by() == {"handling": {trace_id}} | {service: {trace_id, step} for service in after}
     finally:
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
