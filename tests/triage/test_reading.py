@@ -4,22 +4,13 @@ Pure: the rules engine only, no store, no broker."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from services.triage.domain.engine import History, Judgement, judge
+from services.triage.domain.engine import History, judge
 from services.triage.domain.rules import Rules, load_rules_file
 from services.triage.domain.text import Text, phrase_tokens
 from shared.contracts.triage import ComplaintTriagedPayload
-
-RULES = Rules(3, load_rules_file())
-
-
-def judged(description: str, obj: str = "-", request: str = "") -> Judgement:
-    form: dict[str, Any] = {"object": obj, "description": description, "customer_request": request}
-    return judge(form, "hk-central", RULES, History())
-
+from tests.triage.reading_support import RULES, judged
 
 # --- negation and hypotheticals ---------------------------------------------------------------------
 

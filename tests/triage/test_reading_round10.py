@@ -5,21 +5,11 @@ contractions. Pure: the rules engine only. The sentences are new, not the corpus
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from services.triage.domain.engine import History, Judgement, judge
 from services.triage.domain.evidence import weekdays_spanned
-from services.triage.domain.rules import Rules, load_rules_file
 from services.triage.domain.text import Text
-
-RULES = Rules(3, load_rules_file())
-
-
-def judged(description: str, obj: str = "-", request: str = "") -> Judgement:
-    form: dict[str, Any] = {"object": obj, "description": description, "customer_request": request}
-    return judge(form, "hk-central", RULES, History())
+from tests.triage.reading_support import judged
 
 
 @pytest.mark.parametrize(

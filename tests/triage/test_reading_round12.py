@@ -8,27 +8,15 @@ complaint's words. Pure: the rules engine (and the corpus's reading model for th
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from services.triage.domain.engine import History, Judgement, judge, read
+from services.triage.domain.engine import History, judge, read
 from services.triage.domain.evidence import days_spanned
 from services.triage.domain.reading_model import ReadingModel
-from services.triage.domain.rules import Rules, load_rules_file
+from services.triage.domain.rules import Rules
 from services.triage.domain.second_reading import second_reading
 from services.triage.score import corpus_model
-
-RULES = Rules(3, load_rules_file())
-
-
-def judged(description: str, obj: str = "-", request: str = "") -> Judgement:
-    form: dict[str, Any] = {"object": obj, "description": description, "customer_request": request}
-    return judge(form, "hk-central", RULES, History())
-
-
-def first_major(j: Judgement) -> str | None:
-    return next((c for c in j.severity_criteria if c.startswith("major.")), None)
+from tests.triage.reading_support import RULES, first_major, judged
 
 
 @pytest.mark.parametrize(

@@ -4,21 +4,10 @@ that affirm, who is asked to act. Pure: the rules engine only. The sentences are
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from services.triage.domain.engine import History, Judgement, judge
 from services.triage.domain.evidence import days_spanned
-from services.triage.domain.rules import Rules, load_rules_file
-
-RULES = Rules(3, load_rules_file())
-
-
-def judged(description: str, obj: str = "-", request: str = "") -> Judgement:
-    form: dict[str, Any] = {"object": obj, "description": description, "customer_request": request}
-    return judge(form, "hk-central", RULES, History())
-
+from tests.triage.reading_support import judged
 
 # --- how long it lasted -----------------------------------------------------------------------------
 
