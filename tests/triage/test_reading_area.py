@@ -11,15 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage.domain.engine import History, judge
-from services.triage.domain.rules import BUNDLED_RULES, Rules, load_rules_file
 from services.triage.domain.text import Text
-
-RULES = Rules(1, load_rules_file(BUNDLED_RULES))
-
-
-def judged(description: str, obj: str = ""):
-    return judge({"object": obj, "description": description, "customer_request": ""}, "hk-central", RULES, History())
+from tests.triage.reading_support import judged
 
 
 @pytest.mark.parametrize(
