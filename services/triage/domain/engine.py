@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Hit, Muting, counting, quote, score
+from .evidence import Hit, Muting, clear_of, counting, quote, score, tokens_of
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
@@ -133,7 +133,8 @@ def own_failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     outage = rules.major["sudden-outage"]
     if announced(text, outage):
         cut = outage["outage"].hits(text) + stops(text, rules)
-        found = [f for f in found if all(f.last <= c.first or f.first >= c.last for c in cut)]
+        taken = tokens_of(cut)
+        found = [f for f in found if clear_of(f, taken)]
     return found
 
 
@@ -173,7 +174,8 @@ def failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
         utility_outages(text, outage, outage["outage"].hits(text, muting)),
         stopped,
     ):
-        found += [h for h in hits if all(h.last <= f.first or h.first >= f.last for f in found)]
+        taken = tokens_of(found)
+        found += [h for h in hits if clear_of(h, taken)]
     return found
 
 
@@ -229,6 +231,7 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     failing = [f for f in failed if f.counts]
 
     failing_clauses = {text.tokens[f.first].clause for f in failing}
+    failing_tokens = tokens_of(failing)
     order = list(rules.areas)
     found = ranked(rules.areas, text)
     exposed = [f for f in failed if f.phrase == "personal data made known"]
@@ -241,7 +244,7 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     named: dict[int, set[str]] = {}
     for area_name, hits in found:
         for h in hits:
-            if any(f.first < h.last and h.first < f.last for f in failing):
+            if not clear_of(h, failing_tokens):
                 named.setdefault(text.tokens[h.first].clause, set()).add(area_name)
 
     def weighed(hit: Hit, area_name: str) -> Hit:

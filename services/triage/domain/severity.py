@@ -13,11 +13,13 @@ from .evidence import (
     PhraseList,
     amount_spans,
     amounts,
+    clear_of,
     count_before,
     counting,
     days_spanned,
     muted,
     quote,
+    tokens_of,
     weekdays_spanned,
 )
 from .labels import Explained, Label, ranked
@@ -47,14 +49,16 @@ def stops(text: Text, rules: Rules, muting: Muting | None = None) -> list[Hit]:
     if essential is None:
         return found
     things = [h for h in essential.hits(text) if h.weight > 0]
+    taken = tokens_of(found)
     for out in outage["out_after"].hits(text, muting):
         # right after the thing (a word between in English: "lifts are out"); 電動車停 is no power stopped
         gap = 1 if text.tokens[out.first].cjk else 2
         if any(
             t.last <= out.first <= t.last + gap and text.tokens[t.first].clause == text.tokens[out.first].clause
             for t in things
-        ) and all(out.last <= f.first or out.first >= f.last for f in found):
+        ) and clear_of(out, taken):
             found.append(out)
+            taken.update(range(out.first, out.last))
     return sorted(found, key=lambda h: h.first)
 
 
