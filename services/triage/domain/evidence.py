@@ -108,10 +108,19 @@ class Muting:
             if b > first or tokens[a].clause != tokens[first].clause:
                 continue
             cjk = tokens[first].cjk
-            distance = first - b if cjk else sum(1 for t in tokens[b:first] if t.word not in _TRANSPARENT)
+            distance = first - b if cjk else self._opaque_before[first] - self._opaque_before[b]
             if distance <= (chars if tokens[first].cjk else words):
                 return f"{label} by '{self.text.quote(a, b)}'"
         return None
+
+    @cached_property
+    def _opaque_before(self) -> list[int]:
+        """How many tokens before each position spend a cue's reach: a distance is one subtraction,
+        not a count over the tokens between (a long clause without punctuation has thousands)."""
+        counts = [0]
+        for t in self.text.tokens:
+            counts.append(counts[-1] + (t.word not in _TRANSPARENT))
+        return counts
 
 
 _CLAUSE_REACH = 1000  # a condition reaches to the end of its clause
