@@ -270,7 +270,14 @@ class Notifier:
             return
         language = wording.link_language(form.language)
         link = self.status_link(event.complaint_id, language) if self.status_link else None
-        receipt = receipts.receipt_email(event, form, sender=self.sender, domain=self.mail_domain, status_url=link)
+        receipt = receipts.receipt_email(
+            event,
+            form,
+            sender=self.sender,
+            domain=self.mail_domain,
+            status_url=link,
+            time_zone=self.directory.time_zone(event.office_id),
+        )
         await self._attempt(
             message,
             origin,
@@ -298,7 +305,7 @@ class Notifier:
             if self.contacts.get(event.complaint_id) is not None:
                 await self._forget(event.complaint_id, origin.partition)
             return
-        item = updates.update(event)
+        item = updates.update(event, self.directory.time_zone(event.office_id))  # type: ignore[attr-defined]
         if item is None or not receipts.receipt_due(item.at, self.clock(), self.receipt_max_age):
             return  # not for the complainant, or from the past (a replay mails nobody)
         kept = self.contacts.get(item.complaint_id)
