@@ -102,6 +102,15 @@ def test_export_writes_an_evidence_pack_for_a_complaint(scenario_store, tmp_path
     ]
     html = (out / "evidence.html").read_text()
     assert story.reference in html and "verified" in html
+    # a non-expert is told what they are looking at, what each status means and why a step is as it is
+    assert "How to read this pack" in html and "everything has a return visit" in html
+    assert "overdue (not done and past its limit" in html and "All times are UTC" in html
+    assert "<th>why</th>" in html and "None</code>" not in html, "a person's own act has no 'caused by'"
+    caused = [t for t in complaint["timeline"] if t["causation_id"]]
+    causes = {t["event_id"]: t["summary"] for t in complaint["timeline"]}
+    assert caused and any(
+        causes[t["causation_id"]] + "<br><code>" in html for t in caused if t["causation_id"] in causes
+    )
 
 
 def test_export_of_an_office_week_holds_its_complaints_and_statistics(scenario_store, tmp_path: Path) -> None:
