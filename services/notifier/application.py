@@ -123,6 +123,7 @@ class Notifier:
     receipt_max_age: timedelta = timedelta(hours=24)
     # the complainant's private status page (the desk's), opened in a language (None: the page chooses)
     status_link: Callable[[UUID, str | None], str] | None = None
+    desk_url: str | None = None  # the desk's address: staff mails link to the complaint's page there
     report_files: ReportFiles | None = None  # where a published report's files are fetched from
     report_roles: reports.ReportRoles = field(default_factory=reports.ReportRoles)
     report_formats: tuple[str, ...] = ("xlsx", "pdf")
@@ -445,7 +446,9 @@ class Notifier:
         await self._record(key, DEAD_LETTERED, origin.partition)
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
-        await self.mailer.send(messages.email(event, addressee, sender=self.sender, domain=self.mail_domain))
+        await self.mailer.send(
+            messages.email(event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url)
+        )
 
     async def _webhook(self, event: NotificationRequested, addressee: Addressee) -> None:
         assert addressee.staff.webhook is not None
