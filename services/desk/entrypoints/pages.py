@@ -12,6 +12,7 @@ from babel.dates import format_timedelta
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..adapters import i18n
+from ..adapters.office_zone import current_zone
 from ..domain.forms import extendable
 from ..domain.roles import landing, pages
 
@@ -32,7 +33,7 @@ class Pages:
             )
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             locale = Locale.parse(i18n.LANGUAGES[language])
-            env.filters["when"] = lambda value, language=language: i18n.when(value, language, zone)
+            env.filters["when"] = lambda value, language=language: i18n.when(value, language, current_zone(zone))
             env.filters["left"] = lambda seconds, locale=locale: _left(seconds, locale)
             env.globals["extendable"] = extendable
             env.globals["lang"] = language
