@@ -14,6 +14,7 @@ from uuid import UUID
 
 from shared.status_link import read_status_token
 
+from .adapters.office_zone import current_zone
 from .adapters.services import Credential, ServiceError, Services
 from .domain import public_status
 from .domain.forms import CLOCK_KEY, FORMS, TRIAGE_ASPECTS, FormProblem, HotlineForm, local_instant
@@ -74,8 +75,12 @@ class DeskApplication:
             "complainant": {"name": data.get("name", "").strip(), "contact": data.get("contact", "").strip()},
             "unit_address": data.get("unit_address", "").strip(),
             "channel": data.get("channel", "").strip(),
-            "occurred_at": local_instant(data.get("occurred_at", ""), self.zone, "occurred_at").isoformat(),
-            "received_at": local_instant(data.get("received_at", ""), self.zone, "received_at").isoformat(),
+            "occurred_at": local_instant(
+                data.get("occurred_at", ""), current_zone(self.zone), "occurred_at"
+            ).isoformat(),
+            "received_at": local_instant(
+                data.get("received_at", ""), current_zone(self.zone), "received_at"
+            ).isoformat(),
             "object": data.get("object", "").strip(),
             "description": data.get("description", "").strip(),
             "customer_request": data.get("customer_request", "").strip(),
@@ -178,12 +183,12 @@ class DeskApplication:
             if not CLOCK_KEY.match(key):
                 raise FormProblem("clock", "one of the complaint's clocks")
             path = path.replace("{clock}", quote(key, safe=""))
-        return await self.services.post(form.service, path, who, form.body(data, self.zone))  # type: ignore[arg-type]
+        return await self.services.post(form.service, path, who, form.body(data, current_zone(self.zone)))  # type: ignore[arg-type]
 
     async def hotline_call(self, who: Credential, data: dict[str, str]) -> dict[str, Any]:
         """The group hotline's call record to intake's `POST /hotline/calls`."""
         result: dict[str, Any] = await self.services.post(
-            "intake", "/hotline/calls", who, HotlineForm().body(data, self.zone)
+            "intake", "/hotline/calls", who, HotlineForm().body(data, current_zone(self.zone))
         )
         return result
 

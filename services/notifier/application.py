@@ -123,6 +123,7 @@ class Notifier:
     receipt_max_age: timedelta = timedelta(hours=24)
     # the complainant's private status page (the desk's), opened in a language (None: the page chooses)
     status_link: Callable[[UUID, str | None], str] | None = None
+    desk_url: str | None = None  # the desk's address: staff mails link to the complaint's page there
     report_files: ReportFiles | None = None  # where a published report's files are fetched from
     report_roles: reports.ReportRoles = field(default_factory=reports.ReportRoles)
     report_formats: tuple[str, ...] = ("xlsx", "pdf")
@@ -270,7 +271,14 @@ class Notifier:
             return
         language = wording.link_language(form.language)
         link = self.status_link(event.complaint_id, language) if self.status_link else None
-        receipt = receipts.receipt_email(event, form, sender=self.sender, domain=self.mail_domain, status_url=link)
+        receipt = receipts.receipt_email(
+            event,
+            form,
+            sender=self.sender,
+            domain=self.mail_domain,
+            status_url=link,
+            time_zone=self.directory.time_zone(event.office_id),
+        )
         await self._attempt(
             message,
             origin,
@@ -298,7 +306,7 @@ class Notifier:
             if self.contacts.get(event.complaint_id) is not None:
                 await self._forget(event.complaint_id, origin.partition)
             return
-        item = updates.update(event)
+        item = updates.update(event, self.directory.time_zone(event.office_id))  # type: ignore[attr-defined]
         if item is None or not receipts.receipt_due(item.at, self.clock(), self.receipt_max_age):
             return  # not for the complainant, or from the past (a replay mails nobody)
         kept = self.contacts.get(item.complaint_id)
@@ -438,7 +446,9 @@ class Notifier:
         await self._record(key, DEAD_LETTERED, origin.partition)
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
-        await self.mailer.send(messages.email(event, addressee, sender=self.sender, domain=self.mail_domain))
+        await self.mailer.send(
+            messages.email(event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url)
+        )
 
     async def _webhook(self, event: NotificationRequested, addressee: Addressee) -> None:
         assert addressee.staff.webhook is not None

@@ -134,6 +134,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         policy=settings.retry_policy(),
         receipt_max_age=timedelta(hours=settings.receipt_max_age_hours),
         status_link=_status_links(settings),
+        desk_url=settings.desk_url,
         report_files=_report_files(settings),
         report_roles=ReportRoles(office=tuple(settings.report_office_roles), group=tuple(settings.report_group_roles)),
         report_formats=tuple(settings.report_formats),

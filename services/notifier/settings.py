@@ -52,7 +52,9 @@ class NotifierSettings(ServiceSettings):
     )
     # The complainants' keyring (shared/keyring.py): opens a sealed contact to send its receipt.
     keyring: KeyringSettings = Field(default_factory=KeyringSettings, description="The keyring (`KEYRING_*`).")
-    desk_url: str = Field(default="http://127.0.0.1:8006", description="The desk's address: receipts link to it.")
+    desk_url: str = Field(
+        default="http://127.0.0.1:8006", description="The desk's address: receipts and staff mails link to it."
+    )
     status_link_secret: SecretStr | None = Field(
         default=None, description="The desk's DESK_STATUS_LINK_SECRET: receipts carry a status link (None: none)."
     )

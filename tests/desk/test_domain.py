@@ -4,6 +4,7 @@ allow-list, how a form's text becomes a route's JSON, and the role table kept to
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.desk.domain import public_status
-from services.desk.domain.forms import FORMS, FormProblem, HotlineForm
+from services.desk.domain.forms import FORMS, FormProblem, HotlineForm, extendable
 from services.desk.domain.queue import Level, countdowns, next_step, worst
 from services.desk.domain.roles import ACTION_ROLES, Action, allowed
 
@@ -184,3 +185,19 @@ def test_the_roles_offered_are_the_services_own() -> None:
         Action.EXTEND,
     }
     assert Action.DECIDE_EXTENSION in allowed(frozenset({"manager"}), "hk-central")
+
+
+def test_more_time_is_offered_only_on_a_running_clock_before_its_deadline_in_force() -> None:
+    """The walk-through found the desk offering a breached clock, which the SLA then refused."""
+    now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+
+    def clock(key: str, in_force: str, **more: Any) -> dict[str, Any]:
+        return {"key": key, "deadline_in_force": in_force, "extension": None, "stopped_at": None} | more
+
+    clocks = [
+        clock("resolution#0", "2026-11-30T05:00:00Z"),
+        clock("hand-over#0", "2026-11-30T01:00:00Z"),  # ran out
+        clock("reply#0", "2026-11-30T09:00:00+00:00", extension={"until": "x", "approved": None}),
+        clock("return-visit#0", "2026-12-01T09:00:00+00:00", stopped_at="2026-11-30T01:30:00+00:00"),
+    ]
+    assert [c["key"] for c in extendable(clocks, now)] == ["resolution#0"]

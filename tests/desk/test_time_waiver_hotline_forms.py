@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,13 @@ CLOCKS = {
          "policy_version": 1, "calendar": "hk", "warnings_issued": [], "breach_levels_issued": [],
          "extension": {"until": "2026-12-01T09:00:00+00:00", "reason": "waiting for parts", "approved": None},
          "stopped_at": None, "outcome": None},
+        {"key": "hand-over#0", "kind": "hand-over", "started_at": "2026-11-30T00:50:00+00:00",
+         "deadline": "2026-11-30T01:00:00+00:00", "deadline_in_force": "2026-11-30T01:00:00+00:00",
+         "policy_version": 1, "calendar": "hk", "warnings_issued": [0.5, 0.8], "breach_levels_issued": [1],
+         "extension": None, "stopped_at": None, "outcome": None},
     ],
 }  # fmt: skip
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # resolution#0 runs until 05:00; hand-over#0 ran out at 01:00
 
 
 class MoreStand(Stand):
@@ -61,7 +67,7 @@ def desk(tmp_path: Path) -> Iterator[tuple[TestClient, MoreStand, dict[str, str]
         keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
         **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
     )  # fmt: skip
-    app = create_app(settings, Services(settings, transport=httpx.MockTransport(stand)))
+    app = create_app(settings, Services(settings, transport=httpx.MockTransport(stand)), clock=lambda: NOW)
     with TestClient(app) as client:
         yield client, stand, keys
 
@@ -79,6 +85,7 @@ def test_a_supervisor_asks_for_more_time_on_a_running_clock_and_a_manager_decide
     sign_in(client, keys["hk-central/supervisor"])
     page = client.get(f"/complaints/{CID}").text
     assert 'data-testid="form-extension"' in page and 'value="resolution#0"' in page
+    assert 'value="hand-over#0"' not in page, "a clock that ran out is not offered: the SLA takes overtime before"
     assert 'data-testid="form-extension-decision"' not in page, "a supervisor does not decide"
     answer = client.post(
         f"/complaints/{CID}/extension",

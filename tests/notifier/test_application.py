@@ -266,3 +266,16 @@ async def test_a_notification_sla_or_triage_did_not_sign_tells_nobody_and_is_dea
     assert "only triage or sla may write" in letters.letters[1][0].error
     await service.handle(signed(triage, topic, wire(event)), Origin(topic, 0, 9))
     assert len(smtp.messages) == 2 and service.counts.notifications == 1
+
+
+async def test_a_staff_mail_links_to_the_complaint_at_the_desk(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    """A walk-through's supervisor was mailed a breach naming only the complaint's UUID: nothing to open."""
+    service = notifier(smtp, hooks, Letters())
+    service.desk_url = "http://desk.test:8006/"
+    event = major("office-a", roles=("leader",))
+    await service.handle(wire(event), ORIGIN)
+    assert smtp.messages and all(
+        f"Open it at the desk: http://desk.test:8006/complaints/{event.complaint_id}"
+        in m.get_payload(decode=True).decode()
+        for m in smtp.messages
+    )

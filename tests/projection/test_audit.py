@@ -35,6 +35,8 @@ def test_verify_reports_an_intact_chain(scenario_store) -> None:
     result = runner.invoke(cli, ["verify"], env=env)
     assert result.exit_code == 0, result.output
     assert "chain intact" in result.output
+    # what it proves, said to a non-expert (the walk-through saw '411/411' then 'chain intact: 249 events')
+    assert "none altered, removed, inserted or reordered since recorded" in " ".join(result.output.split())
 
 
 def test_one_tampered_stored_event_is_named_by_verify(scenario_store) -> None:
@@ -102,6 +104,15 @@ def test_export_writes_an_evidence_pack_for_a_complaint(scenario_store, tmp_path
     ]
     html = (out / "evidence.html").read_text()
     assert story.reference in html and "verified" in html
+    # a non-expert is told what they are looking at, what each status means and why a step is as it is
+    assert "How to read this pack" in html and "everything has a return visit" in html
+    assert "overdue (not done and past its limit" in html and "All times are UTC" in html
+    assert "<th>why</th>" in html and "None</code>" not in html, "a person's own act has no 'caused by'"
+    caused = [t for t in complaint["timeline"] if t["causation_id"]]
+    causes = {t["event_id"]: t["summary"] for t in complaint["timeline"]}
+    assert caused and any(
+        causes[t["causation_id"]] + "<br><code>" in html for t in caused if t["causation_id"] in causes
+    )
 
 
 def test_export_of_an_office_week_holds_its_complaints_and_statistics(scenario_store, tmp_path: Path) -> None:

@@ -42,3 +42,28 @@ def test_each_step_reads_as_a_line_without_its_free_text(event_type: str) -> Non
     line = summary_of(Received("e", event_type, datetime(2026, 11, 30, tzinfo=UTC), data, "d", "t"))
     assert line != event_type.rsplit(".", 1)[-1] and " " in line
     assert SECRET not in line
+
+
+def _line(event_type: str, payload: dict[str, object]) -> str:
+    at = datetime(2026, 11, 30, tzinfo=UTC)
+    data = {"type": event_type, "occurred_at": at.isoformat(), "payload": payload}
+    return summary_of(Received("e", event_type, at, data, "d", "t"))
+
+
+def test_each_escalation_level_and_each_cycle_reads_differently() -> None:
+    """Walking a breach up the ladder, the timeline read 'hand-over deadline breached' three times, and a
+    reopened case's clocks read like the first cycle's: the level and the clock's key say which."""
+    breached = "complaints.sla.DeadlineBreached"
+    levels = {
+        _line(breached, {"clock": "hand-over", "key": "hand-over#0", "deadline": "2026-11-30T01:00:00Z",
+                         "escalation_level": level})
+        for level in (1, 2, 3)
+    }  # fmt: skip
+    assert len(levels) == 3 and "hand-over#0 deadline breached (escalation level 2)" in levels
+    started = "complaints.sla.ClockStarted"
+    cycles = [
+        _line(started, {"clock": "resolution", "key": key, "deadline": "2026-12-01T00:00:00Z"})
+        for key in ("resolution#0", "resolution#1")
+    ]
+    assert cycles[0] != cycles[1] and cycles[1].startswith("resolution#1 clock started")
+    assert _line(started, {"clock": "reply", "deadline": "2026-12-01T00:00:00Z"}).startswith("reply clock started")

@@ -60,6 +60,20 @@ def local_instant(value: str, zone: tzinfo, field: str) -> datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=zone)
 
 
+def extendable(clocks: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The clocks more time may still be asked for, as the SLA takes it: running, with no extension asked
+    for yet, and before their deadline in force (overtime is asked before a limit runs out; offering a
+    breached clock only led to the SLA's refusal)."""
+    return [
+        clock
+        for clock in clocks
+        if clock.get("stopped_at") is None
+        and clock.get("extension") is None
+        and clock.get("deadline_in_force")
+        and datetime.fromisoformat(clock["deadline_in_force"]) > now
+    ]
+
+
 H = "/cases/{id}"
 F = "/complaints/{id}"
 S = "/complaints/{id}/clocks/{clock}"  # the clock chosen in the form, e.g. resolution#0

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -35,6 +36,8 @@ from shared.oidc import TokenRefused
 from .. import bootstrap
 from ..adapters import i18n
 from ..adapters.identity import Identities
+from ..adapters.office_zone import CURRENT as CURRENT_ZONE
+from ..adapters.office_zone import OfficeZones, current_zone
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
 from ..adapters.problems import Gettext, explain, explain_form
 from ..adapters.services import Credential, ServiceError, Services
@@ -76,6 +79,12 @@ def create_app(
     identities = Identities(settings)
     sessions = SessionCodec(settings.session_secret.get_secret_value(), settings.session_max_age_seconds)
     pages = Pages(zone)
+    office_zones = OfficeZones(services)
+
+    def here() -> tzinfo:
+        """The zone of the signed-in person's office (the directory's, through the SLA), else DESK_TIME_ZONE."""
+        return current_zone(zone)
+
     translations = i18n.load_translations()
 
     def words(request: Request) -> Gettext:
@@ -113,6 +122,22 @@ def create_app(
             return response
 
     api.add_middleware(Language)
+
+    class OfficeTime(BaseHTTPMiddleware):
+        """Times on the pages and in the forms are the signed-in person's office's (adapters/office_zone.py)."""
+
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            session = sessions.decode(request.cookies.get(COOKIE))
+            office = None
+            if session is not None and session.office_id and not request.url.path.startswith(("/static", "/health")):
+                office = await office_zones.of(session.office_id, session.forwarded)
+            token = CURRENT_ZONE.set(office)
+            try:
+                return await call_next(request)
+            finally:
+                CURRENT_ZONE.reset(token)
+
+    api.add_middleware(OfficeTime)
 
     @api.exception_handler(SignInNeeded)
     async def to_sign_in(request: Request, error: SignInNeeded) -> Response:
@@ -266,7 +291,7 @@ def create_app(
         session = signed_in(request)
         if not usable(Page.REGISTER, session.role_set, session.office_id):
             return role_page(request, session, Page.REGISTER)
-        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        now = clock().astimezone(here()).strftime("%Y-%m-%dT%H:%M")
         may = Action.REGISTER in allowed(session.role_set, session.office_id)
         return render(request, "register.html", channels=[c.value for c in Channel], now=now, may=may, values={},
                       problem=None, limits=REGISTRATION_LIMITS)  # fmt: skip
@@ -294,7 +319,7 @@ def create_app(
         session = signed_in(request)
         if not usable(Page.HOTLINE, session.role_set, session.office_id):
             return role_page(request, session, Page.HOTLINE)
-        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        now = clock().astimezone(here()).strftime("%Y-%m-%dT%H:%M")
         may = Action.HOTLINE in allowed(session.role_set, session.office_id)
         return render(request, "hotline.html", now=now, may=may, values={}, problem=None, recorded=None)
 
@@ -310,7 +335,7 @@ def create_app(
             return render(request, "hotline.html", status_code=_status(error), now=data.get("reported_at", ""),
                           may=True, values=data, problem=_problem(error, words(request), "hotline"),
                           recorded=None, contact_refused=_contact_refused(error))  # fmt: skip
-        now = clock().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        now = clock().astimezone(here()).strftime("%Y-%m-%dT%H:%M")
         return render(request, "hotline.html", now=now, may=True, values={}, problem=None,
                       recorded=data.get("hotline_reference", ""))  # fmt: skip
 

@@ -12,6 +12,8 @@ from babel.dates import format_timedelta
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..adapters import i18n
+from ..adapters.office_zone import current_zone
+from ..domain.forms import extendable
 from ..domain.roles import landing, pages
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -31,8 +33,9 @@ class Pages:
             )
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             locale = Locale.parse(i18n.LANGUAGES[language])
-            env.filters["when"] = lambda value, language=language: i18n.when(value, language, zone)
+            env.filters["when"] = lambda value, language=language: i18n.when(value, language, current_zone(zone))
             env.filters["left"] = lambda seconds, locale=locale: _left(seconds, locale)
+            env.globals["extendable"] = extendable
             env.globals["lang"] = language
             env.globals["offered"] = lambda session: pages(session.role_set, session.office_id)
             env.globals["landing_of"] = lambda session: landing(session.role_set, session.office_id)

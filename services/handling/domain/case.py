@@ -85,7 +85,9 @@ class Case(Aggregate):
             if self.stage is Stage.STOOD_DOWN:
                 raise OutOfOrder(f"cannot {doing}: the complaint was judged invalid; no handling is required")
             if self.stage is Stage.RESULTED:
-                raise OutOfOrder(f"cannot {doing}: the case has a result already (reopen it first)")
+                raise OutOfOrder(
+                    f"cannot {doing}: the case has a result already (only a dissatisfied return visit reopens it)"
+                )
             wanted = " or ".join(s.value for s in stages)
             raise OutOfOrder(f"cannot {doing}: the case is {self.stage.value}, it must be {wanted}")
 

@@ -65,7 +65,10 @@ class LiveDirectory:
                 staff = [s for s in (as_staff(r, self.endpoints) for r in self._staff.values()) if s is not None]
                 office_ids = set(self._offices) | {s.office_id for s in staff if s.office_id is not None}
                 offices = [
-                    Office(id=o, name=self._offices[o].name if o in self._offices else o) for o in sorted(office_ids)
+                    Office(id=o, name=self._offices[o].name, time_zone=self._offices[o].time_zone)
+                    if o in self._offices
+                    else Office(id=o, name=o)
+                    for o in sorted(office_ids)
                 ]
                 self._built = Directory(offices=tuple(offices), endpoints=self.endpoints, staff=tuple(staff))
             return self._built
@@ -75,3 +78,6 @@ class LiveDirectory:
 
     def holders(self, recipient: Recipient) -> list[Staff]:
         return self.directory().holders(recipient)
+
+    def time_zone(self, office_id: str) -> str | None:
+        return self.directory().time_zone(office_id)

@@ -48,6 +48,7 @@ class Staff(_Frozen):
 class Office(_Frozen):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
+    time_zone: str | None = None  # the directory's IANA zone; None: not said (a file directory)
 
 
 class Channel:
@@ -98,6 +99,10 @@ class Directory(_Frozen):
                 raise ValueError(f"staff {person.id!r}: unknown endpoint {person.webhook.endpoint!r}")
         return self
 
+    def time_zone(self, office_id: str) -> str | None:
+        """The office's time zone as the directory said it (None: not said): complainants read times in it."""
+        return next((o.time_zone for o in self.offices if o.id == office_id), None)
+
     def holders(self, recipient: Recipient) -> list[Staff]:
         """Who holds `recipient.role` in `recipient.office_id` (None: in the group), in directory order."""
         return [s for s in self.staff if s.office_id == recipient.office_id and recipient.role in s.roles]
@@ -128,3 +133,5 @@ class StaffDirectory(Protocol):
     def endpoints(self) -> Mapping[str, Endpoint]: ...
 
     def resolve(self, recipients: list[Recipient]) -> Resolution: ...
+
+    def time_zone(self, office_id: str) -> str | None: ...

@@ -38,12 +38,15 @@ def message_id(notification_id: UUID, staff_id: str, domain: str) -> str:
     return f"<{delivery_id(notification_id, staff_id, 'email')}@{domain}>"
 
 
-def _lines(event: NotificationRequested, addressee: Addressee) -> list[str]:
+def _lines(event: NotificationRequested, addressee: Addressee, desk_url: str | None = None) -> list[str]:
     payload = event.payload
     office = f"office {event.office_id}"
+    # where the person acts on it: a bare complaint id told a supervisor nothing they could open
+    desk = [f"Open it at the desk: {desk_url.rstrip('/')}/complaints/{event.complaint_id}"] if desk_url else []
     return [
         payload.subject,
         "",
+        *desk,
         f"Complaint: {event.complaint_id}",
         f"Office: {event.office_id}",
         f"Severity: {payload.severity.value}, escalation level {payload.level}",
@@ -57,8 +60,11 @@ def _lines(event: NotificationRequested, addressee: Addressee) -> list[str]:
     ]
 
 
-def email(event: NotificationRequested, addressee: Addressee, *, sender: str, domain: str) -> EmailMessage:
-    """The email to one person. Date is the notification's own time, so a repeat is identical."""
+def email(
+    event: NotificationRequested, addressee: Addressee, *, sender: str, domain: str, desk_url: str | None = None
+) -> EmailMessage:
+    """The email to one person, with the desk's page of the complaint when the desk's address is known.
+    Date is the notification's own time, so a repeat is identical."""
     assert addressee.staff.email is not None
     message = EmailMessage()
     message["Message-ID"] = message_id(event.event_id, addressee.staff.id, domain)
@@ -68,7 +74,7 @@ def email(event: NotificationRequested, addressee: Addressee, *, sender: str, do
     message["Subject"] = f"[{event.payload.severity.value}] {event.payload.subject}"
     message["X-Complaint-Id"] = str(event.complaint_id)
     message["X-Notification-Id"] = str(event.event_id)
-    message.set_content("\n".join(_lines(event, addressee)) + "\n")
+    message.set_content("\n".join(_lines(event, addressee, desk_url)) + "\n")
     return message
 
 

@@ -17,7 +17,7 @@ from uuid import UUID
 from shared.contracts import derived_id
 from shared.contracts.intake import ComplaintRegistered, RegistrationForm
 
-from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, subject
+from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_time, subject
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -75,9 +75,11 @@ def receipt_email(
     sender: str,
     domain: str,
     status_url: str | None = None,
+    time_zone: str | None = None,
 ) -> EmailMessage:
     """The receipt, to the complainant as `form` names them (opened through the keyring just now), in
-    their language (`form.language`), or in English and Traditional Chinese when it is not recorded."""
+    their language (`form.language`), or in English and Traditional Chinese when it is not recorded;
+    its time in the office's `time_zone` (the directory's), else in UTC, saying which."""
     langs = languages(form.language)
     message = EmailMessage()
     message["Message-ID"] = receipt_message_id(event.complaint_id, domain)
@@ -86,7 +88,7 @@ def receipt_email(
     message["To"] = formataddr((form.complainant.name, form.complainant.contact.strip()))
     message["Subject"] = subject(SUBJECT, langs, form.office_reference)
     message["X-Complaint-Id"] = str(event.complaint_id)
-    sections = _recorded(f"{form.received_at:%Y-%m-%d %H:%M}", reference(event))
+    sections = _recorded(local_time(form.received_at, time_zone), reference(event))
     message.set_content(body(form.complainant.name, sections, langs, status_url))
     message["Content-Language"] = ", ".join(langs)  # after set_content, which clears Content-* headers
     return message

@@ -27,7 +27,7 @@ from shared.contracts.handling import CommitmentMade, ProgressReported
 from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 
 from .receipts import reference
-from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, subject
+from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_time, subject
 
 PROGRESS = "progress"
 REPLY = "reply"
@@ -77,10 +77,6 @@ class Update:
     lines: Lines
 
 
-def _when(at: datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC"
-
-
 # What introduces the words the customer was told (progress) or the reply's summary, per language.
 PROGRESS_INTRO = {
     EN: "There is progress on your complaint:",
@@ -99,12 +95,12 @@ def _told(intro: dict[str, str], text: str) -> Lines:
     return {language: (words, text) for language, words in intro.items()}
 
 
-def _progress(event: ProgressReported) -> Lines:
+def _progress(event: ProgressReported, time_zone: str | None) -> Lines:
     return _told(PROGRESS_INTRO, event.payload.message)
 
 
-def _commitment(event: CommitmentMade) -> Lines:
-    promise, due = event.payload.promise, _when(event.payload.due_at)
+def _commitment(event: CommitmentMade, time_zone: str | None) -> Lines:
+    promise, due = event.payload.promise, local_time(event.payload.due_at, time_zone)
     return {
         EN: ("We have made you a promise:", promise, f"By: {due}"),
         ZH_HANT: ("我們向您承諾：", promise, f"期限：{due}"),  # noqa: RUF001 (Chinese punctuation)
@@ -112,12 +108,12 @@ def _commitment(event: CommitmentMade) -> Lines:
     }
 
 
-def _reply(event: CustomerReplied) -> Lines:
+def _reply(event: CustomerReplied, time_zone: str | None) -> Lines:
     return _told(REPLY_INTRO, event.payload.summary)
 
 
-def _return_visit(event: ReturnVisitScheduled) -> Lines:
-    due = _when(event.payload.due_at)
+def _return_visit(event: ReturnVisitScheduled, time_zone: str | None) -> Lines:
+    due = local_time(event.payload.due_at, time_zone)
     return {
         EN: (
             "We would like to hear whether you are satisfied with how your complaint was handled.",
@@ -129,7 +125,7 @@ def _return_visit(event: ReturnVisitScheduled) -> Lines:
 
 
 # The allow-list: each event that makes an update, its kind and what of it the complainant reads.
-BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any], Lines]]] = {
+BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any, str | None], Lines]]] = {
     ProgressReported: (PROGRESS, _progress),
     CommitmentMade: (PROGRESS, _commitment),
     CustomerReplied: (REPLY, _reply),
@@ -138,13 +134,14 @@ BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any], Lines]]] = {
 KINDS: dict[type[BaseModel], str] = {event_type: kind for event_type, (kind, _) in BUILDERS.items()}
 
 
-def update(event: BaseModel) -> Update | None:
-    """The update an event makes for the complainant, or None when it makes none."""
+def update(event: BaseModel, time_zone: str | None = None) -> Update | None:
+    """The update an event makes for the complainant, or None when it makes none; its times in the
+    office's `time_zone` (the directory's), else in UTC."""
     built = BUILDERS.get(type(event))
     if built is None:
         return None
     kind, lines = built
-    return Update(kind, event.event_id, event.complaint_id, event.occurred_at, lines(event))  # type: ignore[attr-defined]
+    return Update(kind, event.event_id, event.complaint_id, event.occurred_at, lines(event, time_zone))  # type: ignore[attr-defined]
 
 
 def update_key(item: Update) -> str:

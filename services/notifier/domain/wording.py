@@ -9,6 +9,9 @@ together, as it always was.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 EN, ZH_HANT, ZH_HANS = "en", "zh-Hant", "zh-Hans"
 LANGUAGES = (EN, ZH_HANT, ZH_HANS)
 UNKNOWN = (EN, ZH_HANT)  # the complainant's language not recorded: both, as before the form said it
@@ -16,6 +19,17 @@ UNKNOWN = (EN, ZH_HANT)  # the complainant's language not recorded: both, as bef
 GREETING = {EN: "Dear {name},", ZH_HANT: "{name} 您好：", ZH_HANS: "{name} 您好："}  # noqa: RUF001
 REFERENCE = {EN: "Reference: {ref}", ZH_HANT: "編號：{ref}", ZH_HANS: "编号：{ref}"}  # noqa: RUF001
 FOLLOW = {EN: "Follow it here", ZH_HANT: "查看進度", ZH_HANS: "查看进度"}
+
+
+def local_time(at: datetime, time_zone: str | None) -> str:
+    """An instant as the complainant reads it: in their office's time zone (the directory's) with its
+    offset said, e.g. '2026-12-01 21:20 (UTC+08:00)'; in UTC, said so, when the zone is not known. A
+    customer in Hong Kong was told '13:20' for a visit at 21:20 their time."""
+    local = at.astimezone(ZoneInfo(time_zone)) if time_zone else at.astimezone(UTC)
+    offset = local.strftime("%z")
+    if offset in ("+0000", ""):
+        return f"{local:%Y-%m-%d %H:%M} UTC"
+    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def languages(language: str | None) -> tuple[str, ...]:

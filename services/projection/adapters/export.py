@@ -89,6 +89,25 @@ def _pack(app: ProjectionApplication, subject: str, views: list[ComplaintView], 
     }
 
 
+# What a reader who is not an engineer needs before the tables (the walk-through found none of it said).
+HOW_TO_READ = (
+    "This pack is the record of {subject} as the group's projection holds it: every event that happened to "
+    "the complaint, in order, and the four record rules judged from them at the instant named below.",
+    "The four record rules: everything is recorded, everything is handled, everything has a result (with its "
+    "reply to the customer) and everything has a return visit. Each row says a step's status: done (in time), "
+    "late (done after its time limit), overdue (not done and past its limit: a violation since the time in "
+    "'since'), pending (not done, still in time), waiting (not yet owed), waived or not-applicable (not owed, "
+    "with why), done-under-extension (done after the limit but within more time a manager approved).",
+    "Time limits are the SLA service's; a violation names the clock that was breached. A reopened complaint "
+    "(the customer was dissatisfied at the return visit) is judged on its latest cycle; earlier cycles stay "
+    "in the timeline.",
+    "'Hash chain verified' means no event of this office's record was altered, removed, inserted or reordered "
+    "since it was recorded: each event's digest is chained to the one before it. BROKEN lists what changed.",
+    "All times are UTC. 'Who' is the person (their key or sign-in) or the service that acted; 'caused by' "
+    "names the event a service acted on (empty: a person's own act).",
+)
+
+
 def render_html(pack: dict[str, Any]) -> str:
     """The evidence pack as a readable, self-contained HTML report."""
     e = html.escape
@@ -102,6 +121,8 @@ def render_html(pack: dict[str, Any]) -> str:
         f"<p>Judged at {e(pack['judged_at'])}; policy version {pack['policy_version']}. "
         f"Hash chain: <strong>{'verified' if pack['chain_verified'] else 'BROKEN'}</strong>. "
         f"{e(pack['hash'])}</p>",
+        "<h2>How to read this pack</h2>",
+        *(f"<p>{e(line.format(subject=pack['subject']))}</p>" for line in HOW_TO_READ),
     ]
     if pack["chain_findings"]:
         parts.append(
@@ -128,27 +149,44 @@ def render_html(pack: dict[str, Any]) -> str:
             f"{e(c['state'])}; {e(str(facts['validity']))}, {e(str(facts['severity']))}, "
             f"{e(str(facts['business_area']))}.</p>"
         )
-        parts.append("<table><tr><th>step</th><th>rule</th><th>status</th><th>due</th><th>done</th></tr>")
+        parts.append(
+            "<table><tr><th>step</th><th>rule</th><th>status</th><th>due</th><th>done</th><th>since</th>"
+            "<th>why</th></tr>"
+        )
         for check in c["checks"]:
             css = "violation" if check["violation"] else "ok"
+            due = str(check["due_at"]) + (
+                f" (extended to {check['extended_until']})" if check.get("extended_until") else ""
+            )
             parts.append(
                 f"<tr class='{css}'><td>{e(check['step'])}</td><td>{e(check['rule'])}</td>"
-                f"<td>{e(check['status'])}</td><td>{e(str(check['due_at']))}</td>"
-                f"<td>{e(str(check['done_at']))}</td></tr>"
+                f"<td>{e(check['status'])}</td><td>{e(due)}</td>"
+                f"<td>{e(str(check['done_at'] or ''))}</td><td>{e(str(check.get('since') or ''))}</td>"
+                f"<td>{e(str(check.get('note') or ''))}</td></tr>"
             )
         parts.append(
             "</table><table><tr><th>when</th><th>what</th><th>who</th><th>caused by</th>"
             "<th>digest</th><th>chain</th></tr>"
         )
         chain = {ev["event_id"]: ev["chain"] for ev in c["events"]}
+        said = {t["event_id"]: t["summary"] for t in c["timeline"]}
         for t in c["timeline"]:
             link = chain.get(t["event_id"], {})
             parts.append(
                 f"<tr><td>{e(t['occurred_at'])}</td><td>{e(t['summary'])}<br><code>{e(t['type'])}"
                 f"</code></td><td>{e(t['actor']['id'])} ({e(t['actor']['role'])})</td>"
-                f"<td><code>{e(str(t['causation_id']))}</code></td><td><code>{e(t['digest'][:16])}…"
+                f"<td>{_cause(t['causation_id'], said)}</td><td><code>{e(t['digest'][:16])}…"
                 f"</code></td><td>{e(str(link.get('office_id')))} #{link.get('position')}</td></tr>"
             )
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _cause(causation_id: str | None, said: dict[str, str]) -> str:
+    """The causing event as the timeline says it (its id below), or nothing for a person's own act."""
+    if not causation_id:
+        return ""
+    words = said.get(str(causation_id))
+    code = f"<code>{html.escape(str(causation_id))}</code>"
+    return f"{html.escape(words)}<br>{code}" if words else code

@@ -529,6 +529,12 @@ def _judge_own(step: str, now: datetime, due: datetime | None, done: datetime | 
     return Check(step, "overdue" if now > due else "pending", due, None, None, note)
 
 
+def _clock(p: dict[str, Any]) -> str:
+    """The clock as the SLA keys it ('resolution#1': a reopened case's second cycle), else its kind: two
+    cycles' or two levels' lines must not read the same."""
+    return str(p.get("key") or p["clock"])
+
+
 def summary_of(r: Received) -> str:
     """A line for the timeline: what happened, without personal data."""
     p = r.payload
@@ -548,14 +554,14 @@ def summary_of(r: Received) -> str:
         "CustomerReplied": lambda: f"replied to the customer by {p['channel']}",
         "ReturnVisitMade": lambda: f"return visit {p['attempt']}: {p['outcome']}",
         "StepWaived": lambda: f"{p['step']} waived: {p['reason']}",
-        "ClockStarted": lambda: f"{p['clock']} clock started, due {p['deadline']}",
-        "ClockStopped": lambda: f"{p['clock']} clock stopped: {p['outcome']}",
+        "ClockStarted": lambda: f"{_clock(p)} clock started, due {p['deadline']}",
+        "ClockStopped": lambda: f"{_clock(p)} clock stopped: {p['outcome']}",
         "ClockSuperseded": lambda: (
             f"{p.get('key') or p['clock']} clock superseded{' (breached)' if p['breached'] else ''}: "
             f"{p['explanation']['reason']}"
         ),
         "WaiverWithdrawn": lambda: f"{p['step']} waiver withdrawn: {p['reason']}",
-        "DeadlineBreached": lambda: f"{p['clock']} deadline breached",
+        "DeadlineBreached": lambda: f"{_clock(p)} deadline breached (escalation level {p['escalation_level']})",
         "ExtensionDecided": lambda: (
             f"{p['clock']} extension {'approved' if p['approved'] else 'rejected'} until {p['until']}"
         ),
@@ -573,7 +579,7 @@ def summary_of(r: Received) -> str:
         "CaseReopened": lambda: "case reopened",
         "ReturnVisitScheduled": lambda: f"return visit due {p['due_at']}",
         "CaseClosed": lambda: "case closed",
-        "DeadlineWarning": lambda: f"{p['clock']} deadline warning: {round(p['fraction'] * 100)}% of the time used",
+        "DeadlineWarning": lambda: f"{_clock(p)} deadline warning: {round(p['fraction'] * 100)}% of the time used",
         "ExtensionRequested": lambda: f"{p['clock']} extension asked for until {p['until']}",
         "RegradeRequested": lambda: f"re-grade to {p['severity']} asked for ({p['criterion']})",
         "NotificationRequested": lambda: f"{p['severity']} complaint: level {p['level']} told",

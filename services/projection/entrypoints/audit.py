@@ -290,7 +290,11 @@ def verify_command(
         if not findings:
             raise typer.Exit(1)
     if not findings:
-        console.print(f"[green]chain intact[/green]: {len(links)} events")
+        offices = len({link.office_id for link in links})
+        console.print(
+            f"[green]chain intact[/green]: {len(links)} complaint events in {offices} office chain(s) "
+            f"(of {total} stored records); none altered, removed, inserted or reordered since recorded"
+        )
         return
     table = Table(title="chain breaks")
     for column in ("kind", "office", "position", "event", "detail"):
