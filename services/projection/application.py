@@ -90,6 +90,7 @@ class ProjectionApplication(ServiceApplication):
         category: str | None = None,
         validity: str | None = None,
         violating: bool | None = None,
+        needs_review: bool | None = None,
         week: str | None = None,
         month: str | None = None,
         search: str | None = None,
@@ -110,6 +111,7 @@ class ProjectionApplication(ServiceApplication):
             week,
             month,
             violating=violating,
+            needs_review=needs_review,
             search=self._query(search, personal) if search is not None else None,
             personal=personal,
         )

@@ -269,6 +269,18 @@ def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str
     return None
 
 
+def review_aspect(reason: str) -> str:
+    """The aspect one of triage's review reasons is about (its first words; triage calls the category
+    'business area'): a person's confirmation or override of that aspect settles it."""
+    named = reason.split(":", 1)[0].strip()
+    return "category" if named in ("business area", "area") else named
+
+
+def outstanding(reasons: Sequence[str], judged: Sequence[str]) -> list[str]:
+    """The review reasons no confirmation or override (of the aspects `judged`) has settled."""
+    return [r for r in reasons if review_aspect(r) not in set(judged)]
+
+
 _LOW = re.compile(r"^(?P<aspect>[a-z ]+): confidence (?P<value>[\d.]+) is below (?P<limit>[\d.]+)")
 _DISAGREE = re.compile(r"^(?P<aspect>[a-z ]+): the reading model and the rules disagree")
 

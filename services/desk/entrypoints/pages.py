@@ -66,6 +66,7 @@ def _reason_globals(language: str, gettext: Callable[[str], str], when: Callable
         "triage_reason": lambda aspect, why, decision: said(reasons.triage_reason(aspect, why or {}, decision or {})),
         "event_reason": of_event,
         "review_reason": lambda text: said(reasons.review_reason(str(text))),
+        "review_aspect": reasons.review_aspect,
     }
 
 
