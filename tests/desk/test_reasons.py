@@ -214,3 +214,17 @@ def test_an_english_page_shows_the_service_s_own_reasons(client: Any) -> None:
     test_client, keys = client
     reasons = shown_reasons(page_of(test_client, keys["hk-central/supervisor"], "en"))
     assert J.explanations["routing"].reason in reasons and STARTED["payload"]["explanation"]["reason"] in reasons
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("model.severity.major.injury-or-loss@v3", "重大（閱讀模型的判讀）：造成經濟損失或人身傷害"),
+        ("model.nature.effective@v3", "有效投訴（閱讀模型的判讀）"),
+        ("model.area.parking@v3", "業務範疇 parking（閱讀模型的判讀）"),
+    ],
+)
+def test_the_reading_model_s_decisions_say_so(rule: str, expected: str) -> None:
+    """triage's second reading (services/triage/domain/second_reading.py) names its rules model.<aspect>.…"""
+    found = triage_reason("x", {"reason": "as the model read it", "rule": rule}, {})
+    assert found is not None and said_in("zh-Hant", found) == expected

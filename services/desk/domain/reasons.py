@@ -129,7 +129,7 @@ def triage_reason(aspect: str, explanation: Mapping[str, Any], decision: Mapping
             "assisted": N_("assisted: handled with another unit"),
         }[rest[0]]
         said = Said(text, reason, quoted=words)
-    elif head == "nature" and rest and rest[0] == "effective":
+    elif head == "nature" and not model and rest and rest[0] == "effective":
         guessed = rest[1:] == ["default"]
         text = (
             N_("effective: no sign either way; guessed from its topic")
@@ -137,7 +137,7 @@ def triage_reason(aspect: str, explanation: Mapping[str, Any], decision: Mapping
             else N_("effective: a duty of the company failed")
         )
         said = Said(text, reason, quoted=words)
-    elif head == "nature" and len(rest) >= 2 and rest[0] == "communication" and rest[1] in KIND:
+    elif head == "nature" and not model and len(rest) >= 2 and rest[0] == "communication" and rest[1] in KIND:
         guessed = rest[2:] == ["default"]
         text = (
             N_("communication (%(kind)s): no sign either way; guessed") if guessed else N_("communication (%(kind)s)")
@@ -166,10 +166,6 @@ def triage_reason(aspect: str, explanation: Mapping[str, Any], decision: Mapping
         text = N_("%(grade)s, as the reading model reads it: %(criteria)s") if model else N_("%(grade)s: %(criteria)s")
         if criteria:
             said = Said(text, reason, words={"grade": SEVERITY[grade], "criteria": criteria}, quoted=words)
-    elif head == "severity" and len(rest) == 1 and rest[0] in CRITERION:  # model.severity.<criterion>
-        grade = rest[0].split(".", 1)[0]
-        words_: dict[str, str | tuple[str, ...]] = {"grade": SEVERITY[grade], "criteria": (CRITERION[rest[0]],)}
-        said = Said(N_("%(grade)s, as the reading model reads it: %(criteria)s"), reason, words=words_, quoted=words)
     elif head == "routing" and decision.get("department"):
         text = N_(
             "business area %(area)s goes to %(department)s (the group's routing table); first responsible: %(person)s"
