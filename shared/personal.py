@@ -62,8 +62,46 @@ def contact_fact(contact: str) -> tuple[str, str]:
 
 def search_facts(data: PersonalData) -> list[tuple[str, str]]:
     """What staff may find a person by besides `identifying_facts`: the name alone, the unit alone
-    (normalised; shared by many people, so never used to recognise one)."""
-    return [("name", _plain(data.name)), ("unit", _plain(data.unit_address))]
+    (normalised; shared by many people, so never used to recognise one), and each part of the unit
+    (`unit_parts`: '18' and 'a室' of '18A室')."""
+    parts = [("unit-part", part) for part in unit_parts(data.unit_address)]
+    return [("name", _plain(data.name)), ("unit", _plain(data.unit_address)), *parts]
+
+
+# A unit's words ("Block 3, 18/F, Flat A", "3座18樓A室", "18A室") are cut into segments — a run of
+# digits, a run of letters, one Chinese character — and a part is a run of up to `UNIT_PART_SEGMENTS`
+# neighbouring segments of one word: "18a室" gives 18, a, 室, 18a, a室, 18a室. The keyring holds each part
+# as a keyed digest (a blind index finds only what was indexed whole), so typing a part finds the unit.
+UNIT_PART_SEGMENTS = 4
+UNIT_PARTS_MAX = 64  # a long address gives at most this many parts
+_UNIT_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SEGMENT = re.compile(r"\d+|[^\W\d_]+", re.UNICODE)
+
+
+def _segments(word: str) -> list[str]:
+    """Digit runs, letter runs, and each Chinese character on its own."""
+    found: list[str] = []
+    for run in _SEGMENT.findall(word):
+        cjk = [ch for ch in run if 0x3400 <= ord(ch) <= 0x9FFF or 0xF900 <= ord(ch) <= 0xFAFF]
+        found.extend(run if cjk else [run])  # a Chinese run: one segment per character
+    return found
+
+
+def unit_parts(unit: str | None) -> list[str]:
+    """The parts of a unit a person may type to find it (normalised as `_plain`), in order, each once."""
+    parts: dict[str, None] = {}
+    for word in _UNIT_WORD.findall(_plain(unit or "")):
+        segments = _segments(word)
+        for start in range(len(segments)):
+            for end in range(start + 1, min(start + UNIT_PART_SEGMENTS, len(segments)) + 1):
+                parts.setdefault("".join(segments[start:end]))
+    return list(parts)[:UNIT_PARTS_MAX]
+
+
+def typed_unit_parts(typed: str) -> list[list[tuple[str, str]]]:
+    """A typed search as parts of a unit, one list of facts per typed word (every word must be a part
+    of the same unit): "18" finds 18A and 18B, "A室" finds 18A室, "18/F" asks for 18 and f."""
+    return [[("unit-part", word)] for word in _UNIT_WORD.findall(_plain(typed))][:8]
 
 
 def searched_facts(typed: str) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from .adapters.services import Credential, ServiceError, Services
 from .domain import public_status
 from .domain.forms import CLOCK_KEY, FORMS, TRIAGE_ASPECTS, FormProblem, HotlineForm, local_instant
 from .domain.queue import Countdown, Level, countdowns, worst
+from .domain.reasons import outstanding
 
 QUEUE_LIMIT = 100
 QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
@@ -105,12 +106,39 @@ class DeskApplication:
 
         return dict(await asyncio.gather(*(one(cid) for cid in ids)))
 
-    async def queue(self, who: Credential, now: datetime, state: str = "open", **filters: Any) -> list[QueueRow]:
-        """Complaints for the person's office (the projection scopes it), with each one's clocks."""
+    async def _settle_reviews(self, who: Credential, items: list[dict[str, Any]]) -> None:
+        """The projection flags what triage asked a person to review and no override settled; a
+        confirmation (the same value, with why) is triage's alone, so for each flagged row triage's own
+        account drops the aspects a person confirmed (`needs_review`, `review` updated in place)."""
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(item: dict[str, Any]) -> None:
+            async with gate:
+                try:
+                    triage = await self.services.get("triage", f"/complaints/{item['complaint_id']}/triage", who)
+                except ServiceError:
+                    return  # triage cannot say now: the projection's flag stands
+            judged = [
+                j.get("aspect", "") for j in (triage.get("confirmations") or []) + (triage.get("overrides") or [])
+            ]
+            item["review"] = outstanding(item.get("review") or [], judged)
+            item["needs_review"] = bool(item["review"])
+
+        await asyncio.gather(*(one(i) for i in items if i.get("needs_review")))
+
+    async def queue(
+        self, who: Credential, now: datetime, state: str = "open", review: bool = False, **filters: Any
+    ) -> list[QueueRow]:
+        """Complaints for the person's office (the projection scopes it), with each one's clocks; with
+        `review`, only those triage flagged for a person's review that nobody has settled yet."""
         wanted = None if state in ("open", "all") else state
+        if review:
+            filters["needs_review"] = "true"
         page = await self.services.get("projection", "/complaints", who, state=wanted, limit=500, **filters)
         items = [i for i in page["items"] if state != "open" or i["state"] != "closed"]
         items = sorted(items, key=lambda i: i.get("received_at") or "", reverse=True)[:QUEUE_LIMIT]
+        await self._settle_reviews(who, items)
+        items = [i for i in items if i.get("needs_review") or not review]
         histories = await self._histories(who, [i["complaint_id"] for i in items])
         rows = []
         for item in items:
@@ -131,6 +159,7 @@ class DeskApplication:
             return [], 0
         page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit)
         items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
+        await self._settle_reviews(who, items)
         histories = await self._histories(who, [i["complaint_id"] for i in items])
         found = []
         for item in items:

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError
 from shared.contracts import SealedPersonal
 from shared.eventstore import ServiceApplication
 from shared.keyring import Keyring
-from shared.personal import open_personal, searched_facts, typed_name_or_unit
+from shared.personal import open_personal, searched_facts, typed_name_or_unit, typed_unit_parts
 
 from .adapters.readside import Filters, ReadSide, Unreadable
 from .adapters.statistics_tables import Scope, assemble
@@ -90,6 +90,7 @@ class ProjectionApplication(ServiceApplication):
         category: str | None = None,
         validity: str | None = None,
         violating: bool | None = None,
+        needs_review: bool | None = None,
         week: str | None = None,
         month: str | None = None,
         search: str | None = None,
@@ -110,6 +111,7 @@ class ProjectionApplication(ServiceApplication):
             week,
             month,
             violating=violating,
+            needs_review=needs_review,
             search=self._query(search, personal) if search is not None else None,
             personal=personal,
         )
@@ -134,8 +136,21 @@ class ProjectionApplication(ServiceApplication):
         typed = searched_facts(search)
         found = {self.keyring.find_person([fact]) for fact in typed}
         found |= self.keyring.people_found_by(typed_name_or_unit(search))
+        found |= self._found_by_unit_parts(search)
         persons = tuple(sorted(person_term(str(p)) for p in found if p is not None))
         return replace(query, persons=persons)
+
+    def _found_by_unit_parts(self, search: str) -> set[UUID]:
+        """The people whose unit has every typed word as one of its parts ("18" of 18A, "a室" of
+        18A室: `shared.personal.unit_parts`, each part a keyed digest in the keyring's search index)."""
+        assert self.keyring is not None
+        people: set[UUID] | None = None
+        for facts in typed_unit_parts(search):
+            with_it = self.keyring.people_found_by(facts)
+            people = with_it if people is None else people & with_it
+            if not people:
+                return set()
+        return people or set()
 
     def count(self, office_id: str | None, now: datetime, **filters: Any) -> int:
         """How many complaints pass the filters of `complaints` (a page's total)."""

@@ -413,3 +413,42 @@ def test_every_control_has_a_name_and_the_chart_a_description(browser: Any, dash
     assert first["category"] in chart.get_attribute("aria-label")
     assert [h.tag_name for h in browser.find_elements("css selector", "h1")] == ["h1"]
     assert browser.find_element("tag name", "html").get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh-Hant", ("整個集團", "時限達標", "記錄規則")), ("zh-Hans", ("整个集团", "时限达标", "记录规则"))],
+)
+def test_a_chinese_page_writes_its_numbers_tables_and_timeline_in_chinese(
+    browser: Any, dashboard: Dashboard, lang: str, words: tuple[str, ...]
+) -> None:
+    """Loaded and filled by its script, the Chinese page keeps no English label: the codes the API sends
+    (states, steps, statuses, severities, signals) are shown in the page's words, data-value keeps the
+    raw figures. What stays as sent: office ids, references, business areas (the group's own codes),
+    actor ids and roles, event types and the projection's English lines (the timeline's `what`)."""
+    set_key(browser, dashboard, dashboard.keys["group/dashboard"])
+    try:
+        browser.get(f"{dashboard.base_url}/dashboard?lang={lang}")
+        loaded(browser)
+        assert browser.find_element("tag name", "html").get_attribute("lang") == lang
+        assert by_testid(browser, "scope-label").text == words[0]
+        main = browser.find_element("id", "main").text
+        assert words[1] in main
+        stats = dashboard.json("/statistics", "group/dashboard")["statistics"]
+        signals = len(dashboard.json("/signals", "group/dashboard")["items"])
+        assert_page_shows(browser, stats, dashboard.json("/violations", "group/dashboard")["total"], signals)
+        english = {"Complaints", "Violations", "Office", "Severity", "overdue", "late", "the whole group", "Category"}
+        assert not [w for w in english if w in main], [w for w in english if w in main]
+        codes = {r.get_attribute("data-step") for r in all_by_testid(browser, "violation-row")}
+        cells = " ".join(r.text for r in all_by_testid(browser, "violation-row"))
+        assert "return-visit" not in cells and "overdue" not in cells and codes, cells
+
+        row = all_by_testid(browser, "violation-row")[0]
+        by_testid(row, "open-timeline").click()
+        dialog = by_testid(browser, "timeline-dialog")
+        complaint_id = row.get_attribute("data-complaint-id")
+        wait_until(browser, lambda d: dialog.get_attribute("data-loaded") == complaint_id, "no timeline")
+        assert words[2] in dialog.text and "caused by" not in dialog.text and "Record rule" not in dialog.text
+        browser.find_element("id", "timeline-close").click()
+    finally:
+        browser.get(f"{dashboard.base_url}/dashboard?lang=en")  # the next tests read English

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.projection import bootstrap
-from services.projection.dashboard import CONTENT_SECURITY_POLICY, STATIC_DIR, mount
+from services.projection.dashboard import CONTENT_SECURITY_POLICY, STATIC_DIR, TEMPLATES_DIR, mount
 from services.projection.entrypoints.http import create_app
 from services.projection.settings import ProjectionSettings
 from tests.support import write_keys
@@ -51,7 +51,7 @@ def test_the_assets_are_served(client: TestClient, asset: str) -> None:
 
 
 def test_nothing_on_the_page_points_outside_its_origin() -> None:
-    for path in Path(STATIC_DIR).iterdir():
+    for path in [*Path(STATIC_DIR).iterdir(), *Path(TEMPLATES_DIR).iterdir()]:
         text = path.read_text()
         assert "http://" not in text.replace("http://www.w3.org/2000/svg", ""), path.name  # SVG namespace only
         assert "https://" not in text and "//cdn" not in text, path.name

@@ -8,54 +8,29 @@ The language is chosen by the person (a cookie remembers it), else from the brow
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
+
+from shared import i18n as shared_i18n
+from shared.i18n import DEFAULT, LANGUAGES, compile_catalogue
+
+__all__ = ["COOKIE", "DEFAULT", "LANGUAGES", "LOCALE_DIR", "choose", "compile_catalogue", "load_translations", "when"]
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
-LANGUAGES = {"en": "en", "zh-Hant": "zh_Hant", "zh-Hans": "zh_Hans"}  # the page's code -> Babel's locale
-DEFAULT = "en"
 COOKIE = "desk_lang"
 
 
-def compile_catalogue(po_file: Path) -> Translations:
-    """A .po file as gettext translations (read and compiled in memory)."""
-    with po_file.open("rb") as source:
-        catalogue = read_po(source, locale=po_file.parents[1].name)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalogue)
-    buffer.seek(0)
-    return Translations(fp=buffer)
-
-
 def load_translations() -> dict[str, NullTranslations]:
-    found: dict[str, NullTranslations] = {"en": NullTranslations()}
-    for code, locale in LANGUAGES.items():
-        po_file = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-        if code != "en":
-            found[code] = compile_catalogue(po_file)
-    return found
+    return shared_i18n.load_translations(LOCALE_DIR)
 
 
 def choose(explicit: str | None, cookie: str | None, accept_language: str | None) -> str:
     """The page's language: asked for, else remembered, else the browser's first we speak."""
-    for candidate in (explicit, cookie):
-        if candidate in LANGUAGES:
-            return candidate
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            simplified = any(x in tag for x in ("hans", "-cn", "-sg"))
-            return "zh-Hans" if simplified else "zh-Hant"
-        if tag.startswith("en"):
-            return "en"
-    return DEFAULT
+    return shared_i18n.choose(explicit, cookie, accept_language=accept_language)
 
 
 def when(value: datetime | str | None, language: str, zone: tzinfo) -> str:

@@ -347,6 +347,7 @@ def create_app(
         state: str = "open",
         mine: bool = False,
         department: str = "",
+        review: bool = False,
         registered: str | None = None,
         id: str | None = None,
     ) -> HTMLResponse:
@@ -356,7 +357,7 @@ def create_app(
         state = state if state in QUEUE_STATES else "open"
         rows, problem = [], None
         try:
-            rows = await desk.queue(session.forwarded, clock(), state)
+            rows = await desk.queue(session.forwarded, clock(), state, review=review)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
             problem = _problem(error, words(request))
@@ -369,7 +370,7 @@ def create_app(
         if mine:
             rows = [r for r in rows if session.role_set & NEXT_STEP_ROLES.get(r.summary["next_step"] or "", set())]
         just_registered = id if id and any(r.summary["complaint_id"] == id for r in rows) else None
-        return render(request, "queue.html", rows=rows, state=state, states=QUEUE_STATES, mine=mine,
+        return render(request, "queue.html", rows=rows, state=state, states=QUEUE_STATES, mine=mine, review=review,
                       department=department, departments=departments, registered=registered,
                       registered_id=id, registered_shown=just_registered, problem=problem, now=clock())  # fmt: skip
 

@@ -1,8 +1,10 @@
 """The desk's pages: one Jinja2 environment per language, each with that language's gettext catalogue
-installed (Babel), and filters that write times and countdowns the way that language does."""
+installed (Babel), filters that write times and countdowns the way that language does, and the
+services' reasons said again in the page's language (`domain/reasons.py`) where it is not English."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..adapters import i18n
 from ..adapters.office_zone import current_zone
+from ..domain import reasons
 from ..domain.forms import extendable
+from ..domain.reasons import Said
 from ..domain.roles import landing, pages
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -40,10 +44,49 @@ class Pages:
             env.globals["offered"] = lambda session: pages(session.role_set, session.office_id)
             env.globals["landing_of"] = lambda session: landing(session.role_set, session.office_id)
             env.globals["languages"] = {"en": "English", "zh-Hant": "繁體中文", "zh-Hans": "简体中文"}
+            env.globals.update(_reason_globals(language, translations.gettext, env.filters["when"]))
             self.environments[language] = env
 
     def render(self, language: str, template: str, **context: Any) -> str:
         return self.environments[language].get_template(template).render(**context)
+
+
+def _reason_globals(language: str, gettext: Callable[[str], str], when: Callable[[Any], str]) -> dict[str, Any]:
+    """`triage_reason(aspect, explanation, decision)`, `event_reason(event)`, `review_reason(text)`: the
+    reason in the page's words, or None (English pages, or a rule not known here: the service's text)."""
+
+    def said(found: Said | None) -> str | None:
+        return None if found is None or language == i18n.DEFAULT else say(found, gettext, when)
+
+    def of_event(event: Mapping[str, Any]) -> str | None:
+        explanation = event.get("explanation")
+        if not isinstance(explanation, Mapping) or not isinstance(explanation.get("reason"), str):
+            return None
+        kind = str(event.get("type") or "").rsplit(".", 1)[-1]
+        return said(reasons.event_reason(kind, event.get("payload") or {}, explanation))
+
+    return {
+        "triage_reason": lambda aspect, why, decision: said(reasons.triage_reason(aspect, why or {}, decision or {})),
+        "event_reason": of_event,
+        "review_reason": lambda text: said(reasons.review_reason(str(text))),
+        "review_aspect": reasons.review_aspect,
+    }
+
+
+def say(found: Said, gettext: Callable[[str], str], when: Callable[[Any], str]) -> str:
+    """A `Said` in the catalogue's words: its values translated or written per locale, the quoted
+    words kept exactly as the service quoted them."""
+    join = gettext(", ")
+    values: dict[str, str] = {}
+    for name, word in found.words.items():
+        values[name] = join.join(gettext(w) for w in word) if isinstance(word, tuple) else gettext(word)
+    values.update(found.names)
+    values.update({name: when(instant) for name, instant in found.times.items()})
+    text = gettext(found.text) % values
+    if found.quoted:
+        words = join.join(gettext("“%(words)s”") % {"words": q} for q in found.quoted)
+        text = gettext("%(reason)s (%(words)s)") % {"reason": text, "words": words}
+    return text
 
 
 def _left(seconds: int | None, locale: Locale) -> str:

@@ -43,11 +43,14 @@ from .statistics_tables import schema as statistics_schema
 from .tables import (
     POSITION_NAME,
     QUOTE_TERMS,
+    REVIEW_INDEXES,
+    REVIEW_POSITION_NAME,
     SEARCH_POSITION_NAME,
     SIGNAL_INDEXES,
     SIGNALS_POSITION_NAME,
     folded_json,
     instant_key,
+    review_columns,
     schema,
     signal_columns,
     stored_view,
@@ -102,6 +105,7 @@ class ReadSide(TableQueries):
                     self._index_existing(cursor)
                     self._fill_statistics(cursor)
                     self._fill_signal_columns(cursor)
+                    self._fill_review_column(cursor)
                 return
             except RETRYABLE:  # another process creating them at the same moment
                 if attempt == 20:
@@ -136,8 +140,27 @@ class ReadSide(TableQueries):
         else:
             have = {r["name"] for r in cursor.all("PRAGMA table_info(projection_subjects)")}
         statements = [] if "late_signal" in have else signal_columns(self.db.text(), postgres=self.db.postgres)
-        for statement in [*statements, *SIGNAL_INDEXES]:
+        statements += [] if "needs_review" in have else review_columns(postgres=self.db.postgres)
+        for statement in [*statements, *SIGNAL_INDEXES, *REVIEW_INDEXES]:
             cursor.execute(statement)
+
+    def _fill_review_column(self, cursor: Cursor) -> None:
+        """Once per database: the triaged complaints summarised before the review column existed are
+        refolded from their timeline rows (their folded facts lack triage's review reasons too)."""
+        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (REVIEW_POSITION_NAME,)):
+            return
+        after = ""
+        while rows := cursor.all(
+            "SELECT subject_id, office_id FROM projection_subjects WHERE kind = ? AND severity IS NOT NULL "
+            "AND subject_id > ? ORDER BY subject_id LIMIT 1000",
+            (COMPLAINT, after),
+        ):
+            self._summarise(cursor, {r["subject_id"]: r["office_id"] for r in rows}, set())
+            after = rows[-1]["subject_id"]
+        cursor.execute(
+            "INSERT INTO projection_position (name, notification_id) VALUES (?, 1) ON CONFLICT DO NOTHING",
+            (REVIEW_POSITION_NAME,),
+        )
 
     def _fill_signal_columns(self, cursor: Cursor) -> None:
         """Once per database: the signal column and hotline look-up terms of the complaints summarised
@@ -425,7 +448,7 @@ class ReadSide(TableQueries):
         cursor.executemany(
             "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
             "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
-            "violating_from = ?, entries = ?, folded = ?, late_signal = ? WHERE subject_id = ?",
+            "violating_from = ?, entries = ?, folded = ?, late_signal = ?, needs_review = ? WHERE subject_id = ?",
             rows,
         )
 
@@ -446,6 +469,7 @@ class ReadSide(TableQueries):
             entries,
             self._seal(folded_json(view)),
             int(registered_late(view, self.policy)),
+            int(bool(view.to_review)),
             str(view.complaint_id),
         )
 

@@ -50,6 +50,7 @@ class Filters:
     month: str | None = None
     year: str | None = None
     violating: bool | None = None
+    needs_review: bool | None = None  # triage's review flag, not yet settled by a person
     registered: bool | None = None
     search: Query | None = None  # `domain/search.py`
     personal: bool = False  # may the search match the complainant's name, contact and unit
@@ -158,6 +159,9 @@ class TableQueries:
         if filters.registered is not None:
             clauses.append("registered = ?")
             params.append(int(filters.registered))
+        if filters.needs_review is not None:
+            clauses.append("needs_review = ?")
+            params.append(int(filters.needs_review))
         if filters.search is not None:
             clause, found_by = self._search(filters.search, filters.personal)
             clauses.append(clause)
@@ -403,7 +407,7 @@ class TableQueries:
         with self.db.transaction(write=False) as cursor:
             subjects = cursor.all(
                 "SELECT subject_id, kind, office_id, registered, state, severity, business_area, validity, week, "
-                "month, sequence_number, office_reference, received_key, violating_from, entries, folded "
+                "month, sequence_number, office_reference, received_key, violating_from, entries, folded, needs_review "
                 "FROM projection_subjects ORDER BY subject_id"
             )
             timeline = cursor.all(

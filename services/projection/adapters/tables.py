@@ -3,7 +3,8 @@
 - `projection_position`: how far the read side has followed the store's notification log (one row,
   written in the same transaction as the rows it accounts for).
 - `projection_subjects`: one row per complaint (or hotline report): a typed column for every list
-  filter, the instant it starts to violate the record rule if nothing else happens, and the folded
+  filter (`needs_review`: triage's review flag, not yet settled by a person's override), the instant
+  it starts to violate the record rule if nothing else happens, and the folded
   facts as JSON (encrypted like the store's events when the store has a cipher).
 - `projection_timeline`: one row per recorded event; a complaint's view is rebuilt from its rows.
 - `projection_chain`: each office's hash-chain links, one per position (UNIQUE office and position:
@@ -56,7 +57,8 @@ def schema(text: str) -> list[str]:
             violating_from {text},
             entries INTEGER NOT NULL DEFAULT 0,
             folded {text},
-            late_signal INTEGER NOT NULL DEFAULT 0
+            late_signal INTEGER NOT NULL DEFAULT 0,
+            needs_review INTEGER NOT NULL DEFAULT 0
         )""",
         "CREATE INDEX IF NOT EXISTS projection_subjects_office ON projection_subjects "
         "(kind, office_id, sequence_number, subject_id)",
@@ -136,6 +138,20 @@ def signal_columns(text: str, postgres: bool) -> list[str]:
 
 SIGNAL_INDEXES = [
     "CREATE INDEX IF NOT EXISTS projection_subjects_late ON projection_subjects (late_signal, kind)",
+]
+
+REVIEW_POSITION_NAME = "review-column"  # its row says every complaint's needs_review is written
+
+
+def review_columns(postgres: bool) -> list[str]:
+    """The review column a table written before it lacks (`needs_review`: triage asks a person to look
+    and no override has settled it), as `signal_columns`."""
+    exists = " IF NOT EXISTS" if postgres else ""
+    return [f"ALTER TABLE projection_subjects ADD COLUMN{exists} needs_review INTEGER NOT NULL DEFAULT 0"]
+
+
+REVIEW_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS projection_subjects_review ON projection_subjects (needs_review, kind, office_id)",
 ]
 
 

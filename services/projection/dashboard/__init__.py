@@ -4,18 +4,31 @@ the internet) that reads the projection's own query API with the user's key.
 `mount(api)` serves the page at `/dashboard` and its assets at `/dashboard/static/...` on the
 projection's FastAPI app. The page holds no data and no secret: it asks for the key in the browser,
 so serving it needs no key. It is kept out of the OpenAPI document (the API stays read-only JSON).
+
+The page speaks the viewer's language, as the desk does (English, Traditional, Simplified Chinese:
+`locale/`, gettext catalogues compiled by Babel at mount): `?lang=` (remembered in a cookie), else the
+desk's choice when the desk shares the host (its `desk_lang` cookie), else Accept-Language. The
+template is rendered once per language at mount; the script's words travel in the page as data.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, RedirectResponse
+from babel.support import NullTranslations
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-STATIC_DIR = Path(__file__).parent / "static"
-PAGE = STATIC_DIR / "index.html"
+from shared import i18n
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+LOCALE_DIR = HERE / "locale"
+COOKIE = "dashboard_lang"
+DESK_COOKIE = "desk_lang"  # the desk's choice, when the desk is served from the same host
 
 # Only this origin: the page may load its own script and style and call its own API, nothing else
 # (no CDN, no fonts, no analytics). Charts are drawn as inline SVG built through the DOM.
@@ -31,12 +44,44 @@ PAGE_HEADERS = {
 }
 
 
+def script_words(translations: NullTranslations) -> dict[str, str]:
+    """Every message of the language's catalogue, English id -> words (the script looks its own up)."""
+    catalogue = getattr(translations, "_catalog", {})
+    return {key: value for key, value in catalogue.items() if isinstance(key, str) and key and value}
+
+
+def render_pages() -> dict[str, str]:
+    """The page in each language, rendered once."""
+    pages = {}
+    for language, translations in i18n.load_translations(LOCALE_DIR).items():
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        template = env.get_template("index.html")
+        pages[language] = template.render(lang=language, messages=script_words(translations))
+    return pages
+
+
 def mount(api: FastAPI) -> None:
     """Serve the dashboard page at `/dashboard` and its assets at `/dashboard/static/...`."""
+    pages = render_pages()
 
     @api.get("/dashboard", include_in_schema=False)
-    def dashboard() -> FileResponse:
-        return FileResponse(PAGE, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+    def dashboard(request: Request, lang: str | None = None) -> HTMLResponse:
+        cookies = request.cookies
+        language = i18n.choose(
+            lang, cookies.get(COOKIE), cookies.get(DESK_COOKIE), accept_language=request.headers.get("accept-language")
+        )
+        headers = {**PAGE_HEADERS, "Content-Language": language, "Vary": "Accept-Language, Cookie"}
+        answer = HTMLResponse(pages[language], headers=headers)
+        if lang in i18n.LANGUAGES:
+            answer.set_cookie(COOKIE, language, max_age=365 * 86400, samesite="lax", path="/dashboard")
+        return answer
 
     @api.get("/dashboard/", include_in_schema=False)
     def dashboard_slash() -> RedirectResponse:

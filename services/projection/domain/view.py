@@ -34,6 +34,12 @@ RULES = {
 VIOLATING = frozenset({"late", "overdue"})
 
 
+def review_aspect(reason: str) -> str:
+    """The aspect a review reason is about: its first words, as triage writes them."""
+    named = reason.split(":", 1)[0].strip()
+    return "category" if named in ("business area", "area") else named
+
+
 def when(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
@@ -199,6 +205,10 @@ class ComplaintView:
     waivers: dict[str, str] = field(default_factory=dict)
     clocks: dict[str, Clock] = field(default_factory=dict)
     amended: set[str] = field(default_factory=set)  # judged values a re-grade or a person replaced
+    # Triage's review flag: why it asks a person to look (its `review_reasons`), and the aspects a
+    # person has since overridden (which settle the reasons about them).
+    review_reasons: list[str] = field(default_factory=list)
+    reviewed: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, complaint_id: UUID, office_id: str, entries: list[dict[str, Any]]) -> ComplaintView:
@@ -250,6 +260,7 @@ class ComplaintView:
             for name, value in judged.items():
                 if name not in self.amended:
                     setattr(self, name, value)
+            self.review_reasons = list(p.get("review_reasons") or []) if p.get("needs_review") else []
         elif kind == "SeverityRegraded":
             self.severity = p["severity"]
             self.amended.add("severity")
@@ -292,6 +303,7 @@ class ComplaintView:
     def _overridden(self, p: dict[str, Any]) -> None:
         """A person's judgement replaces the automatic one; statistics count the overridden value."""
         aspect, value = p["aspect"], p["value"]
+        self.reviewed.add(aspect)
         self.amended |= {
             "category": {"content_category", "business_area"},
             "routing": {"department"},
@@ -376,6 +388,12 @@ class ComplaintView:
         if self.triaged_at:
             return "triaged"
         return "registered"
+
+    @property
+    def to_review(self) -> list[str]:
+        """Triage's reasons for a person to look that no override has settled yet (a reason names its
+        aspect first: 'severity: …'; triage calls the category 'business area')."""
+        return [r for r in self.review_reasons if review_aspect(r) not in self.reviewed]
 
     def person_id(self) -> str | None:
         """The complainant as the keyring recognised them (the same person across complaints)."""

@@ -63,6 +63,8 @@ class ComplaintSummary(BaseModel):
     business_area: str | None
     received_at: str | None
     violations: list[str] = Field(description="Steps in violation now.")
+    needs_review: bool = Field(False, description="Triage asks a person to look, and no override has settled it.")
+    review: list[str] = Field(default_factory=list, description="Triage's reasons for it, each naming its aspect.")
 
 
 class Page(BaseModel):
@@ -217,6 +219,9 @@ def create_app(
         category: str | None = Query(None, description="Business area, e.g. 'sanitation'."),
         validity: Literal["valid", "assisted", "invalid"] | None = None,
         violating: bool | None = None,
+        needs_review: bool | None = Query(
+            None, description="Only those triage flagged for a person's review (true) or not (false)."
+        ),
         week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
         month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
         q: str | None = Query(
@@ -240,6 +245,7 @@ def create_app(
             "category": category,
             "validity": validity,
             "violating": violating,
+            "needs_review": needs_review,
             "week": week,
             "month": month,
         }
@@ -262,6 +268,8 @@ def create_app(
                 business_area=v.business_area,
                 received_at=v.received_at.isoformat() if v.received_at else None,
                 violations=[c.step for c in v.violations(now, projection.policy)],
+                needs_review=bool(v.to_review),
+                review=v.to_review,
             )
             for v in views
         ]

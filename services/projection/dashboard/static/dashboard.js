@@ -15,6 +15,44 @@
   const RECONNECT_MS = [1000, 2000, 5000, 10000];
 
   const $ = (id) => document.getElementById(id);
+
+  // -- words ----------------------------------------------------------------------------------
+  //
+  // The page's language is chosen by the server (?lang=, else remembered, else Accept-Language) and
+  // set on <html lang>; this script's words in it arrive as data in #messages (English ids -> words,
+  // from the same gettext catalogues as the page: pybabel extracts the calls of _ below).
+  const LANG = document.documentElement.lang || "en";
+  const MESSAGES = JSON.parse(document.getElementById("messages")?.textContent || "{}");
+  const _ = (text) => MESSAGES[text] || text;
+  /** A sentence with %(name)s placeholders filled in (the catalogues' python-format). */
+  const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_match, name) => String(values[name]));
+
+  // The values the API sends as codes, in the page's words (a code not listed is shown as it is:
+  // business areas are the group's own words, and a new code must not break the page).
+  const VALUES = {
+    unregistered: _("unregistered"), registered: _("registered"), triaged: _("triaged"), routed: _("routed"),
+    "in-handling": _("in handling"), reopened: _("reopened"), resulted: _("resulted"), replied: _("replied"),
+    visited: _("visited"), closed: _("closed"),
+    minor: _("minor"), important: _("important"), major: _("major"),
+    valid: _("valid"), assisted: _("assisted"), invalid: _("invalid"),
+    effective: _("effective"), communication: _("communication"),
+    done: _("done"), "done-under-extension": _("done under extension"), late: _("late"), pending: _("pending"),
+    overdue: _("overdue"), waived: _("waived"), "not-applicable": _("not applicable"), waiting: _("waiting"),
+    recorded: _("recorded"), handled: _("handled"), result: _("result"), reply: _("reply"),
+    "return-visit": _("return visit"),
+    phone: _("phone"), "walk-in": _("walk-in"), text: _("text message"), video: _("video"), app: _("app"),
+    letter: _("letter"), email: _("e-mail"), hotline: _("hotline"),
+    "sequence-gap": _("missing registration numbers"), "hotline-unregistered": _("hotline call not registered"),
+    "hotline-registered-late": _("hotline call registered late"), "late-registration": _("late registration"),
+    "registered-late": _("registered late"), "outlier-office": _("outlier office"),
+    validity: _("validity"), nature: _("nature"), category: _("category"), severity: _("severity"),
+    routing: _("routing"),
+    "everything recorded": _("everything recorded"), "everything handled": _("everything handled"),
+    "everything has a result": _("everything has a result"),
+    "everything has a return visit": _("everything has a return visit"),
+    offline: _("offline"), polling: _("polling"), live: _("live"), reconnecting: _("reconnecting"),
+  };
+  const word = (code) => (code === null || code === undefined || code === "" ? "—" : VALUES[code] || code);
   const byTestId = (testId) => document.querySelector(`[data-testid="${testId}"]`);
 
   const state = {
@@ -69,7 +107,7 @@
 
   // -- formatting -----------------------------------------------------------------------------
 
-  const integer = new Intl.NumberFormat("en");
+  const integer = new Intl.NumberFormat(LANG);
   const DASH = "—";
 
   function fmtInt(value) {
@@ -84,7 +122,7 @@
     return value === null || value === undefined ? DASH : Number(value).toFixed(digits);
   }
 
-  const dateTime = new Intl.DateTimeFormat("en-GB", {
+  const dateTime = new Intl.DateTimeFormat(LANG === "en" ? "en-GB" : LANG, {
     year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
   });
 
@@ -164,8 +202,8 @@
       // The scope the API answers tells the key's kind: "group" for group and auditor keys.
       group = await api("/statistics");
     } catch (error) {
-      if (error.status === 401) return askForKey("That key is not known. Check it and try again.");
-      showError(`The dashboard cannot reach the projection: ${error.message}`);
+      if (error.status === 401) return askForKey(_("That key is not known. Check it and try again."));
+      showError(fmt(_("The dashboard cannot reach the projection: %(reason)s"), { reason: error.message }));
       return;
     }
     sessionStorage.setItem(KEY_STORAGE, key);
@@ -185,7 +223,7 @@
     const byOffice = await api("/statistics/offices");
     const select = $("office-select");
     const keep = state.office;
-    select.replaceChildren(h("option", { value: "" }, "All offices (group)"));
+    select.replaceChildren(h("option", { value: "" }, _("All offices (group)")));
     for (const office of Object.keys(byOffice).sort()) select.append(h("option", { value: office }, office));
     if (keep && !(keep in byOffice)) select.append(h("option", { value: keep }, keep));
     select.value = keep;
@@ -214,13 +252,13 @@
   }
 
   function scopeName() {
-    return state.office ? `office ${state.office}` : "the whole group";
+    return state.office ? fmt(_("office %(office)s"), { office: state.office }) : _("the whole group");
   }
 
   function periodName() {
-    if (state.week) return `week ${state.week}`;
-    if (state.month) return `month ${state.month}`;
-    return "all time";
+    if (state.week) return fmt(_("week %(week)s"), { week: state.week });
+    if (state.month) return fmt(_("month %(month)s"), { month: state.month });
+    return _("all time");
   }
 
   // -- loading everything ---------------------------------------------------------------------
@@ -256,12 +294,17 @@
       main.dataset.loaded = String(generation);
     } catch (error) {
       if (generation !== state.generation) return;
-      if (error.status === 401) return askForKey("The key is no longer accepted. Enter it again.");
+      if (error.status === 401) return askForKey(_("The key is no longer accepted. Enter it again."));
       clearNumbers();
       showError(
         error.status === 403
-          ? `Not allowed: ${error.message}. Your key shows ${state.ownOffice ? `office ${state.ownOffice}` : "its scope"} only.`
-          : `Could not load the dashboard (${error.status || "network"}): ${error.message}`,
+          ? fmt(_("Not allowed: %(reason)s. Your key shows %(scope)s only."), {
+            reason: error.message,
+            scope: state.ownOffice ? fmt(_("office %(office)s"), { office: state.ownOffice }) : _("its scope"),
+          })
+          : fmt(_("Could not load the dashboard (%(status)s): %(reason)s"), {
+            status: error.status || _("network"), reason: error.message,
+          }),
       );
       main.dataset.loaded = `error-${generation}`;
     } finally {
@@ -292,14 +335,14 @@
     $("scope-label").textContent = scopeName();
     $("period-label").textContent = periodName();
     for (const note of document.querySelectorAll("[data-period]")) note.textContent = `(${periodName()})`;
-    document.title = `Complaints: ${scopeName()}`;
+    document.title = fmt(_("Complaints: %(scope)s"), { scope: scopeName() });
   }
 
   function setUpdated(iso) {
     const element = $("updated-at");
     element.textContent = fmtTime(iso);
     element.dateTime = iso;
-    element.title = `judged at ${iso}`;
+    element.title = fmt(_("judged at %(instant)s"), { instant: iso });
   }
 
   function renderStatistics(stats) {
@@ -357,7 +400,7 @@
     $("pareto-rows").replaceChildren(...rows);
     const chart = $("pareto-chart");
     if (!categories.length) {
-      chart.replaceChildren(h("p", { class: "hint" }, "No valid complaints in this period."));
+      chart.replaceChildren(h("p", { class: "hint" }, _("No valid complaints in this period.")));
       return;
     }
     const width = 760, height = 280, left = 44, right = 48, top = 16, bottom = 86;
@@ -369,8 +412,10 @@
     const yShare = (s) => top + plotH - plotH * s;
     const root = svg("svg", {
       viewBox: `0 0 ${width} ${height}`, role: "img", class: "pareto",
-      "aria-label": "Pareto chart: " + categories
-        .map((c) => `${c.category} ${c.count} (${fmtPct(c.share)}, cumulative ${fmtPct(c.cumulative_share)})`)
+      "aria-label": _("Pareto chart:") + " " + categories
+        .map((c) => fmt(_("%(category)s %(count)s (%(share)s, cumulative %(cumulative)s)"), {
+          category: c.category, count: c.count, share: fmtPct(c.share), cumulative: fmtPct(c.cumulative_share),
+        }))
         .join("; "),
     });
     // Axes: counts on the left, cumulative share on the right, and the 80% line of the Pareto rule.
@@ -436,7 +481,7 @@
   }
 
   function statusBadge(status) {
-    return h("span", { class: `badge status-${status}` }, status);
+    return h("span", { class: `badge status-${status}` }, word(status));
   }
 
   function renderViolations(answer) {
@@ -447,9 +492,9 @@
         { "data-testid": "violation-row", "data-complaint-id": v.complaint_id, "data-step": v.step },
         h("td", {}, complaintButton(v.complaint_id, v.office_reference)),
         h("td", {}, v.office_id),
-        h("td", {}, v.step),
+        h("td", {}, word(v.step)),
         h("td", {}, statusBadge(v.status)),
-        h("td", {}, v.severity || DASH),
+        h("td", {}, word(v.severity)),
         h("td", {}, timeElement(v.due_at, "violation-due")),
         h("td", {}, timeElement(v.since, "violation-since")),
       ),
@@ -457,7 +502,7 @@
     $("violation-rows").replaceChildren(...rows);
     const more = $("violations-more");
     more.hidden = answer.total <= answer.items.length;
-    more.textContent = `Showing the first ${answer.items.length} of ${answer.total}.`;
+    more.textContent = fmt(_("Showing the first %(shown)s of %(total)s."), { shown: answer.items.length, total: answer.total });
   }
 
   function renderSignals(items) {
@@ -467,7 +512,7 @@
       h(
         "tr",
         { "data-testid": "signal-row", "data-kind": s.kind, "data-office": s.office_id },
-        h("td", {}, h("span", { class: "badge signal" }, s.kind)),
+        h("td", {}, h("span", { class: "badge signal" }, word(s.kind))),
         h("td", {}, s.office_id),
         h("td", {}, s.detail),
         h("td", {}, timeElement(s.since, "signal-since")),
@@ -483,22 +528,22 @@
       h(
         "tr",
         { "data-testid": "complaint-row", "data-complaint-id": c.complaint_id },
-        h("td", {}, complaintButton(c.complaint_id, c.office_reference || `no. ${c.sequence_number}`)),
+        h("td", {}, complaintButton(c.complaint_id, c.office_reference || fmt(_("no. %(number)s"), { number: c.sequence_number }))),
         h("td", {}, c.office_id),
-        h("td", {}, c.state),
-        h("td", {}, c.severity || DASH),
-        h("td", {}, c.validity || DASH),
+        h("td", {}, word(c.state)),
+        h("td", {}, word(c.severity)),
+        h("td", {}, word(c.validity)),
         h("td", {}, c.business_area || DASH),
         h("td", {}, timeElement(c.received_at, "complaint-received")),
         h("td", {}, c.violations.length
-          ? c.violations.map((step) => h("span", { class: "badge status-overdue", "data-testid": "complaint-violation" }, step))
+          ? c.violations.map((step) => h("span", { class: "badge status-overdue", "data-testid": "complaint-violation" }, word(step)))
           : DASH),
       ),
     );
     $("complaint-rows").replaceChildren(...rows);
     const first = page.total ? page.offset + 1 : 0;
     const last = page.offset + page.items.length;
-    $("page-label").textContent = `${first}–${last} of ${integer.format(page.total)}`;
+    $("page-label").textContent = fmt(_("%(first)s–%(last)s of %(total)s"), { first, last, total: integer.format(page.total) });
     $("page-previous").disabled = page.offset === 0;
     $("page-next").disabled = last >= page.total;
   }
@@ -506,13 +551,13 @@
   // -- the timeline of one complaint --------------------------------------------------------------
 
   const FACTS = [
-    ["office_id", "Office"], ["office_reference", "Reference"], ["sequence_number", "Registration no."],
-    ["state", "State"], ["validity", "Validity"], ["nature", "Nature"], ["severity", "Severity"],
-    ["business_area", "Category"], ["department", "Department"], ["channel", "Channel"], ["object", "Object"],
+    ["office_id", _("Office")], ["office_reference", _("Reference")], ["sequence_number", _("Registration no.")],
+    ["state", _("State")], ["validity", _("Validity")], ["nature", _("Nature")], ["severity", _("Severity")],
+    ["business_area", _("Category")], ["department", _("Department")], ["channel", _("Channel")], ["object", _("Object")],
   ];
   const FACT_TIMES = [
-    ["received_at", "Received"], ["registered_at", "Registered"], ["result_at", "Result"],
-    ["replied_at", "Replied"], ["visited_at", "Return visit"], ["closed_at", "Closed"],
+    ["received_at", _("Received")], ["registered_at", _("Registered")], ["result_at", _("Result")],
+    ["replied_at", _("Replied")], ["visited_at", _("Return visit")], ["closed_at", _("Closed")],
   ];
 
   async function openTimeline(complaintId) {
@@ -535,7 +580,9 @@
       dialog.dataset.loaded = complaintId;
     } catch (error) {
       errorBox.textContent =
-        error.status === 404 ? "No such complaint for your key." : `Could not load it: ${error.message}`;
+        error.status === 404
+          ? _("No such complaint for your key.")
+          : fmt(_("Could not load it: %(reason)s"), { reason: error.message });
       errorBox.hidden = false;
       dialog.dataset.loaded = `error-${complaintId}`;
     }
@@ -544,10 +591,12 @@
   function renderTimeline(history) {
     const facts = history.complaint;
     $("timeline-title").textContent =
-      `Complaint ${facts.office_reference || facts.complaint_id} (${facts.office_id}): ${history.state}`;
+      fmt(_("Complaint %(reference)s (%(office)s): %(state)s"), {
+        reference: facts.office_reference || facts.complaint_id, office: facts.office_id, state: word(history.state),
+      });
     const items = [];
     for (const [name, label] of FACTS) {
-      if (facts[name] !== undefined && facts[name] !== null) items.push(h("div", {}, h("dt", {}, label), h("dd", {}, facts[name])));
+      if (facts[name] !== undefined && facts[name] !== null) items.push(h("div", {}, h("dt", {}, label), h("dd", {}, word(facts[name]))));
     }
     for (const [name, label] of FACT_TIMES) {
       if (facts[name]) items.push(h("div", {}, h("dt", {}, label), h("dd", {}, timeElement(facts[name]))));
@@ -555,7 +604,7 @@
     if (facts.complainant && typeof facts.complainant === "object") {
       // Personal data: the API sends it to the complaint's own office and to auditors only.
       const who = [facts.complainant.name, facts.complainant.contact].filter(Boolean).join(", ");
-      items.push(h("div", { class: "personal" }, h("dt", {}, "Complainant"), h("dd", {}, who)));
+      items.push(h("div", { class: "personal" }, h("dt", {}, _("Complainant")), h("dd", {}, who)));
     }
     $("timeline-facts").replaceChildren(...items);
 
@@ -563,8 +612,8 @@
       h(
         "tr",
         { "data-testid": "check-row", "data-step": c.step, "data-status": c.status, class: c.violation ? "violation" : "" },
-        h("th", { scope: "row" }, c.step),
-        h("td", {}, c.rule),
+        h("th", { scope: "row" }, word(c.step)),
+        h("td", {}, word(c.rule)),
         h("td", {}, statusBadge(c.status), c.note ? h("span", { class: "note" }, ` ${c.note}`) : null),
         h("td", {}, timeElement(c.extended_until || c.due_at)),
         h("td", {}, timeElement(c.done_at)),
@@ -586,20 +635,20 @@
       h("div", { class: "body" },
         h("p", { class: "what", "data-testid": "timeline-what" }, entry.summary),
         h("p", { class: "who", "data-testid": "timeline-who" },
-          "by ", h("strong", {}, actor.id || DASH), actor.role ? ` (${actor.role})` : ""),
+          _("by") + " ", h("strong", {}, actor.id || DASH), actor.role ? ` (${actor.role})` : ""),
         explanationBlock(entry.explanation, summaries),
         h("p", { class: "cause", "data-testid": "timeline-cause" }, causeOf(entry.causation_id, summaries)),
-        h("p", { class: "type" }, `${entry.type} on ${entry.topic}`),
+        h("p", { class: "type" }, fmt(_("%(type)s on %(topic)s"), { type: entry.type, topic: entry.topic })),
       ),
     );
   }
 
   function causeOf(causationId, summaries) {
-    if (!causationId) return "caused by: a person's action (no earlier event)";
+    if (!causationId) return _("caused by: a person's action (no earlier event)");
     const summary = summaries.get(causationId);
     return summary
-      ? ["caused by: ", h("a", { href: `#event-${causationId}`, class: "cause-link" }, summary)]
-      : `caused by: event ${causationId}`;
+      ? [_("caused by:") + " ", h("a", { href: `#event-${causationId}`, class: "cause-link" }, summary)]
+      : fmt(_("caused by: event %(event)s"), { event: causationId });
   }
 
   // An explanation is one {reason, rule, caused_by} or, for triage, one per aspect.
@@ -612,11 +661,11 @@
       { class: "why", "data-testid": "timeline-why" },
       aspects.map(([aspect, why]) =>
         h("li", {},
-          aspect ? h("strong", {}, `${aspect}: `) : "why: ",
+          aspect ? h("strong", {}, `${word(aspect)}: `) : _("why:") + " ",
           why.reason,
           " ", h("code", {}, why.rule),
           (why.caused_by || []).length
-            ? [" — from ", (why.caused_by || []).map((id, i) => [
+            ? [" — " + _("from") + " ", (why.caused_by || []).map((id, i) => [
               i ? ", " : "",
               summaries.has(id) ? h("a", { href: `#event-${id}` }, summaries.get(id)) : id.slice(0, 8),
             ])]
@@ -636,7 +685,7 @@
   function setLive(status) {
     const element = $("live-status");
     element.dataset.state = status;
-    element.textContent = status;
+    element.textContent = word(status);
   }
 
   function stopStream() {
@@ -665,7 +714,7 @@
       try {
         const url = lastId === null ? "/stream" : `/stream?after=${encodeURIComponent(lastId)}`;
         const answer = await fetch(url, { headers: { [KEY_HEADER]: state.key }, signal, cache: "no-store" });
-        if (answer.status === 401) return askForKey("The key is no longer accepted. Enter it again.");
+        if (answer.status === 401) return askForKey(_("The key is no longer accepted. Enter it again."));
         if (!answer.ok || !answer.body) throw new Error(`stream answered ${answer.status}`);
         setLive("live");
         if (failures) scheduleRefresh(); // catch up on what happened while disconnected

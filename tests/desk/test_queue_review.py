@@ -1,0 +1,106 @@
+"""The queue shows what triage asked a person to review and can show only that: the projection's
+`needs_review` (triage's flag, not settled by an override) read from its typed column with
+`GET /complaints?needs_review=true`, a badge with triage's reasons in the page's language, and triage's
+own account dropping the aspects a person has since confirmed (a confirmation is triage's alone)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.desk.adapters.services import Services
+from services.desk.entrypoints.http import create_app
+from services.desk.settings import DeskSettings
+from tests.support import write_keys
+
+FLAGGED, CONFIRMED, PLAIN = str(uuid4()), str(uuid4()), str(uuid4())
+
+
+def item(cid: str, reference: str, review: list[str]) -> dict[str, Any]:
+    return {"complaint_id": cid, "office_id": "hk-central", "sequence_number": 1, "office_reference": reference,
+            "state": "triaged", "severity": "minor", "validity": "valid", "business_area": "other",
+            "received_at": "2026-11-30T10:00:00+00:00", "violations": [], "needs_review": bool(review),
+            "review": review}  # fmt: skip
+
+
+ITEMS = [
+    item(FLAGGED, "R-1", ["business area: no topic recognised"]),
+    item(CONFIRMED, "R-2", ["severity: confidence 0.30 is below 0.60"]),
+    item(PLAIN, "R-3", []),
+]
+
+
+class Stand:
+    def __init__(self) -> None:
+        self.asked: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append(request)
+        host, path = request.url.host, request.url.path
+        if host == "projection" and path == "/complaints":
+            wanted = request.url.params.get("needs_review")
+            items = [i for i in ITEMS if wanted is None or i["needs_review"] == (wanted == "true")]
+            return httpx.Response(200, json={"total": len(items), "limit": 500, "offset": 0, "items": items})
+        if host == "projection":
+            return httpx.Response(200, json={"complaint": {}, "checks": [], "timeline": []})
+        if host == "triage":
+            confirmed = [{"aspect": "severity", "value": "minor", "reason": "ok", "by": "s"}]
+            return httpx.Response(200, json={"confirmations": confirmed if CONFIRMED in path else [], "overrides": []})
+        return httpx.Response(404, json={"detail": "no such complaint"})
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[tuple[TestClient, Stand, dict[str, str]]]:
+    keys = write_keys(tmp_path / "keys.json")
+    stand = Stand()
+    settings = DeskSettings(
+        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(stand)))) as client:
+        yield client, stand, keys
+
+
+def open_queue(client: TestClient, key: str, lang: str, **params: str) -> str:
+    client.cookies.set("desk_lang", lang)
+    assert client.post("/sign-in", data={"key": key, "next": "/queue"}).status_code == 200
+    answer = client.get("/queue", params=params)
+    assert answer.status_code == 200
+    return answer.text
+
+
+def badges(page: str) -> dict[str, str]:
+    rows = re.findall(r'data-reference="([^"]+)".*?</tr>', page, re.S)
+    found = {}
+    for reference in rows:
+        row = page[page.index(f'data-reference="{reference}"') :].split("</tr>", 1)[0]
+        badge = re.search(r'data-testid="needs-review" title="([^"]*)">([^<]*)<', row)
+        if badge:
+            found[reference] = f"{badge[2]} | {badge[1]}"
+    return found
+
+
+def test_the_queue_marks_what_needs_review_in_the_page_s_language(desk: Any) -> None:
+    client, stand, keys = desk
+    page = open_queue(client, keys["hk-central/supervisor"], "zh-Hant")
+    assert badges(page) == {"R-1": "需要覆核 | 業務範疇\uff1a認不出主題"}  # R-2's severity was confirmed
+    assert 'data-testid="filter-review"' in page and "只顯示需要覆核的" in page
+    asked_triage = {r.url.path for r in stand.asked if r.url.host == "triage"}
+    assert asked_triage == {f"/complaints/{FLAGGED}/triage", f"/complaints/{CONFIRMED}/triage"}  # flagged rows only
+
+
+def test_the_review_filter_asks_the_projection_s_column_and_drops_what_was_confirmed(desk: Any) -> None:
+    client, stand, keys = desk
+    page = open_queue(client, keys["hk-central/supervisor"], "en", review="true")
+    lists = [r for r in stand.asked if r.url.host == "projection" and r.url.path == "/complaints"]
+    assert lists[-1].url.params.get("needs_review") == "true"
+    assert re.findall(r'data-reference="([^"]+)"', page) == ["R-1"]
+    assert badges(page) == {"R-1": "needs review | business area: no topic recognised"}
+    assert 'name="review" value="true" checked' in page

@@ -1,0 +1,230 @@
+"""Triage's and the SLA's reasons on a Chinese page are said in Chinese, from the decisions' structured
+fields (rule id, criteria, department, deadline, level, recipients), with the complaint's own quoted
+words kept exactly and the service's English one click away; an English page shows the service's text.
+
+The triage reasons are the real engine's (`tests.triage.reading_support.judged`): when triage changes a
+rule id or how it quotes, these tests say which reason the desk no longer knows."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.desk.adapters.i18n import load_translations
+from services.desk.adapters.services import Services
+from services.desk.domain.reasons import Said, event_reason, quoted, review_reason, triage_reason
+from services.desk.entrypoints.http import create_app
+from services.desk.entrypoints.pages import say
+from services.desk.settings import DeskSettings
+from tests.support import write_keys
+from tests.triage.reading_support import judged
+
+GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "contracts" / "golden"
+COMPLAINTS = [
+    "The lift in Block 3 stopped and two residents were trapped for 35 minutes; nobody came.",
+    "大廈停電成日，冇水冇電，我哋好嬲，要求賠償",
+    "I want to ask when the car park fees change?",
+    "My neighbour upstairs is noisy every night",
+    "The cleaner was rude to me at the lobby",
+    "the window",
+    "someone hit my car in the car park, it cost me $5000 to repair",
+]
+# What the SLA writes into a warning's and a breach's notification (services/sla/adapters/outbound.py).
+WARNING = "resolution clock: 80% of the allowed time used; deadline 2026-11-30T18:00:00+08:00"
+BREACH = "hand-over clock breached (escalation level 2); deadline was 2026-11-30T10:17:00+08:00"
+
+
+def words_of(lang: str) -> Callable[[str], str]:
+    return load_translations()[lang].gettext
+
+
+def said_in(lang: str, found: Said) -> str:
+    return say(found, words_of(lang), lambda instant: instant.strftime("%Y-%m-%d %H:%M"))
+
+
+def english_left(text: str, found: Said) -> list[str]:
+    """English words in a rendered reason, besides the complaint's words and the group's names."""
+    for kept in sorted([*found.quoted, *found.names.values()], key=len, reverse=True):
+        text = text.replace(kept, "")
+    return re.findall(r"[A-Za-z]{3,}", text)
+
+
+def decision(j: Any) -> dict[str, Any]:
+    return {"severity_criteria": j.severity_criteria, "department": j.department,
+            "first_responsible": j.first_responsible, "business_area": j.business_area}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "zh-Hans"])
+@pytest.mark.parametrize("description", COMPLAINTS)
+def test_every_reason_triage_gives_is_said_in_chinese_with_the_complaint_s_words(lang: str, description: str) -> None:
+    j = judged(description)
+    for aspect, why in j.explanations.items():
+        explanation = {"reason": why.reason, "rule": why.rule}
+        found = triage_reason(aspect, explanation, decision(j))
+        assert found is not None, (aspect, why.rule, why.reason)
+        text = said_in(lang, found)
+        assert not english_left(text, found), (aspect, text)
+        for words in quoted(why.reason):  # never lose the complaint's own quoted words
+            assert words in text, (words, text)
+    for doubt in j.review:
+        found = review_reason(doubt)
+        assert found is not None, doubt
+        assert not english_left(said_in(lang, found), found), doubt
+
+
+def test_the_quoted_words_are_the_complaint_s_own() -> None:
+    assert quoted("effective: a duty of the company failed ('停電', '冇水', '賠償')") == ("停電", "冇水", "賠償")
+    assert quoted("communication (consultation): 'I want to ask'") == ("I want to ask",)
+    assert quoted("nature ('didn't come', 'x')") == ("didn't come", "x")
+    assert quoted("the company's duty") == ()
+
+
+def test_the_severity_says_every_criterion_that_matched() -> None:
+    j = judged("大廈停電成日，冇水冇電，我哋好嬲，要求賠償")
+    why = j.explanations["severity"]
+    found = triage_reason("severity", {"reason": why.reason, "rule": why.rule}, decision(j))
+    assert found is not None
+    assert said_in("zh-Hant", found).startswith(
+        "重大：造成經濟損失或人身傷害、客戶對疏忽或惡劣態度非常不滿（「賠償」、「好嬲」）"
+    )
+
+
+def golden(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((GOLDEN / f"complaints.{name}.v1.json").read_text())
+    return event
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("sla.ClockStarted", "10 分鐘內轉交負責部門，限期 2024-03-14 09:16"),
+        ("sla.ClockSuperseded", "已重新評級：自重新評級起按新級別的時限計算"),
+        ("sla.RegradeRequested", "有效投訴收到一週後仍未解決，屬重大投訴（第 3 項準則）（「registered on 14 March"),
+        ("triage.SeverityRegraded", "有效投訴收到一週後仍未解決，屬重大投訴（第 3 項準則）（「Lift B has been"),
+        ("notifications.NotificationRequested", "重大投訴：已即時通知主管、領導、公司領導"),
+    ],
+)
+def test_the_sla_s_and_triage_s_event_reasons_are_said_in_chinese(name: str, expected: str) -> None:
+    event = golden(name)
+    payload = event["payload"]
+    found = event_reason(name.rsplit(".", 1)[1], payload, payload["explanation"])
+    assert found is not None and found.original == payload["explanation"]["reason"]
+    assert said_in("zh-Hant", found).startswith(expected), said_in("zh-Hant", found)
+
+
+def test_a_warning_and_a_breach_are_said_from_the_sla_s_sentence() -> None:
+    warned = event_reason(
+        "NotificationRequested",
+        {"severity": "minor", "level": 1},
+        {"reason": WARNING, "rule": "sla.resolution.minor@v1"},
+    )
+    breached = event_reason(
+        "NotificationRequested", {"severity": "major", "level": 2}, {"reason": BREACH, "rule": "sla.hand-over@v1"}
+    )
+    assert warned and said_in("zh-Hans", warned) == "处理：已用去允许时间的 80%；期限 2026-11-30 18:00"
+    assert breached and said_in("zh-Hant", breached) == "轉交（10分鐘）：已逾期，上報第 2 級；限期原為 2026-11-30 10:17"
+
+
+def test_a_rule_the_desk_does_not_know_is_left_to_the_service_s_words() -> None:
+    assert (
+        triage_reason("severity", {"reason": "minor: something new", "rule": "severity.minor.brand-new@v9"}, {}) is None
+    )
+    assert event_reason("ClockStarted", {}, {"reason": "x", "rule": "sla.brand-new@v1"}) is None
+    assert review_reason("something: new") is None
+
+
+# -- on the complaint page ------------------------------------------------------------------------------
+
+CID = uuid4()
+J = judged("大廈停電成日，冇水冇電，我哋好嬲，要求賠償")
+TRIAGE = {
+    "complaint_id": str(CID), "office_id": "hk-central", "triaged": True, "severity": J.severity,
+    "criteria": J.severity_criteria,
+    "decision": {**decision(J), "validity": J.validity, "nature": J.nature, "communication_kind": None,
+                 "content_category": J.content_category, "severity": J.severity,
+                 "explanations": {a: {"reason": w.reason, "rule": w.rule} for a, w in J.explanations.items()},
+                 "review": ["business area: no topic recognised"], "history": None},
+    "confirmations": [], "overrides": [],
+}  # fmt: skip
+STARTED = golden("sla.ClockStarted")
+HISTORY = {
+    "complaint": {"complaint_id": str(CID), "office_id": "hk-central", "office_reference": "W-9", "sequence_number": 9,
+                  "received_at": "2026-11-30T10:07:00+00:00", "state": "triaged", "severity": "major"},
+    "state": "triaged", "judged_at": "2026-11-30T10:08:00+00:00", "checks": [],
+    "timeline": [{"type": "complaints.sla.ClockStarted", "occurred_at": STARTED["occurred_at"],
+                  "actor": {"id": "system:sla", "role": "system"}, "summary": "hand-over clock started",
+                  "explanation": STARTED["payload"]["explanation"], "payload": STARTED["payload"]}],
+}  # fmt: skip
+
+
+def stand_in(request: httpx.Request) -> httpx.Response:
+    host = request.url.host
+    if host == "projection" and request.url.path == "/complaints":
+        return httpx.Response(200, json={"total": 0, "limit": 500, "offset": 0, "items": []})
+    if host == "projection":
+        return httpx.Response(200, json=HISTORY)
+    if host == "triage":
+        return httpx.Response(200, json=TRIAGE)
+    return httpx.Response(404, json={"detail": "no such complaint"})
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    keys = write_keys(tmp_path / "keys.json")
+    settings = DeskSettings(
+        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(stand_in)))) as test_client:
+        yield test_client, keys
+
+
+def page_of(client: TestClient, key: str, lang: str) -> str:
+    client.cookies.set("desk_lang", lang)
+    assert client.post("/sign-in", data={"key": key, "next": "/queue"}).status_code == 200
+    return client.get(f"/complaints/{CID}").text
+
+
+def shown_reasons(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", r) for r in re.findall(r'data-testid="reason">(.*?)</span>', page)]
+
+
+def test_a_chinese_complaint_page_says_the_reasons_in_chinese(client: Any) -> None:
+    test_client, keys = client
+    page = page_of(test_client, keys["hk-central/supervisor"], "zh-Hant")
+    reasons = shown_reasons(page)
+    assert len(reasons) == 5 + 1 + 1, reasons  # five aspects, the review, the clock
+    english = J.explanations["routing"].reason
+    assert all("goes to" not in r and "company's duty" not in r for r in reasons) and english not in reasons
+    assert any(r.startswith("業務範疇 electromechanical 交由 engineering 處理") for r in reasons), reasons
+    assert any("「好嬲」" in r for r in reasons)  # the complaint's own words, as written
+    assert "業務範疇：認不出主題" in reasons and any("10 分鐘內轉交負責部門" in r for r in reasons)
+    assert english in page and "服務的原文" in page  # the service's text, one click away
+
+
+def test_an_english_page_shows_the_service_s_own_reasons(client: Any) -> None:
+    test_client, keys = client
+    reasons = shown_reasons(page_of(test_client, keys["hk-central/supervisor"], "en"))
+    assert J.explanations["routing"].reason in reasons and STARTED["payload"]["explanation"]["reason"] in reasons
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("model.severity.major.injury-or-loss@v3", "重大（閱讀模型的判讀）：造成經濟損失或人身傷害"),
+        ("model.nature.effective@v3", "有效投訴（閱讀模型的判讀）"),
+        ("model.area.parking@v3", "業務範疇 parking（閱讀模型的判讀）"),
+    ],
+)
+def test_the_reading_model_s_decisions_say_so(rule: str, expected: str) -> None:
+    """triage's second reading (services/triage/domain/second_reading.py) names its rules model.<aspect>.…"""
+    found = triage_reason("x", {"reason": "as the model read it", "rule": rule}, {})
+    assert found is not None and said_in("zh-Hant", found) == expected
