@@ -21,6 +21,8 @@ from shared.contracts.followup import (
     ReturnVisitScheduledPayload,
 )
 from shared.contracts.handling import (
+    CaseReopened,
+    CaseReopenedPayload,
     CauseRecorded,
     CauseRecordedPayload,
     CommitmentMade,
@@ -81,11 +83,15 @@ def test_each_update_says_only_what_was_meant_for_the_customer_in_both_languages
     visit = ReturnVisitScheduled(
         **_envelope(complaint), payload=ReturnVisitScheduledPayload(due_at=datetime(2026, 12, 8, 9, tzinfo=UTC))
     )
+    reopened = CaseReopened(
+        **_envelope(complaint), payload=CaseReopenedPayload(reason="visit note: owner rude to Mr Wong")
+    )
     cases = [
         (progress(complaint), updates.PROGRESS, ["The lift is being repaired.", "您的投訴有新進展"]),
         (promise, updates.PROGRESS, ["A technician visits.", "2026-12-01 09:00 UTC", "我們向您承諾"]),
         (reply(complaint), updates.REPLY, ["The lift was repaired on Monday.", "我們對您投訴的答覆"]),
         (visit, updates.RETURN_VISIT, ["2026-12-08 09:00 UTC", "回訪", "satisfied"]),
+        (reopened, updates.REOPENED, ["reopened", "重新處理", "reply to you again"]),
     ]
     for event_, kind, words in cases:
         item = updates.update(event_)
@@ -98,6 +104,7 @@ def test_each_update_says_only_what_was_meant_for_the_customer_in_both_languages
             assert word in mail.get_content() or word in str(mail["Subject"]), (kind, word)
         # no staff, no approver, no channel of the reply: the allow-list
         assert "wong-siu-ming" not in text and "supervisor-lee" not in text and "phone" not in mail.get_content()
+        assert "visit note" not in text  # a reopening's reason is the staff's note, not words for the customer
         assert mail["Message-ID"] == updates.update_message_id(item, "n.test")
         assert (
             mail["Message-ID"]

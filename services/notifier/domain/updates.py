@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from shared.contracts import derived_id
 from shared.contracts.followup import CustomerReplied, ReturnVisitScheduled
-from shared.contracts.handling import CommitmentMade, ProgressReported
+from shared.contracts.handling import CaseReopened, CommitmentMade, ProgressReported
 from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 
 from .receipts import reference
@@ -32,12 +32,18 @@ from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_tim
 PROGRESS = "progress"
 REPLY = "reply"
 RETURN_VISIT = "return-visit"
+REOPENED = "reopened"
 
 # What each kind of update is called, per language.
 SUBJECTS: dict[str, dict[str, str]] = {
     PROGRESS: {EN: "Progress on your complaint", ZH_HANT: "投訴處理進度", ZH_HANS: "投诉处理进度"},
     REPLY: {EN: "Our reply to your complaint", ZH_HANT: "投訴答覆", ZH_HANS: "投诉答复"},
     RETURN_VISIT: {EN: "How did we do? / Return visit", ZH_HANT: "回訪邀請", ZH_HANS: "回访邀请"},
+    REOPENED: {
+        EN: "Your complaint is being handled again",
+        ZH_HANT: "您的投訴已重新處理",
+        ZH_HANS: "您的投诉已重新处理",
+    },
 }
 
 
@@ -124,12 +130,30 @@ def _return_visit(event: ReturnVisitScheduled, time_zone: str | None) -> Lines:
     }
 
 
+def _reopened(event: CaseReopened, time_zone: str | None) -> Lines:
+    """The case was reopened after the return visit: the complainant learns it is worked again (the
+    reason is the staff's note of the visit, not words meant for them: it stays out)."""
+    return {
+        EN: ("You told us you were not satisfied, so your complaint has been reopened.", _AGAIN[EN]),
+        ZH_HANT: ("您表示對處理結果不滿意，我們已重新處理您的投訴。", _AGAIN[ZH_HANT]),  # noqa: RUF001
+        ZH_HANS: ("您表示对处理结果不满意，我们已重新处理您的投诉。", _AGAIN[ZH_HANS]),  # noqa: RUF001
+    }
+
+
+_AGAIN = {
+    EN: "We will tell you of its progress and reply to you again.",
+    ZH_HANT: "我們會通知您處理進度，並再次答覆您。",  # noqa: RUF001
+    ZH_HANS: "我们会通知您处理进度，并再次答复您。",  # noqa: RUF001
+}
+
+
 # The allow-list: each event that makes an update, its kind and what of it the complainant reads.
 BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any, str | None], Lines]]] = {
     ProgressReported: (PROGRESS, _progress),
     CommitmentMade: (PROGRESS, _commitment),
     CustomerReplied: (REPLY, _reply),
     ReturnVisitScheduled: (RETURN_VISIT, _return_visit),
+    CaseReopened: (REOPENED, _reopened),
 }
 KINDS: dict[type[BaseModel], str] = {event_type: kind for event_type, (kind, _) in BUILDERS.items()}
 
