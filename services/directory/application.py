@@ -21,7 +21,7 @@ from shared.auth import Principal, hash_key
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain import access
-from .domain.errors import AlreadyExists, Invalid, NotFound
+from .domain.errors import AlreadyExists, Invalid, NotFound, Refused
 from .domain.keys import ApiKey
 from .domain.office import Department, Office, check_slug, check_units, check_zone
 from .domain.roster import Roster
@@ -117,6 +117,8 @@ class DirectoryApplication(ServiceApplication):
 
     def office(self, actor: Principal, office_id: str) -> Office:
         if not access.may_read(actor.roles, actor.office_id, office_id):
+            if actor.office_id == office_id:  # their own office exists: say why, not "no office"
+                raise Refused(f"reading office {office_id!r} needs its office manager's or the group's role")
             raise NotFound(f"no office {office_id!r}")
         return self._office(self.unit_of_work(), office_id)
 

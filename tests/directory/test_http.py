@@ -58,6 +58,10 @@ def test_an_administrator_sets_up_an_office_and_changes_its_units(env) -> None:
     assert client.post("/offices", headers=h(keys, "group/admin"), json=again).status_code == 409
     listed = client.get("/offices", headers=h(keys, "hk-central/manager")).json()
     assert [o["office_id"] for o in listed] == ["hk-central"]  # a manager sees their own office
+    # a staff key of the office is told why it may not read its own office, not that it does not exist
+    own = client.get("/offices/hk-central", headers=h(keys, "hk-central/staff"))
+    assert own.status_code == 403 and "role" in own.text
+    assert client.get("/offices/kln-east", headers=h(keys, "hk-central/staff")).status_code == 404
     assert len(client.get("/offices", headers=h(keys, "group/dashboard")).json()) == 2
 
 
