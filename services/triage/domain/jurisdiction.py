@@ -11,7 +11,8 @@ but owners name the street and the government for many reasons. The clause says 
   the estate named with a word that puts something beyond it (`where.beyond_the_estate`) places the
   matter outside our jurisdiction.
 - **Who speaks, not who owns.** A government body that only says or requires something (`says`
-  after it: "the government says", 食環署話, 政府規定; `according` before it: 根據) while the
+  after it: "the government says", 食環署話, 政府規定; `according` before it: 根據), or one the customer
+  was sent on to (`sent_to` before it: "told me to take my complaint to the government") while the
   complaint names our own people or the management (`ours`) is the source of a rule, not the owner
   of the matter ("政府規定要分類, 可是物業放的桶天天滿出來"). Without anything of ours named, it stays
   the owner's ("路政署話會整, 但一直冇整").
@@ -108,6 +109,7 @@ def _reported(text: Text, bodies: list[Hit], lists: dict[str, PhraseList], ours_
     empty = PhraseList(())
     says = counting(lists.get("says", empty).hits(text))
     according = counting(lists.get("according", empty).hits(text))
+    sent = counting(lists.get("sent_to", empty).hits(text))
     found = []
     for body in counting(bodies):
         clause = text.tokens[body.first].clause
@@ -115,7 +117,8 @@ def _reported(text: Text, bodies: list[Hit], lists: dict[str, PhraseList], ours_
         before = any(
             text.tokens[a.first].clause == clause and 0 <= body.first - a.last <= _SAYS_REACH for a in according
         )
-        if after or before:
+        pushed = any(text.tokens[w.first].clause == clause and w.last <= body.first for w in sent)
+        if after or before or pushed:
             found.append(body)
     return found
 
