@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .evidence import Hit, Muting, clear_of, counting, quote, score, tokens_of
+from .jurisdiction import read_jurisdiction
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
-from .where import as_place, beyond_the_estate, charged_for_use, doers, notice_subjects, places
+from .where import as_place, charged_for_use, doers, notice_subjects, places
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 
@@ -91,16 +92,32 @@ def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
     # Who acts: a quarrel our own staff is in (the guard pushed an owner) is their conduct, no private
     # dispute between residents: a `[validity] our_people` word in the clause makes it ours.
     ours = {text.tokens[h.first].clause for h in counting(rules.validity["our_people"].hits(text))}
+    # Jurisdiction read by clause (`domain/jurisdiction.py`): a public place where the matter is (not
+    # where the customer was pushed to, nor where our people acted), a body that only speaks, a
+    # neighbour's private dealing.
+    reading = read_jurisdiction(text, rules, muting)
+    spoke = reading.not_owners
     outside = [
-        (kind, [h for h in hits if kind != "private-dispute" or text.tokens[h.first].clause not in ours])
+        (
+            kind,
+            [
+                h
+                for h in hits
+                if (kind != "private-dispute" or text.tokens[h.first].clause not in ours)
+                and (kind != "municipal" or (h.first, h.last) not in spoke)
+            ],
+        )
         for kind, hits in outside
     ]
-    # Where: a matter placed outside the estate (across the road, the estate next door) is not ours.
-    beyond = beyond_the_estate(text)
-    if beyond:
-        outside = [(k, hits + beyond if k == "municipal" else hits) for k, hits in outside]
-        if "municipal" not in dict(outside):
-            outside.append(("municipal", beyond))
+    for kind, extra in (
+        ("municipal", reading.places),
+        ("private-dispute", reading.dealings),
+        ("business", reading.trade),
+    ):
+        if extra:
+            outside = [(k, hits + extra if k == kind else hits) for k, hits in outside]
+            if kind not in dict(outside):
+                outside.append((kind, extra))
     outside = sorted([(k, hits) for k, hits in outside if score(hits) > 0], key=lambda item: -score(item[1]))
     assisted = rules.validity["assisted"].hits(text, muting)
     duty = rules.validity["duty"].hits(text, muting)
@@ -112,18 +129,18 @@ def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
         why = f"invalid: outside the company's duty ({kind}: {quote(hits)})"
         if duty:
             why += f"; weighed against its own duty ({quote(duty)})"
-        return Label("invalid", Explained(why, rules.rule("validity.invalid")), confidence)
+        return Label("invalid", Explained(why + reading.notes, rules.rule("validity.invalid")), confidence)
     if assisted_score > 0 and assisted_score >= duty_score:
         confidence = margin(assisted_score, duty_score + out_score)
         why = f"assisted: handled with another unit ({quote(assisted)})"
-        return Label("assisted", Explained(why, rules.rule("validity.assisted")), confidence)
+        return Label("assisted", Explained(why + reading.notes, rules.rule("validity.assisted")), confidence)
     against = out_score + assisted_score
     confidence = 0.9 if against == 0 else margin(duty_score, against)
     why = "valid: nothing places it outside the company's duty or with another unit"
     if against:
         against_hits = (outside[0][1] if outside else []) + assisted
         why = f"valid: the company's own duty ({quote(duty)}) outweighs {quote(against_hits)}"
-    return Label("valid", Explained(why, rules.rule("validity.valid")), confidence)
+    return Label("valid", Explained(why + reading.notes, rules.rule("validity.valid")), confidence)
 
 
 def own_failures(text: Text, rules: Rules, muting: Muting) -> list[Hit]:

@@ -194,6 +194,12 @@ class Rules:
         return lists
 
     @cached_property
+    def validity_reading(self) -> dict[str, PhraseList]:
+        """Jurisdiction read by clause (`domain/jurisdiction.py`): public places, being pushed there,
+        bodies that only speak, what names us, a neighbour's private dealings, nuisances we govern."""
+        return self._lists(self.data["validity"].get("reading", {}), "validity.reading")
+
+    @cached_property
     def outside(self) -> dict[str, PhraseList]:
         """Invalid by jurisdiction, per kind: municipal, developer's warranty, private disputes."""
         return self._lists(self.data["validity"].get("outside", {}), "validity.outside")
