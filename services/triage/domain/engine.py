@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Hit, Muting, counting, quote, score
+from .asking import Request, enquiries, grievances, procedure_questions, reported, requests
+from .evidence import Hit, Muting, _asked_clauses, counting, quote, score
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
@@ -181,15 +182,45 @@ def judge_nature(
     text: Text, rules: Rules, muting: Muting, validity: str, failed: list[Hit], topic: str | None
 ) -> tuple[Label, str | None]:
     """Effective when a duty failed, else the kind of communication; `topic` is the business area
-    when the complaint names one (it decides the guess when there is no other sign)."""
+    when the complaint names one (it decides the guess when there is no other sign). What the writer
+    asks of us, and of whom, is read by clause (`asking.py`): a request to put right what is ours is a
+    duty failed even without a word of damage; a request about a neighbour's or another unit's doing
+    asks for help; a question to know is a consultation, whatever service it names."""
     if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
         failed = own_failures(text, rules, muting)
+    asking = rules.asking
+    # what is no one's duty of ours (invalid) cannot be asked of us: its requests are letting off steam
+    asked = requests(text, asking, muting) if validity != "invalid" else []
+    told = {h.first for h in reported(text, asking, [r.hit for r in asked])}
+    asked = [r for r in asked if r.hit.first not in told]
+    # A failure word in a question about what is required or how ("is there a waiting list?") is the
+    # topic asked about, not an event.
+    procedural = procedure_questions(text, asking)
+    failed = [f for f in failed if text.tokens[f.first].clause not in procedural]
+    third = third_party(text, rules, validity, topic)
+    if third and asked:
+        # asked to act on what another unit did (or a neighbour, in the clause naming them): only a
+        # failure of our own people counts there
+        ours = {text.tokens[h.first].clause for h in counting(rules.validity["our_people"].hits(text))}
+        theirs = {text.tokens[h.first].clause for h in counting(rules.neighbour.hits(text))}
+        failed = [
+            f
+            for f in failed
+            if text.tokens[f.first].clause in ours
+            or (validity != "assisted" and text.tokens[f.first].clause not in theirs)
+        ]
     private = rules.private_matter.hits(text)
-    kinds = ranked(rules.communication, text)
-    effective = score(failed) - 0.5 * score(private) if validity != "invalid" else 0.0
+    kinds = _kinds(text, rules, asked)
+    remedies = [r.hit for r in asked if r.act == "remedy"] if validity == "valid" and topic and not third else []
+    effective = score(failed) + score(remedies) - 0.5 * score(private) if validity != "invalid" else 0.0
     best_kind = score(kinds[0][1]) if kinds else 0.0
     if effective >= 1 and effective >= 0.75 * best_kind:
-        why = f"effective: a duty of the company failed ({quote(failed)})"
+        if failed:
+            why = f"effective: a duty of the company failed ({quote(failed)})"
+            if remedies:
+                why += f"; asked to put it right ({quote(remedies)})"
+        else:
+            why = f"effective: asked to put right what is the company's ({topic}: {quote(remedies)})"
         if private:
             why += f"; though partly the owner's own matter ({quote(private)})"
         return Label("effective", Explained(why, rules.rule("nature.effective")), margin(effective, best_kind)), None
@@ -197,11 +228,15 @@ def judge_nature(
         kind, hits = kinds[0]
         runner_up = max(effective, score(kinds[1][1]) if len(kinds) > 1 else 0.0)
         why = f"communication ({kind}): {quote(hits)}"
+        if third and kind == "help-seeking":
+            why += f"; what it asks of us concerns {third}"
         if failed and validity != "invalid":
             why += f"; no failure of duty weighs more ({quote(failed)})"
         rule = rules.rule(f"nature.communication.{kind}")
         return Label("communication", Explained(why, rule), margin(best_kind, runner_up)), kind
-    asks = "?" in text.original or "\uff1f" in text.original
+    # Why something of ours is so asks us to explain (a consultation); why what is not ours at all
+    # (invalid) is so asks nothing we can answer: a grievance.
+    asks = bool(_asked_clauses(text) - (grievances(text, asking) if validity == "invalid" else set()))
     default = str(rules.data["nature"].get("default_with_topic", ""))
     # Who acts: a neighbour named as the source is no failure of ours to guess from the topic.
     neighbour = counting(rules.neighbour.hits(text))
@@ -213,6 +248,52 @@ def judge_nature(
     why = f"communication ({kind}): no failure of duty described and no kind of communication recognised"
     doubt = "nature: no sign either way; guessed " + kind
     return Label("communication", Explained(why, rules.rule(f"nature.communication.{kind}.default")), 0.4, doubt), kind
+
+
+def third_party(text: Text, rules: Rules, validity: str, topic: str | None) -> str | None:
+    """Whose doing the trouble is when it is not ours: a neighbour named (unless our rules govern
+    what they do, `[nature] neighbour_regulated`: a fit-out), or the other unit of an assisted case."""
+    if validity == "assisted":
+        return "another unit's doing"
+    regulated = rules.data["nature"].get("neighbour_regulated", [])
+    if topic not in regulated and counting(rules.neighbour.hits(text)):
+        return "a neighbour's doing"
+    return None
+
+
+def _kinds(text: Text, rules: Rules, asked: list[Request]) -> list[tuple[str, list[Hit]]]:
+    """The kinds of communication by weight, read by who asks what: in a question to know, words of
+    a service are what is asked about (想問下…可以幫手擺幾耐); a question or request the complaint
+    reports is someone else's ("he asked me if …"); an act asked of us is help sought, and its modal
+    is no question of permission ("can I borrow a ladder from the office"); a request outweighs
+    grumbling — whoever asks us to act is not only letting off steam."""
+    asking = rules.asking
+    knowing = enquiries(text, asking)
+    grieved = grievances(text, asking)
+    cues = [r.cue for r in asked if r.cue]
+    kinds = []
+    for kind, hits in ranked(rules.communication, text):
+        told = {h.first for h in reported(text, asking, hits)}
+        hits = [h for h in hits if h.first not in told]
+        if kind == "help-seeking":
+            opined = {h.first for h in reported(text, asking, hits, "opinion")}
+            hits = [h for h in hits if text.tokens[h.first].clause not in knowing and h.first not in opined]
+        if kind == "consultation":
+            hits = [h for h in hits if not any(a <= h.first and h.last <= b for a, b in cues)]
+            hits = [h for h in hits if text.tokens[h.first].clause not in grieved]
+        kinds.append((kind, hits))
+    # an act asked of us is help sought, counted once with the words of help it was asked in
+    said = [h for k, hits in kinds if k == "help-seeking" for h in hits]
+    help_asked = [r.hit for r in asked if not any(h.first < r.hit.last and r.hit.first < h.last for h in said)]
+    if help_asked:
+        kinds = [(k, h + help_asked if k == "help-seeking" else h) for k, h in kinds]
+        if "help-seeking" not in dict(kinds):
+            kinds.append(("help-seeking", help_asked))
+    order = list(rules.communication)
+    kinds = sorted([(k, h) for k, h in kinds if score(h) > 0], key=lambda item: (-score(item[1]), order.index(item[0])))
+    if asked and kinds and kinds[0][0] == "venting":
+        kinds.sort(key=lambda item: item[0] != "help-seeking")
+    return kinds
 
 
 def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, Label]:
