@@ -13,8 +13,8 @@ read by clause for:
   cue in its clause (`cue`: please, can you, could the concierge, 麻煩, 請, 可唔可以, 能不能), at the
   head of an English clause (an imperative: "Clean the tank"), or followed by a Chinese request ending
   (`ending`: 一下, 吓, 吧: 管一下, 處理吓, 管管吧). English acts are written unstemmed ("=fix"), so a
-  failure told in the past ("nobody fixed it") is no request. A request muted by a negation or a
-  hypothetical is none.
+  failure told in the past ("nobody fixed it") is no request. A request muted by a negation is none;
+  a hypothetical cue does not mute it (the "could" of "could you fix" is the request's own).
 - **a question to know** (`enquiry`: 想問, 請問, may I know; how long, 幾耐): in its clause, words of
   a service are what is asked about, not a request, and in a question about what is required or how
   (`procedure`: do I need, is there a, 需要 … ?) a word of failure is the topic, not an event — unless
@@ -54,7 +54,9 @@ def requests(text: Text, lists: dict[str, PhraseList], muting: Muting) -> list[R
     for act in ACTS:
         if act not in lists:
             continue
-        for hit in counting(lists[act].hits(text, muting)):
+        # a request is muted by a negation ("don't fix"), not by its own modal ("could you fix")
+        acts = lists[act].hits(text, muting)
+        for hit in [h for h in acts if h.weight > 0 and not (h.muted_by or "").startswith("negated")]:
             token = text.tokens[hit.first]
             cue = _cue_before(text, hit, cues)
             ended = _tentative(text, hit) or any(

@@ -21,6 +21,7 @@ from .text import Text
 from .where import as_place, beyond_the_estate, charged_for_use, doers, notice_subjects, places
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
+NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
 
 
 @dataclass(frozen=True)
@@ -210,17 +211,17 @@ def judge_nature(
             or (validity != "assisted" and text.tokens[f.first].clause not in theirs)
         ]
     private = rules.private_matter.hits(text)
-    kinds = _kinds(text, rules, asked)
-    remedies = [r.hit for r in asked if r.act == "remedy"] if validity == "valid" and topic and not third else []
-    effective = score(failed) + score(remedies) - 0.5 * score(private) if validity != "invalid" else 0.0
+    remedies = [r for r in asked if r.act == "remedy"] if validity == "valid" and topic and not third else []
+    kinds = _kinds(text, rules, asked, remedies)
+    effective = score(failed) + len(remedies) - 0.5 * score(private) if validity != "invalid" else 0.0
     best_kind = score(kinds[0][1]) if kinds else 0.0
     if effective >= 1 and effective >= 0.75 * best_kind:
         if failed:
             why = f"effective: a duty of the company failed ({quote(failed)})"
             if remedies:
-                why += f"; asked to put it right ({quote(remedies)})"
+                why += f"; asked to put it right ({quote([r.hit for r in remedies])})"
         else:
-            why = f"effective: asked to put right what is the company's ({topic}: {quote(remedies)})"
+            why = f"effective: asked to put right what is the company's ({topic}: {quote([r.hit for r in remedies])})"
         if private:
             why += f"; though partly the owner's own matter ({quote(private)})"
         return Label("effective", Explained(why, rules.rule("nature.effective")), margin(effective, best_kind)), None
@@ -254,14 +255,14 @@ def third_party(text: Text, rules: Rules, validity: str, topic: str | None) -> s
     """Whose doing the trouble is when it is not ours: a neighbour named (unless our rules govern
     what they do, `[nature] neighbour_regulated`: a fit-out), or the other unit of an assisted case."""
     if validity == "assisted":
-        return "another unit's doing"
+        return ANOTHER_UNIT
     regulated = rules.data["nature"].get("neighbour_regulated", [])
     if topic not in regulated and counting(rules.neighbour.hits(text)):
-        return "a neighbour's doing"
+        return NEIGHBOUR
     return None
 
 
-def _kinds(text: Text, rules: Rules, asked: list[Request]) -> list[tuple[str, list[Hit]]]:
+def _kinds(text: Text, rules: Rules, asked: list[Request], remedies: list[Request]) -> list[tuple[str, list[Hit]]]:
     """The kinds of communication by weight, read by who asks what: in a question to know, words of
     a service are what is asked about (想問下…可以幫手擺幾耐); a question or request the complaint
     reports is someone else's ("he asked me if …"); an act asked of us is help sought, and its modal
@@ -278,13 +279,21 @@ def _kinds(text: Text, rules: Rules, asked: list[Request]) -> list[tuple[str, li
         if kind == "help-seeking":
             opined = {h.first for h in reported(text, asking, hits, "opinion")}
             hits = [h for h in hits if text.tokens[h.first].clause not in knowing and h.first not in opined]
+            # the words a remedy is asked in (麻煩你哋派人嚟跟進下) are the manner of asking for it
+            hits = [h for h in hits if not any(_within(h, r) for r in remedies)]
         if kind == "consultation":
             hits = [h for h in hits if not any(a <= h.first and h.last <= b for a, b in cues)]
             hits = [h for h in hits if text.tokens[h.first].clause not in grieved]
         kinds.append((kind, hits))
     # an act asked of us is help sought, counted once with the words of help it was asked in
     said = [h for k, hits in kinds if k == "help-seeking" for h in hits]
-    help_asked = [r.hit for r in asked if not any(h.first < r.hit.last and r.hit.first < h.last for h in said)]
+    help_asked = [
+        r.hit
+        for r in asked
+        if r not in remedies
+        and not any(_within(r.hit, m) for m in remedies)
+        and not any(h.first < r.hit.last and r.hit.first < h.last for h in said)
+    ]
     if help_asked:
         kinds = [(k, h + help_asked if k == "help-seeking" else h) for k, h in kinds]
         if "help-seeking" not in dict(kinds):
@@ -364,6 +373,12 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     return category, Label(area, Explained(reason, rules.rule(f"category.{category}.{area}")), confidence, doubt)
 
 
+def _within(hit: Hit, request: Request) -> bool:
+    """Whether a hit lies in the words a request was asked in (its cue to its act)."""
+    first = request.cue[0] if request.cue else request.hit.first
+    return first <= hit.first and hit.last <= request.hit.last
+
+
 def _not_ours(area: Label, rules: Rules) -> Label:
     """An invalid complaint is outside the company's duty: no department of ours handles it, so it
     takes no business area of ours (the group counts areas over established complaints); the reason
@@ -402,13 +417,14 @@ def _unmasked(hits: list[Hit], area: str, found: list[tuple[str, list[Hit]]]) ->
 
 
 def _failed_by_criteria(
-    nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules
+    nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules, majors_only: bool = False
 ) -> tuple[Label, str | None]:
     """A major or important criterion is a duty failed (a promise broken again, an outage, a loss, a
     week unresolved, use seriously affected, anger at negligence, a hazard): such a complaint is
     effective whatever its words of kind."""
     # Many customers at once is a scale, not a failure (a petition against a fee rise is venting).
-    if not any(c.startswith(("major.", "important.")) and c != "major.mass-incident" for c in criteria):
+    weighed = ("major.",) if majors_only else ("major.", "important.")
+    if not any(c.startswith(weighed) and c != "major.mass-incident" for c in criteria):
         return nature, kind
     why = f"effective: a duty of the company failed (severity {severity.explained.reason.split(': ', 1)[1]})"
     return Label("effective", Explained(why, rules.rule("nature.effective")), 0.8), None
@@ -443,8 +459,13 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
         f"business area {area.value} goes to {department} ({source} routing table); first responsible: {first}",
         rules.rule(f"routing.{area.value}"),
     )
+    # Asked to speak to a neighbour (talk to them, 叫佢哋): how much their doing affects the customer
+    # is no duty of ours failed; only a major criterion makes it effective.
+    mediation = third_party(text, rules, validity.value, topic) == NEIGHBOUR and any(
+        r.act == "service" for r in requests(text, rules.asking, muting)
+    )
     if nature.value != "effective" and validity.value == "valid":
-        nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules)
+        nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules, majors_only=mediation)
     if nature.value != "effective" and validity.value == "valid":
         area = _a_neighbours_matter(text, area, rules)
     labels = {"validity": validity, "nature": nature, "category": area, "severity": severity}
