@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Hit, Muting, clear_of, counting, quote, score, tokens_of
+from .asking import Request, enquiries, grievances, procedure_questions, reported, requests
+from .evidence import Hit, Muting, _asked_clauses, clear_of, counting, quote, score, tokens_of
 from .jurisdiction import read_jurisdiction
 from .labels import Explained, Label, margin, ranked
 from .rules import Rules, normalise_text
@@ -21,6 +22,7 @@ from .text import Text
 from .where import as_place, charged_for_use, doers, notice_subjects, places
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
+NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
 
 
 @dataclass(frozen=True)
@@ -200,15 +202,45 @@ def judge_nature(
     text: Text, rules: Rules, muting: Muting, validity: str, failed: list[Hit], topic: str | None
 ) -> tuple[Label, str | None]:
     """Effective when a duty failed, else the kind of communication; `topic` is the business area
-    when the complaint names one (it decides the guess when there is no other sign)."""
+    when the complaint names one (it decides the guess when there is no other sign). What the writer
+    asks of us, and of whom, is read by clause (`asking.py`): a request to put right what is ours is a
+    duty failed even without a word of damage; a request about a neighbour's or another unit's doing
+    asks for help; a question to know is a consultation, whatever service it names."""
     if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
         failed = own_failures(text, rules, muting)
+    asking = rules.asking
+    # what is no one's duty of ours (invalid) cannot be asked of us: its requests are letting off steam
+    asked = requests(text, asking, muting) if validity != "invalid" else []
+    told = {h.first for h in reported(text, asking, [r.hit for r in asked])}
+    asked = [r for r in asked if r.hit.first not in told]
+    # A failure word in a question about what is required or how ("is there a waiting list?") is the
+    # topic asked about, not an event.
+    procedural = procedure_questions(text, asking)
+    failed = [f for f in failed if text.tokens[f.first].clause not in procedural]
+    third = third_party(text, rules, validity, topic)
+    if third and asked:
+        # asked to act on what another unit did (or a neighbour, in the clause naming them): only a
+        # failure of our own people counts there
+        ours = {text.tokens[h.first].clause for h in counting(rules.validity["our_people"].hits(text))}
+        theirs = {text.tokens[h.first].clause for h in counting(rules.neighbour.hits(text))}
+        failed = [
+            f
+            for f in failed
+            if text.tokens[f.first].clause in ours
+            or (validity != "assisted" and text.tokens[f.first].clause not in theirs)
+        ]
     private = rules.private_matter.hits(text)
-    kinds = ranked(rules.communication, text)
-    effective = score(failed) - 0.5 * score(private) if validity != "invalid" else 0.0
+    remedies = [r for r in asked if r.act == "remedy"] if validity == "valid" and topic and not third else []
+    kinds = _kinds(text, rules, asked, remedies)
+    effective = score(failed) + len(remedies) - 0.5 * score(private) if validity != "invalid" else 0.0
     best_kind = score(kinds[0][1]) if kinds else 0.0
     if effective >= 1 and effective >= 0.75 * best_kind:
-        why = f"effective: a duty of the company failed ({quote(failed)})"
+        if failed:
+            why = f"effective: a duty of the company failed ({quote(failed)})"
+            if remedies:
+                why += f"; asked to put it right ({quote([r.hit for r in remedies])})"
+        else:
+            why = f"effective: asked to put right what is the company's ({topic}: {quote([r.hit for r in remedies])})"
         if private:
             why += f"; though partly the owner's own matter ({quote(private)})"
         return Label("effective", Explained(why, rules.rule("nature.effective")), margin(effective, best_kind)), None
@@ -216,11 +248,15 @@ def judge_nature(
         kind, hits = kinds[0]
         runner_up = max(effective, score(kinds[1][1]) if len(kinds) > 1 else 0.0)
         why = f"communication ({kind}): {quote(hits)}"
+        if third and kind == "help-seeking":
+            why += f"; what it asks of us concerns {third}"
         if failed and validity != "invalid":
             why += f"; no failure of duty weighs more ({quote(failed)})"
         rule = rules.rule(f"nature.communication.{kind}")
         return Label("communication", Explained(why, rule), margin(best_kind, runner_up)), kind
-    asks = "?" in text.original or "\uff1f" in text.original
+    # Why something of ours is so asks us to explain (a consultation); why what is not ours at all
+    # (invalid) is so asks nothing we can answer: a grievance.
+    asks = bool(_asked_clauses(text) - (grievances(text, asking) if validity == "invalid" else set()))
     default = str(rules.data["nature"].get("default_with_topic", ""))
     # Who acts: a neighbour named as the source is no failure of ours to guess from the topic.
     neighbour = counting(rules.neighbour.hits(text))
@@ -232,6 +268,60 @@ def judge_nature(
     why = f"communication ({kind}): no failure of duty described and no kind of communication recognised"
     doubt = "nature: no sign either way; guessed " + kind
     return Label("communication", Explained(why, rules.rule(f"nature.communication.{kind}.default")), 0.4, doubt), kind
+
+
+def third_party(text: Text, rules: Rules, validity: str, topic: str | None) -> str | None:
+    """Whose doing the trouble is when it is not ours: a neighbour named (unless our rules govern
+    what they do, `[nature] neighbour_regulated`: a fit-out), or the other unit of an assisted case."""
+    if validity == "assisted":
+        return ANOTHER_UNIT
+    regulated = rules.data["nature"].get("neighbour_regulated", [])
+    if topic not in regulated and counting(rules.neighbour.hits(text)):
+        return NEIGHBOUR
+    return None
+
+
+def _kinds(text: Text, rules: Rules, asked: list[Request], remedies: list[Request]) -> list[tuple[str, list[Hit]]]:
+    """The kinds of communication by weight, read by who asks what: in a question to know, words of
+    a service are what is asked about (想問下…可以幫手擺幾耐); a question or request the complaint
+    reports is someone else's ("he asked me if …"); an act asked of us is help sought, and its modal
+    is no question of permission ("can I borrow a ladder from the office"); a request outweighs
+    grumbling — whoever asks us to act is not only letting off steam."""
+    asking = rules.asking
+    knowing = enquiries(text, asking)
+    grieved = grievances(text, asking)
+    cues = [r.cue for r in asked if r.cue]
+    kinds = []
+    for kind, hits in ranked(rules.communication, text):
+        told = {h.first for h in reported(text, asking, hits)}
+        hits = [h for h in hits if h.first not in told]
+        if kind == "help-seeking":
+            opined = {h.first for h in reported(text, asking, hits, "opinion")}
+            hits = [h for h in hits if text.tokens[h.first].clause not in knowing and h.first not in opined]
+            # the words a remedy is asked in (麻煩你哋派人嚟跟進下) are the manner of asking for it
+            hits = [h for h in hits if not any(_within(h, r) for r in remedies)]
+        if kind == "consultation":
+            hits = [h for h in hits if not any(a <= h.first and h.last <= b for a, b in cues)]
+            hits = [h for h in hits if text.tokens[h.first].clause not in grieved]
+        kinds.append((kind, hits))
+    # an act asked of us is help sought, counted once with the words of help it was asked in
+    said = [h for k, hits in kinds if k == "help-seeking" for h in hits]
+    help_asked = [
+        r.hit
+        for r in asked
+        if r not in remedies
+        and not any(_within(r.hit, m) for m in remedies)
+        and not any(h.first < r.hit.last and r.hit.first < h.last for h in said)
+    ]
+    if help_asked:
+        kinds = [(k, h + help_asked if k == "help-seeking" else h) for k, h in kinds]
+        if "help-seeking" not in dict(kinds):
+            kinds.append(("help-seeking", help_asked))
+    order = list(rules.communication)
+    kinds = sorted([(k, h) for k, h in kinds if score(h) > 0], key=lambda item: (-score(item[1]), order.index(item[0])))
+    if asked and kinds and kinds[0][0] == "venting":
+        kinds.sort(key=lambda item: item[0] != "help-seeking")
+    return kinds
 
 
 def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, Label]:
@@ -303,6 +393,12 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     return category, Label(area, Explained(reason, rules.rule(f"category.{category}.{area}")), confidence, doubt)
 
 
+def _within(hit: Hit, request: Request) -> bool:
+    """Whether a hit lies in the words a request was asked in (its cue to its act)."""
+    first = request.cue[0] if request.cue else request.hit.first
+    return first <= hit.first and hit.last <= request.hit.last
+
+
 def _not_ours(area: Label, rules: Rules) -> Label:
     """An invalid complaint is outside the company's duty: no department of ours handles it, so it
     takes no business area of ours (the group counts areas over established complaints); the reason
@@ -341,13 +437,14 @@ def _unmasked(hits: list[Hit], area: str, found: list[tuple[str, list[Hit]]]) ->
 
 
 def _failed_by_criteria(
-    nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules
+    nature: Label, kind: str | None, criteria: list[str], severity: Label, rules: Rules, majors_only: bool = False
 ) -> tuple[Label, str | None]:
     """A major or important criterion is a duty failed (a promise broken again, an outage, a loss, a
     week unresolved, use seriously affected, anger at negligence, a hazard): such a complaint is
     effective whatever its words of kind."""
     # Many customers at once is a scale, not a failure (a petition against a fee rise is venting).
-    if not any(c.startswith(("major.", "important.")) and c != "major.mass-incident" for c in criteria):
+    weighed = ("major.",) if majors_only else ("major.", "important.")
+    if not any(c.startswith(weighed) and c != "major.mass-incident" for c in criteria):
         return nature, kind
     why = f"effective: a duty of the company failed (severity {severity.explained.reason.split(': ', 1)[1]})"
     return Label("effective", Explained(why, rules.rule("nature.effective")), 0.8), None
@@ -382,8 +479,13 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
         f"business area {area.value} goes to {department} ({source} routing table); first responsible: {first}",
         rules.rule(f"routing.{area.value}"),
     )
+    # Asked to speak to a neighbour (talk to them, 叫佢哋): how much their doing affects the customer
+    # is no duty of ours failed; only a major criterion makes it effective.
+    mediation = third_party(text, rules, validity.value, topic) == NEIGHBOUR and any(
+        r.act == "service" for r in requests(text, rules.asking, muting)
+    )
     if nature.value != "effective" and validity.value == "valid":
-        nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules)
+        nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules, majors_only=mediation)
     if nature.value != "effective" and validity.value == "valid":
         area = _a_neighbours_matter(text, area, rules)
     labels = {"validity": validity, "nature": nature, "category": area, "severity": severity}

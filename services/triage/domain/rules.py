@@ -222,6 +222,12 @@ class Rules:
     def communication(self) -> dict[str, PhraseList]:
         return self._lists(self.data["nature"]["communication"], "nature.communication")
 
+    @cached_property
+    def asking(self) -> dict[str, PhraseList]:
+        """Who is asked to act, and to do what (`[nature.asking]`: request cues, acts, questions to
+        know, someone else's words; `domain/asking.py`)."""
+        return self._lists(self.data["nature"].get("asking", {}), "nature.asking")
+
     @property
     def default_communication_kind(self) -> str:
         return str(self.data["nature"]["communication"]["default_kind"])

@@ -1,0 +1,151 @@
+"""Who is asked to act, and to do what: the reading the nature of a complaint rests on (issue 9,
+nature round).
+
+A complaint's nature follows from what the writer asks and of whom, and whether a duty of ours failed
+(DOMAIN §2): an effective complaint when a duty failed; otherwise a communication complaint that asks
+us to do something (help-seeking), asks to know (consultation) or asks nothing (venting). Words of a
+kind are not enough: "想問下管理處代收嘅速遞最多可以幫手擺幾耐" names a service (代收, 幫手) but asks how
+long; "you guys manage it" (你们物业管管吧) asks us to act with no word of help at all. So the text is
+read by clause for:
+
+- **a request to act** (`[nature.asking]`): an act (`remedy`: fix, clean, 處理, 跟進, 管; `service`:
+  lend, hold, tell them, 派人, 協調; `provide`: add, install, 加, 裝) asked of us — after a request
+  cue in its clause (`cue`: please, can you, could the concierge, 麻煩, 請, 可唔可以, 能不能), at the
+  head of an English clause (an imperative: "Clean the tank"), or followed by a Chinese request ending
+  (`ending`: 一下, 吓, 吧: 管一下, 處理吓, 管管吧). English acts are written unstemmed ("=fix"), so a
+  failure told in the past ("nobody fixed it") is no request. A request muted by a negation is none;
+  a hypothetical cue does not mute it (the "could" of "could you fix" is the request's own).
+- **a question to know** (`enquiry`: 想問, 請問, may I know; how long, 幾耐): in its clause, words of
+  a service are what is asked about, not a request, and in a question about what is required or how
+  (`procedure`: do I need, is there a, 需要 … ?) a word of failure is the topic, not an event — unless
+  it asks why (`grievance`: why, 點解, 為什麼), which is a complaint told as a question.
+- **someone else's words** (`reported`: asked, told, 問我): a question or a request the complaint
+  reports ("he asked me if I had a boyfriend", "I asked the guard to help me") is what happened, not
+  what the writer asks of us now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .evidence import Hit, Muting, PhraseList, _asked_clauses, counting
+from .text import Text
+
+ACTS = ("remedy", "service", "provide")
+# How far a request cue reaches its act: English words, Chinese characters (可唔可以喺會所轉角位加).
+CUE_REACH_WORDS = 6
+CUE_REACH_CHARS = 9
+
+
+@dataclass(frozen=True)
+class Request:
+    """An act asked of us: what (`act`: remedy, service or provide) and the words that asked it."""
+
+    act: str
+    hit: Hit  # the act, with the cue that made it a request in its words
+    cue: tuple[int, int] | None  # the cue's tokens (first, last+1), when a cue asked it
+
+
+def requests(text: Text, lists: dict[str, PhraseList], muting: Muting) -> list[Request]:
+    """Every act asked of us: after a cue, at the head of an English clause, or with a request ending."""
+    cues = counting(lists["cue"].hits(text)) if "cue" in lists else []
+    endings = counting(lists["ending"].hits(text)) if "ending" in lists else []
+    found: list[Request] = []
+    for act in ACTS:
+        if act not in lists:
+            continue
+        # a request is muted by a negation ("don't fix"), not by its own modal ("could you fix")
+        acts = lists[act].hits(text, muting)
+        for hit in [h for h in acts if h.weight > 0 and not (h.muted_by or "").startswith("negated")]:
+            token = text.tokens[hit.first]
+            cue = _cue_before(text, hit, cues)
+            ended = _tentative(text, hit) or any(
+                e.first == hit.last and text.tokens[e.first].clause == token.clause for e in endings
+            )
+            head = not token.cjk and (hit.first == 0 or text.tokens[hit.first - 1].clause != token.clause)
+            if cue is None and not ended and not head:
+                continue
+            # one Chinese character is an act only right after its cue or with an ending (請修, 管一下)
+            if token.cjk and hit.last - hit.first == 1 and not ended and (cue is None or cue.last != hit.first):
+                continue
+            words = text.quote(cue.first, hit.last) if cue else hit.words
+            found.append(
+                Request(
+                    act, Hit(f"asked: {act}", words, 1.0, hit.first, hit.last), (cue.first, cue.last) if cue else None
+                )
+            )
+    return sorted(found, key=lambda r: r.hit.first)
+
+
+def _tentative(text: Text, act: Hit) -> bool:
+    """A Chinese verb said twice, or with 一 between (管管, 查一查), asks: a request's softened form."""
+    tokens = text.tokens
+    verb = tokens[act.last - 1]
+    if not verb.cjk or act.last >= len(tokens):
+        return False
+    after = tokens[act.last]
+    if after.form == verb.form and after.clause == verb.clause:
+        return True
+    return (
+        after.form == "一"
+        and act.last + 1 < len(tokens)
+        and tokens[act.last + 1].form == verb.form
+        and tokens[act.last + 1].clause == verb.clause
+    )
+
+
+def _cue_before(text: Text, act: Hit, cues: list[Hit]) -> Hit | None:
+    """The nearest request cue before the act in its clause, within reach."""
+    clause = text.tokens[act.first].clause
+    near = [
+        c
+        for c in cues
+        if c.last <= act.first
+        and text.tokens[c.first].clause == clause
+        and act.first - c.last <= (CUE_REACH_CHARS if text.tokens[act.first].cjk else CUE_REACH_WORDS)
+    ]
+    return max(near, key=lambda c: c.last, default=None)
+
+
+def enquiries(text: Text, lists: dict[str, PhraseList]) -> set[int]:
+    """The clauses that ask to know (an `enquiry` word, and no `grievance`: 想問下點解部𨋢又壞 is a
+    complaint asked as a question)."""
+    if "enquiry" not in lists:
+        return set()
+    return _clauses(text, lists, "enquiry") - grievances(text, lists)
+
+
+def procedure_questions(text: Text, lists: dict[str, PhraseList]) -> set[int]:
+    """The clauses that ask what is required or how it is done, ending with a question mark ("is
+    there a waiting list?", 需要提前登記車牌嗎?): a failure word there is the topic asked about."""
+    if "procedure" not in lists:
+        return set()
+    asked = _asked_clauses(text)
+    return (_clauses(text, lists, "procedure") & asked) - grievances(text, lists)
+
+
+def grievances(text: Text, lists: dict[str, PhraseList]) -> set[int]:
+    """The clauses that ask why (`grievance`: why, 點解, 怎麼這麼): a complaint told as a question."""
+    return _clauses(text, lists, "grievance")
+
+
+def reported(text: Text, lists: dict[str, PhraseList], hits: list[Hit], words: str = "reported") -> list[Hit]:
+    """The hits that are someone else's question or an earlier request the complaint reports: a
+    `reported` word (asked, 問我) before them in their clause, a few words or characters away; with
+    `words="opinion"`, what the writer thinks we should do (should, 應該): no request either."""
+    if words not in lists:
+        return []
+    said = counting(lists[words].hits(text))
+    out = []
+    for h in hits:
+        clause = text.tokens[h.first].clause
+        reach = CUE_REACH_CHARS if text.tokens[h.first].cjk else CUE_REACH_WORDS
+        if any(s.last <= h.first and text.tokens[s.first].clause == clause and h.first - s.last <= reach for s in said):
+            out.append(h)
+    return out
+
+
+def _clauses(text: Text, lists: dict[str, PhraseList], name: str) -> set[int]:
+    if name not in lists:
+        return set()
+    return {text.tokens[h.first].clause for h in counting(lists[name].hits(text))}
