@@ -65,26 +65,25 @@ def worker_alone(system: System, service: str, timeout: float) -> dict[str, Any]
     name = f"{service}-worker"
     system.start([name])
     system.wait_ready([name])
+    # Ready = its partitions owned: it handles nothing before, so its count starts at 0 from here.
+    t0, cpu0 = time.perf_counter(), system.cpu()[name] or 0.0
     with httpx.Client() as client:
-        first = system.health(client, name) or {}
-        t0, cpu0 = time.perf_counter(), system.cpu()[name] or 0.0
-        count0 = int(first.get("handled") or 0) + int(first.get("dead_lettered") or 0)
-        last, moved, calm = count0, t0, 0
+        last, moved, calm = 0, t0, 0
         deadline = time.monotonic() + timeout
-        while calm < 6:
-            time.sleep(0.2)
+        while calm < 20:
+            time.sleep(0.05)
             h = system.health(client, name) or {}
             count = int(h.get("handled") or 0) + int(h.get("dead_lettered") or 0)
             now = time.perf_counter()
             if count != last:
                 last, moved, calm = count, now, 0
-            elif h.get("lag") == 0:
+            elif h.get("lag") == 0 and count:
                 calm += 1
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name}: not done after {timeout} s ({count} handled, lag {h.get('lag')})")
         cpu = (system.cpu()[name] or 0.0) - cpu0
     system.stop()
-    messages = last - count0
+    messages = last
     seconds = max(1e-9, moved - t0)
     return {
         "messages": messages,
@@ -135,7 +134,7 @@ def table(results: dict[str, Any], stores: list[str]) -> str:
         )
         ratio = (
             f"{by_store['postgres']['rate'] / by_store['sqlite']['rate']:.2f}"
-            if {"sqlite", "postgres"} <= set(by_store)
+            if {"sqlite", "postgres"} <= set(by_store) and by_store["sqlite"]["rate"]
             else "—"
         )
         messages = max(v["messages"] for v in by_store.values())
@@ -163,9 +162,9 @@ def main(
         tempfile.TemporaryDirectory(prefix="bench-workers-", ignore_cleanup_errors=True) as tmp,
     ):
         results = run(servers, Path(tmp), complaints, offices, store_list, service_list, timeout)
-    print(table(results, store_list))
     if json_out:
         json_out.write_text(json.dumps(results, indent=2))
+    print(table(results, store_list))
 
 
 if __name__ == "__main__":
