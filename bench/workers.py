@@ -68,7 +68,7 @@ def worker_alone(system: System, service: str, timeout: float) -> dict[str, Any]
     # Ready = its partitions owned: it handles nothing before, so its count starts at 0 from here.
     t0, cpu0 = time.perf_counter(), system.cpu()[name] or 0.0
     with httpx.Client() as client:
-        last, moved, calm = 0, t0, 0
+        last, moved, calm, cpu_at_move = 0, t0, 0, cpu0
         deadline = time.monotonic() + timeout
         # Done when nothing moved for 4 s with its lag 0: a worker of several topics may be given a
         # late topic's partitions by a second rebalance, its lag 0 meanwhile (1 s stopped some early).
@@ -77,13 +77,13 @@ def worker_alone(system: System, service: str, timeout: float) -> dict[str, Any]
             h = system.health(client, name) or {}
             count = int(h.get("handled") or 0) + int(h.get("dead_lettered") or 0)
             now = time.perf_counter()
-            if count != last:
-                last, moved, calm = count, now, 0
+            if count != last:  # its CPU read at its last move: the idle tail's health polls left out
+                last, moved, calm, cpu_at_move = count, now, 0, system.cpu()[name] or 0.0
             elif h.get("lag") == 0 and count:
                 calm += 1
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name}: not done after {timeout} s ({count} handled, lag {h.get('lag')})")
-        cpu = (system.cpu()[name] or 0.0) - cpu0
+        cpu = cpu_at_move - cpu0
     system.stop()
     messages = last
     seconds = max(1e-9, moved - t0)
