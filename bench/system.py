@@ -193,6 +193,8 @@ def run(
     profile: Path | None = None,
     latency_rate: float | None = None,
 ) -> dict[str, Any]:
+    if profile is not None:  # py-spy cannot write its profile into a folder that does not exist
+        profile.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"complaints": complaints, "store": store, "offices": offices, "env": service_env}
     asyncio.run(kafka.wait_for_broker(servers))
     asyncio.run(kafka.create_topics(servers))

@@ -27,7 +27,7 @@ from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import KafkaError
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel
@@ -43,6 +43,7 @@ from shared.tracing import consuming, forget_stamps, stamp_pending
 from . import kafka
 from .authors import AuthorCheck, Unauthored
 from .deadletters import DeadLetterRecord, LetterSealer, reason_of
+from .offsets import OffsetCommits
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ class TrackedConsumer:
         self._consumer = kafka.consumer(self.bootstrap_servers, group_id=self.group_id)
         await self._consumer.start()
         self._consumer.subscribe(self.topics, listener=_SeekToStoredPosition(self))
+        offsets = OffsetCommits(self._commit_kafka_offsets)
         try:
             while not stop.is_set():
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
@@ -174,10 +176,15 @@ class TrackedConsumer:
                 batches = {partition: records for partition, records in batches.items() if records}
                 if batches:
                     await asyncio.to_thread(self.process_fetched, batches)
-                    await self._commit_kafka_offsets({p: records[-1].offset + 1 for p, records in batches.items()})
+                    # For monitoring only, beside the loop: the next fetch does not wait for the broker.
+                    offsets.submit({p: records[-1].offset + 1 for p, records in batches.items()})
                 await self._take_redrives()
+                offsets.raise_failure()
         finally:
-            await self._consumer.stop()
+            try:
+                await offsets.close()
+            finally:
+                await self._consumer.stop()
 
     async def _take_redrives(self) -> None:
         """Now and then, the dead letters an operator asked to redrive (see `redrive_requested`)."""
@@ -190,11 +197,10 @@ class TrackedConsumer:
             log.warning("redrives postponed: %s", error)
 
     async def _commit_kafka_offsets(self, offsets: dict[TopicPartition, int]) -> None:
-        # Only for lag monitoring: the store's tracking record is the position that counts.
-        try:
-            await self._consumer.commit(offsets)
-        except (CommitFailedError, KafkaError) as error:
-            log.info("offset commit for %s skipped: %s", sorted(map(str, offsets)), error)
+        # Only for lag monitoring: the store's tracking record is the position that counts. Run beside
+        # the loop by `OffsetCommits`, which logs a refused commit and raises anything else at the next turn.
+        assert self._consumer is not None
+        await self._consumer.commit(offsets)
 
     async def seek_to_stored_positions(self, partitions: Sequence[TopicPartition]) -> None:
         """Runs inside aiokafka's rebalance, while this member sends no heartbeat: it must end well

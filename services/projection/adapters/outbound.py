@@ -15,6 +15,7 @@ import asyncio
 import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -31,18 +32,47 @@ from shared.contracts.projection import (
     OfficeStatisticsUpdated,
     ReportFile,
     ReportPublished,
+    StepCheck,
+    TimelineEntry,
 )
 
-from ..application import ProjectionApplication, history_of
+from ..application import ProjectionApplication
 from ..domain.policy import POLICY_VERSION
 from ..domain.published_reports import PublishedReport
 from ..domain.records import Record
-from ..domain.view import ComplaintView
+from ..domain.view import ComplaintView, Received, summary_of
 from .readside import HOTLINE_TYPE
 
 ACTOR = Actor.system("projection")
-# Records the translator keeps between events, most recently used first out last (see `_record_at`).
+# Complaints the translator keeps between events, least recently used out first (see `_history_at`).
 RECORDS_KEPT = 256
+
+
+@dataclass
+class KeptHistory:
+    """A complaint's view as of `version` and its timeline entries made so far (by event id: each is
+    made and validated once, when its event is first published)."""
+
+    version: int
+    view: ComplaintView
+    entries: dict[str, TimelineEntry] = field(default_factory=dict)
+
+    def timeline(self) -> list[TimelineEntry]:
+        """The timeline in business order, as `history_of` lists it (without payloads)."""
+        return [self.entries.get(r.event_id) or self._entry(r) for r in self.view.events]
+
+    def _entry(self, r: Received) -> TimelineEntry:
+        made = self.entries[r.event_id] = TimelineEntry(
+            event_id=r.event_id,
+            type=r.type,
+            occurred_at=r.occurred_at,
+            actor=r.data["actor"],
+            causation_id=r.data.get("causation_id"),
+            topic=r.topic,
+            summary=summary_of(r),
+            digest=r.digest,
+        )
+        return made
 
 
 class ProjectionTranslator:
@@ -52,7 +82,7 @@ class ProjectionTranslator:
         # recomputing them for every event would cost O(complaints of the office) each time.
         self.batch_end: int | None = None
         self._changed_offices: dict[str, tuple[Any, dict[str, Any]]] = {}
-        self._records: OrderedDict[UUID, Record] = OrderedDict()
+        self._kept: OrderedDict[UUID, KeptHistory] = OrderedDict()
 
     def begin_batch(self, last_notification_id: int | None) -> None:
         self.batch_end = last_notification_id
@@ -89,26 +119,34 @@ class ProjectionTranslator:
         else:
             self._changed_offices[entry["office_id"]] = (domain_event, entry)
 
-    def _record_at(self, domain_event: Any) -> Record:
-        """The record as it stood after `domain_event`: the copy kept from its previous event, brought
-        forward by this one (the relay reads a record's events in order), else read from the store at
-        that version. Reading it from the store for every event replayed all the complaint's earlier
-        events each time: a third of the relay's CPU. A fresh translator (each relay start) keeps none."""
-        kept = self._records.pop(domain_event.originator_id, None)
-        if kept is not None and kept.version == domain_event.originator_version - 1:
-            record: Record = domain_event.mutate(kept)
+    def _history_at(self, domain_event: Any) -> KeptHistory:
+        """The complaint's view and timeline as they stood after `domain_event`: the copy kept from its
+        previous event, brought forward by this one, else rebuilt from the record read from the store
+        at that version. Bringing forward costs one event when it comes last in business order (the
+        usual case): parsing and folding every earlier event again at each event made the relay's cost
+        an event grow with the complaint's length. An event that belongs earlier (same instant, or
+        late) refolds the parsed events kept, as `ComplaintView.of` would. A fresh translator (each
+        relay start) keeps none."""
+        complaint_id, version = domain_event.originator_id, domain_event.originator_version
+        kept = self._kept.pop(complaint_id, None)
+        if kept is not None and kept.version == version - 1:
+            r = Received.of(domain_event.entry)
+            view = kept.view.extended(r)
+            if view is None:
+                view = ComplaintView.of_received(kept.view.complaint_id, kept.view.office_id, [*kept.view.events, r])
+            kept = KeptHistory(version, view, kept.entries)
         else:
-            record = self.app.repository.get(domain_event.originator_id, version=domain_event.originator_version)
-        self._records[domain_event.originator_id] = record
-        while len(self._records) > RECORDS_KEPT:
-            self._records.popitem(last=False)
-        return record
+            record: Record = self.app.repository.get(complaint_id, version=version)
+            kept = KeptHistory(version, ComplaintView.of(record.id, record.office_id, record.entries), {})
+        self._kept[complaint_id] = kept
+        while len(self._kept) > RECORDS_KEPT:
+            self._kept.popitem(last=False)
+        return kept
 
     def _history(self, domain_event: Any, entry: dict[str, Any]) -> Publication:
-        record = self._record_at(domain_event)
-        view = ComplaintView.of(record.id, record.office_id, record.entries)
+        kept = self._history_at(domain_event)
+        view = kept.view
         assert view.last_event_at is not None
-        history = history_of(view, view.last_event_at, self.app.policy)
         message = ComplaintHistoryUpdated(
             event_id=stored_event_id("projection", domain_event.originator_id, domain_event.originator_version),
             complaint_id=view.complaint_id,
@@ -120,25 +158,12 @@ class ProjectionTranslator:
             payload=ComplaintHistoryPayload(
                 entries=len(view.events),
                 state=view.state,
-                complaint=history["complaint"],
-                checks=history["checks"],
-                judged_at=view.last_event_at,
-                timeline=[
-                    {
-                        k: t[k]
-                        for k in (
-                            "event_id",
-                            "type",
-                            "occurred_at",
-                            "actor",
-                            "causation_id",
-                            "topic",
-                            "summary",
-                            "digest",
-                        )
-                    }
-                    for t in history["timeline"]
+                complaint=view.facts(),  # what `history_of` gives without personal data
+                checks=[
+                    StepCheck.model_validate(c.as_dict()) for c in view.checks(view.last_event_at, self.app.policy)
                 ],
+                judged_at=view.last_event_at,
+                timeline=kept.timeline(),
                 explanation=Explanation(
                     reason=f"rebuilt from the {len(view.events)} events received for this complaint",
                     rule=f"projection.record-rule@policy-v{POLICY_VERSION}",

@@ -212,12 +212,28 @@ class ComplaintView:
 
     @classmethod
     def of(cls, complaint_id: UUID, office_id: str, entries: list[dict[str, Any]]) -> ComplaintView:
+        return cls.of_received(complaint_id, office_id, [Received.of(e) for e in entries])
+
+    @classmethod
+    def of_received(cls, complaint_id: UUID, office_id: str, received: Iterable[Received]) -> ComplaintView:
+        """The view of events already parsed (in any order: they are put in business order)."""
         view = cls(complaint_id=complaint_id, office_id=office_id)
-        events = business_order(Received.of(e) for e in entries)
+        events = business_order(received)
         view.events = events
-        for received in events:
-            view._apply(received)
+        for r in events:
+            view._apply(r)
         return view
+
+    def extended(self, r: Received) -> ComplaintView | None:
+        """This view with `r` received too, folded in place, when `r` comes last in business order
+        (strictly after every event so far): what `of` would give, at the cost of one event. None when
+        it belongs earlier (or at an instant already seen, where causal order decides): the caller
+        rebuilds (`of_received`)."""
+        if self.events and r.occurred_at <= self.events[-1].occurred_at:
+            return None
+        self.events.append(r)
+        self._apply(r)
+        return self
 
     # -- folding ------------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ clocks reconcile over the set of facts, so messages of different topics may arri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -39,7 +40,9 @@ from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDe
 from shared.eventstore import UnitOfWork
 
 from ..application import SlaApplication
+from ..domain.clocks import ComplaintClocks
 from ..domain.office_time import HeardZone
+from ..domain.registers import CalendarRegister, OfficeZone, PolicyBook
 
 
 def clock_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
@@ -119,6 +122,22 @@ class ClockFacts(Inbound):
         """The office's time zone, as the directory says it: the zone its later clocks run in."""
         heard = HeardZone(message.payload.time_zone, message.occurred_at, str(message.event_id))
         self.app.hear_office_zone(uow, message.payload.office_id, heard, message.actor.id)
+
+    def wanted(self, message: Any) -> Iterable[UUID]:
+        """What handling `message` reads (the consumer loads a batch's together: on PostgreSQL two
+        queries for the lot instead of up to four round trips a message): the complaint's clocks, its
+        office's zone and calendar, the policy book."""
+        if isinstance(message, OfficeChanged):
+            return [OfficeZone.create_id(message.payload.office_id)]
+        if clock_fact(message) is None:
+            return []
+        office_id = message.office_id
+        return [
+            ComplaintClocks.create_id(message.complaint_id),
+            OfficeZone.create_id(office_id),
+            CalendarRegister.create_id(office_id),
+            PolicyBook.create_id(),
+        ]
 
     TOPICS = (INTAKE_EVENTS, TRIAGE_EVENTS, HANDLING_EVENTS, FOLLOWUP_EVENTS, DIRECTORY_EVENTS)
     HANDLERS: ClassVar[Mapping[type[BaseModel], MessageHandler]] = {OfficeChanged: office_changed} | dict.fromkeys(
