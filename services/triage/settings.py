@@ -20,7 +20,9 @@ class TriageSettings(ServiceSettings):
 
     service_name: str = "triage"
     http_port: int = 8002
-    max_body_bytes: int = 64 * 1024
+    # The largest body triage takes is a new rules book (`PUT /rules`: ~75 KB as JSON and growing as
+    # the reading rules do); an override is a few hundred bytes. Complaints never come over HTTP here.
+    max_body_bytes: int = 1024 * 1024
     rules_file: Path = BUNDLED_RULES
     # The reading model (a text classifier learned from services/triage/corpus) beside the rules: it
     # decides area and nature only where the rules are unsure and flags a severity it reads higher.
