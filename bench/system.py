@@ -194,6 +194,8 @@ def run(
     latency_rate: float | None = None,
 ) -> dict[str, Any]:
     if profile is not None:  # py-spy cannot write its profile into a folder that does not exist
+        if not (Path(sys.executable).parent / "py-spy").exists():  # a profiler, not a dependency of the system
+            raise SystemExit("--profile needs py-spy beside this Python: .venv/bin/pip install py-spy==0.4.1")
         profile.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"complaints": complaints, "store": store, "offices": offices, "env": service_env}
     asyncio.run(kafka.wait_for_broker(servers))
