@@ -157,3 +157,45 @@ def test_a_thing_cleared_away_with_its_price_is_a_loss(text: str) -> None:
 )
 def test_nobody_coming_back_after_a_report_is_unresolved(text: str) -> None:
     assert first_major(judged(text)) == "major.unresolved-week"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Block 6 has two lifts and one of them has been broken since yesterday, the queue in the morning is long",
+        "我哋座兩部𨋢壞咗一部,朝早等𨋢要等好耐",
+        "我们这栋三部电梯停了其中一部,上下班要排队",
+    ],
+)
+def test_some_of_an_equipment_is_not_all_of_it(text: str) -> None:
+    assert first_major(judged(text)) != "major.sudden-outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "both lifts in Block 6 have been out since 7am, my 80 year old father cannot get down",
+        "我哋座兩部𨋢一部都郁唔到,老人家落唔到街",
+    ],
+)
+def test_all_of_an_equipment_stopped_is_still_an_outage(text: str) -> None:
+    assert first_major(judged(text)) == "major.sudden-outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a wasps' nest the size of a football is hanging over the path to the kindergarten bus stop",
+        "兒童遊樂場旁邊棵樹有個好大嘅黃蜂竇,啲細路成日喺下面玩",
+        "健身器材的踏板有块铁皮翘起来了,一不小心就会刮到腿",
+    ],
+)
+def test_a_danger_to_people_not_yet_hurt_is_a_hazard(text: str) -> None:
+    j = judged(text)
+    assert j.severity == "important"
+    assert "important.hazard" in j.severity_criteria
+
+
+def test_a_name_and_a_debt_read_out_to_the_lobby_seriously_affects_the_owner() -> None:
+    j = judged("前台職員喺大堂大大聲讀出我個名同我欠幾多管理費,排隊啲人都聽到")
+    assert j.severity == "important"

@@ -83,6 +83,7 @@ MAJOR_LISTS = {
         "building",
         "totality",
         "out_after",
+        "partial",
     ),
     "mass-incident": ("joint", "people", "crowd", "affected", "together", "writing", "dwellings"),
     "unresolved-week": ("duration", "unresolved", "arrival", "not_yet", "days", "weeks", "months", "reported", "ago"),

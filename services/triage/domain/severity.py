@@ -516,6 +516,13 @@ def judge_severity(
         + whole_building(text, outage_rule)
     )
     all_of_it = counting(outage_rule["all_equipment"].hits(text)) + all_of_them(text, rules)
+    # "two lifts, one of them broken" (兩部電梯壞咗一部): some of an equipment is not all of it
+    some = counting(outage_rule["partial"].hits(text))
+    all_of_it = [
+        a
+        for a in all_of_it
+        if not any(p.first >= a.first and text.tokens[p.first].clause == text.tokens[a.first].clause for p in some)
+    ]
     if (counting(outage) or stopped) and (scale or all_of_it):
         found.append(
             (
