@@ -559,8 +559,8 @@ def judge_severity(
     week_rule = major["unresolved-week"]
     waited = counting(week_rule["duration"].hits(text)) + waited_counted(text, week_rule)
     # what lasts: a duty failed, or water still coming through ("dripping for 10 days")
-    wet = rules.danger.get("wet")
-    waited = attached_waits(text, week_rule, waited, failed + (wet.hits(text, muting) if wet else []))
+    running = rules.danger.get("wet")
+    waited = attached_waits(text, week_rule, waited, failed + (running.hits(text, muting) if running else []))
     span = max(days_spanned(text.original), weekdays_spanned(text.original))
     if span >= 7:  # "reported on 3 May, it's now 20 May", "since last Monday, today is Tuesday": the dates say it
         waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
