@@ -83,9 +83,10 @@ MAJOR_LISTS = {
         "building",
         "totality",
         "out_after",
+        "partial",
     ),
     "mass-incident": ("joint", "people", "crowd", "affected", "together", "writing", "dwellings"),
-    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet", "days", "weeks", "months"),
+    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet", "days", "weeks", "months", "reported", "ago"),
 }
 
 
@@ -266,6 +267,11 @@ class Rules:
     @cached_property
     def important(self) -> dict[str, PhraseList]:
         return self._lists(self.data["severity"]["important"], "severity.important")
+
+    @cached_property
+    def tone(self) -> dict[str, PhraseList]:
+        """How the customer feels (`anger`: furious, ridiculous, 核突, 嬲): a grade only at a duty failed."""
+        return self._lists(self.data["severity"].get("tone", {}), "severity.tone")
 
     @cached_property
     def lasting(self) -> dict[str, PhraseList]:

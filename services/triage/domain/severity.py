@@ -181,6 +181,32 @@ def counted_harm(text: Text, rule: dict[str, PhraseList], muting: Muting) -> lis
     return [h for h in counting(rule["counted_harm"].hits(text, muting)) if (count_before(text, h.first) or 0) >= 1]
 
 
+def attached_waits(text: Text, rule: dict[str, PhraseList], waited: list[Hit], failed: list[Hit]) -> list[Hit]:
+    """A wait is how long a failure or a report has lasted, so a duration counts only where it says
+    what waited: in a clause that says something failed (`failed`), was reported (`reported`: reported,
+    rang, 報咗, 反映) or is still not resolved (`unresolved`) — "every other estate has had theirs for a
+    week" measures nothing of ours. A point in the past ("2 months ago", 兩個星期前) dates the event of
+    its own clause: a wait only when that event is a report or a failure ("reported it 2 weeks ago"),
+    not when it is something else ("borrowed my ladder 2 months ago and still hasn't given it back",
+    "bought it 3 months ago")."""
+    pending = counting(rule["unresolved"].hits(text))
+    failing = [f for f in counting(failed) if all(f.last <= u.first or f.first >= u.last for u in pending)]
+    events = {text.tokens[h.first].clause for h in [*counting(rule["reported"].hits(text)), *failing]}
+    still = {text.tokens[h.first].clause for h in pending}
+    kept = []
+    for h in waited:
+        clause = text.tokens[h.first].clause
+        if clause in events or (clause in still and not _dated(text, h, rule)):
+            kept.append(h)
+    return kept
+
+
+def _dated(text: Text, hit: Hit, rule: dict[str, PhraseList]) -> bool:
+    """A duration that names a point in the past ("2 months ago", 三個禮拜前, 兩週之前): `ago` at its
+    end or right after it."""
+    return any(hit.first < a.first <= hit.last for a in rule["ago"].hits(text))
+
+
 def waited_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
     """A wait counted in its units: a number before a unit of time that makes a week or more ("11
     days", 十二天, 3個禮拜, "2 months"): days from 7, weeks and months from 1."""
@@ -494,6 +520,13 @@ def judge_severity(
         + whole_building(text, outage_rule)
     )
     all_of_it = counting(outage_rule["all_equipment"].hits(text)) + all_of_them(text, rules)
+    # "two lifts, one of them broken" (兩部電梯壞咗一部): some of an equipment is not all of it
+    some = counting(outage_rule["partial"].hits(text))
+    all_of_it = [
+        a
+        for a in all_of_it
+        if not any(p.first >= a.first and text.tokens[p.first].clause == text.tokens[a.first].clause for p in some)
+    ]
     if (counting(outage) or stopped) and (scale or all_of_it):
         found.append(
             (
@@ -529,6 +562,9 @@ def judge_severity(
         )
     week_rule = major["unresolved-week"]
     waited = counting(week_rule["duration"].hits(text)) + waited_counted(text, week_rule)
+    # what lasts: a duty failed, or water still coming through ("dripping for 10 days")
+    running = rules.danger.get("wet")
+    waited = attached_waits(text, week_rule, waited, failed + (running.hits(text, muting) if running else []))
     span = max(days_spanned(text.original), weekdays_spanned(text.original))
     if span >= 7:  # "reported on 3 May, it's now 20 May", "since last Monday, today is Tuesday": the dates say it
         waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
@@ -545,6 +581,13 @@ def judge_severity(
             continue
         if counting(hits):
             found.append((f"important.{name}", f"{name.replace('-', ' ')} ({quote(hits)})"))
+    # Tone is no grade: anger, disgust and exclamation (furious, ridiculous, 核突, 嬲到震) are DOMAIN's
+    # "very angry at negligence" only where the complaint says a duty of ours failed; poor attitude
+    # as written (shouting, hanging up, 黑面) is its own criterion above.
+    tone = counting(rules.tone["anger"].hits(text, muting)) if "anger" in rules.tone else []
+    at_fault = counting(failed)
+    if tone and at_fault and not any(c == "important.angry-at-negligence" for c, _ in found):
+        found.append(("important.angry-at-negligence", f"angry ({quote(tone)}) at a duty failed ({quote(at_fault)})"))
     threat = _taken_further(text, rules)
     if threat and not any(c == "important.angry-at-negligence" for c, _ in found):
         # taking it further (the press, a councillor, a lawyer) is anger however it is put; a threat is
@@ -609,6 +652,8 @@ def judge_severity(
             signs.append(f"an outage ({quote(outage)}) {scope}")
         confidence = 0.45 if possible or counting(outage) else 0.6
         doubt = f"severity: possibly major, graded {severity}: " + "; ".join(signs)
+    if tone and not at_fault:
+        set_aside.append(f"tone without a duty failed ({quote(tone)})")
     if set_aside:
         reasons.append(f"set aside: {'; '.join(set_aside)}")
     explained = Explained(f"{severity}: " + "; ".join(reasons), rules.rule(f"severity.{criteria[0]}"))
