@@ -179,20 +179,23 @@ def _trade(text: Text, lists: dict[str, PhraseList], ours: list[Hit], rules: Rul
 def _from_to(text: Text) -> list[Hit]:
     """Each English "to" with "from" before it in its clause: the end of a route ("from the podium
     to the bus stop"), not any "to" ("close to the main road")."""
-    tokens = text.tokens
     found = []
-    for n, t in enumerate(tokens):
-        if t.cjk or t.word != "to":
-            continue
-        if any(not s.cjk and s.word == "from" and s.clause == t.clause for s in tokens[:n]):
+    routed: set[int] = set()  # clauses with a "from" so far: one pass, not a look back per "to"
+    for n, t in enumerate(text.tokens):
+        if not t.cjk and t.word == "from":
+            routed.add(t.clause)
+        elif not t.cjk and t.word == "to" and t.clause in routed:
             found.append(Hit("from … to", text.quote(n, n + 1), 1.0, n, n + 1))
     return found
 
 
 def _just_before(text: Text, word: Hit, place: Hit) -> bool:
-    """`word` ends right before `place` (English articles between)."""
+    """`word` ends right before `place`: English articles between, and at most two other English words
+    that name which one ("the path to the kindergarten bus stop", "down to the main road")."""
     between = text.tokens[word.last : place.first]
-    return word.last <= place.first and all(not t.cjk and t.word in _ARTICLES for t in between)
+    if word.last > place.first or any(t.cjk for t in between):
+        return False
+    return sum(t.word not in _ARTICLES for t in between) <= 2
 
 
 def _dealings(
