@@ -93,7 +93,7 @@ def test_the_severity_says_every_criterion_that_matched() -> None:
     found = triage_reason("severity", {"reason": why.reason, "rule": why.rule}, decision(j))
     assert found is not None
     assert said_in("zh-Hant", found).startswith(
-        "重大：造成經濟損失或人身傷害、客戶對疏忽或惡劣態度非常不滿（「賠償」、「好嬲」）"
+        "重大：造成經濟損失或人身傷害、客戶對疏忽或惡劣態度非常不滿（「賠償」、「好嬲」、「停電」、「冇水」）"
     )
 
 

@@ -4,6 +4,7 @@ private model meet the contracts."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -107,7 +108,7 @@ class Translator:
                 _notification(
                     base, event, 1, event.recipients, [],
                     f"{event.kind} clock: {event.fraction:.0%} of the allowed time used; "
-                    f"deadline {event.deadline.isoformat()}",
+                    f"deadline {_when(event.deadline)}",
                 )
             )  # fmt: skip
         elif isinstance(event, ComplaintClocks.BreachRecorded):
@@ -129,7 +130,7 @@ class Translator:
                 _notification(
                     base, event, event.level, event.recipients, event.group_recipients,
                     f"{event.kind} clock breached (escalation level {event.level}); "
-                    f"deadline was {event.deadline.isoformat()}",
+                    f"deadline was {_when(event.deadline)}",
                 )
             )  # fmt: skip
         elif isinstance(event, ComplaintClocks.ClockStopped):
@@ -210,6 +211,12 @@ class Translator:
                     ),
                 )
             )
+
+
+def _when(instant: datetime) -> str:
+    """A deadline as staff read it in a mail: to the minute (no microseconds), still ISO 8601 with its
+    offset, so the desk can show it again in the page's language and the office's time."""
+    return instant.isoformat(timespec="minutes")
 
 
 def _notification(
