@@ -18,7 +18,7 @@ from services.desk.entrypoints.http import create_app
 from services.desk.settings import DeskSettings
 from tests.desk.system import serve
 from tests.desk.test_pages import CID
-from tests.desk.test_time_waiver_hotline_forms import MoreStand
+from tests.desk.test_time_waiver_hotline_forms import NOW, MoreStand
 from tests.support import write_keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -56,7 +56,9 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, MoreSt
         keys_file=folder / "keys.json", status_reader_key=keys["group/dashboard"],
         **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
     )  # fmt: skip
-    served = serve(create_app(settings, Services(settings, transport=httpx.MockTransport(stand))), "desk")
+    # the stand's clocks are fixed in time: the desk offers more time only on a clock still running at NOW
+    app = create_app(settings, Services(settings, transport=httpx.MockTransport(stand)), clock=lambda: NOW)
+    served = serve(app, "desk")
     try:
         yield served.url, stand, keys
     finally:
