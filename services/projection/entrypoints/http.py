@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import anyio
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -48,6 +49,24 @@ from ..settings import ProjectionSettings
 from .reports_http import install_reports
 
 STREAM_CHUNK = 100  # changes per write of the SSE stream; the loop looks for a gone client between writes
+
+
+class ClosingStream(StreamingResponse):
+    """A stream whose generator is closed when the response ends, however it ends. When the client goes
+    away, Starlette cancels the sending task while the generator waits at a `yield`, and leaves the
+    generator to the garbage collector: its `finally` (the open-stream count, the store watch and its
+    PostgreSQL LISTEN connection) ran only whenever a collection came."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            closing = getattr(self.body_iterator, "aclose", None)
+            if closing is not None:
+                with anyio.CancelScope(shield=True):  # the close itself must not be cancelled
+                    await closing()
+
+
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such complaint for your key."}}
 FORBIDDEN_OFFICE = "an office's key sees only its own office"
 
@@ -462,7 +481,7 @@ def create_app(
                 await store.aclose()
                 request.app.state.open_streams -= 1
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return ClosingStream(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     install_reports(api, projection_of, scope_of, clock, settings.report_font)  # GET /reports/{period}
     dashboard.mount(api)  # the web dashboard page at /dashboard, on this same API
