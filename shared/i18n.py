@@ -12,6 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 LANGUAGES = {"en": "en", "zh-Hant": "zh_Hant", "zh-Hans": "zh_Hans"}  # the page's code -> Babel's locale
 DEFAULT = "en"
@@ -34,6 +35,19 @@ def load_translations(locale_dir: Path) -> dict[str, NullTranslations]:
         if code != DEFAULT:
             found[code] = compile_catalogue(locale_dir / locale / "LC_MESSAGES" / "messages.po")
     return found
+
+
+def environment(templates: Path, translations: NullTranslations) -> Environment:
+    """A Jinja environment over `templates` that speaks through `translations` (`{% trans %}`, `_()`)."""
+    env = Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def choose(*asked_or_remembered: str | None, accept_language: str | None) -> str:

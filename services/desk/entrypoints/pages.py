@@ -11,7 +11,9 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_timedelta
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
+
+from shared import i18n as shared_i18n
 
 from ..adapters import i18n
 from ..adapters.office_zone import current_zone
@@ -28,14 +30,7 @@ class Pages:
         self.zone = zone
         self.environments: dict[str, Environment] = {}
         for language, translations in i18n.load_translations().items():
-            env = Environment(
-                loader=FileSystemLoader(TEMPLATES),
-                autoescape=select_autoescape(["html"]),
-                extensions=["jinja2.ext.i18n"],
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-            env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            env = shared_i18n.environment(TEMPLATES, translations)
             locale = Locale.parse(i18n.LANGUAGES[language])
             env.filters["when"] = lambda value, language=language: i18n.when(value, language, current_zone(zone))
             env.filters["left"] = lambda seconds, locale=locale: _left(seconds, locale)

@@ -19,7 +19,6 @@ from babel.support import NullTranslations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared import i18n
 
@@ -54,15 +53,7 @@ def render_pages() -> dict[str, str]:
     """The page in each language, rendered once."""
     pages = {}
     for language, translations in i18n.load_translations(LOCALE_DIR).items():
-        env = Environment(
-            loader=FileSystemLoader(TEMPLATES_DIR),
-            autoescape=select_autoescape(["html"]),
-            extensions=["jinja2.ext.i18n"],
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        template = env.get_template("index.html")
+        template = i18n.environment(TEMPLATES_DIR, translations).get_template("index.html")
         pages[language] = template.render(lang=language, messages=script_words(translations))
     return pages
 
