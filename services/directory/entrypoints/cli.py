@@ -179,11 +179,15 @@ def seed(app: DirectoryApplication, data: dict[str, Any], keys: list[KeyRecord],
     """Record what is not recorded yet (offices, staff, keys by hash); return what was added."""
     added: list[str] = []
     reason = "development seed (make up)"
-    known_offices = {o.office_id for o in app.offices(SEEDER)}
+    known_offices = {o.office_id: o for o in app.offices(SEEDER)}
     for office in data["offices"]:
-        if office["office_id"] not in known_offices:
+        known = known_offices.get(office["office_id"])
+        if known is not None and office.get("names") and not known.names:  # seeded before names existed
+            app.change_office(SEEDER, office["office_id"], reason, now, names=office["names"])
+            added.append(f"names of office {office['office_id']}")
+        if known is None:
             app.create_office(SEEDER, office["office_id"], office["name"], office["time_zone"],
-                              office["units_served"], reason, now)  # fmt: skip
+                              office["units_served"], reason, now, names=office.get("names"))  # fmt: skip
             added.append(f"office {office['office_id']}")
     known_staff = {s.staff_id for s in app.staff(SEEDER)}
     for member in data["staff"]:
