@@ -174,7 +174,7 @@ def create_app(
         """An administrator creates an office (its calendar: the SLA's `PUT /offices/{id}/calendar`)."""
         made = run(lambda: directory(request).create_office(
             principal, body.office_id, body.name, body.time_zone, body.units_served, body.reason, clock(),
-            names=dict(body.names)))  # fmt: skip
+            names={str(k): v for k, v in body.names.items()}))  # fmt: skip
         return office_record(made)
 
     @api.get("/offices/{office_id}", response_model=OfficeRecord, responses=RESPONSES)
@@ -189,7 +189,7 @@ def create_app(
         changed = run(lambda: directory(request).change_office(
             principal, office_id, body.reason, clock(), name=body.name, time_zone=body.time_zone,
             units_served=body.units_served, active=body.active,
-            names=None if body.names is None else dict(body.names)))  # fmt: skip
+            names=None if body.names is None else {str(k): v for k, v in body.names.items()}))  # fmt: skip
         return office_record(changed)
 
     # -- departments ------------------------------------------------------------------------------
