@@ -83,7 +83,7 @@ class DirectoryApplication(ServiceApplication):
 
     def create_office(
         self, actor: Principal, office_id: str, name: str, time_zone: str, units_served: int, reason: str,
-        now: datetime,
+        now: datetime, names: dict[str, str] | None = None,
     ) -> Office:  # fmt: skip
         access.require_admin(actor.roles, "creating an office")
         check_slug("office", office_id), check_zone(time_zone), check_units(units_served)
@@ -91,7 +91,7 @@ class DirectoryApplication(ServiceApplication):
         def create(uow: UnitOfWork) -> Office:
             if uow.find(Office.create_id(office_id)) is not None:
                 raise AlreadyExists(f"office {office_id!r} exists")
-            office = Office(office_id, name, time_zone, units_served, **_audit(actor, reason, now))
+            office = Office(office_id, name, time_zone, units_served, **_audit(actor, reason, now), names=names or {})
             uow.add(office)
             self._roster(uow).enrol("office", office.id)
             return office
@@ -101,12 +101,13 @@ class DirectoryApplication(ServiceApplication):
     def change_office(
         self, actor: Principal, office_id: str, reason: str, now: datetime, *, name: str | None = None,
         time_zone: str | None = None, units_served: int | None = None, active: bool | None = None,
+        names: dict[str, str] | None = None,
     ) -> Office:  # fmt: skip
         access.require_admin(actor.roles, "changing an office")
 
         def change(uow: UnitOfWork) -> Office:
             office = self._office(uow, office_id)
-            office.change(name, time_zone, units_served, active, **_audit(actor, reason, now))
+            office.change(name, time_zone, units_served, active, **_audit(actor, reason, now), names=names)
             return office
 
         return self._retrying(change)

@@ -278,6 +278,7 @@ class Notifier:
             domain=self.mail_domain,
             status_url=link,
             time_zone=self.directory.time_zone(event.office_id),
+            office_name=lambda language: self.directory.office_name(event.office_id, language),
         )
         await self._attempt(
             message,
@@ -306,7 +307,8 @@ class Notifier:
             if self.contacts.get(event.complaint_id) is not None:
                 await self._forget(event.complaint_id, origin.partition)
             return
-        item = updates.update(event, self.directory.time_zone(event.office_id))  # type: ignore[attr-defined]
+        office_id: str = event.office_id  # type: ignore[attr-defined]
+        item = updates.update(event, self.directory.time_zone(office_id))
         if item is None or not receipts.receipt_due(item.at, self.clock(), self.receipt_max_age):
             return  # not for the complainant, or from the past (a replay mails nobody)
         kept = self.contacts.get(item.complaint_id)
@@ -318,8 +320,9 @@ class Notifier:
         language = wording.link_language(kept.language)
         link = self.status_link(item.complaint_id, language) if self.status_link else None
         email = updates.update_email(
-            item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link
-        )
+            item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link,
+            office_name=lambda language: self.directory.office_name(office_id, language),
+        )  # fmt: skip
         await self._attempt(
             message,
             origin,

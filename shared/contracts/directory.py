@@ -11,7 +11,7 @@ Staff contacts are personal data (of staff, not of complainants); a key travels 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
@@ -20,11 +20,20 @@ from .bounds import TimeZoneName
 from .envelope import Actor, Contract
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+NameLanguage = Literal["en", "zh-Hant", "zh-Hans"]  # the languages the desk, the dashboard and the mails speak
+OfficeName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class OfficeRecord(Contract):
     office_id: str = Field(max_length=100, pattern=SLUG, examples=["hk-central"])
     name: str = Field(min_length=1, max_length=200)
+    names: dict[NameLanguage, OfficeName] = Field(
+        default_factory=dict,
+        description="The office's name in each language that has one ('zh-Hant', 'zh-Hans', 'en'), e.g. "
+        "{'zh-Hant': '中環管理處'}: what a mail or page in that language calls the office. A language "
+        "without one: `name` in English, else the office id. Empty on events published before it travelled.",
+        examples=[{"zh-Hant": "中環管理處", "zh-Hans": "中环管理处"}],
+    )
     time_zone: TimeZoneName = Field(description="The office's IANA time zone, e.g. 'Asia/Hong_Kong'.")
     units_served: int = Field(ge=0, description="Units (flats, shops) the office serves: complaints per million.")
     active: bool = True

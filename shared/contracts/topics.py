@@ -72,11 +72,12 @@ TRIAGE_EVENTS = Topic(
         "complaints.triage.ComplaintTriaged",
         "complaints.triage.SeverityRegraded",
         "complaints.triage.DecisionOverridden",
+        "complaints.triage.DecisionConfirmed",
         "complaints.triage.IncidentClusterDetected",
     ),
     description=(
         "Triage's judgement of each complaint, re-grades, human overrides (who and why; every service "
-        "honours them) and mass incidents."
+        "honours them), human confirmations (which settle a review flag) and mass incidents."
     ),
     personal_data=False,
     producer="triage",

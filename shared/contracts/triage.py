@@ -111,6 +111,22 @@ class TriageDecisionOverridden(IntegrationEvent):
     payload: TriageDecisionOverriddenPayload
 
 
+class TriageDecisionConfirmedPayload(Contract):
+    aspect: Literal["validity", "nature", "category", "severity", "routing"]
+    value: str = Field(description="The value the person confirmed: the automatic one, unchanged.")
+    reason: str = Field(min_length=1, description="Why the person confirmed it; the actor is who.")
+
+
+class TriageDecisionConfirmed(IntegrationEvent):
+    """A person looked at an automatic decision and confirmed it (the same value), with who (actor) and
+    why (reason). Nothing changes but this: a review flag on that aspect is settled (the projection no
+    longer counts the complaint as waiting for review). A different value is `DecisionOverridden`."""
+
+    type: Literal["complaints.triage.DecisionConfirmed"] = "complaints.triage.DecisionConfirmed"
+    schema_version: Literal[1] = 1
+    payload: TriageDecisionConfirmedPayload
+
+
 class IncidentClusterDetectedPayload(Contract):
     cluster_id: UUID
     incident_key: str = Field(

@@ -5,6 +5,7 @@ loads nothing from anywhere but its own origin."""
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -425,7 +426,8 @@ def test_a_chinese_page_writes_its_numbers_tables_and_timeline_in_chinese(
     """Loaded and filled by its script, the Chinese page keeps no English label: the codes the API sends
     (states, steps, statuses, severities, signals) are shown in the page's words, data-value keeps the
     raw figures. What stays as sent: office ids, references, business areas (the group's own codes),
-    actor ids and roles, event types and the projection's English lines (the timeline's `what`)."""
+    actor ids and roles, event types. The timeline's lines (`what`) are written from each entry's type
+    and fields in the page's words, not the projection's English summary."""
     set_key(browser, dashboard, dashboard.keys["group/dashboard"])
     try:
         browser.get(f"{dashboard.base_url}/dashboard?lang={lang}")
@@ -449,6 +451,11 @@ def test_a_chinese_page_writes_its_numbers_tables_and_timeline_in_chinese(
         complaint_id = row.get_attribute("data-complaint-id")
         wait_until(browser, lambda d: dialog.get_attribute("data-loaded") == complaint_id, "no timeline")
         assert words[2] in dialog.text and "caused by" not in dialog.text and "Record rule" not in dialog.text
+        history = dashboard.json(f"/complaints/{complaint_id}", "group/dashboard")
+        whats = [by_testid(e, "timeline-what").text for e in all_by_testid(dialog, "timeline-entry")]
+        assert len(whats) == len(history["timeline"]) > 3
+        for what, event in zip(whats, history["timeline"], strict=True):
+            assert what != event["summary"] and re.search(r"[\u4e00-\u9fff]", what), (what, event["summary"])
         browser.find_element("id", "timeline-close").click()
     finally:
         browser.get(f"{dashboard.base_url}/dashboard?lang=en")  # the next tests read English

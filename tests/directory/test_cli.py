@@ -47,6 +47,9 @@ def test_the_cli_sets_up_an_office_staff_and_a_key_with_the_api_s_rules(api: Any
     done = run("offices", "add", "hk-central", "HK Central", "Asia/Hong_Kong", "1200", "--reason", "opened", *admin)
     assert done.exit_code == 0, done.output
     assert run("offices", "set", "hk-central", "--units", "1500", "--reason", "tower", *admin).exit_code == 0
+    named = run("offices", "set", "hk-central", "--name-zh-hant", "中環管理處", "--name-zh-hans", "中环管理处",
+                "--reason", "Chinese mails name it", *admin)  # fmt: skip
+    assert json.loads(named.output)["names"] == {"zh-Hant": "中環管理處", "zh-Hans": "中环管理处"}, named.output
     added = run("staff", "add", "hk-central/amy", "Amy Wong", "--office", "hk-central", "--role", "leader",
                 "--email", "amy@example.com", "--reason", "joined", *manager)  # fmt: skip
     assert added.exit_code == 0 and json.loads(added.output)["roles"] == ["leader"]

@@ -16,7 +16,7 @@ from services.directory.entrypoints.http import create_app
 from services.directory.settings import DirectorySettings
 from shared.auth import hash_key
 from shared.clock import SimulatedClock
-from shared.contracts.directory import ApiKeyChanged, StaffMemberChanged
+from shared.contracts.directory import ApiKeyChanged, OfficeChanged, StaffMemberChanged
 from tests.support import write_keys
 
 T0 = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -159,3 +159,37 @@ def _published(app) -> list:
         for notification in section:
             found += [p.message for p in translate(app.mapper.to_domain_event(notification))]
         start = section[-1].id + 1
+
+
+def test_an_office_is_named_in_each_language_and_its_events_carry_the_names(env) -> None:
+    """The office's name per language (what a Chinese mail calls it) is the directory's: set at creation,
+    replaced as a whole by a change, and published on OfficeChanged; an office without them has none."""
+    client, keys, app = env
+    body = {"office_id": "hk-central", "name": "Hong Kong Central office", "time_zone": "Asia/Hong_Kong",
+            "units_served": 1000, "names": {"zh-Hant": "中環管理處"}, "reason": "opened"}  # fmt: skip
+    made = client.post("/offices", headers=h(keys, "group/admin"), json=body)
+    assert made.status_code == 201 and made.json()["names"] == {"zh-Hant": "中環管理處"}
+    bad = client.patch("/offices/hk-central", headers=h(keys, "group/admin"),
+                       json={"names": {"fr": "Bureau"}, "reason": "x"})  # fmt: skip
+    assert bad.status_code == 422  # a language the system does not speak
+    names = {"zh-Hant": "中環管理處", "zh-Hans": "中环管理处"}
+    changed = client.patch(
+        "/offices/hk-central", headers=h(keys, "group/admin"), json={"names": names, "reason": "mails"}
+    )
+    assert changed.json()["names"] == names
+    units = client.patch("/offices/hk-central", headers=h(keys, "group/admin"), json={"units_served": 9, "reason": "u"})
+    assert units.json()["names"] == names  # absent: unchanged
+    translate = Translator(app)
+    published = [
+        p.message
+        for n in app.process_recorder.select_notifications(1, 1000)
+        for p in translate(app.mapper.to_domain_event(n))
+        if isinstance(p.message, OfficeChanged)
+    ]
+    assert [o.payload.names for o in published] == [{"zh-Hant": "中環管理處"}, names, names]
+    assert (
+        OfficeChanged.model_validate(
+            published[0].model_dump(mode="json") | {"payload": {**published[0].payload.model_dump(exclude={"names"})}}
+        ).payload.names
+        == {}
+    )  # an event from before names travelled still reads

@@ -180,7 +180,7 @@ async def test_a_complainant_with_an_email_gets_a_receipt_with_the_reference_onc
     assert mail["To"] == "Chan Tai Man <chan.tai.man@mail.test>"
     assert mail["Message-ID"] == receipts.receipt_message_id(event.complaint_id, "n.test")
     body = mail.get_payload(decode=True).decode()
-    assert f"{event.payload.form.office_reference} (office-a no. 42)" in body
+    assert f"{event.payload.form.office_reference} (Office-A no. 42)" in body  # the directory's name
     assert event.payload.form.received_by not in body and event.payload.form.description not in body
 
 

@@ -3,13 +3,18 @@ Traditional Chinese together when it is not recorded; the status link opens in i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
+from services.notifier.adapters.directory_events import LiveDirectory
 from services.notifier.application import Origin
 from services.notifier.domain import receipts, updates, wording
+from shared.contracts import Actor
+from shared.contracts.directory import OfficeChanged, OfficeRecord
 from shared.personal import open_form
 from shared.status_link import status_link
 
@@ -72,3 +77,52 @@ async def test_a_zh_hans_complainant_gets_receipt_and_progress_in_simplified_chi
         assert status_link("https://desk.test", event.complaint_id, SECRET, "zh-Hans") in text
     assert "您的投诉已登记" in _text(receipt) and "投诉已经登记" in _text(receipt)
     assert "投诉处理进度" in _text(update) and "投诉有新进展" in _text(update)
+
+
+def _office_named(names: dict[str, str]) -> LiveDirectory:
+    """The directory service's word about office-a (its events, as the worker reads them)."""
+    directory = LiveDirectory({})
+    directory.apply(OfficeChanged(
+        event_id=uuid4(), entity="office:office-a", change="created", occurred_at=datetime(2026, 11, 30, tzinfo=UTC),
+        actor=Actor(id="group/admin", role="admin"), reason="opened",
+        payload=OfficeRecord(office_id="office-a", name="Office A", names=names, time_zone="Asia/Hong_Kong",
+                             units_served=100),
+    ))  # fmt: skip
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("language", "named", "elsewhere"),
+    [
+        ("zh-Hant", "（甲區管理處第 42 號）", ("甲区", "Office A", "office-a")),  # noqa: RUF001
+        ("zh-Hans", "（甲区管理处第 42 号）", ("甲區", "Office A", "office-a")),  # noqa: RUF001
+        ("en", "(Office A no. 42)", ("甲", "office-a")),
+    ],
+)
+async def test_the_receipt_and_the_updates_name_the_office_in_the_mail_s_language(
+    smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path, language: str, named: str, elsewhere: tuple[str, ...]
+) -> None:
+    """Before, a Chinese mail said 'hk-central no. 42' where the office's name belongs: now its name in
+    the mail's language, as the directory says it (OfficeChanged's `names`)."""
+    service, keyring = complainants_notifier(smtp, hooks, tmp_path)
+    service.directory = _office_named({"zh-Hant": "甲區管理處", "zh-Hans": "甲区管理处"})
+    event = registered("chan@mail.test", keyring=keyring, language=language)
+    await service.receipt(wire(event), ORIGIN)
+    await service.update(wire(progress(event.complaint_id)), Origin("complaints.handling.events", 0, 1))
+    assert len(smtp.messages) == 2
+    for mail in smtp.messages:
+        text = _text(mail)
+        assert named in text, text
+        assert not any(word in text for word in elsewhere), text
+
+
+def test_a_chinese_mail_without_the_office_s_chinese_name_falls_back_to_its_id() -> None:
+    event = registered("chan@mail.test", language="zh-Hant")
+    directory = _office_named({"zh-Hans": "甲区管理处"})
+    mail = receipts.receipt_email(
+        event, open_form(event.payload.form, None), sender="s@n.test", domain="n.test",
+        office_name=lambda language: directory.office_name("office-a", language),
+    )  # fmt: skip
+    text = _text(mail)
+    assert "（office-a 第 42 號）" in text and "Office A" not in text and "甲" not in text  # noqa: RUF001
+    assert directory.office_name("office-z", "zh-Hant") == "office-z"  # an office the directory never named

@@ -17,7 +17,7 @@ from services.projection.domain.view import review_aspect
 from services.projection.entrypoints.http import create_app
 from services.projection.settings import ProjectionSettings
 from shared.contracts import Actor, IntegrationEvent, derived_id
-from shared.contracts.triage import ComplaintTriaged, TriageDecisionOverridden
+from shared.contracts.triage import ComplaintTriaged, TriageDecisionConfirmed, TriageDecisionOverridden
 from tests.projection.scenario import Scenario, build
 from tests.projection.support import feed
 from tests.support import write_keys
@@ -122,3 +122,27 @@ def test_a_read_side_written_before_the_review_column_gets_it_at_start(api: Any)
         restarted.close()
     finally:
         again.close()
+
+
+def test_a_confirmation_settles_the_flag_and_the_total_counts_it_no_more(api: Any) -> None:
+    """A supervisor who confirms triage's value (triage's `DecisionConfirmed`) has reviewed that aspect:
+    the complaint no longer waits for review, in the list, its total and each item's flag."""
+    client, keys, scenario, app, _settings, still = api
+    waiting = listed(client, keys["group/dashboard"], needs_review="true")["items"]
+    first, second = sorted(waiting, key=lambda i: i["complaint_id"])
+    [reason] = first["review"]
+    feed(app, [TriageDecisionConfirmed(
+        event_id=derived_id("review-test-confirmed", first["complaint_id"]),
+        complaint_id=first["complaint_id"],
+        office_id=first["office_id"],
+        occurred_at=scenario.now - timedelta(minutes=5),
+        actor=Actor(id=f"{first['office_id']}/supervisor", role="supervisor"),
+        correlation_id=first["complaint_id"],
+        payload={"aspect": review_aspect(reason), "value": "as triage said", "reason": "looked: triage was right"},
+    )])  # fmt: skip
+
+    page = listed(client, keys["group/dashboard"], needs_review="true")
+    assert [i["complaint_id"] for i in page["items"]] == [second["complaint_id"]] and page["total"] == 1
+    everyone = listed(client, keys["group/dashboard"])
+    assert {i["complaint_id"] for i in everyone["items"] if i["needs_review"]} == {second["complaint_id"]}
+    assert still == {first["complaint_id"], second["complaint_id"]}

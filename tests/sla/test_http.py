@@ -16,7 +16,7 @@ from services.sla.settings import SlaSettings
 from shared.clock import SimulatedClock
 from tests.sla.contract_events import registered, triaged
 from tests.sla.scenario import T0
-from tests.sla.test_application import feed
+from tests.sla.test_application import feed, published
 from tests.support import write_keys
 
 
@@ -202,3 +202,37 @@ def test_a_calendar_without_real_working_time_or_zone_is_422(env, calendar, fiel
 
     assert reason in _reasons(r, field)
     assert app.office_calendar("hk-central") is None
+
+
+def test_an_approved_extension_warns_before_the_new_deadline_through_the_scheduler(env) -> None:
+    """Through the service: the manager's approval over HTTP, the scheduler's tick on the due table, and
+    the relay's translation: a DeadlineWarning of the extended deadline and its notification (the
+    mail), each once; no warning against the old deadline after the approval."""
+    client, keys, clock, complaint, app = env
+    url = f"/complaints/{complaint}/clocks/resolution%230/extension"
+    until = T0 + timedelta(hours=20)  # the half day ran to 21:30; 50% of 20 hours is 19:30, 80% 01:30
+    clock.advance(timedelta(hours=7))  # the old 50% warning (15:30) is due: the scheduler is late
+    assert client.post(url, json={"until": until.isoformat(), "reason": "parts"},
+                       headers=h(keys, "hk-central/staff")).status_code == 202  # fmt: skip
+    decision = {"approved": True, "reason": "agreed"}
+    assert client.post(url + "/decision", json=decision, headers=h(keys, "hk-central/manager")).status_code == 200
+    for hours in (8, 10, 12, 14, 17, 19.9):
+        app.tick(T0 + timedelta(hours=hours))
+    app.tick(T0 + timedelta(hours=19.9))
+
+    messages = published(app)
+    warnings = [m for m in messages if m.type == "complaints.sla.DeadlineWarning" and m.payload.key == "resolution#0"]
+    assert [(w.payload.fraction, w.occurred_at, w.payload.deadline) for w in warnings] == [
+        (0.5, T0 + timedelta(hours=6), T0 + timedelta(hours=12)),  # recorded before the approval, at its time
+        (0.5, T0 + timedelta(hours=10), until),
+        (0.8, T0 + timedelta(hours=16), until),
+    ]
+    mails = [m.payload.subject for m in messages if m.type == "complaints.notifications.NotificationRequested"]
+    assert (
+        mails.count(
+            f"resolution clock: 80% of the allowed time used; deadline {until.isoformat(timespec='minutes')} "
+            f"(extended from {(T0 + timedelta(hours=12)).isoformat(timespec='minutes')})"
+        )
+        == 1
+    )
+    assert not any(m.type == "complaints.sla.DeadlineBreached" and m.payload.key == "resolution#0" for m in messages)

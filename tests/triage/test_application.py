@@ -23,6 +23,7 @@ from shared.contracts.triage import (
     ComplaintTriaged,
     IncidentClusterDetected,
     SeverityRegraded,
+    TriageDecisionConfirmed,
     TriageDecisionOverridden,
 )
 from tests.support import T0
@@ -283,9 +284,10 @@ def test_an_override_names_the_judgement_it_amends_and_a_category_is_typed(triag
     assert (override.payload.content_category, override.payload.business_area) == ("service-attitude", "staff")
 
 
-def test_confirming_records_the_confirmation_and_publishes_no_change(triage) -> None:
+def test_confirming_records_the_confirmation_and_publishes_it_changing_nothing(triage) -> None:
     complaint = registered("A corridor light flickers.")
     feed(triage, complaint)
+    [judged] = of_type(published(triage), ComplaintTriaged)
     start = (triage.process_recorder.max_notification_id() or 0) + 1
 
     outcome = triage.decide(
@@ -293,7 +295,13 @@ def test_confirming_records_the_confirmation_and_publishes_no_change(triage) -> 
     )
 
     assert outcome == "confirmed"
-    assert published(triage, start) == []
+    # Only the confirmation (it settles a review flag at the projection): no override, no re-grade.
+    [confirmed] = published(triage, start)
+    assert isinstance(confirmed, TriageDecisionConfirmed)
+    assert (confirmed.payload.aspect, confirmed.payload.value, confirmed.payload.reason) == (
+        "validity", "valid", "checked on site",
+    )  # fmt: skip
+    assert confirmed.actor.id == SUPERVISOR.actor_id and confirmed.causation_id == judged.event_id
     assert triage.decision("hk-central", complaint.complaint_id).confirmations[0]["by"] == SUPERVISOR.actor_id
 
 

@@ -33,7 +33,7 @@ CHANGES = {"Created": "created", "Added": "added", "Changed": "changed", "Issued
 
 def office_record(office: Office) -> OfficeRecord:
     return OfficeRecord(
-        office_id=office.office_id, name=office.name, time_zone=office.time_zone,
+        office_id=office.office_id, name=office.name, names=getattr(office, "names", {}), time_zone=office.time_zone,
         units_served=office.units_served, active=office.active,
     )  # fmt: skip
 

@@ -49,10 +49,11 @@ class Office(Aggregate):
     @event("Created")
     def __init__(
         self, office_id: str, name: str, time_zone: str, units_served: int, by: str, role: str, reason: str,
-        at: datetime,
+        at: datetime, names: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
         self.office_id = office_id
         self.name = name
+        self.names: dict[str, str] = dict(names or {})  # per language (stored before names: none)
         self.time_zone = time_zone
         self.units_served = units_served
         self.active = True
@@ -60,25 +61,30 @@ class Office(Aggregate):
 
     def change(
         self, name: str | None, time_zone: str | None, units_served: int | None, active: bool | None,
-        by: str, role: str, reason: str, at: datetime,
+        by: str, role: str, reason: str, at: datetime, names: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
-        """Record what differs from now; nothing when nothing differs (a repeated request changes nothing)."""
+        """Record what differs from now; nothing when nothing differs (a repeated request changes nothing).
+        `names` (per language) replaces the office's names as a whole; None leaves them."""
         new_name = self.name if name is None else name
         new_zone = self.time_zone if time_zone is None else check_zone(time_zone)
         new_units = self.units_served if units_served is None else check_units(units_served)
         new_active = self.active if active is None else active
-        if (new_name, new_zone, new_units, new_active) != (self.name, self.time_zone, self.units_served, self.active):
+        new_names = self.names if names is None else dict(names)
+        now = (self.name, self.time_zone, self.units_served, self.active, self.names)
+        if (new_name, new_zone, new_units, new_active, new_names) != now:
             self._changed(
                 name=new_name, time_zone=new_zone, units_served=new_units, active=new_active,
-                by=by, role=role, reason=reason, at=at,
+                by=by, role=role, reason=reason, at=at, names=new_names,
             )  # fmt: skip
 
     @event("Changed")
     def _changed(
         self, name: str, time_zone: str, units_served: int, active: bool, by: str, role: str, reason: str,
-        at: datetime,
+        at: datetime, names: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
         self.name, self.time_zone, self.units_served, self.active = name, time_zone, units_served, active
+        if names is not None:  # a change stored before names travelled leaves them
+            self.names = dict(names)
         self.changed_by, self.changed_at = by, at
 
 

@@ -4,6 +4,7 @@
     python -m services.directory.entrypoints.cli offices list --key $KEY
     ... offices add hk-north "Hong Kong North" Asia/Hong_Kong 9000 --reason "opened"
     ... offices set hk-north --units 9500 --reason "a tower handed over"
+    ... offices set hk-north --name-zh-hant 香港北區管理處 --name-zh-hans 香港北区管理处 --reason "mails"
     ... departments add hk-north engineering Engineering --reason "..."
     ... staff add hk-north/amy "Amy Wong" --office hk-north --role leader --email amy@example.com --reason "..."
     ... staff set hk-north/amy --active false --reason "left"
@@ -66,20 +67,33 @@ def offices_list(url: str = URL, key: str = KEY) -> None:
     _call("GET", url, key, "/offices")
 
 
+NAME_ZH_HANT = typer.Option(None, "--name-zh-hant", help="The office's name in Traditional Chinese.")
+NAME_ZH_HANS = typer.Option(None, "--name-zh-hans", help="The office's name in Simplified Chinese.")
+
+
+def _names(zh_hant: str | None, zh_hans: str | None) -> dict[str, str]:
+    return _given(**{"zh-Hant": zh_hant, "zh-Hans": zh_hans})
+
+
 @offices_cli.command("add")
 def offices_add(
-    office_id: str, name: str, time_zone: str, units_served: int, reason: str = REASON, url: str = URL, key: str = KEY
-) -> None:
+    office_id: str, name: str, time_zone: str, units_served: int, reason: str = REASON,
+    name_zh_hant: str | None = NAME_ZH_HANT, name_zh_hans: str | None = NAME_ZH_HANS, url: str = URL, key: str = KEY,
+) -> None:  # fmt: skip
     body = {"office_id": office_id, "name": name, "time_zone": time_zone, "units_served": units_served}
+    body |= {"names": _names(name_zh_hant, name_zh_hans)}
     _call("POST", url, key, "/offices", body | {"reason": reason})
 
 
 @offices_cli.command("set")
 def offices_set(
     office_id: str, reason: str = REASON, name: str | None = None, time_zone: str | None = None,
-    units: int | None = None, active: bool | None = None, url: str = URL, key: str = KEY,
+    units: int | None = None, active: bool | None = None,
+    name_zh_hant: str | None = NAME_ZH_HANT, name_zh_hans: str | None = NAME_ZH_HANS, url: str = URL, key: str = KEY,
 ) -> None:  # fmt: skip
-    body = _given(name=name, time_zone=time_zone, units_served=units, active=active)
+    """The names given (--name-zh-hant, --name-zh-hans) replace the office's names per language as a whole."""
+    names = _names(name_zh_hant, name_zh_hans) or None
+    body = _given(name=name, time_zone=time_zone, units_served=units, active=active, names=names)
     _call("PATCH", url, key, f"/offices/{office_id}", body | {"reason": reason})
 
 
@@ -179,11 +193,15 @@ def seed(app: DirectoryApplication, data: dict[str, Any], keys: list[KeyRecord],
     """Record what is not recorded yet (offices, staff, keys by hash); return what was added."""
     added: list[str] = []
     reason = "development seed (make up)"
-    known_offices = {o.office_id for o in app.offices(SEEDER)}
+    known_offices = {o.office_id: o for o in app.offices(SEEDER)}
     for office in data["offices"]:
-        if office["office_id"] not in known_offices:
+        known = known_offices.get(office["office_id"])
+        if known is not None and office.get("names") and not known.names:  # seeded before names existed
+            app.change_office(SEEDER, office["office_id"], reason, now, names=office["names"])
+            added.append(f"names of office {office['office_id']}")
+        if known is None:
             app.create_office(SEEDER, office["office_id"], office["name"], office["time_zone"],
-                              office["units_served"], reason, now)  # fmt: skip
+                              office["units_served"], reason, now, names=office.get("names"))  # fmt: skip
             added.append(f"office {office['office_id']}")
     known_staff = {s.staff_id for s in app.staff(SEEDER)}
     for member in data["staff"]:

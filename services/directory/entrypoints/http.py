@@ -16,7 +16,15 @@ from fastapi import FastAPI, HTTPException, Request, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.clock import Clock, utc_now
-from shared.contracts.directory import ApiKeyRecord, Contacts, DepartmentRecord, OfficeRecord, StaffRecord
+from shared.contracts.directory import (
+    ApiKeyRecord,
+    Contacts,
+    DepartmentRecord,
+    NameLanguage,
+    OfficeName,
+    OfficeRecord,
+    StaffRecord,
+)
 from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, service_api
 
 from .. import bootstrap
@@ -36,6 +44,9 @@ Reason = Field(min_length=1, max_length=2000, description="Why: recorded with th
 class OfficeIn(BaseModel):
     office_id: str = Field(max_length=100, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["hk-central"])
     name: str = Field(min_length=1, max_length=200)
+    names: dict[NameLanguage, OfficeName] = Field(
+        default_factory=dict, description="The name in each language that has one, e.g. {'zh-Hant': '中環管理處'}."
+    )
     time_zone: str = Field(min_length=1, max_length=64, examples=["Asia/Hong_Kong"])
     units_served: int = Field(ge=0, le=100_000_000)
     reason: str = Reason
@@ -43,6 +54,9 @@ class OfficeIn(BaseModel):
 
 class OfficeChange(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    names: dict[NameLanguage, OfficeName] | None = Field(
+        default=None, description="Replaces the names per language as a whole (absent: unchanged)."
+    )
     time_zone: str | None = Field(default=None, min_length=1, max_length=64)
     units_served: int | None = Field(default=None, ge=0, le=100_000_000)
     active: bool | None = None
@@ -159,7 +173,8 @@ def create_app(
     def create_office(body: OfficeIn, principal: CurrentPrincipal, request: Request) -> OfficeRecord:
         """An administrator creates an office (its calendar: the SLA's `PUT /offices/{id}/calendar`)."""
         made = run(lambda: directory(request).create_office(
-            principal, body.office_id, body.name, body.time_zone, body.units_served, body.reason, clock()))  # fmt: skip
+            principal, body.office_id, body.name, body.time_zone, body.units_served, body.reason, clock(),
+            names={str(k): v for k, v in body.names.items()}))  # fmt: skip
         return office_record(made)
 
     @api.get("/offices/{office_id}", response_model=OfficeRecord, responses=RESPONSES)
@@ -173,7 +188,8 @@ def create_app(
         """An administrator changes an office's name, time zone, units served or closes it (`active`)."""
         changed = run(lambda: directory(request).change_office(
             principal, office_id, body.reason, clock(), name=body.name, time_zone=body.time_zone,
-            units_served=body.units_served, active=body.active))  # fmt: skip
+            units_served=body.units_served, active=body.active,
+            names=None if body.names is None else {str(k): v for k, v in body.names.items()}))  # fmt: skip
         return office_record(changed)
 
     # -- departments ------------------------------------------------------------------------------

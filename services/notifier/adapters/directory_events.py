@@ -65,7 +65,12 @@ class LiveDirectory:
                 staff = [s for s in (as_staff(r, self.endpoints) for r in self._staff.values()) if s is not None]
                 office_ids = set(self._offices) | {s.office_id for s in staff if s.office_id is not None}
                 offices = [
-                    Office(id=o, name=self._offices[o].name, time_zone=self._offices[o].time_zone)
+                    Office(
+                        id=o,
+                        name=self._offices[o].name,
+                        names=dict(self._offices[o].names),
+                        time_zone=self._offices[o].time_zone,
+                    )
                     if o in self._offices
                     else Office(id=o, name=o)
                     for o in sorted(office_ids)
@@ -81,3 +86,6 @@ class LiveDirectory:
 
     def time_zone(self, office_id: str) -> str | None:
         return self.directory().time_zone(office_id)
+
+    def office_name(self, office_id: str, language: str) -> str:
+        return self.directory().office_name(office_id, language)

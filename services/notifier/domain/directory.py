@@ -48,7 +48,15 @@ class Staff(_Frozen):
 class Office(_Frozen):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
+    names: dict[str, str] = {}  # the directory's name per language ('zh-Hant': '中環管理處'); none: not said
     time_zone: str | None = None  # the directory's IANA zone; None: not said (a file directory)
+
+    def name_in(self, language: str) -> str:
+        """What a mail in `language` calls the office: its name in that language; in English its name;
+        else its id (never another language's name inside a Chinese sentence)."""
+        if language in self.names:
+            return self.names[language]
+        return self.name if language == "en" else self.id
 
 
 class Channel:
@@ -103,6 +111,11 @@ class Directory(_Frozen):
         """The office's time zone as the directory said it (None: not said): complainants read times in it."""
         return next((o.time_zone for o in self.offices if o.id == office_id), None)
 
+    def office_name(self, office_id: str, language: str) -> str:
+        """The office as a mail in `language` names it (`Office.name_in`); its id when unknown here."""
+        office = next((o for o in self.offices if o.id == office_id), None)
+        return office.name_in(language) if office is not None else office_id
+
     def holders(self, recipient: Recipient) -> list[Staff]:
         """Who holds `recipient.role` in `recipient.office_id` (None: in the group), in directory order."""
         return [s for s in self.staff if s.office_id == recipient.office_id and recipient.role in s.roles]
@@ -135,3 +148,5 @@ class StaffDirectory(Protocol):
     def resolve(self, recipients: list[Recipient]) -> Resolution: ...
 
     def time_zone(self, office_id: str) -> str | None: ...
+
+    def office_name(self, office_id: str, language: str) -> str: ...

@@ -9,6 +9,7 @@ complainant's language when the form recorded it (`wording.py`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -41,28 +42,47 @@ def receipt_message_id(complaint_id: UUID, domain: str) -> str:
 
 
 def reference(event: ComplaintRegistered) -> str:
-    """What the complainant quotes: the office's own reference and the office's sequence number."""
+    """What the complainant quotes: the office's own reference and the office's sequence number (the
+    office by its id: kept with a contact as it always was; a mail says `reference_in` its language)."""
     return f"{event.payload.form.office_reference} ({event.office_id} no. {event.payload.sequence_number})"
+
+
+OfficeNames = Callable[[str], str]  # a language -> what a mail in it calls the office (the directory's)
+
+# The reference in each language, the office by its name in that language (the directory's word).
+NUMBERED = {
+    EN: "{ref} ({office} no. {n})",
+    ZH_HANT: "{ref}（{office}第 {n} 號）",  # noqa: RUF001 (Chinese punctuation)
+    ZH_HANS: "{ref}（{office}第 {n} 号）",  # noqa: RUF001
+}
+
+
+def reference_in(language: str, office_reference: str, office: str, sequence_number: int) -> str:
+    """The reference as a mail in `language` writes it: 'R-1 (中環管理處第 42 號)'. An office id in a
+    Chinese sentence (the directory has no name in it) is set off by a space."""
+    if language != EN and office[-1:].isascii():
+        office += " "
+    return NUMBERED[language].format(ref=office_reference, office=office, n=sequence_number)
 
 
 SUBJECT = {EN: "Your complaint is recorded", ZH_HANT: "您的投訴已登記", ZH_HANS: "您的投诉已登记"}
 
 
-def _recorded(received: str, ref: str) -> dict[str, tuple[str, ...]]:
+def _recorded(received: str, refs: dict[str, str]) -> dict[str, tuple[str, ...]]:
     return {
         EN: (
             f"Your complaint received on {received} is recorded.",
-            REFERENCE[EN].format(ref=ref),
+            REFERENCE[EN].format(ref=refs[EN]),
             "Please quote it when you contact us. We will tell you how it progresses.",
         ),
         ZH_HANT: (
             f"您於 {received} 提出的投訴已經登記。",
-            REFERENCE[ZH_HANT].format(ref=ref),
+            REFERENCE[ZH_HANT].format(ref=refs[ZH_HANT]),
             "聯絡我們時請提供此編號。我們會通知您處理進度。",
         ),
         ZH_HANS: (
             f"您于 {received} 提出的投诉已经登记。",
-            REFERENCE[ZH_HANS].format(ref=ref),
+            REFERENCE[ZH_HANS].format(ref=refs[ZH_HANS]),
             "联系我们时请提供此编号。我们会通知您处理进度。",
         ),
     }
@@ -76,10 +96,12 @@ def receipt_email(
     domain: str,
     status_url: str | None = None,
     time_zone: str | None = None,
+    office_name: OfficeNames | None = None,
 ) -> EmailMessage:
     """The receipt, to the complainant as `form` names them (opened through the keyring just now), in
     their language (`form.language`), or in English and Traditional Chinese when it is not recorded;
-    its time in the office's `time_zone` (the directory's), else in UTC, saying which."""
+    its time in the office's `time_zone` (the directory's), else in UTC, saying which; the office by
+    `office_name` in each language (the directory's), else by its id."""
     langs = languages(form.language)
     message = EmailMessage()
     message["Message-ID"] = receipt_message_id(event.complaint_id, domain)
@@ -88,7 +110,12 @@ def receipt_email(
     message["To"] = formataddr((form.complainant.name, form.complainant.contact.strip()))
     message["Subject"] = subject(SUBJECT, langs, form.office_reference)
     message["X-Complaint-Id"] = str(event.complaint_id)
-    sections = _recorded(local_time(form.received_at, time_zone), reference(event))
+    named = office_name or (lambda _language: event.office_id)
+    refs = {
+        lang: reference_in(lang, form.office_reference, named(lang), event.payload.sequence_number)
+        for lang in (EN, ZH_HANT, ZH_HANS)
+    }
+    sections = _recorded(local_time(form.received_at, time_zone), refs)
     message.set_content(body(form.complainant.name, sections, langs, status_url))
     message["Content-Language"] = ", ".join(langs)  # after set_content, which clears Content-* headers
     return message

@@ -26,7 +26,7 @@ from shared.contracts.followup import CustomerReplied, ReturnVisitScheduled
 from shared.contracts.handling import CaseReopened, CommitmentMade, ProgressReported
 from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 
-from .receipts import reference
+from .receipts import OfficeNames, reference, reference_in
 from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_time, subject
 
 PROGRESS = "progress"
@@ -56,6 +56,15 @@ class KeptContact(BaseModel):
     reference: str
     office_reference: str
     language: str | None = None  # the complainant's, from the form (not identifying); None: not recorded
+    # The office and its number, so each mail names the office in its language (kept before: None).
+    office_id: str | None = None
+    sequence_number: int | None = None
+
+    def reference_in(self, language: str, office_name: OfficeNames | None) -> str:
+        if self.office_id is None or self.sequence_number is None:
+            return self.reference  # kept before the office travelled: as it was
+        office = office_name(language) if office_name else self.office_id
+        return reference_in(language, self.office_reference, office, self.sequence_number)
 
 
 def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
@@ -65,8 +74,9 @@ def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
         return None
     form = event.payload.form
     return KeptContact(
-        personal=personal, reference=reference(event), office_reference=form.office_reference, language=form.language
-    )
+        personal=personal, reference=reference(event), office_reference=form.office_reference, language=form.language,
+        office_id=event.office_id, sequence_number=event.payload.sequence_number,
+    )  # fmt: skip
 
 
 Lines = dict[str, tuple[str, ...]]  # the update's lines, per language
@@ -187,9 +197,11 @@ def update_email(
     sender: str,
     domain: str,
     status_url: str | None = None,
+    office_name: OfficeNames | None = None,
 ) -> EmailMessage:
     """The update to the complainant, `name` and `contact` opened through the keyring just now, in
-    their language (kept from the form), or English and Traditional Chinese when it is unknown."""
+    their language (kept from the form), or English and Traditional Chinese when it is unknown; the
+    office by `office_name` in each language (the directory's), else by its id."""
     langs = languages(kept.language)
     message = EmailMessage()
     message["Message-ID"] = update_message_id(item, domain)
@@ -199,7 +211,9 @@ def update_email(
     message["Subject"] = subject(SUBJECTS[item.kind], langs, kept.office_reference)
     message["X-Complaint-Id"] = str(item.complaint_id)
     message["X-Complaint-Update"] = item.kind
-    sections = {lang: (*item.lines[lang], REFERENCE[lang].format(ref=kept.reference)) for lang in langs}
+    sections = {
+        lang: (*item.lines[lang], REFERENCE[lang].format(ref=kept.reference_in(lang, office_name))) for lang in langs
+    }
     message.set_content(body(name, sections, langs, status_url))
     message["Content-Language"] = ", ".join(langs)  # after set_content, which clears Content-* headers
     return message

@@ -282,6 +282,8 @@ class ComplaintView:
             self.amended.add("severity")
         elif kind == "DecisionOverridden":
             self._overridden(p)
+        elif kind == "DecisionConfirmed":
+            self.reviewed.add(p["aspect"])  # a person looked and kept triage's value: settled, not waiting
         elif kind == "CaseOpened":
             self.case_opened_at = self.case_opened_at or r.occurred_at
             self.department = p["department"]
@@ -582,6 +584,7 @@ def summary_of(r: Received) -> str:
         ),
         "SeverityRegraded": lambda: f"re-graded {p['previous']} -> {p['severity']} ({p['criterion']})",
         "DecisionOverridden": lambda: f"{p['aspect']} overridden {p['previous']} -> {p['value']}: {p['reason']}",
+        "DecisionConfirmed": lambda: f"{p['aspect']} confirmed {p['value']}: {p['reason']}",
         "CaseOpened": lambda: f"case opened for {p['department']}",
         "CaseAccepted": lambda: f"accepted by {p['department']}",
         "ResultRecorded": lambda: f"result ({'resolved' if p['resolved'] else 'not resolved'}): {p['result']}",

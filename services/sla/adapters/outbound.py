@@ -108,7 +108,7 @@ class Translator:
                 _notification(
                     base, event, 1, event.recipients, [],
                     f"{event.kind} clock: {event.fraction:.0%} of the allowed time used; "
-                    f"deadline {_when(event.deadline)}",
+                    f"deadline {_when(event.deadline)}{_extended(event)}",
                 )
             )  # fmt: skip
         elif isinstance(event, ComplaintClocks.BreachRecorded):
@@ -211,6 +211,12 @@ class Translator:
                     ),
                 )
             )
+
+
+def _extended(warning: Any) -> str:
+    """A warning of a deadline a manager extended says so (stored warnings before this carry none)."""
+    extended_from = getattr(warning, "extended_from", None)
+    return f" (extended from {_when(extended_from)})" if extended_from else ""
 
 
 def _when(instant: datetime) -> str:

@@ -29,6 +29,7 @@ from .calendar import CALENDAR_TIME, OfficeCalendar, deadline, point
 from .errors import OutOfOrder
 from .plan import End, State, Target, Timeline, facts_of, plan
 from .policy import EscalationLevel, SlaPolicy
+from .warnings import rearmed
 
 FACTS = (
     "registered",
@@ -393,7 +394,8 @@ class ComplaintClocks(Aggregate):
                     kind=clock["kind"],
                     fraction=due.fraction,
                     at=due.at,
-                    deadline=clock["deadline"],
+                    deadline=self._deadline_in_force(clock),  # an approved extension's, once re-armed
+                    extended_from=clock["deadline"] if "warned_before_extension" in clock else None,
                     severity=self._severity_word(),
                     recipients=clock["warning_recipients"],
                     rule=clock["rule"],
@@ -444,6 +446,7 @@ class ComplaintClocks(Aggregate):
         recipients: list[str],
         rule: str,
         started_event_id: str,
+        extended_from: datetime | None = None,  # the original deadline, on a warning of an extended one
     ) -> None:
         self.clocks[key]["warned"].append(fraction)
 
@@ -524,11 +527,15 @@ class ComplaintClocks(Aggregate):
             raise OutOfOrder(
                 f"clock {key!r} ran out at {clock['deadline'].isoformat()} before the decision; the breach stands"
             )
+        # What was due before the decision is recorded first (a late scheduler changes nothing).
+        self.fire_due(now)
         calendar = OfficeCalendar.model_validate(clock["calendar"]) if clock["calendar"] else None
-        levels = clock["levels"]
+        levels, warnings = clock["levels"], None
         if approved:
             ladder = [EscalationLevel.model_validate(lv) for lv in clock["ladder"]]
             levels = _levels(clock["started_at"], extension["until"], ladder, calendar)
+            fractions = [w["fraction"] for w in clock["warnings"]]
+            warnings = rearmed(clock["started_at"], extension["until"], fractions, calendar, now)
         self._extension_decided(
             key=key,
             kind=clock["kind"],
@@ -539,7 +546,9 @@ class ComplaintClocks(Aggregate):
             actor_role=actor_role,
             at=now,
             levels=levels,
+            warnings=warnings,
         )
+        self.fire_due(now)  # a re-armed warning due at the approval itself is recorded with it
 
     @event("ExtensionDecided")
     def _extension_decided(
@@ -553,10 +562,14 @@ class ComplaintClocks(Aggregate):
         actor_role: str,
         at: datetime,
         levels: list[dict[str, Any]],
+        warnings: list[dict[str, Any]] | None = None,
     ) -> None:
         clock = self.clocks[key]
         clock["extension"] = {**clock["extension"], "approved": approved}
         clock["levels"] = levels
+        if warnings is not None:  # re-armed for the extended deadline (None: rejected, or stored before)
+            clock["warned_before_extension"] = clock["warned"]
+            clock["warnings"], clock["warned"] = warnings, []
 
 
 def _levels(

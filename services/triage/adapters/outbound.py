@@ -20,6 +20,8 @@ from shared.contracts.triage import (
     IncidentClusterDetectedPayload,
     SeverityRegraded,
     SeverityRegradedPayload,
+    TriageDecisionConfirmed,
+    TriageDecisionConfirmedPayload,
     TriageDecisionOverridden,
     TriageDecisionOverriddenPayload,
 )
@@ -38,11 +40,13 @@ def translate(domain_event: Any) -> Iterable[Publication]:
         yield Publication.of(severity_regraded(domain_event))
     elif isinstance(domain_event, Triage.Overridden):
         yield Publication.of(decision_overridden(domain_event))
+    elif isinstance(domain_event, Triage.Confirmed) and getattr(domain_event, "complaint_id", None):
+        yield Publication.of(decision_confirmed(domain_event))  # stored before they travelled: private
     elif isinstance(domain_event, Triage.Escalated):
         yield Publication.of(notification_requested(domain_event))
     elif isinstance(domain_event, IncidentWindow.ClusterDetected):
         yield Publication.of(cluster_detected(domain_event))
-    # Opened, RegradeWaiting, Confirmed, the rules book, complainants, window members and an incident's
+    # Opened, RegradeWaiting, the rules book, complainants, window members and an incident's
     # revisions (ClusterRevised, ClusterSuperseded: a superseding announcement names what it replaces) stay private.
 
 
@@ -126,6 +130,22 @@ def decision_overridden(event: Any) -> TriageDecisionOverridden:
             reason=event.reason,
             **_category_of(event.aspect, event.value),
         ),
+    )
+
+
+def decision_confirmed(event: Any) -> TriageDecisionConfirmed:
+    """A person confirmed an automatic decision: it settles a review flag on that aspect."""
+    return TriageDecisionConfirmed(
+        event_id=_event_id(event),
+        complaint_id=UUID(event.complaint_id),
+        office_id=event.office_id,
+        occurred_at=event.at,
+        actor=Actor(id=event.actor_id, role=event.actor_role),
+        causation_id=(
+            stored_event_id("triage", event.originator_id, event.amends_version) if event.amends_version else None
+        ),
+        correlation_id=UUID(event.complaint_id),
+        payload=TriageDecisionConfirmedPayload(aspect=event.aspect, value=event.value, reason=event.reason),
     )
 
 

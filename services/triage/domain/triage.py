@@ -252,7 +252,11 @@ class Triage(Aggregate):
         previous = self.current(aspect)
         _check_value(aspect, value, {*areas, self.judged.business_area})
         if value == previous:
-            self._confirmed(aspect=aspect, value=value, reason=reason, actor_id=actor_id, actor_role=actor_role, at=at)
+            self._confirmed(
+                aspect=aspect, value=value, reason=reason, actor_id=actor_id, actor_role=actor_role, at=at,
+                complaint_id=self.complaint_id, office_id=self.office_id,
+                amends_version=getattr(self, "triaged_version", None),
+            )  # fmt: skip
             return "confirmed"
         self._overridden(
             complaint_id=self.complaint_id,
@@ -281,7 +285,11 @@ class Triage(Aggregate):
         return "overridden"
 
     @event("Confirmed")
-    def _confirmed(self, aspect: str, value: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
+    def _confirmed(
+        self, aspect: str, value: str, reason: str, actor_id: str, actor_role: str, at: datetime,
+        complaint_id: str | None = None, office_id: str | None = None, amends_version: int | None = None,
+    ) -> None:  # fmt: skip
+        # complaint_id/office_id let the relay publish it (DecisionConfirmed); older ones stay private
         self.confirmations.append(
             {
                 "aspect": aspect,

@@ -620,9 +620,15 @@
       ),
     ));
 
-    const summaries = new Map(history.timeline.map((e) => [e.event_id, e.summary]));
+    // Each entry's line in the page's language, from its type and fields (lines.js); also the caused-by links.
+    const summaries = new Map(history.timeline.map((e) => [e.event_id, lineOf(e)]));
     setNumber("timeline-count", history.timeline.length);
     $("timeline-entries").replaceChildren(...history.timeline.map((entry) => timelineEntry(entry, summaries)));
+  }
+
+  /** The entry's line in the page's words (English: the projection's own, as it wrote it). */
+  function lineOf(entry) {
+    return window.timelineLine ? window.timelineLine(entry, { lang: LANG, _, fmt, word, time: fmtTime }) : entry.summary;
   }
 
   /** An entry: when, who, what, why (the explanations of automated decisions), caused by. */
@@ -633,7 +639,7 @@
       { id: `event-${entry.event_id}`, "data-testid": "timeline-entry", "data-event-id": entry.event_id, "data-type": entry.type },
       h("div", { class: "when" }, timeElement(entry.occurred_at, "timeline-when")),
       h("div", { class: "body" },
-        h("p", { class: "what", "data-testid": "timeline-what" }, entry.summary),
+        h("p", { class: "what", "data-testid": "timeline-what" }, summaries.get(entry.event_id)),
         h("p", { class: "who", "data-testid": "timeline-who" },
           _("by") + " ", h("strong", {}, actor.id || DASH), actor.role ? ` (${actor.role})` : ""),
         explanationBlock(entry.explanation, summaries),
