@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -254,6 +255,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  changed decisions (id, label, before, after, labelled): {len(changed)}")
             for row in changed:
                 print(f"    {row}")
+            # Headroom: of the final decisions still wrong, how many each model alone reads right (the
+            # most any way of combining rules and model could win back).
+            wrong = {(c.id, k) for c, g in after for k in LABELS if g[k] != c.labels[k]}
+            for name, rows in (("(a)", pick(alone)), ("(c)", pick(both))):
+                right = Counter(k for c, g in rows for k in LABELS if (c.id, k) in wrong and g[k] == c.labels[k])
+                print(
+                    f"  final wrong {dict(Counter(k for _, k in wrong))}; "
+                    f"of them {name} alone reads right {dict(right)}"
+                )
     return 0
 
 
