@@ -128,6 +128,14 @@ def notice_subjects(found: list[tuple[str, list[Hit]]], text: Text, notice_area:
     }
 
 
+def relayed(found: list[tuple[str, list[Hit]]], text: Text, headers: list[Hit]) -> set[tuple[str, int]]:
+    """(area, first token) of each hit in a clause that says who passed the complaint on (a hotline's
+    forwarding header: "Forwarded from hotline 2xxx:", 转自热线：, 【系統轉發｜客戶服務熱線】): the channel
+    it came by, not what failed, so it keeps a quarter of its weight, as a place does."""
+    clauses = {text.tokens[h.first].clause for h in headers if h.counts}
+    return {(area, h.first) for area, hits in found for h in hits if text.tokens[h.first].clause in clauses}
+
+
 def as_place(hit: Hit) -> Hit:
     return Hit(hit.phrase, hit.words, hit.weight * PLACE_SHARE, hit.first, hit.last, hit.muted_by)
 
