@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from .evidence import Hit, Muting, PhraseList, _asked_clauses, counting
 from .text import Text
 
-ACTS = ("remedy", "service", "provide")
+ACTS = ("remedy", "service", "provide", "send")
 # How far a request cue reaches its act: English words, Chinese characters (可唔可以喺會所轉角位加).
 CUE_REACH_WORDS = 6
 CUE_REACH_CHARS = 9
@@ -72,12 +72,25 @@ def requests(text: Text, lists: dict[str, PhraseList], muting: Muting) -> list[R
             if token.cjk and hit.last - hit.first == 1 and not ended and (cue is None or cue.last != hit.first):
                 continue
             words = text.quote(cue.first, hit.last) if cue else hit.words
+            kind = act
+            if act == "send":  # sent to put right what is ours, unless sent for a service named after it
+                kind = "service" if _for_a_service(text, hit, lists, muting) else "remedy"
             found.append(
                 Request(
-                    act, Hit(f"asked: {act}", words, 1.0, hit.first, hit.last), (cue.first, cue.last) if cue else None
+                    kind, Hit(f"asked: {kind}", words, 1.0, hit.first, hit.last), (cue.first, cue.last) if cue else None
                 )
             )
     return sorted(found, key=lambda r: r.hit.first)
+
+
+def _for_a_service(text: Text, sent: Hit, lists: dict[str, PhraseList], muting: Muting) -> bool:
+    """Whether a service is named after the sending, in its clause ("send someone to help carry")."""
+    if "service" not in lists:
+        return False
+    clause = text.tokens[sent.first].clause
+    return any(
+        h.first >= sent.last and text.tokens[h.first].clause == clause for h in lists["service"].hits(text, muting)
+    )
 
 
 def _request_field_head(text: Text) -> int | None:
@@ -163,7 +176,7 @@ _EXCLAIM = "!\uff01"
 
 
 def shouted(text: Text) -> set[int]:
-    """The clauses that end in a shouted question ("who approved this???", 咁都得？？？, "for THIS?!"):
+    """The clauses that end in a shouted question ("who approved this???", 咁都得???, "for THIS?!"):
     three question marks or more, or one with an exclamation mark ("will it be out for 3 weeks??"
     still asks). It asks nothing: a grievance told as a question, letting off steam."""
     last: dict[int, int] = {}

@@ -261,7 +261,7 @@ def judge_nature(
     # Why something of ours is so asks us to explain (a consultation); why what is not ours at all
     # (invalid) is so asks nothing we can answer: a grievance.
     asked_clauses = _asked_clauses(text) - (grievances(text, asking) if validity == "invalid" else set())
-    # A question shouted ("who approved this???", 咁都得？？？) asks nothing: with no plain question
+    # A question shouted ("who approved this???", 咁都得???) asks nothing: with no plain question
     # beside it, the complaint is letting off steam.
     loud = shouted(text)
     if loud and not asked_clauses - loud and not enquiries(text, asking):
@@ -387,7 +387,7 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     where |= charged_for_use(found, counting(charges.hits(text)), facilities)
     # What a notice is about is its content; the notice is the matter (停水通知 posted late).
     where |= notice_subjects(found, text, "customer-service")
-    # Who passed it on is not what failed (a hotline's forwarding header: 转自热线：…).
+    # Who passed it on is not what failed (a hotline's forwarding header: 转自热线:…).
     if "relay" in rules.area_reading:
         where |= relayed(found, text, rules.area_reading["relay"].hits(text))
     found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
