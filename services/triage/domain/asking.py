@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from .evidence import Hit, Muting, PhraseList, _asked_clauses, counting
 from .text import Text
 
-ACTS = ("remedy", "service", "provide")
+ACTS = ("remedy", "service", "provide", "send")
 # How far a request cue reaches its act: English words, Chinese characters (可唔可以喺會所轉角位加).
 CUE_REACH_WORDS = 6
 CUE_REACH_CHARS = 9
@@ -51,6 +51,7 @@ def requests(text: Text, lists: dict[str, PhraseList], muting: Muting) -> list[R
     cues = counting(lists["cue"].hits(text)) if "cue" in lists else []
     endings = counting(lists["ending"].hits(text)) if "ending" in lists else []
     found: list[Request] = []
+    request_head = _request_field_head(text)
     for act in ACTS:
         if act not in lists:
             continue
@@ -63,18 +64,43 @@ def requests(text: Text, lists: dict[str, PhraseList], muting: Muting) -> list[R
                 e.first == hit.last and text.tokens[e.first].clause == token.clause for e in endings
             )
             head = not token.cjk and (hit.first == 0 or text.tokens[hit.first - 1].clause != token.clause)
+            # the form's own request field opens with what the customer asks for (通知港鐵, 整返)
+            head = head or (hit.last - hit.first > 1 and hit.first == request_head)
             if cue is None and not ended and not head:
                 continue
             # one Chinese character is an act only right after its cue or with an ending (請修, 管一下)
             if token.cjk and hit.last - hit.first == 1 and not ended and (cue is None or cue.last != hit.first):
                 continue
             words = text.quote(cue.first, hit.last) if cue else hit.words
+            kind = act
+            if act == "send":  # sent to put right what is ours, unless sent for a service named after it
+                kind = "service" if _for_a_service(text, hit, lists, muting) else "remedy"
             found.append(
                 Request(
-                    act, Hit(f"asked: {act}", words, 1.0, hit.first, hit.last), (cue.first, cue.last) if cue else None
+                    kind, Hit(f"asked: {kind}", words, 1.0, hit.first, hit.last), (cue.first, cue.last) if cue else None
                 )
             )
     return sorted(found, key=lambda r: r.hit.first)
+
+
+def _for_a_service(text: Text, sent: Hit, lists: dict[str, PhraseList], muting: Muting) -> bool:
+    """Whether a service is named after the sending, in its clause ("send someone to help carry")."""
+    if "service" not in lists:
+        return False
+    clause = text.tokens[sent.first].clause
+    return any(
+        h.first >= sent.last and text.tokens[h.first].clause == clause for h in lists["service"].hits(text, muting)
+    )
+
+
+def _request_field_head(text: Text) -> int | None:
+    """The first token of the customer's request field (the form's last field, after " \n "): what
+    the customer asks for, in the registration form's own words."""
+    at = text.original.rfind(" \n ")
+    if at < 0:
+        return None
+    start = at + 3
+    return next((i for i, t in enumerate(text.tokens) if t.start >= start), None)
 
 
 def _tentative(text: Text, act: Hit) -> bool:
@@ -143,6 +169,31 @@ def reported(text: Text, lists: dict[str, PhraseList], hits: list[Hit], words: s
         if any(s.last <= h.first and text.tokens[s.first].clause == clause and h.first - s.last <= reach for s in said):
             out.append(h)
     return out
+
+
+_QUESTION = "?\uff1f"
+_EXCLAIM = "!\uff01"
+
+
+def shouted(text: Text) -> set[int]:
+    """The clauses that end in a shouted question ("who approved this???", 咁都得???, "for THIS?!"):
+    three question marks or more, or one with an exclamation mark ("will it be out for 3 weeks??"
+    still asks). It asks nothing: a grievance told as a question, letting off steam."""
+    last: dict[int, int] = {}
+    for token in text.tokens:
+        last[token.clause] = token.end
+    found = set()
+    for clause, end in last.items():
+        marks = ""
+        for ch in text.original[end:]:
+            if ch in _QUESTION or ch in _EXCLAIM:
+                marks += ch
+            elif not ch.isspace() or marks:
+                break
+        asked = sum(ch in _QUESTION for ch in marks)
+        if asked >= 3 or (asked and any(ch in _EXCLAIM for ch in marks)):
+            found.add(clause)
+    return found
 
 
 def _clauses(text: Text, lists: dict[str, PhraseList], name: str) -> set[int]:

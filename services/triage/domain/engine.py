@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .asking import Request, enquiries, grievances, procedure_questions, reported, requests
+from .asking import Request, enquiries, grievances, procedure_questions, reported, requests, shouted
 from .evidence import Hit, Muting, _asked_clauses, clear_of, counting, quote, score, tokens_of
 from .jurisdiction import read_jurisdiction
 from .labels import Explained, Label, margin, ranked
+from .neighbours import neighbours
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
-from .where import as_place, charged_for_use, doers, notice_subjects, places
+from .where import as_place, charged_for_use, doers, notice_subjects, places, relayed
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
@@ -209,8 +210,11 @@ def judge_nature(
     if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
         failed = own_failures(text, rules, muting)
     asking = rules.asking
-    # what is no one's duty of ours (invalid) cannot be asked of us: its requests are letting off steam
-    asked = requests(text, asking, muting) if validity != "invalid" else []
+    # What is no one's duty of ours (invalid) cannot be put right by us: a request to fix or build it
+    # is letting off steam; one to speak to whoever owns it (tell MTR, 叫佢停, 幫我追返) is help sought.
+    asked = requests(text, asking, muting)
+    if validity == "invalid":
+        asked = [r for r in asked if r.act == "service"]
     told = {h.first for h in reported(text, asking, [r.hit for r in asked])}
     asked = [r for r in asked if r.hit.first not in told]
     # A failure word in a question about what is required or how ("is there a waiting list?") is the
@@ -222,7 +226,7 @@ def judge_nature(
         # asked to act on what another unit did (or a neighbour, in the clause naming them): only a
         # failure of our own people counts there
         ours = {text.tokens[h.first].clause for h in counting(rules.validity["our_people"].hits(text))}
-        theirs = {text.tokens[h.first].clause for h in counting(rules.neighbour.hits(text))}
+        theirs = {text.tokens[h.first].clause for h in neighbours(text, rules)}
         failed = [
             f
             for f in failed
@@ -256,10 +260,18 @@ def judge_nature(
         return Label("communication", Explained(why, rule), margin(best_kind, runner_up)), kind
     # Why something of ours is so asks us to explain (a consultation); why what is not ours at all
     # (invalid) is so asks nothing we can answer: a grievance.
-    asks = bool(_asked_clauses(text) - (grievances(text, asking) if validity == "invalid" else set()))
+    asked_clauses = _asked_clauses(text) - (grievances(text, asking) if validity == "invalid" else set())
+    # A question shouted ("who approved this???", 咁都得???) asks nothing: with no plain question
+    # beside it, the complaint is letting off steam.
+    loud = shouted(text)
+    if loud and not asked_clauses - loud and not enquiries(text, asking):
+        words = "; ".join(repr(text.quote(*_clause_span(text, c))) for c in sorted(loud)[:2])
+        why = f"communication (venting): a question shouted asks nothing ({words})"
+        return Label("communication", Explained(why, rules.rule("nature.communication.venting")), 0.6), "venting"
+    asks = bool(asked_clauses)
     default = str(rules.data["nature"].get("default_with_topic", ""))
     # Who acts: a neighbour named as the source is no failure of ours to guess from the topic.
-    neighbour = counting(rules.neighbour.hits(text))
+    neighbour = neighbours(text, rules)
     if topic and not asks and validity == "valid" and default == "effective" and not neighbour:
         why = f"effective: no sign either way; it reports a problem with {topic}, most often a duty failed"
         doubt = f"nature: no sign either way; guessed effective from its topic ({topic})"
@@ -270,13 +282,19 @@ def judge_nature(
     return Label("communication", Explained(why, rules.rule(f"nature.communication.{kind}.default")), 0.4, doubt), kind
 
 
+def _clause_span(text: Text, clause: int) -> tuple[int, int]:
+    """The tokens (first, last+1) of one clause."""
+    at = [i for i, t in enumerate(text.tokens) if t.clause == clause]
+    return at[0], at[-1] + 1
+
+
 def third_party(text: Text, rules: Rules, validity: str, topic: str | None) -> str | None:
     """Whose doing the trouble is when it is not ours: a neighbour named (unless our rules govern
     what they do, `[nature] neighbour_regulated`: a fit-out), or the other unit of an assisted case."""
     if validity == "assisted":
         return ANOTHER_UNIT
     regulated = rules.data["nature"].get("neighbour_regulated", [])
-    if topic not in regulated and counting(rules.neighbour.hits(text)):
+    if topic not in regulated and neighbours(text, rules):
         return NEIGHBOUR
     return None
 
@@ -369,6 +387,9 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     where |= charged_for_use(found, counting(charges.hits(text)), facilities)
     # What a notice is about is its content; the notice is the matter (停水通知 posted late).
     where |= notice_subjects(found, text, "customer-service")
+    # Who passed it on is not what failed (a hotline's forwarding header: 转自热线:…).
+    if "relay" in rules.area_reading:
+        where |= relayed(found, text, rules.area_reading["relay"].hits(text))
     found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
     areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]
@@ -416,7 +437,7 @@ def _a_neighbours_matter(text: Text, area: Label, rules: Rules) -> Label:
     on my ledge, can management ask them") is no business area of ours: we can only ask them; unless
     our rules govern it (`[nature] neighbour_regulated`: a neighbour's fit-out is decoration)."""
     default = str(rules.data["areas"]["default"])
-    neighbour = counting(rules.neighbour.hits(text))
+    neighbour = neighbours(text, rules)
     regulated = rules.data["nature"].get("neighbour_regulated", [])
     if area.value == default or area.value in regulated or not neighbour:
         return area
@@ -464,7 +485,7 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     theirs = (
         topic is None
         and validity.value == "valid"
-        and bool(counting(rules.neighbour.hits(text)))
+        and bool(neighbours(text, rules))
         and not counting(rules.validity["duty"].hits(text))
     )
     if theirs:

@@ -248,6 +248,12 @@ class Rules:
         return tuple(charges.get("facilities", [])), self.phrases(charges.get("words", []), "areas.charges.words")
 
     @cached_property
+    def area_reading(self) -> dict[str, PhraseList]:
+        """How area words are read by clause (`[areas.reading]`): a forwarding header, a neighbour who
+        only asks or is heard from, 樓下 under a building's label."""
+        return self._lists(self.data["areas"].get("reading", {}), "areas.reading")
+
+    @cached_property
     def workers(self) -> PhraseList:
         """A worker named by his job (`[areas.roles] workers`): who acted, when his conduct is named."""
         return self.phrases(self.data["areas"].get("roles", {}).get("workers", []), "areas.roles.workers")

@@ -128,6 +128,30 @@ def notice_subjects(found: list[tuple[str, list[Hit]]], text: Text, notice_area:
     }
 
 
+_HEADER_ENDS = (":", "\uff1a", "\u3011", "]")
+_HEADER_REACH = 80  # characters from the cue to the header's colon
+
+
+def relayed(found: list[tuple[str, list[Hit]]], text: Text, headers: list[Hit]) -> set[tuple[str, int]]:
+    """(area, first token) of each hit in a clause that says who passed the complaint on (a hotline's
+    forwarding header: "Forwarded from hotline 2xxx:", 转自热线:, [系統轉發|客戶服務熱線]): the channel
+    it came by, not what failed, so it keeps a quarter of its weight, as a place does."""
+    tokens = text.tokens
+    spans = []
+    for cue in (h for h in headers if h.counts):
+        first = min(i for i, t in enumerate(tokens) if t.clause == tokens[cue.first].clause)
+        last = max(i for i, t in enumerate(tokens) if t.clause == tokens[cue.first].clause)
+        # a header runs to its colon or closing bracket, over the brackets inside it
+        # ("Forwarded from hotline (customer service desk, call back requested):")
+        end = tokens[cue.last - 1].end
+        close = [text.original.find(mark, end) for mark in _HEADER_ENDS]
+        close = [c for c in close if c >= 0 and c - end <= _HEADER_REACH and "\n" not in text.original[end:c]]
+        if close:
+            last = max([last] + [i for i, t in enumerate(tokens) if t.start < min(close)])
+        spans.append((first, last))
+    return {(area, h.first) for area, hits in found for h in hits if any(a <= h.first <= b for a, b in spans)}
+
+
 def as_place(hit: Hit) -> Hit:
     return Hit(hit.phrase, hit.words, hit.weight * PLACE_SHARE, hit.first, hit.last, hit.muted_by)
 
