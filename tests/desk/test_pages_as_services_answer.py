@@ -287,3 +287,20 @@ def test_what_triage_asks_a_person_to_review_is_on_the_page_until_someone_judges
         assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text  # the override judged it
     finally:
         TRIAGE["decision"].pop("review")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "already used"), ("zh-Hant", "已用於"), ("zh-Hans", "已用于")])
+def test_a_reference_already_used_is_said_as_that_not_as_a_step_of_the_complaint(
+    desk: Any, lang: str, words: str
+) -> None:
+    """Found walking through `make up`: the same office reference with other details is intake's 409,
+    and the register page said 'This cannot be done at this step of the complaint' of a complaint that
+    does not exist yet."""
+    client, stand, keys = desk
+    detail = "office reference 'W-2' already registered a complaint with different details; use a new reference"
+    stand.register_answer = httpx.Response(409, json={"detail": detail})
+    signed_in(client, keys["hk-central/reception"], lang)
+    answer = register(client)
+    assert answer.status_code == 409
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    assert words in problem and "step" not in problem.split("[")[0], problem

@@ -157,6 +157,10 @@ def explain(
         needed = re.search(r"roles \[([^\]]*)\]", detail)
         roles = needed[1].replace("'", "") if needed else ""
         return _("Your role may not do this (it needs: %(roles)s).") % {"roles": roles} + tail
+    if status == 409 and form == "register":  # intake: the office reference names another complaint already
+        return (
+            _("This office reference is already used for a complaint with other details: give a new reference.") + tail
+        )
     if status == 409:
         return _("This cannot be done at this step of the complaint.") + tail
     if status == 413:

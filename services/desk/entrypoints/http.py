@@ -307,7 +307,7 @@ def create_app(
             _sign_in_again_if_refused(request, error)
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
                           now=data.get("received_at", ""), may=True, values=data, limits=REGISTRATION_LIMITS,
-                          problem=_problem(error, words(request)),
+                          problem=_problem(error, words(request), "register"),
                           contact_refused=_contact_refused(error))  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
