@@ -304,3 +304,44 @@ def test_a_reference_already_used_is_said_as_that_not_as_a_step_of_the_complaint
     assert answer.status_code == 409
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
     assert words in problem and "step" not in problem.split("[")[0], problem
+
+
+EARLIER, ELSEWHERE = uuid4(), uuid4()
+
+
+@pytest.mark.parametrize(
+    ("lang", "evidence", "elsewhere"),
+    [("en", "the same name and unit", "another office"), ("zh-Hant", "相同姓名及單位", "另一個管理處")],
+)
+def test_the_complainant_s_earlier_complaints_are_named_by_reference_with_the_evidence_in_words(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, evidence: str, elsewhere: str
+) -> None:
+    """Found on `make up`: the same person again (by name and unit, another contact) showed the earlier
+    complaint as a bare complaint id, and why triage thinks it is the same person as 'name+unit, name'
+    on an English and a Chinese page alike."""
+    client, stand, keys = desk
+    history = {"earlier_complaints": 2, "recent_complaint_ids": [], "invalid_complaints": 0,
+               "flagged_for_review": False,
+               "matches": [{"complaint_id": str(EARLIER), "matched_on": ["name+unit", "name"]}],
+               "possible_matches": [{"complaint_id": str(ELSEWHERE), "matched_on": ["name"]}]}  # fmt: skip
+    triage = TRIAGE | {"decision": TRIAGE["decision"] | {"history": history}}
+    earlier = HISTORY | {"complaint": HISTORY["complaint"] | {"complaint_id": str(EARLIER), "office_reference": "W-0"}}
+    answer_as_services = stand.__call__
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "triage":
+            return httpx.Response(200, json=triage)
+        if request.url.path == f"/complaints/{EARLIER}":
+            return httpx.Response(200, json=earlier)
+        if request.url.path == f"/complaints/{ELSEWHERE}":  # another office's: no such complaint for this key
+            return httpx.Response(404, json={"detail": "no such complaint"})
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/supervisor"], lang)
+    page = client.get(f"/complaints/{CID}").text
+    rows = [plain(r) for r in re.findall(r'data-testid="earlier">(.*?)</li>', page, re.S)]
+    assert len(rows) == 2, page
+    assert "W-0" in rows[0] and evidence in rows[0] and f'href="/complaints/{EARLIER}"' in page
+    assert "name+unit" not in rows[0] and str(EARLIER) not in rows[0]
+    assert elsewhere in rows[1] and f'href="/complaints/{ELSEWHERE}"' not in page
