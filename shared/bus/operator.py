@@ -72,6 +72,10 @@ SERVICES: dict[str, ServiceWiring] = {
         )
         for name in ("triage", "handling", "sla", "followup", "projection")
     },
+    # A relay and no worker: its quarantined records only (it consumes nothing, so it has no dead letters).
+    "directory": ServiceWiring(
+        "services.directory.settings:DirectorySettings", "services.directory.bootstrap:application", None
+    ),
 }
 
 cli = typer.Typer(

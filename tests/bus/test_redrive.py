@@ -99,3 +99,30 @@ def test_the_cli_lists_shows_and_redrives_a_services_dead_letters(tmp_path: Path
     assert asked.exit_code == 0, asked.output
     listed = runner.invoke(operator.cli, ["--service", "projection", "list"])
     assert "redrive pending" in listed.output
+
+
+def test_the_cli_lists_and_redrives_the_directory_relay_s_quarantined_records(tmp_path: Path, monkeypatch) -> None:
+    """Found walking through `make up` as an operator: the directory runs a relay (it quarantines what it
+    cannot publish, as every relay does), but `--service directory` was refused: 'one of: intake,
+    triage, handling, sla, followup, projection', so its quarantine could be neither seen nor redriven."""
+    from shared.bus.quarantine import QuarantinedRecord
+
+    monkeypatch.setenv("DIRECTORY_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("DIRECTORY_STORE", "sqlite")
+    wiring = operator.SERVICES["directory"]
+    app = wiring.make_application(wiring.make_settings())
+    record = QuarantinedRecord("directory", 7, "*", "translate", "ValueError: no translation", None, None, None,
+                               operator.utc_now())  # fmt: skip
+    app.save(record)
+    app.close()
+    runner = CliRunner()
+
+    listed = runner.invoke(operator.cli, ["--service", "directory", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert str(record.id) in listed.output and "ValueError: no translation" in listed.output
+    asked = runner.invoke(
+        operator.cli, ["--service", "directory", "redrive", str(record.id), "--by", "ops/alice", "--reason", "fixed"]
+    )
+    assert asked.exit_code == 0, asked.output
+    assert "the relay takes it next" in asked.output
+    assert "redrive pending" in runner.invoke(operator.cli, ["--service", "directory", "list"]).output
