@@ -204,6 +204,16 @@ class DeskApplication:
         page.earlier = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(ids, found, strict=False) if h}
         return page
 
+    async def visible(self, who: Credential, complaint_id: UUID) -> bool:
+        """Whether the person may see the complaint (the projection answers them for it)."""
+        try:
+            await self.services.get("projection", f"/complaints/{complaint_id}", who)
+        except ServiceError as error:
+            if error.status in (403, 404):
+                return False
+            raise
+        return True
+
     async def act(self, who: Credential, complaint_id: UUID, name: str, data: dict[str, str]) -> Any:
         """Send one of the complaint page's forms to the service that owns the fact."""
         form = FORMS.get(name)

@@ -345,3 +345,28 @@ def test_the_complainant_s_earlier_complaints_are_named_by_reference_with_the_ev
     assert "W-0" in rows[0] and evidence in rows[0] and f'href="/complaints/{EARLIER}"' in page
     assert "name+unit" not in rows[0] and str(EARLIER) not in rows[0]
     assert elsewhere in rows[1] and f'href="/complaints/{ELSEWHERE}"' not in page
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "has not heard of this complaint yet"), ("zh-Hant", "尚未收到")])
+def test_a_form_for_a_case_not_opened_yet_says_so_on_the_complaint_s_page_not_no_such_complaint(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Found on `make up` with the handling worker stopped: the complaint's page offered 'Accept the case'
+    (triage had routed it), handling answered 404 'no such case', and the desk said 'No such complaint:
+    there is no complaint here for you' of a complaint it had just shown."""
+    client, stand, keys = desk
+    answer_as_services = stand.__call__
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "handling" and request.method == "POST":
+            return httpx.Response(404, json={"detail": "no such case"})
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/staff"], lang)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/complaints/{CID}").text)[1]  # type: ignore[index]
+    answer = client.post(f"/complaints/{CID}/accept", data={"csrf": token}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith(f"/complaints/{CID}?")
+    page = client.get(answer.headers["location"]).text
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
+    assert words in problem and "handling" in problem, problem
