@@ -370,3 +370,17 @@ def test_a_form_for_a_case_not_opened_yet_says_so_on_the_complaint_s_page_not_no
     page = client.get(answer.headers["location"]).text
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
     assert words in problem and "handling" in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "hotline reference"), ("zh-Hant", "熱線編號"), ("zh-Hans", "热线编号")]
+)
+def test_the_register_form_says_where_a_hotline_call_s_reference_goes(desk: Any, lang: str, words: str) -> None:
+    """Found on `make up`: the hotline page tells the office to register the call 'quoting the hotline
+    reference', and the projection looks for it as the office reference (or in the texts), but the
+    registration form said nothing of it: a receptionist had no way to know where it goes."""
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/reception"], lang)
+    page = client.get("/register").text
+    hint = plain(re.search(r'data-testid="hotline-hint">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
+    assert words in hint
