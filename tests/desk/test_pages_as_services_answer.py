@@ -384,3 +384,37 @@ def test_the_register_form_says_where_a_hotline_call_s_reference_goes(desk: Any,
     page = client.get("/register").text
     hint = plain(re.search(r'data-testid="hotline-hint">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
     assert words in hint
+
+
+WARNED = {
+    "type": "complaints.notifications.NotificationRequested", "occurred_at": "2026-11-30T10:12:00+00:00",
+    "actor": SLA, "summary": "important complaint: level 1 told", "causation_id": None,
+    "explanation": {"reason": "hand-over clock: 50% of the allowed time used; deadline 2026-11-30T10:17+00:00",
+                    "rule": "sla.hand-over@v1", "caused_by": []},
+    "payload": {"severity": "important", "level": 1, "recipients": [{"office_id": "hk-central", "role": "supervisor"}],
+                "subject": "hand-over clock: 50% of the allowed time used; deadline 2026-11-30T10:17+00:00"},
+}  # fmt: skip
+
+
+def test_an_english_page_writes_a_warning_s_deadline_in_the_office_s_time_not_utc(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on `make up`: in Hong Kong after midnight, an English timeline said 'hand-over clock: 50% of
+    the allowed time used; deadline 2026-11-30T16:35+00:00' beside '12:30:00 AM' lines: the service's
+    UTC text, where the Chinese pages already said the deadline in the office's time."""
+    client, stand, keys = desk
+    answer_as_services = stand.__call__
+    history = HISTORY | {"timeline": [*HISTORY["timeline"], WARNED]}
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "projection" and request.url.path == f"/complaints/{CID}":
+            return httpx.Response(200, json=history)
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/supervisor"], "en")
+    page = client.get(f"/complaints/{CID}").text
+    shown = [plain(r) for r in re.findall(r'data-testid="reason">(.*?)</span>', page, re.S)]
+    warning = next(r for r in shown if "50%" in r)
+    assert "6:17" in warning and "+00:00" not in warning, warning  # 10:17 UTC is 18:17 in Hong Kong
+    assert WARNED["explanation"]["reason"] in page  # the service's words, one click away
