@@ -220,12 +220,16 @@ def replay_command(
 
 @cli.command("as-of")
 def as_of_command(
-    at: str = typer.Argument(..., help="The instant, with its time zone."),
+    at: str = typer.Argument(None, help="The instant, with its time zone (or give it as --at, as `export` takes it)."),
     complaint: UUID = typer.Option(None, help="One complaint."),
     office: str = typer.Option(None, help="One office (default: the group)."),
+    at_option: str = typer.Option(None, "--at", help="The instant, as the other commands take it."),
 ) -> None:
     """A complaint, an office or the group as it was known at an instant: only the events that had
     happened by then, with the record rule judged at that instant."""
+    if (at is None) == (at_option is None):
+        raise typer.BadParameter("give the instant once: `as-of 2026-11-05T12:00:00+08:00` or `--at …`")
+    at = at or at_option
     settings = ProjectionSettings()
     _store_is_readable(settings)
     app = bootstrap.application(settings)
