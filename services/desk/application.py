@@ -204,6 +204,17 @@ class DeskApplication:
         page.earlier = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(ids, found, strict=False) if h}
         return page
 
+    async def registration(self, who: Credential, complaint_id: UUID) -> dict[str, Any] | None:
+        """The complaint as intake recorded it, for its own office (intake's `GET /complaints/{id}`), or
+        None: for a complaint the projection does not list yet (its worker behind or stopped)."""
+        try:
+            found: dict[str, Any] = await self.services.get("intake", f"/complaints/{complaint_id}", who)
+        except ServiceError as error:
+            if error.status in (403, 404) or error.status >= 500:
+                return None
+            raise
+        return found
+
     async def visible(self, who: Credential, complaint_id: UUID) -> bool:
         """Whether the person may see the complaint (the projection answers them for it)."""
         try:

@@ -418,3 +418,38 @@ def test_an_english_page_writes_a_warning_s_deadline_in_the_office_s_time_not_ut
     warning = next(r for r in shown if "50%" in r)
     assert "6:17" in warning and "+00:00" not in warning, warning  # 10:17 UTC is 18:17 in Hong Kong
     assert WARNED["explanation"]["reason"] in page  # the service's words, one click away
+
+
+NOT_LISTED, UNKNOWN = uuid4(), uuid4()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "not in the complaint list yet"), ("zh-Hant", "仍未顯示")])
+def test_a_complaint_recorded_but_not_listed_yet_is_said_so_not_no_such_complaint(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Found on `make up` with the projection's worker stopped: the receptionist recorded HK-W-006, was
+    told 'it appears in the queue within seconds', and its page said 'No such complaint: there is no
+    complaint here for you'. Intake had recorded it (no. 14), for that very office."""
+    client, stand, keys = desk
+    answer_as_services = stand.__call__
+    recorded = {"complaint_id": str(NOT_LISTED), "office_id": "hk-central", "sequence_number": 14,
+                "registered_at": "2026-11-30T16:57:13+00:00", "registered_by": "hk-central/reception",
+                "form": {"office_reference": "HK-W-006"}}  # fmt: skip
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/complaints/{NOT_LISTED}":
+            if request.url.host == "intake":
+                return httpx.Response(200, json=recorded)
+            return httpx.Response(404, json={"detail": "no such complaint"})
+        if request.url.path == f"/complaints/{UNKNOWN}":  # another office's: neither service shows it
+            return httpx.Response(404, json={"detail": "no such complaint"})
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/reception"], lang)
+    page = client.get(f"/complaints/{NOT_LISTED}")
+    said = plain(re.search(r'data-testid="not-listed-yet">(.*?)</p>', page.text, re.S)[1])  # type: ignore[index]
+    assert words in said and "14" in said and "HK-W-006" in page.text
+    assert 'data-testid="not-found"' not in page.text
+    # a complaint intake does not know for this person stays no complaint
+    assert client.get(f"/complaints/{UNKNOWN}").status_code == 404

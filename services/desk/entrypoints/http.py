@@ -401,6 +401,11 @@ def create_app(
         try:
             page = await desk.complaint(session.forwarded, complaint_id, clock())
         except NotFound:
+            # Recorded (intake knows it, for this office) but not listed yet: the list is behind, and the
+            # receptionist who just recorded it is told so, not "no such complaint".
+            recorded = await desk.registration(session.forwarded, complaint_id)
+            if recorded is not None:
+                return render(request, "not_listed_yet.html", recorded=recorded)
             return render(request, "not_found.html", status_code=404)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
