@@ -218,10 +218,14 @@ class Notifier:
         # Heard once: a redelivery, or the reconciler's re-reading every round (its lookback), finds every
         # delivery in the ledger or in flight, and is no notification heard again (the count was ten
         # times the notifications published after half an hour of `make up`).
-        if not keys or any(self.ledger.outcome(key) is None and key not in self.in_flight for key in keys):
+        heard = not keys or any(self.ledger.outcome(key) is None and key not in self.in_flight for key in keys)
+        if heard:
             self.counts.notifications += 1
         await _all(jobs)
-        log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
+        # A repeat is a debug line: the reconciler's rounds wrote every message of its lookback again.
+        (log.info if heard else log.debug)(
+            "notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset
+        )
 
     async def _decode(self, message: WireMessage, origin: Origin) -> BaseModel | None:
         """The message's event, or None once it is dead-lettered: not signed by its topic's service
