@@ -25,6 +25,7 @@ QUEUE_LIMIT = 100
 QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
                 "visited", "closed", "all")  # fmt: skip
 CONCURRENCY = 8  # histories read at once for a queue or a search
+EARLIER_SHOWN = 10  # the complainant's earlier complaints named by reference on a complaint's page
 
 
 class NotFound(LookupError):
@@ -48,6 +49,9 @@ class ComplaintPage:
     sla: dict[str, Any] | None = None  # the SLA's clocks (their keys, extensions asked and decided)
     clocks: list[Countdown] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)  # services that could not answer now
+    # The complainant's earlier complaints that triage recognised, as the person may see them (the
+    # projection's facts: reference, received, state), by complaint id; one they may not see is absent.
+    earlier: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -194,7 +198,32 @@ class DeskApplication:
             optional("followup", f"/complaints/{complaint_id}"),
             optional("sla", f"/complaints/{complaint_id}/clocks"),
         )
+        past = ((page.triage or {}).get("decision") or {}).get("history") or {}
+        ids = [m["complaint_id"] for m in [*past.get("matches", []), *past.get("possible_matches", [])]]
+        found = await asyncio.gather(*(optional("projection", f"/complaints/{i}") for i in ids[:EARLIER_SHOWN]))
+        page.earlier = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(ids, found, strict=False) if h}
         return page
+
+    async def registration(self, who: Credential, complaint_id: UUID) -> dict[str, Any] | None:
+        """The complaint as intake recorded it, for its own office (intake's `GET /complaints/{id}`), or
+        None: for a complaint the projection does not list yet (its worker behind or stopped)."""
+        try:
+            found: dict[str, Any] = await self.services.get("intake", f"/complaints/{complaint_id}", who)
+        except ServiceError as error:
+            if error.status in (403, 404) or error.status >= 500:
+                return None
+            raise
+        return found
+
+    async def visible(self, who: Credential, complaint_id: UUID) -> bool:
+        """Whether the person may see the complaint (the projection answers them for it)."""
+        try:
+            await self.services.get("projection", f"/complaints/{complaint_id}", who)
+        except ServiceError as error:
+            if error.status in (403, 404):
+                return False
+            raise
+        return True
 
     async def act(self, who: Credential, complaint_id: UUID, name: str, data: dict[str, str]) -> Any:
         """Send one of the complaint page's forms to the service that owns the fact."""

@@ -205,16 +205,27 @@ class Notifier:
             return
         if not isinstance(event, NotificationRequested):
             return  # not ours to deliver
-        self.counts.notifications += 1
         resolution = self.directory.resolve(event.payload.recipients)
         jobs = [self._unfilled(message, origin, event.event_id, recipient) for recipient in resolution.unfilled]
+        keys = [unfilled_key(event.event_id, recipient) for recipient in resolution.unfilled]
         for addressee in resolution.addressees:
             channels = addressee.channels()
             if not channels:
                 jobs.append(self._unreachable(message, origin, event.event_id, addressee))
+                keys.append(unreachable_key(event.event_id, addressee))
             jobs.extend(self._deliver(message, origin, event, addressee, channel) for channel in channels)
+            keys.extend(messages.delivery_key(event.event_id, addressee.staff.id, channel) for channel in channels)
+        # Heard once: a redelivery, or the reconciler's re-reading every round (its lookback), finds every
+        # delivery in the ledger or in flight, and is no notification heard again (the count was ten
+        # times the notifications published after half an hour of `make up`).
+        heard = not keys or any(self.ledger.outcome(key) is None and key not in self.in_flight for key in keys)
+        if heard:
+            self.counts.notifications += 1
         await _all(jobs)
-        log.info("notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset)
+        # A repeat is a debug line: the reconciler's rounds wrote every message of its lookback again.
+        (log.info if heard else log.debug)(
+            "notification %s (%s-%d@%d) handled", event.event_id, origin.topic, origin.partition, origin.offset
+        )
 
     async def _decode(self, message: WireMessage, origin: Origin) -> BaseModel | None:
         """The message's event, or None once it is dead-lettered: not signed by its topic's service
@@ -280,7 +291,7 @@ class Notifier:
             time_zone=self.directory.time_zone(event.office_id),
             office_name=lambda language: self.directory.office_name(event.office_id, language),
         )
-        await self._attempt(
+        sent = await self._attempt(
             message,
             origin,
             key=receipts.receipt_key(event.complaint_id),
@@ -293,7 +304,8 @@ class Notifier:
             letter_id=derived_id("notifier-receipt", event.complaint_id),
             private=True,
         )
-        self.counts.receipts += 1
+        if sent:  # not a redelivery, nor a receipt given up on
+            self.counts.receipts += 1
 
     async def _update(self, message: WireMessage, origin: Origin) -> None:
         """The complainant's update for a handling or followup event (progress, the reply, the return
@@ -323,7 +335,7 @@ class Notifier:
             item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link,
             office_name=lambda language: self.directory.office_name(office_id, language),
         )  # fmt: skip
-        await self._attempt(
+        sent = await self._attempt(
             message,
             origin,
             key=updates.update_key(item),
@@ -336,7 +348,8 @@ class Notifier:
             letter_id=derived_id(f"notifier-{item.kind}", item.event_id),
             private=True,
         )
-        self.counts.updates += 1
+        if sent:
+            self.counts.updates += 1
 
     async def _report(self, message: WireMessage, origin: Origin) -> None:
         """A published report (`ReportPublished`), mailed with its files attached to each person holding
@@ -361,7 +374,9 @@ class Notifier:
             email = reports.report_email(event, addressee, await files(), sender=self.sender, domain=self.mail_domain)
             await self.mailer.send(email)
 
-        jobs = [self._unfilled(message, origin, event.event_id, recipient) for recipient in resolution.unfilled]
+        jobs: list[Awaitable[object]] = [
+            self._unfilled(message, origin, event.event_id, recipient) for recipient in resolution.unfilled
+        ]
         for addressee in resolution.addressees:
             if addressee.staff.email is None:
                 jobs.append(self._unreachable(message, origin, event.event_id, addressee))
@@ -400,17 +415,17 @@ class Notifier:
         failure: Callable[[Exception], str],
         letter_id: UUID,
         private: bool = False,
-    ) -> None:
+    ) -> bool:
         """Send unless the ledger knows it (or this process is sending it now); retry with back-off; in
-        the end, a dead letter."""
+        the end, a dead letter. True when it was sent now."""
         if self.ledger.outcome(key) is not None or key in self.in_flight:
             # in flight: the reconciler handed again a message the agent is still delivering (a slow
             # recipient, a report's files being fetched); one of them sends, the other skips
             self.counts.repeats_skipped += 1
-            return
+            return False
         self.in_flight.add(key)
         try:
-            await self._send_or_give_up(message, origin, key, send, label, failure, letter_id, private)
+            return await self._send_or_give_up(message, origin, key, send, label, failure, letter_id, private)
         finally:
             self.in_flight.discard(key)
 
@@ -424,7 +439,7 @@ class Notifier:
         failure: Callable[[Exception], str],
         letter_id: UUID,
         private: bool,
-    ) -> None:
+    ) -> bool:
         error: Exception | None = None
         attempts = 0
         for pause in [0.0, *self.policy.delays()]:
@@ -443,10 +458,11 @@ class Notifier:
                 continue
             await self._record(key, SENT, origin.partition)
             self.counts.sent += 1
-            return
+            return True
         assert error is not None
         await self._dead_letter(message, origin, failure(error), attempts, letter_id)
         await self._record(key, DEAD_LETTERED, origin.partition)
+        return False
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
         await self.mailer.send(
@@ -467,14 +483,14 @@ class Notifier:
     async def _unfilled(self, message: WireMessage, origin: Origin, event_id: UUID, recipient: Recipient) -> None:
         """Nobody holds a requested role: a leader not told is a fault someone must see."""
         where = f"office {recipient.office_id!r}" if recipient.office_id else "the group"
-        key = f"{event_id}/unfilled/{recipient.office_id}/{recipient.role}"
+        key = unfilled_key(event_id, recipient)
         if self.ledger.outcome(key) is None:
             reason = f"NoRecipient: nobody holds the role {recipient.role!r} in {where}"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unfilled", key))
             await self._record(key, DEAD_LETTERED, origin.partition)
 
     async def _unreachable(self, message: WireMessage, origin: Origin, event_id: UUID, addressee: Addressee) -> None:
-        key = f"{event_id}/{addressee.staff.id}/none"
+        key = unreachable_key(event_id, addressee)
         if self.ledger.outcome(key) is None:
             reason = f"NoContact: staff {addressee.staff.id!r} has neither an email nor a webhook"
             await self._dead_letter(message, origin, reason, 1, derived_id("notifier-unreachable", key))
@@ -515,7 +531,15 @@ class Notifier:
         log.error("dead letter %s: %s", event_id, error)
 
 
-async def _all(jobs: Sequence[Awaitable[None]]) -> None:
+def unfilled_key(event_id: UUID, recipient: Recipient) -> str:
+    return f"{event_id}/unfilled/{recipient.office_id}/{recipient.role}"
+
+
+def unreachable_key(event_id: UUID, addressee: Addressee) -> str:
+    return f"{event_id}/{addressee.staff.id}/none"
+
+
+async def _all(jobs: Sequence[Awaitable[object]]) -> None:
     """Serve every recipient, even when one of them meets an error that is not a delivery failure
     (a mail that cannot be built); then raise it (our own state failing first), for `_guarded`."""
     failures = [r for r in await asyncio.gather(*jobs, return_exceptions=True) if isinstance(r, BaseException)]

@@ -72,6 +72,10 @@ SERVICES: dict[str, ServiceWiring] = {
         )
         for name in ("triage", "handling", "sla", "followup", "projection")
     },
+    # A relay and no worker: its quarantined records only (it consumes nothing, so it has no dead letters).
+    "directory": ServiceWiring(
+        "services.directory.settings:DirectorySettings", "services.directory.bootstrap:application", None
+    ),
 }
 
 cli = typer.Typer(
@@ -88,14 +92,42 @@ def choose(service: str = typer.Option(..., help=f"One of: {', '.join(SERVICES)}
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
     _state.clear()
-    _state["wiring"] = SERVICES[service]
+    _state["wiring"], _state["service"] = SERVICES[service], service
+
+
+KEYLESS_PROBE = 3  # stored events read to tell "no key given" from a store that is not encrypted
 
 
 def _app() -> Any:
     if "app" not in _state:
         wiring: ServiceWiring = _state["wiring"]
-        _state["app"] = wiring.make_application(wiring.make_settings())
+        settings = wiring.make_settings()
+        app = wiring.make_application(settings)
+        if settings.cipher_key is None and not _readable_without_a_key(app):
+            app.close()
+            name = settings.setting_name("cipher_key")
+            typer.echo(
+                f"the {_state['service']} store cannot be read without its key: it is encrypted at rest and {name} "
+                f"is not set. Give the service's cipher key; under `make up` it is in .state/dev.env:\n"
+                f"  set -a; . <(grep '^{name.removesuffix('CIPHER_KEY')}' .state/dev.env); set +a",
+                err=True,
+            )
+            raise typer.Exit(2)
+        _state["app"] = app
     return _state["app"]
+
+
+def _readable_without_a_key(app: Any) -> bool:
+    """Whether the store's first events read as plain JSON (an encrypted store read without its key
+    failed with a traceback about a utf-8 codec)."""
+    first = app.process_recorder.select_notifications(1, KEYLESS_PROBE)
+    unreadable = 0
+    for notification in first:
+        try:
+            app.mapper.to_domain_event(notification)
+        except Exception:  # ciphertext read as plain JSON
+            unreadable += 1
+    return not first or unreadable < len(first)
 
 
 def _status(redrives: list[Any], done: Callable[[], bool]) -> str:

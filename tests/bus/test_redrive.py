@@ -99,3 +99,54 @@ def test_the_cli_lists_shows_and_redrives_a_services_dead_letters(tmp_path: Path
     assert asked.exit_code == 0, asked.output
     listed = runner.invoke(operator.cli, ["--service", "projection", "list"])
     assert "redrive pending" in listed.output
+
+
+def test_the_cli_lists_and_redrives_the_directory_relay_s_quarantined_records(tmp_path: Path, monkeypatch) -> None:
+    """Found walking through `make up` as an operator: the directory runs a relay (it quarantines what it
+    cannot publish, as every relay does), but `--service directory` was refused: 'one of: intake,
+    triage, handling, sla, followup, projection', so its quarantine could be neither seen nor redriven."""
+    from shared.bus.quarantine import QuarantinedRecord
+
+    monkeypatch.setenv("DIRECTORY_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("DIRECTORY_STORE", "sqlite")
+    wiring = operator.SERVICES["directory"]
+    app = wiring.make_application(wiring.make_settings())
+    record = QuarantinedRecord("directory", 7, "*", "translate", "ValueError: no translation", None, None, None,
+                               operator.utc_now())  # fmt: skip
+    app.save(record)
+    app.close()
+    runner = CliRunner()
+
+    listed = runner.invoke(operator.cli, ["--service", "directory", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert str(record.id) in listed.output and "ValueError: no translation" in listed.output
+    asked = runner.invoke(
+        operator.cli, ["--service", "directory", "redrive", str(record.id), "--by", "ops/alice", "--reason", "fixed"]
+    )
+    assert asked.exit_code == 0, asked.output
+    assert "the relay takes it next" in asked.output
+    assert "redrive pending" in runner.invoke(operator.cli, ["--service", "directory", "list"]).output
+
+
+def test_the_cli_without_the_store_s_key_says_which_setting_to_give_not_a_codec_traceback(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Found on `make up`: every store is encrypted at rest, and `list` without the service's cipher key
+    ended in a traceback ('utf-8' codec can't decode byte 0xe2). The auditors' CLI says what to give."""
+    from eventsourcing.cryptography import AESCipher
+
+    monkeypatch.setenv("PROJECTION_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("PROJECTION_STORE", "sqlite")
+    monkeypatch.setenv("PROJECTION_CIPHER_KEY", AESCipher.create_key(32))
+    wiring = operator.SERVICES["projection"]
+    app = wiring.make_application(wiring.make_settings())
+    record = ConsumerRecord("complaints.notifications", 1, 9, 0, 0, b"k", b"\xff" * 10, None, 0, 0, [])
+    app.save(DeadLetterRecord.of("projection", record, ValueError("not a CloudEvent"), 1, operator.utc_now()))
+    app.close()
+
+    with_key = CliRunner().invoke(operator.cli, ["--service", "projection", "list"])
+    assert with_key.exit_code == 0 and "ValueError: not a CloudEvent" in with_key.output
+    monkeypatch.delenv("PROJECTION_CIPHER_KEY")
+    without = CliRunner().invoke(operator.cli, ["--service", "projection", "list"])
+    assert without.exit_code == 2, without.output
+    assert "PROJECTION_CIPHER_KEY" in without.output and "Traceback" not in without.output

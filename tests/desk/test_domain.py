@@ -201,3 +201,48 @@ def test_more_time_is_offered_only_on_a_running_clock_before_its_deadline_in_for
         clock("return-visit#0", "2026-12-01T09:00:00+00:00", stopped_at="2026-11-30T01:30:00+00:00"),
     ]
     assert [c["key"] for c in extendable(clocks, now)] == ["resolution#0"]
+
+
+def sla(kind: str, clock: str, key: str, **payload: Any) -> dict[str, Any]:
+    return {"type": f"complaints.sla.{kind}", "payload": {"clock": clock, "key": key, **payload}}
+
+
+def test_a_major_complaint_s_clear_answer_and_a_promise_are_counted_down_beside_the_steps() -> None:
+    """Found on `make up`: six residents' lift complaint, major, showed 'result due in 2 weeks' (the
+    settlement) in the queue and on its page; its 2-day clear answer to the customer and the time the
+    department promised the customer were nowhere among the clocks."""
+    settled_by, answer_by, promised_by = NOW + timedelta(days=15), NOW + timedelta(days=2), NOW + timedelta(hours=3)
+    history = {
+        "state": "in-handling",
+        "checks": [check("result", "pending", settled_by)],
+        "timeline": [
+            sla("ClockStarted", "clear-answer", "clear-answer#0", deadline=answer_by.isoformat()),
+            sla("ClockStarted", "settlement", "settlement#0", deadline=settled_by.isoformat()),
+            sla("ClockStarted", "commitment", "commitment#0", deadline=promised_by.isoformat()),
+        ],
+    }
+    assert [(c.step, c.due_at, c.level) for c in countdowns(history, NOW)] == [
+        ("commitment", promised_by, Level.OK),
+        ("clear-answer", answer_by, Level.OK),
+        ("result", settled_by, Level.OK),
+    ]
+    # the SLA's word on each: a warning, a breach, an approved extension, and a clock that stopped
+    history["timeline"] += [
+        sla("DeadlineWarning", "commitment", "commitment#0", deadline=promised_by.isoformat(), fraction=0.8),
+        sla("ExtensionDecided", "clear-answer", "clear-answer#0", approved=True,
+            until=(answer_by + timedelta(days=1)).isoformat(), reason="ok"),
+    ]  # fmt: skip
+    assert {c.step: (c.due_at, c.level) for c in countdowns(history, NOW)} == {
+        "commitment": (promised_by, Level.WARNING),
+        "clear-answer": (answer_by + timedelta(days=1), Level.OK),
+        "result": (settled_by, Level.OK),
+    }
+    history["timeline"] += [
+        sla("DeadlineBreached", "commitment", "commitment#0", deadline=promised_by.isoformat(), escalation_level=1),
+        sla("ClockStopped", "clear-answer", "clear-answer#0", deadline=answer_by.isoformat()),
+    ]
+    assert [(c.step, c.level) for c in countdowns(history, NOW)] == [
+        ("commitment", Level.BREACHED),
+        ("result", Level.OK),
+    ]
+    assert [c.step for c in countdowns(history | {"state": "closed"}, NOW)] == ["result"]

@@ -287,3 +287,169 @@ def test_what_triage_asks_a_person_to_review_is_on_the_page_until_someone_judges
         assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text  # the override judged it
     finally:
         TRIAGE["decision"].pop("review")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "already used"), ("zh-Hant", "已用於"), ("zh-Hans", "已用于")])
+def test_a_reference_already_used_is_said_as_that_not_as_a_step_of_the_complaint(
+    desk: Any, lang: str, words: str
+) -> None:
+    """Found walking through `make up`: the same office reference with other details is intake's 409,
+    and the register page said 'This cannot be done at this step of the complaint' of a complaint that
+    does not exist yet."""
+    client, stand, keys = desk
+    detail = "office reference 'W-2' already registered a complaint with different details; use a new reference"
+    stand.register_answer = httpx.Response(409, json={"detail": detail})
+    signed_in(client, keys["hk-central/reception"], lang)
+    answer = register(client)
+    assert answer.status_code == 409
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    assert words in problem and "step" not in problem.split("[")[0], problem
+
+
+EARLIER, ELSEWHERE = uuid4(), uuid4()
+
+
+@pytest.mark.parametrize(
+    ("lang", "evidence", "elsewhere"),
+    [("en", "the same name and unit", "another office"), ("zh-Hant", "相同姓名及單位", "另一個管理處")],
+)
+def test_the_complainant_s_earlier_complaints_are_named_by_reference_with_the_evidence_in_words(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, evidence: str, elsewhere: str
+) -> None:
+    """Found on `make up`: the same person again (by name and unit, another contact) showed the earlier
+    complaint as a bare complaint id, and why triage thinks it is the same person as 'name+unit, name'
+    on an English and a Chinese page alike."""
+    client, stand, keys = desk
+    history = {"earlier_complaints": 2, "recent_complaint_ids": [], "invalid_complaints": 0,
+               "flagged_for_review": False,
+               "matches": [{"complaint_id": str(EARLIER), "matched_on": ["name+unit", "name"]}],
+               "possible_matches": [{"complaint_id": str(ELSEWHERE), "matched_on": ["name"]}]}  # fmt: skip
+    triage = TRIAGE | {"decision": TRIAGE["decision"] | {"history": history}}
+    earlier = HISTORY | {"complaint": HISTORY["complaint"] | {"complaint_id": str(EARLIER), "office_reference": "W-0"}}
+    answer_as_services = stand.__call__
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "triage":
+            return httpx.Response(200, json=triage)
+        if request.url.path == f"/complaints/{EARLIER}":
+            return httpx.Response(200, json=earlier)
+        if request.url.path == f"/complaints/{ELSEWHERE}":  # another office's: no such complaint for this key
+            return httpx.Response(404, json={"detail": "no such complaint"})
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/supervisor"], lang)
+    page = client.get(f"/complaints/{CID}").text
+    rows = [plain(r) for r in re.findall(r'data-testid="earlier">(.*?)</li>', page, re.S)]
+    assert len(rows) == 2, page
+    assert "W-0" in rows[0] and evidence in rows[0] and f'href="/complaints/{EARLIER}"' in page
+    assert "name+unit" not in rows[0] and str(EARLIER) not in rows[0]
+    assert elsewhere in rows[1] and f'href="/complaints/{ELSEWHERE}"' not in page
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "has not heard of this complaint yet"), ("zh-Hant", "尚未收到")])
+def test_a_form_for_a_case_not_opened_yet_says_so_on_the_complaint_s_page_not_no_such_complaint(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Found on `make up` with the handling worker stopped: the complaint's page offered 'Accept the case'
+    (triage had routed it), handling answered 404 'no such case', and the desk said 'No such complaint:
+    there is no complaint here for you' of a complaint it had just shown."""
+    client, stand, keys = desk
+    answer_as_services = stand.__call__
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "handling" and request.method == "POST":
+            return httpx.Response(404, json={"detail": "no such case"})
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/staff"], lang)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/complaints/{CID}").text)[1]  # type: ignore[index]
+    answer = client.post(f"/complaints/{CID}/accept", data={"csrf": token}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith(f"/complaints/{CID}?")
+    page = client.get(answer.headers["location"]).text
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
+    assert words in problem and "handling" in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "hotline reference"), ("zh-Hant", "熱線編號"), ("zh-Hans", "热线编号")]
+)
+def test_the_register_form_says_where_a_hotline_call_s_reference_goes(desk: Any, lang: str, words: str) -> None:
+    """Found on `make up`: the hotline page tells the office to register the call 'quoting the hotline
+    reference', and the projection looks for it as the office reference (or in the texts), but the
+    registration form said nothing of it: a receptionist had no way to know where it goes."""
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/reception"], lang)
+    page = client.get("/register").text
+    hint = plain(re.search(r'data-testid="hotline-hint">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
+    assert words in hint
+
+
+WARNED = {
+    "type": "complaints.notifications.NotificationRequested", "occurred_at": "2026-11-30T10:12:00+00:00",
+    "actor": SLA, "summary": "important complaint: level 1 told", "causation_id": None,
+    "explanation": {"reason": "hand-over clock: 50% of the allowed time used; deadline 2026-11-30T10:17+00:00",
+                    "rule": "sla.hand-over@v1", "caused_by": []},
+    "payload": {"severity": "important", "level": 1, "recipients": [{"office_id": "hk-central", "role": "supervisor"}],
+                "subject": "hand-over clock: 50% of the allowed time used; deadline 2026-11-30T10:17+00:00"},
+}  # fmt: skip
+
+
+def test_an_english_page_writes_a_warning_s_deadline_in_the_office_s_time_not_utc(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on `make up`: in Hong Kong after midnight, an English timeline said 'hand-over clock: 50% of
+    the allowed time used; deadline 2026-11-30T16:35+00:00' beside '12:30:00 AM' lines: the service's
+    UTC text, where the Chinese pages already said the deadline in the office's time."""
+    client, stand, keys = desk
+    answer_as_services = stand.__call__
+    history = HISTORY | {"timeline": [*HISTORY["timeline"], WARNED]}
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "projection" and request.url.path == f"/complaints/{CID}":
+            return httpx.Response(200, json=history)
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/supervisor"], "en")
+    page = client.get(f"/complaints/{CID}").text
+    shown = [plain(r) for r in re.findall(r'data-testid="reason">(.*?)</span>', page, re.S)]
+    warning = next(r for r in shown if "50%" in r)
+    assert "6:17" in warning and "+00:00" not in warning, warning  # 10:17 UTC is 18:17 in Hong Kong
+    assert WARNED["explanation"]["reason"] in page  # the service's words, one click away
+
+
+NOT_LISTED, UNKNOWN = uuid4(), uuid4()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "not in the complaint list yet"), ("zh-Hant", "仍未顯示")])
+def test_a_complaint_recorded_but_not_listed_yet_is_said_so_not_no_such_complaint(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Found on `make up` with the projection's worker stopped: the receptionist recorded HK-W-006, was
+    told 'it appears in the queue within seconds', and its page said 'No such complaint: there is no
+    complaint here for you'. Intake had recorded it (no. 14), for that very office."""
+    client, stand, keys = desk
+    answer_as_services = stand.__call__
+    recorded = {"complaint_id": str(NOT_LISTED), "office_id": "hk-central", "sequence_number": 14,
+                "registered_at": "2026-11-30T16:57:13+00:00", "registered_by": "hk-central/reception",
+                "form": {"office_reference": "HK-W-006"}}  # fmt: skip
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/complaints/{NOT_LISTED}":
+            if request.url.host == "intake":
+                return httpx.Response(200, json=recorded)
+            return httpx.Response(404, json={"detail": "no such complaint"})
+        if request.url.path == f"/complaints/{UNKNOWN}":  # another office's: neither service shows it
+            return httpx.Response(404, json={"detail": "no such complaint"})
+        return answer_as_services(request)
+
+    monkeypatch.setattr(Services_, "__call__", lambda self, request: answers(request))
+    signed_in(client, keys["hk-central/reception"], lang)
+    page = client.get(f"/complaints/{NOT_LISTED}")
+    said = plain(re.search(r'data-testid="not-listed-yet">(.*?)</p>', page.text, re.S)[1])  # type: ignore[index]
+    assert words in said and "14" in said and "HK-W-006" in page.text
+    assert 'data-testid="not-found"' not in page.text
+    # a complaint intake does not know for this person stays no complaint
+    assert client.get(f"/complaints/{UNKNOWN}").status_code == 404

@@ -279,3 +279,29 @@ async def test_a_staff_mail_links_to_the_complaint_at_the_desk(smtp: SmtpSink, h
         in m.get_payload(decode=True).decode()
         for m in smtp.messages
     )
+
+
+async def test_a_notification_and_a_receipt_handed_again_are_counted_once_and_a_receipt_given_up_on_not_at_all(
+    smtp: SmtpSink, hooks: HookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found on `make up` as an operator: after half an hour, `notifier_notifications_total` said 1,318
+    notifications heard of the 85 the services had published, and `notifier_receipts_total` 43 receipts
+    sent while no mail server listened: the reconciler hands every message of its lookback to the worker
+    again each round, and each hand-over counted again; a receipt given up on counted as sent."""
+    service = notifier(smtp, hooks, Letters())
+    message = wire(major("office-b", roles=("leader", "supervisor")))
+    with caplog.at_level(logging.INFO, logger="services.notifier.application"):
+        for _ in range(3):  # the agent, then two reconciler rounds
+            await service.handle(message, ORIGIN)
+    assert service.counts.notifications == 1
+    handled = [r for r in caplog.records if r.getMessage().startswith("notification ") and r.levelno >= logging.INFO]
+    assert len(handled) == 1  # the repeats are debug lines, not one INFO line a message a reconciler round
+    receipt = wire(registered("chan.tai.man@mail.test"))
+    for _ in range(3):
+        await service.receipt(receipt, ORIGIN)
+    assert service.counts.receipts == 1 and len(smtp.messages) == 4  # 3 staff mails, 1 receipt
+
+    smtp.mailbox.refuse.add("nobody@mail.test")
+    refused = notifier(smtp, hooks, Letters(), attempts=2)
+    await refused.receipt(wire(registered("nobody@mail.test")), ORIGIN)
+    assert refused.counts.receipts == 0 and refused.counts.sent == 0

@@ -138,6 +138,9 @@ def test_as_of_shows_a_complaint_as_it_was_known_then(scenario_store) -> None:
         "CaseOpened", "ClockStarted", "ClockStarted", "ComplaintRegistered", "ComplaintTriaged", "DeadlineWarning",
     ]  # fmt: skip
     assert body["state"] == "routed"
+    # `export` and `replay` take the instant as --at: so does as-of (an auditor on `make up` typed it so)
+    flagged = runner.invoke(cli, ["as-of", "--at", early.isoformat(), "--complaint", str(story.complaint_id)], env=env)
+    assert flagged.exit_code == 0 and json.loads(flagged.output) == body, flagged.output
     later = runner.invoke(cli, ["as-of", scenario.now.isoformat(), "--office", "hk-central"], env=env)
     stats = json.loads(later.output)["statistics"]
     assert stats["complaints"] == sum(s.office_id == "hk-central" for s in scenario.stories)
@@ -194,3 +197,52 @@ def test_verify_without_the_store_s_key_says_so_and_names_nothing_altered(tmp_pa
         assert "PROJECTION_CIPHER_KEY" in keyless.output and "altered" not in keyless.output
     keyed = runner.invoke(cli, ["verify"], env={**env, "PROJECTION_CIPHER_KEY": key})
     assert keyed.exit_code == 0 and "chain intact" in keyed.output, keyed.output
+
+
+def test_every_time_in_the_evidence_pack_s_tables_is_utc_as_it_says() -> None:
+    """Found on `make up`: the pack says "All times are UTC", yet a complaint an office received at
+    00:23 in Hong Kong showed its 'recorded' limit and its clocks' start as '…+08:00' beside UTC times,
+    and a step not yet owed showed 'None' as its due time."""
+    from services.projection.adapters.export import render_html
+
+    step = {
+        "step": "recorded",
+        "rule": "everything recorded",
+        "status": "done",
+        "violation": False,
+        "due_at": "2026-12-01T01:23:00+08:00",
+        "done_at": "2026-11-30T16:23:40.666700+00:00",
+        "note": None,
+    }
+    waiting = {
+        "step": "reply",
+        "rule": "everything has a result",
+        "status": "waiting",
+        "violation": False,
+        "due_at": None,
+        "done_at": None,
+        "note": None,
+    }
+    started = {
+        "event_id": "e1",
+        "type": "complaints.sla.ClockStarted",
+        "summary": "hand-over clock started",
+        "occurred_at": "2026-12-01T00:23:00+08:00",
+        "actor": {"id": "system:sla", "role": "system"},
+        "causation_id": None,
+        "digest": "ab" * 32,
+    }
+    pack = {"subject": "complaint c1", "judged_at": "2026-11-30T16:34:43.569594+00:00", "policy_version": 1,
+            "hash": "sha256", "chain_verified": True, "chain_findings": [],
+            "complaints": [{"complaint": {"office_reference": "HK-W-001", "complaint_id": "c1",
+                                          "office_id": "hk-central", "sequence_number": 1, "validity": "valid",
+                                          "severity": "important", "business_area": "public-facilities"},
+                            "state": "closed", "checks": [step, waiting],
+                            "events": [{"event_id": "e1", "chain": {"office_id": "hk-central", "position": 1}}],
+                            "timeline": [started]}]}  # fmt: skip
+    page = render_html(pack)
+    assert "All times are UTC" in page
+    assert "+08:00" not in page and "None" not in page
+    assert "2026-11-30T17:23:00Z" in page  # the recorded limit, 01:23 in Hong Kong
+    assert "2026-11-30T16:23:00Z" in page  # the clock's start, 00:23 in Hong Kong
+    assert "2026-11-30T16:23:40Z" in page and "Judged at 2026-11-30T16:34:43Z" in page

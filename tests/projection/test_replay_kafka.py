@@ -21,6 +21,7 @@ from psycopg import sql
 from services.projection import bootstrap
 from services.projection.adapters import replay as replay_module
 from services.projection.adapters.export import canonical_export
+from services.projection.entrypoints import audit as audit_module
 from services.projection.entrypoints.audit import run_replay
 from services.projection.settings import ProjectionSettings
 from shared.bus import kafka
@@ -145,3 +146,57 @@ async def test_a_replay_of_many_offices_over_many_partitions_equals_the_live_rea
     finally:
         fresh.close()
         live.close()
+
+
+async def test_a_replay_while_the_live_worker_goes_on_compares_what_the_live_store_had_at_its_positions(
+    kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on `make up`: the auditor's replay said NO on a running system. It read the live store's
+    positions, replayed up to them, and exported the live store only afterwards, by when its worker had
+    handled an SLA warning more. Here the live worker handles the second half of the events just after
+    the replay first reads the positions."""
+    run = uuid.uuid4().hex[:8]
+    offices = tuple(f"office-{run}-{n}" for n in range(2))
+    scenario = build(run, offices=offices, per_office=4, seed=5)
+    events = scenario.events()
+    keys = sorted({str(e.key) for e in events})
+    first = [e for e in events if str(e.key) in keys[: len(keys) // 2]]
+    later = [e for e in events if str(e.key) not in keys[: len(keys) // 2]]
+    settings = ProjectionSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        consumer_group=f"projection-{run}",
+        keys_file=tmp_path / "keys.json",
+        store="sqlite",
+        state_dir=tmp_path / "live",
+    )
+
+    async def live_worker_until(count: int) -> None:
+        worker = bootstrap.application(settings)
+        try:
+            await run_until(
+                lambda: worker.refresh() >= 0 and sum(len(worker.read.links(o)) for o in offices) >= count,
+                bootstrap.consumer(settings, worker).run,
+                timeout=120,
+            )
+        finally:
+            worker.close()
+
+    await publish_interleaved(kafka_bootstrap, first, seed=1)
+    await live_worker_until(len(first))
+    await publish_interleaved(kafka_bootstrap, later, seed=2)
+
+    read_positions = audit_module.targets
+    calls = 0
+
+    async def positions_then_the_worker_goes_on(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        goal = await read_positions(*args)
+        if calls == 1:
+            await live_worker_until(len(events))
+        return goal
+
+    monkeypatch.setattr(audit_module, "targets", positions_then_the_worker_goes_on)
+    report, equal, live_export, replayed = await run_replay(settings, tmp_path / "replay", scenario.now, workers=0)
+    assert equal and live_export == replayed
+    assert report.events >= len(events)  # the replay went on to where the live store had got

@@ -28,6 +28,12 @@ def key(address: str, obj: str, description: str = "", area: str = "electromecha
         ("Flat B, 12/F, Block 3, 德福花園", "德福花园", "3", "12", "b"),
         # A district inside a name stays (it is removed only as a part of its own).
         ("Building 8, Unit 1203, Futian Park, Futian District, Shenzhen", "futian park", "8", "", "1203"),
+        # A district before a word that only names a kind of place is the estate's own name (found on
+        # `make up`: 福田花园 read as 花园, so every "<district>花园" was one estate).
+        ("福田花园2栋1503室", "福田花园", "2", "15", "3"),
+        ("深圳市福田区福田花园2栋1503室", "福田花园", "2", "15", "3"),
+        ("沙田第一城12座5樓A室", "沙田第一城", "12", "5", "a"),
+        ("深圳市福田区景田花园2栋1503室", "景田花园", "2", "15", "3"),
     ],
 )
 def test_addresses_in_either_order_and_script_are_read_alike(
@@ -137,3 +143,9 @@ def test_an_estate_name_declared_in_the_rules_joins_the_english_and_chinese_name
     # Another estate is still not guessed.
     other = incident_place({"unit_address": "Block 3, Laguna City", "object": "Lift"}, "x", "hk", names)
     assert "cannot be matched by name" in other.reason
+
+
+def test_gardens_named_after_two_districts_are_two_estates_not_one_incident() -> None:
+    futian = key("福田花园2栋1503室", "电梯", "电梯坏了")
+    nanshan = key("南山花园2栋801室", "电梯", "电梯坏了")
+    assert futian == "福田花园/block 2|lift" and nanshan == "南山花园/block 2|lift"

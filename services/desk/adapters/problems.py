@@ -145,6 +145,18 @@ def field_of(loc: list[Any], _: Gettext, form: str | None = None) -> str:
     return _(label) if label else ".".join(path)
 
 
+def not_heard_of_yet(service: str, detail: str, _: Gettext) -> str:
+    """A form's service answered 404 for a complaint the person can see: it has not heard of it yet."""
+    return (
+        _(
+            "The %(service)s service has not heard of this complaint yet (it is still on its way there); "
+            "nothing was recorded: try again shortly."
+        )
+        % {"service": service}
+        + f" [{service} 404: {detail}]"
+    )
+
+
 def explain(
     service: str, status: int, detail: str, problems: list[dict[str, Any]] | None, _: Gettext, form: str | None = None
 ) -> str:
@@ -157,6 +169,10 @@ def explain(
         needed = re.search(r"roles \[([^\]]*)\]", detail)
         roles = needed[1].replace("'", "") if needed else ""
         return _("Your role may not do this (it needs: %(roles)s).") % {"roles": roles} + tail
+    if status == 409 and form == "register":  # intake: the office reference names another complaint already
+        return (
+            _("This office reference is already used for a complaint with other details: give a new reference.") + tail
+        )
     if status == 409:
         return _("This cannot be done at this step of the complaint.") + tail
     if status == 413:

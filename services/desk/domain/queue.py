@@ -1,5 +1,6 @@
-"""A complaint's clocks as the queue shows them: each record-rule step still owed, when it is due, how
-long is left, and whether it is on time, in warning or breached. The deadlines and verdicts are the
+"""A complaint's clocks as the queue shows them: each record-rule step still owed (and, beside them, a
+major complaint's clear answer and the times promised to the customer), when it is due, how long is
+left, and whether it is on time, in warning or breached. The deadlines and verdicts are the
 SLA's (read through the projection's history, which carries them); the desk only counts down.
 """
 
@@ -82,7 +83,50 @@ def countdowns(history: dict[str, Any], now: datetime) -> list[Countdown]:
         if status == "late":  # done, but late: nothing left to count down
             remaining = None
         found.append(Countdown(str(check.get("step")), due, remaining, level, status))
+    if history.get("state") != "closed":
+        found.extend(_running(kind, due, now, said) for kind, due, said in _clocks_beside_steps(timeline))
     return sorted(found, key=lambda c: (c.due_at is None, c.due_at or now))
+
+
+# The SLA's clocks that time no step of the record rule, counted down beside the steps: a major
+# complaint's clear answer to the customer (2 days; the result's own limit is the 15 days' settlement,
+# so the queue showed a major complaint as due in two weeks), and each time promised to the customer.
+BESIDE_STEPS = frozenset({"clear-answer", "commitment"})
+
+
+def _clocks_beside_steps(timeline: list[dict[str, Any]]) -> list[tuple[str, datetime, Level]]:
+    """Those clocks still running, from the SLA's events on the timeline: (kind, deadline in force, what
+    the SLA said of it). Started, not stopped or superseded; an approved extension moves the deadline."""
+    running: dict[str, tuple[str, datetime, Level]] = {}
+    for entry in timeline:
+        kind_of_event = str(entry.get("type", "")).rsplit(".", 1)[-1]
+        payload = entry.get("payload") or {}
+        key, clock = payload.get("key"), str(payload.get("clock"))
+        if not key or clock not in BESIDE_STEPS:
+            continue
+        if kind_of_event == "ClockStarted" and (deadline := _instant(payload.get("deadline"))):
+            running[key] = (clock, deadline, Level.OK)
+        elif kind_of_event in ("ClockStopped", "ClockSuperseded"):
+            running.pop(key, None)
+        elif key in running and kind_of_event == "ExtensionDecided" and payload.get("approved"):
+            until = _instant(payload.get("until"))
+            running[key] = (clock, until or running[key][1], running[key][2])
+        elif key in running and kind_of_event == "DeadlineWarning" and running[key][2] is Level.OK:
+            running[key] = (*running[key][:2], Level.WARNING)
+        elif key in running and kind_of_event == "DeadlineBreached":
+            running[key] = (*running[key][:2], Level.BREACHED)
+    return list(running.values())
+
+
+def _running(kind: str, due: datetime, now: datetime, said: Level) -> Countdown:
+    remaining = int((due - now).total_seconds())
+    if said is Level.BREACHED or remaining < 0:
+        level = Level.BREACHED
+    elif said is Level.WARNING or remaining <= WARNING_WINDOW.total_seconds():
+        level = Level.WARNING
+    else:
+        level = Level.OK
+    return Countdown(kind, due, remaining, level, "overdue" if level is Level.BREACHED else "pending")
 
 
 def worst(levels: list[Countdown]) -> Level:

@@ -39,7 +39,7 @@ from ..adapters.identity import Identities
 from ..adapters.office_zone import CURRENT as CURRENT_ZONE
 from ..adapters.office_zone import OfficeZones, current_zone
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
-from ..adapters.problems import Gettext, explain, explain_form
+from ..adapters.problems import Gettext, explain, explain_form, not_heard_of_yet
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, DeskApplication, NotFound, QueueRow
@@ -307,7 +307,7 @@ def create_app(
             _sign_in_again_if_refused(request, error)
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
                           now=data.get("received_at", ""), may=True, values=data, limits=REGISTRATION_LIMITS,
-                          problem=_problem(error, words(request)),
+                          problem=_problem(error, words(request), "register"),
                           contact_refused=_contact_refused(error))  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
         return RedirectResponse(f"/queue?{query}", status_code=303)
@@ -401,6 +401,11 @@ def create_app(
         try:
             page = await desk.complaint(session.forwarded, complaint_id, clock())
         except NotFound:
+            # Recorded (intake knows it, for this office) but not listed yet: the list is behind, and the
+            # receptionist who just recorded it is told so, not "no such complaint".
+            recorded = await desk.registration(session.forwarded, complaint_id)
+            if recorded is not None:
+                return render(request, "not_listed_yet.html", recorded=recorded)
             return render(request, "not_found.html", status_code=404)
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
@@ -423,7 +428,13 @@ def create_app(
         except (FormProblem, ServiceError) as error:
             _sign_in_again_if_refused(request, error)
             if isinstance(error, ServiceError) and error.status == 404:
-                return render(request, "not_found.html", status_code=404)
+                # The page was there: the complaint is the person's. The service the form goes to has not
+                # heard of it yet (its worker behind or stopped): said on the page, not "no such complaint".
+                if not await desk.visible(session.forwarded, complaint_id):
+                    return render(request, "not_found.html", status_code=404)
+                said = not_heard_of_yet(error.service, error.detail, words(request))
+                return RedirectResponse(f"{base}?{urlencode({'problem': said, 'form': name})}#form-{quote(name)}",
+                                        status_code=303)  # fmt: skip
             query = urlencode({"problem": _problem(error, words(request), name), "form": name})
             return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)

@@ -1,9 +1,11 @@
 """The desk's pages: one Jinja2 environment per language, each with that language's gettext catalogue
 installed (Babel), filters that write times and countdowns the way that language does, and the
-services' reasons said again in the page's language (`domain/reasons.py`) where it is not English."""
+services' reasons said again in the page's language (`domain/reasons.py`) where it is not English, and
+on English pages where the service's words hold a UTC instant (said again in the office's time)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -46,12 +48,19 @@ class Pages:
         return self.environments[language].get_template(template).render(**context)
 
 
+# An instant as the services write it in a reason ('deadline 2026-11-30T16:35+00:00'): UTC, where every
+# other time on a page is the office's; an English page says such a reason again with the page's times.
+UTC_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def _reason_globals(language: str, gettext: Callable[[str], str], when: Callable[[Any], str]) -> dict[str, Any]:
     """`triage_reason(aspect, explanation, decision)`, `event_reason(event)`, `review_reason(text)`: the
     reason in the page's words, or None (English pages, or a rule not known here: the service's text)."""
 
     def said(found: Said | None) -> str | None:
-        return None if found is None or language == i18n.DEFAULT else say(found, gettext, when)
+        if found is None or (language == i18n.DEFAULT and not UTC_INSTANT.search(found.original)):
+            return None  # an English page keeps the service's words, unless they hold a UTC instant
+        return say(found, gettext, when)
 
     def of_event(event: Mapping[str, Any]) -> str | None:
         explanation = event.get("explanation")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -118,7 +118,7 @@ def render_html(pack: dict[str, Any]) -> str:
         "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}"
         ".violation{background:#fdd}.ok{background:#dfd}code{font-size:11px}</style></head><body>",
         f"<h1>Evidence pack: {e(pack['subject'])}</h1>",
-        f"<p>Judged at {e(pack['judged_at'])}; policy version {pack['policy_version']}. "
+        f"<p>Judged at {e(_utc(pack['judged_at']))}; policy version {pack['policy_version']}. "
         f"Hash chain: <strong>{'verified' if pack['chain_verified'] else 'BROKEN'}</strong>. "
         f"{e(pack['hash'])}</p>",
         "<h2>How to read this pack</h2>",
@@ -155,13 +155,13 @@ def render_html(pack: dict[str, Any]) -> str:
         )
         for check in c["checks"]:
             css = "violation" if check["violation"] else "ok"
-            due = str(check["due_at"]) + (
-                f" (extended to {check['extended_until']})" if check.get("extended_until") else ""
+            due = _utc(check["due_at"]) + (
+                f" (extended to {_utc(check['extended_until'])})" if check.get("extended_until") else ""
             )
             parts.append(
                 f"<tr class='{css}'><td>{e(check['step'])}</td><td>{e(check['rule'])}</td>"
                 f"<td>{e(check['status'])}</td><td>{e(due)}</td>"
-                f"<td>{e(str(check['done_at'] or ''))}</td><td>{e(str(check.get('since') or ''))}</td>"
+                f"<td>{e(_utc(check['done_at']))}</td><td>{e(_utc(check.get('since')))}</td>"
                 f"<td>{e(str(check.get('note') or ''))}</td></tr>"
             )
         parts.append(
@@ -173,7 +173,7 @@ def render_html(pack: dict[str, Any]) -> str:
         for t in c["timeline"]:
             link = chain.get(t["event_id"], {})
             parts.append(
-                f"<tr><td>{e(t['occurred_at'])}</td><td>{e(t['summary'])}<br><code>{e(t['type'])}"
+                f"<tr><td>{e(_utc(t['occurred_at']))}</td><td>{e(t['summary'])}<br><code>{e(t['type'])}"
                 f"</code></td><td>{e(t['actor']['id'])} ({e(t['actor']['role'])})</td>"
                 f"<td>{_cause(t['causation_id'], said)}</td><td><code>{e(t['digest'][:16])}…"
                 f"</code></td><td>{e(str(link.get('office_id')))} #{link.get('position')}</td></tr>"
@@ -181,6 +181,22 @@ def render_html(pack: dict[str, Any]) -> str:
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _utc(value: object) -> str:
+    """An instant as the pack says every time is: UTC, to the second ('2026-11-30T17:23:00Z'). Times an
+    office gave (when it received a complaint, and the limits counted from it) keep the office's offset
+    in the data (evidence.json keeps them as recorded); a table that says "all times are UTC" showed
+    them as '2026-12-01T01:23:00+08:00' beside UTC ones. Anything not an instant is shown as it is."""
+    if value is None or value == "":
+        return ""
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if instant.tzinfo is None:
+        return str(value)
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _cause(causation_id: str | None, said: dict[str, str]) -> str:

@@ -119,6 +119,34 @@ async def targets(
     return result
 
 
+class LiveStoreMoving(RuntimeError):
+    """The live projection handled records during every try at exporting it: no snapshot to compare."""
+
+
+async def settled_live_export(
+    goal_of: Callable[[], Awaitable[dict[TopicPartition, int]]],
+    export: Callable[[], bytes],
+    attempts: int = 20,
+    pause: float = 0.5,
+) -> tuple[dict[TopicPartition, int], bytes]:
+    """The live store's positions and its export, taken together: the positions are read before and
+    after the export and kept only when they are equal (its worker saves effects and positions in one
+    transaction, so the export saw exactly those positions); else tried again after `pause`. The replay
+    then reads up to them. Reading the positions, replaying, and only then exporting the live store
+    compared a store that had gone on meanwhile: on a running system (`make up`) the replay said NO for
+    an SLA warning handled during it."""
+    for _ in range(attempts):
+        goal = await goal_of()
+        exported = export()
+        if await goal_of() == goal:
+            return goal, exported
+        await asyncio.sleep(pause)
+    raise LiveStoreMoving(
+        f"the live projection handled records during each of {attempts} exports: "
+        "stop its worker (`supervisorctl stop complaints:projection-worker`) or replay at a quieter time"
+    )
+
+
 class Batches:
     """Records gathered per partition into batches of up to `size` (each partition's order kept, cut
     at its goal offset), so the replay commits a few large transactions instead of one per fetch.

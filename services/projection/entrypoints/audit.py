@@ -34,7 +34,16 @@ from shared.settings import Store
 
 from .. import bootstrap
 from ..adapters.export import canonical_export, evidence_for_complaint, evidence_for_office_week, render_html
-from ..adapters.replay import ReplayReport, fresh_environment, raw_consume, replay, targets, topic_events
+from ..adapters.replay import (
+    LiveStoreMoving,
+    ReplayReport,
+    fresh_environment,
+    raw_consume,
+    replay,
+    settled_live_export,
+    targets,
+    topic_events,
+)
 from ..adapters.sources import FollowupCases, differences
 from ..adapters.statistics_tables import statistics_of
 from ..adapters.stored_chain import stored_links
@@ -113,7 +122,13 @@ async def run_replay(
     fresh = bootstrap.application(fresh_settings, env=fresh_environment(fresh_settings))
     try:
         topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
-        goal = await targets(settings.kafka_bootstrap_servers, topics, settings.consumer_group, live)
+        servers, group = settings.kafka_bootstrap_servers, settings.consumer_group
+        if live is not None:  # the live export first, with the positions it shows (the worker may run on)
+            goal, live_export = await settled_live_export(
+                lambda: targets(servers, topics, group, live), lambda: canonical_export(live, now)
+            )
+        else:
+            goal, live_export = await targets(servers, topics, group, None), None
         total = sum(o + 1 for o in goal.values() if o >= 0)
         with _progress() as bar:
             raw_task = bar.add_task("raw aiokafka", total=total)
@@ -141,10 +156,10 @@ async def run_replay(
             bar.update(raw_task, completed=total)  # offsets of transaction markers hold no record
             bar.update(task, completed=total)
         cpu = _cpu_with_workers() - cpu  # the workers have ended: their time is counted
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the exports are built
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the live export held, not the replay's
         report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu, rss, phases)
         replayed = canonical_export(fresh, now)
-        live_export = canonical_export(live, now) if live is not None else replayed
+        live_export = live_export if live_export is not None else replayed
         return report, replayed == live_export, live_export, replayed
     finally:
         fresh.close()
@@ -175,9 +190,13 @@ def replay_command(
     _store_is_readable(settings)
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
-    report, equal, live_export, replayed = asyncio.run(
-        run_replay(settings, folder, now, into_database=into_database, workers=workers)
-    )
+    try:
+        report, equal, live_export, replayed = asyncio.run(
+            run_replay(settings, folder, now, into_database=into_database, workers=workers)
+        )
+    except LiveStoreMoving as moving:
+        console.print(f"no comparison: {moving}")
+        raise typer.Exit(3) from moving
     table = Table(title="replay")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -187,7 +206,7 @@ def replay_command(
     table.add_row("raw aiokafka records/s (same topics, same run)", f"{report.raw_rate:,.0f}")
     store, tables = report.phases.get("store", 0.0), report.phases.get("tables", 0.0)
     table.add_row("replay seconds: store / read-side tables", f"{store:,.1f} / {tables:,.1f}")
-    table.add_row("peak RSS MiB by the end of the replay (before the exports)", f"{report.peak_rss_mib:,.0f}")
+    table.add_row("peak RSS MiB by the end of the replay (the live export held)", f"{report.peak_rss_mib:,.0f}")
     table.add_row("CPU seconds: replay / raw aiokafka", f"{report.cpu_seconds:,.2f} / {report.raw_cpu_seconds:,.2f}")
     table.add_row("canonical export bytes (live / replay)", f"{len(live_export)} / {len(replayed)}")
     table.add_row("equal byte for byte", "yes" if equal else "NO")
@@ -201,12 +220,16 @@ def replay_command(
 
 @cli.command("as-of")
 def as_of_command(
-    at: str = typer.Argument(..., help="The instant, with its time zone."),
+    at: str = typer.Argument(None, help="The instant, with its time zone (or give it as --at, as `export` takes it)."),
     complaint: UUID = typer.Option(None, help="One complaint."),
     office: str = typer.Option(None, help="One office (default: the group)."),
+    at_option: str = typer.Option(None, "--at", help="The instant, as the other commands take it."),
 ) -> None:
     """A complaint, an office or the group as it was known at an instant: only the events that had
     happened by then, with the record rule judged at that instant."""
+    if (at is None) == (at_option is None):
+        raise typer.BadParameter("give the instant once: `as-of 2026-11-05T12:00:00+08:00` or `--at …`")
+    at = at or at_option
     settings = ProjectionSettings()
     _store_is_readable(settings)
     app = bootstrap.application(settings)

@@ -71,6 +71,14 @@ _EN_REGIONS = (
 _EN_REGION = re.compile(rf"(?:(?:{_EN_REGIONS})\s*)+")
 
 
+# What only names a kind of place: left alone, a district before it is part of the estate's name
+# (福田花园 is an estate in Futian; stripped to 花园, every "<district>花园" was one estate, and their
+# complaints one incident). Canonical forms: Simplified.
+_GENERIC_NAME = re.compile(
+    r"(?:花园|花园城|中心|广场|市广场|大厦|商场|城|新城|第一城|村|新村|邨|新邨|苑|阁|山庄|豪庭|公寓|家园|小区)?"
+)
+
+
 @dataclass(frozen=True)
 class Address:
     """An address as understood. `estate` is canonical (Simplified, lower-case) or empty; `building`,
@@ -149,8 +157,9 @@ def _estate(rest: str) -> str:
         while stripped:
             stripped = False
             for region in _REGIONS:
-                if part.startswith(region):
-                    part, stripped = part[len(region) :].strip(), True
+                rest = part[len(region) :].strip()
+                if part.startswith(region) and not _GENERIC_NAME.fullmatch(rest):
+                    part, stripped = rest, True
                     break
         if re.search(r"[^\W\d_]", part):
             names.append(part)
