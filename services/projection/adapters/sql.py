@@ -50,8 +50,30 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool) -> Iterator[Cursor]:
-        with self.datastore.transaction(commit=write) as cursor:
-            yield Cursor(cursor, self.postgres, copy_inserts=self.copy_inserts)
+        """A cursor in a transaction that commits when `write` (else rolls back). On PostgreSQL, each
+        wait on the server counts (a round trip costs more than the statement):
+        - a write transaction is pipelined: its statements are sent without waiting for each answer,
+          and only a read (`one`, `all`) or the commit waits, so a batch's dozen `executemany` cost
+          one round trip, not one each (a failed statement is raised at the next wait, and the whole
+          transaction is rolled back as before);
+        - a read runs on the pool's autocommit connection without BEGIN and ROLLBACK: in PostgreSQL's
+          READ COMMITTED each statement sees its own snapshot inside a transaction too, so the
+          transaction bought no consistency, only two round trips.
+        COPY (a rebuild's `copy_inserts`) cannot run in a pipeline: those transactions are not."""
+        if not self.postgres:
+            with self.datastore.transaction(commit=write) as cursor:
+                yield Cursor(cursor, False)
+            return
+        with self.datastore.get_connection() as conn:
+            if not write:
+                with conn.cursor() as cursor:
+                    yield Cursor(cursor, True)
+            elif self.copy_inserts:
+                with conn.transaction(), conn.cursor() as cursor:
+                    yield Cursor(cursor, True, copy_inserts=True)
+            else:
+                with conn.pipeline(), conn.transaction(), conn.cursor() as cursor:
+                    yield Cursor(cursor, True)
 
     def close(self) -> None:
         if self.owned:
@@ -80,7 +102,15 @@ class Cursor:
             return
         plain = PLAIN_INSERT.fullmatch(sql) if self.copy_inserts else None
         if plain is None:
-            self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+            if self.postgres:
+                # A cursor of its own: in a pipeline, an executemany's results may arrive after the
+                # next statement of its cursor was sent, and be taken as that statement's (psycopg
+                # 3.3: "the last operation didn't produce records"); the event-sourcing library's
+                # insert keeps its executemany on a cursor of its own too.
+                with self.cursor.connection.cursor() as cursor:
+                    cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+            else:
+                self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
             return
         with self.cursor.copy(f"COPY {plain[1]} ({plain[2]}) FROM STDIN") as copy:
             for row in rows:
