@@ -73,7 +73,7 @@ class Database:
                     yield Cursor(cursor, True, copy_inserts=True)
             else:
                 with conn.pipeline(), conn.transaction(), conn.cursor() as cursor:
-                    yield Cursor(cursor, True)
+                    yield Cursor(cursor, True, pipelined=True)
 
     def close(self) -> None:
         if self.owned:
@@ -85,15 +85,22 @@ PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \([?, ]+\)")
 
 
 class Cursor:
-    def __init__(self, cursor: Any, postgres: bool, copy_inserts: bool = False) -> None:
+    def __init__(self, cursor: Any, postgres: bool, copy_inserts: bool = False, pipelined: bool = False) -> None:
         self.cursor = cursor
         self.postgres = postgres
         self.copy_inserts = copy_inserts and postgres
+        # In a psycopg pipeline a statement's result may arrive after the next statement of its cursor
+        # was sent, and be taken for that one's ("the last operation didn't produce records (command
+        # status: INSERT 0 1)", psycopg 3.3, under load): there each statement gets a cursor of its own
+        # (as the event-sourcing library's insert keeps its executemany on a cursor of its own).
+        self.pipelined = pipelined
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgres else sql
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        if self.pipelined:
+            self.cursor = self.cursor.connection.cursor()
         self.cursor.execute(self._sql(sql), tuple(params))
         return self
 
@@ -102,15 +109,9 @@ class Cursor:
             return
         plain = PLAIN_INSERT.fullmatch(sql) if self.copy_inserts else None
         if plain is None:
-            if self.postgres:
-                # A cursor of its own: in a pipeline, an executemany's results may arrive after the
-                # next statement of its cursor was sent, and be taken as that statement's (psycopg
-                # 3.3: "the last operation didn't produce records"); the event-sourcing library's
-                # insert keeps its executemany on a cursor of its own too.
-                with self.cursor.connection.cursor() as cursor:
-                    cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
-            else:
-                self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+            if self.pipelined:
+                self.cursor = self.cursor.connection.cursor()
+            self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
             return
         with self.cursor.copy(f"COPY {plain[1]} ({plain[2]}) FROM STDIN") as copy:
             for row in rows:
