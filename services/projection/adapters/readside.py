@@ -364,9 +364,12 @@ class ReadSide(TableQueries):
                     touched[subject_id] = office
                     if entry["type"] == REGISTERED_TYPE:
                         registered.add(subject_id)
+        first: dict[str, tuple[str, str, str]] = {}  # a subject once (its first row: the one DO NOTHING keeps)
+        for row in subjects:
+            first.setdefault(row[0], row)
         cursor.executemany(
             "INSERT INTO projection_subjects (subject_id, kind, office_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            subjects,
+            list(first.values()),
         )
         cursor.executemany(
             "INSERT INTO projection_timeline (subject_id, version, event_id, type, occurred_key, topic, "
