@@ -6,8 +6,9 @@ fetch) into a PostgreSQL store while every statement is counted. Two batches ove
 partitions (the consumer's own costs are per partition) — one of two offices' two complaints, one
 of twelve offices' four complaints — must cost the same number of round trips: the records and chain
 claims are prefetched together, the read side is caught up once and every office's head is read in
-one query, and the read side's writes are sent together (plain inserts by COPY). Before, each office of a batch cost a catch-up
-and a head read of its own (each a few round trips), and each `executemany` a round trip.
+one query, and the read side's writes are sent together (plain inserts by COPY). Before, each office
+of a batch cost a catch-up and a head read of its own (each a few round trips), and each `executemany`
+a round trip.
 
 Round trips are counted as psycopg sends them: a statement (or a COPY) outside a pipeline waits for
 its answer; inside one, only a fetch, a sync and the transaction's end wait. No timing is asserted."""
