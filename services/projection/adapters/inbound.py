@@ -3,7 +3,7 @@ record (or its hotline report's), linked into its office's hash chain, in the co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -76,9 +76,13 @@ class ProjectionHandler(Inbound):
     """handler(uow, delivery) for shared.bus.consumer.TrackedConsumer.
 
     The chain head of each office is the link at the office's highest position in the read side
-    (caught up from the store whenever a new unit of work begins), then what this unit of work
+    (caught up from the store when a unit of work first links an event), then what this unit of work
     already linked, so a unit that failed and was retried starts again from what the store really
     holds, and the head never moves backwards whatever order earlier rows were written in.
+
+    A batch costs a fixed number of reads however many offices and complaints it holds: the records
+    and chain claims are prefetched together (`wanted`), and at the unit's first link the read side is
+    caught up once and every office of the batch has its head read in one query (`_read_heads`).
     """
 
     def __init__(self, read: ReadSide, *, sole_writer: bool = False) -> None:
@@ -90,6 +94,9 @@ class ProjectionHandler(Inbound):
         self.sole_writer = sole_writer
         self._uow: UnitOfWork | None = None
         self._heads: dict[str, ChainHead] = {}
+        self._claims: dict[str, OfficeChainClaim] = {}  # read in this unit, before their heads
+        self._claimed: set[str] = set()  # offices whose chain this unit claimed (it links into them)
+        self._batch_offices: set[str] = set()  # the offices of the batch last prefetched (`prefetch`)
 
     def received(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
         self.take(uow, arrival_of(message), topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
@@ -98,7 +105,8 @@ class ProjectionHandler(Inbound):
         """One event, already made an `Arrival`, into the unit of work (see `record`)."""
         if uow is not self._uow:
             if not self.sole_writer:
-                self._heads = {}  # each unit claims its offices' chains afresh (see `_claim`)
+                # each unit claims its offices' chains afresh (see `_claim`)
+                self._heads, self._claims, self._claimed = {}, {}, set()
             elif self._uow is None:
                 self.read.catch_up()
             self._uow = uow
@@ -112,20 +120,39 @@ class ProjectionHandler(Inbound):
             subject_id = message.complaint_id
         return [subject_id, OfficeChainClaim.create_id(message.office_id)]
 
+    def prefetch(self, deliveries: Iterable[Delivery]) -> Iterator[UUID]:
+        """What the batch's handlers will read (`wanted`), and the batch's offices noted: the unit's
+        first link reads all their heads at once."""
+        deliveries = list(deliveries)
+        self._batch_offices = {d.message.office_id for d in deliveries if type(d.message) in self.HANDLERS}  # type: ignore[attr-defined]
+        return super().prefetch(deliveries)
+
     # Every event of every topic it reads enters its complaint's record; nothing else is accepted.
     TOPICS = CONSUMED_TOPICS
     HANDLERS = dict.fromkeys((MESSAGE_TYPES[name] for topic in CONSUMED_TOPICS for name in topic.event_types), received)
     UNHANDLED = "reject"
 
     def _claim(self, uow: UnitOfWork, office_id: str) -> None:
-        """Claim the office's chain for this unit of work, then read its head: the claim is read
-        before the head, so a concurrent instance that linked events meanwhile either shows in the
-        head or makes this unit's claim conflict (retried by the consumer as transient)."""
-        claim: OfficeChainClaim = uow.find(OfficeChainClaim.create_id(office_id)) or OfficeChainClaim(office_id)
+        """Claim the office's chain for this unit of work; its head was read after its claim, so a
+        concurrent instance that linked events meanwhile either shows in the head or makes this
+        unit's claim conflict (retried by the consumer as transient)."""
+        if office_id not in self._heads:
+            self._read_heads(uow, {office_id} | self._batch_offices)
+        claim = self._claims[office_id]
         claim.claim()
         uow.add(claim)
+        self._claimed.add(office_id)
+
+    def _read_heads(self, uow: UnitOfWork, offices: set[str]) -> None:
+        """The claims of these offices (prefetched with the batch: no round trip on PostgreSQL),
+        then the read side caught up once, then every one's head in one query: claims first, so
+        each head read is at least as new as its claim."""
+        offices = offices - self._heads.keys()
+        self._batch_offices = set()
+        for office in sorted(offices):
+            self._claims[office] = uow.find(OfficeChainClaim.create_id(office)) or OfficeChainClaim(office)
         self.read.catch_up()
-        self._heads[office_id] = self.read.head(office_id)
+        self._heads.update(self.read.heads(offices))
 
     def record(self, uow: UnitOfWork, arrival: Arrival, *, topic: str, partition: int, offset: int) -> bool:
         """Add one event to its record; False if the record already holds it (a re-publication)."""
@@ -136,11 +163,11 @@ class ProjectionHandler(Inbound):
             return False
         uow.add(record)
         event_json, digest, office_id = arrival.event_json, arrival.digest, arrival.office_id
-        if office_id not in self._heads:
-            if self.sole_writer:  # a rebuild into a fresh store: nobody else links, no claim needed
+        if self.sole_writer:  # a rebuild into a fresh store: nobody else links, no claim needed
+            if office_id not in self._heads:
                 self._heads[office_id] = self.read.head(office_id)
-            else:
-                self._claim(uow, office_id)
+        elif office_id not in self._claimed:
+            self._claim(uow, office_id)
         previous = self._heads[office_id]
         head = previous.next(digest)
         self._heads[office_id] = head

@@ -236,17 +236,19 @@ class ReadSide(TableQueries):
             return _position(cursor)
 
     def catch_up(self, upto: int | None = None) -> int:
-        """Apply every notification recorded since the read side's position (up to `upto`)."""
-        if self.position >= (self.app.process_recorder.max_notification_id() or 0):
-            return 0  # nothing new: no write lock taken (every HTTP query asks)
+        """Apply every notification recorded since the read side's position (up to `upto`). Nothing
+        new costs two reads (the position, then no notification after it) and takes no write lock
+        (every HTTP query asks); each batch applied, those two and one write transaction."""
         applied = 0
         while True:
-            done = self._apply_next_batch(upto)
-            if done is None:
-                return applied
+            done, more = self._apply_next_batch(upto)
             applied += done
+            if not more:
+                return applied
 
-    def _apply_next_batch(self, upto: int | None) -> int | None:
+    def _apply_next_batch(self, upto: int | None) -> tuple[int, bool]:
+        """Apply the next batch; return how many notifications it applied and whether more may
+        follow (a full batch: a short one was the end of the log when it was read)."""
         for attempt in retrying():
             started = time.time_ns()
             try:
@@ -256,10 +258,10 @@ class ReadSide(TableQueries):
                 position = self.position
                 limit = self.batch_size if upto is None else min(self.batch_size, upto - position)
                 if limit <= 0:
-                    return None
+                    return 0, False
                 notifications = self.app.process_recorder.select_notifications(position + 1, limit)
                 if not notifications:
-                    return None
+                    return 0, False
                 with self.db.transaction(write=True) as cursor:
                     if not self.db.postgres:  # take SQLite's write lock before reading the position
                         cursor.execute(
@@ -277,11 +279,11 @@ class ReadSide(TableQueries):
                 tracing.within_recorded(
                     "projection read-side write", traces, start_time=started, notifications=len(notifications)
                 )
-                return len(notifications)
+                return len(notifications), len(notifications) == limit
             except RETRYABLE:
                 if attempt == 20:
                     raise
-        return None
+        return 0, False
 
     def _apply(self, cursor: Cursor, notifications: Sequence[Notification]) -> list[str | None]:
         """Write the notifications' rows; return the traces their events were recorded under."""
@@ -362,9 +364,12 @@ class ReadSide(TableQueries):
                     touched[subject_id] = office
                     if entry["type"] == REGISTERED_TYPE:
                         registered.add(subject_id)
+        first: dict[str, tuple[str, str, str]] = {}  # a subject once (its first row: the one DO NOTHING keeps)
+        for row in subjects:
+            first.setdefault(row[0], row)
         cursor.executemany(
             "INSERT INTO projection_subjects (subject_id, kind, office_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            subjects,
+            list(first.values()),
         )
         cursor.executemany(
             "INSERT INTO projection_timeline (subject_id, version, event_id, type, occurred_key, topic, "

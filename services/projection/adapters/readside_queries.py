@@ -24,6 +24,7 @@ from .sql import Cursor, Database
 from .tables import QUOTE_TERMS, StoredView, instant_key, stored_view
 
 CHUNK = 500  # ids per IN (...) list
+HEADS_CHUNK = 100  # offices per query of `heads` (a UNION ALL branch each)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,24 @@ class TableQueries:
                 (office_id,),
             )
         return ChainHead(row["position"], row["hash"]) if row else ChainHead()
+
+    def heads(self, office_ids: Iterable[str]) -> dict[str, ChainHead]:
+        """Every one of these offices' chain heads (as `head`) in one query: a branch per office,
+        each an index probe of the office's highest position (not a scan of its chain, as a
+        MAX ... GROUP BY over many offices may be), so its cost does not grow with the history."""
+        offices = sorted(set(office_ids))
+        heads = dict.fromkeys(offices, ChainHead())
+        for start in range(0, len(offices), HEADS_CHUNK):
+            chunk = offices[start : start + HEADS_CHUNK]
+            branch = (
+                "SELECT * FROM (SELECT office_id, position, hash FROM projection_chain WHERE office_id = ? "
+                "ORDER BY position DESC LIMIT 1) AS h{}"
+            )
+            sql = " UNION ALL ".join(branch.format(n) for n in range(len(chunk)))
+            with self.db.transaction(write=False) as cursor:
+                for row in cursor.all(sql, chunk):
+                    heads[row["office_id"]] = ChainHead(row["position"], row["hash"])
+        return heads
 
     # -- reading -------------------------------------------------------------------------------
 

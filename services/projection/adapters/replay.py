@@ -340,7 +340,7 @@ def write_tables(
     total = (target.process_recorder.max_notification_id() or 0) - read.position
     read.batch_size = step = POSTGRES_READ_SIDE_BATCH if read.db.postgres else READ_SIDE_BATCH
     read.defer_summaries = True
-    read.db.copy_inserts = True  # the fresh database's only writer: COPY for the plain inserts (PostgreSQL)
+    copying, read.db.copy_inserts = read.db.copy_inserts, True  # COPY for the plain inserts (PostgreSQL)
     done = 0
     try:
         while True:
@@ -351,7 +351,7 @@ def write_tables(
             if progress:
                 progress(done, total)
     except BaseException:
-        read.db.copy_inserts = False
+        read.db.copy_inserts = copying
         raise
     finally:
         read.defer_summaries = False
@@ -366,7 +366,7 @@ def write_tables(
             if folding:
                 folding(folded, complaints)
     finally:
-        read.db.copy_inserts = False
+        read.db.copy_inserts = copying
     return done
 
 
