@@ -148,3 +148,49 @@ def test_a_wait_put_right_is_history(text: str) -> None:
 )
 def test_a_wait_from_last_month_still_unresolved_stays_major(text: str) -> None:
     assert first_major(judged(text)) == "major.unresolved-week"
+
+
+# -- 5. who fell: a thing's fall hurts no one by falling ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a chunk of concrete fell off the car park ceiling near bay 40 this morning, luckily nobody was parked there",
+        "停車場天花有舊石屎今朝跌咗落嚟,好彩嗰陣冇人行過",
+        "地库顶上一块石屎今天早上掉下来,幸好当时没人在下面",
+    ],
+)
+def test_a_thing_that_fell_is_a_hazard_not_an_injury(text: str) -> None:
+    j = judged(text)
+    assert first_major(j) != "major.injury-or-loss"
+    assert j.severity == "important"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my daughter fell off the climbing frame when the bolt gave way and broke her arm",
+        "我個仔喺滑梯跌咗落嚟,頭撞到流血,要去急症縫針",
+        "我女儿从秋千上摔下来,手臂骨折了",
+    ],
+)
+def test_a_person_who_fell_is_still_hurt(text: str) -> None:
+    assert first_major(judged(text)) == "major.injury-or-loss"
+
+
+# -- 6. waiting until someone is hurt is a harm foreseen ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the stair nosing on 6/F is loose, are you going to wait until someone gets hurt before fixing it?",
+        "六樓樓梯級邊條防滑條鬆咗,唔通要等到有人跌親先嚟整?",
+        "六楼楼梯的防滑条松了,难道要等有人摔伤了才来修吗?",
+    ],
+)
+def test_waiting_until_someone_is_hurt_is_no_injury(text: str) -> None:
+    j = judged(text)
+    assert first_major(j) != "major.injury-or-loss"
+    assert j.severity == "important"

@@ -72,6 +72,8 @@ MAJOR_LISTS = {
         "owner",
         "passive",
         "take",
+        "falls",
+        "objects",
     ),
     "sudden-outage": (
         "every",

@@ -395,11 +395,29 @@ def settled_history(text: Text, rules: Rules, muting: Muting) -> Muting:
     return SettledHistory(muting.text, muting.cues, old, f"settled in the past by '{settled[0].words}'")
 
 
+def things_fell(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """Who fell: a fall (`falls`) a few words after a thing (`objects`: "a piece of tile fell off",
+    一塊紙皮石跌落嚟) is the thing's fall. It hurt nobody by falling (what it hit, or someone hurt,
+    is written apart); it is a hazard to safety."""
+    things = rule["objects"].hits(text)
+    return [
+        f
+        for f in counting(rule["falls"].hits(text))
+        if any(
+            t.last <= f.first <= t.last + (6 if text.tokens[f.first].cjk else 3)
+            and text.tokens[t.first].clause == text.tokens[f.first].clause
+            for t in things
+        )
+    ]
+
+
 def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
     """Harm as the complaint says it: the `harm` phrases, less a bite where insects are named
-    (mosquito bites are a pest problem), plus damage written apart from the belonging it hit, in one
+    (mosquito bites are a pest problem) and a fall whose faller is a thing (`falls` just after one of
+    `objects`: "a piece of tile fell off" hurt no one), plus damage written apart from the belonging it hit, in one
     clause ("a long scratch along the bonnet", 車身刮花)."""
-    harm = rule["harm"].hits(text, muting)
+    fell = tokens_of(things_fell(text, rule))
+    harm = [h for h in rule["harm"].hits(text, muting) if h.first not in fell]
     if counting(rule["insects"].hits(text)):
         bites = rule["bites"].hits(text)
         harm = [h for h in harm if not any(b.first < h.last and h.first < b.last for b in bites)]
@@ -706,6 +724,9 @@ def judge_severity(
     wet = _water_on_electrics(text, rules, muting)
     if wet:
         hazard.append(("water on electrics", wet))
+    fallen = things_fell(text, major["injury-or-loss"])
+    if fallen:
+        hazard.append(("something fell", fallen))
     if not any(c.startswith(("major.", "important.")) for c in criteria) and (
         hazard or set_aside_harm(harm, failed, bool(counting(major["injury-or-loss"]["luck"].hits(text))))
     ):
