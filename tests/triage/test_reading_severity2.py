@@ -194,3 +194,30 @@ def test_waiting_until_someone_is_hurt_is_no_injury(text: str) -> None:
     j = judged(text)
     assert first_major(j) != "major.injury-or-loss"
     assert j.severity == "important"
+
+
+# -- 7. a phrase is read within its clause ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm waiting in the lobby until the locksmith comes, can I sit in the office for a bit? my dog is with me",
+        "前台态度让我很难受,伤心了一整天,希望物业培训一下",
+        "個前台姑娘講嘢令我好難受,傷心咗成日,希望你哋培訓吓",
+    ],
+)
+def test_a_phrase_across_a_clause_mark_is_not_read(text: str) -> None:
+    assert first_major(judged(text)) != "major.injury-or-loss"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dog bit my neighbour's hand in the lift because the door shut on its tail",
+        "前台地板太滑,我妈妈摔倒受伤了",
+        "大堂地板好滑,我阿爸跌倒受傷,要去睇醫生",
+    ],
+)
+def test_a_phrase_within_its_clause_is_still_read(text: str) -> None:
+    assert first_major(judged(text)) == "major.injury-or-loss"
