@@ -49,6 +49,11 @@ MAJOR_LISTS = {
         "occasions",
         "ordinal",
         "occasion",
+        "others",
+        "forbidden",
+        "later",
+        "sameness",
+        "waited_in",
     ),
     "injury-or-loss": (
         "harm",
@@ -67,6 +72,8 @@ MAJOR_LISTS = {
         "owner",
         "passive",
         "take",
+        "falls",
+        "objects",
     ),
     "sudden-outage": (
         "every",
@@ -86,7 +93,19 @@ MAJOR_LISTS = {
         "partial",
     ),
     "mass-incident": ("joint", "people", "crowd", "affected", "together", "writing", "dwellings"),
-    "unresolved-week": ("duration", "unresolved", "arrival", "not_yet", "days", "weeks", "months", "reported", "ago"),
+    "unresolved-week": (
+        "duration",
+        "unresolved",
+        "arrival",
+        "not_yet",
+        "days",
+        "weeks",
+        "months",
+        "reported",
+        "ago",
+        "points",
+        "resolved",
+    ),
 }
 
 

@@ -115,20 +115,68 @@ _TOLD = frozenset("跟同和对给向叫让")  # 我 after these is the one told
 
 
 def promised(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
-    """The promises in the complaint, less those the customer made: the nearest speaker before a
-    promise in its clause (`customer` or `company`) says whose it is ("我上去講過佢都唔理" is the
-    owner telling a neighbour; "師傅話今日嚟" and "佢同我講過" are ours)."""
+    """The promises in the complaint, less those that are not ours: the nearest speaker before a
+    promise in its clause (`customer`, `others` or `company`) says whose it is ("我上去講過佢都唔理" is
+    the owner telling a neighbour; "the driver told me", 順豐話星期五 are a courier's word; "師傅話今日嚟"
+    and "佢同我講過" are ours). A rule quoted is no promise either: what was said forbids something
+    (`forbidden` after it in its clause: 唔係話星期日唔准做嘈音工程咩?, "weren't we told dogs are not
+    allowed"), so it is the estate's rule, not a service promised to the customer."""
     speakers = [(h, False) for h in rule["company"].hits(text)]
+    speakers += [(h, True) for h in rule["others"].hits(text)]
     for h in rule["customer"].hits(text):
         told = h.first > 0 and text.tokens[h.first - 1].form in _TOLD
         speakers.append((h, not told))
+    forbids = counting(rule["forbidden"].hits(text))
     kept = []
-    for hit in counting(rule["promise"].hits(text, muting)) + claimed_fixes(text, rule, muting):
+    found = counting(rule["promise"].hits(text, muting)) + claimed_fixes(text, rule, muting)
+    said = rule["said"].hits(text)
+    for hit in found:
         clause = text.tokens[hit.first].clause
-        before = [(s, mine) for s, mine in speakers if s.last <= hit.first and text.tokens[s.first].clause == clause]
+        # who said it stands before the saying: "the courier said he would come" is the courier's word
+        saying = [
+            s
+            for s in said
+            if s.first <= hit.first and hit.first - s.last <= 2 and text.tokens[s.first].clause == clause
+        ]
+        anchor = saying[-1].first if saying else hit.first
+        before = [(s, mine) for s, mine in speakers if s.last <= anchor and text.tokens[s.first].clause == clause]
         if before and max(before, key=lambda item: item[0].last)[1]:
             continue
+        if any(f.first >= hit.first and text.tokens[f.first].clause == clause for f in forbids):
+            continue
         kept.append(hit)
+    return kept
+
+
+def repeats_attached(text: Text, rule: dict[str, PhraseList], repeated: list[Hit], matter: list[Hit]) -> list[Hit]:
+    """A repeat of the failure or of the promise, not of the customer's own doing: after the customer
+    acting in its clause (`customer`: I, 我), a repeat counts only when what failed, a promise, a report
+    or a visit (`matter`) stands between them or right after it, or when it is itself a sameness
+    ("same problem", 又係咁, `sameness`): "I gag every time I open my door" repeats nothing of ours,
+    "I rang three times" and "I took leave three times" (`waited_in`) do. And a repeat said of what
+    is to come is none (`later` a few words before it in its clause, or right after: "he won't do it
+    again tomorrow", 以後不會再次): it has not happened again."""
+    same = tokens_of(rule["sameness"].hits(text))
+    later = counting(rule["later"].hits(text))
+    mine = [h for h in rule["customer"].hits(text) if not (h.first > 0 and text.tokens[h.first - 1].form in _TOLD)]
+    kept = []
+    for r in repeated:
+        clause = text.tokens[r.first].clause
+        reach = 6 if text.tokens[r.first].cjk else 5
+        if any(
+            text.tokens[c.first].clause == clause and (0 <= r.first - c.last <= reach or 0 <= c.first - r.last <= 1)
+            for c in later
+        ):
+            continue
+        doer = [m for m in mine if m.last <= r.first and text.tokens[m.first].clause == clause]
+        if not doer or r.first in same:
+            kept.append(r)
+            continue
+        # the customer acts before the repeat: it is ours only when what the customer did again is
+        # a report or bears on what failed ("I rang three times"), between them or right after it
+        start, end = doer[-1].last, r.last + 2
+        if any(start <= m.first < end and text.tokens[m.first].clause == clause for m in matter):
+            kept.append(r)
     return kept
 
 
@@ -181,29 +229,53 @@ def counted_harm(text: Text, rule: dict[str, PhraseList], muting: Muting) -> lis
     return [h for h in counting(rule["counted_harm"].hits(text, muting)) if (count_before(text, h.first) or 0) >= 1]
 
 
-def attached_waits(text: Text, rule: dict[str, PhraseList], waited: list[Hit], failed: list[Hit]) -> list[Hit]:
+def attached_waits(
+    text: Text,
+    rule: dict[str, PhraseList],
+    waited: list[Hit],
+    failed: list[Hit],
+    muting: Muting | None = None,
+    claimed: list[Hit] | None = None,
+) -> list[Hit]:
     """A wait is how long a failure or a report has lasted, so a duration counts only where it says
     what waited: in a clause that says something failed (`failed`), was reported (`reported`: reported,
     rang, 報咗, 反映) or is still not resolved (`unresolved`) — "every other estate has had theirs for a
     week" measures nothing of ours. A point in the past ("2 months ago", 兩個星期前) dates the event of
     its own clause: a wait only when that event is a report or a failure ("reported it 2 weeks ago"),
     not when it is something else ("borrowed my ladder 2 months ago and still hasn't given it back",
-    "bought it 3 months ago")."""
+    "bought it 3 months ago"). A wait whose thing was put right, in its clause or the next, ended:
+    history, no criterion ("reported the gate two weeks ago, it was fixed the next day")."""
     pending = counting(rule["unresolved"].hits(text))
     failing = [f for f in counting(failed) if all(f.last <= u.first or f.first >= u.last for u in pending)]
     events = {text.tokens[h.first].clause for h in [*counting(rule["reported"].hits(text)), *failing]}
     still = {text.tokens[h.first].clause for h in pending}
+    ended = _put_right(text, rule, muting, claimed or [])
     kept = []
     for h in waited:
         clause = text.tokens[h.first].clause
+        if {clause, clause + 1} & ended:
+            continue
         if clause in events or (clause in still and not _dated(text, h, rule)):
             kept.append(h)
     return kept
 
 
+def _put_right(text: Text, rule: dict[str, PhraseList], muting: Muting | None, claimed: list[Hit]) -> set[int]:
+    """The clauses that say what waited was put right ("fixed the next day", 第二日已經整好): a fix
+    negated ("not fixed", 仲未整好) or only claimed ("said it was fixed") ends no wait."""
+    said = tokens_of(claimed)
+    return {
+        text.tokens[h.first].clause
+        for h in counting(rule["resolved"].hits(text, muting))
+        if h.first not in said and (h.last - 1) not in said
+    }
+
+
 def _dated(text: Text, hit: Hit, rule: dict[str, PhraseList]) -> bool:
-    """A duration that names a point in the past ("2 months ago", 三個禮拜前, 兩週之前): `ago` at its
-    end or right after it."""
+    """A duration that names a point in the past ("2 months ago", 三個禮拜前, 兩週之前: `ago` at its
+    end or right after it; last month, 上個月: `points`)."""
+    if any(hit.first <= p.first and p.last <= hit.last for p in rule["points"].hits(text)):
+        return True
     return any(hit.first < a.first <= hit.last for a in rule["ago"].hits(text))
 
 
@@ -323,11 +395,29 @@ def settled_history(text: Text, rules: Rules, muting: Muting) -> Muting:
     return SettledHistory(muting.text, muting.cues, old, f"settled in the past by '{settled[0].words}'")
 
 
+def things_fell(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """Who fell: a fall (`falls`) a few words after a thing (`objects`: "a piece of tile fell off",
+    一塊紙皮石跌落嚟) is the thing's fall. It hurt nobody by falling (what it hit, or someone hurt,
+    is written apart); it is a hazard to safety."""
+    things = rule["objects"].hits(text)
+    return [
+        f
+        for f in counting(rule["falls"].hits(text))
+        if any(
+            t.last <= f.first <= t.last + (6 if text.tokens[f.first].cjk else 3)
+            and text.tokens[t.first].clause == text.tokens[f.first].clause
+            for t in things
+        )
+    ]
+
+
 def harmed(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
     """Harm as the complaint says it: the `harm` phrases, less a bite where insects are named
-    (mosquito bites are a pest problem), plus damage written apart from the belonging it hit, in one
+    (mosquito bites are a pest problem) and a fall whose faller is a thing (`falls` just after one of
+    `objects`: "a piece of tile fell off" hurt no one), plus damage written apart from the belonging it hit, in one
     clause ("a long scratch along the bonnet", 車身刮花)."""
-    harm = rule["harm"].hits(text, muting)
+    fell = tokens_of(things_fell(text, rule))
+    harm = [h for h in rule["harm"].hits(text, muting) if h.first not in fell]
     if counting(rule["insects"].hits(text)):
         bites = rule["bites"].hits(text)
         harm = [h for h in harm if not any(b.first < h.last and h.first < b.last for b in bites)]
@@ -549,9 +639,15 @@ def judge_severity(
         for c in history.earlier
         if c.business_area == area and c.promise_mentioned and c.validity != "invalid"
     ]
-    # A repeat is not muted by the negation of what failed again ("no show again", 又冇人嚟).
-    repeated = major["promised-service-repeated"]["repeated"].hits(text)
-    repeated += repeats_counted(text, major["promised-service-repeated"])
+    # A repeat is not muted by the negation of what failed again ("no show again", 又冇人嚟), but it
+    # must repeat the failure or the promise, and have happened (not "won't do it again").
+    promise_rule = major["promised-service-repeated"]
+    repeated = promise_rule["repeated"].hits(text) + repeats_counted(text, promise_rule)
+    week = major["unresolved-week"]
+    matter = [*failed, *promise, *promise_rule["promise"].hits(text), *week["reported"].hits(text)]
+    matter += [*week["arrival"].hits(text), *week["unresolved"].hits(text), *stops(text, rules)]
+    matter += promise_rule["waited_in"].hits(text)
+    repeated = repeats_attached(text, promise_rule, repeated, matter)
     if promise and (repeated or repeats):
         why = quote(repeated) if repeated else f"{len(repeats)} earlier complaint(s) on {area}"
         found.append(
@@ -564,7 +660,10 @@ def judge_severity(
     waited = counting(week_rule["duration"].hits(text)) + waited_counted(text, week_rule)
     # what lasts: a duty failed, or water still coming through ("dripping for 10 days")
     running = rules.danger.get("wet")
-    waited = attached_waits(text, week_rule, waited, failed + (running.hits(text, muting) if running else []))
+    fixes = claimed_fixes(text, promise_rule, muting)
+    waited = attached_waits(
+        text, week_rule, waited, failed + (running.hits(text, muting) if running else []), muting, fixes
+    )
     span = max(days_spanned(text.original), weekdays_spanned(text.original))
     if span >= 7:  # "reported on 3 May, it's now 20 May", "since last Monday, today is Tuesday": the dates say it
         waited.append(Hit("dates", f"{span} days between the dates written", 1.0, 0, 1))
@@ -625,6 +724,9 @@ def judge_severity(
     wet = _water_on_electrics(text, rules, muting)
     if wet:
         hazard.append(("water on electrics", wet))
+    fallen = things_fell(text, major["injury-or-loss"])
+    if fallen:
+        hazard.append(("something fell", fallen))
     if not any(c.startswith(("major.", "important.")) for c in criteria) and (
         hazard or set_aside_harm(harm, failed, bool(counting(major["injury-or-loss"]["luck"].hits(text))))
     ):

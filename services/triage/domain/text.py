@@ -97,8 +97,8 @@ class Text:
         self._words = tuple(sorted(spans))
 
     def find(self, phrase: tuple[str, ...], exact: bool = False) -> list[tuple[int, int]]:
-        """Every (first, last+1) token range where the phrase's tokens occur in a row; `exact`
-        compares the words before stemming ("=blocked" must not match "Block 3")."""
+        """Every (first, last+1) token range where the phrase's tokens occur in a row within one
+        clause; `exact` compares the words before stemming ("=blocked" must not match "Block 3")."""
         if exact:
             self._exact = self._exact or _join([t.word for t in self.tokens])
         joined, token_at = self._exact if exact and self._exact else (self._joined, self._token_at)
@@ -108,7 +108,10 @@ class Text:
         while at >= 0:
             first = token_at[at + 1]
             last = first + len(phrase)
-            if not any(a < last and first < b and not (first <= a and b <= last) for a, b in self._words):
+            # a phrase is read within its clause: "wait in the office for a bit? my phone ..." holds no "bit my"
+            if self.tokens[first].clause == self.tokens[last - 1].clause and not any(
+                a < last and first < b and not (first <= a and b <= last) for a, b in self._words
+            ):
                 found.append((first, last))
             at = joined.find(needle, at + 1)
         return found
