@@ -95,9 +95,40 @@ class _ManyPositions:
     transaction the library writes the first one in (with the events, or alone)."""
 
     def _insert_tracking(self, c: Any, tracking: Tracking) -> None:
+        more = getattr(tracking, "more", ())
+        names = {tracking.application_name, *(position.application_name for position in more)}
+        if (
+            more
+            and len(names) == 1 + len(more)  # one row each (a name twice: one by one, as the library would)
+            and isinstance(self, PostgresProcessRecorder)
+            and self.datastore.single_row_tracking
+        ):
+            _upsert_positions(self, c, [tracking, *more])
+            return
         super()._insert_tracking(c, tracking)  # type: ignore[misc]
-        for more in getattr(tracking, "more", ()):
-            super()._insert_tracking(c, more)  # type: ignore[misc]
+        for position in more:
+            super()._insert_tracking(c, position)  # type: ignore[misc]
+
+
+def _upsert_positions(recorder: PostgresProcessRecorder, cursor: Any, positions: list[Tracking]) -> None:
+    """Every position of a `Positions` in one statement (the library's single-row upsert, for many rows):
+    one round trip, not one a partition (each upsert's answer is awaited inside the insert's pipeline).
+    As there, a position that does not move forward updates no row, and the whole transaction fails."""
+    recorder._check_has_multi_row_tracking_table(cursor)
+    table = SQL("{}.{}").format(Identifier(recorder.datastore.schema), Identifier(recorder.tracking_table_name))
+    cursor.execute(
+        SQL(
+            "INSERT INTO {0} AS t (application_name, notification_id) "
+            "SELECT * FROM unnest(%s::text[], %s::bigint[]) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = EXCLUDED.notification_id "
+            "WHERE t.notification_id < EXCLUDED.notification_id RETURNING t.notification_id"
+        ).format(table),
+        ([p.application_name for p in positions], [p.notification_id for p in positions]),
+        prepare=True,
+    )
+    if len(cursor.fetchall()) != len(positions):
+        names = ", ".join(f"{p.application_name} {p.notification_id}" for p in positions)
+        raise IntegrityError(f"Failed to record tracking for one of {names}")
 
 
 @functools.cache
@@ -288,6 +319,21 @@ class ServiceApplication(Application[UUID]):
 
     def position(self, tracking_name: str) -> int | None:
         return self.process_recorder.max_tracking_id(tracking_name)
+
+    def positions(self, tracking_names: list[str]) -> dict[str, int | None]:
+        """Each of these positions: on PostgreSQL in one query (a tracked consumer's fetch spans many
+        partitions), elsewhere one read each (local reads are cheap there)."""
+        recorder = self.recorder
+        if not isinstance(recorder, PostgresProcessRecorder) or not recorder.datastore.single_row_tracking:
+            return {name: self.position(name) for name in tracking_names}
+        table = SQL("{}.{}").format(Identifier(recorder.datastore.schema), Identifier(recorder.tracking_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(
+                SQL("SELECT application_name, notification_id FROM {} WHERE application_name = ANY(%s)").format(table),
+                (tracking_names,),
+            )
+            found = {row["application_name"]: row["notification_id"] for row in cursor.fetchall()}
+        return {name: found.get(name) for name in tracking_names}
 
     def store_instance(self) -> UUID:
         """This store's identity, created on first use."""

@@ -38,6 +38,8 @@ SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
 # How late (by its received time, behind the newest one) a complaint may reach an incident window
 # and still be counted: complaints come from many partitions and offices, some typed in late.
 LATE_ARRIVAL = timedelta(days=2)
+# Stands for the business area a complaint's judgement will give, in its incident key before it is judged.
+_ANY_AREA = "\x00"
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,24 @@ class TriageApplication(ServiceApplication):
             RulesBook.create_id(),
             Triage.create_id(str(registered.complaint_id)),
             *(Complainant.create_id(identity.key) for identity in keys),
+            *(IncidentWindow.create_id(place) for place in self.places_wanted(registered)),
         ]
+
+    def places_wanted(self, registered: ComplaintRegistered) -> list[str]:
+        """The incident windows a registration may join, known before it is judged: its place's key,
+        or, where the complaint names no facility, that key with each business area the rules know
+        (the judgement picks one). From the rules this process last read: only a hint for the batch's
+        bulk read (a window left out is read where it is needed, as before), so no read of its own."""
+        if not self._rules_cache:
+            return []
+        rules = self._rules_cache[max(self._rules_cache)]
+        form = self.opened_form(registered).model_dump(mode="json")
+        estate_names = rules.data.get("incidents", {}).get("estate_names", {})
+        key = incident_place(form, _ANY_AREA, registered.office_id, estate_names).key
+        if not key.endswith(f"|area:{_ANY_AREA}"):
+            return [key]
+        stem = key[: -len(_ANY_AREA)]
+        return [stem + area for area in sorted(rule_areas(rules))]
 
     def _complainant(
         self, uow: UnitOfWork, registered: ComplaintRegistered

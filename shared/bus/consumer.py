@@ -233,9 +233,10 @@ class TrackedConsumer:
         if len(parts) > 1 and self.app.many_positions:
             try:
                 named = []
-                for partition, records in parts:
-                    name = self.tracking_name(partition.topic, partition.partition)
-                    position = self.app.position(name)
+                names = [self.tracking_name(partition.topic, partition.partition) for partition, _ in parts]
+                stored = self.app.positions(names)  # one query on PostgreSQL, not one a partition
+                for name, (_, records) in zip(names, parts, strict=True):
+                    position = stored[name]
                     fresh = [r for r in records if position is None or r.offset > position]
                     if fresh:
                         named.append((name, fresh))

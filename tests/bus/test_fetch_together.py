@@ -122,7 +122,16 @@ def test_a_position_moved_by_another_instance_fails_the_whole_and_each_partition
             app.commit(app.unit_of_work(), Tracking(name, 1))
         return answer
 
+    real_positions = app.positions
+
+    def positions(names: list[str]) -> dict[str, int | None]:
+        answer = real_positions(names)
+        for name in names:
+            position(name)  # the other instance moves partition 4 just after this read
+        return answer
+
     monkeypatch.setattr(app, "position", position)
+    monkeypatch.setattr(app, "positions", positions)
     with pytest.raises(IntegrityError):  # what the combined commit meets (checked directly first)
         app.commit(
             app.unit_of_work(), Positions(consumer.tracking_name(TOPIC, 9), 5, (Tracking("x", 1), Tracking("x", 1)))

@@ -15,6 +15,7 @@ from shared.eventstore import UnitOfWork
 
 from ..application import HandlingApplication
 from ..domain.case import Case
+from ..domain.routing import KeptRouting
 
 
 class HandlingHandler(Inbound):
@@ -35,7 +36,11 @@ class HandlingHandler(Inbound):
         self.app.return_visit(uow, message)
 
     def wanted(self, message: Any) -> Iterable[UUID]:
-        return [Case.create_id(message.complaint_id)]  # every message here is about one case
+        """Every message here is about one case; a judgement (or a validity override) may read the
+        routing kept for an invalid complaint too. Loaded for the whole batch in one bulk read."""
+        if isinstance(message, ComplaintTriaged | TriageDecisionOverridden):
+            return [Case.create_id(message.complaint_id), KeptRouting.create_id(message.complaint_id)]
+        return [Case.create_id(message.complaint_id)]
 
     # Clusters, other overrides and other follow-up events are not handling's business.
     TOPICS = (TRIAGE_EVENTS, FOLLOWUP_EVENTS)
