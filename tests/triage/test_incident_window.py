@@ -262,3 +262,23 @@ def test_a_complaint_received_before_an_announced_incident_supersedes_it() -> No
     assert changes[1].new_members == ["c09"]
     [first, second] = [e for e in window.collect_events() if isinstance(e, IncidentWindow.ClusterDetected)]
     assert second.supersedes == [first.cluster_id]
+
+
+def test_members_a_bridge_gave_to_an_incident_move_when_their_own_incident_forms_later() -> None:
+    """Six people at 08:00 (heard of by 09:30) are one incident; six at 10:01 are another; a complaint
+    received at 08:32 but heard of at 10:02 shares a window with each. Met out of order, the 08:00
+    incident first gathered five of the 10:01 complaints through the bridge; when the sixth arrives they
+    form their own incident (as the business-order replay says), move there, and the 08:00 incident
+    stays (it was wrongly superseded before, hypothesis found it). Nobody is re-graded twice."""
+    rows = [("c07", 121, 121, 0), ("c12", 121, 121, 5), ("c06", 32, 122, 4), ("c02", 0, 81, 2), ("c00", 0, 32, 0),
+            ("c05", 0, 1, 5), ("c04", 0, 27, 4), ("c03", 0, 84, 3), ("c01", 0, 90, 1), ("c08", 121, 121, 1),
+            ("c09", 121, 121, 2), ("c10", 121, 121, 3), ("c11", 121, 121, 4)]  # fmt: skip
+    order = [registered(int(cid[1:]), minutes, heard - minutes, person) for cid, minutes, heard, person in rows]
+    window, changes = run(order)
+    assert facts(window) == replayed(order)
+    assert sorted(tuple(sorted(c["members"])) for c in window.clusters) == [
+        ("c00", "c01", "c02", "c03", "c04", "c05", "c06"),
+        ("c07", "c08", "c09", "c10", "c11", "c12"),
+    ]
+    entered = [m for c in changes for m in c.new_members]
+    assert sorted(entered) == sorted(set(entered)) == [f"c{n:02d}" for n in range(13)]

@@ -47,7 +47,8 @@ def translate(domain_event: Any) -> Iterable[Publication]:
     elif isinstance(domain_event, IncidentWindow.ClusterDetected):
         yield Publication.of(cluster_detected(domain_event))
     # Opened, RegradeWaiting, the rules book, complainants, window members and an incident's
-    # revisions (ClusterRevised, ClusterSuperseded: a superseding announcement names what it replaces) stay private.
+    # revisions (ClusterRevised, MembersMoved, ClusterSuperseded: a superseding announcement names what it
+    # replaces; a later announcement names its members) stay private.
 
 
 def _event_id(event: Any) -> UUID:

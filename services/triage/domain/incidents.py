@@ -299,6 +299,7 @@ class IncidentWindow(Aggregate):
         """Bring the recorded incidents in line with the replay; the members that entered one."""
         changes: list[ClusterChange] = []
         incidents = self.incidents(window, more_than)
+        replayed = {i.cluster_id for i in incidents}
         for incident in incidents:
             recorded = {c["cluster_id"]: c for c in self.clusters}
             clustered = {m: c["cluster_id"] for c in recorded.values() for m in c["members"]}
@@ -323,7 +324,9 @@ class IncidentWindow(Aggregate):
                     more_than=more_than,
                     anchor=incident.anchor,
                     established_at=incident.established_at,
-                    supersedes=sorted({clustered[m] for m in incident.members if m in clustered}),
+                    # Only an incident the replay no longer has is replaced; one it keeps only
+                    # gives up the members that are this one's (moved below).
+                    supersedes=sorted({clustered[m] for m in incident.members if m in clustered} - replayed),
                 )
                 for m in incident.members:
                     if m not in incident.detected_members:
@@ -348,9 +351,16 @@ class IncidentWindow(Aggregate):
                 self._revised(cluster_id=incident.cluster_id, **facts)
             if entering:
                 changes.append(ClusterChange(incident.cluster_id, entering, detected=False))
+        holder = {m: i.cluster_id for i in incidents for m in i.members}
+        # Members an incident gathered through a bridge that a complaint heard late (earlier in
+        # business order) now gives to an incident of their own: they move; nobody is re-graded again.
+        for cluster in list(self.clusters):
+            if cluster["cluster_id"] in replayed:
+                moved = [m for m in cluster["members"] if holder.get(m, cluster["cluster_id"]) != cluster["cluster_id"]]
+                if moved:
+                    self._moved(cluster_id=cluster["cluster_id"], members=moved, to=[holder[m] for m in moved])
         # An incident met first that the replay folds into an earlier one (a bridging complaint heard
         # late): it is superseded by the one holding its members.
-        holder = {m: i.cluster_id for i in incidents for m in i.members}
         for cluster in list(self.clusters):
             if cluster["cluster_id"] not in holder.values():
                 by = sorted({holder[m] for m in cluster["members"] if m in holder})
@@ -420,6 +430,14 @@ class IncidentWindow(Aggregate):
         """An incident met first that the business-order replay folds into an earlier one: its members
         are that one's (they joined it); it is gone from the state, kept in the log."""
         self.clusters = [c for c in self.clusters if c["cluster_id"] != cluster_id]
+
+    @event("MembersMoved")
+    def _moved(self, cluster_id: str, members: list[str], to: list[str]) -> None:
+        """Members the business-order replay holds in another incident (`to`, one per member) leave
+        this one; they are already in theirs (detected or joined there first)."""
+        for cluster in self.clusters:
+            if cluster["cluster_id"] == cluster_id:
+                cluster["members"] = [m for m in cluster["members"] if m not in members]
 
     @event("ClusterRevised")
     def _revised(
