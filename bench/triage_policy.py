@@ -1,6 +1,6 @@
 """When should the reading model's reading outrank the rules' (issue 9)? A search of simple policies.
 
-    python -m bench.triage_policy [--splits holdout7,...,holdout16] [--all]
+    python -m bench.triage_policy [--splits holdout7,...,holdout16] [--all] [--doubt-as-unsure]
 
 Each complaint of the splits is read leave-one-split-out, as `score --model on` reads it: the rules
 alone (their value and margin per label, `Judgement.confidence`), the final decision as shipped
@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.triage.domain.engine import SEVERITY_ORDER, History, judge
 from services.triage.domain.reading_model import best, train
@@ -30,6 +30,7 @@ SEALED = ("holdout17", "holdout18")
 STUDIED = tuple(f"holdout{n}" for n in range(7, 17))
 LABELS = ("area", "nature", "severity")
 MARGIN_KEY = {"area": "category", "nature": "nature", "severity": "severity"}
+PREFIXES = {"area": ("business area:", "category:"), "nature": ("nature:",), "severity": ("severity:",)}
 P_AT = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MARGIN_BELOW = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 NONE = (2.0, 0.0)  # no policy: never taken
@@ -47,6 +48,7 @@ class Row:
     model_value: str
     p: float
     valid: bool
+    doubted: bool = False  # the rules wrote a doubt of their own on this label (a review reason)
 
     @property
     def truth(self) -> str | None:
@@ -70,7 +72,10 @@ def read(splits: Sequence[str]) -> list[Row]:
                 guess = best(read_all[label])
                 margin = alone.confidence.get(MARGIN_KEY[label], 1.0)
                 valid = final.validity == "valid" if label == "nature" else final.validity != "invalid"
-                rows.append(Row(c, label, before[label], margin, after[label], guess.value, guess.probability, valid))
+                doubted = any(r.startswith(PREFIXES[label]) for r in alone.review)
+                rows.append(
+                    Row(c, label, before[label], margin, after[label], guess.value, guess.probability, valid, doubted)
+                )
         print(f"  {split}: read", flush=True)
     return rows
 
@@ -151,9 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", default=",".join(STUDIED))
     parser.add_argument("--all", action="store_true", help="also every other non-sealed split, thresholds fixed")
+    parser.add_argument(
+        "--doubt-as-unsure", action="store_true", help="a doubt the rules wrote on the label counts as margin 0"
+    )
     args = parser.parse_args(argv)
     splits = [s for s in args.splits.split(",") if s and s not in SEALED]
     rows = read(splits)
+    if args.doubt_as_unsure:  # a doubt the rules wrote counts as no margin at all
+        rows = [replace(r, margin=0.0) if r.doubted else r for r in rows]
     print("\n".join(headroom(rows)))
     for both in (False, True):
         name = "severity both ways" if both else "severity only upward"
