@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
 import time
@@ -293,7 +294,11 @@ class TrackedConsumer:
         committed with each partition's last offset. Raises, recording nothing, if any part fails."""
         forget_stamps()
         uow = self.app.unit_of_work()
-        records = [record for _, batch in parts for record in batch]
+        # Across partitions in the order they were published (each partition's own order kept: a
+        # merge never reorders one input), not partition by partition: a fact that depends on what
+        # was met first (an incident's first announcement) then follows the group's order, not
+        # which partition a fetch happened to list first.
+        records = list(heapq.merge(*(batch for _, batch in parts), key=lambda record: record.timestamp))
         decoded = [(record, None if self._passes_over(record) else self._decode(record)) for record in records]
         self._prefetch(uow, [d for _, d in decoded if isinstance(d, Delivery)])
         refused: list[tuple[str, MalformedMessage]] = []

@@ -8,6 +8,7 @@ as before."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -141,3 +142,27 @@ def test_a_position_moved_by_another_instance_fails_the_whole_and_each_partition
     assert [app.count_of(i) for i in ids] == [1, 1, 0, 0]  # partition 4's were the other instance's
     assert [app.position(consumer.tracking_name(TOPIC, p)) for p in (0, 4)] == [1, 1]
     assert app.position(consumer.tracking_name(TOPIC, 9)) is None  # the refused Positions wrote nothing
+
+
+def test_a_fetch_is_handled_across_partitions_in_publish_order_each_partition_in_its_own(
+    consumer: TrackedConsumer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a handler meets first can matter (an incident's first announcement): a fetch's records are
+    met in the order they were published, not partition by partition; each partition keeps its order
+    even where its timestamps do not (a merge never reorders one input)."""
+    stamps = {0: [10, 40, 30], 1: [20, 50], 2: [5]}  # partition 0's 30 after its 40: kept after it
+    batches: dict[TopicPartition, list[Any]] = {}
+    for partition, times in stamps.items():
+        made = [registered(partition, n)[0] for n in range(len(times))]
+        batches[TopicPartition(TOPIC, partition)] = [
+            dataclasses.replace(r, timestamp=t) for r, t in zip(made, times, strict=True)
+        ]
+    met: list[tuple[int, int]] = []
+
+    def noting(uow: UnitOfWork, delivery: Delivery) -> None:
+        met.append((delivery.partition, delivery.offset))
+        tally_handler(uow, delivery)
+
+    monkeypatch.setattr(consumer, "handle", noting)
+    consumer.process_fetched(batches)
+    assert met == [(2, 0), (0, 0), (1, 0), (0, 1), (0, 2), (1, 1)]

@@ -24,6 +24,10 @@ with the reason:
 - ids of stored events (`event_id`, `caused_by`, `causation_id`): they are derived from the version
   an aggregate had when a fact reached it, which is again arrival order;
 - a mass incident's announcement's snapshot of the members known when it was made (`SNAPSHOT`);
+Not excluded, and still arrival order: an incident announced before its earliest member was met is
+superseded when it is, and members re-graded meanwhile name the first one (re-graded once). A fetch's
+records are met in publish order across partitions (`TrackedConsumer._handle_together`), so that takes
+a fetch boundary between them; CI met it once (2026-11-30) before that order.
 - list order: lists are compared as multisets (sorted by their canonical JSON).
 """
 
