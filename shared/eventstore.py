@@ -55,6 +55,20 @@ def _encryption(settings: ServiceSettings) -> dict[str, str]:
     }
 
 
+def readable_without_a_key(app: Any, probe: int = 3) -> bool:
+    """Whether a store opened without its cipher key reads: its first `probe` events parse as plain
+    JSON, or it holds none. An encrypted store read without its key fails on every event (a utf-8
+    codec error), which tells "no key given" from one altered event."""
+    first = app.process_recorder.select_notifications(1, probe)
+    unreadable = 0
+    for notification in first:
+        try:
+            app.mapper.to_domain_event(notification)
+        except Exception:  # ciphertext read as plain JSON
+            unreadable += 1
+    return not first or unreadable < len(first)
+
+
 def _persistence(settings: ServiceSettings) -> dict[str, str]:
     if settings.store is Store.MEMORY:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}

@@ -27,6 +27,7 @@ import typer
 from eventsourcing.application import AggregateNotFoundError
 
 from shared.clock import utc_now
+from shared.eventstore import readable_without_a_key
 from shared.settings import ServiceSettings
 
 from .deadletters import DeadLetterRecord, letters_in
@@ -95,15 +96,12 @@ def choose(service: str = typer.Option(..., help=f"One of: {', '.join(SERVICES)}
     _state["wiring"], _state["service"] = SERVICES[service], service
 
 
-KEYLESS_PROBE = 3  # stored events read to tell "no key given" from a store that is not encrypted
-
-
 def _app() -> Any:
     if "app" not in _state:
         wiring: ServiceWiring = _state["wiring"]
         settings = wiring.make_settings()
         app = wiring.make_application(settings)
-        if settings.cipher_key is None and not _readable_without_a_key(app):
+        if settings.cipher_key is None and not readable_without_a_key(app):
             app.close()
             name = settings.setting_name("cipher_key")
             typer.echo(
@@ -115,19 +113,6 @@ def _app() -> Any:
             raise typer.Exit(2)
         _state["app"] = app
     return _state["app"]
-
-
-def _readable_without_a_key(app: Any) -> bool:
-    """Whether the store's first events read as plain JSON (an encrypted store read without its key
-    failed with a traceback about a utf-8 codec)."""
-    first = app.process_recorder.select_notifications(1, KEYLESS_PROBE)
-    unreadable = 0
-    for notification in first:
-        try:
-            app.mapper.to_domain_event(notification)
-        except Exception:  # ciphertext read as plain JSON
-            unreadable += 1
-    return not first or unreadable < len(first)
 
 
 def _status(redrives: list[Any], done: Callable[[], bool]) -> str:

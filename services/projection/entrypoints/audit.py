@@ -30,6 +30,7 @@ from rich.table import Table
 
 from shared.bus.authors import AuthorCheck
 from shared.clock import utc_now
+from shared.eventstore import readable_without_a_key
 from shared.settings import Store
 
 from .. import bootstrap
@@ -66,9 +67,6 @@ def _progress() -> Progress:
     )
 
 
-KEYLESS_PROBE = 3  # stored events read to tell "no key given" from one altered event
-
-
 def _store_is_readable(settings: ProjectionSettings) -> None:
     """Stop at once, saying why, when the store cannot be read for want of its key: every event of an
     encrypted store (every `make up` store is) is unreadable without PROJECTION_CIPHER_KEY, and `verify`
@@ -77,16 +75,10 @@ def _store_is_readable(settings: ProjectionSettings) -> None:
         return
     app = bootstrap.application(settings)
     try:
-        first = app.process_recorder.select_notifications(1, KEYLESS_PROBE)
-        unreadable = 0
-        for notification in first:
-            try:
-                app.mapper.to_domain_event(notification)
-            except Exception:  # ciphertext read as plain JSON
-                unreadable += 1
+        readable = readable_without_a_key(app)
     finally:
         app.close()
-    if first and unreadable == len(first):
+    if not readable:
         console.print(
             "[red]the projection's store cannot be read without its key[/red]: it is encrypted at rest and "
             "PROJECTION_CIPHER_KEY is not set (this alone says nothing of tampering). Give the projection's "
