@@ -19,7 +19,7 @@ from shared.bus.consumer import TrackedConsumer
 from shared.contracts.sla import ClockStarted
 from shared.contracts.topics import HANDLING_EVENTS, SLA_EVENTS, TRIAGE_EVENTS
 from shared.contracts.triage import ComplaintTriaged
-from tests.fixtures.round_trips import fetch_of, published, statement_log
+from tests.fixtures.round_trips import published, published_one_by_one, round_trips_of_fetches
 from tests.sla import contract_events as ce
 from tests.support import T0
 
@@ -55,12 +55,8 @@ def test_a_batch_costs_the_same_round_trips_whatever_its_size(
     warm, small, large = messages(5), messages(10, first=5), messages(60, first=15)
     reference = bootstrap.application(FollowupSettings(store="memory", state_dir=tmp_path / "ref"))
     try:
-        handler = CaseFacts(reference)
-        for message in [*warm, *small, *large]:
-            uow = reference.unit_of_work()
-            handler(uow, ce.delivery(message))
-            reference.commit(uow)
-        expected = published(reference, Translator(reference))
+        deliveries = [ce.delivery(m) for m in [*warm, *small, *large]]
+        expected = published_one_by_one(reference, CaseFacts(reference), Translator(reference), deliveries)
     finally:
         reference.close()
 
@@ -68,14 +64,7 @@ def test_a_batch_costs_the_same_round_trips_whatever_its_size(
     try:
         consumer = TrackedConsumer(group_id="followup", topics=CaseFacts.topic_names(), app=app,
                                    handle=CaseFacts(app), bootstrap_servers="unused:1")  # fmt: skip
-        offsets: dict[tuple[str, int], int] = {}
-        consumer.process_fetched(fetch_of(warm, topic_of, offsets))
-        trips = []
-        for batch in (small, large):
-            with statement_log(monkeypatch) as log:
-                consumer.process_fetched(fetch_of(batch, topic_of, offsets))
-            trips.append(log.round_trips)
-            monkeypatch.undo()
+        trips = round_trips_of_fetches(consumer, warm, [small, large], topic_of, monkeypatch)
         # positions, the bulk read, the write (positions, events, sync, ids), commit: 28-42 before
         # (a position read and written for each of the fetch's partitions).
         assert trips == [6, 6], trips

@@ -18,7 +18,7 @@ from services.handling.settings import HandlingSettings
 from shared.bus.consumer import TrackedConsumer
 from shared.contracts.topics import FOLLOWUP_EVENTS, TRIAGE_EVENTS
 from shared.contracts.triage import ComplaintTriaged, TriageDecisionOverridden
-from tests.fixtures.round_trips import fetch_of, published, statement_log
+from tests.fixtures.round_trips import published, published_one_by_one, round_trips_of_fetches
 from tests.sla import contract_events as ce
 from tests.support import T0
 
@@ -49,12 +49,8 @@ def test_a_batch_costs_the_same_round_trips_whatever_its_size(
     warm, small, large = messages(5), messages(10, first=5), messages(60, first=15)
     reference = bootstrap.application(HandlingSettings(store="memory", state_dir=tmp_path / "ref"))
     try:
-        handler = HandlingHandler(reference)
-        for message in [*warm, *small, *large]:
-            uow = reference.unit_of_work()
-            handler(uow, ce.delivery(message))
-            reference.commit(uow)
-        expected = published(reference, CaseTranslator(reference))
+        deliveries = [ce.delivery(m) for m in [*warm, *small, *large]]
+        expected = published_one_by_one(reference, HandlingHandler(reference), CaseTranslator(reference), deliveries)
     finally:
         reference.close()
 
@@ -62,14 +58,7 @@ def test_a_batch_costs_the_same_round_trips_whatever_its_size(
     try:
         consumer = TrackedConsumer(group_id="handling", topics=HandlingHandler.topic_names(), app=app,
                                    handle=HandlingHandler(app), bootstrap_servers="unused:1")  # fmt: skip
-        offsets: dict[tuple[str, int], int] = {}
-        consumer.process_fetched(fetch_of(warm, topic_of, offsets))
-        trips = []
-        for batch in (small, large):
-            with statement_log(monkeypatch) as log:
-                consumer.process_fetched(fetch_of(batch, topic_of, offsets))
-            trips.append(log.round_trips)
-            monkeypatch.undo()
+        trips = round_trips_of_fetches(consumer, warm, [small, large], topic_of, monkeypatch)
         # positions, the bulk read, the write (positions, events, sync, ids), commit: 33 before
         # (a position read and written a partition, a kept routing read a complaint).
         assert trips == [6, 6], trips
