@@ -9,7 +9,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -20,17 +19,12 @@ import httpx
 
 from shared.contracts.topics import signing_services
 from shared.signing import ensure_service_keys
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "triage", "handling", "sla", "followup", "projection")
 KINDS = ("http", "relay", "worker")
 VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def procfile_commands(env: dict[str, str]) -> dict[str, list[str]]:

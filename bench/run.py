@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from shared.bus.consumer import TrackedConsumer
 from shared.contracts.topics import INTAKE_EVENTS, signing_services
 from shared.eventstore import store_environment
 from shared.signing import ensure_service_keys
+from tests.fixtures.ports import free_port
 from tests.kafka_support import TallyApplication, tally_handler
 from tests.support import form
 
@@ -60,12 +60,6 @@ def broker(port: int):
     finally:
         subprocess.run(["bash", script, "stop"], env=env, check=False)
         shutil.rmtree(state, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # The raw produce writes to a topic of its own, shaped as intake's: its filler records must not reach

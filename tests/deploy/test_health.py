@@ -25,7 +25,7 @@ from shared.bus import kafka
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.health import relay_endpoint, relay_probe, serving, worker_endpoint
 from shared.logs import RateLimit
-from tests.deploy.support import free_port
+from tests.fixtures.ports import free_port
 from tests.support import form, write_keys
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -27,7 +27,7 @@ from shared.contracts import ComplaintRegistered, encode
 from shared.contracts.catalogue_doc import GOLDEN_DIR
 from shared.contracts.topics import INTAKE_EVENTS
 from shared.eventstore import UnitOfWork, store_environment
-from tests.deploy.support import free_port
+from tests.fixtures.ports import free_port
 from tests.kafka_support import TallyApplication, tally_handler
 from tests.support import write_keys
 

@@ -31,7 +31,7 @@ from shared.contracts.catalogue_doc import GOLDEN_DIR
 from shared.contracts.topics import INTAKE_EVENTS, OFFICE_REGISTRATIONS
 from shared.health import relay_endpoint, serving, worker_endpoint
 from shared.metrics import RelayMetrics, render
-from tests.deploy.support import free_port
+from tests.fixtures.ports import free_port
 from tests.support import T0, form, write_keys, write_signing_keys
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

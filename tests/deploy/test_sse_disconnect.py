@@ -20,7 +20,8 @@ import pytest
 from services.projection import bootstrap
 from services.projection.entrypoints.http import create_app
 from services.projection.settings import ProjectionSettings
-from tests.deploy.support import free_port, served
+from tests.deploy.support import served
+from tests.fixtures.ports import free_port
 from tests.projection.scenario import build
 from tests.projection.support import feed
 from tests.support import write_keys

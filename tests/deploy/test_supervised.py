@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.sign_in import sign_in
 from shared.status_link import status_link
-from tests.deploy.support import free_port
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "triage", "handling", "sla", "followup", "projection")

@@ -44,8 +44,8 @@ from services.triage.settings import TriageSettings
 from shared import tracing
 from shared.clock import SimulatedClock
 from shared.contracts.topics import HANDLING_EVENTS, INTAKE_EVENTS, SLA_EVENTS, TRIAGE_EVENTS
-from tests.deploy.support import free_port
 from tests.e2e.test_full_lifecycle import eventually
+from tests.fixtures.ports import free_port
 from tests.support import T0, form, write_keys
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -21,7 +21,7 @@ from shared import tracing
 from shared.bus.consumer import TrackedConsumer
 from shared.contracts.topics import INTAKE_EVENTS
 from shared.eventstore import store_environment
-from tests.deploy.support import free_port
+from tests.fixtures.ports import free_port
 from tests.kafka_support import Tally, TallyApplication, read_topic, run_until, tally_handler
 from tests.support import form, write_keys
 

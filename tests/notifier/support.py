@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,15 +23,10 @@ from shared.contracts.intake import ComplaintRegistered, ComplaintRegisteredPayl
 from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
 from shared.keyring import Keyring
 from shared.personal import clear_form, seal_form
+from tests.fixtures.ports import free_port
 from tests.support import form
 
 HOOK_SECRET = "a-test-secret-of-some-length"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class _Mailbox:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from shared.contracts import IntegrationEvent, decode_message, encode
 from shared.contracts.sla import DeadlineBreached, DeadlineWarning, RegradeRequested
 from shared.contracts.topics import SLA_EVENTS, topic_for_event_type
 from shared.contracts.wire import WireMessage
+from tests.fixtures.ports import free_ports
 from tests.kafka_support import keyed_by, read_topic, run_until
 from tests.sla.contract_events import registered, triaged
 from tests.sla.scenario import T0
@@ -222,18 +222,6 @@ def start_postgres_worker(settings: SlaSettings, epoch: str, health_port: int) -
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
-def distinct_free_ports(count: int) -> list[int]:
-    """Ports free now and different from each other (held open together while chosen)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def assigned(port: int) -> list[str]:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json()["assigned_partitions"]
@@ -261,7 +249,7 @@ async def test_two_workers_in_one_group_on_postgres_one_killed_record_every_cloc
     # resolution clock (the epoch is a real instant, so SLA time is now, weeks after T0).
     per_complaint = 10
     epoch = (T0 + timedelta(days=3)).isoformat()
-    ports = distinct_free_ports(2)
+    ports = free_ports(2)
     workers = [start_postgres_worker(settings, epoch, port) for port in ports]
     try:
         deadline = time.monotonic() + 240  # two processes joining one group on a loaded machine
