@@ -29,11 +29,10 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
+from shared.attention import Dismissal, dismiss_refusal, needs_attention
 from shared.contracts import DeadLetter, WireMessage, derived_id
 from shared.contracts.deadletter import HEADERS_LIMIT, VALUE_LIMIT, Withheld, cut, value_digest
 from shared.contracts.topics import topic_named
-
-from .attention import Dismissal, dismiss_refusal, needs_attention
 
 
 @dataclass(frozen=True)

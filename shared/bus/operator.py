@@ -14,7 +14,7 @@ that records the outcome); for a quarantined record, the relay publishes it agai
 that moves its position (exactly once). Both outcomes show in `list`/`show` afterwards. `dismiss`
 records, with who and why, that one needs nothing more: it leaves the `list` of what needs attention
 (and the worker's count of open dead letters) and stays in `list --all` with its dismissal. Nothing
-is deleted. The rules (what needs attention, what may be dismissed or redriven) are `attention.py`.
+is deleted. The rules (what needs attention, what may be dismissed or redriven) are `shared/attention.py`.
 
 Settings come from the environment as for the service itself (`<SERVICE>_STORE`, `_STATE_DIR`, ...).
 """
@@ -30,11 +30,11 @@ from uuid import UUID
 import typer
 from eventsourcing.application import AggregateNotFoundError
 
+from shared.attention import Refused, needs_attention, redrive_refusal, status
 from shared.clock import utc_now
 from shared.eventstore import readable_without_a_key
 from shared.settings import ServiceSettings
 
-from .attention import Refused, needs_attention, redrive_refusal, status
 from .deadletters import DeadLetterRecord, letters_in
 from .quarantine import QuarantinedRecord, quarantined_in
 

@@ -22,9 +22,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.attention import Dismissal, dismiss_refusal
 from shared.contracts import derived_id
 
-from .attention import Dismissal, dismiss_refusal
 from .deadletters import notifications_of
 
 WHOLE = "*"  # the slot of a notification whose translation failed: all it would have published

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from services.intake.settings import IntakeSettings
-from shared.bus import attention, operator
-from shared.bus.attention import Dismissal, Refused
+from shared import attention
+from shared.attention import Dismissal, Refused
+from shared.bus import operator
 from shared.bus.consumer import Delivery, TrackedConsumer
 from shared.bus.deadletters import DeadLetterRecord, OpenLetters, Redrive, letters_in
 from shared.bus.quarantine import QuarantinedRecord
@@ -73,7 +74,7 @@ def test_the_refusals_say_why() -> None:
         attention.dismiss_refusal(dismissed, "ops/alice", "again")
     with pytest.raises(Refused, match="a dismissal is final"):
         attention.redrive_refusal(dismissed, "ops/alice", "fixed")
-    with pytest.raises(Refused, match="redriven and handled already"):
+    with pytest.raises(Refused, match="successfully already"):
         attention.dismiss_refusal(Record([Redrive("a", "b", NOW, "handled")]), "ops/alice", "x")
     with pytest.raises(Refused, match="pending"):
         attention.dismiss_refusal(Record([Redrive("a", "b", NOW)]), "ops/alice", "x")

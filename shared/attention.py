@@ -42,15 +42,19 @@ def pending(record: Attended) -> bool:
     return bool(record.redrives) and record.redrives[-1].outcome is None
 
 
-def status(record: Attended) -> str:
-    """`open`, `redrive pending`, `redriven`, `redrive failed: …` or `dismissed`."""
+PAST = {"redrive": "redriven", "retry": "sent on retry"}
+
+
+def status(record: Attended, verb: str = "redrive") -> str:
+    """`open`, `redrive pending`, `redriven`, `redrive failed: …` or `dismissed` (the notifier's
+    failed deliveries say `retry`: `retry pending`, `sent on retry`, `retry failed: …`)."""
     if record.dismissal is not None:
         return "dismissed"
     if record.redriven:
-        return "redriven"
+        return PAST[verb]
     if not record.redrives:
         return "open"
-    return "redrive pending" if pending(record) else f"redrive failed: {record.redrives[-1].outcome}"
+    return f"{verb} pending" if pending(record) else f"{verb} failed: {record.redrives[-1].outcome}"
 
 
 def needs_attention(record: Attended) -> bool:
@@ -72,18 +76,18 @@ def dismiss_refusal(record: Attended, by: str, reason: str) -> None:
         d = record.dismissal
         raise Refused(f"already dismissed by {d.by} at {d.at.isoformat()}: {d.reason}")
     if record.redriven:
-        raise Refused("it was redriven and handled already: there is nothing left to dismiss")
+        raise Refused("it was redriven (or retried) successfully already: there is nothing left to dismiss")
     if pending(record):
-        raise Refused("a redrive of it is pending: wait for its outcome, then dismiss it if it failed")
+        raise Refused("a redrive (or retry) of it is pending: wait for its outcome, then dismiss it if it failed")
 
 
-def redrive_refusal(record: Attended, by: str, reason: str) -> None:
-    """Raises `Refused` unless a redrive may be asked for now."""
+def redrive_refusal(record: Attended, by: str, reason: str, verb: str = "redrive") -> None:
+    """Raises `Refused` unless a redrive (the notifier: a retry) may be asked for now."""
     check_who_and_why(by, reason)
     if record.dismissal is not None:
         d = record.dismissal
         raise Refused(f"it was dismissed by {d.by} at {d.at.isoformat()} ({d.reason}): a dismissal is final")
     if pending(record):
-        raise Refused("it already has a redrive pending")
+        raise Refused(f"it already has a {verb} pending")
     if record.redriven:
-        raise Refused("it was redriven already")
+        raise Refused("it was redriven already" if verb == "redrive" else "it was sent on a retry already")
