@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from shared.bus import kafka
 from shared.clock import Clock
 from shared.contracts import DeadLetter
-from shared.contracts.topics import DEAD_LETTERS, NOTIFIER_OPERATOR
+from shared.contracts.topics import DEAD_LETTERS, NOTIFIER_OPERATOR, Topic
 from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
 
 from ..application import Notifier, Origin
@@ -40,23 +40,23 @@ log = logging.getLogger(__name__)
 Handle = Callable[[WireMessage, Origin], Awaitable[None]]
 
 
-async def _read_to_end(servers: str, topic: str, timeout: float) -> list[tuple[int, WireMessage]]:
+async def _read_to_end(servers: str, topic: Topic, timeout: float) -> list[tuple[int, WireMessage]]:
     """Every record of `topic` up to its end now (partition, message), in each partition's order."""
     reader = kafka.consumer(servers, group_id=None)
     await reader.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or [])]
-        if not partitions:
-            raise LookupError(f"the topic {topic} does not exist: create the registry's topics first")
+        if topic.name not in await reader.topics():
+            raise LookupError(f"the topic {topic.name} does not exist: create the registry's topics first")
+        partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]  # as the registry made it
         reader.assign(partitions)
         ends = await reader.end_offsets(partitions)
         await reader.seek_to_beginning(*partitions)
         found: list[tuple[int, WireMessage]] = []
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while any(await reader.position(tp) < ends[tp] for tp in partitions):
+        while [tp for tp in partitions if await reader.position(tp) < ends[tp]]:
             if loop.time() > deadline:
-                raise TimeoutError(f"{topic} was not read to its end within {timeout} s")
+                raise TimeoutError(f"{topic.name} was not read to its end within {timeout} s")
             for tp, records in (await reader.getmany(timeout_ms=500)).items():
                 found.extend(
                     (tp.partition, WireMessage(r.key, r.value or b"", list(r.headers)))
@@ -71,7 +71,7 @@ async def _read_to_end(servers: str, topic: str, timeout: float) -> list[tuple[i
 async def read_failures(servers: str, consumer: str, timeout: float = 60.0) -> list[FailedDelivery]:
     """The notifier's (`consumer`: its group) dead letters with the operators' decisions, folded."""
     letters: list[tuple[UUID, DeadLetter]] = []
-    for _, wire in await _read_to_end(servers, DEAD_LETTERS.name, timeout):
+    for _, wire in await _read_to_end(servers, DEAD_LETTERS, timeout):
         letter_id = wire.header("ce_id")
         try:
             letter = decode_message(wire)
@@ -83,7 +83,7 @@ async def read_failures(servers: str, consumer: str, timeout: float = 60.0) -> l
             except ValueError:
                 continue
     records: list[OperatorRecord] = []
-    for _, wire in await _read_to_end(servers, NOTIFIER_OPERATOR.name, timeout):
+    for _, wire in await _read_to_end(servers, NOTIFIER_OPERATOR, timeout):
         try:
             records.append(read_record(wire.value))
         except ValidationError:
