@@ -7,7 +7,8 @@ service is `publishable(letter)`: bounded, so it always fits on Kafka, and witho
 
 An operator may ask for a letter to be handled again (`python -m shared.bus.operator redrive`): the
 request is an event on the letter, and the consumer's worker handles the original message once more,
-exactly once (see `TrackedConsumer.redrive_requested`).
+exactly once (see `TrackedConsumer.redrive_requested`). Or dismiss it (`… dismiss`: who and why,
+an event `Dismissed`): it stays, and no longer counts as open (`OpenLetters`: the worker's gauge).
 
 A consumer whose topics carry personal data in clear (intake's office-facing topic) gives its letters
 a `LetterSealer`: the store then keeps the value sealed under the complainant's own key (its hash and

@@ -192,3 +192,8 @@ def test_the_cli_dismisses_with_who_and_why_and_lists_the_dismissed_only_in_the_
     no_reason = cli("dismiss", str(kept.id), "--by", "ops/bob", "--reason", " ")
     assert no_reason.exit_code == 2 and "say why" in no_reason.output
     assert str(kept.id) in cli("list").output  # nothing recorded by the refused requests
+
+
+def test_the_notifier_is_pointed_to_its_own_cli() -> None:
+    answer = CliRunner().invoke(operator.cli, ["--service", "notifier", "list"])
+    assert answer.exit_code == 2 and "services.notifier.entrypoints.operator" in answer.output
