@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notifier.application import Notifier
+from services.notifier.adapters.operator_log import RetryDesk
+from services.notifier.application import Notifier, Origin
 from services.notifier.domain import messages
 from services.notifier.domain.directory import Channel
 from services.notifier.domain.failures import (
@@ -26,6 +27,7 @@ from services.notifier.domain.failures import (
 )
 from services.notifier.entrypoints.operator import describe, line, retry_refusal
 from shared.attention import Refused, dismiss_refusal
+from shared.clock import utc_now
 from shared.contracts import DeadLetter
 from shared.contracts.deadletter import value_digest
 from shared.contracts.wire import WireMessage
@@ -191,3 +193,51 @@ async def _fails_again(service: Notifier, message: WireMessage, letters: Letters
     # A letter this record does not lead to (another notification's) is not retried: it says why.
     other = await service.retry(message, ORIGIN, uuid4(), service.handle)
     assert other.startswith("not retried: the record no longer asks for this delivery")
+
+
+# -- the worker's desk: each request taken once, and every way it cannot be says why ----------------
+
+
+async def test_the_worker_takes_each_retry_request_once_and_says_why_when_it_cannot(hooks: HookReceiver) -> None:
+    with SmtpSink() as smtp:
+        hooks.failing.add("/sms")
+        letters = Letters()
+        service = notifier(smtp, hooks, letters, attempts=1)
+        event = major("office-a", roles=("leader",))
+        original = wire(event)
+        await service.handle(original, ORIGIN)
+        [(_, letter_id)] = letters.letters
+        hooks.failing.discard("/sms")
+        on_topic: dict[tuple[str, int, int], WireMessage] = {(ORIGIN.topic, ORIGIN.partition, ORIGIN.offset): original}
+        written: list[tuple[OperatorRecord, int]] = []
+
+        async def fetch(topic: str, partition: int, offset: int) -> WireMessage | None:
+            if topic == "broken":
+                raise ConnectionError("broker away")
+            return on_topic.get((topic, partition, offset))
+
+        async def publish(record: OperatorRecord, partition: int) -> None:
+            written.append((record, partition))
+
+        desk = RetryDesk(service, {ORIGIN.topic: service.handle, "broken": service.handle}, fetch, publish, utc_now)
+        ask = request(1).model_copy(update={"letter_id": letter_id, "origin_partition": 0, "origin_offset": 7})
+        here = Origin("complaints.notifier.operator", 0, 3)
+        await desk.take(WireMessage(None, write_record(ask), []), here)
+        await desk.take(WireMessage(None, write_record(ask), []), here)  # redelivered: taken once
+        assert [(r.outcome, p) for r, p in written] == [(SENT, 0)]  # type: ignore[union-attr]
+        assert len(hooks.to("/sms")) == 2  # the failed try, then the retry
+
+        outcomes = []
+        for n, changes in enumerate(
+            [{"origin_offset": 8}, {"origin_topic": "complaints.unknown"}, {"origin_topic": "broken"}], start=2
+        ):
+            other = request(n).model_copy(update={"letter_id": letter_id, "origin_partition": 0} | changes)
+            await desk.take(WireMessage(None, write_record(other), []), here)
+            outcomes.append(written[-1][0].outcome)  # type: ignore[union-attr]
+        assert outcomes[0] == "not retried: complaints.notifications[0]@8 is no longer on the topic"
+        assert outcomes[1].startswith("not retried: this worker does not read complaints.unknown")
+        assert outcomes[2] == "not retried: the original record could not be read (ConnectionError: broker away)"
+        assert (service.counts.retries_sent, service.counts.retries_failed) == (1, 3)
+        await desk.take(WireMessage(None, b"not json", []), here)  # not an operator record: skipped
+        await desk.take(WireMessage(None, write_record(finished(1, SENT)), []), here)  # outcomes need nothing
+        assert len(written) == 4

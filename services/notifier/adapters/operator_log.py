@@ -171,13 +171,20 @@ class RetryDesk:
     async def _retry(self, request: RetryRequested) -> str:
         handle = self.handlers.get(request.origin_topic)
         if handle is None:
-            return f"not retried: this worker does not read {request.origin_topic} (receipts or reports off?)"
+            original, why = None, f"not retried: this worker does not read {request.origin_topic} (receipts off?)"
+        else:
+            original, why = await self._original(request)
+        if handle is None or original is None:
+            self.service.counts.retries_failed += 1
+            return why
+        origin = Origin(request.origin_topic, request.origin_partition, request.origin_offset)
+        return await self.service.retry(original, origin, request.letter_id, handle)
+
+    async def _original(self, request: RetryRequested) -> tuple[WireMessage | None, str]:
+        """The original record, or None and why not."""
         try:
             original = await self.fetch(request.origin_topic, request.origin_partition, request.origin_offset)
         except Exception as error:  # the broker away: the operator may ask again
-            return f"not retried: the original record could not be read ({type(error).__name__}: {error})"
-        if original is None:
-            where = f"{request.origin_topic}[{request.origin_partition}]@{request.origin_offset}"
-            return f"not retried: {where} is no longer on the topic"
-        origin = Origin(request.origin_topic, request.origin_partition, request.origin_offset)
-        return await self.service.retry(original, origin, request.letter_id, handle)
+            return None, f"not retried: the original record could not be read ({type(error).__name__}: {error})"
+        where = f"{request.origin_topic}[{request.origin_partition}]@{request.origin_offset}"
+        return original, f"not retried: {where} is no longer on the topic"
