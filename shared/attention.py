@@ -8,6 +8,7 @@ the stored records and the worker's open-letter count all ask these functions, s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -29,7 +30,9 @@ class Refused(Exception):
 class Attended(Protocol):
     """A dead letter or a quarantined record as these rules see it."""
 
-    redrives: list[Any]  # each with `.outcome` (None while pending)
+    @property
+    def redrives(self) -> Sequence[Any]:  # each with `.outcome` (None while pending)
+        ...
 
     @property
     def redriven(self) -> bool: ...

@@ -173,21 +173,22 @@ def fold(letters: Iterable[tuple[UUID, DeadLetter]], records: Iterable[OperatorR
                 known.letter = letter
     ordered = list(records)
     for record in ordered:  # requests and dismissals first: an outcome may sit on another partition
-        known = found.get(record.letter_id)
-        if known is None:
+        seen = found.get(record.letter_id)
+        if seen is None:
             continue
+        known = seen
         if isinstance(record, RetryRequested) and all(r.request_id != record.request_id for r in known.retries):
             known.retries.append(Retry(record.request_id, record.by, record.reason, record.at))
             known.retries.sort(key=lambda r: r.requested_at)
         elif isinstance(record, Dismissed) and (known.dismissal is None or record.at < known.dismissal.at):
             known.dismissal = Dismissal(record.by, record.reason, record.at)  # the first decision stands
     for record in ordered:
-        known = found.get(record.letter_id)
-        if known is None or not isinstance(record, RetryFinished):
+        seen = found.get(record.letter_id)
+        if seen is None or not isinstance(record, RetryFinished):
             continue
-        for index, retry in enumerate(known.retries):
+        for index, retry in enumerate(seen.retries):
             if retry.request_id == record.request_id and retry.outcome != SENT:
-                known.retries[index] = Retry(retry.request_id, retry.by, retry.reason, retry.requested_at,
+                seen.retries[index] = Retry(retry.request_id, retry.by, retry.reason, retry.requested_at,
                                              record.outcome)  # fmt: skip
     return sorted(found.values(), key=lambda f: f.failures[0].at)
 
