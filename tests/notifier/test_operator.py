@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from services.notifier.adapters.operator_log import RetryDesk
 from services.notifier.application import Notifier, Origin
@@ -25,6 +26,7 @@ from services.notifier.domain.failures import (
     read_record,
     write_record,
 )
+from services.notifier.entrypoints import operator
 from services.notifier.entrypoints.operator import describe, line, retry_refusal
 from shared.attention import Refused, dismiss_refusal
 from shared.clock import utc_now
@@ -241,3 +243,31 @@ async def test_the_worker_takes_each_retry_request_once_and_says_why_when_it_can
         await desk.take(WireMessage(None, b"not json", []), here)  # not an operator record: skipped
         await desk.take(WireMessage(None, write_record(finished(1, SENT)), []), here)  # outcomes need nothing
         assert len(written) == 4
+
+
+def test_retry_all_open_asks_for_each_retryable_one_and_says_what_it_leaves_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ids = [UUID(int=100 + n) for n in range(4)]
+    nobody = "NoRecipient: nobody holds the role 'leader' in office 'a'"
+    failures = fold(
+        [(ids[0], letter(T0)), (ids[1], letter(T0, nobody)), (ids[2], letter(T0)), (ids[3], letter(T0))],
+        [
+            request(1).model_copy(update={"letter_id": ids[2]}),  # pending
+            Dismissed(letter_id=ids[3], by="ops/carol", reason="told by phone", at=T0),
+        ],
+    )
+    asked: list[UUID] = []
+    monkeypatch.setattr(operator, "_failures", lambda: failures)
+    monkeypatch.setattr(operator, "_ask_retry", lambda failure, by, reason: asked.append(failure.id))
+    runner = CliRunner()
+    answer = runner.invoke(operator.cli, ["retry", "--all-open", "--by", "ops/alice", "--reason", "relay back"])
+    assert answer.exit_code == 0, answer.output
+    assert asked == [ids[0]]
+    assert f"left out {ids[1]}: only a failed delivery (DeliveryFailed) can be retried" in answer.output
+    assert f"left out {ids[2]}: it already has a retry pending" in answer.output
+    assert str(ids[3]) not in answer.output  # dismissed: nothing to say
+    both = runner.invoke(operator.cli, ["retry", str(ids[0]), "--all-open", "--by", "a", "--reason", "b"])
+    neither = runner.invoke(operator.cli, ["retry", "--by", "a", "--reason", "b"])
+    assert both.exit_code == neither.exit_code == 2 and "give one id, or --all-open" in neither.output
+    assert asked == [ids[0]]

@@ -164,11 +164,12 @@ def retry(
         chosen = [failure]
     else:
         chosen = []
-        for failure in failures:
+        for failure in (f for f in failures if f.needs_attention):
             try:
                 retry_refusal(failure, by, reason)
-            except Refused:
-                continue  # not retryable, pending, dismissed or sent: --all-open leaves it
+            except Refused as refused:  # not retryable, or a retry pending: said, and left
+                typer.echo(f"left out {failure.id}: {refused}")
+                continue
             chosen.append(failure)
     for failure in chosen:
         _ask_retry(failure, by, reason)
