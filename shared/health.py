@@ -95,6 +95,16 @@ def relay_probe(relay: OutboxRelay, stale_after: float) -> Probe:
     return probe
 
 
+async def _open_letters(consumer: TrackedConsumer) -> int | None:
+    """The worker's dead letters that need an operator, or None when the store cannot say now (a
+    store that is down shows in the worker's own loop; the probe must not fail on it)."""
+    try:
+        return await asyncio.to_thread(consumer.open_letters.count)
+    except Exception:
+        log.warning("open dead letters not counted now", exc_info=True)
+        return None
+
+
 def consumer_probe(consumer: TrackedConsumer, stale_after: float) -> Probe:
     """A worker is alive while it polls, ready while it owns partitions; lag is per partition:
     the last stable offset Kafka reported minus the next offset the worker will handle."""
@@ -115,6 +125,7 @@ def consumer_probe(consumer: TrackedConsumer, stale_after: float) -> Probe:
                 "last_commit_age_seconds": _age(progress.last_commit),
                 "handled": progress.handled,
                 "dead_lettered": progress.dead_lettered,
+                "open_dead_letters": await _open_letters(consumer),
             },
         )
 
@@ -171,6 +182,9 @@ def consumer_scrape(consumer: TrackedConsumer) -> Scrape:
 
     async def scrape() -> bytes:
         metrics.set_lag(await consumer.partition_report())
+        open_letters = await _open_letters(consumer)
+        if open_letters is not None:
+            metrics.open_dead_letters.set(open_letters)
         return render(metrics.registry)
 
     return scrape

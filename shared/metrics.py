@@ -142,6 +142,12 @@ class ConsumerMetrics:
             ["topic", "reason"],
             registry=r,
         )
+        self.open_dead_letters = Gauge(
+            "consumer_dead_letters_open",
+            "This worker's dead letters that still need an operator: neither redriven nor dismissed "
+            "(read from the store at scrape time; `python -m shared.bus.operator list`).",
+            registry=r,
+        )
         self.skipped = Counter(
             "consumer_redeliveries_skipped", "Redelivered messages skipped by their tracked offset.", registry=r
         )

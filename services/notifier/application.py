@@ -103,6 +103,8 @@ class Counts:
     reports: int = 0
     unauthored: int = 0  # records no key of their topic's service signed: dead letters, nothing sent
     unprocessable: int = 0  # records read but not processable (unknown person, a mail not built): dead letters
+    retries_sent: int = 0  # failed deliveries an operator retried, sent now
+    retries_failed: int = 0  # ... that failed again (a new dead letter) or had nothing left to send
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -134,6 +136,38 @@ class Notifier:
     counts: Counts = field(default_factory=Counts)
     in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
     authors: AuthorCheck | None = None  # who may write each topic (shared/bus/authors.py)
+    # letter id -> the outcome of an operator's retry of that failed delivery, while it runs (`retry`)
+    retrying: dict[UUID, str | None] = field(default_factory=dict)
+
+    # -- an operator's retry of one failed delivery (services/notifier/domain/failures.py) -----------
+
+    async def retry(
+        self,
+        message: WireMessage,
+        origin: Origin,
+        letter_id: UUID,
+        handle: Callable[[WireMessage, Origin], Awaitable[None]],
+    ) -> str:
+        """Handle the record again through its own entry point (`handle`), trying the one delivery
+        whose dead letter is `letter_id` again although the ledger says it was given up on; the
+        record's other deliveries are skipped as always (the ledger). Returns `sent`, the reason it
+        failed again (a new dead letter with the same id, recorded in the ledger as before), or why
+        nothing was tried."""
+        self.retrying[letter_id] = None
+        try:
+            await handle(message, origin)
+        finally:
+            outcome = self.retrying.pop(letter_id, None)
+        if outcome is None:
+            outcome = (
+                "not retried: the record no longer asks for this delivery (a complainant's mail older than "
+                "NOTIFIER_RECEIPT_MAX_AGE_HOURS, an erased person, a recipient who left the directory)"
+            )
+        if outcome == SENT:
+            self.counts.retries_sent += 1
+        else:
+            self.counts.retries_failed += 1
+        return outcome
 
     # -- the four entry points: each record is processed, or dead-lettered with its reason -----------
 
@@ -418,7 +452,11 @@ class Notifier:
     ) -> bool:
         """Send unless the ledger knows it (or this process is sending it now); retry with back-off; in
         the end, a dead letter. True when it was sent now."""
-        if self.ledger.outcome(key) is not None or key in self.in_flight:
+        known = self.ledger.outcome(key)
+        if letter_id in self.retrying and known == SENT:
+            self.retrying[letter_id] = SENT  # a retry taken twice: the first one sent it
+        again = known == DEAD_LETTERED and letter_id in self.retrying and self.retrying[letter_id] is None
+        if (known is not None and not again) or key in self.in_flight:
             # in flight: the reconciler handed again a message the agent is still delivering (a slow
             # recipient, a report's files being fetched); one of them sends, the other skips
             self.counts.repeats_skipped += 1
@@ -458,10 +496,14 @@ class Notifier:
                 continue
             await self._record(key, SENT, origin.partition)
             self.counts.sent += 1
+            if letter_id in self.retrying:
+                self.retrying[letter_id] = SENT
             return True
         assert error is not None
         await self._dead_letter(message, origin, failure(error), attempts, letter_id)
         await self._record(key, DEAD_LETTERED, origin.partition)
+        if letter_id in self.retrying:
+            self.retrying[letter_id] = failure(error)
         return False
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:

@@ -28,6 +28,7 @@ from shared.contracts.topics import (
     NOTIFICATIONS,
     NOTIFIER_CONTACTS,
     NOTIFIER_DELIVERIES,
+    NOTIFIER_OPERATOR,
     PROJECTION_REPORTS,
     Topic,
 )
@@ -45,10 +46,12 @@ from .adapters.directory_events import LiveDirectory
 from .adapters.email import SmtpMailer
 from .adapters.ledger import TableLedger
 from .adapters.metrics import notifier_registry
+from .adapters.operator_log import RetryDesk, fetch_record
 from .adapters.report_files import ProjectionReports
 from .adapters.webhook import WebhookPoster
 from .application import Notifier, Origin
 from .domain.directory import Directory, StaffDirectory
+from .domain.failures import OperatorRecord, write_record
 from .domain.reports import ReportRoles
 from .settings import NotifierSettings
 
@@ -226,6 +229,24 @@ def _subscriptions(settings: NotifierSettings, service: Notifier) -> list[Subscr
     return subscriptions
 
 
+def retry_desk(
+    settings: NotifierSettings, app: faust.App, service: Notifier, subscriptions: list[Subscription]
+) -> RetryDesk:
+    """The operators' retries of failed deliveries (adapters/operator_log.py): each record handed again
+    to its own subscription's command, the outcome written beside the request, in its partition."""
+    log_topic = app.topic(NOTIFIER_OPERATOR.name, key_serializer="raw", value_serializer="raw")
+
+    async def publish(record: OperatorRecord, partition: int) -> None:
+        sent = await log_topic.send(key=str(record.letter_id).encode(), value=write_record(record), partition=partition)
+        await sent  # resolves when the broker has acknowledged it
+
+    async def fetch(topic: str, partition: int, offset: int) -> WireMessage | None:
+        return await fetch_record(settings.kafka_bootstrap_servers, topic, partition, offset)
+
+    handlers = {topic.name: each.handle for each in subscriptions for topic in each.topics}
+    return RetryDesk(service, handlers, fetch, publish, settings.clock())
+
+
 def _agent(app: faust.App, subscription: Subscription) -> None:
     """A faust agent taking one record at a time to the application (see `worker`). A record it
     cannot process is the application's dead letter; what still escapes is the notifier's own state
@@ -263,6 +284,14 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
     app = faust_app(settings)
     service = notifier(settings, app)
     subscriptions = _subscriptions(settings, service)
+    subscriptions.append(
+        Subscription(
+            "operator",
+            (NOTIFIER_OPERATOR,),
+            retry_desk(settings, app, service, subscriptions).take,
+            "an operator's request",
+        )
+    )
     for subscription in subscriptions:
         _agent(app, subscription)
     if service.report_files is None:

@@ -43,7 +43,7 @@ from shared.tracing import consuming, forget_stamps, stamp_pending
 
 from . import kafka
 from .authors import AuthorCheck, Unauthored
-from .deadletters import DeadLetterRecord, LetterSealer, reason_of
+from .deadletters import DeadLetterRecord, LetterSealer, OpenLetters, reason_of
 from .offsets import OffsetCommits
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class TrackedConsumer:
         # does not want are passed over on their `ce_type` header, unchecked and undecoded.
         self._wants: Callable[[str], bool] | None = getattr(handle, "wants", None)
         self.progress = ConsumerProgress()
+        self.open_letters = OpenLetters(app, group_id)  # for its health and metrics (shared/health.py)
         self.metrics = ConsumerMetrics(process_registry(group_id, "worker"))  # the worker's /metrics (shared/health.py)
         self._consumer: Any = None  # aiokafka clients must be made inside the event loop
         self.redrive_poll_seconds = 2.0

@@ -7,7 +7,8 @@ service is `publishable(letter)`: bounded, so it always fits on Kafka, and witho
 
 An operator may ask for a letter to be handled again (`python -m shared.bus.operator redrive`): the
 request is an event on the letter, and the consumer's worker handles the original message once more,
-exactly once (see `TrackedConsumer.redrive_requested`).
+exactly once (see `TrackedConsumer.redrive_requested`). Or dismiss it (`… dismiss`: who and why,
+an event `Dismissed`): it stays, and no longer counts as open (`OpenLetters`: the worker's gauge).
 
 A consumer whose topics carry personal data in clear (intake's office-facing topic) gives its letters
 a `LetterSealer`: the store then keeps the value sealed under the complainant's own key (its hash and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -28,6 +30,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
+from shared.attention import Dismissal, dismiss_refusal, needs_attention
 from shared.contracts import DeadLetter, WireMessage, derived_id
 from shared.contracts.deadletter import HEADERS_LIMIT, VALUE_LIMIT, Withheld, cut, value_digest
 from shared.contracts.topics import topic_named
@@ -226,6 +229,20 @@ class DeadLetterRecord(Aggregate):
         last = self.redrives[-1]
         self.redrives[-1] = Redrive(last.by, last.reason, last.requested_at, outcome)
 
+    @property
+    def dismissal(self) -> Dismissal | None:
+        return getattr(self, "_dismissal", None)  # letters recorded before dismissals have none
+
+    def dismiss(self, by: str, reason: str, at: datetime) -> None:
+        """An operator read the letter and decided it needs nothing more (who and why are kept; the
+        letter stays, with its dismissal). `attention.Refused` when it cannot be dismissed now."""
+        dismiss_refusal(self, by, reason)
+        self._record_dismissal(by, reason, at)
+
+    @event("Dismissed")
+    def _record_dismissal(self, by: str, reason: str, at: datetime) -> None:
+        self._dismissal = Dismissal(by, reason, at)
+
 
 def publishable(letter: DeadLetter) -> DeadLetter:
     """The letter as it may leave the service: bounded (it fits on Kafka whatever the original was),
@@ -276,6 +293,40 @@ def letters_in(app: Any) -> list[DeadLetterRecord]:
     for notification in notifications_of(app, DeadLetterRecord.Recorded):
         ids[notification.originator_id] = None
     return [app.repository.get(letter_id) for letter_id in ids]
+
+
+class OpenLetters:
+    """How many of one consumer's dead letters still need an operator (neither redriven nor dismissed),
+    for its metrics and health. Counted incrementally: each call reads only the letters' events stored
+    since the last one (recorded, redriven, dismissed) and looks again at the letters they touched."""
+
+    def __init__(self, app: Any, consumer: str) -> None:
+        self.app = app
+        self.consumer = consumer
+        self.position = 0
+        self.open: set[UUID] = set()
+        self._lock = threading.Lock()
+
+    def count(self) -> int:
+        topics = [
+            get_topic(c) for c in (DeadLetterRecord.Recorded, DeadLetterRecord.Redriven, DeadLetterRecord.Dismissed)
+        ]
+        with self._lock:
+            touched: dict[UUID, None] = {}
+            while True:
+                batch = self.app.process_recorder.select_notifications(self.position + 1, 1000, topics=topics)
+                touched.update(dict.fromkeys(n.originator_id for n in batch))
+                if batch:
+                    self.position = batch[-1].id
+                if len(batch) < 1000:
+                    break
+            for letter_id in touched:
+                letter: DeadLetterRecord = self.app.repository.get(letter_id)
+                if letter.consumer == self.consumer and needs_attention(letter):
+                    self.open.add(letter_id)
+                else:
+                    self.open.discard(letter_id)
+            return len(self.open)
 
 
 def notifications_of(app: Any, event_class: type) -> list[Any]:

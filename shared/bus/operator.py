@@ -1,15 +1,20 @@
 """The operator's view of what a service could not use: its dead letters and its relay's quarantine.
 
-    python -m shared.bus.operator --service projection list
+    python -m shared.bus.operator --service projection list [--all]
     python -m shared.bus.operator --service projection show <id>
     python -m shared.bus.operator --service projection redrive <id> --by ops/alice --reason "fixed in 1.4"
+    python -m shared.bus.operator --service projection dismiss <id> --by ops/alice --reason "test traffic"
 
-`list` shows both kinds with their reasons; `show` one in full (a dead letter with its original value,
+`list` shows both kinds that still need an operator, with their reasons (`--all`: the history too,
+redriven and dismissed ones with their outcome); `show` one in full (a dead letter with its original value,
 from the service's own store: it may hold personal data, so this reads the store directly and prints
 nothing anywhere else). `redrive` records a request, with who and why, in the service's store: for a
 dead letter, the service's worker handles the original message again (exactly once, in the transaction
 that records the outcome); for a quarantined record, the relay publishes it again in the transaction
-that moves its position (exactly once). Both outcomes show in `list`/`show` afterwards.
+that moves its position (exactly once). Both outcomes show in `list`/`show` afterwards. `dismiss`
+records, with who and why, that one needs nothing more: it leaves the `list` of what needs attention
+(and the worker's count of open dead letters) and stays in `list --all` with its dismissal. Nothing
+is deleted. The rules (what needs attention, what may be dismissed or redriven) are `shared/attention.py`.
 
 Settings come from the environment as for the service itself (`<SERVICE>_STORE`, `_STATE_DIR`, ...).
 """
@@ -18,14 +23,14 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 import typer
 from eventsourcing.application import AggregateNotFoundError
 
+from shared.attention import Refused, needs_attention, redrive_refusal, status
 from shared.clock import utc_now
 from shared.eventstore import readable_without_a_key
 from shared.settings import ServiceSettings
@@ -90,6 +95,10 @@ _state: dict[str, Any] = {}
 @cli.callback()
 def choose(service: str = typer.Option(..., help=f"One of: {', '.join(SERVICES)}.")) -> None:
     """Pick the service whose store to read."""
+    if service == "notifier":  # a faust worker with no event store: its own CLI reads its topics
+        raise typer.BadParameter(
+            "the notifier keeps no store: its failed deliveries are `python -m services.notifier.entrypoints.operator`"
+        )
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
     _state.clear()
@@ -115,13 +124,9 @@ def _app() -> Any:
     return _state["app"]
 
 
-def _status(redrives: list[Any], done: Callable[[], bool]) -> str:
-    if not redrives:
-        return "open"
-    last = redrives[-1]
-    if last.outcome is None:
-        return "redrive pending"
-    return "redriven" if done() else f"redrive failed: {last.outcome}"
+def _dismissal(record: DeadLetterRecord | QuarantinedRecord) -> dict[str, str] | None:
+    d = record.dismissal
+    return None if d is None else {"by": d.by, "reason": d.reason, "at": d.at.isoformat()}
 
 
 def describe_letter(letter: DeadLetterRecord) -> dict[str, Any]:
@@ -129,9 +134,10 @@ def describe_letter(letter: DeadLetterRecord) -> dict[str, Any]:
     return {
         "kind": "dead-letter",
         "id": str(letter.id),
-        "status": _status(letter.redrives, lambda: letter.redriven),
+        "status": status(letter),
         **data,
         "redrives": [vars(r) | {"requested_at": r.requested_at.isoformat()} for r in letter.redrives],
+        "dismissal": _dismissal(letter),
     }
 
 
@@ -139,7 +145,7 @@ def describe_quarantine(record: QuarantinedRecord) -> dict[str, Any]:
     return {
         "kind": "quarantined",
         "id": str(record.id),
-        "status": _status(record.redrives, lambda: record.redriven),
+        "status": status(record),
         "service": record.service,
         "notification_id": record.notification_id,
         "slot": record.slot,
@@ -150,19 +156,29 @@ def describe_quarantine(record: QuarantinedRecord) -> dict[str, Any]:
         "size": record.size,
         "at": record.at.isoformat(),
         "redrives": [vars(r) | {"requested_at": r.requested_at.isoformat()} for r in record.redrives],
+        "dismissal": _dismissal(record),
     }
 
 
+def listed_rows(records: list[DeadLetterRecord | QuarantinedRecord], everything: bool) -> list[dict[str, Any]]:
+    """What `list` prints: what needs attention, or (`everything`) the whole history."""
+    chosen = [r for r in records if everything or needs_attention(r)]
+    return [describe_letter(r) if isinstance(r, DeadLetterRecord) else describe_quarantine(r) for r in chosen]
+
+
 @cli.command("list")
-def list_all(open_only: bool = typer.Option(False, "--open", help="Only what still needs an operator.")) -> None:
-    """Every dead letter and quarantined relay record of the service, with its reason."""
+def list_all(
+    everything: bool = typer.Option(False, "--all", help="The history too: redriven and dismissed ones."),
+    _open: bool = typer.Option(False, "--open", hidden=True, help="What needs attention (the default now)."),
+) -> None:
+    """The dead letters and quarantined relay records that need an operator, with their reasons."""
     app = _app()
-    rows = [describe_letter(letter) for letter in letters_in(app)]
-    rows += [describe_quarantine(record) for record in quarantined_in(app)]
-    if open_only:
-        rows = [row for row in rows if row["status"] != "redriven"]
+    records: list[DeadLetterRecord | QuarantinedRecord] = [*letters_in(app), *quarantined_in(app)]
+    rows = listed_rows(records, everything)
     if not rows:
-        typer.echo("no dead letters or quarantined records")
+        typer.echo(
+            "no dead letters or quarantined records" + ("" if everything else " need attention (--all: history)")
+        )
     for row in rows:
         where = (
             f"{row['origin_topic']}[{row['origin_partition']}]@{row['origin_offset']}"
@@ -170,16 +186,25 @@ def list_all(open_only: bool = typer.Option(False, "--open", help="Only what sti
             else f"notification {row['notification_id']} ({row['slot']}, {row['stage']})"
         )
         reason = (row.get("error") or row.get("reason") or "").splitlines()[0]
+        if row["dismissal"] is not None:
+            d = row["dismissal"]
+            reason = f"{reason} [dismissed by {d['by']} at {d['at']}: {d['reason']}]"
         typer.echo(f"{row['id']}\t{row['kind']}\t{row['status']}\t{where}\t{reason}")
+
+
+def refuse(message: str) -> NoReturn:
+    """A request that cannot apply: said plainly on stderr (no usage box that wraps the reason), exit 2."""
+    typer.echo(f"refused: {message}", err=True)
+    raise typer.Exit(2)
 
 
 def _find(item_id: str) -> DeadLetterRecord | QuarantinedRecord:
     try:
         found = _app().repository.get(UUID(item_id))
     except (ValueError, AggregateNotFoundError):
-        raise typer.BadParameter(f"no dead letter or quarantined record {item_id}") from None
+        refuse(f"no dead letter or quarantined record {item_id} in the {_state['service']} store")
     if not isinstance(found, DeadLetterRecord | QuarantinedRecord):
-        raise typer.BadParameter(f"{item_id} is neither a dead letter nor a quarantined record")
+        refuse(f"{item_id} is neither a dead letter nor a quarantined record")
     return found
 
 
@@ -206,14 +231,30 @@ def redrive(
 ) -> None:
     """Ask for a dead letter to be handled again, or a quarantined record to be published again."""
     found = _find(item_id)
-    if found.pending_redrive is not None:
-        raise typer.BadParameter(f"{item_id} already has a redrive pending")
-    if found.redriven:
-        raise typer.BadParameter(f"{item_id} was redriven already")
+    try:
+        redrive_refusal(found, by, reason)
+    except Refused as refused:
+        refuse(f"{item_id}: {refused}")
     found.request_redrive(by, reason, utc_now())
     _app().save(found)
     worker = "the worker" if isinstance(found, DeadLetterRecord) else "the relay"
     typer.echo(f"redrive of {item_id} requested; {worker} takes it next")
+
+
+@cli.command()
+def dismiss(
+    item_id: str,
+    by: str = typer.Option(..., help="Who decides (recorded)."),
+    reason: str = typer.Option(..., help="Why it needs nothing more (recorded)."),
+) -> None:
+    """Record that a dead letter or quarantined record needs nothing more (it stays in `list --all`)."""
+    found = _find(item_id)
+    try:
+        found.dismiss(by, reason, utc_now())
+    except Refused as refused:
+        refuse(f"{item_id}: {refused}")
+    _app().save(found)
+    typer.echo(f"{item_id} dismissed by {by}: {reason}; it stays in `list --all`")
 
 
 if __name__ == "__main__":

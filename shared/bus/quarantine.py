@@ -22,6 +22,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.attention import Dismissal, dismiss_refusal
 from shared.contracts import derived_id
 
 from .deadletters import notifications_of
@@ -92,6 +93,20 @@ class QuarantinedRecord(Aggregate):
     def record_redrive(self, outcome: str, at: datetime) -> None:
         last = self.redrives[-1]
         self.redrives[-1] = Redrive(last.by, last.reason, last.requested_at, outcome)
+
+    @property
+    def dismissal(self) -> Dismissal | None:
+        return getattr(self, "_dismissal", None)  # records quarantined before dismissals have none
+
+    def dismiss(self, by: str, reason: str, at: datetime) -> None:
+        """An operator decided it needs no publishing (who and why kept; the record stays).
+        `attention.Refused` when it cannot be dismissed now."""
+        dismiss_refusal(self, by, reason)
+        self._record_dismissal(by, reason, at)
+
+    @event("Dismissed")
+    def _record_dismissal(self, by: str, reason: str, at: datetime) -> None:
+        self._dismissal = Dismissal(by, reason, at)
 
 
 def quarantined_in(app: Any) -> list[QuarantinedRecord]:

@@ -311,6 +311,24 @@ NOTIFIER_CONTACTS = Topic(
     cleanup=Cleanup.COMPACT,
 )
 
+NOTIFIER_OPERATOR = Topic(
+    name="complaints.notifier.operator",
+    key="dead letter id",
+    event_types=(),
+    description=(
+        "What operators decided about the notifier's failed deliveries (its dead letters): a retry asked "
+        "for (who, why) and its outcome, a dismissal (who, why). Written by the notifier's operator CLI and "
+        "its worker, read by both; in the partition of the delivery's origin, so the worker that owns its "
+        "ledger entry takes the retry. Kept forever: the history of every decision."
+    ),
+    # Letter ids, origins, operators' names and reasons: no complainant's data (the CLI asks operators
+    # not to quote any in a reason; a dead letter's value never travels here).
+    personal_data=False,
+    partitions=6,
+    producer="notifier (its operator CLI and its worker)",
+    consumers=(),  # the notifier's faust worker and its operator CLI (not a tracked consumer's inbound table)
+)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     INTAKE_EVENTS,
     TRIAGE_EVENTS,
@@ -329,6 +347,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     RELAY_POSITIONS,
     NOTIFIER_DELIVERIES,
     NOTIFIER_CONTACTS,
+    NOTIFIER_OPERATOR,
 )
 
 

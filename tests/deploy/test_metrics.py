@@ -25,6 +25,7 @@ from services.intake.entrypoints.http import create_app
 from services.intake.settings import IntakeSettings
 from shared.bus import kafka
 from shared.bus.consumer import Rejected, dead_letter_class
+from shared.bus.deadletters import letters_in
 from shared.contracts import MalformedMessage, RegistrationForm, WireMessage, encode
 from shared.contracts.catalogue import decode
 from shared.contracts.catalogue_doc import GOLDEN_DIR
@@ -211,6 +212,7 @@ async def test_relay_and_worker_metrics_count_lag_handled_and_dead_letters_on_th
         assert total(found, "consumer_dead_letters_total", reason="decode") == 4
         assert total(found, "consumer_dead_letters_total", reason="refused") == 1
         assert total(found, "consumer_dead_letters_total", reason="failed") == 0
+        assert total(found, "consumer_dead_letters_open") == 5  # nobody has looked at them yet
         # Lag is reported per partition once Kafka told its end (an idle partition may not have yet).
         assert total(found, "consumer_lag", partition=lagging["partition"]) == 0
         partitions = {dict(lbls)["partition"] for (n, lbls) in found if n == "consumer_lag"}
@@ -232,6 +234,14 @@ async def test_relay_and_worker_metrics_count_lag_handled_and_dead_letters_on_th
         assert total(found, "relay_notifications_published_total") == app.process_recorder.max_notification_id()
         assert total(found, "relay_commit_duration_seconds_count") >= 1
         assert total(found, "relay_quarantines_total") == 0
+
+        # An operator dismisses one (who and why): it no longer counts as open; nothing else changes.
+        letter = letters_in(app)[0]
+        letter.dismiss("ops/alice", "a load test's garbage", T0 + timedelta(hours=2))
+        app.save(letter)
+        found = samples((await probe.get(worker_url)).text)
+        assert total(found, "consumer_dead_letters_open") == 4
+        assert total(found, "consumer_dead_letters_total") == 5
     finally:
         let_go.set()
         stop.set()

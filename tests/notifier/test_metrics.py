@@ -31,6 +31,10 @@ def test_deliveries_are_counted_by_outcome_as_they_happen() -> None:
     assert found[("notifier_deliveries_total", (("outcome", "dead_lettered"),))] == 1
     assert found[("notifier_deliveries_total", (("outcome", "repeat_skipped"),))] == 4
     assert found[("notifier_receipts_total", ())] == 1
+    counts.retries_sent, counts.retries_failed = 2, 1  # an operator's retries (entrypoints/operator.py)
+    found = _values(counts)
+    assert found[("notifier_operator_retries_total", (("outcome", "sent"),))] == 2
+    assert found[("notifier_operator_retries_total", (("outcome", "failed"),))] == 1
     counts.sent += 1  # read at the next scrape, not frozen at registration
     assert b'notifier_deliveries_total{outcome="sent"} 6.0' in render(registry)
 

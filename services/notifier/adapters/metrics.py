@@ -51,6 +51,15 @@ class CountsCollector(Collector):
         receipts = CounterMetricFamily("notifier_receipts", "Receipts sent to complainants.")
         receipts.add_metric([], counts.receipts)
         yield receipts
+        retries = CounterMetricFamily(
+            "notifier_operator_retries",
+            "Failed deliveries an operator retried (python -m services.notifier.entrypoints.operator retry), by "
+            "outcome: sent, or failed (failed again: a new dead letter; or nothing left to send).",
+            labels=["outcome"],
+        )
+        retries.add_metric(["sent"], counts.retries_sent)
+        retries.add_metric(["failed"], counts.retries_failed)
+        yield retries
         updates = CounterMetricFamily(
             "notifier_complainant_updates", "Progress, replies and return-visit invitations for complainants."
         )
