@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -34,7 +34,8 @@ from shared.contracts.wire import MalformedMessage, WireMessage
 from shared.keyring import Keyring, KeyringError
 from shared.personal import open_form, open_personal
 
-from .domain import messages, receipts, reports, updates, wording
+from .adapters import i18n
+from .domain import messages, receipts, reports, staff_wording, updates, wording
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
 from .domain.retry import RetryPolicy
@@ -134,6 +135,8 @@ class Notifier:
     counts: Counts = field(default_factory=Counts)
     in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
     authors: AuthorCheck | None = None  # who may write each topic (shared/bus/authors.py)
+    # each language's words to staff (the catalogues in services/notifier/locale), by the person's language
+    staff_words: Mapping[str, staff_wording.Gettext] = field(default_factory=i18n.staff_words)
 
     # -- the four entry points: each record is processed, or dead-lettered with its reason -----------
 
@@ -464,15 +467,32 @@ class Notifier:
         await self._record(key, DEAD_LETTERED, origin.partition)
         return False
 
+    def _reader(self, event: NotificationRequested, addressee: Addressee) -> staff_wording.Reader:
+        """The person as their mail speaks to them: in their language as the directory records it
+        (English when it says none, or names one we have no words for), the office by its name in it,
+        times in the office's zone."""
+        language = addressee.staff.language or staff_wording.DEFAULT_LANGUAGE
+        if language not in self.staff_words:
+            language = staff_wording.DEFAULT_LANGUAGE
+        return staff_wording.Reader(
+            language=language,
+            gettext=self.staff_words.get(language, lambda message: message),
+            office=self.directory.office_name_for_staff(event.office_id, language),
+            time_zone=self.directory.time_zone(event.office_id),
+        )
+
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
         await self.mailer.send(
-            messages.email(event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url)
-        )
+            messages.email(
+                event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url,
+                reader=self._reader(event, addressee),
+            )
+        )  # fmt: skip
 
     async def _webhook(self, event: NotificationRequested, addressee: Addressee) -> None:
         assert addressee.staff.webhook is not None
         endpoint = self.directory.endpoints[addressee.staff.webhook.endpoint]
-        body = messages.webhook_body(event, addressee)
+        body = messages.webhook_body(event, addressee, self._reader(event, addressee))
         headers = {
             "Content-Type": "application/json",
             messages.SIGNATURE_HEADER: messages.signature(endpoint.secret.get_secret_value(), body),
