@@ -23,7 +23,7 @@ from shared.eventstore import ServiceApplication, UnitOfWork
 from .domain import access
 from .domain.errors import AlreadyExists, Invalid, NotFound, Refused
 from .domain.keys import ApiKey
-from .domain.office import Department, Office, check_slug, check_units, check_zone
+from .domain.office import Department, Office, check_names, check_slug, check_units, check_zone
 from .domain.roster import Roster
 from .domain.staff import STAFF_ID, StaffMember, check_contacts, check_language, check_roles
 
@@ -87,6 +87,7 @@ class DirectoryApplication(ServiceApplication):
     ) -> Office:  # fmt: skip
         access.require_admin(actor.roles, "creating an office")
         check_slug("office", office_id), check_zone(time_zone), check_units(units_served)
+        names = check_names(names or {})
 
         def create(uow: UnitOfWork) -> Office:
             if uow.find(Office.create_id(office_id)) is not None:
