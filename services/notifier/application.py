@@ -364,7 +364,8 @@ class Notifier:
             return
         self.counts.reports += 1
         resolution = self.directory.resolve(reports.recipients(event, self.report_roles))
-        wanted = reports.attached(event, self.report_formats, self.report_langs)
+        languages = reports.wanted_languages(self.report_langs, resolution.addressees)
+        wanted = reports.attached(event, self.report_formats, languages)
         fetched: asyncio.Future[list[tuple[ReportFile, bytes]]] | None = None
 
         async def files() -> list[tuple[ReportFile, bytes]]:
@@ -374,7 +375,12 @@ class Notifier:
             return await asyncio.shield(fetched)
 
         async def send(addressee: Addressee) -> None:
-            email = reports.report_email(event, addressee, await files(), sender=self.sender, domain=self.mail_domain)
+            # in the person's language when the directory says it (else both titles, as before)
+            reader = self._reader(event.office_id, addressee) if addressee.staff.language else None
+            attached = reports.files_for(addressee, await files(), self.report_langs)
+            email = reports.report_email(
+                event, addressee, attached, sender=self.sender, domain=self.mail_domain, reader=reader
+            )
             await self.mailer.send(email)
 
         jobs: list[Awaitable[object]] = [
@@ -467,32 +473,32 @@ class Notifier:
         await self._record(key, DEAD_LETTERED, origin.partition)
         return False
 
-    def _reader(self, event: NotificationRequested, addressee: Addressee) -> staff_wording.Reader:
+    def _reader(self, office_id: str | None, addressee: Addressee) -> staff_wording.Reader:
         """The person as their mail speaks to them: in their language as the directory records it
         (English when it says none, or names one we have no words for), the office by its name in it,
-        times in the office's zone."""
+        times in the office's zone (the group's own mail: no office, times in UTC)."""
         language = addressee.staff.language or staff_wording.DEFAULT_LANGUAGE
         if language not in self.staff_words:
             language = staff_wording.DEFAULT_LANGUAGE
         return staff_wording.Reader(
             language=language,
             gettext=self.staff_words.get(language, lambda message: message),
-            office=self.directory.office_name_for_staff(event.office_id, language),
-            time_zone=self.directory.time_zone(event.office_id),
+            office=self.directory.office_name_for_staff(office_id, language) if office_id else "",
+            time_zone=self.directory.time_zone(office_id) if office_id else None,
         )
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
         await self.mailer.send(
             messages.email(
                 event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url,
-                reader=self._reader(event, addressee),
+                reader=self._reader(event.office_id, addressee),
             )
         )  # fmt: skip
 
     async def _webhook(self, event: NotificationRequested, addressee: Addressee) -> None:
         assert addressee.staff.webhook is not None
         endpoint = self.directory.endpoints[addressee.staff.webhook.endpoint]
-        body = messages.webhook_body(event, addressee, self._reader(event, addressee))
+        body = messages.webhook_body(event, addressee, self._reader(event.office_id, addressee))
         headers = {
             "Content-Type": "application/json",
             messages.SIGNATURE_HEADER: messages.signature(endpoint.secret.get_secret_value(), body),
