@@ -18,6 +18,8 @@ from uuid import UUID, uuid4
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.notifier.adapters.directory_events import LiveDirectory
 from services.notifier.adapters.email import SmtpMailer
@@ -25,7 +27,7 @@ from services.notifier.adapters.i18n import LOCALE_DIR, staff_words
 from services.notifier.adapters.ledger import MemoryLedger
 from services.notifier.adapters.webhook import WebhookPoster
 from services.notifier.application import Notifier, Origin
-from services.notifier.domain import messages
+from services.notifier.domain import messages, staff_wording, wording
 from services.notifier.domain.directory import Endpoint
 from services.notifier.domain.retry import RetryPolicy
 from shared.clock import utc_now
@@ -220,6 +222,47 @@ def test_a_staff_mail_composed_twice_is_the_same_bytes_in_chinese() -> None:
     first = messages.email(event, person, sender="n@n.test", domain="n.test", reader=reader)
     again = messages.email(event, person, sender="n@n.test", domain="n.test", reader=reader)
     assert first.as_bytes() == again.as_bytes()
+
+
+WORDS = staff_words()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    language=st.sampled_from(["en", "zh-Hant", "zh-Hans"]),
+    occasion=st.sampled_from([*Occasion, None]),
+    clock=st.sampled_from(list(ClockKind)),
+    level=st.integers(min_value=1, max_value=9),
+    fraction=st.floats(min_value=0, max_value=1),
+    deadline=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    zone=st.sampled_from([None, "Asia/Hong_Kong", "Asia/Shanghai", "Europe/London"]),
+    reason=st.text(min_size=1, max_size=80).filter(lambda t: t.strip() and "\n" not in t and "\r" not in t),
+    causes=st.lists(st.uuids(), max_size=3),
+    group=st.booleans(),
+)
+def test_no_language_loses_a_fact_of_the_decision(
+    language: str, occasion: Occasion | None, clock: ClockKind, level: int, fraction: float, deadline: datetime,
+    zone: str | None, reason: str, causes: list[UUID], group: bool,
+) -> None:  # fmt: skip
+    """Whatever the language, occasion and office zone: the complaint, the deadline and the time as the
+    office reads them, the reason and rule as decided, and every causing event are in the mail's lines."""
+    complaint = uuid4()
+    event = NotificationRequested(
+        event_id=uuid4(), complaint_id=complaint, office_id="kln-east", occurred_at=AT,
+        actor=Actor.system("sla"), correlation_id=complaint,
+        payload=NotificationRequestedPayload(
+            subject=reason, severity=Severity.IMPORTANT, level=level,
+            recipients=[Recipient(role="manager", office_id="kln-east")],
+            explanation=Explanation(reason=reason, rule="sla.rule@v1", caused_by=causes),
+            occasion=occasion, clock=clock, deadline=deadline, fraction=fraction,
+        ),
+    )  # fmt: skip
+    reader = staff_wording.Reader(language, WORDS[language], NAMES[language], zone)
+    text = "\n".join(staff_wording.lines(event, ("manager", "auditor"), group, reader, "http://desk"))
+    for fact in (str(complaint), wording.local_time(deadline, zone), wording.local_time(AT, zone), reason,
+                 "sla.rule@v1", *map(str, causes), NAMES[language], "auditor", str(event.event_id)):  # fmt: skip
+        assert fact in text
+    assert ("[" + WORDS[language]("important") + "]") in staff_wording.subject(event, reader)
 
 
 # -- the catalogues ---------------------------------------------------------------------------------
