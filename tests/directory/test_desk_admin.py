@@ -167,12 +167,22 @@ def test_an_administrator_sets_an_office_s_chinese_names_one_box_at_a_time(desk:
     assert second.status_code == 200
     assert directory.office(ADMIN, "kln-east").names == {"zh-Hant": "九龍東管理處", "zh-Hans": "九龙东管理处"}
     assert 'data-testid="names-kln-east">九龍東管理處 / 九龙东管理处<' in second.text
+    conflicting = client.post("/admin/office-change", data={
+        "csrf": token, "office_id": "kln-east", "names_zh_hans": "九龙东", "names_remove": "zh-Hans",
+        "reason": "?"})  # fmt: skip
+    assert conflicting.status_code == 422 and "Name in Simplified Chinese: is filled in and asked to be removed" in (
+        conflicting.text
+    )
+    removed = client.post("/admin/office-change", data={
+        "csrf": token, "office_id": "kln-east", "names_remove": "zh-Hans",
+        "reason": "not used in Kowloon"})  # fmt: skip
+    assert removed.status_code == 200 and directory.office(ADMIN, "kln-east").names == {"zh-Hant": "九龍東管理處"}
     made = client.post("/admin/office", data={
         "csrf": token, "office_id": "sz-futian", "name": "Shenzhen Futian office", "names_zh_hans": "深圳福田管理处",
         "time_zone": "Asia/Shanghai", "units_served": "15000", "reason": "opened"})  # fmt: skip
     assert made.status_code == 200 and directory.office(ADMIN, "sz-futian").names == {"zh-Hans": "深圳福田管理处"}
     history = directory.history(directory.office(ADMIN, "kln-east").id)
-    assert [(h["by"], h["reason"]) for h in history][-2:] == [("group/admin", "its name")] * 2
+    assert [h["reason"] for h in history][-3:] == ["its name", "its name", "not used in Kowloon"]
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,7 @@ FIELDS = {
     "names_zh_hans": N_("Name in Simplified Chinese"),
     "zh-Hant": N_("Name in Traditional Chinese"),  # the directory's 422 names the language: body.names.zh-Hant
     "zh-Hans": N_("Name in Simplified Chinese"),
+    "names_remove": N_("Remove a Chinese name"),
 }
 ADMIN_FORMS = ("office", "office-change", "department", "staff", "staff-change", "key", "key-rotate", "key-revoke",
                "calendar")  # fmt: skip
@@ -199,6 +200,7 @@ FORM_REASONS = {
     "must be written in Chinese characters": N_("must be written in Chinese characters"),
     "at most 200 characters": N_("is too long (at most 200 characters)"),
     "is not one of the choices": N_("is not one of the choices"),
+    "filled in and removed at once": N_("is filled in and asked to be removed at once: choose one"),
 }
 
 

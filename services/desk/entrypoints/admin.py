@@ -80,6 +80,26 @@ def _names(data: dict[str, str]) -> dict[str, str]:
     return names
 
 
+def _names_removed(data: dict[str, str]) -> list[str]:
+    """The Chinese names the administrator asked to remove ('zh-Hant', 'zh-Hans' or 'both')."""
+    chosen = (data.get("names_remove") or "").strip()
+    if chosen and chosen not in ("zh-Hant", "zh-Hans", "both"):
+        raise FormProblem("names_remove", "is not one of the choices")
+    return ["zh-Hant", "zh-Hans"] if chosen == "both" else [chosen] if chosen else []
+
+
+def _office_change(data: dict[str, str]) -> dict[str, Any]:
+    """What changes; `names` holds the boxes filled (and `null` for a name to remove): the desk merges
+    them with the office's names (`_names_kept`), since the directory replaces names as a whole."""
+    names: dict[str, str | None] = {**_names(data)}
+    for language in _names_removed(data):
+        if language in names:
+            raise FormProblem(f"names_{language.lower().replace('-', '_')}", "filled in and removed at once")
+        names[language] = None
+    return _given(name=_optional(data.get("name")), names=names or None, time_zone=_optional(data.get("time_zone")),
+                  units_served=_int(data, "units_served"), active=_flag(data, "active"))  # fmt: skip
+
+
 def _language(data: dict[str, str]) -> str | None:
     """The language of the person's mails from the form's choice ('none': not said, English)."""
     chosen = (data.get("language") or "").strip()
@@ -104,9 +124,7 @@ ACTIONS: dict[str, Callable[[dict[str, str]], tuple[str, str, dict[str, Any]]]] 
     "office": lambda d: ("POST", "/offices", {
         "office_id": d.get("office_id", "").strip(), "name": d.get("name", "").strip(), "names": _names(d),
         "time_zone": d.get("time_zone", "").strip(), "units_served": _int(d, "units_served") or 0}),
-    "office-change": lambda d: ("PATCH", f"/offices/{d.get('office_id', '').strip()}", _given(
-        name=_optional(d.get("name")), names=_names(d) or None, time_zone=_optional(d.get("time_zone")),
-        units_served=_int(d, "units_served"), active=_flag(d, "active"))),
+    "office-change": lambda d: ("PATCH", f"/offices/{d.get('office_id', '').strip()}", _office_change(d)),
     "department": lambda d: ("POST", f"/offices/{d.get('office_id', '').strip()}/departments", {
         "code": d.get("code", "").strip(), "name": d.get("name", "").strip()}),
     "staff": lambda d: ("POST", "/staff", {
@@ -162,9 +180,11 @@ def install_admin(
             return found, problem_of(request, error)
         return found, None
 
-    async def _names_kept(path: str, given: dict[str, str], session: Session) -> dict[str, str]:
+    async def _names_kept(path: str, given: dict[str, str | None], session: Session) -> dict[str, str]:
+        """The office's names as they are, with the boxes filled replacing theirs and the removed gone."""
         current = await services.get("directory", path, session.forwarded)
-        return dict(current.get("names") or {}) | given
+        merged = dict(current.get("names") or {}) | given
+        return {language: name for language, name in merged.items() if name is not None}
 
     async def page(request: Request, session: Session, status_code: int = 200, **context: Any) -> HTMLResponse:
         found, problem = await listing(request, session)
