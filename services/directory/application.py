@@ -23,9 +23,9 @@ from shared.eventstore import ServiceApplication, UnitOfWork
 from .domain import access
 from .domain.errors import AlreadyExists, Invalid, NotFound, Refused
 from .domain.keys import ApiKey
-from .domain.office import Department, Office, check_slug, check_units, check_zone
+from .domain.office import Department, Office, check_names, check_slug, check_units, check_zone
 from .domain.roster import Roster
-from .domain.staff import STAFF_ID, StaffMember, check_contacts, check_roles
+from .domain.staff import STAFF_ID, StaffMember, check_contacts, check_language, check_roles
 
 T = TypeVar("T")
 
@@ -87,6 +87,7 @@ class DirectoryApplication(ServiceApplication):
     ) -> Office:  # fmt: skip
         access.require_admin(actor.roles, "creating an office")
         check_slug("office", office_id), check_zone(time_zone), check_units(units_served)
+        names = check_names(names or {})
 
         def create(uow: UnitOfWork) -> Office:
             if uow.find(Office.create_id(office_id)) is not None:
@@ -179,18 +180,21 @@ class DirectoryApplication(ServiceApplication):
     def add_staff(
         self, actor: Principal, staff_id: str, name: str, office_id: str | None, roles: list[str],
         contacts: dict[str, str | None], reason: str, now: datetime, department: str | None = None,
+        language: str | None = None,
     ) -> StaffMember:  # fmt: skip
         access.require_office_manager(actor.roles, actor.office_id, office_id, "adding staff")
         access.require_grantable(actor.roles, roles)
         if not STAFF_ID.match(staff_id):
             raise Invalid(f"staff id {staff_id!r}: lower-case letters, digits and '/._-'")
-        held, reach = check_roles(roles), check_contacts(contacts)
+        held, reach, reads = check_roles(roles), check_contacts(contacts), check_language(language)
 
         def add(uow: UnitOfWork) -> StaffMember:
             if uow.find(StaffMember.create_id(staff_id)) is not None:
                 raise AlreadyExists(f"staff member {staff_id!r} exists")
             self._check_placement(uow, office_id, department)
-            member = StaffMember(staff_id, name, office_id, department, held, reach, **_audit(actor, reason, now))
+            member = StaffMember(
+                staff_id, name, office_id, department, held, reach, **_audit(actor, reason, now), language=reads
+            )
             uow.add(member)
             self._roster(uow).enrol("staff", member.id)
             return member
@@ -200,7 +204,7 @@ class DirectoryApplication(ServiceApplication):
     def change_staff(
         self, actor: Principal, staff_id: str, changes: dict[str, Any], reason: str, now: datetime
     ) -> StaffMember:
-        """`changes`: any of name, office_id, department, roles, contacts, active. Moving someone to
+        """`changes`: any of name, office_id, department, roles, contacts, active, language. Moving someone to
         another office needs the manager of both (or an administrator)."""
 
         def change(uow: UnitOfWork) -> StaffMember:

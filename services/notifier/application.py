@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -34,7 +34,8 @@ from shared.contracts.wire import MalformedMessage, WireMessage
 from shared.keyring import Keyring, KeyringError
 from shared.personal import open_form, open_personal
 
-from .domain import messages, receipts, reports, updates, wording
+from .adapters import i18n
+from .domain import messages, receipts, reports, staff_wording, updates, wording
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
 from .domain.retry import RetryPolicy
@@ -138,6 +139,8 @@ class Notifier:
     authors: AuthorCheck | None = None  # who may write each topic (shared/bus/authors.py)
     # letter id -> the outcome of an operator's retry of that failed delivery, while it runs (`retry`)
     retrying: dict[UUID, str | None] = field(default_factory=dict)
+    # each language's words to staff (the catalogues in services/notifier/locale), by the person's language
+    staff_words: Mapping[str, staff_wording.Gettext] = field(default_factory=i18n.staff_words)
 
     # -- an operator's retry of one failed delivery (services/notifier/domain/failures.py) -----------
 
@@ -395,7 +398,8 @@ class Notifier:
             return
         self.counts.reports += 1
         resolution = self.directory.resolve(reports.recipients(event, self.report_roles))
-        wanted = reports.attached(event, self.report_formats, self.report_langs)
+        languages = reports.wanted_languages(self.report_langs, resolution.addressees)
+        wanted = reports.attached(event, self.report_formats, languages)
         fetched: asyncio.Future[list[tuple[ReportFile, bytes]]] | None = None
 
         async def files() -> list[tuple[ReportFile, bytes]]:
@@ -405,7 +409,12 @@ class Notifier:
             return await asyncio.shield(fetched)
 
         async def send(addressee: Addressee) -> None:
-            email = reports.report_email(event, addressee, await files(), sender=self.sender, domain=self.mail_domain)
+            # in the person's language when the directory says it (else both titles, as before)
+            reader = self._reader(event.office_id, addressee) if addressee.staff.language else None
+            attached = reports.files_for(addressee, await files(), self.report_langs)
+            email = reports.report_email(
+                event, addressee, attached, sender=self.sender, domain=self.mail_domain, reader=reader
+            )
             await self.mailer.send(email)
 
         jobs: list[Awaitable[object]] = [
@@ -506,15 +515,32 @@ class Notifier:
             self.retrying[letter_id] = failure(error)
         return False
 
+    def _reader(self, office_id: str | None, addressee: Addressee) -> staff_wording.Reader:
+        """The person as their mail speaks to them: in their language as the directory records it
+        (English when it says none, or names one we have no words for), the office by its name in it,
+        times in the office's zone (the group's own mail: no office, times in UTC)."""
+        language = addressee.staff.language or staff_wording.DEFAULT_LANGUAGE
+        if language not in self.staff_words:
+            language = staff_wording.DEFAULT_LANGUAGE
+        return staff_wording.Reader(
+            language=language,
+            gettext=self.staff_words.get(language, lambda message: message),
+            office=self.directory.office_name_for_staff(office_id, language) if office_id else "",
+            time_zone=self.directory.time_zone(office_id) if office_id else None,
+        )
+
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:
         await self.mailer.send(
-            messages.email(event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url)
-        )
+            messages.email(
+                event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url,
+                reader=self._reader(event.office_id, addressee),
+            )
+        )  # fmt: skip
 
     async def _webhook(self, event: NotificationRequested, addressee: Addressee) -> None:
         assert addressee.staff.webhook is not None
         endpoint = self.directory.endpoints[addressee.staff.webhook.endpoint]
-        body = messages.webhook_body(event, addressee)
+        body = messages.webhook_body(event, addressee, self._reader(event.office_id, addressee))
         headers = {
             "Content-Type": "application/json",
             messages.SIGNATURE_HEADER: messages.signature(endpoint.secret.get_secret_value(), body),

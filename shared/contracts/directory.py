@@ -64,6 +64,13 @@ class StaffRecord(Contract):
     roles: list[str] = Field(description="Roles held, e.g. ['leader']; sorted.")
     contacts: Contacts
     active: bool = True
+    language: NameLanguage | None = Field(
+        default=None,
+        description="The language the person reads the system's mails in ('en', 'zh-Hant', 'zh-Hans'): "
+        "a notification is written to them in it. None: not said (English). None on events published "
+        "before it travelled.",
+        examples=["zh-Hant"],
+    )
 
 
 class ApiKeyRecord(Contract):

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from .common import Explanation, Severity
 from .envelope import Contract, IntegrationEvent
+from .sla import ClockKind
 
 
 class Recipient(Contract):
     role: str = Field(description="e.g. 'supervisor', 'leader', 'company-leader', 'manager'.")
     office_id: str | None = Field(description="None for group-level recipients.")
+
+
+class Occasion(StrEnum):
+    """Why people are told, as a reader in any language can be told it (the subject is the publisher's
+    English sentence)."""
+
+    MAJOR_COMPLAINT = "major-complaint"  # triage: a major complaint is told to the leaders at once
+    DEADLINE_WARNING = "deadline-warning"  # sla: a share of a time limit is used
+    DEADLINE_BREACHED = "deadline-breached"  # sla: a time limit passed (each level of the ladder)
 
 
 class NotificationRequestedPayload(Contract):
@@ -21,6 +32,21 @@ class NotificationRequestedPayload(Contract):
     level: int = Field(ge=1, description="Escalation level: 1 is the first people to tell.")
     recipients: list[Recipient] = Field(min_length=1)
     explanation: Explanation
+    occasion: Occasion | None = Field(
+        default=None,
+        description="Why people are told, for a mail in the reader's language: 'major-complaint', "
+        "'deadline-warning' or 'deadline-breached'. None on events published before it travelled (the "
+        "subject alone says it).",
+    )
+    clock: ClockKind | None = Field(default=None, description="The SLA's clock a warning or breach is about.")
+    deadline: AwareDatetime | None = Field(
+        default=None,
+        description="The clock's deadline (its extended one when a manager extended it); a mail writes it "
+        "in the office's time zone.",
+    )
+    fraction: float | None = Field(
+        default=None, ge=0, description="A warning's share of the allowed time used (0.8: 80%)."
+    )
 
 
 class NotificationRequested(IntegrationEvent):

@@ -20,6 +20,7 @@ from services.desk.entrypoints.admin import calendar_body
 from services.desk.entrypoints.http import create_app as desk_app
 from services.desk.settings import DeskSettings
 from services.directory import bootstrap as directory_boot
+from services.directory.domain.errors import Invalid
 from services.directory.entrypoints.http import create_app as directory_api
 from services.directory.settings import DirectorySettings
 from services.sla.domain.calendar import OfficeCalendar  # the SLA's own model accepts the desk's form
@@ -151,3 +152,92 @@ def test_the_calendar_form_becomes_the_sla_s_calendar() -> None:
     calendar = OfficeCalendar.model_validate(body)
     assert sorted(calendar.hours) == [0, 1, 2, 3, 4] and len(calendar.holidays) == 2
     assert calendar.admission_problems() == []
+
+
+def test_an_administrator_sets_an_office_s_chinese_names_one_box_at_a_time(desk: Any) -> None:
+    """The directory replaces an office's names as a whole; the desk keeps the names of the boxes left
+    empty, so setting the Simplified name does not erase the Traditional one."""
+    client, _, keys, directory = desk
+    token = sign_in(client, keys["group/admin"])
+    first = client.post("/admin/office-change", data={
+        "csrf": token, "office_id": "kln-east", "names_zh_hant": " 九龍東管理處 ", "reason": "its name"})  # fmt: skip
+    assert first.status_code == 200 and first.url.params["done"] == "office-change"
+    second = client.post("/admin/office-change", data={
+        "csrf": token, "office_id": "kln-east", "names_zh_hans": "九龙东管理处", "reason": "its name"})  # fmt: skip
+    assert second.status_code == 200
+    assert directory.office(ADMIN, "kln-east").names == {"zh-Hant": "九龍東管理處", "zh-Hans": "九龙东管理处"}
+    assert 'data-testid="names-kln-east">九龍東管理處 / 九龙东管理处<' in second.text
+    conflicting = client.post("/admin/office-change", data={
+        "csrf": token, "office_id": "kln-east", "names_zh_hans": "九龙东", "names_remove": "zh-Hans",
+        "reason": "?"})  # fmt: skip
+    assert conflicting.status_code == 422 and "Name in Simplified Chinese: is filled in and asked to be removed" in (
+        conflicting.text
+    )
+    removed = client.post("/admin/office-change", data={
+        "csrf": token, "office_id": "kln-east", "names_remove": "zh-Hans",
+        "reason": "not used in Kowloon"})  # fmt: skip
+    assert removed.status_code == 200 and directory.office(ADMIN, "kln-east").names == {"zh-Hant": "九龍東管理處"}
+    made = client.post("/admin/office", data={
+        "csrf": token, "office_id": "sz-futian", "name": "Shenzhen Futian office", "names_zh_hans": "深圳福田管理处",
+        "time_zone": "Asia/Shanghai", "units_served": "15000", "reason": "opened"})  # fmt: skip
+    assert made.status_code == 200 and directory.office(ADMIN, "sz-futian").names == {"zh-Hans": "深圳福田管理处"}
+    history = directory.history(directory.office(ADMIN, "kln-east").id)
+    assert [h["reason"] for h in history][-3:] == ["its name", "its name", "not used in Kowloon"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Name in Traditional Chinese: must be written in Chinese characters"),
+        ("zh-Hant", "繁體中文名稱: 須以中文字書寫"),
+        ("zh-Hans", "繁体中文名称: 须以中文字书写"),
+    ],
+)
+def test_a_chinese_name_without_chinese_characters_is_refused_at_its_box(desk: Any, lang: str, said: str) -> None:
+    client, _, keys, directory = desk
+    token = sign_in(client, keys["group/admin"])
+    client.get(f"/admin?lang={lang}")  # the page's language, remembered
+    refused = client.post("/admin/office-change", data={"csrf": token, "office_id": "kln-east",
+                                                        "names_zh_hant": "kln-east", "reason": "typo"})  # fmt: skip
+    assert refused.status_code == 422 and said in refused.text
+    assert directory.office(ADMIN, "kln-east").names == {}  # nothing recorded
+    too_long = client.post("/admin/office", data={
+        "csrf": token, "office_id": "hk-west", "name": "HK West", "names_zh_hans": "管" * 201,
+        "time_zone": "Asia/Hong_Kong", "units_served": "1", "reason": "opened"})  # fmt: skip
+    assert too_long.status_code == 422 and "200" in too_long.text
+    assert [o.office_id for o in directory.offices(ADMIN)] == ["hk-central", "kln-east"]
+
+
+def test_the_directory_itself_refuses_a_chinese_name_without_chinese_characters(desk: Any) -> None:
+    """The directory is the author: its API, its CLI and the desk meet the same rule."""
+    _, _, _, directory = desk
+    with pytest.raises(Invalid, match="no Chinese character"):
+        directory.change_office(ADMIN, "kln-east", "typo", T0, names={"zh-Hans": "Kowloon East"})
+    with pytest.raises(Invalid, match="1 to 200"):
+        directory.change_office(ADMIN, "kln-east", "typo", T0, names={"zh-Hant": "  "})
+    assert directory.office(ADMIN, "kln-east").names == {}
+
+
+def test_a_manager_sets_the_language_a_staff_member_reads_their_mails_in(desk: Any) -> None:
+    client, _, keys, directory = desk
+    token = sign_in(client, keys["hk-central/manager"])
+    added = client.post("/admin/staff", data={
+        "csrf": token, "staff_id": "hk-central/amy", "name": "Amy Wong", "office_id": "hk-central",
+        "roles": "leader", "email": "amy@example.com", "language": "zh-Hant", "reason": "joined"})  # fmt: skip
+    assert added.status_code == 200 and directory.staff_member(ADMIN, "hk-central/amy").language == "zh-Hant"
+    assert 'data-testid="language-hk-central/amy">繁體中文<' in added.text
+    kept = client.post("/admin/staff-change", data={"csrf": token, "staff_id": "hk-central/amy",
+                                                    "roles": "leader supervisor", "reason": "promoted"})  # fmt: skip
+    assert kept.status_code == 200 and directory.staff_member(ADMIN, "hk-central/amy").language == "zh-Hant"
+    changed = client.post("/admin/staff-change", data={
+        "csrf": token, "staff_id": "hk-central/amy", "language": "zh-Hans", "reason": "reads Simplified"})  # fmt: skip
+    assert changed.status_code == 200 and directory.staff_member(ADMIN, "hk-central/amy").language == "zh-Hans"
+    cleared = client.post("/admin/staff-change", data={"csrf": token, "staff_id": "hk-central/amy",
+                                                       "language": "none", "reason": "asked for English"})  # fmt: skip
+    assert cleared.status_code == 200 and directory.staff_member(ADMIN, "hk-central/amy").language is None
+    assert 'data-testid="language-hk-central/amy">not said (English)<' in cleared.text
+    odd = client.post("/admin/staff-change", data={"csrf": token, "staff_id": "hk-central/amy",
+                                                   "language": "fr", "reason": "x"})  # fmt: skip
+    assert odd.status_code == 422 and "Language of their mails: is not one of the choices" in odd.text
+    history = directory.history(directory.staff_member(ADMIN, "hk-central/amy").id)
+    assert [h["reason"] for h in history] == ["joined", "promoted", "reads Simplified", "asked for English"]

@@ -193,3 +193,31 @@ def test_an_office_is_named_in_each_language_and_its_events_carry_the_names(env)
         ).payload.names
         == {}
     )  # an event from before names travelled still reads
+
+
+def test_a_person_s_mail_language_is_set_changed_cleared_and_published(env) -> None:
+    """What the notifier writes a person's notifications in is the directory's: set when they are
+    added, changed or cleared (null: not said, English) like any field, absent: unchanged; published on
+    StaffMemberChanged, and an event from before it travelled still reads (no language)."""
+    client, keys, app = env
+    setup_offices(client, keys)
+    added = client.post("/staff", headers=h(keys, "hk-central/manager"), json={
+        "staff_id": "hk-central/amy", "name": "Amy", "office_id": "hk-central", "roles": ["leader"],
+        "contacts": {"email": "amy@example.com"}, "language": "zh-Hant", "reason": "joined"})  # fmt: skip
+    assert added.status_code == 201 and added.json()["language"] == "zh-Hant"
+    french = client.patch("/staff/hk-central/amy", headers=h(keys, "hk-central/manager"),
+                          json={"language": "fr", "reason": "x"})  # fmt: skip
+    assert french.status_code == 422  # a language the mails are not written in
+    kept = client.patch(
+        "/staff/hk-central/amy", headers=h(keys, "hk-central/manager"), json={"name": "A", "reason": "n"}
+    )
+    assert kept.json()["language"] == "zh-Hant"
+    for language in ("zh-Hans", None):
+        changed = client.patch("/staff/hk-central/amy", headers=h(keys, "hk-central/manager"),
+                               json={"language": language, "reason": "asked"})  # fmt: skip
+        assert changed.status_code == 200 and changed.json()["language"] == language
+    staff = [m for m in _published(app) if isinstance(m, StaffMemberChanged)]
+    assert [m.payload.language for m in staff] == ["zh-Hant", "zh-Hant", "zh-Hans", None]
+    old = staff[0].model_dump(mode="json")
+    del old["payload"]["language"]
+    assert StaffMemberChanged.model_validate(old).payload.language is None

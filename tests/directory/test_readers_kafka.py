@@ -1,6 +1,6 @@
 """On a real broker, the directory's readers: a staff member added through the directory receives the
-next major complaint's e-mail (the notifier's staff are the directory's events), and one deactivated
-receives nothing more."""
+next major complaint's e-mail (the notifier's staff are the directory's events), in the language the
+directory records for them, and one deactivated receives nothing more."""
 
 from __future__ import annotations
 
@@ -55,10 +55,12 @@ async def test_a_staff_member_added_through_the_directory_receives_the_next_majo
     office = f"o-{uuid.uuid4().hex[:8]}"
     admin = {"X-Office-Key": keys["group/admin"]}
     with TestClient(directory_api(settings, directory)) as api:
-        body = {"office_id": office, "name": "Test office", "time_zone": "Asia/Hong_Kong", "units_served": 10}
+        body = {"office_id": office, "name": "Test office", "time_zone": "Asia/Hong_Kong", "units_served": 10,
+                "names": {"zh-Hant": "測試管理處"}}  # fmt: skip
         assert api.post("/offices", headers=admin, json=body | {"reason": "opened"}).status_code == 201
         amy = {"staff_id": f"{office}/amy", "name": "Amy Wong", "office_id": office, "roles": ["leader"],
-               "contacts": {"email": "amy@office.test"}, "reason": "joined as leader"}  # fmt: skip
+               "contacts": {"email": "amy@office.test"}, "language": "zh-Hant",
+               "reason": "joined as leader"}  # fmt: skip
         assert api.post("/staff", headers=admin, json=amy).status_code == 201
     await publish(settings, directory)
 
@@ -76,6 +78,11 @@ async def test_a_staff_member_added_through_the_directory_receives_the_next_majo
     await notifier.handle(encode(event, key=str(event.complaint_id), source="t", event_id=str(event.event_id)),
                           Origin("complaints.notifications", 0, 1))  # fmt: skip
     assert [m["To"] for m in smtp.messages] == ["Amy Wong <amy@office.test>"]
+    # in her language as the directory says it, the office by its name in it, the time in its zone
+    [mail] = smtp.messages
+    text = mail.get_payload(decode=True).decode()
+    assert mail["Content-Language"] == "zh-Hant" and "(UTC+08:00)" in text
+    assert "管理處：測試管理處" in text  # noqa: RUF001
 
     with TestClient(directory_api(settings, directory)) as api:
         gone = api.patch(f"/staff/{office}/amy", headers=admin, json={"active": False, "reason": "left"})

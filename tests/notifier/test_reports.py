@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the mails' Chinese sentences, full-width punctuation and all)
 """The weekly report, mailed (the application against a real SMTP server; no broker): each manager of the
 report's office, or the group's recipients for the group's report, receives it once with its XLSX and
 PDF attached, under a Message-ID derived from the report's event; a redelivery sends and fetches
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
 from uuid import UUID
 
 from services.notifier.adapters.email import SmtpMailer
@@ -78,12 +81,17 @@ class Letters:
         self.letters.append((letter, event_id))
 
 
-def notifier(smtp: SmtpSink, files: Files, letters: Letters) -> Notifier:
+def notifier(smtp: SmtpSink, files: Files, letters: Letters, languages: dict[str, str] | None = None) -> Notifier:
+    """`languages`: staff id -> the language the directory records for them (none: not said)."""
     data = directory()
     data["staff"].append(
         {"id": "office-a/manager-2", "name": "Mandy", "office_id": "office-a", "roles": ["manager", "leader"],
          "email": "manager2@office-a.test"}
     )  # fmt: skip
+    data["offices"][0] |= {"names": {"zh-Hans": "甲管理处"}, "time_zone": "Asia/Shanghai"}
+    for person in data["staff"]:
+        if person["id"] in (languages or {}):
+            person["language"] = (languages or {})[person["id"]]
     return Notifier(
         directory=Directory.model_validate(data),
         mailer=SmtpMailer("127.0.0.1", smtp.port),
@@ -161,3 +169,42 @@ async def test_a_failing_fetch_is_retried_and_a_refused_one_dead_lettered(smtp: 
     [(letter, _)] = letters.letters
     assert letter.error.startswith("DeliveryFailed: report office-b/2026-W46 to staff 'office-b/manager'")
     assert (letter.origin_topic, letter.origin_partition, letter.origin_offset) == (ORIGIN.topic, 2, 11)
+
+
+async def test_a_person_reading_one_language_gets_the_report_in_it_and_the_others_as_before(smtp: SmtpSink) -> None:
+    """The directory says the manager reads Simplified Chinese: their email is in it, names the office
+    by its Simplified name, and attaches the Simplified files (fetched once with the configured ones);
+    Mandy, whose language is not said, gets the English and Traditional files, as before."""
+    files, letters = Files(), Letters()
+    service = notifier(smtp, files, letters, languages={"office-a/manager": "zh-Hans", "group/ceo": "zh-Hant"})
+    await service.report(wire(published("office-a")), ORIGIN)
+    mails = {m["To"]: m for m in smtp.wait_for(2)}
+    simplified = mails["Man <manager@office-a.test>"]
+    subject = str(make_header(decode_header(simplified["Subject"])))
+    text = _text(simplified)
+    assert subject == "每周投诉报告: 甲管理处 2026-W45" and simplified["Content-Language"] == "zh-Hans"
+    assert (
+        "甲管理处每周投诉报告，2026-W45。" in text
+        and "期内投诉：12 宗。数字计至 2026-11-09 09:00 (UTC+08:00)。" in text
+    )
+    assert "您以甲管理处经理的身份收到此报告。" in text
+    assert _attached(simplified) == {f"complaints-weekly-office-a-2026-W45-zh-Hans.{fmt}" for fmt in ("xlsx", "pdf")}
+    unsaid = mails["Mandy <manager2@office-a.test>"]
+    assert unsaid["Subject"].startswith("Weekly complaint report / ") and unsaid["Content-Language"] is None
+    assert _attached(unsaid) == {
+        f"complaints-weekly-office-a-2026-W45-{lang}.{fmt}" for lang in ("en", "zh-Hant") for fmt in ("xlsx", "pdf")
+    }
+    assert len(files.asked) == 6, "fetched once for everyone: the configured languages and the manager's"
+    await service.report(wire(published(None)), ORIGIN)  # the group's report to the company leader
+    group = smtp.wait_for(3)[-1]
+    assert str(make_header(decode_header(group["Subject"]))) == "每週投訴報告: 集團 2026-W45"
+    assert "您以集團公司領導的身份收到此報告。" in _text(group)
+
+
+def _text(mail: Message) -> str:
+    plain = next(part for part in mail.walk() if part.get_content_type() == "text/plain")
+    return plain.get_payload(decode=True).decode()  # type: ignore[union-attr]
+
+
+def _attached(mail: Message) -> set[str]:
+    return {part.get_filename() for part in mail.walk() if part.get_filename()}

@@ -80,6 +80,13 @@ def test_days_of_sla_time_in_a_simulated_clock(sla) -> None:
     ]
     notifications = [m for m in messages if isinstance(m, NotificationRequested)]
     assert len(notifications) == 5
+    # what a staff mail in the reader's language writes: the occasion, the clock, its deadline, the share used
+    assert [(n.payload.occasion, n.payload.clock, n.payload.fraction) for n in notifications] == [
+        ("deadline-warning", "resolution", 0.5),
+        ("deadline-warning", "resolution", 0.8),
+        *[("deadline-breached", "resolution", None)] * 3,
+    ]
+    assert {n.payload.deadline for n in notifications} == {T0 + timedelta(days=1)}
     assert {r.role for r in notifications[-1].payload.recipients} == {"manager", "company-leader"}
     started = [m for m in messages if isinstance(m, ClockStarted)]
     assert {m.payload.policy_version for m in started} == {1}

@@ -101,6 +101,7 @@ def test_a_major_complaint_tells_the_office_leaders_and_the_company_at_once(tria
     assert recipients == {("supervisor", "hk-central"), ("leader", "hk-central"), ("company-leader", None)}
     assert notice.payload.severity == "major"
     assert notice.payload.explanation.rule == "escalation.major@v1"
+    assert notice.payload.occasion == "major-complaint"  # a staff mail says it in the reader's language
 
 
 def test_a_minor_complaint_tells_nobody(triage) -> None:

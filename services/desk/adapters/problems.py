@@ -71,26 +71,24 @@ FIELDS = {
     "phone": N_("Phone"),
     "webhook_endpoint": N_("Webhook endpoint"),
     "expires_at": N_("Expires (optional)"),
+    "names_zh_hant": N_("Name in Traditional Chinese"),
+    "names_zh_hans": N_("Name in Simplified Chinese"),
+    "zh-Hant": N_("Name in Traditional Chinese"),  # the directory's 422 names the language: body.names.zh-Hant
+    "zh-Hans": N_("Name in Simplified Chinese"),
+    "names_remove": N_("Remove a Chinese name"),
 }
+ADMIN_FORMS = ("office", "office-change", "department", "staff", "staff-change", "key", "key-rotate", "key-revoke",
+               "calendar")  # fmt: skip
 # Where one field name has two labels, the form's own (a form's name as the desk posts it).
-ADMIN = {"name": N_("Name"), "reason": N_("Why (recorded with the change)")}  # the administration's forms
+ADMIN = {  # the administration's forms
+    "name": N_("Name"),
+    "reason": N_("Why (recorded with the change)"),
+    "language": N_("Language of their mails"),
+}
 FORM_FIELDS = {
     "hotline": {"summary": N_("What the customer said"), "reported_at": N_("When the hotline took it")},
     "reply": {"summary": N_("What the customer was told")},
-    **{
-        form: ADMIN
-        for form in (
-            "office",
-            "office-change",
-            "department",
-            "staff",
-            "staff-change",
-            "key",
-            "key-rotate",
-            "key-revoke",
-            "calendar",
-        )
-    },
+    **{form: ADMIN for form in ADMIN_FORMS},
 }
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
 # The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
@@ -173,6 +171,8 @@ def explain(
         return (
             _("This office reference is already used for a complaint with other details: give a new reference.") + tail
         )
+    if status == 409 and form in ADMIN_FORMS:  # the directory: exists already, or a value it does not take
+        return _("The directory refused the change.") + tail
     if status == 409:
         return _("This cannot be done at this step of the complaint.") + tail
     if status == 413:
@@ -197,10 +197,14 @@ FORM_REASONS = {
     "name, contact and unit are all needed": N_("name, contact and unit are all needed"),
     "say why (e.g. the data subject's request number)": N_("say why (e.g. the data subject's request number)"),
     "type the person id again to confirm the erasure": N_("type the person id again to confirm the erasure"),
+    "must be written in Chinese characters": N_("must be written in Chinese characters"),
+    "at most 200 characters": N_("is too long (at most 200 characters)"),
+    "is not one of the choices": N_("is not one of the choices"),
+    "filled in and removed at once": N_("is filled in and asked to be removed at once: choose one"),
 }
 
 
-def explain_form(field: str, reason: str, _: Gettext) -> str:
-    """A field the desk itself could not read, as the page says it."""
+def explain_form(field: str, reason: str, _: Gettext, form: str | None = None) -> str:
+    """A field the desk itself could not read, as the page (and `form`, labelling it) says it."""
     words = FORM_REASONS.get(reason)
-    return f"{field_of([field], _)}: {_(words) if words else reason}"
+    return f"{field_of([field], _, form)}: {_(words) if words else reason}"

@@ -6,6 +6,7 @@ recorded with the change. A new key is shown once, on the page that issued it, n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -57,23 +58,80 @@ def _office(data: dict[str, str]) -> str | None:
     return _optional(data.get("office_id"))
 
 
+# The office's Chinese names on the forms (its English name is `name`): form field -> the language.
+NAME_FIELDS = {"names_zh_hant": "zh-Hant", "names_zh_hans": "zh-Hans"}
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # the directory refuses a name without one
+MAIL_LANGUAGES = ("en", "zh-Hant", "zh-Hans")
+
+
+def _names(data: dict[str, str]) -> dict[str, str]:
+    """The Chinese names typed on the form, by language; an empty box says nothing. Checked here so the
+    administrator hears it in the page's language, at the box (the directory checks the same)."""
+    names: dict[str, str] = {}
+    for field, language in NAME_FIELDS.items():
+        name = (data.get(field) or "").strip()
+        if not name:
+            continue
+        if len(name) > 200:
+            raise FormProblem(field, "at most 200 characters")
+        if not HAN.search(name):
+            raise FormProblem(field, "must be written in Chinese characters")
+        names[language] = name
+    return names
+
+
+def _names_removed(data: dict[str, str]) -> list[str]:
+    """The Chinese names the administrator asked to remove ('zh-Hant', 'zh-Hans' or 'both')."""
+    chosen = (data.get("names_remove") or "").strip()
+    if chosen and chosen not in ("zh-Hant", "zh-Hans", "both"):
+        raise FormProblem("names_remove", "is not one of the choices")
+    return ["zh-Hant", "zh-Hans"] if chosen == "both" else [chosen] if chosen else []
+
+
+def _office_change(data: dict[str, str]) -> dict[str, Any]:
+    """What changes; `names` holds the boxes filled (and `null` for a name to remove): the desk merges
+    them with the office's names (`_names_kept`), since the directory replaces names as a whole."""
+    names: dict[str, str | None] = {**_names(data)}
+    for language in _names_removed(data):
+        if language in names:
+            raise FormProblem(f"names_{language.lower().replace('-', '_')}", "filled in and removed at once")
+        names[language] = None
+    return _given(name=_optional(data.get("name")), names=names or None, time_zone=_optional(data.get("time_zone")),
+                  units_served=_int(data, "units_served"), active=_flag(data, "active"))  # fmt: skip
+
+
+def _language(data: dict[str, str]) -> str | None:
+    """The language of the person's mails from the form's choice ('none': not said, English)."""
+    chosen = (data.get("language") or "").strip()
+    if chosen in ("", "none"):
+        return None
+    if chosen not in MAIL_LANGUAGES:
+        raise FormProblem("language", "is not one of the choices")
+    return chosen
+
+
+def _staff_change(data: dict[str, str]) -> dict[str, Any]:
+    contacts = {k: v for k, v in _contacts(data).items() if v} or None
+    body = _given(name=_optional(data.get("name")), roles=_words(data.get("roles", "")) or None, contacts=contacts,
+                  active=_flag(data, "active"))  # fmt: skip
+    if (data.get("language") or "").strip():  # '' leaves it; 'none' clears it
+        body["language"] = _language(data)
+    return body
+
+
 # What each form sends to the directory: (method, path, body) from the form's fields.
 ACTIONS: dict[str, Callable[[dict[str, str]], tuple[str, str, dict[str, Any]]]] = {
     "office": lambda d: ("POST", "/offices", {
-        "office_id": d.get("office_id", "").strip(), "name": d.get("name", "").strip(),
+        "office_id": d.get("office_id", "").strip(), "name": d.get("name", "").strip(), "names": _names(d),
         "time_zone": d.get("time_zone", "").strip(), "units_served": _int(d, "units_served") or 0}),
-    "office-change": lambda d: ("PATCH", f"/offices/{d.get('office_id', '').strip()}", _given(
-        name=_optional(d.get("name")), time_zone=_optional(d.get("time_zone")),
-        units_served=_int(d, "units_served"), active=_flag(d, "active"))),
+    "office-change": lambda d: ("PATCH", f"/offices/{d.get('office_id', '').strip()}", _office_change(d)),
     "department": lambda d: ("POST", f"/offices/{d.get('office_id', '').strip()}/departments", {
         "code": d.get("code", "").strip(), "name": d.get("name", "").strip()}),
     "staff": lambda d: ("POST", "/staff", {
         "staff_id": d.get("staff_id", "").strip(), "name": d.get("name", "").strip(), "office_id": _office(d),
         "department": _optional(d.get("department")), "roles": _words(d.get("roles", "")),
-        "contacts": _contacts(d)}),
-    "staff-change": lambda d: ("PATCH", f"/staff/{d.get('staff_id', '').strip()}", _given(
-        name=_optional(d.get("name")), roles=_words(d.get("roles", "")) or None,
-        contacts={k: v for k, v in _contacts(d).items() if v} or None, active=_flag(d, "active"))),
+        "contacts": _contacts(d), "language": _language(d)}),
+    "staff-change": lambda d: ("PATCH", f"/staff/{d.get('staff_id', '').strip()}", _staff_change(d)),
     "key": lambda d: ("POST", "/keys", {
         "actor_id": d.get("actor_id", "").strip(), "office_id": _office(d), "roles": _words(d.get("roles", "")),
         "expires_at": _optional(d.get("expires_at"))}),
@@ -122,6 +180,12 @@ def install_admin(
             return found, problem_of(request, error)
         return found, None
 
+    async def _names_kept(path: str, given: dict[str, str | None], session: Session) -> dict[str, str]:
+        """The office's names as they are, with the boxes filled replacing theirs and the removed gone."""
+        current = await services.get("directory", path, session.forwarded)
+        merged = dict(current.get("names") or {}) | given
+        return {language: name for language, name in merged.items() if name is not None}
+
     async def page(request: Request, session: Session, status_code: int = 200, **context: Any) -> HTMLResponse:
         found, problem = await listing(request, session)
         context.setdefault("problem", problem)
@@ -163,6 +227,8 @@ def install_admin(
         try:
             data = await form_of(request, session)
             method, path, body = ACTIONS[action](data)
+            if action == "office-change" and "names" in body:  # the directory replaces names as a whole:
+                body["names"] = await _names_kept(path, body["names"], session)  # the boxes left empty keep theirs
             answer = await services.call("directory", method, path, session.forwarded,
                                          body=body | {"reason": data.get("reason", "").strip()})  # fmt: skip
         except FormProblem as refused:

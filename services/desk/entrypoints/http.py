@@ -512,5 +512,5 @@ def _problem(error: Exception, words: Gettext, form: str | None = None) -> str:
     if isinstance(error, ServiceError):
         return explain(error.service, error.status, error.detail, error.problems, words, form)[:1000]
     if isinstance(error, FormProblem):
-        return explain_form(error.field, str(error).removeprefix(f"{error.field}: "), words)[:1000]
+        return explain_form(error.field, str(error).removeprefix(f"{error.field}: "), words, form)[:1000]
     return str(error)[:1000]

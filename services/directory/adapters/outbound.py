@@ -48,6 +48,7 @@ def staff_record(member: StaffMember) -> StaffRecord:
     return StaffRecord(
         staff_id=member.staff_id, name=member.name, office_id=member.office_id, department=member.department,
         roles=list(member.roles), contacts=Contacts(**member.contacts), active=member.active,
+        language=getattr(member, "language", None),
     )  # fmt: skip
 
 

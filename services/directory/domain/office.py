@@ -41,6 +41,27 @@ def check_units(units_served: int) -> int:
     return units_served
 
 
+NAME_LANGUAGES = ("en", "zh-Hant", "zh-Hans")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # a Chinese character
+
+
+def check_names(names: dict[str, str]) -> dict[str, str]:
+    """An office's names per language, trimmed: a language we write in, at most 200 characters, and a
+    Chinese name holding Chinese characters (an id or the English name typed into the wrong box would
+    otherwise stand in every Chinese mail)."""
+    checked: dict[str, str] = {}
+    for language, raw in names.items():
+        name = raw.strip()
+        if language not in NAME_LANGUAGES:
+            raise Invalid(f"names: {language!r} is not one of {', '.join(NAME_LANGUAGES)}")
+        if not name or len(name) > 200:
+            raise Invalid(f"names: the name in {language} must have 1 to 200 characters")
+        if language != "en" and not HAN.search(name):
+            raise Invalid(f"names: the name in {language} {name!r} has no Chinese character")
+        checked[language] = name
+    return checked
+
+
 class Office(Aggregate):
     @staticmethod
     def create_id(office_id: str, **_: Any) -> UUID:
@@ -69,7 +90,7 @@ class Office(Aggregate):
         new_zone = self.time_zone if time_zone is None else check_zone(time_zone)
         new_units = self.units_served if units_served is None else check_units(units_served)
         new_active = self.active if active is None else active
-        new_names = self.names if names is None else dict(names)
+        new_names = self.names if names is None else check_names(names)
         now = (self.name, self.time_zone, self.units_served, self.active, self.names)
         if (new_name, new_zone, new_units, new_active, new_names) != now:
             self._changed(

@@ -22,6 +22,7 @@ ROLE = re.compile(r"^[a-z][a-z-]{0,49}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{3,40}$")
 CONTACT_FIELDS = ("email", "phone", "webhook_endpoint", "webhook_to")
+LANGUAGES = ("en", "zh-Hant", "zh-Hans")  # what the notifier writes mails in (the contracts' NameLanguage)
 
 
 def check_roles(roles: list[str]) -> list[str]:
@@ -47,6 +48,13 @@ def check_contacts(contacts: dict[str, str | None]) -> dict[str, str | None]:
     return found
 
 
+def check_language(language: str | None) -> str | None:
+    """The language a person's mails are written in; None: not said (they are written in English)."""
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(f"language {language!r}: one of {', '.join(LANGUAGES)}")
+    return language
+
+
 class StaffMember(Aggregate):
     @staticmethod
     def create_id(staff_id: str, **_: Any) -> UUID:
@@ -56,6 +64,7 @@ class StaffMember(Aggregate):
     def __init__(
         self, staff_id: str, name: str, office_id: str | None, department: str | None, roles: list[str],
         contacts: dict[str, str | None], by: str, role: str, reason: str, at: datetime,
+        language: str | None = None,
     ) -> None:  # fmt: skip
         self.staff_id = staff_id
         self.name = name
@@ -64,20 +73,24 @@ class StaffMember(Aggregate):
         self.roles = list(roles)
         self.contacts = dict(contacts)
         self.active = True
+        self.language = language  # the mails' language (stored before it existed: none)
         self.changed_by, self.changed_at = by, at
 
     def state(self) -> dict[str, Any]:
         return {"name": self.name, "office_id": self.office_id, "department": self.department,
-                "roles": list(self.roles), "contacts": dict(self.contacts), "active": self.active}  # fmt: skip
+                "roles": list(self.roles), "contacts": dict(self.contacts), "active": self.active,
+                "language": getattr(self, "language", None)}  # fmt: skip
 
     def change(self, new: dict[str, Any], by: str, role: str, reason: str, at: datetime) -> None:
-        """`new` holds the fields to change (name, office_id, department, roles, contacts, active); a
-        change equal to the current state records nothing."""
+        """`new` holds the fields to change (name, office_id, department, roles, contacts, active,
+        language); a change equal to the current state records nothing."""
         merged = self.state() | {k: v for k, v in new.items() if k in self.state()}
         if "roles" in new:
             merged["roles"] = check_roles(new["roles"])
         if "contacts" in new:
             merged["contacts"] = check_contacts(new["contacts"])
+        if "language" in new:
+            merged["language"] = check_language(new["language"])
         if merged != self.state():
             self._changed(**merged, by=by, role=role, reason=reason, at=at)
 
@@ -85,7 +98,9 @@ class StaffMember(Aggregate):
     def _changed(
         self, name: str, office_id: str | None, department: str | None, roles: list[str],
         contacts: dict[str, str | None], active: bool, by: str, role: str, reason: str, at: datetime,
+        language: str | None = None,
     ) -> None:  # fmt: skip
         self.name, self.office_id, self.department = name, office_id, department
         self.roles, self.contacts, self.active = list(roles), dict(contacts), active
+        self.language = language  # a change stored before languages: none (as the person had)
         self.changed_by, self.changed_at = by, at

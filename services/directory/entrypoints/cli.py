@@ -8,6 +8,7 @@
     ... departments add hk-north engineering Engineering --reason "..."
     ... staff add hk-north/amy "Amy Wong" --office hk-north --role leader --email amy@example.com --reason "..."
     ... staff set hk-north/amy --active false --reason "left"
+    ... staff set hk-north/amy --language zh-Hant --reason "reads Chinese"
     ... keys issue hk-north/amy --office hk-north --role leader --expires 2027-03-01T00:00Z --reason "..."
     ... keys rotate <key-id> --reason "..."      ... keys revoke <key-id> --reason "..."
     (the key from --key or DIRECTORY_KEY; the API from --url or DIRECTORY_URL, default http://127.0.0.1:8007)
@@ -137,9 +138,11 @@ def staff_add(
     department: str | None = None, email: str | None = None, phone: str | None = None,
     webhook: str | None = typer.Option(None, help="A webhook endpoint the notifier knows, e.g. sms-gateway."),
     webhook_to: str | None = None, reason: str = REASON, url: str = URL, key: str = KEY,
+    language: str | None = typer.Option(None, help="The language of their mails: en, zh-Hant or zh-Hans."),
 ) -> None:  # fmt: skip
     body = {"staff_id": staff_id, "name": name, "office_id": office, "department": department, "roles": role,
-            "contacts": _contacts(email, phone, webhook, webhook_to), "reason": reason}  # fmt: skip
+            "contacts": _contacts(email, phone, webhook, webhook_to), "language": language,
+            "reason": reason}  # fmt: skip
     _call("POST", url, key, "/staff", body)
 
 
@@ -149,10 +152,11 @@ def staff_set(
     department: str | None = None, role: list[str] | None = typer.Option(None, help="The roles held (all of them)."),
     email: str | None = None, phone: str | None = None, webhook: str | None = None, webhook_to: str | None = None,
     active: bool | None = None, url: str = URL, key: str = KEY,
+    language: str | None = typer.Option(None, help="The language of their mails: en, zh-Hant or zh-Hans."),
 ) -> None:  # fmt: skip
     contacts = _contacts(email, phone, webhook, webhook_to)
     body = _given(name=name, office_id=office, department=department, roles=role or None,
-                  contacts=contacts or None, active=active)  # fmt: skip
+                  contacts=contacts or None, active=active, language=language)  # fmt: skip
     _call("PATCH", url, key, f"/staff/{staff_id}", body | {"reason": reason})
 
 
@@ -203,11 +207,16 @@ def seed(app: DirectoryApplication, data: dict[str, Any], keys: list[KeyRecord],
             app.create_office(SEEDER, office["office_id"], office["name"], office["time_zone"],
                               office["units_served"], reason, now, names=office.get("names"))  # fmt: skip
             added.append(f"office {office['office_id']}")
-    known_staff = {s.staff_id for s in app.staff(SEEDER)}
+    known_staff = {s.staff_id: s for s in app.staff(SEEDER)}
     for member in data["staff"]:
-        if member["staff_id"] not in known_staff:
+        seeded = known_staff.get(member["staff_id"])
+        if seeded is not None and member.get("language") and getattr(seeded, "language", None) is None:
+            # seeded before languages existed
+            app.change_staff(SEEDER, member["staff_id"], {"language": member["language"]}, reason, now)
+            added.append(f"language of staff {member['staff_id']}")
+        if seeded is None:
             app.add_staff(SEEDER, member["staff_id"], member["name"], member["office_id"], member["roles"],
-                          member["contacts"], reason, now)  # fmt: skip
+                          member["contacts"], reason, now, language=member.get("language"))  # fmt: skip
             added.append(f"staff {member['staff_id']}")
     known_keys = {k.key_sha256 for k in app.keys(SEEDER)}
     for record in keys:

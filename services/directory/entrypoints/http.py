@@ -82,6 +82,7 @@ class StaffIn(BaseModel):
     department: str | None = Field(default=None, max_length=60)
     roles: list[str] = Field(min_length=1, max_length=20)
     contacts: Contacts = Field(default_factory=Contacts)
+    language: NameLanguage | None = Field(default=None, description="The language of their mails (none: English).")
     reason: str = Reason
 
 
@@ -92,6 +93,7 @@ class StaffChange(BaseModel):
     roles: list[str] | None = Field(default=None, min_length=1, max_length=20)
     contacts: Contacts | None = None
     active: bool | None = None
+    language: NameLanguage | None = Field(default=None, description="The language of their mails (null: English).")
     reason: str = Reason
 
 
@@ -227,7 +229,7 @@ def create_app(
         """An administrator, or the office's manager, adds a staff member with roles and contacts."""
         made = run(lambda: directory(request).add_staff(
             principal, body.staff_id, body.name, body.office_id, body.roles, body.contacts.model_dump(),
-            body.reason, clock(), department=body.department))  # fmt: skip
+            body.reason, clock(), department=body.department, language=body.language))  # fmt: skip
         return staff_record(made)
 
     @api.get("/staff/{staff_id:path}/history", response_model=list[Change], responses=RESPONSES)

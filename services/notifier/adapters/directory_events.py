@@ -35,7 +35,7 @@ def as_staff(record: StaffRecord, endpoints: Mapping[str, Endpoint]) -> Staff | 
         else:
             log.warning("staff %s names the unknown webhook endpoint %r", record.staff_id, contacts.webhook_endpoint)
     return Staff(id=record.staff_id, name=record.name, office_id=record.office_id, roles=frozenset(record.roles),
-                 email=contacts.email, webhook=webhook)  # fmt: skip
+                 email=contacts.email, webhook=webhook, language=record.language)  # fmt: skip
 
 
 class LiveDirectory:
@@ -89,3 +89,6 @@ class LiveDirectory:
 
     def office_name(self, office_id: str, language: str) -> str:
         return self.directory().office_name(office_id, language)
+
+    def office_name_for_staff(self, office_id: str, language: str) -> str:
+        return self.directory().office_name_for_staff(office_id, language)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
 
@@ -43,6 +43,9 @@ class Staff(_Frozen):
     roles: frozenset[str] = Field(min_length=1)
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
     webhook: WebhookContact | None = None
+    language: Literal["en", "zh-Hant", "zh-Hans"] | None = Field(
+        default=None, description="The language their mails are written in (the directory's); None: English."
+    )
 
 
 class Office(_Frozen):
@@ -57,6 +60,11 @@ class Office(_Frozen):
         if language in self.names:
             return self.names[language]
         return self.name if language == "en" else self.id
+
+    def staff_name_in(self, language: str) -> str:
+        """What a mail to staff in `language` calls the office: its name in that language, else its
+        English name (staff read it inside a Chinese sentence, unlike a complainant), else its id."""
+        return self.names.get(language) or self.names.get("en") or self.name or self.id
 
 
 class Channel:
@@ -116,6 +124,11 @@ class Directory(_Frozen):
         office = next((o for o in self.offices if o.id == office_id), None)
         return office.name_in(language) if office is not None else office_id
 
+    def office_name_for_staff(self, office_id: str, language: str) -> str:
+        """The office as a staff mail in `language` names it (`Office.staff_name_in`); its id when unknown."""
+        office = next((o for o in self.offices if o.id == office_id), None)
+        return office.staff_name_in(language) if office is not None else office_id
+
     def holders(self, recipient: Recipient) -> list[Staff]:
         """Who holds `recipient.role` in `recipient.office_id` (None: in the group), in directory order."""
         return [s for s in self.staff if s.office_id == recipient.office_id and recipient.role in s.roles]
@@ -150,3 +163,5 @@ class StaffDirectory(Protocol):
     def time_zone(self, office_id: str) -> str | None: ...
 
     def office_name(self, office_id: str, language: str) -> str: ...
+
+    def office_name_for_staff(self, office_id: str, language: str) -> str: ...

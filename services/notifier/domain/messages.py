@@ -17,6 +17,7 @@ from uuid import UUID
 from shared.contracts import derived_id
 from shared.contracts.notifications import NotificationRequested
 
+from . import staff_wording
 from .directory import Addressee
 
 SIGNATURE_HEADER = "X-Complaints-Signature"
@@ -38,49 +39,52 @@ def message_id(notification_id: UUID, staff_id: str, domain: str) -> str:
     return f"<{delivery_id(notification_id, staff_id, 'email')}@{domain}>"
 
 
-def _lines(event: NotificationRequested, addressee: Addressee, desk_url: str | None = None) -> list[str]:
-    payload = event.payload
-    office = f"office {event.office_id}"
-    # where the person acts on it: a bare complaint id told a supervisor nothing they could open
-    desk = [f"Open it at the desk: {desk_url.rstrip('/')}/complaints/{event.complaint_id}"] if desk_url else []
-    return [
-        payload.subject,
-        "",
-        *desk,
-        f"Complaint: {event.complaint_id}",
-        f"Office: {event.office_id}",
-        f"Severity: {payload.severity.value}, escalation level {payload.level}",
-        f"When: {event.occurred_at.isoformat()}",
-        f"Why: {payload.explanation.reason}",
-        f"Rule: {payload.explanation.rule}",
-        "",
-        f"You are told as {', '.join(addressee.roles)}"
-        + (f" of {office}." if addressee.staff.office_id else " of the group."),
-        f"Notification {event.event_id}",
-    ]
+def english(office_id: str) -> staff_wording.Reader:
+    """A reader of English who knows nothing of the office but its id (no directory at hand)."""
+    return staff_wording.Reader(staff_wording.DEFAULT_LANGUAGE, lambda message: message, office_id, None)
+
+
+def _lines(
+    event: NotificationRequested, addressee: Addressee, reader: staff_wording.Reader, desk_url: str | None = None
+) -> list[str]:
+    group = addressee.staff.office_id is None
+    return staff_wording.lines(event, addressee.roles, group, reader, desk_url)
 
 
 def email(
-    event: NotificationRequested, addressee: Addressee, *, sender: str, domain: str, desk_url: str | None = None
+    event: NotificationRequested,
+    addressee: Addressee,
+    *,
+    sender: str,
+    domain: str,
+    desk_url: str | None = None,
+    reader: staff_wording.Reader | None = None,
 ) -> EmailMessage:
-    """The email to one person, with the desk's page of the complaint when the desk's address is known.
-    Date is the notification's own time, so a repeat is identical."""
+    """The email to one person, in their language (`reader`: English, the office by its id, when not
+    given), with the desk's page of the complaint when the desk's address is known. Date is the
+    notification's own time, so a repeat is identical."""
     assert addressee.staff.email is not None
+    reader = reader or english(event.office_id)
     message = EmailMessage()
     message["Message-ID"] = message_id(event.event_id, addressee.staff.id, domain)
     message["Date"] = format_datetime(event.occurred_at)
     message["From"] = sender
     message["To"] = formataddr((addressee.staff.name, addressee.staff.email))
-    message["Subject"] = f"[{event.payload.severity.value}] {event.payload.subject}"
+    message["Subject"] = staff_wording.subject(event, reader)
     message["X-Complaint-Id"] = str(event.complaint_id)
     message["X-Notification-Id"] = str(event.event_id)
-    message.set_content("\n".join(_lines(event, addressee, desk_url)) + "\n")
+    message.set_content("\n".join(_lines(event, addressee, reader, desk_url)) + "\n")
+    message["Content-Language"] = reader.language  # after set_content, which clears Content-* headers
     return message
 
 
-def webhook_body(event: NotificationRequested, addressee: Addressee) -> bytes:
-    """The JSON a webhook receives (keys sorted, no spaces: identical bytes on every attempt)."""
+def webhook_body(
+    event: NotificationRequested, addressee: Addressee, reader: staff_wording.Reader | None = None
+) -> bytes:
+    """The JSON a webhook receives (keys sorted, no spaces: identical bytes on every attempt); its
+    `text` in the person's language like their mail, the other fields as published."""
     payload = event.payload
+    reader = reader or english(event.office_id)
     body = {
         "delivery_id": str(delivery_id(event.event_id, addressee.staff.id, "webhook")),
         "notification_id": str(event.event_id),
@@ -94,7 +98,8 @@ def webhook_body(event: NotificationRequested, addressee: Addressee) -> bytes:
         "rule": payload.explanation.rule,
         "recipient": {"staff_id": addressee.staff.id, "roles": list(addressee.roles)},
         "to": addressee.staff.webhook.to if addressee.staff.webhook else None,
-        "text": "\n".join(_lines(event, addressee)),
+        "language": reader.language,
+        "text": "\n".join(_lines(event, addressee, reader)),
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

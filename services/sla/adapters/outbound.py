@@ -11,7 +11,7 @@ from uuid import UUID
 from shared.bus.relay import Publication
 from shared.contracts import Actor, derived_id, stored_event_id
 from shared.contracts.common import Explanation, Severity
-from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
+from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Occasion, Recipient
 from shared.contracts.sla import (
     ClockKind,
     ClockOutcome,
@@ -109,6 +109,7 @@ class Translator:
                     base, event, 1, event.recipients, [],
                     f"{event.kind} clock: {event.fraction:.0%} of the allowed time used; "
                     f"deadline {_when(event.deadline)}{_extended(event)}",
+                    Occasion.DEADLINE_WARNING, event.fraction,
                 )
             )  # fmt: skip
         elif isinstance(event, ComplaintClocks.BreachRecorded):
@@ -131,6 +132,7 @@ class Translator:
                     base, event, event.level, event.recipients, event.group_recipients,
                     f"{event.kind} clock breached (escalation level {event.level}); "
                     f"deadline was {_when(event.deadline)}",
+                    Occasion.DEADLINE_BREACHED,
                 )
             )  # fmt: skip
         elif isinstance(event, ComplaintClocks.ClockStopped):
@@ -226,8 +228,11 @@ def _when(instant: datetime) -> str:
 
 
 def _notification(
-    base: dict[str, Any], event: Any, level: int, recipients: list[str], group: list[str], subject: str
-) -> NotificationRequested:
+    base: dict[str, Any], event: Any, level: int, recipients: list[str], group: list[str], subject: str,
+    occasion: Occasion, fraction: float | None = None,
+) -> NotificationRequested:  # fmt: skip
+    """Who is told, and what: the subject in English, and the occasion, clock, deadline and share used
+    as facts a mail in the reader's language writes (the deadline in the office's time zone)."""
     office_id = base["office_id"]
     return NotificationRequested(
         **(base | {"event_id": derived_id("notification", event.originator_id, event.originator_version)}),
@@ -241,5 +246,9 @@ def _notification(
             recipients=[Recipient(role=r, office_id=office_id) for r in recipients]
             + [Recipient(role=r, office_id=None) for r in group],
             explanation=Explanation(reason=subject, rule=event.rule, caused_by=[UUID(event.started_event_id)]),
+            occasion=occasion,
+            clock=ClockKind(event.kind),
+            deadline=event.deadline,
+            fraction=fraction,
         ),
     )

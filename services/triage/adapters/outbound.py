@@ -11,7 +11,7 @@ from uuid import UUID
 from shared.bus.relay import Publication
 from shared.contracts import Actor, stored_event_id
 from shared.contracts.common import Explanation
-from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Recipient
+from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Occasion, Recipient
 from shared.contracts.triage import (
     ComplainantHistory,
     ComplaintTriaged,
@@ -173,6 +173,7 @@ def notification_requested(event: Any) -> NotificationRequested:
             level=1,
             recipients=[Recipient.model_validate(r) for r in event.recipients],
             explanation=Explanation(reason=event.reason, rule=event.rule, caused_by=event.caused_by),
+            occasion=Occasion.MAJOR_COMPLAINT,
         ),
     )
 

@@ -1,0 +1,126 @@
+"""What a notification says to a member of staff, in their language.
+
+A supervisor, a leader or a manager reads the mail in the language the directory records for them
+(`StaffRecord.language`: en, zh-Hant, zh-Hans; English when it says none). The words are gettext
+messages (English being the message ids; catalogues in `services/notifier/locale`, compiled in memory
+by `shared.i18n` when the worker starts): nothing here reads a catalogue, it is handed the person's
+`gettext`. The facts stay as the publisher decided them: the complaint's id, the office (by its name in
+the reader's language), the deadline and the notification's time in the office's time zone, the
+decision's reason and rule in the deciding service's own words, and the events that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.contracts.notifications import NotificationRequested, Occasion
+
+from .wording import local_time
+
+Gettext = Callable[[str], str]
+DEFAULT_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (`pybabel extract -k N_`); translated where it is written."""
+    return message
+
+
+SEVERITIES = {"minor": N_("minor"), "important": N_("important"), "major": N_("major")}
+CLOCKS = {
+    "hand-over": N_("hand-over"),
+    "resolution": N_("resolution"),
+    "clear-answer": N_("clear answer"),
+    "settlement": N_("settlement"),
+    "reply": N_("reply to the customer"),
+    "return-visit": N_("return visit"),
+    "commitment": N_("promise to the customer"),
+}
+ROLES = {
+    "supervisor": N_("supervisor"),
+    "leader": N_("leader"),
+    "manager": N_("manager"),
+    "company-leader": N_("company leader"),
+    "department-staff": N_("department staff"),
+    "receptionist": N_("receptionist"),
+}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads the mail, as its words need it: their language and its gettext, the office's name in
+    it and the office's time zone (None: not said; times are then written in UTC, saying so)."""
+
+    language: str
+    gettext: Gettext
+    office: str
+    time_zone: str | None
+
+
+def _word(table: dict[str, str], value: str, _: Gettext) -> str:
+    """A known value in the reader's words; an unknown one (a role the group invented) as it is."""
+    return _(table[value]) if value in table else value
+
+
+def headline(event: NotificationRequested, reader: Reader) -> str:
+    """Why the reader is told, in their words; the publisher's own subject for a notification published
+    before its occasion travelled (nothing else to say it with)."""
+    _, payload = reader.gettext, event.payload
+    clock = _word(CLOCKS, payload.clock.value, _) if payload.clock else ""
+    if payload.occasion is Occasion.MAJOR_COMPLAINT:
+        return _("A major complaint: the leaders are told at once")
+    if payload.occasion is Occasion.DEADLINE_WARNING and payload.clock:
+        percent = f"{payload.fraction:.0%}" if payload.fraction is not None else "?"
+        return _("The %(clock)s deadline is near: %(percent)s of the allowed time used") % {
+            "clock": clock,
+            "percent": percent,
+        }
+    if payload.occasion is Occasion.DEADLINE_BREACHED and payload.clock:
+        return _("The %(clock)s deadline has passed (escalation level %(level)s)") % {
+            "clock": clock,
+            "level": payload.level,
+        }
+    return payload.subject
+
+
+def subject(event: NotificationRequested, reader: Reader) -> str:
+    """`[severity] headline · office`."""
+    severity = _word(SEVERITIES, event.payload.severity.value, reader.gettext)
+    return f"[{severity}] {headline(event, reader)} · {reader.office}"
+
+
+def lines(
+    event: NotificationRequested, roles: tuple[str, ...], group: bool, reader: Reader, desk_url: str | None
+) -> list[str]:
+    """The mail's (and a webhook's `text`) lines: the headline, where to act, the facts, why."""
+    _, payload = reader.gettext, event.payload
+    when = local_time(event.occurred_at, reader.time_zone)
+    # where the person acts on it: a bare complaint id told a supervisor nothing they could open
+    page = f"{desk_url.rstrip('/')}/complaints/{event.complaint_id}" if desk_url else None
+    desk = [_("Open it at the desk: %(url)s") % {"url": page}] if page else []
+    due = payload.deadline
+    deadline = [_("Deadline: %(when)s") % {"when": local_time(due, reader.time_zone)}] if due else []
+    told_as = ", ".join(_word(ROLES, role, _) for role in roles)
+    caused_by = ", ".join(str(cause) for cause in payload.explanation.caused_by) or "—"
+    return [
+        headline(event, reader),
+        "",
+        *desk,
+        _("Complaint: %(id)s") % {"id": event.complaint_id},
+        _("Office: %(office)s") % {"office": reader.office},
+        _("Severity: %(severity)s, escalation level %(level)s")
+        % {"severity": _word(SEVERITIES, payload.severity.value, _), "level": payload.level},
+        *deadline,
+        _("When: %(when)s") % {"when": when},
+        _("Why: %(reason)s") % {"reason": payload.explanation.reason},
+        _("Rule: %(rule)s") % {"rule": payload.explanation.rule},
+        _("Caused by: %(events)s") % {"events": caused_by},
+        "",
+        (
+            _("You are told as %(roles)s of the group.") % {"roles": told_as}
+            if group
+            else _("You are told as %(roles)s of %(office)s.") % {"roles": told_as, "office": reader.office}
+        ),
+        _("Notification %(id)s") % {"id": event.event_id},
+    ]

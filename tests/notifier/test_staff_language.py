@@ -1,0 +1,298 @@
+# ruff: noqa: RUF001  (the mails' Chinese sentences, full-width punctuation and all, as Chinese is written)
+"""A notification to staff speaks the person's language (the directory's `StaffRecord.language`), names
+the office by its name in that language (else its English name, else its id), writes the deadline
+and the notification's time in the office's time zone, and keeps the decision's facts: the complaint,
+the reason and rule in the deciding service's words, and the events that caused it. Through the real
+SMTP server, the directory as its events say it, and the gettext catalogues the worker loads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.notifier.adapters.directory_events import LiveDirectory
+from services.notifier.adapters.email import SmtpMailer
+from services.notifier.adapters.i18n import LOCALE_DIR, staff_words
+from services.notifier.adapters.ledger import MemoryLedger
+from services.notifier.adapters.webhook import WebhookPoster
+from services.notifier.application import Notifier, Origin
+from services.notifier.domain import messages, staff_wording, wording
+from services.notifier.domain.directory import Endpoint
+from services.notifier.domain.retry import RetryPolicy
+from shared.clock import utc_now
+from shared.contracts import Actor, derived_id
+from shared.contracts.common import Explanation, Severity
+from shared.contracts.directory import Contacts, OfficeChanged, OfficeRecord, StaffMemberChanged, StaffRecord
+from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Occasion, Recipient
+from shared.contracts.sla import ClockKind
+
+from .support import HOOK_SECRET, HookReceiver, SmtpSink
+from .test_application import Letters, wire
+
+ORIGIN = Origin("complaints.notifications", 0, 3)
+AT = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # 13:00 in Hong Kong
+DEADLINE = datetime(2026, 12, 1, 13, 20, tzinfo=UTC)  # 21:20 in Hong Kong
+CAUSE = UUID("5a0c861b-56a9-552a-9024-a5f81af933c5")
+NAMES = {"en": "Kowloon East office", "zh-Hant": "九龍東管理處", "zh-Hans": "九龙东管理处"}
+TRADITIONAL_ONLY = ("時限", "處理", "規則", "時間", "嚴重")  # written otherwise in Simplified Chinese
+SIMPLIFIED_ONLY = ("时限", "处理", "规则", "时间", "严重")
+
+
+def _changed(payload: OfficeRecord | StaffRecord, entity: str) -> OfficeChanged | StaffMemberChanged:
+    common = {
+        "event_id": uuid4(),
+        "entity": entity,
+        "change": "created",
+        "occurred_at": AT,
+        "actor": Actor(id="group/admin", role="admin"),
+        "reason": "set up",
+    }
+    if isinstance(payload, OfficeRecord):
+        return OfficeChanged(**common, payload=payload)
+    return StaffMemberChanged(**common, payload=payload)
+
+
+def live_directory(hook_url: str, names: dict[str, str]) -> LiveDirectory:
+    """kln-east with its `names`, in Hong Kong's time zone; a leader reading each language and one whose
+    language the directory does not say (on a webhook too); the group's company leader in Chinese."""
+    live = LiveDirectory({"sms": Endpoint(url=hook_url, secret=HOOK_SECRET)})  # type: ignore[arg-type]
+    office = OfficeRecord(
+        office_id="kln-east", name="Kowloon East office", names=names, time_zone="Asia/Hong_Kong", units_served=8000
+    )
+    live.apply(_changed(office, "office:kln-east"))
+    people = [("en", "en"), ("hant", "zh-Hant"), ("hans", "zh-Hans"), ("unsaid", None)]
+    for who, language in people:
+        webhook = "sms" if who == "unsaid" else None
+        record = StaffRecord(
+            staff_id=f"kln-east/{who}", name=who.title(), office_id="kln-east", roles=["leader"], language=language,
+            contacts=Contacts(email=f"{who}@kln-east.test", webhook_endpoint=webhook, phone="+852 9000 0001"),
+        )  # fmt: skip
+        live.apply(_changed(record, f"staff:kln-east/{who}"))
+    ceo = StaffRecord(
+        staff_id="group/ceo", name="Chief", office_id=None, roles=["company-leader"], language="zh-Hant",
+        contacts=Contacts(email="ceo@group.test"),
+    )  # fmt: skip
+    live.apply(_changed(ceo, "staff:group/ceo"))
+    return live
+
+
+def breach(occasion: Occasion | None = Occasion.DEADLINE_BREACHED) -> NotificationRequested:
+    """The SLA's breach of a clear-answer clock at escalation level 2, as SLA publishes it."""
+    complaint = uuid4()
+    reason = "clear-answer clock breached (escalation level 2); deadline was 2026-12-01T13:20+00:00"
+    return NotificationRequested(
+        event_id=derived_id("test-breach", complaint),
+        complaint_id=complaint,
+        office_id="kln-east",
+        occurred_at=AT,
+        actor=Actor.system("sla"),
+        correlation_id=complaint,
+        payload=NotificationRequestedPayload(
+            subject=reason,
+            severity=Severity.MAJOR,
+            level=2,
+            recipients=[
+                Recipient(role="leader", office_id="kln-east"),
+                Recipient(role="company-leader", office_id=None),
+            ],
+            explanation=Explanation(reason=reason, rule="sla.clear-answer@v1", caused_by=[CAUSE]),
+            occasion=occasion,
+            clock=ClockKind.CLEAR_ANSWER if occasion else None,
+            deadline=DEADLINE if occasion else None,
+        ),
+    )
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookReceiver]:
+    with HookReceiver() as receiver:
+        yield receiver
+
+
+def notifier(smtp: SmtpSink, hooks: HookReceiver, names: dict[str, str]) -> Notifier:
+    return Notifier(
+        directory=live_directory(hooks.url("/sms"), names),
+        mailer=SmtpMailer("127.0.0.1", smtp.port),
+        poster=WebhookPoster(timeout=2.0),
+        ledger=MemoryLedger(),
+        dead_letters=Letters(),
+        clock=utc_now,
+        consumer="notifier-test",
+        sender="Complaints <complaints@n.test>",
+        mail_domain="n.test",
+        policy=RetryPolicy(attempts=2, first_delay=0.05, max_delay=0.1),
+        desk_url="http://desk.test:8006",
+    )
+
+
+def _text(mail: Message) -> tuple[str, str]:
+    subject = str(make_header(decode_header(mail["Subject"])))  # as a mail client shows it
+    return subject, mail.get_payload(decode=True).decode()
+
+
+def _by_recipient(smtp: SmtpSink) -> dict[str, tuple[str, str, str]]:
+    return {m["To"].split("<")[1].rstrip(">"): (*_text(m), m["Content-Language"]) for m in smtp.messages}
+
+
+async def test_each_person_reads_the_breach_in_their_language_with_its_facts_intact(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    event = breach()
+    await notifier(smtp, hooks, NAMES).handle(wire(event), ORIGIN)
+    mails = _by_recipient(smtp)
+    assert set(mails) == {f"{w}@kln-east.test" for w in ("en", "hant", "hans", "unsaid")} | {"ceo@group.test"}
+    expected = {"en@kln-east.test": "en", "hant@kln-east.test": "zh-Hant", "hans@kln-east.test": "zh-Hans",
+                "unsaid@kln-east.test": "en", "ceo@group.test": "zh-Hant"}  # fmt: skip
+    for address, (subject, body, language) in mails.items():
+        assert language == expected[address], address
+        # the facts, whatever the language: the complaint and where to open it, the deadline and the
+        # time in Hong Kong's time, the reason and rule in the SLA's words, the causing event
+        assert str(event.complaint_id) in body
+        assert f"http://desk.test:8006/complaints/{event.complaint_id}" in body
+        assert "2026-12-01 21:20 (UTC+08:00)" in body and "2026-12-01 13:00 (UTC+08:00)" in body
+        assert event.payload.explanation.reason in body and "sla.clear-answer@v1" in body
+        assert str(CAUSE) in body and str(event.event_id) in body
+        assert NAMES[language] in subject and NAMES[language] in body
+    subject, body, _ = mails["en@kln-east.test"]
+    assert subject == "[major] The clear answer deadline has passed (escalation level 2) · Kowloon East office"
+    assert "Deadline: 2026-12-01 21:20 (UTC+08:00)" in body
+    assert "You are told as leader of Kowloon East office." in body
+    subject, body, _ = mails["hant@kln-east.test"]
+    assert subject == "[重大] 「明確答覆」時限已過（第 2 級升級） · 九龍東管理處"
+    assert "期限：2026-12-01 21:20 (UTC+08:00)" in body and "管理處：九龍東管理處" in body
+    assert "您以九龍東管理處領導的身份收到此通知。" in body
+    assert not any(word in subject + body for word in SIMPLIFIED_ONLY)
+    subject, body, _ = mails["hans@kln-east.test"]
+    assert subject == "[重大] “明确答复”时限已过（第 2 级升级） · 九龙东管理处"
+    assert "起因事件：" + str(CAUSE) in body and "严重程度：重大，第 2 级升级" in body
+    assert not any(word in subject + body for word in TRADITIONAL_ONLY)
+    _, body, _ = mails["ceo@group.test"]
+    assert "您以集團公司領導的身份收到此通知。" in body  # the group's own staff: told as the group's
+    # the webhook of the person whose language is not said: English, like their mail
+    [(_path, _headers, raw)] = hooks.to("/sms")
+    hook = json.loads(raw)
+    assert hook["language"] == "en" and "Kowloon East office" in hook["text"] and str(CAUSE) in hook["text"]
+
+
+async def test_an_office_without_a_name_in_the_language_is_named_in_english_then_by_its_id(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    event = breach()
+    await notifier(smtp, hooks, {"zh-Hant": "九龍東管理處"}).handle(wire(event), ORIGIN)
+    mails = _by_recipient(smtp)
+    assert "管理处：Kowloon East office" in mails["hans@kln-east.test"][1]  # no Simplified name: the English one
+    assert "管理處：九龍東管理處" in mails["hant@kln-east.test"][1]
+    directory = live_directory(hooks.url("/sms"), NAMES)
+    assert directory.office_name_for_staff("sz-nowhere", "zh-Hans") == "sz-nowhere"  # never named: its id
+
+
+async def test_a_notification_published_before_its_occasion_travelled_keeps_the_publishers_subject(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    event = breach(occasion=None)
+    await notifier(smtp, hooks, NAMES).handle(wire(event), ORIGIN)
+    subject, body, language = _by_recipient(smtp)["hant@kln-east.test"]
+    assert language == "zh-Hant" and event.payload.subject in subject and "嚴重程度：重大" in body
+    assert "期限" not in body  # no deadline travelled: none is made up
+
+
+def test_a_staff_mail_composed_twice_is_the_same_bytes_in_chinese() -> None:
+    words = staff_words()
+    event = breach()
+    live = live_directory("http://127.0.0.1:9/sms", NAMES)
+    [person] = [a for a in live.resolve(event.payload.recipients).addressees if a.staff.id == "kln-east/hans"]
+    reader = messages.staff_wording.Reader("zh-Hans", words["zh-Hans"], "九龙东管理处", "Asia/Hong_Kong")
+    first = messages.email(event, person, sender="n@n.test", domain="n.test", reader=reader)
+    again = messages.email(event, person, sender="n@n.test", domain="n.test", reader=reader)
+    assert first.as_bytes() == again.as_bytes()
+
+
+WORDS = staff_words()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    language=st.sampled_from(["en", "zh-Hant", "zh-Hans"]),
+    occasion=st.sampled_from([*Occasion, None]),
+    clock=st.sampled_from(list(ClockKind)),
+    level=st.integers(min_value=1, max_value=9),
+    fraction=st.floats(min_value=0, max_value=1),
+    deadline=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    zone=st.sampled_from([None, "Asia/Hong_Kong", "Asia/Shanghai", "Europe/London"]),
+    reason=st.text(min_size=1, max_size=80).filter(lambda t: t.strip() and "\n" not in t and "\r" not in t),
+    causes=st.lists(st.uuids(), max_size=3),
+    group=st.booleans(),
+)
+def test_no_language_loses_a_fact_of_the_decision(
+    language: str, occasion: Occasion | None, clock: ClockKind, level: int, fraction: float, deadline: datetime,
+    zone: str | None, reason: str, causes: list[UUID], group: bool,
+) -> None:  # fmt: skip
+    """Whatever the language, occasion and office zone: the complaint, the deadline and the time as the
+    office reads them, the reason and rule as decided, and every causing event are in the mail's lines."""
+    complaint = uuid4()
+    event = NotificationRequested(
+        event_id=uuid4(), complaint_id=complaint, office_id="kln-east", occurred_at=AT,
+        actor=Actor.system("sla"), correlation_id=complaint,
+        payload=NotificationRequestedPayload(
+            subject=reason, severity=Severity.IMPORTANT, level=level,
+            recipients=[Recipient(role="manager", office_id="kln-east")],
+            explanation=Explanation(reason=reason, rule="sla.rule@v1", caused_by=causes),
+            occasion=occasion, clock=clock, deadline=deadline, fraction=fraction,
+        ),
+    )  # fmt: skip
+    reader = staff_wording.Reader(language, WORDS[language], NAMES[language], zone)
+    text = "\n".join(staff_wording.lines(event, ("manager", "auditor"), group, reader, "http://desk"))
+    for fact in (str(complaint), wording.local_time(deadline, zone), wording.local_time(AT, zone), reason,
+                 "sla.rule@v1", *map(str, causes), NAMES[language], "auditor", str(event.event_id)):  # fmt: skip
+        assert fact in text
+    assert ("[" + WORDS[language]("important") + "]") in staff_wording.subject(event, reader)
+
+
+# -- the catalogues ---------------------------------------------------------------------------------
+
+
+def said_in_the_mails() -> set[str]:
+    found = extract_from_dir(
+        LOCALE_DIR.parent / "domain", [("**.py", "python")], keywords={"_": None, "N_": None, "gettext": None}
+    )
+    return {message if isinstance(message, str) else message[0] for _f, _l, message, _c, _x in found}
+
+
+def _catalogue(path: Path) -> dict[str, str]:
+    with path.open("rb") as source:
+        return {str(m.id): str(m.string) for m in read_po(source) if m.id}
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant", "zh_Hans"])
+def test_every_word_of_a_staff_mail_is_translated_with_its_placeholders(locale: str) -> None:
+    words = said_in_the_mails()
+    assert len(words) > 20
+    translated = _catalogue(LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po")
+    assert not sorted(w for w in words if not translated.get(w)), locale
+
+    def placeholders(text: str) -> set[str]:
+        return {part.split(")", 1)[0] for part in text.split("%(")[1:]}
+
+    assert all(placeholders(w) == placeholders(translated[w]) for w in words)
+
+
+def test_the_template_of_the_catalogues_is_current() -> None:
+    assert set(_catalogue(LOCALE_DIR / "messages.pot")) == said_in_the_mails()
+    assert not list(LOCALE_DIR.rglob("*.mo"))  # compiled in memory when the worker starts
