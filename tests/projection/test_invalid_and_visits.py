@@ -28,9 +28,11 @@ SUPERVISOR = Actor(id="hk-central/supervisor", role="supervisor")
 RECEPTION = Actor(id="hk-central/reception", role="receptionist")
 
 
-def story(fault: str | None = None, validity: str = "valid", number: int = 1) -> Story:
+def story(
+    fault: str | None = None, validity: str = "valid", number: int = 1, office_id: str = "hk-central", run: str = "iv"
+) -> Story:
     return Story(
-        run="iv", office_id="hk-central", sequence_number=number, received_at=START, validity=validity, fault=fault
+        run=run, office_id=office_id, sequence_number=number, received_at=START, validity=validity, fault=fault
     )
 
 
@@ -104,9 +106,9 @@ def visit(s: Story, at, outcome: str, rating: int | None) -> None:
     )  # fmt: skip
 
 
-def reopened_then_satisfied(number: int) -> Story:
+def reopened_then_satisfied(number: int, office_id: str = "hk-central", run: str = "iv") -> Story:
     """Visited dissatisfied (2/5), reopened, resolved again and visited satisfied (5/5)."""
-    s = story(number=number)
+    s = story(number=number, office_id=office_id, run=run)
     s.events = s._tell_facts()
     first_visit = next(e for e in s.events if e.type_name().endswith("ReturnVisitMade"))
     del s.events[s.events.index(first_visit) :]
