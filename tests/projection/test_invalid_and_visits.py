@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from services.projection.adapters.statistics_tables import statistics_of
 from services.projection.domain.policy import Policy
 from services.projection.domain.statistics import statistics
@@ -129,3 +132,19 @@ def test_satisfaction_counts_every_return_visit_not_only_the_latest() -> None:
     expected = {"rated": 4, "average": 3.5, "satisfied": 2, "dissatisfied": 2, "unreachable": 0}
     assert statistics(views, now, POLICY)["satisfaction"] == expected
     assert statistics_of(views, now, POLICY)["satisfaction"] == expected  # the SQL rows: one per visit
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_arrival_order_changes_neither_the_visits_counted_nor_an_invalid_complaints_state(data) -> None:
+    reopened = reopened_then_satisfied(3)
+    invalid = story(WAIVED, validity="invalid", number=4)
+    invalid.events = invalid._tell_facts()
+    for s, state in ((reopened, "visited"), (invalid, "explained")):
+        events = s.events + sla_events(s.events)
+        shuffled = data.draw(st.permutations(events))
+        folded = ComplaintView.of(s.complaint_id, s.office_id, entries(shuffled))
+        assert folded.state == state
+        assert folded.visits == view(s).visits
+    counted = statistics([view(reopened)], START + timedelta(days=10), POLICY)["satisfaction"]
+    assert (counted["rated"], counted["dissatisfied"], counted["satisfied"]) == (2, 1, 1)
