@@ -23,7 +23,7 @@ from .domain.reasons import outstanding
 
 QUEUE_LIMIT = 100
 QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
-                "visited", "closed", "all")  # fmt: skip
+                "visited", "declined", "explained", "closed", "all")  # fmt: skip
 CONCURRENCY = 8  # histories read at once for a queue or a search
 EARLIER_SHOWN = 10  # the complainant's earlier complaints named by reference on a complaint's page
 

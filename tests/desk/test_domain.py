@@ -100,6 +100,8 @@ def timeline(*kinds: str) -> list[dict[str, str]]:
         ("in-handling", ("SolutionProposed", "SolutionApproved"), {}, "handle"),
         ("resulted", (), {}, "reply"),
         ("triaged", (), {"validity": "invalid"}, "reply"),
+        ("declined", ("CaseOpened",), {"validity": "invalid"}, "reply"),  # judged invalid: its explanation
+        ("explained", ("CustomerReplied",), {"validity": "invalid"}, "close"),  # no return visit owed
         ("replied", (), {}, "visit"),
         ("visited", (), {}, "close"),
         ("closed", (), {}, None),

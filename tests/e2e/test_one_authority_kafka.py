@@ -243,8 +243,11 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
     assert invalid_kinds.isdisjoint({"return-visit", "clear-answer", "settlement"})
     resolution = [e for e in superseded if e.complaint_id == invalid_id and e.payload.clock.value == "resolution"]
     assert all("invalid" in e.payload.explanation.reason for e in resolution)
-    checks = {c.step: c.status for c in views[invalid_id].checks(now, projection.policy)}
-    assert checks["result"] == "not-applicable" and checks["return-visit"] in ("not-applicable", "waived")
+    judged = {c.step: c for c in views[invalid_id].checks(now, projection.policy)}
+    checks = {step: c.status for step, c in judged.items()}
+    # handled by the person's judgement (declined, with who and why); the explanation given is its result
+    assert checks["handled"] == "done" and "a private dispute, not ours" in judged["handled"].note
+    assert checks["result"] == "done" and checks["return-visit"] in ("not-applicable", "waived")
     assert checks["reply"] == "done"
     assert any(e.short_type == "DecisionOverridden" for e in views[invalid_id].events)
 

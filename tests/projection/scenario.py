@@ -370,6 +370,9 @@ def expected_statistics(scenario: Scenario, office_id: str | None = None) -> dic
         "average_satisfaction": round(sum(rated) / len(rated), 3) if rated else None,
         "repeat_complainants": sum(1 for n in people.values() if n > 1),
         "violations": sum(s.expected_violation() is not None for s in stories),
+        # judged invalid and explained (each invalid story's explanation is replied; none is closed)
+        "explained": sum(s.validity == "invalid" for s in stories),
+        "satisfied": sum(s.visit_made() for s in stories),  # one visit each, satisfied
     }
 
 
@@ -402,5 +405,8 @@ def assert_statistics_match(stats: dict[str, Any], expected: dict[str, Any]) -> 
         expected["visits_made"],
     )
     assert stats["satisfaction"]["average"] == expected["average_satisfaction"]
+    assert stats["satisfaction"]["satisfied"] == stats["satisfaction"]["rated"] == expected["satisfied"]
+    assert stats["states"].get("explained", 0) == expected["explained"]
+    assert "declined" not in stats["states"] and "triaged" not in stats["states"]
     assert stats["repeat_complainants"] == expected["repeat_complainants"]
     assert stats["violations"] == expected["violations"]

@@ -90,8 +90,8 @@ def test_a_recorded_waiver_is_not_a_violation() -> None:
     now = START + timedelta(days=5)
     assert statuses(view, now) == {
         "recorded": "done",
-        "handled": "not-applicable",
-        "result": "not-applicable",
+        "handled": "done",  # declined: the judgement handled it
+        "result": "done",  # the explanation given is its result
         "reply": "done",
         "return-visit": "waived",
     }
@@ -233,7 +233,7 @@ def test_an_invalid_complaint_with_a_case_opened_needs_no_result_but_a_same_day_
     assert statuses(view, now) == {
         "recorded": "done",
         "handled": "done",
-        "result": "not-applicable",
+        "result": "waiting",  # its result is the explanation, owed (and timed) by the reply step
         "reply": "overdue",
         "return-visit": "not-applicable",  # an invalid complaint owes no return visit
     }

@@ -35,6 +35,8 @@ from tests.projection.scenario import (
     expected_violations,
 )
 from tests.projection.support import feed
+from tests.projection.test_invalid_and_visits import reopened_then_satisfied
+from tests.sla_feed import sla_events
 from tests.support import as_author, write_keys
 
 pytestmark = pytest.mark.kafka
@@ -75,9 +77,12 @@ def run_id() -> str:
 async def test_scenario_through_the_broker_equals_the_independent_count_and_replays_equal(
     kafka_bootstrap: str, tmp_path: Path, run_id: str
 ) -> None:
-    offices = [f"hk-{run_id}", f"kln-{run_id}", f"sz-{run_id}"]
-    scenario = build(run_id, offices=tuple(offices), per_office=70)
-    events = scenario.events()
+    scenario_offices = [f"hk-{run_id}", f"kln-{run_id}", f"sz-{run_id}"]
+    scenario = build(run_id, offices=tuple(scenario_offices), per_office=70)
+    # and, in an office of its own, a complaint visited twice: dissatisfied, reopened, then satisfied
+    reopened = reopened_then_satisfied(1, office_id=f"rv-{run_id}", run=run_id)
+    offices = [*scenario_offices, reopened.office_id]
+    events = scenario.events() + reopened.events + sla_events(reopened.events)
     settings = ProjectionSettings(
         store="sqlite",
         state_dir=tmp_path / "live",
@@ -96,9 +101,17 @@ async def test_scenario_through_the_broker_equals_the_independent_count_and_repl
         # The statistics and violations, through the HTTP API, equal the test's own count.
         with TestClient(create_app(settings, app_instance=live, clock=lambda: scenario.now)) as client:
             group = {"X-Office-Key": keys["group/dashboard"]}
-            for office in offices:
+            for office in scenario_offices:
                 body = client.get("/statistics", params={"office": office}, headers=group).json()
                 assert_statistics_match(body["statistics"], expected_statistics(scenario, office))
+            body = client.get("/statistics", params={"office": reopened.office_id}, headers=group).json()
+            satisfaction = body["statistics"]["satisfaction"]  # both visits count, not only the latest
+            assert (satisfaction["rated"], satisfaction["average"]) == (2, 3.5)
+            assert (satisfaction["satisfied"], satisfaction["dissatisfied"]) == (1, 1)
+            invalid = [s for s in scenario.stories if s.validity == "invalid"]
+            shown = client.get(f"/complaints/{invalid[0].complaint_id}", headers=group).json()
+            assert shown["state"] == shown["complaint"]["state"] == "explained", shown
+            assert {c["step"]: c["status"] for c in shown["checks"]}["handled"] == "done"
             listed = {
                 (v["complaint_id"], v["step"])
                 for v in client.get("/violations", headers=group).json()["items"]
@@ -106,7 +119,7 @@ async def test_scenario_through_the_broker_equals_the_independent_count_and_repl
             }
             assert listed == expected_violations(scenario)
             kinds = {(s["kind"], s["office_id"]) for s in client.get("/signals", headers=group).json()["items"]}
-            assert {("sequence-gap", o) for o in offices} <= kinds
+            assert {("sequence-gap", o) for o in scenario_offices} <= kinds
             assert ("hotline-unregistered", offices[1]) in kinds
         assert live.verify() == []
 
@@ -121,6 +134,7 @@ async def test_scenario_through_the_broker_equals_the_independent_count_and_repl
             assert canonical_export(fresh, scenario.now, offices) == live_export
             assert fresh.read.dump() == live.read.dump()  # the tables themselves, row for row
             assert json.loads(live_export)["offices"][offices[0]]["statistics"]["complaints"] == 70
+            assert len(live.read.dump()["visits"]) > 2  # the per-visit rows are among those compared
             print(
                 f"\nreplay: {handled} events in {seconds:.2f} s = {handled / seconds:,.0f} events/s; "
                 f"raw aiokafka: {raw_count} records in {raw_seconds:.2f} s = {raw_count / raw_seconds:,.0f}/s"

@@ -161,8 +161,10 @@ def next_step(history: dict[str, Any]) -> str | None:
         return None
     if state in ("registered", "unregistered"):
         return "triage"
-    if state == "visited":
+    if state in ("visited", "explained"):  # explained: an invalid complaint answered, nothing else owed
         return "close"
+    if state == "declined":  # judged invalid: its polite explanation is owed
+        return "reply"
     if state == "replied":
         return "visit"
     if state == "resulted" or (facts.get("validity") == "invalid" and not facts.get("replied_at")):

@@ -98,6 +98,11 @@ HOW_TO_READ = (
     "late (done after its time limit), overdue (not done and past its limit: a violation since the time in "
     "'since'), pending (not done, still in time), waiting (not yet owed), waived or not-applicable (not owed, "
     "with why), done-under-extension (done after the limit but within more time a manager approved).",
+    "A complaint judged invalid (not established: out of the office's remit, a private dispute, ...) is "
+    "recorded, handled by that judgement (its 'handled' row is done when it was judged, the note says why and, "
+    "for a person's judgement, who), and its result is the polite explanation replied to the customer the same "
+    "day; it owes no return visit. Its state is 'declined' until the explanation is given, then 'explained', "
+    "then 'closed'.",
     "Time limits are the SLA service's; a violation names the clock that was breached. A reopened complaint "
     "(the customer was dissatisfied at the return visit) is judged on its latest cycle; earlier cycles stay "
     "in the timeline.",

@@ -59,6 +59,9 @@ from .tables import (
 HOTLINE_TYPE = HotlineComplaintReported.model_fields["type"].default
 REGISTERED_TYPE = ComplaintRegistered.model_fields["type"].default
 STATISTICS_FILLED = "statistics-filled"  # a projection_position row: the statistics rows exist for every summary
+# a projection_position row: complaints folded before per-visit rows and the invalid states were refolded
+VISITS_REFOLDED = "visits-refolded"
+RETURN_VISIT_TYPE = "complaints.followup.ReturnVisitMade"
 __all__ = ["HOTLINE_TYPE", "Change", "Filters", "ReadSide", "Unreadable"]
 
 
@@ -106,6 +109,7 @@ class ReadSide(TableQueries):
                     self._fill_statistics(cursor)
                     self._fill_signal_columns(cursor)
                     self._fill_review_column(cursor)
+                    self._refold_visits_and_invalid(cursor)
                 return
             except RETRYABLE:  # another process creating them at the same moment
                 if attempt == 20:
@@ -160,6 +164,27 @@ class ReadSide(TableQueries):
         cursor.execute(
             "INSERT INTO projection_position (name, notification_id) VALUES (?, 1) ON CONFLICT DO NOTHING",
             (REVIEW_POSITION_NAME,),
+        )
+
+    def _refold_visits_and_invalid(self, cursor: Cursor) -> None:
+        """Once per database: the complaints summarised before every return visit had a statistics row
+        (`projection_statistics_visits`), and before an invalid complaint had its own states
+        (`declined`, `explained`) and its judgement's time and reason, are refolded from their timeline
+        rows: those with a return visit, and those judged invalid. A fresh database has none."""
+        if cursor.one("SELECT notification_id FROM projection_position WHERE name = ?", (VISITS_REFOLDED,)):
+            return
+        after = ""
+        while rows := cursor.all(
+            "SELECT subject_id, office_id FROM projection_subjects AS s WHERE kind = ? AND subject_id > ? "
+            "AND (validity = 'invalid' OR EXISTS (SELECT 1 FROM projection_timeline AS t "
+            "WHERE t.subject_id = s.subject_id AND t.type = ?)) ORDER BY subject_id LIMIT 1000",
+            (COMPLAINT, after, RETURN_VISIT_TYPE),
+        ):
+            self._summarise(cursor, {r["subject_id"]: r["office_id"] for r in rows}, set())
+            after = rows[-1]["subject_id"]
+        cursor.execute(
+            "INSERT INTO projection_position (name, notification_id) VALUES (?, 1) ON CONFLICT DO NOTHING",
+            (VISITS_REFOLDED,),
         )
 
     def _fill_signal_columns(self, cursor: Cursor) -> None:

@@ -439,12 +439,14 @@ class TableQueries:
                 "SELECT subject_id, personal, COUNT(*) AS terms FROM projection_search "
                 "GROUP BY subject_id, personal ORDER BY subject_id, personal"
             )
+            visits = cursor.all("SELECT * FROM projection_statistics_visits ORDER BY subject_id, visit")
         return {
             "subjects": [(*tuple(r[k] for k in _keys(r))[:-1], _maybe_open(self, r["folded"])) for r in subjects],
             "timeline": [(*tuple(r[k] for k in _keys(r))[:-1], self._open(r["event_json"])) for r in timeline],
             "chain": [tuple(r[k] for k in _keys(r)) for r in chain],
             "hotline": [tuple(r[k] for k in _keys(r)) for r in hotline],
             "search": [tuple(r[k] for k in _keys(r)) for r in search],
+            "visits": [tuple(r[k] for k in _keys(r)) for r in visits],
         }
 
 

@@ -6,6 +6,9 @@
   Exactly one row of a complaint holds any `now`, so `since_key <= now < until_key` picks it.
 - `projection_statistics_clocks`: one row per SLA clock of a registered complaint, with its outcome
   column, or the instant after which a running clock counts as breached.
+- `projection_statistics_visits`: one row per return visit made of a registered complaint (every
+  cycle's: a reopened complaint's first, dissatisfied visit still counts), its outcome and rating;
+  the satisfaction figures are summed from these rows.
 
 The read side rewrites a complaint's rows (old share out, new share in) whenever it refolds the
 complaint, in the transaction that moves its position, so a re-grade, a reopening or an override
@@ -85,6 +88,27 @@ def schema(text: str) -> list[str]:
         "CREATE INDEX IF NOT EXISTS projection_statistics_clocks_subject ON projection_statistics_clocks (subject_id)",
         "CREATE INDEX IF NOT EXISTS projection_statistics_clocks_period ON projection_statistics_clocks "
         "(office_id, year, month, week)",
+        *visits_schema(text),
+    ]
+
+
+def visits_schema(text: str) -> list[str]:
+    """The per-visit table (added after the others: a store from before gets it, and its rows, once at
+    start: `ReadSide`)."""
+    return [
+        f"""CREATE TABLE IF NOT EXISTS projection_statistics_visits (
+            subject_id {text} NOT NULL,
+            visit INTEGER NOT NULL,
+            office_id {text} NOT NULL,
+            week {text},
+            month {text},
+            year {text},
+            outcome {text} NOT NULL,
+            satisfaction INTEGER,
+            PRIMARY KEY (subject_id, visit)
+        )""",
+        "CREATE INDEX IF NOT EXISTS projection_statistics_visits_period ON projection_statistics_visits "
+        "(office_id, year, month, week)",
     ]
 
 
@@ -99,10 +123,11 @@ _COLUMNS = (
 
 def share_rows(
     views: Iterable[ComplaintView], policy: Policy, secret: bytes
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows of each complaint's share: its segments, and its clocks."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows of each complaint's share: its segments, its clocks and its return visits."""
     rows: list[tuple[Any, ...]] = []
     clocks: list[tuple[Any, ...]] = []
+    visits: list[tuple[Any, ...]] = []
     for view in views:
         subject = str(view.complaint_id)
         facts = standing(view, policy, secret)
@@ -139,7 +164,9 @@ def share_rows(
         for share in clock_shares(view):
             after = instant_key(share.breached_after) if share.breached_after else None
             clocks.append((subject, view.office_id, facts.week, facts.month, year, share.kind, share.outcome, after))
-    return rows, clocks
+        for number, (outcome, rating) in enumerate(facts.visits, start=1):
+            visits.append((subject, number, view.office_id, facts.week, facts.month, year, outcome, rating))
+    return rows, clocks, visits
 
 
 def write_shares(cursor: Cursor, views: Sequence[ComplaintView], policy: Policy, secret: bytes) -> None:
@@ -147,13 +174,19 @@ def write_shares(cursor: Cursor, views: Sequence[ComplaintView], policy: Policy,
     ids = [(str(v.complaint_id),) for v in views]
     cursor.executemany("DELETE FROM projection_statistics WHERE subject_id = ?", ids)
     cursor.executemany("DELETE FROM projection_statistics_clocks WHERE subject_id = ?", ids)
-    rows, clocks = share_rows(views, policy, secret)
+    cursor.executemany("DELETE FROM projection_statistics_visits WHERE subject_id = ?", ids)
+    rows, clocks, visits = share_rows(views, policy, secret)
     marks = ", ".join("?" * (len(STEP_COLUMNS) + 22))
     cursor.executemany(f"INSERT INTO projection_statistics ({_COLUMNS}) VALUES ({marks})", rows)
     cursor.executemany(
         "INSERT INTO projection_statistics_clocks (subject_id, office_id, week, month, year, kind, outcome, "
         "breached_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         clocks,
+    )
+    cursor.executemany(
+        "INSERT INTO projection_statistics_visits (subject_id, visit, office_id, week, month, year, outcome, "
+        "satisfaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        visits,
     )
 
 
@@ -204,11 +237,17 @@ class StatisticsQueries:
         with self.db.transaction(write=False) as cursor:
             counts = cursor.all(
                 f"SELECT {g} AS g, validity, business_area, content_category, severity, state, compliance, "
-                "visit_outcome, COUNT(*) AS n, SUM(visit_due) AS due, SUM(visit_made) AS made, "
-                "SUM(violations) AS violations, COUNT(satisfaction) AS rated, SUM(satisfaction) AS rating "
+                "COUNT(*) AS n, SUM(visit_due) AS due, SUM(visit_made) AS made, SUM(violations) AS violations "
                 f"FROM projection_statistics WHERE {where} GROUP BY {by}validity, business_area, content_category, "
-                "severity, state, compliance, visit_outcome",
+                "severity, state, compliance",
                 params,
+            )
+            visit_where, visit_params = scope.where()
+            visits = cursor.all(  # every visit of the registered complaints (only they have visit rows)
+                f"SELECT {g} AS g, outcome, COUNT(*) AS n, COUNT(satisfaction) AS rated, "
+                f"SUM(satisfaction) AS rating FROM projection_statistics_visits WHERE {visit_where} "
+                f"GROUP BY {by}outcome",
+                visit_params,
             )
             repeats = cursor.all(
                 "SELECT g, COUNT(*) AS people, SUM(n) AS complaints FROM ("
@@ -219,9 +258,12 @@ class StatisticsQueries:
         grouped: dict[str, list[Any]] = {}
         for row in counts:
             grouped.setdefault(_group(row["g"]), []).append(row)
+        visited: dict[str, list[Any]] = {}
+        for row in visits:
+            visited.setdefault(_group(row["g"]), []).append(row)
         repeaters = {_group(r["g"]): (int(r["people"]), int(r["complaints"])) for r in repeats}
         keys = sorted(grouped) if group is not None else [""]
-        return {k: assemble(grouped.get(k, []), repeaters.get(k, (0, 0)), units(k)) for k in keys}
+        return {k: assemble(grouped.get(k, []), repeaters.get(k, (0, 0)), units(k), visited.get(k, [])) for k in keys}
 
     def tallies(self, scope: Scope, now: datetime) -> dict[str, Any]:
         """What a report shows beside the statistics: validity per business area, each record-rule
@@ -305,8 +347,11 @@ def _group(value: str | None) -> str:
     return NO_PERIOD if value is None else value
 
 
-def assemble(rows: Iterable[Any], repeaters: tuple[int, int], units_served: int | None) -> dict[str, Any]:
-    """Grouped counts -> the statistics, shaped and rounded by `domain.statistics.shaped`."""
+def assemble(
+    rows: Iterable[Any], repeaters: tuple[int, int], units_served: int | None, visits: Iterable[Any] = ()
+) -> dict[str, Any]:
+    """Grouped counts (and the return visits' counts by outcome) -> the statistics, shaped and rounded
+    by `domain.statistics.shaped`."""
     t = Tallies()
     for row in rows:
         n = int(row["n"])
@@ -320,11 +365,11 @@ def assemble(rows: Iterable[Any], repeaters: tuple[int, int], units_served: int 
             t.severities[row["severity"]] += n
         t.states[row["state"]] += n
         t.compliance[row["compliance"]] += n
-        if row["visit_outcome"]:
-            t.outcomes[row["visit_outcome"]] += n
         t.visits_due += int(row["due"] or 0)
         t.visits_made += int(row["made"] or 0)
         t.violations += int(row["violations"] or 0)
+    for row in visits:
+        t.outcomes[row["outcome"]] += int(row["n"])
         t.rated += int(row["rated"] or 0)
         t.rating += int(row["rating"] or 0)
     t.repeat_complainants, t.repeat_complaints = repeaters

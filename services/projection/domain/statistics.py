@@ -44,12 +44,12 @@ class Tallies:
     severities: Counter[str] = field(default_factory=Counter)
     states: Counter[str] = field(default_factory=Counter)
     compliance: Counter[str | None] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)  # return visits' outcomes
+    outcomes: Counter[str] = field(default_factory=Counter)  # every return visit's outcome (not per complaint)
     visits_due: int = 0
     visits_made: int = 0
     violations: int = 0
-    rated: int = 0
-    rating: float = 0  # the satisfaction ratings' sum
+    rated: int = 0  # return visits with a rating
+    rating: float = 0  # the satisfaction ratings' sum, over every rated visit
     repeat_complainants: int = 0
     repeat_complaints: int = 0
 
@@ -115,7 +115,8 @@ def statistics(
         severities=Counter(v.severity for v in views if v.severity),
         states=Counter(v.state for v in views),
         compliance=Counter(v.compliance(now, policy) for v in views),
-        outcomes=Counter(v.visit_outcome for v in views if v.visit_outcome),
+        # every return visit made counts, a reopened complaint's earlier ones too (not only its latest)
+        outcomes=Counter(visit["outcome"] for v in views for visit in v.visits),
     )
     for view in views:
         checks = {c.step: c for c in view.checks(now, policy)}
@@ -124,7 +125,7 @@ def statistics(
             t.visits_due += 1
             t.visits_made += visit.status != "overdue"
         t.violations += sum(c.violation for c in checks.values())
-    rated = [v.satisfaction for v in views if v.satisfaction is not None]
+    rated = [visit["satisfaction"] for v in views for visit in v.visits if visit["satisfaction"] is not None]
     t.rated, t.rating = len(rated), sum(rated)
     by_person = Counter(k for k in (complainant_key(v) for v in views) if k)
     repeaters = {k: n for k, n in by_person.items() if n > 1}

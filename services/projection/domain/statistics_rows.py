@@ -3,8 +3,8 @@
 `statistics.statistics(views, now, ...)` is the specification; this module cuts it into one
 complaint's share so that SQL can sum the shares of millions of complaints without reading them.
 
-Most of a complaint's share does not depend on `now` (its validity, area, state, satisfaction,
-complainant). The rest — its resolution compliance, whether its return visit is due and made, its
+Most of a complaint's share does not depend on `now` (its validity, area, state, each return visit's
+outcome and rating, complainant). The rest — its resolution compliance, whether its return visit is due and made, its
 violations, each record-rule step's status — changes only where `now` crosses one of the complaint's
 own instants (a clock's deadline or extension, the registration's due time), exactly as
 `violation_time` reasons. So the share is a short schedule of segments `[since, until)`, each with
@@ -45,8 +45,9 @@ class Standing:
     content_category: str | None
     severity: str | None
     state: str
-    satisfaction: int | None
+    satisfaction: int | None  # the latest visit's (kept on the row; the figures count `visits`)
     visit_outcome: str | None
+    visits: tuple[tuple[str, int | None], ...]  # every return visit made: (outcome, satisfaction)
     person: str | None  # a keyed digest of the complainant's contact, never the contact itself
     last_event_at: datetime | None
 
@@ -95,6 +96,7 @@ def standing(view: ComplaintView, policy: Policy, secret: bytes = b"") -> Standi
         state=view.state,
         satisfaction=view.satisfaction,
         visit_outcome=view.visit_outcome,
+        visits=tuple((v["outcome"], v["satisfaction"]) for v in view.visits),
         person=person,
         last_event_at=view.last_event_at,
     )

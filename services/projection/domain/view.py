@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -190,6 +190,9 @@ class ComplaintView:
     business_area: str | None = None
     severity: str | None = None
     department: str | None = None
+    # The validity in force: since when, and why (triage's explanation, or who overrode it and why).
+    validity_judged_at: datetime | None = None
+    validity_reason: str | None = None
     # Handling and follow-up
     case_opened_at: datetime | None = None
     accepted_at: datetime | None = None
@@ -200,6 +203,9 @@ class ComplaintView:
     visited_at: datetime | None = None
     visit_outcome: str | None = None
     satisfaction: int | None = None
+    # Every return visit made, in business order, of every cycle: {"outcome", "satisfaction"} (the
+    # statistics count each one; `visit_outcome` and `satisfaction` above are the latest).
+    visits: list[dict[str, Any]] = field(default_factory=list)
     closed_at: datetime | None = None
     reopened: int = 0
     waivers: dict[str, str] = field(default_factory=dict)
@@ -276,12 +282,20 @@ class ComplaintView:
             for name, value in judged.items():
                 if name not in self.amended:
                     setattr(self, name, value)
+            if "validity" not in self.amended:
+                explained = (p.get("explanations") or {}).get("validity") or {}
+                self.validity_judged_at = r.occurred_at
+                self.validity_reason = explained.get("reason")
             self.review_reasons = list(p.get("review_reasons") or []) if p.get("needs_review") else []
         elif kind == "SeverityRegraded":
             self.severity = p["severity"]
             self.amended.add("severity")
         elif kind == "DecisionOverridden":
             self._overridden(p)
+            if p["aspect"] == "validity":
+                actor = (r.data.get("actor") or {}).get("id", "a person")
+                self.validity_judged_at = r.occurred_at
+                self.validity_reason = f"{actor}: {p['reason']}"
         elif kind == "DecisionConfirmed":
             self.reviewed.add(p["aspect"])  # a person looked and kept triage's value: settled, not waiting
         elif kind == "CaseOpened":
@@ -304,6 +318,7 @@ class ComplaintView:
         elif kind == "CustomerReplied":
             self.replied_at = self.replied_at or when(p["replied_at"])
         elif kind == "ReturnVisitMade":
+            self.visits.append({"outcome": p["outcome"], "satisfaction": p.get("satisfaction")})
             if p.get("satisfaction") is not None:
                 self.satisfaction = p["satisfaction"]
             self.visit_outcome = p["outcome"]
@@ -391,6 +406,8 @@ class ComplaintView:
             return "unregistered"
         if self.closed_at:
             return "closed"
+        if self.invalid:  # not established: owed only its explanation (DOMAIN.md), then closed
+            return "explained" if self.replied_at else "declined"
         if self.visited_at:
             return "visited"
         if self.replied_at:
@@ -524,14 +541,26 @@ class ComplaintView:
 
     def _handled(self, now: datetime, policy: Policy) -> Check:
         if self.invalid and self.accepted_at is None:
-            return Check("handled", "not-applicable", note="invalid: explained to the customer")
+            # Not established: handled by the judgement itself (declined, with its reason), not by a
+            # department. A hand-over clock already breached before it stays breached (`late`).
+            declined = self.validity_judged_at or self.triaged_at
+            check = self._judge("handled", now, declined)
+            if check.status in ("done", "done-under-extension"):
+                check = replace(check, note=f"declined: judged invalid ({self.validity_reason or 'no reason given'})")
+            return check
         return self._judge("handled", now, self.accepted_at)
 
     def _result(self, now: datetime, policy: Policy) -> Check:
         if self.invalid and self.result_at is None:
             # Not established: nothing to resolve (the SLA starts no resolution clock either); the
-            # polite explanation is the answer, and the reply step judges it.
-            return Check("result", "not-applicable", note="invalid: the reply explains why")
+            # polite explanation is its result, given with the reply (the reply step times it).
+            if self.replied_at is not None:
+                return Check(
+                    "result", "done", None, None, self.replied_at, "invalid: the explanation given is its result"
+                )
+            if "reply" in self.waivers:
+                return Check("result", "waived", note=self.waivers["reply"])
+            return Check("result", "waiting", note="invalid: its result is the explanation the reply step owes")
         return self._judge("result", now, self.result_at)
 
     def _reply(self, now: datetime, policy: Policy) -> Check:

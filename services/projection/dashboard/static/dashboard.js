@@ -32,7 +32,8 @@
   const VALUES = {
     unregistered: _("unregistered"), registered: _("registered"), triaged: _("triaged"), routed: _("routed"),
     "in-handling": _("in handling"), reopened: _("reopened"), resulted: _("resulted"), replied: _("replied"),
-    visited: _("visited"), closed: _("closed"),
+    visited: _("visited"), closed: _("closed"), declined: _("judged invalid: explanation owed"),
+    explained: _("judged invalid: explained"),
     minor: _("minor"), important: _("important"), major: _("major"),
     valid: _("valid"), assisted: _("assisted"), invalid: _("invalid"),
     effective: _("effective"), communication: _("communication"),
