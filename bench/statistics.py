@@ -27,7 +27,7 @@ from typing import Any
 import typer
 
 from services.projection import bootstrap
-from services.projection.adapters.readside import ReadSide
+from services.projection.adapters.readside import SUMMARY_UPDATE, ReadSide
 from services.projection.adapters.statistics_tables import write_shares
 from services.projection.adapters.tables import folded_json, stored_view
 from services.projection.domain.records import COMPLAINT
@@ -129,12 +129,8 @@ def fill(settings: ProjectionSettings, complaints: int, offices: int, batch: int
                 "INSERT INTO projection_subjects (subject_id, kind, office_id) VALUES (?, ?, ?)",
                 [(str(v.complaint_id), COMPLAINT, v.office_id) for v in views],
             )
-            cursor.executemany(  # the read side's own summary row of each (as `ReadSide._summarise`)
-                "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
-                "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
-                "violating_from = ?, entries = ?, folded = ? WHERE subject_id = ?",
-                [read._summary_row(v, 0) for v in views],
-            )
+            # the read side's own summary row of each (as `ReadSide._summarise`)
+            cursor.executemany(SUMMARY_UPDATE, [read._summary_row(v, 0) for v in views])
             write_shares(cursor, views, read.policy, read.secret)
     app.close()
     return time.perf_counter() - started

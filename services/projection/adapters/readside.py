@@ -475,12 +475,7 @@ class ReadSide(TableQueries):
                 searchable.append(view)
         self._index_terms(cursor, searchable)
         write_shares(cursor, views, self.policy, self.secret)  # the statistics: old share out, new in
-        cursor.executemany(
-            "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
-            "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
-            "violating_from = ?, entries = ?, folded = ?, late_signal = ?, needs_review = ? WHERE subject_id = ?",
-            rows,
-        )
+        cursor.executemany(SUMMARY_UPDATE, rows)
 
     def _summary_row(self, view: ComplaintView, entries: int) -> tuple[Any, ...]:
         violates = violating_from(view, self.policy)
@@ -502,6 +497,14 @@ class ReadSide(TableQueries):
             int(bool(view.to_review)),
             str(view.complaint_id),
         )
+
+
+# A complaint's summary row, from `ReadSide._summary_row` (the column order is that tuple's).
+SUMMARY_UPDATE = (
+    "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
+    "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
+    "violating_from = ?, entries = ?, folded = ?, late_signal = ?, needs_review = ? WHERE subject_id = ?"
+)
 
 
 def _position(cursor: Cursor, lock: bool = False) -> int:
