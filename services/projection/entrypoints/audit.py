@@ -182,10 +182,17 @@ def replay_command(
     _store_is_readable(settings)
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
+    outcome: list[tuple[ReplayReport, bool, bytes, bytes]] = []
+
+    async def replaying() -> None:
+        # The result is handed over here, not returned: asyncio.run's end (Python 3.11) formats
+        # the main task with its result when it restores the SIGINT handler — two whole exports
+        # put through repr(), seconds of CPU after every replay.
+        outcome.append(await run_replay(settings, folder, now, into_database=into_database, workers=workers))
+
     try:
-        report, equal, live_export, replayed = asyncio.run(
-            run_replay(settings, folder, now, into_database=into_database, workers=workers)
-        )
+        asyncio.run(replaying())
+        report, equal, live_export, replayed = outcome[0]
     except LiveStoreMoving as moving:
         console.print(f"no comparison: {moving}")
         raise typer.Exit(3) from moving
