@@ -78,7 +78,7 @@ class _Reported:
         self.started = self.last = time.monotonic()
 
     def update(self, task: TaskID, completed: int, total: int | None = None) -> None:
-        self.bar.update(task, completed=completed, **({"total": total} if total is not None else {}))
+        self.bar.update(task, completed=completed, total=total)  # None: the total unchanged
         now = time.monotonic()
         if console.is_terminal or now - self.last < self.every:
             return
