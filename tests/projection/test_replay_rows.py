@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Tracking
 
 from services.projection import bootstrap
@@ -47,8 +48,8 @@ def _replay(app: ProjectionApplication, batch: int, apply: bool, skip_first: boo
     return applied
 
 
-def _app(path: Path) -> ProjectionApplication:
-    return bootstrap.application(ProjectionSettings(store="sqlite", state_dir=path))
+def _app(path: Path, cipher_key: str | None = None) -> ProjectionApplication:
+    return bootstrap.application(ProjectionSettings(store="sqlite", state_dir=path, cipher_key=cipher_key))
 
 
 def test_the_rows_of_recorded_events_are_those_catch_up_writes_from_the_store(tmp_path: Path) -> None:
@@ -58,6 +59,20 @@ def test_the_rows_of_recorded_events_are_those_catch_up_writes_from_the_store(tm
         assert direct.read.applied > 0
         _replay(read_back, batch=13, apply=False)
         assert _rows(direct) == _rows(read_back)
+        assert direct.read.dump() == read_back.read.dump()
+        assert direct.verify() == []
+    finally:
+        direct.close()
+        read_back.close()
+
+
+def test_under_a_cipher_the_rows_read_the_same(tmp_path: Path) -> None:
+    """Encrypted at rest (every `make up` store is): sealed anew, so compared opened (`dump`)."""
+    key = AESCipher.create_key(32)
+    direct, read_back = _app(tmp_path / "direct", key), _app(tmp_path / "read-back", key)
+    try:
+        assert all(_replay(direct, batch=17, apply=True))
+        _replay(read_back, batch=17, apply=False)
         assert direct.read.dump() == read_back.read.dump()
         assert direct.verify() == []
     finally:

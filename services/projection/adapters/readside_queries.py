@@ -467,7 +467,9 @@ class TableQueries:
                 "GROUP BY subject_id, personal ORDER BY subject_id, personal"
             )
         return {
-            "subjects": [(*tuple(r[k] for k in _keys(r))[:-1], _maybe_open(self, r["folded"])) for r in subjects],
+            # `folded` opened in its place (it was taken as the last column, which it no longer is:
+            # needs_review went uncompared and, under a cipher, sealed texts were compared)
+            "subjects": [tuple(_maybe_open(self, r[k]) if k == "folded" else r[k] for k in _keys(r)) for r in subjects],
             "timeline": [(*tuple(r[k] for k in _keys(r))[:-1], self._open(r["event_json"])) for r in timeline],
             "chain": [tuple(r[k] for k in _keys(r)) for r in chain],
             "hotline": [tuple(r[k] for k in _keys(r)) for r in hotline],
