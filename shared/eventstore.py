@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
     Mapper,
     OperationalError,
     ProcessRecorder,
+    Recording,
     StoredEvent,
     Tracking,
 )
@@ -263,14 +264,19 @@ class ServiceApplication(Application[UUID]):
         Returns how many events were recorded. A tracking position recorded before raises the
         recorder's IntegrityError and records nothing.
         """
+        return len(self.commit_recorded(uow, tracking))
+
+    def commit_recorded(self, uow: UnitOfWork, tracking: Tracking | None = None) -> list[Recording[UUID]]:
+        """`commit`, returning what was recorded: each event with its notification (its id in the
+        store's log), for a writer that builds its read side from them without reading them back."""
         processing = ProcessingEvent[UUID](tracking)
         processing.collect_events(*uow.aggregates)
         if not processing.events and tracking is not None:
             self.process_recorder.insert_tracking(tracking)
-            return 0
+            return []
         recordings = self._record(processing)
         self._take_snapshots(processing)
-        return len(recordings)
+        return recordings
 
     def load_many(self, aggregate_ids: list[UUID]) -> dict[UUID, Any] | None:
         """The current state of each of these aggregates that exists (copies, as `repository.get`

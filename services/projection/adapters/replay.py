@@ -5,10 +5,11 @@ fetching every partition while a batch is being written) up to the position the 
 recorded for it (or the end of the partition when there is no live store), handles each partition's
 batch with the same handler as the live consumer, and commits each batch with its tracking record,
 so both stores end up having seen exactly the same messages. The handler is the store's sole writer
-here, so it carries the chain heads from batch to batch, and the read side's tables are written
-once at the end, in large batches (executemany), each complaint folded once per batch rather than
-once per partition batch. Beside it, the raw aiokafka consume rate of the same topics is measured
-in the same run: what the broker and client can do without any projection work.
+here, so it carries the chain heads from batch to batch; each stored batch's read-side rows are
+written right after it from the events just recorded (never read back from the store), and each
+complaint's summary is folded once, at the end, in large batches. Beside it, the raw aiokafka
+consume rate of the same topics is measured in the same run: what the broker and client can do
+without any projection work.
 """
 
 from __future__ import annotations
@@ -292,13 +293,18 @@ async def replay(
                 raise  # the store failing is not the message's doing: stop rather than lose it
             except Exception:
                 skipped += 1  # refused by the handler: a dead letter of the live consumer's too
-        target.commit(uow, Tracking(name, fresh[-1][0].offset))
+        recorded = target.commit_recorded(uow, Tracking(name, fresh[-1][0].offset))
         committed[name] = fresh[-1][0].offset
+        target.read.apply_recorded(recorded)  # the batch's rows now, from its events (else at the end)
 
     started = time.perf_counter()
     size = POSTGRES_STORE_BATCH if target.read.db.postgres else STORE_BATCH
     decoding = Decoding(authors, default_workers() if workers is None else workers)
     waiting: asyncio.Queue = asyncio.Queue(maxsize=PIPELINE)
+    # Each stored batch's rows are written from its events right after it (`apply_recorded`), the
+    # summaries deferred to the end, the plain inserts by COPY on PostgreSQL: the store's sole writer.
+    copying, target.read.db.copy_inserts = target.read.db.copy_inserts, True
+    target.read.defer_summaries = True
     try:
 
         async def read() -> int:
@@ -320,6 +326,8 @@ async def replay(
         count = reading.result()
     finally:
         decoding.close()
+        target.read.db.copy_inserts = copying
+        target.read.defer_summaries = False
     if redelivered:
         log.warning("replay: %d records delivered again by the consumer were skipped", redelivered)
     stored = time.perf_counter()

@@ -7,6 +7,10 @@ table, `arrival_of`), only in other processes: the writer (the store, the chain)
 each partition's order while the workers already decode the next batch. A record any of them refuses
 is None: the live consumer dead-lettered it and the projection never used it.
 
+Without worker processes (a machine of two cores) the batch is still split over `THREADS` threads of this
+process: the signature check runs in libsodium outside Python's lock, so two threads verify at once
+beside the writer's thread, where one thread left the writer waiting for its decoding.
+
 Processes are started with `spawn` (the replay's own process runs threads and an event loop, which
 `fork` would copy mid-flight) and receive the public signing keys once, when they start.
 """
@@ -28,6 +32,7 @@ from .inbound import Arrival, ProjectionHandler, arrival_of
 # (topic, key, value, headers) of one Kafka record: what a worker needs of it, cheap to send.
 RawRecord = tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]
 CHUNK = 500  # records per task sent to a worker: the workers share a batch, the writer starts early
+THREADS = 2  # threads decoding a batch when there are no worker processes (see the module's docstring)
 
 
 def raw(record: Any) -> RawRecord:
@@ -68,7 +73,7 @@ def default_workers() -> int:
 
 
 class Decoding:
-    """`arrivals` of a batch, in `workers` processes (0: in this process, on a thread)."""
+    """`arrivals` of a batch, in `workers` processes (0: in this process, on `THREADS` threads)."""
 
     def __init__(self, authors: AuthorCheck | None, workers: int) -> None:
         self.authors = authors
@@ -84,7 +89,10 @@ class Decoding:
     async def decode(self, records: Sequence[Any]) -> list[Arrival | None]:
         raws = [raw(r) for r in records]
         if self.pool is None:
-            return await asyncio.to_thread(arrivals, self.authors, raws)
+            share = -(-len(raws) // THREADS) or 1  # each thread an equal, contiguous share: order kept
+            parts = [raws[i : i + share] for i in range(0, len(raws), share)]
+            done = await asyncio.gather(*(asyncio.to_thread(arrivals, self.authors, part) for part in parts))
+            return [arrival for part in done for arrival in part]
         loop = asyncio.get_running_loop()
         chunks = [raws[i : i + CHUNK] for i in range(0, len(raws), CHUNK)]
         futures = [loop.run_in_executor(self.pool, _arrivals_in_worker, chunk) for chunk in chunks]

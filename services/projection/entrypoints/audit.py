@@ -25,7 +25,7 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from shared.bus.authors import AuthorCheck
@@ -65,6 +65,27 @@ def _progress() -> Progress:
         TimeRemainingColumn(),
         console=console,
     )
+
+
+class _Reported:
+    """A progress bar's updates, and where there is no terminal to draw it on (a log file, a pipe,
+    a scheduler) a line every `every` seconds instead, so that a replay of hours shows it is moving
+    and how far it has got (rich draws nothing there until the end)."""
+
+    def __init__(self, bar: Progress, every: float = 30.0) -> None:
+        self.bar = bar
+        self.every = every
+        self.started = self.last = time.monotonic()
+
+    def update(self, task: TaskID, completed: int, total: int | None = None) -> None:
+        self.bar.update(task, completed=completed, total=total)  # None: the total unchanged
+        now = time.monotonic()
+        if console.is_terminal or now - self.last < self.every:
+            return
+        self.last = now
+        shown = self.bar.tasks[task]
+        of = f" of {shown.total:,.0f}" if shown.total else ""
+        console.print(f"{shown.description}: {completed:,}{of} after {now - self.started:,.0f} s", highlight=False)
 
 
 def _store_is_readable(settings: ProjectionSettings) -> None:
@@ -123,10 +144,11 @@ async def run_replay(
             goal, live_export = await targets(servers, topics, group, None), None
         total = sum(o + 1 for o in goal.values() if o >= 0)
         with _progress() as bar:
+            shown = _Reported(bar)
             raw_task = bar.add_task("raw aiokafka", total=total)
             raw_cpu = time.process_time()
             raw_count, raw_seconds = await raw_consume(
-                settings.kafka_bootstrap_servers, goal, lambda done, _t: bar.update(raw_task, completed=done)
+                settings.kafka_bootstrap_servers, goal, lambda done, _t: shown.update(raw_task, done)
             )
             task = bar.add_task("replay: store", total=total)
             tables = bar.add_task("replay: tables", total=None)
@@ -138,10 +160,10 @@ async def run_replay(
                 fresh,
                 goal,
                 settings.consumer_group,
-                lambda done, _t: bar.update(task, completed=done),
-                lambda done, all_: bar.update(tables, completed=done, total=all_),
+                lambda done, _t: shown.update(task, done),
+                lambda done, all_: shown.update(tables, done, all_),
                 AuthorCheck.from_settings(settings),
-                lambda done, all_: bar.update(folding, completed=done, total=all_),
+                lambda done, all_: shown.update(folding, done, all_),
                 workers,
                 phases,
             )
@@ -182,10 +204,17 @@ def replay_command(
     _store_is_readable(settings)
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
+    outcome: list[tuple[ReplayReport, bool, bytes, bytes]] = []
+
+    async def replaying() -> None:
+        # The result is handed over here, not returned: asyncio.run's end (Python 3.11) formats
+        # the main task with its result when it restores the SIGINT handler — two whole exports
+        # put through repr(), seconds of CPU after every replay.
+        outcome.append(await run_replay(settings, folder, now, into_database=into_database, workers=workers))
+
     try:
-        report, equal, live_export, replayed = asyncio.run(
-            run_replay(settings, folder, now, into_database=into_database, workers=workers)
-        )
+        asyncio.run(replaying())
+        report, equal, live_export, replayed = outcome[0]
     except LiveStoreMoving as moving:
         console.print(f"no comparison: {moving}")
         raise typer.Exit(3) from moving
