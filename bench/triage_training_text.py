@@ -34,6 +34,13 @@ def model_alone(read: dict[str, dict[str, float]]) -> dict[str, str | None]:
     return found
 
 
+def training_sets(cases: Sequence[Case], split: str, added: Sequence[str]) -> dict[str, list[Case]]:
+    """What the models reading `split` learn from: every other split but the sealed ones, without the added
+    training split(s) (before) and with them (after)."""
+    others = [c for c in cases if c.split != split and c.split not in SEALED]
+    return {"before": [c for c in others if c.split not in added], "after": others}
+
+
 Tally = Counter[tuple[str, str, str, str]]  # (reader, variant, label, language) -> right answers
 
 
@@ -46,8 +53,8 @@ def measure(splits: Sequence[str], added: Sequence[str]) -> tuple[Tally, Counter
     for split in splits:
         mine = [c for c in everything if c.split == split]
         alone_by_id = {c.id: judge(c.form, "corpus", rules, History()) for c in mine}
-        for variant, kept in (("before", lambda c: c.split not in added), ("after", lambda c: True)):
-            model = train(examples([c for c in everything if c.split != split and kept(c)]))
+        for variant, taught in training_sets(everything, split, added).items():
+            model = train(examples(taught))
             for c in mine:
                 final = second_reading(alone_by_id[c.id], c.form, "corpus", model, rules)
                 for reader, values in (("model", model_alone(model.read_all(c.form))), ("final", predicted(final))):
