@@ -1,12 +1,13 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|holdout|holdout2..holdout18|all] [--rules rules.toml] [--misses]
+    python -m services.triage.score [--split dev|train2|holdout|holdout2..holdout18|all] [--rules rules.toml] [--misses]
                                     [--model off|on] [--by-split] [--flags] [--calibrate]
 
 With `--model on` the reading model supports the rules (second_reading), and it is scored honestly:
 for each split scored, a model is trained on every other split (leave-one-split-out), never on the
-split it reads.
+split it reads. Every split trains the model that runs (`corpus_model`); `dev` and `train2` are only
+ever training text (train2: complaints written for variety, issue 9), never a measure.
 
 `--flags` reports the supervisor's review flag against the errors: the share flagged, per label how
 many wrong decisions were flagged (recall) and how many flagged ones were right (precision), and the
@@ -44,6 +45,7 @@ LABELS = ("validity", "nature", "area", "severity", "criterion")
 GRADES = ("minor", "important", "major")
 SPLITS = (
     "dev",
+    "train2",
     "holdout",
     "holdout2",
     "holdout3",
