@@ -214,7 +214,8 @@ class TriageApplication(ServiceApplication):
         keys = _identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
         if self.keyring is None or personal.legacy_clear is not None:
             return list(keys)
-        return [IdentityKey(k.evidence, self.keyring.token(personal.person_id, k.evidence.value, k.key)) for k in keys]
+        tokens = self.keyring.tokens(personal.person_id, [(k.evidence.value, k.key) for k in keys])  # one commit
+        return [IdentityKey(k.evidence, token) for k, token in zip(keys, tokens, strict=True)]
 
     def _add_to_incident_window(
         self,

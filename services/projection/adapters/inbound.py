@@ -112,6 +112,13 @@ class ProjectionHandler(Inbound):
             self._uow = uow
         return self.record(uow, arrival, topic=topic, partition=partition, offset=offset)
 
+    def committed(self) -> None:
+        """After the consumer committed a unit: its rows into the read side at once, by this worker
+        (the tracked consumer calls it: `shared.bus.consumer`). The stream and the relay then find
+        them there instead of each racing to write them; the next unit's catch-up finds nothing."""
+        if not self.sole_writer:
+            self.read.catch_up()
+
     def wanted(self, message: Any) -> Iterable[UUID]:
         """The subject's record and its office's chain claim (read before the head: see `_claim`)."""
         if isinstance(message, HotlineComplaintReported):
