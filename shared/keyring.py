@@ -386,32 +386,38 @@ class Keyring:
         return self.tokens(person_id, [(kind, value)])[0]
 
     def tokens(self, person_id: UUID, facts: Sequence[tuple[str, str]]) -> list[str]:
-        """`token` for several facts of one person (kind, value), in their order: one read, and one
-        write transaction for all those not known yet (a complaint's identity keys then cost one
-        commit, a disk sync on SQLite, not one each: triage waited on these syncs more than on its
-        own store)."""
-        digests = [(kind, blind_digest(self._index_key, "token:" + kind, value)) for kind, value in facts]
+        """`token` for several facts of one person (kind, value), in their order (see `tokens_of`)."""
+        return self.tokens_of([(person_id, kind, value) for kind, value in facts])
+
+    def tokens_of(self, asked: Sequence[tuple[UUID, str, str]]) -> list[str]:
+        """`token` for each (person, kind, value), in their order: one read, and one write transaction
+        for all those not known yet. A complaint's identity keys, or a whole batch's, then cost one
+        commit (a disk sync on SQLite), not one each: triage waited on these syncs more than on its
+        own store."""
+        digests = [
+            (person, kind, blind_digest(self._index_key, "token:" + kind, value)) for person, kind, value in asked
+        ]
         with self._db.transaction(write=False) as run:
             known = {
                 d: str(r[0][0])
-                for _, d in digests
+                for _, _, d in digests
                 if (r := run("SELECT token FROM keyring_blind_index WHERE digest = ?", d))
             }
-        missing = [(kind, d) for kind, d in digests if d not in known]
+        missing = {d: (person, kind) for person, kind, d in digests if d not in known}
         if missing:
             with self._db.transaction() as run:
-                for kind, digest in missing:
+                for digest, (person, kind) in missing.items():
                     run(
                         "INSERT INTO keyring_blind_index (digest, kind, person_id, token) VALUES (?, ?, ?, ?)"
                         " ON CONFLICT DO NOTHING",
                         digest,
                         kind,
-                        str(person_id),
+                        str(person),
                         secrets.token_hex(16),
                     )
-                for _, digest in missing:
+                for digest in missing:
                     known[digest] = str(run("SELECT token FROM keyring_blind_index WHERE digest = ?", digest)[0][0])
-        return [known[d] for _, d in digests]
+        return [known[d] for _, _, d in digests]
 
     def data_key(self, person_id: UUID) -> bytes | None:
         """The person's data key, or None once they are erased."""
