@@ -460,8 +460,9 @@ def create_app(
                 yield ": projection changes\n\n"
                 while True:
                     # Not behind another writer (the worker applies what it commits): that writer's
-                    # commit wakes the stream again, and its rows are read then.
-                    await asyncio.to_thread(projection.refresh, wait=False)
+                    # commit wakes the stream again, and its rows are read then. A stream that ends
+                    # after one pass (`once`) has no "again": it waits.
+                    await asyncio.to_thread(projection.refresh, wait=once)
                     changes = await asyncio.to_thread(projection.read.changes_since, position or 0, 5000)
                     for start in range(0, len(changes), STREAM_CHUNK):
                         chunk = changes[start : start + STREAM_CHUNK]
