@@ -265,3 +265,25 @@ def test_a_follower_that_does_not_wait_applies_nothing_while_another_writer_hold
     finally:
         app.close()
         clean.close()
+
+
+@pytest.mark.parametrize("after_commit", [True, False])
+def test_the_worker_writes_a_committed_unit_s_rows_at_once_unless_told_to_leave_them(
+    tmp_path: Path, after_commit: bool
+) -> None:
+    app = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path))
+    try:
+        events = build("after", offices=("hk-central",), per_office=6).events()
+        handler = ProjectionHandler(app.read, apply_after_commit=after_commit)
+        uow = app.unit_of_work()
+        for offset, event in enumerate(events, 1):
+            topic = topic_for_event_type(event.type).name
+            handler(uow, Delivery(message=event, topic=topic, partition=0, offset=offset, key=event.key))
+        app.commit(uow, Tracking("t", len(events)))
+        handler.committed()  # what the tracked consumer calls after the commit
+        stored = app.process_recorder.max_notification_id()
+        assert app.read.position == (stored if after_commit else 0)
+        app.refresh()
+        assert app.read.position == stored  # left to the followers: they write the same rows
+    finally:
+        app.close()
