@@ -85,7 +85,7 @@ class ProjectionHandler(Inbound):
     caught up once and every office of the batch has its head read in one query (`_read_heads`).
     """
 
-    def __init__(self, read: ReadSide, *, sole_writer: bool = False, apply_after_commit: bool = True) -> None:
+    def __init__(self, read: ReadSide, *, sole_writer: bool = False, apply_after_commit: bool = False) -> None:
         """`sole_writer`: this handler alone writes the store and every unit it handles is committed
         before the next begins, or the run stops (the auditors' replay into a fresh store). Then the
         heads are carried from unit to unit and the read side is caught up once, at the end, in
