@@ -134,14 +134,14 @@ class System:
         for name in names or list(commands):
             log = (self.workdir / "logs" / f"{name}.log").open("ab")
             command = commands[name]
-            if self.profile_dir is not None and not name.endswith("-http"):
+            if self.profile_dir is not None and (not name.endswith("-http") or os.environ.get("BENCH_PROFILE_ALL")):
                 spy = str(Path(commands[name][0]).parent / "py-spy")
                 out = self.profile_dir / f"{name}-{len(list(self.profile_dir.glob(name + '-*')))}.txt"
                 command = [
                     spy,
                     "record",
                     "--nonblocking",
-                    "--gil",
+                    *(["--idle"] if os.environ.get("BENCH_PROFILE_ALL") else ["--gil"]),
                     "-r",
                     "100",
                     "-f",

@@ -59,17 +59,29 @@ def rows(r: dict[str, Any]) -> list[Row]:
                     )
                 )
     if (lat := r.get("latency")) and lat.get("to_stream"):
-        hops = " / ".join(
-            f"{lat[k][0] * 1000:,.0f}" for k in ("to_intake_record", "to_triage_record", "to_stream") if lat.get(k)
-        )
-        out.append(
-            (
-                "  the triage decision's hops, p50 ms: POST -> intake's record / -> triage's record / -> stream",
-                hops,
-                "Kafka record timestamps (when each relay sent)",
-                "",
+        for at, label in ((0, "p50"), (2, "p99")):
+            hops = " / ".join(
+                f"{lat[k][at] * 1000:,.0f}" for k in ("to_intake_record", "to_triage_record", "to_stream") if lat.get(k)
             )
-        )
+            out.append(
+                (
+                    f"  the triage decision's hops, {label} ms: POST -> intake's record / -> triage's / -> stream",
+                    hops,
+                    "Kafka record timestamps (when each relay sent)",
+                    "",
+                )
+            )
+        if lat.get("post_answered") and lat.get("answered_to_intake_record"):
+            for at, label in ((0, "p50"), (2, "p99")):
+                parts = ("post_answered", "answered_to_intake_record", "intake_record_to_first")
+                out.append(
+                    (
+                        f"  {label} ms: POST answered / -> intake's record / that record -> first fact streamed",
+                        " / ".join(f"{lat[k][at] * 1000:,.0f}" for k in parts if lat.get(k)),
+                        "intake's write / its relay / the projection",
+                        "",
+                    )
+                )
     if surge := r.get("surge"):
         out.append(
             (

@@ -39,6 +39,8 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
     triaged: dict[str, float] = {}
     wall: dict[str, float] = {}  # the POST's start on the wall clock (Kafka's record timestamps are on it)
     wall_triaged: dict[str, float] = {}
+    wall_first: dict[str, float] = {}
+    answered: dict[str, float] = {}  # the POST's answer on the wall clock: intake's store write done
     offices = [o for o in history.office_ids(3)]
     planned = list(history.history(count, offices, seed=11))
 
@@ -53,6 +55,7 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
                     data = json.loads(line.split(":", 1)[1])
                     now, subject = time.perf_counter(), str(data.get("subject_id"))
                     first.setdefault(subject, now)
+                    wall_first.setdefault(subject, time.time())
                     if "Triaged" in str(data.get("event_type")):
                         triaged.setdefault(subject, now)
                         wall_triaged.setdefault(subject, time.time())
@@ -74,6 +77,7 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
                     headers={"X-Office-Key": key, "Content-Type": "application/json"},
                 )
                 response.raise_for_status()
+                answered[str(response.json()["complaint_id"])] = time.time()
                 sent[str(response.json()["complaint_id"])] = at
                 wall[str(response.json()["complaint_id"])] = at_wall
                 bar.advance(task)
@@ -90,18 +94,29 @@ async def latency(system: System, keys: dict[str, str], count: int, rate: float)
         if missing := len(set(sent) - set(triaged)):
             console.print(f"[yellow]latency: {missing} complaints not seen triaged on the stream in time[/]")
         watcher.cancel()
-    hops = await hop_times(system.servers, wall, wall_triaged)
+    hops = await hop_times(system.servers, wall, wall_triaged, answered, wall_first)
     return {
         "first": [first[c] - t for c, t in sent.items() if c in first],
         "triaged": [triaged[c] - t for c, t in sent.items() if c in triaged],
     } | hops
 
 
-async def hop_times(servers: str, posted: dict[str, float], streamed: dict[str, float]) -> dict[str, list[float]]:
+async def hop_times(
+    servers: str,
+    posted: dict[str, float],
+    streamed: dict[str, float],
+    answered: dict[str, float] | None = None,
+    streamed_first: dict[str, float] | None = None,
+) -> dict[str, list[float]]:
     """Where a triage decision's latency goes, from the Kafka timestamps (CreateTime: when the relay
     sent the record) of each timed complaint's `ComplaintRegistered` (intake's topic) and
     `ComplaintTriaged` (triage's): POST -> intake's record (intake's HTTP write and relay), -> triage's
-    record (triage's worker and relay), -> the stream (the projection's worker and SSE stream)."""
+    record (triage's worker and relay), -> the stream (the projection's worker and SSE stream).
+    With `answered` (when each POST was answered) the first hop splits into intake's HTTP write
+    (`post_answered`) and its relay's wake, read and translation (`answered_to_intake_record`); with
+    `streamed_first`, `intake_record_to_first` is the first fact's last hop (the projection alone)."""
+    answered = answered or {}
+    streamed_first = streamed_first or {}
     from shared.bus import kafka
     from shared.contracts.topics import INTAKE_EVENTS, TRIAGE_EVENTS
 
@@ -138,9 +153,21 @@ async def hop_times(servers: str, posted: dict[str, float], streamed: dict[str, 
         await asyncio.wait_for(read(TRIAGE_EVENTS.name, b"ComplaintTriaged"), 60)
     except TimeoutError:
         console.print("[yellow]latency: the topics could not be read for the hops in time[/]")
-    hops: dict[str, list[float]] = {"to_intake_record": [], "to_triage_record": [], "to_stream": []}
+    hops: dict[str, list[float]] = {
+        "to_intake_record": [],
+        "to_triage_record": [],
+        "to_stream": [],
+        "post_answered": [],
+        "answered_to_intake_record": [],
+        "intake_record_to_first": [],
+    }
     for complaint, at in posted.items():
         registered = stamps.get((INTAKE_EVENTS.name, complaint))
+        if registered is not None and complaint in answered:
+            hops["post_answered"].append(answered[complaint] - at)
+            hops["answered_to_intake_record"].append(registered - answered[complaint])
+        if registered is not None and complaint in streamed_first:
+            hops["intake_record_to_first"].append(streamed_first[complaint] - registered)
         decided = stamps.get((TRIAGE_EVENTS.name, complaint))
         if registered is None or decided is None or complaint not in streamed:
             continue

@@ -25,7 +25,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -307,10 +307,13 @@ class Keyring:
 
     # -- people ---------------------------------------------------------------------------------
 
-    def person(self, facts: Iterable[tuple[str, str]], now: datetime) -> UUID:
+    def person(self, facts: Iterable[tuple[str, str]], now: datetime, search: Iterable[tuple[str, str]] = ()) -> UUID:
         """The person these normalised facts (kind, value) identify, made if none does: the first
-        fact already indexed decides; every fact not yet indexed is indexed under that person."""
+        fact already indexed decides; every fact not yet indexed is indexed under that person.
+        `search`: facts to index for staff's search too (`index_for_search`), in the same transaction:
+        a registration's keyring writes then cost one commit (a disk sync on SQLite), not two."""
         digests = [(kind, blind_digest(self._index_key, "person:" + kind, value)) for kind, value in facts]
+        searched = [blind_digest(self._index_key, "search:" + kind, value) for kind, value in search]
         with self._db.transaction() as run:
             person_id: str | None = None
             for _, digest in digests:
@@ -336,6 +339,12 @@ class Keyring:
                     kind,
                     person_id,
                     secrets.token_hex(16),
+                )
+            for digest in searched:
+                run(
+                    "INSERT INTO keyring_search (digest, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    digest,
+                    person_id,
                 )
         return UUID(person_id)
 
@@ -374,22 +383,41 @@ class Keyring:
     def token(self, person_id: UUID, kind: str, value: str) -> str:
         """An opaque token for one normalised fact of a person: equal facts, equal tokens (triage's
         repeat-complainant keys). Deleted with the person: the token then links to nothing."""
-        digest = blind_digest(self._index_key, "token:" + kind, value)
+        return self.tokens(person_id, [(kind, value)])[0]
+
+    def tokens(self, person_id: UUID, facts: Sequence[tuple[str, str]]) -> list[str]:
+        """`token` for several facts of one person (kind, value), in their order (see `tokens_of`)."""
+        return self.tokens_of([(person_id, kind, value) for kind, value in facts])
+
+    def tokens_of(self, asked: Sequence[tuple[UUID, str, str]]) -> list[str]:
+        """`token` for each (person, kind, value), in their order: one read, and one write transaction
+        for all those not known yet. A complaint's identity keys, or a whole batch's, then cost one
+        commit (a disk sync on SQLite), not one each: triage waited on these syncs more than on its
+        own store."""
+        digests = [
+            (person, kind, blind_digest(self._index_key, "token:" + kind, value)) for person, kind, value in asked
+        ]
         with self._db.transaction(write=False) as run:
-            known = run("SELECT token FROM keyring_blind_index WHERE digest = ?", digest)
-        if known:
-            return str(known[0][0])
-        with self._db.transaction() as run:
-            run(
-                "INSERT INTO keyring_blind_index (digest, kind, person_id, token) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
-                digest,
-                kind,
-                str(person_id),
-                secrets.token_hex(16),
-            )
-            rows = run("SELECT token FROM keyring_blind_index WHERE digest = ?", digest)
-        return str(rows[0][0])
+            known = {
+                d: str(r[0][0])
+                for _, _, d in digests
+                if (r := run("SELECT token FROM keyring_blind_index WHERE digest = ?", d))
+            }
+        missing = {d: (person, kind) for person, kind, d in digests if d not in known}
+        if missing:
+            with self._db.transaction() as run:
+                for digest, (person, kind) in missing.items():
+                    run(
+                        "INSERT INTO keyring_blind_index (digest, kind, person_id, token) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        digest,
+                        kind,
+                        str(person),
+                        secrets.token_hex(16),
+                    )
+                for digest in missing:
+                    known[digest] = str(run("SELECT token FROM keyring_blind_index WHERE digest = ?", digest)[0][0])
+        return [known[d] for _, _, d in digests]
 
     def data_key(self, person_id: UUID) -> bytes | None:
         """The person's data key, or None once they are erased."""

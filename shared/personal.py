@@ -131,8 +131,7 @@ def personal_data(form: RegistrationForm) -> PersonalData:
 
 
 def seal_personal(data: PersonalData, keyring: Keyring, now: datetime) -> SealedPersonal:
-    person_id = keyring.person(identifying_facts(data), now)
-    keyring.index_for_search(person_id, search_facts(data))
+    person_id = keyring.person(identifying_facts(data), now, search=search_facts(data))  # one commit
     # Without originals the sealed JSON is what it was before free texts were redacted.
     sealed = keyring.seal(person_id, data.model_dump(mode="json", exclude_none=True))
     return SealedPersonal(person_id=person_id, sealed=sealed)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -138,6 +139,13 @@ def _patterns(person: Identifiers) -> tuple[tuple[re.Pattern[str], str], ...]:
     patterns += [(p, PHONE if "@" not in person.contact else EMAIL) for p in _contact_patterns(person.contact)]
     patterns += [(p, UNIT) for p in _unit_patterns(person.unit)]
     return tuple(patterns)
+
+
+def warm_in_background() -> None:
+    """Load the Chinese script converters (about two seconds of CPU, once a process) in a thread of
+    their own, so the first registration an HTTP app takes does not wait for them: that one request
+    took seconds, the slowest of its run (`bench.system` latency)."""
+    threading.Thread(target=_converters, name="redaction-warm-up", daemon=True).start()
 
 
 @cache

@@ -52,10 +52,11 @@ class ProjectionApplication(ServiceApplication):
         # Opens complainants' sealed data for who may see it (bootstrap sets it; shared/keyring.py).
         self.keyring: Keyring | None = None
 
-    def refresh(self) -> int:
+    def refresh(self, *, wait: bool = True) -> int:
         """Bring the read side's tables up to date with the store (other processes write it); return
-        how many stored events were applied."""
-        return self.read.catch_up()
+        how many stored events were applied. `wait=False`: not while another writer is at it (see
+        `ReadSide.catch_up`)."""
+        return self.read.catch_up(wait=wait)
 
     def close(self) -> None:
         for follower in self.followers:

@@ -44,7 +44,7 @@ def consumer(
         app,
         group_id=group_id or settings.consumer_group,
         topics=ProjectionHandler.topic_names(),
-        handle=ProjectionHandler(app.read),
+        handle=ProjectionHandler(app.read, apply_after_commit=settings.apply_after_commit),
         clock=clock,
     )
 

@@ -33,6 +33,11 @@ class ProjectionSettings(ServiceSettings):
     # How often the HTTP process and the worker bring the read side's tables up to the store (and
     # the SSE stream looks for changes); the name is kept from the in-memory index it replaced.
     index_poll_seconds: float = 0.5
+    # The worker writes each committed unit's rows into the read side at once (True), or leaves them
+    # to the next unit and the followers (False: the HTTP app's stream then writes them, beside the
+    # worker, on the other core). Both are exact; at 11 complaints/s the worker writing them itself
+    # made it the slowest hop (p99 3.4 s against 1.6 s, docs/performance.md, "At half the sustained rate").
+    apply_after_commit: bool = False
     # Reports (services/projection/reports): where the weekly job writes them (default <state_dir>/reports),
     # whether the worker runs that job, how long after a week's end (office time) it waits for late
     # events, how many past weeks it makes up for after a stop, in which languages and formats; and a

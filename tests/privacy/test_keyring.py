@@ -127,6 +127,51 @@ def test_tokens_are_stable_and_opaque_and_forgotten_at_erasure(keyring: Keyring)
     assert keyring.token(person, "phone", "hmac-of-the-phone") != token  # nothing links to the old token
 
 
+def _write_transactions(keyring: Keyring, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every transaction the keyring opens from now on: True for a write (a commit, a disk sync)."""
+    database = keyring._db
+    opened: list[bool] = []
+    transaction = database.transaction
+
+    def counted(write: bool = True):  # type: ignore[no-untyped-def]
+        opened.append(write)
+        return transaction(write)
+
+    monkeypatch.setattr(database, "transaction", counted)
+    return opened
+
+
+def test_a_complaint_s_tokens_are_asked_together_in_one_commit_and_equal_one_by_one(
+    keyring: Keyring, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = keyring.person([("phone", "91234567")], NOW)
+    facts = [("phone", "hmac-phone"), ("name_unit", "hmac-name-unit"), ("phone", "hmac-phone")]
+    opened = _write_transactions(keyring, monkeypatch)
+    tokens = keyring.tokens(person, facts)
+    assert opened.count(True) == 1  # the unknown ones written in one transaction
+    assert tokens[0] == tokens[2] != tokens[1]
+    assert [keyring.token(person, kind, value) for kind, value in facts] == tokens  # the same, asked one by one
+    opened.clear()
+    assert keyring.tokens(person, facts) == tokens
+    assert opened == [False]  # all known: one read, nothing written
+    other = Keyring.from_settings(KeyringSettings(sqlite_path=tmp_path / "keyring.sqlite"))
+    assert other.tokens(person, list(reversed(facts))) == list(reversed(tokens))  # stored, not remembered
+
+
+def test_a_person_and_their_search_index_are_written_in_one_commit(
+    keyring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = PersonalData(name="Chan Tai Man", contact="+852 9123 4567", unit_address="Flat 12B, Block 3")
+    opened = _write_transactions(keyring, monkeypatch)
+    typed = form(complainant={"name": data.name, "contact": data.contact}, unit_address=data.unit_address)
+    sealed = seal_form(RegistrationForm.model_validate(typed), keyring, NOW)
+    assert opened.count(True) == 1
+    person = sealed.personal.person_id
+    assert keyring.people_found_by(typed_name_or_unit("chan tai man")) == {person}
+    assert keyring.people_found_by(typed_name_or_unit("Flat 12B, Block 3")) == {person}
+    assert keyring.person(identifying_facts(data), NOW, search=[("name", "other")]) == person
+
+
 def test_the_store_holds_no_clear_fact_and_no_clear_key(keyring: Keyring, tmp_path: Path) -> None:
     data = PersonalData(name="Chan Tai Man", contact="+852 9123 4567", unit_address="Flat 12B, Block 3")
     person = keyring.person(identifying_facts(data), NOW)

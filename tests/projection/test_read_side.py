@@ -4,18 +4,20 @@ a write that fails half-way leaves nothing, and a start over a long history appl
 
 from __future__ import annotations
 
+import sqlite3
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteProcessRecorder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.projection import bootstrap
+from services.projection.adapters.inbound import ProjectionHandler
 from services.projection.adapters.readside import ReadSide
 from services.projection.adapters.tables import folded_json, stored_view
 from services.projection.domain.chain import canonical_json, digest_of
@@ -23,6 +25,7 @@ from services.projection.domain.policy import Policy
 from services.projection.domain.view import ComplaintView
 from services.projection.domain.violation_time import violating_from
 from services.projection.settings import ProjectionSettings
+from shared.bus.consumer import Delivery
 from shared.contracts import IntegrationEvent
 from shared.contracts.topics import topic_for_event_type
 from tests.projection.scenario import (
@@ -230,3 +233,57 @@ def test_pages_of_complaints_are_slices_of_the_whole_list(projection) -> None:
     violating = projection.complaints(None, scenario.now, violating=True)
     assert violating and all(v.violations(scenario.now, projection.policy) for v in violating)
     assert projection.count(None, scenario.now, violating=False) == 45 - len(violating)
+
+
+def test_a_follower_that_does_not_wait_applies_nothing_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
+    """The SSE stream and the periodic refreshes (`wait=False`) never queue behind another writer
+    (the worker applies what it commits); they apply what is left once the lock is free."""
+    app = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path))
+    clean = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path / "clean"))
+    try:
+        events = build("follow", offices=("hk-central",), per_office=6).events()
+        feed(clean, events)
+        handler = ProjectionHandler(app.read)
+        uow = app.unit_of_work()
+        for offset, event in enumerate(events, 1):  # stored, the read side not written (no refresh)
+            topic = topic_for_event_type(event.type).name
+            handler(uow, Delivery(message=event, topic=topic, partition=0, offset=offset, key=event.key))
+        app.commit(uow, Tracking("t", len(events)))
+        assert app.read.position == 0
+
+        other = sqlite3.connect(app.recorder.datastore.pool.db_name, timeout=30)  # another process's writer
+        other.execute("BEGIN IMMEDIATE")
+        assert app.refresh(wait=False) == 0 and app.read.position == 0
+        other.rollback()
+        other.close()
+
+        with app.read._applying:  # another thread of this process is applying
+            assert app.refresh(wait=False) == 0
+        assert app.refresh(wait=False) > 0
+        assert app.refresh() == 0
+        assert app.read.dump() == clean.read.dump()
+    finally:
+        app.close()
+        clean.close()
+
+
+@pytest.mark.parametrize("after_commit", [True, False])
+def test_the_worker_writes_a_committed_unit_s_rows_at_once_unless_told_to_leave_them(
+    tmp_path: Path, after_commit: bool
+) -> None:
+    app = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path))
+    try:
+        events = build("after", offices=("hk-central",), per_office=6).events()
+        handler = ProjectionHandler(app.read, apply_after_commit=after_commit)
+        uow = app.unit_of_work()
+        for offset, event in enumerate(events, 1):
+            topic = topic_for_event_type(event.type).name
+            handler(uow, Delivery(message=event, topic=topic, partition=0, offset=offset, key=event.key))
+        app.commit(uow, Tracking("t", len(events)))
+        handler.committed()  # what the tracked consumer calls after the commit
+        stored = app.process_recorder.max_notification_id()
+        assert app.read.position == (stored if after_commit else 0)
+        app.refresh()
+        assert app.read.position == stored  # left to the followers: they write the same rows
+    finally:
+        app.close()

@@ -13,6 +13,7 @@ from uuid import UUID
 from fastapi import FastAPI, Header, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
+from shared import redaction
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts import Complainant, PersonalData, RegistrationForm
@@ -95,6 +96,12 @@ def require_group_privacy(principal: Principal) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "finding and erasing data subjects needs a group-wide key")
 
 
+def _opened(settings: IntakeSettings) -> IntakeApplication:
+    app = bootstrap.application(settings)
+    redaction.warm_in_background()  # not in the first registration's time
+    return app
+
+
 def create_app(
     settings: IntakeSettings | None = None,
     app_instance: IntakeApplication | None = None,
@@ -109,7 +116,7 @@ def create_app(
         title="Complaint intake",
         description="Offices record complaints. Authenticate with your office's key.",
         state_name="intake",
-        open_app=lambda: bootstrap.application(settings),
+        open_app=lambda: _opened(settings),
         app_instance=app_instance,
         max_body_bytes=settings.max_body_bytes,
     )

@@ -85,13 +85,14 @@ class ProjectionHandler(Inbound):
     caught up once and every office of the batch has its head read in one query (`_read_heads`).
     """
 
-    def __init__(self, read: ReadSide, *, sole_writer: bool = False) -> None:
+    def __init__(self, read: ReadSide, *, sole_writer: bool = False, apply_after_commit: bool = False) -> None:
         """`sole_writer`: this handler alone writes the store and every unit it handles is committed
         before the next begins, or the run stops (the auditors' replay into a fresh store). Then the
         heads are carried from unit to unit and the read side is caught up once, at the end, in
         large batches, instead of before every unit."""
         self.read = read
         self.sole_writer = sole_writer
+        self.apply_after_commit = apply_after_commit  # see `committed`
         self._uow: UnitOfWork | None = None
         self._heads: dict[str, ChainHead] = {}
         self._claims: dict[str, OfficeChainClaim] = {}  # read in this unit, before their heads
@@ -111,6 +112,13 @@ class ProjectionHandler(Inbound):
                 self.read.catch_up()
             self._uow = uow
         return self.record(uow, arrival, topic=topic, partition=partition, offset=offset)
+
+    def committed(self) -> None:
+        """After the consumer committed a unit: its rows into the read side at once, by this worker
+        (the tracked consumer calls it: `shared.bus.consumer`). The stream and the relay then find
+        them there instead of each racing to write them; the next unit's catch-up finds nothing."""
+        if self.apply_after_commit and not self.sole_writer:
+            self.read.catch_up()
 
     def wanted(self, message: Any) -> Iterable[UUID]:
         """The subject's record and its office's chain claim (read before the head: see `_claim`)."""

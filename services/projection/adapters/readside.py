@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -92,6 +94,7 @@ class ReadSide(TableQueries):
         # The complainant digest in the statistics is keyed by the store's cipher key, when it has one.
         self.secret = str((getattr(app, "env", None) or {}).get("CIPHER_KEY") or "").encode("utf-8")
         self.stats = StatisticsQueries(self.db)
+        self._applying = threading.Lock()  # one thread of this process catches up at a time
         self._create()
 
     def _create(self) -> None:
@@ -260,21 +263,35 @@ class ReadSide(TableQueries):
         with self.db.transaction(write=False) as cursor:
             return _position(cursor)
 
-    def catch_up(self, upto: int | None = None) -> int:
+    def catch_up(self, upto: int | None = None, *, wait: bool = True) -> int:
         """Apply every notification recorded since the read side's position (up to `upto`). Nothing
         new costs two reads (the position, then no notification after it) and takes no write lock
-        (every HTTP query asks); each batch applied, those two and one write transaction."""
-        applied = 0
-        while True:
-            done, more = self._apply_next_batch(upto)
-            applied += done
-            if not more:
-                return applied
+        (every HTTP query asks); each batch applied, those two and one write transaction.
 
-    def _apply_next_batch(self, upto: int | None) -> tuple[int, bool]:
+        `wait=False` (the followers: the SSE stream, the periodic refreshes) applies nothing while
+        another writer holds the write lock — another thread of this process, or another process on
+        SQLite — instead of queueing behind it: that writer's commit is what wakes them next. Five
+        callers in three processes raced for every change (the worker's unit, its follower, the
+        relay, the HTTP app's follower and stream); the losers slept in SQLite's busy handler and
+        the retry back-off, and the worker, whose unit cannot go on without the rows, waited
+        behind them."""
+        if not self._applying.acquire(blocking=wait):
+            return 0
+        try:
+            applied = 0
+            while True:
+                done, more = self._apply_next_batch(upto, wait)
+                applied += done
+                if not more:
+                    return applied
+        finally:
+            self._applying.release()
+
+    def _apply_next_batch(self, upto: int | None, wait: bool = True) -> tuple[int, bool]:
         """Apply the next batch; return how many notifications it applied and whether more may
         follow (a full batch: a short one was the end of the log when it was read)."""
-        for attempt in retrying():
+        failures = moved = 0
+        while failures < 20 and moved < 1000:
             started = time.time_ns()
             try:
                 # The notifications are read before the write transaction, never inside it: the
@@ -289,12 +306,10 @@ class ReadSide(TableQueries):
                     return 0, False
                 with self.db.transaction(write=True) as cursor:
                     if not self.db.postgres:  # take SQLite's write lock before reading the position
-                        cursor.execute(
-                            "UPDATE projection_position SET notification_id = notification_id WHERE name = ?",
-                            (POSITION_NAME,),
-                        )
+                        _lock_position(cursor, wait)
                     if _position(cursor, lock=self.db.postgres) != position:
-                        continue  # another writer applied them meanwhile: read from its position
+                        moved += 1  # another writer applied them meanwhile: read from its position,
+                        continue  # at once (no back-off: nothing failed)
                     traces = self._apply(cursor, notifications)
                     cursor.execute(
                         "UPDATE projection_position SET notification_id = ? WHERE name = ?",
@@ -305,9 +320,13 @@ class ReadSide(TableQueries):
                     "projection read-side write", traces, start_time=started, notifications=len(notifications)
                 )
                 return len(notifications), len(notifications) == limit
+            except _Busy:
+                return 0, False  # another process is writing: its commit wakes the follower again
             except RETRYABLE:
-                if attempt == 20:
+                failures += 1
+                if failures == 20:
                     raise
+                time.sleep(min(0.02 * failures, 0.5))
         return 0, False
 
     def apply_recorded(self, recordings: Sequence[Recording[Any]]) -> bool:
@@ -571,3 +590,24 @@ def quote_terms(view: ComplaintView) -> set[str]:
     if view.office_reference is not None:
         terms.add(f"ref:{view.office_reference.casefold()}")
     return terms
+
+
+class _Busy(Exception):
+    """Another connection holds SQLite's write lock (a follower that does not wait goes on)."""
+
+
+def _lock_position(cursor: Cursor, wait: bool) -> None:
+    """Take SQLite's write lock (a no-op update of the position row). Without `wait`, a lock another
+    connection holds raises `_Busy` at once instead of sleeping in the busy handler until it is free."""
+    lock = "UPDATE projection_position SET notification_id = notification_id WHERE name = ?"
+    if wait:
+        cursor.execute(lock, (POSITION_NAME,))
+        return
+    timeout = cursor.one("PRAGMA busy_timeout")[0]
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        cursor.execute(lock, (POSITION_NAME,))
+    except (sqlite3.OperationalError, *RETRYABLE) as busy:  # raised raw inside the transaction
+        raise _Busy from busy
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout)}")

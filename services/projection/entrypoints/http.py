@@ -188,7 +188,7 @@ def create_app(
     async def follow_store(projection: ProjectionApplication) -> None:
         # The worker writes the store; the read side's tables follow its notification log.
         while True:
-            await asyncio.to_thread(projection.refresh)
+            await asyncio.to_thread(projection.refresh, wait=False)  # never queued behind the worker
             await asyncio.sleep(settings.index_poll_seconds)
 
     @asynccontextmanager
@@ -459,7 +459,10 @@ def create_app(
                 await store.open()
                 yield ": projection changes\n\n"
                 while True:
-                    await asyncio.to_thread(projection.refresh)
+                    # Not behind another writer (the worker applies what it commits): that writer's
+                    # commit wakes the stream again, and its rows are read then. A stream that ends
+                    # after one pass (`once`) has no "again": it waits.
+                    await asyncio.to_thread(projection.refresh, wait=once)
                     changes = await asyncio.to_thread(projection.read.changes_since, position or 0, 5000)
                     for start in range(0, len(changes), STREAM_CHUNK):
                         chunk = changes[start : start + STREAM_CHUNK]

@@ -29,10 +29,10 @@ def main() -> None:
         return bool(partitions) and all(p["lag"] == 0 for p in partitions.values())
 
     async def follow(stop: asyncio.Event) -> None:
-        # The consumer catches the read side up before each batch; this writes the last batch's
-        # rows too when no message follows it for a while.
+        # The consumer catches the read side up after each batch it commits (and before each, for
+        # its chains); this is the safety net should that fail, and never waits for another writer.
         while not stop.is_set():
-            await asyncio.to_thread(app.refresh)
+            await asyncio.to_thread(app.refresh, wait=False)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), settings.index_poll_seconds)
 

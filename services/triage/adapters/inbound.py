@@ -3,7 +3,7 @@ Each message's effects go into the tracked consumer's unit of work, saved with i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from uuid import UUID
 
 from shared.bus.consumer import Delivery
@@ -27,6 +27,12 @@ class TriageHandler(Inbound):
 
     def regrade_requested(self, uow: UnitOfWork, message: RegradeRequested, delivery: Delivery) -> None:
         self.app.regrade_requested(uow, message)
+
+    def prefetch(self, deliveries: Iterable[Delivery]) -> Iterator[UUID]:
+        """The batch's aggregates, after its complainants' keyring tokens are made in one commit."""
+        deliveries = list(deliveries)
+        self.app.prepare_identities([d.message for d in deliveries if isinstance(d.message, ComplaintRegistered)])
+        return super().prefetch(deliveries)
 
     def wanted(self, message: object) -> Iterable[UUID]:
         if isinstance(message, ComplaintRegistered):
