@@ -603,7 +603,9 @@ def _lock_position(cursor: Cursor, wait: bool) -> None:
     if wait:
         cursor.execute(lock, (POSITION_NAME,))
         return
-    timeout = cursor.one("PRAGMA busy_timeout")[0]
+    row = cursor.one("PRAGMA busy_timeout")
+    assert row is not None  # the pragma always answers
+    timeout = row[0]
     cursor.execute("PRAGMA busy_timeout = 0")
     try:
         cursor.execute(lock, (POSITION_NAME,))
