@@ -56,6 +56,7 @@ from rich.table import Table
 from shared.auth import make_dev_keys
 from shared.bus import kafka
 from shared.bus.authors import signed
+from shared.bus.consumer import REDRIVE_SCAN_KEPT_EVERY
 from shared.contracts import WireMessage
 from shared.contracts.topics import RELAY_POSITIONS, signing_services
 from shared.signing import ensure_service_keys
@@ -210,7 +211,10 @@ def grow(store: Path, seed: Path, copies: range) -> int:
                 )
                 added += max(0, cursor.rowcount)
             db.execute("COMMIT")
-        if "projection_position" in {r[0] for r in db.execute("SELECT name FROM main.sqlite_master")}:
+        tables_here = {r[0] for r in db.execute("SELECT name FROM main.sqlite_master")}
+        if "tracking" in tables_here:
+            keep_redrive_scans(db)
+        if "projection_position" in tables_here:
             db.execute(
                 "UPDATE projection_position SET notification_id = (SELECT MAX(rowid) FROM stored_events) "
                 "WHERE name = 'read-side'"
@@ -218,6 +222,26 @@ def grow(store: Path, seed: Path, copies: range) -> int:
         return added
     finally:
         db.close()
+
+
+def keep_redrive_scans(db: sqlite3.Connection) -> None:
+    """Each worker's redrive scan position as a live store of this size would hold it: the worker
+    keeps it in a tracking record once it is `REDRIVE_SCAN_KEPT_EVERY` notifications behind the log
+    (shared/bus/consumer.py), so a live store's record is at most that far behind its last
+    notification. The worst case is written: the start scans that many, not the copies' whole log."""
+    (last,) = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()
+    kept = max(0, int(last) - REDRIVE_SCAN_KEPT_EVERY + 1)
+    names = [r[0] for r in db.execute("SELECT DISTINCT application_name FROM tracking")]
+    groups = {name.rsplit("/", 2)[0] for name in names if name.count("/") >= 2 and not name.endswith("/redrives")}
+    for group in sorted(groups):
+        (held,) = db.execute(
+            "SELECT COALESCE(MAX(notification_id), 0) FROM tracking WHERE application_name = ?", (f"{group}/redrives",)
+        ).fetchone()
+        if held < kept:
+            db.execute("DELETE FROM tracking WHERE application_name = ?", (f"{group}/redrives",))
+            db.execute(
+                "INSERT INTO tracking (application_name, notification_id) VALUES (?, ?)", (f"{group}/redrives", kept)
+            )
 
 
 def last_notification(store: Path) -> int:
