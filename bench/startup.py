@@ -96,10 +96,10 @@ def store_mib(workdir: Path, service: str) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20 if path.exists() else 0.0
 
 
-def measure(system: System, settle: float) -> dict[str, dict[str, Any]]:
+def measure(system: System, settle: float, services: tuple[str, ...] = SERVICES) -> dict[str, dict[str, Any]]:
     """Each service alone: start its three processes, time them to ready, settle, read /proc, stop."""
     found: dict[str, dict[str, Any]] = {}
-    for service in SERVICES:
+    for service in services:
         names = [f"{service}-{kind}" for kind in ("http", "relay", "worker")]
         system.start(names)
         try:
@@ -261,7 +261,9 @@ def snapshot_seed(workdir: Path) -> dict[Path, Path]:
     return seeds
 
 
-async def move_relay_positions(servers: str, workdir: Path, filler_per_service: int) -> None:
+async def move_relay_positions(
+    servers: str, workdir: Path, filler_per_service: int, services: tuple[str, ...] = SERVICES
+) -> None:
     """Each relay's committed position moved to its store's last notification: `filler_per_service`
     signed records of each relay's current position first, the relays taking turns as they do live
     (what a year of small batches leaves on the topic where the log cleaner has not compacted it),
@@ -269,7 +271,7 @@ async def move_relay_positions(servers: str, workdir: Path, filler_per_service: 
     signers = ensure_service_keys(workdir / "dev.env", workdir / "event-signing-keys.json", signing_services())
     keys = await relay_keys(servers)
     fillers, finals = [], []
-    for service in SERVICES:
+    for service in services:
         key, current = keys[service]
         fillers.append(signed(signers[service], RELAY_POSITIONS.name, WireMessage(key, str(current).encode(), [])))
         last = last_notification(workdir / "stores" / f"{service}.sqlite")
@@ -325,7 +327,15 @@ def position_records(servers: str) -> int:
 # --- the run -----------------------------------------------------------------------------------------
 
 
-def run(servers: str, workdir: Path, seed_count: int, sizes: list[int], offices: int, settle: float) -> dict[str, Any]:
+def run(
+    servers: str,
+    workdir: Path,
+    seed_count: int,
+    sizes: list[int],
+    offices: int,
+    settle: float,
+    services: tuple[str, ...] = SERVICES,
+) -> dict[str, Any]:
     asyncio.run(kafka.wait_for_broker(servers))
     asyncio.run(kafka.create_topics(servers))
     records, keys = make_dev_keys()
@@ -345,16 +355,17 @@ def run(servers: str, workdir: Path, seed_count: int, sizes: list[int], offices:
         seeds = snapshot_seed(workdir)
         console.print("[bold]measure[/] on the seed")
         results["sizes"][seed_count] = {
-            "processes": measure(system, settle),
+            "processes": measure(system, settle, services),
             "position_records": position_records(servers),
         }
         copies_made = 1  # the seed itself
         for size in sizes:
             wanted = max(1, -(-size // seed_count))
             started = time.perf_counter()
-            added = sum(grow(store, seed, range(copies_made, wanted)) for store, seed in seeds.items())
+            grown = {store: seed for store, seed in seeds.items() if store.stem in (*services, "keyring")}
+            added = sum(grow(store, seed, range(copies_made, wanted)) for store, seed in grown.items())
             filler = (wanted - copies_made) * seed_count  # one position record per complaint per service
-            asyncio.run(move_relay_positions(servers, workdir, filler))
+            asyncio.run(move_relay_positions(servers, workdir, filler, services))
             fill_seconds = time.perf_counter() - started
             copies_made = max(copies_made, wanted)
             total = copies_made * seed_count
@@ -363,7 +374,7 @@ def run(servers: str, workdir: Path, seed_count: int, sizes: list[int], offices:
                 "fill_seconds": fill_seconds,
                 "rows_added": added,
                 "position_records": position_records(servers),
-                "processes": measure(system, settle),
+                "processes": measure(system, settle, services),
             }
     finally:
         system.stop()
@@ -400,6 +411,7 @@ def main(
     offices: int = typer.Option(24, help="Offices in the group."),
     settle: float = typer.Option(5.0, help="Seconds after ready before memory and CPU are read."),
     port: int = typer.Option(int(os.environ.get("TEST_KAFKA_PORT", 19594)), help="Port of the bench broker."),
+    services: str = typer.Option(",".join(SERVICES), help="The services whose stores grow and are measured."),
     json_out: Path = typer.Option(None, help="Also write the figures as JSON here."),
     keep: Path = typer.Option(None, help="Work in this folder and keep it (default: a temporary one)."),
 ) -> None:
@@ -413,7 +425,8 @@ def main(
     ):
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        results = run(servers, folder, seed, wanted, offices, settle)
+        chosen = tuple(s.strip() for s in services.split(",") if s.strip())
+        results = run(servers, folder, seed, wanted, offices, settle, chosen)
     print_results(results)
     if json_out:
         json_out.write_text(json.dumps(results, indent=2, default=str))

@@ -36,7 +36,9 @@ from services.notifier.domain.messages import delivery_key
 from services.notifier.domain.receipts import receipt_key
 from shared.bus import kafka
 from shared.contracts import derived_id
-from shared.contracts.topics import NOTIFIER_DELIVERIES
+from shared.contracts.topics import NOTIFIER_DELIVERIES, signing_services
+from shared.signing import ensure_service_keys
+from tests.fixtures.signing import SIGNERS
 from tests.notifier.support import SmtpSink, directory, free_port, major, write_directory
 from tests.notifier.test_worker_kafka import WorkerProcess, publish
 
@@ -81,14 +83,26 @@ async def fill(servers: str, complaints: int, per_complaint: int) -> int:
     return written
 
 
-def measure(servers: str, folder: Path, app_id: str, smtp: SmtpSink, settle: float) -> dict[str, Any]:
+def sign_as_the_services(folder: Path) -> None:
+    """Every service's event signing key, as `make up` makes them: the notification published here is
+    signed as triage's, and the worker (this process's environment) checks it."""
+    SIGNERS.update(ensure_service_keys(folder / "dev.env", folder / "event-signing-keys.json", signing_services()))
+    os.environ |= {f"{s.upper()}_EVENT_SIGNING_KEY": signer.to_setting() for s, signer in SIGNERS.items()}
+    os.environ["COMPLAINTS_EVENT_SIGNING_KEYS_FILE"] = str(folder / "event-signing-keys.json")
+
+
+def measure(servers: str, folder: Path, app_id: str, smtp: SmtpSink, settle: float, store: str) -> dict[str, Any]:
     book = directory()
     for person in book["staff"]:
         person.pop("webhook", None)
     directory_file = write_directory(folder / "directory.json", book)
     worker = WorkerProcess(servers, app_id, directory_file, smtp, folder / "worker.log")
     port = free_port()
-    worker.env |= {"NOTIFIER_WORKER_HEALTH_PORT": str(port), "NOTIFIER_RECONCILE_SECONDS": "600"}
+    worker.env |= {
+        "NOTIFIER_WORKER_HEALTH_PORT": str(port),
+        "NOTIFIER_RECONCILE_SECONDS": "600",
+        "NOTIFIER_TABLE_STORE": store,
+    }
     before = len(smtp.messages)
     started = time.monotonic()
     worker.start()
@@ -125,6 +139,9 @@ def main(
     per_complaint: int = typer.Option(6, help="Ledger entries a complaint leaves (its receipt, deliveries to staff)."),
     settle: float = typer.Option(5.0, help="Seconds after consuming before memory and CPU are read."),
     port: int = typer.Option(int(os.environ.get("TEST_KAFKA_PORT", 19594)), help="Port of the bench broker."),
+    store: str = typer.Option(
+        "memory://", help="The worker's table store (NOTIFIER_TABLE_STORE): memory:// or rocksdb://."
+    ),
     json_out: Path = typer.Option(None, help="Also write the figures as JSON here."),
 ) -> None:
     """The notifier worker's start-up time and peak memory at each size of history."""
@@ -137,15 +154,16 @@ def main(
     ):
         asyncio.run(kafka.wait_for_broker(servers))
         asyncio.run(kafka.create_topics(servers))
+        sign_as_the_services(Path(tmp))
         app_id = f"bench-startup-{uuid.uuid4().hex[:8]}"
-        results[0] = measure(servers, Path(tmp), app_id, smtp, settle)
+        results[0] = measure(servers, Path(tmp), app_id, smtp, settle, store)
         console.print(f"empty: {results[0]}")
         have = 0
         for size in wanted:
             filling = time.monotonic()
             entries = asyncio.run(fill(servers, size - have, per_complaint))
             have = size
-            results[size] = measure(servers, Path(tmp), app_id, smtp, settle)
+            results[size] = measure(servers, Path(tmp), app_id, smtp, settle, store)
             results[size] |= {"fill_s": time.monotonic() - filling, "entries_added": entries}
             console.print(f"{size:,} complaints: {results[size]}")
     for size, found in results.items():
