@@ -143,12 +143,20 @@ def _unique_keys(db: sqlite3.Connection, table: str, info: list[Any]) -> list[li
     return keys
 
 
+def _seed_notifications(db: sqlite3.Connection) -> int:
+    """The seed store's last notification id (its stored events' rowids run 1..this, no gaps)."""
+    if not db.execute("SELECT 1 FROM seed.sqlite_master WHERE name = 'stored_events'").fetchone():
+        return 0
+    return int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM seed.stored_events").fetchone()[0])
+
+
 def copy_plan(db: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]:
     """The columns to insert and, for each, the SQL expression of copy `:k` of a seed row."""
     info = list(db.execute(f'PRAGMA main.table_info("{table}")'))
     columns = [r[1] for r in info]
     types = {r[1]: (r[2] or "").upper() for r in info}
     ids = _id_columns(db, table, columns)
+    notifications = _seed_notifications(db)
     rowid = [r[1] for r in info if r[5] == 1 and types[r[1]] == "INTEGER" and sum(1 for x in info if x[5]) == 1]
     offset: set[str] = set()
     suffix: set[str] = set()
@@ -174,6 +182,11 @@ def copy_plan(db: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]
             )
         elif column in offset:
             (top,) = db.execute(f'SELECT COALESCE(MAX({quoted}), 0) + 1 FROM seed."{table}"').fetchone()
+            if notifications and top - 1 <= notifications:
+                # A store position (the notification an SSE change or a timeline row came from): copy k
+                # of it is where copy k of its stored event lands (the copies' rowids follow the seed's,
+                # `notifications` a copy), so the events recorded after the growth come after it too.
+                top = notifications
             expressions.append(f"{quoted} + :k * {int(top)}")
         elif column in suffix:
             expressions.append(f"{quoted} || '~' || :k")

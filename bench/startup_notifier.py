@@ -91,7 +91,7 @@ def sign_as_the_services(folder: Path) -> None:
     os.environ["COMPLAINTS_EVENT_SIGNING_KEYS_FILE"] = str(folder / "event-signing-keys.json")
 
 
-def measure(servers: str, folder: Path, app_id: str, smtp: SmtpSink, settle: float, store: str) -> dict[str, Any]:
+def measure(servers: str, folder: Path, app_id: str, smtp: SmtpSink, settle: float) -> dict[str, Any]:
     book = directory()
     for person in book["staff"]:
         person.pop("webhook", None)
@@ -101,7 +101,6 @@ def measure(servers: str, folder: Path, app_id: str, smtp: SmtpSink, settle: flo
     worker.env |= {
         "NOTIFIER_WORKER_HEALTH_PORT": str(port),
         "NOTIFIER_RECONCILE_SECONDS": "600",
-        "NOTIFIER_TABLE_STORE": store,
     }
     before = len(smtp.messages)
     started = time.monotonic()
@@ -156,14 +155,14 @@ def main(
         asyncio.run(kafka.create_topics(servers))
         sign_as_the_services(Path(tmp))
         app_id = f"bench-startup-{uuid.uuid4().hex[:8]}"
-        results[0] = measure(servers, Path(tmp), app_id, smtp, settle, store)
+        results[0] = measure(servers, Path(tmp), app_id, smtp, settle)
         console.print(f"empty: {results[0]}")
         have = 0
         for size in wanted:
             filling = time.monotonic()
             entries = asyncio.run(fill(servers, size - have, per_complaint))
             have = size
-            results[size] = measure(servers, Path(tmp), app_id, smtp, settle, store)
+            results[size] = measure(servers, Path(tmp), app_id, smtp, settle)
             results[size] |= {"fill_s": time.monotonic() - filling, "entries_added": entries}
             console.print(f"{size:,} complaints: {results[size]}")
     for size, found in results.items():
