@@ -315,7 +315,7 @@ def tables_restored(app: faust.App) -> bool:
     """Whether the tables are restored from their changelogs: owning partitions is not enough, the
     agents wait for the restore (which reads every ledger entry kept, so it takes longer as history
     grows) and a worker is not ready before it ends."""
-    recovery = app.tables.recovery
+    recovery = app.tables.recovery  # type: ignore[attr-defined]  # faust's TableManager, typed as its protocol
     return bool(recovery.completed.is_set()) and not recovery.in_recovery
 
 
