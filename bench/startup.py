@@ -196,6 +196,10 @@ def copy_plan(db: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]
             expressions.append("NULL")
         else:
             expressions.append(quoted)
+    if table == "stored_events" and notifications:
+        # Copy k of notification n is notification n + k * (the seed's last): a copy the table refuses
+        # (two seed ids made one by the renaming) leaves a gap, never shifts the copies after it.
+        columns, expressions = ["rowid", *columns], [f"rowid + :k * {notifications}", *expressions]
     return columns, expressions
 
 
