@@ -20,14 +20,16 @@ is made as faithful as it can be for what is measured here:
 3. **Grow** every store to the next size: each table's seed rows copied again and again in SQL with
    new ids (each id-like column — a UUID, with or without dashes — gets the copy's number in its 4th
    group, consistently in every table and store, so a complaint's rows still join; a unique key
-   without an id gets its number offset or its text suffixed). The copies are real rows of real
+   without an id gets its number offset or its text suffixed; copy k of notification n is notification
+   n + k x the seed's last, and a store position column moves with it). The copies are real rows of real
    complaints under new ids, so any start that reads history (rows, an index it builds, an
    aggregate it loads) reads N complaints' worth. What the copies are not: new business facts (they
    repeat the seed's texts, numbers and times), so this measures start-up and memory, not
    correctness. Positions are moved so a restart has nothing to catch up: the projection's read
    side to the store's last notification, each relay's position to its store's last notification
    (a signed position record on `complaints.relay.positions`, after as many as one per complaint
-   per service, which a relay's start reads); the clones' SLA due clocks are due in 2999 (in the
+   per service, which a relay's start reads); each worker's redrive scan kept as far behind as a live
+   worker leaves it (`keep_redrive_scans`); the clones' SLA due clocks are due in 2999 (in the
    due index, never fired), the Kafka tracking records untouched (nothing new on the topics).
 4. Measure again at each size; print a table of every process: ready seconds, peak MiB and CPU
    seconds beside the size.
