@@ -138,9 +138,6 @@ def main(
     per_complaint: int = typer.Option(6, help="Ledger entries a complaint leaves (its receipt, deliveries to staff)."),
     settle: float = typer.Option(5.0, help="Seconds after consuming before memory and CPU are read."),
     port: int = typer.Option(int(os.environ.get("TEST_KAFKA_PORT", 19594)), help="Port of the bench broker."),
-    store: str = typer.Option(
-        "memory://", help="The worker's table store (NOTIFIER_TABLE_STORE): memory:// or rocksdb://."
-    ),
     json_out: Path = typer.Option(None, help="Also write the figures as JSON here."),
 ) -> None:
     """The notifier worker's start-up time and peak memory at each size of history."""
