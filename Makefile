@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make up` (run the system) and `make test` (run every test).
-.PHONY: up down status demo test test-fast lint format bench bench-replay bench-startup deps oidc-deps prereqs kafka-start kafka-stop topics docs clean
+.PHONY: up down status demo test test-fast lint format bench bench-replay bench-startup bench-startup-notifier deps oidc-deps prereqs kafka-start kafka-stop topics docs clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -38,6 +38,9 @@ bench-replay: deps  ## The auditors' replay beside raw aiokafka consume, same ru
 SIZES ?= 10000,100000
 bench-startup: deps  ## Every service's start-up time and peak memory at each history size (SIZES=10000,100000; SQLite).
 	$(VENV)/bin/python -m bench.startup --sizes $(SIZES) --port $(BENCH_PORT)
+
+bench-startup-notifier: deps  ## The notifier worker's start-up time and peak memory on each history size's ledger (SIZES).
+	$(VENV)/bin/python -m bench.startup_notifier --sizes $(SIZES) --port $(BENCH_PORT)
 
 lint: deps  ## ruff (lint + format), mypy (strict on the contracts and every domain), import contracts.
 	$(VENV)/bin/ruff check .

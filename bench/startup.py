@@ -20,14 +20,16 @@ is made as faithful as it can be for what is measured here:
 3. **Grow** every store to the next size: each table's seed rows copied again and again in SQL with
    new ids (each id-like column — a UUID, with or without dashes — gets the copy's number in its 4th
    group, consistently in every table and store, so a complaint's rows still join; a unique key
-   without an id gets its number offset or its text suffixed). The copies are real rows of real
+   without an id gets its number offset or its text suffixed; copy k of notification n is notification
+   n + k x the seed's last, and a store position column moves with it). The copies are real rows of real
    complaints under new ids, so any start that reads history (rows, an index it builds, an
    aggregate it loads) reads N complaints' worth. What the copies are not: new business facts (they
    repeat the seed's texts, numbers and times), so this measures start-up and memory, not
    correctness. Positions are moved so a restart has nothing to catch up: the projection's read
    side to the store's last notification, each relay's position to its store's last notification
    (a signed position record on `complaints.relay.positions`, after as many as one per complaint
-   per service, which a relay's start reads); the clones' SLA due clocks are due in 2999 (in the
+   per service, which a relay's start reads); each worker's redrive scan kept as far behind as a live
+   worker leaves it (`keep_redrive_scans`); the clones' SLA due clocks are due in 2999 (in the
    due index, never fired), the Kafka tracking records untouched (nothing new on the topics).
 4. Measure again at each size; print a table of every process: ready seconds, peak MiB and CPU
    seconds beside the size.
@@ -56,6 +58,7 @@ from rich.table import Table
 from shared.auth import make_dev_keys
 from shared.bus import kafka
 from shared.bus.authors import signed
+from shared.bus.consumer import REDRIVE_SCAN_KEPT_EVERY
 from shared.contracts import WireMessage
 from shared.contracts.topics import RELAY_POSITIONS, signing_services
 from shared.signing import ensure_service_keys
@@ -95,10 +98,10 @@ def store_mib(workdir: Path, service: str) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20 if path.exists() else 0.0
 
 
-def measure(system: System, settle: float) -> dict[str, dict[str, Any]]:
+def measure(system: System, settle: float, services: tuple[str, ...] = SERVICES) -> dict[str, dict[str, Any]]:
     """Each service alone: start its three processes, time them to ready, settle, read /proc, stop."""
     found: dict[str, dict[str, Any]] = {}
-    for service in SERVICES:
+    for service in services:
         names = [f"{service}-{kind}" for kind in ("http", "relay", "worker")]
         system.start(names)
         try:
@@ -142,12 +145,20 @@ def _unique_keys(db: sqlite3.Connection, table: str, info: list[Any]) -> list[li
     return keys
 
 
+def _seed_notifications(db: sqlite3.Connection) -> int:
+    """The seed store's last notification id (its stored events' rowids run 1..this, no gaps)."""
+    if not db.execute("SELECT 1 FROM seed.sqlite_master WHERE name = 'stored_events'").fetchone():
+        return 0
+    return int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM seed.stored_events").fetchone()[0])
+
+
 def copy_plan(db: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]:
     """The columns to insert and, for each, the SQL expression of copy `:k` of a seed row."""
     info = list(db.execute(f'PRAGMA main.table_info("{table}")'))
     columns = [r[1] for r in info]
     types = {r[1]: (r[2] or "").upper() for r in info}
     ids = _id_columns(db, table, columns)
+    notifications = _seed_notifications(db)
     rowid = [r[1] for r in info if r[5] == 1 and types[r[1]] == "INTEGER" and sum(1 for x in info if x[5]) == 1]
     offset: set[str] = set()
     suffix: set[str] = set()
@@ -173,6 +184,11 @@ def copy_plan(db: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]
             )
         elif column in offset:
             (top,) = db.execute(f'SELECT COALESCE(MAX({quoted}), 0) + 1 FROM seed."{table}"').fetchone()
+            if notifications and top - 1 <= notifications:
+                # A store position (the notification an SSE change or a timeline row came from): copy k
+                # of it is where copy k of its stored event lands (the copies' rowids follow the seed's,
+                # `notifications` a copy), so the events recorded after the growth come after it too.
+                top = notifications
             expressions.append(f"{quoted} + :k * {int(top)}")
         elif column in suffix:
             expressions.append(f"{quoted} || '~' || :k")
@@ -182,6 +198,10 @@ def copy_plan(db: sqlite3.Connection, table: str) -> tuple[list[str], list[str]]
             expressions.append("NULL")
         else:
             expressions.append(quoted)
+    if table == "stored_events" and notifications:
+        # Copy k of notification n is notification n + k * (the seed's last): a copy the table refuses
+        # (two seed ids made one by the renaming) leaves a gap, never shifts the copies after it.
+        columns, expressions = ["rowid", *columns], [f"rowid + :k * {notifications}", *expressions]
     return columns, expressions
 
 
@@ -210,7 +230,10 @@ def grow(store: Path, seed: Path, copies: range) -> int:
                 )
                 added += max(0, cursor.rowcount)
             db.execute("COMMIT")
-        if "projection_position" in {r[0] for r in db.execute("SELECT name FROM main.sqlite_master")}:
+        tables_here = {r[0] for r in db.execute("SELECT name FROM main.sqlite_master")}
+        if "tracking" in tables_here:
+            keep_redrive_scans(db)
+        if "projection_position" in tables_here:
             db.execute(
                 "UPDATE projection_position SET notification_id = (SELECT MAX(rowid) FROM stored_events) "
                 "WHERE name = 'read-side'"
@@ -218,6 +241,26 @@ def grow(store: Path, seed: Path, copies: range) -> int:
         return added
     finally:
         db.close()
+
+
+def keep_redrive_scans(db: sqlite3.Connection) -> None:
+    """Each worker's redrive scan position as a live store of this size would hold it: the worker
+    keeps it in a tracking record once it is `REDRIVE_SCAN_KEPT_EVERY` notifications behind the log
+    (shared/bus/consumer.py), so a live store's record is at most that far behind its last
+    notification. The worst case is written: the start scans that many, not the copies' whole log."""
+    (last,) = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()
+    kept = max(0, int(last) - REDRIVE_SCAN_KEPT_EVERY + 1)
+    names = [r[0] for r in db.execute("SELECT DISTINCT application_name FROM tracking")]
+    groups = {name.rsplit("/", 2)[0] for name in names if name.count("/") >= 2 and not name.endswith("/redrives")}
+    for group in sorted(groups):
+        (held,) = db.execute(
+            "SELECT COALESCE(MAX(notification_id), 0) FROM tracking WHERE application_name = ?", (f"{group}/redrives",)
+        ).fetchone()
+        if held < kept:
+            db.execute("DELETE FROM tracking WHERE application_name = ?", (f"{group}/redrives",))
+            db.execute(
+                "INSERT INTO tracking (application_name, notification_id) VALUES (?, ?)", (f"{group}/redrives", kept)
+            )
 
 
 def last_notification(store: Path) -> int:
@@ -237,7 +280,9 @@ def snapshot_seed(workdir: Path) -> dict[Path, Path]:
     return seeds
 
 
-async def move_relay_positions(servers: str, workdir: Path, filler_per_service: int) -> None:
+async def move_relay_positions(
+    servers: str, workdir: Path, filler_per_service: int, services: tuple[str, ...] = SERVICES
+) -> None:
     """Each relay's committed position moved to its store's last notification: `filler_per_service`
     signed records of each relay's current position first, the relays taking turns as they do live
     (what a year of small batches leaves on the topic where the log cleaner has not compacted it),
@@ -245,7 +290,7 @@ async def move_relay_positions(servers: str, workdir: Path, filler_per_service: 
     signers = ensure_service_keys(workdir / "dev.env", workdir / "event-signing-keys.json", signing_services())
     keys = await relay_keys(servers)
     fillers, finals = [], []
-    for service in SERVICES:
+    for service in services:
         key, current = keys[service]
         fillers.append(signed(signers[service], RELAY_POSITIONS.name, WireMessage(key, str(current).encode(), [])))
         last = last_notification(workdir / "stores" / f"{service}.sqlite")
@@ -301,7 +346,15 @@ def position_records(servers: str) -> int:
 # --- the run -----------------------------------------------------------------------------------------
 
 
-def run(servers: str, workdir: Path, seed_count: int, sizes: list[int], offices: int, settle: float) -> dict[str, Any]:
+def run(
+    servers: str,
+    workdir: Path,
+    seed_count: int,
+    sizes: list[int],
+    offices: int,
+    settle: float,
+    services: tuple[str, ...] = SERVICES,
+) -> dict[str, Any]:
     asyncio.run(kafka.wait_for_broker(servers))
     asyncio.run(kafka.create_topics(servers))
     records, keys = make_dev_keys()
@@ -321,16 +374,17 @@ def run(servers: str, workdir: Path, seed_count: int, sizes: list[int], offices:
         seeds = snapshot_seed(workdir)
         console.print("[bold]measure[/] on the seed")
         results["sizes"][seed_count] = {
-            "processes": measure(system, settle),
+            "processes": measure(system, settle, services),
             "position_records": position_records(servers),
         }
         copies_made = 1  # the seed itself
         for size in sizes:
             wanted = max(1, -(-size // seed_count))
             started = time.perf_counter()
-            added = sum(grow(store, seed, range(copies_made, wanted)) for store, seed in seeds.items())
+            grown = {store: seed for store, seed in seeds.items() if store.stem in (*services, "keyring")}
+            added = sum(grow(store, seed, range(copies_made, wanted)) for store, seed in grown.items())
             filler = (wanted - copies_made) * seed_count  # one position record per complaint per service
-            asyncio.run(move_relay_positions(servers, workdir, filler))
+            asyncio.run(move_relay_positions(servers, workdir, filler, services))
             fill_seconds = time.perf_counter() - started
             copies_made = max(copies_made, wanted)
             total = copies_made * seed_count
@@ -339,7 +393,7 @@ def run(servers: str, workdir: Path, seed_count: int, sizes: list[int], offices:
                 "fill_seconds": fill_seconds,
                 "rows_added": added,
                 "position_records": position_records(servers),
-                "processes": measure(system, settle),
+                "processes": measure(system, settle, services),
             }
     finally:
         system.stop()
@@ -376,6 +430,7 @@ def main(
     offices: int = typer.Option(24, help="Offices in the group."),
     settle: float = typer.Option(5.0, help="Seconds after ready before memory and CPU are read."),
     port: int = typer.Option(int(os.environ.get("TEST_KAFKA_PORT", 19594)), help="Port of the bench broker."),
+    services: str = typer.Option(",".join(SERVICES), help="The services whose stores grow and are measured."),
     json_out: Path = typer.Option(None, help="Also write the figures as JSON here."),
     keep: Path = typer.Option(None, help="Work in this folder and keep it (default: a temporary one)."),
 ) -> None:
@@ -389,7 +444,8 @@ def main(
     ):
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        results = run(servers, folder, seed, wanted, offices, settle)
+        chosen = tuple(s.strip() for s in services.split(",") if s.strip())
+        results = run(servers, folder, seed, wanted, offices, settle, chosen)
     print_results(results)
     if json_out:
         json_out.write_text(json.dumps(results, indent=2, default=str))

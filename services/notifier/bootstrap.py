@@ -340,13 +340,23 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
     return app, service
 
 
+def tables_restored(app: faust.App) -> bool:
+    """Whether the tables are restored from their changelogs: owning partitions is not enough, the
+    agents wait for the restore (which reads every ledger entry kept, so it takes longer as history
+    grows) and a worker is not ready before it ends."""
+    recovery = app.tables.recovery  # type: ignore[attr-defined]  # faust's TableManager, typed as its protocol
+    return bool(recovery.completed.is_set()) and not recovery.in_recovery
+
+
 def health_endpoint(settings: NotifierSettings, app: faust.App, service: Notifier) -> Endpoint:
     """The faust worker's health endpoint, where its settings place it (as `shared.health` does for the
     tracked consumers): alive, its assigned partitions, and what it has delivered."""
 
     async def probe() -> Status:
         assigned = sorted(f"{tp.topic}/{tp.partition}" for tp in app.consumer.assignment()) if app.consumer else []
-        return Status(alive=True, ready=bool(assigned), details={"assigned": assigned, **service.counts.as_dict()})
+        restored = tables_restored(app)
+        details = {"assigned": assigned, "tables_restored": restored, **service.counts.as_dict()}
+        return Status(alive=True, ready=bool(assigned) and restored, details=details)
 
     registry = notifier_registry(lambda: service.counts)
 
