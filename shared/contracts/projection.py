@@ -90,6 +90,9 @@ class ReturnVisits(Contract):
 
 
 class Satisfaction(Contract):
+    """Every return visit made, counted per visit: a reopened complaint's earlier visits count beside
+    its latest (`rated` visits carry a 1-5 rating; `average` is theirs)."""
+
     rated: int = 0
     average: float | None = None
     satisfied: int = 0
