@@ -8,7 +8,6 @@ SMTP server, the directory as its events say it, and the gettext catalogues the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
@@ -112,18 +111,6 @@ def breach(occasion: Occasion | None = Occasion.DEADLINE_BREACHED) -> Notificati
             deadline=DEADLINE if occasion else None,
         ),
     )
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookReceiver]:
-    with HookReceiver() as receiver:
-        yield receiver
 
 
 def notifier(smtp: SmtpSink, hooks: HookReceiver, names: dict[str, str]) -> Notifier:
