@@ -106,6 +106,16 @@ BOUNDS = [
 ]
 
 
+# Triage's refusal of an override's value ("severity cannot be 'huge'; use ['minor', 'important', 'major']"):
+# the values it takes are codes the person types, each shown with its word in the page's language.
+NOT_A_VALUE = re.compile(r"^\w+ cannot be .*; use \[(?P<values>[^\]]*)\]$")
+DECIDED_VALUES = {
+    "valid": N_("valid"), "invalid": N_("invalid"), "assisted": N_("assisted"), "effective": N_("effective"),
+    "help-seeking": N_("help-seeking"), "consultation": N_("consultation"), "venting": N_("venting"),
+    "minor": N_("minor"), "important": N_("important"), "major": N_("major"),
+}  # fmt: skip
+
+
 def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
     kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
@@ -132,6 +142,10 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     for pattern, words in BOUNDS:
         if pattern.search(msg):
             return _(words)
+    if taken := NOT_A_VALUE.match(msg):
+        codes = [v.strip().strip("'") for v in taken["values"].split(",") if v.strip()]
+        said = [f"{c} ({_(DECIDED_VALUES[c])})" if c in DECIDED_VALUES else c for c in codes]
+        return _("is not one this decision takes; type one of: %(values)s") % {"values": _(", ").join(said)}
     return msg.removeprefix("Value error, ")
 
 

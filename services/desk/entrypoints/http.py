@@ -422,7 +422,9 @@ def create_app(
     async def act(request: Request, complaint_id: UUID, name: str) -> Response:
         session = signed_in(request)
         base = f"/complaints/{complaint_id}"
+        typed: dict[str, str] = {}
         try:
+            typed = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
             data = await form_of(request, session)
             await desk.act(session.forwarded, complaint_id, name, data)
         except (FormProblem, ServiceError) as error:
@@ -435,9 +437,35 @@ def create_app(
                 said = not_heard_of_yet(error.service, error.detail, words(request))
                 return RedirectResponse(f"{base}?{urlencode({'problem': said, 'form': name})}#form-{quote(name)}",
                                         status_code=303)  # fmt: skip
-            query = urlencode({"problem": _problem(error, words(request), name), "form": name})
-            return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
+            said = _problem(error, words(request), name)
+            return await refused(request, session, complaint_id, name, said, _status(error), typed)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
+
+    @api.get("/complaints/{complaint_id}/{name}", include_in_schema=False)
+    async def form_address(complaint_id: UUID, name: str, lang: str | None = None) -> Response:
+        """A form's address opened (the language switch on a page that answered a refused form, a reload
+        of it as a link): the complaint's page, not a 405 in JSON."""
+        query = f"?{urlencode({'lang': lang})}" if lang in i18n.LANGUAGES else ""
+        return RedirectResponse(f"/complaints/{complaint_id}{query}", status_code=303)
+
+    async def refused(
+        request: Request, session: Session, complaint_id: UUID, name: str, said: str, status: int,
+        typed: dict[str, str],
+    ) -> Response:  # fmt: skip
+        """A form its service refused: the complaint's page again, the refusal said above the form, the
+        form open with what the person typed in it (a reason of three lines is not typed twice). Not a
+        redirect: what was typed (a complainant's words, a cause) stays out of addresses and logs. Where
+        the page cannot be gathered now, the page with the refusal alone, as before."""
+        try:
+            page = await desk.complaint(session.forwarded, complaint_id, clock())
+        except (NotFound, ServiceError):
+            query = urlencode({"problem": said, "form": name})
+            return RedirectResponse(f"/complaints/{complaint_id}?{query}#form-{quote(name)}", status_code=303)
+        return render(request, "complaint.html", status_code=status, page=page,
+                      actions=allowed(session.role_set, session.office_id), Action=Action, done=None, problem=said,
+                      failed_form=name, typed={k: v for k, v in typed.items() if k != "csrf"},
+                      next_step=next_step(page.history), now=clock(), aspects=TRIAGE_ASPECTS,
+                      solution_kinds=[k.value for k in SolutionKind], channels=[c.value for c in Channel])  # fmt: skip
 
     def problem_of(request: Request, error: Exception, form: str | None = None) -> str:
         return _problem(error, words(request), form)
