@@ -93,8 +93,10 @@ class DeskApplication:
         }
         if language := data.get("language", "").strip():  # the complainant's, for what is written to them
             form["language"] = language
-        result: dict[str, Any] = await self.services.post("intake", "/complaints", who, form)
-        return result
+        status, result = await self.services.post_answer("intake", "/complaints", who, form)
+        # 200, not 201: intake had this reference with these very details already (a second click, the
+        # same call recorded twice): the one complaint it is, not a new one
+        return dict(result) | {"already": status == 200}
 
     # -- queue and search ---------------------------------------------------------------------
 

@@ -309,7 +309,9 @@ def create_app(
                           now=data.get("received_at", ""), may=True, values=data, limits=REGISTRATION_LIMITS,
                           problem=_problem(error, words(request), "register"),
                           contact_refused=_contact_refused(error))  # fmt: skip
-        query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
+        query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]}
+                          | ({"already": "true", "number": registered.get("sequence_number", "")}
+                             if registered["already"] else {}))  # fmt: skip
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
     # -- the group hotline's call record -------------------------------------------------------
@@ -350,6 +352,8 @@ def create_app(
         review: bool = False,
         registered: str | None = None,
         id: str | None = None,
+        already: bool = False,
+        number: str = "",
     ) -> HTMLResponse:
         session = signed_in(request)
         if not usable(Page.QUEUE, session.role_set, session.office_id):
@@ -369,10 +373,12 @@ def create_app(
             rows = [r for r in rows if r.summary["department"] == department]
         if mine:
             rows = [r for r in rows if session.role_set & NEXT_STEP_ROLES.get(r.summary["next_step"] or "", set())]
+        id = id if id and _is_uuid(id) else None  # only a complaint's id makes the banner's link
         just_registered = id if id and any(r.summary["complaint_id"] == id for r in rows) else None
         return render(request, "queue.html", rows=rows, state=state, states=QUEUE_STATES, mine=mine, review=review,
                       department=department, departments=departments, registered=registered,
-                      registered_id=id, registered_shown=just_registered, problem=problem, now=clock())  # fmt: skip
+                      registered_id=id, registered_shown=just_registered, already=already, number=number[:20],
+                      problem=problem, now=clock())  # fmt: skip
 
     @api.get("/search", response_class=HTMLResponse)
     async def search(request: Request, q: str = "") -> HTMLResponse:
@@ -521,6 +527,14 @@ REGISTRATION_LIMITS = _registration_limits()
 def _local(url: str) -> str:
     """Only a path on the desk itself may be a redirect target (never another site)."""
     return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/queue"
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _status(error: Exception) -> int:
