@@ -45,8 +45,9 @@ class Stand:
         self.asked.append(request)
         host, path = request.url.host, request.url.path
         if host == "projection" and path == "/complaints":
-            wanted = request.url.params.get("needs_review")
+            wanted, state = request.url.params.get("needs_review"), request.url.params.get("state")
             items = [i for i in ITEMS if wanted is None or i["needs_review"] == (wanted == "true")]
+            items = [i for i in items if state is None or i["state"] == state]  # one state, as the projection
             return httpx.Response(200, json={"total": len(items), "limit": 500, "offset": 0, "items": items})
         if host == "projection":
             return httpx.Response(200, json={"complaint": {}, "checks": [], "timeline": []})

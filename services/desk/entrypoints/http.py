@@ -42,7 +42,7 @@ from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
 from ..adapters.problems import Gettext, explain, explain_form, not_heard_of_yet
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
-from ..application import QUEUE_STATES, DeskApplication, NotFound, QueueRow
+from ..application import QUEUE_STATES, DeskApplication, NotFound, QueuePage, QueueRow
 from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.roles import Action, Page, allowed, destination, landing, needed_roles, usable
@@ -350,6 +350,8 @@ def create_app(
         mine: bool = False,
         department: str = "",
         review: bool = False,
+        overdue: bool = False,
+        page: int = 1,
         registered: str | None = None,
         id: str | None = None,
         already: bool = False,
@@ -359,9 +361,10 @@ def create_app(
         if not usable(Page.QUEUE, session.role_set, session.office_id):
             return role_page(request, session, Page.QUEUE)
         state = state if state in QUEUE_STATES else "open"
-        rows, problem = [], None
+        rows, problem, listed = [], None, QueuePage([], 0, 1, 1, 0)
         try:
-            rows = await desk.queue(session.forwarded, clock(), state, review=review)
+            listed = await desk.queue(session.forwarded, clock(), state, review=review, overdue=overdue, page=page)
+            rows = listed.rows
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
             problem = _problem(error, words(request))
@@ -375,7 +378,14 @@ def create_app(
             rows = [r for r in rows if session.role_set & NEXT_STEP_ROLES.get(r.summary["next_step"] or "", set())]
         id = id if id and _is_uuid(id) else None  # only a complaint's id makes the banner's link
         just_registered = id if id and any(r.summary["complaint_id"] == id for r in rows) else None
+        # the same filters on the page before and after this one
+        kept = {"state": state, "department": department, "mine": "true" if mine else "",
+                "review": "true" if review else "", "overdue": "true" if overdue else ""}  # fmt: skip
+        kept = {k: v for k, v in kept.items() if v}
+        paging = {n: f"/queue?{urlencode(kept | {'page': n})}" for n in (listed.page - 1, listed.page + 1)
+                  if 1 <= n <= listed.pages}  # fmt: skip
         return render(request, "queue.html", rows=rows, state=state, states=QUEUE_STATES, mine=mine, review=review,
+                      overdue=overdue, listed=listed, paging=paging,
                       department=department, departments=departments, registered=registered,
                       registered_id=id, registered_shown=just_registered, already=already, number=number[:20],
                       problem=problem, now=clock())  # fmt: skip
