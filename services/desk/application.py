@@ -196,12 +196,16 @@ class DeskApplication:
     async def search(self, who: Credential, text: str, now: datetime) -> tuple[list[QueueRow], int]:
         """Reference, name, phone, unit or any words of the complaint: the projection's search
         (`GET /complaints?q=`, indexed, scoped to the person's office like every list; it matches the
-        complainant's fields only where the person may see them), newest first, up to the limit,
+        complainant's fields only where the person may see them), the newest first, up to the limit,
         each read with its history for its clocks; and how many the projection found in all."""
         words = " ".join(text.split())
         if not words:
             return [], 0
         page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit)
+        total = int(page.get("total", len(page["items"])))
+        if total > self.search_limit:  # the projection lists the oldest first: the newest are its last page
+            page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit,
+                                           offset=total - self.search_limit)  # fmt: skip
         items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
         await self._settle_reviews(who, items)
         histories = await self._histories(who, [i["complaint_id"] for i in items])
@@ -210,7 +214,7 @@ class DeskApplication:
             history = histories.get(item["complaint_id"])
             clocks = countdowns(history, now) if history else []
             found.append(QueueRow(item, history, clocks, worst(clocks)))
-        return found, int(page.get("total", len(found)))
+        return found, max(total, len(found))
 
     # -- one complaint ------------------------------------------------------------------------
 

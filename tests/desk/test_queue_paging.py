@@ -112,3 +112,14 @@ def test_a_manager_asks_for_only_what_is_overdue(desk: Any, lang: str, label: st
     assert all(q.get("violating") == "true" for q in stand.lists[-3:])
     # without the filter, the overdue still come first
     assert references(client.get("/queue").text)[:2] in (["HK-0005", "HK-0007"], ["HK-0007", "HK-0005"])
+
+
+def test_a_search_with_more_hits_than_it_shows_shows_the_newest(desk: Any) -> None:
+    """The projection lists the oldest first: a search for a common word in a busy office showed its
+    100 oldest hits (from last year) as 'the first 100', and none of this week's."""
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], "en")
+    page = client.get("/search", params={"q": "lift"}).text
+    shown = references(page)
+    assert len(shown) == 100 and "650 complaints" in plain(page)
+    assert "HK-0650" in shown and "HK-0001" not in shown
