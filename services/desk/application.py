@@ -278,12 +278,12 @@ class DeskApplication:
         if "{aspect}" in path:
             aspect = data.get("aspect", "")
             if aspect not in TRIAGE_ASPECTS:
-                raise FormProblem("aspect", f"one of {', '.join(TRIAGE_ASPECTS)}")
+                raise FormProblem("aspect", "is not one of the choices")
             path = path.replace("{aspect}", aspect)
         if "{clock}" in path:
             key = data.get("clock", "")
             if not CLOCK_KEY.match(key):
-                raise FormProblem("clock", "one of the complaint's clocks")
+                raise FormProblem("clock", "is not one of the choices")
             path = path.replace("{clock}", quote(key, safe=""))
         return await self.services.post(form.service, path, who, form.body(data, current_zone(self.zone)))  # type: ignore[arg-type]
 

@@ -112,3 +112,19 @@ def test_a_refused_cause_keeps_the_cause_and_the_responsible_person(desk: Any) -
     assert "角色" in plain(shown)  # handling's refusal, in the page's language
     # what was typed never travels in an address
     assert "location" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    ("field", "label"), [("kind", "類型"), ("aspect", "判定項目"), ("clock", "時限"), ("approved", "判定項目")]
+)
+def test_a_choice_refused_is_named_as_its_form_labels_it(field: str, label: str) -> None:
+    """Found on the department's path: handling's 422 for a solution's kind read 'kind: is not one of the
+    choices' on a Chinese page."""
+    from services.desk.adapters.i18n import load_translations
+    from services.desk.adapters.problems import explain, explain_form
+
+    words = load_translations()["zh-Hant"].gettext
+    refused = [{"type": "enum", "loc": ["body", field], "msg": "Input should be 'repair' or ...", "ctx": {}}]
+    said = explain("handling", 422, "", refused, words, "proposal")
+    assert said == f"{label}: {words('is not one of the choices')}", said
+    assert field not in explain_form(field, "is not one of the choices", words)
