@@ -73,7 +73,7 @@ def form(page: str, name: str) -> str:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", "Value: is not one this decision takes; type one of: minor (minor), important (important), major"),
+        ("en", "Value: is not one this decision takes; type one of: minor, important, major"),
         ("zh-Hant", "不是這項決定可用的值；請輸入以下其一：minor (輕微)、important (重要)、major (重大)"),
         ("zh-Hans", "不是这项决定可用的值；请输入以下其一：minor (轻微)、important (重要)、major (重大)"),
     ],
