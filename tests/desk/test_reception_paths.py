@@ -93,3 +93,21 @@ def test_only_a_complaint_id_makes_the_banner_s_link(desk: Any) -> None:
     signed_in(client, keys["hk-central/reception"], "en")
     page = client.get("/queue", params={"registered": "R-9", "id": "../admin"}).text
     assert 'data-testid="open-registered"' not in page and "../admin" not in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "No such page"), ("zh-Hant", "沒有這個頁面"), ("zh-Hans", "没有这个页面")]
+)
+def test_an_address_the_desk_has_no_page_at_is_a_page_not_json(desk: Any, lang: str, words: str) -> None:
+    """Found walking the paths: a mistyped address, /complaints/ without an id, or the language switch on
+    the page answering an administration or privacy form (a link to the form's address) answered
+    FastAPI's {"detail":"Not Found"} or {"detail":"Method Not Allowed"}."""
+    client, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], lang)
+    for address in ("/nonexistent", "/complaints/"):
+        answer = client.get(address)
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
+        assert words in answer.text and 'href="/queue" data-testid="landing"' in answer.text
+    for address, page in (("/admin/staff", "/admin"), ("/privacy/lookup", "/privacy"), ("/sign-out", "/")):
+        answer = client.get(address, params={"lang": lang}, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == f"{page}?lang={lang}", address

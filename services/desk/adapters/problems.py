@@ -148,8 +148,8 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
             return _(words)
     if taken := NOT_A_VALUE.match(msg):
         codes = [v.strip().strip("'") for v in taken["values"].split(",") if v.strip()]
-        words = {c: _(DECIDED_VALUES[c]) for c in codes if c in DECIDED_VALUES}
-        said = [f"{c} ({words[c]})" if words.get(c, c) != c else c for c in codes]  # an English page: the code
+        named = {c: _(DECIDED_VALUES[c]) for c in codes if c in DECIDED_VALUES}
+        said = [f"{c} ({named[c]})" if named.get(c, c) != c else c for c in codes]  # an English page: the code
         return _("is not one this decision takes; type one of: %(values)s") % {"values": _(", ").join(said)}
     return msg.removeprefix("Value error, ")
 

@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from shared.clock import Clock, utc_now
@@ -148,6 +149,22 @@ def create_app(
         """A desk address with a malformed part (a complaint or person id mistyped in the address bar)
         is no such page, said in the page's language, not FastAPI's JSON."""
         return render(request, "not_found.html", status_code=404)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def no_such_address(request: Request, error: StarletteHTTPException) -> Response:
+        """An address the desk has no page at (typed, or an old bookmark): a page in the person's language
+        with a way to their own page, not FastAPI's JSON. A form's address opened as a page (the language
+        switch on the answer to an administration or privacy form, a bookmark of it) is the page the form
+        is on."""
+        if error.status_code == 405 and request.method == "GET":
+            lang = request.query_params.get("lang")
+            query = f"?{urlencode({'lang': lang})}" if lang in i18n.LANGUAGES else ""
+            return RedirectResponse(f"{_form_page(request.url.path)}{query}", status_code=303)
+        if error.status_code in (404, 405):
+            session = sessions.decode(request.cookies.get(COOKIE))
+            home = landing(session.role_set, session.office_id) if session else "/sign-in"
+            return render(request, "no_such_page.html", status_code=error.status_code, landing=home)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
 
     @api.exception_handler(ServiceError)
     async def unhandled_refusal(request: Request, error: ServiceError) -> Response:
@@ -537,6 +554,13 @@ REGISTRATION_LIMITS = _registration_limits()
 def _local(url: str) -> str:
     """Only a path on the desk itself may be a redirect target (never another site)."""
     return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/queue"
+
+
+def _form_page(path: str) -> str:
+    """The page a form-only address (POST) belongs to: /admin/staff → /admin, /privacy/lookup →
+    /privacy, /sign-out → the sign-in page."""
+    first = "/" + path.strip("/").split("/", 1)[0]
+    return {"/admin": "/admin", "/privacy": "/privacy"}.get(first, "/")
 
 
 def _is_uuid(text: str) -> bool:
