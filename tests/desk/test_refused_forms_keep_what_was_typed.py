@@ -128,3 +128,23 @@ def test_a_choice_refused_is_named_as_its_form_labels_it(field: str, label: str)
     said = explain("handling", 422, "", refused, words, "proposal")
     assert said == f"{label}: {words('is not one of the choices')}", said
     assert field not in explain_form(field, "is not one of the choices", words)
+
+
+@pytest.mark.parametrize(
+    ("detail", "words"),
+    [
+        ("an extension ends after the deadline in force (2026-12-01T16:00:00+00:00)", "延至：必須遲於現行時限"),
+        ("clock 'reply#0' ran out at 2026-12-01T16:00:00+00:00: overtime is asked before", "已經屆滿"),
+        ("clock 'reply#0' already has an extension request; one per clock", "只可申請一次"),
+        ("clock 'reply#0' has no extension request awaiting a decision", "沒有待決定的延長申請"),
+    ],
+)
+def test_the_sla_s_refusal_of_more_time_says_what_to_change(detail: str, words: str) -> None:
+    """Found on the supervisor's path: more time until before the deadline in force read 'This cannot be
+    done at this step of the complaint', which said nothing of what to change."""
+    from services.desk.adapters.i18n import load_translations
+    from services.desk.adapters.problems import explain
+
+    said = explain("sla", 409, detail, None, load_translations()["zh-Hant"].gettext, "extension")
+    assert words in said and "步驟" not in said, said
+    assert said.endswith(f"[sla 409: {detail}]")  # the service's words kept for support

@@ -120,6 +120,21 @@ DECIDED_VALUES = {
 }  # fmt: skip
 
 
+# The SLA's refusals of more time (its 409s, services/sla/domain/clocks.py), by their English sentence:
+# "cannot be done at this step" said nothing of what to change.
+TIME_LIMIT_REFUSALS = [
+    (re.compile(r"an extension ends after the deadline in force"),
+     N_("Until: must be later than the time limit in force; more time ends after it.")),
+    (re.compile(r"ran out at .*: overtime is asked before"),
+     N_("This time limit has run out already: more time is asked for before it does.")),
+    (re.compile(r"already has an extension request"),
+     N_("More time was asked for on this time limit already: one request per time limit.")),
+    (re.compile(r"has no extension request awaiting a decision"),
+     N_("No request for more time on this time limit awaits a decision.")),
+    (re.compile(r"already stopped"), N_("This time limit has stopped: nothing more is owed on it.")),
+]  # fmt: skip
+
+
 def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
     kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
@@ -192,6 +207,9 @@ def explain(
         )
     if status == 409 and form in ADMIN_FORMS:  # the directory: exists already, or a value it does not take
         return _("The directory refused the change.") + tail
+    for pattern, words in TIME_LIMIT_REFUSALS:
+        if status == 409 and service == "sla" and pattern.search(detail):
+            return _(words) + tail
     if status == 409:
         return _("This cannot be done at this step of the complaint.") + tail
     if status == 413:
