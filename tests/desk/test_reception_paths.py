@@ -104,7 +104,7 @@ def test_an_address_the_desk_has_no_page_at_is_a_page_not_json(desk: Any, lang: 
     FastAPI's {"detail":"Not Found"} or {"detail":"Method Not Allowed"}."""
     client, keys = desk
     signed_in(client, keys["hk-central/supervisor"], lang)
-    for address in ("/nonexistent", "/complaints/"):
+    for address in ("/nonexistent", "/complaints/", "/queue?page=x", "/queue?mine=maybe"):
         answer = client.get(address)
         assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
         assert words in answer.text and 'href="/queue" data-testid="landing"' in answer.text

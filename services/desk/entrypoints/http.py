@@ -147,8 +147,13 @@ def create_app(
     @api.exception_handler(RequestValidationError)
     async def malformed(request: Request, error: RequestValidationError) -> Response:
         """A desk address with a malformed part (a complaint or person id mistyped in the address bar)
-        is no such page, said in the page's language, not FastAPI's JSON."""
-        return render(request, "not_found.html", status_code=404)
+        is no such page, said in the page's language, not FastAPI's JSON; the queue's or the search's
+        address with a part no list takes (`?page=x`) is no such page either, not "no such complaint"."""
+        if request.url.path.startswith(("/complaints/", "/status/")):
+            return render(request, "not_found.html", status_code=404)
+        session = sessions.decode(request.cookies.get(COOKIE))
+        home = landing(session.role_set, session.office_id) if session else "/sign-in"
+        return render(request, "no_such_page.html", status_code=404, landing=home)
 
     @api.exception_handler(StarletteHTTPException)
     async def no_such_address(request: Request, error: StarletteHTTPException) -> Response:
