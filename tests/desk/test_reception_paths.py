@@ -111,3 +111,27 @@ def test_an_address_the_desk_has_no_page_at_is_a_page_not_json(desk: Any, lang: 
     for address, page in (("/admin/staff", "/admin"), ("/privacy/lookup", "/privacy"), ("/sign-out", "/")):
         answer = client.get(address, params={"lang": lang}, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"] == f"{page}?lang={lang}", address
+
+
+class HandlingDown(Intake):
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "handling":
+            return httpx.Response(503, json={"detail": "handling cannot be reached"})
+        return super().__call__(request)
+
+
+def test_a_service_that_cannot_answer_is_named_in_the_page_s_words(tmp_path: Path) -> None:
+    """Found on the walk: 'Not available now: handling' on a Chinese page, the service's English name."""
+    from tests.desk.test_pages_as_services_answer import CID
+
+    keys = write_keys(tmp_path / "keys.json")
+    settings = DeskSettings(
+        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    services = Services(settings, transport=httpx.MockTransport(HandlingDown()))
+    with TestClient(create_app(settings, services)) as client:
+        signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
+        page = client.get(f"/complaints/{CID}").text
+    said = plain(re.search(r'data-testid="unavailable">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
+    assert said == "暫時無法取得： 部門處理 (handling)", said
