@@ -148,3 +148,24 @@ def test_the_sla_s_refusal_of_more_time_says_what_to_change(detail: str, words: 
     said = explain("sla", 409, detail, None, load_translations()["zh-Hant"].gettext, "extension")
     assert words in said and "步驟" not in said, said
     assert said.endswith(f"[sla 409: {detail}]")  # the service's words kept for support
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "Not at this step: the case is “accepted”; this needs it “carried out”."),
+        ("zh-Hant", "未到這一步：個案現為「已接收」；這項操作需要個案為「已執行」。"),
+        ("zh-Hans", "未到这一步：个案现为“已接收”；这项操作需要个案为“已执行”。"),
+    ],
+)
+def test_a_step_out_of_order_says_where_the_case_is_and_where_it_must_be(lang: str, words: str) -> None:
+    """Found on the department's path: a result recorded before the solution was carried out read 'This
+    cannot be done at this step of the complaint', saying nothing of which step comes first."""
+    from services.desk.adapters.i18n import load_translations
+    from services.desk.adapters.problems import explain
+
+    detail = "cannot record the result: the case is accepted, it must be carried-out"
+    said = explain("handling", 409, detail, None, load_translations()[lang].gettext, "result")
+    assert said == f"{words} [handling 409: {detail}]", said
+    two = "cannot hand the case over: the case is proposed, it must be opened or accepted"
+    assert "“waiting for the department or accepted”" in explain("handling", 409, two, None, lambda t: t)

@@ -135,6 +135,27 @@ TIME_LIMIT_REFUSALS = [
 ]  # fmt: skip
 
 
+# Handling's refusal of a step out of order ("cannot record the result: the case is accepted, it must be
+# carried-out"): where the case is and where the step needs it, in the stages' words (the case's stage
+# as the page shows it).
+OUT_OF_ORDER = re.compile(r"the case is (?P<stage>[a-z-]+), it must be (?P<wanted>[a-z -]+)$")
+STAGES = {
+    "opened": N_("waiting for the department"), "accepted": N_("accepted"), "proposed": N_("solution proposed"),
+    "approved": N_("solution approved"), "carried-out": N_("carried out"), "resulted": N_("has a result"),
+    "stood-down": N_("no handling needed"),
+}  # fmt: skip
+
+
+def _out_of_order(detail: str, _: Gettext) -> str | None:
+    found = OUT_OF_ORDER.search(detail)
+    wanted = found["wanted"].split(" or ") if found else []
+    if not found or found["stage"] not in STAGES or not all(w in STAGES for w in wanted):
+        return None
+    stage = STAGES[found["stage"]]
+    values = {"stage": _(stage), "wanted": _(" or ").join(_(STAGES[w]) for w in wanted)}
+    return _("Not at this step: the case is “%(stage)s”; this needs it “%(wanted)s”.") % values
+
+
 def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
     kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
@@ -210,6 +231,8 @@ def explain(
     for pattern, words in TIME_LIMIT_REFUSALS:
         if status == 409 and service == "sla" and pattern.search(detail):
             return _(words) + tail
+    if status == 409 and service == "handling" and (stage := _out_of_order(detail, _)):
+        return stage + tail
     if status == 409:
         return _("This cannot be done at this step of the complaint.") + tail
     if status == 413:
