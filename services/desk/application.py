@@ -21,9 +21,13 @@ from .domain.forms import CLOCK_KEY, FORMS, TRIAGE_ASPECTS, FormProblem, Hotline
 from .domain.queue import Countdown, Level, countdowns, worst
 from .domain.reasons import outstanding
 
-QUEUE_LIMIT = 100
+QUEUE_LIMIT = 100  # rows on one page of the queue
+PROJECTION_PAGE = 500  # the most the projection lists at once
 QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
                 "visited", "declined", "explained", "closed", "all")  # fmt: skip
+# "open" is every state but closed; the projection filters one state at a time, so the open queue is
+# asked state by state (a hotline report not registered yet is open too)
+OPEN_STATES = (*(s for s in QUEUE_STATES if s not in ("open", "closed", "all")), "unregistered")
 CONCURRENCY = 8  # histories read at once for a queue or a search
 EARLIER_SHOWN = 10  # the complainant's earlier complaints named by reference on a complaint's page
 
@@ -38,6 +42,15 @@ class QueueRow:
     history: dict[str, Any] | None
     clocks: list[Countdown]
     level: Level
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    total: int  # complaints the filters pass, in the projection
+    page: int
+    pages: int
+    shown: int  # of them, those the pages reach (each state's newest PROJECTION_PAGE)
 
 
 @dataclass
@@ -93,8 +106,10 @@ class DeskApplication:
         }
         if language := data.get("language", "").strip():  # the complainant's, for what is written to them
             form["language"] = language
-        result: dict[str, Any] = await self.services.post("intake", "/complaints", who, form)
-        return result
+        status, result = await self.services.post_answer("intake", "/complaints", who, form)
+        # 200, not 201: intake had this reference with these very details already (a second click, the
+        # same call recorded twice): the one complaint it is, not a new one
+        return dict(result) | {"already": status == 200}
 
     # -- queue and search ---------------------------------------------------------------------
 
@@ -131,16 +146,28 @@ class DeskApplication:
         await asyncio.gather(*(one(i) for i in items if i.get("needs_review")))
 
     async def queue(
-        self, who: Credential, now: datetime, state: str = "open", review: bool = False, **filters: Any
-    ) -> list[QueueRow]:
-        """Complaints for the person's office (the projection scopes it), with each one's clocks; with
-        `review`, only those triage flagged for a person's review that nobody has settled yet."""
-        wanted = None if state in ("open", "all") else state
+        self, who: Credential, now: datetime, state: str = "open", review: bool = False, overdue: bool = False,
+        page: int = 1,
+    ) -> QueuePage:  # fmt: skip
+        """One page of the complaints for the person's office (the projection scopes it), each with its
+        clocks: those in violation of the record rule first, then the newest; with `review`, only those
+        triage flagged for a person's review that nobody has settled yet; with `overdue`, only those in
+        violation now (the projection's `violating`)."""
+        filters: dict[str, Any] = {}
         if review:
             filters["needs_review"] = "true"
-        page = await self.services.get("projection", "/complaints", who, state=wanted, limit=500, **filters)
-        items = [i for i in page["items"] if state != "open" or i["state"] != "closed"]
-        items = sorted(items, key=lambda i: i.get("received_at") or "", reverse=True)[:QUEUE_LIMIT]
+        if overdue:
+            filters["violating"] = "true"
+        states = OPEN_STATES if state == "open" else (None if state == "all" else state,)
+        listed = await asyncio.gather(*(self._newest(who, s, filters) for s in states))
+        # by id: a complaint that moved on between two of the calls is listed once
+        items = list({item["complaint_id"]: item for found, _total in listed for item in found}.values())
+        total = sum(t for _found, t in listed)
+        items.sort(key=lambda i: i.get("received_at") or "", reverse=True)
+        items.sort(key=lambda i: not i.get("violations"))  # stable: the overdue first, each group newest first
+        pages = max(1, -(-len(items) // QUEUE_LIMIT))
+        page = min(max(page, 1), pages)
+        items = items[(page - 1) * QUEUE_LIMIT : page * QUEUE_LIMIT]
         await self._settle_reviews(who, items)
         items = [i for i in items if i.get("needs_review") or not review]
         histories = await self._histories(who, [i["complaint_id"] for i in items])
@@ -150,18 +177,35 @@ class DeskApplication:
             clocks = countdowns(history, now) if history else []
             rows.append(QueueRow(item, history, clocks, worst(clocks)))
         order = [Level.BREACHED, Level.WARNING, Level.OK]
-        return sorted(rows, key=lambda r: (order.index(r.level), r.clocks[0].due_at is None if r.clocks else True,
-                                          r.clocks[0].due_at or now if r.clocks else now))  # fmt: skip
+        rows.sort(key=lambda r: (order.index(r.level), r.clocks[0].due_at is None if r.clocks else True,
+                                 r.clocks[0].due_at or now if r.clocks else now))  # fmt: skip
+        return QueuePage(rows, total, page, pages, shown=sum(len(found) for found, _total in listed))
+
+    async def _newest(self, who: Credential, state: str | None, filters: dict[str, Any]) -> tuple[list[Any], int]:
+        """The newest complaints in `state` (None: any) the filters pass, up to the projection's page
+        (it lists by office and number, oldest first: where more are listed, the last page is read),
+        and how many there are in all."""
+        answer = await self.services.get("projection", "/complaints", who, state=state, limit=PROJECTION_PAGE,
+                                         **filters)  # fmt: skip
+        total = int(answer.get("total", len(answer["items"])))
+        if total > PROJECTION_PAGE:
+            answer = await self.services.get("projection", "/complaints", who, state=state, limit=PROJECTION_PAGE,
+                                             offset=total - PROJECTION_PAGE, **filters)  # fmt: skip
+        return list(answer["items"]), total
 
     async def search(self, who: Credential, text: str, now: datetime) -> tuple[list[QueueRow], int]:
         """Reference, name, phone, unit or any words of the complaint: the projection's search
         (`GET /complaints?q=`, indexed, scoped to the person's office like every list; it matches the
-        complainant's fields only where the person may see them), newest first, up to the limit,
+        complainant's fields only where the person may see them), the newest first, up to the limit,
         each read with its history for its clocks; and how many the projection found in all."""
         words = " ".join(text.split())
         if not words:
             return [], 0
         page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit)
+        total = int(page.get("total", len(page["items"])))
+        if total > self.search_limit:  # the projection lists the oldest first: the newest are its last page
+            page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit,
+                                           offset=total - self.search_limit)  # fmt: skip
         items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
         await self._settle_reviews(who, items)
         histories = await self._histories(who, [i["complaint_id"] for i in items])
@@ -170,7 +214,7 @@ class DeskApplication:
             history = histories.get(item["complaint_id"])
             clocks = countdowns(history, now) if history else []
             found.append(QueueRow(item, history, clocks, worst(clocks)))
-        return found, int(page.get("total", len(found)))
+        return found, max(total, len(found))
 
     # -- one complaint ------------------------------------------------------------------------
 
@@ -234,12 +278,12 @@ class DeskApplication:
         if "{aspect}" in path:
             aspect = data.get("aspect", "")
             if aspect not in TRIAGE_ASPECTS:
-                raise FormProblem("aspect", f"one of {', '.join(TRIAGE_ASPECTS)}")
+                raise FormProblem("aspect", "is not one of the choices")
             path = path.replace("{aspect}", aspect)
         if "{clock}" in path:
             key = data.get("clock", "")
             if not CLOCK_KEY.match(key):
-                raise FormProblem("clock", "one of the complaint's clocks")
+                raise FormProblem("clock", "is not one of the choices")
             path = path.replace("{clock}", quote(key, safe=""))
         return await self.services.post(form.service, path, who, form.body(data, current_zone(self.zone)))  # type: ignore[arg-type]
 

@@ -140,7 +140,8 @@ def test_a_form_without_its_csrf_token_is_not_sent(desk: Any) -> None:
     sign_in(client, keys["hk-central/staff"])
     before = len(stand.seen)
     answer = client.post(f"/complaints/{CID}/result", data={"result": "fixed", "resolved": "true"})
-    assert "csrf" in answer.url.params["problem"]
+    # said beside the form, what was typed kept (the page again, not a redirect)
+    assert answer.status_code == 422 and "reload the page" in answer.text and ">fixed</textarea>" in answer.text
     assert [r for r in stand.seen[before:] if r.method == "POST"] == []
 
 
@@ -149,7 +150,11 @@ def test_a_refusal_is_shown_with_the_service_s_reason(desk: Any) -> None:
     sign_in(client, keys["hk-central/staff"])
     token = csrf(client.get(f"/complaints/{CID}").text)
     answer = client.post(f"/complaints/{CID}/result", data={"result": "fixed", "resolved": "true", "csrf": token})
-    assert answer.url.path == f"/complaints/{CID}" and "409" in answer.text and "the case is accepted" in answer.text
+    assert answer.status_code == 409 and "the case is accepted" in answer.text
+    assert 'data-testid="form-problem"' in answer.text.split('data-testid="form-result"')[1].split("</details>")[0]
+    # the page answering the form: switching its language (a link to the same address) is its page again
+    switched = client.get(f"{answer.url.path}?lang=zh-Hant")
+    assert switched.status_code == 200 and switched.url.path == f"/complaints/{CID}" and "<html" in switched.text
 
 
 def test_a_credential_the_services_no_longer_take_asks_for_a_new_sign_in(desk: Any) -> None:

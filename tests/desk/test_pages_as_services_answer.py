@@ -283,8 +283,13 @@ def test_what_triage_asks_a_person_to_review_is_on_the_page_until_someone_judges
         signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
         page = client.get(f"/complaints/{CID}").text
         assert 'data-testid="needs-review"' in page and "覆核" in page and "reading model" in page
+        # the way to judge it: a link to the override form, open although the complaint is past triage
+        assert 'href="#form-override" data-testid="to-override"' in page
+        assert re.search(r'<details[^>]*id="form-override"[^>]* open>', page)
         TRIAGE["decision"]["review"] = [reason.replace("nature", "severity", 1)]  # type: ignore[index]
-        assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text  # the override judged it
+        page = client.get(f"/complaints/{CID}").text
+        assert 'data-testid="needs-review"' not in page  # the override judged it
+        assert not re.search(r'<details[^>]*id="form-override"[^>]* open>', page)
     finally:
         TRIAGE["decision"].pop("review")  # type: ignore[attr-defined]
 

@@ -45,8 +45,9 @@ class Stand:
         self.asked.append(request)
         host, path = request.url.host, request.url.path
         if host == "projection" and path == "/complaints":
-            wanted = request.url.params.get("needs_review")
+            wanted, state = request.url.params.get("needs_review"), request.url.params.get("state")
             items = [i for i in ITEMS if wanted is None or i["needs_review"] == (wanted == "true")]
+            items = [i for i in items if state is None or i["state"] == state]  # one state, as the projection
             return httpx.Response(200, json={"total": len(items), "limit": 500, "offset": 0, "items": items})
         if host == "projection":
             return httpx.Response(200, json={"complaint": {}, "checks": [], "timeline": []})
@@ -91,6 +92,8 @@ def test_the_queue_marks_what_needs_review_in_the_page_s_language(desk: Any) -> 
     client, stand, keys = desk
     page = open_queue(client, keys["hk-central/supervisor"], "zh-Hant")
     assert badges(page) == {"R-1": "需要覆核 | 業務範疇\uff1a認不出主題"}  # R-2's severity was confirmed
+    # the reasons on the row itself, not only in the badge's title (which shows only to a mouse)
+    assert re.findall(r'data-testid="review-why">([^<]*)<', page) == ["業務範疇\uff1a認不出主題"]
     assert 'data-testid="filter-review"' in page and "只顯示需要覆核的" in page
     asked_triage = {r.url.path for r in stand.asked if r.url.host == "triage"}
     assert asked_triage == {f"/complaints/{FLAGGED}/triage", f"/complaints/{CONFIRMED}/triage"}  # flagged rows only

@@ -110,6 +110,10 @@ def golden(name: str) -> dict[str, Any]:
         ("sla.RegradeRequested", "有效投訴收到一週後仍未解決，屬重大投訴（第 3 項準則）（「registered on 14 March"),
         ("triage.SeverityRegraded", "有效投訴收到一週後仍未解決，屬重大投訴（第 3 項準則）（「Lift B has been"),
         ("notifications.NotificationRequested", "重大投訴：已即時通知主管、領導、公司領導"),
+        (
+            "handling.CaseOpened",
+            "業務範疇 electromechanical 交由 engineering 處理（集團分派表）；首位負責人：engineering duty",
+        ),
     ],
 )
 def test_the_sla_s_and_triage_s_event_reasons_are_said_in_chinese(name: str, expected: str) -> None:

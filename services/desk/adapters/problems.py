@@ -58,6 +58,10 @@ FIELDS = {
     "satisfaction": N_("Satisfaction (1-5; none when unreachable)"),
     "remarks": N_("Remarks"),
     "value": N_("Value"),
+    "aspect": N_("Decision"),
+    "kind": N_("Kind"),
+    "clock": N_("Time limit"),
+    "approved": N_("Decision"),
     "to_department": N_("Department"),
     "confirm": N_("Type the person id again to confirm"),
     "days": N_("Working days (0 = Monday)"),
@@ -106,6 +110,52 @@ BOUNDS = [
 ]
 
 
+# Triage's refusal of an override's value ("severity cannot be 'huge'; use ['minor', 'important', 'major']"):
+# the values it takes are codes the person types, each shown with its word in the page's language.
+NOT_A_VALUE = re.compile(r"^\w+ cannot be .*; use \[(?P<values>[^\]]*)\]$")
+DECIDED_VALUES = {
+    "valid": N_("valid"), "invalid": N_("invalid"), "assisted": N_("assisted"), "effective": N_("effective"),
+    "help-seeking": N_("help-seeking"), "consultation": N_("consultation"), "venting": N_("venting"),
+    "minor": N_("minor"), "important": N_("important"), "major": N_("major"),
+}  # fmt: skip
+
+
+# The SLA's refusals of more time (its 409s, services/sla/domain/clocks.py), by their English sentence:
+# "cannot be done at this step" said nothing of what to change.
+TIME_LIMIT_REFUSALS = [
+    (re.compile(r"an extension ends after the deadline in force"),
+     N_("Until: must be later than the time limit in force; more time ends after it.")),
+    (re.compile(r"ran out at .*: overtime is asked before"),
+     N_("This time limit has run out already: more time is asked for before it does.")),
+    (re.compile(r"already has an extension request"),
+     N_("More time was asked for on this time limit already: one request per time limit.")),
+    (re.compile(r"has no extension request awaiting a decision"),
+     N_("No request for more time on this time limit awaits a decision.")),
+    (re.compile(r"already stopped"), N_("This time limit has stopped: nothing more is owed on it.")),
+]  # fmt: skip
+
+
+# Handling's refusal of a step out of order ("cannot record the result: the case is accepted, it must be
+# carried-out"): where the case is and where the step needs it, in the stages' words (the case's stage
+# as the page shows it).
+OUT_OF_ORDER = re.compile(r"the case is (?P<stage>[a-z-]+), it must be (?P<wanted>[a-z -]+)$")
+STAGES = {
+    "opened": N_("waiting for the department"), "accepted": N_("accepted"), "proposed": N_("solution proposed"),
+    "approved": N_("solution approved"), "carried-out": N_("carried out"), "resulted": N_("has a result"),
+    "stood-down": N_("no handling needed"),
+}  # fmt: skip
+
+
+def _out_of_order(detail: str, _: Gettext) -> str | None:
+    found = OUT_OF_ORDER.search(detail)
+    wanted = found["wanted"].split(" or ") if found else []
+    if not found or found["stage"] not in STAGES or not all(w in STAGES for w in wanted):
+        return None
+    stage = STAGES[found["stage"]]
+    values = {"stage": _(stage), "wanted": _(" or ").join(_(STAGES[w]) for w in wanted)}
+    return _("Not at this step: the case is “%(stage)s”; this needs it “%(wanted)s”.") % values
+
+
 def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
     kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
@@ -132,6 +182,11 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     for pattern, words in BOUNDS:
         if pattern.search(msg):
             return _(words)
+    if taken := NOT_A_VALUE.match(msg):
+        codes = [v.strip().strip("'") for v in taken["values"].split(",") if v.strip()]
+        named = {c: _(DECIDED_VALUES[c]) for c in codes if c in DECIDED_VALUES}
+        said = [f"{c} ({named[c]})" if named.get(c, c) != c else c for c in codes]  # an English page: the code
+        return _("is not one this decision takes; type one of: %(values)s") % {"values": _(", ").join(said)}
     return msg.removeprefix("Value error, ")
 
 
@@ -173,6 +228,11 @@ def explain(
         )
     if status == 409 and form in ADMIN_FORMS:  # the directory: exists already, or a value it does not take
         return _("The directory refused the change.") + tail
+    for pattern, words in TIME_LIMIT_REFUSALS:
+        if status == 409 and service == "sla" and pattern.search(detail):
+            return _(words) + tail
+    if status == 409 and service == "handling" and (stage := _out_of_order(detail, _)):
+        return stage + tail
     if status == 409:
         return _("This cannot be done at this step of the complaint.") + tail
     if status == 413:

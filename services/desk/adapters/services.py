@@ -82,6 +82,19 @@ class Services:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
     ) -> Any:
+        answer = await self._send(service, method, path, credential, params=params, body=body)
+        return answer.json() if answer.content else {}
+
+    async def _send(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        credential: Credential,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> httpx.Response:
         url = f"{self.settings.service_url(service)}{path}"
         try:
             answer = await self.client.request(
@@ -95,13 +108,21 @@ class Services:
             raise ServiceError(service, 503, f"{service} cannot be reached ({type(error).__name__})") from error
         if answer.status_code >= 400:
             raise ServiceError(service, answer.status_code, _detail(answer), _problems(answer))
-        return answer.json() if answer.content else {}
+        return answer
 
     async def get(self, service: Service, path: str, credential: Credential, **params: Any) -> Any:
         return await self.call(service, "GET", path, credential, params=params)
 
     async def post(self, service: Service, path: str, credential: Credential, body: dict[str, Any]) -> Any:
         return await self.call(service, "POST", path, credential, body=body)
+
+    async def post_answer(
+        self, service: Service, path: str, credential: Credential, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        """A post's status with its answer, where the status itself says something (intake's 200: the
+        complaint was already recorded under that reference; 201: recorded now)."""
+        answer = await self._send(service, "POST", path, credential, body=body)
+        return answer.status_code, answer.json() if answer.content else {}
 
     async def alive(self, service: Service) -> bool:
         try:

@@ -194,12 +194,16 @@ def _instant(text: str) -> datetime | None:
 
 def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str, Any]) -> Said | None:
     """The `explanation` of one timeline event (the SLA's clocks, re-grades and notifications; triage's
-    re-grades and escalations), `kind` being the event's type without its topic prefix."""
+    re-grades and escalations; handling's case opened on triage's routing), `kind` being the event's
+    type without its topic prefix."""
     reason, parts = str(explanation.get("reason") or ""), rule_parts(str(explanation.get("rule") or ""))
     if parts[:1] == ["sla"]:  # the SLA's rules: sla.<limit>[.<grade>], sla.supersede.<why>, sla.regrade.<why>
         parts = parts[1:]
     deadline = _instant(str(payload.get("deadline") or ""))
     words = quoted(reason)
+    if kind == "CaseOpened" and parts[:1] == ["routing"]:  # handling repeats triage's routing reason
+        opened = {"department": payload.get("department"), "first_responsible": payload.get("first_responsible")}
+        return triage_reason("routing", explanation, opened)
     if kind == "NotificationRequested":
         for pattern, text in (
             (_WARNING, N_("%(clock)s: %(percent)s%% of the allowed time used; due %(due)s")),

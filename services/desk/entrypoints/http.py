@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from shared.clock import Clock, utc_now
@@ -42,7 +43,7 @@ from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
 from ..adapters.problems import Gettext, explain, explain_form, not_heard_of_yet
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
-from ..application import QUEUE_STATES, DeskApplication, NotFound, QueueRow
+from ..application import QUEUE_STATES, DeskApplication, NotFound, QueuePage, QueueRow
 from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.roles import Action, Page, allowed, destination, landing, needed_roles, usable
@@ -146,8 +147,29 @@ def create_app(
     @api.exception_handler(RequestValidationError)
     async def malformed(request: Request, error: RequestValidationError) -> Response:
         """A desk address with a malformed part (a complaint or person id mistyped in the address bar)
-        is no such page, said in the page's language, not FastAPI's JSON."""
-        return render(request, "not_found.html", status_code=404)
+        is no such page, said in the page's language, not FastAPI's JSON; the queue's or the search's
+        address with a part no list takes (`?page=x`) is no such page either, not "no such complaint"."""
+        if request.url.path.startswith(("/complaints/", "/status/")):
+            return render(request, "not_found.html", status_code=404)
+        session = sessions.decode(request.cookies.get(COOKIE))
+        home = landing(session.role_set, session.office_id) if session else "/sign-in"
+        return render(request, "no_such_page.html", status_code=404, landing=home)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def no_such_address(request: Request, error: StarletteHTTPException) -> Response:
+        """An address the desk has no page at (typed, or an old bookmark): a page in the person's language
+        with a way to their own page, not FastAPI's JSON. A form's address opened as a page (the language
+        switch on the answer to an administration or privacy form, a bookmark of it) is the page the form
+        is on."""
+        if error.status_code == 405 and request.method == "GET":
+            lang = request.query_params.get("lang")
+            query = f"?{urlencode({'lang': lang})}" if lang in i18n.LANGUAGES else ""
+            return RedirectResponse(f"{_form_page(request.url.path)}{query}", status_code=303)
+        if error.status_code in (404, 405):
+            session = sessions.decode(request.cookies.get(COOKIE))
+            home = landing(session.role_set, session.office_id) if session else "/sign-in"
+            return render(request, "no_such_page.html", status_code=error.status_code, landing=home)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
 
     @api.exception_handler(ServiceError)
     async def unhandled_refusal(request: Request, error: ServiceError) -> Response:
@@ -309,7 +331,9 @@ def create_app(
                           now=data.get("received_at", ""), may=True, values=data, limits=REGISTRATION_LIMITS,
                           problem=_problem(error, words(request), "register"),
                           contact_refused=_contact_refused(error))  # fmt: skip
-        query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]})
+        query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]}
+                          | ({"already": "true", "number": registered.get("sequence_number", "")}
+                             if registered["already"] else {}))  # fmt: skip
         return RedirectResponse(f"/queue?{query}", status_code=303)
 
     # -- the group hotline's call record -------------------------------------------------------
@@ -348,16 +372,21 @@ def create_app(
         mine: bool = False,
         department: str = "",
         review: bool = False,
+        overdue: bool = False,
+        page: int = 1,
         registered: str | None = None,
         id: str | None = None,
+        already: bool = False,
+        number: str = "",
     ) -> HTMLResponse:
         session = signed_in(request)
         if not usable(Page.QUEUE, session.role_set, session.office_id):
             return role_page(request, session, Page.QUEUE)
         state = state if state in QUEUE_STATES else "open"
-        rows, problem = [], None
+        rows, problem, listed = [], None, QueuePage([], 0, 1, 1, 0)
         try:
-            rows = await desk.queue(session.forwarded, clock(), state, review=review)
+            listed = await desk.queue(session.forwarded, clock(), state, review=review, overdue=overdue, page=page)
+            rows = listed.rows
         except ServiceError as error:
             _sign_in_again_if_refused(request, error)
             problem = _problem(error, words(request))
@@ -369,10 +398,19 @@ def create_app(
             rows = [r for r in rows if r.summary["department"] == department]
         if mine:
             rows = [r for r in rows if session.role_set & NEXT_STEP_ROLES.get(r.summary["next_step"] or "", set())]
+        id = id if id and _is_uuid(id) else None  # only a complaint's id makes the banner's link
         just_registered = id if id and any(r.summary["complaint_id"] == id for r in rows) else None
+        # the same filters on the page before and after this one
+        kept = {"state": state, "department": department, "mine": "true" if mine else "",
+                "review": "true" if review else "", "overdue": "true" if overdue else ""}  # fmt: skip
+        kept = {k: v for k, v in kept.items() if v}
+        paging = {n: f"/queue?{urlencode(kept | {'page': n})}" for n in (listed.page - 1, listed.page + 1)
+                  if 1 <= n <= listed.pages}  # fmt: skip
         return render(request, "queue.html", rows=rows, state=state, states=QUEUE_STATES, mine=mine, review=review,
+                      overdue=overdue, listed=listed, paging=paging,
                       department=department, departments=departments, registered=registered,
-                      registered_id=id, registered_shown=just_registered, problem=problem, now=clock())  # fmt: skip
+                      registered_id=id, registered_shown=just_registered, already=already, number=number[:20],
+                      problem=problem, now=clock())  # fmt: skip
 
     @api.get("/search", response_class=HTMLResponse)
     async def search(request: Request, q: str = "") -> HTMLResponse:
@@ -422,7 +460,9 @@ def create_app(
     async def act(request: Request, complaint_id: UUID, name: str) -> Response:
         session = signed_in(request)
         base = f"/complaints/{complaint_id}"
+        typed: dict[str, str] = {}
         try:
+            typed = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
             data = await form_of(request, session)
             await desk.act(session.forwarded, complaint_id, name, data)
         except (FormProblem, ServiceError) as error:
@@ -435,9 +475,35 @@ def create_app(
                 said = not_heard_of_yet(error.service, error.detail, words(request))
                 return RedirectResponse(f"{base}?{urlencode({'problem': said, 'form': name})}#form-{quote(name)}",
                                         status_code=303)  # fmt: skip
-            query = urlencode({"problem": _problem(error, words(request), name), "form": name})
-            return RedirectResponse(f"{base}?{query}#form-{quote(name)}", status_code=303)
+            said = _problem(error, words(request), name)
+            return await refused(request, session, complaint_id, name, said, _status(error), typed)
         return RedirectResponse(f"{base}?{urlencode({'done': name})}", status_code=303)
+
+    @api.get("/complaints/{complaint_id}/{name}", include_in_schema=False)
+    async def form_address(complaint_id: UUID, name: str, lang: str | None = None) -> Response:
+        """A form's address opened (the language switch on a page that answered a refused form, a reload
+        of it as a link): the complaint's page, not a 405 in JSON."""
+        query = f"?{urlencode({'lang': lang})}" if lang in i18n.LANGUAGES else ""
+        return RedirectResponse(f"/complaints/{complaint_id}{query}", status_code=303)
+
+    async def refused(
+        request: Request, session: Session, complaint_id: UUID, name: str, said: str, status: int,
+        typed: dict[str, str],
+    ) -> Response:  # fmt: skip
+        """A form its service refused: the complaint's page again, the refusal said above the form, the
+        form open with what the person typed in it (a reason of three lines is not typed twice). Not a
+        redirect: what was typed (a complainant's words, a cause) stays out of addresses and logs. Where
+        the page cannot be gathered now, the page with the refusal alone, as before."""
+        try:
+            page = await desk.complaint(session.forwarded, complaint_id, clock())
+        except (NotFound, ServiceError):
+            query = urlencode({"problem": said, "form": name})
+            return RedirectResponse(f"/complaints/{complaint_id}?{query}#form-{quote(name)}", status_code=303)
+        return render(request, "complaint.html", status_code=status, page=page,
+                      actions=allowed(session.role_set, session.office_id), Action=Action, done=None, problem=said,
+                      failed_form=name, typed={k: v for k, v in typed.items() if k != "csrf"},
+                      next_step=next_step(page.history), now=clock(), aspects=TRIAGE_ASPECTS,
+                      solution_kinds=[k.value for k in SolutionKind], channels=[c.value for c in Channel])  # fmt: skip
 
     def problem_of(request: Request, error: Exception, form: str | None = None) -> str:
         return _problem(error, words(request), form)
@@ -493,6 +559,21 @@ REGISTRATION_LIMITS = _registration_limits()
 def _local(url: str) -> str:
     """Only a path on the desk itself may be a redirect target (never another site)."""
     return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/queue"
+
+
+def _form_page(path: str) -> str:
+    """The page a form-only address (POST) belongs to: /admin/staff → /admin, /privacy/lookup →
+    /privacy, /sign-out → the sign-in page."""
+    first = "/" + path.strip("/").split("/", 1)[0]
+    return {"/admin": "/admin", "/privacy": "/privacy"}.get(first, "/")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _status(error: Exception) -> int:

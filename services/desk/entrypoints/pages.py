@@ -13,6 +13,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_timedelta
+from babel.numbers import format_percent
 from jinja2 import Environment
 
 from shared import i18n as shared_i18n
@@ -36,6 +37,8 @@ class Pages:
             locale = Locale.parse(i18n.LANGUAGES[language])
             env.filters["when"] = lambda value, language=language: i18n.when(value, language, current_zone(zone))
             env.filters["left"] = lambda seconds, locale=locale: _left(seconds, locale)
+            env.filters["percent"] = lambda share, locale=locale: format_percent(share, "#,##0%", locale=locale)
+            env.globals["zone_name"] = lambda: str(current_zone(zone))
             env.globals["extendable"] = extendable
             env.globals["lang"] = language
             env.globals["offered"] = lambda session: pages(session.role_set, session.office_id)
