@@ -78,8 +78,10 @@ def _exit_unacked(what: str) -> NoReturn:
 def _read(event: Any) -> tuple[WireMessage, Origin]:
     message = event.message
     wire = WireMessage(key=message.key, value=message.value or b"", headers=_headers(message.headers))
-    # the broker's append time (every topic is LogAppendTime), in seconds: the age rule's clock
-    appended = datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp is not None else None
+    # the broker's append time (every topic is LogAppendTime), in seconds: the age rule's clock (none
+    # known, -1 in Kafka's oldest record format: acted on, as before the rule)
+    stamp = message.timestamp
+    appended = datetime.fromtimestamp(stamp, UTC) if stamp is not None and stamp > 0 else None
     return wire, Origin(message.topic, message.partition, message.offset, appended)
 
 

@@ -74,7 +74,8 @@ async def reconcile(
                     if record.timestamp > newest:
                         continue  # just arrived: the agent's
                     wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
-                    appended = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+                    stamp = record.timestamp  # the broker's append time, ms (-1: none known)
+                    appended = datetime.fromtimestamp(stamp / 1000, UTC) if stamp and stamp > 0 else None
                     await handle(wire, Origin(record.topic, record.partition, record.offset, appended))
                     handed += 1
     finally:
