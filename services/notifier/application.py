@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 from uuid import UUID
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from shared.bus.authors import AuthorCheck, Unauthored, decode_checked
 from shared.bus.deadletters import publishable
-from shared.clock import Clock
+from shared.clock import Clock, utc_now
 from shared.contracts import DeadLetter, derived_id
 from shared.contracts.deadletter import Withheld, value_digest
 from shared.contracts.followup import CaseClosed
@@ -38,6 +38,7 @@ from .adapters import i18n
 from .domain import messages, receipts, reports, staff_wording, updates, wording
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
+from .domain.ledger_age import AgeRule
 from .domain.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,22 @@ DEAD_LETTERED = "dead-lettered"
 
 @dataclass(frozen=True)
 class Origin:
-    """Where the notification was read: a dead letter names it."""
+    """Where the notification was read: a dead letter names it. `appended_at`: when the broker
+    appended it (the age rule's clock, `domain/ledger_age.py`); None when unknown."""
 
     topic: str
     partition: int
     offset: int
+    appended_at: datetime | None = None
+
+    def place(self) -> tuple[str, int, int]:
+        return self.topic, self.partition, self.offset
+
+
+# Seven days: beyond any outage a complaint desk lives through (the office topic outlasts a weekend with
+# three days), and the broker's default `offsets.retention.minutes` (a group idle longer starts again
+# from the beginning, where the rule alone keeps it from sending twice). NOTIFIER_LEDGER_KEEP_DAYS.
+DEFAULT_AGE_RULE = AgeRule(keep=timedelta(days=7), margin=timedelta(hours=1))
 
 
 class Ledger(Protocol):
@@ -106,6 +118,8 @@ class Counts:
     unprocessable: int = 0  # records read but not processable (unknown person, a mail not built): dead letters
     retries_sent: int = 0  # failed deliveries an operator retried, sent now
     retries_failed: int = 0  # ... that failed again (a new dead letter) or had nothing left to send
+    stale: int = 0  # records older than the age rule's window, handed over again: not acted on
+    ledger_forgotten: int = 0  # ledger entries past the age rule, tombstoned
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -141,6 +155,9 @@ class Notifier:
     retrying: dict[UUID, str | None] = field(default_factory=dict)
     # each language's words to staff (the catalogues in services/notifier/locale), by the person's language
     staff_words: Mapping[str, staff_wording.Gettext] = field(default_factory=i18n.staff_words)
+    # how long the ledger remembers, and so how old a record may be and still be acted on
+    age_rule: AgeRule = DEFAULT_AGE_RULE
+    wall: Clock = utc_now  # the age rule's clock: the broker's time, not a demo's accelerated one
 
     # -- an operator's retry of one failed delivery (services/notifier/domain/failures.py) -----------
 
@@ -198,7 +215,11 @@ class Notifier:
         reason, counted, and the worker goes on with the next record. Only `Unrecoverable` (our own
         state or the broker failing) passes: the worker stops and the record is redelivered.
         The ledger remembers the letter, so a redelivery or the reconciler's re-reading does not
-        dead-letter it again."""
+        dead-letter it again. A record older than the age rule's window is not acted on at all: its
+        ledger entries may be forgotten already (`domain/ledger_age.py`)."""
+        if not self.age_rule.acts_on(origin.appended_at, self.wall()):
+            self.counts.stale += 1
+            return
         key = unprocessable_key(message, origin)
         if self.ledger.outcome(key) is not None:
             return
@@ -210,7 +231,7 @@ class Notifier:
             self.counts.unprocessable += 1
             reason = unprocessable_reason(error, private=_private(origin.topic))
             log.error("record %s-%d@%d cannot be processed: %s", origin.topic, origin.partition, origin.offset, reason)
-            letter_id = derived_id("notifier-unprocessable", *vars(origin).values())
+            letter_id = derived_id("notifier-unprocessable", *origin.place())
             await self._dead_letter(message, origin, reason, 1, letter_id)
             await self._record(key, DEAD_LETTERED, origin.partition)
 
@@ -277,7 +298,7 @@ class Notifier:
                 origin,
                 f"{type(error).__name__}: {error}",
                 1,
-                derived_id("notifier-malformed", *vars(origin).values()),
+                derived_id("notifier-malformed", *origin.place()),
             )
             await self._record(unprocessable_key(message, origin), DEAD_LETTERED, origin.partition)  # once
             return None

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 from uuid import UUID
 
@@ -77,7 +78,11 @@ def _exit_unacked(what: str) -> NoReturn:
 def _read(event: Any) -> tuple[WireMessage, Origin]:
     message = event.message
     wire = WireMessage(key=message.key, value=message.value or b"", headers=_headers(message.headers))
-    return wire, Origin(message.topic, message.partition, message.offset)
+    # the broker's append time (every topic is LogAppendTime), in seconds: the age rule's clock (none
+    # known, -1 in Kafka's oldest record format: acted on, as before the rule)
+    stamp = message.timestamp
+    appended = datetime.fromtimestamp(stamp, UTC) if stamp is not None and stamp > 0 else None
+    return wire, Origin(message.topic, message.partition, message.offset, appended)
 
 
 def faust_app(settings: NotifierSettings) -> faust.App:
@@ -145,6 +150,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         authors=AuthorCheck.from_settings(settings),
         keyring=Keyring.from_settings(settings.keyring, settings.state_dir) if settings.receipts else None,
         contacts=TableContacts(contacts) if contacts is not None else None,
+        age_rule=settings.age_rule(),
     )
 
 
@@ -324,6 +330,12 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
             say = log.warning if missed else log.info
             say("reconciled %d messages of %s: %d deliveries were missing", handed, topic, missed)
 
+    @app.timer(interval=settings.ledger_expire_seconds)
+    async def forget() -> None:
+        """The ledger's age rule (domain/ledger_age.py): this worker's partitions' entries past it are
+        tombstoned, so the compacted changelog and every later restore hold only what it keeps."""
+        await forget_expired(app, service)
+
     @app.timer(interval=10.0)
     async def report() -> None:
         log.info("notifier: %s", service.counts.as_dict())
@@ -338,6 +350,29 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
             await asyncio.Event().wait()  # until faust stops the worker and cancels its tasks
 
     return app, service
+
+
+async def forget_expired(app: faust.App, service: Notifier) -> None:
+    """One sweep of the ledger over the changelog partitions this worker owns (each worker forgets
+    only its own; a sweep run twice, or by two workers in turn, forgets nothing more). Not while the
+    tables are being restored: a half-restored table is no picture of what the changelog holds."""
+    if not tables_restored(app) or not isinstance(service.ledger, TableLedger):
+        return
+    owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == NOTIFIER_DELIVERIES.name}
+    if not owned:
+        return
+    started = time.monotonic()
+    swept = await service.ledger.forget_expired(owned, service.age_rule, service.wall())
+    service.counts.ledger_forgotten += swept.forgotten
+    (log.info if swept.forgotten or swept.dated else log.debug)(
+        "ledger: %d entries past the age rule forgotten, %d undated ones dated now, in partitions %s (%.2f s); "
+        "%d entries kept",
+        swept.forgotten,
+        swept.dated,
+        sorted(owned),
+        time.monotonic() - started,
+        len(service.ledger),
+    )
 
 
 def tables_restored(app: faust.App) -> bool:
@@ -355,7 +390,14 @@ def health_endpoint(settings: NotifierSettings, app: faust.App, service: Notifie
     async def probe() -> Status:
         assigned = sorted(f"{tp.topic}/{tp.partition}" for tp in app.consumer.assignment()) if app.consumer else []
         restored = tables_restored(app)
-        details = {"assigned": assigned, "tables_restored": restored, **service.counts.as_dict()}
+        details = {
+            "assigned": assigned,
+            "tables_restored": restored,
+            "ledger_entries": len(ledger)
+            if isinstance(ledger := getattr(service, "ledger", None), TableLedger)
+            else None,
+            **service.counts.as_dict(),
+        }
         return Status(alive=True, ready=bool(assigned) and restored, details=details)
 
     registry = notifier_registry(lambda: service.counts)

@@ -6,14 +6,16 @@ so the store settings it inherits are unused.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.keyring import KeyringSettings
 from shared.settings import ServiceSettings
 
+from .domain.ledger_age import AgeRule
 from .domain.retry import RetryPolicy
 
 DEVELOPMENT_ENDPOINTS = Path(__file__).with_name("endpoints.dev.json")
@@ -82,6 +84,29 @@ class NotifierSettings(ServiceSettings):
         default=30.0, ge=6, description="A silent worker leaves the group after this (the broker's minimum is 6 s)."
     )
     web_port: int | None = Field(default=None, description="faust's web server (stats, health); off when unset.")
+    # The ledger's age rule (domain/ledger_age.py; README, "How long the ledger remembers").
+    ledger_keep_days: float = Field(
+        default=7.0,
+        gt=0,
+        description=(
+            "How long a ledger entry is remembered; a record older than this less the margin is not acted on "
+            "(a redelivery of it sends nothing). Longer than any outage the notifier should make up for."
+        ),
+    )
+    ledger_margin_seconds: float = Field(
+        default=3600.0, ge=0, description="Clock disagreement (broker vs worker) and handling time allowed for."
+    )
+    ledger_expire_seconds: float = Field(
+        default=3600.0, gt=0, description="How often the worker tombstones its partitions' entries past the rule."
+    )
+
+    @model_validator(mode="after")
+    def _rule_holds(self) -> NotifierSettings:
+        self.age_rule()  # the keep must exceed the margin
+        return self
+
+    def age_rule(self) -> AgeRule:
+        return AgeRule(keep=timedelta(days=self.ledger_keep_days), margin=timedelta(seconds=self.ledger_margin_seconds))
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

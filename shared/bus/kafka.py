@@ -121,7 +121,8 @@ async def create_topics(
 
     `overrides` are a deployment's settings for a topic's configuration (the office topic's retention,
     KafkaSettings): applied when the topic is created, and to a topic that exists already, so a changed
-    setting reaches the broker at the next `topics create` (the Helm chart's hook Job runs it on upgrade)."""
+    setting reaches the broker at the next `topics create` (the Helm chart's hook Job runs it on upgrade);
+    so is a registry entry's own `extra_config` (a deployment made before it was added gets it too)."""
     if min_insync_replicas > replication_factor:
         raise ValueError(f"min.insync.replicas {min_insync_replicas} > replication factor {replication_factor}")
     overrides = overrides or {}
@@ -130,9 +131,9 @@ async def create_topics(
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t.name not in existing]
-        for topic in topics:
-            if topic.name in existing and topic.name in overrides:
-                await _reconfigure(admin, topic, min_insync_replicas, overrides[topic.name])
+        for topic in topics:  # a topic's own configuration (the registry's extra_config) reaches it too
+            if topic.name in existing and (topic.name in overrides or topic.extra_config):
+                await _reconfigure(admin, topic, min_insync_replicas, overrides.get(topic.name, {}))
         for topic in missing:
             config = (
                 topic.config() | {"min.insync.replicas": str(min_insync_replicas)} | dict(overrides.get(topic.name, {}))

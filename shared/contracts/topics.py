@@ -294,6 +294,16 @@ NOTIFIER_DELIVERIES = Topic(
     personal_data=False,
     partitions=6,
     cleanup=Cleanup.COMPACT,
+    # Entries past the notifier's age rule are tombstoned (NOTIFIER_LEDGER_KEEP_DAYS, services/notifier).
+    # The worker restores the whole changelog at every start: segments roll hourly and are compacted
+    # within a day (at 10 % dirty sooner), and a tombstone is kept a day after (a restore under way
+    # still sees it), so what it reads is the entries its age rule keeps, not every delivery ever made.
+    extra_config={
+        "segment.ms": "3600000",
+        "min.cleanable.dirty.ratio": "0.1",
+        "max.compaction.lag.ms": "86400000",
+        "delete.retention.ms": "86400000",
+    },
 )
 
 NOTIFIER_CONTACTS = Topic(

@@ -305,3 +305,18 @@ async def test_a_notification_and_a_receipt_handed_again_are_counted_once_and_a_
     refused = notifier(smtp, hooks, Letters(), attempts=2)
     await refused.receipt(wire(registered("nobody@mail.test")), ORIGIN)
     assert refused.counts.receipts == 0 and refused.counts.sent == 0
+
+
+async def test_a_record_older_than_the_ledger_s_age_rule_is_not_acted_on(smtp: SmtpSink, hooks: HookReceiver) -> None:
+    """Its ledger entries may be forgotten (services/notifier/domain/ledger_age.py): nothing is sent and
+    nothing dead-lettered, however it is handed over; a record inside the window is delivered."""
+    letters = Letters()
+    service = notifier(smtp, hooks, letters)
+    now = utc_now()
+    old = Origin(ORIGIN.topic, 0, 8, appended_at=now - service.age_rule.window - timedelta(seconds=5))
+    await service.handle(wire(major("office-a", roles=("leader",))), old)
+    await service.handle(WireMessage(None, b"not a cloud event", []), old)  # not even dead-lettered
+    assert (smtp.messages, letters.letters, service.counts.stale) == ([], [], 2)
+    recent = Origin(ORIGIN.topic, 0, 9, appended_at=now - service.age_rule.window + timedelta(minutes=5))
+    await service.handle(wire(major("office-a", roles=("leader",))), recent)
+    assert len(smtp.messages) == 2

@@ -35,6 +35,10 @@ def test_deliveries_are_counted_by_outcome_as_they_happen() -> None:
     found = _values(counts)
     assert found[("notifier_operator_retries_total", (("outcome", "sent"),))] == 2
     assert found[("notifier_operator_retries_total", (("outcome", "failed"),))] == 1
+    counts.stale, counts.ledger_forgotten = 3, 7  # the ledger's age rule (domain/ledger_age.py)
+    found = _values(counts)
+    assert found[("notifier_stale_records_total", ())] == 3
+    assert found[("notifier_ledger_forgotten_total", ())] == 7
     counts.sent += 1  # read at the next scrape, not frozen at registration
     assert b'notifier_deliveries_total{outcome="sent"} 6.0' in render(registry)
 

@@ -240,6 +240,13 @@ async def test_the_worker_takes_each_retry_request_once_and_says_why_when_it_can
         assert outcomes[1].startswith("not retried: this worker does not read complaints.unknown")
         assert outcomes[2] == "not retried: the original record could not be read (ConnectionError: broker away)"
         assert (service.counts.retries_sent, service.counts.retries_failed) == (1, 3)
+        # A request older than the ledger's age rule (its `operator-retry/` entry may be forgotten): not
+        # taken again, nothing written, nothing tried.
+        aged = Origin(here.topic, 0, 4, appended_at=utc_now() - service.age_rule.window - timedelta(minutes=1))
+        await desk.take(
+            WireMessage(None, write_record(request(9).model_copy(update={"letter_id": letter_id})), []), aged
+        )
+        assert len(written) == 4 and service.counts.stale == 1
         await desk.take(WireMessage(None, b"not json", []), here)  # not an operator record: skipped
         await desk.take(WireMessage(None, write_record(finished(1, SENT)), []), here)  # outcomes need nothing
         assert len(written) == 4

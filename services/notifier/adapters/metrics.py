@@ -1,7 +1,7 @@
 """The notifier's Prometheus metrics, read from its running counts at each scrape: notifications
 heard, deliveries by outcome (sent, failed attempt, dead-lettered, a repeat skipped), records not
 processable (dead-lettered), receipts,
-complainants' updates."""
+complainants' updates, records too old for the ledger's age rule and its entries forgotten."""
 
 from __future__ import annotations
 
@@ -65,6 +65,18 @@ class CountsCollector(Collector):
         )
         updates.add_metric([], counts.updates)
         yield updates
+        stale = CounterMetricFamily(
+            "notifier_stale_records",
+            "Records handed over again when older than the ledger's age rule (NOTIFIER_LEDGER_KEEP_DAYS less its "
+            "margin): not acted on, as their ledger entries may be forgotten.",
+        )
+        stale.add_metric([], counts.stale)
+        yield stale
+        forgotten = CounterMetricFamily(
+            "notifier_ledger_forgotten", "Ledger entries past the age rule, tombstoned on the changelog."
+        )
+        forgotten.add_metric([], counts.ledger_forgotten)
+        yield forgotten
 
 
 def notifier_registry(counts: Callable[[], Counts]) -> CollectorRegistry:

@@ -136,7 +136,9 @@ class RetryDesk:
     """The worker's reader of `complaints.notifier.operator`: takes each retry request once.
 
     Its position is faust's, at least once; the ledger remembers each request taken
-    (`operator-retry/<request id>`), so a redelivery or the reconciler's re-reading takes it no more.
+    (`operator-retry/<request id>`), so a redelivery or the reconciler's re-reading takes it no more;
+    a request older than the age rule's window (`domain/ledger_age.py`) is not taken at all, as the
+    ledger may have forgotten it. The original record is retried whatever its age: the operator asked.
     A request taken twice all the same (a crash between the outcome and the ledger's write) finds its
     delivery `sent` and says so. Dismissals and outcomes need nothing from the worker."""
 
@@ -155,6 +157,10 @@ class RetryDesk:
             log.warning("%s-%d@%d is no operator record: skipped", origin.topic, origin.partition, origin.offset)
             return
         if not isinstance(record, RetryRequested):
+            return
+        if not self.service.age_rule.acts_on(origin.appended_at, self.service.wall()):
+            # older than the age rule's window: its `operator-retry/` entry may be forgotten already
+            self.service.counts.stale += 1
             return
         key = f"operator-retry/{record.request_id}"
         if self.service.ledger.outcome(key) is not None:

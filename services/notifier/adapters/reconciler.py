@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -73,7 +74,9 @@ async def reconcile(
                     if record.timestamp > newest:
                         continue  # just arrived: the agent's
                     wire = WireMessage(key=record.key, value=record.value or b"", headers=list(record.headers))
-                    await handle(wire, Origin(record.topic, record.partition, record.offset))
+                    stamp = record.timestamp  # the broker's append time, ms (-1: none known)
+                    appended = datetime.fromtimestamp(stamp / 1000, UTC) if stamp and stamp > 0 else None
+                    await handle(wire, Origin(record.topic, record.partition, record.offset, appended))
                     handed += 1
     finally:
         await reader.stop()
