@@ -273,8 +273,24 @@ DIRECTORY_EVENTS = Topic(
         "Office calendars are the SLA's. Read, each keeping the latest state per entity, by the notifier "
         "(staff and contacts), the projection (units served), intake (each office's time zone: the region its "
         "complainants' phone numbers are read in) and every HTTP app (its table of live keys); "
-        "the SLA's worker (a tracked consumer) keeps each office's time zone, which its clocks run in."
+        "the SLA's worker (a tracked consumer) keeps each office's time zone, which its clocks run in. "
+        "Compacted: the latest state of every entity ever named stays (a revoked key, a staff member who "
+        "left: no tombstones), older states go; the history of who changed what and why is the "
+        "directory's event store (its `/history` queries)."
     ),
+    # Every reader keeps the latest state per entity and never an older one, and no two entities share
+    # a key, so a reader starting on the compacted topic ends where the full history would have led it;
+    # start-up then reads the live entities, not every change ever made. A segment rolls (only on a
+    # write) after an hour or 1 MiB, whichever first, and is compacted within about an hour after that:
+    # the active segment, never compacted, holds at most a MiB of changes per partition even after a
+    # burst of them (a migration) followed by silence (docs/performance.md: the directory catch-up).
+    cleanup=Cleanup.COMPACT,
+    extra_config={
+        "segment.ms": "3600000",
+        "segment.bytes": "1048576",
+        "min.cleanable.dirty.ratio": "0.1",
+        "max.compaction.lag.ms": "3600000",
+    },
     # Staff names, e-mail addresses and phone numbers: personal data (of staff, not of complainants).
     personal_data=True,
     producer="directory",
