@@ -106,6 +106,7 @@ class Counts:
     unprocessable: int = 0  # records read but not processable (unknown person, a mail not built): dead letters
     retries_sent: int = 0  # failed deliveries an operator retried, sent now
     retries_failed: int = 0  # ... that failed again (a new dead letter) or had nothing left to send
+    operator_refused: int = 0  # operator records the notifier did not sign: refused, nothing done
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))

@@ -334,8 +334,10 @@ NOTIFIER_OPERATOR = Topic(
     description=(
         "What operators decided about the notifier's failed deliveries (its dead letters): a retry asked "
         "for (who, why) and its outcome, a dismissal (who, why). Written by the notifier's operator CLI and "
-        "its worker, read by both; in the partition of the delivery's origin, so the worker that owns its "
-        "ledger entry takes the retry. Kept forever: the history of every decision."
+        "its worker, each record signed with the notifier's key, read by both; in the partition of the "
+        "delivery's origin, so the worker that owns its ledger entry takes the retry. A record the notifier "
+        "did not sign (forged, altered, or written before records were signed) is refused: shown as such, "
+        "never acted on. Kept forever: the history of every decision."
     ),
     # Letter ids, origins, operators' names and reasons: no complainant's data (the CLI asks operators
     # not to quote any in a reason; a dead letter's value never travels here).
@@ -343,6 +345,9 @@ NOTIFIER_OPERATOR = Topic(
     partitions=6,
     producer="notifier (its operator CLI and its worker)",
     consumers=(),  # the notifier's faust worker and its operator CLI (not a tracked consumer's inbound table)
+    # Whoever may write the topic could otherwise have mail sent again: the CLI and the worker sign with
+    # NOTIFIER_EVENT_SIGNING_KEY, and both refuse what the notifier did not sign.
+    authors=("notifier",),
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (
