@@ -18,62 +18,24 @@ from typing import Any
 
 import pytest
 
-from bench.directory_catchup import T0, compacting_now, entity_names, history, key_hash, records_on_topic
 from bench.directory_catchup import change as directory_change
+from bench.directory_catchup import compacting_now, entity_names, history, key_hash, records_on_topic
 from services.followup.settings import FollowupSettings
-from services.intake.adapters.office_regions import OfficeRegions
-from services.notifier.adapters.directory_events import LiveDirectory
-from services.sla.domain.office_time import HeardZone, supersedes
 from shared.auth import KeyRecord
 from shared.bus import kafka
 from shared.bus.authors import AuthorCheck
-from shared.contracts.directory import ApiKeyChanged, DirectoryEvent, OfficeChanged
+from shared.contracts.directory import DirectoryEvent
 from shared.contracts.topics import DIRECTORY_EVENTS, Cleanup
 from shared.contracts.wire import encode
-from shared.directory_keys import DirectoryFeed, LiveKeys, service_keys
+from shared.directory_keys import DirectoryFeed, service_keys
 from tests.bus.test_replication_settings import _describe
+from tests.directory.directory_readers import Readers
 from tests.support import as_author
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 ENTITIES = 60
 CHANGES = 1500
-
-
-class Readers:
-    """Every kind of reader of the directory topic, fed the same events."""
-
-    def __init__(self, watched: frozenset[str]) -> None:
-        self.keys = LiveKeys(watched=watched, clock=lambda: T0)
-        self.notifier = LiveDirectory({})
-        self.intake = OfficeRegions("HK")
-        self.units: dict[str, int] = {}
-        self.zones: dict[str, HeardZone] = {}  # the SLA's rule: the directory's latest word per office
-
-    def apply(self, event: DirectoryEvent) -> None:
-        if isinstance(event, ApiKeyChanged):
-            self.keys.apply(event.payload)
-        self.notifier.apply(event)
-        self.intake.apply(event)
-        if isinstance(event, OfficeChanged):
-            self.units[event.payload.office_id] = event.payload.units_served
-            heard = HeardZone(event.payload.time_zone, event.occurred_at, str(event.event_id))
-            if supersedes(heard, self.zones.get(event.payload.office_id)):
-                self.zones[event.payload.office_id] = heard
-
-    def state(self) -> dict[str, Any]:
-        hashes = [key_hash(i) for i in range(ENTITIES)]
-        directory = self.notifier.directory()
-        return {
-            "keys": {h: self.keys.principal(h) for h in hashes},
-            "withdrawn": {h for h in hashes if self.keys.withdrawn(h)},
-            "staff": sorted(directory.staff, key=lambda s: s.id),
-            "offices": directory.offices,
-            "regions": dict(self.intake.zones),
-            "announced": set(self.intake.offices),
-            "units": dict(self.units),
-            "zones": {o: z.time_zone for o, z in self.zones.items()},
-        }
 
 
 async def _publish(servers: str, events: list[DirectoryEvent]) -> None:
@@ -119,7 +81,7 @@ async def test_after_compaction_every_reader_ends_where_the_full_history_leads(
     await _publish(kafka_bootstrap, events)
     await asyncio.sleep(1.2)  # older than segment.ms: the next write rolls the segment
     await _publish(kafka_bootstrap, touched)
-    full = Readers(watched)
+    full = Readers(watched, ENTITIES)
     for event in events + touched:
         full.apply(event)
     assert full.state()["withdrawn"], "some key the file lists is revoked at the end"
@@ -133,7 +95,7 @@ async def test_after_compaction_every_reader_ends_where_the_full_history_leads(
 
     settings = FollowupSettings(kafka_bootstrap_servers=kafka_bootstrap, keys_file=keys_file, directory_keys=True)
     authors = AuthorCheck.from_settings(settings)
-    compacted = Readers(watched)
+    compacted = Readers(watched, ENTITIES)
     feed = await asyncio.to_thread(_feed_until, kafka_bootstrap, compacted, present, authors)
     assert feed.refused == 0 and feed.read == present < CHANGES
     assert compacted.state() == full.state()
