@@ -120,7 +120,10 @@ async def read_failures_and_refusals(
     refused: list[RefusedRecord] = []
     for where, wire in await _read_to_end(servers, NOTIFIER_OPERATOR, timeout):
         found = operator_record(authors, where, wire)
-        (refused if isinstance(found, RefusedRecord) else records).append(found)  # type: ignore[arg-type]
+        if isinstance(found, RefusedRecord):
+            refused.append(found)
+        else:
+            records.append(found)
     return fold(letters, records, refused), refused
 
 
