@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bench.directory_catchup import change, entity_names, key_hash
 from shared.contracts.directory import DirectoryEvent
+from shared.contracts.wire import WireMessage
 from tests.directory.directory_readers import Readers
 
 ENTITIES = 24
@@ -64,3 +65,18 @@ def test_what_compaction_leaves_leads_every_reader_where_the_full_history_does(
         after.apply(event)
     assert len(kept) == len({e.key for e in events})
     assert after.state() == full.state()
+
+
+def test_a_record_without_a_value_is_nobodys_and_changes_no_reader() -> None:
+    """The directory never deletes (an office closes, a person leaves, a key is revoked: each a state), so
+    it writes no tombstone; a record with no value on the topic is not the directory's: refused, counted."""
+    from shared.bus.authors import AuthorCheck
+    from shared.directory_keys import DirectoryFeed
+    from shared.signing import ServiceSigningKeys
+    from tests.fixtures.signing import SIGNERS
+
+    applied: list[DirectoryEvent] = []
+    authors = AuthorCheck(ServiceSigningKeys([signer.record for signer in SIGNERS.values()]))
+    feed = DirectoryFeed("127.0.0.1:1", applied.append, None, authors)  # never started: no broker needed
+    feed._apply(WireMessage(b"key:00000000-0000-0000-0000-000000000001", b"", []))
+    assert applied == [] and feed.refused == 1
