@@ -5,7 +5,9 @@ The directory service is the one author of keys; it publishes each key's hash an
 (`COMPLAINTS_DIRECTORY_KEYS=true`) reads that topic from its start in a background thread, without a
 consumer group (each process needs every key), and keeps only the keys that are live: an issued key
 is added, a revoked one removed, an expired one refused at its `expires_at` and dropped. The table is
-bounded by the live keys, not by the history read.
+bounded by the live keys, and what a start reads by the keys ever issued: the topic is compacted
+(shared/contracts/topics.py), so it holds each key's latest state — a revoked key's revocation stays,
+which is how a key the file lists stays refused — not every change ever made.
 
 The development key file (`.state/keys.json`, `python -m shared.auth dev-keys`) is still read, so tests
 and a fresh checkout work without the directory; a key the directory revoked is refused even if the

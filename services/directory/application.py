@@ -245,12 +245,16 @@ class DirectoryApplication(ServiceApplication):
         self, actor: Principal, actor_id: str, office_id: str | None, roles: list[str], expires_at: datetime | None,
         reason: str, now: datetime, *, replaces: UUID | None = None, raw_key: str | None = None,
     ) -> IssuedKey:  # fmt: skip
-        """A new key for `actor_id`. `raw_key`: a key made elsewhere (development seeding only)."""
+        """A new key for `actor_id`. `raw_key`: a key made elsewhere (development seeding only); one whose
+        hash the directory has issued already is refused: every reader keeps keys by their hash, and the
+        compacted topic keeps one state per key id, so two ids of one hash would disagree by order."""
         access.require_office_manager(actor.roles, actor.office_id, office_id, "issuing a key")
         access.require_grantable(actor.roles, roles)
         held = check_roles(roles)
         if not actor_id.strip():
             raise Invalid("a key speaks for someone: give its actor id")
+        if raw_key is not None and any(k.key_sha256 == hash_key(raw_key) for k in self._listed("key")):
+            raise AlreadyExists("a key with this hash was issued already")
         raw = raw_key or f"ck_{secrets.token_urlsafe(24)}"
         key_id = uuid4()
 

@@ -120,6 +120,7 @@ class Counts:
     retries_failed: int = 0  # ... that failed again (a new dead letter) or had nothing left to send
     stale: int = 0  # records older than the age rule's window, handed over again: not acted on
     ledger_forgotten: int = 0  # ledger entries past the age rule, tombstoned
+    operator_refused: int = 0  # operator records the notifier did not sign: refused, nothing done
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))

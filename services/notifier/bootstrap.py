@@ -19,7 +19,7 @@ from uuid import UUID
 
 import faust
 
-from shared.bus.authors import AuthorCheck
+from shared.bus.authors import AuthorCheck, signer_from_settings
 from shared.contracts.directory import OfficeChanged, StaffMemberChanged
 from shared.contracts.topics import (
     DEAD_LETTERS,
@@ -47,12 +47,12 @@ from .adapters.directory_events import LiveDirectory
 from .adapters.email import SmtpMailer
 from .adapters.ledger import TableLedger
 from .adapters.metrics import notifier_registry
-from .adapters.operator_log import RetryDesk, fetch_record
+from .adapters.operator_log import RetryDesk, fetch_record, signed_record
 from .adapters.report_files import ProjectionReports
 from .adapters.webhook import WebhookPoster
 from .application import Notifier, Origin
 from .domain.directory import Directory, StaffDirectory
-from .domain.failures import OperatorRecord, write_record
+from .domain.failures import OperatorRecord
 from .domain.reports import ReportRoles
 from .settings import NotifierSettings
 
@@ -241,16 +241,20 @@ def retry_desk(
     """The operators' retries of failed deliveries (adapters/operator_log.py): each record handed again
     to its own subscription's command, the outcome written beside the request, in its partition."""
     log_topic = app.topic(NOTIFIER_OPERATOR.name, key_serializer="raw", value_serializer="raw")
+    signer = signer_from_settings(settings)  # every outcome signed: the CLI and the worker refuse the unsigned
 
     async def publish(record: OperatorRecord, partition: int) -> None:
-        sent = await log_topic.send(key=str(record.letter_id).encode(), value=write_record(record), partition=partition)
+        if signer is None:  # development only (production refuses to start without it): shown as refused
+            log.error("no NOTIFIER_EVENT_SIGNING_KEY: the outcome of %s is written unsigned", record.letter_id)
+        wire = signed_record(signer, record)
+        sent = await log_topic.send(key=wire.key, value=wire.value, partition=partition, headers=wire.headers)
         await sent  # resolves when the broker has acknowledged it
 
     async def fetch(topic: str, partition: int, offset: int) -> WireMessage | None:
         return await fetch_record(settings.kafka_bootstrap_servers, topic, partition, offset)
 
     handlers = {topic.name: each.handle for each in subscriptions for topic in each.topics}
-    return RetryDesk(service, handlers, fetch, publish, settings.clock())
+    return RetryDesk(service, handlers, fetch, publish, settings.clock(), AuthorCheck.from_settings(settings))
 
 
 def _agent(app: faust.App, subscription: Subscription) -> None:

@@ -8,7 +8,6 @@ every client is built here, so no service can forget.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -27,6 +26,7 @@ from aiokafka.errors import (
     RecordListTooLargeError,
     RecordTooLargeError,
     TopicAlreadyExistsError,
+    UnknownTopicOrPartitionError,
     for_code,
 )
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
@@ -115,53 +115,108 @@ async def create_topics(
     min_insync_replicas: int = 1,
     overrides: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
-    """Create every topic of the registry that does not exist yet, with `replication_factor` copies
-    and `min.insync.replicas` (KafkaSettings); return the names created. A topic the broker refuses
-    (a factor larger than the cluster, say) raises: a missing topic is no state to start in.
+    """Create every topic of the registry that does not exist yet (see `ensure_topics`); return the
+    names created."""
+    created, _ = await ensure_topics(
+        bootstrap_servers,
+        topics,
+        replication_factor=replication_factor,
+        min_insync_replicas=min_insync_replicas,
+        overrides=overrides,
+    )
+    return created
 
-    `overrides` are a deployment's settings for a topic's configuration (the office topic's retention,
-    KafkaSettings): applied when the topic is created, and to a topic that exists already, so a changed
-    setting reaches the broker at the next `topics create` (the Helm chart's hook Job runs it on upgrade);
-    so is a registry entry's own `extra_config` (a deployment made before it was added gets it too)."""
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[Topic] = ALL_TOPICS,
+    *,
+    replication_factor: int = 1,
+    min_insync_replicas: int = 1,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+) -> tuple[list[str], list[str]]:
+    """Create every topic of the registry that does not exist yet, with `replication_factor` copies
+    and `min.insync.replicas` (KafkaSettings), and set the registry's configuration again on every
+    topic that exists with another (a topic made compacted, a new segment or retention setting, the
+    deployment's `overrides`: the office topic's retention, KafkaSettings), so an existing deployment
+    gets what a new one gets at its next `topics create` (`make up`, the compose `topics` job, the Helm
+    chart's hook Job on upgrade). Returns (created, reconfigured). A topic the broker refuses (a factor
+    larger than the cluster, say) raises: a missing topic is no state to start in."""
     if min_insync_replicas > replication_factor:
         raise ValueError(f"min.insync.replicas {min_insync_replicas} > replication factor {replication_factor}")
+    topics = list(topics)
     overrides = overrides or {}
+    wanted = {t.name: topic_config(t, min_insync_replicas, overrides.get(t.name, {})) for t in topics}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t.name not in existing]
-        for topic in topics:  # a topic's own configuration (the registry's extra_config) reaches it too
-            if topic.name in existing and (topic.name in overrides or topic.extra_config):
-                await _reconfigure(admin, topic, min_insync_replicas, overrides.get(topic.name, {}))
+        reconfigured = await _reconfigure_changed(admin, {n: c for n, c in wanted.items() if n in existing})
+        created, raced = [], []
         for topic in missing:
-            config = (
-                topic.config() | {"min.insync.replicas": str(min_insync_replicas)} | dict(overrides.get(topic.name, {}))
-            )
-            # Another process may create it concurrently: same registry, same topic.
-            with contextlib.suppress(TopicAlreadyExistsError):
+            try:
                 answer = await admin.create_topics(
-                    [NewTopic(topic.name, topic.partitions, replication_factor, topic_configs=config)]
+                    [NewTopic(topic.name, topic.partitions, replication_factor, topic_configs=wanted[topic.name])]
                 )
                 for name, code, *message in answer.topic_errors:
                     if code:
                         raise for_code(code)(f"cannot create {name}: {message[0] if message else ''}".strip())
-        return [t.name for t in missing]
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                # Another process created it meanwhile, or the broker's list lagged behind its controller
+                # (a topic made a moment ago): same registry, same topic; its configuration is checked.
+                raced.append(topic.name)
+        reconfigured += await _reconfigure_changed(admin, {name: wanted[name] for name in raced})
+        return created, sorted(reconfigured)
     finally:
         await admin.close()
 
 
-async def _reconfigure(
-    admin: AIOKafkaAdminClient, topic: Topic, min_insync_replicas: int, override: Mapping[str, str]
-) -> None:
-    """Set an existing topic's configuration to the registry's with the deployment's `override`. The
-    whole set is sent: Kafka's AlterConfigs resets every dynamic setting it is not given."""
-    config = topic.config() | {"min.insync.replicas": str(min_insync_replicas)} | dict(override)
-    answers = await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic.name, configs=config)])
-    for answer in answers:
-        for code, message, _kind, name in answer.resources:
-            if code:
-                raise for_code(code)(f"cannot configure {name}: {message or ''}".strip())
+def topic_config(topic: Topic, min_insync_replicas: int, override: Mapping[str, str]) -> dict[str, str]:
+    """What the broker is told about a topic: the registry's configuration, the deployment's
+    `min.insync.replicas` and its `override`."""
+    return topic.config() | {"min.insync.replicas": str(min_insync_replicas)} | dict(override)
+
+
+async def _reconfigure_changed(admin: AIOKafkaAdminClient, wanted: Mapping[str, dict[str, str]]) -> list[str]:
+    """Set each existing topic's configuration to `wanted` where the broker describes another value for
+    any of its settings; return the names set. The whole set is sent: Kafka's AlterConfigs resets every
+    dynamic setting it is not given (a setting the registry does not name returns to the broker's
+    default, so a hand-made change to a registry topic does not outlive the next `topics create`)."""
+    if not wanted:
+        return []
+    changed: list[str] = []
+    for name, current in (await _described(admin, list(wanted))).items():
+        if any(current.get(setting) != value for setting, value in wanted[name].items()):
+            changed.append(name)
+    for name in sorted(changed):
+        answers = await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=wanted[name])])
+        for answer in answers:
+            for code, message, _kind, resource in answer.resources:
+                if code:
+                    raise for_code(code)(f"cannot configure {resource}: {message or ''}".strip())
+        log.info("topic %s set to the registry's configuration %s", name, wanted[name])
+    return sorted(changed)
+
+
+async def _described(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30.0) -> dict[str, dict[str, str]]:
+    """Each topic's configuration as the broker describes it. A topic made a moment ago may be unknown
+    to the broker answering for a while (its metadata lags the controller's): asked again until then."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        answers = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+        found: dict[str, dict[str, str]] = {}
+        for answer in answers:
+            for code, message, _kind, name, entries in answer.resources:
+                if code == UnknownTopicOrPartitionError.errno and asyncio.get_running_loop().time() < deadline:
+                    continue
+                if code:
+                    raise for_code(code)(f"cannot describe {name}: {message or ''}".strip())
+                found[name] = {entry[0]: entry[1] for entry in entries}
+        if len(found) == len(names):
+            return found
+        await asyncio.sleep(0.5)
 
 
 async def delete_records_before(

@@ -11,7 +11,7 @@ import typer
 from shared.contracts.topics import ALL_TOPICS, OFFICE_REGISTRATIONS
 from shared.settings import KafkaSettings
 
-from .kafka import create_topics, wait_for_broker
+from .kafka import ensure_topics, wait_for_broker
 
 cli = typer.Typer(add_completion=False, help=__doc__)
 
@@ -25,23 +25,26 @@ def office_topic_overrides(settings: KafkaSettings) -> dict[str, dict[str, str]]
 @cli.command()
 def create(bootstrap_servers: str = typer.Option(None, help="Defaults to KAFKA_BOOTSTRAP_SERVERS.")):
     """Create every registered topic that does not exist yet, with KAFKA_REPLICATION_FACTOR copies and
-    KAFKA_MIN_INSYNC_REPLICAS (1/1 locally; 3/2 in production)."""
+    KAFKA_MIN_INSYNC_REPLICAS (1/1 locally; 3/2 in production); set an existing one's configuration
+    to the registry's where it differs."""
     settings = KafkaSettings()
     servers = bootstrap_servers or settings.bootstrap_servers
 
-    async def run() -> list[str]:
+    async def run() -> tuple[list[str], list[str]]:
         await wait_for_broker(servers)
-        return await create_topics(
+        return await ensure_topics(
             servers,
             replication_factor=settings.replication_factor,
             min_insync_replicas=settings.min_insync_replicas,
             overrides=office_topic_overrides(settings),
         )
 
-    created = asyncio.run(run())
+    created, reconfigured = asyncio.run(run())
     replicas = f"replication {settings.replication_factor}, min.insync.replicas {settings.min_insync_replicas}"
     retention = f"{OFFICE_REGISTRATIONS.name} kept {settings.office_topic_retention_hours} h"
     typer.echo(f"topics: created {len(created)} ({', '.join(created) or 'all existed'}; {replicas}; {retention})")
+    if reconfigured:
+        typer.echo(f"topics: set to the registry's configuration: {', '.join(reconfigured)}")
 
 
 @cli.command("list")

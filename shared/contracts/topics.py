@@ -273,8 +273,24 @@ DIRECTORY_EVENTS = Topic(
         "Office calendars are the SLA's. Read, each keeping the latest state per entity, by the notifier "
         "(staff and contacts), the projection (units served), intake (each office's time zone: the region its "
         "complainants' phone numbers are read in) and every HTTP app (its table of live keys); "
-        "the SLA's worker (a tracked consumer) keeps each office's time zone, which its clocks run in."
+        "the SLA's worker (a tracked consumer) keeps each office's time zone, which its clocks run in. "
+        "Compacted: the latest state of every entity ever named stays (a revoked key, a staff member who "
+        "left: no tombstones), older states go; the history of who changed what and why is the "
+        "directory's event store (its `/history` queries)."
     ),
+    # Every reader keeps the latest state per entity and never an older one, and no two entities share
+    # a key, so a reader starting on the compacted topic ends where the full history would have led it;
+    # start-up then reads the live entities, not every change ever made. A segment rolls (only on a
+    # write) after an hour or 1 MiB, whichever first, and is compacted within about an hour after that:
+    # the active segment, never compacted, holds at most a MiB of changes per partition even after a
+    # burst of them (a migration) followed by silence (docs/performance.md: the directory catch-up).
+    cleanup=Cleanup.COMPACT,
+    extra_config={
+        "segment.ms": "3600000",
+        "segment.bytes": "1048576",
+        "min.cleanable.dirty.ratio": "0.1",
+        "max.compaction.lag.ms": "3600000",
+    },
     # Staff names, e-mail addresses and phone numbers: personal data (of staff, not of complainants).
     personal_data=True,
     producer="directory",
@@ -328,8 +344,10 @@ NOTIFIER_OPERATOR = Topic(
     description=(
         "What operators decided about the notifier's failed deliveries (its dead letters): a retry asked "
         "for (who, why) and its outcome, a dismissal (who, why). Written by the notifier's operator CLI and "
-        "its worker, read by both; in the partition of the delivery's origin, so the worker that owns its "
-        "ledger entry takes the retry. Kept forever: the history of every decision."
+        "its worker, each record signed with the notifier's key, read by both; in the partition of the "
+        "delivery's origin, so the worker that owns its ledger entry takes the retry. A record the notifier "
+        "did not sign (forged, altered, or written before records were signed) is refused: shown as such, "
+        "never acted on. Kept forever: the history of every decision."
     ),
     # Letter ids, origins, operators' names and reasons: no complainant's data (the CLI asks operators
     # not to quote any in a reason; a dead letter's value never travels here).
@@ -337,6 +355,9 @@ NOTIFIER_OPERATOR = Topic(
     partitions=6,
     producer="notifier (its operator CLI and its worker)",
     consumers=(),  # the notifier's faust worker and its operator CLI (not a tracked consumer's inbound table)
+    # Whoever may write the topic could otherwise have mail sent again: the CLI and the worker sign with
+    # NOTIFIER_EVENT_SIGNING_KEY, and both refuse what the notifier did not sign.
+    authors=("notifier",),
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from services.directory import bootstrap
+from services.directory.domain.errors import AlreadyExists
 from services.directory.entrypoints import cli
 from services.directory.entrypoints.http import create_app
 from services.directory.settings import DirectorySettings
@@ -76,4 +77,8 @@ def test_the_development_seed_is_recorded_once(tmp_path: Path) -> None:
     live = {k.key_sha256 for k in app.keys(cli.SEEDER)}
     assert hash_key(plain["hk-central/reception"]) in live
     assert {s.staff_id for s in app.staff(cli.SEEDER)} >= {"hk-central/leader-1", "group/company-leader"}
+    # one hash, one key entity: readers keep keys by hash, the compacted topic one state per key id
+    with pytest.raises(AlreadyExists):
+        app.issue_key(cli.SEEDER, "hk-central/copy", "hk-central", ["receptionist"], None, "again", T0,
+                      raw_key=plain["hk-central/reception"])  # fmt: skip
     app.close()

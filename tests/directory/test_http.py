@@ -221,3 +221,27 @@ def test_a_person_s_mail_language_is_set_changed_cleared_and_published(env) -> N
     old = staff[0].model_dump(mode="json")
     del old["payload"]["language"]
     assert StaffMemberChanged.model_validate(old).payload.language is None
+
+
+def test_an_auditor_reads_every_change_of_an_office_and_a_department_with_what_it_became(env) -> None:
+    """The directory's topic keeps only each entity's latest state (compacted): its store is the history
+    of who changed what and why, and the group's auditor reads it."""
+    client, keys, _ = env
+    setup_offices(client, keys)
+    client.patch("/offices/hk-central", headers=h(keys, "group/admin"), json={"units_served": 2500, "reason": "towers"})
+    made = client.post("/offices/hk-central/departments", headers=h(keys, "hk-central/manager"),
+                       json={"code": "engineering", "name": "Eng", "reason": "new team"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    client.patch("/offices/hk-central/departments/engineering", headers=h(keys, "hk-central/manager"),
+                 json={"active": False, "reason": "merged"})  # fmt: skip
+    office = client.get("/offices/hk-central/history", headers=h(keys, "group/auditor")).json()
+    assert [(c["by"], c["reason"], c["after"]["units_served"]) for c in office] == [
+        ("group/admin", "opened", 1000),
+        ("group/admin", "towers", 2500),
+    ]
+    department = client.get("/offices/hk-central/departments/engineering/history", headers=h(keys, "group/auditor"))
+    assert [(c["reason"], c["after"]["active"]) for c in department.json()] == [("new team", True), ("merged", False)]
+    assert (
+        client.get("/offices/hk-central/departments/nope/history", headers=h(keys, "group/auditor")).status_code == 404
+    )
+    assert client.get("/offices/hk-central/history", headers=h(keys, "kln-east/manager")).status_code == 404

@@ -39,6 +39,8 @@ def test_deliveries_are_counted_by_outcome_as_they_happen() -> None:
     found = _values(counts)
     assert found[("notifier_stale_records_total", ())] == 3
     assert found[("notifier_ledger_forgotten_total", ())] == 7
+    counts.operator_refused = 3  # operator records the notifier did not sign (adapters/operator_log.py)
+    assert _values(counts)[("notifier_operator_records_refused_total", ())] == 3
     counts.sent += 1  # read at the next scrape, not frozen at registration
     assert b'notifier_deliveries_total{outcome="sent"} 6.0' in render(registry)
 

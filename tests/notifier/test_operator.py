@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from services.notifier.adapters.operator_log import RetryDesk
+from services.notifier.adapters.operator_log import RetryDesk, operator_record
 from services.notifier.application import Notifier, Origin
 from services.notifier.domain import messages
 from services.notifier.domain.directory import Channel
@@ -20,6 +20,7 @@ from services.notifier.domain.failures import (
     SENT,
     Dismissed,
     OperatorRecord,
+    RefusedRecord,
     RetryFinished,
     RetryRequested,
     fold,
@@ -29,10 +30,14 @@ from services.notifier.domain.failures import (
 from services.notifier.entrypoints import operator
 from services.notifier.entrypoints.operator import describe, line, retry_refusal
 from shared.attention import Refused, dismiss_refusal
+from shared.bus.authors import AuthorCheck, signed
 from shared.clock import utc_now
 from shared.contracts import DeadLetter
 from shared.contracts.deadletter import value_digest
+from shared.contracts.topics import NOTIFIER_OPERATOR
 from shared.contracts.wire import WireMessage
+from shared.signing import ServiceSigningKeys
+from tests.fixtures.signing import SIGNERS
 
 from .support import HookReceiver, SmtpSink, major
 from .test_application import ORIGIN, Letters, notifier, wire
@@ -266,7 +271,7 @@ def test_retry_all_open_asks_for_each_retryable_one_and_says_what_it_leaves_out(
     )
     asked: list[UUID] = []
     monkeypatch.setattr(operator, "_failures", lambda: failures)
-    monkeypatch.setattr(operator, "_ask_retry", lambda failure, by, reason: asked.append(failure.id))
+    monkeypatch.setattr(operator, "_ask_retry", lambda failure, by, reason, signer: asked.append(failure.id))
     runner = CliRunner()
     answer = runner.invoke(operator.cli, ["retry", "--all-open", "--by", "ops/alice", "--reason", "relay back"])
     assert answer.exit_code == 0, answer.output
@@ -278,3 +283,73 @@ def test_retry_all_open_asks_for_each_retryable_one_and_says_what_it_leaves_out(
     neither = runner.invoke(operator.cli, ["retry", "--by", "a", "--reason", "b"])
     assert both.exit_code == neither.exit_code == 2 and "give one id, or --all-open" in neither.output
     assert asked == [ids[0]]
+
+
+# -- only what the notifier signed counts: the operator topic's records are signed -------------------
+
+
+def _authors() -> AuthorCheck:
+    return AuthorCheck(ServiceSigningKeys([signer.record for signer in SIGNERS.values()]))
+
+
+def _on_topic(record: OperatorRecord, service: str | None = "notifier") -> WireMessage:
+    unsigned = WireMessage(str(record.letter_id).encode(), write_record(record), [])
+    return signed(SIGNERS[service], NOTIFIER_OPERATOR.name, unsigned) if service else unsigned
+
+
+def test_records_the_notifier_did_not_sign_are_shown_and_count_for_nothing() -> None:
+    authors = _authors()
+    forged_dismissal = Dismissed(letter_id=LETTER, by="mallory", reason="hide it", at=T0)
+    forged_outcome = finished(1, SENT)
+    altered = _on_topic(request(1))
+    altered = WireMessage(altered.key, altered.value.replace(b"mailbox fixed", b"mailbox fixes"), altered.headers)
+    found = [
+        operator_record(authors, "2@1", _on_topic(request(1))),
+        operator_record(authors, "2@2", _on_topic(forged_dismissal, None)),  # unsigned
+        operator_record(authors, "2@3", _on_topic(forged_outcome, "intake")),  # another service's key
+        operator_record(authors, "2@4", altered),  # signed, then changed
+        operator_record(authors, "2@5", WireMessage(None, b"not json", [])),
+    ]
+    records = [r for r in found if not isinstance(r, RefusedRecord)]
+    refused = [r for r in found if isinstance(r, RefusedRecord)]
+    assert records == [request(1)] and [r.where for r in refused] == ["2@2", "2@3", "2@4", "2@5"]
+    [failure] = fold([(LETTER, letter(T0))], records, refused)
+    # the forged dismissal hides nothing, the forged outcome sends nothing: a retry is still pending
+    assert failure.dismissal is None and failure.status == "retry pending" and not failure.redriven
+    assert len(failure.refused) == 3  # the unreadable one names no letter: `list` shows it on its own
+    assert "unsigned record on complaints.notifier.operator" in refused[0].why
+    assert "signed by intake" in refused[1].why and "altered" in refused[2].why
+    assert "dismissed of" in refused[0].describe() and "'mallory'" in refused[0].describe()
+    assert "3 unsigned operator record(s) refused" in line(failure)
+    assert len(describe(failure)["refused"]) == 3
+
+
+async def test_the_worker_takes_a_signed_retry_and_refuses_an_unsigned_or_forged_one(hooks: HookReceiver) -> None:
+    with SmtpSink() as smtp:
+        hooks.failing.add("/sms")
+        letters = Letters()
+        service = notifier(smtp, hooks, letters, attempts=1)
+        original = wire(major("office-a", roles=("leader",)))
+        await service.handle(original, ORIGIN)
+        [(_, letter_id)] = letters.letters
+        hooks.failing.discard("/sms")
+        written: list[tuple[OperatorRecord, int]] = []
+
+        async def fetch(topic: str, partition: int, offset: int) -> WireMessage | None:
+            return original if (topic, partition, offset) == (ORIGIN.topic, ORIGIN.partition, ORIGIN.offset) else None
+
+        async def publish(record: OperatorRecord, partition: int) -> None:
+            written.append((record, partition))
+
+        desk = RetryDesk(service, {ORIGIN.topic: service.handle}, fetch, publish, utc_now, _authors())
+        here = {"letter_id": letter_id, "origin_partition": ORIGIN.partition, "origin_offset": ORIGIN.offset}
+        unsigned = _on_topic(request(1).model_copy(update=here), None)
+        as_intake = _on_topic(request(2).model_copy(update=here), "intake")
+        for n, message in enumerate([unsigned, as_intake, unsigned]):  # the last: the reconciler re-reading it
+            await desk.take(message, Origin(NOTIFIER_OPERATOR.name, 0, n % 2))
+        assert written == [] and len(hooks.to("/sms")) == 1  # only the first, failed, try: nothing resent
+        assert service.counts.operator_refused == 2  # each refused record counted once
+
+        await desk.take(_on_topic(request(3).model_copy(update=here)), Origin(NOTIFIER_OPERATOR.name, 0, 5))
+        assert [(r.outcome, p) for r, p in written] == [(SENT, ORIGIN.partition)]  # type: ignore[union-attr]
+        assert len(hooks.to("/sms")) == 2 and service.counts.retries_sent == 1

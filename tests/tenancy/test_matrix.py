@@ -189,6 +189,10 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("directory", "GET", "/offices/{office_id}"): r({"admin", "group", "auditor", "manager"}, OFFICE),
     ("directory", "PATCH", "/offices/{office_id}"): r({"admin"}, OFFICE, lambda s: {"units_served": 1200, **REASON}),
     ("directory", "GET", "/offices/{office_id}/departments"): r(ANY, LIST),
+    ("directory", "GET", "/offices/{office_id}/history"): r({"admin", "group", "auditor", "manager"}, OFFICE),
+    ("directory", "GET", "/offices/{office_id}/departments/{code}/history"): r(
+        {"admin", "group", "auditor", "manager"}, OFFICE
+    ),
     ("directory", "POST", "/offices/{office_id}/departments"): r(
         {"admin", "manager"}, OFFICE, lambda s: {"code": f"d-{secrets.token_hex(3)}", "name": "D", **REASON}
     ),

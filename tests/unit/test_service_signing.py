@@ -178,7 +178,7 @@ def test_development_keys_are_made_once_and_every_publishing_service_gets_one(tm
     first = ensure_service_keys(env, public, signing_services())
     again = ensure_service_keys(env, public, signing_services())
     assert {s: k.key_id for s, k in first.items()} == {s: k.key_id for s, k in again.items()}
-    assert set(first) == {"intake", "triage", "handling", "sla", "followup", "projection", "directory"}
+    assert set(first) == {"intake", "triage", "handling", "sla", "followup", "projection", "directory", "notifier"}
     assert all(k.record.development for k in first.values())
     assert ServiceSigningKeys.load(public).services() == set(first)
     assert len(ServiceSigningKeys.load(public).records) == len(first)
@@ -193,7 +193,7 @@ def test_production_refuses_missing_and_development_service_keys_and_says_which(
     monkeypatch.delenv("FOLLOWUP_EVENT_SIGNING_KEY", raising=False)
     with pytest.raises(ValueError, match="FOLLOWUP_EVENT_SIGNING_KEY is not set") as refused:
         FollowupSettings(**real, event_signing_keys_file=public)
-    missing = "has no public signing key of directory, followup, handling, intake, projection, sla, triage"
+    missing = "has no public signing key of directory, followup, handling, intake, notifier, projection, sla, triage"
     assert missing in str(refused.value)
 
     signers = {service: new_service_key(service) for service in signing_services()}

@@ -31,6 +31,8 @@ from .. import bootstrap
 from ..adapters.outbound import department_record, key_record, office_record, staff_record
 from ..application import DirectoryApplication
 from ..domain.errors import AlreadyExists, Invalid, NotFound, Refused
+from ..domain.office import Department, Office
+from ..domain.staff import StaffMember
 from ..settings import DirectorySettings
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -130,6 +132,26 @@ class Change(BaseModel):
     role: str | None
     reason: str | None
     at: datetime | None
+    after: dict[str, Any] | None = Field(
+        default=None,
+        description="The entity's whole state after this change, as it was published (a key: its hash only). "
+        "The directory's topic is compacted (only each entity's latest state stays there): this store is "
+        "the history of who changed what and why.",
+    )
+
+
+def published(entity: Any) -> dict[str, Any]:
+    """An entity's state as its event carried it."""
+    record: BaseModel
+    if isinstance(entity, Office):
+        record = office_record(entity)
+    elif isinstance(entity, Department):
+        record = department_record(entity)
+    elif isinstance(entity, StaffMember):
+        record = staff_record(entity)
+    else:
+        record = key_record(entity)
+    return record.model_dump(mode="json")
 
 
 def create_app(
@@ -164,6 +186,13 @@ def create_app(
         except (AlreadyExists, Invalid) as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
 
+    def changes(request: Request, aggregate_id: UUID) -> list[Change]:
+        app = directory(request)
+        return [
+            Change.model_validate(c | {"after": published(app.repository.get(aggregate_id, version=c["version"]))})
+            for c in app.history(aggregate_id)
+        ]
+
     # -- offices ----------------------------------------------------------------------------------
 
     @api.get("/offices", response_model=list[OfficeRecord], responses=RESPONSES)
@@ -194,6 +223,11 @@ def create_app(
             names=None if body.names is None else {str(k): v for k, v in body.names.items()}))  # fmt: skip
         return office_record(changed)
 
+    @api.get("/offices/{office_id}/history", response_model=list[Change], responses=RESPONSES)
+    def office_history(office_id: str, principal: CurrentPrincipal, request: Request) -> list[Change]:
+        """Every change of an office: what it became, who, in which role, why, when."""
+        return changes(request, run(lambda: directory(request).office(principal, office_id)).id)
+
     # -- departments ------------------------------------------------------------------------------
 
     @api.get("/offices/{office_id}/departments", response_model=list[DepartmentRecord], responses=RESPONSES)
@@ -217,6 +251,15 @@ def create_app(
             principal, office_id, code, body.reason, clock(), name=body.name, active=body.active))  # fmt: skip
         return department_record(changed)
 
+    @api.get("/offices/{office_id}/departments/{code}/history", response_model=list[Change], responses=RESPONSES)
+    def department_history(office_id: str, code: str, principal: CurrentPrincipal, request: Request) -> list[Change]:
+        """Every change of a department: what it became, who, in which role, why, when."""
+        run(lambda: directory(request).office(principal, office_id))  # who may read it, as for the office
+        found = [d for d in directory(request).departments(principal, office_id) if d.code == code]
+        if not found:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no department {code!r} in {office_id!r}")
+        return changes(request, found[0].id)
+
     # -- staff ------------------------------------------------------------------------------------
 
     @api.get("/staff", response_model=list[StaffRecord], responses=RESPONSES)
@@ -236,7 +279,7 @@ def create_app(
     def staff_history(staff_id: str, principal: CurrentPrincipal, request: Request) -> list[Change]:
         """Every change of a staff member: what, who, in which role, why, when."""
         member = run(lambda: directory(request).staff_member(principal, staff_id))
-        return [Change.model_validate(c) for c in directory(request).history(member.id)]
+        return changes(request, member.id)
 
     @api.get("/staff/{staff_id:path}", response_model=StaffRecord, responses=RESPONSES)
     def staff_member(staff_id: str, principal: CurrentPrincipal, request: Request) -> StaffRecord:
@@ -277,6 +320,6 @@ def create_app(
     @api.get("/keys/{key_id}/history", response_model=list[Change], responses=RESPONSES)
     def key_history(key_id: UUID, principal: CurrentPrincipal, request: Request) -> list[Change]:
         run(lambda: directory(request).key(principal, key_id))
-        return [Change.model_validate(c) for c in directory(request).history(key_id)]
+        return changes(request, key_id)
 
     return api

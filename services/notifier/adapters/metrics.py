@@ -60,6 +60,13 @@ class CountsCollector(Collector):
         retries.add_metric(["sent"], counts.retries_sent)
         retries.add_metric(["failed"], counts.retries_failed)
         yield retries
+        refused = CounterMetricFamily(
+            "notifier_operator_records_refused",
+            "Records on complaints.notifier.operator the notifier did not sign (forged, altered, or written before "
+            "records were signed): refused, nothing done for them; the operator's `list` shows them.",
+        )
+        refused.add_metric([], counts.operator_refused)
+        yield refused
         updates = CounterMetricFamily(
             "notifier_complainant_updates", "Progress, replies and return-visit invitations for complainants."
         )

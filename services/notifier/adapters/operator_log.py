@@ -3,9 +3,13 @@
 The notifier has no event store, so both halves of an operator's view live on topics: its dead letters
 (`complaints.dead-letters`, those whose `consumer` is the notifier's group; the CloudEvent id is the
 letter's id) and the operators' decisions (`complaints.notifier.operator`, `domain/failures.py`).
-`read_failures` reads both from the start to their ends now; `append` writes one decision and waits for
-the broker. The worker's `RetryDesk` takes each retry request: it reads the original record at its
-origin, hands it to the application's `retry` (the one delivery tried again), and writes the outcome.
+`read_failures` reads both from the start to their ends now; `append` writes one decision, signed with
+the notifier's key, and waits for the broker. The worker's `RetryDesk` takes each retry request the
+notifier signed: it reads the original record at its origin, hands it to the application's `retry` (the
+one delivery tried again), and writes the outcome, signed. A record the notifier did not sign (anyone who
+can write the topic could otherwise have mail resent) is refused by both: the desk logs it, counts it
+(`notifier_operator_records_refused`) and does nothing for it; `read_failures` returns it as refused,
+beside its letter, and the CLI shows it.
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from shared.bus import kafka
+from shared.bus.authors import AuthorCheck, Unauthored, signed
 from shared.clock import Clock
 from shared.contracts import DeadLetter
 from shared.contracts.topics import DEAD_LETTERS, NOTIFIER_OPERATOR, Topic
 from shared.contracts.wire import MalformedMessage, WireMessage, decode_message
+from shared.signing import ServiceSigner
 
 from ..application import Notifier, Origin
 from ..domain.failures import (
     FailedDelivery,
     OperatorRecord,
+    RefusedRecord,
     RetryFinished,
     RetryRequested,
     fold,
@@ -40,8 +47,8 @@ log = logging.getLogger(__name__)
 Handle = Callable[[WireMessage, Origin], Awaitable[None]]
 
 
-async def _read_to_end(servers: str, topic: Topic, timeout: float) -> list[tuple[int, WireMessage]]:
-    """Every record of `topic` up to its end now (partition, message), in each partition's order."""
+async def _read_to_end(servers: str, topic: Topic, timeout: float) -> list[tuple[str, WireMessage]]:
+    """Every record of `topic` up to its end now (`<partition>@<offset>`, message), in each partition's order."""
     reader = kafka.consumer(servers, group_id=None)
     await reader.start()
     try:
@@ -51,7 +58,7 @@ async def _read_to_end(servers: str, topic: Topic, timeout: float) -> list[tuple
         reader.assign(partitions)
         ends = await reader.end_offsets(partitions)
         await reader.seek_to_beginning(*partitions)
-        found: list[tuple[int, WireMessage]] = []
+        found: list[tuple[str, WireMessage]] = []
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while [tp for tp in partitions if await reader.position(tp) < ends[tp]]:
@@ -59,7 +66,7 @@ async def _read_to_end(servers: str, topic: Topic, timeout: float) -> list[tuple
                 raise TimeoutError(f"{topic.name} was not read to its end within {timeout} s")
             for tp, records in (await reader.getmany(timeout_ms=500)).items():
                 found.extend(
-                    (tp.partition, WireMessage(r.key, r.value or b"", list(r.headers)))
+                    (f"{tp.partition}@{r.offset}", WireMessage(r.key, r.value or b"", list(r.headers)))
                     for r in records
                     if r.offset < ends[tp]
                 )
@@ -68,8 +75,35 @@ async def _read_to_end(servers: str, topic: Topic, timeout: float) -> list[tuple
         await reader.stop()
 
 
-async def read_failures(servers: str, consumer: str, timeout: float = 60.0) -> list[FailedDelivery]:
-    """The notifier's (`consumer`: its group) dead letters with the operators' decisions, folded."""
+def operator_record(authors: AuthorCheck, where: str, wire: WireMessage) -> OperatorRecord | RefusedRecord:
+    """The decision a record on the operator topic carries, or a `RefusedRecord` when the notifier did not
+    sign it (or it is no operator record): what it claims is kept, to be shown, never acted on."""
+    try:
+        claimed: OperatorRecord | None = read_record(wire.value or b"")
+    except ValidationError:
+        claimed = None
+    try:
+        authors.check(NOTIFIER_OPERATOR.name, wire)
+    except Unauthored as refused:
+        return RefusedRecord(where, str(refused), claimed)
+    if claimed is None:
+        return RefusedRecord(where, "signed, but no operator record this notifier reads", None)
+    return claimed
+
+
+async def read_failures(
+    servers: str, consumer: str, authors: AuthorCheck, timeout: float = 60.0
+) -> list[FailedDelivery]:
+    """The notifier's (`consumer`: its group) dead letters with the operators' decisions, folded; the
+    decisions the notifier did not sign (`authors`) beside them, refused."""
+    failures, _ = await read_failures_and_refusals(servers, consumer, authors, timeout)
+    return failures
+
+
+async def read_failures_and_refusals(
+    servers: str, consumer: str, authors: AuthorCheck, timeout: float = 60.0
+) -> tuple[list[FailedDelivery], list[RefusedRecord]]:
+    """`read_failures`, and every refused record on the operator topic (those about no letter of ours too)."""
     letters: list[tuple[UUID, DeadLetter]] = []
     for _, wire in await _read_to_end(servers, DEAD_LETTERS, timeout):
         letter_id = wire.header("ce_id")
@@ -83,21 +117,29 @@ async def read_failures(servers: str, consumer: str, timeout: float = 60.0) -> l
             except ValueError:
                 continue
     records: list[OperatorRecord] = []
-    for _, wire in await _read_to_end(servers, NOTIFIER_OPERATOR, timeout):
-        try:
-            records.append(read_record(wire.value))
-        except ValidationError:
-            log.warning("a record on %s that is no operator record: skipped", NOTIFIER_OPERATOR.name)
-    return fold(letters, records)
+    refused: list[RefusedRecord] = []
+    for where, wire in await _read_to_end(servers, NOTIFIER_OPERATOR, timeout):
+        found = operator_record(authors, where, wire)
+        if isinstance(found, RefusedRecord):
+            refused.append(found)
+        else:
+            records.append(found)
+    return fold(letters, records, refused), refused
 
 
-async def append(servers: str, record: OperatorRecord, partition: int) -> None:
-    """Write one decision and return once the broker has it."""
+def signed_record(signer: ServiceSigner | None, record: OperatorRecord) -> WireMessage:
+    """One decision as the notifier writes it: keyed by its letter, signed with the notifier's key."""
+    return signed(signer, NOTIFIER_OPERATOR.name, WireMessage(str(record.letter_id).encode(), write_record(record), []))
+
+
+async def append(servers: str, record: OperatorRecord, partition: int, signer: ServiceSigner) -> None:
+    """Write one decision, signed, and return once the broker has it."""
+    wire = signed_record(signer, record)
     producer = kafka.producer(servers)
     await producer.start()
     try:
         await producer.send_and_wait(
-            NOTIFIER_OPERATOR.name, write_record(record), key=str(record.letter_id).encode(), partition=partition
+            NOTIFIER_OPERATOR.name, wire.value, key=wire.key, partition=partition, headers=wire.headers
         )
     finally:
         await producer.stop()
@@ -140,17 +182,27 @@ class RetryDesk:
     a request older than the age rule's window (`domain/ledger_age.py`) is not taken at all, as the
     ledger may have forgotten it. The original record is retried whatever its age: the operator asked.
     A request taken twice all the same (a crash between the outcome and the ledger's write) finds its
-    delivery `sent` and says so. Dismissals and outcomes need nothing from the worker."""
+    delivery `sent` and says so. Dismissals and outcomes need nothing from the worker.
+
+    With `authors` (the worker always has them), a record the notifier did not sign is refused before
+    anything else: logged with what it claims, counted once (the ledger remembers `operator-refused/
+    <partition>@<offset>`, so the reconciler's re-reading counts it no more), and nothing done for it."""
 
     def __init__(self, service: Notifier, handlers: Mapping[str, Handle], fetch: Fetch, publish: Publish,
-                 clock: Clock) -> None:  # fmt: skip
+                 clock: Clock, authors: AuthorCheck | None = None) -> None:  # fmt: skip
         self.service = service
         self.handlers = handlers
         self.fetch = fetch
         self.publish = publish
         self.clock = clock
+        self.authors = authors
 
     async def take(self, message: WireMessage, origin: Origin) -> None:
+        if self.authors is not None:
+            found = operator_record(self.authors, f"{origin.partition}@{origin.offset}", message)
+            if isinstance(found, RefusedRecord):
+                await self._refuse(found, origin)
+                return
         try:
             record = read_record(message.value)
         except ValidationError:
@@ -173,6 +225,14 @@ class RetryDesk:
                                  at=self.clock())  # fmt: skip
         await self.publish(finished, origin.partition)
         await self.service.ledger.record(key, "taken", origin.partition)  # a failure stops the worker
+
+    async def _refuse(self, refused: RefusedRecord, origin: Origin) -> None:
+        key = f"operator-refused/{refused.where}"
+        if self.service.ledger.outcome(key) is not None:
+            return  # refused (and counted) before
+        self.service.counts.operator_refused += 1
+        log.warning("%s: %s (nothing done)", origin.topic, refused.describe())
+        await self.service.ledger.record(key, "refused", origin.partition)
 
     async def _retry(self, request: RetryRequested) -> str:
         handle = self.handlers.get(request.origin_topic)

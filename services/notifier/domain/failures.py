@@ -7,7 +7,10 @@ outcome (written by the worker that took it), a dismissal (who, why). Nothing is
 module folds the two logs into one `FailedDelivery` per letter, pure, so the CLI and the tests share it.
 
 The operator records are the notifier's own (its CLI writes them, its worker reads them): not an
-integration contract, like its ledger's changelog; versioned all the same (`v`).
+integration contract, like its ledger's changelog; versioned all the same (`v`). Each is signed with the
+notifier's key (the topic's author, shared/signing.py); one that is not (forged, altered, or written
+before records were signed) is a `RefusedRecord`: shown beside its letter, never counted as a retry, an
+outcome or a dismissal, so nobody who can merely write the topic can have mail resent or a failure hidden.
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ class FailedDelivery:
     failures: list[Failure] = field(default_factory=list)
     retries: list[Retry] = field(default_factory=list)
     dismissal: Dismissal | None = None
+    refused: list[RefusedRecord] = field(default_factory=list)  # records about it the notifier did not sign
 
     # -- as `shared.attention` reads a record: a retry is this notifier's redrive ----------------
     @property
@@ -156,12 +160,41 @@ class FailedDelivery:
         return derived_id("notifier-retry", self.id, len(self.retries))
 
 
-def fold(letters: Iterable[tuple[UUID, DeadLetter]], records: Iterable[OperatorRecord]) -> list[FailedDelivery]:
+@dataclass(frozen=True)
+class RefusedRecord:
+    """A record on the operator topic that the notifier did not sign: shown, never acted on."""
+
+    where: str  # `<partition>@<offset>`
+    why: str  # the refusal, e.g. "unsigned record on complaints.notifier.operator (only notifier may write it)"
+    record: OperatorRecord | None  # what it says it is (None: not even an operator record)
+
+    @property
+    def letter_id(self) -> UUID | None:
+        return self.record.letter_id if self.record is not None else None
+
+    def describe(self) -> str:
+        """One line: what it claims (kind, by, reason, when) and why it is refused."""
+        if self.record is None:
+            return f"{self.where}: unreadable record, refused: {self.why}"
+        claims = f"{self.record.kind} of {self.record.letter_id} at {self.record.at.isoformat()}"
+        if isinstance(self.record, RetryRequested | Dismissed):
+            claims += f" by {self.record.by!r} ({self.record.reason!r})"
+        elif isinstance(self.record, RetryFinished):
+            claims += f" ({self.record.outcome!r})"
+        return f"{self.where}: {claims}, refused: {self.why}"
+
+
+def fold(
+    letters: Iterable[tuple[UUID, DeadLetter]],
+    records: Iterable[OperatorRecord],
+    refused: Iterable[RefusedRecord] = (),
+) -> list[FailedDelivery]:
     """One `FailedDelivery` per letter id, oldest first. A letter published twice (at least once)
     counts once; published again after a failed retry (a new `dead_lettered_at`), a second failure.
     Records about letters not (or no longer) seen are ignored; a retry's outcome `sent` stays, even if
     a repeat of the request was later found with nothing to do. Retries are in the order they were
-    asked for and the first dismissal stands, wherever a repeated record landed."""
+    asked for and the first dismissal stands, wherever a repeated record landed. `refused` records
+    (not signed by the notifier) are kept beside their letter and change nothing."""
     found: dict[UUID, FailedDelivery] = {}
     for letter_id, letter in letters:
         failure = Failure(letter.dead_lettered_at, letter.attempts, letter.error)
@@ -182,6 +215,9 @@ def fold(letters: Iterable[tuple[UUID, DeadLetter]], records: Iterable[OperatorR
             known.retries.sort(key=lambda r: r.requested_at)
         elif isinstance(record, Dismissed) and (known.dismissal is None or record.at < known.dismissal.at):
             known.dismissal = Dismissal(record.by, record.reason, record.at)  # the first decision stands
+    for unsigned in refused:
+        if unsigned.letter_id is not None and unsigned.letter_id in found:
+            found[unsigned.letter_id].refused.append(unsigned)
     for record in ordered:
         seen = found.get(record.letter_id)
         if seen is None or not isinstance(record, RetryFinished):

@@ -13,7 +13,11 @@ shows what needs attention: who or what it was for, why it failed, when, after h
 `--all` the history too (sent on a retry, dismissed, with who and why). `retry` asks the worker that
 owns the delivery to try it once more (it reports `sent`, or why not, beside the request); `dismiss`
 records that it needs nothing more. Nothing is deleted. Settings: `KAFKA_BOOTSTRAP_SERVERS`,
-`NOTIFIER_APP_ID` (whose letters), as for the worker.
+`NOTIFIER_APP_ID` (whose letters), as for the worker, and the notifier's signing key
+(`NOTIFIER_EVENT_SIGNING_KEY`; the public keys in `COMPLAINTS_EVENT_SIGNING_KEYS_FILE`): every decision is
+signed with it, and the worker takes only signed ones, so whoever can merely write the topic cannot have
+mail resent. Records the notifier did not sign (forged, altered, or written before records were signed)
+are shown by `list` (a section of their own) and `show` (`refused`), and count for nothing: re-decide.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from typing import Any, NoReturn
 import typer
 
 from shared.attention import Refused, check_who_and_why, dismiss_refusal, redrive_refusal
+from shared.bus.authors import AuthorCheck, signer_from_settings
 from shared.clock import utc_now
+from shared.signing import ServiceSigner
 
-from ..adapters.operator_log import append, read_failures
-from ..domain.failures import RETRYABLE, Dismissed, FailedDelivery, RetryRequested, find
+from ..adapters.operator_log import append, read_failures_and_refusals
+from ..domain.failures import RETRYABLE, Dismissed, FailedDelivery, RefusedRecord, RetryRequested, find
 from ..settings import NotifierSettings
 
 cli = typer.Typer(
@@ -42,9 +48,25 @@ def _settings() -> NotifierSettings:
     return NotifierSettings()
 
 
-def _failures() -> list[FailedDelivery]:
+def _failures_and_refusals() -> tuple[list[FailedDelivery], list[RefusedRecord]]:
     settings = _settings()
-    return asyncio.run(read_failures(settings.kafka_bootstrap_servers, settings.app_id))
+    authors = AuthorCheck.from_settings(settings)
+    return asyncio.run(read_failures_and_refusals(settings.kafka_bootstrap_servers, settings.app_id, authors))
+
+
+def _failures() -> list[FailedDelivery]:
+    return _failures_and_refusals()[0]
+
+
+def _signer() -> ServiceSigner:
+    """The notifier's signing key: a decision the worker would refuse unsigned is not written at all."""
+    signer = signer_from_settings(_settings())
+    if signer is None:
+        refuse(
+            "NOTIFIER_EVENT_SIGNING_KEY is not set: the worker takes only decisions signed with the notifier's "
+            "key (under `make up`: set -a; . <(grep '^NOTIFIER_' .state/dev.env); set +a)"
+        )
+    return signer
 
 
 def refuse(message: str) -> NoReturn:
@@ -81,6 +103,8 @@ def describe(failure: FailedDelivery) -> dict[str, Any]:
         "dismissal": None
         if failure.dismissal is None
         else {"by": failure.dismissal.by, "reason": failure.dismissal.reason, "at": failure.dismissal.at.isoformat()},
+        # records about it the notifier did not sign: what they claim, never acted on
+        "refused": [r.describe() for r in failure.refused],
     }
 
 
@@ -90,6 +114,8 @@ def line(failure: FailedDelivery) -> str:
     if failure.dismissal is not None:
         d = failure.dismissal
         why = f"{why} [dismissed by {d.by} at {d.at.isoformat()}: {d.reason}]"
+    if failure.refused:
+        why = f"{why} [{len(failure.refused)} unsigned operator record(s) refused: `show` them]"
     times = f"{len(failure.failures)} failure(s), {failure.attempts} attempt(s)"
     when = failure.failures[-1].at.isoformat()
     return f"{failure.id}\t{failure.status}\t{failure.subject}\t{when}\t{times}\t{why}"
@@ -112,14 +138,14 @@ def _get(failures: list[FailedDelivery], item_id: str) -> FailedDelivery:
     return found
 
 
-def _ask_retry(failure: FailedDelivery, by: str, reason: str) -> None:
+def _ask_retry(failure: FailedDelivery, by: str, reason: str, signer: ServiceSigner) -> None:
     letter = failure.letter
     request = RetryRequested(
         letter_id=failure.id, request_id=failure.next_request_id(), origin_topic=letter.origin_topic,
         origin_partition=letter.origin_partition, origin_offset=letter.origin_offset, by=by, reason=reason,
         at=utc_now(),
     )  # fmt: skip
-    asyncio.run(append(_settings().kafka_bootstrap_servers, request, letter.origin_partition))
+    asyncio.run(append(_settings().kafka_bootstrap_servers, request, letter.origin_partition, signer))
 
 
 @cli.command("list")
@@ -127,11 +153,16 @@ def list_failures(
     everything: bool = typer.Option(False, "--all", help="The history too: sent on retry, dismissed."),
 ) -> None:
     """The failed deliveries that need an operator (who/what, when, attempts, why)."""
-    failures = [f for f in _failures() if everything or f.needs_attention]
+    found, refused = _failures_and_refusals()
+    failures = [f for f in found if everything or f.needs_attention]
     if not failures:
         typer.echo("no failed deliveries" + ("" if everything else " need attention (--all: history)"))
     for failure in failures:
         typer.echo(line(failure))
+    if refused:
+        typer.echo(f"refused: {len(refused)} operator record(s) the notifier did not sign (never acted on):")
+        for record in refused:
+            typer.echo(f"  {record.describe()}")
 
 
 @cli.command()
@@ -154,6 +185,7 @@ def retry(
         check_who_and_why(by, reason)
     except Refused as refused:
         refuse(str(refused))
+    signer = _signer()
     failures = _failures()
     if item_id is not None:
         failure = _get(failures, item_id)
@@ -172,7 +204,7 @@ def retry(
                 continue
             chosen.append(failure)
     for failure in chosen:
-        _ask_retry(failure, by, reason)
+        _ask_retry(failure, by, reason, signer)
         typer.echo(f"retry of {failure.id} requested; the worker takes it next (`show {failure.id}`: its outcome)")
     if not chosen:
         typer.echo("no failed delivery to retry (none open and retryable)")
@@ -185,13 +217,14 @@ def dismiss(
     reason: str = typer.Option(..., help="Why it needs nothing more (recorded)."),
 ) -> None:
     """Record that a failed delivery needs nothing more (it stays in `list --all`)."""
+    signer = _signer()
     failure = _get(_failures(), item_id)
     try:
         dismiss_refusal(failure, by, reason)
     except Refused as refused:
         refuse(f"{item_id}: {refused}")
     record = Dismissed(letter_id=failure.id, by=by, reason=reason, at=utc_now())
-    asyncio.run(append(_settings().kafka_bootstrap_servers, record, failure.letter.origin_partition))
+    asyncio.run(append(_settings().kafka_bootstrap_servers, record, failure.letter.origin_partition, signer))
     typer.echo(f"{failure.id} dismissed by {by}: {reason}; it stays in `list --all`")
 
 
