@@ -22,13 +22,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from ..domain.sla_clocks import Clock
-from ..domain.view import ComplaintView
+from ..domain.view import ComplaintView, Received, following, last_instant
 
 POSITION_NAME = "read-side"
 SIGNALS_POSITION_NAME = "signal-columns"  # its row says every summary has its signal columns and terms
@@ -165,13 +166,25 @@ def instant_key(instant: datetime) -> str:
         return edge.replace(tzinfo=UTC).isoformat(timespec="microseconds")
 
 
+# The meaning of a stored fold: raise it when the fold changes what it keeps or how it reads an
+# event, so that every summary row written before is folded again from its timeline rows when next
+# touched instead of being carried forward (`StoredView.continued`).
+FOLD_FORMAT = 1
+
+
 @dataclass
 class StoredView(ComplaintView):
     """A complaint's folded view read back from its summary row: every fact and clock, without the
-    timeline (a drill-down rebuilds that from the timeline rows)."""
+    timeline (a drill-down rebuilds that from the timeline rows). It can be carried forward by later
+    events (`continued`): `stored_tail` keeps the ordering keys of the events folded at its last
+    instant, which is all business order needs to place a new event of that instant; `events` holds
+    only the events folded onto it since it was read."""
 
     stored_first_event_at: datetime | None = None
     stored_last_event_at: datetime | None = None
+    # [event_id, type, topic, offset, causation_id] of each event folded at the last instant, in order
+    stored_tail: list[list[Any]] | None = None  # None: a row written before it was kept
+    stored_fold: int = 0  # the FOLD_FORMAT it was written under (0: before formats)
 
     @property
     def first_event_at(self) -> datetime | None:  # type: ignore[override]
@@ -181,16 +194,46 @@ class StoredView(ComplaintView):
     def last_event_at(self) -> datetime | None:  # type: ignore[override]
         return self.stored_last_event_at
 
+    def continued(self, new: Sequence[Received]) -> StoredView | None:
+        """This view with `new` folded on (in place), exactly as a fold of every event would have it,
+        when all of them follow what it holds in business order and it was written under this
+        FOLD_FORMAT; None otherwise (folded nothing: the caller folds the complaint again)."""
+        if self.stored_fold != FOLD_FORMAT or self.stored_tail is None or self.stored_last_event_at is None:
+            return None
+        last = self.stored_last_event_at
+        tail = [
+            Received(event_id, kind, last, {"type": kind, "causation_id": cause}, "", topic, offset)
+            for event_id, kind, topic, offset, cause in self.stored_tail
+        ]
+        ordered = following(tail, new)
+        if ordered is None:
+            return None
+        if not ordered:
+            return self
+        self.fold_on(ordered)
+        end = ordered[-1].occurred_at
+        self.stored_tail = _tail_keys(last_instant([*tail, *ordered] if end == last else ordered))
+        self.stored_last_event_at = end
+        return self
+
 
 _SKIPPED = {"events", "complaint_id", "office_id"}
+_FIELDS = [f.name for f in fields(ComplaintView) if f.name not in _SKIPPED]
 
 
 def folded_json(view: ComplaintView) -> str:
-    """The view's folded state as JSON (dict order kept: the clocks' order is part of the fold)."""
-    data = {f.name: _encode(getattr(view, f.name)) for f in fields(ComplaintView) if f.name not in _SKIPPED}
+    """The view's folded state as JSON (dict order kept: the clocks' order is part of the fold), with
+    what carrying it forward needs (`StoredView.continued`)."""
+    data = {name: _encode(getattr(view, name)) for name in _FIELDS}
     data["stored_first_event_at"] = _encode(view.first_event_at)
     data["stored_last_event_at"] = _encode(view.last_event_at)
+    data["stored_tail"] = view.stored_tail if isinstance(view, StoredView) else _tail_keys(last_instant(view.events))
+    data["stored_fold"] = FOLD_FORMAT
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _tail_keys(events: Sequence[Received]) -> list[list[Any]]:
+    return [[r.event_id, r.type, r.topic, r.offset, r.data.get("causation_id")] for r in events]
 
 
 def stored_view(complaint_id: str, office_id: str, text: str) -> StoredView:
@@ -198,7 +241,12 @@ def stored_view(complaint_id: str, office_id: str, text: str) -> StoredView:
     return StoredView(complaint_id=UUID(complaint_id), office_id=office_id, **data)
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def _encode(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:  # most fields: as they are (asked first, it is most of the time)
+        return value
     if isinstance(value, datetime):
         return {"$t": value.isoformat()}
     if isinstance(value, (set, frozenset)):
@@ -213,6 +261,8 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, dict):
         if len(value) == 1:
             ((tag, inner),) = value.items()
