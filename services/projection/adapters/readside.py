@@ -547,7 +547,7 @@ class ReadSide(TableQueries):
         for subject_id, (view, count) in [*carried.items(), *self._refolded(cursor, touched, refold)]:
             if view.registered:
                 schedules[subject_id] = schedule(view, self.policy)
-            rows.append(self._summary_row(view, count, schedules.get(subject_id)))
+            rows.append(summary_row(view, count, self.policy, schedules.get(subject_id), self._seal))
             views.append(view)
             if subject_id in registered:
                 searchable.append(view)
@@ -595,31 +595,39 @@ class ReadSide(TableQueries):
                     found[subject_id] = (view, row["entries"] + len(new))
         return found
 
-    def _summary_row(self, view: ComplaintView, entries: int, segments: list[Segment] | None = None) -> tuple[Any, ...]:
-        """The summary row (`segments`: the complaint's statistics schedule, when it has one: the
-        instant it violates from is read off it instead of judging the view again)."""
-        violates = violating_since(segments) if segments is not None else violating_from(view, self.policy)
-        return (
-            int(view.registered),
-            view.state,
-            view.severity,
-            view.business_area,
-            view.validity,
-            period_key(view, self.policy, "week"),
-            period_key(view, self.policy, "month"),
-            view.sequence_number,
-            view.office_reference,
-            instant_key(view.received_at) if view.received_at else None,
-            instant_key(violates) if violates else None,
-            entries,
-            self._seal(folded_json(view)),
-            int(registered_late(view, self.policy)),
-            int(bool(view.to_review)),
-            str(view.complaint_id),
-        )
+
+def summary_row(
+    view: ComplaintView,
+    entries: int,
+    policy: Policy,
+    segments: list[Segment] | None = None,
+    seal: Callable[[str], str] = str,
+) -> tuple[Any, ...]:
+    """A complaint's summary row (`SUMMARY_UPDATE`'s parameters; `seal`: how its folded facts are
+    stored). `segments`: its statistics schedule, when it has one: the instant it violates from is
+    read off it instead of judging the view again (`violating_since`)."""
+    violates = violating_since(segments) if segments is not None else violating_from(view, policy)
+    return (
+        int(view.registered),
+        view.state,
+        view.severity,
+        view.business_area,
+        view.validity,
+        period_key(view, policy, "week"),
+        period_key(view, policy, "month"),
+        view.sequence_number,
+        view.office_reference,
+        instant_key(view.received_at) if view.received_at else None,
+        instant_key(violates) if violates else None,
+        entries,
+        seal(folded_json(view)),
+        int(registered_late(view, policy)),
+        int(bool(view.to_review)),
+        str(view.complaint_id),
+    )
 
 
-# A complaint's summary row, from `ReadSide._summary_row` (the column order is that tuple's).
+# A complaint's summary row, from `summary_row` (the column order is that tuple's).
 SUMMARY_UPDATE = (
     "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
     "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
