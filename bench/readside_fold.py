@@ -1,15 +1,17 @@
 """What the projection's read side spends writing one event's rows (issue 10: the latency at half load).
 
-On SQLite. The read side writes each batch's rows and rewrites every touched complaint's summary, statistics and
+The read side writes each batch's rows and rewrites every touched complaint's summary, statistics and
 search rows. This measures that write alone, in one process, without a broker: a store is filled with
 `--complaints` told complaints (the test scenario's stories with their SLA clock events, arriving
 interleaved as a pipeline delivers them: each event after its cause, the complaints `--every` seconds
-apart), then the read side's tables are dropped and written again from the store by `catch_up` in
+apart), then the read side's rows are deleted and written again from the store by `catch_up` in
 batches of each `--batches` size, timed by the process's CPU clock (and, with `--profile FILE`, under
 cProfile, the first batch size only).
 
     .venv/bin/python -m bench.readside_fold                          # 1,000 complaints, batches 1 and 100
     .venv/bin/python -m bench.readside_fold --complaints 3000 --batches 1,100 --profile /tmp/fold.prof
+    .venv/bin/python -m bench.readside_fold --complaints 1000 --store postgres   # a fresh database on the
+                                                              # local test server (bench.system's), dropped after
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from bench.system import postgres_databases
 from services.projection import bootstrap
 from services.projection.adapters.readside import ReadSide
+from services.projection.adapters.tables import POSITION_NAME
 from services.projection.settings import ProjectionSettings
 from shared.contracts import IntegrationEvent
 from shared.contracts.topics import topic_for_event_type
@@ -57,17 +61,20 @@ def arriving(complaints: int, every: float) -> list[IntegrationEvent]:
 
 
 READ_SIDE_TABLES = [
-    *("projection_position", "projection_subjects", "projection_timeline", "projection_chain"),
-    *("projection_hotline", "projection_changes", "projection_search", "projection_unreadable"),
-    *("projection_statistics", "projection_statistics_clocks", "projection_statistics_visits"),
+    *("projection_subjects", "projection_timeline", "projection_chain", "projection_hotline"),
+    *("projection_changes", "projection_search", "projection_unreadable", "projection_statistics"),
+    *("projection_statistics_clocks", "projection_statistics_visits"),
 ]
 
 
-def drop_read_side(app: object) -> None:
+def empty_read_side(app: object) -> None:
+    """Every row of the read side gone and its position back at the start (the tables are kept:
+    dropping them spoils the prepared statements of PostgreSQL's pooled connections)."""
     read = app.read  # type: ignore[attr-defined]
     with read.db.transaction(write=True) as cursor:
         for table in READ_SIDE_TABLES:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("UPDATE projection_position SET notification_id = 0 WHERE name = ?", (POSITION_NAME,))
 
 
 def main() -> None:
@@ -75,11 +82,23 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=1000)
     parser.add_argument("--every", type=float, default=1.0, help="seconds between two complaints' receipts")
     parser.add_argument("--batches", default="1,100", help="read-side batch sizes, comma-separated")
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--profile", type=Path, help="cProfile stats file of the first batch size's write")
     args = parser.parse_args()
     events = arriving(args.complaints, args.every)
-    with tempfile.TemporaryDirectory() as tmp:
-        app = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=Path(tmp)))
+    with tempfile.TemporaryDirectory() as tmp, postgres_databases(args.store == "postgres") as pg:
+        where = (
+            {}
+            if pg is None
+            else {
+                "postgres_host": pg.host,
+                "postgres_port": pg.port,
+                "postgres_user": pg.user,
+                "postgres_password": pg.password,
+                "postgres_dbname": f"{pg.dbname}_projection",  # one of the databases made for the services
+            }
+        )
+        app = bootstrap.application(ProjectionSettings(store=args.store, state_dir=Path(tmp), **where))
         try:
             started = time.perf_counter()
             feed(app, events, batch=500)
@@ -87,7 +106,7 @@ def main() -> None:
             print("| store | batch size | events | CPU s | CPU µs an event | wall s | summaries carried / refolded |")
             print("| --- | --- | --- | --- | --- | --- | --- |")
             for index, size in enumerate(int(x) for x in args.batches.split(",")):
-                drop_read_side(app)
+                empty_read_side(app)
                 read = ReadSide(app, app.policy, batch_size=size)
                 profile = cProfile.Profile() if args.profile and index == 0 else None
                 cpu, wall = time.process_time(), time.perf_counter()
@@ -101,7 +120,7 @@ def main() -> None:
                 folds = getattr(read, "folds", {})  # (before this change: no such count)
                 read.close()
                 print(
-                    f"| sqlite | {size} | {applied} | {cpu:.1f} | {cpu / applied * 1e6:,.0f} | {wall:.1f} | "
+                    f"| {args.store} | {size} | {applied} | {cpu:.1f} | {cpu / applied * 1e6:,.0f} | {wall:.1f} | "
                     f"{folds.get('carried', '-')} / {folds.get('refolded', '-')} |"
                 )
         finally:
