@@ -454,7 +454,8 @@ class ReadSide(TableQueries):
                     )
                 else:
                     touched[subject_id] = office
-                    arrived.setdefault(subject_id, []).append(_received(entry))
+                    if not self.defer_summaries:  # a rebuild folds each complaint once, at its end
+                        arrived.setdefault(subject_id, []).append(_received(entry))
                     if entry["type"] == REGISTERED_TYPE:
                         registered.add(subject_id)
         first: dict[str, tuple[str, str, str]] = {}  # a subject once (its first row: the one DO NOTHING keeps)
