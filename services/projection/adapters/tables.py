@@ -5,7 +5,9 @@
 - `projection_subjects`: one row per complaint (or hotline report): a typed column for every list
   filter (`needs_review`: triage's review flag, not yet settled by a person's override), the instant
   it starts to violate the record rule if nothing else happens, and the folded
-  facts as JSON (encrypted like the store's events when the store has a cipher).
+  facts as JSON (encrypted like the store's events when the store has a cipher), with their fold
+  format and the ordering keys of the events folded at the last instant, so that later events can be
+  folded onto them (`StoredView.continued`) instead of refolding the complaint's timeline.
 - `projection_timeline`: one row per recorded event; a complaint's view is rebuilt from its rows.
 - `projection_chain`: each office's hash-chain links, one per position (UNIQUE office and position:
   the database refuses a second event at a position, and the head is MAX(position)); indexed by
