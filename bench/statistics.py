@@ -27,7 +27,7 @@ from typing import Any
 import typer
 
 from services.projection import bootstrap
-from services.projection.adapters.readside import SUMMARY_UPDATE, ReadSide
+from services.projection.adapters.readside import SUMMARY_UPDATE, ReadSide, summary_row
 from services.projection.adapters.statistics_tables import write_shares
 from services.projection.adapters.tables import folded_json, stored_view
 from services.projection.domain.records import COMPLAINT
@@ -130,7 +130,7 @@ def fill(settings: ProjectionSettings, complaints: int, offices: int, batch: int
                 [(str(v.complaint_id), COMPLAINT, v.office_id) for v in views],
             )
             # the read side's own summary row of each (as `ReadSide._summarise`)
-            cursor.executemany(SUMMARY_UPDATE, [read._summary_row(v, 0) for v in views])
+            cursor.executemany(SUMMARY_UPDATE, [summary_row(v, 0, read.policy, seal=read._seal) for v in views])
             write_shares(cursor, views, read.policy, read.secret)
     app.close()
     return time.perf_counter() - started

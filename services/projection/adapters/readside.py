@@ -36,9 +36,10 @@ from ..domain.records import COMPLAINT, HOTLINE, Record
 from ..domain.search import complaint_terms
 from ..domain.signals import quote_tokens, registered_late
 from ..domain.statistics import period_key
-from ..domain.view import ComplaintView
+from ..domain.statistics_rows import Segment, schedule, violating_since
+from ..domain.view import ComplaintView, Received
 from ..domain.violation_time import violating_from
-from .readside_queries import Change, Filters, TableQueries
+from .readside_queries import CHUNK, Change, Filters, TableQueries
 from .sql import RETRYABLE, Cursor, Database, retrying
 from .statistics_tables import StatisticsQueries, write_shares
 from .statistics_tables import schema as statistics_schema
@@ -91,6 +92,7 @@ class ReadSide(TableQueries):
         # search terms are keyed hashes under a key of their own, derived from the store's
         self.search_key = hmac.new(key, b"projection-search-terms", hashlib.sha256).digest() if key else None
         self.applied = 0  # notifications this process applied (start-up is measured by it)
+        self.folds = {"carried": 0, "refolded": 0}  # summaries carried forward / refolded (bench.readside_fold)
         # The complainant digest in the statistics is keyed by the store's cipher key, when it has one.
         self.secret = str((getattr(app, "env", None) or {}).get("CIPHER_KEY") or "").encode("utf-8")
         self.stats = StatisticsQueries(self.db)
@@ -398,6 +400,7 @@ class ReadSide(TableQueries):
         hotline: list[tuple[Any, ...]] = []
         touched: dict[str, str] = {}
         registered: set[str] = set()  # complaints whose form (what search finds them by) came now
+        arrived: dict[str, list[Received]] = {}  # each complaint's events among these
         for notification, event in events:
             subject_id = str(event.originator_id)
             if isinstance(event, Record.Opened):
@@ -451,6 +454,8 @@ class ReadSide(TableQueries):
                     )
                 else:
                     touched[subject_id] = office
+                    if not self.defer_summaries:  # a rebuild folds each complaint once, at its end
+                        arrived.setdefault(subject_id, []).append(_received(entry))
                     if entry["type"] == REGISTERED_TYPE:
                         registered.add(subject_id)
         first: dict[str, tuple[str, str, str]] = {}  # a subject once (its first row: the one DO NOTHING keeps)
@@ -487,7 +492,7 @@ class ReadSide(TableQueries):
             unreadable,
         )
         if not self.defer_summaries:
-            self._summarise(cursor, touched, registered)
+            self._summarise(cursor, touched, registered, arrived)
 
     def traces_at(self, positions: Sequence[int]) -> list[str | None]:
         """The traces the events at these store positions were recorded under (read only when
@@ -524,45 +529,106 @@ class ReadSide(TableQueries):
             after = rows[-1]["subject_id"]
             yield len(rows)
 
-    def _summarise(self, cursor: Cursor, touched: dict[str, str], registered: set[str]) -> None:
-        """Refold every touched complaint from its own timeline rows and rewrite its summary row, its
-        statistics rows, and its search terms when its registration is among the new events."""
+    def _summarise(
+        self,
+        cursor: Cursor,
+        touched: dict[str, str],
+        registered: set[str],
+        arrived: dict[str, list[Received]] | None = None,
+    ) -> None:
+        """Rewrite every touched complaint's summary row, its statistics rows, and its search terms
+        when its registration is among the new events: its stored fold carried forward by the events
+        that `arrived` (`_carried_forward`), else refolded from all its own timeline rows."""
+        carried = self._carried_forward(cursor, touched, arrived) if arrived else {}
         rows, views, searchable = [], [], []
-        for subject_id, entries in self._received_of(cursor, list(touched)):
-            if not entries:  # every event of it unreadable: nothing to fold (as a live batch)
-                continue
-            view = ComplaintView.of_received(UUID(subject_id), touched[subject_id], entries)
-            rows.append(self._summary_row(view, len(entries)))
+        schedules: dict[str, list[Segment]] = {}  # each registered complaint judged once, for both
+        refold = [s for s in touched if s not in carried]
+        self.folds["carried"] += len(carried)
+        self.folds["refolded"] += len(refold)
+        for subject_id, (view, count) in [*carried.items(), *self._refolded(cursor, touched, refold)]:
+            if view.registered:
+                schedules[subject_id] = schedule(view, self.policy)
+            rows.append(summary_row(view, count, self.policy, schedules.get(subject_id), self._seal))
             views.append(view)
             if subject_id in registered:
                 searchable.append(view)
         self._index_terms(cursor, searchable)
-        write_shares(cursor, views, self.policy, self.secret)  # the statistics: old share out, new in
+        # the statistics: old share out, new in (with the schedules the summary rows judged by)
+        write_shares(cursor, views, self.policy, self.secret, schedules)
         cursor.executemany(SUMMARY_UPDATE, rows)
 
-    def _summary_row(self, view: ComplaintView, entries: int) -> tuple[Any, ...]:
-        violates = violating_from(view, self.policy)
-        return (
-            int(view.registered),
-            view.state,
-            view.severity,
-            view.business_area,
-            view.validity,
-            period_key(view, self.policy, "week"),
-            period_key(view, self.policy, "month"),
-            view.sequence_number,
-            view.office_reference,
-            instant_key(view.received_at) if view.received_at else None,
-            instant_key(violates) if violates else None,
-            entries,
-            self._seal(folded_json(view)),
-            int(registered_late(view, self.policy)),
-            int(bool(view.to_review)),
-            str(view.complaint_id),
-        )
+    def _refolded(
+        self, cursor: Cursor, touched: dict[str, str], subject_ids: list[str]
+    ) -> Iterator[tuple[str, tuple[ComplaintView, int]]]:
+        """Each complaint folded from all its timeline rows, with how many it has."""
+        for subject_id, entries in self._received_of(cursor, subject_ids):
+            if entries:  # every event of it unreadable: nothing to fold (as a live batch)
+                view = ComplaintView.of_received(UUID(subject_id), touched[subject_id], entries)
+                yield subject_id, (view, len(entries))
+
+    def _carried_forward(
+        self, cursor: Cursor, touched: dict[str, str], arrived: dict[str, list[Received]]
+    ) -> dict[str, tuple[ComplaintView, int]]:
+        """The complaints whose stored fold can be carried forward by the events that arrived, each
+        with its new count of timeline rows: those whose summary row folded every timeline row but
+        these (its `entries` and the new ones are all its rows: none was written without a summary, as
+        a rebuild's deferred ones are), whose fold reads back, and whose new events all follow it in
+        business order (`StoredView.continued`). A fold is never carried forward on a doubt: the
+        others are refolded from their timeline rows, as before."""
+        found: dict[str, tuple[ComplaintView, int]] = {}
+        subject_ids = [s for s in touched if s in arrived]
+        for start in range(0, len(subject_ids), CHUNK):
+            chunk = subject_ids[start : start + CHUNK]
+            for row in cursor.all(
+                "SELECT s.subject_id, s.entries, s.folded, (SELECT COUNT(*) FROM projection_timeline AS t "
+                "WHERE t.subject_id = s.subject_id) AS timeline FROM projection_subjects AS s "
+                f"WHERE s.subject_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                subject_id, new = row["subject_id"], arrived[row["subject_id"]]
+                if row["folded"] is None or not row["entries"] or row["entries"] + len(new) != row["timeline"]:
+                    continue
+                try:
+                    view = stored_view(subject_id, touched[subject_id], self._open(row["folded"])).continued(new)
+                except Exception:  # unreadable, or of another shape: refolded from its rows instead
+                    continue
+                if view is not None:
+                    found[subject_id] = (view, row["entries"] + len(new))
+        return found
 
 
-# A complaint's summary row, from `ReadSide._summary_row` (the column order is that tuple's).
+def summary_row(
+    view: ComplaintView,
+    entries: int,
+    policy: Policy,
+    segments: list[Segment] | None = None,
+    seal: Callable[[str], str] = str,
+) -> tuple[Any, ...]:
+    """A complaint's summary row (`SUMMARY_UPDATE`'s parameters; `seal`: how its folded facts are
+    stored). `segments`: its statistics schedule, when it has one: the instant it violates from is
+    read off it instead of judging the view again (`violating_since`)."""
+    violates = violating_since(segments) if segments is not None else violating_from(view, policy)
+    return (
+        int(view.registered),
+        view.state,
+        view.severity,
+        view.business_area,
+        view.validity,
+        period_key(view, policy, "week"),
+        period_key(view, policy, "month"),
+        view.sequence_number,
+        view.office_reference,
+        instant_key(view.received_at) if view.received_at else None,
+        instant_key(violates) if violates else None,
+        entries,
+        seal(folded_json(view)),
+        int(registered_late(view, policy)),
+        int(bool(view.to_review)),
+        str(view.complaint_id),
+    )
+
+
+# A complaint's summary row, from `summary_row` (the column order is that tuple's).
 SUMMARY_UPDATE = (
     "UPDATE projection_subjects SET registered = ?, state = ?, severity = ?, business_area = ?, "
     "validity = ?, week = ?, month = ?, sequence_number = ?, office_reference = ?, received_key = ?, "
@@ -576,6 +642,20 @@ def _position(cursor: Cursor, lock: bool = False) -> int:
         (POSITION_NAME,),
     )
     return int(row["notification_id"]) if row else 0
+
+
+def _received(entry: dict[str, Any]) -> Received:
+    """A recorded entry as the fold reads it (what `_received_of` makes of its timeline row)."""
+    data = json.loads(entry["event_json"])
+    return Received(
+        event_id=entry["event_id"],
+        type=data["type"],
+        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        data=data,
+        digest=entry["digest"],
+        topic=entry["topic"],
+        offset=int(entry["offset"]),
+    )
 
 
 def _payload(entry: dict[str, Any]) -> dict[str, Any]:

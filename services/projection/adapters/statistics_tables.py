@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from ..domain.policy import Policy
 from ..domain.statistics import Tallies, shaped
-from ..domain.statistics_rows import STEPS, clock_shares, schedule, standing
+from ..domain.statistics_rows import STEPS, Segment, clock_shares, schedule, standing
 from ..domain.view import ComplaintView
 from .sql import SQLITE, Cursor, Database
 from .tables import instant_key
@@ -122,12 +122,17 @@ _COLUMNS = (
 
 
 def share_rows(
-    views: Iterable[ComplaintView], policy: Policy, secret: bytes
+    views: Iterable[ComplaintView],
+    policy: Policy,
+    secret: bytes,
+    schedules: Mapping[str, list[Segment]] | None = None,
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows of each complaint's share: its segments, its clocks and its return visits."""
+    """The rows of each complaint's share: its segments, its clocks and its return visits
+    (`schedules`: a registered complaint's `schedule`, by its id, when the caller made it already)."""
     rows: list[tuple[Any, ...]] = []
     clocks: list[tuple[Any, ...]] = []
     visits: list[tuple[Any, ...]] = []
+    made = schedules or {}
     for view in views:
         subject = str(view.complaint_id)
         facts = standing(view, policy, secret)
@@ -150,7 +155,7 @@ def share_rows(
             last.isoformat() if last else None,
             instant_key(last) if last else None,
         )
-        segments = schedule(view, policy) if facts.registered else []
+        segments = (made.get(subject) or schedule(view, policy)) if facts.registered else []
         keyed = {_key(s.since, SINCE_EVER): s.judged for s in segments}  # two instants of one key: the later
         since = list(keyed)
         for start, until in zip(since, [*since[1:], UNTIL_EVER][: len(since)], strict=True):
@@ -169,13 +174,19 @@ def share_rows(
     return rows, clocks, visits
 
 
-def write_shares(cursor: Cursor, views: Sequence[ComplaintView], policy: Policy, secret: bytes) -> None:
-    """Replace the shares of these complaints (in the caller's transaction)."""
+def write_shares(
+    cursor: Cursor,
+    views: Sequence[ComplaintView],
+    policy: Policy,
+    secret: bytes,
+    schedules: Mapping[str, list[Segment]] | None = None,
+) -> None:
+    """Replace the shares of these complaints (in the caller's transaction; `schedules` as `share_rows`)."""
     ids = [(str(v.complaint_id),) for v in views]
     cursor.executemany("DELETE FROM projection_statistics WHERE subject_id = ?", ids)
     cursor.executemany("DELETE FROM projection_statistics_clocks WHERE subject_id = ?", ids)
     cursor.executemany("DELETE FROM projection_statistics_visits WHERE subject_id = ?", ids)
-    rows, clocks, visits = share_rows(views, policy, secret)
+    rows, clocks, visits = share_rows(views, policy, secret, schedules)
     marks = ", ".join("?" * (len(STEP_COLUMNS) + 22))
     cursor.executemany(f"INSERT INTO projection_statistics ({_COLUMNS}) VALUES ({marks})", rows)
     cursor.executemany(

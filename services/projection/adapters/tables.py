@@ -5,7 +5,9 @@
 - `projection_subjects`: one row per complaint (or hotline report): a typed column for every list
   filter (`needs_review`: triage's review flag, not yet settled by a person's override), the instant
   it starts to violate the record rule if nothing else happens, and the folded
-  facts as JSON (encrypted like the store's events when the store has a cipher).
+  facts as JSON (encrypted like the store's events when the store has a cipher), with their fold
+  format and the ordering keys of the events folded at the last instant, so that later events can be
+  folded onto them (`StoredView.continued`) instead of refolding the complaint's timeline.
 - `projection_timeline`: one row per recorded event; a complaint's view is rebuilt from its rows.
 - `projection_chain`: each office's hash-chain links, one per position (UNIQUE office and position:
   the database refuses a second event at a position, and the head is MAX(position)); indexed by
@@ -22,13 +24,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from ..domain.sla_clocks import Clock
-from ..domain.view import ComplaintView
+from ..domain.view import ComplaintView, Received, following, last_instant
 
 POSITION_NAME = "read-side"
 SIGNALS_POSITION_NAME = "signal-columns"  # its row says every summary has its signal columns and terms
@@ -165,13 +168,25 @@ def instant_key(instant: datetime) -> str:
         return edge.replace(tzinfo=UTC).isoformat(timespec="microseconds")
 
 
+# The meaning of a stored fold: raise it when the fold changes what it keeps or how it reads an
+# event, so that every summary row written before is folded again from its timeline rows when next
+# touched instead of being carried forward (`StoredView.continued`).
+FOLD_FORMAT = 1
+
+
 @dataclass
 class StoredView(ComplaintView):
     """A complaint's folded view read back from its summary row: every fact and clock, without the
-    timeline (a drill-down rebuilds that from the timeline rows)."""
+    timeline (a drill-down rebuilds that from the timeline rows). It can be carried forward by later
+    events (`continued`): `stored_tail` keeps the ordering keys of the events folded at its last
+    instant, which is all business order needs to place a new event of that instant; `events` holds
+    only the events folded onto it since it was read."""
 
     stored_first_event_at: datetime | None = None
     stored_last_event_at: datetime | None = None
+    # [event_id, type, topic, offset, causation_id] of each event folded at the last instant, in order
+    stored_tail: list[list[Any]] | None = None  # None: a row written before it was kept
+    stored_fold: int = 0  # the FOLD_FORMAT it was written under (0: before formats)
 
     @property
     def first_event_at(self) -> datetime | None:  # type: ignore[override]
@@ -181,48 +196,75 @@ class StoredView(ComplaintView):
     def last_event_at(self) -> datetime | None:  # type: ignore[override]
         return self.stored_last_event_at
 
+    def continued(self, new: Sequence[Received]) -> StoredView | None:
+        """This view with `new` folded on (in place), exactly as a fold of every event would have it,
+        when all of them follow what it holds in business order and it was written under this
+        FOLD_FORMAT; None otherwise (folded nothing: the caller folds the complaint again)."""
+        if self.stored_fold != FOLD_FORMAT or self.stored_tail is None or self.stored_last_event_at is None:
+            return None
+        last = self.stored_last_event_at
+        tail = [
+            Received(event_id, kind, last, {"type": kind, "causation_id": cause}, "", topic, offset)
+            for event_id, kind, topic, offset, cause in self.stored_tail
+        ]
+        ordered = following(tail, new)
+        if ordered is None:
+            return None
+        if not ordered:
+            return self
+        self.fold_on(ordered)
+        end = ordered[-1].occurred_at
+        self.stored_tail = _tail_keys(last_instant([*tail, *ordered] if end == last else ordered))
+        self.stored_last_event_at = end
+        return self
+
 
 _SKIPPED = {"events", "complaint_id", "office_id"}
+_FIELDS = [f.name for f in fields(ComplaintView) if f.name not in _SKIPPED]
 
 
 def folded_json(view: ComplaintView) -> str:
-    """The view's folded state as JSON (dict order kept: the clocks' order is part of the fold)."""
-    data = {f.name: _encode(getattr(view, f.name)) for f in fields(ComplaintView) if f.name not in _SKIPPED}
-    data["stored_first_event_at"] = _encode(view.first_event_at)
-    data["stored_last_event_at"] = _encode(view.last_event_at)
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    """The view's folded state as JSON (dict order kept: the clocks' order is part of the fold), with
+    what carrying it forward needs (`StoredView.continued`). Instants, sets and clocks are tagged
+    (`_tagged`), by the encoder's `default`: the C encoder walks the rest."""
+    data = {name: getattr(view, name) for name in _FIELDS}
+    data["stored_first_event_at"] = view.first_event_at
+    data["stored_last_event_at"] = view.last_event_at
+    data["stored_tail"] = view.stored_tail if isinstance(view, StoredView) else _tail_keys(last_instant(view.events))
+    data["stored_fold"] = FOLD_FORMAT
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_tag)
+
+
+def _tail_keys(events: Sequence[Received]) -> list[list[Any]]:
+    return [[r.event_id, r.type, r.topic, r.offset, r.data.get("causation_id")] for r in events]
 
 
 def stored_view(complaint_id: str, office_id: str, text: str) -> StoredView:
-    data = {k: _decode(v) for k, v in json.loads(text).items()}
-    return StoredView(complaint_id=UUID(complaint_id), office_id=office_id, **data)
+    return StoredView(complaint_id=UUID(complaint_id), office_id=office_id, **json.loads(text, object_hook=_tagged))
 
 
-def _encode(value: Any) -> Any:
+_CLOCK_FIELDS = [f.name for f in fields(Clock)]
+
+
+def _tag(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"$t": value.isoformat()}
     if isinstance(value, (set, frozenset)):
         return {"$s": sorted(value)}
     if isinstance(value, Clock):
-        return {"$c": {f.name: _encode(getattr(value, f.name)) for f in fields(Clock)}}
-    if isinstance(value, dict):
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
-    return value
+        return {"$c": {name: getattr(value, name) for name in _CLOCK_FIELDS}}
+    raise TypeError(f"{type(value).__name__} is not kept in a folded view")
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((tag, inner),) = value.items()
-            if tag == "$t":
-                return datetime.fromisoformat(inner)
-            if tag == "$s":
-                return set(inner)
-            if tag == "$c":
-                return Clock(**{k: _decode(v) for k, v in inner.items()})
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
+def _tagged(value: dict[str, Any]) -> Any:
+    """A tagged value back (JSON objects are read innermost first: a clock's instants are already
+    instants when the clock is made)."""
+    if len(value) == 1:
+        ((tag, inner),) = value.items()
+        if tag == "$t":
+            return datetime.fromisoformat(inner)
+        if tag == "$s":
+            return set(inner)
+        if tag == "$c":
+            return Clock(**inner)
     return value

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -143,6 +144,16 @@ def schedule(view: ComplaintView, policy: Policy) -> list[Segment]:
     bounds: list[datetime | None] = [None, *(start for start, _ in segments[1:])]  # the first: since ever
     ends = [*bounds[1:], None]
     return [Segment(start, end, share) for start, end, (_, share) in zip(bounds, ends, segments, strict=True)]
+
+
+def violating_since(segments: Sequence[Segment]) -> datetime | None:
+    """The earliest instant the schedule's complaint violates the record rule (`violation_time.
+    violating_from`, read off the schedule instead of judging the view again: its segments already
+    judge every instant where the violations can change, and they are monotone in `now`)."""
+    for segment in segments:
+        if segment.judged.violations:
+            return segment.since or BEGINNING
+    return None
 
 
 def clock_shares(view: ComplaintView) -> list[ClockShare]:

@@ -13,7 +13,7 @@ breach, so a re-grade never erases a violation that already happened.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,17 @@ from uuid import UUID
 from .policy import Policy, later
 from .sla_clocks import STEP_KINDS, Clock
 
-__all__ = ["STEP_KINDS", "Check", "Clock", "ComplaintView", "Received", "business_order", "summary_of"]
+__all__ = [
+    "STEP_KINDS",
+    "Check",
+    "Clock",
+    "ComplaintView",
+    "Received",
+    "business_order",
+    "following",
+    "last_instant",
+    "summary_of",
+]
 
 RULES = {
     "recorded": "everything recorded",
@@ -119,6 +129,38 @@ def business_order(received: Iterable[Received]) -> list[Received]:
             placed.add(ready.event_id)
             ordered.append(ready)
     return ordered
+
+
+def following(tail: Sequence[Received], new: Iterable[Received]) -> list[Received] | None:
+    """The `new` events in the order a fold of every event would apply them after those already
+    folded, when each comes after all of those in business order; None when one belongs earlier (the
+    caller folds everything again). `tail`: the events folded at the last instant, in their folded
+    order — only they can be overtaken by an event of the same instant (causal order, pipeline stage,
+    Kafka offset decide within an instant); every event of a later instant simply follows."""
+    ordered = business_order(new)
+    if not tail or not ordered:
+        return ordered
+    last = tail[-1].occurred_at
+    if ordered[0].occurred_at < last:
+        return None
+    tied = [r for r in ordered if r.occurred_at == last]
+    if not tied:
+        return ordered
+    merged = business_order([*tail, *tied])
+    if [r.event_id for r in merged[: len(tail)]] != [r.event_id for r in tail]:
+        return None  # a new event of the last instant goes before one already folded
+    return merged[len(tail) :] + ordered[len(tied) :]
+
+
+def last_instant(events: Sequence[Received]) -> list[Received]:
+    """The events of the last instant, in business order (`events` in business order)."""
+    if not events:
+        return []
+    last = events[-1].occurred_at
+    start = len(events)
+    while start > 0 and events[start - 1].occurred_at == last:
+        start -= 1
+    return list(events[start:])
 
 
 @dataclass(frozen=True)
@@ -240,6 +282,13 @@ class ComplaintView:
         self.events.append(r)
         self._apply(r)
         return self
+
+    def fold_on(self, ordered: Iterable[Received]) -> None:
+        """Fold further events, already in the order a whole fold would apply them after those folded
+        (`following`): the facts of `of_received` over all of them, at the cost of the new ones."""
+        for r in ordered:
+            self.events.append(r)
+            self._apply(r)
 
     # -- folding ------------------------------------------------------------------------------
 
