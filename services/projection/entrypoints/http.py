@@ -277,6 +277,7 @@ def create_app(
         between pages neither repeat nor hide one); `total` counts every complaint the filters pass.
         Each filter is an indexed column of the read side; `violating` compares `now` with the
         instant each complaint starts to violate the record rule."""
+        after = after or None  # `after=` (empty): the first page
         if after is not None and offset:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either offset or after, not both")
         projection = projection_of(request)
