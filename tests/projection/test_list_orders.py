@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.projection import bootstrap
-from services.projection.adapters.readside_queries import BadCursor, read_cursor
+from services.projection.adapters.readside_queries import BadCursor, cursor_token, read_cursor
 from services.projection.adapters.tables import LIST_INDEXES
 from services.projection.application import ProjectionApplication
 from services.projection.domain.view import OPEN_STATES, STATES
@@ -131,7 +131,17 @@ def test_a_cursor_of_another_order_or_none_at_all_is_refused(projection: Project
     feed(projection, scenario.events())
     _, token = projection.complaints_page(None, scenario.now, order="newest", limit=3)
     assert token is not None and read_cursor(token, "newest")[0] == 0
-    for order, bad in (("oldest", token), ("newest", "not-a-cursor"), ("newest", token[:-4])):
+    refused = [
+        ("oldest", token),  # another order's
+        ("newest", "not-a-cursor"),
+        ("newest", token[:-4]),
+        ("office", cursor_token("office", 0, ["hk-central", "7", "x"])),  # a text where the number is
+        ("office", cursor_token("office", 0, ["hk-central", 2**70, "x"])),
+        ("newest", cursor_token("newest", 0, ["2026\x00", "x"])),
+        ("newest", cursor_token("newest", 5, ["2026", "x"])),
+        ("newest", cursor_token("newest", 1, ["2026", "x"])),  # the second run has one key
+    ]
+    for order, bad in refused:
         with pytest.raises(BadCursor):
             projection.complaints_page(None, scenario.now, order=order, limit=3, after=bad)
 

@@ -114,6 +114,23 @@ def cursor_token(order: str, run: int, keys: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+NUMBER_KEYS = frozenset({"COALESCE(sequence_number, 0)"})  # the keys that are numbers; the others are texts
+
+
+def _a_key(key: str, value: Any) -> bool:
+    """A value the row's key can hold: a number for a number key (64-bit), else a text PostgreSQL takes
+    (UTF-8, no NUL)."""
+    if key in NUMBER_KEYS:
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_cursor(token: str, order: str) -> tuple[int, list[Any]]:
     try:
         found, run, keys = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
@@ -123,7 +140,8 @@ def read_cursor(token: str, order: str) -> tuple[int, list[Any]]:
         raise BadCursor(f"a cursor of the '{found}' order, not '{order}'")
     if not isinstance(run, int) or not 0 <= run < len(ORDERS[order]) or not isinstance(keys, list):
         raise BadCursor("not a cursor of this list")
-    if len(keys) != len(ORDERS[order][run].keys) or not all(isinstance(k, (str, int)) for k in keys):
+    names = ORDERS[order][run].keys
+    if len(keys) != len(names) or not all(_a_key(name, value) for name, value in zip(names, keys, strict=True)):
         raise BadCursor("not a cursor of this list")
     return run, keys
 
