@@ -133,20 +133,21 @@ class ProjectionApplication(ServiceApplication):
         order: str,
         limit: int,
         after: str | None = None,
+        offset: int = 0,
         search: str | None = None,
         personal: bool = False,
         category: str | None = None,
         **filters: Any,
     ) -> tuple[list[ComplaintView], str | None]:
         """One page of `complaints` in `order` (`readside_queries.ORDERS`: office, newest, oldest,
-        overdue) from the cursor `after`, and the next page's cursor (None: the last page). Keyset
-        paging: the pages stay right while complaints arrive between them. Also `states` (any of
+        overdue) from the cursor `after` (or `offset` rows in), and the next page's cursor (None: the
+        last page). Keyset paging: the pages stay right while complaints arrive between them. Also `states` (any of
         them) and `open` (every state but closed)."""
         terms = self._query(search, personal) if search is not None else None
         if terms is not None and not terms:
             return [], None
         chosen = Filters(office_id, business_area=category, search=terms, personal=personal, **filters)
-        views, token = self.read.page(chosen, now, order, limit, after)
+        views, token = self.read.page(chosen, now, order, limit, after, offset)
         return list(views), token
 
     def complaints_of_person(self, person_id: UUID, limit: int = 500) -> tuple[list[ComplaintView], int]:

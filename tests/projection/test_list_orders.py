@@ -79,6 +79,12 @@ def test_newest_oldest_and_overdue_first_page_by_page(projection: ProjectionAppl
             for v in projection.complaints(None, now, order=order, limit=64, offset=start)
         ]
         assert sliced == whole
+        by_offset = [
+            str(v.complaint_id)
+            for start in range(0, len(whole) + 64, 64)
+            for v in projection.complaints_page(None, now, order=order, limit=64, offset=start)[0]
+        ]
+        assert by_offset == whole
 
 
 def test_several_states_at_once_and_the_open_ones(projection: ProjectionApplication) -> None:

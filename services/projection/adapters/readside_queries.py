@@ -368,17 +368,26 @@ class TableQueries:
         return [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
 
     def page(
-        self, filters: Filters, now: datetime | None, order: str, limit: int, after: str | None = None
+        self,
+        filters: Filters,
+        now: datetime | None,
+        order: str,
+        limit: int,
+        after: str | None = None,
+        offset: int = 0,
     ) -> tuple[list[StoredView], str | None]:
         """One page of the complaints that pass the filters in `order` (`ORDERS`), from the row after
-        the one `after` names (`cursor_token`), and the token of the page after it (None: no more).
-        Each run is read from where the cursor stands by an index range (`LIST_INDEXES`), so a page
-        costs the same however deep it is, and a complaint that arrives between two pages neither
-        pushes one onto the next page twice nor hides one: it lands before or after the cursor."""
+        the one `after` names (`cursor_token`), or `offset` rows in; and the cursor of the page after
+        it (None: no more). Each run is read in its index's order (`LIST_INDEXES`), from where the
+        cursor stands by an index range, so a page by cursor costs the same however deep it is, and a
+        complaint that arrives between two pages neither pushes one onto the next page twice nor hides
+        one: it lands before or after the cursor. By `offset`, the rows skipped are walked in the
+        index (no sort), and a run skipped whole is counted instead."""
         runs = ORDERS[order]
         first, keys = read_cursor(after, order) if after is not None else (0, None)
         where, params = self._where(filters, now)
         found: list[tuple[int, Any]] = []
+        skip = offset
         with self.db.transaction(write=False) as cursor:
             for index in range(first, len(runs)):
                 run = runs[index]
@@ -391,9 +400,14 @@ class TableQueries:
                 columns = ", ".join(f"{key} AS k{n}" for n, key in enumerate(run.keys))
                 rows = cursor.all(
                     f"SELECT subject_id, office_id, folded, {columns} FROM projection_subjects WHERE {clause} "
-                    f"ORDER BY {', '.join(key + way for key in run.keys)} LIMIT ?",
-                    [*args, limit + 1 - len(found)],
+                    f"ORDER BY {', '.join(key + way for key in run.keys)} LIMIT ? OFFSET ?",
+                    [*args, limit + 1 - len(found), skip],
                 )
+                if not rows and skip:  # the whole run is skipped: on past it
+                    counted = cursor.one(f"SELECT COUNT(*) AS n FROM projection_subjects WHERE {clause}", args)
+                    skip = max(0, skip - int(counted["n"] if counted else 0))
+                    continue
+                skip = 0
                 found += [(index, row) for row in rows]
                 if len(found) > limit:
                     break

@@ -163,6 +163,9 @@ REVIEW_INDEXES = [
 # in every query that means them), so a busy office's open queue never scans its closed history. Made
 # at every start with IF NOT EXISTS (on PostgreSQL only those missing: `ReadSide._add_list_indexes`).
 LIST_INDEXES = {
+    # the list's first order (by office and number: its default), which sorted a whole office a page before
+    "projection_subjects_office_order": "ON projection_subjects (kind, office_id, COALESCE(sequence_number, 0), "
+    "subject_id)",
     "projection_subjects_received": "ON projection_subjects (kind, office_id, received_key, subject_id)",
     "projection_subjects_received_group": "ON projection_subjects (kind, received_key, subject_id)",
     "projection_subjects_open_received": "ON projection_subjects (kind, office_id, received_key, subject_id) "

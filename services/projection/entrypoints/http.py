@@ -299,14 +299,12 @@ def create_app(
             own = scope is not None and scope == principal.office_id
             filters |= {"search": q, "personal": own}
         total = projection.count(scope, now, **filters)
-        token = None
-        if offset:
-            views = projection.complaints(scope, now, **filters, order=order, limit=limit, offset=offset)
-        else:
-            try:
-                views, token = projection.complaints_page(scope, now, **filters, order=order, limit=limit, after=after)
-            except BadCursor as error:
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"after: {error}") from None
+        try:
+            views, token = projection.complaints_page(
+                scope, now, **filters, order=order, limit=limit, after=after, offset=offset
+            )
+        except BadCursor as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"after: {error}") from None
         items = [
             ComplaintSummary(
                 complaint_id=v.complaint_id,
