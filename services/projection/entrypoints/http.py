@@ -269,7 +269,7 @@ def create_app(
         ),
         after: str | None = Query(None, max_length=1000, description="The `next` cursor of the page before."),
         limit: Annotated[int, Query(ge=1, le=500, description="Page size (complaints).")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Complaints to skip, in the list's order.")] = 0,
+        offset: Annotated[int, Query(ge=0, le=2**31 - 1, description="Complaints to skip, in the list's order.")] = 0,
     ) -> Page:
         """Complaints, filtered, one page at a time, in `order` (by office, sequence number and id unless
         asked otherwise): `limit` (1-500, default 50), and either `offset` or, better, `after` (the page
