@@ -103,7 +103,7 @@ class ProjectionApplication(ServiceApplication):
         order: str = "office",
     ) -> list[ComplaintView]:
         """The complaints that pass the filters (each a typed, indexed column of the read side), by
-        office, sequence number and id; one page of them when `limit` is given. `search`: words that
+        office, sequence number and id (or in `order`); one page of them when `limit` is given. `search`: words that
         must all be found (reference, id, what it is about, and — with `personal`, for those who may
         see personal data — the complainant's name, phone or e-mail and unit: `domain/search.py`)."""
         filters = Filters(
@@ -141,8 +141,8 @@ class ProjectionApplication(ServiceApplication):
     ) -> tuple[list[ComplaintView], str | None]:
         """One page of `complaints` in `order` (`readside_queries.ORDERS`: office, newest, oldest,
         overdue) from the cursor `after` (or `offset` rows in), and the next page's cursor (None: the
-        last page). Keyset paging: the pages stay right while complaints arrive between them. Also `states` (any of
-        them) and `open` (every state but closed)."""
+        last page). Keyset paging: the pages stay right while complaints arrive between them. Also
+        `states` (any of them) and `open` (every state but closed)."""
         terms = self._query(search, personal) if search is not None else None
         if terms is not None and not terms:
             return [], None

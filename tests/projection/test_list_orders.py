@@ -10,6 +10,7 @@ asked state by state and reached only each state's newest 500.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.projection import bootstrap
-from services.projection.adapters.readside_queries import BadCursor, cursor_token, read_cursor
+from services.projection.adapters.readside_queries import ORDERS, BadCursor, cursor_token, read_cursor
 from services.projection.adapters.tables import LIST_INDEXES
 from services.projection.application import ProjectionApplication
 from services.projection.domain.view import OPEN_STATES, STATES
@@ -150,6 +151,13 @@ def test_a_cursor_of_another_order_or_none_at_all_is_refused(projection: Project
     for order, bad in refused:
         with pytest.raises(BadCursor):
             projection.complaints_page(None, scenario.now, order=order, limit=3, after=bad)
+
+
+def test_the_api_offers_every_order_and_state_there_is() -> None:
+    asked = create_app().openapi()["paths"]["/complaints"]["get"]["parameters"]
+    schemas = {p["name"]: json.dumps(p["schema"]) for p in asked}
+    assert all(f'"{order}"' in schemas["order"] for order in ORDERS)
+    assert all(f'"{state}"' in schemas["state"] for state in STATES) and '"open"' not in schemas["state"]
 
 
 def test_the_list_indexes_are_made_at_start_and_used(projection: ProjectionApplication) -> None:
