@@ -22,12 +22,9 @@ from .domain.queue import Countdown, Level, countdowns, worst
 from .domain.reasons import outstanding
 
 QUEUE_LIMIT = 100  # rows on one page of the queue
-PROJECTION_PAGE = 500  # the most the projection lists at once
 QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
                 "visited", "declined", "explained", "closed", "all")  # fmt: skip
-# "open" is every state but closed; the projection filters one state at a time, so the open queue is
-# asked state by state (a hotline report not registered yet is open too)
-OPEN_STATES = (*(s for s in QUEUE_STATES if s not in ("open", "closed", "all")), "unregistered")
+# "open" is every state but closed (the projection's `open=true`: a complaint not registered yet is open too)
 CONCURRENCY = 8  # histories read at once for a queue or a search
 EARLIER_SHOWN = 10  # the complainant's earlier complaints named by reference on a complaint's page
 
@@ -50,7 +47,6 @@ class QueuePage:
     total: int  # complaints the filters pass, in the projection
     page: int
     pages: int
-    shown: int  # of them, those the pages reach (each state's newest PROJECTION_PAGE)
 
 
 @dataclass
@@ -150,24 +146,29 @@ class DeskApplication:
         page: int = 1,
     ) -> QueuePage:  # fmt: skip
         """One page of the complaints for the person's office (the projection scopes it), each with its
-        clocks: those in violation of the record rule first, then the newest; with `review`, only those
-        triage flagged for a person's review that nobody has settled yet; with `overdue`, only those in
-        violation now (the projection's `violating`)."""
-        filters: dict[str, Any] = {}
+        clocks: one list from the projection in its `overdue` order (those in violation of the record
+        rule first, the longest overdue first, then the soonest due, then those with nothing due, the
+        newest first), a page of it a call; with `review`, only those triage flagged for a person's
+        review that nobody has settled yet; with `overdue`, only those in violation now (the
+        projection's `violating`)."""
+        filters: dict[str, Any] = {"order": "overdue", "limit": QUEUE_LIMIT}
+        if state == "open":
+            filters["open"] = "true"
+        elif state != "all":
+            filters["state"] = state
         if review:
             filters["needs_review"] = "true"
         if overdue:
             filters["violating"] = "true"
-        states = OPEN_STATES if state == "open" else (None if state == "all" else state,)
-        listed = await asyncio.gather(*(self._newest(who, s, filters) for s in states))
-        # by id: a complaint that moved on between two of the calls is listed once
-        items = list({item["complaint_id"]: item for found, _total in listed for item in found}.values())
-        total = sum(t for _found, t in listed)
-        items.sort(key=lambda i: i.get("received_at") or "", reverse=True)
-        items.sort(key=lambda i: not i.get("violations"))  # stable: the overdue first, each group newest first
-        pages = max(1, -(-len(items) // QUEUE_LIMIT))
-        page = min(max(page, 1), pages)
-        items = items[(page - 1) * QUEUE_LIMIT : page * QUEUE_LIMIT]
+        page = max(page, 1)
+        answer = await self.services.get("projection", "/complaints", who, offset=(page - 1) * QUEUE_LIMIT, **filters)
+        total = int(answer.get("total", len(answer["items"])))
+        pages = max(1, -(-total // QUEUE_LIMIT))
+        if page > pages:  # past the end (the list got shorter): its last page
+            page = pages
+            answer = await self.services.get("projection", "/complaints", who, offset=(page - 1) * QUEUE_LIMIT,
+                                             **filters)  # fmt: skip
+        items = list(answer["items"])
         await self._settle_reviews(who, items)
         items = [i for i in items if i.get("needs_review") or not review]
         histories = await self._histories(who, [i["complaint_id"] for i in items])
@@ -179,19 +180,7 @@ class DeskApplication:
         order = [Level.BREACHED, Level.WARNING, Level.OK]
         rows.sort(key=lambda r: (order.index(r.level), r.clocks[0].due_at is None if r.clocks else True,
                                  r.clocks[0].due_at or now if r.clocks else now))  # fmt: skip
-        return QueuePage(rows, total, page, pages, shown=sum(len(found) for found, _total in listed))
-
-    async def _newest(self, who: Credential, state: str | None, filters: dict[str, Any]) -> tuple[list[Any], int]:
-        """The newest complaints in `state` (None: any) the filters pass, up to the projection's page
-        (it lists by office and number, oldest first: where more are listed, the last page is read),
-        and how many there are in all."""
-        answer = await self.services.get("projection", "/complaints", who, state=state, limit=PROJECTION_PAGE,
-                                         **filters)  # fmt: skip
-        total = int(answer.get("total", len(answer["items"])))
-        if total > PROJECTION_PAGE:
-            answer = await self.services.get("projection", "/complaints", who, state=state, limit=PROJECTION_PAGE,
-                                             offset=total - PROJECTION_PAGE, **filters)  # fmt: skip
-        return list(answer["items"]), total
+        return QueuePage(rows, total, page, pages)
 
     async def search(self, who: Credential, text: str, now: datetime) -> tuple[list[QueueRow], int]:
         """Reference, name, phone, unit or any words of the complaint: the projection's search
@@ -201,12 +190,10 @@ class DeskApplication:
         words = " ".join(text.split())
         if not words:
             return [], 0
-        page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit)
+        page = await self.services.get("projection", "/complaints", who, q=words, order="newest",
+                                       limit=self.search_limit)  # fmt: skip
         total = int(page.get("total", len(page["items"])))
-        if total > self.search_limit:  # the projection lists the oldest first: the newest are its last page
-            page = await self.services.get("projection", "/complaints", who, q=words, limit=self.search_limit,
-                                           offset=total - self.search_limit)  # fmt: skip
-        items = sorted(page["items"], key=lambda i: i.get("received_at") or "", reverse=True)
+        items = list(page["items"])
         await self._settle_reviews(who, items)
         histories = await self._histories(who, [i["complaint_id"] for i in items])
         found = []

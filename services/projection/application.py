@@ -98,9 +98,12 @@ class ProjectionApplication(ServiceApplication):
         personal: bool = False,
         limit: int | None = None,
         offset: int = 0,
+        states: tuple[str, ...] = (),
+        open: bool | None = None,
+        order: str = "office",
     ) -> list[ComplaintView]:
         """The complaints that pass the filters (each a typed, indexed column of the read side), by
-        office, sequence number and id; one page of them when `limit` is given. `search`: words that
+        office, sequence number and id (or in `order`); one page of them when `limit` is given. `search`: words that
         must all be found (reference, id, what it is about, and — with `personal`, for those who may
         see personal data — the complainant's name, phone or e-mail and unit: `domain/search.py`)."""
         filters = Filters(
@@ -115,10 +118,37 @@ class ProjectionApplication(ServiceApplication):
             needs_review=needs_review,
             search=self._query(search, personal) if search is not None else None,
             personal=personal,
+            states=states,
+            open=open,
         )
         if filters.search is not None and not filters.search:
             return []  # nothing searchable was typed
-        return list(self.read.summaries(filters, now, limit=limit, offset=offset))
+        return list(self.read.summaries(filters, now, limit=limit, offset=offset, order=order))
+
+    def complaints_page(
+        self,
+        office_id: str | None,
+        now: datetime,
+        *,
+        order: str,
+        limit: int,
+        after: str | None = None,
+        offset: int = 0,
+        search: str | None = None,
+        personal: bool = False,
+        category: str | None = None,
+        **filters: Any,
+    ) -> tuple[list[ComplaintView], str | None]:
+        """One page of `complaints` in `order` (`readside_queries.ORDERS`: office, newest, oldest,
+        overdue) from the cursor `after` (or `offset` rows in), and the next page's cursor (None: the
+        last page). Keyset paging: the pages stay right while complaints arrive between them. Also
+        `states` (any of them) and `open` (every state but closed)."""
+        terms = self._query(search, personal) if search is not None else None
+        if terms is not None and not terms:
+            return [], None
+        chosen = Filters(office_id, business_area=category, search=terms, personal=personal, **filters)
+        views, token = self.read.page(chosen, now, order, limit, after, offset)
+        return list(views), token
 
     def complaints_of_person(self, person_id: UUID, limit: int = 500) -> tuple[list[ComplaintView], int]:
         """Every office's complaints whose registration named this person (the opaque id intake's

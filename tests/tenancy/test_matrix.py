@@ -167,7 +167,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("followup", "POST", "/complaints/{complaint_id}/waivers/{step}/withdrawal"): r(AGREEING, OFFICE, lambda s: REASON),
     ("followup", "GET", "/complaints/{complaint_id}"): r(READERS, OFFICE),
     # projection (reads only); `office=hk-central` asked explicitly is another office's caller's 403
-    ("projection", "GET", "/complaints"): r(READERS, OFFICE, office=HK, q="Chan Tai Man"),
+    ("projection", "GET", "/complaints"): r(READERS, OFFICE, office=HK, q="Chan Tai Man", order="overdue", open="true"),
     ("projection", "GET", "/complaints/{complaint_id}"): r(READERS, OFFICE),
     ("projection", "GET", "/violations"): r(READERS, OFFICE, office=HK),
     ("projection", "GET", "/statistics"): r(READERS, OFFICE, office=HK),

@@ -383,7 +383,7 @@ def create_app(
         if not usable(Page.QUEUE, session.role_set, session.office_id):
             return role_page(request, session, Page.QUEUE)
         state = state if state in QUEUE_STATES else "open"
-        rows, problem, listed = [], None, QueuePage([], 0, 1, 1, 0)
+        rows, problem, listed = [], None, QueuePage([], 0, 1, 1)
         try:
             listed = await desk.queue(session.forwarded, clock(), state, review=review, overdue=overdue, page=page)
             rows = listed.rows

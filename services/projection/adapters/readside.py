@@ -44,6 +44,7 @@ from .sql import RETRYABLE, Cursor, Database, retrying
 from .statistics_tables import StatisticsQueries, write_shares
 from .statistics_tables import schema as statistics_schema
 from .tables import (
+    LIST_INDEXES,
     POSITION_NAME,
     QUOTE_TERMS,
     REVIEW_INDEXES,
@@ -152,6 +153,24 @@ class ReadSide(TableQueries):
         statements += [] if "needs_review" in have else review_columns(postgres=self.db.postgres)
         for statement in [*statements, *SIGNAL_INDEXES, *REVIEW_INDEXES]:
             cursor.execute(statement)
+        self._add_list_indexes(cursor)
+
+    def _add_list_indexes(self, cursor: Cursor) -> None:
+        """The list's indexes (`LIST_INDEXES`): built once on a store that lacks them, then a catalogue
+        look-up at each start. PostgreSQL is asked first: CREATE INDEX IF NOT EXISTS takes a SHARE lock
+        on the table (it waits for the worker's writes) even when the index is there."""
+        missing = dict(LIST_INDEXES)
+        if self.db.postgres:
+            have = {
+                r["indexname"]
+                for r in cursor.all(
+                    "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = 'projection_subjects'"
+                )
+            }
+            missing = {name: body for name, body in missing.items() if name not in have}
+        for name, body in missing.items():
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} {body}")
 
     def _fill_review_column(self, cursor: Cursor) -> None:
         """Once per database: the triaged complaints summarised before the review column existed are

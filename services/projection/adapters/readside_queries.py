@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +55,95 @@ class Filters:
     registered: bool | None = None
     search: Query | None = None  # `domain/search.py`
     personal: bool = False  # may the search match the complainant's name, contact and unit
+    states: tuple[str, ...] = ()  # any of these states (beside `state`, which asks for one)
+    open: bool | None = None  # every state but closed (true), or closed (false)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of a list's order: the rows `where` holds, by `keys`, all one way (so the page after a
+    row is one row-value comparison, an index range: keyset paging, not OFFSET)."""
+
+    where: str
+    keys: tuple[str, ...]
+    descending: bool = False
+
+
+_NEWEST = (
+    Run("received_key IS NOT NULL", ("received_key", "subject_id"), True),
+    Run("received_key IS NULL", ("subject_id",), True),
+)
+# The orders of a list (`GET /complaints?order=`), each one or more runs one after the other. `office`: by
+# office, registration number and id (the list's first order, which internal readers page through);
+# `newest`/`oldest`: by the instant the office received it (a complaint not registered yet, without
+# one, last); `overdue`: by the instant each violates the record rule from (the longest overdue first,
+# then the soonest due), then those with nothing due, newest first.
+ORDERS: dict[str, tuple[Run, ...]] = {
+    "office": (Run("1 = 1", ("office_id", "COALESCE(sequence_number, 0)", "subject_id")),),
+    "newest": _NEWEST,
+    "oldest": (
+        Run("received_key IS NOT NULL", ("received_key", "subject_id")),
+        Run("received_key IS NULL", ("subject_id",)),
+    ),
+    "overdue": (
+        Run("violating_from IS NOT NULL", ("violating_from", "subject_id")),
+        *(Run(f"violating_from IS NULL AND {run.where}", run.keys, run.descending) for run in _NEWEST),
+    ),
+}
+
+
+def order_by(order: str) -> str:
+    """The ORDER BY of a whole order (for OFFSET pages): the run a row is in, then that run's keys (a
+    row's keys of the other runs are NULL: the runs' conditions exclude one another)."""
+    runs = ORDERS[order]
+    if len(runs) == 1:
+        return ", ".join(key + (" DESC" if runs[0].descending else "") for key in runs[0].keys)
+    parts = ["CASE " + " ".join(f"WHEN {run.where} THEN {n}" for n, run in enumerate(runs)) + " END"]
+    for run in runs:
+        parts += [f"CASE WHEN {run.where} THEN {key} END" + (" DESC" if run.descending else "") for key in run.keys]
+    return ", ".join(parts)
+
+
+class BadCursor(ValueError):
+    """An `after` token this list did not give (another order's, or not one at all)."""
+
+
+def cursor_token(order: str, run: int, keys: Sequence[Any]) -> str:
+    """Where the next page starts: the order, the run and the last row's keys (opaque to clients)."""
+    text = json.dumps([order, run, list(keys)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+NUMBER_KEYS = frozenset({"COALESCE(sequence_number, 0)"})  # the keys that are numbers; the others are texts
+
+
+def _a_key(key: str, value: Any) -> bool:
+    """A value the row's key can hold: a number for a number key (64-bit), else a text PostgreSQL takes
+    (UTF-8, no NUL)."""
+    if key in NUMBER_KEYS:
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def read_cursor(token: str, order: str) -> tuple[int, list[Any]]:
+    try:
+        found, run, keys = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError) as error:
+        raise BadCursor("not a cursor of this list") from error
+    if found != order:
+        raise BadCursor(f"a cursor of the '{found}' order, not '{order}'")
+    if not isinstance(run, int) or not 0 <= run < len(ORDERS[order]) or not isinstance(keys, list):
+        raise BadCursor("not a cursor of this list")
+    names = ORDERS[order][run].keys
+    if len(keys) != len(names) or not all(_a_key(name, value) for name, value in zip(names, keys, strict=True)):
+        raise BadCursor("not a cursor of this list")
+    return run, keys
 
 
 class TableQueries:
@@ -202,6 +291,11 @@ class TableQueries:
         if filters.year:
             clauses.append("substr(month, 1, 4) = ?")
             params.append(filters.year)
+        if filters.states:
+            clauses.append(f"state IN ({','.join('?' * len(filters.states))})")
+            params += filters.states
+        if filters.open is not None:  # the literal the partial indexes are made with (LIST_INDEXES)
+            clauses.append("state <> 'closed'" if filters.open else "state = 'closed'")
         if filters.registered is not None:
             clauses.append("registered = ?")
             params.append(int(filters.registered))
@@ -250,10 +344,16 @@ class TableQueries:
         return int(row["n"]) if row else 0
 
     def summaries(
-        self, filters: Filters, now: datetime | None = None, *, limit: int | None = None, offset: int = 0
+        self,
+        filters: Filters,
+        now: datetime | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        order: str = "office",
     ) -> list[StoredView]:
-        """The complaints that pass the filters, by office, sequence number and id; one page of them
-        when `limit` is given."""
+        """The complaints that pass the filters, in `order` (by office, sequence number and id unless
+        asked otherwise); one page of them when `limit` is given (by OFFSET: `page` pages by keyset)."""
         where, params = self._where(filters, now)
         page = ""
         if limit is not None:
@@ -262,10 +362,61 @@ class TableQueries:
         with self.db.transaction(write=False) as cursor:
             rows = cursor.all(
                 f"SELECT subject_id, office_id, folded FROM projection_subjects WHERE {where} AND folded IS NOT NULL "
-                f"ORDER BY office_id, COALESCE(sequence_number, 0), subject_id{page}",
+                f"ORDER BY {order_by(order)}{page}",
                 params,
             )
         return [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for r in rows]
+
+    def page(
+        self,
+        filters: Filters,
+        now: datetime | None,
+        order: str,
+        limit: int,
+        after: str | None = None,
+        offset: int = 0,
+    ) -> tuple[list[StoredView], str | None]:
+        """One page of the complaints that pass the filters in `order` (`ORDERS`), from the row after
+        the one `after` names (`cursor_token`), or `offset` rows in; and the cursor of the page after
+        it (None: no more). Each run is read in its index's order (`LIST_INDEXES`), from where the
+        cursor stands by an index range, so a page by cursor costs the same however deep it is, and a
+        complaint that arrives between two pages neither pushes one onto the next page twice nor hides
+        one: it lands before or after the cursor. By `offset`, the rows skipped are walked in the
+        index (no sort), and a run skipped whole is counted instead."""
+        runs = ORDERS[order]
+        first, keys = read_cursor(after, order) if after is not None else (0, None)
+        where, params = self._where(filters, now)
+        found: list[tuple[int, Any]] = []
+        skip = offset
+        with self.db.transaction(write=False) as cursor:
+            for index in range(first, len(runs)):
+                run = runs[index]
+                clause, args = f"{where} AND folded IS NOT NULL AND {run.where}", list(params)
+                if index == first and keys is not None:
+                    marks = ", ".join("?" * len(keys))
+                    clause += f" AND ({', '.join(run.keys)}) {'<' if run.descending else '>'} ({marks})"
+                    args += keys
+                way = " DESC" if run.descending else ""
+                columns = ", ".join(f"{key} AS k{n}" for n, key in enumerate(run.keys))
+                rows = cursor.all(
+                    f"SELECT subject_id, office_id, folded, {columns} FROM projection_subjects WHERE {clause} "
+                    f"ORDER BY {', '.join(key + way for key in run.keys)} LIMIT ? OFFSET ?",
+                    [*args, limit + 1 - len(found), skip],
+                )
+                if not rows and skip:  # the whole run is skipped: on past it
+                    counted = cursor.one(f"SELECT COUNT(*) AS n FROM projection_subjects WHERE {clause}", args)
+                    skip = max(0, skip - int(counted["n"] if counted else 0))
+                    continue
+                skip = 0
+                found += [(index, row) for row in rows]
+                if len(found) > limit:
+                    break
+        token = None
+        if len(found) > limit:
+            index, last = found[limit - 1]
+            token = cursor_token(order, index, [last[f"k{n}"] for n in range(len(runs[index].keys))])
+        views = [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for _, r in found[:limit]]
+        return views, token
 
     def offices(self) -> list[str]:
         with self.db.transaction(write=False) as cursor:

@@ -158,6 +158,23 @@ REVIEW_INDEXES = [
 ]
 
 
+# The list's orders (`readside_queries.ORDERS`): newest/oldest by receipt, the open queue by the instant
+# each starts to violate. Partial indexes hold the open complaints only (`state <> 'closed'`, written so
+# in every query that means them), so a busy office's open queue never scans its closed history. Made
+# at every start with IF NOT EXISTS (on PostgreSQL only those missing: `ReadSide._add_list_indexes`).
+LIST_INDEXES = {
+    # the list's first order (by office and number: its default), which sorted a whole office a page before
+    "projection_subjects_office_order": "ON projection_subjects (kind, office_id, COALESCE(sequence_number, 0), "
+    "subject_id)",
+    "projection_subjects_received": "ON projection_subjects (kind, office_id, received_key, subject_id)",
+    "projection_subjects_received_group": "ON projection_subjects (kind, received_key, subject_id)",
+    "projection_subjects_open_received": "ON projection_subjects (kind, office_id, received_key, subject_id) "
+    "WHERE state <> 'closed'",
+    "projection_subjects_open_violating": "ON projection_subjects (kind, office_id, violating_from, subject_id) "
+    "WHERE state <> 'closed'",
+}
+
+
 def instant_key(instant: datetime) -> str:
     """An instant as text that sorts as time does (UTC, microseconds, 4-digit year), for SQL
     comparisons; the ends of time, which have no UTC date, saturate."""

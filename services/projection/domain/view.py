@@ -42,6 +42,12 @@ RULES = {
     "return-visit": "everything has a return visit",
 }
 VIOLATING = frozenset({"late", "overdue"})
+# Every state `ComplaintView.state` gives, in the order of the lifecycle (an invalid complaint is
+# `declined`, then `explained` once replied to, then `closed`); every one but `closed` is open.
+STATES = ("unregistered", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
+          "visited", "declined", "explained", "closed")  # fmt: skip
+CLOSED = "closed"
+OPEN_STATES = tuple(s for s in STATES if s != CLOSED)
 
 
 def review_aspect(reason: str) -> str:

@@ -43,8 +43,10 @@ from shared.web import (
 )
 
 from .. import bootstrap, dashboard
+from ..adapters.readside_queries import BadCursor
 from ..application import ProjectionApplication
 from ..domain.errors import ComplaintNotFound, UnknownPeriod
+from ..domain.view import STATES
 from ..settings import ProjectionSettings
 from .reports_http import install_reports
 
@@ -91,6 +93,16 @@ class Page(BaseModel):
     limit: int
     offset: int
     items: list[ComplaintSummary]
+    order: str = Field("office", description="The order the page is in.")
+    next: str | None = Field(
+        None,
+        description="The next page's cursor (`after=`); null on the last page. Stays right while complaints arrive.",
+    )
+
+
+# The states a complaint is in (`ComplaintView.state`), and the orders a list is read in.
+StateName = Literal[STATES]  # type: ignore[valid-type]
+Order = Literal["office", "newest", "oldest", "overdue"]
 
 
 class PersonsComplaint(BaseModel):
@@ -233,7 +245,8 @@ def create_app(
         principal: CurrentPrincipal,
         request: Request,
         office: str | None = None,
-        state: str | None = None,
+        state: list[StateName] | None = Query(None, description="Any of these states (repeat: state=a&state=b)."),
+        open: bool | None = Query(None, description="Every state but closed (true), or only closed (false)."),
         severity: Literal["minor", "important", "major"] | None = None,
         category: str | None = Query(None, description="Business area, e.g. 'sanitation'."),
         validity: Literal["valid", "assisted", "invalid"] | None = None,
@@ -249,17 +262,29 @@ def create_app(
             description="Words that must all be found: reference, id, object, description, request; and the "
             "complainant's name, phone or e-mail and unit for the complaint's own office and auditors.",
         ),
+        order: Order = Query(
+            "office",
+            description="office: by office, number and id; newest / oldest: by when the office received it; "
+            "overdue: the longest overdue first, then the soonest due, then the rest newest first.",
+        ),
+        after: str | None = Query(None, max_length=1000, description="The `next` cursor of the page before."),
         limit: Annotated[int, Query(ge=1, le=500, description="Page size (complaints).")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Complaints to skip, in the list's order.")] = 0,
+        offset: Annotated[int, Query(ge=0, le=2**31 - 1, description="Complaints to skip, in the list's order.")] = 0,
     ) -> Page:
-        """Complaints, filtered, one page at a time (ordered by office, sequence number and id):
-        `limit` (1-500, default 50) and `offset`; `total` counts every complaint the filters pass.
+        """Complaints, filtered, one page at a time, in `order` (by office, sequence number and id unless
+        asked otherwise): `limit` (1-500, default 50), and either `offset` or, better, `after` (the page
+        before's `next`: keyset paging, a page costs the same however deep, and complaints arriving
+        between pages neither repeat nor hide one); `total` counts every complaint the filters pass.
         Each filter is an indexed column of the read side; `violating` compares `now` with the
         instant each complaint starts to violate the record rule."""
+        after = after or None  # `after=` (empty): the first page
+        if after is not None and offset:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either offset or after, not both")
         projection = projection_of(request)
         now = clock()
         filters: dict[str, Any] = {
-            "state": state,
+            "states": tuple(state or ()),
+            "open": open,
             "severity": severity,
             "category": category,
             "validity": validity,
@@ -274,7 +299,12 @@ def create_app(
             own = scope is not None and scope == principal.office_id
             filters |= {"search": q, "personal": own}
         total = projection.count(scope, now, **filters)
-        views = projection.complaints(scope, now, **filters, limit=limit, offset=offset)
+        try:
+            views, token = projection.complaints_page(
+                scope, now, **filters, order=order, limit=limit, after=after, offset=offset
+            )
+        except BadCursor as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"after: {error}") from None
         items = [
             ComplaintSummary(
                 complaint_id=v.complaint_id,
@@ -292,7 +322,7 @@ def create_app(
             )
             for v in views
         ]
-        return Page(total=total, limit=limit, offset=offset, items=items)
+        return Page(total=total, limit=limit, offset=offset, items=items, order=order, next=token)
 
     @api.get("/privacy/persons/{person_id}/complaints", response_model=PersonsComplaints, responses=PROBLEM_RESPONSES)
     def persons_complaints(person_id: UUID, principal: CurrentPrincipal, request: Request) -> PersonsComplaints:
