@@ -278,7 +278,7 @@
         api("/signals", { office }),
         api("/violations", { office, limit: VIOLATIONS_SHOWN }),
         api("/complaints", {
-          office, ...period, violating: state.violatingOnly ? "true" : "",
+          office, ...period, violating: state.violatingOnly ? "true" : "", order: "newest",
           limit: PAGE_SIZE, offset: state.page * PAGE_SIZE,
         }),
         state.groupKey && !office ? api("/statistics/offices") : Promise.resolve(null),
