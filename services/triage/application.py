@@ -155,9 +155,12 @@ class TriageApplication(ServiceApplication):
                 None,
                 at,
             )
+        # Facts heard before the complaint (a cluster, a re-grade request) are applied now; a major one
+        # tells the leaders, naming what made it major.
+        waited = [c for p in triage.pending_regrades if p["severity"] == "major" for c in p["caused_by"]]
         triage.apply_waiting_regrades()
         if triage.severity == "major" and not triage.escalated:
-            self._escalate(triage, rules, "major after facts that arrived before the complaint", [], at)
+            self._escalate(triage, rules, "major after facts that arrived before the complaint", waited, at)
         if judgement.validity != "invalid":
             self._add_to_incident_window(uow, rules, triage, registered, key, incident, persons)
 
@@ -356,7 +359,8 @@ class TriageApplication(ServiceApplication):
                 aspect, value, reason, actor.actor_id, actor.role, now, rules.version, rule_areas(rules)
             )
             if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
-                self._escalate(triage, rules, f"designated major by {actor.actor_id}: {reason}", [], now)
+                designated = f"designated major by {actor.actor_id}: {reason}"
+                self._escalate(triage, rules, designated, [triage.override_event_id], now)
             if aspect == "validity" and outcome == "overridden":
                 decision = triage.judged
                 for noted_under in decision.complainant_keys or [decision.complainant_key]:

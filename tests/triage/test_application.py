@@ -272,6 +272,36 @@ def test_a_supervisor_overrides_with_who_and_why_and_designating_major_regrades(
     assert len(of_type(messages, NotificationRequested)) == 1
 
 
+def test_a_designated_major_and_the_leaders_notice_name_the_override_that_caused_them(triage) -> None:
+    """A person's designation causes the re-grade and the notice, as a cluster causes its members'
+    re-grades: the desk's timeline links each to the override (its "because of:")."""
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+
+    triage.decide("hk-central", complaint.complaint_id, "severity", "major", "VIP owner", SUPERVISOR, T0)
+
+    messages = published(triage, start)
+    [override] = of_type(messages, TriageDecisionOverridden)
+    [regrade] = of_type(messages, SeverityRegraded)
+    [notice] = of_type(messages, NotificationRequested)
+    assert regrade.payload.explanation.caused_by == [override.event_id] and regrade.causation_id == override.event_id
+    assert notice.payload.explanation.caused_by == [override.event_id] and notice.causation_id == override.event_id
+    assert notice.payload.explanation.reason == f"designated major by {SUPERVISOR.actor_id}: VIP owner"
+    assert (regrade.actor.id, notice.actor.id) == (SUPERVISOR.actor_id, "system:triage")
+
+
+def test_a_major_notice_after_facts_heard_before_the_complaint_names_them(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    request = regrade_requested(complaint.complaint_id)
+    feed(triage, request)  # heard first: it waits for the complaint
+    feed(triage, complaint)
+
+    [notice] = of_type(published(triage), NotificationRequested)
+    assert request.event_id in notice.payload.explanation.caused_by
+    assert notice.causation_id == request.event_id
+
+
 def test_an_override_names_the_judgement_it_amends_and_a_category_is_typed(triage) -> None:
     complaint = registered("A corridor light flickers.")
     feed(triage, complaint)
