@@ -93,6 +93,40 @@ def test_days_of_sla_time_in_a_simulated_clock(sla) -> None:
     assert all(m.payload.explanation.caused_by for m in started)
 
 
+def test_a_warning_and_a_breach_say_why_and_name_the_clock_they_are_about(sla) -> None:
+    """Every decision explains itself: a warning or breach carries its reason, the clock's rule and the
+    clock's start as its cause (as the notice beside it does), not only its causation."""
+    complaint = uuid.uuid4()
+    feed(sla, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=1), "important"))
+    sla.tick(T0 + timedelta(days=1))
+
+    messages = [m for m in published(sla) if m.complaint_id == complaint]
+    [resolution] = [m for m in messages if isinstance(m, ClockStarted) and m.payload.clock == "resolution"]
+    decided = [m for m in messages if isinstance(m, DeadlineWarning | DeadlineBreached)]
+    about = [m for m in decided if m.payload.clock == "resolution"]
+    assert [type(m).__name__ for m in about] == ["DeadlineWarning", "DeadlineWarning", "DeadlineBreached"]
+    for m in decided:
+        assert m.payload.explanation is not None and m.payload.explanation.caused_by == [m.causation_id]
+    for m in about:
+        assert m.payload.explanation.caused_by == [resolution.event_id]
+        assert m.payload.explanation.rule == resolution.payload.explanation.rule == "sla.resolution.important@v1"
+    assert about[0].payload.explanation.reason.startswith("resolution clock: 50% of the allowed time used")
+    assert about[-1].payload.explanation.reason.startswith("resolution clock breached (escalation level 1)")
+    notices = [m for m in messages if isinstance(m, NotificationRequested) and m.payload.clock == "resolution"]
+    assert [n.payload.explanation for n in notices] == [m.payload.explanation for m in about]
+
+
+def test_a_warning_or_breach_published_before_explanations_travelled_still_reads(sla) -> None:
+    complaint = uuid.uuid4()
+    feed(sla, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=1), "important"))
+    sla.tick(T0 + timedelta(days=1))
+    for m in published(sla):
+        if isinstance(m, DeadlineWarning | DeadlineBreached):
+            older = m.model_dump(mode="json")
+            del older["payload"]["explanation"]
+            assert type(m).model_validate(older).payload.explanation is None
+
+
 def test_a_restarted_application_fires_what_is_due_once(settings: SlaSettings) -> None:
     first = bootstrap.application(settings)
     complaint = uuid.uuid4()
