@@ -7,10 +7,11 @@ simulated time. Stories: a major complaint breached, reopened, extended and clos
 designates major then judges invalid; a valid one unresolved for a week; a mass incident; a routing
 override. Then, for every decision-type event published:
 
-- an automated one (a service's actor) carries its reason and names at least one causing event, and
-  every event it names is in the complaint's history (its own events, the incident it belongs to);
-- a person's one carries who (a person's actor id) and why (its reason), and the causes it names, if
-  any, are in the history too.
+- an automated one (a service's actor) carries its reason and names at least one causing event on the
+  complaint's history (its own events, the incident it belongs to); a cause in another complaint (the
+  repeat that re-grades an earlier complaint) may be named beside it;
+- a person's one carries who (a person's actor id) and why (its reason);
+- every event named as a cause was published (no dangling id).
 
 The desk's timeline links a decision to its causes by these ids ("because of:"), so an id named and not
 in the history, or none named, is a decision nobody can trace.
@@ -221,6 +222,7 @@ def history_of(history: list[Any], complaint_id: UUID) -> set[UUID]:
 def unexplained(history: list[Any]) -> list[str]:
     """Every decision of `history` that does not explain itself, said why."""
     problems = []
+    published = {e.event_id for e in history}
     for event in history:
         if not isinstance(event, DECISIONS):
             continue
@@ -229,13 +231,15 @@ def unexplained(history: list[Any]) -> list[str]:
         if not isinstance(event, WITHOUT_A_REASON) and (not said or not all(r and r.strip() for r in said)):
             problems.append(f"{what}: no reason")
         named = named_causes(event)
+        if missing := named - published:
+            problems.append(f"{what}: names {sorted(map(str, missing))}, which nobody published")
         members = event.payload.member_complaint_ids if isinstance(event, IncidentClusterDetected) else []
-        known = set().union(*(history_of(history, c) for c in [event.complaint_id, *members]))
-        if missing := named - known:
-            problems.append(f"{what}: names {sorted(map(str, missing))}, not in the complaint's history")
+        timeline = set().union(*(history_of(history, c) for c in [event.complaint_id, *members]))
         if event.actor.role == "system":
             if not named:
                 problems.append(f"{what}: an automated decision naming no cause")
+            elif not named & timeline:
+                problems.append(f"{what}: names no cause on the complaint's history")
         elif event.actor.id.startswith("system:"):
             problems.append(f"{what}: a person's decision without a person")
     return problems
@@ -253,6 +257,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         _unresolved_for_a_week(pipeline)
         _mass_incident(pipeline)
         _routing_overridden(pipeline)
+        _promised_service_repeated(pipeline)
         yield pipeline
     finally:
         pipeline.close()
@@ -332,6 +337,13 @@ def _routing_overridden(p: Pipeline) -> None:
     )
 
 
+def _promised_service_repeated(p: Pipeline) -> None:
+    at = T0 + timedelta(days=22)
+    said = "The cleaning promised in the contract was not done; the rubbish room is dirty."
+    p.publish(registered(said, contact="r@x.hk", at=at))
+    p.publish(registered(said, contact="r@x.hk", at=at + timedelta(hours=1)))  # re-grades the first major
+
+
 # -- the audit ------------------------------------------------------------------------------------------
 
 
@@ -354,8 +366,9 @@ def test_every_notification_names_a_cause_on_the_timeline(run: Pipeline) -> None
     """What the desk found: each notice links to the event that caused it, a person's override included."""
     for notice in run.of(NotificationRequested):
         timeline = history_of(run.history, notice.complaint_id)
-        assert notice.causation_id in timeline
-        assert set(notice.payload.explanation.caused_by) & timeline
+        assert notice.causation_id is not None
+        assert notice.payload.explanation.caused_by
+        assert {notice.causation_id, *notice.payload.explanation.caused_by} & timeline
 
 
 def test_the_audit_finds_a_decision_that_names_no_cause(run: Pipeline) -> None:
@@ -372,7 +385,16 @@ def test_the_audit_finds_a_decision_that_names_no_cause(run: Pipeline) -> None:
     assert unexplained([bare]) == [f"NotificationRequested {notice.event_id} by {notice.actor.id}: an automated "
                                    "decision naming no cause"]  # fmt: skip
     stray = notice.model_copy(update={"causation_id": UUID(int=7)})
-    assert any("not in the complaint's history" in problem for problem in unexplained([stray]))
+    assert any("which nobody published" in problem for problem in unexplained([stray]))
+    elsewhere = [e for e in run.history if e.complaint_id != notice.complaint_id]
+    what = f"NotificationRequested {notice.event_id} by {notice.actor.id}"
+    assert f"{what}: names no cause on the complaint's history" in unexplained([*elsewhere, notice])
+
+
+def test_a_repeat_re_grades_the_earlier_complaint_naming_its_own_registration(run: Pipeline) -> None:
+    [regrade] = [e for e in run.of(SeverityRegraded) if e.payload.criterion == "major.promised-service-repeated"]
+    [earlier] = [r for r in run.of(ComplaintRegistered, regrade.complaint_id)]
+    assert earlier.event_id in regrade.payload.explanation.caused_by
 
 
 def test_a_registration_is_a_first_cause(run: Pipeline) -> None:

@@ -144,6 +144,10 @@ class TriageApplication(ServiceApplication):
                     complaint_id, judgement.business_area, judgement.validity, judgement.promise_mentioned, received
                 )
         for earlier_id in judgement.repeats:  # criterion 1 reaches the earlier complaints too
+            # Caused by this registration and the earlier one's own (the first time it was raised), so
+            # the earlier complaint's timeline links its re-grade to an event it shows.
+            earlier: Triage | None = uow.find(Triage.create_id(earlier_id))
+            raised = [earlier.registered_event_id] if earlier is not None and earlier.triaged else []
             self._regrade(
                 uow,
                 rules,
@@ -151,8 +155,8 @@ class TriageApplication(ServiceApplication):
                 "major",
                 "major.promised-service-repeated",
                 f"major: the promised service was complained of again (complaint {complaint_id})",
-                [event_id],
-                None,
+                [event_id, *raised],
+                event_id,
                 at,
             )
         # Facts heard before the complaint (a cluster, a re-grade request) are applied now; a major one

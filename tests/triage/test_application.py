@@ -153,7 +153,11 @@ def test_a_repeat_complaint_about_a_promise_regrades_the_earlier_one(triage) -> 
     assert regrade.complaint_id == first.complaint_id
     assert (regrade.payload.previous, regrade.payload.severity) == ("minor", "major")
     assert regrade.payload.criterion == "major.promised-service-repeated"
-    assert regrade.payload.explanation.caused_by == [second.event_id]
+    # caused by the repeat and by the earlier complaint's own registration (on its timeline)
+    assert regrade.payload.explanation.caused_by == [second.event_id, first.event_id]
+    assert regrade.causation_id == second.event_id
+    [notice] = [n for n in of_type(messages, NotificationRequested) if n.complaint_id == first.complaint_id]
+    assert notice.payload.explanation.caused_by == [second.event_id, first.event_id]
     assert of_type(messages, ComplaintTriaged)[1].payload.severity == "major"
 
 
