@@ -17,7 +17,14 @@ from services.sla.settings import SlaSettings
 from shared.auth import Principal
 from shared.clock import SimulatedClock
 from shared.contracts.notifications import NotificationRequested
-from shared.contracts.sla import ClockStarted, DeadlineBreached, DeadlineWarning, RegradeRequested
+from shared.contracts.sla import (
+    ClockStarted,
+    DeadlineBreached,
+    DeadlineWarning,
+    ExtensionDecided,
+    ExtensionRequested,
+    RegradeRequested,
+)
 from tests.sla.contract_events import accepted, delivery, registered, result, triaged
 from tests.sla.scenario import T0, office_calendar
 
@@ -204,3 +211,24 @@ def test_duplicate_facts_change_nothing(sla) -> None:
     feed(sla, message)
     assert sla.process_recorder.max_notification_id() == before
     assert isinstance(sla.repository.get(ComplaintClocks.create_id(complaint)), ComplaintClocks)
+
+
+def test_an_extension_request_names_its_clock_and_the_managers_decision_names_the_request(sla) -> None:
+    """People's decisions carry who and why; these also name what they answer, so a timeline links them."""
+    complaint = uuid.uuid4()
+    feed(sla, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=1), "important"))
+    feed(sla, accepted(complaint, T0 + timedelta(minutes=4)))
+    staff = Principal("hk-central/engineering", "hk-central", frozenset({"department-staff"}))
+    at = T0 + timedelta(hours=2)
+    sla.request_extension("hk-central", complaint, "resolution#0", T0 + timedelta(days=2), "parts", staff, at)
+    sla.decide_extension("hk-central", complaint, "resolution#0", True, "the supplier is slow", MANAGER, at)
+
+    messages = [m for m in published(sla) if m.complaint_id == complaint]
+    [started] = [m for m in messages if isinstance(m, ClockStarted) and m.payload.key == "resolution#0"]
+    [requested] = [m for m in messages if isinstance(m, ExtensionRequested)]
+    [decided] = [m for m in messages if isinstance(m, ExtensionDecided)]
+    assert requested.causation_id == started.event_id and requested.actor.id == staff.actor_id
+    assert decided.causation_id == requested.event_id and decided.actor.id == MANAGER.actor_id
+    assert decided.payload.reason == "the supplier is slow"
+    [view] = [c for c in sla.clocks("hk-central", complaint).clocks if c.key == "resolution#0"]
+    assert view.extension is not None and set(view.extension) == {"until", "reason", "approved"}

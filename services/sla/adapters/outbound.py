@@ -178,6 +178,7 @@ class Translator:
                     **base,
                     occurred_at=event.at,
                     actor=Actor(id=event.actor_id, role=event.actor_role),
+                    causation_id=_uuid(getattr(event, "started_event_id", None)),  # the clock it would extend
                     payload=ExtensionRequestedPayload(
                         clock=ClockKind(event.kind), key=event.key, until=event.until, reason=event.reason
                     ),
@@ -189,6 +190,7 @@ class Translator:
                     **base,
                     occurred_at=event.at,
                     actor=Actor(id=event.actor_id, role=event.actor_role),
+                    causation_id=_uuid(getattr(event, "request_event_id", None)),  # the request it decides
                     payload=ExtensionDecidedPayload(
                         clock=ClockKind(event.kind),
                         key=event.key,
