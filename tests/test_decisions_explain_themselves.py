@@ -11,7 +11,9 @@ override. Then, for every decision-type event published:
   complaint's history (its own events, the incident it belongs to); a cause in another complaint (the
   repeat that re-grades an earlier complaint) may be named beside it;
 - a person's one carries who (a person's actor id) and why (its reason);
-- every event named as a cause was published (no dangling id).
+- every event named as a cause was published (no dangling id);
+- any other event is a person's act (a registration, a step of the work: a first cause) or, derived by a
+  service (follow-up's visit scheduled from the SLA's clock), names the published event it came from.
 
 The desk's timeline links a decision to its causes by these ids ("because of:"), so an id named and not
 in the history, or none named, is a decision nobody can trace.
@@ -225,6 +227,9 @@ def unexplained(history: list[Any]) -> list[str]:
     published = {e.event_id for e in history}
     for event in history:
         if not isinstance(event, DECISIONS):
+            # Anything else is a person's act (a first cause) or derived by a service from a named event.
+            if event.actor.role == "system" and event.causation_id not in published:
+                problems.append(f"{type(event).__name__} {event.event_id}: automated, caused by nothing published")
             continue
         what = f"{type(event).__name__} {event.event_id} by {event.actor.id}"
         said = reasons(event)
