@@ -8,8 +8,9 @@ designates major then judges invalid; a valid one unresolved for a week; a mass 
 override. Then, for every decision-type event published:
 
 - an automated one (a service's actor) carries its reason and names at least one causing event on the
-  complaint's history (its own events, the incident it belongs to); a cause in another complaint (the
-  repeat that re-grades an earlier complaint) may be named beside it;
+  complaint's own timeline (the events keyed by it, as the projection and the desk show them); a cause
+  in another complaint (the incident announced on its first member's, the repeat that re-grades an
+  earlier complaint) may be named beside it;
 - a person's one carries who (a person's actor id) and why (its reason);
 - every event named as a cause was published (no dangling id);
 - any other event is a person's act (a registration, a step of the work: a first cause) or, derived by a
@@ -212,13 +213,9 @@ WITHOUT_A_REASON = (ClockStopped,)
 
 
 def history_of(history: list[Any], complaint_id: UUID) -> set[UUID]:
-    """The ids on a complaint's history: its own events and the announcement of its incident."""
-    return {
-        e.event_id
-        for e in history
-        if e.complaint_id == complaint_id
-        or (isinstance(e, IncidentClusterDetected) and complaint_id in e.payload.member_complaint_ids)
-    }
+    """The ids on a complaint's timeline: the events keyed by it (an incident's announcement is on its
+    first member's; every member's re-grade names the member's own registration beside it)."""
+    return {e.event_id for e in history if e.complaint_id == complaint_id}
 
 
 def unexplained(history: list[Any]) -> list[str]:
@@ -238,8 +235,7 @@ def unexplained(history: list[Any]) -> list[str]:
         named = named_causes(event)
         if missing := named - published:
             problems.append(f"{what}: names {sorted(map(str, missing))}, which nobody published")
-        members = event.payload.member_complaint_ids if isinstance(event, IncidentClusterDetected) else []
-        timeline = set().union(*(history_of(history, c) for c in [event.complaint_id, *members]))
+        timeline = history_of(history, event.complaint_id)
         if event.actor.role == "system":
             if not named:
                 problems.append(f"{what}: an automated decision naming no cause")

@@ -273,6 +273,7 @@ class TriageApplication(ServiceApplication):
             registered_at=registered.occurred_at,
         )
         heard = {m["complaint_id"]: m.get("registered_at") or m["received_at"] for m in window.members}
+        registration = {m["complaint_id"]: m["event_id"] for m in window.members}
         for change in changes:
             cluster_event = str(cluster_event_id(change.cluster_id))
             uow.prefetch(Triage.create_id(member_id) for member_id in change.new_members)
@@ -289,8 +290,10 @@ class TriageApplication(ServiceApplication):
                     "major.mass-incident",
                     f"major: part of mass incident {change.cluster_id} (more than {rules.incident_more_than} "
                     f"customers about {incident} within {rules.incident_window_minutes} minutes)",
-                    [cluster_event],
-                    None,
+                    # the incident, and the member's own registration (on its timeline; the incident's
+                    # announcement is on its first member's)
+                    [cluster_event, *([registration[member_id]] if member_id in registration else [])],
+                    cluster_event,
                     datetime.fromisoformat(heard[member_id]),
                 )
 

@@ -191,7 +191,10 @@ def test_six_customers_about_one_outage_in_two_offices_make_one_cluster(triage) 
     assert all(r.occurred_at == at[r.complaint_id] for r in regrades)
     assert all(r.payload.severity == "major" and r.payload.criterion == "major.mass-incident" for r in regrades)
     assert all(str(cluster.payload.cluster_id) in r.payload.explanation.reason for r in regrades)
-    assert all(r.payload.explanation.caused_by == [cluster.event_id] for r in regrades)
+    # the incident, and the member's own registration (so its timeline links the re-grade)
+    registration = {c.complaint_id: c.event_id for c in wave}
+    assert all(r.payload.explanation.caused_by == [cluster.event_id, registration[r.complaint_id]] for r in regrades)
+    assert all(r.causation_id == cluster.event_id for r in regrades)
     # Each member's office leaders hear of it.
     assert {n.office_id for n in of_type(messages, NotificationRequested)} == {"hk-central", "kln-east"}
 
