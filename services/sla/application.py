@@ -208,7 +208,7 @@ class SlaApplication(ServiceApplication):
                     calendar=c["calendar_name"],
                     warnings_issued=list(c["warned"]),
                     breach_levels_issued=list(c["breached"]),
-                    extension=dict(extension) if extension else None,
+                    extension={k: v for k, v in extension.items() if k != "requested_event_id"} if extension else None,
                     stopped_at=c["stopped_at"],
                     outcome=c["outcome"],
                 )

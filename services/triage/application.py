@@ -144,6 +144,10 @@ class TriageApplication(ServiceApplication):
                     complaint_id, judgement.business_area, judgement.validity, judgement.promise_mentioned, received
                 )
         for earlier_id in judgement.repeats:  # criterion 1 reaches the earlier complaints too
+            # Caused by this registration and the earlier one's own (the first time it was raised), so
+            # the earlier complaint's timeline links its re-grade to an event it shows.
+            earlier: Triage | None = uow.find(Triage.create_id(earlier_id))
+            raised = [earlier.registered_event_id] if earlier is not None and earlier.triaged else []
             self._regrade(
                 uow,
                 rules,
@@ -151,13 +155,16 @@ class TriageApplication(ServiceApplication):
                 "major",
                 "major.promised-service-repeated",
                 f"major: the promised service was complained of again (complaint {complaint_id})",
-                [event_id],
-                None,
+                [event_id, *raised],
+                event_id,
                 at,
             )
+        # Facts heard before the complaint (a cluster, a re-grade request) are applied now; a major one
+        # tells the leaders, naming what made it major.
+        waited = [c for p in triage.pending_regrades if p["severity"] == "major" for c in p["caused_by"]]
         triage.apply_waiting_regrades()
         if triage.severity == "major" and not triage.escalated:
-            self._escalate(triage, rules, "major after facts that arrived before the complaint", [], at)
+            self._escalate(triage, rules, "major after facts that arrived before the complaint", waited, at)
         if judgement.validity != "invalid":
             self._add_to_incident_window(uow, rules, triage, registered, key, incident, persons)
 
@@ -266,6 +273,7 @@ class TriageApplication(ServiceApplication):
             registered_at=registered.occurred_at,
         )
         heard = {m["complaint_id"]: m.get("registered_at") or m["received_at"] for m in window.members}
+        registration = {m["complaint_id"]: m["event_id"] for m in window.members}
         for change in changes:
             cluster_event = str(cluster_event_id(change.cluster_id))
             uow.prefetch(Triage.create_id(member_id) for member_id in change.new_members)
@@ -282,8 +290,10 @@ class TriageApplication(ServiceApplication):
                     "major.mass-incident",
                     f"major: part of mass incident {change.cluster_id} (more than {rules.incident_more_than} "
                     f"customers about {incident} within {rules.incident_window_minutes} minutes)",
-                    [cluster_event],
-                    None,
+                    # the incident, and the member's own registration (on its timeline; the incident's
+                    # announcement is on its first member's)
+                    [cluster_event, *([registration[member_id]] if member_id in registration else [])],
+                    cluster_event,
                     datetime.fromisoformat(heard[member_id]),
                 )
 
@@ -356,7 +366,8 @@ class TriageApplication(ServiceApplication):
                 aspect, value, reason, actor.actor_id, actor.role, now, rules.version, rule_areas(rules)
             )
             if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
-                self._escalate(triage, rules, f"designated major by {actor.actor_id}: {reason}", [], now)
+                designated = f"designated major by {actor.actor_id}: {reason}"
+                self._escalate(triage, rules, designated, [triage.override_event_id], now)
             if aspect == "validity" and outcome == "overridden":
                 decision = triage.judged
                 for noted_under in decision.complainant_keys or [decision.complainant_key]:

@@ -56,6 +56,11 @@ class DeadlineWarningPayload(Contract):
     )
     fraction: float = Field(gt=0, lt=1, description="Share of the allowed time used, e.g. 0.5 or 0.8.")
     deadline: AwareDatetime
+    explanation: Explanation | None = Field(
+        default=None,
+        description="Why: the share of the allowed time used and the deadline, under the clock's rule, caused "
+        "by the clock's start. None on events published before it travelled.",
+    )
 
 
 class DeadlineWarning(IntegrationEvent):
@@ -73,6 +78,11 @@ class DeadlineBreachedPayload(Contract):
     )
     deadline: AwareDatetime
     escalation_level: int = Field(ge=1)
+    explanation: Explanation | None = Field(
+        default=None,
+        description="Why: the deadline in force passed and this level of the escalation ladder was reached, "
+        "under the clock's rule, caused by the clock's start. None on events published before it travelled.",
+    )
 
 
 class DeadlineBreached(IntegrationEvent):

@@ -17,7 +17,14 @@ from services.sla.settings import SlaSettings
 from shared.auth import Principal
 from shared.clock import SimulatedClock
 from shared.contracts.notifications import NotificationRequested
-from shared.contracts.sla import ClockStarted, DeadlineBreached, DeadlineWarning, RegradeRequested
+from shared.contracts.sla import (
+    ClockStarted,
+    DeadlineBreached,
+    DeadlineWarning,
+    ExtensionDecided,
+    ExtensionRequested,
+    RegradeRequested,
+)
 from tests.sla.contract_events import accepted, delivery, registered, result, triaged
 from tests.sla.scenario import T0, office_calendar
 
@@ -91,6 +98,40 @@ def test_days_of_sla_time_in_a_simulated_clock(sla) -> None:
     started = [m for m in messages if isinstance(m, ClockStarted)]
     assert {m.payload.policy_version for m in started} == {1}
     assert all(m.payload.explanation.caused_by for m in started)
+
+
+def test_a_warning_and_a_breach_say_why_and_name_the_clock_they_are_about(sla) -> None:
+    """Every decision explains itself: a warning or breach carries its reason, the clock's rule and the
+    clock's start as its cause (as the notice beside it does), not only its causation."""
+    complaint = uuid.uuid4()
+    feed(sla, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=1), "important"))
+    sla.tick(T0 + timedelta(days=1))
+
+    messages = [m for m in published(sla) if m.complaint_id == complaint]
+    [resolution] = [m for m in messages if isinstance(m, ClockStarted) and m.payload.clock == "resolution"]
+    decided = [m for m in messages if isinstance(m, DeadlineWarning | DeadlineBreached)]
+    about = [m for m in decided if m.payload.clock == "resolution"]
+    assert [type(m).__name__ for m in about] == ["DeadlineWarning", "DeadlineWarning", "DeadlineBreached"]
+    for m in decided:
+        assert m.payload.explanation is not None and m.payload.explanation.caused_by == [m.causation_id]
+    for m in about:
+        assert m.payload.explanation.caused_by == [resolution.event_id]
+        assert m.payload.explanation.rule == resolution.payload.explanation.rule == "sla.resolution.important@v1"
+    assert about[0].payload.explanation.reason.startswith("resolution clock: 50% of the allowed time used")
+    assert about[-1].payload.explanation.reason.startswith("resolution clock breached (escalation level 1)")
+    notices = [m for m in messages if isinstance(m, NotificationRequested) and m.payload.clock == "resolution"]
+    assert [n.payload.explanation for n in notices] == [m.payload.explanation for m in about]
+
+
+def test_a_warning_or_breach_published_before_explanations_travelled_still_reads(sla) -> None:
+    complaint = uuid.uuid4()
+    feed(sla, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=1), "important"))
+    sla.tick(T0 + timedelta(days=1))
+    for m in published(sla):
+        if isinstance(m, DeadlineWarning | DeadlineBreached):
+            older = m.model_dump(mode="json")
+            del older["payload"]["explanation"]
+            assert type(m).model_validate(older).payload.explanation is None
 
 
 def test_a_restarted_application_fires_what_is_due_once(settings: SlaSettings) -> None:
@@ -170,3 +211,24 @@ def test_duplicate_facts_change_nothing(sla) -> None:
     feed(sla, message)
     assert sla.process_recorder.max_notification_id() == before
     assert isinstance(sla.repository.get(ComplaintClocks.create_id(complaint)), ComplaintClocks)
+
+
+def test_an_extension_request_names_its_clock_and_the_managers_decision_names_the_request(sla) -> None:
+    """People's decisions carry who and why; these also name what they answer, so a timeline links them."""
+    complaint = uuid.uuid4()
+    feed(sla, registered(complaint, T0), triaged(complaint, T0 + timedelta(minutes=1), "important"))
+    feed(sla, accepted(complaint, T0 + timedelta(minutes=4)))
+    staff = Principal("hk-central/engineering", "hk-central", frozenset({"department-staff"}))
+    at = T0 + timedelta(hours=2)
+    sla.request_extension("hk-central", complaint, "resolution#0", T0 + timedelta(days=2), "parts", staff, at)
+    sla.decide_extension("hk-central", complaint, "resolution#0", True, "the supplier is slow", MANAGER, at)
+
+    messages = [m for m in published(sla) if m.complaint_id == complaint]
+    [started] = [m for m in messages if isinstance(m, ClockStarted) and m.payload.key == "resolution#0"]
+    [requested] = [m for m in messages if isinstance(m, ExtensionRequested)]
+    [decided] = [m for m in messages if isinstance(m, ExtensionDecided)]
+    assert requested.causation_id == started.event_id and requested.actor.id == staff.actor_id
+    assert decided.causation_id == requested.event_id and decided.actor.id == MANAGER.actor_id
+    assert decided.payload.reason == "the supplier is slow"
+    [view] = [c for c in sla.clocks("hk-central", complaint).clocks if c.key == "resolution#0"]
+    assert view.extension is not None and set(view.extension) == {"until", "reason", "approved"}

@@ -153,7 +153,11 @@ def test_a_repeat_complaint_about_a_promise_regrades_the_earlier_one(triage) -> 
     assert regrade.complaint_id == first.complaint_id
     assert (regrade.payload.previous, regrade.payload.severity) == ("minor", "major")
     assert regrade.payload.criterion == "major.promised-service-repeated"
-    assert regrade.payload.explanation.caused_by == [second.event_id]
+    # caused by the repeat and by the earlier complaint's own registration (on its timeline)
+    assert regrade.payload.explanation.caused_by == [second.event_id, first.event_id]
+    assert regrade.causation_id == second.event_id
+    [notice] = [n for n in of_type(messages, NotificationRequested) if n.complaint_id == first.complaint_id]
+    assert notice.payload.explanation.caused_by == [second.event_id, first.event_id]
     assert of_type(messages, ComplaintTriaged)[1].payload.severity == "major"
 
 
@@ -187,7 +191,10 @@ def test_six_customers_about_one_outage_in_two_offices_make_one_cluster(triage) 
     assert all(r.occurred_at == at[r.complaint_id] for r in regrades)
     assert all(r.payload.severity == "major" and r.payload.criterion == "major.mass-incident" for r in regrades)
     assert all(str(cluster.payload.cluster_id) in r.payload.explanation.reason for r in regrades)
-    assert all(r.payload.explanation.caused_by == [cluster.event_id] for r in regrades)
+    # the incident, and the member's own registration (so its timeline links the re-grade)
+    registration = {c.complaint_id: c.event_id for c in wave}
+    assert all(r.payload.explanation.caused_by == [cluster.event_id, registration[r.complaint_id]] for r in regrades)
+    assert all(r.causation_id == cluster.event_id for r in regrades)
     # Each member's office leaders hear of it.
     assert {n.office_id for n in of_type(messages, NotificationRequested)} == {"hk-central", "kln-east"}
 
@@ -270,6 +277,36 @@ def test_a_supervisor_overrides_with_who_and_why_and_designating_major_regrades(
     assert override.payload.reason == "VIP owner, lobby dark"
     assert regrade.payload.criterion == "major.designated"
     assert len(of_type(messages, NotificationRequested)) == 1
+
+
+def test_a_designated_major_and_the_leaders_notice_name_the_override_that_caused_them(triage) -> None:
+    """A person's designation causes the re-grade and the notice, as a cluster causes its members'
+    re-grades: the desk's timeline links each to the override (its "because of:")."""
+    complaint = registered("A corridor light flickers.")
+    feed(triage, complaint)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+
+    triage.decide("hk-central", complaint.complaint_id, "severity", "major", "VIP owner", SUPERVISOR, T0)
+
+    messages = published(triage, start)
+    [override] = of_type(messages, TriageDecisionOverridden)
+    [regrade] = of_type(messages, SeverityRegraded)
+    [notice] = of_type(messages, NotificationRequested)
+    assert regrade.payload.explanation.caused_by == [override.event_id] and regrade.causation_id == override.event_id
+    assert notice.payload.explanation.caused_by == [override.event_id] and notice.causation_id == override.event_id
+    assert notice.payload.explanation.reason == f"designated major by {SUPERVISOR.actor_id}: VIP owner"
+    assert (regrade.actor.id, notice.actor.id) == (SUPERVISOR.actor_id, "system:triage")
+
+
+def test_a_major_notice_after_facts_heard_before_the_complaint_names_them(triage) -> None:
+    complaint = registered("A corridor light flickers.")
+    request = regrade_requested(complaint.complaint_id)
+    feed(triage, request)  # heard first: it waits for the complaint
+    feed(triage, complaint)
+
+    [notice] = of_type(published(triage), NotificationRequested)
+    assert request.event_id in notice.payload.explanation.caused_by
+    assert notice.causation_id == request.event_id
 
 
 def test_an_override_names_the_judgement_it_amends_and_a_category_is_typed(triage) -> None:

@@ -82,7 +82,10 @@ async def test_six_customers_in_two_offices_make_one_cluster_and_six_major_grade
     assert sorted(r.complaint_id for r in regrades) == sorted(ids)
     assert all(r.payload.severity == "major" and r.payload.criterion == "major.mass-incident" for r in regrades)
     assert all(str(cluster.payload.cluster_id) in r.payload.explanation.reason for r in regrades)
-    assert all(r.payload.explanation.caused_by == [cluster.event_id] for r in regrades)
+    # the incident, and the member's own registration (so its timeline links the re-grade)
+    registration = {c.complaint_id: c.event_id for c in wave}
+    assert all(r.payload.explanation.caused_by == [cluster.event_id, registration[r.complaint_id]] for r in regrades)
+    assert all(r.causation_id == cluster.event_id for r in regrades)
     # Per complaint, the judgement comes before its re-grade on the topic.
     for complaint_id in ids:
         mine = [type(e).__name__ for e in events if e.complaint_id == complaint_id]

@@ -61,7 +61,10 @@ def test_six_complaints_about_one_buildings_lifts_in_both_orders_and_scripts_are
     assert set(cluster.payload.explanation.caused_by) == {c.event_id for c in wave}
     regrades = [r for r in of_type(messages, SeverityRegraded) if r.payload.criterion == "major.mass-incident"]
     assert {r.complaint_id for r in regrades} == {c.complaint_id for c in wave}
-    assert all(r.payload.explanation.caused_by == [cluster.event_id] for r in regrades)
+    # the incident, and the member's own registration (so its timeline links the re-grade)
+    registration = {c.complaint_id: c.event_id for c in wave}
+    assert all(r.payload.explanation.caused_by == [cluster.event_id, registration[r.complaint_id]] for r in regrades)
+    assert all(r.causation_id == cluster.event_id for r in regrades)
     # Each decision says how its incident key was read.
     first = of_type(messages, ComplaintTriaged)[1]
     assert "block 3 of estate '德福花园'" in first.payload.explanations["incident"].reason

@@ -94,25 +94,26 @@ class Translator:
                 )
             )
         elif isinstance(event, ComplaintClocks.WarningIssued):
+            said = (
+                f"{event.kind} clock: {event.fraction:.0%} of the allowed time used; "
+                f"deadline {_when(event.deadline)}{_extended(event)}"
+            )
             warning = DeadlineWarning(
                 **base,
                 occurred_at=event.at,
                 actor=SYSTEM,
                 causation_id=UUID(event.started_event_id),
                 payload=DeadlineWarningPayload(
-                    clock=ClockKind(event.kind), key=event.key, fraction=event.fraction, deadline=event.deadline
+                    clock=ClockKind(event.kind), key=event.key, fraction=event.fraction, deadline=event.deadline,
+                    explanation=_because_of_the_clock(said, event),
                 ),
-            )
+            )  # fmt: skip
             yield Publication.of(warning)
             yield Publication.of(
-                _notification(
-                    base, event, 1, event.recipients, [],
-                    f"{event.kind} clock: {event.fraction:.0%} of the allowed time used; "
-                    f"deadline {_when(event.deadline)}{_extended(event)}",
-                    Occasion.DEADLINE_WARNING, event.fraction,
-                )
-            )  # fmt: skip
+                _notification(base, event, 1, event.recipients, [], said, Occasion.DEADLINE_WARNING, event.fraction)
+            )
         elif isinstance(event, ComplaintClocks.BreachRecorded):
+            said = f"{event.kind} clock breached (escalation level {event.level}); deadline was {_when(event.deadline)}"
             yield Publication.of(
                 DeadlineBreached(
                     **base,
@@ -124,14 +125,13 @@ class Translator:
                         key=event.key,
                         deadline=event.deadline,
                         escalation_level=event.level,
+                        explanation=_because_of_the_clock(said, event),
                     ),
                 )
             )
             yield Publication.of(
                 _notification(
-                    base, event, event.level, event.recipients, event.group_recipients,
-                    f"{event.kind} clock breached (escalation level {event.level}); "
-                    f"deadline was {_when(event.deadline)}",
+                    base, event, event.level, event.recipients, event.group_recipients, said,
                     Occasion.DEADLINE_BREACHED,
                 )
             )  # fmt: skip
@@ -178,6 +178,7 @@ class Translator:
                     **base,
                     occurred_at=event.at,
                     actor=Actor(id=event.actor_id, role=event.actor_role),
+                    causation_id=_uuid(getattr(event, "started_event_id", None)),  # the clock it would extend
                     payload=ExtensionRequestedPayload(
                         clock=ClockKind(event.kind), key=event.key, until=event.until, reason=event.reason
                     ),
@@ -189,6 +190,7 @@ class Translator:
                     **base,
                     occurred_at=event.at,
                     actor=Actor(id=event.actor_id, role=event.actor_role),
+                    causation_id=_uuid(getattr(event, "request_event_id", None)),  # the request it decides
                     payload=ExtensionDecidedPayload(
                         clock=ClockKind(event.kind),
                         key=event.key,
@@ -227,6 +229,12 @@ def _when(instant: datetime) -> str:
     return instant.isoformat(timespec="minutes")
 
 
+def _because_of_the_clock(said: str, event: Any) -> Explanation:
+    """A warning's or breach's reason: what of the clock's time is used, under the clock's rule, caused
+    by the clock's start (the event it was scheduled from)."""
+    return Explanation(reason=said, rule=event.rule, caused_by=[UUID(event.started_event_id)])
+
+
 def _notification(
     base: dict[str, Any], event: Any, level: int, recipients: list[str], group: list[str], subject: str,
     occasion: Occasion, fraction: float | None = None,
@@ -245,7 +253,7 @@ def _notification(
             level=level,
             recipients=[Recipient(role=r, office_id=office_id) for r in recipients]
             + [Recipient(role=r, office_id=None) for r in group],
-            explanation=Explanation(reason=subject, rule=event.rule, caused_by=[UUID(event.started_event_id)]),
+            explanation=_because_of_the_clock(subject, event),
             occasion=occasion,
             clock=ClockKind(event.kind),
             deadline=event.deadline,

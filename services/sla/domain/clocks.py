@@ -501,6 +501,7 @@ class ComplaintClocks(Aggregate):
             actor_id=actor_id,
             actor_role=actor_role,
             at=now,
+            started_event_id=clock["started_event_id"],
         )
 
     @event("ExtensionRequested")
@@ -513,8 +514,13 @@ class ComplaintClocks(Aggregate):
         actor_id: str,
         actor_role: str,
         at: datetime,
+        started_event_id: str | None = None,  # the clock it asks to extend (None on requests stored before)
     ) -> None:
-        self.clocks[key]["extension"] = {"until": until, "reason": reason, "approved": None}
+        # The id this request is published under: the manager's decision names it as its cause.
+        requested_event_id = str(stored_event_id("sla", self.id, self.version + 1))
+        self.clocks[key]["extension"] = {
+            "until": until, "reason": reason, "approved": None, "requested_event_id": requested_event_id,
+        }  # fmt: skip
 
     def decide_extension(
         self, key: str, approved: bool, reason: str, actor_id: str, actor_role: str, now: datetime
@@ -547,6 +553,7 @@ class ComplaintClocks(Aggregate):
             at=now,
             levels=levels,
             warnings=warnings,
+            request_event_id=extension.get("requested_event_id"),
         )
         self.fire_due(now)  # a re-armed warning due at the approval itself is recorded with it
 
@@ -563,6 +570,7 @@ class ComplaintClocks(Aggregate):
         at: datetime,
         levels: list[dict[str, Any]],
         warnings: list[dict[str, Any]] | None = None,
+        request_event_id: str | None = None,  # the request decided (None on decisions stored before)
     ) -> None:
         clock = self.clocks[key]
         clock["extension"] = {**clock["extension"], "approved": approved}

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.contracts import derived_id
+from shared.contracts import derived_id, stored_event_id
 from shared.contracts.common import BusinessArea, CommunicationKind, ContentCategory, Severity, Validity
 
 from .decision import Decision
@@ -37,6 +37,7 @@ class Triage(Aggregate):
         self.confirmations: list[dict[str, Any]] = []
         self.overrides: list[dict[str, Any]] = []
         self.escalated = False
+        self.override_event_id = ""  # the latest override's published id (what it causes names it)
 
     # -- the automatic judgement ------------------------------------------------------------------
 
@@ -270,16 +271,16 @@ class Triage(Aggregate):
             overridden_at=at,
             amends_version=getattr(self, "triaged_version", None),
         )
-        if aspect == "severity":
+        if aspect == "severity":  # the re-grade names the override that made it, as automatic ones name theirs
             self.regrade(
                 value,
                 f"{value}.designated",
                 f"designated {value} by {actor_id}: {reason}",
                 f"severity.{value}.designated@v{rules_version}",
-                [],
+                [self.override_event_id],
                 actor_id,
                 actor_role,
-                None,
+                self.override_event_id,
                 at,
             )
         return "overridden"
@@ -315,6 +316,8 @@ class Triage(Aggregate):
         overridden_at: datetime,
         amends_version: int | None = None,
     ) -> None:
+        # The id this event is published under (the relay's `stored_event_id`): what it causes names it.
+        self.override_event_id = str(stored_event_id("triage", self.id, self.version + 1))
         self.overrides.append(
             {
                 "aspect": aspect,
