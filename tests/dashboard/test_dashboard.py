@@ -213,7 +213,8 @@ def test_the_group_page_shows_the_same_numbers_as_the_api(browser: Any, dashboar
         for r in all_by_testid(browser, "office-row")
     }
     assert office_rows == {office: s["complaints"] for office, s in by_office.items()}
-    page = dashboard.json("/complaints", "group/dashboard", limit=50, order="newest")  # the dashboard lists the newest first
+    # the dashboard lists the newest first
+    page = dashboard.json("/complaints", "group/dashboard", limit=50, order="newest")
     assert shown(browser, "complaints-total")[1] == str(page["total"])
     assert [r.get_attribute("data-complaint-id") for r in all_by_testid(browser, "complaint-row")] == [
         c["complaint_id"] for c in page["items"]
