@@ -30,7 +30,7 @@ from shared.bus.operator import SERVICES
 from shared.contracts import MESSAGE_TYPES, WireMessage, decode, encode
 from shared.contracts.catalogue_doc import GOLDEN_DIR, golden_filename
 from shared.contracts.intake import PersonalData
-from shared.contracts.topics import OFFICE_REGISTRATIONS, topic_named
+from shared.contracts.topics import OFFICE_REGISTRATIONS, Cleanup, topic_named
 from shared.keyring import Keyring, KeyringSettings
 from shared.personal import seal_personal
 from shared.signing import OfficeSigner
@@ -175,11 +175,21 @@ async def test_every_poison_message_on_every_consumed_topic_is_dead_lettered_and
             office_key = signers["hk-central"] if topic == OFFICE_REGISTRATIONS.name else None
             poison, good = corpus(topic, key, office_key)
             sent[topic] = []
-            for message in [*poison, good]:
+            registered = topic_named(topic)
+            # A compacted topic keeps one record a key: under one key the cleaner may drop the poison
+            # before a consumer reads it. There each poison gets a key of its own, in the good one's
+            # partition (the consumer's position is checked there).
+            compacted = registered is not None and registered.cleanup == Cleanup.COMPACT
+            partition: int | None = None
+            for number, message in enumerate([*poison, good]):
                 _, value, headers, _ = message
+                own = f"{key}/{number}" if compacted and message is not good else key
                 # Signed as the topic's service would (a poison its own relay published: the decode path)
-                wire = as_author(topic, WireMessage(key.encode(), value or b"", headers))
-                meta = await (await producer.send(topic, value, key=key.encode(), headers=wire.headers))
+                wire = as_author(topic, WireMessage(own.encode(), value or b"", headers))
+                meta = await (
+                    await producer.send(topic, value, key=own.encode(), headers=wire.headers, partition=partition)
+                )
+                partition = meta.partition
                 sent[topic].append((message, meta.partition, meta.offset))
     finally:
         await producer.stop()

@@ -241,6 +241,8 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("desk", "GET", "/search"): r(ANY, LIST, q="Chan Tai Man"),
     ("desk", "GET", "/complaints/{complaint_id}"): r(READERS, OFFICE),
     ("desk", "POST", "/complaints/{complaint_id}/{name}"): r(DEPARTMENT, OFFICE, lambda s: {"message": "on it"}),
+    # a form's address opened as a page: a redirect to the complaint's page (which asks), shows nothing
+    ("desk", "GET", "/complaints/{complaint_id}/{name}"): r(PUBLIC, NONE),
     ("desk", "GET", "/admin"): r(ANY, LIST),
     ("desk", "GET", "/privacy"): r(ANY, FORM),
     ("desk", "POST", "/privacy/lookup"): r({"privacy"}, NONE, lambda s: ERASABLE),
