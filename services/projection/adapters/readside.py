@@ -474,7 +474,7 @@ class ReadSide(TableQueries):
                 else:
                     touched[subject_id] = office
                     if not self.defer_summaries:  # a rebuild folds each complaint once, at its end
-                        arrived.setdefault(subject_id, []).append(_received(entry))
+                        arrived.setdefault(subject_id, []).append(Received.of(entry))
                     if entry["type"] == REGISTERED_TYPE:
                         registered.add(subject_id)
         first: dict[str, tuple[str, str, str]] = {}  # a subject once (its first row: the one DO NOTHING keeps)
@@ -661,20 +661,6 @@ def _position(cursor: Cursor, lock: bool = False) -> int:
         (POSITION_NAME,),
     )
     return int(row["notification_id"]) if row else 0
-
-
-def _received(entry: dict[str, Any]) -> Received:
-    """A recorded entry as the fold reads it (what `_received_of` makes of its timeline row)."""
-    data = json.loads(entry["event_json"])
-    return Received(
-        event_id=entry["event_id"],
-        type=data["type"],
-        occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        data=data,
-        digest=entry["digest"],
-        topic=entry["topic"],
-        offset=int(entry["offset"]),
-    )
 
 
 def _payload(entry: dict[str, Any]) -> dict[str, Any]:
