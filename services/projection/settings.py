@@ -42,6 +42,10 @@ class ProjectionSettings(ServiceSettings):
     # whether the worker runs that job, how long after a week's end (office time) it waits for late
     # events, how many past weeks it makes up for after a stop, in which languages and formats; and a
     # TrueType CJK font to embed in PDFs (default: Debian's fonts-wqy-microhei when installed).
+    # The worker runs each turn of the job in a child process of its own, this much nicer than itself
+    # (0: as nice; 19: the least CPU beside busy neighbours): the live path waits for neither its
+    # interpreter lock nor, at a lower priority, much of its CPU (reports/process.py).
+    reports_niceness: int = Field(default=10, ge=0, le=19)
     reports_dir: Path | None = None
     reports_schedule: bool = True
     reports_grace_hours: float = 1

@@ -8,7 +8,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import multiprocessing
+import os
+import signal
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from services.projection.entrypoints.http import create_app
 from services.projection.entrypoints.reports import cli
 from services.projection.reports import render
 from services.projection.reports.figures import Period, build_report
+from services.projection.reports.process import ReportTurns
 from services.projection.reports.schedule import WeeklyReports
 from services.projection.settings import ProjectionSettings
 from tests.projection.scenario import Scenario, build, expected_statistics
@@ -368,3 +373,40 @@ async def test_the_job_waits_for_the_consumer_turns_until_stopped_and_survives_a
     assert sorted(p.name for p in (tmp_path / WEEK).glob("*.json")) == sorted(
         f"{s}.json" for s in ["group", *scenario.offices()]
     )
+
+
+async def test_the_workers_turns_run_in_a_nicer_child_process_and_a_dead_child_is_replaced(
+    seeded, tmp_path: Path
+) -> None:
+    settings, app, scenario = seeded
+    settings = settings.model_copy(
+        update={
+            "reports_dir": tmp_path,
+            "reports_niceness": 3,
+            "reports_langs": ["en"],
+            "reports_formats": ["csv"],
+            "reports_catch_up_weeks": 1,
+        }
+    )
+    after_the_week = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)  # Monday 10:00 in Hong Kong
+    scopes = ["group", *scenario.offices()]
+    turns = ReportTurns(settings)
+    try:
+        written = await turns(after_the_week)
+        assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in scopes)
+        (child,) = multiprocessing.active_children()
+        assert child.pid != os.getpid()
+        assert os.getpriority(os.PRIO_PROCESS, child.pid or 0) == os.getpriority(os.PRIO_PROCESS, 0) + 3
+        figures = csv_figures((tmp_path / WEEK / f"complaints-weekly-hk-central-{WEEK}-en.csv").read_bytes())
+        counted = app.statistics("hk-central", scenario.now, week=WEEK)["complaints"]
+        assert number(figures[("summary", "", "complaints")]) == counted
+
+        os.kill(child.pid or 0, signal.SIGKILL)  # the child dies between turns
+        with pytest.raises(BrokenProcessPool):
+            await turns(after_the_week)
+        (tmp_path / WEEK / "kln-east.json").unlink()  # as if it had died before this manifest
+        assert await turns(after_the_week) == [tmp_path / WEEK / "kln-east.json"], "a new child; nothing twice"
+        assert [c.pid for c in multiprocessing.active_children()] != [child.pid]
+    finally:
+        turns.close()
+    assert multiprocessing.active_children() == []

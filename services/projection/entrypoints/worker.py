@@ -1,5 +1,6 @@
 """The projection's worker: a tracked consumer over every service's topic (and the hotline's), and,
-beside it in the same process and supervision, the weekly report job (`PROJECTION_REPORTS_SCHEDULE`) and
+beside it in the same supervision, the weekly report job (`PROJECTION_REPORTS_SCHEDULE`; each turn in a
+child process, `reports/process.py`) and
 the read side's follower (its tables written up to the store every `PROJECTION_INDEX_POLL_SECONDS`).
 
 `python -m services.projection.entrypoints.worker`
@@ -14,6 +15,7 @@ from shared.bus.runner import run_until_signalled
 from shared.health import worker_endpoint
 
 from .. import bootstrap
+from ..reports.process import ReportTurns
 from ..settings import ProjectionSettings
 
 
@@ -38,9 +40,22 @@ def main() -> None:
 
     async def loop(stop: asyncio.Event) -> None:
         jobs = [consumer.run(stop), follow(stop)]
+        turns = ReportTurns(settings)  # rendering in a child process: it never holds this one's GIL
         if reports is not None:
-            jobs.append(reports.run(stop, clock, settings.reports_check_seconds, settings.reports_first_delay_seconds))
-        await asyncio.gather(*jobs)
+            jobs.append(
+                reports.run(
+                    stop,
+                    clock,
+                    settings.reports_check_seconds,
+                    settings.reports_first_delay_seconds,
+                    caught_up=caught_up,
+                    turn=turns,
+                )
+            )
+        try:
+            await asyncio.gather(*jobs)
+        finally:
+            await asyncio.to_thread(turns.close)
 
     run_until_signalled(
         "projection worker", loop, lambda: consumer.progress, health=worker_endpoint(settings, consumer)

@@ -115,16 +115,19 @@ class WeeklyReports:
         every_seconds: float,
         first_after: float = 0,
         caught_up: Callable[[], Awaitable[bool]] | None = None,
+        turn: Callable[[datetime], Awaitable[list[Path]]] | None = None,
     ) -> None:
         """Look for due reports every `every_seconds` until `stop`; a failing turn is logged and retried.
         The first turn waits `first_after` seconds, and a turn writes only once `caught_up()` says the
-        consumer has read what its topics hold: a week's report counts the events already published."""
+        consumer has read what its topics hold: a week's report counts the events already published.
+        Each turn is `run_once` in a thread, or `turn(now)` when given (the worker's: in a child
+        process, `reports/process.py`)."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), first_after)
         while not stop.is_set():
             try:
                 if caught_up is None or await caught_up():
-                    await asyncio.to_thread(self.run_once, clock())
+                    await (turn(clock()) if turn is not None else asyncio.to_thread(self.run_once, clock()))
                 else:
                     log.info("weekly reports: waiting for the consumer to catch up")
             except Exception:
