@@ -319,7 +319,7 @@ class TrackedConsumer:
         first, more = positions[0], tuple(positions[1:])
         with self.metrics.commit_seconds.time():
             self.app.commit(uow, Positions(first.application_name, first.notification_id, more) if more else first)
-        self._after_commit()
+        self._after_commit(uow)
         self.metrics.batch_size.observe(len(records))
         for topic, count in handled.items():
             self.metrics.handled.labels(topic).inc(count)
@@ -327,15 +327,15 @@ class TrackedConsumer:
             self.metrics.dead_letters.labels(topic, dead_letter_class(error)).inc()
         self._count(len(records) - len(refused), len(refused), passed_over=sum(1 for _, d in decoded if d is None))
 
-    def _after_commit(self) -> None:
-        """The handler's `committed()`, if it has one, once a unit of work is committed (the
-        projection writes its read side's rows there). Its effects and positions are stored already:
+    def _after_commit(self, uow: UnitOfWork) -> None:
+        """The handler's `committed(uow)`, if it has one, once that unit of work is committed (the
+        projection carries its chain heads from it). Its effects and positions are stored already:
         a failure here is logged, never taken for a failed unit (which would be handled again)."""
         committed = getattr(self.handle, "committed", None)
         if committed is None:
             return
         try:
-            committed()
+            committed(uow)
         except Exception as error:
             log.warning("%s: after the commit: %s", self.group_id, reason_of(error))
 
@@ -389,7 +389,7 @@ class TrackedConsumer:
                         stamp_pending(uow.aggregates)
                 with self.metrics.commit_seconds.time():
                     self.app.commit(uow, Tracking(name, record.offset))
-                self._after_commit()
+                self._after_commit(uow)
                 self.metrics.batch_size.observe(1)
                 self.metrics.handled.labels(record.topic).inc()
                 self._count(1, 0, passed_over=int(delivery is None))
@@ -434,7 +434,7 @@ class TrackedConsumer:
             uow = self.app.unit_of_work()
             uow.add(DeadLetterRecord.of(self.group_id, record, reason, attempts, self.clock(), keep_value=False))
             self.app.commit(uow, Tracking(name, record.offset))
-        self._after_commit()
+        self._after_commit(uow)
         self.metrics.batch_size.observe(1)  # a letter on its own commits alone
         self.metrics.dead_letters.labels(record.topic, dead_letter_class(error)).inc()
         self._count(0, 1)
@@ -537,7 +537,7 @@ class TrackedConsumer:
             self.handle(uow, delivery)
             letter.record_redrive(outcome, self.clock())
             self.app.commit(uow, Tracking(name, request_id))
-            self._after_commit()
+            self._after_commit(uow)
             log.info("%s: dead letter %s redriven and handled", self.group_id, letter_id)
             return
         except TRANSIENT_ERRORS:

@@ -1,4 +1,4 @@
-"""The handler's `committed()` hook (the projection writes its read side's rows there): called once a
+"""The handler's `committed(uow)` hook (the projection carries its chain heads there): called once a
 unit of work is committed, with its effects and positions already stored; never for a unit that did
 not commit; and a hook that fails leaves the unit committed, so nothing is handled twice. Without a
 broker, on SQLite and PostgreSQL (the fetches of `test_fetch_together`)."""
@@ -17,7 +17,7 @@ from tests.kafka_support import TallyApplication, tally_handler
 
 
 class Hooked:
-    """The tally handler with a `committed()` that notes what the store held when it was called."""
+    """The tally handler with a `committed(uow)` that notes what the store held when it was called."""
 
     def __init__(self, app: TallyApplication, fail_on: str | None = None, hook_fails: bool = False) -> None:
         self.app = app
@@ -25,6 +25,8 @@ class Hooked:
         self.hook_fails = hook_fails
         self.seen: list[str] = []  # complaints handled since the last hook
         self.calls: list[list[int]] = []  # at each hook: the stored count of each complaint handled
+        self.units: list[UnitOfWork] = []  # each unit handled into (last first), and at each hook: is it that one
+        self.same_unit: list[bool] = []
 
     def __call__(self, uow: UnitOfWork, delivery: Delivery) -> None:
         complaint = str(getattr(delivery.message, "complaint_id", ""))
@@ -32,8 +34,10 @@ class Hooked:
             raise RuntimeError("this one always fails")
         tally_handler(uow, delivery)
         self.seen.append(complaint)
+        self.units.insert(0, uow)
 
-    def committed(self) -> None:
+    def committed(self, uow: UnitOfWork) -> None:
+        self.same_unit.append(bool(self.units) and uow is self.units[0])
         self.calls.append([self.app.count_of(c) for c in self.seen])
         self.seen = []
         if self.hook_fails:
@@ -57,6 +61,7 @@ def test_the_hook_runs_once_a_fetch_is_committed_with_its_effects_stored(app: Ta
     batches, _ = fetch({0: 3, 2: 1})
     consumer.process_fetched(batches)
     assert handle.calls == [[1, 1, 1, 1]]  # one unit, one call, everything stored by then
+    assert handle.same_unit == [True], "the hook is given the unit that was committed"
 
     consumer.process_fetched(batches)  # redelivered: nothing handled, nothing committed, no call
     assert handle.calls == [[1, 1, 1, 1]]
@@ -71,20 +76,28 @@ def test_a_unit_that_does_not_commit_calls_no_hook_and_each_that_does_calls_it(
     stored = lambda: sum(app.count_of(i) for i in ids)  # noqa: E731
     after_commits: list[int] = []  # what the store held after each commit that succeeded
     hooked: list[int] = []
+    committed_units: list[UnitOfWork] = []
+    hooked_units: list[UnitOfWork] = []
     commit = app.commit
 
     def counting(uow: UnitOfWork, tracking: Any = None) -> int:
         done = commit(uow, tracking)
         after_commits.append(stored())
+        committed_units.append(uow)
         return done
 
+    def hook(uow: UnitOfWork) -> None:
+        hooked.append(stored())
+        hooked_units.append(uow)
+
     monkeypatch.setattr(app, "commit", counting)
-    monkeypatch.setattr(handle, "committed", lambda: hooked.append(stored()))
+    monkeypatch.setattr(handle, "committed", hook)
     consumer.process_fetched(batches)
     # The whole fetch failed (no commit, no call); then partition 1 together, partition 3's first
     # record alone, and its poisoned one as a dead letter: a call after each of those commits.
     assert [app.count_of(i) for i in ids] == [1, 1, 1, 0]
     assert hooked == after_commits and len(hooked) >= 3
+    assert hooked_units == committed_units, "each call is given the unit just committed (the dead letter's too)"
 
 
 def test_a_failing_hook_leaves_the_unit_committed_and_nothing_is_handled_twice(app: TallyApplication) -> None:

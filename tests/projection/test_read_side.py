@@ -280,7 +280,7 @@ def test_the_worker_writes_a_committed_unit_s_rows_at_once_unless_told_to_leave_
             topic = topic_for_event_type(event.type).name
             handler(uow, Delivery(message=event, topic=topic, partition=0, offset=offset, key=event.key))
         app.commit(uow, Tracking("t", len(events)))
-        handler.committed()  # what the tracked consumer calls after the commit
+        handler.committed(uow)  # what the tracked consumer calls after the commit
         stored = app.process_recorder.max_notification_id()
         assert app.read.position == (stored if after_commit else 0)
         app.refresh()

@@ -83,6 +83,14 @@ class ProjectionHandler(Inbound):
     A batch costs a fixed number of reads however many offices and complaints it holds: the records
     and chain claims are prefetched together (`wanted`), and at the unit's first link the read side is
     caught up once and every office of the batch has its head read in one query (`_read_heads`).
+
+    Heads carried from this handler's own last committed unit: an office whose claim the store holds
+    at the version this handler committed it at has, as its head, the head this handler committed
+    (every unit that links into an office claims it first, which moves that version). Those offices
+    need neither the read side caught up nor their heads read, so at a steady flow the worker leaves
+    the read side's write to its followers (the SSE stream, the relay) and goes on with the next
+    batch. Should the store's claim have moved meanwhile, the head is read as above; and a unit whose
+    claim was read stale conflicts at its commit and is handled again, as any.
     """
 
     def __init__(self, read: ReadSide, *, sole_writer: bool = False, apply_after_commit: bool = False) -> None:
@@ -98,6 +106,8 @@ class ProjectionHandler(Inbound):
         self._claims: dict[str, OfficeChainClaim] = {}  # read in this unit, before their heads
         self._claimed: set[str] = set()  # offices whose chain this unit claimed (it links into them)
         self._batch_offices: set[str] = set()  # the offices of the batch last prefetched (`prefetch`)
+        # office -> (its claim's version, its head) as this handler's last committed unit left them
+        self._carried: dict[str, tuple[int, ChainHead]] = {}
 
     def received(self, uow: UnitOfWork, message: IntegrationEvent, delivery: Delivery) -> None:
         self.take(uow, arrival_of(message), topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
@@ -113,11 +123,18 @@ class ProjectionHandler(Inbound):
             self._uow = uow
         return self.record(uow, arrival, topic=topic, partition=partition, offset=offset)
 
-    def committed(self) -> None:
-        """After the consumer committed a unit: its rows into the read side at once, by this worker
-        (the tracked consumer calls it: `shared.bus.consumer`). The stream and the relay then find
-        them there instead of each racing to write them; the next unit's catch-up finds nothing."""
-        if self.apply_after_commit and not self.sole_writer:
+    def committed(self, uow: UnitOfWork) -> None:
+        """After the consumer committed a unit (the tracked consumer calls it: `shared.bus.consumer`):
+        the heads it linked to are carried to the next unit (see the class). With `apply_after_commit`,
+        its rows also go into the read side at once, by this worker: the stream and the relay then find
+        them there instead of each racing to write them."""
+        if self.sole_writer:
+            return
+        if uow is self._uow:  # not a unit of the consumer's own (a dead letter's) that this one never saw
+            self._carried.update(
+                {office: (self._claims[office].version, self._heads[office]) for office in self._claimed}
+            )
+        if self.apply_after_commit:
             self.read.catch_up()
 
     def wanted(self, message: Any) -> Iterable[UUID]:
@@ -153,14 +170,20 @@ class ProjectionHandler(Inbound):
 
     def _read_heads(self, uow: UnitOfWork, offices: set[str]) -> None:
         """The claims of these offices (prefetched with the batch: no round trip on PostgreSQL),
-        then the read side caught up once, then every one's head in one query: claims first, so
-        each head read is at least as new as its claim."""
+        then the heads carried for those whose claim has not moved; for the others the read side
+        caught up once, then every one's head in one query: claims first, so each head read is at
+        least as new as its claim."""
         offices = offices - self._heads.keys()
         self._batch_offices = set()
         for office in sorted(offices):
             self._claims[office] = uow.find(OfficeChainClaim.create_id(office)) or OfficeChainClaim(office)
-        self.read.catch_up()
-        self._heads.update(self.read.heads(offices))
+            carried = self._carried.get(office)
+            if carried is not None and carried[0] == self._claims[office].version:
+                self._heads[office] = carried[1]  # nobody linked since this handler's last commit
+        unknown = offices - self._heads.keys()
+        if unknown:
+            self.read.catch_up()
+            self._heads.update(self.read.heads(unknown))
 
     def record(self, uow: UnitOfWork, arrival: Arrival, *, topic: str, partition: int, offset: int) -> bool:
         """Add one event to its record; False if the record already holds it (a re-publication)."""
