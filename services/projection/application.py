@@ -58,6 +58,22 @@ class ProjectionApplication(ServiceApplication):
         `ReadSide.catch_up`)."""
         return self.read.catch_up(wait=wait)
 
+    def refresh_if_left(self, behind_at: int | None) -> int | None:
+        """One turn of a follower that writes the read side only when nobody else does (the worker's
+        safety net): it applies what is new when the read side was already behind the store at
+        `behind_at`, the last turn, and has not moved since; otherwise it only looks. Returns what to
+        pass next turn: the read side's position while it is behind, else None. Writing at every
+        turn, the net took the process's one writer connection as often as the stream and the relay
+        did, and the consumer's next commit queued behind it (docs/performance.md)."""
+        position = self.read.position
+        if position >= (self.process_recorder.max_notification_id() or 0):
+            return None
+        if position != behind_at:
+            return position  # behind since the last turn at most: another writer may be at it
+        self.read.catch_up(wait=False)
+        position = self.read.position
+        return position if position < (self.process_recorder.max_notification_id() or 0) else None
+
     def close(self) -> None:
         for follower in self.followers:
             follower.close()

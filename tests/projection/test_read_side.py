@@ -287,3 +287,36 @@ def test_the_worker_writes_a_committed_unit_s_rows_at_once_unless_told_to_leave_
         assert app.read.position == stored  # left to the followers: they write the same rows
     finally:
         app.close()
+
+
+def test_the_workers_safety_net_writes_only_what_no_other_writer_wrote_for_a_whole_turn(tmp_path: Path) -> None:
+    settings = ProjectionSettings(store="sqlite", state_dir=tmp_path)
+    app = bootstrap.application(settings)
+    other = bootstrap.application(settings)  # the stream or the relay, in another process
+    try:
+        events = build("net", offices=("hk-central",), per_office=4).events()
+        feed_unapplied = ProjectionHandler(app.read)
+        half = len(events) // 2
+        for start, end in ((0, half), (half, len(events))):
+            uow = app.unit_of_work()
+            for offset, event in enumerate(events[start:end], start + 1):
+                topic = topic_for_event_type(event.type).name
+                feed_unapplied(uow, Delivery(message=event, topic=topic, partition=0, offset=offset, key=event.key))
+            app.commit(uow, Tracking("t", end))
+            if start == 0:
+                first_commit = app.process_recorder.max_notification_id()
+                assert app.refresh_if_left(None) == 0 and app.read.position == 0, "behind since now: it only looks"
+                other.refresh()  # another writer applies the first commit meanwhile
+        assert app.refresh_if_left(0) == first_commit, "it moved: someone else is writing, it only looks"
+        assert app.read.position == first_commit
+        assert app.refresh_if_left(first_commit) is None, "left behind for a whole turn: it writes"
+        assert app.read.position == app.process_recorder.max_notification_id()
+        assert app.refresh_if_left(None) is None  # up to date: nothing to do
+
+        clean = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path / "clean"))
+        feed(clean, events)
+        assert app.read.dump() == clean.read.dump()
+        clean.close()
+    finally:
+        app.close()
+        other.close()

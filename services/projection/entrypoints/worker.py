@@ -1,7 +1,7 @@
 """The projection's worker: a tracked consumer over every service's topic (and the hotline's), and,
 beside it in the same supervision, the weekly report job (`PROJECTION_REPORTS_SCHEDULE`; each turn in a
-child process, `reports/process.py`) and
-the read side's follower (its tables written up to the store every `PROJECTION_INDEX_POLL_SECONDS`).
+child process, `reports/process.py`) and the read side's safety net (its tables written up to the store
+when no other writer did for `PROJECTION_INDEX_POLL_SECONDS`).
 
 `python -m services.projection.entrypoints.worker`
 """
@@ -31,10 +31,12 @@ def main() -> None:
         return bool(partitions) and all(p["lag"] == 0 for p in partitions.values())
 
     async def follow(stop: asyncio.Event) -> None:
-        # The consumer catches the read side up after each batch it commits (and before each, for
-        # its chains); this is the safety net should that fail, and never waits for another writer.
+        # The SSE stream, the relay and every HTTP query write the read side as the store changes;
+        # this is the safety net should none of them run: it writes only what they left for a whole
+        # interval, so the consumer's commits do not queue behind it for the process's writer.
+        behind_at: int | None = None
         while not stop.is_set():
-            await asyncio.to_thread(app.refresh, wait=False)
+            behind_at = await asyncio.to_thread(app.refresh_if_left, behind_at)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), settings.index_poll_seconds)
 
