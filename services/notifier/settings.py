@@ -124,7 +124,8 @@ class NotifierSettings(ServiceSettings):
     @model_validator(mode="after")
     def _rule_holds(self) -> NotifierSettings:
         self.age_rule()  # the keep must exceed the margin
-        self.sms_gateway()  # a gateway has its secret
+        if self.sms_gateway_url and self.sms_gateway_secret is None:  # (its URL is read by `sms_gateway`, at start)
+            raise ValueError("NOTIFIER_SMS_GATEWAY_URL is set without NOTIFIER_SMS_GATEWAY_SECRET (texts are signed)")
         return self
 
     @field_validator("sms_default_region")
@@ -138,8 +139,6 @@ class NotifierSettings(ServiceSettings):
         """The SMS gateway as an endpoint (its URL and signing secret, like a staff webhook's), or None."""
         if not self.sms_gateway_url:
             return None
-        if self.sms_gateway_secret is None:
-            raise ValueError("NOTIFIER_SMS_GATEWAY_URL is set without NOTIFIER_SMS_GATEWAY_SECRET (texts are signed)")
         return Endpoint.model_validate({"url": self.sms_gateway_url, "secret": self.sms_gateway_secret})
 
     def age_rule(self) -> AgeRule:
