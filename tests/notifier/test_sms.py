@@ -283,3 +283,20 @@ async def test_without_a_gateway_a_phone_complainant_gets_nothing_counted_once_a
     assert service.counts.sms_no_gateway == 2
     assert service.ledger.outcome(sms.receipt_key(event.complaint_id)) == NO_SMS_GATEWAY
     assert caplog.text.count("no SMS gateway is configured") == 1
+
+
+def test_the_gateway_settings_a_url_needs_its_secret_and_a_region_libphonenumber_knows() -> None:
+    from pydantic import ValidationError
+
+    from services.notifier.settings import NotifierSettings
+
+    assert NotifierSettings().sms_gateway() is None  # unset: phone complainants get nothing, counted
+    gateway = NotifierSettings(sms_gateway_url="http://127.0.0.1:8025/sms", sms_gateway_secret=GATEWAY_SECRET)
+    endpoint = gateway.sms_gateway()
+    assert endpoint is not None and str(endpoint.url) == "http://127.0.0.1:8025/sms"
+    with pytest.raises(ValidationError, match="without NOTIFIER_SMS_GATEWAY_SECRET"):
+        NotifierSettings(sms_gateway_url="http://127.0.0.1:8025/sms")
+    with pytest.raises(ValidationError):  # at the worker's start: a secret too short to be one
+        NotifierSettings(sms_gateway_url="http://127.0.0.1:8025/sms", sms_gateway_secret="short").sms_gateway()
+    with pytest.raises(ValidationError, match="not a region libphonenumber knows"):
+        NotifierSettings(sms_default_region="XX")
