@@ -24,6 +24,7 @@ from .domain.complaint import Complaint, sealed_fingerprint
 from .domain.contact import check_contact
 from .domain.erasure import PersonErasure
 from .domain.errors import (
+    BlankField,
     ComplaintNotFound,
     HotlineReferenceReused,
     ReferenceReused,
@@ -206,6 +207,7 @@ def register_into(
     typed sealed with them): intake's store never holds them in clear.
     """
     check_times(form, now, window)
+    check_not_blank(form)
     check_contact(form.complainant.contact, region)  # before sealing: a refused form makes no person
     form_data = seal_form(form, keyring, now).model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
@@ -265,6 +267,23 @@ def record_hotline_call_into(
         )
     )
     return HotlineCallRecorded(report_id, created=True)
+
+
+def check_not_blank(form: RegistrationForm) -> None:
+    """Raise BlankField for the first required text holding only white space (HTTP and office topic
+    alike): one of only spaces is no more filled in than an empty one, which the contract refuses."""
+    texts = {
+        ("complainant", "name"): form.complainant.name,
+        ("complainant", "contact"): form.complainant.contact,
+        ("unit_address",): form.unit_address,
+        ("object",): form.object,
+        ("description",): form.description,
+        ("customer_request",): form.customer_request,
+        ("received_by",): form.received_by,
+    }
+    for field, value in texts.items():
+        if not value.strip():
+            raise BlankField(field)
 
 
 def check_times(form: RegistrationForm, now: datetime, window: RegistrationWindow) -> None:
