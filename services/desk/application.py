@@ -246,15 +246,17 @@ class DeskApplication:
             raise
         return found
 
-    async def visible(self, who: Credential, complaint_id: UUID) -> bool:
-        """Whether the person may see the complaint (the projection answers them for it)."""
+    async def visible(self, who: Credential, complaint_id: UUID) -> dict[str, Any] | None:
+        """The complaint's summary in the projection when the person may see it (the projection answers
+        them for it), else None."""
         try:
-            await self.services.get("projection", f"/complaints/{complaint_id}", who)
+            history = await self.services.get("projection", f"/complaints/{complaint_id}", who)
         except ServiceError as error:
             if error.status in (403, 404):
-                return False
+                return None
             raise
-        return True
+        summary = history.get("complaint") if isinstance(history, dict) else None
+        return summary if isinstance(summary, dict) else {}
 
     async def act(self, who: Credential, complaint_id: UUID, name: str, data: dict[str, str]) -> Any:
         """Send one of the complaint page's forms to the service that owns the fact."""

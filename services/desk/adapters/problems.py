@@ -159,7 +159,8 @@ def _out_of_order(detail: str, _: Gettext) -> str | None:
 def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
     kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    # intake's string_blank: a required text of only spaces, as unfilled as an empty one
+    if kind in ("missing", "string_blank") or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return _("must be filled in")
     if kind == "string_too_short":
         return _("is too short (at least %(n)s characters)") % {"n": ctx.get("min_length")}
@@ -177,6 +178,11 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
         return _("must be a whole number")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _("is out of range")
+    if kind == "contact_invalid":  # intake: no valid phone number, no e-mail address (its reason is English)
+        return _(
+            "This phone or e-mail cannot reach the complainant. Give a phone number (one of another region with "
+            "its country code, e.g. +86 138 0013 8000) or an e-mail address."
+        )
     if kind == "unknown_office":  # intake: the directory never announced the office a hotline call names
         return _("is not an office the directory knows: check the office id")
     for pattern, words in BOUNDS:
@@ -207,6 +213,18 @@ def not_heard_of_yet(service: str, detail: str, _: Gettext) -> str:
         )
         % {"service": service}
         + f" [{service} 404: {detail}]"
+    )
+
+
+def no_case_when_invalid(detail: str, _: Gettext) -> str:
+    """A department's form on a complaint judged invalid: handling opens no case for one (DOMAIN.md: it is
+    replied to and closed), so the form can never be recorded until a person judges it valid."""
+    return (
+        _(
+            "This complaint is judged invalid: no department handles it, so nothing was recorded. It is replied "
+            "to and closed; if it is valid after all, a supervisor changes its validity first."
+        )
+        + f" [handling 404: {detail}]"
     )
 
 
