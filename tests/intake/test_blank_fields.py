@@ -95,3 +95,29 @@ async def test_a_blank_text_on_the_office_topic_is_a_dead_letter_saying_so(kafka
     ]
     assert "description is blank" in letter["error"], letter["error"]
     assert worker.progress.dead_lettered == 1 and worker.progress.handled == 1  # the good one after it went on
+
+
+@pytest.mark.parametrize(
+    ("blank", "loc"),
+    [
+        ({"summary": "   "}, ["body", "summary"]),
+        ({"complainant": {"name": " ", "contact": "+852 9123 4567"}}, ["body", "complainant", "name"]),
+        ({"unit_address": "\u3000"}, ["body", "unit_address"]),
+    ],
+)
+def test_a_hotline_call_with_a_text_of_only_spaces_is_refused_too(
+    client: tuple[TestClient, dict[str, str]], blank: dict[str, Any], loc: list[str]
+) -> None:
+    """The hotline's call record (found the same way: `"summary": "   "` was recorded, 201)."""
+    http, keys = client
+    record = {
+        "office_id": "hk-central", "hotline_reference": "HL-2026-0009", "reported_at": T0.isoformat(),
+        "complainant": {"name": "Chan Tai Man", "contact": "+852 9123 4567"}, "unit_address": "Block 3",
+        "summary": "The office would not record my complaint about the car park.",
+    } | blank  # fmt: skip
+    answer = http.post("/hotline/calls", json=record, headers={"X-Office-Key": keys["group/hotline"]})
+
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == loc and problem["type"] == "string_blank"
+    assert (http.app.state.intake.process_recorder.max_notification_id() or 0) == 0  # type: ignore[attr-defined]

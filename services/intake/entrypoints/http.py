@@ -265,6 +265,8 @@ def create_app(
             raise unprocessable(list(error.field), error.reason, "unknown_office") from None
         except ContactRefused as error:  # the same rule as a registration's, in the office's region
             raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
+        except BlankField as error:  # a required text of only spaces, as on the registration form
+            raise unprocessable(list(error.field), error.reason, "string_blank") from None
         if not recorded.created:
             response.status_code = status.HTTP_200_OK
         return HotlineCallRecorded(report_id=recorded.report_id, hotline_reference=call.hotline_reference)
