@@ -82,3 +82,30 @@ def test_intake_s_refusals_of_a_registration_are_said_at_the_top_in_the_page_s_l
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page.text, re.S)[1])  # type: ignore[index]
     assert words in problem, problem
     assert "blank" not in problem and "neither a valid phone" not in problem
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "lower-case words joined by -"), ("zh-Hant", "分派表所用的代碼")])
+def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_it(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Handling's 422 for 'Engineering Dept' (its pattern: routing's codes), said in the page's words."""
+    client, _, keys = desk
+    refused = {"detail": [{"type": "string_pattern_mismatch", "loc": ["body", "to_department"],
+                           "msg": "String should match pattern '^[a-z][a-z0-9]*(-[a-z0-9]+)*$'",
+                           "input": "Engineering Dept", "ctx": {"pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"}}]}  # fmt: skip
+    original = Services_.__call__
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "handling" and request.method == "POST":
+            return httpx.Response(422, json=refused)
+        return original(self, request)
+
+    monkeypatch.setattr(Services_, "__call__", answers)
+    signed_in(client, keys["hk-central/staff"], lang)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/complaints/{CID}").text)[1]  # type: ignore[index]
+    answer = client.post(
+        f"/complaints/{CID}/hand-over", data={"csrf": token, "to_department": "Engineering Dept", "reason": "pump"}
+    )
+    assert answer.status_code == 422
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    assert words in problem and "expected form" not in problem, problem

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from shared.contracts.common import BUSINESS_AREA_PATTERN
+
 Gettext = Callable[[str], str]
 
 
@@ -95,6 +97,7 @@ FORM_FIELDS = {
     **{form: ADMIN for form in ADMIN_FORMS},
 }
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
+CODE_PATTERN = BUSINESS_AREA_PATTERN  # a business area's or a department's code (handling's hand-over)
 # The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
 BOUNDS = [
     (
@@ -169,6 +172,8 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == REFERENCE_PATTERN:
             return _("may hold only letters A-Z, digits and . _ : / - (no spaces)")
+        if ctx.get("pattern") == CODE_PATTERN:
+            return _("must be a code as routing names it: lower-case words joined by - (e.g. engineering, customer-service)")
         return _("is not in the expected form")
     if kind.startswith(("datetime", "date", "time")):
         return _("is not a date and time the system accepts (1900-2200)")
