@@ -81,7 +81,9 @@ def test_intake_s_refusals_of_a_registration_are_said_at_the_top_in_the_page_s_l
     assert page.status_code == 422
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page.text, re.S)[1])  # type: ignore[index]
     assert words in problem, problem
-    assert "blank" not in problem and "neither a valid phone" not in problem
+    assert "blank" not in problem
+    # intake's English (its region's example) only after the page's words, in brackets for support
+    assert "neither a valid phone" not in problem.split("[")[0]
 
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "lower-case words joined by -"), ("zh-Hant", "分派表所用的代碼")])
@@ -109,3 +111,38 @@ def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_i
     assert answer.status_code == 422
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
     assert words in problem and "expected form" not in problem, problem
+
+
+def test_the_departments_offered_are_routing_s_codes_from_the_rules_in_force() -> None:
+    """The real rules file: every department routing sends to, never a first-responsible person's role."""
+    import tomllib
+
+    from services.desk.domain.forms import routing_departments
+
+    with open("services/triage/rules.toml", "rb") as source:
+        rules = tomllib.load(source)
+    offered = routing_departments(rules, "hk-central")
+    assert {"engineering", "security", "customer-service", "finance", "parking"} <= set(offered)
+    assert not any(" " in d for d in offered)  # 'engineering duty officer' is a person, not a department
+    assert routing_departments({}, "hk-central") == [] and routing_departments({"routing": []}, None) == []
+
+
+def test_the_hand_over_form_suggests_the_departments_routing_names(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, _, keys = desk
+    original = Services_.__call__
+    rules = {"version": 3, "rules": {"routing": {"default_department": "customer-service",
+                                                 "group": {"electromechanical": "engineering", "safety": "security"},
+                                                 "offices": {"kln-east": {"parking": "customer-service"}},
+                                                 "first_responsible": {"club": "club manager"}}}}  # fmt: skip
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "triage" and request.url.path == "/rules":
+            return httpx.Response(200, json=rules)
+        return original(self, request)
+
+    monkeypatch.setattr(Services_, "__call__", answers)
+    signed_in(client, keys["hk-central/staff"], "en")
+    page = client.get(f"/complaints/{CID}").text
+    listed = re.search(r'<datalist id="departments"[^>]*>(.*?)</datalist>', page, re.S)
+    assert listed is not None and re.search(r'name="to_department"[^>]*list="departments"', page)
+    assert re.findall(r'<option value="([^"]+)">', listed[1]) == ["club", "customer-service", "engineering", "security"]

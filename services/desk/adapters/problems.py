@@ -183,11 +183,13 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
         return _("must be a whole number")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _("is out of range")
-    if kind == "contact_invalid":  # intake: no valid phone number, no e-mail address (its reason is English)
-        return _(
+    if kind == "contact_invalid":  # intake: no valid phone number, no e-mail address (its reason, in brackets,
+        # names the office's region: English, kept for support as other refusals keep the service's words)
+        said = _(
             "This phone or e-mail cannot reach the complainant. Give a phone number (one of another region with "
             "its country code, e.g. +86 138 0013 8000) or an e-mail address."
         )
+        return f"{said} [{msg}]" if msg else said
     if kind == "unknown_office":  # intake: the directory never announced the office a hotline call names
         return _("is not an office the directory knows: check the office id")
     for pattern, words in BOUNDS:
