@@ -66,7 +66,9 @@ def test_text_with_spaces_around_it_is_recorded_as_typed(client: tuple[TestClien
 
 
 @pytest.mark.kafka
-async def test_a_blank_text_on_the_office_topic_is_a_dead_letter_saying_so(kafka_bootstrap: str, tmp_path: Path) -> None:
+async def test_a_blank_text_on_the_office_topic_is_a_dead_letter_saying_so(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
     write_keys(tmp_path / "keys.json")
     signers = write_signing_keys(tmp_path / "office-signing-keys.json")
     settings = IntakeSettings(

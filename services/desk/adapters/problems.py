@@ -173,7 +173,9 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
         if ctx.get("pattern") == REFERENCE_PATTERN:
             return _("may hold only letters A-Z, digits and . _ : / - (no spaces)")
         if ctx.get("pattern") == CODE_PATTERN:
-            return _("must be a code as routing names it: lower-case words joined by - (e.g. engineering, customer-service)")
+            return _(
+                "must be a code as routing names it: lower-case words joined by - (e.g. engineering, customer-service)"
+            )
         return _("is not in the expected form")
     if kind.startswith(("datetime", "date", "time")):
         return _("is not a date and time the system accepts (1900-2200)")
@@ -185,11 +187,11 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
         return _("is out of range")
     if kind == "contact_invalid":  # intake: no valid phone number, no e-mail address (its reason, in brackets,
         # names the office's region: English, kept for support as other refusals keep the service's words)
-        said = _(
+        sentence = _(
             "This phone or e-mail cannot reach the complainant. Give a phone number (one of another region with "
             "its country code, e.g. +86 138 0013 8000) or an e-mail address."
         )
-        return f"{said} [{msg}]" if msg else said
+        return f"{sentence} [{msg}]" if msg else sentence
     if kind == "unknown_office":  # intake: the directory never announced the office a hotline call names
         return _("is not an office the directory knows: check the office id")
     for pattern, words in BOUNDS:

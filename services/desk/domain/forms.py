@@ -143,8 +143,9 @@ def routing_departments(rules: Any, office_id: str | None) -> list[str]:
     routing = rules.get("routing") if isinstance(rules, dict) else None
     if not isinstance(routing, dict):
         return []
-    offices = routing.get("offices") if isinstance(routing.get("offices"), dict) else {}
-    tables = [routing.get("group"), offices.get(office_id or "")]  # area -> department
+    offices = routing.get("offices")
+    own = offices.get(office_id or "") if isinstance(offices, dict) else None
+    tables = [routing.get("group"), own]  # area -> department
     found = {str(routing["default_department"])} if routing.get("default_department") else set()
     for table in tables:
         if isinstance(table, dict):
