@@ -198,6 +198,10 @@ def test_a_hand_over_is_requested_then_accepted(client, keys) -> None:
         ("commitments", {"promise": "call back", "due_at": "7344-01-01T09:00:00+00:00"}, "due_at"),
         ("commitments", {"promise": "call back", "due_at": (T0 + timedelta(days=91)).isoformat()}, "due_at"),
         ("cause", {"cause": "x"}, "responsible_person"),
+        # found on `make up`: a hand-over to 'Engineering Dept' (routing's code is 'engineering') was recorded,
+        # and the case waited for a department nobody is in while its hand-over clock ran out
+        ("hand-over", {"to_department": "Engineering Dept", "reason": "the pump is theirs"}, "to_department"),
+        ("hand-over", {"to_department": "Security", "reason": "a theft"}, "to_department"),
     ],
 )
 def test_bad_input_is_422_with_the_field_named_and_nothing_recorded(client, keys, step, body, field) -> None:

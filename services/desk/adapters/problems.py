@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from shared.contracts.common import BUSINESS_AREA_PATTERN
+
 Gettext = Callable[[str], str]
 
 
@@ -95,6 +97,7 @@ FORM_FIELDS = {
     **{form: ADMIN for form in ADMIN_FORMS},
 }
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
+CODE_PATTERN = BUSINESS_AREA_PATTERN  # a business area's or a department's code (handling's hand-over)
 # The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
 BOUNDS = [
     (
@@ -159,7 +162,8 @@ def _out_of_order(detail: str, _: Gettext) -> str | None:
 def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
     kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    # intake's string_blank: a required text of only spaces, as unfilled as an empty one
+    if kind in ("missing", "string_blank") or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return _("must be filled in")
     if kind == "string_too_short":
         return _("is too short (at least %(n)s characters)") % {"n": ctx.get("min_length")}
@@ -168,6 +172,10 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == REFERENCE_PATTERN:
             return _("may hold only letters A-Z, digits and . _ : / - (no spaces)")
+        if ctx.get("pattern") == CODE_PATTERN:
+            return _(
+                "must be a code as routing names it: lower-case words joined by - (e.g. engineering, customer-service)"
+            )
         return _("is not in the expected form")
     if kind.startswith(("datetime", "date", "time")):
         return _("is not a date and time the system accepts (1900-2200)")
@@ -177,6 +185,13 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
         return _("must be a whole number")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _("is out of range")
+    if kind == "contact_invalid":  # intake: no valid phone number, no e-mail address (its reason, in brackets,
+        # names the office's region: English, kept for support as other refusals keep the service's words)
+        sentence = _(
+            "This phone or e-mail cannot reach the complainant. Give a phone number (one of another region with "
+            "its country code, e.g. +86 138 0013 8000) or an e-mail address."
+        )
+        return f"{sentence} [{msg}]" if msg else sentence
     if kind == "unknown_office":  # intake: the directory never announced the office a hotline call names
         return _("is not an office the directory knows: check the office id")
     for pattern, words in BOUNDS:
@@ -207,6 +222,18 @@ def not_heard_of_yet(service: str, detail: str, _: Gettext) -> str:
         )
         % {"service": service}
         + f" [{service} 404: {detail}]"
+    )
+
+
+def no_case_when_invalid(detail: str, _: Gettext) -> str:
+    """A department's form on a complaint judged invalid: handling opens no case for one (DOMAIN.md: it is
+    replied to and closed), so the form can never be recorded until a person judges it valid."""
+    return (
+        _(
+            "This complaint is judged invalid: no department handles it, so nothing was recorded. It is replied "
+            "to and closed; if it is valid after all, a supervisor changes its validity first."
+        )
+        + f" [handling 404: {detail}]"
     )
 
 

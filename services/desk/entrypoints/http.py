@@ -40,7 +40,7 @@ from ..adapters.identity import Identities
 from ..adapters.office_zone import CURRENT as CURRENT_ZONE
 from ..adapters.office_zone import OfficeZones, current_zone
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
-from ..adapters.problems import Gettext, explain, explain_form, not_heard_of_yet
+from ..adapters.problems import Gettext, explain, explain_form, no_case_when_invalid, not_heard_of_yet
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, DeskApplication, NotFound, QueuePage, QueueRow
@@ -470,9 +470,14 @@ def create_app(
             if isinstance(error, ServiceError) and error.status == 404:
                 # The page was there: the complaint is the person's. The service the form goes to has not
                 # heard of it yet (its worker behind or stopped): said on the page, not "no such complaint".
-                if not await desk.visible(session.forwarded, complaint_id):
+                summary = await desk.visible(session.forwarded, complaint_id)
+                if summary is None:
                     return render(request, "not_found.html", status_code=404)
-                said = not_heard_of_yet(error.service, error.detail, words(request))
+                if error.service == "handling" and summary.get("validity") == "invalid":
+                    # judged invalid: handling opens no case for it, now or later; "try again" would mislead
+                    said = no_case_when_invalid(error.detail, words(request))
+                else:
+                    said = not_heard_of_yet(error.service, error.detail, words(request))
                 return RedirectResponse(f"{base}?{urlencode({'problem': said, 'form': name})}#form-{quote(name)}",
                                         status_code=303)  # fmt: skip
             said = _problem(error, words(request), name)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.bounds import Instant, OutOfBounds, check_horizon
+from shared.contracts.common import BUSINESS_AREA_MAX_LENGTH, BUSINESS_AREA_PATTERN
 from shared.contracts.handling import SolutionKind
 from shared.web import (
     PROBLEM_RESPONSES,
@@ -50,7 +51,15 @@ class Body(BaseModel):
 
 
 class HandOverIn(Body):
-    to_department: str = Field(min_length=1, max_length=100)
+    # A department as routing names it (triage's routing table: 'engineering', 'customer-service'):
+    # 'Engineering Dept' typed at the desk was accepted, and the case waited for a department nobody is in.
+    to_department: str = Field(
+        min_length=2,
+        max_length=BUSINESS_AREA_MAX_LENGTH,
+        pattern=BUSINESS_AREA_PATTERN,
+        description="The department's code as routing names it: lower-case words joined by '-', e.g. 'engineering'.",
+        examples=["engineering", "security", "customer-service"],
+    )
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -34,6 +34,16 @@ class ContactRefused(IntakeError):
         self.reason = reason
 
 
+class BlankField(IntakeError):
+    """A field the form requires holds only spaces (or other white space): a complaint nobody can read or
+    reply to. Refused like an empty one (422 `string_blank` naming it; a dead letter on the office topic)."""
+
+    def __init__(self, field: tuple[str, ...]) -> None:
+        self.field = field
+        self.reason = f"{'.'.join(field)} is blank: it holds only spaces; fill it in"
+        super().__init__(self.reason)
+
+
 class UnknownOffice(IntakeError):
     """A hotline call names an office the directory (the author of which offices exist) never announced:
     recorded, it would stand for ever as a call an office that does not exist failed to register."""

@@ -33,6 +33,7 @@ from .. import bootstrap
 from ..adapters.office_topic_prune import prune_handled
 from ..application import HOTLINE_ROLES, PRIVACY_ROLES, REGISTERING_ROLES, IntakeApplication
 from ..domain.errors import (
+    BlankField,
     ComplaintNotFound,
     ContactRefused,
     HotlineReferenceReused,
@@ -157,6 +158,8 @@ def create_app(
             raise unprocessable(error.field, error.reason, "out_of_bounds") from None
         except ContactRefused as error:  # no phone number, no e-mail: nobody can be replied to
             raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
+        except BlankField as error:  # a required text of only spaces: as unfilled as an empty one
+            raise unprocessable(list(error.field), error.reason, "string_blank") from None
         if not registration.created:
             response.status_code = status.HTTP_200_OK
         return Registered(complaint_id=registration.complaint_id, sequence_number=registration.sequence_number)
@@ -262,6 +265,8 @@ def create_app(
             raise unprocessable(list(error.field), error.reason, "unknown_office") from None
         except ContactRefused as error:  # the same rule as a registration's, in the office's region
             raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
+        except BlankField as error:  # a required text of only spaces, as on the registration form
+            raise unprocessable(list(error.field), error.reason, "string_blank") from None
         if not recorded.created:
             response.status_code = status.HTTP_200_OK
         return HotlineCallRecorded(report_id=recorded.report_id, hotline_reference=call.hotline_reference)
