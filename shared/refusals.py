@@ -315,7 +315,7 @@ def document() -> str:
         "problem of its list that a service's own check found carries its own `code` and `params` beside "
         "pydantic's `loc`, `msg` and `type` (FastAPI's own problems have pydantic's `type` and `ctx`; the "
         "contracts' own types there are `instant_out_of_range` (`ctx`: `value`, and `first`, `last` for an "
-        "instant outside the years) and `time_zone_unknown` (`ctx`: `name`)).",
+        "instant outside the years), `time_zone_unknown` (`ctx`: `name`) and `occurred_after_received`).",
         "",
         "| code | meaning | params |",
         "|---|---|---|",
