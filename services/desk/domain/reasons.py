@@ -229,9 +229,9 @@ def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str
     if kind == "CaseOpened" and parts[:1] == ["routing"]:  # handling repeats triage's routing reason
         opened = {"department": payload.get("department"), "first_responsible": payload.get("first_responsible")}
         return triage_reason("routing", explanation, opened)
-    if kind in ("DeadlineWarning", "DeadlineBreached", "NotificationRequested"):
-        if structured := clock_reason(kind, payload, reason):
-            return structured
+    clocked = kind in ("DeadlineWarning", "DeadlineBreached", "NotificationRequested")
+    if clocked and (structured := clock_reason(kind, payload, reason)):
+        return structured
     if kind == "NotificationRequested":
         for pattern, text in ((_WARNING, WARNED), (_BREACH, BREACHED)):  # an older notification: its sentence
             match = pattern.match(reason)
