@@ -9,6 +9,11 @@ not JSON (a syntax error, bytes that are not UTF-8, nested deeper than 32 levels
 `Infinity` literal (not JSON numbers) or a lone surrogate such as `\\ud800` (not Unicode) anywhere is 422
 naming the field. Validation errors are answered in FastAPI's shape with the input echoed only as far as
 JSON can carry it, so no client input can turn a 422 into a 500.
+
+Every refusal (any 4xx) is `{"detail", "code", "params"}`: `detail` the English words (a 422's list of
+field problems, as FastAPI words them), `code` one of shared/refusals.py's and `params` its values, for
+programs (the staff desk translates by them). A route raises `Refused` (or `refused(status, error)` for a
+domain's `Refusal`); a 422 of a route's own checks is `unprocessable` / `invalid`, each problem with its code.
 """
 
 from __future__ import annotations
