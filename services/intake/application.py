@@ -309,4 +309,4 @@ def check_times(form: RegistrationForm, now: datetime, window: RegistrationWindo
     try:
         check_registration_times(form.occurred_at, form.received_at, now, window)
     except OutOfBounds as error:
-        raise TimeOutOfBounds(error.field, error.reason) from None
+        raise TimeOutOfBounds(error.field, error.reason, error.code, error.params) from None

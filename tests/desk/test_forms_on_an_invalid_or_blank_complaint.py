@@ -56,10 +56,14 @@ def test_a_department_form_on_a_complaint_judged_invalid_says_so_not_try_again(
 
 
 BLANK = {"detail": [{"type": "string_blank", "loc": ["body", "description"],
-                     "msg": "description is blank: it holds only spaces; fill it in"}]}  # fmt: skip
+                     "msg": "description is blank: it holds only spaces; fill it in",
+                     "code": "intake.blank_field", "params": {"field": "description"}}],
+         "code": "request.invalid", "params": {}}  # fmt: skip
 CONTACT = {"detail": [{"type": "contact_invalid", "loc": ["body", "complainant", "contact"],
                        "msg": "complainant.contact is neither a valid phone number nor an e-mail address; give a "
-                              "phone number valid in HK (the office's region, e.g. 5123 4567), …"}]}  # fmt: skip
+                              "phone number valid in HK (the office's region, e.g. 5123 4567), …",
+                       "code": "intake.contact_invalid", "params": {"region": "HK", "accepted": "…"}}],
+           "code": "request.invalid", "params": {}}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -67,8 +71,8 @@ CONTACT = {"detail": [{"type": "contact_invalid", "loc": ["body", "complainant",
     [
         (BLANK, "zh-Hant", "事件經過: 必須填寫"),
         (BLANK, "en", "What happened: must be filled in"),
-        (CONTACT, "zh-Hant", "此電話或電郵無法聯絡投訴人"),
-        (CONTACT, "zh-Hans", "此电话或电子邮件无法联系投诉人"),
+        (CONTACT, "zh-Hant", "既不是 HK 的有效電話號碼"),
+        (CONTACT, "zh-Hans", "既不是 HK 的有效电话号码"),
     ],
 )
 def test_intake_s_refusals_of_a_registration_are_said_at_the_top_in_the_page_s_language(

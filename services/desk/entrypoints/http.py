@@ -590,13 +590,18 @@ def _status(error: Exception) -> int:
 def _contact_refused(error: Exception) -> bool:
     """Intake refused the complainant's contact (no valid phone number, no e-mail address): the form
     then says so beside the field, in the page's language, besides intake's own reason."""
-    return isinstance(error, ServiceError) and error.status == 422 and "complainant.contact" in error.detail
+    codes = ("intake.contact_invalid", "intake.contact_not_email")
+    return isinstance(error, ServiceError) and any(
+        p.get("code") in codes or p.get("type") == "contact_invalid" for p in error.problems or []
+    )
 
 
 def _problem(error: Exception, words: Gettext, form: str | None = None) -> str:
     """What the page says of a refusal, in its language (adapters/problems.py)."""
     if isinstance(error, ServiceError):
-        return explain(error.service, error.status, error.detail, error.problems, words, form)[:1000]
+        return explain(
+            error.service, error.status, error.detail, error.problems, words, form, error.code, error.params
+        )[:1000]
     if isinstance(error, FormProblem):
         return explain_form(error.field, str(error).removeprefix(f"{error.field}: "), words, form)[:1000]
     return str(error)[:1000]

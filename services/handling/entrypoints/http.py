@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import Principal
@@ -23,6 +23,7 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    refused,
     require_office,
     require_roles,
     service_api,
@@ -146,10 +147,10 @@ def create_app(
         try:
             handling.act(office_id, complaint_id, lambda case: step(case, principal))
             view = handling.case(office_id, complaint_id)
-        except CaseNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        except CaseNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except OutOfOrder as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+            raise refused(status.HTTP_409_CONFLICT, error) from None
         return _out(view)
 
     @api.get("/cases/{complaint_id}", response_model=CaseOut, responses=CASE_RESPONSES)
@@ -159,8 +160,8 @@ def create_app(
         handling: HandlingApplication = request.app.state.handling
         try:
             return _out(handling.case(principal.office_id, complaint_id))
-        except CaseNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        except CaseNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
 
     @api.post("/cases/{complaint_id}/acceptance", response_model=CaseOut, responses=CASE_RESPONSES)
     def accept(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:
@@ -282,7 +283,7 @@ def create_app(
         try:  # a promise in the past, or years ahead, is refused before it reaches the case or the SLA
             check_horizon("due_at", body.due_at, now, timedelta(days=settings.commitment_horizon_days))
         except OutOfBounds as error:
-            raise unprocessable(error.field, error.reason, "out_of_bounds") from None
+            raise unprocessable(error.field, error.reason, error.code, "out_of_bounds", **error.params) from None
         return perform(
             request,
             principal,
