@@ -52,8 +52,9 @@ format: deps
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-docs: deps  ## Regenerate the event catalogue (docs/events.md), the JSON Schemas and docs/asyncapi.json.
+docs: deps  ## Regenerate the event catalogue (docs/events.md), the JSON Schemas, docs/asyncapi.json and docs/refusals.md.
 	$(VENV)/bin/python -m shared.contracts.catalogue_doc --write
+	$(VENV)/bin/python -m shared.refusals --write
 	$(VENV)/bin/python -m shared.contracts.asyncapi --write
 
 prereqs:

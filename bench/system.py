@@ -173,7 +173,14 @@ def postgres_databases(enabled: bool):
     finally:
         with psycopg.connect(admin, autocommit=True) as db:
             for name in names:
-                db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                for attempt in range(30):
+                    try:
+                        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                        break
+                    except psycopg.errors.InsufficientPrivilege:  # autovacuum at work there: not ours to stop
+                        if attempt == 29:
+                            raise
+                        time.sleep(1)
 
 
 def run(

@@ -9,6 +9,11 @@ not JSON (a syntax error, bytes that are not UTF-8, nested deeper than 32 levels
 `Infinity` literal (not JSON numbers) or a lone surrogate such as `\\ud800` (not Unicode) anywhere is 422
 naming the field. Validation errors are answered in FastAPI's shape with the input echoed only as far as
 JSON can carry it, so no client input can turn a 422 into a 500.
+
+Every refusal (any 4xx) is `{"detail", "code", "params"}`: `detail` the English words (a 422's list of
+field problems, as FastAPI words them), `code` one of shared/refusals.py's and `params` its values, for
+programs (the staff desk translates by them). A route raises `Refused` (or `refused(status, error)` for a
+domain's `Refusal`); a 422 of a route's own checks is `unprocessable` / `invalid`, each problem with its code.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .auth import GROUP_ROLES, KeyRegistry, Principal
 from .directory_keys import service_keys
@@ -32,6 +38,7 @@ from .health import background_health
 from .logs import install_request_context, set_identity
 from .metrics import install_http_metrics
 from .oidc import BearerVerifier, TokenRefused
+from .refusals import Param, Refusal, RefusalCode
 from .settings import ServiceSettings
 from .tracing import configure_tracing, instrument_app
 
@@ -41,9 +48,13 @@ _bearer = HTTPBearer(auto_error=False, description="An access token from the Ope
 
 
 class Problem(BaseModel):
-    """An error answer: `detail` says what is wrong in words a caller can act on."""
+    """An error answer: `detail` says what is wrong in words a caller can act on (English; for a 422, the
+    list of field problems); `code` names the refusal and `params` its values, stable for programs
+    (shared/refusals.py, docs/refusals.md)."""
 
     detail: Any
+    code: RefusalCode
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -51,16 +62,52 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "The key's roles do not allow this."},
     413: {"model": Problem, "description": "The body is larger than the service accepts."},
     422: {
+        "model": Problem,
         "description": "The body is not valid JSON (`json_invalid`), or a field is missing, wrong or out of "
-        "bounds (`loc` names it, `msg` says why); nothing was recorded."
+        "bounds (`loc` names it, `msg` says why; a service's own check adds `code` and `params`); nothing was "
+        "recorded.",
     },
 }
 
 
-def unprocessable(field: str | list[str | int], reason: str, kind: str = "value_error") -> HTTPException:
-    """A 422 in FastAPI's validation shape for a check a route or application makes itself."""
+class Refused(HTTPException):
+    """A refusal answered as `{"detail", "code", "params"}` (see `install_refusal_answers`)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: RefusalCode,
+        detail: Any,
+        params: dict[str, Param] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status_code, detail, headers=headers)
+        self.code: RefusalCode = code
+        self.params = params or {}
+
+
+def refused(status_code: int, refusal: Refusal) -> Refused:
+    """A domain's refusal as the HTTP answer of `status_code`: its sentence, code and parameters."""
+    return Refused(status_code, refusal.code, str(refusal), refusal.params)
+
+
+def field_problem(field: str | list[str | int], reason: str, code: RefusalCode, kind: str = "value_error", /,
+                  **params: Param) -> dict[str, Any]:  # fmt: skip
+    """One problem of a 422's list, as FastAPI words it (`loc`, `msg`, `type`), with its `code` and `params`."""
     loc = ["body", *(field if isinstance(field, list) else [field])]
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": loc, "msg": reason, "type": kind}])
+    return {"loc": loc, "msg": reason, "type": kind, "code": code, "params": params}
+
+
+def invalid(problems: list[dict[str, Any]]) -> Refused:
+    """A 422 listing field problems (`field_problem`): code `request.invalid`, each problem its own."""
+    return Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, "request.invalid", problems)
+
+
+def unprocessable(
+    field: str | list[str | int], reason: str, code: RefusalCode, kind: str = "value_error", /, **params: Param
+) -> Refused:
+    """A 422 in FastAPI's validation shape for a check a route or application makes itself."""
+    return invalid([field_problem(field, reason, code, kind, **params)])
 
 
 def install_key_registry(app: FastAPI, registry: KeyRegistry) -> None:
@@ -87,10 +134,10 @@ def install_sign_in(app: FastAPI, settings: ServiceSettings) -> None:
     app.state.bearer_verifier = bearer_verifier(settings)
 
 
-def _unauthorized(request: Request, detail: str) -> HTTPException:
+def _unauthorized(request: Request, code: RefusalCode, detail: str, **params: Param) -> Refused:
     signs_in = getattr(request.app.state, "bearer_verifier", None) is not None
     challenge = f'{KEY_HEADER}, Bearer realm="complaints"' if signs_in else KEY_HEADER
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge})
+    return Refused(status.HTTP_401_UNAUTHORIZED, code, detail, params, headers={"WWW-Authenticate": challenge})
 
 
 def current_principal(
@@ -101,18 +148,26 @@ def current_principal(
     if bearer is not None and not raw_key:
         verifier: BearerVerifier | None = getattr(request.app.state, "bearer_verifier", None)
         if verifier is None:
-            raise _unauthorized(request, "sign-in with bearer tokens is not configured here: send an office key")
+            raise _unauthorized(
+                request,
+                "auth.bearer_not_configured",
+                "sign-in with bearer tokens is not configured here: send an office key",
+            )
         try:
             return verifier.verify(bearer.credentials)
-        except TokenRefused as refused:
-            raise _unauthorized(request, f"bearer token refused: {refused}") from refused
+        except TokenRefused as refusal:
+            raise _unauthorized(
+                request, "auth.bearer_refused", f"bearer token refused: {refusal}", reason=str(refusal)
+            ) from refusal
     if not raw_key:
         raise _unauthorized(
-            request, f"send your office key in the {KEY_HEADER} header, or sign in (Authorization: Bearer)"
+            request,
+            "auth.key_missing",
+            f"send your office key in the {KEY_HEADER} header, or sign in (Authorization: Bearer)",
         )
     principal = request.app.state.key_registry.authenticate(raw_key)
     if principal is None:
-        raise _unauthorized(request, "unknown office key")
+        raise _unauthorized(request, "auth.key_unknown", "unknown office key")
     return principal
 
 
@@ -121,15 +176,17 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 def require_roles(principal: Principal, *roles: str) -> None:
     if not principal.roles & set(roles):
-        raise HTTPException(
+        raise Refused(
             status.HTTP_403_FORBIDDEN,
+            "auth.role_needed",
             f"this needs one of the roles {sorted(roles)}; your key has {sorted(principal.roles)}",
+            {"needed": sorted(roles), "held": sorted(principal.roles)},
         )
 
 
 def require_office(principal: Principal) -> str:
     if principal.office_id is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an office's key")
+        raise Refused(status.HTTP_403_FORBIDDEN, "auth.office_key_needed", "this needs an office's key")
     return principal.office_id
 
 
@@ -141,10 +198,12 @@ def reading_office(principal: Principal) -> str | None:
         return principal.office_id
     if principal.roles & GROUP_ROLES:
         return None
-    raise HTTPException(
+    raise Refused(
         status.HTTP_403_FORBIDDEN,
+        "auth.reading_role_needed",
         f"reading complaints needs an office's key or a group reading role {sorted(GROUP_ROLES)}; "
         f"your key has {sorted(principal.roles)}",
+        {"needed": sorted(GROUP_ROLES), "held": sorted(principal.roles)},
     )
 
 
@@ -155,7 +214,11 @@ def guard_bodies(app: FastAPI, max_bytes: int) -> None:
     @app.middleware("http")
     async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         too_big = JSONResponse(
-            {"detail": f"the body is larger than {max_bytes} bytes"},
+            {
+                "detail": f"the body is larger than {max_bytes} bytes",
+                "code": "request.body_too_large",
+                "params": {"max_bytes": max_bytes},
+            },
             status_code=status.HTTP_413_CONTENT_TOO_LARGE,
         )
         length = request.headers.get("content-length")
@@ -172,7 +235,9 @@ def guard_bodies(app: FastAPI, max_bytes: int) -> None:
         if body and _is_json(request.headers.get("content-type")):
             errors = strict_json_errors(body)
             if errors:
-                return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+                return JSONResponse(
+                    _answer(errors, "request.invalid"), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+                )
         return await call_next(request)
 
 
@@ -266,13 +331,39 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _answer(detail: Any, code: RefusalCode, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "code": code, "params": params or {}}
+
+
+# The framework's own refusals (no route, a method the route does not take), coded like ours.
+FRAMEWORK_CODES: dict[int, RefusalCode] = {404: "request.not_found", 405: "request.method_not_allowed"}
+
+
 def install_validation_answers(app: FastAPI) -> None:
-    """422 in FastAPI's shape, whatever the input held (see `_json_safe`)."""
+    """422 in FastAPI's shape, whatever the input held (see `_json_safe`), coded `request.invalid`; and
+    every other refusal with its code (`install_refusal_answers`)."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = jsonable_encoder(_json_safe(list(error.errors())), custom_encoder={bytes: _json_safe})
-        return JSONResponse({"detail": _json_safe(errors)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return JSONResponse(_answer(_json_safe(errors), "request.invalid"),
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)  # fmt: skip
+
+    install_refusal_answers(app)
+
+
+def install_refusal_answers(app: FastAPI) -> None:
+    """Every HTTP refusal answered `{"detail", "code", "params"}`: a `Refused` with its own code, the
+    framework's (an unknown path, a method not taken) with `request.*`."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _refused(request: Request, error: StarletteHTTPException) -> Response:
+        if isinstance(error, Refused):
+            body = _answer(error.detail, error.code, error.params)
+        else:
+            code = FRAMEWORK_CODES.get(error.status_code, "request.refused")
+            body = _answer(error.detail, code, {"status": error.status_code} if code == "request.refused" else {})
+        return JSONResponse(jsonable_encoder(body), status_code=error.status_code, headers=error.headers)
 
 
 def service_api(

@@ -21,15 +21,28 @@ log() { echo "[kafka] $*" >&2; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The jars are current when their stamp holds the SHA-256 of the pom.xml they were resolved from. By
+# content, not by date: a fresh git worktree's pom.xml is newer than a shared KAFKA_JARS_DIR's stamp,
+# and comparing dates made every new worktree's `make deps` delete and re-download the jars other
+# worktrees' brokers were running from. A stamp from before (empty) still goes by date.
+pom_sum() { sha256sum "$here/pom.xml" | cut -d' ' -f1; }
+
+fetched() {
+  [ -f "$jars/.complete" ] || return 1
+  local stamp
+  stamp=$(cat "$jars/.complete")
+  if [ -n "$stamp" ]; then [ "$stamp" = "$(pom_sum)" ]; else [ "$jars/.complete" -nt "$here/pom.xml" ]; fi
+}
+
 fetch() {
-  if [ -f "$jars/.complete" ] && [ "$jars/.complete" -nt "$here/pom.xml" ]; then return 0; fi
+  if fetched; then return 0; fi
   command -v mvn >/dev/null || { log "Maven is required to fetch the broker's jars (apt-get install maven)"; exit 1; }
   command -v java >/dev/null || { log "Java 17 is required to run the broker"; exit 1; }
   log "fetching Apache Kafka jars from Maven Central into $jars"
   rm -rf "$jars"
   mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$jars"
-  touch "$jars/.complete"
+  pom_sum > "$jars/.complete"
 }
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }

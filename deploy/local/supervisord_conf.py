@@ -1,6 +1,7 @@
 """supervisord's configuration for `make up`, made from deploy/Procfile (the one list of processes).
 
     python deploy/local/supervisord_conf.py --state .state --secrets .state/dev.env > .state/supervisord.conf
+    (make up adds `--with deploy/Procfile.dev`, and `--without oidc-issuer` where node is missing)
     python deploy/local/supervisord_conf.py --http-ports      # "<process> <port>" of each HTTP app
 
 Every process is restarted by supervisord when it exits, whatever the reason; a process that dies
@@ -144,8 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secrets", type=Path, help="NAME=value lines; each program gets its own service's")
     parser.add_argument("--with", dest="extra", type=Path, action="append", default=[],
                         help="another Procfile whose processes are added (deploy/Procfile.dev)")  # fmt: skip
+    parser.add_argument("--without", action="append", default=[],
+                        help="a process left out (make up: the sign-in issuer where node is missing)")  # fmt: skip
     args = parser.parse_args(argv)
-    commands = processes(extra=tuple(args.extra))
+    commands = {
+        name: command for name, command in processes(extra=tuple(args.extra)).items() if name not in args.without
+    }
     if args.http_ports:
         for name, port in http_ports(commands).items():
             print(name, port)

@@ -26,14 +26,23 @@ fi
 # Sign-in for people: the development OpenID Connect issuer (deploy/oidc) runs beside the services
 # where node is installed; every service accepts its bearer tokens besides office keys.
 oidc_port=${OIDC_PORT:-8010}
+# deploy/Procfile.dev's development processes: the SMS sink always, the issuer where node is installed.
 with_issuer=()
+development=(--with deploy/Procfile.dev --without oidc-issuer)
 if command -v node >/dev/null && deploy/oidc/ensure.sh && [ -d deploy/oidc/node_modules/oidc-provider ]; then
   with_issuer=(--with deploy/Procfile.dev)
+  development=(--with deploy/Procfile.dev)
   export OIDC_PORT=$oidc_port
   # Where the issuer may send people back: the dashboard's and the desk's sign-in callbacks, and scripts'.
   export OIDC_REDIRECT_URIS=${OIDC_REDIRECT_URIS:-http://127.0.0.1:${PROJECTION_HTTP_PORT:-8000}/dashboard/callback,http://127.0.0.1/callback,http://127.0.0.1:${DESK_HTTP_PORT:-8006}/sign-in/callback}
   for service in $services; do export "${service}_OIDC_ISSUER=http://127.0.0.1:${oidc_port}"; done
 fi
+
+# Texts to complainants reached by phone go to the development SMS sink (deploy/Procfile.dev), which records
+# them: .state/logs/notifier-sms-sink.log and .state/notifier/sms.jsonl (services/notifier/README.md).
+sms_sink_port=${NOTIFIER_SMS_SINK_PORT:-8025}
+export NOTIFIER_SMS_SINK_PORT=$sms_sink_port
+export NOTIFIER_SMS_GATEWAY_URL=${NOTIFIER_SMS_GATEWAY_URL:-http://127.0.0.1:${sms_sink_port}/sms}
 
 if [ -z "${KAFKA_EXTERNAL:-}" ]; then deploy/kafka/kafka.sh start; fi
 .venv/bin/python -m shared.bus.topics create --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS"
@@ -66,6 +75,8 @@ plain = dict(line.split("\t", 1) for line in Path(sys.argv[2]).read_text().split
 wanted["DESK_STATUS_READER_KEY"] = lambda: plain["group/dashboard"].strip()
 # the group key the notifier fetches published reports from the projection with (to mail them)
 wanted["NOTIFIER_PROJECTION_KEY"] = lambda: plain["group/dashboard"].strip()
+# what the notifier signs complainants' texts with, and the development SMS sink checks
+wanted["NOTIFIER_SMS_GATEWAY_SECRET"] = lambda: secrets.token_urlsafe(32)
 names = {line.split("=", 1)[0] for line in have.splitlines() if "=" in line}
 with path.open("a") as out:
     for name, make in wanted.items():
@@ -111,7 +122,7 @@ if supervisor_running; then
   echo "[up] services already running under supervisord (pid $(cat "$state/services.pid"))"
 else
   echo "[up] starting services under supervisord (logs: $state/logs/<process>.log)"
-  (umask 077 && .venv/bin/python deploy/local/supervisord_conf.py --state "$state" --secrets "$state/dev.env" "${with_issuer[@]}" >"$conf")
+  (umask 077 && .venv/bin/python deploy/local/supervisord_conf.py --state "$state" --secrets "$state/dev.env" "${development[@]}" >"$conf")
   .venv/bin/supervisord -c "$conf"
 fi
 
@@ -178,6 +189,11 @@ Try it (records deploy/local/example-complaint.json, received just now):
 or by hand:
   curl -s -X POST http://127.0.0.1:${INTAKE_HTTP_PORT:-8001}/complaints -H "X-Office-Key: $(echo "$keys" | awk '$1=="hk-central/reception"{print $2}')" \\
     -H 'Content-Type: application/json' -d @deploy/local/example-complaint.json
+
+Texts to complainants who gave a phone number (receipt, updates) go to the development SMS sink:
+  ${state}/logs/notifier-sms-sink.log   (each text as a phone would show it)
+  ${state}/notifier/sms.jsonl           (each request as the gateway got it: number, text, segments, key)
+E-mails to complainants and staff go to SMTP 127.0.0.1:1025: .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025
 
 Every process runs under supervisord and is restarted when it dies:
   make status      each process's state and pid      logs: $state/logs/<process>.log (rotated at 10 MB)

@@ -6,6 +6,7 @@ nothing; every call that changes something takes effect in (or is refused by) it
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -17,7 +18,15 @@ from shared.status_link import read_status_token
 from .adapters.office_zone import current_zone
 from .adapters.services import Credential, ServiceError, Services
 from .domain import public_status
-from .domain.forms import CLOCK_KEY, FORMS, TRIAGE_ASPECTS, FormProblem, HotlineForm, local_instant
+from .domain.forms import (
+    CLOCK_KEY,
+    FORMS,
+    TRIAGE_ASPECTS,
+    FormProblem,
+    HotlineForm,
+    local_instant,
+    routing_departments,
+)
 from .domain.queue import Countdown, Level, countdowns, worst
 from .domain.reasons import outstanding
 
@@ -26,6 +35,7 @@ QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reope
                 "visited", "declined", "explained", "closed", "all")  # fmt: skip
 # "open" is every state but closed (the projection's `open=true`: a complaint not registered yet is open too)
 CONCURRENCY = 8  # histories read at once for a queue or a search
+RULES_TTL = 60.0  # seconds the desk keeps triage's rules (the hand-over form's departments)
 EARLIER_SHOWN = 10  # the complainant's earlier complaints named by reference on a complaint's page
 
 
@@ -61,6 +71,8 @@ class ComplaintPage:
     # The complainant's earlier complaints that triage recognised, as the person may see them (the
     # projection's facts: reference, received, state), by complaint id; one they may not see is absent.
     earlier: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The departments routing names, for the hand-over form's suggestions (triage's rules in force).
+    departments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +91,7 @@ class DeskApplication:
         self.status_secret = status_secret
         self.status_reader = status_reader
         self.search_limit = search_limit
+        self._rules: tuple[float, dict[str, Any]] | None = None  # triage's rules, read at most every RULES_TTL
 
     # -- reception ----------------------------------------------------------------------------
 
@@ -233,7 +246,23 @@ class DeskApplication:
         ids = [m["complaint_id"] for m in [*past.get("matches", []), *past.get("possible_matches", [])]]
         found = await asyncio.gather(*(optional("projection", f"/complaints/{i}") for i in ids[:EARLIER_SHOWN]))
         page.earlier = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(ids, found, strict=False) if h}
+        page.departments = routing_departments(await self._routing_rules(who), history["complaint"].get("office_id"))
         return page
+
+    async def _routing_rules(self, who: Credential) -> dict[str, Any]:
+        """Triage's rules in force (72 KB; they change when the group adopts new ones): kept RULES_TTL
+        seconds. None answered (a role that may not read them, triage away): no suggestions, no error."""
+        if self._rules is not None and time.monotonic() - self._rules[0] < RULES_TTL:
+            return self._rules[1]
+        try:
+            answer = await self.services.get("triage", "/rules", who)
+        except ServiceError:
+            return {}
+        rules = answer.get("rules") if isinstance(answer, dict) else None
+        if not isinstance(rules, dict):
+            return {}
+        self._rules = (time.monotonic(), rules)
+        return rules
 
     async def registration(self, who: Credential, complaint_id: UUID) -> dict[str, Any] | None:
         """The complaint as intake recorded it, for its own office (intake's `GET /complaints/{id}`), or
@@ -246,15 +275,17 @@ class DeskApplication:
             raise
         return found
 
-    async def visible(self, who: Credential, complaint_id: UUID) -> bool:
-        """Whether the person may see the complaint (the projection answers them for it)."""
+    async def visible(self, who: Credential, complaint_id: UUID) -> dict[str, Any] | None:
+        """The complaint's summary in the projection when the person may see it (the projection answers
+        them for it), else None."""
         try:
-            await self.services.get("projection", f"/complaints/{complaint_id}", who)
+            history = await self.services.get("projection", f"/complaints/{complaint_id}", who)
         except ServiceError as error:
             if error.status in (403, 404):
-                return False
+                return None
             raise
-        return True
+        summary = history.get("complaint") if isinstance(history, dict) else None
+        return summary if isinstance(summary, dict) else {}
 
     async def act(self, who: Credential, complaint_id: UUID, name: str, data: dict[str, str]) -> Any:
         """Send one of the complaint page's forms to the service that owns the fact."""

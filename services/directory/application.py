@@ -44,7 +44,7 @@ class IssuedKey:
 
 def _audit(actor: Principal, reason: str, now: datetime) -> dict[str, Any]:
     if not reason.strip():
-        raise Invalid("every change says why: give a reason")
+        raise Invalid("directory.reason_needed", "every change says why: give a reason")
     return {"by": actor.actor_id, "role": actor.role, "reason": reason.strip(), "at": now}
 
 
@@ -72,7 +72,7 @@ class DirectoryApplication(ServiceApplication):
     def _office(self, uow: UnitOfWork, office_id: str) -> Office:
         office: Office | None = uow.find(Office.create_id(office_id))
         if office is None:
-            raise NotFound(f"no office {office_id!r}")
+            raise NotFound("directory.office_not_found", f"no office {office_id!r}", office_id=office_id)
         return office
 
     def _listed(self, kind: str) -> list[Any]:
@@ -91,7 +91,7 @@ class DirectoryApplication(ServiceApplication):
 
         def create(uow: UnitOfWork) -> Office:
             if uow.find(Office.create_id(office_id)) is not None:
-                raise AlreadyExists(f"office {office_id!r} exists")
+                raise AlreadyExists("directory.office_exists", f"office {office_id!r} exists", office_id=office_id)
             office = Office(office_id, name, time_zone, units_served, **_audit(actor, reason, now), names=names or {})
             uow.add(office)
             self._roster(uow).enrol("office", office.id)
@@ -120,8 +120,12 @@ class DirectoryApplication(ServiceApplication):
     def office(self, actor: Principal, office_id: str) -> Office:
         if not access.may_read(actor.roles, actor.office_id, office_id):
             if actor.office_id == office_id:  # their own office exists: say why, not "no office"
-                raise Refused(f"reading office {office_id!r} needs its office manager's or the group's role")
-            raise NotFound(f"no office {office_id!r}")
+                raise Refused(
+                    "directory.read_refused",
+                    f"reading office {office_id!r} needs its office manager's or the group's role",
+                    office_id=office_id,
+                )
+            raise NotFound("directory.office_not_found", f"no office {office_id!r}", office_id=office_id)
         return self._office(self.unit_of_work(), office_id)
 
     # -- departments ------------------------------------------------------------------------------
@@ -135,7 +139,10 @@ class DirectoryApplication(ServiceApplication):
         def create(uow: UnitOfWork) -> Department:
             self._office(uow, office_id)
             if uow.find(Department.create_id(office_id, code)) is not None:
-                raise AlreadyExists(f"department {code!r} of {office_id!r} exists")
+                raise AlreadyExists(
+                    "directory.department_exists", f"department {code!r} of {office_id!r} exists",
+                    department=code, office_id=office_id,
+                )  # fmt: skip
             department = Department(office_id, code, name, **_audit(actor, reason, now))
             uow.add(department)
             self._roster(uow).enrol("department", department.id)
@@ -152,7 +159,10 @@ class DirectoryApplication(ServiceApplication):
         def change(uow: UnitOfWork) -> Department:
             department: Department | None = uow.find(Department.create_id(office_id, code))
             if department is None:
-                raise NotFound(f"no department {code!r} in {office_id!r}")
+                raise NotFound(
+                    "directory.department_not_found", f"no department {code!r} in {office_id!r}",
+                    department=code, office_id=office_id,
+                )  # fmt: skip
             department.change(name, active, **_audit(actor, reason, now))
             return department
 
@@ -173,9 +183,14 @@ class DirectoryApplication(ServiceApplication):
             self._office(uow, office_id)
         if department is not None:
             if office_id is None:
-                raise Invalid("the group's own staff belong to no office's department")
+                raise Invalid(
+                    "directory.group_staff_no_department", "the group's own staff belong to no office's department"
+                )
             if uow.find(Department.create_id(office_id, department)) is None:
-                raise Invalid(f"no department {department!r} in {office_id!r}")
+                raise Invalid(
+                    "directory.department_unknown", f"no department {department!r} in {office_id!r}",
+                    department=department, office_id=office_id,
+                )  # fmt: skip
 
     def add_staff(
         self, actor: Principal, staff_id: str, name: str, office_id: str | None, roles: list[str],
@@ -185,12 +200,15 @@ class DirectoryApplication(ServiceApplication):
         access.require_office_manager(actor.roles, actor.office_id, office_id, "adding staff")
         access.require_grantable(actor.roles, roles)
         if not STAFF_ID.match(staff_id):
-            raise Invalid(f"staff id {staff_id!r}: lower-case letters, digits and '/._-'")
+            raise Invalid(
+                "directory.bad_staff_id", f"staff id {staff_id!r}: lower-case letters, digits and '/._-'",
+                staff_id=staff_id,
+            )  # fmt: skip
         held, reach, reads = check_roles(roles), check_contacts(contacts), check_language(language)
 
         def add(uow: UnitOfWork) -> StaffMember:
             if uow.find(StaffMember.create_id(staff_id)) is not None:
-                raise AlreadyExists(f"staff member {staff_id!r} exists")
+                raise AlreadyExists("directory.staff_exists", f"staff member {staff_id!r} exists", staff_id=staff_id)
             self._check_placement(uow, office_id, department)
             member = StaffMember(
                 staff_id, name, office_id, department, held, reach, **_audit(actor, reason, now), language=reads
@@ -225,7 +243,7 @@ class DirectoryApplication(ServiceApplication):
     def _member(self, uow: UnitOfWork, actor: Principal, staff_id: str) -> StaffMember:
         member: StaffMember | None = uow.find(StaffMember.create_id(staff_id))
         if member is None or not access.may_read(actor.roles, actor.office_id, member.office_id):
-            raise NotFound(f"no staff member {staff_id!r}")
+            raise NotFound("directory.staff_not_found", f"no staff member {staff_id!r}", staff_id=staff_id)
         return member
 
     def staff(self, actor: Principal, office_id: str | None = None) -> list[StaffMember]:
@@ -252,9 +270,9 @@ class DirectoryApplication(ServiceApplication):
         access.require_grantable(actor.roles, roles)
         held = check_roles(roles)
         if not actor_id.strip():
-            raise Invalid("a key speaks for someone: give its actor id")
+            raise Invalid("directory.key_actor_needed", "a key speaks for someone: give its actor id")
         if raw_key is not None and any(k.key_sha256 == hash_key(raw_key) for k in self._listed("key")):
-            raise AlreadyExists("a key with this hash was issued already")
+            raise AlreadyExists("directory.key_exists", "a key with this hash was issued already")
         raw = raw_key or f"ck_{secrets.token_urlsafe(24)}"
         key_id = uuid4()
 
@@ -281,7 +299,9 @@ class DirectoryApplication(ServiceApplication):
         # who may, before what state the key is in: a reader who may not rotate learns nothing more
         access.require_office_manager(actor.roles, actor.office_id, old.office_id, "rotating a key")
         if old.revoked:
-            raise Invalid(f"key {key_id} is revoked: issue a new one instead")
+            raise Invalid(
+                "directory.key_revoked", f"key {key_id} is revoked: issue a new one instead", key_id=str(key_id)
+            )
         return self.issue_key(actor, old.actor_id, old.office_id, old.roles, expires_at, reason, now, replaces=key_id)
 
     def revoke_key(self, actor: Principal, key_id: UUID, reason: str, now: datetime) -> ApiKey:
@@ -296,7 +316,7 @@ class DirectoryApplication(ServiceApplication):
     def _key(self, uow: UnitOfWork, actor: Principal, key_id: UUID) -> ApiKey:
         key: ApiKey | None = uow.find(key_id)
         if not isinstance(key, ApiKey) or not access.may_read(actor.roles, actor.office_id, key.office_id):
-            raise NotFound(f"no key {key_id}")
+            raise NotFound("directory.key_not_found", f"no key {key_id}", key_id=str(key_id))
         return key
 
     def key(self, actor: Principal, key_id: UUID) -> ApiKey:

@@ -24,6 +24,7 @@ from .domain.complaint import Complaint, sealed_fingerprint
 from .domain.contact import check_contact
 from .domain.erasure import PersonErasure
 from .domain.errors import (
+    BlankField,
     ComplaintNotFound,
     HotlineReferenceReused,
     ReferenceReused,
@@ -124,6 +125,7 @@ class IntakeApplication(ServiceApplication):
         An office the directory never announced is refused (UnknownOffice): nothing is recorded."""
         if not self.office_known(call.office_id):
             raise UnknownOffice(call.office_id)
+        check_call_not_blank(call)
         check_contact(call.complainant.contact, self.phone_region(call.office_id))  # before sealing
         for attempt in (1, 2):
             uow = self.unit_of_work()
@@ -206,6 +208,7 @@ def register_into(
     typed sealed with them): intake's store never holds them in clear.
     """
     check_times(form, now, window)
+    check_not_blank(form)
     check_contact(form.complainant.contact, region)  # before sealing: a refused form makes no person
     form_data = seal_form(form, keyring, now).model_dump(mode="json")
     complaint_id = Complaint.create_id(office_id, form.office_reference)
@@ -267,9 +270,43 @@ def record_hotline_call_into(
     return HotlineCallRecorded(report_id, created=True)
 
 
+def check_not_blank(form: RegistrationForm) -> None:
+    """Raise BlankField for the first required text holding only white space (HTTP and office topic
+    alike): one of only spaces is no more filled in than an empty one, which the contract refuses."""
+    check_filled(
+        {
+            ("complainant", "name"): form.complainant.name,
+            ("complainant", "contact"): form.complainant.contact,
+            ("unit_address",): form.unit_address,
+            ("object",): form.object,
+            ("description",): form.description,
+            ("customer_request",): form.customer_request,
+            ("received_by",): form.received_by,
+        }
+    )
+
+
+def check_call_not_blank(call: HotlineCallRecord) -> None:
+    """A hotline call record's required texts, held to the registration's rule."""
+    check_filled(
+        {
+            ("complainant", "name"): call.complainant.name,
+            ("complainant", "contact"): call.complainant.contact,
+            ("unit_address",): call.unit_address,
+            ("summary",): call.summary,
+        }
+    )
+
+
+def check_filled(texts: dict[tuple[str, ...], str]) -> None:
+    for field, value in texts.items():
+        if not value.strip():
+            raise BlankField(field)
+
+
 def check_times(form: RegistrationForm, now: datetime, window: RegistrationWindow) -> None:
     """The one check of a form's times, for HTTP and the office-facing topic alike."""
     try:
         check_registration_times(form.occurred_at, form.received_at, now, window)
     except OutOfBounds as error:
-        raise TimeOutOfBounds(error.field, error.reason) from None
+        raise TimeOutOfBounds(error.field, error.reason, error.code, error.params) from None

@@ -33,9 +33,10 @@ from shared.contracts.topics import topic_named
 from shared.contracts.wire import MalformedMessage, WireMessage
 from shared.keyring import Keyring, KeyringError
 from shared.personal import open_form, open_personal
+from shared.phone_regions import region_of_zone
 
 from .adapters import i18n
-from .domain import messages, receipts, reports, staff_wording, updates, wording
+from .domain import messages, receipts, reports, sms, staff_wording, updates, wording
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
 from .domain.ledger_age import AgeRule
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 
 SENT = "sent"
 DEAD_LETTERED = "dead-lettered"
+# A text a phone complainant did not get because no SMS gateway is configured: counted once, not sent
+# later either (a redelivery finds it, as it finds what was sent).
+NO_SMS_GATEWAY = "no-sms-gateway"
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,10 @@ class Counts:
     failed_attempts: int = 0
     receipts: int = 0
     updates: int = 0  # progress, replies and return-visit invitations sent to complainants
+    sms_receipts: int = 0  # receipts texted to complainants reached by phone
+    sms_updates: int = 0  # ... and their updates
+    sms_segments: int = 0  # the segments of those texts (what the gateway charges)
+    sms_no_gateway: int = 0  # texts a phone complainant did not get: no NOTIFIER_SMS_GATEWAY_URL
     reports: int = 0
     unauthored: int = 0  # records no key of their topic's service signed: dead letters, nothing sent
     unprocessable: int = 0  # records read but not processable (unknown person, a mail not built): dead letters
@@ -148,6 +156,10 @@ class Notifier:
     report_langs: tuple[str, ...] = ("en", "zh-Hant")
     keyring: Keyring | None = None  # opens the complainant's sealed contact to send their receipt
     contacts: Contacts | None = None  # the complainants' sealed contacts, for their updates
+    # The SMS gateway complainants reached by phone are texted through (None: they get nothing, counted)
+    sms_gateway: Endpoint | None = None
+    phone_region: str = "HK"  # where a number without its country code is read, the office's zone unknown
+    sms_max_segments: int = sms.DEFAULT_MAX_SEGMENTS
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     counts: Counts = field(default_factory=Counts)
     in_flight: set[str] = field(default_factory=set)  # ledger keys being delivered now, in this process
@@ -159,6 +171,7 @@ class Notifier:
     # how long the ledger remembers, and so how old a record may be and still be acted on
     age_rule: AgeRule = DEFAULT_AGE_RULE
     wall: Clock = utc_now  # the age rule's clock: the broker's time, not a demo's accelerated one
+    said_no_gateway: bool = False  # the missing gateway is logged once
 
     # -- an operator's retry of one failed delivery (services/notifier/domain/failures.py) -----------
 
@@ -337,10 +350,20 @@ class Notifier:
             return
         # The contact is sealed: opened through the keyring at send time (an erased person: no receipt).
         form = open_form(event.payload.form, self.keyring)
-        if not receipts.is_email(form.complainant.contact):
-            return
         language = wording.link_language(form.language)
         link = self.status_link(event.complaint_id, language) if self.status_link else None
+        office_name = lambda language: self.directory.office_name(event.office_id, language)  # noqa: E731
+        if not receipts.is_email(form.complainant.contact):
+            to = self._phone(form.complainant.contact, event.office_id)
+            if to is None:
+                return  # erased (the marker is no number), or a contact nobody can be reached at
+            text = sms.receipt_sms(
+                event.complaint_id, receipts.references(event, office_name), form.language, to, status_url=link,
+                max_segments=self.sms_max_segments,
+            )  # fmt: skip
+            if await self._text(message, origin, text, sms.receipt_key(event.complaint_id), event.complaint_id):
+                self.counts.sms_receipts += 1
+            return
         receipt = receipts.receipt_email(
             event,
             form,
@@ -348,7 +371,7 @@ class Notifier:
             domain=self.mail_domain,
             status_url=link,
             time_zone=self.directory.time_zone(event.office_id),
-            office_name=lambda language: self.directory.office_name(event.office_id, language),
+            office_name=office_name,
         )
         sent = await self._attempt(
             message,
@@ -386,10 +409,19 @@ class Notifier:
         if kept is None:
             return  # no registration seen with a sealed contact (or the complaint is closed)
         opened = open_personal(kept.personal, self.keyring)
-        if not receipts.is_email(opened.contact):
-            return  # a phone, or erased: the marker is no address
         language = wording.link_language(kept.language)
         link = self.status_link(item.complaint_id, language) if self.status_link else None
+        if not receipts.is_email(opened.contact):
+            to = self._phone(opened.contact, office_id)
+            if to is None:
+                return  # erased: the marker is neither an address nor a number
+            text = sms.update_sms(
+                item, kept, to, status_url=link, max_segments=self.sms_max_segments,
+                office_name=lambda language: self.directory.office_name(office_id, language),
+            )  # fmt: skip
+            if await self._text(message, origin, text, sms.update_key(item), item.complaint_id):
+                self.counts.sms_updates += 1
+            return
         email = updates.update_email(
             item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link,
             office_name=lambda language: self.directory.office_name(office_id, language),
@@ -409,6 +441,59 @@ class Notifier:
         )
         if sent:
             self.counts.updates += 1
+
+    def _phone(self, contact: str, office_id: str) -> str | None:
+        """The contact in E.164, read in the office's region (its time zone's, as intake read it when it
+        checked the form), else in `phone_region`; None when it is no phone number."""
+        region = region_of_zone(self.directory.time_zone(office_id)) or self.phone_region
+        return sms.phone_number(contact, region)
+
+    async def _text(self, message: WireMessage, origin: Origin, text: sms.Sms, key: str, complaint_id: UUID) -> bool:
+        """A text to a complainant through the SMS gateway, on the mails' terms: the ledger (`key`), the
+        retries, a dead letter in the end (the operator's to retry or dismiss). Signed like a staff
+        webhook. The number and the text are in the request body only: never in a log line, the ledger
+        or a dead letter (the gateway's errors quote neither). True when it was sent now."""
+        what = f"{text.kind} sms for complaint {complaint_id}"
+        gateway = self.sms_gateway
+        if gateway is None:
+            await self._no_gateway(key, origin, what)
+            return False
+        body = sms.request_body(text)
+        delivery = str(text.idempotency_key)
+        headers = {
+            "Content-Type": "application/json",
+            messages.SIGNATURE_HEADER: messages.signature(gateway.secret.get_secret_value(), body),
+            messages.DELIVERY_HEADER: delivery,
+            sms.IDEMPOTENCY_HEADER: delivery,
+        }
+        sent = await self._attempt(
+            message,
+            origin,
+            key=key,
+            send=lambda: self.poster.post(gateway, body, headers),
+            label=what,
+            failure=lambda error: f"DeliveryFailed: {what}: {error}",
+            letter_id=text.idempotency_key,
+        )
+        if sent:
+            self.counts.sms_segments += text.segments.count
+            log.info("%s sent: %d segment(s), %s", what, text.segments.count, text.segments.encoding)
+        return sent
+
+    async def _no_gateway(self, key: str, origin: Origin, what: str) -> None:
+        """No gateway configured: the complainant reached by phone gets nothing (as before texts
+        existed), counted once per text (the ledger remembers it) and logged once per process."""
+        if self.ledger.outcome(key) is not None:
+            return
+        await self._record(key, NO_SMS_GATEWAY, origin.partition)
+        self.counts.sms_no_gateway += 1
+        if not self.said_no_gateway:
+            self.said_no_gateway = True
+            log.warning(
+                "%s not sent: no SMS gateway is configured (NOTIFIER_SMS_GATEWAY_URL); complainants reached by "
+                "phone get no receipt and no update (counted: notifier_sms_no_gateway_total; said once)",
+                what,
+            )
 
     async def _report(self, message: WireMessage, origin: Origin) -> None:
         """A published report (`ReportPublished`), mailed with its files attached to each person holding

@@ -150,6 +150,9 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         authors=AuthorCheck.from_settings(settings),
         keyring=Keyring.from_settings(settings.keyring, settings.state_dir) if settings.receipts else None,
         contacts=TableContacts(contacts) if contacts is not None else None,
+        sms_gateway=settings.sms_gateway(),
+        phone_region=settings.sms_default_region,
+        sms_max_segments=settings.sms_max_segments,
         age_rule=settings.age_rule(),
     )
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+import phonenumbers
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.keyring import KeyringSettings
 from shared.settings import ServiceSettings
 
+from .domain.directory import Endpoint
 from .domain.ledger_age import AgeRule
 from .domain.retry import RetryPolicy
 
@@ -51,6 +53,25 @@ class NotifierSettings(ServiceSettings):
     receipts: bool = Field(default=True, description="Email the complainant a receipt when their contact is an email.")
     receipt_max_age_hours: float = Field(
         default=24.0, gt=0, description="Older registrations get no receipt (a replay from offset 0 mails nobody)."
+    )
+    # Texts to complainants reached by phone (domain/sms.py; README, "Texts to complainants").
+    sms_gateway_url: str | None = Field(
+        default=None,
+        description=(
+            "Where complainants' texts are POSTed (signed JSON, README); unset: phone complainants get nothing "
+            "(counted in notifier_sms_no_gateway_total, logged once)."
+        ),
+    )
+    sms_gateway_secret: SecretStr | None = Field(
+        default=None, description="The gateway's HMAC-SHA256 secret (at least 16 characters), as a webhook's."
+    )
+    sms_default_region: str = Field(
+        default="HK",
+        pattern=r"^[A-Z]{2}$",
+        description="Where a number without its country code is read when the office's zone is not known.",
+    )
+    sms_max_segments: int = Field(
+        default=4, ge=1, description="A longer text has the staff's words cut (the reference and the link never)."
     )
     # The complainants' keyring (shared/keyring.py): opens a sealed contact to send its receipt.
     keyring: KeyringSettings = Field(default_factory=KeyringSettings, description="The keyring (`KEYRING_*`).")
@@ -103,7 +124,22 @@ class NotifierSettings(ServiceSettings):
     @model_validator(mode="after")
     def _rule_holds(self) -> NotifierSettings:
         self.age_rule()  # the keep must exceed the margin
+        if self.sms_gateway_url and self.sms_gateway_secret is None:  # (its URL is read by `sms_gateway`, at start)
+            raise ValueError("NOTIFIER_SMS_GATEWAY_URL is set without NOTIFIER_SMS_GATEWAY_SECRET (texts are signed)")
         return self
+
+    @field_validator("sms_default_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region not in phonenumbers.SUPPORTED_REGIONS:  # else no number without a code would be read
+            raise ValueError(f"{region!r} is not a region libphonenumber knows (e.g. 'HK', 'CN')")
+        return region
+
+    def sms_gateway(self) -> Endpoint | None:
+        """The SMS gateway as an endpoint (its URL and signing secret, like a staff webhook's), or None."""
+        if not self.sms_gateway_url:
+            return None
+        return Endpoint.model_validate({"url": self.sms_gateway_url, "secret": self.sms_gateway_secret})
 
     def age_rule(self) -> AgeRule:
         return AgeRule(keep=timedelta(days=self.ledger_keep_days), margin=timedelta(seconds=self.ledger_margin_seconds))

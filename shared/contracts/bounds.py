@@ -12,8 +12,9 @@ A time a client supplies is a claim. Two kinds of check keep a wrong claim out:
   the future but within a horizon. The windows are settings; the checks are the functions below, used by
   every path that accepts such a time (intake's HTTP API and its office-facing topic alike).
 
-A refusal is an `OutOfBounds` naming the field and the reason: 422 over HTTP, a dead letter (`Rejected`)
-on a topic; nothing is recorded.
+A refusal is an `OutOfBounds` naming the field and the reason, with its code (`bounds.*`,
+shared/refusals.py) and parameters: 422 over HTTP, a dead letter (`Rejected`) on a topic; nothing is
+recorded.
 """
 
 from __future__ import annotations
@@ -26,16 +27,20 @@ from functools import cache
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
+from pydantic_core import PydanticCustomError
+
+from ..refusals import Param, Refusal, RefusalCode
 
 EARLIEST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_INSTANT = datetime(2200, 1, 1, tzinfo=UTC)
 
 
-class OutOfBounds(ValueError):
-    """A value outside its sane window. `field` names it as the caller sent it, e.g. 'received_at'."""
+class OutOfBounds(Refusal, ValueError):
+    """A value outside its sane window. `field` names it as the caller sent it, e.g. 'received_at';
+    `code` and `params` say which window, for programs (the English `reason` may be reworded)."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, reason: str, code: RefusalCode, **params: Param) -> None:
+        super().__init__(code, f"{field}: {reason}", field=field, **params)
         self.field = field
         self.reason = reason
 
@@ -45,10 +50,14 @@ def _representable(value: datetime) -> datetime:
     try:
         utc = value.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{value.isoformat()} is not a representable instant") from None
+        raise PydanticCustomError(
+            "instant_out_of_range", "{value} is not a representable instant", {"value": value.isoformat()}
+        ) from None
     if not EARLIEST_INSTANT <= utc < LATEST_INSTANT:
-        raise ValueError(
-            f"{value.isoformat()} lies outside the years {EARLIEST_INSTANT.year}-{LATEST_INSTANT.year - 1} (UTC)"
+        raise PydanticCustomError(
+            "instant_out_of_range",  # a type of its own (a 422's `type`, with `ctx`): what programs read
+            "{value} lies outside the years {first}-{last} (UTC)",
+            {"value": value.isoformat(), "first": EARLIEST_INSTANT.year, "last": LATEST_INSTANT.year - 1},
         )
     return value
 
@@ -77,7 +86,11 @@ def _known_zone(name: str) -> str:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             known = False
     if not known:
-        raise ValueError(f"{name[:60]!r} is not a known IANA time zone (e.g. 'Asia/Hong_Kong', 'UTC')")
+        raise PydanticCustomError(
+            "time_zone_unknown",
+            "{name} is not a known IANA time zone (e.g. 'Asia/Hong_Kong', 'UTC')",
+            {"name": repr(name[:60])},
+        )
     return name
 
 
@@ -107,11 +120,14 @@ def check_registration_times(
     in [received_at - max_incident_age, received_at]."""
     check_between("received_at", received_at, now - window.max_age, now + window.future_skew, now=now)
     if occurred_at > received_at:
-        raise OutOfBounds("occurred_at", "occurred_at must not be after received_at")
+        raise OutOfBounds("occurred_at", "occurred_at must not be after received_at", "bounds.occurred_after_received")
     if occurred_at < received_at - window.max_incident_age:
         raise OutOfBounds(
             "occurred_at",
             f"{occurred_at.isoformat()} is more than {_span(window.max_incident_age)} before received_at",
+            "bounds.occurred_too_long_before_received",
+            value=occurred_at.isoformat(),
+            span=_span(window.max_incident_age),
         )
 
 
@@ -119,9 +135,15 @@ def check_horizon(field: str, value: datetime, now: datetime, horizon: timedelta
     """Raise OutOfBounds unless `value` is after now and at most `horizon` after it (a promise, a new
     deadline asked for)."""
     if value <= now:
-        raise OutOfBounds(field, f"{value.isoformat()} is not in the future (now is {now.isoformat()})")
+        raise OutOfBounds(
+            field, f"{value.isoformat()} is not in the future (now is {now.isoformat()})", "bounds.not_in_future",
+            value=value.isoformat(), now=now.isoformat(),
+        )  # fmt: skip
     if value > now + horizon:
-        raise OutOfBounds(field, f"{value.isoformat()} is more than {_span(horizon)} ahead (the horizon)")
+        raise OutOfBounds(
+            field, f"{value.isoformat()} is more than {_span(horizon)} ahead (the horizon)", "bounds.beyond_horizon",
+            value=value.isoformat(), span=_span(horizon),
+        )  # fmt: skip
 
 
 def check_between(field: str, value: datetime, earliest: datetime, latest: datetime, *, now: datetime) -> None:
@@ -130,9 +152,16 @@ def check_between(field: str, value: datetime, earliest: datetime, latest: datet
             field,
             f"{value.isoformat()} is in the future: it may be at most {_span(latest - now)} after now "
             f"({now.isoformat()})",
+            "bounds.in_future",
+            value=value.isoformat(),
+            span=_span(latest - now),
+            now=now.isoformat(),
         )
     if value < earliest:
-        raise OutOfBounds(field, f"{value.isoformat()} is more than {_span(now - earliest)} before now")
+        raise OutOfBounds(
+            field, f"{value.isoformat()} is more than {_span(now - earliest)} before now", "bounds.too_long_ago",
+            value=value.isoformat(), span=_span(now - earliest),
+        )  # fmt: skip
 
 
 def _span(span: timedelta) -> str:

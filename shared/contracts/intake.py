@@ -8,6 +8,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from .bounds import Instant
 from .envelope import Contract, IntegrationEvent, derived_id
@@ -74,7 +75,9 @@ class RegistrationForm(Contract):
     def _occurred_before_received(cls, received_at: datetime, info: ValidationInfo) -> datetime:
         occurred_at = info.data.get("occurred_at")  # absent when it was refused itself
         if occurred_at is not None and occurred_at > received_at:
-            raise ValueError("occurred_at must not be after received_at")
+            raise PydanticCustomError(  # a type of its own, for programs (the desk words it by it)
+                "occurred_after_received", "occurred_at must not be after received_at", {"field": "occurred_at"}
+            )
         return received_at
 
 

@@ -6,6 +6,7 @@ a relay) is restarted within seconds, comes back healthy, and no other process s
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -68,6 +69,7 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
     for process in ("HTTP", "RELAY_HEALTH"):  # the directory (it has no worker)
         env[f"DIRECTORY_{process}_PORT"] = str(free_port())
     env["OIDC_PORT"] = str(free_port())  # the development sign-in issuer, where node is installed
+    env["NOTIFIER_SMS_SINK_PORT"] = str(free_port())  # the development SMS gateway
     running = System(state, env)
     try:  # a start that times out still gets its `make down`: no supervisord is left behind
         up = subprocess.run(
@@ -187,6 +189,28 @@ def test_people_sign_in_at_the_desk_with_a_development_key(system: System) -> No
     assert secrets["DESK_STATUS_LINK_SECRET"] == secrets["NOTIFIER_STATUS_LINK_SECRET"]
     link = status_link(desk, uuid.uuid4(), secrets["DESK_STATUS_LINK_SECRET"])
     assert httpx.get(link, timeout=10).status_code == 404  # read with the reader key: no such complaint (not 503)
+
+
+def test_a_complainant_who_gave_a_phone_number_is_texted_and_the_development_sms_sink_records_it(
+    system: System,
+) -> None:
+    """`make up` runs the development SMS gateway and points the notifier at it, with the secret both
+    hold: the example complaint (its contact `+852 9123 4567`) recorded as try-it.sh records it, its
+    receipt is a text in the sink's file and log (services/notifier/README.md, "Texts to complainants")."""
+    assert "[program:notifier-sms-sink]" in (system.state / "supervisord.conf").read_text()
+    done = subprocess.run(
+        ["bash", "deploy/local/try-it.sh", "hk-central"], cwd=ROOT, env=system.env, capture_output=True, text=True
+    )
+    assert "(HTTP 20" in done.stdout, done.stdout + done.stderr
+    outbox, log = system.state / "notifier" / "sms.jsonl", system.state / "logs" / "notifier-sms-sink.log"
+    deadline = time.monotonic() + 120
+    while not (outbox.exists() and outbox.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert outbox.exists(), (system.state / "logs" / "notifier-worker.log").read_text()[-3000:]
+    [text] = [json.loads(line) for line in outbox.read_text().splitlines()]
+    assert text["kind"] == "receipt" and text["to"] == "+85291234567" and "/status/" in text["text"]
+    assert text["language"] == "en, zh-Hant" and text["segments"] <= 4  # the example's form says no language
+    assert "SMS to +85291234567 (receipt" in log.read_text()
 
 
 def _scrape(port: int) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:

@@ -7,6 +7,7 @@ import configparser
 import importlib.util
 from pathlib import Path
 
+import pytest
 from supervisor.datatypes import RestartUnconditionally
 from supervisor.options import ServerOptions
 
@@ -86,7 +87,7 @@ def test_the_development_issuer_is_supervised_with_its_own_password_only(tmp_pat
     env_file = tmp_path / "dev.env"
     env_file.write_text("INTAKE_CIPHER_KEY=k==\nOIDC_DEV_PASSWORD=pw-of-the-dev-users\n")
     commands = supervisord_conf.processes(env={}, extra=(ROOT / "deploy" / "Procfile.dev",))
-    assert list(commands)[-1] == "oidc-issuer" and list(commands)[:-1] == _procfile_names()
+    assert list(commands)[-2:] == ["oidc-issuer", "notifier-sms-sink"] and list(commands)[:-2] == _procfile_names()
     parser = configparser.RawConfigParser()
     parser.read_string(supervisord_conf.config(commands, tmp_path, secrets=supervisord_conf.read_secrets(env_file)))
     assert parser.get("program:oidc-issuer", "environment") == 'OIDC_DEV_PASSWORD="pw-of-the-dev-users"'
@@ -119,3 +120,24 @@ def test_each_publishing_service_s_processes_get_its_own_event_signing_key_only(
             given = ServiceSigner.from_setting(keys.pop(f"{service.upper()}_EVENT_SIGNING_KEY"))
             assert given.record == signers[service].record  # the same key pair
         assert keys == {}, f"{process.name} also gets {sorted(keys)}"
+
+
+def test_the_development_sms_sink_is_supervised_with_the_gateway_secret_and_without_the_issuer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make up` without node leaves the issuer out, never the SMS sink; the sink gets the notifier's
+    secrets (the gateway secret it checks signatures with), no other service's."""
+    env_file = tmp_path / "dev.env"
+    env_file.write_text(
+        "NOTIFIER_SMS_GATEWAY_SECRET=s3cret-of-the-gateway\nOIDC_DEV_PASSWORD=pw\nINTAKE_CIPHER_KEY=k\n"
+    )
+    args = ["--state", str(tmp_path), "--secrets", str(env_file), "--with", str(ROOT / "deploy" / "Procfile.dev")]
+    assert supervisord_conf.main([*args, "--without", "oidc-issuer"]) == 0
+    parser = configparser.RawConfigParser()
+    parser.read_string(capsys.readouterr().out)
+    assert not parser.has_section("program:oidc-issuer")
+    command = parser.get("program:notifier-sms-sink", "command")
+    assert "-m services.notifier.entrypoints.sms_sink --port 8025 --out" in command
+    assert (
+        parser.get("program:notifier-sms-sink", "environment") == 'NOTIFIER_SMS_GATEWAY_SECRET="s3cret-of-the-gateway"'
+    )

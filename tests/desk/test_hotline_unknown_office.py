@@ -24,7 +24,8 @@ from .test_pages import Stand, csrf
 UNKNOWN_OFFICE = {"detail": [{
     "loc": ["body", "office_id"], "type": "unknown_office",
     "msg": "office 'nowhere' is not an office the directory knows; check the office id",
-}]}  # fmt: skip
+    "code": "intake.unknown_office", "params": {"office_id": "nowhere"},
+}], "code": "request.invalid", "params": {}}  # fmt: skip
 RECORD = {"office_id": "nowhere", "hotline_reference": "HL-1", "reported_at": "2026-11-30T09:15",
           "name": "Lee Ka Yan", "contact": "+852 9123 4567", "unit_address": "Tower 2",
           "summary": "the lift stopped"}  # fmt: skip

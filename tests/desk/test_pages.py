@@ -44,7 +44,8 @@ SUMMARY = {"complaint_id": str(CID), "office_id": "hk-central", "sequence_number
 CONTACT_REFUSED = {"detail": [{
     "loc": ["body", "complainant", "contact"], "type": "contact_invalid",
     "msg": "complainant.contact is neither a valid phone number nor an e-mail address",
-}]}  # fmt: skip
+    "code": "intake.contact_invalid", "params": {"region": "HK", "accepted": "a phone number valid in HK"},
+}], "code": "request.invalid", "params": {}}  # fmt: skip
 
 
 class Stand:

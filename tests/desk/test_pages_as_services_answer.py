@@ -212,12 +212,13 @@ def test_the_timeline_is_written_in_the_page_s_language(desk: Any) -> None:
 
 
 def test_a_promise_beyond_the_horizon_is_refused_in_the_page_s_language() -> None:
-    """handling's bound (shared/contracts/bounds.py) as the desk words it."""
+    """handling's bound (shared/contracts/bounds.py) as the desk words it: by its code, as handling sends it."""
     from services.desk.adapters.i18n import load_translations
     from services.desk.adapters.problems import explain
 
-    problem = {"type": "value_error", "loc": ["body", "due_at"],
-               "msg": "Value error, 2027-11-30T18:25:00+08:00 is more than 90 days ahead (the horizon)"}  # fmt: skip
+    problem = {"type": "out_of_bounds", "loc": ["body", "due_at"], "code": "bounds.beyond_horizon",
+               "params": {"field": "due_at", "value": "2027-11-30T18:25:00+08:00", "span": "90 days"},
+               "msg": "2027-11-30T18:25:00+08:00 is more than 90 days ahead (the horizon)"}  # fmt: skip
     said = explain("handling", 422, "", [problem], load_translations()["zh-Hant"].gettext)
     assert said.startswith("於此時間前: 太遠") and "horizon" not in said, said
 
@@ -303,7 +304,8 @@ def test_a_reference_already_used_is_said_as_that_not_as_a_step_of_the_complaint
     does not exist yet."""
     client, stand, keys = desk
     detail = "office reference 'W-2' already registered a complaint with different details; use a new reference"
-    stand.register_answer = httpx.Response(409, json={"detail": detail})
+    refusal = {"detail": detail, "code": "intake.reference_reused", "params": {"office_reference": "W-2"}}
+    stand.register_answer = httpx.Response(409, json=refusal)
     signed_in(client, keys["hk-central/reception"], lang)
     answer = register(client)
     assert answer.status_code == 409

@@ -137,6 +137,37 @@ def test_a_warning_and_a_breach_are_said_from_the_sla_s_sentence() -> None:
     assert breached and said_in("zh-Hant", breached) == "轉交（10分鐘）：已逾期，上報第 2 級；限期原為 2026-11-30 10:17"
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("sla.DeadlineWarning", "轉交（10分鐘）：已用去容許時間的 80%；限期 2024-03-14 09:16"),
+        ("sla.DeadlineBreached", "處理：已逾期，上報第 1 級；限期原為 2024-03-15 09:06"),
+    ],
+)
+def test_a_warning_and_a_breach_are_said_from_the_fields_their_event_carries(name: str, expected: str) -> None:
+    """The SLA's own events carry the clock, the share used, the level and the deadline: the page says them
+    from those, whatever the sentence says (a reworded or extended one changes nothing)."""
+    event = golden(name)
+    payload = event["payload"]
+    reworded = {**payload["explanation"], "reason": "reworded in a later version of the SLA"}
+    found = event_reason(name.rsplit(".", 1)[1], payload, reworded)
+    assert found is not None and found.original == reworded["reason"]
+    assert said_in("zh-Hant", found).startswith(expected), said_in("zh-Hant", found)
+
+
+def test_a_notification_s_warning_is_said_from_its_fields_and_an_older_one_from_its_sentence() -> None:
+    extended = f"{WARNING} (extended by the manager)"  # a sentence the older reading cannot read
+    fields = {"severity": "minor", "level": 1, "occasion": "deadline-warning", "clock": "resolution",
+              "deadline": "2026-11-30T18:00:00+08:00", "fraction": 0.8}  # fmt: skip
+    warned = event_reason("NotificationRequested", fields, {"reason": extended, "rule": "sla.resolution.minor@v1"})
+    assert warned and said_in("zh-Hans", warned) == "处理：已用去允许时间的 80%；期限 2026-11-30 18:00"
+    breach = fields | {"occasion": "deadline-breached", "level": 3, "fraction": None}
+    breached = event_reason("NotificationRequested", breach, {"reason": "x", "rule": "sla.resolution.minor@v1"})
+    assert breached and "上報第 3 級" in said_in("zh-Hant", breached)
+    older = {"severity": "minor", "level": 1}  # published before the occasion and clock travelled
+    assert event_reason("NotificationRequested", older, {"reason": extended, "rule": "sla.resolution.minor@v1"}) is None
+
+
 def test_a_rule_the_desk_does_not_know_is_left_to_the_service_s_words() -> None:
     assert (
         triage_reason("severity", {"reason": "minor: something new", "rule": "severity.minor.brand-new@v9"}, {}) is None

@@ -29,8 +29,12 @@ NOT_A_SEVERITY = {
             "loc": ["body", "value"],
             "type": "value_error",
             "msg": "severity cannot be 'huge'; use ['minor', 'important', 'major']",
+            "code": "triage.value_not_allowed",
+            "params": {"aspect": "severity", "value": "huge", "allowed": ["minor", "important", "major"]},
         }
-    ]
+    ],
+    "code": "request.invalid",
+    "params": {},
 }
 
 
@@ -130,22 +134,32 @@ def test_a_choice_refused_is_named_as_its_form_labels_it(field: str, label: str)
     assert field not in explain_form(field, "is not one of the choices", words)
 
 
+DEADLINE = {"clock": "reply#0", "deadline": "2026-12-01T16:00:00+00:00"}
+
+
 @pytest.mark.parametrize(
-    ("detail", "words"),
+    ("detail", "code", "params", "words"),
     [
-        ("an extension ends after the deadline in force (2026-12-01T16:00:00+00:00)", "延至：必須遲於現行時限"),
-        ("clock 'reply#0' ran out at 2026-12-01T16:00:00+00:00: overtime is asked before", "已經屆滿"),
-        ("clock 'reply#0' already has an extension request; one per clock", "只可申請一次"),
-        ("clock 'reply#0' has no extension request awaiting a decision", "沒有待決定的延長申請"),
+        ("an extension ends after the deadline in force (2026-12-01T16:00:00+00:00)", "sla.extension_after_deadline",
+         DEADLINE, "延至：必須遲於現行時限"),
+        ("clock 'reply#0' ran out at 2026-12-01T16:00:00+00:00: overtime is asked before", "sla.clock_ran_out",
+         DEADLINE, "已經屆滿"),
+        ("clock 'reply#0' already has an extension request; one per clock", "sla.extension_already_requested",
+         {"clock": "reply#0"}, "只可申請一次"),
+        ("clock 'reply#0' has no extension request awaiting a decision", "sla.no_extension_awaiting",
+         {"clock": "reply#0"}, "沒有待決定的延長申請"),
+        ("reworded, the sentence says nothing the desk reads", "sla.no_extension_awaiting", {"clock": "reply#0"},
+         "沒有待決定的延長申請"),
     ],
-)
-def test_the_sla_s_refusal_of_more_time_says_what_to_change(detail: str, words: str) -> None:
+)  # fmt: skip
+def test_the_sla_s_refusal_of_more_time_says_what_to_change(detail: str, code: str, params: dict, words: str) -> None:
     """Found on the supervisor's path: more time until before the deadline in force read 'This cannot be
-    done at this step of the complaint', which said nothing of what to change."""
+    done at this step of the complaint', which said nothing of what to change. The desk reads the
+    refusal's code (shared/refusals.py): a reworded sentence changes nothing on the page."""
     from services.desk.adapters.i18n import load_translations
     from services.desk.adapters.problems import explain
 
-    said = explain("sla", 409, detail, None, load_translations()["zh-Hant"].gettext, "extension")
+    said = explain("sla", 409, detail, None, load_translations()["zh-Hant"].gettext, "extension", code, params)
     assert words in said and "步驟" not in said, said
     assert said.endswith(f"[sla 409: {detail}]")  # the service's words kept for support
 
@@ -165,7 +179,11 @@ def test_a_step_out_of_order_says_where_the_case_is_and_where_it_must_be(lang: s
     from services.desk.adapters.problems import explain
 
     detail = "cannot record the result: the case is accepted, it must be carried-out"
-    said = explain("handling", 409, detail, None, load_translations()[lang].gettext, "result")
+    params = {"step": "record the result", "stage": "accepted", "wanted": ["carried-out"]}
+    said = explain("handling", 409, detail, None, load_translations()[lang].gettext, "result",
+                   "handling.out_of_order", params)  # fmt: skip
     assert said == f"{words} [handling 409: {detail}]", said
     two = "cannot hand the case over: the case is proposed, it must be opened or accepted"
-    assert "“waiting for the department or accepted”" in explain("handling", 409, two, None, lambda t: t)
+    params = {"step": "hand the case over", "stage": "proposed", "wanted": ["opened", "accepted"]}
+    said = explain("handling", 409, two, None, lambda t: t, None, "handling.out_of_order", params)
+    assert "“waiting for the department or accepted”" in said

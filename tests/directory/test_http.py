@@ -47,21 +47,25 @@ def test_an_administrator_sets_up_an_office_and_changes_its_units(env) -> None:
     setup_offices(client, keys)
     refused = client.post("/offices", headers=h(keys, "hk-central/manager"), json={
         "office_id": "x", "name": "X", "time_zone": "Asia/Hong_Kong", "units_served": 1, "reason": "mine"})  # fmt: skip
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and refused.json()["code"] == "directory.admin_needed"
     bad_zone = client.patch("/offices/hk-central", headers=h(keys, "group/admin"),
                             json={"time_zone": "Nowhere/Else", "reason": "typo"})  # fmt: skip
-    assert bad_zone.status_code == 409
+    assert bad_zone.status_code == 409 and bad_zone.json()["code"] == "directory.unknown_time_zone"
+    assert bad_zone.json()["params"] == {"time_zone": "Nowhere/Else"}
     changed = client.patch("/offices/hk-central", headers=h(keys, "group/admin"),
                            json={"units_served": 2500, "reason": "two new towers"})  # fmt: skip
     assert changed.json()["units_served"] == 2500
     again = {"office_id": "hk-central", "name": "again", "time_zone": "UTC", "units_served": 1, "reason": "x"}
-    assert client.post("/offices", headers=h(keys, "group/admin"), json=again).status_code == 409
+    exists = client.post("/offices", headers=h(keys, "group/admin"), json=again)
+    assert exists.status_code == 409 and exists.json()["code"] == "directory.office_exists"
+    assert exists.json()["params"] == {"office_id": "hk-central"}
     listed = client.get("/offices", headers=h(keys, "hk-central/manager")).json()
     assert [o["office_id"] for o in listed] == ["hk-central"]  # a manager sees their own office
     # a staff key of the office is told why it may not read its own office, not that it does not exist
     own = client.get("/offices/hk-central", headers=h(keys, "hk-central/staff"))
-    assert own.status_code == 403 and "role" in own.text
-    assert client.get("/offices/kln-east", headers=h(keys, "hk-central/staff")).status_code == 404
+    assert own.status_code == 403 and "role" in own.text and own.json()["code"] == "directory.read_refused"
+    elsewhere = client.get("/offices/kln-east", headers=h(keys, "hk-central/staff"))
+    assert elsewhere.status_code == 404 and elsewhere.json()["code"] == "directory.office_not_found"
     assert len(client.get("/offices", headers=h(keys, "group/dashboard")).json()) == 2
 
 

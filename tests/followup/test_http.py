@@ -54,6 +54,7 @@ def test_reply_visit_close_over_http(env) -> None:
     before = app.process_recorder.max_notification_id()
     early_close = client.post(f"{base}/close", json=SUMMARY, headers=h(keys, "hk-central/supervisor"))
     assert early_close.status_code == 409 and "return visit" in early_close.json()["detail"]
+    assert early_close.json()["code"] == "followup.return_visit_missing" and early_close.json()["params"] == {}
     assert app.process_recorder.max_notification_id() == before
 
     bad = client.post(f"{base}/return-visits", json={"outcome": "satisfied", "satisfaction": 9},
@@ -87,7 +88,9 @@ def test_a_supervisor_waives_the_return_visit_with_why_and_can_withdraw_it(env) 
     body = {"step": "return-visit", "reason": "the owner moved abroad; asked not to be called"}
     assert client.post(url, json=body, headers=h(keys, "hk-central/staff")).status_code == 403
     assert client.post(url, json=body, headers=h(keys, "hk-central/supervisor")).status_code == 201
-    assert client.post(url, json=body, headers=h(keys, "hk-central/supervisor")).status_code == 409
+    again = client.post(url, json=body, headers=h(keys, "hk-central/supervisor"))
+    assert again.status_code == 409 and again.json()["code"] == "followup.already_waived"
+    assert again.json()["params"] == {"step": "return-visit", "reason": body["reason"]}
     waiver = client.get(f"/complaints/{cid}", headers=h(keys, "hk-central/supervisor")).json()["waivers"]
     assert waiver["return-visit"]["by"] == "hk-central/supervisor"
     withdrawn = client.post(f"{url}/return-visit/withdrawal", json={"reason": "reached by mail after all"},

@@ -118,17 +118,20 @@ def test_a_case_from_acceptance_to_result_tells_the_whole_story(client, keys) ->
 
 
 OUT_OF_ORDER = [
-    ("opened", "approval", LEADER, {}, "must be proposed"),
-    ("acceptance", "proposal", STAFF, {"kind": "repair", "description": "x"}, "record the cause"),
-    ("proposal", "result", STAFF, {"result": "x", "resolved": True}, "must be carried-out"),
-    ("approval", "result", STAFF, {"result": "x", "resolved": True}, "must be carried-out"),
-    ("result", "progress", STAFF, {"message": "x"}, "has a result already"),
-    ("result", "approval", LEADER, {}, "has a result already"),
-]
+    ("opened", "approval", LEADER, {}, "must be proposed", ("handling.out_of_order", "opened", ["proposed"])),
+    ("acceptance", "proposal", STAFF, {"kind": "repair", "description": "x"}, "record the cause",
+     ("handling.cause_first", None, None)),
+    ("proposal", "result", STAFF, {"result": "x", "resolved": True}, "must be carried-out",
+     ("handling.out_of_order", "proposed", ["carried-out"])),
+    ("approval", "result", STAFF, {"result": "x", "resolved": True}, "must be carried-out",
+     ("handling.out_of_order", "approved", ["carried-out"])),
+    ("result", "progress", STAFF, {"message": "x"}, "has a result already", ("handling.has_result", None, None)),
+    ("result", "approval", LEADER, {}, "has a result already", ("handling.has_result", None, None)),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("upto", "step", "actor", "body", "message"), OUT_OF_ORDER)
-def test_a_step_out_of_order_is_409_and_records_nothing(client, keys, upto, step, actor, body, message) -> None:
+@pytest.mark.parametrize(("upto", "step", "actor", "body", "message", "coded"), OUT_OF_ORDER)
+def test_a_step_out_of_order_is_409_and_records_nothing(client, keys, upto, step, actor, body, message, coded) -> None:
     case = str(routed(client).complaint_id)
     if upto != "opened":
         walk(client, keys, case, upto)
@@ -138,6 +141,9 @@ def test_a_step_out_of_order_is_409_and_records_nothing(client, keys, upto, step
 
     assert answer.status_code == 409
     assert message in answer.json()["detail"]
+    code, stage, wanted = coded  # what a program reads, whatever the sentence says
+    assert answer.json()["code"] == code
+    assert answer.json()["params"].get("stage") == stage and answer.json()["params"].get("wanted") == wanted
     assert recorded(client) == before
 
 
@@ -146,7 +152,7 @@ def test_another_offices_key_gets_404_and_records_nothing(client, keys, step) ->
     case = str(routed(client).complaint_id)
     before = recorded(client)
     answer = client.post(f"/cases/{case}/{step}", json={"message": "x"}, headers=as_(keys, "kln-east/staff"))
-    assert answer.status_code == 404
+    assert answer.status_code == 404 and answer.json()["code"] == "handling.case_not_found"
     assert client.get(f"/cases/{case}", headers=as_(keys, "kln-east/leader")).status_code == 404
     assert recorded(client) == before
 
@@ -180,7 +186,9 @@ def test_a_hand_over_is_requested_then_accepted(client, keys) -> None:
     case = str(routed(client).complaint_id)
     body = {"to_department": "security", "reason": "a theft, not a fault"}
     assert client.post(f"/cases/{case}/hand-over", json=body, headers=as_(keys, STAFF)).status_code == 200
-    assert client.post(f"/cases/{case}/acceptance", headers=as_(keys, STAFF)).status_code == 409
+    pending = client.post(f"/cases/{case}/acceptance", headers=as_(keys, STAFF))
+    assert pending.status_code == 409 and pending.json()["code"] == "handling.hand_over_pending"
+    assert pending.json()["params"]["to_department"] == "security"
     answer = client.post(f"/cases/{case}/hand-over/acceptance", headers=as_(keys, "hk-central/supervisor"))
     assert answer.json()["department"] == "security"
     kinds = [e.type.rsplit(".", 1)[1] for e in published(client)]
@@ -198,6 +206,10 @@ def test_a_hand_over_is_requested_then_accepted(client, keys) -> None:
         ("commitments", {"promise": "call back", "due_at": "7344-01-01T09:00:00+00:00"}, "due_at"),
         ("commitments", {"promise": "call back", "due_at": (T0 + timedelta(days=91)).isoformat()}, "due_at"),
         ("cause", {"cause": "x"}, "responsible_person"),
+        # found on `make up`: a hand-over to 'Engineering Dept' (routing's code is 'engineering') was recorded,
+        # and the case waited for a department nobody is in while its hand-over clock ran out
+        ("hand-over", {"to_department": "Engineering Dept", "reason": "the pump is theirs"}, "to_department"),
+        ("hand-over", {"to_department": "Security", "reason": "a theft"}, "to_department"),
     ],
 )
 def test_bad_input_is_422_with_the_field_named_and_nothing_recorded(client, keys, step, body, field) -> None:
@@ -205,8 +217,10 @@ def test_bad_input_is_422_with_the_field_named_and_nothing_recorded(client, keys
     walk(client, keys, case, "acceptance")
     before = recorded(client)
     answer = client.post(f"/cases/{case}/{step}", json=body, headers=as_(keys, STAFF))
-    assert answer.status_code == 422
+    assert answer.status_code == 422 and answer.json()["code"] == "request.invalid"
     assert field in str(answer.json()["detail"])
+    if field == "due_at" and "7344" not in body["due_at"] and body["due_at"].endswith("+00:00"):  # the horizon's
+        assert answer.json()["detail"][0]["code"] in ("bounds.not_in_future", "bounds.beyond_horizon")
     assert recorded(client) == before
 
 

@@ -65,7 +65,7 @@ def test_the_office_comes_from_the_key_and_another_office_cannot_read_it(client,
     other = client.get(f"/complaints/{complaint_id}", headers=headers(keys, "kln-east/reception"))
     group = client.get(f"/complaints/{complaint_id}", headers=headers(keys, "group/auditor"))
 
-    assert other.status_code == 404
+    assert other.status_code == 404 and other.json()["code"] == "complaint.not_found"
     assert group.status_code == 200 and group.json()["office_id"] == "hk-central"
 
 
@@ -83,7 +83,7 @@ def test_group_keys_dashboards_and_auditors_alike_do_not_see_personal_data(clien
 
 def test_a_body_naming_an_office_is_refused(client, keys) -> None:
     response = client.post("/complaints", json=form() | {"office_id": "kln-east"}, headers=headers(keys))
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.json()["code"] == "request.invalid"
     assert response.json()["detail"][0]["loc"] == ["body", "office_id"]
 
 
@@ -93,6 +93,8 @@ def test_reused_reference_with_other_details_is_409(client, keys) -> None:
     response = client.post("/complaints", json=form(object="Car park gate"), headers=headers(keys))
     assert response.status_code == 409
     assert "already registered" in response.json()["detail"]
+    assert response.json()["code"] == "intake.reference_reused"
+    assert response.json()["params"] == {"office_reference": form()["office_reference"]}
     assert recorded(client) == before
 
 
@@ -121,6 +123,9 @@ def test_occurred_after_received_is_422(client, keys) -> None:
     response = client.post("/complaints", json=body, headers=headers(keys))
     assert response.status_code == 422
     assert "occurred_at must not be after received_at" in response.text
+    (problem,) = response.json()["detail"]
+    assert problem["type"] == "occurred_after_received"  # the contract's own check: pydantic's type, its ctx
+    assert problem["ctx"] == {"field": "occurred_at"}
 
 
 def test_unparseable_json_is_422(client, keys) -> None:
@@ -141,6 +146,7 @@ def test_oversized_body_is_413(client, keys) -> None:
         headers=headers(keys) | {"Content-Type": "application/json"},
     )
     assert response.status_code == 413
+    assert response.json()["code"] == "request.body_too_large" and response.json()["params"]["max_bytes"] > 0
     assert recorded(client) == 0
 
 
@@ -148,6 +154,7 @@ def test_oversized_body_is_413(client, keys) -> None:
 def test_missing_or_unknown_key_is_401(client, key) -> None:
     response = client.post("/complaints", json=form(), headers={"X-Office-Key": key} if key else {})
     assert response.status_code == 401
+    assert response.json()["code"] == ("auth.key_unknown" if key else "auth.key_missing")
     assert response.headers["WWW-Authenticate"] == "X-Office-Key"
     assert recorded(client) == 0
 
@@ -155,6 +162,7 @@ def test_missing_or_unknown_key_is_401(client, key) -> None:
 def test_a_group_key_cannot_register_for_an_office(client, keys) -> None:
     response = client.post("/complaints", json=form(), headers=headers(keys, "group/dashboard"))
     assert response.status_code == 403
+    assert response.json()["code"] == "auth.role_needed" and response.json()["params"]["held"] == ["group"]
     assert recorded(client) == 0
 
 

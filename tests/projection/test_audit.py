@@ -246,3 +246,14 @@ def test_every_time_in_the_evidence_pack_s_tables_is_utc_as_it_says() -> None:
     assert "2026-11-30T17:23:00Z" in page  # the recorded limit, 01:23 in Hong Kong
     assert "2026-11-30T16:23:00Z" in page  # the clock's start, 00:23 in Hong Kong
     assert "2026-11-30T16:23:40Z" in page and "Judged at 2026-11-30T16:34:43Z" in page
+
+
+def test_as_of_without_an_instant_asks_for_one_and_with_two_asks_for_one_only(scenario_store) -> None:
+    """Found on `make up`: `audit as-of` with no instant said "give the instant once", as if given twice."""
+    scenario, _, env = scenario_store
+    none = runner.invoke(cli, ["as-of"], env=env)
+    assert none.exit_code == 2 and "none was given" in " ".join(none.output.split()), none.output
+    assert "once" not in none.output
+    at = scenario.now.isoformat()
+    both = runner.invoke(cli, ["as-of", at, "--at", at], env=env)
+    assert both.exit_code == 2 and "give the instant once" in " ".join(both.output.split()), both.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -35,7 +36,9 @@ def key(keys: dict[str, str], actor: str) -> dict[str, str]:
 def test_a_key_is_required(world) -> None:
     client, _, _ = world
     assert client.get("/complaints").status_code == 401
+    assert client.get("/complaints").json()["code"] == "auth.key_missing"
     assert client.get("/complaints", headers={"X-Office-Key": "nope"}).status_code == 401
+    assert client.get("/complaints", headers={"X-Office-Key": "nope"}).json()["code"] == "auth.key_unknown"
 
 
 def test_an_office_lists_only_its_complaints_page_by_page(world) -> None:
@@ -94,6 +97,7 @@ def test_an_office_key_cannot_ask_for_another_office(world) -> None:
     for path in ("/complaints", "/violations", "/statistics", "/signals"):
         answer = client.get(path, params={"office": "kln-east"}, headers=key(keys, "hk-central/manager"))
         assert answer.status_code == 403, path
+        assert answer.json()["code"] == "auth.other_office", path
 
 
 def test_violations_and_statistics_per_office_and_for_the_group(world) -> None:
@@ -116,6 +120,14 @@ def test_bad_input_answers_422_with_the_field(world) -> None:
     assert answer.json()["detail"][0]["loc"] == ["query", "week"]
     assert client.get("/complaints", params={"limit": 0}, headers=key(keys, "group/dashboard")).status_code == 422
     assert client.get("/complaints/not-a-uuid", headers=key(keys, "group/dashboard")).status_code == 422
+    both = client.get("/complaints", params={"offset": 5, "after": "x"}, headers=key(keys, "group/dashboard"))
+    assert both.status_code == 422 and both.json()["code"] == "projection.offset_and_after"
+    stray = client.get("/complaints", params={"after": "not-a-cursor"}, headers=key(keys, "group/dashboard"))
+    assert stray.status_code == 422 and stray.json()["code"] == "projection.bad_cursor", stray.text
+    missing = client.get(f"/complaints/{uuid.uuid4()}", headers=key(keys, "group/dashboard"))
+    assert missing.status_code == 404 and missing.json()["code"] == "complaint.not_found"
+    nowhere = client.get("/no-such-path", headers=key(keys, "group/dashboard"))
+    assert nowhere.status_code == 404 and nowhere.json()["code"] == "request.not_found"
 
 
 def test_signals_are_scoped_to_the_office(world) -> None:

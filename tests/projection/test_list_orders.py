@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.projection import bootstrap
+from services.projection.adapters import list_indexes
 from services.projection.adapters.readside_queries import ORDERS, BadCursor, cursor_token, read_cursor
 from services.projection.adapters.tables import LIST_INDEXES
 from services.projection.application import ProjectionApplication
@@ -162,6 +163,8 @@ def test_the_api_offers_every_order_and_state_there_is() -> None:
 
 def test_the_list_indexes_are_made_at_start_and_used(projection: ProjectionApplication) -> None:
     db = projection.read.db
+    if projection.read.index_builder is not None:  # PostgreSQL builds them concurrently, after start-up
+        projection.read.index_builder.join(timeout=120)
     with db.transaction(write=False) as cursor:
         if db.postgres:
             have = {r["indexname"] for r in cursor.all("SELECT indexname FROM pg_indexes")}
@@ -176,6 +179,46 @@ def test_the_list_indexes_are_made_at_start_and_used(projection: ProjectionAppli
             assert "projection_subjects_open_violating" in plan[0]["detail"]
             assert "TEMP B-TREE" not in " ".join(r["detail"] for r in plan)
     assert set(LIST_INDEXES) <= have
+
+
+def test_postgres_builds_missing_and_interrupted_list_indexes_concurrently_one_process_at_a_time(
+    projection: ProjectionApplication, store_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = projection.read.db
+    if not db.postgres:
+        pytest.skip("SQLite builds them in the start-up transaction")
+    assert projection.read.index_builder is None  # a new store's table is small: built in its start-up
+    dropped, broken = "projection_subjects_received", "projection_subjects_open_violating"
+    with db.transaction(write=True) as cursor:
+        cursor.execute(f"DROP INDEX {dropped}")
+        cursor.execute(f"DROP INDEX {broken}")
+        cursor.execute("CREATE TABLE scratch (x INTEGER)")
+        cursor.execute("INSERT INTO scratch (x) VALUES (1), (1)")
+    with db.datastore.get_connection() as conn:  # a concurrent build that fails leaves its index invalid
+        conn.autocommit = True
+        with pytest.raises(Exception, match="could not create unique index"):
+            conn.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {broken} ON scratch (x)")
+    assert list_indexes.present(db)[broken] is False and dropped not in list_indexes.present(db)
+
+    with db.datastore.get_connection() as other:  # another process is building them
+        other.autocommit = True
+        other.execute("SELECT pg_advisory_lock(%s)", (list_indexes.LOCK_KEY,))
+        try:
+            assert list_indexes.build_postgres(db) == []
+        finally:
+            other.execute("SELECT pg_advisory_unlock(%s)", (list_indexes.LOCK_KEY,))
+
+    monkeypatch.setattr(list_indexes, "SMALL", 0)  # as over a large table: after start-up, concurrently
+    restarted = bootstrap.application(ProjectionSettings(**store_settings))
+    try:
+        builder = restarted.read.index_builder
+        assert builder is not None
+        builder.join(timeout=120)
+    finally:
+        restarted.close()
+    assert list_indexes.present(db) == dict.fromkeys(LIST_INDEXES, True)
+    assert list_indexes.build_postgres(db) == []  # nothing left to do
+    assert list_indexes.build_in_background(db) is None  # and no thread started for it
 
 
 # -- over HTTP: the parameters, and tenancy -------------------------------------------------------

@@ -52,6 +52,7 @@ def test_extension_requested_then_approved_by_a_manager(env) -> None:
     assert r.status_code == 200, r.text
     again = client.post(url + "/decision", json=decision, headers=h(keys, "hk-central/manager"))
     assert again.status_code == 409 and "no extension request" in again.json()["detail"]
+    assert again.json()["code"] == "sla.no_extension_awaiting" and again.json()["params"] == {"clock": "resolution#0"}
 
     body = client.get(f"/complaints/{complaint}/clocks", headers=h(keys, "hk-central/supervisor")).json()
     resolution = next(c for c in body["clocks"] if c["key"] == "resolution#0")
@@ -65,7 +66,13 @@ def test_out_of_order_and_bad_input(env) -> None:
     url = f"/complaints/{complaint}/clocks/resolution%230/extension"
     before = app.process_recorder.max_notification_id()
     late = client.post(url + "/decision", json={"approved": True, "reason": "x"}, headers=h(keys, "hk-central/manager"))
-    assert late.status_code == 409
+    assert late.status_code == 409 and late.json()["code"] == "sla.no_extension_awaiting"
+    early = client.post(
+        url, json={"until": (T0 + timedelta(hours=1)).isoformat(), "reason": "x"}, headers=h(keys, "hk-central/staff")
+    )  # before the deadline in force: more time ends after it
+    assert early.status_code == 409 and early.json()["code"] == "sla.extension_after_deadline"
+    assert early.json()["params"]["clock"] == "resolution#0"
+    assert early.json()["params"]["deadline"].startswith("2026-11-02T21:30")
     bad = client.post(url, json={"until": "tomorrow", "reason": ""}, headers=h(keys, "hk-central/staff"))
     assert bad.status_code == 422
     assert {tuple(e["loc"]) for e in bad.json()["detail"]} == {("body", "until"), ("body", "reason")}
@@ -73,7 +80,7 @@ def test_out_of_order_and_bad_input(env) -> None:
     too_late = client.post(
         url, json={"until": (T0 + timedelta(days=1)).isoformat(), "reason": "x"}, headers=h(keys, "hk-central/staff")
     )
-    assert too_late.status_code == 409
+    assert too_late.status_code == 409 and too_late.json()["code"] == "sla.clock_ran_out"
     assert app.process_recorder.max_notification_id() == before  # nothing recorded
     assert client.get(f"/complaints/{complaint}/clocks").status_code == 401
     assert client.get(f"/complaints/{uuid.uuid4()}/clocks", headers=h(keys, "group/auditor")).status_code == 404
@@ -107,6 +114,11 @@ def _reasons(response, field: str) -> str:
     return " ".join(e["msg"] for e in response.json()["detail"] if field in e["loc"])
 
 
+def _codes(response, field: str) -> set[str]:
+    """The problems' codes (a service's own check) or pydantic's types (the contracts' and FastAPI's)."""
+    return {e.get("code", e["type"]) for e in response.json()["detail"] if field in e["loc"]}
+
+
 @pytest.mark.parametrize(
     ("until", "reason"),
     [
@@ -116,13 +128,15 @@ def _reasons(response, field: str) -> str:
     ],
 )
 def test_an_extension_beyond_the_policy_horizon_or_in_the_past_is_422(env, until, reason) -> None:
+    coded = {"outside the years": "instant_out_of_range", "more than 30 days ahead": "bounds.beyond_horizon",
+             "not in the future": "bounds.not_in_future"}  # fmt: skip
     client, keys, _clock, complaint, app = env
     before = app.process_recorder.max_notification_id()
     url = f"/complaints/{complaint}/clocks/resolution%230/extension"
 
     r = client.post(url, json={"until": until, "reason": "parts"}, headers=h(keys, "hk-central/staff"))
 
-    assert reason in _reasons(r, "until")
+    assert reason in _reasons(r, "until") and _codes(r, "until") == {coded[reason]}
     assert app.process_recorder.max_notification_id() == before
 
 
@@ -155,6 +169,8 @@ def test_a_policy_outside_its_limits_is_422_and_not_adopted(env, change, field, 
     r = client.put("/policy", json=_policy(client, keys) | change, headers=h(keys, "group/dashboard"))
 
     assert reason in _reasons(r, field)
+    assert _codes(r, field) & {"sla.allowance_out_of_limits", "sla.regrade_too_late", "sla.escalation_too_late",
+                               "time_zone_unknown"}, r.json()  # fmt: skip
     assert app.current_policy().version == 1
 
 

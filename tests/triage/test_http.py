@@ -99,7 +99,7 @@ def test_another_office_gets_404_and_nothing_is_recorded(client, keys) -> None:
         json={"value": "major", "reason": "x"},
         headers=as_(keys, "kln-east/supervisor"),
     )
-    assert answer.status_code == 404
+    assert answer.status_code == 404 and answer.json()["code"] == "complaint.not_found"
     assert (
         client.get(f"/complaints/{complaint.complaint_id}/triage", headers=as_(keys, "kln-east/supervisor")).status_code
         == 404
@@ -132,6 +132,10 @@ def test_a_value_the_aspect_cannot_take_is_422(client, keys, aspect, value) -> N
         headers=as_(keys, "hk-central/supervisor"),
     )
     assert answer.status_code == 422 and "value" in str(answer.json()["detail"])
+    (problem,) = answer.json()["detail"]
+    assert problem["code"] == "triage.value_not_allowed" and problem["loc"] == ["body", "value"]
+    assert problem["params"]["aspect"] == aspect and problem["params"]["value"] == value
+    assert problem["params"]["allowed"] and value not in problem["params"]["allowed"]
     assert recorded(client) == before
 
 
@@ -147,7 +151,7 @@ def test_the_group_changes_the_rules_as_a_new_version(client, keys) -> None:
 
 def test_unusable_rules_are_refused(client, keys) -> None:
     answer = client.put("/rules", json={"rules": {"x": 1}, "reason": "oops"}, headers=as_(keys, "group/dashboard"))
-    assert answer.status_code == 422
+    assert answer.status_code == 422 and answer.json()["detail"][0]["code"] == "triage.rules_unusable"
     assert (
         client.put("/rules", json={"rules": {}, "reason": "x"}, headers=as_(keys, "hk-central/manager")).status_code
         == 403

@@ -1,19 +1,22 @@
 """A service's refusal in the words of the page the person reads.
 
-The services answer in English for programs: FastAPI's 422 is a list of `{loc, type, msg, ctx}`
-(`complainant.name: String should have at least 1 character`), other refusals a sentence. A
-receptionist on a Chinese page needs the form's own label and a reason in their language; so each 422
-problem becomes "label: reason" from the catalogue (by pydantic's error `type`, and by the few
-sentences of the bounds the services share), and any other refusal a sentence saying what kind it is,
-with the service's own words kept after it for whoever supports them. Nothing here decides: the
-service refused, and its answer is all that is shown.
+The services answer `{detail, code, params}` (shared/refusals.py, docs/refusals.md): `detail` in English
+for people, `code` and `params` for programs. FastAPI's 422 is a list of `{loc, type, msg, ctx}`
+(`complainant.name: String should have at least 1 character`), a service's own check adding its `code`
+and `params` to its problem. A receptionist on a Chinese page needs the form's own label and a reason in
+their language; so each 422 problem becomes "label: reason" from the catalogue (by its code, else by
+pydantic's error `type`), and any other refusal the sentence of its code; a code the desk does not know
+(a service newer than the desk) a sentence saying what kind of refusal it is. The service's own words are
+kept after it for whoever supports them. Nothing here reads the English sentences and nothing decides:
+the service refused, and its answer is all that is shown.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
+
+from shared.contracts.common import BUSINESS_AREA_PATTERN
 
 Gettext = Callable[[str], str]
 
@@ -95,71 +98,202 @@ FORM_FIELDS = {
     **{form: ADMIN for form in ADMIN_FORMS},
 }
 REFERENCE_PATTERN = "^[A-Za-z0-9._:/-]+$"  # the contracts' office and hotline references
-# The bounds' sentences (shared/contracts/bounds.py), matched on the service's message.
-BOUNDS = [
-    (
-        re.compile(r"occurred_at must not be after received_at"),
-        N_("when it happened cannot be later than when it was received"),
-    ),
-    (re.compile(r"is in the future"), N_("is in the future")),
-    (re.compile(r"is not in the future"), N_("must be later than now")),
-    (re.compile(r"ahead \(the horizon\)"), N_("is too far ahead")),
-    (re.compile(r"is not a representable instant"), N_("is not a date and time the system accepts (1900-2200)")),
-    (re.compile(r"before received_at"), N_("is too long before when it was received")),
-    (re.compile(r"before now"), N_("is too long ago")),
-]
+CODE_PATTERN = BUSINESS_AREA_PATTERN  # a business area's or a department's code (handling's hand-over)
 
+# A problem of a 422's list, by its code (a service's own check, shared/refusals.py) or by the type of the
+# contracts' own checks (shared/contracts/bounds.py, intake.py): the reason said after the field's label.
+REASONS = {
+    "occurred_after_received": N_("when it happened cannot be later than when it was received"),
+    "bounds.occurred_after_received": N_("when it happened cannot be later than when it was received"),
+    "bounds.in_future": N_("is in the future"),
+    "bounds.not_in_future": N_("must be later than now"),
+    "bounds.beyond_horizon": N_("is too far ahead"),
+    "instant_out_of_range": N_("is not a date and time the system accepts (1900-2200)"),
+    "bounds.occurred_too_long_before_received": N_("is too long before when it was received"),
+    "bounds.too_long_ago": N_("is too long ago"),
+    "time_zone_unknown": N_("is not a time zone the system knows (e.g. Asia/Hong_Kong)"),
+    "intake.contact_not_email": N_("is not a valid e-mail address"),
+    "intake.contact_invalid": N_("is neither a phone number valid in %(region)s nor an e-mail address"),
+    "intake.unknown_office": N_("is not an office the directory knows: check the office id"),
+    "unknown_office": N_("is not an office the directory knows: check the office id"),
+    "intake.reported_in_future": N_("is in the future"),
+    "intake.blank_field": N_("must be filled in"),
+    "triage.value_not_allowed": N_("is not one this decision takes; type one of: %(values)s"),
+    "triage.unknown_aspect": N_("is not a decision that can be confirmed or changed"),
+    "triage.routing_needs_department": N_("names no department"),
+    "triage.rules_number_out_of_range": N_("must be a whole number from %(low)s to %(high)s"),
+    "triage.rules_unusable": N_("cannot judge a complaint"),
+    "triage.rules_vocabulary": N_("names a value the system does not take: %(problem)s"),
+    "sla.allowance_out_of_limits": N_("must be more than 0 and at most %(limit)s"),
+    "sla.too_many_escalation_levels": N_("at most %(limit)s levels"),
+    "sla.escalation_too_late": N_("comes at most %(limit)s times the allowed time after the start"),
+    "sla.regrade_too_late": N_("at most %(limit)s days"),
+    "sla.calendar_too_few_hours": N_("leave too little working time: %(hours)s hours a week, at least %(needed)s"),
+    "sla.too_many_holidays": N_("at most %(limit)s holidays, not %(count)s"),
+}  # fmt: skip
+# Problems whose service's words say more than the code can (intake names the contacts it accepts in the
+# office's region): said in the page's language, the service's words kept after it.
+WITH_THE_SERVICES_WORDS = {"intake.contact_not_email", "intake.contact_invalid"}
 
-# Triage's refusal of an override's value ("severity cannot be 'huge'; use ['minor', 'important', 'major']"):
-# the values it takes are codes the person types, each shown with its word in the page's language.
-NOT_A_VALUE = re.compile(r"^\w+ cannot be .*; use \[(?P<values>[^\]]*)\]$")
+# Triage's values a decision takes are codes the person types, each shown with its word in the page's language.
 DECIDED_VALUES = {
     "valid": N_("valid"), "invalid": N_("invalid"), "assisted": N_("assisted"), "effective": N_("effective"),
     "help-seeking": N_("help-seeking"), "consultation": N_("consultation"), "venting": N_("venting"),
     "minor": N_("minor"), "important": N_("important"), "major": N_("major"),
 }  # fmt: skip
 
-
-# The SLA's refusals of more time (its 409s, services/sla/domain/clocks.py), by their English sentence:
-# "cannot be done at this step" said nothing of what to change.
-TIME_LIMIT_REFUSALS = [
-    (re.compile(r"an extension ends after the deadline in force"),
-     N_("Until: must be later than the time limit in force; more time ends after it.")),
-    (re.compile(r"ran out at .*: overtime is asked before"),
-     N_("This time limit has run out already: more time is asked for before it does.")),
-    (re.compile(r"already has an extension request"),
-     N_("More time was asked for on this time limit already: one request per time limit.")),
-    (re.compile(r"has no extension request awaiting a decision"),
-     N_("No request for more time on this time limit awaits a decision.")),
-    (re.compile(r"already stopped"), N_("This time limit has stopped: nothing more is owed on it.")),
-]  # fmt: skip
-
-
-# Handling's refusal of a step out of order ("cannot record the result: the case is accepted, it must be
-# carried-out"): where the case is and where the step needs it, in the stages' words (the case's stage
-# as the page shows it).
-OUT_OF_ORDER = re.compile(r"the case is (?P<stage>[a-z-]+), it must be (?P<wanted>[a-z -]+)$")
+# Handling's stages, as the page shows the case's stage (a refusal of a step out of order names two).
 STAGES = {
     "opened": N_("waiting for the department"), "accepted": N_("accepted"), "proposed": N_("solution proposed"),
     "approved": N_("solution approved"), "carried-out": N_("carried out"), "resulted": N_("has a result"),
     "stood-down": N_("no handling needed"),
 }  # fmt: skip
 
+# A refusal of anything but a 422's field problems, by its code: the sentence the page says.
+SENTENCES = {
+    "request.invalid": N_("The service refused the form."),
+    "request.body_too_large": N_("Too long to record: shorten the longest texts."),
+    "request.not_found": N_("The service does not know this address."),
+    "request.method_not_allowed": N_("The service does not take this request here."),
+    "request.refused": N_("The service refused the request."),
+    "auth.key_missing": N_("The service did not receive your credential: sign in again."),
+    "auth.key_unknown": N_("The service does not know your key: sign in again."),
+    "auth.bearer_not_configured": N_("The service does not take sign-ins here: use an office key."),
+    "auth.bearer_refused": N_("The service refused your sign-in: sign in again."),
+    "auth.role_needed": N_("Your role may not do this (it needs: %(roles)s)."),
+    "auth.reading_role_needed": N_("Your role may not do this (it needs: %(roles)s)."),
+    "auth.office_key_needed": N_("This needs an office's key; a group key cannot do it."),
+    "auth.group_privacy_key_needed": N_("This needs the group's privacy role (not an office's)."),
+    "auth.other_office": N_("An office's key sees only its own office."),
+    "complaint.not_found": N_("The service does not know this complaint (or it is not your office's)."),
+    "intake.reference_reused": N_(
+        "This office reference is already used for a complaint with other details: give a new reference."),
+    "intake.hotline_reference_reused": N_(
+        "This hotline reference is already used for a call with other details: give a new reference."),
+    "intake.data_subject_not_found": N_("Nobody is known by this contact, or by this name and unit."),
+    "triage.not_yet_triaged": N_("This complaint has not been triaged yet: nothing to confirm or change."),
+    "handling.case_not_found": N_("The handling service has no case for this complaint (or not of your office)."),
+    "handling.judged_invalid": N_("Not at this step: the complaint was judged invalid; no handling is needed."),
+    "handling.has_result": N_(
+        "Not at this step: the case has a result already (only a dissatisfied return visit reopens it)."),
+    "handling.out_of_order": N_("Not at this step: the case is “%(stage)s”; this needs it “%(wanted)s”."),
+    "handling.hand_over_pending": N_("A hand-over to %(to_department)s is pending: it is accepted or not first."),
+    "handling.already_with_department": N_("The case is already with %(department)s."),
+    "handling.no_hand_over_requested": N_("No hand-over was asked for."),
+    "handling.cause_first": N_("Record the cause and the responsible person before proposing a solution."),
+    "handling.promise_passed": N_("By: must be later than now."),
+    "sla.no_such_clock": N_("No such time limit runs for this complaint."),
+    "sla.clock_stopped": N_("This time limit has stopped: nothing more is owed on it."),
+    "sla.clock_ran_out": N_("This time limit has run out already: more time is asked for before it does."),
+    "sla.extension_already_requested": N_(
+        "More time was asked for on this time limit already: one request per time limit."),
+    "sla.extension_after_deadline": N_("Until: must be later than the time limit in force; more time ends after it."),
+    "sla.no_extension_awaiting": N_("No request for more time on this time limit awaits a decision."),
+    "sla.ran_out_before_decision": N_("This time limit ran out before the decision: the breach stands."),
+    "sla.office_id_needed": N_("Name the office: a group key reads any office's."),
+    "sla.office_not_found": N_("No such office, or not one you may see."),
+    "followup.only_return_visit_waived": N_("Only the return visit can be waived; a reply is always owed."),
+    "followup.already_waived": N_("This step is waived already (why: %(reason)s)."),
+    "followup.not_waived": N_("This step is not waived."),
+    "followup.return_visit_recorded": N_("This result's return visit is recorded already."),
+    "followup.return_visit_waived": N_("The return visit was waived (why: %(reason)s)."),
+    "followup.case_closed": N_("The case is closed."),
+    "followup.already_replied": N_("The customer was replied to for this result already."),
+    "followup.no_result_to_reply": N_("There is no result to reply with yet: the department records it first."),
+    "followup.no_result_to_visit": N_("There is no result to visit about yet."),
+    "followup.reply_before_visit": N_("Reply to the customer with the agreed result before the return visit."),
+    "followup.nothing_known": N_("Nothing is known of this complaint's judgement or result yet."),
+    "followup.no_result": N_("The case has no result yet: it closes after one."),
+    "followup.not_replied": N_("The customer has not been replied to yet."),
+    "followup.return_visit_missing": N_("The return visit is not recorded yet."),
+    "followup.dissatisfied": N_(
+        "The customer was dissatisfied: the case goes back to the department; it does not close."),
+    "projection.offset_and_after": N_("Page by number or from the page before, not both."),
+    "projection.bad_cursor": N_("This page link is out of date: start from the first page."),
+    "projection.unknown_period": N_("Not a real period: %(period)s."),
+    "projection.report_period_mismatch": N_("This report takes one kind of period only."),
+    "projection.at_in_future": N_("The report's date is in the future."),
+    "directory.reason_needed": N_("Say why: every change of the directory is recorded with its reason."),
+    "directory.office_not_found": N_("No office %(office_id)s."),
+    "directory.department_not_found": N_("No department %(department)s in %(office_id)s."),
+    "directory.staff_not_found": N_("No staff member %(staff_id)s."),
+    "directory.key_not_found": N_("No such key."),
+    "directory.office_exists": N_("Office %(office_id)s exists already."),
+    "directory.department_exists": N_("Department %(department)s of %(office_id)s exists already."),
+    "directory.staff_exists": N_("Staff member %(staff_id)s exists already."),
+    "directory.key_exists": N_("A key like this one was issued already."),
+    "directory.read_refused": N_("Reading office %(office_id)s needs its manager's role or the group's."),
+    "directory.admin_needed": N_("This needs the group's administrator role."),
+    "directory.manager_needed": N_("This needs the administrator's role or the manager's of office %(office_id)s."),
+    "directory.roles_not_grantable": N_("Only an administrator grants these roles: %(roles)s."),
+    "directory.group_staff_no_department": N_("The group's own staff belong to no office's department."),
+    "directory.department_unknown": N_("No department %(department)s in %(office_id)s."),
+    "directory.bad_identifier": N_(
+        "%(value)s: lower-case letters, digits and '-' only, starting with a letter or digit."),
+    "directory.bad_staff_id": N_("Staff id %(staff_id)s: lower-case letters, digits and '/._-' only."),
+    "directory.unknown_time_zone": N_("%(time_zone)s is not a time zone the system knows (e.g. Asia/Hong_Kong)."),
+    "directory.negative_units": N_("Units served cannot be negative."),
+    "directory.name_language": N_("A name is given in English, Traditional or Simplified Chinese only."),
+    "directory.name_length": N_("A name has 1 to 200 characters."),
+    "directory.name_not_chinese": N_("The Chinese name %(name)s has no Chinese character."),
+    "directory.no_roles": N_("A staff member holds at least one role."),
+    "directory.bad_role": N_("Role %(role)s: lower-case words joined by '-'."),
+    "directory.unknown_contact_fields": N_("Contact fields the directory does not know: %(fields)s."),
+    "directory.bad_email": N_("%(email)s is not an e-mail address."),
+    "directory.bad_phone": N_("%(phone)s is not a phone number."),
+    "directory.webhook_needs_endpoint": N_("A webhook address needs its endpoint."),
+    "directory.bad_language": N_("The language of their mails is English, Traditional or Simplified Chinese."),
+    "directory.key_actor_needed": N_("A key speaks for someone: give the person's id."),
+    "directory.key_revoked": N_("This key is revoked: issue a new one instead."),
+    "directory.key_expires_before_issue": N_("A key expires after it is issued."),
+}  # fmt: skip
 
-def _out_of_order(detail: str, _: Gettext) -> str | None:
-    found = OUT_OF_ORDER.search(detail)
-    wanted = found["wanted"].split(" or ") if found else []
-    if not found or found["stage"] not in STAGES or not all(w in STAGES for w in wanted):
-        return None
-    stage = STAGES[found["stage"]]
-    values = {"stage": _(stage), "wanted": _(" or ").join(_(STAGES[w]) for w in wanted)}
-    return _("Not at this step: the case is “%(stage)s”; this needs it “%(wanted)s”.") % values
+
+class _Said(dict[str, str]):
+    """A refusal's parameters as its sentence says them; one the service did not send reads '?'."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _said(params: dict[str, Any], _: Gettext) -> _Said:
+    """Each parameter in the page's words: a stage or a decided value by its word, a list joined."""
+    said = _Said()
+    for name, value in params.items():
+        if name == "stage" and value in STAGES:
+            said[name] = _(STAGES[value])
+        elif name == "wanted" and isinstance(value, list):
+            said[name] = _(" or ").join(_(STAGES[w]) if w in STAGES else str(w) for w in value)
+        elif name == "allowed" and isinstance(value, list):  # an English page: the code alone
+            named = {c: _(DECIDED_VALUES[c]) for c in map(str, value) if c in DECIDED_VALUES}
+            said[name] = _(", ").join(f"{c} ({named[c]})" if named.get(c, c) != c else c for c in map(str, value))
+        elif isinstance(value, list):
+            said[name] = _(", ").join(map(str, value))
+        else:
+            said[name] = f"{value:g}" if isinstance(value, float) else str(value)
+    if "needed" in said:  # the sentences' own names for two of them
+        said["roles"] = said["needed"]
+    if "allowed" in said:
+        said["values"] = said["allowed"]
+    return said
+
+
+def sentence_of(code: str | None, params: dict[str, Any] | None, _: Gettext) -> str | None:
+    """A refusal's sentence in the page's language by its code; None for a code the desk does not know."""
+    words = SENTENCES.get(code or "")
+    return _(words) % _said(params or {}, _) if words else None
 
 
 def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     """One 422 problem's reason, in the page's language (the service's own words when unknown)."""
     kind, ctx, msg = str(problem.get("type", "")), problem.get("ctx") or {}, str(problem.get("msg", ""))
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    code = str(problem.get("code", ""))
+    coded = REASONS.get(code) or REASONS.get(kind)
+    if coded:
+        reason = _(coded) % _said(problem.get("params") or ctx, _)
+        return f"{reason} [{msg}]" if code in WITH_THE_SERVICES_WORDS and msg else reason
+    # intake's string_blank: a required text of only spaces, as unfilled as an empty one
+    if kind in ("missing", "string_blank") or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return _("must be filled in")
     if kind == "string_too_short":
         return _("is too short (at least %(n)s characters)") % {"n": ctx.get("min_length")}
@@ -168,6 +302,10 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == REFERENCE_PATTERN:
             return _("may hold only letters A-Z, digits and . _ : / - (no spaces)")
+        if ctx.get("pattern") == CODE_PATTERN:
+            return _(
+                "must be a code as routing names it: lower-case words joined by - (e.g. engineering, customer-service)"
+            )
         return _("is not in the expected form")
     if kind.startswith(("datetime", "date", "time")):
         return _("is not a date and time the system accepts (1900-2200)")
@@ -177,16 +315,6 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
         return _("must be a whole number")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _("is out of range")
-    if kind == "unknown_office":  # intake: the directory never announced the office a hotline call names
-        return _("is not an office the directory knows: check the office id")
-    for pattern, words in BOUNDS:
-        if pattern.search(msg):
-            return _(words)
-    if taken := NOT_A_VALUE.match(msg):
-        codes = [v.strip().strip("'") for v in taken["values"].split(",") if v.strip()]
-        named = {c: _(DECIDED_VALUES[c]) for c in codes if c in DECIDED_VALUES}
-        said = [f"{c} ({named[c]})" if named.get(c, c) != c else c for c in codes]  # an English page: the code
-        return _("is not one this decision takes; type one of: %(values)s") % {"values": _(", ").join(said)}
     return msg.removeprefix("Value error, ")
 
 
@@ -210,29 +338,40 @@ def not_heard_of_yet(service: str, detail: str, _: Gettext) -> str:
     )
 
 
+def no_case_when_invalid(detail: str, _: Gettext) -> str:
+    """A department's form on a complaint judged invalid: handling opens no case for one (DOMAIN.md: it is
+    replied to and closed), so the form can never be recorded until a person judges it valid."""
+    return (
+        _(
+            "This complaint is judged invalid: no department handles it, so nothing was recorded. It is replied "
+            "to and closed; if it is valid after all, a supervisor changes its validity first."
+        )
+        + f" [handling 404: {detail}]"
+    )
+
+
 def explain(
-    service: str, status: int, detail: str, problems: list[dict[str, Any]] | None, _: Gettext, form: str | None = None
+    service: str,
+    status: int,
+    detail: str,
+    problems: list[dict[str, Any]] | None,
+    _: Gettext,
+    form: str | None = None,
+    code: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> str:
-    """The refusal as the page says it: each field's problem (labelled as `form` labels it), or what kind
-    of refusal it is (with the service's words after it, for support)."""
+    """The refusal as the page says it: each field's problem (labelled as `form` labels it), or the
+    sentence of its code, or (a code the desk does not know) what kind of refusal it is; with the
+    service's own words after it, for support."""
     if status == 422 and problems:
         return "; ".join(f"{field_of(p.get('loc') or [], _, form)}: {reason_of(p, _)}" for p in problems)
     tail = f" [{service} {status}: {detail}]"
+    if status < 500 and (said := sentence_of(code, params, _)):
+        return said + tail
     if status == 403:
-        needed = re.search(r"roles \[([^\]]*)\]", detail)
-        roles = needed[1].replace("'", "") if needed else ""
-        return _("Your role may not do this (it needs: %(roles)s).") % {"roles": roles} + tail
-    if status == 409 and form == "register":  # intake: the office reference names another complaint already
-        return (
-            _("This office reference is already used for a complaint with other details: give a new reference.") + tail
-        )
+        return _("Your role may not do this.") + tail
     if status == 409 and form in ADMIN_FORMS:  # the directory: exists already, or a value it does not take
         return _("The directory refused the change.") + tail
-    for pattern, words in TIME_LIMIT_REFUSALS:
-        if status == 409 and service == "sla" and pattern.search(detail):
-            return _(words) + tail
-    if status == 409 and service == "handling" and (stage := _out_of_order(detail, _)):
-        return stage + tail
     if status == 409:
         return _("This cannot be done at this step of the complaint.") + tail
     if status == 413:

@@ -28,14 +28,25 @@ class Credential:
 
 
 class ServiceError(Exception):
-    """A service refused or failed: its status and what it said (a 422's field problems as text)."""
+    """A service refused or failed: its status, what it said (a 422's field problems as text) and the
+    refusal's code and parameters (shared/refusals.py; None from an answer without them)."""
 
-    def __init__(self, service: str, status: int, detail: str, problems: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        status: int,
+        detail: str,
+        problems: list[dict[str, Any]] | None = None,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{service} answered {status}: {detail}")
         self.service = service
         self.status = status
         self.detail = detail
         self.problems = problems  # a 422's `detail` list as the service sent it (the page words each one)
+        self.code = code
+        self.params = params or {}
 
 
 def _problems(answer: httpx.Response) -> list[dict[str, Any]] | None:
@@ -44,6 +55,18 @@ def _problems(answer: httpx.Response) -> list[dict[str, Any]] | None:
     except (ValueError, AttributeError):
         return None
     return [item for item in detail if isinstance(item, dict)] if isinstance(detail, list) else None
+
+
+def _code(answer: httpx.Response) -> tuple[str | None, dict[str, Any]]:
+    """The refusal's code and parameters, as the service named them."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return None, {}
+    if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+        return None, {}
+    params = body.get("params")
+    return body["code"], params if isinstance(params, dict) else {}
 
 
 def _detail(answer: httpx.Response) -> str:
@@ -107,7 +130,7 @@ class Services:
         except httpx.HTTPError as error:
             raise ServiceError(service, 503, f"{service} cannot be reached ({type(error).__name__})") from error
         if answer.status_code >= 400:
-            raise ServiceError(service, answer.status_code, _detail(answer), _problems(answer))
+            raise ServiceError(service, answer.status_code, _detail(answer), _problems(answer), *_code(answer))
         return answer
 
     async def get(self, service: Service, path: str, credential: Credential, **params: Any) -> Any:

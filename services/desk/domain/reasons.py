@@ -179,6 +179,10 @@ def triage_reason(aspect: str, explanation: Mapping[str, Any], decision: Mapping
     return said
 
 
+WARNED = N_("%(clock)s: %(percent)s%% of the allowed time used; due %(due)s")
+BREACHED = N_("%(clock)s: deadline breached, escalation level %(level)s; it was due %(due)s")
+# The SLA's sentences of a warning and a breach, read only where the event lacks their fields (a
+# NotificationRequested published before its occasion, clock and deadline travelled).
 _WARNING = re.compile(r"^(?P<clock>[a-z-]+) clock: (?P<percent>\d+)% of the allowed time used; deadline (?P<due>\S+)$")
 _BREACH = re.compile(
     r"^(?P<clock>[a-z-]+) clock breached \(escalation level (?P<level>\d+)\); deadline was (?P<due>\S+)$"
@@ -190,6 +194,27 @@ def _instant(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def clock_reason(kind: str, payload: Mapping[str, Any], reason: str) -> Said | None:
+    """A warning or a breach said from the fields its event carries: the SLA's DeadlineWarning
+    (`clock`, `fraction`, `deadline`) and DeadlineBreached (`escalation_level`), and the
+    NotificationRequested beside each (`occasion`, `clock`, `deadline`, `fraction`, `level`). None where
+    they are absent: an older notification, whose sentence is then read."""
+    clock, due = payload.get("clock"), _instant(str(payload.get("deadline") or ""))
+    if clock not in CLOCK or due is None:
+        return None
+    occasion = payload.get("occasion") if kind == "NotificationRequested" else None
+    fraction = payload.get("fraction")
+    if (kind == "DeadlineWarning" or occasion == "deadline-warning") and isinstance(fraction, int | float):
+        percent = f"{fraction:.0%}".removesuffix("%")  # as the SLA's sentence writes it
+        return Said(WARNED, reason, words={"clock": CLOCK[clock]}, names={"percent": percent}, times={"due": due})
+    level = payload.get("escalation_level") if kind == "DeadlineBreached" else None
+    if occasion == "deadline-breached":
+        level = payload.get("level")
+    if isinstance(level, int) and not isinstance(level, bool):
+        return Said(BREACHED, reason, words={"clock": CLOCK[clock]}, names={"level": str(level)}, times={"due": due})
+    return None
 
 
 def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str, Any]) -> Said | None:
@@ -204,11 +229,11 @@ def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str
     if kind == "CaseOpened" and parts[:1] == ["routing"]:  # handling repeats triage's routing reason
         opened = {"department": payload.get("department"), "first_responsible": payload.get("first_responsible")}
         return triage_reason("routing", explanation, opened)
+    clocked = kind in ("DeadlineWarning", "DeadlineBreached", "NotificationRequested")
+    if clocked and (structured := clock_reason(kind, payload, reason)):
+        return structured
     if kind == "NotificationRequested":
-        for pattern, text in (
-            (_WARNING, N_("%(clock)s: %(percent)s%% of the allowed time used; due %(due)s")),
-            (_BREACH, N_("%(clock)s: deadline breached, escalation level %(level)s; it was due %(due)s")),
-        ):
+        for pattern, text in ((_WARNING, WARNED), (_BREACH, BREACHED)):  # an older notification: its sentence
             match = pattern.match(reason)
             due = _instant(match["due"]) if match else None
             if match and due and match["clock"] in CLOCK:

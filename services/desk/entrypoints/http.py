@@ -40,7 +40,7 @@ from ..adapters.identity import Identities
 from ..adapters.office_zone import CURRENT as CURRENT_ZONE
 from ..adapters.office_zone import OfficeZones, current_zone
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
-from ..adapters.problems import Gettext, explain, explain_form, not_heard_of_yet
+from ..adapters.problems import Gettext, explain, explain_form, no_case_when_invalid, not_heard_of_yet
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, DeskApplication, NotFound, QueuePage, QueueRow
@@ -470,9 +470,14 @@ def create_app(
             if isinstance(error, ServiceError) and error.status == 404:
                 # The page was there: the complaint is the person's. The service the form goes to has not
                 # heard of it yet (its worker behind or stopped): said on the page, not "no such complaint".
-                if not await desk.visible(session.forwarded, complaint_id):
+                summary = await desk.visible(session.forwarded, complaint_id)
+                if summary is None:
                     return render(request, "not_found.html", status_code=404)
-                said = not_heard_of_yet(error.service, error.detail, words(request))
+                if error.service == "handling" and summary.get("validity") == "invalid":
+                    # judged invalid: handling opens no case for it, now or later; "try again" would mislead
+                    said = no_case_when_invalid(error.detail, words(request))
+                else:
+                    said = not_heard_of_yet(error.service, error.detail, words(request))
                 return RedirectResponse(f"{base}?{urlencode({'problem': said, 'form': name})}#form-{quote(name)}",
                                         status_code=303)  # fmt: skip
             said = _problem(error, words(request), name)
@@ -585,13 +590,18 @@ def _status(error: Exception) -> int:
 def _contact_refused(error: Exception) -> bool:
     """Intake refused the complainant's contact (no valid phone number, no e-mail address): the form
     then says so beside the field, in the page's language, besides intake's own reason."""
-    return isinstance(error, ServiceError) and error.status == 422 and "complainant.contact" in error.detail
+    codes = ("intake.contact_invalid", "intake.contact_not_email")
+    return isinstance(error, ServiceError) and any(
+        p.get("code") in codes or p.get("type") == "contact_invalid" for p in error.problems or []
+    )
 
 
 def _problem(error: Exception, words: Gettext, form: str | None = None) -> str:
     """What the page says of a refusal, in its language (adapters/problems.py)."""
     if isinstance(error, ServiceError):
-        return explain(error.service, error.status, error.detail, error.problems, words, form)[:1000]
+        return explain(
+            error.service, error.status, error.detail, error.problems, words, form, error.code, error.params
+        )[:1000]
     if isinstance(error, FormProblem):
         return explain_form(error.field, str(error).removeprefix(f"{error.field}: "), words, form)[:1000]
     return str(error)[:1000]

@@ -21,7 +21,9 @@ def is_admin(roles: Iterable[str]) -> bool:
 
 def require_admin(roles: Iterable[str], what: str) -> None:
     if not is_admin(roles):
-        raise Refused(f"{what} needs the group's '{ADMIN_ROLE}' role")
+        raise Refused(
+            "directory.admin_needed", f"{what} needs the group's '{ADMIN_ROLE}' role", what=what, role=ADMIN_ROLE
+        )
 
 
 def require_office_manager(roles: Iterable[str], caller_office: str | None, office_id: str | None, what: str) -> None:
@@ -31,7 +33,11 @@ def require_office_manager(roles: Iterable[str], caller_office: str | None, offi
         return
     if OFFICE_MANAGER_ROLE in held and office_id is not None and caller_office == office_id:
         return
-    raise Refused(f"{what} needs the '{ADMIN_ROLE}' role or the manager's role in office {office_id!r}")
+    raise Refused(
+        "directory.manager_needed",
+        f"{what} needs the '{ADMIN_ROLE}' role or the manager's role in office {office_id!r}",
+        what=what, role=ADMIN_ROLE, office_id=office_id,
+    )  # fmt: skip
 
 
 def require_grantable(roles: Iterable[str], granted: Iterable[str]) -> None:
@@ -40,7 +46,7 @@ def require_grantable(roles: Iterable[str], granted: Iterable[str]) -> None:
         return
     beyond = sorted(set(granted) & GROUP_WIDE_ROLES)
     if beyond:
-        raise Refused(f"only an administrator grants the roles {beyond}")
+        raise Refused("directory.roles_not_grantable", f"only an administrator grants the roles {beyond}", roles=beyond)
 
 
 def may_read(roles: Iterable[str], caller_office: str | None, office_id: str | None) -> bool:

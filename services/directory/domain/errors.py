@@ -1,7 +1,10 @@
-"""Domain errors: what a caller did wrong, in words they can act on."""
+"""Domain errors: what a caller did wrong, in words they can act on, each with its code
+(shared/refusals.py) and parameters for programs."""
+
+from shared.refusals import Refusal
 
 
-class DirectoryError(Exception):
+class DirectoryError(Refusal):
     pass
 
 

@@ -25,7 +25,7 @@ class ApiKey(Aggregate):
         expires_at: datetime | None, replaces: UUID | None, by: str, role: str, reason: str, at: datetime,
     ) -> None:  # fmt: skip
         if expires_at is not None and expires_at <= at:
-            raise Invalid("a key must expire after it is issued")
+            raise Invalid("directory.key_expires_before_issue", "a key must expire after it is issued")
         self.key_id = key_id
         self.key_sha256 = key_sha256
         self.actor_id = actor_id

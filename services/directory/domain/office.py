@@ -23,7 +23,11 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 def check_slug(kind: str, value: str) -> str:
     if not SLUG.match(value):
-        raise Invalid(f"{kind} {value!r}: lower-case letters, digits and '-' only, starting with a letter or digit")
+        raise Invalid(
+            "directory.bad_identifier",
+            f"{kind} {value!r}: lower-case letters, digits and '-' only, starting with a letter or digit",
+            kind=kind, value=value,
+        )  # fmt: skip
     return value
 
 
@@ -31,13 +35,16 @@ def check_zone(time_zone: str) -> str:
     try:
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"unknown time zone {time_zone!r}: an IANA name such as 'Asia/Hong_Kong'") from None
+        raise Invalid(
+            "directory.unknown_time_zone", f"unknown time zone {time_zone!r}: an IANA name such as 'Asia/Hong_Kong'",
+            time_zone=time_zone,
+        ) from None  # fmt: skip
     return time_zone
 
 
 def check_units(units_served: int) -> int:
     if units_served < 0:
-        raise Invalid("units served cannot be negative")
+        raise Invalid("directory.negative_units", "units served cannot be negative")
     return units_served
 
 
@@ -53,11 +60,20 @@ def check_names(names: dict[str, str]) -> dict[str, str]:
     for language, raw in names.items():
         name = raw.strip()
         if language not in NAME_LANGUAGES:
-            raise Invalid(f"names: {language!r} is not one of {', '.join(NAME_LANGUAGES)}")
+            raise Invalid(
+                "directory.name_language", f"names: {language!r} is not one of {', '.join(NAME_LANGUAGES)}",
+                language=language, languages=list(NAME_LANGUAGES),
+            )  # fmt: skip
         if not name or len(name) > 200:
-            raise Invalid(f"names: the name in {language} must have 1 to 200 characters")
+            raise Invalid(
+                "directory.name_length", f"names: the name in {language} must have 1 to 200 characters",
+                language=language,
+            )  # fmt: skip
         if language != "en" and not HAN.search(name):
-            raise Invalid(f"names: the name in {language} {name!r} has no Chinese character")
+            raise Invalid(
+                "directory.name_not_chinese", f"names: the name in {language} {name!r} has no Chinese character",
+                language=language, name=name,
+            )  # fmt: skip
         checked[language] = name
     return checked
 

@@ -27,31 +27,36 @@ LANGUAGES = ("en", "zh-Hant", "zh-Hans")  # what the notifier writes mails in (t
 
 def check_roles(roles: list[str]) -> list[str]:
     if not roles:
-        raise Invalid("a staff member holds at least one role")
+        raise Invalid("directory.no_roles", "a staff member holds at least one role")
     for role in roles:
         if not ROLE.match(role):
-            raise Invalid(f"role {role!r}: lower-case words joined by '-'")
+            raise Invalid("directory.bad_role", f"role {role!r}: lower-case words joined by '-'", role=role)
     return sorted(set(roles))
 
 
 def check_contacts(contacts: dict[str, str | None]) -> dict[str, str | None]:
     unknown = set(contacts) - set(CONTACT_FIELDS)
     if unknown:
-        raise Invalid(f"unknown contact fields {sorted(unknown)}")
+        raise Invalid(
+            "directory.unknown_contact_fields", f"unknown contact fields {sorted(unknown)}", fields=sorted(unknown)
+        )
     found = {name: contacts.get(name) or None for name in CONTACT_FIELDS}
     if found["email"] is not None and not EMAIL.match(found["email"]):
-        raise Invalid(f"e-mail address {found['email']!r} is not one")
+        raise Invalid("directory.bad_email", f"e-mail address {found['email']!r} is not one", email=found["email"])
     if found["phone"] is not None and not PHONE.match(found["phone"]):
-        raise Invalid(f"phone number {found['phone']!r} is not one")
+        raise Invalid("directory.bad_phone", f"phone number {found['phone']!r} is not one", phone=found["phone"])
     if found["webhook_to"] is not None and found["webhook_endpoint"] is None:
-        raise Invalid("a webhook address needs its endpoint")
+        raise Invalid("directory.webhook_needs_endpoint", "a webhook address needs its endpoint")
     return found
 
 
 def check_language(language: str | None) -> str | None:
     """The language a person's mails are written in; None: not said (they are written in English)."""
     if language is not None and language not in LANGUAGES:
-        raise Invalid(f"language {language!r}: one of {', '.join(LANGUAGES)}")
+        raise Invalid(
+            "directory.bad_language", f"language {language!r}: one of {', '.join(LANGUAGES)}",
+            language=language, languages=list(LANGUAGES),
+        )  # fmt: skip
     return language
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.clock import Clock, utc_now
@@ -25,7 +25,7 @@ from shared.contracts.directory import (
     OfficeRecord,
     StaffRecord,
 )
-from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, service_api
+from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, refused, service_api
 
 from .. import bootstrap
 from ..adapters.outbound import department_record, key_record, office_record, staff_record
@@ -180,11 +180,11 @@ def create_app(
         try:
             return action()
         except NotFound as error:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except Refused as error:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
+            raise refused(status.HTTP_403_FORBIDDEN, error) from None
         except (AlreadyExists, Invalid) as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+            raise refused(status.HTTP_409_CONFLICT, error) from None
 
     def changes(request: Request, aggregate_id: UUID) -> list[Change]:
         app = directory(request)
@@ -257,7 +257,11 @@ def create_app(
         run(lambda: directory(request).office(principal, office_id))  # who may read it, as for the office
         found = [d for d in directory(request).departments(principal, office_id) if d.code == code]
         if not found:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no department {code!r} in {office_id!r}")
+            raise refused(
+                status.HTTP_404_NOT_FOUND,
+                NotFound("directory.department_not_found", f"no department {code!r} in {office_id!r}",
+                         department=code, office_id=office_id),
+            )  # fmt: skip
         return changes(request, found[0].id)
 
     # -- staff ------------------------------------------------------------------------------------

@@ -145,11 +145,17 @@ class FollowUpCase(Aggregate):
         who and why; the SLA ends the visit's clock, the projection shows the step waived."""
         self._open()
         if step != "return-visit":
-            raise OutOfOrder("only the return visit can be waived; a reply is always owed")
+            raise OutOfOrder(
+                "followup.only_return_visit_waived", "only the return visit can be waived; a reply is always owed",
+                step=step,
+            )  # fmt: skip
         if step in self.waivers:
-            raise OutOfOrder(f"the {step} is waived already: {self.waivers[step]['reason']}")
+            waiver = self.waivers[step]["reason"]
+            raise OutOfOrder(
+                "followup.already_waived", f"the {step} is waived already: {waiver}", step=step, reason=waiver
+            )
         if self.final_visit_of(self.cycle) is not None:
-            raise OutOfOrder("this result's return visit is already recorded")
+            raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
         result = self.result_of(self.cycle)
         self._waived(
             step=step, reason=reason, rule="followup.waive.by-person", at=at,
@@ -161,7 +167,7 @@ class FollowUpCase(Aggregate):
         self._open()
         waiver = self.waivers.get(step)
         if waiver is None:
-            raise OutOfOrder(f"the {step} is not waived")
+            raise OutOfOrder("followup.not_waived", f"the {step} is not waived", step=step)
         self._waiver_withdrawn(
             step=step, reason=reason, rule=waiver["rule"], at=at, cause_id=None, actor_id=actor_id,
             actor_role=actor_role,
@@ -203,15 +209,17 @@ class FollowUpCase(Aggregate):
 
     def _open(self) -> None:
         if self.closed is not None:
-            raise OutOfOrder("the case is closed")
+            raise OutOfOrder("followup.case_closed", "the case is closed")
 
     def reply(self, agreed_by: str, actor_role: str, channel: str, summary: str, at: datetime) -> None:
         """A supervisor agreed the result (or, for an invalid complaint, the explanation); it is replied."""
         self._open()
         if self.reply_of(self.cycle) is not None:
-            raise OutOfOrder("the customer has already been replied to for this result")
+            raise OutOfOrder("followup.already_replied", "the customer has already been replied to for this result")
         if not self.invalid and self.result_of(self.cycle) is None:
-            raise OutOfOrder("there is no result to reply with yet: handling records it first")
+            raise OutOfOrder(
+                "followup.no_result_to_reply", "there is no result to reply with yet: handling records it first"
+            )
         self._replied(
             cycle=self.cycle,
             agreed_by=agreed_by,
@@ -242,13 +250,16 @@ class FollowUpCase(Aggregate):
     ) -> dict[str, Any]:
         self._open()
         if "return-visit" in self.waivers:
-            raise OutOfOrder(f"the return visit was waived: {self.waivers['return-visit']['reason']}")
+            waiver = self.waivers["return-visit"]["reason"]
+            raise OutOfOrder("followup.return_visit_waived", f"the return visit was waived: {waiver}", reason=waiver)
         if self.result_of(self.cycle) is None:
-            raise OutOfOrder("there is no result to visit about yet")
+            raise OutOfOrder("followup.no_result_to_visit", "there is no result to visit about yet")
         if self.reply_of(self.cycle) is None:
-            raise OutOfOrder("reply to the customer with the agreed result before the return visit")
+            raise OutOfOrder(
+                "followup.reply_before_visit", "reply to the customer with the agreed result before the return visit"
+            )
         if self.final_visit_of(self.cycle) is not None:
-            raise OutOfOrder("this result's return visit is already recorded")
+            raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
         attempt = len(self.visits_of(self.cycle)) + 1
         final = outcome != "unreachable" or attempt >= policy.max_visit_attempts
         if outcome == "unreachable" and final and not remarks:
@@ -283,17 +294,22 @@ class FollowUpCase(Aggregate):
     ) -> None:  # fmt: skip
         self._open()
         if self.triage is None and not self.results:
-            raise OutOfOrder("nothing is known of this complaint's judgement or result yet")
+            raise OutOfOrder("followup.nothing_known", "nothing is known of this complaint's judgement or result yet")
         if not self.invalid and self.result_of(self.cycle) is None:
-            raise OutOfOrder("the case has no result yet (everything has a result)")
+            raise OutOfOrder("followup.no_result", "the case has no result yet (everything has a result)")
         if self.reply_of(self.cycle) is None:
-            raise OutOfOrder("the customer has not been replied to yet")
+            raise OutOfOrder("followup.not_replied", "the customer has not been replied to yet")
         if "return-visit" not in self.waivers:
             final = self.final_visit_of(self.cycle)
             if final is None:
-                raise OutOfOrder("the return visit is not recorded yet (everything has a return visit)")
+                raise OutOfOrder(
+                    "followup.return_visit_missing",
+                    "the return visit is not recorded yet (everything has a return visit)",
+                )
             if final["outcome"] == "dissatisfied":
-                raise OutOfOrder("the customer was dissatisfied: the case reopens to handling, not closes")
+                raise OutOfOrder(
+                    "followup.dissatisfied", "the customer was dissatisfied: the case reopens to handling, not closes"
+                )
         self._closed(
             cause=cause, lessons=lessons, improvement=improvement, responsibility=responsibility,
             actor_id=actor_id, actor_role=actor_role, at=at,

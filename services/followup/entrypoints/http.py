@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from pydantic import BaseModel, Field, model_validator
 
 from shared.clock import Clock, utc_now
@@ -17,6 +17,7 @@ from shared.web import (
     CurrentPrincipal,
     Problem,
     reading_office,
+    refused,
     require_office,
     require_roles,
     service_api,
@@ -117,10 +118,10 @@ def create_app(
     def run(action: Any) -> Any:
         try:
             return action()
-        except CaseNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except CaseNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except OutOfOrder as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+            raise refused(status.HTTP_409_CONFLICT, error) from None
 
     @api.post("/complaints/{complaint_id}/reply", status_code=status.HTTP_201_CREATED, responses=RESPONSES)
     def reply(complaint_id: UUID, body: ReplyIn, principal: CurrentPrincipal, request: Request) -> dict[str, str]:

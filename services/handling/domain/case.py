@@ -83,13 +83,25 @@ class Case(Aggregate):
     def _require(self, *stages: Stage, doing: str) -> None:
         if self.stage not in stages:
             if self.stage is Stage.STOOD_DOWN:
-                raise OutOfOrder(f"cannot {doing}: the complaint was judged invalid; no handling is required")
+                raise OutOfOrder(
+                    "handling.judged_invalid",
+                    f"cannot {doing}: the complaint was judged invalid; no handling is required",
+                    step=doing,
+                )
             if self.stage is Stage.RESULTED:
                 raise OutOfOrder(
-                    f"cannot {doing}: the case has a result already (only a dissatisfied return visit reopens it)"
+                    "handling.has_result",
+                    f"cannot {doing}: the case has a result already (only a dissatisfied return visit reopens it)",
+                    step=doing,
                 )
             wanted = " or ".join(s.value for s in stages)
-            raise OutOfOrder(f"cannot {doing}: the case is {self.stage.value}, it must be {wanted}")
+            raise OutOfOrder(
+                "handling.out_of_order",
+                f"cannot {doing}: the case is {self.stage.value}, it must be {wanted}",
+                step=doing,
+                stage=self.stage.value,
+                wanted=[s.value for s in stages],
+            )
 
     def _working(self, doing: str) -> None:
         self._require(Stage.ACCEPTED, Stage.PROPOSED, Stage.APPROVED, Stage.CARRIED_OUT, doing=doing)
@@ -102,7 +114,12 @@ class Case(Aggregate):
     def accept(self, actor_id: str, actor_role: str, at: datetime) -> None:
         self._require(Stage.OPENED, doing="accept the case")
         if self.hand_over_to is not None:
-            raise OutOfOrder(f"cannot accept: a hand-over to {self.hand_over_to} is pending")
+            raise OutOfOrder(
+                "handling.hand_over_pending",
+                f"cannot accept: a hand-over to {self.hand_over_to} is pending",
+                step="accept",
+                to_department=self.hand_over_to,
+            )
         self._accepted(department=self.department, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("Accepted")
@@ -120,9 +137,18 @@ class Case(Aggregate):
     ) -> None:
         self._require(Stage.OPENED, Stage.ACCEPTED, doing="hand the case over")
         if self.hand_over_to is not None:
-            raise OutOfOrder(f"cannot hand over: a hand-over to {self.hand_over_to} is already pending")
+            raise OutOfOrder(
+                "handling.hand_over_pending",
+                f"cannot hand over: a hand-over to {self.hand_over_to} is already pending",
+                step="hand over",
+                to_department=self.hand_over_to,
+            )
         if to_department == self.department:
-            raise OutOfOrder(f"cannot hand over: the case is already with {self.department}")
+            raise OutOfOrder(
+                "handling.already_with_department",
+                f"cannot hand over: the case is already with {self.department}",
+                department=self.department,
+            )
         self._hand_over_requested(
             from_department=self.department,
             to_department=to_department,
@@ -148,7 +174,7 @@ class Case(Aggregate):
 
     def accept_hand_over(self, actor_id: str, actor_role: str, at: datetime) -> None:
         if self.hand_over_to is None:
-            raise OutOfOrder("cannot accept a hand-over: none was requested")
+            raise OutOfOrder("handling.no_hand_over_requested", "cannot accept a hand-over: none was requested")
         # A case with a result is no longer in anyone's hands: a hand-over then would undo the result.
         self._open("accept a hand-over")
         self._hand_over_accepted(department=self.hand_over_to, actor_id=actor_id, actor_role=actor_role, at=at)
@@ -175,7 +201,9 @@ class Case(Aggregate):
     def propose(self, kind: str, description: str, actor_id: str, actor_role: str, at: datetime) -> None:
         self._require(Stage.ACCEPTED, doing="propose a solution")
         if self.cause is None:
-            raise OutOfOrder("cannot propose a solution: record the cause and the responsible person first")
+            raise OutOfOrder(
+                "handling.cause_first", "cannot propose a solution: record the cause and the responsible person first"
+            )
         self._proposed(kind=kind, description=description, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("SolutionProposed")
@@ -227,7 +255,9 @@ class Case(Aggregate):
     def commit_to(self, promise: str, due_at: datetime, actor_id: str, actor_role: str, at: datetime) -> None:
         self._open(doing="make a commitment")
         if due_at <= at:
-            raise OutOfOrder("cannot promise a time that has passed")
+            raise OutOfOrder(
+                "handling.promise_passed", "cannot promise a time that has passed", due_at=due_at.isoformat()
+            )
         self._committed(promise=promise, due_at=due_at, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("CommitmentMade")

@@ -11,17 +11,19 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.bounds import Instant, OutOfBounds, check_horizon
+from shared.contracts.common import BUSINESS_AREA_MAX_LENGTH, BUSINESS_AREA_PATTERN
 from shared.contracts.handling import SolutionKind
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    refused,
     require_office,
     require_roles,
     service_api,
@@ -50,7 +52,15 @@ class Body(BaseModel):
 
 
 class HandOverIn(Body):
-    to_department: str = Field(min_length=1, max_length=100)
+    # A department as routing names it (triage's routing table: 'engineering', 'customer-service'):
+    # 'Engineering Dept' typed at the desk was accepted, and the case waited for a department nobody is in.
+    to_department: str = Field(
+        min_length=2,
+        max_length=BUSINESS_AREA_MAX_LENGTH,
+        pattern=BUSINESS_AREA_PATTERN,
+        description="The department's code as routing names it: lower-case words joined by '-', e.g. 'engineering'.",
+        examples=["engineering", "security", "customer-service"],
+    )
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -137,10 +147,10 @@ def create_app(
         try:
             handling.act(office_id, complaint_id, lambda case: step(case, principal))
             view = handling.case(office_id, complaint_id)
-        except CaseNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        except CaseNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except OutOfOrder as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+            raise refused(status.HTTP_409_CONFLICT, error) from None
         return _out(view)
 
     @api.get("/cases/{complaint_id}", response_model=CaseOut, responses=CASE_RESPONSES)
@@ -150,8 +160,8 @@ def create_app(
         handling: HandlingApplication = request.app.state.handling
         try:
             return _out(handling.case(principal.office_id, complaint_id))
-        except CaseNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        except CaseNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
 
     @api.post("/cases/{complaint_id}/acceptance", response_model=CaseOut, responses=CASE_RESPONSES)
     def accept(complaint_id: UUID, principal: CurrentPrincipal, request: Request) -> CaseOut:
@@ -273,7 +283,7 @@ def create_app(
         try:  # a promise in the past, or years ahead, is refused before it reaches the case or the SLA
             check_horizon("due_at", body.due_at, now, timedelta(days=settings.commitment_horizon_days))
         except OutOfBounds as error:
-            raise unprocessable(error.field, error.reason, "out_of_bounds") from None
+            raise unprocessable(error.field, error.reason, error.code, "out_of_bounds", **error.params) from None
         return perform(
             request,
             principal,

@@ -3,8 +3,8 @@
 An office's time zone is the directory's fact (`OfficeChanged.payload.time_zone`); intake needs the
 region it stands for to read a complainant's phone number written without a country code (a Hong Kong
 office's "9123 4567", a Shenzhen office's "0755 8888 6666": domain/contact.py). The region of a zone is
-the IANA time zone database's own (`zone.tab`: each zone's ISO 3166 country code, Asia/Hong_Kong -> HK,
-Asia/Shanghai -> CN), read from the `tzdata` package, else from the system's zoneinfo.
+the IANA time zone database's own (`shared/phone_regions.py`: Asia/Hong_Kong -> HK, Asia/Shanghai -> CN;
+the notifier reads a complainant's number for an SMS by the same rule).
 
 With `INTAKE_ZONES_FROM_DIRECTORY=true` (`make up`, compose, the chart) every intake process follows
 `complaints.directory.events` from its start in a thread of its own (no consumer group: each process
@@ -17,46 +17,16 @@ is refused (`announced`); without the feed (tests, dev) every office id is taken
 
 from __future__ import annotations
 
-import functools
-import importlib.resources
-import zoneinfo
 from collections.abc import Mapping
-from pathlib import Path
 
 from shared.bus.authors import AuthorCheck
 from shared.contracts.directory import DirectoryEvent, OfficeChanged
 from shared.directory_keys import DirectoryFeed
+from shared.phone_regions import region_of_zone
+
+__all__ = ["OfficeRegions", "region_of_zone"]
 
 OFFICE_EVENT = str(OfficeChanged.model_fields["type"].default)
-
-
-def _zone_table() -> str:
-    try:
-        return importlib.resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        for directory in zoneinfo.TZPATH:
-            table = Path(directory) / "zone.tab"
-            if table.is_file():
-                return table.read_text(encoding="utf-8")
-    return ""
-
-
-@functools.cache
-def zone_regions() -> Mapping[str, str]:
-    """IANA zone name -> ISO 3166 country code, from the database's zone.tab (read once)."""
-    regions: dict[str, str] = {}
-    for line in _zone_table().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) >= 3:
-            regions[fields[2]] = fields[0]
-    return regions
-
-
-def region_of_zone(time_zone: str | None) -> str | None:
-    """The country of a time zone (Asia/Hong_Kong -> HK), or None for a zone of no country."""
-    return zone_regions().get(time_zone) if time_zone else None
 
 
 class OfficeRegions:

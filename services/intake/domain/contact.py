@@ -47,7 +47,10 @@ def check_contact(contact: str, region: str) -> None:
             validate_email(text, check_deliverability=False)
         except EmailNotValidError:
             raise ContactRefused(
-                f"complainant.contact is not a valid e-mail address; give {accepted(region)}"
+                "intake.contact_not_email",
+                f"complainant.contact is not a valid e-mail address; give {accepted(region)}",
+                region,
+                accepted(region),
             ) from None
         return
     try:
@@ -56,5 +59,8 @@ def check_contact(contact: str, region: str) -> None:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ContactRefused(
-            f"complainant.contact is neither a valid phone number nor an e-mail address; give {accepted(region)}"
+            "intake.contact_invalid",
+            f"complainant.contact is neither a valid phone number nor an e-mail address; give {accepted(region)}",
+            region,
+            accepted(region),
         )

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import FastAPI, Header, HTTPException, Request, Response, status
+from fastapi import FastAPI, Header, Request, Response, status
 from pydantic import BaseModel, Field
 
 from shared import redaction
@@ -22,7 +22,9 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    Refused,
     reading_office,
+    refused,
     require_office,
     require_roles,
     service_api,
@@ -33,6 +35,7 @@ from .. import bootstrap
 from ..adapters.office_topic_prune import prune_handled
 from ..application import HOTLINE_ROLES, PRIVACY_ROLES, REGISTERING_ROLES, IntakeApplication
 from ..domain.errors import (
+    BlankField,
     ComplaintNotFound,
     ContactRefused,
     HotlineReferenceReused,
@@ -93,7 +96,11 @@ def require_group_privacy(principal: Principal) -> None:
     (an office's key with the role, however it was made, is refused)."""
     require_roles(principal, *PRIVACY_ROLES)
     if principal.office_id is not None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "finding and erasing data subjects needs a group-wide key")
+        raise Refused(
+            status.HTTP_403_FORBIDDEN,
+            "auth.group_privacy_key_needed",
+            "finding and erasing data subjects needs a group-wide key",
+        )
 
 
 def _opened(settings: IntakeSettings) -> IntakeApplication:
@@ -152,11 +159,15 @@ def create_app(
         try:
             registration = intake.register(office_id, principal, form, clock(), x_request_id)
         except ReferenceReused as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+            raise refused(status.HTTP_409_CONFLICT, error) from error
         except TimeOutOfBounds as error:  # a time outside its window around now: named, nothing recorded
-            raise unprocessable(error.field, error.reason, "out_of_bounds") from None
+            raise unprocessable(error.field, error.reason, error.code, "out_of_bounds", **error.params) from None
         except ContactRefused as error:  # no phone number, no e-mail: nobody can be replied to
-            raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
+            raise unprocessable(
+                list(error.field), error.reason, error.code, "contact_invalid", **error.params
+            ) from None
+        except BlankField as error:  # a required text of only spaces: as unfilled as an empty one
+            raise unprocessable(list(error.field), error.reason, error.code, "string_blank", **error.params) from None
         if not registration.created:
             response.status_code = status.HTTP_200_OK
         return Registered(complaint_id=registration.complaint_id, sequence_number=registration.sequence_number)
@@ -175,8 +186,8 @@ def create_app(
         intake: IntakeApplication = request.app.state.intake
         try:
             view = intake.registration(reading_office(principal), complaint_id)
-        except ComplaintNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except ComplaintNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         out = RegistrationOut.model_validate(view, from_attributes=True)
         if principal.office_id is None:  # group keys, auditors too: no personal data (docs/privacy.md)
             withheld = Complainant(name="(withheld)", contact="(withheld)")
@@ -196,7 +207,11 @@ def create_app(
         intake: IntakeApplication = request.app.state.intake
         person_id = intake.find_person(data)
         if person_id is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "nobody known by this contact or name and unit")
+            raise Refused(
+                status.HTTP_404_NOT_FOUND,
+                "intake.data_subject_not_found",
+                "nobody known by this contact or name and unit",
+            )
         return PersonFound(person_id=person_id)
 
     @api.post(
@@ -243,25 +258,26 @@ def create_app(
         require_roles(principal, *HOTLINE_ROLES)
         now = clock()
         if call.reported_at > now + FUTURE_TOLERANCE:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                [
-                    {
-                        "loc": ["body", "reported_at"],
-                        "msg": f"reported_at {call.reported_at.isoformat()} is in the future (now {now.isoformat()})",
-                        "type": "value_error",
-                    }
-                ],
+            raise unprocessable(
+                "reported_at",
+                f"reported_at {call.reported_at.isoformat()} is in the future (now {now.isoformat()})",
+                "intake.reported_in_future",
+                value=call.reported_at.isoformat(),
+                now=now.isoformat(),
             )
         intake: IntakeApplication = request.app.state.intake
         try:
             recorded = intake.record_hotline_call(call, principal, now)
         except HotlineReferenceReused as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+            raise refused(status.HTTP_409_CONFLICT, error) from error
         except UnknownOffice as error:  # the directory never announced it: no call about a phantom office
-            raise unprocessable(list(error.field), error.reason, "unknown_office") from None
+            raise unprocessable(list(error.field), error.reason, error.code, "unknown_office", **error.params) from None
         except ContactRefused as error:  # the same rule as a registration's, in the office's region
-            raise unprocessable(list(error.field), error.reason, "contact_invalid") from None
+            raise unprocessable(
+                list(error.field), error.reason, error.code, "contact_invalid", **error.params
+            ) from None
+        except BlankField as error:  # a required text of only spaces, as on the registration form
+            raise unprocessable(list(error.field), error.reason, error.code, "string_blank", **error.params) from None
         if not recorded.created:
             response.status_code = status.HTTP_200_OK
         return HotlineCallRecorded(report_id=recorded.report_id, hotline_reference=call.hotline_reference)

@@ -1,7 +1,7 @@
 """The notifier's Prometheus metrics, read from its running counts at each scrape: notifications
 heard, deliveries by outcome (sent, failed attempt, dead-lettered, a repeat skipped), records not
-processable (dead-lettered), receipts,
-complainants' updates, records too old for the ledger's age rule and its entries forgotten."""
+processable (dead-lettered), receipts, complainants' updates, texts to complainants (and those not sent
+for want of a gateway), records too old for the ledger's age rule and its entries forgotten."""
 
 from __future__ import annotations
 
@@ -72,6 +72,23 @@ class CountsCollector(Collector):
         )
         updates.add_metric([], counts.updates)
         yield updates
+        texts = CounterMetricFamily(
+            "notifier_sms",
+            "Texts sent to complainants reached by phone, by what: receipt, update.",
+            labels=["what"],
+        )
+        texts.add_metric(["receipt"], counts.sms_receipts)
+        texts.add_metric(["update"], counts.sms_updates)
+        yield texts
+        texted = CounterMetricFamily("notifier_sms_segments", "The segments of those texts (what a gateway charges).")
+        texted.add_metric([], counts.sms_segments)
+        yield texted
+        no_gateway = CounterMetricFamily(
+            "notifier_sms_no_gateway",
+            "Receipts and updates a complainant reached by phone did not get: no NOTIFIER_SMS_GATEWAY_URL.",
+        )
+        no_gateway.add_metric([], counts.sms_no_gateway)
+        yield no_gateway
         stale = CounterMetricFamily(
             "notifier_stale_records",
             "Records handed over again when older than the ledger's age rule (NOTIFIER_LEDGER_KEEP_DAYS less its "

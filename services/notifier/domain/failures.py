@@ -27,7 +27,7 @@ from shared.attention import Dismissal, needs_attention, status
 from shared.contracts import DeadLetter, derived_id
 
 SENT = "sent"
-RETRYABLE = "DeliveryFailed"  # a mail or webhook given up on after its retries: the one kind worth retrying
+RETRYABLE = "DeliveryFailed"  # a mail, webhook or text given up on after its retries: the one kind worth retrying
 
 
 class _Record(BaseModel):

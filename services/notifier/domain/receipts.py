@@ -65,6 +65,13 @@ def reference_in(language: str, office_reference: str, office: str, sequence_num
     return NUMBERED[language].format(ref=office_reference, office=office, n=sequence_number)
 
 
+def references(event: ComplaintRegistered, office_name: OfficeNames | None = None) -> dict[str, str]:
+    """The reference in each language, the office by `office_name` in it (the directory's), else by its id."""
+    named = office_name or (lambda _language: event.office_id)
+    form, number = event.payload.form, event.payload.sequence_number
+    return {lang: reference_in(lang, form.office_reference, named(lang), number) for lang in (EN, ZH_HANT, ZH_HANS)}
+
+
 SUBJECT = {EN: "Your complaint is recorded", ZH_HANT: "您的投訴已登記", ZH_HANS: "您的投诉已登记"}
 
 
@@ -110,12 +117,7 @@ def receipt_email(
     message["To"] = formataddr((form.complainant.name, form.complainant.contact.strip()))
     message["Subject"] = subject(SUBJECT, langs, form.office_reference)
     message["X-Complaint-Id"] = str(event.complaint_id)
-    named = office_name or (lambda _language: event.office_id)
-    refs = {
-        lang: reference_in(lang, form.office_reference, named(lang), event.payload.sequence_number)
-        for lang in (EN, ZH_HANT, ZH_HANS)
-    }
-    sections = _recorded(local_time(form.received_at, time_zone), refs)
+    sections = _recorded(local_time(form.received_at, time_zone), references(event, office_name))
     message.set_content(body(form.complainant.name, sections, langs, status_url))
     message["Content-Language"] = ", ".join(langs)  # after set_content, which clears Content-* headers
     return message

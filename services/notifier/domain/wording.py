@@ -52,5 +52,10 @@ def body(name: str, sections: dict[str, tuple[str, ...]], langs: tuple[str, ...]
     for lang in langs:
         lines += ["", *sections[lang]]
     if status_url:
-        lines += ["", f"{' / '.join(FOLLOW[lang] for lang in langs)}: {status_url}"]
+        lines += ["", follow_line(langs, status_url)]
     return "\n".join(lines) + "\n"
+
+
+def follow_line(langs: tuple[str, ...], status_url: str) -> str:
+    """Where the complainant follows their complaint, in the mail's (or the text's) languages."""
+    return f"{' / '.join(FOLLOW[lang] for lang in langs)}: {status_url}"

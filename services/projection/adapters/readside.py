@@ -39,12 +39,12 @@ from ..domain.statistics import period_key
 from ..domain.statistics_rows import Segment, schedule, violating_since
 from ..domain.view import ComplaintView, Received
 from ..domain.violation_time import violating_from
+from . import list_indexes
 from .readside_queries import CHUNK, Change, Filters, TableQueries
 from .sql import RETRYABLE, Cursor, Database, retrying
 from .statistics_tables import StatisticsQueries, write_shares
 from .statistics_tables import schema as statistics_schema
 from .tables import (
-    LIST_INDEXES,
     POSITION_NAME,
     QUOTE_TERMS,
     REVIEW_INDEXES,
@@ -98,6 +98,8 @@ class ReadSide(TableQueries):
         self.secret = str((getattr(app, "env", None) or {}).get("CIPHER_KEY") or "").encode("utf-8")
         self.stats = StatisticsQueries(self.db)
         self._applying = threading.Lock()  # one thread of this process catches up at a time
+        self.index_builder: threading.Thread | None = None  # PostgreSQL: the list indexes' build, if one was due
+        self._list_indexes_later = False
         self._create()
 
     def _create(self) -> None:
@@ -116,10 +118,12 @@ class ReadSide(TableQueries):
                     self._fill_signal_columns(cursor)
                     self._fill_review_column(cursor)
                     self._refold_visits_and_invalid(cursor)
-                return
+                break
             except RETRYABLE:  # another process creating them at the same moment
                 if attempt == 20:
                     raise
+        if self._list_indexes_later:
+            self.index_builder = list_indexes.build_in_background(self.db)
 
     def _index_existing(self, cursor: Cursor) -> None:
         """A store whose tables were written before search existed: index every complaint it holds
@@ -156,21 +160,9 @@ class ReadSide(TableQueries):
         self._add_list_indexes(cursor)
 
     def _add_list_indexes(self, cursor: Cursor) -> None:
-        """The list's indexes (`LIST_INDEXES`): built once on a store that lacks them, then a catalogue
-        look-up at each start. PostgreSQL is asked first: CREATE INDEX IF NOT EXISTS takes a SHARE lock
-        on the table (it waits for the worker's writes) even when the index is there."""
-        missing = dict(LIST_INDEXES)
-        if self.db.postgres:
-            have = {
-                r["indexname"]
-                for r in cursor.all(
-                    "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
-                    "AND tablename = 'projection_subjects'"
-                )
-            }
-            missing = {name: body for name, body in missing.items() if name not in have}
-        for name, body in missing.items():
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} {body}")
+        """The list's indexes: here, in the start-up transaction, on SQLite or a small table; else after
+        it, concurrently (`list_indexes`: a plain build would hold the table's writers for its length)."""
+        self._list_indexes_later = not list_indexes.build_in_transaction(self.db, cursor)
 
     def _fill_review_column(self, cursor: Cursor) -> None:
         """Once per database: the triaged complaints summarised before the review column existed are

@@ -161,7 +161,7 @@ REVIEW_INDEXES = [
 # The list's orders (`readside_queries.ORDERS`): newest/oldest by receipt, the open queue by the instant
 # each starts to violate. Partial indexes hold the open complaints only (`state <> 'closed'`, written so
 # in every query that means them), so a busy office's open queue never scans its closed history. Made
-# at every start with IF NOT EXISTS (on PostgreSQL only those missing: `ReadSide._add_list_indexes`).
+# at start where missing (`list_indexes`: on PostgreSQL concurrently, after start-up).
 LIST_INDEXES = {
     # the list's first order (by office and number: its default), which sorted a whole office a page before
     "projection_subjects_office_order": "ON projection_subjects (kind, office_id, COALESCE(sequence_number, 0), "

@@ -248,7 +248,9 @@ def as_of_command(
 ) -> None:
     """A complaint, an office or the group as it was known at an instant: only the events that had
     happened by then, with the record rule judged at that instant."""
-    if (at is None) == (at_option is None):
+    if at is None and at_option is None:  # "once" said of none given read as a riddle (found on `make up`)
+        raise typer.BadParameter("give the instant: `as-of 2026-11-05T12:00:00+08:00` or `--at …`; none was given")
+    if at is not None and at_option is not None:
         raise typer.BadParameter("give the instant once: `as-of 2026-11-05T12:00:00+08:00` or `--at …`")
     at = at or at_option
     settings = ProjectionSettings()

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import anyio
-from fastapi import FastAPI, HTTPException, Query, Request, status
+from fastapi import FastAPI, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -35,6 +35,7 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    Refused,
     install_health,
     install_key_registry,
     install_sign_in,
@@ -127,7 +128,11 @@ def require_group_privacy(principal: Principal) -> None:
     """A data subject's complaints across every office, for a group-wide `privacy` key or user only
     (as intake's look-up and erasure): an office's key with the role is refused."""
     if "privacy" not in principal.roles or principal.office_id is not None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "a data subject's complaints need a group-wide privacy key")
+        raise Refused(
+            status.HTTP_403_FORBIDDEN,
+            "auth.group_privacy_key_needed",
+            "a data subject's complaints need a group-wide privacy key",
+        )
 
 
 class ComplaintHistory(BaseModel):
@@ -183,7 +188,7 @@ def scope_of(principal: Principal, office: str | None) -> str | None:
     own = reading_office(principal)
     if own is not None:
         if office not in (None, own):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN_OFFICE)
+            raise Refused(status.HTTP_403_FORBIDDEN, "auth.other_office", FORBIDDEN_OFFICE)
         return own
     return office
 
@@ -279,7 +284,11 @@ def create_app(
         instant each complaint starts to violate the record rule."""
         after = after or None  # `after=` (empty): the first page
         if after is not None and offset:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either offset or after, not both")
+            raise Refused(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "projection.offset_and_after",
+                "give either offset or after, not both",
+            )
         projection = projection_of(request)
         now = clock()
         filters: dict[str, Any] = {
@@ -304,7 +313,12 @@ def create_app(
                 scope, now, **filters, order=order, limit=limit, after=after, offset=offset
             )
         except BadCursor as error:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"after: {error}") from None
+            raise Refused(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "projection.bad_cursor",
+                f"after: {error}",
+                {"reason": str(error)},
+            ) from None
         items = [
             ComplaintSummary(
                 complaint_id=v.complaint_id,
@@ -358,7 +372,7 @@ def create_app(
         try:
             view = projection.complaint(complaint_id, principal.office_id)
         except ComplaintNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+            raise Refused(status.HTTP_404_NOT_FOUND, "complaint.not_found", "no such complaint") from None
         # Personal data only for the complaint's own office (opened through the keyring now); group
         # roles, dashboards and auditors alike, see it masked (docs/privacy.md).
         personal = principal.office_id == view.office_id
@@ -400,7 +414,10 @@ def create_app(
         try:
             stats = projection.statistics(scope, now, week=week, month=month)
         except UnknownPeriod as error:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown period {error}") from None
+            raise Refused(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "projection.unknown_period", f"unknown period {error}",
+                {"period": str(error)},
+            ) from None  # fmt: skip
         return StatisticsOut(
             scope=scope or "group", period=week or month or "all", judged_at=now.isoformat(), statistics=stats
         )

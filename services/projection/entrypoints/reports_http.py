@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import FastAPI, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem
+from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, Refused
 
 from ..application import ProjectionApplication
 from ..domain.errors import UnknownPeriod
@@ -63,19 +63,21 @@ def install_reports(
         keys = {"week": week, "month": month, "year": year}
         others = [name for name, value in keys.items() if name != kind and value is not None]
         if others:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {period} report takes `{kind}`, not {others}"
-            )
+            raise Refused(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "projection.report_period_mismatch",
+                f"a {period} report takes `{kind}`, not {others}", {"period": period, "takes": kind, "given": others},
+            )  # fmt: skip
         scope = scope_of(principal, office)
         try:
             chosen = Period.of(kind, keys[kind])
         except UnknownPeriod as error:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, f"give `{kind}` as a real {kind} (not {error})"
-            ) from None
+            raise Refused(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "projection.unknown_period",
+                f"give `{kind}` as a real {kind} (not {error})", {"period": str(error)},
+            ) from None  # fmt: skip
         now = clock()
         if at is not None and at > now:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "`at` is in the future")
+            raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, "projection.at_in_future", "`at` is in the future")
         built = build_report(projection_of(request), scope, chosen, at or now)
         return Response(
             render(built, format, lang, font_file),

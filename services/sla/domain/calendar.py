@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.contracts.bounds import TimeZoneName
+from shared.refusals import Refusal
 
 from .policy import Allowance, Problem
 
@@ -84,9 +85,14 @@ class OfficeCalendar(BaseModel):
                 f"least {needed / timedelta(hours=1):g} (at least {MIN_WEEKLY_HOURS} hours and two working days "
                 f"of {self.working_day_hours:g} hours)"
             )
-            problems.append((("hours",), reason))
+            hours = float(f"{week / timedelta(hours=1):.3g}")
+            problems.append((("hours",), Refusal("sla.calendar_too_few_hours", reason, hours=hours,
+                                                 needed=needed / timedelta(hours=1))))  # fmt: skip
         if len(set(self.holidays)) > MAX_HOLIDAYS:
-            problems.append((("holidays",), f"at most {MAX_HOLIDAYS} holidays, not {len(set(self.holidays))}"))
+            count = len(set(self.holidays))
+            why = Refusal("sla.too_many_holidays", f"at most {MAX_HOLIDAYS} holidays, not {count}",
+                          limit=MAX_HOLIDAYS, count=count)  # fmt: skip
+            problems.append((("holidays",), why))
         return problems
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:

@@ -471,9 +471,12 @@ class ComplaintClocks(Aggregate):
     def _open_clock(self, key: str) -> dict[str, Any]:
         clock = self.clocks.get(key)
         if clock is None:
-            raise OutOfOrder(f"no clock {key!r} runs for this complaint")
+            raise OutOfOrder("sla.no_such_clock", f"no clock {key!r} runs for this complaint", clock=key)
         if clock["stopped_at"] is not None:
-            raise OutOfOrder(f"clock {key!r} already stopped ({clock['outcome']})")
+            raise OutOfOrder(
+                "sla.clock_stopped", f"clock {key!r} already stopped ({clock['outcome']})", clock=key,
+                outcome=clock["outcome"],
+            )  # fmt: skip
         return clock
 
     @staticmethod
@@ -488,11 +491,21 @@ class ComplaintClocks(Aggregate):
         clock = self._open_clock(key)
         in_force = self._deadline_in_force(clock)
         if now >= in_force:
-            raise OutOfOrder(f"clock {key!r} ran out at {in_force.isoformat()}: overtime is asked before")
+            raise OutOfOrder(
+                "sla.clock_ran_out", f"clock {key!r} ran out at {in_force.isoformat()}: overtime is asked before",
+                clock=key, deadline=in_force.isoformat(),
+            )  # fmt: skip
         if clock["extension"] is not None:
-            raise OutOfOrder(f"clock {key!r} already has an extension request; one per clock")
+            raise OutOfOrder(
+                "sla.extension_already_requested", f"clock {key!r} already has an extension request; one per clock",
+                clock=key,
+            )  # fmt: skip
         if until <= in_force:
-            raise OutOfOrder(f"an extension ends after the deadline in force ({in_force.isoformat()})")
+            raise OutOfOrder(
+                "sla.extension_after_deadline",
+                f"an extension ends after the deadline in force ({in_force.isoformat()})",
+                clock=key, deadline=in_force.isoformat(),
+            )  # fmt: skip
         self._extension_requested(
             key=key,
             kind=clock["kind"],
@@ -528,11 +541,15 @@ class ComplaintClocks(Aggregate):
         clock = self._open_clock(key)
         extension = clock["extension"]
         if extension is None or extension["approved"] is not None:
-            raise OutOfOrder(f"clock {key!r} has no extension request awaiting a decision")
+            raise OutOfOrder(
+                "sla.no_extension_awaiting", f"clock {key!r} has no extension request awaiting a decision", clock=key
+            )
         if now >= clock["deadline"]:
             raise OutOfOrder(
-                f"clock {key!r} ran out at {clock['deadline'].isoformat()} before the decision; the breach stands"
-            )
+                "sla.ran_out_before_decision",
+                f"clock {key!r} ran out at {clock['deadline'].isoformat()} before the decision; the breach stands",
+                clock=key, deadline=clock["deadline"].isoformat(),
+            )  # fmt: skip
         # What was due before the decision is recorded first (a late scheduler changes nothing).
         self.fire_due(now)
         calendar = OfficeCalendar.model_validate(clock["calendar"]) if clock["calendar"] else None

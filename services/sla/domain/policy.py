@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.contracts.bounds import TimeZoneName
 from shared.contracts.common import Severity
+from shared.refusals import Refusal
 
 MAX_ALLOWANCE_MINUTES = 7 * 24 * 60  # a minutes allowance is at most a week
 MAX_ALLOWANCE_DAYS = 60  # the longest limit in the seeds is 15 days
@@ -27,8 +28,9 @@ MAX_EXTENSION_DAYS = 366
 MAX_ESCALATION_LEVELS = 10
 _Role = Field(min_length=1, max_length=50)
 
-# A field as the caller sent it (e.g. ("resolution", "minor")) and why it cannot be adopted.
-Problem = tuple[tuple[str | int, ...], str]
+# A field as the caller sent it (e.g. ("resolution", "minor")) and why it cannot be adopted (its code,
+# words and parameters).
+Problem = tuple[tuple[str | int, ...], Refusal]
 
 
 class Allowance(BaseModel):
@@ -40,11 +42,15 @@ class Allowance(BaseModel):
     unit: Literal["minutes", "days", "same-day"]
     amount: float = Field(default=0, ge=0)
 
-    def problem(self) -> str | None:
+    def problem(self) -> Refusal | None:
         """Why this allowance cannot be adopted, if it cannot."""
         limit = {"minutes": MAX_ALLOWANCE_MINUTES, "days": MAX_ALLOWANCE_DAYS}.get(self.unit)
         if limit is not None and not 0 < self.amount <= limit:
-            return f"a {self.unit} allowance is more than 0 and at most {limit} {self.unit}, not {self.amount:g}"
+            return Refusal(
+                "sla.allowance_out_of_limits",
+                f"a {self.unit} allowance is more than 0 and at most {limit} {self.unit}, not {self.amount:g}",
+                unit=self.unit, limit=limit, amount=self.amount,
+            )  # fmt: skip
         return None
 
     def describe(self) -> str:
@@ -128,13 +134,21 @@ class SlaPolicy(BaseModel):
         ]
         problems: list[Problem] = [(path, why) for path, a in allowances if (why := a.problem())]
         if len(self.escalation) > MAX_ESCALATION_LEVELS:
-            problems.append((("escalation",), f"at most {MAX_ESCALATION_LEVELS} escalation levels"))
+            why = Refusal(
+                "sla.too_many_escalation_levels", f"at most {MAX_ESCALATION_LEVELS} escalation levels",
+                limit=MAX_ESCALATION_LEVELS,
+            )  # fmt: skip
+            problems.append((("escalation",), why))
         for index, level in enumerate(self.escalation):
             if level.at_fraction > MAX_ESCALATION_FRACTION:
-                why = f"an escalation comes at most {MAX_ESCALATION_FRACTION:g}x the allowed time after the start"
-                problems.append((("escalation", index, "at_fraction"), why))
+                late = f"an escalation comes at most {MAX_ESCALATION_FRACTION:g}x the allowed time after the start"
+                refusal = Refusal("sla.escalation_too_late", late, limit=MAX_ESCALATION_FRACTION)
+                problems.append((("escalation", index, "at_fraction"), refusal))
         if self.regrade_after_days > MAX_ALLOWANCE_DAYS:
-            problems.append((("regrade_after_days",), f"at most {MAX_ALLOWANCE_DAYS} days"))
+            problems.append(
+                (("regrade_after_days",),
+                 Refusal("sla.regrade_too_late", f"at most {MAX_ALLOWANCE_DAYS} days", limit=MAX_ALLOWANCE_DAYS))
+            )  # fmt: skip
         return problems
 
     def rule(self, name: str) -> str:

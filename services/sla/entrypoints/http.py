@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from pydantic import BaseModel, Field
 
 from shared.clock import Clock, utc_now
@@ -17,7 +17,11 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    Refused,
+    field_problem,
+    invalid,
     reading_office,
+    refused,
     require_office,
     require_roles,
     service_api,
@@ -102,10 +106,11 @@ class ExtensionDecision(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _inadmissible(error: Inadmissible) -> HTTPException:
-    """422 in FastAPI's validation shape, one entry per field outside its limits."""
-    detail = [{"loc": ["body", *path], "msg": why, "type": "out_of_bounds"} for path, why in error.problems]
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+def _inadmissible(error: Inadmissible) -> Refused:
+    """422 in FastAPI's validation shape, one entry per field outside its limits, each with its code."""
+    return invalid(
+        [field_problem(list(path), str(why), why.code, "out_of_bounds", **why.params) for path, why in error.problems]
+    )
 
 
 def create_app(
@@ -136,8 +141,8 @@ def create_app(
         """A complaint's clocks: deadlines, warnings and breaches issued, extensions, outcomes."""
         try:
             view = sla(request).clocks(reading_office(principal), complaint_id)
-        except ClocksNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except ClocksNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         return ClocksOut.model_validate(view, from_attributes=True)
 
     @api.post("/complaints/{complaint_id}/clocks/{clock_key}/extension",
@@ -154,12 +159,12 @@ def create_app(
             sla(request).request_extension(
                 office_id, complaint_id, clock_key, body.until, body.reason, principal, clock()
             )
-        except ClocksNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except ClocksNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except OutOfOrder as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+            raise refused(status.HTTP_409_CONFLICT, error) from None
         except OutOfBounds as error:
-            raise unprocessable(error.field, error.reason, "out_of_bounds") from None
+            raise unprocessable(error.field, error.reason, error.code, "out_of_bounds", **error.params) from None
         return {"status": "requested"}
 
     @api.post("/complaints/{complaint_id}/clocks/{clock_key}/extension/decision",
@@ -175,10 +180,10 @@ def create_app(
             sla(request).decide_extension(
                 office_id, complaint_id, clock_key, body.approved, body.reason, principal, clock()
             )
-        except ClocksNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except ClocksNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except OutOfOrder as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+            raise refused(status.HTTP_409_CONFLICT, error) from None
         return {"status": "approved" if body.approved else "rejected"}
 
     @api.get("/policy", response_model=SlaPolicy, responses=PROBLEM_RESPONSES)
@@ -205,9 +210,11 @@ def create_app(
         office's key reads its own office; a group key names one (`office_id`)."""
         wanted = office_id or principal.office_id
         if wanted is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "office_id: a group key names the office")
+            raise Refused(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "sla.office_id_needed", "office_id: a group key names the office"
+            )
         if not principal.can_see_office(wanted):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such office")
+            raise Refused(status.HTTP_404_NOT_FOUND, "sla.office_not_found", "no such office")
         return OfficeTimeView.of(wanted, sla(request).office_time_of(wanted), sla(request).office_calendar(wanted),
                                  sla(request).office_zone_heard(wanted))  # fmt: skip
 

@@ -218,7 +218,7 @@ class Triage(Aggregate):
     def judged(self) -> Decision:
         """The decision in force; only once the complaint is triaged."""
         if self.decision is None:
-            raise NotYetTriaged("the complaint has not been triaged yet")
+            raise NotYetTriaged("triage.not_yet_triaged", "the complaint has not been triaged yet")
         return self.decision
 
     def current(self, aspect: str) -> str:
@@ -247,9 +247,13 @@ class Triage(Aggregate):
         """A person confirms an automatic decision (same value) or overrides it; returns which.
         A category names one of `areas` (those of the rules in force) or the complaint's own."""
         if not self.triaged:
-            raise NotYetTriaged("the complaint has not been triaged yet: nothing to confirm or override")
+            raise NotYetTriaged(
+                "triage.not_yet_triaged", "the complaint has not been triaged yet: nothing to confirm or override"
+            )
         if aspect not in ASPECTS:
-            raise InvalidOverride(f"aspect must be one of {list(ASPECTS)}")
+            raise InvalidOverride(
+                "triage.unknown_aspect", f"aspect must be one of {list(ASPECTS)}", aspect=aspect, aspects=list(ASPECTS)
+            )
         previous = self.current(aspect)
         _check_value(aspect, value, {*areas, self.judged.business_area})
         if value == previous:
@@ -344,9 +348,12 @@ def _check_value(aspect: str, value: str, areas: Collection[str]) -> None:
         allowed = [f"{c.value}/{a}" for c in ContentCategory for a in sorted(areas)]
     if allowed is not None and value not in allowed:
         shown = allowed if len(allowed) < 10 else "content/area, e.g. 'equipment/electromechanical'"
-        raise InvalidOverride(f"{aspect} cannot be {value!r}; use {shown}")
+        raise InvalidOverride(
+            "triage.value_not_allowed", f"{aspect} cannot be {value!r}; use {shown}",
+            aspect=aspect, value=value, allowed=allowed if len(allowed) < 10 else ["equipment/electromechanical"],
+        )  # fmt: skip
     if aspect == "routing" and not value.strip():
-        raise InvalidOverride("routing needs a department name")
+        raise InvalidOverride("triage.routing_needs_department", "routing needs a department name")
 
 
 def higher(a: str, b: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.clock import Clock, utc_now
@@ -17,9 +17,13 @@ from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
     Problem,
+    field_problem,
+    invalid,
+    refused,
     require_office,
     require_roles,
     service_api,
+    unprocessable,
 )
 
 from .. import bootstrap
@@ -98,7 +102,17 @@ def _number_problems(rules: dict[str, Any]) -> list[dict[str, Any]]:
             continue  # a missing number is the dry run's to refuse
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             reason = f"{section}.{name} is a whole number from {low} to {high}"
-            problems.append({"loc": ["body", "rules", section, name], "msg": reason, "type": "out_of_bounds"})
+            problems.append(
+                field_problem(
+                    ["rules", section, name],
+                    reason,
+                    "triage.rules_number_out_of_range",
+                    "out_of_bounds",
+                    rule=f"{section}.{name}",
+                    low=low,
+                    high=high,
+                )
+            )
     return problems
 
 
@@ -128,8 +142,8 @@ def create_app(
         triage: TriageApplication = request.app.state.triage
         try:
             view = triage.decision(principal.office_id, complaint_id)
-        except DecisionNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except DecisionNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         return DecisionOut.model_validate(view, from_attributes=True)
 
     @api.post(
@@ -154,15 +168,12 @@ def create_app(
         triage: TriageApplication = request.app.state.triage
         try:
             outcome = triage.decide(office_id, complaint_id, aspect, body.value, body.reason, principal, clock())
-        except DecisionNotFound:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such complaint") from None
+        except DecisionNotFound as error:
+            raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except NotYetTriaged as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+            raise refused(status.HTTP_409_CONFLICT, error) from None
         except InvalidOverride as error:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                [{"loc": ["body", "value"], "msg": str(error), "type": "value_error"}],
-            ) from None
+            raise unprocessable("value", str(error), error.code, "value_error", **error.params) from None
         view = triage.decision(office_id, complaint_id)
         return Decided(outcome=outcome, triage=DecisionOut.model_validate(view, from_attributes=True))  # type: ignore[arg-type]
 
@@ -178,21 +189,22 @@ def create_app(
         """Adopt new rules (group key): recorded as a new version with who and why."""
         require_roles(principal, *RULES_ROLES)
         if problems := _number_problems(body.rules):  # a window of 10^12 minutes would stop every triage
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
+            raise invalid(problems)
         try:  # rules that cannot judge a complaint are refused before they are recorded
             judge({"object": "x", "description": "x", "customer_request": "x"}, "x", Rules(1, body.rules), History())
             Calibration.from_rules(body.rules)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                [{"loc": ["body", "rules"], "msg": f"unusable rules: {error!r}", "type": "value_error"}],
+            raise unprocessable(
+                "rules", f"unusable rules: {error!r}", "triage.rules_unusable", error=repr(error)
             ) from None
         try:  # and rules that would make triage publish what no contract accepts
             check_vocabulary(body.rules)
         except RulesVocabularyError as error:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                [{"loc": ["body", "rules"], "msg": problem, "type": "value_error"} for problem in error.problems],
+            raise invalid(
+                [
+                    field_problem("rules", problem, "triage.rules_vocabulary", problem=problem)
+                    for problem in error.problems
+                ]
             ) from None
         triage: TriageApplication = request.app.state.triage
         version = triage.adopt_rules(body.rules, principal.actor_id, principal.role, body.reason, clock())

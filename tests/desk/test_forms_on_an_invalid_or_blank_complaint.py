@@ -1,0 +1,153 @@
+"""What the desk says when a service refuses a form for reasons found walking through `make up`:
+
+- a department's form (accept, cause, …) on a complaint judged invalid: handling opens no case for it, so
+  it answers 404 'no such case' for good; the desk said "has not heard of this complaint yet … try again
+  shortly", which a supervisor would retry for ever;
+- a registration whose text is only spaces (intake's 422 `string_blank`) is "must be filled in", like an
+  empty one, not intake's English;
+- a contact intake refuses (`contact_invalid`) is said in the page's language at the top of the form too,
+  not only beside the field (the top said intake's English on a Chinese page).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.desk.test_pages_as_services_answer import CID, HISTORY, Services_, desk, plain, register, signed_in
+
+__all__ = ["desk"]  # the fixture, used by name
+
+
+def judged(validity: str) -> dict[str, Any]:
+    return HISTORY | {"state": "declined", "complaint": HISTORY["complaint"] | {"validity": validity}}
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "judged invalid: no department handles it"), ("zh-Hant", "判定為無效"), ("zh-Hans", "判定为无效")],
+)
+def test_a_department_form_on_a_complaint_judged_invalid_says_so_not_try_again(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    client, _, keys = desk
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "handling" and request.method == "POST":
+            return httpx.Response(404, json={"detail": "no such case"})
+        if request.url.host == "projection" and request.url.path == f"/complaints/{CID}":
+            return httpx.Response(200, json=judged("invalid"))
+        return httpx.Response(200, json={"total": 0, "limit": 500, "offset": 0, "items": []})
+
+    original = Services_.__call__
+    monkeypatch.setattr(Services_, "__call__", lambda self, r: answers(self, r) if r.url.host in
+                        ("handling", "projection") else original(self, r))  # fmt: skip
+    signed_in(client, keys["hk-central/supervisor"], lang)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/complaints/{CID}").text)[1]  # type: ignore[index]
+    answer = client.post(f"/complaints/{CID}/accept", data={"csrf": token}, follow_redirects=False)
+    assert answer.status_code == 303
+    page = client.get(answer.headers["location"]).text
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
+    assert words in problem, problem
+    assert "try again" not in problem and "稍後再試" not in problem and "稍后再试" not in problem
+
+
+BLANK = {"detail": [{"type": "string_blank", "loc": ["body", "description"],
+                     "msg": "description is blank: it holds only spaces; fill it in",
+                     "code": "intake.blank_field", "params": {"field": "description"}}],
+         "code": "request.invalid", "params": {}}  # fmt: skip
+CONTACT = {"detail": [{"type": "contact_invalid", "loc": ["body", "complainant", "contact"],
+                       "msg": "complainant.contact is neither a valid phone number nor an e-mail address; give a "
+                              "phone number valid in HK (the office's region, e.g. 5123 4567), …",
+                       "code": "intake.contact_invalid", "params": {"region": "HK", "accepted": "…"}}],
+           "code": "request.invalid", "params": {}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("answer", "lang", "words"),
+    [
+        (BLANK, "zh-Hant", "事件經過: 必須填寫"),
+        (BLANK, "en", "What happened: must be filled in"),
+        (CONTACT, "zh-Hant", "既不是 HK 的有效電話號碼"),
+        (CONTACT, "zh-Hans", "既不是 HK 的有效电话号码"),
+    ],
+)
+def test_intake_s_refusals_of_a_registration_are_said_at_the_top_in_the_page_s_language(
+    desk: Any, answer: dict[str, Any], lang: str, words: str
+) -> None:
+    client, stand, keys = desk
+    stand.register_answer = httpx.Response(422, json=answer)
+    signed_in(client, keys["hk-central/reception"], lang)
+    page = register(client)
+    assert page.status_code == 422
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page.text, re.S)[1])  # type: ignore[index]
+    assert words in problem, problem
+    assert "blank" not in problem
+    # intake's English (its region's example) only after the page's words, in brackets for support
+    assert "neither a valid phone" not in problem.split("[")[0]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "lower-case words joined by -"), ("zh-Hant", "分派表所用的代碼")])
+def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_it(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Handling's 422 for 'Engineering Dept' (its pattern: routing's codes), said in the page's words."""
+    client, _, keys = desk
+    code = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+    refused = {"detail": [{"type": "string_pattern_mismatch", "loc": ["body", "to_department"],
+                           "msg": f"String should match pattern '{code}'", "input": "Engineering Dept",
+                           "ctx": {"pattern": code}}]}  # fmt: skip
+    original = Services_.__call__
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "handling" and request.method == "POST":
+            return httpx.Response(422, json=refused)
+        return original(self, request)
+
+    monkeypatch.setattr(Services_, "__call__", answers)
+    signed_in(client, keys["hk-central/staff"], lang)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/complaints/{CID}").text)[1]  # type: ignore[index]
+    answer = client.post(
+        f"/complaints/{CID}/hand-over", data={"csrf": token, "to_department": "Engineering Dept", "reason": "pump"}
+    )
+    assert answer.status_code == 422
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    assert words in problem and "expected form" not in problem, problem
+
+
+def test_the_departments_offered_are_routing_s_codes_from_the_rules_in_force() -> None:
+    """The real rules file: every department routing sends to, never a first-responsible person's role."""
+    import tomllib
+
+    from services.desk.domain.forms import routing_departments
+
+    with open("services/triage/rules.toml", "rb") as source:
+        rules = tomllib.load(source)
+    offered = routing_departments(rules, "hk-central")
+    assert {"engineering", "security", "customer-service", "finance", "parking"} <= set(offered)
+    assert not any(" " in d for d in offered)  # 'engineering duty officer' is a person, not a department
+    assert routing_departments({}, "hk-central") == [] and routing_departments({"routing": []}, None) == []
+
+
+def test_the_hand_over_form_suggests_the_departments_routing_names(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, _, keys = desk
+    original = Services_.__call__
+    rules = {"version": 3, "rules": {"routing": {"default_department": "customer-service",
+                                                 "group": {"electromechanical": "engineering", "safety": "security"},
+                                                 "offices": {"kln-east": {"parking": "customer-service"}},
+                                                 "first_responsible": {"club": "club manager"}}}}  # fmt: skip
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "triage" and request.url.path == "/rules":
+            return httpx.Response(200, json=rules)
+        return original(self, request)
+
+    monkeypatch.setattr(Services_, "__call__", answers)
+    signed_in(client, keys["hk-central/staff"], "en")
+    page = client.get(f"/complaints/{CID}").text
+    listed = re.search(r'<datalist id="departments"[^>]*>(.*?)</datalist>', page, re.S)
+    assert listed is not None and re.search(r'name="to_department"[^>]*list="departments"', page)
+    assert re.findall(r'<option value="([^"]+)">', listed[1]) == ["club", "customer-service", "engineering", "security"]
