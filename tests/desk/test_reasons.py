@@ -134,7 +134,7 @@ def test_a_warning_and_a_breach_are_said_from_the_sla_s_sentence() -> None:
     breached = event_reason(
         "NotificationRequested", {"severity": "major", "level": 2}, {"reason": BREACH, "rule": "sla.hand-over@v1"}
     )
-    assert warned and said_in("zh-Hans", warned) == "处理：已用去允许时间的 80%；期限 2026-11-30 18:00"
+    assert warned and said_in("zh-Hans", warned) == "处理（半日／1日）：已用去允许时间的 80%；期限 2026-11-30 18:00"
     assert breached and said_in("zh-Hant", breached) == "轉交（10分鐘）：已逾期，上報第 2 級；限期原為 2026-11-30 10:17"
 
 

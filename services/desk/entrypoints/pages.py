@@ -97,6 +97,7 @@ def say(found: Said, gettext: Callable[[str], str], when: Callable[[Any], str], 
     for name, word in found.words.items():
         values[name] = join.join(gettext(w) for w in word) if isinstance(word, tuple) else gettext(word)
     values.update({name: _named(name, code, language) for name, code in found.names.items()})
+    values.update({name: vocabulary_labels.word(v, code, language) for name, (v, code) in found.codes.items()})
     values.update({name: when(instant) for name, instant in found.times.items()})
     text = gettext(found.text) % values
     if found.quoted:
