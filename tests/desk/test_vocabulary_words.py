@@ -107,3 +107,12 @@ def test_the_reports_say_the_areas_and_clocks_in_the_same_words_as_the_desk() ->
         for clock in ClockKind:
             assert report.clock(clock).lower() == labels.word("clock", clock, lang).lower()
     assert report_words("zh-Hant").area("unknown") == "未分類"  # the report's own stand-in stays the report's
+
+
+def test_a_page_for_another_role_names_the_roles_in_words(desk: Any) -> None:
+    client, keys = desk
+    client.cookies.set("desk_lang", "zh-Hant")
+    client.post("/sign-in", data={"key": keys["group/privacy"], "next": "/privacy"})
+    said = re.search(r'data-testid="role-needed">(.*?)</p>', client.get("/register").text, re.S)
+    assert said is not None and "私隱主任" in said[1] and "接待員" in said[1]
+    assert not re.search(r"receptionist|privacy|supervisor", said[1]), said[1]
