@@ -331,6 +331,35 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+# A 422 echoes the offending `input` back, except where it is a person's (a complainant, their unit or
+# address, a staff member's contacts) or a long text: an answer, a log of answers or a proxy must not
+# carry a complainant's name or their 4,000-character account back out. The field is named either way.
+PERSONAL_FIELDS = frozenset({"complainant", "unit_address", "contacts"})
+ECHO_LIMIT = 200  # characters of a string input echoed back
+
+
+def _without_personal_input(errors: list[Any]) -> list[Any]:
+    """Each error without its `input` where that is personal data or a long text (see above)."""
+    return [{k: v for k, v in e.items() if k != "input"} if isinstance(e, dict) and _withheld(e) else e for e in errors]
+
+
+def _withheld(error: dict[str, Any]) -> bool:
+    if any(part in PERSONAL_FIELDS for part in error.get("loc", ())):
+        return True
+    return _personal_or_long(error.get("input"))
+
+
+def _personal_or_long(value: Any) -> bool:
+    """A long string, or an object (the whole body, say) holding a personal field or a long string."""
+    if isinstance(value, str | bytes):
+        return len(value) > ECHO_LIMIT
+    if isinstance(value, dict):
+        return any(key in PERSONAL_FIELDS or _personal_or_long(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_personal_or_long(item) for item in value)
+    return False
+
+
 def _answer(detail: Any, code: RefusalCode, params: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"detail": detail, "code": code, "params": params or {}}
 
@@ -340,12 +369,14 @@ FRAMEWORK_CODES: dict[int, RefusalCode] = {404: "request.not_found", 405: "reque
 
 
 def install_validation_answers(app: FastAPI) -> None:
-    """422 in FastAPI's shape, whatever the input held (see `_json_safe`), coded `request.invalid`; and
-    every other refusal with its code (`install_refusal_answers`)."""
+    """422 in FastAPI's shape, whatever the input held (see `_json_safe`), without echoing a person's
+    data or a long text back (`_without_personal_input`), coded `request.invalid`; and every other
+    refusal with its code (`install_refusal_answers`)."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = jsonable_encoder(_json_safe(list(error.errors())), custom_encoder={bytes: _json_safe})
+        safe = _without_personal_input(list(error.errors()))
+        errors = jsonable_encoder(_json_safe(safe), custom_encoder={bytes: _json_safe})
         return JSONResponse(_answer(_json_safe(errors), "request.invalid"),
                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)  # fmt: skip
 

@@ -47,7 +47,7 @@ def words_of(lang: str) -> Callable[[str], str]:
 
 
 def said_in(lang: str, found: Said) -> str:
-    return say(found, words_of(lang), lambda instant: instant.strftime("%Y-%m-%d %H:%M"))
+    return say(found, words_of(lang), lambda instant: instant.strftime("%Y-%m-%d %H:%M"), lang)
 
 
 def english_left(text: str, found: Said) -> list[str]:
@@ -112,7 +112,8 @@ def golden(name: str) -> dict[str, Any]:
         ("notifications.NotificationRequested", "重大投訴：已即時通知主管、領導、公司領導"),
         (
             "handling.CaseOpened",
-            "業務範疇 electromechanical 交由 engineering 處理（集團分派表）；首位負責人：engineering duty",
+            "業務範疇 機電設備 (electromechanical) 交由 工程部 (engineering) 處理（集團分派表）；"
+            "首位負責人：engineering duty",
         ),
     ],
 )
@@ -133,7 +134,7 @@ def test_a_warning_and_a_breach_are_said_from_the_sla_s_sentence() -> None:
     breached = event_reason(
         "NotificationRequested", {"severity": "major", "level": 2}, {"reason": BREACH, "rule": "sla.hand-over@v1"}
     )
-    assert warned and said_in("zh-Hans", warned) == "处理：已用去允许时间的 80%；期限 2026-11-30 18:00"
+    assert warned and said_in("zh-Hans", warned) == "处理（半日／1日）：已用去允许时间的 80%；期限 2026-11-30 18:00"
     assert breached and said_in("zh-Hant", breached) == "轉交（10分鐘）：已逾期，上報第 2 級；限期原為 2026-11-30 10:17"
 
 
@@ -239,7 +240,9 @@ def test_a_chinese_complaint_page_says_the_reasons_in_chinese(client: Any) -> No
     assert len(reasons) == 5 + 1 + 1, reasons  # five aspects, the review, the clock
     english = J.explanations["routing"].reason
     assert all("goes to" not in r and "company's duty" not in r for r in reasons) and english not in reasons
-    assert any(r.startswith("業務範疇 electromechanical 交由 engineering 處理") for r in reasons), reasons
+    # the area and the department in the page's words (shared/contracts/labels.py), their codes after them
+    routed = "業務範疇 機電設備 (electromechanical) 交由 工程部 (engineering) 處理"
+    assert any(r.startswith(routed) for r in reasons), reasons
     assert any("「好嬲」" in r for r in reasons)  # the complaint's own words, as written
     assert "業務範疇：認不出主題" in reasons and any("10 分鐘內轉交負責部門" in r for r in reasons)
     assert english in page and "服務的原文" in page  # the service's text, one click away
@@ -256,7 +259,7 @@ def test_an_english_page_shows_the_service_s_own_reasons(client: Any) -> None:
     [
         ("model.severity.major.injury-or-loss@v3", "重大（閱讀模型的判讀）：造成經濟損失或人身傷害"),
         ("model.nature.effective@v3", "有效投訴（閱讀模型的判讀）"),
-        ("model.area.parking@v3", "業務範疇 parking（閱讀模型的判讀）"),
+        ("model.area.parking@v3", "業務範疇 停車場 (parking)（閱讀模型的判讀）"),
     ],
 )
 def test_the_reading_model_s_decisions_say_so(rule: str, expected: str) -> None:

@@ -147,7 +147,7 @@ def test_the_privacy_page_needs_the_privacy_role(desk: Any) -> None:
     client, _, keys = desk
     client.post("/sign-in", data={"key": keys["hk-central/manager"], "next": "/queue"})
     page = client.get("/privacy", params={"lang": "en"})
-    assert "This page needs one of these roles: privacy." in page.text
+    assert "This page needs one of these roles: privacy officer." in page.text
     assert 'data-testid="lookup-form"' not in page.text
 
 

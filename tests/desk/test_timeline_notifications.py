@@ -69,22 +69,23 @@ TIMELINE = [
 
 EXPECTED = {
     "en": {
-        "deadline-warning": ("warning: resolution, 75% of the allowed time used; due", "told: supervisor"),
-        "deadline-breached": ("deadline passed: resolution, escalation level 2; it was due",
+        "deadline-warning": ("warning: resolution (½ day / 1 day), 75% of the allowed time used; due",
+                             "told: supervisor"),
+        "deadline-breached": ("deadline passed: resolution (½ day / 1 day), escalation level 2; it was due",
                               "told: manager, company leaders (group)"),
         "major-complaint": ("major complaint: the leaders are told at once",
                             "told: supervisor, leader, company leaders (group)"),
         "old": "important complaint: people told (level 1)",
     },
     "zh-Hant": {
-        "deadline-warning": ("預警：處理，已用去允許時間的 75%；限期", "已通知：主管"),
-        "deadline-breached": ("已逾期：處理，上報第 2 級；限期原為", "已通知：經理、公司領導（集團）"),
+        "deadline-warning": ("預警：處理（半日／1日），已用去允許時間的 75%；限期", "已通知：主管"),
+        "deadline-breached": ("已逾期：處理（半日／1日），上報第 2 級；限期原為", "已通知：經理、公司領導（集團）"),
         "major-complaint": ("重大投訴：即時通知領導", "已通知：主管、領導、公司領導（集團）"),
         "old": "重要投訴：已通知相關人員（第 1 級）",
     },
     "zh-Hans": {
-        "deadline-warning": ("预警：处理，已用去允许时间的 75%；期限", "已通知：主管"),
-        "deadline-breached": ("已逾期：处理，上报第 2 级；期限原为", "已通知：经理、公司领导（集团）"),
+        "deadline-warning": ("预警：处理（半日／1日），已用去允许时间的 75%；期限", "已通知：主管"),
+        "deadline-breached": ("已逾期：处理（半日／1日），上报第 2 级；期限原为", "已通知：经理、公司领导（集团）"),
         "major-complaint": ("重大投诉：即时通知领导", "已通知：主管、领导、公司领导（集团）"),
         "old": "重要投诉：已通知相关人员（第 1 级）",
     },

@@ -118,6 +118,36 @@ def test_bad_fields_get_422_with_the_field_named_and_nothing_recorded(client, ke
     assert recorded(client) == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "secret"),
+    [
+        (form(complainant={"name": "陳" * 201, "contact": "+852 9123 4567"}), "complainant", "陳" * 201),
+        (form(complainant={"name": "Chan Tai Man", "contact": "x"}), "complainant", "Chan Tai Man"),
+        (form(unit_address="Flat B " * 50), "unit_address", "Flat B Flat B"),
+        (form(description="my neighbour Mr Wong " * 250), "description", "my neighbour Mr Wong"),
+    ],
+)
+def test_a_422_does_not_echo_a_person_s_data_or_a_long_text(client, keys, body, field, secret) -> None:
+    """FastAPI echoes the offending `input`: not a complainant's fields, nor a 4,000-character account."""
+    response = client.post("/complaints", json=body, headers=headers(keys))
+    assert response.status_code == 422
+    [error] = [e for e in response.json()["detail"] if field in e["loc"]]
+    assert "input" not in error and secret not in response.text
+    assert recorded(client) == 0
+
+
+def test_a_422_still_echoes_a_short_field_that_is_not_personal(client, keys) -> None:
+    response = client.post("/complaints", json=form(office_reference="has spaces"), headers=headers(keys))
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "office_reference"] and error["input"] == "has spaces"
+
+
+def test_a_whole_form_refused_is_not_echoed_with_its_complainant(client, keys) -> None:
+    response = client.post("/complaints", json=form(occurred_at="2026-11-03T00:00:00+00:00"), headers=headers(keys))
+    assert response.status_code == 422 and "occurred_at must not be after received_at" in response.text
+    assert "Chan Tai Man" not in response.text and "Harbour View" not in response.text
+
+
 def test_occurred_after_received_is_422(client, keys) -> None:
     body = form(occurred_at="2026-11-03T00:00:00+00:00")
     response = client.post("/complaints", json=body, headers=headers(keys))

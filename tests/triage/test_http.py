@@ -91,6 +91,41 @@ def test_the_same_value_confirms(client, keys) -> None:
     assert answer.json()["outcome"] == "confirmed"
 
 
+@pytest.mark.parametrize(
+    ("aspect", "typed", "recorded_as"),
+    [("severity", "mInor ", "minor"), ("severity", " MAJOR\t", "major"), ("validity", " Valid", "valid"),
+     ("category", " Equipment/Electromechanical ", "equipment/electromechanical"),
+     ("routing", "Engineering ", "engineering")],
+)  # fmt: skip
+def test_a_value_is_taken_whatever_its_case_and_surrounding_spaces(client, keys, aspect, typed, recorded_as) -> None:
+    """A person types 'mInor ' into a form: the code is the same code, so triage takes it (found walking
+    through the desk: the override was refused as a value the aspect cannot take)."""
+    complaint = judged(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/{aspect}",
+        json={"value": typed, "reason": "checked"},
+        headers=as_(keys, "hk-central/supervisor"),
+    )
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    if body["outcome"] == "overridden":
+        [override] = body["triage"]["overrides"]
+        assert override["value"] == recorded_as
+    else:
+        [confirmation] = body["triage"]["confirmations"]
+        assert confirmation["value"] == recorded_as
+
+
+def test_a_value_of_spaces_only_is_refused_as_blank(client, keys) -> None:
+    complaint = judged(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/severity",
+        json={"value": "   ", "reason": "x"},
+        headers=as_(keys, "hk-central/supervisor"),
+    )
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "value"]
+
+
 def test_another_office_gets_404_and_nothing_is_recorded(client, keys) -> None:
     complaint = judged(client)
     before = recorded(client)

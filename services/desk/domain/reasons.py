@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.contracts import labels
+
 
 def N_(text: str) -> str:
     """A message id, marked for extraction and translated where the page renders it."""
@@ -28,25 +30,23 @@ def N_(text: str) -> str:
 class Said:
     """A reason as a message id with values. `words` are message ids themselves (a severity, a
     criterion: translated; a tuple is a list joined in the page's way), `names` are shown as they are
-    (a department, a business area: the group's own words), `times` are instants the page writes in
+    (a department, a business area: the group's own words), `codes` are a vocabulary's codes said in
+    its words (shared/contracts/labels.py), `times` are instants the page writes in
     its way, `quoted` the complaint's (or a person's) own words, kept verbatim."""
 
     text: str
     original: str
     words: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     names: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, tuple[labels.Vocabulary, str]] = field(default_factory=dict)  # (vocabulary, code): its word
     times: Mapping[str, datetime] = field(default_factory=dict)
     quoted: tuple[str, ...] = ()
 
 
-SEVERITY = {"minor": N_("minor"), "important": N_("important"), "major": N_("major")}
-CONTENT = {
-    "equipment": N_("equipment"),
-    "service-attitude": N_("service attitude"),
-    "service-quality": N_("service quality"),
-    "emergency": N_("emergency"),
-}
-KIND = {"help-seeking": N_("help-seeking"), "consultation": N_("consultation"), "venting": N_("venting")}
+# the vocabularies' codes a reason names: said in their words (shared/contracts/labels.py), not the catalogue's
+SEVERITY = frozenset(labels.SEVERITIES)
+CONTENT = frozenset(labels.CONTENT_CATEGORIES)
+KIND = frozenset(labels.COMMUNICATION_KINDS)
 CRITERION = {
     "major.mass-incident": N_("more than five customers about the same incident"),
     "major.unresolved-week": N_("a valid complaint unresolved for over a week"),
@@ -64,15 +64,7 @@ CRITERION = {
     "minor.slight": N_("a slight inconvenience"),
     "minor.not-established": N_("not established: no handling owed"),
 }
-CLOCK = {
-    "hand-over": N_("hand-over (10 minutes)"),
-    "resolution": N_("resolution"),
-    "clear-answer": N_("clear answer (2 days)"),
-    "settlement": N_("settlement (15 days)"),
-    "reply": N_("reply (same day)"),
-    "return-visit": N_("return visit (1 day)"),
-    "commitment": N_("promise to the customer"),
-}
+CLOCK = frozenset(labels.CLOCK_KINDS)
 ASPECT = {
     "validity": N_("validity"),
     "nature": N_("nature"),
@@ -142,7 +134,7 @@ def triage_reason(aspect: str, explanation: Mapping[str, Any], decision: Mapping
         text = (
             N_("communication (%(kind)s): no sign either way; guessed") if guessed else N_("communication (%(kind)s)")
         )
-        said = Said(text, reason, words={"kind": KIND[rest[1]]}, quoted=words)
+        said = Said(text, reason, codes={"kind": ("communication", rest[1])}, quoted=words)
     elif head == "nature" and model and rest:
         text = N_("%(nature)s, as the reading model reads it")
         said = Said(text, reason, words={"nature": {"effective": N_("effective")}.get(rest[0], N_("communication"))})
@@ -158,14 +150,14 @@ def triage_reason(aspect: str, explanation: Mapping[str, Any], decision: Mapping
         said = Said(text, reason, names={"area": rest[1]}, quoted=words)
     elif head == "category" and len(rest) == 2 and rest[0] in CONTENT:
         text = N_("content %(content)s; business area %(area)s")
-        said = Said(text, reason, words={"content": CONTENT[rest[0]]}, names={"area": rest[1]}, quoted=words)
+        said = Said(text, reason, codes={"content": ("category", rest[0])}, names={"area": rest[1]}, quoted=words)
     elif head == "severity" and rest and rest[0] in SEVERITY:
         grade = rest[0]
         found = [] if model else list(decision.get("severity_criteria") or [])
         criteria = _criteria(grade, found, rest[1] if len(rest) > 1 else "")
         text = N_("%(grade)s, as the reading model reads it: %(criteria)s") if model else N_("%(grade)s: %(criteria)s")
         if criteria:
-            said = Said(text, reason, words={"grade": SEVERITY[grade], "criteria": criteria}, quoted=words)
+            said = Said(text, reason, words={"criteria": criteria}, codes={"grade": ("severity", grade)}, quoted=words)
     elif head == "routing" and decision.get("department"):
         text = N_(
             "business area %(area)s goes to %(department)s (the group's routing table); first responsible: %(person)s"
@@ -238,11 +230,12 @@ def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str
             due = _instant(match["due"]) if match else None
             if match and due and match["clock"] in CLOCK:
                 values = {k: v for k, v in match.groupdict().items() if k in ("percent", "level")}
-                return Said(text, reason, words={"clock": CLOCK[match["clock"]]}, names=values, times={"due": due})
+                return Said(text, reason, codes={"clock": ("clock", match["clock"])}, names=values, times={"due": due})
         if parts[:1] == ["escalation"] and payload.get("severity") in SEVERITY:
             roles = tuple(ROLE.get(r.get("role"), r.get("role")) for r in payload.get("recipients") or [])
             text = N_("%(severity)s complaint: told at once to %(roles)s")
-            return Said(text, reason, words={"severity": SEVERITY[payload["severity"]], "roles": roles}, quoted=words)
+            told: dict[str, tuple[labels.Vocabulary, str]] = {"severity": ("severity", str(payload["severity"]))}
+            return Said(text, reason, words={"roles": roles}, codes=told, quoted=words)
         return None
     if kind == "ClockStarted" and parts[0] and deadline:
         limit = parts[0]
@@ -256,7 +249,7 @@ def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str
         }
         if limit == "resolution" and len(parts) > 1 and parts[1] in SEVERITY:
             text = N_("a %(grade)s complaint: resolved by %(due)s")
-            return Said(text, reason, words={"grade": SEVERITY[parts[1]]}, times={"due": deadline})
+            return Said(text, reason, codes={"grade": ("severity", parts[1])}, times={"due": deadline})
         if limit == "reply" and parts[1:] == ["invalid"]:
             text = N_("invalid: explain it to the customer the same day, by %(due)s")
             return Said(text, reason, times={"due": deadline})
@@ -286,11 +279,9 @@ def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str
         rest = reason.split("(criterion 3): ", 1)
         return Said(text, reason, quoted=(rest[1],) if len(rest) == 2 else ())
     if kind == "SeverityRegraded" and payload.get("severity") in SEVERITY and payload.get("criterion") in CRITERION:
-        grade: dict[str, str | tuple[str, ...]] = {
-            "grade": SEVERITY[payload["severity"]],
-            "criteria": (CRITERION[payload["criterion"]],),
-        }
-        return Said(N_("%(grade)s: %(criteria)s"), reason, words=grade, quoted=words)
+        criteria: dict[str, str | tuple[str, ...]] = {"criteria": (CRITERION[payload["criterion"]],)}
+        graded: dict[str, tuple[labels.Vocabulary, str]] = {"grade": ("severity", str(payload["severity"]))}
+        return Said(N_("%(grade)s: %(criteria)s"), reason, words=criteria, codes=graded, quoted=words)
     return None
 
 

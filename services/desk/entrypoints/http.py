@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import tzinfo
 from pathlib import Path
+from random import SystemRandom
 from typing import Any
 from urllib.parse import quote, urlencode
 from uuid import UUID
@@ -46,6 +47,7 @@ from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, DeskApplication, NotFound, QueuePage, QueueRow
 from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
+from ..domain.references import suggested_reference
 from ..domain.roles import Action, Page, allowed, destination, landing, needed_roles, usable
 from ..settings import DeskSettings
 from .admin import install_admin
@@ -54,6 +56,7 @@ from .privacy import install_privacy
 
 PENDING_COOKIE = "desk_sign_in"  # the state and PKCE verifier while the person is at the issuer
 STATIC = Path(__file__).resolve().parents[1] / "static"
+DRAW = SystemRandom()  # the suggested references' random part: from the system's randomness, not a seeded one
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -85,6 +88,10 @@ def create_app(
     def here() -> tzinfo:
         """The zone of the signed-in person's office (the directory's, through the SLA), else DESK_TIME_ZONE."""
         return current_zone(zone)
+
+    def suggest(office_id: str | None) -> str:
+        """A fresh office reference for the registration form (domain/references.py), the office's date."""
+        return suggested_reference(office_id, clock().astimezone(here()).date(), DRAW)
 
     translations = i18n.load_translations()
 
@@ -316,7 +323,7 @@ def create_app(
         now = clock().astimezone(here()).strftime("%Y-%m-%dT%H:%M")
         may = Action.REGISTER in allowed(session.role_set, session.office_id)
         return render(request, "register.html", channels=[c.value for c in Channel], now=now, may=may, values={},
-                      problem=None, limits=REGISTRATION_LIMITS)  # fmt: skip
+                      problem=None, limits=REGISTRATION_LIMITS, suggested=suggest(session.office_id))  # fmt: skip
 
     @api.post("/register", response_class=HTMLResponse)
     async def register(request: Request) -> Response:
@@ -330,7 +337,7 @@ def create_app(
             return render(request, "register.html", status_code=_status(error), channels=[c.value for c in Channel],
                           now=data.get("received_at", ""), may=True, values=data, limits=REGISTRATION_LIMITS,
                           problem=_problem(error, words(request), "register"),
-                          contact_refused=_contact_refused(error))  # fmt: skip
+                          contact_refused=_contact_refused(error), suggested=suggest(session.office_id))  # fmt: skip
         query = urlencode({"registered": data.get("office_reference", ""), "id": registered["complaint_id"]}
                           | ({"already": "true", "number": registered.get("sequence_number", "")}
                              if registered["already"] else {}))  # fmt: skip

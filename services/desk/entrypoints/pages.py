@@ -1,7 +1,9 @@
 """The desk's pages: one Jinja2 environment per language, each with that language's gettext catalogue
 installed (Babel), filters that write times and countdowns the way that language does, and the
 services' reasons said again in the page's language (`domain/reasons.py`) where it is not English, and
-on English pages where the service's words hold a UTC instant (said again in the office's time)."""
+on English pages where the service's words hold a UTC instant (said again in the office's time). The
+vocabularies' codes (areas, departments, severities, clocks...) are said in the words of
+`shared/contracts/labels.py`, the reports' words too."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from babel.numbers import format_percent
 from jinja2 import Environment
 
 from shared import i18n as shared_i18n
+from shared.contracts import labels as vocabulary_labels
 
 from ..adapters import i18n
 from ..adapters.office_zone import current_zone
@@ -41,6 +44,8 @@ class Pages:
             env.globals["zone_name"] = lambda: str(current_zone(zone))
             env.globals["extendable"] = extendable
             env.globals["lang"] = language
+            # the vocabularies' words (areas, departments, severities...): one author, shared with the reports
+            env.globals["vocabulary"] = lambda name, language=language: vocabulary_labels.words(name, language)
             env.globals["offered"] = lambda session: pages(session.role_set, session.office_id)
             env.globals["landing_of"] = lambda session: landing(session.role_set, session.office_id)
             env.globals["languages"] = {"en": "English", "zh-Hant": "繁體中文", "zh-Hans": "简体中文"}
@@ -63,7 +68,7 @@ def _reason_globals(language: str, gettext: Callable[[str], str], when: Callable
     def said(found: Said | None) -> str | None:
         if found is None or (language == i18n.DEFAULT and not UTC_INSTANT.search(found.original)):
             return None  # an English page keeps the service's words, unless they hold a UTC instant
-        return say(found, gettext, when)
+        return say(found, gettext, when, language)
 
     def of_event(event: Mapping[str, Any]) -> str | None:
         explanation = event.get("explanation")
@@ -80,20 +85,32 @@ def _reason_globals(language: str, gettext: Callable[[str], str], when: Callable
     }
 
 
-def say(found: Said, gettext: Callable[[str], str], when: Callable[[Any], str]) -> str:
+# a reason's names that are vocabulary codes: said in the page's words, their code after them
+NAMED_CODES: Mapping[str, vocabulary_labels.Vocabulary] = {"area": "area", "department": "department"}
+
+
+def say(found: Said, gettext: Callable[[str], str], when: Callable[[Any], str], language: str = i18n.DEFAULT) -> str:
     """A `Said` in the catalogue's words: its values translated or written per locale, the quoted
     words kept exactly as the service quoted them."""
     join = gettext(", ")
     values: dict[str, str] = {}
     for name, word in found.words.items():
         values[name] = join.join(gettext(w) for w in word) if isinstance(word, tuple) else gettext(word)
-    values.update(found.names)
+    values.update({name: _named(name, code, language) for name, code in found.names.items()})
+    values.update({name: vocabulary_labels.word(v, code, language) for name, (v, code) in found.codes.items()})
     values.update({name: when(instant) for name, instant in found.times.items()})
     text = gettext(found.text) % values
     if found.quoted:
         words = join.join(gettext("“%(words)s”") % {"words": q} for q in found.quoted)
         text = gettext("%(reason)s (%(words)s)") % {"reason": text, "words": words}
     return text
+
+
+def _named(name: str, code: str, language: str) -> str:
+    """An area or department code in the page's words with the code after it; other names as they are."""
+    vocabulary = NAMED_CODES.get(name)
+    said = vocabulary_labels.word(vocabulary, code, language) if vocabulary else code
+    return f"{said} ({code})" if said != code else code
 
 
 def _left(seconds: int | None, locale: Locale) -> str:

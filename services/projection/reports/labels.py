@@ -1,11 +1,14 @@
 """The reports' words in English, Traditional Chinese (Hong Kong) and Simplified Chinese.
 
 Codes (business areas, record-rule steps, statuses) stay codes in the data; only what a reader sees is
-translated. A business area the group adds later (`PUT /rules` on triage) has no translation here and is
-shown by its code, so a new area never breaks a report.
+translated. The business areas' and the SLA clocks' words are the vocabularies' own, shared with the desk
+(`shared/contracts/labels.py`); a business area the group adds later (`PUT /rules` on triage) has no word
+there and is shown by its code, so a new area never breaks a report.
 """
 
 from __future__ import annotations
+
+from shared.contracts import labels as vocabulary
 
 LANGS = ("en", "zh-Hant", "zh-Hans")
 
@@ -86,28 +89,7 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "step.result": ("Result (by severity)", "處理結果（按嚴重程度）", "处理结果（按严重程度）"),
     "step.reply": ("Reply (same day)", "回覆（即日）", "回复（即日）"),
     "step.return-visit": ("Return visit (1 day)", "回訪（1日）", "回访（1日）"),
-    # the SLA's clocks (time limits)
-    "clock.hand-over": ("Hand-over (10 minutes)", "轉交（10分鐘）", "转交（10分钟）"),
-    "clock.resolution": ("Resolution (½ day / 1 day)", "處理（半日／1日）", "处理（半日／1日）"),
-    "clock.clear-answer": ("Clear answer, major (2 days)", "明確答覆，重大（2日）", "明确答复，重大（2日）"),
-    "clock.settlement": ("Settlement, major (15 days)", "解決，重大（15日）", "解决，重大（15日）"),
-    "clock.reply": ("Reply (same day)", "回覆（即日）", "回复（即日）"),
-    "clock.return-visit": ("Return visit (1 day)", "回訪（1日）", "回访（1日）"),
-    "clock.commitment": ("Promises to the customer", "對客戶的承諾", "对客户的承诺"),
-    # business areas (DOMAIN.md; an area not listed is shown by its code)
-    "area.sanitation": ("Environmental sanitation", "環境衛生", "环境卫生"),
-    "area.public-facilities": ("Public facilities", "公共設施", "公共设施"),
-    "area.safety": ("Safety", "安全", "安全"),
-    "area.staff": ("Staff", "員工", "员工"),
-    "area.decoration": ("Decoration", "裝修", "装修"),
-    "area.customer-service": ("Customer service", "客戶服務", "客户服务"),
-    "area.parking": ("Parking", "停車場", "停车场"),
-    "area.electromechanical": ("Electromechanical equipment", "機電設備", "机电设备"),
-    "area.maintenance": ("Maintenance", "維修", "维修"),
-    "area.finance": ("Finance", "財務", "财务"),
-    "area.club": ("Club", "會所", "会所"),
-    "area.traffic": ("Traffic", "交通", "交通"),
-    "area.customer-data": ("Customer data / privacy", "客戶資料／私隱", "客户资料／隐私"),
+    # the areas' and clocks' words are shared with the desk: shared/contracts/labels.py
     "area.unknown": ("Not yet classified", "未分類", "未分类"),
 }
 
@@ -129,10 +111,12 @@ class Words:
         return entry[self.index] if entry else key
 
     def area(self, code: str) -> str:
-        return self(f"area.{code}") if f"area.{code}" in _WORDS else code
+        if f"area.{code}" in _WORDS:  # the report's own stand-in ('unknown': not yet classified)
+            return self(f"area.{code}")
+        return vocabulary.capitalised(vocabulary.word("area", code, LANGS[self.index]))
 
     def step(self, code: str) -> str:
         return self(f"step.{code}") if f"step.{code}" in _WORDS else code
 
     def clock(self, code: str) -> str:
-        return self(f"clock.{code}") if f"clock.{code}" in _WORDS else code
+        return vocabulary.capitalised(vocabulary.word("clock", code, LANGS[self.index]))

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.clock import Clock, utc_now
 from shared.web import (
@@ -51,10 +51,17 @@ class DecisionIn(BaseModel):
     value: str = Field(
         min_length=1,
         max_length=100,
-        description="The same value confirms; another overrides. Category as 'content/area'.",
+        description="The same value confirms; another overrides. Category as 'content/area'. Taken as a "
+        "code: surrounding spaces dropped, lower case ('mInor ' is 'minor').",
         examples=["major", "equipment/electromechanical", "engineering"],
     )
     reason: str = Field(min_length=1, max_length=2000, description="Why: recorded with who decided.")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _as_a_code(cls, value: object) -> object:
+        """Codes are lower case without spaces: 'mInor ' typed into a form is 'minor' (and only spaces: blank)."""
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class DecisionOut(BaseModel):
