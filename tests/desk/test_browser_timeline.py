@@ -26,9 +26,9 @@ from tests.support import write_keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WARNING = {
-    "en": "warning: resolution, 75% of the allowed time used; due Dec 1, 2026",
-    "zh-Hant": "預警：處理，已用去允許時間的 75%；限期 2026年12月1日",
-    "zh-Hans": "预警：处理，已用去允许时间的 75%；期限 2026年12月1日",
+    "en": "warning: resolution (½ day / 1 day), 75% of the allowed time used; due Dec 1, 2026",
+    "zh-Hant": "預警：處理（半日／1日），已用去允許時間的 75%；限期 2026年12月1日",
+    "zh-Hans": "预警：处理（半日／1日），已用去允许时间的 75%；期限 2026年12月1日",
 }
 REFUSED = {"en": "is not one this decision takes", "zh-Hant": "不是這項決定可用的值", "zh-Hans": "不是这项决定可用的值"}
 

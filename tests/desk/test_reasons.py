@@ -142,7 +142,7 @@ def test_a_warning_and_a_breach_are_said_from_the_sla_s_sentence() -> None:
     ("name", "expected"),
     [
         ("sla.DeadlineWarning", "轉交（10分鐘）：已用去容許時間的 80%；限期 2024-03-14 09:16"),
-        ("sla.DeadlineBreached", "處理：已逾期，上報第 1 級；限期原為 2024-03-15 09:06"),
+        ("sla.DeadlineBreached", "處理（半日／1日）：已逾期，上報第 1 級；限期原為 2024-03-15 09:06"),
     ],
 )
 def test_a_warning_and_a_breach_are_said_from_the_fields_their_event_carries(name: str, expected: str) -> None:
@@ -161,7 +161,7 @@ def test_a_notification_s_warning_is_said_from_its_fields_and_an_older_one_from_
     fields = {"severity": "minor", "level": 1, "occasion": "deadline-warning", "clock": "resolution",
               "deadline": "2026-11-30T18:00:00+08:00", "fraction": 0.8}  # fmt: skip
     warned = event_reason("NotificationRequested", fields, {"reason": extended, "rule": "sla.resolution.minor@v1"})
-    assert warned and said_in("zh-Hans", warned) == "处理：已用去允许时间的 80%；期限 2026-11-30 18:00"
+    assert warned and said_in("zh-Hans", warned) == "处理（半日／1日）：已用去允许时间的 80%；期限 2026-11-30 18:00"
     breach = fields | {"occasion": "deadline-breached", "level": 3, "fraction": None}
     breached = event_reason("NotificationRequested", breach, {"reason": "x", "rule": "sla.resolution.minor@v1"})
     assert breached and "上報第 3 級" in said_in("zh-Hant", breached)

@@ -200,12 +200,14 @@ def clock_reason(kind: str, payload: Mapping[str, Any], reason: str) -> Said | N
     fraction = payload.get("fraction")
     if (kind == "DeadlineWarning" or occasion == "deadline-warning") and isinstance(fraction, int | float):
         percent = f"{fraction:.0%}".removesuffix("%")  # as the SLA's sentence writes it
-        return Said(WARNED, reason, words={"clock": CLOCK[clock]}, names={"percent": percent}, times={"due": due})
+        return Said(WARNED, reason, codes={"clock": ("clock", clock)}, names={"percent": percent}, times={"due": due})
     level = payload.get("escalation_level") if kind == "DeadlineBreached" else None
     if occasion == "deadline-breached":
         level = payload.get("level")
     if isinstance(level, int) and not isinstance(level, bool):
-        return Said(BREACHED, reason, words={"clock": CLOCK[clock]}, names={"level": str(level)}, times={"due": due})
+        return Said(
+            BREACHED, reason, codes={"clock": ("clock", clock)}, names={"level": str(level)}, times={"due": due}
+        )
     return None
 
 
