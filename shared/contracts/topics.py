@@ -140,8 +140,10 @@ FOLLOWUP_EVENTS = Topic(
         "complaints.followup.StepWaived",
         "complaints.followup.WaiverWithdrawn",
         "complaints.followup.CaseClosed",
+        "complaints.followup.ComplaintReopened",
     ),
-    description="Reply to the customer, return visits, recorded waivers, and closing.",
+    description="Reply to the customer, return visits, recorded waivers, closing, and reopening a closed "
+    "complaint a person judged valid.",
     personal_data=False,
     producer="followup",
     consumers=("handling", "sla", "projection"),

@@ -19,6 +19,7 @@ from shared.contracts import IntegrationEvent
 from shared.contracts.directory import OfficeChanged
 from shared.contracts.followup import (
     CaseClosed,
+    ComplaintReopened,
     CustomerReplied,
     ReturnVisitMade,
     StepWaived,
@@ -83,7 +84,7 @@ def clock_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
 
 def _judgement_or_hand_over_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
     """Facts that supersede clocks or start a hop's own: a person's override of validity or severity,
-    a hand-over requested and accepted, a waiver (or its withdrawal), the case closed."""
+    a hand-over requested and accepted, a waiver (or its withdrawal), the case closed (or opened again)."""
     match message:
         case TriageDecisionOverridden() if message.payload.aspect in ("validity", "severity"):
             return "overridden", message.occurred_at, {"aspect": message.payload.aspect, "value": message.payload.value}
@@ -101,6 +102,8 @@ def _judgement_or_hand_over_fact(message: Any) -> tuple[str, Any, dict[str, Any]
             )
         case CaseClosed():
             return "closed", message.occurred_at, {}
+        case ComplaintReopened():
+            return "unclosed", message.occurred_at, {}
     return None
 
 
@@ -158,6 +161,7 @@ class ClockFacts(Inbound):
             StepWaived,
             WaiverWithdrawn,
             CaseClosed,
+            ComplaintReopened,
         ),
         note,
     )

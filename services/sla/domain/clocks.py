@@ -47,6 +47,7 @@ FACTS = (
     "visited",
     "waived",
     "closed",
+    "unclosed",
 )
 
 
@@ -136,7 +137,7 @@ class ComplaintClocks(Aggregate):
 
     @property
     def closed(self) -> bool:
-        return bool(self.facts.get("closed"))
+        return self._state().closed  # closed, unless a later judgement opened it again
 
     @property
     def resolved(self) -> bool:
