@@ -207,6 +207,9 @@ class HandlingApplication(ServiceApplication):
             if case.proposal is None
             else {"kind": case.proposal.kind, "description": case.proposal.description},
             hand_over_to=case.hand_over_to,
-            commitments=[{"promise": c.promise, "due_at": c.due_at.isoformat()} for c in case.commitments],
+            commitments=[
+                {"promise": c.promise, "due_at": c.due_at.isoformat(), "kept_at": c.kept_at and c.kept_at.isoformat()}
+                for c in case.commitments
+            ],
             progress=list(case.progress),
         )

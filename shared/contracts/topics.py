@@ -100,6 +100,7 @@ HANDLING_EVENTS = Topic(
         "complaints.handling.ResultRecorded",
         "complaints.handling.ProgressReported",
         "complaints.handling.CommitmentMade",
+        "complaints.handling.CommitmentKept",
         "complaints.handling.CaseReopened",
     ),
     description="The responsible department's work on each case, from acceptance to result.",

@@ -58,6 +58,10 @@ _SIMPLE: dict[type, tuple[type[IntegrationEvent], Any]] = {
         contracts.CommitmentMade,
         lambda e: contracts.CommitmentMadePayload(promise=e.promise, due_at=e.due_at),
     ),
+    Case.CommitmentKept: (
+        contracts.CommitmentKept,
+        lambda e: contracts.CommitmentKeptPayload(number=e.number, promise=e.promise, note=e.note),
+    ),
     Case.Reopened: (contracts.CaseReopened, lambda e: contracts.CaseReopenedPayload(reason=e.reason)),
 }
 

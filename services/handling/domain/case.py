@@ -6,7 +6,7 @@ raises `OutOfOrder` and leaves the case as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -43,6 +43,7 @@ class Commitment:
 
     promise: str
     due_at: datetime
+    kept_at: datetime | None = None
 
 
 class Case(Aggregate):
@@ -233,6 +234,25 @@ class Case(Aggregate):
     @event("CommitmentMade")
     def _committed(self, promise: str, due_at: datetime, actor_id: str, actor_role: str, at: datetime) -> None:
         self.commitments.append(Commitment(promise, due_at))
+
+    def keep_commitment(self, number: int, note: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        """The department says promise `number` (0: the first) was kept. A progress note does not keep
+        a promise; only this step (or a resolving result, in the SLA's reading) stops its clock."""
+        self._open(doing="keep a commitment")
+        if not 0 <= number < len(self.commitments):
+            raise OutOfOrder(f"there is no commitment {number}: this case has {len(self.commitments)}")
+        if self.commitments[number].kept_at is not None:
+            raise OutOfOrder(f"commitment {number} was kept already at {self.commitments[number].kept_at}")
+        promise = self.commitments[number].promise
+        self._commitment_kept(
+            number=number, promise=promise, note=note, actor_id=actor_id, actor_role=actor_role, at=at
+        )
+
+    @event("CommitmentKept")
+    def _commitment_kept(
+        self, number: int, promise: str, note: str, actor_id: str, actor_role: str, at: datetime
+    ) -> None:
+        self.commitments[number] = replace(self.commitments[number], kept_at=at)
 
     # -- facts from other services -------------------------------------------------------------------
 

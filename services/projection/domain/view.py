@@ -710,6 +710,7 @@ def summary_of(r: Received) -> str:
         "SolutionCarriedOut": lambda: "solution carried out",
         "ProgressReported": lambda: "progress told to the customer",
         "CommitmentMade": lambda: f"a time promised to the customer: {p['due_at']}",
+        "CommitmentKept": lambda: f"promise {p['number']} kept",
         "CaseReopened": lambda: "case reopened",
         "ReturnVisitScheduled": lambda: f"return visit due {p['due_at']}",
         "CaseClosed": lambda: "case closed",

@@ -29,6 +29,7 @@ from shared.contracts.followup import (
 from shared.contracts.handling import (
     CaseAccepted,
     CaseReopened,
+    CommitmentKept,
     CommitmentMade,
     HandOverAccepted,
     HandOverRequested,
@@ -71,6 +72,8 @@ def clock_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
                 message.occurred_at,
                 {"due_at": message.payload.due_at, "promise": message.payload.promise},
             )
+        case CommitmentKept():
+            return "commitment-kept", message.occurred_at, {"number": message.payload.number}
         case CaseReopened():
             return "reopened", message.occurred_at, {}
         case CustomerReplied():
@@ -154,6 +157,7 @@ class ClockFacts(Inbound):
             HandOverAccepted,
             ProgressReported,
             CommitmentMade,
+            CommitmentKept,
             ResultRecorded,
             CaseReopened,
             CustomerReplied,

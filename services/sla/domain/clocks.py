@@ -42,6 +42,7 @@ FACTS = (
     "result",
     "progress",
     "commitment",
+    "commitment-kept",
     "reopened",
     "replied",
     "visited",

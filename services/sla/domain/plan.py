@@ -343,11 +343,16 @@ def plan(facts: Facts, policy: SlaPolicy) -> list[Target]:
         )  # fmt: skip
 
     # -- times promised to the customer -----------------------------------------------------------------
+    # A promise is kept when the department says so (CommitmentKept names it) or the problem is resolved
+    # (a resolving result); a progress note tells the customer how it goes, it does not keep the promise.
     for n, commitment in enumerate(facts_of(facts, "commitment")):
+        kept = [f for f in facts_of(facts, "commitment-kept") if f.get("number") == n]
+        resolving = [r for r in results if r.get("resolved") and r["at"] >= commitment["at"]]
+        ends = _sorted(kept[:1] + resolving[:1])
         add(
             f"commitment#{n}", ClockKind.COMMITMENT, 0, commitment["at"], None, commitment["due_at"],
             f"a time promised to the customer: {commitment['promise']}", policy.rule("commitment"),
-            commitment["cause_id"], first_at_or_after(commitment["at"], "progress", "result"),
+            commitment["cause_id"], ends[0] if ends else None,
             lambda s: not s.closed,
         )  # fmt: skip
     return targets
