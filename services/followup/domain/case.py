@@ -7,7 +7,7 @@ Every command checks the case's state first and raises `OutOfOrder` before recor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -278,7 +278,16 @@ class FollowUpCase(Aggregate):
             raise OutOfOrder("reply to the customer with the agreed result before the return visit")
         if self.final_visit_of(self.cycle) is not None:
             raise OutOfOrder("this result's return visit is already recorded")
-        attempt = len(self.visits_of(self.cycle)) + 1
+        attempts = self.visits_of(self.cycle)
+        if outcome == "unreachable" and attempts and attempts[-1]["outcome"] == "unreachable":
+            allowed = attempts[-1]["at"] + policy.visit_retry_interval
+            if at < allowed:
+                raise OutOfOrder(
+                    f"the customer was last tried at {attempts[-1]['at'].isoformat()}: an unreachable customer "
+                    f"is tried again at least {_hours(policy.visit_retry_interval)} apart; the next attempt "
+                    f"counts from {allowed.isoformat()}"
+                )
+        attempt = len(attempts) + 1
         final = outcome != "unreachable" or attempt >= policy.max_visit_attempts
         if outcome == "unreachable" and final and not remarks:
             remarks = f"unreachable after {attempt} attempts (policy allows {policy.max_visit_attempts})"
@@ -334,3 +343,8 @@ class FollowUpCase(Aggregate):
         at: datetime,
     ) -> None:  # fmt: skip
         self.closed = {"at": at, "by": actor_id}
+
+
+def _hours(interval: timedelta) -> str:
+    hours = interval.total_seconds() / 3600
+    return f"{hours:g} hour{'' if hours == 1 else 's'}"
