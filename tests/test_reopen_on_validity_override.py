@@ -35,6 +35,7 @@ from tests.support import T0
 from tests.test_decisions_explain_themselves import (
     OFFICE,
     RECEPTION,
+    STAFF,
     SUPERVISOR,
     Pipeline,
     _handle_to_a_result,
@@ -143,3 +144,27 @@ def test_the_reopened_case_is_handled_replied_visited_and_closed_again(closed_th
         "recorded": "done", "handled": "done", "result": "done", "reply": "done", "return-visit": "done",
     }  # fmt: skip
     assert not any(c.stopped_at is None for c in p.sla.clocks(OFFICE, cid).clocks)
+
+
+def test_judged_invalid_by_a_person_closed_then_valid_again_the_department_accepts_anew(tmp_path: Any) -> None:
+    """Triage's valid case stood down when a person judged it invalid; judged valid again after the
+    close, the case stands up in handling (accepted anew) as follow-up reopens and the SLA times it."""
+    p = Pipeline(tmp_path)
+    try:
+        complaint = registered("The corridor light on 5/F of Block 2 has been broken for three days.", at=T0)
+        cid = complaint.complaint_id
+        p.publish(complaint)
+        at = T0 + timedelta(minutes=5)
+        p.act(lambda: p.triage.decide(OFFICE, cid, "validity", "invalid", "the tenant's own lamp", SUPERVISOR, at))
+        p.act(lambda: p.followup.reply(OFFICE, cid, SUPERVISOR, "phone", "your own lamp: explained", at))
+        p.act(lambda: p.followup.close_case(OFFICE, cid, SUPERVISOR, "private", "-", "-", "none", CLOSED_AT))
+        p.act(
+            lambda: p.triage.decide(OFFICE, cid, "validity", "valid", "a common area lamp", SUPERVISOR, OVERRIDDEN_AT)
+        )
+        assert len(p.of(ComplaintReopened, cid)) == 1
+        assert p.handling.case(OFFICE, cid).stage == "opened"
+        p.act(lambda: p.handling.accept(OFFICE, cid, STAFF, OVERRIDDEN_AT + timedelta(minutes=3)))
+        assert p.handling.case(OFFICE, cid).stage == "accepted"
+        assert checks(p.history, cid, OVERRIDDEN_AT + timedelta(hours=1))["handled"].status == "done"
+    finally:
+        p.close()

@@ -143,3 +143,15 @@ def test_a_promise_is_kept_by_the_departments_explicit_step_once() -> None:
     assert case.commitments[0].kept_at == T0 + timedelta(hours=6)
     with pytest.raises(OutOfOrder, match="kept already"):
         case.keep_commitment(0, "again", *WHO, T0 + timedelta(hours=7))
+
+
+def test_a_stood_down_case_stands_up_when_judged_valid_again_and_is_accepted_anew() -> None:
+    case = to("caused")
+    assert case.stand_down("judged invalid", "override-1", *LEADER, T0)
+    with pytest.raises(OutOfOrder, match="invalid"):
+        case.accept(*WHO, T0)
+    assert not to("accepted").stand_up("valid", "override-2", *LEADER, T0)  # only a stood-down case
+    assert case.stand_up("judged valid", "override-2", *LEADER, T0 + timedelta(hours=1))
+    assert case.stage is Stage.OPENED
+    case.accept(*WHO, T0 + timedelta(hours=1))
+    assert case.stage is Stage.ACCEPTED

@@ -102,7 +102,7 @@ class CaseTranslator:
             return
         entry = _SIMPLE.get(type(domain_event))
         if entry is None:
-            return  # SeverityChanged and StoodDown stay private: triage published the re-grade or override
+            return  # SeverityChanged, StoodDown and StoodUp stay private: triage published the re-grade or override
         model, payload = entry
         causation = getattr(domain_event, "causation_id", None)
         message: BaseModel = model(

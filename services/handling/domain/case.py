@@ -276,6 +276,18 @@ class Case(Aggregate):
         self.stage = Stage.STOOD_DOWN
         self.hand_over_to = None
 
+    def stand_up(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
+        """Judged valid again after it stood down: the department's case is owed again, from acceptance
+        (the SLA times the hand-over from that judgement, so the department accepts it anew)."""
+        if self.stage is not Stage.STOOD_DOWN:
+            return False
+        self._stood_up(reason=reason, causation_id=causation_id, actor_id=actor_id, actor_role=actor_role, at=at)
+        return True
+
+    @event("StoodUp")
+    def _stood_up(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.stage = Stage.OPENED
+
     def reopen(self, reason: str, visit_event_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
         """A dissatisfied return visit reopens a case with a result; anything else changes nothing."""
         if self.stage is not Stage.RESULTED or visit_event_id in self.reopened_by:
