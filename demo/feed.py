@@ -10,6 +10,7 @@ signal once the time to register it has passed.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -95,9 +96,8 @@ class Office:
             headers=self.key("supervisor"),
         ).raise_for_status()
         if outcome == "unreachable":
-            for _ in range(3):
-                self.visit(url, {"outcome": "unreachable", "remarks": "No answer."})
-            return
+            self.visit(url, {"outcome": "unreachable", "remarks": "No answer."})
+            return  # the retries come later (`retry_unreachable`): follow-up refuses them sooner
         if outcome == "dissatisfied-then-satisfied":
             self.visit(url, {"outcome": "dissatisfied", "satisfaction": 2, "remarks": "Still unhappy."})
             return  # the case reopens to handling; the feed handles it again later
@@ -115,6 +115,25 @@ class Office:
 
     def visit(self, url: str, body: dict[str, Any]) -> None:
         self.http.post(f"{url}/return-visits", json=body, headers=self.key("reception")).raise_for_status()
+
+    def retry_unreachable(self, complaint_id: str, attempts: int = 2) -> None:
+        """The second and third tries of an unreachable customer, each once follow-up's retry interval
+        (FOLLOWUP_VISIT_RETRY_HOURS) has passed in demo time: it refuses a try sooner with 409."""
+        url = f"{FOLLOWUP}/complaints/{complaint_id}"
+        interval = timedelta(hours=float(os.environ.get("FOLLOWUP_VISIT_RETRY_HOURS", "2")))
+        for _ in range(attempts):
+            visits = self.http.get(url, headers=self.key("supervisor")).json()["visits"]
+            due = datetime.fromisoformat(visits[-1]["at"]) + interval
+
+            def passed(due: datetime = due) -> bool:
+                return self.clock() >= due
+
+            try:
+                wait_until(passed, "the next try of an unreachable customer", 300)
+            except RuntimeError:  # real time (no `make demo`): the next try is hours away
+                console.print(f"[yellow]{complaint_id}: next try of the unreachable customer due {due}[/]")
+                return
+            self.visit(url, {"outcome": "unreachable", "remarks": "No answer."})
 
     def _has_result(self, url: str) -> bool:
         # A result not yet replied to: the first one, or a reopened case's next one.
@@ -179,6 +198,10 @@ def main(
                 if case.outcome == "dissatisfied-then-satisfied":
                     reopened.append((complaint_id, case))
             progress.advance(task)
+        for complaint_id, case in registered:
+            if case.outcome == "unreachable":  # tried again only after the retry interval (demo time)
+                console.print(f"trying an unreachable customer again, hours apart in demo time: {complaint_id}")
+                offices[case.office].retry_unreachable(complaint_id)
         for complaint_id, case in reopened:
             console.print(f"reopened after a dissatisfied visit: {complaint_id}")
             office = offices[case.office]

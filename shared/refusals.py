@@ -72,6 +72,8 @@ RefusalCode = Literal[
     "handling.no_hand_over_requested",
     "handling.cause_first",
     "handling.promise_passed",
+    "handling.no_such_commitment",
+    "handling.commitment_already_kept",
     # -- sla -----------------------------------------------------------------------------------
     "sla.no_such_clock",
     "sla.clock_stopped",
@@ -104,6 +106,7 @@ RefusalCode = Literal[
     "followup.not_replied",
     "followup.return_visit_missing",
     "followup.dissatisfied",
+    "followup.visit_retry_too_soon",
     # -- projection ----------------------------------------------------------------------------
     "projection.offset_and_after",
     "projection.bad_cursor",
@@ -205,6 +208,10 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
     "handling.already_with_department": ("The case is with that department already (409).", ("department",)),
     "handling.no_hand_over_requested": ("No hand-over was requested (409).", ()),
     "handling.cause_first": ("A solution is proposed after the cause and the responsible person (409).", ()),
+    "handling.no_such_commitment": ("The case has no commitment `number` (it has `commitments`) (409).",
+                                    ("number", "commitments")),
+    "handling.commitment_already_kept": ("Commitment `number` was kept already, at `kept_at` (409).",
+                                         ("number", "kept_at")),
     "handling.promise_passed": ("The promised time has passed (409).", ("due_at",)),
     "sla.no_such_clock": ("No such clock runs for this complaint (409).", ("clock",)),
     "sla.clock_stopped": ("The clock has stopped (409).", ("clock", "outcome")),
@@ -243,6 +250,9 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
     "followup.no_result": ("The case has no result yet; it closes after one (409).", ()),
     "followup.not_replied": ("The customer has not been replied to yet (409).", ()),
     "followup.return_visit_missing": ("The return visit is not recorded yet (409).", ()),
+    "followup.visit_retry_too_soon": ("An unreachable customer is tried again at least `hours` apart: the last try "
+                                      "was at `last_tried`, the next counts from `next_attempt` (409).",
+                                      ("last_tried", "next_attempt", "hours")),
     "followup.dissatisfied": ("The customer was dissatisfied: the case reopens to handling, it does not close "
                               "(409).", ()),
     "projection.offset_and_after": ("Either `offset` or `after`, not both (422).", ()),

@@ -32,6 +32,7 @@ class CaseView:
     visits: list[dict[str, Any]]
     waivers: dict[str, dict[str, Any]]
     closed: dict[str, Any] | None
+    reopened_closings: list[dict[str, Any]]  # closings a later judgement undid, kept on file
 
 
 class FollowupApplication(ServiceApplication):
@@ -120,4 +121,5 @@ class FollowupApplication(ServiceApplication):
             visits=list(case.visits),
             waivers=dict(case.waivers),
             closed=case.closed,
+            reopened_closings=list(case.closings),
         )

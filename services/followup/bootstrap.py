@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 from shared.bus.consumer import TrackedConsumer
 from shared.bus.relay import OutboxRelay
 from shared.clock import Clock, utc_now
@@ -14,7 +17,9 @@ from .settings import FollowupSettings
 
 
 def application(settings: FollowupSettings) -> FollowupApplication:
-    return FollowupApplication(env=store_environment(settings))
+    app = FollowupApplication(env=store_environment(settings))
+    app.policy = replace(app.policy, visit_retry_interval=timedelta(hours=settings.visit_retry_hours))
+    return app
 
 
 def relay(settings: FollowupSettings, app: FollowupApplication) -> OutboxRelay:

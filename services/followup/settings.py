@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -14,3 +15,5 @@ class FollowupSettings(ServiceSettings):
     http_port: int = 8005
     max_body_bytes: int = 64 * 1024
     consumer_group: str = "followup"
+    # How long after an unreachable return-visit attempt the next one counts (0: no spacing).
+    visit_retry_hours: float = Field(default=2.0, ge=0, le=72)

@@ -105,13 +105,22 @@ class HandlingApplication(ServiceApplication):
     def honour_validity(self, uow: UnitOfWork, overridden: TriageDecisionOverridden) -> None:
         """A person judged the complaint invalid: the department's case is not required any more (it
         stands down, recorded with who and why). A case with a result keeps it. Judged valid after all:
-        the case opens to the department triage routed it to."""
+        the case opens to the department triage routed it to (a case that stood down stands up, to be
+        accepted anew)."""
         if overridden.payload.aspect != "validity":
             return
+        case: Case | None = uow.find(Case.create_id(overridden.complaint_id))
         if overridden.payload.value != Validity.INVALID.value:
+            if case is not None and case.stand_up(
+                f"judged {overridden.payload.value} by {overridden.actor.id}: {overridden.payload.reason}",
+                str(overridden.event_id),
+                overridden.actor.id,
+                overridden.actor.role,
+                overridden.occurred_at,
+            ):
+                uow.add(case)  # stood down, now owed again: the department accepts it anew
             self._open_kept(uow, overridden)
             return
-        case: Case | None = uow.find(Case.create_id(overridden.complaint_id))
         if case is None:
             return
         if case.stand_down(
@@ -207,6 +216,9 @@ class HandlingApplication(ServiceApplication):
             if case.proposal is None
             else {"kind": case.proposal.kind, "description": case.proposal.description},
             hand_over_to=case.hand_over_to,
-            commitments=[{"promise": c.promise, "due_at": c.due_at.isoformat()} for c in case.commitments],
+            commitments=[
+                {"promise": c.promise, "due_at": c.due_at.isoformat(), "kept_at": c.kept_at and c.kept_at.isoformat()}
+                for c in case.commitments
+            ],
             progress=list(case.progress),
         )

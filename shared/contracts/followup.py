@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from .common import Validity
 from .envelope import Contract, IntegrationEvent
 
 
@@ -87,6 +88,22 @@ class WaiverWithdrawn(IntegrationEvent):
     type: Literal["complaints.followup.WaiverWithdrawn"] = "complaints.followup.WaiverWithdrawn"
     schema_version: Literal[1] = 1
     payload: WaiverWithdrawnPayload
+
+
+class ComplaintReopenedPayload(Contract):
+    reason: str = Field(min_length=1, description="Why it is open again: who judged what, and their reason.")
+    closed_at: AwareDatetime = Field(description="When the closing it undoes was recorded (kept on file).")
+    validity: Validity = Field(description="The validity in force that owes the steps again (valid or assisted).")
+
+
+class ComplaintReopened(IntegrationEvent):
+    """A closed complaint is open again: a person judged it valid after it was closed as invalid, so it
+    must now be handled, have a result and a return visit. Caused by the override (`causation_id`), with
+    its who (`actor`) and why (`reason`). The closing stays on record; the SLA's clocks run again."""
+
+    type: Literal["complaints.followup.ComplaintReopened"] = "complaints.followup.ComplaintReopened"
+    schema_version: Literal[1] = 1
+    payload: ComplaintReopenedPayload
 
 
 class CaseClosedPayload(Contract):

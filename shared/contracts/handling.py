@@ -160,6 +160,21 @@ class CommitmentMade(IntegrationEvent):
     payload: CommitmentMadePayload
 
 
+class CommitmentKeptPayload(Contract):
+    number: int = Field(ge=0, description="Which promise of the case: 0 for the first (the SLA's `commitment#n`).")
+    promise: str = Field(min_length=1, description="The promise as it was made.")
+    note: str = Field(min_length=1, description="How it was kept, in the department's words.")
+
+
+class CommitmentKept(IntegrationEvent):
+    """The department says a time promised to the customer was kept (a progress note is not): the SLA
+    stops the commitment's clock here, met or breached against the promised time."""
+
+    type: Literal["complaints.handling.CommitmentKept"] = "complaints.handling.CommitmentKept"
+    schema_version: Literal[1] = 1
+    payload: CommitmentKeptPayload
+
+
 class CaseReopenedPayload(Contract):
     reason: str = Field(min_length=1)
 

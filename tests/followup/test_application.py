@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from services.followup import bootstrap
 from services.followup.adapters.inbound import CaseFacts
 from services.followup.adapters.outbound import Translator
-from services.followup.domain.errors import CaseNotFound
+from services.followup.domain.errors import CaseNotFound, OutOfOrder
 from services.followup.settings import FollowupSettings
 from shared.auth import Principal
 from shared.contracts.followup import CaseClosed, CustomerReplied, ReturnVisitMade, ReturnVisitScheduled, StepWaived
@@ -92,11 +93,23 @@ def test_unreachable_recorded_after_the_retries(followup) -> None:
     feed(followup, clock_started(cid, T0 + timedelta(hours=4), "return-visit", T0 + timedelta(hours=28)))
     followup.reply("hk-central", cid, SUPERVISOR, "phone", "Repaired.", T0 + timedelta(hours=5))
     for n in range(3):
-        followup.record_visit("hk-central", cid, STAFF, "unreachable", None, False, None, T0 + timedelta(hours=8 + n))
+        at = T0 + timedelta(hours=8 + 3 * n)  # spaced by more than the policy's retry interval
+        followup.record_visit("hk-central", cid, STAFF, "unreachable", None, False, None, at)
     summary(followup, cid)
     visits = [m for m in published(followup, cid) if isinstance(m, ReturnVisitMade)]
     assert [(v.payload.attempt, v.payload.final) for v in visits] == [(1, False), (2, False), (3, True)]
     assert "unreachable after 3 attempts" in visits[-1].payload.remarks
+
+
+def test_an_unreachable_retry_too_soon_is_refused_naming_when_the_next_counts(followup) -> None:
+    cid = uuid.uuid4()
+    feed(followup, triaged(cid, T0), result(cid, T0 + timedelta(hours=4)))
+    followup.reply("hk-central", cid, SUPERVISOR, "phone", "Repaired.", T0 + timedelta(hours=5))
+    first = T0 + timedelta(hours=8)
+    followup.record_visit("hk-central", cid, STAFF, "unreachable", None, False, None, first)
+    with pytest.raises(OutOfOrder, match=re.escape(f"counts from {(first + timedelta(hours=2)).isoformat()}")):
+        followup.record_visit("hk-central", cid, STAFF, "unreachable", None, False, None, first + timedelta(seconds=5))
+    assert len(followup.case("hk-central", cid).visits) == 1
 
 
 def test_invalid_complaint_explained_with_a_recorded_waiver(followup) -> None:

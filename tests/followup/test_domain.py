@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.followup.domain.case import FollowUpCase
 from services.followup.domain.errors import OutOfOrder
@@ -86,16 +90,48 @@ def test_unreachable_is_retried_then_recorded_with_the_reason() -> None:
     result(c)
     reply(c)
     first = visit(c, "unreachable", score=None)
-    second = visit(c, "unreachable", hours=21, score=None)
+    second = visit(c, "unreachable", hours=22, score=None)
     assert (first["final"], second["final"]) == (False, False)
     with pytest.raises(OutOfOrder, match="return visit is not recorded"):
         close(c)
-    third = visit(c, "unreachable", hours=22, score=None)
+    third = visit(c, "unreachable", hours=24, score=None)
     assert third["final"] and third["attempt"] == P.max_visit_attempts
     assert "unreachable after 3 attempts" in third["remarks"]
     with pytest.raises(OutOfOrder, match="already recorded"):
-        visit(c, "satisfied", hours=23)
+        visit(c, "satisfied", hours=25)
     close(c)
+
+
+@given(gaps=st.lists(st.integers(min_value=0, max_value=4 * 3600), min_size=2, max_size=2))
+def test_unreachable_retries_count_only_when_spaced(gaps: list[int]) -> None:
+    """Three 'unreachable' calls seconds apart are not three tries: an attempt sooner than the policy's
+    interval after the last unreachable one is refused (409), naming when the next one counts."""
+    c = case()
+    result(c)
+    reply(c)
+    at = 20 * 3600
+    visit(c, "unreachable", hours=at / 3600, score=None)
+    last = at
+    for gap in gaps:
+        at += gap
+        if timedelta(seconds=at - last) < P.visit_retry_interval:
+            allowed = T0 + timedelta(seconds=last) + P.visit_retry_interval
+            with pytest.raises(OutOfOrder, match=f"counts from {re.escape(allowed.isoformat())}"):
+                visit(c, "unreachable", hours=at / 3600, score=None)
+        else:
+            visit(c, "unreachable", hours=at / 3600, score=None)
+            last = at
+    spaced = [v for v in c.visits if v["outcome"] == "unreachable"]
+    assert all(b["at"] - a["at"] >= P.visit_retry_interval for a, b in pairwise(spaced))
+
+
+def test_a_customer_reached_soon_after_an_unreachable_try_is_recorded() -> None:
+    c = case()
+    result(c)
+    reply(c)
+    visit(c, "unreachable", score=None)
+    reached = visit(c, "satisfied", hours=20.1)
+    assert reached["final"] and reached["attempt"] == 2
 
 
 def test_out_of_order_actions_record_nothing() -> None:

@@ -130,3 +130,28 @@ def test_a_hand_over_still_pending_when_the_result_is_recorded_cannot_be_accepte
         case.accept_hand_over(*WHO, T0)
     assert case.stage is Stage.RESULTED
     assert case.collect_events() == []
+
+
+def test_a_promise_is_kept_by_the_departments_explicit_step_once() -> None:
+    case = to("accepted")
+    case.commit_to("今晚8點前恢復供水", T0 + timedelta(hours=8), *WHO, T0)
+    case.report_progress("已聯絡水務署，正在搶修", *WHO, T0 + timedelta(hours=1))  # noqa: RUF001
+    assert case.commitments[0].kept_at is None  # a progress note keeps no promise
+    with pytest.raises(OutOfOrder, match="no commitment 1"):
+        case.keep_commitment(1, "water back", *WHO, T0 + timedelta(hours=6))
+    case.keep_commitment(0, "water back at 19:30", *WHO, T0 + timedelta(hours=6))
+    assert case.commitments[0].kept_at == T0 + timedelta(hours=6)
+    with pytest.raises(OutOfOrder, match="kept already"):
+        case.keep_commitment(0, "again", *WHO, T0 + timedelta(hours=7))
+
+
+def test_a_stood_down_case_stands_up_when_judged_valid_again_and_is_accepted_anew() -> None:
+    case = to("caused")
+    assert case.stand_down("judged invalid", "override-1", *LEADER, T0)
+    with pytest.raises(OutOfOrder, match="invalid"):
+        case.accept(*WHO, T0)
+    assert not to("accepted").stand_up("valid", "override-2", *LEADER, T0)  # only a stood-down case
+    assert case.stand_up("judged valid", "override-2", *LEADER, T0 + timedelta(hours=1))
+    assert case.stage is Stage.OPENED
+    case.accept(*WHO, T0 + timedelta(hours=1))
+    assert case.stage is Stage.ACCEPTED

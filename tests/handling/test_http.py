@@ -228,3 +228,21 @@ def test_openapi_documents_the_error_answers(client) -> None:
     spec = client.get("/openapi.json").json()
     responses = spec["paths"]["/cases/{complaint_id}/approval"]["post"]["responses"]
     assert {"401", "403", "404", "409", "422"} <= set(responses)
+
+
+def test_a_promise_is_kept_by_its_own_step_not_by_progress(client, keys) -> None:
+    case = str(routed(client).complaint_id)
+    due = (T0 + timedelta(hours=8)).isoformat()
+    promise = {"promise": "今晚8點前恢復供水", "due_at": due}
+    assert client.post(f"/cases/{case}/commitments", json=promise, headers=as_(keys, STAFF)).status_code == 200
+    progress = {"message": "已聯絡水務署，正在搶修"}  # noqa: RUF001
+    client.post(f"/cases/{case}/progress", json=progress, headers=as_(keys, STAFF))
+    missing = client.post(f"/cases/{case}/commitments/1/kept", json={"note": "done"}, headers=as_(keys, STAFF))
+    assert missing.status_code == 409 and "no commitment 1" in missing.text
+    kept = client.post(f"/cases/{case}/commitments/0/kept", json={"note": "水已恢復"}, headers=as_(keys, STAFF))
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["commitments"][0]["kept_at"] is not None
+    [event] = [e for e in published(client) if e.type.endswith("CommitmentKept")]
+    assert (event.payload.number, event.payload.promise, event.payload.note) == (0, "今晚8點前恢復供水", "水已恢復")
+    again = client.post(f"/cases/{case}/commitments/0/kept", json={"note": "again"}, headers=as_(keys, STAFF))
+    assert again.status_code == 409

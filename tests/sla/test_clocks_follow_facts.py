@@ -6,7 +6,8 @@ re-grade started a back-dated clock, or erased a breach that had already happene
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from services.sla.domain.clocks import ComplaintClocks
 from tests.sla.scenario import T0, Story
@@ -234,3 +235,49 @@ def test_judged_valid_after_all_the_hand_over_is_timed_from_that_judgement() -> 
     assert hand_overs == [(T0, "hand-over#0"), (T0 + timedelta(hours=1), "hand-over#0.1")]
     assert [e for e in story.of(Breached) if e.kind == "hand-over"] == []
     assert {e.key: e.outcome for e in story.of(Stopped)}["hand-over#0.1"] == "met"
+
+
+def heard(story: Story, fact: str, at: datetime, cause_id: str, **data: Any) -> None:
+    """A fact with a known cause id (to check which event a clock names as its cause)."""
+    story.clocks.note(fact, at, cause_id, story.policy, story.calendar, **data)
+    story.events += list(story.clocks.collect_events())
+
+
+def test_closed_as_invalid_then_judged_valid_runs_the_valid_clocks_from_the_override() -> None:
+    """Follow-up opens the closed case again (`unclosed`, at the override): the close no longer ends
+    the valid complaint's clocks; they start at the override, caused by it, in either order heard."""
+    overridden_at = T0 + timedelta(days=1)
+    for unclosed_first in (False, True):
+        story = Story()
+        story.registered()
+        story.triaged("minor", validity="invalid")
+        story.fact("replied", T0 + timedelta(hours=1))
+        story.fact("closed", T0 + timedelta(hours=2))
+        if unclosed_first:
+            heard(story, "unclosed", overridden_at, "reopen-1")
+        heard(story, "overridden", overridden_at, "override-1", aspect="validity", value="valid")
+        if not unclosed_first:
+            assert running(story) == set()  # the override alone does not open a closed case
+            heard(story, "unclosed", overridden_at, "reopen-1")
+        assert running(story) == {"hand-over#0.1", "resolution#0"}
+        starts = {e.key: (e.started_at, e.cause_id) for e in story.of(Started)}
+        assert starts["hand-over#0.1"] == (overridden_at, "override-1")
+        assert starts["resolution#0"] == (overridden_at, "override-1")
+        story.tick(overridden_at + timedelta(hours=1))
+        assert {e.key for e in story.of(Breached)} == {"hand-over#0.1"}  # late since the override
+
+
+def test_a_second_close_ends_the_reopened_complaints_clocks() -> None:
+    story = Story()
+    story.registered()
+    story.triaged("minor", validity="invalid")
+    story.fact("closed", T0 + timedelta(hours=2))
+    story.fact("overridden", T0 + timedelta(days=1), aspect="validity", value="valid")
+    story.fact("unclosed", T0 + timedelta(days=1))
+    story.fact("accepted", T0 + timedelta(days=1, minutes=5))
+    story.fact("result", T0 + timedelta(days=1, hours=2), resolved=True)
+    story.fact("replied", T0 + timedelta(days=1, hours=3))
+    story.fact("visited", T0 + timedelta(days=1, hours=4), outcome="satisfied")
+    story.fact("closed", T0 + timedelta(days=1, hours=5))
+    assert running(story) == set()
+    assert story.clocks.closed

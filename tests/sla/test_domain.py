@@ -274,3 +274,44 @@ def test_the_resolution_clock_says_why_in_plain_english(severity: str, article: 
     story.triaged(severity)
     (started,) = story.of(Started, "resolution#0")
     assert started.reason.startswith(f"{article} complaint is resolved within"), started.reason
+
+
+def test_a_progress_note_does_not_keep_a_promise() -> None:
+    """Water promised back by 20:00, then a note "the water department is repairing": the promise still
+    runs and breaches at 20:00 unless the department says it was kept (or the problem is resolved)."""
+    story = Story()
+    story.registered()
+    story.triaged("important")
+    due = T0 + timedelta(hours=8)
+    story.fact("commitment", T0 + timedelta(hours=1), due_at=due, promise="今晚8點前恢復供水")
+    story.fact("progress", T0 + timedelta(hours=2))
+    assert "commitment#0" in {k for k, c in story.clocks.clocks.items() if c["stopped_at"] is None}
+    story.tick(due + timedelta(minutes=1))
+    assert [b.at for b in story.of(Breached, "commitment#0")][:1] == [due]
+
+
+def test_a_promise_kept_or_resolved_stops_its_clock_met_or_breached() -> None:
+    due = T0 + timedelta(hours=8)
+    for fact, at, data, outcome in (
+        ("commitment-kept", T0 + timedelta(hours=6), {"number": 0}, "met"),
+        ("commitment-kept", T0 + timedelta(hours=9), {"number": 0}, "breached"),
+        ("result", T0 + timedelta(hours=5), {"resolved": True}, "met"),
+    ):
+        story = Story()
+        story.registered()
+        story.triaged("important")
+        story.fact("commitment", T0 + timedelta(hours=1), due_at=due, promise="今晚8點前恢復供水")
+        story.fact("commitment", T0 + timedelta(hours=2), due_at=due, promise="call back")
+        story.fact(fact, at, **data)
+        stopped = {s.key: s.outcome for s in story.of(Stopped)}
+        assert stopped.get("commitment#0") == outcome, fact
+        assert ("commitment#1" in stopped) is (fact == "result")  # a kept promise keeps only itself
+
+
+def test_an_unresolved_result_keeps_no_promise() -> None:
+    story = Story()
+    story.registered()
+    story.triaged("important")
+    story.fact("commitment", T0 + timedelta(hours=1), due_at=T0 + timedelta(hours=8), promise="fixed tonight")
+    story.fact("result", T0 + timedelta(hours=2), resolved=False)
+    assert "commitment#0" not in {s.key for s in story.of(Stopped)}

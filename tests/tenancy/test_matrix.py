@@ -137,6 +137,9 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("handling", "POST", "/cases/{complaint_id}/commitments"): r(
         DEPARTMENT, OFFICE, lambda s: {"promise": "call back", "due_at": DUE}
     ),
+    ("handling", "POST", "/cases/{complaint_id}/commitments/{number}/kept"): r(
+        DEPARTMENT, OFFICE, lambda s: {"note": "called back"}
+    ),
     # sla
     ("sla", "GET", "/complaints/{complaint_id}/clocks"): r(READERS, OFFICE),
     ("sla", "POST", "/complaints/{complaint_id}/clocks/{clock_key}/extension"): r(
@@ -461,6 +464,7 @@ def target_path(system: System, service: str, path: str) -> str:
         "{token}": "not-a-status-token",
         "{name}": "progress",
         "{action}": "department",
+        "{number}": "0",
     }
     for name, value in values.items():
         path = path.replace(name, value)

@@ -182,6 +182,8 @@ SENTENCES = {
     "handling.no_hand_over_requested": N_("No hand-over was asked for."),
     "handling.cause_first": N_("Record the cause and the responsible person before proposing a solution."),
     "handling.promise_passed": N_("By: must be later than now."),
+    "handling.no_such_commitment": N_("There is no such promise on this case (it has %(commitments)s)."),
+    "handling.commitment_already_kept": N_("This promise was kept already (%(kept_at)s)."),
     "sla.no_such_clock": N_("No such time limit runs for this complaint."),
     "sla.clock_stopped": N_("This time limit has stopped: nothing more is owed on it."),
     "sla.clock_ran_out": N_("This time limit has run out already: more time is asked for before it does."),
@@ -206,6 +208,9 @@ SENTENCES = {
     "followup.no_result": N_("The case has no result yet: it closes after one."),
     "followup.not_replied": N_("The customer has not been replied to yet."),
     "followup.return_visit_missing": N_("The return visit is not recorded yet."),
+    "followup.visit_retry_too_soon": N_(
+        "An unreachable customer is tried again at least %(hours)s hours apart: the next try counts from "
+        "%(next_attempt)s."),
     "followup.dissatisfied": N_(
         "The customer was dissatisfied: the case goes back to the department; it does not close."),
     "projection.offset_and_after": N_("Page by number or from the page before, not both."),

@@ -25,6 +25,7 @@ MILESTONES = {
     "ReturnVisitMade": "visited",
     "CaseReopened": "reopened",
     "CaseClosed": "closed",
+    "ComplaintReopened": "reopened",  # closed as invalid, then judged valid by a person
 }
 # Where the complaint stands, in the complainant's words (the projection's state -> a public stage).
 STAGES = ("received", "in-handling", "replied", "closed")

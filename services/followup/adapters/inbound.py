@@ -50,12 +50,14 @@ class CaseFacts(Inbound):
         self._case(uow, message).note_reopened(message.occurred_at, message.payload.reason, str(message.event_id))
 
     def overridden(self, uow: UnitOfWork, message: TriageDecisionOverridden, delivery: Delivery) -> None:
-        """A person's override of validity or nature re-decides what the customer is owed."""
+        """A person's override of validity or nature re-decides what the customer is owed (and opens a
+        case closed as invalid that is now judged valid)."""
         p = message.payload
         if p.aspect in ("validity", "nature"):
             self._case(uow, message).note_overridden(
-                p.aspect, p.value, message.occurred_at, str(message.event_id), self.app.policy
-            )
+                p.aspect, p.value, message.occurred_at, str(message.event_id), self.app.policy,
+                actor_id=message.actor.id, actor_role=message.actor.role, reason=p.reason,
+            )  # fmt: skip
 
     def clock_started(self, uow: UnitOfWork, message: ClockStarted, delivery: Delivery) -> None:
         """The SLA's return-visit clock: the visit's deadline (the SLA decides it, follow-up schedules by it)."""

@@ -8,9 +8,12 @@ from uuid import UUID
 
 from shared.bus.relay import Publication
 from shared.contracts import Actor, stored_event_id
+from shared.contracts.common import Validity
 from shared.contracts.followup import (
     CaseClosed,
     CaseClosedPayload,
+    ComplaintReopened,
+    ComplaintReopenedPayload,
     CustomerReplied,
     CustomerRepliedPayload,
     ReturnVisitMade,
@@ -101,6 +104,17 @@ class Translator:
                         outcome=VisitOutcome(event.outcome), attempt=event.attempt,
                         satisfaction=event.satisfaction, acknowledged=event.acknowledged,
                         remarks=event.remarks, final=event.final,
+                    ),
+                )
+            )  # fmt: skip
+        elif isinstance(event, FollowUpCase.ReopenedByJudgement):
+            yield Publication.of(
+                ComplaintReopened(
+                    **base, occurred_at=event.at,
+                    actor=Actor(id=event.actor_id, role=event.actor_role) if event.actor_id else SYSTEM,
+                    causation_id=UUID(event.cause_id),
+                    payload=ComplaintReopenedPayload(
+                        reason=event.reason, closed_at=event.closed_at, validity=Validity(event.validity)
                     ),
                 )
             )  # fmt: skip

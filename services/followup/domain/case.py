@@ -7,7 +7,7 @@ Every command checks the case's state first and raises `OutOfOrder` before recor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +35,7 @@ class FollowUpCase(Aggregate):
         self.visits: list[dict[str, Any]] = []
         self.waivers: dict[str, dict[str, Any]] = {}
         self.closed: dict[str, Any] | None = None
+        self.closings: list[dict[str, Any]] = []  # closings undone by a later judgement, kept on file
         self.heard: set[str] = set()
 
     # -- state ------------------------------------------------------------------------------------
@@ -51,7 +52,11 @@ class FollowUpCase(Aggregate):
         return self.results[cycle] if len(self.results) > cycle else None
 
     def reply_of(self, cycle: int) -> dict[str, Any] | None:
-        return next((r for r in self.replies if r["cycle"] == cycle), None)
+        """The cycle's reply that fits the judgement in force: a polite explanation answers an invalid
+        complaint, not a valid one (judged valid later, it is owed the reply with its result)."""
+        return next(
+            (r for r in self.replies if r["cycle"] == cycle and (self.invalid or not r["explanation_only"])), None
+        )
 
     def visits_of(self, cycle: int) -> list[dict[str, Any]]:
         return [v for v in self.visits if v["cycle"] == cycle]
@@ -69,18 +74,42 @@ class FollowUpCase(Aggregate):
         self._triaged(validity=validity, nature=nature, kind=kind, at=at, cause_id=cause_id)
         self._decide_waivers(at, cause_id, policy)
 
-    def note_overridden(self, aspect: str, value: str, at: datetime, cause_id: str, policy: FollowupPolicy) -> None:
+    def note_overridden(
+        self, aspect: str, value: str, at: datetime, cause_id: str, policy: FollowupPolicy,
+        actor_id: str | None = None, actor_role: str | None = None, reason: str = "",
+    ) -> None:  # fmt: skip
         """A person's judgement of validity or nature replaces triage's: what is owed is decided again
-        (an invalid complaint owes its explanation and no visit; a consultation no visit, ...)."""
+        (an invalid complaint owes its explanation and no visit; a consultation no visit, ...). A case
+        closed as invalid and now judged valid opens again: a valid complaint is handled, has a result
+        and a return visit (the record rules), so its closing no longer holds."""
         if cause_id in self.heard or self.triage is None or aspect not in ("validity", "nature"):
             return
+        was_invalid = self.invalid
         validity, nature, kind = self.triage["validity"], self.triage["nature"], self.triage["kind"]
         if aspect == "validity":
             validity = value
         else:  # one value per nature: 'effective', or the kind of communication complaint
             nature, kind = ("effective", None) if value == "effective" else ("communication", value)
         self._judgement_overridden(aspect=aspect, validity=validity, nature=nature, kind=kind, at=at, cause_id=cause_id)
+        if self.closed is not None and was_invalid and not self.invalid:
+            who = actor_id or "a person"
+            self._reopened_by_judgement(
+                reason=f"judged {validity} by {who} after it was closed as invalid: {reason or 'no reason given'}; "
+                "a valid complaint is handled, has a result and a return visit",
+                closed_at=self.closed["at"], validity=validity, at=at, cause_id=cause_id,
+                actor_id=actor_id, actor_role=actor_role,
+            )  # fmt: skip
         self._decide_waivers(at, cause_id, policy)
+
+    @event("ReopenedByJudgement")
+    def _reopened_by_judgement(
+        self, reason: str, closed_at: datetime, validity: str, at: datetime, cause_id: str,
+        actor_id: str | None, actor_role: str | None,
+    ) -> None:  # fmt: skip
+        """The closing stays on record (`closings`); the case is open for this cycle's steps again."""
+        assert self.closed is not None
+        self.closings.append(self.closed)
+        self.closed = None
 
     @event("JudgementOverridden")
     def _judgement_overridden(
@@ -260,7 +289,20 @@ class FollowUpCase(Aggregate):
             )
         if self.final_visit_of(self.cycle) is not None:
             raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
-        attempt = len(self.visits_of(self.cycle)) + 1
+        attempts = self.visits_of(self.cycle)
+        if outcome == "unreachable" and attempts and attempts[-1]["outcome"] == "unreachable":
+            allowed = attempts[-1]["at"] + policy.visit_retry_interval
+            if at < allowed:
+                raise OutOfOrder(
+                    "followup.visit_retry_too_soon",
+                    f"the customer was last tried at {attempts[-1]['at'].isoformat()}: an unreachable customer "
+                    f"is tried again at least {_hours(policy.visit_retry_interval)} apart; the next attempt "
+                    f"counts from {allowed.isoformat()}",
+                    last_tried=attempts[-1]["at"].isoformat(),
+                    next_attempt=allowed.isoformat(),
+                    hours=f"{policy.visit_retry_interval.total_seconds() / 3600:g}",
+                )
+        attempt = len(attempts) + 1
         final = outcome != "unreachable" or attempt >= policy.max_visit_attempts
         if outcome == "unreachable" and final and not remarks:
             remarks = f"unreachable after {attempt} attempts (policy allows {policy.max_visit_attempts})"
@@ -321,3 +363,8 @@ class FollowUpCase(Aggregate):
         at: datetime,
     ) -> None:  # fmt: skip
         self.closed = {"at": at, "by": actor_id}
+
+
+def _hours(interval: timedelta) -> str:
+    hours = interval.total_seconds() / 3600
+    return f"{hours:g} hour{'' if hours == 1 else 's'}"

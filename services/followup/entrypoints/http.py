@@ -91,6 +91,9 @@ class CaseOut(BaseModel):
     visits: list[dict[str, Any]]
     waivers: dict[str, dict[str, Any]]
     closed: dict[str, Any] | None
+    reopened_closings: list[dict[str, Any]] = Field(
+        default_factory=list, description="Closings undone when a person judged the complaint valid after all."
+    )
 
 
 def create_app(

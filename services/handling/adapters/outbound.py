@@ -58,6 +58,10 @@ _SIMPLE: dict[type, tuple[type[IntegrationEvent], Any]] = {
         contracts.CommitmentMade,
         lambda e: contracts.CommitmentMadePayload(promise=e.promise, due_at=e.due_at),
     ),
+    Case.CommitmentKept: (
+        contracts.CommitmentKept,
+        lambda e: contracts.CommitmentKeptPayload(number=e.number, promise=e.promise, note=e.note),
+    ),
     Case.Reopened: (contracts.CaseReopened, lambda e: contracts.CaseReopenedPayload(reason=e.reason)),
 }
 
@@ -98,7 +102,7 @@ class CaseTranslator:
             return
         entry = _SIMPLE.get(type(domain_event))
         if entry is None:
-            return  # SeverityChanged and StoodDown stay private: triage published the re-grade or override
+            return  # SeverityChanged, StoodDown and StoodUp stay private: triage published the re-grade or override
         model, payload = entry
         causation = getattr(domain_event, "causation_id", None)
         message: BaseModel = model(

@@ -6,7 +6,7 @@ raises `OutOfOrder` and leaves the case as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -43,6 +43,7 @@ class Commitment:
 
     promise: str
     due_at: datetime
+    kept_at: datetime | None = None
 
 
 class Case(Aggregate):
@@ -264,6 +265,36 @@ class Case(Aggregate):
     def _committed(self, promise: str, due_at: datetime, actor_id: str, actor_role: str, at: datetime) -> None:
         self.commitments.append(Commitment(promise, due_at))
 
+    def keep_commitment(self, number: int, note: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        """The department says promise `number` (0: the first) was kept. A progress note does not keep
+        a promise; only this step (or a resolving result, in the SLA's reading) stops its clock."""
+        self._open(doing="keep a commitment")
+        if not 0 <= number < len(self.commitments):
+            raise OutOfOrder(
+                "handling.no_such_commitment",
+                f"there is no commitment {number}: this case has {len(self.commitments)}",
+                number=number,
+                commitments=len(self.commitments),
+            )
+        if self.commitments[number].kept_at is not None:
+            kept_at = self.commitments[number].kept_at
+            raise OutOfOrder(
+                "handling.commitment_already_kept",
+                f"commitment {number} was kept already at {kept_at}",
+                number=number,
+                kept_at=str(kept_at),
+            )
+        promise = self.commitments[number].promise
+        self._commitment_kept(
+            number=number, promise=promise, note=note, actor_id=actor_id, actor_role=actor_role, at=at
+        )
+
+    @event("CommitmentKept")
+    def _commitment_kept(
+        self, number: int, promise: str, note: str, actor_id: str, actor_role: str, at: datetime
+    ) -> None:
+        self.commitments[number] = replace(self.commitments[number], kept_at=at)
+
     # -- facts from other services -------------------------------------------------------------------
 
     def keep_severity(self, severity: str, causation_id: str, at: datetime) -> None:
@@ -285,6 +316,18 @@ class Case(Aggregate):
     def _stood_down(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> None:
         self.stage = Stage.STOOD_DOWN
         self.hand_over_to = None
+
+    def stand_up(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
+        """Judged valid again after it stood down: the department's case is owed again, from acceptance
+        (the SLA times the hand-over from that judgement, so the department accepts it anew)."""
+        if self.stage is not Stage.STOOD_DOWN:
+            return False
+        self._stood_up(reason=reason, causation_id=causation_id, actor_id=actor_id, actor_role=actor_role, at=at)
+        return True
+
+    @event("StoodUp")
+    def _stood_up(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.stage = Stage.OPENED
 
     def reopen(self, reason: str, visit_event_id: str, actor_id: str, actor_role: str, at: datetime) -> bool:
         """A dissatisfied return visit reopens a case with a result; anything else changes nothing."""

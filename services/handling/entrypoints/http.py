@@ -95,6 +95,10 @@ class ProgressIn(Body):
     message: str = Field(min_length=1, max_length=2000)
 
 
+class CommitmentKeptIn(Body):
+    note: str = Field(min_length=1, max_length=4000, description="How the promise was kept.")
+
+
 class CommitmentIn(Body):
     promise: str = Field(min_length=1, max_length=2000)
     due_at: Instant = Field(description="In the future, at most HANDLING_COMMITMENT_HORIZON_DAYS (90) days ahead.")
@@ -290,6 +294,22 @@ def create_app(
             complaint_id,
             DEPARTMENT_ROLES,
             lambda c, p: c.commit_to(body.promise, body.due_at, p.actor_id, p.role, now),
+        )
+
+    @api.post("/cases/{complaint_id}/commitments/{number}/kept", response_model=CaseOut, responses=CASE_RESPONSES)
+    def keep_commitment(
+        complaint_id: UUID, number: int, body: CommitmentKeptIn, principal: CurrentPrincipal, request: Request
+    ) -> CaseOut:
+        """The department says promise `number` (0: the first) was kept, with how: the SLA stops its clock
+        (met, or breached if after the promised time). A progress note does not keep a promise. 409 when
+        there is no such promise or it was kept already."""
+        now = clock()
+        return perform(
+            request,
+            principal,
+            complaint_id,
+            DEPARTMENT_ROLES,
+            lambda c, p: c.keep_commitment(number, body.note, p.actor_id, p.role, now),
         )
 
     return api

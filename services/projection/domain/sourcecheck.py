@@ -45,7 +45,12 @@ def followup_differences(view: ComplaintView, case: Mapping[str, Any] | None) ->
     """What the read side says of `view`'s reply and return visit that follow-up's own `case` does not
     (None: follow-up has no case for the complaint)."""
     cycle = int(case["cycle"]) if case is not None else 0
-    replies = [r for r in (case or {}).get("replies", []) if int(r["cycle"]) == cycle]
+    # An explanation answers an invalid complaint only: one judged valid later owes its result's reply.
+    replies = [
+        r
+        for r in (case or {}).get("replies", [])
+        if int(r["cycle"]) == cycle and (view.invalid or not r.get("explanation_only"))
+    ]
     visits = [v for v in (case or {}).get("visits", []) if int(v["cycle"]) == cycle and v["final"]]
     pairs: list[tuple[str, Any, Any]] = [
         ("cycle", view.reopened, cycle),

@@ -248,6 +248,7 @@ class ComplaintView:
     result_at: datetime | None = None
     resolved: bool | None = None
     replied_at: datetime | None = None
+    replied_with_explanation: bool = False  # the reply was an invalid complaint's polite explanation
     visited_at: datetime | None = None
     visit_outcome: str | None = None
     satisfaction: int | None = None
@@ -371,7 +372,9 @@ class ComplaintView:
             self.resolved = None
             self.closed_at = None  # the new cycle's clocks (kind#cycle) time it afresh
         elif kind == "CustomerReplied":
-            self.replied_at = self.replied_at or when(p["replied_at"])
+            if self.replied_at is None:
+                self.replied_at = when(p["replied_at"])
+                self.replied_with_explanation = bool(p.get("explanation_only"))
         elif kind == "ReturnVisitMade":
             self.visits.append({"outcome": p["outcome"], "satisfaction": p.get("satisfaction")})
             if p.get("satisfaction") is not None:
@@ -383,6 +386,12 @@ class ComplaintView:
             self.waivers[p["step"]] = p["reason"]
         elif kind == "CaseClosed":
             self.closed_at = r.occurred_at
+        elif kind == "ComplaintReopened":
+            # Closed as invalid, then judged valid by a person (follow-up's word): open again. The
+            # explanation was not the result's reply; handling, result, reply and visit are owed.
+            self.closed_at = None
+            if self.replied_with_explanation:
+                self.replied_at, self.replied_with_explanation = None, False
         elif kind == "WaiverWithdrawn":
             self.waivers.pop(p["step"], None)
         elif kind in ("ClockStarted", "ExtensionDecided", "ClockStopped", "ClockSuperseded"):
@@ -619,7 +628,11 @@ class ComplaintView:
         return self._judge("result", now, self.result_at)
 
     def _reply(self, now: datetime, policy: Policy) -> Check:
-        return self._judge("reply", now, self.replied_at)
+        check = self._judge("reply", now, self.replied_at)
+        if check.status == "not-applicable" and not self.invalid and self.result_at is None:
+            # Judged valid after its explanation was replied: the reply owed now is the result's.
+            return Check("reply", "waiting", note="valid: the reply follows the result")
+        return check
 
     def _return_visit(self, now: datetime, policy: Policy) -> Check:
         if self.invalid and self.visited_at is None and "return-visit" not in self.waivers:
@@ -697,9 +710,11 @@ def summary_of(r: Received) -> str:
         "SolutionCarriedOut": lambda: "solution carried out",
         "ProgressReported": lambda: "progress told to the customer",
         "CommitmentMade": lambda: f"a time promised to the customer: {p['due_at']}",
+        "CommitmentKept": lambda: f"promise {p['number']} kept",
         "CaseReopened": lambda: "case reopened",
         "ReturnVisitScheduled": lambda: f"return visit due {p['due_at']}",
         "CaseClosed": lambda: "case closed",
+        "ComplaintReopened": lambda: f"case reopened: {p['reason']}",
         "DeadlineWarning": lambda: f"{_clock(p)} deadline warning: {round(p['fraction'] * 100)}% of the time used",
         "ExtensionRequested": lambda: f"{p['clock']} extension asked for until {p['until']}",
         "RegradeRequested": lambda: f"re-grade to {p['severity']} asked for ({p['criterion']})",

@@ -19,6 +19,7 @@ from shared.contracts import IntegrationEvent
 from shared.contracts.directory import OfficeChanged
 from shared.contracts.followup import (
     CaseClosed,
+    ComplaintReopened,
     CustomerReplied,
     ReturnVisitMade,
     StepWaived,
@@ -28,6 +29,7 @@ from shared.contracts.followup import (
 from shared.contracts.handling import (
     CaseAccepted,
     CaseReopened,
+    CommitmentKept,
     CommitmentMade,
     HandOverAccepted,
     HandOverRequested,
@@ -70,6 +72,8 @@ def clock_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
                 message.occurred_at,
                 {"due_at": message.payload.due_at, "promise": message.payload.promise},
             )
+        case CommitmentKept():
+            return "commitment-kept", message.occurred_at, {"number": message.payload.number}
         case CaseReopened():
             return "reopened", message.occurred_at, {}
         case CustomerReplied():
@@ -83,7 +87,7 @@ def clock_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
 
 def _judgement_or_hand_over_fact(message: Any) -> tuple[str, Any, dict[str, Any]] | None:
     """Facts that supersede clocks or start a hop's own: a person's override of validity or severity,
-    a hand-over requested and accepted, a waiver (or its withdrawal), the case closed."""
+    a hand-over requested and accepted, a waiver (or its withdrawal), the case closed (or opened again)."""
     match message:
         case TriageDecisionOverridden() if message.payload.aspect in ("validity", "severity"):
             return "overridden", message.occurred_at, {"aspect": message.payload.aspect, "value": message.payload.value}
@@ -101,6 +105,8 @@ def _judgement_or_hand_over_fact(message: Any) -> tuple[str, Any, dict[str, Any]
             )
         case CaseClosed():
             return "closed", message.occurred_at, {}
+        case ComplaintReopened():
+            return "unclosed", message.occurred_at, {}
     return None
 
 
@@ -151,6 +157,7 @@ class ClockFacts(Inbound):
             HandOverAccepted,
             ProgressReported,
             CommitmentMade,
+            CommitmentKept,
             ResultRecorded,
             CaseReopened,
             CustomerReplied,
@@ -158,6 +165,7 @@ class ClockFacts(Inbound):
             StepWaived,
             WaiverWithdrawn,
             CaseClosed,
+            ComplaintReopened,
         ),
         note,
     )

@@ -42,11 +42,13 @@ FACTS = (
     "result",
     "progress",
     "commitment",
+    "commitment-kept",
     "reopened",
     "replied",
     "visited",
     "waived",
     "closed",
+    "unclosed",
 )
 
 
@@ -136,7 +138,7 @@ class ComplaintClocks(Aggregate):
 
     @property
     def closed(self) -> bool:
-        return bool(self.facts.get("closed"))
+        return self._state().closed  # closed, unless a later judgement opened it again
 
     @property
     def resolved(self) -> bool:

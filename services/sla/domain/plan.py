@@ -5,8 +5,9 @@ so, its end. A clock ends in one of two ways:
 
 - **stopped** by the fact it waits for (an acceptance, a result, a reply, a visit) — met or breached;
 - **superseded** when it no longer applies: a re-grade, an override of validity or severity, a waiver,
-  or the case being closed. A superseded clock keeps what it already was: if its deadline had passed,
-  it is on record as breached.
+  or the case being closed (until follow-up opens a case closed as invalid again, when a person judges
+  it valid: the valid complaint's clocks then start at that override). A superseded clock keeps what it
+  already was: if its deadline had passed, it is on record as breached.
 
 When a clock is superseded, the clock that now applies starts as a new generation. The start instants
 (documented per rule in the SLA README):
@@ -83,7 +84,7 @@ class State:
 class Change:
     at: datetime
     cause_id: str | None
-    what: str  # 'triaged' | 'regraded' | 'overridden' | 'waived' | 'closed'
+    what: str  # 'triaged' | 'regraded' | 'overridden' | 'waived' | 'closed' | 'unclosed'
     data: Fact
 
 
@@ -120,10 +121,13 @@ class Timeline:
         for f in facts_of(facts, "waived"):
             if f.get("step") == "return-visit":
                 changes.append(Change(f["at"], f["cause_id"], "waived", f))
-        for f in facts_of(facts, "closed")[:1]:
+        for f in facts_of(facts, "closed"):
             changes.append(Change(f["at"], f["cause_id"], "closed", f))
+        # Follow-up opens a case closed as invalid again when a person judges it valid (at the override).
+        for f in facts_of(facts, "unclosed"):
+            changes.append(Change(f["at"], f["cause_id"], "unclosed", f))
         # Triage's judgement first among changes of one instant (an override amends it, never precedes it).
-        order = {"triaged": 0, "regraded": 1, "overridden": 2, "waived": 3, "closed": 4}
+        order = {"triaged": 0, "regraded": 1, "overridden": 2, "waived": 3, "closed": 4, "unclosed": 5}
         self.changes = sorted(changes, key=lambda c: (c.at, order[c.what]))
         self.triaged = bool(triaged)
 
@@ -178,6 +182,8 @@ def _apply(state: State, change: Change) -> State:
         return State(state.validity, Severity(d["value"]), state.return_visit_waived, state.closed)
     if change.what == "waived":
         return State(state.validity, state.severity, not d.get("withdrawn", False), state.closed)
+    if change.what == "unclosed":
+        return State(state.validity, state.severity, state.return_visit_waived, False)
     return State(state.validity, state.severity, state.return_visit_waived, True)
 
 
@@ -337,11 +343,16 @@ def plan(facts: Facts, policy: SlaPolicy) -> list[Target]:
         )  # fmt: skip
 
     # -- times promised to the customer -----------------------------------------------------------------
+    # A promise is kept when the department says so (CommitmentKept names it) or the problem is resolved
+    # (a resolving result); a progress note tells the customer how it goes, it does not keep the promise.
     for n, commitment in enumerate(facts_of(facts, "commitment")):
+        kept = [f for f in facts_of(facts, "commitment-kept") if f.get("number") == n]
+        resolving = [r for r in results if r.get("resolved") and r["at"] >= commitment["at"]]
+        ends = _sorted(kept[:1] + resolving[:1])
         add(
             f"commitment#{n}", ClockKind.COMMITMENT, 0, commitment["at"], None, commitment["due_at"],
             f"a time promised to the customer: {commitment['promise']}", policy.rule("commitment"),
-            commitment["cause_id"], first_at_or_after(commitment["at"], "progress", "result"),
+            commitment["cause_id"], ends[0] if ends else None,
             lambda s: not s.closed,
         )  # fmt: skip
     return targets

@@ -74,6 +74,7 @@
       ReturnVisitScheduled: () => fmt(_("return visit due %(due)s"), { due: time(p.due_at) }),
       ReturnVisitMade: () => fmt(_("return visit %(n)s: %(outcome)s"), { n: p.attempt, outcome: pick(OUTCOMES, p.outcome) }),
       CaseClosed: () => _("case closed"),
+      ComplaintReopened: () => _("case reopened"),
       StepWaived: () => fmt(_("%(step)s waived"), { step: pick(STEPS, p.step) }),
       WaiverWithdrawn: () => fmt(_("waiver of the %(step)s withdrawn"), { step: pick(STEPS, p.step) }),
       ClockStarted: () => fmt(_("%(clock)s: clock started, due %(due)s"), { clock, due: time(p.deadline) }),
