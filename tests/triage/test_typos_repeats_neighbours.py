@@ -154,3 +154,10 @@ def test_our_own_noise_is_not_a_neighbours_nuisance() -> None:
     j = judged("the pump room under my flat is so noisy every night that we can't sleep")
     assert "a neighbour's nuisance" not in j.explanations["validity"].reason
     assert j.business_area != "other"
+
+
+def test_downstairs_as_a_place_is_no_neighbour() -> None:
+    """喺樓下 / 在楼下 is where something happens (at the foot of the block), not the flat below."""
+    j = judged("垃圾車每晚喺樓下嘈足半個鐘，啲老人家瞓唔到")
+    assert "a neighbour's nuisance" not in j.explanations["validity"].reason
+    assert j.business_area == "sanitation"

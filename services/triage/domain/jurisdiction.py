@@ -229,12 +229,16 @@ def _dealings(
     return found
 
 
+_AT = frozenset({"在", "喺"})
+
+
 def neighbour_nuisances(text: Text, rules: Rules) -> list[Hit]:
     """A neighbour named as doing something and a nuisance the house rules govern (`governed`) in one
     clause or the next, with none of our people in the nuisance's clause: "the flat above plays
     mahjong till 3am", 樓上成晚拖櫈仔好嘈, 隔壁邻居吵得我睡不着."""
     governed = rules.validity_reading.get("governed")
-    named = neighbours(text, rules)
+    # 在/喺 before 楼上/楼下 makes it a place ("垃圾車每晚喺樓下嘈": at the foot of the block), no neighbour
+    named = [n for n in neighbours(text, rules) if n.first == 0 or text.tokens[n.first - 1].form not in _AT]
     if governed is None or not named:
         return []
     ours = {text.tokens[o.first].clause for o in counting(rules.validity["our_people"].hits(text))}

@@ -40,14 +40,15 @@ class Speller:
     def __init__(self, lexicon: Iterable[str]) -> None:
         self.lexicon = frozenset(w for w in lexicon if w.isascii() and w.isalpha() and len(w) >= _SHORTEST - 1)
         self._frequency = english_words()
-        self._known = self._frequency.keys() | self.lexicon
         self._index = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         for word in self.lexicon:
             self._index.create_dictionary_entry(word, 1)
         self.correct = lru_cache(maxsize=16384)(self._correct)
 
     def _correct(self, word: str) -> str | None:
-        if len(word) < _SHORTEST or not word.isascii() or not word.isalpha() or word in self._known:
+        if len(word) < _SHORTEST or not word.isascii() or not word.isalpha():
+            return None
+        if word in self._frequency or word in self.lexicon:  # a correct word is never changed
             return None
         reach = 2 if len(word) >= _LONG else 1
         found = self._index.lookup(word, Verbosity.CLOSEST, max_edit_distance=reach)
