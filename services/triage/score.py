@@ -407,7 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         if fresh and len(fresh) < len(judged):
             print(
                 "\n".join(
-                    flag_lines(f"never tuned ({', '.join(NEVER_TUNED)})", flag_report(scored(c, j) for c, j in fresh))
+                    flag_lines(
+                        f"never tuned ({', '.join(s for s in NEVER_TUNED if any(c.split == s for c, _ in fresh))})",
+                        flag_report(scored(c, j) for c, j in fresh),
+                    )
                 )
             )
         for split in sorted({c.split for c, _ in judged}):
