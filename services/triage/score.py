@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|train2|holdout|holdout2..holdout18|all] [--rules rules.toml] [--misses]
+    python -m services.triage.score [--split dev|train2|holdout|holdout2..holdout19|all] [--rules rules.toml] [--misses]
                                     [--model off|on] [--by-split] [--flags] [--calibrate]
 
 With `--model on` the reading model supports the rules (second_reading), and it is scored honestly:
@@ -64,6 +64,7 @@ SPLITS = (
     "holdout16",
     "holdout17",
     "holdout18",
+    "holdout19",
     "all",
 )
 # Splits no round tuned the rules on (holdout7 was tuned for severity in round 12; kept for comparison).
@@ -78,6 +79,7 @@ NEVER_TUNED = (
     "holdout16",
     "holdout17",
     "holdout18",
+    "holdout19",
 )  # round 13 studied holdout7, 8 and 10
 # Which review reasons speak of which label (the criterion is severity's).
 FLAG_PREFIXES = {
@@ -96,6 +98,11 @@ class Case:
     split: str
     form: dict[str, Any]
     labels: dict[str, str | None]
+
+
+# Splits kept sealed for one deliberate look after a change meant to generalise: read only when named
+# (`--split holdout18`), never as training text or inside `--split all`.
+SEALED = ("holdout18",)
 
 
 def load(corpus: Path = CORPUS) -> list[Case]:
@@ -338,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true", help="measure the calibrated confidence (all splits)")
     args = parser.parse_args(argv)
     rules = Rules(1, load_rules_file(args.rules))
-    everything = load()
+    everything = [c for c in load() if c.split not in SEALED or c.split == args.split]
     cases = [c for c in everything if args.split in ("all", c.split)]
     if args.calibrate:
         print("\n".join(calibration_report(read_leaving_out(everything, everything, rules), rules)))
@@ -400,7 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         if fresh and len(fresh) < len(judged):
             print(
                 "\n".join(
-                    flag_lines(f"never tuned ({', '.join(NEVER_TUNED)})", flag_report(scored(c, j) for c, j in fresh))
+                    flag_lines(
+                        f"never tuned ({', '.join(s for s in NEVER_TUNED if any(c.split == s for c, _ in fresh))})",
+                        flag_report(scored(c, j) for c, j in fresh),
+                    )
                 )
             )
         for split in sorted({c.split for c, _ in judged}):

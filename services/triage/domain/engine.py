@@ -14,7 +14,7 @@ from typing import Any
 
 from .asking import Request, enquiries, grievances, procedure_questions, reported, requests, shouted
 from .evidence import Hit, Muting, _asked_clauses, clear_of, counting, quote, score, tokens_of
-from .jurisdiction import read_jurisdiction
+from .jurisdiction import neighbour_nuisances, read_jurisdiction
 from .labels import Explained, Label, margin, ranked
 from .neighbours import neighbours
 from .rules import Rules, normalise_text
@@ -83,6 +83,7 @@ def read(form: dict[str, Any], rules: Rules) -> Text:
         rules.cantonese,
         rules.abbreviations,
         rules.compounds,
+        rules.speller.correct,
     )
 
 
@@ -140,6 +141,11 @@ def judge_validity(text: Text, rules: Rules, muting: Muting) -> Label:
     against = out_score + assisted_score
     confidence = 0.9 if against == 0 else margin(duty_score, against)
     why = "valid: nothing places it outside the company's duty or with another unit"
+    if reading.nuisances and not against:
+        why = (
+            f"valid: a neighbour's nuisance the house rules govern ({quote(reading.nuisances)}): "
+            "the office can remind the neighbour of the rules"
+        )
     if against:
         against_hits = (outside[0][1] if outside else []) + assisted
         why = f"valid: the company's own duty ({quote(duty)}) outweighs {quote(against_hits)}"
@@ -479,14 +485,23 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     category, area = judge_category(text, rules, failed)
     if validity.value == "invalid":
         area = _not_ours(area, rules)
+    # A neighbour's nuisance (the flat above, 樓上, 隔籬 with noise, 嘈, mahjong at night) with no failure of
+    # ours outside its clauses is the neighbour's matter: no area of ours unless our rules govern it
+    # (a fit-out), whatever its words name ("drags furniture" is no lobby furniture).
+    nuisances = neighbour_nuisances(text, rules) if validity.value == "valid" else []
+    if nuisances:
+        near = {text.tokens[i].clause for h in nuisances for i in range(h.first, h.last)}
+        if all(text.tokens[f.first].clause in near for f in counting(failed)):
+            area = _a_neighbours_matter(text, area, rules)
     topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
-    # Who acts: a neighbour named, and nothing of ours (no business area, no duty of ours): what
-    # they do is no failure of ours ("the upstairs neighbour skips rope at midnight, we can't sleep").
+    # Who acts: a neighbour named, and nothing of ours (no business area, no duty of ours, or only the
+    # neighbour's nuisance): what they do is no failure of ours ("the upstairs neighbour skips rope at
+    # midnight, we can't sleep").
     theirs = (
         topic is None
         and validity.value == "valid"
         and bool(neighbours(text, rules))
-        and not counting(rules.validity["duty"].hits(text))
+        and (not counting(rules.validity["duty"].hits(text)) or bool(nuisances))
     )
     if theirs:
         failed = []

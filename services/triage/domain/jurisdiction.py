@@ -23,6 +23,11 @@ but owners name the street and the government for many reasons. The clause says 
   dealing (`dealings`: borrowed, owes, insulted, 借, 欠, 罵) in one clause or the next, with none of
   our people in that clause and no nuisance our house rules govern (`governed`: noise, dripping, a
   fit-out, a dog) anywhere, is a dispute between residents that no estate rule governs.
+- **Whose act: a neighbour's nuisance.** A neighbour named as doing something (`neighbours.neighbours`:
+  the flat above, 樓上, 隔籬, 邻居) and a nuisance the house rules govern (`governed`: noise, 嘈, 吵, 噪音,
+  mahjong at night, a dog) in one clause or the next, none of our people there, is the neighbour's
+  doing: valid, as the office can remind them of the rules (the labelling guide, rule 9), and said so
+  in the reason; no business area of ours and no failure of ours (`engine.judge`).
 Pure: reads the text's tokens and the rules' phrase lists."""
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .evidence import Hit, Muting, PhraseList, counting
+from .neighbours import neighbours
 from .rules import Rules
 from .text import Text
 from .where import beyond_the_estate
@@ -47,6 +53,7 @@ class Jurisdiction:
     reported: list[Hit]  # outside bodies that only speak or require: not the matter's owner
     dealings: list[Hit]  # a neighbour's private dealing: a dispute between residents
     trade: list[Hit]  # a business's own trade with the customer (a shop's prices, a restaurant's orders)
+    nuisances: list[Hit]  # a neighbour's nuisance the house rules govern: valid, the neighbour's doing
     set_aside: list[str]  # place words not counted, and why, in the complaint's words
     in_places: list[Hit]  # bodies inside a place word set aside (小巴 in 小巴站): they name the place only
 
@@ -83,6 +90,7 @@ def read_jurisdiction(text: Text, rules: Rules, muting: Muting) -> Jurisdiction:
         reported=_reported(text, bodies, lists, named_ours),
         dealings=_dealings(text, lists.get("dealings", empty), lists.get("governed", empty), ours, rules.neighbour),
         trade=_trade(text, lists, ours, rules),
+        nuisances=neighbour_nuisances(text, rules),
         set_aside=[note for _, note in set_aside],
         in_places=in_places,
     )
@@ -218,4 +226,27 @@ def _dealings(
         if near:
             first, last = min(near[0].first, act.first), max(near[0].last, act.last)
             found.append(Hit("a neighbour's private dealing", f"{near[0].words} … {act.words}", 1.0, first, last))
+    return found
+
+
+_AT = frozenset({"在", "喺"})
+
+
+def neighbour_nuisances(text: Text, rules: Rules) -> list[Hit]:
+    """A neighbour named as doing something and a nuisance the house rules govern (`governed`) in one
+    clause or the next, with none of our people in the nuisance's clause: "the flat above plays
+    mahjong till 3am", 樓上成晚拖櫈仔好嘈, 隔壁邻居吵得我睡不着."""
+    governed = rules.validity_reading.get("governed")
+    # 在/喺 before 楼上/楼下 makes it a place ("垃圾車每晚喺樓下嘈": at the foot of the block), no neighbour
+    named = [n for n in neighbours(text, rules) if n.first == 0 or text.tokens[n.first - 1].form not in _AT]
+    if governed is None or not named:
+        return []
+    ours = {text.tokens[o.first].clause for o in counting(rules.validity["our_people"].hits(text))}
+    found = []
+    for g in counting(governed.hits(text)):
+        clause = text.tokens[g.first].clause
+        near = [n for n in named if 0 <= clause - text.tokens[n.first].clause <= 1]
+        if near and clause not in ours:
+            first, last = min(near[0].first, g.first), max(near[0].last, g.last)
+            found.append(Hit("a neighbour's nuisance", f"{near[0].words} … {g.words}", 1.0, first, last))
     return found

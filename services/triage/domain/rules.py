@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .evidence import Cues, PhraseList
+from .spelling import Speller
 from .text import phrase_tokens
 
 BUNDLED_RULES = Path(__file__).resolve().parents[1] / "rules.toml"
@@ -35,6 +36,21 @@ def fingerprint(data: dict[str, Any]) -> str:
 def normalise_text(text: str) -> str:
     """Lower-cased, without pinyin glosses (addresses; complaint texts go through `text.Text`)."""
     return _PINYIN_GLOSS.sub("", text.lower())
+
+
+def _english_words(data: Any) -> set[str]:
+    """Every English word written in the rules' phrases (the strings in their lists, and the words
+    the abbreviations stand for), lower-cased."""
+    if isinstance(data, dict):
+        return {w for key, value in data.items() if key != "cantonese" for w in _english_words(value)}
+    if isinstance(data, list):
+        return {w for item in data for w in _english_words(item)}
+    if isinstance(data, str):
+        return set(_ENGLISH_WORD.findall(data.lower()))
+    return set()
+
+
+_ENGLISH_WORD = re.compile(r"[a-z]+")
 
 
 # The lists each major criterion is judged by (engine.judge_severity).
@@ -153,6 +169,12 @@ class Rules:
     def abbreviations(self) -> tuple[tuple[str, str], ...]:
         """English words as typed in a hurry and the word they stand for (`[text.abbreviations]`)."""
         return tuple((k.lower(), str(v).lower()) for k, v in self.data.get("text", {}).get("abbreviations", {}).items())
+
+    @cached_property
+    def speller(self) -> Speller:
+        """Typos read as the rules' own English words (`domain/spelling.py`): the lexicon is every
+        English word written in a phrase of the rules, and the words the abbreviations stand for."""
+        return Speller(_english_words(self.data))
 
     @cached_property
     def compounds(self) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from .evidence import (
     weekdays_spanned,
 )
 from .labels import Explained, Label, ranked
+from .numerals import NUMERAL_CHARS
 from .rules import Rules
 from .text import Text
 
@@ -513,6 +514,38 @@ def repeats_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
     return found
 
 
+_FIRST_REPEAT = frozenset({"second", "2nd", "第二", "第2"})
+
+
+def raised_repeatedly(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """Raised repeatedly, by count: three or more occasions ("rang 3 times", 找了物业三次, 打咗三次) or
+    a third or later one ("the third call", 第三回), read where `[severity.important] repeated-failure`
+    is decided (with a failure described). Twice is a repeat (criterion 1 with a promise), not yet
+    "repeatedly"."""
+    found = [
+        Hit("counted repeat", text.quote(_number_start(text, h.first), h.last), 1.0, h.first, h.last)
+        for h in counting(rule["occasions"].hits(text))
+        if (count_before(text, h.first) or 0) >= 3
+    ]
+    occasions = rule["occasion"].hits(text)
+    for o in counting(rule["ordinal"].hits(text)):
+        if o.phrase in _FIRST_REPEAT:
+            continue
+        after = [n for n in occasions if o.last <= n.first <= o.last + 1]
+        if after:
+            found.append(Hit("counted repeat", text.quote(o.first, after[0].last), 1.0, o.first, after[0].last))
+    return found
+
+
+def _number_start(text: Text, first: int) -> int:
+    """Where the count before token `first` starts (三 of 三次, 3 of "3 times", "three" of "three
+    times"), so the reason quotes the count and not only 次."""
+    start = first
+    while start > 0 and (text.tokens[start - 1].word.isdigit() or text.tokens[start - 1].form in NUMERAL_CHARS):
+        start -= 1
+    return start if start < first else max(first - 1, 0)
+
+
 def _trapped(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     """Someone shut in where people are carried (`[severity.trapped]`: stuck, 卡在, 被困, with a lift
     and someone (`who`) in its clause or the one before): normal use seriously affected, at the least."""
@@ -674,8 +707,11 @@ def judge_severity(
         if theirs and name == "seriously-affects":
             continue
         hits = phrases.hits(text, muting)
+        if name == "repeated-failure":
+            hits = hits + raised_repeatedly(text, promise_rule)
+        # raised again and again about a failure, or about what is still unresolved (找了物业好几次都没人处理)
         if name == "repeated-failure" and (
-            not counting(failed) or any(c == "major.promised-service-repeated" for c, _ in found)
+            not (counting(failed) or unresolved) or any(c == "major.promised-service-repeated" for c, _ in found)
         ):
             continue
         if counting(hits):

@@ -19,6 +19,7 @@ Each token keeps its span in the original text, so a decision quotes the complai
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -80,10 +81,11 @@ class Text:
         cantonese: tuple[tuple[str, str], ...] = (),
         abbreviations: tuple[tuple[str, str], ...] = (),
         compounds: tuple[str, ...] = (),
+        spell: Callable[[str], str | None] | None = None,
     ) -> None:
         self.original = original
         normal, origin = _rewrite(original, cantonese)
-        self.tokens = _tokenise(normal, origin, dict(abbreviations))
+        self.tokens = _tokenise(normal, origin, dict(abbreviations), spell)
         self._joined, self._token_at = _join([t.form for t in self.tokens])
         self._exact: tuple[str, dict[int, int]] | None = None
         self.forms = frozenset(t.form for t in self.tokens) | frozenset(t.word for t in self.tokens)
@@ -194,7 +196,12 @@ def _alternation(written: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in sorted(written, key=len, reverse=True)))
 
 
-def _tokenise(normal: str, origin: list[tuple[int, int]], abbreviations: dict[str, str] | None = None) -> list[Token]:
+def _tokenise(
+    normal: str,
+    origin: list[tuple[int, int]],
+    abbreviations: dict[str, str] | None = None,
+    spell: Callable[[str], str | None] | None = None,
+) -> list[Token]:
     tokens: list[Token] = []
     clause = 0
     for m in _TOKEN.finditer(normal):
@@ -214,6 +221,9 @@ def _tokenise(normal: str, origin: list[tuple[int, int]], abbreviations: dict[st
                 word = word[:-2] + "n't"
             # SMS-style words read as the word they stand for ("pls", "ur", "mgmt"): spelling, not vocabulary
             word = (abbreviations or {}).get(word, word)
+            # a typo of a rules' word is read as that word ("lfit", "insde"; `domain/spelling.py`); the
+            # token keeps the owner's span, so quotes stay in their spelling
+            word = (spell and spell(word)) or word
             tokens.append(Token(stem(word), word, start, end, clause, False))
     return tokens
 
