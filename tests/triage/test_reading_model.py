@@ -13,7 +13,7 @@ from services.triage.domain.engine import SEVERITY_ORDER, History, Judgement, ju
 from services.triage.domain.reading_model import Example, ReadingModel, corpus_identity, train
 from services.triage.domain.rules import Rules, load_rules_file
 from services.triage.domain.second_reading import DISAGREE, second_reading
-from services.triage.score import corpus_model, examples, load
+from services.triage.score import SEALED, corpus_model, examples, load, training_examples
 
 RULES = Rules(3, load_rules_file())
 
@@ -34,10 +34,17 @@ def both(description: str, model: ReadingModel, obj: str = "-") -> tuple[Judgeme
 
 
 def test_two_trainings_on_the_corpus_are_the_same_model(model: ReadingModel) -> None:
-    again = train(examples(load()))  # a second training (corpus_model is cached a process)
+    again = train(training_examples())  # a second training (corpus_model is cached a process)
     assert again is not model and again.identity == model.identity
     for text in ("the lift is broken again", "垃圾房好臭", "保安態度好差,我好嬲", "请问管理费怎么交?"):
         assert again.read(form(text)) == model.read(form(text))
+
+
+def test_the_model_that_runs_never_learns_from_the_sealed_split(model: ReadingModel) -> None:
+    sealed = [c for c in load() if c.split in SEALED]
+    assert sealed, "the sealed split is in the corpus"
+    assert {e.id for e in training_examples()}.isdisjoint(c.id for c in sealed)
+    assert model.identity == corpus_identity(training_examples()) != corpus_identity(examples(load()))
 
 
 def test_the_order_of_the_examples_changes_nothing() -> None:

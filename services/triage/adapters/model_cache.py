@@ -22,7 +22,7 @@ import sklearn
 
 from ..domain import reading_model, script
 from ..domain.reading_model import ReadingModel, corpus_identity
-from ..score import corpus_model, examples, load
+from ..score import corpus_model, training_examples
 
 
 def cached_reading_model(folder: Path) -> ReadingModel:
@@ -30,7 +30,7 @@ def cached_reading_model(folder: Path) -> ReadingModel:
     trained now (and kept there for the next start)."""
     if corpus_model.cache_info().currsize:  # trained in this process already (tests build many apps)
         return corpus_model()
-    identity = corpus_identity(examples(load()))
+    identity = corpus_identity(training_examples())
     name = f"triage-reading-model-{identity}-code-{code_digest()}-sklearn-{sklearn.__version__}.pickle"
     path = folder / "cache" / name
     with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
