@@ -20,6 +20,7 @@ from .adapters.services import Credential, ServiceError, Services
 from .domain import public_status
 from .domain.forms import (
     CLOCK_KEY,
+    COMMITMENT_NUMBER,
     FORMS,
     TRIAGE_ASPECTS,
     FormProblem,
@@ -303,6 +304,11 @@ class DeskApplication:
             if not CLOCK_KEY.match(key):
                 raise FormProblem("clock", "is not one of the choices")
             path = path.replace("{clock}", quote(key, safe=""))
+        if "{commitment}" in path:
+            number = data.get("commitment", "")
+            if not COMMITMENT_NUMBER.match(number):
+                raise FormProblem("commitment", "is not one of the choices")
+            path = path.replace("{commitment}", number)
         return await self.services.post(form.service, path, who, form.body(data, current_zone(self.zone)))  # type: ignore[arg-type]
 
     async def hotline_call(self, who: Credential, data: dict[str, str]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ FIELDS = {
     "result": N_("Result"),
     "message": N_("Message"),
     "promise": N_("Promise"),
+    "commitment": N_("Promise"),
     "outcome": N_("Outcome"),
     "satisfaction": N_("Satisfaction (1-5; none when unreachable)"),
     "remarks": N_("Remarks"),

@@ -92,6 +92,8 @@ FORMS: dict[str, Form] = {
     "result": Form(Action.HANDLE, "handling", f"{H}/result", ("result", "resolved"), booleans=("resolved",)),
     "progress": Form(Action.HANDLE, "handling", f"{H}/progress", ("message",)),
     "commitment": Form(Action.HANDLE, "handling", f"{H}/commitments", ("promise", "due_at"), instants=("due_at",)),
+    # a promise kept, with how (the promise chosen in the form: its number on the case, 0 the first)
+    "commitment-kept": Form(Action.HANDLE, "handling", f"{H}/commitments/{{commitment}}/kept", ("note",)),
     # follow-up: the reply, return visits, the close
     "reply": Form(Action.REPLY, "followup", f"{F}/reply", ("channel", "summary")),
     "visit": Form(
@@ -112,6 +114,7 @@ FORMS: dict[str, Form] = {
     ),
 }
 CLOCK_KEY = re.compile(r"^[a-z][a-z-]*#\d+$")  # the SLA's clock keys: kind#cycle
+COMMITMENT_NUMBER = re.compile(r"^\d{1,4}$")  # a promise's number on its case
 
 
 @dataclass(frozen=True)
