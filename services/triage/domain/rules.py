@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .evidence import Cues, PhraseList
-from .spelling import Speller
+from .spelling import Speller, speller_of
 from .text import phrase_tokens
 
 BUNDLED_RULES = Path(__file__).resolve().parents[1] / "rules.toml"
@@ -174,7 +174,7 @@ class Rules:
     def speller(self) -> Speller:
         """Typos read as the rules' own English words (`domain/spelling.py`): the lexicon is every
         English word written in a phrase of the rules, and the words the abbreviations stand for."""
-        return Speller(_english_words(self.data))
+        return speller_of(frozenset(_english_words(self.data)))
 
     @cached_property
     def compounds(self) -> tuple[str, ...]:
