@@ -69,6 +69,7 @@
       ResultRecorded: () => (p.resolved ? _("result recorded: resolved") : _("result recorded: not resolved")),
       ProgressReported: () => _("progress told to the customer"),
       CommitmentMade: () => fmt(_("a time promised to the customer: %(due)s"), { due: time(p.due_at) }),
+      CommitmentKept: () => _("a promise to the customer kept"),
       CaseReopened: () => _("case reopened"),
       CustomerReplied: () => fmt(_("replied to the customer by %(channel)s"), { channel: word(p.channel) }),
       ReturnVisitScheduled: () => fmt(_("return visit due %(due)s"), { due: time(p.due_at) }),
