@@ -59,6 +59,7 @@ RefusalCode = Literal[
     "triage.unknown_aspect",
     "triage.value_not_allowed",
     "triage.routing_needs_department",
+    "triage.unknown_department",
     "triage.rules_number_out_of_range",
     "triage.rules_unusable",
     "triage.rules_vocabulary",
@@ -195,6 +196,9 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
     "triage.value_not_allowed": ("The value is not one the aspect takes (422); `allowed` lists them (for a "
                                  "category, an example).", ("aspect", "value", "allowed")),
     "triage.routing_needs_department": ("A routing names a department (422).", ()),
+    "triage.unknown_department": ("A routing override names no department the rules in force route to for the "
+                                  "office (422); `departments` lists their codes (each also taken by its word in "
+                                  "English, Traditional or Simplified Chinese).", ("value", "departments")),
     "triage.rules_number_out_of_range": ("A number of the rules is not a whole number from `low` to `high` (422).",
                                          ("rule", "low", "high")),
     "triage.rules_unusable": ("The rules cannot judge a complaint (422); `error` says why.", ("error",)),

@@ -26,7 +26,6 @@ from .domain.forms import (
     FormProblem,
     HotlineForm,
     local_instant,
-    routing_departments,
 )
 from .domain.queue import Countdown, Level, countdowns, worst
 from .domain.reasons import outstanding
@@ -36,7 +35,7 @@ QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reope
                 "visited", "declined", "explained", "closed", "all")  # fmt: skip
 # "open" is every state but closed (the projection's `open=true`: a complaint not registered yet is open too)
 CONCURRENCY = 8  # histories read at once for a queue or a search
-RULES_TTL = 60.0  # seconds the desk keeps triage's rules (the hand-over form's departments)
+RULES_TTL = 60.0  # seconds the desk keeps routing's departments (the hand-over form's suggestions)
 EARLIER_SHOWN = 10  # the complainant's earlier complaints named by reference on a complaint's page
 
 
@@ -92,7 +91,8 @@ class DeskApplication:
         self.status_secret = status_secret
         self.status_reader = status_reader
         self.search_limit = search_limit
-        self._rules: tuple[float, dict[str, Any]] | None = None  # triage's rules, read at most every RULES_TTL
+        # routing's departments per office (triage's), read at most every RULES_TTL
+        self._departments_of: dict[str | None, tuple[float, list[str]]] = {}
 
     # -- reception ----------------------------------------------------------------------------
 
@@ -247,23 +247,26 @@ class DeskApplication:
         ids = [m["complaint_id"] for m in [*past.get("matches", []), *past.get("possible_matches", [])]]
         found = await asyncio.gather(*(optional("projection", f"/complaints/{i}") for i in ids[:EARLIER_SHOWN]))
         page.earlier = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(ids, found, strict=False) if h}
-        page.departments = routing_departments(await self._routing_rules(who), history["complaint"].get("office_id"))
+        page.departments = await self._departments(who, history["complaint"].get("office_id"))
         return page
 
-    async def _routing_rules(self, who: Credential) -> dict[str, Any]:
-        """Triage's rules in force (72 KB; they change when the group adopts new ones): kept RULES_TTL
-        seconds. None answered (a role that may not read them, triage away): no suggestions, no error."""
-        if self._rules is not None and time.monotonic() - self._rules[0] < RULES_TTL:
-            return self._rules[1]
+    async def _departments(self, who: Credential, office_id: str | None) -> list[str]:
+        """The departments routing knows for the office (triage's `GET /departments`, the one vocabulary
+        of departments; they change when the group adopts new rules): kept RULES_TTL seconds per office.
+        None answered (a role that may not read them, triage away): no suggestions, no error."""
+        kept = self._departments_of.get(office_id)
+        if kept is not None and time.monotonic() - kept[0] < RULES_TTL:
+            return kept[1]
         try:
-            answer = await self.services.get("triage", "/rules", who)
+            answer = await self.services.get("triage", "/departments", who)
         except ServiceError:
-            return {}
-        rules = answer.get("rules") if isinstance(answer, dict) else None
-        if not isinstance(rules, dict):
-            return {}
-        self._rules = (time.monotonic(), rules)
-        return rules
+            return []
+        found = answer.get("departments") if isinstance(answer, dict) else None
+        if not isinstance(found, list):
+            return []
+        departments = [str(d) for d in found]
+        self._departments_of[office_id] = (time.monotonic(), departments)
+        return departments
 
     async def registration(self, who: Credential, complaint_id: UUID) -> dict[str, Any] | None:
         """The complaint as intake recorded it, for its own office (intake's `GET /complaints/{id}`), or

@@ -32,7 +32,7 @@ from .domain.rules import Rules
 from .domain.rulesbook import RulesBook
 from .domain.second_reading import second_reading
 from .domain.triage import Triage, higher
-from .domain.vocabulary import rule_areas
+from .domain.vocabulary import rule_areas, rule_departments
 
 SERVICE = "triage"
 SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
@@ -362,8 +362,9 @@ class TriageApplication(ServiceApplication):
             uow = self.unit_of_work()
             triage = self._visible(uow, office_id, complaint_id)
             rules = self.current_rules(uow)
+            departments = rule_departments(rules.data, triage.office_id)
             outcome = triage.confirm_or_override(
-                aspect, value, reason, actor.actor_id, actor.role, now, rules.version, rule_areas(rules)
+                aspect, value, reason, actor.actor_id, actor.role, now, rules.version, rule_areas(rules), departments
             )
             if aspect == "severity" and value == "major" and outcome == "overridden" and not triage.escalated:
                 designated = f"designated major by {actor.actor_id}: {reason}"

@@ -13,7 +13,8 @@ capitalises them (`capitalised`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Collection, Mapping
 from typing import Final, Literal
 
 from .common import BusinessArea, CommunicationKind, ContentCategory, Nature, Severity, Validity
@@ -125,3 +126,25 @@ def word(vocabulary: Vocabulary, code: str, language: str) -> str:
 def capitalised(text: str) -> str:
     """A word as a table's cell or a heading starts it (English; Chinese has no case)."""
     return text[:1].upper() + text[1:]
+
+
+def department_code(text: str, departments: Collection[str]) -> str | None:
+    """The one of `departments` (routing's codes) that `text` names, by its code or by its word in any
+    of the three languages, whatever its case, width and spacing ('Engineering', ' ENGINEERING ',
+    '工程部', 'customer service', 'customer_service'); None when it names none of them.
+
+    The one reading of a department typed by a person (a supervisor's routing override at triage, a
+    hand-over at handling): 'Engineering Dept' or a typo names none, and is refused by the caller
+    rather than recorded as a department nobody is in."""
+    typed = _plain_code(text)
+    for code in departments:
+        named = {_plain_code(code), *(_plain_code(said) for said in DEPARTMENTS.get(code, ()))}
+        if typed in named:
+            return code
+    return None
+
+
+def _plain_code(text: str) -> str:
+    """NFKC, case-folded, '-' and '_' read as spaces, spaces collapsed: how a code and a word compare."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("-", " ").replace("_", " ")
+    return " ".join(folded.split())

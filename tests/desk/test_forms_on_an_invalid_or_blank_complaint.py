@@ -118,31 +118,15 @@ def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_i
     assert words in problem and "expected form" not in problem, problem
 
 
-def test_the_departments_offered_are_routing_s_codes_from_the_rules_in_force() -> None:
-    """The real rules file: every department routing sends to, never a first-responsible person's role."""
-    import tomllib
-
-    from services.desk.domain.forms import routing_departments
-
-    with open("services/triage/rules.toml", "rb") as source:
-        rules = tomllib.load(source)
-    offered = routing_departments(rules, "hk-central")
-    assert {"engineering", "security", "customer-service", "finance", "parking"} <= set(offered)
-    assert not any(" " in d for d in offered)  # 'engineering duty officer' is a person, not a department
-    assert routing_departments({}, "hk-central") == [] and routing_departments({"routing": []}, None) == []
-
-
 def test_the_hand_over_form_suggests_the_departments_routing_names(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     client, _, keys = desk
     original = Services_.__call__
-    rules = {"version": 3, "rules": {"routing": {"default_department": "customer-service",
-                                                 "group": {"electromechanical": "engineering", "safety": "security"},
-                                                 "offices": {"kln-east": {"parking": "customer-service"}},
-                                                 "first_responsible": {"club": "club manager"}}}}  # fmt: skip
+    # triage's answer (tests/triage/test_departments.py pins what it holds for the real rules)
+    departments = {"version": 3, "departments": ["club", "customer-service", "engineering", "security"]}
 
     def answers(self: Services_, request: httpx.Request) -> httpx.Response:
-        if request.url.host == "triage" and request.url.path == "/rules":
-            return httpx.Response(200, json=rules)
+        if request.url.host == "triage" and request.url.path == "/departments":
+            return httpx.Response(200, json=departments)
         return original(self, request)
 
     monkeypatch.setattr(Services_, "__call__", answers)

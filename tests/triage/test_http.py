@@ -205,3 +205,58 @@ def test_openapi_documents_the_error_answers(client) -> None:
     spec = client.get("/openapi.json").json()
     responses = spec["paths"]["/complaints/{complaint_id}/triage/{aspect}"]["post"]["responses"]
     assert {"401", "403", "404", "409", "422"} <= set(responses)
+
+
+@pytest.mark.parametrize(
+    ("typed", "recorded_as"),
+    [("工程部", "engineering"), ("保安部", "security"), ("Security", "security"),
+     ("customer service", "customer-service"), ("客户服务部", "customer-service")],
+)  # fmt: skip
+def test_a_routing_override_takes_a_department_by_its_word_in_any_language(client, keys, typed, recorded_as) -> None:
+    """Recorded as routing's code, so handling opens the case to the department by the code it knows."""
+    complaint = judged(client, "The lobby lift is broken.")
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/routing",
+        json={"value": typed, "reason": "theirs"},
+        headers=as_(keys, "hk-central/supervisor"),
+    )
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["triage"]["decision"]["department"] == recorded_as
+    said = body["triage"]["overrides"] or body["triage"]["confirmations"]
+    assert said[0]["value"] == recorded_as
+
+
+@pytest.mark.parametrize("typed", ["Engineering Dept", "enginering", "maintenance-team", "部"])
+def test_a_routing_override_to_a_department_routing_does_not_know_is_refused(client, keys, typed) -> None:
+    """'Engineering Dept' or a typo was recorded and the case waited for a department nobody is in: now a
+    422 with its code and the departments' codes, and nothing recorded."""
+    complaint = judged(client)
+    before = recorded(client)
+    answer = client.post(
+        f"/complaints/{complaint.complaint_id}/triage/routing",
+        json={"value": typed, "reason": "theirs"},
+        headers=as_(keys, "hk-central/supervisor"),
+    )
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["code"] == "triage.unknown_department" and problem["loc"] == ["body", "value"]
+    assert problem["params"]["value"] == typed.lower()
+    assert {"engineering", "security", "customer-service", "parking"} <= set(problem["params"]["departments"])
+    assert "engineering" in problem["msg"]
+    assert recorded(client) == before
+
+
+def test_an_office_s_departments_are_its_routing_s(client, keys) -> None:
+    """GET /departments: the codes the rules in force route to for the caller's office (a group key: all),
+    never a first-responsible person's role."""
+    mine = client.get("/departments", headers=as_(keys, "hk-central/supervisor"))
+    assert mine.status_code == 200
+    body = mine.json()
+    assert body["version"] == 1
+    assert {"engineering", "security", "customer-service", "finance", "parking", "sanitation", "club"} <= set(
+        body["departments"]
+    )
+    assert body["departments"] == sorted(body["departments"]) and not any(" " in d for d in body["departments"])
+    group = client.get("/departments", headers=as_(keys, "group/dashboard")).json()
+    assert set(body["departments"]) <= set(group["departments"])

@@ -121,6 +121,9 @@ def test_a_person_may_choose_an_area_the_rules_added(client, keys) -> None:
         (lambda r: r["nature"]["communication"].__setitem__("default_kind", "rant"), "rant"),
         (lambda r: r["routing"]["group"].__setitem__("gardens", "engineering"), "gardens"),
         (lambda r: r["routing"]["offices"]["kln-east"].__setitem__("pools", "club"), "pools"),
+        # a department is a code, as every override and hand-over names it (README, "Departments")
+        (lambda r: r["routing"]["group"].__setitem__("parking", "Car Park Dept"), "Car Park Dept"),
+        (lambda r: r["routing"].__setitem__("default_department", "Customer Service"), "Customer Service"),
     ],
 )
 def test_put_rules_refuses_what_no_contract_accepts_and_records_nothing(client, keys, change, named: str) -> None:
@@ -147,3 +150,24 @@ def test_a_rules_file_naming_what_no_contract_accepts_stops_triage_from_starting
 
     with pytest.raises(RulesVocabularyError, match="Pets & Dogs"):
         bootstrap.application(TriageSettings(store="memory", state_dir=tmp_path, rules_file=broken))
+
+
+def test_a_department_the_group_adds_is_one_an_override_may_name(client, keys) -> None:
+    """The vocabulary of departments is routing's: a department added through PUT /rules is offered by
+    GET /departments and taken by a routing override at once (by its code, spaced as a person types it)."""
+    rules = with_pets()
+    rules["routing"]["group"]["pets"] = "pest-control"
+    assert put_rules(client, keys, rules).status_code == 200
+    assert "pest-control" in client.get("/departments", headers=as_(keys, "hk-central/supervisor")).json()["departments"]
+    message = registered("A corridor light flickers.")
+    app = client.app.state.triage
+    uow = app.unit_of_work()
+    app.triage_registration(uow, message)
+    app.commit(uow)
+    chosen = client.post(
+        f"/complaints/{message.complaint_id}/triage/routing",
+        json={"value": " Pest Control", "reason": "it is the rats"},
+        headers=as_(keys, "hk-central/supervisor"),
+    )
+    assert chosen.status_code == 200, chosen.json()
+    assert chosen.json()["triage"]["decision"]["department"] == "pest-control"

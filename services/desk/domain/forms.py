@@ -137,22 +137,3 @@ class HotlineForm:
 
 
 TRIAGE_ASPECTS = ("validity", "nature", "category", "severity", "routing")
-
-
-def routing_departments(rules: Any, office_id: str | None) -> list[str]:
-    """The departments triage's rules in force route to (the group's table, the office's own, each
-    first-responsible entry and the default), offered on the hand-over form: handling takes a department
-    by this code, and 'Engineering Dept' typed by hand named a department nobody is in."""
-    routing = rules.get("routing") if isinstance(rules, dict) else None
-    if not isinstance(routing, dict):
-        return []
-    offices = routing.get("offices")
-    own = offices.get(office_id or "") if isinstance(offices, dict) else None
-    tables = [routing.get("group"), own]  # area -> department
-    found = {str(routing["default_department"])} if routing.get("default_department") else set()
-    for table in tables:
-        if isinstance(table, dict):
-            found |= {str(v) for v in table.values() if isinstance(v, str)}
-    first = routing.get("first_responsible")  # department -> its first responsible person
-    found |= {str(k) for k in first} if isinstance(first, dict) else set()
-    return sorted(found)

@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from shared.contracts import derived_id, stored_event_id
 from shared.contracts.common import BusinessArea, CommunicationKind, ContentCategory, Severity, Validity
+from shared.contracts.labels import department_code
 
 from .decision import Decision
 from .engine import SEVERITY_ORDER, Judgement
@@ -243,9 +244,12 @@ class Triage(Aggregate):
         at: datetime,
         rules_version: int,
         areas: Collection[str] = tuple(BusinessArea),
+        departments: Collection[str] = (),
     ) -> str:
         """A person confirms an automatic decision (same value) or overrides it; returns which.
-        A category names one of `areas` (those of the rules in force) or the complaint's own."""
+        A category names one of `areas` (those of the rules in force) or the complaint's own; a routing
+        one of `departments` (those the rules in force route to for the office) or the complaint's own,
+        by its code or its word in any language (recorded as the code)."""
         if not self.triaged:
             raise NotYetTriaged(
                 "triage.not_yet_triaged", "the complaint has not been triaged yet: nothing to confirm or override"
@@ -256,6 +260,8 @@ class Triage(Aggregate):
             )
         previous = self.current(aspect)
         _check_value(aspect, value, {*areas, self.judged.business_area})
+        if aspect == "routing":
+            value = _department(value, {*departments, self.judged.department})
         if value == previous:
             self._confirmed(
                 aspect=aspect, value=value, reason=reason, actor_id=actor_id, actor_role=actor_role, at=at,
@@ -354,6 +360,20 @@ def _check_value(aspect: str, value: str, areas: Collection[str]) -> None:
         )  # fmt: skip
     if aspect == "routing" and not value.strip():
         raise InvalidOverride("triage.routing_needs_department", "routing needs a department name")
+
+
+def _department(value: str, departments: Collection[str]) -> str:
+    """The department's code `value` names (code, or word in any language), or refused with the codes:
+    'Engineering Dept' or a typo recorded would leave the case waiting for a department nobody is in."""
+    code = department_code(value, sorted(departments))
+    if code is None:
+        allowed = sorted(departments)
+        raise InvalidOverride(
+            "triage.unknown_department",
+            f"routing names no department of the rules in force: {value!r}; use one of {allowed}",
+            value=value, departments=allowed,
+        )  # fmt: skip
+    return code
 
 
 def higher(a: str, b: str) -> bool:

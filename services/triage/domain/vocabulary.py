@@ -36,6 +36,25 @@ def rule_areas(rules: Rules) -> frozenset[str]:
     return frozenset({*rules.areas, str(_default(rules.data, "areas"))})
 
 
+def rule_departments(data: Mapping[str, Any], office_id: str | None) -> frozenset[str]:
+    """The departments the rules route to for `office_id` (None: the group's table only): the group's
+    table, the office's own, the default and every first-responsible entry. The one vocabulary of
+    departments (README, "Departments"): a routing override and a hand-over name one of these."""
+    routing = data.get("routing", {})
+    tables = [routing.get("group", {}), routing.get("offices", {}).get(office_id or "", {})]
+    found = {str(department) for table in tables for department in table.values()}
+    found |= {str(department) for department in routing.get("first_responsible", {})}
+    if routing.get("default_department"):
+        found.add(str(routing["default_department"]))
+    return frozenset(found)
+
+
+def all_departments(data: Mapping[str, Any]) -> frozenset[str]:
+    """The departments the rules route to for any office (the group's and every office's own)."""
+    offices = data.get("routing", {}).get("offices", {})
+    return frozenset().union(rule_departments(data, None), *(rule_departments(data, office) for office in offices))
+
+
 def check_vocabulary(data: Mapping[str, Any]) -> None:
     """Raise RulesVocabularyError naming every value of `data` that no contract accepts."""
     problems = vocabulary_problems(data)
@@ -68,6 +87,12 @@ def vocabulary_problems(data: Mapping[str, Any]) -> list[str]:
         problems += [
             f"{where}: routes {area!r}, which is not an area of these rules" for area in table if area not in areas
         ]
+    problems += [
+        f"routing: {department!r} is not a department code (lower-case words joined by '-', "
+        f"2-40 characters: {BUSINESS_AREA_PATTERN})"
+        for department in sorted(all_departments(data))
+        if not is_business_area_code(department)
+    ]
     return problems
 
 

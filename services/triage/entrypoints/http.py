@@ -32,7 +32,7 @@ from ..domain.calibration import Calibration
 from ..domain.engine import History, judge
 from ..domain.errors import DecisionNotFound, InvalidOverride, NotYetTriaged
 from ..domain.rules import Rules
-from ..domain.vocabulary import RulesVocabularyError, check_vocabulary
+from ..domain.vocabulary import RulesVocabularyError, all_departments, check_vocabulary, rule_departments
 from ..settings import TriageSettings
 
 DECIDING_ROLES = ("supervisor", "manager", "leader")
@@ -90,6 +90,16 @@ class RulesIn(BaseModel):
 class RulesOut(BaseModel):
     version: int
     rules: dict[str, Any]
+
+
+class DepartmentsOut(BaseModel):
+    version: int = Field(description="The version of the rules in force these departments are from.")
+    departments: list[str] = Field(
+        description="The departments' codes the rules route to for your office (a group key: every office's). "
+        "A routing override and a hand-over name one of them, by its code or its word in English, "
+        "Traditional or Simplified Chinese.",
+        examples=[["customer-service", "engineering", "security"]],
+    )
 
 
 # The rules' numbers and their sane ranges: every triage does arithmetic with them (issue 12).
@@ -190,6 +200,15 @@ def create_app(
         require_roles(principal, *READING_ROLES)
         current = request.app.state.triage.current_rules()
         return RulesOut(version=current.version, rules=current.data)
+
+    @api.get("/departments", response_model=DepartmentsOut, responses=PROBLEM_RESPONSES)
+    def departments(principal: CurrentPrincipal, request: Request) -> DepartmentsOut:
+        """The departments routing knows: the one vocabulary of departments (README, "Departments")."""
+        require_roles(principal, *READING_ROLES)
+        current = request.app.state.triage.current_rules()
+        office = principal.office_id
+        found = rule_departments(current.data, office) if office else all_departments(current.data)
+        return DepartmentsOut(version=current.version, departments=sorted(found))
 
     @api.put("/rules", response_model=RulesOut, responses=PROBLEM_RESPONSES)
     def change_rules(body: RulesIn, principal: CurrentPrincipal, request: Request) -> RulesOut:
