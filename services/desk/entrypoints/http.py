@@ -44,7 +44,8 @@ from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
 from ..adapters.problems import Gettext, explain, explain_form, no_case_when_invalid, not_heard_of_yet
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
-from ..application import QUEUE_STATES, DeskApplication, NotFound, QueuePage, QueueRow
+from ..application import QUEUE_STATES, ComplaintPage, DeskApplication, NotFound, QueuePage, QueueRow
+from ..domain.after_close import aspects_offered, closed_at, still_offered
 from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.references import suggested_reference
@@ -457,11 +458,8 @@ def create_app(
             return render(
                 request, "not_found.html", status_code=_status(error), problem=_problem(error, words(request))
             )
-        actions = allowed(session.role_set, session.office_id)
-        return render(request, "complaint.html", page=page, actions=actions, Action=Action, done=done,
-                      problem=problem, failed_form=form, next_step=next_step(page.history), now=clock(),
-                      aspects=TRIAGE_ASPECTS, solution_kinds=[k.value for k in SolutionKind],
-                      channels=[c.value for c in Channel])  # fmt: skip
+        return render(request, "complaint.html", **complaint_page(page, session), done=done, problem=problem,
+                      failed_form=form)  # fmt: skip
 
     @api.post("/complaints/{complaint_id}/{name}")
     async def act(request: Request, complaint_id: UUID, name: str) -> Response:
@@ -511,11 +509,19 @@ def create_app(
         except (NotFound, ServiceError):
             query = urlencode({"problem": said, "form": name})
             return RedirectResponse(f"/complaints/{complaint_id}?{query}#form-{quote(name)}", status_code=303)
-        return render(request, "complaint.html", status_code=status, page=page,
-                      actions=allowed(session.role_set, session.office_id), Action=Action, done=None, problem=said,
-                      failed_form=name, typed={k: v for k, v in typed.items() if k != "csrf"},
-                      next_step=next_step(page.history), now=clock(), aspects=TRIAGE_ASPECTS,
-                      solution_kinds=[k.value for k in SolutionKind], channels=[c.value for c in Channel])  # fmt: skip
+        kept = {k: v for k, v in typed.items() if k != "csrf"}
+        return render(request, "complaint.html", status_code=status, **complaint_page(page, session), done=None,
+                      problem=said, failed_form=name, typed=kept)  # fmt: skip
+
+    def complaint_page(page: ComplaintPage, session: Session) -> dict[str, Any]:
+        """What the complaint's page is drawn from: the person's actions that can still be taken on it (a
+        closed complaint's few: domain/after_close.py, from the projection's `closed_at`), and its facts."""
+        return {
+            "page": page, "Action": Action, "next_step": next_step(page.history), "now": clock(),
+            "actions": still_offered(allowed(session.role_set, session.office_id), page.history),
+            "aspects": aspects_offered(TRIAGE_ASPECTS, page.history), "closed_at": closed_at(page.history),
+            "solution_kinds": [k.value for k in SolutionKind], "channels": [c.value for c in Channel],
+        }  # fmt: skip
 
     def problem_of(request: Request, error: Exception, form: str | None = None) -> str:
         return _problem(error, words(request), form)

@@ -1,0 +1,92 @@
+"""A closed complaint's page offers only what can still be done on it, and says it is closed and when.
+
+Found by a user: the page of a closed complaint offered the cause, a hand-over, a return visit, more time
+…, each refused by its service. "Closed" is the projection's fact (`closed_at` in its read model), read by
+the desk (services/desk/domain/after_close.py), not worked out from the other services' answers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from services.desk.domain.after_close import aspects_offered, closed_at, still_offered
+from services.desk.domain.forms import TRIAGE_ASPECTS
+from services.desk.domain.roles import Action
+from tests.desk.test_pages_as_services_answer import CID, HISTORY, Services_, desk, plain, signed_in
+
+__all__ = ["desk"]  # the fixture, used by name
+
+CLOSED = HISTORY | {"complaint": HISTORY["complaint"] | {"closed_at": "2026-11-30T14:30:00+00:00"}}
+OPEN = HISTORY | {"state": "replied", "complaint": HISTORY["complaint"] | {"state": "replied", "closed_at": None}}
+FOLLOWUP = {"complaint_id": str(CID), "visits": [], "waivers": {},
+            "closed": {"at": "2026-11-30T14:30:00+00:00", "by": "hk-central/supervisor"}}  # fmt: skip
+
+
+def forms_on(page: str) -> set[str]:
+    return set(re.findall(r'data-testid="form-([a-z-]+)"', page))
+
+
+def answering(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any]) -> None:
+    original = Services_.__call__
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "projection" and request.url.path == f"/complaints/{CID}":
+            return httpx.Response(200, json=history)
+        if request.url.host == "followup" and request.method == "GET":
+            return httpx.Response(200, json=FOLLOWUP)
+        return original(self, request)
+
+    monkeypatch.setattr(Services_, "__call__", answers)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "at"),
+    [("en", "Closed Nov 30, 2026", "10:30"), ("zh-Hant", "已結案", "10:30"), ("zh-Hans", "已结案", "22:30")],
+)  # fmt: skip
+def test_a_closed_complaint_offers_only_a_supervisor_s_judgement_and_says_when_it_closed(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, said: str, at: str
+) -> None:
+    client, _, keys = desk
+    answering(monkeypatch, CLOSED)
+    signed_in(client, keys["hk-central/supervisor"], lang)
+    page = client.get(f"/complaints/{CID}").text
+    assert forms_on(page) == {"override"}, forms_on(page)
+    note = plain(re.search(r'data-testid="closed-note">(.*?)</p>', page, re.S)[1])  # type: ignore[index]
+    assert said in note and at in note, note  # the close's instant, in the offices' zone (UTC+8)
+    aspects = re.search(r'<select name="aspect"[^>]*>(.*?)</select>', page, re.S)[1]  # type: ignore[index]
+    assert re.findall(r'<option value="([a-z]+)"', aspects) == ["validity", "nature", "category"]
+    assert 'data-testid="timeline"' in page or "timeline" in page  # its history is still shown
+
+
+def test_a_department_s_staff_has_nothing_left_to_do_on_a_closed_complaint(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _, keys = desk
+    answering(monkeypatch, CLOSED)
+    signed_in(client, keys["hk-central/staff"], "en")
+    page = client.get(f"/complaints/{CID}").text
+    assert forms_on(page) == set() and 'data-testid="closed-note"' in page
+
+
+def test_an_open_complaint_still_offers_every_step(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, _, keys = desk
+    answering(monkeypatch, OPEN)
+    signed_in(client, keys["hk-central/supervisor"], "en")
+    page = client.get(f"/complaints/{CID}").text
+    assert {"override", "hand-over", "cause", "visit", "close", "reply"} <= forms_on(page)
+    assert 'data-testid="closed-note"' not in page
+
+
+def test_closed_is_the_projection_s_fact() -> None:
+    everything = frozenset(Action)
+    assert closed_at(CLOSED) is not None and closed_at(OPEN) is None and closed_at({}) is None
+    assert still_offered(everything, CLOSED) == {Action.OVERRIDE}
+    assert still_offered(everything, OPEN) == everything
+    assert aspects_offered(TRIAGE_ASPECTS, CLOSED) == ("validity", "nature", "category")
+    assert aspects_offered(TRIAGE_ASPECTS, OPEN) == TRIAGE_ASPECTS
+    reopened = CLOSED | {"complaint": CLOSED["complaint"] | {"closed_at": None, "reopened": True}}
+    assert still_offered(everything, reopened) == everything  # reopened: open again, every step offered
