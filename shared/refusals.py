@@ -70,6 +70,7 @@ RefusalCode = Literal[
     "handling.out_of_order",
     "handling.hand_over_pending",
     "handling.already_with_department",
+    "handling.unknown_department",
     "handling.no_hand_over_requested",
     "handling.cause_first",
     "handling.promise_passed",
@@ -210,6 +211,10 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
                               "of `wanted` (409).", ("step", "stage", "wanted")),
     "handling.hand_over_pending": ("A hand-over to `to_department` is pending (409).", ("step", "to_department")),
     "handling.already_with_department": ("The case is with that department already (409).", ("department",)),
+    "handling.unknown_department": ("A hand-over names no department routing knows for the office (422); "
+                                    "`departments` lists their codes (each also taken by its word in English, "
+                                    "Traditional or Simplified Chinese; empty for a case opened before triage "
+                                    "published them: then any department's code).", ("value", "departments")),
     "handling.no_hand_over_requested": ("No hand-over was requested (409).", ()),
     "handling.cause_first": ("A solution is proposed after the cause and the responsible person (409).", ()),
     "handling.no_such_commitment": ("The case has no commitment `number` (it has `commitments`) (409).",

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal, hash_key
+from shared.contracts.labels import department_code
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 from .domain import access
@@ -178,19 +179,27 @@ class DirectoryApplication(ServiceApplication):
 
     # -- staff ------------------------------------------------------------------------------------
 
-    def _check_placement(self, uow: UnitOfWork, office_id: str | None, department: str | None) -> None:
+    def _placement(self, uow: UnitOfWork, office_id: str | None, department: str | None) -> str | None:
+        """The office's department a staff record names, as its code: by the code, or by its word in any
+        language — read as triage reads a routing override and handling a hand-over
+        (shared/contracts/labels.department_code); 'Engineering Dept' names none and is refused."""
         if office_id is not None:
             self._office(uow, office_id)
-        if department is not None:
-            if office_id is None:
-                raise Invalid(
-                    "directory.group_staff_no_department", "the group's own staff belong to no office's department"
-                )
-            if uow.find(Department.create_id(office_id, department)) is None:
-                raise Invalid(
-                    "directory.department_unknown", f"no department {department!r} in {office_id!r}",
-                    department=department, office_id=office_id,
-                )  # fmt: skip
+        if department is None:
+            return None
+        if office_id is None:
+            raise Invalid(
+                "directory.group_staff_no_department", "the group's own staff belong to no office's department"
+            )
+        if uow.find(Department.create_id(office_id, department)) is not None:
+            return department
+        code = department_code(department, [d.code for d in self._listed("department") if d.office_id == office_id])
+        if code is None:
+            raise Invalid(
+                "directory.department_unknown", f"no department {department!r} in {office_id!r}",
+                department=department, office_id=office_id,
+            )  # fmt: skip
+        return code
 
     def add_staff(
         self, actor: Principal, staff_id: str, name: str, office_id: str | None, roles: list[str],
@@ -209,9 +218,9 @@ class DirectoryApplication(ServiceApplication):
         def add(uow: UnitOfWork) -> StaffMember:
             if uow.find(StaffMember.create_id(staff_id)) is not None:
                 raise AlreadyExists("directory.staff_exists", f"staff member {staff_id!r} exists", staff_id=staff_id)
-            self._check_placement(uow, office_id, department)
+            placed = self._placement(uow, office_id, department)
             member = StaffMember(
-                staff_id, name, office_id, department, held, reach, **_audit(actor, reason, now), language=reads
+                staff_id, name, office_id, placed, held, reach, **_audit(actor, reason, now), language=reads
             )
             uow.add(member)
             self._roster(uow).enrol("staff", member.id)
@@ -234,8 +243,8 @@ class DirectoryApplication(ServiceApplication):
             if "roles" in changes:
                 access.require_grantable(actor.roles, set(changes["roles"]) - set(member.roles))
             department = changes.get("department", member.department if target == member.office_id else None)
-            self._check_placement(uow, target, department)
-            member.change(changes | {"department": department}, **_audit(actor, reason, now))
+            placed = self._placement(uow, target, department)
+            member.change(changes | {"department": placed}, **_audit(actor, reason, now))
             return member
 
         return self._retrying(change)

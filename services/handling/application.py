@@ -64,6 +64,7 @@ class HandlingApplication(ServiceApplication):
             "causation_id": str(triaged.event_id),
             "routing_reason": routing.reason if routing else None,
             "routing_rule": routing.rule if routing else None,
+            "departments": list(triaged.payload.departments),
         }
         if triaged.payload.validity is Validity.INVALID:
             # Not established: follow-up explains it to the customer; no department handles it. The
@@ -96,6 +97,7 @@ class HandlingApplication(ServiceApplication):
                 overridden.actor.role,
                 overridden.occurred_at,
                 causation_id=str(overridden.event_id),
+                routed=True,
             )
         except OutOfOrder as error:  # worked on too far, or another hand-over pending: a person decides
             log.warning("routing override for %s not applied: %s", overridden.complaint_id, error)
@@ -150,6 +152,7 @@ class HandlingApplication(ServiceApplication):
                 routing_reason=f"judged valid by {overridden.actor.id}: {overridden.payload.reason}; "
                 f"{kept.routing_reason or 'routed by triage'}",
                 routing_rule=kept.routing_rule,
+                departments=kept.departments,
             )
         )
 

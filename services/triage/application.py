@@ -134,7 +134,10 @@ class TriageApplication(ServiceApplication):
         event_id = str(registered.event_id)
         key, incident = keys[0].key, place.key  # the contact's key is the complainant's primary key
         persons = [k.key for k in keys if k.evidence in CONFIRMING]  # who counts as one customer
-        triage.triage(judgement, rules.version, event_id, key, incident, at, complainant_keys=[k.key for k in keys])
+        triage.triage(
+            judgement, rules.version, event_id, key, incident, at, complainant_keys=[k.key for k in keys],
+            departments=rule_departments(rules.data, registered.office_id),
+        )  # fmt: skip
         if judgement.severity == "major":
             self._escalate(triage, rules, judgement.explanations["severity"].reason, [event_id], at)
         received = registered.payload.form.received_at.astimezone(UTC).isoformat()

@@ -62,6 +62,12 @@ class ComplaintTriagedPayload(Contract):
     review_reasons: list[str] = Field(
         default_factory=list, description="Why it needs review, in words a supervisor reads; empty otherwise."
     )
+    departments: list[str] = Field(
+        default_factory=list,
+        description="The departments' codes the rules that decided route to for the office (triage's "
+        "`GET /departments`, the one vocabulary of departments): a hand-over names one of them. Empty on "
+        "events published before it.",
+    )
 
 
 class ComplaintTriaged(IntegrationEvent):

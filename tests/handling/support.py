@@ -11,9 +11,16 @@ from shared.contracts.followup import ReturnVisitMade, ReturnVisitMadePayload, V
 from shared.contracts.triage import ComplainantHistory, ComplaintTriaged, ComplaintTriagedPayload
 from tests.support import T0
 
+# The departments the bundled routing knows for hk-central (triage's GET /departments), as triage publishes them.
+ROUTING_DEPARTMENTS = ("club", "customer-service", "engineering", "finance", "parking", "sanitation", "security")
+
 
 def triaged(
-    office_id: str = "hk-central", severity: str = "important", at: datetime = T0, validity: str = "valid"
+    office_id: str = "hk-central",
+    severity: str = "important",
+    at: datetime = T0,
+    validity: str = "valid",
+    departments: tuple[str, ...] = ROUTING_DEPARTMENTS,
 ) -> ComplaintTriaged:
     complaint_id = uuid.uuid4()
     why = Explanation(reason="test", rule="test@v1", caused_by=[])
@@ -40,6 +47,7 @@ def triaged(
             history=ComplainantHistory(
                 earlier_complaints=0, recent_complaint_ids=[], invalid_complaints=0, flagged_for_review=False
             ),
+            departments=list(departments),
         ),
     )
 

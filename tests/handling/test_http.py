@@ -16,7 +16,7 @@ from services.handling.application import HandlingApplication
 from services.handling.entrypoints.http import create_app
 from services.handling.settings import HandlingSettings
 from shared.contracts.triage import ComplaintTriaged
-from tests.handling.support import triaged
+from tests.handling.support import ROUTING_DEPARTMENTS, triaged
 from tests.support import T0, write_keys
 
 
@@ -36,8 +36,10 @@ def app_of(client: TestClient) -> HandlingApplication:
     return client.app.state.handling
 
 
-def routed(client: TestClient, office_id: str = "hk-central") -> ComplaintTriaged:
-    message = triaged(office_id)
+def routed(
+    client: TestClient, office_id: str = "hk-central", departments: tuple[str, ...] = ROUTING_DEPARTMENTS
+) -> ComplaintTriaged:
+    message = triaged(office_id, departments=departments)
     app = app_of(client)
     uow = app.unit_of_work()
     app.open_case(uow, message)
@@ -209,7 +211,6 @@ def test_a_hand_over_is_requested_then_accepted(client, keys) -> None:
         # found on `make up`: a hand-over to 'Engineering Dept' (routing's code is 'engineering') was recorded,
         # and the case waited for a department nobody is in while its hand-over clock ran out
         ("hand-over", {"to_department": "Engineering Dept", "reason": "the pump is theirs"}, "to_department"),
-        ("hand-over", {"to_department": "Security", "reason": "a theft"}, "to_department"),
     ],
 )
 def test_bad_input_is_422_with_the_field_named_and_nothing_recorded(client, keys, step, body, field) -> None:
@@ -246,3 +247,48 @@ def test_a_promise_is_kept_by_its_own_step_not_by_progress(client, keys) -> None
     assert (event.payload.number, event.payload.promise, event.payload.note) == (0, "今晚8點前恢復供水", "水已恢復")
     again = client.post(f"/cases/{case}/commitments/0/kept", json={"note": "again"}, headers=as_(keys, STAFF))
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("typed", "recorded_as"),
+    [("security", "security"), ("Security", "security"), (" 保安部 ", "security"), ("客户服务部", "customer-service"),
+     ("Customer Service", "customer-service"), ("car park", "parking")],
+)  # fmt: skip
+def test_a_hand_over_names_the_department_by_its_code_or_its_word_and_records_the_code(
+    client, keys, typed, recorded_as
+) -> None:
+    """Read as triage reads a routing override (shared/contracts/labels.department_code), against the
+    departments routing knows for the office, which triage's decision carries."""
+    case = str(routed(client).complaint_id)
+    answer = client.post(f"/cases/{case}/hand-over", json={"to_department": typed, "reason": "theirs"},
+                         headers=as_(keys, STAFF))  # fmt: skip
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["hand_over_to"] == recorded_as
+    assert published(client)[-1].payload.to_department == recorded_as
+
+
+@pytest.mark.parametrize("typed", ["Engineering Dept", "secruity", "pest-control", "部"])
+def test_a_hand_over_to_a_department_routing_does_not_know_is_refused_with_the_codes(client, keys, typed) -> None:
+    """'Engineering Dept' (or a typo, or a well-formed code no routing names) was recorded and the case
+    waited for a department nobody is in while its hand-over clock ran out."""
+    case = str(routed(client).complaint_id)
+    before = recorded(client)
+    answer = client.post(f"/cases/{case}/hand-over", json={"to_department": typed, "reason": "theirs"},
+                         headers=as_(keys, STAFF))  # fmt: skip
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["code"] == "handling.unknown_department" and problem["loc"] == ["body", "to_department"]
+    assert problem["params"] == {"value": typed, "departments": list(ROUTING_DEPARTMENTS)}
+    assert recorded(client) == before
+
+
+def test_a_case_opened_before_decisions_carried_departments_takes_any_department_s_code(client, keys) -> None:
+    """Backward compatible: a ComplaintTriaged published before `departments` names none; such a case
+    takes a department's code (as before), and still refuses what is no code."""
+    case = str(routed(client, departments=()).complaint_id)
+    refused = client.post(f"/cases/{case}/hand-over", json={"to_department": "Engineering Dept", "reason": "x"},
+                          headers=as_(keys, STAFF))  # fmt: skip
+    assert refused.status_code == 422 and refused.json()["detail"][0]["params"]["departments"] == []
+    taken = client.post(f"/cases/{case}/hand-over", json={"to_department": "Security", "reason": "a theft"},
+                        headers=as_(keys, STAFF))  # fmt: skip
+    assert taken.status_code == 200 and taken.json()["hand_over_to"] == "security"

@@ -158,7 +158,8 @@ def test_a_department_the_group_adds_is_one_an_override_may_name(client, keys) -
     rules = with_pets()
     rules["routing"]["group"]["pets"] = "pest-control"
     assert put_rules(client, keys, rules).status_code == 200
-    assert "pest-control" in client.get("/departments", headers=as_(keys, "hk-central/supervisor")).json()["departments"]
+    offered = client.get("/departments", headers=as_(keys, "hk-central/supervisor")).json()["departments"]
+    assert "pest-control" in offered
     message = registered("A corridor light flickers.")
     app = client.app.state.triage
     uow = app.unit_of_work()
@@ -171,3 +172,7 @@ def test_a_department_the_group_adds_is_one_an_override_may_name(client, keys) -
     )
     assert chosen.status_code == 200, chosen.json()
     assert chosen.json()["triage"]["decision"]["department"] == "pest-control"
+    # and handling reads them from the decision: a hand-over to the new department is taken there too
+    [published] = [e for e in triaged_events(client) if e.complaint_id == message.complaint_id]
+    office_departments = client.get("/departments", headers=as_(keys, "hk-central/supervisor")).json()["departments"]
+    assert published.payload.departments == office_departments and "pest-control" in office_departments

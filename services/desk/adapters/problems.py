@@ -123,6 +123,7 @@ REASONS = {
     "triage.unknown_aspect": N_("is not a decision that can be confirmed or changed"),
     "triage.routing_needs_department": N_("names no department"),
     "triage.unknown_department": N_("is not a department routing knows; type one of: %(departments)s"),
+    "handling.unknown_department": N_("is not a department routing knows; type one of: %(departments)s"),
     "triage.rules_number_out_of_range": N_("must be a whole number from %(low)s to %(high)s"),
     "triage.rules_unusable": N_("cannot judge a complaint"),
     "triage.rules_vocabulary": N_("names a value the system does not take: %(problem)s"),

@@ -14,9 +14,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.contracts.common import Severity
+from shared.contracts.common import Severity, is_business_area_code
+from shared.contracts.labels import department_code
 
-from .errors import OutOfOrder
+from .errors import OutOfOrder, UnknownDepartment
 
 
 class Stage(StrEnum):
@@ -64,10 +65,13 @@ class Case(Aggregate):
         opened_at: datetime,
         routing_reason: str | None = None,
         routing_rule: str | None = None,
+        departments: list[str] | None = None,
     ) -> None:
         self.complaint_id = complaint_id
         self.office_id = office_id
         self.department = department
+        # Routing's departments for the office, from triage's decision (none on cases opened before it)
+        self.departments: list[str] = list(departments or [])
         self.first_responsible = first_responsible
         self.severity = Severity(severity)
         self.stage = Stage.OPENED
@@ -135,8 +139,13 @@ class Case(Aggregate):
         actor_role: str,
         at: datetime,
         causation_id: str | None = None,
+        routed: bool = False,
     ) -> None:
+        """A person asks another department to take the case. `routed`: the department is triage's own
+        (a routing override, checked there against the rules in force), taken as it is."""
         self._require(Stage.OPENED, Stage.ACCEPTED, doing="hand the case over")
+        if not routed:
+            to_department = self.department_named(to_department)
         if self.hand_over_to is not None:
             raise OutOfOrder(
                 "handling.hand_over_pending",
@@ -159,6 +168,18 @@ class Case(Aggregate):
             at=at,
             causation_id=causation_id,
         )
+
+    def department_named(self, typed: str) -> str:
+        """The department's code `typed` names: one routing knows for the office (triage's decision
+        carries them), by its code or its word in any language — read as triage reads a routing override.
+        A case opened before decisions carried them takes any department's code."""
+        if self.departments:
+            code = department_code(typed, sorted({*self.departments, self.department}))
+        else:
+            code = typed.strip().lower() if is_business_area_code(typed.strip().lower()) else None
+        if code is None:
+            raise UnknownDepartment(typed, sorted(self.departments))
+        return code
 
     @event("HandOverRequested")
     def _hand_over_requested(

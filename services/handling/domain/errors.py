@@ -18,3 +18,17 @@ class CaseNotFound(HandlingError):
 
 class OutOfOrder(HandlingError):
     """The step does not follow from where the case is: nothing was recorded."""
+
+
+class UnknownDepartment(HandlingError):
+    """A hand-over names no department routing knows for the office ('Engineering Dept', a typo):
+    nothing was recorded (HTTP 422)."""
+
+    def __init__(self, typed: str, departments: list[str]) -> None:
+        known = f"one of {departments}" if departments else "a department's code, e.g. 'engineering'"
+        super().__init__(
+            "handling.unknown_department",
+            f"no department {typed!r} that routing knows; name {known}",
+            value=typed,
+            departments=departments,
+        )

@@ -30,6 +30,7 @@ class KeptRouting(Aggregate):
         judged_at: datetime,
         routing_reason: str | None = None,
         routing_rule: str | None = None,
+        departments: list[str] | None = None,
     ) -> None:
         self.complaint_id = complaint_id
         self.office_id = office_id
@@ -39,6 +40,7 @@ class KeptRouting(Aggregate):
         self.causation_id = causation_id
         self.routing_reason = routing_reason
         self.routing_rule = routing_rule
+        self.departments: list[str] = list(departments or [])
         self.used = False
 
     def use(self, at: datetime, causation_id: str) -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.bounds import Instant, OutOfBounds, check_horizon
-from shared.contracts.common import BUSINESS_AREA_MAX_LENGTH, BUSINESS_AREA_PATTERN
+from shared.contracts.common import BUSINESS_AREA_MAX_LENGTH
 from shared.contracts.handling import SolutionKind
 from shared.web import (
     PROBLEM_RESPONSES,
@@ -33,7 +33,7 @@ from shared.web import (
 from .. import bootstrap
 from ..application import CaseView, HandlingApplication
 from ..domain.case import Case
-from ..domain.errors import CaseNotFound, OutOfOrder
+from ..domain.errors import CaseNotFound, OutOfOrder, UnknownDepartment
 from ..settings import HandlingSettings
 
 DEPARTMENT_ROLES = ("department-staff", "supervisor", "leader")
@@ -52,14 +52,16 @@ class Body(BaseModel):
 
 
 class HandOverIn(Body):
-    # A department as routing names it (triage's routing table: 'engineering', 'customer-service'):
-    # 'Engineering Dept' typed at the desk was accepted, and the case waited for a department nobody is in.
+    # A department routing knows for the office (triage's routing table, carried by its decision): 'Engineering
+    # Dept' typed at the desk was accepted, and the case waited for a department nobody is in. The case reads
+    # it (Case.department_named) as triage reads a routing override, and records the code.
     to_department: str = Field(
-        min_length=2,
+        min_length=1,
         max_length=BUSINESS_AREA_MAX_LENGTH,
-        pattern=BUSINESS_AREA_PATTERN,
-        description="The department's code as routing names it: lower-case words joined by '-', e.g. 'engineering'.",
-        examples=["engineering", "security", "customer-service"],
+        description="A department routing knows for the office (triage's `GET /departments`): its code, e.g. "
+        "'engineering', or its word in English, Traditional or Simplified Chinese ('工程部'); recorded as the code. "
+        "Another is 422 `handling.unknown_department` with the codes.",
+        examples=["engineering", "security", "customer-service", "工程部"],
     )
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -155,6 +157,8 @@ def create_app(
             raise refused(status.HTTP_404_NOT_FOUND, error) from None
         except OutOfOrder as error:
             raise refused(status.HTTP_409_CONFLICT, error) from None
+        except UnknownDepartment as error:
+            raise unprocessable("to_department", str(error), error.code, "value_error", **error.params) from None
         return _out(view)
 
     @api.get("/cases/{complaint_id}", response_model=CaseOut, responses=CASE_RESPONSES)

@@ -82,6 +82,7 @@ def complaint_triaged(event: Any) -> ComplaintTriaged:
             confidence=d.get("confidence", {}),
             needs_review=bool(d.get("review")),
             review_reasons=d.get("review", []),
+            departments=d.get("departments", []),
         ),
     )
 

@@ -40,6 +40,7 @@ class Decision(BaseModel):
     complainant_key: str = ""
     complainant_keys: list[str] = []
     incident_key: str = ""
+    departments: list[str] = []  # routing's departments for the office (none on decisions stored before)
 
     @property
     def category(self) -> str:

@@ -51,7 +51,10 @@ class Triage(Aggregate):
         incident_key: str,
         at: datetime,
         complainant_keys: list[str] | None = None,
+        departments: Collection[str] = (),
     ) -> None:
+        """Record the automatic judgement; `departments` are routing's for the office (published with it,
+        so handling reads the departments a hand-over may name from the decision)."""
         if self.triaged:
             return
         explanations = {
@@ -81,6 +84,7 @@ class Triage(Aggregate):
                 "incident_key": incident_key,
                 "confidence": dict(judgement.confidence),
                 "review": list(judgement.review),
+                "departments": sorted(departments),
             },
             registered_event_id=registered_event_id,
             triaged_at=at,
