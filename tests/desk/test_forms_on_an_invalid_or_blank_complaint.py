@@ -121,7 +121,7 @@ def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_i
 def test_the_hand_over_form_suggests_the_departments_routing_names(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     client, _, keys = desk
     original = Services_.__call__
-    # triage's answer (tests/triage/test_departments.py pins what it holds for the real rules)
+    # triage's answer (tests/triage/test_http.py pins what it holds for the real rules)
     departments = {"version": 3, "departments": ["club", "customer-service", "engineering", "security"]}
 
     def answers(self: Services_, request: httpx.Request) -> httpx.Response:
@@ -135,3 +135,9 @@ def test_the_hand_over_form_suggests_the_departments_routing_names(desk: Any, mo
     listed = re.search(r'<datalist id="departments"[^>]*>(.*?)</datalist>', page, re.S)
     assert listed is not None and re.search(r'name="to_department"[^>]*list="departments"', page)
     assert re.findall(r'<option value="([^"]+)">', listed[1]) == ["club", "customer-service", "engineering", "security"]
+
+    # a supervisor's routing override is offered the same departments, each with its word
+    signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
+    page = client.get(f"/complaints/{CID}").text
+    decided = re.search(r'<datalist id="decided-values"[^>]*>(.*?)</datalist>', page, re.S)
+    assert decided is not None and '<option value="engineering">工程部</option>' in decided[1]
