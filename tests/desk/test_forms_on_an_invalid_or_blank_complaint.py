@@ -118,6 +118,37 @@ def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_i
     assert words in problem and "expected form" not in problem, problem
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "is not a department routing knows; type one of: engineering, security"),
+     ("zh-Hant", "不是分派表所列的部門"), ("zh-Hans", "不是分派表所列的部门")],
+)  # fmt: skip
+def test_a_hand_over_to_a_department_routing_does_not_know_is_said_with_the_codes(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Handling's 422 `handling.unknown_department` (its shape: tests/handling/test_http.py), in the page's words."""
+    client, _, keys = desk
+    refused = {"detail": [{"type": "value_error", "loc": ["body", "to_department"], "code": "handling.unknown_department",
+                           "msg": "no department 'Engineering Dept' that routing knows; name one of [...]",
+                           "params": {"value": "Engineering Dept", "departments": ["engineering", "security"]}}]}  # fmt: skip
+    original = Services_.__call__
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "handling" and request.method == "POST":
+            return httpx.Response(422, json=refused)
+        return original(self, request)
+
+    monkeypatch.setattr(Services_, "__call__", answers)
+    signed_in(client, keys["hk-central/staff"], lang)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/complaints/{CID}").text)[1]  # type: ignore[index]
+    answer = client.post(
+        f"/complaints/{CID}/hand-over", data={"csrf": token, "to_department": "Engineering Dept", "reason": "pump"}
+    )
+    assert answer.status_code == 422
+    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    assert words in problem and "engineering" in problem and "security" in problem, problem
+
+
 def test_the_hand_over_form_suggests_the_departments_routing_names(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     client, _, keys = desk
     original = Services_.__call__
