@@ -111,6 +111,8 @@ RULES: dict[tuple[str, str, str], Rule] = {
         {"supervisor", "manager", "leader"}, OFFICE, lambda s: {"value": "important", **REASON}
     ),
     ("triage", "GET", "/rules"): r(READERS, NONE),
+    # routing's departments for the caller's office (a group key: every office's): the vocabulary, no complaint
+    ("triage", "GET", "/departments"): r(READERS, NONE),
     ("triage", "PUT", "/rules"): r({"group"}, NONE, lambda s: {"rules": s.rules, **REASON}),
     # handling
     ("handling", "GET", "/cases/{complaint_id}"): r(READERS, OFFICE),
