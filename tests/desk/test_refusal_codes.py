@@ -63,6 +63,14 @@ def test_the_sentence_names_what_the_parameters_say(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_hand_over_refused_without_routings_list_still_says_what_to_type(lang: str) -> None:
+    """A case opened from a decision older than its departments list: handling refuses with none."""
+    words = load_translations()[lang].gettext
+    said = reason_of({"code": "handling.unknown_department", "params": {"value": "x y", "departments": []}}, words)
+    assert said.endswith(words("the department codes, such as engineering")), said
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_code_the_desk_does_not_know_says_the_kind_of_refusal_and_the_services_words(lang: str) -> None:
     words = load_translations()[lang].gettext
     said = explain("sla", 409, "a reason from a newer sla", None, words, "extension", "sla.something_new", {"x": 1})

@@ -275,6 +275,8 @@ def _said(params: dict[str, Any], _: Gettext) -> _Said:
         elif name == "allowed" and isinstance(value, list):  # an English page: the code alone
             named = {c: _(DECIDED_VALUES[c]) for c in map(str, value) if c in DECIDED_VALUES}
             said[name] = _(", ").join(f"{c} ({named[c]})" if named.get(c, c) != c else c for c in map(str, value))
+        elif name == "departments" and value == []:  # a case from before decisions named them
+            said[name] = _("the department codes, such as engineering")
         elif isinstance(value, list):
             said[name] = _(", ").join(map(str, value))
         else:
