@@ -120,6 +120,15 @@ class NotifierSettings(ServiceSettings):
     ledger_expire_seconds: float = Field(
         default=3600.0, gt=0, description="How often the worker tombstones its partitions' entries past the rule."
     )
+    contact_keep_after_close_days: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "How long a closed complaint's sealed contact is kept, so that a reopening (a person judging a "
+            "complaint closed as invalid valid after all) reaches its complainant; then it is forgotten "
+            "(swept every NOTIFIER_LEDGER_EXPIRE_SECONDS). README: 'How long a contact is kept'."
+        ),
+    )
 
     @model_validator(mode="after")
     def _rule_holds(self) -> NotifierSettings:
@@ -140,6 +149,9 @@ class NotifierSettings(ServiceSettings):
         if not self.sms_gateway_url:
             return None
         return Endpoint.model_validate({"url": self.sms_gateway_url, "secret": self.sms_gateway_secret})
+
+    def keep_after_close(self) -> timedelta:
+        return timedelta(days=self.contact_keep_after_close_days)
 
     def age_rule(self) -> AgeRule:
         return AgeRule(keep=timedelta(days=self.ledger_keep_days), margin=timedelta(seconds=self.ledger_margin_seconds))
