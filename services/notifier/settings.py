@@ -133,6 +133,14 @@ class NotifierSettings(ServiceSettings):
     @model_validator(mode="after")
     def _rule_holds(self) -> NotifierSettings:
         self.age_rule()  # the keep must exceed the margin
+        if self.contact_keep_after_close_days < self.ledger_keep_days:
+            # A registration is acted on for the ledger's keep (less its margin) after it was appended: a
+            # contact forgotten sooner would be kept again by the reconciler's re-reading of it.
+            raise ValueError(
+                f"NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS ({self.contact_keep_after_close_days:g}) must be at least "
+                f"NOTIFIER_LEDGER_KEEP_DAYS ({self.ledger_keep_days:g}): a registration re-read within the ledger's "
+                "window would keep a forgotten contact again"
+            )
         if self.sms_gateway_url and self.sms_gateway_secret is None:  # (its URL is read by `sms_gateway`, at start)
             raise ValueError("NOTIFIER_SMS_GATEWAY_URL is set without NOTIFIER_SMS_GATEWAY_SECRET (texts are signed)")
         return self

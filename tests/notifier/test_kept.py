@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from services.notifier.domain.kept import DEFAULT_KEEP_AFTER_CLOSE, KeptContact, kept_contact
 from services.notifier.settings import NotifierSettings
@@ -73,6 +75,9 @@ def test_a_contact_kept_before_the_marks_reads_as_open_and_the_window_is_a_setti
     assert not old.closed and not old.forgettable(T0, WINDOW)
     assert NotifierSettings().keep_after_close() == DEFAULT_KEEP_AFTER_CLOSE == WINDOW
     assert NotifierSettings(contact_keep_after_close_days=90).keep_after_close() == timedelta(days=90)
+    # never shorter than the ledger's keep: a registration re-read within it would keep the contact again
+    with pytest.raises(ValidationError, match="NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS"):
+        NotifierSettings(contact_keep_after_close_days=3, ledger_keep_days=7)
 
 
 def test_the_reference_is_kept_from_intake_s_registration_in_each_language() -> None:

@@ -99,10 +99,13 @@ async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_eras
         assert "chan.tai.man" not in log and "lau.mei.ling" not in log
 
         # A restarted worker restores the contacts from their changelog: lau's next progress arrives.
-        # (Its contacts kept 20 s after a close, swept every 2 s: the window shrunk for the test.)
+        # (Its contacts kept 60 s after a close, swept every 2 s: the window shrunk for the test, and the
+        # ledger's keep with it, which the window may not be shorter than.)
         worker.stop()
         worker.env["NOTIFIER_RECONCILE_SECONDS"] = "600"  # no re-reading of intake's topic: the table alone
-        worker.env["NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS"] = str(20 / 86400)
+        worker.env["NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS"] = str(60 / 86400)
+        worker.env["NOTIFIER_LEDGER_KEEP_DAYS"] = str(60 / 86400)
+        worker.env["NOTIFIER_LEDGER_MARGIN_SECONDS"] = "5"
         worker.env["NOTIFIER_LEDGER_EXPIRE_SECONDS"] = "2"
         worker.start()
         await publish(kafka_bootstrap, [progress(lau.complaint_id)], topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
@@ -124,7 +127,7 @@ async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_eras
         # the window has passed (chan's, reopened and never closed again, stays).
         await publish(kafka_bootstrap, [_closed(lau.complaint_id)], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
         keys = {str(chan.complaint_id), str(lau.complaint_id)}
-        records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=8, timeout=60)
+        records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=8, timeout=120)
         for record in records:
             if record.value is not None:
                 kept = record.value.decode()
