@@ -51,6 +51,8 @@ DEAD_LETTERED = "dead-lettered"
 # A text a phone complainant did not get because no SMS gateway is configured: counted once, not sent
 # later either (a redelivery finds it, as it finds what was sent).
 NO_SMS_GATEWAY = "no-sms-gateway"
+# A complaint reopened when its contact was no longer kept: said (logged, counted) once.
+NO_CONTACT = "no-contact"
 
 
 @dataclass(frozen=True)
@@ -453,7 +455,9 @@ class Notifier:
         assert self.contacts is not None
         kept = self.contacts.get(event.complaint_id)
         if kept is None:
-            if isinstance(event, ComplaintReopened):
+            key = f"reopened-unreachable/{event.event_id}"  # said once: not at every re-reading
+            if isinstance(event, ComplaintReopened) and self.ledger.outcome(key) is None:
+                await self._record(key, NO_CONTACT, origin.partition)
                 self.counts.reopened_unreachable += 1
                 log.warning(
                     "complaint %s reopened, but no contact is kept for it (closed longer than %s ago, or never "
