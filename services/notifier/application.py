@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -25,7 +25,8 @@ from shared.bus.deadletters import publishable
 from shared.clock import Clock, utc_now
 from shared.contracts import DeadLetter, derived_id
 from shared.contracts.deadletter import Withheld, value_digest
-from shared.contracts.followup import CaseClosed
+from shared.contracts.followup import CaseClosed, ComplaintReopened
+from shared.contracts.handling import CaseReopened
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.projection import ReportFile, ReportPublished
@@ -36,6 +37,7 @@ from shared.personal import open_form, open_personal
 from shared.phone_regions import region_of_zone
 
 from .adapters import i18n
+from .domain import kept as kept_registrations
 from .domain import messages, receipts, reports, sms, staff_wording, updates, wording
 from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
@@ -49,6 +51,8 @@ DEAD_LETTERED = "dead-lettered"
 # A text a phone complainant did not get because no SMS gateway is configured: counted once, not sent
 # later either (a redelivery finds it, as it finds what was sent).
 NO_SMS_GATEWAY = "no-sms-gateway"
+# A complaint reopened when its contact was no longer kept: said (logged, counted) once.
+NO_CONTACT = "no-contact"
 
 
 @dataclass(frozen=True)
@@ -94,14 +98,18 @@ class ReportFiles(Protocol):
 
 
 class Contacts(Protocol):
-    """The complainants' sealed contacts by complaint id (a faust table in the worker, a dict in tests):
-    never a clear contact, only what intake published sealed (`updates.KeptContact`)."""
+    """The complaints' kept registrations by complaint id (a faust table in the worker, a dict in
+    tests): the reference, and never a clear contact, only what intake published sealed
+    (`kept.KeptContact`)."""
 
-    def get(self, complaint_id: UUID) -> updates.KeptContact | None: ...
+    def get(self, complaint_id: UUID) -> kept_registrations.KeptContact | None: ...
 
-    async def keep(self, complaint_id: UUID, kept: updates.KeptContact, partition: int) -> None: ...
+    async def keep(self, complaint_id: UUID, kept: kept_registrations.KeptContact, partition: int) -> None: ...
 
     async def forget(self, complaint_id: UUID, partition: int) -> None: ...
+
+    async def forget_closed(self, owned: Collection[int], keep_after_close: timedelta, now: datetime) -> int:
+        """Forget the entries of the `owned` partitions closed longer than `keep_after_close`; how many."""
 
 
 class DeadLetters(Protocol):
@@ -128,6 +136,8 @@ class Counts:
     retries_failed: int = 0  # ... that failed again (a new dead letter) or had nothing left to send
     stale: int = 0  # records older than the age rule's window, handed over again: not acted on
     ledger_forgotten: int = 0  # ledger entries past the age rule, tombstoned
+    contacts_forgotten: int = 0  # kept contacts of complaints closed longer than the window, tombstoned
+    reopened_unreachable: int = 0  # complaints reopened after their contact was forgotten: complainant not told
     operator_refused: int = 0  # operator records the notifier did not sign: refused, nothing done
 
     def as_dict(self) -> dict[str, int]:
@@ -155,7 +165,9 @@ class Notifier:
     report_formats: tuple[str, ...] = ("xlsx", "pdf")
     report_langs: tuple[str, ...] = ("en", "zh-Hant")
     keyring: Keyring | None = None  # opens the complainant's sealed contact to send their receipt
-    contacts: Contacts | None = None  # the complainants' sealed contacts, for their updates
+    contacts: Contacts | None = None  # the registrations kept: references, and sealed contacts for updates
+    # how long a closed complaint's contact is kept for a reopening to reach its complainant (kept.py)
+    keep_after_close: timedelta = kept_registrations.DEFAULT_KEEP_AFTER_CLOSE
     # The SMS gateway complainants reached by phone are texted through (None: they get nothing, counted)
     sms_gateway: Endpoint | None = None
     phone_region: str = "HK"  # where a number without its country code is read, the office's zone unknown
@@ -256,17 +268,10 @@ class Notifier:
         except Exception as error:
             raise Unrecoverable(f"the ledger refused {key!r}") from error
 
-    async def _keep(self, complaint_id: UUID, kept: updates.KeptContact, partition: int) -> None:
+    async def _keep(self, complaint_id: UUID, kept: kept_registrations.KeptContact, partition: int) -> None:
         assert self.contacts is not None
         try:
             await self.contacts.keep(complaint_id, kept, partition)
-        except Exception as error:
-            raise Unrecoverable(f"the contacts table refused complaint {complaint_id}") from error
-
-    async def _forget(self, complaint_id: UUID, partition: int) -> None:
-        assert self.contacts is not None
-        try:
-            await self.contacts.forget(complaint_id, partition)
         except Exception as error:
             raise Unrecoverable(f"the contacts table refused complaint {complaint_id}") from error
 
@@ -343,9 +348,9 @@ class Notifier:
             return
         if not isinstance(event, ComplaintRegistered):
             return
-        kept = updates.kept_contact(event)
-        if self.contacts is not None and kept is not None and self.contacts.get(event.complaint_id) is None:
-            await self._keep(event.complaint_id, kept, origin.partition)  # sealed, for the updates
+        if self.contacts is not None and self.contacts.get(event.complaint_id) is None:
+            # the reference for staff mails, the sealed contact for the updates
+            await self._keep(event.complaint_id, kept_registrations.kept_contact(event), origin.partition)
         if not receipts.receipt_due(event.payload.registered_at, self.clock(), self.receipt_max_age):
             return
         # The contact is sealed: opened through the keyring at send time (an erased person: no receipt).
@@ -391,23 +396,24 @@ class Notifier:
 
     async def _update(self, message: WireMessage, origin: Origin) -> None:
         """The complainant's update for a handling or followup event (progress, the reply, the return
-        visit's invitation), through the receipt's path: the sealed contact kept from the registration,
-        opened through the keyring now (an erased person: nothing), the ledger, a derived Message-ID.
-        A closed complaint's contact is forgotten: the table holds live complaints only."""
+        visit's invitation, a reopening), through the receipt's path: the sealed contact kept from the
+        registration, opened through the keyring now (an erased person: nothing), the ledger, a derived
+        Message-ID. A close marks the contact closed and a reopening open again (`kept.py`): a closed
+        complaint's contact is forgotten only once the window after its close has passed."""
         event = await self._decode(message, origin)
         if event is None or self.contacts is None:
             return
+        if isinstance(event, CaseClosed | CaseReopened | ComplaintReopened):
+            await self._mark(event, origin)
         if isinstance(event, CaseClosed):
-            if self.contacts.get(event.complaint_id) is not None:
-                await self._forget(event.complaint_id, origin.partition)
             return
         office_id: str = event.office_id  # type: ignore[attr-defined]
         item = updates.update(event, self.directory.time_zone(office_id))
         if item is None or not receipts.receipt_due(item.at, self.clock(), self.receipt_max_age):
             return  # not for the complainant, or from the past (a replay mails nobody)
         kept = self.contacts.get(item.complaint_id)
-        if kept is None:
-            return  # no registration seen with a sealed contact (or the complaint is closed)
+        if kept is None or kept.personal is None:
+            return  # no registration seen with a sealed contact (or closed longer than the window ago)
         opened = open_personal(kept.personal, self.keyring)
         language = wording.link_language(kept.language)
         link = self.status_link(item.complaint_id, language) if self.status_link else None
@@ -441,6 +447,43 @@ class Notifier:
         )
         if sent:
             self.counts.updates += 1
+
+    async def _mark(self, event: CaseClosed | CaseReopened | ComplaintReopened, origin: Origin) -> None:
+        """A close or a reopening on the kept registration, written only when it changes the entry (the
+        reconciler's re-reading writes nothing). A reopening after the contact was forgotten is said:
+        the complainant will not hear of it."""
+        assert self.contacts is not None
+        kept = self.contacts.get(event.complaint_id)
+        if kept is None:
+            key = f"reopened-unreachable/{event.event_id}"  # said once: not at every re-reading
+            if isinstance(event, ComplaintReopened) and self.ledger.outcome(key) is None:
+                await self._record(key, NO_CONTACT, origin.partition)
+                self.counts.reopened_unreachable += 1
+                log.warning(
+                    "complaint %s reopened, but no contact is kept for it (closed longer than %s ago, or never "
+                    "registered with a sealed contact): its complainant is not told by the notifier",
+                    event.complaint_id,
+                    self.keep_after_close,
+                )
+            return
+        if isinstance(event, CaseClosed):
+            marked = kept.heard_closed(event.occurred_at)
+        else:
+            marked = kept.heard_reopened(event.occurred_at)
+        if marked != kept:
+            await self._keep(event.complaint_id, marked, origin.partition)
+
+    async def forget_closed(self, owned: Collection[int]) -> int:
+        """The kept contacts of the `owned` partitions closed longer than `keep_after_close`, forgotten."""
+        if self.contacts is None:
+            return 0
+        forgotten = await self.contacts.forget_closed(owned, self.keep_after_close, self.clock())
+        self.counts.contacts_forgotten += forgotten
+        return forgotten
+
+    def _named(self, complaint_id: UUID) -> kept_registrations.KeptContact | None:
+        """The complaint as staff know it (its reference, intake's), once the registration is read."""
+        return self.contacts.get(complaint_id) if self.contacts is not None else None
 
     def _phone(self, contact: str, office_id: str) -> str | None:
         """The contact in E.164, read in the office's region (its time zone's, as intake read it when it
@@ -640,14 +683,17 @@ class Notifier:
         await self.mailer.send(
             messages.email(
                 event, addressee, sender=self.sender, domain=self.mail_domain, desk_url=self.desk_url,
-                reader=self._reader(event.office_id, addressee),
+                reader=self._reader(event.office_id, addressee), complaint=self._named(event.complaint_id),
             )
         )  # fmt: skip
 
     async def _webhook(self, event: NotificationRequested, addressee: Addressee) -> None:
         assert addressee.staff.webhook is not None
         endpoint = self.directory.endpoints[addressee.staff.webhook.endpoint]
-        body = messages.webhook_body(event, addressee, self._reader(event.office_id, addressee))
+        body = messages.webhook_body(
+            event, addressee, self._reader(event.office_id, addressee), desk_url=self.desk_url,
+            complaint=self._named(event.complaint_id),
+        )  # fmt: skip
         headers = {
             "Content-Type": "application/json",
             messages.SIGNATURE_HEADER: messages.signature(endpoint.secret.get_secret_value(), body),

@@ -154,6 +154,7 @@ def notifier(settings: NotifierSettings, app: faust.App) -> Notifier:
         phone_region=settings.sms_default_region,
         sms_max_segments=settings.sms_max_segments,
         age_rule=settings.age_rule(),
+        keep_after_close=settings.keep_after_close(),
     )
 
 
@@ -340,8 +341,10 @@ def worker(settings: NotifierSettings) -> tuple[faust.App, Notifier]:
     @app.timer(interval=settings.ledger_expire_seconds)
     async def forget() -> None:
         """The ledger's age rule (domain/ledger_age.py): this worker's partitions' entries past it are
-        tombstoned, so the compacted changelog and every later restore hold only what it keeps."""
+        tombstoned, so the compacted changelog and every later restore hold only what it keeps; and the
+        contacts of complaints closed longer than the window (domain/kept.py)."""
         await forget_expired(app, service)
+        await forget_closed(app, service)
 
     @app.timer(interval=10.0)
     async def report() -> None:
@@ -380,6 +383,23 @@ async def forget_expired(app: faust.App, service: Notifier) -> None:
         time.monotonic() - started,
         len(service.ledger),
     )
+
+
+async def forget_closed(app: faust.App, service: Notifier) -> None:
+    """One sweep of the kept contacts over the changelog partitions this worker owns: a complaint closed
+    longer than `NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS` ago (and not reopened) has its entry tombstoned.
+    Not while the tables are being restored."""
+    if not tables_restored(app) or service.contacts is None:
+        return
+    owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == NOTIFIER_CONTACTS.name}
+    if owned:
+        forgotten = await service.forget_closed(owned)
+        (log.info if forgotten else log.debug)(
+            "contacts: %d of complaints closed longer than %s ago forgotten, in partitions %s",
+            forgotten,
+            service.keep_after_close,
+            sorted(owned),
+        )
 
 
 def tables_restored(app: faust.App) -> bool:

@@ -120,10 +120,27 @@ class NotifierSettings(ServiceSettings):
     ledger_expire_seconds: float = Field(
         default=3600.0, gt=0, description="How often the worker tombstones its partitions' entries past the rule."
     )
+    contact_keep_after_close_days: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "How long a closed complaint's sealed contact is kept, so that a reopening (a person judging a "
+            "complaint closed as invalid valid after all) reaches its complainant; then it is forgotten "
+            "(swept every NOTIFIER_LEDGER_EXPIRE_SECONDS). README: 'How long a contact is kept'."
+        ),
+    )
 
     @model_validator(mode="after")
     def _rule_holds(self) -> NotifierSettings:
         self.age_rule()  # the keep must exceed the margin
+        if self.contact_keep_after_close_days < self.ledger_keep_days:
+            # A registration is acted on for the ledger's keep (less its margin) after it was appended: a
+            # contact forgotten sooner would be kept again by the reconciler's re-reading of it.
+            raise ValueError(
+                f"NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS ({self.contact_keep_after_close_days:g}) must be at least "
+                f"NOTIFIER_LEDGER_KEEP_DAYS ({self.ledger_keep_days:g}): a registration re-read within the ledger's "
+                "window would keep a forgotten contact again"
+            )
         if self.sms_gateway_url and self.sms_gateway_secret is None:  # (its URL is read by `sms_gateway`, at start)
             raise ValueError("NOTIFIER_SMS_GATEWAY_URL is set without NOTIFIER_SMS_GATEWAY_SECRET (texts are signed)")
         return self
@@ -140,6 +157,9 @@ class NotifierSettings(ServiceSettings):
         if not self.sms_gateway_url:
             return None
         return Endpoint.model_validate({"url": self.sms_gateway_url, "secret": self.sms_gateway_secret})
+
+    def keep_after_close(self) -> timedelta:
+        return timedelta(days=self.contact_keep_after_close_days)
 
     def age_rule(self) -> AgeRule:
         return AgeRule(keep=timedelta(days=self.ledger_keep_days), margin=timedelta(seconds=self.ledger_margin_seconds))

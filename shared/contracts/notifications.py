@@ -28,7 +28,12 @@ class Occasion(StrEnum):
 
 class NotificationRequestedPayload(Contract):
     subject: str
-    severity: Severity
+    severity: Severity | None = Field(
+        description="The complaint's severity as judged when the notification was published (triage's, or a "
+        "person's override). None: nobody has judged it yet (an SLA warning or breach of the hand-over clock "
+        "before triage's decision): a reader must not be told a grade nobody gave. Events published before "
+        "None travelled said 'minor' there."
+    )
     level: int = Field(ge=1, description="Escalation level: 1 is the first people to tell.")
     recipients: list[Recipient] = Field(min_length=1)
     explanation: Explanation

@@ -330,9 +330,11 @@ NOTIFIER_CONTACTS = Topic(
     key="complaint id",
     event_types=(),
     description=(
-        "The notifier's faust table of complainants' contacts, kept from intake's registration to send "
-        "progress, the reply and the return-visit invitation: sealed as intake published them, deleted "
-        "(a tombstone) when the complaint closes. As many partitions as the topics it is read with."
+        "The notifier's faust table of what it keeps of intake's registrations: the office reference staff "
+        "mails name a complaint by, and the complainant's contact, to send progress, the reply, the "
+        "return-visit invitation and a reopening, sealed as intake published it; deleted (a tombstone) once "
+        "the complaint has been closed longer than NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS (a reopening "
+        "within it still reaches the complainant). As many partitions as the topics it is read with."
     ),
     # Sealed personal data (ciphertext + person id): nothing in clear, but it is about a complainant.
     personal_data=True,

@@ -39,6 +39,10 @@ def test_deliveries_are_counted_by_outcome_as_they_happen() -> None:
     found = _values(counts)
     assert found[("notifier_stale_records_total", ())] == 3
     assert found[("notifier_ledger_forgotten_total", ())] == 7
+    counts.contacts_forgotten, counts.reopened_unreachable = 2, 1  # contacts kept after close (domain/kept.py)
+    found = _values(counts)
+    assert found[("notifier_contacts_forgotten_total", ())] == 2
+    assert found[("notifier_reopened_unreachable_total", ())] == 1
     counts.operator_refused = 3  # operator records the notifier did not sign (adapters/operator_log.py)
     assert _values(counts)[("notifier_operator_records_refused_total", ())] == 3
     counts.sent += 1  # read at the next scrape, not frozen at registration

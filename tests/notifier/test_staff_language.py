@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.notifier.adapters.contacts import MemoryContacts
 from services.notifier.adapters.directory_events import LiveDirectory
 from services.notifier.adapters.email import SmtpMailer
 from services.notifier.adapters.i18n import LOCALE_DIR, staff_words
@@ -33,8 +34,11 @@ from shared.clock import utc_now
 from shared.contracts import Actor, derived_id
 from shared.contracts.common import Explanation, Severity
 from shared.contracts.directory import Contacts, OfficeChanged, OfficeRecord, StaffMemberChanged, StaffRecord
+from shared.contracts.intake import ComplaintRegistered, ComplaintRegisteredPayload, RegistrationForm
 from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Occasion, Recipient
 from shared.contracts.sla import ClockKind
+from shared.personal import clear_form
+from tests.support import form
 
 from .support import HOOK_SECRET, HookReceiver, SmtpSink
 from .test_application import Letters, wire
@@ -283,3 +287,86 @@ def test_every_word_of_a_staff_mail_is_translated_with_its_placeholders(locale: 
 def test_the_template_of_the_catalogues_is_current() -> None:
     assert set(_catalogue(LOCALE_DIR / "messages.pot")) == said_in_the_mails()
     assert not list(LOCALE_DIR.rglob("*.mo"))  # compiled in memory when the worker starts
+
+
+# -- the complaint as staff know it; a severity nobody judged ----------------------------------------
+
+
+def _registered_for(event: NotificationRequested) -> ComplaintRegistered:
+    """Intake's registration of the notification's complaint (office reference R-731, number 42)."""
+    data = form("R-731", complainant={"name": "Chan Tai Man", "contact": "chan@mail.test"})
+    return ComplaintRegistered(
+        event_id=derived_id("test-registered", event.complaint_id), complaint_id=event.complaint_id,
+        office_id="kln-east", occurred_at=AT, actor=Actor(id="kln-east/reception", role="receptionist"),
+        correlation_id=event.complaint_id,
+        payload=ComplaintRegisteredPayload(
+            sequence_number=42, form=clear_form(RegistrationForm.model_validate(data)), registered_at=AT
+        ),
+    )  # fmt: skip
+
+
+async def test_staff_read_the_complaint_by_its_office_reference_in_their_language_with_its_page(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    """The reference is intake's (read from its registration, kept with the contacts): each mail names
+    the complaint as the desk shows it, the office by its name in the reader's language; the id stays."""
+    event = breach()
+    service = notifier(smtp, hooks, NAMES)
+    service.contacts = MemoryContacts()
+    await service.receipt(wire(_registered_for(event)), Origin("complaints.intake.events", 0, 1))
+    await service.handle(wire(event), ORIGIN)
+    mails = _by_recipient(smtp)
+    page = f"http://desk.test:8006/complaints/{event.complaint_id}"
+    subject, body, _ = mails["en@kln-east.test"]
+    assert (
+        subject
+        == "[major] The clear answer deadline has passed (escalation level 2) · R-731 (Kowloon East office no. 42)"
+    )
+    assert "Complaint: R-731 (Kowloon East office no. 42)" in body and f"Complaint id: {event.complaint_id}" in body
+    assert f"Open it at the desk: {page}" in body
+    subject, body, _ = mails["hant@kln-east.test"]
+    assert subject.endswith(" · R-731（九龍東管理處第 42 號）") and "投訴：R-731（九龍東管理處第 42 號）" in body
+    assert f"投訴識別碼：{event.complaint_id}" in body
+    subject, body, _ = mails["hans@kln-east.test"]
+    assert subject.endswith(" · R-731（九龙东管理处第 42 号）") and "投诉：R-731（九龙东管理处第 42 号）" in body
+    assert all(m["X-Complaint-Reference"] == "R-731" for m in smtp.messages if m["X-Notification-Id"])
+    [(_path, _headers, raw)] = hooks.to("/sms")  # the webhook: the reference for machines and in its text
+    hook = json.loads(raw)
+    assert (hook["office_reference"], hook["sequence_number"], hook["url"]) == ("R-731", 42, page)
+    assert "R-731 (Kowloon East office no. 42)" in hook["text"] and page in hook["text"]
+
+
+async def test_before_the_registration_is_read_a_mail_names_the_complaint_by_its_id_and_page(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    event = breach()
+    service = notifier(smtp, hooks, NAMES)
+    service.contacts = MemoryContacts()
+    await service.handle(wire(event), ORIGIN)
+    subject, body, _ = _by_recipient(smtp)["en@kln-east.test"]
+    assert subject.endswith(" · Kowloon East office") and "Complaint: " not in body  # no reference made up
+    assert f"Complaint id: {event.complaint_id}" in body and f"/complaints/{event.complaint_id}" in body
+    hook = json.loads(hooks.to("/sms")[0][2])
+    assert hook["office_reference"] is None and hook["sequence_number"] is None
+
+
+async def test_a_warning_before_triage_judged_the_complaint_states_no_severity_in_any_language(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    """The SLA's hand-over warning before triage's decision travels with no severity: no mail calls
+    the complaint minor (or anything else); each says it is being assessed."""
+    judged = breach()
+    event = judged.model_copy(update={"payload": judged.payload.model_copy(update={"severity": None})})
+    await notifier(smtp, hooks, NAMES).handle(wire(event), ORIGIN)
+    mails = _by_recipient(smtp)
+    said = {
+        "en@kln-east.test": "Severity: not judged yet (being assessed), escalation level 2",
+        "hant@kln-east.test": "嚴重程度：尚待評定（未經判斷），第 2 級升級",
+        "hans@kln-east.test": "严重程度：尚待评定（未经判断），第 2 级升级",
+    }
+    for address, line in said.items():
+        subject, body, language = mails[address]
+        assert line in body and not subject.startswith("["), address
+        for grade in ("minor", "important", "major"):
+            assert f"[{WORDS[language](grade)}]" not in subject and WORDS[language](grade) not in body, address
+    assert json.loads(hooks.to("/sms")[0][2])["severity"] is None

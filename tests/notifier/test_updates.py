@@ -10,11 +10,15 @@ from uuid import uuid4
 from services.notifier.adapters.contacts import MemoryContacts
 from services.notifier.application import Notifier, Origin
 from services.notifier.domain import updates
+from services.notifier.domain.kept import kept_contact
 from shared.clock import utc_now
+from shared.contracts.common import Validity
 from shared.contracts.envelope import Actor
 from shared.contracts.followup import (
     CaseClosed,
     CaseClosedPayload,
+    ComplaintReopened,
+    ComplaintReopenedPayload,
     CustomerReplied,
     CustomerRepliedPayload,
     ReturnVisitScheduled,
@@ -126,7 +130,9 @@ def complainants_notifier(smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path) -
 
 
 def test_a_registration_before_sealing_keeps_no_contact() -> None:
-    assert updates.kept_contact(registered("chan@mail.test")) is None  # v1: clear, so not kept
+    kept = kept_contact(registered("chan@mail.test"))  # v1: clear, so its contact is not kept
+    assert kept.personal is None and "chan" not in kept.model_dump_json()
+    assert kept.office_reference and kept.sequence_number == 42  # its reference is (for staff mails)
 
 
 async def test_progress_reply_and_invitation_reach_the_complainant_once_and_nothing_after_erasure_or_close(
@@ -168,7 +174,12 @@ async def test_progress_reply_and_invitation_reach_the_complainant_once_and_noth
         payload=CaseClosedPayload(cause="c", lessons="l", improvement="i", responsibility="r"),
     )
     await service.update(wire(closed), origin)
-    assert service.contacts.get(event.complaint_id) is None  # the table holds live complaints only
+    after = service.contacts.get(event.complaint_id)
+    assert after is not None and after.closed  # kept closed for a reopening, until the window has passed
+    assert await service.forget_closed({0}) == 0
+    service.clock = lambda: utc_now() + service.keep_after_close + timedelta(minutes=1)
+    assert await service.forget_closed({0}) == 1
+    assert service.contacts.get(event.complaint_id) is None  # forgotten once the window has passed
 
 
 async def test_an_update_its_author_did_not_sign_mails_nobody_and_is_dead_lettered(
@@ -194,3 +205,62 @@ async def test_an_update_its_author_did_not_sign_mails_nobody_and_is_dead_letter
     assert [letter.error.split(":")[0] for letter, _ in letters.letters] == ["Unauthored", "Unauthored"]
     await service.update(signed(handling, handling_topic, wire(step)), Origin(handling_topic, 0, 3))
     assert [m["X-Complaint-Update"] for m in smtp.messages] == [None, "progress"]
+
+
+def _closed(complaint_id, at: datetime | None = None) -> CaseClosed:  # type: ignore[no-untyped-def]
+    return CaseClosed(
+        **_envelope(complaint_id, at),
+        payload=CaseClosedPayload(cause="c", lessons="l", improvement="i", responsibility="r"),
+    )
+
+
+def _judged_valid(complaint_id, closed_at: datetime) -> ComplaintReopened:  # type: ignore[no-untyped-def]
+    return ComplaintReopened(
+        **_envelope(complaint_id),
+        payload=ComplaintReopenedPayload(
+            reason="judged valid by office-a/sup after it was closed as invalid: the inspector's note",
+            closed_at=closed_at,
+            validity=Validity.VALID,
+        ),
+    )
+
+
+async def test_a_complaint_reopened_after_its_close_reaches_its_complainant_again_and_an_erased_one_never(
+    smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path
+) -> None:
+    """Closed as invalid, judged valid after all (followup's ComplaintReopened): the complainant hears it
+    is handled again, then its progress and its final reply; an erased complainant hears nothing; once
+    the window after a close has passed the contact is gone and a reopening is said, not mailed."""
+    service, keyring = complainants_notifier(smtp, hooks, tmp_path)
+    intake, followup = Origin("complaints.intake.events", 0, 1), Origin("complaints.followup.events", 0, 5)
+    chan = registered("chan.tai.man@mail.test", keyring=keyring)
+    lau = registered("lau.mei.ling@mail.test", keyring=keyring, name="Lau Mei Ling")
+    for event in (chan, lau):
+        await service.receipt(wire(event), intake)
+        closed = _closed(event.complaint_id)
+        await service.update(wire(closed), followup)
+    keyring.erase(lau.payload.form.personal.person_id, "group/privacy", "DSR-2", utc_now())
+    for event in (chan, lau):
+        reopened = _judged_valid(event.complaint_id, closed.occurred_at)
+        for _ in range(2):  # redelivered: told once
+            await service.update(wire(reopened), followup)
+        await service.update(wire(_closed(event.complaint_id, closed.occurred_at)), followup)  # an old close re-read
+        assert not service.contacts.get(event.complaint_id).closed  # type: ignore[union-attr]
+        await service.update(wire(progress(event.complaint_id)), Origin("complaints.handling.events", 0, 7))
+        await service.update(wire(reply(event.complaint_id)), followup)
+    to_chan = [m for m in smtp.messages if "chan.tai.man" in m["To"]]
+    assert [m["X-Complaint-Update"] for m in to_chan] == [None, "reopened", "progress", "reply"]
+    said = to_chan[1].get_payload(decode=True).decode()
+    assert "looked at again and will now be handled" in said and "inspector" not in said  # the staff's reason stays out
+    assert [m["X-Complaint-Update"] for m in smtp.messages if "lau.mei.ling" in m["To"]] == [None]  # erased
+
+    await service.update(wire(_closed(chan.complaint_id)), followup)
+    service.clock = lambda: utc_now() + service.keep_after_close + timedelta(minutes=1)
+    assert await service.forget_closed({0}) == 1 and service.contacts.get(chan.complaint_id) is None
+    assert service.contacts.get(lau.complaint_id) is not None  # reopened, not closed again: kept
+    service.clock = utc_now
+    late = _judged_valid(chan.complaint_id, utc_now())
+    for _ in range(2):  # and re-read by the reconciler: said once
+        await service.update(wire(late), followup)
+    assert len(smtp.messages) == 5 and service.counts.reopened_unreachable == 1  # said, counted, not mailed
+    assert reopened.complaint_id == lau.complaint_id

@@ -1,7 +1,8 @@
 """The complainant's mails on the real broker, the worker a process of its own: receipt, progress and
 reply, each once with the private status link; an erased person's next update sends nothing; the
-contacts survive a restart (restored from their changelog), which holds sealed data only and
-forgets a closed case."""
+contacts survive a restart (restored from their changelog), which holds sealed data only; a complaint
+closed then judged valid reaches its complainant again (reopened, progress, reply), an erased one
+never; a closed case's entry is forgotten once the window after its close has passed."""
 
 from __future__ import annotations
 
@@ -13,15 +14,13 @@ from uuid import uuid4
 import pytest
 
 from shared.clock import utc_now
-from shared.contracts.envelope import Actor
-from shared.contracts.followup import CaseClosed, CaseClosedPayload
 from shared.contracts.topics import FOLLOWUP_EVENTS, HANDLING_EVENTS, INTAKE_EVENTS, NOTIFIER_CONTACTS
 from shared.keyring import Keyring, KeyringSettings
 from shared.status_link import status_link
 from tests.kafka_support import keyed_by, read_topic
 
 from .support import SmtpSink, directory, registered, write_directory
-from .test_updates import progress, reply
+from .test_updates import _closed, _judged_valid, progress, reply
 from .test_worker_kafka import WorkerProcess, publish
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.flaky(reruns=2, reruns_delay=2)]
@@ -100,31 +99,41 @@ async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_eras
         assert "chan.tai.man" not in log and "lau.mei.ling" not in log
 
         # A restarted worker restores the contacts from their changelog: lau's next progress arrives.
+        # (Its contacts kept 60 s after a close, swept every 2 s: the window shrunk for the test, and the
+        # ledger's keep with it, which the window may not be shorter than.)
         worker.stop()
         worker.env["NOTIFIER_RECONCILE_SECONDS"] = "600"  # no re-reading of intake's topic: the table alone
+        worker.env["NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS"] = str(60 / 86400)
+        worker.env["NOTIFIER_LEDGER_KEEP_DAYS"] = str(60 / 86400)
+        worker.env["NOTIFIER_LEDGER_MARGIN_SECONDS"] = "5"
+        worker.env["NOTIFIER_LEDGER_EXPIRE_SECONDS"] = "2"
         worker.start()
         await publish(kafka_bootstrap, [progress(lau.complaint_id)], topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
         assert len(await _wait(smtp, "lau.mei.ling", 3, timeout=60)) == 3, (tmp_path / "w.log").read_text()[-3000:]
 
-        # The contacts' changelog holds sealed data only, and a closed case's entry becomes a tombstone.
-        closed = CaseClosed(
-            event_id=uuid4(),
-            complaint_id=lau.complaint_id,
-            office_id="office-a",
-            occurred_at=utc_now(),
-            actor=Actor(id="office-a/supervisor", role="supervisor"),
-            correlation_id=lau.complaint_id,
-            payload=CaseClosedPayload(cause="c", lessons="l", improvement="i", responsibility="r"),
-        )
-        await publish(kafka_bootstrap, [closed], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
+        # Closed, then judged valid after all (followup's ComplaintReopened): lau hears it is handled
+        # again, then its progress and its final reply; erased chan's reopening mails nobody.
+        closings = [_closed(lau.complaint_id), _closed(chan.complaint_id)]
+        reopened = [_judged_valid(c.complaint_id, c.occurred_at) for c in closings]
+        await publish(kafka_bootstrap, [*closings, *reopened], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
+        steps = [progress(lau.complaint_id), progress(chan.complaint_id)]
+        await publish(kafka_bootstrap, steps, topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
+        await publish(kafka_bootstrap, [reply(lau.complaint_id)], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
+        mails = await _wait(smtp, "lau.mei.ling", 6, timeout=30)
+        assert sorted(str(m["X-Complaint-Update"]) for m in mails[3:]) == ["progress", "reopened", "reply"]
+        assert len(_to(smtp, "chan.tai.man")) == 3  # erased: nothing after the reopening either
+
+        # The contacts' changelog holds sealed data only; closed again, lau's entry is a tombstone once
+        # the window has passed (chan's, reopened and never closed again, stays).
+        await publish(kafka_bootstrap, [_closed(lau.complaint_id)], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
         keys = {str(chan.complaint_id), str(lau.complaint_id)}
-        records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=3, timeout=20)
-        assert sorted(r.key.decode() for r in records) == sorted([*keys, str(lau.complaint_id)])
+        records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=8, timeout=120)
         for record in records:
             if record.value is not None:
                 kept = record.value.decode()
                 assert "mail.test" not in kept and "Chan Tai Man" not in kept and "Lau Mei Ling" not in kept
                 assert chan.payload.form.personal.sealed in kept or lau.payload.form.personal.sealed in kept
         assert [r.value for r in records if r.key == str(lau.complaint_id).encode()][-1] is None  # forgotten
+        assert [r.value for r in records if r.key == str(chan.complaint_id).encode()][-1] is not None
     finally:
         worker.stop()

@@ -12,6 +12,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from pathlib import Path
 from uuid import uuid4
 
@@ -194,6 +195,18 @@ async def test_a_major_complaint_emails_each_leader_in_seconds_and_a_failing_web
     assert receipt["To"] == "Chan Tai Man <chan.tai.man@mail.test>"
     assert registration.payload.form.office_reference in receipt["Subject"]
     assert "chan.tai.man" not in (tmp_path / "w.log").read_text()
+
+    # Staff mails name the complaint as staff know it: intake's reference, read from that registration.
+    named = major("office-a", roles=("supervisor",), complaint_id=registration.complaint_id)
+    await publish(kafka_bootstrap, [named])
+    mails = await wait_for_mail(smtp, 2, timeout=10, notification=str(named.event_id))
+    reference = registration.payload.form.office_reference
+    assert len(mails) == 2 and all(m["X-Complaint-Reference"] == reference for m in mails)
+    for mail in mails:  # the office by the directory's name for it
+        subject = str(make_header(decode_header(mail["Subject"])))
+        assert subject.endswith(f" · {reference} (Office-A no. 42)"), subject
+        body = mail.get_payload(decode=True).decode()
+        assert f"Complaint: {reference} (Office-A no. 42)" in body and str(named.complaint_id) in body
 
 
 def _receipts(smtp: SmtpSink) -> list:

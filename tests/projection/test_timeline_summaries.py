@@ -67,3 +67,11 @@ def test_each_escalation_level_and_each_cycle_reads_differently() -> None:
     ]
     assert cycles[0] != cycles[1] and cycles[1].startswith("resolution#1 clock started")
     assert _line(started, {"clock": "reply", "deadline": "2026-12-01T00:00:00Z"}).startswith("reply clock started")
+
+
+def test_a_notification_before_triage_judged_the_complaint_names_no_grade() -> None:
+    """The SLA's hand-over warning before triage's decision carries no severity: the timeline says the
+    complaint is not graded yet, never 'None complaint' nor a grade nobody gave."""
+    told = "complaints.notifications.NotificationRequested"
+    assert _line(told, {"subject": SECRET, "severity": None, "level": 1}) == "complaint not graded yet: level 1 told"
+    assert _line(told, {"subject": SECRET, "severity": "major", "level": 2}) == "major complaint: level 2 told"

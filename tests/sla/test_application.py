@@ -232,3 +232,18 @@ def test_an_extension_request_names_its_clock_and_the_managers_decision_names_th
     assert decided.payload.reason == "the supplier is slow"
     [view] = [c for c in sla.clocks("hk-central", complaint).clocks if c.key == "resolution#0"]
     assert view.extension is not None and set(view.extension) == {"until", "reason", "approved"}
+
+
+def test_a_hand_over_warning_before_triage_judged_the_complaint_names_no_severity(sla) -> None:
+    """Before triage's decision only the hand-over clock runs: its warnings and breaches travel with no
+    severity (None), never a 'minor' nobody judged; once triaged, the judged one."""
+    complaint = uuid.uuid4()
+    feed(sla, registered(complaint, T0))
+    sla.tick(T0 + timedelta(hours=1))  # the hand-over clock's 10 minutes are long gone
+    early = [m for m in published(sla) if m.complaint_id == complaint and isinstance(m, NotificationRequested)]
+    assert early and {n.payload.clock for n in early} == {"hand-over"}
+    assert {n.payload.severity for n in early} == {None}
+    feed(sla, triaged(complaint, T0 + timedelta(hours=2), "important"))
+    sla.tick(T0 + timedelta(days=2))
+    later = [m for m in published(sla) if m.complaint_id == complaint and isinstance(m, NotificationRequested)]
+    assert {n.payload.severity for n in later[len(early) :]} == {"important"}

@@ -282,3 +282,16 @@ def test_topic_names_are_unique() -> None:
 def test_event_catalogue_and_schemas_are_up_to_date() -> None:
     problems = catalogue_doc.outdated()
     assert not problems, "\n".join(problems) + f"\nA contract or topic changed: run `{catalogue_doc.WRITE_COMMAND}`."
+
+
+def test_a_notification_s_severity_is_none_until_someone_judged_it_and_older_events_still_decode() -> None:
+    """`NotificationRequested.payload.severity`: None before triage's decision (an SLA hand-over warning),
+    so no reader is told a grade nobody gave; the events already on the topic (a grade, 'minor' the
+    default of those published before None travelled) decode as they are."""
+    data = _current("complaints.notifications.NotificationRequested")
+    for severity in ("minor", "major", None):
+        event = decode(data["type"], data | {"payload": data["payload"] | {"severity": severity}})
+        assert event.payload.severity == severity  # type: ignore[attr-defined]
+    missing = {k: v for k, v in data["payload"].items() if k != "severity"}
+    with pytest.raises(ValidationError):  # said, always: a publisher cannot forget it
+        decode(data["type"], data | {"payload": missing})

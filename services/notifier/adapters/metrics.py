@@ -101,6 +101,18 @@ class CountsCollector(Collector):
         )
         forgotten.add_metric([], counts.ledger_forgotten)
         yield forgotten
+        contacts = CounterMetricFamily(
+            "notifier_contacts_forgotten",
+            "Kept contacts of complaints closed longer than NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS, tombstoned.",
+        )
+        contacts.add_metric([], counts.contacts_forgotten)
+        yield contacts
+        unreachable = CounterMetricFamily(
+            "notifier_reopened_unreachable",
+            "Complaints reopened after their contact was forgotten (or never kept): the complainant is not told.",
+        )
+        unreachable.add_metric([], counts.reopened_unreachable)
+        yield unreachable
 
 
 def notifier_registry(counts: Callable[[], Counts]) -> CollectorRegistry:

@@ -19,6 +19,7 @@ from shared.contracts.notifications import NotificationRequested
 
 from . import staff_wording
 from .directory import Addressee
+from .kept import KeptContact as Named  # what the notifier keeps of a registration: its reference
 
 SIGNATURE_HEADER = "X-Complaints-Signature"
 DELIVERY_HEADER = "X-Complaints-Delivery"
@@ -45,10 +46,20 @@ def english(office_id: str) -> staff_wording.Reader:
 
 
 def _lines(
-    event: NotificationRequested, addressee: Addressee, reader: staff_wording.Reader, desk_url: str | None = None
+    event: NotificationRequested,
+    addressee: Addressee,
+    reader: staff_wording.Reader,
+    desk_url: str | None = None,
+    complaint: Named | None = None,
 ) -> list[str]:
     group = addressee.staff.office_id is None
-    return staff_wording.lines(event, addressee.roles, group, reader, desk_url)
+    return staff_wording.lines(event, addressee.roles, group, reader, desk_url, reference_for(complaint, reader))
+
+
+def reference_for(complaint: Named | None, reader: staff_wording.Reader) -> str | None:
+    """The complaint's reference as staff know it, in the reader's language with the office by its name
+    in it (`R-1 (Kowloon East office no. 42)`); None when the notifier has not read its registration."""
+    return complaint.reference_in(reader.language, lambda _language: reader.office) if complaint else None
 
 
 def email(
@@ -59,10 +70,12 @@ def email(
     domain: str,
     desk_url: str | None = None,
     reader: staff_wording.Reader | None = None,
+    complaint: Named | None = None,
 ) -> EmailMessage:
     """The email to one person, in their language (`reader`: English, the office by its id, when not
-    given), with the desk's page of the complaint when the desk's address is known. Date is the
-    notification's own time, so a repeat is identical."""
+    given), with the desk's page of the complaint when the desk's address is known and the complaint
+    named by its office reference (`complaint`: intake's registration as the notifier keeps it; None:
+    not read yet, the id alone). Date is the notification's own time, so a repeat is identical."""
     assert addressee.staff.email is not None
     reader = reader or english(event.office_id)
     message = EmailMessage()
@@ -70,28 +83,40 @@ def email(
     message["Date"] = format_datetime(event.occurred_at)
     message["From"] = sender
     message["To"] = formataddr((addressee.staff.name, addressee.staff.email))
-    message["Subject"] = staff_wording.subject(event, reader)
+    message["Subject"] = staff_wording.subject(event, reader, reference_for(complaint, reader))
     message["X-Complaint-Id"] = str(event.complaint_id)
+    if complaint is not None:
+        message["X-Complaint-Reference"] = complaint.office_reference
     message["X-Notification-Id"] = str(event.event_id)
-    message.set_content("\n".join(_lines(event, addressee, reader, desk_url)) + "\n")
+    message.set_content("\n".join(_lines(event, addressee, reader, desk_url, complaint)) + "\n")
     message["Content-Language"] = reader.language  # after set_content, which clears Content-* headers
     return message
 
 
 def webhook_body(
-    event: NotificationRequested, addressee: Addressee, reader: staff_wording.Reader | None = None
+    event: NotificationRequested,
+    addressee: Addressee,
+    reader: staff_wording.Reader | None = None,
+    *,
+    desk_url: str | None = None,
+    complaint: Named | None = None,
 ) -> bytes:
     """The JSON a webhook receives (keys sorted, no spaces: identical bytes on every attempt); its
-    `text` in the person's language like their mail, the other fields as published."""
+    `text` in the person's language like their mail (the complaint named by its reference, the desk's
+    page), the other fields as published; `office_reference` and `sequence_number` intake's (None
+    until the notifier has read the registration), `severity` None while nobody has judged it."""
     payload = event.payload
     reader = reader or english(event.office_id)
     body = {
         "delivery_id": str(delivery_id(event.event_id, addressee.staff.id, "webhook")),
         "notification_id": str(event.event_id),
         "complaint_id": str(event.complaint_id),
+        "office_reference": complaint.office_reference if complaint else None,
+        "sequence_number": complaint.sequence_number if complaint else None,
+        "url": staff_wording.desk_page(desk_url, event.complaint_id),
         "office_id": event.office_id,
         "occurred_at": event.occurred_at.isoformat(),
-        "severity": payload.severity.value,
+        "severity": payload.severity.value if payload.severity else None,
         "level": payload.level,
         "subject": payload.subject,
         "reason": payload.explanation.reason,
@@ -99,7 +124,7 @@ def webhook_body(
         "recipient": {"staff_id": addressee.staff.id, "roles": list(addressee.roles)},
         "to": addressee.staff.webhook.to if addressee.staff.webhook else None,
         "language": reader.language,
-        "text": "\n".join(_lines(event, addressee, reader)),
+        "text": "\n".join(_lines(event, addressee, reader, desk_url, complaint)),
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

@@ -25,7 +25,8 @@ import phonenumbers
 from shared.contracts import derived_id
 
 from . import receipts
-from .updates import KeptContact, Update
+from .kept import KeptContact
+from .updates import Update
 from .wording import REFERENCE, follow_line, languages
 
 GSM7, UCS2 = "GSM-7", "UCS-2"

@@ -6,7 +6,9 @@ messages (English being the message ids; catalogues in `services/notifier/locale
 by `shared.i18n` when the worker starts): nothing here reads a catalogue, it is handed the person's
 `gettext`. The facts stay as the publisher decided them: the complaint's id, the office (by its name in
 the reader's language), the deadline and the notification's time in the office's time zone, the
-decision's reason and rule in the deciding service's own words, and the events that caused it.
+decision's reason and rule in the deciding service's own words, and the events that caused it. The
+complaint is named as staff know it, by the office's reference intake recorded (its id kept beside it),
+and a severity nobody has judged yet is said to be so, never shown as a grade.
 """
 
 from __future__ import annotations
@@ -84,33 +86,60 @@ def headline(event: NotificationRequested, reader: Reader) -> str:
     return payload.subject
 
 
-def subject(event: NotificationRequested, reader: Reader) -> str:
-    """`[severity] headline · office`."""
-    severity = _word(SEVERITIES, event.payload.severity.value, reader.gettext)
-    return f"[{severity}] {headline(event, reader)} · {reader.office}"
+def subject(event: NotificationRequested, reader: Reader, reference: str | None = None) -> str:
+    """`[severity] headline · reference` (the office's reference as staff know it: `R-1 (Central office
+    no. 42)`), `· office` while the notifier has not read the complaint's registration. No severity in
+    brackets before anyone judged it (`severity` None: an SLA warning before triage's decision)."""
+    severity = event.payload.severity
+    graded = f"[{_word(SEVERITIES, severity.value, reader.gettext)}] " if severity else ""
+    return f"{graded}{headline(event, reader)} · {reference or reader.office}"
+
+
+def desk_page(desk_url: str | None, complaint_id: object) -> str | None:
+    """The complaint's page at the desk, where the person acts on it (None: the desk's address unknown)."""
+    return f"{desk_url.rstrip('/')}/complaints/{complaint_id}" if desk_url else None
+
+
+def severity_line(event: NotificationRequested, reader: Reader) -> str:
+    """The severity as judged, or that nobody has judged it yet: never a default shown as a grade."""
+    _, payload = reader.gettext, event.payload
+    if payload.severity is None:
+        return _("Severity: not judged yet (being assessed), escalation level %(level)s") % {"level": payload.level}
+    return _("Severity: %(severity)s, escalation level %(level)s") % {
+        "severity": _word(SEVERITIES, payload.severity.value, _),
+        "level": payload.level,
+    }
 
 
 def lines(
-    event: NotificationRequested, roles: tuple[str, ...], group: bool, reader: Reader, desk_url: str | None
+    event: NotificationRequested,
+    roles: tuple[str, ...],
+    group: bool,
+    reader: Reader,
+    desk_url: str | None,
+    reference: str | None = None,
 ) -> list[str]:
-    """The mail's (and a webhook's `text`) lines: the headline, where to act, the facts, why."""
+    """The mail's (and a webhook's `text`) lines: the headline, where to act, the facts, why. The
+    complaint is named as staff know it (`reference`, intake's, in the reader's language) when the
+    notifier has read its registration; its id stays, for machines and for a search at the desk."""
     _, payload = reader.gettext, event.payload
     when = local_time(event.occurred_at, reader.time_zone)
     # where the person acts on it: a bare complaint id told a supervisor nothing they could open
-    page = f"{desk_url.rstrip('/')}/complaints/{event.complaint_id}" if desk_url else None
+    page = desk_page(desk_url, event.complaint_id)
     desk = [_("Open it at the desk: %(url)s") % {"url": page}] if page else []
     due = payload.deadline
     deadline = [_("Deadline: %(when)s") % {"when": local_time(due, reader.time_zone)}] if due else []
     told_as = ", ".join(_word(ROLES, role, _) for role in roles)
     caused_by = ", ".join(str(cause) for cause in payload.explanation.caused_by) or "—"
+    named = [_("Complaint: %(reference)s") % {"reference": reference}] if reference else []
     return [
         headline(event, reader),
         "",
         *desk,
-        _("Complaint: %(id)s") % {"id": event.complaint_id},
+        *named,
+        _("Complaint id: %(id)s") % {"id": event.complaint_id},
         _("Office: %(office)s") % {"office": reader.office},
-        _("Severity: %(severity)s, escalation level %(level)s")
-        % {"severity": _word(SEVERITIES, payload.severity.value, _), "level": payload.level},
+        severity_line(event, reader),
         *deadline,
         _("When: %(when)s") % {"when": when},
         _("Why: %(reason)s") % {"reason": payload.explanation.reason},

@@ -5,7 +5,7 @@ says was meant for the customer (what they were told, the promise and its time, 
 the visit's time). Never the actor, an approver (`agreed_by`), a department, a cause, a responsible
 person, or any internal note. In the complainant's language, like the receipt (`wording.py`).
 
-The contact comes from intake's registration, kept sealed (`KeptContact`): the notifier opens it
+The contact comes from intake's registration, kept sealed (`kept.KeptContact`): the notifier opens it
 through the keyring only when it sends, so an erased person gets nothing.
 """
 
@@ -22,11 +22,11 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from shared.contracts import derived_id
-from shared.contracts.followup import CustomerReplied, ReturnVisitScheduled
+from shared.contracts.followup import ComplaintReopened, CustomerReplied, ReturnVisitScheduled
 from shared.contracts.handling import CaseReopened, CommitmentMade, ProgressReported
-from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 
-from .receipts import OfficeNames, reference, reference_in
+from .kept import KeptContact
+from .receipts import OfficeNames
 from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_time, subject
 
 PROGRESS = "progress"
@@ -45,38 +45,6 @@ SUBJECTS: dict[str, dict[str, str]] = {
         ZH_HANS: "您的投诉已重新处理",
     },
 }
-
-
-class KeptContact(BaseModel):
-    """What the notifier keeps of a registration to write to its complainant later: the sealed
-    personal data as intake published it (ciphertext and person id: never the clear contact) and the
-    reference the complainant quotes (no personal data)."""
-
-    personal: SealedPersonal
-    reference: str
-    office_reference: str
-    language: str | None = None  # the complainant's, from the form (not identifying); None: not recorded
-    # The office and its number, so each mail names the office in its language (kept before: None).
-    office_id: str | None = None
-    sequence_number: int | None = None
-
-    def reference_in(self, language: str, office_name: OfficeNames | None) -> str:
-        if self.office_id is None or self.sequence_number is None:
-            return self.reference  # kept before the office travelled: as it was
-        office = office_name(language) if office_name else self.office_id
-        return reference_in(language, self.office_reference, office, self.sequence_number)
-
-
-def kept_contact(event: ComplaintRegistered) -> KeptContact | None:
-    """None for a registration published before sealing (v1, clear): its contact is not kept in clear."""
-    personal = event.payload.form.personal
-    if personal.legacy_clear is not None or not personal.sealed:
-        return None
-    form = event.payload.form
-    return KeptContact(
-        personal=personal, reference=reference(event), office_reference=form.office_reference, language=form.language,
-        office_id=event.office_id, sequence_number=event.payload.sequence_number,
-    )  # fmt: skip
 
 
 Lines = dict[str, tuple[str, ...]]  # the update's lines, per language
@@ -150,6 +118,17 @@ def _reopened(event: CaseReopened, time_zone: str | None) -> Lines:
     }
 
 
+def _judged_again(event: ComplaintReopened, time_zone: str | None) -> Lines:
+    """A complaint closed as invalid that a person judged valid after all (followup's
+    `ComplaintReopened`): the complainant learns it is handled after all (who judged and why is the
+    staff's: it stays out)."""
+    return {
+        EN: ("Your complaint has been looked at again and will now be handled.", _AGAIN[EN]),
+        ZH_HANT: ("我們已重新審視您的投訴，現在會跟進處理。", _AGAIN[ZH_HANT]),  # noqa: RUF001
+        ZH_HANS: ("我们已重新审视您的投诉，现在会跟进处理。", _AGAIN[ZH_HANS]),  # noqa: RUF001
+    }
+
+
 _AGAIN = {
     EN: "We will tell you of its progress and reply to you again.",
     ZH_HANT: "我們會通知您處理進度，並再次答覆您。",  # noqa: RUF001
@@ -164,6 +143,7 @@ BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any, str | None], Lines]]] 
     CustomerReplied: (REPLY, _reply),
     ReturnVisitScheduled: (RETURN_VISIT, _return_visit),
     CaseReopened: (REOPENED, _reopened),
+    ComplaintReopened: (REOPENED, _judged_again),
 }
 KINDS: dict[type[BaseModel], str] = {event_type: kind for event_type, (kind, _) in BUILDERS.items()}
 

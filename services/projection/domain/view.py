@@ -718,7 +718,11 @@ def summary_of(r: Received) -> str:
         "DeadlineWarning": lambda: f"{_clock(p)} deadline warning: {round(p['fraction'] * 100)}% of the time used",
         "ExtensionRequested": lambda: f"{p['clock']} extension asked for until {p['until']}",
         "RegradeRequested": lambda: f"re-grade to {p['severity']} asked for ({p['criterion']})",
-        "NotificationRequested": lambda: f"{p['severity']} complaint: level {p['level']} told",
+        "NotificationRequested": lambda: (
+            f"{p['severity']} complaint: level {p['level']} told"
+            if p.get("severity")
+            else f"complaint not graded yet: level {p['level']} told"  # an SLA warning before triage judged it
+        ),
     }
     try:
         return lines[kind]() if kind in lines else kind

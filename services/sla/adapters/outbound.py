@@ -249,7 +249,7 @@ def _notification(
         causation_id=base["event_id"],
         payload=NotificationRequestedPayload(
             subject=subject,
-            severity=Severity(event.severity),
+            severity=Severity(event.severity) if event.severity else None,  # None: not judged yet
             level=level,
             recipients=[Recipient(role=r, office_id=office_id) for r in recipients]
             + [Recipient(role=r, office_id=None) for r in group],

@@ -432,9 +432,12 @@ class ComplaintClocks(Aggregate):
             fired += 1
         return fired
 
-    def _severity_word(self) -> str:
+    def _severity_word(self) -> str | None:
+        """The severity in force, or None before anyone judged it (only the hand-over clock runs then):
+        a warning must not call a complaint 'minor' that nobody graded. Stored warnings and breaches
+        recorded before this said 'minor' there."""
         severity = self.severity
-        return severity.value if severity else Severity.MINOR.value  # not judged yet: hand-over only
+        return severity.value if severity else None
 
     @event("WarningIssued")
     def _warned(
@@ -444,7 +447,7 @@ class ComplaintClocks(Aggregate):
         fraction: float,
         at: datetime,
         deadline: datetime,
-        severity: str,
+        severity: str | None,
         recipients: list[str],
         rule: str,
         started_event_id: str,
@@ -460,7 +463,7 @@ class ComplaintClocks(Aggregate):
         level: int,
         at: datetime,
         deadline: datetime,
-        severity: str,
+        severity: str | None,
         recipients: list[str],
         group_recipients: list[str],
         rule: str,

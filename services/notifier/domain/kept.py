@@ -1,0 +1,87 @@
+"""What the notifier keeps of a complaint's registration, and for how long after the complaint closes.
+
+From intake's `ComplaintRegistered` (the one author of both) it keeps, by complaint id:
+- **the reference** staff and the complainant know the complaint by: the office's own reference and the
+  office's sequence number (`R-1 (Hong Kong Central office no. 42)`), for the staff mails and the
+  complainant's mails alike; no personal data;
+- **the complainant's sealed contact** (`personal`: ciphertext under the person's own data key, opened
+  through the keyring only when a mail or text is sent, so an erased person gets nothing), for their
+  updates; None for a registration published before sealing (v1: not kept in clear).
+
+**How long after the complaint closes.** A closed complaint can open again: a person judges a complaint
+closed as invalid valid after all (followup's `ComplaintReopened`; DOMAIN.md: a person's judgement
+replaces the automatic one everywhere, and a valid complaint is handled, replied to and visited again).
+Its complainant must then hear of it, its progress and its final reply, so `CaseClosed` no longer
+deletes the entry: it marks it closed, a reopening marks it open again, and an entry closed longer than
+the window (`NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS`, 30) is forgotten (a tombstone), keeping the
+complainant's data no longer than a reopening can still need it. The marks are the latest close and
+the latest reopening heard, by their own times, so the outcome does not depend on the order the
+notifier hears them in (a re-read old event changes nothing): closed when the latest close is later
+than the latest reopening.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+
+from shared.contracts.intake import ComplaintRegistered, SealedPersonal
+
+from .receipts import OfficeNames, reference, reference_in
+
+DEFAULT_KEEP_AFTER_CLOSE = timedelta(days=30)
+
+
+class KeptContact(BaseModel):
+    """A registration as the notifier keeps it: the sealed personal data as intake published it
+    (ciphertext and person id: never the clear contact; None for a v1 registration) and the reference
+    (no personal data), with the complaint's latest close and reopening heard."""
+
+    personal: SealedPersonal | None = None
+    reference: str
+    office_reference: str
+    language: str | None = None  # the complainant's, from the form (not identifying); None: not recorded
+    # The office and its number, so each mail names the office in its language (kept before: None).
+    office_id: str | None = None
+    sequence_number: int | None = None
+    closed_at: datetime | None = None  # the latest CaseClosed heard (None: never closed)
+    reopened_at: datetime | None = None  # the latest reopening heard (ComplaintReopened, CaseReopened)
+
+    def reference_in(self, language: str, office_name: OfficeNames | None) -> str:
+        if self.office_id is None or self.sequence_number is None:
+            return self.reference  # kept before the office travelled: as it was
+        office = office_name(language) if office_name else self.office_id
+        return reference_in(language, self.office_reference, office, self.sequence_number)
+
+    @property
+    def closed(self) -> bool:
+        """Closed now: the latest close heard is later than the latest reopening heard."""
+        return self.closed_at is not None and (self.reopened_at is None or self.closed_at > self.reopened_at)
+
+    def heard_closed(self, at: datetime) -> KeptContact:
+        """After a `CaseClosed` at `at` (heard again, or an older one re-read: no change)."""
+        latest = at if self.closed_at is None else max(self.closed_at, at)
+        return self.model_copy(update={"closed_at": latest})
+
+    def heard_reopened(self, at: datetime) -> KeptContact:
+        """After a reopening at `at` (`ComplaintReopened` after a close, `CaseReopened` before one)."""
+        latest = at if self.reopened_at is None else max(self.reopened_at, at)
+        return self.model_copy(update={"reopened_at": latest})
+
+    def forgettable(self, now: datetime, keep_after_close: timedelta) -> bool:
+        """Closed for longer than the window: nothing can reopen it and still need the contact."""
+        return self.closed and self.closed_at is not None and now - self.closed_at > keep_after_close
+
+
+def kept_contact(event: ComplaintRegistered) -> KeptContact:
+    """What is kept of a registration: its reference always; its contact when intake sealed it (a
+    registration published before sealing, v1 in clear, keeps no contact: its complainant gets a
+    receipt and no update, as before)."""
+    personal = event.payload.form.personal
+    sealed = personal if personal.legacy_clear is None and personal.sealed else None
+    form = event.payload.form
+    return KeptContact(
+        personal=sealed, reference=reference(event), office_reference=form.office_reference, language=form.language,
+        office_id=event.office_id, sequence_number=event.payload.sequence_number,
+    )  # fmt: skip
