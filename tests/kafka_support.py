@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from shared.bus import kafka
 from shared.bus.consumer import Delivery
 from shared.contracts import IntegrationEvent, derived_id
+from shared.contracts.topics import ALL_TOPICS
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 Record = ConsumerRecord[bytes, bytes]
@@ -52,17 +53,15 @@ async def read_topic(
 async def read_to_end(
     servers: str, topic: str, *, keep: Callable[[Record], bool] = lambda _: True, timeout: float = 30.0
 ) -> list[Record]:
-    """Every committed record of `topic` that `keep` accepts, at least up to the end each partition had
+    """Every committed record of the registry's `topic` that `keep` accepts, at least up to the end each partition had
     when called (its last stable offset: read_committed). For a topic whose writers are done or have been
     waited for, this is what a wait of a few seconds with `read_topic` reads, without the wait."""
     consumer = kafka.consumer(servers, group_id=None)
     await consumer.start()
     kept: list[Record] = []
     try:
-        if consumer.partitions_for_topic(topic) is None:
-            await consumer.topics()  # fetches the cluster's metadata
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        assert partitions, f"no topic {topic}"
+        [registered] = [t for t in ALL_TOPICS if t.name == topic]
+        partitions = [TopicPartition(topic, p) for p in range(registered.partitions)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
