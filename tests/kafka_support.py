@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
 from shared.bus import kafka
 from shared.bus.consumer import Delivery
 from shared.contracts import IntegrationEvent, derived_id
+from shared.contracts.topics import ALL_TOPICS
 from shared.eventstore import ServiceApplication, UnitOfWork
 
 Record = ConsumerRecord[bytes, bytes]
@@ -44,6 +45,32 @@ async def read_topic(
                 kept.extend(r for r in records if keep(r))
             if expect is not None and reached is None and len(kept) >= expect:
                 reached = time.monotonic()
+        return kept
+    finally:
+        await consumer.stop()
+
+
+async def read_to_end(
+    servers: str, topic: str, *, keep: Callable[[Record], bool] = lambda _: True, timeout: float = 30.0
+) -> list[Record]:
+    """Every committed record of the registry's `topic` that `keep` accepts, at least up to the end each partition had
+    when called (its last stable offset: read_committed). For a topic whose writers are done or have been
+    waited for, this is what a wait of a few seconds with `read_topic` reads, without the wait."""
+    consumer = kafka.consumer(servers, group_id=None)
+    await consumer.start()
+    kept: list[Record] = []
+    try:
+        [registered] = [t for t in ALL_TOPICS if t.name == topic]
+        partitions = [TopicPartition(topic, p) for p in range(registered.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        deadline = time.monotonic() + timeout
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{topic} not read to its end {ends} within {timeout} s")
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                kept.extend(r for r in records if keep(r))
         return kept
     finally:
         await consumer.stop()

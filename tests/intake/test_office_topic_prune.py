@@ -17,7 +17,7 @@ from shared.contracts import RegistrationForm
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.keyring import KeyringSettings
 from tests.intake.test_office_topic import publish
-from tests.kafka_support import read_topic, run_until
+from tests.kafka_support import read_to_end, run_until
 from tests.support import T0, form, write_keys, write_signing_keys
 
 pytestmark = pytest.mark.kafka
@@ -50,7 +50,7 @@ async def test_an_erasure_deletes_the_handled_office_records_only(kafka_bootstra
 
     pruned = await prune_handled(app, kafka_bootstrap)
     assert pruned.error is None and pruned.low_watermarks[partition] == offset + 1
-    left = await read_topic(kafka_bootstrap, OFFICE_REGISTRATIONS.name, keep=lambda r: r.key == key, timeout=5)
+    left = await read_to_end(kafka_bootstrap, OFFICE_REGISTRATIONS.name, keep=lambda r: r.key == key)
     # the registration and the refused one, both stored sealed, are gone; the unhandled one stays
     assert [r.value for r in left] == [later.value]
     app.close()

@@ -24,7 +24,7 @@ from shared.bus import kafka
 from shared.bus.kafka import create_topics
 from shared.contracts.topics import NOTIFICATIONS, NOTIFIER_DELIVERIES
 from tests.bus.test_replication_settings import _describe
-from tests.kafka_support import keyed_by, read_topic
+from tests.kafka_support import keyed_by, read_to_end
 
 from .support import SmtpSink, directory, major, write_directory
 from .test_worker_kafka import WorkerProcess, publish, wait_for_mail
@@ -52,9 +52,9 @@ async def _write_old_entries(servers: str, keys: list[str], partition: int) -> N
 
 
 async def _history(servers: str, keys: list[str]) -> dict[str, list[bytes | None]]:
-    """Each key's values on the deliveries changelog, in order (None: a tombstone)."""
+    """Each key's values on the deliveries changelog, in order (None: a tombstone), up to its end now."""
     found: dict[str, list[bytes | None]] = {key: [] for key in keys}
-    for record in await read_topic(servers, NOTIFIER_DELIVERIES.name, keep=keyed_by(set(keys)), timeout=4, settle=0):
+    for record in await read_to_end(servers, NOTIFIER_DELIVERIES.name, keep=keyed_by(set(keys))):
         found[record.key.decode()].append(record.value)
     return found
 

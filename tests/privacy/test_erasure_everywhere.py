@@ -88,14 +88,15 @@ def found_in(data: bytes) -> list[str]:
 
 
 async def every_record(servers: str) -> dict[str, bytes]:
-    """Every record of every registry topic, raw: key, value and headers, from offset 0."""
-    out: dict[str, bytes] = {}
-    for topic in ALL_TOPICS:
-        records = await read_topic(servers, topic.name, timeout=4, settle=0)
-        out[topic.name] = b"\n".join(
+    """Every record of every registry topic, raw: key, value and headers, from offset 0. The topics are
+    read side by side, each for the same 4 s as alone (one after another took 18 x 4 s per grep)."""
+    read = await asyncio.gather(*(read_topic(servers, topic.name, timeout=4, settle=0) for topic in ALL_TOPICS))
+    return {
+        topic.name: b"\n".join(
             (r.key or b"") + b"|" + (r.value or b"") + b"|" + b"|".join(v for _, v in r.headers) for r in records
         )
-    return out
+        for topic, records in zip(ALL_TOPICS, read, strict=True)
+    }
 
 
 def every_file(root: Path) -> dict[str, bytes]:
