@@ -5,8 +5,10 @@ of its configuration is kept (checked on the broker's own description)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,17 @@ from shared.settings import KafkaSettings
 from tests.bus.test_replication_settings import _describe
 
 HOUR_MS = 3600 * 1000
+
+
+async def _described_once_applied(bootstrap: str, topic: str, key: str, value: str) -> dict[str, Any]:
+    """The topic's description once the broker shows `value` (an accepted change reaches the broker's
+    configuration a moment after AlterConfigs answers), or the last one seen after 15 s."""
+    for _ in range(150):
+        described: dict[str, Any] = (await _describe(bootstrap, [topic]))[topic]
+        if described[key] == value:
+            break
+        await asyncio.sleep(0.1)
+    return described
 
 
 def test_the_default_is_three_days_and_the_environment_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,7 +61,7 @@ async def test_the_setting_reaches_a_new_topic_and_one_that_exists(kafka_bootstr
 
     later = {office.name: {"retention.ms": str(24 * HOUR_MS)}}
     assert await create_topics(kafka_bootstrap, [office], overrides=later) == []  # exists: reconfigured
-    described = (await _describe(kafka_bootstrap, [office.name]))[office.name]
+    described = await _described_once_applied(kafka_bootstrap, office.name, "retention.ms", str(24 * HOUR_MS))
     assert described["retention.ms"] == str(24 * HOUR_MS)
     # the rest of the topic's configuration stays the registry's (AlterConfigs resets what it is not given)
     assert described["segment.ms"] == str(HOUR_MS)
