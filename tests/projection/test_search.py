@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import opencc
 import pytest
 from eventsourcing.cryptography import AESCipher
 from fastapi.testclient import TestClient
@@ -55,6 +56,25 @@ def test_chinese_is_found_by_characters_and_pairs_and_mixed_with_english() -> No
         assert found(typed, texts=[text]), typed
     assert not found("電梯", texts=[text])
     assert not found("降升", texts=[text])  # a pair that is not in the text
+
+
+def test_chinese_is_found_whichever_script_the_query_is_typed_in() -> None:
+    traditional, simplified = "大堂電梯壞咗\uff0c裏面有人", "地下停车场的灯坏了"
+    for typed in ("电梯", "電梯", "电梯坏", "里面", "裡面", "裏面", "大堂电梯"):
+        assert found(typed, texts=[traditional]), typed
+    for typed in ("停車場", "停车场", "燈壞", "灯"):
+        assert found(typed, texts=[simplified]), typed
+    assert not found("电话", texts=[traditional])  # a variant is the same word, not a neighbour's
+    assert not found("梯電", texts=[traditional])
+
+
+hanzi = st.text(alphabet=st.sampled_from("電梯壞停車場業主樓層漏水燈裏發現東"), min_size=2, max_size=12)
+
+
+@given(text=hanzi, start=st.integers(min_value=0, max_value=11), size=st.integers(min_value=1, max_value=5))
+def test_any_part_of_a_traditional_text_typed_in_simplified_finds_it(text: str, start: int, size: int) -> None:
+    part = text[start % len(text) :][:size]
+    assert found(str(opencc.OpenCC("t2s").convert(part)), texts=[text]), part
 
 
 def test_a_reference_name_unit_and_email_are_found_by_their_words() -> None:
@@ -179,12 +199,14 @@ def test_an_office_finds_its_complaints_by_reference_name_phone_unit_and_text(ap
     assert refs(search(client, keys, reception, "+852 9123-4567")) == [first]
     assert search(client, keys, reception, "+852 9123 4567")["total"] == 1  # the page's total agrees
     assert refs(search(client, keys, reception, "升降機")) == [first]
+    assert refs(search(client, keys, reception, "升降机")) == [first]  # typed in the other script
     assert refs(search(client, keys, reception, "Wong.SM@example.hk")) == [second]
     assert refs(search(client, keys, reception, "corridor rubbish")) == [second]
     assert refs(search(client, keys, reception, "13800138000")) == [third]
     assert refs(search(client, keys, reception, "李小明 深圳 7栋 1201")) == [third]
     assert refs(search(client, keys, reception, "李小明")) == [third]
     assert refs(search(client, keys, reception, "停车场")) == [third]
+    assert refs(search(client, keys, reception, "停車場")) == [third]
     assert search(client, keys, reception, "corridor lift")["total"] == 0  # every word must be found
 
 

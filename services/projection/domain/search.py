@@ -11,6 +11,10 @@ indexed look-ups, bounded and paginated like every other list filter, never a sc
 - A phone number is matched by its digits, typed with or without spaces, dashes, brackets or the
   country code (its last eight digits are a term too: Hong Kong and Shenzhen local numbers).
 - Every query term must be found (AND), each in any field.
+- A Chinese query word is asked for in each script it may be written in (`script_variants`: as typed,
+  Simplified, Traditional, Hong Kong; OpenCC), so "电梯" finds a complaint written "電梯" and "裡面"
+  one written "裏面" or "里面". Only the query is converted: the index keeps the complaint's own
+  characters, and nothing stored needs to be rebuilt.
 
 **`personal_terms` (a complaint's name, contact and unit → terms) and `personal_query` (a typed word →
 the terms it asks for) are the one place where personal fields are matched.** A complainant sealed by
@@ -28,6 +32,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+
+import opencc
 
 from .view import ComplaintView
 
@@ -69,15 +76,33 @@ def text_terms(text: str | None) -> set[str]:
     return terms
 
 
-def _query_words(text: str) -> list[str]:
-    """A query's words; a Chinese run longer than two characters is asked for as its pairs."""
-    asked: list[str] = []
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)  # built on first use, once a process
+
+
+def script_variants(run: str) -> tuple[str, ...]:
+    """A run of Chinese characters as typed, then as Simplified, Traditional and Hong Kong characters
+    (OpenCC, phrase-aware), each of the same length so that their pairs line up; duplicates dropped."""
+    simplified = str(_converter("t2s").convert(run))
+    forms = [run, simplified, *(str(_converter(c).convert(simplified)) for c in ("s2t", "s2hk"))]
+    return tuple(dict.fromkeys(f for f in forms if len(f) == len(run)))
+
+
+def _query_words(text: str) -> list[tuple[str, ...]]:
+    """A query's words, each with the forms it is found by (a Chinese run in every script); a Chinese
+    run longer than two characters is asked for as its pairs."""
+    asked: list[tuple[str, ...]] = []
     for word in _WORD.findall(_normal(text)):
         for cjk, run in _runs(word):
-            if cjk and len(run) > 2:
-                asked.extend(run[i : i + 2] for i in range(len(run) - 1))
+            if not cjk:
+                asked.append((run,))
+                continue
+            forms = script_variants(run)
+            if len(run) > 2:
+                asked.extend(tuple(dict.fromkeys(f[i : i + 2] for f in forms)) for i in range(len(run) - 1))
             else:
-                asked.append(run)
+                asked.append(forms)
     return list(dict.fromkeys(asked))
 
 
@@ -182,6 +207,9 @@ def query_terms(query: str) -> Query:
     whole = _normal(text)
     if _UUID.fullmatch(whole):  # a complaint's id, pasted
         return Query((QueryTerm((whole,), ()),))
-    words = tuple(QueryTerm((w,), tuple(sorted(personal_query(w)))) for w in _query_words(text)[:MAX_QUERY_TERMS])
+    words = tuple(
+        QueryTerm(forms, tuple(sorted(set().union(*(personal_query(f) for f in forms)))))
+        for forms in _query_words(text)[:MAX_QUERY_TERMS]
+    )
     phone = phone_terms(text) if " " in text or "-" in text else set()
     return Query(words, tuple(sorted(personal_query(max(phone, key=len))) if phone else ()))
