@@ -77,6 +77,26 @@ def test_any_part_of_a_traditional_text_typed_in_simplified_finds_it(text: str, 
     assert found(str(opencc.OpenCC("t2s").convert(part)), texts=[text]), part
 
 
+def test_an_english_word_is_found_by_its_other_forms() -> None:
+    text = "The lifts stopped again; water leaking from the ceiling"
+    for typed in ("lift", "lifts", "stop", "stopping", "stopped", "leak", "leaks", "ceilings", "lift leak"):
+        assert found(typed, texts=[text]), typed
+    assert not found("lifted water", texts=["the lift was fixed"])  # every word still must be found
+    assert not found("life", texts=[text])  # a neighbour's spelling, not a form of the word
+
+
+@given(
+    stem=st.sampled_from(["lift", "leak", "pump", "clean", "repair", "complain", "park", "charge"]),
+    written=st.sampled_from(["", "s", "ed", "ing"]),
+    typed=st.sampled_from(["", "s", "ed", "ing"]),
+)
+def test_any_form_of_a_word_finds_any_other(stem: str, written: str, typed: str) -> None:
+    def form(ending: str) -> str:  # "charge" + "ed" is "charged"
+        return stem[:-1] + ending if stem.endswith("e") and ending[:1] in ("e", "i") else stem + ending
+
+    assert found(form(typed), texts=[f"the {form(written)} today"]), (form(typed), form(written))
+
+
 def test_a_reference_name_unit_and_email_are_found_by_their_words() -> None:
     fields = {"reference": "HK-2026-0012", "name": "Chan Tai Man", "unit": "Block 3, 12/F, Flat B",
               "contact": "tai.man@example.hk"}  # fmt: skip
@@ -202,6 +222,7 @@ def test_an_office_finds_its_complaints_by_reference_name_phone_unit_and_text(ap
     assert refs(search(client, keys, reception, "升降机")) == [first]  # typed in the other script
     assert refs(search(client, keys, reception, "Wong.SM@example.hk")) == [second]
     assert refs(search(client, keys, reception, "corridor rubbish")) == [second]
+    assert refs(search(client, keys, reception, "corridors")) == [second]  # another form of its word
     assert refs(search(client, keys, reception, "13800138000")) == [third]
     assert refs(search(client, keys, reception, "李小明 深圳 7栋 1201")) == [third]
     assert refs(search(client, keys, reception, "李小明")) == [third]

@@ -11,10 +11,15 @@ indexed look-ups, bounded and paginated like every other list filter, never a sc
 - A phone number is matched by its digits, typed with or without spaces, dashes, brackets or the
   country code (its last eight digits are a term too: Hong Kong and Shenzhen local numbers).
 - Every query term must be found (AND), each in any field.
-- A Chinese query word is asked for in each script it may be written in (`script_variants`: as typed,
-  Simplified, Traditional, Hong Kong; OpenCC), so "电梯" finds a complaint written "電梯" and "裡面"
-  one written "裏面" or "里面". Only the query is converted: the index keeps the complaint's own
-  characters, and nothing stored needs to be rebuilt.
+- Chinese is found whichever script it is typed in: a complaint's Chinese is indexed as written and as
+  Simplified (OpenCC `t2s`, many-to-one), and a query word asks for itself and its Simplified form, so
+  "电梯" finds "電梯" and "裡面" finds "裏面". Complaints indexed before their Simplified terms are
+  reached through the query's Traditional and Hong Kong forms too (`script_variants`) until the read
+  side refolds them.
+- An English word of the complaint's texts is found by its other forms too ("lift", "lifts",
+  "lifted", "lifting"): a word whose stem (Snowball's English stemmer) differs from it is indexed with
+  `~stem` as well, and a query word asks for itself, `~` its stem and its bare stem. Complaints indexed
+  before this are found by their words as written until the read side refolds them.
 
 **`personal_terms` (a complaint's name, contact and unit → terms) and `personal_query` (a typed word →
 the terms it asks for) are the one place where personal fields are matched.** A complainant sealed by
@@ -32,9 +37,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
+import snowballstemmer
 
 from .view import ComplaintView
 
@@ -64,15 +70,18 @@ def _runs(word: str) -> Iterable[tuple[bool, str]]:
 
 
 def text_terms(text: str | None) -> set[str]:
-    """The terms a text is found by: its words, and each Chinese character and pair of characters."""
+    """The terms a text is found by: its words, and each Chinese character and pair of characters, as
+    written and as Simplified (the one form every script's query meets: Traditional 裏 and 裡 are
+    both Simplified 里, while Simplified 里 is written 里, 裏 or 裡 by context)."""
     terms: set[str] = set()
     for word in _WORD.findall(_normal(text or "")):
         for cjk, run in _runs(word):
             if not cjk:
                 terms.add(run)
                 continue
-            terms.update(run)
-            terms.update(run[i : i + 2] for i in range(len(run) - 1))
+            for form in dict.fromkeys((run, _simplified(run))):
+                terms.update(form)
+                terms.update(form[i : i + 2] for i in range(len(form) - 1))
     return terms
 
 
@@ -81,12 +90,49 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)  # built on first use, once a process
 
 
-def script_variants(run: str) -> tuple[str, ...]:
-    """A run of Chinese characters as typed, then as Simplified, Traditional and Hong Kong characters
-    (OpenCC, phrase-aware), each of the same length so that their pairs line up; duplicates dropped."""
+def _simplified(run: str) -> str:
+    """A run of Chinese characters as Simplified (OpenCC `t2s`); as written if that changes its length."""
     simplified = str(_converter("t2s").convert(run))
+    return simplified if len(simplified) == len(run) else run
+
+
+def script_variants(run: str) -> tuple[str, ...]:
+    """A run of Chinese characters as typed, then as Simplified (what every complaint is indexed by
+    too), Traditional and Hong Kong characters (for complaints indexed before their Simplified terms
+    were), each of the same length so that their pairs line up; duplicates dropped."""
+    simplified = _simplified(run)
     forms = [run, simplified, *(str(_converter(c).convert(simplified)) for c in ("s2t", "s2hk"))]
     return tuple(dict.fromkeys(f for f in forms if len(f) == len(run)))
+
+
+STEM = "~"  # the prefix of a stem's term ("~lift" of "lifts"): no typed word starts with it
+
+
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")  # built on first use, once a process
+
+
+@lru_cache(maxsize=65_536)  # ~0.1 ms a word in pure Python; a group's words repeat (bounded, not history)
+def _english_stem(word: str) -> str | None:
+    """The Snowball stem of an English word of three letters or more (None for anything else)."""
+    if len(word) < 3 or not (word.isascii() and word.isalpha()):
+        return None
+    return str(_stemmer().stemWord(word))
+
+
+def stem_terms(terms: Iterable[str]) -> set[str]:
+    """The `~stem` terms a text's words are found by besides themselves (only where a stem differs)."""
+    return {STEM + stem for t in terms if (stem := _english_stem(t)) is not None and stem != t}
+
+
+def _stem_asks(word: str) -> tuple[str, ...]:
+    """What an English query word asks for besides itself: `~` its stem (the stored form of every word
+    with that stem but another spelling) and the bare stem (a word that is its own stem)."""
+    stem = _english_stem(word)
+    if stem is None:
+        return ()
+    return (STEM + stem,) if stem == word else (STEM + stem, stem)
 
 
 def _query_words(text: str) -> list[tuple[str, ...]]:
@@ -158,7 +204,8 @@ def document_terms(
     public = {complaint_id.casefold()}
     public |= text_terms(office_reference)
     for text in texts:
-        public |= text_terms(text)
+        words = text_terms(text)
+        public |= words | stem_terms(words)
     return DocumentTerms(frozenset(public), frozenset(personal_terms(name, contact, unit) - public))
 
 
@@ -208,7 +255,10 @@ def query_terms(query: str) -> Query:
     if _UUID.fullmatch(whole):  # a complaint's id, pasted
         return Query((QueryTerm((whole,), ()),))
     words = tuple(
-        QueryTerm(forms, tuple(sorted(set().union(*(personal_query(f) for f in forms)))))
+        QueryTerm(
+            tuple(dict.fromkeys(forms + tuple(a for f in forms for a in _stem_asks(f)))),
+            tuple(sorted(set().union(*(personal_query(f) for f in forms)))),
+        )
         for forms in _query_words(text)[:MAX_QUERY_TERMS]
     )
     phone = phone_terms(text) if " " in text or "-" in text else set()
