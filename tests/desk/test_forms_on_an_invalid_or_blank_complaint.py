@@ -90,16 +90,9 @@ def test_intake_s_refusals_of_a_registration_are_said_at_the_top_in_the_page_s_l
     assert "neither a valid phone" not in problem.split("[")[0]
 
 
-@pytest.mark.parametrize(("lang", "words"), [("en", "lower-case words joined by -"), ("zh-Hant", "分派表所用的代碼")])
-def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_it(
-    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
-) -> None:
-    """Handling's 422 for 'Engineering Dept' (its pattern: routing's codes), said in the page's words."""
+def hand_over_refused(desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, refused: dict[str, Any]) -> str:
+    """The problem the desk shows when handling answers a hand-over to 'Engineering Dept' with `refused`."""
     client, _, keys = desk
-    code = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-    refused = {"detail": [{"type": "string_pattern_mismatch", "loc": ["body", "to_department"],
-                           "msg": f"String should match pattern '{code}'", "input": "Engineering Dept",
-                           "ctx": {"pattern": code}}]}  # fmt: skip
     original = Services_.__call__
 
     def answers(self: Services_, request: httpx.Request) -> httpx.Response:
@@ -115,6 +108,19 @@ def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_i
     )
     assert answer.status_code == 422
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    return problem
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "lower-case words joined by -"), ("zh-Hant", "分派表所用的代碼")])
+def test_a_hand_over_to_a_department_not_written_as_its_code_says_how_to_write_it(
+    desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """Handling's 422 for 'Engineering Dept' (its pattern: routing's codes), said in the page's words."""
+    code = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+    refused = {"detail": [{"type": "string_pattern_mismatch", "loc": ["body", "to_department"],
+                           "msg": f"String should match pattern '{code}'", "input": "Engineering Dept",
+                           "ctx": {"pattern": code}}]}  # fmt: skip
+    problem = hand_over_refused(desk, monkeypatch, lang, refused)
     assert words in problem and "expected form" not in problem, problem
 
 
@@ -127,27 +133,12 @@ def test_a_hand_over_to_a_department_routing_does_not_know_is_said_with_the_code
     desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
 ) -> None:
     """Handling's 422 `handling.unknown_department` (its shape: tests/handling/test_http.py), in the page's words."""
-    client, _, keys = desk
     known = ["engineering", "security"]
     refused = {"detail": [{"type": "value_error", "loc": ["body", "to_department"],
                            "code": "handling.unknown_department",
                            "msg": "no department 'Engineering Dept' that routing knows; name one of [...]",
                            "params": {"value": "Engineering Dept", "departments": known}}]}  # fmt: skip
-    original = Services_.__call__
-
-    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
-        if request.url.host == "handling" and request.method == "POST":
-            return httpx.Response(422, json=refused)
-        return original(self, request)
-
-    monkeypatch.setattr(Services_, "__call__", answers)
-    signed_in(client, keys["hk-central/staff"], lang)
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/complaints/{CID}").text)[1]  # type: ignore[index]
-    answer = client.post(
-        f"/complaints/{CID}/hand-over", data={"csrf": token, "to_department": "Engineering Dept", "reason": "pump"}
-    )
-    assert answer.status_code == 422
-    problem = plain(re.search(r'data-testid="problem">(.*?)</p>', answer.text, re.S)[1])  # type: ignore[index]
+    problem = hand_over_refused(desk, monkeypatch, lang, refused)
     assert words in problem and "engineering" in problem and "security" in problem, problem
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -251,17 +252,22 @@ def test_an_auditor_reads_every_change_of_an_office_and_a_department_with_what_i
     assert client.get("/offices/hk-central/history", headers=h(keys, "kln-east/manager")).status_code == 404
 
 
+def amy_in_engineering_office(client: Any, keys: Any, typed: str) -> dict[str, Any]:
+    """The offices, hk-central's engineering department, and a staff record naming `typed` as Amy's."""
+    setup_offices(client, keys)
+    client.post("/offices/hk-central/departments", headers=h(keys, "hk-central/manager"),
+                json={"code": "engineering", "name": "Engineering", "reason": "new team"})  # fmt: skip
+    return {"staff_id": "hk-central/amy", "name": "Amy Wong", "office_id": "hk-central", "department": typed,
+            "roles": ["department-staff"], "contacts": {"email": "amy@example.com"}, "reason": "joined"}  # fmt: skip
+
+
 @pytest.mark.parametrize(("typed", "placed"), [("engineering", "engineering"), ("Engineering", "engineering"),
                                                ("工程部", "engineering"), (" 工程部 ", "engineering")])  # fmt: skip
 def test_a_staff_member_s_department_is_read_as_routing_s_departments_are(env, typed: str, placed: str) -> None:
     """The same reading as a routing override and a hand-over (shared/contracts/labels.department_code),
     among the office's departments: its code or its word in any language, recorded as the code."""
     client, keys, _ = env
-    setup_offices(client, keys)
-    client.post("/offices/hk-central/departments", headers=h(keys, "hk-central/manager"),
-                json={"code": "engineering", "name": "Engineering", "reason": "new team"})  # fmt: skip
-    amy = {"staff_id": "hk-central/amy", "name": "Amy Wong", "office_id": "hk-central", "department": typed,
-           "roles": ["department-staff"], "contacts": {"email": "amy@example.com"}, "reason": "joined"}  # fmt: skip
+    amy = amy_in_engineering_office(client, keys, typed)
     added = client.post("/staff", headers=h(keys, "hk-central/manager"), json=amy)
     assert added.status_code == 201, added.json()
     assert added.json()["department"] == placed
@@ -270,11 +276,7 @@ def test_a_staff_member_s_department_is_read_as_routing_s_departments_are(env, t
 @pytest.mark.parametrize("typed", ["Engineering Dept", "enginering", "security"])
 def test_a_staff_member_in_a_department_the_office_does_not_have_is_refused(env, typed: str) -> None:
     client, keys, _ = env
-    setup_offices(client, keys)
-    client.post("/offices/hk-central/departments", headers=h(keys, "hk-central/manager"),
-                json={"code": "engineering", "name": "Engineering", "reason": "new team"})  # fmt: skip
-    amy = {"staff_id": "hk-central/amy", "name": "Amy Wong", "office_id": "hk-central", "department": typed,
-           "roles": ["department-staff"], "contacts": {"email": "amy@example.com"}, "reason": "joined"}  # fmt: skip
+    amy = amy_in_engineering_office(client, keys, typed)
     refused = client.post("/staff", headers=h(keys, "hk-central/manager"), json=amy)
     assert refused.status_code == 409 and refused.json()["code"] == "directory.department_unknown"
     assert client.get("/staff", headers=h(keys, "hk-central/manager")).json() == []
