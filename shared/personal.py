@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from .contracts import PersonalData, RegistrationForm, SealedForm, SealedPersonal
 from .contracts.hotline import HotlineCallRecord, HotlineComplaintReportedPayload
-from .contracts.intake import OriginalTexts, legacy_person_id
+from .contracts.intake import OriginalTexts, legacy_person_id, names_nobody
 from .keyring import Keyring, SealBroken
 from .redaction import Identifiers, redact
 
@@ -42,11 +42,12 @@ def identifying_facts(data: PersonalData) -> list[tuple[str, str]]:
 
 
 def facts_of(name: str | None, contact: str | None, unit: str | None) -> list[tuple[str, str]]:
-    """`identifying_facts` of what is known: a blank contact, or a name without its unit, names nobody."""
+    """`identifying_facts` of what is known: a blank contact, a name without its unit, or a name that names
+    nobody ("Anonymous", "匿名": `names_nobody`) recognises nobody: such a complainant is a person of their own."""
     facts = []
     if contact and _plain(contact):
         facts.append(contact_fact(contact))
-    if name and unit and _plain(name) and _plain(unit):
+    if name and unit and not names_nobody(name) and _plain(unit):  # "Anonymous" of 12/F is nobody in particular
         facts.append(("name+unit", f"{_plain(name)}|{_plain(unit)}"))
     return facts
 
@@ -215,4 +216,5 @@ def clear_form(form: RegistrationForm) -> SealedForm:
     """The form as an event published before sealing reads (v1, upcast): personal data in clear.
     Intake never writes one now; tests of services that need no keyring build their events with it."""
     data = personal_data(form)
-    return SealedForm.of(form, SealedPersonal(person_id=legacy_person_id(data.contact), legacy_clear=data))
+    known_by = data.contact or f"{data.name}|{data.unit_address}"  # no contact given: the name and unit
+    return SealedForm.of(form, SealedPersonal(person_id=legacy_person_id(known_by), legacy_clear=data))

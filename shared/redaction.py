@@ -63,7 +63,7 @@ class Identifiers:
     """The complainant's own identifiers, as the form has them."""
 
     name: str
-    contact: str
+    contact: str | None  # None: none was given
     unit: str
 
 
@@ -136,7 +136,9 @@ def contacts_in(text: str) -> list[str]:
 @lru_cache(maxsize=256)  # a registration's texts are redacted together: one compile per person, bounded
 def _patterns(person: Identifiers) -> tuple[tuple[re.Pattern[str], str], ...]:
     patterns = [(p, NAME) for p in _name_patterns(person.name)]
-    patterns += [(p, PHONE if "@" not in person.contact else EMAIL) for p in _contact_patterns(person.contact)]
+    if person.contact:
+        kind = PHONE if "@" not in person.contact else EMAIL
+        patterns += [(p, kind) for p in _contact_patterns(person.contact)]
     patterns += [(p, UNIT) for p in _unit_patterns(person.unit)]
     return tuple(patterns)
 

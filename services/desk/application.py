@@ -100,7 +100,7 @@ class DeskApplication:
         """The registration form (the seeds' fields) to intake's `POST /complaints`."""
         form = {
             "office_reference": data.get("office_reference", "").strip(),
-            "complainant": {"name": data.get("name", "").strip(), "contact": data.get("contact", "").strip()},
+            "complainant": {"name": data.get("name", "").strip(), "contact": data.get("contact", "").strip() or None},
             "unit_address": data.get("unit_address", "").strip(),
             "channel": data.get("channel", "").strip(),
             "occurred_at": local_instant(

@@ -298,9 +298,10 @@ def check_call_not_blank(call: HotlineCallRecord) -> None:
     )
 
 
-def check_filled(texts: dict[tuple[str, ...], str]) -> None:
+def check_filled(texts: dict[tuple[str, ...], str | None]) -> None:
+    """None is a field left out where the contract allows it (no contact given); spaces are refused."""
     for field, value in texts.items():
-        if not value.strip():
+        if value is not None and not value.strip():
             raise BlankField(field)
 
 

@@ -138,6 +138,7 @@ class Counts:
     ledger_forgotten: int = 0  # ledger entries past the age rule, tombstoned
     contacts_forgotten: int = 0  # kept contacts of complaints closed longer than the window, tombstoned
     reopened_unreachable: int = 0  # complaints reopened after their contact was forgotten: complainant not told
+    no_contact: int = 0  # receipts of complaints registered without a contact (anonymous): nobody to tell
     operator_refused: int = 0  # operator records the notifier did not sign: refused, nothing done
 
     def as_dict(self) -> dict[str, int]:
@@ -358,6 +359,9 @@ class Notifier:
         language = wording.link_language(form.language)
         link = self.status_link(event.complaint_id, language) if self.status_link else None
         office_name = lambda language: self.directory.office_name(event.office_id, language)  # noqa: E731
+        if form.complainant.contact is None:  # none given (anonymous): recorded, but nobody to tell
+            self.counts.no_contact += 1
+            return
         if not receipts.is_email(form.complainant.contact):
             to = self._phone(form.complainant.contact, event.office_id)
             if to is None:
@@ -415,6 +419,8 @@ class Notifier:
         if kept is None or kept.personal is None:
             return  # no registration seen with a sealed contact (or closed longer than the window ago)
         opened = open_personal(kept.personal, self.keyring)
+        if opened.contact is None:
+            return  # registered without a contact (counted at its receipt)
         language = wording.link_language(kept.language)
         link = self.status_link(item.complaint_id, language) if self.status_link else None
         if not receipts.is_email(opened.contact):

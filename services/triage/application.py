@@ -244,6 +244,8 @@ class TriageApplication(ServiceApplication):
         if form.complainant.name in {ERASED, MASKED}:
             return [IdentityKey(Evidence.PHONE, f"person:{personal.person_id}")]
         keys = _identity_keys(form.complainant.name, form.complainant.contact, form.unit_address, self.complainant_salt)
+        if not keys:  # no contact and a name that names nobody: a person of their own (the keyring's)
+            return [IdentityKey(Evidence.PHONE, f"person:{personal.person_id}")]
         if self.keyring is None or personal.legacy_clear is not None:
             return list(keys)
         tokens = self.keyring.tokens(personal.person_id, [(k.evidence.value, k.key) for k in keys])  # one commit

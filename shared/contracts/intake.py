@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -41,11 +42,39 @@ def _language() -> Any:
     )
 
 
+# What reception writes for a complainant who would not give a name (an anonymous letter, a caller who
+# would not say), in the three scripts: such a name is kept as written but recognises nobody (the keyring,
+# triage's complainant history), so two anonymous complaints are never taken for one person's.
+ANONYMOUS_NAMES: frozenset[str] = frozenset(
+    {
+        "anonymous", "anon", "unknown", "not given", "n/a", "na", "none", "nil", "-", "--", "?",
+        "匿名", "匿名者", "匿名人士", "無名氏", "无名氏", "不詳", "不详", "未知",
+        "不願透露", "不愿透露", "唔肯講", "冇講",
+    }
+)  # fmt: skip
+
+
+def names_nobody(name: str | None) -> bool:
+    """Whether a complainant's name, as written, is one that names nobody (`ANONYMOUS_NAMES`, any case)."""
+    # NFKC turns full-width brackets into these
+    plain = " ".join(unicodedata.normalize("NFKC", name or "").casefold().split()).strip(" .。()")
+    return not plain or plain in ANONYMOUS_NAMES
+
+
 class Complainant(Contract):
     """Personal data: never logged, shown only to the complainant's own office and to auditors."""
 
     name: str = Field(min_length=1, max_length=200)
-    contact: str = Field(min_length=3, max_length=200, description="Phone number or e-mail.")
+    contact: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=200,
+        description=(
+            "Phone number or e-mail; null when the complainant gave none (an anonymous letter, a caller who would"
+            " not say). The complaint is recorded all the same; nobody can then be sent a receipt or updates, and"
+            " the return visit is a supervisor's recorded waiver."
+        ),
+    )
 
 
 class RegistrationForm(Contract):
@@ -96,7 +125,7 @@ class PersonalData(Contract):
     """Every field of a form that identifies the complainant: what intake seals (docs/privacy.md)."""
 
     name: str = Field(min_length=1, max_length=200)
-    contact: str = Field(min_length=1, max_length=200)
+    contact: str | None = Field(default=None, min_length=1, max_length=200, description="null: none was given.")
     unit_address: str = Field(min_length=1, max_length=300)
     originals: OriginalTexts | None = Field(
         default=None, description="The free texts before redaction; only inside the sealed data (absent: unchanged)."

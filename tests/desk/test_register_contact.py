@@ -4,11 +4,12 @@ own reason (naming the field) is shown as it said it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from .test_pages import csrf, desk, sign_in  # noqa: F401 (the fixture)
+from .test_pages import CID, HISTORY, csrf, desk, sign_in  # noqa: F401 (the fixture)
 from .test_register_language import FORM
 
 
@@ -40,3 +41,25 @@ def test_the_hotlines_call_record_says_it_too(desk: Any) -> None:  # noqa: F811
     answer = client.post("/hotline", data=record | {"csrf": csrf(page)})
     assert answer.status_code == 422, answer.text[:300]
     assert 'data-testid="contact-problem"' in answer.text and "此电话或电子邮件无法联系投诉人" in answer.text
+
+
+def test_a_complainant_who_gives_no_contact_is_recorded_with_none_and_the_page_says_so(
+    desk: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An anonymous letter: the field left empty is sent as no contact (not as an empty text intake
+    would refuse), and the complaint's page says nobody can be told, in the page's language."""
+    client, stand, keys = desk
+    sign_in(client, keys["hk-central/reception"])
+    page = client.get("/register").text
+    assert 'data-testid="contact-hint"' in page
+    assert 'name="contact" value="" data-testid="f-contact" maxlength="200">' in page  # optional, still bounded
+    answer = client.post("/register", data=FORM | {"name": "匿名", "contact": "  ", "csrf": csrf(page)})
+    assert answer.url.path == "/queue", answer.text[:300]
+    [sent] = [r for r in stand.seen if r.url.host == "intake" and r.method == "POST"]
+    assert json.loads(sent.content)["complainant"] == {"name": "匿名", "contact": None}
+
+    monkeypatch.setitem(HISTORY["complaint"], "complainant", {"name": "匿名", "contact": None})
+    for lang, words in [("en", "no contact given"), ("zh-Hant", "沒有聯絡方法"), ("zh-Hans", "没有联系方式")]:
+        shown = client.get(f"/complaints/{CID}?lang={lang}").text
+        assert 'data-testid="no-contact"' in shown and words in shown, lang

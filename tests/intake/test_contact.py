@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 import phonenumbers
 import pytest
@@ -237,3 +238,30 @@ def test_a_registration_stored_before_the_rule_still_reads(settings) -> None:
             )
     finally:
         app.close()
+
+
+# -- a complainant who gives no contact (an anonymous letter, a caller who will not say) --------------
+
+
+@pytest.mark.parametrize("name", ["Anonymous", "匿名", "无名氏", "Mrs Lee"])
+def test_a_complaint_without_a_contact_is_recorded_and_recognises_nobody(client, keys, name: str) -> None:
+    intake = client.app.state.intake
+    first = post(client, keys["hk-central/reception"], form("A-1", complainant={"name": name}))
+    second = post(client, keys["hk-central/reception"], form("A-2", complainant={"name": name, "contact": None}))
+
+    assert first.status_code == 201, first.text
+    assert second.status_code == 201, second.text
+    stored = [intake.repository.get(UUID(answer.json()["complaint_id"])) for answer in (first, second)]
+    people = {complaint.form.personal.person_id for complaint in stored}
+    if name == "Mrs Lee":  # a real name with the same unit: the same person, as with a contact
+        assert len(people) == 1
+    else:  # "Anonymous" of one unit twice is two people nobody can tell apart, not one person
+        assert len(people) == 2
+    opened = intake.registration("hk-central", UUID(first.json()["complaint_id"])).form
+    assert opened.complainant.contact is None and opened.complainant.name == name
+
+
+def test_a_contact_of_only_spaces_is_still_refused_as_blank_not_taken_for_none(client, keys) -> None:
+    answer = post(client, keys["hk-central/reception"], form("A-3", complainant={"name": "Chan", "contact": "   "}))
+    assert answer.status_code == 422, answer.text
+    assert (client.app.state.intake.process_recorder.max_notification_id() or 0) == 0

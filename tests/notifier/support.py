@@ -195,7 +195,7 @@ Predicate = Callable[[Message], bool]
 
 
 def registered(
-    contact: str,
+    contact: str | None,
     registered_at: datetime | None = None,
     office: str = "office-a",
     keyring: Keyring | None = None,

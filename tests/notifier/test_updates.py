@@ -264,3 +264,19 @@ async def test_a_complaint_reopened_after_its_close_reaches_its_complainant_agai
         await service.update(wire(late), followup)
     assert len(smtp.messages) == 5 and service.counts.reopened_unreachable == 1  # said, counted, not mailed
     assert reopened.complaint_id == lau.complaint_id
+
+
+async def test_a_complaint_registered_without_a_contact_is_kept_for_staff_and_sends_nobody_anything(
+    smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path
+) -> None:
+    """An anonymous letter: recorded, named in staff mails by its reference, and nobody is written to."""
+    service, keyring = complainants_notifier(smtp, hooks, tmp_path)
+    origin = Origin("complaints.intake.events", 0, 1)
+    event = registered(None, keyring=keyring, name="Anonymous")
+    await service.receipt(wire(event), origin)
+    kept = service.contacts.get(event.complaint_id)
+    assert kept is not None and kept.office_reference == event.payload.form.office_reference
+    await service.update(wire(progress(event.complaint_id)), origin)
+    await service.update(wire(reply(event.complaint_id)), origin)
+    assert smtp.messages == [] and hooks.to("/sms") == []
+    assert service.counts.no_contact == 1 and service.counts.receipts == 0 and service.counts.updates == 0

@@ -133,3 +133,16 @@ def test_an_email_contact_is_a_key_of_its_own() -> None:
     [email, *_] = identity_keys("Resident", "Someone@Example.HK ", HOME, SALT)
     assert email.evidence is Evidence.EMAIL
     assert email == identity_keys("Resident", "someone@example.hk", HOME, SALT)[0]
+
+
+@pytest.mark.parametrize("name", ["Anonymous", "anonymous.", "匿名", "無名氏", "（匿名）", "n/a"])
+def test_a_complainant_without_contact_whose_name_names_nobody_has_no_key_at_all(name: str) -> None:
+    """Two anonymous letters from one block are not one person's: nothing links them."""
+    assert identity_keys(name, None, HOME, SALT) == []
+
+
+def test_a_named_complainant_without_contact_is_still_known_by_name_and_flat() -> None:
+    keys = identity_keys("Chan Tai Man", None, HOME, SALT)
+    assert keys and keys[0].evidence == Evidence.NAME_AND_UNIT
+    assert Evidence.PHONE not in {k.evidence for k in keys}
+    assert keys[0] in identity_keys("Chan Tai Man", "+852 9123 4567", HOME, SALT)  # the same person, with a phone

@@ -130,7 +130,7 @@ class HotlineForm:
             "office_id": value["office_id"],
             "hotline_reference": value["hotline_reference"],
             "reported_at": local_instant(value["reported_at"], zone, "reported_at").isoformat(),
-            "complainant": {"name": value["name"], "contact": value["contact"]},
+            "complainant": {"name": value["name"], "contact": value["contact"] or None},  # blank: none given
             "unit_address": value["unit_address"],
             "summary": value["summary"],
         }

@@ -558,9 +558,11 @@ def _registration_limits() -> dict[str, dict[str, Any]]:
     `maxlength` and `pattern`: the browser stops an over-long text before it is sent."""
     schema = RegistrationForm.model_json_schema()
     fields = {**schema["properties"], **schema["$defs"]["Complainant"]["properties"]}
+    # an optional field (the contact) has its bounds on the text branch of its `anyOf`
+    texts = {name: next((b for b in spec.get("anyOf", []) if "maxLength" in b), spec) for name, spec in fields.items()}
     return {
         name: {"maxlength": spec.get("maxLength"), "pattern": _html_pattern(spec.get("pattern"))}
-        for name, spec in fields.items()
+        for name, spec in texts.items()
         if "maxLength" in spec
     }
 

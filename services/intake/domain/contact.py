@@ -1,7 +1,9 @@
 """A complainant's contact must reach them: a phone number valid where the office is, or an e-mail address.
 
 The form's `contact` is the one way the office replies and returns to the customer (DOMAIN.md §8-9),
-and the keyring recognises the person by it: "abc" reaches nobody and recognises nobody. What is
+and the keyring recognises the person by it: "abc" reaches nobody and recognises nobody. A complainant
+who gives none (an anonymous letter, a caller who will not say) is recorded without one (`null`): better
+an honest gap than a made-up "n/a" that the keyring would take for a person. What is
 accepted is decided here, once, for HTTP and the office-facing topic alike (libphonenumber and
 email-validator, not a pattern of our own):
 
@@ -38,9 +40,12 @@ def accepted(region: str) -> str:
     )
 
 
-def check_contact(contact: str, region: str) -> None:
+def check_contact(contact: str | None, region: str) -> None:
     """Raise ContactRefused unless `contact` is a valid phone number (read in `region`, an ISO 3166
-    code such as 'HK', when it has no country code) or a valid e-mail address."""
+    code such as 'HK', when it has no country code) or a valid e-mail address. None (no contact given)
+    passes: a complaint without one is still recorded (DOMAIN: everything is recorded)."""
+    if contact is None:
+        return
     text = contact.strip()
     if "@" in text:
         try:

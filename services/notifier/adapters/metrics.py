@@ -113,6 +113,12 @@ class CountsCollector(Collector):
         )
         unreachable.add_metric([], counts.reopened_unreachable)
         yield unreachable
+        no_contact = CounterMetricFamily(
+            "notifier_no_contact",
+            "Complaints registered without a contact (anonymous): no receipt and no updates could be sent.",
+        )
+        no_contact.add_metric([], counts.no_contact)
+        yield no_contact
 
 
 def notifier_registry(counts: Callable[[], Counts]) -> CollectorRegistry:

@@ -109,6 +109,8 @@ def receipt_email(
     their language (`form.language`), or in English and Traditional Chinese when it is not recorded;
     its time in the office's `time_zone` (the directory's), else in UTC, saying which; the office by
     `office_name` in each language (the directory's), else by its id."""
+    if form.complainant.contact is None:
+        raise ValueError("a receipt needs the complainant's contact: none was given")  # the caller checks first
     langs = languages(form.language)
     message = EmailMessage()
     message["Message-ID"] = receipt_message_id(event.complaint_id, domain)

@@ -535,7 +535,7 @@ class ComplaintView:
         }
         if with_personal_data:
             if opened is not None:
-                facts["complainant"] = {"name": opened["name"], "contact": opened["contact"]}
+                facts["complainant"] = {"name": opened["name"], "contact": opened.get("contact")}  # None: none given
                 facts["unit_address"] = opened["unit_address"]
             else:
                 facts["complainant"] = self.complainant

@@ -25,6 +25,8 @@ from enum import StrEnum
 
 import phonenumbers
 
+from shared.contracts.intake import names_nobody
+
 from .places import parse_address
 from .script import canonical
 
@@ -97,17 +99,20 @@ def _hmac(salt: str, kind: str, value: str) -> str:
     return hmac.new(salt.encode(), f"{kind}|{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def identity_keys(name: str, contact: str, unit_address: str, salt: str) -> list[IdentityKey]:
+def identity_keys(name: str, contact: str | None, unit_address: str, salt: str) -> list[IdentityKey]:
     """Every key the complainant can be recognised by, confirming ones first. The first key is the
-    complainant's primary key (their contact)."""
+    complainant's primary key (their contact). A complainant who gave no contact and a name that names
+    nobody ("Anonymous", "匿名") has no key at all: nothing links them to anyone."""
     keys: list[IdentityKey] = []
-    phone, email = normalise_phone(contact), normalise_email(contact)
+    phone, email = (normalise_phone(contact), normalise_email(contact)) if contact is not None else (None, None)
     if phone:
         keys.append(IdentityKey(Evidence.PHONE, _hmac(salt, "phone", phone)))
     elif email:
         keys.append(IdentityKey(Evidence.EMAIL, _hmac(salt, "email", email)))
-    else:
+    elif contact is not None:
         keys.append(IdentityKey(Evidence.PHONE, _hmac(salt, "contact", canonical(contact))))
+    if names_nobody(name):
+        return keys
     unit = parse_address(unit_address).unit
     forms = name_forms(name)
     if unit:
