@@ -3,6 +3,7 @@ SQLite and PostgreSQL through the HTTP API, with the API's tenancy and personal-
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,14 @@ import opencc
 import pytest
 from eventsourcing.cryptography import AESCipher
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.projection import bootstrap
-from services.projection.domain.search import document_terms, query_terms
+from services.projection.domain.search import MAX_QUERY_TERMS, document_terms, facility_asks, query_terms
 from services.projection.entrypoints.http import create_app
 from services.projection.settings import ProjectionSettings
+from shared.contracts.facilities import FACILITIES
 from shared.keyring import Keyring
 from shared.personal import open_form, seal_form
 from tests.projection.scenario import Scenario, build
@@ -36,7 +38,10 @@ def found(query: str, **fields: Any) -> bool:
     )
     asked = query_terms(query)
     every_word = bool(asked.words) and all(
-        set(term.public) & doc.public or set(term.personal) & (doc.personal | doc.public) for term in asked.words
+        set(term.public) & doc.public
+        or set(term.personal) & (doc.personal | doc.public)
+        or any(all(set(group) & doc.public for group in groups) for groups in term.together)
+        for term in asked.words
     )
     return every_word or bool(set(asked.phone) & doc.personal)
 
@@ -54,7 +59,7 @@ def test_chinese_is_found_by_characters_and_pairs_and_mixed_with_english() -> No
     text = "大堂升降機壞咗\uff0clift 成日停"
     for typed in ("升降機", "升降", "壞", "lift", "LIFT 升降機", "升降機壞咗"):
         assert found(typed, texts=[text]), typed
-    assert not found("電梯", texts=[text])
+    assert not found("電話", texts=[text])
     assert not found("降升", texts=[text])  # a pair that is not in the text
 
 
@@ -95,6 +100,75 @@ def test_any_form_of_a_word_finds_any_other(stem: str, written: str, typed: str)
         return stem[:-1] + ending if stem.endswith("e") and ending[:1] in ("e", "i") else stem + ending
 
     assert found(form(typed), texts=[f"the {form(written)} today"]), (form(typed), form(written))
+
+
+def test_a_facility_is_found_by_any_of_its_words_in_any_script() -> None:
+    """The vocabulary of facilities triage keys incidents by (shared/contracts/facilities.py)."""
+    cases = {
+        "𨋢壞咗\uff0c成日停": ("lift", "elevators", "電梯", "电梯", "升降機", "lift door"),
+        "大堂升降機又壞": ("lift", "elevator", "𨋢", "電梯", "Lifts"),
+        "The car park gate is broken": ("停車場", "停车场", "車場", "parking", "carpark"),
+        "地庫停車場好黑": ("car park", "carpark", "parking", "車位"),
+        "No parking spaces left for visitors": ("停車場", "car park", "泊車"),
+        "全座停電三個鐘": ("power cut", "blackout", "power", "停电", "electricity"),
+        "A blackout on the 12th floor": ("停電", "冇電", "power outage"),
+        "食水有陣怪味": ("water supply", "tap water", "停水"),
+        "the water supply stopped at noon": ("食水", "冇水", "自來水", "no water"),
+        "走廊嘅火警鐘響個不停": ("fire alarm", "smoke detector", "消防"),
+        "the air-con drips": ("冷氣", "空調", "aircon"),
+    }
+    for text, queries in cases.items():
+        for typed in queries:
+            assert found(typed, texts=[text]), (typed, text)
+    assert not found("lift", texts=["地庫停車場好黑"])  # one facility's words, not another's
+    assert not found("parking", texts=["大堂升降機又壞"])
+    assert not found("電梯 corridor", texts=["大堂升降機又壞"])  # every word still must be found
+    assert found("大堂電梯", texts=["大堂升降機又壞"])  # the facility's pairs ask for it, 大堂 for itself
+    assert not found("走廊電梯", texts=["大堂升降機又壞"])
+    assert not found("car", texts=["地庫停車場好黑"])  # "car" alone names no facility
+    assert found("消防", texts=["the fire door is locked"])  # "fire door": both words found together
+    assert not found("消防", texts=["the door is locked"])
+
+
+def _written(word: str, script: str, plural: bool) -> str:
+    """A word of the vocabulary as someone writes it: Chinese in one script, English maybe plural."""
+    if word.isascii():
+        return word + "s" if plural and not word.endswith("s") else word
+    return word if script == "s" else str(_converter(script).convert(word))
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+facility_words = st.sampled_from(FACILITIES).flatmap(
+    lambda f: st.tuples(st.sampled_from(f.words), st.sampled_from(f.words))
+)
+scripts = st.sampled_from(["s", "s2t", "s2hk"])
+
+
+@settings(deadline=None)  # the first example builds OpenCC's converters (~1 s, once a process)
+@given(words=facility_words, typed_in=scripts, written_in=scripts, plural=st.booleans(), upper=st.booleans())
+def test_any_word_of_a_facility_finds_a_complaint_written_with_any_other(
+    words: tuple[str, str], typed_in: str, written_in: str, plural: bool, upper: bool
+) -> None:
+    typed, said = _written(words[0], typed_in, plural), _written(words[1], written_in, not plural)
+    text = f"The {said} broke again today" if said.isascii() else f"今日{said}壞咗"
+    assert found(typed.upper() if upper else typed, texts=[text]), (typed, text)
+
+
+def test_a_facility_asks_for_tens_of_terms_not_hundreds() -> None:
+    def size(singles: tuple[str, ...], together: tuple[tuple[tuple[str, ...], ...], ...]) -> int:
+        return len(singles) + sum(len(group) for groups in together for group in groups)
+
+    sizes = {f.name: size(*facility_asks(f.name)) for f in FACILITIES}
+    assert max(sizes.values()) <= 80, sizes  # water, the largest: 44 (13 English phrases, 14 Chinese words)
+    groups = {f.name: sum(map(len, facility_asks(f.name)[1])) for f in FACILITIES}
+    assert max(groups.values()) <= 16, groups  # look-ups of terms found together: phrases sharing a word share one
+    asked = query_terms(" ".join(["停水", "water", "supply", "冇水", "水壓", "食水", "自來水", "供水", "水泵"]))
+    assert len(asked.words) == MAX_QUERY_TERMS
+    assert sum(size(w.public, w.together) for w in asked.words) <= MAX_QUERY_TERMS * 90
 
 
 def test_a_reference_name_unit_and_email_are_found_by_their_words() -> None:
@@ -142,7 +216,7 @@ def test_any_words_of_a_complaint_and_its_phone_find_it(description, name, digit
 
 PEOPLE = [
     ("Chan Tai Man", "+852 9123 4567", "Block 3, 12/F, Flat B", "大堂升降機壞咗\uff0clift 成日停"),
-    ("Wong Siu Ming", "wong.sm@example.hk", "Tower 5, 2/F", "Rubbish left in the corridor for days"),
+    ("Wong Siu Ming", "wong.sm@example.hk", "Tower 5, 2/F", "Rubbish left in the corridor by the fire door for days"),
     ("李小明", "138 0013 8000", "深圳 7栋 1201", "停车场的灯坏了"),
 ]
 
@@ -229,6 +303,16 @@ def test_an_office_finds_its_complaints_by_reference_name_phone_unit_and_text(ap
     assert refs(search(client, keys, reception, "停车场")) == [third]
     assert refs(search(client, keys, reception, "停車場")) == [third]
     assert search(client, keys, reception, "corridor lift")["total"] == 0  # every word must be found
+    # a facility by any of its words (shared/contracts/facilities.py), in any script: the first's
+    # 升降機 and lift by 電梯, the second's "fire door" by 消防 (both words found together), the
+    # third's 停车场 by "car park" (with every complaint about parking: "parking issue")
+    assert refs(search(client, keys, reception, "電梯")) == [first]
+    assert refs(search(client, keys, reception, "elevators")) == [first]
+    assert refs(search(client, keys, reception, "消防")) == [second]
+    assert refs(search(client, keys, reception, "fire alarm rubbish")) == [second]
+    parking = {s.reference for s in scenario.stories if s.office_id == "hk-central" and s.area == "parking"}
+    assert set(refs(search(client, keys, reception, "car park"))) == {third} | parking
+    assert search(client, keys, reception, "電梯 corridor")["total"] == 0
 
 
 def test_search_keeps_tenancy_and_personal_data_rules_and_pages(api) -> None:
@@ -259,8 +343,9 @@ def test_search_keeps_tenancy_and_personal_data_rules_and_pages(api) -> None:
 @pytest.mark.parametrize("api", ["cipher"], indirect=True)
 def test_with_a_cipher_the_terms_are_keyed_hashes_and_search_still_finds(api) -> None:
     client, keys, scenario, app, _ = api
-    for q in ("Chan Tai Man Block 3, 12/F, Flat B", "9123-4567", "升降機"):
+    for q in ("Chan Tai Man Block 3, 12/F, Flat B", "9123-4567", "升降機", "電梯"):
         assert refs(search(client, keys, "hk-central/reception", q)) == [scenario.stories[0].reference], q
+    assert refs(search(client, keys, "hk-central/reception", "消防")) == [scenario.stories[1].reference]
     with app.read.db.transaction(write=False) as cursor:
         stored = {r["term"] for r in cursor.all("SELECT term FROM projection_search")}
     assert stored and not stored & {"chan", "91234567", "lift", "升降"}

@@ -316,7 +316,8 @@ class TableQueries:
         return " AND ".join(clauses), params
 
     def _search(self, query: Query, personal: bool) -> tuple[str, list[Any]]:
-        """Every word found (each one indexed look-up), or else the phone number among the personal terms."""
+        """Every word found (each one indexed look-up, and one more for each group of a facility's words
+        of several terms), or else the phone number among the personal terms."""
         ways: list[str] = []
         params: list[Any] = []
 
@@ -325,10 +326,22 @@ class TableQueries:
             wanted = " OR ".join("(term = ? AND personal = ?)" for _ in asked)
             return f"subject_id IN (SELECT subject_id FROM projection_search WHERE {wanted})"
 
+        def found_together(groups: tuple[tuple[str, ...], ...]) -> str:
+            """One term of each group among a complaint's public terms (a look-up a group)."""
+            ands = []
+            for group in groups:
+                params.extend(self._term_key(term) for term in group)
+                ands.append(
+                    "subject_id IN (SELECT subject_id FROM projection_search WHERE personal = 0 "
+                    f"AND term IN ({','.join('?' * len(group))}))"
+                )
+            return "(" + " AND ".join(ands) + ")"
+
         words = []
         for word in query.words:
             asked = [(t, 0) for t in word.public] + [(t, 1) for t in (word.personal if personal else ())]
-            words.append(found(asked) if asked else "1 = 0")
+            ors = ([found(asked)] if asked else []) + [found_together(groups) for groups in word.together]
+            words.append("(" + " OR ".join(ors) + ")" if ors else "1 = 0")
         if words:
             ways.append("(" + " AND ".join(words) + ")")
         if query.phone and personal:

@@ -20,6 +20,9 @@ indexed look-ups, bounded and paginated like every other list filter, never a sc
   "lifted", "lifting"): a word whose stem (Snowball's English stemmer) differs from it is indexed with
   `~stem` as well, and a query word asks for itself, `~` its stem and its bare stem. Complaints indexed
   before this are found by their words as written until the read side refolds them.
+- A word of a facility asks for every other word of it: "lift" finds "𨋢壞咗", "升降機" and
+  "elevator", "停車場" finds "car park" and "parking" (`facility_asks`). The vocabulary is the group's
+  one list of facilities, `shared/contracts/facilities.py`, which triage keys incidents by.
 
 **`personal_terms` (a complaint's name, contact and unit → terms) and `personal_query` (a typed word →
 the terms it asks for) are the one place where personal fields are matched.** A complainant sealed by
@@ -41,6 +44,8 @@ from functools import cache, lru_cache
 
 import opencc
 import snowballstemmer
+
+from shared.contracts.facilities import FACILITIES, namings
 
 from .view import ComplaintView
 
@@ -135,21 +140,98 @@ def _stem_asks(word: str) -> tuple[str, ...]:
     return (STEM + stem,) if stem == word else (STEM + stem, stem)
 
 
-def _query_words(text: str) -> list[tuple[str, ...]]:
-    """A query's words, each with the forms it is found by (a Chinese run in every script); a Chinese
-    run longer than two characters is asked for as its pairs."""
-    asked: list[tuple[str, ...]] = []
-    for word in _WORD.findall(_normal(text)):
-        for cjk, run in _runs(word):
-            if not cjk:
-                asked.append((run,))
-                continue
-            forms = script_variants(run)
-            if len(run) > 2:
-                asked.extend(tuple(dict.fromkeys(f[i : i + 2] for f in forms)) for i in range(len(run) - 1))
+# Facilities are expanded on the query side only. Every word of the vocabulary is already indexed
+# as the terms any text is (its English words and their `~stem`s, its Simplified characters and pairs),
+# so the current vocabulary meets every complaint indexed with Simplified terms: no re-index when a word
+# is added, and no facility term that could go stale. A word of several terms ("car park", 停车场) is
+# asked for as its terms found together (`QueryTerm.together`, one indexed look-up each). A word with
+# another sense ("lift the fine") asks for its facility too: search wants recall, and a query word asks
+# for at most its facility's words (water, the largest: 44 terms in 11 look-ups), never a dictionary's.
+
+
+Together = tuple[tuple[str, ...], ...]  # one of each group of terms among a complaint's public terms
+
+
+@cache
+def facility_asks(name: str) -> tuple[tuple[str, ...], tuple[Together, ...]]:
+    """What a word of facility `name` asks for besides itself: the facility's words that are one term
+    (an English word or its `~stem`; one or two Simplified characters), and those that are several
+    terms found together (an English phrase; three or more characters as their pairs). A phrase that
+    holds a one-term word ("lift door" holds "lift") or another phrase adds nothing and is left out;
+    phrases of two terms that share one are asked for as that term and any of the others ("water"
+    and any of "supply", "pump", "tank", ...: two look-ups, not one a phrase)."""
+    facility = next(f for f in FACILITIES if f.name == name)
+    singles: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    for word in facility.english:
+        *head, last = _WORD.findall(_normal(word))
+        stem = _english_stem(last)
+        for end in (last, *((STEM + stem,) if stem else ())):  # the doc's "lifts" is `~lift`
+            if head:
+                phrases.append(tuple(dict.fromkeys((*head, end))))
             else:
-                asked.append(forms)
-    return list(dict.fromkeys(asked))
+                singles.append(end)
+    for word in facility.chinese:
+        if len(word) <= 2:
+            singles.append(word)
+        else:
+            phrases.append(tuple(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1))))
+    single = dict.fromkeys(singles)
+    kept: list[tuple[str, ...]] = []
+    for terms in sorted(dict.fromkeys(phrases), key=len):
+        if not (set(terms) & single.keys() or any(set(k) <= set(terms) for k in kept)):
+            kept.append(terms)
+    return tuple(single), _shared_terms_first(kept)
+
+
+def _shared_terms_first(phrases: list[tuple[str, ...]]) -> tuple[Together, ...]:
+    """Phrases as groups of terms: pairs that share a term become (that term, any of the others),
+    the term shared most first; every other phrase is its terms, one group each."""
+    left, grouped = list(phrases), []
+    while True:
+        pairs = [p for p in left if len(p) == 2]
+        counts = {t: sum(t in p for p in pairs) for p in pairs for t in p}
+        shared = max(counts, key=lambda t: counts[t], default=None)
+        if shared is None or counts[shared] < 2:
+            break
+        with_it = [p for p in pairs if shared in p]
+        grouped.append(((shared,), tuple(dict.fromkeys(t for p in with_it for t in p if t != shared))))
+        left = [p for p in left if p not in with_it]
+    return tuple(grouped) + tuple(tuple((t,) for t in p) for p in left)
+
+
+def _named_facilities(text: str) -> list[tuple[int, int, str]]:
+    """Where a normalised query names a facility (span, name): its Chinese read as Simplified, the
+    vocabulary's script (`_simplified` keeps each run's length, so spans stay the query's own)."""
+    view = "".join(_simplified(run) if cjk else run for cjk, run in _runs(text))
+    return [(n.start, n.end, n.facility.name) for n in namings(view)]
+
+
+def _query_words(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """A query's words, each with the forms it is found by (a Chinese run in every script) and the
+    facilities it is part of the naming of; a Chinese run longer than two characters is asked for as
+    its pairs (a pair that reaches into a facility's words asks for the facility too)."""
+    normal = _normal(text)
+    named = _named_facilities(normal)
+    asked: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def ask(forms: tuple[str, ...], start: int, end: int) -> None:
+        facilities = tuple(name for s, e, name in named if s < end and start < e)
+        asked[forms] = tuple(dict.fromkeys(asked.get(forms, ()) + facilities))
+
+    for match in _WORD.finditer(normal):
+        at = match.start()
+        for cjk, run in _runs(match.group()):
+            if not cjk:
+                ask((run,), at, at + len(run))
+            elif len(run) > 2:
+                forms = script_variants(run)
+                for i in range(len(run) - 1):
+                    ask(tuple(dict.fromkeys(f[i : i + 2] for f in forms)), at + i, at + i + 2)
+            else:
+                ask(script_variants(run), at, at + len(run))
+            at += len(run)
+    return list(asked.items())
 
 
 def phone_terms(contact: str | None) -> set[str]:
@@ -227,10 +309,13 @@ def complaint_terms(view: ComplaintView) -> DocumentTerms:
 @dataclass(frozen=True)
 class QueryTerm:
     """One thing a query asks for: found when any of `public` (any field) or of `personal` (the
-    complainant's fields, for those who may see them) is among the complaint's terms."""
+    complainant's fields, for those who may see them) is among the complaint's terms, or all of one of
+    `together` among its public terms: one term of each of its groups (a facility's words of several
+    terms: `facility_asks`)."""
 
     public: tuple[str, ...]
     personal: tuple[str, ...]
+    together: tuple[Together, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,17 +334,26 @@ class Query:
 def query_terms(query: str) -> Query:
     """One term per word (all must be found; a reference such as "HK-2026-0012" is its words), a
     complaint's id pasted whole, and a phone number typed with spaces or dashes ("9123 4567") as its
-    digits besides its words; at most `MAX_QUERY_TERMS` words."""
+    digits besides its words; at most `MAX_QUERY_TERMS` words, a facility's asking for its others."""
     text = " ".join(query.split())
     whole = _normal(text)
     if _UUID.fullmatch(whole):  # a complaint's id, pasted
         return Query((QueryTerm((whole,), ()),))
-    words = tuple(
-        QueryTerm(
-            tuple(dict.fromkeys(forms + tuple(a for f in forms for a in _stem_asks(f)))),
-            tuple(sorted(set().union(*(personal_query(f) for f in forms)))),
-        )
-        for forms in _query_words(text)[:MAX_QUERY_TERMS]
-    )
+    words = tuple(_query_term(forms, facilities) for forms, facilities in _query_words(text)[:MAX_QUERY_TERMS])
     phone = phone_terms(text) if " " in text or "-" in text else set()
     return Query(words, tuple(sorted(personal_query(max(phone, key=len))) if phone else ()))
+
+
+def _query_term(forms: tuple[str, ...], facilities: tuple[str, ...]) -> QueryTerm:
+    """A query word's forms (and their stems), or any word of the facilities it names."""
+    public = list(forms + tuple(a for f in forms for a in _stem_asks(f)))
+    together: list[Together] = []
+    for name in facilities:
+        singles, several = facility_asks(name)
+        public += singles
+        together += several
+    return QueryTerm(
+        tuple(dict.fromkeys(public)),
+        tuple(sorted(set().union(*(personal_query(f) for f in forms)))),
+        tuple(dict.fromkeys(together)),
+    )
