@@ -20,9 +20,10 @@ from .text import Text
 
 PLACE_SHARE = 0.25
 # What may stand between a Chinese place and the thing in it (folded to Simplified, Cantonese read):
-# possessives, and the labels of a part of a place (B3, B区, 3楼, 里面, 顶上, 底下, 旁边, 角落).
-_LINKERS = frozenset("的之些区层楼号座栋里内面边上下顶底旁侧角")
-_MOST_BETWEEN = 3
+# possessives, and the labels of a part of a place (B3, B区, 3楼, 里面, 顶上, 底下, 旁边, 角落), and a
+# demonstrative with its measure word (快递柜旁边那盆绿植, 大堂门口嗰张梳化).
+_LINKERS = frozenset("的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻")
+_MOST_BETWEEN = 4
 _PREPOSITIONS = frozenset(
     ("in", "at", "on", "inside", "outside", "near", "around", "behind", "under", "above", "by", "beside")
 )
