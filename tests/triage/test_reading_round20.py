@@ -101,6 +101,30 @@ def test_a_place_then_that_pot_of_plants_is_the_plants() -> None:
     assert j.business_area == "public-facilities"
 
 
+# -- where the customer was going ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "我走去車位嗰陣，地上個渠蓋翹起咗，我踢到跌低",
+        "我走去车位的时候，被地上翘起的排水沟盖板绊倒了",
+        "on my way to the car park the metal drain cover rocked under my foot and I fell",
+    ],
+)
+def test_where_the_customer_was_going_is_where_it_happened_not_what_failed(description: str) -> None:
+    assert judged(description).business_area == "maintenance"
+
+
+def test_a_place_that_is_the_matter_keeps_its_area() -> None:
+    assert judged("停车场的道闸又坏了，车出不去").business_area == "parking"
+
+
+def test_elevator_music_is_music_in_the_lobby_not_a_lift() -> None:
+    j = judged("the new elevator music in the lobby is awful, who picked it")
+    assert j.business_area == "public-facilities"
+
+
 # -- a thing let for rent is a private dealing ---------------------------------------------------------
 
 

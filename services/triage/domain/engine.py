@@ -29,7 +29,7 @@ from .neighbours import neighbours
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
-from .where import as_place, charged_for_use, doers, notice_subjects, places, relayed
+from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, relayed
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
@@ -408,6 +408,9 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     # Who passed it on is not what failed (a hotline's forwarding header: 转自热线:…).
     if "relay" in rules.area_reading:
         where |= relayed(found, text, rules.area_reading["relay"].hits(text))
+    # Where the customer was going is where it happened (走去车位 when the drain cover tripped them).
+    if "towards" in rules.area_reading:
+        where |= destinations(found, text, counting(rules.area_reading["towards"].hits(text)))
     found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
     areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]

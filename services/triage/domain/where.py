@@ -153,6 +153,28 @@ def relayed(found: list[tuple[str, list[Hit]]], text: Text, headers: list[Hit]) 
     return {(area, h.first) for area, hits in found for h in hits if any(a <= h.first <= b for a, b in spans)}
 
 
+# How many tokens may stand between a word of going and where it goes (走去我的车位, "walking to my car").
+_TOWARDS_GAP = 2
+
+
+def destinations(found: list[tuple[str, list[Hit]]], text: Text, towards: list[Hit]) -> set[tuple[str, int]]:
+    """(area, first token) of each hit that only says where the customer was going (`towards` just
+    before it: 走去车位, 行去停車場, "on my way to the car park") when another area's words are in the
+    complaint: the way there is where it happened, not what failed (the drain cover they tripped on)."""
+    areas_named = {area for area, hits in found if any(h.counts and h.weight > 0 for h in hits)}
+    out = set()
+    for area, hits in found:
+        if not areas_named - {area}:
+            continue
+        for h in hits:
+            if any(
+                0 <= h.first - w.last <= _TOWARDS_GAP and text.tokens[w.first].clause == text.tokens[h.first].clause
+                for w in towards
+            ):
+                out.add((area, h.first))
+    return out
+
+
 def as_place(hit: Hit) -> Hit:
     return Hit(hit.phrase, hit.words, hit.weight * PLACE_SHARE, hit.first, hit.last, hit.muted_by)
 
