@@ -35,6 +35,8 @@ ACTS = ("remedy", "service", "provide", "send")
 # How far a request cue reaches its act: English words, Chinese characters (可唔可以喺會所轉角位加).
 CUE_REACH_WORDS = 6
 CUE_REACH_CHARS = 9
+# How far after a question word an indefinite 都/也 makes it "however" (怎么说都, 幾時打都): tokens.
+INDEFINITE_REACH = 3
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,45 @@ def shouted(text: Text) -> set[int]:
                 break
         asked = sum(ch in _QUESTION for ch in marks)
         if asked >= 3 or (asked and any(ch in _EXCLAIM for ch in marks)):
+            found.add(clause)
+    return found
+
+
+def rhetorical_questions(text: Text, hits: list[Hit], lists: dict[str, PhraseList]) -> set[int]:
+    """The question words (`hits`, by first token) that ask nothing: one in a clause that ends in an
+    exclamation and no question mark (你们是怎么做事的!!!), and one followed a few characters on by an
+    `indefinite` word in a clause that is no question (怎么说都不听, 幾時打都冇人聽: "however",
+    "whenever")."""
+    if not hits:
+        return set()
+    asked = _asked_clauses(text)
+    exclaimed = _exclaimed(text) - asked
+    indefinite = {h.first for h in lists["indefinite"].hits(text)} if "indefinite" in lists else set()
+    found = set()
+    for h in hits:
+        clause = text.tokens[h.first].clause
+        however = clause not in asked and any(
+            h.last <= i < h.last + INDEFINITE_REACH and text.tokens[i].clause == clause for i in indefinite
+        )
+        if clause in exclaimed or however:
+            found.add(h.first)
+    return found
+
+
+def _exclaimed(text: Text) -> set[int]:
+    """The clauses that end in an exclamation mark (one or more, no question mark among them)."""
+    last: dict[int, int] = {}
+    for token in text.tokens:
+        last[token.clause] = token.end
+    found = set()
+    for clause, end in last.items():
+        marks = ""
+        for ch in text.original[end:]:
+            if ch in _QUESTION or ch in _EXCLAIM:
+                marks += ch
+            elif not ch.isspace() or marks:
+                break
+        if marks and not any(ch in _QUESTION for ch in marks):
             found.add(clause)
     return found
 

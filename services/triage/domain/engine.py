@@ -12,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .asking import Request, enquiries, grievances, procedure_questions, reported, requests, shouted
+from .asking import (
+    Request,
+    enquiries,
+    grievances,
+    procedure_questions,
+    reported,
+    requests,
+    rhetorical_questions,
+    shouted,
+)
 from .evidence import Hit, Muting, _asked_clauses, clear_of, counting, quote, score, tokens_of
 from .jurisdiction import neighbour_nuisances, read_jurisdiction
 from .labels import Explained, Label, margin, ranked
@@ -20,7 +29,7 @@ from .neighbours import neighbours
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
-from .where import as_place, charged_for_use, doers, notice_subjects, places, relayed
+from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, relayed
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
@@ -327,6 +336,9 @@ def _kinds(text: Text, rules: Rules, asked: list[Request], remedies: list[Reques
         if kind == "consultation":
             hits = [h for h in hits if not any(a <= h.first and h.last <= b for a, b in cues)]
             hits = [h for h in hits if text.tokens[h.first].clause not in grieved]
+            # 你们是怎么做事的!!! and 怎么说都不听 ask nothing: an exclamation, a "however"
+            rhetorical = rhetorical_questions(text, hits, asking)
+            hits = [h for h in hits if h.first not in rhetorical]
         kinds.append((kind, hits))
     # an act asked of us is help sought, counted once with the words of help it was asked in
     said = [h for k, hits in kinds if k == "help-seeking" for h in hits]
@@ -396,6 +408,9 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     # Who passed it on is not what failed (a hotline's forwarding header: 转自热线:…).
     if "relay" in rules.area_reading:
         where |= relayed(found, text, rules.area_reading["relay"].hits(text))
+    # Where the customer was going is where it happened (走去车位 when the drain cover tripped them).
+    if "towards" in rules.area_reading:
+        where |= destinations(found, text, counting(rules.area_reading["towards"].hits(text)))
     found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
     areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]
@@ -477,18 +492,36 @@ def _failed_by_criteria(
     return Label("effective", Explained(why, rules.rule("nature.effective")), 0.8), None
 
 
+def _not_the_nuisance(text: Text, rules: Rules, failed: list[Hit], nuisances: list[Hit]) -> list[Hit]:
+    """The failures that are not a neighbour's nuisance written again: a failure word that is one of the
+    governed words a neighbour's nuisance was read by (滴水, "drips", 嘈) is theirs in any clause."""
+    governed = rules.validity_reading.get("governed")
+    if not nuisances or governed is None:
+        return failed
+
+    def words(h: Hit) -> tuple[str, ...]:
+        return tuple(t.form for t in text.tokens[h.first : h.last])
+
+    spans = [(n.first, n.last) for n in nuisances]
+    theirs = {words(g) for g in counting(governed.hits(text)) if any(a <= g.first and g.last <= b for a, b in spans)}
+    return [f for f in failed if words(f) not in theirs]
+
+
 def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) -> Judgement:
     text = read(form, rules)
     muting = settled_history(text, rules, rules.cues.in_text(text))
     validity = judge_validity(text, rules, muting)
     failed = failures(text, rules, muting)
+    nuisances = neighbour_nuisances(text, rules) if validity.value == "valid" else []
+    # The nuisance's own words are the neighbour's wherever they are written: the form's object
+    # "冷氣滴水" above "樓上單位冷氣機滴水落我窗台" is the same dripping, no failure of ours.
+    failed = _not_the_nuisance(text, rules, failed, nuisances)
     category, area = judge_category(text, rules, failed)
     if validity.value == "invalid":
         area = _not_ours(area, rules)
     # A neighbour's nuisance (the flat above, 樓上, 隔籬 with noise, 嘈, mahjong at night) with no failure of
     # ours outside its clauses is the neighbour's matter: no area of ours unless our rules govern it
     # (a fit-out), whatever its words name ("drags furniture" is no lobby furniture).
-    nuisances = neighbour_nuisances(text, rules) if validity.value == "valid" else []
     if nuisances:
         near = {text.tokens[i].clause for h in nuisances for i in range(h.first, h.last)}
         if all(text.tokens[f.first].clause in near for f in counting(failed)):

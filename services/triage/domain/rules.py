@@ -42,7 +42,9 @@ def _english_words(data: Any) -> set[str]:
     """Every English word written in the rules' phrases (the strings in their lists, and the words
     the abbreviations stand for), lower-cased."""
     if isinstance(data, dict):
-        return {w for key, value in data.items() if key != "cantonese" for w in _english_words(value)}
+        return {
+            w for key, value in data.items() if key not in ("cantonese", "homophones") for w in _english_words(value)
+        }
     if isinstance(data, list):
         return {w for item in data for w in _english_words(item)}
     if isinstance(data, str):
@@ -85,6 +87,7 @@ MAJOR_LISTS = {
         "past",
         "settled",
         "luck",
+        "slight",
         "owner",
         "passive",
         "take",
@@ -162,8 +165,11 @@ class Rules:
 
     @cached_property
     def cantonese(self) -> tuple[tuple[str, str], ...]:
-        """Written Cantonese forms and their standard written Chinese (`[text.cantonese]`)."""
-        return tuple((k, str(v)) for k, v in self.data.get("text", {}).get("cantonese", {}).items())
+        """Written Cantonese forms and their standard written Chinese (`[text.cantonese]`), and the
+        homophones an input method offers in place of a word (`[text.homophones]`: 电悌 for 电梯, 露水
+        for 漏水, 壞左 for 壞咗): one rewrite of the text, longest form first, before any phrase is looked for."""
+        text = self.data.get("text", {})
+        return tuple((k, str(v)) for table in ("cantonese", "homophones") for k, v in text.get(table, {}).items())
 
     @cached_property
     def abbreviations(self) -> tuple[tuple[str, str], ...]:

@@ -448,15 +448,16 @@ def _guard_lapsed(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     return lapses
 
 
-def set_aside_harm(harm: list[Hit], failed: list[Hit], lucky: bool) -> bool:
+def set_aside_harm(harm: list[Hit], failed: list[Hit], lucky: bool, slight: bool = False) -> bool:
     """Harm set aside is a hazard when it was foreseen ("before someone gets hurt", 差點跌倒), or
     negated after something went wrong or by luck ("the panel fell", "nobody drowned luckily"); a negation with
-    nothing failed ("nobody was hurt and nothing broke, I only want to ask ...") is no danger, and a
-    harm settled in the past is history."""
+    nothing failed ("nobody was hurt and nothing broke, I only want to ask ...") is no danger, nor one
+    the writer calls slight ("nobody hurt, just annoying", 冇人受傷, 只係好煩: `slight`), and a harm settled
+    in the past is history."""
     if any(h.muted_by and h.muted_by.startswith("hypothetical") for h in harm):
         return True
     negated = any(h.muted_by and h.muted_by.startswith("negated") for h in harm)
-    return negated and (bool(counting(failed)) or lucky)
+    return negated and not slight and (bool(counting(failed)) or lucky)
 
 
 def _counted(text: Text, hits: list[Hit], more_than: int) -> list[Hit]:
@@ -764,7 +765,13 @@ def judge_severity(
     if fallen:
         hazard.append(("something fell", fallen))
     if not any(c.startswith(("major.", "important.")) for c in criteria) and (
-        hazard or set_aside_harm(harm, failed, bool(counting(major["injury-or-loss"]["luck"].hits(text))))
+        hazard
+        or set_aside_harm(
+            harm,
+            failed,
+            bool(counting(major["injury-or-loss"]["luck"].hits(text))),
+            bool(counting(major["injury-or-loss"]["slight"].hits(text))),
+        )
     ):
         # Nobody was hurt, or not yet: a danger to safety is more than a slight inconvenience.
         criteria.append("important.hazard")

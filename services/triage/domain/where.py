@@ -20,9 +20,10 @@ from .text import Text
 
 PLACE_SHARE = 0.25
 # What may stand between a Chinese place and the thing in it (folded to Simplified, Cantonese read):
-# possessives, and the labels of a part of a place (B3, B区, 3楼, 里面, 顶上, 底下, 旁边, 角落).
-_LINKERS = frozenset("的之些区层楼号座栋里内面边上下顶底旁侧角")
-_MOST_BETWEEN = 3
+# possessives, and the labels of a part of a place (B3, B区, 3楼, 里面, 顶上, 底下, 旁边, 角落), and a
+# demonstrative with its measure word (快递柜旁边那盆绿植, 大堂门口嗰张梳化).
+_LINKERS = frozenset("的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻")
+_MOST_BETWEEN = 4
 _PREPOSITIONS = frozenset(
     ("in", "at", "on", "inside", "outside", "near", "around", "behind", "under", "above", "by", "beside")
 )
@@ -150,6 +151,28 @@ def relayed(found: list[tuple[str, list[Hit]]], text: Text, headers: list[Hit]) 
             last = max([last] + [i for i, t in enumerate(tokens) if t.start < min(close)])
         spans.append((first, last))
     return {(area, h.first) for area, hits in found for h in hits if any(a <= h.first <= b for a, b in spans)}
+
+
+# How many tokens may stand between a word of going and where it goes (走去我的车位, "walking to my car").
+_TOWARDS_GAP = 2
+
+
+def destinations(found: list[tuple[str, list[Hit]]], text: Text, towards: list[Hit]) -> set[tuple[str, int]]:
+    """(area, first token) of each hit that only says where the customer was going (`towards` just
+    before it: 走去车位, 行去停車場, "on my way to the car park") when another area's words are in the
+    complaint: the way there is where it happened, not what failed (the drain cover they tripped on)."""
+    areas_named = {area for area, hits in found if any(h.counts and h.weight > 0 for h in hits)}
+    out = set()
+    for area, hits in found:
+        if not areas_named - {area}:
+            continue
+        for h in hits:
+            if any(
+                0 <= h.first - w.last <= _TOWARDS_GAP and text.tokens[w.first].clause == text.tokens[h.first].clause
+                for w in towards
+            ):
+                out.add((area, h.first))
+    return out
 
 
 def as_place(hit: Hit) -> Hit:
