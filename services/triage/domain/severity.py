@@ -19,11 +19,13 @@ from .evidence import (
     days_spanned,
     muted,
     quote,
+    quoted_words,
     tokens_of,
     weekdays_spanned,
 )
 from .labels import Explained, Label, ranked
 from .numerals import NUMERAL_CHARS
+from .review import Sign, possibly_major
 from .rules import Rules
 from .text import Text
 
@@ -777,19 +779,25 @@ def judge_severity(
         severity, confidence = "minor", 0.85
         criteria.append("minor.slight")
         reasons.append("no major or important criterion matched: a slight inconvenience")
-    doubt = ""
+    doubt = None
     if severity != "major" and (possible or set_aside or (promise and not repeated) or counting(outage)):
-        signs = [f"{name.replace('-', ' ')} ({quote(hits)})" for name, hits in possible]
-        signs += [s for s in set_aside]
+        signs = [
+            Sign(f"{name.replace('-', ' ')} ({quote(hits)})", tuple(quoted_words(hits))) for name, hits in possible
+        ]
+        if set_aside:
+            signs.append(Sign(muted(harm), tuple(h.words for h in harm if not h.counts)))
         if promise and not repeated:
-            signs.append(f"a promise ({quote(promise)}) not said to be broken again")
+            signs.append(
+                Sign(f"a promise ({quote(promise)}) not said to be broken again", tuple(quoted_words(promise)))
+            )
         if counting(outage) and not scale:
             # said of the complainant's own home ("in my flat"): one home, however sure the words sound
             home = counting(rules.private_matter.hits(text))
             scope = f"of one home ({quote(home)})" if home else "of unstated scale"
-            signs.append(f"an outage ({quote(outage)}) {scope}")
+            words = (*quoted_words(outage), *quoted_words(home))
+            signs.append(Sign(f"an outage ({quote(outage)}) {scope}", words))
         confidence = 0.45 if possible or counting(outage) else 0.6
-        doubt = f"severity: possibly major, graded {severity}: " + "; ".join(signs)
+        doubt = possibly_major(severity, signs)
     if tone and not at_fault:
         set_aside.append(f"tone without a duty failed ({quote(tone)})")
     if set_aside:
