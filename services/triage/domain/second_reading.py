@@ -48,6 +48,7 @@ from .review import (
 )
 from .rules import Rules
 
+# DISAGREE and NAMES are the review flag's (`review.py`), named here too for the scorer and the tests.
 __all__ = ["DISAGREE", "NAMES", "Signal", "calibrated_review", "second_reading", "signals"]
 # The model grades severity higher than the rules when it is at least this sure (`[model] grade_at`):
 # chosen by leave-one-split-out measurement (README). Above 1: never.
