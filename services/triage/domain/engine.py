@@ -73,6 +73,7 @@ class Judgement:
     # How sure each label is (validity, nature, category, severity), and why a supervisor should look.
     confidence: dict[str, float] = field(default_factory=dict)
     flags: list[ReviewFlag] = field(default_factory=list)
+    major_signs: tuple[str, ...] = ()  # the kinds of the signs of a possible major (`review.Sign.kind`)
 
     @property
     def review(self) -> list[str]:
@@ -561,4 +562,5 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
         repeats=repeats,
         confidence={aspect: label.confidence for aspect, label in labels.items()},
         flags=review,
+        major_signs=severity.signs,
     )

@@ -25,6 +25,7 @@ class Label:
     explained: Explained
     confidence: float
     doubt: ReviewFlag | None = None
+    signs: tuple[str, ...] = ()  # severity: the kinds of the signs of a possible major (`review.Sign.kind`)
 
 
 def margin(best: float, runner_up: float) -> float:

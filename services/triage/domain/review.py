@@ -24,10 +24,13 @@ NAMES: dict[ReviewAspect, str] = {
 
 @dataclass(frozen=True)
 class Sign:
-    """One sign of a possible major complaint: what it is, and the complaint's words that show it."""
+    """One sign of a possible major complaint: what it is (`kind`: a `[possible_major]` list's name,
+    'set-aside', 'promise-not-repeated', 'outage-of-one-home', 'outage-of-unstated-scale'), how the
+    reason says it, and the complaint's words that show it."""
 
     said: str
     words: tuple[str, ...] = ()
+    kind: str = ""
 
 
 def _quoted(words: Iterable[str]) -> list[str]:

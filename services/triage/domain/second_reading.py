@@ -275,12 +275,13 @@ def second_reading(
         graded = _graded(judgement, form, model, severity.value, severity.probability, rules)
         # A promise the rules saw was not said to be broken again: the repeat is what makes it major,
         # and the complainant's history (the rules) knows it, not the words of this one complaint.
-        if graded.criteria[0] == "major.promised-service-repeated" and _signs(judgement, "not said to be broken again"):
+        if graded.criteria[0] == "major.promised-service-repeated" and "promise-not-repeated" in judgement.major_signs:
             graded = None
         # Likewise an outage the complainant says is in their own home: how many it reaches is what
         # makes it major, and the incident window (more than five at once) counts that, not the words
         # of one complaint ("no water in my flat" is one flat).
-        if graded is not None and graded.criteria[0] == "major.sudden-outage" and _signs(judgement, "of one home"):
+        one_home = "outage-of-one-home" in judgement.major_signs
+        if graded is not None and graded.criteria[0] == "major.sudden-outage" and one_home:
             graded = None
     if graded is not None:
         explanations["severity"] = graded.explained
@@ -325,8 +326,3 @@ def second_reading(
             rules.rule(f"routing.{area_value}"),
         )
     return replace(judgement, explanations=explanations, confidence=confidence, flags=review, **changes)
-
-
-def _signs(judgement: Judgement, sign: str) -> bool:
-    """Whether the rules' signs of a possible major include `sign` (their own words for it)."""
-    return any(f.kind is ReviewKind.POSSIBLY_MAJOR and sign in f.text for f in judgement.flags)
