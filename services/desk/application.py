@@ -28,7 +28,7 @@ from .domain.forms import (
     local_instant,
 )
 from .domain.queue import Countdown, Level, countdowns, worst
-from .domain.reasons import outstanding
+from .domain.reasons import flags_of, outstanding
 
 QUEUE_LIMIT = 100  # rows on one page of the queue
 QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reopened", "resulted", "replied",
@@ -138,7 +138,8 @@ class DeskApplication:
     async def _settle_reviews(self, who: Credential, items: list[dict[str, Any]]) -> None:
         """The projection flags what triage asked a person to review and no override settled; a
         confirmation (the same value, with why) is triage's alone, so for each flagged row triage's own
-        account drops the aspects a person confirmed (`needs_review`, `review` updated in place)."""
+        account drops the aspects a person confirmed (`needs_review`, `review_flags` and `review`
+        updated in place; the flags typed, from the sentences only of an older projection's row)."""
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(item: dict[str, Any]) -> None:
@@ -150,8 +151,10 @@ class DeskApplication:
             judged = [
                 j.get("aspect", "") for j in (triage.get("confirmations") or []) + (triage.get("overrides") or [])
             ]
-            item["review"] = outstanding(item.get("review") or [], judged)
-            item["needs_review"] = bool(item["review"])
+            flags = outstanding(flags_of(item), judged)
+            item["review_flags"] = flags
+            item["review"] = [f.text for f in flags]
+            item["needs_review"] = bool(flags)
 
         await asyncio.gather(*(one(i) for i in items if i.get("needs_review")))
 

@@ -34,6 +34,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared.contracts.review import ReviewKind
+
 from .domain.calibration import Calibration, Observation, as_toml, calibrate
 from .domain.engine import SEVERITY_ORDER, History, Judgement, judge
 from .domain.reading_model import Example, ReadingModel, train
@@ -271,11 +273,11 @@ def observations(reads: Iterable[Read], rules: Rules) -> list[Observation]:
 
 def review_with(r: Read, calibration: Calibration, flag_below: float, major_at: float) -> list[str]:
     """The review reasons `second_reading` gives this reading under another table and thresholds."""
-    kept = [x for x in r.rules_alone.review if x.startswith("severity: possibly major")]
-    kept += [x for x in r.final.review if x.startswith("severity: graded") and "by the reading model" in x]
+    kept = [f for f in r.rules_alone.flags if f.kind is ReviewKind.POSSIBLY_MAJOR]
+    kept += [f for f in r.final.flags if f.kind is ReviewKind.MODEL_GRADED]
     found = signals(r.rules_alone, r.final, r.probabilities)
     major = r.probabilities["severity"].get("major", 0.0)
-    return calibrated_review(found, calibration, flag_below, major, major_at, kept)[1]
+    return [f.text for f in calibrated_review(found, calibration, flag_below, major, major_at, kept)[1]]
 
 
 MAJOR_AT = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5)

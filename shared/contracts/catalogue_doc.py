@@ -125,6 +125,15 @@ def _object_schema(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str | 
     return None, None
 
 
+def _item_schema(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None]:
+    """The object model each item of a list field holds (directly or as the non-null option), if any."""
+    for option in schema.get("anyOf", [schema]):
+        _, target = _resolve(option, defs)
+        if target.get("type") == "array" and isinstance(target.get("items"), dict):
+            return _object_schema(target["items"], defs)
+    return None, None
+
+
 def _field_rows(
     schema: dict[str, Any], defs: dict[str, Any], prefix: str = "", seen: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, str, str, str]]:
@@ -135,6 +144,9 @@ def _field_rows(
         nested_name, nested = _object_schema(field, defs)
         if nested is not None and nested_name not in seen:
             yield from _field_rows(nested, defs, f"{dotted}.", (*seen, nested_name or ""))
+        item_name, item = _item_schema(field, defs)
+        if item is not None and item_name not in seen:  # a list of objects: each item's fields, `name[].field`
+            yield from _field_rows(item, defs, f"{dotted}[].", (*seen, item_name or ""))
 
 
 def _fields_table(model: type[BaseModel]) -> list[str]:

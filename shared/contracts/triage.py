@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from .common import BusinessAreaCode, CommunicationKind, ContentCategory, Explanation, Nature, Severity, Validity
 from .envelope import Contract, IntegrationEvent
+from .review import ReviewFlag, ReviewKind
 
 
 class ComplainantMatch(Contract):
@@ -60,7 +61,9 @@ class ComplaintTriagedPayload(Contract):
         description="A supervisor should look: a label is unsure, or signs of a major complaint graded lower.",
     )
     review_reasons: list[str] = Field(
-        default_factory=list, description="Why it needs review, in words a supervisor reads; empty otherwise."
+        default_factory=list,
+        description="Why it needs review, in words a supervisor reads; empty otherwise. The same sentences "
+        "as `review`'s texts: read `review` (typed), these only on events published before it.",
     )
     departments: list[str] = Field(
         default_factory=list,
@@ -68,6 +71,25 @@ class ComplaintTriagedPayload(Contract):
         "`GET /departments`, the one vocabulary of departments): a hand-over names one of them. Empty on "
         "events published before it.",
     )
+    review: list[ReviewFlag] | None = Field(
+        default=None,
+        description="Why it needs review, typed (the one to read): per reason the label doubted, the "
+        "kind of doubt, its numbers, the complaint's words relied on, and its sentence (`text`, the "
+        "same as `review_reasons`, in order). Empty when no review is needed; null on events published "
+        "before it (read `review_reasons` then).",
+    )
+
+    @model_validator(mode="after")
+    def _one_flag_two_forms(self) -> ComplaintTriagedPayload:
+        """The typed flags and the sentences are one flag: the same reasons in the same order, each of
+        a label and a kind triage gives."""
+        if self.review is None:
+            return self
+        if [f.text for f in self.review] != self.review_reasons:
+            raise ValueError("review's texts must be review_reasons, in the same order")
+        if any(f.aspect is None or f.kind is ReviewKind.UNKNOWN for f in self.review):
+            raise ValueError("every review flag names its aspect and a known kind")
+        return self
 
 
 class ComplaintTriaged(IntegrationEvent):

@@ -1,7 +1,8 @@
 """The queue shows what triage asked a person to review and can show only that: the projection's
 `needs_review` (triage's flag, not settled by an override) read from its typed column with
-`GET /complaints?needs_review=true`, a badge with triage's reasons in the page's language, and triage's
-own account dropping the aspects a person has since confirmed (a confirmation is triage's alone)."""
+`GET /complaints?needs_review=true`, a badge with triage's reasons in the page's language (from the
+typed flag, `review_flags`; from the sentences only on a row without it), and triage's own account
+dropping the aspects a person has since confirmed (a confirmation is triage's alone)."""
 
 from __future__ import annotations
 
@@ -18,22 +19,37 @@ from fastapi.testclient import TestClient
 from services.desk.adapters.services import Services
 from services.desk.entrypoints.http import create_app
 from services.desk.settings import DeskSettings
+from shared.contracts.review import ReviewFlag, ReviewKind
 from tests.support import write_keys
 
-FLAGGED, CONFIRMED, PLAIN = str(uuid4()), str(uuid4()), str(uuid4())
+FLAGGED, CONFIRMED, PLAIN, TYPED = str(uuid4()), str(uuid4()), str(uuid4()), str(uuid4())
+# A flag as triage may word it one day: the desk says it from its fields, whatever its sentence.
+REWORDED = ReviewFlag(
+    aspect="severity",
+    kind=ReviewKind.MODEL_GRADED,
+    value="major",
+    other="minor",
+    model_probability=0.7,
+    quoted=["trapped"],
+    text="severity: the model would say major ('trapped')",
+)
 
 
-def item(cid: str, reference: str, review: list[str]) -> dict[str, Any]:
-    return {"complaint_id": cid, "office_id": "hk-central", "sequence_number": 1, "office_reference": reference,
-            "state": "triaged", "severity": "minor", "validity": "valid", "business_area": "other",
-            "received_at": "2026-11-30T10:00:00+00:00", "violations": [], "needs_review": bool(review),
-            "review": review}  # fmt: skip
+def item(cid: str, reference: str, review: list[str], typed: list[ReviewFlag] | None = None) -> dict[str, Any]:
+    row = {"complaint_id": cid, "office_id": "hk-central", "sequence_number": 1, "office_reference": reference,
+           "state": "triaged", "severity": "minor", "validity": "valid", "business_area": "other",
+           "received_at": "2026-11-30T10:00:00+00:00", "violations": [], "needs_review": bool(review),
+           "review": review}  # fmt: skip
+    if typed is not None:  # a projection before the typed flag sends the sentences alone
+        row["review_flags"] = [f.model_dump(mode="json") for f in typed]
+    return row
 
 
 ITEMS = [
     item(FLAGGED, "R-1", ["business area: no topic recognised"]),
     item(CONFIRMED, "R-2", ["severity: confidence 0.30 is below 0.60"]),
     item(PLAIN, "R-3", []),
+    item(TYPED, "R-4", [REWORDED.text], [REWORDED]),
 ]
 
 
@@ -91,12 +107,15 @@ def badges(page: str) -> dict[str, str]:
 def test_the_queue_marks_what_needs_review_in_the_page_s_language(desk: Any) -> None:
     client, stand, keys = desk
     page = open_queue(client, keys["hk-central/supervisor"], "zh-Hant")
-    assert badges(page) == {"R-1": "需要覆核 | 業務範疇\uff1a認不出主題"}  # R-2's severity was confirmed
+    graded = "嚴重程度\uff1a閱讀模型評為重大\uff08\u300ctrapped\u300d\uff09"  # from the typed flag, not its sentence
+    # R-2's severity was confirmed
+    assert badges(page) == {"R-1": "需要覆核 | 業務範疇\uff1a認不出主題", "R-4": f"需要覆核 | {graded}"}
     # the reasons on the row itself, not only in the badge's title (which shows only to a mouse)
-    assert re.findall(r'data-testid="review-why">([^<]*)<', page) == ["業務範疇\uff1a認不出主題"]
+    assert re.findall(r'data-testid="review-why">([^<]*)<', page) == ["業務範疇\uff1a認不出主題", graded]
     assert 'data-testid="filter-review"' in page and "只顯示需要覆核的" in page
     asked_triage = {r.url.path for r in stand.asked if r.url.host == "triage"}
-    assert asked_triage == {f"/complaints/{FLAGGED}/triage", f"/complaints/{CONFIRMED}/triage"}  # flagged rows only
+    flagged = {FLAGGED, CONFIRMED, TYPED}
+    assert asked_triage == {f"/complaints/{cid}/triage" for cid in flagged}  # flagged rows only
 
 
 def test_the_review_filter_asks_the_projection_s_column_and_drops_what_was_confirmed(desk: Any) -> None:
@@ -104,6 +123,7 @@ def test_the_review_filter_asks_the_projection_s_column_and_drops_what_was_confi
     page = open_queue(client, keys["hk-central/supervisor"], "en", review="true")
     lists = [r for r in stand.asked if r.url.host == "projection" and r.url.path == "/complaints"]
     assert lists[-1].url.params.get("needs_review") == "true"
-    assert re.findall(r'data-reference="([^"]+)"', page) == ["R-1"]
-    assert badges(page) == {"R-1": "needs review | business area: no topic recognised"}
+    assert re.findall(r'data-reference="([^"]+)"', page) == ["R-1", "R-4"]
+    assert badges(page) == {"R-1": "needs review | business area: no topic recognised",
+                            "R-4": f"needs review | {REWORDED.text}".replace("'", "&#39;")}  # fmt: skip
     assert 'name="review" value="true" checked' in page

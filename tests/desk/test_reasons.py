@@ -7,6 +7,7 @@ rule id or how it quotes, these tests say which reason the desk no longer knows.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -20,10 +21,12 @@ from fastapi.testclient import TestClient
 
 from services.desk.adapters.i18n import load_translations
 from services.desk.adapters.services import Services
-from services.desk.domain.reasons import Said, event_reason, quoted, review_reason, triage_reason
+from services.desk.domain.reasons import Said, event_reason, quoted, review_flag, review_reason, triage_reason
 from services.desk.entrypoints.http import create_app
 from services.desk.entrypoints.pages import say
 from services.desk.settings import DeskSettings
+from services.triage.domain import review as triage_review
+from shared.contracts.review import ReviewFlag, ReviewKind
 from tests.support import write_keys
 from tests.triage.reading_support import judged
 
@@ -74,10 +77,56 @@ def test_every_reason_triage_gives_is_said_in_chinese_with_the_complaint_s_words
         assert not english_left(text, found), (aspect, text)
         for words in quoted(why.reason):  # never lose the complaint's own quoted words
             assert words in text, (words, text)
-    for doubt in j.review:
-        found = review_reason(doubt)
-        assert found is not None, doubt
-        assert not english_left(said_in(lang, found), found), doubt
+    for flag in j.flags:  # triage's review flag, typed
+        found = review_flag(flag)
+        assert found is not None, flag
+        assert not english_left(said_in(lang, found), found), flag
+
+
+def every_kind_triage_gives() -> list[ReviewFlag]:
+    """One flag of each builder of triage's review flag (services/triage/domain/review.py)."""
+    r = triage_review
+    narrow = r.narrowly_ahead("sanitation", "parking", 0.55, 0.6)
+    return [
+        r.low_confidence("severity", "minor", 0.3, 0.6),
+        r.calibrated_low_confidence("category", "sanitation", 0.6, 0.8, 0.55, [narrow], 0.2, "parking", 0.8),
+        narrow,
+        r.no_topic("other"),
+        r.no_sign_either_way("effective", "maintenance"),
+        r.possibly_major("minor", [r.Sign("flooding ('flooded')", ("flooded",))]),
+        r.model_graded("major", "important", 0.7, ["trapped", "困𨋢"]),
+        r.model_disagrees("validity", "valid", "m1", "invalid", 0.8),
+        r.major_possible("important", 0.3, 0.2),
+        r.major_doubted(0.1, 0.2),
+    ]
+
+
+def test_every_kind_of_review_flag_triage_gives_is_said_in_every_language() -> None:
+    """From the typed fields alone: no kind triage can publish is left untranslated, in any language."""
+    flags = every_kind_triage_gives()
+    module = triage_review.__name__
+    builders = [f for f in vars(triage_review).values() if inspect.isfunction(f) and f.__module__ == module]
+    builders = [f for f in builders if inspect.signature(f).return_annotation == "ReviewFlag"]
+    assert len(builders) == len(flags), builders  # a builder added to triage is added here too
+    assert {f.kind for f in flags} == set(ReviewKind) - {ReviewKind.UNKNOWN}  # unknown: older sentences only
+    for flag in flags:
+        found = review_flag(flag)
+        assert found is not None, flag.kind
+        for lang in ("en", "zh-Hant", "zh-Hans"):
+            text = said_in(lang, found)
+            assert "%(" not in text and "%s" not in text, (lang, text)
+            assert all(words in text for words in flag.quoted), (lang, text)  # the complaint's words, verbatim
+            if lang != "en":
+                assert words_of(lang)(found.text) != found.text, (lang, found.text)
+                assert not english_left(text, found), (lang, text)
+
+
+def test_an_older_event_s_sentences_are_still_said() -> None:
+    """An event before the typed flag: its sentences read for their kind, said as before."""
+    for flag in every_kind_triage_gives():
+        found = review_reason(flag.text)
+        assert found is not None, flag.text
+        assert not english_left(said_in("zh-Hant", found), found), flag.text
 
 
 def test_the_quoted_words_are_the_complaint_s_own() -> None:
@@ -246,6 +295,27 @@ def test_a_chinese_complaint_page_says_the_reasons_in_chinese(client: Any) -> No
     assert any("「好嬲」" in r for r in reasons)  # the complaint's own words, as written
     assert "業務範疇：認不出主題" in reasons and any("10 分鐘內轉交負責部門" in r for r in reasons)
     assert english in page and "服務的原文" in page  # the service's text, one click away
+
+
+def test_the_complaint_page_says_triage_s_typed_flags_and_drops_those_a_person_settled(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Triage's decision with the typed flag (`review_flags`): each said from its fields, whatever its
+    sentence; one whose aspect a person confirmed is no longer asked for."""
+    narrow = triage_review.narrowly_ahead("sanitation", "parking", 0.55, 0.6)
+    reworded = narrow.model_copy(update={"text": "business area: a close call, sanitation or parking"})
+    major = triage_review.possibly_major("minor", [triage_review.Sign("flooding ('flooded')", ("flooded",))])
+    flags = [f.model_dump(mode="json") for f in (reworded, major)]
+    decided = TRIAGE["decision"] | {"review": [reworded.text, major.text], "review_flags": flags}
+    confirmed = [{"aspect": "severity", "value": "minor", "by": "s", "role": "supervisor", "reason": "looked"}]
+    monkeypatch.setitem(TRIAGE, "decision", decided)
+    monkeypatch.setitem(TRIAGE, "confirmations", confirmed)
+    test_client, keys = client
+    page = page_of(test_client, keys["hk-central/supervisor"], "zh-Hans")
+    reasons = shown_reasons(page)
+    assert "业务范畴：环境卫生 只略微领先 停车场" in reasons
+    assert page.count('data-testid="review-reason"') == 1 and 'data-kind="narrowly-ahead"' in page
+    assert not any("可能属重大" in r for r in reasons)  # severity confirmed: settled
 
 
 def test_an_english_page_shows_the_service_s_own_reasons(client: Any) -> None:

@@ -1,7 +1,8 @@
 """Triage's review flag on the read side: `needs_review` is a typed, indexed column of
 `projection_subjects`, set while triage asks a person to look and no override of the flagged aspect
-has settled it; `GET /complaints?needs_review=true` lists those complaints with triage's reasons, on
-SQLite and PostgreSQL; a read side written before the column gets it, filled once, at the next start."""
+has settled it; `GET /complaints?needs_review=true` lists those complaints with triage's reasons, typed
+(`review_flags`; an older event's sentences read into flags), on SQLite and PostgreSQL; a read side
+written before the column gets it, filled once, at the next start."""
 
 from __future__ import annotations
 
@@ -13,21 +14,23 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.projection import bootstrap
-from services.projection.domain.view import review_aspect
 from services.projection.entrypoints.http import create_app
 from services.projection.settings import ProjectionSettings
+from services.triage.domain.review import Sign, low_confidence, no_sign_either_way, no_topic, possibly_major
 from shared.contracts import Actor, IntegrationEvent, derived_id
+from shared.contracts.review import flag_of_sentence
 from shared.contracts.triage import ComplaintTriaged, TriageDecisionConfirmed, TriageDecisionOverridden
 from tests.projection.scenario import Scenario, build
 from tests.projection.support import feed
 from tests.support import write_keys
 
-FLAGS = [
-    ["severity: possibly major, graded minor: 'flooded'"],  # settled by a severity override
-    ["business area: no topic recognised"],  # settled by a category override (triage's name for it)
-    ["nature: no sign either way; guessed effective from its topic (maintenance)"],  # a severity override leaves it
-    ["validity: confidence 0.41 is below 0.60", "severity: confidence 0.30 is below 0.60"],  # one of two settled
+FLAGS = [  # as triage builds them
+    [possibly_major("minor", [Sign("flooding ('flooded')", ("flooded",))])],  # settled by a severity override
+    [no_topic("other")],  # settled by a category override (triage's name for it is 'business area')
+    [no_sign_either_way("effective", "maintenance")],  # a severity override leaves it
+    [low_confidence("validity", "valid", 0.41, 0.6), low_confidence("severity", "minor", 0.3, 0.6)],  # one settled
 ]
+TYPED = {0, 3}  # published with the typed flag; the others as events before it were (sentences alone)
 OVERRIDES = [("severity", "minor", "important"), ("category", "x", "service-quality/parking"),
              ("severity", "minor", "major"), ("severity", "minor", "important")]  # fmt: skip
 
@@ -44,7 +47,9 @@ def flagged(scenario: Scenario) -> tuple[list[IntegrationEvent], set[str]]:
             events.append(event)
             continue
         assert isinstance(event, ComplaintTriaged)
-        payload = event.payload.model_copy(update={"needs_review": True, "review_reasons": FLAGS[i]})
+        typed = FLAGS[i] if i in TYPED else None
+        reasons = [f.text for f in FLAGS[i]]
+        payload = event.payload.model_copy(update={"needs_review": True, "review_reasons": reasons, "review": typed})
         events.append(event.model_copy(update={"payload": payload}))
         aspect, previous, value = OVERRIDES[i]
         events.append(
@@ -59,7 +64,7 @@ def flagged(scenario: Scenario) -> tuple[list[IntegrationEvent], set[str]]:
                 payload={"aspect": aspect, "previous": previous, "value": value, "reason": "looked at it"},
             )
         )
-        if any(review_aspect(r) != aspect for r in FLAGS[i]):
+        if any(f.aspect != aspect for f in FLAGS[i]):
             still.add(str(event.complaint_id))
     return events, still
 
@@ -84,9 +89,9 @@ def listed(client: TestClient, key: str, **params: Any) -> dict[str, Any]:
     return answer.json()
 
 
-def test_the_review_aspects_are_triage_s() -> None:
-    assert review_aspect("business area: no topic recognised") == "category"
-    assert review_aspect("severity: confidence 0.30 is below 0.60") == "severity"
+def test_an_older_event_s_sentences_are_read_for_their_aspect() -> None:
+    assert flag_of_sentence("business area: no topic recognised").aspect == "category"
+    assert flag_of_sentence("severity: confidence 0.30 is below 0.60").aspect == "severity"
 
 
 def test_only_what_no_override_settled_needs_review(api: Any) -> None:
@@ -96,7 +101,14 @@ def test_only_what_no_override_settled_needs_review(api: Any) -> None:
     assert {i["complaint_id"] for i in page["items"]} == still and page["total"] == 2
     reasons = {i["complaint_id"]: i["review"] for i in page["items"]}
     assert all(i["needs_review"] for i in page["items"])
-    assert sorted(r for rs in reasons.values() for r in rs) == sorted([FLAGS[2][0], FLAGS[3][0]])
+    assert sorted(r for rs in reasons.values() for r in rs) == sorted([FLAGS[2][0].text, FLAGS[3][0].text])
+    # typed: the settled flag of the typed event dropped, the other kept with its numbers; the older
+    # event's sentence read into its flag
+    flags = sorted((f for i in page["items"] for f in i["review_flags"]), key=lambda f: f["aspect"])
+    kinds = [(f["aspect"], f["kind"]) for f in flags]
+    assert kinds == [("nature", "no-sign-either-way"), ("validity", "low-confidence")]
+    assert (flags[1]["confidence"], flags[1]["limit"], flags[1]["value"]) == (0.41, 0.6, "valid")
+    assert flags[0]["value"] is None and flags[0]["text"] == FLAGS[2][0].text  # from its sentence: no value
     others = listed(client, keys["group/dashboard"], needs_review="false")
     assert others["total"] == len(scenario.stories) - 2 and not any(i["needs_review"] for i in others["items"])
     everyone = listed(client, keys["group/dashboard"])
@@ -130,7 +142,8 @@ def test_a_confirmation_settles_the_flag_and_the_total_counts_it_no_more(api: An
     client, keys, scenario, app, _settings, still = api
     waiting = listed(client, keys["group/dashboard"], needs_review="true")["items"]
     first, second = sorted(waiting, key=lambda i: i["complaint_id"])
-    [reason] = first["review"]
+    [flag] = first["review_flags"]
+    aspect = flag["aspect"]
     feed(app, [TriageDecisionConfirmed(
         event_id=derived_id("review-test-confirmed", first["complaint_id"]),
         complaint_id=first["complaint_id"],
@@ -138,7 +151,7 @@ def test_a_confirmation_settles_the_flag_and_the_total_counts_it_no_more(api: An
         occurred_at=scenario.now - timedelta(minutes=5),
         actor=Actor(id=f"{first['office_id']}/supervisor", role="supervisor"),
         correlation_id=first["complaint_id"],
-        payload={"aspect": review_aspect(reason), "value": "as triage said", "reason": "looked: triage was right"},
+        payload={"aspect": aspect, "value": "as triage said", "reason": "looked: triage was right"},
     )])  # fmt: skip
 
     page = listed(client, keys["group/dashboard"], needs_review="true")

@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 import pytest
 
 from services.triage import bootstrap
-from services.triage.adapters.outbound import translate
+from services.triage.adapters.outbound import complaint_triaged, translate
 from services.triage.application import TriageApplication
 from services.triage.domain.errors import DecisionNotFound, NotYetTriaged
 from services.triage.domain.rules import load_rules_file
+from services.triage.domain.triage import Triage
 from services.triage.settings import TriageSettings
 from shared.auth import Principal
 from shared.contracts import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested
+from shared.contracts.review import ReviewFlag, ReviewKind
 from shared.contracts.triage import (
     ComplaintTriaged,
     IncidentClusterDetected,
@@ -91,6 +94,29 @@ def test_the_published_decision_says_how_sure_it_is_and_asks_for_review_when_uns
     assert (first.payload.needs_review, first.payload.review_reasons) == (False, [])
     assert second.payload.needs_review
     assert any("possibly major" in r for r in second.payload.review_reasons)
+    # the same flag typed: the label doubted, the kind, the grade, the complaint's words; the sentences
+    # are the flags' texts, and triage's own account of the decision keeps both
+    assert first.payload.review == []
+    assert second.payload.review is not None
+    assert [f.text for f in second.payload.review] == second.payload.review_reasons
+    [major] = [f for f in second.payload.review if f.kind is ReviewKind.POSSIBLY_MAJOR]
+    assert (major.aspect, major.value) == ("severity", second.payload.severity) and major.quoted
+    assert all(words.lower() in "no water, many households." for words in major.quoted)
+    stored = triage.decision(None, unsure.complaint_id).decision
+    assert [ReviewFlag.model_validate(f) for f in stored["review_flags"]] == second.payload.review
+
+
+def test_a_decision_stored_before_the_typed_flag_is_published_with_its_sentences_alone(triage) -> None:
+    """An older stored decision has `review` (the sentences) and no `review_flags`: its event carries
+    no typed flag (null), so readers read the sentences, as they did."""
+    feed(triage, registered("No water, many households."))
+    notifications = triage.process_recorder.select_notifications(1, 10_000)
+    [stored] = [e for e in map(triage.mapper.to_domain_event, notifications) if isinstance(e, Triage.Triaged)]
+    older = {k: v for k, v in stored.decision.items() if k != "review_flags"}
+    event = SimpleNamespace(**{**vars(stored), "decision": older})
+    p = complaint_triaged(event).payload
+    assert p.review is None and p.needs_review and p.review_reasons == stored.decision["review"]
+    assert complaint_triaged(stored).payload.review is not None
 
 
 def test_a_major_complaint_tells_the_office_leaders_and_the_company_at_once(triage) -> None:

@@ -10,9 +10,11 @@ import pytest
 
 from services.triage.domain.calibration import Calibration, Observation, as_toml, band, calibrate
 from services.triage.domain.engine import History, judge
+from services.triage.domain.review import Sign, narrowly_ahead, no_sign_either_way, possibly_major
 from services.triage.domain.rules import BUNDLED_RULES, Rules, load_rules_file
 from services.triage.domain.second_reading import DISAGREE, NAMES, Signal, calibrated_review, second_reading, signals
 from services.triage.score import Scored, corpus_model, flag_lines, flag_report, load
+from shared.contracts.review import ReviewFlag, ReviewKind
 
 LABELS = {"validity": "valid", "nature": "effective", "area": "sanitation", "severity": "minor", "criterion": None}
 
@@ -87,23 +89,34 @@ TABLE = Calibration(
 )
 
 
-def signal(value: str, rules: float, p: float, read: str = "", doubts: tuple[str, ...] = ()) -> Signal:
+def signal(value: str, rules: float, p: float, read: str = "", doubts: tuple[ReviewFlag, ...] = ()) -> Signal:
     return Signal(rules, value, p, read or value, p if not read else 1 - p, doubts)
+
+
+def texts(flags: list[ReviewFlag]) -> list[str]:
+    return [f.text for f in flags]
 
 
 def test_a_doubt_the_model_settles_is_not_flagged_but_noted_in_the_explanation() -> None:
     found = {
         "validity": signal("valid", 0.9, 0.99),
-        "nature": signal("effective", 0.45, 0.9, doubts=("nature: no sign either way; guessed effective",)),
-        "category": signal("sanitation", 0.55, 0.2, read="parking", doubts=("business area: narrowly",)),
+        "nature": signal("effective", 0.45, 0.9, doubts=(no_sign_either_way("effective"),)),
+        "category": signal(
+            "sanitation", 0.55, 0.2, read="parking", doubts=(narrowly_ahead("sanitation", "parking", 0.55, 0.6),)
+        ),
         "severity": signal("minor", 0.85, 0.9),
     }
     confidence, review, notes = calibrated_review(found, TABLE, 0.75, 0.05, 0.25, [])
     assert confidence == {"validity": 0.99, "nature": 0.9, "category": 0.6, "severity": 0.98}
-    assert review == [
-        "business area: confidence 0.60 is below 0.75 (the rules unsure: narrowly; the reading model gives "
-        "sanitation p=0.20 and reads parking p=0.80)"
+    assert texts(review) == [
+        "business area: confidence 0.60 is below 0.75 (the rules unsure: sanitation only narrowly over parking "
+        "(confidence 0.55); the reading model gives sanitation p=0.20 and reads parking p=0.80)"
     ]
+    # the same reason typed: the label, the kind, both numbers, the model's probability and reading
+    flag = review[0]
+    assert (flag.aspect, flag.kind, flag.value, flag.other) == ("category", ReviewKind.LOW_CONFIDENCE, "sanitation",
+                                                                "parking")  # fmt: skip
+    assert (flag.confidence, flag.limit, flag.model_probability) == (0.6, 0.75, 0.2)
     assert set(notes) == {"nature"}
     assert "guessed effective" in notes["nature"] and "confidence 0.90" in notes["nature"]
 
@@ -111,7 +124,7 @@ def test_a_doubt_the_model_settles_is_not_flagged_but_noted_in_the_explanation()
 def test_a_sure_rule_the_model_reads_otherwise_is_flagged_with_the_rules_margin() -> None:
     found = {"category": signal("sanitation", 0.65, 0.1, read="staff")}
     _, review, _ = calibrated_review(found | {"severity": signal("minor", 0.85, 0.9)}, TABLE, 0.75, 0.0, 0.25, [])
-    assert review == [
+    assert texts(review) == [
         "business area: confidence 0.70 is below 0.75 (the rules' margin 0.65; the reading model gives "
         "sanitation p=0.10 and reads staff p=0.90)"
     ]
@@ -123,10 +136,12 @@ def test_a_possible_major_is_flagged_however_sure_and_the_signs_are_always_kept(
     _, quiet, _ = calibrated_review(sure, TABLE, 0.75, 0.2, 0.25, [])
     assert quiet == []
     _, flagged, _ = calibrated_review(sure, TABLE, 0.75, 0.3, 0.25, [])
-    assert flagged == [f"severity: {DISAGREE} (rules: minor; the reading model gives major p=0.30)"]
-    kept = "severity: possibly major, graded minor: vague scale ('everyone')"
+    assert texts(flagged) == [f"severity: {DISAGREE} (rules: minor; the reading model gives major p=0.30)"]
+    assert (flagged[0].kind, flagged[0].other, flagged[0].model_probability) == ("model-disagrees", "major", 0.3)
+    kept = possibly_major("minor", [Sign("vague scale ('everyone')", ("everyone",))])
+    assert kept.text == "severity: possibly major, graded minor: vague scale ('everyone')"
     _, signs, _ = calibrated_review(sure, TABLE, 0.75, 0.0, 0.25, [kept])
-    assert signs == [kept]
+    assert signs == [kept] and kept.quoted == ["everyone"]
     graded_major = sure | {"severity": signal("major", 0.9, 0.6)}
     _, none, _ = calibrated_review(graded_major, TABLE, 0.75, 0.6, 0.25, [])
     assert none == []  # graded major: nothing lower to flag
@@ -177,4 +192,5 @@ def test_a_major_the_model_finds_unlikely_is_flagged_for_the_leaders_sake() -> N
     _, quiet, _ = calibrated_review(sure, TABLE, 0.75, 0.6, 0.25, [], 0.2)
     assert quiet == []
     _, flagged, _ = calibrated_review(sure, TABLE, 0.75, 0.1, 0.25, [], 0.2)
-    assert flagged == [f"severity: {DISAGREE} (rules: major; the reading model gives major only p=0.10)"]
+    assert texts(flagged) == [f"severity: {DISAGREE} (rules: major; the reading model gives major only p=0.10)"]
+    assert (flagged[0].kind, flagged[0].model_probability, flagged[0].limit) == (ReviewKind.MAJOR_DOUBTED, 0.1, 0.2)

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts import labels
+from shared.contracts.review import ReviewFlag, ReviewKind, flag_of_sentence, flags_of_sentences, quoted
 
 
 def N_(text: str) -> str:
@@ -81,15 +82,8 @@ ROLE = {
     "reception": N_("reception"),
 }
 
-# The complaint's words as triage quotes them: 'like this', between a start, a space or a bracket and
-# a comma, semicolon, bracket, space or the end (so "didn't" inside a quote does not end it).
-_QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:]))'(.+?)'(?=[,;)]|\s|$)")
 _VERSION = re.compile(r"@v\d+$")
-
-
-def quoted(text: str) -> tuple[str, ...]:
-    """The words a reason quotes, in order, each once."""
-    return tuple(dict.fromkeys(_QUOTED.findall(text)))
+# `quoted(text)`, the complaint's words a reason of triage quotes, is the contracts' (shared/contracts/review.py).
 
 
 def rule_parts(rule: str) -> list[str]:
@@ -287,43 +281,58 @@ def event_reason(kind: str, payload: Mapping[str, Any], explanation: Mapping[str
     return None
 
 
-def review_aspect(reason: str) -> str:
-    """The aspect one of triage's review reasons is about (its first words; triage calls the category
-    'business area'): a person's confirmation or override of that aspect settles it."""
-    named = reason.split(":", 1)[0].strip()
-    return "category" if named in ("business area", "area") else named
+def flags_of(holder: Mapping[str, Any], typed: str = "review_flags", sentences: str = "review") -> list[ReviewFlag]:
+    """Triage's review flags as a service handed them on: typed (`typed`: triage's decision, the
+    projection's summary) when there, else read from the sentences of an older one (`sentences`)."""
+    found = holder.get(typed)
+    if isinstance(found, list):
+        return [f if isinstance(f, ReviewFlag) else ReviewFlag.model_validate(f) for f in found]
+    return flags_of_sentences(str(s) for s in holder.get(sentences) or [])
 
 
-def outstanding(reasons: Sequence[str], judged: Sequence[str]) -> list[str]:
-    """The review reasons no confirmation or override (of the aspects `judged`) has settled."""
-    return [r for r in reasons if review_aspect(r) not in set(judged)]
+def outstanding(flags: Sequence[ReviewFlag], judged: Sequence[str]) -> list[ReviewFlag]:
+    """The review flags no confirmation or override (of the aspects `judged`) has settled."""
+    return [f for f in flags if f.aspect not in set(judged)]
 
 
-_LOW = re.compile(r"^(?P<aspect>[a-z ]+): confidence (?P<value>[\d.]+) is below (?P<limit>[\d.]+)")
-_DISAGREE = re.compile(r"^(?P<aspect>[a-z ]+): the reading model and the rules disagree")
+def review_flag(flag: ReviewFlag) -> Said | None:
+    """One of triage's reasons to have a person look, from its typed fields (its kind, the label
+    doubted, its numbers, the complaint's words); None for a sentence of no known kind (an older
+    event's), whose text is then shown."""
+    aspect = ASPECT.get(flag.aspect or "")
+    if aspect is None:
+        return None
+    text, kind, grade = flag.text, flag.kind, flag.value if flag.value in SEVERITY else None
+    words = tuple(flag.quoted)
+    if kind is ReviewKind.LOW_CONFIDENCE and flag.confidence is not None and flag.limit is not None:
+        values = {"value": f"{flag.confidence:.2f}", "limit": f"{flag.limit:.2f}"}
+        return Said(
+            N_("%(aspect)s: confidence %(value)s is below %(limit)s"), text, words={"aspect": aspect}, names=values
+        )
+    if kind is ReviewKind.MODEL_DISAGREES:
+        return Said(N_("%(aspect)s: the rules and the reading model disagree"), text, words={"aspect": aspect})
+    if kind is ReviewKind.MAJOR_DOUBTED:
+        return Said(N_("severity: graded major, but the reading model finds it unlikely"), text)
+    if kind is ReviewKind.NO_TOPIC:
+        return Said(N_("business area: no topic recognised"), text)
+    if kind is ReviewKind.NARROWLY_AHEAD and flag.value and flag.other:
+        areas: dict[str, tuple[labels.Vocabulary, str]] = {"area": ("area", flag.value), "other": ("area", flag.other)}
+        return Said(N_("business area: %(area)s only narrowly ahead of %(other)s"), text, codes=areas)
+    if kind is ReviewKind.NARROWLY_AHEAD:
+        return Said(N_("business area: only narrowly ahead of another"), text)
+    if kind is ReviewKind.NO_SIGN_EITHER_WAY:
+        return Said(N_("nature: no sign either way; guessed"), text)
+    if kind is ReviewKind.POSSIBLY_MAJOR and grade:
+        graded: dict[str, tuple[labels.Vocabulary, str]] = {"grade": ("severity", grade)}
+        return Said(N_("severity: possibly major, graded %(grade)s"), text, codes=graded, quoted=words)
+    if kind is ReviewKind.POSSIBLY_MAJOR:
+        return Said(N_("severity: possibly major"), text, quoted=words)
+    if kind is ReviewKind.MODEL_GRADED and grade:
+        graded = {"grade": ("severity", grade)}
+        return Said(N_("severity: graded %(grade)s by the reading model"), text, codes=graded, quoted=words)
+    return None
 
 
 def review_reason(text: str) -> Said | None:
-    """One of triage's reasons to have a person look (its `review_reasons`), where its shape is known."""
-    aspect = text.split(":", 1)[0].strip()
-    area = aspect == "business area"
-    known = ASPECT.get("category" if area else aspect)
-    if known is None:
-        return None
-    low = _LOW.match(text)
-    if low:
-        values = {"value": low["value"], "limit": low["limit"]}
-        return Said(
-            N_("%(aspect)s: confidence %(value)s is below %(limit)s"), text, words={"aspect": known}, names=values
-        )
-    if _DISAGREE.match(text):
-        return Said(N_("%(aspect)s: the rules and the reading model disagree"), text, words={"aspect": known})
-    if area and text.endswith("no topic recognised"):
-        return Said(N_("business area: no topic recognised"), text)
-    if area and " only narrowly over " in text:
-        return Said(N_("business area: only narrowly ahead of another"), text)
-    if aspect == "nature" and "no sign either way" in text:
-        return Said(N_("nature: no sign either way; guessed"), text)
-    if aspect == "severity" and text.startswith("severity: possibly major"):
-        return Said(N_("severity: possibly major"), text, quoted=quoted(text))
-    return None
+    """A sentence of triage's `review_reasons` (an older event's, which carries no typed flag)."""
+    return review_flag(flag_of_sentence(text))

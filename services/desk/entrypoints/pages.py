@@ -62,8 +62,9 @@ UTC_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def _reason_globals(language: str, gettext: Callable[[str], str], when: Callable[[Any], str]) -> dict[str, Any]:
-    """`triage_reason(aspect, explanation, decision)`, `event_reason(event)`, `review_reason(text)`: the
-    reason in the page's words, or None (English pages, or a rule not known here: the service's text)."""
+    """`triage_reason(aspect, explanation, decision)`, `event_reason(event)`, `review_flag(flag)`: the
+    reason in the page's words, or None (English pages, or a rule not known here: the service's text);
+    `review_flags(holder)`: triage's flags typed, of its decision or a projection's row."""
 
     def said(found: Said | None) -> str | None:
         if found is None or (language == i18n.DEFAULT and not UTC_INSTANT.search(found.original)):
@@ -80,8 +81,8 @@ def _reason_globals(language: str, gettext: Callable[[str], str], when: Callable
     return {
         "triage_reason": lambda aspect, why, decision: said(reasons.triage_reason(aspect, why or {}, decision or {})),
         "event_reason": of_event,
-        "review_reason": lambda text: said(reasons.review_reason(str(text))),
-        "review_aspect": reasons.review_aspect,
+        "review_flag": lambda flag: said(reasons.review_flag(flag)),
+        "review_flags": reasons.flags_of,
     }
 
 

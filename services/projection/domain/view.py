@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shared.contracts.review import ReviewFlag, flags_of_sentences
+
 from .policy import Policy, later
 from .sla_clocks import STEP_KINDS, Clock
 
@@ -48,12 +50,6 @@ STATES = ("unregistered", "registered", "triaged", "routed", "in-handling", "reo
           "visited", "declined", "explained", "closed")  # fmt: skip
 CLOSED = "closed"
 OPEN_STATES = tuple(s for s in STATES if s != CLOSED)
-
-
-def review_aspect(reason: str) -> str:
-    """The aspect a review reason is about: its first words, as triage writes them."""
-    named = reason.split(":", 1)[0].strip()
-    return "category" if named in ("business area", "area") else named
 
 
 def when(text: str | None) -> datetime | None:
@@ -260,9 +256,11 @@ class ComplaintView:
     waivers: dict[str, str] = field(default_factory=dict)
     clocks: dict[str, Clock] = field(default_factory=dict)
     amended: set[str] = field(default_factory=set)  # judged values a re-grade or a person replaced
-    # Triage's review flag: why it asks a person to look (its `review_reasons`), and the aspects a
-    # person has since overridden (which settle the reasons about them).
+    # Triage's review flag: why it asks a person to look, typed as its event carried it (`review`, as
+    # JSON; None from an event published before it, whose sentences `review_reasons` are then read),
+    # and the aspects a person has since confirmed or overridden (which settle the flags about them).
     review_reasons: list[str] = field(default_factory=list)
+    review_flags: list[dict[str, Any]] | None = None
     reviewed: set[str] = field(default_factory=set)
 
     @classmethod
@@ -342,7 +340,9 @@ class ComplaintView:
                 explained = (p.get("explanations") or {}).get("validity") or {}
                 self.validity_judged_at = r.occurred_at
                 self.validity_reason = explained.get("reason")
-            self.review_reasons = list(p.get("review_reasons") or []) if p.get("needs_review") else []
+            flagged, typed = bool(p.get("needs_review")), p.get("review")
+            self.review_reasons = list(p.get("review_reasons") or []) if flagged else []
+            self.review_flags = None if typed is None else list(typed) if flagged else []
         elif kind == "SeverityRegraded":
             self.severity = p["severity"]
             self.amended.add("severity")
@@ -489,10 +489,16 @@ class ComplaintView:
         return "registered"
 
     @property
-    def to_review(self) -> list[str]:
-        """Triage's reasons for a person to look that no override has settled yet (a reason names its
-        aspect first: 'severity: …'; triage calls the category 'business area')."""
-        return [r for r in self.review_reasons if review_aspect(r) not in self.reviewed]
+    def flags(self) -> list[ReviewFlag]:
+        """Triage's review flags, typed (an older event's read from its sentences)."""
+        if self.review_flags is None:
+            return flags_of_sentences(self.review_reasons)
+        return [ReviewFlag.model_validate(f) for f in self.review_flags]
+
+    @property
+    def to_review(self) -> list[ReviewFlag]:
+        """Triage's review flags no person's confirmation or override of their aspect has settled yet."""
+        return [f for f in self.flags if f.aspect not in self.reviewed]
 
     def person_id(self) -> str | None:
         """The complainant as the keyring recognised them (the same person across complaints)."""

@@ -30,6 +30,7 @@ from shared.auth import Principal
 from shared.bus.wakeup import StoreChanges
 from shared.clock import Clock, utc_now
 from shared.contracts.projection import Statistics, StepCheck
+from shared.contracts.review import ReviewFlag
 from shared.directory_keys import service_keys
 from shared.web import (
     PROBLEM_RESPONSES,
@@ -86,7 +87,15 @@ class ComplaintSummary(BaseModel):
     received_at: str | None
     violations: list[str] = Field(description="Steps in violation now.")
     needs_review: bool = Field(False, description="Triage asks a person to look, and no override has settled it.")
-    review: list[str] = Field(default_factory=list, description="Triage's reasons for it, each naming its aspect.")
+    review: list[str] = Field(
+        default_factory=list, description="Triage's reasons for it as sentences (`review_flags`' texts)."
+    )
+    review_flags: list[ReviewFlag] = Field(
+        default_factory=list,
+        description="Triage's reasons for it, typed (the one to read): the label doubted, the kind of doubt, "
+        "its numbers, the complaint's words relied on, and the sentence. An older event's sentences are read "
+        "into flags (kind `unknown` where their shape is not known).",
+    )
 
 
 class Page(BaseModel):
@@ -331,8 +340,9 @@ def create_app(
                 business_area=v.business_area,
                 received_at=v.received_at.isoformat() if v.received_at else None,
                 violations=[c.step for c in v.violations(now, projection.policy)],
-                needs_review=bool(v.to_review),
-                review=v.to_review,
+                needs_review=bool(flags := v.to_review),
+                review=[f.text for f in flags],
+                review_flags=flags,
             )
             for v in views
         ]

@@ -82,6 +82,8 @@ def complaint_triaged(event: Any) -> ComplaintTriaged:
             confidence=d.get("confidence", {}),
             needs_review=bool(d.get("review")),
             review_reasons=d.get("review", []),
+            # Decisions stored before the typed flag have their sentences alone: published as they were.
+            review=d.get("review_flags"),
             departments=d.get("departments", []),
         ),
     )

@@ -19,8 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared.contracts.review import REVIEW_ASPECTS, ReviewAspect
+
 # The labels that carry a confidence (the keys of `Judgement.confidence`).
-LABELS = ("validity", "nature", "category", "severity")
+LABELS: tuple[ReviewAspect, ...] = REVIEW_ASPECTS
 DEFAULT_BANDS = (0.6, 0.7, 0.8, 0.9)  # of the rules' own confidence (their margin)
 # How strongly an empty or small cell leans on the label's overall accuracy (observations' worth).
 PRIOR_WEIGHT = 4.0
@@ -97,7 +99,7 @@ def calibrate(
     """Each cell's accuracy, pulled towards its label's overall accuracy by `prior` observations'
     worth, so a cell seen three times does not claim 1.00 (nor 0.33). Rounded to 3 places."""
     seen = list(observations)
-    table = {}
+    table: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
     for label in LABELS:
         mine = [o for o in seen if o.label == label]
         if not mine:

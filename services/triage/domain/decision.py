@@ -17,6 +17,7 @@ from shared.contracts.common import (
     Severity,
     Validity,
 )
+from shared.contracts.review import ReviewFlag
 from shared.contracts.triage import ComplainantHistory
 
 
@@ -41,6 +42,8 @@ class Decision(BaseModel):
     complainant_keys: list[str] = []
     incident_key: str = ""
     departments: list[str] = []  # routing's departments for the office (none on decisions stored before)
+    # The review flag typed; None on decisions stored before it (their sentences, `review`, alone).
+    review_flags: list[ReviewFlag] | None = None
 
     @property
     def category(self) -> str:

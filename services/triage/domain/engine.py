@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.contracts.review import ReviewAspect, ReviewFlag
+
 from .asking import (
     Request,
     enquiries,
@@ -26,6 +28,7 @@ from .evidence import Hit, Muting, _asked_clauses, clear_of, counting, quote, sc
 from .jurisdiction import neighbour_nuisances, read_jurisdiction
 from .labels import Explained, Label, margin, ranked
 from .neighbours import neighbours
+from .review import low_confidence, narrowly_ahead, no_sign_either_way, no_topic
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
@@ -78,11 +81,17 @@ class Judgement:
     repeats: list[str] = field(default_factory=list)
     # How sure each label is (validity, nature, category, severity), and why a supervisor should look.
     confidence: dict[str, float] = field(default_factory=dict)
-    review: list[str] = field(default_factory=list)
+    flags: list[ReviewFlag] = field(default_factory=list)
+    major_signs: tuple[str, ...] = ()  # the kinds of the signs of a possible major (`review.Sign.kind`)
+
+    @property
+    def review(self) -> list[str]:
+        """The reasons for review as sentences (each flag's `text`)."""
+        return [f.text for f in self.flags]
 
     @property
     def needs_review(self) -> bool:
-        return bool(self.review)
+        return bool(self.flags)
 
 
 def read(form: dict[str, Any], rules: Rules) -> Text:
@@ -289,11 +298,11 @@ def judge_nature(
     neighbour = neighbours(text, rules)
     if topic and not asks and validity == "valid" and default == "effective" and not neighbour:
         why = f"effective: no sign either way; it reports a problem with {topic}, most often a duty failed"
-        doubt = f"nature: no sign either way; guessed effective from its topic ({topic})"
+        doubt = no_sign_either_way("effective", topic)
         return Label("effective", Explained(why, rules.rule("nature.effective.default")), 0.45, doubt), None
     kind = "consultation" if asks else rules.default_communication_kind
     why = f"communication ({kind}): no failure of duty described and no kind of communication recognised"
-    doubt = "nature: no sign either way; guessed " + kind
+    doubt = no_sign_either_way(kind)
     return Label("communication", Explained(why, rules.rule(f"nature.communication.{kind}.default")), 0.4, doubt), kind
 
 
@@ -420,12 +429,12 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
         area, area_hits = areas[0]
         runner_up = score(areas[1][1]) if len(areas) > 1 else 0.0
         confidence = margin(score(area_hits), runner_up)
-        doubt = ""
+        doubt = None
         if confidence < rules.review_below:
-            doubt = f"business area: {area} only narrowly over {areas[1][0]} (confidence {confidence:.2f})"
+            doubt = narrowly_ahead(area, areas[1][0], confidence, rules.review_below)
     else:
         area, area_hits, confidence = default, [], 0.5
-        doubt = "business area: no topic recognised"
+        doubt = no_topic(default)
     reason = (
         f"content {category} ({quote(content_hits) or 'default'}); "
         f"business area {area} ({quote(area_hits) or 'default'})"
@@ -557,10 +566,10 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
         nature, kind = _failed_by_criteria(nature, kind, criteria, severity, rules, majors_only=mediation)
     if nature.value != "effective" and validity.value == "valid":
         area = _a_neighbours_matter(text, area, rules)
-    labels = {"validity": validity, "nature": nature, "category": area, "severity": severity}
+    labels: dict[ReviewAspect, Label] = {"validity": validity, "nature": nature, "category": area, "severity": severity}
     review = [label.doubt for label in labels.values() if label.doubt]
     review += [
-        f"{aspect}: confidence {label.confidence:.2f} is below {rules.review_below:.2f}"
+        low_confidence(aspect, label.value, label.confidence, rules.review_below)
         for aspect, label in labels.items()
         if not label.doubt and label.confidence < rules.review_below
     ]
@@ -585,5 +594,6 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
         promise_mentioned=promised,
         repeats=repeats,
         confidence={aspect: label.confidence for aspect, label in labels.items()},
-        review=review,
+        flags=review,
+        major_signs=severity.signs,
     )

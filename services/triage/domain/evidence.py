@@ -197,13 +197,18 @@ def counting(hits: list[Hit]) -> list[Hit]:
     return [h for h in hits if h.counts and h.weight > 0]
 
 
-def quote(hits: list[Hit], most: int = 4) -> str:
+def quoted_words(hits: list[Hit], most: int = 4) -> list[str]:
     """The heaviest hits in the complaint's words, in the order written, each once."""
     unique: dict[str, Hit] = {}
     for hit in sorted(counting(hits), key=lambda h: (-h.weight, h.first)):
         unique.setdefault(hit.words.lower(), hit)
     shown = list(unique.values())[:most]
-    return ", ".join(f"'{h.words}'" for h in sorted(shown, key=lambda h: h.first))
+    return [h.words for h in sorted(shown, key=lambda h: h.first)]
+
+
+def quote(hits: list[Hit], most: int = 4) -> str:
+    """`quoted_words` as a reason writes them: 'like', 'this'."""
+    return ", ".join(f"'{w}'" for w in quoted_words(hits, most))
 
 
 def muted(hits: list[Hit]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.contracts.review import ReviewFlag
+
 from .evidence import Hit, Muting, PhraseList, score
 from .text import Text
 
@@ -22,7 +24,8 @@ class Label:
     value: str
     explained: Explained
     confidence: float
-    doubt: str = ""
+    doubt: ReviewFlag | None = None
+    signs: tuple[str, ...] = ()  # severity: the kinds of the signs of a possible major (`review.Sign.kind`)
 
 
 def margin(best: float, runner_up: float) -> float:

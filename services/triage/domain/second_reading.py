@@ -30,13 +30,26 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shared.contracts.review import ReviewAspect, ReviewFlag, ReviewKind
+
 from .calibration import LABELS, Calibration
 from .engine import SEVERITY_ORDER, Judgement
 from .labels import Explained
 from .reading_model import ReadingModel, best
+from .review import (
+    DISAGREE,
+    NAMES,
+    calibrated_low_confidence,
+    major_doubted,
+    major_possible,
+    model_disagrees,
+    model_graded,
+    unique,
+)
 from .rules import Rules
 
-DISAGREE = "the reading model and the rules disagree"
+# DISAGREE and NAMES are the review flag's (`review.py`), named here too for the scorer and the tests.
+__all__ = ["DISAGREE", "NAMES", "Signal", "calibrated_review", "second_reading", "signals"]
 # The model grades severity higher than the rules when it is at least this sure (`[model] grade_at`):
 # chosen by leave-one-split-out measurement (README). Above 1: never.
 DEFAULT_GRADE_AT = 0.5
@@ -50,14 +63,8 @@ DEFAULT_MAJOR_AT = 0.2
 # The model's probability of major below which a major the rules graded goes to review (`[model]
 # major_doubt_below`): a major tells the leaders at once, so one the model finds unlikely is looked at.
 DEFAULT_MAJOR_DOUBT_BELOW = 0.2
-# The reasons a label's doubt is written with (the rules' own and the reading model's).
-PREFIXES = {
-    "validity": ("validity:",),
-    "nature": ("nature:",),
-    "category": ("business area:", "category:"),
-    "severity": ("severity:",),
-}
-NAMES = {"validity": "validity", "nature": "nature", "category": "business area", "severity": "severity"}
+# The reading model's own reasons (the rest are the rules' doubts).
+MODEL_KINDS = frozenset({ReviewKind.MODEL_GRADED, ReviewKind.MODEL_DISAGREES, ReviewKind.MAJOR_DOUBTED})
 MODEL_LABELS = {"validity": "validity", "nature": "nature", "category": "area", "severity": "severity"}
 
 
@@ -70,7 +77,7 @@ class Signal:
     probability: float  # the model's probability for it
     read: str  # the model's likeliest value
     read_probability: float
-    doubts: tuple[str, ...] = ()  # the rules' own reasons for doubt
+    doubts: tuple[ReviewFlag, ...] = ()  # the rules' own reasons for doubt
 
     @property
     def agrees(self) -> bool:
@@ -88,12 +95,14 @@ def decided(judgement: Judgement) -> dict[str, str]:
     }
 
 
-def signals(rules_alone: Judgement, final: Judgement, probabilities: dict[str, dict[str, float]]) -> dict[str, Signal]:
+def signals(
+    rules_alone: Judgement, final: Judgement, probabilities: dict[str, dict[str, float]]
+) -> dict[ReviewAspect, Signal]:
     """Each label's signals, from the rules' judgement before the model and the decision after it."""
-    found = {}
+    found: dict[ReviewAspect, Signal] = {}
     values = decided(final)
     for label in LABELS:
-        doubts = tuple(r for r in rules_alone.review if r.startswith(PREFIXES[label]) and "reading model" not in r)
+        doubts = tuple(f for f in rules_alone.flags if f.aspect == label and f.kind not in MODEL_KINDS)
         read = probabilities.get(MODEL_LABELS[label], {})
         likeliest = best(read) if read else None
         found[label] = Signal(
@@ -112,14 +121,14 @@ def _without_prefix(reason: str) -> str:
 
 
 def calibrated_review(
-    found: dict[str, Signal],
+    found: dict[ReviewAspect, Signal],
     calibration: Calibration,
     flag_below: float,
     major: float,
     major_at: float,
-    kept: list[str],
+    kept: list[ReviewFlag],
     major_doubt_below: float = DEFAULT_MAJOR_DOUBT_BELOW,
-) -> tuple[dict[str, float], list[str], dict[str, str]]:
+) -> tuple[dict[str, float], list[ReviewFlag], dict[str, str]]:
     """Each label's calibrated confidence, the reasons for review, and for a label the rules doubted
     but the model confirmed, a note for its explanation (why it was not flagged).
 
@@ -136,28 +145,39 @@ def calibrated_review(
         if value is None:
             continue
         confidence[label] = value
-        doubt = "; ".join(_without_prefix(d) for d in signal.doubts)
-        model = f"the reading model gives {signal.value} p={signal.probability:.2f}"
-        if not signal.agrees:
-            model += f" and reads {signal.read} p={signal.read_probability:.2f}"
         if value < flag_below:
-            rules_said = f"the rules unsure: {doubt}" if doubt else f"the rules' margin {signal.rules_confidence:.2f}"
-            review.append(f"{NAMES[label]}: confidence {value:.2f} is below {flag_below:.2f} ({rules_said}; {model})")
+            review.append(
+                calibrated_low_confidence(
+                    label,
+                    signal.value,
+                    value,
+                    flag_below,
+                    signal.rules_confidence,
+                    signal.doubts,
+                    signal.probability,
+                    signal.read,
+                    signal.read_probability,
+                )
+            )
         elif signal.doubts:
+            doubt = "; ".join(_without_prefix(d.text) for d in signal.doubts)
+            model = f"the reading model gives {signal.value} p={signal.probability:.2f}"
+            if not signal.agrees:
+                model += f" and reads {signal.read} p={signal.read_probability:.2f}"
             notes[label] = f"the rules were unsure ({doubt}); {model}: confidence {value:.2f}"
     graded = found["severity"].value
     if graded != "major" and major >= major_at:
-        review.append(f"severity: {DISAGREE} (rules: {graded}; the reading model gives major p={major:.2f})")
+        review.append(major_possible(graded, major, major_at))
     if graded == "major" and major < major_doubt_below:
-        review.append(f"severity: {DISAGREE} (rules: major; the reading model gives major only p={major:.2f})")
-    return confidence, list(dict.fromkeys(review)), notes
+        review.append(major_doubted(major, major_doubt_below))
+    return confidence, unique(review), notes
 
 
 @dataclass(frozen=True)
 class Graded:
     explained: Explained
     criteria: list[str]
-    review: str
+    review: ReviewFlag
 
 
 def _graded(
@@ -178,7 +198,7 @@ def _graded(
         f"complaint's words {quoted}, where the rules found less ({was})"
     )
     rest = [c for c in judgement.severity_criteria if not c.startswith("minor.")]
-    review = f"severity: graded {grade} by the reading model from {quoted}; the rules read {judgement.severity}"
+    review = model_graded(grade, judgement.severity, p, words)
     return Graded(Explained(reason, rules.rule(f"model.severity.{criterion}")), [criterion, *rest], review)
 
 
@@ -193,12 +213,12 @@ def second_reading(
     unsure = rules.review_below
     explanations = dict(judgement.explanations)
     confidence = dict(judgement.confidence)
-    review = list(judgement.review)
+    review = list(judgement.flags)
     changes: dict[str, Any] = {}
     name = f"model {model.identity}"
 
     area = guess["area"]
-    area_unsure = confidence.get("category", 1.0) < unsure or any(r.startswith("business area:") for r in review)
+    area_unsure = confidence.get("category", 1.0) < unsure or any(f.aspect == "category" for f in review)
     if (
         judgement.validity != "invalid"
         and area_unsure
@@ -213,7 +233,7 @@ def second_reading(
         explanations["category"] = Explained(reason, rules.rule(f"model.area.{area.value}"))
         changes["business_area"] = area.value
         confidence["category"] = area.probability
-        review = [r for r in review if not r.startswith(("business area:", "category:"))]
+        review = [f for f in review if f.aspect != "category"]
 
     nature = guess["nature"]
     current = "effective" if judgement.nature == "effective" else judgement.communication_kind
@@ -229,13 +249,13 @@ def second_reading(
         changes["nature"] = "effective" if effective else "communication"
         changes["communication_kind"] = None if effective else nature.value
         confidence["nature"] = nature.probability
-        review = [r for r in review if not r.startswith("nature:")]
+        review = [f for f in review if f.aspect != "nature"]
 
     severity = guess["severity"]
     higher = SEVERITY_ORDER.get(severity.value, 0) > SEVERITY_ORDER[judgement.severity]
     grade_at = float(settings.get("grade_at", DEFAULT_GRADE_AT))
     severity_unsure = judgement.confidence.get("severity", 1.0) < unsure or any(
-        r.startswith("severity:") for r in judgement.review
+        f.aspect == "severity" for f in judgement.flags
     )
     # How an employee behaved is graded by how it is told (DOMAIN: a customer very angry at poor
     # attitude is important), which phrase lists read poorly: a staff complaint the rules left minor
@@ -255,18 +275,13 @@ def second_reading(
         graded = _graded(judgement, form, model, severity.value, severity.probability, rules)
         # A promise the rules saw was not said to be broken again: the repeat is what makes it major,
         # and the complainant's history (the rules) knows it, not the words of this one complaint.
-        if graded.criteria[0] == "major.promised-service-repeated" and any(
-            "not said to be broken again" in r for r in judgement.review
-        ):
+        if graded.criteria[0] == "major.promised-service-repeated" and "promise-not-repeated" in judgement.major_signs:
             graded = None
         # Likewise an outage the complainant says is in their own home: how many it reaches is what
         # makes it major, and the incident window (more than five at once) counts that, not the words
         # of one complaint ("no water in my flat" is one flat).
-        if (
-            graded is not None
-            and graded.criteria[0] == "major.sudden-outage"
-            and any("of one home" in r for r in judgement.review)
-        ):
+        one_home = "outage-of-one-home" in judgement.major_signs
+        if graded is not None and graded.criteria[0] == "major.sudden-outage" and one_home:
             graded = None
     if graded is not None:
         explanations["severity"] = graded.explained
@@ -276,21 +291,19 @@ def second_reading(
         review.append(graded.review)
     elif higher and severity.probability >= flag_at:
         review.append(
-            f"severity: {DISAGREE} (rules: {judgement.severity}; model {model.identity} reads {severity.value}, "
-            f"p={severity.probability:.2f})"
+            model_disagrees("severity", judgement.severity, model.identity, severity.value, severity.probability)
         )
     validity = guess["validity"]
     if validity.value != judgement.validity and validity.probability >= max(flag_at, 0.7):
         review.append(
-            f"validity: {DISAGREE} (rules: {judgement.validity}; model {model.identity} reads {validity.value}, "
-            f"p={validity.probability:.2f})"
+            model_disagrees("validity", judgement.validity, model.identity, validity.value, validity.probability)
         )
     calibration = Calibration.from_rules(rules.data)
     if calibration is not None:
         # The flag calibrated: the rules' doubts and the model's reading weighed by how often such a
         # decision was wrong on the corpus; replaces the flags above except the signs of a major.
         final = replace(judgement, **changes)
-        kept = [r for r in judgement.review if r.startswith("severity: possibly major")]
+        kept = [f for f in judgement.flags if f.kind is ReviewKind.POSSIBLY_MAJOR]
         kept += [graded.review] if graded is not None else []
         found = signals(judgement, final, probabilities)
         flag_below = float(rules.data.get("confidence", {}).get("flag_below", DEFAULT_FLAG_BELOW))
@@ -312,4 +325,4 @@ def second_reading(
             f"business area {area_value} goes to {department} ({source} routing table); first responsible: {first}",
             rules.rule(f"routing.{area_value}"),
         )
-    return replace(judgement, explanations=explanations, confidence=confidence, review=review, **changes)
+    return replace(judgement, explanations=explanations, confidence=confidence, flags=review, **changes)

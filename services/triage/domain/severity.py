@@ -19,11 +19,13 @@ from .evidence import (
     days_spanned,
     muted,
     quote,
+    quoted_words,
     tokens_of,
     weekdays_spanned,
 )
 from .labels import Explained, Label, ranked
 from .numerals import NUMERAL_CHARS
+from .review import Sign, possibly_major
 from .rules import Rules
 from .text import Text
 
@@ -784,26 +786,35 @@ def judge_severity(
         severity, confidence = "minor", 0.85
         criteria.append("minor.slight")
         reasons.append("no major or important criterion matched: a slight inconvenience")
-    doubt = ""
+    doubt = None
+    sign_kinds: tuple[str, ...] = ()
     if severity != "major" and (possible or set_aside or (promise and not repeated) or counting(outage)):
-        signs = [f"{name.replace('-', ' ')} ({quote(hits)})" for name, hits in possible]
-        signs += [s for s in set_aside]
+        signs = [
+            Sign(f"{name.replace('-', ' ')} ({quote(hits)})", tuple(quoted_words(hits)), name)
+            for name, hits in possible
+        ]
+        if set_aside:
+            signs.append(Sign(muted(harm), tuple(h.words for h in harm if not h.counts), "set-aside"))
         if promise and not repeated:
-            signs.append(f"a promise ({quote(promise)}) not said to be broken again")
+            said = f"a promise ({quote(promise)}) not said to be broken again"
+            signs.append(Sign(said, tuple(quoted_words(promise)), "promise-not-repeated"))
         if counting(outage) and not scale:
             # said of the complainant's own home ("in my flat"): one home, however sure the words sound
             home = counting(rules.private_matter.hits(text))
             scope = f"of one home ({quote(home)})" if home else "of unstated scale"
-            signs.append(f"an outage ({quote(outage)}) {scope}")
+            words = (*quoted_words(outage), *quoted_words(home))
+            kind = "outage-of-one-home" if home else "outage-of-unstated-scale"
+            signs.append(Sign(f"an outage ({quote(outage)}) {scope}", words, kind))
         confidence = 0.45 if possible or counting(outage) else 0.6
-        doubt = f"severity: possibly major, graded {severity}: " + "; ".join(signs)
+        doubt = possibly_major(severity, signs)
+        sign_kinds = tuple(s.kind for s in signs)
     if tone and not at_fault:
         set_aside.append(f"tone without a duty failed ({quote(tone)})")
     if set_aside:
         reasons.append(f"set aside: {'; '.join(set_aside)}")
     explained = Explained(f"{severity}: " + "; ".join(reasons), rules.rule(f"severity.{criteria[0]}"))
     return (
-        Label(severity, explained, confidence, doubt),
+        Label(severity, explained, confidence, doubt, sign_kinds),
         criteria,
         bool(promise),
         repeats if severity == "major" else [],

@@ -83,7 +83,8 @@ class Triage(Aggregate):
                 "complainant_keys": list(complainant_keys or [complainant_key]),
                 "incident_key": incident_key,
                 "confidence": dict(judgement.confidence),
-                "review": list(judgement.review),
+                "review": list(judgement.review),  # the sentences, as decisions always stored them
+                "review_flags": [f.model_dump(mode="json") for f in judgement.flags],  # the same, typed
                 "departments": sorted(departments),
             },
             registered_event_id=registered_event_id,
