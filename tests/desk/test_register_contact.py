@@ -63,3 +63,17 @@ def test_a_complainant_who_gives_no_contact_is_recorded_with_none_and_the_page_s
     for lang, words in [("en", "no contact given"), ("zh-Hant", "沒有聯絡方法"), ("zh-Hans", "没有联系方式")]:
         shown = client.get(f"/complaints/{CID}?lang={lang}").text
         assert 'data-testid="no-contact"' in shown and words in shown, lang
+
+
+def test_a_complaint_without_a_contact_offers_the_waiver_not_a_visit_nobody_can_make(
+    desk: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client, _stand, keys = desk
+    sign_in(client, keys["hk-central/supervisor"])
+    with_contact = client.get(f"/complaints/{CID}?lang=zh-Hant").text
+    assert 'data-testid="form-visit"' in with_contact and 'data-testid="visit-no-contact"' not in with_contact
+    monkeypatch.setitem(HISTORY["complaint"], "complainant", {"name": "Anonymous", "contact": None})
+    page = client.get(f"/complaints/{CID}?lang=zh-Hant").text
+    assert 'data-testid="visit-no-contact"' in page and "無法回訪" in page
+    assert 'data-testid="form-waiver"' in page
