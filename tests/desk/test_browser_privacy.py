@@ -23,6 +23,7 @@ from services.intake.settings import IntakeSettings
 from shared.keyring import KeyringSettings
 from tests.desk.conftest import screenshot
 from tests.desk.system import serve
+from tests.fixtures.ports import free_port
 from tests.support import form, write_keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -55,7 +56,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
                               keyring=KeyringSettings(sqlite_path=folder / "keyring.sqlite"))  # fmt: skip
     app = intake_boot.application(settings)
     intake = serve(intake_http(settings, app), "intake")
-    desk_settings = DeskSettings(keys_file=folder / "keys.json", intake_url=intake.url)
+    # No projection: the complaints naming the person "cannot be said now". A port nobody listens on, not
+    # the default (a `make up` on this machine answers there, with other keys: 401, a sign-in again).
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    desk_settings = DeskSettings(keys_file=folder / "keys.json", intake_url=intake.url, projection_url=nowhere)
     desk = serve(desk_http(desk_settings, Services(desk_settings)), "desk")
     try:
         yield desk.url, intake.url, keys
