@@ -38,3 +38,43 @@ def test_posting_a_persons_data_is_still_the_personal_data_failure(description: 
     assert j.nature == "effective"
     assert j.business_area == "customer-data"
     assert j.severity == "important"
+
+
+# -- a tenant is a person, not a dealing ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "樓上租客每晚打麻雀打到兩點，嘈到我瞓唔到",  # Cantonese
+        "楼上的租客天天半夜拖椅子，吵得孩子睡不着",  # Simplified
+        "樓上租客嘅冷氣機一直滴水落我個窗台",  # Traditional, dripping
+        "the tenants in 15C play karaoke every night until past midnight",  # English, no neighbour word
+    ],
+)
+def test_a_tenants_nuisance_is_a_neighbours_nuisance(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "valid"
+    assert j.business_area == "other"
+    assert "neighbour's nuisance" in j.explanations["validity"].reason
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "我3座單位嘅租客欠咗我三個月租，電話都唔聽",
+        "租客搬走了，押金的事一直谈不拢，你们物业能不能帮我评评理",
+        "my tenant moved out last week still owing me two months' rent",
+        "my landlord has kept my deposit for two months since I moved out",
+    ],
+)
+def test_rent_or_a_lease_between_owner_and_tenant_is_a_private_dealing(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "invalid"
+    assert "private-dispute" in j.explanations["validity"].reason
+
+
+def test_a_tenant_who_writes_about_our_facilities_is_no_dispute() -> None:
+    # controls: a tenant writing in, and a deposit that is the office's, stay ours
+    assert judged("租客反映大堂的感应门坏了三天，一直没人修").validity == "valid"
+    assert judged("the office has held my renovation deposit for 6 months after the works passed").validity == "valid"

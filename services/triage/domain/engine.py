@@ -23,7 +23,7 @@ from .asking import (
     shouted,
 )
 from .evidence import Hit, Muting, _asked_clauses, clear_of, counting, quote, score, tokens_of
-from .jurisdiction import neighbour_nuisances, read_jurisdiction
+from .jurisdiction import neighbour_nuisances, nuisance_makers, read_jurisdiction
 from .labels import Explained, Label, margin, ranked
 from .neighbours import neighbours
 from .rules import Rules, normalise_text
@@ -453,12 +453,13 @@ def _not_ours(area: Label, rules: Rules) -> Label:
     return Label(default, Explained(reason, rules.rule(f"category.invalid.{default}")), 0.9)
 
 
-def _a_neighbours_matter(text: Text, area: Label, rules: Rules) -> Label:
+def _a_neighbours_matter(text: Text, area: Label, rules: Rules, named: list[Hit] | None = None) -> Label:
     """A communication complaint whose trouble comes from a neighbour ("the neighbour's air con drips
     on my ledge, can management ask them") is no business area of ours: we can only ask them; unless
-    our rules govern it (`[nature] neighbour_regulated`: a neighbour's fit-out is decoration)."""
+    our rules govern it (`[nature] neighbour_regulated`: a neighbour's fit-out is decoration). `named`:
+    who makes the nuisance, when it is read (a tenant is a neighbour there); else the neighbours named."""
     default = str(rules.data["areas"]["default"])
-    neighbour = neighbours(text, rules)
+    neighbour = named if named is not None else neighbours(text, rules)
     regulated = rules.data["nature"].get("neighbour_regulated", [])
     if area.value == default or area.value in regulated or not neighbour:
         return area
@@ -525,7 +526,7 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     if nuisances:
         near = {text.tokens[i].clause for h in nuisances for i in range(h.first, h.last)}
         if all(text.tokens[f.first].clause in near for f in counting(failed)):
-            area = _a_neighbours_matter(text, area, rules)
+            area = _a_neighbours_matter(text, area, rules, nuisance_makers(text, rules))
     topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
     # Who acts: a neighbour named, and nothing of ours (no business area, no duty of ours, or only the
     # neighbour's nuisance): what they do is no failure of ours ("the upstairs neighbour skips rope at
@@ -533,7 +534,7 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     theirs = (
         topic is None
         and validity.value == "valid"
-        and bool(neighbours(text, rules))
+        and (bool(neighbours(text, rules)) or bool(nuisances))
         and (not counting(rules.validity["duty"].hits(text)) or bool(nuisances))
     )
     if theirs:
