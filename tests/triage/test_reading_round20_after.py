@@ -78,3 +78,25 @@ def test_a_tenant_who_writes_about_our_facilities_is_no_dispute() -> None:
     # controls: a tenant writing in, and a deposit that is the office's, stay ours
     assert judged("租客反映大堂的感应门坏了三天，一直没人修").validity == "valid"
     assert judged("the office has held my renovation deposit for 6 months after the works passed").validity == "valid"
+
+
+# -- a place named before the broken thing is where, however many words name it ------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "停車場B3車位上面盞燈閃咗成個禮拜",  # Cantonese: the car park holds the space, the space the lamp
+        "地下车库B1区车位旁边那盏灯坏了好几天",  # Simplified
+        "停車場二樓車位嘅燈唔著，黑到睇唔到路",  # Traditional
+    ],
+)
+def test_a_light_at_a_parking_space_in_the_car_park_is_the_light(description: str) -> None:
+    # labelling guide, rules 1 and 4: lamps and lighting are public facilities, the car park is where
+    assert judged(description).business_area == "public-facilities"
+
+
+def test_the_parking_space_itself_stays_parking() -> None:
+    # controls: the space or the car park's own barrier is the matter, with the same places named
+    assert judged("停車場B3車位成日俾人霸咗").business_area == "parking"
+    assert judged("地下车库B1区的道闸又坏了").business_area == "parking"

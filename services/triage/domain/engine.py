@@ -29,7 +29,7 @@ from .neighbours import neighbours
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
-from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, relayed
+from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, places_of_places, relayed
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
@@ -398,6 +398,8 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
 
     # Where, not what: a place another area's thing is in (停車場B3啲燈, "the lights in the car park").
     where = places(found, text)
+    # ... and a place that holds that place (停車場 in 停車場B2車位個燈) names no matter of its own.
+    outer = places_of_places(found, text, where)
     # Who, not what: a worker's job when the complaint names his own conduct (the guard shouted).
     where |= doers(found, counting(rules.workers.hits(text)), "staff")
     # A charge for a facility's use: the facility is the matter (要收費嗎 for the badminton court).
@@ -411,7 +413,16 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     # Where the customer was going is where it happened (走去车位 when the drain cover tripped them).
     if "towards" in rules.area_reading:
         where |= destinations(found, text, counting(rules.area_reading["towards"].hits(text)))
-    found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
+    found = [
+        (
+            area,
+            [
+                as_place(h, 0.0) if (area, h.first) in outer else as_place(h) if (area, h.first) in where else h
+                for h in hits
+            ],
+        )
+        for area, hits in found
+    ]
     areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]
     areas.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
