@@ -86,7 +86,11 @@ def test_a_complaint_is_triaged_with_every_aspect_explained(triage) -> None:
 
 
 def test_the_published_decision_says_how_sure_it_is_and_asks_for_review_when_unsure(triage) -> None:
-    sure, unsure = registered("Sudden power failure in the whole building."), registered("No water, many households.")
+    # Sure: the rules grade it major and the reading model reads it so too. (A major the model reads
+    # otherwise is right 76% of the time on the corpus, below `flag_below`: flagged since the table of
+    # 2026-12-01, e.g. "Sudden power failure in the whole building.", where the model reads minor.)
+    sure = registered("The whole building has had no power since 8am, all lifts stopped.")
+    unsure = registered("No water, many households.")
     feed(triage, sure, unsure)
 
     first, second = of_type(published(triage), ComplaintTriaged)

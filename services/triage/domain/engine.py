@@ -25,14 +25,14 @@ from .asking import (
     shouted,
 )
 from .evidence import Hit, Muting, _asked_clauses, clear_of, counting, quote, score, tokens_of
-from .jurisdiction import neighbour_nuisances, read_jurisdiction
+from .jurisdiction import neighbour_nuisances, nuisance_makers, read_jurisdiction
 from .labels import Explained, Label, margin, ranked
 from .neighbours import neighbours
 from .review import low_confidence, narrowly_ahead, no_sign_either_way, no_topic
 from .rules import Rules, normalise_text
 from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
 from .text import Text
-from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, relayed
+from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, places_of_places, relayed
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
@@ -407,6 +407,8 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
 
     # Where, not what: a place another area's thing is in (停車場B3啲燈, "the lights in the car park").
     where = places(found, text)
+    # ... and a place that holds that place (停車場 in 停車場B2車位個燈) names no matter of its own.
+    outer = places_of_places(found, text, where)
     # Who, not what: a worker's job when the complaint names his own conduct (the guard shouted).
     where |= doers(found, counting(rules.workers.hits(text)), "staff")
     # A charge for a facility's use: the facility is the matter (要收費嗎 for the badminton court).
@@ -420,7 +422,16 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     # Where the customer was going is where it happened (走去车位 when the drain cover tripped them).
     if "towards" in rules.area_reading:
         where |= destinations(found, text, counting(rules.area_reading["towards"].hits(text)))
-    found = [(area, [as_place(h) if (area, h.first) in where else h for h in hits]) for area, hits in found]
+    found = [
+        (
+            area,
+            [
+                as_place(h, 0.0) if (area, h.first) in outer else as_place(h) if (area, h.first) in where else h
+                for h in hits
+            ],
+        )
+        for area, hits in found
+    ]
     areas = [(area, [weighed(h, area) for h in _unmasked(hits, area, found)]) for area, hits in found]
     areas = [(area, hits) for area, hits in areas if score(hits) > 0]
     areas.sort(key=lambda item: (-score(item[1]), order.index(item[0])))
@@ -462,12 +473,13 @@ def _not_ours(area: Label, rules: Rules) -> Label:
     return Label(default, Explained(reason, rules.rule(f"category.invalid.{default}")), 0.9)
 
 
-def _a_neighbours_matter(text: Text, area: Label, rules: Rules) -> Label:
+def _a_neighbours_matter(text: Text, area: Label, rules: Rules, named: list[Hit] | None = None) -> Label:
     """A communication complaint whose trouble comes from a neighbour ("the neighbour's air con drips
     on my ledge, can management ask them") is no business area of ours: we can only ask them; unless
-    our rules govern it (`[nature] neighbour_regulated`: a neighbour's fit-out is decoration)."""
+    our rules govern it (`[nature] neighbour_regulated`: a neighbour's fit-out is decoration). `named`:
+    who makes the nuisance, when it is read (a tenant is a neighbour there); else the neighbours named."""
     default = str(rules.data["areas"]["default"])
-    neighbour = neighbours(text, rules)
+    neighbour = named if named is not None else neighbours(text, rules)
     regulated = rules.data["nature"].get("neighbour_regulated", [])
     if area.value == default or area.value in regulated or not neighbour:
         return area
@@ -534,7 +546,7 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     if nuisances:
         near = {text.tokens[i].clause for h in nuisances for i in range(h.first, h.last)}
         if all(text.tokens[f.first].clause in near for f in counting(failed)):
-            area = _a_neighbours_matter(text, area, rules)
+            area = _a_neighbours_matter(text, area, rules, nuisance_makers(text, rules))
     topic = area.value if area.value != str(rules.data["areas"]["default"]) else None
     # Who acts: a neighbour named, and nothing of ours (no business area, no duty of ours, or only the
     # neighbour's nuisance): what they do is no failure of ours ("the upstairs neighbour skips rope at
@@ -542,7 +554,7 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     theirs = (
         topic is None
         and validity.value == "valid"
-        and bool(neighbours(text, rules))
+        and (bool(neighbours(text, rules)) or bool(nuisances))
         and (not counting(rules.validity["duty"].hits(text)) or bool(nuisances))
     )
     if theirs:

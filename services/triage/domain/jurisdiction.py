@@ -19,15 +19,18 @@ but owners name the street and the government for many reasons. The clause says 
 - **Whose act: a business's own trade.** A shop or restaurant (`businesses`) and its dealing with the
   customer (`trade`: an order, a price, a refund, 送錯, 貴) in one clause, with none of our people
   there and no duty of ours or governed nuisance named, is between the customer and that business.
-- **Whose act: a neighbour's private dealing.** A neighbour (`[nature] neighbour`) and a private
-  dealing (`dealings`: borrowed, owes, insulted, 借, 欠, 罵) in one clause or the next, with none of
-  our people in that clause and no nuisance our house rules govern (`governed`: noise, dripping, a
-  fit-out, a dog) anywhere, is a dispute between residents that no estate rule governs.
+- **Whose act: a neighbour's private dealing.** A neighbour (`[nature] neighbour`) or another party
+  to a dealing (`parties`: a tenant, a landlord, 租客, 房東: persons, not dealings) and a private
+  dealing (`dealings`: borrowed, owes, insulted, the rent, the lease, 借, 欠, 罵) in one clause or the
+  next, with none of our people in that clause and no nuisance our house rules govern (`governed`:
+  noise, dripping, a fit-out, a dog) anywhere, is a dispute between residents that no estate rule
+  governs.
 - **Whose act: a neighbour's nuisance.** A neighbour named as doing something (`neighbours.neighbours`:
-  the flat above, 樓上, 隔籬, 邻居) and a nuisance the house rules govern (`governed`: noise, 嘈, 吵, 噪音,
-  mahjong at night, a dog) in one clause or the next, none of our people there, is the neighbour's
-  doing: valid, as the office can remind them of the rules (the labelling guide, rule 9), and said so
-  in the reason; no business area of ours and no failure of ours (`engine.judge`).
+  the flat above, 樓上, 隔籬, 邻居; or a tenant or landlord, `parties`) and a nuisance the house rules
+  govern (`governed`: noise, 嘈, 吵, 噪音, mahjong at night, a dog) in one clause or the next, none of
+  our people there, is the neighbour's doing: valid, as the office can remind them of the rules (the
+  labelling guide, rule 9), and said so in the reason; no business area of ours and no failure of
+  ours (`engine.judge`).
 Pure: reads the text's tokens and the rules' phrase lists."""
 
 from __future__ import annotations
@@ -88,7 +91,9 @@ def read_jurisdiction(text: Text, rules: Rules, muting: Muting) -> Jurisdiction:
     return Jurisdiction(
         places=places,
         reported=_reported(text, bodies, lists, named_ours),
-        dealings=_dealings(text, lists.get("dealings", empty), lists.get("governed", empty), ours, rules.neighbour),
+        dealings=_dealings(
+            text, lists.get("dealings", empty), lists.get("governed", empty), ours, _parties(text, rules)
+        ),
         trade=_trade(text, lists, ours, rules),
         nuisances=neighbour_nuisances(text, rules),
         set_aside=[note for _, note in set_aside],
@@ -206,12 +211,20 @@ def _just_before(text: Text, word: Hit, place: Hit) -> bool:
     return sum(t.word not in _ARTICLES for t in between) <= 2
 
 
-def _dealings(
-    text: Text, dealings: PhraseList, governed: PhraseList, ours: list[Hit], neighbour: PhraseList
-) -> list[Hit]:
-    neighbours = counting(neighbour.hits(text))
+def _tenants(text: Text, rules: Rules) -> list[Hit]:
+    """A tenant or landlord named (`[validity.reading] parties`): a person, not a dealing."""
+    parties = rules.validity_reading.get("parties")
+    return counting(parties.hits(text)) if parties is not None else []
+
+
+def _parties(text: Text, rules: Rules) -> list[Hit]:
+    """Who a resident may deal or quarrel with: a neighbour (`[nature] neighbour`), a tenant or a landlord."""
+    return counting(rules.neighbour.hits(text)) + _tenants(text, rules)
+
+
+def _dealings(text: Text, dealings: PhraseList, governed: PhraseList, ours: list[Hit], parties: list[Hit]) -> list[Hit]:
     acts = counting(dealings.hits(text))
-    if not neighbours or not acts:
+    if not parties or not acts:
         return []
     nuisances = [g for g in counting(governed.hits(text)) if all(g.last <= a.first or g.first >= a.last for a in acts)]
     if nuisances:
@@ -222,7 +235,7 @@ def _dealings(
         clause = text.tokens[act.first].clause
         if clause in our_clauses:
             continue
-        near = [n for n in neighbours if abs(text.tokens[n.first].clause - clause) <= 1]
+        near = [n for n in parties if abs(text.tokens[n.first].clause - clause) <= 1]
         if near:
             first, last = min(near[0].first, act.first), max(near[0].last, act.last)
             found.append(Hit("a neighbour's private dealing", f"{near[0].words} … {act.words}", 1.0, first, last))
@@ -235,10 +248,10 @@ _AT = frozenset({"在", "喺"})
 def neighbour_nuisances(text: Text, rules: Rules) -> list[Hit]:
     """A neighbour named as doing something and a nuisance the house rules govern (`governed`) in one
     clause or the next, with none of our people in the nuisance's clause: "the flat above plays
-    mahjong till 3am", 樓上成晚拖櫈仔好嘈, 隔壁邻居吵得我睡不着."""
+    mahjong till 3am", 樓上成晚拖櫈仔好嘈, 隔壁邻居吵得我睡不着. A tenant or landlord (`parties`) is a
+    neighbour here like any other ("the tenants in 12B play mahjong all night")."""
     governed = rules.validity_reading.get("governed")
-    # 在/喺 before 楼上/楼下 makes it a place ("垃圾車每晚喺樓下嘈": at the foot of the block), no neighbour
-    named = [n for n in neighbours(text, rules) if n.first == 0 or text.tokens[n.first - 1].form not in _AT]
+    named = nuisance_makers(text, rules)
     if governed is None or not named:
         return []
     ours = {text.tokens[o.first].clause for o in counting(rules.validity["our_people"].hits(text))}
@@ -250,3 +263,12 @@ def neighbour_nuisances(text: Text, rules: Rules) -> list[Hit]:
             first, last = min(near[0].first, g.first), max(near[0].last, g.last)
             found.append(Hit("a neighbour's nuisance", f"{near[0].words} … {g.words}", 1.0, first, last))
     return found
+
+
+def nuisance_makers(text: Text, rules: Rules) -> list[Hit]:
+    """Who may make a nuisance the house rules govern: a neighbour named as doing something
+    (`neighbours.neighbours`), or a tenant or landlord (`parties`), who lives beside the customer
+    like any neighbour ("the tenants in 12B", 樓上租客)."""
+    named = neighbours(text, rules) + _tenants(text, rules)
+    # 在/喺 before 楼上/楼下 makes it a place ("垃圾車每晚喺樓下嘈": at the foot of the block), no neighbour
+    return [n for n in named if n.first == 0 or text.tokens[n.first - 1].form not in _AT]

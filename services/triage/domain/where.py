@@ -21,8 +21,12 @@ from .text import Text
 PLACE_SHARE = 0.25
 # What may stand between a Chinese place and the thing in it (folded to Simplified, Cantonese read):
 # possessives, and the labels of a part of a place (B3, B区, 3楼, 里面, 顶上, 底下, 旁边, 角落), and a
-# demonstrative with its measure word (快递柜旁边那盆绿植, 大堂门口嗰张梳化).
-_LINKERS = frozenset("的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻")
+# demonstrative with its measure word (快递柜旁边那盆绿植, 大堂门口嗰张梳化, 车位上面盏灯), and a label's
+# number written in characters (二楼, 第三区).
+_LINKERS = frozenset(
+    "的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻盏盞"  # possessives, parts, measures
+    "第一二三四五六七八九十两"  # a label's number
+)
 _MOST_BETWEEN = 4
 _PREPOSITIONS = frozenset(
     ("in", "at", "on", "inside", "outside", "near", "around", "behind", "under", "above", "by", "beside")
@@ -51,19 +55,38 @@ def _english_place(text: Text, place: Hit, thing: Hit) -> bool:
     return bool(before) and before[-1] in _PREPOSITIONS
 
 
+def _joined(text: Text, place: Hit, thing: Hit) -> bool:
+    """`place` says where `thing` is: in its clause, before it by a possessive or a label, or after it
+    by a preposition."""
+    if thing is place or text.tokens[thing.first].clause != text.tokens[place.first].clause:
+        return False
+    return _cjk_place(text, place, thing) or _english_place(text, place, thing)
+
+
 def places(found: list[tuple[str, list[Hit]]], text: Text) -> set[tuple[str, int]]:
     """(area, first token) of each hit that says where another area's thing is, in one clause."""
     hits = [(area, h) for area, area_hits in found for h in area_hits if h.counts and h.weight > 0]
-    where = set()
-    for area, place in hits:
-        clause = text.tokens[place.first].clause
-        for other, thing in hits:
-            if other == area or text.tokens[thing.first].clause != clause:
-                continue
-            if _cjk_place(text, place, thing) or _english_place(text, place, thing):
-                where.add((area, place.first))
-                break
-    return where
+    return {(area, p.first) for area, p in hits if any(o != area and _joined(text, p, t) for o, t in hits)}
+
+
+def places_of_places(
+    found: list[tuple[str, list[Hit]]], text: Text, where: set[tuple[str, int]]
+) -> set[tuple[str, int]]:
+    """(area, first token) of each hit that says where a place of `where` is, of any area, as far as
+    the chain goes: in 停車場B2車位個燈 the space is where the light is and the car park where the
+    space is. The place it holds already says where the thing is, so it names no matter of its own
+    (`as_place(hit, 0)`): the light is what failed, however many places lead to it."""
+    hits = [(area, h) for area, area_hits in found for h in area_hits if h.counts and h.weight > 0]
+    held, outer = set(where), set()
+    grew = True
+    while grew:
+        grew = False
+        for area, p in hits:
+            if (area, p.first) not in held and any((o, t.first) in held and _joined(text, p, t) for o, t in hits):
+                held.add((area, p.first))
+                outer.add((area, p.first))
+                grew = True
+    return outer
 
 
 def doers(found: list[tuple[str, list[Hit]]], workers: list[Hit], conduct_area: str) -> set[tuple[str, int]]:
@@ -175,8 +198,10 @@ def destinations(found: list[tuple[str, list[Hit]]], text: Text, towards: list[H
     return out
 
 
-def as_place(hit: Hit) -> Hit:
-    return Hit(hit.phrase, hit.words, hit.weight * PLACE_SHARE, hit.first, hit.last, hit.muted_by)
+def as_place(hit: Hit, share: float = PLACE_SHARE) -> Hit:
+    """The hit as a place: a share of a plain word's weight, never of a topic's heavier one (車位 weighs
+    2 as the matter, "someone parks in my space"; as where a light is, it names no matter)."""
+    return Hit(hit.phrase, hit.words, min(hit.weight, 1.0) * share, hit.first, hit.last, hit.muted_by)
 
 
 # Beyond the estate: the estate named with a word that places something outside it, in either order
