@@ -70,10 +70,12 @@ class Database:
                 with self.datastore.transaction(commit=write) as cursor:
                     yield Cursor(cursor, False)
                 return
-            with self.datastore.get_connection(commit=True) as conn:
-                with _synchronous_normal(conn):
-                    with conn.transaction(commit=True) as cursor:
-                        yield Cursor(cursor, False)
+            with (
+                self.datastore.get_connection(commit=True) as conn,
+                _synchronous_normal(conn),
+                conn.transaction(commit=True) as cursor,
+            ):
+                yield Cursor(cursor, False)
             return
         with self.datastore.get_connection() as conn:
             if not write:
