@@ -320,3 +320,32 @@ def test_the_workers_safety_net_writes_only_what_no_other_writer_wrote_for_a_who
     finally:
         app.close()
         other.close()
+
+
+def test_the_read_side_commits_without_waiting_for_the_disk_and_the_event_store_still_does(
+    projection, monkeypatch
+) -> None:
+    """The read side's rows are derived and committed with their position, so their commit skips the
+    disk flush (SQLite `synchronous = NORMAL` in WAL mode, PostgreSQL `synchronous_commit = off`);
+    the connection goes back to the pool as durable as it came, for the store's own events."""
+    db = projection.read.db
+    ask = "SELECT current_setting('synchronous_commit') AS level" if db.postgres else "PRAGMA synchronous"
+    column = "level" if db.postgres else "synchronous"
+    seen: list[tuple[str, Any]] = []
+    original = ReadSide._summarise
+
+    def noting(self, cursor, *touched) -> None:
+        seen.append((str(cursor.one(ask)[column]), None if db.postgres else cursor.cursor.sqlite_cursor.connection))
+        original(self, cursor, *touched)
+
+    monkeypatch.setattr(ReadSide, "_summarise", noting)
+    feed(projection, Story("flush", "hk-central", 1, START).tell())
+    assert seen and {level for level, _ in seen} == {"off" if db.postgres else "1"}  # 1: NORMAL
+    with db.transaction(write=True) as cursor:  # how the event store's writes commit
+        assert str(cursor.one(ask)[column]) == ("on" if db.postgres else "2")  # 2: FULL
+        if not db.postgres:
+            assert cursor.one("PRAGMA journal_mode")["journal_mode"] == "wal"  # where NORMAL cannot corrupt the file
+    if not db.postgres:
+        for _, connection in seen:  # each connection the read side wrote with, given back as it came
+            assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert projection.verify() == []

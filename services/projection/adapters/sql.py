@@ -49,7 +49,7 @@ class Database:
         return 'TEXT COLLATE "C"' if self.postgres else "TEXT"
 
     @contextlib.contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Cursor]:
+    def transaction(self, *, write: bool, durable: bool = True) -> Iterator[Cursor]:
         """A cursor in a transaction that commits when `write` (else rolls back). On PostgreSQL every
         wait on the server counts (a round trip costs more than most statements):
         - a write transaction holds its writes back and sends them together, in one pipeline, when it
@@ -59,9 +59,22 @@ class Database:
           and a fraction of the client's CPU of an `executemany` (a few µs a row, not ~30);
         - a read runs on the pool's autocommit connection without BEGIN and ROLLBACK: in PostgreSQL's
           READ COMMITTED each statement sees its own snapshot inside a transaction too, so the
-          transaction bought no consistency, only two round trips."""
+          transaction bought no consistency, only two round trips.
+
+        `durable=False` (rows derived from the store's events, committed with the position they were
+        derived up to): the commit does not wait for the disk. A crash may lose the last such
+        commits, never a later durable one (SQLite's WAL and PostgreSQL's log are flushed in order),
+        and what is lost is written again from the events (its position went back with it)."""
         if not self.postgres:
-            with self.datastore.transaction(commit=write) as cursor:
+            if durable or not write:
+                with self.datastore.transaction(commit=write) as cursor:
+                    yield Cursor(cursor, False)
+                return
+            with (
+                self.datastore.get_connection(commit=True) as conn,
+                _synchronous_normal(conn),
+                conn.transaction(commit=True) as cursor,
+            ):
                 yield Cursor(cursor, False)
             return
         with self.datastore.get_connection() as conn:
@@ -71,12 +84,34 @@ class Database:
                 return
             with conn.transaction(), conn.cursor() as cursor:
                 held = Cursor(cursor, True, copy_inserts=self.copy_inserts, deferred=True)
+                if not durable:
+                    held.execute("SET LOCAL synchronous_commit = off")
                 yield held
                 held.flush()  # before the commit; not after a failure (then all is rolled back)
 
     def close(self) -> None:
         if self.owned:
             self.datastore.close()
+
+
+@contextlib.contextmanager
+def _synchronous_normal(conn: Any) -> Iterator[None]:
+    """SQLite: commit without an fsync (`synchronous = NORMAL`) on this connection while inside,
+    then back to its own setting: the pool hands the connection to the event store's writes next.
+    In WAL mode only: there NORMAL loses at most the last commits on a power cut and never corrupts
+    the file; with a rollback journal it could."""
+    setting = conn.cursor()
+    setting.execute("PRAGMA journal_mode")
+    if str(setting.fetchone()[0]).lower() != "wal":
+        yield
+        return
+    setting.execute("PRAGMA synchronous")
+    level = int(setting.fetchone()[0])
+    setting.execute("PRAGMA synchronous = NORMAL")  # not allowed inside a transaction: set around it
+    try:
+        yield
+    finally:
+        setting.execute(f"PRAGMA synchronous = {level}")
 
 
 # `INSERT INTO t (a, b) VALUES (?, ?)` and nothing more (no ON CONFLICT): what COPY can do alike.
