@@ -181,17 +181,8 @@ def shouted(text: Text) -> set[int]:
     """The clauses that end in a shouted question ("who approved this???", 咁都得???, "for THIS?!"):
     three question marks or more, or one with an exclamation mark ("will it be out for 3 weeks??"
     still asks). It asks nothing: a grievance told as a question, letting off steam."""
-    last: dict[int, int] = {}
-    for token in text.tokens:
-        last[token.clause] = token.end
     found = set()
-    for clause, end in last.items():
-        marks = ""
-        for ch in text.original[end:]:
-            if ch in _QUESTION or ch in _EXCLAIM:
-                marks += ch
-            elif not ch.isspace() or marks:
-                break
+    for clause, marks in _clause_endings(text).items():
         asked = sum(ch in _QUESTION for ch in marks)
         if asked >= 3 or (asked and any(ch in _EXCLAIM for ch in marks)):
             found.add(clause)
@@ -221,17 +212,8 @@ def rhetorical_questions(text: Text, hits: list[Hit], lists: dict[str, PhraseLis
 
 def _exclaimed(text: Text) -> set[int]:
     """The clauses that end in an exclamation mark (one or more, no question mark among them)."""
-    last: dict[int, int] = {}
-    for token in text.tokens:
-        last[token.clause] = token.end
     found = set()
-    for clause, end in last.items():
-        marks = ""
-        for ch in text.original[end:]:
-            if ch in _QUESTION or ch in _EXCLAIM:
-                marks += ch
-            elif not ch.isspace() or marks:
-                break
+    for clause, marks in _clause_endings(text).items():
         if marks and not any(ch in _QUESTION for ch in marks):
             found.add(clause)
     return found
@@ -241,3 +223,20 @@ def _clauses(text: Text, lists: dict[str, PhraseList], name: str) -> set[int]:
     if name not in lists:
         return set()
     return {text.tokens[h.first].clause for h in counting(lists[name].hits(text))}
+
+
+def _clause_endings(text: Text) -> dict[int, str]:
+    """Each clause's closing question and exclamation marks, as written after its last token ("" for none)."""
+    last: dict[int, int] = {}
+    for token in text.tokens:
+        last[token.clause] = token.end
+    endings = {}
+    for clause, end in last.items():
+        marks = ""
+        for ch in text.original[end:]:
+            if ch in _QUESTION or ch in _EXCLAIM:
+                marks += ch
+            elif not ch.isspace() or marks:
+                break
+        endings[clause] = marks
+    return endings
