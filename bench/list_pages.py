@@ -18,6 +18,8 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -65,18 +67,25 @@ def timed(call: object, repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
+@contextmanager
+def projection_settings(store: str) -> Iterator[ProjectionSettings]:
+    """A projection's settings on an empty store of its own: SQLite in a temporary folder, or one of the
+    PostgreSQL databases bench.system makes for the services."""
+    with tempfile.TemporaryDirectory() as folder, postgres_databases(store == "postgres") as pg:
+        where = {}
+        if pg is not None:  # one of the databases made for the services
+            where = {"postgres_host": pg.host, "postgres_port": pg.port, "postgres_user": pg.user,
+                     "postgres_password": pg.password, "postgres_dbname": f"{pg.dbname}_projection"}  # fmt: skip
+        yield ProjectionSettings(store=store, state_dir=Path(folder), **where)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, postgres_databases(args.store == "postgres") as pg:
-        where = {}
-        if pg is not None:  # one of the databases made for the services
-            where = {"postgres_host": pg.host, "postgres_port": pg.port, "postgres_user": pg.user,
-                     "postgres_password": pg.password, "postgres_dbname": f"{pg.dbname}_projection"}  # fmt: skip
-        settings = ProjectionSettings(store=args.store, state_dir=Path(folder), **where)
+    with projection_settings(args.store) as settings:
         app = bootstrap.application(settings)
         fill(app, args.rows)
         app.close()

@@ -19,23 +19,20 @@ import argparse
 import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import opencc
 
-from bench.system import postgres_databases
+from bench.list_pages import projection_settings
 from services.projection import bootstrap
 from services.projection.adapters.readside_queries import Filters
 from services.projection.adapters.tables import folded_json, instant_key
 from services.projection.domain import search
 from services.projection.domain.view import ComplaintView
-from services.projection.settings import ProjectionSettings
 from shared.contracts.facilities import FACILITIES
 
 EVERYDAY = ("the", "again", "broken", "since", "morning", "please", "fix", "door", "car", "water", "corridor",
@@ -101,12 +98,7 @@ def main() -> None:
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, postgres_databases(args.store == "postgres") as pg:
-        where = {}
-        if pg is not None:  # one of the databases made for the services
-            where = {"postgres_host": pg.host, "postgres_port": pg.port, "postgres_user": pg.user,
-                     "postgres_password": pg.password, "postgres_dbname": f"{pg.dbname}_projection"}  # fmt: skip
-        settings = ProjectionSettings(store=args.store, state_dir=Path(folder), **where)
+    with projection_settings(args.store) as settings:
         app = bootstrap.application(settings)
         fill(app, args.rows)
         read, now = app.read, datetime(2030, 1, 1, tzinfo=UTC)
