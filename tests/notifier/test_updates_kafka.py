@@ -99,12 +99,12 @@ async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_eras
         assert "chan.tai.man" not in log and "lau.mei.ling" not in log
 
         # A restarted worker restores the contacts from their changelog: lau's next progress arrives.
-        # (Its contacts kept 60 s after a close, swept every 2 s: the window shrunk for the test, and the
+        # (Its contacts kept 20 s after a close, swept every 2 s: the window shrunk for the test, and the
         # ledger's keep with it, which the window may not be shorter than.)
         worker.stop()
         worker.env["NOTIFIER_RECONCILE_SECONDS"] = "600"  # no re-reading of intake's topic: the table alone
-        worker.env["NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS"] = str(60 / 86400)
-        worker.env["NOTIFIER_LEDGER_KEEP_DAYS"] = str(60 / 86400)
+        worker.env["NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS"] = str(20 / 86400)
+        worker.env["NOTIFIER_LEDGER_KEEP_DAYS"] = str(20 / 86400)
         worker.env["NOTIFIER_LEDGER_MARGIN_SECONDS"] = "5"
         worker.env["NOTIFIER_LEDGER_EXPIRE_SECONDS"] = "2"
         worker.start()
