@@ -13,8 +13,9 @@ sentence and its parameters; the service's HTTP entrypoint chooses the status (s
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 # A parameter's value as JSON carries it: ISO instants and ids as strings, counts as numbers.
 Param = str | int | float | bool | list[str] | None
@@ -319,6 +320,15 @@ class Refusal(Exception):
         self.code: RefusalCode = code
         self.message = message
         self.params: dict[str, Param] = params
+
+
+def steps_answer(refusals: Mapping[str, Refusal | None]) -> dict[str, dict[str, Any] | None]:
+    """Each step a service would take now (None), or the refusal it would answer, as it answers it
+    (`{"detail", "code", "params"}`): what a screen reads to offer a step, or to say why not."""
+    return {
+        step: None if refusal is None else {"detail": str(refusal), "code": refusal.code, "params": refusal.params}
+        for step, refusal in refusals.items()
+    }
 
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "refusals.md"

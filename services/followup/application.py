@@ -13,8 +13,9 @@ from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.refusals import steps_answer
 
-from .domain.case import FollowUpCase
+from .domain.case import FollowUpCase, FollowUpStep
 from .domain.errors import CaseNotFound
 from .domain.policy import DEFAULT_POLICY, FollowupPolicy
 
@@ -33,6 +34,7 @@ class CaseView:
     waivers: dict[str, dict[str, Any]]
     closed: dict[str, Any] | None
     reopened_closings: list[dict[str, Any]]  # closings a later judgement undid, kept on file
+    steps: dict[str, dict[str, Any] | None]  # each step: None if the case takes it now, else its refusal
 
 
 class FollowupApplication(ServiceApplication):
@@ -122,4 +124,5 @@ class FollowupApplication(ServiceApplication):
             waivers=dict(case.waivers),
             closed=case.closed,
             reopened_closings=list(case.closings),
+            steps=steps_answer({step.value: case.refusal_of(step) for step in FollowUpStep}),
         )

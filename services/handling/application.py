@@ -18,8 +18,9 @@ from shared.contracts.common import Validity
 from shared.contracts.followup import ReturnVisitMade, VisitOutcome
 from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDecisionOverridden
 from shared.eventstore import ServiceApplication, UnitOfWork
+from shared.refusals import steps_answer
 
-from .domain.case import Case
+from .domain.case import Case, CaseStep
 from .domain.errors import CaseNotFound, OutOfOrder
 from .domain.routing import KeptRouting
 
@@ -43,6 +44,7 @@ class CaseView:
     hand_over_to: str | None
     commitments: list[dict[str, Any]]
     progress: list[str]
+    steps: dict[str, dict[str, Any] | None]  # each step: None if the case takes it now, else its refusal
 
 
 class HandlingApplication(ServiceApplication):
@@ -224,4 +226,5 @@ class HandlingApplication(ServiceApplication):
                 for c in case.commitments
             ],
             progress=list(case.progress),
+            steps=steps_answer({step.value: case.refusal_of(step) for step in CaseStep}),
         )

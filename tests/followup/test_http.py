@@ -55,6 +55,9 @@ def test_reply_visit_close_over_http(env) -> None:
     early_close = client.post(f"{base}/close", json=SUMMARY, headers=h(keys, "hk-central/supervisor"))
     assert early_close.status_code == 409 and "return visit" in early_close.json()["detail"]
     assert early_close.json()["code"] == "followup.return_visit_missing" and early_close.json()["params"] == {}
+    steps = client.get(base, headers=h(keys, "hk-central/staff")).json()["steps"]  # said before it was asked
+    assert steps["close"] == {key: early_close.json()[key] for key in ("detail", "code", "params")}
+    assert steps["visit"] is None and steps["reply"]["code"] == "followup.already_replied"
     assert app.process_recorder.max_notification_id() == before
 
     bad = client.post(f"{base}/return-visits", json={"outcome": "satisfied", "satisfaction": 9},

@@ -143,6 +143,9 @@ def test_a_step_out_of_order_is_409_and_records_nothing(client, keys, upto, step
 
     assert answer.status_code == 409
     assert message in answer.json()["detail"]
+    # The case said so before it was asked: its `steps` carry the refusal the command answers.
+    offered = client.get(f"/cases/{case}", headers=as_(keys, actor)).json()["steps"][step]
+    assert offered == {key: answer.json()[key] for key in ("detail", "code", "params")}
     code, stage, wanted = coded  # what a program reads, whatever the sentence says
     assert answer.json()["code"] == code
     assert answer.json()["params"].get("stage") == stage and answer.json()["params"].get("wanted") == wanted

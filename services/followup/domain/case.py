@@ -7,7 +7,9 @@ Every command checks the case's state first and raises `OutOfOrder` before recor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +19,15 @@ from shared.contracts import derived_id
 
 from .errors import OutOfOrder
 from .policy import FollowupPolicy
+
+
+class FollowUpStep(StrEnum):
+    """What a person can ask of follow-up; `FollowUpCase.refusal_of` says which it takes now."""
+
+    REPLY = "reply"
+    VISIT = "visit"
+    CLOSE = "close"
+    WAIVER = "waiver"  # a person waives the return visit
 
 
 class FollowUpCase(Aggregate):
@@ -172,19 +183,12 @@ class FollowUpCase(Aggregate):
     def waive_by_person(self, step: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
         """A supervisor or manager waives the return visit (an override of what the policy owes), with
         who and why; the SLA ends the visit's clock, the projection shows the step waived."""
-        self._open()
         if step != "return-visit":
             raise OutOfOrder(
                 "followup.only_return_visit_waived", "only the return visit can be waived; a reply is always owed",
                 step=step,
             )  # fmt: skip
-        if step in self.waivers:
-            waiver = self.waivers[step]["reason"]
-            raise OutOfOrder(
-                "followup.already_waived", f"the {step} is waived already: {waiver}", step=step, reason=waiver
-            )
-        if self.final_visit_of(self.cycle) is not None:
-            raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
+        self._take(FollowUpStep.WAIVER)
         result = self.result_of(self.cycle)
         self._waived(
             step=step, reason=reason, rule="followup.waive.by-person", at=at,
@@ -240,8 +244,28 @@ class FollowUpCase(Aggregate):
         if self.closed is not None:
             raise OutOfOrder("followup.case_closed", "the case is closed")
 
-    def reply(self, agreed_by: str, actor_role: str, channel: str, summary: str, at: datetime) -> None:
-        """A supervisor agreed the result (or, for an invalid complaint, the explanation); it is replied."""
+    def refusal_of(self, step: FollowUpStep) -> OutOfOrder | None:
+        """What the case answers `step` now, before any of the step's own input is read: None if it takes
+        it. The commands run these very checks, so whoever offers a step (the desk) asks here rather than
+        knowing the order of the steps itself."""
+        checks: dict[FollowUpStep, Callable[[], None]] = {
+            FollowUpStep.REPLY: self._check_reply,
+            FollowUpStep.VISIT: self._check_visit,
+            FollowUpStep.CLOSE: self._check_close,
+            FollowUpStep.WAIVER: self._check_waiver,
+        }
+        try:
+            checks[step]()
+        except OutOfOrder as refusal:
+            return refusal
+        return None
+
+    def _take(self, step: FollowUpStep) -> None:
+        refusal = self.refusal_of(step)
+        if refusal is not None:
+            raise refusal
+
+    def _check_reply(self) -> None:
         self._open()
         if self.reply_of(self.cycle) is not None:
             raise OutOfOrder("followup.already_replied", "the customer has already been replied to for this result")
@@ -249,6 +273,55 @@ class FollowUpCase(Aggregate):
             raise OutOfOrder(
                 "followup.no_result_to_reply", "there is no result to reply with yet: handling records it first"
             )
+
+    def _check_visit(self) -> None:
+        self._open()
+        if "return-visit" in self.waivers:
+            waiver = self.waivers["return-visit"]["reason"]
+            raise OutOfOrder("followup.return_visit_waived", f"the return visit was waived: {waiver}", reason=waiver)
+        if self.result_of(self.cycle) is None:
+            raise OutOfOrder("followup.no_result_to_visit", "there is no result to visit about yet")
+        if self.reply_of(self.cycle) is None:
+            raise OutOfOrder(
+                "followup.reply_before_visit", "reply to the customer with the agreed result before the return visit"
+            )
+        if self.final_visit_of(self.cycle) is not None:
+            raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
+
+    def _check_close(self) -> None:
+        self._open()
+        if self.triage is None and not self.results:
+            raise OutOfOrder("followup.nothing_known", "nothing is known of this complaint's judgement or result yet")
+        if not self.invalid and self.result_of(self.cycle) is None:
+            raise OutOfOrder("followup.no_result", "the case has no result yet (everything has a result)")
+        if self.reply_of(self.cycle) is None:
+            raise OutOfOrder("followup.not_replied", "the customer has not been replied to yet")
+        if "return-visit" not in self.waivers:
+            final = self.final_visit_of(self.cycle)
+            if final is None:
+                raise OutOfOrder(
+                    "followup.return_visit_missing",
+                    "the return visit is not recorded yet (everything has a return visit)",
+                )
+            if final["outcome"] == "dissatisfied":
+                raise OutOfOrder(
+                    "followup.dissatisfied", "the customer was dissatisfied: the case reopens to handling, not closes"
+                )
+
+    def _check_waiver(self) -> None:
+        self._open()
+        step = "return-visit"
+        if step in self.waivers:
+            waiver = self.waivers[step]["reason"]
+            raise OutOfOrder(
+                "followup.already_waived", f"the {step} is waived already: {waiver}", step=step, reason=waiver
+            )
+        if self.final_visit_of(self.cycle) is not None:
+            raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
+
+    def reply(self, agreed_by: str, actor_role: str, channel: str, summary: str, at: datetime) -> None:
+        """A supervisor agreed the result (or, for an invalid complaint, the explanation); it is replied."""
+        self._take(FollowUpStep.REPLY)
         self._replied(
             cycle=self.cycle,
             agreed_by=agreed_by,
@@ -277,18 +350,7 @@ class FollowUpCase(Aggregate):
         at: datetime,
         policy: FollowupPolicy,
     ) -> dict[str, Any]:
-        self._open()
-        if "return-visit" in self.waivers:
-            waiver = self.waivers["return-visit"]["reason"]
-            raise OutOfOrder("followup.return_visit_waived", f"the return visit was waived: {waiver}", reason=waiver)
-        if self.result_of(self.cycle) is None:
-            raise OutOfOrder("followup.no_result_to_visit", "there is no result to visit about yet")
-        if self.reply_of(self.cycle) is None:
-            raise OutOfOrder(
-                "followup.reply_before_visit", "reply to the customer with the agreed result before the return visit"
-            )
-        if self.final_visit_of(self.cycle) is not None:
-            raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
+        self._take(FollowUpStep.VISIT)
         attempts = self.visits_of(self.cycle)
         if outcome == "unreachable" and attempts and attempts[-1]["outcome"] == "unreachable":
             allowed = attempts[-1]["at"] + policy.visit_retry_interval
@@ -334,24 +396,7 @@ class FollowUpCase(Aggregate):
         self, cause: str, lessons: str, improvement: str, responsibility: str, actor_id: str, actor_role: str,
         at: datetime,
     ) -> None:  # fmt: skip
-        self._open()
-        if self.triage is None and not self.results:
-            raise OutOfOrder("followup.nothing_known", "nothing is known of this complaint's judgement or result yet")
-        if not self.invalid and self.result_of(self.cycle) is None:
-            raise OutOfOrder("followup.no_result", "the case has no result yet (everything has a result)")
-        if self.reply_of(self.cycle) is None:
-            raise OutOfOrder("followup.not_replied", "the customer has not been replied to yet")
-        if "return-visit" not in self.waivers:
-            final = self.final_visit_of(self.cycle)
-            if final is None:
-                raise OutOfOrder(
-                    "followup.return_visit_missing",
-                    "the return visit is not recorded yet (everything has a return visit)",
-                )
-            if final["outcome"] == "dissatisfied":
-                raise OutOfOrder(
-                    "followup.dissatisfied", "the customer was dissatisfied: the case reopens to handling, not closes"
-                )
+        self._take(FollowUpStep.CLOSE)
         self._closed(
             cause=cause, lessons=lessons, improvement=improvement, responsibility=responsibility,
             actor_id=actor_id, actor_role=actor_role, at=at,

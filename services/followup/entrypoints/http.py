@@ -94,6 +94,12 @@ class CaseOut(BaseModel):
     reopened_closings: list[dict[str, Any]] = Field(
         default_factory=list, description="Closings undone when a person judged the complaint valid after all."
     )
+    steps: dict[str, Problem | None] = Field(
+        default_factory=dict,
+        description="Each step a person can ask of follow-up (reply, visit, close, waiver: a person waives the "
+        "return visit): null if the case takes it now, else the refusal its command would answer (409), before "
+        "the step's own input is read.",
+    )
 
 
 def create_app(

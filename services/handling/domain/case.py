@@ -6,6 +6,7 @@ raises `OutOfOrder` and leaves the case as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +29,23 @@ class Stage(StrEnum):
     CARRIED_OUT = "carried-out"  # done: record the result
     RESULTED = "resulted"  # the case has a result (closed for handling, until a reopening)
     STOOD_DOWN = "stood-down"  # judged invalid by a person: no department's handling is required
+
+
+class CaseStep(StrEnum):
+    """What a person can ask of a case (each an HTTP command); `Case.refusal_of` says which it takes now."""
+
+    ACCEPT = "accept"
+    HAND_OVER = "hand-over"
+    ACCEPT_HAND_OVER = "accept-hand-over"
+    CAUSE = "cause"
+    PROPOSAL = "proposal"
+    APPROVAL = "approval"
+    REJECTION = "rejection"
+    EXECUTION = "execution"
+    RESULT = "result"
+    PROGRESS = "progress"
+    COMMITMENT = "commitment"
+    COMMITMENT_KEPT = "commitment-kept"
 
 
 @dataclass(frozen=True)
@@ -108,23 +126,72 @@ class Case(Aggregate):
                 wanted=[s.value for s in stages],
             )
 
-    def _working(self, doing: str) -> None:
-        self._require(Stage.ACCEPTED, Stage.PROPOSED, Stage.APPROVED, Stage.CARRIED_OUT, doing=doing)
-
     def _open(self, doing: str) -> None:
         self._require(Stage.OPENED, Stage.ACCEPTED, Stage.PROPOSED, Stage.APPROVED, Stage.CARRIED_OUT, doing=doing)
+
+    def _no_hand_over_pending(self, doing: str) -> None:
+        if self.hand_over_to is not None:
+            raise OutOfOrder(
+                "handling.hand_over_pending",
+                f"cannot {doing}: a hand-over to {self.hand_over_to} is pending",
+                step=doing,
+                to_department=self.hand_over_to,
+            )
+
+    def _check_accept(self) -> None:
+        self._require(Stage.OPENED, doing="accept the case")
+        self._no_hand_over_pending("accept")
+
+    def _check_hand_over(self) -> None:
+        self._require(Stage.OPENED, Stage.ACCEPTED, doing="hand the case over")
+        self._no_hand_over_pending("hand over")
+
+    def _check_accept_hand_over(self) -> None:
+        if self.hand_over_to is None:
+            raise OutOfOrder("handling.no_hand_over_requested", "cannot accept a hand-over: none was requested")
+        # A case with a result is no longer in anyone's hands: a hand-over then would undo the result.
+        self._open("accept a hand-over")
+
+    def _check_proposal(self) -> None:
+        self._require(Stage.ACCEPTED, doing="propose a solution")
+        if self.cause is None:
+            raise OutOfOrder(
+                "handling.cause_first", "cannot propose a solution: record the cause and the responsible person first"
+            )
+
+    def refusal_of(self, step: CaseStep) -> OutOfOrder | None:
+        """What the case answers `step` now, before any of the step's own input is read: None if it takes
+        it. The commands run these very checks, so whoever offers a step (the desk) asks here rather than
+        knowing the order of the steps itself."""
+        checks: dict[CaseStep, Callable[[], None]] = {
+            CaseStep.ACCEPT: self._check_accept,
+            CaseStep.HAND_OVER: self._check_hand_over,
+            CaseStep.ACCEPT_HAND_OVER: self._check_accept_hand_over,
+            CaseStep.CAUSE: lambda: self._require(Stage.ACCEPTED, doing="record the cause"),
+            CaseStep.PROPOSAL: self._check_proposal,
+            CaseStep.APPROVAL: lambda: self._require(Stage.PROPOSED, doing="approve a solution"),
+            CaseStep.REJECTION: lambda: self._require(Stage.PROPOSED, doing="reject a solution"),
+            CaseStep.EXECUTION: lambda: self._require(Stage.APPROVED, doing="carry out the solution"),
+            CaseStep.RESULT: lambda: self._require(Stage.CARRIED_OUT, doing="record the result"),
+            CaseStep.PROGRESS: lambda: self._open(doing="report progress"),
+            CaseStep.COMMITMENT: lambda: self._open(doing="make a commitment"),
+            CaseStep.COMMITMENT_KEPT: lambda: self._open(doing="keep a commitment"),
+        }
+        try:
+            checks[step]()
+        except OutOfOrder as refusal:
+            return refusal
+        return None
+
+    def _take(self, step: CaseStep) -> None:
+        refusal = self.refusal_of(step)
+        if refusal is not None:
+            raise refusal
 
     # -- commands ----------------------------------------------------------------------------------
 
     def accept(self, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._require(Stage.OPENED, doing="accept the case")
-        if self.hand_over_to is not None:
-            raise OutOfOrder(
-                "handling.hand_over_pending",
-                f"cannot accept: a hand-over to {self.hand_over_to} is pending",
-                step="accept",
-                to_department=self.hand_over_to,
-            )
+        self._take(CaseStep.ACCEPT)
         self._accepted(department=self.department, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("Accepted")
@@ -143,16 +210,9 @@ class Case(Aggregate):
     ) -> None:
         """A person asks another department to take the case. `routed`: the department is triage's own
         (a routing override, checked there against the rules in force), taken as it is."""
-        self._require(Stage.OPENED, Stage.ACCEPTED, doing="hand the case over")
+        self._take(CaseStep.HAND_OVER)
         if not routed:
             to_department = self.department_named(to_department)
-        if self.hand_over_to is not None:
-            raise OutOfOrder(
-                "handling.hand_over_pending",
-                f"cannot hand over: a hand-over to {self.hand_over_to} is already pending",
-                step="hand over",
-                to_department=self.hand_over_to,
-            )
         if to_department == self.department:
             raise OutOfOrder(
                 "handling.already_with_department",
@@ -195,10 +255,8 @@ class Case(Aggregate):
         self.hand_over_to = to_department
 
     def accept_hand_over(self, actor_id: str, actor_role: str, at: datetime) -> None:
-        if self.hand_over_to is None:
-            raise OutOfOrder("handling.no_hand_over_requested", "cannot accept a hand-over: none was requested")
-        # A case with a result is no longer in anyone's hands: a hand-over then would undo the result.
-        self._open("accept a hand-over")
+        self._take(CaseStep.ACCEPT_HAND_OVER)
+        assert self.hand_over_to is not None  # the step's check: a hand-over was requested
         self._hand_over_accepted(department=self.hand_over_to, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("HandOverAccepted")
@@ -208,7 +266,7 @@ class Case(Aggregate):
         self.stage = Stage.ACCEPTED  # the receiving department takes the case by accepting it
 
     def record_cause(self, cause: str, responsible_person: str, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._require(Stage.ACCEPTED, doing="record the cause")
+        self._take(CaseStep.CAUSE)
         self._cause_recorded(
             cause=cause, responsible_person=responsible_person, actor_id=actor_id, actor_role=actor_role, at=at
         )
@@ -221,11 +279,7 @@ class Case(Aggregate):
         self.responsible_person = responsible_person
 
     def propose(self, kind: str, description: str, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._require(Stage.ACCEPTED, doing="propose a solution")
-        if self.cause is None:
-            raise OutOfOrder(
-                "handling.cause_first", "cannot propose a solution: record the cause and the responsible person first"
-            )
+        self._take(CaseStep.PROPOSAL)
         self._proposed(kind=kind, description=description, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("SolutionProposed")
@@ -234,7 +288,7 @@ class Case(Aggregate):
         self.stage = Stage.PROPOSED
 
     def approve(self, note: str | None, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._require(Stage.PROPOSED, doing="approve a solution")
+        self._take(CaseStep.APPROVAL)
         self._approved(note=note, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("SolutionApproved")
@@ -242,7 +296,7 @@ class Case(Aggregate):
         self.stage = Stage.APPROVED
 
     def reject(self, instructions: str, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._require(Stage.PROPOSED, doing="reject a solution")
+        self._take(CaseStep.REJECTION)
         self._rejected(instructions=instructions, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("SolutionRejected")
@@ -251,7 +305,7 @@ class Case(Aggregate):
         self.stage = Stage.ACCEPTED  # back to the department, with the leader's instructions
 
     def carry_out(self, notes: str, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._require(Stage.APPROVED, doing="carry out the solution")
+        self._take(CaseStep.EXECUTION)
         self._carried_out(notes=notes, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("SolutionCarriedOut")
@@ -259,7 +313,7 @@ class Case(Aggregate):
         self.stage = Stage.CARRIED_OUT
 
     def record_result(self, result: str, resolved: bool, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._require(Stage.CARRIED_OUT, doing="record the result")
+        self._take(CaseStep.RESULT)
         self._resulted(result=result, resolved=resolved, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("ResultRecorded")
@@ -267,7 +321,7 @@ class Case(Aggregate):
         self.stage = Stage.RESULTED
 
     def report_progress(self, message: str, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._open(doing="report progress")
+        self._take(CaseStep.PROGRESS)
         self._progress_reported(message=message, actor_id=actor_id, actor_role=actor_role, at=at)
 
     @event("ProgressReported")
@@ -275,7 +329,7 @@ class Case(Aggregate):
         self.progress.append(message)
 
     def commit_to(self, promise: str, due_at: datetime, actor_id: str, actor_role: str, at: datetime) -> None:
-        self._open(doing="make a commitment")
+        self._take(CaseStep.COMMITMENT)
         if due_at <= at:
             raise OutOfOrder(
                 "handling.promise_passed", "cannot promise a time that has passed", due_at=due_at.isoformat()
@@ -289,7 +343,7 @@ class Case(Aggregate):
     def keep_commitment(self, number: int, note: str, actor_id: str, actor_role: str, at: datetime) -> None:
         """The department says promise `number` (0: the first) was kept. A progress note does not keep
         a promise; only this step (or a resolving result, in the SLA's reading) stops its clock."""
-        self._open(doing="keep a commitment")
+        self._take(CaseStep.COMMITMENT_KEPT)
         if not 0 <= number < len(self.commitments):
             raise OutOfOrder(
                 "handling.no_such_commitment",

@@ -119,6 +119,12 @@ class CaseOut(BaseModel):
     hand_over_to: str | None
     commitments: list[dict[str, Any]]
     progress: list[str]
+    steps: dict[str, Problem | None] = Field(
+        default_factory=dict,
+        description="Each step a person can ask of the case (accept, hand-over, accept-hand-over, cause, proposal, "
+        "approval, rejection, execution, result, progress, commitment, commitment-kept): null if the case takes it "
+        "now, else the refusal its command would answer (409), before the step's own input is read.",
+    )
 
 
 def create_app(
