@@ -30,14 +30,14 @@ def forms_on(page: str) -> set[str]:
     return set(re.findall(r'data-testid="form-([a-z-]+)"', page))
 
 
-def answering(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any]) -> None:
+def answering(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any], followup: dict[str, Any] = FOLLOWUP) -> None:
     original = Services_.__call__
 
     def answers(self: Services_, request: httpx.Request) -> httpx.Response:
         if request.url.host == "projection" and request.url.path == f"/complaints/{CID}":
             return httpx.Response(200, json=history)
         if request.url.host == "followup" and request.method == "GET":
-            return httpx.Response(200, json=FOLLOWUP)
+            return httpx.Response(200, json=followup)
         return original(self, request)
 
     monkeypatch.setattr(Services_, "__call__", answers)
@@ -72,12 +72,17 @@ def test_a_department_s_staff_has_nothing_left_to_do_on_a_closed_complaint(
     assert forms_on(page) == set() and 'data-testid="closed-note"' in page
 
 
-def test_an_open_complaint_still_offers_every_step(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_open_complaint_offers_the_steps_of_its_stage(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replied, not visited (follow-up's answer): the visit and a waiver are offered; the department's steps
+    (its case has a result), the reply (given) and the close (no visit yet) are listed as not at this step."""
     client, _, keys = desk
-    answering(monkeypatch, OPEN)
+    answering(monkeypatch, OPEN, FOLLOWUP | {"closed": None, "cycle": 0, "validity": "valid",
+                                             "results": [{"resolved": True}],
+                                             "replies": [{"cycle": 0, "explanation_only": False}]})  # fmt: skip
     signed_in(client, keys["hk-central/supervisor"], "en")
     page = client.get(f"/complaints/{CID}").text
-    assert {"override", "hand-over", "cause", "visit", "close", "reply"} <= forms_on(page)
+    assert {"override", "visit", "waiver"} <= forms_on(page) and not {"cause", "reply", "close"} & forms_on(page)
+    assert {"cause", "reply", "close"} <= set(re.findall(r'data-testid="not-now-([a-z-]+)"', page))
     assert 'data-testid="closed-note"' not in page
 
 
