@@ -222,3 +222,36 @@ def test_a_group_reader_is_told_they_take_no_step(desk: Any, monkeypatch: pytest
     signed_in(client, keys["group/auditor"], "zh-Hans")
     page = client.get(f"/complaints/{CID}").text
     assert forms_on(page) == set() and 'data-testid="no-actions"' in page
+
+
+def test_a_complaint_judged_invalid_offers_no_department_s_step_and_says_why(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on `make up`: a municipal matter judged invalid (handling opens no case: its 404) offered the
+    supervisor every department's form beside the reply it is owed."""
+    client, _, keys = desk
+    invalid = ROUTED | {"state": "declined", "complaint": ROUTED["complaint"] | {"validity": "invalid"}}
+    original = Services_.__call__
+
+    def answers(self: Services_, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.host == "projection" and request.url.path == f"/complaints/{CID}":
+            return httpx.Response(200, json=invalid)
+        if request.method == "GET" and request.url.host == "handling":
+            return httpx.Response(404, json={"detail": "no such case", "code": "handling.case_not_found"})
+        if request.method == "GET" and request.url.host == "followup":
+            return httpx.Response(200, json=JUST_ROUTED["followup"] | {"validity": "invalid"})
+        return original(self, request)
+
+    monkeypatch.setattr(Services_, "__call__", answers)
+    signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
+    page = client.get(f"/complaints/{CID}").text
+    assert "reply" in forms_on(page) and not set(HANDLING_STAGES) & forms_on(page), forms_on(page)
+    assert "無效" in held_on(page)["accept"], held_on(page)["accept"]
+
+
+def test_handling_not_answering_leaves_its_forms_to_it() -> None:
+    from services.desk.domain.steps import handling_case
+
+    assert handling_case(None, "invalid", handling_answered=False) is None
+    assert handling_case(None, "valid", handling_answered=True) is None
+    assert handling_case(None, "invalid", handling_answered=True) == {"stage": "stood-down"}

@@ -111,6 +111,15 @@ def _followup(form: str, answer: dict[str, Any]) -> Refusal | None:
     return None
 
 
+def handling_case(case: dict[str, Any] | None, validity: str | None, handling_answered: bool) -> dict[str, Any] | None:
+    """Handling's case as the steps read it. Handling opens no case for a complaint judged invalid (its 404,
+    now and later): that is read as handling's own "no handling needed" stage, so its department's forms
+    are not offered there either. A case not opened yet for a valid one, or handling not answering: None."""
+    if case is None and handling_answered and validity == "invalid":
+        return {"stage": "stood-down"}
+    return case
+
+
 def not_now(form: str, case: dict[str, Any] | None, followup: dict[str, Any] | None) -> Refusal | None:
     """The refusal its service would give `form` at the complaint's step now; None when it can be taken
     (or when the owning service did not answer, so it is left to judge)."""
