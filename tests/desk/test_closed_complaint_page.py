@@ -95,3 +95,23 @@ def test_closed_is_the_projection_s_fact() -> None:
     assert aspects_offered(TRIAGE_ASPECTS, OPEN) == TRIAGE_ASPECTS
     reopened = CLOSED | {"complaint": CLOSED["complaint"] | {"closed_at": None, "reopened": True}}
     assert still_offered(everything, reopened) == everything  # reopened: open again, every step offered
+
+
+def test_a_closed_complaint_does_not_ask_for_a_review_it_no_longer_offers(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on `make up`: a closed complaint still said "triage asks a person to review: severity …" while
+    its form no longer offers the severity (handling is over): the flag was a question nobody could answer."""
+    from services.triage.domain import review as triage_review
+    from tests.desk.test_pages_as_services_answer import TRIAGE
+
+    flag = triage_review.model_disagrees("severity", "minor", "reading-model@1", "major", 0.4)
+    decided = TRIAGE["decision"] | {"review": [flag.text], "review_flags": [flag.model_dump(mode="json")]}
+    monkeypatch.setitem(TRIAGE, "decision", decided)
+    monkeypatch.setitem(TRIAGE, "overrides", [])
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], "en")
+    answering(monkeypatch, CLOSED)
+    assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text
+    answering(monkeypatch, OPEN)
+    assert 'data-testid="needs-review"' in client.get(f"/complaints/{CID}").text
