@@ -115,3 +115,26 @@ def test_a_closed_complaint_does_not_ask_for_a_review_it_no_longer_offers(
     assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text
     answering(monkeypatch, OPEN)
     assert 'data-testid="needs-review"' in client.get(f"/complaints/{CID}").text
+
+
+def test_the_reply_and_the_close_say_what_was_told_and_learnt(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found on `make up`: "Reply and return visits" listed "Reply: 6:50 PM" without what the customer was
+    told, and the close without its lessons (follow-up's answer keeps neither; the timeline does)."""
+    replied = {
+        "type": "complaints.followup.CustomerReplied",
+        "occurred_at": "2026-11-30T14:00:00+00:00",
+        "actor": {"id": "hk-central/supervisor", "role": "supervisor"},
+        "summary": "replied",
+        "explanation": None,
+        "payload": {"channel": "phone", "summary": "已致電陳先生說明", "replied_at": "2026-11-30T14:00:00+00:00"},
+    }
+    closed = {"type": "complaints.followup.CaseClosed", "occurred_at": "2026-11-30T14:30:00+00:00",
+              "actor": {"id": "hk-central/supervisor", "role": "supervisor"}, "summary": "closed", "explanation": None,
+              "payload": {"cause": "排班漏洞", "lessons": "每週檢查排班", "improvement": "檢查表",
+                          "responsibility": "主管"}}  # fmt: skip
+    answering(monkeypatch, CLOSED | {"timeline": [*CLOSED["timeline"], replied, closed]})
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
+    page = client.get(f"/complaints/{CID}").text
+    card = plain(re.search(r'data-testid="followup">(.*?)</section>', page, re.S)[1])  # type: ignore[index]
+    assert "已致電陳先生說明" in card and "電話" in card and "每週檢查排班" in card and "排班漏洞" in card, card
