@@ -193,7 +193,8 @@ or by hand:
 Texts to complainants who gave a phone number (receipt, updates) go to the development SMS sink:
   ${state}/logs/notifier-sms-sink.log   (each text as a phone would show it)
   ${state}/notifier/sms.jsonl           (each request as the gateway got it: number, text, segments, key)
-E-mails to complainants and staff go to SMTP 127.0.0.1:1025: .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025
+E-mails to complainants and staff go to the development mail server on SMTP 127.0.0.1:${NOTIFIER_SMTP_PORT:-1025},
+which delivers nothing and prints each mail to ${state}/logs/notifier-mail-sink.log
 
 Every process runs under supervisord and is restarted when it dies:
   make status      each process's state and pid      logs: $state/logs/<process>.log (rotated at 10 MB)

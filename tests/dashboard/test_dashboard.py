@@ -426,7 +426,7 @@ def test_a_chinese_page_writes_its_numbers_tables_and_timeline_in_chinese(
 ) -> None:
     """Loaded and filled by its script, the Chinese page keeps no English label: the codes the API sends
     (states, steps, statuses, severities, signals) are shown in the page's words, data-value keeps the
-    raw figures. What stays as sent: office ids, references, business areas (the group's own codes),
+    raw figures (business areas by their words: #codes). What stays as sent: office ids, references,
     actor ids and roles, event types. The timeline's lines (`what`) are written from each entry's type
     and fields in the page's words, not the projection's English summary."""
     set_key(browser, dashboard, dashboard.keys["group/dashboard"])

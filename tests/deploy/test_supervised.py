@@ -70,6 +70,7 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
         env[f"DIRECTORY_{process}_PORT"] = str(free_port())
     env["OIDC_PORT"] = str(free_port())  # the development sign-in issuer, where node is installed
     env["NOTIFIER_SMS_SINK_PORT"] = str(free_port())  # the development SMS gateway
+    env["NOTIFIER_SMTP_PORT"] = str(free_port())  # the development mail server, and where the notifier sends
     running = System(state, env)
     try:  # a start that times out still gets its `make down`: no supervisord is left behind
         up = subprocess.run(
@@ -124,8 +125,8 @@ def test_a_killed_process_is_restarted_and_no_other_stops(system: System, victim
     before = system.processes()
     procfile = _procfile_names()
     # every deployed process, and the development ones `make up` adds (the issuer only where node is)
-    assert set(before) - {"oidc-issuer"} == set(procfile) | {"notifier-sms-sink"}, before
-    assert set(_procfile_names("Procfile.dev")) == {"oidc-issuer", "notifier-sms-sink"}
+    assert set(before) - {"oidc-issuer"} == set(procfile) | {"notifier-sms-sink", "notifier-mail-sink"}, before
+    assert set(_procfile_names("Procfile.dev")) == {"oidc-issuer", "notifier-sms-sink", "notifier-mail-sink"}
     assert {s for s, _ in before.values()} == {"RUNNING"}, before
     old_pid = before[victim][1]
     assert old_pid is not None

@@ -87,7 +87,8 @@ def test_the_development_issuer_is_supervised_with_its_own_password_only(tmp_pat
     env_file = tmp_path / "dev.env"
     env_file.write_text("INTAKE_CIPHER_KEY=k==\nOIDC_DEV_PASSWORD=pw-of-the-dev-users\n")
     commands = supervisord_conf.processes(env={}, extra=(ROOT / "deploy" / "Procfile.dev",))
-    assert list(commands)[-2:] == ["oidc-issuer", "notifier-sms-sink"] and list(commands)[:-2] == _procfile_names()
+    development = ["oidc-issuer", "notifier-sms-sink", "notifier-mail-sink"]
+    assert list(commands)[-3:] == development and list(commands)[:-3] == _procfile_names()
     parser = configparser.RawConfigParser()
     parser.read_string(supervisord_conf.config(commands, tmp_path, secrets=supervisord_conf.read_secrets(env_file)))
     assert parser.get("program:oidc-issuer", "environment") == 'OIDC_DEV_PASSWORD="pw-of-the-dev-users"'

@@ -30,14 +30,14 @@ def forms_on(page: str) -> set[str]:
     return set(re.findall(r'data-testid="form-([a-z-]+)"', page))
 
 
-def answering(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any]) -> None:
+def answering(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any], followup: dict[str, Any] = FOLLOWUP) -> None:
     original = Services_.__call__
 
     def answers(self: Services_, request: httpx.Request) -> httpx.Response:
         if request.url.host == "projection" and request.url.path == f"/complaints/{CID}":
             return httpx.Response(200, json=history)
         if request.url.host == "followup" and request.method == "GET":
-            return httpx.Response(200, json=FOLLOWUP)
+            return httpx.Response(200, json=followup)
         return original(self, request)
 
     monkeypatch.setattr(Services_, "__call__", answers)
@@ -72,12 +72,17 @@ def test_a_department_s_staff_has_nothing_left_to_do_on_a_closed_complaint(
     assert forms_on(page) == set() and 'data-testid="closed-note"' in page
 
 
-def test_an_open_complaint_still_offers_every_step(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_open_complaint_offers_the_steps_of_its_stage(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replied, not visited (follow-up's answer): the visit and a waiver are offered; the department's steps
+    (its case has a result), the reply (given) and the close (no visit yet) are listed as not at this step."""
     client, _, keys = desk
-    answering(monkeypatch, OPEN)
+    answering(monkeypatch, OPEN, FOLLOWUP | {"closed": None, "cycle": 0, "validity": "valid",
+                                             "results": [{"resolved": True}],
+                                             "replies": [{"cycle": 0, "explanation_only": False}]})  # fmt: skip
     signed_in(client, keys["hk-central/supervisor"], "en")
     page = client.get(f"/complaints/{CID}").text
-    assert {"override", "hand-over", "cause", "visit", "close", "reply"} <= forms_on(page)
+    assert {"override", "visit", "waiver"} <= forms_on(page) and not {"cause", "reply", "close"} & forms_on(page)
+    assert {"cause", "reply", "close"} <= set(re.findall(r'data-testid="not-now-([a-z-]+)"', page))
     assert 'data-testid="closed-note"' not in page
 
 
@@ -90,3 +95,46 @@ def test_closed_is_the_projection_s_fact() -> None:
     assert aspects_offered(TRIAGE_ASPECTS, OPEN) == TRIAGE_ASPECTS
     reopened = CLOSED | {"complaint": CLOSED["complaint"] | {"closed_at": None, "reopened": True}}
     assert still_offered(everything, reopened) == everything  # reopened: open again, every step offered
+
+
+def test_a_closed_complaint_does_not_ask_for_a_review_it_no_longer_offers(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on `make up`: a closed complaint still said "triage asks a person to review: severity …" while
+    its form no longer offers the severity (handling is over): the flag was a question nobody could answer."""
+    from services.triage.domain import review as triage_review
+    from tests.desk.test_pages_as_services_answer import TRIAGE
+
+    flag = triage_review.model_disagrees("severity", "minor", "reading-model@1", "major", 0.4)
+    decided = TRIAGE["decision"] | {"review": [flag.text], "review_flags": [flag.model_dump(mode="json")]}
+    monkeypatch.setitem(TRIAGE, "decision", decided)
+    monkeypatch.setitem(TRIAGE, "overrides", [])
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], "en")
+    answering(monkeypatch, CLOSED)
+    assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text
+    answering(monkeypatch, OPEN)
+    assert 'data-testid="needs-review"' in client.get(f"/complaints/{CID}").text
+
+
+def test_the_reply_and_the_close_say_what_was_told_and_learnt(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found on `make up`: "Reply and return visits" listed "Reply: 6:50 PM" without what the customer was
+    told, and the close without its lessons (follow-up's answer keeps neither; the timeline does)."""
+    replied = {
+        "type": "complaints.followup.CustomerReplied",
+        "occurred_at": "2026-11-30T14:00:00+00:00",
+        "actor": {"id": "hk-central/supervisor", "role": "supervisor"},
+        "summary": "replied",
+        "explanation": None,
+        "payload": {"channel": "phone", "summary": "已致電陳先生說明", "replied_at": "2026-11-30T14:00:00+00:00"},
+    }
+    closed = {"type": "complaints.followup.CaseClosed", "occurred_at": "2026-11-30T14:30:00+00:00",
+              "actor": {"id": "hk-central/supervisor", "role": "supervisor"}, "summary": "closed", "explanation": None,
+              "payload": {"cause": "排班漏洞", "lessons": "每週檢查排班", "improvement": "檢查表",
+                          "responsibility": "主管"}}  # fmt: skip
+    answering(monkeypatch, CLOSED | {"timeline": [*CLOSED["timeline"], replied, closed]})
+    client, _, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
+    page = client.get(f"/complaints/{CID}").text
+    card = plain(re.search(r'data-testid="followup">(.*?)</section>', page, re.S)[1])  # type: ignore[index]
+    assert "已致電陳先生說明" in card and "電話" in card and "每週檢查排班" in card and "排班漏洞" in card, card

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.desk.test_pages_as_services_answer import CID, HISTORY, Services_, desk, plain, register, signed_in
+from tests.desk.test_pages_as_services_answer import CASE, CID, HISTORY, Services_, desk, plain, register, signed_in
 
 __all__ = ["desk"]  # the fixture, used by name
 
@@ -151,6 +151,8 @@ def test_the_hand_over_form_suggests_the_departments_routing_names(desk: Any, mo
     def answers(self: Services_, request: httpx.Request) -> httpx.Response:
         if request.url.host == "triage" and request.url.path == "/departments":
             return httpx.Response(200, json=departments)
+        if request.url.host == "handling" and request.method == "GET":  # in the department's hands: handed over
+            return httpx.Response(200, json=CASE | {"stage": "accepted"})
         return original(self, request)
 
     monkeypatch.setattr(Services_, "__call__", answers)

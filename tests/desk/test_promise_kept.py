@@ -44,7 +44,7 @@ def test_a_department_records_a_promise_kept_from_the_complaint_page(
             posted.append((request.url.path, json.loads(request.content)))
             return httpx.Response(200, json=CASE | {"commitments": PROMISES})
         if request.url.host == "handling":
-            return httpx.Response(200, json=CASE | {"stage": "executed", "commitments": PROMISES})
+            return httpx.Response(200, json=CASE | {"stage": "carried-out", "commitments": PROMISES})
         return original(self, request)
 
     monkeypatch.setattr(Services_, "__call__", answers)

@@ -336,3 +336,20 @@ def test_the_reading_model_s_decisions_say_so(rule: str, expected: str) -> None:
     """triage's second reading (services/triage/domain/second_reading.py) names its rules model.<aspect>.…"""
     found = triage_reason("x", {"reason": "as the model read it", "rule": rule}, {})
     assert found is not None and said_in("zh-Hant", found) == expected
+
+
+@pytest.mark.parametrize(("lang", "aspect"), [("en", "severity"), ("zh-Hant", "嚴重程度")])
+def test_a_review_reason_names_its_aspect_once(
+    client: Any, monkeypatch: pytest.MonkeyPatch, lang: str, aspect: str
+) -> None:
+    """Found on `make up`: an English page read "severity severity: the reading model and the rules disagree
+    …" (the service's sentence names its aspect already; the aspect's word is put before it only where the
+    page says the sentence in another language)."""
+    disagree = triage_review.model_disagrees("severity", "minor", "reading-model@1", "major", 0.4)
+    decided = TRIAGE["decision"] | {"review": [disagree.text], "review_flags": [disagree.model_dump(mode="json")]}
+    monkeypatch.setitem(TRIAGE, "decision", decided)
+    monkeypatch.setitem(TRIAGE, "confirmations", [])
+    test_client, keys = client
+    page = page_of(test_client, keys["hk-central/supervisor"], lang)
+    said = re.sub(r"<[^>]+>", "", re.search(r'data-testid="review-reason"[^>]*>(.*?)</li>', page, re.S)[1])  # type: ignore[index]
+    assert said.count(aspect) == 1, said

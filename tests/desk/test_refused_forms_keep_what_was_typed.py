@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from services.desk.adapters.services import Services
 from services.desk.entrypoints.http import create_app
 from services.desk.settings import DeskSettings
-from tests.desk.test_pages_as_services_answer import CID, Services_, plain, signed_in
+from tests.desk.test_pages_as_services_answer import CASE, CID, Services_, plain, signed_in
 from tests.support import write_keys
 
 REASON = 'Two residents were trapped for 40 minutes <and> the "alarm" went unanswered.'
@@ -50,6 +50,8 @@ class Refusing(Services_):
             self.posted.append(f"{request.url.host}{request.url.path}")
         if request.url.host == "triage" and request.method == "POST":
             return httpx.Response(422, json=NOT_A_SEVERITY)
+        if request.url.host == "handling" and request.method == "GET":  # the department works on it
+            return httpx.Response(200, json=CASE | {"stage": "accepted"})
         return super().__call__(request)
 
 

@@ -257,3 +257,21 @@ def test_as_of_without_an_instant_asks_for_one_and_with_two_asks_for_one_only(sc
     at = scenario.now.isoformat()
     both = runner.invoke(cli, ["as-of", at, "--at", at], env=env)
     assert both.exit_code == 2 and "give the instant once" in " ".join(both.output.split()), both.output
+
+
+def test_an_auditor_names_a_complaint_by_the_reference_the_desk_shows(scenario_store, tmp_path: Path) -> None:
+    """Found on `make up`: `as-of --complaint HK-CENTRAL-20261201-YPAA2` was refused ("should be a valid
+    UUID"); an auditor reads references on the desk, the dashboard and the receipts, not ids. The reference
+    (any case) names the same complaint as its id; an unknown one is said so."""
+    scenario, _, env = scenario_store
+    story = next(s for s in scenario.stories if s.validity != "invalid")
+    at = scenario.now.isoformat()
+    by_id = runner.invoke(cli, ["as-of", at, "--complaint", str(story.complaint_id)], env=env)
+    by_reference = runner.invoke(cli, ["as-of", at, "--complaint", story.reference.lower()], env=env)
+    assert by_reference.exit_code == 0, by_reference.output
+    assert json.loads(by_reference.output) == json.loads(by_id.output)
+    out = tmp_path / "by-reference"
+    pack = runner.invoke(cli, ["export", "--complaint", story.reference, "--out", str(out), "--at", at], env=env)
+    assert pack.exit_code == 0 and str(story.complaint_id) in (out / "evidence.json").read_text(), pack.output
+    unknown = runner.invoke(cli, ["as-of", at, "--complaint", "NO-SUCH-REF-1"], env=env)
+    assert unknown.exit_code != 0 and "NO-SUCH-REF-1" in unknown.output, unknown.output

@@ -41,7 +41,7 @@ from ..adapters.identity import Identities
 from ..adapters.office_zone import CURRENT as CURRENT_ZONE
 from ..adapters.office_zone import OfficeZones, current_zone
 from ..adapters.oidc_flow import IssuerFlow, Pending, SignInFailed
-from ..adapters.problems import Gettext, explain, explain_form, no_case_when_invalid, not_heard_of_yet
+from ..adapters.problems import Gettext, explain, explain_form, no_case_when_invalid, not_heard_of_yet, sentence_of
 from ..adapters.services import Credential, ServiceError, Services
 from ..adapters.session import COOKIE, Session, SessionCodec, new_session
 from ..application import QUEUE_STATES, ComplaintPage, DeskApplication, NotFound, QueuePage, QueueRow
@@ -50,6 +50,7 @@ from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.references import suggested_reference
 from ..domain.roles import Action, Page, allowed, destination, landing, needed_roles, usable
+from ..domain.steps import FOLLOWUP_FORMS, HANDLING_STAGES, handling_case, not_now
 from ..settings import DeskSettings
 from .admin import install_admin
 from .pages import Pages
@@ -458,7 +459,7 @@ def create_app(
             return render(
                 request, "not_found.html", status_code=_status(error), problem=_problem(error, words(request))
             )
-        return render(request, "complaint.html", **complaint_page(page, session), done=done, problem=problem,
+        return render(request, "complaint.html", **complaint_page(request, page, session), done=done, problem=problem,
                       failed_form=form)  # fmt: skip
 
     @api.post("/complaints/{complaint_id}/{name}")
@@ -510,14 +511,21 @@ def create_app(
             query = urlencode({"problem": said, "form": name})
             return RedirectResponse(f"/complaints/{complaint_id}?{query}#form-{quote(name)}", status_code=303)
         kept = {k: v for k, v in typed.items() if k != "csrf"}
-        return render(request, "complaint.html", status_code=status, **complaint_page(page, session), done=None,
-                      problem=said, failed_form=name, typed=kept)  # fmt: skip
+        return render(request, "complaint.html", status_code=status, **complaint_page(request, page, session),
+                      done=None, problem=said, failed_form=name, typed=kept)  # fmt: skip
 
-    def complaint_page(page: ComplaintPage, session: Session) -> dict[str, Any]:
+    def complaint_page(request: Request, page: ComplaintPage, session: Session) -> dict[str, Any]:
         """What the complaint's page is drawn from: the person's actions that can still be taken on it (a
-        closed complaint's few: domain/after_close.py, from the projection's `closed_at`), and its facts."""
+        closed complaint's few: domain/after_close.py, from the projection's `closed_at`), the forms not
+        at this step with why not (domain/steps.py: the refusal their service would give), its facts."""
+        _ = words(request)
+        validity = (page.history.get("complaint") or {}).get("validity")
+        case = handling_case(page.case, validity, "handling" not in page.unavailable)
+        held = {form: sentence_of(*refusal, _) for form in (*HANDLING_STAGES, *FOLLOWUP_FORMS)
+                if (refusal := not_now(form, case, page.followup))}  # fmt: skip
         return {
             "page": page, "Action": Action, "next_step": next_step(page.history), "now": clock(),
+            "not_now": held, "held": [],
             "actions": still_offered(allowed(session.role_set, session.office_id), page.history),
             "aspects": aspects_offered(TRIAGE_ASPECTS, page.history), "closed_at": closed_at(page.history),
             "solution_kinds": [k.value for k in SolutionKind], "channels": [c.value for c in Channel],

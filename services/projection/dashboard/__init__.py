@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from shared import i18n
+from shared.contracts import labels
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -49,12 +50,21 @@ def script_words(translations: NullTranslations) -> dict[str, str]:
     return {key: value for key, value in catalogue.items() if isinstance(key, str) and key and value}
 
 
+def code_words(language: str) -> dict[str, dict[str, str]]:
+    """The bundled business areas' and departments' words in `language` (shared/contracts/labels.py, as the
+    desk and the reports say them): the script shows a code's word, the code in its title; a code the
+    group added has none and is shown as it is."""
+    return {"area": labels.words("area", language), "department": labels.words("department", language)}
+
+
 def render_pages() -> dict[str, str]:
     """The page in each language, rendered once."""
     pages = {}
     for language, translations in i18n.load_translations(LOCALE_DIR).items():
         template = i18n.environment(TEMPLATES_DIR, translations).get_template("index.html")
-        pages[language] = template.render(lang=language, messages=script_words(translations))
+        pages[language] = template.render(
+            lang=language, messages=script_words(translations), codes=code_words(language)
+        )
     return pages
 
 

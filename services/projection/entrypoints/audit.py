@@ -48,7 +48,7 @@ from ..adapters.replay import (
 from ..adapters.sources import FollowupCases, differences
 from ..adapters.statistics_tables import statistics_of
 from ..adapters.stored_chain import stored_links
-from ..application import findings_of, history_of
+from ..application import ProjectionApplication, findings_of, history_of
 from ..domain.crosscheck import crosscheck
 from ..domain.view import ComplaintView
 from ..settings import ProjectionSettings
@@ -107,6 +107,33 @@ def _store_is_readable(settings: ProjectionSettings) -> None:
             "  set -a; . <(grep '^PROJECTION_' .state/dev.env); set +a"
         )
         raise typer.Exit(2)
+
+
+COMPLAINT_HELP = "One complaint: its id, or its reference as the desk shows it (e.g. HK-CENTRAL-20261201-7K2QX)."
+
+
+def _complaint_id(app: ProjectionApplication, typed: str, office: str | None) -> UUID:
+    """The complaint an auditor names: its id, or its office reference (what the desk, the dashboard and
+    the receipt show; found with the projection's own search, case aside, in `office` when given). A
+    reference two offices both use is refused with both named."""
+    try:
+        return UUID(typed)
+    except ValueError:
+        pass
+    found = [
+        view for view in app.complaints(office, utc_now(), search=typed)
+        if (view.office_reference or "").casefold() == typed.strip().casefold()
+    ]  # fmt: skip
+    if not found:
+        raise typer.BadParameter(
+            f"no complaint has the id or reference {typed!r}" + (f" in {office}" if office else "")
+        )
+    if len(found) > 1:
+        offices = ", ".join(f"{v.office_id} ({v.complaint_id})" for v in found)
+        raise typer.BadParameter(
+            f"{len(found)} offices use the reference {typed!r}: {offices}; add --office or give the id"
+        )
+    return UUID(str(found[0].complaint_id))
 
 
 def _instant(text: str) -> datetime:
@@ -242,7 +269,7 @@ def replay_command(
 @cli.command("as-of")
 def as_of_command(
     at: str = typer.Argument(None, help="The instant, with its time zone (or give it as --at, as `export` takes it)."),
-    complaint: UUID = typer.Option(None, help="One complaint."),
+    complaint: str = typer.Option(None, help=COMPLAINT_HELP),
     office: str = typer.Option(None, help="One office (default: the group)."),
     at_option: str = typer.Option(None, "--at", help="The instant, as the other commands take it."),
 ) -> None:
@@ -259,7 +286,7 @@ def as_of_command(
     instant = _instant(at)
     try:
         if complaint is not None:
-            views = list(app.read.views_as_of(instant, subject_id=complaint))
+            views = list(app.read.views_as_of(instant, subject_id=_complaint_id(app, complaint, office)))
             if not views:
                 console.print(f"no complaint {complaint} known at {instant.isoformat()}")
                 raise typer.Exit(1)
@@ -354,7 +381,7 @@ def verify_command(
 @cli.command("export")
 def export_command(
     out: Path = typer.Option(..., help="Folder for evidence.json and evidence.html."),
-    complaint: UUID = typer.Option(None),
+    complaint: str = typer.Option(None, help=COMPLAINT_HELP),
     office: str = typer.Option(None),
     week: str = typer.Option(None, help="ISO week, e.g. 2026-W45 (with --office)."),
     at: str = typer.Option(None, help="Judge the checks at this instant (default: now)."),
@@ -366,7 +393,7 @@ def export_command(
     now = _instant(at) if at else utc_now()
     try:
         if complaint is not None:
-            pack = evidence_for_complaint(app, complaint, now)
+            pack = evidence_for_complaint(app, _complaint_id(app, complaint, office), now)
         elif office and week:
             pack = evidence_for_office_week(app, office, week, now)
         else:

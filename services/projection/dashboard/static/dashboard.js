@@ -54,6 +54,12 @@
     offline: _("offline"), polling: _("polling"), live: _("live"), reconnecting: _("reconnecting"),
   };
   const word = (code) => (code === null || code === undefined || code === "" ? "—" : VALUES[code] || code);
+  // A business area or department: its word in the page's language where the group's bundled vocabulary
+  // has one (#codes, from shared/contracts/labels.py), else the code as sent (one the group added).
+  const CODES = JSON.parse(document.getElementById("codes")?.textContent || "{}");
+  const coded = (vocabulary, code) =>
+    code === null || code === undefined || code === "" ? "—" : (CODES[vocabulary] || {})[code] || code;
+  const areaWord = (code) => coded("area", code);
   const byTestId = (testId) => document.querySelector(`[data-testid="${testId}"]`);
 
   const state = {
@@ -124,7 +130,9 @@
   }
 
   const dateTime = new Intl.DateTimeFormat(LANG === "en" ? "en-GB" : LANG, {
+    // the zone named: the times are the browser's, and an office's people may read them elsewhere (UTC+8 offices)
     year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
+    timeZoneName: "short",
   });
 
   function fmtTime(iso) {
@@ -392,7 +400,7 @@
       h(
         "tr",
         { "data-testid": "pareto-row", "data-category": c.category },
-        h("th", { scope: "row" }, c.category),
+        h("th", { scope: "row", title: c.category }, areaWord(c.category)),
         numberCell("pareto-count", c.count),
         numberCell("pareto-share", c.share, fmtPct),
         numberCell("pareto-cumulative", c.cumulative_share, fmtPct),
@@ -415,7 +423,7 @@
       viewBox: `0 0 ${width} ${height}`, role: "img", class: "pareto",
       "aria-label": _("Pareto chart:") + " " + categories
         .map((c) => fmt(_("%(category)s %(count)s (%(share)s, cumulative %(cumulative)s)"), {
-          category: c.category, count: c.count, share: fmtPct(c.share), cumulative: fmtPct(c.cumulative_share),
+          category: areaWord(c.category), count: c.count, share: fmtPct(c.share), cumulative: fmtPct(c.cumulative_share),
         }))
         .join("; "),
     });
@@ -433,14 +441,14 @@
     categories.forEach((c, i) => {
       const x = left + slot * i + (slot - barW) / 2;
       const bar = svg("rect", { x, y: yCount(c.count), width: barW, height: top + plotH - yCount(c.count), class: "bar" });
-      bar.append(svg("title", {}, `${c.category}: ${c.count} (${fmtPct(c.share)})`));
+      bar.append(svg("title", {}, `${areaWord(c.category)} (${c.category}): ${c.count} (${fmtPct(c.share)})`));
       root.append(bar);
       root.append(svg("text", { x: x + barW / 2, y: yCount(c.count) - 4, class: "value", "text-anchor": "middle" }, c.count));
       const labelX = left + slot * i + slot / 2, labelY = top + plotH + 12;
       root.append(svg("text", {
         x: labelX, y: labelY, class: "label", "text-anchor": "end",
         transform: `rotate(-35 ${labelX} ${labelY})`,
-      }, c.category));
+      }, areaWord(c.category)));
       points.push([left + slot * i + slot / 2, yShare(c.cumulative_share)]);
     });
     root.append(svg("polyline", { points: points.map((p) => p.join(",")).join(" "), class: "cumulative" }));
@@ -534,7 +542,7 @@
         h("td", {}, word(c.state)),
         h("td", {}, word(c.severity)),
         h("td", {}, word(c.validity)),
-        h("td", {}, c.business_area || DASH),
+        h("td", { title: c.business_area || "" }, areaWord(c.business_area)),
         h("td", {}, timeElement(c.received_at, "complaint-received")),
         h("td", {}, c.violations.length
           ? c.violations.map((step) => h("span", { class: "badge status-overdue", "data-testid": "complaint-violation" }, word(step)))
@@ -597,7 +605,8 @@
       });
     const items = [];
     for (const [name, label] of FACTS) {
-      if (facts[name] !== undefined && facts[name] !== null) items.push(h("div", {}, h("dt", {}, label), h("dd", {}, word(facts[name]))));
+      const said = name === "business_area" ? areaWord(facts[name]) : name === "department" ? coded("department", facts[name]) : word(facts[name]);
+      if (facts[name] !== undefined && facts[name] !== null) items.push(h("div", {}, h("dt", {}, label), h("dd", {}, said)));
     }
     for (const [name, label] of FACT_TIMES) {
       if (facts[name]) items.push(h("div", {}, h("dt", {}, label), h("dd", {}, timeElement(facts[name]))));
