@@ -16,7 +16,10 @@ import pytest
 from services.desk.domain.after_close import aspects_offered, closed_at, still_offered
 from services.desk.domain.forms import TRIAGE_ASPECTS
 from services.desk.domain.roles import Action
-from tests.desk.test_pages_as_services_answer import CID, HISTORY, Services_, desk, plain, signed_in
+from services.followup.domain.case import FollowUpCase
+from services.followup.domain.policy import DEFAULT_POLICY
+from tests.desk.test_pages_as_services_answer import CASE, CID, HISTORY, Services_, desk, plain, signed_in
+from tests.desk.test_steps_offered import T0, followup_answer, handling_answer, handling_cases
 
 __all__ = ["desk"]  # the fixture, used by name
 
@@ -30,7 +33,10 @@ def forms_on(page: str) -> set[str]:
     return set(re.findall(r'data-testid="form-([a-z-]+)"', page))
 
 
-def answering(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any], followup: dict[str, Any] = FOLLOWUP) -> None:
+def answering(
+    monkeypatch: pytest.MonkeyPatch, history: dict[str, Any], followup: dict[str, Any] = FOLLOWUP,
+    case: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
     original = Services_.__call__
 
     def answers(self: Services_, request: httpx.Request) -> httpx.Response:
@@ -38,6 +44,8 @@ def answering(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any], followup
             return httpx.Response(200, json=history)
         if request.url.host == "followup" and request.method == "GET":
             return httpx.Response(200, json=followup)
+        if request.url.host == "handling" and request.method == "GET" and case is not None:
+            return httpx.Response(200, json=case)
         return original(self, request)
 
     monkeypatch.setattr(Services_, "__call__", answers)
@@ -76,9 +84,15 @@ def test_an_open_complaint_offers_the_steps_of_its_stage(desk: Any, monkeypatch:
     """Replied, not visited (follow-up's answer): the visit and a waiver are offered; the department's steps
     (its case has a result), the reply (given) and the close (no visit yet) are listed as not at this step."""
     client, _, keys = desk
+    followup = FollowUpCase(CID, "hk-central")  # its steps as follow-up answers them
+    followup.note_triaged("valid", "effective", None, T0, "t1", DEFAULT_POLICY)
+    followup.note_result(T0, True, "clean", "r1", DEFAULT_POLICY)
+    followup.reply("hk-central/supervisor", "supervisor", "phone", "cleaned", T0)
+    resulted = dict(handling_cases())["resulted"]
     answering(monkeypatch, OPEN, FOLLOWUP | {"closed": None, "cycle": 0, "validity": "valid",
                                              "results": [{"resolved": True}],
-                                             "replies": [{"cycle": 0, "explanation_only": False}]})  # fmt: skip
+                                             "replies": [{"cycle": 0, "explanation_only": False}]}
+              | followup_answer(followup), CASE | handling_answer(resulted))  # fmt: skip
     signed_in(client, keys["hk-central/supervisor"], "en")
     page = client.get(f"/complaints/{CID}").text
     assert {"override", "visit", "waiver"} <= forms_on(page) and not {"cause", "reply", "close"} & forms_on(page)

@@ -3,10 +3,10 @@
 Found on `make up` as reception: a complaint just routed to a department offered "Record a return visit"
 (follow-up refuses it until the department has a result and the customer a reply); the department's
 staff were offered the cause, the result and "carried out" before accepting the case, a supervisor the
-reply and the close. The desk now reads the step from handling's and follow-up's own answers
-(services/desk/domain/steps.py) and says the refusal their service would give. The mirror is checked
-against the services' real aggregates: for every stage, every form, the desk's "not now" is the code the
-service's command raises (or none when it records).
+reply and the close. The desk now reads the steps handling's and follow-up's own answers carry
+(services/desk/domain/steps.py) and says the refusal their service gives. Checked against the services'
+real cases: for every stage, every form, the desk's "not now", read from the answer the service gives,
+is the code the service's command raises (or none when it records).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from services.desk.domain.steps import HANDLING_STAGES, not_now
-from services.followup.domain.case import FollowUpCase
+from services.desk.domain.steps import FOLLOWUP_FORMS, HANDLING_FORMS, not_now
+from services.followup.domain.case import FollowUpCase, FollowUpStep
 from services.followup.domain.policy import DEFAULT_POLICY
-from services.handling.domain.case import Case
-from shared.refusals import Refusal
+from services.handling.domain.case import Case, CaseStep
+from shared.refusals import Refusal, steps_answer
 from tests.desk.test_pages_as_services_answer import CASE, CID, FOLLOWUP, HISTORY, Services_, desk, plain, signed_in
 
 __all__ = ["desk"]  # the fixture, used by name
@@ -84,13 +84,24 @@ def refused(command: Callable[[Any], None], aggregate: Any) -> str | None:
     return None
 
 
-def test_every_handling_form_is_mirrored() -> None:
-    assert set(HANDLING_COMMANDS) == set(HANDLING_STAGES)
+def test_the_desk_names_every_step_as_its_service_does() -> None:
+    assert set(HANDLING_FORMS) == set(HANDLING_COMMANDS) == {step.value for step in CaseStep}
+    assert set(FOLLOWUP_FORMS) == set(FOLLOWUP_COMMANDS) == {step.value for step in FollowUpStep}
+
+
+def handling_answer(case: Case) -> dict[str, Any]:
+    """The steps of handling's GET /cases/{id} (services/handling/application.py `case`)."""
+    return {"stage": case.stage.value, "steps": steps_answer({s.value: case.refusal_of(s) for s in CaseStep})}
+
+
+def followup_answer(case: FollowUpCase) -> dict[str, Any]:
+    """The steps of follow-up's GET /complaints/{id} (services/followup/application.py `case`)."""
+    return {"steps": steps_answer({s.value: case.refusal_of(s) for s in FollowUpStep})}
 
 
 @pytest.mark.parametrize(("stage", "case"), handling_cases(), ids=lambda v: v if isinstance(v, str) else "")
 def test_the_desk_offers_a_department_s_form_exactly_when_handling_takes_it(stage: str, case: Case) -> None:
-    answer = {"stage": case.stage.value, "hand_over_to": case.hand_over_to, "cause": case.cause}
+    answer = handling_answer(case)
     for form, command in HANDLING_COMMANDS.items():
         said = not_now(form, answer, None)
         assert (said[0] if said else None) == refused(command, case), (stage, form, said)
@@ -143,25 +154,32 @@ FOLLOWUP_COMMANDS: dict[str, Callable[[FollowUpCase], None]] = {
 
 @pytest.mark.parametrize(("step", "case"), followup_cases(), ids=lambda v: v if isinstance(v, str) else "")
 def test_the_desk_offers_a_follow_up_form_exactly_when_follow_up_takes_it(step: str, case: FollowUpCase) -> None:
-    answer = {  # what follow-up's GET /complaints/{id} answers (services/followup/application.py `case`)
-        "cycle": case.cycle, "validity": case.triage["validity"] if case.triage else None,
-        "results": list(case.results), "replies": list(case.replies), "visits": list(case.visits),
-        "waivers": dict(case.waivers), "closed": case.closed,
-    }  # fmt: skip
+    answer = followup_answer(case)
     for form, command in FOLLOWUP_COMMANDS.items():
         said = not_now(form, None, answer)
         assert (said[0] if said else None) == refused(command, case), (step, form, said)
 
 
-def test_a_service_that_did_not_answer_is_left_to_judge() -> None:
+def test_a_service_that_did_not_answer_or_said_no_steps_is_left_to_judge() -> None:
     assert all(not_now(form, None, None) is None for form in [*HANDLING_COMMANDS, *FOLLOWUP_COMMANDS])
+    older = {"stage": "opened"}, {"cycle": 0}  # answers of services older than their `steps`
+    assert all(not_now(form, *older) is None for form in [*HANDLING_COMMANDS, *FOLLOWUP_COMMANDS])
 
 
 # -- the page ------------------------------------------------------------------------------------------
 
 ROUTED = HISTORY | {"state": "routed", "complaint": HISTORY["complaint"] | {"state": "routed", "closed_at": None}}
-JUST_ROUTED = {"case": CASE | {"stage": "opened", "hand_over_to": None, "cause": None},
-               "followup": FOLLOWUP | {"closed": None, "results": [], "replies": [], "visits": []}}  # fmt: skip
+def _just_routed() -> dict[str, dict[str, Any]]:
+    """What handling and follow-up answer of a complaint just routed to a department."""
+    case = Case(str(CID), "hk-central", "engineering", "duty officer", "minor", "x", T0, departments=["engineering"])
+    followup = FollowUpCase(CID, "hk-central")
+    followup.note_triaged("valid", "effective", None, T0, "t1", DEFAULT_POLICY)
+    return {"case": CASE | {"hand_over_to": None, "cause": None} | handling_answer(case),
+            "followup": FOLLOWUP | {"closed": None, "results": [], "replies": [], "visits": []}
+            | followup_answer(followup)}  # fmt: skip
+
+
+JUST_ROUTED = _just_routed()
 
 
 def answering(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,13 +257,16 @@ def test_a_complaint_judged_invalid_offers_no_department_s_step_and_says_why(
         if request.method == "GET" and request.url.host == "handling":
             return httpx.Response(404, json={"detail": "no such case", "code": "handling.case_not_found"})
         if request.method == "GET" and request.url.host == "followup":
-            return httpx.Response(200, json=JUST_ROUTED["followup"] | {"validity": "invalid"})
+            return httpx.Response(200, json=invalid_followup)
         return original(self, request)
 
+    invalid_case = FollowUpCase(CID, "hk-central")
+    invalid_case.note_triaged("invalid", "effective", None, T0, "t1", DEFAULT_POLICY)
+    invalid_followup = JUST_ROUTED["followup"] | {"validity": "invalid"} | followup_answer(invalid_case)
     monkeypatch.setattr(Services_, "__call__", answers)
     signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
     page = client.get(f"/complaints/{CID}").text
-    assert "reply" in forms_on(page) and not set(HANDLING_STAGES) & forms_on(page), forms_on(page)
+    assert "reply" in forms_on(page) and not set(HANDLING_FORMS) & forms_on(page), forms_on(page)
     assert "無效" in held_on(page)["accept"], held_on(page)["accept"]
 
 
@@ -254,4 +275,5 @@ def test_handling_not_answering_leaves_its_forms_to_it() -> None:
 
     assert handling_case(None, "invalid", handling_answered=False) is None
     assert handling_case(None, "valid", handling_answered=True) is None
-    assert handling_case(None, "invalid", handling_answered=True) == {"stage": "stood-down"}
+    said = handling_case(None, "invalid", handling_answered=True)
+    assert said is not None and all(not_now(form, said, None) == ("handling.judged_invalid", {}) for form in HANDLING_FORMS)

@@ -50,7 +50,7 @@ from ..domain.forms import TRIAGE_ASPECTS, FormProblem
 from ..domain.queue import NEXT_STEP_ROLES, next_step
 from ..domain.references import suggested_reference
 from ..domain.roles import Action, Page, allowed, destination, landing, needed_roles, usable
-from ..domain.steps import FOLLOWUP_FORMS, HANDLING_STAGES, handling_case, not_now
+from ..domain.steps import FOLLOWUP_FORMS, HANDLING_FORMS, handling_case, not_now
 from ..settings import DeskSettings
 from .admin import install_admin
 from .pages import Pages
@@ -517,11 +517,11 @@ def create_app(
     def complaint_page(request: Request, page: ComplaintPage, session: Session) -> dict[str, Any]:
         """What the complaint's page is drawn from: the person's actions that can still be taken on it (a
         closed complaint's few: domain/after_close.py, from the projection's `closed_at`), the forms not
-        at this step with why not (domain/steps.py: the refusal their service would give), its facts."""
+        at this step with why not (domain/steps.py: the refusal their service says it gives), its facts."""
         _ = words(request)
         validity = (page.history.get("complaint") or {}).get("validity")
         case = handling_case(page.case, validity, "handling" not in page.unavailable)
-        held = {form: sentence_of(*refusal, _) for form in (*HANDLING_STAGES, *FOLLOWUP_FORMS)
+        held = {form: sentence_of(*refusal, _) for form in (*HANDLING_FORMS, *FOLLOWUP_FORMS)
                 if (refusal := not_now(form, case, page.followup))}  # fmt: skip
         return {
             "page": page, "Action": Action, "next_step": next_step(page.history), "now": clock(),
