@@ -23,3 +23,34 @@ def test_a_neighbours_nuisance_across_a_bracketed_aside(description: str) -> Non
     j = judged(description)
     assert "neighbour's nuisance" in j.explanations["validity"].reason
     assert j.business_area == "other"
+
+
+# -- a lamp's tubes are lighting; a thing standing near a place is in it ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "3座19樓後樓梯啲光管閃咗三日",  # Cantonese: fluorescent tubes
+        "B座地下嗰枝光管壞咗成個禮拜",
+        "the fluorescent tubes on the podium walkway keep flickering",
+    ],
+)
+def test_fluorescent_tubes_are_public_facilities(description: str) -> None:
+    assert judged(description).business_area == "public-facilities"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "地下停車場B3電梯口附近有三枝光管唔著",
+        "地库C区车位旁边有两根灯管不亮",
+    ],
+)
+def test_a_lamp_near_a_place_is_the_lamp(description: str) -> None:
+    # the car park or the space says where the tubes are; the tubes are what failed (labelling guide 1)
+    assert judged(description).business_area == "public-facilities"
+
+
+def test_the_car_park_itself_stays_parking() -> None:
+    assert judged("停車場B3有架車泊咗喺我車位三日").business_area == "parking"
