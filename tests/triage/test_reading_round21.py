@@ -54,3 +54,30 @@ def test_a_lamp_near_a_place_is_the_lamp(description: str) -> None:
 
 def test_the_car_park_itself_stays_parking() -> None:
     assert judged("停車場B3有架車泊咗喺我車位三日").business_area == "parking"
+
+
+# -- 吵 in a quarrel is people arguing, not noise ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "兩個看更喺大堂嗌交，當住啲住客面",  # Cantonese
+        "两个保安在岗亭门口吵起来了，还互相指着鼻子",
+        "清潔阿姐同保安喺垃圾房門口吵架",
+    ],
+)
+def test_our_people_quarrelling_is_their_conduct(description: str) -> None:
+    j = judged(description)
+    assert j.business_area == "staff"
+    assert j.nature == "effective"
+    assert "'吵'" not in j.explanations["nature"].reason
+
+
+def test_a_neighbours_noise_is_still_noise() -> None:
+    j = judged("樓上成晚好嘈，嘈到我瞓唔着")
+    assert "neighbour's nuisance" in j.explanations["validity"].reason
+
+
+def test_a_neighbours_quarrel_is_a_private_dispute() -> None:
+    assert judged("隔壁两口子天天吵架，物业能不能管管").validity == "invalid"
