@@ -81,3 +81,24 @@ def test_a_neighbours_noise_is_still_noise() -> None:
 
 def test_a_neighbours_quarrel_is_a_private_dispute() -> None:
     assert judged("隔壁两口子天天吵架，物业能不能管管").validity == "invalid"
+
+
+# -- 好 before a feeling is "very": 話好擔心 promises nothing ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "陳太打嚟話好擔心，因為後樓梯道門又冇鎖，佢屋企得佢一個",
+        "住客话好冷，会所泳池的暖水又坏了",
+    ],
+)
+def test_said_very_worried_is_no_promise(description: str) -> None:
+    j = judged(description)
+    assert not j.promise_mentioned
+    assert "major.promised-service-repeated" not in j.severity_criteria
+
+
+def test_an_agreement_is_still_a_promise() -> None:
+    j = judged("上次話好星期三派人嚟整，又冇人嚟，第三次問都係咁")
+    assert j.promise_mentioned
