@@ -102,3 +102,24 @@ def test_said_very_worried_is_no_promise(description: str) -> None:
 def test_an_agreement_is_still_a_promise() -> None:
     j = judged("上次話好星期三派人嚟整，又冇人嚟，第三次問都係咁")
     assert j.promise_mentioned
+
+
+# -- a worker's conduct is the content, not the door he sits by --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "the night guard at the gate was asleep in his chair with the door wide open",
+        "大堂個看更瞓着咗，個閘開住冇人理",
+        "门岗保安在岗亭里玩手机，大门一直开着",
+    ],
+)
+def test_a_guards_conduct_is_service_attitude(description: str) -> None:
+    j = judged(description)
+    assert j.content_category == "service-attitude"
+    assert j.business_area == "staff"
+
+
+def test_a_broken_door_is_still_equipment() -> None:
+    assert judged("the lobby door closer is broken, the door slams every time").content_category == "equipment"
