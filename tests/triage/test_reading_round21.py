@@ -123,3 +123,25 @@ def test_a_guards_conduct_is_service_attitude(description: str) -> None:
 
 def test_a_broken_door_is_still_equipment() -> None:
     assert judged("the lobby door closer is broken, the door slams every time").content_category == "equipment"
+
+
+# -- a repair of ours that did not hold, raised again, is a promised service not delivered -------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "they replaced the pump motor on Monday and it died the next day, this is the 4th time I am reporting it",
+        "上個禮拜換咗新摩打，過兩日又壞，我已經係第三次報",
+        "上周换了新的门禁读卡器，第二天又不灵了，这是第三次了",
+    ],
+)
+def test_a_repair_that_did_not_hold_raised_again_is_major(description: str) -> None:
+    j = judged(description)
+    assert j.severity == "major"
+    assert "major.promised-service-repeated" in j.severity_criteria
+
+
+def test_a_request_to_replace_is_no_repair_done() -> None:
+    j = judged("please replace the tube in the 9/F corridor, it goes out every night")
+    assert "major.promised-service-repeated" not in j.severity_criteria

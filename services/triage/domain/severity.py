@@ -132,6 +132,7 @@ def promised(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hi
     forbids = counting(rule["forbidden"].hits(text))
     kept = []
     found = counting(rule["promise"].hits(text, muting)) + claimed_fixes(text, rule, muting)
+    found += undone_fixes(text, rule, muting)
     said = rule["said"].hits(text)
     for hit in found:
         clause = text.tokens[hit.first].clause
@@ -195,6 +196,23 @@ def claimed_fixes(text: Text, rule: dict[str, PhraseList], muting: Muting) -> li
         if before and fix.first - before[-1].last <= 6:
             first = before[-1].first
             found.append(Hit("claimed fix", text.quote(first, fix.last), 1.0, first, fix.last))
+    return found
+
+
+def undone_fixes(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """A repair of ours that did not hold ("u guys change the bulb n it dies next day", 換咗新摩打第二日
+    又壞): the service delivered is clearly not the one due, a promise of a result like a claimed fix;
+    with a repeat ("3rd time", 又) it is not delivered and raised again. A `redone` (our act of repair)
+    and a `relapse` after it, in its clause or the next; a relapse that stands alone is only a failure."""
+    if "redone" not in rule or "relapse" not in rule:
+        return []
+    relapses = counting(rule["relapse"].hits(text, muting))
+    found = []
+    for fix in counting(rule["redone"].hits(text, muting)):
+        clause = text.tokens[fix.first].clause
+        after = [r for r in relapses if r.first >= fix.last and 0 <= text.tokens[r.first].clause - clause <= 1]
+        if after:
+            found.append(Hit("a repair that did not hold", text.quote(fix.first, after[0].last), 1.0, fix.first, after[0].last))
     return found
 
 
