@@ -145,3 +145,30 @@ def test_a_repair_that_did_not_hold_raised_again_is_major(description: str) -> N
 def test_a_request_to_replace_is_no_repair_done() -> None:
     j = judged("please replace the tube in the 9/F corridor, it goes out every night")
     assert "major.promised-service-repeated" not in j.severity_criteria
+
+
+# -- what a neighbour's nuisance damages is theirs, not a loss the company caused ---------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "樓上冷氣機成晚滴水落我露台，啲衫濕晒，地下都係水漬，唔該同佢講聲",
+        "隔壁邻居家的空调水一直滴到我家窗台，窗台上全是水渍，麻烦物业去说一下",
+    ],
+)
+def test_the_damage_a_neighbours_dripping_does_is_no_loss_of_ours(description: str) -> None:
+    j = judged(description)
+    assert "major.injury-or-loss" not in j.severity_criteria
+    assert j.nature != "effective"
+    assert j.business_area == "other"
+
+
+def test_our_pipe_dripping_on_a_car_is_still_a_loss() -> None:
+    j = judged("a pipe in the car park leaked onto my car and stained the bonnet, the body shop quoted HK$2,000")
+    assert "major.injury-or-loss" in j.severity_criteria
+
+
+def test_a_neighbours_fit_out_damaging_our_lift_stays_a_failure() -> None:
+    # our rules govern a fit-out: the damage its workers do while the guard watches is a lapse of ours
+    assert judged("樓上裝修工人搬材料唔鋪保護板，𨋢入面刮花晒，保安睇住都唔理").nature == "effective"

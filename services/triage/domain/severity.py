@@ -405,6 +405,23 @@ class SettledHistory(Muting):
         return super().__call__(first) or (self.why if self.text.tokens[first].clause in self.history else None)
 
 
+def neighbours_doing(text: Text, rules: Rules, muting: Muting, nuisances: list[Hit]) -> Muting:
+    """Muting for harm that also sets aside what a neighbour's nuisance did: the clauses from the
+    nuisance's on, until one names our people ("楼上空调一直滴水，滴到阳台，地上全是水渍", "the flat above
+    drips on my balcony, my clothes have water marks"; "…, 報咗管理處冇人理，天花塌咗" keeps its loss).
+    A loss is major when the company's fault caused it (DOMAIN §4, 2); the neighbour's doing is theirs."""
+    if not nuisances:
+        return muting
+    ours = sorted({text.tokens[o.first].clause for o in counting(rules.validity["our_people"].hits(text))})
+    start = min(text.tokens[n.first].clause for n in nuisances)
+    end = next((c for c in ours if c >= start), (text.tokens[-1].clause + 1) if text.tokens else start)
+    near = set(range(start, end))
+    history = muting.history if isinstance(muting, SettledHistory) else frozenset()
+    if isinstance(muting, SettledHistory):
+        return SettledHistory(muting.text, muting.cues, history | near, muting.why)
+    return SettledHistory(muting.text, muting.cues, frozenset(near), f"a neighbour's doing ('{nuisances[0].words}')")
+
+
 def settled_history(text: Text, rules: Rules, muting: Muting) -> Muting:
     rule = rules.major["injury-or-loss"]
     settled = counting(rule["settled"].hits(text))
@@ -635,6 +652,7 @@ def judge_severity(
     history: History,
     failed: list[Hit],
     theirs: bool = False,
+    nuisances: list[Hit] | None = None,
 ) -> tuple[Label, list[str], bool, list[str]]:
     """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
     promise was mentioned and which earlier complaints this one repeats. `theirs`: the trouble is a
@@ -650,7 +668,7 @@ def judge_severity(
         return Label("minor", explained, 0.9), ["minor.not-established"], bool(promise), []
     found: list[tuple[str, str]] = []  # (criterion, reason) in the order of the rules' priority
     set_aside: list[str] = []
-    harm = harmed(text, major["injury-or-loss"], muting)
+    harm = harmed(text, major["injury-or-loss"], neighbours_doing(text, rules, muting, nuisances or []))
     if counting(harm):
         found.append(("major.injury-or-loss", f"economic loss or personal injury ({quote(harm)})"))
     if muted(harm):
