@@ -172,3 +172,36 @@ def test_our_pipe_dripping_on_a_car_is_still_a_loss() -> None:
 def test_a_neighbours_fit_out_damaging_our_lift_stays_a_failure() -> None:
     # our rules govern a fit-out: the damage its workers do while the guard watches is a lapse of ours
     assert judged("樓上裝修工人搬材料唔鋪保護板，𨋢入面刮花晒，保安睇住都唔理").nature == "effective"
+
+
+# -- lexicon: window cleaning, meters, a drain's smell, sending notices, "dept" ------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "the window cleaning crew left dirty streaks all over the lobby glass",
+        "今日抹窗嗰班工人抹完成個大堂玻璃都係水痕",
+        "外牆清洗完，窗邊全部都係污水痕",
+    ],
+)
+def test_window_cleaning_is_sanitation(description: str) -> None:
+    assert judged(description).business_area == "sanitation"
+
+
+@pytest.mark.parametrize("description", ["洗手盆下面成日返臭，好難頂", "厨房地漏一直反臭，夏天更严重"])
+def test_a_drains_smell_coming_back_is_maintenance(description: str) -> None:
+    assert judged(description).business_area == "maintenance"
+
+
+def test_sending_notices_is_customer_service() -> None:
+    assert judged("物业每天晚上11点在群里群发通知，能不能白天发").business_area == "customer-service"
+
+
+def test_dept_is_read_as_department() -> None:
+    # the utility named in a hurry is still the utility: assisted
+    assert judged("Water Supplies Dept says they need you to open the meter room for their man on Friday").validity == "assisted"
+
+
+def test_a_meter_reading_is_the_bill() -> None:
+    assert judged("my electricity bill doubled, can someone check the meter reading in the meter room").business_area == "finance"
