@@ -205,3 +205,16 @@ def test_dept_is_read_as_department() -> None:
 
 def test_a_meter_reading_is_the_bill() -> None:
     assert judged("my electricity bill doubled, can someone check the meter reading in the meter room").business_area == "finance"
+
+
+# -- a notice named by its outage is a notice -----------------------------------------------------------------
+
+
+def test_the_water_cut_notice_is_no_outage() -> None:
+    j = judged("the power cut notice on the board is from last year, who is supposed to take it down?")
+    assert j.severity == "minor"
+    assert j.business_area == "customer-service"
+
+
+def test_a_water_cut_is_still_an_outage() -> None:
+    assert judged("water cut on our floor since 7am, no notice at all").severity != "minor"
