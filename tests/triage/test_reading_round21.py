@@ -218,3 +218,19 @@ def test_the_water_cut_notice_is_no_outage() -> None:
 
 def test_a_water_cut_is_still_an_outage() -> None:
     assert judged("water cut on our floor since 7am, no notice at all").severity != "minor"
+
+
+# -- asked to speak for the customer to whoever owns the matter is help sought -------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "the minibus stop outside moved 200m away and it is really unfair on the old folks, could the office write to the Transport Department for us?",
+        "屋苑外面條馬路啲路燈壞咗成個月，好唔公平，管理處可唔可以代我哋去信路政署？",
+    ],
+)
+def test_asked_to_write_to_the_owner_is_help_seeking(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "invalid"
+    assert j.communication_kind == "help-seeking"
