@@ -200,11 +200,17 @@ def test_sending_notices_is_customer_service() -> None:
 
 def test_dept_is_read_as_department() -> None:
     # the utility named in a hurry is still the utility: assisted
-    assert judged("Water Supplies Dept says they need you to open the meter room for their man on Friday").validity == "assisted"
+    assert (
+        judged("Water Supplies Dept says they need you to open the meter room for their man on Friday").validity
+        == "assisted"
+    )
 
 
 def test_a_meter_reading_is_the_bill() -> None:
-    assert judged("my electricity bill doubled, can someone check the meter reading in the meter room").business_area == "finance"
+    assert (
+        judged("my electricity bill doubled, can someone check the meter reading in the meter room").business_area
+        == "finance"
+    )
 
 
 # -- a notice named by its outage is a notice -----------------------------------------------------------------
@@ -226,7 +232,8 @@ def test_a_water_cut_is_still_an_outage() -> None:
 @pytest.mark.parametrize(
     "description",
     [
-        "the minibus stop outside moved 200m away and it is really unfair on the old folks, could the office write to the Transport Department for us?",
+        "the minibus stop outside moved 200m away, really unfair on the old folks, "
+        "could the office write to the Transport Department for us?",
         "屋苑外面條馬路啲路燈壞咗成個月，好唔公平，管理處可唔可以代我哋去信路政署？",
     ],
 )

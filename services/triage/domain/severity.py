@@ -212,7 +212,9 @@ def undone_fixes(text: Text, rule: dict[str, PhraseList], muting: Muting) -> lis
         clause = text.tokens[fix.first].clause
         after = [r for r in relapses if r.first >= fix.last and 0 <= text.tokens[r.first].clause - clause <= 1]
         if after:
-            found.append(Hit("a repair that did not hold", text.quote(fix.first, after[0].last), 1.0, fix.first, after[0].last))
+            found.append(
+                Hit("a repair that did not hold", text.quote(fix.first, after[0].last), 1.0, fix.first, after[0].last)
+            )
     return found
 
 
@@ -407,8 +409,8 @@ class SettledHistory(Muting):
 
 def neighbours_doing(text: Text, rules: Rules, muting: Muting, nuisances: list[Hit]) -> Muting:
     """Muting for harm that also sets aside what a neighbour's nuisance did: the clauses from the
-    nuisance's on, until one names our people ("楼上空调一直滴水，滴到阳台，地上全是水渍", "the flat above
-    drips on my balcony, my clothes have water marks"; "…, 報咗管理處冇人理，天花塌咗" keeps its loss).
+    nuisance's on, until one names our people (楼上空调一直滴水 ... 地上全是水渍, "the flat above drips on
+    my balcony, my clothes have water marks"; ... 報咗管理處冇人理 ... 天花塌咗 keeps its loss).
     A loss is major when the company's fault caused it (DOMAIN §4, 2); the neighbour's doing is theirs."""
     if not nuisances:
         return muting

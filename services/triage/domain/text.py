@@ -36,7 +36,7 @@ _PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ�
 # Words that turn a sentence: what follows is a new clause for negation and hypotheticals.
 _CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "except", "yet"})
 _CLAUSE_CHARS = ("但", "不過", "可是", "然而", "而且")
-# A short aside in brackets inside a sentence ("the flat above me (15F) drips", 陳生（7座）話, "my mother
+# A short aside in brackets inside a sentence ("the flat above me (15F) drips", 陳生(7座)話, "my mother
 # (79) tripped") is part of its clause: its brackets start no new clause, so what the sentence says on
 # either side of it stays together. Longer brackets, or ones holding a sentence's own marks, still do.
 _ASIDE = re.compile(r"[(\uff08][^()\uff08\uff09.,;:!?\n\u3002\uff0c\uff1b\uff1a\uff01\uff1f]{1,24}[)\uff09]")
