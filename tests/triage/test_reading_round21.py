@@ -230,14 +230,19 @@ def test_a_water_cut_is_still_an_outage() -> None:
 
 
 @pytest.mark.parametrize(
-    "description",
+    ("description", "asked"),
     [
-        "the minibus stop outside moved 200m away, really unfair on the old folks, "
-        "could the office write to the Transport Department for us?",
-        "屋苑外面條馬路啲路燈壞咗成個月，好唔公平，管理處可唔可以代我哋去信路政署？",
+        (
+            "The footbridge lift to the MTR station has been out for 3 weeks, old people have to climb the "
+            "stairs. Its really unfair for the elderly here.",
+            "write to MTR for us",
+        ),
+        ("屋苑外面巴士站冇上蓋，落雨日日淋濕，真係好唔公平", "代我哋去信運輸署"),
+        ("门口公交站的站牌被撞歪了好几个月，太不公平了", "代我们写信给公交公司"),
     ],
 )
-def test_asked_to_write_to_the_owner_is_help_seeking(description: str) -> None:
-    j = judged(description)
+def test_asked_to_write_to_the_owner_is_help_seeking(description: str, asked: str) -> None:
+    # venting before: only the grievance ('unfair') was read, not what is asked of us
+    j = judged(description, request=asked)
     assert j.validity == "invalid"
     assert j.communication_kind == "help-seeking"
