@@ -408,14 +408,16 @@ class SettledHistory(Muting):
 
 
 def neighbours_doing(text: Text, rules: Rules, muting: Muting, nuisances: list[Hit]) -> Muting:
-    """Muting for harm that also sets aside what a neighbour's nuisance did: the clauses from the
-    nuisance's on, until one names our people (楼上空调一直滴水 ... 地上全是水渍, "the flat above drips on
+    """Muting for harm that also sets aside what a neighbour's nuisance did: the clauses after the
+    nuisance's, until one names our people (楼上空调一直滴水 ... 地上全是水渍, "the flat above drips on
     my balcony, my clothes have water marks"; ... 報咗管理處冇人理 ... 天花塌咗 keeps its loss).
     A loss is major when the company's fault caused it (DOMAIN §4, 2); the neighbour's doing is theirs."""
     if not nuisances:
         return muting
     ours = sorted({text.tokens[o.first].clause for o in counting(rules.validity["our_people"].hits(text))})
-    start = min(text.tokens[n.first].clause for n in nuisances)
+    # the nuisance's own clause is left as written: who did what to whom there is not read ("my dog bit
+    # my neighbour's hand in the lift"); what follows it is what it did
+    start = min(text.tokens[n.last - 1].clause for n in nuisances) + 1
     end = next((c for c in ours if c >= start), (text.tokens[-1].clause + 1) if text.tokens else start)
     near = set(range(start, end))
     history = muting.history if isinstance(muting, SettledHistory) else frozenset()
