@@ -30,7 +30,7 @@ from .labels import Explained, Label, margin, ranked
 from .neighbours import neighbours
 from .review import low_confidence, narrowly_ahead, no_sign_either_way, no_topic
 from .rules import Rules, normalise_text
-from .severity import announced, harmed, judge_severity, settled_history, stops, utility_outages
+from .severity import announced, harmed, judge_severity, neighbours_doing, settled_history, stops, utility_outages
 from .text import Text
 from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, places_of_places, relayed
 
@@ -525,7 +525,15 @@ def _not_the_nuisance(text: Text, rules: Rules, failed: list[Hit], nuisances: li
 
     spans = [(n.first, n.last) for n in nuisances]
     theirs = {words(g) for g in counting(governed.hits(text)) if any(a <= g.first and g.last <= b for a, b in spans)}
-    return [f for f in failed if words(f) not in theirs]
+    # ... and the damage it did, where the harm reading sets it aside as theirs (地上全是水渍 after 楼上…滴水),
+    # unless our rules govern what they do (a fit-out we approve and watch: its damage is a lapse of ours)
+    regulated = [str(a) for a in rules.data["nature"].get("neighbour_regulated", []) if a in rules.areas]
+    if any(counting(rules.areas[a].hits(text)) for a in regulated):
+        return [f for f in failed if words(f) not in theirs]
+    loss = rules.major["injury-or-loss"]
+    done = neighbours_doing(text, rules, Muting(text, ()), nuisances)
+    damage = {(h.first, h.last) for name in ("damage", "harm") if name in loss for h in loss[name].hits(text)}
+    return [f for f in failed if words(f) not in theirs and not ((f.first, f.last) in damage and done(f.first))]
 
 
 def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) -> Judgement:
@@ -561,7 +569,7 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
         failed = []
     nature, kind = judge_nature(text, rules, muting, validity.value, failed, topic)
     severity, criteria, promised, repeats = judge_severity(
-        text, rules, muting, validity.value, area.value, history, failed, theirs
+        text, rules, muting, validity.value, area.value, history, failed, theirs, nuisances
     )
     department, source = rules.department_for(office_id, area.value)
     first = rules.first_responsible(department)

@@ -132,6 +132,7 @@ def promised(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hi
     forbids = counting(rule["forbidden"].hits(text))
     kept = []
     found = counting(rule["promise"].hits(text, muting)) + claimed_fixes(text, rule, muting)
+    found += undone_fixes(text, rule, muting)
     said = rule["said"].hits(text)
     for hit in found:
         clause = text.tokens[hit.first].clause
@@ -195,6 +196,25 @@ def claimed_fixes(text: Text, rule: dict[str, PhraseList], muting: Muting) -> li
         if before and fix.first - before[-1].last <= 6:
             first = before[-1].first
             found.append(Hit("claimed fix", text.quote(first, fix.last), 1.0, first, fix.last))
+    return found
+
+
+def undone_fixes(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
+    """A repair of ours that did not hold ("u guys change the bulb n it dies next day", 換咗新摩打第二日
+    又壞): the service delivered is clearly not the one due, a promise of a result like a claimed fix;
+    with a repeat ("3rd time", 又) it is not delivered and raised again. A `redone` (our act of repair)
+    and a `relapse` after it, in its clause or the next; a relapse that stands alone is only a failure."""
+    if "redone" not in rule or "relapse" not in rule:
+        return []
+    relapses = counting(rule["relapse"].hits(text, muting))
+    found = []
+    for fix in counting(rule["redone"].hits(text, muting)):
+        clause = text.tokens[fix.first].clause
+        after = [r for r in relapses if r.first >= fix.last and 0 <= text.tokens[r.first].clause - clause <= 1]
+        if after:
+            found.append(
+                Hit("a repair that did not hold", text.quote(fix.first, after[0].last), 1.0, fix.first, after[0].last)
+            )
     return found
 
 
@@ -385,6 +405,25 @@ class SettledHistory(Muting):
 
     def __call__(self, first: int) -> str | None:
         return super().__call__(first) or (self.why if self.text.tokens[first].clause in self.history else None)
+
+
+def neighbours_doing(text: Text, rules: Rules, muting: Muting, nuisances: list[Hit]) -> Muting:
+    """Muting for harm that also sets aside what a neighbour's nuisance did: the clauses after the
+    nuisance's, until one names our people (楼上空调一直滴水 ... 地上全是水渍, "the flat above drips on
+    my balcony, my clothes have water marks"; ... 報咗管理處冇人理 ... 天花塌咗 keeps its loss).
+    A loss is major when the company's fault caused it (DOMAIN §4, 2); the neighbour's doing is theirs."""
+    if not nuisances:
+        return muting
+    ours = sorted({text.tokens[o.first].clause for o in counting(rules.validity["our_people"].hits(text))})
+    # the nuisance's own clause is left as written: who did what to whom there is not read ("my dog bit
+    # my neighbour's hand in the lift"); what follows it is what it did
+    start = min(text.tokens[n.last - 1].clause for n in nuisances) + 1
+    end = next((c for c in ours if c >= start), (text.tokens[-1].clause + 1) if text.tokens else start)
+    near = set(range(start, end))
+    history = muting.history if isinstance(muting, SettledHistory) else frozenset()
+    if isinstance(muting, SettledHistory):
+        return SettledHistory(muting.text, muting.cues, history | near, muting.why)
+    return SettledHistory(muting.text, muting.cues, frozenset(near), f"a neighbour's doing ('{nuisances[0].words}')")
 
 
 def settled_history(text: Text, rules: Rules, muting: Muting) -> Muting:
@@ -617,6 +656,7 @@ def judge_severity(
     history: History,
     failed: list[Hit],
     theirs: bool = False,
+    nuisances: list[Hit] | None = None,
 ) -> tuple[Label, list[str], bool, list[str]]:
     """Every criterion that matched; the grade is the highest. Returns also the criteria, whether a
     promise was mentioned and which earlier complaints this one repeats. `theirs`: the trouble is a
@@ -632,7 +672,7 @@ def judge_severity(
         return Label("minor", explained, 0.9), ["minor.not-established"], bool(promise), []
     found: list[tuple[str, str]] = []  # (criterion, reason) in the order of the rules' priority
     set_aside: list[str] = []
-    harm = harmed(text, major["injury-or-loss"], muting)
+    harm = harmed(text, major["injury-or-loss"], neighbours_doing(text, rules, muting, nuisances or []))
     if counting(harm):
         found.append(("major.injury-or-loss", f"economic loss or personal injury ({quote(harm)})"))
     if muted(harm):

@@ -36,6 +36,11 @@ _PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ�
 # Words that turn a sentence: what follows is a new clause for negation and hypotheticals.
 _CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "except", "yet"})
 _CLAUSE_CHARS = ("但", "不過", "可是", "然而", "而且")
+# A short aside in brackets inside a sentence ("the flat above me (15F) drips", 陳生(7座)話, "my mother
+# (79) tripped") is part of its clause: its brackets start no new clause, so what the sentence says on
+# either side of it stays together. Longer brackets, or ones holding a sentence's own marks, still do.
+_ASIDE = re.compile(r"[(\uff08][^()\uff08\uff09.,;:!?\n\u3002\uff0c\uff1b\uff1a\uff01\uff1f]{1,24}[)\uff09]")
+_BRACKETS = frozenset("()\uff08\uff09")
 # A negative contraction typed without its apostrophe ("cant", "doesnt", "didnt") is read as written
 # with it: English morphology, like stemming, not vocabulary ("its" and "wont" stay words of their own).
 _BARE_NT = re.compile(r"^(ca|do|does|did|is|was|were|are|has|have|had|could|should|would|must|need)nt$")
@@ -204,10 +209,12 @@ def _tokenise(
 ) -> list[Token]:
     tokens: list[Token] = []
     clause = 0
+    aside = {i for a in _ASIDE.finditer(normal) for i in (a.start(), a.end() - 1)}
     for m in _TOKEN.finditer(normal):
         start, end = origin[m.start()][0], origin[m.end() - 1][1]
         if m.group("stop"):
-            clause += 1
+            if not all(normal[i] in _BRACKETS and i in aside for i in range(m.start(), m.end())):
+                clause += 1
         elif m.group("cjk"):
             if normal.startswith(_CLAUSE_CHARS, m.start()) and tokens and tokens[-1].clause == clause:
                 clause += 1

@@ -24,10 +24,11 @@ PLACE_SHARE = 0.25
 # demonstrative with its measure word (快递柜旁边那盆绿植, 大堂门口嗰张梳化, 车位上面盏灯), and a label's
 # number written in characters (二楼, 第三区).
 _LINKERS = frozenset(
-    "的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻盏盞"  # possessives, parts, measures
+    "的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻盏盞根枝支"  # possessives, parts, measures
     "第一二三四五六七八九十两"  # a label's number
+    "附近有"  # where a thing stands: 车位旁边有两根灯管, 車位附近有兩枝光管 (near the space there are two tubes)
 )
-_MOST_BETWEEN = 4
+_MOST_BETWEEN = 6
 _PREPOSITIONS = frozenset(
     ("in", "at", "on", "inside", "outside", "near", "around", "behind", "under", "above", "by", "beside")
 )
