@@ -276,4 +276,5 @@ def test_handling_not_answering_leaves_its_forms_to_it() -> None:
     assert handling_case(None, "invalid", handling_answered=False) is None
     assert handling_case(None, "valid", handling_answered=True) is None
     said = handling_case(None, "invalid", handling_answered=True)
-    assert said is not None and all(not_now(form, said, None) == ("handling.judged_invalid", {}) for form in HANDLING_FORMS)
+    assert said is not None
+    assert all(not_now(form, said, None) == ("handling.judged_invalid", {}) for form in HANDLING_FORMS)
