@@ -169,6 +169,8 @@ def test_a_service_that_did_not_answer_or_said_no_steps_is_left_to_judge() -> No
 # -- the page ------------------------------------------------------------------------------------------
 
 ROUTED = HISTORY | {"state": "routed", "complaint": HISTORY["complaint"] | {"state": "routed", "closed_at": None}}
+
+
 def _just_routed() -> dict[str, dict[str, Any]]:
     """What handling and follow-up answer of a complaint just routed to a department."""
     case = Case(str(CID), "hk-central", "engineering", "duty officer", "minor", "x", T0, departments=["engineering"])
