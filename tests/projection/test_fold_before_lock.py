@@ -153,3 +153,24 @@ def test_the_store_write_lock_is_free_while_a_batch_is_folded_and_nothing_is_fol
         read.close()
     finally:
         app.close()
+
+
+def test_a_follower_computes_its_backlog_a_slice_at_a_time_and_ends_byte_equal(written) -> None:
+    app, expected = written
+    total = app.recorder.max_notification_id() or 0
+    assert total > readside.FOLLOWER_SLICE
+    read = ReadSide(app, app.policy, batch_size=1000)
+    sizes: list[int] = []
+    prepare = read._prepare
+
+    def noted(cursor: Any, notifications: Any) -> Any:
+        sizes.append(len(notifications))
+        return prepare(cursor, notifications)
+
+    read._prepare = noted  # type: ignore[method-assign]
+    try:
+        assert read.catch_up(wait=False) == total  # the whole backlog, in slices
+        assert max(sizes) == readside.FOLLOWER_SLICE and sum(sizes) == total
+        assert (read.dump(), statistics_rows(read)) == expected
+    finally:
+        read.close()

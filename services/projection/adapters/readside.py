@@ -66,6 +66,11 @@ STATISTICS_FILLED = "statistics-filled"  # a projection_position row: the statis
 # a projection_position row: complaints folded before per-visit rows and the invalid states were refolded
 VISITS_REFOLDED = "visits-refolded"
 RETURN_VISIT_TYPE = "complaints.followup.ReturnVisitMade"
+# Notifications a follower (`catch_up(wait=False)`) computes before it writes. A batch is computed
+# outside the write lock, so two processes may compute the same one and the later drops its own; a
+# follower's backlog (the worker's safety net, a stream woken late) was whole batches of 1,000
+# computed and dropped beside the stream that wrote them (docs/performance.md).
+FOLLOWER_SLICE = 50
 __all__ = ["HOTLINE_TYPE", "Change", "Filters", "ReadSide", "Unreadable"]
 
 
@@ -318,6 +323,8 @@ class ReadSide(TableQueries):
                 # waiting for a second deadlocked once every connection was held that way.
                 position = self.position
                 limit = self.batch_size if upto is None else min(self.batch_size, upto - position)
+                if not wait:  # a follower computes a slice at a time: what it drops, when another
+                    limit = min(limit, FOLLOWER_SLICE)  # process wrote first, is bounded
                 if limit <= 0:
                     return 0, False
                 notifications = self.app.process_recorder.select_notifications(position + 1, limit)
