@@ -6,8 +6,10 @@ search rows. This measures that write alone, in one process, without a broker: a
 interleaved as a pipeline delivers them: each event after its cause, the complaints `--every` seconds
 apart), then the read side's rows are deleted and written again from the store by `catch_up` in
 batches of each `--batches` size, timed by the process's CPU clock: the whole write, and the part of
-it spent in the touched complaints' summary, statistics and search rows (`ReadSide._summarise`); with
-`--profile FILE`, under cProfile too (the first batch size only).
+it spent in the touched complaints' summary, statistics and search rows (`ReadSide._summaries` and
+`_write_summaries`), and how long each write transaction held the store's write lock (wall clock, from
+its start to its commit: the worker's commit waits for it on SQLite); with `--profile FILE`, under
+cProfile too (the first batch size only).
 
     .venv/bin/python -m bench.readside_fold                          # 1,000 complaints, batches 1 and 100
     .venv/bin/python -m bench.readside_fold --complaints 3000 --batches 1,100 --profile /tmp/fold.prof
@@ -18,12 +20,15 @@ it spent in the touched complaints' summary, statistics and search rows (`ReadSi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.system import postgres_databases
 from services.projection import bootstrap
@@ -79,20 +84,55 @@ def empty_read_side(app: object) -> None:
 
 
 def summaries_timed(read: ReadSide) -> list[float]:
-    """Time the read side's summaries (`ReadSide._summarise`: the touched complaints' summary,
-    statistics and search rows) by the CPU clock; the list holds the seconds so far."""
+    """Time the read side's summaries (the touched complaints' summary, statistics and search rows:
+    `ReadSide._summaries` computing them and `_write_summaries` writing them; a tree from before that
+    split: `_summarise`) by the CPU clock; the list holds the seconds so far."""
     spent = [0.0]
-    summarise = read._summarise
+    names = ("_summaries", "_write_summaries") if hasattr(read, "_write_summaries") else ("_summarise",)
+    for name in names:
+        method = getattr(read, name)
 
-    def timed(*args: object, **kwargs: object) -> None:
-        started = time.process_time()
-        try:
-            summarise(*args, **kwargs)  # type: ignore[arg-type]
-        finally:
-            spent[0] += time.process_time() - started
+        def timed(*args: object, _method: Any = method, **kwargs: object) -> Any:
+            started = time.process_time()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                spent[0] += time.process_time() - started
 
-    read._summarise = timed  # type: ignore[method-assign]
+        setattr(read, name, timed)
     return spent
+
+
+def lock_held(read: ReadSide) -> tuple[list[float], list[float]]:
+    """Time each write transaction of the read side, from its start to its commit, by the wall clock
+    and by the thread's CPU clock (steadier on a shared machine): on SQLite, how long it holds the
+    store's one write lock (the worker's commit waits for it); the lists hold each one's seconds."""
+    held: tuple[list[float], list[float]] = ([], [])
+    transaction = read.db.transaction
+
+    @contextlib.contextmanager
+    def timed(*, write: bool, **kwargs: Any) -> Iterator[Any]:
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            with transaction(write=write, **kwargs) as cursor:
+                yield cursor
+        finally:
+            if write:
+                held[0].append(time.perf_counter() - started)
+                held[1].append(time.thread_time() - cpu)
+
+    read.db.transaction = timed  # type: ignore[method-assign]
+    return held
+
+
+def _spread(seconds: list[float]) -> str:
+    """p50 / p99 in ms, then the total in s."""
+    return f"{_quantile(seconds, 0.5) * 1e3:.2f} / {_quantile(seconds, 0.99) * 1e3:.2f} / {sum(seconds):.1f}"
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 def main() -> None:
@@ -123,13 +163,15 @@ def main() -> None:
             print(f"{args.complaints} complaints, {len(events)} events stored in {time.perf_counter() - started:.1f} s")
             print(
                 "| store | batch size | events | CPU s | CPU µs an event | of which summaries | wall s "
-                "| summaries carried / refolded |"
+                "| summaries carried / refolded | write transaction held, wall ms p50 / p99 / total s "
+                "| its CPU, ms p50 / p99 / total s |"
             )
-            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+            print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
             for index, size in enumerate(int(x) for x in args.batches.split(",")):
                 empty_read_side(app)
                 read = ReadSide(app, app.policy, batch_size=size)
                 spent = summaries_timed(read)
+                held = lock_held(read)
                 profile = cProfile.Profile() if args.profile and index == 0 else None
                 cpu, wall = time.process_time(), time.perf_counter()
                 if profile:
@@ -144,7 +186,8 @@ def main() -> None:
                 print(
                     f"| {args.store} | {size} | {applied} | {cpu:.1f} | {cpu / applied * 1e6:,.0f} | "
                     f"{spent[0] / applied * 1e6:,.0f} | {wall:.1f} | "
-                    f"{folds.get('carried', '-')} / {folds.get('refolded', '-')} |"
+                    f"{folds.get('carried', '-')} / {folds.get('refolded', '-')} | "
+                    f"{_spread(held[0])} | {_spread(held[1])} |"
                 )
         finally:
             app.close()

@@ -145,15 +145,15 @@ def test_a_write_that_fails_half_way_leaves_nothing_and_the_next_one_applies_eve
     clean = bootstrap.application(ProjectionSettings(store="sqlite", state_dir=tmp_path / "clean"))
     try:
         feed(clean, events)
-        original = ReadSide._summarise
+        original = ReadSide._write_summaries
         failures = iter([True])
 
-        def crash_once(self, cursor, *touched) -> None:
-            original(self, cursor, *touched)
+        def crash_once(self, cursor, summaries) -> None:
+            original(self, cursor, summaries)
             if next(failures, False):
                 raise OSError("the process died before its commit")
 
-        monkeypatch.setattr(ReadSide, "_summarise", crash_once)
+        monkeypatch.setattr(ReadSide, "_write_summaries", crash_once)
         with pytest.raises(OSError):
             feed(projection, events, batch=len(events))  # stored; the read side's write then dies
         assert projection.read.position == 0
@@ -332,13 +332,13 @@ def test_the_read_side_commits_without_waiting_for_the_disk_and_the_event_store_
     ask = "SELECT current_setting('synchronous_commit') AS level" if db.postgres else "PRAGMA synchronous"
     column = "level" if db.postgres else "synchronous"
     seen: list[tuple[str, Any]] = []
-    original = ReadSide._summarise
+    original = ReadSide._write_summaries
 
-    def noting(self, cursor, *touched) -> None:
+    def noting(self, cursor, summaries) -> None:
         seen.append((str(cursor.one(ask)[column]), None if db.postgres else cursor.cursor.sqlite_cursor.connection))
-        original(self, cursor, *touched)
+        original(self, cursor, summaries)
 
-    monkeypatch.setattr(ReadSide, "_summarise", noting)
+    monkeypatch.setattr(ReadSide, "_write_summaries", noting)
     feed(projection, Story("flush", "hk-central", 1, START).tell())
     assert seen and {level for level, _ in seen} == {"off" if db.postgres else "1"}  # 1: NORMAL
     with db.transaction(write=True) as cursor:  # how the event store's writes commit

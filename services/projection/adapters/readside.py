@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -42,7 +42,7 @@ from ..domain.violation_time import violating_from
 from . import list_indexes
 from .readside_queries import CHUNK, Change, Filters, TableQueries
 from .sql import RETRYABLE, Cursor, Database, retrying
-from .statistics_tables import StatisticsQueries, write_shares
+from .statistics_tables import StatisticsQueries, replace_shares, share_rows, write_shares
 from .statistics_tables import schema as statistics_schema
 from .tables import (
     POSITION_NAME,
@@ -66,6 +66,11 @@ STATISTICS_FILLED = "statistics-filled"  # a projection_position row: the statis
 # a projection_position row: complaints folded before per-visit rows and the invalid states were refolded
 VISITS_REFOLDED = "visits-refolded"
 RETURN_VISIT_TYPE = "complaints.followup.ReturnVisitMade"
+# Notifications a follower (`catch_up(wait=False)`) computes before it writes. A batch is computed
+# outside the write lock, so two processes may compute the same one and the later drops its own; a
+# follower's backlog (the worker's safety net, a stream woken late) was whole batches of 1,000
+# computed and dropped beside the stream that wrote them (docs/performance.md).
+FOLLOWER_SLICE = 50
 __all__ = ["HOTLINE_TYPE", "Change", "Filters", "ReadSide", "Unreadable"]
 
 
@@ -231,9 +236,10 @@ class ReadSide(TableQueries):
 
     def _index_terms(self, cursor: Cursor, views: Sequence[ComplaintView]) -> None:
         """(Re)write the search terms of these complaints (`domain/search.py`)."""
-        cursor.executemany(
-            "DELETE FROM projection_search WHERE subject_id = ?", [(str(v.complaint_id),) for v in views]
-        )
+        self._write_terms(cursor, [str(v.complaint_id) for v in views], self._term_rows(views))
+
+    def _term_rows(self, views: Sequence[ComplaintView]) -> list[tuple[Any, ...]]:
+        """The search rows of these complaints: their terms, keyed (`_term_key`)."""
         rows = []
         for view in views:
             terms = complaint_terms(view)
@@ -241,6 +247,11 @@ class ReadSide(TableQueries):
             rows += [(self._term_key(term), subject, 0) for term in sorted(terms.public)]
             rows += [(self._term_key(term), subject, 1) for term in sorted(terms.personal)]
             rows += [(self._term_key(term), subject, QUOTE_TERMS) for term in sorted(quote_terms(view))]
+        return rows
+
+    def _write_terms(self, cursor: Cursor, subject_ids: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Replace these complaints' search rows by `rows` (`_term_rows`)."""
+        cursor.executemany("DELETE FROM projection_search WHERE subject_id = ?", [(s,) for s in subject_ids])
         cursor.executemany("INSERT INTO projection_search (term, subject_id, personal) VALUES (?, ?, ?)", rows)
 
     def _fill_statistics(self, cursor: Cursor) -> None:
@@ -312,29 +323,39 @@ class ReadSide(TableQueries):
                 # waiting for a second deadlocked once every connection was held that way.
                 position = self.position
                 limit = self.batch_size if upto is None else min(self.batch_size, upto - position)
+                if not wait:  # a follower computes a slice at a time: what it drops, when another
+                    limit = min(limit, FOLLOWER_SLICE)  # process wrote first, is bounded
                 if limit <= 0:
                     return 0, False
                 notifications = self.app.process_recorder.select_notifications(position + 1, limit)
                 if not notifications:
                     return 0, False
+                # Everything but the writes — decoding, the rows, the touched complaints' folds,
+                # judging and JSON — is done before the write lock is taken (WAL lets this read run
+                # beside the event store's writer): it was ~90 % of the time the lock was held, and
+                # the worker's commit of the next events waits for that lock (docs/performance.md).
+                with self.db.transaction(write=False) as reading:
+                    batch = self._prepare(reading, notifications)
                 # Not durable: the rows are derived from the events and committed with their
                 # position, so a crash that loses them loses the position too and they are written
-                # again. The fsync was a tenth of the time this holds SQLite's one write lock, for
-                # which the worker's commit of the next events waits (docs/performance.md).
+                # again. The fsync was a tenth of the time this holds SQLite's one write lock.
                 with self.db.transaction(write=True, durable=False) as cursor:
                     if not self.db.postgres:  # take SQLite's write lock before reading the position
                         _lock_position(cursor, wait)
+                    # Every writer of these rows moves the position in the same commit, so an
+                    # unmoved position means nothing the batch was computed from changed since.
                     if _position(cursor, lock=self.db.postgres) != position:
                         moved += 1  # another writer applied them meanwhile: read from its position,
                         continue  # at once (no back-off: nothing failed)
-                    traces = self._apply(cursor, notifications)
+                    self._store(cursor, batch)
                     cursor.execute(
                         "UPDATE projection_position SET notification_id = ? WHERE name = ?",
                         (notifications[-1].id, POSITION_NAME),
                     )
+                self._count(batch)
                 self.applied += len(notifications)
                 tracing.within_recorded(
-                    "projection read-side write", traces, start_time=started, notifications=len(notifications)
+                    "projection read-side write", batch.traces, start_time=started, notifications=len(notifications)
                 )
                 return len(notifications), len(notifications) == limit
             except _Busy:
@@ -369,11 +390,13 @@ class ReadSide(TableQueries):
                         )
                     if _position(cursor, lock=self.db.postgres) != position:
                         return False  # another writer moved it meanwhile
-                    self._write(cursor, [(r.notification, r.domain_event) for r in recordings], [])
+                    batch = self._rows(cursor, [(r.notification, r.domain_event) for r in recordings], [])
+                    self._store(cursor, batch)
                     cursor.execute(
                         "UPDATE projection_position SET notification_id = ? WHERE name = ?",
                         (recordings[-1].notification.id, POSITION_NAME),
                     )
+                self._count(batch)
                 self.applied += len(recordings)
                 return True
             except RETRYABLE:
@@ -381,8 +404,8 @@ class ReadSide(TableQueries):
                     raise
         return False
 
-    def _apply(self, cursor: Cursor, notifications: Sequence[Notification]) -> list[str | None]:
-        """Write the notifications' rows; return the traces their events were recorded under."""
+    def _prepare(self, cursor: Cursor, notifications: Sequence[Notification]) -> _Batch:
+        """The rows of these notifications, computed in a read (`_rows`); unreadable ones listed."""
         traces: list[str | None] = []
         events: list[tuple[Notification, Any]] = []
         unreadable: list[tuple[Any, ...]] = []
@@ -401,32 +424,31 @@ class ReadSide(TableQueries):
                 continue
             traces.append(tracing.last_read_trace())
             events.append((notification, event))
-        self._write(cursor, events, unreadable)
-        return traces
+        batch = self._rows(cursor, events, unreadable)
+        batch.traces = traces
+        return batch
 
-    def _write(
+    def _rows(
         self, cursor: Cursor, events: Sequence[tuple[Notification, Any]], unreadable: list[tuple[Any, ...]]
-    ) -> None:
-        """The rows of these stored events (each with its notification) and of the unreadable ones."""
-        subjects: list[tuple[str, str, str]] = []
-        timeline: list[tuple[Any, ...]] = []
-        chain: list[tuple[Any, ...]] = []
-        changes: list[tuple[Any, ...]] = []
-        hotline: list[tuple[Any, ...]] = []
+    ) -> _Batch:
+        """The rows of these stored events (each with its notification) and of the unreadable ones,
+        with the touched complaints' summaries, computed from what `cursor` reads: the tables as they
+        stand before these rows are written (`_store` writes them)."""
+        batch = _Batch(unreadable=unreadable)
         touched: dict[str, str] = {}
         registered: set[str] = set()  # complaints whose form (what search finds them by) came now
         arrived: dict[str, list[Received]] = {}  # each complaint's events among these
         for notification, event in events:
             subject_id = str(event.originator_id)
             if isinstance(event, Record.Opened):
-                subjects.append((subject_id, event.kind, event.office_id))
+                batch.subjects.append((subject_id, event.kind, event.office_id))
             elif isinstance(event, Record.Received):
                 entry = event.entry
                 kind = HOTLINE if entry["type"] == HOTLINE_TYPE else COMPLAINT
                 office = entry["office_id"]
-                subjects.append((subject_id, kind, office))  # its opening may have been unreadable
+                batch.subjects.append((subject_id, kind, office))  # its opening may have been unreadable
                 occurred = instant_key(datetime.fromisoformat(entry["occurred_at"]))
-                timeline.append(
+                batch.timeline.append(
                     (
                         subject_id,
                         event.originator_version,
@@ -441,7 +463,7 @@ class ReadSide(TableQueries):
                         notification.id,
                     )
                 )
-                chain.append(
+                batch.chain.append(
                     (
                         office,
                         entry["position"],
@@ -454,10 +476,10 @@ class ReadSide(TableQueries):
                         notification.id,
                     )
                 )
-                changes.append((notification.id, kind, subject_id, office, entry["type"]))
+                batch.changes.append((notification.id, kind, subject_id, office, entry["type"]))
                 if kind == HOTLINE:
                     data = _payload(entry)
-                    hotline.append(
+                    batch.hotline.append(
                         (
                             subject_id,
                             office,
@@ -473,8 +495,14 @@ class ReadSide(TableQueries):
                         arrived.setdefault(subject_id, []).append(Received.of(entry))
                     if entry["type"] == REGISTERED_TYPE:
                         registered.add(subject_id)
+        if not self.defer_summaries:
+            batch.summaries = self._summaries(cursor, touched, registered, arrived, written=False)
+        return batch
+
+    def _store(self, cursor: Cursor, batch: _Batch) -> None:
+        """Write a batch's rows (`_rows`), in the caller's write transaction."""
         first: dict[str, tuple[str, str, str]] = {}  # a subject once (its first row: the one DO NOTHING keeps)
-        for row in subjects:
+        for row in batch.subjects:
             first.setdefault(row[0], row)
         cursor.executemany(
             "INSERT INTO projection_subjects (subject_id, kind, office_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -484,30 +512,36 @@ class ReadSide(TableQueries):
             "INSERT INTO projection_timeline (subject_id, version, event_id, type, occurred_key, topic, "
             "kafka_partition, kafka_offset, digest, event_json, notification_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            timeline,
+            batch.timeline,
         )
         # UNIQUE (office_id, position): a second event at one chain position is refused here.
         cursor.executemany(
             "INSERT INTO projection_chain (office_id, position, previous, hash, digest, event_id, subject_id, "
             "version, notification_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            chain,
+            batch.chain,
         )
         cursor.executemany(
             "INSERT INTO projection_changes (position, kind, subject_id, office_id, event_type) VALUES (?, ?, ?, ?, ?)",
-            changes,
+            batch.changes,
         )
         cursor.executemany(
             "INSERT INTO projection_hotline (subject_id, office_id, hotline_reference, reported_at, occurred_key, "
             "event_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            hotline,
+            batch.hotline,
         )
         cursor.executemany(
             "INSERT INTO projection_unreadable (notification_id, originator_id, originator_version, error) "
             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            unreadable,
+            batch.unreadable,
         )
-        if not self.defer_summaries:
-            self._summarise(cursor, touched, registered, arrived)
+        if batch.summaries is not None:
+            self._write_summaries(cursor, batch.summaries)
+
+    def _count(self, batch: _Batch) -> None:
+        """A committed batch's summaries, carried forward or refolded (`folds`: bench.readside_fold)."""
+        if batch.summaries is not None:
+            self.folds["carried"] += batch.summaries.carried
+            self.folds["refolded"] += batch.summaries.refolded
 
     def traces_at(self, positions: Sequence[int]) -> list[str | None]:
         """The traces the events at these store positions were recorded under (read only when
@@ -544,52 +578,78 @@ class ReadSide(TableQueries):
             after = rows[-1]["subject_id"]
             yield len(rows)
 
-    def _summarise(
+    def _summarise(self, cursor: Cursor, touched: dict[str, str], registered: set[str]) -> None:
+        """Refold and rewrite these complaints' summary rows, statistics and (for the `registered`)
+        search terms from all their timeline rows, in the caller's write transaction (start-up fills,
+        `summarise_all`)."""
+        summaries = self._summaries(cursor, touched, registered, {}, written=True)
+        self._write_summaries(cursor, summaries)
+        self.folds["refolded"] += summaries.refolded
+
+    def _summaries(
         self,
         cursor: Cursor,
         touched: dict[str, str],
         registered: set[str],
-        arrived: dict[str, list[Received]] | None = None,
-    ) -> None:
-        """Rewrite every touched complaint's summary row, its statistics rows, and its search terms
-        when its registration is among the new events: its stored fold carried forward by the events
-        that `arrived` (`_carried_forward`), else refolded from all its own timeline rows."""
-        carried = self._carried_forward(cursor, touched, arrived) if arrived else {}
+        arrived: dict[str, list[Received]],
+        *,
+        written: bool,
+    ) -> _Summaries:
+        """Every touched complaint's summary row, statistics rows, and search terms when its
+        registration is among the new events: its stored fold carried forward by the events that
+        `arrived` (`_carried_forward`), else refolded from all its own timeline rows. `written`: the
+        arrived events' timeline rows are in the table already; else (a batch computed before its
+        write) they are added to those read."""
+        carried = self._carried_forward(cursor, touched, arrived, written) if arrived else {}
+        refold = [s for s in touched if s not in carried]
         rows, views, searchable = [], [], []
         schedules: dict[str, list[Segment]] = {}  # each registered complaint judged once, for both
-        refold = [s for s in touched if s not in carried]
-        self.folds["carried"] += len(carried)
-        self.folds["refolded"] += len(refold)
-        for subject_id, (view, count) in [*carried.items(), *self._refolded(cursor, touched, refold)]:
+        pending = {} if written else arrived
+        for subject_id, (view, count) in [*carried.items(), *self._refolded(cursor, touched, refold, pending)]:
             if view.registered:
                 schedules[subject_id] = schedule(view, self.policy)
             rows.append(summary_row(view, count, self.policy, schedules.get(subject_id), self._seal))
             views.append(view)
             if subject_id in registered:
                 searchable.append(view)
-        self._index_terms(cursor, searchable)
-        # the statistics: old share out, new in (with the schedules the summary rows judged by)
-        write_shares(cursor, views, self.policy, self.secret, schedules)
-        cursor.executemany(SUMMARY_UPDATE, rows)
+        return _Summaries(
+            rows=rows,
+            searched=[str(v.complaint_id) for v in searchable],
+            terms=self._term_rows(searchable),
+            shared=[str(v.complaint_id) for v in views],
+            # the statistics: old share out, new in (with the schedules the summary rows judged by)
+            shares=share_rows(views, self.policy, self.secret, schedules),
+            carried=len(carried),
+            refolded=len(refold),
+        )
+
+    def _write_summaries(self, cursor: Cursor, summaries: _Summaries) -> None:
+        """Write what `_summaries` computed, in the caller's write transaction."""
+        self._write_terms(cursor, summaries.searched, summaries.terms)
+        replace_shares(cursor, summaries.shared, summaries.shares)
+        cursor.executemany(SUMMARY_UPDATE, summaries.rows)
 
     def _refolded(
-        self, cursor: Cursor, touched: dict[str, str], subject_ids: list[str]
+        self, cursor: Cursor, touched: dict[str, str], subject_ids: list[str], pending: dict[str, list[Received]]
     ) -> Iterator[tuple[str, tuple[ComplaintView, int]]]:
-        """Each complaint folded from all its timeline rows, with how many it has."""
-        for subject_id, entries in self._received_of(cursor, subject_ids):
+        """Each complaint folded from all its timeline rows and its `pending` events (not yet written
+        there), with how many it has."""
+        for subject_id, stored in self._received_of(cursor, subject_ids):
+            entries = [*stored, *pending.get(subject_id, ())]
             if entries:  # every event of it unreadable: nothing to fold (as a live batch)
                 view = ComplaintView.of_received(UUID(subject_id), touched[subject_id], entries)
                 yield subject_id, (view, len(entries))
 
     def _carried_forward(
-        self, cursor: Cursor, touched: dict[str, str], arrived: dict[str, list[Received]]
+        self, cursor: Cursor, touched: dict[str, str], arrived: dict[str, list[Received]], written: bool
     ) -> dict[str, tuple[ComplaintView, int]]:
         """The complaints whose stored fold can be carried forward by the events that arrived, each
         with its new count of timeline rows: those whose summary row folded every timeline row but
         these (its `entries` and the new ones are all its rows: none was written without a summary, as
-        a rebuild's deferred ones are), whose fold reads back, and whose new events all follow it in
-        business order (`StoredView.continued`). A fold is never carried forward on a doubt: the
-        others are refolded from their timeline rows, as before."""
+        a rebuild's deferred ones are; `written`: the new ones are among the rows counted), whose fold
+        reads back, and whose new events all follow it in business order (`StoredView.continued`). A
+        fold is never carried forward on a doubt: the others are refolded from their timeline rows,
+        as before."""
         found: dict[str, tuple[ComplaintView, int]] = {}
         subject_ids = [s for s in touched if s in arrived]
         for start in range(0, len(subject_ids), CHUNK):
@@ -601,7 +661,8 @@ class ReadSide(TableQueries):
                 chunk,
             ):
                 subject_id, new = row["subject_id"], arrived[row["subject_id"]]
-                if row["folded"] is None or not row["entries"] or row["entries"] + len(new) != row["timeline"]:
+                counted = row["entries"] + (len(new) if written else 0)
+                if row["folded"] is None or not row["entries"] or counted != row["timeline"]:
                     continue
                 try:
                     view = stored_view(subject_id, touched[subject_id], self._open(row["folded"])).continued(new)
@@ -610,6 +671,35 @@ class ReadSide(TableQueries):
                 if view is not None:
                     found[subject_id] = (view, row["entries"] + len(new))
         return found
+
+
+@dataclass
+class _Summaries:
+    """The touched complaints' summary rows, search terms and statistics shares, computed (folded,
+    judged, encoded) before the write transaction that writes them."""
+
+    rows: list[tuple[Any, ...]]  # SUMMARY_UPDATE's
+    searched: list[str]  # complaints whose search terms are replaced by `terms`
+    terms: list[tuple[Any, ...]]
+    shared: list[str]  # complaints whose statistics shares are replaced by `shares`
+    shares: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+    carried: int
+    refolded: int
+
+
+@dataclass
+class _Batch:
+    """A batch's rows, computed before the write transaction (`ReadSide._rows`), written in it
+    (`ReadSide._store`)."""
+
+    unreadable: list[tuple[Any, ...]]
+    subjects: list[tuple[str, str, str]] = field(default_factory=list)
+    timeline: list[tuple[Any, ...]] = field(default_factory=list)
+    chain: list[tuple[Any, ...]] = field(default_factory=list)
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+    hotline: list[tuple[Any, ...]] = field(default_factory=list)
+    summaries: _Summaries | None = None
+    traces: list[str | None] = field(default_factory=list)  # the traces the events were recorded under
 
 
 def summary_row(

@@ -182,11 +182,21 @@ def write_shares(
     schedules: Mapping[str, list[Segment]] | None = None,
 ) -> None:
     """Replace the shares of these complaints (in the caller's transaction; `schedules` as `share_rows`)."""
-    ids = [(str(v.complaint_id),) for v in views]
+    replace_shares(cursor, [str(v.complaint_id) for v in views], share_rows(views, policy, secret, schedules))
+
+
+def replace_shares(
+    cursor: Cursor,
+    subject_ids: Sequence[str],
+    shares: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]],
+) -> None:
+    """Replace these complaints' shares by rows `share_rows` made (computed before the caller's write
+    transaction: only the statements run in it)."""
+    ids = [(s,) for s in subject_ids]
     cursor.executemany("DELETE FROM projection_statistics WHERE subject_id = ?", ids)
     cursor.executemany("DELETE FROM projection_statistics_clocks WHERE subject_id = ?", ids)
     cursor.executemany("DELETE FROM projection_statistics_visits WHERE subject_id = ?", ids)
-    rows, clocks, visits = share_rows(views, policy, secret, schedules)
+    rows, clocks, visits = shares
     marks = ", ".join("?" * (len(STEP_COLUMNS) + 22))
     cursor.executemany(f"INSERT INTO projection_statistics ({_COLUMNS}) VALUES ({marks})", rows)
     cursor.executemany(
