@@ -295,6 +295,26 @@ def test_what_triage_asks_a_person_to_review_is_on_the_page_until_someone_judges
         TRIAGE["decision"].pop("review")  # type: ignore[attr-defined]
 
 
+def test_a_severity_flag_is_no_question_once_an_incident_re_graded_the_complaint(desk: Any) -> None:
+    """Found on `make up`: seven households of one block without water, re-graded major as one incident,
+    still showed triage's "possibly major, graded important" to a supervisor: the grade it doubted was no
+    longer in force (triage's own answer says the grade now), and nobody had anything to judge."""
+    client, _, keys = desk
+    reason = "severity: possibly major (no water ('no water')), graded important"
+    regraded = {"severity": "major", "criteria": ["major.mass-incident"], "overrides": [],
+                "decision": TRIAGE["decision"] | {"severity": "important", "review": [reason]}}  # fmt: skip
+    original = dict(TRIAGE)
+    try:
+        TRIAGE.update(regraded)
+        signed_in(client, keys["hk-central/supervisor"], "en")
+        assert 'data-testid="needs-review"' not in client.get(f"/complaints/{CID}").text
+        TRIAGE["severity"] = "important"  # not re-graded: the question stands
+        assert 'data-testid="needs-review"' in client.get(f"/complaints/{CID}").text
+    finally:
+        TRIAGE.clear()
+        TRIAGE.update(original)
+
+
 @pytest.mark.parametrize(("lang", "words"), [("en", "already used"), ("zh-Hant", "已用於"), ("zh-Hans", "已用于")])
 def test_a_reference_already_used_is_said_as_that_not_as_a_step_of_the_complaint(
     desk: Any, lang: str, words: str

@@ -19,7 +19,12 @@ from services.projection.settings import ProjectionSettings
 from services.triage.domain.review import Sign, low_confidence, no_sign_either_way, no_topic, possibly_major
 from shared.contracts import Actor, IntegrationEvent, derived_id
 from shared.contracts.review import flag_of_sentence
-from shared.contracts.triage import ComplaintTriaged, TriageDecisionConfirmed, TriageDecisionOverridden
+from shared.contracts.triage import (
+    ComplaintTriaged,
+    SeverityRegraded,
+    TriageDecisionConfirmed,
+    TriageDecisionOverridden,
+)
 from tests.projection.scenario import Scenario, build
 from tests.projection.support import feed
 from tests.support import write_keys
@@ -29,10 +34,16 @@ FLAGS = [  # as triage builds them
     [no_topic("other")],  # settled by a category override (triage's name for it is 'business area')
     [no_sign_either_way("effective", "maintenance")],  # a severity override leaves it
     [low_confidence("validity", "valid", 0.41, 0.6), low_confidence("severity", "minor", 0.3, 0.6)],  # one settled
+    [possibly_major("important", [Sign("no water ('no water')", ("no water",))])],  # moot once re-graded major
 ]
-TYPED = {0, 3}  # published with the typed flag; the others as events before it were (sentences alone)
-OVERRIDES = [("severity", "minor", "important"), ("category", "x", "service-quality/parking"),
-             ("severity", "minor", "major"), ("severity", "minor", "important")]  # fmt: skip
+TYPED = {0, 3, 4}  # published with the typed flag; the others as events before it were (sentences alone)
+OVERRIDES = [
+    ("severity", "minor", "important"),
+    ("category", "x", "service-quality/parking"),
+    ("severity", "minor", "major"),
+    ("severity", "minor", "important"),
+    ("regraded", "important", "major"),
+]  # fmt: skip  (regraded: an incident's SeverityRegraded)
 
 
 def flagged(scenario: Scenario) -> tuple[list[IntegrationEvent], set[str]]:
@@ -52,18 +63,38 @@ def flagged(scenario: Scenario) -> tuple[list[IntegrationEvent], set[str]]:
         payload = event.payload.model_copy(update={"needs_review": True, "review_reasons": reasons, "review": typed})
         events.append(event.model_copy(update={"payload": payload}))
         aspect, previous, value = OVERRIDES[i]
-        events.append(
-            TriageDecisionOverridden(
-                event_id=derived_id("review-test", event.complaint_id, aspect),
-                complaint_id=event.complaint_id,
-                office_id=event.office_id,
-                occurred_at=event.occurred_at + timedelta(minutes=1),
-                actor=Actor(id=f"{event.office_id}/supervisor", role="supervisor"),
-                causation_id=event.event_id,
-                correlation_id=event.complaint_id,
-                payload={"aspect": aspect, "previous": previous, "value": value, "reason": "looked at it"},
+        if aspect == "regraded":  # six households of one block: the incident re-grades it, no person
+            aspect = "severity"
+            events.append(
+                SeverityRegraded(
+                    event_id=derived_id("review-test", event.complaint_id, "regraded"),
+                    complaint_id=event.complaint_id,
+                    office_id=event.office_id,
+                    occurred_at=event.occurred_at + timedelta(minutes=1),
+                    actor=Actor(id="system:triage", role="system"),
+                    causation_id=event.event_id,
+                    correlation_id=event.complaint_id,
+                    payload={
+                        "previous": previous,
+                        "severity": value,
+                        "criterion": "major.mass-incident",
+                        "explanation": {"reason": "six households", "rule": "severity.major.mass-incident@v1"},
+                    },
+                )  # fmt: skip
             )
-        )
+        else:
+            events.append(
+                TriageDecisionOverridden(
+                    event_id=derived_id("review-test", event.complaint_id, aspect),
+                    complaint_id=event.complaint_id,
+                    office_id=event.office_id,
+                    occurred_at=event.occurred_at + timedelta(minutes=1),
+                    actor=Actor(id=f"{event.office_id}/supervisor", role="supervisor"),
+                    causation_id=event.event_id,
+                    correlation_id=event.complaint_id,
+                    payload={"aspect": aspect, "previous": previous, "value": value, "reason": "looked at it"},
+                )
+            )
         if any(f.aspect != aspect for f in FLAGS[i]):
             still.add(str(event.complaint_id))
     return events, still

@@ -188,7 +188,7 @@ def instant_key(instant: datetime) -> str:
 # The meaning of a stored fold: raise it when the fold changes what it keeps or how it reads an
 # event, so that every summary row written before is folded again from its timeline rows when next
 # touched instead of being carried forward (`StoredView.continued`).
-FOLD_FORMAT = 2  # 2: triage's review flag kept typed (`review_flags`)
+FOLD_FORMAT = 3  # 2: triage's review flag kept typed (`review_flags`); 3: a re-grade settles a severity flag
 
 
 @dataclass

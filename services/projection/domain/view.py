@@ -346,6 +346,7 @@ class ComplaintView:
         elif kind == "SeverityRegraded":
             self.severity = p["severity"]
             self.amended.add("severity")
+            self.reviewed.add("severity")  # the grade a flag doubted is no longer in force: nothing to ask
         elif kind == "DecisionOverridden":
             self._overridden(p)
             if p["aspect"] == "validity":
