@@ -5,8 +5,8 @@ patterns built, the three free texts redacted), in process, over `bench.history`
     .venv/bin/python -m bench.redaction --forms 2000 --unique-names   # every complainant's name its own
 
 bench.history draws names from a short list (their patterns repeat, and `re`'s own cache keeps some);
-people's names do not: `--unique-names` adds two Chinese characters of its own to each. Run from
-another tree (`PYTHONPATH=<tree>`, its `bench` and `shared`) for the figure before a change.
+people's names do not: `--unique-names` adds two Chinese characters of its own to each. For the figure
+before a change, copy this file into the other tree's `bench/` and run it from that tree.
 """
 
 from __future__ import annotations
