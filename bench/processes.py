@@ -27,10 +27,10 @@ KINDS = ("http", "relay", "worker")
 VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
 
-def procfile_commands(env: dict[str, str]) -> dict[str, list[str]]:
-    """`<service>-<kind>` -> argv, from deploy/Procfile, `${NAME:-default}` filled in from `env`."""
+def procfile_commands(env: dict[str, str], root: Path = ROOT) -> dict[str, list[str]]:
+    """`<service>-<kind>` -> argv, from `root`'s deploy/Procfile, `${NAME:-default}` filled in from `env`."""
     found = {}
-    for line in (ROOT / "deploy" / "Procfile").read_text().splitlines():
+    for line in (root / "deploy" / "Procfile").read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name, command = (part.strip() for part in line.split(":", 1))
@@ -38,7 +38,7 @@ def procfile_commands(env: dict[str, str]) -> dict[str, list[str]]:
             continue
         words = shlex.split(VARIABLE.sub(lambda m: env.get(m[1]) or (m[2] or ""), command))
         if words[0].startswith(".venv/"):
-            words[0] = str(ROOT / words[0])
+            words[0] = str(root / words[0])
         found[name] = words
     return found
 
@@ -83,6 +83,9 @@ class System:
     extra_env: dict[str, str] = field(default_factory=dict)
     # py-spy records each relay and worker into this folder (`bench.system --profile DIR`), raw format.
     profile_dir: Path | None = None
+    # The tree whose services run (its deploy/Procfile, its code; its .venv, or a link to one): another
+    # tree than this one (a copy of main's) runs the same bench on the code before a change.
+    root: Path = ROOT
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     started_at: dict[str, float] = field(default_factory=dict)
@@ -97,7 +100,7 @@ class System:
         env = dict(os.environ) | {
             "KAFKA_BOOTSTRAP_SERVERS": self.servers,
             "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(self.root),
             "INTAKE_OFFICE_SIGNING_KEYS_FILE": str(self.workdir / "office-signing-keys.json"),
         }
         # Each publishing service's event signing key, made once per bench as `make up` makes them.
@@ -130,7 +133,7 @@ class System:
         return f"http://127.0.0.1:{self.ports[name]}"
 
     def start(self, names: list[str] | None = None) -> None:
-        commands = procfile_commands(self.env())
+        commands = procfile_commands(self.env(), self.root)
         for name in names or list(commands):
             log = (self.workdir / "logs" / f"{name}.log").open("ab")
             command = commands[name]
@@ -153,7 +156,7 @@ class System:
                 ]
             self.started_at[name] = time.perf_counter()
             self.procs[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command, cwd=self.root, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
     def stop(self, timeout: float = 20) -> None:

@@ -165,7 +165,10 @@ class UnitOfWork:
         self._app = app
         self._aggregates: dict[UUID, Aggregate] = {}
         self._copy = copy_from_cache
-        self._absent: set[UUID] = set()  # prefetched and not in the store
+        # Not in the store when first asked (prefetched or read): asked again in this unit — a batch's
+        # every message asks for its office's policy, calendar, zone — it is not read again (the SLA's
+        # worker read three absent aggregates from SQLite a message). As a prefetch on PostgreSQL did.
+        self._absent: set[UUID] = set()
 
     def prefetch(self, aggregate_ids: Iterable[UUID]) -> None:
         """Load these aggregates in bulk, where the store can (PostgreSQL: two queries for the lot,
@@ -185,7 +188,11 @@ class UnitOfWork:
         if aggregate_id in self._absent:
             raise AggregateNotFoundError(aggregate_id)
         if aggregate_id not in self._aggregates:
-            self._aggregates[aggregate_id] = self._app.repository.get(aggregate_id, deepcopy_from_cache=self._copy)
+            try:
+                self._aggregates[aggregate_id] = self._app.repository.get(aggregate_id, deepcopy_from_cache=self._copy)
+            except AggregateNotFoundError:
+                self._absent.add(aggregate_id)
+                raise
         return self._aggregates[aggregate_id]
 
     def find(self, aggregate_id: UUID) -> Any | None:

@@ -246,10 +246,17 @@ def _unit_patterns(unit: str) -> list[re.Pattern[str]]:
     words = _words(unit)
     if sum(len(w) for w in words) >= 3:
         patterns.append(re.compile(_sequence(words)))
-    flat, floor = _flat_and_floor(_plain(unit))
-    for pattern in _flat_patterns(flat, floor):
-        patterns.append(re.compile(pattern, re.IGNORECASE))
+    patterns += _flat_compiled(*_flat_and_floor(_plain(unit)))
     return patterns
+
+
+@lru_cache(maxsize=1024)  # ~6 MiB: an estate's floors times its flats' letters
+def _flat_compiled(flat: str | None, floor: str | None) -> tuple[re.Pattern[str], ...]:
+    """A flat's patterns, compiled once a flat, not once a person: compiling them (case-insensitive)
+    was half of intake's worker's CPU a registration, and many complainants share a flat's name
+    ("Flat B, 12/F" in every block of an estate), unlike their own names. `re`'s own cache (512
+    patterns for the whole process, every person's name patterns passing through it) kept none."""
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in _flat_patterns(flat, floor))
 
 
 def _flat_and_floor(unit: str) -> tuple[str | None, str | None]:

@@ -126,3 +126,40 @@ def test_a_batch_prefetch_gives_what_one_by_one_reads_give(store_settings: dict[
     finally:
         writer.close()
         reader.close()
+
+
+def test_an_absent_aggregate_is_read_once_a_unit_and_again_in_the_next(
+    store_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit of work remembers what the store did not hold when first asked (a batch's every message
+    asks for its office's policy, calendar and zone): asked again, it is not read again. A new unit
+    reads again and sees what another process wrote meanwhile; the unit's own `add` makes it found."""
+    env = store_environment(ServiceSettings(service_name="tally", **store_settings))
+    writer, reader = TallyApplication(env=env), TallyApplication(env=env)
+    reads: list[uuid.UUID] = []
+    get = reader.repository.get
+
+    def counted_get(aggregate_id: uuid.UUID, **kwargs: Any) -> Any:
+        reads.append(aggregate_id)
+        return get(aggregate_id, **kwargs)
+
+    monkeypatch.setattr(reader.repository, "get", counted_get)
+    try:
+        complaint = uuid.uuid4()
+        tally_id = Tally.create_id(complaint)
+        uow = reader.unit_of_work()
+        assert uow.find(tally_id) is None
+        assert uow.find(tally_id) is None
+        assert reads == [tally_id]
+
+        _counted(writer, complaint, 2)  # another process writes it: the next unit sees it
+        assert uow.find(tally_id) is None  # this unit keeps its view
+        assert reader.unit_of_work().get(tally_id).count == 2
+        assert reads == [tally_id, tally_id]
+
+        mine = Tally(complaint)
+        uow.add(mine)
+        assert uow.get(tally_id) is mine
+    finally:
+        writer.close()
+        reader.close()

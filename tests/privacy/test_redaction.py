@@ -196,3 +196,21 @@ def test_redacting_twice_changes_nothing_and_leaves_no_identifier(pieces: list[s
     assert redact(once, PERSON) == once
     assert "65432109" not in re.sub(r"\D", "", once)
     assert "wingsze" not in re.sub(r"[^a-z]", "", once.lower())
+
+
+def test_neighbours_share_their_flats_compiled_patterns_and_keep_their_own_names() -> None:
+    """A flat's patterns are compiled once a flat, not once a person (`_flat_compiled`): two people
+    of the same flat in different blocks find the same compiled patterns, and each redaction still
+    takes only its own person's name and whole unit."""
+    from shared import redaction
+
+    chan = Identifiers("Chan Tai Man", None, "Block 1, 12/F, Flat B, Harbour View Court")
+    wong = Identifiers("Wong Siu Ming", None, "Block 2, 12/F, Flat B, Harbour View Court")
+    text = "Chan Tai Man and Wong Siu Ming both live at 12/F, Flat B; see Block 1, 12/F, Flat B, Harbour View Court"
+    assert redact(text, chan) == f"{NAME} and Wong Siu Ming both live at {UNIT}; see {UNIT}"
+    assert redact(text, wong) == f"Chan Tai Man and {NAME} both live at {UNIT}; see Block 1, {UNIT}, Harbour View Court"
+    chan_flat = [p for p, placeholder in redaction._patterns(chan) if placeholder == UNIT][1:]
+    wong_flat = [p for p, placeholder in redaction._patterns(wong) if placeholder == UNIT][1:]
+    assert chan_flat and all(a is b for a, b in zip(chan_flat, wong_flat, strict=True))
+    assert [p.pattern for p in chan_flat] == redaction._flat_patterns("B", "12")
+    assert all(p.flags & re.IGNORECASE for p in chan_flat)
