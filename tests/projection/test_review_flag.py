@@ -80,7 +80,7 @@ def flagged(scenario: Scenario) -> tuple[list[IntegrationEvent], set[str]]:
                         "criterion": "major.mass-incident",
                         "explanation": {"reason": "six households", "rule": "severity.major.mass-incident@v1"},
                     },
-                )  # fmt: skip
+                )
             )
         else:
             events.append(
