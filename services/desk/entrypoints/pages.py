@@ -24,6 +24,7 @@ from shared.contracts import labels as vocabulary_labels
 from ..adapters import i18n
 from ..adapters.office_zone import current_zone
 from ..domain import reasons
+from ..domain.cycles import reopenings_before
 from ..domain.forms import extendable
 from ..domain.reasons import Said
 from ..domain.roles import landing, pages
@@ -43,6 +44,7 @@ class Pages:
             env.filters["percent"] = lambda share, locale=locale: format_percent(share, "#,##0%", locale=locale)
             env.globals["zone_name"] = lambda: str(current_zone(zone))
             env.globals["extendable"] = extendable
+            env.globals["reopenings_before"] = reopenings_before
             env.globals["lang"] = language
             # the vocabularies' words (areas, departments, severities...): one author, shared with the reports
             env.globals["vocabulary"] = lambda name, language=language: vocabulary_labels.words(name, language)

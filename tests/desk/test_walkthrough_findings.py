@@ -1,0 +1,119 @@
+"""Three things staff saw on the complaint page, over stand-ins answering with the services' shapes:
+a second cycle's return visit read "Return visit 1" again; the hand-over clock still said breached
+(overdue) after the step was done, late; and triage's first responsible ("engineering duty officer")
+stayed English on Chinese pages."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.desk.adapters.services import Services
+from services.desk.entrypoints.http import create_app
+from services.desk.settings import DeskSettings
+from tests.support import write_keys
+
+CID = uuid4()
+SYSTEM = {"id": "system:followup", "role": "system"}
+HISTORY: dict[str, Any] = {
+    "complaint": {"complaint_id": str(CID), "office_id": "hk-central", "office_reference": "W-9", "sequence_number": 9,
+                  "received_at": "2026-11-30T10:07:00+00:00", "state": "handling", "severity": "minor",
+                  "validity": "valid", "business_area": "electromechanical", "department": "engineering"},
+    "state": "handling",
+    "checks": [],
+    "timeline": [],
+}  # fmt: skip
+CASE = {"complaint_id": str(CID), "stage": "in-progress", "first_responsible": "engineering duty officer"}
+FOLLOWUP: dict[str, Any] = {
+    "complaint_id": str(CID), "office_id": "hk-central", "cycle": 0, "validity": "valid", "results": [],
+    "replies": [], "visits": [], "waivers": {}, "closed": None,
+}  # fmt: skip
+SLA: dict[str, Any] = {"complaint_id": str(CID), "office_id": "hk-central", "severity": "minor", "clocks": [],
+                       "regrade_requested": False}  # fmt: skip
+
+
+class Stand:
+    def __init__(self) -> None:
+        self.history, self.case = copy.deepcopy(HISTORY), dict(CASE)
+        self.followup, self.sla = copy.deepcopy(FOLLOWUP), copy.deepcopy(SLA)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        answers = {"projection": self.history, "handling": self.case, "followup": self.followup, "sla": self.sla}
+        if request.url.host == "projection" and request.url.path == "/complaints":
+            return httpx.Response(200, json={"total": 0, "limit": 500, "offset": 0, "items": []})
+        if request.url.host == "triage":
+            return httpx.Response(404, json={"detail": "not triaged"})
+        return httpx.Response(200, json=answers[request.url.host])
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[tuple[TestClient, Stand, dict[str, str]]]:
+    keys = write_keys(tmp_path / "keys.json")
+    stand = Stand()
+    settings = DeskSettings(
+        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
+        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
+    )  # fmt: skip
+    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(stand)))) as client:
+        yield client, stand, keys
+
+
+def page_in(client: TestClient, key: str, lang: str) -> str:
+    client.cookies.set("desk_lang", lang)
+    assert client.post("/sign-in", data={"key": key, "next": "/queue"}).status_code == 200
+    return client.get(f"/complaints/{CID}").text
+
+
+def plain(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+# -- 1. return visits numbered per reopening cycle -----------------------------------------------
+
+VISITS = [
+    {"cycle": 0, "attempt": 1, "outcome": "dissatisfied", "satisfaction": 2, "acknowledged": False,
+     "remarks": None, "final": True, "at": "2026-12-01T02:00:00+00:00"},
+    {"cycle": 1, "attempt": 1, "outcome": "satisfied", "satisfaction": 5, "acknowledged": True,
+     "remarks": None, "final": True, "at": "2026-12-02T02:00:00+00:00"},
+]  # fmt: skip
+TIMELINE = [
+    {"type": "complaints.followup.ReturnVisitMade", "occurred_at": "2026-12-01T02:00:00+00:00", "actor": SYSTEM,
+     "summary": "return visit 1: dissatisfied", "explanation": None,
+     "payload": {"outcome": "dissatisfied", "attempt": 1, "acknowledged": False, "final": True}},
+    {"type": "complaints.handling.CaseReopened", "occurred_at": "2026-12-01T02:00:01+00:00", "actor": SYSTEM,
+     "summary": "case reopened", "explanation": None, "payload": {"reason": "customer dissatisfied"}},
+    {"type": "complaints.followup.ReturnVisitMade", "occurred_at": "2026-12-02T02:00:00+00:00", "actor": SYSTEM,
+     "summary": "return visit 1: satisfied", "explanation": None,
+     "payload": {"outcome": "satisfied", "attempt": 1, "acknowledged": True, "final": True}},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "second", "line"),
+    [
+        ("en", "Return visit 1:", "Return visit 1 (after reopening 1):", "return visit 1 (after reopening 1):"),
+        ("zh-Hant", "第 1 次回訪:", "第 1 次重開後\uff0c第 1 次回訪:", "第 1 次重開後\uff0c第 1 次回訪\uff1a"),
+        ("zh-Hans", "第 1 次回访:", "第 1 次重开后\uff0c第 1 次回访:", "第 1 次重开后\uff0c第 1 次回访\uff1a"),
+    ],
+)
+def test_a_visit_after_a_reopening_is_told_apart_from_the_first(
+    desk: Any, lang: str, first: str, second: str, line: str
+) -> None:
+    client, stand, keys = desk
+    stand.followup |= {"cycle": 1, "visits": VISITS}
+    stand.history["timeline"] = TIMELINE
+    page = page_in(client, keys["hk-central/supervisor"], lang)
+    visits = [plain(v) for v in re.findall(r'data-testid="visit">(.*?)</li>', page, re.S)]
+    assert len(visits) == 2
+    assert visits[0].startswith(first) and "reopening" not in visits[0] and "重" not in visits[0], visits
+    assert visits[1].startswith(second), visits
+    made = [plain(m) for m in re.findall(r'data-type="ReturnVisitMade"[^>]*>(.*?)</li>', page, re.S)]
+    assert line in made[1] and "reopening" not in made[0] and "重" not in made[0], made
