@@ -27,7 +27,7 @@ from .domain.forms import (
     HotlineForm,
     local_instant,
 )
-from .domain.queue import Countdown, Level, countdowns, worst
+from .domain.queue import Countdown, Level, countdowns, settled, worst
 from .domain.reasons import flags_of, outstanding
 
 QUEUE_LIMIT = 100  # rows on one page of the queue
@@ -246,6 +246,8 @@ class DeskApplication:
             optional("followup", f"/complaints/{complaint_id}"),
             optional("sla", f"/complaints/{complaint_id}/clocks"),
         )
+        # the SLA is the clocks' author: a clock it stopped is a step done (late, by how much), not a countdown
+        page.clocks = settled(page.clocks, list((page.sla or {}).get("clocks") or []))
         past = ((page.triage or {}).get("decision") or {}).get("history") or {}
         ids = [m["complaint_id"] for m in [*past.get("matches", []), *past.get("possible_matches", [])]]
         found = await asyncio.gather(*(optional("projection", f"/complaints/{i}") for i in ids[:EARLIER_SHOWN]))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from services.desk.domain import public_status
 from services.desk.domain.forms import FORMS, FormProblem, HotlineForm, extendable
-from services.desk.domain.queue import Level, countdowns, next_step, worst
+from services.desk.domain.queue import Level, countdowns, next_step, settled, worst
 from services.desk.domain.roles import ACTION_ROLES, Action, allowed
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
@@ -248,3 +248,20 @@ def test_a_major_complaint_s_clear_answer_and_a_promise_are_counted_down_beside_
         ("result", Level.OK),
     ]
     assert [c.step for c in countdowns(history | {"state": "closed"}, NOW)] == ["result"]
+
+
+def test_a_clock_the_sla_stopped_is_a_step_done_and_only_a_breached_one_is_late() -> None:
+    due = NOW - timedelta(hours=2)
+    [owed] = countdowns({"checks": [check("handled", "overdue", due, violation=True)]}, NOW)
+
+    def sla(kind: str, outcome: str | None, stopped: datetime | None) -> dict[str, Any]:
+        return {"kind": kind, "deadline": due.isoformat(), "deadline_in_force": due.isoformat(),
+                "stopped_at": stopped.isoformat() if stopped else None, "outcome": outcome}  # fmt: skip
+
+    [late] = settled([owed], [sla("hand-over", "breached", due + timedelta(minutes=30))])
+    assert (late.done_at, late.late_seconds, late.remaining_seconds) == (due + timedelta(minutes=30), 1800, None)
+    [met] = settled([owed], [sla("hand-over", "met", due)])
+    assert (met.done_at, met.late_seconds, met.level) == (due, None, Level.OK)
+    # still running, set aside for another clock, or another step's: the countdown stays as it was
+    for other in (sla("hand-over", None, None), sla("hand-over", "superseded", NOW), sla("reply", "breached", NOW)):
+        assert settled([owed], [other]) == [owed]

@@ -117,3 +117,59 @@ def test_a_visit_after_a_reopening_is_told_apart_from_the_first(
     assert visits[1].startswith(second), visits
     made = [plain(m) for m in re.findall(r'data-type="ReturnVisitMade"[^>]*>(.*?)</li>', page, re.S)]
     assert line in made[1] and "reopening" not in made[0] and "重" not in made[0], made
+
+
+# -- 2. a clock whose step was done late -------------------------------------------------------
+
+LATE_CHECK = {"step": "handled", "status": "late", "due_at": "2026-11-30T10:17:00+00:00", "extended_until": None,
+              "done_at": "2026-11-30T10:47:00+00:00", "violation": True,
+              "note": "SLA clock hand-over#0 breached"}  # fmt: skip
+HAND_OVER = {"key": "hand-over#0", "kind": "hand-over", "started_at": "2026-11-30T10:07:00+00:00",
+             "deadline": "2026-11-30T10:17:00+00:00", "deadline_in_force": "2026-11-30T10:17:00+00:00",
+             "policy_version": 1, "calendar": "none", "warnings_issued": [0.75], "breach_levels_issued": [1],
+             "extension": None, "stopped_at": "2026-11-30T10:47:00+00:00", "outcome": "breached"}  # fmt: skip
+
+
+def clock_of(page: str, step: str) -> str:
+    found = re.search(rf'<li class="clock[^"]*"[^>]*data-step="{step}"[^>]*>(.*?)</li>', page, re.S)
+    assert found, page
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "done", "late", "not_said"),
+    [
+        ("en", "done", "30 minutes late", ("breached", "overdue", "ago")),
+        ("zh-Hant", "已完成", "遲了 30 分鐘", ("超時", "已逾期", "前")),
+        ("zh-Hans", "已完成", "迟了 30分钟", ("超时", "已逾期", "前")),
+    ],
+)
+def test_a_step_done_late_says_done_and_by_how_much_not_overdue(
+    desk: Any, lang: str, done: str, late: str, not_said: tuple[str, ...]
+) -> None:
+    client, stand, keys = desk
+    stand.history["checks"] = [LATE_CHECK]
+    stand.sla["clocks"] = [HAND_OVER]
+    clock = clock_of(page_in(client, keys["hk-central/supervisor"], lang), "handled")
+    said = plain(clock)
+    assert "data-countdown" not in clock, clock
+    assert done in said and late in said, said
+    assert not any(word in said for word in not_said), said
+
+
+def test_the_sla_s_stopped_clock_is_done_even_where_the_projection_has_not_heard_yet(desk: Any) -> None:
+    """The projection behind (the check still overdue): the SLA, whose clocks they are, says it stopped."""
+    client, stand, keys = desk
+    stand.history["checks"] = [LATE_CHECK | {"status": "overdue", "done_at": None}]
+    stand.sla["clocks"] = [HAND_OVER]
+    clock = clock_of(page_in(client, keys["hk-central/supervisor"], "en"), "handled")
+    said = plain(clock)
+    assert "data-countdown" not in clock and "30 minutes late" in said and "breached" not in said, said
+
+
+def test_a_clock_still_running_past_its_deadline_still_counts_and_says_breached(desk: Any) -> None:
+    client, stand, keys = desk
+    stand.history["checks"] = [LATE_CHECK | {"status": "overdue", "done_at": None}]
+    stand.sla["clocks"] = [HAND_OVER | {"stopped_at": None, "outcome": None}]
+    clock = clock_of(page_in(client, keys["hk-central/supervisor"], "en"), "handled")
+    assert "data-countdown" in clock and "breached" in plain(clock), clock

@@ -6,7 +6,7 @@ SLA's (read through the projection's history, which carries them); the desk only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -31,6 +31,8 @@ class Countdown:
     remaining_seconds: int | None  # negative once past due
     level: Level
     status: str
+    done_at: datetime | None = None  # the step is done: nothing left to count down
+    late_seconds: int | None = None  # done after its deadline, by this much
 
 
 def _instant(value: Any) -> datetime | None:
@@ -80,12 +82,44 @@ def countdowns(history: dict[str, Any], now: datetime) -> list[Countdown]:
             level = Level.WARNING
         else:
             level = Level.OK
+        done = _instant(check.get("done_at")) if status == "late" else None
+        late = int((done - due).total_seconds()) if done and due and done > due else None
         if status == "late":  # done, but late: nothing left to count down
             remaining = None
-        found.append(Countdown(str(check.get("step")), due, remaining, level, status))
+        found.append(Countdown(str(check.get("step")), due, remaining, level, status, done, late))
     if history.get("state") != "closed":
         found.extend(_running(kind, due, now, said) for kind, due, said in _clocks_beside_steps(timeline))
     return sorted(found, key=lambda c: (c.due_at is None, c.due_at or now))
+
+
+def settled(clocks: list[Countdown], sla_clocks: list[dict[str, Any]]) -> list[Countdown]:
+    """The countdowns as the SLA's own answer (`GET /complaints/{id}/clocks`) settles them: a step whose
+    clock the SLA stopped is done, when the SLA says, late by the time past the deadline in force where
+    it says breached, whatever the projection has heard yet. The SLA's clock for a step is the one of
+    that step's kind with the step's deadline (its original or the one in force)."""
+    found = []
+    for countdown in clocks:
+        stopped = next((c for c in sla_clocks if _times(c, countdown)), None)
+        if stopped is None:
+            found.append(countdown)
+            continue
+        done = _instant(stopped["stopped_at"]) or countdown.done_at
+        in_force = _instant(stopped.get("deadline_in_force")) or countdown.due_at
+        late = int((done - in_force).total_seconds()) if done and in_force and done > in_force else None
+        if stopped.get("outcome") != "breached":
+            late = None
+        level = Level.BREACHED if late else Level.OK
+        found.append(replace(countdown, remaining_seconds=None, level=level, done_at=done, late_seconds=late))
+    return found
+
+
+def _times(clock: dict[str, Any], countdown: Countdown) -> bool:
+    """`clock` (the SLA's) timed `countdown`'s step and has stopped, not set aside for another."""
+    if CLOCK_STEP.get(str(clock.get("kind"))) != countdown.step and clock.get("kind") != countdown.step:
+        return False
+    if not clock.get("stopped_at") or clock.get("outcome") == "superseded" or countdown.due_at is None:
+        return False
+    return countdown.due_at in (_instant(clock.get("deadline")), _instant(clock.get("deadline_in_force")))
 
 
 # The SLA's clocks that time no step of the record rule, counted down beside the steps: a major

@@ -41,6 +41,7 @@ class Pages:
             locale = Locale.parse(i18n.LANGUAGES[language])
             env.filters["when"] = lambda value, language=language: i18n.when(value, language, current_zone(zone))
             env.filters["left"] = lambda seconds, locale=locale: _left(seconds, locale)
+            env.filters["duration"] = lambda seconds, locale=locale: _duration(seconds, locale)
             env.filters["percent"] = lambda share, locale=locale: format_percent(share, "#,##0%", locale=locale)
             env.globals["zone_name"] = lambda: str(current_zone(zone))
             env.globals["extendable"] = extendable
@@ -121,6 +122,11 @@ def _left(seconds: int | None, locale: Locale) -> str:
     if seconds is None:
         return "—"
     return format_timedelta(timedelta(seconds=seconds), add_direction=True, threshold=1.5, locale=locale)
+
+
+def _duration(seconds: int, locale: Locale) -> str:
+    """A length of time in words of the locale, without a direction: "30 minutes", "2 days"."""
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.5, locale=locale)
 
 
 def iso(value: datetime | None) -> str:
