@@ -60,6 +60,16 @@ DEPARTMENTS: Final[Mapping[str, Words]] = {
     "club": ("club", "會所", "会所"),
 }
 
+# The roles routing names a department's first responsible person by (services/triage/rules.toml
+# [routing.first_responsible]: "engineering duty officer", "car park supervisor"; by default
+# "<department> duty officer"), the longest first so "duty officer" is not read as "officer".
+FIRST_RESPONSIBLE_ROLES: Final[Mapping[str, Words]] = {
+    "duty officer": ("duty officer", "當值主任", "值班主任"),
+    "supervisor": ("supervisor", "主管", "主管"),
+    "officer": ("officer", "主任", "主任"),
+    "manager": ("manager", "經理", "经理"),
+}
+
 SEVERITIES: Final[Mapping[str, Words]] = {
     Severity.MINOR: ("minor", "輕微", "轻微"),
     Severity.IMPORTANT: ("important", "重要", "重要"),
@@ -121,6 +131,25 @@ def word(vocabulary: Vocabulary, code: str, language: str) -> str:
     """The word for `code` in `language`, else the code itself (one the group added)."""
     said = VOCABULARIES[vocabulary].get(code)
     return said[_index(language)] if said else code
+
+
+def first_responsible(text: str, language: str) -> str:
+    """Routing's first responsible person in `language`: "<department> <role>" (the department by its
+    code or its word, the role one of FIRST_RESPONSIBLE_ROLES) becomes the department's word and the
+    role's ("engineering duty officer" -> "工程部當值主任"); any other text (an office's own wording,
+    a department without words) is free text, kept as routing wrote it."""
+    index = _index(language)
+    said = " ".join(text.split())
+    for role, role_words in FIRST_RESPONSIBLE_ROLES.items():
+        if not said.casefold().endswith(" " + role):
+            continue
+        department = department_code(said[: -len(role)], DEPARTMENTS)
+        if department is None:
+            return text
+        if index == 0:
+            return f"{DEPARTMENTS[department][0]} {role_words[0]}"
+        return DEPARTMENTS[department][index] + role_words[index]
+    return text
 
 
 def capitalised(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from services.desk.adapters.services import Services
 from services.desk.entrypoints.http import create_app
 from services.desk.settings import DeskSettings
+from shared.contracts import labels
 from tests.support import write_keys
 
 CID = uuid4()
@@ -173,3 +175,28 @@ def test_a_clock_still_running_past_its_deadline_still_counts_and_says_breached(
     stand.sla["clocks"] = [HAND_OVER | {"stopped_at": None, "outcome": None}]
     clock = clock_of(page_in(client, keys["hk-central/supervisor"], "en"), "handled")
     assert "data-countdown" in clock and "breached" in plain(clock), clock
+
+
+# -- 3. the first responsible in the page's language -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "engineering duty officer"), ("zh-Hant", "工程部當值主任"), ("zh-Hans", "工程部值班主任")]
+)
+def test_the_first_responsible_is_said_in_the_page_s_language(desk: Any, lang: str, said: str) -> None:
+    client, _, keys = desk
+    page = page_in(client, keys["hk-central/supervisor"], lang)
+    shown = plain(re.search(r'data-testid="first-responsible">(.*?)</dd>', page, re.S)[1])  # type: ignore[index]
+    assert said in shown, shown
+    if lang != "en":
+        assert "duty officer" not in shown, shown
+
+
+def test_every_first_responsible_of_the_bundled_routing_has_its_words() -> None:
+    rules = tomllib.loads((Path(__file__).parents[2] / "services/triage/rules.toml").read_text())
+    for department, first in rules["routing"]["first_responsible"].items():
+        for language in ("zh-Hant", "zh-Hans"):
+            said = labels.first_responsible(first, language)
+            assert said != first and not re.search(r"[a-z]", said), (department, first, said)
+    assert labels.first_responsible("Mr Wong, the night porter", "zh-Hant") == "Mr Wong, the night porter"
+    assert labels.first_responsible("parking duty officer", "zh-Hans") == "停车场管理值班主任"

@@ -49,6 +49,10 @@ class Pages:
             env.globals["lang"] = language
             # the vocabularies' words (areas, departments, severities...): one author, shared with the reports
             env.globals["vocabulary"] = lambda name, language=language: vocabulary_labels.words(name, language)
+            # routing's "<department> <role>" in the page's words; other wording is free text, kept
+            env.globals["first_responsible"] = lambda text, language=language: (
+                vocabulary_labels.first_responsible(text, language) if text else "—"
+            )
             env.globals["offered"] = lambda session: pages(session.role_set, session.office_id)
             env.globals["landing_of"] = lambda session: landing(session.role_set, session.office_id)
             env.globals["languages"] = {"en": "English", "zh-Hant": "繁體中文", "zh-Hans": "简体中文"}
