@@ -188,9 +188,10 @@ class OutboxRelay:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), min(0.2 * 2**failures, 10.0))
                     await self.restart()
-                if published == 0:  # nothing new: wait until the store changes (or poll_seconds)
+                if published == 0:  # nothing new: wait until the store holds more (or poll_seconds)
                     assert self._changes is not None
-                    await self._changes.wait(stop)
+                    # Not woken by commits that add no notification (the worker's positions)
+                    await self._changes.wait(stop, after=self.progress.position or 0)
         finally:
             await self.stop()
 
