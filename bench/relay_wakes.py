@@ -74,7 +74,7 @@ async def run_relay(state_dir: str, servers: str) -> dict[str, Any]:
     assert relay._changes is not None
     return counts | {
         "wakes": relay._changes.wakes,
-        "checks": getattr(relay._changes, "checks", None),
+        "passed_over": getattr(relay._changes, "passed_over", None),
         "published": relay.progress.published_events,
     }
 

@@ -186,7 +186,7 @@ class StoreChanges:
         assert self._connection is not None and self._table is not None
         try:
             table = self._table.replace('"', '""')
-            row = self._connection.execute(f'SELECT MAX(rowid) FROM "{table}"').fetchone()  # noqa: S608
+            row = self._connection.execute(f'SELECT MAX(rowid) FROM "{table}"').fetchone()
         except sqlite3.Error:
             return None
         return int(row[0]) if row and row[0] is not None else 0
