@@ -7,7 +7,7 @@ asking every `poll_seconds` adds half that interval, on average, to every hop a 
 - SQLite: a connection can tell almost for free whether any other connection committed since it last
   asked: `PRAGMA data_version` (read from the WAL index in shared memory; microseconds, on the event
   loop, no thread). On Linux it is asked when the kernel says a file of the store was written (inotify
-  on the store's folder, the store's own files only), and every `backstop` (0.25 s) in case a signal
+  on the store's file, its WAL and its journal), and every `backstop` (0.25 s) in case a signal
   is missed; elsewhere, or when inotify cannot be had, every `tick` (10 ms). Asking every 10 ms was
   most of an idle relay's CPU (~15 ms a second on a loaded 2-core machine; docs/performance.md).
 - A follower that says which notification it has (`wait(stop, after=...)`) is woken only when the
@@ -41,17 +41,27 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_IN_MODIFY, _IN_MOVED_TO, _IN_CREATE = 0x2, 0x80, 0x100
+_IN_MODIFY, _IN_MOVED_TO, _IN_CREATE, _IN_IGNORED = 0x2, 0x80, 0x100, 0x8000
 _EVENT_HEAD = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
+_STORE_FILES = (b"", b"-wal", b"-journal")  # what a commit writes: the WAL, or the journal and the file
 
 
 class FileWrites:
-    """Linux's inotify on a folder, for writes to the files whose names start with `prefix` (an
-    SQLite store, its `-wal` and `-journal`): `changed` is set on each. None where it cannot be had."""
+    """Linux's inotify on an SQLite store's files (the file, its `-wal`, its `-journal`): `changed` is
+    set on each write. The folder is watched only for those files' creation (a WAL or a journal made
+    later), so the other stores of a shared folder wake nothing. None where inotify cannot be had."""
 
-    def __init__(self, fd: int, prefix: bytes) -> None:
+    def __init__(self, libc: Any, fd: int, path: str) -> None:
+        self._libc = libc
         self._fd = fd
-        self._prefix = prefix
+        self._folder = os.path.dirname(os.path.abspath(path)).encode()
+        self._name = os.path.basename(path).encode()
+        self._files: set[int] = set()  # the watch descriptors of the store's files
+        self._folder_watch = self._add_watch(self._folder, _IN_CREATE | _IN_MOVED_TO)
+        if self._folder_watch < 0:
+            raise OSError(ctypes.get_errno(), "inotify_add_watch")
+        for suffix in _STORE_FILES:  # after the folder's watch: a file made meanwhile is reported
+            self._watch_file(self._name + suffix)
         self.changed = asyncio.Event()
         asyncio.get_running_loop().add_reader(fd, self._read)
 
@@ -59,20 +69,26 @@ class FileWrites:
     def watch(cls, path: str) -> FileWrites | None:
         if not sys.platform.startswith("linux") or path.startswith("file:"):
             return None
+        fd = -1
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
             if fd < 0:
                 raise OSError(ctypes.get_errno(), "inotify_init1")
-            folder = os.path.dirname(os.path.abspath(path)).encode()
-            if libc.inotify_add_watch(fd, folder, _IN_MODIFY | _IN_MOVED_TO | _IN_CREATE) < 0:
-                errno = ctypes.get_errno()
-                os.close(fd)
-                raise OSError(errno, "inotify_add_watch")
+            return cls(libc, fd, path)
         except (OSError, AttributeError) as error:
+            if fd >= 0:
+                os.close(fd)
             log.info("no inotify on %s (%s): its version is asked every tick", path, error)
             return None
-        return cls(fd, os.path.basename(path).encode())
+
+    def _add_watch(self, path: bytes, mask: int) -> int:
+        return int(self._libc.inotify_add_watch(self._fd, path, mask))
+
+    def _watch_file(self, name: bytes) -> None:
+        watch = self._add_watch(os.path.join(self._folder, name), _IN_MODIFY)
+        if watch >= 0:  # absent for now: its creation is reported by the folder's watch
+            self._files.add(watch)
 
     def _read(self) -> None:
         try:
@@ -80,14 +96,20 @@ class FileWrites:
         except BlockingIOError:
             return
         except OSError:
-            self.close()  # the ticking backstop goes on
+            self.close()  # the backstop goes on
             return
         at = 0
         while at + _EVENT_HEAD.size <= len(data):
-            _, _, _, length = _EVENT_HEAD.unpack_from(data, at)
+            watch, mask, _, length = _EVENT_HEAD.unpack_from(data, at)
             name = data[at + _EVENT_HEAD.size : at + _EVENT_HEAD.size + length].rstrip(b"\0")
             at += _EVENT_HEAD.size + length
-            if name.startswith(self._prefix):
+            if watch == self._folder_watch:
+                if name in {self._name + suffix for suffix in _STORE_FILES}:
+                    self._watch_file(name)
+                    self.changed.set()
+            elif mask & _IN_IGNORED:  # the file went (a journal deleted at commit)
+                self._files.discard(watch)
+            elif watch in self._files:
                 self.changed.set()
 
     def close(self) -> None:

@@ -20,9 +20,9 @@ from shared.eventstore import store_environment
 from tests.kafka_support import Tally, TallyApplication
 
 
-def writer(path: Path) -> sqlite3.Connection:
+def writer(path: Path, journal: str = "WAL") -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA journal_mode={journal}")
     db.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
     return db
 
@@ -33,16 +33,29 @@ async def timed(changes: StoreChanges, stop: asyncio.Event) -> float:
     return time.monotonic() - start
 
 
-async def test_a_commit_by_another_connection_wakes_the_follower_and_a_quiet_store_does_not(tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal", ["WAL", "DELETE"])
+async def test_a_commit_by_another_connection_wakes_the_follower_and_a_quiet_store_does_not(
+    tmp_path: Path, journal: str
+) -> None:
+    """WAL, as the services' stores; a rollback journal (made and deleted at each commit) too. Another
+    store's commits in the same folder wake nothing."""
     path = tmp_path / "store.sqlite"
-    db = writer(path)
+    db = writer(path, journal)
+    neighbour = writer(tmp_path / "store.sqlite.other", journal)
     changes = StoreChanges(str(path), poll_seconds=0.05, idle_seconds=1.0)
     stop = asyncio.Event()
     await changes.open()
     assert changes.watching
     try:
-        # Quiet: only the safety net ends the wait.
+        # Quiet, but for a neighbour's commits: only the safety net ends the wait.
+        async def neighbour_commits() -> None:
+            for n in range(5):
+                await asyncio.sleep(0.05)
+                neighbour.execute("INSERT INTO t VALUES (?)", (n,))
+
+        other = asyncio.create_task(neighbour_commits())
         assert await timed(changes, stop) >= 0.9
+        await other
         assert changes.wakes == 0
 
         # A commit while waiting wakes it.
@@ -69,6 +82,7 @@ async def test_a_commit_by_another_connection_wakes_the_follower_and_a_quiet_sto
     finally:
         changes.close()
         db.close()
+        neighbour.close()
 
 
 async def test_without_a_file_it_waits_the_poll_interval_as_before() -> None:
