@@ -129,6 +129,7 @@ class StoreChanges:
         poll_seconds: float,
         tick: float = 0.01,
         backstop: float = 0.25,
+        settle: float = 0.1,
         idle_seconds: float = 1.0,
         postgres: tuple[dict[str, Any], str] | None = None,
         notifications_table: str | None = None,
@@ -140,6 +141,7 @@ class StoreChanges:
         self.poll_seconds = poll_seconds
         self.tick = tick
         self.backstop = max(backstop, tick)
+        self.settle = settle
         self.idle_seconds = max(idle_seconds, poll_seconds)
         self._sqlite_file = sqlite_file
         self._postgres = postgres
@@ -213,12 +215,13 @@ class StoreChanges:
             return None
         return int(row[0]) if row and row[0] is not None else 0
 
-    def _news(self, after: int | None) -> bool:
-        """Whether the store changed since the last return, and (given `after`) holds a notification
-        later than it. The version is noted either way: a later commit changes it again."""
+    def _news(self, after: int | None) -> bool | None:
+        """True: the store changed since the last return and (given `after`) holds a notification later
+        than it. False: it changed, with nothing to read. None: unchanged. The version is noted either
+        way: a later commit changes it again."""
         version = self._version()
         if version is not None and version == self._seen:
-            return False
+            return None
         self._seen = version
         if after is None or self._table is None or version is None:
             return True
@@ -241,20 +244,31 @@ class StoreChanges:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.idle_seconds
+        # A commit's last file write comes just before it is visible (the WAL index, in shared memory,
+        # is updated after it, and tells inotify nothing): after a word of a write the version is asked
+        # every tick until it changed, for `settle` at most, and once more a tick after (a second commit
+        # may be under way: it wrote before the first was seen).
+        settling_until = 0.0
         while not stop.is_set() and loop.time() < deadline:
             writes = self._writes
             if writes is not None:
                 writes.changed.clear()  # before the version is asked: a write after it sets it again
-            if self._news(after):
+            news = self._news(after)
+            if news:
                 self.wakes += 1
                 return
-            if writes is None:
+            if news is False:
+                settling_until = min(settling_until, loop.time() + self.tick)
+            if writes is None or loop.time() < settling_until:
                 await asyncio.sleep(self.tick)  # cheaper than a task waiting on `stop` each tick
                 continue
             # `stop` is looked at every backstop; a missed signal costs at most one backstop
             timeout = min(self.backstop, max(0.0, deadline - loop.time()))
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(writes.changed.wait(), timeout)
+            except TimeoutError:
+                continue
+            settling_until = loop.time() + self.settle
 
     async def _wait_notified(self, stop: asyncio.Event) -> None:
         import psycopg

@@ -135,7 +135,8 @@ async def test_position_only_commits_do_not_wake_a_follower_that_says_where_it_i
     which notification it has, is not woken for those, and is woken by the next event."""
     settings = IntakeSettings(store="sqlite", state_dir=tmp_path).model_copy(update={"service_name": "tally"})
     app = TallyApplication(env=store_environment(settings))
-    changes = StoreChanges.of(app, 0.05, idle_seconds=60.0, file_writes=file_writes)
+    # The backstop and the safety net a minute away: only the word of a write (or the tick) wakes it.
+    changes = StoreChanges.of(app, 0.05, idle_seconds=60.0, backstop=60.0, file_writes=file_writes)
     stop = asyncio.Event()
     try:
         await changes.open()
