@@ -9,7 +9,8 @@ asking every `poll_seconds` adds half that interval, on average, to every hop a 
   loop, no thread). On Linux it is asked when the kernel says a file of the store was written (inotify
   on the store's file, its WAL and its journal; then every `tick` until the commit shows, as its
   last file write precedes it), and every `backstop` (0.25 s) in case a signal is missed; elsewhere,
-  or when inotify cannot be had, every `tick` (10 ms). Asking every 10 ms was most of an idle relay's CPU (~15 ms a second on a loaded 2-core machine; docs/performance.md).
+  or when inotify cannot be had, every `tick` (10 ms). Asking every 10 ms was most of an idle
+  relay's CPU (~15 ms a second on a loaded 2-core machine; docs/performance.md).
 - A follower that says which notification it has (`wait(stop, after=...)`) is woken only when the
   store holds a later one: on a change, the notification table's largest id is read on the same
   connection (`MAX(rowid)`, one seek to the table's last page). A worker commits its position
