@@ -100,6 +100,7 @@ class OutboxRelay:
         bootstrap_servers: str,
         batch_size: int = 500,
         poll_seconds: float = 0.05,
+        idle_seconds: float = 1.0,
         signer: ServiceSigner | None = None,
         keys: ServiceSigningKeys | None = None,
     ) -> None:
@@ -109,6 +110,7 @@ class OutboxRelay:
         self.bootstrap_servers = bootstrap_servers
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.idle_seconds = idle_seconds  # an idle relay reads its store at least this often (a safety net)
         # The service's own key signs every record it publishes (shared/signing.py), its position too;
         # `keys` (every service's public keys) tells which position records are its own on start-up.
         self.signer = signer
@@ -143,7 +145,7 @@ class OutboxRelay:
         }
 
     async def start(self) -> None:
-        self._changes = StoreChanges.of(self.app, self.poll_seconds)
+        self._changes = StoreChanges.of(self.app, self.poll_seconds, idle_seconds=self.idle_seconds)
         await self._changes.open()  # before the first read: no commit after it goes unnoticed
         instance = await asyncio.to_thread(self.app.store_instance)
         self._position_key = f"{self.service}/{instance}".encode()
@@ -188,9 +190,10 @@ class OutboxRelay:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), min(0.2 * 2**failures, 10.0))
                     await self.restart()
-                if published == 0:  # nothing new: wait until the store changes (or poll_seconds)
+                if published == 0:  # nothing new: wait until the store holds more (or poll_seconds)
                     assert self._changes is not None
-                    await self._changes.wait(stop)
+                    # Not woken by commits that add no notification (the worker's positions)
+                    await self._changes.wait(stop, after=self.progress.position or 0)
         finally:
             await self.stop()
 

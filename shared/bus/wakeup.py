@@ -6,10 +6,19 @@ asking every `poll_seconds` adds half that interval, on average, to every hop a 
 
 - SQLite: a connection can tell almost for free whether any other connection committed since it last
   asked: `PRAGMA data_version` (read from the WAL index in shared memory; microseconds, on the event
-  loop, no thread). It is asked every `tick` (10 ms); the follower is woken only when it changed.
+  loop, no thread). On Linux it is asked when the kernel says a file of the store was written (inotify
+  on the store's file, its WAL and its journal; then every `tick` until the commit shows, as its
+  last file write precedes it), and every `backstop` (0.25 s) in case a signal is missed; elsewhere,
+  or when inotify cannot be had, every `tick` (10 ms). Asking every 10 ms was most of an idle
+  relay's CPU (~15 ms a second on a loaded 2-core machine; docs/performance.md).
+- A follower that says which notification it has (`wait(stop, after=...)`) is woken only when the
+  store holds a later one: on a change, the notification table's largest id is read on the same
+  connection (`MAX(rowid)`, one seek to the table's last page). A worker commits its position
+  (a tracking record, no event) at every fetch; each such commit woke the relay for a read, through a
+  thread, that found nothing (~0.5 ms of CPU each).
 - PostgreSQL: the event-sourcing library's recorder sends `NOTIFY <its events table>` in every insert
-  transaction (delivered at commit). A connection of its own `LISTEN`s there; a notification wakes the
-  follower.
+  transaction that inserts events (delivered at commit; a position-only commit sends none). A
+  connection of its own `LISTEN`s there; a notification wakes the follower.
 
 Either way the follower is woken after `idle_seconds` at the latest (a safety net; nothing is known to
 need it), and where neither applies (the in-memory store, a failed connection) it waits `poll_seconds`,
@@ -23,11 +32,94 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
+import os
 import sqlite3
+import struct
+import sys
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+_IN_MODIFY, _IN_MOVED_TO, _IN_CREATE, _IN_IGNORED = 0x2, 0x80, 0x100, 0x8000
+_EVENT_HEAD = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
+_STORE_FILES = (b"", b"-wal", b"-journal")  # what a commit writes: the WAL, or the journal and the file
+
+
+class FileWrites:
+    """Linux's inotify on an SQLite store's files (the file, its `-wal`, its `-journal`): `changed` is
+    set on each write. The folder is watched only for those files' creation (a WAL or a journal made
+    later), so the other stores of a shared folder wake nothing. None where inotify cannot be had."""
+
+    def __init__(self, libc: Any, fd: int, path: str) -> None:
+        self._libc = libc
+        self._fd = fd
+        self._folder = os.path.dirname(os.path.abspath(path)).encode()
+        self._name = os.path.basename(path).encode()
+        self._files: set[int] = set()  # the watch descriptors of the store's files
+        self._folder_watch = self._add_watch(self._folder, _IN_CREATE | _IN_MOVED_TO)
+        if self._folder_watch < 0:
+            raise OSError(ctypes.get_errno(), "inotify_add_watch")
+        for suffix in _STORE_FILES:  # after the folder's watch: a file made meanwhile is reported
+            self._watch_file(self._name + suffix)
+        self.changed = asyncio.Event()
+        asyncio.get_running_loop().add_reader(fd, self._read)
+
+    @classmethod
+    def watch(cls, path: str) -> FileWrites | None:
+        if not sys.platform.startswith("linux") or path.startswith("file:"):
+            return None
+        fd = -1
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+            if fd < 0:
+                raise OSError(ctypes.get_errno(), "inotify_init1")
+            return cls(libc, fd, path)
+        except (OSError, AttributeError) as error:
+            if fd >= 0:
+                os.close(fd)
+            log.info("no inotify on %s (%s): its version is asked every tick", path, error)
+            return None
+
+    def _add_watch(self, path: bytes, mask: int) -> int:
+        return int(self._libc.inotify_add_watch(self._fd, path, mask))
+
+    def _watch_file(self, name: bytes) -> None:
+        watch = self._add_watch(os.path.join(self._folder, name), _IN_MODIFY)
+        if watch >= 0:  # absent for now: its creation is reported by the folder's watch
+            self._files.add(watch)
+
+    def _read(self) -> None:
+        try:
+            data = os.read(self._fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            self.close()  # the backstop goes on
+            return
+        at = 0
+        while at + _EVENT_HEAD.size <= len(data):
+            watch, mask, _, length = _EVENT_HEAD.unpack_from(data, at)
+            name = data[at + _EVENT_HEAD.size : at + _EVENT_HEAD.size + length].rstrip(b"\0")
+            at += _EVENT_HEAD.size + length
+            if watch == self._folder_watch:
+                if name in {self._name + suffix for suffix in _STORE_FILES}:
+                    self._watch_file(name)
+                    self.changed.set()
+            elif mask & _IN_IGNORED:  # the file went (a journal deleted at commit)
+                self._files.discard(watch)
+            elif watch in self._files:
+                self.changed.set()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+        self.changed.set()  # a waiter does not sleep on a signal that will not come
 
 
 class StoreChanges:
@@ -37,19 +129,31 @@ class StoreChanges:
         *,
         poll_seconds: float,
         tick: float = 0.01,
+        backstop: float = 0.25,
+        settle: float = 0.1,
         idle_seconds: float = 1.0,
         postgres: tuple[dict[str, Any], str] | None = None,
+        notifications_table: str | None = None,
+        file_writes: bool = True,
     ) -> None:
-        """`postgres`: the connection's keyword arguments and the channel to listen on."""
+        """`postgres`: the connection's keyword arguments and the channel to listen on.
+        `notifications_table`: the SQLite table whose rowid is the notification id (for `wait(after=)`).
+        `file_writes`: whether to wait for the kernel's word of a write (Linux) rather than tick."""
         self.poll_seconds = poll_seconds
         self.tick = tick
+        self.backstop = max(backstop, tick)
+        self.settle = settle
         self.idle_seconds = max(idle_seconds, poll_seconds)
         self._sqlite_file = sqlite_file
         self._postgres = postgres
+        self._table = notifications_table
+        self._use_file_writes = file_writes
         self._connection: sqlite3.Connection | None = None
+        self._writes: FileWrites | None = None
         self._listener: Any = None  # psycopg.AsyncConnection, LISTENing
         self._seen: int | None = None
         self.wakes = 0  # returns on a change (for tests and curiosity)
+        self.passed_over = 0  # changes that added no notification after `after` (not returned on)
 
     @classmethod
     def of(cls, app: Any, poll_seconds: float, **kwargs: Any) -> StoreChanges:
@@ -58,7 +162,8 @@ class StoreChanges:
         pool = getattr(datastore, "pool", None)
         name = getattr(pool, "db_name", None)
         if isinstance(name, str) and name and not getattr(pool, "is_sqlite_memory_mode", True):
-            return cls(name, poll_seconds=poll_seconds, **kwargs)
+            table = getattr(app.recorder, "events_table_name", None)
+            return cls(name, poll_seconds=poll_seconds, notifications_table=table, **kwargs)
         channel = getattr(app.recorder, "channel_name", None)
         connect = getattr(pool, "kwargs", None)
         if isinstance(channel, str) and isinstance(connect, dict) and isinstance(connect.get("password"), str):
@@ -69,13 +174,15 @@ class StoreChanges:
     async def open(self) -> None:
         if self._sqlite_file is not None and self._connection is None:
             try:
+                # Watched before the version is first noted: no write after that goes unheard.
+                self._writes = FileWrites.watch(self._sqlite_file) if self._use_file_writes else None
                 self._connection = sqlite3.connect(self._sqlite_file, uri=True, check_same_thread=False, timeout=0.1)
                 self._seen = self._version()
             except sqlite3.Error as error:  # no watch: poll as before
                 log.warning(
                     "no change watch on %s (%s); polling every %s s", self._sqlite_file, error, self.poll_seconds
                 )
-                self._connection = None
+                self.close()
         if self._postgres is not None and self._listener is None:
             import psycopg
             from psycopg import sql
@@ -99,9 +206,36 @@ class StoreChanges:
         except sqlite3.Error:
             return None  # busy for a moment: counts as a change (one read too many)
 
-    async def wait(self, stop: asyncio.Event) -> None:
-        """Return once the store may hold something new: a commit since the last return (watched), or
-        `poll_seconds` passed (not watched); at the latest after `idle_seconds`; at once on `stop`."""
+    def _last_notification(self) -> int | None:
+        """The store's largest notification id, or None when it cannot be told (then: a change)."""
+        assert self._connection is not None and self._table is not None
+        try:
+            table = self._table.replace('"', '""')
+            row = self._connection.execute(f'SELECT MAX(rowid) FROM "{table}"').fetchone()
+        except sqlite3.Error:
+            return None
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _news(self, after: int | None) -> bool | None:
+        """True: the store changed since the last return and (given `after`) holds a notification later
+        than it. False: it changed, with nothing to read. None: unchanged. The version is noted either
+        way: a later commit changes it again."""
+        version = self._version()
+        if version is not None and version == self._seen:
+            return None
+        self._seen = version
+        if after is None or self._table is None or version is None:
+            return True
+        last = self._last_notification()
+        if last is None or last > after:
+            return True
+        self.passed_over += 1  # a position-only commit, say: nothing to read
+        return False
+
+    async def wait(self, stop: asyncio.Event, after: int | None = None) -> None:
+        """Return once the store may hold something new: a commit since the last return (watched) —
+        given `after`, one that left a notification later than `after` — or `poll_seconds` passed (not
+        watched); at the latest after `idle_seconds`; at once on `stop`."""
         if self._listener is not None:
             await self._wait_notified(stop)
             return
@@ -111,13 +245,31 @@ class StoreChanges:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.idle_seconds
+        # A commit's last file write comes just before it is visible (the WAL index, in shared memory,
+        # is updated after it, and tells inotify nothing): after a word of a write the version is asked
+        # every tick until it changed, for `settle` at most, and once more a tick after (a second commit
+        # may be under way: it wrote before the first was seen).
+        settling_until = 0.0
         while not stop.is_set() and loop.time() < deadline:
-            version = self._version()
-            if version is None or version != self._seen:
-                self._seen = version
+            writes = self._writes
+            if writes is not None:
+                writes.changed.clear()  # before the version is asked: a write after it sets it again
+            news = self._news(after)
+            if news:
                 self.wakes += 1
                 return
-            await asyncio.sleep(self.tick)  # cheaper than a task waiting on `stop` each tick
+            if news is False:
+                settling_until = min(settling_until, loop.time() + self.tick)
+            if writes is None or loop.time() < settling_until:
+                await asyncio.sleep(self.tick)  # cheaper than a task waiting on `stop` each tick
+                continue
+            # `stop` is looked at every backstop; a missed signal costs at most one backstop
+            timeout = min(self.backstop, max(0.0, deadline - loop.time()))
+            try:
+                await asyncio.wait_for(writes.changed.wait(), timeout)
+            except TimeoutError:
+                continue
+            settling_until = loop.time() + self.settle
 
     async def _wait_notified(self, stop: asyncio.Event) -> None:
         import psycopg
@@ -145,6 +297,9 @@ class StoreChanges:
         await self._close_listener()
 
     def close(self) -> None:
+        if self._writes is not None:
+            self._writes.close()
+            self._writes = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None

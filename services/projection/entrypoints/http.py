@@ -511,7 +511,10 @@ def create_app(
             nonlocal position
             request.app.state.open_streams += 1
             # Woken when the store changes (SQLite: within ~10 ms), at the latest every poll interval.
-            store = StoreChanges.of(projection, settings.index_poll_seconds, idle_seconds=settings.index_poll_seconds)
+            # Ticking, not inotify: a stream each would spend the user's inotify instances (128 by default).
+            store = StoreChanges.of(
+                projection, settings.index_poll_seconds, idle_seconds=settings.index_poll_seconds, file_writes=False
+            )
             try:
                 await store.open()
                 yield ": projection changes\n\n"
