@@ -32,93 +32,82 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import sqlite3
-import struct
 import sys
 from typing import Any
 
+from inotify_simple import INotify
+from inotify_simple import flags as inotify_flags
+
 log = logging.getLogger(__name__)
 
-_IN_MODIFY, _IN_MOVED_TO, _IN_CREATE, _IN_IGNORED = 0x2, 0x80, 0x100, 0x8000
-_EVENT_HEAD = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
-_STORE_FILES = (b"", b"-wal", b"-journal")  # what a commit writes: the WAL, or the journal and the file
+_STORE_FILES = ("", "-wal", "-journal")  # what a commit writes: the WAL, or the journal and the file
 
 
 class FileWrites:
-    """Linux's inotify on an SQLite store's files (the file, its `-wal`, its `-journal`): `changed` is
-    set on each write. The folder is watched only for those files' creation (a WAL or a journal made
-    later), so the other stores of a shared folder wake nothing. None where inotify cannot be had."""
+    """Linux's inotify on an SQLite store's files (the file, its `-wal`, its `-journal`; inotify_simple,
+    the kernel's calls as they are): `changed` is set on each write. The folder is watched only for those
+    files' creation (a WAL or a journal made later), so the other stores of a shared folder wake nothing.
+    None where inotify cannot be had."""
 
-    def __init__(self, libc: Any, fd: int, path: str) -> None:
-        self._libc = libc
-        self._fd = fd
-        self._folder = os.path.dirname(os.path.abspath(path)).encode()
-        self._name = os.path.basename(path).encode()
+    def __init__(self, inotify: INotify, path: str) -> None:
+        self._inotify: INotify | None = inotify
+        self._folder = os.path.dirname(os.path.abspath(path))
+        self._name = os.path.basename(path)
         self._files: set[int] = set()  # the watch descriptors of the store's files
-        self._folder_watch = self._add_watch(self._folder, _IN_CREATE | _IN_MOVED_TO)
-        if self._folder_watch < 0:
-            raise OSError(ctypes.get_errno(), "inotify_add_watch")
+        self._folder_watch = inotify.add_watch(self._folder, inotify_flags.CREATE | inotify_flags.MOVED_TO)
         for suffix in _STORE_FILES:  # after the folder's watch: a file made meanwhile is reported
             self._watch_file(self._name + suffix)
         self.changed = asyncio.Event()
-        asyncio.get_running_loop().add_reader(fd, self._read)
+        asyncio.get_running_loop().add_reader(inotify.fileno(), self._read)
 
     @classmethod
     def watch(cls, path: str) -> FileWrites | None:
         if not sys.platform.startswith("linux") or path.startswith("file:"):
             return None
-        fd = -1
+        inotify = None
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-            if fd < 0:
-                raise OSError(ctypes.get_errno(), "inotify_init1")
-            return cls(libc, fd, path)
-        except (OSError, AttributeError) as error:
-            if fd >= 0:
-                os.close(fd)
+            inotify = INotify(nonblocking=True)
+            return cls(inotify, path)
+        except (OSError, AttributeError) as error:  # no inotify here, or no watch to be had
+            if inotify is not None:
+                inotify.close()
             log.info("no inotify on %s (%s): its version is asked every tick", path, error)
             return None
 
-    def _add_watch(self, path: bytes, mask: int) -> int:
-        return int(self._libc.inotify_add_watch(self._fd, path, mask))
-
-    def _watch_file(self, name: bytes) -> None:
-        watch = self._add_watch(os.path.join(self._folder, name), _IN_MODIFY)
-        if watch >= 0:  # absent for now: its creation is reported by the folder's watch
-            self._files.add(watch)
+    def _watch_file(self, name: str) -> None:
+        assert self._inotify is not None
+        with contextlib.suppress(OSError):  # absent for now: its creation is reported by the folder's watch
+            self._files.add(self._inotify.add_watch(os.path.join(self._folder, name), inotify_flags.MODIFY))
 
     def _read(self) -> None:
+        if self._inotify is None:
+            return
         try:
-            data = os.read(self._fd, 65536)
+            events = self._inotify.read(timeout=0)
         except BlockingIOError:
             return
         except OSError:
             self.close()  # the backstop goes on
             return
-        at = 0
-        while at + _EVENT_HEAD.size <= len(data):
-            watch, mask, _, length = _EVENT_HEAD.unpack_from(data, at)
-            name = data[at + _EVENT_HEAD.size : at + _EVENT_HEAD.size + length].rstrip(b"\0")
-            at += _EVENT_HEAD.size + length
-            if watch == self._folder_watch:
-                if name in {self._name + suffix for suffix in _STORE_FILES}:
-                    self._watch_file(name)
+        for event in events:
+            if event.wd == self._folder_watch:
+                if event.name in {self._name + suffix for suffix in _STORE_FILES}:
+                    self._watch_file(event.name)
                     self.changed.set()
-            elif mask & _IN_IGNORED:  # the file went (a journal deleted at commit)
-                self._files.discard(watch)
-            elif watch in self._files:
+            elif event.mask & inotify_flags.IGNORED:  # the file went (a journal deleted at commit)
+                self._files.discard(event.wd)
+            elif event.wd in self._files:
                 self.changed.set()
 
     def close(self) -> None:
-        if self._fd >= 0:
+        if self._inotify is not None:
             with contextlib.suppress(Exception):
-                asyncio.get_running_loop().remove_reader(self._fd)
-            os.close(self._fd)
-            self._fd = -1
+                asyncio.get_running_loop().remove_reader(self._inotify.fileno())
+            self._inotify.close()
+            self._inotify = None
         self.changed.set()  # a waiter does not sleep on a signal that will not come
 
 
