@@ -10,16 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
-from tests.desk.system import serve
+from tests.desk.support import desk_keys, served_desk
 from tests.desk.test_pages import CID
 from tests.desk.test_time_waiver_hotline_forms import NOW, MoreStand
-from tests.support import write_keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TITLES = {
@@ -50,20 +45,11 @@ def shown(driver: Any, testid: str) -> str:
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, MoreStand, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("desk-more-forms")
-    keys = write_keys(folder / "keys.json")
+    keys = desk_keys(folder)
     stand = MoreStand(keys)
-    settings = DeskSettings(
-        keys_file=folder / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
     # the stand's clocks are fixed in time: the desk offers more time only on a clock still running at NOW
-    app = create_app(settings, Services(settings, transport=httpx.MockTransport(stand)), clock=lambda: NOW)
-    served = serve(app, "desk")
-    try:
-        yield served.url, stand, keys
-    finally:
-        served.server.should_exit = True
-        served.thread.join(timeout=15)
+    with served_desk(folder, keys, stand, clock=lambda: NOW) as url:
+        yield url, stand, keys
 
 
 def sign_in(driver: Any, url: str, key: str, lang: str, lands: str = "/queue") -> None:

@@ -14,15 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
-from tests.desk.system import serve
+from tests.desk.support import desk_keys, served_desk
 from tests.desk.test_browser_more_forms import by, shown, sign_in
 from tests.desk.test_pages_as_services_answer import CID
 from tests.desk.test_refused_forms_keep_what_was_typed import NOT_A_SEVERITY
 from tests.desk.test_timeline_notifications import STARTED, TIMELINE, WithNotifications
-from tests.support import write_keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WARNING = {
@@ -45,17 +41,9 @@ class Stand(WithNotifications):
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("desk-timeline")
-    keys = write_keys(folder / "keys.json")
-    settings = DeskSettings(
-        keys_file=folder / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    served = serve(create_app(settings, Services(settings, transport=httpx.MockTransport(Stand()))), "desk")
-    try:
-        yield served.url, keys
-    finally:
-        served.server.should_exit = True
-        served.thread.join(timeout=15)
+    keys = desk_keys(folder)
+    with served_desk(folder, keys, Stand()) as url:
+        yield url, keys
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-Hans"])

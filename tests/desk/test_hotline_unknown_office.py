@@ -14,10 +14,7 @@ from fastapi.testclient import TestClient
 
 from services.desk.adapters.i18n import load_translations
 from services.desk.adapters.problems import explain
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
-from tests.support import write_keys
+from tests.desk.support import desk_client, desk_keys
 
 from .test_pages import Stand, csrf
 
@@ -43,13 +40,9 @@ class DirectoryStand(Stand):
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, DirectoryStand, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
+    keys = desk_keys(tmp_path)
     stand = DirectoryStand(keys)
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(stand)))) as client:
+    with desk_client(tmp_path, keys, stand) as client:
         yield client, stand, keys
 
 

@@ -16,11 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
+from tests.desk.support import desk_client, desk_keys
 from tests.desk.test_pages import Stand, csrf, sign_in
-from tests.support import write_keys
 
 NOW = datetime(2026, 11, 30, 13, 43, tzinfo=UTC)  # 13:43 in London, 21:43 in Hong Kong
 
@@ -41,14 +38,9 @@ class LondonStand(Stand):
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, LondonStand, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
+    keys = desk_keys(tmp_path)
     stand = LondonStand(keys)
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    app = create_app(settings, Services(settings, transport=httpx.MockTransport(stand)), clock=lambda: NOW)
-    with TestClient(app) as client:
+    with desk_client(tmp_path, keys, stand, clock=lambda: NOW) as client:
         yield client, stand, keys
 
 

@@ -15,11 +15,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
 from shared.status_link import status_token
-from tests.support import write_keys
+from tests.desk.support import desk_client, desk_keys
 
 CID = uuid4()
 OTHER = uuid4()
@@ -86,14 +83,9 @@ class Stand:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, Stand, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
+    keys = desk_keys(tmp_path)
     stand = Stand(keys)
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    app = create_app(settings, Services(settings, transport=httpx.MockTransport(stand)))
-    with TestClient(app) as client:
+    with desk_client(tmp_path, keys, stand) as client:
         yield client, stand, keys
 
 
@@ -226,12 +218,10 @@ def test_an_access_token_from_the_issuer_signs_in_and_is_what_the_services_recei
             return httpx.Response(200, json={"total": 0, "limit": 500, "offset": 0, "items": []})
         return httpx.Response(404, json={"detail": "no such complaint"})
 
-    settings = DeskSettings(
-        keys_file=tmp_path / "none.json", oidc_issuer=dev_issuer.issuer,
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
     token = dev_issuer.sign_in("kln-east/leader")
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(services)))) as client:
+    with desk_client(
+        tmp_path, {}, services, status_reader=False, keys_file=tmp_path / "none.json", oidc_issuer=dev_issuer.issuer
+    ) as client:
         assert 'data-testid="token"' in client.get("/sign-in").text
         refused = client.post("/sign-in", data={"token": token[:-4] + "AAAA", "next": "/queue"})
         assert refused.url.path == "/sign-in" and refused.url.params["problem"] == "token-refused"

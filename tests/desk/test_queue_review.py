@@ -16,11 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
 from shared.contracts.review import ReviewFlag, ReviewKind
-from tests.support import write_keys
+from tests.desk.support import desk_client, desk_keys
 
 FLAGGED, CONFIRMED, PLAIN, TYPED = str(uuid4()), str(uuid4()), str(uuid4()), str(uuid4())
 # A flag as triage may word it one day: the desk says it from its fields, whatever its sentence.
@@ -75,13 +72,9 @@ class Stand:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, Stand, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
+    keys = desk_keys(tmp_path)
     stand = Stand()
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(stand)))) as client:
+    with desk_client(tmp_path, keys, stand) as client:
         yield client, stand, keys
 
 

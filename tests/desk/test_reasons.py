@@ -20,14 +20,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.desk.adapters.i18n import load_translations
-from services.desk.adapters.services import Services
 from services.desk.domain.reasons import Said, event_reason, quoted, review_flag, review_reason, triage_reason
-from services.desk.entrypoints.http import create_app
 from services.desk.entrypoints.pages import say
-from services.desk.settings import DeskSettings
 from services.triage.domain import review as triage_review
 from shared.contracts.review import ReviewFlag, ReviewKind
-from tests.support import write_keys
+from tests.desk.support import desk_client, desk_keys
 from tests.triage.reading_support import judged
 
 GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "contracts" / "golden"
@@ -263,12 +260,8 @@ def stand_in(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(stand_in)))) as test_client:
+    keys = desk_keys(tmp_path)
+    with desk_client(tmp_path, keys, stand_in) as test_client:
         yield test_client, keys
 
 

@@ -18,11 +18,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
+from tests.desk.support import desk_client, desk_keys
 from tests.desk.test_pages_as_services_answer import Services_, plain, signed_in
-from tests.support import write_keys
 
 
 class Intake(Services_):
@@ -45,12 +42,8 @@ class Intake(Services_):
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(Intake())))) as client:
+    keys = desk_keys(tmp_path)
+    with desk_client(tmp_path, keys, Intake()) as client:
         yield client, keys
 
 
@@ -124,13 +117,8 @@ def test_a_service_that_cannot_answer_is_named_in_the_page_s_words(tmp_path: Pat
     """Found on the walk: 'Not available now: handling' on a Chinese page, the service's English name."""
     from tests.desk.test_pages_as_services_answer import CID
 
-    keys = write_keys(tmp_path / "keys.json")
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    services = Services(settings, transport=httpx.MockTransport(HandlingDown()))
-    with TestClient(create_app(settings, services)) as client:
+    keys = desk_keys(tmp_path)
+    with desk_client(tmp_path, keys, HandlingDown()) as client:
         signed_in(client, keys["hk-central/supervisor"], "zh-Hant")
         page = client.get(f"/complaints/{CID}").text
     said = plain(re.search(r'data-testid="unavailable">(.*?)</p>', page, re.S)[1])  # type: ignore[index]

@@ -15,11 +15,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
+from tests.desk.support import desk_client, desk_keys
 from tests.desk.test_pages_as_services_answer import CASE, CID, Services_, plain, signed_in
-from tests.support import write_keys
 
 REASON = 'Two residents were trapped for 40 minutes <and> the "alarm" went unanswered.'
 # What triage answers to a value that is none of the aspect's (its 422, as the desk receives it)
@@ -57,13 +54,9 @@ class Refusing(Services_):
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, Refusing, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
+    keys = desk_keys(tmp_path)
     stand = Refusing()
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(stand)))) as client:
+    with desk_client(tmp_path, keys, stand) as client:
         yield client, stand, keys
 
 

@@ -14,12 +14,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
 from services.desk.domain.roles import Page, destination, landing, pages, usable
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
 from shared.web import GROUP_ROLES
-from tests.support import write_keys
+from tests.desk.support import desk_client, desk_keys
 
 PERSON = uuid4()
 KNOWN = {"name": "Wong Mei Ling", "contact": "+852 9876 5432", "unit_address": "Flat 7C, Block 1"}
@@ -63,14 +60,9 @@ class Intake:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, Intake, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
+    keys = desk_keys(tmp_path)
     intake = Intake(keys)
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json",
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    app = create_app(settings, Services(settings, transport=httpx.MockTransport(intake)))
-    with TestClient(app) as client:
+    with desk_client(tmp_path, keys, intake, status_reader=False) as client:
         yield client, intake, keys
 
 
@@ -215,12 +207,10 @@ def test_the_group_s_privacy_user_signs_in_with_a_token_lands_on_privacy_and_int
             return httpx.Response(200, json={"person_id": str(PERSON), "total": 0, "items": []})
         return httpx.Response(200, json={"person_id": str(PERSON)})
 
-    settings = DeskSettings(
-        keys_file=tmp_path / "none.json", oidc_issuer=dev_issuer.issuer,
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
     token = dev_issuer.sign_in("group/privacy")
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(intake)))) as client:
+    with desk_client(
+        tmp_path, {}, intake, status_reader=False, keys_file=tmp_path / "none.json", oidc_issuer=dev_issuer.issuer
+    ) as client:
         signed = client.post("/sign-in", data={"token": token, "next": "/queue"})
         assert signed.url.path == "/privacy" and nav(signed.text) == ["privacy"]
         found = client.post("/privacy/lookup", data={**KNOWN, "csrf": csrf(signed.text)})

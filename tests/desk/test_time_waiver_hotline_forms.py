@@ -15,11 +15,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
+from tests.desk.support import desk_client, desk_keys
 from tests.desk.test_pages import CID, Stand, csrf, sign_in
-from tests.support import write_keys
 
 CLOCKS = {
     "complaint_id": str(CID), "office_id": "hk-central", "severity": "minor", "regrade_requested": False,
@@ -61,14 +58,9 @@ class MoreStand(Stand):
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, MoreStand, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
+    keys = desk_keys(tmp_path)
     stand = MoreStand(keys)
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    app = create_app(settings, Services(settings, transport=httpx.MockTransport(stand)), clock=lambda: NOW)
-    with TestClient(app) as client:
+    with desk_client(tmp_path, keys, stand, clock=lambda: NOW) as client:
         yield client, stand, keys
 
 

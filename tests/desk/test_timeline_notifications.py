@@ -21,11 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.desk.adapters.i18n import when
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
+from tests.desk.support import desk_client, desk_keys
 from tests.desk.test_pages_as_services_answer import CID, HISTORY, SLA, Services_, plain, signed_in
-from tests.support import write_keys
 
 STARTED, WARNED, TRIAGED = str(uuid4()), str(uuid4()), str(uuid4())
 NOTICE = "complaints.notifications.NotificationRequested"
@@ -103,13 +100,8 @@ class WithNotifications(Services_):
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    services = Services(settings, transport=httpx.MockTransport(WithNotifications()))
-    with TestClient(create_app(settings, services)) as client:
+    keys = desk_keys(tmp_path)
+    with desk_client(tmp_path, keys, WithNotifications()) as client:
         yield client, keys
 
 

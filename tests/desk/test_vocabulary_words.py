@@ -15,15 +15,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.desk.adapters.services import Services
-from services.desk.entrypoints.http import create_app
-from services.desk.settings import DeskSettings
 from services.projection.reports.labels import words as report_words
 from shared.contracts import labels
 from shared.contracts.common import BusinessArea, CommunicationKind, ContentCategory, Nature, Severity, Validity
 from shared.contracts.sla import ClockKind
+from tests.desk.support import desk_client, desk_keys
 from tests.desk.test_pages_as_services_answer import CID, Services_, plain, signed_in
-from tests.support import write_keys
 
 ROW = {"complaint_id": str(CID), "office_id": "hk-central", "sequence_number": 4, "office_reference": "W-1",
        "state": "routed", "severity": "minor", "validity": "valid", "business_area": "electromechanical",
@@ -42,12 +39,8 @@ class WithARow(Services_):
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    keys = write_keys(tmp_path / "keys.json")
-    settings = DeskSettings(
-        keys_file=tmp_path / "keys.json", status_reader_key=keys["group/dashboard"],
-        **{f"{s}_url": f"http://{s}" for s in ("intake", "triage", "handling", "sla", "followup", "projection")},
-    )  # fmt: skip
-    with TestClient(create_app(settings, Services(settings, transport=httpx.MockTransport(WithARow())))) as client:
+    keys = desk_keys(tmp_path)
+    with desk_client(tmp_path, keys, WithARow()) as client:
         yield client, keys
 
 
