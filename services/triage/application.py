@@ -25,6 +25,7 @@ from .domain.engine import judge
 from .domain.errors import DecisionNotFound
 from .domain.identity import CONFIRMING, Evidence, IdentityKey, identity_keys
 from .domain.incident_place import incident_place
+from .domain.incident_record import incident_of
 from .domain.incidents import IncidentWindow
 from .domain.labels import Explained
 from .domain.reading_model import ReadingModel
@@ -53,6 +54,8 @@ class DecisionView:
     decision: dict[str, Any]
     confirmations: list[dict[str, Any]]
     overrides: list[dict[str, Any]]
+    # The mass incident it belongs to, with every member (from the window's whole log), or None.
+    incident: dict[str, Any] | None = None
 
 
 class TriageApplication(ServiceApplication):
@@ -415,7 +418,17 @@ class TriageApplication(ServiceApplication):
             else triage.decision.model_dump(mode="json", exclude={"complainant_key", "complainant_keys"}),
             confirmations=list(triage.confirmations),
             overrides=list(triage.overrides),
+            incident=self.incident(triage),
         )
+
+    def incident(self, triage: Triage) -> dict[str, Any] | None:
+        """The mass incident the complaint belongs to, every member with its office, read from its
+        place's window's log (the window's state forgets incidents too old to grow)."""
+        if "major.mass-incident" not in triage.criteria or triage.decision is None:
+            return None
+        key = triage.decision.incident_key
+        found = incident_of(str(triage.complaint_id), key, self.events.get(IncidentWindow.create_id(key)))
+        return None if found is None else found.as_dict()
 
 
 # Pure and costly (keyed hashes): the batch's prefetch and its handling compute the same keys.

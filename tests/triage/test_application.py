@@ -524,3 +524,37 @@ def test_the_rules_version_names_the_reading_model(store_settings: dict[str, Any
         assert decision.rules_version == on.current_rules().version
     finally:
         on.close()
+
+
+def test_each_member_s_decision_lists_every_complaint_of_its_incident_and_another_block_s_is_in_none(
+    triage,
+) -> None:
+    wave = outage_wave(6, "Listed")
+    late = registered(OUTAGE, address="Flat 9, Block 5, Listed Court", at=T0 + timedelta(minutes=55))
+    elsewhere = registered(OUTAGE, address="Flat 2, Block 8, Listed Court", at=T0 + timedelta(minutes=20))
+    for complaint in [*wave, late, elsewhere]:
+        feed(triage, complaint)
+    [cluster] = of_type(published(triage), IncidentClusterDetected)
+    members = [*wave, late]
+
+    for member in members:
+        incident = triage.decision(None, member.complaint_id).incident
+        assert incident is not None, member.complaint_id
+        assert incident["cluster_id"] == str(cluster.payload.cluster_id)
+        assert incident["incident_key"] == "listed court/block 5|water"
+        # every member, its office, by received time (the late one last)
+        assert [m["complaint_id"] for m in incident["members"]] == [str(c.complaint_id) for c in members]
+        assert [m["office_id"] for m in incident["members"]] == [c.office_id for c in members]
+    assert triage.decision(None, elsewhere.complaint_id).incident is None
+
+
+def test_an_incident_s_members_are_still_listed_after_its_window_forgot_it(triage) -> None:
+    wave = outage_wave(6, "Forgotten")
+    for complaint in wave:
+        feed(triage, complaint)
+    # days later, at the same place and facility: the window forgets the old members and incident
+    feed(triage, registered(OUTAGE, address="Flat 1, Block 5, Forgotten Court", at=T0 + timedelta(days=9)))
+
+    incident = triage.decision(None, wave[2].complaint_id).incident
+    assert incident is not None
+    assert [m["complaint_id"] for m in incident["members"]] == [str(c.complaint_id) for c in wave]

@@ -73,6 +73,11 @@ class DecisionOut(BaseModel):
     decision: dict[str, Any]
     confirmations: list[dict[str, Any]]
     overrides: list[dict[str, Any]]
+    incident: dict[str, Any] | None = Field(
+        default=None,
+        description="The mass incident it belongs to: cluster_id, incident_key (place|facility), window_start, "
+        "and every member (complaint_id, office_id, received_at) by received time; null when in none.",
+    )
 
 
 class Decided(BaseModel):
