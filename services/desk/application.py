@@ -37,6 +37,7 @@ QUEUE_STATES = ("open", "registered", "triaged", "routed", "in-handling", "reope
 CONCURRENCY = 8  # histories read at once for a queue or a search
 RULES_TTL = 60.0  # seconds the desk keeps routing's departments (the hand-over form's suggestions)
 EARLIER_SHOWN = 10  # the complainant's earlier complaints named by reference on a complaint's page
+INCIDENT_SHOWN = 50  # the other complaints of its mass incident named by reference (the rest by office and time)
 
 
 class NotFound(LookupError):
@@ -71,6 +72,9 @@ class ComplaintPage:
     # The complainant's earlier complaints that triage recognised, as the person may see them (the
     # projection's facts: reference, received, state), by complaint id; one they may not see is absent.
     earlier: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The other complaints of its mass incident (triage's `incident`), as the person may see them (the
+    # projection's facts), by complaint id; another office's is absent (named by its office alone).
+    incident: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The departments routing names, for the hand-over form's suggestions (triage's rules in force).
     departments: list[str] = field(default_factory=list)
 
@@ -252,6 +256,13 @@ class DeskApplication:
         ids = [m["complaint_id"] for m in [*past.get("matches", []), *past.get("possible_matches", [])]]
         found = await asyncio.gather(*(optional("projection", f"/complaints/{i}") for i in ids[:EARLIER_SHOWN]))
         page.earlier = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(ids, found, strict=False) if h}
+        members = [
+            str(m["complaint_id"])
+            for m in ((page.triage or {}).get("incident") or {}).get("members") or []
+            if str(m["complaint_id"]) != str(complaint_id)
+        ]
+        found = await asyncio.gather(*(optional("projection", f"/complaints/{i}") for i in members[:INCIDENT_SHOWN]))
+        page.incident = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(members, found, strict=False) if h}
         page.departments = await self._departments(who, history["complaint"].get("office_id"))
         return page
 

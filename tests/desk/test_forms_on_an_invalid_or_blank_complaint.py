@@ -64,6 +64,11 @@ CONTACT = {"detail": [{"type": "contact_invalid", "loc": ["body", "complainant",
                               "phone number valid in HK (the office's region, e.g. 5123 4567), …",
                        "code": "intake.contact_invalid", "params": {"region": "HK", "accepted": "…"}}],
            "code": "request.invalid", "params": {}}  # fmt: skip
+NOT_EMAIL = {"detail": [{"type": "contact_invalid", "loc": ["body", "complainant", "contact"],
+                         "msg": "complainant.contact is not a valid e-mail address; give a phone number valid in HK "
+                                "(the office's region, e.g. 5123 4567), …",
+                         "code": "intake.contact_not_email", "params": {"region": "HK", "accepted": "…"}}],
+             "code": "request.invalid", "params": {}}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -73,6 +78,9 @@ CONTACT = {"detail": [{"type": "contact_invalid", "loc": ["body", "complainant",
         (BLANK, "en", "What happened: must be filled in"),
         (CONTACT, "zh-Hant", "既不是 HK 的有效電話號碼"),
         (CONTACT, "zh-Hans", "既不是 HK 的有效电话号码"),
+        (CONTACT, "en", "is neither a phone number valid in HK nor an e-mail address"),
+        (NOT_EMAIL, "zh-Hant", "電話或電郵: 不是有效的電郵地址"),
+        (NOT_EMAIL, "zh-Hans", "电话或电子邮件: 不是有效的电子邮件地址"),
     ],
 )
 def test_intake_s_refusals_of_a_registration_are_said_at_the_top_in_the_page_s_language(
@@ -86,8 +94,11 @@ def test_intake_s_refusals_of_a_registration_are_said_at_the_top_in_the_page_s_l
     problem = plain(re.search(r'data-testid="problem">(.*?)</p>', page.text, re.S)[1])  # type: ignore[index]
     assert words in problem, problem
     assert "blank" not in problem
-    # intake's English (its region's example) only after the page's words, in brackets for support
-    assert "neither a valid phone" not in problem.split("[")[0]
+    # what intake accepts instead, in the page's words: never intake's English sentence (found on the walk:
+    # "不是有效的電郵地址 [complainant.contact is not a valid e-mail address; give …]" on a Chinese page)
+    assert "[" not in problem and "complainant.contact" not in problem, problem
+    if lang != "en":
+        assert not re.findall(r"[A-Za-z]{3,}", problem.replace("name@example.com", "")), problem
 
 
 def hand_over_refused(desk: Any, monkeypatch: pytest.MonkeyPatch, lang: str, refused: dict[str, Any]) -> str:

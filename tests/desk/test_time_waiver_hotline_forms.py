@@ -157,3 +157,18 @@ def test_the_new_forms_speak_each_language(desk: Any, lang: str, words: list[str
     sign_in(client, keys["hk-central/manager"])
     page = client.get(f"/complaints/{CID}", params={"lang": lang}).text
     assert all(w in page for w in words), lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"), [("en", "Approve or reject"), ("zh-Hant", "批准或拒絕"), ("zh-Hans", "批准或拒绝")]
+)
+def test_a_manager_deciding_on_more_time_is_asked_to_approve_or_reject_not_for_a_triage_decision(
+    desk: Any, lang: str, label: str
+) -> None:
+    """Found on the walk: the choice was labelled "Decision" (判定項目, triage's word for an aspect it judged)."""
+    client, _, keys = desk
+    client.cookies.set("desk_lang", lang)
+    sign_in(client, keys["hk-central/manager"])
+    page = client.get(f"/complaints/{CID}").text
+    form = page[page.index('data-testid="form-extension-decision"') :].split("</details>", 1)[0]
+    assert f"<label>{label} <select name=\"approved\"" in form, form

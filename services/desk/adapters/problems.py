@@ -113,6 +113,7 @@ REASONS = {
     "bounds.occurred_too_long_before_received": N_("is too long before when it was received"),
     "bounds.too_long_ago": N_("is too long ago"),
     "time_zone_unknown": N_("is not a time zone the system knows (e.g. Asia/Hong_Kong)"),
+    # what to give instead is said beside the field, in the page's words (intake's English never shown)
     "intake.contact_not_email": N_("is not a valid e-mail address"),
     "intake.contact_invalid": N_("is neither a phone number valid in %(region)s nor an e-mail address"),
     "intake.unknown_office": N_("is not an office the directory knows: check the office id"),
@@ -134,9 +135,6 @@ REASONS = {
     "sla.calendar_too_few_hours": N_("leave too little working time: %(hours)s hours a week, at least %(needed)s"),
     "sla.too_many_holidays": N_("at most %(limit)s holidays, not %(count)s"),
 }  # fmt: skip
-# Problems whose service's words say more than the code can (intake names the contacts it accepts in the
-# office's region): said in the page's language, the service's words kept after it.
-WITH_THE_SERVICES_WORDS = {"intake.contact_not_email", "intake.contact_invalid"}
 
 # Triage's values a decision takes are codes the person types, each shown with its word in the page's language.
 DECIDED_VALUES = {
@@ -300,8 +298,7 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     code = str(problem.get("code", ""))
     coded = REASONS.get(code) or REASONS.get(kind)
     if coded:
-        reason = _(coded) % _said(problem.get("params") or ctx, _)
-        return f"{reason} [{msg}]" if code in WITH_THE_SERVICES_WORDS and msg else reason
+        return _(coded) % _said(problem.get("params") or ctx, _)
     # intake's string_blank: a required text of only spaces, as unfilled as an empty one
     if kind in ("missing", "string_blank") or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return _("must be filled in")

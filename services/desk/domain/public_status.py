@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .cycles import REOPENED
+
 # event type -> milestone key (the page's words for it come from the message catalogue)
 MILESTONES = {
     "ComplaintRegistered": "received",
@@ -36,6 +38,10 @@ class Milestone:
     key: str
     at: datetime
     detail: str | None = None  # only what the customer was told (the reply's summary is not kept here)
+    # A return visit's cycle: 0 before any reopening, n after the n-th (handling's `CaseReopened`, in
+    # the timeline's order, as the staff's timeline counts it: domain/cycles.py), so two visits of two
+    # cycles do not read the same.
+    cycle: int = 0
 
 
 def short_type(event_type: str) -> str:
@@ -44,15 +50,19 @@ def short_type(event_type: str) -> str:
 
 def milestones(history: dict[str, Any]) -> list[Milestone]:
     found: list[Milestone] = []
+    reopenings = 0
     for entry in history.get("timeline", []):
-        key = MILESTONES.get(short_type(str(entry.get("type", ""))))
+        kind = short_type(str(entry.get("type", "")))
+        key = MILESTONES.get(kind)
         if key is None:
             continue
         at = datetime.fromisoformat(str(entry["occurred_at"]))
-        detail = None
+        detail, cycle = None, 0
         if key == "visited":
             detail = str((entry.get("payload") or {}).get("outcome") or "") or None
-        found.append(Milestone(key, at, detail))
+            cycle = reopenings
+        found.append(Milestone(key, at, detail, cycle))
+        reopenings += kind == REOPENED
     return found
 
 
