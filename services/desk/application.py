@@ -262,7 +262,9 @@ class DeskApplication:
             if str(m["complaint_id"]) != str(complaint_id)
         ]
         found = await asyncio.gather(*(optional("projection", f"/complaints/{i}") for i in members[:INCIDENT_SHOWN]))
-        page.incident = {i: h["complaint"] | {"state": h.get("state")} for i, h in zip(members, found, strict=False) if h}
+        page.incident = {
+            i: h["complaint"] | {"state": h.get("state")} for i, h in zip(members, found, strict=False) if h
+        }
         page.departments = await self._departments(who, history["complaint"].get("office_id"))
         return page
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002 (the pages' Chinese punctuation)
 """Found on the walk through `make up`:
 
 - a supervisor looking at one complaint of a mass incident could not see the others: the page now lists
@@ -54,24 +55,59 @@ INCIDENT = {
         {"complaint_id": str(FAR), "office_id": "kln-east", "received_at": "2026-12-01T01:10:00+00:00"},
     ],
 }
-OVERRIDE = {"aspect": "category", "previous": "equipment/electromechanical", "value": "emergency/maintenance",
-            "by": "hk-central/supervisor", "role": "supervisor", "reason": "A burst pipe: maintenance's work.",
-            "at": "2026-12-01T02:00:00+00:00"}
-TRIAGE = {"complaint_id": str(CID), "office_id": "hk-central", "triaged": True, "severity": "major",
-          "criteria": ["important.seriously-affects", "major.mass-incident"], "confirmations": [],
-          "overrides": [OVERRIDE], "incident": INCIDENT,
-          "decision": {"validity": "valid", "nature": "effective", "content_category": "equipment",
-                       "business_area": "electromechanical", "severity": "important", "department": "engineering",
-                       "explanations": {
-                           "severity": {"reason": "important: seriously affects use: an outage ('No water')",
-                                        "rule": "severity.important.seriously-affects@v1", "caused_by": []},
-                           "category": {"reason": "content equipment; business area electromechanical ('water')",
-                                        "rule": "category.equipment.electromechanical@v1", "caused_by": []}}}}
+OVERRIDE = {
+    "aspect": "category",
+    "previous": "equipment/electromechanical",
+    "value": "emergency/maintenance",
+    "by": "hk-central/supervisor",
+    "role": "supervisor",
+    "reason": "A burst pipe: maintenance's work.",
+    "at": "2026-12-01T02:00:00+00:00",
+}
+TRIAGE = {
+    "complaint_id": str(CID),
+    "office_id": "hk-central",
+    "triaged": True,
+    "severity": "major",
+    "criteria": ["important.seriously-affects", "major.mass-incident"],
+    "confirmations": [],
+    "overrides": [OVERRIDE],
+    "incident": INCIDENT,
+    "decision": {
+        "validity": "valid",
+        "nature": "effective",
+        "content_category": "equipment",
+        "business_area": "electromechanical",
+        "severity": "important",
+        "department": "engineering",
+        "explanations": {
+            "severity": {
+                "reason": "important: seriously affects use: an outage ('No water')",
+                "rule": "severity.important.seriously-affects@v1",
+                "caused_by": [],
+            },
+            "category": {
+                "reason": "content equipment; business area electromechanical ('water')",
+                "rule": "category.equipment.electromechanical@v1",
+                "caused_by": [],
+            },
+        },
+    },
+}
 REGRADE_ID = str(uuid4())
-REGRADED = {"type": "complaints.triage.SeverityRegraded", "occurred_at": "2026-12-01T01:05:00+00:00",
-            "event_id": REGRADE_ID, "actor": {"id": "system:triage", "role": "system"}, "summary": "re-graded",
-            "payload": {"previous": "important", "severity": "major", "criterion": "major.mass-incident",
-                        "explanation": {"reason": "major: part of mass incident", "rule": "r", "caused_by": []}}}
+REGRADED = {
+    "type": "complaints.triage.SeverityRegraded",
+    "occurred_at": "2026-12-01T01:05:00+00:00",
+    "event_id": REGRADE_ID,
+    "actor": {"id": "system:triage", "role": "system"},
+    "summary": "re-graded",
+    "payload": {
+        "previous": "important",
+        "severity": "major",
+        "criterion": "major.mass-incident",
+        "explanation": {"reason": "major: part of mass incident", "rule": "r", "caused_by": []},
+    },
+}
 
 VISITED_TWICE = complaint(CID, "HK-W2", "2026-12-01T01:05:00+00:00", "closed")
 VISITED_TWICE["timeline"] += [
@@ -171,10 +207,7 @@ def test_a_supervisor_sees_every_complaint_of_the_mass_incident_on_one_of_its_pa
 def test_the_status_page_says_which_cycle_each_return_visit_was_of(desk: Any, lang: str, lines: list[str]) -> None:
     client, _, _ = desk
     page = client.get(f"/status/{status_token(CID, 'development-status-link-secret')}?lang={lang}").text
-    visits = [
-        plain(m)
-        for m in re.findall(r'data-testid="milestone" data-key="visited">(.*?)</li>', page, re.S)
-    ]
+    visits = [plain(m) for m in re.findall(r'data-testid="milestone" data-key="visited">(.*?)</li>', page, re.S)]
     for visit, line in zip(visits, lines, strict=True):
         assert visit.endswith(line), (visit, line)
     assert len(set(visits)) == 3

@@ -171,4 +171,4 @@ def test_a_manager_deciding_on_more_time_is_asked_to_approve_or_reject_not_for_a
     sign_in(client, keys["hk-central/manager"])
     page = client.get(f"/complaints/{CID}").text
     form = page[page.index('data-testid="form-extension-decision"') :].split("</details>", 1)[0]
-    assert f"<label>{label} <select name=\"approved\"" in form, form
+    assert f'<label>{label} <select name="approved"' in form, form
