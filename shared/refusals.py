@@ -247,10 +247,18 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
     "sla.too_many_holidays": ("At most `limit` holidays, not `count` (422).", ("limit", "count")),
     "followup.only_return_visit_waived": ("Only the return visit can be waived; a reply is always owed (409).",
                                           ("step",)),
-    "followup.already_waived": ("The step is waived already (409); `reason` is the waiver's.", ("step", "reason")),
+    "followup.already_waived": (
+        "The step is waived already (409); `reason` is the waiver's, `rule` the policy rule that waived it "
+        "(`followup.waive.by-person` for a person's waiver, whose reason is their own words).",
+        ("step", "reason", "rule"),
+    ),
     "followup.not_waived": ("The step is not waived (409).", ("step",)),
     "followup.return_visit_recorded": ("This result's return visit is recorded already (409).", ()),
-    "followup.return_visit_waived": ("The return visit was waived (409); `reason` is the waiver's.", ("reason",)),
+    "followup.return_visit_waived": (
+        "The return visit was waived (409); `reason` is the waiver's, `rule` the policy rule that waived it "
+        "(`followup.waive.by-person` for a person's waiver, whose reason is their own words).",
+        ("reason", "rule"),
+    ),
     "followup.case_closed": ("The case is closed (409).", ()),
     "followup.already_replied": ("The customer was replied to for this result already (409).", ()),
     "followup.no_result_to_reply": ("No result to reply with yet: handling records it first (409).", ()),

@@ -78,3 +78,23 @@ def test_a_code_the_desk_does_not_know_says_the_kind_of_refusal_and_the_services
     no_code = explain("handling", 409, "an older handling's words", None, words, "result")
     assert no_code.startswith(words("This cannot be done at this step of the complaint."))
     assert no_code.endswith("[handling 409: an older handling's words]")
+
+
+@pytest.mark.parametrize(
+    ("lang", "rule", "words"),
+    [
+        ("en", "followup.waive.return-visit.invalid@v1", "an invalid complaint is answered with a polite explanation"),
+        ("zh-Hant", "followup.waive.return-visit.invalid@v1", "無效投訴以禮貌的解釋回覆"),
+        ("zh-Hans", "followup.waive.return-visit.consultation@v1", "咨询类沟通投诉已当场回复"),
+        ("zh-Hant", "followup.waive.by-person", "Tenant moved away"),  # a person's own words, as written
+    ],
+)
+def test_a_policy_waiver_s_reason_is_said_by_its_rule_in_the_page_s_language(lang: str, rule: str, words: str) -> None:
+    """Found on the walk: after 回訪已豁免 a Chinese page gave the policy waiver's English reason."""
+    english = "Tenant moved away" if rule.endswith("by-person") else "an invalid complaint is answered with a polite"
+    said = sentence_of(
+        "followup.return_visit_waived", {"reason": english, "rule": rule}, load_translations()[lang].gettext
+    )
+    assert said is not None and words in said, said
+    if lang != "en" and not rule.endswith("by-person"):
+        assert "invalid" not in said and "polite" not in said, said

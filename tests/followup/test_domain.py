@@ -166,6 +166,22 @@ def test_invalid_complaint_gets_its_explanation_and_a_recorded_waiver() -> None:
     close(c)
 
 
+def test_a_refusal_for_a_waived_visit_names_the_waiver_s_rule_so_the_desk_says_it_in_its_words() -> None:
+    """Found on the walk: a Chinese desk page said the policy waiver's English reason; the rule is what a
+    reader translates by (a person's waiver, `followup.waive.by-person`, is their own words)."""
+    from services.followup.domain.case import FollowUpStep
+
+    c = case("invalid")
+    for step, code in (
+        (FollowUpStep.VISIT, "followup.return_visit_waived"),
+        (FollowUpStep.WAIVER, "followup.already_waived"),
+    ):
+        refusal = c.refusal_of(step)
+        assert refusal is not None and refusal.code == code
+        assert refusal.params["rule"] == "followup.waive.return-visit.invalid@v1", refusal.params
+        assert "invalid" in str(refusal.params["reason"])
+
+
 def test_a_consultation_skips_the_return_visit_only_with_a_recorded_waiver() -> None:
     c = case("valid", "communication", "consultation")
     result(c)

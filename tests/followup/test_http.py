@@ -93,7 +93,11 @@ def test_a_supervisor_waives_the_return_visit_with_why_and_can_withdraw_it(env) 
     assert client.post(url, json=body, headers=h(keys, "hk-central/supervisor")).status_code == 201
     again = client.post(url, json=body, headers=h(keys, "hk-central/supervisor"))
     assert again.status_code == 409 and again.json()["code"] == "followup.already_waived"
-    assert again.json()["params"] == {"step": "return-visit", "reason": body["reason"]}
+    assert again.json()["params"] == {
+        "step": "return-visit",
+        "reason": body["reason"],
+        "rule": "followup.waive.by-person",
+    }
     waiver = client.get(f"/complaints/{cid}", headers=h(keys, "hk-central/supervisor")).json()["waivers"]
     assert waiver["return-visit"]["by"] == "hk-central/supervisor"
     withdrawn = client.post(f"{url}/return-visit/withdrawal", json={"reason": "reached by mail after all"},

@@ -13,6 +13,7 @@ the service refused, and its answer is all that is shown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -262,11 +263,37 @@ class _Said(dict[str, str]):
         return "?"
 
 
+# Follow-up's policy waivers, by their rule (`followup.waive.return-visit.<what>@vN`): the waiver's reason in
+# the page's words. A person's waiver (`followup.waive.by-person`) is their own words, shown as written.
+POLICY_WAIVER = re.compile(r"^followup\.waive\.return-visit\.(?P<what>[a-z-]+)@v\d+$")
+WAIVER_REASONS = {
+    "invalid": N_("an invalid complaint is answered with a polite explanation; nothing was handled to visit about"),
+    "communication": N_(
+        "a %(kind)s communication complaint was answered on the spot; the policy needs no return visit"
+    ),
+}
+
+
+def _waiver_reason(rule: object, reason: str, _: Gettext) -> str:
+    found = POLICY_WAIVER.match(str(rule or ""))
+    if found is None:
+        return reason
+    what = found["what"]
+    if what == "invalid":
+        return _(WAIVER_REASONS["invalid"])
+    if what in DECIDED_VALUES:  # a communication kind: help-seeking, consultation, venting
+        return _(WAIVER_REASONS["communication"]) % {"kind": _(DECIDED_VALUES[what])}
+    return reason
+
+
 def _said(params: dict[str, Any], _: Gettext) -> _Said:
-    """Each parameter in the page's words: a stage or a decided value by its word, a list joined."""
+    """Each parameter in the page's words: a stage or a decided value by its word, a list joined; a
+    policy waiver's reason by its rule."""
     said = _Said()
     for name, value in params.items():
-        if name == "stage" and value in STAGES:
+        if name == "reason" and "rule" in params:
+            said[name] = _waiver_reason(params["rule"], str(value), _)
+        elif name == "stage" and value in STAGES:
             said[name] = _(STAGES[value])
         elif name == "wanted" and isinstance(value, list):
             said[name] = _(" or ").join(_(STAGES[w]) if w in STAGES else str(w) for w in value)

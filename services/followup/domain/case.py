@@ -277,8 +277,10 @@ class FollowUpCase(Aggregate):
     def _check_visit(self) -> None:
         self._open()
         if "return-visit" in self.waivers:
-            waiver = self.waivers["return-visit"]["reason"]
-            raise OutOfOrder("followup.return_visit_waived", f"the return visit was waived: {waiver}", reason=waiver)
+            waiver, rule = self.waivers["return-visit"]["reason"], self.waivers["return-visit"]["rule"]
+            raise OutOfOrder(
+                "followup.return_visit_waived", f"the return visit was waived: {waiver}", reason=waiver, rule=rule
+            )
         if self.result_of(self.cycle) is None:
             raise OutOfOrder("followup.no_result_to_visit", "there is no result to visit about yet")
         if self.reply_of(self.cycle) is None:
@@ -312,9 +314,13 @@ class FollowUpCase(Aggregate):
         self._open()
         step = "return-visit"
         if step in self.waivers:
-            waiver = self.waivers[step]["reason"]
+            waiver, rule = self.waivers[step]["reason"], self.waivers[step]["rule"]
             raise OutOfOrder(
-                "followup.already_waived", f"the {step} is waived already: {waiver}", step=step, reason=waiver
+                "followup.already_waived",
+                f"the {step} is waived already: {waiver}",
+                step=step,
+                reason=waiver,
+                rule=rule,
             )
         if self.final_visit_of(self.cycle) is not None:
             raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
