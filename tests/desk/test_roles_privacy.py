@@ -180,6 +180,10 @@ def test_the_look_up_lists_the_persons_complaints_in_every_office_before_the_era
     assert found.text.count('data-testid="person-complaint"') == 2
     assert all(c["complaint_id"] in found.text and c["office_reference"] in found.text for c in THEIRS)
     assert "處理中" in found.text  # the state in the page's words
+    # Chinese punctuation in a Chinese page (found on the walk: "個人編號: " and "刪除後,…讀取;…")
+    said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.text))
+    assert "個人編號：" in said and "記錄此人的投訴：" in said, said  # noqa: RUF001 (the page's punctuation)
+    assert not re.search(r"[\u4e00-\u9fff][,;:]", said), re.findall(r".{6}[\u4e00-\u9fff][,;:].{6}", said)
     asked = [r for r in stand.seen if r.url.host == "projection"]
     assert [r.url.path for r in asked] == [f"/privacy/persons/{PERSON}/complaints"]
     assert asked[0].headers["x-office-key"] == keys["group/privacy"]  # the officer's own credential
