@@ -38,6 +38,7 @@ from ..adapters.export import canonical_export, evidence_for_complaint, evidence
 from ..adapters.replay import (
     LiveStoreMoving,
     ReplayReport,
+    fewer_collections,
     fresh_environment,
     raw_consume,
     replay,
@@ -58,12 +59,15 @@ console = Console()
 
 
 def _progress() -> Progress:
+    """Bars redrawn four times a second on a terminal; elsewhere never (`_Reported` prints lines
+    there): rich's refresh thread rendered the invisible bars all the same, ~3 % of a replay's CPU."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=console,
+        auto_refresh=console.is_terminal,
     )
 
 
@@ -160,12 +164,17 @@ async def run_replay(
     else:
         fresh_settings = settings.model_copy(update={"store": Store.SQLITE, "state_dir": into})
     fresh = bootstrap.application(fresh_settings, env=fresh_environment(fresh_settings))
+
+    def export(app: ProjectionApplication) -> bytes:
+        with fewer_collections():  # a whole history's JSON in memory: the collector's walks over it free nothing
+            return canonical_export(app, now)
+
     try:
         topics = [t.name for t in bootstrap.CONSUMED_TOPICS]
         servers, group = settings.kafka_bootstrap_servers, settings.consumer_group
         if live is not None:  # the live export first, with the positions it shows (the worker may run on)
             goal, live_export = await settled_live_export(
-                lambda: targets(servers, topics, group, live), lambda: canonical_export(live, now)
+                lambda: targets(servers, topics, group, live), lambda: export(live)
             )
         else:
             goal, live_export = await targets(servers, topics, group, None), None
@@ -199,7 +208,7 @@ async def run_replay(
         cpu = _cpu_with_workers() - cpu  # the workers have ended: their time is counted
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the live export held, not the replay's
         report = ReplayReport(handled, skipped, seconds, raw_count, raw_seconds, cpu, raw_cpu, rss, phases)
-        replayed = canonical_export(fresh, now)
+        replayed = export(fresh)
         live_export = live_export if live_export is not None else replayed
         return report, replayed == live_export, live_export, replayed
     finally:
