@@ -75,11 +75,14 @@ class SmtpSink:
 
 
 class HookReceiver:
-    """A real HTTP server: records every request; paths in `failing` answer 500, `answers` any status."""
+    """A real HTTP server: records every request; paths in `failing` answer 500, `answers` any status;
+    a request to a path in `held` waits for `released` before it is answered (a slow recipient)."""
 
     def __init__(self, failing: set[str] | None = None) -> None:
         self.failing = failing or set()
         self.answers: dict[str, int] = {}
+        self.held: set[str] = set()
+        self.released = threading.Event()
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         receiver = self
 
@@ -87,6 +90,8 @@ class HookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.requests.append((self.path, dict(self.headers.items()), body))
+                if self.path in receiver.held:
+                    receiver.released.wait(60)
                 status = receiver.answers.get(self.path, 500 if self.path in receiver.failing else 204)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -106,6 +111,7 @@ class HookReceiver:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
