@@ -10,11 +10,13 @@ import pytest
 
 from bench import report, system
 from bench.processes import SERVICES
+from tests.fixtures.reading_model import keep_reading_model
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 def test_a_tiny_whole_system_run_measures_everything(kafka_bootstrap: str, tmp_path: Path) -> None:
+    keep_reading_model(tmp_path)  # triage's three processes read it rather than each train it
     results = system.run(
         kafka_bootstrap,
         tmp_path,

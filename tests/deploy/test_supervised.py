@@ -24,6 +24,7 @@ from shared.contracts.topics import OFFICE_REGISTRATIONS
 from shared.sign_in import sign_in
 from shared.status_link import status_link
 from tests.fixtures.ports import free_port
+from tests.fixtures.reading_model import keep_reading_model
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "triage", "handling", "sla", "followup", "projection")
@@ -71,6 +72,7 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
     env["OIDC_PORT"] = str(free_port())  # the development sign-in issuer, where node is installed
     env["NOTIFIER_SMS_SINK_PORT"] = str(free_port())  # the development SMS gateway
     env["NOTIFIER_SMTP_PORT"] = str(free_port())  # the development mail server, and where the notifier sends
+    keep_reading_model(state)  # triage's three processes read it rather than each train it at start
     running = System(state, env)
     try:  # a start that times out still gets its `make down`: no supervisord is left behind
         up = subprocess.run(

@@ -65,6 +65,7 @@ from shared.contracts import RegistrationForm, WireMessage, derived_id
 from shared.contracts.topics import OFFICE_REGISTRATIONS
 from tests.e2e.scaleout import Run
 from tests.fixtures.postgres import PostgresServer, _drop
+from tests.fixtures.reading_model import keep_reading_model
 from tests.support import form, write_keys, write_signing_keys
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
@@ -434,6 +435,7 @@ async def test_two_instances_of_every_worker_end_as_one(kafka_bootstrap: str, po
                 postgres={"host": db.host, "port": db.port, "user": db.user, "password": db.password,
                           "dbname": db.dbname},
             )  # fmt: skip
+            keep_reading_model(tmp_path / name / "triage")  # the second instance's process reads it, not trains it
             results[name] = await one_run(run, instances, messages(), everyone, tmp_path)
     finally:
         for db in databases:

@@ -19,6 +19,7 @@ from services.triage.settings import TriageSettings
 from shared.contracts.notifications import NotificationRequested
 from shared.contracts.topics import NOTIFICATIONS, TRIAGE_EVENTS
 from shared.contracts.triage import ComplaintTriaged, IncidentClusterDetected, SeverityRegraded
+from tests.fixtures.reading_model import keep_reading_model
 from tests.kafka_support import run_until
 from tests.support import T0
 from tests.triage.kafka_helpers import events_on, publish
@@ -133,6 +134,7 @@ async def test_a_worker_killed_mid_stream_repeats_no_decision_and_loses_none(kaf
     ids = [c.complaint_id for c in complaints]
     settings = settings_for(kafka_bootstrap, tmp_path, tag)
     watcher = bootstrap.application(settings)
+    keep_reading_model(settings.state_dir)  # the worker's process reads it rather than trains it
     await publish(kafka_bootstrap, complaints, source="/intake")
 
     worker = start_worker(settings)

@@ -31,19 +31,36 @@ def cached_reading_model(folder: Path) -> ReadingModel:
     if corpus_model.cache_info().currsize:  # trained in this process already (tests build many apps)
         return corpus_model()
     identity = corpus_identity(training_examples())
-    name = f"triage-reading-model-{identity}-code-{code_digest()}-sklearn-{sklearn.__version__}.pickle"
-    path = folder / "cache" / name
+    path = model_file(folder, identity)
     with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         model = pickle.loads(path.read_bytes())
         if isinstance(model, ReadingModel) and model.identity == identity:
             return model
     model = corpus_model()
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(pickle.dumps(model))
-        os.replace(partial, path)
+        _write(model, path)
     return model
+
+
+def keep(model: ReadingModel, folder: Path) -> Path:
+    """Keep `model` where `cached_reading_model` looks for it in the state folder `folder`; return the file."""
+    path = model_file(folder, model.identity)
+    _write(model, path)
+    return path
+
+
+def _write(model: ReadingModel, path: Path) -> None:
+    """Atomically: a process starting meanwhile reads no partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(pickle.dumps(model))
+    os.replace(partial, path)
+
+
+def model_file(folder: Path, identity: str) -> Path:
+    """The file in the state folder `folder` that keeps the model of the examples named `identity`."""
+    name = f"triage-reading-model-{identity}-code-{code_digest()}-sklearn-{sklearn.__version__}.pickle"
+    return folder / "cache" / name
 
 
 def code_digest() -> str:
