@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from shared.status_link import status_token
+from tests.desk.test_walkthrough_findings import CID, page_in, plain
 from tests.desk.test_walkthrough_findings import desk as desk  # the fixture, over stand-ins
-from tests.desk.test_walkthrough_findings import page_in, plain
 
 EARLIER = {"cause": "worn cable", "responsible_person": "lift contractor",
            "proposal": {"kind": "repair", "description": "replace the cable"},
@@ -72,3 +73,19 @@ def test_an_invalid_complaint_s_policy_waiver_is_not_offered_for_withdrawal_and_
 
     stand.followup["steps"] = {"waiver-withdrawal": None}  # a person's waiver: withdrawn, the visit is owed
     assert 'data-testid="form-waiver-withdrawal"' in page_in(client, keys["hk-central/manager"], lang)
+
+
+def test_the_status_page_says_received_once_at_the_office_s_received_time(desk: Any) -> None:
+    """Found on the walk: the complainant's page said "Received" at the office's time and, a few minutes
+    later, "We received your complaint" at the registration's: one receipt, the office's time."""
+    client, stand, _keys = desk
+    stand.history["timeline"] = [
+        {"type": "complaints.intake.ComplaintRegistered", "occurred_at": "2026-11-30T10:12:00+00:00",
+         "actor": {"id": "hk-central/reception", "role": "receptionist"}, "summary": "registered",
+         "explanation": None, "payload": {}},
+    ]  # fmt: skip
+    page = client.get(f"/status/{status_token(CID, 'development-status-link-secret')}?lang=en").text
+    times = re.findall(r"<time>(.*?)</time>", page)
+    assert len(times) == 1 and "6:07" in times[0], times  # 10:07 UTC, the office's received time, in Hong Kong
+    said = plain(page)
+    assert "6:12" not in said and "Received:" not in said and said.count("received your complaint") == 1, said
