@@ -97,6 +97,7 @@ RefusalCode = Literal[
     "followup.only_return_visit_waived",
     "followup.already_waived",
     "followup.not_waived",
+    "followup.waiver_required_by_policy",
     "followup.return_visit_recorded",
     "followup.return_visit_waived",
     "followup.case_closed",
@@ -253,6 +254,12 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
         ("step", "reason", "rule"),
     ),
     "followup.not_waived": ("The step is not waived (409).", ("step",)),
+    "followup.waiver_required_by_policy": (
+        "The policy waived the step while the complaint is judged invalid (409): withdrawn, a visit would be owed "
+        "that could never be recorded (no result to visit about); judging it valid withdraws the waiver. "
+        "`reason` is the waiver's, `rule` the policy rule that waived it.",
+        ("step", "reason", "rule"),
+    ),
     "followup.return_visit_recorded": ("This result's return visit is recorded already (409).", ()),
     "followup.return_visit_waived": (
         "The return visit was waived (409); `reason` is the waiver's, `rule` the policy rule that waived it "

@@ -20,7 +20,7 @@ from shared.contracts.triage import ComplaintTriaged, SeverityRegraded, TriageDe
 from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.refusals import steps_answer
 
-from .domain.case import Case, CaseStep
+from .domain.case import Case, CaseStep, Proposal
 from .domain.errors import CaseNotFound, OutOfOrder
 from .domain.routing import KeptRouting
 
@@ -41,6 +41,11 @@ class CaseView:
     cause: str | None
     responsible_person: str | None
     proposal: dict[str, Any] | None
+    result: dict[str, Any] | None  # this cycle's result: {"result", "resolved", "at"}
+    # The cycles a dissatisfied return visit reopened, oldest first: each one's cause, responsible person,
+    # proposal and result (the fields above are the current cycle's, null until recorded anew), with
+    # `reopened_at` and the reopening's `reason`.
+    earlier: list[dict[str, Any]]
     hand_over_to: str | None
     commitments: list[dict[str, Any]]
     progress: list[str]
@@ -217,9 +222,9 @@ class HandlingApplication(ServiceApplication):
             stage=case.stage.value,
             cause=case.cause,
             responsible_person=case.responsible_person,
-            proposal=None
-            if case.proposal is None
-            else {"kind": case.proposal.kind, "description": case.proposal.description},
+            proposal=_proposal(case.proposal),
+            result=_result(case.result),
+            earlier=[_earlier(e) for e in case.earlier],
             hand_over_to=case.hand_over_to,
             commitments=[
                 {"promise": c.promise, "due_at": c.due_at.isoformat(), "kept_at": c.kept_at and c.kept_at.isoformat()}
@@ -228,3 +233,23 @@ class HandlingApplication(ServiceApplication):
             progress=list(case.progress),
             steps=steps_answer({step.value: case.refusal_of(step) for step in CaseStep}),
         )
+
+
+def _proposal(proposal: Proposal | None) -> dict[str, Any] | None:
+    return None if proposal is None else {"kind": proposal.kind, "description": proposal.description}
+
+
+def _result(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if result is None else {**result, "at": result["at"].isoformat()}
+
+
+def _earlier(cycle: dict[str, Any]) -> dict[str, Any]:
+    """A cycle a reopening ended, as the case's answer carries it."""
+    return {
+        "cause": cycle["cause"],
+        "responsible_person": cycle["responsible_person"],
+        "proposal": _proposal(cycle["proposal"]),
+        "result": _result(cycle["result"]),
+        "reopened_at": cycle["reopened_at"].isoformat(),
+        "reason": cycle["reason"],
+    }

@@ -215,7 +215,12 @@ def test_the_status_page_says_which_cycle_each_return_visit_was_of(desk: Any, la
 
 @pytest.mark.parametrize(
     ("lang", "received", "not_said"),
-    [("en", "Received: ", "Received : "), ("zh-Hant", "接收時間：", "接收時間: "), ("zh-Hans", "接收时间：", "连结")],
+    # (the page's "Received:" line went: the first milestone says when, at the office's received time)
+    [
+        ("en", "Where it stands: ", "Where it stands : "),
+        ("zh-Hant", "目前進度：", "目前進度: "),
+        ("zh-Hans", "目前进度：", "连结"),
+    ],
 )
 def test_the_status_page_reads_in_each_language_s_own_words_and_punctuation(
     desk: Any, lang: str, received: str, not_said: str

@@ -149,6 +149,7 @@ FOLLOWUP_COMMANDS: dict[str, Callable[[FollowUpCase], None]] = {
     "visit": lambda c: c.record_visit("satisfied", 5, True, None, "r", "receptionist", T0, DEFAULT_POLICY),
     "close": lambda c: c.close("c", "l", "i", "r", *SUPERVISOR, T0),
     "waiver": lambda c: c.waive_by_person("return-visit", "why", *SUPERVISOR, T0),
+    "waiver-withdrawal": lambda c: c.withdraw_waiver("return-visit", "why", *SUPERVISOR, T0),
 }
 
 

@@ -182,6 +182,31 @@ def test_a_refusal_for_a_waived_visit_names_the_waiver_s_rule_so_the_desk_says_i
         assert "invalid" in str(refusal.params["reason"])
 
 
+def test_an_invalid_complaint_s_policy_waiver_cannot_be_withdrawn_into_a_visit_never_recordable() -> None:
+    """Found on the walk: withdrawn, the waiver left a visit owed that no one could record (an invalid
+    complaint has no result) until someone waived it again. Judged valid, the policy withdraws it itself."""
+    from services.followup.domain.case import FollowUpStep
+
+    c = case("invalid")
+    refusal = c.refusal_of(FollowUpStep.WAIVER_WITHDRAWAL)
+    assert refusal is not None and refusal.code == "followup.waiver_required_by_policy"
+    assert refusal.params["rule"] == "followup.waive.return-visit.invalid@v1"
+    assert refusal.params["step"] == "return-visit"
+    c.collect_events()
+    with pytest.raises(OutOfOrder) as refused:
+        c.withdraw_waiver("return-visit", "call them anyway", "hk-central/supervisor", "supervisor", T0)
+    assert (refused.value.code, refused.value.params) == (refusal.code, refusal.params)
+    assert names(c) == [] and "return-visit" in c.waivers
+
+    consultation = case("valid", "communication", "consultation")  # a valid complaint has a result to visit about
+    assert consultation.refusal_of(FollowUpStep.WAIVER_WITHDRAWAL) is None
+    valid = case()
+    withdrawal = valid.refusal_of(FollowUpStep.WAIVER_WITHDRAWAL)
+    assert withdrawal is not None and withdrawal.code == "followup.not_waived"
+    valid.waive_by_person("return-visit", "moved abroad", "hk-central/supervisor", "supervisor", T0)
+    assert valid.refusal_of(FollowUpStep.WAIVER_WITHDRAWAL) is None
+
+
 def test_a_consultation_skips_the_return_visit_only_with_a_recorded_waiver() -> None:
     c = case("valid", "communication", "consultation")
     result(c)

@@ -104,3 +104,18 @@ def test_a_supervisor_waives_the_return_visit_with_why_and_can_withdraw_it(env) 
                             headers=h(keys, "hk-central/manager"))  # fmt: skip
     assert withdrawn.status_code == 200
     assert client.get(f"/complaints/{cid}", headers=h(keys, "hk-central/supervisor")).json()["waivers"] == {}
+
+
+def test_an_invalid_complaint_s_policy_waiver_is_not_withdrawn_and_the_steps_said_so_before(env) -> None:
+    client, keys, _clock, app = env
+    cid = uuid.uuid4()
+    feed(app, triaged(cid, T0, validity="invalid"))
+    steps = client.get(f"/complaints/{cid}", headers=h(keys, "hk-central/supervisor")).json()["steps"]
+    before = app.process_recorder.max_notification_id()
+    refused = client.post(f"/complaints/{cid}/waivers/return-visit/withdrawal", json={"reason": "call them anyway"},
+                          headers=h(keys, "hk-central/manager"))  # fmt: skip
+    assert refused.status_code == 409 and refused.json()["code"] == "followup.waiver_required_by_policy"
+    assert steps["waiver-withdrawal"] == {key: refused.json()[key] for key in ("detail", "code", "params")}
+    assert app.process_recorder.max_notification_id() == before
+    view = client.get(f"/complaints/{cid}", headers=h(keys, "hk-central/supervisor")).json()
+    assert view["waivers"]["return-visit"]["rule"] == "followup.waive.return-visit.invalid@v1"

@@ -29,6 +29,7 @@ COMMANDS: dict[FollowUpStep, Callable[[FollowUpCase], object]] = {
     FollowUpStep.VISIT: lambda c: c.record_visit("satisfied", 5, True, None, *WHO, LATER, P),
     FollowUpStep.CLOSE: close,
     FollowUpStep.WAIVER: lambda c: c.waive_by_person("return-visit", "moved abroad", *WHO, LATER),
+    FollowUpStep.WAIVER_WITHDRAWAL: lambda c: c.withdraw_waiver("return-visit", "the customer is back", *WHO, LATER),
 }
 # What other services and people tell the case between the steps offered.
 FACTS: list[Callable[[FollowUpCase], object]] = [

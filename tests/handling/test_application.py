@@ -116,6 +116,26 @@ def test_a_dissatisfied_visit_reopens_the_case_and_a_satisfied_one_does_not(hand
     assert handling.case(None, message.complaint_id).stage == "accepted"
 
 
+def test_after_a_reopening_the_case_answers_this_cycle_s_cause_as_not_recorded_and_keeps_the_earlier(handling) -> None:
+    """Found on the walk: the department's page showed the previous cycle's cause as if it were current."""
+    message = triaged()
+    feed(handling, message)
+    to_result(handling, message.complaint_id)
+    before = handling.case(None, message.complaint_id)
+    assert (before.cause, before.result and before.result["result"], before.earlier) == ("noise", "apologised", [])
+    feed(handling, visit(message.complaint_id, VisitOutcome.DISSATISFIED))
+
+    view = handling.case(None, message.complaint_id)
+    assert (view.cause, view.responsible_person, view.proposal, view.result) == (None, None, None, None)
+    (earlier,) = view.earlier
+    assert earlier["cause"] == "noise" and earlier["responsible_person"] == "contractor"
+    assert earlier["proposal"] == {"kind": "apology", "description": "apologise"}
+    assert earlier["result"] == {"result": "apologised", "resolved": True, "at": T0.isoformat()}
+    assert "still noisy" in earlier["reason"]
+    assert view.steps["proposal"] is not None and view.steps["proposal"]["code"] == "handling.cause_first"
+    assert view.steps["cause"] is None
+
+
 def test_another_office_never_sees_the_case(handling) -> None:
     message = triaged()
     feed(handling, message)

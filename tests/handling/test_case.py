@@ -102,6 +102,18 @@ def test_a_dissatisfied_visit_reopens_a_resulted_case_once() -> None:
     assert case.stage is Stage.ACCEPTED
 
 
+def test_a_reopened_cycle_records_its_cause_anew_and_keeps_the_earlier_one() -> None:
+    case = to("resulted")
+    case.reopen("dissatisfied", "visit-1", "system:handling", "system", T0)
+    assert (case.cause, case.responsible_person, case.proposal, case.result) == (None, None, None, None)
+    assert [(e["cause"], e["result"]["result"]) for e in case.earlier] == [("worn cable", "lift works")]
+    with pytest.raises(OutOfOrder, match="record the cause"):
+        case.propose("repair", "replace the motor", *WHO, T0)
+    case.record_cause("worn motor", "lift contractor", *WHO, T0)
+    case.propose("repair", "replace the motor", *WHO, T0)
+    assert case.cause == "worn motor" and case.earlier[0]["cause"] == "worn cable"
+
+
 def test_a_visit_before_the_result_reopens_nothing() -> None:
     case = to("approved")
     assert not case.reopen("dissatisfied", "visit-1", "system:handling", "system", T0)

@@ -199,6 +199,9 @@ SENTENCES = {
     "followup.only_return_visit_waived": N_("Only the return visit can be waived; a reply is always owed."),
     "followup.already_waived": N_("This step is waived already (why: %(reason)s)."),
     "followup.not_waived": N_("This step is not waived."),
+    "followup.waiver_required_by_policy": N_(
+        "The policy waived this step for a complaint judged invalid (why: %(reason)s): withdrawn, a visit would "
+        "be owed that could never be recorded. Judge the complaint valid to owe it."),
     "followup.return_visit_recorded": N_("This result's return visit is recorded already."),
     "followup.return_visit_waived": N_("The return visit was waived (why: %(reason)s)."),
     "followup.case_closed": N_("The case is closed."),

@@ -57,6 +57,10 @@ def milestones(history: dict[str, Any]) -> list[Milestone]:
         if key is None:
             continue
         at = datetime.fromisoformat(str(entry["occurred_at"]))
+        received_at = (history.get("complaint") or {}).get("received_at")
+        if key == "received" and received_at:
+            # The office's received time, not the registration's a few minutes later: one "received".
+            at = datetime.fromisoformat(str(received_at))
         detail, cycle = None, 0
         if key == "visited":
             detail = str((entry.get("payload") or {}).get("outcome") or "") or None

@@ -20,7 +20,7 @@ HANDLING_FORMS = (
     "accept", "hand-over", "accept-hand-over", "cause", "proposal", "approval", "rejection", "execution",
     "result", "progress", "commitment", "commitment-kept",
 )  # fmt: skip
-FOLLOWUP_FORMS = ("reply", "visit", "close", "waiver")
+FOLLOWUP_FORMS = ("reply", "visit", "close", "waiver", "waiver-withdrawal")
 
 
 def handling_case(case: dict[str, Any] | None, validity: str | None, handling_answered: bool) -> dict[str, Any] | None:

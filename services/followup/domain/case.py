@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from shared.contracts import derived_id
 
 from .errors import OutOfOrder
-from .policy import FollowupPolicy
+from .policy import INVALID_WAIVER, FollowupPolicy, names
 
 
 class FollowUpStep(StrEnum):
@@ -28,6 +28,7 @@ class FollowUpStep(StrEnum):
     VISIT = "visit"
     CLOSE = "close"
     WAIVER = "waiver"  # a person waives the return visit
+    WAIVER_WITHDRAWAL = "waiver-withdrawal"  # a person withdraws the return visit's waiver
 
 
 class FollowUpCase(Aggregate):
@@ -136,7 +137,7 @@ class FollowUpCase(Aggregate):
         if self.triage["validity"] == "invalid" and policy.waive_return_visit_if_invalid:
             return (
                 "an invalid complaint is answered with a polite explanation; nothing was handled to visit about",
-                policy.rule("waive.return-visit.invalid"),
+                policy.rule(INVALID_WAIVER),
             )
         kind = self.triage["kind"]
         if self.triage["nature"] == "communication" and kind in policy.waive_return_visit_for:
@@ -197,10 +198,11 @@ class FollowUpCase(Aggregate):
 
     def withdraw_waiver(self, step: str, reason: str, actor_id: str, actor_role: str, at: datetime) -> None:
         """A supervisor or manager overrides a waiver: the step is owed again."""
-        self._open()
-        waiver = self.waivers.get(step)
-        if waiver is None:
+        if step != "return-visit":  # only the return visit is ever waived
+            self._open()
             raise OutOfOrder("followup.not_waived", f"the {step} is not waived", step=step)
+        self._take(FollowUpStep.WAIVER_WITHDRAWAL)
+        waiver = self.waivers[step]
         self._waiver_withdrawn(
             step=step, reason=reason, rule=waiver["rule"], at=at, cause_id=None, actor_id=actor_id,
             actor_role=actor_role,
@@ -253,6 +255,7 @@ class FollowUpCase(Aggregate):
             FollowUpStep.VISIT: self._check_visit,
             FollowUpStep.CLOSE: self._check_close,
             FollowUpStep.WAIVER: self._check_waiver,
+            FollowUpStep.WAIVER_WITHDRAWAL: self._check_waiver_withdrawal,
         }
         try:
             checks[step]()
@@ -324,6 +327,24 @@ class FollowUpCase(Aggregate):
             )
         if self.final_visit_of(self.cycle) is not None:
             raise OutOfOrder("followup.return_visit_recorded", "this result's return visit is already recorded")
+
+    def _check_waiver_withdrawal(self) -> None:
+        self._open()
+        step = "return-visit"
+        waiver = self.waivers.get(step)
+        if waiver is None:
+            raise OutOfOrder("followup.not_waived", f"the {step} is not waived", step=step)
+        if waiver["by"] is None and self.invalid and names(waiver["rule"], INVALID_WAIVER):
+            # Withdrawn, a visit would be owed that could never be recorded: an invalid complaint has no
+            # result to visit about. A person's judgement of it as valid withdraws the waiver instead.
+            raise OutOfOrder(
+                "followup.waiver_required_by_policy",
+                f"the {step} is waived by the policy while the complaint is judged invalid: {waiver['reason']}; "
+                "judge it valid to owe the visit",
+                step=step,
+                reason=waiver["reason"],
+                rule=waiver["rule"],
+            )
 
     def reply(self, agreed_by: str, actor_role: str, channel: str, summary: str, at: datetime) -> None:
         """A supervisor agreed the result (or, for an invalid complaint, the explanation); it is replied."""

@@ -24,4 +24,13 @@ class FollowupPolicy:
         return f"followup.{name}@v{self.version}"
 
 
+# The rule that waives an invalid complaint's return visit: it holds while the complaint is judged invalid.
+INVALID_WAIVER = "waive.return-visit.invalid"
+
+
+def names(rule: str, name: str) -> bool:
+    """Whether `rule` (as `FollowupPolicy.rule` wrote it, of any version) is the policy's rule `name`."""
+    return rule.startswith(f"followup.{name}@v")
+
+
 DEFAULT_POLICY = FollowupPolicy()

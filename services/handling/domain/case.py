@@ -100,6 +100,10 @@ class Case(Aggregate):
         self.commitments: list[Commitment] = []
         self.progress: list[str] = []
         self.reopened_by: list[str] = []
+        self.result: dict[str, Any] | None = None  # this cycle's: {"result", "resolved", "at"}
+        # Each cycle a dissatisfied return visit reopened: its cause, solution and result, kept as earlier
+        # (the current cycle's are recorded anew; history is never lost).
+        self.earlier: list[dict[str, Any]] = []
 
     # -- checks ------------------------------------------------------------------------------------
 
@@ -318,6 +322,7 @@ class Case(Aggregate):
 
     @event("ResultRecorded")
     def _resulted(self, result: str, resolved: bool, actor_id: str, actor_role: str, at: datetime) -> None:
+        self.result = {"result": result, "resolved": resolved, "at": at}
         self.stage = Stage.RESULTED
 
     def report_progress(self, message: str, actor_id: str, actor_role: str, at: datetime) -> None:
@@ -414,5 +419,11 @@ class Case(Aggregate):
     @event("Reopened")
     def _reopened(self, reason: str, causation_id: str, actor_id: str, actor_role: str, at: datetime) -> None:
         self.reopened_by.append(causation_id)
+        self.earlier.append(
+            {"cause": self.cause, "responsible_person": self.responsible_person, "proposal": self.proposal,
+             "result": self.result, "reopened_at": at, "reason": reason}
+        )  # fmt: skip
+        self.cause = self.responsible_person = None  # this cycle's cause is recorded anew, before a proposal
         self.proposal = None
+        self.result = None
         self.stage = Stage.ACCEPTED  # the department works it again

@@ -116,6 +116,13 @@ class CaseOut(BaseModel):
     cause: str | None
     responsible_person: str | None
     proposal: dict[str, Any] | None
+    result: dict[str, Any] | None = Field(default=None, description="This cycle's result: result, resolved, at.")
+    earlier: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The cycles a dissatisfied return visit reopened, oldest first: each one's cause, "
+        "responsible_person, proposal and result, with reopened_at and reason. cause, responsible_person, "
+        "proposal and result above are the current cycle's: null until recorded anew.",
+    )
     hand_over_to: str | None
     commitments: list[dict[str, Any]]
     progress: list[str]
