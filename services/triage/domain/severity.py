@@ -374,10 +374,16 @@ def taken(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
 def damage_with_cost(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
     """Damage to the customer's own thing (`owner`: my, 我, in its clause or the one before) and what it costs to put
     right, in its clause or the next ("swung into my AC unit and bent the casing. the AC man says
-    HK$1,500"): a loss written by its price, whatever the thing. Cracked tiles beside a fee are not."""
+    HK$1,500") or anywhere as a quote for the repair (`quoted`): a loss written by its price, whatever
+    the thing. Cracked tiles beside a fee are not."""
     priced = _clauses_with_amounts(text)
     if not priced:
         return []
+    # a sum given as what putting it right costs (`quoted`: 報價, "quoted") prices the damage wherever it is
+    # written ("... 玻璃裂咗 ... 我搵咗師傅睇 ... 報價$2,600")
+    quoted = rule.get("quoted")
+    if quoted is not None and {text.tokens[h.first].clause for h in counting(quoted.hits(text))} & priced:
+        priced = {t.clause for t in text.tokens}
     mine = {text.tokens[h.first].clause for h in rule["owner"].hits(text)}
     return [
         h
