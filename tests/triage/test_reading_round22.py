@@ -193,12 +193,7 @@ def test_the_lift_out_for_days_still_seriously_affects() -> None:
     assert judged("the lift has been broken for 3 days").severity == "important"
 
 
-# -- 'down' alone says nothing failed; losing what was handed in does -----------------------------------
-
-
-def test_coming_down_past_the_windows_is_no_failure() -> None:
-    j = judged("the gondola came down right past our bedroom windows at 8am, my daughter was getting dressed")
-    assert "'down'" not in j.explanations["nature"].reason
+# -- the lifts down are stopped; losing what was handed in is a duty failed --------------------------------
 
 
 def test_lifts_down_are_still_stopped() -> None:
