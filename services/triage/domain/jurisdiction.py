@@ -226,7 +226,11 @@ def _dealings(text: Text, dealings: PhraseList, governed: PhraseList, ours: list
     acts = counting(dealings.hits(text))
     if not parties or not acts:
         return []
-    nuisances = [g for g in counting(governed.hits(text)) if all(g.last <= a.first or g.first >= a.last for a in acts)]
+    nuisances = [
+        g
+        for g in counting(governed.hits(text))
+        if all(g.last <= a.first or g.first >= a.last for a in acts) and not _customers_own(text, g)
+    ]
     if nuisances:
         return []
     our_clauses = {text.tokens[o.first].clause for o in ours}
@@ -243,6 +247,22 @@ def _dealings(text: Text, dealings: PhraseList, governed: PhraseList, ours: list
 
 
 _AT = frozenset({"在", "喺"})
+# The customer's own: "my dog", 我家狗, 我的狗, 我屋企隻狗 (屋企 folds to 家).
+_MINE_WORDS = frozenset({"my", "our"})
+_MINE = ("我家", "我的", "我們家", "我们家", "我个", "我隻", "我只", "我条", "我條")
+
+
+def _customers_own(text: Text, hit: Hit) -> bool:
+    """A thing the house rules govern that is the customer's own (my dog, 我家狗: "the neighbour says my
+    dog bites") is no neighbour's nuisance: what the neighbour does about it is their dealing."""
+    if hit.first == 0:
+        return False
+    before = text.tokens[hit.first - 1]
+    if not before.cjk:
+        return before.word in _MINE_WORDS
+    two = "".join(t.form for t in text.tokens[max(0, hit.first - 2) : hit.first])
+    three = "".join(t.form for t in text.tokens[max(0, hit.first - 3) : hit.first])
+    return two in _MINE or three in _MINE
 
 
 def neighbour_nuisances(text: Text, rules: Rules) -> list[Hit]:
@@ -257,6 +277,8 @@ def neighbour_nuisances(text: Text, rules: Rules) -> list[Hit]:
     ours = {text.tokens[o.first].clause for o in counting(rules.validity["our_people"].hits(text))}
     found = []
     for g in counting(governed.hits(text)):
+        if _customers_own(text, g):
+            continue
         clause = text.tokens[g.first].clause
         near = [n for n in named if 0 <= clause - text.tokens[n.first].clause <= 1]
         if near and clause not in ours:

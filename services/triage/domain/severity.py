@@ -80,6 +80,20 @@ def announced(text: Text, rule: dict[str, PhraseList]) -> bool:
     return any(text.tokens[h.first].clause in coming for h in rule["outage"].hits(text))
 
 
+# What may stand between a thing and its part: 𨋢入面個顯示屏, 电梯里的按钮, "the lift's display".
+_OF = frozenset({"入", "面", "里", "内", "的", "个", "s", "in", "insid", "insides", "'s"})
+
+
+def _a_part_of(text: Text, thing: Hit, parts: list[Hit]) -> bool:
+    """The thing is only where its part is (`[severity.lasting] parts`: 𨋢入面個樓層顯示屏黑咗, "the lift's
+    display is dead"): what is out is the display, not the lift."""
+    for p in parts:
+        between = text.tokens[thing.last : p.first]
+        if p.first >= thing.last and len(between) <= 4 and all(t.form in _OF or t.word in _OF for t in between):
+            return True
+    return False
+
+
 def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> str:
     """A failure that has lasted ("three days", 兩日, "every night") seriously affects use only when
     what failed is something a home needs (`[severity.lasting] essential`: water, power, a lift, the
@@ -101,7 +115,12 @@ def _lasting_without_essentials(text: Text, rules: Rules, failed: list[Hit]) -> 
     cut = [] if announced(text, outage) else [*stops(text, rules), *outage["outage"].hits(text)]
     out = [*cut, *(lists["unusable"].hits(text) if "unusable" in lists else [])]
     failing = {text.tokens[f.first].clause for f in counting(out) if f.weight > 0}
-    needed = [h for h in lists["essential"].hits(text) if h.weight > 0 and text.tokens[h.first].clause in failing]
+    parts = counting(lists["parts"].hits(text)) if "parts" in lists else []
+    needed = [
+        h
+        for h in lists["essential"].hits(text)
+        if h.weight > 0 and text.tokens[h.first].clause in failing and not _a_part_of(text, h, parts)
+    ]
     if needed:
         return f"{quote(needed)} out for {quote(lasted)}"
     nightly = counting(lists["nightly"].hits(text)) if "nightly" in lists else []
@@ -374,10 +393,16 @@ def taken(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
 def damage_with_cost(text: Text, rule: dict[str, PhraseList], muting: Muting) -> list[Hit]:
     """Damage to the customer's own thing (`owner`: my, 我, in its clause or the one before) and what it costs to put
     right, in its clause or the next ("swung into my AC unit and bent the casing. the AC man says
-    HK$1,500"): a loss written by its price, whatever the thing. Cracked tiles beside a fee are not."""
+    HK$1,500") or anywhere as a quote for the repair (`quoted`): a loss written by its price, whatever
+    the thing. Cracked tiles beside a fee are not."""
     priced = _clauses_with_amounts(text)
     if not priced:
         return []
+    # a sum given as what putting it right costs (`quoted`: 報價, "quoted") prices the damage wherever it is
+    # written ("... 玻璃裂咗 ... 我搵咗師傅睇 ... 報價$2,600")
+    quoted = rule.get("quoted")
+    if quoted is not None and {text.tokens[h.first].clause for h in counting(quoted.hits(text))} & priced:
+        priced = {t.clause for t in text.tokens}
     mine = {text.tokens[h.first].clause for h in rule["owner"].hits(text)}
     return [
         h
