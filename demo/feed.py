@@ -82,8 +82,8 @@ class Office:
             ("execution", "staff", {"notes": "Done on site, photos on file."}),
             ("result", "staff", {"result": f"Resolved: {case.request}", "resolved": True}),
         ]
-        if reopened:  # the department keeps its acceptance and cause; it proposes anew
-            steps = steps[2:]
+        if reopened:  # the department keeps its acceptance; it finds the cause again, then proposes anew
+            steps = steps[1:]
         for step, role, body in steps:
             self.http.post(f"{case_url}/{step}", json=body, headers=self.key(role)).raise_for_status()
 

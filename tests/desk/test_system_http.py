@@ -133,9 +133,11 @@ def test_an_override_a_dissatisfied_visit_that_reopens_and_an_unreachable_custom
         eventually(lambda: "the customer is very angry" in supervisor.get(f"/complaints/{cid}").text,
                    "the override's reason (from the projection's timeline)")  # fmt: skip
 
-        def handle_once(proposal: str) -> None:
+        def handle_once(proposal: str, cause: str | None = None) -> None:
             if 'data-value="accept"' in staff.get(f"/complaints/{cid}").text:
                 act(staff, cid, "accept")
+            if cause:
+                act(staff, cid, "cause", {"cause": cause, "responsible_person": "contractor"})
             act(staff, cid, "proposal", {"kind": "repair", "description": proposal})
             act(leader, cid, "approval", {"note": "go ahead"})
             act(staff, cid, "execution", {"notes": "done as proposed"})
@@ -150,7 +152,8 @@ def test_an_override_a_dissatisfied_visit_that_reopens_and_an_unreachable_custom
         act(reception, cid, "visit", {"outcome": "dissatisfied", "satisfaction": "2", "remarks": "still noisy"})
         eventually(lambda: 'data-value="reopened"' in staff.get(f"/complaints/{cid}").text
                    or 'data-value="handle"' in staff.get(f"/complaints/{cid}").text, "the case reopened")  # fmt: skip
-        handle_once("replace the motor mount")
+        # Reopened, the case is handled again from its cause (handling's `cause_first`; the first one is kept).
+        handle_once("replace the motor mount", cause="worn motor mount")
 
         # Unreachable: each attempt is recorded; the third is final (follow-up's policy).
         for attempt in (1, 2, 3):

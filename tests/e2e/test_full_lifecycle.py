@@ -160,6 +160,7 @@ async def test_a_complaint_runs_from_intake_to_closed(kafka_bootstrap: str, tmp_
             await eventually(lambda: followup.case("hk-central", cid).cycle == 1, "the case reopened")
 
             # 5. Handled again, replied again, visited again: satisfied. Then closed with its summary.
+            step("cause", "hk-central/staff", {"cause": "worn motor mount", "responsible_person": "Lift contractor"})
             step("proposal", "hk-central/staff", {"kind": "repair", "description": "replace the motor mount"})
             step("approval", "hk-central/leader")
             step("execution", "hk-central/staff", {"notes": "motor mount replaced"})

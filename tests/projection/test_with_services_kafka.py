@@ -202,6 +202,8 @@ async def test_the_projection_follows_a_real_complaint_from_intake_to_closed(
 
         await eventually(reopened_and_timed, "the projection saw the reopening and its new result clock")
 
+        # Reopened, the case is handled again from its cause (handling's `cause_first`).
+        step("cause", f"{office}/staff", {"cause": "worn motor mount", "responsible_person": "contractor"})
         step("proposal", f"{office}/staff", {"kind": "repair", "description": "replace the motor mount"})
         step("approval", f"{office}/leader")
         step("execution", f"{office}/staff", {"notes": "mount replaced"})
