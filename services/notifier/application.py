@@ -25,7 +25,13 @@ from shared.bus.deadletters import publishable
 from shared.clock import Clock, utc_now
 from shared.contracts import DeadLetter, derived_id
 from shared.contracts.deadletter import Withheld, value_digest
-from shared.contracts.followup import CaseClosed, ComplaintReopened
+from shared.contracts.followup import (
+    CaseClosed,
+    ComplaintReopened,
+    CustomerReplied,
+    ReturnVisitMade,
+    ReturnVisitScheduled,
+)
 from shared.contracts.handling import CaseReopened
 from shared.contracts.intake import ComplaintRegistered
 from shared.contracts.notifications import NotificationRequested, Recipient
@@ -403,11 +409,12 @@ class Notifier:
         visit's invitation, a reopening), through the receipt's path: the sealed contact kept from the
         registration, opened through the keyring now (an erased person: nothing), the ledger, a derived
         Message-ID. A close marks the contact closed and a reopening open again (`kept.py`): a closed
-        complaint's contact is forgotten only once the window after its close has passed."""
+        complaint's contact is forgotten only once the window after its close has passed. A return
+        visit's invitation heard before this round's reply waits for it (`kept.py`)."""
         event = await self._decode(message, origin)
         if event is None or self.contacts is None:
             return
-        if isinstance(event, CaseClosed | CaseReopened | ComplaintReopened):
+        if isinstance(event, CaseClosed | CaseReopened | ComplaintReopened | CustomerReplied | ReturnVisitMade):
             await self._mark(event, origin)
         if isinstance(event, CaseClosed):
             return
@@ -418,6 +425,25 @@ class Notifier:
         kept = self.contacts.get(item.complaint_id)
         if kept is None or kept.personal is None:
             return  # no registration seen with a sealed contact (or closed longer than the window ago)
+        if isinstance(event, ReturnVisitScheduled) and not kept.replied:
+            waiting = updates.waiting_invitation(event)
+            await self._keep(item.complaint_id, kept.awaiting_reply(waiting), origin.partition)
+            return  # sent right after this round's reply
+        await self._send_update(message, origin, item, kept, office_id)
+        if isinstance(event, CustomerReplied) and kept.invitation is not None:
+            time_zone = self.directory.time_zone(office_id)
+            invitation = updates.invitation_after_reply(
+                kept.invitation, item.complaint_id, event.occurred_at, time_zone
+            )
+            await self._send_update(message, origin, invitation, kept, office_id)
+            await self._keep(item.complaint_id, kept.invited(), origin.partition)
+
+    async def _send_update(
+        self, message: WireMessage, origin: Origin, item: updates.Update, kept: kept_registrations.KeptContact,
+        office_id: str,
+    ) -> None:  # fmt: skip
+        """One update to the complainant, by mail or text (their contact opened now), once."""
+        assert kept.personal is not None
         opened = open_personal(kept.personal, self.keyring)
         if opened.contact is None:
             return  # registered without a contact (counted at its receipt)
@@ -454,10 +480,12 @@ class Notifier:
         if sent:
             self.counts.updates += 1
 
-    async def _mark(self, event: CaseClosed | CaseReopened | ComplaintReopened, origin: Origin) -> None:
-        """A close or a reopening on the kept registration, written only when it changes the entry (the
-        reconciler's re-reading writes nothing). A reopening after the contact was forgotten is said:
-        the complainant will not hear of it."""
+    async def _mark(
+        self, event: CaseClosed | CaseReopened | ComplaintReopened | CustomerReplied | ReturnVisitMade, origin: Origin
+    ) -> None:
+        """A close, a reopening, a reply or a visit on the kept registration, written only when it changes the
+        entry (the reconciler's re-reading writes nothing). A reopening after the contact was forgotten
+        is said: the complainant will not hear of it."""
         assert self.contacts is not None
         kept = self.contacts.get(event.complaint_id)
         if kept is None:
@@ -474,6 +502,10 @@ class Notifier:
             return
         if isinstance(event, CaseClosed):
             marked = kept.heard_closed(event.occurred_at)
+        elif isinstance(event, CustomerReplied):
+            marked = kept.heard_replied(event.occurred_at)
+        elif isinstance(event, ReturnVisitMade):
+            marked = kept.past_visit(event.occurred_at)
         else:
             marked = kept.heard_reopened(event.occurred_at)
         if marked != kept:

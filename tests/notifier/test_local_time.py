@@ -20,7 +20,7 @@ from shared.contracts.followup import ReturnVisitScheduled, ReturnVisitScheduled
 from shared.personal import open_form
 
 from .support import HookReceiver, SmtpSink, registered
-from .test_updates import _envelope, complainants_notifier, wire
+from .test_updates import _envelope, complainants_notifier, reply, wire
 
 
 def test_a_time_reads_in_the_office_zone_with_its_offset_or_in_utc_said_so() -> None:
@@ -61,7 +61,8 @@ async def test_the_directory_s_zone_times_the_receipt_and_the_invitation(
     due = datetime(2026, 12, 1, 13, 20, tzinfo=UTC)
     visit = ReturnVisitScheduled(**_envelope(event.complaint_id), payload=ReturnVisitScheduledPayload(due_at=due))
     await service.update(wire(visit), origin)
-    receipt, invitation = (m.get_payload(decode=True).decode() for m in smtp.messages)
+    await service.update(wire(reply(event.complaint_id)), origin)  # the invitation follows the reply
+    receipt, _, invitation = (m.get_payload(decode=True).decode() for m in smtp.messages)
     assert local_time(at, "Asia/Hong_Kong") in receipt and "(UTC+08:00)" in receipt
     assert "We will contact you by 2026-12-01 21:20 (UTC+08:00)." in invitation
     assert updates.update(visit) is not None  # the builder without a zone: UTC, as before

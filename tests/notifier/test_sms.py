@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -22,6 +22,15 @@ from services.notifier.domain.directory import Endpoint
 from services.notifier.domain.sms import GSM7, UCS2, segments
 from shared.clock import utc_now
 from shared.contracts import derived_id
+from shared.contracts.followup import (
+    CaseClosed,
+    CaseClosedPayload,
+    ReturnVisitMade,
+    ReturnVisitMadePayload,
+    ReturnVisitScheduled,
+    ReturnVisitScheduledPayload,
+    VisitOutcome,
+)
 from shared.contracts.handling import CaseReopened, CaseReopenedPayload, CommitmentMade, CommitmentMadePayload
 from shared.keyring import Keyring, KeyringSettings
 from shared.personal import ERASED
@@ -29,7 +38,7 @@ from shared.status_link import status_link
 
 from .support import HookReceiver, SmtpSink, registered
 from .test_application import Letters, notifier, wire
-from .test_updates import _envelope, progress, reply
+from .test_updates import _envelope, complainants_notifier, progress, reply
 
 GATEWAY_SECRET = "an-sms-gateway-secret-for-tests"
 LINK = "https://desk.example.org/status/" + "a" * 32 + "." + "b" * 32
@@ -300,3 +309,59 @@ def test_the_gateway_settings_a_url_needs_its_secret_and_a_region_libphonenumber
         NotifierSettings(sms_gateway_url="http://127.0.0.1:8025/sms", sms_gateway_secret="short").sms_gateway()
     with pytest.raises(ValidationError, match="not a region libphonenumber knows"):
         NotifierSettings(sms_default_region="XX")
+
+
+def _visit(complaint_id) -> ReturnVisitScheduled:  # type: ignore[no-untyped-def]
+    return ReturnVisitScheduled(
+        **_envelope(complaint_id), payload=ReturnVisitScheduledPayload(due_at=utc_now() + timedelta(days=1))
+    )
+
+
+async def test_a_return_visit_invitation_heard_before_the_reply_follows_it_once_in_every_round(
+    smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path
+) -> None:
+    """The visit's clock starts at the department's result, before the supervisor's reply: the
+    complainant reads the reply first, then the invitation (each once, whatever is redelivered), and
+    again in that order after the case is reopened. By mail and by text."""
+    mailing, keyring = complainants_notifier(smtp, hooks, tmp_path)
+    texting, _ = texting_notifier(smtp, hooks, tmp_path / "texts")
+    texting.keyring = keyring
+    intake, followup = Origin("complaints.intake.events", 0, 1), Origin("complaints.followup.events", 0, 5)
+    for service, contact in ((mailing, "chan.tai.man@mail.test"), (texting, "9123 4567")):
+        event = registered(contact, keyring=keyring)
+        await service.receipt(wire(event), intake)
+        visit, answer = _visit(event.complaint_id), reply(event.complaint_id)
+        for message in (visit, visit, answer, answer, visit):  # redelivered, and re-read after the reply
+            await service.update(wire(message), followup)
+        reopened = CaseReopened(
+            **_envelope(event.complaint_id), payload=CaseReopenedPayload(reason="not satisfied at the return visit")
+        )
+        await service.update(wire(reopened), Origin("complaints.handling.events", 0, 9))
+        second = _visit(event.complaint_id)
+        await service.update(wire(second), followup)  # the second round's result: its reply is not given yet
+        kept = service.contacts.get(event.complaint_id)  # type: ignore[union-attr]
+        assert kept is not None and kept.invitation is not None and kept.invitation.event_id == second.event_id
+        await service.update(wire(reply(event.complaint_id)), followup)
+        assert service.contacts.get(event.complaint_id).invitation is None  # type: ignore[union-attr]
+    order = [None, "reply", "return-visit", "reopened", "reply", "return-visit"]
+    assert [m["X-Complaint-Update"] for m in smtp.messages] == order
+    assert "We will contact you by" in smtp.messages[2].get_payload(decode=True).decode()
+    texts = [json.loads(body) for _, _, body in hooks.to("/texts")]
+    assert [t["kind"] for t in texts] == ["receipt", *order[1:]]
+
+    # The visit made (or the case closed) before the reply was given: no invitation to a visit past.
+    for ended in ("visited", "closed"):
+        event = registered("lau.mei.ling@mail.test", keyring=keyring)
+        await mailing.receipt(wire(event), intake)
+        await mailing.update(wire(_visit(event.complaint_id)), followup)
+        end = (
+            ReturnVisitMade(**_envelope(event.complaint_id), payload=ReturnVisitMadePayload(
+                outcome=VisitOutcome.SATISFIED, attempt=1, satisfaction=5, acknowledged=True, final=True))
+            if ended == "visited"
+            else CaseClosed(**_envelope(event.complaint_id), payload=CaseClosedPayload(
+                cause="c", lessons="l", improvement="i", responsibility="r"))
+        )  # fmt: skip
+        await mailing.update(wire(end), followup)
+        await mailing.update(wire(reply(event.complaint_id)), followup)
+        to_lau = [m["X-Complaint-Update"] for m in smtp.messages if "lau.mei.ling" in m["To"]]
+        assert to_lau[-2:] == [None, "reply"], (ended, to_lau)

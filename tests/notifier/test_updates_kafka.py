@@ -127,7 +127,8 @@ async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_eras
         # the window has passed (chan's, reopened and never closed again, stays).
         await publish(kafka_bootstrap, [_closed(lau.complaint_id)], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
         keys = {str(chan.complaint_id), str(lau.complaint_id)}
-        records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=8, timeout=120)
+        # Written: two registrations, two replies heard, two closes, two reopenings, lau's close, its tombstone.
+        records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=10, timeout=120)
         for record in records:
             if record.value is not None:
                 kept = record.value.decode()

@@ -18,11 +18,19 @@ complainant's data no longer than a reopening can still need it. The marks are t
 the latest reopening heard, by their own times, so the outcome does not depend on the order the
 notifier hears them in (a re-read old event changes nothing): closed when the latest close is later
 than the latest reopening.
+
+**The return visit's invitation follows the reply.** The return-visit clock starts when the department
+records its result, usually before the supervisor has agreed the reply; a complainant asked "were you
+satisfied with how your complaint was handled?" before being told how would read them out of order. An
+invitation heard before this round's reply (none heard, or none since the latest reopening) waits
+here (`invitation`) and is sent right after the reply; one heard after it is sent at once. Once the
+visit is made or the case closed, a waiting invitation is dropped: it would invite to a visit past.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -31,6 +39,14 @@ from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 from .receipts import OfficeNames, reference, reference_in
 
 DEFAULT_KEEP_AFTER_CLOSE = timedelta(days=30)
+
+
+class WaitingInvitation(BaseModel):
+    """A return visit's invitation (followup's `ReturnVisitScheduled`) heard before the reply it follows."""
+
+    event_id: UUID
+    scheduled_at: datetime
+    due_at: datetime
 
 
 class KeptContact(BaseModel):
@@ -47,6 +63,8 @@ class KeptContact(BaseModel):
     sequence_number: int | None = None
     closed_at: datetime | None = None  # the latest CaseClosed heard (None: never closed)
     reopened_at: datetime | None = None  # the latest reopening heard (ComplaintReopened, CaseReopened)
+    replied_at: datetime | None = None  # the latest reply heard (CustomerReplied)
+    invitation: WaitingInvitation | None = None  # a return visit's invitation waiting for the reply
 
     def reference_in(self, language: str, office_name: OfficeNames | None) -> str:
         if self.office_id is None or self.sequence_number is None:
@@ -60,14 +78,40 @@ class KeptContact(BaseModel):
         return self.closed_at is not None and (self.reopened_at is None or self.closed_at > self.reopened_at)
 
     def heard_closed(self, at: datetime) -> KeptContact:
-        """After a `CaseClosed` at `at` (heard again, or an older one re-read: no change)."""
+        """After a `CaseClosed` at `at` (heard again, or an older one re-read: no change). An invitation
+        still waiting for a reply is moot once the case closed after it."""
         latest = at if self.closed_at is None else max(self.closed_at, at)
-        return self.model_copy(update={"closed_at": latest})
+        return self.past_visit(at).model_copy(update={"closed_at": latest})
+
+    def past_visit(self, at: datetime) -> KeptContact:
+        """After the return visit was made (or the case closed) at `at`: an invitation scheduled before
+        then, still waiting for the reply, is not sent (it would invite to a visit already made)."""
+        if self.invitation is None or self.invitation.scheduled_at > at:
+            return self
+        return self.invited()
 
     def heard_reopened(self, at: datetime) -> KeptContact:
         """After a reopening at `at` (`ComplaintReopened` after a close, `CaseReopened` before one)."""
         latest = at if self.reopened_at is None else max(self.reopened_at, at)
         return self.model_copy(update={"reopened_at": latest})
+
+    @property
+    def replied(self) -> bool:
+        """This round has its reply: one heard, and later than the latest reopening."""
+        return self.replied_at is not None and (self.reopened_at is None or self.replied_at > self.reopened_at)
+
+    def heard_replied(self, at: datetime) -> KeptContact:
+        """After a `CustomerReplied` at `at` (an older one re-read: no change)."""
+        latest = at if self.replied_at is None else max(self.replied_at, at)
+        return self.model_copy(update={"replied_at": latest})
+
+    def awaiting_reply(self, invitation: WaitingInvitation) -> KeptContact:
+        """The invitation waits for this round's reply (a later one replaces an earlier: one visit owed)."""
+        return self.model_copy(update={"invitation": invitation})
+
+    def invited(self) -> KeptContact:
+        """The waiting invitation was sent."""
+        return self.model_copy(update={"invitation": None})
 
     def forgettable(self, now: datetime, keep_after_close: timedelta) -> bool:
         """Closed for longer than the window: nothing can reopen it and still need the contact."""

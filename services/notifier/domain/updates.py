@@ -25,7 +25,7 @@ from shared.contracts import derived_id
 from shared.contracts.followup import ComplaintReopened, CustomerReplied, ReturnVisitScheduled
 from shared.contracts.handling import CaseReopened, CommitmentMade, ProgressReported
 
-from .kept import KeptContact
+from .kept import KeptContact, WaitingInvitation
 from .receipts import OfficeNames
 from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_time, subject
 
@@ -97,7 +97,11 @@ def _reply(event: CustomerReplied, time_zone: str | None) -> Lines:
 
 
 def _return_visit(event: ReturnVisitScheduled, time_zone: str | None) -> Lines:
-    due = local_time(event.payload.due_at, time_zone)
+    return _invitation_lines(event.payload.due_at, time_zone)
+
+
+def _invitation_lines(due_at: datetime, time_zone: str | None) -> Lines:
+    due = local_time(due_at, time_zone)
     return {
         EN: (
             "We would like to hear whether you are satisfied with how your complaint was handled.",
@@ -156,6 +160,20 @@ def update(event: BaseModel, time_zone: str | None = None) -> Update | None:
         return None
     kind, lines = built
     return Update(kind, event.event_id, event.complaint_id, event.occurred_at, lines(event, time_zone))  # type: ignore[attr-defined]
+
+
+def waiting_invitation(event: ReturnVisitScheduled) -> WaitingInvitation:
+    """What is kept of an invitation heard before the reply (`kept.py`: the invitation follows it)."""
+    return WaitingInvitation(event_id=event.event_id, scheduled_at=event.occurred_at, due_at=event.payload.due_at)
+
+
+def invitation_after_reply(
+    waiting: WaitingInvitation, complaint_id: UUID, replied_at: datetime, time_zone: str | None
+) -> Update:
+    """The waiting invitation as sent right after the reply: dated then, keyed by its own event (a
+    redelivered reply, or the event re-read, sends it once)."""
+    lines = _invitation_lines(waiting.due_at, time_zone)
+    return Update(RETURN_VISIT, waiting.event_id, complaint_id, replied_at, lines)
 
 
 def update_key(item: Update) -> str:
