@@ -32,7 +32,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from shared.attention import Refused, needs_attention, redrive_refusal, status
 from shared.clock import utc_now
-from shared.eventstore import readable_without_a_key
+from shared.eventstore import first_events_read
 from shared.settings import ServiceSettings
 
 from .deadletters import DeadLetterRecord, letters_in
@@ -110,7 +110,7 @@ def _app() -> Any:
         wiring: ServiceWiring = _state["wiring"]
         settings = wiring.make_settings()
         app = wiring.make_application(settings)
-        if settings.cipher_key is None and not readable_without_a_key(app):
+        if settings.cipher_key is None and not first_events_read(app):
             app.close()
             name = settings.setting_name("cipher_key")
             typer.echo(
