@@ -115,3 +115,13 @@ def test_an_instant_or_a_week_that_is_no_such_thing_is_said_so_without_a_traceba
         assert result.exit_code == 2, result.output
         assert f"'{week}' is not an ISO week: give one like 2026-W45" in said(result), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_evidence_pack_s_paths_are_printed_whole_to_copy(encrypted_store, tmp_path: Path) -> None:
+    """Found on `make up`: 'evidence for complaint …:' then the pack's path broken onto the next line at
+    the terminal's width, so a copied path missed its start or end."""
+    _, env = encrypted_store
+    out = tmp_path / ("a-folder-with-a-long-name-" * 3)
+    result = runner.invoke(cli, ["export", "--office", "hk-central", "--week", "2026-W45", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"{out / 'evidence.json'}, {out / 'evidence.html'}" in result.output, result.output

@@ -325,7 +325,7 @@ def replay_command(
     folder.mkdir(parents=True, exist_ok=True)  # a replay into a database made no SQLite file there
     (folder / "live-export.json").write_bytes(live_export)
     (folder / "replay-export.json").write_bytes(replayed)
-    console.print(f"exports written to {folder}")
+    console.print(f"exports written to {folder}", soft_wrap=True)  # a path stays whole to copy
     raise typer.Exit(0 if equal else 1)
 
 
@@ -472,7 +472,7 @@ def export_command(
     out.mkdir(parents=True, exist_ok=True)
     (out / "evidence.json").write_text(json.dumps(pack, indent=2, ensure_ascii=False, sort_keys=True))
     (out / "evidence.html").write_text(render_html(pack))
-    console.print(f"evidence for {pack['subject']}: {out / 'evidence.json'}, {out / 'evidence.html'}")
+    console.print(f"evidence for {pack['subject']}: {out / 'evidence.json'}, {out / 'evidence.html'}", soft_wrap=True)
 
 
 if __name__ == "__main__":
