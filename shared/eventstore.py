@@ -56,16 +56,17 @@ def _encryption(settings: ServiceSettings) -> dict[str, str]:
     }
 
 
-def readable_without_a_key(app: Any, probe: int = 3) -> bool:
-    """Whether a store opened without its cipher key reads: its first `probe` events parse as plain
-    JSON, or it holds none. An encrypted store read without its key fails on every event (a utf-8
-    codec error), which tells "no key given" from one altered event."""
+def first_events_read(app: Any, probe: int = 3) -> bool:
+    """Whether a store reads with the cipher key it was opened with (or without one): its first `probe`
+    events parse, or it holds none. Opened without its key, or with another store's, an encrypted store
+    fails on every event (a utf-8 codec error, an invalid cipher tag), which tells "no key" or "the
+    wrong key" from one altered event."""
     first = app.process_recorder.select_notifications(1, probe)
     unreadable = 0
     for notification in first:
         try:
             app.mapper.to_domain_event(notification)
-        except Exception:  # ciphertext read as plain JSON
+        except Exception:  # ciphertext read as plain JSON, or under another key
             unreadable += 1
     return not first or unreadable < len(first)
 

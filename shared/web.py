@@ -14,6 +14,9 @@ Every refusal (any 4xx) is `{"detail", "code", "params"}`: `detail` the English 
 field problems, as FastAPI words them), `code` one of shared/refusals.py's and `params` its values, for
 programs (the staff desk translates by them). A route raises `Refused` (or `refused(status, error)` for a
 domain's `Refusal`); a 422 of a route's own checks is `unprocessable` / `invalid`, each problem with its code.
+
+A text a person must fill in (a decision's reason, a cause, a result ...) is a `FilledIn`: one of only
+spaces is refused like an empty one (422 `string_blank` naming it), so no decision is recorded with a blank why.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .auth import GROUP_ROLES, KeyRegistry, Principal
@@ -41,6 +45,18 @@ from .oidc import BearerVerifier, TokenRefused
 from .refusals import Param, Refusal, RefusalCode
 from .settings import ServiceSettings
 from .tracing import configure_tracing, instrument_app
+
+
+def _filled_in(text: str) -> str:
+    """Refuse a text of only white space: as unfilled as an empty one (intake's rule for its form, held by
+    every command a person types a text into). Kept as typed otherwise."""
+    if text and not text.strip():
+        raise PydanticCustomError("string_blank", "holds only spaces: fill it in")
+    return text
+
+
+# A text a person must type (a reason, a cause, a result, a name): give its bounds with `Field(min_length=1, ...)`.
+FilledIn = Annotated[str, AfterValidator(_filled_in)]
 
 KEY_HEADER = "X-Office-Key"
 _key_header = APIKeyHeader(name=KEY_HEADER, auto_error=False, description="The caller's office key.")

@@ -32,8 +32,8 @@ from eventsourcing.application import AggregateNotFoundError
 
 from shared.attention import Refused, needs_attention, redrive_refusal, status
 from shared.clock import utc_now
-from shared.eventstore import readable_without_a_key
-from shared.settings import ServiceSettings
+from shared.eventstore import first_events_read
+from shared.settings import ServiceSettings, Store
 
 from .deadletters import DeadLetterRecord, letters_in
 from .quarantine import QuarantinedRecord, quarantined_in
@@ -106,17 +106,30 @@ def choose(service: str = typer.Option(..., help=f"One of: {', '.join(SERVICES)}
 
 
 def _app() -> Any:
+    """The chosen service's store, opened only when it is one to act on; else stop (exit 2) saying what to
+    set. A mistyped state folder once made an empty store there and answered that nothing needed
+    attention; another store's key ended in a traceback."""
     if "app" not in _state:
         wiring: ServiceWiring = _state["wiring"]
+        service = _state["service"]
         settings = wiring.make_settings()
+        prefix = settings.setting_name("cipher_key").removesuffix("CIPHER_KEY")
+        if settings.store is Store.SQLITE and not settings.sqlite_path.is_file():
+            typer.echo(
+                f"no {service} store at {settings.sqlite_path}: nothing to list there (none is made). Point "
+                f"{prefix}STATE_DIR at the service's state folder (under `make up`, .state)",
+                err=True,
+            )
+            raise typer.Exit(2)
         app = wiring.make_application(settings)
-        if settings.cipher_key is None and not readable_without_a_key(app):
+        if not first_events_read(app):
             app.close()
             name = settings.setting_name("cipher_key")
+            given = "is not set" if settings.cipher_key is None else "given is not this store's (it reads none of it)"
             typer.echo(
-                f"the {_state['service']} store cannot be read without its key: it is encrypted at rest and {name} "
-                f"is not set. Give the service's cipher key; under `make up` it is in .state/dev.env:\n"
-                f"  set -a; . <(grep '^{name.removesuffix('CIPHER_KEY')}' .state/dev.env); set +a",
+                f"the {service} store cannot be read: it is encrypted at rest and {name} {given}. Give the "
+                f"service's cipher key; under `make up` it is in .state/dev.env:\n"
+                f"  set -a; . <(grep '^{prefix}' .state/dev.env); set +a",
                 err=True,
             )
             raise typer.Exit(2)

@@ -150,3 +150,35 @@ def test_the_cli_without_the_store_s_key_says_which_setting_to_give_not_a_codec_
     without = CliRunner().invoke(operator.cli, ["--service", "projection", "list"])
     assert without.exit_code == 2, without.output
     assert "PROJECTION_CIPHER_KEY" in without.output and "Traceback" not in without.output
+
+
+def test_the_cli_with_another_store_s_key_or_a_mistyped_folder_says_so_and_makes_nothing(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Found walking `make up`: with another service's cipher key `list` ended in a traceback (invalid
+    cipher tag), and with a mistyped state folder it made an empty store there and answered that no dead
+    letter needed attention, while the real store held one. Both now stop (exit 2) saying what to set."""
+    from eventsourcing.cryptography import AESCipher
+
+    monkeypatch.setenv("PROJECTION_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("PROJECTION_STORE", "sqlite")
+    monkeypatch.setenv("PROJECTION_CIPHER_KEY", AESCipher.create_key(32))
+    wiring = operator.SERVICES["projection"]
+    app = wiring.make_application(wiring.make_settings())
+    record = ConsumerRecord("complaints.notifications", 1, 9, 0, 0, b"k", b"\xff" * 10, None, 0, 0, [])
+    app.save(DeadLetterRecord.of("projection", record, ValueError("not a CloudEvent"), 1, operator.utc_now()))
+    app.close()
+
+    monkeypatch.setenv("PROJECTION_CIPHER_KEY", AESCipher.create_key(32))  # another store's
+    other_key = CliRunner().invoke(operator.cli, ["--service", "projection", "list"])
+    assert other_key.exit_code == 2, other_key.output
+    assert "PROJECTION_CIPHER_KEY given is not this store's" in other_key.output, other_key.output
+
+    wrong = tmp_path / "not-the-state-dir"
+    monkeypatch.setenv("PROJECTION_STATE_DIR", str(wrong))
+    nowhere = CliRunner().invoke(operator.cli, ["--service", "projection", "list"])
+    assert nowhere.exit_code == 2, nowhere.output
+    said = " ".join(nowhere.output.split())
+    assert f"no projection store at {wrong / 'stores' / 'projection.sqlite'}" in said, said
+    assert "PROJECTION_STATE_DIR" in said and "need attention" not in said
+    assert not wrong.exists()

@@ -252,3 +252,24 @@ def test_an_approved_extension_warns_before_the_new_deadline_through_the_schedul
         == 1
     )
     assert not any(m.type == "complaints.sla.DeadlineBreached" and m.payload.key == "resolution#0" for m in messages)
+
+
+def test_an_extension_typed_in_the_office_s_time_is_told_in_utc_beside_the_deadline_it_extends(env) -> None:
+    """Found walking `make demo`: a supervisor's warning mail read "deadline 2026-12-02T20:00+08:00 (extended
+    from 2026-12-02T07:01+00:00)": the new deadline kept the offset the person typed the extension in, the
+    old one was UTC, and one sentence read as two clocks (the earlier-looking time was the later one). Every
+    instant of the sentence is now UTC, as in every other warning and breach."""
+    from zoneinfo import ZoneInfo
+
+    client, keys, _clock, complaint, app = env
+    url = f"/complaints/{complaint}/clocks/resolution%230/extension"
+    until = (T0 + timedelta(hours=20)).astimezone(ZoneInfo("Asia/Hong_Kong"))  # 05:30 the next day there
+    assert client.post(url, json={"until": until.isoformat(), "reason": "parts"},
+                       headers=h(keys, "hk-central/staff")).status_code == 202  # fmt: skip
+    decision = {"approved": True, "reason": "agreed"}
+    assert client.post(url + "/decision", json=decision, headers=h(keys, "hk-central/manager")).status_code == 200
+    app.tick(T0 + timedelta(hours=10))  # 50% of the extended time
+
+    mails = [m.payload.subject for m in published(app) if m.type == "complaints.notifications.NotificationRequested"]
+    assert "resolution clock: 50% of the allowed time used; deadline 2026-11-03T05:30+00:00 " \
+        "(extended from 2026-11-02T21:30+00:00)" in mails, mails  # fmt: skip

@@ -329,7 +329,7 @@ def reason_of(problem: dict[str, Any], _: Gettext) -> str:
     coded = REASONS.get(code) or REASONS.get(kind)
     if coded:
         return _(coded) % _said(problem.get("params") or ctx, _)
-    # intake's string_blank: a required text of only spaces, as unfilled as an empty one
+    # string_blank (intake's form, every service's FilledIn): a required text of only spaces, as unfilled as empty
     if kind in ("missing", "string_blank") or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return _("must be filled in")
     if kind == "string_too_short":

@@ -25,7 +25,7 @@ from shared.contracts.directory import (
     OfficeRecord,
     StaffRecord,
 )
-from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, Problem, refused, service_api
+from shared.web import PROBLEM_RESPONSES, CurrentPrincipal, FilledIn, Problem, refused, service_api
 
 from .. import bootstrap
 from ..adapters.outbound import department_record, key_record, office_record, staff_record
@@ -45,75 +45,75 @@ Reason = Field(min_length=1, max_length=2000, description="Why: recorded with th
 
 class OfficeIn(BaseModel):
     office_id: str = Field(max_length=100, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["hk-central"])
-    name: str = Field(min_length=1, max_length=200)
+    name: FilledIn = Field(min_length=1, max_length=200)
     names: dict[NameLanguage, OfficeName] = Field(
         default_factory=dict, description="The name in each language that has one, e.g. {'zh-Hant': '中環管理處'}."
     )
-    time_zone: str = Field(min_length=1, max_length=64, examples=["Asia/Hong_Kong"])
+    time_zone: FilledIn = Field(min_length=1, max_length=64, examples=["Asia/Hong_Kong"])
     units_served: int = Field(ge=0, le=100_000_000)
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class OfficeChange(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: FilledIn | None = Field(default=None, min_length=1, max_length=200)
     names: dict[NameLanguage, OfficeName] | None = Field(
         default=None, description="Replaces the names per language as a whole (absent: unchanged)."
     )
-    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
+    time_zone: FilledIn | None = Field(default=None, min_length=1, max_length=64)
     units_served: int | None = Field(default=None, ge=0, le=100_000_000)
     active: bool | None = None
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class DepartmentIn(BaseModel):
     code: str = Field(max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["engineering"])
-    name: str = Field(min_length=1, max_length=200)
-    reason: str = Reason
+    name: FilledIn = Field(min_length=1, max_length=200)
+    reason: FilledIn = Reason
 
 
 class DepartmentChange(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: FilledIn | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class StaffIn(BaseModel):
     staff_id: str = Field(max_length=200, pattern=r"^[a-z0-9][a-z0-9/._-]*$", examples=["hk-central/leader-3"])
-    name: str = Field(min_length=1, max_length=200)
+    name: FilledIn = Field(min_length=1, max_length=200)
     office_id: str | None = Field(default=None, max_length=100, description="None: the group's own staff.")
     department: str | None = Field(default=None, max_length=60)
     roles: list[str] = Field(min_length=1, max_length=20)
     contacts: Contacts = Field(default_factory=Contacts)
     language: NameLanguage | None = Field(default=None, description="The language of their mails (none: English).")
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class StaffChange(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: FilledIn | None = Field(default=None, min_length=1, max_length=200)
     office_id: str | None = Field(default=None, max_length=100)
     department: str | None = Field(default=None, max_length=60)
     roles: list[str] | None = Field(default=None, min_length=1, max_length=20)
     contacts: Contacts | None = None
     active: bool | None = None
     language: NameLanguage | None = Field(default=None, description="The language of their mails (null: English).")
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class KeyIn(BaseModel):
-    actor_id: str = Field(min_length=1, max_length=200, description="Who the key speaks for, e.g. a staff id.")
+    actor_id: FilledIn = Field(min_length=1, max_length=200, description="Who the key speaks for, e.g. a staff id.")
     office_id: str | None = Field(default=None, max_length=100, description="None: a group-wide key.")
     roles: list[str] = Field(min_length=1, max_length=20)
     expires_at: AwareDatetime | None = None
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class RotationIn(BaseModel):
     expires_at: AwareDatetime | None = None
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class RevocationIn(BaseModel):
-    reason: str = Reason
+    reason: FilledIn = Reason
 
 
 class IssuedKeyOut(BaseModel):

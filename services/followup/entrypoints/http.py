@@ -15,6 +15,7 @@ from shared.clock import Clock, utc_now
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
+    FilledIn,
     Problem,
     reading_office,
     refused,
@@ -39,8 +40,8 @@ RESPONSES = {
 
 
 class ReplyIn(BaseModel):
-    channel: str = Field(min_length=1, max_length=50, examples=["phone"])
-    summary: str = Field(min_length=1, max_length=4000, description="What the customer was told.")
+    channel: FilledIn = Field(min_length=1, max_length=50, examples=["phone"])
+    summary: FilledIn = Field(min_length=1, max_length=4000, description="What the customer was told.")
 
 
 class VisitIn(BaseModel):
@@ -67,18 +68,18 @@ class VisitOut(BaseModel):
 
 class WaiverIn(BaseModel):
     step: Literal["return-visit"] = "return-visit"
-    reason: str = Field(min_length=1, max_length=2000, description="Why the person waives it (who: the key).")
+    reason: FilledIn = Field(min_length=1, max_length=2000, description="Why the person waives it (who: the key).")
 
 
 class WithdrawalIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FilledIn = Field(min_length=1, max_length=2000)
 
 
 class CloseIn(BaseModel):
-    cause: str = Field(min_length=1, max_length=4000)
-    lessons: str = Field(min_length=1, max_length=4000)
-    improvement: str = Field(min_length=1, max_length=4000)
-    responsibility: str = Field(min_length=1, max_length=4000)
+    cause: FilledIn = Field(min_length=1, max_length=4000)
+    lessons: FilledIn = Field(min_length=1, max_length=4000)
+    improvement: FilledIn = Field(min_length=1, max_length=4000)
+    responsibility: FilledIn = Field(min_length=1, max_length=4000)
 
 
 class CaseOut(BaseModel):

@@ -22,6 +22,7 @@ from shared.contracts.handling import SolutionKind
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
+    FilledIn,
     Problem,
     refused,
     require_office,
@@ -55,7 +56,7 @@ class HandOverIn(Body):
     # A department routing knows for the office (triage's routing table, carried by its decision): 'Engineering
     # Dept' typed at the desk was accepted, and the case waited for a department nobody is in. The case reads
     # it (Case.department_named) as triage reads a routing override, and records the code.
-    to_department: str = Field(
+    to_department: FilledIn = Field(
         min_length=1,
         max_length=BUSINESS_AREA_MAX_LENGTH,
         description="A department routing knows for the office (triage's `GET /departments`): its code, e.g. "
@@ -63,17 +64,17 @@ class HandOverIn(Body):
         "Another is 422 `handling.unknown_department` with the codes.",
         examples=["engineering", "security", "customer-service", "工程部"],
     )
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FilledIn = Field(min_length=1, max_length=2000)
 
 
 class CauseIn(Body):
-    cause: str = Field(min_length=1, max_length=4000)
-    responsible_person: str = Field(min_length=1, max_length=200)
+    cause: FilledIn = Field(min_length=1, max_length=4000)
+    responsible_person: FilledIn = Field(min_length=1, max_length=200)
 
 
 class ProposalIn(Body):
     kind: SolutionKind
-    description: str = Field(min_length=1, max_length=4000)
+    description: FilledIn = Field(min_length=1, max_length=4000)
 
 
 class ApprovalIn(Body):
@@ -81,28 +82,28 @@ class ApprovalIn(Body):
 
 
 class RejectionIn(Body):
-    instructions: str = Field(min_length=1, max_length=4000)
+    instructions: FilledIn = Field(min_length=1, max_length=4000)
 
 
 class ExecutionIn(Body):
-    notes: str = Field(min_length=1, max_length=4000)
+    notes: FilledIn = Field(min_length=1, max_length=4000)
 
 
 class ResultIn(Body):
-    result: str = Field(min_length=1, max_length=4000)
+    result: FilledIn = Field(min_length=1, max_length=4000)
     resolved: bool
 
 
 class ProgressIn(Body):
-    message: str = Field(min_length=1, max_length=2000)
+    message: FilledIn = Field(min_length=1, max_length=2000)
 
 
 class CommitmentKeptIn(Body):
-    note: str = Field(min_length=1, max_length=4000, description="How the promise was kept.")
+    note: FilledIn = Field(min_length=1, max_length=4000, description="How the promise was kept.")
 
 
 class CommitmentIn(Body):
-    promise: str = Field(min_length=1, max_length=2000)
+    promise: FilledIn = Field(min_length=1, max_length=2000)
     due_at: Instant = Field(description="In the future, at most HANDLING_COMMITMENT_HORIZON_DAYS (90) days ahead.")
 
 

@@ -21,6 +21,7 @@ from shared.contracts.hotline import HotlineCallRecord
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
+    FilledIn,
     Problem,
     Refused,
     reading_office,
@@ -65,7 +66,7 @@ class PersonFound(BaseModel):
 
 
 class ErasureRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Why: e.g. the data subject's request number.")
+    reason: FilledIn = Field(min_length=1, max_length=2000, description="Why: e.g. the data subject's request number.")
 
 
 class ErasureOut(BaseModel):

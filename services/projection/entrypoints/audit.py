@@ -7,7 +7,8 @@
 
 where `audit` is `python -m services.projection.entrypoints.audit`.
 
-It reads the projection's store named by the PROJECTION_* settings (read-only) and the topics.
+It reads the projection's store named by the PROJECTION_* settings (read-only) and the topics; what it
+cannot audit (no store there, another store's key, an office the store holds nothing of) it refuses, exit 2.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 from uuid import UUID
 
 import typer
@@ -30,7 +32,7 @@ from rich.table import Table
 
 from shared.bus.authors import AuthorCheck
 from shared.clock import utc_now
-from shared.eventstore import readable_without_a_key
+from shared.eventstore import first_events_read
 from shared.settings import Store
 
 from .. import bootstrap
@@ -51,6 +53,7 @@ from ..adapters.statistics_tables import statistics_of
 from ..adapters.stored_chain import stored_links
 from ..application import ProjectionApplication, findings_of, history_of
 from ..domain.crosscheck import crosscheck
+from ..domain.errors import UnknownPeriod
 from ..domain.view import ComplaintView
 from ..settings import ProjectionSettings
 
@@ -92,25 +95,73 @@ class _Reported:
         console.print(f"{shown.description}: {completed:,}{of} after {now - self.started:,.0f} s", highlight=False)
 
 
-def _store_is_readable(settings: ProjectionSettings) -> None:
-    """Stop at once, saying why, when the store cannot be read for want of its key: every event of an
-    encrypted store (every `make up` store is) is unreadable without PROJECTION_CIPHER_KEY, and `verify`
-    would otherwise name each of them 'altered' — a false alarm of tampering."""
-    if settings.cipher_key is not None:
-        return
+def _stop(*lines: str) -> NoReturn:
+    """Say why the audit cannot run and stop (exit 2). Long lines are not broken: a path copied from
+    the terminal stays whole."""
+    for line in lines:
+        console.print(line, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _audited_store(settings: ProjectionSettings) -> ProjectionApplication:
+    """The projection's store the settings name, opened only when it is one an audit can read; else stop
+    at once (exit 2), saying why and what to set. Each of these once ended in a false assurance or a
+    false alarm: a mistyped PROJECTION_STATE_DIR made an empty store there and `verify` called its chain
+    intact; an encrypted store (every `make up` store is) read without its key, or with another
+    service's, had `verify` name every event 'altered'."""
+    if settings.store is Store.MEMORY:
+        _stop(
+            "[red]PROJECTION_STORE is memory[/red]: a memory store holds nothing between processes, so there "
+            "is nothing to audit. Name the projection's SQLite or PostgreSQL store."
+        )
+    if settings.store is Store.SQLITE and not settings.sqlite_path.is_file():
+        _stop(
+            f"[red]no projection store at {settings.sqlite_path}[/red]: nothing to audit there (none is made). "
+            "Point PROJECTION_STATE_DIR at the projection's state folder (it holds stores/projection.sqlite; "
+            "under `make up`, .state), or PROJECTION_STORE=postgres and PROJECTION_POSTGRES_* at its database."
+        )
+    where = (
+        str(settings.sqlite_path) if settings.store is Store.SQLITE
+        else f"database {settings.postgres_dbname} on {settings.postgres_host}:{settings.postgres_port}"
+    )  # fmt: skip
     app = bootstrap.application(settings)
     try:
-        readable = readable_without_a_key(app)
-    finally:
+        if not app.process_recorder.max_notification_id():
+            _stop(
+                f"[red]the store at {where} holds no record at all[/red]: nothing to audit (a projection "
+                "records every event it consumes). Is it the projection's store?"
+            )
+        if not first_events_read(app):
+            _stop(
+                "[red]the projection's store cannot be read without its key[/red]: it is encrypted at rest and "
+                "PROJECTION_CIPHER_KEY is not set (this alone says nothing of tampering)."
+                if settings.cipher_key is None
+                else f"[red]the store at {where} cannot be read with the PROJECTION_CIPHER_KEY given[/red]: its "
+                "first events do not decrypt, as under another store's key (this alone says nothing of "
+                "tampering: altered events are named in a store its own key reads).",
+                "Give the projection's cipher key; under `make up` it is in .state/dev.env:\n"
+                "  set -a; . <(grep '^PROJECTION_' .state/dev.env); set +a",
+            )
+    except BaseException:
         app.close()
-    if not readable:
-        console.print(
-            "[red]the projection's store cannot be read without its key[/red]: it is encrypted at rest and "
-            "PROJECTION_CIPHER_KEY is not set (this alone says nothing of tampering). Give the projection's "
-            "cipher key; under `make up` it is in .state/dev.env:\n"
-            "  set -a; . <(grep '^PROJECTION_' .state/dev.env); set +a"
-        )
-        raise typer.Exit(2)
+        raise
+    return app
+
+
+def _known_office(app: ProjectionApplication, office: str) -> str:
+    """The office an auditor names, if the store holds anything of it (a complaint, or its units served);
+    else a refusal naming the offices it does hold. A misspelt office once read as an intact, empty
+    chain (`verify`), zero complaints (`as-of`) and an empty evidence pack (`export`), each exit 0."""
+    known = app.offices()
+    if office in known:
+        return office
+    alike = [o for o in known if o.casefold() == office.strip().casefold()]
+    hint = f" Did you mean {alike[0]!r}?" if alike else ""
+    raise typer.BadParameter(
+        f"the projection's store holds nothing of office {office!r} (no complaint of it, no units served): a "
+        f"misspelt office, or one that has recorded no complaint.{hint} "
+        f"Offices in the store: {', '.join(known) or 'none'}"
+    )
 
 
 COMPLAINT_HELP = "One complaint: its id, or its reference as the desk shows it (e.g. HK-CENTRAL-20261201-7K2QX)."
@@ -141,7 +192,10 @@ def _complaint_id(app: ProjectionApplication, typed: str, office: str | None) ->
 
 
 def _instant(text: str) -> datetime:
-    instant = datetime.fromisoformat(text)
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an instant: give one like 2026-11-05T12:00:00+08:00") from None
     if instant.tzinfo is None:
         raise typer.BadParameter("give a time zone, e.g. 2026-11-05T12:00:00+08:00")
     return instant
@@ -237,7 +291,7 @@ def replay_command(
 ) -> None:
     """Rebuild the projection from offset 0 into a fresh store; show it equals the live one."""
     settings = ProjectionSettings()
-    _store_is_readable(settings)
+    _audited_store(settings).close()  # the live store is opened again to be compared
     folder = into or Path(tempfile.mkdtemp(prefix="projection-replay-"))
     now = _instant(at) if at else utc_now()
     outcome: list[tuple[ReplayReport, bool, bytes, bytes]] = []
@@ -271,7 +325,7 @@ def replay_command(
     folder.mkdir(parents=True, exist_ok=True)  # a replay into a database made no SQLite file there
     (folder / "live-export.json").write_bytes(live_export)
     (folder / "replay-export.json").write_bytes(replayed)
-    console.print(f"exports written to {folder}")
+    console.print(f"exports written to {folder}", soft_wrap=True)  # a path stays whole to copy
     raise typer.Exit(0 if equal else 1)
 
 
@@ -289,11 +343,12 @@ def as_of_command(
     if at is not None and at_option is not None:
         raise typer.BadParameter("give the instant once: `as-of 2026-11-05T12:00:00+08:00` or `--at …`")
     at = at or at_option
-    settings = ProjectionSettings()
-    _store_is_readable(settings)
-    app = bootstrap.application(settings)
     instant = _instant(at)
+    settings = ProjectionSettings()
+    app = _audited_store(settings)
     try:
+        if office is not None:
+            office = _known_office(app, office)
         if complaint is not None:
             views = list(app.read.views_as_of(instant, subject_id=_complaint_id(app, complaint, office)))
             if not views:
@@ -328,9 +383,10 @@ def verify_command(
     """Check every office's hash chain; report each altered, removed, inserted or reordered event (and,
     with --against-followup, each complaint whose reply or return visit differs from follow-up's)."""
     settings = ProjectionSettings()
-    _store_is_readable(settings)
-    app = bootstrap.application(settings)
+    app = _audited_store(settings)
     try:
+        if office is not None:
+            office = _known_office(app, office)
         with _progress() as bar:
             total = app.process_recorder.max_notification_id() or 0
             task = bar.add_task("verifying the store", total=total)
@@ -396,15 +452,19 @@ def export_command(
     at: str = typer.Option(None, help="Judge the checks at this instant (default: now)."),
 ) -> None:
     """An evidence pack for one complaint or one office-week: events, hashes, checks (JSON and HTML)."""
-    settings = ProjectionSettings()
-    _store_is_readable(settings)
-    app = bootstrap.application(settings)
     now = _instant(at) if at else utc_now()
+    settings = ProjectionSettings()
+    app = _audited_store(settings)
     try:
+        if office is not None:
+            office = _known_office(app, office)
         if complaint is not None:
             pack = evidence_for_complaint(app, _complaint_id(app, complaint, office), now)
         elif office and week:
-            pack = evidence_for_office_week(app, office, week, now)
+            try:
+                pack = evidence_for_office_week(app, office, week, now)
+            except UnknownPeriod:
+                raise typer.BadParameter(f"{week!r} is not an ISO week: give one like 2026-W45") from None
         else:
             raise typer.BadParameter("give --complaint, or --office with --week")
     finally:
@@ -412,7 +472,7 @@ def export_command(
     out.mkdir(parents=True, exist_ok=True)
     (out / "evidence.json").write_text(json.dumps(pack, indent=2, ensure_ascii=False, sort_keys=True))
     (out / "evidence.html").write_text(render_html(pack))
-    console.print(f"evidence for {pack['subject']}: {out / 'evidence.json'}, {out / 'evidence.html'}")
+    console.print(f"evidence for {pack['subject']}: {out / 'evidence.json'}, {out / 'evidence.html'}", soft_wrap=True)
 
 
 if __name__ == "__main__":

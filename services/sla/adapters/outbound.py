@@ -4,7 +4,7 @@ private model meet the contracts."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -224,9 +224,11 @@ def _extended(warning: Any) -> str:
 
 
 def _when(instant: datetime) -> str:
-    """A deadline as staff read it in a mail: to the minute (no microseconds), still ISO 8601 with its
-    offset, so the desk can show it again in the page's language and the office's time."""
-    return instant.isoformat(timespec="minutes")
+    """A deadline as staff read it in a mail: to the minute (no microseconds), ISO 8601 in UTC, so the desk
+    can show it again in the page's language and the office's time. UTC whatever offset the instant came
+    with: an extension's `until` keeps the one the person typed, and beside the UTC deadline it extends a
+    sentence read as two clocks ("deadline …T20:00+08:00 (extended from …T07:01+00:00)")."""
+    return instant.astimezone(UTC).isoformat(timespec="minutes")
 
 
 def _because_of_the_clock(said: str, event: Any) -> Explanation:

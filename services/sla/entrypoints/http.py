@@ -16,6 +16,7 @@ from shared.contracts.bounds import Instant, OutOfBounds
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
+    FilledIn,
     Problem,
     Refused,
     field_problem,
@@ -98,12 +99,12 @@ class ExtensionRequest(BaseModel):
         description="The new deadline asked for, after now and within the policy's `extension_horizon_days`; "
         "the original deadline is kept."
     )
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FilledIn = Field(min_length=1, max_length=2000)
 
 
 class ExtensionDecision(BaseModel):
     approved: bool
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FilledIn = Field(min_length=1, max_length=2000)
 
 
 def _inadmissible(error: Inadmissible) -> Refused:

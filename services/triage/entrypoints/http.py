@@ -16,6 +16,7 @@ from shared.clock import Clock, utc_now
 from shared.web import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
+    FilledIn,
     Problem,
     field_problem,
     invalid,
@@ -55,7 +56,7 @@ class DecisionIn(BaseModel):
         "code: surrounding spaces dropped, lower case ('mInor ' is 'minor').",
         examples=["major", "equipment/electromechanical", "engineering"],
     )
-    reason: str = Field(min_length=1, max_length=2000, description="Why: recorded with who decided.")
+    reason: FilledIn = Field(min_length=1, max_length=2000, description="Why: recorded with who decided.")
 
     @field_validator("value", mode="before")
     @classmethod
@@ -89,7 +90,7 @@ class RulesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rules: dict[str, Any] = Field(description="The whole rules document (the shape of rules.toml).")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FilledIn = Field(min_length=1, max_length=2000)
 
 
 class RulesOut(BaseModel):
