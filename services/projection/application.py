@@ -354,6 +354,10 @@ class ProjectionApplication(ServiceApplication):
     def offices(self) -> list[str]:
         return sorted(set(self.read.offices()) | set(self.units))
 
+    def first_week(self) -> str | None:
+        """The earliest week anything recorded falls in (the weekly job writes no week before it)."""
+        return self.read.first_week()
+
     def signals(self, office_id: str | None, now: datetime) -> list[Signal]:
         """The concealment signals of an office (None: every office), as `domain.signals.all_signals`
         finds them over every registered complaint, but each from SQL: the gaps in the numbers (window

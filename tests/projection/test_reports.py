@@ -297,9 +297,10 @@ def test_the_weekly_job_writes_each_report_once_even_across_a_restart(seeded, tm
     assert [p.key for p in job().due_weeks(week_end + timedelta(minutes=30))] == ["2026-W44"], "W45 waits its grace"
     written = job().run_once(week_end + timedelta(hours=2))
     scopes = ["group", *scenario.offices()]
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(
-        f"{week}/{scope}.json" for week in ("2026-W44", "2026-W45") for scope in scopes
-    )
+    # W44 is due too, but nothing recorded falls in it or before: no empty report of it.
+    assert app.first_week() == WEEK
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(f"{WEEK}/{s}.json" for s in scopes)
+    assert not (tmp_path / "2026-W44").exists()
     files = sorted((tmp_path / WEEK).glob("complaints-*"))
     assert len(files) == len(scopes) * 2 * 2
     stamps = {f: f.stat().st_mtime_ns for f in files}

@@ -431,6 +431,12 @@ class TableQueries:
         views = [stored_view(r["subject_id"], r["office_id"], self._open(r["folded"])) for _, r in found[:limit]]
         return views, token
 
+    def first_week(self) -> str | None:
+        """The earliest office week anything recorded falls in (None: nothing yet); the week index answers."""
+        with self.db.transaction(write=False) as cursor:
+            row = cursor.one("SELECT MIN(week) AS week FROM projection_subjects")
+        return None if row is None else row["week"]
+
     def offices(self) -> list[str]:
         with self.db.transaction(write=False) as cursor:
             rows = cursor.all("SELECT DISTINCT office_id FROM projection_subjects ORDER BY office_id")

@@ -52,6 +52,8 @@ class FiguresSource(Protocol):
 
     def offices(self) -> list[str]: ...
 
+    def first_week(self) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Period:

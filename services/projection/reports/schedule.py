@@ -6,7 +6,8 @@ Once, even across restarts: a week's report for a scope is done when its manifes
 (`<folder>/<week>/<scope>.json`, listing each file with its SHA-256) exists. Files and manifest are
 written to a temporary name and renamed into place, the manifest last, so a crash leaves either a
 finished report or one the next turn writes again (under the same names: never two). After a stop the
-job makes up the `catch_up_weeks` most recent weeks it missed.
+job makes up the `catch_up_weeks` most recent weeks it missed; a week before the earliest one anything
+recorded falls in has no report (a new deployment mails no empty reports of weeks before it).
 
 Each report written is also recorded as published (`ReportPublished`, once per scope and week: its id
 is derived from both), which the projection's relay publishes and the notifier mails.
@@ -67,9 +68,13 @@ class WeeklyReports:
         """Write every due report not yet written; the manifests written this turn."""
         written: list[Path] = []
         source: FiguresSource | None = None
+        first: str | None = None
         for period in self.due_weeks(now):
             if source is None:
                 source = self.source()  # only when a week is due: most turns find nothing to do
+                first = source.first_week()
+            if first is None or period.key < first:
+                continue  # before anything was recorded (a new deployment): nothing to report
             for office in [None, *source.offices()]:
                 if not self._done(period, office):
                     written.append(self._write(source, office, period, now))
