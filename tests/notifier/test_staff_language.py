@@ -370,3 +370,26 @@ async def test_a_warning_before_triage_judged_the_complaint_states_no_severity_i
         for grade in ("minor", "important", "major"):
             assert f"[{WORDS[language](grade)}]" not in subject and WORDS[language](grade) not in body, address
     assert json.loads(hooks.to("/sms")[0][2])["severity"] is None
+
+
+@pytest.mark.parametrize("judged", [True, False], ids=["judged", "not-judged"])
+async def test_a_warning_names_no_escalation_level_in_any_language(
+    smtp: SmtpSink, hooks: HookReceiver, judged: bool
+) -> None:
+    """A warning (half the time used) escalates nothing: its mail says the severity, or that nobody has
+    judged it, and no level; a breach keeps its level (the test above)."""
+    made = breach(Occasion.DEADLINE_WARNING)
+    payload = made.payload.model_copy(
+        update={"level": 1, "fraction": 0.5, "severity": made.payload.severity if judged else None}
+    )
+    await notifier(smtp, hooks, NAMES).handle(wire(made.model_copy(update={"payload": payload})), ORIGIN)
+    mails = _by_recipient(smtp)
+    said = {
+        "en@kln-east.test": "Severity: major" if judged else "Severity: not judged yet (being assessed)",
+        "hant@kln-east.test": "嚴重程度：" + ("重大" if judged else "尚待評定（未經判斷）"),
+        "hans@kln-east.test": "严重程度：" + ("重大" if judged else "尚待评定（未经判断）"),
+    }
+    for address, line in said.items():
+        _, body, _ = mails[address]
+        [severity_line] = [row for row in body.splitlines() if row.startswith(line[:5])]
+        assert severity_line == line, address  # the whole line: no level after it

@@ -101,14 +101,19 @@ def desk_page(desk_url: str | None, complaint_id: object) -> str | None:
 
 
 def severity_line(event: NotificationRequested, reader: Reader) -> str:
-    """The severity as judged, or that nobody has judged it yet: never a default shown as a grade."""
+    """The severity as judged, or that nobody has judged it yet: never a default shown as a grade. The
+    escalation level only where there is a ladder: a breach's (a warning, or a major complaint told to
+    the leaders, escalates nothing); a notification from before occasions travelled says it as then."""
     _, payload = reader.gettext, event.payload
+    escalated = payload.occasion in (None, Occasion.DEADLINE_BREACHED)
     if payload.severity is None:
+        if not escalated:
+            return _("Severity: not judged yet (being assessed)")
         return _("Severity: not judged yet (being assessed), escalation level %(level)s") % {"level": payload.level}
-    return _("Severity: %(severity)s, escalation level %(level)s") % {
-        "severity": _word(SEVERITIES, payload.severity.value, _),
-        "level": payload.level,
-    }
+    severity = _word(SEVERITIES, payload.severity.value, _)
+    if not escalated:
+        return _("Severity: %(severity)s") % {"severity": severity}
+    return _("Severity: %(severity)s, escalation level %(level)s") % {"severity": severity, "level": payload.level}
 
 
 def lines(
