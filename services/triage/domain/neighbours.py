@@ -4,7 +4,8 @@ A neighbour named makes a complaint's matter the neighbour's doing (no business 
 sought when we are asked to speak to them). Not every neighbour named does anything: one the writer
 only heard from ("I heard from neighbours the fee will go up"), one who asks the same question
 (群里好几个邻居也在问), or 樓下 that is the foot of a building (5栋楼下, "at the foot of Block 5") is
-no neighbour's doing. Read by clause from `[areas.reading]` `asks_after`, `heard_before`, `building`.
+no neighbour's doing. Read by clause from `[areas.reading]` `asks_after`, `heard_before`, `building`; round 23: one checked
+with who has the same trouble (`checked_before`, `shares_after`: 問咗隔籬都係咁) is a fellow sufferer.
 Pure."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .text import Text
 
 ASKS_REACH_WORDS = 3  # "neighbours ask too", "neighbours are asking"
 ASKS_REACH_CHARS = 4  # 邻居也在问, 鄰居都有問
+SENTENCE_ENDS = frozenset(".!?\n。！？；;")  # "checked with the neighbours on 3/F, 11/F … same for them"
 
 
 def neighbours(text: Text, rules: Rules) -> list[Hit]:
@@ -27,6 +29,8 @@ def neighbours(text: Text, rules: Rules) -> list[Hit]:
     asks = counting(reading["asks_after"].hits(text)) if "asks_after" in reading else []
     heard = counting(reading["heard_before"].hits(text)) if "heard_before" in reading else []
     buildings = counting(reading["building"].hits(text)) if "building" in reading else []
+    checked = counting(reading["checked_before"].hits(text)) if "checked_before" in reading else []
+    shared = counting(reading["shares_after"].hits(text)) if "shares_after" in reading else []
     tokens = text.tokens
 
     def speaks(n: Hit) -> bool:
@@ -39,4 +43,17 @@ def neighbours(text: Text, rules: Rules) -> list[Hit]:
     def a_place(n: Hit) -> bool:
         return tokens[n.first].cjk and any(b.last == n.first for b in buildings)
 
-    return [n for n in named if not speaks(n) and not a_place(n)]
+    def shares(n: Hit) -> bool:
+        """Checked with and said to have the same trouble: a fellow sufferer (round 23)."""
+        clause = tokens[n.first].clause
+        asked = any(c.last <= n.first and tokens[c.first].clause == clause for c in checked)
+        same = any(s.first >= n.last and _one_sentence(text, n, s) for s in shared)
+        return asked and same
+
+    return [n for n in named if not speaks(n) and not a_place(n) and not shares(n)]
+
+
+def _one_sentence(text: Text, first: Hit, then: Hit) -> bool:
+    """No sentence ends between the two: commas and the slash of 3/F end clauses, not sentences."""
+    between = text.original[text.tokens[first.last - 1].end : text.tokens[then.first].start]
+    return not any(c in SENTENCE_ENDS for c in between)
