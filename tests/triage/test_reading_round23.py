@@ -120,3 +120,40 @@ def test_a_vehicle_parked_is_no_equipment_stopped(description: str) -> None:
     j = judged(description)
     assert j.nature != "effective"
     assert "停" not in j.explanations["nature"].reason
+
+
+# -- telecoms are no supply of ours nor a utility's: another unit's, area other, no outage ------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "The whole of Tower 3 has had no broadband since 7am and the wifi is dead in every flat, "
+        "HKBN says they need the riser room opened",
+        "成座大廈嘅寬頻由朝早斷到而家，網上行話要管理處開錶房俾師傅入去",
+        "整个小区的网络从中午开始全部断了，中国移动说要物业开弱电间的门",
+    ],
+)
+def test_a_telecoms_cut_is_assisted_with_no_area_of_ours_and_no_outage(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "assisted"
+    assert j.business_area == "other"
+    assert j.severity != "major"
+    assert j.nature != "effective"
+
+
+def test_a_power_cut_reported_by_the_utility_is_still_a_sudden_outage() -> None:
+    j = judged("成個屋苑突然停晒電，𨋢都停咗，中電話係街外面條電纜出事")
+    assert j.severity == "major"
+    assert first_major(j) == "major.sudden-outage"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "打咗去中電熱線，佢哋話係大廈自己個總掣嘅問題",
+        "I rang the Towngas hotline and they said it is the building's own riser, please check it",
+    ],
+)
+def test_another_units_hotline_is_not_our_customer_service(description: str) -> None:
+    assert judged(description).business_area != "customer-service"

@@ -38,8 +38,15 @@ def utility_outages(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) 
     weight 0 (a notice of a cut is not a cut), none when the complaint says the cut is yet to come."""
     if announced(text, rule):
         return []
-    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
+    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)} | telecoms(text, rule)
     return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
+
+
+def telecoms(text: Text, rule: dict[str, PhraseList]) -> set[int]:
+    """The clauses naming a telecoms service (`telecoms`: broadband, 有線電視, 寬頻): what stops or is
+    cut there is no utility's supply nor equipment of ours (round 23: 整栋楼的宽带断了 is no outage)."""
+    named = rule.get("telecoms")
+    return {text.tokens[h.first].clause for h in named.hits(text)} if named is not None else set()
 
 
 def stops(text: Text, rules: Rules, muting: Muting | None = None) -> list[Hit]:
@@ -705,6 +712,7 @@ def judge_severity(
     outage_rule = major["sudden-outage"]
     outage = utility_outages(text, outage_rule, outage_rule["outage"].hits(text, muting))
     stopped = [] if announced(text, outage_rule) else counting(stops(text, rules, muting))
+    stopped = [s for s in stopped if text.tokens[s.first].clause not in telecoms(text, outage_rule)]
     scale = (
         counting(outage_rule["large_scale"].hits(text))
         + _counted(text, outage_rule["units"].hits(text), rules.incident_more_than)

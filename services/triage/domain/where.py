@@ -237,3 +237,25 @@ def beyond_the_estate(text: Text) -> list[Hit]:
                 quoted = text.original[text.tokens[a].start : text.tokens[b - 1].end]
                 hits.append(Hit("beyond the estate", quoted, 1.0, a, b))
     return hits
+
+
+# What may stand between another unit's name and its desk: 有線個熱線, 电信的客服, "CLP's hotline".
+_DESK_GAP = 2
+_DESK_LINKERS = frozenset({"个", "的", "嘅", "之", "'s", "s"})
+
+
+def their_desks(found: list[tuple[str, list[Hit]]], text: Text, units: list[Hit], desk_area: str) -> set[tuple[str, int]]:
+    """(area, first token) of each word of `desk_area` (customer service: 客服, 熱線, hotline) right after
+    another unit's name (`[validity] assisted`: 电信客服, 有線個熱線, "the CLP hotline"): that unit's desk,
+    which the customer rang, not ours that failed (round 23); it keeps a quarter, as a place does."""
+    tokens = text.tokens
+    marked = set()
+    for area, hits in found:
+        if area != desk_area:
+            continue
+        for h in hits:
+            for unit in units:
+                between = tokens[unit.last : h.first]
+                if 0 <= h.first - unit.last <= _DESK_GAP and all(t.form in _DESK_LINKERS for t in between):
+                    marked.add((area, h.first))
+    return marked
