@@ -157,3 +157,59 @@ def test_a_power_cut_reported_by_the_utility_is_still_a_sudden_outage() -> None:
 )
 def test_another_units_hotline_is_not_our_customer_service(description: str) -> None:
     assert judged(description).business_area != "customer-service"
+
+
+# -- a cost shared with a neighbour and a share not paid back is a private dealing --------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "隔籬屋同我夾錢請人油走廊，佢到而家都未畀返佢嗰份，你哋可唔可以幫我追吓",
+        "我和对门邻居合资装了监控，说好一家一半，他一直拖着不给钱",
+        "The neighbour across the hall and I agreed to split the cost of a new corridor gate, he never paid his share",
+    ],
+)
+def test_a_cost_shared_with_a_neighbour_is_a_private_dealing(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "invalid"
+    assert j.severity == "minor"
+
+
+# -- a visit said for a day to come is a promise; put off to a day to come is a brush-off --------------------
+
+
+def test_a_visit_said_for_next_week_and_said_again_is_a_promise_broken() -> None:
+    j = judged("电梯厅的灯坏了，物业说下周来换，后来又说了一次下周，到现在还是黑的")
+    assert first_major(j) == "major.promised-service-repeated"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "这个月停车费扣了两次，打电话去问，客服说明天再说就挂了",
+        "問咗兩次點解張單計錯數，個職員話下個禮拜再講",
+    ],
+)
+def test_put_off_to_a_day_to_come_is_no_promise(description: str) -> None:
+    assert first_major(judged(description)) is None
+
+
+# -- making ready for a typhoon is ours; the estate's trees and their trimming are public facilities ----------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "想問吓颱風季前管理處會唔會修剪屋苑啲樹木？",
+        "请问台风前物业会不会把花园里的树枝修剪一下？",
+    ],
+)
+def test_trimming_the_trees_before_a_typhoon_is_ours(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "valid"
+    assert j.business_area == "public-facilities"
+
+
+def test_the_typhoon_itself_is_still_no_ones_duty() -> None:
+    assert judged("颱風吹到我成晚瞓唔到，個天氣真係好差").validity == "invalid"
