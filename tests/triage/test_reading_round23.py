@@ -213,3 +213,22 @@ def test_trimming_the_trees_before_a_typhoon_is_ours(description: str) -> None:
 
 def test_the_typhoon_itself_is_still_no_ones_duty() -> None:
     assert judged("颱風吹到我成晚瞓唔到，個天氣真係好差").validity == "invalid"
+
+
+# -- a place written with a range of floor labels still says where the thing is; a pipe's drip is a leak ------
+
+
+@pytest.mark.parametrize(
+    ("description", "area"),
+    [
+        ("C座後樓梯3樓至5樓啲燈成晚唔著", "public-facilities"),
+        ("二号楼消防楼梯8楼至9楼的灯一直不亮", "public-facilities"),
+        ("停車場B1我個車位上面條喉日日滴水，滴到成地都係", "maintenance"),
+    ],
+)
+def test_the_thing_in_a_place_is_the_matter(description: str, area: str) -> None:
+    assert judged(description).business_area == area
+
+
+def test_a_neighbours_air_conditioner_dripping_is_still_theirs() -> None:
+    assert judged("樓上冷氣機成日滴水落我窗台，可唔可以叫佢整吓").business_area == "other"

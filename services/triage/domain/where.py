@@ -16,7 +16,7 @@ Pure: reads the text's tokens and the hits the area lists found."""
 from __future__ import annotations
 
 from .evidence import Hit
-from .text import Text
+from .text import Text, Token
 
 PLACE_SHARE = 0.25
 # What may stand between a Chinese place and the thing in it (folded to Simplified, Cantonese read):
@@ -27,6 +27,7 @@ _LINKERS = frozenset(
     "的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻盏盞根枝支"  # possessives, parts, measures
     "第一二三四五六七八九十两"  # a label's number
     "附近有"  # where a thing stands: 车位旁边有两根灯管, 車位附近有兩枝光管 (near the space there are two tubes)
+    "至"  # a range of labels: 後樓梯10樓至12樓啲燈 (the back stairs from 10/F to 12/F)
 )
 _MOST_BETWEEN = 6
 _PREPOSITIONS = frozenset(
@@ -40,9 +41,19 @@ def _cjk_place(text: Text, place: Hit, thing: Hit) -> bool:
     return (
         text.tokens[place.last - 1].cjk
         and thing.first >= place.last
-        and 1 <= len(between) <= _MOST_BETWEEN
+        and 1 <= _words(between) <= _MOST_BETWEEN
         and all(not t.cjk or t.form in _LINKERS for t in between)
     )
+
+
+def _words(tokens: list[Token]) -> int:
+    """How many words stand between: each character, and each run of letters and digits as one (a label:
+    10樓至12樓 is five, not seven)."""
+    count = 0
+    for i, t in enumerate(tokens):
+        if t.cjk or i == 0 or tokens[i - 1].cjk:
+            count += 1
+    return count
 
 
 def _english_place(text: Text, place: Hit, thing: Hit) -> bool:
