@@ -232,3 +232,25 @@ def test_the_thing_in_a_place_is_the_matter(description: str, area: str) -> None
 
 def test_a_neighbours_air_conditioner_dripping_is_still_theirs() -> None:
     assert judged("樓上冷氣機成日滴水落我窗台，可唔可以叫佢整吓").business_area == "other"
+
+
+# -- a floor's label (14/F, G/F) joins, it ends no clause; a place after "of" says where the thing is ------
+
+
+@pytest.mark.parametrize(
+    ("description", "area"),
+    [
+        ("the door closer of the 14/F refuse room is broken, the door slams all night", "maintenance"),
+        ("The light of the 3/F refuse room has been out for days", "public-facilities"),
+    ],
+)
+def test_the_thing_of_a_labelled_room_is_the_matter(description: str, area: str) -> None:
+    assert judged(description).business_area == area
+
+
+def test_water_pouring_into_a_meter_room_is_still_water_on_electrics() -> None:
+    assert judged("water is pouring into the meter room on 9/F from the ceiling").severity == "important"
+
+
+def test_a_water_meter_leaking_in_its_meter_room_is_no_water_on_electrics() -> None:
+    assert judged("the water meter in the meter room on 17/F is leaking a little").severity == "minor"

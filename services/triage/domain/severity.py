@@ -665,6 +665,10 @@ def _water_on_electrics(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     if "wet" not in lists or "electric" not in lists:
         return []
     wet = {text.tokens[h.first].clause for h in counting(lists["wet"].hits(text, muting))}
+    # a water meter leaking in its meter room is water in its own pipes (round 23: "the water meter in the
+    # meter room on 17/F is leaking"), not water on electrics
+    plumbing = lists.get("water_things")
+    wet -= {text.tokens[h.first].clause for h in counting(plumbing.hits(text))} if plumbing is not None else set()
     return [h for h in counting(lists["electric"].hits(text)) if text.tokens[h.first].clause in wet]
 
 

@@ -61,10 +61,27 @@ def _english_place(text: Text, place: Hit, thing: Hit) -> bool:
         return False
     if thing.last > place.first:
         return False
-    before = [t.word for t in text.tokens[max(0, place.first - 3) : place.first]]
+    at = place.first
+    while at > 0 and place.first - at < _MOST_LABELS and _a_label(text.tokens[at - 1].word):
+        at -= 1  # a floor's or a room's label: "the 14/F bin room", "the B2 car park"
+    start = max(0, at - 3)
+    before = [t.word for t in text.tokens[start:at]]
     while before and before[-1] in _ARTICLES:
         before.pop()
-    return bool(before) and before[-1] in _PREPOSITIONS
+    if not before:
+        return False
+    # "of" only right after the thing or a word of it: "the door closer of the 14/F bin room" (not "the lift is
+    # full of rubbish")
+    of_at = start + len(before) - 1
+    return before[-1] in _PREPOSITIONS or (before[-1] == "of" and 0 <= of_at - thing.last <= 1)
+
+
+_MOST_LABELS = 3
+
+
+def _a_label(word: str) -> bool:
+    """A floor's or a room's label as English writes it: 14, f (of 14/F), b2, g."""
+    return any(c.isdigit() for c in word) or len(word) == 1
 
 
 def _joined(text: Text, place: Hit, thing: Hit) -> bool:
