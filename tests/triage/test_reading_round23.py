@@ -254,3 +254,21 @@ def test_water_pouring_into_a_meter_room_is_still_water_on_electrics() -> None:
 
 def test_a_water_meter_leaking_in_its_meter_room_is_no_water_on_electrics() -> None:
     assert judged("the water meter in the meter room on 17/F is leaking a little").severity == "minor"
+
+
+# -- a part that parted from its equipment failed: harm negated after it is a hazard ------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "The backrest of the bench by the pond came off when my mum leaned on it, she's ok, no injury",
+        "The door of the letterbox came off in my hand this morning, I'm fine, no injury, but it is sharp",
+    ],
+)
+def test_harm_negated_after_a_part_came_off_is_a_hazard(description: str) -> None:
+    assert judged(description).severity == "important"
+
+
+def test_harm_negated_with_nothing_failed_is_no_hazard() -> None:
+    assert judged("nobody was hurt and nothing is broken, I only want to ask when the pool opens").severity == "minor"
