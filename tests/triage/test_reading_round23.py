@@ -272,3 +272,24 @@ def test_harm_negated_after_a_part_came_off_is_a_hazard(description: str) -> Non
 
 def test_harm_negated_with_nothing_failed_is_no_hazard() -> None:
     assert judged("nobody was hurt and nothing is broken, I only want to ask when the pool opens").severity == "minor"
+
+
+# -- neighbours on three or more floors with the same trouble: the building's, a large scale -----------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "No power in our flat since 7pm. Neighbours on 4/F, 15/F and 27/F say the same.",
+        "琴晚開始冇電，問咗3樓、9樓同15樓啲鄰居都係咁",
+        "我家停水了，问了3楼、11楼和20楼的邻居也是这样",
+    ],
+)
+def test_neighbours_on_three_floors_alike_are_a_large_scale(description: str) -> None:
+    j = judged(description)
+    assert first_major(j) == "major.sudden-outage"
+
+
+def test_one_floors_neighbours_alike_are_no_large_scale() -> None:
+    j = judged("no water since 7am. I asked the neighbour on 12/F, same for her")
+    assert first_major(j) is None

@@ -442,7 +442,8 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     if "relay" in rules.area_reading:
         where |= relayed(found, text, rules.area_reading["relay"].hits(text))
     # Another unit's desk the customer rang is not ours (电信客服, 有線個熱線, "the CLP hotline").
-    where |= their_desks(found, text, counting(rules.validity["assisted"].hits(text)), "customer-service")
+    if any(area == "customer-service" for area, _ in found):
+        where |= their_desks(found, text, counting(rules.validity["assisted"].hits(text)), "customer-service")
     # Where the customer was going is where it happened (走去车位 when the drain cover tripped them).
     if "towards" in rules.area_reading:
         where |= destinations(found, text, counting(rules.area_reading["towards"].hits(text)))

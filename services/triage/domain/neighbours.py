@@ -10,6 +10,8 @@ Pure."""
 
 from __future__ import annotations
 
+import re
+
 from .evidence import Hit, counting
 from .rules import Rules
 from .text import Text
@@ -57,3 +59,34 @@ def _one_sentence(text: Text, first: Hit, then: Hit) -> bool:
     """No sentence ends between the two: commas and the slash of 3/F end clauses, not sentences."""
     between = text.original[text.tokens[first.last - 1].end : text.tokens[then.first].start]
     return not any(c in SENTENCE_ENDS for c in between)
+
+
+# A floor's label as owners write it: 5/F, G/F, 19樓, 3楼, 12层 (Traditional folds to Simplified).
+_FLOOR = re.compile(r"(?<![0-9a-z])([0-9]{1,2}|g)\s?/\s?f\b|([0-9]{1,2})\s?[樓楼层層]", re.IGNORECASE)
+MOST_FLOORS_ALIKE = 3
+
+
+def floors_alike(text: Text, rules: Rules) -> list[Hit]:
+    """Neighbours on three or more floors said to have the same trouble ("neighbours on 5/F, 19/F and 31/F
+    say the same", 問咗3樓、11樓同20樓都係咁): the trouble spans the building, a large scale written
+    without its word (round 23). Read in the sentence of the neighbour named, up to the sameness."""
+    reading = rules.area_reading
+    if "shares_after" not in reading:
+        return []
+    named = counting(rules.neighbour.hits(text))
+    if not named:
+        return []
+    shared = counting(reading["shares_after"].hits(text))
+    tokens = text.tokens
+    for n in named:
+        for same in shared:
+            if same.first >= n.last and _one_sentence(text, n, same):
+                start = tokens[n.first].start
+                while start > 0 and text.original[start - 1] not in SENTENCE_ENDS:
+                    start -= 1  # the floors may come before the neighbours: 问了3楼、11楼和20楼的邻居
+                span = text.original[start : tokens[same.last - 1].end]
+                floors = {(m.group(1) or m.group(2)).lower() for m in _FLOOR.finditer(span)}
+                if len(floors) >= MOST_FLOORS_ALIKE:
+                    words = text.quote(n.first, same.last)
+                    return [Hit("neighbours on several floors alike", words, 1.0, n.first, same.last)]
+    return []
