@@ -4,8 +4,9 @@ A neighbour named makes a complaint's matter the neighbour's doing (no business 
 sought when we are asked to speak to them). Not every neighbour named does anything: one the writer
 only heard from ("I heard from neighbours the fee will go up"), one who asks the same question
 (群里好几个邻居也在问), or 樓下 that is the foot of a building (5栋楼下, "at the foot of Block 5") is
-no neighbour's doing. Read by clause from `[areas.reading]` `asks_after`, `heard_before`, `building`; round 23: one checked
-with who has the same trouble (`checked_before`, `shares_after`: 問咗隔籬都係咁) is a fellow sufferer.
+no neighbour's doing. Read by clause from `[areas.reading]` `asks_after`, `heard_before`, `building`;
+round 23: one checked with who has the same trouble (`checked_before`, `shares_after`: 問咗隔籬都係咁) is a
+fellow sufferer.
 Pure."""
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from .text import Text
 
 ASKS_REACH_WORDS = 3  # "neighbours ask too", "neighbours are asking"
 ASKS_REACH_CHARS = 4  # 邻居也在问, 鄰居都有問
-SENTENCE_ENDS = frozenset(".!?\n。！？；;")  # "checked with the neighbours on 3/F, 11/F … same for them"
+# "checked with the neighbours on 3/F, 11/F … same for them" is one sentence: commas and slashes end no sentence
+SENTENCE_ENDS = frozenset(".!?\n\u3002\uff01\uff1f\uff1b;")
 
 
 def neighbours(text: Text, rules: Rules) -> list[Hit]:

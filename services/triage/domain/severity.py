@@ -719,8 +719,8 @@ def judge_severity(
     outage = utility_outages(text, outage_rule, outage_rule["outage"].hits(text, muting))
     stopped = [] if announced(text, outage_rule) else counting(stops(text, rules, muting))
     if stopped:
-        theirs = telecoms(text, outage_rule)
-        stopped = [s for s in stopped if text.tokens[s.first].clause not in theirs]
+        telecom_clauses = telecoms(text, outage_rule)
+        stopped = [s for s in stopped if text.tokens[s.first].clause not in telecom_clauses]
     scale = (
         counting(outage_rule["large_scale"].hits(text))
         + _counted(text, outage_rule["units"].hits(text), rules.incident_more_than)

@@ -272,7 +272,9 @@ _DESK_GAP = 2
 _DESK_LINKERS = frozenset({"个", "的", "嘅", "之", "'s", "s"})
 
 
-def their_desks(found: list[tuple[str, list[Hit]]], text: Text, units: list[Hit], desk_area: str) -> set[tuple[str, int]]:
+def their_desks(
+    found: list[tuple[str, list[Hit]]], text: Text, units: list[Hit], desk_area: str
+) -> set[tuple[str, int]]:
     """(area, first token) of each word of `desk_area` (customer service: 客服, 熱線, hotline) right after
     another unit's name (`[validity] assisted`: 电信客服, 有線個熱線, "the CLP hotline"): that unit's desk,
     which the customer rang, not ours that failed (round 23); it keeps a quarter, as a place does."""
