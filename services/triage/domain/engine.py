@@ -30,9 +30,28 @@ from .labels import Explained, Label, margin, ranked
 from .neighbours import neighbours
 from .review import low_confidence, narrowly_ahead, no_sign_either_way, no_topic
 from .rules import Rules, normalise_text
-from .severity import announced, harmed, judge_severity, neighbours_doing, settled_history, stops, utility_outages
+from .severity import (
+    announced,
+    harmed,
+    judge_severity,
+    neighbours_doing,
+    settled_history,
+    stops,
+    telecoms,
+    utility_outages,
+)
 from .text import Text
-from .where import as_place, charged_for_use, destinations, doers, notice_subjects, places, places_of_places, relayed
+from .where import (
+    as_place,
+    charged_for_use,
+    destinations,
+    doers,
+    notice_subjects,
+    places,
+    places_of_places,
+    relayed,
+    their_desks,
+)
 
 SEVERITY_ORDER = {"minor": 0, "important": 1, "major": 2}
 NEIGHBOUR, ANOTHER_UNIT = "a neighbour's doing", "another unit's doing"  # whose doing, when not ours
@@ -232,7 +251,10 @@ def judge_nature(
     duty failed even without a word of damage; a request about a neighbour's or another unit's doing
     asks for help; a question to know is a consultation, whatever service it names."""
     if validity == "assisted":  # what failed is the other unit's: only a failure of our own duty counts
-        failed = own_failures(text, rules, muting)
+        # ... and none in a clause naming that unit or its telecoms service (电信宽带断了, 他们的设备坏了)
+        theirs = {text.tokens[h.first].clause for h in rules.validity["assisted"].hits(text)}
+        theirs |= telecoms(text, rules.major["sudden-outage"])
+        failed = [f for f in own_failures(text, rules, muting) if text.tokens[f.first].clause not in theirs]
     asking = rules.asking
     # What is no one's duty of ours (invalid) cannot be put right by us: a request to fix or build it
     # is letting off steam; one to speak to whoever owns it (tell MTR, 叫佢停, 幫我追返) is help sought.
@@ -419,6 +441,9 @@ def judge_category(text: Text, rules: Rules, failed: list[Hit]) -> tuple[str, La
     # Who passed it on is not what failed (a hotline's forwarding header: 转自热线:…).
     if "relay" in rules.area_reading:
         where |= relayed(found, text, rules.area_reading["relay"].hits(text))
+    # Another unit's desk the customer rang is not ours (电信客服, 有線個熱線, "the CLP hotline").
+    if any(area == "customer-service" for area, _ in found):
+        where |= their_desks(found, text, counting(rules.validity["assisted"].hits(text)), "customer-service")
     # Where the customer was going is where it happened (走去车位 when the drain cover tripped them).
     if "towards" in rules.area_reading:
         where |= destinations(found, text, counting(rules.area_reading["towards"].hits(text)))
@@ -471,6 +496,19 @@ def _not_ours(area: Label, rules: Rules) -> Label:
     about = f"it is about {area.value}: {area.explained.reason}"
     reason = f"business area {default}: invalid, outside the company's duty ({about})"
     return Label(default, Explained(reason, rules.rule(f"category.invalid.{default}")), 0.9)
+
+
+def _a_telecoms_matter(text: Text, area: Label, rules: Rules) -> Label:
+    """An assisted complaint about a telecoms service (broadband, cable TV: `[severity.major.sudden-outage]
+    telecoms`) has no department of ours to handle its part (labelling guide, rule 3: telecoms → other),
+    whatever room of ours its engineer needs opened (round 23); the reason keeps what it named."""
+    default = str(rules.data["areas"]["default"])
+    named = rules.major["sudden-outage"].get("telecoms")
+    found = counting(named.hits(text)) if named is not None else []
+    if area.value == default or not found:
+        return area
+    reason = f"business area {default}: a telecoms service's matter ({quote(found)}); it names {area.value}"
+    return Label(default, Explained(reason, rules.rule(f"category.assisted.{default}")), area.confidence)
 
 
 def _a_neighbours_matter(text: Text, area: Label, rules: Rules, named: list[Hit] | None = None) -> Label:
@@ -548,6 +586,8 @@ def judge(form: dict[str, Any], office_id: str, rules: Rules, history: History) 
     category, area = judge_category(text, rules, failed)
     if validity.value == "invalid":
         area = _not_ours(area, rules)
+    elif validity.value == "assisted":
+        area = _a_telecoms_matter(text, area, rules)
     # A neighbour's nuisance (the flat above, 樓上, 隔籬 with noise, 嘈, mahjong at night) with no failure of
     # ours outside its clauses is the neighbour's matter: no area of ours unless our rules govern it
     # (a fit-out), whatever its words name ("drags furniture" is no lobby furniture).

@@ -102,6 +102,7 @@ MAJOR_LISTS = {
         "units",
         "all_equipment",
         "not_utility",
+        "telecoms",
         "announced",
         "future_day",
         "coming",

@@ -24,6 +24,7 @@ from .evidence import (
     weekdays_spanned,
 )
 from .labels import Explained, Label, ranked
+from .neighbours import floors_alike
 from .numerals import NUMERAL_CHARS
 from .review import Sign, possibly_major
 from .rules import Rules
@@ -36,10 +37,17 @@ if TYPE_CHECKING:
 def utility_outages(text: Text, rule: dict[str, PhraseList], outage: list[Hit]) -> list[Hit]:
     """Outage hits that are a utility cut: none in a clause about a car or a phone battery, none of
     weight 0 (a notice of a cut is not a cut), none when the complaint says the cut is yet to come."""
-    if announced(text, rule):
+    if not outage or announced(text, rule):
         return []
-    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)}
+    other = {text.tokens[h.first].clause for h in rule["not_utility"].hits(text)} | telecoms(text, rule)
     return [h for h in outage if h.weight > 0 and text.tokens[h.first].clause not in other]
+
+
+def telecoms(text: Text, rule: dict[str, PhraseList]) -> set[int]:
+    """The clauses naming a telecoms service (`telecoms`: broadband, 有線電視, 寬頻): what stops or is
+    cut there is no utility's supply nor equipment of ours (round 23: 整栋楼的宽带断了 is no outage)."""
+    named = rule.get("telecoms")
+    return {text.tokens[h.first].clause for h in named.hits(text)} if named is not None else set()
 
 
 def stops(text: Text, rules: Rules, muting: Muting | None = None) -> list[Hit]:
@@ -658,6 +666,11 @@ def _water_on_electrics(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     if "wet" not in lists or "electric" not in lists:
         return []
     wet = {text.tokens[h.first].clause for h in counting(lists["wet"].hits(text, muting))}
+    # a water meter leaking in its meter room is water in its own pipes (round 23: "the water meter in the
+    # meter room on 17/F is leaking"), not water on electrics
+    plumbing = lists.get("water_things")
+    if wet and plumbing is not None:
+        wet -= {text.tokens[h.first].clause for h in counting(plumbing.hits(text))}
     return [h for h in counting(lists["electric"].hits(text)) if text.tokens[h.first].clause in wet]
 
 
@@ -705,10 +718,14 @@ def judge_severity(
     outage_rule = major["sudden-outage"]
     outage = utility_outages(text, outage_rule, outage_rule["outage"].hits(text, muting))
     stopped = [] if announced(text, outage_rule) else counting(stops(text, rules, muting))
+    if stopped:
+        telecom_clauses = telecoms(text, outage_rule)
+        stopped = [s for s in stopped if text.tokens[s.first].clause not in telecom_clauses]
     scale = (
         counting(outage_rule["large_scale"].hits(text))
         + _counted(text, outage_rule["units"].hits(text), rules.incident_more_than)
         + whole_building(text, outage_rule)
+        + floors_alike(text, rules)
     )
     all_of_it = counting(outage_rule["all_equipment"].hits(text)) + all_of_them(text, rules)
     # "two lifts, one of them broken" (兩部電梯壞咗一部): some of an equipment is not all of it

@@ -213,7 +213,9 @@ def _tokenise(
     for m in _TOKEN.finditer(normal):
         start, end = origin[m.start()][0], origin[m.end() - 1][1]
         if m.group("stop"):
-            if not all(normal[i] in _BRACKETS and i in aside for i in range(m.start(), m.end())):
+            if not all(normal[i] in _BRACKETS and i in aside for i in range(m.start(), m.end())) and not _joins(
+                normal, m.start(), m.end()
+            ):
                 clause += 1
         elif m.group("cjk"):
             if normal.startswith(_CLAUSE_CHARS, m.start()) and tokens and tokens[-1].clause == clause:
@@ -233,6 +235,23 @@ def _tokenise(
             word = (spell and spell(word)) or word
             tokens.append(Token(stem(word), word, start, end, clause, False))
     return tokens
+
+
+def _joins(normal: str, start: int, end: int) -> bool:
+    """A slash or a hyphen between letters or digits joins a label, it ends no clause (round 23): 14/F, G/F,
+    B2-118, wi-fi ("the door closer of the 14/F bin room" is one clause)."""
+    return (
+        normal[start:end] in _LABEL_JOINS
+        and start > 0
+        and end < len(normal)
+        and normal[start - 1].isascii()
+        and normal[start - 1].isalnum()
+        and normal[end].isascii()
+        and normal[end].isalnum()
+    )
+
+
+_LABEL_JOINS = frozenset({"/", "-"})
 
 
 def _join(forms: list[str]) -> tuple[str, dict[int, int]]:

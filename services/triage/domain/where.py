@@ -16,7 +16,7 @@ Pure: reads the text's tokens and the hits the area lists found."""
 from __future__ import annotations
 
 from .evidence import Hit
-from .text import Text
+from .text import Text, Token
 
 PLACE_SHARE = 0.25
 # What may stand between a Chinese place and the thing in it (folded to Simplified, Cantonese read):
@@ -27,6 +27,7 @@ _LINKERS = frozenset(
     "的之些区层楼号座栋里内面边上下顶底旁侧角那这嗰個个盆棵张張部条條块塊只隻盏盞根枝支"  # possessives, parts, measures
     "第一二三四五六七八九十两"  # a label's number
     "附近有"  # where a thing stands: 车位旁边有两根灯管, 車位附近有兩枝光管 (near the space there are two tubes)
+    "至"  # a range of labels: 後樓梯10樓至12樓啲燈 (the back stairs from 10/F to 12/F)
 )
 _MOST_BETWEEN = 6
 _PREPOSITIONS = frozenset(
@@ -40,9 +41,19 @@ def _cjk_place(text: Text, place: Hit, thing: Hit) -> bool:
     return (
         text.tokens[place.last - 1].cjk
         and thing.first >= place.last
-        and 1 <= len(between) <= _MOST_BETWEEN
+        and 1 <= _words(between) <= _MOST_BETWEEN
         and all(not t.cjk or t.form in _LINKERS for t in between)
     )
+
+
+def _words(tokens: list[Token]) -> int:
+    """How many words stand between: each character, and each run of letters and digits as one (a label:
+    10樓至12樓 is five, not seven)."""
+    count = 0
+    for i, t in enumerate(tokens):
+        if t.cjk or i == 0 or tokens[i - 1].cjk:
+            count += 1
+    return count
 
 
 def _english_place(text: Text, place: Hit, thing: Hit) -> bool:
@@ -50,10 +61,27 @@ def _english_place(text: Text, place: Hit, thing: Hit) -> bool:
         return False
     if thing.last > place.first:
         return False
-    before = [t.word for t in text.tokens[max(0, place.first - 3) : place.first]]
+    at = place.first
+    while at > 0 and place.first - at < _MOST_LABELS and _a_label(text.tokens[at - 1].word):
+        at -= 1  # a floor's or a room's label: "the 14/F bin room", "the B2 car park"
+    start = max(0, at - 3)
+    before = [t.word for t in text.tokens[start:at]]
     while before and before[-1] in _ARTICLES:
         before.pop()
-    return bool(before) and before[-1] in _PREPOSITIONS
+    if not before:
+        return False
+    # "of" only right after the thing or a word of it: "the door closer of the 14/F bin room" (not "the lift is
+    # full of rubbish")
+    of_at = start + len(before) - 1
+    return before[-1] in _PREPOSITIONS or (before[-1] == "of" and 0 <= of_at - thing.last <= 1)
+
+
+_MOST_LABELS = 3
+
+
+def _a_label(word: str) -> bool:
+    """A floor's or a room's label as English writes it: 14, f (of 14/F), b2, g."""
+    return any(c.isdigit() for c in word) or len(word) == 1
 
 
 def _joined(text: Text, place: Hit, thing: Hit) -> bool:
@@ -237,3 +265,27 @@ def beyond_the_estate(text: Text) -> list[Hit]:
                 quoted = text.original[text.tokens[a].start : text.tokens[b - 1].end]
                 hits.append(Hit("beyond the estate", quoted, 1.0, a, b))
     return hits
+
+
+# What may stand between another unit's name and its desk: 有線個熱線, 电信的客服, "CLP's hotline".
+_DESK_GAP = 2
+_DESK_LINKERS = frozenset({"个", "的", "嘅", "之", "'s", "s"})
+
+
+def their_desks(
+    found: list[tuple[str, list[Hit]]], text: Text, units: list[Hit], desk_area: str
+) -> set[tuple[str, int]]:
+    """(area, first token) of each word of `desk_area` (customer service: 客服, 熱線, hotline) right after
+    another unit's name (`[validity] assisted`: 电信客服, 有線個熱線, "the CLP hotline"): that unit's desk,
+    which the customer rang, not ours that failed (round 23); it keeps a quarter, as a place does."""
+    tokens = text.tokens
+    marked = set()
+    for area, hits in found:
+        if area != desk_area:
+            continue
+        for h in hits:
+            for unit in units:
+                between = tokens[unit.last : h.first]
+                if 0 <= h.first - unit.last <= _DESK_GAP and all(t.form in _DESK_LINKERS for t in between):
+                    marked.add((area, h.first))
+    return marked
