@@ -218,8 +218,22 @@ def start_postgres_worker(settings: SlaSettings, epoch: str, health_port: int) -
         "SLA_WORKER_HEALTH_PORT": str(health_port),
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
     }
+    log = worker_log(settings, health_port).open("ab")  # a worker that dies says why (the assertions quote it)
     return subprocess.Popen([sys.executable, "-m", "services.sla.entrypoints.worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def worker_log(settings: SlaSettings, health_port: int) -> Path:
+    return Path(settings.state_dir) / f"worker-{health_port}.log"
+
+
+def dead_workers(settings: SlaSettings, workers: list[subprocess.Popen[bytes]], ports: list[int]) -> str:
+    """The end of each dead worker's log (empty while all run)."""
+    return "\n".join(
+        f"worker on {port} exited {w.returncode}:\n{worker_log(settings, port).read_text(errors='replace')[-3000:]}"
+        for w, port in zip(workers, ports, strict=True)
+        if w.poll() is not None
+    )
 
 
 def assigned(port: int) -> list[str]:
@@ -256,7 +270,10 @@ async def test_two_workers_in_one_group_on_postgres_one_killed_record_every_cloc
         shares: list[set[str]] = [set(), set()]
         while not (all(shares) and not shares[0] & shares[1]):
             # both in the group, each with its own share of the partitions (after the rebalance)
-            assert all(w.poll() is None for w in workers) and time.monotonic() < deadline, shares
+            assert all(w.poll() is None for w in workers) and time.monotonic() < deadline, (
+                shares,
+                dead_workers(settings, workers, ports),
+            )
             await asyncio.sleep(0.2)
             shares = [set(assigned(port)) for port in ports]
         await publish(
@@ -283,7 +300,7 @@ async def test_two_workers_in_one_group_on_postgres_one_killed_record_every_cloc
         workers[0].wait()
         workers[0] = start_postgres_worker(settings, epoch, ports[0])
         while issued() != [per_complaint] * len(complaints):
-            assert all(w.poll() is None for w in workers), "a worker died"
+            assert all(w.poll() is None for w in workers), dead_workers(settings, workers, ports)
             assert time.monotonic() < deadline + 120, Counter(issued())
             await asyncio.sleep(0.5)
         await asyncio.sleep(2)  # a duplicate, were there one, would show up here
