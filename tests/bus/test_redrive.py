@@ -128,11 +128,8 @@ def test_the_cli_lists_and_redrives_the_directory_relay_s_quarantined_records(tm
     assert "redrive pending" in runner.invoke(operator.cli, ["--service", "directory", "list"]).output
 
 
-def test_the_cli_without_the_store_s_key_says_which_setting_to_give_not_a_codec_traceback(
-    tmp_path: Path, monkeypatch
-) -> None:
-    """Found on `make up`: every store is encrypted at rest, and `list` without the service's cipher key
-    ended in a traceback ('utf-8' codec can't decode byte 0xe2). The auditors' CLI says what to give."""
+def _encrypted_store_with_one_letter(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The projection's store, encrypted at rest, holding one dead letter; its settings in the environment."""
     from eventsourcing.cryptography import AESCipher
 
     monkeypatch.setenv("PROJECTION_STATE_DIR", str(tmp_path))
@@ -143,6 +140,14 @@ def test_the_cli_without_the_store_s_key_says_which_setting_to_give_not_a_codec_
     record = ConsumerRecord("complaints.notifications", 1, 9, 0, 0, b"k", b"\xff" * 10, None, 0, 0, [])
     app.save(DeadLetterRecord.of("projection", record, ValueError("not a CloudEvent"), 1, operator.utc_now()))
     app.close()
+
+
+def test_the_cli_without_the_store_s_key_says_which_setting_to_give_not_a_codec_traceback(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Found on `make up`: every store is encrypted at rest, and `list` without the service's cipher key
+    ended in a traceback ('utf-8' codec can't decode byte 0xe2). The auditors' CLI says what to give."""
+    _encrypted_store_with_one_letter(tmp_path, monkeypatch)
 
     with_key = CliRunner().invoke(operator.cli, ["--service", "projection", "list"])
     assert with_key.exit_code == 0 and "ValueError: not a CloudEvent" in with_key.output
@@ -160,14 +165,7 @@ def test_the_cli_with_another_store_s_key_or_a_mistyped_folder_says_so_and_makes
     letter needed attention, while the real store held one. Both now stop (exit 2) saying what to set."""
     from eventsourcing.cryptography import AESCipher
 
-    monkeypatch.setenv("PROJECTION_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("PROJECTION_STORE", "sqlite")
-    monkeypatch.setenv("PROJECTION_CIPHER_KEY", AESCipher.create_key(32))
-    wiring = operator.SERVICES["projection"]
-    app = wiring.make_application(wiring.make_settings())
-    record = ConsumerRecord("complaints.notifications", 1, 9, 0, 0, b"k", b"\xff" * 10, None, 0, 0, [])
-    app.save(DeadLetterRecord.of("projection", record, ValueError("not a CloudEvent"), 1, operator.utc_now()))
-    app.close()
+    _encrypted_store_with_one_letter(tmp_path, monkeypatch)
 
     monkeypatch.setenv("PROJECTION_CIPHER_KEY", AESCipher.create_key(32))  # another store's
     other_key = CliRunner().invoke(operator.cli, ["--service", "projection", "list"])
