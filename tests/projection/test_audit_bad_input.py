@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from eventsourcing.cryptography import AESCipher
 from typer.testing import CliRunner
@@ -125,3 +127,57 @@ def test_the_evidence_pack_s_paths_are_printed_whole_to_copy(encrypted_store, tm
     result = runner.invoke(cli, ["export", "--office", "hk-central", "--week", "2026-W45", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert f"{out / 'evidence.json'}, {out / 'evidence.html'}" in result.output, result.output
+
+
+def _postgres_env(database: Any) -> dict[str, str]:
+    return {
+        "PROJECTION_STORE": "postgres",
+        "PROJECTION_POSTGRES_HOST": database.host,
+        "PROJECTION_POSTGRES_PORT": str(database.port),
+        "PROJECTION_POSTGRES_USER": database.user,
+        "PROJECTION_POSTGRES_PASSWORD": database.password,
+        "PROJECTION_POSTGRES_DBNAME": database.dbname,
+    }
+
+
+def _tables(database: Any) -> list[str]:
+    with psycopg.connect(
+        host=database.host, port=database.port, user=database.user, password=database.password,
+        dbname=database.dbname,
+    ) as connection:  # fmt: skip
+        rows = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def test_a_database_without_the_projection_is_refused_and_nothing_is_made_there(postgres_database: Any) -> None:
+    """An auditor who names another database (another service's, or a new one) is told so; opening the
+    store there used to create the projection's empty tables first."""
+    env = _postgres_env(postgres_database)
+    for command in (["verify"], ["replay"]):
+        result = runner.invoke(cli, command, env=env)
+        assert result.exit_code == 2, (command, result.output)
+        assert f"no projection store in the database {postgres_database.dbname}" in said(result), result.output
+    assert _tables(postgres_database) == []
+
+
+def test_a_database_that_cannot_be_opened_is_said_so_without_a_traceback(postgres_database: Any) -> None:
+    env = _postgres_env(postgres_database) | {"PROJECTION_POSTGRES_DBNAME": "no_such_database_here"}
+    result = runner.invoke(cli, ["verify"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "cannot open the database no_such_database_here" in said(result), result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_projection_s_database_is_audited(postgres_database: Any) -> None:
+    scenario = build("audit-postgres", offices=("hk-central", "kln-east"), per_office=3, seed=5)
+    settings = ProjectionSettings(
+        store="postgres", postgres_host=postgres_database.host, postgres_port=postgres_database.port,
+        postgres_user=postgres_database.user, postgres_password=postgres_database.password,
+        postgres_dbname=postgres_database.dbname,
+    )  # fmt: skip
+    app = bootstrap.application(settings)
+    feed(app, scenario.events())
+    app.close()
+    result = runner.invoke(cli, ["verify"], env=_postgres_env(postgres_database))
+    assert result.exit_code == 0, result.output
+    assert "chain intact" in result.output

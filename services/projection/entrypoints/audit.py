@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import NoReturn
 from uuid import UUID
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
@@ -124,6 +125,8 @@ def _audited_store(settings: ProjectionSettings) -> ProjectionApplication:
         str(settings.sqlite_path) if settings.store is Store.SQLITE
         else f"database {settings.postgres_dbname} on {settings.postgres_host}:{settings.postgres_port}"
     )  # fmt: skip
+    if settings.store is Store.POSTGRES:
+        _postgres_holds_projection(settings, where)
     app = bootstrap.application(settings)
     try:
         if not app.process_recorder.max_notification_id():
@@ -146,6 +149,30 @@ def _audited_store(settings: ProjectionSettings) -> ProjectionApplication:
         app.close()
         raise
     return app
+
+
+def _postgres_holds_projection(settings: ProjectionSettings, where: str) -> None:
+    """Stop unless the database is reachable and holds the projection's read side: opening the store
+    creates its tables, so an audit pointed at another service's database, or a new one, would leave the
+    projection's empty tables there before saying it holds nothing."""
+    try:
+        with psycopg.connect(
+            host=settings.postgres_host, port=settings.postgres_port, user=settings.postgres_user,
+            password=settings.postgres_password.get_secret_value(), dbname=settings.postgres_dbname,
+            connect_timeout=10,
+        ) as connection:  # fmt: skip
+            row = connection.execute("SELECT to_regclass('projection_position') IS NOT NULL").fetchone()
+    except psycopg.Error as error:
+        _stop(
+            f"[red]cannot open the {where}[/red]: {str(error).strip()}",
+            "Set PROJECTION_POSTGRES_HOST, _PORT, _USER, _PASSWORD and _DBNAME to the projection's database.",
+        )
+    if not (row and row[0]):
+        _stop(
+            f"[red]no projection store in the {where}[/red]: it holds no projection tables, so there is "
+            "nothing to audit there (none is made). Set PROJECTION_POSTGRES_DBNAME (and _HOST, _PORT) to the "
+            "projection's database."
+        )
 
 
 def _known_office(app: ProjectionApplication, office: str) -> str:
