@@ -77,6 +77,7 @@ RefusalCode = Literal[
     "handling.promise_passed",
     "handling.no_such_commitment",
     "handling.commitment_already_kept",
+    "handling.no_open_commitment",
     # -- sla -----------------------------------------------------------------------------------
     "sla.no_such_clock",
     "sla.clock_stopped",
@@ -223,6 +224,8 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
                                     ("number", "commitments")),
     "handling.commitment_already_kept": ("Commitment `number` was kept already, at `kept_at` (409).",
                                          ("number", "kept_at")),
+    "handling.no_open_commitment": ("No commitment of the case waits to be kept: none was made, or every one "
+                                    "of the `made` was kept (409).", ("step", "made")),
     "handling.promise_passed": ("The promised time has passed (409).", ("due_at",)),
     "sla.no_such_clock": ("No such clock runs for this complaint (409).", ("clock",)),
     "sla.clock_stopped": ("The clock has stopped (409).", ("clock", "outcome")),

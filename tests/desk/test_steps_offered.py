@@ -237,6 +237,17 @@ def test_the_department_is_offered_acceptance_not_the_later_steps(desk: Any, mon
     assert "「待部門接收」" in held["cause"] and "「已接收」" in held["cause"], held["cause"]
 
 
+def test_a_promise_kept_is_not_offered_before_a_promise_is_made_and_says_why(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _, keys = desk
+    answering(monkeypatch)
+    signed_in(client, keys["hk-central/staff"], "zh-Hant")
+    page = client.get(f"/complaints/{CID}").text
+    assert "commitment" in forms_on(page) and "commitment-kept" not in forms_on(page)
+    assert "此個案沒有待兌現的承諾" in held_on(page)["commitment-kept"], held_on(page)
+
+
 def test_a_group_reader_is_told_they_take_no_step(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     client, _, keys = desk
     answering(monkeypatch)

@@ -153,7 +153,10 @@ def test_a_promise_is_kept_by_the_departments_explicit_step_once() -> None:
         case.keep_commitment(1, "water back", *WHO, T0 + timedelta(hours=6))
     case.keep_commitment(0, "water back at 19:30", *WHO, T0 + timedelta(hours=6))
     assert case.commitments[0].kept_at == T0 + timedelta(hours=6)
-    with pytest.raises(OutOfOrder, match="kept already"):
+    with pytest.raises(OutOfOrder, match="none made on this case waits to be kept"):  # the only one is kept
+        case.keep_commitment(0, "again", *WHO, T0 + timedelta(hours=7))
+    case.commit_to("明早清理水漬", T0 + timedelta(hours=20), *WHO, T0 + timedelta(hours=7))
+    with pytest.raises(OutOfOrder, match="kept already"):  # another waits: this one was kept
         case.keep_commitment(0, "again", *WHO, T0 + timedelta(hours=7))
 
 

@@ -80,3 +80,17 @@ def test_an_opened_case_offers_acceptance_and_says_why_not_the_rest() -> None:
     assert cause is not None and cause.code == "handling.out_of_order" and cause.params["wanted"] == ["accepted"]
     no_hand_over = case.refusal_of(CaseStep.ACCEPT_HAND_OVER)
     assert no_hand_over is not None and no_hand_over.code == "handling.no_hand_over_requested"
+
+
+def test_keeping_a_promise_is_offered_only_while_one_waits_to_be_kept() -> None:
+    case = opened()
+    case.accept(*WHO, T0)
+    none_made = case.refusal_of(CaseStep.COMMITMENT_KEPT)
+    assert none_made is not None and none_made.code == "handling.no_open_commitment"
+    assert none_made.params["made"] == 0
+    case.commit_to("fixed by tomorrow", LATER, *WHO, T0)
+    assert case.refusal_of(CaseStep.COMMITMENT_KEPT) is None
+    case.keep_commitment(0, "fixed", *WHO, T0)
+    all_kept = case.refusal_of(CaseStep.COMMITMENT_KEPT)
+    assert all_kept is not None and all_kept.code == "handling.no_open_commitment"
+    assert all_kept.params["made"] == 1

@@ -186,6 +186,7 @@ SENTENCES = {
     "handling.promise_passed": N_("By: must be later than now."),
     "handling.no_such_commitment": N_("There is no such promise on this case (it has %(commitments)s)."),
     "handling.commitment_already_kept": N_("This promise was kept already (%(kept_at)s)."),
+    "handling.no_open_commitment": N_("No promise on this case waits to be kept: make one first."),
     "sla.no_such_clock": N_("No such time limit runs for this complaint."),
     "sla.clock_stopped": N_("This time limit has stopped: nothing more is owed on it."),
     "sla.clock_ran_out": N_("This time limit has run out already: more time is asked for before it does."),

@@ -133,6 +133,16 @@ class Case(Aggregate):
     def _open(self, doing: str) -> None:
         self._require(Stage.OPENED, Stage.ACCEPTED, Stage.PROPOSED, Stage.APPROVED, Stage.CARRIED_OUT, doing=doing)
 
+    def _check_keep_commitment(self) -> None:
+        self._open(doing="keep a commitment")
+        if all(commitment.kept_at is not None for commitment in self.commitments):  # none made, or all kept
+            raise OutOfOrder(
+                "handling.no_open_commitment",
+                "cannot keep a commitment: none made on this case waits to be kept",
+                step="keep a commitment",
+                made=len(self.commitments),
+            )
+
     def _no_hand_over_pending(self, doing: str) -> None:
         if self.hand_over_to is not None:
             raise OutOfOrder(
@@ -179,7 +189,7 @@ class Case(Aggregate):
             CaseStep.RESULT: lambda: self._require(Stage.CARRIED_OUT, doing="record the result"),
             CaseStep.PROGRESS: lambda: self._open(doing="report progress"),
             CaseStep.COMMITMENT: lambda: self._open(doing="make a commitment"),
-            CaseStep.COMMITMENT_KEPT: lambda: self._open(doing="keep a commitment"),
+            CaseStep.COMMITMENT_KEPT: self._check_keep_commitment,
         }
         try:
             checks[step]()
