@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -202,6 +204,23 @@ def scope_of(principal: Principal, office: str | None) -> str | None:
     return office
 
 
+class ReadThreads:
+    """The threads the app's own tasks (the store follower, the SSE streams) read the projection in.
+    Cancelling an `asyncio.to_thread` leaves its thread running: the store closed under a follower's
+    refresh crashed the test process (SQLite, a segfault in a later test's set-up). The app waits for
+    these threads before the projection closes."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="projection-read")
+
+    async def run(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def create_app(
     settings: ProjectionSettings | None = None,
     app_instance: ProjectionApplication | None = None,
@@ -211,21 +230,23 @@ def create_app(
     if clock is utc_now:  # a demo on accelerated time (<SERVICE>_TIME_FACTOR)
         clock = settings.clock()
 
-    async def follow_store(projection: ProjectionApplication) -> None:
+    async def follow_store(projection: ProjectionApplication, threads: ReadThreads) -> None:
         # The worker writes the store; the read side's tables follow its notification log.
         while True:
-            await asyncio.to_thread(projection.refresh, wait=False)  # never queued behind the worker
+            await threads.run(projection.refresh, wait=False)  # never queued behind the worker
             await asyncio.sleep(settings.index_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> Any:
         projection = app_instance or bootstrap.application(settings)
         api.state.projection = projection
-        follower = asyncio.create_task(follow_store(projection))
+        api.state.read_threads = threads = ReadThreads()
+        follower = asyncio.create_task(follow_store(projection, threads))
         yield
         follower.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await follower
+        threads.close()  # a refresh already under way ends before the store closes
         if app_instance is None:
             projection.close()
 
@@ -476,10 +497,11 @@ def create_app(
         position, so a client resumes with `?after=` (or the Last-Event-ID header)."""
         reading_office(principal)  # refused before the stream starts: a 403, not an empty stream
         projection: ProjectionApplication = request.app.state.projection
+        threads: ReadThreads = request.app.state.read_threads
         last_event_id = request.headers.get("last-event-id")
         position = after if after is not None else int(last_event_id) if last_event_id else None
         if position is None:
-            position = await asyncio.to_thread(lambda: projection.read.position)
+            position = await threads.run(lambda: projection.read.position)
 
         def sse(change: Any) -> str:
             data = {
@@ -498,7 +520,7 @@ def create_app(
         async def push_traced(positions: list[int], pushed: int) -> None:
             # The push is a span in each pushed event's trace (off unless tracing is on).
             if tracing.enabled():
-                traces = await asyncio.to_thread(projection.read.traces_at, positions)
+                traces = await threads.run(projection.read.traces_at, positions)
                 tracing.within_recorded("projection SSE push", traces, start_time=pushed, changes=len(positions))
 
         never = asyncio.Event()  # a stream ends when its client goes (checked after each wake)
@@ -522,8 +544,8 @@ def create_app(
                     # Not behind another writer (the worker applies what it commits): that writer's
                     # commit wakes the stream again, and its rows are read then. A stream that ends
                     # after one pass (`once`) has no "again": it waits.
-                    await asyncio.to_thread(projection.refresh, wait=once)
-                    changes = await asyncio.to_thread(projection.read.changes_since, position or 0, 5000)
+                    await threads.run(projection.refresh, wait=once)
+                    changes = await threads.run(projection.read.changes_since, position or 0, 5000)
                     for start in range(0, len(changes), STREAM_CHUNK):
                         chunk = changes[start : start + STREAM_CHUNK]
                         position = chunk[-1].position
