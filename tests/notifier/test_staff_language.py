@@ -35,7 +35,13 @@ from shared.contracts import Actor, derived_id
 from shared.contracts.common import Explanation, Severity
 from shared.contracts.directory import Contacts, OfficeChanged, OfficeRecord, StaffMemberChanged, StaffRecord
 from shared.contracts.intake import ComplaintRegistered, ComplaintRegisteredPayload, RegistrationForm
-from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Occasion, Recipient
+from shared.contracts.notifications import (
+    IncidentNotice,
+    NotificationRequested,
+    NotificationRequestedPayload,
+    Occasion,
+    Recipient,
+)
 from shared.contracts.sla import ClockKind
 from shared.personal import clear_form
 from tests.support import form
@@ -292,15 +298,15 @@ def test_the_template_of_the_catalogues_is_current() -> None:
 # -- the complaint as staff know it; a severity nobody judged ----------------------------------------
 
 
-def _registered_for(event: NotificationRequested) -> ComplaintRegistered:
+def _registered_for(event: NotificationRequested, reference: str = "R-731", number: int = 42) -> ComplaintRegistered:
     """Intake's registration of the notification's complaint (office reference R-731, number 42)."""
-    data = form("R-731", complainant={"name": "Chan Tai Man", "contact": "chan@mail.test"})
+    data = form(reference, complainant={"name": "Chan Tai Man", "contact": "chan@mail.test"})
     return ComplaintRegistered(
         event_id=derived_id("test-registered", event.complaint_id), complaint_id=event.complaint_id,
         office_id="kln-east", occurred_at=AT, actor=Actor(id="kln-east/reception", role="receptionist"),
         correlation_id=event.complaint_id,
         payload=ComplaintRegisteredPayload(
-            sequence_number=42, form=clear_form(RegistrationForm.model_validate(data)), registered_at=AT
+            sequence_number=number, form=clear_form(RegistrationForm.model_validate(data)), registered_at=AT
         ),
     )  # fmt: skip
 
@@ -393,3 +399,82 @@ async def test_a_warning_names_no_escalation_level_in_any_language(
         _, body, _ = mails[address]
         [severity_line] = [row for row in body.splitlines() if row.startswith(line[:5])]
         assert severity_line == line, address  # the whole line: no level after it
+
+
+# -- a mass incident, told once as an incident ---------------------------------------------------------
+
+CLUSTER = UUID("7a3434fb-cefa-5c4c-8554-f34353a37a86")
+ANNOUNCED = UUID("0b6f3f7e-2d1b-5d7a-9d55-0f2f1d5bb001")
+
+
+def incident_notice(members: list[UUID]) -> NotificationRequested:
+    """Triage's notice of a water cut at Telford Gardens block 3 to kln-east's leader and the company
+    leaders, keyed by its first member, with 40 complaints so far (three of them listed here)."""
+    reason = f"mass incident {CLUSTER}: 40 complaints from 38 customers about telford gardens/block 3|water so far"
+    return NotificationRequested(
+        event_id=derived_id("test-incident", CLUSTER), complaint_id=members[0], office_id="kln-east",
+        occurred_at=AT, actor=Actor.system("triage"), causation_id=ANNOUNCED, correlation_id=members[0],
+        payload=NotificationRequestedPayload(
+            subject="Mass incident at telford gardens/block 3|water: 40 complaints: tell the leaders now",
+            severity=Severity.MAJOR, level=1,
+            recipients=[Recipient(role="leader", office_id="kln-east"),
+                        Recipient(role="company-leader", office_id=None)],
+            explanation=Explanation(reason=reason, rule="escalation.mass-incident@v1", caused_by=[ANNOUNCED, CAUSE]),
+            occasion=Occasion.MASS_INCIDENT,
+            incident=IncidentNotice(
+                cluster_id=CLUSTER, announced_by=ANNOUNCED, incident_key="telford gardens/block 3|water",
+                complaints=40, customers=38, offices=["hk-central", "kln-east"], member_complaint_ids=members,
+            ),
+        ),
+    )  # fmt: skip
+
+
+async def test_a_mass_incident_is_told_as_an_incident_with_its_count_place_offices_and_complaints(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    """One mail per person for the whole incident, saying in their language that it is a mass incident,
+    how many complaints so far, where and of what, its offices by their names and its complaints as staff
+    know them (by id where the registration is not read here), and the announcement that caused it."""
+    members = [uuid4(), uuid4(), uuid4()]
+    event = incident_notice(members)
+    service = notifier(smtp, hooks, NAMES)
+    service.contacts = MemoryContacts()
+    for member, (reference, number) in zip(members, [("R-731", 42), ("R-732", 43)], strict=False):
+        registration = _registered_for(event.model_copy(update={"complaint_id": member}), reference, number)
+        await service.receipt(wire(registration), Origin("complaints.intake.events", 0, 1))
+    await service.handle(wire(event), ORIGIN)
+    mails = _by_recipient(smtp)
+    told = [m["To"] for m in smtp.messages if m["X-Notification-Id"]]  # (the others: the receipts)
+    assert len(told) == len(set(told)) == 5  # each person once, for the 40 complaints
+    subject, body, _ = mails["en@kln-east.test"]
+    assert subject == (
+        "[major] A mass incident: 40 complaints about water supply at telford gardens/block 3 so far"
+        " · R-731 (Kowloon East office no. 42)"
+    )
+    assert f"Mass incident: telford gardens/block 3|water ({CLUSTER})" in body
+    assert "Complaints so far: 40, from 38 customers" in body
+    assert "Offices: hk-central, Kowloon East office" in body  # hk-central is not in this directory: its id
+    assert (
+        f"Its complaints: R-731 (Kowloon East office no. 42), R-732 (Kowloon East office no. 43), {members[2]}" in body
+    )
+    assert f"Announced by event {ANNOUNCED}." in body and f"Caused by: {ANNOUNCED}, {CAUSE}" in body
+    subject, body, _ = mails["hant@kln-east.test"]
+    assert subject.startswith("[重大] 群體事件：telford gardens/block 3的供水至今已有 40 宗投訴 · R-731")
+    assert "至今投訴：40 宗，來自 38 位客戶" in body and "涉及管理處：hk-central, 九龍東管理處" in body
+    assert "所涉投訴：R-731（九龍東管理處第 42 號）, R-732（九龍東管理處第 43 號）" in body
+    assert f"由事件 {ANNOUNCED} 宣告。" in body
+    assert not any(word in subject + body for word in SIMPLIFIED_ONLY)
+    subject, body, _ = mails["hans@kln-east.test"]
+    assert subject.startswith("[重大] 群体事件：telford gardens/block 3的供水至今已有 40 宗投诉 · R-731")
+    assert "至今投诉：40 宗，来自 38 位客户" in body and "所涉投诉：R-731（九龙东管理处第 42 号）" in body
+    assert not any(word in subject + body for word in TRADITIONAL_ONLY)
+    _, body, _ = mails["ceo@group.test"]  # the company leader, in Traditional Chinese, told as the group's
+    assert "群體事件：" in body and "您以集團公司領導的身份收到此通知。" in body
+
+
+def test_every_facility_of_an_incident_key_has_words_in_every_language() -> None:
+    from shared.contracts.facilities import FACILITIES
+
+    assert {f.name for f in FACILITIES} <= set(staff_wording.FACILITIES)
+    for language in ("zh-Hant", "zh-Hans"):
+        assert all(WORDS[language](w) != w for w in staff_wording.FACILITIES.values())
