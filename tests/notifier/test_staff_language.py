@@ -160,25 +160,32 @@ async def test_each_person_reads_the_breach_in_their_language_with_its_facts_int
     for address, (subject, body, language) in mails.items():
         assert language == expected[address], address
         # the facts, whatever the language: the complaint and where to open it, the deadline and the
-        # time in Hong Kong's time, the reason and rule in the SLA's words, the causing event
+        # time in Hong Kong's time, the reason in the reader's words and the rule in the SLA's, the cause
         assert str(event.complaint_id) in body
         assert f"http://desk.test:8006/complaints/{event.complaint_id}" in body
         assert "2026-12-01 21:20 (UTC+08:00)" in body and "2026-12-01 13:00 (UTC+08:00)" in body
-        assert event.payload.explanation.reason in body and "sla.clear-answer@v1" in body
+        assert "sla.clear-answer@v1" in body
         assert str(CAUSE) in body and str(event.event_id) in body
         assert NAMES[language] in subject and NAMES[language] in body
     subject, body, _ = mails["en@kln-east.test"]
     assert subject == "[major] The clear answer deadline has passed (escalation level 2) · Kowloon East office"
     assert "Deadline: 2026-12-01 21:20 (UTC+08:00)" in body
+    assert (
+        "Why: the clear answer deadline has passed (escalation level 2); it was due 2026-12-01 21:20 (UTC+08:00)"
+        in body
+    )
     assert "You are told as leader of Kowloon East office." in body
     subject, body, _ = mails["hant@kln-east.test"]
     assert subject == "[重大] 「明確答覆」時限已過（第 2 級升級） · 九龍東管理處"
     assert "期限：2026-12-01 21:20 (UTC+08:00)" in body and "管理處：九龍東管理處" in body
     assert "您以九龍東管理處領導的身份收到此通知。" in body
+    assert "原因：「明確答覆」時限已過（第 2 級升級）；原定期限 2026-12-01 21:20 (UTC+08:00)" in body
+    assert event.payload.explanation.reason not in body  # the SLA's English sentence, said in Chinese
     assert not any(word in subject + body for word in SIMPLIFIED_ONLY)
     subject, body, _ = mails["hans@kln-east.test"]
     assert subject == "[重大] “明确答复”时限已过（第 2 级升级） · 九龙东管理处"
     assert "起因事件：" + str(CAUSE) in body and "严重程度：重大，第 2 级升级" in body
+    assert "原因：“明确答复”时限已过（第 2 级升级）；原定期限 2026-12-01 21:20 (UTC+08:00)" in body
     assert not any(word in subject + body for word in TRADITIONAL_ONLY)
     _, body, _ = mails["ceo@group.test"]
     assert "您以集團公司領導的身份收到此通知。" in body  # the group's own staff: told as the group's
@@ -478,3 +485,69 @@ def test_every_facility_of_an_incident_key_has_words_in_every_language() -> None
     assert {f.name for f in FACILITIES} <= set(staff_wording.FACILITIES)
     for language in ("zh-Hant", "zh-Hans"):
         assert all(WORDS[language](w) != w for w in staff_wording.FACILITIES.values())
+
+
+# -- the reason in the reader's words: the system's typed sentences; a person's words as written ---------
+
+
+def _reason_line(event: NotificationRequested, language: str) -> str:
+    """The mail's reason line, as the reader in `language` reads it."""
+    reader = staff_wording.Reader(language, WORDS[language], NAMES[language], "Asia/Hong_Kong")
+    line = staff_wording.why(event, reader)
+    assert line in staff_wording.lines(event, ("leader",), False, reader, None)
+    return line
+
+
+def _with_reason(event: NotificationRequested, reason: str, **fields: object) -> NotificationRequested:
+    explanation = event.payload.explanation.model_copy(update={"reason": reason})
+    return event.model_copy(update={"payload": event.payload.model_copy(update={"explanation": explanation, **fields})})
+
+
+def test_the_system_s_typed_reasons_are_said_in_the_reader_s_words_a_person_s_as_written() -> None:
+    warning = _with_reason(
+        breach(Occasion.DEADLINE_WARNING),
+        "clear-answer clock: 80% of the allowed time used; deadline 2026-12-01T13:20+00:00"
+        " (extended from 2026-12-01T07:01+00:00)",
+        fraction=0.8,
+        level=1,
+    )
+    assert _reason_line(warning, "en") == (
+        "Why: 80% of the clear answer time allowed is used; due 2026-12-01 21:20 (UTC+08:00)"
+        " (extended from 2026-12-01 15:01 (UTC+08:00))"
+    )
+    assert _reason_line(warning, "zh-Hant") == (
+        "原因：「明確答覆」已用去容許時間的 80%；期限 2026-12-01 21:20 (UTC+08:00)"
+        "（由 2026-12-01 15:01 (UTC+08:00) 延長）"
+    )
+    members = [uuid4()]
+    told = incident_notice(members)
+    said = told.payload.explanation.reason
+    assert _reason_line(told, "zh-Hans") == (
+        "原因：telford gardens/block 3的供水至今有 38 位客户投诉 40 宗，构成群体事件；"
+        "领导只就整宗事件获通知一次，而非每宗投诉各通知一次"
+    )
+    assert said not in _reason_line(told, "zh-Hans")
+    # A person's words (a designated major) and a sentence that disagrees with the fields it would be said
+    # from (another level than the notification's) are kept as recorded, labelled so.
+    person = "designated major by kln-east/supervisor: 業主立案法團主席，大堂漏水"
+    designated = _with_reason(breach(), person, occasion=Occasion.MAJOR_COMPLAINT)
+    assert _reason_line(designated, "zh-Hant") == "原因（系統記錄原文）：" + person
+    assert _reason_line(designated, "en") == "Why: " + person
+    other = "clear-answer clock breached (escalation level 3); deadline was 2026-12-01T13:20+00:00"
+    assert _reason_line(_with_reason(breach(), other), "zh-Hant") == "原因（系統記錄原文）：" + other
+    assert _reason_line(_with_reason(told, said.replace("40 complaints", "41 complaints")), "en") == (
+        "Why: " + said.replace("40 complaints", "41 complaints")
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    language=st.sampled_from(["en", "zh-Hant", "zh-Hans"]),
+    occasion=st.sampled_from([*Occasion, None]),
+    reason=st.text(min_size=1, max_size=80).filter(lambda t: t.strip() and "\n" not in t and "\r" not in t),
+)
+def test_a_reason_that_is_not_the_system_s_sentence_is_never_rewritten(
+    language: str, occasion: Occasion | None, reason: str
+) -> None:
+    event = _with_reason(breach(), reason, occasion=occasion)
+    assert _reason_line(event, language).endswith("：" + reason if language != "en" else ": " + reason)

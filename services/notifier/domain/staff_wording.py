@@ -13,8 +13,10 @@ and a severity nobody has judged yet is said to be so, never shown as a grade.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from shared.contracts.notifications import IncidentNotice, NotificationRequested, Occasion
@@ -155,6 +157,77 @@ def incident_lines(incident: IncidentNotice, reader: Reader) -> list[str]:
     ]
 
 
+# The SLA's sentences of a warning and a breach (services/sla/adapters/outbound.py), as the desk reads them.
+_WARNING = re.compile(
+    r"^(?P<clock>[a-z-]+) clock: (?P<percent>\d+)% of the allowed time used; deadline (?P<due>\S+)"
+    r"(?: \(extended from (?P<was>\S+)\))?$"
+)
+_BREACH = re.compile(
+    r"^(?P<clock>[a-z-]+) clock breached \(escalation level (?P<level>\d+)\); deadline was (?P<due>\S+)$"
+)
+
+
+def _same_instant(text: str, instant: datetime | None) -> bool:
+    try:
+        return instant is not None and datetime.fromisoformat(text) == instant.replace(second=0, microsecond=0)
+    except ValueError:
+        return False
+
+
+def why(event: NotificationRequested, reader: Reader) -> str:
+    """The reason's line. One of the system's own typed sentences — an SLA warning or breach, triage's
+    mass incident — is said again in the reader's words from the notification's fields, only where the
+    sentence agrees with them; anything else (a person's words, a criterion's sentence, a sentence from a
+    later version) is kept as recorded, under a label saying so."""
+    _, payload = reader.gettext, event.payload
+    reason, clock = payload.explanation.reason, payload.clock
+    if payload.occasion is Occasion.DEADLINE_WARNING and clock is not None and payload.fraction is not None:
+        warned = _WARNING.match(reason)
+        if (
+            warned
+            and warned["clock"] == clock.value
+            and warned["percent"] + "%" == f"{payload.fraction:.0%}"
+            and _same_instant(warned["due"], payload.deadline)
+        ):
+            facts = {
+                "clock": _word(CLOCKS, clock.value, _),
+                "percent": f"{payload.fraction:.0%}",
+                "due": local_time(datetime.fromisoformat(warned["due"]), reader.time_zone),
+            }
+            if warned["was"]:
+                was = local_time(datetime.fromisoformat(warned["was"]), reader.time_zone)
+                return _(
+                    "Why: %(percent)s of the %(clock)s time allowed is used; due %(due)s (extended from %(was)s)"
+                ) % {
+                    **facts,
+                    "was": was,
+                }
+            return _("Why: %(percent)s of the %(clock)s time allowed is used; due %(due)s") % facts
+    if payload.occasion is Occasion.DEADLINE_BREACHED and clock is not None:
+        breached = _BREACH.match(reason)
+        if (
+            breached
+            and breached["clock"] == clock.value
+            and int(breached["level"]) == payload.level
+            and _same_instant(breached["due"], payload.deadline)
+        ):
+            return _("Why: the %(clock)s deadline has passed (escalation level %(level)s); it was due %(due)s") % {
+                "clock": _word(CLOCKS, clock.value, _),
+                "level": payload.level,
+                "due": local_time(datetime.fromisoformat(breached["due"]), reader.time_zone),
+            }
+    incident = payload.incident
+    if payload.occasion is Occasion.MASS_INCIDENT and incident is not None:
+        counted = f"mass incident {incident.cluster_id}: {incident.complaints} complaints from {incident.customers} "
+        if reason.startswith(counted + f"customers about {incident.incident_key} so far"):
+            place, facility = place_and_facility(incident, _)
+            return _(
+                "Why: %(count)s complaints from %(customers)s customers about %(facility)s at %(place)s so far "
+                "make a mass incident; the leaders are told once for the incident, not once per complaint"
+            ) % {"count": incident.complaints, "customers": incident.customers, "facility": facility, "place": place}
+    return _("Why: %(reason)s") % {"reason": reason}
+
+
 def subject(event: NotificationRequested, reader: Reader, reference: str | None = None) -> str:
     """`[severity] headline · reference` (the office's reference as staff know it: `R-1 (Central office
     no. 42)`), `· office` while the notifier has not read the complaint's registration. No severity in
@@ -218,7 +291,7 @@ def lines(
         severity_line(event, reader),
         *deadline,
         _("When: %(when)s") % {"when": when},
-        _("Why: %(reason)s") % {"reason": payload.explanation.reason},
+        why(event, reader),
         _("Rule: %(rule)s") % {"rule": payload.explanation.rule},
         _("Caused by: %(events)s") % {"events": caused_by},
         "",
