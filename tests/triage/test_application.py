@@ -280,6 +280,12 @@ def test_a_mass_incident_tells_the_leaders_once_as_an_incident_not_once_per_memb
     }
     view = triage.decision(None, later[-1].complaint_id).incident
     assert view is not None and len(view["members"]) == 9
+    # ...with who was told of it, once each, when it held six: the late members told nobody
+    assert sorted((t["scope"], t["complaint_id"], t["complaints"]) for t in view["told"]) == [
+        ("group", str(wave[0].complaint_id), 6),
+        ("hk-central", str(wave[0].complaint_id), 6),
+        ("kln-east", str(wave[1].complaint_id), 6),
+    ]
 
 
 def test_a_new_office_joining_a_told_incident_is_told_once_at_its_first_member(triage) -> None:
