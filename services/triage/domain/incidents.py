@@ -348,7 +348,7 @@ class IncidentWindow(Aggregate):
             caused_by=[announced, keyed["event_id"]],
             announced_by=announced,
             # dated by what caused it: the announcement, or the office's first member heard later
-            told_at=max(cluster.get("established_at") or heard, heard),
+            told_at=max(cluster.get("established_at") or heard, heard, key=datetime.fromisoformat),
         )
 
     def incidents(self, window: timedelta, more_than: int) -> list[Incident]:
