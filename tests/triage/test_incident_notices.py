@@ -185,3 +185,24 @@ def test_the_same_members_in_business_order_or_any_order_tell_the_same_people(da
     folds = (IncidentWindow.ClusterSuperseded, IncidentWindow.MembersMoved)
     if not any(isinstance(e, folds) for e in shuffled.events):
         assert Counter(n.scope for n in told(shuffled)) == expected(shuffled) == expected(calm)
+
+
+def test_an_incident_announced_before_notices_tells_only_an_office_its_members_had_not_reached() -> None:
+    """Stored before notices, its announcement and joins carry no `tells`: each member was told of on its
+    own then, so the group and their offices were; a member joining now from a new office tells that one."""
+    window = IncidentWindow(KEY)
+    wave = [complaint(n, 10 * n) for n in range(6)]
+    for c in wave:
+        window._member_added(member={**c, "complainant_key": c["persons"][0], "registered_at": c["received_at"]},
+                             cutoff="")  # fmt: skip
+    window._detected(  # as the aggregate recorded it then: no `tells`
+        cluster_id="old", incident_key=KEY, members=[c["complaint_id"] for c in wave], caused_by=[],
+        offices=["hk-central", "kln-east"], complainants=6, window_start=wave[0]["received_at"], window_end=wave[-1]["received_at"],
+        completed_by="c05", causation_id="e05", office_id="kln-east", rules_version=1, more_than=5, anchor="c00",
+        established_at=wave[-1]["received_at"],
+    )  # fmt: skip
+    assert window.clusters[0]["told"] == [GROUP, "hk-central", "kln-east"]
+    for c in [complaint(6, 70), {**complaint(7, 75), "office_id": "tsuen-wan"}]:
+        window.add(c["complaint_id"], c["persons"][0], c["office_id"], datetime.fromisoformat(c["received_at"]),
+                   c["event_id"], WINDOW, 5, 1, persons=c["persons"], keep_for=LATE, tell=TELL)  # fmt: skip
+    assert [(n.cluster_id, n.scope) for n in told(Run(window))] == [("old", "tsuen-wan")]
