@@ -195,12 +195,24 @@ def test_an_incident_announced_before_notices_tells_only_an_office_its_members_h
     for c in wave:
         window._member_added(member={**c, "complainant_key": c["persons"][0], "registered_at": c["received_at"]},
                              cutoff="")  # fmt: skip
-    window._detected(  # as the aggregate recorded it then: no `tells`
-        cluster_id="old", incident_key=KEY, members=[c["complaint_id"] for c in wave], caused_by=[],
-        offices=["hk-central", "kln-east"], complainants=6, window_start=wave[0]["received_at"], window_end=wave[-1]["received_at"],
-        completed_by="c05", causation_id="e05", office_id="kln-east", rules_version=1, more_than=5, anchor="c00",
-        established_at=wave[-1]["received_at"],
-    )  # fmt: skip
+    announced = {
+        "cluster_id": "old",
+        "incident_key": KEY,
+        "members": [c["complaint_id"] for c in wave],
+        "caused_by": [],
+        "offices": ["hk-central", "kln-east"],
+        "complainants": 6,
+        "window_start": wave[0]["received_at"],
+        "window_end": wave[-1]["received_at"],
+        "completed_by": "c05",
+        "causation_id": "e05",
+        "office_id": "kln-east",
+        "rules_version": 1,
+        "more_than": 5,
+        "anchor": "c00",
+        "established_at": wave[-1]["received_at"],
+    }
+    window._detected(**announced)  # as the aggregate recorded it then: no `tells`
     assert window.clusters[0]["told"] == [GROUP, "hk-central", "kln-east"]
     for c in [complaint(6, 70), {**complaint(7, 75), "office_id": "tsuen-wan"}]:
         window.add(c["complaint_id"], c["persons"][0], c["office_id"], datetime.fromisoformat(c["received_at"]),
