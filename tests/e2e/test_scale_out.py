@@ -34,8 +34,9 @@ with the reason:
 - which complaint carries a mass incident's notice to the leaders (`NotificationRequested`, occasion
   `mass-incident`): triage tells them once per incident at once, keyed by the incident's first member
   (and each office's first member) *known then*; the incident superseding it tells nobody again, so in
-  run "one" the notices stay on the members known first. Compared instead, per incident, from triage's
-  store: who was told of it (the group, each office), and that each was told exactly once (`told`).
+  run "one" the notices stay on the members known first (and triage's view of the incident lists them,
+  `incident.told`). Compared instead, per incident, from triage's store: who was told of it (the group,
+  each office), and that each was told exactly once (`told`).
 - list order: lists are compared as multisets (sorted by their canonical JSON).
 """
 
@@ -50,7 +51,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -298,6 +299,14 @@ def told(triage: Any, gone: dict[str, str]) -> list[tuple[str, str, int]]:
     return sorted((incident, scope, times) for (incident, scope), times in counted.items())
 
 
+def without_told(view: Any) -> Any:
+    """A decision's view without its incident's `told` (which complaint carried each notice follows
+    arrival order, as above; compared per incident as `told`)."""
+    if view.incident is None:
+        return view
+    return replace(view, incident={k: v for k, v in view.incident.items() if k != "told"})
+
+
 def incident_notice(event: dict[str, Any]) -> bool:
     """A mass incident's notice to the leaders (a projection event or timeline entry)."""
     if event.get("type") != "complaints.notifications.NotificationRequested":
@@ -344,7 +353,7 @@ def facts(apps: dict[str, Any], ids: list[tuple[str, UUID]]) -> dict[str, Any]:
         found[str(cid)] = normalise(
             without_superseded(
                 {
-                    "triage": normalise(apps["triage"].decision(office, cid)),
+                    "triage": normalise(without_told(apps["triage"].decision(office, cid))),
                     "handling": normalise(apps["handling"].case(office, cid)),
                     "sla": clocks,
                     "followup": normalise(apps["followup"].case(office, cid)),
