@@ -354,6 +354,7 @@ def test_the_stories_publish_every_kind_of_decision(run: Pipeline) -> None:
     assert set(DECISIONS) - published == set()
     assert {n.payload.occasion for n in run.of(NotificationRequested)} == {
         "major-complaint",
+        "mass-incident",  # the incident story's leaders, told once as an incident (not once per member)
         "deadline-warning",
         "deadline-breached",
     }

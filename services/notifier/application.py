@@ -715,6 +715,20 @@ class Notifier:
             gettext=self.staff_words.get(language, lambda message: message),
             office=self.directory.office_name_for_staff(office_id, language) if office_id else "",
             time_zone=self.directory.time_zone(office_id) if office_id else None,
+            office_names=lambda office: self.directory.office_name_for_staff(office, language),
+            complaint_names=lambda complaint_id: self._reference(complaint_id, language),
+        )
+
+    def _reference(self, complaint_id: UUID, language: str) -> str | None:
+        """A complaint as staff know it in `language` (a mass incident's members), None until its
+        registration is read here: the kept registrations are partitioned by complaint id, so with several
+        workers another's complaint is named by its id."""
+        named = self._named(complaint_id)
+        if named is None:
+            return None
+        office = named.office_id
+        return named.reference_in(
+            language, (lambda lang: self.directory.office_name_for_staff(office, lang)) if office else None
         )
 
     async def _email(self, event: NotificationRequested, addressee: Addressee) -> None:

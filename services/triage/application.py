@@ -14,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.auth import Principal
-from shared.contracts import ComplaintRegistered, RegistrationForm, derived_id
+from shared.contracts import ComplaintRegistered, RegistrationForm
 from shared.contracts.sla import RegradeRequested
 from shared.eventstore import ServiceApplication, UnitOfWork
 from shared.keyring import Keyring
@@ -26,13 +26,13 @@ from .domain.errors import DecisionNotFound
 from .domain.identity import CONFIRMING, Evidence, IdentityKey, identity_keys
 from .domain.incident_place import incident_place
 from .domain.incident_record import incident_of
-from .domain.incidents import IncidentWindow
+from .domain.incidents import IncidentWindow, announcement_id
 from .domain.labels import Explained
 from .domain.reading_model import ReadingModel
 from .domain.rules import Rules
 from .domain.rulesbook import RulesBook
 from .domain.second_reading import second_reading
-from .domain.triage import Triage, higher
+from .domain.triage import Triage
 from .domain.vocabulary import rule_areas, rule_departments
 
 SERVICE = "triage"
@@ -42,6 +42,9 @@ SYSTEM_ID, SYSTEM_ROLE = f"system:{SERVICE}", "system"
 LATE_ARRIVAL = timedelta(days=2)
 # Stands for the business area a complaint's judgement will give, in its incident key before it is judged.
 _ANY_AREA = "\x00"
+# A member's re-grade for a mass incident tells nobody itself: the incident's window tells the leaders
+# once for the incident (domain/incidents.py); a complaint major for a reason of its own still does.
+MASS_INCIDENT = "major.mass-incident"
 
 
 @dataclass(frozen=True)
@@ -166,10 +169,11 @@ class TriageApplication(ServiceApplication):
                 at,
             )
         # Facts heard before the complaint (a cluster, a re-grade request) are applied now; a major one
-        # tells the leaders, naming what made it major.
-        waited = [c for p in triage.pending_regrades if p["severity"] == "major" for c in p["caused_by"]]
+        # tells the leaders, naming what made it major (a mass incident tells them as an incident).
+        pending = [p for p in triage.pending_regrades if p["severity"] == "major" and p["criterion"] != MASS_INCIDENT]
+        waited = [c for p in pending for c in p["caused_by"]]
         triage.apply_waiting_regrades()
-        if triage.severity == "major" and not triage.escalated:
+        if triage.severity == "major" and not triage.escalated and pending:
             self._escalate(triage, rules, "major after facts that arrived before the complaint", waited, at)
         if judgement.validity != "invalid":
             self._add_to_incident_window(uow, rules, triage, registered, key, incident, persons)
@@ -279,6 +283,8 @@ class TriageApplication(ServiceApplication):
             persons=persons,
             keep_for=LATE_ARRIVAL,
             registered_at=registered.occurred_at,
+            tell=[(r.role, r.office) for r in rules.major_recipients],
+            rule=rules.rule("escalation.mass-incident"),
         )
         heard = {m["complaint_id"]: m.get("registered_at") or m["received_at"] for m in window.members}
         registration = {m["complaint_id"]: m["event_id"] for m in window.members}
@@ -295,7 +301,7 @@ class TriageApplication(ServiceApplication):
                     rules,
                     member_id,
                     "major",
-                    "major.mass-incident",
+                    MASS_INCIDENT,
                     f"major: part of mass incident {change.cluster_id} (more than {rules.incident_more_than} "
                     f"customers about {incident} within {rules.incident_window_minutes} minutes)",
                     # the incident, and the member's own registration (on its timeline; the incident's
@@ -324,11 +330,13 @@ class TriageApplication(ServiceApplication):
             triage = Triage(complaint_id, office_id)
             uow.add(triage)
         uow.add(triage)
-        previous = triage.severity
         changed = triage.regrade(
             severity, criterion, reason, rules.rule(f"severity.{criterion}"), caused_by, *actor, causation_id, at
         )
-        if changed and severity == "major" and (not previous or higher(severity, previous)):
+        # Major for a reason of its own tells the leaders (once per complaint), also when it is major
+        # already as a member of a mass incident, which told them of the incident, not of it.
+        # (`escalate` tells once: a complaint already told of is not told again.)
+        if changed and severity == "major" and criterion != MASS_INCIDENT:
             self._escalate(triage, rules, reason, caused_by, at)
 
     def _escalate(self, triage: Triage, rules: Rules, reason: str, caused_by: list[str], at: datetime) -> None:
@@ -437,4 +445,4 @@ _identity_keys = lru_cache(maxsize=4096)(identity_keys)
 
 def cluster_event_id(cluster_id: str) -> UUID:
     """The event id IncidentClusterDetected is published under (the translator uses the same)."""
-    return derived_id("event", "incident-cluster", cluster_id)
+    return announcement_id(cluster_id)

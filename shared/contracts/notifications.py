@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
@@ -22,8 +23,27 @@ class Occasion(StrEnum):
     English sentence)."""
 
     MAJOR_COMPLAINT = "major-complaint"  # triage: a major complaint is told to the leaders at once
+    MASS_INCIDENT = "mass-incident"  # triage: a mass incident is told once, as an incident (`incident`)
     DEADLINE_WARNING = "deadline-warning"  # sla: a share of a time limit is used
     DEADLINE_BREACHED = "deadline-breached"  # sla: a time limit passed (each level of the ladder)
+
+
+class IncidentNotice(Contract):
+    """The mass incident a notification tells of (DOMAIN §4 major 5), as triage knew it when it told:
+    one notice to the group's roles and one to each affected office's, not one per member."""
+
+    cluster_id: UUID = Field(description="The incident's id, as `IncidentClusterDetected.cluster_id` names it.")
+    announced_by: UUID = Field(
+        description="The `IncidentClusterDetected` event id that announced the incident: the notice's cause."
+    )
+    incident_key: str = Field(min_length=1, description="Its place and facility: 'telford gardens/block 3|water'.")
+    complaints: int = Field(ge=1, description="How many complaints it held when told (more may join later).")
+    customers: int = Field(ge=1, description="How many distinct customers complained, of those complaints.")
+    offices: list[str] = Field(min_length=1, description="The offices its complaints were recorded at.")
+    member_complaint_ids: list[UUID] = Field(
+        min_length=1, description="Its complaints when told, by received time. Later members join without a new "
+        "notice: the desk lists them (`GET /complaints/{id}/triage`, `incident`).",
+    )  # fmt: skip
 
 
 class NotificationRequestedPayload(Contract):
@@ -40,8 +60,8 @@ class NotificationRequestedPayload(Contract):
     occasion: Occasion | None = Field(
         default=None,
         description="Why people are told, for a mail in the reader's language: 'major-complaint', "
-        "'deadline-warning' or 'deadline-breached'. None on events published before it travelled (the "
-        "subject alone says it).",
+        "'mass-incident', 'deadline-warning' or 'deadline-breached'. None on events published before it "
+        "travelled (the subject alone says it).",
     )
     clock: ClockKind | None = Field(default=None, description="The SLA's clock a warning or breach is about.")
     deadline: AwareDatetime | None = Field(
@@ -52,10 +72,17 @@ class NotificationRequestedPayload(Contract):
     fraction: float | None = Field(
         default=None, ge=0, description="A warning's share of the allowed time used (0.8: 80%)."
     )
+    incident: IncidentNotice | None = Field(
+        default=None,
+        description="The mass incident told of ('mass-incident'): its key, count, offices, members and the "
+        "announcement that caused it. None for every other notification, and on events published before it "
+        "travelled (each member of an incident was then told of on its own).",
+    )
 
 
 class NotificationRequested(IntegrationEvent):
-    """Someone must be told now: a major complaint, a warning, a breach. Who is told is in the event."""
+    """Someone must be told now: a major complaint, a mass incident, a warning, a breach. Who is told is in
+    the event."""
 
     type: Literal["complaints.notifications.NotificationRequested"] = "complaints.notifications.NotificationRequested"
     schema_version: Literal[1] = 1

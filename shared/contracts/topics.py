@@ -154,7 +154,9 @@ NOTIFICATIONS = Topic(
     name="complaints.notifications",
     key="complaint_id",
     event_types=("complaints.notifications.NotificationRequested",),
-    description="Who must be told now (major complaints, warnings, breaches): a mail/SMS gateway reads it.",
+    description=(
+        "Who must be told now (major complaints, mass incidents, warnings, breaches): a mail/SMS gateway reads it."
+    ),
     personal_data=False,
     producer="triage and sla",
     consumers=("projection",),

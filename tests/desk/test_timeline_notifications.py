@@ -62,6 +62,12 @@ TIMELINE = [
                              {"role": "leader", "office_id": "hk-central"},
                              {"role": "company-leader", "office_id": None}]),
     notification(None),  # published before the occasion travelled
+    notification("mass-incident", severity="major", clock=None, deadline=None, causation=TRIAGED,
+                 caused_by=[TRIAGED], reason="mass incident 7a3434fb: 40 complaints from 38 customers about x so far",
+                 recipients=[{"role": "company-leader", "office_id": None}],
+                 incident={"cluster_id": str(uuid4()), "announced_by": str(uuid4()), "incident_key": "x|water",
+                           "complaints": 40, "customers": 38, "offices": ["hk-central"],
+                           "member_complaint_ids": [str(uuid4())]}),
 ]  # fmt: skip
 
 EXPECTED = {
@@ -152,3 +158,20 @@ def test_a_notification_links_the_events_that_caused_it(desk: Any) -> None:
     # a cause not on this timeline is not made up: the old notification names none it can link
     old = re.search(rf'id="event-{TIMELINE[6]["event_id"]}">(.*?)</li>', page, re.S)[1]  # type: ignore[index]
     assert "href=" not in old.split("<details")[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "mass incident: 40 complaints so far; the leaders are told once for the incident"),
+        ("zh-Hant", "群體事件：至今 40 宗投訴；領導只就整宗事件獲通知一次"),
+        ("zh-Hans", "群体事件：至今 40 宗投诉；领导只就整宗事件获通知一次"),
+    ],
+)
+def test_a_mass_incident_s_notice_says_it_told_the_leaders_once_for_the_incident(
+    desk: Any, lang: str, said: str
+) -> None:
+    client, keys = desk
+    signed_in(client, keys["hk-central/supervisor"], lang)
+    line = lines(client.get(f"/complaints/{CID}").text)[TIMELINE[7]["event_id"]]
+    assert said in line, line

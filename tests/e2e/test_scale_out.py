@@ -31,6 +31,12 @@ with the reason:
   the `supersedes` naming it, are arrival order; the superseded id stands for the one replacing it
   (`superseded`, from triage's store), so the facts compared are the same either way. The incident
   itself, its members and every member's severity are compared as they are.
+- which complaint carries a mass incident's notice to the leaders (`NotificationRequested`, occasion
+  `mass-incident`): triage tells them once per incident at once, keyed by the incident's first member
+  (and each office's first member) *known then*; the incident superseding it tells nobody again, so in
+  run "one" the notices stay on the members known first (and triage's view of the incident lists them,
+  `incident.told`). Compared instead, per incident, from triage's store: who was told of it (the group,
+  each office), and that each was told exactly once (`told`).
 - list order: lists are compared as multisets (sorted by their canonical JSON).
 """
 
@@ -45,7 +51,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -279,6 +285,36 @@ def superseded(triage: Any) -> dict[str, str]:
     return {old: final(old) for old in replaced}
 
 
+def told(triage: Any, gone: dict[str, str]) -> list[tuple[str, str, int]]:
+    """Who was told of each incident at the end (the one replacing a superseded one standing for it):
+    (incident, the group or an office, how many times)."""
+    topic = get_topic(IncidentWindow.MemberAdded)
+    windows = {n.originator_id for n in triage.process_recorder.select_notifications(1, 100_000, topics=[topic])}
+    counted: dict[tuple[str, str], int] = {}
+    for window_id in windows:
+        for e in triage.repository.event_store.get(window_id):
+            if isinstance(e, IncidentWindow.LeadersTold):
+                key = (gone.get(e.cluster_id, e.cluster_id), e.scope)
+                counted[key] = counted.get(key, 0) + 1
+    return sorted((incident, scope, times) for (incident, scope), times in counted.items())
+
+
+def without_told(view: Any) -> Any:
+    """A decision's view without its incident's `told` (which complaint carried each notice follows
+    arrival order, as above; compared per incident as `told`)."""
+    if view.incident is None:
+        return view
+    return replace(view, incident={k: v for k, v in view.incident.items() if k != "told"})
+
+
+def incident_notice(event: dict[str, Any]) -> bool:
+    """A mass incident's notice to the leaders (a projection event or timeline entry)."""
+    if event.get("type") != "complaints.notifications.NotificationRequested":
+        return False
+    whole = json.loads(event["event_json"]) if "event_json" in event else event["data"]
+    return bool(whole["payload"].get("occasion") == "mass-incident")
+
+
 def announced_incident(event: dict[str, Any]) -> str | None:
     """The incident an announcement (a projection event or timeline entry) is of; None for others."""
     if event.get("type") != ANNOUNCEMENT:
@@ -295,7 +331,7 @@ def without_superseded(value: Any, gone: dict[str, str]) -> Any:
         return {k: without_superseded(v, gone) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [without_superseded(v, gone) for v in value
-                if not (isinstance(v, dict) and announced_incident(v) in gone)]  # fmt: skip
+                if not (isinstance(v, dict) and (announced_incident(v) in gone or incident_notice(v)))]  # fmt: skip
     if isinstance(value, str):
         for old, new in gone.items():
             value = value.replace(old, new)
@@ -304,7 +340,11 @@ def without_superseded(value: Any, gone: dict[str, str]) -> Any:
 
 def facts(apps: dict[str, Any], ids: list[tuple[str, UUID]]) -> dict[str, Any]:
     gone = superseded(apps["triage"])
-    found: dict[str, Any] = {"incidents": incidents(apps["triage"]), "superseded": gone}
+    found: dict[str, Any] = {
+        "incidents": incidents(apps["triage"]),
+        "superseded": gone,
+        "told": told(apps["triage"], gone),
+    }
     apps["projection"].refresh()  # its read side follows the store (the other instance wrote there too)
     for office, cid in ids:
         sla_clocks = apps["sla"].repository.get(ComplaintClocks.create_id(cid)).clocks
@@ -313,7 +353,7 @@ def facts(apps: dict[str, Any], ids: list[tuple[str, UUID]]) -> dict[str, Any]:
         found[str(cid)] = normalise(
             without_superseded(
                 {
-                    "triage": normalise(apps["triage"].decision(office, cid)),
+                    "triage": normalise(without_told(apps["triage"].decision(office, cid))),
                     "handling": normalise(apps["handling"].case(office, cid)),
                     "sla": clocks,
                     "followup": normalise(apps["followup"].case(office, cid)),
@@ -509,13 +549,16 @@ async def test_two_instances_of_every_worker_end_as_one(kafka_bootstrap: str, po
     one, two = results["one"], results["two"]
     [incident] = one["incidents"]
     assert incident["members"] == sorted(str(cid) for _, cid in everyone[:OUTAGE]), one["incidents"]
-    complaints = [k for k in one if k not in ("incidents", "superseded")]
+    complaints = [k for k in one if k not in ("incidents", "superseded", "told")]
     assert sum(1 for k in complaints if one[k]["triage"]["severity"] == "major") >= OUTAGE
     # Run "one" met the incident's first member last: its first announcement was superseded.
     assert list(one["superseded"].values()) == [incident["cluster_id"]], one["superseded"]
     assert one.keys() == two.keys()
     # The incident: the same id, members, completing member, instant and first window.
     assert one["incidents"] == two["incidents"]
+    # Its leaders told once, as an incident: the group and each office of its members, in either run.
+    offices = sorted({office for office, _ in everyone[:OUTAGE]})
+    assert one["told"] == two["told"] == [(incident["cluster_id"], scope, 1) for scope in sorted(["group", *offices])]
     # Every complaint's facts, in every service, equal (times included).
     differing = [d for key in complaints for part in one[key]
                  for d in differences(one[key][part], two[key][part], f"{key}.{part}")]  # fmt: skip

@@ -35,7 +35,13 @@ from shared.contracts import Actor, derived_id
 from shared.contracts.common import Explanation, Severity
 from shared.contracts.directory import Contacts, OfficeChanged, OfficeRecord, StaffMemberChanged, StaffRecord
 from shared.contracts.intake import ComplaintRegistered, ComplaintRegisteredPayload, RegistrationForm
-from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Occasion, Recipient
+from shared.contracts.notifications import (
+    IncidentNotice,
+    NotificationRequested,
+    NotificationRequestedPayload,
+    Occasion,
+    Recipient,
+)
 from shared.contracts.sla import ClockKind
 from shared.personal import clear_form
 from tests.support import form
@@ -154,25 +160,32 @@ async def test_each_person_reads_the_breach_in_their_language_with_its_facts_int
     for address, (subject, body, language) in mails.items():
         assert language == expected[address], address
         # the facts, whatever the language: the complaint and where to open it, the deadline and the
-        # time in Hong Kong's time, the reason and rule in the SLA's words, the causing event
+        # time in Hong Kong's time, the reason in the reader's words and the rule in the SLA's, the cause
         assert str(event.complaint_id) in body
         assert f"http://desk.test:8006/complaints/{event.complaint_id}" in body
         assert "2026-12-01 21:20 (UTC+08:00)" in body and "2026-12-01 13:00 (UTC+08:00)" in body
-        assert event.payload.explanation.reason in body and "sla.clear-answer@v1" in body
+        assert "sla.clear-answer@v1" in body
         assert str(CAUSE) in body and str(event.event_id) in body
         assert NAMES[language] in subject and NAMES[language] in body
     subject, body, _ = mails["en@kln-east.test"]
     assert subject == "[major] The clear answer deadline has passed (escalation level 2) · Kowloon East office"
     assert "Deadline: 2026-12-01 21:20 (UTC+08:00)" in body
+    assert (
+        "Why: the clear answer deadline has passed (escalation level 2); it was due 2026-12-01 21:20 (UTC+08:00)"
+        in body
+    )
     assert "You are told as leader of Kowloon East office." in body
     subject, body, _ = mails["hant@kln-east.test"]
     assert subject == "[重大] 「明確答覆」時限已過（第 2 級升級） · 九龍東管理處"
     assert "期限：2026-12-01 21:20 (UTC+08:00)" in body and "管理處：九龍東管理處" in body
     assert "您以九龍東管理處領導的身份收到此通知。" in body
+    assert "原因：「明確答覆」時限已過（第 2 級升級）；原定期限 2026-12-01 21:20 (UTC+08:00)" in body
+    assert event.payload.explanation.reason not in body  # the SLA's English sentence, said in Chinese
     assert not any(word in subject + body for word in SIMPLIFIED_ONLY)
     subject, body, _ = mails["hans@kln-east.test"]
     assert subject == "[重大] “明确答复”时限已过（第 2 级升级） · 九龙东管理处"
     assert "起因事件：" + str(CAUSE) in body and "严重程度：重大，第 2 级升级" in body
+    assert "原因：“明确答复”时限已过（第 2 级升级）；原定期限 2026-12-01 21:20 (UTC+08:00)" in body
     assert not any(word in subject + body for word in TRADITIONAL_ONLY)
     _, body, _ = mails["ceo@group.test"]
     assert "您以集團公司領導的身份收到此通知。" in body  # the group's own staff: told as the group's
@@ -292,15 +305,15 @@ def test_the_template_of_the_catalogues_is_current() -> None:
 # -- the complaint as staff know it; a severity nobody judged ----------------------------------------
 
 
-def _registered_for(event: NotificationRequested) -> ComplaintRegistered:
+def _registered_for(event: NotificationRequested, reference: str = "R-731", number: int = 42) -> ComplaintRegistered:
     """Intake's registration of the notification's complaint (office reference R-731, number 42)."""
-    data = form("R-731", complainant={"name": "Chan Tai Man", "contact": "chan@mail.test"})
+    data = form(reference, complainant={"name": "Chan Tai Man", "contact": "chan@mail.test"})
     return ComplaintRegistered(
         event_id=derived_id("test-registered", event.complaint_id), complaint_id=event.complaint_id,
         office_id="kln-east", occurred_at=AT, actor=Actor(id="kln-east/reception", role="receptionist"),
         correlation_id=event.complaint_id,
         payload=ComplaintRegisteredPayload(
-            sequence_number=42, form=clear_form(RegistrationForm.model_validate(data)), registered_at=AT
+            sequence_number=number, form=clear_form(RegistrationForm.model_validate(data)), registered_at=AT
         ),
     )  # fmt: skip
 
@@ -393,3 +406,148 @@ async def test_a_warning_names_no_escalation_level_in_any_language(
         _, body, _ = mails[address]
         [severity_line] = [row for row in body.splitlines() if row.startswith(line[:5])]
         assert severity_line == line, address  # the whole line: no level after it
+
+
+# -- a mass incident, told once as an incident ---------------------------------------------------------
+
+CLUSTER = UUID("7a3434fb-cefa-5c4c-8554-f34353a37a86")
+ANNOUNCED = UUID("0b6f3f7e-2d1b-5d7a-9d55-0f2f1d5bb001")
+
+
+def incident_notice(members: list[UUID]) -> NotificationRequested:
+    """Triage's notice of a water cut at Telford Gardens block 3 to kln-east's leader and the company
+    leaders, keyed by its first member, with 40 complaints so far (three of them listed here)."""
+    reason = f"mass incident {CLUSTER}: 40 complaints from 38 customers about telford gardens/block 3|water so far"
+    return NotificationRequested(
+        event_id=derived_id("test-incident", CLUSTER), complaint_id=members[0], office_id="kln-east",
+        occurred_at=AT, actor=Actor.system("triage"), causation_id=ANNOUNCED, correlation_id=members[0],
+        payload=NotificationRequestedPayload(
+            subject="Mass incident at telford gardens/block 3|water: 40 complaints: tell the leaders now",
+            severity=Severity.MAJOR, level=1,
+            recipients=[Recipient(role="leader", office_id="kln-east"),
+                        Recipient(role="company-leader", office_id=None)],
+            explanation=Explanation(reason=reason, rule="escalation.mass-incident@v1", caused_by=[ANNOUNCED, CAUSE]),
+            occasion=Occasion.MASS_INCIDENT,
+            incident=IncidentNotice(
+                cluster_id=CLUSTER, announced_by=ANNOUNCED, incident_key="telford gardens/block 3|water",
+                complaints=40, customers=38, offices=["hk-central", "kln-east"], member_complaint_ids=members,
+            ),
+        ),
+    )  # fmt: skip
+
+
+async def test_a_mass_incident_is_told_as_an_incident_with_its_count_place_offices_and_complaints(
+    smtp: SmtpSink, hooks: HookReceiver
+) -> None:
+    """One mail per person for the whole incident, saying in their language that it is a mass incident,
+    how many complaints so far, where and of what, its offices by their names and its complaints as staff
+    know them (by id where the registration is not read here), and the announcement that caused it."""
+    members = [uuid4(), uuid4(), uuid4()]
+    event = incident_notice(members)
+    service = notifier(smtp, hooks, NAMES)
+    service.contacts = MemoryContacts()
+    for member, (reference, number) in zip(members, [("R-731", 42), ("R-732", 43)], strict=False):
+        registration = _registered_for(event.model_copy(update={"complaint_id": member}), reference, number)
+        await service.receipt(wire(registration), Origin("complaints.intake.events", 0, 1))
+    await service.handle(wire(event), ORIGIN)
+    mails = _by_recipient(smtp)
+    told = [m["To"] for m in smtp.messages if m["X-Notification-Id"]]  # (the others: the receipts)
+    assert len(told) == len(set(told)) == 5  # each person once, for the 40 complaints
+    subject, body, _ = mails["en@kln-east.test"]
+    assert subject == (
+        "[major] A mass incident: 40 complaints about water supply at telford gardens/block 3 so far"
+        " · R-731 (Kowloon East office no. 42)"
+    )
+    assert f"Mass incident: telford gardens/block 3|water ({CLUSTER})" in body
+    assert "Complaints so far: 40, from 38 customers" in body
+    assert "Offices: hk-central, Kowloon East office" in body  # hk-central is not in this directory: its id
+    assert (
+        f"Its complaints: R-731 (Kowloon East office no. 42), R-732 (Kowloon East office no. 43), {members[2]}" in body
+    )
+    assert f"Announced by event {ANNOUNCED}." in body and f"Caused by: {ANNOUNCED}, {CAUSE}" in body
+    subject, body, _ = mails["hant@kln-east.test"]
+    assert subject.startswith("[重大] 群體事件：telford gardens/block 3的供水至今已有 40 宗投訴 · R-731")
+    assert "至今投訴：40 宗，來自 38 位客戶" in body and "涉及管理處：hk-central, 九龍東管理處" in body
+    assert "所涉投訴：R-731（九龍東管理處第 42 號）, R-732（九龍東管理處第 43 號）" in body
+    assert f"由事件 {ANNOUNCED} 宣告。" in body
+    assert not any(word in subject + body for word in SIMPLIFIED_ONLY)
+    subject, body, _ = mails["hans@kln-east.test"]
+    assert subject.startswith("[重大] 群体事件：telford gardens/block 3的供水至今已有 40 宗投诉 · R-731")
+    assert "至今投诉：40 宗，来自 38 位客户" in body and "所涉投诉：R-731（九龙东管理处第 42 号）" in body
+    assert not any(word in subject + body for word in TRADITIONAL_ONLY)
+    _, body, _ = mails["ceo@group.test"]  # the company leader, in Traditional Chinese, told as the group's
+    assert "群體事件：" in body and "您以集團公司領導的身份收到此通知。" in body
+
+
+def test_every_facility_of_an_incident_key_has_words_in_every_language() -> None:
+    from shared.contracts.facilities import FACILITIES
+
+    assert {f.name for f in FACILITIES} <= set(staff_wording.FACILITIES)
+    for language in ("zh-Hant", "zh-Hans"):
+        assert all(WORDS[language](w) != w for w in staff_wording.FACILITIES.values())
+
+
+# -- the reason in the reader's words: the system's typed sentences; a person's words as written ---------
+
+
+def _reason_line(event: NotificationRequested, language: str) -> str:
+    """The mail's reason line, as the reader in `language` reads it."""
+    reader = staff_wording.Reader(language, WORDS[language], NAMES[language], "Asia/Hong_Kong")
+    line = staff_wording.why(event, reader)
+    assert line in staff_wording.lines(event, ("leader",), False, reader, None)
+    return line
+
+
+def _with_reason(event: NotificationRequested, reason: str, **fields: object) -> NotificationRequested:
+    explanation = event.payload.explanation.model_copy(update={"reason": reason})
+    return event.model_copy(update={"payload": event.payload.model_copy(update={"explanation": explanation, **fields})})
+
+
+def test_the_system_s_typed_reasons_are_said_in_the_reader_s_words_a_person_s_as_written() -> None:
+    warning = _with_reason(
+        breach(Occasion.DEADLINE_WARNING),
+        "clear-answer clock: 80% of the allowed time used; deadline 2026-12-01T13:20+00:00"
+        " (extended from 2026-12-01T07:01+00:00)",
+        fraction=0.8,
+        level=1,
+    )
+    assert _reason_line(warning, "en") == (
+        "Why: 80% of the clear answer time allowed is used; due 2026-12-01 21:20 (UTC+08:00)"
+        " (extended from 2026-12-01 15:01 (UTC+08:00))"
+    )
+    assert _reason_line(warning, "zh-Hant") == (
+        "原因：「明確答覆」已用去容許時間的 80%；期限 2026-12-01 21:20 (UTC+08:00)"
+        "（由 2026-12-01 15:01 (UTC+08:00) 延長）"
+    )
+    members = [uuid4()]
+    told = incident_notice(members)
+    said = told.payload.explanation.reason
+    assert _reason_line(told, "zh-Hans") == (
+        "原因：telford gardens/block 3的供水至今有 38 位客户投诉 40 宗，构成群体事件；"
+        "领导只就整宗事件获通知一次，而非每宗投诉各通知一次"
+    )
+    assert said not in _reason_line(told, "zh-Hans")
+    # A person's words (a designated major) and a sentence that disagrees with the fields it would be said
+    # from (another level than the notification's) are kept as recorded, labelled so.
+    person = "designated major by kln-east/supervisor: 業主立案法團主席，大堂漏水"
+    designated = _with_reason(breach(), person, occasion=Occasion.MAJOR_COMPLAINT)
+    assert _reason_line(designated, "zh-Hant") == "原因（系統記錄原文）：" + person
+    assert _reason_line(designated, "en") == "Why: " + person
+    other = "clear-answer clock breached (escalation level 3); deadline was 2026-12-01T13:20+00:00"
+    assert _reason_line(_with_reason(breach(), other), "zh-Hant") == "原因（系統記錄原文）：" + other
+    assert _reason_line(_with_reason(told, said.replace("40 complaints", "41 complaints")), "en") == (
+        "Why: " + said.replace("40 complaints", "41 complaints")
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    language=st.sampled_from(["en", "zh-Hant", "zh-Hans"]),
+    occasion=st.sampled_from([*Occasion, None]),
+    reason=st.text(min_size=1, max_size=80).filter(lambda t: t.strip() and "\n" not in t and "\r" not in t),
+)
+def test_a_reason_that_is_not_the_system_s_sentence_is_never_rewritten(
+    language: str, occasion: Occasion | None, reason: str
+) -> None:
+    event = _with_reason(breach(), reason, occasion=occasion)
+    assert _reason_line(event, language).endswith("：" + reason if language != "en" else ": " + reason)

@@ -225,8 +225,102 @@ def test_six_customers_about_one_outage_in_two_offices_make_one_cluster(triage) 
     registration = {c.complaint_id: c.event_id for c in wave}
     assert all(r.payload.explanation.caused_by == [cluster.event_id, registration[r.complaint_id]] for r in regrades)
     assert all(r.causation_id == cluster.event_id for r in regrades)
-    # Each member's office leaders hear of it.
+    # The leaders hear of it as an incident: the group's once, each office's once (not once per member).
     assert {n.office_id for n in of_type(messages, NotificationRequested)} == {"hk-central", "kln-east"}
+    assert len(of_type(messages, NotificationRequested)) == 3
+
+
+def test_a_mass_incident_tells_the_leaders_once_as_an_incident_not_once_per_member(triage) -> None:
+    """A water cut of nine households in two offices: one notice to the company leaders, one to each
+    office's supervisor and leader, each naming the incident; the three complaints that join it later
+    (each re-graded major, listed at the desk) mail nobody again."""
+    wave = outage_wave(6, "Told")
+    for complaint in wave:
+        feed(triage, complaint)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+    later = [
+        registered(OUTAGE, office_id=office, address=f"Flat {n}, Block 5, Told Court", at=T0 + timedelta(minutes=n))
+        for n, office in ((61, "hk-central"), (62, "kln-east"), (63, "hk-central"))
+    ]
+    for complaint in later:
+        feed(triage, complaint)
+
+    messages = published(triage)
+    [cluster] = of_type(messages, IncidentClusterDetected)
+    notices = of_type(messages, NotificationRequested)
+    assert all(n.payload.occasion == "mass-incident" for n in notices)
+    group, *offices = sorted(notices, key=lambda n: any(r.office_id for r in n.payload.recipients))
+    assert [(r.role, r.office_id) for r in group.payload.recipients] == [("company-leader", None)]
+    assert group.complaint_id == cluster.complaint_id == wave[0].complaint_id  # keyed by its first member
+    # one to each office, keyed by that office's first member (a complaint its people can open at the desk)
+    assert sorted((n.office_id, n.complaint_id) for n in offices) == sorted(
+        [("hk-central", wave[0].complaint_id), ("kln-east", wave[1].complaint_id)]
+    )
+    for notice in offices:
+        assert [(r.role, r.office_id) for r in notice.payload.recipients] == [
+            ("supervisor", notice.office_id),
+            ("leader", notice.office_id),
+        ]
+    registration = {c.complaint_id: c.event_id for c in wave}
+    for notice in notices:
+        incident = notice.payload.incident
+        assert incident is not None and incident.cluster_id == cluster.payload.cluster_id
+        assert incident.announced_by == cluster.event_id == notice.causation_id
+        assert notice.payload.explanation.caused_by == [cluster.event_id, registration[notice.complaint_id]]
+        assert (incident.complaints, incident.customers) == (6, 6)
+        assert incident.offices == ["hk-central", "kln-east"]
+        assert incident.incident_key == "told court/block 5|water"
+        assert incident.member_complaint_ids == [c.complaint_id for c in wave]
+        assert notice.payload.explanation.rule == "escalation.mass-incident@v1"
+        assert notice.occurred_at == wave[-1].occurred_at  # the announcement's time
+    # The later members are re-graded, and visible on the incident at the desk, but tell nobody.
+    assert of_type(published(triage, start), NotificationRequested) == []
+    assert {r.complaint_id for r in of_type(published(triage, start), SeverityRegraded)} == {
+        c.complaint_id for c in later
+    }
+    view = triage.decision(None, later[-1].complaint_id).incident
+    assert view is not None and len(view["members"]) == 9
+    # ...with who was told of it, once each, when it held six: the late members told nobody
+    assert sorted((t["scope"], t["complaint_id"], t["complaints"]) for t in view["told"]) == [
+        ("group", str(wave[0].complaint_id), 6),
+        ("hk-central", str(wave[0].complaint_id), 6),
+        ("kln-east", str(wave[1].complaint_id), 6),
+    ]
+
+
+def test_a_new_office_joining_a_told_incident_is_told_once_at_its_first_member(triage) -> None:
+    for complaint in outage_wave(6, "Reach"):
+        feed(triage, complaint)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+    joining = [
+        registered(
+            OUTAGE, office_id="tsuen-wan", address=f"Flat {n}, Block 5, Reach Court", at=T0 + timedelta(minutes=n)
+        )
+        for n in (70, 71)
+    ]
+    for complaint in joining:
+        feed(triage, complaint)
+
+    [notice] = of_type(published(triage, start), NotificationRequested)
+    assert (notice.office_id, notice.complaint_id) == ("tsuen-wan", joining[0].complaint_id)
+    assert {r.office_id for r in notice.payload.recipients} == {"tsuen-wan"}
+    assert notice.payload.incident is not None and notice.payload.incident.complaints == 7
+
+
+def test_a_member_major_for_its_own_reason_is_still_told_of_on_its_own(triage) -> None:
+    """Major as a member of an incident told the leaders of the incident; a re-grade to major for a reason
+    of its own (here: unresolved after a week) tells them of the complaint, once."""
+    wave = outage_wave(6, "Own")
+    for complaint in wave:
+        feed(triage, complaint)
+    start = (triage.process_recorder.max_notification_id() or 0) + 1
+    feed(triage, regrade_requested(wave[2].complaint_id, office_id=wave[2].office_id))
+    feed(triage, regrade_requested(wave[2].complaint_id, office_id=wave[2].office_id))
+
+    [notice] = of_type(published(triage, start), NotificationRequested)
+    assert notice.complaint_id == wave[2].complaint_id
+    assert notice.payload.occasion == "major-complaint" and notice.payload.incident is None
+    assert notice.payload.explanation.rule == "escalation.major@v1"
 
 
 def test_five_customers_make_no_cluster(triage) -> None:

@@ -91,8 +91,10 @@ async def test_six_customers_in_two_offices_make_one_cluster_and_six_major_grade
     for complaint_id in ids:
         mine = [type(e).__name__ for e in events if e.complaint_id == complaint_id]
         assert mine.index("ComplaintTriaged") < mine.index("SeverityRegraded")
-    notices = await events_on(kafka_bootstrap, NOTIFICATIONS.name, keys, expect=6)
-    assert len([n for n in notices if isinstance(n, NotificationRequested)]) == 6
+    # The leaders are told of the incident once: the group's, and each of the two offices' (not 6 times).
+    notices = await events_on(kafka_bootstrap, NOTIFICATIONS.name, keys, expect=3)
+    told = [n for n in notices if isinstance(n, NotificationRequested)]
+    assert len(told) == 3 and all(n.payload.incident and n.payload.incident.complaints == 6 for n in told)
 
 
 async def test_five_customers_make_no_cluster(kafka_bootstrap, tmp_path) -> None:
@@ -174,3 +176,23 @@ async def test_a_worker_killed_mid_stream_repeats_no_decision_and_loses_none(kaf
     standing = [c for c in clusters if c.payload.cluster_id not in superseded]
     assert len(standing) == 2, [(c.payload.cluster_id, c.payload.supersedes) for c in clusters]
     assert len(regraded) == len(set(regraded)) == 20  # each incident member re-graded once
+    # The leaders told of each incident once, across the kill: the group once per incident announced as
+    # new (one superseding it tells nobody again), each office once per incident.
+    notices = await events_on(kafka_bootstrap, NOTIFICATIONS.name, keys, expect=6, timeout=60)
+    told = [
+        (n.payload.incident.cluster_id, n.payload.recipients[0].office_id or "group")
+        for n in notices
+        if isinstance(n, NotificationRequested) and n.payload.incident is not None
+    ]
+    assert len(told) == len(set(told)), told
+    assert sum(scope == "group" for _, scope in told) == sum(1 for c in clusters if not c.payload.supersedes)
+    replaced_by = {gone: c.payload.cluster_id for c in clusters for gone in c.payload.supersedes}
+
+    def standing_for(cluster_id: uuid.UUID) -> uuid.UUID:  # the incident that stands for it at the end
+        while cluster_id in replaced_by:
+            cluster_id = replaced_by[cluster_id]
+        return cluster_id
+
+    for incident in standing:
+        scopes = {scope for cid, scope in told if standing_for(cid) == incident.payload.cluster_id}
+        assert scopes == {"group", "hk-central", "kln-east"}, (incident.payload.cluster_id, told)

@@ -295,3 +295,26 @@ def test_a_notification_s_severity_is_none_until_someone_judged_it_and_older_eve
     missing = {k: v for k, v in data["payload"].items() if k != "severity"}
     with pytest.raises(ValidationError):  # said, always: a publisher cannot forget it
         decode(data["type"], data | {"payload": missing})
+
+
+def test_a_mass_incident_notification_names_its_incident_and_older_notifications_still_decode() -> None:
+    """`NotificationRequested.payload.incident` (additive, optional): a mass incident told once, as an
+    incident; events published before it travelled (each member told of on its own) decode with None."""
+    data = _current("complaints.notifications.NotificationRequested")
+    older = {k: v for k, v in data["payload"].items() if k != "incident"}
+    assert decode(data["type"], data | {"payload": older}).payload.incident is None  # type: ignore[attr-defined]
+    incident = {
+        "cluster_id": "7a3434fb-cefa-5c4c-8554-f34353a37a86",
+        "announced_by": "5a0c861b-56a9-552a-9024-a5f81af933c5",
+        "incident_key": "telford gardens/block 3|water",
+        "complaints": 40,
+        "customers": 38,
+        "offices": ["kln-east"],
+        "member_complaint_ids": [data["complaint_id"]],
+    }
+    told = data | {"payload": data["payload"] | {"occasion": "mass-incident", "incident": incident}}
+    event = decode(data["type"], told)
+    assert event.payload.occasion == "mass-incident"  # type: ignore[attr-defined]
+    assert event.payload.incident.complaints == 40  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError):  # an incident of no complaint is no incident
+        decode(data["type"], told | {"payload": told["payload"] | {"incident": incident | {"complaints": 0}}})

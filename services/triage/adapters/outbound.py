@@ -11,7 +11,13 @@ from uuid import UUID
 from shared.bus.relay import Publication
 from shared.contracts import Actor, stored_event_id
 from shared.contracts.common import Explanation
-from shared.contracts.notifications import NotificationRequested, NotificationRequestedPayload, Occasion, Recipient
+from shared.contracts.notifications import (
+    IncidentNotice,
+    NotificationRequested,
+    NotificationRequestedPayload,
+    Occasion,
+    Recipient,
+)
 from shared.contracts.triage import (
     ComplainantHistory,
     ComplaintTriaged,
@@ -46,6 +52,8 @@ def translate(domain_event: Any) -> Iterable[Publication]:
         yield Publication.of(notification_requested(domain_event))
     elif isinstance(domain_event, IncidentWindow.ClusterDetected):
         yield Publication.of(cluster_detected(domain_event))
+    elif isinstance(domain_event, IncidentWindow.LeadersTold):
+        yield Publication.of(incident_told(domain_event))
     # Opened, RegradeWaiting, the rules book, complainants, window members and an incident's
     # revisions (ClusterRevised, MembersMoved, ClusterSuperseded: a superseding announcement names what it
     # replaces; a later announcement names its members) stay private.
@@ -177,6 +185,39 @@ def notification_requested(event: Any) -> NotificationRequested:
             recipients=[Recipient.model_validate(r) for r in event.recipients],
             explanation=Explanation(reason=event.reason, rule=event.rule, caused_by=event.caused_by),
             occasion=Occasion.MAJOR_COMPLAINT,
+        ),
+    )
+
+
+def incident_told(event: Any) -> NotificationRequested:
+    """A mass incident told once to the group's roles, or to one office's (at its first member there)."""
+    return NotificationRequested(
+        event_id=_event_id(event),
+        complaint_id=UUID(event.complaint_id),
+        office_id=event.office_id,
+        occurred_at=datetime.fromisoformat(event.told_at),
+        actor=SYSTEM,
+        causation_id=UUID(event.announced_by),
+        correlation_id=UUID(event.complaint_id),
+        payload=NotificationRequestedPayload(
+            subject=(
+                f"Mass incident at {event.incident_key}: {len(event.members)} complaints from offices "
+                f"{', '.join(event.offices)}: tell the leaders now"
+            ),
+            severity="major",
+            level=1,
+            recipients=[Recipient.model_validate(r) for r in event.recipients],
+            explanation=Explanation(reason=event.reason, rule=event.rule, caused_by=event.caused_by),
+            occasion=Occasion.MASS_INCIDENT,
+            incident=IncidentNotice(
+                cluster_id=UUID(event.cluster_id),
+                announced_by=UUID(event.announced_by),
+                incident_key=event.incident_key,
+                complaints=len(event.members),
+                customers=event.customers,
+                offices=event.offices,
+                member_complaint_ids=[UUID(m) for m in event.members],
+            ),
         ),
     )
 

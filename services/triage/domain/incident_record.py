@@ -23,13 +23,26 @@ class IncidentMember:
 
 
 @dataclass(frozen=True)
+class IncidentTold:
+    """Who was told of the incident, once: the group's roles (`scope` 'group') or an office's (its id), at
+    which complaint, when, with how many complaints it then held (later members told nobody again)."""
+
+    scope: str
+    complaint_id: str
+    at: str
+    complaints: int
+
+
+@dataclass(frozen=True)
 class IncidentRecord:
-    """An incident as its window recorded it: its id, place and facility, and its members by received time."""
+    """An incident as its window recorded it: its id, place and facility, its members by received time,
+    and who was told of it (of it or of an incident it superseded)."""
 
     cluster_id: str
     incident_key: str
     window_start: str
     members: tuple[IncidentMember, ...]
+    told: tuple[IncidentTold, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +52,10 @@ class IncidentRecord:
             "members": [
                 {"complaint_id": m.complaint_id, "office_id": m.office_id, "received_at": m.received_at}
                 for m in self.members
+            ],
+            "told": [
+                {"scope": t.scope, "complaint_id": t.complaint_id, "at": t.at, "complaints": t.complaints}
+                for t in self.told
             ],
         }
 
@@ -58,16 +75,24 @@ def incident_of(complaint_id: str, incident_key: str, events: Iterable[Any]) -> 
                 "received_at": str(member.get("received_at", "")),
             }
         elif kind == "ClusterDetected":
+            inherited = [
+                t for gone in getattr(e, "supersedes", None) or [] for t in clusters.get(gone, {}).get("told", [])
+            ]
             for gone in getattr(e, "supersedes", None) or []:
                 clusters.pop(gone, None)
-            clusters[e.cluster_id] = {"members": list(e.members), "window_start": e.window_start}
+            clusters[e.cluster_id] = {"members": list(e.members), "window_start": e.window_start, "told": inherited}
+        elif kind == "LeadersTold" and e.cluster_id in clusters:
+            notice = IncidentTold(e.scope, e.complaint_id, e.told_at, len(e.members))
+            clusters[e.cluster_id]["told"].append(notice)
         elif kind == "MemberJoined" and e.cluster_id in clusters:
             if e.complaint_id not in clusters[e.cluster_id]["members"]:
                 clusters[e.cluster_id]["members"].append(e.complaint_id)
         elif kind == "MembersMoved" and e.cluster_id in clusters:
             clusters[e.cluster_id]["members"] = [m for m in clusters[e.cluster_id]["members"] if m not in e.members]
         elif kind == "ClusterSuperseded":
-            clusters.pop(e.cluster_id, None)
+            gone = clusters.pop(e.cluster_id, None)
+            if gone is not None and e.by in clusters:
+                clusters[e.by]["told"] += gone.get("told", [])
         elif kind == "ClusterRevised" and e.cluster_id in clusters:
             clusters[e.cluster_id]["window_start"] = e.window_start
     for cluster_id, cluster in clusters.items():
@@ -77,5 +102,6 @@ def incident_of(complaint_id: str, incident_key: str, events: Iterable[Any]) -> 
                 for m in cluster["members"]
             ]
             members.sort(key=lambda m: (m.received_at, m.complaint_id))
-            return IncidentRecord(cluster_id, incident_key, cluster["window_start"], tuple(members))
+            told = tuple(cluster.get("told", []))
+            return IncidentRecord(cluster_id, incident_key, cluster["window_start"], tuple(members), told)
     return None

@@ -27,6 +27,14 @@ supersedes the one announced). Members are never removed; each is re-graded once
 registration (application.py says why). Customers are distinct unless they share an identity key
 (the same phone, or the same name and flat: see `identity`).
 
+Who is told (`_tell`): the leaders hear of a mass incident once, as an incident, not once per member.
+Right after an incident is recorded, the group's roles are told of it (`LeadersTold`, keyed by its
+anchor) and each affected office's roles at that office's first member; a member joining later tells
+nobody again unless it brings a new office (that office is told, once). An incident that supersedes
+others inherits who they told, so nobody is told twice of one incident under a new id. Incidents
+recorded before notices existed (each member was then told of on its own) count as told everywhere
+their members were.
+
 This is a windowed aggregate kept in triage's own event store and saved with the Kafka position in
 the tracked consumer's transaction, so an incident is decided exactly once even across crashes and
 redeliveries (see the service README for why not faust).
@@ -35,6 +43,7 @@ redeliveries (see the service README for why not faust).
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,6 +119,14 @@ def business_order(member: Member) -> tuple[str, str, str]:
 
 def cluster_id_of(incident_key: str, anchor: str) -> str:
     return str(derived_id("incident-cluster", incident_key, anchor))
+
+
+def announcement_id(cluster_id: str) -> UUID:
+    """The event id an incident's `IncidentClusterDetected` is published under: a notice's cause."""
+    return derived_id("event", "incident-cluster", cluster_id)
+
+
+GROUP = "group"  # who a notice told: the group's roles, or an office's (its id)
 
 
 def incidents_of(
@@ -245,11 +262,14 @@ class IncidentWindow(Aggregate):
         persons: list[str] | None = None,
         keep_for: timedelta | None = None,
         registered_at: datetime | None = None,
+        tell: Sequence[tuple[str, bool]] = (),
+        rule: str = "",
     ) -> list[ClusterChange]:
         """Add one complaint; returns the incidents it (or a member it made canonical) entered.
         `persons` are its complainant's identity keys; `registered_at` when the group heard of it
         (its business order); `keep_for` how late a complaint may arrive and still count (members
-        older than that before the newest one are forgotten; they stay in the log)."""
+        older than that before the newest one are forgotten; they stay in the log). `tell`: who is told
+        of a mass incident, (role, of the office?) as the rules' escalation names them; `rule` cites it."""
         if any(m["complaint_id"] == complaint_id for m in self.members) or any(
             complaint_id in c["members"] for c in self.clusters
         ):
@@ -265,7 +285,71 @@ class IncidentWindow(Aggregate):
         }
         newest = max([received_at, *(datetime.fromisoformat(m["received_at"]) for m in self.members)])
         self._member_added(member=member, cutoff=(newest - max(keep_for or window * 2, window * 2)).isoformat())
-        return self._reconcile(window, more_than, rules_version)
+        changes = self._reconcile(window, more_than, rules_version)
+        if tell:
+            self._tell(tell, rule)
+        return changes
+
+    def _tell(self, roles: Sequence[tuple[str, bool]], rule: str) -> None:
+        """Tell whoever has not been told of each recorded incident: the group's roles once per incident
+        (at its anchor), each office's roles once per incident (at that office's first member in business
+        order). Called after every member, so a member joining a told incident tells nobody again."""
+        group = [role for role, of_office in roles if not of_office]
+        office_roles = [role for role, of_office in roles if of_office]
+        known = {m["complaint_id"]: m for m in self.members}
+        for cluster in list(self.clusters):
+            members = sorted((known[m] for m in cluster["members"] if m in known), key=business_order)
+            if not members:
+                continue  # every member forgotten: an old incident, told when it happened
+            told = set(_told_in(cluster, known))
+            first_of: dict[str, Member] = {}
+            for member in members:
+                first_of.setdefault(member["office_id"], member)
+            due = [(GROUP, known.get(cluster.get("anchor", "")) or members[0], group)] if group else []
+            due += [(office, first, office_roles) for office, first in first_of.items() if office_roles]
+            for scope, keyed, recipients in due:
+                if scope not in told:
+                    self._tell_one(cluster, scope, keyed, recipients, members, rule)
+                    told.add(scope)
+
+    def _tell_one(
+        self, cluster: dict[str, Any], scope: str, keyed: Member, roles: list[str], members: list[Member], rule: str
+    ) -> None:
+        cluster_id, announced = cluster["cluster_id"], str(announcement_id(cluster["cluster_id"]))
+        offices = sorted({m["office_id"] for m in members})
+        received = {m["complaint_id"]: m["received_at"] for m in members}
+        ids = sorted(cluster["members"], key=lambda m: (received.get(m, ""), m))
+        customers = distinct_customers(members)
+        facts = f"{len(ids)} complaints from {customers} customers about {self.incident_key} so far"
+        if scope == GROUP:
+            reason = (
+                f"mass incident {cluster_id}: {facts}, from offices {', '.join(offices)}; the leaders are told "
+                "once for the incident, not once per complaint (complaints joining it later are listed at the desk)"
+            )
+        else:
+            reason = (
+                f"mass incident {cluster_id}: {facts}, office {scope}'s first among them; its leaders are told "
+                "once for the incident, not once per complaint (complaints joining it later are listed at the desk)"
+            )
+        heard = keyed.get("registered_at") or keyed["received_at"]
+        self._leaders_told(
+            cluster_id=cluster_id,
+            incident_key=self.incident_key,
+            scope=scope,
+            complaint_id=keyed["complaint_id"],
+            office_id=keyed["office_id"],
+            recipients=[{"role": r, "office_id": None if scope == GROUP else scope} for r in roles],
+            members=ids,
+            offices=offices,
+            customers=customers,
+            reason=reason,
+            rule=rule,
+            # the announcement, and the keyed member's own registration (on its timeline)
+            caused_by=[announced, keyed["event_id"]],
+            announced_by=announced,
+            # dated by what caused it: the announcement, or the office's first member heard later
+            told_at=max(cluster.get("established_at") or heard, heard, key=datetime.fromisoformat),
+        )
 
     def incidents(self, window: timedelta, more_than: int) -> list[Incident]:
         """The incidents the business-order replay of the remembered members gives. The recorded ones
@@ -327,11 +411,12 @@ class IncidentWindow(Aggregate):
                     # Only an incident the replay no longer has is replaced; one it keeps only
                     # gives up the members that are this one's (moved below).
                     supersedes=sorted({clustered[m] for m in incident.members if m in clustered} - replayed),
+                    tells=True,
                 )
                 for m in incident.members:
                     if m not in incident.detected_members:
                         self._joined(cluster_id=incident.cluster_id, complaint_id=m, event_id=by_id[m]["event_id"],
-                                     received_at=by_id[m]["received_at"])  # fmt: skip
+                                     received_at=by_id[m]["received_at"], tells=True)  # fmt: skip
                 if entering:
                     changes.append(ClusterChange(incident.cluster_id, entering, detected=True))
                 continue
@@ -339,7 +424,7 @@ class IncidentWindow(Aggregate):
                 if m not in known["members"]:
                     member = next(x for x in self.members if x["complaint_id"] == m)
                     self._joined(cluster_id=incident.cluster_id, complaint_id=m, event_id=member["event_id"],
-                                 received_at=member["received_at"])  # fmt: skip
+                                 received_at=member["received_at"], tells=True)  # fmt: skip
             facts: dict[str, Any] = {
                 "completed_by": incident.completed_by,
                 "established_at": incident.established_at,
@@ -394,12 +479,21 @@ class IncidentWindow(Aggregate):
         anchor: str = "",
         established_at: str = "",
         supersedes: list[str] | None = None,
+        tells: bool = False,
     ) -> None:
+        # Who was told of it: recorded before notices existed (`tells` False), each member was told of
+        # on its own, so the group and its offices were; since, nobody yet, but whoever was told of the
+        # incidents it supersedes (one incident, not told again under its new id).
+        known = {m["complaint_id"]: m for m in self.members}
+        told = [GROUP, *offices] if not tells else sorted(
+            {scope for c in self.clusters if c["cluster_id"] in (supersedes or []) for scope in _told_in(c, known)}
+        )  # fmt: skip
         # An incident this one supersedes is gone from the state (its members are this one's); the
         # log keeps it, and the announcement names it.
         self.clusters = [c for c in self.clusters if c["cluster_id"] not in (supersedes or [])]
         self.clusters.append(
             {
+                "told": told,
                 "cluster_id": cluster_id,
                 "members": list(members),
                 "anchor": anchor,
@@ -415,9 +509,15 @@ class IncidentWindow(Aggregate):
                 m["cluster_id"] = cluster_id
 
     @event("MemberJoined")
-    def _joined(self, cluster_id: str, complaint_id: str, event_id: str, received_at: str = "") -> None:
+    def _joined(
+        self, cluster_id: str, complaint_id: str, event_id: str, received_at: str = "", tells: bool = False
+    ) -> None:
+        known = {m["complaint_id"]: m for m in self.members}
         for cluster in self.clusters:
             if cluster["cluster_id"] == cluster_id:
+                cluster["told"] = _told_in(cluster, known)  # before this member (a state from before notices)
+                if not tells and complaint_id in known:  # joined before notices: its office was told of it
+                    cluster["told"] = sorted({*cluster["told"], known[complaint_id]["office_id"]})
                 cluster["members"].append(complaint_id)
                 # The incident lasts as long as its members (kept in memory while it can still grow).
                 cluster["last_member_at"] = max(cluster.get("last_member_at", ""), received_at)
@@ -428,8 +528,38 @@ class IncidentWindow(Aggregate):
     @event("ClusterSuperseded")
     def _superseded(self, cluster_id: str, by: str) -> None:
         """An incident met first that the business-order replay folds into an earlier one: its members
-        are that one's (they joined it); it is gone from the state, kept in the log."""
+        are that one's (they joined it); it is gone from the state, kept in the log. Whoever was told of
+        it counts as told of the one holding its members."""
+        known = {m["complaint_id"]: m for m in self.members}
+        gone = [c for c in self.clusters if c["cluster_id"] == cluster_id]
+        for cluster in self.clusters:
+            if cluster["cluster_id"] == by:
+                cluster["told"] = sorted({*_told_in(cluster, known), *(s for c in gone for s in _told_in(c, known))})
         self.clusters = [c for c in self.clusters if c["cluster_id"] != cluster_id]
+
+    @event("LeadersTold")
+    def _leaders_told(
+        self,
+        cluster_id: str,
+        incident_key: str,
+        scope: str,
+        complaint_id: str,
+        office_id: str,
+        recipients: list[dict[str, Any]],
+        members: list[str],
+        offices: list[str],
+        customers: int,
+        reason: str,
+        rule: str,
+        caused_by: list[str],
+        announced_by: str,
+        told_at: str,
+    ) -> None:
+        """The group's roles (`scope` 'group') or an office's were told of the incident, once."""
+        known = {m["complaint_id"]: m for m in self.members}
+        for cluster in self.clusters:
+            if cluster["cluster_id"] == cluster_id:
+                cluster["told"] = sorted({*_told_in(cluster, known), scope})
 
     @event("MembersMoved")
     def _moved(self, cluster_id: str, members: list[str], to: list[str]) -> None:
@@ -460,3 +590,11 @@ class IncidentWindow(Aggregate):
                     window_start=window_start,
                     window_end=window_end,
                 )
+
+
+def _told_in(cluster: dict[str, Any], known: dict[str, Member]) -> list[str]:
+    """Who has been told of a recorded incident. A state from before notices has no record: each of its
+    members was told of on its own, so the group and every office of its members were."""
+    if "told" in cluster:
+        return list(cluster["told"])
+    return sorted({GROUP, *(known[m]["office_id"] for m in cluster["members"] if m in known)})

@@ -15,7 +15,7 @@ from shared.contracts.common import BusinessArea, CommunicationKind, ContentCate
 from shared.contracts.labels import department_code
 
 from .decision import Decision
-from .engine import SEVERITY_ORDER, Judgement
+from .engine import Judgement
 from .errors import InvalidOverride, NotYetTriaged
 
 ASPECTS = ("validity", "nature", "category", "severity", "routing")
@@ -379,7 +379,3 @@ def _department(value: str, departments: Collection[str]) -> str:
             value=value, departments=allowed,
         )  # fmt: skip
     return code
-
-
-def higher(a: str, b: str) -> bool:
-    return SEVERITY_ORDER[a] > SEVERITY_ORDER[b]
