@@ -94,7 +94,7 @@ def render_pdf(report: Report, lang: str, font_file: Path | None = None) -> byte
         Paragraph(f"{w(f'title.{report.period.kind}')} · {scope} · {report.period.key}", styles["title"]),
         Paragraph(
             f"{w('period')}: {first.isoformat()} {w('to')} {last.isoformat()} &nbsp; "
-            f"{w('judged_at')}: {report.judged_at.isoformat(timespec='minutes')}<br/>{w('no_personal_data')}",
+            f"{w('judged_at')}: {report.judged_locally()}<br/>{w('no_personal_data')}",
             styles["body"],
         ),
         Paragraph(w("section.summary"), styles["h2"]),
