@@ -190,8 +190,9 @@ def test_the_group_page_shows_the_same_numbers_as_the_api(browser: Any, dashboar
 
     stats = dashboard.json("/statistics", "group/dashboard")["statistics"]
     violations = dashboard.json("/violations", "group/dashboard", limit=1000)
-    signals = dashboard.json("/signals", "group/dashboard")["items"]
-    assert_page_shows(browser, stats, violations["total"], len(signals))
+    answer = dashboard.json("/signals", "group/dashboard")
+    signals = answer["items"]
+    assert_page_shows(browser, stats, violations["total"], answer["total"])
 
     # The numbers are also the ones counted straight from the scenario, not only what the API says.
     expected = expected_statistics(dashboard.scenario)
@@ -235,7 +236,7 @@ def test_a_group_key_picks_an_office_and_a_week(browser: Any, dashboard: Dashboa
     assert by_testid(browser, "scope-label").text == "office kln-east"
     stats = dashboard.json("/statistics", "group/auditor", office="kln-east")["statistics"]
     violations = dashboard.json("/violations", "group/auditor", office="kln-east", limit=1000)["total"]
-    signals = len(dashboard.json("/signals", "group/auditor", office="kln-east")["items"])
+    signals = dashboard.json("/signals", "group/auditor", office="kln-east")["total"]
     assert_page_shows(browser, stats, violations, signals)
     assert stats["complaints"] == expected_statistics(dashboard.scenario, "kln-east")["complaints"]
     assert not browser.find_element("id", "offices-section").is_displayed()
@@ -248,6 +249,9 @@ def test_a_group_key_picks_an_office_and_a_week(browser: Any, dashboard: Dashboa
     week = dashboard.json("/statistics", "group/auditor", office="kln-east", week="2026-W44")["statistics"]
     assert week["complaints"] == 0 and week["return_visits"]["rate"] is None
     assert_page_shows(browser, week, violations, signals)  # violations and signals are judged now
+    # ... and the signals' card among the week's counts says so (it read "Concealment signals" beside the
+    # week's 0 complaints, as if the week had them: found on the walk as a manager)
+    assert by_testid(browser, "count-signals-label").text == "Concealment signals now"
     assert shown(browser, "return-visit-rate") == ("—", "")
     assert "No valid complaints" in browser.find_element("id", "pareto-chart").text
     assert all_by_testid(browser, "complaint-row") == []

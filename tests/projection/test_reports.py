@@ -411,3 +411,21 @@ async def test_the_workers_turns_run_in_a_nicer_child_process_and_a_dead_child_i
     finally:
         turns.close()
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-Hans"])
+def test_the_pdf_and_xlsx_say_when_they_were_judged_in_the_offices_time(seeded, lang) -> None:
+    """Found on the walk as a manager: the PDF's and XLSX's 'Judged at' read 2026-12-02T05:26+00:00 (the
+    XLSX with microseconds) for a Hong Kong office, where every other time it is told is the office's
+    (the weeks themselves are the offices' calendar's). The CSV, for programs, keeps the instant in ISO."""
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is in the test extras (pip install -e '.[test]')")
+    _, app, _ = seeded
+    judged = datetime(2026, 11, 9, 1, 30, 12, 345678, tzinfo=UTC)  # Monday 09:30 in Hong Kong
+    report = build_report(app, "kln-east", Period.of("week", WEEK), judged)
+    local = "2026-11-09 09:30 (UTC+08:00)"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render(report, "pdf", lang))).pages)
+    assert local in text and "+00:00" not in text, text[:300]
+    book = load_workbook(io.BytesIO(render(report, "xlsx", lang)))
+    cells = [str(c) for row in book["Summary"].iter_rows(values_only=True) for c in row if c is not None]
+    assert local in cells and not any("+00:00" in c for c in cells)
+    assert csv_figures(render(report, "csv", lang))[("report", "", "judged_at")] == judged.isoformat()

@@ -1,9 +1,11 @@
 """What a complainant's status page shows: the milestones of their complaint and when, nothing more.
 
 Built from the projection's history by an allow-list: only the event types below become milestones,
-and each keeps its time and, for the reply and the customer's own return visit, what the customer was
-told or said. No actor, no department's internal notes (cause, responsible person, proposals,
-rejections, execution notes, overrides and their reasons), no clock or staff name ever reaches the page.
+and each keeps its time and, for the customer's own return visit, its outcome, for a promise made to
+them, the time promised (the texts and mails they get say both; the page must not say less). No words
+the staff wrote — what a progress report told, a promise's words, how it was kept — and no actor, no
+department's internal notes (cause, responsible person, proposals, rejections, execution notes,
+overrides and their reasons), no clock or staff name ever reaches the page.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ MILESTONES = {
     "ComplaintTriaged": "assessed",
     "CaseAccepted": "accepted",
     "HandOverAccepted": "accepted",
+    "ProgressReported": "progress",  # the complainant was told of progress (the words are in their mail)
+    "CommitmentMade": "promised",  # a time promised to them: the page says it
+    "CommitmentKept": "promise-kept",
     "SolutionApproved": "solution-approved",
     "SolutionCarriedOut": "carried-out",
     "ResultRecorded": "result",
@@ -37,7 +42,8 @@ STAGES = ("received", "in-handling", "replied", "closed")
 class Milestone:
     key: str
     at: datetime
-    detail: str | None = None  # only what the customer was told (the reply's summary is not kept here)
+    # a return visit's outcome, or the time a promise named (ISO); never a text the staff wrote
+    detail: str | None = None
     # A return visit's cycle: 0 before any reopening, n after the n-th (handling's `CaseReopened`, in
     # the timeline's order, as the staff's timeline counts it: domain/cycles.py), so two visits of two
     # cycles do not read the same.
@@ -65,6 +71,8 @@ def milestones(history: dict[str, Any]) -> list[Milestone]:
         if key == "visited":
             detail = str((entry.get("payload") or {}).get("outcome") or "") or None
             cycle = reopenings
+        elif key == "promised":
+            detail = str((entry.get("payload") or {}).get("due_at") or "") or None
         found.append(Milestone(key, at, detail, cycle))
         reopenings += kind == REOPENED
     return found

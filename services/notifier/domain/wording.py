@@ -42,8 +42,13 @@ def link_language(language: str | None) -> str | None:
     return language if language in LANGUAGES else None
 
 
+def colon(langs: tuple[str, ...]) -> str:
+    """After words in Chinese alone, the full-width colon (as 編號：); after English, or both, ': '."""  # noqa: RUF002
+    return "：" if EN not in langs else ": "  # noqa: RUF001 (Chinese punctuation)
+
+
 def subject(subjects: dict[str, str], langs: tuple[str, ...], reference: str) -> str:
-    return f"{' / '.join(subjects[lang] for lang in langs)}: {reference}"
+    return f"{' / '.join(subjects[lang] for lang in langs)}{colon(langs)}{reference}"
 
 
 def body(name: str, sections: dict[str, tuple[str, ...]], langs: tuple[str, ...], status_url: str | None) -> str:
@@ -58,4 +63,4 @@ def body(name: str, sections: dict[str, tuple[str, ...]], langs: tuple[str, ...]
 
 def follow_line(langs: tuple[str, ...], status_url: str) -> str:
     """Where the complainant follows their complaint, in the mail's (or the text's) languages."""
-    return f"{' / '.join(FOLLOW[lang] for lang in langs)}: {status_url}"
+    return f"{' / '.join(FOLLOW[lang] for lang in langs)}{colon(langs)}{status_url}"

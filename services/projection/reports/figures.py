@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from ..domain.errors import UnknownPeriod
+from ..domain.policy import Policy
 
 # The URL's word for a period -> the statistics' word for it.
 PERIODS = {"weekly": "week", "monthly": "month", "yearly": "year"}
@@ -51,6 +53,9 @@ class FiguresSource(Protocol):
     def period_statistics_by_office(self, now: datetime, period: str, key: str) -> dict[str, dict[str, Any]]: ...
 
     def offices(self) -> list[str]: ...
+
+    @property
+    def policy(self) -> Policy: ...  # its calendar's zone: the offices' time, the weeks' and a report's
 
     def first_week(self) -> str | None: ...
 
@@ -108,6 +113,13 @@ class Report:
     limits: dict[str, dict[str, int]]  # record-rule step -> status -> complaints
     clocks: dict[str, dict[str, int]]  # SLA clock kind -> outcome -> clocks
     offices: dict[str, dict[str, Any]] = field(default_factory=dict)  # the group's: each office's statistics
+    zone: str = "UTC"  # the offices' time zone (the statistics' calendar): the time people read it in
+
+    def judged_locally(self) -> str:
+        """When it was judged, in the offices' time as the mails write a time: 2026-11-09 09:30 (UTC+08:00)."""
+        local = self.judged_at.astimezone(ZoneInfo(self.zone))
+        offset = local.strftime("%z")
+        return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
     def filename(self, lang: str, fmt: str) -> str:
         return f"complaints-{self.period.adjective}-{safe_name(self.scope)}-{self.period.key}-{lang}.{fmt}"
@@ -232,4 +244,5 @@ def build_report(source: FiguresSource, office_id: str | None, period: Period, n
         limits=figures["limits"],
         clocks=figures["clocks"],
         offices=offices,
+        zone=source.policy.timezone,
     )

@@ -94,7 +94,7 @@ def render_pdf(report: Report, lang: str, font_file: Path | None = None) -> byte
         Paragraph(f"{w(f'title.{report.period.kind}')} · {scope} · {report.period.key}", styles["title"]),
         Paragraph(
             f"{w('period')}: {first.isoformat()} {w('to')} {last.isoformat()} &nbsp; "
-            f"{w('judged_at')}: {report.judged_at.isoformat(timespec='minutes')}<br/>{w('no_personal_data')}",
+            f"{w('judged_at')}: {report.judged_locally()}<br/>{w('no_personal_data')}",
             styles["body"],
         ),
         Paragraph(w("section.summary"), styles["h2"]),
@@ -300,7 +300,7 @@ def _stacked_bars(
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.valueMin = 0
+    _count_axis(chart)
     for i, k in enumerate(columns):
         chart.bars[i].fillColor = PALETTE[k]
         chart.bars[i].strokeColor = None
@@ -312,8 +312,27 @@ def _stacked_bars(
     return drawing
 
 
-def _axes(chart: VerticalBarChart, font: str) -> None:
+def _count_axis(chart: VerticalBarChart | HorizontalBarChart) -> None:
+    """A value axis of counts steps in whole numbers: reportlab's own steps drew 0, 0.2, 0.4 … 1 under a
+    week of one complaint per area. A step of 1, 2 or 5 times a power of ten, about five of them."""
+    series = [list(s) for s in chart.data]
+    top = max((sum(column) for column in zip(*series, strict=True)), default=0)  # the stacked bars' tallest
+    step = 1
+    while step * 5 < top:
+        step = _next_step(step)
     chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.valueMax = max(step, -(-top // step) * step)
+
+
+def _next_step(step: int) -> int:
+    """1, 2, 5, 10, 20, 50 …"""
+    leading = int(str(step)[0])
+    return step * 5 // 2 if leading == 2 else step * 2
+
+
+def _axes(chart: VerticalBarChart, font: str) -> None:
+    _count_axis(chart)
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
     chart.categoryAxis.labels.fontName = font

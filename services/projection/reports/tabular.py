@@ -44,7 +44,7 @@ def render_xlsx(report: Report, lang: str) -> bytes:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([w("scope"), scope])
     sheet.append([w("period"), report.period.key, f"{first.isoformat()} - {last.isoformat()}"])
-    sheet.append([w("judged_at"), report.judged_at.isoformat()])
+    sheet.append([w("judged_at"), report.judged_locally()])  # for people: the CSV keeps the instant
     sheet.append([w("no_personal_data")])
     sheet.append([])
     _header(sheet, [w("section.summary"), "", "measure"])

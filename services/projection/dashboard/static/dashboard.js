@@ -297,7 +297,7 @@
       renderStatistics(stats.statistics);
       renderOffices(offices);
       renderViolations(violations);
-      renderSignals(signals.items);
+      renderSignals(signals);
       renderComplaints(complaints);
       setUpdated(stats.judged_at);
       main.dataset.loaded = String(generation);
@@ -514,9 +514,11 @@
     more.textContent = fmt(_("Showing the first %(shown)s of %(total)s."), { shown: answer.items.length, total: answer.total });
   }
 
-  function renderSignals(items) {
-    setNumber("count-signals", items.length);
-    setNumber("signals-total", items.length);
+  function renderSignals(answer) {
+    // all of them (`total`), not the rows of the page the API answered (at most its limit)
+    const items = answer.items;
+    setNumber("count-signals", answer.total);
+    setNumber("signals-total", answer.total);
     const rows = items.map((s) =>
       h(
         "tr",
