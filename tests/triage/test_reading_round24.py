@@ -62,3 +62,45 @@ def test_a_business_on_the_street_corner_is_outside_our_duty(description: str) -
 
 def test_our_own_gate_at_the_corner_of_the_estate_stays_ours() -> None:
     assert judged("屋苑入面停車場個閘壞咗，車出唔到").validity == "valid"
+
+
+# -- told in the passive: the one telling is ours ("I was told 'the plumber will come'") ------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "The podium fountain pump is broken. 4 times now I was told 'a worker will come on Monday'. "
+        "Still broken.",
+        "Every time we rang we were told someone will fix the gym treadmill this week, that was three times now",
+    ],
+)
+def test_a_promise_told_in_the_passive_is_ours_and_raised_again(description: str) -> None:
+    j = judged(description)
+    assert j.severity == "major"
+    assert first_major(j) == "major.promised-service-repeated"
+
+
+def test_the_customer_saying_what_they_will_do_is_still_no_promise() -> None:
+    assert judged("I told the office three times I will be home after 6 for the plumber").severity != "major"
+
+
+# -- calls counted by whoever took them: each a caller -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Night shift log: 7 calls from Tower 5 between 11pm and midnight, all about a loud alarm ringing in the "
+        "car park that nobody can switch off",
+        "今晚8點到9點管理處接到9個來電，都話6座升降機大堂有好大陣燒焦味",
+    ],
+)
+def test_calls_counted_from_many_callers_are_a_mass_incident(description: str) -> None:
+    j = judged(description)
+    assert j.severity == "major"
+    assert first_major(j) == "major.mass-incident"
+
+
+def test_one_customer_calling_many_times_is_no_mass_incident() -> None:
+    assert first_major(judged("I made 8 calls to the office about my leaking kitchen tap")) != "major.mass-incident"
