@@ -104,3 +104,50 @@ def test_calls_counted_from_many_callers_are_a_mass_incident(description: str) -
 
 def test_one_customer_calling_many_times_is_no_mass_incident() -> None:
     assert first_major(judged("I made 8 calls to the office about my leaking kitchen tap")) != "major.mass-incident"
+
+
+# -- a thing sold or bought between residents is a private dealing; a neighbour named by their flat ------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "I sold my old exercise bike to the man in 12B for $800 two weeks ago and he still hasn't paid me. "
+        "Can the office talk to him?",
+        "隔籬屋嘅太太轉賣咗部二手嬰兒車俾我，收咗錢先話架車爛咗，唔肯退錢，管理處可唔可以同佢講吓",
+    ],
+)
+def test_a_sale_between_residents_is_a_private_dealing(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "invalid"
+    assert j.business_area == "other"
+    assert j.severity == "minor"
+
+
+def test_a_neighbour_named_by_flat_doing_a_nuisance_is_still_valid() -> None:
+    j = judged("The man in 12B smokes in the lift every morning, please remind him")
+    assert j.validity == "valid"
+
+
+def test_a_refund_of_our_own_charge_stays_ours() -> None:
+    j = judged("The clubhouse took $300 for a cancelled yoga class and still hasn't paid me back the refund")
+    assert j.validity == "valid"
+
+
+# -- asking us to ask someone else is help-seeking, whatever the question it carries -----------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Towngas will change the gas meters next Tuesday. Could you ask Towngas whether they can come after 5pm?",
+        "Can you ask the Water Supplies Department if the pipe works outside Block 3 will finish before Friday?",
+    ],
+)
+def test_asking_us_to_ask_another_unit_is_help_seeking(description: str) -> None:
+    j = judged(description)
+    assert j.communication_kind == "help-seeking"
+
+
+def test_asking_to_know_is_still_a_consultation() -> None:
+    assert judged("May I ask whether the clubhouse pool opens on public holidays?").communication_kind == "consultation"
