@@ -151,3 +151,22 @@ def test_asking_us_to_ask_another_unit_is_help_seeking(description: str) -> None
 
 def test_asking_to_know_is_still_a_consultation() -> None:
     assert judged("May I ask whether the clubhouse pool opens on public holidays?").communication_kind == "consultation"
+
+
+# -- another unit named only to say the fault is the building's own: ours --------------------------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "供电局的人来看过，说是小区内部的问题，不是他们的线路，物业到现在还没人来修",
+        "煤氣公司師傅話係屋苑自己條總喉漏氣，唔關佢哋事，管理處仲叫我搵煤氣公司",
+        "CLP's engineer says it is the building's own main switch that tripped, so why is the office still waiting for CLP?",
+    ],
+)
+def test_a_fault_another_unit_says_is_the_buildings_own_is_ours(description: str) -> None:
+    assert judged(description).validity == "valid"
+
+
+def test_another_units_own_work_stays_assisted() -> None:
+    assert judged("供电局下周二要换变压器，整栋楼停电一天，物业能不能问问他们几点来电").validity == "assisted"
