@@ -70,8 +70,7 @@ def test_our_own_gate_at_the_corner_of_the_estate_stays_ours() -> None:
 @pytest.mark.parametrize(
     "description",
     [
-        "The podium fountain pump is broken. 4 times now I was told 'a worker will come on Monday'. "
-        "Still broken.",
+        "The podium fountain pump is broken. 4 times now I was told 'a worker will come on Monday'. Still broken.",
         "Every time we rang we were told someone will fix the gym treadmill this week, that was three times now",
     ],
 )
@@ -161,7 +160,8 @@ def test_asking_to_know_is_still_a_consultation() -> None:
     [
         "供电局的人来看过，说是小区内部的问题，不是他们的线路，物业到现在还没人来修",
         "煤氣公司師傅話係屋苑自己條總喉漏氣，唔關佢哋事，管理處仲叫我搵煤氣公司",
-        "CLP's engineer says it is the building's own main switch that tripped, so why is the office still waiting for CLP?",
+        "CLP's engineer says it is the building's own main switch that tripped, so why is the office still "
+        "waiting for CLP?",
     ],
 )
 def test_a_fault_another_unit_says_is_the_buildings_own_is_ours(description: str) -> None:
