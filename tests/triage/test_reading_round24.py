@@ -170,3 +170,35 @@ def test_a_fault_another_unit_says_is_the_buildings_own_is_ours(description: str
 
 def test_another_units_own_work_stays_assisted() -> None:
     assert judged("供电局下周二要换变压器，整栋楼停电一天，物业能不能问问他们几点来电").validity == "assisted"
+
+
+# -- a demand reported days ago, short of a week, and nobody came: not resolved in time (important) --------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "单元门的门禁刷卡没反应，报修四天了还是没人来看",
+        "Reported the broken letterbox lock at the counter 3 days ago, still nobody has come",
+        "個信箱鎖壞咗，報咗兩日都冇人上嚟睇",
+    ],
+)
+def test_a_report_days_old_that_nobody_answered_is_important(description: str) -> None:
+    j = judged(description)
+    assert j.severity == "important"
+    assert "important.seriously-affects" in j.severity_criteria
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "報修兩日，師傅琴日已經整好咗，多謝",
+        "The letterbox lock broke 3 days ago, could someone look at it",
+    ],
+)
+def test_a_report_put_right_or_a_failure_not_reported_is_not_late(description: str) -> None:
+    assert judged(description).severity == "minor"
+
+
+def test_a_report_over_a_week_old_is_still_major() -> None:
+    assert first_major(judged("报修十天了还是没人来修门禁")) == "major.unresolved-week"
