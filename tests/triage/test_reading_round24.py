@@ -202,3 +202,27 @@ def test_a_report_put_right_or_a_failure_not_reported_is_not_late(description: s
 
 def test_a_report_over_a_week_old_is_still_major() -> None:
     assert first_major(judged("报修十天了还是没人来修门禁")) == "major.unresolved-week"
+
+
+# -- a smell of burning is an electrical fault's, and a hazard; a smell alone stays sanitation's ------------
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "A strong burnt smell on the 9/F landing since this evening, it seems to come from the electrical room",
+        "後樓梯成日有陣燶味，好似由配電房傳出嚟",
+    ],
+)
+def test_a_smell_of_burning_is_an_electrical_hazard(description: str) -> None:
+    j = judged(description)
+    assert j.business_area == "electromechanical"
+    assert j.severity == "important"
+
+
+def test_a_bad_smell_alone_is_still_sanitation() -> None:
+    assert judged("The refuse room on 9/F smells awful again").business_area == "sanitation"
+
+
+def test_a_person_burnt_is_still_an_injury() -> None:
+    assert first_major(judged("My son burnt his hand on the exposed hot water pipe in the gym")) == "major.injury-or-loss"
