@@ -225,4 +225,5 @@ def test_a_bad_smell_alone_is_still_sanitation() -> None:
 
 
 def test_a_person_burnt_is_still_an_injury() -> None:
-    assert first_major(judged("My son burnt his hand on the exposed hot water pipe in the gym")) == "major.injury-or-loss"
+    j = judged("My son burnt his hand on the exposed hot water pipe in the gym")
+    assert first_major(j) == "major.injury-or-loss"
