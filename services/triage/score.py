@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|train2|holdout|holdout2..holdout23|all] [--rules rules.toml] [--misses]
+    python -m services.triage.score [--split dev|train2|holdout|holdout2..holdout24|all] [--rules rules.toml] [--misses]
                                     [--model off|on] [--by-split] [--flags] [--calibrate]
 
 With `--model on` the reading model supports the rules (second_reading), and it is scored honestly:
@@ -71,6 +71,7 @@ SPLITS = (
     "holdout21",
     "holdout22",
     "holdout23",
+    "holdout24",
     "all",
 )
 # Splits no round tuned the rules on (holdout7 was tuned for severity in round 12; kept for comparison).
@@ -90,6 +91,7 @@ NEVER_TUNED = (
     "holdout21",
     "holdout22",
     "holdout23",
+    "holdout24",
 )  # round 13 studied holdout7, 8 and 10
 # Which review reasons speak of which label (the criterion is severity's).
 FLAG_PREFIXES = {

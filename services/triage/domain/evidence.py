@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import cast
 
 from .numerals import NUMERAL_CHARS, chinese_int
 from .text import Text, Token, phrase_tokens, stem
@@ -157,13 +158,27 @@ class PhraseList:
         return index
 
     def hits(self, text: Text, muting: Muting | None = None) -> list[Hit]:
-        """The hits of this list, longest first where they overlap; muted ones marked when `muting`."""
+        """The hits of this list, longest first where they overlap; muted ones marked when `muting`.
+        A judgement asks some lists of one text several times (a third of its asks): each list is
+        looked for once a text, and a copy given (callers may extend it)."""
+        memo = text.found.get(id(self))
+        if memo is not None and memo[0] is self:  # the list itself is kept with its hits: an id is not reused
+            kept = cast("list[Hit]", memo[1])
+        else:
+            kept = self._find(text)
+            text.found[id(self)] = (self, kept)
+        if muting is not None:
+            return [Hit(h.phrase, h.words, h.weight, h.first, h.last, muting(h.first)) for h in kept]
+        return list(kept)
+
+    def _find(self, text: Text) -> list[Hit]:
+        """The unmuted hits, by their first token."""
         found: list[Hit] = []
         index = self._by_first
-        entries = [e for form in text.forms if form in index for e in index[form]]
-        for phrase, tokens, weight, exact in entries:
-            for first, last in text.find(tokens, exact):
-                found.append(Hit(phrase, text.quote(first, last), weight, first, last))
+        for form in text.forms & self._firsts:  # only the phrases that can start in the text
+            for phrase, tokens, weight, exact in index[form]:
+                for first, last in text.find(tokens, exact):
+                    found.append(Hit(phrase, text.quote(first, last), weight, first, last))
         found.sort(key=lambda h: (h.first - h.last, h.first, h.phrase))
         kept: list[Hit] = []
         taken: set[int] = set()  # tokens a kept hit covers: linear in the text, not in hits times kept
@@ -171,9 +186,11 @@ class PhraseList:
             if clear_of(hit, taken):
                 kept.append(hit)
                 taken.update(range(hit.first, hit.last))
-        if muting is not None:
-            kept = [Hit(h.phrase, h.words, h.weight, h.first, h.last, muting(h.first)) for h in kept]
         return sorted(kept, key=lambda h: h.first)
+
+    @cached_property
+    def _firsts(self) -> frozenset[str]:
+        return frozenset(self._by_first)
 
 
 def tokens_of(hits: Iterable[Hit]) -> set[int]:

@@ -338,6 +338,11 @@ def waited_counted(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
     return found
 
 
+def waited_days(text: Text, rule: dict[str, PhraseList]) -> list[Hit]:
+    """A wait counted in days short of a week ("3 days", 三天, 兩日): 2 to 6 (round 24)."""
+    return [h for h in counting(rule["days"].hits(text)) if 2 <= (count_before(text, h.first) or 0) < 7]
+
+
 def all_of_them(text: Text, rules: Rules) -> list[Hit]:
     """All of an equipment, written with a number or a word between ("all 4 lifts", "both the
     lifts", 兩部𨋢, 所有的電梯): an `every` word with a thing a home needs right after it."""
@@ -788,6 +793,14 @@ def judge_severity(
     unresolved = counting(week_rule["unresolved"].hits(text, muting)) + nobody_came(text, week_rule)
     if waited and unresolved:
         found.append(("major.unresolved-week", f"not resolved in over a week ({quote(waited + unresolved)})"))
+    elif unresolved and not theirs:
+        # a reasonable demand not resolved in time (DOMAIN: important): reported days ago, short of a week,
+        # and nobody came or it is still not done ("报修三天了没人来", "reported it 3 days ago, still nothing")
+        reports = {text.tokens[h.first].clause for h in counting(week_rule["reported"].hits(text))}
+        days = attached_waits(text, week_rule, waited_days(text, week_rule), failed, muting, fixes)
+        days = [h for h in days if text.tokens[h.first].clause in reports]
+        if days:
+            found.append(("important.seriously-affects", f"not resolved in time ({quote(days + unresolved)})"))
     for name, phrases in rules.important.items():
         if theirs and name == "seriously-affects":
             continue

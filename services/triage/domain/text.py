@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from .numerals import NUMERAL_CHARS
 from .script import to_simplified
@@ -100,8 +101,16 @@ class Text:
         self._words: tuple[tuple[int, int], ...] = ()
         spans = _money(self.tokens)
         if compounds:
-            spans += [span for c in compounds for span in self.find(phrase_tokens(c, cantonese))]
+            # only the compounds that can start here are looked for, each put in normal form once a rules
+            # version (not once a complaint: that was two thirds of a judgement's CPU)
+            starting = _compounds_by_first(compounds, cantonese)
+            spans += [
+                span for form in self.forms & starting.keys() for tokens in starting[form] for span in self.find(tokens)
+            ]
         self._words = tuple(sorted(spans))
+        # what each of the rules' phrase lists found here, by the list's id with the list itself
+        # (`evidence.PhraseList.hits`): a judgement asks some lists more than once
+        self.found: dict[int, tuple[object, list[Any]]] = {}
 
     def find(self, phrase: tuple[str, ...], exact: bool = False) -> list[tuple[int, int]]:
         """Every (first, last+1) token range where the phrase's tokens occur in a row within one
@@ -157,6 +166,19 @@ def phrase_tokens(phrase: str, cantonese: tuple[tuple[str, str], ...] = ()) -> t
     if phrase.startswith("="):
         return tuple(t.word for t in Text(phrase[1:], cantonese).tokens)
     return tuple(t.form for t in Text(phrase, cantonese).tokens)
+
+
+@lru_cache(maxsize=8)
+def _compounds_by_first(
+    compounds: tuple[str, ...], cantonese: tuple[tuple[str, str], ...]
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The compounds in normal form, by their first token (the rules' phrase lists are read the same way)."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for compound in compounds:
+        tokens = phrase_tokens(compound, cantonese)
+        if tokens:
+            index.setdefault(tokens[0], []).append(tokens)
+    return {first: tuple(found) for first, found in index.items()}
 
 
 def _rewrite(original: str, cantonese: tuple[tuple[str, str], ...]) -> tuple[str, list[tuple[int, int]]]:

@@ -246,10 +246,15 @@ def beyond_the_estate(text: Text) -> list[Hit]:
     """The words that place the complaint's matter outside the estate (another estate, the street
     across): a matter there is nobody's duty here, whatever it is (an invalid complaint's evidence)."""
     forms = [t.form if t.cjk else t.word for t in text.tokens]
-    found = []
+    present = frozenset(forms)
+    found: list[tuple[str, int, int]] = []
     for kind, words in (("estate", _ESTATE), ("beyond", _BEYOND)):
+        if kind == "beyond" and not found:  # no estate named: nothing is placed beyond it, nor looked for
+            break
         for word in words:
             parts = list(word) if not word.isascii() else word.split()
+            if parts[0] not in present:
+                continue
             for i in range(len(forms) - len(parts) + 1):
                 if forms[i : i + len(parts)] == parts:
                     found.append((kind, i, i + len(parts)))
