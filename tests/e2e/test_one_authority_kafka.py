@@ -99,18 +99,28 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
     projection = projection_boot.application(projection_settings)
     scheduler = sla_boot.Scheduler(sla, clock, tick_seconds=0.1)
     sla_relay = sla_boot.relay(sla_settings, sla)
-    loops: list[Callable[[Any], Coroutine[Any, Any, None]]] = [
-        triage_boot.consumer(triage_settings, triage, clock).run,
-        triage_boot.relay(triage_settings, triage).run,
-        sla_boot.consumer(sla_settings, sla, clock).run,
-        scheduler.run,
-        sla_relay.run,
-        followup_boot.consumer(followup_settings, followup, clock).run,
-        followup_boot.relay(followup_settings, followup).run,
-        projection_boot.consumer(projection_settings, projection, clock).run,
-    ]
+    loops: dict[str, Callable[[Any], Coroutine[Any, Any, None]]] = {
+        "triage consumer": triage_boot.consumer(triage_settings, triage, clock).run,
+        "triage relay": triage_boot.relay(triage_settings, triage).run,
+        "sla consumer": sla_boot.consumer(sla_settings, sla, clock).run,
+        "sla scheduler": scheduler.run,
+        "sla relay": sla_relay.run,
+        "follow-up consumer": followup_boot.consumer(followup_settings, followup, clock).run,
+        "follow-up relay": followup_boot.relay(followup_settings, followup).run,
+        "projection consumer": projection_boot.consumer(projection_settings, projection, clock).run,
+    }
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(loop(stop)) for loop in loops]
+    # A loop that raises ends quietly here (a worker process would exit and be restarted): named on failure.
+    tasks = {name: asyncio.create_task(loop(stop)) for name, loop in loops.items()}
+
+    def ended_loops() -> list[str]:
+        return [f"{name}: {task.exception()!r}" for name, task in tasks.items() if task.done() and not task.cancelled()]
+
+    async def wait(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+        try:
+            await eventually(condition, what, timeout)
+        except AssertionError as failure:
+            raise AssertionError(f"{failure}; loops ended early: {ended_loops()}") from None
 
     offices = ("hk-central", "kln-east")
     outage = [
@@ -138,13 +148,13 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
             uow = triage.unit_of_work()
             return all((t := uow.find(Triage.create_id(i))) is not None and t.triaged for i in ids)
 
-        await eventually(all_triaged, "triage judged every complaint")
+        await wait(all_triaged, "triage judged every complaint")
 
         def regraded() -> bool:
             return all(clocks(c.complaint_id).severity.value == "major" for c in outage)
 
         try:
-            await eventually(regraded, "the outage re-graded major (cluster) reached the SLA")
+            await wait(regraded, "the outage re-graded major (cluster) reached the SLA")
         except AssertionError:
             uow = triage.unit_of_work()
             seen = [(uow.find(Triage.create_id(c.complaint_id)).severity, _sla_severity(sla, c.complaint_id))
@@ -180,12 +190,12 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
         # People reply and visit through follow-up; the invalid complaint gets its explanation, then closes.
         for c, result_at in [*((c, T0 + timedelta(days=1)) for c in outage), (handed, h_at + timedelta(hours=3))]:
             cid, office = c.complaint_id, c.office_id
-            await eventually(lambda cid=cid, office=office: followup.case(office, cid).results, "result heard")
+            await wait(lambda cid=cid, office=office: followup.case(office, cid).results, "result heard")
             followup.reply(office, cid, supervisor(office), "phone", "Repaired.", result_at + timedelta(minutes=30))
             followup.record_visit(office, cid, supervisor(office), "satisfied", 5, True, None,
                                   result_at + timedelta(hours=3))  # fmt: skip
             followup.close_case(office, cid, supervisor(office), "c", "l", "i", "r", result_at + timedelta(hours=4))
-        await eventually(
+        await wait(
             lambda: followup.case(invalid_office, invalid_id).validity == "invalid", "follow-up heard the override"
         )
         followup.reply(invalid_office, invalid_id, supervisor(invalid_office), "phone", "Explained politely.",
@@ -197,11 +207,17 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
             return all(c["stopped_at"] is not None for i in ids for c in clocks(i).clocks.values())
 
         try:
-            await eventually(no_clock_runs, "every complaint closed: no clock runs", timeout=240)
+            await wait(no_clock_runs, "every complaint closed: no clock runs", timeout=240)
         except AssertionError:
             running = [(str(i)[:8], k) for i in ids for k, c in clocks(i).clocks.items() if c["stopped_at"] is None]
-            facts = {str(i)[:8]: sorted(clocks(i).facts) for i in ids if any(r[0] == str(i)[:8] for r in running)}
-            raise AssertionError(f"clocks still running: {running}; facts heard: {facts}") from None
+            facts = {
+                str(i)[:8]: {kind: len(heard) for kind, heard in sorted(clocks(i).facts.items()) if heard}
+                for i in ids
+                if any(r[0] == str(i)[:8] for r in running)
+            }  # each kind of fact heard, how many times: which one never came
+            raise AssertionError(
+                f"clocks still running: {running}; facts heard: {facts}; loops ended early: {ended_loops()}"
+            ) from None
         clock.set(T0 + timedelta(days=21))  # three weeks later: anything still due would fire now
         fired_before = scheduler.fired
         await asyncio.sleep(1.5)
@@ -213,9 +229,9 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
             projection.refresh()
             return all(projection.read.view(i).state == "closed" for i in ids)
 
-        await eventually(projected, "the projection saw every complaint closed")
+        await wait(projected, "the projection saw every complaint closed")
         # Everything the SLA recorded is on its topic (read to its end, not for a fixed 30 s).
-        await eventually(
+        await wait(
             lambda: sla_relay.progress.position == sla.process_recorder.max_notification_id(),
             "the SLA's relay published all the SLA recorded",
         )
@@ -227,7 +243,7 @@ async def test_clocks_follow_regrades_hand_overs_and_overrides_on_the_real_broke
         now = clock()
     finally:
         stop.set()
-        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
+        await asyncio.wait_for(asyncio.gather(*tasks.values(), return_exceptions=True), 60)
         for app in (triage, sla, followup, projection):
             app.close()
 
