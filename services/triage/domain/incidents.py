@@ -290,13 +290,16 @@ class IncidentWindow(Aggregate):
             self._tell(tell, rule)
         return changes
 
+    def _members_by_id(self) -> dict[str, Member]:
+        return {m["complaint_id"]: m for m in self.members}
+
     def _tell(self, roles: Sequence[tuple[str, bool]], rule: str) -> None:
         """Tell whoever has not been told of each recorded incident: the group's roles once per incident
         (at its anchor), each office's roles once per incident (at that office's first member in business
         order). Called after every member, so a member joining a told incident tells nobody again."""
         group = [role for role, of_office in roles if not of_office]
         office_roles = [role for role, of_office in roles if of_office]
-        known = {m["complaint_id"]: m for m in self.members}
+        known = self._members_by_id()
         for cluster in list(self.clusters):
             members = sorted((known[m] for m in cluster["members"] if m in known), key=business_order)
             if not members:
@@ -321,16 +324,14 @@ class IncidentWindow(Aggregate):
         ids = sorted(cluster["members"], key=lambda m: (received.get(m, ""), m))
         customers = distinct_customers(members)
         facts = f"{len(ids)} complaints from {customers} customers about {self.incident_key} so far"
-        if scope == GROUP:
-            reason = (
-                f"mass incident {cluster_id}: {facts}, from offices {', '.join(offices)}; the leaders are told "
-                "once for the incident, not once per complaint (complaints joining it later are listed at the desk)"
-            )
-        else:
-            reason = (
-                f"mass incident {cluster_id}: {facts}, office {scope}'s first among them; its leaders are told "
-                "once for the incident, not once per complaint (complaints joining it later are listed at the desk)"
-            )
+        whose = (
+            f"from offices {', '.join(offices)}; the leaders are" if scope == GROUP
+            else f"office {scope}'s first among them; its leaders are"
+        )  # fmt: skip
+        reason = (
+            f"mass incident {cluster_id}: {facts}, {whose} told once for the incident, not once per complaint "
+            "(complaints joining it later are listed at the desk)"
+        )
         heard = keyed.get("registered_at") or keyed["received_at"]
         self._leaders_told(
             cluster_id=cluster_id,
@@ -390,7 +391,7 @@ class IncidentWindow(Aggregate):
             known = recorded.get(incident.cluster_id)
             entering = [m for m in incident.members if m not in clustered]
             if known is None:
-                by_id = {m["complaint_id"]: m for m in self.members}
+                by_id = self._members_by_id()
                 detected = [by_id[m] for m in incident.detected_members]
                 self._detected(
                     cluster_id=incident.cluster_id,
@@ -484,7 +485,7 @@ class IncidentWindow(Aggregate):
         # Who was told of it: recorded before notices existed (`tells` False), each member was told of
         # on its own, so the group and its offices were; since, nobody yet, but whoever was told of the
         # incidents it supersedes (one incident, not told again under its new id).
-        known = {m["complaint_id"]: m for m in self.members}
+        known = self._members_by_id()
         told = [GROUP, *offices] if not tells else sorted(
             {scope for c in self.clusters if c["cluster_id"] in (supersedes or []) for scope in _told_in(c, known)}
         )  # fmt: skip
@@ -512,7 +513,7 @@ class IncidentWindow(Aggregate):
     def _joined(
         self, cluster_id: str, complaint_id: str, event_id: str, received_at: str = "", tells: bool = False
     ) -> None:
-        known = {m["complaint_id"]: m for m in self.members}
+        known = self._members_by_id()
         for cluster in self.clusters:
             if cluster["cluster_id"] == cluster_id:
                 cluster["told"] = _told_in(cluster, known)  # before this member (a state from before notices)
@@ -530,7 +531,7 @@ class IncidentWindow(Aggregate):
         """An incident met first that the business-order replay folds into an earlier one: its members
         are that one's (they joined it); it is gone from the state, kept in the log. Whoever was told of
         it counts as told of the one holding its members."""
-        known = {m["complaint_id"]: m for m in self.members}
+        known = self._members_by_id()
         gone = [c for c in self.clusters if c["cluster_id"] == cluster_id]
         for cluster in self.clusters:
             if cluster["cluster_id"] == by:
@@ -556,7 +557,7 @@ class IncidentWindow(Aggregate):
         told_at: str,
     ) -> None:
         """The group's roles (`scope` 'group') or an office's were told of the incident, once."""
-        known = {m["complaint_id"]: m for m in self.members}
+        known = self._members_by_id()
         for cluster in self.clusters:
             if cluster["cluster_id"] == cluster_id:
                 cluster["told"] = sorted({*_told_in(cluster, known), scope})
