@@ -71,13 +71,16 @@ class TriageApplication(ServiceApplication):
         *args: Any,
         complainant_salt: str = "dev-salt",
         reading_model: ReadingModel | None = None,
+        model_identity: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.complainant_salt = complainant_salt
-        # The reading model beside the rules (off unless TRIAGE_READING_MODEL): its identity is part of
-        # every rules version adopted while it runs, so a decision's rules version names the model too.
+        # The reading model beside the rules (TRIAGE_READING_MODEL): its identity is part of every rules
+        # version adopted while it runs, so a decision's rules version names the model too. A process that
+        # adopts rules but judges nothing (the HTTP app) is given the identity alone (bootstrap.py).
         self.reading_model = reading_model
+        self.model_identity = reading_model.identity if reading_model is not None else model_identity
         self._rules_cache: dict[int, Rules] = {}
         # The complainants' keyring (shared/keyring.py): triage opens the sealed form to read the place
         # and recognise the person; its stores keep only the keyring's opaque tokens (bootstrap sets it).
@@ -89,8 +92,8 @@ class TriageApplication(ServiceApplication):
     def adopt_rules(self, data: dict[str, Any], actor_id: str, actor_role: str, reason: str, now: datetime) -> int:
         """Adopt rules as the next version (or keep the current one if they are the same). With the reading
         model on, the rules carry its identity (`[model] corpus`): a new corpus is a new rules version."""
-        if self.reading_model is not None:
-            data = {**data, "model": {**data.get("model", {}), "corpus": self.reading_model.identity}}
+        if self.model_identity is not None:
+            data = {**data, "model": {**data.get("model", {}), "corpus": self.model_identity}}
         for _ in range(10):
             uow = self.unit_of_work()
             book: RulesBook = uow.find(RulesBook.create_id()) or RulesBook()

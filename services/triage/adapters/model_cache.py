@@ -18,8 +18,6 @@ import os
 import pickle
 from pathlib import Path
 
-import sklearn
-
 from ..domain import reading_model, script
 from ..domain.reading_model import ReadingModel, corpus_identity
 from ..score import corpus_model, training_examples
@@ -59,6 +57,8 @@ def _write(model: ReadingModel, path: Path) -> None:
 
 def model_file(folder: Path, identity: str) -> Path:
     """The file in the state folder `folder` that keeps the model of the examples named `identity`."""
+    import sklearn  # here, not above: a process that only names the model never imports it (reading_model.py)
+
     name = f"triage-reading-model-{identity}-code-{code_digest()}-sklearn-{sklearn.__version__}.pickle"
     return folder / "cache" / name
 

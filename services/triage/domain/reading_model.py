@@ -19,15 +19,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion
 
 from .script import canonical
+
+if TYPE_CHECKING:
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import FeatureUnion
 
 LABELS = ("validity", "nature", "area", "severity", "criterion")
 FIELDS = ("object", "description", "customer_request")
@@ -61,7 +61,15 @@ def corpus_identity(examples: Iterable[Example]) -> str:
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 
 
+# scikit-learn is imported where a model is trained or read, not with this module: triage's relay and
+# HTTP app judge nothing and name the model only by `corpus_identity`, and importing it costs them
+# seconds and ~100 MB each (docs/performance.md, "Start-up and memory at size").
+
+
 def _features() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
         [
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1)),
@@ -76,6 +84,9 @@ def _features() -> FeatureUnion:
 
 
 def _classifier() -> OneVsRestClassifier:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
     # One-vs-rest liblinear: fast on a few hundred texts (lbfgs took ~40 s a training here), deterministic.
     return OneVsRestClassifier(LogisticRegression(C=10.0, solver="liblinear", random_state=0))
 
@@ -129,6 +140,8 @@ class ReadingModel:
         """The complaint's own words that weighed most for `value`: the n-grams present in it with the
         largest contributions to that class's score (a linear model's reasons), longest first where
         they overlap, each quoted as the complaint wrote it (Traditional stays Traditional)."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
         folded = model_text(form)
         vector = self.features.transform([folded])
         shares = sorted(self.labels[label].contributions(vector, value), key=lambda item: -item[1])

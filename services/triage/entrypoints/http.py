@@ -153,7 +153,7 @@ def create_app(
         title="Complaint triage",
         description="Each complaint's validity, nature, category, severity and routing, each explained.",
         state_name="triage",
-        open_app=lambda: bootstrap.application(settings, clock),
+        open_app=lambda: bootstrap.deciding_application(settings, clock),
         app_instance=app_instance,
         max_body_bytes=settings.max_body_bytes,
     )

@@ -11,7 +11,7 @@ from ..settings import TriageSettings
 
 def main() -> None:
     settings = TriageSettings()
-    relay = bootstrap.relay(settings, bootstrap.application(settings))
+    relay = bootstrap.relay(settings, bootstrap.publishing_application(settings))
     run_until_signalled("triage relay", relay.run, lambda: relay.progress, health=relay_endpoint(settings, relay))
 
 
