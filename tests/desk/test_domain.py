@@ -37,11 +37,44 @@ def test_countdowns_count_the_owed_steps_soonest_first_with_their_level() -> Non
     found = countdowns(history, NOW)
     assert [(c.step, c.level) for c in found] == [
         ("reply", Level.BREACHED),
-        ("handled", Level.WARNING),
+        ("handled", Level.OK),  # 30 minutes left, and the SLA has not warned: on time
         ("return-visit", Level.OK),
     ]
     assert found[0].remaining_seconds == -300 and found[1].remaining_seconds == 1800
     assert worst(found) is Level.BREACHED and worst([]) is Level.OK
+
+
+def test_a_short_clock_is_on_time_until_the_sla_warns() -> None:
+    """Seen at the desk under `make up`: a major complaint's 10-minute hand-over showed as a warning from
+    its first second, while the SLA warns at half and four fifths of the allowed time (its policy): the
+    desk had a rule of its own, any clock with under an hour left. When to warn is the SLA's fact."""
+    due = NOW + timedelta(minutes=10)
+    started = {
+        "type": "complaints.sla.ClockStarted",
+        "payload": {"clock": "hand-over", "key": "hand-over#0", "deadline": due.isoformat()},
+    }
+    history: dict[str, Any] = {"checks": [check("handled", "pending", due)], "timeline": [started]}
+    assert [c.level for c in countdowns(history, NOW)] == [Level.OK]
+    assert [c.level for c in countdowns(history, NOW + timedelta(minutes=9))] == [Level.OK]
+    history["timeline"].append(
+        {
+            "type": "complaints.sla.DeadlineWarning",
+            "payload": {"clock": "hand-over", "deadline": due.isoformat(), "fraction": 0.5},
+        }
+    )
+    assert [c.level for c in countdowns(history, NOW + timedelta(minutes=5))] == [Level.WARNING]
+    # the same for a clock beside the steps: a promise due in 20 minutes, not warned of yet
+    promise = {
+        "type": "complaints.sla.ClockStarted",
+        "payload": {
+            "clock": "commitment",
+            "key": "commitment#0",
+            "deadline": (NOW + timedelta(minutes=20)).isoformat(),
+        },
+    }
+    assert [(c.step, c.level) for c in countdowns({"checks": [], "timeline": [promise]}, NOW)] == [
+        ("commitment", Level.OK)
+    ]  # fmt: skip
 
 
 def test_an_sla_warning_on_the_timeline_makes_a_far_clock_a_warning() -> None:

@@ -1,21 +1,22 @@
 """A complaint's clocks as the queue shows them: each record-rule step still owed (and, beside them, a
 major complaint's clear answer and the times promised to the customer), when it is due, how long is
 left, and whether it is on time, in warning or breached. The deadlines and verdicts are the
-SLA's (read through the projection's history, which carries them); the desk only counts down.
+SLA's (read through the projection's history, which carries them); the desk only counts down. A
+clock is a warning when the SLA warned about it, at the shares of the allowed time its policy names:
+the desk keeps no rule of its own (one of an hour showed a 10-minute hand-over in warning from its
+first second, five minutes before the SLA's first warning).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 # A step still owed: the projection's statuses for "not done yet".
 OWED = frozenset({"pending", "overdue", "waiting"})
 BREACHED = frozenset({"overdue", "late"})
-# With less than this left, a clock shows as a warning even before the SLA's own warning arrives.
-WARNING_WINDOW = timedelta(hours=1)
 
 
 class Level(StrEnum):
@@ -76,9 +77,7 @@ def countdowns(history: dict[str, Any], now: datetime) -> list[Countdown]:
         remaining = None if due is None else int((due - now).total_seconds())
         if status in BREACHED or check.get("violation") or (remaining is not None and remaining < 0):
             level = Level.BREACHED
-        elif (remaining is not None and remaining <= WARNING_WINDOW.total_seconds()) or any(
-            _warned(entry, str(check.get("step")), _instant(check.get("due_at"))) for entry in timeline
-        ):
+        elif any(_warned(entry, str(check.get("step")), _instant(check.get("due_at"))) for entry in timeline):
             level = Level.WARNING
         else:
             level = Level.OK
@@ -156,7 +155,7 @@ def _running(kind: str, due: datetime, now: datetime, said: Level) -> Countdown:
     remaining = int((due - now).total_seconds())
     if said is Level.BREACHED or remaining < 0:
         level = Level.BREACHED
-    elif said is Level.WARNING or remaining <= WARNING_WINDOW.total_seconds():
+    elif said is Level.WARNING:
         level = Level.WARNING
     else:
         level = Level.OK
