@@ -131,7 +131,9 @@ def test_a_later_name_replaces_the_earlier_an_older_one_never_comes_back_and_a_r
     settings, app, _ = named
     app.office_changed(office_changed("hk-central", "Central", {"zh-Hant": "中環"}, DIRECTORY_TIME + timedelta(days=1)))
     # a process that reads the directory's topic from its start applies the older event after the newer
-    app.office_changed(office_changed("hk-central", "Old name", {"zh-Hant": "舊名"}, DIRECTORY_TIME - timedelta(days=1)))
+    app.office_changed(
+        office_changed("hk-central", "Old name", {"zh-Hant": "舊名"}, DIRECTORY_TIME - timedelta(days=1))
+    )
     assert app.office_names()["hk-central"].called("zh-Hant") == "中環"
     assert app.office_names()["hk-central"].called("zh-Hans") == "Central"
     restarted = bootstrap.application(settings)  # no feed: the names are in the read side's tables
