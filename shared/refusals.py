@@ -118,6 +118,7 @@ RefusalCode = Literal[
     "projection.unknown_period",
     "projection.report_period_mismatch",
     "projection.at_in_future",
+    "projection.unknown_office",
     # -- directory -----------------------------------------------------------------------------
     "directory.reason_needed",
     "directory.office_not_found",
@@ -290,6 +291,9 @@ REFUSALS: dict[RefusalCode, tuple[str, tuple[str, ...]]] = {
     "projection.report_period_mismatch": ("A report of one kind of period takes only its own key (422).",
                                           ("period", "takes", "given")),
     "projection.at_in_future": ("`at` is in the future (422).", ()),
+    "projection.unknown_office": ("No office is known by this id (404): the directory never named it and nothing "
+                                  "of it was recorded (a mistyped id; an office with no complaint yet is known).",
+                                  ("office_id",)),
     "directory.reason_needed": ("Every change says why (409).", ()),
     "directory.office_not_found": ("No such office (404).", ("office_id",)),
     "directory.department_not_found": ("No such department in the office (404).", ("department", "office_id")),

@@ -14,15 +14,18 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from shared.contracts import SealedPersonal
+from shared.contracts.directory import OfficeChanged
 from shared.eventstore import ServiceApplication
 from shared.keyring import Keyring
 from shared.personal import open_personal, searched_facts, typed_name_or_unit, typed_unit_parts
 
+from .adapters import office_names
 from .adapters.readside import Filters, ReadSide, Unreadable
 from .adapters.statistics_tables import Scope, assemble
 from .adapters.stored_chain import stored_links
 from .domain.chain import Finding, Link, verify_chain
-from .domain.errors import ComplaintNotFound, UnknownPeriod
+from .domain.errors import ComplaintNotFound, UnknownOffice, UnknownPeriod
+from .domain.office_names import OfficeName
 from .domain.policy import Policy
 from .domain.published_reports import PublishedReport, published_report_id
 from .domain.search import Query, person_term, query_terms
@@ -353,6 +356,24 @@ class ProjectionApplication(ServiceApplication):
 
     def offices(self) -> list[str]:
         return sorted(set(self.read.offices()) | set(self.units))
+
+    # -- the offices' names (the directory's) ------------------------------------------------------
+
+    def office_changed(self, event: OfficeChanged) -> None:
+        """The directory announced an office or changed it: keep its names in the read side."""
+        office_names.record(self.read.db, event)
+
+    def office_names(self) -> dict[str, OfficeName]:
+        """Every office the directory named, with its names (`OfficeName.called(lang)`)."""
+        return office_names.names(self.read.db)
+
+    def known_office(self, office_id: str) -> None:
+        """Raise `UnknownOffice` unless the office is known: the directory named it, it serves units
+        (the directory's figure or the setting's), or anything of it was recorded. A known office with no
+        complaint yet has statistics (zeros); a mistyped one has none."""
+        if office_id in self.units or office_names.named(self.read.db, office_id) or self.read.holds(office_id):
+            return
+        raise UnknownOffice(office_id)
 
     def first_week(self) -> str | None:
         """The earliest week anything recorded falls in (the weekly job writes no week before it)."""

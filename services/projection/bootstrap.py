@@ -24,9 +24,10 @@ def application(settings: ProjectionSettings, env: dict[str, str] | None = None)
     app = ProjectionApplication(
         env=store_environment(settings) | (env or {}), policy=settings.policy(), units=settings.office_units
     )
-    if settings.units_from_directory:  # the directory's figures replace the setting's as they arrive
+    if settings.units_from_directory:  # the directory's figures and names, as they arrive
+        authors = AuthorCheck.from_settings(settings)
         app.followers.append(
-            office_units.follow(settings.kafka_bootstrap_servers, app.units, AuthorCheck.from_settings(settings))
+            office_units.follow(settings.kafka_bootstrap_servers, app.units, authors, named=app.office_changed)
         )
     app.keyring = Keyring.from_settings(settings.keyring, settings.state_dir)
     app.refresh()

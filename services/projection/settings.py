@@ -20,9 +20,10 @@ class ProjectionSettings(ServiceSettings):
     service_name: str = "projection"
     http_port: int = 8000
     consumer_group: str = "projection"
-    # Units served per office (complaints per million units) are office data: with `units_from_directory`
-    # they are the directory service's events (adapters/office_units.py). `office_units`, e.g.
-    # '{"hk-central": 12000}', is the figure until the directory says otherwise (tests, no directory).
+    # Units served per office (complaints per million units) and the offices' names are office data: with
+    # `units_from_directory` they are the directory service's events (adapters/office_units.py; the names
+    # kept in the read side). `office_units`, e.g. '{"hk-central": 12000}', is the figure until the
+    # directory says otherwise (tests, no directory); without the directory an office is shown by its id.
     office_units: dict[str, int] = {}
     units_from_directory: bool = False
     timezone: str = "Asia/Hong_Kong"

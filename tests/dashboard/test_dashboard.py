@@ -9,10 +9,13 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from services.projection.dashboard import CONTENT_SECURITY_POLICY
+from shared.contracts import Actor
+from shared.contracts.directory import OfficeChanged, OfficeRecord
 from tests.dashboard.conftest import Dashboard
 from tests.projection.scenario import Story, expected_statistics
 from tests.projection.support import feed
@@ -430,9 +433,24 @@ def test_a_chinese_page_writes_its_numbers_tables_and_timeline_in_chinese(
 ) -> None:
     """Loaded and filled by its script, the Chinese page keeps no English label: the codes the API sends
     (states, steps, statuses, severities, signals) are shown in the page's words, data-value keeps the
-    raw figures (business areas by their words: #codes). What stays as sent: office ids, references,
-    actor ids and roles, event types. The timeline's lines (`what`) are written from each entry's type
-    and fields in the page's words, not the projection's English summary."""
+    raw figures (business areas by their words: #codes). Offices by the directory's name in the page's
+    language (one the directory never named by its id); the signals' details in the page's words. What
+    stays as sent: references, actor ids and roles, event types. The timeline's lines (`what`) are
+    written from each entry's type and fields in the page's words, not the projection's English summary."""
+    central = {"zh-Hant": "中環管理處", "zh-Hans": "中环管理处"}
+    dashboard.app.office_changed(
+        OfficeChanged(
+            event_id=uuid4(),
+            entity="office:hk-central",
+            change="changed",
+            occurred_at=dashboard.scenario.now,
+            actor=Actor(id="group/admin", role="admin"),
+            reason="named",
+            payload=OfficeRecord(
+                office_id="hk-central", name="Central", names=central, time_zone="Asia/Hong_Kong", units_served=1
+            ),
+        )
+    )
     set_key(browser, dashboard, dashboard.keys["group/dashboard"])
     try:
         browser.get(f"{dashboard.base_url}/dashboard?lang={lang}")
@@ -446,6 +464,19 @@ def test_a_chinese_page_writes_its_numbers_tables_and_timeline_in_chinese(
         assert_page_shows(browser, stats, dashboard.json("/violations", "group/dashboard")["total"], signals)
         english = {"Complaints", "Violations", "Office", "Severity", "overdue", "late", "the whole group", "Category"}
         assert not [w for w in english if w in main], [w for w in english if w in main]
+        offices = {r.get_attribute("data-office"): r for r in all_by_testid(browser, "office-row")}
+        assert by_testid(offices["hk-central"], "office-link").text == central[lang]
+        assert by_testid(offices["kln-east"], "office-link").text == "kln-east", "never named: its id"
+        options = {o.get_attribute("value"): o.text for o in by_testid(browser, "office-select").find_elements(
+            "tag name", "option")}  # fmt: skip
+        assert options["hk-central"] == central[lang]
+        named = [
+            c.text for c in all_by_testid(browser, "office-name") if c.get_attribute("data-office") == "hk-central"
+        ]
+        assert named and set(named) == {central[lang]}, "every table names the office"
+        details = [by_testid(r, "signal-detail").text for r in all_by_testid(browser, "signal-row")]
+        assert details and all(re.search(r"[\u4e00-\u9fff]", d) for d in details), details
+        assert not [d for d in details if re.search(r"missing|registered|hotline call|peers", d)], details
         codes = {r.get_attribute("data-step") for r in all_by_testid(browser, "violation-row")}
         cells = " ".join(r.text for r in all_by_testid(browser, "violation-row"))
         assert "return-visit" not in cells and "overdue" not in cells and codes, cells

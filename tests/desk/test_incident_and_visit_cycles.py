@@ -260,3 +260,47 @@ def test_the_reason_beside_a_re_graded_or_overridden_value_is_the_one_in_force(
     said = plain(re.sub(r"<details.*?</details>", "", category, flags=re.S))
     assert "A burst pipe: maintenance's work. (hk-central/supervisor)" in said, said
     assert "electromechanical ('water')" not in said and replaced in category
+
+
+TOLD = [
+    {"scope": "group", "complaint_id": str(NEIGHBOUR), "at": "2026-12-01T01:20:00+00:00", "complaints": 6},
+    {"scope": "hk-central", "complaint_id": str(CID), "at": "2026-12-01T01:21:00+00:00", "complaints": 1},
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "told", "nobody"),
+    [
+        ("en", ["the group's leaders, Dec 1, 2026, 9:20:00 AM, at complaint HK-W1, when it held 6 complaints",
+                "the leaders of hk-central, Dec 1, 2026, 9:21:00 AM, at complaint HK-W2, when it held 1 complaint"],
+         "Nobody has been told of it yet."),
+        ("zh-Hant", ["集團領導，", "，於投訴 HK-W1 時獲通知，當時共 6 宗投訴",
+                     "hk-central 的領導，", "於投訴 HK-W2 時獲通知，當時共 1 宗投訴"],
+         "尚未通知任何人。"),
+        ("zh-Hans", ["集团领导，", "，于投诉 HK-W1 时获通知，当时共 6 宗投诉",
+                     "hk-central 的领导，", "于投诉 HK-W2 时获通知，当时共 1 宗投诉"],
+         "尚未通知任何人。"),
+    ],
+)  # fmt: skip
+def test_the_incident_panel_says_who_was_told_at_which_complaint_when_and_of_how_many(
+    desk: Any, lang: str, told: list[str], nobody: str
+) -> None:
+    """Found on the walk as a manager: the panel listed the incident's complaints but not who triage told
+    of it (`incident.told` of `GET /complaints/{id}/triage`): the group's leaders and each office's, once,
+    at which complaint, when, and how many complaints it held then. Before anyone is told, it says so."""
+    client, _, keys = desk
+    client.cookies.set("desk_lang", lang)
+    assert client.post("/sign-in", data={"key": keys["hk-central/supervisor"], "next": "/queue"}).status_code == 200
+    before = client.get(f"/complaints/{CID}").text
+    assert nobody in plain(before) and 'data-testid="incident-told"' not in before
+    INCIDENT["told"] = TOLD
+    try:
+        page = client.get(f"/complaints/{CID}").text
+    finally:
+        del INCIDENT["told"]
+    entries = [plain(m) for m in re.findall(r'data-testid="incident-told-entry"[^>]*>(.*?)</li>', page, re.S)]
+    assert len(entries) == 2 and nobody not in plain(page), entries
+    said = " | ".join(entries)
+    for words in told:
+        assert words in said, (words, said)
+    assert 'data-scope="group"' in page and 'data-scope="hk-central"' in page

@@ -1,6 +1,7 @@
 """On a real broker: the units an office serves, changed through the directory, show in the
 projection's statistics (complaints per million units) without a restart; the setting is only the
-figure until the directory says otherwise."""
+figure until the directory says otherwise. The office's names travel the same way into the projection's
+read side: renamed through the directory, the new name shows in the next answer."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ from tests.support import write_keys
 pytestmark = pytest.mark.kafka
 
 
+def name_within(projection, office: str, lang: str, wanted: str, seconds: float = 30.0) -> str | None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while True:
+        known = projection.office_names().get(office)
+        called = known.called(lang) if known is not None else None
+        if called == wanted or time.monotonic() > deadline:
+            return called
+        time.sleep(0.2)
+
+
 def units_within(projection, office: str, now, wanted: int, seconds: float = 30.0) -> dict:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while True:
@@ -44,7 +55,10 @@ async def test_units_served_changed_through_the_directory_show_in_the_statistics
     office = scenario.offices()[0]
     admin = {"X-Office-Key": keys["group/admin"]}
     with TestClient(directory_api(settings, directory)) as api:
-        body = {"office_id": office, "name": "Test office", "time_zone": "Asia/Hong_Kong", "units_served": 4000}
+        body = {
+            "office_id": office, "name": "Test office", "names": {"zh-Hant": "測試管理處"},
+            "time_zone": "Asia/Hong_Kong", "units_served": 4000,
+        }  # fmt: skip
         assert api.post("/offices", headers=admin, json=body | {"reason": "opened"}).status_code == 201
     await publish(settings, directory)
 
@@ -58,13 +72,19 @@ async def test_units_served_changed_through_the_directory_show_in_the_statistics
         stats = units_within(projection, office, scenario.now, 4000)
         count = stats["complaints"]
         assert count > 0 and stats["per_million_units"] == round(count / 4000 * 1_000_000, 2)
+        assert name_within(projection, office, "zh-Hant", "測試管理處") == "測試管理處"
+        assert projection.office_names()[office].called("en") == "Test office"
 
         with TestClient(directory_api(settings, directory)) as api:
-            changed = api.patch(f"/offices/{office}", headers=admin, json={"units_served": 8000, "reason": "towers"})
+            changed = api.patch(
+                f"/offices/{office}", headers=admin,
+                json={"units_served": 8000, "names": {"zh-Hant": "新測試管理處"}, "reason": "towers"},
+            )  # fmt: skip
             assert changed.status_code == 200
         await publish(settings, directory)
         stats = units_within(projection, office, scenario.now, 8000)
         assert stats["units_served"] == 8000 and stats["per_million_units"] == round(count / 8000 * 1_000_000, 2)
+        assert name_within(projection, office, "zh-Hant", "新測試管理處") == "新測試管理處", "renamed, no restart"
     finally:
         projection.close()
         directory.close()

@@ -38,6 +38,11 @@ from tests.support import write_keys
 WEEK = "2026-W45"  # the scenario's complaints arrive Monday 2 - Friday 6 November 2026 (Hong Kong)
 UNITS = {"hk-central": 12000, "kln-east": 8000, "sz-futian": 20000}
 TITLES = {"en": "Weekly complaint report", "zh-Hant": "每週投訴報告", "zh-Hans": "每周投诉报告"}
+SHEETS = {
+    "en": ["Summary", "Areas", "Pareto", "Time limits", "Record rule", "Offices"],
+    "zh-Hant": ["摘要", "業務範疇", "柏拉圖", "時限", "記錄規則", "管理處"],
+    "zh-Hans": ["摘要", "业务范畴", "帕累托图", "时限", "记录规则", "管理处"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +156,8 @@ def test_the_xlsx_opens_and_holds_the_same_figures(seeded) -> None:
     report = build_report(app, None, Period.of("week", WEEK), scenario.now)
     book = load_workbook(io.BytesIO(render(report, "xlsx", "zh-Hans")))
 
-    assert book.sheetnames == ["Summary", "Areas", "Pareto", "Time limits", "Record rule", "Offices"]
-    summary = book["Summary"]
+    assert book.sheetnames == SHEETS["zh-Hans"], "each sheet named in the report's language"
+    summary = book["摘要"]
     assert summary["A1"].value == TITLES["zh-Hans"]
     by_code = {row[2]: row[1] for row in summary.iter_rows(min_row=8, values_only=True) if row[2]}
     assert by_code["complaints"] == stats["complaints"]
@@ -164,11 +169,21 @@ def test_the_xlsx_opens_and_holds_the_same_figures(seeded) -> None:
     assert by_code["resolution_breached"] == stats["compliance"]["breached"]
     assert by_code["return_visit_rate"] == stats["return_visits"]["rate"]
     assert by_code["per_million_units"] == stats["per_million_units"]
-    pareto = [(row[4], row[1]) for row in book["Pareto"].iter_rows(min_row=2, values_only=True) if row[4]]
+    pareto = [(row[4], row[1]) for row in book["帕累托图"].iter_rows(min_row=2, values_only=True) if row[4]]
     assert pareto == [(c["category"], c["count"]) for c in stats["categories"]]
-    assert book["Pareto"]._charts, "the Pareto sheet carries a native chart"
-    offices = {row[0]: row[1] for row in book["Offices"].iter_rows(min_row=2, values_only=True)}
+    assert book["帕累托图"]._charts, "the Pareto sheet carries a native chart"
+    # by name (none named here: the id), the id in the last column as every sheet keeps its codes
+    offices = {row[-1]: row[1] for row in book["管理处"].iter_rows(min_row=2, values_only=True)}
     assert offices == {o: app.statistics(o, scenario.now, week=WEEK)["complaints"] for o in scenario.offices()}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-Hans"])
+def test_the_xlsx_names_its_sheets_in_the_report_s_language(seeded, lang) -> None:
+    _, app, scenario = seeded
+    report = build_report(app, None, Period.of("week", WEEK), scenario.now)
+    book = load_workbook(io.BytesIO(render(report, "xlsx", lang)))
+    assert book.sheetnames == SHEETS[lang]
+    assert book.worksheets[0]["A1"].value == TITLES[lang]
 
 
 @pytest.mark.parametrize("lang", ["zh-Hant", "zh-Hans", "en"])
@@ -426,6 +441,6 @@ def test_the_pdf_and_xlsx_say_when_they_were_judged_in_the_offices_time(seeded, 
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render(report, "pdf", lang))).pages)
     assert local in text and "+00:00" not in text, text[:300]
     book = load_workbook(io.BytesIO(render(report, "xlsx", lang)))
-    cells = [str(c) for row in book["Summary"].iter_rows(values_only=True) for c in row if c is not None]
+    cells = [str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c is not None]
     assert local in cells and not any("+00:00" in c for c in cells)
     assert csv_figures(render(report, "csv", lang))[("report", "", "judged_at")] == judged.isoformat()

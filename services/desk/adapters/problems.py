@@ -224,6 +224,7 @@ SENTENCES = {
     "projection.unknown_period": N_("Not a real period: %(period)s."),
     "projection.report_period_mismatch": N_("This report takes one kind of period only."),
     "projection.at_in_future": N_("The report's date is in the future."),
+    "projection.unknown_office": N_("No office %(office_id)s is known: check the office's id."),
     "directory.reason_needed": N_("Say why: every change of the directory is recorded with its reason."),
     "directory.office_not_found": N_("No office %(office_id)s."),
     "directory.department_not_found": N_("No department %(department)s in %(office_id)s."),

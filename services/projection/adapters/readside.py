@@ -39,7 +39,7 @@ from ..domain.statistics import period_key
 from ..domain.statistics_rows import Segment, schedule, violating_since
 from ..domain.view import ComplaintView, Received
 from ..domain.violation_time import violating_from
-from . import list_indexes
+from . import list_indexes, office_names
 from .readside_queries import CHUNK, Change, Filters, TableQueries
 from .sql import RETRYABLE, Cursor, Database, retrying
 from .statistics_tables import StatisticsQueries, replace_shares, share_rows, write_shares
@@ -111,7 +111,8 @@ class ReadSide(TableQueries):
         for attempt in retrying():
             try:
                 with self.db.transaction(write=True) as cursor:
-                    for statement in schema(self.db.text()) + statistics_schema(self.db.text()):
+                    text = self.db.text()
+                    for statement in schema(text) + statistics_schema(text) + office_names.schema(text):
                         cursor.execute(statement)
                     self._add_signal_columns(cursor)
                     cursor.execute(

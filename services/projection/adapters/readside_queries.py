@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from ..domain.chain import ChainHead, Link
-from ..domain.records import COMPLAINT
+from ..domain.records import COMPLAINT, HOTLINE
 from ..domain.search import Query
 from ..domain.signals import HotlineReport, quote_tokens
 from ..domain.view import ComplaintView, Received
@@ -436,6 +436,16 @@ class TableQueries:
         with self.db.transaction(write=False) as cursor:
             row = cursor.one("SELECT MIN(week) AS week FROM projection_subjects")
         return None if row is None else row["week"]
+
+    def holds(self, office_id: str) -> bool:
+        """Whether anything of the office was recorded (a complaint or a hotline report): one probe of
+        the (kind, office) index."""
+        with self.db.transaction(write=False) as cursor:
+            found = cursor.one(
+                "SELECT 1 AS one FROM projection_subjects WHERE kind IN (?, ?) AND office_id = ? LIMIT 1",
+                (COMPLAINT, HOTLINE, office_id),
+            )
+        return found is not None
 
     def offices(self) -> list[str]:
         with self.db.transaction(write=False) as cursor:

@@ -47,12 +47,16 @@ class Signal:
     reference: str | None = None
     evidence: tuple[str, ...] = ()
     age_hours: float | None = None  # how long the signalled fact has waited (a hotline call's age)
+    # The detail's figures by name, so a reader writes the detail in its own language (the dashboard's
+    # catalogues; `detail` stays the English sentence): see `SignalOut.values`.
+    values: tuple[tuple[str, str | int | float], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "office_id": self.office_id,
             "detail": self.detail,
+            "values": dict(self.values),
             "since": self.since.isoformat() if self.since else None,
             "complaint_id": self.complaint_id,
             "reference": self.reference,
@@ -91,6 +95,7 @@ def gap_signal(office_id: str, missing_from: int, after: ComplaintView, now: dat
         since=after.registered_at,
         reference=span,
         evidence=(str(after.complaint_id),),
+        values=(("span", span), ("number", number)),
     )
 
 
@@ -137,9 +142,19 @@ def _hours(span: timedelta) -> float:
 
 
 def _age_words(span: timedelta) -> str:
-    hours = int(span.total_seconds() // 3600)
-    days, hours = divmod(hours, 24)
+    days, hours = _days_hours(span)
     return f"{days} day(s) {hours} hour(s)" if days else f"{hours} hour(s)"
+
+
+def _days_hours(span: timedelta) -> tuple[int, int]:
+    days, hours = divmod(int(span.total_seconds() // 3600), 24)
+    return days, hours
+
+
+def _age_values(span: timedelta) -> tuple[tuple[str, int], ...]:
+    """`_age_words`' figures: whole days and the hours beyond them."""
+    days, hours = _days_hours(span)
+    return (("days", days), ("hours", hours))
 
 
 def hotline_signals(
@@ -177,6 +192,7 @@ def hotline_signal(
             reference=report.hotline_reference,
             evidence=(report.event_id,),
             age_hours=_hours(age),
+            values=(("reported_at", report.reported_at.isoformat()), *_age_values(age)),
         )
     if first <= due:
         return None
@@ -190,6 +206,7 @@ def hotline_signal(
         complaint_id=str(min(matches, key=lambda v: v.registered_at or first).complaint_id),
         evidence=(report.event_id,),
         age_hours=_hours(first - report.reported_at),
+        values=(("registered_at", first.isoformat()), *_age_values(first - report.reported_at)),
     )
 
 
@@ -219,6 +236,7 @@ def _late_signals(view: ComplaintView, policy: Policy) -> list[Signal]:
                     since=view.received_at,
                     complaint_id=str(view.complaint_id),
                     reference=view.office_reference,
+                    values=(("days", delay.days),),
                 )
             )
     if view.registered and view.received_at and view.registered_at:
@@ -232,9 +250,18 @@ def _late_signals(view: ComplaintView, policy: Policy) -> list[Signal]:
                     since=view.registered_at,
                     complaint_id=str(view.complaint_id),
                     reference=view.office_reference,
+                    values=_span_values(gap),
                 )
             )
     return signals
+
+
+def _span_values(gap: timedelta) -> tuple[tuple[str, int], ...]:
+    """`_span`'s figures: whole days from a day on, else hours and minutes."""
+    if gap >= timedelta(days=1):
+        return (("days", gap.days),)
+    seconds = int(gap.total_seconds())
+    return (("hours", seconds // 3600), ("minutes", seconds % 3600 // 60))
 
 
 def _span(gap: timedelta) -> str:
@@ -273,13 +300,14 @@ def outliers_of_counts(
         counts[office_id] = counts.get(office_id, 0) + n
     with_units = {o: n / units[o] * 1_000_000 for o, n in counts.items() if units.get(o)}
     rates, measure = (
-        (with_units, "complaints per million units")
+        (with_units, "per-million-units")
         if len(with_units) >= 3
         else (
             {o: float(n) for o, n in counts.items()},
             "complaints",
         )
     )
+    words = {"per-million-units": "complaints per million units", "complaints": "complaints"}
     signals = []
     for office_id, z in sorted(robust_z(rates).items()):
         if abs(z) > policy.outlier_z:
@@ -288,8 +316,14 @@ def outliers_of_counts(
                 Signal(
                     "outlier-office",
                     office_id,
-                    f"{rates[office_id]:.1f} {measure}, far {direction} its peers (robust z {z:.1f})",
+                    f"{rates[office_id]:.1f} {words[measure]}, far {direction} its peers (robust z {z:.1f})",
                     reference=f"z={z:.2f}",
+                    values=(
+                        ("rate", round(rates[office_id], 1)),
+                        ("measure", measure),
+                        ("direction", direction),
+                        ("z", round(z, 1)),
+                    ),
                 )
             )
     return signals

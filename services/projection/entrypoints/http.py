@@ -49,7 +49,8 @@ from shared.web import (
 from .. import bootstrap, dashboard
 from ..adapters.readside_queries import BadCursor
 from ..application import ProjectionApplication
-from ..domain.errors import ComplaintNotFound, UnknownPeriod
+from ..domain.errors import ComplaintNotFound, UnknownOffice, UnknownPeriod
+from ..domain.office_names import name_of
 from ..domain.view import STATES
 from ..settings import ProjectionSettings
 from .reports_http import install_reports
@@ -167,11 +168,27 @@ class Violations(BaseModel):
     items: list[Violation]
 
 
+Language = Literal["en", "zh-Hant", "zh-Hans"]  # the languages the dashboard, the desk and the reports speak
+
+
 class StatisticsOut(BaseModel):
     scope: str = Field(description="The office, or 'group'.")
+    office_name: str | None = Field(
+        None,
+        description="The office's name in `lang`, as the directory names it (its id where the directory "
+        "named none); null for the group.",
+    )
     period: str = Field(description="'all', an ISO week or a month.")
     judged_at: str
     statistics: Statistics
+
+
+class OfficeOut(BaseModel):
+    office_id: str
+    name: str = Field(description="The name in `lang` as the directory says it; the office id where it named none.")
+    names: dict[str, str] = Field(
+        default_factory=dict, description="The directory's names by language ('en', 'zh-Hant', 'zh-Hans')."
+    )
 
 
 class SignalOut(BaseModel):
@@ -183,6 +200,14 @@ class SignalOut(BaseModel):
     reference: str | None
     evidence: list[str]
     age_hours: float | None = None
+    values: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="The detail's figures by name, for a reader that writes it in its own language (the "
+        "dashboard): sequence-gap `span`, `number`; hotline-unregistered `reported_at`, `days`, `hours`; "
+        "hotline-registered-late `registered_at`, `days`, `hours`; late-registration `days`; "
+        "registered-late `days`, or `hours` and `minutes`; outlier-office `rate`, `measure` "
+        "(per-million-units | complaints), `direction` (above | below), `z`.",
+    )
 
 
 class Signals(BaseModel):
@@ -202,6 +227,25 @@ def scope_of(principal: Principal, office: str | None) -> str | None:
             raise Refused(status.HTTP_403_FORBIDDEN, "auth.other_office", FORBIDDEN_OFFICE)
         return own
     return office
+
+
+def known_scope(projection: ProjectionApplication, principal: Principal, scope: str | None) -> None:
+    """Refuse an office nobody knows (a mistyped id) with 404, naming it; the key's own office and an
+    office with no complaint yet (the directory named it, or units serve it) are known."""
+    if scope is None or scope == principal.office_id:
+        return
+    try:
+        projection.known_office(scope)
+    except UnknownOffice as unknown:
+        raise Refused(
+            status.HTTP_404_NOT_FOUND, "projection.unknown_office", f"no office {unknown.office_id!r} is known",
+            {"office_id": unknown.office_id},
+        ) from None  # fmt: skip
+
+
+UNKNOWN_OFFICE: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No office is known by this id (`projection.unknown_office`)."}
+}
 
 
 class ReadThreads:
@@ -428,7 +472,7 @@ def create_app(
     @api.get(
         "/statistics",
         response_model=StatisticsOut,
-        responses={422: {"model": Problem, "description": "Unknown period."}, **PROBLEM_RESPONSES},
+        responses={422: {"model": Problem, "description": "Unknown period."}, **UNKNOWN_OFFICE, **PROBLEM_RESPONSES},
     )
     def statistics(
         principal: CurrentPrincipal,
@@ -436,11 +480,15 @@ def create_app(
         office: str | None = None,
         week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="ISO week, e.g. 2026-W45."),
         month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$", description="Month, e.g. 2026-11."),
+        lang: Language = Query("en", description="The language of `office_name`."),
     ) -> StatisticsOut:
         """Counts (valid, assisted, invalid), category shares and Pareto, time-limit compliance,
-        return-visit rate, satisfaction, repeat complainants and complaints per million units."""
+        return-visit rate, satisfaction, repeat complainants and complaints per million units. An office
+        nobody knows (a mistyped id) is 404 `projection.unknown_office`; a known office with no
+        complaint yet has zeros."""
         projection = projection_of(request)
         scope = scope_of(principal, office)
+        known_scope(projection, principal, scope)
         now = clock()
         try:
             stats = projection.statistics(scope, now, week=week, month=month)
@@ -449,9 +497,36 @@ def create_app(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "projection.unknown_period", f"unknown period {error}",
                 {"period": str(error)},
             ) from None  # fmt: skip
+        name = name_of(projection.office_names(), scope, lang) if scope is not None else None
         return StatisticsOut(
-            scope=scope or "group", period=week or month or "all", judged_at=now.isoformat(), statistics=stats
+            scope=scope or "group",
+            office_name=name,
+            period=week or month or "all",
+            judged_at=now.isoformat(),
+            statistics=stats,
         )
+
+    @api.get("/offices", response_model=list[OfficeOut], responses={**PROBLEM_RESPONSES})
+    def offices(
+        principal: CurrentPrincipal,
+        request: Request,
+        lang: Language = Query("en", description="The language of each `name`."),
+    ) -> list[OfficeOut]:
+        """The offices the key may read (an office key: its own; group and auditor keys: every office
+        the projection knows of or the directory named), each with its name in `lang` as the directory
+        names it (the id where it named none) and all the directory's names."""
+        projection = projection_of(request)
+        own = reading_office(principal)
+        names = projection.office_names()
+        chosen = [own] if own is not None else sorted(set(projection.offices()) | set(names))
+        return [
+            OfficeOut(
+                office_id=o,
+                name=name_of(names, o, lang),
+                names=dict(names[o].names) if o in names else {},
+            )
+            for o in chosen
+        ]
 
     @api.get("/statistics/offices", response_model=dict[str, Statistics], responses={**PROBLEM_RESPONSES})
     def statistics_by_office(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
@@ -568,6 +643,6 @@ def create_app(
 
         return ClosingStream(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    install_reports(api, projection_of, scope_of, clock, settings.report_font)  # GET /reports/{period}
+    install_reports(api, projection_of, scope_of, known_scope, clock, settings.report_font)  # GET /reports/{period}
     dashboard.mount(api)  # the web dashboard page at /dashboard, on this same API
     return api

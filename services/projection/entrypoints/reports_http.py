@@ -28,8 +28,9 @@ REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
         "description": "The report as CSV, XLSX or PDF, with a Content-Disposition filename.",
     },
+    404: {"model": Problem, "description": "No office is known by this id (`projection.unknown_office`)."},
     422: {"model": Problem, "description": "The period's key is missing, malformed or not a real week/month/year."},
-    **{code: answer for code, answer in PROBLEM_RESPONSES.items() if code != 422},
+    **{code: answer for code, answer in PROBLEM_RESPONSES.items() if code not in (404, 422)},
 }
 
 
@@ -37,6 +38,7 @@ def install_reports(
     api: FastAPI,
     projection_of: Callable[[Request], ProjectionApplication],
     scope_of: Callable[[Principal, str | None], str | None],
+    known_scope: Callable[[ProjectionApplication, Principal, str | None], None],
     clock: Clock,
     font_file: Path | None = None,
 ) -> None:
@@ -58,7 +60,8 @@ def install_reports(
         """A week's, month's or year's statistics of an office or the group: valid / assisted / invalid
         by business area, the Pareto of areas and the top-three share, compliance per time limit,
         return-visit rate, satisfaction, repeat complainants, complaints per million units. PDFs have
-        charts; titles and labels in English, Traditional or Simplified Chinese. No personal data."""
+        charts; titles, labels, sheet names and the offices' names (the directory's) in English, Traditional
+        or Simplified Chinese. An office nobody knows is 404 `projection.unknown_office`. No personal data."""
         kind = PERIODS[period]
         keys = {"week": week, "month": month, "year": year}
         others = [name for name, value in keys.items() if name != kind and value is not None]
@@ -78,7 +81,9 @@ def install_reports(
         now = clock()
         if at is not None and at > now:
             raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, "projection.at_in_future", "`at` is in the future")
-        built = build_report(projection_of(request), scope, chosen, at or now)
+        projection = projection_of(request)
+        known_scope(projection, principal, scope)  # a mistyped office is 404, not a report of zeros
+        built = build_report(projection, scope, chosen, at or now)
         return Response(
             render(built, format, lang, font_file),
             media_type=MEDIA_TYPES[format],

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ..domain.errors import UnknownPeriod
+from ..domain.office_names import OfficeName, name_of
 from ..domain.policy import Policy
 
 # The URL's word for a period -> the statistics' word for it.
@@ -53,6 +54,8 @@ class FiguresSource(Protocol):
     def period_statistics_by_office(self, now: datetime, period: str, key: str) -> dict[str, dict[str, Any]]: ...
 
     def offices(self) -> list[str]: ...
+
+    def office_names(self) -> dict[str, OfficeName]: ...  # the directory's names of the offices
 
     @property
     def policy(self) -> Policy: ...  # its calendar's zone: the offices' time, the weeks' and a report's
@@ -114,6 +117,11 @@ class Report:
     clocks: dict[str, dict[str, int]]  # SLA clock kind -> outcome -> clocks
     offices: dict[str, dict[str, Any]] = field(default_factory=dict)  # the group's: each office's statistics
     zone: str = "UTC"  # the offices' time zone (the statistics' calendar): the time people read it in
+    names: dict[str, OfficeName] = field(default_factory=dict)  # the offices' names, as the directory says them
+
+    def office_name(self, office_id: str, lang: str) -> str:
+        """What a reader of `lang` calls the office: the directory's name, its id where it named none."""
+        return name_of(self.names, office_id, lang)
 
     def judged_locally(self) -> str:
         """When it was judged, in the offices' time as the mails write a time: 2026-11-09 09:30 (UTC+08:00)."""
@@ -245,4 +253,5 @@ def build_report(source: FiguresSource, office_id: str | None, period: Period, n
         clocks=figures["clocks"],
         offices=offices,
         zone=source.policy.timezone,
+        names=source.office_names(),
     )

@@ -28,6 +28,13 @@ _WORDS: dict[str, tuple[str, str, str]] = {
         "只含統計數字，不含個人資料。",
         "只含统计数字，不含个人资料。",
     ),
+    # the XLSX's sheets (at most 31 characters, none of []:*?/\\)
+    "sheet.summary": ("Summary", "摘要", "摘要"),
+    "sheet.areas": ("Areas", "業務範疇", "业务范畴"),
+    "sheet.pareto": ("Pareto", "柏拉圖", "帕累托图"),
+    "sheet.limits": ("Time limits", "時限", "时限"),
+    "sheet.steps": ("Record rule", "記錄規則", "记录规则"),
+    "sheet.offices": ("Offices", "管理處", "管理处"),
     # sections
     "section.summary": ("Summary", "摘要", "摘要"),
     "section.areas": (

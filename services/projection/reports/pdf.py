@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape  # a name is text in a Paragraph's markup
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -78,7 +79,7 @@ def render_pdf(report: Report, lang: str, font_file: Path | None = None) -> byte
         "body": ParagraphStyle("body", fontName=font, fontSize=9, leading=12),
     }
     first, last = report.period.days()
-    scope = w("group") if report.scope == "group" else report.scope
+    scope = w("group") if report.scope == "group" else report.office_name(report.scope, lang)
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -91,7 +92,7 @@ def render_pdf(report: Report, lang: str, font_file: Path | None = None) -> byte
         author="complaints projection",
     )
     story: list[Any] = [
-        Paragraph(f"{w(f'title.{report.period.kind}')} · {scope} · {report.period.key}", styles["title"]),
+        Paragraph(f"{w(f'title.{report.period.kind}')} · {escape(scope)} · {report.period.key}", styles["title"]),
         Paragraph(
             f"{w('period')}: {first.isoformat()} {w('to')} {last.isoformat()} &nbsp; "
             f"{w('judged_at')}: {report.judged_locally()}<br/>{w('no_personal_data')}",
@@ -161,7 +162,10 @@ def render_pdf(report: Report, lang: str, font_file: Path | None = None) -> byte
         measures = list(rows[0][1]) if rows else []
         table = _table(
             [[w("office"), *(w(m) for m in measures)]]
-            + [[o, *(_pct(v) if m.endswith("rate") else _fmt(v) for m, v in f.items())] for o, f in rows],
+            + [
+                [report.office_name(o, lang), *(_pct(v) if m.endswith("rate") else _fmt(v) for m, v in f.items())]
+                for o, f in rows
+            ],
             font,
             size=7,
         )

@@ -23,12 +23,20 @@ def render_csv(report: Report, lang: str) -> bytes:
     section, item (an area, a limit, an office), measure, value — codes a program can read — and the
     row's label in the chosen language."""
     w = words(lang)
+    scope = _scope(report, lang)
+
+    def office_name(office_id: str) -> str:
+        return report.office_name(office_id, lang)
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["section", "item", "measure", "value", "label"])
     for row in report.rows():
-        item = {"area": w.area, "pareto": w.area, "limit": w.clock, "step": w.step}.get(row.section, str)(row.item)
+        named = {"area": w.area, "pareto": w.area, "limit": w.clock, "step": w.step, "office": office_name}
+        item = named.get(row.section, str)(row.item)
         label = " / ".join(x for x in (item, w(row.measure)) if x)
+        if row.section == "report" and row.measure == "scope":
+            label = f"{w('scope')} / {scope}"  # the office by its name (the value is its id)
         writer.writerow([row.section, row.item, row.measure, "" if row.value is None else row.value, label])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -38,11 +46,11 @@ def render_xlsx(report: Report, lang: str) -> bytes:
     book = Workbook()
     first, last = report.period.days()
     sheet = book.active
-    sheet.title = "Summary"
-    scope = w("group") if report.scope == "group" else report.scope
+    sheet.title = w("sheet.summary")  # each sheet named in the report's language
     sheet.append([w(f"title.{report.period.kind}")])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([w("scope"), scope])
+    scope = _scope(report, lang)
+    sheet.append([w("scope"), scope, *([report.scope] if scope != report.scope and report.scope != "group" else [])])
     sheet.append([w("period"), report.period.key, f"{first.isoformat()} - {last.isoformat()}"])
     sheet.append([w("judged_at"), report.judged_locally()])  # for people: the CSV keeps the instant
     sheet.append([w("no_personal_data")])
@@ -53,12 +61,12 @@ def render_xlsx(report: Report, lang: str) -> bytes:
         if measure.endswith(("share", "rate")) and value is not None:
             sheet.cell(sheet.max_row, 2).number_format = PERCENT
 
-    areas = book.create_sheet("Areas")
+    areas = book.create_sheet(w("sheet.areas"))
     _header(areas, [w("area"), *(w(v) for v in VALIDITIES), "area"])
     for area, counts in report.area_rows():
         areas.append([w.area(area), *(counts[v] for v in VALIDITIES), area])
 
-    pareto = book.create_sheet("Pareto")
+    pareto = book.create_sheet(w("sheet.pareto"))
     _header(pareto, [w("area"), w("count"), w("share"), w("cumulative_share"), "area"])
     for c in report.statistics["categories"]:
         pareto.append([w.area(c["category"]), c["count"], c["share"], c["cumulative_share"], c["category"]])
@@ -70,25 +78,25 @@ def render_xlsx(report: Report, lang: str) -> bytes:
     if report.statistics["categories"]:
         _pareto_chart(pareto, len(report.statistics["categories"]), w)
 
-    limits = book.create_sheet("Time limits")
+    limits = book.create_sheet(w("sheet.limits"))
     _header(limits, [w("limit"), *(w(c) for c in CLOCK_COLUMNS), w("compliance_rate"), "clock"])
     for kind, counts in report.clock_rows():
         limits.append([w.clock(kind), *(counts[c] for c in CLOCK_COLUMNS), counts["compliance_rate"], kind])
         limits.cell(limits.max_row, 6).number_format = PERCENT
 
-    steps = book.create_sheet("Record rule")
+    steps = book.create_sheet(w("sheet.steps"))
     _header(steps, [w("limit"), *(w(c) for c in LIMIT_COLUMNS), w("compliance_rate"), "step"])
     for step, counts in report.limit_rows():
         steps.append([w.step(step), *(counts[c] for c in LIMIT_COLUMNS), counts["compliance_rate"], step])
         steps.cell(steps.max_row, 7).number_format = PERCENT
 
     if report.offices:
-        offices = book.create_sheet("Offices")
+        offices = book.create_sheet(w("sheet.offices"))
         rows = report.office_rows()
         measures = list(rows[0][1]) if rows else []
-        _header(offices, [w("office"), *(w(m) for m in measures)])
+        _header(offices, [w("office"), *(w(m) for m in measures), "office"])  # by name; the id last, as codes are
         for office, figures in rows:
-            offices.append([office, *figures.values()])
+            offices.append([report.office_name(office, lang), *figures.values(), office])
     for each in book.worksheets:
         for index, column in enumerate(each.columns, start=1):
             width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
@@ -96,6 +104,11 @@ def render_xlsx(report: Report, lang: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _scope(report: Report, lang: str) -> str:
+    """The report's scope as a reader of `lang` says it: the group, or the office by its name."""
+    return words(lang)("group") if report.scope == "group" else report.office_name(report.scope, lang)
 
 
 def _header(sheet: Any, cells: list[str]) -> None:

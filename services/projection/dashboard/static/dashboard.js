@@ -74,8 +74,20 @@
     generation: 0, // discards answers of superseded refreshes
     openComplaint: null,
     streamAbort: null,
+    officeNames: {}, // office id -> its name in the page's language (the directory's, from /offices)
     refreshTimer: null,
   };
+
+  /** An office as the page shows it: the directory's name in the page's language, else its id. */
+  const officeName = (id) => (id ? state.officeNames[id] || id : DASH);
+  /** A table cell naming an office: its name, the id in the title and data-office. */
+  const officeCell = (id) => h("td", { title: id, "data-office": id, "data-testid": "office-name" }, officeName(id));
+
+  /** The offices' names (every office the key may read) in the page's language. */
+  async function loadNames() {
+    const offices = await api("/offices", { lang: LANG });
+    state.officeNames = Object.fromEntries(offices.map((o) => [o.office_id, o.name]));
+  }
 
   // -- HTTP -----------------------------------------------------------------------------------
 
@@ -222,6 +234,7 @@
     $("forget-key").hidden = false;
     $("main").hidden = false;
     readLocation();
+    await loadNames();
     if (state.groupKey) await loadOffices();
     $("office-field").hidden = !state.groupKey;
     await refresh();
@@ -233,8 +246,8 @@
     const select = $("office-select");
     const keep = state.office;
     select.replaceChildren(h("option", { value: "" }, _("All offices (group)")));
-    for (const office of Object.keys(byOffice).sort()) select.append(h("option", { value: office }, office));
-    if (keep && !(keep in byOffice)) select.append(h("option", { value: keep }, keep));
+    for (const office of Object.keys(byOffice).sort()) select.append(h("option", { value: office }, officeName(office)));
+    if (keep && !(keep in byOffice)) select.append(h("option", { value: keep }, officeName(keep)));
     select.value = keep;
   }
 
@@ -261,7 +274,7 @@
   }
 
   function scopeName() {
-    return state.office ? fmt(_("office %(office)s"), { office: state.office }) : _("the whole group");
+    return state.office ? fmt(_("office %(office)s"), { office: officeName(state.office) }) : _("the whole group");
   }
 
   function periodName() {
@@ -282,7 +295,7 @@
     const period = { week: state.week, month: state.month };
     try {
       const [stats, signals, violations, complaints, offices] = await Promise.all([
-        api("/statistics", { office, ...period }),
+        api("/statistics", { office, ...period, lang: LANG }),
         api("/signals", { office }),
         api("/violations", { office, limit: VIOLATIONS_SHOWN }),
         api("/complaints", {
@@ -292,6 +305,7 @@
         state.groupKey && !office ? api("/statistics/offices") : Promise.resolve(null),
       ]);
       if (generation !== state.generation) return; // a newer refresh is under way
+      if (office) state.officeNames[office] = stats.office_name || office; // a name changed meanwhile
       showError("");
       renderScope();
       renderStatistics(stats.statistics);
@@ -309,7 +323,7 @@
         error.status === 403
           ? fmt(_("Not allowed: %(reason)s. Your key shows %(scope)s only."), {
             reason: error.message,
-            scope: state.ownOffice ? fmt(_("office %(office)s"), { office: state.ownOffice }) : _("its scope"),
+            scope: state.ownOffice ? fmt(_("office %(office)s"), { office: officeName(state.ownOffice) }) : _("its scope"),
           })
           : fmt(_("Could not load the dashboard (%(status)s): %(reason)s"), {
             status: error.status || _("network"), reason: error.message,
@@ -468,9 +482,9 @@
         "tr",
         { "data-testid": "office-row", "data-office": office },
         h("th", { scope: "row" }, h("button", {
-          type: "button", class: "link", "data-testid": "office-link",
+          type: "button", class: "link", "data-testid": "office-link", title: office,
           onclick: () => chooseOffice(office),
-        }, office)),
+        }, officeName(office))),
         numberCell("office-complaints", s.complaints),
         numberCell("office-valid", s.valid),
         numberCell("office-compliance-rate", complianceRate(s.compliance), fmtPct),
@@ -500,7 +514,7 @@
         "tr",
         { "data-testid": "violation-row", "data-complaint-id": v.complaint_id, "data-step": v.step },
         h("td", {}, complaintButton(v.complaint_id, v.office_reference)),
-        h("td", {}, v.office_id),
+        officeCell(v.office_id),
         h("td", {}, word(v.step)),
         h("td", {}, statusBadge(v.status)),
         h("td", {}, word(v.severity)),
@@ -524,8 +538,8 @@
         "tr",
         { "data-testid": "signal-row", "data-kind": s.kind, "data-office": s.office_id },
         h("td", {}, h("span", { class: "badge signal" }, word(s.kind))),
-        h("td", {}, s.office_id),
-        h("td", {}, s.detail),
+        officeCell(s.office_id),
+        h("td", { "data-testid": "signal-detail" }, globalThis.signalDetail(s, { lang: LANG, _, fmt, time: fmtTime })),
         h("td", {}, timeElement(s.since, "signal-since")),
         h("td", {}, s.complaint_id ? complaintButton(s.complaint_id, s.reference) : s.reference || DASH),
       ),
@@ -540,7 +554,7 @@
         "tr",
         { "data-testid": "complaint-row", "data-complaint-id": c.complaint_id },
         h("td", {}, complaintButton(c.complaint_id, c.office_reference || fmt(_("no. %(number)s"), { number: c.sequence_number }))),
-        h("td", {}, c.office_id),
+        officeCell(c.office_id),
         h("td", {}, word(c.state)),
         h("td", {}, word(c.severity)),
         h("td", {}, word(c.validity)),
@@ -603,11 +617,13 @@
     const facts = history.complaint;
     $("timeline-title").textContent =
       fmt(_("Complaint %(reference)s (%(office)s): %(state)s"), {
-        reference: facts.office_reference || facts.complaint_id, office: facts.office_id, state: word(history.state),
+        reference: facts.office_reference || facts.complaint_id, office: officeName(facts.office_id), state: word(history.state),
       });
     const items = [];
     for (const [name, label] of FACTS) {
-      const said = name === "business_area" ? areaWord(facts[name]) : name === "department" ? coded("department", facts[name]) : word(facts[name]);
+      const said = name === "business_area" ? areaWord(facts[name])
+        : name === "department" ? coded("department", facts[name])
+          : name === "office_id" ? officeName(facts[name]) : word(facts[name]);
       if (facts[name] !== undefined && facts[name] !== null) items.push(h("div", {}, h("dt", {}, label), h("dd", {}, said)));
     }
     for (const [name, label] of FACT_TIMES) {
