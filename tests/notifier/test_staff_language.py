@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -46,7 +45,7 @@ from shared.contracts.sla import ClockKind
 from shared.personal import clear_form
 from tests.support import form
 
-from .support import HOOK_SECRET, HookReceiver, SmtpSink
+from .support import HOOK_SECRET, HookReceiver, SmtpSink, shown_subject
 from .test_application import Letters, wire
 
 ORIGIN = Origin("complaints.notifications", 0, 3)
@@ -140,7 +139,7 @@ def notifier(smtp: SmtpSink, hooks: HookReceiver, names: dict[str, str]) -> Noti
 
 
 def _text(mail: Message) -> tuple[str, str]:
-    subject = str(make_header(decode_header(mail["Subject"])))  # as a mail client shows it
+    subject = shown_subject(mail)  # as a mail client shows it
     return subject, mail.get_payload(decode=True).decode()
 
 

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import formataddr
 from uuid import UUID
 
 from shared.contracts import derived_id
@@ -19,6 +19,7 @@ from shared.contracts.notifications import NotificationRequested
 
 from . import staff_wording
 from .directory import Addressee
+from .headers import mail_date, set_subject
 from .kept import KeptContact as Named  # what the notifier keeps of a registration: its reference
 
 SIGNATURE_HEADER = "X-Complaints-Signature"
@@ -80,10 +81,10 @@ def email(
     reader = reader or english(event.office_id)
     message = EmailMessage()
     message["Message-ID"] = message_id(event.event_id, addressee.staff.id, domain)
-    message["Date"] = format_datetime(event.occurred_at)
+    message["Date"] = mail_date(event.occurred_at, reader.time_zone)  # the zone the body writes times in
     message["From"] = sender
     message["To"] = formataddr((addressee.staff.name, addressee.staff.email))
-    message["Subject"] = staff_wording.subject(event, reader, reference_for(complaint, reader))
+    set_subject(message, staff_wording.subject(event, reader, reference_for(complaint, reader)))
     message["X-Complaint-Id"] = str(event.complaint_id)
     if complaint is not None:
         message["X-Complaint-Reference"] = complaint.office_reference
