@@ -130,7 +130,7 @@ class Counts:
     dead_lettered: int = 0
     failed_attempts: int = 0
     receipts: int = 0
-    updates: int = 0  # progress, replies and return-visit invitations sent to complainants
+    updates: int = 0  # progress, promises, replies, invitations, reopenings and closes sent to complainants
     sms_receipts: int = 0  # receipts texted to complainants reached by phone
     sms_updates: int = 0  # ... and their updates
     sms_segments: int = 0  # the segments of those texts (what the gateway charges)

@@ -105,7 +105,9 @@ def webhook_body(
     """The JSON a webhook receives (keys sorted, no spaces: identical bytes on every attempt); its
     `text` in the person's language like their mail (the complaint named by its reference, the desk's
     page), the other fields as published; `office_reference` and `sequence_number` intake's (None
-    until the notifier has read the registration), `severity` None while nobody has judged it."""
+    until the notifier has read the registration), `severity` None while nobody has judged it, `incident`
+    the mass incident as triage told it (`IncidentNotice`'s fields; None for any other notification), so
+    a receiver need not parse the text for its count, offices or complaints."""
     payload = event.payload
     reader = reader or english(event.office_id)
     body = {
@@ -126,6 +128,7 @@ def webhook_body(
         "to": addressee.staff.webhook.to if addressee.staff.webhook else None,
         "language": reader.language,
         "text": "\n".join(_lines(event, addressee, reader, desk_url, complaint)),
+        "incident": payload.incident.model_dump(mode="json") if payload.incident is not None else None,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
