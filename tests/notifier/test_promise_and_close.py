@@ -156,3 +156,30 @@ async def test_a_complaint_closed_as_invalid_says_how_it_can_be_judged_again_and
     assert service.contacts.get(wong.complaint_id).closed  # type: ignore[union-attr]  # though it is marked
     body = _body(smtp.messages[[m["X-Complaint-Update"] for m in smtp.messages].index("closed")])
     assert "If you do not accept our finding, tell us" in body and "judged valid it is reopened" in body
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hant", "zh-Hans"])
+async def test_a_phone_complainant_is_texted_the_promise_and_the_close_once_within_the_segments(
+    language: str, smtp: SmtpSink, hooks: HookReceiver, tmp_path: Path
+) -> None:
+    """The same words by text (a real HTTP server as the gateway): the promise keyed as progress was, the
+    close once, each within `NOTIFIER_SMS_MAX_SEGMENTS` with its reference and link."""
+    import json
+
+    from .test_sms import texting_notifier
+
+    service, keyring = texting_notifier(smtp, hooks, tmp_path)
+    event = registered("9123 4567", keyring=keyring, language=language)
+    await service.receipt(wire(event), INTAKE)
+    promise = _promise(event.complaint_id, office="office-a")
+    answer, closed = _reply(event.complaint_id, office="office-a"), _closed(event.complaint_id)
+    for _ in range(2):  # redelivered: texted once
+        for message, origin in ((promise, HANDLING), (answer, FOLLOWUP), (closed, FOLLOWUP)):
+            await service.update(wire(message), origin)
+    texts = [json.loads(body) for _, _, body in hooks.to("/texts")]
+    assert [t["kind"] for t in texts] == ["receipt", "promise", "reply", "closed"] and smtp.messages == []
+    assert texts[1]["idempotency_key"] == str(derived_id("notifier-progress-sms", promise.event_id))
+    told = texts[-1]
+    assert CLOSED_WORDS[language][0] in told["text"] and event.payload.form.office_reference in told["text"]
+    assert told["segments"] <= service.sms_max_segments and told["language"] == language
+    assert not any(words in told["text"] for words in EVALUATION)  # the office's evaluation stays out
