@@ -130,7 +130,7 @@ class Counts:
     dead_lettered: int = 0
     failed_attempts: int = 0
     receipts: int = 0
-    updates: int = 0  # progress, replies and return-visit invitations sent to complainants
+    updates: int = 0  # progress, promises, replies, invitations, reopenings and closes sent to complainants
     sms_receipts: int = 0  # receipts texted to complainants reached by phone
     sms_updates: int = 0  # ... and their updates
     sms_segments: int = 0  # the segments of those texts (what the gateway charges)
@@ -405,18 +405,19 @@ class Notifier:
             self.counts.receipts += 1
 
     async def _update(self, message: WireMessage, origin: Origin) -> None:
-        """The complainant's update for a handling or followup event (progress, the reply, the return
-        visit's invitation, a reopening), through the receipt's path: the sealed contact kept from the
-        registration, opened through the keyring now (an erased person: nothing), the ledger, a derived
-        Message-ID. A close marks the contact closed and a reopening open again (`kept.py`): a closed
-        complaint's contact is forgotten only once the window after its close has passed. A return
-        visit's invitation heard before this round's reply waits for it (`kept.py`)."""
+        """The complainant's update for a handling or followup event (progress, a promise, the reply,
+        the return visit's invitation, a reopening, the close), through the receipt's path: the sealed
+        contact kept from the registration, opened through the keyring now (an erased person: nothing),
+        the ledger, a derived Message-ID. A close marks the contact closed and a reopening open again
+        (`kept.py`): a closed complaint's contact is forgotten only once the window after its close has
+        passed. A return visit's invitation heard before this round's reply waits for it (`kept.py`)."""
         event = await self._decode(message, origin)
         if event is None or self.contacts is None:
             return
         if isinstance(event, CaseClosed | CaseReopened | ComplaintReopened | CustomerReplied | ReturnVisitMade):
             await self._mark(event, origin)
         if isinstance(event, CaseClosed):
+            await self._closing(message, origin, event)
             return
         office_id: str = event.office_id  # type: ignore[attr-defined]
         item = updates.update(event, self.directory.time_zone(office_id))
@@ -437,6 +438,19 @@ class Notifier:
             )
             await self._send_update(message, origin, invitation, kept, office_id)
             await self._keep(item.complaint_id, kept.invited(), origin.partition)
+
+    async def _closing(self, message: WireMessage, origin: Origin, event: CaseClosed) -> None:
+        """The complainant told their complaint is closed, once per closing (the ledger, by the close's
+        event id), only while that close is the one in force: a close older than a reopening heard since
+        (re-read, or heard late) tells nobody it is closed. An old close (a replay) mails nobody."""
+        assert self.contacts is not None
+        kept = self.contacts.get(event.complaint_id)
+        if kept is None or kept.personal is None or not kept.closed or kept.closed_at != event.occurred_at:
+            return
+        if not receipts.receipt_due(event.occurred_at, self.clock(), self.receipt_max_age):
+            return
+        item = updates.closing(event, kept, self.directory.time_zone(event.office_id))
+        await self._send_update(message, origin, item, kept, event.office_id)
 
     async def _send_update(
         self, message: WireMessage, origin: Origin, item: updates.Update, kept: kept_registrations.KeptContact,
@@ -463,6 +477,7 @@ class Notifier:
         email = updates.update_email(
             item, kept, opened.name, opened.contact, sender=self.sender, domain=self.mail_domain, status_url=link,
             office_name=lambda language: self.directory.office_name(office_id, language),
+            time_zone=self.directory.time_zone(office_id),
         )  # fmt: skip
         sent = await self._attempt(
             message,
@@ -474,7 +489,7 @@ class Notifier:
                 f"DeliveryFailed: {item.kind} email for complaint {item.complaint_id}: "
                 f"{type(error.__cause__ or error).__name__} (details withheld: they name the complainant)"
             ),
-            letter_id=derived_id(f"notifier-{item.kind}", item.event_id),
+            letter_id=derived_id(f"notifier-{item.keyed_as}", item.event_id),
             private=True,
         )
         if sent:
@@ -503,7 +518,7 @@ class Notifier:
         if isinstance(event, CaseClosed):
             marked = kept.heard_closed(event.occurred_at)
         elif isinstance(event, CustomerReplied):
-            marked = kept.heard_replied(event.occurred_at)
+            marked = kept.heard_replied(event.occurred_at, event.payload.explanation_only)
         elif isinstance(event, ReturnVisitMade):
             marked = kept.past_visit(event.occurred_at)
         else:

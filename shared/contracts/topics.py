@@ -334,8 +334,9 @@ NOTIFIER_CONTACTS = Topic(
     event_types=(),
     description=(
         "The notifier's faust table of what it keeps of intake's registrations: the office reference staff "
-        "mails name a complaint by, and the complainant's contact, to send progress, the reply, the "
-        "return-visit invitation and a reopening, sealed as intake published it; deleted (a tombstone) once "
+        "mails name a complaint by, and the complainant's contact, to send progress, a promise, the reply, "
+        "the return-visit invitation, a reopening and the close, sealed as intake published it; deleted (a "
+        "tombstone) once "
         "the complaint has been closed longer than NOTIFIER_CONTACT_KEEP_AFTER_CLOSE_DAYS (a reopening "
         "within it still reaches the complainant). As many partitions as the topics it is read with."
     ),

@@ -4,6 +4,7 @@ on loopback in threads of the test process, so a worker in another process reach
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 import threading
 import time
@@ -45,6 +46,13 @@ class _Mailbox:
         with self.lock:
             self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
         return "250 Message accepted"
+
+
+def shown_subject(mail: Message) -> str:
+    """The Subject as a mail client shows it: unfolded and its encoded words decoded, per RFC 5322 and
+    RFC 2047 (the modern parser: `email.header.decode_header` drops the space a fold leaves before an
+    encoded word)."""
+    return str(email.policy.default.header_fetch_parse("Subject", mail["Subject"]))
 
 
 class SmtpSink:

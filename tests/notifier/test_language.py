@@ -4,7 +4,6 @@ Traditional Chinese together when it is not recorded; the status link opens in i
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from pathlib import Path
 from uuid import uuid4
 
@@ -18,7 +17,7 @@ from shared.contracts.directory import OfficeChanged, OfficeRecord
 from shared.personal import open_form
 from shared.status_link import status_link
 
-from .support import HookReceiver, SmtpSink, registered
+from .support import HookReceiver, SmtpSink, registered, shown_subject
 from .test_application import wire
 from .test_updates import SECRET, complainants_notifier, progress
 
@@ -44,7 +43,7 @@ def test_every_update_and_the_receipt_say_their_words_in_each_language() -> None
 
 
 def _text(mail) -> str:  # type: ignore[no-untyped-def]
-    subject = str(make_header(decode_header(mail["Subject"])))  # as a mail client shows it
+    subject = shown_subject(mail)  # as a mail client shows it
     return f"{subject}\n{mail.get_payload(decode=True).decode()}"
 
 

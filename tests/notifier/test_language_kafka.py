@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from shared.contracts.topics import INTAKE_EVENTS
 from shared.keyring import Keyring, KeyringSettings
 from shared.status_link import status_link
 
-from .support import SmtpSink, registered
+from .support import SmtpSink, registered, shown_subject
 from .test_language import TRADITIONAL_ONLY
 from .test_updates_kafka import DESK, SECRET, keyring_worker
 from .test_worker_kafka import publish
@@ -36,7 +35,7 @@ async def test_a_zh_hans_complainants_receipt_is_in_simplified_chinese_only(
             await asyncio.sleep(0.1)
         assert smtp.messages, (tmp_path / "w.log").read_text()[-3000:]
         [receipt] = smtp.messages
-        subject = str(make_header(decode_header(receipt["Subject"])))
+        subject = shown_subject(receipt)
         text = receipt.get_payload(decode=True).decode()
         assert subject.startswith("您的投诉已登记") and "投诉已经登记" in text and "编号" in text
         assert receipt["Content-Language"] == "zh-Hans"

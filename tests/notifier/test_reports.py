@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from email.message import Message
 from uuid import UUID
 
@@ -25,7 +24,7 @@ from shared.contracts import Actor, DeadLetter, derived_id
 from shared.contracts.projection import ReportFile, ReportPublished
 from shared.contracts.wire import WireMessage, encode
 
-from .support import SmtpSink, directory
+from .support import SmtpSink, directory, shown_subject
 
 ORIGIN = Origin("complaints.projection.reports", 2, 11)
 WHEN = datetime(2026, 11, 9, 1, 0, tzinfo=UTC)
@@ -180,7 +179,7 @@ async def test_a_person_reading_one_language_gets_the_report_in_it_and_the_other
     await service.report(wire(published("office-a")), ORIGIN)
     mails = {m["To"]: m for m in smtp.wait_for(2)}
     simplified = mails["Man <manager@office-a.test>"]
-    subject = str(make_header(decode_header(simplified["Subject"])))
+    subject = shown_subject(simplified)
     text = _text(simplified)
     assert subject == "每周投诉报告: 甲管理处 2026-W45" and simplified["Content-Language"] == "zh-Hans"
     assert (
@@ -197,7 +196,7 @@ async def test_a_person_reading_one_language_gets_the_report_in_it_and_the_other
     assert len(files.asked) == 6, "fetched once for everyone: the configured languages and the manager's"
     await service.report(wire(published(None)), ORIGIN)  # the group's report to the company leader
     group = smtp.wait_for(3)[-1]
-    assert str(make_header(decode_header(group["Subject"]))) == "每週投訴報告: 集團 2026-W45"
+    assert shown_subject(group) == "每週投訴報告: 集團 2026-W45"
     assert "您以集團公司領導的身份收到此報告。" in _text(group)
 
 

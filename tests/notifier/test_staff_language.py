@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -46,7 +45,7 @@ from shared.contracts.sla import ClockKind
 from shared.personal import clear_form
 from tests.support import form
 
-from .support import HOOK_SECRET, HookReceiver, SmtpSink
+from .support import HOOK_SECRET, HookReceiver, SmtpSink, shown_subject
 from .test_application import Letters, wire
 
 ORIGIN = Origin("complaints.notifications", 0, 3)
@@ -140,7 +139,7 @@ def notifier(smtp: SmtpSink, hooks: HookReceiver, names: dict[str, str]) -> Noti
 
 
 def _text(mail: Message) -> tuple[str, str]:
-    subject = str(make_header(decode_header(mail["Subject"])))  # as a mail client shows it
+    subject = shown_subject(mail)  # as a mail client shows it
     return subject, mail.get_payload(decode=True).decode()
 
 
@@ -193,6 +192,7 @@ async def test_each_person_reads_the_breach_in_their_language_with_its_facts_int
     [(_path, _headers, raw)] = hooks.to("/sms")
     hook = json.loads(raw)
     assert hook["language"] == "en" and "Kowloon East office" in hook["text"] and str(CAUSE) in hook["text"]
+    assert hook["incident"] is None  # a breach tells of no mass incident
 
 
 async def test_an_office_without_a_name_in_the_language_is_named_in_english_then_by_its_id(
@@ -477,6 +477,13 @@ async def test_a_mass_incident_is_told_as_an_incident_with_its_count_place_offic
     assert not any(word in subject + body for word in TRADITIONAL_ONLY)
     _, body, _ = mails["ceo@group.test"]  # the company leader, in Traditional Chinese, told as the group's
     assert "群體事件：" in body and "您以集團公司領導的身份收到此通知。" in body
+    # the webhook's JSON carries the incident itself, as triage told it: no parsing of the text
+    [(_, _, hook)] = hooks.to("/sms")
+    assert json.loads(hook)["incident"] == {
+        "cluster_id": str(CLUSTER), "announced_by": str(ANNOUNCED), "incident_key": "telford gardens/block 3|water",
+        "complaints": 40, "customers": 38, "offices": ["hk-central", "kln-east"],
+        "member_complaint_ids": [str(member) for member in members],
+    }  # fmt: skip
 
 
 def test_every_facility_of_an_incident_key_has_words_in_every_language() -> None:

@@ -92,7 +92,7 @@ def test_each_update_says_only_what_was_meant_for_the_customer_in_both_languages
     )
     cases = [
         (progress(complaint), updates.PROGRESS, ["The lift is being repaired.", "您的投訴有新進展"]),
-        (promise, updates.PROGRESS, ["A technician visits.", "2026-12-01 09:00 UTC", "我們向您承諾"]),
+        (promise, updates.PROMISE, ["A technician visits.", "2026-12-01 09:00 UTC", "我們向您承諾", "Our promise"]),
         (reply(complaint), updates.REPLY, ["The lift was repaired on Monday.", "我們對您投訴的答覆"]),
         (visit, updates.RETURN_VISIT, ["2026-12-08 09:00 UTC", "回訪", "satisfied"]),
         (reopened, updates.REOPENED, ["reopened", "重新處理", "reply to you again"]),
@@ -249,12 +249,15 @@ async def test_a_complaint_reopened_after_its_close_reaches_its_complainant_agai
         await service.update(wire(progress(event.complaint_id)), Origin("complaints.handling.events", 0, 7))
         await service.update(wire(reply(event.complaint_id)), followup)
     to_chan = [m for m in smtp.messages if "chan.tai.man" in m["To"]]
-    assert [m["X-Complaint-Update"] for m in to_chan] == [None, "reopened", "progress", "reply"]
-    said = to_chan[1].get_payload(decode=True).decode()
+    # told of the close once (the old close re-read after the reopening tells nothing), then of the reopening
+    assert [m["X-Complaint-Update"] for m in to_chan] == [None, "closed", "reopened", "progress", "reply"]
+    said = to_chan[2].get_payload(decode=True).decode()
     assert "looked at again and will now be handled" in said and "inspector" not in said  # the staff's reason stays out
-    assert [m["X-Complaint-Update"] for m in smtp.messages if "lau.mei.ling" in m["To"]] == [None]  # erased
+    to_lau = [m["X-Complaint-Update"] for m in smtp.messages if "lau.mei.ling" in m["To"]]
+    assert to_lau == [None, "closed"]  # closed before the erasure; nothing after it
 
     await service.update(wire(_closed(chan.complaint_id)), followup)
+    assert [m["X-Complaint-Update"] for m in smtp.messages if "chan.tai.man" in m["To"]][-1] == "closed"  # again
     service.clock = lambda: utc_now() + service.keep_after_close + timedelta(minutes=1)
     assert await service.forget_closed({0}) == 1 and service.contacts.get(chan.complaint_id) is None
     assert service.contacts.get(lau.complaint_id) is not None  # reopened, not closed again: kept
@@ -262,7 +265,7 @@ async def test_a_complaint_reopened_after_its_close_reaches_its_complainant_agai
     late = _judged_valid(chan.complaint_id, utc_now())
     for _ in range(2):  # and re-read by the reconciler: said once
         await service.update(wire(late), followup)
-    assert len(smtp.messages) == 5 and service.counts.reopened_unreachable == 1  # said, counted, not mailed
+    assert len(smtp.messages) == 8 and service.counts.reopened_unreachable == 1  # said, counted, not mailed
     assert reopened.complaint_id == lau.complaint_id
 
 

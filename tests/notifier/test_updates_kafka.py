@@ -111,21 +111,25 @@ async def test_receipt_progress_and_reply_reach_the_complainant_once_and_an_eras
         await publish(kafka_bootstrap, [progress(lau.complaint_id)], topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
         assert len(await _wait(smtp, "lau.mei.ling", 3, timeout=60)) == 3, (tmp_path / "w.log").read_text()[-3000:]
 
-        # Closed, then judged valid after all (followup's ComplaintReopened): lau hears it is handled
-        # again, then its progress and its final reply; erased chan's reopening mails nobody.
+        # Closed, then judged valid after all (followup's ComplaintReopened): lau hears it is closed
+        # (once, though the reconciler re-reads the close after the reopening), that it is handled
+        # again, then its progress and its final reply; erased chan's close and reopening mail nobody.
         closings = [_closed(lau.complaint_id), _closed(chan.complaint_id)]
         reopened = [_judged_valid(c.complaint_id, c.occurred_at) for c in closings]
         await publish(kafka_bootstrap, [*closings, *reopened], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
         steps = [progress(lau.complaint_id), progress(chan.complaint_id)]
         await publish(kafka_bootstrap, steps, topic=HANDLING_EVENTS.name)  # type: ignore[list-item]
         await publish(kafka_bootstrap, [reply(lau.complaint_id)], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
-        mails = await _wait(smtp, "lau.mei.ling", 6, timeout=30)
-        assert sorted(str(m["X-Complaint-Update"]) for m in mails[3:]) == ["progress", "reopened", "reply"]
-        assert len(_to(smtp, "chan.tai.man")) == 3  # erased: nothing after the reopening either
+        mails = await _wait(smtp, "lau.mei.ling", 7, timeout=30)
+        told = [str(m["X-Complaint-Update"]) for m in mails[3:]]
+        assert sorted(told) == ["closed", "progress", "reopened", "reply"]
+        assert told.index("closed") < told.index("reopened")  # one agent, one partition: in order
+        assert len(_to(smtp, "chan.tai.man")) == 3  # erased: nothing of the close or the reopening either
 
         # The contacts' changelog holds sealed data only; closed again, lau's entry is a tombstone once
         # the window has passed (chan's, reopened and never closed again, stays).
         await publish(kafka_bootstrap, [_closed(lau.complaint_id)], topic=FOLLOWUP_EVENTS.name)  # type: ignore[list-item]
+        assert len(await _wait(smtp, "lau.mei.ling", 8, timeout=30)) == 8  # closed again: told again, once
         keys = {str(chan.complaint_id), str(lau.complaint_id)}
         # Written: two registrations, two replies heard, two closes, two reopenings, lau's close, its tombstone.
         records = await read_topic(kafka_bootstrap, NOTIFIER_CONTACTS.name, keep=keyed_by(keys), expect=10, timeout=120)

@@ -12,7 +12,6 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from email.header import decode_header, make_header
 from pathlib import Path
 from uuid import uuid4
 
@@ -36,7 +35,7 @@ from shared.contracts.wire import encode
 from tests.kafka_support import keyed_by, read_topic
 from tests.support import as_author
 
-from .support import HookReceiver, SmtpSink, directory, major, registered, write_directory
+from .support import HookReceiver, SmtpSink, directory, major, registered, shown_subject, write_directory
 
 # faust-streaming 0.15.3 under load commits past and stalls now and then (services/notifier/README.md);
 # the reconciler makes delivery whole, on a timer: a run that the timing beat is run again, at most twice.
@@ -203,7 +202,7 @@ async def test_a_major_complaint_emails_each_leader_in_seconds_and_a_failing_web
     reference = registration.payload.form.office_reference
     assert len(mails) == 2 and all(m["X-Complaint-Reference"] == reference for m in mails)
     for mail in mails:  # the office by the directory's name for it
-        subject = str(make_header(decode_header(mail["Subject"])))
+        subject = shown_subject(mail)
         assert subject.endswith(f" · {reference} (Office-A no. 42)"), subject
         body = mail.get_payload(decode=True).decode()
         assert f"Complaint: {reference} (Office-A no. 42)" in body and str(named.complaint_id) in body

@@ -68,7 +68,8 @@ class CountsCollector(Collector):
         refused.add_metric([], counts.operator_refused)
         yield refused
         updates = CounterMetricFamily(
-            "notifier_complainant_updates", "Progress, replies and return-visit invitations for complainants."
+            "notifier_complainant_updates",
+            "Progress, promises, replies, return-visit invitations, reopenings and closes for complainants.",
         )
         updates.add_metric([], counts.updates)
         yield updates

@@ -64,6 +64,9 @@ class KeptContact(BaseModel):
     closed_at: datetime | None = None  # the latest CaseClosed heard (None: never closed)
     reopened_at: datetime | None = None  # the latest reopening heard (ComplaintReopened, CaseReopened)
     replied_at: datetime | None = None  # the latest reply heard (CustomerReplied)
+    # That latest reply was an invalid complaint's explanation (`explanation_only`): its close says how
+    # the complainant may have it judged again (updates.closing). False for a contact kept before.
+    reply_explained: bool = False
     invitation: WaitingInvitation | None = None  # a return visit's invitation waiting for the reply
 
     def reference_in(self, language: str, office_name: OfficeNames | None) -> str:
@@ -100,10 +103,12 @@ class KeptContact(BaseModel):
         """This round has its reply: one heard, and later than the latest reopening."""
         return self.replied_at is not None and (self.reopened_at is None or self.replied_at > self.reopened_at)
 
-    def heard_replied(self, at: datetime) -> KeptContact:
-        """After a `CustomerReplied` at `at` (an older one re-read: no change)."""
-        latest = at if self.replied_at is None else max(self.replied_at, at)
-        return self.model_copy(update={"replied_at": latest})
+    def heard_replied(self, at: datetime, explained: bool = False) -> KeptContact:
+        """After a `CustomerReplied` at `at`, an invalid complaint's explanation when `explained` (an
+        older one re-read: no change)."""
+        if self.replied_at is not None and at <= self.replied_at:
+            return self
+        return self.model_copy(update={"replied_at": at, "reply_explained": explained})
 
     def awaiting_reply(self, invitation: WaitingInvitation) -> KeptContact:
         """The invitation waits for this round's reply (a later one replaces an earlier: one visit owed)."""

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import formataddr
 from uuid import UUID
 
 from shared.contracts import derived_id
@@ -19,6 +19,7 @@ from shared.contracts.notifications import NotificationRequested
 
 from . import staff_wording
 from .directory import Addressee
+from .headers import mail_date, set_subject
 from .kept import KeptContact as Named  # what the notifier keeps of a registration: its reference
 
 SIGNATURE_HEADER = "X-Complaints-Signature"
@@ -80,10 +81,10 @@ def email(
     reader = reader or english(event.office_id)
     message = EmailMessage()
     message["Message-ID"] = message_id(event.event_id, addressee.staff.id, domain)
-    message["Date"] = format_datetime(event.occurred_at)
+    message["Date"] = mail_date(event.occurred_at, reader.time_zone)  # the zone the body writes times in
     message["From"] = sender
     message["To"] = formataddr((addressee.staff.name, addressee.staff.email))
-    message["Subject"] = staff_wording.subject(event, reader, reference_for(complaint, reader))
+    set_subject(message, staff_wording.subject(event, reader, reference_for(complaint, reader)))
     message["X-Complaint-Id"] = str(event.complaint_id)
     if complaint is not None:
         message["X-Complaint-Reference"] = complaint.office_reference
@@ -104,7 +105,9 @@ def webhook_body(
     """The JSON a webhook receives (keys sorted, no spaces: identical bytes on every attempt); its
     `text` in the person's language like their mail (the complaint named by its reference, the desk's
     page), the other fields as published; `office_reference` and `sequence_number` intake's (None
-    until the notifier has read the registration), `severity` None while nobody has judged it."""
+    until the notifier has read the registration), `severity` None while nobody has judged it, `incident`
+    the mass incident as triage told it (`IncidentNotice`'s fields; None for any other notification), so
+    a receiver need not parse the text for its count, offices or complaints."""
     payload = event.payload
     reader = reader or english(event.office_id)
     body = {
@@ -125,6 +128,7 @@ def webhook_body(
         "to": addressee.staff.webhook.to if addressee.staff.webhook else None,
         "language": reader.language,
         "text": "\n".join(_lines(event, addressee, reader, desk_url, complaint)),
+        "incident": payload.incident.model_dump(mode="json") if payload.incident is not None else None,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

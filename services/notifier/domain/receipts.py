@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import formataddr
 from uuid import UUID
 
 from shared.contracts import derived_id
 from shared.contracts.intake import ComplaintRegistered, RegistrationForm
 
+from .headers import mail_date, set_subject
 from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_time, subject
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -114,10 +115,10 @@ def receipt_email(
     langs = languages(form.language)
     message = EmailMessage()
     message["Message-ID"] = receipt_message_id(event.complaint_id, domain)
-    message["Date"] = format_datetime(event.payload.registered_at)
+    message["Date"] = mail_date(event.payload.registered_at, time_zone)
     message["From"] = sender
     message["To"] = formataddr((form.complainant.name, form.complainant.contact.strip()))
-    message["Subject"] = subject(SUBJECT, langs, form.office_reference)
+    set_subject(message, subject(SUBJECT, langs, form.office_reference))
     message["X-Complaint-Id"] = str(event.complaint_id)
     sections = _recorded(local_time(form.received_at, time_zone), references(event, office_name))
     message.set_content(body(form.complainant.name, sections, langs, status_url))

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import formataddr
 
 from shared.contracts.notifications import Recipient
 from shared.contracts.projection import ReportFile, ReportPublished
 
 from . import messages
 from .directory import Addressee, Channel
+from .headers import mail_date, set_subject
 from .staff_wording import N_, ROLES, Reader
 from .wording import local_time
 
@@ -92,17 +93,17 @@ def report_email(
     assert addressee.staff.email is not None
     message = EmailMessage()
     message["Message-ID"] = messages.message_id(event.event_id, addressee.staff.id, domain)
-    message["Date"] = format_datetime(event.occurred_at)
+    message["Date"] = mail_date(event.occurred_at, reader.time_zone if reader else None)
     message["From"] = sender
     message["To"] = formataddr((addressee.staff.name, addressee.staff.email))
     message["X-Report-Id"] = str(event.event_id)
     if reader is None:
-        message["Subject"] = f"{TITLES[event.period]}: {event.scope} {event.period_key}"
+        set_subject(message, f"{TITLES[event.period]}: {event.scope} {event.period_key}")
         message.set_content("\n".join(_as_before(event, addressee, files)) + "\n")
     else:
         _ = reader.gettext
         where = reader.office if event.office_id else _("the group")
-        message["Subject"] = f"{_(TITLE[event.period])}: {where} {event.period_key}"
+        set_subject(message, f"{_(TITLE[event.period])}: {where} {event.period_key}")
         message.set_content("\n".join(_in_language(event, addressee, files, reader)) + "\n")
     for file, data in files:
         maintype, subtype = MEDIA_TYPES[file.format]

@@ -97,7 +97,7 @@ def phone_number(contact: str, region: str) -> str | None:
 class Sms:
     """One text to one complainant, as the gateway receives it."""
 
-    kind: str  # receipt, progress, reply, return-visit, reopened
+    kind: str  # receipt, progress, promise, reply, return-visit, reopened, closed
     idempotency_key: UUID
     to: str  # E.164
     language: str  # the text's languages, as the mail's Content-Language says them
@@ -116,12 +116,12 @@ def receipt_idempotency_key(complaint_id: UUID) -> UUID:
 
 
 def update_key(item: Update) -> str:
-    return f"{item.kind}/{item.event_id}/sms"
+    return f"{item.keyed_as}/{item.event_id}/sms"
 
 
 def update_idempotency_key(item: Update) -> UUID:
     """Derived from the event id as the update mail's Message-ID is, apart from it."""
-    return derived_id(f"notifier-{item.kind}-sms", item.event_id)
+    return derived_id(f"notifier-{item.keyed_as}-sms", item.event_id)
 
 
 Sections = Mapping[str, tuple[str, ...]]  # each language's lines

@@ -1,4 +1,5 @@
-"""The complainant's updates after the receipt: progress, the reply, the return-visit invitation.
+"""The complainant's updates after the receipt: progress, a promise, the reply, the return-visit
+invitation, a reopening, the close.
 
 Built by an allow-list, like the desk's status page: each kind of update keeps only what the event
 says was meant for the customer (what they were told, the promise and its time, the reply's summary,
@@ -15,28 +16,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import formataddr
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 
 from shared.contracts import derived_id
-from shared.contracts.followup import ComplaintReopened, CustomerReplied, ReturnVisitScheduled
+from shared.contracts.followup import CaseClosed, ComplaintReopened, CustomerReplied, ReturnVisitScheduled
 from shared.contracts.handling import CaseReopened, CommitmentMade, ProgressReported
 
+from .headers import mail_date, set_subject
 from .kept import KeptContact, WaitingInvitation
 from .receipts import OfficeNames
 from .wording import EN, REFERENCE, ZH_HANS, ZH_HANT, body, languages, local_time, subject
 
 PROGRESS = "progress"
+PROMISE = "promise"
 REPLY = "reply"
 RETURN_VISIT = "return-visit"
 REOPENED = "reopened"
+CLOSED = "closed"
 
 # What each kind of update is called, per language.
 SUBJECTS: dict[str, dict[str, str]] = {
     PROGRESS: {EN: "Progress on your complaint", ZH_HANT: "投訴處理進度", ZH_HANS: "投诉处理进度"},
+    PROMISE: {EN: "Our promise on your complaint", ZH_HANT: "我們對您投訴的承諾", ZH_HANS: "我们对您投诉的承诺"},
     REPLY: {EN: "Our reply to your complaint", ZH_HANT: "投訴答覆", ZH_HANS: "投诉答复"},
     RETURN_VISIT: {EN: "How did we do? / Return visit", ZH_HANT: "回訪邀請", ZH_HANS: "回访邀请"},
     REOPENED: {
@@ -44,7 +49,13 @@ SUBJECTS: dict[str, dict[str, str]] = {
         ZH_HANT: "您的投訴已重新處理",
         ZH_HANS: "您的投诉已重新处理",
     },
+    CLOSED: {EN: "Your complaint is closed", ZH_HANT: "您的投訴已結案", ZH_HANS: "您的投诉已结案"},
 }
+
+# A promise was mailed as progress before it had its own subject: its ledger key, Message-ID and text's
+# idempotency key stay derived as progress's, so a promise mailed before the change and re-read by the
+# reconciler (or redelivered) after it is recognised as sent, not mailed again under a new key.
+KEYED_AS = {PROMISE: PROGRESS}
 
 
 Lines = dict[str, tuple[str, ...]]  # the update's lines, per language
@@ -59,6 +70,11 @@ class Update:
     complaint_id: UUID
     at: datetime
     lines: Lines
+
+    @property
+    def keyed_as(self) -> str:
+        """The kind its ledger key, Message-ID and idempotency key are derived from (`KEYED_AS`)."""
+        return KEYED_AS.get(self.kind, self.kind)
 
 
 # What introduces the words the customer was told (progress) or the reply's summary, per language.
@@ -143,7 +159,7 @@ _AGAIN = {
 # The allow-list: each event that makes an update, its kind and what of it the complainant reads.
 BUILDERS: dict[type[BaseModel], tuple[str, Callable[[Any, str | None], Lines]]] = {
     ProgressReported: (PROGRESS, _progress),
-    CommitmentMade: (PROGRESS, _commitment),
+    CommitmentMade: (PROMISE, _commitment),
     CustomerReplied: (REPLY, _reply),
     ReturnVisitScheduled: (RETURN_VISIT, _return_visit),
     CaseReopened: (REOPENED, _reopened),
@@ -162,6 +178,52 @@ def update(event: BaseModel, time_zone: str | None = None) -> Update | None:
     return Update(kind, event.event_id, event.complaint_id, event.occurred_at, lines(event, time_zone))  # type: ignore[attr-defined]
 
 
+def _closed_lines(kept: KeptContact, time_zone: str | None) -> Lines:
+    """The close (DOMAIN: close and record, the result on file): that it is closed, which reply holds
+    the result (the latest heard, when the notifier heard one), and what the complainant can still do.
+    Only a complaint closed as invalid can open again (a person judging it valid after all, followup's
+    `ComplaintReopened`): that complainant is told to say so if they disagree; any other is told to quote
+    the reference (a new complaint, at the office). The closing's cause, lessons, improvement and
+    responsibility are the office's evaluation: they stay out."""
+    replied = local_time(kept.replied_at, time_zone) if kept.replied_at is not None else None
+    return {
+        EN: (
+            "Your complaint has been closed. How it was handled and its result are on file.",
+            *([f"The result is the one in our reply of {replied}."] if replied else []),
+            (
+                "If you do not accept our finding, tell us and quote the reference below: a supervisor "
+                "will look at it again, and if it is judged valid it is reopened and handled."
+                if kept.reply_explained
+                else "If anything is still not right, contact us and quote the reference below."
+            ),
+        ),
+        ZH_HANT: (
+            "您的投訴已結案，處理經過及結果已存檔。",  # noqa: RUF001 (Chinese punctuation)
+            *([f"結果見我們於 {replied} 給您的答覆。"] if replied else []),
+            (
+                "如您不接受我們的判斷，請聯絡我們並提供以下編號：主管會重新審視，如判定投訴成立，會重新處理。"  # noqa: RUF001
+                if kept.reply_explained
+                else "如仍有問題，請聯絡我們並提供以下編號。"  # noqa: RUF001
+            ),
+        ),
+        ZH_HANS: (
+            "您的投诉已结案，处理经过及结果已存档。",  # noqa: RUF001
+            *([f"结果见我们于 {replied} 给您的答复。"] if replied else []),
+            (
+                "如您不接受我们的判断，请联系我们并提供以下编号：主管会重新审视，如判定投诉成立，会重新处理。"  # noqa: RUF001
+                if kept.reply_explained
+                else "如仍有问题，请联系我们并提供以下编号。"  # noqa: RUF001
+            ),
+        ),
+    }
+
+
+def closing(event: CaseClosed, kept: KeptContact, time_zone: str | None = None) -> Update:
+    """The complainant's word of a close (followup's `CaseClosed`): its lines depend on what the kept
+    registration heard before it (the reply), so it is not in `BUILDERS`, whose lines read the event alone."""
+    return Update(CLOSED, event.event_id, event.complaint_id, event.occurred_at, _closed_lines(kept, time_zone))
+
+
 def waiting_invitation(event: ReturnVisitScheduled) -> WaitingInvitation:
     """What is kept of an invitation heard before the reply (`kept.py`: the invitation follows it)."""
     return WaitingInvitation(event_id=event.event_id, scheduled_at=event.occurred_at, due_at=event.payload.due_at)
@@ -178,12 +240,12 @@ def invitation_after_reply(
 
 def update_key(item: Update) -> str:
     """The ledger's key: one email per update event."""
-    return f"{item.kind}/{item.event_id}"
+    return f"{item.keyed_as}/{item.event_id}"
 
 
 def update_message_id(item: Update, domain: str) -> str:
     """Derived from the event id, as the receipt's from the complaint id: a resend is recognisable."""
-    return f"<{derived_id(f'notifier-{item.kind}', item.event_id)}@{domain}>"
+    return f"<{derived_id(f'notifier-{item.keyed_as}', item.event_id)}@{domain}>"
 
 
 def update_email(
@@ -196,17 +258,19 @@ def update_email(
     domain: str,
     status_url: str | None = None,
     office_name: OfficeNames | None = None,
+    time_zone: str | None = None,
 ) -> EmailMessage:
     """The update to the complainant, `name` and `contact` opened through the keyring just now, in
     their language (kept from the form), or English and Traditional Chinese when it is unknown; the
-    office by `office_name` in each language (the directory's), else by its id."""
+    office by `office_name` in each language (the directory's), else by its id; Date in the office's
+    `time_zone`, as the body's times."""
     langs = languages(kept.language)
     message = EmailMessage()
     message["Message-ID"] = update_message_id(item, domain)
-    message["Date"] = format_datetime(item.at)
+    message["Date"] = mail_date(item.at, time_zone)
     message["From"] = sender
     message["To"] = formataddr((name, contact.strip()))
-    message["Subject"] = subject(SUBJECTS[item.kind], langs, kept.office_reference)
+    set_subject(message, subject(SUBJECTS[item.kind], langs, kept.office_reference))
     message["X-Complaint-Id"] = str(item.complaint_id)
     message["X-Complaint-Update"] = item.kind
     sections = {
