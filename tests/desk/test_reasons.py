@@ -159,7 +159,7 @@ def golden(name: str) -> dict[str, Any]:
         (
             "handling.CaseOpened",
             "業務範疇 機電設備 (electromechanical) 交由 工程部 (engineering) 處理（集團分派表）；"
-            "首位負責人：engineering duty",
+            "首位負責人：工程部當值主任",
         ),
     ],
 )
@@ -285,6 +285,8 @@ def test_a_chinese_complaint_page_says_the_reasons_in_chinese(client: Any) -> No
     # the area and the department in the page's words (shared/contracts/labels.py), their codes after them
     routed = "業務範疇 機電設備 (electromechanical) 交由 工程部 (engineering) 處理"
     assert any(r.startswith(routed) for r in reasons), reasons
+    # and the first responsible in them too, as the case panel says them (it read "engineering duty officer")
+    assert any(r.startswith(routed) and r.endswith("首位負責人：工程部當值主任") for r in reasons), reasons
     assert any("「好嬲」" in r for r in reasons)  # the complaint's own words, as written
     assert "業務範疇：認不出主題" in reasons and any("10 分鐘內轉交負責部門" in r for r in reasons)
     assert english in page and "服務的原文" in page  # the service's text, one click away

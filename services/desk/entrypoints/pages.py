@@ -115,7 +115,10 @@ def say(found: Said, gettext: Callable[[str], str], when: Callable[[Any], str], 
 
 
 def _named(name: str, code: str, language: str) -> str:
-    """An area or department code in the page's words with the code after it; other names as they are."""
+    """An area or department code in the page's words with the code after it; routing's first responsible
+    in the page's words where they are the vocabulary's (as the case panel says them); other names as they are."""
+    if name == "person":
+        return vocabulary_labels.first_responsible(code, language)
     vocabulary = NAMED_CODES.get(name)
     said = vocabulary_labels.word(vocabulary, code, language) if vocabulary else code
     return f"{said} ({code})" if said != code else code
