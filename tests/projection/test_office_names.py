@@ -108,6 +108,9 @@ def test_an_office_nobody_knows_is_refused_by_its_id_and_a_known_one_without_com
         ("/statistics", {}),
         ("/statistics", {"week": WEEK}),
         ("/reports/weekly", {"week": WEEK, "format": "csv"}),
+        ("/complaints", {}),
+        ("/violations", {}),
+        ("/signals", {}),
     ):
         typo = api.get(path, params={**params, "office": "hk-centrl"}, headers=group)
         assert typo.status_code == 404, (path, typo.text)
@@ -119,6 +122,9 @@ def test_an_office_nobody_knows_is_refused_by_its_id_and_a_known_one_without_com
     assert empty.json()["statistics"]["complaints"] == 0 and empty.json()["office_name"] == "將軍澳管理處"
     report = api.get("/reports/weekly", params={"week": WEEK, "format": "csv", "office": NEW_OFFICE}, headers=group)
     assert report.status_code == 200, report.text
+    for path in ("/complaints", "/violations", "/signals"):  # a known office: its (empty) lists
+        listed = api.get(path, params={"office": NEW_OFFICE}, headers=group)
+        assert listed.status_code == 200 and listed.json()["total"] == 0, (path, listed.text)
     # an office key's own office is its own to read, known or not; another is 403 before any look-up
     hk = as_(keys, "hk-central/supervisor")
     assert api.get("/statistics", headers=hk).status_code == 200

@@ -319,7 +319,7 @@ def create_app(
 
     install_health(api, settings, health_details)
 
-    @api.get("/complaints", response_model=Page, responses={**PROBLEM_RESPONSES})
+    @api.get("/complaints", response_model=Page, responses={**PROBLEM_RESPONSES, **UNKNOWN_OFFICE})
     def complaints(
         principal: CurrentPrincipal,
         request: Request,
@@ -377,6 +377,7 @@ def create_app(
             "month": month,
         }
         scope = scope_of(principal, office)
+        known_scope(projection, principal, scope)  # a mistyped office is 404, not an empty list
         if q is not None:
             # personal fields are searched where they may be seen: the complaint's own office alone
             own = scope is not None and scope == principal.office_id
@@ -454,7 +455,7 @@ def create_app(
         history = projection.history(complaint_id, principal.office_id, clock(), with_personal_data=personal)
         return ComplaintHistory.model_validate(history)
 
-    @api.get("/violations", response_model=Violations, responses={**PROBLEM_RESPONSES})
+    @api.get("/violations", response_model=Violations, responses={**PROBLEM_RESPONSES, **UNKNOWN_OFFICE})
     def violations(
         principal: CurrentPrincipal,
         request: Request,
@@ -466,7 +467,9 @@ def create_app(
         Ordered by office and sequence number; one page at a time."""
         projection = projection_of(request)
         now = clock()
-        total, items = projection.violations_page(scope_of(principal, office), now, limit, offset)
+        scope = scope_of(principal, office)
+        known_scope(projection, principal, scope)
+        total, items = projection.violations_page(scope, now, limit, offset)
         return Violations(judged_at=now.isoformat(), total=total, items=items)
 
     @api.get(
@@ -538,7 +541,7 @@ def create_app(
             return {own: projection.statistics(own, now)}
         return projection.statistics_by_office(now)
 
-    @api.get("/signals", response_model=Signals, responses={**PROBLEM_RESPONSES})
+    @api.get("/signals", response_model=Signals, responses={**PROBLEM_RESPONSES, **UNKNOWN_OFFICE})
     def signals(
         principal: CurrentPrincipal,
         request: Request,
@@ -550,7 +553,9 @@ def create_app(
         registrations, outlier offices. One page at a time (`limit`, `offset`; `total` counts all)."""
         projection = projection_of(request)
         now = clock()
-        items = [s.as_dict() for s in projection.signals(scope_of(principal, office), now)]
+        scope = scope_of(principal, office)
+        known_scope(projection, principal, scope)
+        items = [s.as_dict() for s in projection.signals(scope, now)]
         page = items[offset : offset + limit]
         return Signals(judged_at=now.isoformat(), items=page, total=len(items), limit=limit, offset=offset)
 
