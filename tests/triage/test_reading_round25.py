@@ -36,3 +36,48 @@ def test_every_one_of_an_equipment_stopped_is_a_sudden_outage(description: str) 
 )
 def test_one_reader_or_every_time_is_no_outage(description: str) -> None:
     assert first_major(judged(description)) != "major.sudden-outage"
+
+
+# -- a time is no count; a note of a call names the channel, not what failed
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "[Hotline note 21:40] Caller: Mrs Ho, 8B Blk 2. The light in the 8/F lift lobby flickers all night.",
+        "Phone note 9:15 caller Mr Yip says the corridor light outside 12C is out",
+        "Meeting at 7.30 residents complained the lobby light is out",
+    ],
+)
+def test_a_time_before_a_person_counts_nobody(description: str) -> None:
+    j = judged(description)
+    assert first_major(j) != "major.mass-incident"
+
+
+def test_people_counted_after_a_time_still_count() -> None:
+    j = judged("Since 21:40 twelve households on 8/F have called about the lift lobby light, all of us want it fixed")
+    assert first_major(j) == "major.mass-incident"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "[Hotline note] caller says the EV charger at B1 sparked, burning plastic smell",
+        "熱線記錄：陳生來電，話B1個電動車充電樁冒火花，有陣燒膠味",
+        "来电记录：3栋王女士说地库充电桩插上就跳闸",
+    ],
+)
+def test_a_note_of_a_call_names_the_channel_not_the_matter(description: str) -> None:
+    j = judged(description)
+    assert j.business_area == "electromechanical"
+    assert j.severity != "major"
+
+
+def test_a_note_of_a_call_about_a_light_stays_public_facilities() -> None:
+    assert judged("熱線記錄：陳生來電，話7座12樓走廊盞燈閃咗成個星期").business_area == "public-facilities"
+
+
+def test_a_hotline_that_never_answers_is_still_customer_service() -> None:
+    assert judged("Your hotline never answers, I called 6 times today and nobody picked up").business_area == (
+        "customer-service"
+    )
