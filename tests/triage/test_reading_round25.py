@@ -81,3 +81,50 @@ def test_a_hotline_that_never_answers_is_still_customer_service() -> None:
     assert judged("Your hotline never answers, I called 6 times today and nobody picked up").business_area == (
         "customer-service"
     )
+
+
+# -- luck with a negation after a failure is a narrow escape: a hazard, whatever harm is not named
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "A slab of the podium ceiling came down onto the walkway last night, luckily nobody was under it",
+        "後樓梯扶手鬆咗，今朝我阿媽扶住佢成個郁咗一下，好彩冇跌親",
+        "大堂的吊灯罩突然掉下来，砸在沙发上，幸好没人坐在那里",
+    ],
+)
+def test_luck_after_a_failure_is_a_hazard(description: str) -> None:
+    j = judged(description)
+    assert j.severity == "important"
+    assert "hazard" in j.explanations["severity"].reason
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Luckily I had a spare key, could the office tell me when the locksmith comes?",
+        "幸好冇人受傷，只係好煩，條走廊盞燈閃咗兩日",
+        "Fortunately none of my neighbours minded, I just want to ask when the pool opens",
+    ],
+)
+def test_luck_without_a_failure_or_called_slight_is_no_hazard(description: str) -> None:
+    assert judged(description).severity == "minor"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "第5座B𨋢道門關門嗰陣感應唔到人，琴晚夾住咗我架BB車，好彩冇夾到個BB",
+        "电梯门关的时候感应不到人，今天夹到我的购物车，还好没夹到孩子",
+    ],
+)
+def test_a_lift_door_that_does_not_sense_and_missed_someone_is_a_hazard_of_the_lift(description: str) -> None:
+    j = judged(description)
+    assert j.nature == "effective"
+    assert j.business_area == "electromechanical"
+    assert j.severity == "important"
+
+
+def test_a_door_of_the_building_stays_maintenance() -> None:
+    assert judged("後樓梯道防煙門關唔埋，門鉸甩咗").business_area == "maintenance"
