@@ -128,3 +128,24 @@ def test_a_lift_door_that_does_not_sense_and_missed_someone_is_a_hazard_of_the_l
 
 def test_a_door_of_the_building_stays_maintenance() -> None:
     assert judged("後樓梯道防煙門關唔埋，門鉸甩咗").business_area == "maintenance"
+
+
+# -- rudeness as Hong Kong owners write it: 好串, a call cut off with the aspect inside (收咗線)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "打去管理處問點解水費單咁貴，個男職員好串，講兩句就收咗線",
+        "前台個姐姐咁串做乜？我問下泊車位幾錢佢就掛咗線",
+        "I called to ask about my parking invoice and the clerk cut me off mid-sentence",
+    ],
+)
+def test_rudeness_and_a_call_cut_off_are_poor_attitude(description: str) -> None:
+    j = judged(description)
+    assert j.severity == "important"
+    assert "important.angry-at-negligence" in j.severity_criteria
+
+
+def test_a_string_or_a_line_fixed_is_no_rudeness() -> None:
+    assert judged("想問下會所燒烤場有冇燒烤串賣？").severity == "minor"
