@@ -149,3 +149,24 @@ def test_rudeness_and_a_call_cut_off_are_poor_attitude(description: str) -> None
 
 def test_a_string_or_a_line_fixed_is_no_rudeness() -> None:
     assert judged("想問下會所燒烤場有冇燒烤串賣？").severity == "minor"
+
+
+# -- compensation one resident claims from another is their private dealing
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "My neighbour in 9C wants me to pay her $800 for a scratch on her door she says my trolley made, can the office check the CCTV?",
+        "隔壁602说我家小孩把他家门口的花盆打碎了，叫我赔300块，物业能不能帮忙看看监控？",
+        "隔籬屋話我個仔踢波整爛咗佢個鞋櫃，叫我賠$1,500，管理處可唔可以睇下CCTV？",
+    ],
+)
+def test_compensation_claimed_by_a_neighbour_is_a_private_dealing(description: str) -> None:
+    j = judged(description)
+    assert j.validity == "invalid"
+    assert j.business_area == "other"
+
+
+def test_a_charge_of_ours_asked_of_the_owner_stays_ours() -> None:
+    assert judged("管理處話我張門禁卡唔見咗要我賠$200，我明明冇攞過").validity == "valid"
