@@ -157,7 +157,8 @@ def test_a_string_or_a_line_fixed_is_no_rudeness() -> None:
 @pytest.mark.parametrize(
     "description",
     [
-        "My neighbour in 9C wants me to pay her $800 for a scratch on her door she says my trolley made, can the office check the CCTV?",
+        "My neighbour in 9C wants me to pay her $800 for a scratch on her door she says my trolley made, "
+        "can the office check the CCTV?",
         "隔壁602说我家小孩把他家门口的花盆打碎了，叫我赔300块，物业能不能帮忙看看监控？",
         "隔籬屋話我個仔踢波整爛咗佢個鞋櫃，叫我賠$1,500，管理處可唔可以睇下CCTV？",
     ],
