@@ -1,7 +1,7 @@
 """Score the triage engine on the labelled corpus (services/triage/corpus/*.jsonl): accuracy per label
 and language, the severity confusion, majors graded lower without a review flag, and every miss.
 
-    python -m services.triage.score [--split dev|train2|holdout|holdout2..holdout24|all] [--rules rules.toml] [--misses]
+    python -m services.triage.score [--split dev|train2|holdout|holdout2..holdout25|all] [--rules rules.toml] [--misses]
                                     [--model off|on] [--by-split] [--flags] [--calibrate]
 
 With `--model on` the reading model supports the rules (second_reading), and it is scored honestly:
@@ -72,6 +72,7 @@ SPLITS = (
     "holdout22",
     "holdout23",
     "holdout24",
+    "holdout25",
     "all",
 )
 # Splits no round tuned the rules on (holdout7 was tuned for severity in round 12; kept for comparison).
@@ -92,6 +93,7 @@ NEVER_TUNED = (
     "holdout22",
     "holdout23",
     "holdout24",
+    "holdout25",
 )  # round 13 studied holdout7, 8 and 10
 # Which review reasons speak of which label (the criterion is severity's).
 FLAG_PREFIXES = {

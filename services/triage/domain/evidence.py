@@ -247,7 +247,7 @@ def count_before(text: Text, first: int) -> int | None:
     while n >= 0 and text.tokens[n].clause == clause and first - n <= 4:
         form = text.tokens[n].form
         if _DIGITS.match(form):
-            return int(form)
+            return None if _after_a_point(text, n) else int(form)
         if form in _number_stems():
             return _number_stems()[form]
         if form in NUMERAL_CHARS:
@@ -256,6 +256,14 @@ def count_before(text: Text, first: int) -> int | None:
             return None
         n -= 1
     return None
+
+
+def _after_a_point(text: Text, n: int) -> bool:
+    """Digits right after a colon or point that follows digits are a time's minutes or a fraction
+    ("21:40 Caller", "9.30 residents' meeting"), not a count (round 25)."""
+    start = text.tokens[n].start
+    before = text.original[max(0, start - 2) : start]
+    return len(before) == 2 and before[1] in ":.\uff1a" and before[0].isdigit()
 
 
 @lru_cache(maxsize=1)

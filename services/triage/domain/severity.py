@@ -527,6 +527,23 @@ def _guard_lapsed(text: Text, rules: Rules, muting: Muting) -> list[Hit]:
     return lapses
 
 
+def narrow_escape(text: Text, rule: dict[str, PhraseList], muting: Muting, failed: list[Hit]) -> list[Hit]:
+    """Luck with a negation right after it, where a duty failed ("luckily nobody was under it", 好彩冇夾到人,
+    幸好没砸到车): something went wrong and missed someone by chance, a danger to safety whatever the harm
+    that did not happen is called (round 25). Luck alone ("luckily I had a spare key") escapes nothing."""
+    if not counting(failed):
+        return []
+    tokens = text.tokens
+    found = []
+    for luck in counting(rule["luck"].hits(text)):
+        after = range(luck.last, min(luck.last + 3, len(tokens)))
+        if any(
+            tokens[i].clause == tokens[luck.first].clause and (muting(i) or "").startswith("negated") for i in after
+        ):
+            found.append(luck)
+    return found
+
+
 def set_aside_harm(harm: list[Hit], failed: list[Hit], lucky: bool, slight: bool = False) -> bool:
     """Harm set aside is a hazard when it was foreseen ("before someone gets hurt", 差點跌倒), or
     negated after something went wrong or by luck ("the panel fell", "nobody drowned luckily"); a negation with
@@ -861,6 +878,9 @@ def judge_severity(
     fallen = things_fell(text, major["injury-or-loss"])
     if fallen:
         hazard.append(("something fell", fallen))
+    escaped = narrow_escape(text, major["injury-or-loss"], muting, failed)
+    if escaped and not counting(major["injury-or-loss"]["slight"].hits(text)):
+        hazard.append(("a narrow escape", escaped))
     if not any(c.startswith(("major.", "important.")) for c in criteria) and (
         hazard
         or set_aside_harm(
