@@ -175,9 +175,27 @@ def test_a_long_text_is_cut_to_fit_never_its_reference_nor_its_link(told: str, l
     if whole.segments.count <= 4:
         assert text == whole  # fits: nothing cut
     else:
-        assert text.segments.count <= 4  # the reference and the link leave room in four, in any language
         lines = text.text.split("\n")
-        assert any(line.endswith(("…", "...")) for line in lines)  # the staff's words, cut and said so
+        cut = [line for line in lines if line.endswith(("…", "..."))]
+        assert cut  # the staff's words, cut and said so
+        # within four segments, unless that would leave fewer than KEPT_AT_LEAST of the staff's words
+        kept = min(len(line.rstrip("….")) for line in cut)
+        assert text.segments.count <= 4 or kept >= min(sms.KEPT_AT_LEAST, len(told.strip())) - 1, (kept, text)
+
+
+def test_a_promise_is_never_cut_to_nothing() -> None:
+    """Seen under `make up`: a complainant whose language was not recorded (English and Traditional
+    Chinese) got "We have made you a promise: …": the fixed lines of both languages filled the four
+    segments, and the promise itself was cut to its ellipsis."""
+    promise = "明天下午6点前回复赔偿方案，并派工程部检查道闸感应器，清洁后再测试三次，确认车辆可被识别"
+    event = CommitmentMade(
+        **_envelope(uuid4()),
+        payload=CommitmentMadePayload(promise=promise, due_at=datetime(2026, 12, 3, 10, tzinfo=UTC)),
+    )
+    item = updates.update(event, "Asia/Shanghai")
+    assert item is not None
+    text = sms.update_sms(item, _kept(None), "+8613812345678", status_url=LINK, max_segments=4)
+    assert promise[:40] in text.text and LINK in text.text  # its first 40 characters at least
 
 
 def test_a_long_english_text_stays_gsm7_when_cut() -> None:

@@ -44,6 +44,10 @@ RECEIPT = "receipt"
 # The key a gateway de-duplicates on (also `X-Complaints-Delivery`, as a staff webhook carries it).
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ELLIPSIS = {GSM7: "...", UCS2: "…"}
+# The staff's words are never cut shorter than this: a promise cut to "…" told a customer nothing (a
+# Shenzhen complainant's bilingual text under `make up`, where the fixed lines filled four segments).
+# Such a text takes a segment more, which the request and the log say.
+KEPT_AT_LEAST = 40
 
 
 @dataclass(frozen=True)
@@ -193,13 +197,13 @@ def _sms(
 
 def _shortened(compose: Callable[[Callable[[str], str]], str], longest: int, ellipsis: str, max_segments: int) -> str:
     """The staff's words cut to the longest prefix (with an ellipsis) that keeps the text within
-    `max_segments`; cut to the ellipsis alone when even that does not fit (the reference and the link
-    are never cut: the text is then longer, and its segments are said in the request and the log)."""
+    `max_segments`, but never shorter than `KEPT_AT_LEAST` characters (the reference and the link are
+    never cut either: the text is then longer, and its segments are said in the request and the log)."""
 
     def cut_to(length: int) -> str:
         return compose(lambda line: line if len(line) <= length else line[:length].rstrip() + ellipsis)
 
-    low, high = 0, longest - 1  # the longest prefix that fits, by bisection (the count grows with length)
+    low, high = min(KEPT_AT_LEAST, longest), longest - 1  # the longest prefix that fits, by bisection
     while low < high:
         middle = (low + high + 1) // 2
         if segments(cut_to(middle)).count <= max_segments:
