@@ -187,7 +187,7 @@ def test_a_promise_is_never_cut_to_nothing() -> None:
     """Seen under `make up`: a complainant whose language was not recorded (English and Traditional
     Chinese) got "We have made you a promise: …": the fixed lines of both languages filled the four
     segments, and the promise itself was cut to its ellipsis."""
-    promise = "明天下午6点前回复赔偿方案，并派工程部检查道闸感应器，清洁后再测试三次，确认车辆可被识别"
+    promise = "明天下午6点前回复赔偿方案，并派工程部检查道闸感应器，清洁后再测试三次，确认车辆可被识别"  # noqa: RUF001
     event = CommitmentMade(
         **_envelope(uuid4()),
         payload=CommitmentMadePayload(promise=promise, due_at=datetime(2026, 12, 3, 10, tzinfo=UTC)),
