@@ -33,7 +33,7 @@ from shared.contracts.followup import (
     ReturnVisitScheduled,
 )
 from shared.contracts.handling import CaseReopened
-from shared.contracts.intake import ComplaintRegistered
+from shared.contracts.intake import ComplaintRegistered, Language
 from shared.contracts.notifications import NotificationRequested, Recipient
 from shared.contracts.projection import ReportFile, ReportPublished
 from shared.contracts.topics import topic_named
@@ -49,6 +49,7 @@ from .domain.directory import Addressee, Channel, Endpoint, StaffDirectory
 from .domain.errors import DeliveryFailed, PermanentlyRefused, Unrecoverable
 from .domain.ledger_age import AgeRule
 from .domain.retry import RetryPolicy
+from .domain.written import complainant_language
 
 log = logging.getLogger(__name__)
 
@@ -362,6 +363,9 @@ class Notifier:
             return
         # The contact is sealed: opened through the keyring at send time (an erased person: no receipt).
         form = open_form(event.payload.form, self.keyring)
+        # the language it is written in when the form records none (written.py), as the kept contact's
+        written = complainant_language(form)
+        form = form.model_copy(update={"language": Language(written) if written else None})
         language = wording.link_language(form.language)
         link = self.status_link(event.complaint_id, language) if self.status_link else None
         office_name = lambda language: self.directory.office_name(event.office_id, language)  # noqa: E731

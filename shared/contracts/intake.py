@@ -38,7 +38,8 @@ def _language() -> Any:
     return Field(
         default=None,
         description="The complainant's language, for what is written to them (receipt, updates, status "
-        "page); null when not recorded (then English and Traditional Chinese). Not identifying: in clear.",
+        "page); null when not recorded (then the script the complaint is written in, else English and "
+        "Traditional Chinese). Not identifying: in clear.",
     )
 
 

@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from shared.contracts.intake import ComplaintRegistered, SealedPersonal
 
 from .receipts import OfficeNames, reference, reference_in
+from .written import complainant_language
 
 DEFAULT_KEEP_AFTER_CLOSE = timedelta(days=30)
 
@@ -57,7 +58,7 @@ class KeptContact(BaseModel):
     personal: SealedPersonal | None = None
     reference: str
     office_reference: str
-    language: str | None = None  # the complainant's, from the form (not identifying); None: not recorded
+    language: str | None = None  # the form's, else the script it was written in (written.py); None: not known
     # The office and its number, so each mail names the office in its language (kept before: None).
     office_id: str | None = None
     sequence_number: int | None = None
@@ -131,6 +132,7 @@ def kept_contact(event: ComplaintRegistered) -> KeptContact:
     sealed = personal if personal.legacy_clear is None and personal.sealed else None
     form = event.payload.form
     return KeptContact(
-        personal=sealed, reference=reference(event), office_reference=form.office_reference, language=form.language,
+        personal=sealed, reference=reference(event), office_reference=form.office_reference,
+        language=complainant_language(form),
         office_id=event.office_id, sequence_number=event.payload.sequence_number,
     )  # fmt: skip

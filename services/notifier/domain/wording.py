@@ -3,8 +3,8 @@
 The registration form records the complainant's language (`form.language`: en, zh-Hant, zh-Hans,
 the desk's languages); their receipt and updates are written in that language alone, with the status
 page's link opening in it. A complaint registered without one (an office system that does not send
-it, or one registered before the field existed) is written to in English and Traditional Chinese
-together, as it always was.
+it, or one registered before the field existed) is written to in the script its words are written in
+(`written.py`), and in English and Traditional Chinese together where they say neither.
 """
 
 from __future__ import annotations
