@@ -214,7 +214,7 @@ def test_a_complainant_who_gave_a_phone_number_is_texted_and_the_development_sms
     assert outbox.exists(), (system.state / "logs" / "notifier-worker.log").read_text()[-3000:]
     [text] = [json.loads(line) for line in outbox.read_text().splitlines()]
     assert text["kind"] == "receipt" and text["to"] == "+85291234567" and "/status/" in text["text"]
-    assert text["language"] == "en, zh-Hant" and text["segments"] <= 4  # the example's form says no language
+    assert text["language"] == "en" and text["segments"] <= 4  # no language on the form: written in English
     assert "SMS to +85291234567 (receipt" in log.read_text()
 
 
