@@ -177,6 +177,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("projection", "GET", "/violations"): r(READERS, OFFICE, office=HK),
     ("projection", "GET", "/statistics"): r(READERS, OFFICE, office=HK),
     ("projection", "GET", "/statistics/offices"): r(READERS, LIST),
+    ("projection", "GET", "/offices"): r(READERS, LIST, lang="zh-Hant"),
     ("projection", "GET", "/signals"): r(READERS, OFFICE, office=HK),
     ("projection", "GET", "/stream"): r(READERS, LIST, after="0", once="true"),
     ("projection", "GET", "/reports/{period}"): r(READERS, OFFICE, office=HK, week="2026-W45", format="csv"),
